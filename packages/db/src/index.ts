@@ -1,0 +1,34 @@
+/**
+ * The one place that builds a Prisma client: the better-sqlite3 driver adapter (no engine binaries),
+ * WAL journal, and the pragmas every process must share.
+ *
+ * Hazard (environment.md): the adapter holds ONE connection, so a query issued while an interactive
+ * transaction is open in the same process runs inside it. Services use single statements and batch
+ * transactions (`$transaction([...])`), or `serialize()` for read-then-write sequences.
+ */
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaClient } from "./generated/prisma/client.js";
+
+export { Prisma } from "./generated/prisma/client.js";
+export type * from "./generated/prisma/client.js";
+export { migrateDatabase } from "./migrate.js";
+export { SerialQueue } from "./serial.js";
+
+export type Db = PrismaClient;
+
+export interface DbOptions {
+  /** `file:/absolute/path.db` or `file:./relative.db` (relative to the working directory). */
+  url: string;
+  /** Milliseconds to wait on a locked database before SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+}
+
+export async function createDb({ url, busyTimeoutMs = 5000 }: DbOptions): Promise<Db> {
+  const adapter = new PrismaBetterSQLite3({ url, timeout: busyTimeoutMs });
+  const db = new PrismaClient({ adapter });
+  // journal_mode returns a row, so it goes through $queryRaw; the others return none.
+  await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+  await db.$executeRawUnsafe("PRAGMA synchronous = NORMAL");
+  await db.$executeRawUnsafe("PRAGMA foreign_keys = ON");
+  return db;
+}

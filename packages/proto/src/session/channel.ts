@@ -1,0 +1,163 @@
+/**
+ * The record layer: AES-256-GCM frames with per-direction keys, counter nonces, strict sequence
+ * checking and key updates. Opening and sealing are each serialized, so callers may fire and forget.
+ */
+import type { Aead, CryptoBackend } from "./backend.js";
+import { CLOSE } from "../close-codes.js";
+import { SessionError, decryptFailed } from "./errors.js";
+import { FRAME, decodeRecord, recordHeader, type RecordType } from "./frames.js";
+import { nextTrafficSecret, nonceFor, trafficKeys } from "./keys.js";
+import { concat } from "./bytes.js";
+
+export interface KeyLimits {
+  /** Frames per traffic key and direction before a KEY_UPDATE is due (2^20). */
+  maxFrames: number;
+  /** Plaintext bytes per traffic key and direction (2^34). */
+  maxBytes: number;
+  /** Age of a traffic key before the sender updates it (1 h). */
+  maxAgeMs: number;
+}
+
+export const DEFAULT_KEY_LIMITS: KeyLimits = {
+  maxFrames: 2 ** 20,
+  maxBytes: 2 ** 34,
+  maxAgeMs: 60 * 60 * 1000,
+};
+
+class Direction {
+  seq = 0n;
+  frames = 0;
+  bytes = 0;
+  private constructor(
+    private readonly backend: CryptoBackend,
+    public secret: Uint8Array,
+    public aead: Aead,
+    public iv: Uint8Array,
+    public since: number,
+  ) {}
+
+  static async create(backend: CryptoBackend, secret: Uint8Array, now: number): Promise<Direction> {
+    const { key, iv } = await trafficKeys(backend, secret);
+    return new Direction(backend, secret, await backend.aead(key), iv, now);
+  }
+
+  async update(now: number): Promise<void> {
+    this.secret = await nextTrafficSecret(this.backend, this.secret);
+    const { key, iv } = await trafficKeys(this.backend, this.secret);
+    this.aead = await this.backend.aead(key);
+    this.iv = iv;
+    this.seq = 0n;
+    this.frames = 0;
+    this.bytes = 0;
+    this.since = now;
+  }
+}
+
+export type Opened =
+  | { type: typeof FRAME.FINISHED; plaintext: Uint8Array }
+  | { type: typeof FRAME.DATA; plaintext: Uint8Array }
+  | { type: typeof FRAME.KEY_UPDATE };
+
+export class SecureChannel {
+  private sendChain: Promise<unknown> = Promise.resolve();
+  private openChain: Promise<unknown> = Promise.resolve();
+  private failed: SessionError | undefined;
+  /** Number of key updates performed, per direction (observable for tests and metrics). */
+  keyUpdates = { sent: 0, received: 0 };
+
+  private constructor(
+    private readonly send: Direction,
+    private readonly recv: Direction,
+    private readonly limits: KeyLimits,
+    private readonly now: () => number,
+  ) {}
+
+  static async create(
+    backend: CryptoBackend,
+    sendSecret: Uint8Array,
+    recvSecret: Uint8Array,
+    limits: KeyLimits = DEFAULT_KEY_LIMITS,
+    now: () => number = Date.now,
+  ): Promise<SecureChannel> {
+    const t = now();
+    const [send, recv] = await Promise.all([
+      Direction.create(backend, sendSecret, t),
+      Direction.create(backend, recvSecret, t),
+    ]);
+    return new SecureChannel(send, recv, limits, now);
+  }
+
+  /** Encrypts one record; for DATA, a KEY_UPDATE frame precedes it when a key limit is reached. */
+  seal(type: RecordType, plaintext: Uint8Array): Promise<Uint8Array[]> {
+    const next = this.sendChain.then(async () => {
+      const out: Uint8Array[] = [];
+      const d = this.send;
+      if (type === FRAME.DATA && this.dueForUpdate(d)) {
+        out.push(await this.sealOne(d, FRAME.KEY_UPDATE, new Uint8Array(0)));
+        await d.update(this.now());
+        this.keyUpdates.sent++;
+      }
+      out.push(await this.sealOne(d, type, plaintext));
+      return out;
+    });
+    this.sendChain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Decrypts and authenticates the next record. Any failure is final for the channel. */
+  open(frame: Uint8Array): Promise<Opened> {
+    const next = this.openChain.then(() => this.openOne(frame));
+    this.openChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private dueForUpdate(d: Direction): boolean {
+    return (
+      d.frames >= this.limits.maxFrames ||
+      d.bytes >= this.limits.maxBytes ||
+      this.now() - d.since >= this.limits.maxAgeMs
+    );
+  }
+
+  private async sealOne(d: Direction, type: RecordType, plaintext: Uint8Array): Promise<Uint8Array> {
+    const seq = d.seq++;
+    d.frames++;
+    d.bytes += plaintext.length;
+    const header = recordHeader(type, seq);
+    const sealed = await d.aead.seal(nonceFor(d.iv, seq), header, plaintext);
+    return concat(header, sealed);
+  }
+
+  private async openOne(frame: Uint8Array): Promise<Opened> {
+    if (this.failed) throw this.failed;
+    try {
+      const d = this.recv;
+      const rec = decodeRecord(frame);
+      if (rec.seq !== d.seq) throw decryptFailed(`expected seq ${d.seq}, got ${rec.seq}`);
+      // The peer must update before exceeding a limit; the KEY_UPDATE itself is one frame more.
+      if (d.frames > this.limits.maxFrames || d.bytes > this.limits.maxBytes) {
+        throw new SessionError(CLOSE.KEY_LIMIT, "key limit exceeded without a key update");
+      }
+      let plaintext: Uint8Array;
+      try {
+        plaintext = await d.aead.open(nonceFor(d.iv, rec.seq), rec.header, rec.body);
+      } catch {
+        throw decryptFailed("authentication tag mismatch");
+      }
+      d.seq++;
+      d.frames++;
+      d.bytes += plaintext.length;
+      if (rec.type === FRAME.KEY_UPDATE) {
+        if (plaintext.length !== 0) throw decryptFailed("key update carries data");
+        await d.update(this.now());
+        this.keyUpdates.received++;
+        return { type: FRAME.KEY_UPDATE };
+      }
+      return { type: rec.type, plaintext };
+    } catch (err) {
+      this.failed =
+        err instanceof SessionError ? err : decryptFailed(err instanceof Error ? err.message : "error");
+      throw this.failed;
+    }
+  }
+}

@@ -1,0 +1,148 @@
+/** The `node:crypto` backend: used by the gateway and by Node clients. */
+import {
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  privateDecrypt,
+  publicEncrypt,
+  randomBytes,
+  type KeyObject,
+} from "node:crypto";
+import {
+  SUITES,
+  type Aead,
+  type CryptoBackend,
+  type EphemeralKeyPair,
+  type ServerKey,
+  type Suite,
+} from "./backend.js";
+import { spkiFromRaw } from "./spki.js";
+
+interface NodeKeyPair extends EphemeralKeyPair {
+  readonly privateKey: KeyObject;
+}
+
+function rawPublic(suite: Suite, pub: KeyObject): Uint8Array {
+  const der = pub.export({ format: "der", type: "spki" });
+  const len = suite === SUITES.X25519_AES256GCM_SHA256 ? 32 : 65;
+  return new Uint8Array(der.subarray(der.length - len));
+}
+
+function u8(b: Buffer | ArrayBuffer): Uint8Array {
+  return b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.length);
+}
+
+class NodeAead implements Aead {
+  constructor(private readonly key: Uint8Array) {}
+
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+    const c = createCipheriv("aes-256-gcm", this.key, nonce);
+    c.setAAD(aad);
+    const head = c.update(plaintext);
+    const tail = c.final();
+    const out = Buffer.concat([head, tail, c.getAuthTag()]);
+    return Promise.resolve(u8(out));
+  }
+
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
+    try {
+      if (ciphertext.length < 16) throw new Error("ciphertext shorter than the tag");
+      const d = createDecipheriv("aes-256-gcm", this.key, nonce);
+      d.setAAD(aad);
+      d.setAuthTag(ciphertext.subarray(ciphertext.length - 16));
+      const head = d.update(ciphertext.subarray(0, ciphertext.length - 16));
+      const tail = d.final();
+      return Promise.resolve(u8(Buffer.concat([head, tail])));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error("decrypt failed"));
+    }
+  }
+}
+
+export const nodeBackend: CryptoBackend = {
+  name: "node",
+  randomBytes: (n) => u8(randomBytes(n)),
+  sha256: (data) => Promise.resolve(u8(createHash("sha256").update(data).digest())),
+  hkdf: (ikm, salt, info, length) => Promise.resolve(u8(hkdfSync("sha256", ikm, salt, info, length))),
+  hmacSha256: (key, data) => Promise.resolve(u8(createHmac("sha256", key).update(data).digest())),
+  supportedSuites: () =>
+    Promise.resolve([SUITES.X25519_AES256GCM_SHA256, SUITES.P256_AES256GCM_SHA256]),
+
+  generateEphemeral(suite) {
+    const { publicKey, privateKey } =
+      suite === SUITES.X25519_AES256GCM_SHA256
+        ? generateKeyPairSync("x25519")
+        : generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+    const pair: NodeKeyPair = { publicKey: rawPublic(suite, publicKey), privateKey };
+    return Promise.resolve(pair);
+  },
+
+  importEphemeral(_suite, pkcs8, publicKey) {
+    const privateKey = createPrivateKey({ key: Buffer.from(pkcs8), format: "der", type: "pkcs8" });
+    const pair: NodeKeyPair = { publicKey, privateKey };
+    return Promise.resolve(pair);
+  },
+
+  ecdh(suite, own, peerPublic) {
+    try {
+      const publicKey = createPublicKey({
+        key: Buffer.from(spkiFromRaw(suite, peerPublic)),
+        format: "der",
+        type: "spki",
+      });
+      const secret = diffieHellman({ privateKey: (own as NodeKeyPair).privateKey, publicKey });
+      return Promise.resolve(u8(secret));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error("ecdh failed"));
+    }
+  },
+
+  rsaOaepEncrypt(spkiDer, data) {
+    const key = createPublicKey({ key: Buffer.from(spkiDer), format: "der", type: "spki" });
+    const out = publicEncrypt(
+      { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
+      data,
+    );
+    return Promise.resolve(u8(out));
+  },
+
+  aead: (key) => Promise.resolve(new NodeAead(key)),
+};
+
+/** Loads the gateway's RSA private key (PKCS#8 PEM) as a ServerKey. */
+export function nodeServerKey(privatePem: string): ServerKey {
+  const key = createPrivateKey(privatePem);
+  if (key.asymmetricKeyType !== "rsa") throw new Error("the server key must be an RSA key");
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (bits < 2048) throw new Error(`the server key has ${bits} bits; at least 2048 are required`);
+  const spki = u8(createPublicKey(key).export({ format: "der", type: "spki" }));
+  const keyId = u8(createHash("sha256").update(spki).digest());
+  return {
+    spki,
+    keyId,
+    decrypt(ciphertext) {
+      try {
+        const out = privateDecrypt(
+          { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
+          ciphertext,
+        );
+        return Promise.resolve(u8(out));
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error("rsa decrypt failed"));
+      }
+    },
+  };
+}
+
+/** Generates a new RSA server key as PKCS#8 PEM. */
+export function generateServerKeyPem(bits = 3072): string {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: bits });
+  return privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+}
