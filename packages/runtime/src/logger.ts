@@ -1,0 +1,47 @@
+import { pino, type Logger } from "pino";
+
+export type { Logger } from "pino";
+
+/**
+ * Paths that must never reach a log line, wherever they appear in a logged object.
+ * Plaintext message bodies are not logged at all; this is a second line of defence.
+ */
+const REDACT = [
+  "password",
+  "currentPassword",
+  "newPassword",
+  "ticket",
+  "token",
+  "secret",
+  "key",
+  "body",
+  "*.password",
+  "*.currentPassword",
+  "*.newPassword",
+  "*.ticket",
+  "*.token",
+  "*.secret",
+  "*.body",
+  "*.text",
+];
+
+export interface LoggerOptions {
+  service: string;
+  level?: string;
+  /** Human-readable output (pino-pretty); defaults to whether stdout is a terminal. */
+  pretty?: boolean;
+}
+
+/** One root logger per process; pass `log.child({...})` down. */
+export function createLogger({ service, level = "info", pretty }: LoggerOptions): Logger {
+  const usePretty = pretty ?? process.stdout.isTTY === true;
+  return pino({
+    name: service,
+    level,
+    redact: { paths: REDACT, censor: "[redacted]" },
+    serializers: { err: pino.stdSerializers.err },
+    ...(usePretty
+      ? { transport: { target: "pino-pretty", options: { colorize: true, ignore: "pid,hostname" } } }
+      : {}),
+  });
+}

@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface NatsServer {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  /** SIGKILL and start again on the same port and store (fault tests). */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function waitForPort(port: number, deadlineMs: number): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`nats-server did not listen on ${port}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * Starts a private nats-server (from PATH, or NATS_SERVER_BIN) with JetStream on a free port and a
+ * temp store dir. Never uses a server that may already run on 4222.
+ */
+export async function startNats(opts: { token?: string } = {}): Promise<NatsServer> {
+  const bin = process.env.NATS_SERVER_BIN ?? "nats-server";
+  const dir = mkdtempSync(path.join(os.tmpdir(), "sealroom-nats-"));
+  const port = await freePort();
+  const args = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir];
+  if (opts.token) args.push("--auth", opts.token);
+  let child: ChildProcess;
+  const launch = async () => {
+    child = spawn(bin, args, { stdio: "ignore" });
+    const failed = new Promise<never>((_, reject) =>
+      child.once("error", (err) => reject(new Error(`cannot start nats-server (${bin}): ${err.message}`))),
+    );
+    await Promise.race([waitForPort(port, 5000), failed]);
+  };
+  await launch();
+  const kill = (signal: NodeJS.Signals) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill(signal);
+    });
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    get process() {
+      return child;
+    },
+    async restart() {
+      await kill("SIGKILL");
+      await launch();
+    },
+    async stop() {
+      await kill("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
