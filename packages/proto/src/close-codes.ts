@@ -9,6 +9,8 @@ export const CLOSE = {
   GOING_AWAY: 1001,
   /** A frame larger than the current limit (4 KiB before authentication, 64 KiB after). */
   TOO_BIG: 1009,
+  /** The gateway hit an unexpected error on this connection; reconnect. */
+  INTERNAL_ERROR: 1011,
   /** The client does not read fast enough (send buffer over the limit); reconnect and resync. */
   TRY_AGAIN_LATER: 1013,
   /** The handshake failed: malformed hello, unknown version or suite, wrong key id, bad Finished. */

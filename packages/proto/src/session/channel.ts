@@ -9,6 +9,7 @@ import { FRAME, decodeRecord, recordHeader, type RecordType } from "./frames.js"
 import { nextTrafficSecret, nonceFor, trafficKeys } from "./keys.js";
 import { concat } from "./bytes.js";
 
+/** When a sender updates its key. Receivers enforce DEFAULT_KEY_LIMITS, the protocol's maximum. */
 export interface KeyLimits {
   /** Frames per traffic key and direction before a KEY_UPDATE is due (2^20). */
   maxFrames: number;
@@ -134,8 +135,9 @@ export class SecureChannel {
       const d = this.recv;
       const rec = decodeRecord(frame);
       if (rec.seq !== d.seq) throw decryptFailed(`expected seq ${d.seq}, got ${rec.seq}`);
-      // The peer must update before exceeding a limit; the KEY_UPDATE itself is one frame more.
-      if (d.frames > this.limits.maxFrames || d.bytes > this.limits.maxBytes) {
+      // The peer must update before exceeding the protocol's limits (its own may be lower); the
+      // KEY_UPDATE itself is one frame more.
+      if (d.frames > DEFAULT_KEY_LIMITS.maxFrames || d.bytes > DEFAULT_KEY_LIMITS.maxBytes) {
         throw new SessionError(CLOSE.KEY_LIMIT, "key limit exceeded without a key update");
       }
       let plaintext: Uint8Array;

@@ -1,0 +1,246 @@
+/**
+ * SealroomClient: a signed-in, self-healing connection to a Sealroom deployment. It reconnects with
+ * exponential backoff and full jitter (rotating through the gateway URLs), re-runs the handshake
+ * with a fresh ephemeral key and resumes the session with its single-use ticket.
+ */
+import type { PublicUser, SessionGrant, TicketGrant } from "@sealroom/proto/auth";
+import { CLOSE, FINAL_CLOSE_CODES } from "@sealroom/proto/close-codes";
+import type { CommandBody, CommandType, CommandValue } from "@sealroom/proto/commands";
+import { AppError, type Result } from "@sealroom/proto/errors";
+import type { CryptoBackend } from "@sealroom/proto/session";
+import { Emitter } from "./emitter.js";
+import { Link, type SocketFactory } from "./link.js";
+import { KeyMismatchError, KeyRejectedError, verifyPin, type PinPolicy } from "./pins.js";
+import { MemoryTicketStore, type StoredTicket, type TicketStore } from "./tickets.js";
+
+export type ConnectionState =
+  /** Not started, or closed by the application. */
+  | "idle"
+  /** Opening the socket and running the handshake. */
+  | "connecting"
+  /** Encrypted channel up, not signed in. */
+  | "connected"
+  /** Signed in. */
+  | "ready"
+  /** Lost the connection; waiting to retry. */
+  | "reconnecting"
+  /** Stopped for good: the server key did not match the pin. */
+  | "failed";
+
+export type SignedOutReason = "logout" | "revoked" | "ticket-invalid";
+
+export interface ClientEvents extends Record<string, unknown[]> {
+  state: [ConnectionState];
+  event: [type: string, body: unknown];
+  signedIn: [user: PublicUser];
+  signedOut: [reason: SignedOutReason];
+  /** A fatal error (key mismatch); the client stays in "failed". */
+  error: [Error];
+}
+
+export interface ClientOptions {
+  /** Gateway WebSocket URLs (ws://host:port/ws); tried in turn. */
+  urls: string[];
+  backend: CryptoBackend;
+  socketFactory: SocketFactory;
+  pins: PinPolicy;
+  tickets?: TicketStore;
+  /** Per command, and for waiting until the connection is up. Default 10 s. */
+  requestTimeoutMs?: number;
+  reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  random?: () => number;
+}
+
+export class SealroomClient extends Emitter<ClientEvents> {
+  private link: Link | undefined;
+  private stateValue: ConnectionState = "idle";
+  private attempt = 0;
+  private stopped = true;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private renewTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly tickets: TicketStore;
+  private readonly timeoutMs: number;
+  user: PublicUser | undefined;
+  /** The fatal error that stopped the client, if any. */
+  failure: Error | undefined;
+
+  constructor(private readonly opts: ClientOptions) {
+    super();
+    if (opts.urls.length === 0) throw new Error("at least one gateway URL is required");
+    this.tickets = opts.tickets ?? new MemoryTicketStore();
+    this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
+  }
+
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+
+  /** Starts connecting (and resuming, with a stored ticket); resolves once connected or ready. */
+  async connect(): Promise<void> {
+    if (this.stopped) {
+      this.stopped = false;
+      this.failure = undefined;
+      void this.open();
+    }
+    await this.until((s) => s === "connected" || s === "ready", this.timeoutMs);
+  }
+
+  /** Closes the connection and stops reconnecting. The stored ticket is kept for next time. */
+  close(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.renewTimer);
+    this.link?.close(CLOSE.NORMAL, "client closed");
+    this.link = undefined;
+    this.setState("idle");
+  }
+
+  async register(username: string, password: string): Promise<PublicUser> {
+    return this.adopt(await this.request("auth.register", { username, password }));
+  }
+
+  async login(username: string, password: string): Promise<PublicUser> {
+    return this.adopt(await this.request("auth.login", { username, password }));
+  }
+
+  /** Signs out this session (or every session of the user). */
+  async logout(opts: { everywhere?: boolean } = {}): Promise<void> {
+    await this.request("auth.logout", { everywhere: opts.everywhere ?? false });
+    await this.signedOut("logout");
+  }
+
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    await this.storeTicket(await this.request("auth.changePassword", { currentPassword, newPassword }));
+  }
+
+  /** Sends a command and waits for its reply; rejects with a typed AppError. */
+  async request<T extends CommandType>(type: T, body: CommandBody<T>): Promise<CommandValue<T>> {
+    const result = await this.call(type, body);
+    if (!result.ok) throw AppError.from(result.error);
+    return result.value as CommandValue<T>;
+  }
+
+  /** Like request(), but returns the Result instead of throwing. */
+  async call(type: CommandType, body: unknown): Promise<Result<unknown>> {
+    try {
+      await this.until((s) => s === "connected" || s === "ready", this.timeoutMs);
+    } catch {
+      return { ok: false, error: new AppError("UNAVAILABLE", "Not connected.").toJSON() };
+    }
+    return this.link!.request(type, body, this.timeoutMs);
+  }
+
+  private async open(): Promise<void> {
+    if (this.stopped) return;
+    this.setState(this.attempt === 0 ? "connecting" : "reconnecting");
+    const url = this.opts.urls[this.attempt % this.opts.urls.length]!;
+    const host = new URL(url).host;
+    const link = new Link(
+      this.opts.socketFactory(url),
+      this.opts.backend,
+      (_spki, keyId) => verifyPin(this.opts.pins, host, keyId),
+      {
+        onEvent: (type, body) => this.emit("event", type, body),
+        onClose: (code, _reason, error) => this.onLinkClosed(link, code, error),
+      },
+    );
+    this.link = link;
+    try {
+      await link.ready;
+    } catch {
+      return; // onLinkClosed handles it
+    }
+    this.attempt = 0;
+    const stored = await this.tickets.load();
+    if (!stored) return this.setState("connected");
+    const resumed = await link.request("auth.resume", { ticket: stored.ticket }, this.timeoutMs);
+    if (resumed.ok) {
+      await this.adopt(resumed.value as SessionGrant);
+    } else if (resumed.error.retryable) {
+      link.close(CLOSE.NORMAL, "resume failed, retrying");
+    } else {
+      await this.signedOut("ticket-invalid");
+      this.setState("connected");
+    }
+  }
+
+  private onLinkClosed(link: Link, code: number, error?: Error): void {
+    if (this.link !== link) return;
+    this.link = undefined;
+    clearTimeout(this.renewTimer);
+    if (error instanceof KeyMismatchError || error instanceof KeyRejectedError) {
+      this.failure = error;
+      this.stopped = true;
+      this.setState("failed");
+      this.emit("error", error);
+      return;
+    }
+    if (code === CLOSE.SESSION_REVOKED || FINAL_CLOSE_CODES.has(code)) void this.signedOut("revoked");
+    if (this.stopped) return;
+    this.setState("reconnecting");
+    const { initialDelayMs = 250, maxDelayMs = 30_000 } = this.opts.reconnect ?? {};
+    const random = this.opts.random ?? Math.random;
+    // A gateway going away is an invitation to move at once; everything else backs off.
+    const ceiling = code === CLOSE.GOING_AWAY && this.attempt === 0 ? 50 : Math.min(maxDelayMs, initialDelayMs * 2 ** this.attempt);
+    this.attempt++;
+    this.retryTimer = setTimeout(() => void this.open(), Math.round(random() * ceiling));
+  }
+
+  private async adopt(grant: SessionGrant): Promise<PublicUser> {
+    this.user = grant.user;
+    await this.storeTicket(grant);
+    this.setState("ready");
+    this.emit("signedIn", grant.user);
+    return grant.user;
+  }
+
+  private async storeTicket(grant: TicketGrant): Promise<void> {
+    const stored: StoredTicket = { ticket: grant.ticket, expiresAt: grant.ticketExpiresAt };
+    await this.tickets.save(stored);
+    this.scheduleRenewal(stored);
+  }
+
+  /** Renews the ticket halfway through its life, so a long-lived connection can always resume. */
+  private scheduleRenewal(stored: StoredTicket): void {
+    clearTimeout(this.renewTimer);
+    const delay = Math.max(1000, (stored.expiresAt - Date.now()) / 2);
+    this.renewTimer = setTimeout(() => {
+      void this.call("auth.renewTicket", {}).then(async (r) => {
+        if (r.ok) await this.storeTicket(r.value as TicketGrant);
+      });
+    }, Math.min(delay, 2 ** 31 - 1));
+  }
+
+  private async signedOut(reason: SignedOutReason): Promise<void> {
+    clearTimeout(this.renewTimer);
+    const wasSignedIn = this.user !== undefined || reason !== "revoked";
+    this.user = undefined;
+    await this.tickets.clear();
+    if (wasSignedIn) this.emit("signedOut", reason);
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.stateValue === state) return;
+    this.stateValue = state;
+    this.emit("state", state);
+  }
+
+  /** Waits until the state satisfies `ok`; rejects on timeout or when the client fails or stops. */
+  private until(ok: (s: ConnectionState) => boolean, timeoutMs: number): Promise<void> {
+    if (ok(this.stateValue)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        off();
+        if (err) reject(err);
+        else resolve();
+      };
+      const timer = setTimeout(() => done(new AppError("UNAVAILABLE", "Could not connect.")), timeoutMs);
+      const off = this.on("state", (s) => {
+        if (ok(s)) done();
+        else if (s === "failed") done(this.failure ?? new Error("connection failed"));
+        else if (s === "idle") done(new AppError("UNAVAILABLE", "The client was closed."));
+      });
+    });
+  }
+}

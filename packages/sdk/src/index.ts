@@ -1,0 +1,6 @@
+export { SealroomClient, type ClientEvents, type ClientOptions, type ConnectionState, type SignedOutReason } from "./client.js";
+export { Link, type SocketFactory, type SocketLike } from "./link.js";
+export { KeyMismatchError, KeyRejectedError, MemoryPinStore, normalizePin, verifyPin, type PinPolicy, type PinStore } from "./pins.js";
+export { MemoryTicketStore, type StoredTicket, type TicketStore } from "./tickets.js";
+export { AppError } from "@sealroom/proto/errors";
+export type { ErrorCode } from "@sealroom/proto/errors";

@@ -1,0 +1,180 @@
+/**
+ * One WebSocket connection: the handshake, then commands with replies and events, over the
+ * encrypted channel. A Link never reconnects; SealroomClient replaces it when it dies.
+ */
+import { AppError, type AppErrorShape, type Result } from "@sealroom/proto/errors";
+import { FRAME, ClientHandshake, SessionError, type CryptoBackend, type SecureChannel } from "@sealroom/proto/session";
+import { serverMessageSchema, type ClientMessage } from "@sealroom/proto/wire";
+import { CLOSE } from "@sealroom/proto/close-codes";
+
+/** The subset of the WebSocket API used here; browsers' WebSocket and the `ws` package both fit. */
+export interface SocketLike {
+  binaryType: string;
+  readonly bufferedAmount: number;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+export type SocketFactory = (url: string) => SocketLike;
+
+export interface LinkHandlers {
+  onEvent(type: string, body: unknown): void;
+  onClose(code: number, reason: string, error?: Error): void;
+}
+
+interface Pending {
+  resolve(r: Result<unknown>): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class Link {
+  private channel: SecureChannel | undefined;
+  private inbound: Promise<void> = Promise.resolve();
+  private outbound: Promise<void> = Promise.resolve();
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closed = false;
+  private step: "key" | "hello" | "finished" | "ready" = "key";
+  private readonly handshake: ClientHandshake;
+  /** Resolves when the channel is ready; rejects when the handshake fails. */
+  readonly ready: Promise<void>;
+  private settleReady!: { resolve(): void; reject(err: Error): void };
+
+  constructor(
+    private readonly socket: SocketLike,
+    backend: CryptoBackend,
+    verifyServerKey: (spki: Uint8Array, keyId: Uint8Array) => Promise<void>,
+    private readonly handlers: LinkHandlers,
+  ) {
+    this.ready = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }));
+    this.ready.catch(() => undefined);
+    this.handshake = new ClientHandshake({ backend, verifyServerKey });
+    socket.binaryType = "arraybuffer";
+    socket.onmessage = (ev) => {
+      if (!(ev.data instanceof ArrayBuffer)) return this.abort(new SessionError(CLOSE.PROTOCOL_ERROR, "text frame"));
+      const frame = new Uint8Array(ev.data);
+      this.inbound = this.inbound.then(() => this.process(frame)).catch((err: unknown) => this.abort(err));
+    };
+    socket.onclose = (ev) => this.finish(ev.code, ev.reason);
+    socket.onerror = () => undefined; // onclose follows with the code
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  private async process(frame: Uint8Array): Promise<void> {
+    if (this.closed) return;
+    switch (this.step) {
+      case "key": {
+        this.step = "hello";
+        this.socket.send(await this.handshake.onServerKey(frame));
+        return;
+      }
+      case "hello": {
+        this.step = "finished";
+        await this.handshake.onServerHello(frame);
+        return;
+      }
+      case "finished": {
+        const { clientFinished, channel } = await this.handshake.onServerFinished(frame);
+        this.socket.send(clientFinished);
+        this.channel = channel;
+        this.step = "ready";
+        this.settleReady.resolve();
+        return;
+      }
+      case "ready": {
+        const opened = await this.channel!.open(frame);
+        if (opened.type === FRAME.KEY_UPDATE) return;
+        if (opened.type !== FRAME.DATA) throw new SessionError(CLOSE.PROTOCOL_ERROR, "unexpected Finished");
+        this.onMessage(decoder.decode(opened.plaintext));
+      }
+    }
+  }
+
+  private onMessage(text: string): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new SessionError(CLOSE.PROTOCOL_ERROR, "server sent invalid JSON");
+    }
+    const msg = serverMessageSchema.safeParse(json);
+    if (!msg.success) throw new SessionError(CLOSE.PROTOCOL_ERROR, "server sent an invalid message");
+    const m = msg.data;
+    if (m.t === "event") return this.handlers.onEvent(m.type, m.body);
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    clearTimeout(p.timer);
+    p.resolve(m.ok ? { ok: true, value: m.value } : { ok: false, error: m.error });
+  }
+
+  /** Sends a command; resolves with the reply, or a retryable UNAVAILABLE/TIMEOUT error. */
+  request(type: string, body: unknown, timeoutMs: number): Promise<Result<unknown>> {
+    if (this.closed || !this.channel) return Promise.resolve(failure("UNAVAILABLE"));
+    const id = this.nextId++;
+    const msg: ClientMessage = { t: "cmd", id, type, body };
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve(failure("TIMEOUT"));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, timer });
+      const channel = this.channel!;
+      this.outbound = this.outbound
+        .then(async () => {
+          const frames = await channel.seal(FRAME.DATA, encoder.encode(JSON.stringify(msg)));
+          if (this.closed) return;
+          for (const f of frames) this.socket.send(f);
+        })
+        .catch((err: unknown) => this.abort(err));
+    });
+  }
+
+  close(code: number = CLOSE.NORMAL, reason = ""): void {
+    if (this.closed) return;
+    try {
+      this.socket.close(code, reason);
+    } catch {
+      // already closing
+    }
+    this.finish(code, reason);
+  }
+
+  private abort(err: unknown): void {
+    const code = err instanceof SessionError ? err.closeCode : CLOSE.PROTOCOL_ERROR;
+    const error = err instanceof Error ? err : new Error(String(err));
+    if (!this.closed) {
+      try {
+        this.socket.close(code >= 4000 ? code : CLOSE.PROTOCOL_ERROR, error.message.slice(0, 120));
+      } catch {
+        // ignore
+      }
+    }
+    this.finish(code, error.message, error);
+  }
+
+  private finish(code: number, reason: string, error?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.settleReady.reject(error ?? new Error(`connection closed (${code}) ${reason}`));
+    for (const [, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.resolve(failure("UNAVAILABLE", "The connection was lost."));
+    }
+    this.pending.clear();
+    this.handlers.onClose(code, reason, error);
+  }
+}
+
+function failure(code: "UNAVAILABLE" | "TIMEOUT", message?: string): { ok: false; error: AppErrorShape } {
+  return { ok: false, error: new AppError(code, message).toJSON() };
+}

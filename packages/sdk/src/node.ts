@@ -1,0 +1,59 @@
+/** The SDK for Node: node:crypto, the `ws` package, and a known-hosts file for key pins. */
+import { mkdirSync, readFileSync, appendFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import WebSocket from "ws";
+import { nodeBackend } from "@sealroom/proto/session/node";
+import { MAX_MESSAGE_BYTES } from "@sealroom/proto/wire";
+import { SealroomClient, type ClientOptions } from "./client.js";
+import type { SocketLike } from "./link.js";
+import type { PinStore } from "./pins.js";
+
+export * from "./index.js";
+
+/** `~/.sealroom/known_hosts`: one `host sha256-hex` line per trusted server key. */
+export class KnownHostsFile implements PinStore {
+  constructor(readonly file: string = path.join(os.homedir(), ".sealroom", "known_hosts")) {}
+
+  get(host: string): string | undefined {
+    let text: string;
+    try {
+      text = readFileSync(this.file, "utf8");
+    } catch {
+      return undefined;
+    }
+    for (const line of text.split("\n")) {
+      const [h, key] = line.trim().split(/\s+/);
+      if (h === host && key) return key;
+    }
+    return undefined;
+  }
+
+  set(host: string, keyIdHex: string): void {
+    mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    appendFileSync(this.file, `${host} ${keyIdHex}\n`, { mode: 0o600 });
+  }
+}
+
+export interface NodeClientOptions extends Partial<Omit<ClientOptions, "urls" | "pins">> {
+  urls: string[] | string;
+  /** Explicit pin (hex or formatted fingerprint). Without it, the known-hosts file decides (TOFU). */
+  pin?: string;
+  knownHostsFile?: string;
+  onFirstUse?: (host: string, fingerprint: string) => boolean | Promise<boolean>;
+}
+
+export function nodeSocketFactory(url: string): SocketLike {
+  return new WebSocket(url, { perMessageDeflate: false, maxPayload: 4 * MAX_MESSAGE_BYTES }) as unknown as SocketLike;
+}
+
+export function createNodeClient(opts: NodeClientOptions): SealroomClient {
+  const { pin, knownHostsFile, onFirstUse, urls, ...rest } = opts;
+  return new SealroomClient({
+    backend: nodeBackend,
+    socketFactory: nodeSocketFactory,
+    ...rest,
+    urls: Array.isArray(urls) ? urls : [urls],
+    pins: { store: new KnownHostsFile(knownHostsFile), pin, onFirstUse },
+  });
+}

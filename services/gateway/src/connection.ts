@@ -1,0 +1,299 @@
+/**
+ * One client connection: handshake, then sign-in, then commands and events, over encrypted frames.
+ * Inbound frames are processed strictly one at a time (the record layer demands it); commands run
+ * concurrently once decrypted, bounded by MAX_IN_FLIGHT (reading pauses beyond it).
+ */
+import type { WebSocket } from "ws";
+import { CLOSE } from "@sealroom/proto/close-codes";
+import { COMMANDS, isCommandType, type CommandSpec } from "@sealroom/proto/commands";
+import { AppError, fail, type Result } from "@sealroom/proto/errors";
+import type { RequestContext } from "@sealroom/proto/nats";
+import { sessionGrantSchema } from "@sealroom/proto/auth";
+import { FRAME, SessionError, ServerHandshake, type SecureChannel } from "@sealroom/proto/session";
+import { nodeBackend } from "@sealroom/proto/session/node";
+import {
+  MAX_ANONYMOUS_FRAME_BYTES,
+  MAX_HANDSHAKE_FRAME_BYTES,
+  MAX_MESSAGE_BYTES,
+  clientMessageSchema,
+  type ServerMessage,
+} from "@sealroom/proto/wire";
+import type { Logger } from "@sealroom/runtime";
+import type { GatewayContext } from "./context.js";
+import { forwardCommand } from "./forward.js";
+import { TokenBucket } from "./ratelimit.js";
+
+/** Decrypted commands awaiting their reply, per connection, before reading pauses. */
+const MAX_IN_FLIGHT = 64;
+/** Frames queued for decryption before reading pauses. */
+const MAX_QUEUED_FRAMES = 16;
+/** Above this many buffered bytes, droppable events (typing, presence) are dropped. */
+const DROP_EVENTS_ABOVE = 256 * 1024;
+/** Above this, the client is too slow: close it (it resyncs on reconnect). */
+const SLOW_CONSUMER_LIMIT = 4 * 1024 * 1024;
+/** Rate-limit rejections in a row after which the connection is closed. */
+const MAX_RATE_VIOLATIONS = 50;
+const RECORD_OVERHEAD = 10 + 16;
+const decoder = new TextDecoder("utf-8", { fatal: true });
+const encoder = new TextEncoder();
+
+type State = "hello" | "finished" | "anonymous" | "user" | "closed";
+
+export class Connection {
+  readonly id: string;
+  userId: number | undefined;
+  sessionId: string | undefined;
+  alive = true;
+  private state: State = "hello";
+  private channel: SecureChannel | undefined;
+  private readonly handshake: ServerHandshake;
+  private inbound: Promise<void> = Promise.resolve();
+  private outbound: Promise<void> = Promise.resolve();
+  private queuedFrames = 0;
+  private inFlight = 0;
+  private paused = false;
+  private signingIn = false;
+  private loggingOut = false;
+  private rateViolations = 0;
+  private readonly bucket: TokenBucket;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly log: Logger;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly ip: string,
+    private readonly gw: GatewayContext,
+  ) {
+    this.id = gw.nextConnId();
+    this.log = gw.log.child({ connId: this.id });
+    this.bucket = new TokenBucket(gw.config.RATE_LIMIT_PER_SEC, gw.config.RATE_LIMIT_BURST);
+    this.handshake = new ServerHandshake({ backend: nodeBackend, serverKey: gw.serverKey });
+    this.timers.push(
+      setTimeout(() => this.close(CLOSE.HANDSHAKE_TIMEOUT, "sign in took too long"), gw.config.HANDSHAKE_TIMEOUT_MS),
+      setTimeout(() => this.close(CLOSE.SESSION_EXPIRED, "session too old"), gw.config.SESSION_MAX_AGE_MS),
+    );
+    ws.on("message", (data, isBinary) => this.onFrame(data as Buffer, isBinary));
+    ws.on("pong", () => (this.alive = true));
+    ws.on("error", (err) => this.log.debug({ err }, "socket error"));
+    ws.on("close", (code) => this.onClosed(code));
+    gw.metrics.connections.inc({ state: "handshake" });
+    ws.send(this.handshake.serverKeyFrame);
+  }
+
+  get signedIn(): boolean {
+    return this.state === "user";
+  }
+
+  private frameLimit(): number {
+    if (this.state === "hello" || this.state === "finished") return MAX_HANDSHAKE_FRAME_BYTES;
+    if (this.state === "anonymous") return MAX_ANONYMOUS_FRAME_BYTES;
+    return MAX_MESSAGE_BYTES + RECORD_OVERHEAD;
+  }
+
+  private onFrame(data: Buffer, isBinary: boolean): void {
+    if (this.state === "closed") return;
+    if (!isBinary) return this.close(CLOSE.PROTOCOL_ERROR, "text frames are not part of the protocol");
+    if (data.length > this.frameLimit()) return this.close(CLOSE.TOO_BIG, "frame too large");
+    this.queuedFrames++;
+    this.updatePause();
+    const frame = new Uint8Array(data.buffer, data.byteOffset, data.length);
+    this.inbound = this.inbound
+      .then(() => (this.state === "closed" ? undefined : this.process(frame)))
+      .catch((err: unknown) => this.fail(err))
+      .finally(() => {
+        this.queuedFrames--;
+        this.updatePause();
+      });
+  }
+
+  private updatePause(): void {
+    const busy = this.queuedFrames > MAX_QUEUED_FRAMES || this.inFlight >= MAX_IN_FLIGHT;
+    if (busy && !this.paused) this.ws.pause();
+    if (!busy && this.paused) this.ws.resume();
+    this.paused = busy;
+  }
+
+  private async process(frame: Uint8Array): Promise<void> {
+    switch (this.state) {
+      case "hello": {
+        const { serverHello, serverFinished } = await this.handshake.onClientHello(frame);
+        this.state = "finished";
+        this.ws.send(serverHello);
+        this.ws.send(serverFinished);
+        return;
+      }
+      case "finished": {
+        this.channel = await this.handshake.onClientFinished(frame);
+        this.state = "anonymous";
+        this.gw.metrics.handshakes.inc({ outcome: "ok" });
+        this.gw.metrics.connections.dec({ state: "handshake" });
+        this.gw.metrics.connections.inc({ state: "anonymous" });
+        return;
+      }
+      case "anonymous":
+      case "user": {
+        const opened = await this.channel!.open(frame);
+        this.gw.metrics.frames.inc({ direction: "in" });
+        if (opened.type === FRAME.KEY_UPDATE) return;
+        if (opened.type !== FRAME.DATA) throw new SessionError(CLOSE.PROTOCOL_ERROR, "unexpected Finished");
+        this.onMessage(opened.plaintext);
+        return;
+      }
+      case "closed":
+        return;
+    }
+  }
+
+  private onMessage(plaintext: Uint8Array): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(decoder.decode(plaintext));
+    } catch {
+      throw new SessionError(CLOSE.PROTOCOL_ERROR, "a message is not UTF-8 JSON");
+    }
+    const parsed = clientMessageSchema.safeParse(json);
+    if (!parsed.success) throw new SessionError(CLOSE.PROTOCOL_ERROR, "a message is not a command");
+    const { id, type, body } = parsed.data;
+    const t0 = performance.now();
+    this.inFlight++;
+    this.updatePause();
+    void this.execute(type, body)
+      .then((result) => {
+        this.gw.metrics.commandLatency.observe({ type: isCommandType(type) ? type : "unknown" }, (performance.now() - t0) / 1000);
+        if (!result.ok) this.gw.metrics.errors.inc({ code: result.error.code });
+        return this.send({ t: "reply", id, ...result });
+      })
+      .finally(() => {
+        this.inFlight--;
+        this.updatePause();
+      });
+  }
+
+  private async execute(type: string, body: unknown): Promise<Result<unknown>> {
+    if (!isCommandType(type)) return fail(new AppError("UNKNOWN_COMMAND"));
+    const spec: CommandSpec = COMMANDS[type];
+    if (spec.access === "user" && this.state !== "user") return fail(new AppError("NOT_AUTHENTICATED"));
+    if (spec.access === "anonymous" && this.state === "user") return fail(new AppError("ALREADY_AUTHENTICATED"));
+    const wait = this.bucket.take();
+    if (wait > 0) {
+      if (++this.rateViolations > MAX_RATE_VIOLATIONS) this.close(CLOSE.RATE_LIMITED, "too many commands");
+      return fail(new AppError("RATE_LIMITED", undefined, wait));
+    }
+    this.rateViolations = 0;
+    const parsed = spec.body.safeParse(body);
+    if (!parsed.success) {
+      const where = parsed.error.issues[0]?.path.join(".") || "body";
+      return fail(new AppError("BAD_REQUEST", `Invalid field: ${where}`));
+    }
+    if (spec.authenticates) {
+      if (this.signingIn) return fail(new AppError("CONFLICT", "A sign-in is already in progress."));
+      this.signingIn = true;
+    }
+    if (type === "auth.logout") this.loggingOut = true;
+    try {
+      const result = await forwardCommand(this.gw.nc, this.log, type, this.context(), parsed.data, this.gw.config.COMMAND_TIMEOUT_MS);
+      if (result.ok && spec.authenticates) return this.signIn(result);
+      if (type === "auth.logout" && result.ok) this.close(CLOSE.SESSION_REVOKED, "signed out");
+      return result;
+    } finally {
+      this.signingIn = false;
+      if (type === "auth.logout") this.loggingOut = false;
+    }
+  }
+
+  private signIn(result: Result<unknown> & { ok: true }): Result<unknown> {
+    if (this.state !== "anonymous") return fail(new AppError("CONFLICT"));
+    const grant = sessionGrantSchema.parse(result.value);
+    if (this.gw.users.count(grant.user.id) >= this.gw.config.MAX_CONNECTIONS_PER_USER) {
+      return fail(new AppError("RATE_LIMITED", "Too many open connections for this account."));
+    }
+    this.userId = grant.user.id;
+    this.sessionId = grant.sessionId;
+    this.state = "user";
+    clearTimeout(this.timers[0]);
+    this.gw.metrics.connections.dec({ state: "anonymous" });
+    this.gw.metrics.connections.inc({ state: "user" });
+    this.gw.users.add(this);
+    this.log.info({ userId: this.userId }, "signed in");
+    return result;
+  }
+
+  private context(): RequestContext {
+    return {
+      gatewayId: this.gw.gatewayId,
+      connId: this.id,
+      ip: this.ip,
+      ...(this.userId === undefined ? {} : { userId: this.userId, sessionId: this.sessionId }),
+    };
+  }
+
+  /** Sends an event from a service; `droppable` events go first when the client reads slowly. */
+  sendEvent(type: string, body: unknown, droppable: boolean): void {
+    if (this.state !== "user") return;
+    if (droppable && this.ws.bufferedAmount > DROP_EVENTS_ABOVE) return;
+    void this.send({ t: "event", type, body });
+  }
+
+  /** Revocation broadcasts skip a connection whose own logout reply is still on its way. */
+  revoke(): void {
+    if (!this.loggingOut) this.close(CLOSE.SESSION_REVOKED, "session revoked");
+  }
+
+  private send(msg: ServerMessage): Promise<void> {
+    this.outbound = this.outbound.then(async () => {
+      if (this.state === "closed" || !this.channel) return;
+      if (this.ws.bufferedAmount > SLOW_CONSUMER_LIMIT) {
+        return this.close(CLOSE.TRY_AGAIN_LATER, "reading too slowly");
+      }
+      const frames = await this.channel.seal(FRAME.DATA, encoder.encode(JSON.stringify(msg)));
+      for (const f of frames) this.ws.send(f);
+      this.gw.metrics.frames.inc({ direction: "out" }, frames.length);
+    }).catch((err: unknown) => this.fail(err));
+    return this.outbound;
+  }
+
+  private fail(err: unknown): void {
+    if (err instanceof SessionError) {
+      if (this.state === "hello" || this.state === "finished") this.gw.metrics.handshakes.inc({ outcome: "failed" });
+      this.log.info({ reason: err.message, code: err.closeCode }, "protocol failure");
+      return this.close(err.closeCode, err.message);
+    }
+    this.log.error({ err }, "connection failed");
+    this.close(CLOSE.INTERNAL_ERROR, "internal error");
+  }
+
+  /** Closes after everything already queued for sending has been sent. */
+  close(code: number, reason: string): void {
+    if (this.state === "closed") return;
+    this.markClosed();
+    this.gw.metrics.closes.inc({ code: String(code) });
+    void this.outbound.finally(() => {
+      this.ws.close(code, reason.slice(0, 120));
+      setTimeout(() => this.ws.terminate(), 2000).unref();
+    });
+  }
+
+  ping(): void {
+    this.ws.ping();
+  }
+
+  terminate(): void {
+    this.markClosed();
+    this.ws.terminate();
+  }
+
+  private markClosed(): void {
+    if (this.state === "closed") return;
+    const label = this.state === "user" ? "user" : this.state === "anonymous" ? "anonymous" : "handshake";
+    this.gw.metrics.connections.dec({ state: label });
+    this.state = "closed";
+    for (const t of this.timers) clearTimeout(t);
+    if (this.userId !== undefined) this.gw.users.remove(this);
+  }
+
+  private onClosed(code: number): void {
+    this.markClosed();
+    this.gw.onConnectionClosed(this);
+    this.log.debug({ code }, "closed");
+  }
+}

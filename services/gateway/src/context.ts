@@ -1,0 +1,34 @@
+import type { ServerKey } from "@sealroom/proto/session";
+import type { Logger, NatsConnection } from "@sealroom/runtime";
+import type { Connection } from "./connection.js";
+import type { GatewayEnv } from "./env.js";
+import type { GatewayMetrics } from "./metrics.js";
+import type { UserRegistry } from "./users.js";
+
+/** What every connection of one gateway shares. */
+export interface GatewayContext {
+  readonly gatewayId: string;
+  readonly config: GatewayConfig;
+  readonly nc: NatsConnection;
+  readonly log: Logger;
+  readonly metrics: GatewayMetrics;
+  readonly serverKey: ServerKey;
+  readonly users: UserRegistry;
+  nextConnId(): string;
+  onConnectionClosed(conn: Connection): void;
+}
+
+export type GatewayConfig = Pick<
+  GatewayEnv,
+  | "MAX_CONNECTIONS"
+  | "MAX_CONNECTIONS_PER_IP"
+  | "MAX_CONNECTIONS_PER_USER"
+  | "HANDSHAKE_TIMEOUT_MS"
+  | "HEARTBEAT_INTERVAL_MS"
+  | "COMMAND_TIMEOUT_MS"
+  | "RATE_LIMIT_PER_SEC"
+  | "RATE_LIMIT_BURST"
+  | "SESSION_MAX_AGE_MS"
+  | "ALLOWED_ORIGINS"
+  | "TRUSTED_PROXIES"
+>;

@@ -1,0 +1,37 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { baseEnv, intFromEnv, parseEnv } from "@sealroom/runtime";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean));
+
+export const gatewayEnvSchema = z.object({
+  ...baseEnv,
+  PORT: intFromEnv(8080),
+  HOST: z.string().default("127.0.0.1"),
+  GATEWAY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
+  GATEWAY_KEY_FILE: z.string().default(path.join(repoRoot, "data/gateway-key.pem")),
+  GATEWAY_KEY_BITS: z.coerce.number().int().refine((n) => n === 2048 || n === 3072 || n === 4096).default(2048),
+  WEB_DIR: z.string().default(path.join(repoRoot, "apps/web/dist")),
+  /** Exact browser origins allowed to open a WebSocket; empty = the gateway's own origin(s). */
+  ALLOWED_ORIGINS: list,
+  /** Proxy addresses whose X-Forwarded-For is believed. */
+  TRUSTED_PROXIES: list,
+  MAX_CONNECTIONS: intFromEnv(20_000, 1),
+  MAX_CONNECTIONS_PER_IP: intFromEnv(200, 1),
+  MAX_CONNECTIONS_PER_USER: intFromEnv(20, 1),
+  HANDSHAKE_TIMEOUT_MS: intFromEnv(10_000, 100),
+  HEARTBEAT_INTERVAL_MS: intFromEnv(30_000, 100),
+  COMMAND_TIMEOUT_MS: intFromEnv(5_000, 100),
+  RATE_LIMIT_PER_SEC: intFromEnv(20, 1),
+  RATE_LIMIT_BURST: intFromEnv(60, 1),
+  SESSION_MAX_AGE_MS: intFromEnv(24 * 60 * 60 * 1000, 1000),
+});
+export type GatewayEnv = z.output<typeof gatewayEnvSchema>;
+
+export const readGatewayEnv = () => parseEnv(gatewayEnvSchema);

@@ -1,0 +1,71 @@
+/** The gateway's HTTP side: the web app, /healthz, /metrics and /server-key. */
+import { existsSync } from "node:fs";
+import type http from "node:http";
+import sirv from "sirv";
+import type { ServerKey } from "@sealroom/proto/session";
+import { formatFingerprint, toHex } from "@sealroom/proto/session";
+import type { Registry } from "@sealroom/runtime";
+
+const SECURITY_HEADERS = {
+  "content-security-policy":
+    "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+    "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY",
+};
+
+export interface HttpDeps {
+  webDir: string;
+  serverKey: ServerKey;
+  registry: Registry;
+  healthy: () => boolean;
+}
+
+export function createRequestHandler(deps: HttpDeps): http.RequestListener {
+  const serverKeyJson = JSON.stringify({
+    keyId: toHex(deps.serverKey.keyId),
+    fingerprint: formatFingerprint(deps.serverKey.keyId),
+    spki: Buffer.from(deps.serverKey.spki).toString("base64"),
+  });
+  const web = existsSync(deps.webDir)
+    ? sirv(deps.webDir, {
+        single: true,
+        etag: true,
+        setHeaders: (res, pathname) => {
+          for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+          if (pathname.startsWith("/assets/")) res.setHeader("cache-control", "public, max-age=31536000, immutable");
+          else res.setHeader("cache-control", "no-cache");
+        },
+      })
+    : undefined;
+
+  return (req, res) => {
+    const url = (req.url ?? "/").split("?")[0];
+    if (req.method === "GET" && url === "/healthz") {
+      const up = deps.healthy();
+      res.writeHead(up ? 200 : 503, { "content-type": "text/plain" }).end(up ? "ok\n" : "unavailable\n");
+      return;
+    }
+    if (req.method === "GET" && url === "/metrics") {
+      deps.registry.metrics().then(
+        (text) => res.writeHead(200, { "content-type": deps.registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
+      return;
+    }
+    if (req.method === "GET" && url === "/server-key") {
+      res.writeHead(200, { "content-type": "application/json", "cache-control": "no-cache" }).end(serverKeyJson);
+      return;
+    }
+    if ((req.method === "GET" || req.method === "HEAD") && web) {
+      web(req, res, () => {
+        res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+      });
+      return;
+    }
+    res
+      .writeHead(404, { "content-type": "text/plain" })
+      .end(web ? "not found\n" : "The web app is not built (npm run build).\n");
+  };
+}

@@ -1,0 +1,43 @@
+import { createLogger, connectNats, runUntilSignal } from "@sealroom/runtime";
+import { formatFingerprint } from "@sealroom/proto/session";
+import { createGateway, loadOrCreateServerKey, readGatewayEnv } from "./index.js";
+
+const env = readGatewayEnv();
+const log = createLogger({ service: "gateway", level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
+
+const { key, created } = loadOrCreateServerKey(env.GATEWAY_KEY_FILE, env.GATEWAY_KEY_BITS);
+const fingerprint = formatFingerprint(key.keyId);
+log.info({ file: env.GATEWAY_KEY_FILE, fingerprint, created }, created ? "generated a new server key" : "loaded the server key");
+
+const nc = await connectNats({
+  url: env.NATS_URL,
+  name: "gateway",
+  token: env.NATS_TOKEN,
+  user: env.NATS_USER,
+  password: env.NATS_PASSWORD,
+  log,
+});
+const gateway = createGateway({
+  nc,
+  log,
+  serverKey: key,
+  config: env,
+  host: env.HOST,
+  port: env.PORT,
+  webDir: env.WEB_DIR,
+  ...(env.GATEWAY_ID ? { gatewayId: env.GATEWAY_ID } : {}),
+});
+
+await runUntilSignal(
+  {
+    async start() {
+      await gateway.start();
+      log.info({ url: gateway.url, fingerprint, gatewayId: gateway.gatewayId }, "gateway listening");
+    },
+    async stop() {
+      await gateway.stop();
+      await nc.drain();
+    },
+  },
+  log,
+);

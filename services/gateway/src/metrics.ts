@@ -1,0 +1,53 @@
+import { Counter, Gauge, Histogram, createMetrics } from "@sealroom/runtime";
+
+export function createGatewayMetrics() {
+  const base = createMetrics("gateway");
+  const registers = [base.registry];
+  return {
+    ...base,
+    connections: new Gauge({
+      name: "sealroom_gateway_connections",
+      help: "Open WebSocket connections by state",
+      labelNames: ["state"] as const,
+      registers,
+    }),
+    handshakes: new Counter({
+      name: "sealroom_gateway_handshakes_total",
+      help: "Completed and failed handshakes",
+      labelNames: ["outcome"] as const,
+      registers,
+    }),
+    frames: new Counter({
+      name: "sealroom_gateway_frames_total",
+      help: "Encrypted frames by direction",
+      labelNames: ["direction"] as const,
+      registers,
+    }),
+    errors: new Counter({
+      name: "sealroom_gateway_errors_total",
+      help: "Command errors returned to clients, by code",
+      labelNames: ["code"] as const,
+      registers,
+    }),
+    closes: new Counter({
+      name: "sealroom_gateway_closes_total",
+      help: "Connections closed by the gateway, by close code",
+      labelNames: ["code"] as const,
+      registers,
+    }),
+    rejectedUpgrades: new Counter({
+      name: "sealroom_gateway_rejected_upgrades_total",
+      help: "WebSocket upgrades refused, by reason",
+      labelNames: ["reason"] as const,
+      registers,
+    }),
+    commandLatency: new Histogram({
+      name: "sealroom_gateway_command_duration_seconds",
+      help: "Time from a decrypted command to its reply being sent, by command type",
+      labelNames: ["type"] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+  };
+}
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;

@@ -1,0 +1,49 @@
+import { createLogger, connectNats, type NatsConnection } from "@sealroom/runtime";
+import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
+import type { ServerKey } from "@sealroom/proto/session";
+import { createGateway, gatewayEnvSchema, type Gateway } from "../index.js";
+import type { GatewayConfig } from "../context.js";
+
+let sharedKey: ServerKey | undefined;
+/** One 2048-bit key per test process (generation costs ~100 ms). */
+export function testServerKey(): ServerKey {
+  sharedKey ??= nodeServerKey(generateServerKeyPem(2048));
+  return sharedKey;
+}
+
+export const silentLog = createLogger({ service: "test", level: process.env.TEST_LOG_LEVEL ?? "silent", pretty: false });
+
+export interface TestGateway {
+  gateway: Gateway;
+  nc: NatsConnection;
+  wsUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(
+  natsUrl: string,
+  overrides: Partial<GatewayConfig> = {},
+  serverKey: ServerKey = testServerKey(),
+): Promise<TestGateway> {
+  const defaults = gatewayEnvSchema.parse({});
+  const nc = await connectNats({ url: natsUrl, name: "test-gateway", log: silentLog });
+  const gateway = createGateway({
+    nc,
+    log: silentLog,
+    serverKey,
+    config: { ...defaults, ...overrides },
+    host: "127.0.0.1",
+    port: 0,
+    webDir: "/nonexistent",
+  });
+  await gateway.start();
+  return {
+    gateway,
+    nc,
+    wsUrl: `ws://127.0.0.1:${gateway.port}/ws`,
+    async stop() {
+      await gateway.stop();
+      await nc.drain();
+    },
+  };
+}
