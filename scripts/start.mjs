@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+// `npm start` (after the build): runs all of Sealroom on this machine.
+//   nats-server (private, unless NATS_URL is given) -> migrations -> auth, chat, social -> gateway,
+// prints the URL and the server key fingerprint, and stops everything in reverse order on
+// Ctrl-C / SIGTERM. Plain Node, no build step: see docs/RUNNING.md.
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { fetchServerKey, publicUrl, waitForHealthy } from "./lib/gateway.mjs";
+import { findExecutable, startLocalNats } from "./lib/nats.mjs";
+import { describeExit, run, startChild, stopChild } from "./lib/procs.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const SERVICES = ["auth", "chat", "social"];
+const env = process.env;
+const dataDir = path.resolve(env.DATA_DIR ?? path.join(root, "data"));
+const host = env.HOST ?? "127.0.0.1";
+const port = env.PORT ?? "8080";
+
+const say = (line) => console.error(`start: ${line}`);
+const fail = (line) => {
+  console.error(`start: ${line}`);
+  process.exit(1);
+};
+
+// 1. Everything we need exists, before anything is started.
+let natsBin;
+if (!env.NATS_URL) {
+  natsBin = findExecutable(env.NATS_SERVER_BIN ?? "nats-server");
+  if (!natsBin) {
+    const what = env.NATS_SERVER_BIN ? `NATS_SERVER_BIN=${env.NATS_SERVER_BIN} is not executable` : "nats-server not found";
+    const how = "install it (apt-get install nats-server), set NATS_URL to a running server, or run `docker compose up`";
+    console.error(`${what}: ${how}`);
+    process.exit(1);
+  }
+}
+const mains = Object.fromEntries(
+  [...SERVICES, "gateway"].map((name) => [name, path.join(root, "services", name, "dist", "main.js")]),
+);
+for (const [name, file] of Object.entries(mains)) {
+  if (!existsSync(file)) fail(`${path.relative(root, file)} is missing: run \`npm run build\` (npm start does)`);
+}
+mkdirSync(dataDir, { recursive: true });
+
+// 2. Migrations, while nothing else runs.
+const databaseUrl = `file:${path.join(dataDir, "sealroom.db")}`;
+const migrated = await run(process.execPath, [path.join(root, "scripts/prisma.mjs"), "migrate", "deploy"], {
+  cwd: root,
+  env: { ...env, DATABASE_URL: databaseUrl },
+});
+if (migrated.code !== 0) {
+  process.stderr.write(migrated.output);
+  fail(`migrations failed (${databaseUrl})`);
+}
+say(`database ${path.join(dataDir, "sealroom.db")} is migrated`);
+
+// 3. Processes, and what happens when one of them ends.
+const children = [];
+let stopping = false;
+
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  const ordered = [["gateway"], SERVICES, ["nats-server"]];
+  for (const names of ordered) {
+    await Promise.all(children.filter((c) => names.includes(c.name)).map((c) => stopChild(c)));
+  }
+  say(code === 0 ? "stopped" : "stopped after a failure");
+  process.exit(code);
+}
+
+function watch(child) {
+  children.push(child);
+  child.exited.then((how) => {
+    if (stopping) return;
+    say(`${child.name} ${describeExit(how)}; stopping the rest`);
+    void shutdown(1);
+  });
+  return child;
+}
+
+const onSignal = (signal) => {
+  if (stopping) {
+    say(`${signal} again: killing everything`);
+    for (const c of children) if (!c.done) c.proc.kill("SIGKILL");
+    process.exit(1);
+  }
+  say(`${signal}: stopping`);
+  void shutdown(0);
+};
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, onSignal);
+// Last resort if this script dies of a bug: never leave children running.
+process.on("exit", () => {
+  for (const c of children) if (!c.done) c.proc.kill("SIGKILL");
+});
+
+const tryOrStop = async (what, fn) => {
+  try {
+    return await fn();
+  } catch (err) {
+    say(`${what}: ${err instanceof Error ? err.message : String(err)}`);
+    await shutdown(1);
+    return undefined;
+  }
+};
+
+let natsUrl = env.NATS_URL;
+let natsToken = env.NATS_TOKEN;
+if (natsBin) {
+  const nats = await tryOrStop("nats-server", () => startLocalNats({ bin: natsBin, dataDir, env }));
+  if (!nats) process.exit(1);
+  watch(nats.child);
+  natsUrl = nats.url;
+  natsToken = nats.token;
+  say(`nats-server listening on ${nats.url} (token auth; log: ${nats.logFile})`);
+}
+
+const childEnv = {
+  ...env,
+  NATS_URL: natsUrl,
+  DATABASE_URL: databaseUrl,
+  LOG_PRETTY: env.LOG_PRETTY ?? (process.stdout.isTTY ? "true" : "false"),
+};
+if (natsToken) childEnv.NATS_TOKEN = natsToken;
+// One HTTP_PORT for every service would collide: the gateway serves /healthz and /metrics itself.
+delete childEnv.HTTP_PORT;
+
+for (const name of SERVICES) {
+  watch(startChild(name, process.execPath, [mains[name]], { cwd: root, env: childEnv }));
+}
+const gatewayEnv = {
+  ...childEnv,
+  PORT: port,
+  HOST: host,
+  GATEWAY_KEY_FILE: path.join(dataDir, "gateway-key.pem"),
+  WEB_DIR: path.join(root, "apps/web/dist"),
+};
+watch(startChild("gateway", process.execPath, [mains.gateway], { cwd: root, env: gatewayEnv }));
+
+// 4. Ready: tell the user where to go and which key to expect.
+const url = publicUrl(host, port);
+const key = await tryOrStop("gateway", async () => {
+  if (!(await waitForHealthy(url, { aborted: () => stopping }))) return undefined;
+  return fetchServerKey(url);
+});
+if (key && !stopping) {
+  console.log(
+    [
+      "",
+      `  Sealroom is running: open ${url}`,
+      `  Server key fingerprint: ${key.fingerprint}`,
+      "  (clients pin this key on first use; Ctrl-C stops everything)",
+      "",
+    ].join("\n"),
+  );
+}
