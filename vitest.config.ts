@@ -8,7 +8,8 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: ["source"] } },
   test: {
-    reporters: ["default"],
+    // The JSON report gives .ci/run its pass/fail totals.
+    reporters: ["default", ["json", { outputFile: "test-results/vitest.json" }]],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
