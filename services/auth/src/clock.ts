@@ -1,0 +1,14 @@
+import { createHash } from "node:crypto";
+
+/** The service's only source of time, injected so tests can move it. */
+export interface Clock {
+  /** Unix milliseconds. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** A short, stable, non-reversible-at-a-glance label for logs (account names, session ids). */
+export function fingerprint(value: string): string {
+  return createHash("sha256").update(value).digest("hex").slice(0, 12);
+}

@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { baseEnv, parseEnv } from "@sealroom/runtime";
+import type { AuthConfigInput } from "./config.js";
+
+/** An optional integer setting; absent means the default in config.ts. */
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).optional();
+
+export const authEnvSchema = z.object({
+  ...baseEnv,
+  DATABASE_URL: z.string().regex(/^file:.+/, "must be a file: URL"),
+  /** Name in health replies and logs; default a random one. */
+  INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
+  ARGON2_MEMORY_KIB: int(8),
+  ARGON2_TIME_COST: int(1),
+  ARGON2_PARALLELISM: int(1, 255),
+  HASH_CONCURRENCY: int(1),
+  HASH_QUEUE: int(0),
+  SESSION_TTL_HOURS: int(1),
+  /** Tickets live at most 24 hours (security.md, section 1.9). */
+  TICKET_TTL_HOURS: int(1, 24),
+  THROTTLE_WINDOW_MS: int(1000),
+  THROTTLE_ACCOUNT_MAX_FAILURES: int(1),
+  THROTTLE_ACCOUNT_LOCKOUT_AFTER: int(1),
+  THROTTLE_IP_MAX_FAILURES: int(1),
+  THROTTLE_IP_LOCKOUT_AFTER: int(1),
+  THROTTLE_LOCKOUT_BASE_MS: int(1),
+  THROTTLE_LOCKOUT_MAX_MS: int(1),
+  THROTTLE_REGISTRATIONS_PER_IP: int(1),
+});
+export type AuthEnv = z.output<typeof authEnvSchema>;
+
+export const readAuthEnv = (env: NodeJS.ProcessEnv = process.env): AuthEnv => parseEnv(authEnvSchema, env);
+
+const HOUR = 60 * 60 * 1000;
+const hours = (h: number | undefined) => (h === undefined ? undefined : h * HOUR);
+
+export function authConfigFromEnv(env: AuthEnv): AuthConfigInput {
+  return {
+    argon2: {
+      memoryKiB: env.ARGON2_MEMORY_KIB,
+      timeCost: env.ARGON2_TIME_COST,
+      parallelism: env.ARGON2_PARALLELISM,
+    },
+    hashConcurrency: env.HASH_CONCURRENCY,
+    hashQueue: env.HASH_QUEUE,
+    sessionTtlMs: hours(env.SESSION_TTL_HOURS),
+    ticketTtlMs: hours(env.TICKET_TTL_HOURS),
+    throttle: {
+      windowMs: env.THROTTLE_WINDOW_MS,
+      lockoutBaseMs: env.THROTTLE_LOCKOUT_BASE_MS,
+      lockoutMaxMs: env.THROTTLE_LOCKOUT_MAX_MS,
+      account: {
+        maxFailures: env.THROTTLE_ACCOUNT_MAX_FAILURES,
+        lockoutAfter: env.THROTTLE_ACCOUNT_LOCKOUT_AFTER,
+      },
+      address: { maxFailures: env.THROTTLE_IP_MAX_FAILURES, lockoutAfter: env.THROTTLE_IP_LOCKOUT_AFTER },
+      registrationsPerAddress: env.THROTTLE_REGISTRATIONS_PER_IP,
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/** The auth commands. Each handler gets the gateway-stamped context and a validated body. */
+import { checkUsername, normalizePassword, usernameKey } from "@sealroom/proto/auth";
+import { AppError } from "@sealroom/proto/errors";
+import type { RequestContext } from "@sealroom/proto/nats";
+import type { Handlers, Logger } from "@sealroom/runtime";
+import type { Accounts } from "./accounts.js";
+import type { AuthConfig } from "./config.js";
+import { checkCredentials, type CredentialDeps } from "./credentials.js";
+import type { PasswordHasher } from "./hasher.js";
+import type { PublishRevoked } from "./revocations.js";
+import type { Sessions } from "./sessions.js";
+import type { Throttle } from "./throttle.js";
+
+export interface HandlerDeps extends CredentialDeps {
+  hasher: PasswordHasher;
+  throttle: Throttle;
+  accounts: Accounts;
+  sessions: Sessions;
+  publish: PublishRevoked;
+  config: AuthConfig;
+  log: Logger;
+}
+
+/** The signed-in user of a `user` command (serveCommands has already refused anonymous ones). */
+function principal(ctx: RequestContext): { userId: number; sessionId: string } {
+  if (ctx.userId === undefined || ctx.sessionId === undefined) throw new AppError("NOT_AUTHENTICATED");
+  return { userId: ctx.userId, sessionId: ctx.sessionId };
+}
+
+const sessionEnded = () => new AppError("NOT_AUTHENTICATED", "This session has ended. Sign in again.");
+
+export function createHandlers(deps: HandlerDeps): Handlers<"auth"> {
+  const { hasher, throttle, accounts, sessions, publish, config, log } = deps;
+
+  return {
+    async "auth.register"(ctx, body) {
+      const name = checkUsername(body.username);
+      if (!name.ok) throw new AppError("USERNAME_INVALID");
+      const password = normalizePassword(body.password);
+      if (password === undefined) throw new AppError("PASSWORD_INVALID");
+      await throttle.takeRegistration(ctx.ip);
+      // Saves a hash in the common case; the unique index decides races.
+      if (await accounts.findByKey(name.key)) throw new AppError("USERNAME_TAKEN");
+      const passwordHash = await hasher.withSlot((ops) => ops.hash(password));
+      const user = await accounts.create({ username: name.username, usernameKey: name.key, passwordHash });
+      if (!user) throw new AppError("USERNAME_TAKEN");
+      const session = await sessions.open(user.id);
+      log.info({ userId: user.id, ip: ctx.ip }, "registered");
+      return { user, ...session };
+    },
+
+    async "auth.login"(ctx, body) {
+      const name = checkUsername(body.username);
+      // A name outside the policy has no account, but is throttled like any other name.
+      const key = name.ok ? name.key : usernameKey(body.username);
+      const user = await checkCredentials(deps, {
+        usernameKey: key,
+        password: body.password,
+        ip: ctx.ip,
+        lookup: () => (name.ok ? accounts.findByKey(key) : Promise.resolve(null)),
+        rehash: true,
+      });
+      const session = await sessions.open(user.id);
+      log.info({ userId: user.id, ip: ctx.ip }, "signed in");
+      return { user: { id: user.id, username: user.username }, ...session };
+    },
+
+    async "auth.resume"(ctx, body) {
+      const grant = await sessions.resume(body.ticket);
+      log.debug({ userId: grant.user.id, ip: ctx.ip }, "resumed");
+      return grant;
+    },
+
+    async "auth.renewTicket"(ctx) {
+      const { userId, sessionId } = principal(ctx);
+      const grant = await sessions.renew(userId, sessionId);
+      if (!grant) throw sessionEnded();
+      return grant;
+    },
+
+    async "auth.changePassword"(ctx, body) {
+      const { userId, sessionId } = principal(ctx);
+      const session = await sessions.active(userId, sessionId);
+      if (!session) throw sessionEnded();
+      const newPassword = normalizePassword(body.newPassword);
+      if (newPassword === undefined) throw new AppError("PASSWORD_INVALID");
+      const user = await checkCredentials(deps, {
+        usernameKey: session.user.usernameKey,
+        password: body.currentPassword,
+        ip: ctx.ip,
+        lookup: async () => session.user,
+        rehash: false,
+      });
+      const newHash = await hasher.withSlot((ops) => ops.hash(newPassword));
+      const grant = await accounts.changePassword({
+        userId,
+        sessionId,
+        sessionExpiresAt: session.expiresAt,
+        oldHash: user.passwordHash,
+        newHash,
+        ticketTtlMs: config.ticketTtlMs,
+      });
+      if (!grant) throw new AppError("CONFLICT", "The password was changed meanwhile. Sign in again.");
+      publish({ userId, exceptSessionId: sessionId });
+      log.info({ userId }, "password changed; other sessions revoked");
+      return grant;
+    },
+
+    async "auth.logout"(ctx, body) {
+      const { userId, sessionId } = principal(ctx);
+      if (body.everywhere) {
+        // Only a live session may end all the others.
+        if (!(await sessions.active(userId, sessionId))) throw sessionEnded();
+        await sessions.revoke(userId);
+      } else {
+        await sessions.revoke(userId, sessionId);
+      }
+      log.info({ userId, everywhere: body.everywhere }, "signed out");
+      return {};
+    },
+  };
+}

@@ -1,0 +1,12 @@
+export { createAuthService, type AuthService, type AuthServiceDeps } from "./service.js";
+export {
+  DEFAULT_AUTH_CONFIG,
+  resolveAuthConfig,
+  type Argon2Params,
+  type AuthConfig,
+  type AuthConfigInput,
+  type ThrottleConfig,
+  type ThrottlePolicy,
+} from "./config.js";
+export { systemClock, type Clock } from "./clock.js";
+export { authConfigFromEnv, authEnvSchema, readAuthEnv, type AuthEnv } from "./env.js";

@@ -1,0 +1,179 @@
+/**
+ * Sessions and their single-use resume tickets. Every ticket operation is one statement or one
+ * batch transaction, so concurrent instances sharing the database cannot both consume a ticket.
+ */
+import { AppError } from "@sealroom/proto/errors";
+import type { PublicUser, TicketGrant } from "@sealroom/proto/auth";
+import type { Logger } from "@sealroom/runtime";
+import { fingerprint, type Clock } from "./clock.js";
+import type { AuthMetrics } from "./metrics.js";
+import type { PublishRevoked } from "./revocations.js";
+import type { Store } from "./store.js";
+import { hashTicket, mintTicket, newSessionId } from "./tickets.js";
+
+export interface IssuedSession extends TicketGrant {
+  sessionId: string;
+}
+
+export interface ActiveSession {
+  id: string;
+  expiresAt: Date;
+  user: { id: number; username: string; usernameKey: string; passwordHash: string };
+}
+
+export interface Sessions {
+  /** A new session for `userId` with its first ticket. */
+  open(userId: number): Promise<IssuedSession>;
+  /** Consumes `ticket` and issues the next; a reused ticket revokes its session. */
+  resume(ticket: string): Promise<IssuedSession & { user: PublicUser }>;
+  /** The session if it belongs to `userId` and is neither revoked nor expired. */
+  active(userId: number, sessionId: string): Promise<ActiveSession | null>;
+  /** Replaces the session's unused tickets with a fresh one; `undefined` if the session has ended. */
+  renew(userId: number, sessionId: string): Promise<TicketGrant | undefined>;
+  /** Revokes one session (or, without `sessionId`, all of the user's) and tells the gateways. */
+  revoke(userId: number, sessionId?: string): Promise<void>;
+  /** Deletes expired tickets. */
+  sweep(): Promise<number>;
+}
+
+export function createSessions(deps: {
+  store: Store;
+  clock: Clock;
+  config: { sessionTtlMs: number; ticketTtlMs: number };
+  publish: PublishRevoked;
+  log: Logger;
+  metrics: AuthMetrics;
+}): Sessions {
+  const { store, clock, config, publish, log, metrics } = deps;
+
+  /** A used ticket presented again means two parties hold it: end the session for both. */
+  const onReuse = async (sessionId: string, userId: number) => {
+    const now = new Date(clock.now());
+    const [revoked] = await store.run((db) =>
+      db.$transaction([
+        db.session.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: now } }),
+        db.ticket.deleteMany({ where: { sessionId, usedAt: null } }),
+      ]),
+    );
+    metrics.ticketReuse.inc();
+    log.warn({ userId, session: fingerprint(sessionId) }, "resume ticket reused; session revoked");
+    if (revoked.count > 0) publish({ userId, sessionIds: [sessionId] });
+  };
+
+  const sessions: Sessions = {
+    async open(userId) {
+      const now = clock.now();
+      const id = newSessionId();
+      const expiresAt = new Date(now + config.sessionTtlMs);
+      const t = mintTicket(now, config.ticketTtlMs, expiresAt);
+      await store.run((db) =>
+        db.$transaction([
+          db.session.create({
+            data: { id, userId, createdAt: new Date(now), lastUsedAt: new Date(now), expiresAt },
+          }),
+          db.ticket.create({
+            data: { hash: t.hash, sessionId: id, createdAt: new Date(now), expiresAt: t.expiresAt },
+          }),
+        ]),
+      );
+      return { sessionId: id, ticket: t.ticket, ticketExpiresAt: t.expiresAt.getTime() };
+    },
+
+    async resume(ticket) {
+      const nowMs = clock.now();
+      const now = new Date(nowMs);
+      const hash = hashTicket(ticket);
+      // The single statement that makes a ticket single-use.
+      const { count } = await store.run((db) =>
+        db.ticket.updateMany({
+          where: {
+            hash,
+            usedAt: null,
+            expiresAt: { gt: now },
+            session: { revokedAt: null, expiresAt: { gt: now } },
+          },
+          data: { usedAt: now },
+        }),
+      );
+      const row = await store.run((db) =>
+        db.ticket.findUnique({
+          where: { hash },
+          select: {
+            usedAt: true,
+            session: { select: { id: true, expiresAt: true, user: { select: { id: true, username: true } } } },
+          },
+        }),
+      );
+      if (count !== 1 || !row) {
+        if (row?.usedAt) await onReuse(row.session.id, row.session.user.id);
+        throw new AppError("AUTH_TICKET_INVALID");
+      }
+      const { session } = row;
+      const next = mintTicket(nowMs, config.ticketTtlMs, session.expiresAt);
+      await store.run((db) =>
+        db.$transaction([
+          db.ticket.create({
+            data: { hash: next.hash, sessionId: session.id, createdAt: now, expiresAt: next.expiresAt },
+          }),
+          db.session.update({ where: { id: session.id }, data: { lastUsedAt: now } }),
+        ]),
+      );
+      return {
+        user: session.user,
+        sessionId: session.id,
+        ticket: next.ticket,
+        ticketExpiresAt: next.expiresAt.getTime(),
+      };
+    },
+
+    active(userId, sessionId) {
+      const now = new Date(clock.now());
+      return store.run((db) =>
+        db.session.findFirst({
+          where: { id: sessionId, userId, revokedAt: null, expiresAt: { gt: now } },
+          select: {
+            id: true,
+            expiresAt: true,
+            user: { select: { id: true, username: true, usernameKey: true, passwordHash: true } },
+          },
+        }),
+      );
+    },
+
+    async renew(userId, sessionId) {
+      const session = await sessions.active(userId, sessionId);
+      if (!session) return undefined;
+      const now = clock.now();
+      const t = mintTicket(now, config.ticketTtlMs, session.expiresAt);
+      await store.run((db) =>
+        db.$transaction([
+          db.ticket.deleteMany({ where: { sessionId, usedAt: null } }),
+          db.ticket.create({
+            data: { hash: t.hash, sessionId, createdAt: new Date(now), expiresAt: t.expiresAt },
+          }),
+        ]),
+      );
+      return { ticket: t.ticket, ticketExpiresAt: t.expiresAt.getTime() };
+    },
+
+    async revoke(userId, sessionId) {
+      const now = new Date(clock.now());
+      const which = sessionId === undefined ? { userId } : { id: sessionId, userId };
+      await store.run((db) =>
+        db.$transaction([
+          db.session.updateMany({ where: { ...which, revokedAt: null }, data: { revokedAt: now } }),
+          db.ticket.deleteMany({ where: { usedAt: null, session: which } }),
+        ]),
+      );
+      // Published even when the session was already revoked: a gateway may still hold its socket.
+      publish(sessionId === undefined ? { userId } : { userId, sessionIds: [sessionId] });
+    },
+
+    async sweep() {
+      const now = new Date(clock.now());
+      const { count } = await store.run((db) => db.ticket.deleteMany({ where: { expiresAt: { lte: now } } }));
+      return count;
+    },
+  };
+  return sessions;
+}

@@ -1,0 +1,174 @@
+/**
+ * Failed sign-in counters in the AuthThrottle table, so every auth instance shares them. One row per
+ * key: failures in the current window, the window start and an optional lockout end. A key fails
+ * closed: past `maxFailures` it is locked until the window ends, and from `lockoutAfter` failures on
+ * each failure locks it for base * 2^(n - lockoutAfter), capped. The counter restarts with the window
+ * (and, for accounts, after a successful sign-in).
+ */
+import { AppError } from "@sealroom/proto/errors";
+import type { Logger } from "@sealroom/runtime";
+import { addressKey } from "./address.js";
+import { fingerprint, type Clock } from "./clock.js";
+import type { ThrottleConfig, ThrottlePolicy } from "./config.js";
+import type { AuthMetrics } from "./metrics.js";
+import type { Store } from "./store.js";
+
+export type ThrottleScope = "account" | "address";
+
+/** The keys one sign-in attempt is counted under. */
+export interface ThrottleKeys {
+  account: string;
+  address: string;
+}
+
+export function throttleKeys(usernameKey: string, ip: string): ThrottleKeys {
+  return { account: `u:${usernameKey}`, address: `ip:${addressKey(ip)}` };
+}
+
+interface Row {
+  key: string;
+  failures: number;
+  windowStart: Date;
+  lockedUntil: Date | null;
+}
+
+export interface Throttle {
+  /** Throws AUTH_THROTTLED (with retryAfterMs) while either key is locked. */
+  check(keys: ThrottleKeys): Promise<void>;
+  /** Counts one failure against both keys and starts a lockout where the budget says so. */
+  recordFailure(keys: ThrottleKeys): Promise<void>;
+  /** A successful sign-in clears the account's counter (not the address's). */
+  recordSuccess(keys: ThrottleKeys): Promise<void>;
+  /** Counts one registration from `ip`; throws AUTH_THROTTLED beyond the budget. */
+  takeRegistration(ip: string): Promise<void>;
+  /** Deletes rows whose window and lockout are over. */
+  sweep(): Promise<number>;
+}
+
+export function createThrottle(deps: {
+  store: Store;
+  clock: Clock;
+  config: ThrottleConfig;
+  log: Logger;
+  metrics: AuthMetrics;
+}): Throttle {
+  const { store, clock, config, log, metrics } = deps;
+  const policy = (scope: ThrottleScope): ThrottlePolicy =>
+    scope === "account" ? config.account : config.address;
+  const scopes = (keys: ThrottleKeys) =>
+    [
+      ["account", keys.account],
+      ["address", keys.address],
+    ] as const;
+
+  const retryAfterMs = (row: Row, p: ThrottlePolicy, now: number): number => {
+    let until = row.lockedUntil?.getTime() ?? 0;
+    const windowEnd = row.windowStart.getTime() + config.windowMs;
+    if (windowEnd > now && row.failures >= p.maxFailures) until = Math.max(until, windowEnd);
+    return Math.max(0, until - now);
+  };
+
+  const lockUntil = (row: Row, p: ThrottlePolicy, now: number): number | undefined => {
+    if (row.failures >= p.maxFailures) return row.windowStart.getTime() + config.windowMs;
+    if (row.failures < p.lockoutAfter) return undefined;
+    const exp = Math.min(row.failures - p.lockoutAfter, 40);
+    return now + Math.min(config.lockoutBaseMs * 2 ** exp, config.lockoutMaxMs);
+  };
+
+  /** Restarts a stale window and counts one more, atomically per key. */
+  const bump = (keys: readonly string[], now: Date) =>
+    store.run((db) =>
+      db.$transaction(
+        keys.flatMap((key) => [
+          db.authThrottle.updateMany({
+            where: { key, windowStart: { lte: new Date(now.getTime() - config.windowMs) } },
+            data: { failures: 0, windowStart: now },
+          }),
+          db.authThrottle.upsert({
+            where: { key },
+            create: { key, failures: 1, windowStart: now },
+            update: { failures: { increment: 1 } },
+          }),
+        ]),
+      ),
+    ) as Promise<Array<Row | { count: number }>>;
+
+  return {
+    async check(keys) {
+      const now = clock.now();
+      const rows = await store.run((db) =>
+        db.authThrottle.findMany({ where: { key: { in: [keys.account, keys.address] } } }),
+      );
+      let wait = 0;
+      let tripped: ThrottleScope = "account";
+      for (const [scope, key] of scopes(keys)) {
+        const row = rows.find((r) => r.key === key);
+        const ms = row ? retryAfterMs(row, policy(scope), now) : 0;
+        if (ms > wait) [wait, tripped] = [ms, scope];
+      }
+      if (wait === 0) return;
+      metrics.throttled.inc({ scope: tripped });
+      log.debug({ scope: tripped, account: fingerprint(keys.account), retryAfterMs: wait }, "throttled");
+      throw new AppError("AUTH_THROTTLED", undefined, wait);
+    },
+
+    async recordFailure(keys) {
+      const nowMs = clock.now();
+      const now = new Date(nowMs);
+      const results = await bump([keys.account, keys.address], now);
+      const rows = results.filter((r): r is Row => "key" in r);
+      const locks: Array<{ key: string; until: Date }> = [];
+      for (const [scope, key] of scopes(keys)) {
+        const row = rows.find((r) => r.key === key);
+        const until = row && lockUntil(row, policy(scope), nowMs);
+        if (!row || until === undefined) continue;
+        locks.push({ key, until: new Date(until) });
+        metrics.lockouts.inc({ scope });
+        log.warn(
+          { scope, account: fingerprint(keys.account), failures: row.failures, lockMs: until - nowMs },
+          "sign-in throttle tripped",
+        );
+      }
+      if (locks.length === 0) return;
+      // Only ever extends a lockout, so concurrent failures cannot shorten one.
+      await store.run((db) =>
+        db.$transaction(
+          locks.map(({ key, until }) =>
+            db.authThrottle.updateMany({
+              where: { key, OR: [{ lockedUntil: null }, { lockedUntil: { lt: until } }] },
+              data: { lockedUntil: until },
+            }),
+          ),
+        ),
+      );
+    },
+
+    async recordSuccess(keys) {
+      await store.run((db) => db.authThrottle.deleteMany({ where: { key: keys.account } }));
+    },
+
+    async takeRegistration(ip) {
+      const key = `reg:${addressKey(ip)}`;
+      const now = clock.now();
+      const [row] = (await bump([key], new Date(now))).filter((r): r is Row => "key" in r);
+      if (!row || row.failures <= config.registrationsPerAddress) return;
+      const wait = Math.max(1, row.windowStart.getTime() + config.windowMs - now);
+      metrics.throttled.inc({ scope: "registration" });
+      log.warn({ ip: addressKey(ip), retryAfterMs: wait }, "registration throttled");
+      throw new AppError("AUTH_THROTTLED", "Too many new accounts from this address. Try again later.", wait);
+    },
+
+    async sweep() {
+      const now = new Date(clock.now());
+      const { count } = await store.run((db) =>
+        db.authThrottle.deleteMany({
+          where: {
+            windowStart: { lte: new Date(now.getTime() - config.windowMs) },
+            OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }],
+          },
+        }),
+      );
+      return count;
+    },
+  };
+}
