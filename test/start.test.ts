@@ -1,0 +1,206 @@
+/**
+ * `node scripts/start.mjs` (what `npm start` runs after the build) as a user sees it: one command
+ * starts nats-server, the services and the gateway, prints the URL and the key fingerprint, and
+ * stops everything on SIGTERM without leaving a process behind. Needs every service's dist/
+ * (`npm test` builds first).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { freePort } from "@sealroom/testkit";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const script = path.join(root, "scripts/start.mjs");
+
+interface Run {
+  proc: ChildProcess;
+  output: () => { stdout: string; stderr: string };
+  exited: Promise<number | null>;
+}
+
+function launch(env: NodeJS.ProcessEnv): Run {
+  const proc = spawn(process.execPath, [script], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  proc.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+  proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+  return { proc, output: () => ({ stdout, stderr }), exited };
+}
+
+/** The environment of a user on this machine, minus anything that would point start.mjs elsewhere. */
+function userEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "warn", ...extra };
+  for (const name of ["NATS_URL", "NATS_TOKEN", "HTTP_PORT", "LOG_PRETTY", "DATABASE_URL"]) {
+    delete env[name];
+  }
+  return env;
+}
+
+async function until<T>(what: string, run: Run, check: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  void run.exited.then((code) => (exitCode = code));
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    const { stdout, stderr } = run.output();
+    if (exitCode !== undefined) throw new Error(`start.mjs exited (${exitCode}) before ${what}:\n${stdout}\n${stderr}`);
+    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms:\n${stdout}\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Every process below `pid` (Linux /proc), with its command line. */
+function descendants(pid: number): Array<{ pid: number; cmd: string }> {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // pid (comm) state ppid ...: comm may contain spaces and parentheses, so split after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      parentOf.set(Number(entry), ppid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  const walk = (p: number) => {
+    for (const [child, parent] of parentOf) if (parent === p) (found.push(child), walk(child));
+  };
+  walk(pid);
+  return found.map((p) => ({ pid: p, cmd: safeRead(`/proc/${p}/cmdline`).replaceAll("\0", " ").trim() }));
+}
+
+const safeRead = (file: string) => {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+};
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !safeRead(`/proc/${pid}/stat`).includes(") Z ");
+  } catch {
+    return false;
+  }
+};
+
+const serverKeySchema = z.object({
+  keyId: z.string(),
+  fingerprint: z.string(),
+  spki: z.string(),
+});
+
+describe("npm start (scripts/start.mjs)", () => {
+  const cleanup: Array<() => void> = [];
+  afterEach(() => {
+    for (const fn of cleanup.splice(0).reverse()) fn();
+  });
+
+  /** A temp DATA_DIR, removed after the test, along with any process a failed test left. */
+  function tempDataDir(): string {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "sealroom-start-"));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  }
+  function track(run: Run) {
+    cleanup.push(() => {
+      for (const { pid } of descendants(run.proc.pid!)) process.kill(pid, "SIGKILL");
+      run.proc.kill("SIGKILL");
+    });
+  }
+
+  it("starts everything, prints the URL and the key fingerprint, and stops cleanly on SIGTERM", async () => {
+    const dataDir = tempDataDir();
+    const port = await freePort();
+    const run = launch(userEnv({ DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1" }));
+    track(run);
+    const url = `http://127.0.0.1:${port}`;
+
+    const printed = await until(
+      "URL and fingerprint",
+      run,
+      () => {
+        const { stdout } = run.output();
+        const fp = /fingerprint: ([0-9a-f]{2,4}(?::[0-9a-f]{2,4})+)/i.exec(stdout)?.[1];
+        return stdout.includes(url) && fp ? fp : undefined;
+      },
+      60_000,
+    );
+
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    const key = serverKeySchema.parse(await (await fetch(`${url}/server-key`)).json());
+    expect(key.keyId).toMatch(/^[0-9a-f]{64}$/);
+    expect(printed).toBe(key.fingerprint);
+
+    // One nats-server and one process per service, all below start.mjs.
+    const procs = descendants(run.proc.pid!);
+    const cmds = procs.map((p) => p.cmd).join("\n");
+    expect(cmds).toMatch(/nats-server .*-js/);
+    for (const svc of ["auth", "chat", "social", "gateway"]) expect(cmds).toContain(`services/${svc}/dist/main.js`);
+    // The broker is private: loopback only, and its token never sits on a command line.
+    expect(cmds).toMatch(/nats-server .*-a 127\.0\.0\.1/);
+    expect(cmds).not.toMatch(/--auth|--user|--pass/);
+
+    // DATA_DIR holds the database, the gateway key and the JetStream store.
+    expect(existsSync(path.join(dataDir, "sealroom.db"))).toBe(true);
+    expect(existsSync(path.join(dataDir, "gateway-key.pem"))).toBe(true);
+    expect(existsSync(path.join(dataDir, "nats"))).toBe(true);
+
+    run.proc.kill("SIGTERM");
+    const code = await Promise.race([run.exited, new Promise((r) => setTimeout(r, 30_000, "timeout"))]);
+    expect(code, run.output().stderr).toBe(0);
+    expect(procs.filter((p) => alive(p.pid))).toEqual([]);
+  }, 120_000);
+
+  it("stops everything and exits 1 when a process fails to start (the gateway's port is taken)", async () => {
+    const dataDir = tempDataDir();
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    cleanup.push(() => blocker.close());
+    const port = (blocker.address() as net.AddressInfo).port;
+    const run = launch(userEnv({ DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1" }));
+    track(run);
+
+    let procs: Array<{ pid: number; cmd: string }> = [];
+    const poll = setInterval(() => {
+      for (const p of descendants(run.proc.pid!)) if (!procs.some((q) => q.pid === p.pid)) procs.push(p);
+    }, 50);
+    cleanup.push(() => clearInterval(poll));
+    const code = await Promise.race([run.exited, new Promise((r) => setTimeout(r, 60_000, "timeout"))]);
+    clearInterval(poll);
+
+    expect(code).toBe(1);
+    expect(run.output().stderr).toMatch(/gateway exited with code [1-9]/);
+    expect(procs.length).toBeGreaterThan(0);
+    expect(procs.filter((p) => alive(p.pid))).toEqual([]);
+  }, 120_000);
+
+  it("without nats-server on PATH (and no NATS_URL) exits 1 with one line saying how to install it", async () => {
+    const dataDir = path.join(tempDataDir(), "data");
+    const emptyBin = tempDataDir();
+    const run = launch({ PATH: emptyBin, DATA_DIR: dataDir, HOME: os.homedir() });
+    const code = await run.exited;
+    const { stdout, stderr } = run.output();
+
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    const lines = stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("apt-get install nats-server");
+    expect(lines[0]).toContain("docker compose up");
+    // Nothing was started or created.
+    expect(existsSync(dataDir)).toBe(false);
+  });
+});
