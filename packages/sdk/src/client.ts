@@ -95,6 +95,13 @@ export class SealroomClient extends Emitter<ClientEvents> {
     this.setState("idle");
   }
 
+  /** Drops the current connection and reconnects now (e.g. after the network changed). */
+  reconnect(): void {
+    if (this.stopped) return;
+    this.attempt = 0;
+    if (this.link) this.link.close(CLOSE.NORMAL, "reconnecting");
+  }
+
   async register(username: string, password: string): Promise<PublicUser> {
     return this.adopt(await this.request("auth.register", { username, password }));
   }
