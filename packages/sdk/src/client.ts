@@ -114,6 +114,8 @@ export class SealroomClient extends Emitter<ClientEvents> {
   async logout(opts: { everywhere?: boolean } = {}): Promise<void> {
     await this.request("auth.logout", { everywhere: opts.everywhere ?? false });
     await this.signedOut("logout");
+    // The gateway closes this socket with SESSION_REVOKED; start the anonymous one right away.
+    this.reconnect();
   }
 
   async changePassword(currentPassword: string, newPassword: string): Promise<void> {

@@ -161,7 +161,10 @@ export class Connection {
       .then((result) => {
         this.gw.metrics.commandLatency.observe({ type: isCommandType(type) ? type : "unknown" }, (performance.now() - t0) / 1000);
         if (!result.ok) this.gw.metrics.errors.inc({ code: result.error.code });
-        return this.send({ t: "reply", id, ...result });
+        return this.send({ t: "reply", id, ...result }).then(() => {
+          // A signed-out socket is closed only after the client has its reply.
+          if (type === "auth.logout" && result.ok) this.close(CLOSE.SESSION_REVOKED, "signed out");
+        });
       })
       .finally(() => {
         this.inFlight--;
@@ -193,7 +196,6 @@ export class Connection {
     try {
       const result = await forwardCommand(this.gw.nc, this.log, type, this.context(), parsed.data, this.gw.config.COMMAND_TIMEOUT_MS);
       if (result.ok && spec.authenticates) return this.signIn(result);
-      if (type === "auth.logout" && result.ok) this.close(CLOSE.SESSION_REVOKED, "signed out");
       return result;
     } finally {
       this.signingIn = false;

@@ -1,0 +1,116 @@
+/**
+ * The whole system on loopback, in this process: a private nats-server, a fresh SQLite file, the
+ * services and one or more gateways. Each part gets its own NATS connection and database client,
+ * as separate processes would. For tests and benchmarks that talk to it through the real SDK.
+ */
+import { createDb, type Db } from "@sealroom/db";
+import { createAuthService } from "@sealroom/auth";
+import { createGateway, gatewayEnvSchema, type Gateway } from "@sealroom/gateway";
+import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
+import type { ServerKey } from "@sealroom/proto/session";
+import { connectNats, createLogger, type NatsConnection, type Runnable } from "@sealroom/runtime";
+import { createNodeClient, type NodeClientOptions, type SealroomClient } from "@sealroom/sdk/node";
+import { startNats, tempDatabase, type NatsServer, type TempDb } from "@sealroom/testkit";
+import os from "node:os";
+import path from "node:path";
+import { mkdtempSync } from "node:fs";
+
+export const log = createLogger({ service: "stack", level: process.env.TEST_LOG_LEVEL ?? "silent", pretty: false });
+
+/** Tiny argon2 cost for tests; production uses 64 MiB, t=3, p=4. */
+export const FAST_ARGON2 = { memoryKiB: 1024, timeCost: 1, parallelism: 1 };
+
+let key: ServerKey | undefined;
+function serverKey(): ServerKey {
+  key ??= nodeServerKey(generateServerKeyPem(2048));
+  return key;
+}
+
+export interface StackOptions {
+  /** Directory the gateway serves as the web app. */
+  webDir?: string;
+  gateways?: number;
+  gatewayConfig?: Partial<ReturnType<typeof gatewayEnvSchema.parse>>;
+}
+
+export interface Stack {
+  nats: NatsServer;
+  database: TempDb;
+  gateways: Gateway[];
+  /** http://127.0.0.1:port of the first gateway. */
+  httpUrl: string;
+  wsUrls: string[];
+  /** A database client for assertions. */
+  db: Db;
+  /** A connected SDK client with its own temp known-hosts file (trusts the key on first use). */
+  client(opts?: Partial<NodeClientOptions>): SealroomClient;
+  stop(): Promise<void>;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const nats = await startNats();
+  const database = await tempDatabase();
+  const cleanups: (() => Promise<void>)[] = [];
+  const connection = async (name: string): Promise<NatsConnection> => {
+    const nc = await connectNats({ url: nats.url, name, log });
+    cleanups.push(() => nc.drain().catch(() => undefined));
+    return nc;
+  };
+  const service = async (runnable: Runnable) => {
+    await runnable.start();
+    cleanups.push(() => runnable.stop());
+  };
+
+  const authDb = await createDb({ url: database.url });
+  cleanups.push(() => authDb.$disconnect());
+  await service(createAuthService({ nc: await connection("auth"), db: authDb, log, config: { argon2: FAST_ARGON2 } }));
+
+  const gateways: Gateway[] = [];
+  const defaults = gatewayEnvSchema.parse({});
+  for (let i = 0; i < (opts.gateways ?? 1); i++) {
+    const gateway = createGateway({
+      nc: await connection(`gateway-${i}`),
+      log,
+      serverKey: serverKey(),
+      config: { ...defaults, ...opts.gatewayConfig },
+      host: "127.0.0.1",
+      port: 0,
+      webDir: opts.webDir ?? "/nonexistent",
+      gatewayId: `gw${i}`,
+    });
+    await service(gateway);
+    gateways.push(gateway);
+  }
+
+  const db = await createDb({ url: database.url });
+  const knownHosts = mkdtempSync(path.join(os.tmpdir(), "sealroom-known-hosts-"));
+  const wsUrls = gateways.map((g) => `ws://127.0.0.1:${g.port}/ws`);
+  let clients = 0;
+  const created: SealroomClient[] = [];
+  return {
+    nats,
+    database,
+    gateways,
+    httpUrl: `http://127.0.0.1:${gateways[0]!.port}`,
+    wsUrls,
+    db,
+    client(o = {}) {
+      const c = createNodeClient({
+        urls: wsUrls,
+        knownHostsFile: path.join(knownHosts, `known_hosts_${++clients}`),
+        reconnect: { initialDelayMs: 50, maxDelayMs: 1000 },
+        ...o,
+      });
+      created.push(c);
+      return c;
+    },
+    async stop() {
+      for (const c of created) c.close();
+      // Gateways first (they tell clients to go), then services, then connections.
+      for (const fn of cleanups.reverse()) await fn();
+      await db.$disconnect();
+      await nats.stop();
+      database.remove();
+    },
+  };
+}
