@@ -5,19 +5,14 @@
  */
 import type { z } from "zod";
 import * as auth from "./auth.js";
-import type { ServiceName } from "./subjects.js";
+import { CHAT_COMMANDS } from "./chat.js";
+import type { CommandSpec } from "./command-spec.js";
+import { SOCIAL_COMMANDS } from "./social.js";
 
-export interface CommandSpec {
-  service: ServiceName;
-  /** `anonymous`: only before sign-in. `user`: only after. */
-  access: "anonymous" | "user";
-  body: z.ZodType;
-  value: z.ZodType;
-  /** A successful reply signs the connection in (the value is a SessionGrant). */
-  authenticates?: true;
-}
+export type { CommandSpec } from "./command-spec.js";
 
-export const COMMANDS = {
+/** Authentication commands, answered by services/auth. */
+export const AUTH_COMMANDS = {
   /** Create an account and sign in. */
   "auth.register": {
     service: "auth",
@@ -64,6 +59,9 @@ export const COMMANDS = {
     value: auth.emptySchema,
   },
 } as const satisfies Record<string, CommandSpec>;
+
+/** Every command; each family lives in its own module (social.ts, chat.ts). */
+export const COMMANDS = { ...AUTH_COMMANDS, ...SOCIAL_COMMANDS, ...CHAT_COMMANDS } as const;
 
 export type CommandType = keyof typeof COMMANDS;
 export type CommandBody<T extends CommandType> = z.input<(typeof COMMANDS)[T]["body"]>;
