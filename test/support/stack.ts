@@ -5,6 +5,8 @@
  */
 import { createDb, type Db } from "@sealroom/db";
 import { createAuthService } from "@sealroom/auth";
+import { createChatService } from "@sealroom/chat";
+import { createSocialService } from "@sealroom/social";
 import { createGateway, gatewayEnvSchema, type Gateway } from "@sealroom/gateway";
 import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
 import type { ServerKey } from "@sealroom/proto/session";
@@ -64,6 +66,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const authDb = await createDb({ url: database.url });
   cleanups.push(() => authDb.$disconnect());
   await service(createAuthService({ nc: await connection("auth"), db: authDb, log, config: { argon2: FAST_ARGON2 } }));
+  const socialDb = await createDb({ url: database.url });
+  cleanups.push(() => socialDb.$disconnect());
+  await service(createSocialService({ nc: await connection("social"), db: socialDb, log, instance: "social-0" }));
+  const chatDb = await createDb({ url: database.url });
+  cleanups.push(() => chatDb.$disconnect());
+  await service(createChatService({ nc: await connection("chat"), db: chatDb, log, instance: "chat-0" }));
 
   const gateways: Gateway[] = [];
   const defaults = gatewayEnvSchema.parse({});
