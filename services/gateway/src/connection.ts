@@ -78,6 +78,7 @@ export class Connection {
     ws.on("close", (code) => this.onClosed(code));
     gw.metrics.connections.inc({ state: "handshake" });
     ws.send(this.handshake.serverKeyFrame);
+    this.log.info({ ip }, "connection opened");
   }
 
   get signedIn(): boolean {
@@ -173,16 +174,18 @@ export class Connection {
   }
 
   private async execute(type: string, body: unknown): Promise<Result<unknown>> {
+    // Every command costs a token, even one refused below, so refusals cannot be used to flood.
+    const wait = this.bucket.take();
+    if (wait > 0) {
+      if (this.rateViolations++ === 0) this.log.info("rate limit reached");
+      if (this.rateViolations > MAX_RATE_VIOLATIONS) this.close(CLOSE.RATE_LIMITED, "too many commands");
+      return fail(new AppError("RATE_LIMITED", undefined, wait));
+    }
+    this.rateViolations = 0;
     if (!isCommandType(type)) return fail(new AppError("UNKNOWN_COMMAND"));
     const spec: CommandSpec = COMMANDS[type];
     if (spec.access === "user" && this.state !== "user") return fail(new AppError("NOT_AUTHENTICATED"));
     if (spec.access === "anonymous" && this.state === "user") return fail(new AppError("ALREADY_AUTHENTICATED"));
-    const wait = this.bucket.take();
-    if (wait > 0) {
-      if (++this.rateViolations > MAX_RATE_VIOLATIONS) this.close(CLOSE.RATE_LIMITED, "too many commands");
-      return fail(new AppError("RATE_LIMITED", undefined, wait));
-    }
-    this.rateViolations = 0;
     const parsed = spec.body.safeParse(body);
     if (!parsed.success) {
       const where = parsed.error.issues[0]?.path.join(".") || "body";
@@ -296,6 +299,6 @@ export class Connection {
   private onClosed(code: number): void {
     this.markClosed();
     this.gw.onConnectionClosed(this);
-    this.log.debug({ code }, "closed");
+    this.log.info({ code, userId: this.userId }, "connection closed");
   }
 }

@@ -1,0 +1,55 @@
+/** The gateway's limits, as a client meets them: each answered with its documented error or close code. */
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { startStack, type Stack } from "./support/stack.js";
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({
+    gatewayConfig: { RATE_LIMIT_PER_SEC: 2, RATE_LIMIT_BURST: 4, MAX_CONNECTIONS_PER_USER: 2, MAX_CONNECTIONS_PER_IP: 50 },
+  });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const password = "correct horse battery staple";
+
+test("a burst beyond the bucket is answered RATE_LIMITED with a retry hint", async () => {
+  const c = stack.client();
+  await c.connect();
+  const results = await Promise.all(Array.from({ length: 8 }, () => c.call("auth.logout", {})));
+  const limited = results.filter((r) => !r.ok && r.error.code === "RATE_LIMITED");
+  expect(limited.length).toBeGreaterThanOrEqual(3);
+  expect(limited[0]).toMatchObject({ ok: false, error: { retryable: true } });
+  expect((limited[0] as { error: { retryAfterMs?: number } }).error.retryAfterMs).toBeGreaterThan(0);
+  // Rejected commands cost nothing on the services: the ones that passed were answered normally.
+  expect(results.filter((r) => !r.ok && r.error.code === "NOT_AUTHENTICATED").length).toBeGreaterThan(0);
+  c.close();
+});
+
+test("a signed-in frame over 64 KiB closes with 1009, and the SDK comes back signed in", async () => {
+  const c = stack.client();
+  await c.connect();
+  await c.register(`big_${process.pid}`, password);
+  const back = new Promise<void>((resolve) => c.on("signedIn", () => resolve()));
+  const lost = await c.call("auth.renewTicket", { pad: "x".repeat(70_000) });
+  expect(lost).toMatchObject({ ok: false, error: { code: "UNAVAILABLE" } });
+  await back;
+  expect(c.state).toBe("ready");
+  c.close();
+});
+
+test("connections of one user beyond the cap are refused at sign-in", async () => {
+  const name = `capped_${process.pid}`;
+  const first = stack.client();
+  await first.connect();
+  await first.register(name, password);
+  const second = stack.client();
+  await second.connect();
+  await second.login(name, password);
+  const third = stack.client();
+  await third.connect();
+  const err = await third.login(name, password).catch((e: unknown) => e);
+  expect(err).toMatchObject({ code: "RATE_LIMITED" });
+  for (const c of [first, second, third]) c.close();
+});
