@@ -7,7 +7,7 @@ export const CLOSE = {
   NORMAL: 1000,
   /** The gateway is shutting down; reconnect (to another gateway) right away. */
   GOING_AWAY: 1001,
-  /** A frame larger than the current limit (4 KiB before authentication, 64 KiB after). */
+  /** A frame larger than the current limit (4 KiB during the handshake, 16 KiB before sign-in, 64 KiB after). */
   TOO_BIG: 1009,
   /** The gateway hit an unexpected error on this connection; reconnect. */
   INTERNAL_ERROR: 1011,
@@ -31,6 +31,8 @@ export const CLOSE = {
   SESSION_EXPIRED: 4010,
   /** A key limit was exceeded without a key update. */
   KEY_LIMIT: 4011,
+  /** The account has too many connections on this gateway; retry later (with backoff). */
+  TOO_MANY_CONNECTIONS: 4012,
 } as const;
 
 export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];

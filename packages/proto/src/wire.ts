@@ -7,6 +7,8 @@ import { appErrorSchema } from "./errors.js";
 
 /** Largest DATA plaintext the gateway accepts from a signed-in client. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
+/** Largest DATA plaintext the gateway sends; a reply that would be larger becomes PAYLOAD_TOO_LARGE. */
+export const MAX_SERVER_MESSAGE_BYTES = 4 * 1024 * 1024;
 /** Largest frame before the handshake completes. */
 export const MAX_HANDSHAKE_FRAME_BYTES = 4 * 1024;
 /** Largest frame after the handshake and before sign-in. */
@@ -35,6 +37,26 @@ export const eventMessageSchema = z.object({
 export type EventMessage = z.infer<typeof eventMessageSchema>;
 
 export const serverMessageSchema = z.union([replyMessageSchema, eventMessageSchema]);
+
+/**
+ * What clients accept: like serverMessageSchema, but an error code this client does not know (a newer
+ * server) is kept as a string instead of failing the whole message.
+ */
+export const clientSideServerMessageSchema = z.union([
+  z.object({ t: z.literal("reply"), id: z.number().int(), ok: z.literal(true), value: z.unknown() }),
+  z.object({
+    t: z.literal("reply"),
+    id: z.number().int(),
+    ok: z.literal(false),
+    error: z.object({
+      code: z.string().max(64),
+      message: z.string().max(500),
+      retryable: z.boolean(),
+      retryAfterMs: z.number().int().nonnegative().optional(),
+    }),
+  }),
+  eventMessageSchema,
+]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 
 /** Events the gateway itself sends. */

@@ -14,7 +14,10 @@ import { KeyMismatchError, KeyRejectedError, verifyPin, type PinPolicy } from ".
 import { MemoryTicketStore, type StoredTicket, type TicketStore } from "./tickets.js";
 
 export type ConnectionState =
-  /** Not started, or closed by the application. */
+  /**
+   * Not connected and not trying: not started, closed by the application, or signed out (after a
+   * logout or revocation, or when an anonymous connection timed out). The next command reconnects.
+   */
   | "idle"
   /** Opening the socket and running the handshake. */
   | "connecting"
@@ -56,6 +59,10 @@ export class SealroomClient extends Emitter<ClientEvents> {
   private stateValue: ConnectionState = "idle";
   private attempt = 0;
   private stopped = true;
+  /** Signed out and disconnected on purpose: no reconnect until the application sends a command. */
+  private dormant = false;
+  /** A server's retry hint (e.g. AUTH_BUSY), honoured by the next reconnect delay. */
+  private minDelayMs = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private renewTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly tickets: TicketStore;
@@ -80,7 +87,10 @@ export class SealroomClient extends Emitter<ClientEvents> {
     if (this.stopped) {
       this.stopped = false;
       this.failure = undefined;
+      this.attempt = 0;
       void this.open();
+    } else {
+      this.wake();
     }
     await this.until((s) => s === "connected" || s === "ready", this.timeoutMs);
   }
@@ -100,6 +110,24 @@ export class SealroomClient extends Emitter<ClientEvents> {
     if (this.stopped) return;
     this.attempt = 0;
     if (this.link) this.link.close(CLOSE.NORMAL, "reconnecting");
+    else this.wake();
+  }
+
+  private wake(): void {
+    if (this.stopped || !this.dormant) return;
+    this.dormant = false;
+    this.attempt = 0;
+    void this.open();
+  }
+
+  /** Disconnects without reconnecting; the next command wakes the client. */
+  private sleep(): void {
+    this.dormant = true;
+    clearTimeout(this.retryTimer);
+    const link = this.link;
+    this.link = undefined;
+    link?.close(CLOSE.NORMAL, "signed out");
+    this.setState("idle");
   }
 
   async register(username: string, password: string): Promise<PublicUser> {
@@ -114,8 +142,8 @@ export class SealroomClient extends Emitter<ClientEvents> {
   async logout(opts: { everywhere?: boolean } = {}): Promise<void> {
     await this.request("auth.logout", { everywhere: opts.everywhere ?? false });
     await this.signedOut("logout");
-    // The gateway closes this socket with SESSION_REVOKED; start the anonymous one right away.
-    this.reconnect();
+    // The gateway closes this socket with SESSION_REVOKED; a later command opens a fresh one.
+    this.sleep();
   }
 
   async changePassword(currentPassword: string, newPassword: string): Promise<void> {
@@ -131,6 +159,7 @@ export class SealroomClient extends Emitter<ClientEvents> {
 
   /** Like request(), but returns the Result instead of throwing. */
   async call(type: CommandType, body: unknown): Promise<Result<unknown>> {
+    this.wake();
     try {
       await this.until((s) => s === "connected" || s === "ready", this.timeoutMs);
     } catch {
@@ -159,15 +188,21 @@ export class SealroomClient extends Emitter<ClientEvents> {
     } catch {
       return; // onLinkClosed handles it
     }
-    this.attempt = 0;
     const stored = await this.tickets.load();
-    if (!stored) return this.setState("connected");
+    if (!stored) {
+      this.attempt = 0;
+      return this.setState("connected");
+    }
     const resumed = await link.request("auth.resume", { ticket: stored.ticket }, this.timeoutMs);
     if (resumed.ok) {
+      this.attempt = 0;
       await this.adopt(resumed.value as SessionGrant);
     } else if (resumed.error.retryable) {
+      // Keep backing off (the handshake worked, the session did not resume yet).
+      this.minDelayMs = resumed.error.retryAfterMs ?? 0;
       link.close(CLOSE.NORMAL, "resume failed, retrying");
     } else {
+      this.attempt = 0;
       await this.signedOut("ticket-invalid");
       this.setState("connected");
     }
@@ -184,15 +219,23 @@ export class SealroomClient extends Emitter<ClientEvents> {
       this.emit("error", error);
       return;
     }
-    if (code === CLOSE.SESSION_REVOKED || FINAL_CLOSE_CODES.has(code)) void this.signedOut("revoked");
-    if (this.stopped) return;
+    if (this.stopped || this.dormant) return;
+    if (FINAL_CLOSE_CODES.has(code)) {
+      void this.signedOut("revoked");
+      return this.sleep();
+    }
+    // An anonymous connection that nobody used timed out: reconnect when it is needed.
+    if (code === CLOSE.HANDSHAKE_TIMEOUT && this.user === undefined) return this.sleep();
     this.setState("reconnecting");
     const { initialDelayMs = 250, maxDelayMs = 30_000 } = this.opts.reconnect ?? {};
     const random = this.opts.random ?? Math.random;
     // A gateway going away is an invitation to move at once; everything else backs off.
-    const ceiling = code === CLOSE.GOING_AWAY && this.attempt === 0 ? 50 : Math.min(maxDelayMs, initialDelayMs * 2 ** this.attempt);
+    const ceiling =
+      code === CLOSE.GOING_AWAY && this.attempt === 0 ? 50 : Math.min(maxDelayMs, initialDelayMs * 2 ** this.attempt);
     this.attempt++;
-    this.retryTimer = setTimeout(() => void this.open(), Math.round(random() * ceiling));
+    const delay = Math.max(this.minDelayMs, Math.round(random() * ceiling));
+    this.minDelayMs = 0;
+    this.retryTimer = setTimeout(() => void this.open(), delay);
   }
 
   private async adopt(grant: SessionGrant): Promise<PublicUser> {

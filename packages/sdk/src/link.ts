@@ -4,7 +4,8 @@
  */
 import { AppError, type AppErrorShape, type Result } from "@sealroom/proto/errors";
 import { FRAME, ClientHandshake, SessionError, type CryptoBackend, type SecureChannel } from "@sealroom/proto/session";
-import { serverMessageSchema, type ClientMessage } from "@sealroom/proto/wire";
+import { clientSideServerMessageSchema, type ClientMessage } from "@sealroom/proto/wire";
+import { ERRORS, type ErrorCode } from "@sealroom/proto/errors";
 import { CLOSE } from "@sealroom/proto/close-codes";
 
 /** The subset of the WebSocket API used here; browsers' WebSocket and the `ws` package both fit. */
@@ -106,7 +107,7 @@ export class Link {
     } catch {
       throw new SessionError(CLOSE.PROTOCOL_ERROR, "server sent invalid JSON");
     }
-    const msg = serverMessageSchema.safeParse(json);
+    const msg = clientSideServerMessageSchema.safeParse(json);
     if (!msg.success) throw new SessionError(CLOSE.PROTOCOL_ERROR, "server sent an invalid message");
     const m = msg.data;
     if (m.t === "event") return this.handlers.onEvent(m.type, m.body);
@@ -114,7 +115,10 @@ export class Link {
     if (!p) return;
     this.pending.delete(m.id);
     clearTimeout(p.timer);
-    p.resolve(m.ok ? { ok: true, value: m.value } : { ok: false, error: m.error });
+    if (m.ok) return p.resolve({ ok: true, value: m.value });
+    // An error code newer than this client is still an error, with its message and retry hint.
+    const code: ErrorCode = Object.hasOwn(ERRORS, m.error.code) ? (m.error.code as ErrorCode) : "INTERNAL";
+    p.resolve({ ok: false, error: { ...m.error, code } });
   }
 
   /** Sends a command; resolves with the reply, or a retryable UNAVAILABLE/TIMEOUT error. */

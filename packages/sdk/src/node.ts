@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import WebSocket from "ws";
 import { nodeBackend } from "@sealroom/proto/session/node";
-import { MAX_MESSAGE_BYTES } from "@sealroom/proto/wire";
+import { MAX_SERVER_MESSAGE_BYTES } from "@sealroom/proto/wire";
 import { SealroomClient, type ClientOptions } from "./client.js";
 import type { SocketLike } from "./link.js";
 import type { PinStore } from "./pins.js";
@@ -44,7 +44,8 @@ export interface NodeClientOptions extends Partial<Omit<ClientOptions, "urls" | 
 }
 
 export function nodeSocketFactory(url: string): SocketLike {
-  return new WebSocket(url, { perMessageDeflate: false, maxPayload: 4 * MAX_MESSAGE_BYTES }) as unknown as SocketLike;
+  const maxPayload = MAX_SERVER_MESSAGE_BYTES + 1024; // record header and tag
+  return new WebSocket(url, { perMessageDeflate: false, maxPayload }) as unknown as SocketLike;
 }
 
 export function createNodeClient(opts: NodeClientOptions): SealroomClient {

@@ -15,6 +15,7 @@ import {
   MAX_ANONYMOUS_FRAME_BYTES,
   MAX_HANDSHAKE_FRAME_BYTES,
   MAX_MESSAGE_BYTES,
+  MAX_SERVER_MESSAGE_BYTES,
   clientMessageSchema,
   type ServerMessage,
 } from "@sealroom/proto/wire";
@@ -55,6 +56,7 @@ export class Connection {
   private signingIn = false;
   private loggingOut = false;
   private rateViolations = 0;
+  private overCap = false;
   private readonly bucket: TokenBucket;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly log: Logger;
@@ -85,9 +87,13 @@ export class Connection {
     return this.state === "user";
   }
 
+  /**
+   * Checked on arrival, so it must allow what the frame may legitimately be once processed: a
+   * command may follow ClientFinished without waiting, hence the anonymous limit from "finished" on.
+   */
   private frameLimit(): number {
-    if (this.state === "hello" || this.state === "finished") return MAX_HANDSHAKE_FRAME_BYTES;
-    if (this.state === "anonymous") return MAX_ANONYMOUS_FRAME_BYTES;
+    if (this.state === "hello") return MAX_HANDSHAKE_FRAME_BYTES;
+    if (this.state === "finished" || this.state === "anonymous") return MAX_ANONYMOUS_FRAME_BYTES;
     return MAX_MESSAGE_BYTES + RECORD_OVERHEAD;
   }
 
@@ -165,6 +171,7 @@ export class Connection {
         return this.send({ t: "reply", id, ...result }).then(() => {
           // A signed-out socket is closed only after the client has its reply.
           if (type === "auth.logout" && result.ok) this.close(CLOSE.SESSION_REVOKED, "signed out");
+          if (this.overCap) this.close(CLOSE.TOO_MANY_CONNECTIONS, "too many connections for this account");
         });
       })
       .finally(() => {
@@ -210,7 +217,10 @@ export class Connection {
     if (this.state !== "anonymous") return fail(new AppError("CONFLICT"));
     const grant = sessionGrantSchema.parse(result.value);
     if (this.gw.users.count(grant.user.id) >= this.gw.config.MAX_CONNECTIONS_PER_USER) {
-      return fail(new AppError("RATE_LIMITED", "Too many open connections for this account."));
+      // The grant (and its fresh ticket) still reaches the client, which would otherwise lose its
+      // session; the socket then closes with a code after which the SDK backs off.
+      this.overCap = true;
+      return result;
     }
     this.userId = grant.user.id;
     this.sessionId = grant.sessionId;
@@ -250,7 +260,15 @@ export class Connection {
       if (this.ws.bufferedAmount > SLOW_CONSUMER_LIMIT) {
         return this.close(CLOSE.TRY_AGAIN_LATER, "reading too slowly");
       }
-      const frames = await this.channel.seal(FRAME.DATA, encoder.encode(JSON.stringify(msg)));
+      let bytes = encoder.encode(JSON.stringify(msg));
+      if (bytes.length > MAX_SERVER_MESSAGE_BYTES && msg.t === "reply") {
+        this.log.error({ bytes: bytes.length }, "reply too large for the protocol");
+        bytes = encoder.encode(JSON.stringify({ t: "reply", id: msg.id, ...fail(new AppError("PAYLOAD_TOO_LARGE")) }));
+      } else if (bytes.length > MAX_SERVER_MESSAGE_BYTES) {
+        this.log.error({ bytes: bytes.length }, "event too large for the protocol, dropped");
+        return;
+      }
+      const frames = await this.channel.seal(FRAME.DATA, bytes);
       for (const f of frames) this.ws.send(f);
       this.gw.metrics.frames.inc({ direction: "out" }, frames.length);
     }).catch((err: unknown) => this.fail(err));

@@ -172,8 +172,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
       heartbeat = setInterval(() => {
         for (const conn of conns) {
           if (!conn.alive) {
-            metrics.closes.inc({ code: String(CLOSE.HEARTBEAT_TIMEOUT) });
-            conn.terminate();
+            // A half-open peer may still read the close frame; close() terminates 2 s later anyway.
+            conn.close(CLOSE.HEARTBEAT_TIMEOUT, "no pong");
             continue;
           }
           conn.alive = false;

@@ -93,7 +93,7 @@ export class SecureChannel {
     const next = this.sendChain.then(async () => {
       const out: Uint8Array[] = [];
       const d = this.send;
-      if (type === FRAME.DATA && this.dueForUpdate(d)) {
+      if (type === FRAME.DATA && this.dueForUpdate(d, plaintext.length)) {
         out.push(await this.sealOne(d, FRAME.KEY_UPDATE, new Uint8Array(0)));
         await d.update(this.now());
         this.keyUpdates.sent++;
@@ -112,10 +112,11 @@ export class SecureChannel {
     return next;
   }
 
-  private dueForUpdate(d: Direction): boolean {
+  /** Due when this record would reach a limit, so the receiver never sees one exceeded. */
+  private dueForUpdate(d: Direction, nextBytes: number): boolean {
     return (
       d.frames >= this.limits.maxFrames ||
-      d.bytes >= this.limits.maxBytes ||
+      d.bytes + nextBytes > this.limits.maxBytes ||
       this.now() - d.since >= this.limits.maxAgeMs
     );
   }
