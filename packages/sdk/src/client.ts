@@ -54,15 +54,22 @@ export interface ClientOptions {
   random?: () => number;
 }
 
+/** How long a connection must last before a drop counts as a fresh start for backoff. */
+const STABLE_AFTER_MS = 10_000;
+
 export class SealroomClient extends Emitter<ClientEvents> {
   private link: Link | undefined;
   private stateValue: ConnectionState = "idle";
   private attempt = 0;
+  /** Which gateway URL to try next; advances on every drop, so a dead gateway is left behind. */
+  private urlIndex = 0;
   private stopped = true;
   /** Signed out and disconnected on purpose: no reconnect until the application sends a command. */
   private dormant = false;
   /** A server's retry hint (e.g. AUTH_BUSY), honoured by the next reconnect delay. */
   private minDelayMs = 0;
+  /** When the current connection became usable; backoff resets only once one has lasted. */
+  private usableSince = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private renewTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly tickets: TicketStore;
@@ -171,7 +178,7 @@ export class SealroomClient extends Emitter<ClientEvents> {
   private async open(): Promise<void> {
     if (this.stopped) return;
     this.setState(this.attempt === 0 ? "connecting" : "reconnecting");
-    const url = this.opts.urls[this.attempt % this.opts.urls.length]!;
+    const url = this.opts.urls[this.urlIndex % this.opts.urls.length]!;
     const host = new URL(url).host;
     const link = new Link(
       this.opts.socketFactory(url),
@@ -190,19 +197,19 @@ export class SealroomClient extends Emitter<ClientEvents> {
     }
     const stored = await this.tickets.load();
     if (!stored) {
-      this.attempt = 0;
+      this.usableSince = Date.now();
       return this.setState("connected");
     }
     const resumed = await link.request("auth.resume", { ticket: stored.ticket }, this.timeoutMs);
     if (resumed.ok) {
-      this.attempt = 0;
+      this.usableSince = Date.now();
       await this.adopt(resumed.value as SessionGrant);
     } else if (resumed.error.retryable) {
       // Keep backing off (the handshake worked, the session did not resume yet).
       this.minDelayMs = resumed.error.retryAfterMs ?? 0;
       link.close(CLOSE.NORMAL, "resume failed, retrying");
     } else {
-      this.attempt = 0;
+      this.usableSince = Date.now();
       await this.signedOut("ticket-invalid");
       this.setState("connected");
     }
@@ -227,12 +234,17 @@ export class SealroomClient extends Emitter<ClientEvents> {
     // An anonymous connection that nobody used timed out: reconnect when it is needed.
     if (code === CLOSE.HANDSHAKE_TIMEOUT && this.user === undefined) return this.sleep();
     this.setState("reconnecting");
+    // A connection that lasted resets the backoff; one closed soon after opening (e.g. over the
+    // account's connection cap) keeps backing off.
+    if (this.usableSince > 0 && Date.now() - this.usableSince > STABLE_AFTER_MS) this.attempt = 0;
+    this.usableSince = 0;
     const { initialDelayMs = 250, maxDelayMs = 30_000 } = this.opts.reconnect ?? {};
     const random = this.opts.random ?? Math.random;
     // A gateway going away is an invitation to move at once; everything else backs off.
     const ceiling =
       code === CLOSE.GOING_AWAY && this.attempt === 0 ? 50 : Math.min(maxDelayMs, initialDelayMs * 2 ** this.attempt);
     this.attempt++;
+    this.urlIndex++;
     const delay = Math.max(this.minDelayMs, Math.round(random() * ceiling));
     this.minDelayMs = 0;
     this.retryTimer = setTimeout(() => void this.open(), delay);

@@ -161,6 +161,7 @@ export class Connection {
     const parsed = clientMessageSchema.safeParse(json);
     if (!parsed.success) throw new SessionError(CLOSE.PROTOCOL_ERROR, "a message is not a command");
     const { id, type, body } = parsed.data;
+    const spec: CommandSpec | undefined = isCommandType(type) ? COMMANDS[type] : undefined;
     const t0 = performance.now();
     this.inFlight++;
     this.updatePause();
@@ -171,7 +172,9 @@ export class Connection {
         return this.send({ t: "reply", id, ...result }).then(() => {
           // A signed-out socket is closed only after the client has its reply.
           if (type === "auth.logout" && result.ok) this.close(CLOSE.SESSION_REVOKED, "signed out");
-          if (this.overCap) this.close(CLOSE.TOO_MANY_CONNECTIONS, "too many connections for this account");
+          if (this.overCap && spec?.authenticates) {
+            this.close(CLOSE.TOO_MANY_CONNECTIONS, "too many connections for this account");
+          }
         });
       })
       .finally(() => {
@@ -254,9 +257,11 @@ export class Connection {
     if (!this.loggingOut) this.close(CLOSE.SESSION_REVOKED, "session revoked");
   }
 
+  /** Queues a message; what is queued before close() is still sent (close waits for the queue). */
   private send(msg: ServerMessage): Promise<void> {
+    if (this.state === "closed") return this.outbound;
     this.outbound = this.outbound.then(async () => {
-      if (this.state === "closed" || !this.channel) return;
+      if (!this.channel || this.ws.readyState !== this.ws.OPEN) return;
       if (this.ws.bufferedAmount > SLOW_CONSUMER_LIMIT) {
         return this.close(CLOSE.TRY_AGAIN_LATER, "reading too slowly");
       }
