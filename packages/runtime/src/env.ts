@@ -27,7 +27,10 @@ export const baseEnv = {
     .optional()
     .transform((v) => (v === undefined ? undefined : v === "true")),
   /** Port for /healthz and /metrics; 0 picks a free one, empty disables. */
-  HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  HTTP_PORT: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.coerce.number().int().min(0).max(65535).optional(),
+  ),
 };
 
 export const intFromEnv = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
