@@ -117,8 +117,8 @@ export async function setup(opts: SetupOptions = {}) {
     await client.flush();
     return {
       seen,
-      /** Waits until `count` broadcasts arrived (or fails after a timeout). */
-      async next(count = seen.length + 1, timeoutMs = 3000): Promise<SessionRevoked[]> {
+      /** Waits until `count` broadcasts in all have arrived (or fails after a timeout). */
+      async next(count = 1, timeoutMs = 3000): Promise<SessionRevoked[]> {
         const until = Date.now() + timeoutMs;
         while (seen.length < count) {
           if (Date.now() > until) throw new Error(`expected ${count} revocations, saw ${seen.length}`);

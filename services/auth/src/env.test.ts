@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_AUTH_CONFIG, resolveAuthConfig } from "./config.js";
+import { authConfigFromEnv, readAuthEnv } from "./env.js";
+
+const HOUR = 60 * 60 * 1000;
+
+describe("auth environment", () => {
+  it("needs only DATABASE_URL; everything else has the documented defaults", () => {
+    const env = readAuthEnv({ DATABASE_URL: "file:./data/sealroom.db" });
+    expect(resolveAuthConfig(authConfigFromEnv(env))).toEqual(DEFAULT_AUTH_CONFIG);
+    expect(DEFAULT_AUTH_CONFIG.argon2).toEqual({ memoryKiB: 65536, timeCost: 3, parallelism: 4 });
+  });
+
+  it("maps every variable onto the config", () => {
+    const env = readAuthEnv({
+      DATABASE_URL: "file:/tmp/x.db",
+      ARGON2_MEMORY_KIB: "19456",
+      ARGON2_TIME_COST: "2",
+      ARGON2_PARALLELISM: "1",
+      HASH_CONCURRENCY: "4",
+      HASH_QUEUE: "0",
+      SESSION_TTL_HOURS: "48",
+      TICKET_TTL_HOURS: "12",
+      THROTTLE_WINDOW_MS: "600000",
+      THROTTLE_ACCOUNT_MAX_FAILURES: "50",
+      THROTTLE_ACCOUNT_LOCKOUT_AFTER: "3",
+      THROTTLE_IP_MAX_FAILURES: "500",
+      THROTTLE_IP_LOCKOUT_AFTER: "40",
+      THROTTLE_LOCKOUT_BASE_MS: "500",
+      THROTTLE_LOCKOUT_MAX_MS: "60000",
+      THROTTLE_REGISTRATIONS_PER_IP: "5",
+    });
+    expect(resolveAuthConfig(authConfigFromEnv(env))).toEqual({
+      argon2: { memoryKiB: 19456, timeCost: 2, parallelism: 1 },
+      hashConcurrency: 4,
+      hashQueue: 0,
+      sessionTtlMs: 48 * HOUR,
+      ticketTtlMs: 12 * HOUR,
+      throttle: {
+        windowMs: 600_000,
+        lockoutBaseMs: 500,
+        lockoutMaxMs: 60_000,
+        account: { maxFailures: 50, lockoutAfter: 3 },
+        address: { maxFailures: 500, lockoutAfter: 40 },
+        registrationsPerAddress: 5,
+      },
+      sweepIntervalMs: DEFAULT_AUTH_CONFIG.sweepIntervalMs,
+    });
+  });
+
+  it.each([
+    [{}, "DATABASE_URL"],
+    [{ DATABASE_URL: "postgres://x" }, "DATABASE_URL"],
+    [{ DATABASE_URL: "file:x.db", TICKET_TTL_HOURS: "48" }, "TICKET_TTL_HOURS"],
+    [{ DATABASE_URL: "file:x.db", HASH_CONCURRENCY: "0" }, "HASH_CONCURRENCY"],
+    [{ DATABASE_URL: "file:x.db", ARGON2_TIME_COST: "fast" }, "ARGON2_TIME_COST"],
+  ])("rejects %o naming %s", (env, name) => {
+    expect(() => readAuthEnv(env)).toThrow(name);
+  });
+
+  it("treats an empty HTTP_PORT as no ops server (regression: it used to mean port 0)", () => {
+    expect(readAuthEnv({ DATABASE_URL: "file:x.db", HTTP_PORT: "" }).HTTP_PORT).toBeUndefined();
+    expect(readAuthEnv({ DATABASE_URL: "file:x.db", HTTP_PORT: "0" }).HTTP_PORT).toBe(0);
+  });
+
+  it("rejects argon2 memory below 8 KiB per lane", () => {
+    expect(() => resolveAuthConfig({ argon2: { memoryKiB: 16, parallelism: 4 } })).toThrow(/memoryKiB/);
+  });
+});

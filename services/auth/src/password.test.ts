@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ticketGrantSchema } from "@sealroom/proto/auth";
+import { ctxOf, setup, type Harness } from "./test/harness.js";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await setup();
+});
+afterAll(() => h.teardown());
+
+describe("auth.changePassword", () => {
+  it("refuses a wrong current password with AUTH_INVALID_CREDENTIALS and changes nothing", async () => {
+    const grant = await h.register("gina", "old password");
+    const reply = await h.call(
+      "auth.changePassword",
+      { currentPassword: "not my password", newPassword: "new password" },
+      ctxOf(grant),
+    );
+    expect(reply.ok || reply.error).toEqual({
+      code: "AUTH_INVALID_CREDENTIALS",
+      message: "Wrong username or password.",
+      retryable: false,
+    });
+    expect((await h.login("gina", "old password")).ok).toBe(true);
+    expect((await h.call("auth.resume", { ticket: grant.ticket })).ok).toBe(true);
+  });
+
+  it("refuses a new password outside the policy", async () => {
+    const grant = await h.register("hank", "old password");
+    const reply = await h.call("auth.changePassword", { currentPassword: "old password", newPassword: "short" }, ctxOf(grant));
+    expect(reply.ok || reply.error.code).toBe("PASSWORD_INVALID");
+  });
+
+  it("counts wrong current passwords toward the account's throttle", async () => {
+    const grant = await h.register("ivan", "old password");
+    for (let i = 0; i < 5; i++) {
+      await h.call("auth.changePassword", { currentPassword: "guess guess", newPassword: "new password" }, ctxOf(grant));
+    }
+    const reply = await h.call("auth.changePassword", { currentPassword: "old password", newPassword: "new password" }, ctxOf(grant));
+    expect(reply.ok || reply.error).toMatchObject({ code: "AUTH_THROTTLED", retryAfterMs: 1000 });
+    const login = await h.login("ivan", "old password");
+    expect(login.ok || login.error.code).toBe("AUTH_THROTTLED");
+    h.clock.advance(1000);
+  });
+
+  it("changes the password, revokes every other session and returns a working ticket", async () => {
+    const grant = await h.register("june", "old password");
+    const second = await h.login("june", "old password");
+    const third = await h.login("june", "old password");
+    if (!second.ok || !third.ok) throw new Error("login failed");
+    const revoked = await h.revocations();
+
+    const fresh = await h.ok(
+      "auth.changePassword",
+      { currentPassword: "old password", newPassword: "  new pass phrase  " },
+      ctxOf(grant),
+    );
+    expect(ticketGrantSchema.parse(fresh)).toEqual(fresh);
+    expect(await revoked.next()).toEqual([{ userId: grant.user.id, exceptSessionId: grant.sessionId }]);
+    revoked.stop();
+
+    // Other sessions are gone; this session's old ticket too; the fresh one works.
+    expect((await h.call("auth.resume", { ticket: second.value.ticket })).ok).toBe(false);
+    expect((await h.call("auth.resume", { ticket: third.value.ticket })).ok).toBe(false);
+    expect((await h.call("auth.resume", { ticket: grant.ticket })).ok).toBe(false);
+    const resumed = await h.ok("auth.resume", { ticket: fresh.ticket });
+    expect(resumed.sessionId).toBe(grant.sessionId);
+    const renew = await h.call("auth.renewTicket", {}, ctxOf(second.value));
+    expect(renew.ok || renew.error.code).toBe("NOT_AUTHENTICATED");
+
+    const old = await h.login("june", "old password");
+    expect(old.ok || old.error.code).toBe("AUTH_INVALID_CREDENTIALS");
+    expect((await h.login("june", "  new pass phrase  ")).ok).toBe(true);
+    const user = await h.db.user.findUniqueOrThrow({ where: { id: grant.user.id } });
+    expect(user.passwordChangedAt.getTime()).toBe(h.clock.now());
+  });
+
+  it("refuses a session that has ended", async () => {
+    const grant = await h.register("kate", "old password");
+    await h.ok("auth.logout", {}, ctxOf(grant));
+    const reply = await h.call("auth.changePassword", { currentPassword: "old password", newPassword: "new password" }, ctxOf(grant));
+    expect(reply.ok || reply.error.code).toBe("NOT_AUTHENTICATED");
+    expect((await h.login("kate", "old password")).ok).toBe(true);
+  });
+});

@@ -1,0 +1,104 @@
+import { Writable } from "node:stream";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { healthSchema } from "@sealroom/proto/nats";
+import { resultSchema } from "@sealroom/proto/errors";
+import { SUBJECTS } from "@sealroom/proto/subjects";
+import { ANON, ctxOf, setup, type Harness } from "./test/harness.js";
+
+/** Every log line the service writes, at the most verbose level and without the runtime's redaction. */
+const lines: string[] = [];
+const sink = new Writable({
+  write(chunk: Buffer, _enc, done) {
+    lines.push(chunk.toString());
+    done();
+  },
+});
+
+let h: Harness;
+beforeAll(async () => {
+  h = await setup({ log: pino({ level: "trace" }, sink) });
+});
+afterAll(() => h.teardown());
+
+const errorOf = (reply: unknown) => resultSchema(healthSchema).parse(reply);
+
+describe("bad input", () => {
+  it.each([
+    ["not JSON", "{nope"],
+    ["no context", JSON.stringify({ body: { username: "a", password: "b" } })],
+    ["a context without ip", JSON.stringify({ ctx: { gatewayId: "g", connId: "c" }, body: {} })],
+    ["a user id that is not a number", JSON.stringify({ ctx: { ...ANON, userId: "1" }, body: {} })],
+  ])("answers an envelope with %s as BAD_REQUEST", async (_, payload) => {
+    const reply = errorOf(await h.raw(SUBJECTS.command("auth.login"), payload));
+    expect(reply.ok || reply.error.code).toBe("BAD_REQUEST");
+  });
+
+  it.each([
+    ["a missing field", { username: "alice" }],
+    ["an extra field", { username: "alice", password: "long enough", admin: true }],
+    ["a wrong type", { username: 7, password: "long enough" }],
+    ["an oversized field", { username: "a".repeat(129), password: "long enough" }],
+  ])("answers a body with %s as BAD_REQUEST", async (_, body) => {
+    const error = await h.fail("auth.register", body);
+    expect(error.code).toBe("BAD_REQUEST");
+  });
+
+  it("answers an unknown command as UNKNOWN_COMMAND", async () => {
+    const reply = errorOf(await h.raw("cmd.auth.deleteEverything", JSON.stringify({ ctx: ANON, body: {} })));
+    expect(reply.ok || reply.error.code).toBe("UNKNOWN_COMMAND");
+  });
+
+  it.each([
+    ["auth.logout", { everywhere: true }],
+    ["auth.renewTicket", {}],
+    ["auth.changePassword", { currentPassword: "old password", newPassword: "new password" }],
+  ] as const)("answers %s without a signed-in context as NOT_AUTHENTICATED", async (type, body) => {
+    const error = await h.fail(type, body, ANON);
+    expect(error.code).toBe("NOT_AUTHENTICATED");
+    const halfSigned = await h.fail(type, body, { ...ANON, userId: 1 });
+    expect(halfSigned.code).toBe("NOT_AUTHENTICATED");
+  });
+
+  it("still answers health requests after all of that", async () => {
+    const reply = resultSchema(healthSchema).parse(await h.raw(SUBJECTS.health("auth"), ""));
+    expect(reply.ok && reply.value).toMatchObject({ service: "auth", instance: h.first.service.instance });
+  });
+});
+
+describe("logging", () => {
+  it("never writes passwords, tickets, session ids or hashes", async () => {
+    const secrets: string[] = ["first secret pw", "second secret pw", "wrong secret pw"];
+    const grant = await h.register("loggy", "first secret pw");
+    await h.login("loggy", "wrong secret pw");
+    await h.login("nobody-here", "wrong secret pw");
+    const next = await h.ok("auth.resume", { ticket: grant.ticket });
+    await h.call("auth.resume", { ticket: grant.ticket }); // reuse: revokes, logs a warning
+    const again = await h.login("loggy", "first secret pw");
+    if (!again.ok) throw new Error(again.error.code);
+    const changed = await h.ok(
+      "auth.changePassword",
+      { currentPassword: "first secret pw", newPassword: "second secret pw" },
+      ctxOf(again.value),
+    );
+    await h.ok("auth.logout", { everywhere: true }, ctxOf(again.value));
+    const { passwordHash } = await h.db.user.findUniqueOrThrow({ where: { id: grant.user.id } });
+    secrets.push(grant.ticket, next.ticket, changed.ticket, grant.sessionId, again.value.sessionId, passwordHash);
+
+    const log = lines.join("");
+    expect(log).toContain("password check failed");
+    expect(log).toContain("resume ticket reused");
+    for (const secret of secrets) expect(log).not.toContain(secret);
+    expect(log).not.toContain("nobody-here");
+  });
+});
+
+describe("stop", () => {
+  it("waits for requests in progress, then stops answering", async () => {
+    const pending = h.login("loggy", "second secret pw");
+    await new Promise((r) => setTimeout(r, 1));
+    await h.stopInstance(h.first);
+    expect((await pending).ok).toBe(true);
+    await expect(h.raw(SUBJECTS.health("auth"), "")).rejects.toThrow();
+  });
+});

@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sessionGrantSchema, type SessionGrant } from "@sealroom/proto/auth";
+import { ctxOf, setup, type Harness } from "./test/harness.js";
+
+const HOUR = 60 * 60 * 1000;
+
+let h: Harness;
+let n = 0;
+beforeAll(async () => {
+  h = await setup({ config: { sessionTtlMs: 48 * HOUR } });
+});
+afterAll(() => h.teardown());
+
+/** A fresh user per test, so tests do not share sessions. */
+const newUser = () => h.register(`user${++n}`, "correct horse");
+const resume = (ticket: string) => h.call("auth.resume", { ticket });
+const loginGrant = async (name: string) => {
+  const r = await h.login(name, "correct horse");
+  if (!r.ok) throw new Error(r.error.code);
+  return r.value;
+};
+
+describe("auth.resume", () => {
+  it("signs the same session in again and hands out the next ticket", async () => {
+    const grant = await newUser();
+    const next = await h.ok("auth.resume", { ticket: grant.ticket });
+    expect(sessionGrantSchema.parse(next)).toEqual(next);
+    expect(next).toMatchObject({ user: grant.user, sessionId: grant.sessionId });
+    expect(next.ticket).not.toBe(grant.ticket);
+    const third = await h.ok("auth.resume", { ticket: next.ticket });
+    expect(third.sessionId).toBe(grant.sessionId);
+  });
+
+  it("treats a reused ticket as theft: refuses it and revokes the whole session", async () => {
+    const grant = await newUser();
+    const other = await loginGrant(grant.user.username);
+    const revoked = await h.revocations();
+    const next = await h.ok("auth.resume", { ticket: grant.ticket });
+
+    const reuse = await resume(grant.ticket);
+    expect(reuse).toEqual({
+      ok: false,
+      error: { code: "AUTH_TICKET_INVALID", message: "The saved session is no longer valid. Sign in again.", retryable: false },
+    });
+    expect(await revoked.next()).toEqual([{ userId: grant.user.id, sessionIds: [grant.sessionId] }]);
+    // The legitimate holder's newer ticket dies with the session; other sessions live on.
+    expect((await resume(next.ticket)).ok).toBe(false);
+    expect((await resume(other.ticket)).ok).toBe(true);
+    // A second replay revokes nothing new and publishes nothing.
+    expect((await resume(grant.ticket)).ok).toBe(false);
+    expect(await revoked.settle()).toHaveLength(1);
+    revoked.stop();
+  });
+
+  it("refuses a ticket that never existed", async () => {
+    const reply = await resume("A".repeat(43));
+    expect(reply.ok || reply.error.code).toBe("AUTH_TICKET_INVALID");
+  });
+
+  it("refuses a malformed ticket as BAD_REQUEST", async () => {
+    const reply = await resume("too-short");
+    expect(reply.ok || reply.error.code).toBe("BAD_REQUEST");
+  });
+
+  it("refuses an expired ticket (24 h) without revoking the session", async () => {
+    const grant = await newUser();
+    const other = await loginGrant(grant.user.username);
+    const revoked = await h.revocations();
+    h.clock.advance(24 * HOUR);
+    expect((await resume(grant.ticket)).ok || "refused").toBe("refused");
+    expect(await revoked.settle()).toEqual([]);
+    revoked.stop();
+    // The session itself is alive: renewing from it gives a working ticket.
+    const renewed = await h.ok("auth.renewTicket", {}, ctxOf(grant));
+    expect((await resume(renewed.ticket)).ok).toBe(true);
+    expect(other.sessionId).not.toBe(grant.sessionId);
+  });
+
+  it("ends every session at its absolute expiry, however often it resumed", async () => {
+    const grant = await newUser();
+    h.clock.advance(23 * HOUR);
+    const next = await h.ok("auth.resume", { ticket: grant.ticket });
+    h.clock.advance(23 * HOUR);
+    const last = await h.ok("auth.resume", { ticket: next.ticket });
+    // The session (48 h) ends before the ticket's 24 h would.
+    expect(last.ticketExpiresAt).toBe(h.clock.now() + 2 * HOUR);
+    h.clock.advance(2 * HOUR);
+    expect((await resume(last.ticket)).ok).toBe(false);
+    const renew = await h.call("auth.renewTicket", {}, ctxOf(grant));
+    expect(renew.ok || renew.error.code).toBe("NOT_AUTHENTICATED");
+  });
+
+  it("lets only one of several simultaneous resumes with one ticket through", async () => {
+    const grant = await newUser();
+    const replies = await Promise.all(Array.from({ length: 5 }, () => resume(grant.ticket)));
+    expect(replies.filter((r) => r.ok).length).toBeLessThanOrEqual(1);
+    // The rest were replays: the session is gone.
+    const alive = await h.db.session.findUniqueOrThrow({ where: { id: grant.sessionId } });
+    expect(alive.revokedAt).not.toBeNull();
+  });
+});
+
+describe("auth.renewTicket", () => {
+  it("replaces the session's ticket; the old one stops working without revoking anything", async () => {
+    const grant = await newUser();
+    const revoked = await h.revocations();
+    const renewed = await h.ok("auth.renewTicket", {}, ctxOf(grant));
+    expect(renewed.ticket).not.toBe(grant.ticket);
+    expect((await resume(grant.ticket)).ok).toBe(false);
+    expect(await revoked.settle()).toEqual([]);
+    revoked.stop();
+    expect((await h.ok("auth.resume", { ticket: renewed.ticket })).sessionId).toBe(grant.sessionId);
+  });
+
+  it("refuses a session that belongs to another user", async () => {
+    const a = await newUser();
+    const b = await newUser();
+    const forged = { ...ctxOf(a), sessionId: b.sessionId };
+    const reply = await h.call("auth.renewTicket", {}, forged);
+    expect(reply.ok || reply.error.code).toBe("NOT_AUTHENTICATED");
+    expect((await resume(b.ticket)).ok).toBe(true);
+  });
+});
+
+describe("auth.logout", () => {
+  it("revokes this session, publishes it, and its tickets stop working", async () => {
+    const grant = await newUser();
+    const other = await loginGrant(grant.user.username);
+    const revoked = await h.revocations();
+    expect(await h.ok("auth.logout", {}, ctxOf(grant))).toEqual({});
+    expect(await revoked.next()).toEqual([{ userId: grant.user.id, sessionIds: [grant.sessionId] }]);
+    revoked.stop();
+    expect((await resume(grant.ticket)).ok).toBe(false);
+    const renew = await h.call("auth.renewTicket", {}, ctxOf(grant));
+    expect(renew.ok || renew.error.code).toBe("NOT_AUTHENTICATED");
+    // The other session is untouched.
+    expect((await resume(other.ticket)).ok).toBe(true);
+  });
+
+  it("everywhere: revokes every session of the user and publishes it", async () => {
+    const grant = await newUser();
+    const sessions: SessionGrant[] = [grant, await loginGrant(grant.user.username), await loginGrant(grant.user.username)];
+    const bystander = await newUser();
+    const revoked = await h.revocations();
+    expect(await h.ok("auth.logout", { everywhere: true }, ctxOf(grant))).toEqual({});
+    expect(await revoked.next()).toEqual([{ userId: grant.user.id }]);
+    revoked.stop();
+    for (const s of sessions) expect((await resume(s.ticket)).ok).toBe(false);
+    expect((await resume(bystander.ticket)).ok).toBe(true);
+    // A new login still works.
+    expect((await h.login(grant.user.username, "correct horse")).ok).toBe(true);
+  });
+
+  it("everywhere from an ended session is refused", async () => {
+    const grant = await newUser();
+    const other = await loginGrant(grant.user.username);
+    await h.ok("auth.logout", {}, ctxOf(grant));
+    const reply = await h.call("auth.logout", { everywhere: true }, ctxOf(grant));
+    expect(reply.ok || reply.error.code).toBe("NOT_AUTHENTICATED");
+    expect((await resume(other.ticket)).ok).toBe(true);
+    // Logging out an ended session again is harmless.
+    expect(await h.ok("auth.logout", {}, ctxOf(grant))).toEqual({});
+  });
+});
