@@ -1,0 +1,42 @@
+import { AuthScreen } from "../screens/AuthScreen.js";
+import { FirstContactScreen } from "../screens/FirstContactScreen.js";
+import { HomeScreen } from "../screens/HomeScreen.js";
+import { KeyChangedScreen } from "../screens/KeyChangedScreen.js";
+import { ResumingScreen } from "../screens/ResumingScreen.js";
+import { SettingsScreen } from "../screens/SettingsScreen.js";
+import { StartingScreen } from "../screens/StartingScreen.js";
+import { UnreachableScreen } from "../screens/UnreachableScreen.js";
+import { useHashRoute } from "../lib/hooks.js";
+import { useSession, useSessionActions } from "../state/context.js";
+import { AppShell } from "./AppShell.js";
+
+/** One screen per session phase; the signed-in phase has its own routes. */
+export function App() {
+  const { phase } = useSession();
+  const session = useSessionActions();
+  switch (phase.name) {
+    case "starting":
+      return <StartingScreen />;
+    case "unreachable":
+      return <UnreachableScreen onRetry={() => session.retry()} />;
+    case "first-contact":
+      return <FirstContactScreen host={phase.host} fingerprint={phase.fingerprint} onContinue={() => session.acceptFirstContact()} />;
+    case "key-changed":
+      return <KeyChangedScreen host={phase.host} expected={phase.expected} actual={phase.actual} onTrust={() => session.trustNewKey()} />;
+    case "resuming":
+      return <ResumingScreen onSignInInstead={() => void session.abandonResume()} />;
+    case "signed-out":
+      return <AuthScreen notice={phase.notice} />;
+    case "signed-in":
+      return <SignedIn username={phase.user.username} />;
+  }
+}
+
+function SignedIn({ username }: { username: string }) {
+  const route = useHashRoute();
+  return (
+    <AppShell username={username} route={route}>
+      {route === "settings" ? <SettingsScreen key="settings" username={username} /> : <HomeScreen key="home" />}
+    </AppShell>
+  );
+}

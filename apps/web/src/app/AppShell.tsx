@@ -1,0 +1,60 @@
+import type { ReactNode } from "react";
+import { Avatar } from "../components/Avatar.js";
+import { ConnectionBadge } from "../components/ConnectionBadge.js";
+import { ChatIcon, SettingsIcon } from "../components/Icons.js";
+import { Logo } from "../components/Logo.js";
+import { useI18n } from "../i18n/I18nProvider.js";
+import { hrefFor, type Route } from "../lib/hooks.js";
+
+/**
+ * The signed-in frame: a top bar with the always-visible connection state, a sidebar (navigation now;
+ * the conversation list joins it with the chat feature) and the main area.
+ */
+export function AppShell({ username, route, children }: { username: string; route: Route; children: ReactNode }) {
+  const { t } = useI18n();
+  const items: { route: Route; label: string; icon: ReactNode }[] = [
+    { route: "home", label: t("nav.conversations"), icon: <ChatIcon /> },
+    { route: "settings", label: t("nav.settings"), icon: <SettingsIcon /> },
+  ];
+  return (
+    <div className="shell">
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault(); // the hash is the route; move focus instead
+          document.getElementById("main")?.focus();
+        }}
+      >
+        {t("app.skip")}
+      </a>
+      <header className="topbar">
+        <Logo size={28} />
+        <div className="topbar-end">
+          <ConnectionBadge />
+          <span className="user-chip" title={t("nav.account", { name: username })}>
+            <Avatar name={username} size={28} />
+            <span className="user-chip-name" data-testid="username">
+              {username}
+            </span>
+          </span>
+        </div>
+      </header>
+      <nav className="sidebar" aria-label={t("nav.label")}>
+        <ul>
+          {items.map((item) => (
+            <li key={item.route}>
+              <a className="nav-link" href={hrefFor(item.route)} aria-current={item.route === route ? "page" : undefined}>
+                {item.icon}
+                <span>{item.label}</span>
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" className="main" tabIndex={-1}>
+        {children}
+      </main>
+    </div>
+  );
+}

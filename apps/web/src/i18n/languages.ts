@@ -1,0 +1,49 @@
+/** The interface languages, and choosing one: the saved choice, else the browser's preference. */
+import type { ErrorCode } from "@sealroom/proto/errors";
+import { en, enErrors, type MessageKey, type Messages } from "./en.js";
+import { zhCN, zhCNErrors } from "./zh-CN.js";
+
+export const LANGUAGES = ["en", "zh-CN"] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+export const CATALOGS: Record<Language, { messages: Messages; errors: Record<ErrorCode, string> }> = {
+  en: { messages: en, errors: enErrors },
+  "zh-CN": { messages: zhCN, errors: zhCNErrors },
+};
+
+export const LANGUAGE_STORAGE_KEY = "sealroom.lang";
+
+export function isLanguage(value: unknown): value is Language {
+  return typeof value === "string" && (LANGUAGES as readonly string[]).includes(value);
+}
+
+/** Any Chinese preference (zh, zh-CN, zh-TW, zh-Hans...) gets Simplified Chinese; everything else English. */
+export function languageFromPreferences(preferred: readonly string[]): Language {
+  for (const tag of preferred) {
+    const lower = tag.toLowerCase();
+    if (lower === "zh" || lower.startsWith("zh-")) return "zh-CN";
+    if (lower === "en" || lower.startsWith("en-")) return "en";
+  }
+  return "en";
+}
+
+export function initialLanguage(storage: Pick<Storage, "getItem"> | undefined, preferred: readonly string[]): Language {
+  let saved: string | null = null;
+  try {
+    saved = storage?.getItem(LANGUAGE_STORAGE_KEY) ?? null;
+  } catch {
+    // storage disabled (privacy mode): fall back to the browser's preference
+  }
+  return isLanguage(saved) ? saved : languageFromPreferences(preferred);
+}
+
+export type Vars = Record<string, string | number>;
+
+export function interpolate(template: string, vars?: Vars): string {
+  if (!vars) return template;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+}
+
+export function translate(lang: Language, key: MessageKey, vars?: Vars): string {
+  return interpolate(CATALOGS[lang].messages[key], vars);
+}

@@ -1,0 +1,48 @@
+import { useEffect, useRef, useState, useSyncExternalStore, type RefObject } from "react";
+
+/** Moves keyboard and screen-reader focus to an element when a screen appears (or `key` changes). */
+export function useFocusOnMount<T extends HTMLElement>(key?: unknown): RefObject<T | null> {
+  const ref = useRef<T>(null);
+  useEffect(() => {
+    ref.current?.focus({ preventScroll: false });
+  }, [key]);
+  return ref;
+}
+
+/** Milliseconds left until `deadline` (a Date.now() value), re-rendering every second; 0 when past. */
+export function useCountdown(deadline: number | undefined): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (deadline === undefined) return;
+    setNow(Date.now());
+    const timer = setInterval(() => {
+      const t = Date.now();
+      setNow(t);
+      if (t >= deadline) clearInterval(timer);
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [deadline]);
+  return deadline === undefined ? 0 : Math.max(0, deadline - now);
+}
+
+export type Route = "home" | "settings";
+
+function routeFromHash(hash: string): Route {
+  return hash === "#/settings" ? "settings" : "home";
+}
+
+export function hrefFor(route: Route): string {
+  return route === "settings" ? "#/settings" : "#/";
+}
+
+/** The signed-in view, kept in the URL hash so reload and the back button work without a server route. */
+export function useHashRoute(): Route {
+  const hash = useSyncExternalStore(
+    (onChange) => {
+      window.addEventListener("hashchange", onChange);
+      return () => window.removeEventListener("hashchange", onChange);
+    },
+    () => window.location.hash,
+  );
+  return routeFromHash(hash);
+}

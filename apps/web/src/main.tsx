@@ -1,0 +1,34 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./app/App.js";
+import { I18nProvider } from "./i18n/I18nProvider.js";
+import { InsecureContextScreen, hasWebCrypto } from "./screens/InsecureContextScreen.js";
+import { SealroomProvider } from "./state/context.js";
+import { createSealroom } from "./state/create.js";
+import "./styles/index.css";
+
+const root = createRoot(document.getElementById("root")!);
+
+if (!hasWebCrypto()) {
+  root.render(
+    <StrictMode>
+      <I18nProvider>
+        <InsecureContextScreen origin={globalThis.location.origin} />
+      </I18nProvider>
+    </StrictMode>,
+  );
+} else {
+  // One client for the page's lifetime, created outside React so StrictMode's double effects
+  // cannot open two connections.
+  const sealroom = createSealroom();
+  void sealroom.session.start();
+  root.render(
+    <StrictMode>
+      <I18nProvider>
+        <SealroomProvider value={sealroom}>
+          <App />
+        </SealroomProvider>
+      </I18nProvider>
+    </StrictMode>,
+  );
+}

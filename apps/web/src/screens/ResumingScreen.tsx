@@ -1,0 +1,26 @@
+import { CenteredLayout } from "../app/CenteredLayout.js";
+import { ConnectionBadge } from "../components/ConnectionBadge.js";
+import { useI18n } from "../i18n/I18nProvider.js";
+import { useFocusOnMount } from "../lib/hooks.js";
+
+export function ResumingScreen({ onSignInInstead }: { onSignInInstead(): void }) {
+  const { t } = useI18n();
+  const heading = useFocusOnMount<HTMLHeadingElement>();
+  return (
+    <CenteredLayout>
+      <section className="card card-center" aria-labelledby="resuming-heading" aria-busy="true">
+        <div className="spinner" aria-hidden="true" />
+        <h1 id="resuming-heading" className="card-title" tabIndex={-1} ref={heading}>
+          {t("resuming.title")}
+        </h1>
+        <p className="card-sub">{t("resuming.body")}</p>
+        <ConnectionBadge />
+        <div className="actions actions-center">
+          <button type="button" className="btn btn-ghost" onClick={onSignInInstead}>
+            {t("resuming.signInInstead")}
+          </button>
+        </div>
+      </section>
+    </CenteredLayout>
+  );
+}

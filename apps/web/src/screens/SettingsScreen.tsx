@@ -1,0 +1,129 @@
+import { useEffect, useRef, useState } from "react";
+import { Avatar } from "../components/Avatar.js";
+import { LiveMessage } from "../components/Callout.js";
+import { ChangePasswordForm } from "../components/ChangePasswordForm.js";
+import { Fingerprint } from "../components/Fingerprint.js";
+import { LanguageSelect } from "../components/LanguageSelect.js";
+import { useI18n } from "../i18n/I18nProvider.js";
+import { useFocusOnMount } from "../lib/hooks.js";
+import { useHost, useSession, useSessionActions } from "../state/context.js";
+import { fingerprintOf } from "../state/server-key.js";
+
+export function SettingsScreen({ username }: { username: string }) {
+  const { t } = useI18n();
+  const heading = useFocusOnMount<HTMLHeadingElement>();
+  const { pinnedKeyId } = useSession();
+  const host = useHost();
+  return (
+    <div className="page">
+      <header className="page-header">
+        <h1 className="page-title" tabIndex={-1} ref={heading}>
+          {t("settings.title")}
+        </h1>
+      </header>
+      <div className="settings">
+        <section className="panel" aria-labelledby="account-heading">
+          <h2 id="account-heading" className="panel-title">
+            {t("settings.account")}
+          </h2>
+          <div className="account-row">
+            <Avatar name={username} size={44} />
+            <div>
+              <div className="muted small">{t("settings.signedInAs")}</div>
+              <div className="account-name">{username}</div>
+            </div>
+          </div>
+        </section>
+
+        <section className="panel" aria-labelledby="cp-heading">
+          <h2 id="cp-heading" className="panel-title">
+            {t("settings.changePassword")}
+          </h2>
+          <p className="panel-help">{t("settings.changePasswordHelp")}</p>
+          <ChangePasswordForm username={username} />
+        </section>
+
+        <SessionsPanel />
+
+        <section className="panel" aria-labelledby="key-heading">
+          <h2 id="key-heading" className="panel-title">
+            {t("settings.serverKey")}
+          </h2>
+          <p className="panel-help">{t("settings.serverKeyHelp", { host })}</p>
+          {pinnedKeyId && <Fingerprint value={fingerprintOf(pinnedKeyId)} testId="settings-fingerprint" />}
+        </section>
+
+        <section className="panel" aria-labelledby="lang-heading">
+          <h2 id="lang-heading" className="panel-title">
+            {t("settings.language")}
+          </h2>
+          <LanguageSelect />
+        </section>
+      </div>
+    </div>
+  );
+}
+
+function SessionsPanel() {
+  const { t, describeError } = useI18n();
+  const session = useSessionActions();
+  const [confirming, setConfirming] = useState(false);
+  const [pending, setPending] = useState<"one" | "all">();
+  const [error, setError] = useState<string>();
+  const trigger = useRef<HTMLButtonElement>(null);
+  const wasConfirming = useRef(false);
+  useEffect(() => {
+    // Cancelling removes the focused button: give focus back to the one that opened the question.
+    if (wasConfirming.current && !confirming) trigger.current?.focus();
+    wasConfirming.current = confirming;
+  }, [confirming]);
+
+  const logout = async (everywhere: boolean) => {
+    setPending(everywhere ? "all" : "one");
+    setError(undefined);
+    try {
+      await session.logout(everywhere);
+    } catch (err) {
+      setError(describeError(err));
+      setPending(undefined);
+    }
+  };
+
+  return (
+    <section className="panel" aria-labelledby="sessions-heading">
+      <h2 id="sessions-heading" className="panel-title">
+        {t("settings.sessions")}
+      </h2>
+      <LiveMessage kind="alert" tone="error" message={error} />
+      <div className="row">
+        <div className="row-text">
+          <div className="row-title">{t("settings.logout")}</div>
+          <div className="row-help">{t("settings.logoutHelp")}</div>
+        </div>
+        <button type="button" className="btn btn-secondary" disabled={pending !== undefined} onClick={() => void logout(false)}>
+          {pending === "one" ? t("settings.pending") : t("settings.logout")}
+        </button>
+      </div>
+      <div className="row">
+        <div className="row-text">
+          <div className="row-title">{t("settings.logoutEverywhere")}</div>
+          <div className="row-help">{confirming ? t("settings.logoutEverywhereConfirm") : t("settings.logoutEverywhereHelp")}</div>
+        </div>
+        {confirming ? (
+          <div className="row-actions">
+            <button type="button" className="btn btn-ghost" disabled={pending !== undefined} onClick={() => setConfirming(false)}>
+              {t("settings.cancel")}
+            </button>
+            <button type="button" className="btn btn-danger" disabled={pending !== undefined} onClick={() => void logout(true)} autoFocus>
+              {pending === "all" ? t("settings.pending") : t("settings.confirm")}
+            </button>
+          </div>
+        ) : (
+          <button ref={trigger} type="button" className="btn btn-danger-outline" onClick={() => setConfirming(true)}>
+            {t("settings.logoutEverywhere")}
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}

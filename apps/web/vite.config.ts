@@ -1,0 +1,24 @@
+import react from "@vitejs/plugin-react";
+import { defaultClientConditions, defineConfig } from "vite";
+
+// Workspace packages export their TypeScript sources under the "source" condition: bundle the SDK
+// and the contracts from source, so the app never depends on their dist/ being fresh.
+export default defineConfig({
+  plugins: [react()],
+  resolve: { conditions: ["source", ...defaultClientConditions] },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "es2022",
+    // The gateway's CSP forbids inline scripts; keep every asset a file.
+    assetsInlineLimit: 0,
+    sourcemap: true,
+  },
+  server: {
+    // `npm run dev`: the gateway (npm start) serves /ws and /server-key; proxy them for same-origin.
+    proxy: {
+      "/ws": { target: "http://127.0.0.1:8080", ws: true },
+      "/server-key": { target: "http://127.0.0.1:8080" },
+    },
+  },
+});
