@@ -22,6 +22,15 @@ export default defineConfig({
           pool: "forks",
         },
       },
+      {
+        extends: true,
+        test: {
+          name: "web",
+          environment: "happy-dom",
+          include: ["apps/web/src/**/*.test.{ts,tsx}"],
+          setupFiles: ["apps/web/src/test/setup.ts"],
+        },
+      },
     ],
   },
 });
