@@ -105,6 +105,9 @@ export class SealroomClient extends Emitter<ClientEvents> {
   /** Closes the connection and stops reconnecting. The stored ticket is kept for next time. */
   close(): void {
     this.stopped = true;
+    // A client put to sleep (after logout) and then closed must not also be woken by the next
+    // command after connect(): that opened a second, orphaned connection.
+    this.dormant = false;
     clearTimeout(this.retryTimer);
     clearTimeout(this.renewTimer);
     this.link?.close(CLOSE.NORMAL, "client closed");
