@@ -3,12 +3,12 @@ import { useI18n } from "../i18n/I18nProvider.js";
 import { LANGUAGES, isLanguage } from "../i18n/languages.js";
 
 /** Language names are written in their own language, so anyone can find theirs. */
-export function LanguageSelect({ compact = false }: { compact?: boolean }) {
+export function LanguageSelect({ compact = false, labelHidden = compact }: { compact?: boolean; labelHidden?: boolean }) {
   const { t, lang, setLang } = useI18n();
   const id = useId();
   return (
     <div className={compact ? "lang-select lang-select-compact" : "lang-select"}>
-      <label htmlFor={id} className={compact ? "sr-only" : "field-label"}>
+      <label htmlFor={id} className={labelHidden ? "sr-only" : "field-label"}>
         {t("settings.language")}
       </label>
       <select

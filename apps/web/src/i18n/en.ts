@@ -65,7 +65,7 @@ export const en = {
   "firstContact.title": "First connection to this server",
   "firstContact.lead": "Your browser will remember this server's key and warn you loudly if it ever changes.",
   "firstContact.compare":
-    "Compare the fingerprint below with the one your server operator gave you (the server prints it when it starts). If they match, continue.",
+    "Before you continue, compare this fingerprint with the one your server operator gave you (the server prints it when it starts).",
   "firstContact.server": "Server",
   "firstContact.fingerprint": "Server key fingerprint (SHA-256)",
   "firstContact.continue": "The fingerprints match, continue",

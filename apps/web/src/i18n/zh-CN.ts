@@ -65,7 +65,7 @@ export const zhCN: Messages = {
 
   "firstContact.title": "首次连接此服务器",
   "firstContact.lead": "浏览器会记住这台服务器的密钥；如果密钥发生变化，你会收到醒目的警告。",
-  "firstContact.compare": "请将下面的指纹与服务器管理员提供的指纹（服务器启动时会打印出来）进行核对。一致后再继续。",
+  "firstContact.compare": "继续之前，请将下面的指纹与服务器管理员提供的指纹（服务器启动时会打印出来）进行核对。",
   "firstContact.server": "服务器",
   "firstContact.fingerprint": "服务器密钥指纹（SHA-256）",
   "firstContact.continue": "指纹一致，继续",

@@ -40,6 +40,8 @@ export function AuthScreen({ notice }: { notice?: Notice | undefined }) {
 
   useEffect(() => {
     refs.username.current?.focus(); // once, when the screen appears
+    // A signed-in view left in the URL (#/settings) belongs to the previous session: start fresh.
+    if (window.location.hash) history.replaceState(null, "", window.location.pathname + window.location.search);
   }, [refs.username]);
 
   const errors = validateAuthForm(mode, values);

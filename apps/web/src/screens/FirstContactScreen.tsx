@@ -22,6 +22,7 @@ export function FirstContactScreen({ host, fingerprint, onContinue }: { host: st
           {t("firstContact.title")}
         </h1>
         <p className="card-sub">{t("firstContact.lead")}</p>
+        <p>{t("firstContact.compare")}</p>
         <dl className="kv">
           <dt>{t("firstContact.server")}</dt>
           <dd>
@@ -29,7 +30,6 @@ export function FirstContactScreen({ host, fingerprint, onContinue }: { host: st
           </dd>
         </dl>
         <Fingerprint value={fingerprint} label={t("firstContact.fingerprint")} testId="first-contact-fingerprint" />
-        <p className="muted">{t("firstContact.compare")}</p>
         <div role="status">{noMatch && <Callout tone="error">{t("firstContact.noMatchAdvice")}</Callout>}</div>
         <div className="actions">
           <button

@@ -57,7 +57,7 @@ export function SettingsScreen({ username }: { username: string }) {
           <h2 id="lang-heading" className="panel-title">
             {t("settings.language")}
           </h2>
-          <LanguageSelect />
+          <LanguageSelect labelHidden />
         </section>
       </div>
     </div>
@@ -95,34 +95,38 @@ function SessionsPanel() {
         {t("settings.sessions")}
       </h2>
       <LiveMessage kind="alert" tone="error" message={error} />
-      <div className="row">
-        <div className="row-text">
-          <div className="row-title">{t("settings.logout")}</div>
-          <div className="row-help">{t("settings.logoutHelp")}</div>
-        </div>
-        <button type="button" className="btn btn-secondary" disabled={pending !== undefined} onClick={() => void logout(false)}>
-          {pending === "one" ? t("settings.pending") : t("settings.logout")}
-        </button>
-      </div>
-      <div className="row">
-        <div className="row-text">
-          <div className="row-title">{t("settings.logoutEverywhere")}</div>
-          <div className="row-help">{confirming ? t("settings.logoutEverywhereConfirm") : t("settings.logoutEverywhereHelp")}</div>
-        </div>
-        {confirming ? (
-          <div className="row-actions">
-            <button type="button" className="btn btn-ghost" disabled={pending !== undefined} onClick={() => setConfirming(false)}>
-              {t("settings.cancel")}
-            </button>
-            <button type="button" className="btn btn-danger" disabled={pending !== undefined} onClick={() => void logout(true)} autoFocus>
-              {pending === "all" ? t("settings.pending") : t("settings.confirm")}
-            </button>
+      <div className="rows">
+        <div className="row">
+          <div className="row-text">
+            <div className="row-title">{t("settings.logout")}</div>
+            <div className="row-help">{t("settings.logoutHelp")}</div>
           </div>
-        ) : (
-          <button ref={trigger} type="button" className="btn btn-danger-outline" onClick={() => setConfirming(true)}>
-            {t("settings.logoutEverywhere")}
+          <button type="button" className="btn btn-secondary" disabled={pending !== undefined} onClick={() => void logout(false)}>
+            {pending === "one" ? t("settings.pending") : t("settings.logout")}
           </button>
-        )}
+        </div>
+        <div className="row">
+          <div className="row-text">
+            <div className="row-title">{t("settings.logoutEverywhere")}</div>
+            <div className="row-help">
+              {confirming ? t("settings.logoutEverywhereConfirm") : t("settings.logoutEverywhereHelp")}
+            </div>
+          </div>
+          {confirming ? (
+            <div className="row-actions">
+              <button type="button" className="btn btn-ghost" disabled={pending !== undefined} onClick={() => setConfirming(false)}>
+                {t("settings.cancel")}
+              </button>
+              <button type="button" className="btn btn-danger" disabled={pending !== undefined} onClick={() => void logout(true)} autoFocus>
+                {pending === "all" ? t("settings.pending") : t("settings.confirm")}
+              </button>
+            </div>
+          ) : (
+            <button ref={trigger} type="button" className="btn btn-danger-outline" onClick={() => setConfirming(true)}>
+              {t("settings.logoutEverywhere")}
+            </button>
+          )}
+        </div>
       </div>
     </section>
   );

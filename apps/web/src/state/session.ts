@@ -9,6 +9,7 @@ import {
   KeyMismatchError,
   KeyRejectedError,
   normalizePin,
+  type ConnectionState,
   type SealroomClient,
   type SignedOutReason,
   type TicketStore,
@@ -138,7 +139,7 @@ export class SessionController {
       if (mode === "register") await client.register(username, password);
       else await client.login(username, password);
     } catch (err) {
-      if (client.state !== "ready" && client.state !== "failed") client.close();
+      if (isOpenAnonymously(client.state)) client.close();
       throw err;
     }
   }
@@ -203,11 +204,12 @@ export class SessionController {
 
   private onSignedOut(reason: SignedOutReason): void {
     this.setPhase({ name: "signed-out", notice: reason });
-    // Signed out, the connection has nothing left to do; closing it inside the SDK's own event would
-    // race its state update, so close once the event has unwound.
+    // Signed out, an anonymous connection has nothing left to do until the next submit (the SDK
+    // already disconnects after logout and revocation; not after an expired ticket). Closing inside
+    // the SDK's own event would race its state update, so close once the event has unwound.
     const defer = this.deps.defer ?? ((fn: () => void) => setTimeout(fn, 0));
     defer(() => {
-      if (this.snapshot.phase.name === "signed-out" && this.deps.client.state !== "ready") this.deps.client.close();
+      if (this.snapshot.phase.name === "signed-out" && isOpenAnonymously(this.deps.client.state)) this.deps.client.close();
     });
   }
 
@@ -225,4 +227,9 @@ export class SessionController {
     this.snapshot = { ...this.snapshot, phase };
     for (const listener of this.listeners) listener();
   }
+}
+
+/** Connected or on the way there, and not signed in: worth closing when nobody is signing in. */
+function isOpenAnonymously(state: ConnectionState): boolean {
+  return state === "connected" || state === "connecting" || state === "reconnecting";
 }

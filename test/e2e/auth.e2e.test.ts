@@ -1,0 +1,249 @@
+/**
+ * The web client's account flows in a real browser (Debian's chromium driven by playwright-core)
+ * against the real stack: first contact with the server key, register, resume on reload, log out,
+ * a wrong password, sign in, change the password (which signs the other browser out), and the
+ * key-changed stop. Saves screenshots of each main screen under test-results/screenshots/.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startStack, type Stack } from "../support/stack.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const webDir = path.join(root, "apps/web/dist");
+const shots = path.join(root, "test-results/screenshots");
+const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+const FLOW_TIMEOUT = 120_000;
+
+// Flags from docs (environment.md): without the background-networking ones Chromium floods the
+// closed network with connections.
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+let stack: Stack;
+let serverFingerprint: string;
+const contexts: BrowserContext[] = [];
+const profiles: string[] = [];
+/** Uncaught exceptions in the app; checked after each flow. */
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(path.join(webDir, "index.html"))) {
+    throw new Error(`${path.relative(root, webDir)} is not built: run \`npm run build\` first (npm test does)`);
+  }
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see environment.md, "Browser tests")`);
+  }
+  mkdirSync(shots, { recursive: true });
+  stack = await startStack({ webDir });
+  const key = (await (await fetch(`${stack.httpUrl}/server-key`)).json()) as { fingerprint: string };
+  serverFingerprint = key.fingerprint;
+});
+
+afterAll(async () => {
+  for (const ctx of contexts) await ctx.close().catch(() => undefined); // already closed is fine
+  for (const dir of profiles) rmSync(dir, { recursive: true, force: true });
+  await stack?.stop();
+});
+
+/** A fresh browser profile: no pin, no ticket, English, light theme, laptop-sized. */
+async function freshBrowser(): Promise<Page> {
+  const profile = mkdtempSync(path.join(os.tmpdir(), "sealroom-e2e-"));
+  profiles.push(profile);
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    locale: "en-US",
+    colorScheme: "light",
+    viewport: { width: 1280, height: 800 },
+  });
+  contexts.push(ctx);
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  page.on("pageerror", (err) => pageErrors.push(err.message));
+  return page;
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+
+/** The fingerprint as displayed: 16 groups in a grid, read back with the colons. */
+async function shownFingerprint(page: Page, testId: string): Promise<string> {
+  const label = await page.getByTestId(testId).getAttribute("aria-label");
+  return (label ?? "").split(": ").pop() ?? "";
+}
+
+async function passFirstContact(page: Page): Promise<void> {
+  await page.goto(stack.httpUrl);
+  await page.getByRole("heading", { level: 1, name: "First connection to this server" }).waitFor();
+  expect(await shownFingerprint(page, "first-contact-fingerprint")).toBe(serverFingerprint);
+  await page.getByRole("button", { name: "The fingerprints match, continue" }).click();
+  await page.getByRole("heading", { level: 1, name: "Welcome back" }).waitFor();
+}
+
+async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.getByLabel("Username", { exact: true }).fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+/** Signed in, whatever the view: the header names the user and the connection is up to date. */
+async function expectSignedIn(page: Page, username: string): Promise<void> {
+  try {
+    await page.getByTestId("username").filter({ hasText: username }).waitFor();
+    await page.getByRole("status").filter({ hasText: "Up to date" }).waitFor();
+  } catch (err) {
+    await shot(page, `failure-${Date.now()}`); // what the page showed instead
+    throw err;
+  }
+}
+
+async function expectHome(page: Page, username: string): Promise<void> {
+  await expectSignedIn(page, username);
+  await page.getByRole("heading", { level: 1, name: "Conversations" }).waitFor();
+}
+
+const ticketOf = (page: Page) => page.evaluate(() => localStorage.getItem("sealroom.ticket"));
+
+describe("web client in chromium", () => {
+  const username = `小明_${process.pid}`;
+  const password = "  correct horse battery staple  ";
+  const newPassword = "a new passphrase, with spaces";
+  let a: Page;
+  let b: Page;
+
+  test(
+    "first contact, register, resume on reload, log out, wrong password, sign in, change password",
+    async () => {
+      a = await freshBrowser();
+
+      // First visit: the fingerprint is shown, and it is the gateway's.
+      await a.goto(stack.httpUrl);
+      await a.getByRole("heading", { level: 1, name: "First connection to this server" }).waitFor();
+      expect(await shownFingerprint(a, "first-contact-fingerprint")).toBe(serverFingerprint);
+      await shot(a, "fingerprint");
+      await a.getByRole("button", { name: "The fingerprints match, continue" }).click();
+      await a.getByRole("heading", { level: 1, name: "Welcome back" }).waitFor();
+      await shot(a, "sign-in");
+
+      // Register (a Chinese username, a passphrase with surrounding spaces).
+      await a.getByRole("tab", { name: "Create account" }).click();
+      await a.getByLabel("Username", { exact: true }).fill(username);
+      await a.getByLabel("Password", { exact: true }).fill(password);
+      await a.getByLabel("Confirm password", { exact: true }).fill(password);
+      await a.getByRole("button", { name: "Create account", exact: true }).click();
+      await expectHome(a, username);
+      await shot(a, "home");
+      const firstTicket = await ticketOf(a);
+      expect(firstTicket).toBeTruthy();
+
+      // Reload: still signed in, through the (single-use, so now rotated) ticket.
+      await a.reload();
+      await expectHome(a, username);
+      expect(await ticketOf(a)).not.toBe(firstTicket);
+
+      // Settings shows the pinned fingerprint.
+      await a.getByRole("navigation").getByRole("link", { name: "Settings" }).click();
+      await a.getByRole("heading", { level: 1, name: "Settings" }).waitFor();
+      expect(await shownFingerprint(a, "settings-fingerprint")).toBe(serverFingerprint);
+      await shot(a, "settings");
+
+      // Log out: back to the form, the ticket is gone.
+      await a.getByRole("button", { name: "Log out", exact: true }).click();
+      await a.getByText("You signed out.").waitFor();
+      expect(await ticketOf(a)).toBeNull();
+
+      // A wrong password gets a sentence, not a code.
+      await signIn(a, username, "not the password");
+      const alert = a.getByTestId("auth-error");
+      await alert.getByText("Wrong username or password.").waitFor();
+      await shot(a, "sign-in-wrong-password");
+      expect(await a.getByLabel("Password", { exact: true }).inputValue()).toBe("");
+
+      // The right one works.
+      await signIn(a, username, password);
+      await expectHome(a, username);
+
+      // A second browser signed in as the same user...
+      b = await freshBrowser();
+      await passFirstContact(b);
+      await signIn(b, username, password);
+      await expectHome(b, username);
+
+      // ...is signed out when the password changes in the first.
+      await a.getByRole("navigation").getByRole("link", { name: "Settings" }).click();
+      await a.getByLabel("Current password", { exact: true }).fill(password);
+      await a.getByLabel("New password", { exact: true }).fill(newPassword);
+      await a.getByLabel("Confirm new password", { exact: true }).fill(newPassword);
+      await a.getByRole("button", { name: "Change password" }).click();
+      await a.getByText("Password changed. Your other sessions were signed out.").waitFor();
+      await b.getByText(/Your session ended/).waitFor();
+      expect(await ticketOf(b)).toBeNull();
+
+      // The first browser kept its session: a reload resumes with the ticket it got for the change,
+      // on the view it was showing.
+      await a.reload();
+      await expectSignedIn(a, username);
+      await a.getByRole("heading", { level: 1, name: "Settings" }).waitFor();
+
+      // Old password refused, new one accepted.
+      await signIn(b, username, password);
+      await b.getByTestId("auth-error").getByText("Wrong username or password.").waitFor();
+      await signIn(b, username, newPassword);
+      await expectHome(b, username);
+
+      // Phone width: the layout holds and the state stays visible.
+      await a.setViewportSize({ width: 390, height: 780 });
+      await a.getByRole("navigation").getByRole("link", { name: "Conversations" }).click();
+      await expectHome(a, username);
+      await shot(a, "home-phone");
+      await a.setViewportSize({ width: 1280, height: 800 });
+      expect(pageErrors).toEqual([]);
+    },
+    FLOW_TIMEOUT,
+  );
+
+  test(
+    "a changed server key stops everything until the user verifies the new one",
+    async () => {
+      expect(b, "needs the first test's signed-in second browser").toBeDefined();
+      // Simulate a different server key: pin some other key for this host, as if it had changed.
+      const host = new URL(stack.httpUrl).host;
+      const pinned = await b.evaluate((h) => localStorage.getItem(`sealroom.pin.${h}`), host);
+      expect(pinned).toBe(serverFingerprint.replaceAll(":", ""));
+      const otherKey = "0123456789abcdef".repeat(4);
+      await b.evaluate(([h, k]) => localStorage.setItem(`sealroom.pin.${h}`, k!), [host, otherKey] as const);
+      await b.reload();
+
+      await b.getByRole("heading", { level: 1, name: "The server's key has changed" }).waitFor();
+      expect(await shownFingerprint(b, "key-expected")).toBe(otherKey.match(/.{4}/g)!.join(":"));
+      expect(await shownFingerprint(b, "key-actual")).toBe(serverFingerprint);
+      expect(await b.locator('input[type="password"]').count()).toBe(0);
+      expect(await b.getByRole("button", { name: /sign in/i }).count()).toBe(0);
+      await shot(b, "key-changed");
+
+      // The override is deliberately awkward: open it, type the start of the new fingerprint.
+      await b.getByText("I verified the new key with the operator").click();
+      const trust = b.getByRole("button", { name: "Trust the new key and reconnect" });
+      expect(await trust.isDisabled()).toBe(true);
+      await b.getByLabel("First 8 characters of the new fingerprint").fill(serverFingerprint.slice(0, 9));
+      await trust.click();
+
+      // The verified key is pinned and the saved session resumes.
+      await expectHome(b, username);
+      expect(await b.evaluate((h) => localStorage.getItem(`sealroom.pin.${h}`), host)).toBe(serverFingerprint.replaceAll(":", ""));
+      expect(pageErrors).toEqual([]);
+    },
+    FLOW_TIMEOUT,
+  );
+});
