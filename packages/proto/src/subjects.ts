@@ -1,7 +1,8 @@
 /**
  * NATS subjects. Gateways publish client commands on `cmd.<command type>` (services answer in queue
  * groups); services publish deliveries on `evt.user.<userId>` (every gateway holding a socket of that
- * user subscribes); `ctl.*` are control broadcasts that every gateway receives.
+ * user subscribes); `ctl.*` are control broadcasts that every gateway receives; `gw.*` are reports
+ * from gateways to a service's queue group.
  */
 export const SUBJECTS = {
   /** Request/reply: one client command, e.g. `cmd.auth.login`. */
@@ -12,6 +13,17 @@ export const SUBJECTS = {
   userEvents: (userId: number) => `evt.user.${userId}` as const,
   /** Broadcast: close the sockets of revoked sessions (logout, password change). */
   sessionRevoked: "ctl.session.revoked",
+  /**
+   * Doorbell after a group change committed (`{groupId, eventId}`, see social.ts): the chat service
+   * reads the GroupEvent rows from its own cursor, so a lost doorbell only delays it.
+   */
+  groupEvents: "evt.social.group",
+  /** Request/reply, gateway -> social queue group: signed-in connection counts (presence). */
+  presenceReport: "gw.presence.report",
+  /** Request/reply, gateway -> social queue group: renews the gateway's presence lease. */
+  presenceHeartbeat: "gw.presence.heartbeat",
+  /** Request/reply, gateway -> social queue group: the gateway is stopping; its users left it. */
+  presenceDown: "gw.presence.down",
   /** Request/reply health check of a service, e.g. `health.auth`. */
   health: (service: ServiceName) => `health.${service}` as const,
 } as const;

@@ -1,0 +1,196 @@
+/**
+ * What every group mutation shares: loading the group and the actor's membership inside the write
+ * transaction, recording the change (version bump, GroupEvent row, pushes, doorbell) and the views.
+ */
+import { Prisma } from "@sealroom/db";
+import type { PublicUser } from "@sealroom/proto/auth";
+import { AppError } from "@sealroom/proto/errors";
+import {
+  SOCIAL_LIMITS,
+  type GroupDetail,
+  type GroupEventData,
+  type GroupEventType,
+  type GroupEventView,
+  type GroupInfo,
+  type GroupInvite,
+  type GroupRole,
+} from "@sealroom/proto/social";
+import { isGroupRole } from "./group-rules.js";
+import type { Outbox } from "./outbox.js";
+import type { Tx } from "./store.js";
+import { known, presenceFor, usersById } from "./views.js";
+
+export interface GroupRow {
+  id: number;
+  name: string;
+  ownerId: number;
+  createdAt: Date;
+  disbandedAt: Date | null;
+  version: number;
+}
+
+export const groupNotFound = () => new AppError("NOT_FOUND", "No such group.");
+export const nameInvalid = () =>
+  new AppError("BAD_REQUEST", `Group names are ${SOCIAL_LIMITS.groupNameMin}-${SOCIAL_LIMITS.groupNameMax} characters, without control characters.`);
+
+const ROLE_ORDER: Record<GroupRole, number> = { owner: 0, admin: 1, member: 2 };
+
+export function roleOf(value: string): GroupRole {
+  if (!isGroupRole(value)) throw new Error(`corrupt role "${value}"`);
+  return value;
+}
+
+export async function memberRole(tx: Tx, groupId: number, userId: number): Promise<GroupRole | undefined> {
+  const row = await tx.groupMember.findUnique({ where: { groupId_userId: { groupId, userId } } });
+  return row ? roleOf(row.role) : undefined;
+}
+
+export async function memberIds(tx: Tx, groupId: number): Promise<number[]> {
+  const rows = await tx.groupMember.findMany({ where: { groupId }, select: { userId: true } });
+  return rows.map((r) => r.userId);
+}
+
+export function infoOf(group: GroupRow, memberCount: number): GroupInfo {
+  return {
+    id: group.id,
+    name: group.name,
+    ownerId: group.ownerId,
+    memberCount,
+    version: group.version,
+    createdAt: group.createdAt.getTime(),
+    disbandedAt: group.disbandedAt?.getTime() ?? null,
+  };
+}
+
+/**
+ * The group and the actor's role, for a mutation. Not a member (or no such group): NOT_FOUND, the
+ * same answer either way. A disbanded group takes no more changes: CONFLICT.
+ */
+export async function forMutation(tx: Tx, groupId: number, actorId: number): Promise<{ group: GroupRow; role: GroupRole }> {
+  const role = await memberRole(tx, groupId, actorId);
+  const group = role && (await tx.group.findUnique({ where: { id: groupId } }));
+  if (!role || !group) throw groupNotFound();
+  if (group.disbandedAt) throw new AppError("CONFLICT", "This group has been disbanded.");
+  return { group, role };
+}
+
+/** The group conversation's last seq (0 before its first entry): a joiner reads history after it. */
+export async function conversationSeq(tx: Tx, groupId: number): Promise<number> {
+  const conv = await tx.conversation.findUnique({ where: { key: `group:${groupId}` }, select: { lastSeq: true } });
+  return conv?.lastSeq ?? 0;
+}
+
+/** Active (not disbanded) groups the user belongs to. */
+export async function activeGroupCount(tx: Tx, userId: number): Promise<number> {
+  const rows = await tx.$queryRaw<Array<{ n: bigint | number }>>(Prisma.sql`
+    SELECT COUNT(*) AS n FROM "GroupMember" m JOIN "Group" g ON g."id" = m."groupId"
+    WHERE m."userId" = ${userId} AND g."disbandedAt" IS NULL`);
+  return Number(rows[0]?.n ?? 0);
+}
+
+export interface Change {
+  type: GroupEventType;
+  actor: PublicUser | null;
+  /** The user the change is about (joined, left, kicked, invited, declined, role, transferred). */
+  target: PublicUser | null;
+  name?: string;
+  previousName?: string;
+  role?: GroupRole;
+  /** Column changes applied with the version bump. */
+  update?: Prisma.GroupUpdateInput;
+  /** Users told besides the current members (e.g. an invitee). */
+  notify?: number[];
+}
+
+/**
+ * Applies a change to the group row (version + 1), appends its GroupEvent in the same transaction,
+ * and queues the push to every current member (and `notify`) and the chat service's doorbell.
+ */
+export async function recordChange(
+  tx: Tx,
+  out: Outbox,
+  groupId: number,
+  change: Change,
+  now: Date,
+): Promise<{ info: GroupInfo; event: GroupEventView }> {
+  const group = await tx.group.update({
+    where: { id: groupId },
+    data: { ...change.update, version: { increment: 1 } },
+  });
+  const members = await memberIds(tx, groupId);
+  const info = infoOf(group, members.length);
+  const data: GroupEventData = {
+    ...(change.actor ? { actorName: change.actor.username } : {}),
+    ...(change.target ? { targetName: change.target.username } : {}),
+    ...(change.name === undefined ? {} : { name: change.name }),
+    ...(change.previousName === undefined ? {} : { previousName: change.previousName }),
+    ...(change.role === undefined ? {} : { role: change.role }),
+  };
+  const row = await tx.groupEvent.create({
+    data: {
+      groupId,
+      type: change.type,
+      actorId: change.actor?.id ?? null,
+      targetId: change.target?.id ?? null,
+      data: JSON.stringify(data),
+      createdAt: now,
+    },
+  });
+  const event: GroupEventView = {
+    id: row.id,
+    groupId,
+    type: change.type,
+    actor: change.actor,
+    target: change.target,
+    ...(change.name === undefined ? {} : { name: change.name }),
+    ...(change.previousName === undefined ? {} : { previousName: change.previousName }),
+    ...(change.role === undefined ? {} : { role: change.role }),
+    createdAt: now.getTime(),
+  };
+  out.toUsers([...members, ...(change.notify ?? [])], "social.group.updated.v1", { group: info, event });
+  out.groupDoorbell(groupId, row.id);
+  return { info, event };
+}
+
+/** Pending, unexpired invitations of a group, newest first. */
+export async function pendingInvites(tx: Tx, groupId: number, now: Date) {
+  return tx.groupInvite.findMany({
+    where: { groupId, expiresAt: { gt: now } },
+    orderBy: { id: "desc" },
+    take: SOCIAL_LIMITS.invitationsListed,
+  });
+}
+
+export function inviteView(
+  row: { id: number; createdAt: Date; expiresAt: Date },
+  invitee: PublicUser,
+  inviter: PublicUser,
+): GroupInvite {
+  return { id: row.id, invitee, inviter, createdAt: row.createdAt.getTime(), expiresAt: row.expiresAt.getTime() };
+}
+
+/** Everything `viewerId` (a member) sees of the group. */
+export async function groupDetail(tx: Tx, group: GroupRow, viewerId: number, viewerRole: GroupRole, now: Date): Promise<GroupDetail> {
+  const rows = await tx.groupMember.findMany({ where: { groupId: group.id } });
+  const invites = await pendingInvites(tx, group.id, now);
+  const users = await usersById(tx, [
+    ...rows.map((r) => r.userId),
+    ...invites.flatMap((i) => [i.inviteeId, i.inviterId]),
+  ]);
+  const memberUsers = new Map(rows.flatMap((r) => (users.has(r.userId) ? [[r.userId, users.get(r.userId)!]] : [])));
+  const presence = await presenceFor(tx, viewerId, memberUsers, now);
+  const members = rows
+    .map((r) => ({
+      user: known(users, r.userId),
+      role: roleOf(r.role),
+      joinedAt: r.joinedAt.getTime(),
+      presence: presence.get(r.userId) ?? { online: false, lastSeenAt: null },
+    }))
+    .sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.joinedAt - b.joinedAt || a.user.id - b.user.id);
+  return {
+    group: infoOf(group, rows.length),
+    role: viewerRole,
+    members,
+    invites: invites.map((i) => inviteView(i, known(users, i.inviteeId), known(users, i.inviterId))),
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * Group invitations: persisted rows the invitee sees live or at next sign-in, valid for 7 days.
+ * Accepting re-checks everything at that moment (the group still active, the inviter has not
+ * blocked the invitee, room in the group), in the same transaction that adds the member.
+ */
+import type { PublicUser } from "@sealroom/proto/auth";
+import { AppError } from "@sealroom/proto/errors";
+import { SOCIAL_LIMITS, type GroupDetail, type GroupInvite, type Invitation } from "@sealroom/proto/social";
+import { mutate, type Deps } from "./deps.js";
+import {
+  activeGroupCount,
+  conversationSeq,
+  forMutation,
+  groupDetail,
+  inviteView,
+  memberRole,
+  recordChange,
+  type GroupRow,
+} from "./group-core.js";
+import { inviteNeedsFriendship } from "./group-rules.js";
+import type { Outbox } from "./outbox.js";
+import type { Tx } from "./store.js";
+import { areFriends, blocksBetween, publicUser, requireUser } from "./views.js";
+
+const invitationNotFound = (message = "No such invitation.") => new AppError("NOT_FOUND", message);
+
+/** Creates an invitation (the caller has checked every rule) and tells the members and the invitee. */
+export async function createInvitation(
+  tx: Tx,
+  out: Outbox,
+  group: GroupRow,
+  inviter: PublicUser,
+  invitee: PublicUser,
+  now: Date,
+  ttlMs: number,
+): Promise<GroupInvite> {
+  const row = await tx.groupInvite.create({
+    data: { groupId: group.id, inviteeId: invitee.id, inviterId: inviter.id, createdAt: now, expiresAt: new Date(now.getTime() + ttlMs) },
+  });
+  const { info } = await recordChange(tx, out, group.id, { type: "invited", actor: inviter, target: invitee }, now);
+  const invitation: Invitation = {
+    id: row.id,
+    group: { id: group.id, name: info.name, memberCount: info.memberCount },
+    inviter,
+    createdAt: now.getTime(),
+    expiresAt: row.expiresAt.getTime(),
+  };
+  out.toUser(invitee.id, "social.invitation.received.v1", { invitation });
+  return inviteView(row, invitee, inviter);
+}
+
+export function createInvitations(deps: Deps) {
+  const { config } = deps;
+
+  return {
+    async invite(actorId: number, groupId: number, userId: number): Promise<{ invitation: GroupInvite }> {
+      if (actorId === userId) throw new AppError("BAD_REQUEST", "You cannot invite yourself.");
+      return mutate(deps, async (tx, out, now) => {
+        const { group, role } = await forMutation(tx, groupId, actorId);
+        // Before any lookup, so a member learns nothing about users who are not their friends.
+        if (inviteNeedsFriendship(role) && !(await areFriends(tx, actorId, userId))) {
+          throw new AppError("FORBIDDEN", "Members can only invite their friends.");
+        }
+        const invitee = await requireUser(tx, userId);
+        const blocks = await blocksBetween(tx, actorId, userId);
+        if (blocks.bBlocksA) throw new AppError("NOT_FOUND", "No such user.");
+        if (blocks.aBlocksB) throw new AppError("CONFLICT", "You blocked this user.");
+        if (await memberRole(tx, groupId, userId)) throw new AppError("CONFLICT", "This user is already a member.");
+        const existing = await tx.groupInvite.findUnique({ where: { groupId_inviteeId: { groupId, inviteeId: userId } } });
+        if (existing && existing.expiresAt > now) throw new AppError("CONFLICT", "This user is already invited.");
+        if (existing) await tx.groupInvite.delete({ where: { id: existing.id } });
+        const pending = await tx.groupInvite.count({ where: { groupId, expiresAt: { gt: now } } });
+        if (pending >= SOCIAL_LIMITS.invitationsListed) {
+          throw new AppError("CONFLICT", "This group has too many pending invitations.");
+        }
+        if ((await tx.groupMember.count({ where: { groupId } })) >= config.groupSizeCap) {
+          throw new AppError("CONFLICT", "This group is full.");
+        }
+        const inviter = await requireUser(tx, actorId);
+        const invitation = await createInvitation(tx, out, group, publicUser(inviter), publicUser(invitee), now, config.invitationTtlMs);
+        return { invitation };
+      });
+    },
+
+    async accept(actorId: number, invitationId: number): Promise<GroupDetail> {
+      return mutate(deps, async (tx, out, now) => {
+        const invite = await tx.groupInvite.findFirst({ where: { id: invitationId, inviteeId: actorId } });
+        if (!invite) throw invitationNotFound();
+        if (invite.expiresAt <= now) throw invitationNotFound("This invitation has expired.");
+        const group = await tx.group.findUnique({ where: { id: invite.groupId } });
+        if (!group || group.disbandedAt) throw invitationNotFound("This group no longer exists.");
+        if ((await blocksBetween(tx, invite.inviterId, actorId)).aBlocksB) {
+          throw invitationNotFound("This invitation is no longer valid.");
+        }
+        if (await memberRole(tx, group.id, actorId)) throw new AppError("CONFLICT", "You are already a member.");
+        if ((await tx.groupMember.count({ where: { groupId: group.id } })) >= config.groupSizeCap) {
+          throw new AppError("CONFLICT", "This group is full.");
+        }
+        if ((await activeGroupCount(tx, actorId)) >= config.groupsPerUserCap) {
+          throw new AppError("CONFLICT", `You are in ${config.groupsPerUserCap} groups already.`);
+        }
+        await tx.groupMember.create({
+          data: { groupId: group.id, userId: actorId, role: "member", joinedAt: now, joinedSeq: await conversationSeq(tx, group.id) },
+        });
+        await tx.groupInvite.delete({ where: { id: invite.id } });
+        const me = publicUser(await requireUser(tx, actorId));
+        const { info } = await recordChange(tx, out, group.id, { type: "joined", actor: me, target: me, role: "member" }, now);
+        out.toUser(actorId, "social.invitation.removed.v1", { invitationId: invite.id, reason: "accepted" });
+        return groupDetail(tx, { ...group, version: info.version }, actorId, "member", now);
+      });
+    },
+
+    /** Declining consumes the invitation; the members see it in the group's timeline. */
+    async decline(actorId: number, invitationId: number): Promise<Record<string, never>> {
+      return mutate(deps, async (tx, out, now) => {
+        const invite = await tx.groupInvite.findFirst({ where: { id: invitationId, inviteeId: actorId } });
+        if (!invite || invite.expiresAt <= now) throw invitationNotFound();
+        await tx.groupInvite.delete({ where: { id: invite.id } });
+        const group = await tx.group.findUnique({ where: { id: invite.groupId } });
+        if (group && !group.disbandedAt) {
+          const me = publicUser(await requireUser(tx, actorId));
+          await recordChange(tx, out, group.id, { type: "declined", actor: me, target: me }, now);
+        }
+        out.toUser(actorId, "social.invitation.removed.v1", { invitationId: invite.id, reason: "declined" });
+        return {};
+      });
+    },
+
+    /** Deletes expired invitations (any instance may run it; each row goes once). */
+    async sweepExpired(): Promise<number> {
+      return mutate(deps, async (tx, out, now) => {
+        const expired = await tx.groupInvite.findMany({ where: { expiresAt: { lte: now } }, take: 500 });
+        await tx.groupInvite.deleteMany({ where: { id: { in: expired.map((i) => i.id) } } });
+        for (const i of expired) out.toUser(i.inviteeId, "social.invitation.removed.v1", { invitationId: i.id, reason: "withdrawn" });
+        return expired.length;
+      });
+    },
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * Integration harness: a private nats-server, a fresh migrated SQLite file, social instances
+ * in-process (each with its own NATS connection and database client, as separate processes would
+ * have), a test clock, and a client that speaks the gateway's side: commands with a stamped
+ * context, presence reports, and a recorder of every user event and group doorbell.
+ */
+import { createDb, type Db } from "@sealroom/db";
+import { usernameKey } from "@sealroom/proto/auth";
+import { COMMANDS, type CommandType, type CommandValue } from "@sealroom/proto/commands";
+import { resultSchema, type AppErrorShape } from "@sealroom/proto/errors";
+import type { RequestContext } from "@sealroom/proto/nats";
+import {
+  groupDoorbellSchema,
+  presenceAckSchema,
+  SOCIAL_EVENTS,
+  type GroupDoorbell,
+  type PresenceAck,
+  type PresenceReport,
+  type SocialEventBody,
+  type SocialEventType,
+} from "@sealroom/proto/social";
+import { SUBJECTS } from "@sealroom/proto/subjects";
+import { connectNats, createLogger, type Logger, type NatsConnection } from "@sealroom/runtime";
+import { startNats, tempDatabase } from "@sealroom/testkit";
+import type { SocialConfigInput } from "../config.js";
+import { createSocialService, type SocialService } from "../service.js";
+
+export class TestClock {
+  constructor(public ms = Date.now()) {}
+  now = () => this.ms;
+  advance(ms: number) {
+    this.ms += ms;
+  }
+}
+
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: AppErrorShape };
+
+export interface RecordedEvent {
+  userId: number;
+  type: string;
+  body: unknown;
+}
+
+interface Instance {
+  service: SocialService;
+  nc: NatsConnection;
+  db: Db;
+}
+
+export interface SetupOptions {
+  config?: SocialConfigInput;
+  instances?: number;
+  log?: Logger;
+}
+
+export const ctxOf = (userId: number, gatewayId = "gw-test"): RequestContext => ({
+  gatewayId,
+  connId: `c${userId}`,
+  ip: "10.0.0.1",
+  userId,
+  sessionId: `s${userId}`,
+});
+export const ANON: RequestContext = { gatewayId: "gw-test", connId: "c0", ip: "10.0.0.1" };
+
+export async function setup(opts: SetupOptions = {}) {
+  const nats = await startNats();
+  const database = await tempDatabase();
+  const clock = new TestClock();
+  const log = opts.log ?? createLogger({ service: "social-test", level: process.env.TEST_LOG_LEVEL ?? "silent", pretty: false });
+  const connect = (name: string) => connectNats({ url: nats.url, name, log });
+  // Sweeps and batches are driven by the tests unless they ask otherwise.
+  const config: SocialConfigInput = { presenceBatchMs: 20, presenceSweepMs: 3_600_000, ...opts.config };
+  const instances: Instance[] = [];
+  const client = await connect("client");
+  const db = await createDb({ url: database.url });
+
+  const addInstance = async (): Promise<Instance> => {
+    const nc = await connect(`social-${instances.length + 1}`);
+    const idb = await createDb({ url: database.url });
+    const service = createSocialService({ nc, db: idb, log, clock, config, instance: `social-${instances.length + 1}` });
+    await service.start();
+    const instance = { service, nc, db: idb };
+    instances.push(instance);
+    return instance;
+  };
+  for (let i = 0; i < (opts.instances ?? 1); i++) await addInstance();
+
+  // Every user event and doorbell, validated against the contract as it arrives.
+  const events: RecordedEvent[] = [];
+  const doorbells: GroupDoorbell[] = [];
+  const violations: string[] = [];
+  client.subscribe("evt.user.*", {
+    callback: (_err, msg) => {
+      const userId = Number(msg.subject.split(".")[2]);
+      const { type, body } = msg.json<{ type: string; body: unknown }>();
+      const schema = SOCIAL_EVENTS[type as SocialEventType];
+      if (!schema || !schema.safeParse(body).success) violations.push(`${type}: ${JSON.stringify(body)}`);
+      events.push({ userId, type, body });
+    },
+  });
+  client.subscribe(SUBJECTS.groupEvents, {
+    callback: (_err, msg) => {
+      const parsed = groupDoorbellSchema.safeParse(msg.json());
+      if (parsed.success) doorbells.push(parsed.data);
+      else violations.push(`doorbell: ${msg.string()}`);
+    },
+  });
+  await client.flush();
+
+  const call = async <T extends CommandType>(type: T, body: unknown, ctx: RequestContext | number): Promise<Reply<CommandValue<T>>> => {
+    const context = typeof ctx === "number" ? ctxOf(ctx) : ctx;
+    const msg = await client.request(SUBJECTS.command(type), JSON.stringify({ ctx: context, body }), { timeout: 10_000 });
+    return resultSchema(COMMANDS[type].value).parse(msg.json()) as Reply<CommandValue<T>>;
+  };
+  const ok = async <T extends CommandType>(type: T, body: unknown, ctx: RequestContext | number) => {
+    const reply = await call(type, body, ctx);
+    if (!reply.ok) throw new Error(`${type} failed: ${JSON.stringify(reply.error)}`);
+    return reply.value;
+  };
+  const fail = async (type: CommandType, body: unknown, ctx: RequestContext | number) => {
+    const reply = await call(type, body, ctx);
+    if (reply.ok) throw new Error(`${type} unexpectedly succeeded: ${JSON.stringify(reply.value)}`);
+    return reply.error;
+  };
+
+  let seq = 0;
+  /** Users straight into the database (the auth service is not part of these tests). */
+  const users = async (...names: string[]): Promise<number[]> => {
+    const ids: number[] = [];
+    for (const name of names) {
+      const username = `${name}${++seq}`;
+      const row = await db.user.create({ data: { username, usernameKey: usernameKey(username), passwordHash: "-" } });
+      ids.push(row.id);
+    }
+    return ids;
+  };
+
+  const befriend = async (a: number, b: number) => {
+    const r = await ok("social.friends.request", { userId: b }, a);
+    if (r.status === "pending") await ok("social.friends.accept", { requestId: r.request.id }, b);
+  };
+
+  /** A group owned by `owner` with the given admins and members (invited and accepted). */
+  const group = async (owner: number, opts: { admins?: number[]; members?: number[]; name?: string } = {}) => {
+    const created = await ok("social.groups.create", { name: opts.name ?? "Group" }, owner);
+    const groupId = created.group.id;
+    for (const u of [...(opts.admins ?? []), ...(opts.members ?? [])]) {
+      const { invitation } = await ok("social.groups.invite", { groupId, userId: u }, owner);
+      await ok("social.groups.acceptInvite", { invitationId: invitation.id }, u);
+    }
+    for (const u of opts.admins ?? []) await ok("social.groups.setRole", { groupId, userId: u, role: "admin" }, owner);
+    return groupId;
+  };
+
+  const request = async <T>(subject: string, payload: unknown, schema: { parse(v: unknown): T }): Promise<Reply<T>> => {
+    const msg = await client.request(subject, JSON.stringify(payload), { timeout: 10_000 });
+    return resultSchema(schema as never).parse(msg.json()) as Reply<T>;
+  };
+  let stamp = 0;
+  const presence = {
+    report: (gatewayId: string, entries: Array<[number, number]>, o: Partial<PresenceReport> = {}) =>
+      request<PresenceAck>(
+        SUBJECTS.presenceReport,
+        { gatewayId, ttlMs: 30_000, stamp: ++stamp, reset: false, entries: entries.map(([userId, connections]) => ({ userId, connections })), ...o },
+        presenceAckSchema,
+      ),
+    heartbeat: (gatewayId: string, ttlMs = 30_000) =>
+      request<PresenceAck>(SUBJECTS.presenceHeartbeat, { gatewayId, ttlMs }, presenceAckSchema),
+    down: (gatewayId: string) => request<PresenceAck>(SUBJECTS.presenceDown, { gatewayId }, presenceAckSchema),
+    nextStamp: () => ++stamp,
+  };
+
+  /** Lets published events arrive (the services flush their batches first). */
+  const settle = async () => {
+    for (const i of instances) await i.service.flushPresence();
+    for (const i of instances) await i.nc.flush();
+    await client.flush();
+    await new Promise((r) => setTimeout(r, 30));
+  };
+
+  const eventsOf = <T extends SocialEventType>(userId: number, type: T): SocialEventBody<T>[] =>
+    events.filter((e) => e.userId === userId && e.type === type).map((e) => e.body as SocialEventBody<T>);
+
+  const teardown = async () => {
+    for (const i of instances) {
+      await i.service.stop();
+      await i.nc.drain();
+      await i.db.$disconnect();
+    }
+    await client.drain();
+    await db.$disconnect();
+    await nats.stop();
+    database.remove();
+  };
+
+  return {
+    nats,
+    db,
+    clock,
+    client,
+    instances,
+    addInstance,
+    call,
+    ok,
+    fail,
+    users,
+    befriend,
+    group,
+    presence,
+    events,
+    doorbells,
+    violations,
+    eventsOf,
+    settle,
+    teardown,
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof setup>>;

@@ -1,0 +1,137 @@
+/** Lookups shared by the modules: users by id, relations, presence as a given viewer may see it. */
+import { AppError } from "@sealroom/proto/errors";
+import type { PublicUser } from "@sealroom/proto/auth";
+import type { Presence } from "@sealroom/proto/social";
+import type { Tx } from "./store.js";
+
+/** SQLite binds at most 32766 parameters; stay far below. */
+const CHUNK = 500;
+
+export const ms = (d: Date): number => d.getTime();
+export const msOrNull = (d: Date | null): number | null => (d === null ? null : d.getTime());
+
+export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export interface UserRow extends PublicUser {
+  lastSeenAt: Date | null;
+}
+
+export async function usersById(q: Tx, ids: Iterable<number>): Promise<Map<number, UserRow>> {
+  const unique = [...new Set(ids)];
+  const map = new Map<number, UserRow>();
+  for (const part of chunks(unique)) {
+    const rows = await q.user.findMany({
+      where: { id: { in: part } },
+      select: { id: true, username: true, lastSeenAt: true },
+    });
+    for (const row of rows) map.set(row.id, row);
+  }
+  return map;
+}
+
+export const publicUser = (u: UserRow | PublicUser): PublicUser => ({ id: u.id, username: u.username });
+
+/** The user, or NOT_FOUND. */
+export async function requireUser(q: Tx, id: number): Promise<UserRow> {
+  const user = await q.user.findUnique({ where: { id }, select: { id: true, username: true, lastSeenAt: true } });
+  if (!user) throw new AppError("NOT_FOUND", "No such user.");
+  return user;
+}
+
+/** Looks a user up in a map that must hold it (rows are never deleted). */
+export function known(users: Map<number, UserRow>, id: number): PublicUser {
+  const user = users.get(id);
+  return user ? publicUser(user) : { id, username: `user-${id}` };
+}
+
+export function friendPair(a: number, b: number): { userAId: number; userBId: number } {
+  return a < b ? { userAId: a, userBId: b } : { userAId: b, userBId: a };
+}
+
+export async function areFriends(q: Tx, a: number, b: number): Promise<boolean> {
+  return (await q.friendship.findUnique({ where: { userAId_userBId: friendPair(a, b) } })) !== null;
+}
+
+export interface Blocks {
+  /** `a` blocked `b`. */
+  aBlocksB: boolean;
+  bBlocksA: boolean;
+}
+
+export async function blocksBetween(q: Tx, a: number, b: number): Promise<Blocks> {
+  const rows = await q.block.findMany({
+    where: {
+      OR: [
+        { blockerId: a, blockedId: b },
+        { blockerId: b, blockedId: a },
+      ],
+    },
+  });
+  return {
+    aBlocksB: rows.some((r) => r.blockerId === a),
+    bBlocksA: rows.some((r) => r.blockerId === b),
+  };
+}
+
+/** Gateways whose lease has not expired. */
+async function liveGateways(q: Tx, now: Date): Promise<string[]> {
+  const leases = await q.gatewayLease.findMany({ where: { expiresAt: { gt: now } }, select: { gatewayId: true } });
+  return leases.map((l) => l.gatewayId);
+}
+
+/** Which of `userIds` are online: a connection counted on a gateway with a live lease. */
+export async function onlineAmong(q: Tx, userIds: Iterable<number>, now: Date): Promise<Set<number>> {
+  const ids = [...new Set(userIds)];
+  const online = new Set<number>();
+  if (ids.length === 0) return online;
+  const gateways = await liveGateways(q, now);
+  if (gateways.length === 0) return online;
+  for (const part of chunks(ids)) {
+    const rows = await q.presence.findMany({
+      where: { userId: { in: part }, gatewayId: { in: gateways }, connections: { gt: 0 } },
+      select: { userId: true },
+    });
+    for (const row of rows) online.add(row.userId);
+  }
+  return online;
+}
+
+/** Users related to `viewer` by a block in either direction. */
+export async function blockedEitherWay(q: Tx, viewer: number, ids: readonly number[]): Promise<Set<number>> {
+  const hidden = new Set<number>();
+  for (const part of chunks(ids)) {
+    const rows = await q.block.findMany({
+      where: {
+        OR: [
+          { blockerId: viewer, blockedId: { in: part } },
+          { blockedId: viewer, blockerId: { in: part } },
+        ],
+      },
+    });
+    for (const r of rows) hidden.add(r.blockerId === viewer ? r.blockedId : r.blockerId);
+  }
+  return hidden;
+}
+
+export const HIDDEN_PRESENCE: Presence = { online: false, lastSeenAt: null };
+
+/** Presence of `users` as `viewer` may see it: hidden across a block, in either direction. */
+export async function presenceFor(
+  q: Tx,
+  viewer: number,
+  users: Map<number, UserRow>,
+  now: Date,
+): Promise<Map<number, Presence>> {
+  const ids = [...users.keys()];
+  const online = await onlineAmong(q, ids, now);
+  const hidden = await blockedEitherWay(q, viewer, ids);
+  const out = new Map<number, Presence>();
+  for (const [id, user] of users) {
+    out.set(id, hidden.has(id) ? HIDDEN_PRESENCE : { online: online.has(id), lastSeenAt: msOrNull(user.lastSeenAt) });
+  }
+  return out;
+}
