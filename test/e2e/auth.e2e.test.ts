@@ -187,6 +187,9 @@ describe("web client in chromium", () => {
       await a.getByLabel("Confirm new password", { exact: true }).fill(newPassword);
       await a.getByRole("button", { name: "Change password" }).click();
       await a.getByText("Password changed. Your other sessions were signed out.").waitFor();
+      await a.emulateMedia({ colorScheme: "dark" });
+      await shot(a, "settings-dark");
+      await a.emulateMedia({ colorScheme: "light" });
       await b.getByText(/Your session ended/).waitFor();
       expect(await ticketOf(b)).toBeNull();
 

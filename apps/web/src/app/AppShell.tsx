@@ -1,10 +1,12 @@
 import type { ReactNode } from "react";
 import { Avatar } from "../components/Avatar.js";
 import { ConnectionBadge } from "../components/ConnectionBadge.js";
-import { ChatIcon, SettingsIcon } from "../components/Icons.js";
+import { ChatIcon, KeyIcon, LockIcon, SettingsIcon } from "../components/Icons.js";
 import { Logo } from "../components/Logo.js";
 import { useI18n } from "../i18n/I18nProvider.js";
 import { hrefFor, type Route } from "../lib/hooks.js";
+import { useSession } from "../state/context.js";
+import { shortFingerprint } from "../state/server-key.js";
 
 /**
  * The signed-in frame: a top bar with the always-visible connection state, a sidebar (navigation now;
@@ -12,6 +14,7 @@ import { hrefFor, type Route } from "../lib/hooks.js";
  */
 export function AppShell({ username, route, children }: { username: string; route: Route; children: ReactNode }) {
   const { t } = useI18n();
+  const { pinnedKeyId } = useSession();
   const items: { route: Route; label: string; icon: ReactNode }[] = [
     { route: "home", label: t("nav.conversations"), icon: <ChatIcon /> },
     { route: "settings", label: t("nav.settings"), icon: <SettingsIcon /> },
@@ -41,16 +44,31 @@ export function AppShell({ username, route, children }: { username: string; rout
         </div>
       </header>
       <nav className="sidebar" aria-label={t("nav.label")}>
-        <ul>
-          {items.map((item) => (
-            <li key={item.route}>
-              <a className="nav-link" href={hrefFor(item.route)} aria-current={item.route === route ? "page" : undefined}>
-                {item.icon}
-                <span>{item.label}</span>
+        <div className="sidebar-inner">
+          <ul>
+            {items.map((item) => (
+              <li key={item.route}>
+                <a className="nav-link" href={hrefFor(item.route)} aria-current={item.route === route ? "page" : undefined}>
+                  {item.icon}
+                  <span>{item.label}</span>
+                </a>
+              </li>
+            ))}
+          </ul>
+          <div className="sidebar-foot">
+            <span>
+              <LockIcon size={14} />
+              {t("app.transit")}
+            </span>
+            {pinnedKeyId && (
+              <a href={hrefFor("settings")} className="sidebar-key">
+                <KeyIcon size={14} />
+                <span>{t("settings.serverKey")}</span>
+                <code translate="no">{shortFingerprint(pinnedKeyId)}</code>
               </a>
-            </li>
-          ))}
-        </ul>
+            )}
+          </div>
+        </div>
       </nav>
       <main id="main" className="main" tabIndex={-1}>
         {children}

@@ -10,7 +10,7 @@ export function Callout({ tone, children }: { tone: "info" | "success" | "error"
  */
 export function LiveMessage({ kind, tone, message, testId }: { kind: "alert" | "status"; tone: "info" | "success" | "error" | "warning"; message: string | undefined; testId?: string }) {
   return (
-    <div role={kind} className="live-message" data-testid={testId}>
+    <div role={kind} className="live" data-testid={testId}>
       {message ? <Callout tone={tone}>{message}</Callout> : null}
     </div>
   );

@@ -1,5 +1,5 @@
 import { useI18n } from "../i18n/I18nProvider.js";
-import { fingerprintOf } from "../state/server-key.js";
+import { fingerprintOf, shortFingerprint } from "../state/server-key.js";
 import { Fingerprint } from "./Fingerprint.js";
 import { KeyIcon } from "./Icons.js";
 
@@ -7,15 +7,12 @@ import { KeyIcon } from "./Icons.js";
 export function ServerKeyDetails({ keyId }: { keyId: string }) {
   const { t } = useI18n();
   const fp = fingerprintOf(keyId);
-  const groups = fp.split(":");
   return (
     <details className="key-details">
       <summary>
         <KeyIcon size={15} />
         <span>{t("auth.serverKey")}</span>
-        <code translate="no">
-          {groups[0]}:{groups[1]}…{groups[groups.length - 1]}
-        </code>
+        <code translate="no">{shortFingerprint(keyId)}</code>
       </summary>
       <Fingerprint value={fp} />
     </details>

@@ -30,7 +30,7 @@ export function FirstContactScreen({ host, fingerprint, onContinue }: { host: st
           </dd>
         </dl>
         <Fingerprint value={fingerprint} label={t("firstContact.fingerprint")} testId="first-contact-fingerprint" />
-        <div role="status">{noMatch && <Callout tone="error">{t("firstContact.noMatchAdvice")}</Callout>}</div>
+        <div role="status" className="live">{noMatch && <Callout tone="error">{t("firstContact.noMatchAdvice")}</Callout>}</div>
         <div className="actions">
           <button
             type="button"

@@ -33,3 +33,9 @@ export async function fetchServerKey(timeoutMs = 8000): Promise<ServerKeyInfo> {
 export function fingerprintOf(keyIdHex: string): string {
   return formatFingerprint(fromHex(keyIdHex));
 }
+
+/** "abcd:ef01…7890": enough to recognise a key at a glance, never enough to verify it. */
+export function shortFingerprint(keyIdHex: string): string {
+  const groups = fingerprintOf(keyIdHex).split(":");
+  return `${groups[0]}:${groups[1]}…${groups[groups.length - 1]}`;
+}
