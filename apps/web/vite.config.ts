@@ -15,7 +15,9 @@ export default defineConfig({
     sourcemap: true,
   },
   server: {
-    // `npm run dev`: the gateway (npm start) serves /ws and /server-key; proxy them for same-origin.
+    // `npm run dev` next to `npm start`: proxy the gateway's /ws and /server-key so the page stays
+    // same-origin. The gateway checks the browser's Origin: start it with
+    // ALLOWED_ORIGINS=http://localhost:5173 for this.
     proxy: {
       "/ws": { target: "http://127.0.0.1:8080", ws: true },
       "/server-key": { target: "http://127.0.0.1:8080" },

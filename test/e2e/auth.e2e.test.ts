@@ -35,8 +35,10 @@ let stack: Stack;
 let serverFingerprint: string;
 const contexts: BrowserContext[] = [];
 const profiles: string[] = [];
-/** Uncaught exceptions in the app; checked after each flow. */
+/** Uncaught exceptions and console errors (CSP violations among them); checked after each flow. */
 const pageErrors: string[] = [];
+/** Resolves to 127.0.0.1 but is not a secure context: plain http on a name other than localhost. */
+const INSECURE_HOST = "sealroom.test";
 
 beforeAll(async () => {
   if (!existsSync(path.join(webDir, "index.html"))) {
@@ -58,13 +60,13 @@ afterAll(async () => {
 });
 
 /** A fresh browser profile: no pin, no ticket, English, light theme, laptop-sized. */
-async function freshBrowser(): Promise<Page> {
+async function freshBrowser(extraArgs: string[] = []): Promise<Page> {
   const profile = mkdtempSync(path.join(os.tmpdir(), "sealroom-e2e-"));
   profiles.push(profile);
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ARGS,
+    args: [...ARGS, ...extraArgs],
     locale: "en-US",
     colorScheme: "light",
     viewport: { width: 1280, height: 800 },
@@ -72,6 +74,9 @@ async function freshBrowser(): Promise<Page> {
   contexts.push(ctx);
   const page = ctx.pages()[0] ?? (await ctx.newPage());
   page.on("pageerror", (err) => pageErrors.push(err.message));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") pageErrors.push(msg.text());
+  });
   return page;
 }
 
@@ -174,8 +179,14 @@ describe("web client in chromium", () => {
       await signIn(a, username, password);
       await expectHome(a, username);
 
-      // A second browser signed in as the same user...
-      b = await freshBrowser();
+      // A second browser: opened over plain http on a non-local name, WebCrypto does not exist and
+      // the page says how to fix that.
+      b = await freshBrowser([`--host-resolver-rules=MAP ${INSECURE_HOST} 127.0.0.1`]);
+      await b.goto(stack.httpUrl.replace("127.0.0.1", INSECURE_HOST));
+      await b.getByRole("heading", { level: 1, name: "This page needs a secure connection" }).waitFor();
+      await shot(b, "insecure-context");
+
+      // ...signed in as the same user at the right address...
       await passFirstContact(b);
       await signIn(b, username, password);
       await expectHome(b, username);

@@ -5,7 +5,16 @@ import { Logo } from "../components/Logo.js";
 import { useI18n } from "../i18n/I18nProvider.js";
 
 /** The frame of every screen before sign-in: brand, one card, and a footer with the language switch. */
-export function CenteredLayout({ children, wide = false }: { children: ReactNode; wide?: boolean }) {
+export function CenteredLayout({
+  children,
+  wide = false,
+  transit = true,
+}: {
+  children: ReactNode;
+  wide?: boolean;
+  /** The "encrypted in transit" note; false where it would not be true (no WebCrypto). */
+  transit?: boolean;
+}) {
   const { t } = useI18n();
   return (
     <div className="centered">
@@ -17,10 +26,12 @@ export function CenteredLayout({ children, wide = false }: { children: ReactNode
         {children}
       </main>
       <footer className="centered-footer">
-        <span className="transit">
-          <LockIcon size={14} />
-          {t("app.transit")}
-        </span>
+        {transit && (
+          <span className="transit">
+            <LockIcon size={14} />
+            {t("app.transit")}
+          </span>
+        )}
         <LanguageSelect compact />
       </footer>
     </div>

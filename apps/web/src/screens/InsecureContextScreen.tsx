@@ -8,7 +8,7 @@ export function InsecureContextScreen({ origin }: { origin: string }) {
   const { t } = useI18n();
   const heading = useFocusOnMount<HTMLHeadingElement>();
   return (
-    <CenteredLayout>
+    <CenteredLayout transit={false}>
       <section className="card" aria-labelledby="insecure-heading">
         <div className="card-icon card-icon-warning">
           <WarningIcon size={26} />
