@@ -15,6 +15,7 @@ export const en = {
   "conn.ready": "Up to date",
   "conn.reconnecting": "Reconnecting…",
   "conn.failed": "Stopped",
+  "conn.retry": "Retry now",
 
   "auth.tabs": "Sign in or create an account",
   "auth.tab.signIn": "Sign in",

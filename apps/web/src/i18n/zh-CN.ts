@@ -16,6 +16,7 @@ export const zhCN: Messages = {
   "conn.ready": "已是最新",
   "conn.reconnecting": "正在重新连接…",
   "conn.failed": "已停止",
+  "conn.retry": "立即重试",
 
   "auth.tabs": "登录或注册",
   "auth.tab.signIn": "登录",

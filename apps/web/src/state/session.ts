@@ -19,7 +19,7 @@ import { fingerprintOf } from "./server-key.js";
 
 export type ClientLike = Pick<
   SealroomClient,
-  "connect" | "close" | "login" | "register" | "logout" | "changePassword" | "on" | "state"
+  "connect" | "close" | "reconnect" | "login" | "register" | "logout" | "changePassword" | "on" | "state"
 >;
 
 export interface PinStoreLike {

@@ -45,6 +45,11 @@ export class FakeClient implements ClientLike {
     this.setState("connected");
   }
 
+  reconnect(): void {
+    this.calls.push("reconnect");
+    this.setState("connecting");
+  }
+
   close(): void {
     this.calls.push("close");
     this.setState("idle");
