@@ -57,7 +57,7 @@ export type GroupRole = z.infer<typeof groupRoleSchema>;
  */
 export const presenceSchema = z.object({
   online: z.boolean(),
-  /** When the user's last connection went away; null while never seen or hidden. */
+  /** When the user's last connection went away; null while online, if never seen, or hidden. */
   lastSeenAt: timestamp.nullable(),
 });
 export type Presence = z.infer<typeof presenceSchema>;

@@ -8,22 +8,16 @@ import type { SocialEventBody, SocialEventType } from "@sealroom/proto/social";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import type { Logger, NatsConnection } from "@sealroom/runtime";
 
-/** A user going online or offline, as decided by a committed presence change. */
-export interface PresenceTransition {
-  userId: number;
-  online: boolean;
-  lastSeenAt: number | null;
-}
-
 export interface Publisher {
   toUser<T extends SocialEventType>(userId: number, type: T, body: SocialEventBody<T>): void;
   groupDoorbell(groupId: number, eventId: number): void;
-  presence(transitions: PresenceTransition[]): void;
+  /** Users who went online or offline in a committed change (their current state is pushed). */
+  presence(userIds: number[]): void;
 }
 
 export class Outbox {
   private readonly events: Array<(p: Publisher) => void> = [];
-  private readonly transitions: PresenceTransition[] = [];
+  private readonly transitions: number[] = [];
 
   toUser<T extends SocialEventType>(userId: number, type: T, body: SocialEventBody<T>): void {
     this.events.push((p) => p.toUser(userId, type, body));
@@ -38,8 +32,9 @@ export class Outbox {
     this.events.push((p) => p.groupDoorbell(groupId, eventId));
   }
 
-  presence(transition: PresenceTransition): void {
-    this.transitions.push(transition);
+  /** `userId` went online or offline. */
+  presence(userId: number): void {
+    this.transitions.push(userId);
   }
 
   flush(publisher: Publisher): void {
@@ -52,7 +47,7 @@ export class Outbox {
 export function natsPublisher(
   nc: NatsConnection,
   log: Logger,
-  presence: (transitions: PresenceTransition[]) => void,
+  presence: (userIds: number[]) => void,
 ): Publisher {
   const send = (subject: string, payload: unknown) => {
     try {

@@ -1,19 +1,24 @@
 /**
- * Pushes presence transitions to the users allowed to see them: friends and fellow members of
- * active groups, minus anyone on either side of a block. Transitions are collected for
- * `presenceBatchMs` and only the latest state per user is pushed, so a flapping connection or a
- * gateway's mass reconnect costs one event per user and watcher. The events are droppable (the
- * gateway drops them first for slow readers); social.overview always has the current state.
+ * Pushes presence changes to the users allowed to see them: friends and fellow members of active
+ * groups, minus anyone on either side of a block.
+ *
+ * Users whose state changed are collected for `presenceBatchMs`; then each one's CURRENT state is
+ * read and pushed once. Reading at push time (rather than pushing the transition itself) keeps
+ * several instances from delivering states out of order: whichever instance pushes last pushes the
+ * truth. A flapping connection or a gateway's mass reconnect costs one event per user and watcher
+ * per window. The events are droppable (the gateway drops them first for slow readers);
+ * social.overview always has the current state.
  */
 import { Prisma } from "@sealroom/db";
-import type { SocialEventBody } from "@sealroom/proto/social";
 import type { Logger } from "@sealroom/runtime";
+import type { Clock } from "./clock.js";
 import type { SocialConfig } from "./config.js";
-import type { PresenceTransition, Publisher } from "./outbox.js";
+import type { Publisher } from "./outbox.js";
 import type { Store } from "./store.js";
+import { msOrNull, onlineAmong, usersById } from "./views.js";
 
 export interface PresenceFanout {
-  enqueue(transitions: PresenceTransition[]): void;
+  enqueue(userIds: number[]): void;
   /** Pushes everything pending now. */
   flush(): Promise<void>;
   stop(): Promise<void>;
@@ -21,12 +26,13 @@ export interface PresenceFanout {
 
 export function createPresenceFanout(deps: {
   store: Store;
+  clock: Clock;
   config: SocialConfig;
   log: Logger;
   send: Publisher["toUser"];
 }): PresenceFanout {
-  const { store, config, log, send } = deps;
-  let pending = new Map<number, PresenceTransition>();
+  const { store, clock, config, log, send } = deps;
+  let pending = new Set<number>();
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
 
@@ -44,14 +50,24 @@ export function createPresenceFanout(deps: {
         LIMIT ${config.presenceFanoutCap}`),
     );
 
-  const pushAll = async (batch: Map<number, PresenceTransition>) => {
-    for (const t of batch.values()) {
-      const body: SocialEventBody<"presence.changed.v1"> = t;
-      try {
-        for (const row of await watchers(t.userId)) send(Number(row.id), "presence.changed.v1", body);
-      } catch (err) {
-        log.warn({ err, userId: t.userId }, "presence fan-out failed");
+  const pushAll = async (batch: Set<number>) => {
+    if (batch.size === 0) return;
+    try {
+      const ids = [...batch];
+      const { online, users } = await store.snapshot(async (q) => ({
+        online: await onlineAmong(q, ids, new Date(clock.now())),
+        users: await usersById(q, ids),
+      }));
+      for (const userId of ids) {
+        const user = users.get(userId);
+        if (!user) continue;
+        const body = online.has(userId)
+          ? { userId, online: true, lastSeenAt: null }
+          : { userId, online: false, lastSeenAt: msOrNull(user.lastSeenAt) };
+        for (const row of await watchers(userId)) send(Number(row.id), "presence.changed.v1", body);
       }
+    } catch (err) {
+      log.warn({ err, users: batch.size }, "presence fan-out failed");
     }
   };
 
@@ -59,14 +75,14 @@ export function createPresenceFanout(deps: {
     clearTimeout(timer);
     timer = undefined;
     const batch = pending;
-    pending = new Map();
+    pending = new Set();
     flushing = flushing.then(() => pushAll(batch));
     return flushing;
   };
 
   return {
-    enqueue(transitions) {
-      for (const t of transitions) pending.set(t.userId, t);
+    enqueue(userIds) {
+      for (const id of userIds) pending.add(id);
       if (timer === undefined && pending.size > 0) timer = setTimeout(() => void flush(), config.presenceBatchMs);
     },
     flush,

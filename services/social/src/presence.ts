@@ -37,8 +37,7 @@ async function applyTransitions(
   const wentOffline = users.filter((u) => before.has(u) && !after.has(u));
   const cameOnline = users.filter((u) => !before.has(u) && after.has(u));
   if (wentOffline.length > 0) await tx.user.updateMany({ where: { id: { in: wentOffline } }, data: { lastSeenAt: now } });
-  for (const userId of cameOnline) out.presence({ userId, online: true, lastSeenAt: null });
-  for (const userId of wentOffline) out.presence({ userId, online: false, lastSeenAt: now.getTime() });
+  for (const userId of [...cameOnline, ...wentOffline]) out.presence(userId);
 }
 
 /**

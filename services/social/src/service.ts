@@ -70,7 +70,7 @@ export function createSocialService(deps: SocialServiceDeps): SocialService {
   const store = createStore(deps.db);
   // The fan-out publishes through the same connection; the publisher hands it transitions.
   const events = natsPublisher(nc, log, (t) => fanout.enqueue(t));
-  const fanout = createPresenceFanout({ store, config, log, send: events.toUser });
+  const fanout = createPresenceFanout({ store, clock, config, log, send: events.toUser });
   const base: Deps = { store, clock, config, log, publisher: events };
   const presence = createPresence(base);
   const invitations = createInvitations(base);

@@ -8,7 +8,9 @@
  * process or another instance, can commit in between (hazard 2). That serializes every mutation
  * of a group, a friendship or a lease across all instances, in the database. None of them awaits
  * anything but its own queries, so a transaction never spans a macrotask and cannot stall another
- * connection of this process on the lock.
+ * connection of this process on the lock. (Two connections of ONE process whose transactions start
+ * in the same macrotask would interleave, and the synchronous busy wait of one would stall the
+ * other until the busy timeout: in-process tests start each instance's work from its own task.)
  */
 import { SerialQueue, type Db, type Prisma } from "@sealroom/db";
 

@@ -131,7 +131,9 @@ export async function presenceFor(
   const hidden = await blockedEitherWay(q, viewer, ids);
   const out = new Map<number, Presence>();
   for (const [id, user] of users) {
-    out.set(id, hidden.has(id) ? HIDDEN_PRESENCE : { online: online.has(id), lastSeenAt: msOrNull(user.lastSeenAt) });
+    if (hidden.has(id)) out.set(id, HIDDEN_PRESENCE);
+    else if (online.has(id)) out.set(id, { online: true, lastSeenAt: null });
+    else out.set(id, { online: false, lastSeenAt: msOrNull(user.lastSeenAt) });
   }
   return out;
 }

@@ -170,6 +170,13 @@ export async function setup(opts: SetupOptions = {}) {
     nextStamp: () => ++stamp,
   };
 
+  /**
+   * Every instance sweeps at once, each from its own macrotask as their timers would (two
+   * instances in one process must not start transactions in the same tick: see store.ts).
+   */
+  const sweepAll = () =>
+    Promise.all(instances.map((i) => new Promise<void>((resolve, reject) => setImmediate(() => i.service.sweep().then(resolve, reject)))));
+
   /** Lets published events arrive (the services flush their batches first). */
   const settle = async () => {
     for (const i of instances) await i.service.flushPresence();
@@ -212,6 +219,7 @@ export async function setup(opts: SetupOptions = {}) {
     violations,
     eventsOf,
     settle,
+    sweepAll,
     teardown,
   };
 }
