@@ -1,0 +1,341 @@
+/**
+ * Property-based tests of the handshake state machines (docs/PROTOCOL.md section 4) on the node
+ * backend: any bit flip, truncation or extension of an exchanged frame, and any reordering,
+ * duplication, reflection or cross-session replay of frames, makes a side throw a SessionError with
+ * HANDSHAKE_FAILED (or the client's pin check fail); a side never completes with keys that differ from
+ * its peer's, and a message that does not fit a side's state is refused at once.
+ */
+import { beforeAll, describe, expect, test } from "vitest";
+import fc from "fast-check";
+import { CLOSE } from "../close-codes.js";
+import { SUITES, type ServerKey, type Suite } from "./backend.js";
+import { concat, utf8 } from "./bytes.js";
+import type { SecureChannel } from "./channel.js";
+import { SessionError } from "./errors.js";
+import { FRAME } from "./frames.js";
+import { ClientHandshake, ServerHandshake } from "./handshake.js";
+import { generateServerKeyPem, nodeBackend, nodeServerKey } from "./node.js";
+
+const RUNS = 250;
+
+let serverKey: ServerKey;
+beforeAll(() => {
+  serverKey = nodeServerKey(generateServerKeyPem(2048));
+});
+
+class PinMismatch extends Error {}
+
+const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+const SLOTS = ["serverKey", "clientHello", "serverHello", "serverFinished", "clientFinished"] as const;
+type Slot = (typeof SLOTS)[number];
+type Frames = Partial<Record<Slot, Uint8Array>>;
+
+/** The five handlers, in the order an honest exchange calls them; each consumes one slot. */
+const HANDLERS = [
+  { side: "client", name: "onServerKey", slot: "serverKey" },
+  { side: "server", name: "onClientHello", slot: "clientHello" },
+  { side: "client", name: "onServerHello", slot: "serverHello" },
+  { side: "client", name: "onServerFinished", slot: "serverFinished" },
+  { side: "server", name: "onClientFinished", slot: "clientFinished" },
+] as const;
+
+/** One client/server pair and the frames each has produced so far. */
+class Exchange {
+  readonly client: ClientHandshake;
+  readonly server: ServerHandshake;
+  readonly frames: Frames = {};
+  /** Handlers completed per side, as an index into that side's own sequence. */
+  clientStep = 0;
+  serverStep = 0;
+  clientChannel: SecureChannel | undefined;
+  serverChannel: SecureChannel | undefined;
+
+  constructor(suite: Suite, pinned: boolean) {
+    this.server = new ServerHandshake({ backend: nodeBackend, serverKey });
+    this.client = new ClientHandshake({
+      backend: nodeBackend,
+      suites: [suite],
+      verifyServerKey: (_spki, keyId) => {
+        if (pinned && !equalBytes(keyId, serverKey.keyId)) throw new PinMismatch("the server key has changed");
+      },
+    });
+    this.frames.serverKey = this.server.serverKeyFrame;
+  }
+
+  /** The step index this handler is legal at, on its own side. */
+  static legalStep(handler: number): number {
+    return [0, 0, 1, 2, 1][handler]!;
+  }
+
+  async deliver(handler: number, frame: Uint8Array): Promise<void> {
+    const h = HANDLERS[handler]!;
+    switch (h.name) {
+      case "onServerKey":
+        this.frames.clientHello = await this.client.onServerKey(frame);
+        break;
+      case "onClientHello": {
+        const out = await this.server.onClientHello(frame);
+        this.frames.serverHello = out.serverHello;
+        this.frames.serverFinished = out.serverFinished;
+        break;
+      }
+      case "onServerHello":
+        await this.client.onServerHello(frame);
+        break;
+      case "onServerFinished": {
+        const out = await this.client.onServerFinished(frame);
+        this.frames.clientFinished = out.clientFinished;
+        this.clientChannel = out.channel;
+        break;
+      }
+      case "onClientFinished":
+        this.serverChannel = await this.server.onClientFinished(frame);
+        break;
+    }
+    if (h.side === "client") this.clientStep++;
+    else this.serverStep++;
+  }
+
+  stepOf(handler: number): number {
+    return HANDLERS[handler]!.side === "client" ? this.clientStep : this.serverStep;
+  }
+}
+
+/** A complete honest exchange, for its frames (replayed into other sessions). */
+async function honest(suite: Suite): Promise<Required<Frames>> {
+  const x = new Exchange(suite, true);
+  for (let h = 0; h < HANDLERS.length; h++) await x.deliver(h, x.frames[HANDLERS[h]!.slot]!);
+  return x.frames as Required<Frames>;
+}
+
+/** Both channels carry data both ways, to the exact byte. */
+async function expectInteroperable(a: SecureChannel, b: SecureChannel): Promise<void> {
+  for (const [from, to, text] of [
+    [a, b, "client to server"],
+    [b, a, "server to client"],
+  ] as const) {
+    const [frame] = await from.seal(FRAME.DATA, utf8(text));
+    const opened = await to.open(frame!);
+    expect(opened.type).toBe(FRAME.DATA);
+    expect(opened.type === FRAME.DATA && new TextDecoder().decode(opened.plaintext)).toBe(text);
+  }
+}
+
+function expectHandshakeFailure(err: unknown, allowPin: boolean): void {
+  if (allowPin && err instanceof PinMismatch) return;
+  if (!(err instanceof SessionError)) throw new Error(`expected a SessionError, got ${String(err)}`);
+  expect(err.closeCode).toBe(CLOSE.HANDSHAKE_FAILED);
+}
+
+/**
+ * Key confirmation, from each side's point of view: a side that completed shares its keys with the
+ * peer it talked to, and the server completes only after the client did.
+ */
+async function expectNoSilentDisagreement(x: Exchange): Promise<void> {
+  if (x.clientChannel) {
+    expect(x.server.secrets).toBeDefined();
+    expect(equalBytes(x.client.secrets!.master, x.server.secrets!.master)).toBe(true);
+  }
+  if (x.serverChannel) {
+    expect(x.clientChannel).toBeDefined();
+    expect(equalBytes(x.server.secrets!.master, x.client.secrets!.master)).toBe(true);
+  }
+  if (x.clientChannel && x.serverChannel) await expectInteroperable(x.clientChannel, x.serverChannel);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tampering with one frame of an honest exchange
+// ---------------------------------------------------------------------------------------------
+
+type Mutation =
+  | { op: "flip"; at: number; bit: number }
+  | { op: "truncate"; to: number }
+  | { op: "extend"; extra: Uint8Array };
+
+const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ op: fc.constant("flip" as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("truncate" as const), to: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("extend" as const), extra: fc.uint8Array({ minLength: 1, maxLength: 40 }) }) },
+);
+
+function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
+  switch (m.op) {
+    case "flip": {
+      const out = bytes.slice();
+      out[m.at % out.length]! ^= 1 << m.bit;
+      return out;
+    }
+    case "truncate":
+      return bytes.slice(0, m.to % bytes.length);
+    case "extend":
+      return concat(bytes, m.extra);
+  }
+}
+
+const suiteArb = fc.constantFrom<Suite>(SUITES.X25519_AES256GCM_SHA256, SUITES.P256_AES256GCM_SHA256);
+
+describe("one tampered frame", () => {
+  test("any single bit flip, truncation or extension of any handshake frame fails the handshake", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        suiteArb,
+        fc.boolean(),
+        fc.integer({ min: 0, max: HANDLERS.length - 1 }),
+        mutationArb,
+        async (suite, pinned, target, m) => {
+          const x = new Exchange(suite, pinned);
+          let failure: unknown;
+          let failedAt = -1;
+          for (let h = 0; h < HANDLERS.length; h++) {
+            const frame = x.frames[HANDLERS[h]!.slot]!;
+            try {
+              await x.deliver(h, h === target ? mutate(frame, m) : frame);
+            } catch (err) {
+              failure = err;
+              failedAt = h;
+              break;
+            }
+          }
+          expect(failedAt).toBeGreaterThanOrEqual(target);
+          expectHandshakeFailure(failure, pinned && target === 0);
+          // The server never completes; the client only when the tampered frame is its own last one.
+          expect(x.serverChannel).toBeUndefined();
+          if (target !== 4) expect(x.clientChannel).toBeUndefined();
+          await expectNoSilentDisagreement(x);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  test("with a pin, a changed server key is refused before the client sends anything", async () => {
+    await fc.assert(
+      fc.asyncProperty(suiteArb, mutationArb, async (suite, m) => {
+        const x = new Exchange(suite, true);
+        const err = await x.deliver(0, mutate(x.frames.serverKey!, m)).catch((e: unknown) => e);
+        expectHandshakeFailure(err, true);
+        expect(x.frames.clientHello).toBeUndefined();
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Reordering, duplication, reflection and replay across sessions
+// ---------------------------------------------------------------------------------------------
+
+interface Action {
+  handler: number;
+  /** Where the delivered frame comes from: this session, or an earlier honest session. */
+  source: "current" | "old";
+  slot: Slot;
+}
+
+const HONEST: Action[] = HANDLERS.map((h, i) => ({ handler: i, source: "current", slot: h.slot }));
+
+const actionArb: fc.Arbitrary<Action> = fc.record({
+  handler: fc.integer({ min: 0, max: HANDLERS.length - 1 }),
+  source: fc.constantFrom("current" as const, "old" as const),
+  slot: fc.constantFrom(...SLOTS),
+});
+
+type Edit =
+  | { op: "swap"; at: number }
+  | { op: "duplicate"; at: number }
+  | { op: "drop"; at: number }
+  | { op: "replace"; at: number; action: Action };
+
+const editArb: fc.Arbitrary<Edit> = fc.oneof(
+  fc.record({ op: fc.constant("swap" as const), at: fc.nat() }),
+  fc.record({ op: fc.constant("duplicate" as const), at: fc.nat() }),
+  fc.record({ op: fc.constant("drop" as const), at: fc.nat() }),
+  fc.record({ op: fc.constant("replace" as const), at: fc.nat(), action: actionArb }),
+);
+
+function edit(schedule: Action[], e: Edit): Action[] {
+  const s = schedule.slice();
+  if (s.length === 0) return s;
+  const at = e.at % s.length;
+  switch (e.op) {
+    case "swap":
+      if (at + 1 < s.length) [s[at], s[at + 1]] = [s[at + 1]!, s[at]!];
+      return s;
+    case "duplicate":
+      s.splice(at, 0, s[at]!);
+      return s;
+    case "drop":
+      s.splice(at, 1);
+      return s;
+    case "replace":
+      s[at] = e.action;
+      return s;
+  }
+}
+
+const scheduleArb: fc.Arbitrary<Action[]> = fc.oneof(
+  fc.array(editArb, { minLength: 1, maxLength: 3 }).map((edits) => edits.reduce(edit, HONEST)),
+  fc.array(actionArb, { minLength: 1, maxLength: 7 }),
+);
+
+const sameAction = (a: Action, b: Action) => a.handler === b.handler && a.source === b.source && a.slot === b.slot;
+
+describe("reordered, duplicated and replayed frames", () => {
+  const old = new Map<Suite, Required<Frames>>();
+  beforeAll(async () => {
+    for (const suite of [SUITES.X25519_AES256GCM_SHA256, SUITES.P256_AES256GCM_SHA256] as const) {
+      old.set(suite, await honest(suite));
+    }
+  });
+
+  test("any deviation from the honest exchange fails before both sides complete, and never silently", async () => {
+    await fc.assert(
+      fc.asyncProperty(suiteArb, scheduleArb, async (suite, schedule) => {
+        const x = new Exchange(suite, true);
+        let honestPrefix = 0;
+        let failed = false;
+        for (const [i, action] of schedule.entries()) {
+          const current = x.frames[action.slot];
+          const frame = action.source === "current" && current ? current : old.get(suite)![action.slot];
+          const honestHere = HONEST[i] !== undefined && sameAction(action, HONEST[i]) && current !== undefined;
+          if (honestHere && honestPrefix === i) honestPrefix++;
+          const outOfState = x.stepOf(action.handler) !== Exchange.legalStep(action.handler);
+          try {
+            await x.deliver(action.handler, frame);
+          } catch (err) {
+            expectHandshakeFailure(err, false);
+            failed = true;
+            break;
+          }
+          // A message that does not fit the receiving side's state is refused at once.
+          expect(outOfState).toBe(false);
+        }
+        await expectNoSilentDisagreement(x);
+        if (honestPrefix === HONEST.length) expect(x.clientChannel && x.serverChannel).toBeDefined();
+        // Both sides complete only on the honest exchange (what follows it is refused, above).
+        if (x.clientChannel && x.serverChannel) expect(honestPrefix).toBe(HONEST.length);
+        if (honestPrefix === schedule.length) expect(failed).toBe(false);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test.each([
+    ["Finished before ClientHello (server)", "server", (x: Exchange) => x.server.onClientFinished(new Uint8Array(58))],
+    ["ServerHello before ServerKey (client)", "client", (x: Exchange) => x.client.onServerHello(new Uint8Array(69))],
+    ["Finished before ServerHello (client)", "client", (x: Exchange) => x.client.onServerFinished(new Uint8Array(58))],
+  ] as const)("%s is refused with HANDSHAKE_FAILED", async (_name, _side, call) => {
+    const x = new Exchange(SUITES.X25519_AES256GCM_SHA256, true);
+    await expect(call(x)).rejects.toMatchObject({ closeCode: CLOSE.HANDSHAKE_FAILED });
+  });
+
+  test("every handler refuses a second message after the handshake is done", async () => {
+    const x = new Exchange(SUITES.X25519_AES256GCM_SHA256, true);
+    for (let h = 0; h < HANDLERS.length; h++) await x.deliver(h, x.frames[HANDLERS[h]!.slot]!);
+    for (let h = 0; h < HANDLERS.length; h++) {
+      const err = await x.deliver(h, x.frames[HANDLERS[h]!.slot]!).catch((e: unknown) => e);
+      expectHandshakeFailure(err, false);
+    }
+  });
+});
