@@ -88,16 +88,19 @@ export class SecureChannel {
     return new SecureChannel(send, recv, limits, now);
   }
 
-  /** Encrypts one record; for DATA, a KEY_UPDATE frame precedes it when a key limit is reached. */
+  /**
+   * Encrypts one record; for DATA, a KEY_UPDATE frame precedes it when a key limit is reached.
+   * Sealing a KEY_UPDATE (empty plaintext) requests an update now: this side switches keys with it.
+   */
   seal(type: RecordType, plaintext: Uint8Array): Promise<Uint8Array[]> {
     const next = this.sendChain.then(async () => {
-      const out: Uint8Array[] = [];
       const d = this.send;
-      if (type === FRAME.DATA && this.dueForUpdate(d, plaintext.length)) {
-        out.push(await this.sealOne(d, FRAME.KEY_UPDATE, new Uint8Array(0)));
-        await d.update(this.now());
-        this.keyUpdates.sent++;
+      if (type === FRAME.KEY_UPDATE) {
+        if (plaintext.length !== 0) throw new Error("a KEY_UPDATE record carries no data");
+        return [await this.sealKeyUpdate(d)];
       }
+      const out: Uint8Array[] = [];
+      if (type === FRAME.DATA && this.dueForUpdate(d, plaintext.length)) out.push(await this.sealKeyUpdate(d));
       out.push(await this.sealOne(d, type, plaintext));
       return out;
     });
@@ -119,6 +122,14 @@ export class SecureChannel {
       d.bytes + nextBytes > this.limits.maxBytes ||
       this.now() - d.since >= this.limits.maxAgeMs
     );
+  }
+
+  /** The receiver switches keys on a KEY_UPDATE, so the sender must switch with every one it sends. */
+  private async sealKeyUpdate(d: Direction): Promise<Uint8Array> {
+    const frame = await this.sealOne(d, FRAME.KEY_UPDATE, new Uint8Array(0));
+    await d.update(this.now());
+    this.keyUpdates.sent++;
+    return frame;
   }
 
   private async sealOne(d: Direction, type: RecordType, plaintext: Uint8Array): Promise<Uint8Array> {
