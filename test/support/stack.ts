@@ -6,7 +6,7 @@
 import { createDb, type Db } from "@sealroom/db";
 import { createAuthService } from "@sealroom/auth";
 import { createChatService } from "@sealroom/chat";
-import { createSocialService } from "@sealroom/social";
+import { createSocialService, type SocialConfigInput } from "@sealroom/social";
 import { createGateway, gatewayEnvSchema, type Gateway } from "@sealroom/gateway";
 import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
 import type { ServerKey } from "@sealroom/proto/session";
@@ -33,6 +33,8 @@ export interface StackOptions {
   webDir?: string;
   gateways?: number;
   gatewayConfig?: Partial<ReturnType<typeof gatewayEnvSchema.parse>>;
+  /** Social service settings (e.g. a fast presence sweep). */
+  social?: SocialConfigInput;
 }
 
 export interface Stack {
@@ -46,6 +48,11 @@ export interface Stack {
   db: Db;
   /** A connected SDK client with its own temp known-hosts file (trusts the key on first use). */
   client(opts?: Partial<NodeClientOptions>): SealroomClient;
+  /**
+   * Kills gateway `i` the hard way: its NATS connection closes at once (no "down", no more
+   * heartbeats), then its sockets go. What the rest of the system sees of a SIGKILL.
+   */
+  killGateway(i: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -68,16 +75,21 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   await service(createAuthService({ nc: await connection("auth"), db: authDb, log, config: { argon2: FAST_ARGON2 } }));
   const socialDb = await createDb({ url: database.url });
   cleanups.push(() => socialDb.$disconnect());
-  await service(createSocialService({ nc: await connection("social"), db: socialDb, log, instance: "social-0" }));
+  await service(
+    createSocialService({ nc: await connection("social"), db: socialDb, log, instance: "social-0", ...(opts.social ? { config: opts.social } : {}) }),
+  );
   const chatDb = await createDb({ url: database.url });
   cleanups.push(() => chatDb.$disconnect());
   await service(createChatService({ nc: await connection("chat"), db: chatDb, log, instance: "chat-0" }));
 
   const gateways: Gateway[] = [];
+  const gatewayConnections: NatsConnection[] = [];
   const defaults = gatewayEnvSchema.parse({});
   for (let i = 0; i < (opts.gateways ?? 1); i++) {
+    const nc = await connection(`gateway-${i}`);
+    gatewayConnections.push(nc);
     const gateway = createGateway({
-      nc: await connection(`gateway-${i}`),
+      nc,
       log,
       serverKey: serverKey(),
       config: { ...defaults, ...opts.gatewayConfig },
@@ -111,6 +123,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       });
       created.push(c);
       return c;
+    },
+    async killGateway(i) {
+      await gatewayConnections[i]!.close();
+      await gateways[i]!.stop();
     },
     async stop() {
       for (const c of created) c.close();

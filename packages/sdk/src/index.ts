@@ -4,3 +4,4 @@ export { KeyMismatchError, KeyRejectedError, MemoryPinStore, normalizePin, verif
 export { MemoryTicketStore, type StoredTicket, type TicketStore } from "./tickets.js";
 export { AppError } from "@sealroom/proto/errors";
 export type { ErrorCode } from "@sealroom/proto/errors";
+export * from "./social.js";

@@ -31,6 +31,10 @@ export const gatewayEnvSchema = z.object({
   RATE_LIMIT_PER_SEC: intFromEnv(20, 1),
   RATE_LIMIT_BURST: intFromEnv(60, 1),
   SESSION_MAX_AGE_MS: intFromEnv(24 * 60 * 60 * 1000, 1000),
+  /** How often this gateway renews its presence lease. */
+  PRESENCE_HEARTBEAT_MS: intFromEnv(10_000, 50),
+  /** How long the lease lasts: a gateway that dies takes its users offline within about this. */
+  PRESENCE_TTL_MS: intFromEnv(30_000, 200).refine((n) => n <= 300_000, "at most 300000"),
 });
 export type GatewayEnv = z.output<typeof gatewayEnvSchema>;
 

@@ -17,7 +17,9 @@ import type { Logger, NatsConnection, Subscription } from "@sealroom/runtime";
 import { Connection } from "./connection.js";
 import type { GatewayConfig, GatewayContext } from "./context.js";
 import { createRequestHandler } from "./http.js";
+import type { GatewayEnv } from "./env.js";
 import { createGatewayMetrics } from "./metrics.js";
+import { PresenceReporter } from "./presence.js";
 import { Tally } from "./ratelimit.js";
 import { UserRegistry } from "./users.js";
 
@@ -28,7 +30,7 @@ export interface GatewayOptions {
   nc: NatsConnection;
   log: Logger;
   serverKey: ServerKey;
-  config: GatewayConfig;
+  config: GatewayConfig & Pick<GatewayEnv, "PRESENCE_HEARTBEAT_MS" | "PRESENCE_TTL_MS">;
   host: string;
   port: number;
   webDir: string;
@@ -48,7 +50,15 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const { nc, log, config } = opts;
   const gatewayId = opts.gatewayId ?? randomBytes(4).toString("hex");
   const metrics = createGatewayMetrics();
-  const users = new UserRegistry(nc, log);
+  const presence = new PresenceReporter({
+    nc,
+    log,
+    gatewayId,
+    ttlMs: config.PRESENCE_TTL_MS,
+    heartbeatMs: config.PRESENCE_HEARTBEAT_MS,
+    snapshot: () => users.counts(),
+  });
+  const users = new UserRegistry(nc, log, (userId, n) => presence.changed(userId, n));
   const conns = new Set<Connection>();
   const perIp = new Tally<string>();
   let seq = 0;
@@ -169,6 +179,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         server.listen(opts.port, opts.host, () => resolve());
       });
       port = (server.address() as AddressInfo).port;
+      presence.start();
       heartbeat = setInterval(() => {
         for (const conn of conns) {
           if (!conn.alive) {
@@ -186,6 +197,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
     async stop() {
       accepting = false;
       clearInterval(heartbeat);
+      // Tell the social service first: these users are leaving this gateway either way.
+      await presence.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const conn of conns) {
         conn.sendEvent(GATEWAY_EVENTS.draining, {}, false);

@@ -17,6 +17,8 @@ export class UserRegistry {
   constructor(
     private readonly nc: NatsConnection,
     private readonly log: Logger,
+    /** Told the user's new count of signed-in connections here after each add and remove (presence). */
+    private readonly onCount: (userId: number, connections: number) => void = () => {},
   ) {}
 
   count(userId: number): number {
@@ -31,6 +33,11 @@ export class UserRegistry {
     return this.conns.size;
   }
 
+  /** Signed-in connection counts per user. */
+  *counts(): Iterable<[number, number]> {
+    for (const [userId, set] of this.conns) yield [userId, set.size];
+  }
+
   add(conn: Connection): void {
     const userId = conn.userId!;
     let set = this.conns.get(userId);
@@ -40,12 +47,15 @@ export class UserRegistry {
       this.subs.set(userId, this.subscribe(userId));
     }
     set.add(conn);
+    this.onCount(userId, set.size);
   }
 
   remove(conn: Connection): void {
     const userId = conn.userId!;
     const set = this.conns.get(userId);
-    if (!set?.delete(conn) || set.size > 0) return;
+    if (!set?.delete(conn)) return;
+    this.onCount(userId, set.size);
+    if (set.size > 0) return;
     this.conns.delete(userId);
     this.subs.get(userId)?.unsubscribe();
     this.subs.delete(userId);

@@ -1,0 +1,203 @@
+/**
+ * Friends, blocks, groups and presence for applications: typed calls over `client.request`, and
+ * social events checked against the contract before a handler sees them.
+ *
+ *   const social = new SocialClient(client);
+ *   const state = await social.overview();
+ *   const off = social.on("social.friend.added.v1", ({ friend }) => ...);
+ *
+ * Events are hints (they can be missed while disconnected): after a reconnect, call overview()
+ * (and groups.get for an open group) to resynchronise.
+ */
+import {
+  SOCIAL_EVENTS,
+  isSocialEventType,
+  type Friend,
+  type GroupDetail,
+  type GroupInfo,
+  type GroupInvite,
+  type Overview,
+  type Presence,
+  type SocialEventBody,
+  type SocialEventType,
+} from "@sealroom/proto/social";
+import type { PublicUser } from "@sealroom/proto/auth";
+import type { CommandValue } from "@sealroom/proto/commands";
+import type { SealroomClient } from "./client.js";
+
+export type {
+  Block,
+  Friend,
+  FriendRequest,
+  GroupDetail,
+  GroupEventView,
+  GroupInfo,
+  GroupInvite,
+  GroupMember,
+  GroupRole,
+  Invitation,
+  MyGroup,
+  Notice,
+  Overview,
+  Presence,
+  SocialEventBody,
+  SocialEventType,
+} from "@sealroom/proto/social";
+export { SOCIAL_EVENTS, SOCIAL_LIMITS, checkGroupName, isSocialEventType } from "@sealroom/proto/social";
+
+/** A social event whose body matched its contract. */
+export type SocialEvent = { [T in SocialEventType]: { type: T; body: SocialEventBody<T> } }[SocialEventType];
+
+/** Validates an event from `client.on("event")`; undefined if it is not a (well-formed) social event. */
+export function parseSocialEvent(type: string, body: unknown): SocialEvent | undefined {
+  if (!isSocialEventType(type)) return undefined;
+  const parsed = SOCIAL_EVENTS[type].safeParse(body);
+  return parsed.success ? ({ type, body: parsed.data } as SocialEvent) : undefined;
+}
+
+/** Type guard for one event type, validating the body. */
+export function isSocialEvent<T extends SocialEventType>(
+  event: { type: string; body: unknown },
+  type: T,
+): event is { type: T; body: SocialEventBody<T> } {
+  return event.type === type && SOCIAL_EVENTS[type].safeParse(event.body).success;
+}
+
+export class SocialClient {
+  constructor(private readonly client: SealroomClient) {}
+
+  /** Calls `handler` with each valid event of `type`; returns an unsubscribe function. */
+  on<T extends SocialEventType>(type: T, handler: (body: SocialEventBody<T>) => void): () => void {
+    return this.client.on("event", (t, body) => {
+      if (t !== type) return;
+      const parsed = SOCIAL_EVENTS[type].safeParse(body);
+      if (parsed.success) handler(parsed.data as SocialEventBody<T>);
+    });
+  }
+
+  /** Every valid social event (including presence.changed.v1). */
+  onAny(handler: (event: SocialEvent) => void): () => void {
+    return this.client.on("event", (type, body) => {
+      const event = parseSocialEvent(type, body);
+      if (event) handler(event);
+    });
+  }
+
+  // People
+  search(prefix: string, limit?: number): Promise<PublicUser[]> {
+    return this.client.request("social.users.search", { prefix, ...(limit === undefined ? {} : { limit }) }).then((v) => v.users);
+  }
+  overview(): Promise<Overview> {
+    return this.client.request("social.overview", {});
+  }
+
+  // Friends
+  requestFriend(userId: number): Promise<CommandValue<"social.friends.request">> {
+    return this.client.request("social.friends.request", { userId });
+  }
+  cancelRequest(requestId: number): Promise<void> {
+    return this.client.request("social.friends.cancel", { requestId }).then(() => undefined);
+  }
+  acceptRequest(requestId: number): Promise<Friend> {
+    return this.client.request("social.friends.accept", { requestId }).then((v) => v.friend);
+  }
+  declineRequest(requestId: number): Promise<void> {
+    return this.client.request("social.friends.decline", { requestId }).then(() => undefined);
+  }
+  removeFriend(userId: number): Promise<void> {
+    return this.client.request("social.friends.remove", { userId }).then(() => undefined);
+  }
+
+  // Blocks
+  block(userId: number): Promise<void> {
+    return this.client.request("social.blocks.add", { userId }).then(() => undefined);
+  }
+  unblock(userId: number): Promise<void> {
+    return this.client.request("social.blocks.remove", { userId }).then(() => undefined);
+  }
+
+  // Groups
+  createGroup(name: string, invite: number[] = []): Promise<GroupDetail> {
+    return this.client.request("social.groups.create", { name, invite });
+  }
+  group(groupId: number): Promise<GroupDetail> {
+    return this.client.request("social.groups.get", { groupId });
+  }
+  invite(groupId: number, userId: number): Promise<GroupInvite> {
+    return this.client.request("social.groups.invite", { groupId, userId }).then((v) => v.invitation);
+  }
+  acceptInvitation(invitationId: number): Promise<GroupDetail> {
+    return this.client.request("social.groups.acceptInvite", { invitationId });
+  }
+  declineInvitation(invitationId: number): Promise<void> {
+    return this.client.request("social.groups.declineInvite", { invitationId }).then(() => undefined);
+  }
+  leave(groupId: number): Promise<void> {
+    return this.client.request("social.groups.leave", { groupId }).then(() => undefined);
+  }
+  kick(groupId: number, userId: number): Promise<GroupInfo> {
+    return this.client.request("social.groups.kick", { groupId, userId }).then((v) => v.group);
+  }
+  setRole(groupId: number, userId: number, role: "admin" | "member"): Promise<GroupInfo> {
+    return this.client.request("social.groups.setRole", { groupId, userId, role }).then((v) => v.group);
+  }
+  transfer(groupId: number, userId: number): Promise<GroupInfo> {
+    return this.client.request("social.groups.transfer", { groupId, userId }).then((v) => v.group);
+  }
+  rename(groupId: number, name: string): Promise<GroupInfo> {
+    return this.client.request("social.groups.rename", { groupId, name }).then((v) => v.group);
+  }
+  disband(groupId: number): Promise<GroupInfo> {
+    return this.client.request("social.groups.disband", { groupId }).then((v) => v.group);
+  }
+
+  // Notices
+  ackNotices(ids: number[]): Promise<number> {
+    return this.client.request("social.notices.ack", { ids }).then((v) => v.acknowledged);
+  }
+}
+
+/**
+ * Presence of the people a client can see, kept current: seed it from an overview or a group,
+ * then feed it `presence.changed.v1` (and the friend events that carry presence).
+ */
+export class PresenceMap {
+  private readonly map = new Map<number, Presence>();
+
+  get(userId: number): Presence | undefined {
+    return this.map.get(userId);
+  }
+
+  isOnline(userId: number): boolean {
+    return this.map.get(userId)?.online ?? false;
+  }
+
+  seed(entries: Iterable<{ user: PublicUser; presence: Presence }>): void {
+    for (const e of entries) this.map.set(e.user.id, e.presence);
+  }
+
+  /** Applies a social event; returns whether anything changed. */
+  apply(event: SocialEvent): boolean {
+    if (event.type === "presence.changed.v1") {
+      const { userId, online, lastSeenAt } = event.body;
+      this.map.set(userId, { online, lastSeenAt });
+      return true;
+    }
+    if (event.type === "social.friend.added.v1") {
+      this.map.set(event.body.friend.user.id, event.body.friend.presence);
+      return true;
+    }
+    return false;
+  }
+
+  /** Follows a client's events; returns an unsubscribe function. */
+  follow(social: SocialClient, onChange?: (userId: number, presence: Presence) => void): () => void {
+    return social.onAny((event) => {
+      if (this.apply(event) && onChange) {
+        const userId = event.type === "presence.changed.v1" ? event.body.userId : event.type === "social.friend.added.v1" ? event.body.friend.user.id : 0;
+        const presence = this.map.get(userId);
+        if (presence) onChange(userId, presence);
+      }
+    });
+  }
+}
