@@ -1,0 +1,96 @@
+/**
+ * Presence end to end: several connections of one user on two gateways, who gets to see it, and a
+ * gateway killed without a word whose users still go offline within the lease bound.
+ */
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { PresenceMap } from "@sealroom/sdk/node";
+import { startStack, type Stack } from "./support/stack.js";
+import { SOCIAL_STACK, befriend, device, signUp, type Person } from "./social-helpers.js";
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ gateways: 2, ...SOCIAL_STACK });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const presenceOf = (watcher: Person, userId: number) =>
+  watcher.seen("presence.changed.v1").filter((e) => e.userId === userId);
+
+test("online while any connection on any gateway is signed in; offline with last-seen when the last one goes", async () => {
+  const alice = await signUp(stack, "alice", { gateway: 0 });
+  const bob = await signUp(stack, "bob", { gateway: 0 });
+  await befriend(alice, bob);
+  const map = new PresenceMap();
+  map.seed((await alice.social.overview()).friends);
+  map.follow(alice.social);
+  expect(map.isOnline(bob.user.id)).toBe(true);
+
+  const bobPhone = await device(stack, bob, 1);
+  const bobLaptop = await device(stack, bob, 1);
+  bob.client.close();
+  bobPhone.client.close();
+  await sleep(400);
+  expect(presenceOf(alice, bob.user.id)).toEqual([]);
+  expect((await alice.social.overview()).friends[0]!.presence.online).toBe(true);
+
+  const before = Date.now();
+  bobLaptop.client.close();
+  const offline = await alice.waitFor("presence.changed.v1", (e) => e.userId === bob.user.id && !e.online);
+  expect(offline.lastSeenAt).toBeGreaterThanOrEqual(before - 1000);
+  expect(map.get(bob.user.id)).toEqual({ online: false, lastSeenAt: offline.lastSeenAt });
+
+  await device(stack, bob, 0);
+  await alice.waitFor("presence.changed.v1", (e) => e.userId === bob.user.id && e.online);
+  expect(map.isOnline(bob.user.id)).toBe(true);
+});
+
+test("friends and fellow group members see it; strangers and anyone across a block do not", async () => {
+  const [subject, friend, member, stranger, blocker] = await Promise.all(
+    ["subj", "friend", "member", "stranger", "blocker"].map((n, i) => signUp(stack, n, { gateway: i % 2 })),
+  );
+  await befriend(subject!, friend!);
+  await befriend(subject!, blocker!);
+  const group = await subject!.social.createGroup("Presence", [friend!.user.id]);
+  await subject!.social.invite(group.group.id, member!.user.id);
+  await subject!.social.invite(group.group.id, blocker!.user.id);
+  for (const p of [member!, blocker!]) {
+    const inv = await p.waitFor("social.invitation.received.v1", (b) => b.invitation.group.id === group.group.id);
+    await p.social.acceptInvitation(inv.invitation.id);
+  }
+  await blocker!.social.block(subject!.user.id);
+
+  subject!.client.close();
+  await friend!.waitFor("presence.changed.v1", (e) => e.userId === subject!.user.id && !e.online);
+  await member!.waitFor("presence.changed.v1", (e) => e.userId === subject!.user.id && !e.online);
+  await sleep(300);
+  expect(presenceOf(stranger!, subject!.user.id)).toEqual([]);
+  expect(presenceOf(blocker!, subject!.user.id)).toEqual([]);
+  const seenByBlocker = (await blocker!.social.group(group.group.id)).members.find((m) => m.user.id === subject!.user.id);
+  expect(seenByBlocker!.presence).toEqual({ online: false, lastSeenAt: null });
+});
+
+test("a killed gateway's users go offline within the lease bound", async () => {
+  const watcher = await signUp(stack, "watcher", { gateway: 0 });
+  const doomed = await signUp(stack, "doomed", { gateway: 1 });
+  const survivor = await signUp(stack, "survivor", { gateway: 1 });
+  await device(stack, survivor, 0);
+  await befriend(watcher, doomed);
+  await befriend(watcher, survivor);
+  expect((await watcher.social.overview()).friends.every((f) => f.presence.online)).toBe(true);
+
+  const killedAt = Date.now();
+  await stack.killGateway(1);
+  const offline = await watcher.waitFor("presence.changed.v1", (e) => e.userId === doomed.user.id && !e.online, 5000);
+  // Lease 1 s + sweep every 100 ms + batch 50 ms, with slack for a loaded machine.
+  expect(Date.now() - killedAt).toBeLessThan(3000);
+  expect(offline.lastSeenAt).not.toBeNull();
+  // The survivor still has a connection on the other gateway.
+  expect(presenceOf(watcher, survivor.user.id).filter((e) => !e.online)).toEqual([]);
+  const friends = (await watcher.social.overview()).friends;
+  expect(friends.find((f) => f.user.id === survivor.user.id)!.presence.online).toBe(true);
+  expect(friends.find((f) => f.user.id === doomed.user.id)!.presence.online).toBe(false);
+  expect(await stack.db.gatewayLease.findUnique({ where: { gatewayId: "gw1" } })).toBeNull();
+});
