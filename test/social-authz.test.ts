@@ -1,0 +1,295 @@
+/**
+ * The authorization matrix: every social command x {owner, admin, member, former member,
+ * non-member, blocked user, unauthenticated}, through a real gateway with SDK clients. Each cell
+ * runs on a freshly seeded world and must end with exactly the expected outcome; a refusal must
+ * also leave every social table untouched. The test fails on any unexpected allow.
+ *
+ * The world, reseeded for every cell:
+ *   group G owned by O, with admin A, members M and T (T: the target of kick/setRole/transfer);
+ *   F was a member and left; N never was; O has blocked B.
+ *   Friends: O-A, O-M, M-X (X: a user anyone may try to invite). Pending request N -> O.
+ *   Invitations to G: N and F (from M), B (from O, sent before O blocked B). A notice for O.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { AppError, type SealroomClient } from "@sealroom/sdk/node";
+import type { CommandType } from "@sealroom/proto/commands";
+import { SOCIAL_COMMANDS } from "@sealroom/proto/social";
+import { startStack, type Stack } from "./support/stack.js";
+import { SOCIAL_STACK, signUp, type Person } from "./social-helpers.js";
+
+const ROLES = ["owner", "admin", "member", "former", "nonmember", "blocked", "unauthenticated"] as const;
+type Role = (typeof ROLES)[number];
+type Actor = Exclude<Role, "unauthenticated">;
+/** "ok", or the error code the actor must get. */
+type Outcome = "ok" | "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "BAD_REQUEST" | "NOT_AUTHENTICATED";
+
+const PEOPLE = ["O", "A", "M", "T", "F", "N", "B", "X"] as const;
+type Name = (typeof PEOPLE)[number];
+const ACTOR: Record<Actor, Name> = { owner: "O", admin: "A", member: "M", former: "F", nonmember: "N", blocked: "B" };
+
+interface World {
+  groupId: number;
+  requestId: number;
+  invitations: { N: number; F: number; B: number };
+  noticeId: number;
+}
+
+interface Case {
+  type: CommandType;
+  body(w: World, actor: Actor, id: (n: Name) => number): unknown;
+  expect: Record<Actor, Outcome>;
+  /** Side effects of an allowed call, beyond the outcome. */
+  check?(w: World, actor: Actor): Promise<void>;
+}
+
+const all = (o: Outcome): Record<Actor, Outcome> => ({ owner: o, admin: o, member: o, former: o, nonmember: o, blocked: o });
+/** Owner-only group commands. */
+const ownerOnly: Record<Actor, Outcome> = { owner: "ok", admin: "FORBIDDEN", member: "FORBIDDEN", former: "NOT_FOUND", nonmember: "NOT_FOUND", blocked: "NOT_FOUND" };
+/** An invitation the actor could hold: their own where the world has one, else N's. */
+const invitationOf = (w: World, actor: Actor) =>
+  actor === "former" ? w.invitations.F : actor === "blocked" ? w.invitations.B : w.invitations.N;
+
+const CASES: Case[] = [
+  {
+    type: "social.users.search",
+    body: (_w, _a, id) => ({ prefix: names.get(id("O"))! }),
+    expect: all("ok"),
+  },
+  { type: "social.overview", body: () => ({}), expect: all("ok") },
+  {
+    // A and M are already O's friends; N already asked; O blocked B, who must not learn it.
+    type: "social.friends.request",
+    body: (_w, _a, id) => ({ userId: id("O") }),
+    expect: { owner: "BAD_REQUEST", admin: "CONFLICT", member: "CONFLICT", former: "ok", nonmember: "CONFLICT", blocked: "NOT_FOUND" },
+  },
+  {
+    type: "social.friends.cancel",
+    body: (w) => ({ requestId: w.requestId }),
+    expect: { ...all("NOT_FOUND"), nonmember: "ok" },
+  },
+  {
+    type: "social.friends.accept",
+    body: (w) => ({ requestId: w.requestId }),
+    expect: { ...all("NOT_FOUND"), owner: "ok" },
+  },
+  {
+    type: "social.friends.decline",
+    body: (w) => ({ requestId: w.requestId }),
+    expect: { ...all("NOT_FOUND"), owner: "ok" },
+  },
+  {
+    type: "social.friends.remove",
+    body: (_w, _a, id) => ({ userId: id("O") }),
+    expect: { ...all("NOT_FOUND"), admin: "ok", member: "ok" },
+  },
+  {
+    type: "social.blocks.add",
+    body: (_w, _a, id) => ({ userId: id("O") }),
+    expect: { ...all("ok"), owner: "BAD_REQUEST" },
+  },
+  {
+    type: "social.blocks.remove",
+    body: (_w, _a, id) => ({ userId: id("B") }),
+    expect: { ...all("NOT_FOUND"), owner: "ok" },
+  },
+  { type: "social.groups.create", body: () => ({ name: "Mine" }), expect: all("ok") },
+  {
+    type: "social.groups.get",
+    body: (w) => ({ groupId: w.groupId }),
+    expect: { ...all("NOT_FOUND"), owner: "ok", admin: "ok", member: "ok" },
+  },
+  {
+    // X is M's friend, so the member may invite X too.
+    type: "social.groups.invite",
+    body: (w, _a, id) => ({ groupId: w.groupId, userId: id("X") }),
+    expect: { ...all("NOT_FOUND"), owner: "ok", admin: "ok", member: "ok" },
+  },
+  {
+    // B's invitation came from O, who has blocked B since.
+    type: "social.groups.acceptInvite",
+    body: (w, a) => ({ invitationId: invitationOf(w, a) }),
+    expect: { ...all("NOT_FOUND"), former: "ok", nonmember: "ok" },
+    async check(w, actor) {
+      expect(await stack.db.groupMember.count({ where: { groupId: w.groupId, userId: ids.get(ACTOR[actor]) } })).toBe(1);
+    },
+  },
+  {
+    // Declining one's own invitation is always allowed.
+    type: "social.groups.declineInvite",
+    body: (w, a) => ({ invitationId: invitationOf(w, a) }),
+    expect: { ...all("NOT_FOUND"), former: "ok", nonmember: "ok", blocked: "ok" },
+  },
+  {
+    type: "social.groups.leave",
+    body: (w) => ({ groupId: w.groupId }),
+    expect: { ...all("NOT_FOUND"), owner: "CONFLICT", admin: "ok", member: "ok" },
+  },
+  {
+    type: "social.groups.kick",
+    body: (w, _a, id) => ({ groupId: w.groupId, userId: id("T") }),
+    expect: { ...ownerOnly, admin: "ok" },
+  },
+  {
+    type: "social.groups.setRole",
+    body: (w, _a, id) => ({ groupId: w.groupId, userId: id("T"), role: "admin" }),
+    expect: ownerOnly,
+  },
+  {
+    type: "social.groups.transfer",
+    body: (w, _a, id) => ({ groupId: w.groupId, userId: id("T") }),
+    expect: ownerOnly,
+    async check(w) {
+      const group = await stack.db.group.findUniqueOrThrow({ where: { id: w.groupId } });
+      expect(group.ownerId).toBe(ids.get("T"));
+    },
+  },
+  {
+    type: "social.groups.rename",
+    body: (w) => ({ groupId: w.groupId, name: "Renamed" }),
+    expect: ownerOnly,
+  },
+  {
+    type: "social.groups.disband",
+    body: (w) => ({ groupId: w.groupId }),
+    expect: ownerOnly,
+  },
+  {
+    // Anyone may acknowledge; only the owner of the notice removes it.
+    type: "social.notices.ack",
+    body: (w) => ({ ids: [w.noticeId] }),
+    expect: all("ok"),
+    async check(w, actor) {
+      expect(await stack.db.notice.count({ where: { id: w.noticeId } })).toBe(actor === "owner" ? 0 : 1);
+    },
+  },
+];
+
+let stack: Stack;
+const people = new Map<Name, Person>();
+const ids = new Map<Name, number>();
+const names = new Map<number, string>();
+let anonymous: SealroomClient;
+
+beforeAll(async () => {
+  stack = await startStack(SOCIAL_STACK);
+  for (const name of PEOPLE) {
+    const p = await signUp(stack, `authz${name}`);
+    people.set(name, p);
+    ids.set(name, p.user.id);
+    names.set(p.user.id, p.name);
+  }
+  anonymous = stack.client();
+  await anonymous.connect();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const id = (n: Name) => ids.get(n)!;
+
+/** Wipes the social tables and seeds the world described at the top. */
+async function seed(): Promise<World> {
+  const db = stack.db;
+  await db.friendship.deleteMany();
+  await db.friendRequest.deleteMany();
+  await db.block.deleteMany();
+  await db.notice.deleteMany();
+  await db.groupInvite.deleteMany();
+  await db.groupMember.deleteMany();
+  await db.groupEvent.deleteMany();
+  await db.group.deleteMany();
+  const pair = (a: Name, b: Name) => (id(a) < id(b) ? { userAId: id(a), userBId: id(b) } : { userAId: id(b), userBId: id(a) });
+  await db.friendship.createMany({ data: [pair("O", "A"), pair("O", "M"), pair("M", "X")] });
+  await db.block.create({ data: { blockerId: id("O"), blockedId: id("B") } });
+  const request = await db.friendRequest.create({ data: { fromId: id("N"), toId: id("O") } });
+  const group = await db.group.create({ data: { name: "G", ownerId: id("O") } });
+  await db.groupMember.createMany({
+    data: [
+      { groupId: group.id, userId: id("O"), role: "owner" },
+      { groupId: group.id, userId: id("A"), role: "admin" },
+      { groupId: group.id, userId: id("M"), role: "member" },
+      { groupId: group.id, userId: id("T"), role: "member" },
+    ],
+  });
+  const expiresAt = new Date(Date.now() + 86_400_000);
+  const invite = (invitee: Name, inviter: Name) =>
+    db.groupInvite.create({ data: { groupId: group.id, inviteeId: id(invitee), inviterId: id(inviter), expiresAt } });
+  const invitations = { N: (await invite("N", "M")).id, F: (await invite("F", "M")).id, B: (await invite("B", "O")).id };
+  const notice = await db.notice.create({
+    data: { userId: id("O"), type: "friendRequest.declined", data: JSON.stringify({ user: { id: id("X"), username: "x" } }) },
+  });
+  return { groupId: group.id, requestId: request.id, invitations, noticeId: notice.id };
+}
+
+/** Every row of the social tables, to prove that a refusal changed nothing. */
+async function fingerprint(): Promise<string> {
+  const rows = await stack.db.$queryRawUnsafe<unknown[]>(`SELECT
+    (SELECT group_concat("userAId" || '-' || "userBId") FROM "Friendship") AS f,
+    (SELECT group_concat("id" || ':' || "fromId" || '>' || "toId") FROM "FriendRequest") AS r,
+    (SELECT group_concat("blockerId" || '>' || "blockedId") FROM "Block") AS b,
+    (SELECT group_concat("id" || ':' || "name" || ':' || "ownerId" || ':' || "version" || ':' || ifnull("disbandedAt", '')) FROM "Group") AS g,
+    (SELECT group_concat("groupId" || ':' || "userId" || ':' || "role") FROM "GroupMember") AS m,
+    (SELECT group_concat("id" || ':' || "inviteeId") FROM "GroupInvite") AS i,
+    (SELECT count(*) FROM "GroupEvent") AS e,
+    (SELECT group_concat("id") FROM "Notice") AS n`);
+  return JSON.stringify(rows, (_k, v: unknown) => (typeof v === "bigint" ? Number(v) : v));
+}
+
+async function run(client: SealroomClient, type: CommandType, body: unknown): Promise<Outcome> {
+  const result = await client.call(type, body);
+  if (result.ok) return "ok";
+  return result.error.code as Outcome;
+}
+
+describe("authorization matrix", () => {
+  test("covers every social command", () => {
+    expect(CASES.map((c) => c.type).sort()).toEqual(Object.keys(SOCIAL_COMMANDS).sort());
+  });
+
+  test("every command x role gets exactly its expected outcome; refusals change nothing", async () => {
+    const table: Array<{ command: string; role: Role; expected: Outcome; got: Outcome }> = [];
+    for (const c of CASES) {
+      for (const role of ROLES) {
+        const world = await seed();
+        const before = await fingerprint();
+        let got: Outcome;
+        let expected: Outcome;
+        if (role === "unauthenticated") {
+          expected = "NOT_AUTHENTICATED";
+          got = await run(anonymous, c.type, c.body(world, "nonmember", id));
+        } else {
+          expected = c.expect[role];
+          got = await run(people.get(ACTOR[role])!.client, c.type, c.body(world, role, id));
+          if (got === "ok" && expected === "ok") await c.check?.(world, role);
+        }
+        if (got !== "ok") expect({ command: c.type, role, after: await fingerprint() }).toEqual({ command: c.type, role, after: before });
+        table.push({ command: c.type, role, expected, got });
+      }
+    }
+    const unexpectedAllows = table.filter((r) => r.got === "ok" && r.expected !== "ok");
+    expect(unexpectedAllows).toEqual([]);
+    expect(table.filter((r) => r.got !== r.expected)).toEqual([]);
+    expect(table).toHaveLength(CASES.length * ROLES.length);
+  });
+
+  test("the blocked user's search does not show the blocker", async () => {
+    await seed();
+    const found = await people.get("B")!.social.search(names.get(id("O"))!);
+    expect(found).toEqual([]);
+    const byOthers = await people.get("N")!.social.search(names.get(id("O"))!);
+    expect(byOthers.map((u) => u.id)).toEqual([id("O")]);
+  });
+
+  test("ids of other users in a body never make anyone act as them", async () => {
+    const world = await seed();
+    const client = people.get("N")!.client;
+    // Extra fields (an "actor", "userId" where none belongs) are refused by the gateway's schema.
+    for (const body of [{ groupId: world.groupId, userId: id("O") }, { groupId: world.groupId, actorId: id("O") }]) {
+      const result = await client.call("social.groups.disband", body);
+      expect(result).toMatchObject({ ok: false, error: { code: "BAD_REQUEST" } });
+    }
+    const err = await client.request("social.groups.rename", { groupId: world.groupId, name: "pwned" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((await stack.db.group.findUniqueOrThrow({ where: { id: world.groupId } })).name).toBe("G");
+  });
+});
