@@ -9,7 +9,7 @@ import {
   startOpsServer,
   type NatsConnection,
 } from "@sealroom/runtime";
-import { loadEnv } from "./env.js";
+import { configFromEnv, loadEnv } from "./env.js";
 import { createSocialService, type SocialService } from "./index.js";
 
 const env = (() => {
@@ -47,7 +47,7 @@ await runUntilSignal(
         log,
       });
       db = await createDb({ url: env.DATABASE_URL });
-      service = createSocialService({ nc, db, log, metrics, instance });
+      service = createSocialService({ nc, db, log, metrics, instance, config: configFromEnv(env) });
       await service.start();
       if (env.HTTP_PORT !== undefined) {
         const conn = nc;
