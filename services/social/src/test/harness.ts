@@ -202,6 +202,7 @@ export async function setup(opts: SetupOptions = {}) {
 
   return {
     nats,
+    databaseUrl: database.url,
     db,
     clock,
     client,
