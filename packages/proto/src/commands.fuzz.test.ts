@@ -14,7 +14,7 @@ import fc from "fast-check";
 import type { z } from "zod";
 import { COMMANDS } from "./commands.js";
 
-const RUNS = 150;
+const RUNS = 100;
 
 // ---------------------------------------------------------------------------------------------
 // Reading a zod schema
@@ -24,8 +24,8 @@ type Kind = "string" | "number" | "boolean" | "null" | "array" | "object" | "und
 const ALL_KINDS: readonly Kind[] = ["string", "number", "boolean", "null", "array", "object", "undefined"];
 
 type Shape =
-  | { t: "string"; min: number; max: number | undefined; pattern: RegExp | undefined; refined: boolean }
-  | { t: "number"; int: boolean; min: number; max: number; refined: boolean }
+  | { t: "string"; min: number; max: number | undefined; pattern: RegExp | undefined; refined: Refined | undefined }
+  | { t: "number"; int: boolean; min: number; max: number; refined: Refined | undefined }
   | { t: "boolean" }
   | { t: "null" }
   | { t: "values"; values: readonly unknown[] }
@@ -38,6 +38,23 @@ type Shape =
   | { t: "unknown" }
   | { t: "unsupported"; what: string };
 
+/**
+ * A leaf with a custom refinement (`.refine`), which cannot be generated from its definition: valid
+ * values come from EXAMPLES, by field name, and are checked against the leaf itself.
+ */
+interface Refined {
+  field: string;
+  examples: unknown[];
+}
+
+/**
+ * Valid values of refined fields, by field name. A new refined field needs an entry here, or the
+ * "generated valid bodies" test of its command says so.
+ */
+const EXAMPLES: Record<string, unknown[]> = {
+  conversationId: ["dm:1:2", "dm:7:2147483647", "group:1", "group:2147483647"],
+};
+
 interface Def {
   type: string;
   checks?: { _zod: { def: Record<string, unknown> } }[];
@@ -49,9 +66,13 @@ function checksOf(def: Def): Record<string, unknown>[] {
   return (def.checks ?? []).map((c) => c._zod.def);
 }
 
-function shapeOf(schema: unknown): Shape {
+function shapeOf(schema: unknown, field = "body"): Shape {
   const def = defOf(schema);
   const checks = checksOf(def);
+  const leafRefined = (custom: boolean): Refined | undefined =>
+    custom
+      ? { field, examples: (EXAMPLES[field] ?? []).filter((v) => (schema as z.ZodType).safeParse(v).success) }
+      : undefined;
   const refined = checks.some((c) => c.check === "custom");
   switch (def.type) {
     case "string": {
@@ -64,7 +85,8 @@ function shapeOf(schema: unknown): Shape {
         else if (c.check === "length_equals") min = max = c.length as number;
         else if (c.check === "string_format" && c.pattern instanceof RegExp) pattern = c.pattern;
       }
-      return { t: "string", min, max, pattern, refined: refined || checks.some((c) => c.check === "string_format" && !(c.pattern instanceof RegExp)) };
+      const custom = refined || checks.some((c) => c.check === "string_format" && !(c.pattern instanceof RegExp));
+      return { t: "string", min, max, pattern, refined: leafRefined(custom) };
     }
     case "number": {
       let int = false;
@@ -79,10 +101,10 @@ function shapeOf(schema: unknown): Shape {
         if (c.check === "greater_than") min = Math.max(min, (c.value as number) + (c.inclusive ? 0 : int ? 1 : Number.EPSILON));
         if (c.check === "less_than") max = Math.min(max, (c.value as number) - (c.inclusive ? 0 : int ? 1 : Number.EPSILON));
       }
-      return { t: "number", int, min, max, refined: refined || checks.some((c) => c.check === "multiple_of") };
+      return { t: "number", int, min, max, refined: leafRefined(refined || checks.some((c) => c.check === "multiple_of")) };
     }
     case "int":
-      return { t: "number", int: true, min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, refined };
+      return { t: "number", int: true, min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, refined: leafRefined(refined) };
     case "boolean":
       return { t: "boolean" };
     case "null":
@@ -99,30 +121,30 @@ function shapeOf(schema: unknown): Shape {
         else if (c.check === "max_length") max = c.maximum as number;
         else if (c.check === "length_equals") min = max = c.length as number;
       }
-      return { t: "array", item: shapeOf(def.element), min, max };
+      return { t: "array", item: shapeOf(def.element, field), min, max };
     }
     case "object": {
       const fields: Record<string, Shape> = {};
-      for (const [k, v] of Object.entries(def.shape as Record<string, unknown>)) fields[k] = shapeOf(v);
+      for (const [k, v] of Object.entries(def.shape as Record<string, unknown>)) fields[k] = shapeOf(v, k);
       return { t: "object", strict: def.catchall !== undefined && defOf(def.catchall).type === "never", fields };
     }
     case "record": {
       const max = checks.find((c) => c.check === "max_size" || c.check === "max_length")?.maximum as number | undefined;
-      return { t: "record", value: shapeOf(def.valueType), max };
+      return { t: "record", value: shapeOf(def.valueType, field), max };
     }
     case "optional":
     case "default":
     case "prefault":
-      return { t: "optional", inner: shapeOf(def.innerType) };
+      return { t: "optional", inner: shapeOf(def.innerType, field) };
     case "nullable":
-      return { t: "nullable", inner: shapeOf(def.innerType) };
+      return { t: "nullable", inner: shapeOf(def.innerType, field) };
     case "readonly":
     case "nonoptional":
-      return shapeOf(def.innerType);
+      return shapeOf(def.innerType, field);
     case "pipe":
-      return shapeOf(def.in);
+      return shapeOf(def.in, field);
     case "union":
-      return { t: "union", options: (def.options as unknown[]).map(shapeOf) };
+      return { t: "union", options: (def.options as unknown[]).map((o) => shapeOf(o, field)) };
     case "unknown":
     case "any":
       return { t: "unknown" };
@@ -207,15 +229,40 @@ function unboundedParts(s: Shape, path: string): string[] {
 // Generating valid bodies, and wrong values for a position
 // ---------------------------------------------------------------------------------------------
 
+/** Refined fields that have no valid example in EXAMPLES. */
+function unsatisfiable(s: Shape): string[] {
+  switch (s.t) {
+    case "string":
+    case "number":
+      return s.refined && s.refined.examples.length === 0 ? [s.refined.field] : [];
+    case "array":
+      return s.min > 0 ? unsatisfiable(s.item) : [];
+    case "object":
+      return Object.values(s.fields).flatMap((f) => (kindsOf(f).has("undefined") ? [] : unsatisfiable(f)));
+    case "union":
+      return s.options.every((o) => unsatisfiable(o).length > 0) ? unsatisfiable(s.options[0]!) : [];
+    default:
+      return [];
+  }
+}
+
 function validArb(s: Shape): fc.Arbitrary<unknown> {
+  if ((s.t === "string" || s.t === "number") && s.refined && s.refined.examples.length > 0) {
+    return fc.constantFrom(...s.refined.examples);
+  }
   switch (s.t) {
     case "string": {
       if (s.pattern) return fc.stringMatching(s.pattern).filter((x) => x.length >= s.min && (s.max === undefined || x.length <= s.max));
       const max = s.max ?? s.min + 64;
       return fc.oneof(
         { weight: 4, arbitrary: fc.string({ minLength: s.min, maxLength: Math.min(max, s.min + 24), unit: "grapheme" }) },
-        // At the limit, in UTF-16 code units (what zod counts).
-        { weight: 1, arbitrary: fc.string({ minLength: max, maxLength: max, unit: "binary-ascii" }) },
+        // At the limit (zod counts code points), in one-, two- and three-byte UTF-8.
+        {
+          weight: 1,
+          arbitrary: fc
+            .tuple(fc.string({ maxLength: Math.min(max, 16), unit: "binary-ascii" }), fc.constantFrom("x", "é", "中"))
+            .map(([head, pad]) => head + pad.repeat(max - head.length)),
+        },
         { weight: 1, arbitrary: fc.string({ minLength: s.min, maxLength: Math.min(max, s.min + 24), unit: "binary" }) },
       ).filter((x) => x.length >= s.min && x.length <= max);
     }
@@ -232,10 +279,12 @@ function validArb(s: Shape): fc.Arbitrary<unknown> {
     case "array":
       return fc.array(validArb(s.item), { minLength: s.min, maxLength: Math.min(s.max ?? s.min + 4, s.min + 4) });
     case "object": {
+      // Optional fields without a valid example are left out.
       const optional = Object.entries(s.fields).filter(([, v]) => kindsOf(v).has("undefined"));
+      const fields = Object.entries(s.fields).filter(([k, v]) => !(optional.some(([o]) => o === k) && unsatisfiable(v).length > 0));
       return fc.record(
-        Object.fromEntries(Object.entries(s.fields).map(([k, v]) => [k, validArb(v.t === "optional" ? v.inner : v)])),
-        { requiredKeys: Object.keys(s.fields).filter((k) => !optional.some(([o]) => o === k)) },
+        Object.fromEntries(fields.map(([k, v]) => [k, validArb(v.t === "optional" ? v.inner : v)])),
+        { requiredKeys: fields.map(([k]) => k).filter((k) => !optional.some(([o]) => o === k)) },
       );
     }
     case "record":
@@ -244,8 +293,10 @@ function validArb(s: Shape): fc.Arbitrary<unknown> {
       return fc.option(validArb(s.inner), { nil: undefined });
     case "nullable":
       return fc.option(validArb(s.inner), { nil: null });
-    case "union":
-      return fc.oneof(...s.options.map(validArb));
+    case "union": {
+      const usable = s.options.filter((o) => unsatisfiable(o).length === 0);
+      return fc.oneof(...(usable.length > 0 ? usable : s.options).map(validArb));
+    }
     case "unknown":
     case "unsupported":
       return fc.jsonValue();
@@ -369,6 +420,7 @@ describe.each(commands)("$type body", ({ body, shape }) => {
   });
 
   test("generated valid bodies are accepted (so the properties below start from real bodies)", () => {
+    expect(unsatisfiable(shape), "refined fields without a valid example in EXAMPLES").toEqual([]);
     fc.assert(
       fc.property(validArb(shape), (v) => {
         expect(check(body, shape, v)).toBe(true);
