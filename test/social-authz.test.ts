@@ -1,10 +1,11 @@
 /**
  * The authorization matrix: every social command x {owner, admin, member, former member,
  * non-member, blocked user, unauthenticated}, through a real gateway with SDK clients. Each cell
- * runs on a freshly seeded world and must end with exactly the expected outcome; a refusal must
- * also leave every social table untouched. The test fails on any unexpected allow.
+ * runs on the world below and must end with exactly the expected outcome; a refusal must also leave
+ * every social table untouched (so the next cell reuses the world; an allowed call gets it
+ * reseeded). The test fails on any unexpected allow.
  *
- * The world, reseeded for every cell:
+ * The world:
  *   group G owned by O, with admin A, members M and T (T: the target of kick/setRole/transfer);
  *   F was a member and left; N never was; O has blocked B.
  *   Friends: O-A, O-M, M-X (X: a user anyone may try to invite). Pending request N -> O.
@@ -248,10 +249,15 @@ describe("authorization matrix", () => {
 
   test("every command x role gets exactly its expected outcome; refusals change nothing", async () => {
     const table: Array<{ command: string; role: Role; expected: Outcome; got: Outcome }> = [];
+    // A refusal provably changes nothing (checked below), so the next cell can reuse its world.
+    let world: World | undefined;
+    let before = "";
     for (const c of CASES) {
       for (const role of ROLES) {
-        const world = await seed();
-        const before = await fingerprint();
+        if (!world) {
+          world = await seed();
+          before = await fingerprint();
+        }
         let got: Outcome;
         let expected: Outcome;
         if (role === "unauthenticated") {
@@ -263,6 +269,7 @@ describe("authorization matrix", () => {
           if (got === "ok" && expected === "ok") await c.check?.(world, role);
         }
         if (got !== "ok") expect({ command: c.type, role, after: await fingerprint() }).toEqual({ command: c.type, role, after: before });
+        else world = undefined;
         table.push({ command: c.type, role, expected, got });
       }
     }

@@ -90,7 +90,7 @@ describe.skipIf(stale !== undefined)("two processes, one database", () => {
   it("transfers racing leaves, kicks racing accepts and double kicks end consistent", async () => {
     for (let i = 0; i < 5; i++) {
       const [owner, admin, admin2, m, x] = await h.users("o", "a", "b", "m", "x");
-      const groupId = await h.group(owner!, { admins: [admin!, admin2!] });
+      const groupId = await h.seedGroup(owner!, { admins: [admin!, admin2!] });
       const { invitation } = await h.ok("social.groups.invite", { groupId, userId: x }, owner!);
       const [accept, kick1, kick2, transfer, leave] = await Promise.all([
         h.call("social.groups.acceptInvite", { invitationId: invitation.id }, x!),
@@ -111,7 +111,7 @@ describe.skipIf(stale !== undefined)("two processes, one database", () => {
 
   it("accepts racing for the last seats never overfill the group", async () => {
     const [owner, ...invitees] = await h.users("o", "i1", "i2", "i3", "i4", "i5", "i6");
-    const groupId = await h.group(owner!);
+    const groupId = await h.seedGroup(owner!);
     const invitations = [];
     for (const u of invitees) invitations.push((await h.ok("social.groups.invite", { groupId, userId: u }, owner!)).invitation);
     const results = await Promise.all(invitations.map((inv, k) => h.call("social.groups.acceptInvite", { invitationId: inv.id }, invitees[k]!)));

@@ -152,6 +152,19 @@ export async function setup(opts: SetupOptions = {}) {
     return groupId;
   };
 
+  /** The same group straight into the database (no events, version 0): fast setup for race tests. */
+  const seedGroup = async (owner: number, opts: { admins?: number[]; members?: number[]; name?: string } = {}) => {
+    const group = await db.group.create({ data: { name: opts.name ?? "Group", ownerId: owner } });
+    await db.groupMember.createMany({
+      data: [
+        { groupId: group.id, userId: owner, role: "owner" },
+        ...(opts.admins ?? []).map((userId) => ({ groupId: group.id, userId, role: "admin" })),
+        ...(opts.members ?? []).map((userId) => ({ groupId: group.id, userId, role: "member" })),
+      ],
+    });
+    return group.id;
+  };
+
   const request = async <T>(subject: string, payload: unknown, schema: { parse(v: unknown): T }): Promise<Reply<T>> => {
     const msg = await client.request(subject, JSON.stringify(payload), { timeout: 10_000 });
     return resultSchema(schema as never).parse(msg.json()) as Reply<T>;
@@ -214,6 +227,7 @@ export async function setup(opts: SetupOptions = {}) {
     users,
     befriend,
     group,
+    seedGroup,
     presence,
     events,
     doorbells,
