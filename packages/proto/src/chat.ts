@@ -1,4 +1,332 @@
-/** Messages, history, receipts and typing: commands answered by services/chat, and their events. */
+/**
+ * Messages, history, receipts and typing: the commands answered by services/chat and the events it
+ * pushes. Documented in docs/protocol/chat.md.
+ *
+ * Every conversation is one gapless log of entries numbered `seq` = 1, 2, 3, ... Entries are text
+ * messages, group system entries (membership changes), and edits and deletions of earlier text
+ * messages; clients order and sync by `seq` only, never by timestamps. Timestamps are Unix ms,
+ * assigned by the server. The actor of every command is the signed-in user stamped by the gateway.
+ */
+import { z } from "zod";
+import { publicUserSchema } from "./auth.js";
 import type { CommandSpec } from "./command-spec.js";
+import { groupEventTypeSchema, groupRoleSchema } from "./social.js";
 
-export const CHAT_COMMANDS = {} as const satisfies Record<string, CommandSpec>;
+/** Limits of the chat contracts. */
+export const CHAT_LIMITS = {
+  /** Characters (Unicode code points) in one message. Longer: PAYLOAD_TOO_LARGE. */
+  textMax: 4000,
+  /** Length of a clientMsgId. */
+  clientMsgIdMax: 64,
+  /** Entries per history or sync page. */
+  pageDefault: 50,
+  pageMax: 200,
+  /** Conversations listed by chat.conversations (the most recently active). */
+  conversationsMax: 1000,
+  /** Unread counts stop counting here (a UI shows "999+"). */
+  unreadMax: 999,
+  /** Code points of the preview carried by chat.message.created.v1 and the conversation list. */
+  previewMax: 120,
+  /** A user's typing notices per conversation are forwarded at most once per this interval. */
+  typingIntervalMs: 2000,
+  /** How long a client shows "typing" after a typing.started.v1 without a newer one. */
+  typingTtlMs: 5000,
+  /** Groups with more members than this get no live chat.read.v1 of other members (chat.receipts). */
+  readEventsGroupMax: 100,
+} as const;
+
+const id = z.number().int().positive().max(2 ** 31 - 1);
+const seq = z.number().int().nonnegative().max(2 ** 31 - 1);
+/** Unix milliseconds. */
+const timestamp = z.number().int().nonnegative();
+
+// ---------------------------------------------------------------------------------------------
+// Conversation ids
+// ---------------------------------------------------------------------------------------------
+
+const DM_RE = /^dm:([1-9][0-9]{0,9}):([1-9][0-9]{0,9})$/;
+const GROUP_RE = /^group:([1-9][0-9]{0,9})$/;
+
+export type ConversationRef = { kind: "dm"; low: number; high: number } | { kind: "group"; groupId: number };
+
+/**
+ * Parses a conversation id: `dm:<low>:<high>` (two distinct user ids, the smaller first) or
+ * `group:<groupId>`. Undefined for anything else, including a non-canonical DM id.
+ */
+export function parseConversationId(value: string): ConversationRef | undefined {
+  const dm = DM_RE.exec(value);
+  if (dm) {
+    const low = Number(dm[1]);
+    const high = Number(dm[2]);
+    if (low >= high || high > 2 ** 31 - 1) return undefined;
+    return { kind: "dm", low, high };
+  }
+  const group = GROUP_RE.exec(value);
+  if (group) {
+    const groupId = Number(group[1]);
+    return groupId <= 2 ** 31 - 1 ? { kind: "group", groupId } : undefined;
+  }
+  return undefined;
+}
+
+/** The id of the direct conversation between two users (either order). */
+export function dmConversationId(a: number, b: number): string {
+  return a < b ? `dm:${a}:${b}` : `dm:${b}:${a}`;
+}
+
+export function groupConversationId(groupId: number): string {
+  return `group:${groupId}`;
+}
+
+/** A conversation id: `dm:<low>:<high>` or `group:<groupId>`. */
+export const conversationIdSchema = z
+  .string()
+  .max(32)
+  .refine((v) => parseConversationId(v) !== undefined, "not a conversation id");
+
+// ---------------------------------------------------------------------------------------------
+// Message text
+// ---------------------------------------------------------------------------------------------
+
+/** Controls other than tab, line feed and carriage return. */
+const FORBIDDEN_IN_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/u;
+/** What does not count as content: white space and invisible format characters. */
+const BLANK = /[\s\p{Cf}]/gu;
+
+export type TextCheck = { ok: true } | { ok: false; reason: "empty" | "too-long" | "characters" };
+
+/**
+ * The service's rule for message text, for clients to check before sending: 1 to 4,000 code points,
+ * not only white space or invisible characters, no control characters but tab and newlines.
+ */
+export function checkMessageText(text: string): TextCheck {
+  if (text.length > CHAT_LIMITS.textMax * 2 || [...text].length > CHAT_LIMITS.textMax) return { ok: false, reason: "too-long" };
+  if (text.replace(BLANK, "") === "") return { ok: false, reason: "empty" };
+  if (FORBIDDEN_IN_TEXT.test(text)) return { ok: false, reason: "characters" };
+  return { ok: true };
+}
+
+/** The first `previewMax` code points of a text, for notifications and conversation lists. */
+export function previewOf(text: string): string {
+  const chars = [...text];
+  return chars.length <= CHAT_LIMITS.previewMax ? text : `${chars.slice(0, CHAT_LIMITS.previewMax - 1).join("")}…`;
+}
+
+/**
+ * Text as it travels in a command. The transport bound is generous (any frame is at most 64 KiB),
+ * so that the service, not the schema, answers a too-long text with PAYLOAD_TOO_LARGE.
+ */
+const textField = z.string().max(32 * 1024);
+
+/** Client-generated idempotency key of a send: printable ASCII, reused on every retry. */
+export const clientMsgIdSchema = z
+  .string()
+  .min(1)
+  .max(CHAT_LIMITS.clientMsgIdMax)
+  .regex(/^[\x21-\x7E]+$/, "printable ASCII without spaces");
+
+// ---------------------------------------------------------------------------------------------
+// Entries
+// ---------------------------------------------------------------------------------------------
+
+/** A group membership change as the timeline shows it ("alice invited bob", "carol was removed"). */
+export const systemEventSchema = z.object({
+  /** The GroupEvent it was made from. */
+  groupEventId: id,
+  type: groupEventTypeSchema,
+  actor: publicUserSchema.nullable(),
+  target: publicUserSchema.nullable(),
+  /** The group's name (created, renamed: the new one, disbanded). */
+  name: z.string().max(256).optional(),
+  previousName: z.string().max(256).optional(),
+  /** The target's new role (role, transferred, created). */
+  role: groupRoleSchema.optional(),
+});
+export type SystemEvent = z.infer<typeof systemEventSchema>;
+
+const entryBase = { id, conversationId: conversationIdSchema, seq: id, ts: timestamp };
+
+/** A message. `text` is the current text (after edits); "" once deleted (`deletedTs` set). */
+export const textEntrySchema = z.object({
+  ...entryBase,
+  kind: z.literal("text"),
+  senderId: id,
+  clientMsgId: clientMsgIdSchema,
+  text: z.string(),
+  editedTs: timestamp.nullable(),
+  deletedTs: timestamp.nullable(),
+});
+/** A group membership change, appended by the service. */
+export const systemEntrySchema = z.object({ ...entryBase, kind: z.literal("system"), event: systemEventSchema });
+/**
+ * The sender changed the text of entry `targetSeq`. `text` is that message's current text (this
+ * edit's, or a later one's), "" if it has been deleted since.
+ */
+export const editEntrySchema = z.object({ ...entryBase, kind: z.literal("edit"), senderId: id, targetSeq: id, text: z.string() });
+/** The sender deleted entry `targetSeq`: show it as a tombstone. */
+export const deleteEntrySchema = z.object({ ...entryBase, kind: z.literal("delete"), senderId: id, targetSeq: id });
+
+export const entrySchema = z.discriminatedUnion("kind", [textEntrySchema, systemEntrySchema, editEntrySchema, deleteEntrySchema]);
+export type Entry = z.infer<typeof entrySchema>;
+export type TextEntry = z.infer<typeof textEntrySchema>;
+export type SystemEntry = z.infer<typeof systemEntrySchema>;
+export type EditEntry = z.infer<typeof editEntrySchema>;
+export type DeleteEntry = z.infer<typeof deleteEntrySchema>;
+
+/** What a send, edit or delete returns once its entry is committed. */
+export const sendAckSchema = z.object({
+  id,
+  conversationId: conversationIdSchema,
+  seq: id,
+  ts: timestamp,
+  clientMsgId: clientMsgIdSchema,
+});
+export type SendAck = z.infer<typeof sendAckSchema>;
+
+export const changeAckSchema = z.object({ id, conversationId: conversationIdSchema, seq: id, ts: timestamp, targetSeq: id });
+export type ChangeAck = z.infer<typeof changeAckSchema>;
+
+/** A page of a conversation's log, ascending by seq. */
+export const pageSchema = z.object({
+  conversationId: conversationIdSchema,
+  entries: z.array(entrySchema).max(CHAT_LIMITS.pageMax),
+  /** The conversation's last seq when the page was read. */
+  lastSeq: seq,
+  /** Entries with seq > visibleFromSeq are readable by the caller (a group member: from their join). */
+  visibleFromSeq: seq,
+});
+export type Page = z.infer<typeof pageSchema>;
+
+/** The caller's read state of a conversation. */
+export const readStateSchema = z.object({
+  /** The caller's read pointer: entries up to it are read. */
+  readSeq: seq,
+  /** Text messages of others after readSeq, not deleted, counted up to `countedSeq` (at most unreadMax). */
+  unread: z.number().int().nonnegative().max(CHAT_LIMITS.unreadMax),
+  /** The conversation's last seq when `unread` was counted. */
+  countedSeq: seq,
+});
+export type ReadState = z.infer<typeof readStateSchema>;
+
+/** One conversation in the caller's list. */
+export const conversationSummarySchema = z.object({
+  conversationId: conversationIdSchema,
+  kind: z.enum(["dm", "group"]),
+  /** DM: the other participant. */
+  peer: publicUserSchema.nullable(),
+  /** Group: its id and current name; `disbanded` groups are read-only. */
+  group: z.object({ id, name: z.string().max(256), disbanded: z.boolean() }).nullable(),
+  lastSeq: seq,
+  /** Unix ms of the last entry (0: none yet). */
+  lastActivityTs: timestamp,
+  visibleFromSeq: seq,
+  /** The last text or system entry the caller can see, if any. */
+  last: z.union([textEntrySchema, systemEntrySchema]).nullable(),
+  read: readStateSchema,
+});
+export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
+
+export const receiptSchema = z.object({ userId: id, readSeq: seq });
+export type Receipt = z.infer<typeof receiptSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+// ---------------------------------------------------------------------------------------------
+
+const conversationTarget = { conversationId: conversationIdSchema };
+const pageLimit = z.number().int().min(1).max(CHAT_LIMITS.pageMax).default(CHAT_LIMITS.pageDefault);
+
+export const sendBody = z.strictObject({ ...conversationTarget, clientMsgId: clientMsgIdSchema, text: textField });
+export const historyBody = z.strictObject({ ...conversationTarget, beforeSeq: id.optional(), limit: pageLimit });
+export const syncBody = z.strictObject({ ...conversationTarget, afterSeq: seq, limit: pageLimit });
+export const markReadBody = z.strictObject({ ...conversationTarget, seq });
+export const editBody = z.strictObject({ ...conversationTarget, seq: id, text: textField });
+export const deleteBody = z.strictObject({ ...conversationTarget, seq: id });
+const conversationOnly = z.strictObject(conversationTarget);
+
+/**
+ * Commands answered by services/chat; every one needs a signed-in connection. A conversation the
+ * caller may not read answers NOT_FOUND, whether or not it exists.
+ */
+export const CHAT_COMMANDS = {
+  /**
+   * Appends a text message. Acked only after commit; a retry with the same clientMsgId returns the
+   * original ack (the message exists once); the same clientMsgId with another conversation or text
+   * is CONFLICT. DM: the two must be friends and neither may have blocked the other (FORBIDDEN).
+   * Group: current members of a group that is not disbanded.
+   */
+  "chat.send": { service: "chat", access: "user", body: sendBody, value: sendAckSchema },
+  /** Entries before `beforeSeq` (default: the newest), newest page first, each page ascending. */
+  "chat.history": { service: "chat", access: "user", body: historyBody, value: pageSchema },
+  /** Entries after `afterSeq`, ascending: call again from the last one until it reaches lastSeq. */
+  "chat.sync": { service: "chat", access: "user", body: syncBody, value: pageSchema },
+  /** The caller's DMs and groups, most recently active first, with previews and unread counts. */
+  "chat.conversations": {
+    service: "chat",
+    access: "user",
+    body: z.strictObject({}),
+    value: z.object({ conversations: z.array(conversationSummarySchema).max(CHAT_LIMITS.conversationsMax) }),
+  },
+  /** Moves the caller's read pointer forward to `seq` (never back; clamped to lastSeq). */
+  "chat.markRead": {
+    service: "chat",
+    access: "user",
+    body: markReadBody,
+    value: z.object({ conversationId: conversationIdSchema, read: readStateSchema }),
+  },
+  /** Read pointers of the conversation's participants (DM: both; group: every current member). */
+  "chat.receipts": {
+    service: "chat",
+    access: "user",
+    body: conversationOnly,
+    value: z.object({ conversationId: conversationIdSchema, receipts: z.array(receiptSchema).max(5000) }),
+  },
+  /** "I am typing": forwarded to the others at most once per typingIntervalMs; never stored. */
+  "chat.typing": { service: "chat", access: "user", body: conversationOnly, value: z.object({}) },
+  /** Replaces the text of one of the caller's own messages (appends an `edit` entry). */
+  "chat.edit": { service: "chat", access: "user", body: editBody, value: changeAckSchema },
+  /** Deletes one of the caller's own messages (appends a `delete` entry; the message becomes a tombstone). */
+  "chat.delete": { service: "chat", access: "user", body: deleteBody, value: changeAckSchema },
+} as const satisfies Record<string, CommandSpec>;
+
+// ---------------------------------------------------------------------------------------------
+// Events pushed to users (`evt.user.<id>`)
+// ---------------------------------------------------------------------------------------------
+
+export const CHAT_EVENTS = {
+  /**
+   * A new text or system entry, to every participant who can read it (the sender's devices too).
+   * Carries what a notification needs: the sender, the group, a preview.
+   */
+  "chat.message.created.v1": z.object({
+    entry: z.union([textEntrySchema, systemEntrySchema]),
+    /** Who wrote it (text entries); null for system entries. */
+    sender: publicUserSchema.nullable(),
+    /** The group (group conversations). */
+    group: z.object({ id, name: z.string().max(256) }).nullable(),
+    /** The text's first characters ("" for system entries). */
+    preview: z.string(),
+  }),
+  /** An edit or delete entry: apply it to `targetSeq` (and count it in the log: it has a seq). */
+  "chat.message.updated.v1": z.object({ entry: z.union([editEntrySchema, deleteEntrySchema]) }),
+  /**
+   * A read pointer moved: to the user's own devices (with their new read state) and to the other
+   * participants (DM partner; members of groups up to readEventsGroupMax members), never across a block.
+   */
+  "chat.read.v1": z.object({
+    conversationId: conversationIdSchema,
+    userId: id,
+    readSeq: seq,
+    /** Present only in the copy sent to the user's own devices. */
+    read: readStateSchema.optional(),
+  }),
+  /** Someone is typing (droppable, never stored): show it for typingTtlMs. */
+  "typing.started.v1": z.object({ conversationId: conversationIdSchema, user: publicUserSchema }),
+} as const;
+
+export type ChatEventType = keyof typeof CHAT_EVENTS;
+export type ChatEventBody<T extends ChatEventType> = z.infer<(typeof CHAT_EVENTS)[T]>;
+
+export function isChatEventType(type: string): type is ChatEventType {
+  return Object.hasOwn(CHAT_EVENTS, type);
+}

@@ -1,40 +1,131 @@
 /**
- * The chat service. A skeleton for now: it joins the `chat` queue group and answers `health.chat`;
- * conversations and messages arrive with their commands in `@sealroom/proto`.
+ * The chat service: conversations (DMs and groups) as gapless, ordered logs in SQLite, written by
+ * one batching writer per process (writer.ts), delivered live over NATS after commit, and read back
+ * through history and sync. Several instances may share the queue group and the database file.
+ * SQLite is the truth, NATS the doorbell (shared/notes/security.md section 4).
  */
 import type { Db } from "@sealroom/db";
-import { serveCommands, type Logger, type Metrics, type NatsConnection, type Subscription } from "@sealroom/runtime";
+import { groupDoorbellSchema } from "@sealroom/proto/social";
+import { QUEUE, SUBJECTS } from "@sealroom/proto/subjects";
+import { serveCommands, type Handlers, type Logger, type Metrics, type NatsConnection, type Subscription } from "@sealroom/runtime";
+import { createMessages } from "./messages.js";
+import { natsPublish } from "./publish.js";
+import { prepareQueries } from "./queries.js";
+import { createReads } from "./reads.js";
+import { databaseFile, openSqlite, type Sqlite } from "./sqlite.js";
+import { createTimeline } from "./timeline.js";
+import { createTyping } from "./typing.js";
+import { Writer, type WriterOptions, type WriterStats } from "./writer.js";
+
+export { CURSOR_NAME } from "./timeline.js";
+
+export interface ChatConfig {
+  /** How often the group timeline looks for GroupEvents whose doorbell was lost. */
+  timelinePollMs?: number;
+  typingIntervalMs?: number;
+  writer?: WriterOptions;
+}
 
 export interface ChatServiceDeps {
   nc: NatsConnection;
+  /** The Prisma client of the shared database; the service opens its own connection to the same file. */
   db: Db;
   log: Logger;
   metrics?: Metrics;
   /** Identifies this process in health replies (several instances share the queue group). */
   instance: string;
+  config?: ChatConfig;
+  clock?: () => number;
 }
 
 export interface ChatService {
   start(): Promise<void>;
   /** Stops taking requests and lets in-flight ones finish; the caller owns `nc` and `db`. */
   stop(): Promise<void>;
+  /** Turns the GroupEvents committed so far into timeline entries (also runs by itself). */
+  catchUpTimeline(): Promise<void>;
+  readonly writerStats: WriterStats | undefined;
 }
 
-export function createChatService({ nc, log, metrics, instance }: ChatServiceDeps): ChatService {
+export function createChatService({ nc, db, log, metrics, instance, config = {}, clock = Date.now }: ChatServiceDeps): ChatService {
   let subs: Subscription[] = [];
+  let sqlite: Sqlite | undefined;
+  let writer: Writer | undefined;
+  let timeline: ReturnType<typeof createTimeline> | undefined;
+  let poll: ReturnType<typeof setInterval> | undefined;
+
+  const catchUp = () => {
+    void timeline?.catchUp().catch((err: unknown) => log.error({ err }, "group timeline catch-up failed"));
+  };
+
   return {
+    get writerStats() {
+      return writer?.stats;
+    },
+
     async start() {
-      const opts = { nc, service: "chat" as const, handlers: {}, log, instance };
+      sqlite = openSqlite(await databaseFile(db));
+      const q = prepareQueries(sqlite);
+      writer = new Writer(sqlite, log, { clock, ...config.writer });
+      const publish = natsPublish(nc, log);
+      const deps = { db: sqlite, q, writer, publish, log };
+      const messages = createMessages(deps);
+      const reads = createReads(deps);
+      const typing = createTyping({ q, publish, clock, ...(config.typingIntervalMs === undefined ? {} : { intervalMs: config.typingIntervalMs }) });
+      timeline = createTimeline(deps);
+      await timeline.catchUp();
+
+      const handlers: Handlers<"chat"> = {
+        "chat.send": async (ctx, b) => messages.send(ctx.userId!, b.conversationId, b.clientMsgId, b.text),
+        "chat.history": async (ctx, b) => reads.history(ctx.userId!, b.conversationId, b.beforeSeq, b.limit),
+        "chat.sync": async (ctx, b) => reads.sync(ctx.userId!, b.conversationId, b.afterSeq, b.limit),
+        "chat.conversations": async (ctx) => ({ conversations: reads.conversations(ctx.userId!) }),
+        "chat.markRead": async (ctx, b) => reads.markRead(ctx.userId!, b.conversationId, b.seq),
+        "chat.receipts": async (ctx, b) => ({ conversationId: b.conversationId, receipts: reads.receipts(ctx.userId!, b.conversationId) }),
+        "chat.typing": async (ctx, b) => typing.typing(ctx.userId!, b.conversationId),
+        "chat.edit": async (ctx, b) => messages.edit(ctx.userId!, b.conversationId, b.seq, b.text),
+        "chat.delete": async (ctx, b) => messages.delete(ctx.userId!, b.conversationId, b.seq),
+      };
+      const opts = { nc, service: "chat" as const, handlers, log, instance };
       subs = serveCommands(metrics ? { ...opts, metrics } : opts);
+      // One instance per doorbell is enough: the cursor, not the doorbell, says what is new.
+      subs.push(
+        nc.subscribe(SUBJECTS.groupEvents, {
+          queue: QUEUE.chat,
+          callback: (err, msg) => {
+            if (err) return log.warn({ err }, "group doorbell subscription failed");
+            let data: unknown;
+            try {
+              data = msg.json();
+            } catch {
+              data = undefined;
+            }
+            if (groupDoorbellSchema.safeParse(data).success) catchUp();
+          },
+        }),
+      );
+      poll = setInterval(catchUp, config.timelinePollMs ?? 5000);
+      poll.unref();
       // The subscriptions only count once the server has them: flush before reporting ready.
       await nc.flush();
       log.info({ instance }, "chat service ready");
     },
+
     async stop() {
+      clearInterval(poll);
       const draining = subs;
       subs = [];
-      if (nc.isClosed()) return;
-      await Promise.all(draining.map((s) => s.drain()));
+      if (!nc.isClosed()) await Promise.all(draining.map((s) => s.drain()));
+      const stopping = timeline;
+      timeline = undefined;
+      await stopping?.settled();
+      await writer?.idle();
+      sqlite?.close();
+      sqlite = undefined;
+    },
+
+    catchUpTimeline() {
+      return timeline ? timeline.catchUp() : Promise.resolve();
     },
   };
 }

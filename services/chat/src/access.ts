@@ -1,0 +1,94 @@
+/**
+ * Who may do what in a conversation, decided from the database on every call (inside the write
+ * transaction for writes), never from a cache or the client.
+ *
+ * Read (history, sync, receipts, read pointer): a DM's two participants, always (also after an
+ * unfriending or a block: it is their own history); a group's current members (GroupMember row,
+ * kept after a disband, deleted on leave or kick), from the entry after their join (joinedSeq).
+ * Post (send, edit, typing): DM: both users exist, are friends, and neither blocked the other;
+ * group: a current member of a group that is not disbanded. Delete: read access, and for a group,
+ * not disbanded.
+ * A conversation the caller may not read is NOT_FOUND, whether it exists or not.
+ */
+import { parseConversationId } from "@sealroom/proto/chat";
+import { AppError } from "@sealroom/proto/errors";
+import type { ConvRow, Queries, UserRow } from "./queries.js";
+
+export type Access =
+  | {
+      kind: "dm";
+      key: string;
+      userId: number;
+      peerId: number;
+      /** Both participants, in id order. */
+      members: [number, number];
+      visibleFrom: 0;
+      conv: ConvRow | undefined;
+    }
+  | {
+      kind: "group";
+      key: string;
+      userId: number;
+      groupId: number;
+      groupName: string;
+      disbanded: boolean;
+      /** Entries with seq > visibleFrom are readable (the member's joinedSeq). */
+      visibleFrom: number;
+      conv: ConvRow | undefined;
+    };
+
+export type Intent = "read" | "post" | "delete";
+
+export const notFound = () => new AppError("NOT_FOUND", "No such conversation.");
+const notFriends = () => new AppError("FORBIDDEN", "You can only message your friends.");
+const readOnly = () => new AppError("FORBIDDEN", "This group has been disbanded: it is read-only.");
+
+export function resolveAccess(q: Queries, userId: number, key: string, intent: Intent): Access {
+  const ref = parseConversationId(key);
+  if (!ref) throw new AppError("BAD_REQUEST", "Not a conversation id.");
+  if (ref.kind === "dm") {
+    if (userId !== ref.low && userId !== ref.high) throw notFound();
+    const peerId = userId === ref.low ? ref.high : ref.low;
+    if (intent === "post" && !mayMessage(q, ref.low, ref.high)) throw notFriends();
+    return { kind: "dm", key, userId, peerId, members: [ref.low, ref.high], visibleFrom: 0, conv: q.convByKey.get(key) };
+  }
+  const member = q.groupMember.get(ref.groupId, userId);
+  const group = member && q.group.get(ref.groupId);
+  if (!member || !group) throw notFound();
+  const disbanded = group.disbandedAt !== null;
+  if (disbanded && intent !== "read") throw readOnly();
+  return {
+    kind: "group",
+    key,
+    userId,
+    groupId: ref.groupId,
+    groupName: group.name,
+    disbanded,
+    visibleFrom: member.joinedSeq,
+    conv: q.convByKey.get(key),
+  };
+}
+
+/** Both users exist, are friends, and neither blocked the other (low < high). */
+export function mayMessage(q: Queries, low: number, high: number): boolean {
+  return (
+    q.friends.get(low, high) !== undefined &&
+    q.blockedEitherWay.get(low, high, high, low) === undefined &&
+    q.user.get(low) !== undefined &&
+    q.user.get(high) !== undefined
+  );
+}
+
+export function blockedEitherWay(q: Queries, a: number, b: number): boolean {
+  return q.blockedEitherWay.get(a, b, b, a) !== undefined;
+}
+
+/** Who receives live entries of the conversation now: DM both; group its current members. */
+export function recipients(q: Queries, access: Access): number[] {
+  if (access.kind === "dm") return access.members;
+  return q.groupMemberIds.all(access.groupId).map((r) => r.userId);
+}
+
+export function userOrPlaceholder(q: Queries, id: number): UserRow {
+  return q.user.get(id) ?? { id, username: `user-${id}` };
+}

@@ -1,0 +1,104 @@
+/**
+ * Writing to a conversation: send, edit, delete. Each is a writer job, so the permission check, the
+ * seq assignment and the insert happen in one transaction (a concurrent kick or block cannot slip a
+ * message in), the ack is returned after commit and the live events published after commit.
+ */
+import { checkMessageText, previewOf, type ChangeAck, type SendAck, type TextEntry } from "@sealroom/proto/chat";
+import { AppError } from "@sealroom/proto/errors";
+import type { Logger } from "@sealroom/runtime";
+import { recipients, resolveAccess, userOrPlaceholder } from "./access.js";
+import { append, conversationFor } from "./log.js";
+import type { Publish } from "./publish.js";
+import type { MessageRow, Queries } from "./queries.js";
+import type { Writer } from "./writer.js";
+
+export interface MessageDeps {
+  q: Queries;
+  writer: Writer;
+  publish: Publish;
+  log: Logger;
+}
+
+export function validText(text: string): void {
+  const check = checkMessageText(text);
+  if (check.ok) return;
+  if (check.reason === "too-long") throw new AppError("PAYLOAD_TOO_LARGE", "Messages are at most 4,000 characters.");
+  if (check.reason === "empty") throw new AppError("BAD_REQUEST", "A message needs some text.");
+  throw new AppError("BAD_REQUEST", "The text contains control characters.");
+}
+
+const conflict = () => new AppError("CONFLICT", "This clientMsgId was already used for another message.");
+
+export function createMessages({ q, writer, publish }: MessageDeps) {
+  /** The target of an edit or delete: the caller's own, visible, undeleted text message. */
+  function ownText(convId: number, seq: number, visibleFrom: number, userId: number): MessageRow {
+    const target = seq > visibleFrom ? q.messageBySeq.get(convId, seq) : undefined;
+    if (!target) throw new AppError("NOT_FOUND", "No such message.");
+    if (target.kind !== "text" || target.senderId !== userId) {
+      throw new AppError("FORBIDDEN", "You can only change your own messages.");
+    }
+    if (target.deletedMs !== null) throw new AppError("CONFLICT", "This message has been deleted.");
+    return target;
+  }
+
+  return {
+    async send(userId: number, conversationId: string, clientMsgId: string, text: string): Promise<SendAck> {
+      validText(text);
+      return writer.submit((now) => {
+        // Idempotent forever: the first thing decided, so a retry succeeds even after a kick.
+        const dup = q.messageByClientId.get(userId, clientMsgId);
+        if (dup) {
+          const changed = dup.editedMs !== null || dup.deletedMs !== null;
+          if (dup.key !== conversationId || dup.kind !== "text" || (!changed && dup.body !== text)) throw conflict();
+          return { value: { id: dup.id, conversationId, seq: dup.seq, ts: Math.trunc(dup.createdMs), clientMsgId } };
+        }
+        const access = resolveAccess(q, userId, conversationId, "post");
+        const conv = conversationFor(q, access, now);
+        const { id, seq } = append(q, conv, { kind: "text", senderId: userId, clientMsgId, body: text, targetSeq: null, activity: true }, now);
+        const to = recipients(q, access);
+        const sender = userOrPlaceholder(q, userId);
+        const entry: TextEntry = { kind: "text", id, conversationId, seq, ts: now, senderId: userId, clientMsgId, text, editedTs: null, deletedTs: null };
+        const group = access.kind === "group" ? { id: access.groupId, name: access.groupName } : null;
+        return {
+          value: { id, conversationId, seq, ts: now, clientMsgId },
+          after: () => publish(to, "chat.message.created.v1", { entry, sender, group, preview: previewOf(text) }),
+        };
+      });
+    },
+
+    async edit(userId: number, conversationId: string, seq: number, text: string): Promise<ChangeAck> {
+      validText(text);
+      return writer.submit((now) => {
+        const access = resolveAccess(q, userId, conversationId, "post");
+        if (!access.conv) throw new AppError("NOT_FOUND", "No such message.");
+        const target = ownText(access.conv.id, seq, access.visibleFrom, userId);
+        q.editMessage.run(text, now, target.id);
+        const conv = conversationFor(q, access, now);
+        const added = append(q, conv, { kind: "edit", senderId: userId, clientMsgId: null, body: "", targetSeq: seq, activity: false }, now);
+        const to = recipients(q, access);
+        const entry = { kind: "edit" as const, ...added, conversationId, ts: now, senderId: userId, targetSeq: seq, text };
+        return {
+          value: { id: added.id, conversationId, seq: added.seq, ts: now, targetSeq: seq },
+          after: () => publish(to, "chat.message.updated.v1", { entry }),
+        };
+      });
+    },
+
+    async delete(userId: number, conversationId: string, seq: number): Promise<ChangeAck> {
+      return writer.submit((now) => {
+        const access = resolveAccess(q, userId, conversationId, "delete");
+        if (!access.conv) throw new AppError("NOT_FOUND", "No such message.");
+        const target = ownText(access.conv.id, seq, access.visibleFrom, userId);
+        q.deleteMessage.run(now, target.id);
+        const conv = conversationFor(q, access, now);
+        const added = append(q, conv, { kind: "delete", senderId: userId, clientMsgId: null, body: "", targetSeq: seq, activity: false }, now);
+        const to = recipients(q, access);
+        const entry = { kind: "delete" as const, ...added, conversationId, ts: now, senderId: userId, targetSeq: seq };
+        return {
+          value: { id: added.id, conversationId, seq: added.seq, ts: now, targetSeq: seq },
+          after: () => publish(to, "chat.message.updated.v1", { entry }),
+        };
+      });
+    },
+  };
+}

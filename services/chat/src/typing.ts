@@ -1,0 +1,40 @@
+/**
+ * Typing notices: checked like a send (only someone who may post can say they are typing), never
+ * stored, forwarded at most once per interval per user and conversation (per instance: a notice is
+ * ephemeral, an occasional extra one from another instance does no harm). The event type starts
+ * with `typing.`, so gateways drop it first for slow readers.
+ */
+import { CHAT_LIMITS } from "@sealroom/proto/chat";
+import { recipients, resolveAccess, userOrPlaceholder } from "./access.js";
+import type { Publish } from "./publish.js";
+import type { Queries } from "./queries.js";
+
+/** Remembered (user, conversation) pairs before the oldest are forgotten. */
+const MAX_TRACKED = 50_000;
+
+export function createTyping({ q, publish, clock, intervalMs = CHAT_LIMITS.typingIntervalMs }: { q: Queries; publish: Publish; clock: () => number; intervalMs?: number }) {
+  const last = new Map<string, number>();
+
+  return {
+    typing(userId: number, key: string): Record<string, never> {
+      const access = resolveAccess(q, userId, key, "post");
+      const now = clock();
+      const slot = `${userId} ${key}`;
+      const previous = last.get(slot);
+      if (previous !== undefined && now - previous < intervalMs) return {};
+      // Re-inserting keeps the map in insertion order = age order, so the oldest go first.
+      last.delete(slot);
+      last.set(slot, now);
+      if (last.size > MAX_TRACKED) {
+        for (const k of last.keys()) {
+          last.delete(k);
+          if (last.size <= MAX_TRACKED * 0.9) break;
+        }
+      }
+      const others = recipients(q, access).filter((id) => id !== userId);
+      const user = userOrPlaceholder(q, userId);
+      publish(others, "typing.started.v1", { conversationId: key, user: { id: user.id, username: user.username } });
+      return {};
+    },
+  };
+}
