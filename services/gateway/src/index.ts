@@ -25,6 +25,7 @@ import { UserRegistry } from "./users.js";
 
 export { gatewayEnvSchema, readGatewayEnv, type GatewayEnv } from "./env.js";
 export { loadOrCreateServerKey } from "./keyfile.js";
+export { PresenceReporter, type PresenceReporterOptions } from "./presence.js";
 
 export interface GatewayOptions {
   nc: NatsConnection;
