@@ -78,11 +78,10 @@ export function createPresence(deps: Deps) {
         const users = [...new Set([...r.entries.map((e) => e.userId), ...previous.map((p) => p.userId)])];
         const before = await onlineAmong(tx, users, now);
         if (r.reset) {
-          // Everything older than this report is replaced: tombstones, overwritten by the entries below.
-          await tx.presence.updateMany({
-            where: { gatewayId: r.gatewayId, updatedAt: { lt: stamp } },
-            data: { connections: 0, updatedAt: stamp },
-          });
+          // Everything the gateway reported before is replaced, whatever its stamp (a restarted
+          // gateway's clock may be behind its predecessor's): tombstones carrying this stamp, so a
+          // late report from before the reset cannot revive them, overwritten by the entries below.
+          await tx.presence.updateMany({ where: { gatewayId: r.gatewayId }, data: { connections: 0, updatedAt: stamp } });
         }
         const rows = await tx.presence.findMany({
           where: { gatewayId: r.gatewayId, userId: { in: r.entries.map((e) => e.userId) } },
