@@ -552,6 +552,23 @@ describe.each(commands)("$type body", ({ body, shape }) => {
   });
 });
 
+test("a 64 KiB hostile string in any position parses quickly (no catastrophic regex backtracking)", () => {
+  // The largest plaintext a signed-in client may send is 64 KiB; a slow pattern would stall the gateway.
+  const n = 64 * 1024;
+  const hostile = ["a".repeat(n), `${"1".repeat(n - 1)}x`, `dm:${"1".repeat(n - 4)}:`, `group:${"9".repeat(n - 7)}!`, `${"!~".repeat(n / 2 - 1)} `, `${"é".repeat(n / 2)}\u0000`];
+  for (const { type, body, shape } of commands) {
+    const spots = fc.sample(validArb(shape), { numRuns: 3, seed: 1 }).flatMap((v) => positions(shape, v).map((p) => ({ v, p })));
+    for (const { v, p } of spots) {
+      for (const str of hostile) {
+        const t0 = performance.now();
+        body.safeParse(setAt(v, p.path, str));
+        const ms = performance.now() - t0;
+        expect(ms, `${type} at ${p.path.join(".") || "body"}`).toBeLessThan(250);
+      }
+    }
+  }
+});
+
 test("no parse pollutes Object.prototype", () => {
   const before = Object.getOwnPropertyNames(Object.prototype).sort();
   for (const { body } of commands) {
