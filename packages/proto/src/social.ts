@@ -1,7 +1,7 @@
 /**
  * Friends, blocking, groups and presence: the commands answered by services/social, the events it
- * pushes to users, the gateway -> social presence messages and the group-event outbox the chat
- * service reads. Documented in docs/protocol/social.md.
+ * pushes to users and the group-event outbox the chat service reads (the gateways' presence reports
+ * are in nats.ts). Documented in docs/protocol/social.md.
  *
  * Ids are positive integers; timestamps are Unix milliseconds. The actor of every command is the
  * signed-in user stamped by the gateway: no body carries "who I am".
@@ -436,47 +436,3 @@ export type SocialEventBody<T extends SocialEventType> = z.infer<(typeof SOCIAL_
 export function isSocialEventType(type: string): type is SocialEventType {
   return Object.hasOwn(SOCIAL_EVENTS, type);
 }
-
-// ---------------------------------------------------------------------------------------------
-// Presence reports: gateways -> social (request/reply in the "social" queue group)
-// ---------------------------------------------------------------------------------------------
-
-/** A gateway's lease lasts this long after its last message; bounded so a bad value cannot pin users. */
-const ttlMs = z.number().int().min(200).max(5 * 60_000);
-const gatewayId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
-
-/** Most entries in one report. */
-export const PRESENCE_REPORT_MAX_ENTRIES = 200;
-
-/**
- * `gw.presence.report`: signed-in connection counts of some users on one gateway (0 = none left).
- * `stamp` grows strictly with every report of a gateway (its clock, made monotonic), so a report
- * that arrives late never overwrites a newer count. `reset`: these entries and the ones that
- * follow replace everything the gateway reported before (sent at start and when asked to resync).
- * Also renews the gateway's lease.
- */
-export const presenceReportSchema = z.object({
-  gatewayId,
-  ttlMs,
-  stamp: timestamp,
-  reset: z.boolean(),
-  entries: z
-    .array(z.object({ userId: id, connections: z.number().int().nonnegative().max(100_000) }))
-    .max(PRESENCE_REPORT_MAX_ENTRIES),
-});
-export type PresenceReport = z.infer<typeof presenceReportSchema>;
-
-/** `gw.presence.heartbeat`: renews the gateway's lease (every ~10 s; the lease lasts `ttlMs`). */
-export const presenceHeartbeatSchema = z.object({ gatewayId, ttlMs });
-export type PresenceHeartbeat = z.infer<typeof presenceHeartbeatSchema>;
-
-/** `gw.presence.down`: a gateway stopping gracefully; its users' connections there are gone. */
-export const presenceDownSchema = z.object({ gatewayId });
-export type PresenceDown = z.infer<typeof presenceDownSchema>;
-
-/**
- * Reply to a report or heartbeat. `resync`: the service had no live lease for the gateway (it was
- * presumed dead, its users set offline): send a full report with `reset: true`.
- */
-export const presenceAckSchema = z.object({ resync: z.boolean() });
-export type PresenceAck = z.infer<typeof presenceAckSchema>;

@@ -6,13 +6,13 @@
 import { randomBytes } from "node:crypto";
 import type { Db } from "@sealroom/db";
 import { AppError, fail, ok } from "@sealroom/proto/errors";
-import type { RequestContext } from "@sealroom/proto/nats";
 import {
+  type RequestContext,
   presenceDownSchema,
   presenceHeartbeatSchema,
   presenceReportSchema,
   type PresenceAck,
-} from "@sealroom/proto/social";
+} from "@sealroom/proto/nats";
 import { QUEUE, SUBJECTS } from "@sealroom/proto/subjects";
 import {
   serveCommands,

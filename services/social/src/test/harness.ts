@@ -8,14 +8,11 @@ import { createDb, type Db } from "@sealroom/db";
 import { usernameKey } from "@sealroom/proto/auth";
 import { COMMANDS, type CommandType, type CommandValue } from "@sealroom/proto/commands";
 import { resultSchema, type AppErrorShape } from "@sealroom/proto/errors";
-import type { RequestContext } from "@sealroom/proto/nats";
+import { presenceAckSchema, type PresenceAck, type PresenceReport, type RequestContext } from "@sealroom/proto/nats";
 import {
   groupDoorbellSchema,
-  presenceAckSchema,
   SOCIAL_EVENTS,
   type GroupDoorbell,
-  type PresenceAck,
-  type PresenceReport,
   type SocialEventBody,
   type SocialEventType,
 } from "@sealroom/proto/social";
