@@ -56,6 +56,9 @@ export class Writer {
   private readonly begin;
   private readonly commit;
   private readonly rollback;
+  private readonly savepoint;
+  private readonly release;
+  private readonly rollbackTo;
   readonly stats: WriterStats = { batches: 0, jobs: 0, retries: 0 };
 
   constructor(
@@ -70,6 +73,9 @@ export class Writer {
     this.begin = db.prepare("BEGIN IMMEDIATE");
     this.commit = db.prepare("COMMIT");
     this.rollback = db.prepare("ROLLBACK");
+    this.savepoint = db.prepare("SAVEPOINT job");
+    this.release = db.prepare("RELEASE job");
+    this.rollbackTo = db.prepare("ROLLBACK TO job");
   }
 
   get queued(): number {
@@ -136,13 +142,13 @@ export class Writer {
     try {
       const now = this.clock();
       for (const p of batch) {
-        this.db.exec("SAVEPOINT job");
+        this.savepoint.run();
         try {
           results.push({ ok: true, outcome: p.job(now) });
-          this.db.exec("RELEASE job");
+          this.release.run();
         } catch (err) {
-          this.db.exec("ROLLBACK TO job");
-          this.db.exec("RELEASE job");
+          this.rollbackTo.run();
+          this.release.run();
           if (isBusy(err)) throw err;
           results.push({ ok: false, err });
         }
