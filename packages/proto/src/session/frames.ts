@@ -25,8 +25,9 @@ export const RANDOM_LENGTH = 32;
 export const KEY_ID_LENGTH = 32;
 export const RECORD_HEADER_LENGTH = 10;
 export const TAG_LENGTH = 16;
-const MIN_RSA_CIPHERTEXT = 256; // RSA-2048
-const MAX_RSA_CIPHERTEXT = 512; // RSA-4096
+/** RSA-OAEP ciphertext lengths a ClientHello may carry: RSA-2048 to RSA-4096. */
+export const MIN_RSA_CIPHERTEXT = 256;
+export const MAX_RSA_CIPHERTEXT = 512;
 const MAX_SPKI = 1024;
 
 export interface ClientHello {

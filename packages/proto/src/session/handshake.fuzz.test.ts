@@ -15,6 +15,8 @@ import { SessionError } from "./errors.js";
 import { FRAME } from "./frames.js";
 import { ClientHandshake, ServerHandshake } from "./handshake.js";
 import { generateServerKeyPem, nodeBackend, nodeServerKey } from "./node.js";
+import { createPublicKey, generateKeyPairSync } from "node:crypto";
+import { encodeServerKey } from "./frames.js";
 
 const RUNS = 250;
 
@@ -337,5 +339,56 @@ describe("reordered, duplicated and replayed frames", () => {
       const err = await x.deliver(h, x.frames[HANDLERS[h]!.slot]!).catch((e: unknown) => e);
       expectHandshakeFailure(err, false);
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Trust on first use: what the pin policy gets to see
+// ---------------------------------------------------------------------------------------------
+
+/** An RSA public key the server side could use: 2048 to 4096 bits (a 256..512-byte ciphertext). */
+function usableRsa(spki: Uint8Array): boolean {
+  try {
+    const key = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
+    const bytes = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
+    return key.asymmetricKeyType === "rsa" && bytes >= 256 && bytes <= 512;
+  } catch {
+    return false;
+  }
+}
+
+/** A client with a trust-on-first-use store that pins whatever its policy is shown. */
+function tofuClient(suite: Suite): { client: ClientHandshake; pinned: Uint8Array[] } {
+  const pinned: Uint8Array[] = [];
+  const client = new ClientHandshake({ backend: nodeBackend, suites: [suite], verifyServerKey: (spki) => void pinned.push(spki) });
+  return { client, pinned };
+}
+
+const spkiOf = (key: ReturnType<typeof generateKeyPairSync>["publicKey"]) =>
+  new Uint8Array(key.export({ format: "der", type: "spki" }));
+
+describe("trust on first use", () => {
+  test("only a usable RSA key of 2048 to 4096 bits ever reaches the pin policy", async () => {
+    await fc.assert(
+      fc.asyncProperty(suiteArb, mutationArb, async (suite, m) => {
+        const { client, pinned } = tofuClient(suite);
+        const err = await client.onServerKey(mutate(encodeServerKey(serverKey.spki), m)).then(() => undefined, (e: unknown) => e);
+        if (err !== undefined) expectHandshakeFailure(err, false);
+        for (const spki of pinned) expect(usableRsa(spki)).toBe(true);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test.each([
+    ["an EC key", () => spkiOf(generateKeyPairSync("ec", { namedCurve: "prime256v1" }).publicKey)],
+    ["an Ed25519 key", () => spkiOf(generateKeyPairSync("ed25519").publicKey)],
+    ["a 1024-bit RSA key", () => spkiOf(generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey)],
+  ])("a server key that cannot be used (%s) is refused before it can be pinned", async (_what, make) => {
+    // It used to reach the pin policy first, so trust on first use pinned a key no server could use,
+    // and the real server's key then looked like a changed key.
+    const { client, pinned } = tofuClient(SUITES.X25519_AES256GCM_SHA256);
+    await expect(client.onServerKey(encodeServerKey(make()))).rejects.toMatchObject({ closeCode: CLOSE.HANDSHAKE_FAILED });
+    expect(pinned).toEqual([]);
   });
 });

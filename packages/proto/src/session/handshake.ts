@@ -16,6 +16,8 @@ import { SecureChannel, DEFAULT_KEY_LIMITS, type KeyLimits } from "./channel.js"
 import { SessionError, handshakeFailed } from "./errors.js";
 import {
   FRAME,
+  MAX_RSA_CIPHERTEXT,
+  MIN_RSA_CIPHERTEXT,
   RANDOM_LENGTH,
   decodeClientHello,
   decodeServerHello,
@@ -107,12 +109,7 @@ export class ClientHandshake {
     const spki = decodeServerKey(frame);
     const keyId = await backend.sha256(spki);
     this.keyId = keyId;
-    await this.opts.verifyServerKey(spki, keyId);
-
-    const suites = this.opts.suites ?? (await backend.supportedSuites());
-    const suite = suites[0];
-    if (suite === undefined) throw handshakeFailed("no supported key agreement on this platform");
-    const eph = await ephemeralFor(backend, suite, fixed?.ephemeral);
+    // Only a usable key reaches the pin policy, so trust on first use never pins one that cannot work.
     const rsaSecret = fixed?.rsaSecret ?? backend.randomBytes(RSA_SECRET_LENGTH);
     let encryptedSecret: Uint8Array;
     try {
@@ -120,6 +117,16 @@ export class ClientHandshake {
     } catch {
       throw handshakeFailed("the server key is not a usable RSA key");
     }
+    // The ciphertext is as long as the modulus: 2048 to 4096 bits, what a gateway accepts.
+    if (encryptedSecret.length < MIN_RSA_CIPHERTEXT || encryptedSecret.length > MAX_RSA_CIPHERTEXT) {
+      throw handshakeFailed("the server key must have 2048 to 4096 bits");
+    }
+    await this.opts.verifyServerKey(spki, keyId);
+
+    const suites = this.opts.suites ?? (await backend.supportedSuites());
+    const suite = suites[0];
+    if (suite === undefined) throw handshakeFailed("no supported key agreement on this platform");
+    const eph = await ephemeralFor(backend, suite, fixed?.ephemeral);
     const clientHello = encodeClientHello({
       suite,
       random: fixed?.random ?? backend.randomBytes(RANDOM_LENGTH),
