@@ -176,28 +176,26 @@ export class PresenceMap {
     for (const e of entries) this.map.set(e.user.id, e.presence);
   }
 
-  /** Applies a social event; returns whether anything changed. */
-  apply(event: SocialEvent): boolean {
+  /** Applies a social event; returns the user whose presence it set, if any. */
+  apply(event: SocialEvent): number | undefined {
     if (event.type === "presence.changed.v1") {
       const { userId, online, lastSeenAt } = event.body;
       this.map.set(userId, { online, lastSeenAt });
-      return true;
+      return userId;
     }
     if (event.type === "social.friend.added.v1") {
       this.map.set(event.body.friend.user.id, event.body.friend.presence);
-      return true;
+      return event.body.friend.user.id;
     }
-    return false;
+    return undefined;
   }
 
   /** Follows a client's events; returns an unsubscribe function. */
   follow(social: SocialClient, onChange?: (userId: number, presence: Presence) => void): () => void {
     return social.onAny((event) => {
-      if (this.apply(event) && onChange) {
-        const userId = event.type === "presence.changed.v1" ? event.body.userId : event.type === "social.friend.added.v1" ? event.body.friend.user.id : 0;
-        const presence = this.map.get(userId);
-        if (presence) onChange(userId, presence);
-      }
+      const userId = this.apply(event);
+      const presence = userId === undefined ? undefined : this.map.get(userId);
+      if (userId !== undefined && presence && onChange) onChange(userId, presence);
     });
   }
 }

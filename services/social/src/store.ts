@@ -13,6 +13,7 @@
  * other until the busy timeout: in-process tests start each instance's work from its own task.)
  */
 import { SerialQueue, type Db, type Prisma } from "@sealroom/db";
+import { AppError } from "@sealroom/proto/errors";
 
 export type Tx = Prisma.TransactionClient;
 
@@ -30,7 +31,7 @@ const TAKE_WRITE_LOCK = `DELETE FROM "Notice" WHERE 0`;
 const ATTEMPTS = 5;
 
 export function isBusy(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
+  if (!(err instanceof Error) || err instanceof AppError) return false;
   const code = (err as { code?: unknown }).code;
   return code === "P1008" || code === "P2034" || /SQLITE_BUSY|database is locked|timed out/i.test(err.message);
 }
