@@ -5,3 +5,4 @@ export { MemoryTicketStore, type StoredTicket, type TicketStore } from "./ticket
 export { AppError } from "@sealroom/proto/errors";
 export type { ErrorCode } from "@sealroom/proto/errors";
 export * from "./social.js";
+export * from "./chat/index.js";

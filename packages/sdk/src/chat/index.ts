@@ -1,0 +1,31 @@
+/** Chat for applications: the synced store, its outbox, and the chat contracts' types and helpers. */
+export { ChatStore, type ChatSnapshot, type ChatStoreOptions, type ConversationView, type SyncStatus } from "./store.js";
+export { ConversationLog, type TimelineEntry } from "./log.js";
+export { Outbox, newClientMsgId, type OutboxOptions, type PendingMessage } from "./outbox.js";
+export {
+  CHAT_EVENTS,
+  CHAT_LIMITS,
+  checkMessageText,
+  dmConversationId,
+  groupConversationId,
+  isChatEventType,
+  parseConversationId,
+  previewOf,
+} from "@sealroom/proto/chat";
+export type {
+  ChangeAck,
+  ChatEventBody,
+  ChatEventType,
+  ConversationRef,
+  ConversationSummary,
+  DeleteEntry,
+  EditEntry,
+  Entry,
+  Page,
+  ReadState,
+  Receipt,
+  SendAck,
+  SystemEntry,
+  SystemEvent,
+  TextEntry,
+} from "@sealroom/proto/chat";

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import type { Entry } from "@sealroom/proto/chat";
+import { ConversationLog } from "./log.js";
+
+const conv = "dm:1:2";
+const text = (seq: number, body = `m${seq}`): Entry => ({ kind: "text", id: seq, conversationId: conv, seq, ts: seq, senderId: 1, clientMsgId: `c${seq}`, text: body, editedTs: null, deletedTs: null });
+
+describe("ConversationLog", () => {
+  it("releases entries once each, in seq order, whatever order and how often they arrive", () => {
+    const log = new ConversationLog(0);
+    const released: number[] = [];
+    for (const seq of [2, 1, 1, 4, 3, 2, 5, 4]) released.push(...log.receive(text(seq)).map((e) => e.seq));
+    expect(released).toEqual([1, 2, 3, 4, 5]);
+    expect(log.timeline.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(log.gap).toBe(false);
+  });
+
+  it("holds entries beyond a gap until it is filled", () => {
+    const log = new ConversationLog(10);
+    expect(log.receive(text(13))).toEqual([]);
+    expect(log.gap).toBe(true);
+    expect(log.receive(text(11)).map((e) => e.seq)).toEqual([11]);
+    expect(log.receive(text(12)).map((e) => e.seq)).toEqual([12, 13]);
+    expect(log.gap).toBe(false);
+  });
+
+  it("applies edits and deletions to the message they target, as new objects", () => {
+    const log = new ConversationLog(0);
+    log.receive(text(1, "helo"));
+    const before = log.timeline[0];
+    log.receive({ kind: "edit", id: 2, conversationId: conv, seq: 2, ts: 20, senderId: 1, targetSeq: 1, text: "hello" });
+    expect(log.timeline[0]).toMatchObject({ text: "hello", editedTs: 20 });
+    expect(log.timeline[0]).not.toBe(before);
+    log.receive({ kind: "delete", id: 3, conversationId: conv, seq: 3, ts: 30, senderId: 1, targetSeq: 1 });
+    expect(log.timeline[0]).toMatchObject({ text: "", deletedTs: 30 });
+    expect(log.timeline).toHaveLength(1);
+  });
+});

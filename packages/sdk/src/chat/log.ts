@@ -1,0 +1,114 @@
+/**
+ * One conversation's log as the SDK holds it: a contiguous window of entries (base, head], fed by
+ * live events, sync pages and acks in any order and any number of times, released to the
+ * application strictly in seq order, each seq once. Entries beyond head+1 wait in a buffer until
+ * the gap is filled (the store fetches the gap with chat.sync). Edits and deletions are applied to
+ * the message they target when it is in the window.
+ */
+import type { Entry, SystemEntry, TextEntry } from "@sealroom/proto/chat";
+
+/** What a UI shows: messages and system entries, with edits and deletions applied. */
+export type TimelineEntry = TextEntry | SystemEntry;
+
+export class ConversationLog {
+  /** Entries with seq <= base are not held (older history, not loaded). */
+  base: number;
+  /** The last seq released: every entry in (base, head] has been applied. */
+  head: number;
+  /** The visible entries of the window, ascending. */
+  readonly timeline: TimelineEntry[] = [];
+  private readonly buffer = new Map<number, Entry>();
+  /** Bumped by every change, so the store can tell whether to rebuild a snapshot. */
+  version = 0;
+
+  constructor(head: number) {
+    this.base = head;
+    this.head = head;
+  }
+
+  /** The lowest seq missing after head, if entries wait beyond it. */
+  get gap(): boolean {
+    return this.buffer.size > 0;
+  }
+
+  /**
+   * Takes an entry from anywhere; returns the entries released by it, in order (possibly none:
+   * a duplicate, or one waiting for a gap to fill).
+   */
+  receive(entry: Entry): Entry[] {
+    if (entry.seq <= this.head || this.buffer.has(entry.seq)) return [];
+    this.buffer.set(entry.seq, entry);
+    const released: Entry[] = [];
+    for (let next = this.buffer.get(this.head + 1); next; next = this.buffer.get(this.head + 1)) {
+      this.buffer.delete(next.seq);
+      this.head = next.seq;
+      this.apply(next);
+      released.push(next);
+    }
+    if (released.length > 0) this.version++;
+    return released;
+  }
+
+  /** Drops buffered entries and moves head (after a window reset). */
+  reset(head: number, timeline: TimelineEntry[]): void {
+    this.buffer.clear();
+    this.base = timeline.length > 0 ? timeline[0]!.seq - 1 : head;
+    this.head = head;
+    this.timeline.splice(0, this.timeline.length, ...timeline);
+    this.version++;
+  }
+
+  /** Moves an empty window forward to `seq` (nothing before it is readable). */
+  skipTo(seq: number): void {
+    if (seq <= this.head) return;
+    this.base = seq;
+    this.head = seq;
+    for (const k of this.buffer.keys()) if (k <= seq) this.buffer.delete(k);
+    this.version++;
+  }
+
+  /** Older entries from history (ascending, all before the window). Edits inside are already applied. */
+  prepend(entries: Entry[], newBase: number): void {
+    const older = entries.filter((e): e is TimelineEntry => e.seq <= this.base && (e.kind === "text" || e.kind === "system"));
+    this.timeline.unshift(...older);
+    this.base = Math.min(this.base, newBase);
+    this.version++;
+  }
+
+  find(seq: number): TextEntry | undefined {
+    // Recent messages are the ones edited: search from the end.
+    for (let i = this.timeline.length - 1; i >= 0; i--) {
+      const e = this.timeline[i]!;
+      if (e.seq === seq) return e.kind === "text" ? e : undefined;
+      if (e.seq < seq) return undefined;
+    }
+    return undefined;
+  }
+
+  private apply(entry: Entry): void {
+    switch (entry.kind) {
+      case "text":
+      case "system":
+        this.timeline.push(entry);
+        return;
+      case "edit":
+        this.replace(entry.targetSeq, (t) => ({ ...t, text: entry.text, editedTs: entry.ts }));
+        return;
+      case "delete":
+        this.replace(entry.targetSeq, (t) => ({ ...t, text: "", deletedTs: entry.ts }));
+        return;
+    }
+  }
+
+  private replace(seq: number, change: (t: TextEntry) => TextEntry): void {
+    for (let i = this.timeline.length - 1; i >= 0; i--) {
+      const e = this.timeline[i]!;
+      if (e.seq < seq) return;
+      if (e.seq === seq && e.kind === "text") {
+        // A new object, so a UI memoized on the old one re-renders.
+        this.timeline[i] = change(e);
+        return;
+      }
+    }
+  }
+}

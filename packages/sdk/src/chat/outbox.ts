@@ -1,0 +1,172 @@
+/**
+ * Messages on their way: each gets a clientMsgId once and keeps it through every retry, so the
+ * service stores it exactly once however often it is sent. Per conversation, messages go one at a
+ * time in the order they were written; a retryable failure (not connected, timeout, busy, rate
+ * limited) backs off and tries again, across reconnects, until the ack arrives; any other error
+ * fails the message (it stays listed as failed until retried or discarded).
+ */
+import { checkMessageText, type SendAck } from "@sealroom/proto/chat";
+import { AppError, type AppErrorShape } from "@sealroom/proto/errors";
+import type { SealroomClient } from "../client.js";
+
+export interface PendingMessage {
+  conversationId: string;
+  clientMsgId: string;
+  text: string;
+  status: "sending" | "failed";
+  /** Attempts made so far. */
+  attempts: number;
+  error?: AppErrorShape;
+}
+
+export interface OutboxOptions {
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  random?: () => number;
+}
+
+interface Item {
+  message: PendingMessage;
+  resolve(ack: SendAck): void;
+  reject(err: AppError): void;
+}
+
+/** 128 random bits, hex: unique per message without coordination. */
+export function newClientMsgId(): string {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export class Outbox {
+  private readonly queues = new Map<string, Item[]>();
+  private readonly failed = new Map<string, Item>();
+  private readonly running = new Set<string>();
+  private stopped = false;
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(
+    private readonly client: SealroomClient,
+    /** Called after each change of the pending list, and with each ack. */
+    private readonly hooks: { changed(conversationId: string): void; acked(message: PendingMessage, ack: SendAck): void },
+    private readonly opts: OutboxOptions = {},
+  ) {}
+
+  /** Pending and failed messages of a conversation, in the order they were written. */
+  pending(conversationId: string): PendingMessage[] {
+    const queued = (this.queues.get(conversationId) ?? []).map((i) => i.message);
+    const failed = [...this.failed.values()].filter((i) => i.message.conversationId === conversationId).map((i) => i.message);
+    return [...failed, ...queued];
+  }
+
+  /** Queues a message; resolves with its ack once stored, rejects with a non-retryable AppError. */
+  send(conversationId: string, text: string, clientMsgId = newClientMsgId()): Promise<SendAck> {
+    const check = checkMessageText(text);
+    if (!check.ok) {
+      const code = check.reason === "too-long" ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST";
+      return Promise.reject(new AppError(code));
+    }
+    return new Promise<SendAck>((resolve, reject) => {
+      const message: PendingMessage = { conversationId, clientMsgId, text, status: "sending", attempts: 0 };
+      this.enqueue({ message, resolve, reject });
+    });
+  }
+
+  /** Sends a failed message again, with the same clientMsgId. */
+  retry(clientMsgId: string): Promise<SendAck> | undefined {
+    const item = this.failed.get(clientMsgId);
+    if (!item) return undefined;
+    this.failed.delete(clientMsgId);
+    return new Promise<SendAck>((resolve, reject) => {
+      const { error: _dropped, ...rest } = item.message;
+      this.enqueue({ message: { ...rest, status: "sending", attempts: 0 }, resolve, reject });
+    });
+  }
+
+  discard(clientMsgId: string): void {
+    const item = this.failed.get(clientMsgId);
+    if (!item) return;
+    this.failed.delete(clientMsgId);
+    this.hooks.changed(item.message.conversationId);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private enqueue(item: Item): void {
+    const id = item.message.conversationId;
+    const queue = this.queues.get(id) ?? [];
+    queue.push(item);
+    this.queues.set(id, queue);
+    this.hooks.changed(id);
+    if (!this.running.has(id)) void this.run(id);
+  }
+
+  private async run(conversationId: string): Promise<void> {
+    this.running.add(conversationId);
+    try {
+      const queue = this.queues.get(conversationId)!;
+      while (queue.length > 0 && !this.stopped) {
+        const item = queue[0]!;
+        const outcome = await this.deliver(item);
+        if (this.stopped) return;
+        queue.shift();
+        if (outcome.ok) {
+          this.hooks.acked(item.message, outcome.ack);
+          item.resolve(outcome.ack);
+        } else {
+          item.message = { ...item.message, status: "failed", error: outcome.error.toJSON() };
+          this.failed.set(item.message.clientMsgId, item);
+          item.reject(outcome.error);
+        }
+        this.hooks.changed(conversationId);
+      }
+      if (queue.length === 0) this.queues.delete(conversationId);
+    } finally {
+      this.running.delete(conversationId);
+    }
+  }
+
+  /** Sends until acked or refused for good. */
+  private async deliver(item: Item): Promise<{ ok: true; ack: SendAck } | { ok: false; error: AppError }> {
+    const { initialDelayMs = 200, maxDelayMs = 10_000, random = Math.random } = this.opts;
+    for (;;) {
+      if (this.stopped) return { ok: false, error: new AppError("UNAVAILABLE", "The chat store was stopped.") };
+      await this.ready();
+      const { conversationId, clientMsgId, text } = item.message;
+      item.message = { ...item.message, attempts: item.message.attempts + 1 };
+      const result = await this.client.call("chat.send", { conversationId, clientMsgId, text });
+      if (result.ok) return { ok: true, ack: result.value as SendAck };
+      // Between a reconnect and the resume, a command can race the sign-in: wait and resend.
+      const transient = result.error.retryable || result.error.code === "NOT_AUTHENTICATED";
+      if (!transient) return { ok: false, error: AppError.from(result.error) };
+      const ceiling = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(item.message.attempts - 1, 16));
+      await this.sleep(Math.max(result.error.retryAfterMs ?? 0, Math.round(ceiling * (0.5 + random() / 2))));
+    }
+  }
+
+  private ready(): Promise<void> {
+    if (this.client.state === "ready") return Promise.resolve();
+    return new Promise((resolve) => {
+      const off = this.client.on("state", (s) => {
+        if (s === "ready" || this.stopped) {
+          off();
+          resolve();
+        }
+      });
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        resolve();
+      }, ms);
+      this.timers.add(t);
+    });
+  }
+}

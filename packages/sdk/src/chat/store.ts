@@ -1,0 +1,544 @@
+/**
+ * ChatStore: every conversation of the signed-in user as a gap-free, duplicate-free, ordered
+ * stream, kept current from live events and repaired by sync; an outbox that delivers each message
+ * exactly once; read state, receipts and typing. An observable store for UIs:
+ *
+ *   const chat = new ChatStore(client);
+ *   chat.start();
+ *   const snapshot = useSyncExternalStore(chat.subscribe, chat.getSnapshot);   // React
+ *   await chat.send("dm:3:7", "hello");
+ *
+ * Live events are hints: an entry beyond the next expected seq waits while the gap is fetched with
+ * chat.sync; after every sign-in (a reconnect resumes the session) the store lists the
+ * conversations and syncs each one from the last seq it holds, in bounded pages. A conversation it
+ * has never held starts at its newest entries (no history replay at login): `loadOlder` pages back.
+ */
+import {
+  CHAT_EVENTS,
+  CHAT_LIMITS,
+  isChatEventType,
+  type ChangeAck,
+  type ChatEventBody,
+  type ChatEventType,
+  type ConversationSummary,
+  type Entry,
+  type Page,
+  type ReadState,
+  type SendAck,
+  type TextEntry,
+} from "@sealroom/proto/chat";
+import type { PublicUser } from "@sealroom/proto/auth";
+import type { SealroomClient } from "../client.js";
+import { ConversationLog, type TimelineEntry } from "./log.js";
+import { Outbox, type OutboxOptions, type PendingMessage } from "./outbox.js";
+
+export type SyncStatus = "offline" | "catching-up" | "up-to-date";
+
+export interface ConversationView {
+  conversationId: string;
+  kind: "dm" | "group";
+  peer: PublicUser | null;
+  group: { id: number; name: string; disbanded: boolean } | null;
+  /** Messages and system entries held, ascending, edits and deletions applied. */
+  entries: readonly TimelineEntry[];
+  /** The last seq applied (every entry up to it has been seen, in order). */
+  headSeq: number;
+  /** Older entries exist before the window: loadOlder() fetches them. */
+  hasOlder: boolean;
+  visibleFromSeq: number;
+  lastActivityTs: number;
+  /** The user's read pointer, and unread text messages of others after it. */
+  readSeq: number;
+  unread: number;
+  /** Other participants' read pointers known so far (from chat.read.v1 and loadReceipts). */
+  receipts: Readonly<Record<number, number>>;
+  /** Who is typing now. */
+  typing: readonly PublicUser[];
+  /** Messages not acked yet, or failed. */
+  pending: readonly PendingMessage[];
+}
+
+export interface ChatSnapshot {
+  status: SyncStatus;
+  /** Most recently active first. */
+  conversations: readonly ConversationView[];
+  byId: Readonly<Record<string, ConversationView>>;
+}
+
+export interface ChatStoreOptions {
+  /** Entries per sync and history request (at most 200). */
+  pageSize?: number;
+  /** How long a live seq gap may stay open (entries arriving out of order) before it is fetched. */
+  gapDelayMs?: number;
+  outbox?: OutboxOptions;
+}
+
+interface Conv {
+  meta: Omit<ConversationView, "entries" | "headSeq" | "hasOlder" | "unread" | "receipts" | "typing" | "pending">;
+  log: ConversationLog;
+  read: ReadState;
+  /** Unread text of others applied after `read` was counted. */
+  extraUnread: number;
+  receipts: Record<number, number>;
+  typing: Map<number, { user: PublicUser; until: number }>;
+  /** A sync of this conversation is running / needs to run again. */
+  syncing: Promise<void> | undefined;
+  resync: boolean;
+  gapTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The snapshot view and the versions it was built from. */
+  view: ConversationView | undefined;
+  viewVersion: string;
+}
+
+export class ChatStore {
+  private readonly convs = new Map<string, Conv>();
+  /** Conversations being opened (first page in flight), with the live entries that wait for it. */
+  private readonly opening = new Map<string, Entry[]>();
+  private readonly listeners = new Set<() => void>();
+  private readonly entryListeners = new Set<(entry: Entry) => void>();
+  private readonly outbox: Outbox;
+  private status: SyncStatus = "offline";
+  private snapshot: ChatSnapshot | undefined;
+  private version = 0;
+  private notifyScheduled = false;
+  private offs: Array<() => void> = [];
+  private catchingUp: Promise<void> | undefined;
+  private catchUpAgain = false;
+  private readonly pageSize: number;
+  private readonly gapDelayMs: number;
+  private readonly lastTyping = new Map<string, number>();
+  private readonly typingTimers = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(
+    private readonly client: SealroomClient,
+    opts: ChatStoreOptions = {},
+  ) {
+    this.pageSize = Math.min(opts.pageSize ?? CHAT_LIMITS.pageMax, CHAT_LIMITS.pageMax);
+    this.gapDelayMs = opts.gapDelayMs ?? 100;
+    this.outbox = new Outbox(
+      client,
+      {
+        changed: (id) => this.touch(this.convs.get(id)),
+        acked: (message, ack) => this.receive(this.ackEntry(message, ack)),
+      },
+      opts.outbox,
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Lifecycle and observation
+  // -------------------------------------------------------------------------------------------
+
+  /** Follows the client: catches up now if signed in, and after every sign-in from then on. */
+  start(): void {
+    if (this.offs.length > 0) return;
+    this.offs.push(
+      this.client.on("event", (type, body) => this.onEvent(type, body)),
+      this.client.on("state", (s) => {
+        if (s !== "ready") this.setStatus("offline");
+      }),
+      this.client.on("signedIn", () => void this.catchUp()),
+      this.client.on("signedOut", () => this.clear()),
+    );
+    if (this.client.state === "ready") void this.catchUp();
+  }
+
+  stop(): void {
+    for (const off of this.offs) off();
+    this.offs = [];
+    this.outbox.stop();
+    for (const c of this.convs.values()) clearTimeout(c.gapTimer);
+    for (const t of this.typingTimers) clearTimeout(t);
+  }
+
+  /** For useSyncExternalStore: called after changes (batched per microtask). */
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  /** The current state; the same object until something changes. */
+  getSnapshot = (): ChatSnapshot => {
+    if (this.snapshot) return this.snapshot;
+    const views = [...this.convs.values()].map((c) => this.viewOf(c));
+    views.sort((a, b) => b.lastActivityTs - a.lastActivityTs || a.conversationId.localeCompare(b.conversationId));
+    this.snapshot = { status: this.status, conversations: views, byId: Object.fromEntries(views.map((v) => [v.conversationId, v])) };
+    return this.snapshot;
+  };
+
+  /** Every log entry (edits and deletions too), per conversation in seq order, each once. */
+  onEntry(listener: (entry: Entry) => void): () => void {
+    this.entryListeners.add(listener);
+    return () => this.entryListeners.delete(listener);
+  }
+
+  get syncStatus(): SyncStatus {
+    return this.status;
+  }
+
+  /** Resolves when the store is up to date (after the current catch-up). */
+  async whenUpToDate(): Promise<void> {
+    while (this.status !== "up-to-date") {
+      await (this.catchingUp ?? new Promise<void>((resolve) => {
+        const off = this.subscribe(() => {
+          if (this.status === "up-to-date" || this.catchingUp) {
+            off();
+            resolve();
+          }
+        });
+      }));
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Actions
+  // -------------------------------------------------------------------------------------------
+
+  /** Sends a text message (exactly once, retried until acked); resolves with its ack. */
+  send(conversationId: string, text: string): Promise<SendAck> {
+    this.ensure(conversationId);
+    return this.outbox.send(conversationId, text);
+  }
+
+  retry(clientMsgId: string): Promise<SendAck> | undefined {
+    return this.outbox.retry(clientMsgId);
+  }
+
+  discard(clientMsgId: string): void {
+    this.outbox.discard(clientMsgId);
+  }
+
+  async edit(conversationId: string, seq: number, text: string): Promise<ChangeAck> {
+    const ack = await this.client.request("chat.edit", { conversationId, seq, text });
+    const me = this.client.user?.id;
+    if (me !== undefined) this.receive({ kind: "edit", id: ack.id, conversationId, seq: ack.seq, ts: ack.ts, senderId: me, targetSeq: seq, text });
+    return ack;
+  }
+
+  async delete(conversationId: string, seq: number): Promise<ChangeAck> {
+    const ack = await this.client.request("chat.delete", { conversationId, seq });
+    const me = this.client.user?.id;
+    if (me !== undefined) this.receive({ kind: "delete", id: ack.id, conversationId, seq: ack.seq, ts: ack.ts, senderId: me, targetSeq: seq });
+    return ack;
+  }
+
+  /** Marks the conversation read up to `seq` (default: everything held). */
+  async markRead(conversationId: string, seq?: number): Promise<void> {
+    const c = this.convs.get(conversationId);
+    const target = seq ?? c?.log.head ?? 0;
+    if (c && target <= c.read.readSeq) return;
+    const { read } = await this.client.request("chat.markRead", { conversationId, seq: target });
+    this.setRead(this.ensure(conversationId), read);
+  }
+
+  /** Fetches every participant's read pointer. */
+  async loadReceipts(conversationId: string): Promise<void> {
+    const { receipts } = await this.client.request("chat.receipts", { conversationId });
+    const c = this.ensure(conversationId);
+    const me = this.client.user?.id;
+    for (const r of receipts) if (r.userId !== me) c.receipts[r.userId] = Math.max(c.receipts[r.userId] ?? 0, r.readSeq);
+    this.touch(c);
+  }
+
+  /** Tells the others the user is typing (at most once per interval; errors are ignored). */
+  typing(conversationId: string): void {
+    const now = Date.now();
+    if (now - (this.lastTyping.get(conversationId) ?? 0) < CHAT_LIMITS.typingIntervalMs) return;
+    this.lastTyping.set(conversationId, now);
+    void this.client.call("chat.typing", { conversationId });
+  }
+
+  /** Loads a page of older entries; resolves with how many it added (0: the beginning). */
+  async loadOlder(conversationId: string, limit = CHAT_LIMITS.pageDefault): Promise<number> {
+    const c = this.ensure(conversationId);
+    if (c.log.base <= c.meta.visibleFromSeq) return 0;
+    const page = await this.client.request("chat.history", { conversationId, beforeSeq: c.log.base + 1, limit });
+    c.meta.visibleFromSeq = page.visibleFromSeq;
+    const first = page.entries[0]?.seq;
+    c.log.prepend(page.entries, first === undefined ? page.visibleFromSeq : first - 1);
+    this.touch(c);
+    return page.entries.filter((e) => e.kind === "text" || e.kind === "system").length;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Catching up
+  // -------------------------------------------------------------------------------------------
+
+  /** Lists the conversations and syncs each one that moved on. Runs after every sign-in. */
+  catchUp(): Promise<void> {
+    if (this.catchingUp) {
+      this.catchUpAgain = true;
+      return this.catchingUp;
+    }
+    this.catchingUp = (async () => {
+      try {
+        do {
+          this.catchUpAgain = false;
+          this.setStatus("catching-up");
+          const { conversations } = await this.client.request("chat.conversations", {});
+          await Promise.all(conversations.map((s) => this.adopt(s)));
+        } while (this.catchUpAgain);
+        this.setStatus(this.client.state === "ready" ? "up-to-date" : "offline");
+      } catch {
+        // Disconnected meanwhile: the next sign-in catches up again.
+        this.setStatus("offline");
+      } finally {
+        this.catchingUp = undefined;
+      }
+    })();
+    return this.catchingUp;
+  }
+
+  private async adopt(s: ConversationSummary): Promise<void> {
+    let c = this.convs.get(s.conversationId);
+    if (!c) {
+      // Never held: start at its newest entry, without replaying history.
+      const log = new ConversationLog(s.lastSeq);
+      if (s.last) log.reset(s.lastSeq, [s.last]);
+      c = this.create(s.conversationId, log);
+    }
+    c.meta = { ...c.meta, kind: s.kind, peer: s.peer, group: s.group, visibleFromSeq: s.visibleFromSeq, lastActivityTs: Math.max(c.meta.lastActivityTs, s.lastActivityTs), readSeq: s.read.readSeq };
+    this.setRead(c, s.read);
+    if (s.lastSeq > c.log.head) await this.sync(c);
+  }
+
+  /** Fetches everything after head, page by page; one sync per conversation at a time. */
+  private sync(c: Conv): Promise<void> {
+    if (c.syncing) {
+      c.resync = true;
+      return c.syncing;
+    }
+    c.syncing = (async () => {
+      try {
+        do {
+          c.resync = false;
+          for (;;) {
+            const page: Page = await this.client.request("chat.sync", { conversationId: c.meta.conversationId, afterSeq: c.log.head, limit: this.pageSize });
+            c.meta.visibleFromSeq = page.visibleFromSeq;
+            // Entries up to visibleFromSeq do not exist for this user (a group before their join).
+            if (c.log.head < page.visibleFromSeq) c.log.skipTo(page.visibleFromSeq);
+            for (const e of page.entries) this.receive(e);
+            if (page.entries.length === 0 || c.log.head >= page.lastSeq) break;
+          }
+        } while (c.resync);
+      } finally {
+        c.syncing = undefined;
+      }
+    })();
+    return c.syncing;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Receiving
+  // -------------------------------------------------------------------------------------------
+
+  private onEvent(type: string, raw: unknown): void {
+    if (!isChatEventType(type)) return;
+    const parsed = CHAT_EVENTS[type].safeParse(raw);
+    if (!parsed.success) return;
+    this.handle(type, parsed.data as ChatEventBody<ChatEventType>);
+  }
+
+  private handle(type: ChatEventType, body: ChatEventBody<ChatEventType>): void {
+    if (type === "chat.message.created.v1" || type === "chat.message.updated.v1") {
+      const { entry } = body as ChatEventBody<"chat.message.created.v1"> | ChatEventBody<"chat.message.updated.v1">;
+      const c = this.convs.get(entry.conversationId);
+      if (!c) {
+        // A conversation this store does not hold yet: start it at its newest page.
+        void this.open(entry.conversationId, entry);
+        return;
+      }
+      if (type === "chat.message.created.v1") {
+        const { group } = body as ChatEventBody<"chat.message.created.v1">;
+        if (group && c.meta.group) c.meta.group = { ...c.meta.group, name: group.name };
+      }
+      this.receive(entry);
+    } else if (type === "chat.read.v1") {
+      const r = body as ChatEventBody<"chat.read.v1">;
+      const c = this.convs.get(r.conversationId);
+      if (!c) return;
+      if (r.userId === this.client.user?.id) {
+        if (r.read) this.setRead(c, r.read);
+      } else {
+        c.receipts[r.userId] = Math.max(c.receipts[r.userId] ?? 0, r.readSeq);
+        this.touch(c);
+      }
+    } else if (type === "typing.started.v1") {
+      const t = body as ChatEventBody<"typing.started.v1">;
+      const c = this.convs.get(t.conversationId);
+      if (!c || t.user.id === this.client.user?.id) return;
+      c.typing.set(t.user.id, { user: t.user, until: Date.now() + CHAT_LIMITS.typingTtlMs });
+      const timer = setTimeout(() => {
+        this.typingTimers.delete(timer);
+        const current = c.typing.get(t.user.id);
+        if (current && current.until <= Date.now()) {
+          c.typing.delete(t.user.id);
+          this.touch(c);
+        }
+      }, CHAT_LIMITS.typingTtlMs + 10);
+      this.typingTimers.add(timer);
+      this.touch(c);
+    }
+  }
+
+  /**
+   * First sight of a conversation through a live entry: start it at its newest page (no history
+   * replay); live entries arriving meanwhile wait and are applied after the page.
+   */
+  private async open(conversationId: string, entry: Entry): Promise<void> {
+    const waiting = this.opening.get(conversationId);
+    if (waiting) return void waiting.push(entry);
+    const pending = [entry];
+    this.opening.set(conversationId, pending);
+    let page: Page | undefined;
+    try {
+      page = await this.client.request("chat.history", { conversationId, limit: CHAT_LIMITS.pageDefault });
+    } catch {
+      // Not readable, or disconnected: start at the entry itself; a catch-up fills the rest in.
+    }
+    this.opening.delete(conversationId);
+    let c = this.convs.get(conversationId);
+    if (!c) {
+      c = this.create(conversationId, new ConversationLog(page ? page.lastSeq : entry.seq - 1));
+      if (page) {
+        c.meta.visibleFromSeq = page.visibleFromSeq;
+        c.log.reset(page.lastSeq, page.entries.filter((e): e is TimelineEntry => e.kind === "text" || e.kind === "system"));
+        for (const e of page.entries) this.emitEntry(e);
+        const last = page.entries.findLast((e) => e.kind === "text" || e.kind === "system");
+        if (last) c.meta.lastActivityTs = last.ts;
+      }
+    }
+    for (const e of pending) this.receive(e);
+    this.touch(c);
+  }
+
+  /** Applies an entry from anywhere (live, sync, ack); schedules a gap fetch if it waits. */
+  private receive(entry: Entry): void {
+    const c = this.convs.get(entry.conversationId) ?? this.create(entry.conversationId, new ConversationLog(0));
+    const released = c.log.receive(entry);
+    const me = this.client.user?.id;
+    for (const e of released) {
+      if (e.kind === "text") {
+        if (e.senderId !== me && e.seq > Math.max(c.read.countedSeq, c.read.readSeq)) c.extraUnread++;
+        c.typing.delete(e.senderId);
+      }
+      if (e.kind === "text" || e.kind === "system") c.meta.lastActivityTs = Math.max(c.meta.lastActivityTs, e.ts);
+      this.emitEntry(e);
+    }
+    if (released.length > 0) this.touch(c);
+    if (c.log.gap && !c.gapTimer) {
+      c.gapTimer = setTimeout(() => {
+        c.gapTimer = undefined;
+        if (c.log.gap) void this.sync(c).catch(() => undefined);
+      }, this.gapDelayMs);
+    }
+  }
+
+  private emitEntry(e: Entry): void {
+    for (const l of this.entryListeners) {
+      try {
+        l(e);
+      } catch (err) {
+        setTimeout(() => {
+          throw err;
+        });
+      }
+    }
+  }
+
+  private ackEntry(message: PendingMessage, ack: SendAck): TextEntry {
+    return {
+      kind: "text",
+      id: ack.id,
+      conversationId: ack.conversationId,
+      seq: ack.seq,
+      ts: ack.ts,
+      senderId: this.client.user?.id ?? 0,
+      clientMsgId: ack.clientMsgId,
+      text: message.text,
+      editedTs: null,
+      deletedTs: null,
+    };
+  }
+
+  private setRead(c: Conv, read: ReadState): void {
+    if (read.readSeq < c.read.readSeq) return;
+    c.read = read;
+    c.meta.readSeq = read.readSeq;
+    const me = this.client.user?.id;
+    const from = Math.max(read.countedSeq, read.readSeq);
+    c.extraUnread = c.log.timeline.filter((e) => e.kind === "text" && e.seq > from && e.senderId !== me && e.deletedTs === null).length;
+    this.touch(c);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // State
+  // -------------------------------------------------------------------------------------------
+
+  private ensure(conversationId: string): Conv {
+    return this.convs.get(conversationId) ?? this.create(conversationId, new ConversationLog(0));
+  }
+
+  private create(conversationId: string, log: ConversationLog): Conv {
+    const kind = conversationId.startsWith("group:") ? "group" : "dm";
+    const c: Conv = {
+      meta: { conversationId, kind, peer: null, group: null, visibleFromSeq: 0, lastActivityTs: 0, readSeq: 0 },
+      log,
+      read: { readSeq: 0, unread: 0, countedSeq: 0 },
+      extraUnread: 0,
+      receipts: {},
+      typing: new Map(),
+      syncing: undefined,
+      resync: false,
+      gapTimer: undefined,
+      view: undefined,
+      viewVersion: "",
+    };
+    this.convs.set(conversationId, c);
+    this.touch(c);
+    return c;
+  }
+
+  private viewOf(c: Conv): ConversationView {
+    if (c.view) return c.view;
+    c.view = {
+      ...c.meta,
+      entries: c.log.timeline.slice(),
+      headSeq: c.log.head,
+      hasOlder: c.log.base > c.meta.visibleFromSeq,
+      unread: Math.min(CHAT_LIMITS.unreadMax, c.read.unread + c.extraUnread),
+      receipts: { ...c.receipts },
+      typing: [...c.typing.values()].map((t) => t.user),
+      pending: this.outbox.pending(c.meta.conversationId),
+    };
+    return c.view;
+  }
+
+  private touch(c: Conv | undefined): void {
+    if (c) c.view = undefined;
+    this.changed();
+  }
+
+  private setStatus(status: SyncStatus): void {
+    if (this.status === status) return;
+    this.status = status;
+    this.changed();
+  }
+
+  private changed(): void {
+    this.snapshot = undefined;
+    this.version++;
+    if (this.notifyScheduled) return;
+    this.notifyScheduled = true;
+    queueMicrotask(() => {
+      this.notifyScheduled = false;
+      for (const l of this.listeners) l();
+    });
+  }
+
+  private clear(): void {
+    for (const c of this.convs.values()) clearTimeout(c.gapTimer);
+    this.convs.clear();
+    this.setStatus("offline");
+  }
+}
