@@ -123,13 +123,13 @@ export async function setup(opts: SetupOptions = {}) {
   let seq = 0;
   /** Users straight into the database (the auth service is not part of these tests). */
   const users = async (...names: string[]): Promise<number[]> => {
-    const ids: number[] = [];
-    for (const name of names) {
+    const data = names.map((name) => {
       const username = `${name}${++seq}`;
-      const row = await db.user.create({ data: { username, usernameKey: usernameKey(username), passwordHash: "-" } });
-      ids.push(row.id);
-    }
-    return ids;
+      return { username, usernameKey: usernameKey(username), passwordHash: "-" };
+    });
+    const rows = await db.user.createManyAndReturn({ data, select: { id: true, usernameKey: true } });
+    const byKey = new Map(rows.map((r) => [r.usernameKey, r.id]));
+    return data.map((d) => byKey.get(d.usernameKey)!);
   };
 
   const befriend = async (a: number, b: number) => {
