@@ -98,7 +98,7 @@ export interface Change {
   role?: GroupRole;
   /** Column changes applied with the version bump. */
   update?: Prisma.GroupUpdateInput;
-  /** Users told besides the current members (e.g. an invitee). */
+  /** Users told besides the current members: the one who left or was kicked. */
   notify?: number[];
 }
 

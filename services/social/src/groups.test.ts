@@ -81,6 +81,8 @@ describe("roles", () => {
     await h.settle();
 
     expect(h.eventsOf(m1!, "social.group.removed.v1")).toEqual([{ group: { id: groupId, name: "Group" }, reason: "kicked" }]);
+    // The affected user sees the event itself too (who removed them).
+    expect(h.eventsOf(m1!, "social.group.updated.v1").at(-1)?.event).toMatchObject({ type: "kicked", actor: { id: admin }, target: { id: m1 } });
     const updates = h.eventsOf(m2!, "social.group.updated.v1").filter((e) => e.event.type === "kicked");
     expect(updates.map((e) => e.event.target?.id)).toEqual([m1, admin2]);
     const notices = (await h.ok("social.overview", {}, m1!)).notices;

@@ -79,7 +79,7 @@ export function createGroups(deps: Deps) {
         }
         await tx.groupMember.delete({ where: { groupId_userId: { groupId, userId: actorId } } });
         const me = publicUser(await requireUser(tx, actorId));
-        await recordChange(tx, out, groupId, { type: "left", actor: me, target: me }, now);
+        await recordChange(tx, out, groupId, { type: "left", actor: me, target: me, notify: [actorId] }, now);
         out.toUser(actorId, "social.group.removed.v1", { group: { id: groupId, name: group.name }, reason: "left" });
         return {};
       });
@@ -96,7 +96,7 @@ export function createGroups(deps: Deps) {
         await tx.groupMember.delete({ where: { groupId_userId: { groupId, userId } } });
         const actor = publicUser(await requireUser(tx, actorId));
         const target = publicUser(await requireUser(tx, userId));
-        const { info } = await recordChange(tx, out, groupId, { type: "kicked", actor, target }, now);
+        const { info } = await recordChange(tx, out, groupId, { type: "kicked", actor, target, notify: [userId] }, now);
         const ref = { id: groupId, name: group.name };
         out.toUser(userId, "social.group.removed.v1", { group: ref, reason: "kicked" });
         await addNotice(tx, out, userId, "group.kicked", { group: ref, by: actor }, now);
