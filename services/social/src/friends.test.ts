@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setup, type Harness } from "./test/harness.js";
+import { SOCIAL_COMMANDS } from "@sealroom/proto/social";
+import { ANON, setup, type Harness } from "./test/harness.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -143,5 +144,24 @@ describe("friend requests", () => {
     expect((await h.fail("social.friends.request", { userId: b, fromId: a }, a!)).code).toBe("BAD_REQUEST");
     expect((await h.fail("social.friends.request", { userId: "1" }, a!)).code).toBe("BAD_REQUEST");
     expect((await h.fail("social.friends.request", { userId: -1 }, a!)).code).toBe("BAD_REQUEST");
+  });
+});
+
+describe("defense in depth", () => {
+  it("every social command refuses a context without a signed-in user, even bypassing the gateway", async () => {
+    const bodies: Record<string, unknown> = {
+      "social.users.search": { prefix: "a" },
+      "social.overview": {},
+      "social.groups.create": { name: "x" },
+      "social.groups.rename": { groupId: 1, name: "x" },
+      "social.groups.setRole": { groupId: 1, userId: 1, role: "admin" },
+      "social.notices.ack": { ids: [1] },
+    };
+    const generic = { userId: 1, requestId: 1, groupId: 1, invitationId: 1 };
+    for (const [type, spec] of Object.entries(SOCIAL_COMMANDS)) {
+      const body = bodies[type] ?? Object.fromEntries(Object.keys(spec.body.shape).map((k) => [k, generic[k as keyof typeof generic]]));
+      const err = await h.fail(type as keyof typeof SOCIAL_COMMANDS, body, ANON);
+      expect({ type, code: err.code }).toEqual({ type, code: "NOT_AUTHENTICATED" });
+    }
   });
 });
