@@ -119,7 +119,7 @@ const limitsArb: fc.Arbitrary<KeyLimits> = fc.record({
 // The model: what each direction's wire carries and what its receiver must make of it
 // ---------------------------------------------------------------------------------------------
 
-type Expected = { type: Opened["type"]; plaintext?: Uint8Array } | "fails";
+type Expected = { type: Opened["type"]; plaintext?: Uint8Array };
 
 interface Sent {
   bytes: Uint8Array;
@@ -192,16 +192,20 @@ class Model {
     }
   }
 
-  /** An authentic record (right key, right seq) that breaks the record rules. */
+  /**
+   * Injects an authentic record (right key, right seq: what a key holder could send) that breaks the
+   * record rules. Only when the receiver has caught up with the sender, whose state the mirror holds.
+   */
   async forge(dir: Dir, kind: "keyUpdateWithData" | "unknownType", data: Uint8Array): Promise<void> {
+    if (this.cursor[dir] !== this.wire[dir].length) return;
     const m = this.mirror[dir];
     const { key, iv } = await trafficKeys(nodeBackend, m.secret);
     const aead = await nodeBackend.aead(key);
     const header = recordHeader(FRAME.KEY_UPDATE, m.seq);
     if (kind === "unknownType") header[1] = 0x13;
     const bytes = concat(header, await aead.seal(nonceFor(iv, m.seq), header, data));
-    // The real sender never sent it, so its own state does not move.
-    this.wire[dir].push({ bytes, expected: "fails" });
+    // Not on the wire: the real sender never sent it, and its next record takes this seq.
+    await this.attempt(dir, bytes);
   }
 
   /** Feeds `bytes` to the receiver of `dir` and checks the outcome against the model. */
@@ -213,7 +217,7 @@ class Model {
       (opened) => ({ opened }),
       (error: unknown) => ({ error }),
     );
-    if (legit && next.expected !== "fails") {
+    if (legit) {
       if ("error" in outcome) throw new Error(`an in-order untampered frame was refused: ${String(outcome.error)}`);
       const { opened } = outcome;
       expect(opened.type).toBe(next.expected.type);
@@ -270,10 +274,10 @@ class Model {
         const receiver = this.s.channels[1 - dir]!;
         const start = this.cursor[dir];
         const batch = this.wire[dir].slice(start, start + op.count);
-        if (this.failed[dir] || batch.some((s) => s.expected === "fails")) return;
+        if (this.failed[dir]) return;
         const opened = await Promise.all(batch.map((s) => receiver.open(s.bytes)));
         for (const [i, o] of opened.entries()) {
-          const exp = batch[i]!.expected as Exclude<Expected, "fails">;
+          const exp = batch[i]!.expected;
           expect(o.type).toBe(exp.type);
           if (o.type === FRAME.KEY_UPDATE) this.received[dir]++;
           else expect(equalBytes(o.plaintext, exp.plaintext!)).toBe(true);
