@@ -138,6 +138,7 @@ export class Outbox {
       await this.ready();
       const { conversationId, clientMsgId, text } = item.message;
       item.message = { ...item.message, attempts: item.message.attempts + 1 };
+      this.hooks.changed(conversationId);
       const result = await this.client.call("chat.send", { conversationId, clientMsgId, text });
       if (result.ok) return { ok: true, ack: result.value as SendAck };
       // Between a reconnect and the resume, a command can race the sign-in: wait and resend.

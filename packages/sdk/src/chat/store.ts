@@ -406,6 +406,8 @@ export class ChatStore {
         for (const e of page.entries) this.emitEntry(e);
         const last = page.entries.findLast((e) => e.kind === "text" || e.kind === "system");
         if (last) c.meta.lastActivityTs = last.ts;
+        // Its read state is not known yet: everything of others in the page counts as unread.
+        this.setRead(c, c.read);
       }
     }
     for (const e of pending) this.receive(e);
