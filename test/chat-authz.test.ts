@@ -1,0 +1,176 @@
+/**
+ * The chat authorization matrix: every chat command x {DM participant, non-friend, blocked, group
+ * owner, admin, member, former member, non-member, unauthenticated}, through a real gateway with
+ * SDK clients, the social state made with the real social commands. Each cell must end with
+ * exactly the expected outcome, and the run fails on any unexpected allow.
+ *
+ * The world:
+ *   P and Q are friends; their DM has a message of Q's and two of P's (one to edit, one to delete).
+ *   N was never friends with P: the DM dm(N,P) has no entry. B and P were friends, each wrote in
+ *   dm(B,P) (B twice), then P blocked B.
+ *   Group G: owner O, admin A, member M, each with two messages; F was a member and left; X never
+ *   was one (X acts on G).
+ * Each actor acts on "their" conversation: P on dm(P,Q), N on dm(N,P), B on dm(B,P), the others on G.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { SealroomClient } from "@sealroom/sdk/node";
+import { CHAT_COMMANDS, dmConversationId, groupConversationId } from "@sealroom/proto/chat";
+import type { CommandType } from "@sealroom/proto/commands";
+import { startStack, type Stack } from "./support/stack.js";
+import { SOCIAL_STACK, befriend, signUp, type Person } from "./social-helpers.js";
+import { groupOf } from "./support/chat.js";
+
+const ROLES = ["participant", "nonfriend", "blocked", "owner", "admin", "member", "former", "nonmember", "unauthenticated"] as const;
+type Role = (typeof ROLES)[number];
+type Outcome = "ok" | "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "NOT_AUTHENTICATED";
+
+interface Target {
+  conversationId: string;
+  /** The actor's own messages (to edit, to delete) and someone else's, where the world has them. */
+  editSeq: number;
+  deleteSeq: number;
+  foreignSeq: number;
+}
+
+let stack: Stack;
+const people = new Map<string, Person>();
+const targets = new Map<Role, Target>();
+let anonymous: SealroomClient;
+
+const person = (name: string) => people.get(name)!;
+const ACTOR: Record<Exclude<Role, "unauthenticated">, string> = {
+  participant: "P",
+  nonfriend: "N",
+  blocked: "B",
+  owner: "O",
+  admin: "A",
+  member: "M",
+  former: "F",
+  nonmember: "X",
+};
+
+async function say(p: Person, conversationId: string, text: string): Promise<number> {
+  return (await p.client.request("chat.send", { conversationId, clientMsgId: `${p.name}-${text}`, text })).seq;
+}
+
+beforeAll(async () => {
+  stack = await startStack({ gateways: 1, ...SOCIAL_STACK });
+  for (const name of ["P", "Q", "N", "B", "O", "A", "M", "F", "X"]) people.set(name, await signUp(stack, name.toLowerCase()));
+  const id = (n: string) => person(n).user.id;
+
+  await befriend(person("P"), person("Q"));
+  const pq = dmConversationId(id("P"), id("Q"));
+  const qSeq = await say(person("Q"), pq, "q1");
+  targets.set("participant", { conversationId: pq, foreignSeq: qSeq, editSeq: await say(person("P"), pq, "p1"), deleteSeq: await say(person("P"), pq, "p2") });
+
+  targets.set("nonfriend", { conversationId: dmConversationId(id("N"), id("P")), editSeq: 1, deleteSeq: 2, foreignSeq: 3 });
+
+  await befriend(person("B"), person("P"));
+  const bp = dmConversationId(id("B"), id("P"));
+  const pSeq = await say(person("P"), bp, "p-to-b");
+  const bTarget = { conversationId: bp, foreignSeq: pSeq, editSeq: await say(person("B"), bp, "b1"), deleteSeq: await say(person("B"), bp, "b2") };
+  targets.set("blocked", bTarget);
+  await person("P").social.block(id("B"));
+
+  const groupId = await groupOf(person("O"), [person("A"), person("M"), person("F")], "Matrix");
+  await person("O").social.setRole(groupId, id("A"), "admin");
+  await person("F").social.leave(groupId);
+  const g = groupConversationId(groupId);
+  const oEdit = await say(person("O"), g, "o1");
+  const own = new Map<string, [number, number]>([["O", [oEdit, await say(person("O"), g, "o2")]]]);
+  for (const n of ["A", "M"]) own.set(n, [await say(person(n), g, `${n}1`), await say(person(n), g, `${n}2`)]);
+  for (const [role, name] of [["owner", "O"], ["admin", "A"], ["member", "M"]] as const) {
+    const [editSeq, deleteSeq] = own.get(name)!;
+    targets.set(role, { conversationId: g, editSeq, deleteSeq, foreignSeq: name === "O" ? own.get("M")![0] : oEdit });
+  }
+  for (const role of ["former", "nonmember", "unauthenticated"] as const) targets.set(role, { conversationId: g, editSeq: oEdit, deleteSeq: oEdit, foreignSeq: oEdit });
+
+  anonymous = stack.client();
+  await anonymous.connect();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const readers = { participant: "ok", nonfriend: "ok", blocked: "ok", owner: "ok", admin: "ok", member: "ok", former: "NOT_FOUND", nonmember: "NOT_FOUND", unauthenticated: "NOT_AUTHENTICATED" } as const satisfies Record<Role, Outcome>;
+const posters = { ...readers, nonfriend: "FORBIDDEN", blocked: "FORBIDDEN" } as const satisfies Record<Role, Outcome>;
+
+interface Case {
+  name: string;
+  type: CommandType & keyof typeof CHAT_COMMANDS;
+  body(t: Target, role: Role): unknown;
+  expect: Record<Role, Outcome>;
+}
+
+let n = 0;
+const CASES: Case[] = [
+  { name: "send", type: "chat.send", body: (t) => ({ conversationId: t.conversationId, clientMsgId: `matrix-${++n}`, text: "hello" }), expect: posters },
+  { name: "history", type: "chat.history", body: (t) => ({ conversationId: t.conversationId }), expect: readers },
+  { name: "sync", type: "chat.sync", body: (t) => ({ conversationId: t.conversationId, afterSeq: 0 }), expect: readers },
+  { name: "conversations", type: "chat.conversations", body: () => ({}), expect: { ...readers, former: "ok", nonmember: "ok" } },
+  { name: "markRead", type: "chat.markRead", body: (t) => ({ conversationId: t.conversationId, seq: 1 }), expect: readers },
+  { name: "receipts", type: "chat.receipts", body: (t) => ({ conversationId: t.conversationId }), expect: readers },
+  { name: "typing", type: "chat.typing", body: (t) => ({ conversationId: t.conversationId }), expect: posters },
+  {
+    name: "edit own message",
+    type: "chat.edit",
+    body: (t) => ({ conversationId: t.conversationId, seq: t.editSeq, text: "edited" }),
+    // Editing is writing: refused to those who may not post before the target is even looked at.
+    expect: posters,
+  },
+  {
+    name: "edit someone else's message",
+    type: "chat.edit",
+    body: (t) => ({ conversationId: t.conversationId, seq: t.foreignSeq, text: "hijacked" }),
+    expect: { ...posters, participant: "FORBIDDEN", owner: "FORBIDDEN", admin: "FORBIDDEN", member: "FORBIDDEN" },
+  },
+  {
+    name: "delete own message",
+    type: "chat.delete",
+    body: (t) => ({ conversationId: t.conversationId, seq: t.deleteSeq }),
+    // Taking one's own words back stays possible after a block.
+    expect: { ...readers, nonfriend: "NOT_FOUND" },
+  },
+  {
+    name: "delete someone else's message",
+    type: "chat.delete",
+    body: (t) => ({ conversationId: t.conversationId, seq: t.foreignSeq }),
+    expect: { ...readers, participant: "FORBIDDEN", nonfriend: "NOT_FOUND", blocked: "FORBIDDEN", owner: "FORBIDDEN", admin: "FORBIDDEN", member: "FORBIDDEN" },
+  },
+];
+
+describe("chat authorization matrix", () => {
+  test("covers every chat command", () => {
+    expect(new Set(CASES.map((c) => c.type))).toEqual(new Set(Object.keys(CHAT_COMMANDS)));
+  });
+
+  test("every command x every role: exactly the expected outcome, 0 unexpected allows", async () => {
+    const mismatches: string[] = [];
+    let unexpectedAllows = 0;
+    let cells = 0;
+    for (const c of CASES) {
+      for (const role of ROLES) {
+        const client = role === "unauthenticated" ? anonymous : person(ACTOR[role]).client;
+        const result = await client.call(c.type, c.body(targets.get(role)!, role));
+        const got: string = result.ok ? "ok" : result.error.code;
+        cells++;
+        if (got !== c.expect[role]) {
+          mismatches.push(`${c.name} as ${role}: expected ${c.expect[role]}, got ${got}`);
+          if (got === "ok") unexpectedAllows++;
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+    expect(unexpectedAllows).toBe(0);
+    expect(cells).toBe(CASES.length * ROLES.length);
+  });
+
+  test("refused commands left no trace: former and non-members' sends and edits are not in the group", async () => {
+    const g = targets.get("owner")!.conversationId;
+    const page = await person("O").client.request("chat.history", { conversationId: g, limit: 200 });
+    const senders = new Set(page.entries.flatMap((e) => (e.kind === "text" || e.kind === "edit" || e.kind === "delete" ? [e.senderId] : [])));
+    expect(senders.has(person("F").user.id)).toBe(false);
+    expect(senders.has(person("X").user.id)).toBe(false);
+    expect(page.entries.some((e) => e.kind === "text" && e.text === "hijacked")).toBe(false);
+  });
+});
