@@ -28,9 +28,16 @@ import {
   type TextEntry,
 } from "@sealroom/proto/chat";
 import type { PublicUser } from "@sealroom/proto/auth";
+import type { CommandBody, CommandValue } from "@sealroom/proto/commands";
+import { AppError } from "@sealroom/proto/errors";
 import type { SealroomClient } from "../client.js";
 import { ConversationLog, type TimelineEntry } from "./log.js";
 import { Outbox, type OutboxOptions, type PendingMessage } from "./outbox.js";
+
+/** Conversations synced at once during a catch-up. */
+const CATCH_UP_CONCURRENCY = 4;
+/** Retries of a retryable failure of one read before the catch-up gives up (and tries later). */
+const FETCH_ATTEMPTS = 6;
 
 export type SyncStatus = "offline" | "catching-up" | "up-to-date";
 
@@ -107,7 +114,7 @@ export class ChatStore {
   private readonly pageSize: number;
   private readonly gapDelayMs: number;
   private readonly lastTyping = new Map<string, number>();
-  private readonly typingTimers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(
     private readonly client: SealroomClient,
@@ -148,7 +155,7 @@ export class ChatStore {
     this.offs = [];
     this.outbox.stop();
     for (const c of this.convs.values()) clearTimeout(c.gapTimer);
-    for (const t of this.typingTimers) clearTimeout(t);
+    for (const t of this.timers) clearTimeout(t);
   }
 
   /** For useSyncExternalStore: called after changes (batched per microtask). */
@@ -275,18 +282,45 @@ export class ChatStore {
         do {
           this.catchUpAgain = false;
           this.setStatus("catching-up");
-          const { conversations } = await this.client.request("chat.conversations", {});
-          await Promise.all(conversations.map((s) => this.adopt(s)));
+          const { conversations } = await this.fetch("chat.conversations", {});
+          // A few at a time: a burst of syncs would run into the gateway's per-connection rate limit.
+          let next = 0;
+          const worker = async () => {
+            while (next < conversations.length) await this.adopt(conversations[next++]!);
+          };
+          await Promise.all(Array.from({ length: CATCH_UP_CONCURRENCY }, worker));
         } while (this.catchUpAgain);
         this.setStatus(this.client.state === "ready" ? "up-to-date" : "offline");
       } catch {
-        // Disconnected meanwhile: the next sign-in catches up again.
+        // Disconnected meanwhile: the next sign-in catches up again. Still signed in (the service
+        // kept failing): try again a little later.
         this.setStatus("offline");
+        if (this.client.state === "ready" && this.offs.length > 0) {
+          const timer = setTimeout(() => {
+            this.timers.delete(timer);
+            void this.catchUp();
+          }, 2000);
+          this.timers.add(timer);
+        }
       } finally {
         this.catchingUp = undefined;
       }
     })();
     return this.catchingUp;
+  }
+
+  /**
+   * A read the store needs (list, sync, first page): retried while signed in when the failure is
+   * retryable (rate limit, timeout, busy), honouring retryAfterMs; anything else throws.
+   */
+  private async fetch<T extends "chat.conversations" | "chat.sync" | "chat.history">(type: T, body: CommandBody<T>): Promise<CommandValue<T>> {
+    for (let attempt = 0; ; attempt++) {
+      const result = await this.client.call(type, body);
+      if (result.ok) return result.value as CommandValue<T>;
+      if (!result.error.retryable || attempt >= FETCH_ATTEMPTS || this.client.state !== "ready") throw AppError.from(result.error);
+      const delay = Math.max(result.error.retryAfterMs ?? 0, Math.min(2000, 100 * 2 ** attempt));
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 
   private async adopt(s: ConversationSummary): Promise<void> {
@@ -313,7 +347,7 @@ export class ChatStore {
         do {
           c.resync = false;
           for (;;) {
-            const page: Page = await this.client.request("chat.sync", { conversationId: c.meta.conversationId, afterSeq: c.log.head, limit: this.pageSize });
+            const page: Page = await this.fetch("chat.sync", { conversationId: c.meta.conversationId, afterSeq: c.log.head, limit: this.pageSize });
             c.meta.visibleFromSeq = page.visibleFromSeq;
             // Entries up to visibleFromSeq do not exist for this user (a group before their join).
             if (c.log.head < page.visibleFromSeq) c.log.skipTo(page.visibleFromSeq);
@@ -369,14 +403,14 @@ export class ChatStore {
       if (!c || t.user.id === this.client.user?.id) return;
       c.typing.set(t.user.id, { user: t.user, until: Date.now() + CHAT_LIMITS.typingTtlMs });
       const timer = setTimeout(() => {
-        this.typingTimers.delete(timer);
+        this.timers.delete(timer);
         const current = c.typing.get(t.user.id);
         if (current && current.until <= Date.now()) {
           c.typing.delete(t.user.id);
           this.touch(c);
         }
       }, CHAT_LIMITS.typingTtlMs + 10);
-      this.typingTimers.add(timer);
+      this.timers.add(timer);
       this.touch(c);
     }
   }
@@ -392,7 +426,7 @@ export class ChatStore {
     this.opening.set(conversationId, pending);
     let page: Page | undefined;
     try {
-      page = await this.client.request("chat.history", { conversationId, limit: CHAT_LIMITS.pageDefault });
+      page = await this.fetch("chat.history", { conversationId, limit: CHAT_LIMITS.pageDefault });
     } catch {
       // Not readable, or disconnected: start at the entry itself; a catch-up fills the rest in.
     }
