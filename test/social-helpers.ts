@@ -21,8 +21,15 @@ export interface Person {
   events: Array<{ type: string; body: unknown }>;
   /** Events whose type is social but whose body broke the contract. */
   malformed: string[];
-  /** Resolves with the first event of `type` (already received or to come) matching `pred`. */
-  waitFor<T extends SocialEventType>(type: T, pred?: (body: SocialEventBody<T>) => boolean, timeoutMs?: number): Promise<SocialEventBody<T>>;
+  /**
+   * Resolves with the first event of `type` matching `pred`, already received or to come; with
+   * `since` (a length of `events`), only among events received after that point.
+   */
+  waitFor<T extends SocialEventType>(
+    type: T,
+    pred?: (body: SocialEventBody<T>) => boolean,
+    opts?: { timeoutMs?: number; since?: number },
+  ): Promise<SocialEventBody<T>>;
   /** Events of `type` received so far. */
   seen<T extends SocialEventType>(type: T): SocialEventBody<T>[];
 }
@@ -36,12 +43,16 @@ function record(client: SealroomClient) {
     events.push({ type, body });
     for (const w of [...waiters]) w();
   });
-  const seen = <T extends SocialEventType>(type: T) =>
-    events.filter((e) => e.type === type).map((e) => e.body as SocialEventBody<T>);
-  const waitFor = <T extends SocialEventType>(type: T, pred: (b: SocialEventBody<T>) => boolean = () => true, timeoutMs = 5000) =>
+  const seen = <T extends SocialEventType>(type: T, since = 0) =>
+    events.slice(since).filter((e) => e.type === type).map((e) => e.body as SocialEventBody<T>);
+  const waitFor = <T extends SocialEventType>(
+    type: T,
+    pred: (b: SocialEventBody<T>) => boolean = () => true,
+    { timeoutMs = 5000, since = 0 }: { timeoutMs?: number; since?: number } = {},
+  ) =>
     new Promise<SocialEventBody<T>>((resolve, reject) => {
       const check = () => {
-        const hit = seen(type).find(pred);
+        const hit = seen(type, since).find(pred);
         if (hit === undefined) return false;
         clearTimeout(timer);
         waiters.delete(check);

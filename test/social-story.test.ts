@@ -19,6 +19,12 @@ beforeAll(async () => {
     signUp(stack, "carol", { gateway: 0 }),
     signUp(stack, "dave", { gateway: 1 }),
   ]);
+  // Their gateways report them online a moment after sign-in.
+  const ids = [alice, bob, carol, dave].map((p) => p.user.id);
+  for (let i = 0; (await stack.db.presence.count({ where: { userId: { in: ids }, connections: { gt: 0 } } })) < 4; i++) {
+    if (i > 200) throw new Error("users never came online");
+    await new Promise((r) => setTimeout(r, 20));
+  }
 });
 afterAll(async () => {
   for (const p of [alice, bob, carol, dave]) expect(p?.malformed ?? []).toEqual([]);
