@@ -26,6 +26,7 @@ import { startNats, tempDatabase } from "@sealroom/testkit";
 import { createChatService } from "../src/index.js";
 import { createMessages } from "../src/messages.js";
 import { prepareQueries } from "../src/queries.js";
+import { startCheckpointer } from "../src/checkpointer.js";
 import { openSqlite } from "../src/sqlite.js";
 import { Writer } from "../src/writer.js";
 
@@ -127,6 +128,7 @@ test("write path", async () => {
   for (const inFlight of [1, 1000]) {
     const { tmp, db, pairs } = await fresh();
     const sqlite = openSqlite(tmp.file);
+    const checkpointer = startCheckpointer(tmp.file, 1000, (m) => console.error(m));
     const q = prepareQueries(sqlite);
     const writer = new Writer(sqlite, log);
     const messages = createMessages({ q, writer, publish: () => undefined, log });
@@ -143,6 +145,7 @@ test("write path", async () => {
       await Promise.all(Array.from({ length: inFlight }, worker));
     });
     if (inFlight > 1) results[results.length - 1]!.variant += ` (${writer.stats.jobs} jobs in ${writer.stats.batches} tx)`;
+    await checkpointer.stop();
     sqlite.close();
     await db.$disconnect();
     tmp.remove();

@@ -8,6 +8,7 @@ import type { Db } from "@sealroom/db";
 import { groupDoorbellSchema } from "@sealroom/proto/social";
 import { QUEUE, SUBJECTS } from "@sealroom/proto/subjects";
 import { serveCommands, type Handlers, type Logger, type Metrics, type NatsConnection, type Subscription } from "@sealroom/runtime";
+import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 import { createMessages } from "./messages.js";
 import { natsPublish } from "./publish.js";
 import { prepareQueries } from "./queries.js";
@@ -23,6 +24,8 @@ export interface ChatConfig {
   /** How often the group timeline looks for GroupEvents whose doorbell was lost. */
   timelinePollMs?: number;
   typingIntervalMs?: number;
+  /** How often the checkpointer thread folds the WAL into the database file. */
+  checkpointMs?: number;
   writer?: WriterOptions;
 }
 
@@ -53,6 +56,7 @@ export function createChatService({ nc, db, log, metrics, instance, config = {},
   let writer: Writer | undefined;
   let timeline: ReturnType<typeof createTimeline> | undefined;
   let poll: ReturnType<typeof setInterval> | undefined;
+  let checkpointer: Checkpointer | undefined;
 
   const catchUp = () => {
     void timeline?.catchUp().catch((err: unknown) => log.error({ err }, "group timeline catch-up failed"));
@@ -64,7 +68,9 @@ export function createChatService({ nc, db, log, metrics, instance, config = {},
     },
 
     async start() {
-      sqlite = openSqlite(await databaseFile(db));
+      const file = await databaseFile(db);
+      sqlite = openSqlite(file);
+      checkpointer = startCheckpointer(file, config.checkpointMs ?? 1000, (message) => log.warn({ message }, "WAL checkpoint failed"));
       const q = prepareQueries(sqlite);
       writer = new Writer(sqlite, log, { clock, ...config.writer });
       const publish = natsPublish(nc, log);
@@ -120,6 +126,8 @@ export function createChatService({ nc, db, log, metrics, instance, config = {},
       timeline = undefined;
       await stopping?.settled();
       await writer?.idle();
+      await checkpointer?.stop();
+      checkpointer = undefined;
       sqlite?.close();
       sqlite = undefined;
     },

@@ -28,6 +28,8 @@ export function openSqlite(file: string): Sqlite {
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
+  // Checkpoints run in a worker thread (checkpointer.ts), not inside this connection's commits.
+  db.pragma("wal_autocheckpoint = 0");
   return db;
 }
 
