@@ -120,6 +120,7 @@ describe("groups", () => {
     await owner.social.kick(groupId, ned.user.id);
     expect(await errorCode(ned.client.request("chat.send", { conversationId: conv, clientMsgId: "late", text: "wait" }))).toBe("NOT_FOUND");
     const seenByNed = ned.streamOf(conv).length;
+    await until(() => ned.chat.getSnapshot().byId[conv] === undefined, "the group gone from ned's store");
     await owner.chat.send(conv, "after ned left");
     await until(() => textsOf(mia.streamOf(conv)).includes("after ned left"), "message after the kick");
     await until(() => mia.streamOf(conv).some((e) => e.kind === "system" && e.event.type === "kicked"), "kick entry");

@@ -18,8 +18,6 @@ export class ConversationLog {
   /** The visible entries of the window, ascending. */
   readonly timeline: TimelineEntry[] = [];
   private readonly buffer = new Map<number, Entry>();
-  /** Bumped by every change, so the store can tell whether to rebuild a snapshot. */
-  version = 0;
 
   constructor(head: number) {
     this.base = head;
@@ -45,7 +43,6 @@ export class ConversationLog {
       this.apply(next);
       released.push(next);
     }
-    if (released.length > 0) this.version++;
     return released;
   }
 
@@ -55,7 +52,6 @@ export class ConversationLog {
     this.base = timeline.length > 0 ? timeline[0]!.seq - 1 : head;
     this.head = head;
     this.timeline.splice(0, this.timeline.length, ...timeline);
-    this.version++;
   }
 
   /** Moves an empty window forward to `seq` (nothing before it is readable). */
@@ -64,7 +60,6 @@ export class ConversationLog {
     this.base = seq;
     this.head = seq;
     for (const k of this.buffer.keys()) if (k <= seq) this.buffer.delete(k);
-    this.version++;
   }
 
   /** Older entries from history (ascending, all before the window). Edits inside are already applied. */
@@ -72,7 +67,6 @@ export class ConversationLog {
     const older = entries.filter((e): e is TimelineEntry => e.seq <= this.base && (e.kind === "text" || e.kind === "system"));
     this.timeline.unshift(...older);
     this.base = Math.min(this.base, newBase);
-    this.version++;
   }
 
   find(seq: number): TextEntry | undefined {

@@ -16,6 +16,7 @@
 import {
   CHAT_EVENTS,
   CHAT_LIMITS,
+  groupConversationId,
   isChatEventType,
   type ChangeAck,
   type ChatEventBody,
@@ -30,6 +31,7 @@ import {
 import type { PublicUser } from "@sealroom/proto/auth";
 import type { CommandBody, CommandValue } from "@sealroom/proto/commands";
 import { AppError } from "@sealroom/proto/errors";
+import { SOCIAL_EVENTS } from "@sealroom/proto/social";
 import type { SealroomClient } from "../client.js";
 import { ConversationLog, type TimelineEntry } from "./log.js";
 import { Outbox, type OutboxOptions, type PendingMessage } from "./outbox.js";
@@ -92,9 +94,8 @@ interface Conv {
   syncing: Promise<void> | undefined;
   resync: boolean;
   gapTimer: ReturnType<typeof setTimeout> | undefined;
-  /** The snapshot view and the versions it was built from. */
+  /** The snapshot view, until the conversation changes. */
   view: ConversationView | undefined;
-  viewVersion: string;
 }
 
 export class ChatStore {
@@ -106,7 +107,6 @@ export class ChatStore {
   private readonly outbox: Outbox;
   private status: SyncStatus = "offline";
   private snapshot: ChatSnapshot | undefined;
-  private version = 0;
   private notifyScheduled = false;
   private offs: Array<() => void> = [];
   private catchingUp: Promise<void> | undefined;
@@ -367,6 +367,7 @@ export class ChatStore {
   // -------------------------------------------------------------------------------------------
 
   private onEvent(type: string, raw: unknown): void {
+    if (type === "social.group.removed.v1") return this.groupRemoved(raw);
     if (!isChatEventType(type)) return;
     const parsed = CHAT_EVENTS[type].safeParse(raw);
     if (!parsed.success) return;
@@ -446,6 +447,23 @@ export class ChatStore {
     }
     for (const e of pending) this.receive(e);
     this.touch(c);
+  }
+
+  /** Left or kicked: the conversation is no longer readable. Disbanded: it stays, read-only. */
+  private groupRemoved(raw: unknown): void {
+    const parsed = SOCIAL_EVENTS["social.group.removed.v1"].safeParse(raw);
+    if (!parsed.success) return;
+    const id = groupConversationId(parsed.data.group.id);
+    const c = this.convs.get(id);
+    if (!c) return;
+    if (parsed.data.reason === "disbanded") {
+      if (c.meta.group) c.meta.group = { ...c.meta.group, disbanded: true };
+      this.touch(c);
+      return;
+    }
+    clearTimeout(c.gapTimer);
+    this.convs.delete(id);
+    this.changed();
   }
 
   /** Applies an entry from anywhere (live, sync, ack); schedules a gap fetch if it waits. */
@@ -528,7 +546,6 @@ export class ChatStore {
       resync: false,
       gapTimer: undefined,
       view: undefined,
-      viewVersion: "",
     };
     this.convs.set(conversationId, c);
     this.touch(c);
@@ -563,7 +580,6 @@ export class ChatStore {
 
   private changed(): void {
     this.snapshot = undefined;
-    this.version++;
     if (this.notifyScheduled) return;
     this.notifyScheduled = true;
     queueMicrotask(() => {
