@@ -1,6 +1,7 @@
 import argon2 from "argon2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sessionGrantSchema } from "@sealroom/proto/auth";
+import { SUBJECTS } from "@sealroom/proto/subjects";
 import { setup, type Harness } from "./test/harness.js";
 
 describe("auth.login", () => {
@@ -75,10 +76,10 @@ describe("rehash on login", () => {
 describe("bounded hashing", () => {
   let h: Harness;
   beforeAll(async () => {
-    // A cost high enough that the requests overlap; one slot and no queue.
+    // A hash slow enough (tens of ms) to hold the only slot while other requests arrive; no queue.
     h = await setup({
       config: {
-        argon2: { memoryKiB: 16384, timeCost: 3, parallelism: 1 },
+        argon2: { memoryKiB: 65536, timeCost: 2, parallelism: 1 },
         hashConcurrency: 1,
         hashQueue: 0,
         throttle: { account: { lockoutAfter: 100 }, address: { lockoutAfter: 100 } },
@@ -88,21 +89,38 @@ describe("bounded hashing", () => {
   });
   afterAll(() => h.teardown());
 
+  /** Resolves once the first instance is computing a hash. */
+  const hashing = async () => {
+    for (let i = 0; i < 2000; i++) {
+      const gauge = await h.first.service.metrics.hashesInFlight.get();
+      if ((gauge.values[0]?.value ?? 0) > 0) return;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    throw new Error("no hash started");
+  };
+
   it("answers AUTH_BUSY (retryable) when every slot and the queue are taken", async () => {
-    const replies = await Promise.all(Array.from({ length: 8 }, () => h.login("busy", "correct horse")));
-    const busy = replies.filter((r) => !r.ok);
-    expect(replies.some((r) => r.ok)).toBe(true);
-    expect(busy.length).toBeGreaterThan(0);
+    const first = h.login("busy", "correct horse");
+    await hashing();
+    const busy = await Promise.all(Array.from({ length: 4 }, () => h.login("busy", "correct horse")));
     for (const r of busy) {
-      expect(r.ok || r.error).toEqual({
-        code: "AUTH_BUSY",
-        message: "The server is busy signing people in. Try again shortly.",
-        retryable: true,
+      expect(r).toEqual({
+        ok: false,
+        error: { code: "AUTH_BUSY", message: "The server is busy signing people in. Try again shortly.", retryable: true },
       });
     }
+    expect((await first).ok).toBe(true);
     const metrics = await h.first.service.metrics.registry.getSingleMetricAsString("sealroom_auth_busy_total");
-    expect(metrics).toContain(`sealroom_auth_busy_total{service="auth"} ${busy.length}`);
+    expect(metrics).toContain(`sealroom_auth_busy_total{service="auth"} 4`);
     // A busy refusal is not a failed attempt: the account is not throttled and the retry works.
     expect((await h.login("busy", "correct horse")).ok).toBe(true);
+  });
+
+  it("stop() waits for a request in progress, then the service answers nothing", async () => {
+    const pending = h.login("busy", "correct horse");
+    await hashing();
+    await h.stopInstance(h.first);
+    expect((await pending).ok).toBe(true);
+    await expect(h.raw(SUBJECTS.health("auth"), "")).rejects.toThrow();
   });
 });
