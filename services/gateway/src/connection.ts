@@ -177,6 +177,8 @@ export class Connection {
           }
         });
       })
+      // execute() returns failures as Results; this only guards against a bug escaping as a rejection.
+      .catch((err: unknown) => this.fail(err))
       .finally(() => {
         this.inFlight--;
         this.updatePause();
