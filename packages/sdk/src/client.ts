@@ -198,6 +198,13 @@ export class SealroomClient extends Emitter<ClientEvents> {
     } catch {
       return; // onLinkClosed handles it
     }
+    await this.exclusive(() => this.resume(link));
+  }
+
+  /** Resumes with the stored ticket, if any (under the store's lock: see TicketStore.withLock). */
+  private async resume(link: Link): Promise<void> {
+    // The lock may have been waited for: this connection can be gone or replaced by now.
+    if (this.link !== link) return;
     const stored = await this.tickets.load();
     if (!stored) {
       this.usableSince = Date.now();
@@ -272,10 +279,17 @@ export class SealroomClient extends Emitter<ClientEvents> {
     clearTimeout(this.renewTimer);
     const delay = Math.max(1000, (stored.expiresAt - Date.now()) / 2);
     this.renewTimer = setTimeout(() => {
-      void this.call("auth.renewTicket", {}).then(async (r) => {
+      // Renewing replaces the session's unused ticket: another client sharing the store must not
+      // be between its load and its resume meanwhile.
+      void this.exclusive(async () => {
+        const r = await this.call("auth.renewTicket", {});
         if (r.ok) await this.storeTicket(r.value as TicketGrant);
       });
     }, Math.min(delay, 2 ** 31 - 1));
+  }
+
+  private exclusive(task: () => Promise<void>): Promise<void> {
+    return this.tickets.withLock ? this.tickets.withLock(task) : task();
   }
 
   private async signedOut(reason: SignedOutReason): Promise<void> {

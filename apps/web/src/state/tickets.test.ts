@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { LocalStorageTicketStore, TICKET_STORAGE_KEY } from "./tickets.js";
+import { LocalStorageTicketStore, TICKET_LOCK, TICKET_STORAGE_KEY } from "./tickets.js";
 
 const TICKET = "A".repeat(40) + "b-_";
 
@@ -49,5 +49,34 @@ describe("LocalStorageTicketStore", () => {
     expect(() => store.save({ ticket: TICKET, expiresAt: Date.now() + 1000 })).not.toThrow();
     expect(store.load()).toBeUndefined();
     expect(() => store.clear()).not.toThrow();
+  });
+
+  test("withLock runs load -> resume -> save under the origin-wide Web Lock, one tab at a time", async () => {
+    const taken: string[] = [];
+    let tail: Promise<unknown> = Promise.resolve();
+    const locks = {
+      request: ((name: string, opts: LockOptions, cb: () => Promise<unknown>) => {
+        taken.push(`${name}:${opts.mode}`);
+        const run = tail.then(cb);
+        tail = run.catch(() => undefined);
+        return run;
+      }) as unknown as LockManager["request"],
+    };
+    const store = new LocalStorageTicketStore(localStorage, Date.now, locks);
+    const order: string[] = [];
+    const task = (name: string) => async () => {
+      order.push(`${name} start`);
+      await new Promise((r) => setTimeout(r, 5));
+      order.push(`${name} end`);
+      return name;
+    };
+    expect(await Promise.all([store.withLock(task("a")), store.withLock(task("b"))])).toEqual(["a", "b"]);
+    expect(order).toEqual(["a start", "a end", "b start", "b end"]);
+    expect(taken).toEqual([`${TICKET_LOCK}:exclusive`, `${TICKET_LOCK}:exclusive`]);
+  });
+
+  test("without Web Locks the task still runs", async () => {
+    const store = new LocalStorageTicketStore(localStorage, Date.now, undefined);
+    expect(await store.withLock(async () => 42)).toBe(42);
   });
 });

@@ -11,13 +11,26 @@
 import type { StoredTicket, TicketStore } from "@sealroom/sdk/browser";
 
 export const TICKET_STORAGE_KEY = "sealroom.ticket";
+/** The Web Locks name every tab of this origin takes around load -> resume -> save. */
+export const TICKET_LOCK = "sealroom.ticket";
 const TICKET_RE = /^[A-Za-z0-9_-]{43}$/;
 
 export class LocalStorageTicketStore implements TicketStore {
   constructor(
     private readonly storage: Pick<Storage, "getItem" | "setItem" | "removeItem"> | undefined = globalThis.localStorage,
     private readonly now: () => number = Date.now,
+    private readonly locks: Pick<LockManager, "request"> | undefined = globalThis.navigator?.locks,
   ) {}
+
+  /**
+   * Tabs of one origin share this ticket, and it is single-use (a reused ticket revokes the
+   * session): without the lock, two tabs opened or reconnecting together would both resume with it
+   * and sign each other out. Browsers without Web Locks fall back to the unguarded race.
+   */
+  withLock<T>(task: () => Promise<T>): Promise<T> {
+    if (!this.locks) return task();
+    return this.locks.request(TICKET_LOCK, { mode: "exclusive" }, () => task()) as Promise<T>;
+  }
 
   load(): StoredTicket | undefined {
     const raw = this.read();

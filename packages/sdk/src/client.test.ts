@@ -1,0 +1,206 @@
+/**
+ * SealroomClient against an in-memory gateway that speaks the real handshake and encrypted channel
+ * and keeps resume tickets the way services/auth does (single use; a reused ticket revokes the
+ * session). No sockets, no NATS: what is tested is the client's own sequencing.
+ */
+import { randomBytes } from "node:crypto";
+import { AppError } from "@sealroom/proto/errors";
+import { FRAME, ServerHandshake, toHex, type SecureChannel, type ServerKey } from "@sealroom/proto/session";
+import { generateServerKeyPem, nodeBackend, nodeServerKey } from "@sealroom/proto/session/node";
+import { beforeAll, describe, expect, test } from "vitest";
+import { SealroomClient } from "./client.js";
+import type { SocketLike } from "./link.js";
+import { MemoryPinStore } from "./pins.js";
+import type { StoredTicket, TicketStore } from "./tickets.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const URL_ = "ws://gw.test/ws";
+
+let serverKey: ServerKey;
+beforeAll(() => {
+  serverKey = nodeServerKey(generateServerKeyPem(2048));
+});
+
+type Reply = { ok: true; value: unknown } | { ok: false; error: ReturnType<AppError["toJSON"]> };
+
+/** Sessions and tickets as services/auth keeps them. */
+class FakeAuth {
+  readonly tickets = new Map<string, { session: string; used: boolean }>();
+  readonly revoked = new Set<string>();
+  private sessions = 0;
+  /** Widens the window between a resume's arrival and its answer, as a real round trip does. */
+  resumeDelayMs = 20;
+
+  grant(session: string) {
+    const ticket = randomBytes(32).toString("base64url");
+    this.tickets.set(ticket, { session, used: false });
+    return { user: { id: 7, username: "tab" }, sessionId: session, ticket, ticketExpiresAt: Date.now() + 3_600_000 };
+  }
+
+  async handle(type: string, body: Record<string, unknown>): Promise<Reply> {
+    switch (type) {
+      case "auth.register":
+        return { ok: true, value: this.grant(`s${++this.sessions}`) };
+      case "auth.logout":
+        return { ok: true, value: {} };
+      case "auth.resume": {
+        await new Promise((r) => setTimeout(r, this.resumeDelayMs));
+        const row = this.tickets.get(String(body.ticket));
+        if (!row || row.used || this.revoked.has(row.session)) {
+          if (row?.used) this.revoked.add(row.session);
+          return { ok: false, error: new AppError("AUTH_TICKET_INVALID").toJSON() };
+        }
+        row.used = true;
+        return { ok: true, value: this.grant(row.session) };
+      }
+      default:
+        return { ok: false, error: new AppError("UNKNOWN_COMMAND").toJSON() };
+    }
+  }
+}
+
+/** One client socket wired to a server side that runs ServerHandshake and answers commands. */
+function fakeSocket(auth: FakeAuth, opened: { count: number }): SocketLike {
+  opened.count++;
+  const hs = new ServerHandshake({ backend: nodeBackend, serverKey });
+  let step: "hello" | "finished" | "ready" = "hello";
+  let channel: SecureChannel | undefined;
+  let chain = Promise.resolve();
+  let closed = false;
+  const deliver = (frame: Uint8Array) => {
+    if (!closed) socket.onmessage?.({ data: frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.byteLength) });
+  };
+  const receive = async (frame: Uint8Array) => {
+    if (step === "hello") {
+      const { serverHello, serverFinished } = await hs.onClientHello(frame);
+      step = "finished";
+      deliver(serverHello);
+      deliver(serverFinished);
+    } else if (step === "finished") {
+      channel = await hs.onClientFinished(frame);
+      step = "ready";
+    } else {
+      const opened = await channel!.open(frame);
+      if (opened.type !== FRAME.DATA) return;
+      const msg = JSON.parse(decoder.decode(opened.plaintext)) as { id: number; type: string; body: Record<string, unknown> };
+      const reply = await auth.handle(msg.type, msg.body);
+      for (const f of await channel!.seal(FRAME.DATA, encoder.encode(JSON.stringify({ t: "reply", id: msg.id, ...reply })))) deliver(f);
+    }
+  };
+  const socket: SocketLike = {
+    binaryType: "arraybuffer",
+    bufferedAmount: 0,
+    onopen: null,
+    onmessage: null,
+    onclose: null,
+    onerror: null,
+    send(data) {
+      const copy = data.slice();
+      chain = chain.then(() => receive(copy));
+    },
+    close(code = 1000, reason = "") {
+      if (closed) return;
+      closed = true;
+      setTimeout(() => socket.onclose?.({ code, reason }));
+    },
+  };
+  setTimeout(() => deliver(hs.serverKeyFrame));
+  return socket;
+}
+
+/** localStorage as several tabs see it: one value, shared. */
+class SharedTicketStore implements TicketStore {
+  value: StoredTicket | undefined;
+  load() {
+    return this.value;
+  }
+  save(t: StoredTicket) {
+    this.value = t;
+  }
+  clear() {
+    this.value = undefined;
+  }
+}
+
+/** The same store with an exclusive lock, as navigator.locks gives the web app. */
+class LockedTicketStore extends SharedTicketStore {
+  private tail: Promise<unknown> = Promise.resolve();
+  withLock<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(task, task);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function newClient(auth: FakeAuth, tickets: TicketStore, opened = { count: 0 }) {
+  const pins = new MemoryPinStore();
+  return new SealroomClient({
+    urls: [URL_],
+    backend: nodeBackend,
+    socketFactory: () => fakeSocket(auth, opened),
+    pins: { store: pins, pin: toHex(serverKey.keyId) },
+    tickets,
+    reconnect: { initialDelayMs: 10, maxDelayMs: 50 },
+    requestTimeoutMs: 3000,
+  });
+}
+
+/** A first tab registers; the store then holds one fresh ticket for two more tabs to resume with. */
+async function twoTabsResuming(tickets: SharedTicketStore) {
+  const auth = new FakeAuth();
+  const first = newClient(auth, tickets);
+  await first.connect();
+  await first.register("tab", "correct horse battery");
+  first.close();
+  const tabs = [newClient(auth, tickets), newClient(auth, tickets)];
+  const outcomes = tabs.map(
+    (c) =>
+      new Promise<string>((resolve) => {
+        c.on("signedIn", () => resolve("signed in"));
+        c.on("signedOut", (reason) => resolve(reason));
+      }),
+  );
+  for (const c of tabs) void c.connect().catch(() => undefined);
+  const result = await Promise.all(outcomes);
+  for (const c of tabs) c.close();
+  return { result, auth };
+}
+
+describe("resume tickets shared by several clients (browser tabs)", () => {
+  test("without a lock, two tabs resuming at once both spend the one ticket and the session is revoked", async () => {
+    const { result, auth } = await twoTabsResuming(new SharedTicketStore());
+    expect(result.sort()).toEqual(["signed in", "ticket-invalid"]);
+    expect(auth.revoked.size).toBe(1);
+  });
+
+  test("with the store's lock, the second tab resumes with the ticket the first one saved", async () => {
+    const tickets = new LockedTicketStore();
+    const { result, auth } = await twoTabsResuming(tickets);
+    expect(result).toEqual(["signed in", "signed in"]);
+    expect(auth.revoked.size).toBe(0);
+    // What is left in the store is the one unused ticket, for the next reload.
+    expect(auth.tickets.get(tickets.value!.ticket)).toEqual({ session: "s1", used: false });
+  });
+});
+
+describe("close()", () => {
+  // Regression for d1efb18: after logout the client was dormant; close() kept that flag, so the
+  // first command after connect() "woke" it and opened a second connection, orphaning the first.
+  test("after logout and close, connect() and a command use one new connection, not two", async () => {
+    const auth = new FakeAuth();
+    const opened = { count: 0 };
+    const client = newClient(auth, new SharedTicketStore(), opened);
+    await client.connect();
+    await client.register("tab", "correct horse battery");
+    await client.logout();
+    expect(client.state).toBe("idle");
+    client.close();
+    opened.count = 0;
+    await client.connect();
+    const r = await client.call("auth.register", { username: "tab", password: "correct horse battery" });
+    expect(r.ok).toBe(true);
+    expect(opened.count).toBe(1);
+    client.close();
+  });
+});
