@@ -25,14 +25,35 @@ export function useCountdown(deadline: number | undefined): number {
   return deadline === undefined ? 0 : Math.max(0, deadline - now);
 }
 
-export type Route = "home" | "settings";
+/** "chat/<conversationId>": one open conversation (e.g. chat/dm:3:7, chat/group:12). */
+export type Route = "home" | "settings" | `chat/${string}`;
 
 function routeFromHash(hash: string): Route {
-  return hash === "#/settings" ? "settings" : "home";
+  const path = safeDecode(hash.replace(/^#\/?/, ""));
+  if (path === "settings") return "settings";
+  if (/^chat\/[a-z]+:[0-9:]+$/.test(path)) return path as Route;
+  return "home";
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
 
 export function hrefFor(route: Route): string {
-  return route === "settings" ? "#/settings" : "#/";
+  return route === "home" ? "#/" : `#/${route}`;
+}
+
+export function chatRoute(conversationId: string): Route {
+  return `chat/${conversationId}`;
+}
+
+/** The conversation a route opens, if any. */
+export function conversationOf(route: Route): string | undefined {
+  return route.startsWith("chat/") ? route.slice(5) : undefined;
 }
 
 /** The signed-in view, kept in the URL hash so reload and the back button work without a server route. */
