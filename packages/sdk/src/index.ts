@@ -5,4 +5,5 @@ export { MemoryTicketStore, type StoredTicket, type TicketStore } from "./ticket
 export { AppError } from "@sealroom/proto/errors";
 export type { ErrorCode } from "@sealroom/proto/errors";
 export * from "./social.js";
+export { SocialStore, roleAfter, type GroupGoneReason, type SocialSnapshot, type SocialStatus, type SocialStoreClient } from "./social-store.js";
 export * from "./chat/index.js";
