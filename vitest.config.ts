@@ -19,6 +19,8 @@ export default defineConfig({
           name: "node",
           environment: "node",
           include: ["packages/*/src/**/*.test.ts", "services/*/src/**/*.test.ts", "test/**/*.test.ts"],
+          // The long fault scenarios run only in `npm run test:chaos` (test/chaos/vitest.config.ts).
+          exclude: ["**/node_modules/**", "test/chaos/**/*.chaos.test.ts"],
           pool: "forks",
         },
       },
