@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fetchServerKey, publicUrl, waitForHealthy } from "./lib/gateway.mjs";
-import { findExecutable, startLocalNats } from "./lib/nats.mjs";
+import { clientEnv, findExecutable, freePort, NATS_ROLES, passwordVar, startLocalNats } from "./lib/nats.mjs";
 import { describeExit, run, startChild, stopChild } from "./lib/procs.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -105,14 +105,20 @@ const tryOrStop = async (what, fn) => {
 };
 
 let natsUrl = env.NATS_URL;
-let natsToken = env.NATS_TOKEN;
+// Per-role NATS users (deploy/nats/auth.conf): generated for the private server; for a server of
+// yours (NATS_URL), taken from NATS_<ROLE>_PASSWORD when set, else NATS_TOKEN/NATS_USER pass through.
+let credentials;
 if (natsBin) {
-  const nats = await tryOrStop("nats-server", () => startLocalNats({ bin: natsBin, dataDir, env }));
+  const nats = await tryOrStop("nats-server", () =>
+    startLocalNats({ bin: natsBin, dataDir, env, authConf: path.join(root, "deploy/nats/auth.conf") }),
+  );
   if (!nats) process.exit(1);
   watch(nats.child);
   natsUrl = nats.url;
-  natsToken = nats.token;
-  say(`nats-server listening on ${nats.url} (token auth; log: ${nats.logFile})`);
+  credentials = nats.credentials;
+  say(`nats-server listening on ${nats.url} (a user per role; log: ${nats.logFile})`);
+} else if (NATS_ROLES.every((role) => env[passwordVar(role)])) {
+  credentials = Object.fromEntries(NATS_ROLES.map((role) => [role, env[passwordVar(role)]]));
 }
 
 const childEnv = {
@@ -121,15 +127,27 @@ const childEnv = {
   DATABASE_URL: databaseUrl,
   LOG_PRETTY: env.LOG_PRETTY ?? (process.stdout.isTTY ? "true" : "false"),
 };
-if (natsToken) childEnv.NATS_TOKEN = natsToken;
-// One HTTP_PORT for every service would collide: the gateway serves /healthz and /metrics itself.
+// Each service gets its own free loopback port for /healthz and /metrics (one HTTP_PORT for all
+// would collide); the gateway serves them on its own port.
 delete childEnv.HTTP_PORT;
+childEnv.HTTP_HOST = "127.0.0.1";
+// No process needs another role's password.
+for (const role of NATS_ROLES) delete childEnv[passwordVar(role)];
+const envOf = (role) => {
+  if (!credentials) return childEnv;
+  const { NATS_TOKEN: _token, ...rest } = childEnv;
+  return { ...rest, ...clientEnv(role, credentials) };
+};
 
+const opsUrls = {};
 for (const name of SERVICES) {
-  watch(startChild(name, process.execPath, [mains[name]], { cwd: root, env: childEnv }));
+  const opsPort = await freePort();
+  opsUrls[name] = `http://127.0.0.1:${opsPort}`;
+  const env = { ...envOf(name), HTTP_PORT: String(opsPort) };
+  watch(startChild(name, process.execPath, [mains[name]], { cwd: root, env }));
 }
 const gatewayEnv = {
-  ...childEnv,
+  ...envOf("gateway"),
   PORT: port,
   HOST: host,
   GATEWAY_KEY_FILE: path.join(dataDir, "gateway-key.pem"),
@@ -139,8 +157,12 @@ watch(startChild("gateway", process.execPath, [mains.gateway], { cwd: root, env:
 
 // 4. Ready: tell the user where to go and which key to expect.
 const url = publicUrl(host, port);
-const key = await tryOrStop("gateway", async () => {
-  if (!(await waitForHealthy(url, { aborted: () => stopping }))) return undefined;
+// Ready means every service answers too: a gateway that is up before auth would refuse the first
+// sign-in with UNAVAILABLE.
+const key = await tryOrStop("startup", async () => {
+  for (const base of [...Object.values(opsUrls), url]) {
+    if (!(await waitForHealthy(base, { aborted: () => stopping }))) return undefined;
+  }
   return fetchServerKey(url);
 });
 if (key && !stopping) {
@@ -150,6 +172,7 @@ if (key && !stopping) {
       `  Sealroom is running: open ${url}`,
       `  Server key fingerprint: ${key.fingerprint}`,
       "  (clients pin this key on first use; Ctrl-C stops everything)",
+      `  Metrics: ${url}/metrics (gateway), ${SERVICES.map((name) => `${opsUrls[name]}/metrics (${name})`).join(", ")}`,
       "",
     ].join("\n"),
   );

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { freePort } from "@sealroom/testkit";
+import { createNodeClient } from "@sealroom/sdk/node";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const script = path.join(root, "scripts/start.mjs");
@@ -152,6 +153,21 @@ describe("npm start (scripts/start.mjs)", () => {
     // The broker is private: loopback only, and its token never sits on a command line.
     expect(cmds).toMatch(/nats-server .*-a 127\.0\.0\.1/);
     expect(cmds).not.toMatch(/--auth|--user|--pass/);
+
+    // Each process connects to NATS as its own role (deploy/nats/auth.conf), knowing only its password.
+    for (const svc of ["auth", "chat", "social", "gateway"]) {
+      const proc = procs.find((p) => p.cmd.includes(`services/${svc}/dist/main.js`))!;
+      const environ = safeRead(`/proc/${proc.pid}/environ`).split("\0");
+      expect(environ).toContain(`NATS_USER=${svc}`);
+      expect(environ.some((v) => v.startsWith("NATS_PASSWORD="))).toBe(true);
+      expect(environ.filter((v) => /^NATS_[A-Z]+_PASSWORD=|^NATS_TOKEN=/.test(v))).toEqual([]);
+    }
+    // A command crosses gateway -> auth -> gateway within those permissions.
+    const client = createNodeClient({ urls: `ws://127.0.0.1:${port}/ws`, knownHostsFile: path.join(dataDir, "known_hosts") });
+    await client.connect();
+    await client.register(`start_${process.pid}`, "correct horse battery staple");
+    client.close();
+    expect(safeRead(path.join(dataDir, "nats-server.log"))).not.toMatch(/Permissions Violation|Authorization Violation/);
 
     // DATA_DIR holds the database, the gateway key and the JetStream store.
     expect(existsSync(path.join(dataDir, "sealroom.db"))).toBe(true);

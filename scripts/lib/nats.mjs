@@ -1,6 +1,7 @@
-// The private nats-server of `npm start`: loopback only, JetStream on, a fresh random token.
+// The private nats-server of `npm start`: loopback only, JetStream on, one user per role with
+// the subject permissions of deploy/nats/auth.conf and fresh random passwords for each run.
 import { randomBytes } from "node:crypto";
-import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { startChild } from "./procs.mjs";
@@ -41,21 +42,41 @@ const canConnect = (port) =>
     s.once("error", () => resolve(false));
   });
 
+/** The NATS users of deploy/nats/auth.conf; each process connects as its role. */
+export const NATS_ROLES = ["gateway", "auth", "chat", "social", "ops"];
+
+/** The variable auth.conf reads a role's password from. */
+export const passwordVar = (role) => `NATS_${role.toUpperCase()}_PASSWORD`;
+
 /**
- * Starts nats-server on 127.0.0.1 with its store in `dataDir/nats` and its log in
- * `dataDir/nats-server.log`. The token goes through a 0600 config file that is removed once the
- * server runs, not through `--auth`: a command line is readable by every local user.
+ * A fresh random password per role: a letter, then hex. nats-server parses a variable's value as
+ * a config value, so one starting with "-" or looking like a number would not be a string.
  */
-export async function startLocalNats({ bin, dataDir, env }) {
+export const generatePassword = () => `p${randomBytes(24).toString("hex")}`;
+
+export function generateCredentials() {
+  return Object.fromEntries(NATS_ROLES.map((role) => [role, generatePassword()]));
+}
+
+/** What a process of `role` needs in its environment to connect. */
+export const clientEnv = (role, credentials) => ({ NATS_USER: role, NATS_PASSWORD: credentials[role] });
+
+/**
+ * Starts nats-server on 127.0.0.1 with `authConf` (deploy/nats/auth.conf), its store in
+ * `dataDir/nats` and its log in `dataDir/nats-server.log`. The passwords reach nats-server through
+ * its environment (auth.conf names the variables), never a command line: a command line is
+ * readable by every local user, an environment only by the same user.
+ */
+export async function startLocalNats({ bin, dataDir, env, authConf }) {
   const storeDir = path.join(dataDir, "nats");
   mkdirSync(storeDir, { recursive: true });
-  const token = randomBytes(32).toString("hex");
-  const conf = path.join(dataDir, "nats-auth.conf");
-  writeFileSync(conf, `authorization { token: "${token}" }\n`, { mode: 0o600 });
+  const credentials = generateCredentials();
+  const serverEnv = { ...env };
+  for (const role of NATS_ROLES) serverEnv[passwordVar(role)] = credentials[role];
   const port = await freePort();
   const logFile = path.join(dataDir, "nats-server.log");
-  const args = ["-c", conf, "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir, "-l", logFile];
-  const child = startChild("nats-server", bin, args, { env, stdio: "ignore" });
+  const args = ["-c", authConf, "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir, "-l", logFile];
+  const child = startChild("nats-server", bin, args, { env: serverEnv, stdio: "ignore" });
   try {
     const until = Date.now() + 10_000;
     while (!(await canConnect(port))) {
@@ -66,8 +87,6 @@ export async function startLocalNats({ bin, dataDir, env }) {
   } catch (err) {
     child.proc.kill("SIGKILL");
     throw err;
-  } finally {
-    rmSync(conf, { force: true });
   }
-  return { child, url: `nats://127.0.0.1:${port}`, token, logFile };
+  return { child, url: `nats://127.0.0.1:${port}`, credentials, logFile };
 }

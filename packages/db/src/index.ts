@@ -8,11 +8,13 @@
  */
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "./generated/prisma/client.js";
+import { timedAdapter, type DbObserver } from "./timing.js";
 
 export { Prisma } from "./generated/prisma/client.js";
 export type * from "./generated/prisma/client.js";
 export { migrateDatabase } from "./migrate.js";
 export { SerialQueue } from "./serial.js";
+export type { DbObserver } from "./timing.js";
 
 export type Db = PrismaClient;
 
@@ -21,10 +23,13 @@ export interface DbOptions {
   url: string;
   /** Milliseconds to wait on a locked database before SQLITE_BUSY. */
   busyTimeoutMs?: number;
+  /** Called with the duration of every statement (the services' database latency metric). */
+  observe?: DbObserver | undefined;
 }
 
-export async function createDb({ url, busyTimeoutMs = 5000 }: DbOptions): Promise<Db> {
-  const adapter = new PrismaBetterSQLite3({ url, timeout: busyTimeoutMs });
+export async function createDb({ url, busyTimeoutMs = 5000, observe }: DbOptions): Promise<Db> {
+  const plain = new PrismaBetterSQLite3({ url, timeout: busyTimeoutMs });
+  const adapter = observe ? timedAdapter(plain, observe) : plain;
   const db = new PrismaClient({ adapter });
   // journal_mode returns a row, so it goes through $queryRaw; the others return none.
   await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");

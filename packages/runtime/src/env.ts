@@ -26,6 +26,8 @@ export const baseEnv = {
     .enum(["true", "false"])
     .optional()
     .transform((v) => (v === undefined ? undefined : v === "true")),
+  /** Address the /healthz and /metrics listener binds (services without other HTTP). */
+  HTTP_HOST: z.string().default("0.0.0.0"),
   /** Port for /healthz and /metrics; 0 picks a free one, empty disables. */
   HTTP_PORT: z.preprocess(
     (v) => (v === "" ? undefined : v),

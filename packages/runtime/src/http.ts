@@ -5,6 +5,8 @@ import type { Registry } from "prom-client";
 /** A small HTTP server with GET /healthz and GET /metrics, for services that have no other HTTP. */
 export async function startOpsServer(opts: {
   port: number;
+  /** Default all interfaces: in a container the healthcheck and the scraper come from outside. */
+  host?: string;
   registry: Registry;
   healthy: () => boolean;
 }): Promise<{ port: number; close(): Promise<void> }> {
@@ -21,7 +23,7 @@ export async function startOpsServer(opts: {
       res.writeHead(404).end();
     }
   });
-  await new Promise<void>((resolve) => server.listen(opts.port, "0.0.0.0", resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port, opts.host ?? "0.0.0.0", resolve));
   return {
     port: (server.address() as AddressInfo).port,
     close: () => new Promise((resolve) => server.close(() => resolve())),

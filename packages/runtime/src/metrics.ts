@@ -1,26 +1,88 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export { Counter, Gauge, Histogram, Registry } from "prom-client";
 
-/** A process's metric registry with the default Node metrics and the request metrics every service shares. */
-export function createMetrics(service: string) {
+/** How long one event-loop delay window lasts; the gauges report the last complete window. */
+const LOOP_WINDOW_MS = 10_000;
+
+/**
+ * A process's metric registry with the default Node metrics and the metrics every service shares:
+ * commands by subject and outcome, their latency, errors by code, commands in flight, the NATS
+ * connection, database latency and event-loop delay.
+ */
+export function createMetrics(service: string, opts: { loopWindowMs?: number } = {}) {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
+  const registers = [registry];
   const requests = new Counter({
     name: "sealroom_requests_total",
     help: "Commands handled, by subject and outcome (ok or an error code)",
     labelNames: ["subject", "outcome"] as const,
-    registers: [registry],
+    registers,
   });
   const latency = new Histogram({
     name: "sealroom_request_duration_seconds",
     help: "Time to handle a command, by subject",
     labelNames: ["subject"] as const,
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
+    registers,
   });
-  return { registry, requests, latency };
+  const errors = new Counter({
+    name: "sealroom_request_errors_total",
+    help: "Commands answered with an error, by error code",
+    labelNames: ["code"] as const,
+    registers,
+  });
+  const inFlight = new Gauge({
+    name: "sealroom_requests_in_flight",
+    help: "Commands received and not yet answered",
+    registers,
+  });
+  const natsConnected = new Gauge({
+    name: "sealroom_nats_connected",
+    help: "1 while the NATS connection is up",
+    registers,
+  });
+  const natsReconnects = new Counter({
+    name: "sealroom_nats_reconnects_total",
+    help: "Times the NATS connection came back after a disconnect",
+    registers,
+  });
+  const natsDisconnects = new Counter({
+    name: "sealroom_nats_disconnects_total",
+    help: "Times the NATS connection was lost",
+    registers,
+  });
+  const dbLatency = new Histogram({
+    name: "sealroom_db_query_duration_seconds",
+    help: "Time of one database statement through Prisma, by kind (query, execute, transaction)",
+    labelNames: ["kind"] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers,
+  });
+  const loopDelay = new Gauge({
+    name: "sealroom_event_loop_delay_seconds",
+    help: `Event-loop delay over the last ${LOOP_WINDOW_MS / 1000} s window, by quantile (0.5, 0.99, 1 = max)`,
+    labelNames: ["quantile"] as const,
+    registers,
+  });
+  // prom-client's own eventloop lag quantiles accumulate since start; a benchmark needs the recent
+  // window, so this histogram is read and reset every window.
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const publishLoop = () => {
+    if (loop.count > 0) {
+      loopDelay.set({ quantile: "0.5" }, loop.percentile(50) / 1e9);
+      loopDelay.set({ quantile: "0.99" }, loop.percentile(99) / 1e9);
+      loopDelay.set({ quantile: "1" }, loop.max / 1e9);
+    }
+    loop.reset();
+  };
+  const timer = setInterval(publishLoop, opts.loopWindowMs ?? LOOP_WINDOW_MS);
+  timer.unref();
+  return { registry, requests, latency, errors, inFlight, natsConnected, natsReconnects, natsDisconnects, dbLatency, loopDelay };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

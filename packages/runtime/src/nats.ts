@@ -1,5 +1,6 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
+import type { Metrics } from "./metrics.js";
 
 export type { NatsConnection, Msg, Subscription } from "@nats-io/transport-node";
 
@@ -10,10 +11,12 @@ export interface NatsOptions {
   user?: string | undefined;
   password?: string | undefined;
   log: Logger;
+  /** Counts disconnects and reconnects and tracks whether the connection is up. */
+  metrics?: Pick<Metrics, "natsConnected" | "natsReconnects" | "natsDisconnects"> | undefined;
 }
 
 /** Connects with unlimited reconnects and logs every status change (never credentials). */
-export async function connectNats({ url, name, token, user, password, log }: NatsOptions): Promise<NatsConnection> {
+export async function connectNats({ url, name, token, user, password, log, metrics }: NatsOptions): Promise<NatsConnection> {
   const nc = await connect({
     servers: url.split(","),
     name,
@@ -24,11 +27,22 @@ export async function connectNats({ url, name, token, user, password, log }: Nat
     reconnectJitter: 250,
     pingInterval: 10_000,
   });
+  metrics?.natsConnected.set(1);
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === "ping") continue;
+      if (s.type === "disconnect") {
+        metrics?.natsDisconnects.inc();
+        metrics?.natsConnected.set(0);
+      } else if (s.type === "reconnect") {
+        metrics?.natsReconnects.inc();
+        metrics?.natsConnected.set(1);
+      } else if (s.type === "close") {
+        metrics?.natsConnected.set(0);
+      }
       const level = s.type === "disconnect" || s.type === "error" ? "warn" : "info";
-      log[level]({ nats: s.type, server: "server" in s ? s.server : undefined }, "nats status");
+      const detail = s.type === "error" ? { err: s.error } : {};
+      log[level]({ nats: s.type, server: "server" in s ? s.server : undefined, ...detail }, "nats status");
     }
   })();
   return nc;

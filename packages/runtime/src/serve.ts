@@ -34,36 +34,78 @@ export interface ServeOptions<S extends ServiceName> {
 
 const PREFIX = "cmd.";
 
+/** NATS header a caller may set to correlate its logs with the service's (else one is made up). */
+export const REQUEST_ID_HEADER = "Sealroom-Request-Id";
+
+/**
+ * Subscribes the service's command family and health subject in its queue group. Each returned
+ * subscription's `drain()` also waits until every command it delivered has been answered, so a
+ * stopping instance (SIGTERM) finishes its in-flight work before the connection drains.
+ */
 export function serveCommands<S extends ServiceName>(opts: ServeOptions<S>): Subscription[] {
   const { nc, service, log, metrics, instance } = opts;
   const handlers = opts.handlers as Record<string, (ctx: RequestContext, body: unknown) => Promise<unknown>>;
   const started = Date.now();
+  const inflight = new Set<Promise<void>>();
+  let seq = 0;
 
   const handle = async (msg: Msg): Promise<void> => {
     const t0 = performance.now();
     const type = msg.subject.slice(PREFIX.length);
-    const reply = await dispatch(type, msg).catch((err: unknown) => {
-      if (!(err instanceof AppError)) log.error({ err, subject: msg.subject }, "command failed");
+    let ctx: RequestContext | undefined;
+    const reply = await dispatch(type, msg, (c) => (ctx = c)).catch((err: unknown) => {
+      if (!(err instanceof AppError)) log.error({ err, ...who(msg, ctx) }, "command failed");
       return fail(err);
     });
+    const seconds = (performance.now() - t0) / 1000;
     metrics?.requests.inc({ subject: msg.subject, outcome: reply.ok ? "ok" : reply.error.code });
-    metrics?.latency.observe({ subject: msg.subject }, (performance.now() - t0) / 1000);
-    if (msg.reply) msg.respond(JSON.stringify(reply));
+    metrics?.latency.observe({ subject: msg.subject }, seconds);
+    if (!reply.ok) metrics?.errors.inc({ code: reply.error.code });
+    if (log.isLevelEnabled("debug")) {
+      log.debug({ ...who(msg, ctx), ms: seconds * 1000, outcome: reply.ok ? "ok" : reply.error.code }, "command");
+    }
+    try {
+      if (msg.reply) msg.respond(JSON.stringify(reply));
+    } catch (err) {
+      // The connection closed under us (a hard stop): the caller times out and retries elsewhere.
+      log.warn({ err, ...who(msg, ctx) }, "reply not sent");
+    }
   };
 
-  const dispatch = async (type: string, msg: Msg): Promise<Result<unknown>> => {
+  /** Who asked, for log lines: the request id, the gateway's connection id, the user. */
+  const who = (msg: Msg, ctx: RequestContext | undefined) => ({
+    subject: msg.subject,
+    reqId: msg.headers?.get(REQUEST_ID_HEADER) || `${instance}-${(++seq).toString(36)}`,
+    ...(ctx ? { connId: ctx.connId, userId: ctx.userId } : {}),
+  });
+
+  const dispatch = async (type: string, msg: Msg, seen: (ctx: RequestContext) => void): Promise<Result<unknown>> => {
     const handler = handlers[type];
     if (!isCommandType(type) || COMMANDS[type].service !== service || !handler) {
       throw new AppError("UNKNOWN_COMMAND");
     }
     const envelope = commandEnvelopeSchema.safeParse(safeJson(msg));
     if (!envelope.success) throw new AppError("BAD_REQUEST", "malformed envelope");
+    seen(envelope.data.ctx);
     const body = COMMANDS[type].body.safeParse(envelope.data.body);
     if (!body.success) throw new AppError("BAD_REQUEST");
     const spec = COMMANDS[type];
     const signedIn = envelope.data.ctx.userId !== undefined && envelope.data.ctx.sessionId !== undefined;
     if (spec.access === "user" && !signedIn) throw new AppError("NOT_AUTHENTICATED");
     return ok(await handler(envelope.data.ctx, body.data));
+  };
+
+  const track = (work: Promise<void>) => {
+    inflight.add(work);
+    metrics?.inFlight.inc();
+    const done = () => {
+      inflight.delete(work);
+      metrics?.inFlight.dec();
+    };
+    work.then(done, (err: unknown) => {
+      done();
+      log.error({ err }, "command handling failed");
+    });
   };
 
   const commands = nc.subscribe(SUBJECTS.commandFamily(service), {
@@ -73,9 +115,16 @@ export function serveCommands<S extends ServiceName>(opts: ServeOptions<S>): Sub
         log.error({ err }, "command subscription failed");
         return;
       }
-      void handle(msg);
+      track(handle(msg));
     },
   });
+  const drainCommands = commands.drain.bind(commands);
+  // drain() resolves once the server stops sending and the queued messages reached the callback;
+  // the answers to them come later, so wait for those too.
+  commands.drain = async () => {
+    await drainCommands();
+    while (inflight.size > 0) await Promise.allSettled([...inflight]);
+  };
   const health = nc.subscribe(SUBJECTS.health(service), {
     queue: QUEUE[service],
     callback: (_err, msg) => {

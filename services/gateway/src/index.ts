@@ -13,7 +13,7 @@ import { sessionRevokedSchema } from "@sealroom/proto/nats";
 import type { ServerKey } from "@sealroom/proto/session";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import { GATEWAY_EVENTS, MAX_MESSAGE_BYTES } from "@sealroom/proto/wire";
-import type { Logger, NatsConnection, Subscription } from "@sealroom/runtime";
+import type { Logger, Metrics, NatsConnection, Subscription } from "@sealroom/runtime";
 import { Connection } from "./connection.js";
 import type { GatewayConfig, GatewayContext } from "./context.js";
 import { createRequestHandler } from "./http.js";
@@ -36,6 +36,8 @@ export interface GatewayOptions {
   port: number;
   webDir: string;
   gatewayId?: string;
+  /** The process's shared metrics (its NATS connection reports into them); fresh ones when absent. */
+  metrics?: Metrics;
 }
 
 export interface Gateway {
@@ -50,7 +52,7 @@ export interface Gateway {
 export function createGateway(opts: GatewayOptions): Gateway {
   const { nc, log, config } = opts;
   const gatewayId = opts.gatewayId ?? randomBytes(4).toString("hex");
-  const metrics = createGatewayMetrics();
+  const metrics = createGatewayMetrics(opts.metrics);
   const presence = new PresenceReporter({
     nc,
     log,

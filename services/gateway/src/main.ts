@@ -1,9 +1,10 @@
-import { createLogger, connectNats, runUntilSignal } from "@sealroom/runtime";
+import { createLogger, createMetrics, connectNats, runUntilSignal } from "@sealroom/runtime";
 import { formatFingerprint } from "@sealroom/proto/session";
 import { createGateway, loadOrCreateServerKey, readGatewayEnv } from "./index.js";
 
 const env = readGatewayEnv();
 const log = createLogger({ service: "gateway", level: env.LOG_LEVEL, pretty: env.LOG_PRETTY });
+const metrics = createMetrics("gateway");
 
 const { key, created } = loadOrCreateServerKey(env.GATEWAY_KEY_FILE, env.GATEWAY_KEY_BITS);
 const fingerprint = formatFingerprint(key.keyId);
@@ -11,11 +12,12 @@ log.info({ file: env.GATEWAY_KEY_FILE, fingerprint, created }, created ? "genera
 
 const nc = await connectNats({
   url: env.NATS_URL,
-  name: "gateway",
+  name: `gateway ${env.GATEWAY_ID ?? process.pid}`,
   token: env.NATS_TOKEN,
   user: env.NATS_USER,
   password: env.NATS_PASSWORD,
   log,
+  metrics,
 });
 const gateway = createGateway({
   nc,
@@ -25,6 +27,7 @@ const gateway = createGateway({
   host: env.HOST,
   port: env.PORT,
   webDir: env.WEB_DIR,
+  metrics,
   ...(env.GATEWAY_ID ? { gatewayId: env.GATEWAY_ID } : {}),
 });
 

@@ -1,7 +1,7 @@
-import { Counter, Gauge, Histogram, createMetrics } from "@sealroom/runtime";
+import { Counter, Gauge, Histogram, createMetrics, type Metrics } from "@sealroom/runtime";
 
-export function createGatewayMetrics() {
-  const base = createMetrics("gateway");
+/** The gateway's metrics on top of the process's shared ones (made here when not given). */
+export function createGatewayMetrics(base: Metrics = createMetrics("gateway")) {
   const registers = [base.registry];
   return {
     ...base,

@@ -34,6 +34,7 @@ let nc: NatsConnection | undefined;
 let db: Db | undefined;
 let service: SocialService | undefined;
 let ops: { close(): Promise<void> } | undefined;
+let stopping = false;
 
 await runUntilSignal(
   {
@@ -45,22 +46,26 @@ await runUntilSignal(
         user: env.NATS_USER,
         password: env.NATS_PASSWORD,
         log,
+        metrics,
       });
-      db = await createDb({ url: env.DATABASE_URL });
+      db = await createDb({ url: env.DATABASE_URL, observe: (s, kind) => metrics.dbLatency.observe({ kind }, s) });
       service = createSocialService({ nc, db, log, metrics, instance, config: configFromEnv(env) });
       await service.start();
       if (env.HTTP_PORT !== undefined) {
         const conn = nc;
         ops = await startOpsServer({
           port: env.HTTP_PORT,
+          host: env.HTTP_HOST,
           registry: metrics.registry,
-          healthy: () => !conn.isClosed(),
+          healthy: () => !stopping && !conn.isClosed(),
         });
       }
     },
     async stop() {
-      await ops?.close();
+      // Unhealthy at once; /metrics stays up until the in-flight commands are answered.
+      stopping = true;
       await service?.stop();
+      await ops?.close();
       if (nc && !nc.isClosed()) await nc.drain();
       await db?.$disconnect();
     },
