@@ -256,7 +256,7 @@ export class ChatStore {
   }
 
   /** Loads a page of older entries; resolves with how many it added (0: the beginning). */
-  async loadOlder(conversationId: string, limit = CHAT_LIMITS.pageDefault): Promise<number> {
+  async loadOlder(conversationId: string, limit: number = CHAT_LIMITS.pageDefault): Promise<number> {
     const c = this.ensure(conversationId);
     if (c.log.base <= c.meta.visibleFromSeq) return 0;
     const page = await this.client.request("chat.history", { conversationId, beforeSeq: c.log.base + 1, limit });
