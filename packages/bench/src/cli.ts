@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+/**
+ * npm run bench [-- s1 s2 ...] [--runs N] [--seconds S] [--quick] [--profile gateway,chat] [--out DIR]
+ * Needs the build (`npm run bench` runs it first) and nats-server on PATH.
+ */
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { runBench } from "./index.js";
+import { repoRoot, type ProcName } from "./stack.js";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    runs: { type: "string" },
+    seconds: { type: "string" },
+    quick: { type: "boolean", default: false },
+    profile: { type: "string" },
+    out: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+
+if (values.help) {
+  console.log(`usage: npm run bench -- [s1..s6 ...] [--runs N (default 3)] [--seconds S per step (default 5)]
+       [--quick] [--profile gateway,chat,...] [--out DIR (default bench-results)]`);
+  process.exit(0);
+}
+
+const outDir = path.resolve(values.out ?? path.join(repoRoot, "bench-results"));
+const nodeFlags: Partial<Record<ProcName, string[]>> = {};
+for (const name of values.profile?.split(",").filter(Boolean) ?? []) {
+  nodeFlags[name as ProcName] = ["--cpu-prof", `--cpu-prof-dir=${path.join(outDir, "profiles")}`];
+}
+
+try {
+  await runBench({
+    scenarios: positionals.map((s) => s.toLowerCase()),
+    ...(values.runs ? { runs: Number(values.runs) } : {}),
+    ...(values.seconds ? { stepSeconds: Number(values.seconds) } : {}),
+    quick: values.quick,
+    outDir,
+    nodeFlags,
+  });
+  process.exit(0);
+} catch (err) {
+  console.error(err);
+  process.exit(1);
+}

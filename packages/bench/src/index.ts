@@ -1,0 +1,102 @@
+/**
+ * Runs scenarios and writes their report: `runBench({ scenarios: ["s2"], runs: 3 })`. Each run of a
+ * scenario gets a fresh stack; the reported run is the median by the scenario's key number.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { loadAverage } from "./procstat.js";
+import { latencyChart, printHeader, printScenario } from "./report.js";
+import { SCENARIOS } from "./scenarios/index.js";
+import { repoRoot, type ProcName } from "./stack.js";
+import type { BenchReport, ScenarioResult, ScenarioRun } from "./types.js";
+
+export { SCENARIOS } from "./scenarios/index.js";
+export type * from "./types.js";
+
+export interface BenchOptions {
+  scenarios?: string[];
+  runs?: number;
+  quick?: boolean;
+  stepSeconds?: number;
+  /** Where the JSON, the SVG and the HTML go; undefined writes nothing. */
+  outDir?: string;
+  nodeFlags?: Partial<Record<ProcName, string[]>>;
+  print?: boolean;
+}
+
+function commit(): string {
+  try {
+    const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "services", "packages"], { cwd: repoRoot, encoding: "utf8" }).trim();
+    return dirty ? `${sha}+dirty` : sha;
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The run whose key is the median (lower middle for an even count). */
+function medianIndex(runs: ScenarioRun[], key: (r: ScenarioRun) => number): number {
+  const order = runs.map((r, i) => ({ i, k: key(r) })).sort((a, b) => a.k - b.k);
+  return order[Math.floor((order.length - 1) / 2)]!.i;
+}
+
+export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
+  const ids = opts.scenarios?.length ? opts.scenarios : SCENARIOS.map((s) => s.id);
+  const runs = Math.max(1, opts.runs ?? 3);
+  const quick = opts.quick ?? false;
+  const stepSeconds = opts.stepSeconds ?? (quick ? 1 : 5);
+  const print = opts.print ?? true;
+  const log = (line: string) => {
+    if (print) console.log(line);
+  };
+  const report: BenchReport = {
+    startedAt: new Date().toISOString(),
+    commit: commit(),
+    node: process.version,
+    cores: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? "unknown",
+    loadAverageStart: loadAverage(),
+    loadAverageEnd: [],
+    options: { runs, quick, stepSeconds },
+    scenarios: [],
+  };
+  if (print) printHeader(report);
+  for (const id of ids) {
+    const scenario = SCENARIOS.find((s) => s.id === id);
+    if (!scenario) throw new Error(`unknown scenario ${id}; known: ${SCENARIOS.map((s) => s.id).join(", ")}`);
+    const results: ScenarioRun[] = [];
+    for (let r = 0; r < runs; r++) {
+      log(`${id}: run ${r + 1}/${runs}…`);
+      results.push(await scenario.run({ quick, stepSeconds, ...(opts.nodeFlags ? { nodeFlags: opts.nodeFlags } : {}), log }));
+    }
+    const medianRun = medianIndex(results, scenario.key);
+    const result: ScenarioResult = {
+      id,
+      title: scenario.title,
+      target: scenario.target,
+      command: `npm run bench -- ${id}${runs === 3 ? "" : ` --runs ${runs}`}`,
+      runs: results,
+      medianRun,
+      verdict: scenario.judge(results[medianRun]!),
+    };
+    report.scenarios.push(result);
+    if (print) printScenario(result);
+  }
+  report.loadAverageEnd = loadAverage();
+  if (opts.outDir) writeReport(report, opts.outDir);
+  return report;
+}
+
+export function writeReport(report: BenchReport, outDir: string): void {
+  mkdirSync(outDir, { recursive: true });
+  const stamp = report.startedAt.replace(/[:.]/g, "-");
+  const base = path.join(outDir, `bench-${stamp}`);
+  writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  const svg = latencyChart(report);
+  writeFileSync(`${base}.svg`, svg);
+  writeFileSync(path.join(outDir, "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(path.join(outDir, "latest.svg"), svg);
+  console.log(`\nwrote ${base}.json and ${base}.svg (also latest.json, latest.svg)`);
+}

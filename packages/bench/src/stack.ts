@@ -1,0 +1,145 @@
+/**
+ * The whole system on loopback, each part its own process like `npm start` runs it (nats-server,
+ * auth, social, chat, gateway from services/<name>/dist), on a fresh migrated database. Unlike
+ * scripts/start.mjs, every service gets its own ops port (HTTP_PORT), so the benchmark can read
+ * each process's event-loop delay from /metrics, and the pids are known directly for /proc.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort, startNats, tempDatabase } from "@sealroom/testkit";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+export const SERVICES = ["auth", "social", "chat"] as const;
+export type ProcName = (typeof SERVICES)[number] | "gateway" | "nats-server";
+
+export interface StackOptions {
+  /** Extra environment for every service (limits, argon2 cost). */
+  env?: Record<string, string>;
+  /** Node flags per process, e.g. { gateway: ["--cpu-prof", "--cpu-prof-dir=..."] }. */
+  nodeFlags?: Partial<Record<ProcName, string[]>>;
+}
+
+export interface Stack {
+  wsUrl: string;
+  dbFile: string;
+  dataDir: string;
+  pids: Record<ProcName, number>;
+  /** /metrics of every Node process (the gateway serves its own). */
+  metricsUrls: Partial<Record<ProcName, string>>;
+  stop(): Promise<void>;
+}
+
+/** Limits that protect a real deployment but would throttle a load generator on one address. */
+export const BENCH_ENV: Record<string, string> = {
+  LOG_LEVEL: "warn",
+  LOG_PRETTY: "false",
+  ARGON2_MEMORY_KIB: "1024",
+  ARGON2_TIME_COST: "1",
+  ARGON2_PARALLELISM: "1",
+  THROTTLE_REGISTRATIONS_PER_IP: "1000000",
+  THROTTLE_IP_MAX_FAILURES: "1000000",
+  RATE_LIMIT_PER_SEC: "100000",
+  RATE_LIMIT_BURST: "100000",
+  MAX_CONNECTIONS: "30000",
+  MAX_CONNECTIONS_PER_IP: "100000",
+  MAX_CONNECTIONS_PER_USER: "100",
+  COMMAND_TIMEOUT_MS: "10000",
+  HASH_QUEUE: "100000",
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitHealthy(url: string, child: ChildProcess, log: () => string, deadlineMs = 30_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`a process exited during startup:\n${log()}`);
+    try {
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > until) throw new Error(`${url}/healthz did not answer:\n${log()}`);
+    await sleep(100);
+  }
+}
+
+function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "sealroom-bench-"));
+  const nats = await startNats();
+  const db = await tempDatabase();
+  const children: Array<{ name: ProcName; child: ChildProcess }> = [];
+  let tail = "";
+  const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-6000));
+
+  const spawnNode = (name: ProcName, env: Record<string, string>) => {
+    const main = path.join(repoRoot, "services", name, "dist", "main.js");
+    const child = spawn(process.execPath, [...(opts.nodeFlags?.[name] ?? []), main], {
+      cwd: repoRoot,
+      env: { ...process.env, ...BENCH_ENV, ...opts.env, NATS_URL: nats.url, DATABASE_URL: db.url, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout!.on("data", keep);
+    child.stderr!.on("data", keep);
+    children.push({ name, child });
+    return child;
+  };
+
+  const stop = async () => {
+    const gw = children.filter((c) => c.name === "gateway");
+    await Promise.all(gw.map((c) => stopProcess(c.child)));
+    await Promise.all(children.filter((c) => c.name !== "gateway").map((c) => stopProcess(c.child)));
+    await nats.stop();
+    db.remove();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    const metricsUrls: Partial<Record<ProcName, string>> = {};
+    const pids = { "nats-server": nats.process.pid! } as Record<ProcName, number>;
+    await Promise.all(
+      SERVICES.map(async (name) => {
+        const port = await freePort();
+        const child = spawnNode(name, { HTTP_PORT: String(port) });
+        const url = `http://127.0.0.1:${port}`;
+        await waitHealthy(url, child, () => tail);
+        metricsUrls[name] = `${url}/metrics`;
+        pids[name] = child.pid!;
+      }),
+    );
+    const port = await freePort();
+    mkdirSync(dataDir, { recursive: true });
+    const gateway = spawnNode("gateway", {
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      HTTP_PORT: "",
+      GATEWAY_KEY_FILE: path.join(dataDir, "gateway-key.pem"),
+      WEB_DIR: path.join(dataDir, "no-web"),
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitHealthy(url, gateway, () => tail);
+    metricsUrls.gateway = `${url}/metrics`;
+    pids.gateway = gateway.pid!;
+    return { wsUrl: `ws://127.0.0.1:${port}/ws`, dbFile: db.file, dataDir, pids, metricsUrls, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,84 @@
+import type { Percentiles } from "./load.js";
+import type { ProcName } from "./stack.js";
+
+/** One measured load level of a scenario. */
+export interface Step {
+  label: string;
+  /** Offered rate, in `unit`. */
+  offered: number;
+  achieved: number;
+  unit: string;
+  sent: number;
+  expected: number;
+  delivered: number;
+  /** delivered / expected, percent. */
+  reach: number;
+  duplicates: number;
+  outOfOrder: number;
+  errors: number;
+  timeouts: number;
+  latencyMs: Percentiles;
+  /** CPU microseconds per message (per `perWhat`) per process, the generator included. */
+  cpuUsPerMsg: Record<string, number>;
+  /** Worst 1-second event-loop delay p99 per Node service, ms. */
+  eventLoopP99Ms: Record<string, number>;
+  /** Load average (1 min) at the end of the step: how busy the shared machine was. */
+  load1: number;
+  /** The capacity thresholds of performance.md held at this step. */
+  pass: boolean;
+  extra?: Record<string, number | string>;
+}
+
+export interface ScenarioRun {
+  steps: Step[];
+  summary: Record<string, number | string | boolean | null>;
+}
+
+export interface Verdict {
+  met: boolean;
+  detail: string;
+}
+
+export interface RunContext {
+  /** Tiny counts and seconds: the smoke run of `npm test`. */
+  quick: boolean;
+  /** Seconds per load step (open-loop scenarios). */
+  stepSeconds: number;
+  nodeFlags?: Partial<Record<ProcName, string[]>>;
+  log(line: string): void;
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  target: string;
+  run(ctx: RunContext): Promise<ScenarioRun>;
+  /** The number the median run is chosen by. */
+  key(run: ScenarioRun): number;
+  judge(run: ScenarioRun): Verdict;
+}
+
+export interface ScenarioResult {
+  id: string;
+  title: string;
+  target: string;
+  command: string;
+  runs: ScenarioRun[];
+  medianRun: number;
+  verdict: Verdict;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  commit: string;
+  node: string;
+  cores: number;
+  cpuModel: string;
+  loadAverageStart: number[];
+  loadAverageEnd: number[];
+  options: { runs: number; quick: boolean; stepSeconds: number };
+  scenarios: ScenarioResult[];
+}
+
+/** performance.md's capacity thresholds. */
+export const THRESHOLDS = { p99Ms: 50, reachPct: 99.9, eventLoopP99Ms: 20 } as const;
