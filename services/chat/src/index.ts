@@ -5,6 +5,7 @@
  * SQLite is the truth, NATS the doorbell (shared/notes/security.md section 4).
  */
 import type { Db } from "@sealroom/db";
+import { AppError } from "@sealroom/proto/errors";
 import { groupDoorbellSchema } from "@sealroom/proto/social";
 import { QUEUE, SUBJECTS } from "@sealroom/proto/subjects";
 import { serveCommands, type Handlers, type Logger, type Metrics, type NatsConnection, type Subscription } from "@sealroom/runtime";
@@ -13,6 +14,7 @@ import { createMessages } from "./messages.js";
 import { natsPublish } from "./publish.js";
 import { prepareQueries } from "./queries.js";
 import { createReads } from "./reads.js";
+import { UserRateLimiter, type UserRate } from "./ratelimit.js";
 import { databaseFile, openSqlite, type Sqlite } from "./sqlite.js";
 import { createTimeline } from "./timeline.js";
 import { createTyping } from "./typing.js";
@@ -27,6 +29,11 @@ export interface ChatConfig {
   /** How often the checkpointer thread folds the WAL into the database file. */
   checkpointMs?: number;
   writer?: WriterOptions;
+  /**
+   * Each user's budget for send, edit and delete, across all their connections and gateways. The
+   * process (main.ts) always sets it (CHAT_SEND_RATE_PER_SEC, CHAT_SEND_BURST); without it, none.
+   */
+  sendRate?: UserRate;
 }
 
 export interface ChatServiceDeps {
@@ -81,16 +88,22 @@ export function createChatService({ nc, db, log, metrics, instance, config = {},
       timeline = createTimeline(deps);
       await timeline.catchUp();
 
+      const limiter = config.sendRate ? new UserRateLimiter(config.sendRate, clock) : undefined;
+      const budget = (userId: number) => {
+        const wait = limiter?.take(userId) ?? 0;
+        if (wait > 0) throw new AppError("RATE_LIMITED", "Sending too fast.", wait);
+        return userId;
+      };
       const handlers: Handlers<"chat"> = {
-        "chat.send": async (ctx, b) => messages.send(ctx.userId!, b.conversationId, b.clientMsgId, b.text),
+        "chat.send": async (ctx, b) => messages.send(budget(ctx.userId!), b.conversationId, b.clientMsgId, b.text),
         "chat.history": async (ctx, b) => reads.history(ctx.userId!, b.conversationId, b.beforeSeq, b.limit),
         "chat.sync": async (ctx, b) => reads.sync(ctx.userId!, b.conversationId, b.afterSeq, b.limit),
         "chat.conversations": async (ctx) => ({ conversations: reads.conversations(ctx.userId!) }),
         "chat.markRead": async (ctx, b) => reads.markRead(ctx.userId!, b.conversationId, b.seq),
         "chat.receipts": async (ctx, b) => ({ conversationId: b.conversationId, receipts: reads.receipts(ctx.userId!, b.conversationId) }),
         "chat.typing": async (ctx, b) => typing.typing(ctx.userId!, b.conversationId),
-        "chat.edit": async (ctx, b) => messages.edit(ctx.userId!, b.conversationId, b.seq, b.text),
-        "chat.delete": async (ctx, b) => messages.delete(ctx.userId!, b.conversationId, b.seq),
+        "chat.edit": async (ctx, b) => messages.edit(budget(ctx.userId!), b.conversationId, b.seq, b.text),
+        "chat.delete": async (ctx, b) => messages.delete(budget(ctx.userId!), b.conversationId, b.seq),
       };
       const opts = { nc, service: "chat" as const, handlers, log, instance };
       subs = serveCommands(metrics ? { ...opts, metrics } : opts);

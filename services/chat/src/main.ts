@@ -49,7 +49,8 @@ await runUntilSignal(
         metrics,
       });
       db = await createDb({ url: env.DATABASE_URL, observe: (s, kind) => metrics.dbLatency.observe({ kind }, s) });
-      service = createChatService({ nc, db, log, metrics, instance });
+      const sendRate = { perSec: env.CHAT_SEND_RATE_PER_SEC, burst: env.CHAT_SEND_BURST };
+      service = createChatService({ nc, db, log, metrics, instance, config: { sendRate } });
       await service.start();
       if (env.HTTP_PORT !== undefined) {
         const conn = nc;
