@@ -1,47 +1,125 @@
 # syntax=docker/dockerfile:1
-# First draft (issue 6 refines it): one build of the whole workspace, one target per process.
+# One small image per process, each built from the workspace cut down to that process and the
+# packages it depends on (`turbo prune <pkg> --docker`), so a change to one service rebuilds one
+# image and the `npm ci` layer survives source changes.
 #   docker build --target gateway -t sealroom-gateway .
-# Targets: migrate, auth, chat, social, gateway. Later: `turbo prune <pkg> --docker` per service
-# for small images and a dependency layer that survives source changes.
+# Targets: migrate, auth, chat, social, gateway (the gateway image also holds the web app and
+# scripts/gateway-key.mjs, which the compose `keygen` job runs). docker-compose.yml builds them all.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-FROM ${NODE_IMAGE} AS build
-# argon2's bundled prebuild crashes on Node 20, so its install script compiles it from source.
+FROM ${NODE_IMAGE} AS base
+ENV TURBO_TELEMETRY_DISABLED=1 \
+    CI=1 \
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false
+WORKDIR /app
+
+# argon2's bundled prebuild crashes on Node 20, so its install script compiles it from source;
+# better-sqlite3 compiles when no prebuild matches.
+FROM base AS toolchain
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
-WORKDIR /app
-ENV TURBO_TELEMETRY_DISABLED=1 \
-    CI=1
+
+# The whole context, pruned once per target into /out/<target>/{json,full}.
+FROM base AS prune
 COPY . .
-RUN npm ci && npm run build
+RUN npx --yes turbo@2.11.11 prune @sealroom/auth --docker --out-dir /out/auth \
+ && npx --yes turbo@2.11.11 prune @sealroom/chat --docker --out-dir /out/chat \
+ && npx --yes turbo@2.11.11 prune @sealroom/social --docker --out-dir /out/social \
+ && npx --yes turbo@2.11.11 prune @sealroom/gateway @sealroom/web --docker --out-dir /out/gateway \
+ && npx --yes turbo@2.11.11 prune @sealroom/db --docker --out-dir /out/migrate
+
+# Files outside the workspaces that builds need (prune copies only workspaces): the compiler base
+# config, the Prisma schema and migrations, and the CLI shim.
+FROM scratch AS root-files
+COPY tsconfig.base.json /tsconfig.base.json
+COPY prisma /prisma
+COPY prisma.config.ts /prisma.config.ts
+COPY scripts/prisma.mjs /scripts/prisma.mjs
+
+# ---- builds: dependencies first (cached while package.json files are unchanged), then sources.
+
+FROM toolchain AS build-auth
+COPY --from=prune /out/auth/json/ ./
+RUN npm ci
+COPY --from=prune /out/auth/full/ ./
+COPY --from=root-files / ./
+RUN npx turbo run build --filter=@sealroom/auth... \
+ && npm prune --omit=dev
+
+FROM toolchain AS build-chat
+COPY --from=prune /out/chat/json/ ./
+RUN npm ci
+COPY --from=prune /out/chat/full/ ./
+COPY --from=root-files / ./
+RUN npx turbo run build --filter=@sealroom/chat... \
+ && npm prune --omit=dev
+
+FROM toolchain AS build-social
+COPY --from=prune /out/social/json/ ./
+RUN npm ci
+COPY --from=prune /out/social/full/ ./
+COPY --from=root-files / ./
+RUN npx turbo run build --filter=@sealroom/social... \
+ && npm prune --omit=dev
+
+FROM toolchain AS build-gateway
+COPY --from=prune /out/gateway/json/ ./
+RUN npm ci
+COPY --from=prune /out/gateway/full/ ./
+COPY --from=root-files / ./
+COPY scripts/gateway-key.mjs ./scripts/gateway-key.mjs
+RUN npx turbo run build --filter=@sealroom/gateway... --filter=@sealroom/web... \
+ && npm prune --omit=dev
+
+# The migration job keeps the Prisma CLI (a root devDependency).
+FROM toolchain AS build-migrate
+COPY --from=prune /out/migrate/json/ ./
+RUN npm ci
+COPY --from=prune /out/migrate/full/ ./
+COPY --from=root-files / ./
+
+# ---- runtime images: no compiler, no sources' dev dependencies, an unprivileged user.
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     LOG_PRETTY=false
 WORKDIR /app
-# Read-only for the service user: only the volumes below are writable.
-COPY --from=build /app /app
 # Named volumes start as a copy of these directories, so they belong to `node` (uid 1000).
 RUN mkdir -p /data /keys && chown node:node /data /keys
-USER node
 
-# One-shot: apply the committed migrations to /data/sealroom.db (the Prisma CLI downloads nothing).
 FROM runtime AS migrate
+COPY --from=build-migrate /app /app
+USER node
 ENV DATABASE_URL=file:/data/sealroom.db
 CMD ["node", "scripts/prisma.mjs", "migrate", "deploy"]
 
 FROM runtime AS auth
+COPY --from=build-auth /app /app
+USER node
+ENV HTTP_PORT=9090
+EXPOSE 9090
 CMD ["node", "services/auth/dist/main.js"]
 
 FROM runtime AS chat
+COPY --from=build-chat /app /app
+USER node
+ENV HTTP_PORT=9090
+EXPOSE 9090
 CMD ["node", "services/chat/dist/main.js"]
 
 FROM runtime AS social
+COPY --from=build-social /app /app
+USER node
+ENV HTTP_PORT=9090
+EXPOSE 9090
 CMD ["node", "services/social/dist/main.js"]
 
 FROM runtime AS gateway
+COPY --from=build-gateway /app /app
+USER node
 ENV HOST=0.0.0.0 \
     PORT=8080 \
     GATEWAY_KEY_FILE=/keys/gateway-key.pem \

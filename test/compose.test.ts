@@ -1,10 +1,13 @@
 /**
  * docker-compose.yml validates offline (`docker-compose config -q`, Debian's 1.29) and every
  * build it references exists: context, Dockerfile, target stage, and the files each COPY takes
- * from the context. Nothing here pulls an image or needs a docker engine.
+ * from the context; every file it mounts exists; only the load balancer is published; each NATS
+ * client connects as a user of deploy/nats/auth.conf. Nothing here pulls an image or needs a
+ * docker engine.
  */
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -33,13 +36,22 @@ if (!compose) {
   );
 }
 
-function dockerCompose(...args: string[]) {
-  return spawnSync(compose!, ["-f", path.join(root, "docker-compose.yml"), ...args], {
+/** Stand-ins for the secrets `node scripts/gen-env.mjs` writes to .env (the file refuses to run without them). */
+const SECRETS = Object.fromEntries(
+  ["GATEWAY", "AUTH", "CHAT", "SOCIAL", "OPS"].map((role) => [`NATS_${role}_PASSWORD`, `test-${role.toLowerCase()}`]),
+);
+
+function dockerCompose(args: string[], env: NodeJS.ProcessEnv = { ...process.env, ...SECRETS }) {
+  // An empty --env-file: a developer's own .env must not decide what the test sees.
+  return spawnSync(compose!, ["-f", path.join(root, "docker-compose.yml"), "--env-file", emptyEnvFile, ...args], {
     cwd: root,
     encoding: "utf8",
     timeout: 30_000,
+    env,
   });
 }
+const emptyEnvFile = path.join(mkdtempSync(path.join(os.tmpdir(), "sealroom-compose-")), "empty.env");
+writeFileSync(emptyEnvFile, "");
 
 const resolvedSchema = z.object({
   services: z.record(
@@ -47,6 +59,12 @@ const resolvedSchema = z.object({
     z.object({
       image: z.string().optional(),
       ports: z.array(z.unknown()).optional(),
+      container_name: z.string().optional(),
+      user: z.string().optional(),
+      environment: z.record(z.string(), z.string().nullable()).optional(),
+      volumes: z.array(z.union([z.string(), z.object({ type: z.string(), source: z.string().optional(), target: z.string() })])).optional(),
+      healthcheck: z.object({ test: z.unknown() }).optional(),
+      restart: z.string().optional(),
       expose: z.array(z.unknown()).optional(),
       build: z
         .object({ context: z.string(), dockerfile: z.string().optional(), target: z.string().optional() })
@@ -62,7 +80,7 @@ const resolvedSchema = z.object({
 let resolved: z.infer<typeof resolvedSchema> | undefined;
 function resolvedCompose() {
   if (resolved) return resolved;
-  const out = dockerCompose("config");
+  const out = dockerCompose(["config"]);
   expect(out.status, out.stderr).toBe(0);
   const toJson = spawnSync(
     "python3",
@@ -99,14 +117,82 @@ function readDockerfile(file: string) {
 
 describe.skipIf(!compose)("docker-compose.yml", () => {
   it("passes docker-compose config -q without warnings", () => {
-    const out = dockerCompose("config", "-q");
+    const out = dockerCompose(["config", "-q"]);
     expect(out.status, out.stderr).toBe(0);
     expect(out.stderr).not.toMatch(/WARNING/i);
   });
 
-  it("runs the processes of the product: nats, migrate, auth, chat, social, gateway", () => {
+  it("refuses to run without the NATS secrets, saying how to make them", () => {
+    const env = { ...process.env };
+    for (const name of Object.keys(SECRETS)) delete env[name];
+    const out = dockerCompose(["config", "-q"], env);
+    expect(out.status).not.toBe(0);
+    expect(out.stderr).toContain("scripts/gen-env.mjs");
+  });
+
+  it("runs the processes of the product: nats, migrate, keygen, auth, chat, social, gateway, lb", () => {
     const names = Object.keys(resolvedCompose().services).sort();
-    expect(names).toEqual(["auth", "chat", "gateway", "migrate", "nats", "social"]);
+    expect(names).toEqual(["auth", "chat", "gateway", "keygen", "lb", "migrate", "nats", "social"]);
+  });
+
+  it("publishes only the load balancer, so gateways and services scale (--scale) without port clashes", () => {
+    const services = resolvedCompose().services;
+    for (const [name, s] of Object.entries(services)) {
+      if (name !== "lb") expect(s.ports ?? [], name).toEqual([]);
+      expect(s.container_name, name).toBeUndefined();
+    }
+    expect(services.lb?.ports).toHaveLength(1);
+  });
+
+  it("gives every long-running process a healthcheck and a restart policy", () => {
+    for (const name of ["nats", "auth", "chat", "social", "gateway", "lb"]) {
+      const s = resolvedCompose().services[name]!;
+      expect(s.healthcheck, name).toBeDefined();
+      expect(s.restart, name).toBe("unless-stopped");
+    }
+  });
+
+  it("connects each NATS client as its own user of deploy/nats/auth.conf, with that role's password", () => {
+    const conf = readFileSync(path.join(root, "deploy/nats/auth.conf"), "utf8");
+    const users = [...conf.matchAll(/user:\s*(\w+)\s*\n\s*password:\s*\$(\w+)/g)].map((m) => ({ user: m[1]!, variable: m[2]! }));
+    expect(users.map((u) => u.user).sort()).toEqual(["auth", "chat", "gateway", "ops", "social"]);
+    const services = resolvedCompose().services;
+    for (const name of ["auth", "chat", "social", "gateway"]) {
+      const env = services[name]!.environment ?? {};
+      const user = users.find((u) => u.user === env.NATS_USER);
+      expect(user, `${name}: NATS_USER`).toBeDefined();
+      expect(env.NATS_USER).toBe(name);
+      expect(env.NATS_PASSWORD, `${name}: NATS_PASSWORD`).toBe(SECRETS[user!.variable]);
+      expect(env.NATS_TOKEN, name).toBeUndefined();
+    }
+    // The broker gets exactly the variables auth.conf reads.
+    const brokerEnv = Object.keys(services.nats!.environment ?? {}).sort();
+    expect(brokerEnv).toEqual(users.map((u) => u.variable).sort());
+  });
+
+  it("mounts only files that exist (the NATS and Caddy configuration)", () => {
+    const binds = Object.values(resolvedCompose().services).flatMap((s) =>
+      (s.volumes ?? []).flatMap((v) => {
+        const source = typeof v === "string" ? v.split(":")[0]! : v.type === "bind" ? v.source : undefined;
+        return source && path.isAbsolute(source) ? [source] : [];
+      }),
+    );
+    expect(binds.length).toBeGreaterThanOrEqual(2);
+    for (const source of binds) expect(existsSync(source), source).toBe(true);
+  });
+
+  it("runs Sealroom's own images and the load balancer as unprivileged users", () => {
+    const { lb } = resolvedCompose().services;
+    expect(lb?.user).toMatch(/^[1-9]\d*(:\d+)?$/);
+    // The Dockerfile switches every final image to the `node` user.
+    const lines = readFileSync(path.join(root, "Dockerfile"), "utf8").split("\n");
+    for (const target of ["migrate", "auth", "chat", "social", "gateway"]) {
+      const start = lines.findIndex((l) => new RegExp(`^FROM \\S+ AS ${target}$`, "i").test(l.trim()));
+      expect(start, target).toBeGreaterThanOrEqual(0);
+      const end = lines.findIndex((l, i) => i > start && /^FROM /i.test(l));
+      const stage = lines.slice(start, end < 0 ? undefined : end);
+      expect(stage.some((l) => /^USER node$/.test(l.trim())), target).toBe(true);
+    }
   });
 
   it("references only build contexts, Dockerfiles, stages and files that exist", () => {
