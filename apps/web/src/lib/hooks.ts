@@ -26,12 +26,13 @@ export function useCountdown(deadline: number | undefined): number {
 }
 
 /** "chat/<conversationId>": one open conversation (e.g. chat/dm:3:7, chat/group:12). */
-export type Route = "home" | "settings" | `chat/${string}`;
+export type Route = "home" | "settings" | `chat/${string}` | "friends" | "groups" | `group/${number}`;
 
 function routeFromHash(hash: string): Route {
   const path = safeDecode(hash.replace(/^#\/?/, ""));
   if (path === "settings") return "settings";
   if (/^chat\/[a-z]+:[0-9:]+$/.test(path)) return path as Route;
+  if (path === "friends" || path === "groups" || /^group\/[1-9][0-9]{0,9}$/.test(path)) return path as Route;
   return "home";
 }
 
@@ -49,6 +50,11 @@ export function hrefFor(route: Route): string {
 
 export function chatRoute(conversationId: string): Route {
   return `chat/${conversationId}`;
+}
+
+/** The group a "group/<id>" route shows, if any. */
+export function groupOf(route: Route): number | undefined {
+  return route.startsWith("group/") ? Number(route.slice(6)) : undefined;
 }
 
 /** The conversation a route opens, if any. */

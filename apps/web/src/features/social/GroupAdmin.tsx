@@ -1,0 +1,121 @@
+/** Renaming, leaving and disbanding: each shown only to a role that may do it (leaving excepted). */
+import { useState, type FormEvent } from "react";
+import { SOCIAL_LIMITS, type GroupDetail } from "@sealroom/sdk/browser";
+import { Field } from "../../components/Field.js";
+import { useI18n } from "../../i18n/I18nProvider.js";
+import { hrefFor } from "../../lib/hooks.js";
+import type { ConfirmRequest } from "./ConfirmDialog.js";
+import { useSocialStore } from "./context.js";
+import { useSocialErrors } from "./errors.js";
+import { groupNameProblem } from "./groupName.js";
+import { groupActions } from "./permissions.js";
+import type { ActionState } from "./useAction.js";
+
+export function GroupAdmin({ detail, action, onConfirm }: { detail: GroupDetail; action: ActionState; onConfirm(r: ConfirmRequest): void }) {
+  const { t } = useI18n();
+  const store = useSocialStore();
+  const errors = useSocialErrors();
+  const { group, role } = detail;
+  const can = groupActions(role, group.disbandedAt !== null);
+  const busy = action.pending !== undefined;
+  const owner = role === "owner";
+
+  const leave = async () => {
+    const ok = await action.run("leave", () => store.leave(group.id), { overrides: errors.leave });
+    if (ok) window.location.hash = hrefFor("groups");
+  };
+
+  return (
+    <section className="panel" aria-labelledby="admin-heading">
+      <h2 id="admin-heading" className="panel-title">
+        {t("group.settings")}
+      </h2>
+      {can.rename && <RenameForm key={group.name} detail={detail} action={action} />}
+      <div className="rows">
+        <div className="row">
+          <div className="row-text">
+            <div className="row-title">{t("group.leave")}</div>
+            <div className="row-help">{owner ? t("group.leaveOwnerHelp") : t("group.leaveHelp")}</div>
+          </div>
+          <button
+            type="button"
+            className="btn btn-danger-outline"
+            disabled={busy}
+            onClick={() =>
+              // The owner is told by the service why not: no question first.
+              owner
+                ? void leave()
+                : onConfirm({
+                    title: t("group.leaveTitle", { name: group.name }),
+                    body: t("group.leaveBody"),
+                    confirmLabel: t("group.leave"),
+                    danger: true,
+                    onConfirm: () => void leave(),
+                  })
+            }
+          >
+            {t("group.leave")}
+          </button>
+        </div>
+        {can.disband && (
+          <div className="row">
+            <div className="row-text">
+              <div className="row-title">{t("group.disband")}</div>
+              <div className="row-help">{t("group.disbandHelp")}</div>
+            </div>
+            <button
+              type="button"
+              className="btn btn-danger"
+              disabled={busy}
+              onClick={() =>
+                onConfirm({
+                  title: t("group.disbandTitle", { name: group.name }),
+                  body: t("group.disbandBody"),
+                  confirmLabel: t("group.disband"),
+                  danger: true,
+                  onConfirm: () => void action.run("disband", () => store.disband(group.id), { overrides: errors.group, done: t("group.disbanded", { name: group.name }) }),
+                })
+              }
+            >
+              {t("group.disband")}
+            </button>
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function RenameForm({ detail, action }: { detail: GroupDetail; action: ActionState }) {
+  const { t } = useI18n();
+  const store = useSocialStore();
+  const errors = useSocialErrors();
+  const [name, setName] = useState(detail.group.name);
+  const [touched, setTouched] = useState(false);
+  const problem = groupNameProblem(name);
+  const unchanged = name.normalize("NFC").trim() === detail.group.name;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setTouched(true);
+    if (problem || unchanged) return;
+    void action.run("rename", () => store.rename(detail.group.id, name), { overrides: errors.rename, done: t("group.renamed") });
+  };
+  return (
+    <form className="form rename-form" noValidate onSubmit={submit}>
+      <Field
+        label={t("group.rename")}
+        value={name}
+        onChange={setName}
+        onBlur={() => setTouched(true)}
+        autoComplete="off"
+        hint={t("group.nameHint", { max: SOCIAL_LIMITS.groupNameMax })}
+        error={touched && problem ? t(`group.name.${problem}`) : undefined}
+      />
+      <div className="actions">
+        <button type="submit" className="btn btn-secondary" disabled={action.pending !== undefined || unchanged}>
+          {action.pending === "rename" ? t("social.working") : t("group.renameSubmit")}
+        </button>
+      </div>
+    </form>
+  );
+}

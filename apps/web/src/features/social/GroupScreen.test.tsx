@@ -1,0 +1,126 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, test } from "vitest";
+import { AppError, type GroupDetail, type GroupRole } from "@sealroom/sdk/browser";
+import { GroupScreen } from "./GroupScreen.js";
+import { GroupsScreen } from "./GroupsScreen.js";
+import { ME, ScriptedClient, renderSocial } from "./testing.js";
+
+const amy = { id: 2, username: "amy" };
+const bob = { id: 3, username: "bob" };
+const presence = { online: true, lastSeenAt: null };
+
+function detail(myRole: GroupRole): GroupDetail {
+  const roles: [typeof ME, GroupRole][] =
+    myRole === "owner" ? [[ME, "owner"], [amy, "admin"], [bob, "member"]] : [[amy, "owner"], [ME, myRole], [bob, "member"]];
+  return {
+    group: { id: 5, name: "Trip", ownerId: roles[0]![0].id, memberCount: 3, version: 3, createdAt: 1, disbandedAt: null },
+    role: myRole,
+    members: roles.map(([user, role]) => ({ user, role, joinedAt: 1, presence })),
+    invites: [],
+  };
+}
+
+function groupClient(myRole: GroupRole) {
+  const d = detail(myRole);
+  const client = new ScriptedClient({ groups: [{ ...d.group, role: myRole }] });
+  client.handlers["social.groups.get"] = () => d;
+  return client;
+}
+
+describe("GroupScreen", () => {
+  test("the owner sees every action; owner-only ones are absent for a member", async () => {
+    const owner = await renderSocial(<GroupScreen groupId={5} />, groupClient("owner"));
+    await screen.findByRole("heading", { level: 1, name: "Trip" });
+    expect(screen.getByRole("button", { name: "Make bob an admin" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Make amy a member again" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Make amy the owner" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Remove amy from the group" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Disband group" })).toBeTruthy();
+    expect(screen.getByLabelText("Group name")).toBeTruthy();
+    owner.unmount();
+
+    await renderSocial(<GroupScreen groupId={5} />, groupClient("member"));
+    await screen.findByRole("heading", { level: 1, name: "Trip" });
+    expect(screen.queryByRole("button", { name: /^Remove .* from the group$/ })).toBeNull();
+    expect(screen.queryByRole("button", { name: /admin|owner|member again/ })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Disband group" })).toBeNull();
+    expect(screen.queryByLabelText("Group name")).toBeNull();
+    expect(screen.getByRole("button", { name: "Leave group" })).toBeTruthy();
+    expect(screen.getByRole("link", { name: "Open conversation" }).getAttribute("href")).toBe("#/chat/group:5");
+  });
+
+  test("an admin may remove plain members only", async () => {
+    await renderSocial(<GroupScreen groupId={5} />, groupClient("admin"));
+    await screen.findByRole("heading", { level: 1, name: "Trip" });
+    expect(screen.getByRole("button", { name: "Remove bob from the group" })).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Remove amy from the group" })).toBeNull();
+  });
+
+  test("the owner trying to leave is told to transfer ownership first", async () => {
+    const client = groupClient("owner");
+    client.handlers["social.groups.leave"] = () => {
+      throw new AppError("CONFLICT");
+    };
+    await renderSocial(<GroupScreen groupId={5} />, client);
+    await userEvent.setup().click(await screen.findByRole("button", { name: "Leave group" }));
+    const alert = await screen.findByTestId("social-error");
+    await waitFor(() => expect(alert.textContent).toBe("The owner cannot leave the group. Make another member the owner first, then leave."));
+  });
+
+  test("removing a member is confirmed in a dialog, then the list follows", async () => {
+    const client = groupClient("owner");
+    const after = detail("owner");
+    after.members = after.members.filter((m) => m.user.id !== bob.id);
+    after.group = { ...after.group, memberCount: 2, version: 4 };
+    client.handlers["social.groups.kick"] = () => {
+      client.handlers["social.groups.get"] = () => after;
+      return { group: after.group };
+    };
+    await renderSocial(<GroupScreen groupId={5} />, client);
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Remove bob from the group" }));
+    const dialog = screen.getByRole("dialog", { name: "Remove bob?" });
+    expect(client.actions()).toEqual([]);
+    await user.click(within(dialog).getByRole("button", { name: "Remove" }));
+    await screen.findByText("bob was removed from the group.");
+    expect(client.sent.find((s) => s.type === "social.groups.kick")?.body).toEqual({ groupId: 5, userId: bob.id });
+    await waitFor(() => expect(within(screen.getByRole("list", { name: "Members" })).queryByText("bob")).toBeNull());
+  });
+
+  test("being kicked while looking says so", async () => {
+    const client = groupClient("member");
+    await renderSocial(<GroupScreen groupId={5} />, client);
+    await screen.findByRole("heading", { level: 1, name: "Trip" });
+    client.emitEvent("social.group.removed.v1", { group: { id: 5, name: "Trip" }, reason: "kicked" });
+    await screen.findByText("You were removed from this group.");
+  });
+});
+
+describe("creating a group", () => {
+  test("the name is validated before anything is sent; friends are invited from a checklist", async () => {
+    const client = new ScriptedClient({ friends: [{ user: amy, since: 1, presence }, { user: bob, since: 1, presence }] });
+    const created = detail("owner");
+    client.handlers["social.groups.create"] = () => created;
+    await renderSocial(<GroupsScreen />, client);
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText("Group name"), "   ");
+    await user.click(screen.getByRole("button", { name: "Create group" }));
+    expect(screen.getByText("Enter a group name.")).toBeTruthy();
+    expect(document.activeElement).toBe(screen.getByLabelText("Group name"));
+    expect(client.actions()).toEqual([]);
+
+    await user.clear(screen.getByLabelText("Group name"));
+    await user.type(screen.getByLabelText("Group name"), "x".repeat(65));
+    await user.click(screen.getByRole("button", { name: "Create group" }));
+    expect(screen.getByText("Group names are at most 64 characters.")).toBeTruthy();
+    expect(client.actions()).toEqual([]);
+
+    await user.clear(screen.getByLabelText("Group name"));
+    await user.type(screen.getByLabelText("Group name"), "  Trip ");
+    await user.click(screen.getByRole("checkbox", { name: "bob" }));
+    await user.click(screen.getByRole("button", { name: "Create and invite 1" }));
+    await waitFor(() => expect(window.location.hash).toBe("#/group/5"));
+    expect(client.sent.find((s) => s.type === "social.groups.create")?.body).toEqual({ name: "  Trip ", invite: [bob.id] });
+  });
+});

@@ -1,0 +1,117 @@
+/** A group's members with role and presence, and the per-member actions the viewer's role allows. */
+import type { GroupDetail, GroupMember } from "@sealroom/sdk/browser";
+import { useI18n } from "../../i18n/I18nProvider.js";
+import type { ConfirmRequest } from "./ConfirmDialog.js";
+import { useMyId, useSocialStore } from "./context.js";
+import { useSocialErrors } from "./errors.js";
+import { PersonRow, PresenceText, RoleBadge } from "./Person.js";
+import { memberActions } from "./permissions.js";
+import { useNow } from "./time.js";
+import type { ActionState } from "./useAction.js";
+
+export function MemberList({ detail, action, onConfirm }: { detail: GroupDetail; action: ActionState; onConfirm(r: ConfirmRequest): void }) {
+  const { t } = useI18n();
+  const me = useMyId();
+  const now = useNow();
+  return (
+    <section className="panel" aria-labelledby="members-heading">
+      <h2 id="members-heading" className="panel-title">
+        {t("group.members")}
+      </h2>
+      <ul className="people" aria-label={t("group.members")}>
+        {detail.members.map((m) => (
+          <PersonRow
+            key={m.user.id}
+            name={m.user.username}
+            online={m.presence.online}
+            badge={
+              <>
+                <RoleBadge role={m.role} />
+                {m.user.id === me && <span className="you-badge">{t("group.you")}</span>}
+              </>
+            }
+            sub={<PresenceText online={m.presence.online} lastSeenAt={m.presence.lastSeenAt} now={now} />}
+            actions={<MemberActions detail={detail} member={m} action={action} onConfirm={onConfirm} />}
+            testId="member"
+          />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function MemberActions({ detail, member, action, onConfirm }: { detail: GroupDetail; member: GroupMember; action: ActionState; onConfirm(r: ConfirmRequest): void }) {
+  const { t } = useI18n();
+  const store = useSocialStore();
+  const errors = useSocialErrors();
+  const me = useMyId();
+  const gid = detail.group.id;
+  const name = member.user.username;
+  const uid = member.user.id;
+  const can = memberActions(detail.role, member.role, uid === me, detail.group.disbandedAt !== null);
+  const busy = action.pending !== undefined;
+  if (!can.kick && !can.promote && !can.demote && !can.transfer) return null;
+  return (
+    <>
+      {can.promote && (
+        <button
+          type="button"
+          className="btn btn-ghost btn-sm"
+          disabled={busy}
+          aria-label={t("group.promoteNamed", { name })}
+          onClick={() => void action.run(`promote:${uid}`, () => store.setRole(gid, uid, "admin"), { overrides: errors.member, done: t("group.promoted", { name }) })}
+        >
+          {t("group.promote")}
+        </button>
+      )}
+      {can.demote && (
+        <button
+          type="button"
+          className="btn btn-ghost btn-sm"
+          disabled={busy}
+          aria-label={t("group.demoteNamed", { name })}
+          onClick={() => void action.run(`demote:${uid}`, () => store.setRole(gid, uid, "member"), { overrides: errors.member, done: t("group.demoted", { name }) })}
+        >
+          {t("group.demote")}
+        </button>
+      )}
+      {can.transfer && (
+        <button
+          type="button"
+          className="btn btn-ghost btn-sm"
+          disabled={busy}
+          aria-label={t("group.transferNamed", { name })}
+          onClick={() =>
+            onConfirm({
+              title: t("group.transferTitle", { name }),
+              body: t("group.transferBody", { name }),
+              confirmLabel: t("group.transferConfirm"),
+              onConfirm: () => void action.run(`transfer:${uid}`, () => store.transfer(gid, uid), { overrides: errors.member, done: t("group.transferred", { name }) }),
+            })
+          }
+        >
+          {t("group.transfer")}
+        </button>
+      )}
+      {can.kick && (
+        <button
+          type="button"
+          className="btn btn-ghost btn-sm btn-ghost-danger"
+          disabled={busy}
+          aria-label={t("group.kickNamed", { name })}
+          onClick={() =>
+            onConfirm({
+              title: t("group.kickTitle", { name }),
+              body: t("group.kickBody", { name }),
+              confirmLabel: t("group.kick"),
+              danger: true,
+              onConfirm: () => void action.run(`kick:${uid}`, () => store.kick(gid, uid), { overrides: errors.member, done: t("group.kicked", { name }) }),
+            })
+          }
+        >
+          {t("group.kick")}
+        </button>
+      )}
+    </>
+  );
+}

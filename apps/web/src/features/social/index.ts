@@ -1,0 +1,9 @@
+/** Friends and groups: the social state for the whole app, and its screens. */
+export { SocialProvider, useMyId, useOptionalSocial, useSocial, useSocialStore, type SocialLike } from "./context.js";
+export type { FriendView, SocialView } from "./view.js";
+export { FriendsScreen } from "./FriendsScreen.js";
+export { GroupsScreen } from "./GroupsScreen.js";
+export { GroupScreen } from "./GroupScreen.js";
+export { CountBadge } from "./Person.js";
+export { socialScreen } from "./routes.js";
+export { useSocialNavItems, type NavItem } from "./nav.js";
