@@ -25,6 +25,9 @@ export const gatewayEnvSchema = z.object({
   MAX_CONNECTIONS: intFromEnv(20_000, 1),
   MAX_CONNECTIONS_PER_IP: intFromEnv(200, 1),
   MAX_CONNECTIONS_PER_USER: intFromEnv(20, 1),
+  /** New WebSocket upgrades (each a handshake with an RSA decryption) per client address: per second and burst; beyond it 429. */
+  HANDSHAKE_RATE_PER_IP: intFromEnv(30, 1),
+  HANDSHAKE_BURST_PER_IP: intFromEnv(300, 1),
   HANDSHAKE_TIMEOUT_MS: intFromEnv(10_000, 100),
   HEARTBEAT_INTERVAL_MS: intFromEnv(30_000, 100),
   COMMAND_TIMEOUT_MS: intFromEnv(5_000, 100),

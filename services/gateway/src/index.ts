@@ -20,7 +20,7 @@ import { createRequestHandler } from "./http.js";
 import type { GatewayEnv } from "./env.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { PresenceReporter } from "./presence.js";
-import { Tally } from "./ratelimit.js";
+import { KeyedBuckets, Tally } from "./ratelimit.js";
 import { UserRegistry } from "./users.js";
 
 export { gatewayEnvSchema, readGatewayEnv, type GatewayEnv } from "./env.js";
@@ -64,6 +64,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const users = new UserRegistry(nc, log, (userId, n) => presence.changed(userId, n));
   const conns = new Set<Connection>();
   const perIp = new Tally<string>();
+  const handshakesPerIp = new KeyedBuckets<string>(config.HANDSHAKE_RATE_PER_IP, config.HANDSHAKE_BURST_PER_IP);
   let seq = 0;
   let accepting = false;
   let revokeSub: Subscription | undefined;
@@ -135,6 +136,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     if (conns.size >= config.MAX_CONNECTIONS) return reject(socket, 503, "Service Unavailable", "capacity");
     const ip = clientIp(req);
     if (perIp.get(ip) >= config.MAX_CONNECTIONS_PER_IP) return reject(socket, 429, "Too Many Requests", "per_ip");
+    if (handshakesPerIp.take(ip) > 0) return reject(socket, 429, "Too Many Requests", "handshake_rate");
     perIp.inc(ip);
     wss.handleUpgrade(req, socket, head, (ws) => {
       conns.add(new Connection(ws, ip, ctx));

@@ -41,6 +41,8 @@ beforeAll(async () => {
     RATE_LIMIT_BURST: 1_000_000,
     MAX_CONNECTIONS_PER_IP: 100_000,
     MAX_CONNECTIONS_PER_USER: 100_000,
+    HANDSHAKE_RATE_PER_IP: 1_000_000,
+    HANDSHAKE_BURST_PER_IP: 1_000_000,
   });
   services = await connectNats({ url: nats.url, name: "fuzz-services", log: silentLog });
   services.subscribe("cmd.>", {
