@@ -67,7 +67,7 @@ export class Proc {
   constructor(
     readonly name: string,
     private readonly script: string,
-    private readonly env: Env,
+    private env: Env,
     /** GET this until it answers 200: the process is serving. */
     readonly healthUrl: string,
   ) {}
@@ -119,8 +119,10 @@ export class Proc {
     this.kills++;
   }
 
-  async restart(): Promise<void> {
+  /** SIGKILL, then start again, with `env` changed for this and every later start. */
+  async restart(env: Env = {}): Promise<void> {
     await this.kill();
+    this.env = { ...this.env, ...env };
     await this.start();
   }
 }
