@@ -91,7 +91,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
     clientTracking: false,
   });
 
+  // Slowloris on the upgrade: headers and the whole request must arrive within 10 s. Node checks
+  // these deadlines only every connectionsCheckingInterval (30 s by default), which let a stalled
+  // request live for up to 40 s; checking every second keeps the promise.
   const server = http.createServer(
+    { headersTimeout: 10_000, requestTimeout: 10_000, connectionsCheckingInterval: 1000 },
     createRequestHandler({
       webDir: opts.webDir,
       serverKey: opts.serverKey,
@@ -99,9 +103,6 @@ export function createGateway(opts: GatewayOptions): Gateway {
       healthy: () => accepting && !nc.isClosed(),
     }),
   );
-  // Slowloris on the upgrade: headers and the whole request must arrive promptly.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 10_000;
 
   const clientIp = (req: http.IncomingMessage): string => {
     const peer = req.socket.remoteAddress ?? "unknown";
