@@ -21,6 +21,10 @@ FROM base AS toolchain
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
+# What `npm prune --omit=dev` keeps as peers of @prisma/client but no service loads: the Prisma
+# CLI and its engines, TypeScript. The JS engine with the better-sqlite3 adapter runs without
+# them (checked against a pruned auth build), and they are ~130 MB of a ~250 MB image.
+ENV BUILD_ONLY="node_modules/prisma node_modules/typescript node_modules/effect node_modules/@prisma/engines node_modules/@prisma/fetch-engine node_modules/@prisma/get-platform node_modules/@prisma/config"
 
 # The whole context, pruned once per target into /out/<target>/{json,full}.
 FROM base AS prune
@@ -47,7 +51,8 @@ RUN npm ci
 COPY --from=prune /out/auth/full/ ./
 COPY --from=root-files / ./
 RUN npx turbo run build --filter=@sealroom/auth... \
- && npm prune --omit=dev
+ && npm prune --omit=dev \
+ && rm -rf $BUILD_ONLY
 
 FROM toolchain AS build-chat
 COPY --from=prune /out/chat/json/ ./
@@ -55,7 +60,8 @@ RUN npm ci
 COPY --from=prune /out/chat/full/ ./
 COPY --from=root-files / ./
 RUN npx turbo run build --filter=@sealroom/chat... \
- && npm prune --omit=dev
+ && npm prune --omit=dev \
+ && rm -rf $BUILD_ONLY
 
 FROM toolchain AS build-social
 COPY --from=prune /out/social/json/ ./
@@ -63,7 +69,8 @@ RUN npm ci
 COPY --from=prune /out/social/full/ ./
 COPY --from=root-files / ./
 RUN npx turbo run build --filter=@sealroom/social... \
- && npm prune --omit=dev
+ && npm prune --omit=dev \
+ && rm -rf $BUILD_ONLY
 
 FROM toolchain AS build-gateway
 COPY --from=prune /out/gateway/json/ ./
@@ -72,7 +79,8 @@ COPY --from=prune /out/gateway/full/ ./
 COPY --from=root-files / ./
 COPY scripts/gateway-key.mjs ./scripts/gateway-key.mjs
 RUN npx turbo run build --filter=@sealroom/gateway... --filter=@sealroom/web... \
- && npm prune --omit=dev
+ && npm prune --omit=dev \
+ && rm -rf $BUILD_ONLY
 
 # The migration job keeps the Prisma CLI (a root devDependency).
 FROM toolchain AS build-migrate
