@@ -261,7 +261,7 @@ export const en = {
   "groups.title": "Groups",
   "groups.lead": "Talk with several friends at once. Owners and admins manage who is in.",
   "groups.invitations": "Invitations ({count})",
-  "groups.invitedBy": "{name} invited you · {members} members · {when}",
+  "groups.invitedBy": "{name} invited you · {when}",
   "groups.join": "Join",
   "groups.joinNamed": "Join {name}",
   "groups.joined": "You joined {name}.",

@@ -257,7 +257,7 @@ export const zhCN: Messages = {
   "groups.title": "群组",
   "groups.lead": "和多位好友一起聊天。群主和管理员管理成员。",
   "groups.invitations": "邀请（{count}）",
-  "groups.invitedBy": "{name} 邀请了你 · {members} 位成员 · {when}",
+  "groups.invitedBy": "{name} 邀请了你 · {when}",
   "groups.join": "加入",
   "groups.joinNamed": "加入 {name}",
   "groups.joined": "你已加入 {name}。",

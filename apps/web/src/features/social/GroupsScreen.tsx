@@ -54,7 +54,7 @@ function Invitations({ action }: { action: ReturnType<typeof useAction> }) {
             key={inv.id}
             name={inv.group.name}
             testId="invitation"
-            sub={t("groups.invitedBy", { name: inv.inviter.username, members: inv.group.memberCount, when: formatRelative(lang, inv.createdAt, now) ?? t("social.justNow") })}
+            sub={t("groups.invitedBy", { name: inv.inviter.username, when: formatRelative(lang, inv.createdAt, now) ?? t("social.justNow") })}
             actions={
               <>
                 <button
@@ -108,7 +108,7 @@ function GroupList() {
                     <bdi>{g.name}</bdi>
                     <RoleBadge role={g.role} />
                   </span>
-                  <span className="person-sub">{t("group.memberCount", { count: g.memberCount })}</span>
+                  <span className="person-sub">{t(g.memberCount === 1 ? "group.memberCountOne" : "group.memberCount", { count: g.memberCount })}</span>
                 </span>
                 <span className="chevron" aria-hidden="true">
                   ›

@@ -1,0 +1,167 @@
+/**
+ * Friends and groups in a real browser (Debian's chromium driven by playwright-core) against the
+ * real stack, two browser profiles as two people: find each other, ask and accept, see presence
+ * change, create a group, invite, join, a refused action explained in a sentence, and a kick seen
+ * by both. Saves screenshots of the friends, groups and group screens (light, dark, phone width)
+ * under test-results/screenshots/social-*.png.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startStack, type Stack } from "../support/stack.js";
+import { SOCIAL_STACK } from "../social-helpers.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const webDir = path.join(root, "apps/web/dist");
+const shots = path.join(root, "test-results/screenshots");
+const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const PASSWORD = "a long enough passphrase";
+
+let stack: Stack;
+const contexts: BrowserContext[] = [];
+const profiles: string[] = [];
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(path.join(webDir, "index.html"))) throw new Error("apps/web/dist is not built: run `npm run build` first");
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+  mkdirSync(shots, { recursive: true });
+  stack = await startStack({ webDir, ...SOCIAL_STACK });
+});
+
+afterAll(async () => {
+  for (const ctx of contexts) await ctx.close().catch(() => undefined);
+  for (const dir of profiles) rmSync(dir, { recursive: true, force: true });
+  await stack?.stop();
+});
+
+async function browser(): Promise<Page> {
+  const profile = mkdtempSync(path.join(os.tmpdir(), "sealroom-social-e2e-"));
+  profiles.push(profile);
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    locale: "en-US",
+    colorScheme: "light",
+    viewport: { width: 1280, height: 800 },
+  });
+  contexts.push(ctx);
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  page.on("pageerror", (err) => pageErrors.push(err.message));
+  page.on("console", (msg) => {
+    if (msg.type() === "error") pageErrors.push(msg.text());
+  });
+  return page;
+}
+
+/** Light and dark at laptop size, and light at phone width. */
+async function shoot(page: Page, name: string): Promise<void> {
+  const file = (suffix: string) => path.join(shots, `social-${name}${suffix}.png`);
+  // No hover left over from the last click; transitions finished (a theme switch fades colours).
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: file(""), fullPage: true, animations: "disabled" });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: file("-dark"), fullPage: true, animations: "disabled" });
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: file("-phone"), fullPage: true, animations: "disabled" });
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+async function register(page: Page, username: string): Promise<void> {
+  await page.goto(stack.httpUrl);
+  await page.getByRole("button", { name: "The fingerprints match, continue" }).click();
+  await page.getByRole("tab", { name: "Create account" }).click();
+  await page.getByLabel("Username", { exact: true }).fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Confirm password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account", exact: true }).click();
+  await page.getByTestId("username").filter({ hasText: username }).waitFor();
+}
+
+const nav = (page: Page, name: "Friends" | "Groups" | "Settings") => page.getByRole("navigation").getByRole("link", { name });
+const done = (page: Page, text: string) => page.getByTestId("social-done").getByText(text).waitFor();
+
+describe("friends and groups in chromium", () => {
+  const ann = `ann_${process.pid}`;
+  const ben = `ben_${process.pid}`;
+
+  test(
+    "two people befriend each other, see presence, and run a group: invite, join, a refused leave, a kick",
+    async () => {
+      const [a, b] = await Promise.all([browser(), browser()]);
+      await Promise.all([register(a, ann), register(b, ben)]);
+
+      // Ann finds Ben by a prefix of his name and asks.
+      await nav(a, "Friends").click();
+      await a.getByRole("heading", { level: 1, name: "Friends" }).waitFor();
+      await a.getByLabel("Search by username").fill(ben.slice(0, 6));
+      await a.getByRole("button", { name: `Send ${ben} a friend request` }).click();
+      await done(a, `Friend request sent to ${ben}.`);
+
+      // Ben's nav shows a pending request; he accepts it.
+      await nav(b, "Friends").filter({ hasText: "1" }).waitFor();
+      expect(await nav(b, "Friends").getAttribute("href")).toBe("#/friends");
+      await nav(b, "Friends").click();
+      await b.getByRole("button", { name: `Accept ${ann}'s request` }).click();
+      await done(b, `You and ${ann} are now friends.`);
+
+      // Ann sees Ben as a friend, online; when he signs out, offline with a last-seen time.
+      const benRow = a.getByTestId("friend").filter({ hasText: ben });
+      await benRow.getByText("Online").waitFor();
+      await a.getByLabel("Search by username").fill("");
+      await shoot(a, "friends");
+      await nav(b, "Settings").click();
+      await b.getByRole("button", { name: "Log out", exact: true }).click();
+      await b.getByText("You signed out.").waitFor();
+      await benRow.getByText("Last seen just now").waitFor();
+      await b.getByLabel("Username", { exact: true }).fill(ben);
+      await b.getByLabel("Password", { exact: true }).fill(PASSWORD);
+      await b.getByRole("button", { name: "Sign in", exact: true }).click();
+      await benRow.getByText("Online").waitFor();
+
+      // Ann creates a group and invites Ben from the checklist; the group's page opens.
+      await nav(a, "Groups").click();
+      await a.getByLabel("Group name").fill("Weekend trip");
+      await a.getByRole("checkbox", { name: ben }).check();
+      await a.getByRole("button", { name: "Create and invite 1" }).click();
+      await a.getByRole("heading", { level: 1, name: "Weekend trip" }).waitFor();
+      expect(a.url()).toMatch(/#\/group\/\d+$/);
+
+      // Ben sees the invitation (and a badge) and joins.
+      await nav(b, "Groups").filter({ hasText: "1" }).waitFor();
+      await nav(b, "Groups").click();
+      await b.getByTestId("invitation").filter({ hasText: "Weekend trip" }).waitFor();
+      await shoot(b, "groups");
+      await b.getByRole("button", { name: "Join Weekend trip" }).click();
+      await b.getByRole("heading", { level: 1, name: "Weekend trip" }).waitFor();
+
+      // Ann's open page gains Ben live.
+      const members = a.getByRole("list", { name: "Members" });
+      await members.getByText(ben).waitFor();
+      await shoot(a, "group");
+
+      // A refused action reads as a sentence: the owner cannot leave.
+      await a.getByRole("button", { name: "Leave group" }).click();
+      await a.getByTestId("social-error").getByText("The owner cannot leave the group. Make another member the owner first, then leave.").waitFor();
+
+      // Ann removes Ben, confirming in a dialog; Ben is told where he stands.
+      await a.getByRole("button", { name: `Remove ${ben} from the group` }).click();
+      const dialog = a.getByRole("dialog", { name: `Remove ${ben}?` });
+      await dialog.getByRole("button", { name: "Remove" }).click();
+      await done(a, `${ben} was removed from the group.`);
+      await members.getByText(ben).waitFor({ state: "detached" });
+      await b.getByText("You were removed from this group.").waitFor();
+      await nav(b, "Groups").click();
+      await b.getByText("You are not in any group yet.", { exact: false }).waitFor();
+
+      expect(pageErrors).toEqual([]);
+    },
+    90_000,
+  );
+});
