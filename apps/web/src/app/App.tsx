@@ -9,6 +9,7 @@ import { UnreachableScreen } from "../screens/UnreachableScreen.js";
 import { useHashRoute } from "../lib/hooks.js";
 import { useSession, useSessionActions } from "../state/context.js";
 import { AppShell } from "./AppShell.js";
+import { SocialProvider, socialScreen } from "../features/social/index.js";
 
 /** One screen per session phase; the signed-in phase has its own routes. */
 export function App() {
@@ -35,8 +36,10 @@ export function App() {
 function SignedIn({ username }: { username: string }) {
   const route = useHashRoute();
   return (
+    <SocialProvider>
     <AppShell username={username} route={route}>
-      {route === "settings" ? <SettingsScreen key="settings" username={username} /> : <HomeScreen key="home" />}
+      {socialScreen(route) ?? (route === "settings" ? <SettingsScreen key="settings" username={username} /> : <HomeScreen key="home" />)}
     </AppShell>
+    </SocialProvider>
   );
 }

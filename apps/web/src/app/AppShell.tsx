@@ -3,6 +3,7 @@ import { Avatar } from "../components/Avatar.js";
 import { ConnectionBadge } from "../components/ConnectionBadge.js";
 import { ChatIcon, KeyIcon, LockIcon, SettingsIcon } from "../components/Icons.js";
 import { Logo } from "../components/Logo.js";
+import { useSocialNavItems, type NavItem } from "../features/social/index.js";
 import { useI18n } from "../i18n/I18nProvider.js";
 import { hrefFor, type Route } from "../lib/hooks.js";
 import { useSession } from "../state/context.js";
@@ -15,8 +16,10 @@ import { shortFingerprint } from "../state/server-key.js";
 export function AppShell({ username, route, children }: { username: string; route: Route; children: ReactNode }) {
   const { t } = useI18n();
   const { pinnedKeyId } = useSession();
-  const items: { route: Route; label: string; icon: ReactNode }[] = [
+  const socialItems = useSocialNavItems();
+  const items: NavItem[] = [
     { route: "home", label: t("nav.conversations"), icon: <ChatIcon /> },
+    ...socialItems,
     { route: "settings", label: t("nav.settings"), icon: <SettingsIcon /> },
   ];
   return (
@@ -48,9 +51,10 @@ export function AppShell({ username, route, children }: { username: string; rout
           <ul>
             {items.map((item) => (
               <li key={item.route}>
-                <a className="nav-link" href={hrefFor(item.route)} aria-current={item.route === route ? "page" : undefined}>
+                <a className="nav-link" href={hrefFor(item.route)} aria-current={item.route === route || item.current?.(route) ? "page" : undefined}>
                   {item.icon}
                   <span>{item.label}</span>
+                  {item.badge}
                 </a>
               </li>
             ))}
