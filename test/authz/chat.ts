@@ -1,5 +1,5 @@
 /**
- * The chat authorization matrix: every chat command x {DM participant, non-friend, blocked, group
+ * The chat part of the authorization matrix (run by test/authz-matrix.test.ts): every chat command x {DM participant, non-friend, blocked, group
  * owner, admin, member, former member, non-member, unauthenticated}, through a real gateway with
  * SDK clients, the social state made with the real social commands. Each cell must end with
  * exactly the expected outcome, and the run fails on any unexpected allow.
@@ -16,12 +16,13 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { SealroomClient } from "@sealroom/sdk/node";
 import { CHAT_COMMANDS, dmConversationId, groupConversationId } from "@sealroom/proto/chat";
 import type { CommandType } from "@sealroom/proto/commands";
-import { startStack, type Stack } from "./support/stack.js";
-import { SOCIAL_STACK, befriend, signUp, type Person } from "./social-helpers.js";
-import { groupOf } from "./support/chat.js";
+import { startStack, type Stack } from "../support/stack.js";
+import { SOCIAL_STACK, befriend, signUp, type Person } from "../social-helpers.js";
+import { groupOf } from "../support/chat.js";
+import { record } from "./matrix.js";
 
-const ROLES = ["participant", "nonfriend", "blocked", "owner", "admin", "member", "former", "nonmember", "unauthenticated"] as const;
-type Role = (typeof ROLES)[number];
+export const CHAT_ROLES = ["participant", "nonfriend", "blocked", "owner", "admin", "member", "former", "nonmember", "unauthenticated"] as const;
+type Role = (typeof CHAT_ROLES)[number];
 type Outcome = "ok" | "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "NOT_AUTHENTICATED";
 
 interface Target {
@@ -53,7 +54,7 @@ async function say(p: Person, conversationId: string, text: string): Promise<num
   return (await p.client.request("chat.send", { conversationId, clientMsgId: `${p.name}-${text}`, text })).seq;
 }
 
-beforeAll(async () => {
+async function setUp(): Promise<void> {
   stack = await startStack({ gateways: 1, ...SOCIAL_STACK });
   for (const name of ["P", "Q", "N", "B", "O", "A", "M", "F", "X"]) people.set(name, await signUp(stack, name.toLowerCase()));
   const id = (n: string) => person(n).user.id;
@@ -87,10 +88,7 @@ beforeAll(async () => {
 
   anonymous = stack.client();
   await anonymous.connect();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+}
 
 const readers = { participant: "ok", nonfriend: "ok", blocked: "ok", owner: "ok", admin: "ok", member: "ok", former: "NOT_FOUND", nonmember: "NOT_FOUND", unauthenticated: "NOT_AUTHENTICATED" } as const satisfies Record<Role, Outcome>;
 const posters = { ...readers, nonfriend: "FORBIDDEN", blocked: "FORBIDDEN" } as const satisfies Record<Role, Outcome>;
@@ -103,7 +101,7 @@ interface Case {
 }
 
 let n = 0;
-const CASES: Case[] = [
+export const CHAT_CASES: Case[] = [
   { name: "send", type: "chat.send", body: (t) => ({ conversationId: t.conversationId, clientMsgId: `matrix-${++n}`, text: "hello" }), expect: posters },
   { name: "history", type: "chat.history", body: (t) => ({ conversationId: t.conversationId }), expect: readers },
   { name: "sync", type: "chat.sync", body: (t) => ({ conversationId: t.conversationId, afterSeq: 0 }), expect: readers },
@@ -139,21 +137,29 @@ const CASES: Case[] = [
   },
 ];
 
+/** Registers the chat matrix's tests (with their own stack) in the calling test file. */
+export function defineChatMatrix(): void {
 describe("chat authorization matrix", () => {
+  beforeAll(setUp);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
   test("covers every chat command", () => {
-    expect(new Set(CASES.map((c) => c.type))).toEqual(new Set(Object.keys(CHAT_COMMANDS)));
+    expect(new Set(CHAT_CASES.map((c) => c.type))).toEqual(new Set(Object.keys(CHAT_COMMANDS)));
   });
 
   test("every command x every role: exactly the expected outcome, 0 unexpected allows", async () => {
     const mismatches: string[] = [];
     let unexpectedAllows = 0;
     let cells = 0;
-    for (const c of CASES) {
-      for (const role of ROLES) {
+    for (const c of CHAT_CASES) {
+      for (const role of CHAT_ROLES) {
         const client = role === "unauthenticated" ? anonymous : person(ACTOR[role]).client;
         const result = await client.call(c.type, c.body(targets.get(role)!, role));
         const got: string = result.ok ? "ok" : result.error.code;
         cells++;
+        record({ family: "chat", command: c.type === c.name ? c.type : `${c.type} (${c.name})`, role, expected: c.expect[role], got });
         if (got !== c.expect[role]) {
           mismatches.push(`${c.name} as ${role}: expected ${c.expect[role]}, got ${got}`);
           if (got === "ok") unexpectedAllows++;
@@ -162,7 +168,7 @@ describe("chat authorization matrix", () => {
     }
     expect(mismatches).toEqual([]);
     expect(unexpectedAllows).toBe(0);
-    expect(cells).toBe(CASES.length * ROLES.length);
+    expect(cells).toBe(CHAT_CASES.length * CHAT_ROLES.length);
   });
 
   test("refused commands left no trace: former and non-members' sends and edits are not in the group", async () => {
@@ -174,3 +180,4 @@ describe("chat authorization matrix", () => {
     expect(page.entries.some((e) => e.kind === "text" && e.text === "hijacked")).toBe(false);
   });
 });
+}

@@ -1,5 +1,5 @@
 /**
- * The authorization matrix: every social command x {owner, admin, member, former member,
+ * The social part of the authorization matrix (run by test/authz-matrix.test.ts): every social command x {owner, admin, member, former member,
  * non-member, blocked user, unauthenticated}, through a real gateway with SDK clients. Each cell
  * runs on the world below and must end with exactly the expected outcome; a refusal must also leave
  * every social table untouched (so the next cell reuses the world; an allowed call gets it
@@ -15,11 +15,12 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AppError, type SealroomClient } from "@sealroom/sdk/node";
 import type { CommandType } from "@sealroom/proto/commands";
 import { SOCIAL_COMMANDS } from "@sealroom/proto/social";
-import { startStack, type Stack } from "./support/stack.js";
-import { SOCIAL_STACK, signUp, type Person } from "./social-helpers.js";
+import { startStack, type Stack } from "../support/stack.js";
+import { SOCIAL_STACK, signUp, type Person } from "../social-helpers.js";
+import { record } from "./matrix.js";
 
-const ROLES = ["owner", "admin", "member", "former", "nonmember", "blocked", "unauthenticated"] as const;
-type Role = (typeof ROLES)[number];
+export const SOCIAL_ROLES = ["owner", "admin", "member", "former", "nonmember", "blocked", "unauthenticated"] as const;
+type Role = (typeof SOCIAL_ROLES)[number];
 type Actor = Exclude<Role, "unauthenticated">;
 /** "ok", or the error code the actor must get. */
 type Outcome = "ok" | "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "BAD_REQUEST" | "NOT_AUTHENTICATED";
@@ -50,7 +51,7 @@ const ownerOnly: Record<Actor, Outcome> = { owner: "ok", admin: "FORBIDDEN", mem
 const invitationOf = (w: World, actor: Actor) =>
   actor === "former" ? w.invitations.F : actor === "blocked" ? w.invitations.B : w.invitations.N;
 
-const CASES: Case[] = [
+export const SOCIAL_CASES: Case[] = [
   {
     type: "social.users.search",
     body: (_w, _a, id) => ({ prefix: names.get(id("O"))! }),
@@ -171,7 +172,7 @@ const ids = new Map<Name, number>();
 const names = new Map<number, string>();
 let anonymous: SealroomClient;
 
-beforeAll(async () => {
+async function setUp(): Promise<void> {
   stack = await startStack(SOCIAL_STACK);
   for (const name of PEOPLE) {
     const p = await signUp(stack, `authz${name}`);
@@ -181,10 +182,7 @@ beforeAll(async () => {
   }
   anonymous = stack.client();
   await anonymous.connect();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+}
 
 const id = (n: Name) => ids.get(n)!;
 
@@ -242,9 +240,16 @@ async function run(client: SealroomClient, type: CommandType, body: unknown): Pr
   return result.error.code as Outcome;
 }
 
-describe("authorization matrix", () => {
+/** Registers the social matrix's tests (with their own stack) in the calling test file. */
+export function defineSocialMatrix(): void {
+describe("social authorization matrix", () => {
+  beforeAll(setUp);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
   test("covers every social command", () => {
-    expect(CASES.map((c) => c.type).sort()).toEqual(Object.keys(SOCIAL_COMMANDS).sort());
+    expect(SOCIAL_CASES.map((c) => c.type).sort()).toEqual(Object.keys(SOCIAL_COMMANDS).sort());
   });
 
   test("every command x role gets exactly its expected outcome; refusals change nothing", async () => {
@@ -252,8 +257,8 @@ describe("authorization matrix", () => {
     // A refusal provably changes nothing (checked below), so the next cell can reuse its world.
     let world: World | undefined;
     let before = "";
-    for (const c of CASES) {
-      for (const role of ROLES) {
+    for (const c of SOCIAL_CASES) {
+      for (const role of SOCIAL_ROLES) {
         if (!world) {
           world = await seed();
           before = await fingerprint();
@@ -271,12 +276,13 @@ describe("authorization matrix", () => {
         if (got !== "ok") expect({ command: c.type, role, after: await fingerprint() }).toEqual({ command: c.type, role, after: before });
         else world = undefined;
         table.push({ command: c.type, role, expected, got });
+        record({ family: "social", command: c.type, role, expected, got });
       }
     }
     const unexpectedAllows = table.filter((r) => r.got === "ok" && r.expected !== "ok");
     expect(unexpectedAllows).toEqual([]);
     expect(table.filter((r) => r.got !== r.expected)).toEqual([]);
-    expect(table).toHaveLength(CASES.length * ROLES.length);
+    expect(table).toHaveLength(SOCIAL_CASES.length * SOCIAL_ROLES.length);
   });
 
   test("the blocked user's search does not show the blocker", async () => {
@@ -300,3 +306,4 @@ describe("authorization matrix", () => {
     expect((await stack.db.group.findUniqueOrThrow({ where: { id: world.groupId } })).name).toBe("G");
   });
 });
+}

@@ -1,8 +1,8 @@
 /**
  * Slowloris on the HTTP upgrade (security notes, section 6): many connections that send the request
  * headers a byte at a time and never finish them. The gateway promises (SECURITY.md, section 6) to
- * close them by its 10 s header and request deadlines while real users still connect. Takes tens of
- * seconds (about 15 s).
+ * close them by its 10 s header and request deadlines while real users still connect. Takes about
+ * 15 s.
  */
 import net from "node:net";
 import { afterAll, beforeAll, expect, test } from "vitest";
