@@ -36,7 +36,7 @@ async function as(role: Role) {
 /** Subscribes and collects what arrives. */
 function listen(nc: NatsConnection, subject: string, queue?: string) {
   const got: string[] = [];
-  const sub = nc.subscribe(subject, { ...(queue ? { queue } : {}), callback: (_e, m) => got.push(m.subject) });
+  const sub = nc.subscribe(subject, { ...(queue ? { queue } : {}), callback: (_e, m) => void got.push(m.subject) });
   return { got, sub };
 }
 
@@ -106,7 +106,7 @@ describe("NATS subject permissions (deploy/nats/auth.conf)", () => {
   test("a service answers the requests it receives (allow_responses) although it may not publish to _INBOX", async () => {
     const gateway = await as("gateway");
     const auth = await as("auth");
-    auth.nc.subscribe(SUBJECTS.commandFamily("auth"), { queue: "auth", callback: (_e, m) => m.respond("pong") });
+    auth.nc.subscribe(SUBJECTS.commandFamily("auth"), { queue: "auth", callback: (_e, m) => void m.respond("pong") });
     await auth.nc.flush();
     const reply = await gateway.nc.request(SUBJECTS.command("auth.login"), "{}", { timeout: 2000 });
     expect(reply.string()).toBe("pong");
