@@ -23,6 +23,8 @@ describe("FriendsScreen", () => {
     expect(within(friends).getByText("amy")).toBeTruthy();
     expect(within(friends).getByText("Online")).toBeTruthy();
     expect(screen.queryByRole("list", { name: "Requests you received" })).toBeNull();
+    // The focused button went with its row: focus lands on the page heading, not the document.
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole("heading", { level: 1, name: "Friends" })));
   });
 
   test("a request that is gone reads as a sentence, not a code", async () => {

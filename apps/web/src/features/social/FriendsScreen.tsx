@@ -17,7 +17,7 @@ export function FriendsScreen() {
   const { t } = useI18n();
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const social = useSocial();
-  const action = useAction();
+  const action = useAction(heading);
   const [confirm, setConfirm] = useState<ConfirmRequest>();
   return (
     <div className="page social-page">

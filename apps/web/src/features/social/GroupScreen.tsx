@@ -17,7 +17,7 @@ export function GroupScreen({ groupId }: { groupId: number }) {
   const store = useSocialStore();
   const social = useSocial();
   const heading = useFocusOnMount<HTMLHeadingElement>(groupId);
-  const action = useAction();
+  const action = useAction(heading);
   const [confirm, setConfirm] = useState<ConfirmRequest>();
   const [loadError, setLoadError] = useState<string>();
   const detail = social.groupDetails[groupId];

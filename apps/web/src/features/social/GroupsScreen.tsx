@@ -14,7 +14,7 @@ import { useAction } from "./useAction.js";
 export function GroupsScreen() {
   const { t } = useI18n();
   const heading = useFocusOnMount<HTMLHeadingElement>();
-  const action = useAction();
+  const action = useAction(heading);
   const { invitations } = useSocial();
   return (
     <div className="page social-page">

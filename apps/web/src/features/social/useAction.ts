@@ -1,5 +1,5 @@
 /** Running a social command from a screen: which one is in flight, and its failure as a sentence. */
-import { useCallback, useRef, useState } from "react";
+import { useCallback, useRef, useState, type RefObject } from "react";
 import type { ErrorCode } from "@sealroom/proto/errors";
 import { useI18n } from "../../i18n/I18nProvider.js";
 
@@ -23,7 +23,11 @@ export interface RunOptions<T> {
   done?: string | ((value: T) => string);
 }
 
-export function useAction(): ActionState {
+/**
+ * `fallbackFocus`: where focus goes when the action removed the focused control (an accepted
+ * request's row), so keyboard users are not dropped at the top of the document.
+ */
+export function useAction(fallbackFocus?: RefObject<HTMLElement | null>): ActionState {
   const { describeError } = useI18n();
   const [pending, setPending] = useState<string>();
   const [error, setError] = useState<string>();
@@ -46,9 +50,14 @@ export function useAction(): ActionState {
       } finally {
         busy.current = false;
         setPending(undefined);
+        // After React has removed what the action made obsolete.
+        setTimeout(() => {
+          const active = document.activeElement;
+          if (!active || active === document.body) fallbackFocus?.current?.focus();
+        });
       }
     },
-    [describeError],
+    [describeError, fallbackFocus],
   );
   const clear = useCallback(() => {
     setError(undefined);
