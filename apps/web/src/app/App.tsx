@@ -1,13 +1,13 @@
 import { AuthScreen } from "../screens/AuthScreen.js";
 import { FirstContactScreen } from "../screens/FirstContactScreen.js";
-import { HomeScreen } from "../screens/HomeScreen.js";
 import { KeyChangedScreen } from "../screens/KeyChangedScreen.js";
 import { ResumingScreen } from "../screens/ResumingScreen.js";
 import { SettingsScreen } from "../screens/SettingsScreen.js";
 import { StartingScreen } from "../screens/StartingScreen.js";
 import { UnreachableScreen } from "../screens/UnreachableScreen.js";
-import { useHashRoute } from "../lib/hooks.js";
-import { useSession, useSessionActions } from "../state/context.js";
+import { ChatProvider, ChatScreen, useChatChrome } from "../features/chat/index.js";
+import { conversationOf, useHashRoute } from "../lib/hooks.js";
+import { useChatServicesOf, useSession, useSessionActions } from "../state/context.js";
 import { AppShell } from "./AppShell.js";
 import { SocialProvider, socialScreen } from "../features/social/index.js";
 
@@ -34,12 +34,24 @@ export function App() {
 }
 
 function SignedIn({ username }: { username: string }) {
-  const route = useHashRoute();
+  const chat = useChatServicesOf();
+  if (!chat) throw new Error("the signed-in app needs the chat services (createSealroom makes them)");
   return (
-    <SocialProvider>
+    <ChatProvider value={chat}>
+      <SocialProvider>
+        <SignedInRoutes username={username} />
+      </SocialProvider>
+    </ChatProvider>
+  );
+}
+
+function SignedInRoutes({ username }: { username: string }) {
+  const route = useHashRoute();
+  const conversationId = conversationOf(route);
+  useChatChrome(conversationId);
+  return (
     <AppShell username={username} route={route}>
-      {socialScreen(route) ?? (route === "settings" ? <SettingsScreen key="settings" username={username} /> : <HomeScreen key="home" />)}
+      {socialScreen(route) ?? (route === "settings" ? <SettingsScreen key="settings" username={username} /> : <ChatScreen conversationId={conversationId} />)}
     </AppShell>
-    </SocialProvider>
   );
 }

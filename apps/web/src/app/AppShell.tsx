@@ -3,15 +3,16 @@ import { Avatar } from "../components/Avatar.js";
 import { ConnectionBadge } from "../components/ConnectionBadge.js";
 import { ChatIcon, KeyIcon, LockIcon, SettingsIcon } from "../components/Icons.js";
 import { Logo } from "../components/Logo.js";
+import { ConversationList } from "../features/chat/index.js";
 import { useSocialNavItems, type NavItem } from "../features/social/index.js";
 import { useI18n } from "../i18n/I18nProvider.js";
-import { hrefFor, type Route } from "../lib/hooks.js";
+import { conversationOf, hrefFor, type Route } from "../lib/hooks.js";
 import { useSession } from "../state/context.js";
 import { shortFingerprint } from "../state/server-key.js";
 
 /**
- * The signed-in frame: a top bar with the always-visible connection state, a sidebar (navigation now;
- * the conversation list joins it with the chat feature) and the main area.
+ * The signed-in frame: a top bar with the always-visible connection state, a sidebar (navigation and
+ * the conversation list) and the main area.
  */
 export function AppShell({ username, route, children }: { username: string; route: Route; children: ReactNode }) {
   const { t } = useI18n();
@@ -23,7 +24,8 @@ export function AppShell({ username, route, children }: { username: string; rout
     { route: "settings", label: t("nav.settings"), icon: <SettingsIcon /> },
   ];
   return (
-    <div className="shell">
+    // On phones the list and a conversation are two views: data-view says which one is showing.
+    <div className="shell" data-view={route === "home" ? "list" : conversationOf(route) ? "conversation" : "page"}>
       <a
         className="skip-link"
         href="#main"
@@ -46,19 +48,22 @@ export function AppShell({ username, route, children }: { username: string; rout
           </span>
         </div>
       </header>
-      <nav className="sidebar" aria-label={t("nav.label")}>
+      <div className="sidebar">
         <div className="sidebar-inner">
-          <ul>
-            {items.map((item) => (
-              <li key={item.route}>
-                <a className="nav-link" href={hrefFor(item.route)} aria-current={item.route === route || item.current?.(route) ? "page" : undefined}>
-                  {item.icon}
-                  <span>{item.label}</span>
+          <nav aria-label={t("nav.label")}>
+            <ul>
+              {items.map((item) => (
+                <li key={item.route}>
+                  <a className="nav-link" href={hrefFor(item.route)} aria-current={item.route === route || item.current?.(route) || (item.route === "home" && conversationOf(route)) ? "page" : undefined}>
+                    {item.icon}
+                    <span>{item.label}</span>
                   {item.badge}
-                </a>
-              </li>
-            ))}
-          </ul>
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <ConversationList activeId={conversationOf(route)} pageHeading={route === "home"} />
           <div className="sidebar-foot">
             <span>
               <LockIcon size={14} />
@@ -73,7 +78,7 @@ export function AppShell({ username, route, children }: { username: string; rout
             )}
           </div>
         </div>
-      </nav>
+      </div>
       <main id="main" className="main" tabIndex={-1}>
         {children}
       </main>

@@ -4,6 +4,7 @@ import { LiveMessage } from "../components/Callout.js";
 import { ChangePasswordForm } from "../components/ChangePasswordForm.js";
 import { Fingerprint } from "../components/Fingerprint.js";
 import { LanguageSelect } from "../components/LanguageSelect.js";
+import { NotificationSettings } from "../features/chat/NotificationSettings.js";
 import { useI18n } from "../i18n/I18nProvider.js";
 import { useFocusOnMount } from "../lib/hooks.js";
 import { useHost, useSession, useSessionActions } from "../state/context.js";
@@ -42,6 +43,8 @@ export function SettingsScreen({ username }: { username: string }) {
           <p className="panel-help">{t("settings.changePasswordHelp")}</p>
           <ChangePasswordForm username={username} />
         </section>
+
+        <NotificationSettings />
 
         <SessionsPanel />
 

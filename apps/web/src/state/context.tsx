@@ -1,6 +1,7 @@
 /** One SealroomClient and its SessionController for the whole app, and the hooks that read them. */
 import { createContext, useContext, useSyncExternalStore, type ReactNode } from "react";
 import type { ConnectionState } from "@sealroom/sdk/browser";
+import type { ChatServices } from "../features/chat/services.js";
 import type { ClientLike, SessionController, SessionSnapshot } from "./session.js";
 
 export interface Sealroom {
@@ -8,6 +9,8 @@ export interface Sealroom {
   session: SessionController;
   /** location.host: what the server key is pinned under. */
   host: string;
+  /** The chat store and its companions (absent in component tests of the account screens). */
+  chat?: ChatServices;
 }
 
 const SealroomContext = createContext<Sealroom | undefined>(undefined);
@@ -29,6 +32,10 @@ export function useClient(): ClientLike {
 /** The controller's actions (authenticate, logout, trustNewKey, ...). */
 export function useSessionActions(): SessionController {
   return useSealroom().session;
+}
+
+export function useChatServicesOf(): ChatServices | undefined {
+  return useSealroom().chat;
 }
 
 export function useHost(): string {

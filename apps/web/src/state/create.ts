@@ -1,4 +1,5 @@
 /** Wires the browser SDK, the stores and the session controller for this page's origin. */
+import { createChatServices } from "../features/chat/services.js";
 import { LocalStoragePinStore, createBrowserClient } from "@sealroom/sdk/browser";
 import type { Sealroom } from "./context.js";
 import { fetchServerKey } from "./server-key.js";
@@ -18,5 +19,5 @@ export function createSealroom(): Sealroom {
   });
   const host = globalThis.location.host;
   const session = new SessionController({ client, pins, tickets, host, fetchServerKey: () => fetchServerKey() });
-  return { client, session, host };
+  return { client, session, host, chat: createChatServices(client) };
 }

@@ -102,6 +102,8 @@ export class ChatStore {
   private readonly convs = new Map<string, Conv>();
   /** Conversations being opened (first page in flight), with the live entries that wait for it. */
   private readonly opening = new Map<string, Entry[]>();
+  /** What live events told about conversations being opened, applied once they exist. */
+  private readonly described = new Map<string, (c: Conv) => void>();
   private readonly listeners = new Set<() => void>();
   private readonly entryListeners = new Set<(entry: Entry) => void>();
   private readonly outbox: Outbox;
@@ -377,15 +379,12 @@ export class ChatStore {
   private handle(type: ChatEventType, body: ChatEventBody<ChatEventType>): void {
     if (type === "chat.message.created.v1" || type === "chat.message.updated.v1") {
       const { entry } = body as ChatEventBody<"chat.message.created.v1"> | ChatEventBody<"chat.message.updated.v1">;
+      if (type === "chat.message.created.v1") this.describe(entry.conversationId, body as ChatEventBody<"chat.message.created.v1">);
       const c = this.convs.get(entry.conversationId);
       if (!c) {
         // A conversation this store does not hold yet: start it at its newest page.
         void this.open(entry.conversationId, entry);
         return;
-      }
-      if (type === "chat.message.created.v1") {
-        const { group } = body as ChatEventBody<"chat.message.created.v1">;
-        if (group && c.meta.group) c.meta.group = { ...c.meta.group, name: group.name };
       }
       this.receive(entry);
     } else if (type === "chat.read.v1") {
@@ -447,6 +446,22 @@ export class ChatStore {
     }
     for (const e of pending) this.receive(e);
     this.touch(c);
+  }
+
+  /**
+   * What a live message tells about its conversation: the group's (new) name, and a DM partner
+   * (the sender, unless it is the user on another device). A conversation first seen live, or
+   * started by this user, has no summary from chat.conversations until the next catch-up.
+   */
+  private describe(conversationId: string, body: ChatEventBody<"chat.message.created.v1">): void {
+    const { group, sender } = body;
+    const apply = (c: Conv) => {
+      if (group) c.meta.group = { id: group.id, name: group.name, disbanded: c.meta.group?.disbanded ?? false };
+      if (c.meta.kind === "dm" && !c.meta.peer && sender && sender.id !== this.client.user?.id) c.meta.peer = sender;
+    };
+    const c = this.convs.get(conversationId);
+    if (c) apply(c);
+    else this.described.set(conversationId, apply);
   }
 
   /** Left or kicked: the conversation is no longer readable. Disbanded: it stays, read-only. */
@@ -548,6 +563,8 @@ export class ChatStore {
       view: undefined,
     };
     this.convs.set(conversationId, c);
+    this.described.get(conversationId)?.(c);
+    this.described.delete(conversationId);
     this.touch(c);
     return c;
   }

@@ -1,0 +1,26 @@
+/** The main area for the chat routes: the open conversation, or an invitation to pick one. */
+import { useI18n } from "../../i18n/I18nProvider.js";
+import { ConversationView } from "./ConversationView.js";
+
+export function ChatScreen({ conversationId }: { conversationId: string | undefined }) {
+  const { t } = useI18n();
+  if (conversationId) return <ConversationView key={conversationId} conversationId={conversationId} />;
+  return (
+    <section className="chat-pick" aria-labelledby="pick-title">
+      <svg className="empty-art" width="168" height="112" viewBox="0 0 168 112" aria-hidden="true" focusable="false">
+        <rect x="14" y="14" width="96" height="52" rx="16" className="art-bubble-a" />
+        <rect x="30" y="30" width="52" height="7" rx="3.5" className="art-line" />
+        <rect x="30" y="44" width="34" height="7" rx="3.5" className="art-line" />
+        <path d="M30 66 22 80l22-14z" className="art-bubble-a" />
+        <rect x="62" y="48" width="92" height="48" rx="16" className="art-bubble-b" />
+        <rect x="78" y="63" width="58" height="7" rx="3.5" className="art-line-b" />
+        <rect x="78" y="76" width="30" height="7" rx="3.5" className="art-line-b" />
+        <path d="M138 96 148 108l-26-12z" className="art-bubble-b" />
+      </svg>
+      <h1 id="pick-title" className="empty-title">
+        {t("chat.selectTitle")}
+      </h1>
+      <p className="empty-body">{t("chat.selectBody")}</p>
+    </section>
+  );
+}

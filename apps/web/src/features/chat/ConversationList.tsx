@@ -1,0 +1,141 @@
+/**
+ * The conversation list in the sidebar: DMs and groups, most recently active first, with the DM
+ * partner's presence, the last message and the unread count; then friends without a conversation
+ * yet. Arrow keys move between entries; each one is a link to its conversation.
+ */
+import type { KeyboardEvent } from "react";
+import { dmConversationId, type ConversationView, type Presence } from "@sealroom/sdk/browser";
+import { Avatar } from "../../components/Avatar.js";
+import { useI18n } from "../../i18n/I18nProvider.js";
+import { chatRoute, hrefFor, useFocusOnMount } from "../../lib/hooks.js";
+import { useChatSnapshot, usePeople } from "./context.js";
+import { conversationTitle, peerOf, previewText, shortWhen } from "./format.js";
+import { useMe, useNow } from "./hooks.js";
+import { NotificationBanner } from "./NotificationBanner.js";
+
+/** `pageHeading`: on the home route the list is the page's subject, so its heading is the h1. */
+export function ConversationList({ activeId, pageHeading }: { activeId: string | undefined; pageHeading: boolean }) {
+  const { t } = useI18n();
+  const { conversations } = useChatSnapshot();
+  const { friends, presence, names } = usePeople();
+  const me = useMe();
+  const held = new Set(conversations.map((c) => c.conversationId));
+  const newChats = me === undefined ? [] : friends.filter((f) => !held.has(dmConversationId(me, f.user.id)));
+  const empty = conversations.length === 0 && newChats.length === 0;
+  const Heading = pageHeading ? "h1" : "h2";
+  const heading = useFocusOnMount<HTMLHeadingElement>(pageHeading);
+
+  return (
+    <div className="convlist" onKeyDown={moveFocus}>
+      <NotificationBanner />
+      <Heading className="convlist-heading" id="convlist-heading" tabIndex={-1} ref={pageHeading ? heading : undefined}>
+        {t("chat.listLabel")}
+      </Heading>
+      {empty ? (
+        <div className="convlist-empty">
+          <p className="convlist-empty-title">{t("chat.listEmpty")}</p>
+          <p>{t("chat.listEmptyBody")}</p>
+        </div>
+      ) : (
+        <ul className="convlist-items" aria-labelledby="convlist-heading" data-testid="conversation-list">
+          {conversations.map((c) => (
+            <li key={c.conversationId}>
+              <ConversationItem view={c} active={c.conversationId === activeId} presence={presence} names={names} me={me} />
+            </li>
+          ))}
+        </ul>
+      )}
+      {newChats.length > 0 && (
+        <>
+          <h2 className="convlist-heading" id="newchat-heading">
+            {t("chat.startWith")}
+          </h2>
+          <ul className="convlist-items" aria-labelledby="newchat-heading">
+            {newChats.map((f) => {
+              const id = dmConversationId(me!, f.user.id);
+              return (
+                <li key={f.user.id}>
+                  <a className="conv conv-new" href={hrefFor(chatRoute(id))} aria-current={id === activeId ? "page" : undefined}>
+                    <PresenceAvatar name={f.user.username} presence={presence[f.user.id]} />
+                    <span className="conv-name" translate="no">
+                      {f.user.username}
+                    </span>
+                  </a>
+                </li>
+              );
+            })}
+          </ul>
+        </>
+      )}
+    </div>
+  );
+}
+
+interface ItemProps {
+  view: ConversationView;
+  active: boolean;
+  presence: Readonly<Record<number, Presence>>;
+  names: Readonly<Record<number, string>>;
+  me: number | undefined;
+}
+
+function ConversationItem({ view, active, presence, names, me }: ItemProps) {
+  const { t, lang } = useI18n();
+  const now = useNow();
+  const peer = peerOf(view, me, names);
+  const title = conversationTitle(view, t, me, names);
+  const lastPending = view.pending.at(-1);
+  const last = lastPending ?? view.entries.at(-1);
+  const unread = active ? 0 : view.unread;
+  return (
+    <a
+      className="conv"
+      href={hrefFor(chatRoute(view.conversationId))}
+      aria-current={active ? "page" : undefined}
+      data-unread={unread > 0 || undefined}
+      data-testid={`conv-${view.conversationId}`}
+    >
+      {view.kind === "dm" ? <PresenceAvatar name={title} presence={peer ? presence[peer.id] : undefined} /> : <Avatar name={title} size={40} />}
+      <span className="conv-body">
+        <span className="conv-top">
+          <span className="conv-name" translate="no">
+            {title}
+          </span>
+          {view.lastActivityTs > 0 && <span className="conv-when">{shortWhen(view.lastActivityTs, now, lang)}</span>}
+        </span>
+        <span className="conv-bottom">
+          <span className="conv-preview">{previewText(last, me, t)}</span>
+          {unread > 0 && (
+            <span className="badge" data-testid="unread-badge">
+              <span aria-hidden="true">{unread > 99 ? "99+" : unread}</span>
+              <span className="sr-only">{t("chat.unread", { count: unread })}</span>
+            </span>
+          )}
+        </span>
+      </span>
+    </a>
+  );
+}
+
+export function PresenceAvatar({ name, presence, size = 40 }: { name: string; presence: Presence | undefined; size?: number }) {
+  const { t } = useI18n();
+  const online = presence?.online ?? false;
+  return (
+    <span className="presence-avatar">
+      <Avatar name={name} size={size} />
+      <span className="presence-dot" data-online={online} aria-hidden="true" />
+      <span className="sr-only">{online ? t("chat.online") : t("chat.offline")}</span>
+    </span>
+  );
+}
+
+/** Up/Down (and Home/End) between the list's links: one Tab stop's worth of effort per move. */
+function moveFocus(e: KeyboardEvent<HTMLElement>): void {
+  if (!["ArrowDown", "ArrowUp", "Home", "End"].includes(e.key)) return;
+  const links = [...e.currentTarget.querySelectorAll<HTMLAnchorElement>("a.conv")];
+  const at = links.indexOf(document.activeElement as HTMLAnchorElement);
+  if (at === -1) return;
+  e.preventDefault();
+  const next = e.key === "Home" ? 0 : e.key === "End" ? links.length - 1 : Math.min(links.length - 1, Math.max(0, at + (e.key === "ArrowDown" ? 1 : -1)));
+  links[next]?.focus();
+}

@@ -1,0 +1,132 @@
+/**
+ * The open conversation: header (back to the list on phones, name, presence), the timeline, who
+ * is typing, and the composer. Marks what is shown as read while the page is visible, and loads
+ * the others' read pointers for "read" / "read by N".
+ */
+import { useEffect, useRef } from "react";
+import { parseConversationId, type ConversationView as View } from "@sealroom/sdk/browser";
+import { Avatar } from "../../components/Avatar.js";
+import { useI18n } from "../../i18n/I18nProvider.js";
+import { hrefFor } from "../../lib/hooks.js";
+import { useClient, useConnectionState } from "../../state/context.js";
+import { PresenceAvatar } from "./ConversationList.js";
+import { Composer } from "./Composer.js";
+import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
+import { conversationTitle, peerOf, typingText } from "./format.js";
+import { useMe, useNow, usePageVisible } from "./hooks.js";
+import { MessageList } from "./MessageList.js";
+
+export function ConversationView({ conversationId }: { conversationId: string }) {
+  const { t, lang } = useI18n();
+  const { chat, people } = useChatServices();
+  const snapshot = useChatSnapshot();
+  const { presence, names } = usePeople();
+  const me = useMe();
+  const visible = usePageVisible();
+  const state = useConnectionState();
+  const now = useNow(30_000);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const ref = parseConversationId(conversationId);
+  const view = snapshot.byId[conversationId] ?? placeholder(conversationId, ref);
+
+  // Focus the conversation's name when it opens, so a screen reader says where the user is.
+  useEffect(() => heading.current?.focus({ preventScroll: true }), [conversationId]);
+
+  useEffect(() => {
+    if (ref?.kind === "group") people.ensureGroup(ref.groupId);
+    chat.loadReceipts(conversationId).catch(() => undefined); // read state is a nicety; the live events fill it in too
+  }, [chat, people, conversationId, ref?.kind, ref?.kind === "group" ? ref.groupId : 0, state === "ready"]);
+
+  const marking = useRef(0);
+  useEffect(() => {
+    if (!visible || view.headSeq <= view.readSeq || marking.current >= view.headSeq) return;
+    marking.current = view.headSeq;
+    chat.markRead(conversationId, view.headSeq).catch(() => {
+      marking.current = 0; // try again on the next change
+    });
+  }, [chat, conversationId, visible, view.headSeq, view.readSeq]);
+
+  if (!ref) return null;
+  const peer = peerOf(view, me, names);
+  const title = conversationTitle(view, t, me, names);
+  const peerPresence = peer ? presence[peer.id] : undefined;
+  const typing = typingText(view.typing, t);
+  const readOnly = view.group?.disbanded === true;
+  const subtitle =
+    view.kind === "group"
+      ? t("chat.group")
+      : peerPresence?.online
+        ? t("chat.online")
+        : peerPresence?.lastSeenAt
+          ? t("chat.lastSeen", { when: relative(peerPresence.lastSeenAt, now, lang) })
+          : t("chat.offline");
+
+  return (
+    <section className="conversation" aria-labelledby="conversation-title">
+      <header className="conversation-header">
+        <a className="icon-btn conversation-back" href={hrefFor("home")} aria-label={t("chat.back")} title={t("chat.back")}>
+          <svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
+            <path d="m15 5-7 7 7 7" />
+          </svg>
+        </a>
+        {view.kind === "dm" ? <PresenceAvatar name={title} presence={peerPresence} size={36} /> : <Avatar name={title} size={36} />}
+        <div className="conversation-heading">
+          <h1 id="conversation-title" className="conversation-title" tabIndex={-1} ref={heading} translate="no">
+            {title}
+          </h1>
+          <p className="conversation-sub" data-online={peerPresence?.online || undefined}>
+            {subtitle}
+          </p>
+        </div>
+      </header>
+      <MessageList key={conversationId} view={view} />
+      <div className="typing" aria-live="polite" data-testid="typing">
+        {typing && (
+          <>
+            <span className="typing-dots" aria-hidden="true">
+              <span />
+              <span />
+              <span />
+            </span>
+            {typing}
+          </>
+        )}
+      </div>
+      {state !== "ready" && !readOnly && <p className="composer-offline">{t("chat.offlineQueue")}</p>}
+      {readOnly ? (
+        <p className="composer-readonly">{t("chat.readOnly")}</p>
+      ) : (
+        <Composer key={conversationId} conversationId={conversationId} name={title} />
+      )}
+    </section>
+  );
+}
+
+/** A DM with a friend that has no entry yet (or a conversation the store has not listed yet). */
+function placeholder(conversationId: string, ref: ReturnType<typeof parseConversationId>): View {
+  return {
+    conversationId,
+    kind: ref?.kind ?? "dm",
+    peer: null,
+    group: null,
+    entries: [],
+    headSeq: 0,
+    hasOlder: false,
+    visibleFromSeq: 0,
+    lastActivityTs: 0,
+    readSeq: 0,
+    unread: 0,
+    receipts: {},
+    typing: [],
+    pending: [],
+  };
+}
+
+function relative(ts: number, now: number, lang: string): string {
+  const rtf = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
+  const minutes = Math.round((ts - now) / 60_000);
+  if (Math.abs(minutes) < 60) return rtf.format(minutes, "minute");
+  const hours = Math.round(minutes / 60);
+  if (Math.abs(hours) < 24) return rtf.format(hours, "hour");
+  return rtf.format(Math.round(hours / 24), "day");
+}

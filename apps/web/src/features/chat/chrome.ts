@@ -1,0 +1,38 @@
+/** What the chat does outside its views: the unread total in the tab title, and notifications. */
+import { useEffect, useRef } from "react";
+import { useI18n } from "../../i18n/I18nProvider.js";
+import { chatRoute, hrefFor } from "../../lib/hooks.js";
+import { useChatServices, useChatSnapshot } from "./context.js";
+
+export function unreadTotal(conversations: readonly { unread: number }[]): number {
+  return conversations.reduce((sum, c) => sum + c.unread, 0);
+}
+
+export function useChatChrome(openConversation: string | undefined): void {
+  const { t } = useI18n();
+  const { notifier } = useChatServices();
+  const { conversations } = useChatSnapshot();
+  const total = unreadTotal(conversations);
+
+  useEffect(() => {
+    const base = t("app.name");
+    document.title = total > 0 ? t("title.unread", { count: total > 999 ? "999+" : total }) : base;
+    return () => {
+      document.title = base;
+    };
+  }, [t, total]);
+
+  const open = useRef(openConversation);
+  open.current = openConversation;
+  useEffect(
+    () =>
+      notifier.attach({
+        openConversation: () => open.current,
+        text: ({ sender, group, preview }) => ({ title: group ? t("notify.inGroup", { sender, group }) : sender, body: preview }),
+        open: (id) => {
+          window.location.hash = hrefFor(chatRoute(id));
+        },
+      }),
+    [notifier, t],
+  );
+}

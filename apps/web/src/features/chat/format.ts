@@ -1,0 +1,130 @@
+/** Wording and grouping of the timeline: pure functions of the data and the language. */
+import type { PublicUser } from "@sealroom/proto/auth";
+import { parseConversationId, type PendingMessage, type SystemEntry, type TimelineEntry } from "@sealroom/sdk/browser";
+import type { MessageKey } from "../../i18n/en.js";
+import type { Language, Vars } from "../../i18n/languages.js";
+
+export type Translate = (key: MessageKey, vars?: Vars) => string;
+
+/** Local calendar day, as a comparable key. */
+export function dayKey(ts: number): string {
+  const d = new Date(ts);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+/** "Today", "Yesterday", or the date (with the year only when it is not this year). */
+export function dayLabel(ts: number, now: number, lang: Language, t: Translate): string {
+  if (dayKey(ts) === dayKey(now)) return t("chat.today");
+  if (dayKey(ts) === dayKey(now - 86_400_000)) return t("chat.yesterday");
+  const sameYear = new Date(ts).getFullYear() === new Date(now).getFullYear();
+  return new Intl.DateTimeFormat(lang, { weekday: "long", month: "long", day: "numeric", ...(sameYear ? {} : { year: "numeric" }) }).format(ts);
+}
+
+export function timeLabel(ts: number, lang: Language): string {
+  return new Intl.DateTimeFormat(lang, { hour: "numeric", minute: "2-digit" }).format(ts);
+}
+
+/** For the conversation list: a time today, a weekday this week, else a short date. */
+export function shortWhen(ts: number, now: number, lang: Language): string {
+  if (dayKey(ts) === dayKey(now)) return timeLabel(ts, lang);
+  if (now - ts < 6 * 86_400_000) return new Intl.DateTimeFormat(lang, { weekday: "short" }).format(ts);
+  return new Intl.DateTimeFormat(lang, { month: "short", day: "numeric" }).format(ts);
+}
+
+export function typingText(users: readonly PublicUser[], t: Translate): string | undefined {
+  const [a, b] = users;
+  if (!a) return undefined;
+  if (!b) return t("chat.typing.one", { name: a.username });
+  if (users.length === 2) return t("chat.typing.two", { a: a.username, b: b.username });
+  return t("chat.typing.many", { count: users.length });
+}
+
+export function systemText(entry: SystemEntry, t: Translate): string {
+  const e = entry.event;
+  const vars = { actor: e.actor?.username ?? t("chat.someone"), target: e.target?.username ?? t("chat.someone"), name: e.name ?? "" };
+  switch (e.type) {
+    case "created":
+      return t("chat.sys.created", vars);
+    case "invited":
+      return t("chat.sys.invited", vars);
+    case "joined":
+      return t("chat.sys.joined", vars);
+    case "declined":
+      return t("chat.sys.declined", vars);
+    case "left":
+      return t("chat.sys.left", vars);
+    case "kicked":
+      return t("chat.sys.kicked", vars);
+    case "role":
+      return t(e.role === "admin" ? "chat.sys.roleAdmin" : "chat.sys.roleMember", vars);
+    case "renamed":
+      return t("chat.sys.renamed", vars);
+    case "transferred":
+      return t("chat.sys.transferred", vars);
+    case "disbanded":
+      return t("chat.sys.disbanded", vars);
+  }
+}
+
+/** What the list shows under a conversation's name. */
+export function previewText(last: TimelineEntry | PendingMessage | undefined, me: number | undefined, t: Translate): string {
+  if (!last) return t("chat.noMessages");
+  if (!("kind" in last)) return t("chat.youSaid", { text: oneLine(last.text) });
+  if (last.kind === "system") return systemText(last, t);
+  if (last.deletedTs !== null) return t("chat.deleted");
+  return last.senderId === me ? t("chat.youSaid", { text: oneLine(last.text) }) : oneLine(last.text);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim().slice(0, 120);
+}
+
+export type OwnStatus = { kind: "sent" } | { kind: "read" } | { kind: "readBy"; count: number };
+
+/**
+ * The delivery state of one of the user's acked messages, from the others' read pointers: in a DM
+ * "read" once the partner's pointer reaches it; in a group "read by N".
+ */
+export function ownStatus(seq: number, kind: "dm" | "group", receipts: Readonly<Record<number, number>>, me: number | undefined): OwnStatus {
+  const others = Object.entries(receipts).filter(([id]) => Number(id) !== me);
+  const readers = others.filter(([, readSeq]) => readSeq >= seq).length;
+  if (kind === "dm") return readers > 0 ? { kind: "read" } : { kind: "sent" };
+  return readers > 0 ? { kind: "readBy", count: readers } : { kind: "sent" };
+}
+
+export function statusText(s: OwnStatus, t: Translate): string {
+  switch (s.kind) {
+    case "sent":
+      return t("chat.status.sent");
+    case "read":
+      return t("chat.status.read");
+    case "readBy":
+      return t("chat.status.readBy", { count: s.count });
+  }
+}
+
+interface Titled {
+  conversationId: string;
+  kind: "dm" | "group";
+  peer: PublicUser | null;
+  group: { name: string } | null;
+}
+
+/**
+ * A DM's partner: from the store's summary, else from the id and the names the app knows (a DM
+ * the user just started, or first seen live, has no summary until the next catch-up).
+ */
+export function peerOf(view: Titled, me: number | undefined, names: Readonly<Record<number, string>>): PublicUser | null {
+  if (view.kind !== "dm") return null;
+  if (view.peer) return view.peer;
+  const ref = parseConversationId(view.conversationId);
+  if (ref?.kind !== "dm") return null;
+  const other = ref.low === me ? ref.high : ref.low;
+  const name = names[other];
+  return name === undefined ? null : { id: other, username: name };
+}
+
+/** The conversation's title: the partner's name, or the group's. */
+export function conversationTitle(view: Titled, t: Translate, me?: number, names: Readonly<Record<number, string>> = {}): string {
+  return view.kind === "dm" ? (peerOf(view, me, names)?.username ?? t("chat.someone")) : (view.group?.name ?? t("chat.group"));
+}

@@ -1,0 +1,29 @@
+import { useEffect, useState } from "react";
+import { useSession } from "../../state/context.js";
+
+/** The signed-in user's id (undefined outside the signed-in phase). */
+export function useMe(): number | undefined {
+  const { phase } = useSession();
+  return phase.name === "signed-in" ? phase.user.id : undefined;
+}
+
+/** Date.now(), refreshed every minute: relative labels ("Today", "Mon") stay right past midnight. */
+export function useNow(intervalMs = 60_000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
+
+/** Whether the page is visible (not a background tab or a minimised window). */
+export function usePageVisible(): boolean {
+  const [visible, setVisible] = useState(() => document.visibilityState !== "hidden");
+  useEffect(() => {
+    const onChange = () => setVisible(document.visibilityState !== "hidden");
+    document.addEventListener("visibilitychange", onChange);
+    return () => document.removeEventListener("visibilitychange", onChange);
+  }, []);
+  return visible;
+}

@@ -1,0 +1,5 @@
+export { ChatProvider, useChatServices, useChatSnapshot, useOptionalChatServices, usePeople } from "./context.js";
+export { ChatScreen } from "./ChatScreen.js";
+export { ConversationList } from "./ConversationList.js";
+export { createChatServices, type ChatServices, type ChatLike } from "./services.js";
+export { useChatChrome } from "./chrome.js";

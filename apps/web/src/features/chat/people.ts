@@ -1,0 +1,128 @@
+/**
+ * Friends and their presence, for the conversation list (a DM partner's dot) and for starting a
+ * DM with a friend nobody has written to yet. Social events are hints: the overview is read again
+ * after every sign-in (a reconnect), so a presence change missed while offline is repaired.
+ */
+import type { PublicUser } from "@sealroom/proto/auth";
+import { SocialClient, type Friend, type Presence, type SealroomClient } from "@sealroom/sdk/browser";
+
+export interface PeopleSnapshot {
+  friends: readonly Friend[];
+  presence: Readonly<Record<number, Presence>>;
+  /** Usernames by id: friends, group members, senders seen live. A message shows its sender's. */
+  names: Readonly<Record<number, string>>;
+}
+
+export interface PeopleLike {
+  subscribe(listener: () => void): () => void;
+  getSnapshot(): PeopleSnapshot;
+  /** Learns a group's members (names of senders in its history); cheap to call again. */
+  ensureGroup(groupId: number): void;
+}
+
+const EMPTY: PeopleSnapshot = { friends: [], presence: {}, names: {} };
+
+export class PeopleStore implements PeopleLike {
+  private snapshot: PeopleSnapshot = EMPTY;
+  private readonly listeners = new Set<() => void>();
+  private readonly social: SocialClient;
+  private offs: (() => void)[] = [];
+  /** Overview reads that started; an older one finishing late must not overwrite a newer one. */
+  private generation = 0;
+  private readonly groupsLoaded = new Set<number>();
+
+  constructor(private readonly client: Pick<SealroomClient, "on" | "state" | "request">) {
+    this.social = new SocialClient(client as SealroomClient);
+  }
+
+  start(): void {
+    if (this.offs.length > 0) return;
+    this.offs.push(
+      this.client.on("signedIn", () => void this.refresh()),
+      this.client.on("signedOut", () => {
+        this.groupsLoaded.clear();
+        this.set(EMPTY);
+      }),
+      this.client.on("event", (type, body) => {
+        if (type !== "chat.message.created.v1") return;
+        const sender = (body as { sender?: { id?: unknown; username?: unknown } | null }).sender;
+        if (sender && typeof sender.id === "number" && typeof sender.username === "string") this.learn([{ id: sender.id, username: sender.username }]);
+      }),
+      this.social.onAny((event) => {
+        switch (event.type) {
+          case "presence.changed.v1": {
+            const { userId, online, lastSeenAt } = event.body;
+            this.set({ ...this.snapshot, presence: { ...this.snapshot.presence, [userId]: { online, lastSeenAt } } });
+            return;
+          }
+          case "social.friend.added.v1": {
+            const { friend } = event.body;
+            const friends = [...this.snapshot.friends.filter((f) => f.user.id !== friend.user.id), friend];
+            this.set({ ...this.snapshot, friends, presence: { ...this.snapshot.presence, [friend.user.id]: friend.presence } });
+            this.learn([friend.user]);
+            return;
+          }
+          case "social.group.updated.v1":
+            // New members may have joined: their names are needed for their messages.
+            if (this.groupsLoaded.delete(event.body.group.id)) this.ensureGroup(event.body.group.id);
+            return;
+          case "social.friend.removed.v1":
+            void this.refresh();
+            return;
+        }
+      }),
+    );
+    if (this.client.state === "ready") void this.refresh();
+  }
+
+  stop(): void {
+    for (const off of this.offs.splice(0)) off();
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getSnapshot = (): PeopleSnapshot => this.snapshot;
+
+  async refresh(): Promise<void> {
+    const generation = ++this.generation;
+    try {
+      const overview = await this.social.overview();
+      if (generation !== this.generation) return;
+      const presence: Record<number, Presence> = { ...this.snapshot.presence };
+      for (const f of overview.friends) presence[f.user.id] = f.presence;
+      this.set({ ...this.snapshot, friends: overview.friends, presence });
+      this.learn(overview.friends.map((f) => f.user));
+    } catch {
+      // Offline or the social service is busy: the next sign-in reads it again.
+    }
+  }
+
+  ensureGroup(groupId: number): void {
+    if (this.groupsLoaded.has(groupId)) return;
+    this.groupsLoaded.add(groupId);
+    this.social.group(groupId).then(
+      (detail) => {
+        const presence: Record<number, Presence> = { ...this.snapshot.presence };
+        for (const m of detail.members) presence[m.user.id] ??= m.presence;
+        this.set({ ...this.snapshot, presence });
+        this.learn(detail.members.map((m) => m.user));
+      },
+      () => this.groupsLoaded.delete(groupId), // try again next time the group is opened
+    );
+  }
+
+  private learn(users: readonly PublicUser[]): void {
+    if (users.every((u) => this.snapshot.names[u.id] === u.username)) return;
+    const names: Record<number, string> = { ...this.snapshot.names };
+    for (const u of users) names[u.id] = u.username;
+    this.set({ ...this.snapshot, names });
+  }
+
+  private set(next: PeopleSnapshot): void {
+    this.snapshot = next;
+    for (const l of this.listeners) l();
+  }
+}
