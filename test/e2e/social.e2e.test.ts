@@ -160,6 +160,15 @@ describe("friends and groups in chromium", () => {
       await nav(b, "Groups").click();
       await b.getByText("You are not in any group yet.", { exact: false }).waitFor();
 
+      // The same screens in Simplified Chinese, after a reload (the session resumes).
+      await a.evaluate(() => localStorage.setItem("sealroom.lang", "zh-CN"));
+      await a.goto(`${stack.httpUrl}/#/friends`);
+      await a.reload();
+      await a.getByRole("heading", { level: 1, name: "好友" }).waitFor();
+      await a.getByTestId("friend").filter({ hasText: ben }).getByText("在线").waitFor();
+      await a.mouse.move(0, 0);
+      await a.screenshot({ path: path.join(shots, "social-friends-zh.png"), fullPage: true, animations: "disabled" });
+
       expect(pageErrors).toEqual([]);
     },
     90_000,
