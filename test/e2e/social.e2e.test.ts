@@ -108,6 +108,9 @@ describe("friends and groups in chromium", () => {
       await nav(b, "Friends").filter({ hasText: "1" }).waitFor();
       expect(await nav(b, "Friends").getAttribute("href")).toBe("#/friends");
       await nav(b, "Friends").click();
+      await b.getByRole("button", { name: `Accept ${ann}'s request` }).waitFor();
+      await b.mouse.move(0, 0);
+      await b.screenshot({ path: path.join(shots, "social-friends-request.png"), fullPage: true, animations: "disabled" });
       await b.getByRole("button", { name: `Accept ${ann}'s request` }).click();
       await done(b, `You and ${ann} are now friends.`);
 
@@ -151,8 +154,17 @@ describe("friends and groups in chromium", () => {
       await a.getByTestId("social-error").getByText("The owner cannot leave the group. Make another member the owner first, then leave.").waitFor();
 
       // Ann removes Ben, confirming in a dialog; Ben is told where he stands.
-      await a.getByRole("button", { name: `Remove ${ben} from the group` }).click();
+      // Escape dismisses the question without doing anything; the second time she confirms.
+      const kick = a.getByRole("button", { name: `Remove ${ben} from the group` });
+      await kick.click();
       const dialog = a.getByRole("dialog", { name: `Remove ${ben}?` });
+      await dialog.waitFor();
+      await a.screenshot({ path: path.join(shots, "social-confirm.png"), animations: "disabled" });
+      await a.keyboard.press("Escape");
+      await dialog.waitFor({ state: "hidden" });
+      expect(await kick.evaluate((el) => el === document.activeElement)).toBe(true);
+      await members.getByText(ben).waitFor();
+      await kick.click();
       await dialog.getByRole("button", { name: "Remove" }).click();
       await done(a, `${ben} was removed from the group.`);
       await members.getByText(ben).waitFor({ state: "detached" });

@@ -32,8 +32,9 @@ export function FriendsScreen() {
         <LiveMessage kind="status" tone="success" message={action.done} testId="social-done" />
       </div>
       <Notices />
-      <PeopleSearch action={action} />
+      {/* Requests waiting for an answer come first: they are what the badge led here for. */}
       {(social.incoming.length > 0 || social.outgoing.length > 0) && <Requests action={action} />}
+      <PeopleSearch action={action} />
       <FriendList action={action} onConfirm={setConfirm} />
       {social.blocked.length > 0 && <BlockedList action={action} />}
       <ConfirmDialog request={confirm} onClose={() => setConfirm(undefined)} />
