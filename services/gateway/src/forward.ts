@@ -14,6 +14,36 @@ const replySchemas = new Map(
   Object.entries(COMMANDS).map(([type, spec]) => [type, resultSchema(spec.value)]),
 );
 
+/**
+ * The NATS client writes its socket once per microtask checkpoint, but commands from different
+ * WebSockets arrive in different I/O callbacks, so each request cost its own write(2), a quarter
+ * of the gateway's CPU under load. Requests are issued together once per event-loop turn instead
+ * (setImmediate runs right after the turn's I/O callbacks), so a turn's commands share one write.
+ */
+let turn: Array<() => void> | undefined;
+function inThisTurn(issue: () => void): void {
+  if (!turn) {
+    const batch: Array<() => void> = (turn = []);
+    setImmediate(() => {
+      turn = undefined;
+      for (const fn of batch) fn();
+    });
+  }
+  turn.push(issue);
+}
+
+function request(nc: NatsConnection, subject: string, payload: string, timeout: number) {
+  return new Promise<Awaited<ReturnType<NatsConnection["request"]>>>((resolve, reject) => {
+    inThisTurn(() => {
+      try {
+        nc.request(subject, payload, { timeout }).then(resolve, reject);
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
 export async function forwardCommand(
   nc: NatsConnection,
   log: Logger,
@@ -24,9 +54,7 @@ export async function forwardCommand(
 ): Promise<Result<unknown>> {
   let raw: unknown;
   try {
-    const msg = await nc.request(SUBJECTS.command(type), JSON.stringify({ ctx, body }), {
-      timeout: timeoutMs,
-    });
+    const msg = await request(nc, SUBJECTS.command(type), JSON.stringify({ ctx, body }), timeoutMs);
     raw = msg.json();
   } catch (err) {
     return fail(natsFailure(err));
