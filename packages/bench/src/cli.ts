@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * npm run bench [-- s1 s2 ...] [--runs N] [--seconds S] [--quick] [--profile gateway,chat] [--out DIR]
+ * npm run bench [-- s1 s2 ...] [--runs N] [--seconds S] [--quick] [--full-ramp] [--profile gateway,chat] [--out DIR]
  * Needs the build (`npm run bench` runs it first) and nats-server on PATH.
  */
 import path from "node:path";
@@ -14,6 +14,8 @@ const { values, positionals } = parseArgs({
     runs: { type: "string" },
     seconds: { type: "string" },
     quick: { type: "boolean", default: false },
+    "full-ramp": { type: "boolean", default: false },
+    baseline: { type: "string" },
     profile: { type: "string" },
     out: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
@@ -22,7 +24,8 @@ const { values, positionals } = parseArgs({
 
 if (values.help) {
   console.log(`usage: npm run bench -- [s1..s6 ...] [--runs N (default 3)] [--seconds S per step (default 5)]
-       [--quick] [--profile gateway,chat,...] [--out DIR (default bench-results)]`);
+       [--quick] [--full-ramp] [--profile gateway,chat,...]
+       [--baseline gateway,chat (A/B against bench-results/baseline, made by packages/bench/baseline.mjs <rev>)] [--out DIR (default bench-results)]`);
   process.exit(0);
 }
 
@@ -38,6 +41,10 @@ try {
     ...(values.runs ? { runs: Number(values.runs) } : {}),
     ...(values.seconds ? { stepSeconds: Number(values.seconds) } : {}),
     quick: values.quick,
+    fullRamp: values["full-ramp"],
+    ...(values.baseline
+      ? { baseline: { dir: path.join(repoRoot, "bench-results/baseline"), services: values.baseline.split(",") as ProcName[], label: `baseline ${values.baseline}` } }
+      : {}),
     outDir,
     nodeFlags,
   });

@@ -20,9 +20,12 @@ export interface BenchOptions {
   runs?: number;
   quick?: boolean;
   stepSeconds?: number;
+  fullRamp?: boolean;
   /** Where the JSON, the SVG and the HTML go; undefined writes nothing. */
   outDir?: string;
   nodeFlags?: Partial<Record<ProcName, string[]>>;
+  /** A/B: alternate every run with one on these services' baseline build (see baseline.mjs). */
+  baseline?: { dir: string; services: ProcName[]; label: string };
   print?: boolean;
 }
 
@@ -67,9 +70,15 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     const scenario = SCENARIOS.find((s) => s.id === id);
     if (!scenario) throw new Error(`unknown scenario ${id}; known: ${SCENARIOS.map((s) => s.id).join(", ")}`);
     const results: ScenarioRun[] = [];
+    const baseRuns: ScenarioRun[] = [];
+    const ctx = { quick, stepSeconds, fullRamp: opts.fullRamp ?? false, ...(opts.nodeFlags ? { nodeFlags: opts.nodeFlags } : {}), log };
     for (let r = 0; r < runs; r++) {
+      if (opts.baseline) {
+        log(`${id}: run ${r + 1}/${runs} on the baseline (${opts.baseline.label})…`);
+        baseRuns.push(await scenario.run({ ...ctx, override: opts.baseline }));
+      }
       log(`${id}: run ${r + 1}/${runs}…`);
-      results.push(await scenario.run({ quick, stepSeconds, ...(opts.nodeFlags ? { nodeFlags: opts.nodeFlags } : {}), log }));
+      results.push(await scenario.run(ctx));
     }
     const medianRun = medianIndex(results, scenario.key);
     const result: ScenarioResult = {
@@ -81,6 +90,10 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
       medianRun,
       verdict: scenario.judge(results[medianRun]!),
     };
+    if (opts.baseline) {
+      const m = medianIndex(baseRuns, scenario.key);
+      result.baseline = { label: opts.baseline.label, runs: baseRuns, medianRun: m, verdict: scenario.judge(baseRuns[m]!) };
+    }
     report.scenarios.push(result);
     if (print) printScenario(result);
   }

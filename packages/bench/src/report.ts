@@ -38,6 +38,12 @@ export function printScenario(r: ScenarioResult, print: (line: string) => void =
   const extras = run.steps.filter((s) => s.extra);
   for (const s of extras) print(`  ${s.label}: ${JSON.stringify(s.extra)}`);
   print(`  summary: ${JSON.stringify(run.summary)}`);
+  if (r.baseline) {
+    const b = r.baseline.runs[r.baseline.medianRun]!;
+    print(`  BASELINE ${r.baseline.label}, runs alternated with the above: ${r.baseline.verdict.detail}`);
+    console.table(b.steps.map(stepRow));
+    print(`  baseline summary: ${JSON.stringify(b.summary)}`);
+  }
 }
 
 export function printHeader(rep: BenchReport, print: (line: string) => void = console.log): void {

@@ -21,6 +21,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Node flags per process, e.g. { gateway: ["--cpu-prof", "--cpu-prof-dir=..."] }. */
   nodeFlags?: Partial<Record<ProcName, string[]>>;
+  /** Run these services from <dir>/services/<name>/dist instead of the build (A/B runs). */
+  override?: { dir: string; services: ProcName[] };
 }
 
 export interface Stack {
@@ -90,7 +92,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-6000));
 
   const spawnNode = (name: ProcName, env: Record<string, string>) => {
-    const main = path.join(repoRoot, "services", name, "dist", "main.js");
+    const base = opts.override?.services.includes(name) ? opts.override.dir : repoRoot;
+    const main = path.join(base, "services", name, "dist", "main.js");
     const child = spawn(process.execPath, [...(opts.nodeFlags?.[name] ?? []), main], {
       cwd: repoRoot,
       env: { ...process.env, ...BENCH_ENV, ...opts.env, NATS_URL: nats.url, DATABASE_URL: db.url, ...env },

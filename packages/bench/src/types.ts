@@ -44,7 +44,10 @@ export interface RunContext {
   quick: boolean;
   /** Seconds per load step (open-loop scenarios). */
   stepSeconds: number;
+  /** Keep ramping after a failing step (to see the whole curve). */
+  fullRamp?: boolean;
   nodeFlags?: Partial<Record<ProcName, string[]>>;
+  override?: { dir: string; services: ProcName[] };
   log(line: string): void;
 }
 
@@ -66,6 +69,8 @@ export interface ScenarioResult {
   runs: ScenarioRun[];
   medianRun: number;
   verdict: Verdict;
+  /** The same scenario on the baseline code, its runs alternated with these (A/B). */
+  baseline?: { label: string; runs: ScenarioRun[]; medianRun: number; verdict: Verdict };
 }
 
 export interface BenchReport {

@@ -17,7 +17,7 @@ export const s1: Scenario = {
   target: "p50 <= 1 ms, p99 <= 5 ms per hop",
   async run(ctx: RunContext): Promise<ScenarioRun> {
     const roundTrips = ctx.quick ? 50 : 5000;
-    const stack = await startStack({ nodeFlags: ctx.nodeFlags });
+    const stack = await startStack({ nodeFlags: ctx.nodeFlags, override: ctx.override });
     const clients = [];
     try {
       const users = await seedUsers(stack, 2, "p");

@@ -13,7 +13,7 @@ export const s2: Scenario = {
   async run(ctx: RunContext): Promise<ScenarioRun> {
     const users = ctx.quick ? 20 : 500;
     const rates = ctx.quick ? [50, 100] : (process.env.BENCH_S2_RATES?.split(",").map(Number) ?? S2_RATES);
-    const stack = await startStack({ nodeFlags: ctx.nodeFlags });
+    const stack = await startStack({ nodeFlags: ctx.nodeFlags, override: ctx.override });
     let clients: Array<{ close(): void }> = [];
     try {
       const fx = await dmFixture(stack, users);
@@ -24,7 +24,7 @@ export const s2: Scenario = {
         const step = await dmStep(stack, fx, rate, ctx.stepSeconds);
         steps.push(step);
         ctx.log(`  s2 ${step.label}: p99 ${step.latencyMs.p99} ms, reach ${step.reach}%, ${step.pass ? "pass" : "FAIL"}`);
-        if (!step.pass) break;
+        if (!step.pass && !ctx.fullRamp) break;
       }
       const passing = steps.filter((s) => s.pass);
       const last = passing.at(-1);

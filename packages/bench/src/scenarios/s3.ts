@@ -58,7 +58,7 @@ export const s3: Scenario = {
   async run(ctx: RunContext): Promise<ScenarioRun> {
     const plan = ctx.quick ? QUICK_PLAN : PLAN;
     const maxN = Math.max(...plan.map((p) => p.n));
-    const stack = await startStack({ nodeFlags: ctx.nodeFlags });
+    const stack = await startStack({ nodeFlags: ctx.nodeFlags, override: ctx.override });
     let clients: SealroomClient[] = [];
     try {
       const users = await seedUsers(stack, maxN + 1, "g");
@@ -78,7 +78,7 @@ export const s3: Scenario = {
             summary[`capacityN${p.n}`] = step.offered;
             summary[`p99N${p.n}Ms`] = step.latencyMs.p99;
           }
-          if (!step.pass) break;
+          if (!step.pass && !ctx.fullRamp) break;
         }
         summary[`capacityN${p.n}`] ??= 0;
         summary[`p99N${p.n}Ms`] ??= null;

@@ -21,7 +21,7 @@ export const s4: Scenario = {
     const levels = ctx.quick ? [20, 40] : [1000, 2500, 5000, 10_000];
     const idleSeconds = ctx.quick ? 0.5 : 10;
     const settleMs = ctx.quick ? 200 : 1000;
-    const stack = await startStack({ nodeFlags: ctx.nodeFlags });
+    const stack = await startStack({ nodeFlags: ctx.nodeFlags, override: ctx.override });
     const clients: SealroomClient[] = [];
     try {
       const users = await seedUsers(stack, Math.ceil(Math.max(...levels) / PER_USER), "i");

@@ -30,7 +30,7 @@ async function loginWithRetry(c: SealroomClient, u: BenchUser, outcomes: Outcome
 
 async function loginStorm(ctx: RunContext, n: number): Promise<Step> {
   // The smoke run keeps BENCH_ENV's cheap hashing: it checks the tool, not argon2.
-  const stack = await startStack({ ...(ctx.quick ? {} : { env: PRODUCTION_AUTH }), nodeFlags: ctx.nodeFlags });
+  const stack = await startStack({ ...(ctx.quick ? {} : { env: PRODUCTION_AUTH }), nodeFlags: ctx.nodeFlags, override: ctx.override });
   const clients: SealroomClient[] = [];
   try {
     const users = await seedUsers(stack, n, "l");
@@ -76,7 +76,7 @@ async function loginStorm(ctx: RunContext, n: number): Promise<Step> {
 }
 
 async function resumeStorm(ctx: RunContext, n: number, perUser: number): Promise<Step> {
-  const stack: Stack = await startStack({ nodeFlags: ctx.nodeFlags });
+  const stack: Stack = await startStack({ nodeFlags: ctx.nodeFlags, override: ctx.override });
   let clients: SealroomClient[] = [];
   try {
     const users = await seedUsers(stack, Math.ceil(n / perUser), "r");

@@ -60,7 +60,7 @@ export const s6: Scenario = {
     const total = ctx.quick ? 2000 : 1_000_000;
     const pageRates = ctx.quick ? [20] : [250, 500, 750, 1000];
     const dmRate = ctx.quick ? 50 : 1000;
-    const stack = await startStack({ nodeFlags: ctx.nodeFlags });
+    const stack = await startStack({ nodeFlags: ctx.nodeFlags, override: ctx.override });
     const all: SealroomClient[] = [];
     try {
       const fx = await dmFixture(stack, ctx.quick ? 20 : 500);
@@ -133,7 +133,7 @@ export const s6: Scenario = {
         });
         steps.push(step);
         ctx.log(`  s6 ${step.label}: page p99 ${step.latencyMs.p99} ms, DM p99 ${dm.p99} ms, ${step.pass ? "pass" : "FAIL"}`);
-        if (!step.pass) break;
+        if (!step.pass && !ctx.fullRamp) break;
       }
       const last = steps.filter((s) => s.pass).at(-1);
       return { steps, summary: { capacityPagesPerSec: last?.offered ?? 0, p99AtCapacityMs: last?.latencyMs.p99 ?? null, seededMessages: total } };
