@@ -82,12 +82,14 @@ RUN npx turbo run build --filter=@sealroom/gateway... --filter=@sealroom/web... 
  && npm prune --omit=dev \
  && rm -rf $BUILD_ONLY
 
-# The migration job keeps the Prisma CLI (a root devDependency).
+# The migration job keeps the Prisma CLI (a root devDependency); its image also runs backups
+# (scripts/db-backup.mjs, better-sqlite3 comes with the database package).
 FROM toolchain AS build-migrate
 COPY --from=prune /out/migrate/json/ ./
 RUN npm ci
 COPY --from=prune /out/migrate/full/ ./
 COPY --from=root-files / ./
+COPY scripts/db-backup.mjs ./scripts/db-backup.mjs
 
 # ---- runtime images: no compiler, no sources' dev dependencies, an unprivileged user.
 

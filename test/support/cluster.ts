@@ -80,6 +80,8 @@ const SETTINGS: Record<ProcessKind, Record<string, string>> = {
     PRESENCE_HEARTBEAT_MS: "200",
     PRESENCE_TTL_MS: "1000",
     COMMAND_TIMEOUT_MS: "3000",
+    HANDSHAKE_RATE_PER_IP: "10000",
+    HANDSHAKE_BURST_PER_IP: "10000",
   },
 };
 
