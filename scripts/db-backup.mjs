@@ -40,7 +40,9 @@ try {
 } finally {
   db.close();
 }
-const copy = new Database(partial, { readonly: true });
+// The copy inherits WAL mode; a backup should be one self-contained file (no -wal/-shm beside it).
+const copy = new Database(partial);
+copy.pragma("journal_mode = DELETE");
 const check = copy.pragma("integrity_check", { simple: true });
 copy.close();
 if (check !== "ok") {

@@ -1,0 +1,111 @@
+/**
+ * The operator's scripts: `npm run db:backup` takes a consistent copy while another process keeps
+ * writing, and scripts/gateway-key.mjs creates a key once (even with several replicas racing, as
+ * the compose keygen job and gateways might), then rotates it with next/promote.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, test } from "vitest";
+import { tempDatabase } from "@sealroom/testkit";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const cleanup: Array<() => void> = [];
+afterEach(() => {
+  for (const fn of cleanup.splice(0)) fn();
+});
+const tempDir = () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "sealroom-ops-"));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+};
+
+function node(script: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  return new Promise<{ code: number | null; out: string }>((resolve) => {
+    const child = spawn(process.execPath, [path.join(root, script), ...args], { cwd: root, env: { ...process.env, ...env } });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("exit", (code) => resolve({ code, out }));
+  });
+}
+
+describe("db-backup", () => {
+  test("copies a database that is being written to: a consistent, integrity-checked snapshot", async () => {
+    const database = await tempDatabase();
+    cleanup.push(() => database.remove());
+    const writer = new Database(database.file);
+    writer.pragma("journal_mode = WAL");
+    writer.exec(`CREATE TABLE "Probe" (n INTEGER NOT NULL)`);
+    const insert = writer.prepare(`INSERT INTO "Probe" (n) VALUES (?)`);
+    const many = writer.transaction((from: number) => {
+      for (let i = 0; i < 500; i++) insert.run(from + i);
+    });
+    let written = 0;
+    const load = setInterval(() => {
+      many(written);
+      written += 500;
+    }, 1);
+
+    const dest = path.join(tempDir(), "backup.db");
+    const result = await node("scripts/db-backup.mjs", [dest], { DATABASE_URL: database.url });
+    clearInterval(load);
+    writer.close();
+    expect(result.code, result.out).toBe(0);
+    expect(result.out).toMatch(/integrity ok/);
+    expect(written).toBeGreaterThan(0);
+
+    const copy = new Database(dest, { readonly: true });
+    const { count, max } = copy.prepare(`SELECT count(*) AS count, max(n) AS max FROM "Probe"`).get() as { count: number; max: number | null };
+    copy.close();
+    // Whole transactions only: rows 0..count-1, a multiple of the batch.
+    expect(count % 500).toBe(0);
+    if (count > 0) expect(max).toBe(count - 1);
+    expect(readdirSync(path.dirname(dest))).toEqual(["backup.db"]);
+  });
+
+  test("refuses to overwrite a backup and to back up a database that does not exist", async () => {
+    const dir = tempDir();
+    const missing = await node("scripts/db-backup.mjs", [path.join(dir, "b.db")], { DATABASE_URL: `file:${path.join(dir, "none.db")}` });
+    expect(missing.code).toBe(1);
+    expect(missing.out).toMatch(/does not exist/);
+  });
+});
+
+describe("gateway-key", () => {
+  const fingerprint = (out: string) => /fingerprint ([0-9a-f:]+)/.exec(out)?.[1];
+
+  test("ensure creates one key even when several run at once, and keeps it afterwards", async () => {
+    const file = path.join(tempDir(), "keys", "gateway-key.pem");
+    const runs = await Promise.all(Array.from({ length: 4 }, () => node("scripts/gateway-key.mjs", ["ensure", "--file", file])));
+    for (const r of runs) expect(r.code, r.out).toBe(0);
+    expect(runs.filter((r) => r.out.startsWith("created"))).toHaveLength(1);
+    expect(new Set(runs.map((r) => fingerprint(r.out))).size).toBe(1);
+    const again = await node("scripts/gateway-key.mjs", ["ensure", "--file", file]);
+    expect(again.out).toMatch(/^kept/);
+    expect(fingerprint(again.out)).toBe(fingerprint(runs[0]!.out));
+    expect(readdirSync(path.dirname(file))).toEqual(["gateway-key.pem"]);
+  });
+
+  test("next then promote replaces the key and keeps the old one aside", async () => {
+    const file = path.join(tempDir(), "gateway-key.pem");
+    const first = fingerprint((await node("scripts/gateway-key.mjs", ["ensure", "--file", file])).out);
+    const next = await node("scripts/gateway-key.mjs", ["next", "--file", file]);
+    expect(next.code).toBe(0);
+    const nextFp = fingerprint(next.out);
+    expect(nextFp).not.toBe(first);
+    // Nothing changed for running gateways until promote.
+    expect(fingerprint((await node("scripts/gateway-key.mjs", ["show", "--file", file])).out)).toBe(first);
+    const oldPem = readFileSync(file, "utf8");
+    const promoted = await node("scripts/gateway-key.mjs", ["promote", "--file", file]);
+    expect(promoted.code, promoted.out).toBe(0);
+    expect(fingerprint((await node("scripts/gateway-key.mjs", ["show", "--file", file])).out)).toBe(nextFp);
+    const kept = readdirSync(path.dirname(file)).filter((f) => f.endsWith(".old"));
+    expect(kept).toHaveLength(1);
+    expect(readFileSync(path.join(path.dirname(file), kept[0]!), "utf8")).toBe(oldPem);
+    expect(existsSync(`${file}.next`)).toBe(false);
+  });
+});
