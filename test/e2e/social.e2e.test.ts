@@ -172,6 +172,11 @@ describe("friends and groups in chromium", () => {
       await nav(b, "Groups").click();
       await b.getByText("You are not in any group yet.", { exact: false }).waitFor();
 
+      await nav(a, "Groups").click();
+      await a.getByTestId("group-link").filter({ hasText: "Weekend trip" }).waitFor();
+      await a.mouse.move(0, 0);
+      await a.screenshot({ path: path.join(shots, "social-groups-owner.png"), fullPage: true, animations: "disabled" });
+
       // The same screens in Simplified Chinese, after a reload (the session resumes).
       await a.evaluate(() => localStorage.setItem("sealroom.lang", "zh-CN"));
       await a.goto(`${stack.httpUrl}/#/friends`);
