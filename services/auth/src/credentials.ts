@@ -10,7 +10,7 @@ import type { Accounts, StoredUser } from "./accounts.js";
 import { fingerprint } from "./clock.js";
 import type { PasswordHasher } from "./hasher.js";
 import type { AuthMetrics } from "./metrics.js";
-import { throttleKeys, type Throttle } from "./throttle.js";
+import { throttleKeys, type Reservation, type Throttle } from "./throttle.js";
 
 export interface CredentialDeps {
   hasher: PasswordHasher;
@@ -31,7 +31,7 @@ export interface CredentialCheck {
   rehash: boolean;
 }
 
-type Verdict = { ok: false } | { ok: true; rehash: string | undefined };
+type Verdict = { ok: false; reservation?: Reservation } | { ok: true; rehash: string | undefined; reservation: Reservation };
 
 /** Returns the account or throws AUTH_THROTTLED, AUTH_BUSY or AUTH_INVALID_CREDENTIALS. */
 export async function checkCredentials(deps: CredentialDeps, check: CredentialCheck): Promise<StoredUser> {
@@ -48,20 +48,26 @@ export async function checkCredentials(deps: CredentialDeps, check: CredentialCh
       : await hasher.withSlot(async (ops): Promise<Verdict> => {
           // Again, now that a slot is ours: a burst queued behind the hasher cannot outrun a lockout.
           await throttle.check(keys);
-          if (!user) return { ok: await ops.verifyDummy(password) };
-          if (!(await ops.verify(user.passwordHash, password))) return { ok: false };
+          // Counted before the hash, atomically: concurrent guesses cannot all slip under the cap.
+          const reservation = await throttle.reserve(keys);
+          if (!user) {
+            await ops.verifyDummy(password); // the same work as a real account, whatever it says
+            return { ok: false, reservation };
+          }
+          if (!(await ops.verify(user.passwordHash, password))) return { ok: false, reservation };
           const stale = check.rehash && ops.needsRehash(user.passwordHash);
-          return { ok: true, rehash: stale ? await ops.hash(password) : undefined };
+          return { ok: true, rehash: stale ? await ops.hash(password) : undefined, reservation };
         });
 
   if (!verdict.ok || !user) {
-    await throttle.recordFailure(keys);
+    if (verdict.reservation) await throttle.failed(verdict.reservation);
+    else await throttle.recordFailure(keys);
     metrics.logins.inc({ outcome: "failure" });
     log.info({ account: fingerprint(check.usernameKey), userId: user?.id, ip: check.ip }, "password check failed");
     throw new AppError("AUTH_INVALID_CREDENTIALS");
   }
   metrics.logins.inc({ outcome: "success" });
-  await throttle.recordSuccess(keys);
+  await throttle.succeeded(verdict.reservation);
   if (verdict.rehash !== undefined && (await accounts.replaceHash(user.id, user.passwordHash, verdict.rehash))) {
     log.info({ userId: user.id }, "password rehashed with the current parameters");
     return { ...user, passwordHash: verdict.rehash };

@@ -167,3 +167,32 @@ describe("throttling shared by instances", () => {
     expect(h.instances).toEqual([third]);
   });
 });
+
+describe("concurrent guesses (regression: a check before any of them counted let 101 through in an hour)", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // Four hashes at once, soft lockout out of the way: only the atomic count can hold the budget.
+    h = await setup({ config: { hashConcurrency: 4, throttle: { account: { maxFailures: 10, lockoutAfter: 50 } } } });
+    await h.register("grace", "correct horse");
+  });
+  afterAll(() => h.teardown());
+
+  it("never evaluates more than the budget, however many guesses run at once; the owner gets in after the window", async () => {
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => h.login("grace", `wrong horse ${i}`, { ...ANON, ip: `10.1.0.${i}` })));
+    const codes = results.map((r) => (r.ok ? "ok" : r.error.code));
+    expect(codes.filter((c) => c === "AUTH_INVALID_CREDENTIALS").length).toBeLessThanOrEqual(10);
+    expect(codes.filter((c) => c === "AUTH_INVALID_CREDENTIALS").length).toBeGreaterThanOrEqual(8);
+    expect(codes.every((c) => c === "AUTH_INVALID_CREDENTIALS" || c === "AUTH_THROTTLED" || c === "AUTH_BUSY")).toBe(true);
+    h.clock.advance(HOUR);
+    expect((await h.login("grace", "correct horse")).ok).toBe(true);
+  });
+
+  it("a successful sign-in gives its address the attempt back", async () => {
+    await h.db.authThrottle.deleteMany();
+    const ctx = { ...ANON, ip: "10.2.0.1" };
+    expect((await h.login("grace", "wrong horse", ctx)).ok).toBe(false);
+    expect((await h.login("grace", "correct horse", ctx)).ok).toBe(true);
+    const rows = await h.db.authThrottle.findMany();
+    expect(rows.map((r) => [r.key.slice(0, 3), r.failures])).toEqual([["ip:", 1]]);
+  });
+});

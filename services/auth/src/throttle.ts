@@ -37,12 +37,29 @@ export interface Throttle {
   check(keys: ThrottleKeys): Promise<void>;
   /** Counts one failure against both keys and starts a lockout where the budget says so. */
   recordFailure(keys: ThrottleKeys): Promise<void>;
+  /**
+   * Counts this attempt as a failure *before* its password is checked, atomically, and throws
+   * AUTH_THROTTLED when that takes a key past its hard budget. A check made before any of several
+   * concurrent attempts had counted let them all through (101 guesses were evaluated in an hour).
+   * Follow it with `failed` or `succeeded`.
+   */
+  reserve(keys: ThrottleKeys): Promise<Reservation>;
+  /** The reserved attempt failed: start a lockout where the budget says so (it is already counted). */
+  failed(reservation: Reservation): Promise<void>;
+  /** The reserved attempt succeeded: clear the account's counter, give the address its attempt back. */
+  succeeded(reservation: Reservation): Promise<void>;
   /** A successful sign-in clears the account's counter (not the address's). */
   recordSuccess(keys: ThrottleKeys): Promise<void>;
   /** Counts one registration from `ip`; throws AUTH_THROTTLED beyond the budget. */
   takeRegistration(ip: string): Promise<void>;
   /** Deletes rows whose window and lockout are over. */
   sweep(): Promise<number>;
+}
+
+export interface Reservation {
+  keys: ThrottleKeys;
+  rows: Row[];
+  at: number;
 }
 
 export function createThrottle(deps: {
@@ -93,6 +110,34 @@ export function createThrottle(deps: {
       ),
     ) as Promise<Array<Row | { count: number }>>;
 
+  /** Starts the lockouts that the counted failures (`rows`, after counting) call for. */
+  async function lockAfter(keys: ThrottleKeys, rows: Row[], nowMs: number): Promise<void> {
+    const locks: Array<{ key: string; until: Date }> = [];
+    for (const [scope, key] of scopes(keys)) {
+      const row = rows.find((r) => r.key === key);
+      const until = row && lockUntil(row, policy(scope), nowMs);
+      if (!row || until === undefined) continue;
+      locks.push({ key, until: new Date(until) });
+      metrics.lockouts.inc({ scope });
+      log.warn(
+        { scope, account: fingerprint(keys.account), failures: row.failures, lockMs: until - nowMs },
+        "sign-in throttle tripped",
+      );
+    }
+    if (locks.length === 0) return;
+    // Only ever extends a lockout, so concurrent failures cannot shorten one.
+    await store.run((db) =>
+      db.$transaction(
+        locks.map(({ key, until }) =>
+          db.authThrottle.updateMany({
+            where: { key, OR: [{ lockedUntil: null }, { lockedUntil: { lt: until } }] },
+            data: { lockedUntil: until },
+          }),
+        ),
+      ),
+    );
+  }
+
   return {
     async check(keys) {
       const now = clock.now();
@@ -114,32 +159,32 @@ export function createThrottle(deps: {
 
     async recordFailure(keys) {
       const nowMs = clock.now();
-      const now = new Date(nowMs);
-      const results = await bump([keys.account, keys.address], now);
-      const rows = results.filter((r): r is Row => "key" in r);
-      const locks: Array<{ key: string; until: Date }> = [];
+      const results = await bump([keys.account, keys.address], new Date(nowMs));
+      await lockAfter(keys, results.filter((r): r is Row => "key" in r), nowMs);
+    },
+
+    async reserve(keys) {
+      const at = clock.now();
+      const rows = (await bump([keys.account, keys.address], new Date(at))).filter((r): r is Row => "key" in r);
       for (const [scope, key] of scopes(keys)) {
         const row = rows.find((r) => r.key === key);
-        const until = row && lockUntil(row, policy(scope), nowMs);
-        if (!row || until === undefined) continue;
-        locks.push({ key, until: new Date(until) });
-        metrics.lockouts.inc({ scope });
-        log.warn(
-          { scope, account: fingerprint(keys.account), failures: row.failures, lockMs: until - nowMs },
-          "sign-in throttle tripped",
-        );
+        if (!row || row.failures <= policy(scope).maxFailures) continue;
+        metrics.throttled.inc({ scope });
+        throw new AppError("AUTH_THROTTLED", undefined, Math.max(1, retryAfterMs(row, policy(scope), at)));
       }
-      if (locks.length === 0) return;
-      // Only ever extends a lockout, so concurrent failures cannot shorten one.
+      return { keys, rows, at };
+    },
+
+    async failed({ keys, rows, at }) {
+      await lockAfter(keys, rows, at);
+    },
+
+    async succeeded({ keys }) {
       await store.run((db) =>
-        db.$transaction(
-          locks.map(({ key, until }) =>
-            db.authThrottle.updateMany({
-              where: { key, OR: [{ lockedUntil: null }, { lockedUntil: { lt: until } }] },
-              data: { lockedUntil: until },
-            }),
-          ),
-        ),
+        db.$transaction([
+          db.authThrottle.deleteMany({ where: { key: keys.account } }),
+          db.authThrottle.updateMany({ where: { key: keys.address, failures: { gt: 0 } }, data: { failures: { decrement: 1 } } }),
+        ]),
       );
     },
 
