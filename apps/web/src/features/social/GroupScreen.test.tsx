@@ -31,7 +31,8 @@ function groupClient(myRole: GroupRole) {
 describe("GroupScreen", () => {
   test("the owner sees every action; owner-only ones are absent for a member", async () => {
     const owner = await renderSocial(<GroupScreen groupId={5} />, groupClient("owner"));
-    await screen.findByRole("heading", { level: 1, name: "Trip" });
+    const heading = await screen.findByRole("heading", { level: 1, name: "Trip" });
+    await waitFor(() => expect(document.activeElement).toBe(heading));
     expect(screen.getByRole("button", { name: "Make bob an admin" })).toBeTruthy();
     expect(screen.getByRole("button", { name: "Make amy a member again" })).toBeTruthy();
     expect(screen.getByRole("button", { name: "Make amy the owner" })).toBeTruthy();

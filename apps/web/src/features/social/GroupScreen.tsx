@@ -16,12 +16,13 @@ export function GroupScreen({ groupId }: { groupId: number }) {
   const { t, describeError } = useI18n();
   const store = useSocialStore();
   const social = useSocial();
-  const heading = useFocusOnMount<HTMLHeadingElement>(groupId);
+  const detail = social.groupDetails[groupId];
+  const gone = social.goneGroups[groupId];
+  // The loading heading is replaced by the group's: focus follows it once.
+  const heading = useFocusOnMount<HTMLHeadingElement>(`${groupId}:${detail ? "shown" : "waiting"}`);
   const action = useAction(heading);
   const [confirm, setConfirm] = useState<ConfirmRequest>();
   const [loadError, setLoadError] = useState<string>();
-  const detail = social.groupDetails[groupId];
-  const gone = social.goneGroups[groupId];
 
   useEffect(() => {
     setLoadError(undefined);
