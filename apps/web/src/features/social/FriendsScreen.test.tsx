@@ -61,6 +61,23 @@ describe("FriendsScreen", () => {
     expect(screen.getByText(/No friends yet/)).toBeTruthy();
   });
 
+  test("blocking is confirmed, moves the person to the blocked list, and unblocking clears it", async () => {
+    const client = new ScriptedClient({ friends: [friendOf(amy, true)] });
+    client.handlers["social.blocks.add"] = () => ({ block: { user: amy, since: 5 } });
+    client.handlers["social.blocks.remove"] = () => ({});
+    await renderSocial(<FriendsScreen />, client);
+    const user = userEvent.setup();
+    await user.click(screen.getByRole("button", { name: "Block amy" }));
+    await user.click(within(screen.getByRole("dialog", { name: "Block amy?" })).getByRole("button", { name: "Block" }));
+    await screen.findByText("You blocked amy.");
+    expect(within(screen.getByRole("list", { name: "Blocked" })).getByText("amy")).toBeTruthy();
+    expect(screen.queryByRole("list", { name: "Your friends" })).toBeNull();
+    await user.click(screen.getByRole("button", { name: "Unblock amy" }));
+    await screen.findByText("You unblocked amy.");
+    expect(screen.queryByRole("list", { name: "Blocked" })).toBeNull();
+    expect(client.actions()).toEqual(["social.blocks.add", "social.blocks.remove"]);
+  });
+
   test("search is debounced and offers the right action per person", async () => {
     const client = new ScriptedClient({ friends: [friendOf(amy, true)], incoming: [request(9, bob, ME)] });
     const carol = { id: 4, username: "carol" };

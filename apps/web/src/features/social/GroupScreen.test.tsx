@@ -98,6 +98,44 @@ describe("GroupScreen", () => {
   });
 });
 
+describe("invitations and renaming", () => {
+  test("an invitation can be declined or accepted; accepting opens the group", async () => {
+    const invitation = (id: number, name: string) => ({ id, group: { id: id * 10, name, memberCount: 2 }, inviter: amy, createdAt: Date.now(), expiresAt: Date.now() + 1e6 });
+    const client = new ScriptedClient({ invitations: [invitation(1, "Trip"), invitation(2, "Chess")] });
+    client.handlers["social.groups.declineInvite"] = () => ({});
+    client.handlers["social.groups.acceptInvite"] = () => detail("member");
+    await renderSocial(<GroupsScreen />, client);
+    const user = userEvent.setup();
+    expect(screen.getByRole("heading", { name: "Invitations (2)" })).toBeTruthy();
+    await user.click(screen.getByRole("button", { name: "Decline the invitation to Chess" }));
+    await screen.findByText("You declined the invitation to Chess.");
+    await user.click(screen.getByRole("button", { name: "Join Trip" }));
+    await waitFor(() => expect(window.location.hash).toBe("#/group/10"));
+    expect(client.actions()).toEqual(["social.groups.declineInvite", "social.groups.acceptInvite"]);
+    expect(screen.queryByRole("heading", { name: /Invitations/ })).toBeNull();
+  });
+
+  test("renaming validates the name and is offered only when it changed", async () => {
+    const client = groupClient("owner");
+    client.handlers["social.groups.rename"] = (body) => ({ group: { ...detail("owner").group, name: String(body.name).trim(), version: 4 } });
+    await renderSocial(<GroupScreen groupId={5} />, client);
+    const user = userEvent.setup();
+    const field = await screen.findByLabelText("Group name");
+    const submit = screen.getByRole("button", { name: "Rename" });
+    expect((submit as HTMLButtonElement).disabled).toBe(true);
+    await user.clear(field);
+    await user.type(field, "a\u202Eb");
+    await user.click(submit);
+    expect(screen.getByText("Group names cannot contain control or text-direction characters.")).toBeTruthy();
+    expect(client.actions()).toEqual([]);
+    await user.clear(field);
+    await user.type(field, "Road trip");
+    await user.click(submit);
+    await screen.findByText("The group was renamed.");
+    expect(client.sent.find((s) => s.type === "social.groups.rename")?.body).toEqual({ groupId: 5, name: "Road trip" });
+  });
+});
+
 describe("creating a group", () => {
   test("the name is validated before anything is sent; friends are invited from a checklist", async () => {
     const client = new ScriptedClient({ friends: [{ user: amy, since: 1, presence }, { user: bob, since: 1, presence }] });
