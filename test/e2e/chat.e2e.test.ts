@@ -302,7 +302,31 @@ async function story(): Promise<void> {
   await phone.whenUpToDate();
   const texts = (phone.getSnapshot().byId[dmId]?.entries ?? []).flatMap((e) => (e.kind === "text" ? [e.text] : []));
   expect(texts.filter((t) => t === "written while offline")).toHaveLength(1);
+
+  // History: sixty more messages, then a reload. The store starts at the newest entries; scrolling
+  // up loads older pages while the message that was at the top stays where the reader saw it.
+  await Promise.all(Array.from({ length: 60 }, (_, i) => phone.send(dmId, `history ${i + 1}`)));
   phone.stop();
+  await a.reload();
+  await upToDate(a);
+  await conv(a, bob).click();
+  await bubbles(a, "history 60").waitFor();
+  expect(await bubbles(a, "Hello Bob 👋").count()).toBe(0); // not loaded yet
+  const topSeq = await timeline(a).getByTestId("message").first().getAttribute("data-seq");
+  const topMessage = timeline(a).locator(`[data-seq="${topSeq}"]`);
+  const offsetOf = () =>
+    topMessage.evaluate((m) => {
+      const t = m.closest("[data-testid=timeline]")!;
+      return m.getBoundingClientRect().top - t.getBoundingClientRect().top + t.scrollTop;
+    });
+  const before = await offsetOf(); // where it is at scrollTop 0, before anything is prepended
+  await timeline(a).evaluate((t) => t.scrollTo({ top: 0 }));
+  await bubbles(a, "Hello Bob 👋").waitFor();
+  const shown = await topMessage.evaluate((m) => m.getBoundingClientRect().top - m.closest("[data-testid=timeline]")!.getBoundingClientRect().top);
+  expect(Math.abs(shown - before)).toBeLessThan(40);
+  await timeline(a).evaluate((t) => t.scrollTo({ top: 0 }));
+  await timeline(a).getByText("This is the beginning of your conversation.").waitFor();
+  for (const text of ["Hello Bob 👋", "history 1", "history 60", "written while offline"]) expect(await bubbles(a, text).count(), text).toBe(1);
 
   // Two tabs of Bob reload together and both stay signed in: their resumes take the ticket lock
   // (navigator.locks) in turn. (The race itself, without the lock, is shown deterministically by the

@@ -25,8 +25,11 @@ export function MessageList({ view }: { view: ConversationView }) {
   const now = useNow();
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
-  /** Distance from the bottom before an older page was inserted, to restore after it. */
-  const anchor = useRef<number | undefined>(undefined);
+  /**
+   * While an older page loads: the distance from the bottom and the first entry before it, so the
+   * render that prepends it (and only that one) restores the reader's position.
+   */
+  const anchor = useRef<{ fromBottom: number; firstSeq: number | undefined } | undefined>(undefined);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string>();
   const loadingRef = useRef(false);
@@ -41,9 +44,9 @@ export function MessageList({ view }: { view: ConversationView }) {
     loadingRef.current = true;
     setLoading(true);
     setError(undefined);
-    anchor.current = el.scrollHeight - el.scrollTop;
+    anchor.current = { fromBottom: el.scrollHeight - el.scrollTop, firstSeq: view.entries[0]?.seq };
     try {
-      await chat.loadOlder(view.conversationId);
+      if ((await chat.loadOlder(view.conversationId)) === 0) anchor.current = undefined;
     } catch (err) {
       anchor.current = undefined;
       setError(describeError(err));
@@ -51,14 +54,15 @@ export function MessageList({ view }: { view: ConversationView }) {
       loadingRef.current = false;
       setLoading(false);
     }
-  }, [chat, view.conversationId, view.hasOlder, describeError]);
+  }, [chat, view.conversationId, view.hasOlder, view.entries, describeError]);
 
   // After a render: restore the reading position if a page was prepended, else follow the bottom.
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
-    if (anchor.current !== undefined) {
-      el.scrollTop = el.scrollHeight - anchor.current;
+    if (anchor.current) {
+      if (anchor.current.firstSeq === firstSeq) return; // not prepended yet
+      el.scrollTop = el.scrollHeight - anchor.current.fromBottom;
       anchor.current = undefined;
     } else if (atBottom.current) {
       el.scrollTop = el.scrollHeight;
