@@ -115,6 +115,18 @@ function readDockerfile(file: string) {
   return { stages, sources };
 }
 
+/** Whether .dockerignore's plain entries (no wildcards) exclude `src` or a directory above it. */
+function ignoredBy(context: string, src: string): boolean {
+  const file = path.join(context, ".dockerignore");
+  if (!existsSync(file) || src === ".") return false;
+  const plain = readFileSync(file, "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#") && !/[*?![]/.test(l));
+  const parts = path.normalize(src).split(path.sep);
+  return parts.some((_, i) => plain.includes(parts.slice(0, i + 1).join("/")));
+}
+
 describe.skipIf(!compose)("docker-compose.yml", () => {
   it("passes docker-compose config -q without warnings", () => {
     const out = dockerCompose(["config", "-q"]);
@@ -208,6 +220,8 @@ describe.skipIf(!compose)("docker-compose.yml", () => {
       if (target) expect(stages.has(target.toLowerCase()), `${name}: stage ${target} in ${file}`).toBe(true);
       for (const src of sources) {
         expect(existsSync(path.resolve(context, src)), `${name}: COPY ${src} in ${file}`).toBe(true);
+        // A source the context leaves out (.dockerignore) would be missing in the build.
+        expect(ignoredBy(context, src), `${name}: COPY ${src} is excluded by .dockerignore`).toBe(false);
       }
     }
   });

@@ -53,12 +53,14 @@ await runUntilSignal(
       await service.start();
       if (env.HTTP_PORT !== undefined) {
         const conn = nc;
-        ops = await startOpsServer({
+        const server = await startOpsServer({
           port: env.HTTP_PORT,
           host: env.HTTP_HOST,
           registry: metrics.registry,
           healthy: () => !stopping && !conn.isClosed(),
         });
+        ops = server;
+        log.info({ port: server.port }, "ops server listening");
       }
     },
     async stop() {
