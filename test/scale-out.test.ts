@@ -4,8 +4,9 @@
  * process (built dist/, as `npm start` and the images run them). Users on different gateways chat
  * and see each other's presence; commands are spread over the instances and each is handled once
  * (each instance's /metrics); a gateway killed with SIGKILL loses its clients to the other, which
- * resync without a lost or doubled message; service instances stopped mid-load (SIGTERM, and
- * SIGKILL for chat) lose no acknowledged message and fail no command.
+ * resync without a lost or doubled message; a gateway stopped with SIGTERM tells its clients, which
+ * move at once; service instances stopped mid-load (SIGTERM, and SIGKILL for chat) lose no
+ * acknowledged message and fail no command.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { mkdtempSync } from "node:fs";
@@ -13,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { ChatStore, SocialClient, createNodeClient, dmConversationId, type Entry, type SealroomClient } from "@sealroom/sdk/node";
 import type { PublicUser } from "@sealroom/proto/auth";
+import { GATEWAY_EVENTS } from "@sealroom/proto/wire";
 import { counter, startCluster, waitFor, type Cluster, type Proc } from "./support/cluster.js";
 
 const password = "correct horse battery staple";
@@ -184,6 +186,20 @@ describe("scale-out: 2 gateways, 2 instances of each service, separate processes
     expect(await counter(g1, "sealroom_gateway_connections")).toBeGreaterThanOrEqual(2);
     gateways = [g1];
   }, 60_000);
+
+  test("SIGTERM of a gateway process: its clients are told, move to another gateway at once, and it exits 0", async () => {
+    const [survivor] = gateways as [Proc];
+    const leaving = await cluster.start("gateway");
+    const u = await user("drained", [leaving, survivor]);
+    const resumed = new Promise((resolve) => u.client.on("signedIn", resolve));
+    const t0 = Date.now();
+    await leaving.kill("SIGTERM");
+    expect(await leaving.exited, leaving.output()).toEqual({ code: 0, signal: null });
+    expect(await resumed).toMatchObject({ id: u.user.id });
+    expect(u.events.map((e) => e.type)).toContain(GATEWAY_EVENTS.draining);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(u.client.state).toBe("ready");
+  });
 
   test("service instances stopped mid-load (SIGTERM; SIGKILL for chat) lose no acknowledged message and fail no command", async () => {
     const [gw] = gateways as [Proc];
