@@ -4,15 +4,30 @@
  */
 import { userEventSchema } from "@sealroom/proto/nats";
 import { SUBJECTS } from "@sealroom/proto/subjects";
+import { MAX_SERVER_MESSAGE_BYTES } from "@sealroom/proto/wire";
 import type { Logger, NatsConnection, Subscription } from "@sealroom/runtime";
 import type { Connection } from "./connection.js";
 
 /** Event types that may be dropped for a slow reader (they are refreshed by later ones). */
 const DROPPABLE = /^(typing|presence)\./;
+const encoder = new TextEncoder();
+
+/** An event from NATS, validated and serialized once as the ServerMessage every socket gets. */
+interface PreparedEvent {
+  type: string;
+  wire: Uint8Array;
+  droppable: boolean;
+}
 
 export class UserRegistry {
   private readonly conns = new Map<number, Set<Connection>>();
   private readonly subs = new Map<number, Subscription>();
+  /**
+   * The last event's payload and what it became. A group message arrives once per member
+   * (`evt.user.<id>` each), byte for byte the same: parsing, validating and serializing it once per
+   * gateway instead of once per member is most of the fan-out's CPU after encryption.
+   */
+  private last: { payload: Buffer; event: PreparedEvent | undefined } | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -61,20 +76,35 @@ export class UserRegistry {
     this.subs.delete(userId);
   }
 
+  private prepare(data: Uint8Array): PreparedEvent | undefined {
+    const payload = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (this.last?.payload.equals(payload)) return this.last.event;
+    let event: PreparedEvent | undefined;
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString("utf8"));
+    } catch {
+      json = undefined;
+    }
+    const parsed = userEventSchema.safeParse(json);
+    if (parsed.success) {
+      const { type, body } = parsed.data;
+      const wire = encoder.encode(JSON.stringify({ t: "event", type, body }));
+      if (wire.length <= MAX_SERVER_MESSAGE_BYTES) event = { type, wire, droppable: DROPPABLE.test(type) };
+      else this.log.error({ bytes: wire.length, type }, "event too large for the protocol, dropped");
+    }
+    // A copy: the NATS client may reuse the buffer it read into.
+    this.last = { payload: Buffer.from(payload), event };
+    return event;
+  }
+
   private subscribe(userId: number): Subscription {
     return this.nc.subscribe(SUBJECTS.userEvents(userId), {
       callback: (err, msg) => {
         if (err) return this.log.warn({ err, userId }, "user event subscription failed");
-        let data: unknown;
-        try {
-          data = msg.json();
-        } catch {
-          data = undefined;
-        }
-        const event = userEventSchema.safeParse(data);
-        if (!event.success) return this.log.warn({ subject: msg.subject }, "malformed user event dropped");
-        const droppable = DROPPABLE.test(event.data.type);
-        for (const conn of this.connectionsOf(userId)) conn.sendEvent(event.data.type, event.data.body, droppable);
+        const event = this.prepare(msg.data);
+        if (!event) return this.log.warn({ subject: msg.subject }, "malformed user event dropped");
+        for (const conn of this.connectionsOf(userId)) conn.sendEventBytes(event.wire, event.droppable);
       },
     });
   }
