@@ -26,6 +26,9 @@ export async function connectNats({ url, name, token, user, password, log, metri
     reconnectTimeWait: 250,
     reconnectJitter: 250,
     pingInterval: 10_000,
+    // Otherwise every request builds two Error objects up front (their stacks only decorate a
+    // later timeout): 9% of the gateway's CPU at saturation in the S2 benchmark's profile.
+    noAsyncTraces: true,
   });
   metrics?.natsConnected.set(1);
   void (async () => {
