@@ -3,12 +3,13 @@
  * partner's presence, the last message and the unread count; then friends without a conversation
  * yet. Arrow keys move between entries; each one is a link to its conversation.
  */
-import type { KeyboardEvent } from "react";
+import { useEffect, type KeyboardEvent } from "react";
 import { dmConversationId, type ConversationView, type Presence } from "@sealroom/sdk/browser";
 import { Avatar } from "../../components/Avatar.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { chatRoute, hrefFor, useFocusOnMount } from "../../lib/hooks.js";
-import { useChatSnapshot, usePeople } from "./context.js";
+import { useOptionalSocial } from "../social/index.js";
+import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
 import { conversationTitle, peerOf, previewText, shortWhen } from "./format.js";
 import { useMe, useNow } from "./hooks.js";
 import { NotificationBanner } from "./NotificationBanner.js";
@@ -17,6 +18,7 @@ import { NotificationBanner } from "./NotificationBanner.js";
 export function ConversationList({ activeId, pageHeading }: { activeId: string | undefined; pageHeading: boolean }) {
   const { t } = useI18n();
   const { conversations } = useChatSnapshot();
+  useFriendsFromSocial();
   const { friends, presence, names } = usePeople();
   const me = useMe();
   const held = new Set(conversations.map((c) => c.conversationId));
@@ -127,6 +129,15 @@ export function PresenceAvatar({ name, presence, size = 40 }: { name: string; pr
       <span className="sr-only">{online ? t("chat.online") : t("chat.offline")}</span>
     </span>
   );
+}
+
+/** The social feature's friends (with live presence) are the chat's friends too. */
+function useFriendsFromSocial(): void {
+  const { people } = useChatServices();
+  const friends = useOptionalSocial()?.friends;
+  useEffect(() => {
+    if (friends) people.setFriends(friends.map((f) => ({ user: { id: f.userId, username: f.username }, since: f.since, presence: { online: f.online, lastSeenAt: f.lastSeenAt } })));
+  }, [people, friends]);
 }
 
 /** Up/Down (and Home/End) between the list's links: one Tab stop's worth of effort per move. */

@@ -18,6 +18,8 @@ export interface PeopleLike {
   getSnapshot(): PeopleSnapshot;
   /** Learns a group's members (names of senders in its history); cheap to call again. */
   ensureGroup(groupId: number): void;
+  /** Takes the friends (with presence) from the app's social store, which then owns them. */
+  setFriends(friends: readonly Friend[]): void;
 }
 
 const EMPTY: PeopleSnapshot = { friends: [], presence: {}, names: {} };
@@ -31,7 +33,14 @@ export class PeopleStore implements PeopleLike {
   private generation = 0;
   private readonly groupsLoaded = new Set<number>();
 
-  constructor(private readonly client: Pick<SealroomClient, "on" | "state" | "request">) {
+  /**
+   * `readOverview`: read the friends from social.overview after every sign-in. The app turns it off
+   * and feeds setFriends from its SocialStore instead, so one overview is read per sign-in, not two.
+   */
+  constructor(
+    private readonly client: Pick<SealroomClient, "on" | "state" | "request">,
+    private readonly opts: { readOverview: boolean } = { readOverview: true },
+  ) {
     this.social = new SocialClient(client as SealroomClient);
   }
 
@@ -86,7 +95,15 @@ export class PeopleStore implements PeopleLike {
 
   getSnapshot = (): PeopleSnapshot => this.snapshot;
 
+  setFriends(friends: readonly Friend[]): void {
+    const presence: Record<number, Presence> = { ...this.snapshot.presence };
+    for (const f of friends) presence[f.user.id] = f.presence;
+    this.set({ ...this.snapshot, friends, presence });
+    this.learn(friends.map((f) => f.user));
+  }
+
   async refresh(): Promise<void> {
+    if (!this.opts.readOverview) return;
     const generation = ++this.generation;
     try {
       const overview = await this.social.overview();

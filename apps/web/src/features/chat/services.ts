@@ -20,7 +20,8 @@ export interface ChatServices {
 export function createChatServices(client: SealroomClient): ChatServices {
   const chat = new ChatStore(client);
   chat.start();
-  const people = new PeopleStore(client);
+  // Friends come from the social feature's store (see ConversationList), not a second overview.
+  const people = new PeopleStore(client, { readOverview: false });
   people.start();
   const notifier = new Notifier(client);
   return { chat, people, drafts: new DraftStore(), notifier };
