@@ -1,6 +1,7 @@
 /**
  * The chat in a real browser (Debian's chromium driven by playwright-core) against the real stack:
- * two users in two browser profiles register, become friends, exchange DMs live both ways (typing,
+ * two users in two browser profiles register, become friends and make a group in the social
+ * screens, exchange DMs live both ways (typing,
  * read receipts, unread badges, edit, delete), talk in a group, and keep working through a gateway
  * restart: what was sent meanwhile appears once, what was typed meanwhile is sent once. Two tabs of
  * one user reload together and both resume. Saves screenshots of the
@@ -19,7 +20,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { createGateway, gatewayEnvSchema, type Gateway } from "@sealroom/gateway";
 import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
 import { connectNats, type NatsConnection } from "@sealroom/runtime";
-import { ChatStore, SocialClient, dmConversationId, type SealroomClient } from "@sealroom/sdk/node";
+import { ChatStore, dmConversationId, type SealroomClient } from "@sealroom/sdk/node";
 import { log, startStack, type Stack } from "../support/stack.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -137,6 +138,7 @@ async function sdkAs(username: string): Promise<SealroomClient> {
   return c;
 }
 
+const nav = (page: Page, name: "Conversations" | "Friends" | "Groups" | "Settings") => page.getByRole("navigation").getByRole("link", { name });
 const conv = (page: Page, name: string) => page.locator("a.conv", { hasText: name }).first();
 const timeline = (page: Page) => page.getByTestId("timeline");
 const composer = (page: Page) => page.getByTestId("composer");
@@ -161,16 +163,18 @@ async function story(): Promise<void> {
   const { ctx: bCtx, page: b } = await freshBrowser();
   await Promise.all([register(a, alice), register(b, bob)]);
 
-  // Friends through the SDK (the friends UI is another feature's test).
+  // Friends through the friends screen (the social feature's UI).
+  await nav(a, "Friends").click();
+  await a.getByLabel("Search by username").fill(bob);
+  await a.getByRole("button", { name: `Send ${bob} a friend request` }).click();
+  await nav(b, "Friends").click();
+  await b.getByRole("button", { name: `Accept ${alice}'s request` }).click();
+  await nav(a, "Conversations").click();
+  await nav(b, "Conversations").click();
   const sa = await sdkAs(alice);
-  const sb = await sdkAs(bob);
-  const socialA = new SocialClient(sa);
-  const socialB = new SocialClient(sb);
-  const request = await socialA.requestFriend(sb.user!.id);
-  expect(request.status).toBe("pending");
-  if (request.status !== "pending") return;
-  await socialB.acceptRequest(request.request.id);
+  const sb = await sdkAs(bob); // Bob's "phone", on the other gateway
   const dmId = dmConversationId(sa.user!.id, sb.user!.id);
+  sa.close();
 
   // Alice starts the DM from "Start a chat": the friend arrived live with presence.
   await a.locator("a.conv-new", { hasText: bob }).click();
@@ -225,10 +229,15 @@ async function story(): Promise<void> {
   await timeline(a).getByText("This message was deleted.").waitFor();
   await timeline(b).getByText("This message was deleted.").waitFor();
 
-  // A group: made through the SDK; its system entries and messages arrive in both browsers.
-  const detail = await socialA.createGroup("Weekend plans", [sb.user!.id]);
-  const invitation = (await socialB.overview()).invitations.find((i) => i.group.id === detail.group.id)!;
-  await socialB.acceptInvitation(invitation.id);
+  // A group, made and joined in the groups screens; its entries and messages reach both chats.
+  await nav(a, "Groups").click();
+  await a.getByLabel("Group name").fill("Weekend plans");
+  await a.getByRole("checkbox", { name: bob }).check();
+  await a.getByRole("button", { name: "Create and invite 1" }).click();
+  await a.getByRole("heading", { level: 1, name: "Weekend plans" }).waitFor();
+  await nav(b, "Groups").click();
+  await b.getByRole("button", { name: "Join Weekend plans" }).click();
+  await b.getByRole("heading", { level: 1, name: "Weekend plans" }).waitFor();
   await conv(a, "Weekend plans").click();
   await timeline(a).getByText(`${bob} joined the group`).waitFor();
   await composer(a).fill("Who's in for Saturday?");
