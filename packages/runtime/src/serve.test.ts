@@ -106,3 +106,24 @@ test("the NATS connection reports disconnects and reconnects; the event-loop win
   }
   expect(max).toBeGreaterThanOrEqual(0.04);
 });
+
+test("command log lines carry the request id (the caller's header, else one made up), the connection and the user", async () => {
+  const { pino } = await import("pino");
+  const { headers } = await import("@nats-io/transport-node");
+  const lines: Array<Record<string, unknown>> = [];
+  const debugLog = pino({ level: "debug" }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  // The earlier tests' instances would share the queue group.
+  for (const nc of conns.splice(0)) await nc.close();
+  const service = await connect("service-l");
+  const client = await connect("client-l");
+  serveCommands({ nc: service, service: "social", handlers: handlers(0, () => undefined), log: debugLog, instance: "s-3" });
+  await service.flush();
+  const h = headers();
+  h.set("Sealroom-Request-Id", "gw0-7.42");
+  await client.request("cmd.social.overview", JSON.stringify({ ctx, body: {} }), { timeout: 3000, headers: h });
+  await client.request("cmd.social.overview", JSON.stringify({ ctx, body: {} }), { timeout: 3000 });
+  const commands = lines.filter((l) => l.msg === "command");
+  expect(commands).toHaveLength(2);
+  expect(commands[0]).toMatchObject({ reqId: "gw0-7.42", connId: "c1", userId: 1, subject: "cmd.social.overview", outcome: "ok" });
+  expect(commands[1]?.reqId).toMatch(/^s-3-/);
+});

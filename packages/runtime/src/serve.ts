@@ -53,8 +53,15 @@ export function serveCommands<S extends ServiceName>(opts: ServeOptions<S>): Sub
     const t0 = performance.now();
     const type = msg.subject.slice(PREFIX.length);
     let ctx: RequestContext | undefined;
+    let reqId: string | undefined;
+    /** Who asked, for log lines: the request id, the gateway's connection id, the user. */
+    const who = () => ({
+      subject: msg.subject,
+      reqId: (reqId ??= msg.headers?.get(REQUEST_ID_HEADER) || `${instance}-${(++seq).toString(36)}`),
+      ...(ctx ? { connId: ctx.connId, userId: ctx.userId } : {}),
+    });
     const reply = await dispatch(type, msg, (c) => (ctx = c)).catch((err: unknown) => {
-      if (!(err instanceof AppError)) log.error({ err, ...who(msg, ctx) }, "command failed");
+      if (!(err instanceof AppError)) log.error({ err, ...who() }, "command failed");
       return fail(err);
     });
     const seconds = (performance.now() - t0) / 1000;
@@ -62,22 +69,15 @@ export function serveCommands<S extends ServiceName>(opts: ServeOptions<S>): Sub
     metrics?.latency.observe({ subject: msg.subject }, seconds);
     if (!reply.ok) metrics?.errors.inc({ code: reply.error.code });
     if (log.isLevelEnabled("debug")) {
-      log.debug({ ...who(msg, ctx), ms: seconds * 1000, outcome: reply.ok ? "ok" : reply.error.code }, "command");
+      log.debug({ ...who(), ms: seconds * 1000, outcome: reply.ok ? "ok" : reply.error.code }, "command");
     }
     try {
       if (msg.reply) msg.respond(JSON.stringify(reply));
     } catch (err) {
       // The connection closed under us (a hard stop): the caller times out and retries elsewhere.
-      log.warn({ err, ...who(msg, ctx) }, "reply not sent");
+      log.warn({ err, ...who() }, "reply not sent");
     }
   };
-
-  /** Who asked, for log lines: the request id, the gateway's connection id, the user. */
-  const who = (msg: Msg, ctx: RequestContext | undefined) => ({
-    subject: msg.subject,
-    reqId: msg.headers?.get(REQUEST_ID_HEADER) || `${instance}-${(++seq).toString(36)}`,
-    ...(ctx ? { connId: ctx.connId, userId: ctx.userId } : {}),
-  });
 
   const dispatch = async (type: string, msg: Msg, seen: (ctx: RequestContext) => void): Promise<Result<unknown>> => {
     const handler = handlers[type];
