@@ -3,6 +3,7 @@
  * Inbound frames are processed strictly one at a time (the record layer demands it); commands run
  * concurrently once decrypted, bounded by MAX_IN_FLIGHT (reading pauses beyond it).
  */
+import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import { CLOSE } from "@sealroom/proto/close-codes";
 import { COMMANDS, isCommandType, type CommandSpec } from "@sealroom/proto/commands";
@@ -50,6 +51,25 @@ interface HotCounters {
   framesOut: { inc(n?: number): void };
   latency(type: string): { observe(v: number): void };
 }
+/**
+ * The frames one socket gets within one event-loop turn leave in one write(2): a DM's reply and
+ * the sender's own copy of the message come from NATS in the same read, and every ws.send() was
+ * its own writev, the largest single item of the gateway's CPU under load. Uncorked in the check
+ * phase of the same turn, so nothing waits for a timer.
+ */
+const corked = new Set<Duplex>();
+function corkForThisTurn(socket: Duplex): void {
+  if (corked.has(socket)) return;
+  if (corked.size === 0) setImmediate(uncorkAll);
+  corked.add(socket);
+  socket.cork();
+}
+function uncorkAll(): void {
+  const sockets = [...corked];
+  corked.clear();
+  for (const s of sockets) s.uncork();
+}
+
 const hotCountersOf = new WeakMap<GatewayMetrics, HotCounters>();
 function hotCounters(m: GatewayMetrics): HotCounters {
   let c = hotCountersOf.get(m);
@@ -95,6 +115,8 @@ export class Connection {
     private readonly ws: WebSocket,
     readonly ip: string,
     private readonly gw: GatewayContext,
+    /** The upgraded TCP socket under `ws`, corked per turn when given. */
+    private readonly socket?: Duplex,
   ) {
     this.id = gw.nextConnId();
     this.log = gw.log.child({ connId: this.id });
@@ -327,6 +349,7 @@ export class Connection {
       const bytes = bytesOf();
       if (!bytes) return;
       const frames = await this.channel.seal(FRAME.DATA, bytes);
+      if (this.socket) corkForThisTurn(this.socket);
       for (const f of frames) this.ws.send(f);
       this.counters.framesOut.inc(frames.length);
     }).catch((err: unknown) => this.fail(err));

@@ -140,7 +140,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     if (handshakesPerIp.take(ip) > 0) return reject(socket, 429, "Too Many Requests", "handshake_rate");
     perIp.inc(ip);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      conns.add(new Connection(ws, ip, ctx));
+      conns.add(new Connection(ws, ip, ctx, socket));
     });
   });
 
