@@ -169,6 +169,16 @@ describe("npm start (scripts/start.mjs)", () => {
     client.close();
     expect(safeRead(path.join(dataDir, "nats-server.log"))).not.toMatch(/Permissions Violation|Authorization Violation/);
 
+    // Every process's /metrics is printed and answers; auth counted the registration.
+    const metricsUrls = [...(/Metrics: (.*)/.exec(run.output().stdout)?.[1] ?? "").matchAll(/(http:\/\/\S+\/metrics) \((\w+)\)/g)];
+    expect(metricsUrls.map((m) => m[2]).sort()).toEqual(["auth", "chat", "gateway", "social"]);
+    for (const [, metricsUrl, name] of metricsUrls) {
+      const text = await (await fetch(metricsUrl!)).text();
+      expect(text, name).toContain(`sealroom_nats_connected{service="${name}"} 1`);
+    }
+    const authMetrics = await (await fetch(metricsUrls.find((m) => m[2] === "auth")![1]!)).text();
+    expect(authMetrics).toMatch(/sealroom_requests_total\{subject="cmd\.auth\.register",outcome="ok",service="auth"\} 1/);
+
     // DATA_DIR holds the database, the gateway key and the JetStream store.
     expect(existsSync(path.join(dataDir, "sealroom.db"))).toBe(true);
     expect(existsSync(path.join(dataDir, "gateway-key.pem"))).toBe(true);
