@@ -2,6 +2,7 @@
  * Sessions and their single-use resume tickets. Every ticket operation is one statement or one
  * batch transaction, so concurrent instances sharing the database cannot both consume a ticket.
  */
+import { Prisma } from "@sealroom/db";
 import { AppError } from "@sealroom/proto/errors";
 import type { PublicUser, TicketGrant } from "@sealroom/proto/auth";
 import type { Logger } from "@sealroom/runtime";
@@ -83,41 +84,43 @@ export function createSessions(deps: {
       const nowMs = clock.now();
       const now = new Date(nowMs);
       const hash = hashTicket(ticket);
-      // The single statement that makes a ticket single-use.
-      const { count } = await store.run((db) =>
-        db.ticket.updateMany({
-          where: {
-            hash,
-            usedAt: null,
-            expiresAt: { gt: now },
-            session: { revokedAt: null, expiresAt: { gt: now } },
-          },
-          data: { usedAt: now },
-        }),
-      );
       const row = await store.run((db) =>
         db.ticket.findUnique({
           where: { hash },
           select: {
             usedAt: true,
-            session: { select: { id: true, expiresAt: true, user: { select: { id: true, username: true } } } },
+            expiresAt: true,
+            session: { select: { id: true, expiresAt: true, revokedAt: true, user: { select: { id: true, username: true } } } },
           },
         }),
       );
-      if (count !== 1 || !row) {
-        if (row?.usedAt) await onReuse(row.session.id, row.session.user.id);
+      if (row?.usedAt) await onReuse(row.session.id, row.session.user.id);
+      if (!row || row.usedAt || row.expiresAt <= now || row.session.revokedAt || row.session.expiresAt <= now) {
         throw new AppError("AUTH_TICKET_INVALID");
       }
       const { session } = row;
       const next = mintTicket(nowMs, config.ticketTtlMs, session.expiresAt);
-      await store.run((db) =>
-        db.$transaction([
-          db.ticket.create({
-            data: { hash: next.hash, sessionId: session.id, createdAt: now, expiresAt: next.expiresAt },
-          }),
-          db.session.update({ where: { id: session.id }, data: { lastUsedAt: now } }),
-        ]),
-      );
+      // Consuming this ticket and issuing the next are one transaction: a crash between them left the
+      // ticket used and no successor, so the client's retry looked like theft and cost the session
+      // (6 of 20 sessions in the chaos test's auth kill). The update is the single statement that
+      // makes a ticket single-use: it fails, and rolls everything back, if someone consumed it first
+      // (or a revocation deleted it) since the read above.
+      try {
+        await store.run((db) =>
+          db.$transaction([
+            db.ticket.update({ where: { hash, usedAt: null }, data: { usedAt: now } }),
+            db.ticket.create({
+              data: { hash: next.hash, sessionId: session.id, createdAt: now, expiresAt: next.expiresAt },
+            }),
+            db.session.update({ where: { id: session.id }, data: { lastUsedAt: now } }),
+          ]),
+        );
+      } catch (err) {
+        if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2025")) throw err;
+        const again = await store.run((db) => db.ticket.findUnique({ where: { hash }, select: { usedAt: true } }));
+        if (again?.usedAt) await onReuse(session.id, session.user.id);
+        throw new AppError("AUTH_TICKET_INVALID");
+      }
       return {
         user: session.user,
         sessionId: session.id,

@@ -21,6 +21,22 @@ const loginGrant = async (name: string) => {
 };
 
 describe("auth.resume", () => {
+  it("regression: a failure while issuing the next ticket leaves the presented one usable (it was consumed alone, so the retry looked like theft and revoked the session)", async () => {
+    const grant = await newUser();
+    const revoked = await h.revocations();
+    // Fault injection in the real database: every new ticket fails until the trigger goes.
+    await h.db.$executeRawUnsafe(`CREATE TRIGGER "fail_next_ticket" BEFORE INSERT ON "Ticket" BEGIN SELECT RAISE(ABORT, 'injected'); END`);
+    try {
+      expect((await resume(grant.ticket)).ok).toBe(false);
+    } finally {
+      await h.db.$executeRawUnsafe(`DROP TRIGGER "fail_next_ticket"`);
+    }
+    const retried = await h.ok("auth.resume", { ticket: grant.ticket });
+    expect(retried).toMatchObject({ user: grant.user, sessionId: grant.sessionId });
+    expect(await revoked.settle()).toEqual([]);
+    revoked.stop();
+  });
+
   it("signs the same session in again and hands out the next ticket", async () => {
     const grant = await newUser();
     const next = await h.ok("auth.resume", { ticket: grant.ticket });
