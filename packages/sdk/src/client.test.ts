@@ -31,6 +31,8 @@ class FakeAuth {
   private sessions = 0;
   /** Widens the window between a resume's arrival and its answer, as a real round trip does. */
   resumeDelayMs = 20;
+  /** Called when a resume arrives (before it is answered). */
+  onResume: () => void = () => undefined;
 
   grant(session: string) {
     const ticket = randomBytes(32).toString("base64url");
@@ -45,6 +47,7 @@ class FakeAuth {
       case "auth.logout":
         return { ok: true, value: {} };
       case "auth.resume": {
+        this.onResume();
         await new Promise((r) => setTimeout(r, this.resumeDelayMs));
         const row = this.tickets.get(String(body.ticket));
         if (!row || row.used || this.revoked.has(row.session)) {
@@ -133,15 +136,30 @@ class LockedTicketStore extends SharedTicketStore {
   }
 }
 
-function newClient(auth: FakeAuth, tickets: TicketStore, opened = { count: 0 }) {
+/** A server that is down: the socket closes without opening. */
+function refusedSocket(opened: { count: number }): SocketLike {
+  opened.count++;
+  const socket: SocketLike = { binaryType: "arraybuffer", bufferedAmount: 0, onopen: null, onmessage: null, onclose: null, onerror: null, send() {}, close() {} };
+  setTimeout(() => socket.onclose?.({ code: 1006, reason: "" }));
+  return socket;
+}
+
+interface ClientTestOptions {
+  down?: () => boolean;
+  random?: () => number;
+  initialDelayMs?: number;
+}
+
+function newClient(auth: FakeAuth, tickets: TicketStore, opened = { count: 0 }, opts: ClientTestOptions = {}) {
   const pins = new MemoryPinStore();
   return new SealroomClient({
     urls: [URL_],
     backend: nodeBackend,
-    socketFactory: () => fakeSocket(auth, opened),
+    socketFactory: () => (opts.down?.() ? refusedSocket(opened) : fakeSocket(auth, opened)),
+    ...(opts.random ? { random: opts.random } : {}),
     pins: { store: pins, pin: toHex(serverKey.keyId) },
     tickets,
-    reconnect: { initialDelayMs: 10, maxDelayMs: 50 },
+    reconnect: { initialDelayMs: opts.initialDelayMs ?? 10, maxDelayMs: Math.max(50, opts.initialDelayMs ?? 0) },
     requestTimeoutMs: 3000,
   });
 }
@@ -201,6 +219,45 @@ describe("close()", () => {
     const r = await client.call("auth.register", { username: "tab", password: "correct horse battery" });
     expect(r.ok).toBe(true);
     expect(opened.count).toBe(1);
+    client.close();
+  });
+});
+
+describe("reconnect() (the app's \"retry now\")", () => {
+  test("during a resume in flight it lets the resume finish: its reply holds the only valid ticket", async () => {
+    const auth = new FakeAuth();
+    const tickets = new SharedTicketStore();
+    const first = newClient(auth, tickets);
+    await first.connect();
+    await first.register("tab", "correct horse battery");
+    first.close();
+    auth.resumeDelayMs = 100;
+    const client = newClient(auth, tickets);
+    const outcome = new Promise<string>((resolve) => {
+      client.on("signedIn", () => resolve("signed in"));
+      client.on("signedOut", (reason) => resolve(reason));
+    });
+    auth.onResume = () => client.reconnect();
+    void client.connect().catch(() => undefined);
+    expect(await outcome).toBe("signed in");
+    expect(auth.revoked.size).toBe(0);
+    client.close();
+  });
+
+  test("while waiting to retry it skips the rest of the backoff", async () => {
+    const auth = new FakeAuth();
+    const opened = { count: 0 };
+    let down = true;
+    // Every backoff takes (nearly) its full minute: far longer than this test.
+    const client = newClient(auth, new SharedTicketStore(), opened, { down: () => down, random: () => 0.999, initialDelayMs: 60_000 });
+    void client.connect().catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(client.state).toBe("reconnecting");
+    expect(opened.count).toBe(1);
+    down = false;
+    client.reconnect();
+    await client.connect();
+    expect(opened.count).toBe(2);
     client.close();
   });
 });

@@ -68,6 +68,8 @@ export class SealroomClient extends Emitter<ClientEvents> {
   private dormant = false;
   /** A server's retry hint (e.g. AUTH_BUSY), honoured by the next reconnect delay. */
   private minDelayMs = 0;
+  /** auth.resume is in flight: its reply carries the only valid ticket. */
+  private resuming = false;
   /** When the current connection became usable; backoff resets only once one has lasted. */
   private usableSince = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -115,12 +117,21 @@ export class SealroomClient extends Emitter<ClientEvents> {
     this.setState("idle");
   }
 
-  /** Drops the current connection and reconnects now (e.g. after the network changed). */
+  /**
+   * Reconnects now: drops the current connection (e.g. after the network changed), or, while
+   * waiting to retry, skips the rest of the backoff. An attempt whose resume is in flight is left to
+   * finish: dropping it would lose the reply and with it the ticket the server already spent, and
+   * the next attempt's reuse of the old ticket would revoke the session.
+   */
   reconnect(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.resuming) return;
     this.attempt = 0;
     if (this.link) this.link.close(CLOSE.NORMAL, "reconnecting");
-    else this.wake();
+    else if (this.dormant) this.wake();
+    else {
+      clearTimeout(this.retryTimer);
+      void this.open();
+    }
   }
 
   private wake(): void {
@@ -210,7 +221,10 @@ export class SealroomClient extends Emitter<ClientEvents> {
       this.usableSince = Date.now();
       return this.setState("connected");
     }
-    const resumed = await link.request("auth.resume", { ticket: stored.ticket }, this.timeoutMs);
+    this.resuming = true;
+    const resumed = await link.request("auth.resume", { ticket: stored.ticket }, this.timeoutMs).finally(() => {
+      this.resuming = false;
+    });
     if (resumed.ok) {
       this.usableSince = Date.now();
       await this.adopt(resumed.value as SessionGrant);
