@@ -579,9 +579,21 @@ export class ChatStore {
       unread: Math.min(CHAT_LIMITS.unreadMax, c.read.unread + c.extraUnread),
       receipts: { ...c.receipts },
       typing: [...c.typing.values()].map((t) => t.user),
-      pending: this.outbox.pending(c.meta.conversationId),
+      pending: this.pendingOf(c),
     };
     return c.view;
+  }
+
+  /**
+   * The outbox's messages not yet in the log. The live event of one's own message can arrive before
+   * the reply to the send: listing it then as pending too would show it twice until the ack.
+   */
+  private pendingOf(c: Conv): PendingMessage[] {
+    const pending = this.outbox.pending(c.meta.conversationId);
+    if (pending.length === 0) return pending;
+    const me = this.client.user?.id;
+    const held = new Set(c.log.timeline.flatMap((e) => (e.kind === "text" && e.senderId === me ? [e.clientMsgId] : [])));
+    return pending.filter((m) => !held.has(m.clientMsgId));
   }
 
   private touch(c: Conv | undefined): void {

@@ -38,6 +38,13 @@ describe("composer", () => {
     const pending = screen.getByTestId("pending-message");
     expect(within(pending).getByText("Sending…")).toBeTruthy();
 
+    // The live event of the message can come before the reply to the send: it is shown once.
+    const [sent] = h.client.bodies("chat.send");
+    h.event("chat.message.created.v1", { entry: text(2, ME.id, "first line\nsecond line", { clientMsgId: String(sent!.clientMsgId) }), sender: ME, group: null, preview: "" });
+    await settle();
+    expect(screen.queryByTestId("pending-message")).toBeNull();
+    expect(screen.getAllByText("first line second line", { normalizer: (t) => t.replace(/\s+/g, " ") })).toHaveLength(1);
+
     await act(async () => release());
     await settle();
     expect(screen.queryByTestId("pending-message")).toBeNull();
