@@ -240,6 +240,8 @@ async function story(): Promise<void> {
   await b.getByRole("heading", { level: 1, name: "Weekend plans" }).waitFor();
   await conv(a, "Weekend plans").click();
   await timeline(a).getByText(`${bob} joined the group`).waitFor();
+  await a.locator(".conversation-sub", { hasText: "2 members" }).waitFor();
+  expect(await a.getByRole("link", { name: "Group details and members" }).getAttribute("href")).toMatch(/^#\/group\/\d+$/);
   await composer(a).fill("Who's in for Saturday?");
   await composer(a).press("Enter");
   await conv(b, "Weekend plans").getByTestId("unread-badge").waitFor();

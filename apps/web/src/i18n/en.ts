@@ -160,6 +160,7 @@ export const en = {
   "chat.typing.many": "{count} people are typing…",
   "chat.someone": "Someone",
   "chat.group": "Group",
+  "chat.groupDetails": "Group details and members",
   "chat.sys.created": "{actor} created the group “{name}”",
   "chat.sys.invited": "{actor} invited {target}",
   "chat.sys.joined": "{target} joined the group",

@@ -156,6 +156,7 @@ export const zhCN: Messages = {
   "chat.typing.many": "{count} 人正在输入…",
   "chat.someone": "某人",
   "chat.group": "群组",
+  "chat.groupDetails": "群组详情和成员",
   "chat.sys.created": "{actor} 创建了群组“{name}”",
   "chat.sys.invited": "{actor} 邀请了 {target}",
   "chat.sys.joined": "{target} 加入了群组",

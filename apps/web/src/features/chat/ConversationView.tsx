@@ -8,7 +8,8 @@ import { parseConversationId, type ConversationView as View } from "@sealroom/sd
 import { Avatar } from "../../components/Avatar.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { hrefFor } from "../../lib/hooks.js";
-import { useClient, useConnectionState } from "../../state/context.js";
+import { useConnectionState } from "../../state/context.js";
+import { useOptionalSocial } from "../social/index.js";
 import { PresenceAvatar } from "./ConversationList.js";
 import { Composer } from "./Composer.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
@@ -21,6 +22,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const { chat, people } = useChatServices();
   const snapshot = useChatSnapshot();
   const { presence, names } = usePeople();
+  const social = useOptionalSocial();
   const me = useMe();
   const visible = usePageVisible();
   const state = useConnectionState();
@@ -52,9 +54,14 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const peerPresence = peer ? presence[peer.id] : undefined;
   const typing = typingText(view.typing, t);
   const readOnly = view.group?.disbanded === true;
+  const members = ref?.kind === "group" ? social?.groups.find((g) => g.id === ref.groupId)?.memberCount : undefined;
   const subtitle =
     view.kind === "group"
-      ? t("chat.group")
+      ? members === undefined
+        ? t("chat.group")
+        : members === 1
+          ? t("group.memberCountOne")
+          : t("group.memberCount", { count: members })
       : peerPresence?.online
         ? t("chat.online")
         : peerPresence?.lastSeenAt
@@ -78,6 +85,14 @@ export function ConversationView({ conversationId }: { conversationId: string })
             {subtitle}
           </p>
         </div>
+        {ref.kind === "group" && (
+          <a className="icon-btn conversation-info" href={hrefFor(`group/${ref.groupId}`)} aria-label={t("chat.groupDetails")} title={t("chat.groupDetails")}>
+            <svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
+              <circle cx="12" cy="12" r="9" />
+              <path d="M12 11v5M12 8h.01" />
+            </svg>
+          </a>
+        )}
       </header>
       <MessageList key={conversationId} view={view} />
       <div className="typing" aria-live="polite" data-testid="typing">
