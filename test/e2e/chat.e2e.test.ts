@@ -276,6 +276,18 @@ async function story(): Promise<void> {
   await b.emulateMedia({ colorScheme: "dark" });
   await shot(b, "chat-dm-phone-dark");
   await b.emulateMedia({ colorScheme: "light" });
+  // In Simplified Chinese.
+  await b.getByRole("link", { name: "Back to conversations" }).click();
+  await nav(b, "Settings").click();
+  await b.getByRole("combobox", { name: "Language" }).selectOption("zh-CN");
+  await b.getByRole("navigation").getByRole("link", { name: "对话" }).click();
+  await conv(b, alice).click();
+  await b.getByRole("textbox", { name: `发消息给 ${alice}` }).waitFor();
+  await b.getByTestId("message-status").filter({ hasText: "已读" }).waitFor();
+  await shot(b, "chat-dm-phone-zh");
+  await b.getByRole("link", { name: "返回对话列表" }).click();
+  await b.getByRole("navigation").getByRole("link", { name: "设置" }).click();
+  await b.getByRole("combobox", { name: "语言" }).selectOption("en");
   await b.setViewportSize({ width: 1280, height: 800 });
 
   // The browsers' gateway goes away. Alice writes while reconnecting (shown as sending); Bob, on
