@@ -105,6 +105,8 @@ export class Connection {
   private signingIn = false;
   private loggingOut = false;
   private rateViolations = 0;
+  /** Over the rate-violation limit: reading stopped, closing with 4008 once in-flight commands replied. */
+  private closingForRate = false;
   private overCap = false;
   private readonly bucket: TokenBucket;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -167,7 +169,7 @@ export class Connection {
   }
 
   private updatePause(): void {
-    const busy = this.queuedFrames > MAX_QUEUED_FRAMES || this.inFlight >= MAX_IN_FLIGHT;
+    const busy = this.closingForRate || this.queuedFrames > MAX_QUEUED_FRAMES || this.inFlight >= MAX_IN_FLIGHT;
     if (busy && !this.paused) this.ws.pause();
     if (!busy && this.paused) this.ws.resume();
     this.paused = busy;
@@ -235,6 +237,7 @@ export class Connection {
       .finally(() => {
         this.inFlight--;
         this.updatePause();
+        if (this.closingForRate && this.inFlight === 0) this.close(CLOSE.RATE_LIMITED, "too many commands");
       });
   }
 
@@ -243,7 +246,12 @@ export class Connection {
     const wait = this.bucket.take();
     if (wait > 0) {
       if (this.rateViolations++ === 0) this.log.info("rate limit reached");
-      if (this.rateViolations > MAX_RATE_VIOLATIONS) this.close(CLOSE.RATE_LIMITED, "too many commands");
+      // Closed only once the commands already forwarded have their replies: closing at once dropped
+      // the replies of commands that had run (a flood stored 60 messages and acknowledged 16).
+      if (this.rateViolations > MAX_RATE_VIOLATIONS && !this.closingForRate) {
+        this.closingForRate = true;
+        this.updatePause();
+      }
       return fail(new AppError("RATE_LIMITED", undefined, wait));
     }
     this.rateViolations = 0;
