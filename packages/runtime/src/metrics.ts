@@ -6,6 +6,35 @@ export { Counter, Gauge, Histogram, Registry } from "prom-client";
 /** How long one event-loop delay window lasts; the gauges report the last complete window. */
 const LOOP_WINDOW_MS = 10_000;
 
+interface LoopWindow {
+  last?: { p50: number; p99: number; max: number };
+}
+
+/**
+ * One event-loop delay histogram per window length for the whole process (the loop is the
+ * process's, and each monitor is a timer), read and reset at the end of every window.
+ * prom-client's own `nodejs_eventloop_lag_*` quantiles accumulate since start; a benchmark needs
+ * the recent window.
+ */
+const loopWindows = new Map<number, LoopWindow>();
+function loopWindow(windowMs: number): LoopWindow {
+  let window = loopWindows.get(windowMs);
+  if (window) return window;
+  const state: LoopWindow = {};
+  window = state;
+  loopWindows.set(windowMs, state);
+  const histogram = monitorEventLoopDelay({ resolution: 5 });
+  histogram.enable();
+  const timer = setInterval(() => {
+    if (histogram.count > 0) {
+      state.last = { p50: histogram.percentile(50) / 1e9, p99: histogram.percentile(99) / 1e9, max: histogram.max / 1e9 };
+    }
+    histogram.reset();
+  }, windowMs);
+  timer.unref();
+  return state;
+}
+
 /**
  * A process's metric registry with the default Node metrics and the metrics every service shares:
  * commands by subject and outcome, their latency, errors by code, commands in flight, the NATS
@@ -57,31 +86,26 @@ export function createMetrics(service: string, opts: { loopWindowMs?: number } =
   });
   const dbLatency = new Histogram({
     name: "sealroom_db_query_duration_seconds",
-    help: "Time of one database statement through Prisma, by kind (query, execute, transaction)",
+    help: "Time of one database statement through Prisma, by kind (query, execute)",
     labelNames: ["kind"] as const,
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers,
   });
+  const windowMs = opts.loopWindowMs ?? LOOP_WINDOW_MS;
+  const window = loopWindow(windowMs);
   const loopDelay = new Gauge({
     name: "sealroom_event_loop_delay_seconds",
-    help: `Event-loop delay over the last ${LOOP_WINDOW_MS / 1000} s window, by quantile (0.5, 0.99, 1 = max)`,
+    help: `Event-loop delay over the last ${windowMs / 1000} s window, by quantile (0.5, 0.99, 1 = max)`,
     labelNames: ["quantile"] as const,
     registers,
+    collect() {
+      const last = window.last;
+      if (!last) return;
+      this.set({ quantile: "0.5" }, last.p50);
+      this.set({ quantile: "0.99" }, last.p99);
+      this.set({ quantile: "1" }, last.max);
+    },
   });
-  // prom-client's own eventloop lag quantiles accumulate since start; a benchmark needs the recent
-  // window, so this histogram is read and reset every window.
-  const loop = monitorEventLoopDelay({ resolution: 5 });
-  loop.enable();
-  const publishLoop = () => {
-    if (loop.count > 0) {
-      loopDelay.set({ quantile: "0.5" }, loop.percentile(50) / 1e9);
-      loopDelay.set({ quantile: "0.99" }, loop.percentile(99) / 1e9);
-      loopDelay.set({ quantile: "1" }, loop.max / 1e9);
-    }
-    loop.reset();
-  };
-  const timer = setInterval(publishLoop, opts.loopWindowMs ?? LOOP_WINDOW_MS);
-  timer.unref();
   return { registry, requests, latency, errors, inFlight, natsConnected, natsReconnects, natsDisconnects, dbLatency, loopDelay };
 }
 
