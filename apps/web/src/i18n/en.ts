@@ -117,6 +117,7 @@ export const en = {
   "chat.listEmpty": "No conversations yet",
   "chat.listEmptyBody": "Become friends with someone to start chatting. Your conversations will appear here.",
   "chat.startWith": "Start a chat",
+  "chat.findFriends": "Find friends",
   "chat.noMessages": "No messages yet",
   "chat.youSaid": "You: {text}",
   "chat.unread": "{count} unread",

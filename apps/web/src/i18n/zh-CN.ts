@@ -113,6 +113,7 @@ export const zhCN: Messages = {
   "chat.listEmpty": "还没有对话",
   "chat.listEmptyBody": "和别人成为好友后就可以开始聊天，对话会显示在这里。",
   "chat.startWith": "发起聊天",
+  "chat.findFriends": "查找好友",
   "chat.noMessages": "还没有消息",
   "chat.youSaid": "我：{text}",
   "chat.unread": "{count} 条未读",

@@ -1,10 +1,16 @@
 /** The main area for the chat routes: the open conversation, or an invitation to pick one. */
 import { useI18n } from "../../i18n/I18nProvider.js";
+import { hrefFor } from "../../lib/hooks.js";
+import { useChatSnapshot, usePeople } from "./context.js";
 import { ConversationView } from "./ConversationView.js";
 
 export function ChatScreen({ conversationId }: { conversationId: string | undefined }) {
   const { t } = useI18n();
+  const { conversations } = useChatSnapshot();
+  const { friends } = usePeople();
   if (conversationId) return <ConversationView key={conversationId} conversationId={conversationId} />;
+  // Nobody to talk to yet: "pick one from the list" would point at an empty list.
+  const alone = conversations.length === 0 && friends.length === 0;
   return (
     <section className="chat-pick" aria-labelledby="pick-title">
       <svg className="empty-art" width="168" height="112" viewBox="0 0 168 112" aria-hidden="true" focusable="false">
@@ -17,10 +23,15 @@ export function ChatScreen({ conversationId }: { conversationId: string | undefi
         <rect x="78" y="76" width="30" height="7" rx="3.5" className="art-line-b" />
         <path d="M138 96 148 108l-26-12z" className="art-bubble-b" />
       </svg>
-      <h1 id="pick-title" className="empty-title">
-        {t("chat.selectTitle")}
-      </h1>
-      <p className="empty-body">{t("chat.selectBody")}</p>
+      <h2 id="pick-title" className="empty-title">
+        {alone ? t("chat.listEmpty") : t("chat.selectTitle")}
+      </h2>
+      <p className="empty-body">{alone ? t("chat.listEmptyBody") : t("chat.selectBody")}</p>
+      {alone && (
+        <a className="btn btn-primary" href={hrefFor("friends")}>
+          {t("chat.findFriends")}
+        </a>
+      )}
     </section>
   );
 }

@@ -35,8 +35,7 @@ export function ConversationList({ activeId, pageHeading }: { activeId: string |
       </Heading>
       {empty ? (
         <div className="convlist-empty">
-          <p className="convlist-empty-title">{t("chat.listEmpty")}</p>
-          <p>{t("chat.listEmptyBody")}</p>
+          <p>{t("chat.listEmpty")}</p>
         </div>
       ) : (
         <ul className="convlist-items" aria-labelledby="convlist-heading" data-testid="conversation-list">

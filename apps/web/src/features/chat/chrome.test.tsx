@@ -2,6 +2,7 @@ import { screen } from "@testing-library/react";
 import { describe, expect, test } from "vitest";
 import { ConnectionBadge } from "../../components/ConnectionBadge.js";
 import { useChatChrome } from "./chrome.js";
+import { ChatScreen } from "./ChatScreen.js";
 import { ConversationList } from "./ConversationList.js";
 import { BOB, CAROL, chatHarness, dmSummary, renderChat, settle, text } from "./test-support.js";
 
@@ -49,5 +50,13 @@ describe("chat chrome", () => {
     const item = screen.getByTestId("conv-dm:1:2");
     expect(item.querySelector(".conv-name")?.textContent).toBe("bob");
     expect(item.textContent).toContain("hey, it's bob");
+  });
+
+  test("with nobody to talk to yet, the home view offers to find friends instead of an empty list", async () => {
+    const h = await chatHarness();
+    await renderChat(<ChatScreen conversationId={undefined} />, h);
+    await settle();
+    expect(screen.getByRole("heading", { name: "No conversations yet" })).toBeTruthy();
+    expect(screen.getByRole("link", { name: "Find friends" }).getAttribute("href")).toBe("#/friends");
   });
 });
