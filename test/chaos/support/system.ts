@@ -239,7 +239,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       },
       client(o = {}) {
         const { localAddress, ...rest } = o;
-        let holder: { c?: SealroomClient; ws?: WebSocket } = {};
+        const holder: { c?: SealroomClient; ws?: WebSocket } = {};
         const client = createNodeClient({
           urls: wsUrls,
           knownHostsFile: path.join(dir, `known_hosts_${++n}`),
