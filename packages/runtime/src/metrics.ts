@@ -13,8 +13,9 @@ interface LoopWindow {
 /**
  * One event-loop delay histogram per window length for the whole process (the loop is the
  * process's, and each monitor is a timer), read and reset at the end of every window.
- * prom-client's own `nodejs_eventloop_lag_*` quantiles accumulate since start; a benchmark needs
- * the recent window.
+ * prom-client's own `nodejs_eventloop_lag_*` quantiles cover the time since the previous scrape of
+ * that registry (it resets on collect), so they depend on who scrapes how often; these cover a fixed
+ * window whoever reads them.
  */
 const loopWindows = new Map<number, LoopWindow>();
 function loopWindow(windowMs: number): LoopWindow {
