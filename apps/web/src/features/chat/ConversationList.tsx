@@ -8,18 +8,24 @@ import { dmConversationId, type ConversationView, type Presence } from "@sealroo
 import { Avatar } from "../../components/Avatar.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { chatRoute, hrefFor, useFocusOnMount } from "../../lib/hooks.js";
+import { useConnectionState } from "../../state/context.js";
 import { useOptionalSocial } from "../social/index.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
 import { conversationTitle, peerOf, previewText, shortWhen } from "./format.js";
 import { useMe, useNow } from "./hooks.js";
 import { NotificationBanner } from "./NotificationBanner.js";
 
+const NO_PRESENCE: Readonly<Record<number, Presence>> = {};
+
 /** `pageHeading`: on the home route the list is the page's subject, so its heading is the h1. */
 export function ConversationList({ activeId, pageHeading }: { activeId: string | undefined; pageHeading: boolean }) {
   const { t } = useI18n();
   const { conversations } = useChatSnapshot();
   useFriendsFromSocial();
-  const { friends, presence, names } = usePeople();
+  const people = usePeople();
+  const { friends, names } = people;
+  // Offline, presence is only what it was: every dot goes grey rather than a stale green.
+  const presence = useConnectionState() === "ready" ? people.presence : NO_PRESENCE;
   const me = useMe();
   const held = new Set(conversations.map((c) => c.conversationId));
   const newChats = me === undefined ? [] : friends.filter((f) => !held.has(dmConversationId(me, f.user.id)));

@@ -191,6 +191,7 @@ describe("message states", () => {
     await settle();
     expect(h.client.bodies("chat.delete")).toEqual([{ conversationId: DM_BOB, seq: 2 }]);
     expect(screen.getByText("This message was deleted.")).toBeTruthy();
+    expect(document.activeElement).toBe(screen.getByRole("textbox", { name: "Message bob" }));
   });
 
   test("messages are grouped under day separators, and the beginning is marked", async () => {

@@ -51,7 +51,8 @@ export function ConversationView({ conversationId }: { conversationId: string })
   if (!ref) return null;
   const peer = peerOf(view, me, names);
   const title = conversationTitle(view, t, me, names);
-  const peerPresence = peer ? presence[peer.id] : undefined;
+  // Offline, presence is only what it was: claim nothing rather than a stale "online".
+  const peerPresence = peer && state === "ready" ? presence[peer.id] : undefined;
   const typing = typingText(view.typing, t);
   const readOnly = view.group?.disbanded === true;
   const members = ref?.kind === "group" ? social?.groups.find((g) => g.id === ref.groupId)?.memberCount : undefined;
@@ -62,11 +63,13 @@ export function ConversationView({ conversationId }: { conversationId: string })
         : members === 1
           ? t("group.memberCountOne")
           : t("group.memberCount", { count: members })
-      : peerPresence?.online
-        ? t("chat.online")
-        : peerPresence?.lastSeenAt
-          ? t("chat.lastSeen", { when: relative(peerPresence.lastSeenAt, now, lang) })
-          : t("chat.offline");
+      : state !== "ready"
+        ? ""
+        : peerPresence?.online
+          ? t("chat.online")
+          : peerPresence?.lastSeenAt
+            ? t("chat.lastSeen", { when: relative(peerPresence.lastSeenAt, now, lang) })
+            : t("chat.offline");
 
   return (
     <section className="conversation" aria-labelledby="conversation-title">

@@ -92,7 +92,16 @@ export function Message({ entry, own, kind, sender, first, status }: MessageProp
           <ConfirmDelete
             busy={busy}
             onCancel={() => finish(true)}
-            onConfirm={() => void run(() => chat.delete(entry.conversationId, entry.seq), () => setMode("view"))}
+            onConfirm={() =>
+              void run(
+                () => chat.delete(entry.conversationId, entry.seq),
+                () => {
+                  setMode("view");
+                  // The buttons that had focus are gone with the message: continue in the composer.
+                  document.querySelector<HTMLTextAreaElement>(".composer-input")?.focus();
+                },
+              )
+            }
           />
         )}
         {error && (
