@@ -1,11 +1,14 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
 import type { ServerKey } from "@sealroom/proto/session";
 
 /**
  * Loads the gateway's long-term RSA key, generating it on first start. Replicas share the file
- * (a volume); the exclusive create means two replicas starting at once still end up with one key.
+ * (a volume). A new key is written whole to a private temp name and hard-linked into place: a
+ * replica reading at the same moment never sees a half-written file, and of two replicas creating
+ * at once exactly one link succeeds (the other gets EEXIST and loads the winner's key).
  */
 export function loadOrCreateServerKey(file: string, bits: number): { key: ServerKey; created: boolean } {
   try {
@@ -15,11 +18,15 @@ export function loadOrCreateServerKey(file: string, bits: number): { key: Server
   }
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const pem = generateServerKeyPem(bits);
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  writeFileSync(tmp, pem, { flag: "wx", mode: 0o600 });
   try {
-    writeFileSync(file, pem, { flag: "wx", mode: 0o600 });
+    linkSync(tmp, file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     return { key: nodeServerKey(readFileSync(file, "utf8")), created: false };
+  } finally {
+    unlinkSync(tmp);
   }
   return { key: nodeServerKey(pem), created: true };
 }
