@@ -350,6 +350,12 @@ async function story(): Promise<void> {
   await timeline(a).evaluate((t) => t.scrollTo({ top: 0 }));
   await timeline(a).getByText("This is the beginning of your conversation.").waitFor();
   for (const text of ["Hello Bob 👋", "history 1", "history 60", "written while offline"]) expect(await bubbles(a, text).count(), text).toBe(1);
+  // Scrolled up, a new message does not move the view: a button leads down to it.
+  await composer(b).fill("still reading?");
+  await composer(b).press("Enter");
+  await a.getByRole("button", { name: "New messages ↓" }).click();
+  await bubbles(a, "still reading\\?").waitFor();
+  await expect.poll(() => timeline(a).evaluate((t) => t.scrollHeight - t.scrollTop - t.clientHeight)).toBeLessThan(5);
 
   // Two tabs of Bob reload together and both stay signed in: their resumes take the ticket lock
   // (navigator.locks) in turn. (The race itself, without the lock, is shown deterministically by the

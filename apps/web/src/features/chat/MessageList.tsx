@@ -75,54 +75,77 @@ export function MessageList({ view }: { view: ConversationView }) {
     if (el && view.hasOlder && !loading && !error && el.scrollHeight <= el.clientHeight + NEAR_TOP_PX) void loadOlder();
   }, [firstSeq, view.hasOlder, loading, error, loadOlder]);
 
+  // New entries while the reader is scrolled up: offer a way down instead of yanking the view.
+  const lastSeq = view.entries.at(-1)?.seq;
+  const seenSeq = useRef(lastSeq);
+  const [newBelow, setNewBelow] = useState(false);
+  useEffect(() => {
+    if (lastSeq !== undefined && seenSeq.current !== undefined && lastSeq > seenSeq.current && !atBottom.current) setNewBelow(true);
+    seenSeq.current = lastSeq;
+  }, [lastSeq]);
+  const toBottom = () => {
+    const el = scroller.current;
+    atBottom.current = true;
+    setNewBelow(false);
+    el?.scrollTo({ top: el.scrollHeight });
+  };
+
   const onScroll = () => {
     const el = scroller.current;
     if (!el) return;
     atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
+    if (atBottom.current) setNewBelow(false);
     if (el.scrollTop < NEAR_TOP_PX) void loadOlder();
   };
 
   return (
-    <div className="timeline" ref={scroller} onScroll={onScroll} role="log" aria-label={t("chat.messages")} tabIndex={0} data-testid="timeline">
-      <div className="timeline-inner">
-        <div className="timeline-top">
-          {view.hasOlder ? (
-            <button type="button" className="btn btn-ghost btn-small" onClick={() => void loadOlder()} disabled={loading}>
-              {loading ? t("chat.loadingOlder") : t("chat.loadOlder")}
-            </button>
-          ) : (
-            <p className="timeline-beginning">{view.kind === "group" && view.visibleFromSeq > 0 ? t("chat.beginningGroup") : t("chat.beginning")}</p>
-          )}
-          {error && (
-            <p className="msg-error" role="alert">
-              {error}
-            </p>
-          )}
-        </div>
-        {rows.map((row) => {
-          switch (row.type) {
-            case "day":
-              return (
-                <div key={row.key} className="day-sep" role="separator">
-                  <span>{dayLabel(row.ts, now, lang, t)}</span>
-                </div>
-              );
-            case "system":
-              return (
-                <p key={row.key} className="sys" data-testid="system-entry">
-                  {systemText(row.entry, t)}
-                </p>
-              );
-            case "text": {
-              const sender = row.own ? "" : (names[row.entry.senderId] ?? (view.kind === "dm" ? view.peer?.username : undefined) ?? t("chat.someone"));
-              const status = row.entry.seq === ownSeq ? statusText(ownStatus(row.entry.seq, view.kind, view.receipts, me), t) : undefined;
-              return <Message key={row.key} entry={row.entry} own={row.own} kind={view.kind} sender={sender} first={row.first} status={status} />;
+    <div className="timeline-wrap">
+      <div className="timeline" ref={scroller} onScroll={onScroll} role="log" aria-label={t("chat.messages")} tabIndex={0} data-testid="timeline">
+        <div className="timeline-inner">
+          <div className="timeline-top">
+            {view.hasOlder ? (
+              <button type="button" className="btn btn-ghost btn-small" onClick={() => void loadOlder()} disabled={loading}>
+                {loading ? t("chat.loadingOlder") : t("chat.loadOlder")}
+              </button>
+            ) : (
+              <p className="timeline-beginning">{view.kind === "group" && view.visibleFromSeq > 0 ? t("chat.beginningGroup") : t("chat.beginning")}</p>
+            )}
+            {error && (
+              <p className="msg-error" role="alert">
+                {error}
+              </p>
+            )}
+          </div>
+          {rows.map((row) => {
+            switch (row.type) {
+              case "day":
+                return (
+                  <div key={row.key} className="day-sep" role="separator">
+                    <span>{dayLabel(row.ts, now, lang, t)}</span>
+                  </div>
+                );
+              case "system":
+                return (
+                  <p key={row.key} className="sys" data-testid="system-entry">
+                    {systemText(row.entry, t)}
+                  </p>
+                );
+              case "text": {
+                const sender = row.own ? "" : (names[row.entry.senderId] ?? (view.kind === "dm" ? view.peer?.username : undefined) ?? t("chat.someone"));
+                const status = row.entry.seq === ownSeq ? statusText(ownStatus(row.entry.seq, view.kind, view.receipts, me), t) : undefined;
+                return <Message key={row.key} entry={row.entry} own={row.own} kind={view.kind} sender={sender} first={row.first} status={status} />;
+              }
+              case "pending":
+                return <PendingBubble key={row.key} message={row.message} kind={view.kind} />;
             }
-            case "pending":
-              return <PendingBubble key={row.key} message={row.message} kind={view.kind} />;
-          }
-        })}
+          })}
+        </div>
       </div>
+      {newBelow && (
+        <button type="button" className="new-below" onClick={toBottom}>
+          {t("chat.newBelow")} ↓
+        </button>
+      )}
     </div>
   );
 }
