@@ -11,6 +11,12 @@ export interface SocialConfig {
   /** Per user and instance: searches per second, and the burst allowed. */
   searchPerSec: number;
   searchBurst: number;
+  /**
+   * Per user and instance, over all their connections and gateways: changes (friend requests, blocks,
+   * group changes, invitations, notice acks) per second, and the burst allowed.
+   */
+  writePerSec: number;
+  writeBurst: number;
   /** Presence transitions are collected this long, then pushed once per user (latest state wins). */
   presenceBatchMs: number;
   /** How often each instance looks for expired gateway leases. */
@@ -29,6 +35,8 @@ export const DEFAULT_CONFIG: SocialConfig = {
   invitationTtlMs: 7 * 24 * 60 * 60 * 1000,
   searchPerSec: 5,
   searchBurst: 20,
+  writePerSec: 10,
+  writeBurst: 60,
   presenceBatchMs: 250,
   presenceSweepMs: 5_000,
   presenceTombstoneMs: 60_000,
@@ -45,6 +53,7 @@ export function resolveSocialConfig(input: SocialConfigInput = {}): SocialConfig
   check(config.groupsPerUserCap >= 1 && config.groupsPerUserCap <= SOCIAL_LIMITS.groupsPerUserMax, "groupsPerUserCap");
   check(config.invitationTtlMs >= 1000, "invitationTtlMs");
   check(config.searchPerSec > 0 && config.searchBurst >= 1, "search rate");
+  check(config.writePerSec > 0 && config.writeBurst >= 1, "write rate");
   check(config.presenceBatchMs >= 0 && config.presenceSweepMs >= 10, "presence timers");
   check(config.presenceTombstoneMs >= 0 && config.presenceFanoutCap >= 1, "presence limits");
   return config;

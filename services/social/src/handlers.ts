@@ -8,7 +8,7 @@ import type { createGroups } from "./groups.js";
 import type { createInvitations } from "./invitations.js";
 import type { createNotices } from "./notices.js";
 import type { createOverview } from "./overview.js";
-import type { createSearch } from "./search.js";
+import type { createSearch, RateLimiter } from "./search.js";
 
 export interface Modules {
   friends: ReturnType<typeof createFriends>;
@@ -26,28 +26,39 @@ function actor(ctx: RequestContext): number {
   return ctx.userId;
 }
 
-export function createHandlers(m: Modules): Handlers<"social"> {
+/**
+ * `writes` is each user's budget for changes across all their connections and gateways: the
+ * gateway's per-connection bucket alone let a user with connections on several gateways multiply it.
+ */
+export function createHandlers(m: Modules, writes: RateLimiter): Handlers<"social"> {
+  /** The actor, after taking a token from their write budget. */
+  const writer = (ctx: RequestContext): number => {
+    const id = actor(ctx);
+    const wait = writes.take(id);
+    if (wait > 0) throw new AppError("RATE_LIMITED", "Too many changes at once.", wait);
+    return id;
+  };
   return {
     "social.users.search": (ctx, b) => m.search.users(actor(ctx), b.prefix, b.limit),
     "social.overview": (ctx) => m.overview(actor(ctx)),
-    "social.friends.request": (ctx, b) => m.friends.request(actor(ctx), b.userId),
-    "social.friends.cancel": (ctx, b) => m.friends.cancel(actor(ctx), b.requestId),
-    "social.friends.accept": (ctx, b) => m.friends.accept(actor(ctx), b.requestId),
-    "social.friends.decline": (ctx, b) => m.friends.decline(actor(ctx), b.requestId),
-    "social.friends.remove": (ctx, b) => m.friends.remove(actor(ctx), b.userId),
-    "social.blocks.add": (ctx, b) => m.blocks.add(actor(ctx), b.userId),
-    "social.blocks.remove": (ctx, b) => m.blocks.remove(actor(ctx), b.userId),
-    "social.groups.create": (ctx, b) => m.groups.create(actor(ctx), b.name, b.invite),
+    "social.friends.request": (ctx, b) => m.friends.request(writer(ctx), b.userId),
+    "social.friends.cancel": (ctx, b) => m.friends.cancel(writer(ctx), b.requestId),
+    "social.friends.accept": (ctx, b) => m.friends.accept(writer(ctx), b.requestId),
+    "social.friends.decline": (ctx, b) => m.friends.decline(writer(ctx), b.requestId),
+    "social.friends.remove": (ctx, b) => m.friends.remove(writer(ctx), b.userId),
+    "social.blocks.add": (ctx, b) => m.blocks.add(writer(ctx), b.userId),
+    "social.blocks.remove": (ctx, b) => m.blocks.remove(writer(ctx), b.userId),
+    "social.groups.create": (ctx, b) => m.groups.create(writer(ctx), b.name, b.invite),
     "social.groups.get": (ctx, b) => m.groups.get(actor(ctx), b.groupId),
-    "social.groups.invite": (ctx, b) => m.invitations.invite(actor(ctx), b.groupId, b.userId),
-    "social.groups.acceptInvite": (ctx, b) => m.invitations.accept(actor(ctx), b.invitationId),
-    "social.groups.declineInvite": (ctx, b) => m.invitations.decline(actor(ctx), b.invitationId),
-    "social.groups.leave": (ctx, b) => m.groups.leave(actor(ctx), b.groupId),
-    "social.groups.kick": (ctx, b) => m.groups.kick(actor(ctx), b.groupId, b.userId),
-    "social.groups.setRole": (ctx, b) => m.groups.setRole(actor(ctx), b.groupId, b.userId, b.role),
-    "social.groups.transfer": (ctx, b) => m.groups.transfer(actor(ctx), b.groupId, b.userId),
-    "social.groups.rename": (ctx, b) => m.groups.rename(actor(ctx), b.groupId, b.name),
-    "social.groups.disband": (ctx, b) => m.groups.disband(actor(ctx), b.groupId),
-    "social.notices.ack": (ctx, b) => m.notices.ack(actor(ctx), b.ids),
+    "social.groups.invite": (ctx, b) => m.invitations.invite(writer(ctx), b.groupId, b.userId),
+    "social.groups.acceptInvite": (ctx, b) => m.invitations.accept(writer(ctx), b.invitationId),
+    "social.groups.declineInvite": (ctx, b) => m.invitations.decline(writer(ctx), b.invitationId),
+    "social.groups.leave": (ctx, b) => m.groups.leave(writer(ctx), b.groupId),
+    "social.groups.kick": (ctx, b) => m.groups.kick(writer(ctx), b.groupId, b.userId),
+    "social.groups.setRole": (ctx, b) => m.groups.setRole(writer(ctx), b.groupId, b.userId, b.role),
+    "social.groups.transfer": (ctx, b) => m.groups.transfer(writer(ctx), b.groupId, b.userId),
+    "social.groups.rename": (ctx, b) => m.groups.rename(writer(ctx), b.groupId, b.name),
+    "social.groups.disband": (ctx, b) => m.groups.disband(writer(ctx), b.groupId),
+    "social.notices.ack": (ctx, b) => m.notices.ack(writer(ctx), b.ids),
   };
 }

@@ -38,7 +38,7 @@ import { natsPublisher } from "./outbox.js";
 import { createOverview } from "./overview.js";
 import { createPresence } from "./presence.js";
 import { createPresenceFanout } from "./presence-fanout.js";
-import { createSearch } from "./search.js";
+import { createSearch, RateLimiter } from "./search.js";
 import { createStore } from "./store.js";
 
 export interface SocialServiceDeps {
@@ -75,6 +75,7 @@ export function createSocialService(deps: SocialServiceDeps): SocialService {
   const presence = createPresence(base);
   const invitations = createInvitations(base);
   const search = createSearch(base);
+  const writes = new RateLimiter(config.writePerSec, config.writeBurst, () => clock.now());
   const handlers = createHandlers({
     friends: createFriends(base),
     blocks: createBlocks(base),
@@ -83,7 +84,7 @@ export function createSocialService(deps: SocialServiceDeps): SocialService {
     notices: createNotices(base),
     overview: createOverview(base),
     search,
-  });
+  }, writes);
 
   const inflight = new Set<Promise<unknown>>();
   const track = <T>(work: Promise<T>): Promise<T> => {
@@ -132,6 +133,7 @@ export function createSocialService(deps: SocialServiceDeps): SocialService {
       const leases = await presence.sweep();
       const invites = await invitations.sweepExpired();
       search.limiter.prune();
+      writes.prune();
       if (leases > 0 || invites > 0) log.info({ leases, invites }, "swept expired gateway leases and invitations");
     } catch (err) {
       log.error({ err }, "sweep failed");
