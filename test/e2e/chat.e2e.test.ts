@@ -353,8 +353,12 @@ async function story(): Promise<void> {
   // Scrolled up, a new message does not move the view: a button leads down to it.
   await composer(b).fill("still reading?");
   await composer(b).press("Enter");
+  await a.getByRole("button", { name: "New messages ↓" }).waitFor();
+  await a.waitForTimeout(500); // time enough for a wrong read receipt to arrive
+  expect(await b.getByTestId("message-status").textContent()).toBe("Sent"); // not seen yet
   await a.getByRole("button", { name: "New messages ↓" }).click();
   await bubbles(a, "still reading\\?").waitFor();
+  await b.getByTestId("message-status").filter({ hasText: "Read" }).waitFor();
   await expect.poll(() => timeline(a).evaluate((t) => t.scrollHeight - t.scrollTop - t.clientHeight)).toBeLessThan(5);
 
   // Two tabs of Bob reload together and both stay signed in: their resumes take the ticket lock

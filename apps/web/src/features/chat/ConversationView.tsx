@@ -1,6 +1,6 @@
 /**
  * The open conversation: header (back to the list on phones, name, presence), the timeline, who
- * is typing, and the composer. Marks what is shown as read while the page is visible, and loads
+ * is typing, and the composer. Loads
  * the others' read pointers for "read" / "read by N".
  */
 import { useEffect, useRef } from "react";
@@ -14,7 +14,7 @@ import { PresenceAvatar } from "./ConversationList.js";
 import { Composer } from "./Composer.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
 import { conversationTitle, peerOf, typingText } from "./format.js";
-import { useMe, useNow, usePageVisible } from "./hooks.js";
+import { useMe, useNow } from "./hooks.js";
 import { MessageList } from "./MessageList.js";
 
 export function ConversationView({ conversationId }: { conversationId: string }) {
@@ -24,7 +24,6 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const { presence, names } = usePeople();
   const social = useOptionalSocial();
   const me = useMe();
-  const visible = usePageVisible();
   const state = useConnectionState();
   const now = useNow(30_000);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -38,15 +37,6 @@ export function ConversationView({ conversationId }: { conversationId: string })
     if (ref?.kind === "group") people.ensureGroup(ref.groupId);
     chat.loadReceipts(conversationId).catch(() => undefined); // read state is a nicety; the live events fill it in too
   }, [chat, people, conversationId, ref?.kind, ref?.kind === "group" ? ref.groupId : 0, state === "ready"]);
-
-  const marking = useRef(0);
-  useEffect(() => {
-    if (!visible || view.headSeq <= view.readSeq || marking.current >= view.headSeq) return;
-    marking.current = view.headSeq;
-    chat.markRead(conversationId, view.headSeq).catch(() => {
-      marking.current = 0; // try again on the next change
-    });
-  }, [chat, conversationId, visible, view.headSeq, view.readSeq]);
 
   if (!ref) return null;
   const peer = peerOf(view, me, names);

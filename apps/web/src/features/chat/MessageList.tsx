@@ -8,7 +8,7 @@ import type { ConversationView } from "@sealroom/sdk/browser";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { useChatServices, usePeople } from "./context.js";
 import { dayLabel, ownStatus, statusText, systemText } from "./format.js";
-import { useMe, useNow } from "./hooks.js";
+import { useMe, useNow, usePageVisible } from "./hooks.js";
 import { Message, PendingBubble } from "./Message.js";
 import { buildRows, lastOwnSeq } from "./timeline.js";
 
@@ -89,6 +89,17 @@ export function MessageList({ view }: { view: ConversationView }) {
     setNewBelow(false);
     el?.scrollTo({ top: el.scrollHeight });
   };
+
+  // Read means seen: marked while the page is visible and the reader is at the newest message.
+  const visible = usePageVisible();
+  const marking = useRef(0);
+  useEffect(() => {
+    if (!visible || newBelow || !atBottom.current || view.headSeq <= view.readSeq || marking.current >= view.headSeq) return;
+    marking.current = view.headSeq;
+    chat.markRead(view.conversationId, view.headSeq).catch(() => {
+      marking.current = 0; // try again on the next change
+    });
+  }, [chat, view.conversationId, visible, newBelow, view.headSeq, view.readSeq]);
 
   const onScroll = () => {
     const el = scroller.current;
