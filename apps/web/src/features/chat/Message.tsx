@@ -9,6 +9,7 @@ import { useI18n } from "../../i18n/I18nProvider.js";
 import { useChatServices } from "./context.js";
 import { chatErrorText } from "./errors.js";
 import { timeLabel } from "./format.js";
+import { linkify } from "./linkify.js";
 
 export interface MessageProps {
   entry: TextEntry;
@@ -70,7 +71,7 @@ export function Message({ entry, own, kind, sender, first, status }: MessageProp
         ) : (
           <div className="msg-row">
             <div className={`bubble${deleted ? " bubble-deleted" : ""}`}>
-              {deleted ? <span className="msg-tombstone">{t("chat.deleted")}</span> : <span className="msg-text">{entry.text}</span>}
+              {deleted ? <span className="msg-tombstone">{t("chat.deleted")}</span> : <span className="msg-text">{linkify(entry.text)}</span>}
               <span className="msg-meta">
                 {entry.editedTs !== null && !deleted && <span className="msg-edited">{t("chat.edited")} · </span>}
                 <time dateTime={new Date(entry.ts).toISOString()}>{time}</time>
