@@ -136,6 +136,7 @@ export const en = {
   "chat.today": "Today",
   "chat.yesterday": "Yesterday",
   "chat.messages": "Messages",
+  "chat.unreadDivider": "New",
   "chat.newBelow": "New messages",
   "chat.composer": "Message {name}",
   "chat.composerHint": "Enter to send · Shift+Enter for a new line",

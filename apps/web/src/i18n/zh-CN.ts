@@ -132,6 +132,7 @@ export const zhCN: Messages = {
   "chat.today": "今天",
   "chat.yesterday": "昨天",
   "chat.messages": "消息",
+  "chat.unreadDivider": "未读消息",
   "chat.newBelow": "有新消息",
   "chat.composer": "发消息给 {name}",
   "chat.composerHint": "Enter 发送 · Shift+Enter 换行",

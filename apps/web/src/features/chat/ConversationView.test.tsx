@@ -194,6 +194,18 @@ describe("message states", () => {
     expect(document.activeElement).toBe(screen.getByRole("textbox", { name: "Message bob" }));
   });
 
+  test("what was unread at opening is marked with a divider before the first unread message", async () => {
+    const entries = [text(1, BOB.id, "seen"), text(2, ME.id, "mine"), text(3, BOB.id, "unread one"), text(4, BOB.id, "unread two")];
+    const h = await chatHarness((c) => {
+      c.commands["chat.conversations"] = () => ({ conversations: [dmSummary(BOB, 4, entries[3]!.ts, 2, entries[3]!)] });
+      c.commands["chat.history"] = () => ({ conversationId: DM_BOB, entries, lastSeq: 4, visibleFromSeq: 0 });
+    });
+    await renderChat(<ConversationView conversationId={DM_BOB} />, h);
+    await settle();
+    const order = [...screen.getByTestId("timeline").querySelectorAll("[data-testid=message], [data-testid=unread-divider]")].map((e) => e.querySelector(".msg-text")?.textContent ?? e.textContent);
+    expect(order).toEqual(["seen", "mine", "New", "unread one", "unread two"]);
+  });
+
   test("messages are grouped under day separators, and the beginning is marked", async () => {
     const h = await dmWith([text(1, BOB.id, "old", { ts: Date.UTC(2026, 0, 5, 12) }), text(2, BOB.id, "new", { ts: Date.now() })]);
     await renderChat(<ConversationView conversationId={DM_BOB} />, h);

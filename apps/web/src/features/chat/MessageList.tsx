@@ -35,7 +35,9 @@ export function MessageList({ view }: { view: ConversationView }) {
   const loadingRef = useRef(false);
 
   const firstSeq = view.entries[0]?.seq;
-  const rows = buildRows(view.entries, view.pending, me);
+  // What was unread when the conversation opened keeps its divider while the reader is here.
+  const [readAtOpen] = useState(() => (view.unread > 0 ? view.readSeq : undefined));
+  const rows = buildRows(view.entries, view.pending, me, readAtOpen);
   const ownSeq = lastOwnSeq(view.entries, me);
 
   const loadOlder = useCallback(async () => {
@@ -146,7 +148,13 @@ export function MessageList({ view }: { view: ConversationView }) {
                 const status = row.entry.seq === ownSeq ? statusText(ownStatus(row.entry.seq, view.kind, view.receipts, me), t) : undefined;
                 return <Message key={row.key} entry={row.entry} own={row.own} kind={view.kind} sender={sender} first={row.first} status={status} />;
               }
-              case "pending":
+              case "unread":
+              return (
+                <div key={row.key} className="unread-sep" role="separator" data-testid="unread-divider">
+                  <span>{t("chat.unreadDivider")}</span>
+                </div>
+              );
+            case "pending":
                 return <PendingBubble key={row.key} message={row.message} kind={view.kind} />;
             }
           })}

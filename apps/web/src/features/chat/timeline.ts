@@ -6,16 +6,23 @@ export type Row =
   | { type: "day"; key: string; ts: number }
   | { type: "system"; key: string; entry: Extract<TimelineEntry, { kind: "system" }> }
   | { type: "text"; key: string; entry: Extract<TimelineEntry, { kind: "text" }>; own: boolean; first: boolean; last: boolean }
-  | { type: "pending"; key: string; message: PendingMessage };
+  | { type: "pending"; key: string; message: PendingMessage }
+  | { type: "unread"; key: string };
 
 /** Messages of one sender closer than this stay in one run (one name, one avatar). */
 const RUN_GAP_MS = 5 * 60_000;
 
-export function buildRows(entries: readonly TimelineEntry[], pending: readonly PendingMessage[], me: number | undefined): Row[] {
+/** `readAtOpen`: the read pointer when the conversation was opened; a divider marks what came after. */
+export function buildRows(entries: readonly TimelineEntry[], pending: readonly PendingMessage[], me: number | undefined, readAtOpen?: number): Row[] {
   const rows: Row[] = [];
   let prev: TimelineEntry | undefined;
+  let divided = readAtOpen === undefined;
   for (const e of entries) {
     if (!prev || dayKey(prev.ts) !== dayKey(e.ts)) rows.push({ type: "day", key: `day-${e.seq}`, ts: e.ts });
+    if (!divided && e.seq > readAtOpen! && e.kind === "text" && e.senderId !== me) {
+      divided = true;
+      rows.push({ type: "unread", key: "unread" });
+    }
     if (e.kind === "system") {
       rows.push({ type: "system", key: `s-${e.seq}`, entry: e });
     } else {
