@@ -3,8 +3,8 @@
  * two users in two browser profiles register, become friends and make a group in the social
  * screens, exchange DMs live both ways (typing,
  * read receipts, unread badges, edit, delete), talk in a group, and keep working through a gateway
- * restart: what was sent meanwhile appears once, what was typed meanwhile is sent once. Two tabs of
- * one user reload together and both resume. Saves screenshots of the
+ * restart: what was sent meanwhile appears once, what was typed meanwhile is sent once. A tab
+ * resumes only under the ticket lock shared by the user's tabs. Saves screenshots of the
  * main chat screens (light, dark, phone) under test-results/screenshots/.
  *
  * The browsers talk to a gateway of their own (same key, fixed port) so that it can be stopped and
@@ -361,13 +361,22 @@ async function story(): Promise<void> {
   await b.getByTestId("message-status").filter({ hasText: "Read" }).waitFor();
   await expect.poll(() => timeline(a).evaluate((t) => t.scrollHeight - t.scrollTop - t.clientHeight)).toBeLessThan(5);
 
-  // Two tabs of Bob reload together and both stay signed in: their resumes take the ticket lock
-  // (navigator.locks) in turn. (The race itself, without the lock, is shown deterministically by the
-  // SDK's client.test.ts; here a lock that deadlocked or was never released would hang a tab.)
+  // Tabs share the single-use ticket, so a tab resumes only under the origin's ticket lock: while
+  // another tab holds it (here, by hand), a reload waits on "Restoring your session", and resumes
+  // once it is released. Then two tabs reloading together both come back signed in.
   const second = await bCtx.newPage();
   watch(second);
   await second.goto(webUrl);
   await upToDate(second);
+  await second.evaluate(() => {
+    void navigator.locks.request("sealroom.ticket", () => new Promise<void>((release) => ((window as unknown as { release: () => void }).release = release)));
+  });
+  await b.reload();
+  await b.getByRole("heading", { name: "Restoring your session" }).waitFor();
+  await b.waitForTimeout(1000);
+  expect(await b.getByRole("heading", { name: "Restoring your session" }).count()).toBe(1);
+  await second.evaluate(() => (window as unknown as { release: () => void }).release());
+  await upToDate(b);
   await Promise.all([b.reload(), second.reload()]);
   await Promise.all([upToDate(b), upToDate(second)]);
   await b.waitForTimeout(300);
