@@ -6,7 +6,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { runBench } from "./index.js";
-import { repoRoot, type ProcName } from "./stack.js";
+import { repoRoot, stopAllStacks, type ProcName } from "./stack.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -33,6 +33,13 @@ const outDir = path.resolve(values.out ?? path.join(repoRoot, "bench-results"));
 const nodeFlags: Partial<Record<ProcName, string[]>> = {};
 for (const name of values.profile?.split(",").filter(Boolean) ?? []) {
   nodeFlags[name as ProcName] = ["--cpu-prof", `--cpu-prof-dir=${path.join(outDir, "profiles")}`];
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    console.error(`${signal}: stopping the stacks`);
+    void stopAllStacks().finally(() => process.exit(130));
+  });
 }
 
 try {

@@ -10,7 +10,7 @@ import { loadAverage } from "./procstat.js";
 import { latencyChart, printHeader, printScenario } from "./report.js";
 import { SCENARIOS } from "./scenarios/index.js";
 import { repoRoot, type ProcName } from "./stack.js";
-import type { BenchReport, ScenarioResult, ScenarioRun } from "./types.js";
+import type { BenchReport, Scenario, ScenarioResult, ScenarioRun } from "./types.js";
 
 export { SCENARIOS } from "./scenarios/index.js";
 export type * from "./types.js";
@@ -39,9 +39,26 @@ function commit(): string {
   }
 }
 
+/** A run that failed is recorded as such (the other scenarios still run) and never chosen as the median. */
+async function attempt(run: () => Promise<ScenarioRun>, log: (line: string) => void): Promise<ScenarioRun> {
+  try {
+    return await run();
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    log(`  run failed: ${error}`);
+    return { steps: [], summary: { error } };
+  }
+}
+
+function judge(scenario: Scenario, run: ScenarioRun) {
+  if (run.summary.error !== undefined) return { met: false, detail: `the run failed: ${String(run.summary.error)}` };
+  return scenario.judge(run);
+}
+
 /** The run whose key is the median (lower middle for an even count). */
 function medianIndex(runs: ScenarioRun[], key: (r: ScenarioRun) => number): number {
-  const order = runs.map((r, i) => ({ i, k: key(r) })).sort((a, b) => a.k - b.k);
+  const keyOf = (r: ScenarioRun) => (r.summary.error !== undefined ? Infinity : key(r));
+  const order = runs.map((r, i) => ({ i, k: keyOf(r) })).sort((a, b) => a.k - b.k);
   return order[Math.floor((order.length - 1) / 2)]!.i;
 }
 
@@ -75,10 +92,10 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     for (let r = 0; r < runs; r++) {
       if (opts.baseline) {
         log(`${id}: run ${r + 1}/${runs} on the baseline (${opts.baseline.label})…`);
-        baseRuns.push(await scenario.run({ ...ctx, override: opts.baseline }));
+        baseRuns.push(await attempt(() => scenario.run({ ...ctx, override: opts.baseline! }), log));
       }
       log(`${id}: run ${r + 1}/${runs}…`);
-      results.push(await scenario.run(ctx));
+      results.push(await attempt(() => scenario.run(ctx), log));
     }
     const medianRun = medianIndex(results, scenario.key);
     const result: ScenarioResult = {
@@ -88,11 +105,11 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
       command: `npm run bench -- ${id}${runs === 3 ? "" : ` --runs ${runs}`}`,
       runs: results,
       medianRun,
-      verdict: scenario.judge(results[medianRun]!),
+      verdict: judge(scenario, results[medianRun]!),
     };
     if (opts.baseline) {
       const m = medianIndex(baseRuns, scenario.key);
-      result.baseline = { label: opts.baseline.label, runs: baseRuns, medianRun: m, verdict: scenario.judge(baseRuns[m]!) };
+      result.baseline = { label: opts.baseline.label, runs: baseRuns, medianRun: m, verdict: judge(scenario, baseRuns[m]!) };
     }
     report.scenarios.push(result);
     if (print) printScenario(result);

@@ -51,9 +51,19 @@ export const BENCH_ENV: Record<string, string> = {
   MAX_CONNECTIONS: "30000",
   MAX_CONNECTIONS_PER_IP: "100000",
   MAX_CONNECTIONS_PER_USER: "100",
+  HANDSHAKE_RATE_PER_IP: "1000000",
+  HANDSHAKE_BURST_PER_IP: "1000000",
   COMMAND_TIMEOUT_MS: "10000",
   HASH_QUEUE: "100000",
+  // Setup signs in thousands of connections; auth holds a hash slot across its Prisma statements.
+  HASH_CONCURRENCY: "16",
 };
+
+/** Stacks still running, so an interrupted benchmark can stop them (see cli.ts). */
+const live = new Set<() => Promise<void>>();
+export async function stopAllStacks(): Promise<void> {
+  await Promise.all([...live].map((stop) => stop()));
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -108,6 +118,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
 
   const stop = async () => {
+    live.delete(stop);
     const gw = children.filter((c) => c.name === "gateway");
     await Promise.all(gw.map((c) => stopProcess(c.child)));
     await Promise.all(children.filter((c) => c.name !== "gateway").map((c) => stopProcess(c.child)));
@@ -116,6 +127,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     rmSync(dataDir, { recursive: true, force: true });
   };
 
+  live.add(stop);
   try {
     const metricsUrls: Partial<Record<ProcName, string>> = {};
     const pids = { "nats-server": nats.process.pid! } as Record<ProcName, number>;

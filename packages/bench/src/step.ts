@@ -8,8 +8,8 @@ export interface Probe {
   stop(): Promise<{ cpu: Record<string, number>; eventLoop: Record<string, number> }>;
 }
 
-export async function probe(stack: Stack): Promise<Probe> {
-  const sampler = eventLoopSampler(stack.metricsUrls as Record<string, string>);
+export async function probe(stack: Stack, sampleEveryMs = 1000): Promise<Probe> {
+  const sampler = eventLoopSampler(stack.metricsUrls as Record<string, string>, sampleEveryMs);
   await sampler.ready;
   const cpu = cpuMeter(stack.pids);
   return {

@@ -4,7 +4,7 @@ import { startStack } from "../stack.js";
 import type { RunContext, Scenario, ScenarioRun, Step } from "../types.js";
 import { dmFixture, dmStep } from "./dm.js";
 
-export const S2_RATES = [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000];
+export const S2_RATES = [500, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 7000, 8000];
 
 export const s2: Scenario = {
   id: "s2",
