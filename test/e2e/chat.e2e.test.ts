@@ -361,6 +361,25 @@ async function story(): Promise<void> {
   await b.getByTestId("message-status").filter({ hasText: "Read" }).waitFor();
   await expect.poll(() => timeline(a).evaluate((t) => t.scrollHeight - t.scrollTop - t.clientHeight)).toBeLessThan(5);
 
+  // Many unread: the conversation opens at the first of them, under a "New" divider.
+  await conv(a, "Weekend plans").click();
+  for (let n = 1; n <= 30; n++) await sb.request("chat.send", { conversationId: dmId, clientMsgId: `unread-${pid}-${n}`, text: `unread ${n}` });
+  await conv(a, bob).getByTestId("unread-badge").filter({ hasText: "30" }).waitFor();
+  await conv(a, bob).click();
+  await a.getByTestId("unread-divider").waitFor();
+  const place = await timeline(a).evaluate((t) => {
+    const d = t.querySelector("[data-testid=unread-divider]")!.getBoundingClientRect();
+    const box = t.getBoundingClientRect();
+    return { dividerTop: d.top - box.top, fromBottom: t.scrollHeight - t.scrollTop - t.clientHeight };
+  });
+  expect(place.dividerTop).toBeGreaterThanOrEqual(0);
+  expect(place.dividerTop).toBeLessThan(100);
+  expect(place.fromBottom).toBeGreaterThan(100);
+  await shot(a, "chat-unread");
+  await a.getByRole("button", { name: "New messages ↓" }).click();
+  await conv(a, "Weekend plans").click(); // read now: no badge left behind
+  await expect.poll(() => conv(a, bob).getByTestId("unread-badge").count()).toBe(0);
+
   // Tabs share the single-use ticket, so a tab resumes only under the origin's ticket lock: while
   // another tab holds it (here, by hand), a reload waits on "Restoring your session", and resumes
   // once it is released. Then two tabs reloading together both come back signed in.

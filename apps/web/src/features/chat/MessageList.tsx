@@ -25,6 +25,7 @@ export function MessageList({ view }: { view: ConversationView }) {
   const now = useNow();
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
+  const dividerPlaced = useRef(false);
   /**
    * While an older page loads: the distance from the bottom and the first entry before it, so the
    * render that prepends it (and only that one) restores the reader's position.
@@ -68,6 +69,18 @@ export function MessageList({ view }: { view: ConversationView }) {
       anchor.current = undefined;
     } else if (atBottom.current) {
       el.scrollTop = el.scrollHeight;
+    }
+    // More unread than fits: open at the first of them (its divider), not past them at the bottom.
+    if (!dividerPlaced.current) {
+      const divider = el.querySelector<HTMLElement>("[data-testid=unread-divider]");
+      if (!divider) return;
+      dividerPlaced.current = true;
+      const top = divider.getBoundingClientRect().top - el.getBoundingClientRect().top + el.scrollTop;
+      if (el.scrollHeight - top > el.clientHeight) {
+        el.scrollTop = top - 16;
+        atBottom.current = false;
+        setNewBelow(true); // and the way down to the newest
+      }
     }
   });
 
