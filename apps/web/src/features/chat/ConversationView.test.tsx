@@ -2,6 +2,7 @@ import { useState } from "react";
 import { act, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, test } from "vitest";
+import { SocialProvider, type SocialLike } from "../social/index.js";
 import { ConversationView } from "./ConversationView.js";
 import { BOB, CAROL, DM_BOB, ME, chatHarness, dmSummary, groupSummary, refuse, renderChat, settle, text } from "./test-support.js";
 
@@ -215,5 +216,37 @@ describe("message states", () => {
     expect(separators[1]).toBe("Today");
     expect(separators[0]).toMatch(/January 5/);
     expect(screen.getByText("This is the beginning of your conversation.")).toBeTruthy();
+  });
+});
+
+describe("a group the user is no longer in", () => {
+  function socialWith(groups: { id: number; name: string }[]) {
+    const snapshot = { status: "ready", friends: [], incoming: [], outgoing: [], blocked: [], invitations: [], groups, notices: [], groupDetails: {}, goneGroups: {} };
+    return { subscribe: () => () => undefined, getSnapshot: () => snapshot } as unknown as SocialLike;
+  }
+
+  test("offers no composer, and says so", async () => {
+    const h = await chatHarness((c) => (c.commands["chat.receipts"] = refuse("NOT_FOUND")));
+    await renderChat(
+      <SocialProvider store={socialWith([])}>
+        <ConversationView conversationId="group:9" />
+      </SocialProvider>,
+      h,
+    );
+    await settle();
+    expect(screen.getByText("This conversation is no longer available to you.")).toBeTruthy();
+    expect(screen.queryByRole("textbox")).toBeNull();
+  });
+
+  test("a group the user is in keeps its composer while the chat store catches up", async () => {
+    const h = await chatHarness();
+    await renderChat(
+      <SocialProvider store={socialWith([{ id: 9, name: "Trip" }])}>
+        <ConversationView conversationId="group:9" />
+      </SocialProvider>,
+      h,
+    );
+    await settle();
+    expect(screen.getByRole("textbox")).toBeTruthy();
   });
 });

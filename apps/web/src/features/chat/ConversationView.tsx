@@ -45,6 +45,8 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const peerPresence = peer && state === "ready" ? presence[peer.id] : undefined;
   const typing = typingText(view.typing, t);
   const readOnly = view.group?.disbanded === true;
+  // Left or removed (the store dropped it, and it is not among the user's groups): nothing to post to.
+  const gone = ref.kind === "group" && !snapshot.byId[conversationId] && social?.status === "ready" && !social.groups.some((g) => g.id === ref.groupId);
   const members = ref?.kind === "group" ? social?.groups.find((g) => g.id === ref.groupId)?.memberCount : undefined;
   const subtitle =
     view.kind === "group"
@@ -100,8 +102,10 @@ export function ConversationView({ conversationId }: { conversationId: string })
           </>
         )}
       </div>
-      {state !== "ready" && !readOnly && <p className="composer-offline">{t("chat.offlineQueue")}</p>}
-      {readOnly ? (
+      {state !== "ready" && !readOnly && !gone && <p className="composer-offline">{t("chat.offlineQueue")}</p>}
+      {gone ? (
+        <p className="composer-readonly">{t("chat.error.notFound")}</p>
+      ) : readOnly ? (
         <p className="composer-readonly">{t("chat.readOnly")}</p>
       ) : (
         <Composer key={conversationId} conversationId={conversationId} name={title} />
