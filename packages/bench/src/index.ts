@@ -66,7 +66,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
   const ids = opts.scenarios?.length ? opts.scenarios : SCENARIOS.map((s) => s.id);
   const runs = Math.max(1, opts.runs ?? 3);
   const quick = opts.quick ?? false;
-  const stepSeconds = opts.stepSeconds ?? (quick ? 1 : 5);
+  const stepSeconds = opts.stepSeconds ?? (quick ? 0.5 : 5);
   const print = opts.print ?? true;
   const log = (line: string) => {
     if (print) console.log(line);

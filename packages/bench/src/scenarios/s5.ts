@@ -137,7 +137,7 @@ export const s5: Scenario = {
   async run(ctx: RunContext): Promise<ScenarioRun> {
     const login = await loginStorm(ctx, ctx.quick ? 10 : 1000);
     ctx.log(`  s5 ${login.label}: ${JSON.stringify(login.extra)} gateway EL p99 ${login.eventLoopP99Ms.gateway} ms`);
-    const resume = await resumeStorm(ctx, ctx.quick ? 40 : 5000, 20);
+    const resume = await resumeStorm(ctx, ctx.quick ? 20 : 5000, 20);
     ctx.log(`  s5 ${resume.label}: ${JSON.stringify(resume.extra)}`);
     return {
       steps: [login, resume],
