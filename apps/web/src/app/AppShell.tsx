@@ -63,7 +63,7 @@ export function AppShell({ username, route, children }: { username: string; rout
               ))}
             </ul>
           </nav>
-          <ConversationList activeId={conversationOf(route)} pageHeading={route === "home"} />
+          <ConversationList activeId={conversationOf(route)} pageHeading={route === "home"} offerNotifications={route !== "settings"} />
           <div className="sidebar-foot">
             <span>
               <LockIcon size={14} />

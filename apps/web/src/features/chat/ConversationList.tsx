@@ -17,8 +17,11 @@ import { NotificationBanner } from "./NotificationBanner.js";
 
 const NO_PRESENCE: Readonly<Record<number, Presence>> = {};
 
-/** `pageHeading`: on the home route the list is the page's subject, so its heading is the h1. */
-export function ConversationList({ activeId, pageHeading }: { activeId: string | undefined; pageHeading: boolean }) {
+/**
+ * `pageHeading`: on the home route the list is the page's subject, so its heading is the h1.
+ * `offerNotifications`: the banner, except where settings offer the same.
+ */
+export function ConversationList({ activeId, pageHeading, offerNotifications = true }: { activeId: string | undefined; pageHeading: boolean; offerNotifications?: boolean }) {
   const { t } = useI18n();
   const { conversations } = useChatSnapshot();
   useFriendsFromSocial();
@@ -35,7 +38,7 @@ export function ConversationList({ activeId, pageHeading }: { activeId: string |
 
   return (
     <div className="convlist" onKeyDown={moveFocus}>
-      <NotificationBanner />
+      {offerNotifications && <NotificationBanner />}
       <Heading className="convlist-heading" id="convlist-heading" tabIndex={-1} ref={pageHeading ? heading : undefined}>
         {t("chat.listLabel")}
       </Heading>
