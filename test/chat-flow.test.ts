@@ -36,7 +36,8 @@ describe("direct messages", () => {
     await bob.chat.send(dm, "hi alice");
     await until(() => alice.streamOf(dm).length === 2 && alice2.streamOf(dm).length === 2, "reply");
     for (const p of [alice, bob, alice2]) expect(textsOf(p.streamOf(dm))).toEqual(["hi bob", "hi alice"]);
-    expect(bob.chat.getSnapshot().byId[dm]).toMatchObject({ headSeq: 2, unread: 1, peer: null });
+    // A DM first seen live takes its partner from the event, so a UI can name it at once.
+    expect(bob.chat.getSnapshot().byId[dm]).toMatchObject({ headSeq: 2, unread: 1, peer: { id: alice.user.id, username: alice.name } });
   });
 
   test("unfriended or blocked pairs are refused with FORBIDDEN; strangers' DMs too", async () => {
