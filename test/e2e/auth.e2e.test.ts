@@ -4,80 +4,36 @@
  * a wrong password, sign in, change the password (which signs the other browser out), and the
  * key-changed stop. Saves screenshots of each main screen under test-results/screenshots/.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startStack, type Stack } from "../support/stack.js";
+import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const webDir = path.join(root, "apps/web/dist");
-const shots = path.join(root, "test-results/screenshots");
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 const FLOW_TIMEOUT = 120_000;
-
-// Flags from docs (environment.md): without the background-networking ones Chromium floods the
-// closed network with connections.
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 let stack: Stack;
 let serverFingerprint: string;
-const contexts: BrowserContext[] = [];
-const profiles: string[] = [];
-/** Uncaught exceptions and console errors (CSP violations among them); checked after each flow. */
-const pageErrors: string[] = [];
+const browsers = new Browsers();
+const pageErrors = browsers.pageErrors;
 /** Resolves to 127.0.0.1 but is not a secure context: plain http on a name other than localhost. */
 const INSECURE_HOST = "sealroom.test";
 
 beforeAll(async () => {
-  if (!existsSync(path.join(webDir, "index.html"))) {
-    throw new Error(`${path.relative(root, webDir)} is not built: run \`npm run build\` first (npm test does)`);
-  }
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see environment.md, "Browser tests")`);
-  }
-  mkdirSync(shots, { recursive: true });
+  requireBrowserAndApp();
   stack = await startStack({ webDir });
   const key = (await (await fetch(`${stack.httpUrl}/server-key`)).json()) as { fingerprint: string };
   serverFingerprint = key.fingerprint;
 });
 
 afterAll(async () => {
-  for (const ctx of contexts) await ctx.close().catch(() => undefined); // already closed is fine
-  for (const dir of profiles) rmSync(dir, { recursive: true, force: true });
+  await browsers.closeAll();
   await stack?.stop();
 });
 
 /** A fresh browser profile: no pin, no ticket, English, light theme, laptop-sized. */
 async function freshBrowser(extraArgs: string[] = []): Promise<Page> {
-  const profile = mkdtempSync(path.join(os.tmpdir(), "sealroom-e2e-"));
-  profiles.push(profile);
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [...ARGS, ...extraArgs],
-    locale: "en-US",
-    colorScheme: "light",
-    viewport: { width: 1280, height: 800 },
-  });
-  contexts.push(ctx);
-  const page = ctx.pages()[0] ?? (await ctx.newPage());
-  page.on("pageerror", (err) => pageErrors.push(err.message));
-  page.on("console", (msg) => {
-    if (msg.type() === "error") pageErrors.push(msg.text());
-  });
-  return page;
+  return (await browsers.open(extraArgs)).page;
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });

@@ -10,33 +10,17 @@
  * The browsers talk to a gateway of their own (same key, fixed port) so that it can be stopped and
  * started again at the same origin; SDK clients use the stack's gateway, which stays up.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createGateway, gatewayEnvSchema, type Gateway } from "@sealroom/gateway";
 import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
 import { connectNats, type NatsConnection } from "@sealroom/runtime";
 import { ChatStore, dmConversationId, type SealroomClient } from "@sealroom/sdk/node";
 import { log, startStack, type Stack } from "../support/stack.js";
+import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const webDir = path.join(root, "apps/web/dist");
-const shots = path.join(root, "test-results/screenshots");
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const password = "correct horse battery staple";
 
 let stack: Stack;
@@ -44,9 +28,9 @@ let webPort: number;
 let webUrl: string;
 const serverKey = nodeServerKey(generateServerKeyPem(2048));
 let web: { gateway: Gateway; nc: NatsConnection } | undefined;
-const contexts: BrowserContext[] = [];
-const profiles: string[] = [];
-const pageErrors: string[] = [];
+// A refused socket while the gateway is down is the browser's own console noise, not the app's.
+const browsers = new Browsers(/WebSocket connection to .* failed/);
+const pageErrors = browsers.pageErrors;
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -72,9 +56,7 @@ async function stopWebGateway(): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(path.join(webDir, "index.html"))) throw new Error("apps/web/dist is not built: run `npm run build` first (npm test does)");
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  mkdirSync(shots, { recursive: true });
+  requireBrowserAndApp();
   stack = await startStack({ webDir });
   webPort = await freePort();
   webUrl = `http://127.0.0.1:${webPort}`;
@@ -82,36 +64,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const ctx of contexts) await ctx.close().catch(() => undefined); // already closed is fine
-  for (const dir of profiles) rmSync(dir, { recursive: true, force: true });
+  await browsers.closeAll();
   await stopWebGateway();
   await stack?.stop();
 });
 
-async function freshBrowser(): Promise<{ ctx: BrowserContext; page: Page }> {
-  const profile = mkdtempSync(path.join(os.tmpdir(), "sealroom-chat-e2e-"));
-  profiles.push(profile);
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    locale: "en-US",
-    colorScheme: "light",
-    viewport: { width: 1280, height: 800 },
-  });
-  contexts.push(ctx);
-  const page = ctx.pages()[0] ?? (await ctx.newPage());
-  watch(page);
-  return { ctx, page };
-}
-
-function watch(page: Page): void {
-  page.on("pageerror", (err) => pageErrors.push(err.message));
-  page.on("console", (msg) => {
-    // A refused socket while the gateway is down is the browser's own console noise, not the app's.
-    if (msg.type() === "error" && !/WebSocket connection to .* failed/.test(msg.text())) pageErrors.push(msg.text());
-  });
-}
+const freshBrowser = () => browsers.open();
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
 
@@ -150,7 +108,7 @@ test("two users chat live in DMs and a group, and the chat survives a gateway re
     await story();
   } catch (err) {
     // What each browser showed instead.
-    for (const [i, ctx] of contexts.entries()) for (const [j, p] of ctx.pages().entries()) await shot(p, `failure-chat-${i}-${j}`).catch(() => undefined);
+    for (const [i, ctx] of browsers.all.entries()) for (const [j, p] of ctx.pages().entries()) await shot(p, `failure-chat-${i}-${j}`).catch(() => undefined);
     throw err;
   }
 }, 90_000);
@@ -384,7 +342,7 @@ async function story(): Promise<void> {
   // another tab holds it (here, by hand), a reload waits on "Restoring your session", and resumes
   // once it is released. Then two tabs reloading together both come back signed in.
   const second = await bCtx.newPage();
-  watch(second);
+  browsers.watch(second);
   await second.goto(webUrl);
   await upToDate(second);
   await second.evaluate(() => {

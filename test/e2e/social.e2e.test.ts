@@ -5,59 +5,30 @@
  * by both. Saves screenshots of the friends, groups and group screens (light, dark, phone width)
  * under test-results/screenshots/social-*.png.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startStack, type Stack } from "../support/stack.js";
 import { SOCIAL_STACK } from "../social-helpers.js";
+import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const webDir = path.join(root, "apps/web/dist");
-const shots = path.join(root, "test-results/screenshots");
-const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const PASSWORD = "a long enough passphrase";
 
 let stack: Stack;
-const contexts: BrowserContext[] = [];
-const profiles: string[] = [];
-const pageErrors: string[] = [];
+const browsers = new Browsers();
+const pageErrors = browsers.pageErrors;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(webDir, "index.html"))) throw new Error("apps/web/dist is not built: run `npm run build` first");
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  mkdirSync(shots, { recursive: true });
+  requireBrowserAndApp();
   stack = await startStack({ webDir, ...SOCIAL_STACK });
 });
 
 afterAll(async () => {
-  for (const ctx of contexts) await ctx.close().catch(() => undefined);
-  for (const dir of profiles) rmSync(dir, { recursive: true, force: true });
+  await browsers.closeAll();
   await stack?.stop();
 });
 
-async function browser(): Promise<Page> {
-  const profile = mkdtempSync(path.join(os.tmpdir(), "sealroom-social-e2e-"));
-  profiles.push(profile);
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    locale: "en-US",
-    colorScheme: "light",
-    viewport: { width: 1280, height: 800 },
-  });
-  contexts.push(ctx);
-  const page = ctx.pages()[0] ?? (await ctx.newPage());
-  page.on("pageerror", (err) => pageErrors.push(err.message));
-  page.on("console", (msg) => {
-    if (msg.type() === "error") pageErrors.push(msg.text());
-  });
-  return page;
-}
+const browser = async (): Promise<Page> => (await browsers.open()).page;
 
 /** Light and dark at laptop size, and light at phone width. */
 async function shoot(page: Page, name: string): Promise<void> {

@@ -1,0 +1,84 @@
+/**
+ * Debian's chromium driven by playwright-core for the end-to-end files: one fresh profile per
+ * simulated user (no pin, no ticket), page errors collected so each flow can assert there were none.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+export const webDir = path.join(root, "apps/web/dist");
+export const shots = path.join(root, "test-results/screenshots");
+export const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+
+// Flags from docs (environment.md): without the background-networking ones Chromium floods the
+// closed network with connections.
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Fails the suite early, with the command that fixes it, when the app or the browser is missing. */
+export function requireBrowserAndApp(): void {
+  if (!existsSync(path.join(webDir, "index.html"))) {
+    throw new Error(`${path.relative(root, webDir)} is not built: run \`npm run build\` first (npm test does)`);
+  }
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see environment.md, "Browser tests")`);
+  }
+  mkdirSync(shots, { recursive: true });
+}
+
+export class Browsers {
+  /** Uncaught exceptions and console errors (CSP violations among them). */
+  readonly pageErrors: string[] = [];
+  private readonly contexts: BrowserContext[] = [];
+  private readonly profiles: string[] = [];
+
+  /** @param ignoreConsole console errors that are the browser's own noise in a flow, not the app's */
+  constructor(private readonly ignoreConsole?: RegExp) {}
+
+  /** A fresh profile: English, light theme, laptop-sized. */
+  async open(extraArgs: string[] = []): Promise<{ ctx: BrowserContext; page: Page }> {
+    const profile = mkdtempSync(path.join(os.tmpdir(), "sealroom-e2e-"));
+    this.profiles.push(profile);
+    const ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [...ARGS, ...extraArgs],
+      locale: "en-US",
+      colorScheme: "light",
+      viewport: { width: 1280, height: 800 },
+    });
+    this.contexts.push(ctx);
+    const page = ctx.pages()[0] ?? (await ctx.newPage());
+    this.watch(page);
+    return { ctx, page };
+  }
+
+  /** Collects a page's errors (also for pages a flow opens itself). */
+  watch(page: Page): void {
+    page.on("pageerror", (err) => this.pageErrors.push(err.message));
+    page.on("console", (msg) => {
+      if (msg.type() === "error" && !this.ignoreConsole?.test(msg.text())) this.pageErrors.push(msg.text());
+    });
+  }
+
+  /** The open profiles, for screenshots of what each showed when a flow failed. */
+  get all(): readonly BrowserContext[] {
+    return this.contexts;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const ctx of this.contexts) await ctx.close().catch(() => undefined); // already closed is fine
+    for (const dir of this.profiles) rmSync(dir, { recursive: true, force: true });
+  }
+}
