@@ -31,6 +31,7 @@ import {
 } from "@sealroom/proto/social";
 import type { SealroomClient } from "./client.js";
 import type { SocialEvent } from "./social.js";
+import { ChangeNotifier } from "./notifier.js";
 
 export type SocialStatus = "offline" | "loading" | "ready";
 /** Why a group the user had open is no longer theirs. `unavailable`: it could not be read any more. */
@@ -72,9 +73,8 @@ export class SocialStore {
   private readonly details = new Map<number, GroupDetail>();
   private readonly gone = new Map<number, GroupGoneReason>();
   private readonly refreshing = new Map<number, { run: Promise<void>; again: boolean }>();
-  private readonly listeners = new Set<() => void>();
+  private readonly notifier = new ChangeNotifier();
   private snapshot: SocialSnapshot | undefined;
-  private notifyScheduled = false;
   private offs: Array<() => void> = [];
   private loading: Promise<void> | undefined;
   private loadAgain = false;
@@ -104,10 +104,7 @@ export class SocialStore {
     clearTimeout(this.retryTimer);
   }
 
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
+  subscribe = this.notifier.subscribe;
 
   /** The current state; the same object until something changes. */
   getSnapshot = (): SocialSnapshot => {
@@ -476,12 +473,7 @@ export class SocialStore {
 
   private changed(): void {
     this.snapshot = undefined;
-    if (this.notifyScheduled) return;
-    this.notifyScheduled = true;
-    queueMicrotask(() => {
-      this.notifyScheduled = false;
-      for (const l of this.listeners) l();
-    });
+    this.notifier.notify();
   }
 }
 

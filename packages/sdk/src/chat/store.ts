@@ -35,6 +35,7 @@ import { SOCIAL_EVENTS } from "@sealroom/proto/social";
 import type { SealroomClient } from "../client.js";
 import { ConversationLog, type TimelineEntry } from "./log.js";
 import { Outbox, type OutboxOptions, type PendingMessage } from "./outbox.js";
+import { ChangeNotifier } from "../notifier.js";
 
 /** Conversations synced at once during a catch-up. */
 const CATCH_UP_CONCURRENCY = 4;
@@ -104,12 +105,11 @@ export class ChatStore {
   private readonly opening = new Map<string, Entry[]>();
   /** What live events told about conversations being opened, applied once they exist. */
   private readonly described = new Map<string, (c: Conv) => void>();
-  private readonly listeners = new Set<() => void>();
+  private readonly notifier = new ChangeNotifier();
   private readonly entryListeners = new Set<(entry: Entry) => void>();
   private readonly outbox: Outbox;
   private status: SyncStatus = "offline";
   private snapshot: ChatSnapshot | undefined;
-  private notifyScheduled = false;
   private offs: Array<() => void> = [];
   private catchingUp: Promise<void> | undefined;
   private catchUpAgain = false;
@@ -161,10 +161,7 @@ export class ChatStore {
   }
 
   /** For useSyncExternalStore: called after changes (batched per microtask). */
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
+  subscribe = this.notifier.subscribe;
 
   /** The current state; the same object until something changes. */
   getSnapshot = (): ChatSnapshot => {
@@ -609,12 +606,7 @@ export class ChatStore {
 
   private changed(): void {
     this.snapshot = undefined;
-    if (this.notifyScheduled) return;
-    this.notifyScheduled = true;
-    queueMicrotask(() => {
-      this.notifyScheduled = false;
-      for (const l of this.listeners) l();
-    });
+    this.notifier.notify();
   }
 
   private clear(): void {
