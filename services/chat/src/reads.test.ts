@@ -107,6 +107,8 @@ describe("conversations, unread counts and receipts", () => {
     await send(f1, dmConversationId(me, f1), "first");
     await send(f1, dmConversationId(me, f1), "second");
     await send(me, dmConversationId(me, f1), "mine do not count");
+    // Activity is compared in whole milliseconds (ties by id): make the group's news strictly later.
+    await new Promise((r) => setTimeout(r, 5));
     await send(f2, groupConversationId(groupId), "group news");
 
     const { conversations } = await h.call(me, "chat.conversations", {});
