@@ -8,6 +8,7 @@ import type { z } from "zod";
 import { COMMANDS, isCommandType, type CommandType, type CommandValue } from "@sealroom/proto/commands";
 import { AppError, fail, ok, type Result } from "@sealroom/proto/errors";
 import { commandEnvelopeSchema, type RequestContext } from "@sealroom/proto/nats";
+import { parseUntrusted } from "@sealroom/proto/parse";
 import { QUEUE, SUBJECTS, type ServiceName } from "@sealroom/proto/subjects";
 import type { Metrics } from "./metrics.js";
 
@@ -84,10 +85,10 @@ export function serveCommands<S extends ServiceName>(opts: ServeOptions<S>): Sub
     if (!isCommandType(type) || COMMANDS[type].service !== service || !handler) {
       throw new AppError("UNKNOWN_COMMAND");
     }
-    const envelope = commandEnvelopeSchema.safeParse(safeJson(msg));
+    const envelope = parseUntrusted(commandEnvelopeSchema, safeJson(msg));
     if (!envelope.success) throw new AppError("BAD_REQUEST", "malformed envelope");
     seen(envelope.data.ctx);
-    const body = COMMANDS[type].body.safeParse(envelope.data.body);
+    const body = parseUntrusted(COMMANDS[type].body, envelope.data.body);
     if (!body.success) throw new AppError("BAD_REQUEST");
     const spec = COMMANDS[type];
     const signedIn = envelope.data.ctx.userId !== undefined && envelope.data.ctx.sessionId !== undefined;

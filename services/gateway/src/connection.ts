@@ -9,6 +9,7 @@ import { CLOSE } from "@sealroom/proto/close-codes";
 import { COMMANDS, isCommandType, type CommandSpec } from "@sealroom/proto/commands";
 import { AppError, fail, type Result } from "@sealroom/proto/errors";
 import type { RequestContext } from "@sealroom/proto/nats";
+import { parseUntrusted } from "@sealroom/proto/parse";
 import { sessionGrantSchema } from "@sealroom/proto/auth";
 import { FRAME, SessionError, ServerHandshake, type SecureChannel } from "@sealroom/proto/session";
 import { nodeBackend } from "@sealroom/proto/session/node";
@@ -213,7 +214,7 @@ export class Connection {
     } catch {
       throw new SessionError(CLOSE.PROTOCOL_ERROR, "a message is not UTF-8 JSON");
     }
-    const parsed = clientMessageSchema.safeParse(json);
+    const parsed = parseUntrusted(clientMessageSchema, json);
     if (!parsed.success) throw new SessionError(CLOSE.PROTOCOL_ERROR, "a message is not a command");
     const { id, type, body } = parsed.data;
     const spec: CommandSpec | undefined = isCommandType(type) ? COMMANDS[type] : undefined;
@@ -259,7 +260,7 @@ export class Connection {
     const spec: CommandSpec = COMMANDS[type];
     if (spec.access === "user" && this.state !== "user") return fail(new AppError("NOT_AUTHENTICATED"));
     if (spec.access === "anonymous" && this.state === "user") return fail(new AppError("ALREADY_AUTHENTICATED"));
-    const parsed = spec.body.safeParse(body);
+    const parsed = parseUntrusted(spec.body, body);
     if (!parsed.success) {
       const where = parsed.error.issues[0]?.path.join(".") || "body";
       return fail(new AppError("BAD_REQUEST", `Invalid field: ${where}`));

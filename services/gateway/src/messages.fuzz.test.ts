@@ -22,6 +22,7 @@ import { FRAME } from "@sealroom/proto/session";
 import { MAX_ANONYMOUS_FRAME_BYTES, MAX_MESSAGE_BYTES, serverMessageSchema } from "@sealroom/proto/wire";
 import { RawClient } from "./test/rawclient.js";
 import { silentLog, startGateway, type TestGateway } from "./test/harness.js";
+import { parseUntrusted } from "@sealroom/proto/parse";
 
 const RUNS = 100;
 const RECORD_OVERHEAD = 26;
@@ -116,7 +117,7 @@ function expectedOutcome(plaintext: Uint8Array, state: State): Outcome {
   const spec = COMMANDS[type as keyof typeof COMMANDS];
   if (spec.access === "user" && state !== "user") return { reply: "NOT_AUTHENTICATED", forwarded: false };
   if (spec.access === "anonymous" && state === "user") return { reply: "ALREADY_AUTHENTICATED", forwarded: false };
-  if (!spec.body.safeParse(body).success) return { reply: "BAD_REQUEST", forwarded: false };
+  if (!parseUntrusted(spec.body, body).success) return { reply: "BAD_REQUEST", forwarded: false };
   return { reply: "NOT_FOUND", forwarded: true };
 }
 
