@@ -73,3 +73,13 @@ export function useHashRoute(): Route {
   );
   return routeFromHash(hash);
 }
+
+/** Date.now(), refreshed every `intervalMs`, so relative labels ("Today", "5 min ago") stay true while a screen is open. */
+export function useNow(intervalMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}

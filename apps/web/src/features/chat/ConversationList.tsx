@@ -7,12 +7,12 @@ import { useEffect, type KeyboardEvent } from "react";
 import { dmConversationId, type ConversationView, type Presence } from "@sealroom/sdk/browser";
 import { Avatar } from "../../components/Avatar.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { chatRoute, hrefFor, useFocusOnMount } from "../../lib/hooks.js";
+import { chatRoute, hrefFor, useFocusOnMount, useNow } from "../../lib/hooks.js";
 import { useConnectionState } from "../../state/context.js";
 import { useOptionalSocial } from "../social/index.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
 import { conversationTitle, peerOf, previewText, shortWhen } from "./format.js";
-import { useMe, useNow } from "./hooks.js";
+import { useMe } from "./hooks.js";
 import { NotificationBanner } from "./NotificationBanner.js";
 
 const NO_PRESENCE: Readonly<Record<number, Presence>> = {};
@@ -91,7 +91,7 @@ interface ItemProps {
 
 function ConversationItem({ view, active, presence, names, me }: ItemProps) {
   const { t, lang } = useI18n();
-  const now = useNow();
+  const now = useNow(60_000);
   const peer = peerOf(view, me, names);
   const title = conversationTitle(view, t, me, names);
   const lastPending = view.pending.at(-1);

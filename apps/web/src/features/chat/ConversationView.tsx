@@ -7,14 +7,14 @@ import { useEffect, useRef } from "react";
 import { parseConversationId, type ConversationView as View } from "@sealroom/sdk/browser";
 import { Avatar } from "../../components/Avatar.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { hrefFor } from "../../lib/hooks.js";
+import { hrefFor, useNow } from "../../lib/hooks.js";
 import { useConnectionState } from "../../state/context.js";
 import { useOptionalSocial } from "../social/index.js";
 import { PresenceAvatar } from "./ConversationList.js";
 import { Composer } from "./Composer.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
 import { conversationTitle, peerOf, typingText } from "./format.js";
-import { useMe, useNow } from "./hooks.js";
+import { useMe } from "./hooks.js";
 import { MessageList } from "./MessageList.js";
 
 export function ConversationView({ conversationId }: { conversationId: string }) {

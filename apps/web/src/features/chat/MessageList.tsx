@@ -8,7 +8,8 @@ import type { ConversationView } from "@sealroom/sdk/browser";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { useChatServices, usePeople } from "./context.js";
 import { dayLabel, ownStatus, statusText, systemText } from "./format.js";
-import { useMe, useNow, usePageVisible } from "./hooks.js";
+import { useMe, usePageVisible } from "./hooks.js";
+import { useNow } from "../../lib/hooks.js";
 import { Message, PendingBubble } from "./Message.js";
 import { buildRows, lastOwnSeq } from "./timeline.js";
 
@@ -22,7 +23,7 @@ export function MessageList({ view }: { view: ConversationView }) {
   const { chat } = useChatServices();
   const { names } = usePeople();
   const me = useMe();
-  const now = useNow();
+  const now = useNow(60_000);
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
   const dividerPlaced = useRef(false);

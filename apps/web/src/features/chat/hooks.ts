@@ -7,16 +7,6 @@ export function useMe(): number | undefined {
   return phase.name === "signed-in" ? phase.user.id : undefined;
 }
 
-/** Date.now(), refreshed every minute: relative labels ("Today", "Mon") stay right past midnight. */
-export function useNow(intervalMs = 60_000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
-}
-
 /** Whether the page is visible (not a background tab or a minimised window). */
 export function usePageVisible(): boolean {
   const [visible, setVisible] = useState(() => document.visibilityState !== "hidden");

@@ -3,14 +3,13 @@ import { useState } from "react";
 import { dmConversationId } from "@sealroom/sdk/browser";
 import { LiveMessage } from "../../components/Callout.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { chatRoute, hrefFor, useFocusOnMount } from "../../lib/hooks.js";
+import { chatRoute, hrefFor, useFocusOnMount, useNow } from "../../lib/hooks.js";
 import { ConfirmDialog, type ConfirmRequest } from "./ConfirmDialog.js";
 import { useMyId, useSocial, useSocialStore } from "./context.js";
 import { useSocialErrors } from "./errors.js";
 import { Notices } from "./Notices.js";
 import { PeopleSearch } from "./PeopleSearch.js";
 import { PersonRow, PresenceText } from "./Person.js";
-import { useNow } from "./time.js";
 import { useAction } from "./useAction.js";
 
 export function FriendsScreen() {
@@ -128,7 +127,7 @@ function FriendList({ action, onConfirm }: { action: Action; onConfirm(r: Confir
   const store = useSocialStore();
   const me = useMyId();
   const errors = useSocialErrors();
-  const now = useNow();
+  const now = useNow(30_000);
   const online = friends.filter((f) => f.online).length;
   return (
     <section className="panel" aria-labelledby="friends-heading">

@@ -1,6 +1,6 @@
 /** Groups: pending invitations, the user's groups, and creating one. */
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { hrefFor, useFocusOnMount } from "../../lib/hooks.js";
+import { hrefFor, useFocusOnMount, useNow } from "../../lib/hooks.js";
 import { LiveMessage } from "../../components/Callout.js";
 import { Avatar } from "../../components/Avatar.js";
 import { useSocial, useSocialStore } from "./context.js";
@@ -8,7 +8,7 @@ import { CreateGroupForm } from "./CreateGroupForm.js";
 import { useSocialErrors } from "./errors.js";
 import { Notices } from "./Notices.js";
 import { PersonRow, RoleBadge } from "./Person.js";
-import { formatRelative, useNow } from "./time.js";
+import { formatRelative } from "./time.js";
 import { useAction } from "./useAction.js";
 
 export function GroupsScreen() {
@@ -41,7 +41,7 @@ function Invitations({ action }: { action: ReturnType<typeof useAction> }) {
   const { invitations } = useSocial();
   const store = useSocialStore();
   const errors = useSocialErrors();
-  const now = useNow();
+  const now = useNow(30_000);
   const busy = action.pending !== undefined;
   return (
     <section className="panel panel-highlight" aria-labelledby="invitations-heading">

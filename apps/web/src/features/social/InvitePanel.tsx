@@ -4,7 +4,8 @@ import { useI18n } from "../../i18n/I18nProvider.js";
 import { useSocial, useSocialStore } from "./context.js";
 import { useSocialErrors } from "./errors.js";
 import { PersonRow } from "./Person.js";
-import { formatRelative, useNow } from "./time.js";
+import { formatRelative } from "./time.js";
+import { useNow } from "../../lib/hooks.js";
 import type { ActionState } from "./useAction.js";
 
 export function InvitePanel({ detail, action }: { detail: GroupDetail; action: ActionState }) {
@@ -12,7 +13,7 @@ export function InvitePanel({ detail, action }: { detail: GroupDetail; action: A
   const { friends } = useSocial();
   const store = useSocialStore();
   const errors = useSocialErrors();
-  const now = useNow();
+  const now = useNow(30_000);
   const members = new Set(detail.members.map((m) => m.user.id));
   const invited = new Set(detail.invites.map((i) => i.invitee.id));
   const candidates = friends.filter((f) => !members.has(f.userId) && !invited.has(f.userId));

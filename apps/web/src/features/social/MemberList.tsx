@@ -6,13 +6,13 @@ import { useMyId, useSocialStore } from "./context.js";
 import { useSocialErrors } from "./errors.js";
 import { PersonRow, PresenceText, RoleBadge } from "./Person.js";
 import { memberActions } from "./permissions.js";
-import { useNow } from "./time.js";
+import { useNow } from "../../lib/hooks.js";
 import type { ActionState } from "./useAction.js";
 
 export function MemberList({ detail, action, onConfirm }: { detail: GroupDetail; action: ActionState; onConfirm(r: ConfirmRequest): void }) {
   const { t } = useI18n();
   const me = useMyId();
-  const now = useNow();
+  const now = useNow(30_000);
   return (
     <section className="panel" aria-labelledby="members-heading">
       <h2 id="members-heading" className="panel-title">

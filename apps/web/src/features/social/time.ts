@@ -1,5 +1,4 @@
 /** "5 minutes ago" / "5分钟前", for last-seen times. */
-import { useEffect, useState } from "react";
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["minute", 60_000],
@@ -16,14 +15,4 @@ export function formatRelative(lang: string, ts: number, now: number): string | 
   let [unit, size] = UNITS[0]!;
   for (const [u, s] of UNITS) if (elapsed >= s) [unit, size] = [u, s];
   return rtf.format(-Math.floor(elapsed / size), unit);
-}
-
-/** Date.now(), refreshed every `intervalMs` so relative times stay true while a screen is open. */
-export function useNow(intervalMs = 30_000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
 }
