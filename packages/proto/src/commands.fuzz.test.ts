@@ -496,13 +496,15 @@ describe.each(commands)("$type body", ({ body, shape }) => {
     );
   });
 
+  // Through parseUntrusted, as every trust boundary parses: zod 4's own safeParse throws on values
+  // whose string conversion throws, e.g. {"length":[{__proto__:null}]} (seed 893244612).
   test("a valid body with one position replaced by a non-JSON value never throws", () => {
     fc.assert(
       fc.property(
         validArb(shape).chain((v) => fc.tuple(fc.constant(v), fc.constantFrom(...positions(shape, v)))),
         fc.anything({ withNullPrototype: true, withBoxedValues: true, withSparseArray: true, withBigInt: true, withMap: true }),
         ([v, spot], replacement) => {
-          expect(() => body.safeParse(setAt(v, spot.path, replacement))).not.toThrow();
+          expect(() => parseUntrusted(body, setAt(v, spot.path, replacement))).not.toThrow();
         },
       ),
       { numRuns: RUNS },
