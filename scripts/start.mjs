@@ -110,7 +110,7 @@ let natsUrl = env.NATS_URL;
 let credentials;
 if (natsBin) {
   const nats = await tryOrStop("nats-server", () =>
-    startLocalNats({ bin: natsBin, dataDir, env, authConf: path.join(root, "deploy/nats/auth.conf") }),
+    startLocalNats({ bin: natsBin, dataDir, env, config: path.join(root, "deploy/nats/local.conf") }),
   );
   if (!nats) process.exit(1);
   watch(nats.child);

@@ -62,12 +62,13 @@ export function generateCredentials() {
 export const clientEnv = (role, credentials) => ({ NATS_USER: role, NATS_PASSWORD: credentials[role] });
 
 /**
- * Starts nats-server on 127.0.0.1 with `authConf` (deploy/nats/auth.conf), its store in
+ * Starts nats-server on 127.0.0.1 with `config` (deploy/nats/local.conf: max_payload from
+ * limits.conf, users and permissions from auth.conf), its store in
  * `dataDir/nats` and its log in `dataDir/nats-server.log`. The passwords reach nats-server through
  * its environment (auth.conf names the variables), never a command line: a command line is
  * readable by every local user, an environment only by the same user.
  */
-export async function startLocalNats({ bin, dataDir, env, authConf }) {
+export async function startLocalNats({ bin, dataDir, env, config }) {
   const storeDir = path.join(dataDir, "nats");
   mkdirSync(storeDir, { recursive: true });
   const credentials = generateCredentials();
@@ -75,7 +76,7 @@ export async function startLocalNats({ bin, dataDir, env, authConf }) {
   for (const role of NATS_ROLES) serverEnv[passwordVar(role)] = credentials[role];
   const port = await freePort();
   const logFile = path.join(dataDir, "nats-server.log");
-  const args = ["-c", authConf, "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir, "-l", logFile];
+  const args = ["-c", config, "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir, "-l", logFile];
   const child = startChild("nats-server", bin, args, { env: serverEnv, stdio: "ignore" });
   try {
     const until = Date.now() + 10_000;

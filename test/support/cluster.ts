@@ -15,6 +15,8 @@ import { freePort, tempDatabase, type TempDb } from "@sealroom/testkit";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const AUTH_CONF = path.join(root, "deploy/nats/auth.conf");
+/** What `npm start` runs: limits.conf (max_payload) and auth.conf. */
+export const LOCAL_NATS_CONF = path.join(root, "deploy/nats/local.conf");
 export const ROLES = ["gateway", "auth", "chat", "social", "ops"] as const;
 export type Role = (typeof ROLES)[number];
 export type ProcessKind = "gateway" | "auth" | "chat" | "social";
@@ -97,7 +99,7 @@ export async function startCluster(): Promise<Cluster> {
     "nats-server",
     "nats-server",
     process.env.NATS_SERVER_BIN ?? "nats-server",
-    ["-c", AUTH_CONF, "-a", "127.0.0.1", "-p", String(natsPort), "-js", "-sd", path.join(dir, "nats")],
+    ["-c", LOCAL_NATS_CONF, "-a", "127.0.0.1", "-p", String(natsPort), "-js", "-sd", path.join(dir, "nats")],
     natsEnv,
     "",
   );

@@ -21,8 +21,14 @@ export const CHAT_LIMITS = {
   /** Entries per history or sync page. */
   pageDefault: 50,
   pageMax: 200,
-  /** Conversations listed by chat.conversations (the most recently active). */
+  /** Conversations per chat.conversations page (the most recently active first). */
   conversationsMax: 1000,
+  /**
+   * Bytes (UTF-8 JSON) of one history, sync or conversations reply at most. A page stops early at
+   * this bound and says so (`truncated`, `more`); a single entry always fits (at most ~25 KB). Half
+   * of NATS's max_payload (NATS_MAX_PAYLOAD, 1 MiB), so the envelope always fits around it.
+   */
+  replyBytesMax: 512 * 1024,
   /** Unread counts stop counting here (a UI shows "999+"). */
   unreadMax: 999,
   /** Code points of the preview carried by chat.message.created.v1 and the conversation list. */
@@ -194,6 +200,11 @@ export const pageSchema = z.object({
   lastSeq: seq,
   /** Entries with seq > visibleFromSeq are readable by the caller (a group member: from their join). */
   visibleFromSeq: seq,
+  /**
+   * The page holds fewer than `limit` entries because it reached replyBytesMax, not the end:
+   * ask again from its edge (sync: after its last entry; history: before its first).
+   */
+  truncated: z.boolean(),
 });
 export type Page = z.infer<typeof pageSchema>;
 
@@ -243,6 +254,10 @@ export const markReadBody = z.strictObject({ ...conversationTarget, seq });
 export const editBody = z.strictObject({ ...conversationTarget, seq: id, text: textField });
 export const deleteBody = z.strictObject({ ...conversationTarget, seq: id });
 const conversationOnly = z.strictObject(conversationTarget);
+/** Where the previous chat.conversations page ended: its last summary's activity and id. */
+export const conversationsCursorSchema = z.strictObject({ lastActivityTs: timestamp, conversationId: conversationIdSchema });
+export type ConversationsCursor = z.infer<typeof conversationsCursorSchema>;
+export const conversationsBody = z.strictObject({ after: conversationsCursorSchema.optional() });
 
 /**
  * Commands answered by services/chat; every one needs a signed-in connection. A conversation the
@@ -260,12 +275,16 @@ export const CHAT_COMMANDS = {
   "chat.history": { service: "chat", access: "user", body: historyBody, value: pageSchema },
   /** Entries after `afterSeq`, ascending: call again from the last one until it reaches lastSeq. */
   "chat.sync": { service: "chat", access: "user", body: syncBody, value: pageSchema },
-  /** The caller's DMs and groups, most recently active first, with previews and unread counts. */
+  /**
+   * The caller's DMs and groups, most recently active first (ties by conversationId), with previews
+   * and unread counts, in pages of at most conversationsMax summaries and replyBytesMax bytes.
+   * `more`: the list goes on; ask again with `after` = the last summary's lastActivityTs and id.
+   */
   "chat.conversations": {
     service: "chat",
     access: "user",
-    body: z.strictObject({}),
-    value: z.object({ conversations: z.array(conversationSummarySchema).max(CHAT_LIMITS.conversationsMax) }),
+    body: conversationsBody,
+    value: z.object({ conversations: z.array(conversationSummarySchema).max(CHAT_LIMITS.conversationsMax), more: z.boolean() }),
   },
   /** Moves the caller's read pointer forward to `seq` (never back; clamped to lastSeq). */
   "chat.markRead": {

@@ -33,6 +33,8 @@ export const ERRORS = {
   CONFLICT: { retryable: false, message: "That conflicts with the current state." },
   RATE_LIMITED: { retryable: true, message: "Slow down: too many requests." },
   PAYLOAD_TOO_LARGE: { retryable: false, message: "The request is too large." },
+  /** The answer would exceed what NATS or the WebSocket carries: asking again the same way cannot help. */
+  REPLY_TOO_LARGE: { retryable: false, message: "The answer is too large to send. Ask for less." },
   UNAVAILABLE: { retryable: true, message: "The service is unavailable. Try again." },
   TIMEOUT: { retryable: true, message: "The service did not answer in time. Try again." },
   INTERNAL: { retryable: true, message: "Something went wrong on the server." },

@@ -2,6 +2,14 @@
 import { z } from "zod";
 
 /**
+ * The largest NATS message Sealroom's deployments configure (`max_payload`, deploy/nats/limits.conf;
+ * also nats-server's default). A service's reply above the connected server's limit cannot be
+ * sent at all, so services bound their replies well below this and answer REPLY_TOO_LARGE rather
+ * than nothing (packages/runtime serveCommands).
+ */
+export const NATS_MAX_PAYLOAD = 1024 * 1024;
+
+/**
  * Who sent a command, stamped by the gateway. Services trust only this, never ids in the body.
  * `userId` and `sessionId` are present exactly when the connection is signed in.
  */

@@ -127,3 +127,26 @@ test("command log lines carry the request id (the caller's header, else one made
   expect(commands[0]).toMatchObject({ reqId: "gw0-7.42", connId: "c1", userId: 1, subject: "cmd.social.overview", outcome: "ok" });
   expect(commands[1]?.reqId).toMatch(/^s-3-/);
 });
+
+test("a reply larger than the server's max_payload is answered with REPLY_TOO_LARGE and logged in one line, not dropped", async () => {
+  const { pino } = await import("pino");
+  const lines: Array<Record<string, unknown>> = [];
+  const capture = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  for (const nc of conns.splice(0)) await nc.close();
+  const service = await connect("service-big");
+  const client = await connect("client-big");
+  const metrics = createMetrics("social");
+  const huge = new Proxy({} as Handlers<"social">, {
+    get: () => async () => ({ friends: ["x".repeat(2 * 1024 * 1024)] }),
+  });
+  serveCommands({ nc: service, service: "social", handlers: huge, log: capture, metrics, instance: "s-4" });
+  await service.flush();
+  const reply = await client.request("cmd.social.overview", JSON.stringify({ ctx, body: {} }), { timeout: 3000 });
+  expect(reply.json()).toMatchObject({ ok: false, error: { code: "REPLY_TOO_LARGE", retryable: false } });
+  const warned = lines.filter((l) => l.level === 40);
+  expect(warned).toHaveLength(1);
+  expect(warned[0]).toMatchObject({ subject: "cmd.social.overview", maxPayload: service.info?.max_payload });
+  expect(warned[0]?.err).toBeUndefined();
+  expect(JSON.stringify(lines)).not.toContain("    at ");
+  expect(await metrics.registry.metrics()).toMatch(/sealroom_requests_total\{subject="cmd.social.overview",outcome="REPLY_TOO_LARGE",service="social"\} 1/);
+});

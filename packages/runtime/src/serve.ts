@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import type { z } from "zod";
 import { COMMANDS, isCommandType, type CommandType, type CommandValue } from "@sealroom/proto/commands";
 import { AppError, fail, ok, type Result } from "@sealroom/proto/errors";
-import { commandEnvelopeSchema, type RequestContext } from "@sealroom/proto/nats";
+import { NATS_MAX_PAYLOAD, commandEnvelopeSchema, type RequestContext } from "@sealroom/proto/nats";
 import { parseUntrusted } from "@sealroom/proto/parse";
 import { QUEUE, SUBJECTS, type ServiceName } from "@sealroom/proto/subjects";
 import type { Metrics } from "./metrics.js";
@@ -61,10 +61,19 @@ export function serveCommands<S extends ServiceName>(opts: ServeOptions<S>): Sub
       reqId: (reqId ??= msg.headers?.get(REQUEST_ID_HEADER) || `${instance}-${(++seq).toString(36)}`),
       ...(ctx ? { connId: ctx.connId, userId: ctx.userId } : {}),
     });
-    const reply = await dispatch(type, msg, (c) => (ctx = c)).catch((err: unknown) => {
+    let reply = await dispatch(type, msg, (c) => (ctx = c)).catch((err: unknown) => {
       if (!(err instanceof AppError)) log.error({ err, ...who() }, "command failed");
       return fail(err);
     });
+    let data = encoder.encode(JSON.stringify(reply));
+    // NATS refuses a message above the server's max_payload; the caller would only see a timeout
+    // (and retry the same thing). An error it can act on instead; one line, it is not a crash.
+    const maxPayload = nc.info?.max_payload ?? NATS_MAX_PAYLOAD;
+    if (data.length > maxPayload) {
+      log.warn({ ...who(), bytes: data.length, maxPayload }, "reply too large for NATS; answered REPLY_TOO_LARGE");
+      reply = fail(new AppError("REPLY_TOO_LARGE"));
+      data = encoder.encode(JSON.stringify(reply));
+    }
     const seconds = (performance.now() - t0) / 1000;
     metrics?.requests.inc({ subject: msg.subject, outcome: reply.ok ? "ok" : reply.error.code });
     metrics?.latency.observe({ subject: msg.subject }, seconds);
@@ -73,10 +82,11 @@ export function serveCommands<S extends ServiceName>(opts: ServeOptions<S>): Sub
       log.debug({ ...who(), ms: seconds * 1000, outcome: reply.ok ? "ok" : reply.error.code }, "command");
     }
     try {
-      if (msg.reply) msg.respond(JSON.stringify(reply));
+      if (msg.reply) msg.respond(data);
     } catch (err) {
       // The connection closed under us (a hard stop): the caller times out and retries elsewhere.
-      log.warn({ err, ...who() }, "reply not sent");
+      // Expected and retried: one readable line, no stack.
+      log.warn({ ...who(), error: errorText(err) }, "reply not sent");
     }
   };
 
@@ -133,6 +143,15 @@ export function serveCommands<S extends ServiceName>(opts: ServeOptions<S>): Sub
     },
   });
   return [commands, health];
+}
+
+const encoder = new TextEncoder();
+
+/** An error as one short line for a log of an expected, retried condition (no stack). */
+export function errorText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = "code" in err && typeof err.code === "string" ? `${err.code}: ` : "";
+  return `${code}${err.message}`;
 }
 
 function safeJson(msg: Msg): unknown {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -41,6 +41,12 @@ async function waitForPort(port: number, deadlineMs: number): Promise<void> {
 }
 
 /**
+ * max_payload of the test servers: that of every deployment (deploy/nats/limits.conf, proto's
+ * NATS_MAX_PAYLOAD), so a reply too large in production is too large in the tests too.
+ */
+export const TEST_NATS_MAX_PAYLOAD = 1024 * 1024;
+
+/**
  * Starts a private nats-server (from PATH, or NATS_SERVER_BIN) with JetStream on a free port and a
  * temp store dir. Never uses a server that may already run on 4222.
  */
@@ -48,7 +54,10 @@ export async function startNats(opts: { token?: string } = {}): Promise<NatsServ
   const bin = process.env.NATS_SERVER_BIN ?? "nats-server";
   const dir = mkdtempSync(path.join(os.tmpdir(), "sealroom-nats-"));
   const port = await freePort();
-  const args = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir];
+  // max_payload has no command-line flag: a config file of one line.
+  const config = path.join(dir, "limits.conf");
+  writeFileSync(config, `max_payload: ${TEST_NATS_MAX_PAYLOAD}\n`);
+  const args = ["-c", config, "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir];
   if (opts.token) args.push("--auth", opts.token);
   let child: ChildProcess;
   const launch = async () => {

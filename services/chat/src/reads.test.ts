@@ -36,7 +36,7 @@ describe("history", () => {
 
   it("a DM nobody wrote in yet reads as empty to its participants only", async () => {
     const { a, b, dm } = await pair();
-    expect(await h.call(b, "chat.history", { conversationId: dm })).toEqual({ conversationId: dm, entries: [], lastSeq: 0, visibleFromSeq: 0 });
+    expect(await h.call(b, "chat.history", { conversationId: dm })).toEqual({ conversationId: dm, entries: [], lastSeq: 0, visibleFromSeq: 0, truncated: false });
     const outsider = await h.seed.user();
     expect((await h.refusal(outsider, "chat.sync", { conversationId: dm, afterSeq: 0 }))?.code).toBe("NOT_FOUND");
     expect(a).toBeGreaterThan(0);

@@ -7,12 +7,14 @@ import {
   CHAT_LIMITS,
   parseConversationId,
   type ConversationSummary,
+  type ConversationsCursor,
   type Page,
   type ReadState,
   type Receipt,
 } from "@sealroom/proto/chat";
 import type { Logger } from "@sealroom/runtime";
 import { blockedEitherWay, resolveAccess, userOrPlaceholder, type Access } from "./access.js";
+import { takeWithin } from "./bounds.js";
 import { toEntry } from "./log.js";
 import type { Publish } from "./publish.js";
 import type { Queries } from "./queries.js";
@@ -36,13 +38,17 @@ export function createReads({ db, q, writer, publish, log }: ReadDeps) {
     return { readSeq, unread, countedSeq: lastSeq };
   }
 
-  function page(access: Access, rows: Parameters<typeof toEntry>[1][], lastSeq: number): Page {
-    return {
-      conversationId: access.key,
-      entries: rows.map((r) => toEntry(access.key, r, log)),
-      lastSeq,
-      visibleFromSeq: access.visibleFrom,
-    };
+  /**
+   * A page of `rows` (ascending, or newest first for history, which keeps the newest when it has
+   * to stop early), cut at the reply byte bound.
+   */
+  function page(access: Access, rows: Parameters<typeof toEntry>[1][], lastSeq: number, newestFirst = false): Page {
+    const shell = { conversationId: access.key, entries: [], lastSeq, visibleFromSeq: access.visibleFrom, truncated: true };
+    const { taken, cut } = takeWithin(
+      rows.map((r) => toEntry(access.key, r, log)),
+      shell,
+    );
+    return { ...shell, entries: newestFirst ? taken.reverse() : taken, truncated: cut };
   }
 
   /** Who besides the reader learns that a read pointer moved (never across a block). */
@@ -60,8 +66,8 @@ export function createReads({ db, q, writer, publish, log }: ReadDeps) {
         const conv = access.conv;
         if (!conv) return page(access, [], 0);
         const before = Math.min(beforeSeq ?? conv.lastSeq + 1, conv.lastSeq + 1);
-        const rows = q.pageBefore.all(conv.id, before, access.visibleFrom, limit).reverse();
-        return page(access, rows, conv.lastSeq);
+        const rows = q.pageBefore.all(conv.id, before, access.visibleFrom, limit);
+        return page(access, rows, conv.lastSeq, true);
       });
     },
 
@@ -75,7 +81,7 @@ export function createReads({ db, q, writer, publish, log }: ReadDeps) {
       });
     },
 
-    conversations(userId: number): ConversationSummary[] {
+    conversations(userId: number, after: ConversationsCursor | undefined): { conversations: ConversationSummary[]; more: boolean } {
       return snapshot(() => {
         type Item = { summary: Omit<ConversationSummary, "last" | "read">; convId: number | null; readSeq: number };
         const items: Item[] = [];
@@ -112,8 +118,12 @@ export function createReads({ db, q, writer, publish, log }: ReadDeps) {
             },
           });
         }
-        items.sort((a, b) => b.summary.lastActivityTs - a.summary.lastActivityTs || a.summary.conversationId.localeCompare(b.summary.conversationId));
-        return items.slice(0, CHAT_LIMITS.conversationsMax).map(({ summary, convId, readSeq }) => {
+        type Position = { lastActivityTs: number; conversationId: string };
+        const order = (a: Position, b: Position) => b.lastActivityTs - a.lastActivityTs || a.conversationId.localeCompare(b.conversationId);
+        const rest = items.filter((i) => !after || order(i.summary, after) > 0);
+        rest.sort((a, b) => order(a.summary, b.summary));
+        const full = (item: Item): ConversationSummary => {
+          const { summary, convId, readSeq } = item;
           if (convId === null) return { ...summary, last: null, read: { readSeq, unread: 0, countedSeq: 0 } };
           const row = q.lastShown.get(convId, summary.visibleFromSeq);
           const last = row ? toEntry(summary.conversationId, row, log) : null;
@@ -122,7 +132,13 @@ export function createReads({ db, q, writer, publish, log }: ReadDeps) {
             last: last && (last.kind === "text" || last.kind === "system") ? last : null,
             read: readState(convId, summary.lastSeq, userId, readSeq, summary.visibleFromSeq),
           };
-        });
+        };
+        // Summaries are built lazily: a page that stops at the byte bound reads no further.
+        function* summaries() {
+          for (const item of rest.slice(0, CHAT_LIMITS.conversationsMax)) yield full(item);
+        }
+        const { taken } = takeWithin(summaries(), { conversations: [], more: true });
+        return { conversations: taken, more: taken.length < rest.length };
       });
     },
 

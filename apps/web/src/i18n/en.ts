@@ -409,6 +409,7 @@ export const enErrors: Record<ErrorCode, string> = {
   CONFLICT: "That conflicts with a change made elsewhere. Refresh and try again.",
   RATE_LIMITED: "Too many requests at once. Wait a moment and try again.",
   PAYLOAD_TOO_LARGE: "That is too large to send.",
+  REPLY_TOO_LARGE: "The answer is too large to load. Try again later or load less at a time.",
   UNAVAILABLE: "Cannot reach the server right now. Check your connection and try again.",
   TIMEOUT: "The server did not answer in time. Try again.",
   INTERNAL: "Something went wrong on the server. Try again.",

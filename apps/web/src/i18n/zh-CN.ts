@@ -401,6 +401,7 @@ export const zhCNErrors: Record<ErrorCode, string> = {
   CONFLICT: "该操作与其他地方的修改冲突，请刷新后重试。",
   RATE_LIMITED: "请求过于频繁，请稍后再试。",
   PAYLOAD_TOO_LARGE: "内容太大，无法发送。",
+  REPLY_TOO_LARGE: "返回的内容太大，无法加载。请稍后再试，或每次少加载一些。",
   UNAVAILABLE: "暂时无法连接服务器，请检查网络后重试。",
   TIMEOUT: "服务器没有及时响应，请重试。",
   INTERNAL: "服务器出了点问题，请重试。",

@@ -22,6 +22,7 @@ import {
   type ChatEventBody,
   type ChatEventType,
   type ConversationSummary,
+  type ConversationsCursor,
   type Entry,
   type Page,
   type ReadState,
@@ -76,7 +77,10 @@ export interface ChatSnapshot {
 }
 
 export interface ChatStoreOptions {
-  /** Entries per sync and history request (at most 200). */
+  /**
+   * Entries per sync and history request (at most 200). Safe at any size: the service also ends a
+   * page at CHAT_LIMITS.replyBytesMax (`truncated`), and sync goes on until it reaches lastSeq.
+   */
   pageSize?: number;
   /** How long a live seq gap may stay open (entries arriving out of order) before it is fetched. */
   gapDelayMs?: number;
@@ -281,7 +285,7 @@ export class ChatStore {
         do {
           this.catchUpAgain = false;
           this.setStatus("catching-up");
-          const { conversations } = await this.fetch("chat.conversations", {});
+          const conversations = await this.listConversations();
           // A few at a time: a burst of syncs would run into the gateway's per-connection rate limit.
           let next = 0;
           const worker = async () => {
@@ -308,14 +312,33 @@ export class ChatStore {
     return this.catchingUp;
   }
 
+  /** Every page of the list: a page stops at the service's byte bound and says so (`more`). */
+  private async listConversations(): Promise<ConversationSummary[]> {
+    const all: ConversationSummary[] = [];
+    let after: ConversationsCursor | undefined;
+    for (;;) {
+      const page = await this.fetch("chat.conversations", after ? { after } : {});
+      all.push(...page.conversations);
+      const last = page.conversations.at(-1);
+      if (page.more !== true || !last) return all;
+      after = { lastActivityTs: last.lastActivityTs, conversationId: last.conversationId };
+    }
+  }
+
   /**
    * A read the store needs (list, sync, first page): retried while signed in when the failure is
-   * retryable (rate limit, timeout, busy), honouring retryAfterMs; anything else throws.
+   * retryable (rate limit, timeout, busy), honouring retryAfterMs; anything else throws. A page
+   * too large to send (REPLY_TOO_LARGE: a server configured with a smaller NATS max_payload than
+   * its page bound) is asked for again with half the entries, down to one.
    */
   private async fetch<T extends "chat.conversations" | "chat.sync" | "chat.history">(type: T, body: CommandBody<T>): Promise<CommandValue<T>> {
     for (let attempt = 0; ; attempt++) {
       const result = await this.client.call(type, body);
       if (result.ok) return result.value as CommandValue<T>;
+      if (result.error.code === "REPLY_TOO_LARGE" && "limit" in body && typeof body.limit === "number" && body.limit > 1) {
+        body = { ...body, limit: Math.ceil(body.limit / 2) };
+        continue;
+      }
       if (!result.error.retryable || attempt >= FETCH_ATTEMPTS || this.client.state !== "ready") throw AppError.from(result.error);
       const delay = Math.max(result.error.retryAfterMs ?? 0, Math.min(2000, 100 * 2 ** attempt));
       await new Promise((r) => setTimeout(r, delay));
