@@ -7,7 +7,7 @@ import { normalizePassword } from "@sealroom/proto/auth";
 import { AppError } from "@sealroom/proto/errors";
 import type { Logger } from "@sealroom/runtime";
 import type { Accounts, StoredUser } from "./accounts.js";
-import { fingerprint } from "./clock.js";
+import { accountLabel } from "./clock.js";
 import type { Admitted, PasswordHasher } from "./hasher.js";
 import type { AuthMetrics } from "./metrics.js";
 import { throttleKeys, type Reservation, type Throttle } from "./throttle.js";
@@ -65,7 +65,7 @@ export async function checkCredentials(deps: CredentialDeps, check: CredentialCh
     if (verdict.reservation) await throttle.failed(verdict.reservation);
     else await throttle.recordFailure(keys);
     metrics.logins.inc({ outcome: "failure" });
-    log.info({ account: fingerprint(check.usernameKey), userId: user?.id, ip: check.ip }, "password check failed");
+    log.info({ account: accountLabel(keys.account), userId: user?.id, ip: check.ip }, "password check failed");
     throw new AppError("AUTH_INVALID_CREDENTIALS");
   }
   metrics.logins.inc({ outcome: "success" });
