@@ -73,7 +73,7 @@ export interface Cluster {
 
 /** Test-friendly settings: cheap password hashing, generous limits, fast presence and timeouts. */
 const SETTINGS: Record<ProcessKind, Record<string, string>> = {
-  auth: { ARGON2_MEMORY_KIB: "1024", ARGON2_TIME_COST: "1", ARGON2_PARALLELISM: "1", THROTTLE_REGISTRATIONS_PER_IP: "1000" },
+  auth: { ARGON2_MEMORY_KIB: "1024", ARGON2_TIME_COST: "1", ARGON2_PARALLELISM: "1", THROTTLE_REGISTRATIONS_PER_IP: "1000", SIGNIN_CONCURRENCY_PER_IP: "1000" },
   // One test user sends far faster than a person: lift the per-user budget, or retries would
   // count twice in the per-instance request totals.
   chat: { CHAT_SEND_RATE_PER_SEC: "10000", CHAT_SEND_BURST: "10000" },

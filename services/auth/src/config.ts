@@ -28,12 +28,30 @@ export interface ThrottleConfig {
   registrationsPerAddress: number;
 }
 
+/**
+ * Places in the hash queue (hashConcurrency + hashQueue) one source can hold at once, per instance,
+ * so a burst from one address, or at one account, cannot take every place (review item 6).
+ */
+export interface SignInConcurrency {
+  /** Password checks and registrations at once from one address (IPv6 by /64). */
+  perAddress: number;
+  /** Password checks at once for one account (login by name, password change by user). */
+  perAccount: number;
+}
+
 export interface AuthConfig {
   argon2: Argon2Params;
   /** Password hashes computed at once. */
   hashConcurrency: number;
   /** Requests waiting for a hash slot; beyond it AUTH_BUSY. */
   hashQueue: number;
+  signInConcurrency: SignInConcurrency;
+  /**
+   * How long the gateway waits for a reply (its COMMAND_TIMEOUT_MS). A request still waiting for a
+   * hash slot when its hash could no longer finish within this time of its arrival is dropped
+   * (AUTH_BUSY, which nobody reads): the gateway has answered TIMEOUT already.
+   */
+  commandTimeoutMs: number;
   /** Absolute lifetime of a session, however often it resumes. */
   sessionTtlMs: number;
   /** Lifetime of one resume ticket. */
@@ -50,6 +68,8 @@ export const DEFAULT_AUTH_CONFIG: AuthConfig = {
   argon2: { memoryKiB: 65536, timeCost: 3, parallelism: 4 },
   hashConcurrency: 2,
   hashQueue: 32,
+  signInConcurrency: { perAddress: 8, perAccount: 4 },
+  commandTimeoutMs: 5000,
   sessionTtlMs: 30 * 24 * HOUR,
   ticketTtlMs: 24 * HOUR,
   throttle: {
@@ -64,8 +84,9 @@ export const DEFAULT_AUTH_CONFIG: AuthConfig = {
 };
 
 export interface AuthConfigInput
-  extends Partial<Omit<AuthConfig, "argon2" | "throttle">> {
+  extends Partial<Omit<AuthConfig, "argon2" | "throttle" | "signInConcurrency">> {
   argon2?: Partial<Argon2Params>;
+  signInConcurrency?: Partial<SignInConcurrency>;
   throttle?: Partial<Omit<ThrottleConfig, "account" | "address">> & {
     account?: Partial<ThrottlePolicy>;
     address?: Partial<ThrottlePolicy>;
@@ -80,11 +101,12 @@ function defined<T extends object>(o: T | undefined): Partial<T> {
 /** Fills in defaults (an undefined field means the default) and rejects settings that cannot work. */
 export function resolveAuthConfig(input: AuthConfigInput = {}): AuthConfig {
   const d = DEFAULT_AUTH_CONFIG;
-  const { argon2: a, throttle: t = {}, ...rest } = input;
+  const { argon2: a, throttle: t = {}, signInConcurrency: s, ...rest } = input;
   const config: AuthConfig = {
     ...d,
     ...defined(rest),
     argon2: { ...d.argon2, ...defined(a) },
+    signInConcurrency: { ...d.signInConcurrency, ...defined(s) },
     throttle: {
       ...d.throttle,
       ...defined({ ...t, account: undefined, address: undefined }),
@@ -99,6 +121,10 @@ export function resolveAuthConfig(input: AuthConfigInput = {}): AuthConfig {
   if (config.hashConcurrency < 1 || config.hashQueue < 0) {
     throw new Error("hashConcurrency must be >= 1 and hashQueue >= 0");
   }
+  if (config.signInConcurrency.perAddress < 1 || config.signInConcurrency.perAccount < 1) {
+    throw new Error("sign-in concurrency per address and per account must be >= 1");
+  }
+  if (config.commandTimeoutMs < 100) throw new Error("commandTimeoutMs must be >= 100");
   if (config.ticketTtlMs <= 0 || config.sessionTtlMs <= 0) throw new Error("TTLs must be positive");
   for (const p of [config.throttle.account, config.throttle.address]) {
     if (p.maxFailures < 1 || p.lockoutAfter < 1) throw new Error("throttle budgets must be >= 1");

@@ -1,14 +1,14 @@
 /**
- * The one password check, shared by login and password change: throttle first (cheap rejection),
- * then one bounded hash. An unknown account costs the same hash (against the dummy) and fails with
+ * The one password check, shared by login and password change, run by a request that holds a place in
+ * the hash queue: throttle first (cheap rejection), then one bounded hash. An unknown account costs the same hash (against the dummy) and fails with
  * the same error and the same throttling as a wrong password.
  */
 import { normalizePassword } from "@sealroom/proto/auth";
 import { AppError } from "@sealroom/proto/errors";
 import type { Logger } from "@sealroom/runtime";
 import type { Accounts, StoredUser } from "./accounts.js";
-import { fingerprint } from "./clock.js";
-import type { PasswordHasher } from "./hasher.js";
+import { accountLabel } from "./clock.js";
+import type { Admitted, PasswordHasher } from "./hasher.js";
 import type { AuthMetrics } from "./metrics.js";
 import { throttleKeys, type Reservation, type Throttle } from "./throttle.js";
 
@@ -29,13 +29,15 @@ export interface CredentialCheck {
   lookup(): Promise<StoredUser | null>;
   /** Store a new hash when the stored one uses other parameters (login: yes; password change: no). */
   rehash: boolean;
+  /** The request's place in the hash queue (`PasswordHasher.admit`), taken before any query. */
+  slot: Admitted;
 }
 
 type Verdict = { ok: false; reservation?: Reservation } | { ok: true; rehash: string | undefined; reservation: Reservation };
 
 /** Returns the account or throws AUTH_THROTTLED, AUTH_BUSY or AUTH_INVALID_CREDENTIALS. */
 export async function checkCredentials(deps: CredentialDeps, check: CredentialCheck): Promise<StoredUser> {
-  const { hasher, throttle, accounts, log, metrics } = deps;
+  const { throttle, accounts, log, metrics } = deps;
   const keys = throttleKeys(check.usernameKey, check.ip);
   await throttle.check(keys);
 
@@ -45,7 +47,7 @@ export async function checkCredentials(deps: CredentialDeps, check: CredentialCh
   const verdict: Verdict =
     password === undefined
       ? { ok: false }
-      : await hasher.withSlot(async (ops): Promise<Verdict> => {
+      : await check.slot.withSlot(async (ops): Promise<Verdict> => {
           // Again, now that a slot is ours: a burst queued behind the hasher cannot outrun a lockout.
           await throttle.check(keys);
           // Counted before the hash, atomically: concurrent guesses cannot all slip under the cap.
@@ -63,7 +65,7 @@ export async function checkCredentials(deps: CredentialDeps, check: CredentialCh
     if (verdict.reservation) await throttle.failed(verdict.reservation);
     else await throttle.recordFailure(keys);
     metrics.logins.inc({ outcome: "failure" });
-    log.info({ account: fingerprint(check.usernameKey), userId: user?.id, ip: check.ip }, "password check failed");
+    log.info({ account: accountLabel(keys.account), userId: user?.id, ip: check.ip }, "password check failed");
     throw new AppError("AUTH_INVALID_CREDENTIALS");
   }
   metrics.logins.inc({ outcome: "success" });

@@ -19,6 +19,9 @@ describe("auth environment", () => {
       ARGON2_PARALLELISM: "1",
       HASH_CONCURRENCY: "4",
       HASH_QUEUE: "0",
+      SIGNIN_CONCURRENCY_PER_IP: "6",
+      SIGNIN_CONCURRENCY_PER_ACCOUNT: "3",
+      COMMAND_TIMEOUT_MS: "8000",
       SESSION_TTL_HOURS: "48",
       TICKET_TTL_HOURS: "12",
       THROTTLE_WINDOW_MS: "600000",
@@ -34,6 +37,8 @@ describe("auth environment", () => {
       argon2: { memoryKiB: 19456, timeCost: 2, parallelism: 1 },
       hashConcurrency: 4,
       hashQueue: 0,
+      signInConcurrency: { perAddress: 6, perAccount: 3 },
+      commandTimeoutMs: 8000,
       sessionTtlMs: 48 * HOUR,
       ticketTtlMs: 12 * HOUR,
       throttle: {

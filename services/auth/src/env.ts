@@ -15,6 +15,10 @@ export const authEnvSchema = z.object({
   ARGON2_PARALLELISM: int(1, 255),
   HASH_CONCURRENCY: int(1),
   HASH_QUEUE: int(0),
+  SIGNIN_CONCURRENCY_PER_IP: int(1),
+  SIGNIN_CONCURRENCY_PER_ACCOUNT: int(1),
+  /** The gateways' COMMAND_TIMEOUT_MS (same name, same default): queued sign-ins older than it are dropped. */
+  COMMAND_TIMEOUT_MS: int(100),
   SESSION_TTL_HOURS: int(1),
   /** Tickets live at most 24 hours (security.md, section 1.9). */
   TICKET_TTL_HOURS: int(1, 24),
@@ -43,6 +47,11 @@ export function authConfigFromEnv(env: AuthEnv): AuthConfigInput {
     },
     hashConcurrency: env.HASH_CONCURRENCY,
     hashQueue: env.HASH_QUEUE,
+    signInConcurrency: {
+      perAddress: env.SIGNIN_CONCURRENCY_PER_IP,
+      perAccount: env.SIGNIN_CONCURRENCY_PER_ACCOUNT,
+    },
+    commandTimeoutMs: env.COMMAND_TIMEOUT_MS,
     sessionTtlMs: hours(env.SESSION_TTL_HOURS),
     ticketTtlMs: hours(env.TICKET_TTL_HOURS),
     throttle: {

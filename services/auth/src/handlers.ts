@@ -6,7 +6,8 @@ import type { Handlers, Logger } from "@sealroom/runtime";
 import type { Accounts } from "./accounts.js";
 import type { AuthConfig } from "./config.js";
 import { checkCredentials, type CredentialDeps } from "./credentials.js";
-import type { PasswordHasher } from "./hasher.js";
+import { addressKey } from "./address.js";
+import type { Claim, PasswordHasher } from "./hasher.js";
 import type { PublishRevoked } from "./revocations.js";
 import type { Sessions } from "./sessions.js";
 import type { Throttle } from "./throttle.js";
@@ -27,6 +28,14 @@ function principal(ctx: RequestContext): { userId: number; sessionId: string } {
   return { userId: ctx.userId, sessionId: ctx.sessionId };
 }
 
+/**
+ * A request's claim on the hash queue, taken on arrival: the gateway answers TIMEOUT
+ * `commandTimeoutMs` after sending it, so work still queued by then is dropped.
+ */
+function claim(config: AuthConfig, ctx: RequestContext, account?: string): Claim {
+  return { address: addressKey(ctx.ip), account, deadline: performance.now() + config.commandTimeoutMs };
+}
+
 const sessionEnded = () => new AppError("NOT_AUTHENTICATED", "This session has ended. Sign in again.");
 
 export function createHandlers(deps: HandlerDeps): Handlers<"auth"> {
@@ -38,11 +47,13 @@ export function createHandlers(deps: HandlerDeps): Handlers<"auth"> {
       if (!name.ok) throw new AppError("USERNAME_INVALID");
       const password = normalizePassword(body.password);
       if (password === undefined) throw new AppError("PASSWORD_INVALID");
-      await throttle.takeRegistration(ctx.ip);
-      // Saves a hash in the common case; the unique index decides races.
-      if (await accounts.findByKey(name.key)) throw new AppError("USERNAME_TAKEN");
-      const passwordHash = await hasher.withSlot((ops) => ops.hash(password));
-      const user = await accounts.create({ username: name.username, usernameKey: name.key, passwordHash });
+      const user = await hasher.admit(claim(config, ctx), async (slot) => {
+        await throttle.takeRegistration(ctx.ip);
+        // Saves a hash in the common case; the unique index decides races.
+        if (await accounts.findByKey(name.key)) throw new AppError("USERNAME_TAKEN");
+        const passwordHash = await slot.withSlot((ops) => ops.hash(password));
+        return accounts.create({ username: name.username, usernameKey: name.key, passwordHash });
+      });
       if (!user) throw new AppError("USERNAME_TAKEN");
       const session = await sessions.open(user.id);
       log.info({ userId: user.id, ip: ctx.ip }, "registered");
@@ -53,13 +64,16 @@ export function createHandlers(deps: HandlerDeps): Handlers<"auth"> {
       const name = checkUsername(body.username);
       // A name outside the policy has no account, but is throttled like any other name.
       const key = name.ok ? name.key : usernameKey(body.username);
-      const user = await checkCredentials(deps, {
-        usernameKey: key,
-        password: body.password,
-        ip: ctx.ip,
-        lookup: () => (name.ok ? accounts.findByKey(key) : Promise.resolve(null)),
-        rehash: true,
-      });
+      const user = await hasher.admit(claim(config, ctx, `u:${key}`), (slot) =>
+        checkCredentials(deps, {
+          usernameKey: key,
+          password: body.password,
+          ip: ctx.ip,
+          lookup: () => (name.ok ? accounts.findByKey(key) : Promise.resolve(null)),
+          rehash: true,
+          slot,
+        }),
+      );
       const session = await sessions.open(user.id);
       log.info({ userId: user.id, ip: ctx.ip }, "signed in");
       return { user: { id: user.id, username: user.username }, ...session };
@@ -80,18 +94,21 @@ export function createHandlers(deps: HandlerDeps): Handlers<"auth"> {
 
     async "auth.changePassword"(ctx, body) {
       const { userId, sessionId } = principal(ctx);
-      const session = await sessions.active(userId, sessionId);
-      if (!session) throw sessionEnded();
       const newPassword = normalizePassword(body.newPassword);
       if (newPassword === undefined) throw new AppError("PASSWORD_INVALID");
-      const user = await checkCredentials(deps, {
-        usernameKey: session.user.usernameKey,
-        password: body.currentPassword,
-        ip: ctx.ip,
-        lookup: async () => session.user,
-        rehash: false,
+      const { session, user, newHash } = await hasher.admit(claim(config, ctx, `id:${userId}`), async (slot) => {
+        const session = await sessions.active(userId, sessionId);
+        if (!session) throw sessionEnded();
+        const user = await checkCredentials(deps, {
+          usernameKey: session.user.usernameKey,
+          password: body.currentPassword,
+          ip: ctx.ip,
+          lookup: async () => session.user,
+          rehash: false,
+          slot,
+        });
+        return { session, user, newHash: await slot.withSlot((ops) => ops.hash(newPassword)) };
       });
-      const newHash = await hasher.withSlot((ops) => ops.hash(newPassword));
       const grant = await accounts.changePassword({
         userId,
         sessionId,

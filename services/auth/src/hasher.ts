@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import argon2 from "argon2";
 import { AppError } from "@sealroom/proto/errors";
 import type { Logger } from "@sealroom/runtime";
-import type { Argon2Params } from "./config.js";
+import type { Argon2Params, SignInConcurrency } from "./config.js";
 import { BoundedGate, GateFullError } from "./gate.js";
 import type { AuthMetrics } from "./metrics.js";
 
@@ -18,15 +18,42 @@ export interface HashOps {
   needsRehash(digest: string): boolean;
 }
 
-export interface PasswordHasher {
-  /** Runs `task` holding one hash slot; AUTH_BUSY when the slots and the wait queue are full. */
+/**
+ * What one request claims in the hash queue: the address it comes from, the account it is about (if
+ * any), and when its requester stops waiting.
+ */
+export interface Claim {
+  /** `addressKey(ctx.ip)`. */
+  address: string;
+  /** `u:<usernameKey>` for a login, `id:<userId>` for a password change; none for a registration. */
+  account?: string;
+  /** `performance.now()` by which the reply must be out (arrival + the gateway's command timeout). */
+  deadline: number;
+}
+
+/** A request holding a place in the queue. */
+export interface Admitted {
+  /**
+   * Runs `task` holding one hash slot. AUTH_BUSY, without running it, when the slot comes too late
+   * for the hash to finish before the claim's deadline: nobody would read the answer.
+   */
   withSlot<T>(task: (ops: HashOps) => Promise<T>): Promise<T>;
+}
+
+export interface PasswordHasher {
+  /**
+   * Runs `work` holding a place in the hash queue. AUTH_BUSY at once, before `work` (and so before
+   * any database query), when every place is taken or the claim's address or account already holds
+   * its share.
+   */
+  admit<T>(claim: Claim, work: (admitted: Admitted) => Promise<T>): Promise<T>;
 }
 
 export interface HasherOptions {
   params: Argon2Params;
   concurrency: number;
   queue: number;
+  limits: SignInConcurrency;
   metrics: AuthMetrics;
   log: Logger;
 }
@@ -40,12 +67,24 @@ export async function createHasher(opts: HasherOptions): Promise<PasswordHasher>
     timeCost: params.timeCost,
     parallelism: params.parallelism,
   } as const;
-  const hash = (password: string) => argon2.hash(password, options);
+  // How long a hash takes here, as a moving average: a slot that comes later than the deadline
+  // minus this is given up. The dummy hash below is the first sample.
+  let typicalMs = 0;
+  const timed = async <T>(work: Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await work;
+    } finally {
+      const ms = performance.now() - t0;
+      typicalMs = typicalMs === 0 ? ms : 0.8 * typicalMs + 0.2 * ms;
+    }
+  };
+  const hash = (password: string) => timed(argon2.hash(password, options));
   const dummy = await hash(randomBytes(32).toString("base64url"));
 
   const verify = async (digest: string, password: string): Promise<boolean> => {
     try {
-      return await argon2.verify(digest, password);
+      return await timed(argon2.verify(digest, password));
     } catch (err) {
       log.error({ err }, "stored password hash is unreadable");
       return false;
@@ -73,22 +112,85 @@ export async function createHasher(opts: HasherOptions): Promise<PasswordHasher>
     metrics.hashesInFlight.set(gate.active);
     metrics.hashQueue.set(gate.queued);
   };
-  return {
-    async withSlot(task) {
-      const run = gate.run(async () => {
-        observe();
-        return task(ops);
-      });
+  const places = new Places(opts.concurrency + opts.queue, opts.limits);
+
+  const withSlot = async <T>(claim: Claim, task: (ops: HashOps) => Promise<T>): Promise<T> => {
+    const run = gate.run(async () => {
+      if (performance.now() + typicalMs > claim.deadline) throw new Expired();
       observe();
-      try {
-        return await run;
-      } catch (err) {
-        if (!(err instanceof GateFullError)) throw err;
-        metrics.busy.inc();
+      return task(ops);
+    });
+    observe();
+    try {
+      return await run;
+    } catch (err) {
+      if (err instanceof Expired) {
+        metrics.dropped.inc();
+        log.debug({ typicalMs: Math.round(typicalMs) }, "sign-in dropped: its requester has timed out");
         throw new AppError("AUTH_BUSY");
+      }
+      if (!(err instanceof GateFullError)) throw err;
+      metrics.busy.inc();
+      throw new AppError("AUTH_BUSY");
+    } finally {
+      observe();
+    }
+  };
+
+  return {
+    async admit(claim, work) {
+      const refused = places.take(claim);
+      if (refused) {
+        metrics.busy.inc();
+        log.debug({ scope: refused }, "sign-in refused: no place in the hash queue");
+        throw new AppError("AUTH_BUSY");
+      }
+      try {
+        return await work({ withSlot: (task) => withSlot(claim, task) });
       } finally {
-        observe();
+        places.release(claim);
       }
     },
   };
+}
+
+/** A queued request whose deadline passed before its slot came. */
+class Expired extends Error {}
+
+/**
+ * The places in the queue: all of them, and each address's and account's share. Counted from
+ * admission to the answer (database work included), so a burst is refused before it queries.
+ */
+class Places {
+  private total = 0;
+  private readonly held = new Map<string, number>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly limits: SignInConcurrency,
+  ) {}
+
+  /** Takes a place for `claim`, or says which limit refused it. */
+  take(claim: Claim): "queue" | "address" | "account" | undefined {
+    if (this.total >= this.capacity) return "queue";
+    const address = `ip:${claim.address}`;
+    if ((this.held.get(address) ?? 0) >= this.limits.perAddress) return "address";
+    if (claim.account !== undefined && (this.held.get(claim.account) ?? 0) >= this.limits.perAccount) return "account";
+    this.total++;
+    for (const key of this.keys(claim)) this.held.set(key, (this.held.get(key) ?? 0) + 1);
+    return undefined;
+  }
+
+  release(claim: Claim): void {
+    this.total--;
+    for (const key of this.keys(claim)) {
+      const left = (this.held.get(key) ?? 1) - 1;
+      if (left > 0) this.held.set(key, left);
+      else this.held.delete(key);
+    }
+  }
+
+  private keys(claim: Claim): string[] {
+    return claim.account === undefined ? [`ip:${claim.address}`] : [`ip:${claim.address}`, claim.account];
+  }
 }

@@ -17,7 +17,12 @@ export function createAuthMetrics(metrics: Metrics) {
     }),
     busy: new Counter({
       name: "sealroom_auth_busy_total",
-      help: "Requests refused with AUTH_BUSY because the hash queue was full",
+      help: "Requests refused with AUTH_BUSY because the hash queue, or the address's or account's share of it, was full",
+      registers,
+    }),
+    dropped: new Counter({
+      name: "sealroom_auth_dropped_total",
+      help: "Requests dropped unhashed because their slot came after the gateway's timeout",
       registers,
     }),
     throttled: new Counter({

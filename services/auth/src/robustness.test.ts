@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -90,5 +91,29 @@ describe("logging", () => {
     expect(log).toContain("resume ticket reused");
     for (const secret of secrets) expect(log).not.toContain(secret);
     expect(log).not.toContain("nobody-here");
+  });
+
+  it("regression: the account label in logs is keyed, so a name (or a password typed as one) cannot be recovered from it (it was the truncated SHA-256 of the name)", async () => {
+    const from = lines.length;
+    // A password typed into the username field, and a real name tried twice.
+    await h.login("Tr0ub4dor&3", "correct horse");
+    await h.login("victim61710", "wrong horse 1");
+    await h.login("victim61710", "wrong horse 2");
+    const labels = lines
+      .slice(from)
+      .map((l) => JSON.parse(l) as { msg?: string; account?: string })
+      .filter((l) => l.msg === "password check failed")
+      .map((l) => l.account);
+    expect(labels).toHaveLength(3);
+    const [typed, first, second] = labels;
+    // The same account gets the same label while the process lives, so an attack can be followed ...
+    expect(first).toBe(second);
+    expect(typed).not.toBe(first);
+    // ... but no unkeyed hash of the name (a dictionary of names or passwords) matches it.
+    const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+    for (const name of ["tr0ub4dor&3", "victim61710"]) {
+      for (const guess of [sha(name), sha(`u:${name}`)]) expect(labels).not.toContain(guess.slice(0, 12));
+    }
+    expect(lines.slice(from).join("")).not.toContain("Tr0ub4dor");
   });
 });

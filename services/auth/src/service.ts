@@ -87,6 +87,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         params: config.argon2,
         concurrency: config.hashConcurrency,
         queue: config.hashQueue,
+        limits: config.signInConcurrency,
         metrics,
         log,
       });

@@ -29,7 +29,10 @@ export interface Sessions {
   resume(ticket: string): Promise<IssuedSession & { user: PublicUser }>;
   /** The session if it belongs to `userId` and is neither revoked nor expired. */
   active(userId: number, sessionId: string): Promise<ActiveSession | null>;
-  /** Replaces the session's unused tickets with a fresh one; `undefined` if the session has ended. */
+  /**
+   * Replaces the session's unused tickets with a fresh one; `undefined` if the session has ended.
+   * A replaced ticket presented later counts as reuse, like a spent one.
+   */
   renew(userId: number, sessionId: string): Promise<TicketGrant | undefined>;
   /** Revokes one session (or, without `sessionId`, all of the user's) and tells the gateways. */
   revoke(userId: number, sessionId?: string): Promise<void>;
@@ -47,7 +50,10 @@ export function createSessions(deps: {
 }): Sessions {
   const { store, clock, config, publish, log, metrics } = deps;
 
-  /** A used ticket presented again means two parties hold it: end the session for both. */
+  /**
+   * A used (or renewed-away) ticket presented again means two parties hold the session: end it for
+   * both.
+   */
   const onReuse = async (sessionId: string, userId: number) => {
     const now = new Date(clock.now());
     const [revoked] = await store.run((db) =>
@@ -148,9 +154,12 @@ export function createSessions(deps: {
       if (!session) return undefined;
       const now = clock.now();
       const t = mintTicket(now, config.ticketTtlMs, session.expiresAt);
+      // The replaced tickets are marked used, not deleted: whoever presents one later holds a copy
+      // of this session that someone else renewed away (a thief renewing after the victim left the
+      // victim signed out and the thief in), so resume treats it as reuse and ends the session.
       await store.run((db) =>
         db.$transaction([
-          db.ticket.deleteMany({ where: { sessionId, usedAt: null } }),
+          db.ticket.updateMany({ where: { sessionId, usedAt: null }, data: { usedAt: new Date(now) } }),
           db.ticket.create({
             data: { hash: t.hash, sessionId, createdAt: new Date(now), expiresAt: t.expiresAt },
           }),

@@ -171,8 +171,15 @@ describe("throttling shared by instances", () => {
 describe("concurrent guesses (regression: a check before any of them counted let 101 through in an hour)", () => {
   let h: Harness;
   beforeAll(async () => {
-    // Four hashes at once, soft lockout out of the way: only the atomic count can hold the budget.
-    h = await setup({ config: { hashConcurrency: 4, throttle: { account: { maxFailures: 10, lockoutAfter: 50 } } } });
+    // Four hashes at once, soft lockout and the per-account share of the queue out of the way: only
+    // the atomic count can hold the budget.
+    h = await setup({
+      config: {
+        hashConcurrency: 4,
+        signInConcurrency: { perAccount: 30 },
+        throttle: { account: { maxFailures: 10, lockoutAfter: 50 } },
+      },
+    });
     await h.register("grace", "correct horse");
   });
   afterAll(() => h.teardown());

@@ -8,7 +8,7 @@
 import { AppError } from "@sealroom/proto/errors";
 import type { Logger } from "@sealroom/runtime";
 import { addressKey } from "./address.js";
-import { fingerprint, type Clock } from "./clock.js";
+import { accountLabel, type Clock } from "./clock.js";
 import type { ThrottleConfig, ThrottlePolicy } from "./config.js";
 import type { AuthMetrics } from "./metrics.js";
 import type { Store } from "./store.js";
@@ -120,7 +120,7 @@ export function createThrottle(deps: {
       locks.push({ key, until: new Date(until) });
       metrics.lockouts.inc({ scope });
       log.warn(
-        { scope, account: fingerprint(keys.account), failures: row.failures, lockMs: until - nowMs },
+        { scope, account: accountLabel(keys.account), failures: row.failures, lockMs: until - nowMs },
         "sign-in throttle tripped",
       );
     }
@@ -153,7 +153,7 @@ export function createThrottle(deps: {
       }
       if (wait === 0) return;
       metrics.throttled.inc({ scope: tripped });
-      log.debug({ scope: tripped, account: fingerprint(keys.account), retryAfterMs: wait }, "throttled");
+      log.debug({ scope: tripped, account: accountLabel(keys.account), retryAfterMs: wait }, "throttled");
       throw new AppError("AUTH_THROTTLED", undefined, wait);
     },
 

@@ -117,15 +117,37 @@ describe("auth.resume", () => {
 });
 
 describe("auth.renewTicket", () => {
-  it("replaces the session's ticket; the old one stops working without revoking anything", async () => {
+  it("replaces the session's ticket; the new one resumes the same session", async () => {
     const grant = await newUser();
     const revoked = await h.revocations();
     const renewed = await h.ok("auth.renewTicket", {}, ctxOf(grant));
     expect(renewed.ticket).not.toBe(grant.ticket);
-    expect((await resume(grant.ticket)).ok).toBe(false);
     expect(await revoked.settle()).toEqual([]);
     revoked.stop();
     expect((await h.ok("auth.resume", { ticket: renewed.ticket })).sessionId).toBe(grant.sessionId);
+  });
+
+  it("regression: a ticket renewed away counts as reuse and revokes the session (a thief who renewed after the victim kept the session; the victim was silently signed out)", async () => {
+    const victim = await newUser();
+    const other = await loginGrant(victim.user.username);
+    const revoked = await h.revocations();
+    // The thief resumes with a stolen copy of the victim's ticket; both now hold the session.
+    const thief = await h.ok("auth.resume", { ticket: victim.ticket });
+    // The victim's connection renews, then the thief's does: the victim's ticket is renewed away.
+    const victimTicket = await h.ok("auth.renewTicket", {}, ctxOf(victim));
+    const thiefTicket = await h.ok("auth.renewTicket", {}, ctxOf(thief));
+    expect(await revoked.settle()).toEqual([]);
+
+    const reply = await resume(victimTicket.ticket);
+    expect(reply.ok || reply.error.code).toBe("AUTH_TICKET_INVALID");
+    // Presenting the replaced ticket ended the session for both holders and told the gateways.
+    expect(await revoked.next()).toEqual([{ userId: victim.user.id, sessionIds: [victim.sessionId] }]);
+    revoked.stop();
+    expect((await resume(thiefTicket.ticket)).ok).toBe(false);
+    const renew = await h.call("auth.renewTicket", {}, ctxOf(thief));
+    expect(renew.ok || renew.error.code).toBe("NOT_AUTHENTICATED");
+    // The user's other sessions are not affected.
+    expect((await resume(other.ticket)).ok).toBe(true);
   });
 
   it("refuses a session that belongs to another user", async () => {

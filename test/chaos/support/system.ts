@@ -166,6 +166,8 @@ export const TEST_ENV: Env = {
   ARGON2_TIME_COST: "1",
   ARGON2_PARALLELISM: "1",
   THROTTLE_REGISTRATIONS_PER_IP: "100000",
+  // Every simulated user signs in from this one address.
+  SIGNIN_CONCURRENCY_PER_IP: "100000",
   COMMAND_TIMEOUT_MS: "5000",
   PRESENCE_HEARTBEAT_MS: "500",
   PRESENCE_TTL_MS: "2000",
