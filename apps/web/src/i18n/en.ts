@@ -168,6 +168,7 @@ export const en = {
   "chat.sys.invited": "{actor} invited {target}",
   "chat.sys.joined": "{target} joined the group",
   "chat.sys.declined": "{target} declined the invitation",
+  "chat.sys.uninvited": "{actor} withdrew the invitation to {target}",
   "chat.sys.left": "{target} left the group",
   "chat.sys.kicked": "{actor} removed {target}",
   "chat.sys.roleAdmin": "{actor} made {target} an admin",

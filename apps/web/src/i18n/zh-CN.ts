@@ -164,6 +164,7 @@ export const zhCN: Messages = {
   "chat.sys.invited": "{actor} 邀请了 {target}",
   "chat.sys.joined": "{target} 加入了群组",
   "chat.sys.declined": "{target} 拒绝了邀请",
+  "chat.sys.uninvited": "{actor} 撤回了对 {target} 的邀请",
   "chat.sys.left": "{target} 退出了群组",
   "chat.sys.kicked": "{actor} 将 {target} 移出了群组",
   "chat.sys.roleAdmin": "{actor} 将 {target} 设为管理员",
