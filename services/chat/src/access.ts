@@ -83,6 +83,14 @@ export function blockedEitherWay(q: Queries, a: number, b: number): boolean {
   return q.blockedEitherWay.get(a, b, b, a) !== undefined;
 }
 
+/**
+ * The users on either side of a block with `userId`: in a shared group they get none of each
+ * other's read pointers, read or typing events (messages stay: they belong to the group).
+ */
+export function hiddenFrom(q: Queries, userId: number): Set<number> {
+  return new Set(q.blockedWith.all(userId, userId).map((r) => r.userId));
+}
+
 /** Who receives live entries of the conversation now: DM both; group its current members. */
 export function recipients(q: Queries, access: Access): number[] {
   if (access.kind === "dm") return access.members;

@@ -77,6 +77,10 @@ export function prepareQueries(db: Sqlite) {
     blockedEitherWay: prepare<[number, number, number, number], { one: number }>(
       `SELECT 1 AS one FROM "Block" WHERE ("blockerId" = ? AND "blockedId" = ?) OR ("blockerId" = ? AND "blockedId" = ?) LIMIT 1`,
     ),
+    /** Everyone on either side of a block with the user. */
+    blockedWith: prepare<[number, number], { userId: number }>(
+      `SELECT "blockedId" AS "userId" FROM "Block" WHERE "blockerId" = ? UNION SELECT "blockerId" FROM "Block" WHERE "blockedId" = ?`,
+    ),
     group: prepare<[number], GroupRow>(`SELECT "id", "name", "disbandedAt" FROM "Group" WHERE "id" = ?`),
     groupMember: prepare<[number, number], { role: string; joinedSeq: number }>(
       `SELECT "role", "joinedSeq" FROM "GroupMember" WHERE "groupId" = ? AND "userId" = ?`,

@@ -12,7 +12,7 @@ import {
   type Receipt,
 } from "@sealroom/proto/chat";
 import type { Logger } from "@sealroom/runtime";
-import { blockedEitherWay, resolveAccess, userOrPlaceholder, type Access } from "./access.js";
+import { blockedEitherWay, hiddenFrom, resolveAccess, userOrPlaceholder, type Access } from "./access.js";
 import { toEntry } from "./log.js";
 import type { Publish } from "./publish.js";
 import type { Queries } from "./queries.js";
@@ -50,7 +50,8 @@ export function createReads({ db, q, writer, publish, log }: ReadDeps) {
     if (access.kind === "dm") return blockedEitherWay(q, access.userId, access.peerId) ? [] : [access.peerId];
     const members = q.groupMemberIds.all(access.groupId).map((r) => r.userId);
     if (members.length > CHAT_LIMITS.readEventsGroupMax) return [];
-    return members.filter((id) => id !== access.userId);
+    const hidden = hiddenFrom(q, access.userId);
+    return members.filter((id) => id !== access.userId && !hidden.has(id));
   }
 
   return {
@@ -160,7 +161,11 @@ export function createReads({ db, q, writer, publish, log }: ReadDeps) {
             .filter((id) => id === userId || !hidden)
             .map((id) => ({ userId: id, readSeq: q.member.get(convId, id)?.lastReadSeq ?? 0 }));
         }
-        return q.groupReceipts.all(convId, access.groupId).map((r) => ({ userId: r.userId, readSeq: r.lastReadSeq ?? 0 }));
+        const hidden = hiddenFrom(q, userId);
+        return q.groupReceipts
+          .all(convId, access.groupId)
+          .filter((r) => !hidden.has(r.userId))
+          .map((r) => ({ userId: r.userId, readSeq: r.lastReadSeq ?? 0 }));
       });
     },
   };
