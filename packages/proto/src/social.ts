@@ -420,6 +420,8 @@ export const SOCIAL_EVENTS = {
   "social.group.removed.v1": z.object({
     group: groupRefSchema,
     reason: z.enum(["left", "kicked", "disbanded"]),
+    /** kicked: who removed them (so the conversation can say it at once). */
+    by: publicUserSchema.optional(),
   }),
   /** To the invitee: a new group invitation. */
   "social.invitation.received.v1": z.object({ invitation: invitationSchema }),

@@ -99,7 +99,7 @@ export function createGroups(deps: Deps) {
         const target = publicUser(await requireUser(tx, userId));
         const { info } = await recordChange(tx, out, groupId, { type: "kicked", actor, target, notify: [userId] }, now);
         const ref = { id: groupId, name: group.name };
-        out.toUser(userId, "social.group.removed.v1", { group: ref, reason: "kicked" });
+        out.toUser(userId, "social.group.removed.v1", { group: ref, reason: "kicked", by: actor });
         await addNotice(tx, out, userId, "group.kicked", { group: ref, by: actor }, now);
         return { group: info };
       });
