@@ -119,9 +119,10 @@ describe("groups", () => {
     const conv = groupConversationId(groupId);
     await mia.chat.send(conv, "hello all");
     await owner.social.kick(groupId, ned.user.id);
-    expect(await errorCode(ned.client.request("chat.send", { conversationId: conv, clientMsgId: "late", text: "wait" }))).toBe("NOT_FOUND");
+    expect(await errorCode(ned.client.request("chat.send", { conversationId: conv, clientMsgId: "late", text: "wait" }))).toBe("FORBIDDEN");
     const seenByNed = ned.streamOf(conv).length;
-    await until(() => ned.chat.getSnapshot().byId[conv] === undefined, "the group gone from ned's store");
+    // The conversation stays in ned's store, read-only, saying who removed him (review item 15).
+    await until(() => ned.chat.getSnapshot().byId[conv]?.group?.removed?.by?.id === owner.user.id, "the group marked removed in ned's store");
     await owner.chat.send(conv, "after ned left");
     await until(() => textsOf(mia.streamOf(conv)).includes("after ned left"), "message after the kick");
     await until(() => mia.streamOf(conv).some((e) => e.kind === "system" && e.event.type === "kicked"), "kick entry");

@@ -90,8 +90,9 @@ async function setUp(): Promise<void> {
   await anonymous.connect();
 }
 
-const readers = { participant: "ok", nonfriend: "ok", blocked: "ok", owner: "ok", admin: "ok", member: "ok", former: "NOT_FOUND", nonmember: "NOT_FOUND", unauthenticated: "NOT_AUTHENTICATED" } as const satisfies Record<Role, Outcome>;
-const posters = { ...readers, nonfriend: "FORBIDDEN", blocked: "FORBIDDEN" } as const satisfies Record<Role, Outcome>;
+// A former member reads the span they were there for (review item 15) and writes nothing.
+const readers = { participant: "ok", nonfriend: "ok", blocked: "ok", owner: "ok", admin: "ok", member: "ok", former: "ok", nonmember: "NOT_FOUND", unauthenticated: "NOT_AUTHENTICATED" } as const satisfies Record<Role, Outcome>;
+const posters = { ...readers, nonfriend: "FORBIDDEN", blocked: "FORBIDDEN", former: "FORBIDDEN" } as const satisfies Record<Role, Outcome>;
 
 interface Case {
   name: string;
@@ -127,13 +128,13 @@ export const CHAT_CASES: Case[] = [
     type: "chat.delete",
     body: (t) => ({ conversationId: t.conversationId, seq: t.deleteSeq }),
     // Taking one's own words back stays possible after a block.
-    expect: { ...readers, nonfriend: "NOT_FOUND" },
+    expect: { ...readers, nonfriend: "NOT_FOUND", former: "FORBIDDEN" },
   },
   {
     name: "delete someone else's message",
     type: "chat.delete",
     body: (t) => ({ conversationId: t.conversationId, seq: t.foreignSeq }),
-    expect: { ...readers, participant: "FORBIDDEN", nonfriend: "NOT_FOUND", blocked: "FORBIDDEN", owner: "FORBIDDEN", admin: "FORBIDDEN", member: "FORBIDDEN" },
+    expect: { ...readers, participant: "FORBIDDEN", nonfriend: "NOT_FOUND", blocked: "FORBIDDEN", owner: "FORBIDDEN", admin: "FORBIDDEN", member: "FORBIDDEN", former: "FORBIDDEN" },
   },
 ];
 

@@ -85,9 +85,10 @@ export const SOCIAL_CASES: Case[] = [
     expect: { ...all("NOT_FOUND"), admin: "ok", member: "ok" },
   },
   {
+    // B, whom O blocked, must not learn it: blocking O back answers like a missing account.
     type: "social.blocks.add",
     body: (_w, _a, id) => ({ userId: id("O") }),
-    expect: { ...all("ok"), owner: "BAD_REQUEST" },
+    expect: { ...all("ok"), owner: "BAD_REQUEST", blocked: "NOT_FOUND" },
   },
   {
     type: "social.blocks.remove",
@@ -120,6 +121,15 @@ export const SOCIAL_CASES: Case[] = [
     type: "social.groups.declineInvite",
     body: (w, a) => ({ invitationId: invitationOf(w, a) }),
     expect: { ...all("NOT_FOUND"), former: "ok", nonmember: "ok", blocked: "ok" },
+  },
+  {
+    // N's invitation came from M: M (the inviter), the owner and admins may withdraw it.
+    type: "social.groups.withdrawInvite",
+    body: (w) => ({ invitationId: w.invitations.N }),
+    expect: { ...all("NOT_FOUND"), owner: "ok", admin: "ok", member: "ok" },
+    async check(w) {
+      expect(await stack.db.groupInvite.count({ where: { id: w.invitations.N } })).toBe(0);
+    },
   },
   {
     type: "social.groups.leave",
@@ -195,6 +205,7 @@ async function seed(): Promise<World> {
   await db.notice.deleteMany();
   await db.groupInvite.deleteMany();
   await db.groupMember.deleteMany();
+  await db.formerMember.deleteMany();
   await db.groupEvent.deleteMany();
   await db.group.deleteMany();
   const pair = (a: Name, b: Name) => (id(a) < id(b) ? { userAId: id(a), userBId: id(b) } : { userAId: id(b), userBId: id(a) });
@@ -210,6 +221,7 @@ async function seed(): Promise<World> {
       { groupId: group.id, userId: id("T"), role: "member" },
     ],
   });
+  await db.formerMember.create({ data: { groupId: group.id, userId: id("F"), reason: "left", groupName: "G", removedAt: new Date() } });
   const expiresAt = new Date(Date.now() + 86_400_000);
   const invite = (invitee: Name, inviter: Name) =>
     db.groupInvite.create({ data: { groupId: group.id, inviteeId: id(invitee), inviterId: id(inviter), expiresAt } });
@@ -228,6 +240,7 @@ async function fingerprint(): Promise<string> {
     (SELECT group_concat("blockerId" || '>' || "blockedId") FROM "Block") AS b,
     (SELECT group_concat("id" || ':' || "name" || ':' || "ownerId" || ':' || "version" || ':' || ifnull("disbandedAt", '')) FROM "Group") AS g,
     (SELECT group_concat("groupId" || ':' || "userId" || ':' || "role") FROM "GroupMember") AS m,
+    (SELECT group_concat("groupId" || ':' || "userId" || ':' || "reason") FROM "FormerMember") AS fm,
     (SELECT group_concat("id" || ':' || "inviteeId") FROM "GroupInvite") AS i,
     (SELECT count(*) FROM "GroupEvent") AS e,
     (SELECT group_concat("id") FROM "Notice") AS n`);

@@ -225,8 +225,18 @@ export const conversationSummarySchema = z.object({
   kind: z.enum(["dm", "group"]),
   /** DM: the other participant. */
   peer: publicUserSchema.nullable(),
-  /** Group: its id and current name; `disbanded` groups are read-only. */
-  group: z.object({ id, name: z.string().max(256), disbanded: z.boolean() }).nullable(),
+  /**
+   * Group: its id and current name; `disbanded` groups are read-only. `removed`: the caller left or
+   * was removed; the history stays readable up to `lastSeq` (the name is the one at that moment).
+   */
+  group: z
+    .object({
+      id,
+      name: z.string().max(256),
+      disbanded: z.boolean(),
+      removed: z.object({ reason: z.enum(["left", "kicked"]), by: publicUserSchema.nullable(), ts: timestamp }).optional(),
+    })
+    .nullable(),
   lastSeq: seq,
   /** Unix ms of the last entry (0: none yet). */
   lastActivityTs: timestamp,

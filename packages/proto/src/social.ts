@@ -147,6 +147,8 @@ export const GROUP_EVENT_TYPES = [
   "invited",
   "joined",
   "declined",
+  /** An owner, an admin or the inviter withdrew a pending invitation (target: the invitee). */
+  "uninvited",
   "left",
   "kicked",
   "role",
@@ -160,7 +162,7 @@ export type GroupEventType = z.infer<typeof groupEventTypeSchema>;
 /**
  * `GroupEvent.data` (JSON), written with each change so a timeline can render it without lookups:
  * "alice invited bob", "alice renamed the group to X", "alice made bob an admin".
- * created: name. invited/joined/declined/left/kicked: names. role: role (the new one).
+ * created: name. invited/uninvited/joined/declined/left/kicked: names. role: role (the new one).
  * renamed: name, previousName. transferred: target is the new owner (the actor becomes admin).
  * disbanded: name.
  */
@@ -355,6 +357,8 @@ export const SOCIAL_COMMANDS = {
   },
   /** Decline (and so consume) an invitation addressed to the caller. */
   "social.groups.declineInvite": { service: "social", access: "user", body: invitationTarget, value: empty },
+  /** Withdraw a pending invitation: its inviter, the owner or an admin. */
+  "social.groups.withdrawInvite": { service: "social", access: "user", body: invitationTarget, value: empty },
   /** Leave a group (not as its owner). */
   "social.groups.leave": { service: "social", access: "user", body: groupTarget, value: empty },
   /** Remove a member: the owner anyone but themself, admins plain members. */
@@ -416,6 +420,8 @@ export const SOCIAL_EVENTS = {
   "social.group.removed.v1": z.object({
     group: groupRefSchema,
     reason: z.enum(["left", "kicked", "disbanded"]),
+    /** kicked: who removed them (so the conversation can say it at once). */
+    by: publicUserSchema.optional(),
   }),
   /** To the invitee: a new group invitation. */
   "social.invitation.received.v1": z.object({ invitation: invitationSchema }),

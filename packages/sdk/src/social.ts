@@ -132,6 +132,10 @@ export class SocialClient {
   declineInvitation(invitationId: number): Promise<void> {
     return this.client.request("social.groups.declineInvite", { invitationId }).then(() => undefined);
   }
+  /** Withdraw a pending invitation (its inviter, the owner or an admin). */
+  withdrawInvitation(invitationId: number): Promise<void> {
+    return this.client.request("social.groups.withdrawInvite", { invitationId }).then(() => undefined);
+  }
   leave(groupId: number): Promise<void> {
     return this.client.request("social.groups.leave", { groupId }).then(() => undefined);
   }

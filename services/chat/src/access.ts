@@ -4,7 +4,9 @@
  *
  * Read (history, sync, receipts, read pointer): a DM's two participants, always (also after an
  * unfriending or a block: it is their own history); a group's current members (GroupMember row,
- * kept after a disband, deleted on leave or kick), from the entry after their join (joinedSeq).
+ * kept after a disband, deleted on leave or kick), from the entry after their join (joinedSeq);
+ * a former member (social's FormerMember row) the span they were there for, (joinedSeq, leftSeq],
+ * under the name the group had then: what they saw stays theirs, nothing later reaches them.
  * Post (send, edit, typing): DM: both users exist, are friends, and neither blocked the other;
  * group: a current member of a group that is not disbanded. Delete: read access, and for a group,
  * not disbanded.
@@ -12,7 +14,7 @@
  */
 import { parseConversationId } from "@sealroom/proto/chat";
 import { AppError } from "@sealroom/proto/errors";
-import type { ConvRow, Queries, UserRow } from "./queries.js";
+import type { ConvRow, FormerRow, Queries, UserRow } from "./queries.js";
 
 export type Access =
   | {
@@ -34,14 +36,40 @@ export type Access =
       disbanded: boolean;
       /** Entries with seq > visibleFrom are readable (the member's joinedSeq). */
       visibleFrom: number;
+      /** Set for a former member: entries after `leftSeq` are not theirs to read, and they post nothing. */
+      former: Former | null;
       conv: ConvRow | undefined;
     };
+
+export interface Former {
+  leftSeq: number;
+  reason: "left" | "kicked";
+  byId: number | null;
+  removedMs: number;
+}
 
 export type Intent = "read" | "post" | "delete";
 
 export const notFound = () => new AppError("NOT_FOUND", "No such conversation.");
 const notFriends = () => new AppError("FORBIDDEN", "You can only message your friends.");
 const readOnly = () => new AppError("FORBIDDEN", "This group has been disbanded: it is read-only.");
+const noLongerMember = () => new AppError("FORBIDDEN", "You are no longer a member of this group.");
+
+/** Prisma writes DateTime as ISO text (or ms); a backfilled row has SQLite's "YYYY-MM-DD HH:MM:SS" (UTC). */
+function msOf(value: string | number): number {
+  if (typeof value === "number") return value;
+  const ms = Date.parse(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(value) ? `${value.replace(" ", "T")}Z` : value);
+  return Number.isFinite(ms) ? ms : 0;
+}
+
+export function formerOf(row: FormerRow): Former {
+  return { leftSeq: row.leftSeq, reason: row.reason === "kicked" ? "kicked" : "left", byId: row.byId, removedMs: msOf(row.removedAt) };
+}
+
+/** The last seq `access` may read: the conversation's, or for a former member the one they left at. */
+export function visibleEnd(access: Access, lastSeq: number): number {
+  return access.kind === "group" && access.former ? Math.min(lastSeq, access.former.leftSeq) : lastSeq;
+}
 
 export function resolveAccess(q: Queries, userId: number, key: string, intent: Intent): Access {
   const ref = parseConversationId(key);
@@ -54,7 +82,23 @@ export function resolveAccess(q: Queries, userId: number, key: string, intent: I
   }
   const member = q.groupMember.get(ref.groupId, userId);
   const group = member && q.group.get(ref.groupId);
-  if (!member || !group) throw notFound();
+  if (!member || !group) {
+    const former = q.formerMember.get(ref.groupId, userId);
+    if (!former) throw notFound();
+    if (intent !== "read") throw noLongerMember();
+    // What became of the group after they went (renamed, disbanded) is not theirs to learn.
+    return {
+      kind: "group",
+      key,
+      userId,
+      groupId: ref.groupId,
+      groupName: former.groupName,
+      disbanded: false,
+      visibleFrom: former.joinedSeq,
+      former: formerOf(former),
+      conv: q.convByKey.get(key),
+    };
+  }
   const disbanded = group.disbandedAt !== null;
   if (disbanded && intent !== "read") throw readOnly();
   return {
@@ -65,6 +109,7 @@ export function resolveAccess(q: Queries, userId: number, key: string, intent: I
     groupName: group.name,
     disbanded,
     visibleFrom: member.joinedSeq,
+    former: null,
     conv: q.convByKey.get(key),
   };
 }
@@ -81,6 +126,14 @@ export function mayMessage(q: Queries, low: number, high: number): boolean {
 
 export function blockedEitherWay(q: Queries, a: number, b: number): boolean {
   return q.blockedEitherWay.get(a, b, b, a) !== undefined;
+}
+
+/**
+ * The users on either side of a block with `userId`: in a shared group they get none of each
+ * other's read pointers, read or typing events (messages stay: they belong to the group).
+ */
+export function hiddenFrom(q: Queries, userId: number): Set<number> {
+  return new Set(q.blockedWith.all(userId, userId).map((r) => r.userId));
 }
 
 /** Who receives live entries of the conversation now: DM both; group its current members. */

@@ -47,6 +47,16 @@ export interface GroupEventRow {
   targetId: number | null;
   data: string;
 }
+/** A former group member (social's FormerMember row): reads (joinedSeq, leftSeq]. */
+export interface FormerRow {
+  groupId: number;
+  reason: string;
+  byId: number | null;
+  groupName: string;
+  joinedSeq: number;
+  leftSeq: number;
+  removedAt: string | number;
+}
 export interface MemberRow {
   conversationId: number;
   userId: number;
@@ -77,9 +87,25 @@ export function prepareQueries(db: Sqlite) {
     blockedEitherWay: prepare<[number, number, number, number], { one: number }>(
       `SELECT 1 AS one FROM "Block" WHERE ("blockerId" = ? AND "blockedId" = ?) OR ("blockerId" = ? AND "blockedId" = ?) LIMIT 1`,
     ),
+    /** Everyone on either side of a block with the user. */
+    blockedWith: prepare<[number, number], { userId: number }>(
+      `SELECT "blockedId" AS "userId" FROM "Block" WHERE "blockerId" = ? UNION SELECT "blockerId" FROM "Block" WHERE "blockedId" = ?`,
+    ),
     group: prepare<[number], GroupRow>(`SELECT "id", "name", "disbandedAt" FROM "Group" WHERE "id" = ?`),
     groupMember: prepare<[number, number], { role: string; joinedSeq: number }>(
       `SELECT "role", "joinedSeq" FROM "GroupMember" WHERE "groupId" = ? AND "userId" = ?`,
+    ),
+    formerMember: prepare<[number, number], FormerRow>(
+      `SELECT "groupId", "reason", "byId", "groupName", "joinedSeq", "leftSeq", "removedAt" FROM "FormerMember"
+       WHERE "groupId" = ? AND "userId" = ?`,
+    ),
+    /** The caller's former groups, with their conversation if any. */
+    myFormerGroups: prepare<[number], FormerRow & { convId: number | null; lastReadSeq: number | null }>(
+      `SELECT f."groupId", f."reason", f."byId", f."groupName", f."joinedSeq", f."leftSeq", f."removedAt",
+              c."id" AS "convId", cm."lastReadSeq"
+       FROM "FormerMember" f LEFT JOIN "Conversation" c ON c."groupId" = f."groupId"
+       LEFT JOIN "ConversationMember" cm ON cm."conversationId" = c."id" AND cm."userId" = f."userId"
+       WHERE f."userId" = ?`,
     ),
     groupMemberIds: prepare<[number], { userId: number }>(`SELECT "userId" FROM "GroupMember" WHERE "groupId" = ?`),
 
@@ -115,6 +141,15 @@ export function prepareQueries(db: Sqlite) {
     lastShown: prepare<[number, number], MessageRow>(
       `SELECT * FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "kind" IN ('text', 'system')
        ORDER BY "seq" DESC LIMIT 1`,
+    ),
+    /** lastShown, for a former member: nothing after `leftSeq`. */
+    lastShownUpTo: prepare<[number, number, number], MessageRow>(
+      `SELECT * FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "seq" <= ? AND "kind" IN ('text', 'system')
+       ORDER BY "seq" DESC LIMIT 1`,
+    ),
+    unreadUpTo: prepare<[number, number, number, number, number], { n: number }>(
+      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "seq" <= ? AND "kind" = 'text'
+       AND "deletedMs" IS NULL AND "senderId" <> ? LIMIT ?)`,
     ),
     unread: prepare<[number, number, number, number], { n: number }>(
       `SELECT COUNT(*) AS n FROM (SELECT 1 FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "kind" = 'text'

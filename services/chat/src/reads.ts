@@ -13,7 +13,7 @@ import {
   type Receipt,
 } from "@sealroom/proto/chat";
 import type { Logger } from "@sealroom/runtime";
-import { blockedEitherWay, resolveAccess, userOrPlaceholder, type Access } from "./access.js";
+import { blockedEitherWay, formerOf, hiddenFrom, resolveAccess, visibleEnd, userOrPlaceholder, type Access } from "./access.js";
 import { takeWithin } from "./bounds.js";
 import { toEntry } from "./log.js";
 import type { Publish } from "./publish.js";
@@ -32,9 +32,16 @@ export interface ReadDeps {
 export function createReads({ db, q, writer, publish, log }: ReadDeps) {
   const snapshot = <T>(fn: () => T): T => db.transaction(fn)();
 
-  function readState(convId: number, lastSeq: number, userId: number, readSeq: number, visibleFrom: number): ReadState {
+  /** `upTo`: a former member's last readable seq (then `lastSeq` is at most it). */
+  function readState(convId: number, lastSeq: number, userId: number, readSeq: number, visibleFrom: number, upTo?: number): ReadState {
     const from = Math.max(readSeq, visibleFrom);
-    const unread = from >= lastSeq ? 0 : (q.unread.get(convId, from, userId, CHAT_LIMITS.unreadMax)?.n ?? 0);
+    const unread =
+      from >= lastSeq
+        ? 0
+        : ((upTo === undefined
+            ? q.unread.get(convId, from, userId, CHAT_LIMITS.unreadMax)
+            : q.unreadUpTo.get(convId, from, upTo, userId, CHAT_LIMITS.unreadMax)
+          )?.n ?? 0);
     return { readSeq, unread, countedSeq: lastSeq };
   }
 
@@ -54,9 +61,12 @@ export function createReads({ db, q, writer, publish, log }: ReadDeps) {
   /** Who besides the reader learns that a read pointer moved (never across a block). */
   function readWatchers(access: Access): number[] {
     if (access.kind === "dm") return blockedEitherWay(q, access.userId, access.peerId) ? [] : [access.peerId];
+    // A former member's reading is nobody else's business any more.
+    if (access.former) return [];
     const members = q.groupMemberIds.all(access.groupId).map((r) => r.userId);
     if (members.length > CHAT_LIMITS.readEventsGroupMax) return [];
-    return members.filter((id) => id !== access.userId);
+    const hidden = hiddenFrom(q, access.userId);
+    return members.filter((id) => id !== access.userId && !hidden.has(id));
   }
 
   return {
@@ -65,9 +75,10 @@ export function createReads({ db, q, writer, publish, log }: ReadDeps) {
         const access = resolveAccess(q, userId, key, "read");
         const conv = access.conv;
         if (!conv) return page(access, [], 0);
-        const before = Math.min(beforeSeq ?? conv.lastSeq + 1, conv.lastSeq + 1);
+        const end = visibleEnd(access, conv.lastSeq);
+        const before = Math.min(beforeSeq ?? end + 1, end + 1);
         const rows = q.pageBefore.all(conv.id, before, access.visibleFrom, limit);
-        return page(access, rows, conv.lastSeq, true);
+        return page(access, rows, end, true);
       });
     },
 
@@ -76,14 +87,18 @@ export function createReads({ db, q, writer, publish, log }: ReadDeps) {
         const access = resolveAccess(q, userId, key, "read");
         const conv = access.conv;
         if (!conv) return page(access, [], 0);
-        const rows = q.pageAfter.all(conv.id, Math.max(afterSeq, access.visibleFrom), limit);
-        return page(access, rows, conv.lastSeq);
+        const end = visibleEnd(access, conv.lastSeq);
+        const from = Math.max(afterSeq, access.visibleFrom);
+        // Seqs are gapless, so (from, end] holds exactly end - from entries: the limit stops at `end`.
+        const rows = from >= end ? [] : q.pageAfter.all(conv.id, from, Math.min(limit, end - from));
+        return page(access, rows, end);
       });
     },
 
     conversations(userId: number, after: ConversationsCursor | undefined): { conversations: ConversationSummary[]; more: boolean } {
       return snapshot(() => {
-        type Item = { summary: Omit<ConversationSummary, "last" | "read">; convId: number | null; readSeq: number };
+        /** `upTo`: a former member's last readable seq. */
+        type Item = { summary: Omit<ConversationSummary, "last" | "read">; convId: number | null; readSeq: number; upTo?: number };
         const items: Item[] = [];
         for (const c of q.myDms.all(userId)) {
           const ref = parseConversationId(c.key);
@@ -118,19 +133,43 @@ export function createReads({ db, q, writer, publish, log }: ReadDeps) {
             },
           });
         }
+        for (const f of q.myFormerGroups.all(userId)) {
+          const former = formerOf(f);
+          const by = former.byId === null ? null : userOrPlaceholder(q, former.byId);
+          items.push({
+            convId: f.convId,
+            readSeq: f.lastReadSeq ?? 0,
+            upTo: f.leftSeq,
+            summary: {
+              conversationId: `group:${f.groupId}`,
+              kind: "group",
+              peer: null,
+              group: {
+                id: f.groupId,
+                name: f.groupName,
+                disbanded: false,
+                removed: { reason: former.reason, by: by && { id: by.id, username: by.username }, ts: former.removedMs },
+              },
+              // Nothing after their departure: its seq, and its time for the list's order.
+              lastSeq: f.convId === null ? 0 : f.leftSeq,
+              lastActivityTs: Math.trunc(former.removedMs),
+              visibleFromSeq: f.joinedSeq,
+            },
+          });
+        }
         type Position = { lastActivityTs: number; conversationId: string };
         const order = (a: Position, b: Position) => b.lastActivityTs - a.lastActivityTs || a.conversationId.localeCompare(b.conversationId);
         const rest = items.filter((i) => !after || order(i.summary, after) > 0);
         rest.sort((a, b) => order(a.summary, b.summary));
         const full = (item: Item): ConversationSummary => {
-          const { summary, convId, readSeq } = item;
+          const { summary, convId, readSeq, upTo } = item;
           if (convId === null) return { ...summary, last: null, read: { readSeq, unread: 0, countedSeq: 0 } };
-          const row = q.lastShown.get(convId, summary.visibleFromSeq);
+          const row = upTo === undefined ? q.lastShown.get(convId, summary.visibleFromSeq) : q.lastShownUpTo.get(convId, summary.visibleFromSeq, upTo);
           const last = row ? toEntry(summary.conversationId, row, log) : null;
           return {
             ...summary,
             last: last && (last.kind === "text" || last.kind === "system") ? last : null,
-            read: readState(convId, summary.lastSeq, userId, readSeq, summary.visibleFromSeq),
+            read: readState(convId, summary.lastSeq, userId, readSeq, summary.visibleFromSeq, upTo),
           };
         };
         // Summaries are built lazily: a page that stops at the byte bound reads no further.
@@ -149,10 +188,12 @@ export function createReads({ db, q, writer, publish, log }: ReadDeps) {
         if (!conv) return { value: { conversationId: key, read: { readSeq: 0, unread: 0, countedSeq: 0 } } };
         q.ensureMember.run(conv.id, userId, access.visibleFrom);
         const before = q.member.get(conv.id, userId)?.lastReadSeq ?? 0;
-        const target = Math.min(seq, conv.lastSeq);
+        const end = visibleEnd(access, conv.lastSeq);
+        const target = Math.min(seq, end);
         if (target > before) q.advanceRead.run(target, conv.id, userId);
         const readSeq = Math.max(before, target);
-        const read = readState(conv.id, conv.lastSeq, userId, readSeq, access.visibleFrom);
+        const upTo = access.kind === "group" && access.former ? end : undefined;
+        const read = readState(conv.id, end, userId, readSeq, access.visibleFrom, upTo);
         const value = { conversationId: key, read };
         if (readSeq === before) return { value };
         const watchers = readWatchers(access);
@@ -176,7 +217,13 @@ export function createReads({ db, q, writer, publish, log }: ReadDeps) {
             .filter((id) => id === userId || !hidden)
             .map((id) => ({ userId: id, readSeq: q.member.get(convId, id)?.lastReadSeq ?? 0 }));
         }
-        return q.groupReceipts.all(convId, access.groupId).map((r) => ({ userId: r.userId, readSeq: r.lastReadSeq ?? 0 }));
+        // A former member sees only their own pointer: the group's later reading is not theirs.
+        if (access.former) return [{ userId, readSeq: q.member.get(convId, userId)?.lastReadSeq ?? 0 }];
+        const hidden = hiddenFrom(q, userId);
+        return q.groupReceipts
+          .all(convId, access.groupId)
+          .filter((r) => !hidden.has(r.userId))
+          .map((r) => ({ userId: r.userId, readSeq: r.lastReadSeq ?? 0 }));
       });
     },
   };

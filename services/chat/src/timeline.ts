@@ -66,6 +66,7 @@ export function createTimeline({ q, writer, publish, log }: { q: Queries; writer
       groupName: group.name,
       disbanded: group.disbandedAt !== null,
       visibleFrom: 0,
+      former: null,
       conv: q.convByKey.get(key),
     };
     const conv = conversationFor(q, access, now);

@@ -5,7 +5,7 @@
  * with `typing.`, so gateways drop it first for slow readers.
  */
 import { CHAT_LIMITS } from "@sealroom/proto/chat";
-import { recipients, resolveAccess, userOrPlaceholder } from "./access.js";
+import { hiddenFrom, recipients, resolveAccess, userOrPlaceholder } from "./access.js";
 import type { Publish } from "./publish.js";
 import type { Queries } from "./queries.js";
 
@@ -31,7 +31,8 @@ export function createTyping({ q, publish, clock, intervalMs = CHAT_LIMITS.typin
           if (last.size <= MAX_TRACKED * 0.9) break;
         }
       }
-      const others = recipients(q, access).filter((id) => id !== userId);
+      const hidden = hiddenFrom(q, userId);
+      const others = recipients(q, access).filter((id) => id !== userId && !hidden.has(id));
       const user = userOrPlaceholder(q, userId);
       publish(others, "typing.started.v1", { conversationId: key, user: { id: user.id, username: user.username } });
       return {};

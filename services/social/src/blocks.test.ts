@@ -37,8 +37,8 @@ describe("blocking", () => {
     expect((await h.fail("social.friends.request", { userId: mallory }, alice!)).code).toBe("CONFLICT");
     expect((await h.fail("social.blocks.add", { userId: mallory }, alice!)).code).toBe("CONFLICT");
     expect((await h.fail("social.blocks.add", { userId: alice }, alice!)).code).toBe("BAD_REQUEST");
-    // Blocking back is allowed.
-    await h.ok("social.blocks.add", { userId: alice }, mallory!);
+    // Blocking back answers like a missing account (it would otherwise reveal the block).
+    expect(await h.fail("social.blocks.add", { userId: alice }, mallory!)).toEqual(await h.fail("social.blocks.add", { userId: 999_999 }, mallory!));
   });
 
   it("unblocking restores nothing, and unblocking someone not blocked is NOT_FOUND", async () => {

@@ -7,7 +7,7 @@
 import { AppError } from "@sealroom/proto/errors";
 import { SOCIAL_LIMITS, type Block } from "@sealroom/proto/social";
 import { mutate, type Deps } from "./deps.js";
-import { friendPair, publicUser, requireUser } from "./views.js";
+import { blocksBetween, friendPair, publicUser, requireUser } from "./views.js";
 
 export function createBlocks(deps: Deps) {
   return {
@@ -15,6 +15,9 @@ export function createBlocks(deps: Deps) {
       if (actorId === userId) throw new AppError("BAD_REQUEST", "You cannot block yourself.");
       return mutate(deps, async (tx, out, now) => {
         const target = await requireUser(tx, userId);
+        // Someone who blocked the caller does not exist for them (as in search and friend
+        // requests): a success here would tell them the account is there after all.
+        if ((await blocksBetween(tx, actorId, userId)).bBlocksA) throw new AppError("NOT_FOUND", "No such user.");
         if (await tx.block.findUnique({ where: { blockerId_blockedId: { blockerId: actorId, blockedId: userId } } })) {
           throw new AppError("CONFLICT", "You already blocked this user.");
         }
@@ -40,7 +43,12 @@ export function createBlocks(deps: Deps) {
         for (const r of requests) {
           out.toUsers([actorId, userId], "social.friendRequest.removed.v1", { requestId: r.id, reason: "withdrawn" });
         }
-        const invites = await tx.groupInvite.findMany({ where: { inviterId: actorId, inviteeId: userId } });
+        // The invitations the blocker sent, and those (anyone's) to groups the blocker owns or
+        // manages: a user blocked by the owner or an admin cannot join (group-core: blockedByManager).
+        const managed = await tx.groupMember.findMany({ where: { userId: actorId, role: { in: ["owner", "admin"] } }, select: { groupId: true } });
+        const invites = await tx.groupInvite.findMany({
+          where: { inviteeId: userId, OR: [{ inviterId: actorId }, { groupId: { in: managed.map((m) => m.groupId) } }] },
+        });
         await tx.groupInvite.deleteMany({ where: { id: { in: invites.map((i) => i.id) } } });
         for (const i of invites) out.toUser(userId, "social.invitation.removed.v1", { invitationId: i.id, reason: "withdrawn" });
 

@@ -80,6 +80,52 @@ export async function conversationSeq(tx: Tx, groupId: number): Promise<number> 
   return conv?.lastSeq ?? 0;
 }
 
+/**
+ * Removes a member and records the departure: the former member keeps reading the history of
+ * their span (joinedSeq, leftSeq], under the name the group had then; a kick also decides who may
+ * invite them back (group-rules: mayReinvite).
+ */
+export async function removeMember(
+  tx: Tx,
+  group: GroupRow,
+  userId: number,
+  departure: { reason: "left" | "kicked"; byId: number | null },
+  now: Date,
+): Promise<void> {
+  const row = await tx.groupMember.delete({ where: { groupId_userId: { groupId: group.id, userId } } });
+  const data = {
+    reason: departure.reason,
+    byId: departure.byId,
+    groupName: group.name,
+    joinedSeq: row.joinedSeq,
+    // Every message committed after this transaction gets a higher seq: none of it is theirs to read.
+    leftSeq: await conversationSeq(tx, group.id),
+    removedAt: now,
+  };
+  await tx.formerMember.upsert({
+    where: { groupId_userId: { groupId: group.id, userId } },
+    create: { groupId: group.id, userId, ...data },
+    update: data,
+  });
+}
+
+/** Whether `userId` was last removed from the group by a kick (not by leaving). */
+export async function wasKicked(tx: Tx, groupId: number, userId: number): Promise<boolean> {
+  const row = await tx.formerMember.findUnique({ where: { groupId_userId: { groupId, userId } }, select: { reason: true } });
+  return row?.reason === "kicked";
+}
+
+/**
+ * Whether the owner or an admin of the group has blocked `userId`: such a user cannot join, by
+ * anyone's invitation (nobody is made to share a group with someone they blocked and manage).
+ */
+export async function blockedByManager(tx: Tx, groupId: number, userId: number): Promise<boolean> {
+  const managers = await tx.groupMember.findMany({ where: { groupId, role: { in: ["owner", "admin"] } }, select: { userId: true } });
+  if (managers.length === 0) return false;
+  const block = await tx.block.findFirst({ where: { blockedId: userId, blockerId: { in: managers.map((m) => m.userId) } } });
+  return block !== null;
+}
+
 /** Active (not disbanded) groups the user belongs to. */
 export async function activeGroupCount(tx: Tx, userId: number): Promise<number> {
   const rows = await tx.$queryRaw<Array<{ n: bigint | number }>>(Prisma.sql`

@@ -36,6 +36,19 @@ export function inviteNeedsFriendship(role: GroupRole): boolean {
   return role === "member";
 }
 
+/**
+ * Kicks stick: a user the group removed comes back only through its owner or an admin, never
+ * through a plain member (who could otherwise undo a kick at once).
+ */
+export function mayReinviteKicked(role: GroupRole): boolean {
+  return role === "owner" || role === "admin";
+}
+
+/** Who may withdraw a pending invitation: its inviter, the owner and admins. */
+export function mayWithdrawInvite(role: GroupRole, isInviter: boolean): boolean {
+  return isInviter || role === "owner" || role === "admin";
+}
+
 export function isGroupRole(value: string): value is GroupRole {
   return value === "owner" || value === "admin" || value === "member";
 }

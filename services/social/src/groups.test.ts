@@ -80,7 +80,7 @@ describe("roles", () => {
     await h.ok("social.groups.kick", { groupId, userId: admin2 }, owner!);
     await h.settle();
 
-    expect(h.eventsOf(m1!, "social.group.removed.v1")).toEqual([{ group: { id: groupId, name: "Group" }, reason: "kicked" }]);
+    expect(h.eventsOf(m1!, "social.group.removed.v1")).toEqual([{ group: { id: groupId, name: "Group" }, reason: "kicked", by: { id: admin, username: expect.any(String) } }]);
     // The affected user sees the event itself too (who removed them).
     expect(h.eventsOf(m1!, "social.group.updated.v1").at(-1)?.event).toMatchObject({ type: "kicked", actor: { id: admin }, target: { id: m1 } });
     const updates = h.eventsOf(m2!, "social.group.updated.v1").filter((e) => e.event.type === "kicked");

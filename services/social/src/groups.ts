@@ -21,6 +21,7 @@ import {
   memberRole,
   nameInvalid,
   recordChange,
+  removeMember,
 } from "./group-core.js";
 import { mayAttempt, mayKick } from "./group-rules.js";
 import { createInvitation } from "./invitations.js";
@@ -77,7 +78,7 @@ export function createGroups(deps: Deps) {
         if (!mayAttempt(role, "leave")) {
           throw new AppError("CONFLICT", "The owner cannot leave the group. Transfer ownership to another member first.");
         }
-        await tx.groupMember.delete({ where: { groupId_userId: { groupId, userId: actorId } } });
+        await removeMember(tx, group, actorId, { reason: "left", byId: null }, now);
         const me = publicUser(await requireUser(tx, actorId));
         await recordChange(tx, out, groupId, { type: "left", actor: me, target: me, notify: [actorId] }, now);
         out.toUser(actorId, "social.group.removed.v1", { group: { id: groupId, name: group.name }, reason: "left" });
@@ -93,12 +94,12 @@ export function createGroups(deps: Deps) {
         const targetRole = await memberRole(tx, groupId, userId);
         if (!targetRole) throw notAMember();
         if (!mayKick(role, targetRole)) throw forbidden("Admins can remove plain members only.");
-        await tx.groupMember.delete({ where: { groupId_userId: { groupId, userId } } });
+        await removeMember(tx, group, userId, { reason: "kicked", byId: actorId }, now);
         const actor = publicUser(await requireUser(tx, actorId));
         const target = publicUser(await requireUser(tx, userId));
         const { info } = await recordChange(tx, out, groupId, { type: "kicked", actor, target, notify: [userId] }, now);
         const ref = { id: groupId, name: group.name };
-        out.toUser(userId, "social.group.removed.v1", { group: ref, reason: "kicked" });
+        out.toUser(userId, "social.group.removed.v1", { group: ref, reason: "kicked", by: actor });
         await addNotice(tx, out, userId, "group.kicked", { group: ref, by: actor }, now);
         return { group: info };
       });

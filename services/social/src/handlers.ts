@@ -53,6 +53,7 @@ export function createHandlers(m: Modules, writes: RateLimiter): Handlers<"socia
     "social.groups.invite": (ctx, b) => m.invitations.invite(writer(ctx), b.groupId, b.userId),
     "social.groups.acceptInvite": (ctx, b) => m.invitations.accept(writer(ctx), b.invitationId),
     "social.groups.declineInvite": (ctx, b) => m.invitations.decline(writer(ctx), b.invitationId),
+    "social.groups.withdrawInvite": (ctx, b) => m.invitations.withdraw(writer(ctx), b.invitationId),
     "social.groups.leave": (ctx, b) => m.groups.leave(writer(ctx), b.groupId),
     "social.groups.kick": (ctx, b) => m.groups.kick(writer(ctx), b.groupId, b.userId),
     "social.groups.setRole": (ctx, b) => m.groups.setRole(writer(ctx), b.groupId, b.userId, b.role),

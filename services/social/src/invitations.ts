@@ -9,15 +9,17 @@ import { SOCIAL_LIMITS, type GroupDetail, type GroupInvite, type Invitation } fr
 import { mutate, type Deps } from "./deps.js";
 import {
   activeGroupCount,
+  blockedByManager,
   conversationSeq,
   forMutation,
   groupDetail,
   inviteView,
   memberRole,
   recordChange,
+  wasKicked,
   type GroupRow,
 } from "./group-core.js";
-import { inviteNeedsFriendship } from "./group-rules.js";
+import { inviteNeedsFriendship, mayReinviteKicked, mayWithdrawInvite } from "./group-rules.js";
 import type { Outbox } from "./outbox.js";
 import type { Tx } from "./store.js";
 import { areFriends, blocksBetween, publicUser, requireUser } from "./views.js";
@@ -66,6 +68,11 @@ export function createInvitations(deps: Deps) {
         if (blocks.bBlocksA) throw new AppError("NOT_FOUND", "No such user.");
         if (blocks.aBlocksB) throw new AppError("CONFLICT", "You blocked this user.");
         if (await memberRole(tx, groupId, userId)) throw new AppError("CONFLICT", "This user is already a member.");
+        if (!mayReinviteKicked(role) && (await wasKicked(tx, groupId, userId))) {
+          throw new AppError("FORBIDDEN", "This user was removed from the group: only the owner or an admin can invite them back.");
+        }
+        // Not saying who blocked them: the inviter learns only that this user cannot join.
+        if (await blockedByManager(tx, groupId, userId)) throw new AppError("CONFLICT", "This user cannot join this group.");
         const existing = await tx.groupInvite.findUnique({ where: { groupId_inviteeId: { groupId, inviteeId: userId } } });
         if (existing && existing.expiresAt > now) throw new AppError("CONFLICT", "This user is already invited.");
         if (existing) await tx.groupInvite.delete({ where: { id: existing.id } });
@@ -92,6 +99,8 @@ export function createInvitations(deps: Deps) {
         if ((await blocksBetween(tx, invite.inviterId, actorId)).aBlocksB) {
           throw invitationNotFound("This invitation is no longer valid.");
         }
+        // The owner or an admin may have blocked the invitee since (or become a manager since).
+        if (await blockedByManager(tx, group.id, actorId)) throw invitationNotFound("This invitation is no longer valid.");
         if (await memberRole(tx, group.id, actorId)) throw new AppError("CONFLICT", "You are already a member.");
         if ((await tx.groupMember.count({ where: { groupId: group.id } })) >= config.groupSizeCap) {
           throw new AppError("CONFLICT", "This group is full.");
@@ -103,10 +112,35 @@ export function createInvitations(deps: Deps) {
           data: { groupId: group.id, userId: actorId, role: "member", joinedAt: now, joinedSeq: await conversationSeq(tx, group.id) },
         });
         await tx.groupInvite.delete({ where: { id: invite.id } });
+        // A fresh membership: the old span (and a kick on record) no longer applies.
+        await tx.formerMember.deleteMany({ where: { groupId: group.id, userId: actorId } });
         const me = publicUser(await requireUser(tx, actorId));
         const { info } = await recordChange(tx, out, group.id, { type: "joined", actor: me, target: me, role: "member" }, now);
         out.toUser(actorId, "social.invitation.removed.v1", { invitationId: invite.id, reason: "accepted" });
         return groupDetail(tx, { ...group, version: info.version }, actorId, "member", now);
+      });
+    },
+
+    /**
+     * Withdrawing: the inviter, the owner or an admin takes a pending invitation back. The invitee
+     * sees it go as `withdrawn` (like an expiry); the members see it in the group's timeline. Not a
+     * member of the invitation's group: NOT_FOUND, exactly like an id that does not exist.
+     */
+    async withdraw(actorId: number, invitationId: number): Promise<Record<string, never>> {
+      return mutate(deps, async (tx, out, now) => {
+        const invite = await tx.groupInvite.findUnique({ where: { id: invitationId } });
+        const role = invite && (await memberRole(tx, invite.groupId, actorId));
+        if (!invite || !role || invite.expiresAt <= now) throw invitationNotFound();
+        const { group } = await forMutation(tx, invite.groupId, actorId);
+        if (!mayWithdrawInvite(role, invite.inviterId === actorId)) {
+          throw new AppError("FORBIDDEN", "Only the inviter, the owner or an admin can withdraw an invitation.");
+        }
+        await tx.groupInvite.delete({ where: { id: invite.id } });
+        const actor = publicUser(await requireUser(tx, actorId));
+        const invitee = publicUser(await requireUser(tx, invite.inviteeId));
+        await recordChange(tx, out, group.id, { type: "uninvited", actor, target: invitee }, now);
+        out.toUser(invite.inviteeId, "social.invitation.removed.v1", { invitationId: invite.id, reason: "withdrawn" });
+        return {};
       });
     },
 

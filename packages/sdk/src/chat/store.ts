@@ -49,7 +49,8 @@ export interface ConversationView {
   conversationId: string;
   kind: "dm" | "group";
   peer: PublicUser | null;
-  group: { id: number; name: string; disbanded: boolean } | null;
+  /** `removed`: the user left or was kicked; the history up to then stays, read-only. */
+  group: ConversationSummary["group"];
   /** Messages and system entries held, ascending, edits and deletions applied. */
   entries: readonly TimelineEntry[];
   /** The last seq applied (every entry up to it has been seen, in order). */
@@ -484,21 +485,21 @@ export class ChatStore {
     else this.described.set(conversationId, apply);
   }
 
-  /** Left or kicked: the conversation is no longer readable. Disbanded: it stays, read-only. */
+  /**
+   * Disbanded: the conversation stays, read-only. Left or kicked: it stays too, read-only, with its
+   * history up to the departure (the chat service serves that span) and who removed the user.
+   */
   private groupRemoved(raw: unknown): void {
     const parsed = SOCIAL_EVENTS["social.group.removed.v1"].safeParse(raw);
     if (!parsed.success) return;
-    const id = groupConversationId(parsed.data.group.id);
-    const c = this.convs.get(id);
+    const { group, reason, by } = parsed.data;
+    const c = this.convs.get(groupConversationId(group.id));
     if (!c) return;
-    if (parsed.data.reason === "disbanded") {
-      if (c.meta.group) c.meta.group = { ...c.meta.group, disbanded: true };
-      this.touch(c);
-      return;
-    }
-    clearTimeout(c.gapTimer);
-    this.convs.delete(id);
-    this.changed();
+    const current = c.meta.group ?? { id: group.id, name: group.name, disbanded: false };
+    if (reason === "disbanded") c.meta.group = { ...current, disbanded: true };
+    else c.meta.group = { ...current, removed: { reason, by: by ?? null, ts: Date.now() } };
+    c.typing.clear();
+    this.touch(c);
   }
 
   /** Applies an entry from anywhere (live, sync, ack); schedules a gap fetch if it waits. */

@@ -45,12 +45,16 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const peerPresence = peer && state === "ready" ? presence[peer.id] : undefined;
   const typing = typingText(view.typing, t);
   const readOnly = view.group?.disbanded === true;
+  // Left or removed: the history up to then stays, read-only, saying who removed the user.
+  const removed = view.group?.removed;
   // Left or removed (the store dropped it, and it is not among the user's groups): nothing to post to.
   const gone = ref.kind === "group" && !snapshot.byId[conversationId] && social?.status === "ready" && !social.groups.some((g) => g.id === ref.groupId);
   const members = ref?.kind === "group" ? social?.groups.find((g) => g.id === ref.groupId)?.memberCount : undefined;
   const subtitle =
     view.kind === "group"
-      ? members === undefined
+      ? removed
+        ? t("chat.removedSub")
+        : members === undefined
         ? t("chat.group")
         : members === 1
           ? t("group.memberCountOne")
@@ -80,7 +84,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
             {subtitle}
           </p>
         </div>
-        {ref.kind === "group" && (
+        {ref.kind === "group" && !removed && (
           <a className="icon-btn conversation-info" href={hrefFor(`group/${ref.groupId}`)} aria-label={t("chat.groupDetails")} title={t("chat.groupDetails")}>
             <svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
               <circle cx="12" cy="12" r="9" />
@@ -102,8 +106,16 @@ export function ConversationView({ conversationId }: { conversationId: string })
           </>
         )}
       </div>
-      {state !== "ready" && !readOnly && !gone && <p className="composer-offline">{t("chat.offlineQueue")}</p>}
-      {gone ? (
+      {state !== "ready" && !readOnly && !gone && !removed && <p className="composer-offline">{t("chat.offlineQueue")}</p>}
+      {removed ? (
+        <p className="composer-readonly" role="status" data-testid="removed-notice">
+          {removed.reason === "left"
+            ? t("chat.removed.left")
+            : removed.by
+              ? t("chat.removed.kicked", { name: removed.by.username })
+              : t("chat.removed.kickedSomeone")}
+        </p>
+      ) : gone ? (
         <p className="composer-readonly">{t("chat.error.notFound")}</p>
       ) : readOnly ? (
         <p className="composer-readonly">{t("chat.readOnly")}</p>

@@ -51,6 +51,8 @@ export function systemText(entry: SystemEntry, t: Translate): string {
       return t("chat.sys.joined", vars);
     case "declined":
       return t("chat.sys.declined", vars);
+    case "uninvited":
+      return t("chat.sys.uninvited", vars);
     case "left":
       return t("chat.sys.left", vars);
     case "kicked":
