@@ -100,8 +100,10 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     LOG_PRETTY=false
 WORKDIR /app
-# Named volumes start as a copy of these directories, so they belong to `node` (uid 1000).
-RUN mkdir -p /data /keys && chown node:node /data /keys
+# Named volumes start as a copy of these directories, so they belong to `node` (uid 1000) and only
+# to it (0700). The processes also run with umask 077 (packages/db, scripts/prisma.mjs), so the
+# database, WAL, SHM and backups are 0600.
+RUN mkdir -p /data /keys && chown node:node /data /keys && chmod 0700 /data /keys
 
 FROM runtime AS migrate
 COPY --from=build-migrate /app /app

@@ -3,7 +3,7 @@
 //   nats-server (private, unless NATS_URL is given) -> migrations -> auth, chat, social -> gateway,
 // prints the URL and the server key fingerprint, and stops everything in reverse order on
 // Ctrl-C / SIGTERM. Plain Node, no build step: see docs/RUNNING.md.
-import { existsSync, mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fetchServerKey, publicUrl, waitForHealthy } from "./lib/gateway.mjs";
@@ -16,6 +16,10 @@ const env = process.env;
 const dataDir = path.resolve(env.DATA_DIR ?? path.join(root, "data"));
 const host = env.HOST ?? "127.0.0.1";
 const port = env.PORT ?? "8080";
+
+// Everything this script and its children create (database, WAL/SHM, key, NATS store, logs) is for
+// this user only: the usual umask 022 made the messages readable by every local user.
+process.umask(0o077);
 
 const say = (line) => console.error(`start: ${line}`);
 const fail = (line) => {
@@ -40,7 +44,9 @@ const mains = Object.fromEntries(
 for (const [name, file] of Object.entries(mains)) {
   if (!existsSync(file)) fail(`${path.relative(root, file)} is missing: run \`npm run build\` (npm start does)`);
 }
-mkdirSync(dataDir, { recursive: true });
+mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+// One left world-readable by an earlier version (or made by hand) is closed too.
+chmodSync(dataDir, 0o700);
 
 // 2. Migrations, while nothing else runs.
 const databaseUrl = `file:${path.join(dataDir, "sealroom.db")}`;
