@@ -135,9 +135,11 @@ CMD ["node", "services/social/dist/main.js"]
 FROM runtime AS gateway
 COPY --from=build-gateway /app /app
 USER node
+# /metrics on 9090 (inside the network), never on the public 8080.
 ENV HOST=0.0.0.0 \
     PORT=8080 \
+    HTTP_PORT=9090 \
     GATEWAY_KEY_FILE=/keys/gateway-key.pem \
     WEB_DIR=/app/apps/web/dist
-EXPOSE 8080
+EXPOSE 8080 9090
 CMD ["node", "services/gateway/dist/main.js"]

@@ -133,8 +133,8 @@ const childEnv = {
   DATABASE_URL: databaseUrl,
   LOG_PRETTY: env.LOG_PRETTY ?? (process.stdout.isTTY ? "true" : "false"),
 };
-// Each service gets its own free loopback port for /healthz and /metrics (one HTTP_PORT for all
-// would collide); the gateway serves them on its own port.
+// Each process gets its own free loopback port for /healthz and /metrics (one HTTP_PORT for all
+// would collide); the gateway's public port serves neither /metrics nor anything else for operators.
 delete childEnv.HTTP_PORT;
 childEnv.HTTP_HOST = "127.0.0.1";
 // No process needs another role's password.
@@ -152,8 +152,11 @@ for (const name of SERVICES) {
   const env = { ...envOf(name), HTTP_PORT: String(opsPort) };
   watch(startChild(name, process.execPath, [mains[name]], { cwd: root, env }));
 }
+const gatewayOpsPort = await freePort();
+const gatewayOpsUrl = `http://127.0.0.1:${gatewayOpsPort}`;
 const gatewayEnv = {
   ...envOf("gateway"),
+  HTTP_PORT: String(gatewayOpsPort),
   PORT: port,
   HOST: host,
   GATEWAY_KEY_FILE: path.join(dataDir, "gateway-key.pem"),
@@ -166,7 +169,7 @@ const url = publicUrl(host, port);
 // Ready means every service answers too: a gateway that is up before auth would refuse the first
 // sign-in with UNAVAILABLE.
 const key = await tryOrStop("startup", async () => {
-  for (const base of [...Object.values(opsUrls), url]) {
+  for (const base of [...Object.values(opsUrls), gatewayOpsUrl, url]) {
     if (!(await waitForHealthy(base, { aborted: () => stopping }))) return undefined;
   }
   return fetchServerKey(url);
@@ -178,7 +181,7 @@ if (key && !stopping) {
       `  Sealroom is running: open ${url}`,
       `  Server key fingerprint: ${key.fingerprint}`,
       "  (clients pin this key on first use; Ctrl-C stops everything)",
-      `  Metrics: ${url}/metrics (gateway), ${SERVICES.map((name) => `${opsUrls[name]}/metrics (${name})`).join(", ")}`,
+      `  Metrics: ${gatewayOpsUrl}/metrics (gateway), ${SERVICES.map((name) => `${opsUrls[name]}/metrics (${name})`).join(", ")}`,
       "",
     ].join("\n"),
   );

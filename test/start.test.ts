@@ -177,6 +177,9 @@ describe("npm start (scripts/start.mjs)", () => {
     // Every process's /metrics is printed and answers; auth counted the registration.
     const metricsUrls = [...(/Metrics: (.*)/.exec(run.output().stdout)?.[1] ?? "").matchAll(/(http:\/\/\S+\/metrics) \((\w+)\)/g)];
     expect(metricsUrls.map((m) => m[2]).sort()).toEqual(["auth", "chat", "gateway", "social"]);
+    // ...each on a loopback ops port; the public port does not serve them.
+    for (const [, metricsUrl] of metricsUrls) expect(metricsUrl!.startsWith(`${url}/`)).toBe(false);
+    expect((await fetch(`${url}/metrics`)).status).toBe(404);
     for (const [, metricsUrl, name] of metricsUrls) {
       const text = await (await fetch(metricsUrl!)).text();
       expect(text, name).toContain(`sealroom_nats_connected{service="${name}"} 1`);

@@ -100,7 +100,6 @@ export function createGateway(opts: GatewayOptions): Gateway {
     createRequestHandler({
       webDir: opts.webDir,
       serverKey: opts.serverKey,
-      registry: metrics.registry,
       healthy: () => accepting && !nc.isClosed(),
     }),
   );
