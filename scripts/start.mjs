@@ -95,6 +95,15 @@ const onSignal = (signal) => {
   void shutdown(0);
 };
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, onSignal);
+// `npm start` execs this script (package.json), so npm's forwarded TERM arrives here. Should
+// whatever started us die without passing a signal on (kill -9 of npm), stop in order all the same.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid && !stopping) {
+    say(`the parent process (${parentPid}) is gone: stopping`);
+    void shutdown(0);
+  }
+}, 1000).unref();
 // Last resort if this script dies of a bug: never leave children running.
 process.on("exit", () => {
   for (const c of children) if (!c.done) c.proc.kill("SIGKILL");

@@ -219,6 +219,34 @@ describe("npm start (scripts/start.mjs)", () => {
     expect(await run.exited).toBe(0);
   }, 120_000);
 
+  it("a TERM to `npm start` (what a process manager signals) stops start.mjs and every service, in order", async () => {
+    const dataDir = tempDataDir();
+    const port = await freePort();
+    // npm runs the script through a shell; that shell did not pass the TERM on.
+    const proc = spawn("npm", ["start"], {
+      cwd: root,
+      env: userEnv({ DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1" }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    proc.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const run: Run = { proc, output: () => ({ stdout, stderr }), exited: new Promise((r) => proc.once("exit", (code) => r(code))) };
+    track(run);
+    await until("the URL", run, () => (stdout.includes(`:${port}`) ? true : undefined), 120_000);
+    const procs = descendants(proc.pid!);
+    expect(procs.map((p) => p.cmd).join("\n")).toContain("scripts/start.mjs");
+
+    proc.kill("SIGTERM");
+    const code = await Promise.race([run.exited, new Promise((r) => setTimeout(r, 30_000, "timeout"))]);
+    expect(code, stderr).not.toBe("timeout");
+    // start.mjs stopped them in order (gateway first) and said so.
+    expect(stderr).toMatch(/SIGTERM: stopping[\s\S]*start: stopped/);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(procs.filter((p) => alive(p.pid))).toEqual([]);
+  }, 180_000);
+
   it("stops everything and exits 1 when a process fails to start (the gateway's port is taken)", async () => {
     const dataDir = tempDataDir();
     const blocker = net.createServer();
