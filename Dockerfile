@@ -100,8 +100,10 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     LOG_PRETTY=false
 WORKDIR /app
-# Named volumes start as a copy of these directories, so they belong to `node` (uid 1000).
-RUN mkdir -p /data /keys && chown node:node /data /keys
+# Named volumes start as a copy of these directories, so they belong to `node` (uid 1000) and only
+# to it (0700). The processes also run with umask 077 (packages/db, scripts/prisma.mjs), so the
+# database, WAL, SHM and backups are 0600.
+RUN mkdir -p /data /keys && chown node:node /data /keys && chmod 0700 /data /keys
 
 FROM runtime AS migrate
 COPY --from=build-migrate /app /app
@@ -133,9 +135,11 @@ CMD ["node", "services/social/dist/main.js"]
 FROM runtime AS gateway
 COPY --from=build-gateway /app /app
 USER node
+# /metrics on 9090 (inside the network), never on the public 8080.
 ENV HOST=0.0.0.0 \
     PORT=8080 \
+    HTTP_PORT=9090 \
     GATEWAY_KEY_FILE=/keys/gateway-key.pem \
     WEB_DIR=/app/apps/web/dist
-EXPOSE 8080
+EXPOSE 8080 9090
 CMD ["node", "services/gateway/dist/main.js"]

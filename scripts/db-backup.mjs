@@ -9,6 +9,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 
+// A backup holds every message: owner only (the copy and its directory), whatever the shell's umask.
+process.umask(0o077);
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const fail = (line) => {
   console.error(`db-backup: ${line}`);
@@ -25,7 +28,7 @@ if (!existsSync(source)) fail(`${source} does not exist`);
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 const dest = path.resolve(process.argv[2] ?? path.join(path.dirname(source), "backups", `sealroom-${stamp}.db`));
 if (existsSync(dest)) fail(`${dest} exists already`);
-mkdirSync(path.dirname(dest), { recursive: true });
+mkdirSync(path.dirname(dest), { recursive: true, mode: 0o700 });
 
 // Into a temp name first: a backup file that exists is a complete, checked one.
 const partial = `${dest}.partial`;

@@ -3,7 +3,7 @@
 //   nats-server (private, unless NATS_URL is given) -> migrations -> auth, chat, social -> gateway,
 // prints the URL and the server key fingerprint, and stops everything in reverse order on
 // Ctrl-C / SIGTERM. Plain Node, no build step: see docs/RUNNING.md.
-import { existsSync, mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { fetchServerKey, publicUrl, waitForHealthy } from "./lib/gateway.mjs";
@@ -16,6 +16,10 @@ const env = process.env;
 const dataDir = path.resolve(env.DATA_DIR ?? path.join(root, "data"));
 const host = env.HOST ?? "127.0.0.1";
 const port = env.PORT ?? "8080";
+
+// Everything this script and its children create (database, WAL/SHM, key, NATS store, logs) is for
+// this user only: the usual umask 022 made the messages readable by every local user.
+process.umask(0o077);
 
 const say = (line) => console.error(`start: ${line}`);
 const fail = (line) => {
@@ -40,7 +44,9 @@ const mains = Object.fromEntries(
 for (const [name, file] of Object.entries(mains)) {
   if (!existsSync(file)) fail(`${path.relative(root, file)} is missing: run \`npm run build\` (npm start does)`);
 }
-mkdirSync(dataDir, { recursive: true });
+mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+// One left world-readable by an earlier version (or made by hand) is closed too.
+chmodSync(dataDir, 0o700);
 
 // 2. Migrations, while nothing else runs.
 const databaseUrl = `file:${path.join(dataDir, "sealroom.db")}`;
@@ -89,6 +95,15 @@ const onSignal = (signal) => {
   void shutdown(0);
 };
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, onSignal);
+// `npm start` execs this script (package.json), so npm's forwarded TERM arrives here. Should
+// whatever started us die without passing a signal on (kill -9 of npm), stop in order all the same.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid && !stopping) {
+    say(`the parent process (${parentPid}) is gone: stopping`);
+    void shutdown(0);
+  }
+}, 1000).unref();
 // Last resort if this script dies of a bug: never leave children running.
 process.on("exit", () => {
   for (const c of children) if (!c.done) c.proc.kill("SIGKILL");
@@ -127,8 +142,8 @@ const childEnv = {
   DATABASE_URL: databaseUrl,
   LOG_PRETTY: env.LOG_PRETTY ?? (process.stdout.isTTY ? "true" : "false"),
 };
-// Each service gets its own free loopback port for /healthz and /metrics (one HTTP_PORT for all
-// would collide); the gateway serves them on its own port.
+// Each process gets its own free loopback port for /healthz and /metrics (one HTTP_PORT for all
+// would collide); the gateway's public port serves neither /metrics nor anything else for operators.
 delete childEnv.HTTP_PORT;
 childEnv.HTTP_HOST = "127.0.0.1";
 // No process needs another role's password.
@@ -146,8 +161,11 @@ for (const name of SERVICES) {
   const env = { ...envOf(name), HTTP_PORT: String(opsPort) };
   watch(startChild(name, process.execPath, [mains[name]], { cwd: root, env }));
 }
+const gatewayOpsPort = await freePort();
+const gatewayOpsUrl = `http://127.0.0.1:${gatewayOpsPort}`;
 const gatewayEnv = {
   ...envOf("gateway"),
+  HTTP_PORT: String(gatewayOpsPort),
   PORT: port,
   HOST: host,
   GATEWAY_KEY_FILE: path.join(dataDir, "gateway-key.pem"),
@@ -160,7 +178,7 @@ const url = publicUrl(host, port);
 // Ready means every service answers too: a gateway that is up before auth would refuse the first
 // sign-in with UNAVAILABLE.
 const key = await tryOrStop("startup", async () => {
-  for (const base of [...Object.values(opsUrls), url]) {
+  for (const base of [...Object.values(opsUrls), gatewayOpsUrl, url]) {
     if (!(await waitForHealthy(base, { aborted: () => stopping }))) return undefined;
   }
   return fetchServerKey(url);
@@ -172,7 +190,7 @@ if (key && !stopping) {
       `  Sealroom is running: open ${url}`,
       `  Server key fingerprint: ${key.fingerprint}`,
       "  (clients pin this key on first use; Ctrl-C stops everything)",
-      `  Metrics: ${url}/metrics (gateway), ${SERVICES.map((name) => `${opsUrls[name]}/metrics (${name})`).join(", ")}`,
+      `  Metrics: ${gatewayOpsUrl}/metrics (gateway), ${SERVICES.map((name) => `${opsUrls[name]}/metrics (${name})`).join(", ")}`,
       "",
     ].join("\n"),
   );

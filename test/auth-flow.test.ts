@@ -188,8 +188,7 @@ describe("bad input gets its documented error and the connection survives", () =
   test("the gateway stays up after all of this", async () => {
     const res = await fetch(`${stack.httpUrl}/healthz`);
     expect(res.status).toBe(200);
-    const urls = stack.gateways.map((g) => `http://127.0.0.1:${g.port}/metrics`);
-    const metrics = (await Promise.all(urls.map(async (u) => (await fetch(u)).text()))).join("\n");
+    const metrics = (await Promise.all(stack.gateways.map((_g, i) => stack.gatewayMetrics(i)))).join("\n");
     expect(metrics).toMatch(/sealroom_gateway_handshakes_total\{[^}]*outcome="ok"/);
     expect(metrics).toMatch(/sealroom_gateway_errors_total\{[^}]*code="AUTH_INVALID_CREDENTIALS"/);
   });

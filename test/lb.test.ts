@@ -131,6 +131,6 @@ describe.skipIf(!caddyBin)("the load balancer (deploy/caddy/Caddyfile)", () => {
   test("/healthz passes through; /metrics does not", async () => {
     expect((await fetch(`${lbUrl}/healthz`)).status).toBe(200);
     expect((await fetch(`${lbUrl}/metrics`)).status).toBe(404);
-    expect((await fetch(`${gateway.httpUrl}/metrics`)).status).toBe(200);
+    expect((await fetch(`${gateway.opsUrl}/metrics`)).status).toBe(200);
   });
 });

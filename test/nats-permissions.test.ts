@@ -33,10 +33,10 @@ async function as(role: Role) {
   return { nc, errors };
 }
 
-/** Subscribes and collects what arrives. */
+/** Subscribes and collects what arrives (a refused subscription calls back once with an error). */
 function listen(nc: NatsConnection, subject: string, queue?: string) {
   const got: string[] = [];
-  const sub = nc.subscribe(subject, { ...(queue ? { queue } : {}), callback: (_e, m) => void got.push(m.subject) });
+  const sub = nc.subscribe(subject, { ...(queue ? { queue } : {}), callback: (e, m) => void (e ? undefined : got.push(m.subject)) });
   return { got, sub };
 }
 
@@ -112,6 +112,36 @@ describe("NATS subject permissions (deploy/nats/auth.conf)", () => {
     expect(reply.string()).toBe("pong");
     await publish(auth.nc, "_INBOX.someone.else");
     expect(auth.errors.join("\n")).toMatch(/permissions violation.*_INBOX/i);
+  });
+
+  test("ops cannot see another role's replies (an auth.login reply carries a resume ticket)", async () => {
+    // Earlier tests' responders would answer in the same queue group.
+    for (const nc of open.splice(0)) await nc.close();
+    const gateway = await as("gateway");
+    const auth = await as("auth");
+    const ops = await as("ops");
+    auth.nc.subscribe(SUBJECTS.commandFamily("auth"), { queue: "auth", callback: (_e, m) => void m.respond("ticket") });
+    auth.nc.subscribe(SUBJECTS.health("auth"), { queue: "auth", callback: (_e, m) => void m.respond("healthy") });
+    await auth.nc.flush();
+    // Everything ops might try: every inbox, the gateways' inboxes, and everything at all.
+    const snooped = [listen(ops.nc, "_INBOX.>"), listen(ops.nc, "_INBOX.gateway.>"), listen(ops.nc, ">")];
+    await ops.nc.flush();
+
+    const reply = await gateway.nc.request(SUBJECTS.command("auth.login"), "{}", { timeout: 2000 });
+    expect(reply.string()).toBe("ticket");
+    await sleep(100);
+    for (const { got } of snooped) expect(got).toEqual([]);
+    expect(ops.errors.join("\n")).toMatch(/permissions violation.*subscription.*_INBOX\.>/i);
+    expect(ops.errors.join("\n")).toMatch(/permissions violation.*subscription.*_INBOX\.gateway\.>/i);
+
+    // What ops is for still works, on its own inbox; and a gateway cannot read ops' replies either.
+    const gatewaySnoop = listen(gateway.nc, "_INBOX.ops.>");
+    await gateway.nc.flush();
+    const health = await ops.nc.request(SUBJECTS.health("auth"), "", { timeout: 2000 });
+    expect(health.string()).toBe("healthy");
+    await sleep(100);
+    expect(gatewaySnoop.got).toEqual([]);
+    expect(gateway.errors.join("\n")).toMatch(/permissions violation.*subscription.*_INBOX\.ops\.>/i);
   });
 
   test("nobody connects without a password, or with another role's", async () => {

@@ -4,13 +4,13 @@
  * the compose keygen job and gateways might), then rotates it with next/promote.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
-import { tempDatabase } from "@sealroom/testkit";
+import { freePort, startNats, tempDatabase } from "@sealroom/testkit";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const cleanup: Array<() => void> = [];
@@ -23,9 +23,16 @@ const tempDir = () => {
   return dir;
 };
 
+/** `node script args` under the usual umask 022, as an operator's shell runs it (sh execs node: same pid). */
+const spawnNode = (script: string, args: string[], env: NodeJS.ProcessEnv) =>
+  spawn("/bin/sh", ["-c", 'umask 022 && exec "$@"', "sh", process.execPath, path.join(root, script), ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+  });
+
 function node(script: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   return new Promise<{ code: number | null; out: string }>((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, script), ...args], { cwd: root, env: { ...process.env, ...env } });
+    const child = spawnNode(script, args, env);
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -72,6 +79,54 @@ describe("db-backup", () => {
     const missing = await node("scripts/db-backup.mjs", [path.join(dir, "b.db")], { DATABASE_URL: `file:${path.join(dir, "none.db")}` });
     expect(missing.code).toBe(1);
     expect(missing.out).toMatch(/does not exist/);
+  });
+});
+
+describe("file modes: nothing Sealroom writes is readable by other local users", () => {
+  const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
+
+  test("db:backup writes its backup 0600 in a backups directory it creates 0700 (they were 0644 and 0755)", async () => {
+    const database = await tempDatabase();
+    cleanup.push(() => database.remove());
+    const result = await node("scripts/db-backup.mjs", [], { DATABASE_URL: database.url });
+    expect(result.code, result.out).toBe(0);
+    const backups = path.join(path.dirname(database.file), "backups");
+    expect(mode(backups)).toBe("700");
+    const [name] = readdirSync(backups);
+    expect(mode(path.join(backups, name!))).toBe("600");
+  });
+
+  test("migrate creates the database 0600, and a service its WAL and SHM 0600 (as in the images)", async () => {
+    const dir = tempDir();
+    const url = `file:${path.join(dir, "sealroom.db")}`;
+    const migrated = await node("scripts/prisma.mjs", ["migrate", "deploy"], { DATABASE_URL: url });
+    expect(migrated.code, migrated.out).toBe(0);
+    expect(mode(path.join(dir, "sealroom.db"))).toBe("600");
+
+    const nats = await startNats();
+    cleanup.push(() => void nats.stop());
+    const port = await freePort();
+    const service = spawnNode("services/chat/dist/main.js", [], {
+      NATS_URL: nats.url,
+      DATABASE_URL: url,
+      HTTP_HOST: "127.0.0.1",
+      HTTP_PORT: String(port),
+      LOG_LEVEL: "warn",
+    });
+    let out = "";
+    service.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise((resolve) => service.once("exit", resolve));
+    try {
+      for (let i = 0; !existsSync(path.join(dir, "sealroom.db-shm")); i++) {
+        if (service.exitCode !== null || i > 300) throw new Error(`the chat service did not open the database:\n${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(mode(path.join(dir, "sealroom.db-wal"))).toBe("600");
+      expect(mode(path.join(dir, "sealroom.db-shm"))).toBe("600");
+    } finally {
+      service.kill("SIGTERM");
+      await exited;
+    }
   });
 });
 

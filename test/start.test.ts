@@ -5,7 +5,7 @@
  * (`npm test` builds first).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -24,8 +24,13 @@ interface Run {
   exited: Promise<number | null>;
 }
 
+/** start.mjs under the usual umask 022 (the one that made every file readable by every local user). */
 function launch(env: NodeJS.ProcessEnv): Run {
-  const proc = spawn(process.execPath, [script], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn("/bin/sh", ["-c", 'umask 022 && exec "$0" "$1"', process.execPath, script], {
+    cwd: root,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   proc.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -172,6 +177,9 @@ describe("npm start (scripts/start.mjs)", () => {
     // Every process's /metrics is printed and answers; auth counted the registration.
     const metricsUrls = [...(/Metrics: (.*)/.exec(run.output().stdout)?.[1] ?? "").matchAll(/(http:\/\/\S+\/metrics) \((\w+)\)/g)];
     expect(metricsUrls.map((m) => m[2]).sort()).toEqual(["auth", "chat", "gateway", "social"]);
+    // ...each on a loopback ops port; the public port does not serve them.
+    for (const [, metricsUrl] of metricsUrls) expect(metricsUrl!.startsWith(`${url}/`)).toBe(false);
+    expect((await fetch(`${url}/metrics`)).status).toBe(404);
     for (const [, metricsUrl, name] of metricsUrls) {
       const text = await (await fetch(metricsUrl!)).text();
       expect(text, name).toContain(`sealroom_nats_connected{service="${name}"} 1`);
@@ -189,6 +197,55 @@ describe("npm start (scripts/start.mjs)", () => {
     expect(code, run.output().stderr).toBe(0);
     expect(procs.filter((p) => alive(p.pid))).toEqual([]);
   }, 120_000);
+
+  it("keeps other local users out of DATA_DIR: the directory 0700, the database, WAL, SHM, key and log 0600", async () => {
+    // An existing DATA_DIR as an earlier version left it: world-readable.
+    const dataDir = path.join(tempDataDir(), "data");
+    mkdirSync(dataDir, { mode: 0o755 });
+    chmodSync(dataDir, 0o755);
+    const port = await freePort();
+    const run = launch(userEnv({ DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1" }));
+    track(run);
+    await until("the URL", run, () => (run.output().stdout.includes(`:${port}`) ? true : undefined), 60_000);
+
+    const mode = (file: string) => (statSync(path.join(dataDir, file)).mode & 0o777).toString(8);
+    expect(mode(".")).toBe("700");
+    for (const file of ["sealroom.db", "sealroom.db-wal", "sealroom.db-shm", "gateway-key.pem", "nats-server.log"]) {
+      expect(mode(file), file).toBe("600");
+    }
+    expect(mode("nats")).toBe("700");
+
+    run.proc.kill("SIGTERM");
+    expect(await run.exited).toBe(0);
+  }, 120_000);
+
+  it("a TERM to `npm start` (what a process manager signals) stops start.mjs and every service, in order", async () => {
+    const dataDir = tempDataDir();
+    const port = await freePort();
+    // npm runs the script through a shell; that shell did not pass the TERM on.
+    const proc = spawn("npm", ["start"], {
+      cwd: root,
+      env: userEnv({ DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1" }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    proc.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const run: Run = { proc, output: () => ({ stdout, stderr }), exited: new Promise((r) => proc.once("exit", (code) => r(code))) };
+    track(run);
+    await until("the URL", run, () => (stdout.includes(`:${port}`) ? true : undefined), 120_000);
+    const procs = descendants(proc.pid!);
+    expect(procs.map((p) => p.cmd).join("\n")).toContain("scripts/start.mjs");
+
+    proc.kill("SIGTERM");
+    const code = await Promise.race([run.exited, new Promise((r) => setTimeout(r, 30_000, "timeout"))]);
+    expect(code, stderr).not.toBe("timeout");
+    // start.mjs stopped them in order (gateway first) and said so.
+    expect(stderr).toMatch(/SIGTERM: stopping[\s\S]*start: stopped/);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(procs.filter((p) => alive(p.pid))).toEqual([]);
+  }, 180_000);
 
   it("stops everything and exits 1 when a process fails to start (the gateway's port is taken)", async () => {
     const dataDir = tempDataDir();

@@ -12,7 +12,9 @@ export default defineConfig({
     target: "es2022",
     // The gateway's CSP forbids inline scripts; keep every asset a file.
     assetsInlineLimit: 0,
-    sourcemap: true,
+    // No source map in what the gateway serves to everyone (it hands out the readable source);
+    // WEB_SOURCEMAP=true builds one for debugging.
+    sourcemap: process.env.WEB_SOURCEMAP === "true",
   },
   server: {
     // `npm run dev` next to `npm start`: proxy the gateway's /ws and /server-key so the page stays

@@ -27,14 +27,16 @@ export interface Proc {
   name: string;
   kind: ProcessKind | "nats-server";
   child: ChildProcess;
-  /** /healthz and /metrics (the gateway: its public port). */
+  /** /healthz (the gateway: its public port, with /ws and /server-key). */
   httpUrl: string;
+  /** /healthz and /metrics: the ops port (for auth, chat and social the same as httpUrl). */
+  opsUrl: string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   output(): string;
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-function launch(name: string, kind: Proc["kind"], cmd: string, args: string[], env: NodeJS.ProcessEnv, httpUrl: string): Proc {
+function launch(name: string, kind: Proc["kind"], cmd: string, args: string[], env: NodeJS.ProcessEnv, httpUrl: string, opsUrl = httpUrl): Proc {
   const child = spawn(cmd, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const keep = (d: Buffer) => {
@@ -51,6 +53,7 @@ function launch(name: string, kind: Proc["kind"], cmd: string, args: string[], e
     kind,
     child,
     httpUrl,
+    opsUrl,
     exited,
     output: () => out,
     async kill(signal) {
@@ -119,6 +122,8 @@ export async function startCluster(): Promise<Cluster> {
     const n = (counts[kind] = (counts[kind] ?? 0) + 1) - 1;
     const name = `${kind}-${n}`;
     const port = await freePort();
+    // The gateway's /metrics is on its own ops port, not the public one.
+    const opsPort = kind === "gateway" ? await freePort() : port;
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       NATS_URL: natsUrl,
@@ -128,12 +133,28 @@ export async function startCluster(): Promise<Cluster> {
       LOG_PRETTY: "false",
       ...SETTINGS[kind],
       ...(kind === "gateway"
-        ? { HOST: "127.0.0.1", PORT: String(port), GATEWAY_ID: `gw${n}`, GATEWAY_KEY_FILE: keyFile, WEB_DIR: "/nonexistent" }
+        ? {
+            HOST: "127.0.0.1",
+            PORT: String(port),
+            HTTP_HOST: "127.0.0.1",
+            HTTP_PORT: String(opsPort),
+            GATEWAY_ID: `gw${n}`,
+            GATEWAY_KEY_FILE: keyFile,
+            WEB_DIR: "/nonexistent",
+          }
         : { DATABASE_URL: database.url, HTTP_HOST: "127.0.0.1", HTTP_PORT: String(port) }),
       ...(kind === "auth" ? { INSTANCE_ID: name } : {}),
       ...extraEnv,
     };
-    const proc = launch(name, kind, process.execPath, [path.join(root, "services", kind, "dist/main.js")], env, `http://127.0.0.1:${port}`);
+    const proc = launch(
+      name,
+      kind,
+      process.execPath,
+      [path.join(root, "services", kind, "dist/main.js")],
+      env,
+      `http://127.0.0.1:${port}`,
+      `http://127.0.0.1:${opsPort}`,
+    );
     procs.push(proc);
     await waitFor(`${name} /healthz`, async () => {
       if (proc.child.exitCode !== null) throw new Error(`${name} exited (${proc.child.exitCode}):\n${proc.output()}`);
@@ -195,7 +216,7 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
  * include `labels`.
  */
 export async function counter(proc: Proc, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${proc.httpUrl}/metrics`)).text();
+  const text = await (await fetch(`${proc.opsUrl}/metrics`)).text();
   let sum = 0;
   for (const line of text.split("\n")) {
     const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? ([-+\d.eE]+|NaN|[+-]Inf)$/.exec(line);

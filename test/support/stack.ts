@@ -10,7 +10,7 @@ import { createSocialService, type SocialConfigInput } from "@sealroom/social";
 import { createGateway, gatewayEnvSchema, type Gateway } from "@sealroom/gateway";
 import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
 import type { ServerKey } from "@sealroom/proto/session";
-import { connectNats, createLogger, type NatsConnection, type Runnable } from "@sealroom/runtime";
+import { connectNats, createLogger, createMetrics, type Metrics, type NatsConnection, type Runnable } from "@sealroom/runtime";
 import { createNodeClient, type NodeClientOptions, type SealroomClient } from "@sealroom/sdk/node";
 import { startNats, tempDatabase, type NatsServer, type TempDb } from "@sealroom/testkit";
 import os from "node:os";
@@ -46,6 +46,8 @@ export interface Stack {
   wsUrls: string[];
   /** A database client for assertions. */
   db: Db;
+  /** Gateway `i`'s metrics in Prometheus text (a process serves them on its ops port, not publicly). */
+  gatewayMetrics(i: number): Promise<string>;
   /** A connected SDK client with its own temp known-hosts file (trusts the key on first use). */
   client(opts?: Partial<NodeClientOptions>): SealroomClient;
   /**
@@ -84,13 +86,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   const gateways: Gateway[] = [];
   const gatewayConnections: NatsConnection[] = [];
+  const gatewayRegistries: Metrics["registry"][] = [];
   const defaults = gatewayEnvSchema.parse({});
   for (let i = 0; i < (opts.gateways ?? 1); i++) {
     const nc = await connection(`gateway-${i}`);
     gatewayConnections.push(nc);
+    const metrics = createMetrics("gateway");
+    gatewayRegistries.push(metrics.registry);
     const gateway = createGateway({
       nc,
       log,
+      metrics,
       serverKey: serverKey(),
       config: { ...defaults, ...opts.gatewayConfig },
       host: "127.0.0.1",
@@ -114,6 +120,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     httpUrl: `http://127.0.0.1:${gateways[0]!.port}`,
     wsUrls,
     db,
+    gatewayMetrics: (i) => gatewayRegistries[i]!.metrics(),
     client(o = {}) {
       const c = createNodeClient({
         urls: wsUrls,

@@ -30,7 +30,7 @@ export interface Stack {
   dbFile: string;
   dataDir: string;
   pids: Record<ProcName, number>;
-  /** /metrics of every Node process (the gateway serves its own). */
+  /** /metrics of every Node process (each on its ops port, HTTP_PORT). */
   metricsUrls: Partial<Record<ProcName, string>>;
   stop(): Promise<void>;
 }
@@ -143,17 +143,19 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       }),
     );
     const port = await freePort();
+    const opsPort = await freePort();
     mkdirSync(dataDir, { recursive: true });
     const gateway = spawnNode("gateway", {
       PORT: String(port),
       HOST: "127.0.0.1",
-      HTTP_PORT: "",
+      // /metrics is on the ops port, not the public one.
+      HTTP_PORT: String(opsPort),
       GATEWAY_KEY_FILE: path.join(dataDir, "gateway-key.pem"),
       WEB_DIR: path.join(dataDir, "no-web"),
     });
     const url = `http://127.0.0.1:${port}`;
     await waitHealthy(url, gateway, () => tail);
-    metricsUrls.gateway = `${url}/metrics`;
+    metricsUrls.gateway = `http://127.0.0.1:${opsPort}/metrics`;
     pids.gateway = gateway.pid!;
     return { wsUrl: `ws://127.0.0.1:${port}/ws`, dbFile: db.file, dataDir, pids, metricsUrls, stop };
   } catch (err) {

@@ -28,6 +28,9 @@ export interface DbOptions {
 }
 
 export async function createDb({ url, busyTimeoutMs = 5000, observe }: DbOptions): Promise<Db> {
+  // SQLite creates the database, WAL and SHM files with the process's umask: under the usual 022
+  // every local user could read the messages. Owner only, for this and any file the process makes.
+  process.umask(0o077);
   const plain = new PrismaBetterSQLite3({ url, timeout: busyTimeoutMs });
   const adapter = observe ? timedAdapter(plain, observe) : plain;
   const db = new PrismaClient({ adapter });

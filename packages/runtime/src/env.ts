@@ -19,7 +19,13 @@ export const baseEnv = {
   /** Token for NATS authorization (the local `npm start` generates one). */
   NATS_TOKEN: z.string().optional(),
   /** User and password for NATS (docker compose gives each service its own). */
-  NATS_USER: z.string().optional(),
+  NATS_USER: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and - only (it names this process's reply inbox, _INBOX.<user>)")
+      .optional(),
+  ),
   NATS_PASSWORD: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   LOG_PRETTY: z

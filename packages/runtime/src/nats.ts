@@ -15,6 +15,14 @@ export interface NatsOptions {
   metrics?: Pick<Metrics, "natsConnected" | "natsReconnects" | "natsDisconnects"> | undefined;
 }
 
+/**
+ * Where this connection's request replies arrive. A user gets its own `_INBOX.<user>`, so NATS
+ * permissions can give each role only its own replies (deploy/nats/auth.conf): with one shared
+ * `_INBOX.>` any user allowed to make requests, such as `ops`, could read every reply, auth.login's
+ * resume tickets included. Without a user (a token, or no auth) it is NATS's usual `_INBOX`.
+ */
+export const inboxPrefix = (user: string | undefined) => (user ? `_INBOX.${user}` : "_INBOX");
+
 /** Connects with unlimited reconnects and logs every status change (never credentials). */
 export async function connectNats({ url, name, token, user, password, log, metrics }: NatsOptions): Promise<NatsConnection> {
   const nc = await connect({
@@ -22,6 +30,7 @@ export async function connectNats({ url, name, token, user, password, log, metri
     name,
     ...(token ? { token } : {}),
     ...(user ? { user, pass: password ?? "" } : {}),
+    inboxPrefix: inboxPrefix(user),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     reconnectJitter: 250,

@@ -2,6 +2,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { baseEnv, intFromEnv, parseEnv } from "@sealroom/runtime";
+import { normalizeOrigin } from "./origins.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -18,8 +19,11 @@ export const gatewayEnvSchema = z.object({
   GATEWAY_KEY_FILE: z.string().default(path.join(repoRoot, "data/gateway-key.pem")),
   GATEWAY_KEY_BITS: z.coerce.number().int().refine((n) => n === 2048 || n === 3072 || n === 4096).default(2048),
   WEB_DIR: z.string().default(path.join(repoRoot, "apps/web/dist")),
-  /** Exact browser origins allowed to open a WebSocket; empty = the gateway's own origin(s). */
-  ALLOWED_ORIGINS: list,
+  /** Browser origins (scheme://host[:port]) allowed to open a WebSocket; empty = the addresses it listens on. */
+  ALLOWED_ORIGINS: list.refine(
+    (origins) => origins.every((o) => normalizeOrigin(o) !== undefined),
+    "comma-separated origins such as https://chat.example.org (scheme, host and port only)",
+  ),
   /** Proxy addresses whose X-Forwarded-For is believed. */
   TRUSTED_PROXIES: list,
   MAX_CONNECTIONS: intFromEnv(20_000, 1),

@@ -238,6 +238,41 @@ describe("upgrade and pinning", () => {
     await expect(c.opened()).rejects.toThrow("HTTP 403");
   });
 
+  test("DNS rebinding: a page at evil.example (Host and Origin both evil.example) is refused with 403", async () => {
+    const port = gw.gateway.port;
+    const c = new RawClient(gw.wsUrl, { host: `evil.example:${port}`, origin: `http://evil.example:${port}` });
+    await expect(c.opened()).rejects.toThrow("HTTP 403");
+  });
+
+  test("the origin's scheme counts: https:// for the gateway's http:// address is refused", async () => {
+    const port = gw.gateway.port;
+    const c = new RawClient(gw.wsUrl, { origin: `https://127.0.0.1:${port}` });
+    await expect(c.opened()).rejects.toThrow("HTTP 403");
+  });
+
+  test("the gateway's own origins (its listen address, and localhost for a loopback one) are allowed", async () => {
+    const port = gw.gateway.port;
+    for (const origin of [`http://127.0.0.1:${port}`, `http://localhost:${port}`]) {
+      const c = new RawClient(gw.wsUrl, { origin });
+      await c.opened();
+      c.ws.close();
+    }
+  });
+
+  test("ALLOWED_ORIGINS replaces the default, compared with the scheme and port", async () => {
+    const other = await startGateway(nats.url, { ALLOWED_ORIGINS: ["https://chat.example.org"] });
+    try {
+      const ok = new RawClient(other.wsUrl, { origin: "https://chat.example.org" });
+      await ok.opened();
+      ok.ws.close();
+      for (const origin of ["http://chat.example.org", "https://chat.example.org:8443", `http://127.0.0.1:${other.gateway.port}`]) {
+        await expect(new RawClient(other.wsUrl, { origin, host: "chat.example.org" }).opened()).rejects.toThrow("HTTP 403");
+      }
+    } finally {
+      await other.stop();
+    }
+  });
+
   test("the SDK refuses a server whose key differs from the pin, loudly, before sending anything", async () => {
     const client = createNodeClient({
       urls: gw.wsUrl,

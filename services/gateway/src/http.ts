@@ -1,10 +1,12 @@
-/** The gateway's HTTP side: the web app, /healthz, /metrics and /server-key. */
+/**
+ * The gateway's public HTTP side: the web app, /healthz and /server-key. /metrics is not here: it
+ * is for operators, on the ops port (HTTP_PORT, runtime's startOpsServer), like the services'.
+ */
 import { existsSync } from "node:fs";
 import type http from "node:http";
 import sirv from "sirv";
 import type { ServerKey } from "@sealroom/proto/session";
 import { formatFingerprint, toHex } from "@sealroom/proto/session";
-import type { Registry } from "@sealroom/runtime";
 
 const SECURITY_HEADERS = {
   "content-security-policy":
@@ -18,7 +20,6 @@ const SECURITY_HEADERS = {
 export interface HttpDeps {
   webDir: string;
   serverKey: ServerKey;
-  registry: Registry;
   healthy: () => boolean;
 }
 
@@ -42,23 +43,23 @@ export function createRequestHandler(deps: HttpDeps): http.RequestListener {
 
   return (req, res) => {
     const url = (req.url ?? "/").split("?")[0];
-    if (req.method === "GET" && url === "/healthz") {
+    // HEAD as GET (Node sends no body for HEAD): a monitor's HEAD /healthz must not get the web page.
+    const read = req.method === "GET" || req.method === "HEAD";
+    if (read && url === "/healthz") {
       const up = deps.healthy();
       res.writeHead(up ? 200 : 503, { "content-type": "text/plain" }).end(up ? "ok\n" : "unavailable\n");
       return;
     }
-    if (req.method === "GET" && url === "/metrics") {
-      deps.registry.metrics().then(
-        (text) => res.writeHead(200, { "content-type": deps.registry.contentType }).end(text),
-        () => res.writeHead(500).end(),
-      );
+    if (url === "/metrics") {
+      // Not the web page either: a scraper pointed here learns where to go.
+      res.writeHead(404, { "content-type": "text/plain" }).end("not here: /metrics is on the ops port (HTTP_PORT)\n");
       return;
     }
-    if (req.method === "GET" && url === "/server-key") {
+    if (read && url === "/server-key") {
       res.writeHead(200, { "content-type": "application/json", "cache-control": "no-cache" }).end(serverKeyJson);
       return;
     }
-    if ((req.method === "GET" || req.method === "HEAD") && web) {
+    if (read && web) {
       web(req, res, () => {
         res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
       });

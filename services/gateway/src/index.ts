@@ -19,6 +19,7 @@ import type { GatewayConfig, GatewayContext } from "./context.js";
 import { createRequestHandler } from "./http.js";
 import type { GatewayEnv } from "./env.js";
 import { createGatewayMetrics } from "./metrics.js";
+import { listenOrigins, originPolicy } from "./origins.js";
 import { PresenceReporter } from "./presence.js";
 import { KeyedBuckets, Tally } from "./ratelimit.js";
 import { UserRegistry } from "./users.js";
@@ -99,7 +100,6 @@ export function createGateway(opts: GatewayOptions): Gateway {
     createRequestHandler({
       webDir: opts.webDir,
       serverKey: opts.serverKey,
-      registry: metrics.registry,
       healthy: () => accepting && !nc.isClosed(),
     }),
   );
@@ -112,16 +112,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
     return hops[hops.length - 1] ?? peer;
   };
 
-  const originAllowed = (req: http.IncomingMessage): boolean => {
-    const origin = req.headers.origin;
-    if (origin === undefined) return true; // not a browser; authentication is in-channel anyway
-    if (config.ALLOWED_ORIGINS.length > 0) return config.ALLOWED_ORIGINS.includes(origin);
-    try {
-      return new URL(origin).host === req.headers.host;
-    } catch {
-      return false;
-    }
-  };
+  // Set once the port is known (start()); nothing is accepted before.
+  let originAllowed: (origin: string | undefined) => boolean = () => false;
 
   const reject = (socket: Duplex, status: number, text: string, reason: string) => {
     metrics.rejectedUpgrades.inc({ reason });
@@ -133,7 +125,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const path = (req.url ?? "").split("?")[0];
     if (path !== "/ws") return reject(socket, 404, "Not Found", "path");
     if (!accepting) return reject(socket, 503, "Service Unavailable", "draining");
-    if (!originAllowed(req)) return reject(socket, 403, "Forbidden", "origin");
+    if (!originAllowed(req.headers.origin)) return reject(socket, 403, "Forbidden", "origin");
     if (conns.size >= config.MAX_CONNECTIONS) return reject(socket, 503, "Service Unavailable", "capacity");
     const ip = clientIp(req);
     if (perIp.get(ip) >= config.MAX_CONNECTIONS_PER_IP) return reject(socket, 429, "Too Many Requests", "per_ip");
@@ -185,6 +177,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         server.listen(opts.port, opts.host, () => resolve());
       });
       port = (server.address() as AddressInfo).port;
+      originAllowed = originPolicy(config.ALLOWED_ORIGINS.length > 0 ? config.ALLOWED_ORIGINS : listenOrigins(opts.host, port));
       presence.start();
       heartbeat = setInterval(() => {
         for (const conn of conns) {

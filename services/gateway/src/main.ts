@@ -1,4 +1,4 @@
-import { createLogger, createMetrics, connectNats, runUntilSignal } from "@sealroom/runtime";
+import { createLogger, createMetrics, connectNats, runUntilSignal, startOpsServer } from "@sealroom/runtime";
 import { formatFingerprint } from "@sealroom/proto/session";
 import { createGateway, loadOrCreateServerKey, readGatewayEnv } from "./index.js";
 
@@ -31,14 +31,31 @@ const gateway = createGateway({
   ...(env.GATEWAY_ID ? { gatewayId: env.GATEWAY_ID } : {}),
 });
 
+// /metrics (and a second /healthz) for operators, on their own port like the services': never on
+// the public port, where anyone who can open the app could read them.
+let ops: { close(): Promise<void> } | undefined;
+let stopping = false;
+
 await runUntilSignal(
   {
     async start() {
       await gateway.start();
       log.info({ url: gateway.url, fingerprint, gatewayId: gateway.gatewayId }, "gateway listening");
+      if (env.HTTP_PORT !== undefined) {
+        const server = await startOpsServer({
+          port: env.HTTP_PORT,
+          host: env.HTTP_HOST,
+          registry: metrics.registry,
+          healthy: () => !stopping && !nc.isClosed(),
+        });
+        ops = server;
+        log.info({ port: server.port }, "ops server listening");
+      }
     },
     async stop() {
+      stopping = true;
       await gateway.stop();
+      await ops?.close();
       await nc.drain();
     },
   },

@@ -70,6 +70,8 @@ export class Proc {
     private env: Env,
     /** GET this until it answers 200: the process is serving. */
     readonly healthUrl: string,
+    /** Its Prometheus text (the gateway's is on its ops port, not the public one). */
+    readonly metricsUrl = healthUrl.replace("/healthz", "/metrics"),
   ) {}
 
   get pid(): number | undefined {
@@ -206,16 +208,19 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     const gateways: Proc[] = [];
     for (let i = 0; i < (opts.gateways ?? 1); i++) {
       const port = await freePort();
+      const opsPort = await freePort();
       const env: Env = {
         ...common,
         ...opts.envOf?.[`gateway${i}`],
         PORT: String(port),
         HOST: "127.0.0.1",
+        HTTP_HOST: "127.0.0.1",
+        HTTP_PORT: String(opsPort),
         GATEWAY_ID: `gw${i}`,
         GATEWAY_KEY_FILE: keyFile,
         WEB_DIR: path.join(dir, "no-web"),
       };
-      const proc = new Proc(`gateway${i}`, script("gateway"), env, `http://127.0.0.1:${port}/healthz`);
+      const proc = new Proc(`gateway${i}`, script("gateway"), env, `http://127.0.0.1:${port}/healthz`, `http://127.0.0.1:${opsPort}/metrics`);
       gateways.push(proc);
       procs.push(proc);
     }
@@ -266,7 +271,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       },
       socketOf: (c) => sockets.get(c),
       async metric(proc, name, labels = {}) {
-        const text = await (await fetch(proc.healthUrl.replace("/healthz", "/metrics"))).text();
+        const text = await (await fetch(proc.metricsUrl)).text();
         let sum = 0;
         for (const line of text.split("\n")) {
           const m = /^(\w+)(?:\{([^}]*)\})? (\S+)$/.exec(line);

@@ -24,6 +24,7 @@ export async function startGateway(
   natsUrl: string,
   overrides: Partial<GatewayConfig> = {},
   serverKey: ServerKey = testServerKey(),
+  webDir = "/nonexistent",
 ): Promise<TestGateway> {
   const defaults = gatewayEnvSchema.parse({});
   const nc = await connectNats({ url: natsUrl, name: "test-gateway", log: silentLog });
@@ -34,7 +35,7 @@ export async function startGateway(
     config: { ...defaults, ...overrides },
     host: "127.0.0.1",
     port: 0,
-    webDir: "/nonexistent",
+    webDir,
   });
   await gateway.start();
   return {

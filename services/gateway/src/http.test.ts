@@ -1,0 +1,57 @@
+/**
+ * What the gateway's public port shows to anyone who can reach it: the web app, /healthz and
+ * /server-key, and nothing meant for operators or developers (found by the outside review).
+ * Serves the real built web app (apps/web/dist: `npm test` builds first).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startNats, type NatsServer } from "@sealroom/testkit";
+import { startGateway, testServerKey, type TestGateway } from "./test/harness.js";
+
+const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../apps/web/dist");
+let nats: NatsServer;
+let gw: TestGateway;
+let base: string;
+
+beforeAll(async () => {
+  if (!existsSync(path.join(webDir, "index.html"))) throw new Error(`${webDir} is not built: run npm run build`);
+  nats = await startNats();
+  gw = await startGateway(nats.url, {}, testServerKey(), webDir);
+  base = `http://127.0.0.1:${gw.gateway.port}`;
+});
+afterAll(async () => {
+  await gw?.stop();
+  await nats?.stop();
+});
+
+describe("the gateway's public port", () => {
+  test("/metrics is not served there (it is on the ops port, HTTP_PORT)", async () => {
+    const res = await fetch(`${base}/metrics`);
+    expect(res.status).toBe(404);
+    expect(await res.text()).not.toMatch(/sealroom_/);
+  });
+
+  test("HEAD /healthz answers like GET /healthz, not with the web page", async () => {
+    const res = await fetch(`${base}/healthz`, { method: "HEAD" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/plain");
+    const key = await fetch(`${base}/server-key`, { method: "HEAD" });
+    expect(key.headers.get("content-type")).toBe("application/json");
+  });
+
+  test("the web app is served without its source map", async () => {
+    const html = await (await fetch(base)).text();
+    const scripts = [...html.matchAll(/src="(\/assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const src of scripts) {
+      const js = await (await fetch(`${base}${src}`)).text();
+      expect(js.includes("sourceMappingURL"), src).toBe(false);
+      const map = await fetch(`${base}${src}.map`);
+      expect(map.status).toBe(404);
+      expect(await map.text()).not.toMatch(/"sources"/);
+    }
+    expect(readFileSync(path.join(webDir, "index.html"), "utf8")).not.toMatch(/\.map"/);
+  });
+});
