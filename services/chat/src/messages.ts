@@ -24,6 +24,7 @@ export function validText(text: string): void {
   if (check.ok) return;
   if (check.reason === "too-long") throw new AppError("PAYLOAD_TOO_LARGE", "Messages are at most 4,000 characters.");
   if (check.reason === "empty") throw new AppError("BAD_REQUEST", "A message needs some text.");
+  if (check.reason === "bidi") throw new AppError("BAD_REQUEST", "The text has a bidi control (U+202A-U+202E, U+2066-U+2069) that is not closed within its line.");
   throw new AppError("BAD_REQUEST", "The text contains control characters.");
 }
 
