@@ -26,7 +26,7 @@ describe("registration", () => {
   it("regression: no look-alike of victim61710 can be registered beside it (seven were accepted)", async () => {
     expect(codeOf(await register("victim61710"))).toBe("ok");
     for (const [name, code] of [
-      ["v\u0456ctim61710", "USERNAME_INVALID"], // Cyrillic і: mixed scripts
+      ["v\u0456ctim61710", "USERNAME_INVALID"], // Cyrillic і: mixed scripts (message below)
       ["victim61710\u034F", "USERNAME_INVALID"],
       ["victim61710\uFE0F", "USERNAME_INVALID"],
       ["victim61710\u{E0100}", "USERNAME_INVALID"],
@@ -38,6 +38,8 @@ describe("registration", () => {
     ] as const) {
       expect(codeOf(await register(name)), JSON.stringify(name)).toBe(code);
     }
+    const mixed = await register("v\u0456ctim61710");
+    expect(mixed.ok || mixed.error.message).toBe("Use the letters of one writing system (Latin may go with Chinese, Japanese or Korean).");
   });
 
   it("regression: a whole-script look-alike (all Cyrillic) of a Latin name is taken", async () => {

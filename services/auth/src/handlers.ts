@@ -37,6 +37,8 @@ function claim(config: AuthConfig, ctx: RequestContext, account?: string): Claim
   return { address: addressKey(ctx.ip), account, deadline: performance.now() + config.commandTimeoutMs };
 }
 
+const MIXED_SCRIPTS = "Use the letters of one writing system (Latin may go with Chinese, Japanese or Korean).";
+
 const sessionEnded = () => new AppError("NOT_AUTHENTICATED", "This session has ended. Sign in again.");
 
 export function createHandlers(deps: HandlerDeps): Handlers<"auth"> {
@@ -51,7 +53,7 @@ export function createHandlers(deps: HandlerDeps): Handlers<"auth"> {
   return {
     async "auth.register"(ctx, body) {
       const name = checkUsername(body.username);
-      if (!name.ok) throw new AppError("USERNAME_INVALID");
+      if (!name.ok) throw new AppError("USERNAME_INVALID", name.reason === "script" ? MIXED_SCRIPTS : undefined);
       const password = normalizePassword(body.password);
       if (password === undefined) throw new AppError("PASSWORD_INVALID");
       const skeleton = reservedSkeleton(name.username);

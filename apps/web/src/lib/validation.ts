@@ -28,7 +28,8 @@ export function validateUsername(raw: string, kind: "existing" | "new" = "new"):
   if (username === "") return { key: "invalid.username.required" };
   const check = kind === "new" ? checkUsername(username) : checkSignInName(username);
   if (check.ok) return undefined;
-  return { key: check.reason === "length" ? "invalid.username.length" : "invalid.username.characters" };
+  const keys = { length: "invalid.username.length", characters: "invalid.username.characters", script: "invalid.username.script" } as const;
+  return { key: keys[check.reason] };
 }
 
 /**
