@@ -3,6 +3,7 @@
  * The policy functions are shared so the web client checks fields with the same rules as the server.
  */
 import { z } from "zod";
+import { usernameProblem } from "./names.js";
 
 export const USERNAME_MIN = 2;
 export const USERNAME_MAX = 32;
@@ -17,10 +18,26 @@ const USERNAME_RE = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_.-]*$/u;
 
 export type UsernameCheck =
   | { ok: true; username: string; key: string }
-  | { ok: false; reason: "length" | "characters" };
+  | { ok: false; reason: "length" | "characters" | "script" };
 
-/** NFKC-normalizes and checks a username; `key` is the case-insensitive uniqueness key. */
+/**
+ * NFKC-normalizes and checks a new username; `key` is the case-insensitive uniqueness key. Besides
+ * the classes above: no invisible characters, marks only on a letter of their script, one script
+ * (or Latin with Chinese, Japanese or Korean): see names.ts. Names registered before these rules
+ * may break them; signing in uses {@link checkSignInName}.
+ */
 export function checkUsername(raw: string): UsernameCheck {
+  const name = checkSignInName(raw);
+  if (!name.ok) return name;
+  const problem = usernameProblem(name.username);
+  return problem === undefined ? name : { ok: false, reason: problem };
+}
+
+/**
+ * The rules every username ever registered satisfies (length and character classes): enough to
+ * look an account up when signing in, including one named before the rules of review item 4.
+ */
+export function checkSignInName(raw: string): UsernameCheck {
   const username = raw.normalize("NFKC");
   const length = [...username].length;
   if (length < USERNAME_MIN || length > USERNAME_MAX) return { ok: false, reason: "length" };

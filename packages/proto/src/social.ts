@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { publicUserSchema, USERNAME_MAX } from "./auth.js";
 import type { CommandSpec } from "./command-spec.js";
+import { hasInvisible } from "./names.js";
 
 /** Limits of the social contracts. Server-side caps that are configurable never exceed these. */
 export const SOCIAL_LIMITS = {
@@ -239,12 +240,16 @@ const FORBIDDEN_IN_NAMES = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\
 
 export type GroupNameCheck = { ok: true; name: string } | { ok: false };
 
-/** NFC-normalizes and trims a group name; 1-64 characters, no control or bidi-control characters. */
+/**
+ * NFC-normalizes and trims a group name; 1-64 characters, no control or bidi-control characters, no
+ * invisible ones (zero-width spaces, word joiner, BOM, Hangul fillers, stray variation selectors:
+ * names.ts) except what emoji need.
+ */
 export function checkGroupName(raw: string): GroupNameCheck {
   const name = raw.normalize("NFC").trim();
   const length = [...name].length;
   if (length < SOCIAL_LIMITS.groupNameMin || length > SOCIAL_LIMITS.groupNameMax) return { ok: false };
-  if (FORBIDDEN_IN_NAMES.test(name)) return { ok: false };
+  if (FORBIDDEN_IN_NAMES.test(name) || hasInvisible(name)) return { ok: false };
   return { ok: true, name };
 }
 

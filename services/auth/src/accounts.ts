@@ -3,6 +3,7 @@ import { Prisma } from "@sealroom/db";
 import type { PublicUser, TicketGrant } from "@sealroom/proto/auth";
 import type { Clock } from "./clock.js";
 import type { Store } from "./store.js";
+import { reservedSkeleton } from "./skeleton.js";
 import { mintTicket } from "./tickets.js";
 
 export interface StoredUser extends PublicUser {
@@ -23,8 +24,23 @@ export interface NewPassword {
 
 export interface Accounts {
   findByKey(usernameKey: string): Promise<StoredUser | null>;
-  /** `undefined` when the username key is taken (also when another instance just took it). */
-  create(user: { username: string; usernameKey: string; passwordHash: string }): Promise<PublicUser | undefined>;
+  /** Whether a user holds this key or this confusable skeleton (skeleton.ts). */
+  nameTaken(usernameKey: string, usernameSkeleton: string): Promise<boolean>;
+  /**
+   * `undefined` when the username key or its skeleton is taken (also when another instance just took
+   * it: both are unique columns, so of two concurrent look-alikes only one is created).
+   */
+  create(user: {
+    username: string;
+    usernameKey: string;
+    usernameSkeleton: string;
+    passwordHash: string;
+  }): Promise<PublicUser | undefined>;
+  /**
+   * Reserves the skeleton of every user who has none yet (rows from before migration 0003). A name
+   * whose skeleton another user already holds keeps none and is reported to `clash`.
+   */
+  backfillSkeletons(clash: (userId: number) => void): Promise<number>;
   /** Stores a rehash of the same password, unless the password changed meanwhile. */
   replaceHash(userId: number, oldHash: string, newHash: string): Promise<boolean>;
   /**
@@ -41,6 +57,46 @@ export function createAccounts({ store, clock }: { store: Store; clock: Clock })
   return {
     findByKey: (usernameKey) =>
       store.run((db) => db.user.findUnique({ where: { usernameKey }, select: userFields })),
+
+    async nameTaken(usernameKey, usernameSkeleton) {
+      const found = await store.run((db) =>
+        db.user.findFirst({ where: { OR: [{ usernameKey }, { usernameSkeleton }] }, select: { id: true } }),
+      );
+      return found !== null;
+    },
+
+    async backfillSkeletons(clash) {
+      let filled = 0;
+      let after = 0;
+      // In pages, one row at a time: a clash (P2002) must cost only that row.
+      for (;;) {
+        const page = await store.run((db) =>
+          db.user.findMany({
+            where: { usernameSkeleton: null, id: { gt: after } },
+            orderBy: { id: "asc" },
+            take: 500,
+            select: { id: true, username: true },
+          }),
+        );
+        for (const user of page) {
+          try {
+            const { count } = await store.run((db) =>
+              db.user.updateMany({
+                where: { id: user.id, usernameSkeleton: null },
+                data: { usernameSkeleton: reservedSkeleton(user.username) },
+              }),
+            );
+            filled += count;
+          } catch (err) {
+            if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002")) throw err;
+            clash(user.id);
+          }
+        }
+        const last = page.at(-1);
+        if (!last) return filled;
+        after = last.id;
+      }
+    },
 
     async create(user) {
       const now = new Date(clock.now());

@@ -1,5 +1,5 @@
 /** The auth commands. Each handler gets the gateway-stamped context and a validated body. */
-import { checkUsername, normalizePassword, usernameKey } from "@sealroom/proto/auth";
+import { checkSignInName, checkUsername, normalizePassword, usernameKey } from "@sealroom/proto/auth";
 import { AppError } from "@sealroom/proto/errors";
 import type { RequestContext } from "@sealroom/proto/nats";
 import type { Handlers, Logger } from "@sealroom/runtime";
@@ -10,6 +10,7 @@ import { addressKey } from "./address.js";
 import type { Claim, PasswordHasher } from "./hasher.js";
 import type { PublishRevoked } from "./revocations.js";
 import type { Sessions } from "./sessions.js";
+import { reservedSkeleton } from "./skeleton.js";
 import type { Throttle } from "./throttle.js";
 
 export interface HandlerDeps extends CredentialDeps {
@@ -36,32 +37,42 @@ function claim(config: AuthConfig, ctx: RequestContext, account?: string): Claim
   return { address: addressKey(ctx.ip), account, deadline: performance.now() + config.commandTimeoutMs };
 }
 
+const MIXED_SCRIPTS = "Use the letters of one writing system (Latin may go with Chinese, Japanese or Korean).";
+
 const sessionEnded = () => new AppError("NOT_AUTHENTICATED", "This session has ended. Sign in again.");
 
 export function createHandlers(deps: HandlerDeps): Handlers<"auth"> {
   const { hasher, throttle, accounts, sessions, publish, config, log } = deps;
 
+  /** USERNAME_TAKEN, saying so when it is a look-alike (the same skeleton) that holds the name. */
+  const taken = async (key: string) =>
+    (await accounts.findByKey(key))
+      ? new AppError("USERNAME_TAKEN")
+      : new AppError("USERNAME_TAKEN", "That username is taken, or looks too much like one that is.");
+
   return {
     async "auth.register"(ctx, body) {
       const name = checkUsername(body.username);
-      if (!name.ok) throw new AppError("USERNAME_INVALID");
+      if (!name.ok) throw new AppError("USERNAME_INVALID", name.reason === "script" ? MIXED_SCRIPTS : undefined);
       const password = normalizePassword(body.password);
       if (password === undefined) throw new AppError("PASSWORD_INVALID");
+      const skeleton = reservedSkeleton(name.username);
       const user = await hasher.admit(claim(config, ctx), async (slot) => {
         await throttle.takeRegistration(ctx.ip);
-        // Saves a hash in the common case; the unique index decides races.
-        if (await accounts.findByKey(name.key)) throw new AppError("USERNAME_TAKEN");
+        // Saves a hash in the common case; the unique indexes (key, skeleton) decide races.
+        if (await accounts.nameTaken(name.key, skeleton)) throw await taken(name.key);
         const passwordHash = await slot.withSlot((ops) => ops.hash(password));
-        return accounts.create({ username: name.username, usernameKey: name.key, passwordHash });
+        return accounts.create({ username: name.username, usernameKey: name.key, usernameSkeleton: skeleton, passwordHash });
       });
-      if (!user) throw new AppError("USERNAME_TAKEN");
+      if (!user) throw await taken(name.key);
       const session = await sessions.open(user.id);
       log.info({ userId: user.id, ip: ctx.ip }, "registered");
       return { user, ...session };
     },
 
     async "auth.login"(ctx, body) {
-      const name = checkUsername(body.username);
+      // Names registered before the script rules (checkUsername) still sign in.
+      const name = checkSignInName(body.username);
       // A name outside the policy has no account, but is throttled like any other name.
       const key = name.ok ? name.key : usernameKey(body.username);
       const user = await hasher.admit(claim(config, ctx, `u:${key}`), (slot) =>

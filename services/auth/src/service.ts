@@ -83,6 +83,13 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     metrics,
     instance,
     async start() {
+      // Rows from before migration 0003 reserve their skeleton before any registration is served.
+      const clashes: number[] = [];
+      const filled = await accounts.backfillSkeletons((userId) => clashes.push(userId));
+      if (filled > 0) log.info({ filled }, "reserved the confusable skeletons of existing usernames");
+      if (clashes.length > 0) {
+        log.warn({ userIds: clashes.slice(0, 100), count: clashes.length }, "existing usernames that look like another's keep no skeleton");
+      }
       const hasher = await createHasher({
         params: config.argon2,
         concurrency: config.hashConcurrency,

@@ -50,6 +50,7 @@ export const en = {
   "invalid.username.required": "Enter a username.",
   "invalid.username.length": "Usernames are 2 to 32 characters long.",
   "invalid.username.characters": "Use only letters, digits, _ . or -, and start with a letter or digit.",
+  "invalid.username.script": "Use the letters of one writing system (Latin may go with Chinese, Japanese or Korean).",
   "invalid.password.required": "Enter your password.",
   "invalid.password.short": "Use at least {min} characters.",
   "invalid.password.long": "Use at most {max} characters.",

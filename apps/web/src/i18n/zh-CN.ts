@@ -51,6 +51,7 @@ export const zhCN: Messages = {
   "invalid.username.required": "请输入用户名。",
   "invalid.username.length": "用户名长度为 2 到 32 个字符。",
   "invalid.username.characters": "只能使用字母、数字、_ . 或 -，并以字母或数字开头。",
+  "invalid.username.script": "请只使用一种文字的字母（拉丁字母可与中文、日文或韩文一起使用）。",
   "invalid.password.required": "请输入密码。",
   "invalid.password.short": "密码至少需要 {min} 个字符。",
   "invalid.password.long": "密码最多 {max} 个字符。",

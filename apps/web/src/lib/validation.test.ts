@@ -25,6 +25,16 @@ describe("username", () => {
     }
   });
 
+  test("regression: a new name may not mix scripts or hide invisible characters; signing in with a name from before that rule still may", () => {
+    expect(validateUsername("v\u0456ctim")?.key).toBe("invalid.username.script");
+    expect(validateUsername("victim\u3164")?.key).toBe("invalid.username.characters");
+    expect(validateUsername("v\u0456ctim", "existing")).toBeUndefined();
+    expect(validateAuthForm("signIn", { username: "v\u0456ctim", password: "x", confirm: "" }).username).toBeUndefined();
+    expect(validateAuthForm("register", { username: "v\u0456ctim", password: "long enough", confirm: "long enough" }).username?.key).toBe(
+      "invalid.username.script",
+    );
+  });
+
   test("surrounding whitespace (autofill) is trimmed, not an error", () => {
     expect(validateUsername("  alice ")).toBeUndefined();
     expect(cleanUsername("  alice ")).toBe("alice");

@@ -3,7 +3,7 @@
  * (@sealroom/proto/auth), so the form never accepts what the server would refuse or vice versa.
  * Results are message keys, translated where they are shown.
  */
-import { PASSWORD_MAX, PASSWORD_MIN, checkUsername, normalizePassword } from "@sealroom/proto/auth";
+import { PASSWORD_MAX, PASSWORD_MIN, checkSignInName, checkUsername, normalizePassword } from "@sealroom/proto/auth";
 import type { MessageKey } from "../i18n/en.js";
 import type { Vars } from "../i18n/languages.js";
 
@@ -19,12 +19,17 @@ export function cleanUsername(raw: string): string {
   return raw.trim();
 }
 
-export function validateUsername(raw: string): FieldError | undefined {
+/**
+ * `new`: the full policy of a name being registered. `existing`: a name to sign in with, which may
+ * predate the invisible-character and script rules (the server looks it up the same way).
+ */
+export function validateUsername(raw: string, kind: "existing" | "new" = "new"): FieldError | undefined {
   const username = cleanUsername(raw);
   if (username === "") return { key: "invalid.username.required" };
-  const check = checkUsername(username);
+  const check = kind === "new" ? checkUsername(username) : checkSignInName(username);
   if (check.ok) return undefined;
-  return { key: check.reason === "length" ? "invalid.username.length" : "invalid.username.characters" };
+  const keys = { length: "invalid.username.length", characters: "invalid.username.characters", script: "invalid.username.script" } as const;
+  return { key: keys[check.reason] };
 }
 
 /**
@@ -52,7 +57,7 @@ export function validateAuthForm(
   v: { username: string; password: string; confirm: string },
 ): Errors<AuthField> {
   const errors: Errors<AuthField> = {};
-  const username = validateUsername(v.username);
+  const username = validateUsername(v.username, mode === "register" ? "new" : "existing");
   if (username) errors.username = username;
   const password = validatePassword(v.password, mode === "register" ? "new" : "existing");
   if (password) errors.password = password;
