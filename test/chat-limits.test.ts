@@ -43,6 +43,28 @@ describe("maximal messages", () => {
     expect(page.entries.at(-1)?.seq).toBe(71);
   });
 
+  test("against a NATS max_payload below the page bound, the SDK asks again for fewer entries (REPLY_TOO_LARGE) and catches up", async () => {
+    const small = await startStack({ gateways: 1, ...SOCIAL_STACK, natsMaxPayload: 256 * 1024 });
+    try {
+      const sender = await chatter(small, "sal");
+      const reader = await chatter(small, "ria");
+      await befriend(sender, reader);
+      const dm = dmConversationId(sender.user.id, reader.user.id);
+      await sender.chat.send(dm, "hello");
+      await until(() => reader.streamOf(dm).length === 1, "first message");
+      reader.client.close();
+      for (let i = 0; i < 40; i++) await sender.chat.send(dm, MAXIMAL);
+      // What the SDK meets: a full page cannot be sent through this server.
+      const refused = await sender.client.call("chat.sync", { conversationId: dm, afterSeq: 0, limit: CHAT_LIMITS.pageMax });
+      expect(refused).toMatchObject({ ok: false, error: { code: "REPLY_TOO_LARGE" } });
+      await reader.client.connect();
+      await until(() => reader.streamOf(dm).length === 41, "the 40 maximal messages", 20_000);
+      expect(seqsOf(reader.streamOf(dm))).toEqual(range(1, 41));
+    } finally {
+      await small.stop();
+    }
+  });
+
   test("a fresh device of a member of 80 groups with maximal last messages lists every one of them", async () => {
     const me = await chatter(stack, "gus");
     // Seeded in the database as the social and chat services store it (80 groups through the

@@ -35,6 +35,8 @@ export interface StackOptions {
   gatewayConfig?: Partial<ReturnType<typeof gatewayEnvSchema.parse>>;
   /** Social service settings (e.g. a fast presence sweep). */
   social?: SocialConfigInput;
+  /** nats-server's max_payload (default: the deployments' 1 MiB). */
+  natsMaxPayload?: number;
 }
 
 export interface Stack {
@@ -59,7 +61,7 @@ export interface Stack {
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const nats = await startNats();
+  const nats = await startNats(opts.natsMaxPayload ? { maxPayload: opts.natsMaxPayload } : {});
   const database = await tempDatabase();
   const cleanups: (() => Promise<void>)[] = [];
   const connection = async (name: string): Promise<NatsConnection> => {

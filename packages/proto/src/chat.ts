@@ -211,12 +211,19 @@ export const editEntrySchema = z.object({ ...entryBase, kind: z.literal("edit"),
 /** The sender deleted entry `targetSeq`: show it as a tombstone. */
 export const deleteEntrySchema = z.object({ ...entryBase, kind: z.literal("delete"), senderId: id, targetSeq: id });
 
-export const entrySchema = z.discriminatedUnion("kind", [textEntrySchema, systemEntrySchema, editEntrySchema, deleteEntrySchema]);
+/**
+ * An entry the reader may not see: an edit or deletion of a message from before their visibility
+ * start (a group member who joined later). It only keeps the log gapless; nothing to show or apply.
+ */
+export const hiddenEntrySchema = z.object({ ...entryBase, kind: z.literal("hidden") });
+
+export const entrySchema = z.discriminatedUnion("kind", [textEntrySchema, systemEntrySchema, editEntrySchema, deleteEntrySchema, hiddenEntrySchema]);
 export type Entry = z.infer<typeof entrySchema>;
 export type TextEntry = z.infer<typeof textEntrySchema>;
 export type SystemEntry = z.infer<typeof systemEntrySchema>;
 export type EditEntry = z.infer<typeof editEntrySchema>;
 export type DeleteEntry = z.infer<typeof deleteEntrySchema>;
+export type HiddenEntry = z.infer<typeof hiddenEntrySchema>;
 
 /** What a send, edit or delete returns once its entry is committed. */
 export const sendAckSchema = z.object({

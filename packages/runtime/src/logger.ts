@@ -45,3 +45,14 @@ export function createLogger({ service, level = "info", pretty }: LoggerOptions)
       : {}),
   });
 }
+
+/**
+ * An error as one short line, for logs of expected conditions that are retried (no responders yet,
+ * a timeout, a closed connection): a 2 KB stack each time says nothing more and buries real errors.
+ * Unexpected failures keep logging `{ err }` with its stack.
+ */
+export function errorText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = "code" in err && typeof err.code === "string" && !err.message.includes(err.code) ? `${err.code}: ` : "";
+  return `${code}${err.message}`;
+}

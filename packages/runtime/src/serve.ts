@@ -10,6 +10,7 @@ import { AppError, fail, ok, type Result } from "@sealroom/proto/errors";
 import { NATS_MAX_PAYLOAD, commandEnvelopeSchema, type RequestContext } from "@sealroom/proto/nats";
 import { parseUntrusted } from "@sealroom/proto/parse";
 import { QUEUE, SUBJECTS, type ServiceName } from "@sealroom/proto/subjects";
+import { errorText } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 
 type CommandsOf<S extends ServiceName> = {
@@ -146,13 +147,6 @@ export function serveCommands<S extends ServiceName>(opts: ServeOptions<S>): Sub
 }
 
 const encoder = new TextEncoder();
-
-/** An error as one short line for a log of an expected, retried condition (no stack). */
-export function errorText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const code = "code" in err && typeof err.code === "string" ? `${err.code}: ` : "";
-  return `${code}${err.message}`;
-}
 
 function safeJson(msg: Msg): unknown {
   try {

@@ -50,13 +50,13 @@ export const TEST_NATS_MAX_PAYLOAD = 1024 * 1024;
  * Starts a private nats-server (from PATH, or NATS_SERVER_BIN) with JetStream on a free port and a
  * temp store dir. Never uses a server that may already run on 4222.
  */
-export async function startNats(opts: { token?: string } = {}): Promise<NatsServer> {
+export async function startNats(opts: { token?: string; maxPayload?: number } = {}): Promise<NatsServer> {
   const bin = process.env.NATS_SERVER_BIN ?? "nats-server";
   const dir = mkdtempSync(path.join(os.tmpdir(), "sealroom-nats-"));
   const port = await freePort();
   // max_payload has no command-line flag: a config file of one line.
   const config = path.join(dir, "limits.conf");
-  writeFileSync(config, `max_payload: ${TEST_NATS_MAX_PAYLOAD}\n`);
+  writeFileSync(config, `max_payload: ${opts.maxPayload ?? TEST_NATS_MAX_PAYLOAD}\n`);
   const args = ["-c", config, "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir];
   if (opts.token) args.push("--auth", opts.token);
   let child: ChildProcess;

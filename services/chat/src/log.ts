@@ -53,8 +53,14 @@ function systemEventOf(body: string, log: Logger): SystemEvent {
   return { groupEventId: 1, type: "created", actor: null, target: null };
 }
 
-export function toEntry(key: string, row: MessageRow | PageRow, log: Logger): Entry {
+/**
+ * The entry as a reader whose visibility starts after `visibleFrom` sees it: an edit or deletion of
+ * a message before that start is only a placeholder (it would carry the text, or news, of a
+ * message the reader may not read).
+ */
+export function toEntry(key: string, row: MessageRow | PageRow, log: Logger, visibleFrom = 0): Entry {
   const base = { id: row.id, conversationId: key, seq: row.seq, ts: ms(row.createdMs) };
+  if ((row.kind === "edit" || row.kind === "delete") && (row.targetSeq ?? 0) <= visibleFrom) return { ...base, kind: "hidden" };
   switch (row.kind) {
     case "text":
       return {

@@ -6,7 +6,7 @@
 import { checkMessageText, previewOf, type ChangeAck, type SendAck, type TextEntry } from "@sealroom/proto/chat";
 import { AppError } from "@sealroom/proto/errors";
 import type { Logger } from "@sealroom/runtime";
-import { recipients, resolveAccess, userOrPlaceholder } from "./access.js";
+import { recipients, resolveAccess, userOrPlaceholder, type Access } from "./access.js";
 import { append, conversationFor } from "./log.js";
 import type { Publish } from "./publish.js";
 import type { MessageRow, Queries } from "./queries.js";
@@ -31,6 +31,16 @@ export function validText(text: string): void {
 const conflict = () => new AppError("CONFLICT", "This clientMsgId was already used for another message.");
 
 export function createMessages({ q, writer, publish }: MessageDeps) {
+  /**
+   * Who gets the live edit or deletion of message `targetSeq`: those who may read that message.
+   * A group member who joined after it would learn its text (or of it) from the change; their
+   * sync shows the change as a `hidden` entry instead (log.ts toEntry).
+   */
+  function readersOf(access: Access, targetSeq: number): number[] {
+    if (access.kind === "dm") return recipients(q, access);
+    return q.groupMemberIdsSeeing.all(access.groupId, targetSeq).map((r) => r.userId);
+  }
+
   /** The target of an edit or delete: the caller's own, visible, undeleted text message. */
   function ownText(convId: number, seq: number, visibleFrom: number, userId: number): MessageRow {
     const target = seq > visibleFrom ? q.messageBySeq.get(convId, seq) : undefined;
@@ -76,7 +86,7 @@ export function createMessages({ q, writer, publish }: MessageDeps) {
         q.editMessage.run(text, now, target.id);
         const conv = conversationFor(q, access, now);
         const added = append(q, conv, { kind: "edit", senderId: userId, clientMsgId: null, body: "", targetSeq: seq, activity: false }, now);
-        const to = recipients(q, access);
+        const to = readersOf(access, seq);
         const entry = { kind: "edit" as const, ...added, conversationId, ts: now, senderId: userId, targetSeq: seq, text };
         return {
           value: { id: added.id, conversationId, seq: added.seq, ts: now, targetSeq: seq },
@@ -93,7 +103,7 @@ export function createMessages({ q, writer, publish }: MessageDeps) {
         q.deleteMessage.run(now, target.id);
         const conv = conversationFor(q, access, now);
         const added = append(q, conv, { kind: "delete", senderId: userId, clientMsgId: null, body: "", targetSeq: seq, activity: false }, now);
-        const to = recipients(q, access);
+        const to = readersOf(access, seq);
         const entry = { kind: "delete" as const, ...added, conversationId, ts: now, senderId: userId, targetSeq: seq };
         return {
           value: { id: added.id, conversationId, seq: added.seq, ts: now, targetSeq: seq },

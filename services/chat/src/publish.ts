@@ -4,7 +4,7 @@
  */
 import type { ChatEventBody, ChatEventType } from "@sealroom/proto/chat";
 import { SUBJECTS } from "@sealroom/proto/subjects";
-import type { Logger, NatsConnection } from "@sealroom/runtime";
+import { errorText, type Logger, type NatsConnection } from "@sealroom/runtime";
 
 export type Publish = <T extends ChatEventType>(userIds: Iterable<number>, type: T, body: ChatEventBody<T>) => void;
 
@@ -18,7 +18,8 @@ export function natsPublish(nc: NatsConnection, log: Logger): Publish {
       try {
         nc.publish(SUBJECTS.userEvents(userId), payload);
       } catch (err) {
-        log.warn({ err, type }, "publish failed");
+        // The connection is closing or reconnecting: expected, and sync repairs it; no stack.
+        log.warn({ type, error: errorText(err) }, "publish failed");
         return;
       }
     }

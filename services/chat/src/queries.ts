@@ -108,6 +108,10 @@ export function prepareQueries(db: Sqlite) {
        WHERE f."userId" = ?`,
     ),
     groupMemberIds: prepare<[number], { userId: number }>(`SELECT "userId" FROM "GroupMember" WHERE "groupId" = ?`),
+    /** Current members who may read entry `seq` (they joined before it). */
+    groupMemberIdsSeeing: prepare<[number, number], { userId: number }>(
+      `SELECT "userId" FROM "GroupMember" WHERE "groupId" = ? AND "joinedSeq" < ?`,
+    ),
 
     convByKey: prepare<[string], ConvRow>(
       `SELECT "id", "key", "kind", "groupId", "lastSeq", "lastActivityMs" FROM "Conversation" WHERE "key" = ?`,

@@ -52,7 +52,7 @@ export function createReads({ db, q, writer, publish, log }: ReadDeps) {
   function page(access: Access, rows: Parameters<typeof toEntry>[1][], lastSeq: number, newestFirst = false): Page {
     const shell = { conversationId: access.key, entries: [], lastSeq, visibleFromSeq: access.visibleFrom, truncated: true };
     const { taken, cut } = takeWithin(
-      rows.map((r) => toEntry(access.key, r, log)),
+      rows.map((r) => toEntry(access.key, r, log, access.visibleFrom)),
       shell,
     );
     return { ...shell, entries: newestFirst ? taken.reverse() : taken, truncated: cut };

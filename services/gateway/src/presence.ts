@@ -13,7 +13,7 @@
 import { resultSchema } from "@sealroom/proto/errors";
 import { PRESENCE_REPORT_MAX_ENTRIES, presenceAckSchema, type PresenceAck } from "@sealroom/proto/nats";
 import { SUBJECTS } from "@sealroom/proto/subjects";
-import type { Logger, NatsConnection } from "@sealroom/runtime";
+import { errorText, type Logger, type NatsConnection } from "@sealroom/runtime";
 
 const ackReply = resultSchema(presenceAckSchema);
 const MAX_BACKOFF_MS = 5_000;
@@ -149,8 +149,9 @@ export class PresenceReporter {
       if (reply.success && reply.data.ok) return reply.data.value;
       this.opts.log.warn({ subject, error: reply.success && !reply.data.ok ? reply.data.error.code : "malformed" }, "presence report refused");
     } catch (err) {
+      // Expected (social not started yet, or restarting) and retried: one readable line, no stack.
       const level = this.failures === 0 ? "warn" : "debug";
-      this.opts.log[level]({ err, subject }, "presence report failed; retrying");
+      this.opts.log[level]({ subject, error: errorText(err) }, "presence report failed; retrying");
     }
     return undefined;
   }

@@ -91,6 +91,9 @@ export class ConversationLog {
       case "delete":
         this.replace(entry.targetSeq, (t) => ({ ...t, text: "", deletedTs: entry.ts }));
         return;
+      case "hidden":
+        // A change of a message before the user's visibility start: it only fills its seq.
+        return;
     }
   }
 
