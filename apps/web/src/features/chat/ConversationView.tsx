@@ -131,6 +131,7 @@ function placeholder(conversationId: string, ref: ReturnType<typeof parseConvers
     receipts: {},
     typing: [],
     pending: [],
+    written: {},
   };
 }
 
