@@ -91,3 +91,18 @@ test("a user's kept messages are sent only as that user", async () => {
   expect(device.load(a.user.id)).toHaveLength(1);
   asB.stop();
 });
+
+test("signing out on purpose leaves none of the user's unsent messages on the device", async () => {
+  const a = await signUp(stack, "out_a");
+  const stranger = await signUp(stack, "out_b");
+  const dm = dmConversationId(a.user.id, stranger.user.id);
+  const device = new MemoryOutboxStore();
+  const chat = new ChatStore(a.client, { outbox: { store: device } });
+  chat.start();
+  // Not friends: refused, and kept as failed (to retry or discard) until the user signs out.
+  await chat.send(dm, "not sent").catch(() => undefined);
+  expect(device.load(a.user.id)).toMatchObject([{ text: "not sent", status: "failed" }]);
+  await a.client.logout();
+  await until(() => device.load(a.user.id).length === 0, "forgotten at logout");
+  chat.stop();
+});

@@ -118,6 +118,14 @@ export class Outbox {
     });
   }
 
+  /**
+   * The user signed out of this device on purpose: nothing of their unsent messages stays in the
+   * store (a shared computer). This page still holds them in memory, for that user only.
+   */
+  forgetStored(userId: number): void {
+    for (const kept of this.store.load(userId)) this.store.remove(userId, kept.clientMsgId);
+  }
+
   discard(clientMsgId: string): void {
     const item = this.failed.get(clientMsgId);
     if (!item) return;

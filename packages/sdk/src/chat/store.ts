@@ -127,6 +127,8 @@ export class ChatStore {
   private readonly gapDelayMs: number;
   private readonly lastTyping = new Map<string, number>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  /** The signed-in user (still known when the client has already forgotten it at sign-out). */
+  private userId: number | undefined;
 
   constructor(
     private readonly client: SealroomClient,
@@ -160,12 +162,17 @@ export class ChatStore {
         if (s !== "ready") this.setStatus("offline");
       }),
       this.client.on("signedIn", (user) => {
+        this.userId = user.id;
         this.outbox.restore(user.id);
         void this.catchUp();
       }),
-      this.client.on("signedOut", () => this.clear()),
+      this.client.on("signedOut", (reason) => {
+        if (reason === "logout" && this.userId !== undefined) this.outbox.forgetStored(this.userId);
+        this.clear();
+      }),
     );
     if (this.client.state === "ready") {
+      this.userId = this.client.user?.id;
       if (this.client.user) this.outbox.restore(this.client.user.id);
       void this.catchUp();
     }
