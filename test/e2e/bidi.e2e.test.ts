@@ -62,6 +62,9 @@ test("message text and names are bidi-isolated, a stored override does not move 
   expect(await link.textContent()).toBe(href);
   expect(await link.evaluate((a) => getComputedStyle(a).direction)).toBe("ltr");
   await shot(page, "bidi-messages");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await shot(page, "bidi-messages-dark");
+  await page.emulateMedia({ colorScheme: "light" });
 
   // The composer refuses an unpaired override before sending, and says why.
   await composer(page).fill(`pay ${RLO}001$`);
