@@ -40,11 +40,6 @@ export function typingMessage(users: readonly PublicUser[]): { key: MessageKey; 
   return { key: "chat.typing.many", vars: { count: users.length } };
 }
 
-export function typingText(users: readonly PublicUser[], t: Translate): string | undefined {
-  const m = typingMessage(users);
-  return m && t(m.key, m.vars);
-}
-
 /** A system entry as a translation key and its variables (see isolated() for rendering). */
 export function systemMessage(entry: SystemEntry, t: Translate): { key: MessageKey; vars: Vars } {
   const e = entry.event;
