@@ -128,10 +128,12 @@ test("Up in the empty composer edits one's last message; Escape goes back to the
   const edit = page.getByLabel("Edit your message");
   expect(await edit.inputValue()).toBe("message 3");
   await page.keyboard.press("Escape");
-  expect((await active(page)).testid).toBe("composer");
+  await expect.poll(async () => (await active(page)).testid).toBe("composer");
   // Not in a composer with text: there Up moves the caret.
+  await edit.waitFor({ state: "detached" });
   await composer(page).fill("line one\nline two");
   await page.keyboard.press("ArrowUp");
+  await page.waitForTimeout(200);
   expect(await edit.count()).toBe(0);
   await composer(page).fill("");
   await page.keyboard.press("ArrowUp");
