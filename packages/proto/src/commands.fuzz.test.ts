@@ -54,6 +54,8 @@ interface Refined {
  */
 const EXAMPLES: Record<string, unknown[]> = {
   conversationId: ["dm:1:2", "dm:7:2147483647", "group:1", "group:2147483647"],
+  // Message text (chat.send, chat.edit) refuses unpaired bidi controls; paired ones are valid.
+  text: ["", "hello", "中文 and emoji 😀", "\u202Eabc\u202C", "\u2067שלום\u2069 ok\nline two"],
 };
 
 interface Def {

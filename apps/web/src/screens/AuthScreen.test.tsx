@@ -84,6 +84,21 @@ describe("AuthScreen", () => {
     expect(screen.queryByText(/AUTH_/)).toBeNull();
   });
 
+  test("a stale sign-in error does not stay above the next attempt's own error (outside review, item 17)", async () => {
+    const { h, user } = await setup();
+    h.client.authImpl = async () => {
+      throw new AppError("AUTH_INVALID_CREDENTIALS");
+    };
+    await user.type(username(), "alice");
+    await user.type(password(), "wrong password");
+    await user.keyboard("{Enter}");
+    expect((await screen.findByTestId("auth-error")).textContent).toBe("Wrong username or password.");
+    // Submitted again with the password field empty: the field explains, the old refusal is gone.
+    await user.keyboard("{Enter}");
+    expect(await screen.findByText("Enter your password.")).toBeTruthy();
+    expect(screen.getByTestId("auth-error").textContent).toBe("");
+  });
+
   test("throttling shows the wait from retryAfterMs and blocks the button meanwhile", async () => {
     const { h, user } = await setup();
     h.client.authImpl = async () => {

@@ -68,13 +68,14 @@ export function AuthScreen({ notice }: { notice?: Notice | undefined }) {
     e.preventDefault();
     if (pending || throttled) return;
     setSubmitted(true);
+    // A new attempt: the last one's refusal no longer applies, even if this one stops at a field.
+    setFailure(undefined);
     const firstInvalid = FIELD_ORDER.find((f) => errors[f]);
     if (firstInvalid) {
       refs[firstInvalid].current?.focus();
       return;
     }
     setPending(true);
-    setFailure(undefined);
     try {
       await session.authenticate(mode, cleanUsername(values.username), values.password);
     } catch (err) {

@@ -2,15 +2,18 @@
 export { ChatStore, type ChatSnapshot, type ChatStoreOptions, type ConversationView, type SyncStatus } from "./store.js";
 export { ConversationLog, type TimelineEntry } from "./log.js";
 export { Outbox, newClientMsgId, type OutboxOptions, type PendingMessage } from "./outbox.js";
+export { MemoryOutboxStore, StorageOutboxStore, storedMessageSchema, type OutboxStore, type StoredMessage } from "./outbox-store.js";
 export {
   CHAT_EVENTS,
   CHAT_LIMITS,
+  bidiPaired,
   checkMessageText,
   dmConversationId,
   groupConversationId,
   isChatEventType,
   parseConversationId,
   previewOf,
+  textLength,
 } from "@sealroom/proto/chat";
 export type {
   ChangeAck,

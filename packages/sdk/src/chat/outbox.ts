@@ -4,16 +4,24 @@
  * time in the order they were written; a retryable failure (not connected, timeout, busy, rate
  * limited) backs off and tries again, across reconnects, until the ack arrives; any other error
  * fails the message (it stays listed as failed until retried or discarded).
+ *
+ * Until acked (or discarded) a message is also kept in an OutboxStore under its user: after a
+ * reload, `restore(userId)` queues the user's kept messages again with their clientMsgIds, so one
+ * that reached the server before the page went away is not stored twice. A message is only ever
+ * sent while its own user is signed in.
  */
 import { checkMessageText, type SendAck } from "@sealroom/proto/chat";
 import { AppError, type AppErrorShape } from "@sealroom/proto/errors";
 import type { SealroomClient } from "../client.js";
+import { MemoryOutboxStore, type OutboxStore, type StoredMessage } from "./outbox-store.js";
 
 export interface PendingMessage {
   conversationId: string;
   clientMsgId: string;
   text: string;
   status: "sending" | "failed";
+  /** When it was written, by this device's clock (Unix ms). */
+  writtenTs: number;
   /** Attempts made so far. */
   attempts: number;
   error?: AppErrorShape;
@@ -23,9 +31,13 @@ export interface OutboxOptions {
   initialDelayMs?: number;
   maxDelayMs?: number;
   random?: () => number;
+  /** Where waiting messages are kept across reloads (default: memory only). */
+  store?: OutboxStore;
 }
 
 interface Item {
+  /** The user who wrote it: it is sent only on a connection signed in as them. */
+  userId: number | undefined;
   message: PendingMessage;
   resolve(ack: SendAck): void;
   reject(err: AppError): void;
@@ -44,13 +56,36 @@ export class Outbox {
   private readonly running = new Set<string>();
   private stopped = false;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly store: OutboxStore;
 
   constructor(
     private readonly client: SealroomClient,
     /** Called after each change of the pending list, and with each ack. */
     private readonly hooks: { changed(conversationId: string): void; acked(message: PendingMessage, ack: SendAck): void },
     private readonly opts: OutboxOptions = {},
-  ) {}
+  ) {
+    this.store = opts.store ?? new MemoryOutboxStore();
+  }
+
+  /**
+   * Queues again what the store kept for this user and this outbox does not hold (written before a
+   * reload, or in another tab that closed): same clientMsgId, same written time. Failed ones come
+   * back failed, to be retried or discarded.
+   */
+  restore(userId: number): void {
+    const held = new Set([...this.failed.keys(), ...[...this.queues.values()].flat().map((i) => i.message.clientMsgId)]);
+    for (const kept of this.store.load(userId)) {
+      if (held.has(kept.clientMsgId)) continue;
+      const message: PendingMessage = { ...kept, attempts: 0 };
+      const item: Item = { userId, message, resolve: () => undefined, reject: () => undefined };
+      if (kept.status === "failed") {
+        this.failed.set(kept.clientMsgId, item);
+        this.hooks.changed(kept.conversationId);
+      } else {
+        this.enqueue(item);
+      }
+    }
+  }
 
   /** Pending and failed messages of a conversation, in the order they were written. */
   pending(conversationId: string): PendingMessage[] {
@@ -67,8 +102,8 @@ export class Outbox {
       return Promise.reject(new AppError(code));
     }
     return new Promise<SendAck>((resolve, reject) => {
-      const message: PendingMessage = { conversationId, clientMsgId, text, status: "sending", attempts: 0 };
-      this.enqueue({ message, resolve, reject });
+      const message: PendingMessage = { conversationId, clientMsgId, text, status: "sending", attempts: 0, writtenTs: Date.now() };
+      this.enqueue({ userId: this.client.user?.id, message, resolve, reject });
     });
   }
 
@@ -79,14 +114,23 @@ export class Outbox {
     this.failed.delete(clientMsgId);
     return new Promise<SendAck>((resolve, reject) => {
       const { error: _dropped, ...rest } = item.message;
-      this.enqueue({ message: { ...rest, status: "sending", attempts: 0 }, resolve, reject });
+      this.enqueue({ userId: item.userId, message: { ...rest, status: "sending", attempts: 0 }, resolve, reject });
     });
+  }
+
+  /**
+   * The user signed out of this device on purpose: nothing of their unsent messages stays in the
+   * store (a shared computer). This page still holds them in memory, for that user only.
+   */
+  forgetStored(userId: number): void {
+    for (const kept of this.store.load(userId)) this.store.remove(userId, kept.clientMsgId);
   }
 
   discard(clientMsgId: string): void {
     const item = this.failed.get(clientMsgId);
     if (!item) return;
     this.failed.delete(clientMsgId);
+    this.forget(item);
     this.hooks.changed(item.message.conversationId);
   }
 
@@ -101,6 +145,7 @@ export class Outbox {
     const queue = this.queues.get(id) ?? [];
     queue.push(item);
     this.queues.set(id, queue);
+    this.keep(item);
     this.hooks.changed(id);
     if (!this.running.has(id)) void this.run(id);
   }
@@ -115,11 +160,13 @@ export class Outbox {
         if (this.stopped) return;
         queue.shift();
         if (outcome.ok) {
+          this.forget(item);
           this.hooks.acked(item.message, outcome.ack);
           item.resolve(outcome.ack);
         } else {
           item.message = { ...item.message, status: "failed", error: outcome.error.toJSON() };
           this.failed.set(item.message.clientMsgId, item);
+          this.keep(item);
           item.reject(outcome.error);
         }
         this.hooks.changed(conversationId);
@@ -135,7 +182,8 @@ export class Outbox {
     const { initialDelayMs = 200, maxDelayMs = 10_000, random = Math.random } = this.opts;
     for (;;) {
       if (this.stopped) return { ok: false, error: new AppError("UNAVAILABLE", "The chat store was stopped.") };
-      await this.ready();
+      await this.ready(item.userId);
+      if (this.stopped) return { ok: false, error: new AppError("UNAVAILABLE", "The chat store was stopped.") };
       const { conversationId, clientMsgId, text } = item.message;
       item.message = { ...item.message, attempts: item.message.attempts + 1 };
       this.hooks.changed(conversationId);
@@ -149,16 +197,32 @@ export class Outbox {
     }
   }
 
-  private ready(): Promise<void> {
-    if (this.client.state === "ready") return Promise.resolve();
+  /** Resolves once signed in as the message's user (or stopped). */
+  private ready(userId: number | undefined): Promise<void> {
+    const mine = () => this.client.state === "ready" && (userId === undefined || this.client.user?.id === userId);
+    if (mine()) return Promise.resolve();
     return new Promise((resolve) => {
-      const off = this.client.on("state", (s) => {
-        if (s === "ready" || this.stopped) {
-          off();
-          resolve();
-        }
-      });
+      const offs = [
+        this.client.on("state", () => check()),
+        this.client.on("signedIn", () => check()),
+      ];
+      const check = () => {
+        if (!mine() && !this.stopped) return;
+        for (const off of offs) off();
+        resolve();
+      };
     });
+  }
+
+  private keep(item: Item): void {
+    if (item.userId === undefined) return;
+    const { conversationId, clientMsgId, text, writtenTs, status, error } = item.message;
+    const kept: StoredMessage = { conversationId, clientMsgId, text, writtenTs, status, ...(error ? { error } : {}) };
+    this.store.put(item.userId, kept);
+  }
+
+  private forget(item: Item): void {
+    if (item.userId !== undefined) this.store.remove(item.userId, item.message.clientMsgId);
   }
 
   private sleep(ms: number): Promise<void> {

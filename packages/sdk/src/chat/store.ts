@@ -42,6 +42,8 @@ import { ChangeNotifier } from "../notifier.js";
 const CATCH_UP_CONCURRENCY = 4;
 /** Retries of a retryable failure of one read before the catch-up gives up (and tries later). */
 const FETCH_ATTEMPTS = 6;
+/** A message that waited at least this long on the device (offline) shows when it was written. */
+const WAITED_MS = 60_000;
 
 export type SyncStatus = "offline" | "catching-up" | "up-to-date";
 
@@ -68,6 +70,13 @@ export interface ConversationView {
   typing: readonly PublicUser[];
   /** Messages not acked yet, or failed. */
   pending: readonly PendingMessage[];
+  /**
+   * seq -> when it was written (this device's clock), for the user's messages sent from this store
+   * that waited at least a minute before the server had them (written offline): the entry's `ts` is
+   * when the server stored it. Kept only in memory, not carried to other participants (a client's
+   * clock is not the server's to vouch for).
+   */
+  written: Readonly<Record<number, number>>;
 }
 
 export interface ChatSnapshot {
@@ -89,7 +98,8 @@ export interface ChatStoreOptions {
 }
 
 interface Conv {
-  meta: Omit<ConversationView, "entries" | "headSeq" | "hasOlder" | "unread" | "receipts" | "typing" | "pending">;
+  meta: Omit<ConversationView, "entries" | "headSeq" | "hasOlder" | "unread" | "receipts" | "typing" | "pending" | "written">;
+  written: Record<number, number>;
   log: ConversationLog;
   read: ReadState;
   /** Unread text of others applied after `read` was counted. */
@@ -122,6 +132,8 @@ export class ChatStore {
   private readonly gapDelayMs: number;
   private readonly lastTyping = new Map<string, number>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  /** The signed-in user (still known when the client has already forgotten it at sign-out). */
+  private userId: number | undefined;
 
   constructor(
     private readonly client: SealroomClient,
@@ -133,7 +145,10 @@ export class ChatStore {
       client,
       {
         changed: (id) => this.touch(this.convs.get(id)),
-        acked: (message, ack) => this.receive(this.ackEntry(message, ack)),
+        acked: (message, ack) => {
+          this.receive(this.ackEntry(message, ack));
+          this.noteWritten(message, ack);
+        },
       },
       opts.outbox,
     );
@@ -151,10 +166,21 @@ export class ChatStore {
       this.client.on("state", (s) => {
         if (s !== "ready") this.setStatus("offline");
       }),
-      this.client.on("signedIn", () => void this.catchUp()),
-      this.client.on("signedOut", () => this.clear()),
+      this.client.on("signedIn", (user) => {
+        this.userId = user.id;
+        this.outbox.restore(user.id);
+        void this.catchUp();
+      }),
+      this.client.on("signedOut", (reason) => {
+        if (reason === "logout" && this.userId !== undefined) this.outbox.forgetStored(this.userId);
+        this.clear();
+      }),
     );
-    if (this.client.state === "ready") void this.catchUp();
+    if (this.client.state === "ready") {
+      this.userId = this.client.user?.id;
+      if (this.client.user) this.outbox.restore(this.client.user.id);
+      void this.catchUp();
+    }
   }
 
   stop(): void {
@@ -551,6 +577,21 @@ export class ChatStore {
     };
   }
 
+  /**
+   * Written offline: it waited a minute or more by this device's clock, and the server's time is a
+   * minute or more after the device's writing time. Both, so that neither a skewed device clock
+   * (no wait, times differ) nor a resend after a reload of a message the server already had (the
+   * ack's time is the original one) shows a written time that is not one.
+   */
+  private noteWritten(message: PendingMessage, ack: SendAck): void {
+    const waited = Date.now() - message.writtenTs;
+    if (waited < WAITED_MS || ack.ts - message.writtenTs < WAITED_MS) return;
+    const c = this.convs.get(ack.conversationId);
+    if (!c) return;
+    c.written[ack.seq] = message.writtenTs;
+    this.touch(c);
+  }
+
   private setRead(c: Conv, read: ReadState): void {
     if (read.readSeq < c.read.readSeq) return;
     c.read = read;
@@ -574,6 +615,7 @@ export class ChatStore {
     const c: Conv = {
       meta: { conversationId, kind, peer: null, group: null, visibleFromSeq: 0, lastActivityTs: 0, readSeq: 0 },
       log,
+      written: {},
       read: { readSeq: 0, unread: 0, countedSeq: 0 },
       extraUnread: 0,
       receipts: {},
@@ -601,6 +643,7 @@ export class ChatStore {
       receipts: { ...c.receipts },
       typing: [...c.typing.values()].map((t) => t.user),
       pending: this.pendingOf(c),
+      written: { ...c.written },
     };
     return c.view;
   }

@@ -1,16 +1,32 @@
 /**
  * The message box: Enter sends, Shift+Enter starts a new line, and Enter while an input method is
- * composing (pinyin, kana) confirms the composition instead of sending. The draft is kept per
- * conversation. Sending never waits for the network: the message joins the outbox at once and is
- * shown as "sending" until the server has it, across reconnects.
+ * composing (pinyin, kana) confirms the composition instead of sending. Up in the empty box edits
+ * the user's last message. The draft is kept per conversation. Sending never waits for the
+ * network: the message joins the outbox at once and is shown as "sending" until the server has it,
+ * across reconnects and reloads.
+ *
+ * Near the length limit a counter appears, and whenever Send is disabled for a reason other than
+ * an empty box, the reason is shown (and announced) under it: a message that cannot be sent must
+ * not fail silently.
  */
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
-import { checkMessageText } from "@sealroom/sdk/browser";
+import { CHAT_LIMITS, checkMessageText, textLength } from "@sealroom/sdk/browser";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { useChatServices } from "./context.js";
 
-export function Composer({ conversationId, name, autoFocus }: { conversationId: string; name: string; autoFocus?: boolean }) {
-  const { t } = useI18n();
+/** The counter shows from this many characters before the limit. */
+const COUNTER_FROM = 500;
+
+export interface ComposerProps {
+  conversationId: string;
+  name: string;
+  autoFocus?: boolean;
+  /** Up in the empty box: edit the user's last message; false if there is none. */
+  onEditLast?(): boolean;
+}
+
+export function Composer({ conversationId, name, autoFocus, onEditLast }: ComposerProps) {
+  const { t, lang } = useI18n();
   const { chat, drafts } = useChatServices();
   const [text, setText] = useState(() => drafts.get(conversationId));
   const box = useRef<HTMLTextAreaElement>(null);
@@ -27,6 +43,12 @@ export function Composer({ conversationId, name, autoFocus }: { conversationId: 
     el.style.height = `${Math.min(el.scrollHeight, 180)}px`;
   }, [text]);
 
+  const check = checkMessageText(text);
+  const length = textLength(text);
+  const left = CHAT_LIMITS.textMax - length;
+  const showCount = left <= COUNTER_FROM;
+  const problem = check.ok || check.reason === "empty" ? undefined : t(PROBLEM[check.reason]);
+
   const change = (value: string) => {
     setText(value);
     drafts.set(conversationId, value);
@@ -34,7 +56,7 @@ export function Composer({ conversationId, name, autoFocus }: { conversationId: 
   };
 
   const send = () => {
-    if (!checkMessageText(text).ok) return;
+    if (!check.ok) return;
     // A refusal is not lost: the outbox keeps the message as failed, shown with retry/discard.
     chat.send(conversationId, text).catch(() => undefined);
     change("");
@@ -42,6 +64,10 @@ export function Composer({ conversationId, name, autoFocus }: { conversationId: 
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === "ArrowUp" && text === "" && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey && onEditLast?.()) {
+      e.preventDefault();
+      return;
+    }
     if (e.key !== "Enter" || e.shiftKey || e.nativeEvent.isComposing || e.keyCode === 229) return;
     e.preventDefault();
     send();
@@ -53,6 +79,7 @@ export function Composer({ conversationId, name, autoFocus }: { conversationId: 
   };
 
   const label = t("chat.composer", { name });
+  const describedBy = ["composer-hint", showCount && "composer-count", problem && "composer-problem"].filter(Boolean).join(" ");
   return (
     <form className="composer" onSubmit={onSubmit}>
       <textarea
@@ -62,20 +89,36 @@ export function Composer({ conversationId, name, autoFocus }: { conversationId: 
         value={text}
         aria-label={label}
         placeholder={label}
-        aria-describedby="composer-hint"
+        aria-describedby={describedBy}
+        aria-invalid={problem ? true : undefined}
         onChange={(e) => change(e.target.value)}
         onKeyDown={onKeyDown}
         data-testid="composer"
       />
-      <button type="submit" className="composer-send" disabled={!checkMessageText(text).ok} aria-label={t("chat.send")}>
+      <button type="submit" className="composer-send" disabled={!check.ok} aria-label={t("chat.send")}>
         <SendIcon />
       </button>
-      <p id="composer-hint" className="composer-hint">
-        {t("chat.composerHint")}
+      <div className="composer-notes">
+        <p id="composer-hint" className="composer-hint">
+          {t("chat.composerHint")}
+        </p>
+        {showCount && (
+          <p id="composer-count" className="composer-count" data-over={left < 0 || undefined} data-testid="composer-count">
+            {left >= 0
+              ? t(left === 1 ? "chat.count.leftOne" : "chat.count.left", { count: left.toLocaleString(lang) })
+              : t(left === -1 ? "chat.count.overOne" : "chat.count.over", { count: (-left).toLocaleString(lang) })}
+          </p>
+        )}
+      </div>
+      {/* A live region that exists before its message, so the reason is announced when it appears. */}
+      <p id="composer-problem" className="composer-problem" role="status" data-testid="composer-problem">
+        {problem}
       </p>
     </form>
   );
 }
+
+const PROBLEM = { "too-long": "chat.problem.tooLong", characters: "chat.problem.characters", bidi: "chat.problem.bidi" } as const;
 
 function SendIcon() {
   return (

@@ -68,7 +68,7 @@ export function ConversationList({ activeId, pageHeading, offerNotifications = t
                   <a className="conv conv-new" href={hrefFor(chatRoute(id))} aria-current={id === activeId ? "page" : undefined}>
                     <PresenceAvatar name={f.user.username} presence={presence[f.user.id]} />
                     <span className="conv-name" translate="no">
-                      {f.user.username}
+                      <bdi>{f.user.username}</bdi>
                     </span>
                   </a>
                 </li>
@@ -109,12 +109,14 @@ function ConversationItem({ view, active, presence, names, me }: ItemProps) {
       <span className="conv-body">
         <span className="conv-top">
           <span className="conv-name" translate="no">
-            {title}
+            <bdi>{title}</bdi>
           </span>
           {view.lastActivityTs > 0 && <span className="conv-when">{shortWhen(view.lastActivityTs, now, lang)}</span>}
         </span>
         <span className="conv-bottom">
-          <span className="conv-preview">{previewText(last, me, t)}</span>
+          <span className="conv-preview">
+            <bdi>{previewText(last, me, t)}</bdi>
+          </span>
           {unread > 0 && (
             <span className="badge" data-testid="unread-badge">
               <span aria-hidden="true">{unread > 99 ? "99+" : unread}</span>

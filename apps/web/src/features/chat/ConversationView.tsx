@@ -3,7 +3,7 @@
  * is typing, and the composer. Loads
  * the others' read pointers for "read" / "read by N".
  */
-import { useEffect, useRef } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { parseConversationId, type ConversationView as View } from "@sealroom/sdk/browser";
 import { Avatar } from "../../components/Avatar.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
@@ -13,9 +13,11 @@ import { useOptionalSocial } from "../social/index.js";
 import { PresenceAvatar } from "./ConversationList.js";
 import { Composer } from "./Composer.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
-import { conversationTitle, peerOf, typingText } from "./format.js";
+import { conversationTitle, peerOf, typingMessage } from "./format.js";
+import { isolated } from "./isolate.js";
 import { useMe } from "./hooks.js";
 import { MessageList } from "./MessageList.js";
+import { lastOwnSeq } from "./timeline.js";
 
 export function ConversationView({ conversationId }: { conversationId: string }) {
   const { t, lang } = useI18n();
@@ -29,6 +31,14 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const heading = useRef<HTMLHeadingElement>(null);
   const ref = parseConversationId(conversationId);
   const view = snapshot.byId[conversationId] ?? placeholder(conversationId, ref);
+  // Up in the empty composer: edit the user's last message (MessageList opens its editor).
+  const [editSeq, setEditSeq] = useState<number>();
+  const editStarted = useCallback(() => setEditSeq(undefined), []);
+  const editLast = () => {
+    const seq = lastOwnSeq(view.entries, me);
+    if (seq !== undefined) setEditSeq(seq);
+    return seq !== undefined;
+  };
 
   // Focus the conversation's name when it opens, so a screen reader says where the user is.
   useEffect(() => heading.current?.focus({ preventScroll: true }), [conversationId]);
@@ -43,7 +53,8 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const title = conversationTitle(view, t, me, names);
   // Offline, presence is only what it was: claim nothing rather than a stale "online".
   const peerPresence = peer && state === "ready" ? presence[peer.id] : undefined;
-  const typing = typingText(view.typing, t);
+  const typingNow = typingMessage(view.typing);
+  const typing = typingNow && isolated(t, typingNow.key, typingNow.vars);
   const readOnly = view.group?.disbanded === true;
   // Left or removed: the history up to then stays, read-only, saying who removed the user.
   const removed = view.group?.removed;
@@ -78,7 +89,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
         {view.kind === "dm" ? <PresenceAvatar name={title} presence={peerPresence} size={36} /> : <Avatar name={title} size={36} />}
         <div className="conversation-heading">
           <h1 id="conversation-title" className="conversation-title" tabIndex={-1} ref={heading} translate="no">
-            {title}
+            <bdi>{title}</bdi>
           </h1>
           <p className="conversation-sub" data-online={peerPresence?.online || undefined}>
             {subtitle}
@@ -93,7 +104,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
           </a>
         )}
       </header>
-      <MessageList key={conversationId} view={view} />
+      <MessageList key={conversationId} view={view} editSeq={editSeq} onEditStarted={editStarted} />
       <div className="typing" aria-live="polite" data-testid="typing">
         {typing && (
           <>
@@ -120,7 +131,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
       ) : readOnly ? (
         <p className="composer-readonly">{t("chat.readOnly")}</p>
       ) : (
-        <Composer key={conversationId} conversationId={conversationId} name={title} />
+        <Composer key={conversationId} conversationId={conversationId} name={title} onEditLast={editLast} />
       )}
     </section>
   );
@@ -143,6 +154,7 @@ function placeholder(conversationId: string, ref: ReturnType<typeof parseConvers
     receipts: {},
     typing: [],
     pending: [],
+    written: {},
   };
 }
 

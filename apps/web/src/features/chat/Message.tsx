@@ -1,15 +1,23 @@
 /**
  * One message of the timeline. The user's own messages can be edited (in place: Enter saves,
  * Escape cancels) and deleted (after a confirmation); focus goes back where it came from.
+ *
+ * By keyboard a message is one stop of the timeline (MessageList moves between them); its actions
+ * open from the menu key, Shift+F10 or Enter. The Edit and Delete buttons shown on hover are for
+ * the pointer only and stay out of the Tab order: a long conversation must not put two stops per
+ * message between the reader and the composer, and a stray Tab then typing must not press one.
+ * Text and names are each in their own bidi isolate (<bdi>), so nothing in them can reorder the
+ * time or anything else outside them.
  */
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
-import { checkMessageText, type PendingMessage, type TextEntry } from "@sealroom/sdk/browser";
+import type { PendingMessage, TextEntry } from "@sealroom/sdk/browser";
 import { Avatar } from "../../components/Avatar.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { useChatServices } from "./context.js";
 import { chatErrorText } from "./errors.js";
 import { timeLabel } from "./format.js";
 import { linkify } from "./linkify.js";
+import { ActionsMenu, ClockIcon, ConfirmDelete, EditBox, PencilIcon, TrashIcon } from "./MessageParts.js";
 
 export interface MessageProps {
   entry: TextEntry;
@@ -21,22 +29,51 @@ export interface MessageProps {
   first: boolean;
   /** Delivery state text for the user's latest message. */
   status?: string;
+  /** 0 for the timeline's one Tab stop, -1 for the others. */
+  tabIndex: number;
+  /** When this device's user wrote it, if it waited on the device long enough to tell (see ChatStore). */
+  writtenTs?: number | undefined;
+  /** Up in the empty composer asked to edit this message: open the editor, then call onEditStarted. */
+  editRequested?: boolean;
+  onEditStarted?(): void;
 }
 
-export function Message({ entry, own, kind, sender, first, status }: MessageProps) {
+/** Keys that open a focused message's actions. */
+const isMenuKey = (e: KeyboardEvent) => e.key === "ContextMenu" || (e.key === "F10" && e.shiftKey) || e.key === "Enter";
+
+export function Message({ entry, own, kind, sender, first, status, tabIndex, writtenTs, editRequested, onEditStarted }: MessageProps) {
   const { t, lang, describeError } = useI18n();
   const { chat } = useChatServices();
-  const [mode, setMode] = useState<"view" | "edit" | "confirm-delete">("view");
+  const [mode, setMode] = useState<"view" | "menu" | "edit" | "confirm-delete">("view");
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const editButton = useRef<HTMLButtonElement>(null);
+  const root = useRef<HTMLDivElement>(null);
+  /** Where focus goes when an edit or delete ends: the message, or the composer it was asked from. */
+  const returnTo = useRef<"message" | "composer">("message");
   const deleted = entry.deletedTs !== null;
+  const actionable = own && !deleted;
   const showSender = kind === "group" && !own && first;
   const time = timeLabel(entry.ts, lang);
 
-  const finish = (focusEdit: boolean) => {
+  useEffect(() => {
+    if (!editRequested) return;
+    onEditStarted?.();
+    if (!actionable) return;
+    returnTo.current = "composer";
+    setMode("edit");
+    root.current?.scrollIntoView({ block: "nearest" });
+  }, [editRequested, onEditStarted, actionable]);
+
+  const refocus = () => {
+    const target = returnTo.current === "composer" ? document.querySelector<HTMLTextAreaElement>(".composer-input") : root.current;
+    returnTo.current = "message";
+    // Both are there whatever this message shows next, so focus can move at once.
+    target?.focus({ preventScroll: true });
+  };
+
+  const finish = () => {
     setMode("view");
-    if (focusEdit) requestAnimationFrame(() => editButton.current?.focus());
+    refocus();
   };
 
   const run = async (action: () => Promise<unknown>, after: () => void) => {
@@ -52,54 +89,76 @@ export function Message({ entry, own, kind, sender, first, status }: MessageProp
     }
   };
 
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.target !== e.currentTarget || !isMenuKey(e)) return;
+    e.preventDefault();
+    if (actionable && mode === "view") setMode("menu");
+  };
+
   return (
-    <div className={`msg ${own ? "msg-own" : "msg-other"}${first ? " msg-first" : ""}`} data-testid="message" data-seq={entry.seq}>
+    <div
+      ref={root}
+      className={`msg ${own ? "msg-own" : "msg-other"}${first ? " msg-first" : ""}`}
+      data-testid="message"
+      data-seq={entry.seq}
+      data-roving=""
+      role="article"
+      tabIndex={tabIndex}
+      aria-keyshortcuts={actionable ? "Shift+F10" : undefined}
+      onKeyDown={onKeyDown}
+    >
       {kind === "group" && !own && <span className="msg-avatar">{first ? <Avatar name={sender} size={32} /> : null}</span>}
       <div className="msg-main">
         {showSender && (
           <div className="msg-sender" translate="no">
-            {sender}
+            <bdi>{sender}</bdi>
           </div>
         )}
         {mode === "edit" ? (
-          <EditBox
-            initial={entry.text}
-            busy={busy}
-            onCancel={() => finish(true)}
-            onSave={(text) => void run(() => chat.edit(entry.conversationId, entry.seq, text), () => finish(true))}
-          />
+          <EditBox initial={entry.text} busy={busy} onCancel={finish} onSave={(text) => void run(() => chat.edit(entry.conversationId, entry.seq, text), finish)} />
         ) : (
           <div className="msg-row">
             <div className={`bubble${deleted ? " bubble-deleted" : ""}`}>
-              {deleted ? <span className="msg-tombstone">{t("chat.deleted")}</span> : <span className="msg-text">{linkify(entry.text)}</span>}
+              {deleted ? <span className="msg-tombstone">{t("chat.deleted")}</span> : <bdi className="msg-text">{linkify(entry.text, tabIndex === 0 ? 0 : -1)}</bdi>}
               <span className="msg-meta">
                 {entry.editedTs !== null && !deleted && <span className="msg-edited">{t("chat.edited")} · </span>}
+                {writtenTs !== undefined && !deleted && <Written ts={writtenTs} />}
                 <time dateTime={new Date(entry.ts).toISOString()}>{time}</time>
               </span>
             </div>
-            {own && !deleted && mode === "view" && (
+            {actionable && mode === "view" && (
               <div className="msg-tools" role="group" aria-label={t("chat.actions")}>
-                <button ref={editButton} type="button" className="icon-btn" onClick={() => setMode("edit")} aria-label={t("chat.edit")} title={t("chat.edit")}>
+                <button type="button" tabIndex={-1} className="icon-btn" onClick={() => setMode("edit")} aria-label={t("chat.edit")} title={t("chat.edit")}>
                   <PencilIcon />
                 </button>
-                <button type="button" className="icon-btn" onClick={() => setMode("confirm-delete")} aria-label={t("chat.delete")} title={t("chat.delete")}>
+                <button type="button" tabIndex={-1} className="icon-btn" onClick={() => setMode("confirm-delete")} aria-label={t("chat.delete")} title={t("chat.delete")}>
                   <TrashIcon />
                 </button>
               </div>
             )}
           </div>
         )}
+        {mode === "menu" && (
+          <ActionsMenu
+            onEdit={() => setMode("edit")}
+            onDelete={() => setMode("confirm-delete")}
+            onClose={(again) => {
+              setMode((m) => (m === "menu" ? "view" : m));
+              if (again) refocus();
+            }}
+          />
+        )}
         {mode === "confirm-delete" && (
           <ConfirmDelete
             busy={busy}
-            onCancel={() => finish(true)}
+            onCancel={finish}
             onConfirm={() =>
               void run(
                 () => chat.delete(entry.conversationId, entry.seq),
                 () => {
-                  setMode("view");
-                  // The buttons that had focus are gone with the message: continue in the composer.
-                  document.querySelector<HTMLTextAreaElement>(".composer-input")?.focus();
+                  // What the user acted on is gone: continue in the composer (Shift+Tab comes back here).
+                  returnTo.current = "composer";
+                  finish();
                 },
               )
             }
@@ -120,69 +179,33 @@ export function Message({ entry, own, kind, sender, first, status }: MessageProp
   );
 }
 
-function EditBox({ initial, busy, onSave, onCancel }: { initial: string; busy: boolean; onSave(text: string): void; onCancel(): void }) {
-  const { t } = useI18n();
-  const [text, setText] = useState(initial);
-  const box = useRef<HTMLTextAreaElement>(null);
-  useEffect(() => {
-    const el = box.current;
-    el?.focus();
-    el?.setSelectionRange(el.value.length, el.value.length);
-  }, []);
-  const valid = checkMessageText(text).ok && text !== initial;
-  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (e.key === "Escape") {
-      e.preventDefault();
-      onCancel();
-    } else if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing && e.keyCode !== 229) {
-      e.preventDefault();
-      if (valid) onSave(text);
-    }
-  };
+/** "Written 9:40": when the user wrote a message that reached the server later (sent offline). */
+function Written({ ts }: { ts: number }) {
+  const { t, lang } = useI18n();
   return (
-    <div className="msg-edit">
-      <textarea ref={box} className="msg-edit-input" value={text} aria-label={t("chat.editLabel")} onChange={(e) => setText(e.target.value)} onKeyDown={onKeyDown} rows={Math.min(6, text.split("\n").length)} />
-      <div className="msg-edit-actions">
-        <span className="msg-edit-hint">{t("chat.editHint")}</span>
-        <button type="button" className="btn btn-ghost btn-small" onClick={onCancel}>
-          {t("chat.cancel")}
-        </button>
-        <button type="button" className="btn btn-primary btn-small" disabled={!valid || busy} onClick={() => onSave(text)}>
-          {t("chat.save")}
-        </button>
-      </div>
-    </div>
-  );
-}
-
-function ConfirmDelete({ busy, onConfirm, onCancel }: { busy: boolean; onConfirm(): void; onCancel(): void }) {
-  const { t } = useI18n();
-  const cancel = useRef<HTMLButtonElement>(null);
-  useEffect(() => cancel.current?.focus(), []);
-  return (
-    <div className="msg-confirm" role="group" aria-label={t("chat.deleteConfirm")} onKeyDown={(e) => e.key === "Escape" && onCancel()}>
-      <span>{t("chat.deleteConfirm")}</span>
-      <button ref={cancel} type="button" className="btn btn-ghost btn-small" onClick={onCancel}>
-        {t("chat.cancel")}
-      </button>
-      <button type="button" className="btn btn-danger btn-small" disabled={busy} onClick={onConfirm}>
-        {t("chat.delete")}
-      </button>
-    </div>
+    <span className="msg-written">
+      <span data-testid="message-written">{t("chat.written", { time: timeLabel(ts, lang) })}</span>
+      {" · "}
+    </span>
   );
 }
 
 /** A message on its way (or refused): "sending", or "not sent" with the reason and retry/discard. */
-export function PendingBubble({ message, kind }: { message: PendingMessage; kind: "dm" | "group" }) {
-  const { t, describeError } = useI18n();
+export function PendingBubble({ message, kind, tabIndex }: { message: PendingMessage; kind: "dm" | "group"; tabIndex: number }) {
+  const { t, lang, describeError } = useI18n();
   const { chat } = useChatServices();
   const failed = message.status === "failed";
   return (
-    <div className={`msg msg-own msg-first${failed ? " msg-failed" : " msg-sending"}`} data-testid="pending-message">
+    <div className={`msg msg-own msg-first${failed ? " msg-failed" : " msg-sending"}`} data-testid="pending-message" data-roving="" role="article" tabIndex={tabIndex}>
       <div className="msg-main">
         <div className="msg-row">
           <div className="bubble">
-            <span className="msg-text">{message.text}</span>
+            <bdi className="msg-text">{message.text}</bdi>
+            <span className="msg-meta">
+              <span className="msg-written" data-testid="message-written">
+                {t("chat.written", { time: timeLabel(message.writtenTs, lang) })}
+              </span>
+            </span>
           </div>
         </div>
         {failed ? (
@@ -204,33 +227,5 @@ export function PendingBubble({ message, kind }: { message: PendingMessage; kind
         )}
       </div>
     </div>
-  );
-}
-
-const icon = { width: 16, height: 16, viewBox: "0 0 24 24", fill: "none", stroke: "currentColor", strokeWidth: 2, strokeLinecap: "round" as const, strokeLinejoin: "round" as const, "aria-hidden": true, focusable: false };
-
-function PencilIcon() {
-  return (
-    <svg {...icon}>
-      <path d="M4 20h4L19 9l-4-4L4 16z" />
-      <path d="m13.5 6.5 4 4" />
-    </svg>
-  );
-}
-
-function TrashIcon() {
-  return (
-    <svg {...icon}>
-      <path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3" />
-    </svg>
-  );
-}
-
-function ClockIcon() {
-  return (
-    <svg {...icon} width={12} height={12}>
-      <circle cx="12" cy="12" r="9" />
-      <path d="M12 7v5l3 2" />
-    </svg>
   );
 }

@@ -1,24 +1,39 @@
 /**
- * The scrolling timeline. Opens at the newest message; follows new ones while the reader is at the
- * bottom; loads older pages when the reader nears the top (or asks with the button) and keeps the
- * message under the reader's eyes where it was while they are inserted above.
+ * The scrolling timeline. Opens at the newest message, or at the first unread one under a divider
+ * (loading back to it first); follows new ones while the reader is at the bottom, and goes down to
+ * a message the user sends; loads older pages when the reader nears the top (or asks with the
+ * button) and keeps the message under the reader's eyes where it was while they are inserted above.
+ * Read means seen: the read pointer moves only as far as what has been on screen.
+ * By keyboard it is one Tab stop (see timelineKeys.ts).
  */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { ConversationView } from "@sealroom/sdk/browser";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { useChatServices, usePeople } from "./context.js";
-import { dayLabel, ownStatus, statusText, systemText } from "./format.js";
+import { dayLabel, ownStatus, statusText, systemMessage } from "./format.js";
+import { isolated } from "./isolate.js";
 import { useMe, usePageVisible } from "./hooks.js";
 import { useNow } from "../../lib/hooks.js";
 import { Message, PendingBubble } from "./Message.js";
 import { buildRows, lastOwnSeq } from "./timeline.js";
+import { useRovingTimeline } from "./timelineKeys.js";
 
 /** Within this many pixels of the bottom counts as "at the bottom". */
 const STICK_PX = 80;
 /** Within this many pixels of the top, the previous page is fetched. */
 const NEAR_TOP_PX = 160;
 
-export function MessageList({ view }: { view: ConversationView }) {
+/** Entries fetched per page while loading back to the first unread message. */
+const UNREAD_PAGE = 200;
+
+export interface MessageListProps {
+  view: ConversationView;
+  /** The message Up in the empty composer asked to edit; onEditStarted clears the request. */
+  editSeq?: number | undefined;
+  onEditStarted?(): void;
+}
+
+export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) {
   const { t, lang, describeError } = useI18n();
   const { chat } = useChatServices();
   const { names } = usePeople();
@@ -41,8 +56,14 @@ export function MessageList({ view }: { view: ConversationView }) {
   const [readAtOpen] = useState(() => (view.unread > 0 ? view.readSeq : undefined));
   const rows = buildRows(view.entries, view.pending, me, readAtOpen);
   const ownSeq = lastOwnSeq(view.entries, me);
+  const roving = useRovingTimeline(
+    scroller,
+    rows.flatMap((r) => (r.type === "text" || r.type === "pending" ? [r.key] : [])),
+  );
+  // Everything after the read pointer is held: the divider can be placed and reading marked.
+  const covered = readAtOpen === undefined || !view.hasOlder || (firstSeq ?? 0) <= readAtOpen + 1;
 
-  const loadOlder = useCallback(async () => {
+  const loadOlder = useCallback(async (limit?: number) => {
     const el = scroller.current;
     if (loadingRef.current || !view.hasOlder || !el) return;
     loadingRef.current = true;
@@ -50,7 +71,7 @@ export function MessageList({ view }: { view: ConversationView }) {
     setError(undefined);
     anchor.current = { fromBottom: el.scrollHeight - el.scrollTop, firstSeq: view.entries[0]?.seq };
     try {
-      if ((await chat.loadOlder(view.conversationId)) === 0) anchor.current = undefined;
+      if ((await chat.loadOlder(view.conversationId, limit)) === 0) anchor.current = undefined;
     } catch (err) {
       anchor.current = undefined;
       setError(describeError(err));
@@ -59,6 +80,17 @@ export function MessageList({ view }: { view: ConversationView }) {
       setLoading(false);
     }
   }, [chat, view.conversationId, view.hasOlder, view.entries, describeError]);
+
+  // The user sent a message: go down to it, however far up they were reading.
+  const lastPending = view.pending.at(-1)?.clientMsgId;
+  const seenPending = useRef(lastPending);
+  useLayoutEffect(() => {
+    if (lastPending !== undefined && lastPending !== seenPending.current) {
+      atBottom.current = true;
+      setNewBelow(false);
+    }
+    seenPending.current = lastPending;
+  }, [lastPending]);
 
   // After a render: restore the reading position if a page was prepended, else follow the bottom.
   useLayoutEffect(() => {
@@ -72,10 +104,10 @@ export function MessageList({ view }: { view: ConversationView }) {
       el.scrollTop = el.scrollHeight;
     }
     // More unread than fits: open at the first of them (its divider), not past them at the bottom.
-    if (!dividerPlaced.current) {
+    if (!dividerPlaced.current && covered) {
       const divider = el.querySelector<HTMLElement>("[data-testid=unread-divider]");
-      if (!divider) return;
       dividerPlaced.current = true;
+      if (!divider) return;
       const top = divider.getBoundingClientRect().top - el.getBoundingClientRect().top + el.scrollTop;
       if (el.scrollHeight - top > el.clientHeight) {
         el.scrollTop = top - 16;
@@ -85,11 +117,14 @@ export function MessageList({ view }: { view: ConversationView }) {
     }
   });
 
-  // A first page that does not fill the screen cannot be scrolled up: fetch more right away.
+  // A first page that does not fill the screen cannot be scrolled up: fetch more right away. With
+  // unread messages, fetch back to the first of them, so the reader starts there.
   useEffect(() => {
     const el = scroller.current;
-    if (el && view.hasOlder && !loading && !error && el.scrollHeight <= el.clientHeight + NEAR_TOP_PX) void loadOlder();
-  }, [firstSeq, view.hasOlder, loading, error, loadOlder]);
+    if (!el || !view.hasOlder || loading || error) return;
+    if (!covered) void loadOlder(UNREAD_PAGE);
+    else if (el.scrollHeight <= el.clientHeight + NEAR_TOP_PX) void loadOlder();
+  }, [firstSeq, view.hasOlder, loading, error, loadOlder, covered]);
 
   // New entries while the reader is scrolled up: offer a way down instead of yanking the view.
   const lastSeq = view.entries.at(-1)?.seq;
@@ -106,16 +141,22 @@ export function MessageList({ view }: { view: ConversationView }) {
     el?.scrollTo({ top: el.scrollHeight });
   };
 
-  // Read means seen: marked while the page is visible and the reader is at the newest message.
+  // Read means seen: while the page is visible, up to the newest entry that has been on screen
+  // (opening 130 unread with 13 in view reads those 13, not the other 117).
   const visible = usePageVisible();
   const marking = useRef(0);
-  useEffect(() => {
-    if (!visible || newBelow || !atBottom.current || view.headSeq <= view.readSeq || marking.current >= view.headSeq) return;
-    marking.current = view.headSeq;
-    chat.markRead(view.conversationId, view.headSeq).catch(() => {
+  const markSeen = () => {
+    const el = scroller.current;
+    // Not before the reader has been put at the first unread message.
+    if (!el || !visible || !covered || !dividerPlaced.current) return;
+    const upTo = seenUpTo(el, view.entries.at(-1)?.seq, view.headSeq);
+    if (upTo <= view.readSeq || marking.current >= upTo) return;
+    marking.current = upTo;
+    chat.markRead(view.conversationId, upTo).catch(() => {
       marking.current = 0; // try again on the next change
     });
-  }, [chat, view.conversationId, visible, newBelow, view.headSeq, view.readSeq]);
+  };
+  useEffect(markSeen);
 
   const onScroll = () => {
     const el = scroller.current;
@@ -123,11 +164,27 @@ export function MessageList({ view }: { view: ConversationView }) {
     atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
     if (atBottom.current) setNewBelow(false);
     if (el.scrollTop < NEAR_TOP_PX) void loadOlder();
+    markSeen();
   };
 
   return (
     <div className="timeline-wrap">
-      <div className="timeline" ref={scroller} onScroll={onScroll} role="log" aria-label={t("chat.messages")} tabIndex={0} data-testid="timeline">
+      <div
+        className="timeline"
+        ref={scroller}
+        onScroll={onScroll}
+        role="log"
+        aria-label={t("chat.messages")}
+        aria-describedby="timeline-keys"
+        // One Tab stop: a message (see timelineKeys.ts); the list itself only while it has none.
+        tabIndex={roving.hasStop ? -1 : 0}
+        onFocus={roving.onFocus}
+        onKeyDown={roving.onKeyDown}
+        data-testid="timeline"
+      >
+        <p id="timeline-keys" className="sr-only">
+          {t("chat.timelineKeys")}
+        </p>
         <div className="timeline-inner">
           <div className="timeline-top">
             {view.hasOlder ? (
@@ -151,25 +208,41 @@ export function MessageList({ view }: { view: ConversationView }) {
                     <span>{dayLabel(row.ts, now, lang, t)}</span>
                   </div>
                 );
-              case "system":
+              case "system": {
+                const sys = systemMessage(row.entry, t);
                 return (
-                  <p key={row.key} className="sys" data-testid="system-entry">
-                    {systemText(row.entry, t)}
+                  <p key={row.key} className="sys" data-testid="system-entry" data-seq={row.entry.seq}>
+                    {isolated(t, sys.key, sys.vars)}
                   </p>
                 );
+              }
               case "text": {
                 const sender = row.own ? "" : (names[row.entry.senderId] ?? (view.kind === "dm" ? view.peer?.username : undefined) ?? t("chat.someone"));
                 const status = row.entry.seq === ownSeq ? statusText(ownStatus(row.entry.seq, view.kind, view.receipts, me), t) : undefined;
-                return <Message key={row.key} entry={row.entry} own={row.own} kind={view.kind} sender={sender} first={row.first} status={status} />;
+                return (
+                  <Message
+                    key={row.key}
+                    entry={row.entry}
+                    own={row.own}
+                    kind={view.kind}
+                    sender={sender}
+                    first={row.first}
+                    status={status}
+                    tabIndex={roving.tabIndexOf(row.key)}
+                    writtenTs={row.own ? view.written[row.entry.seq] : undefined}
+                    editRequested={editSeq === row.entry.seq}
+                    {...(onEditStarted ? { onEditStarted } : {})}
+                  />
+                );
               }
               case "unread":
-              return (
-                <div key={row.key} className="unread-sep" role="separator" data-testid="unread-divider">
-                  <span>{t("chat.unreadDivider")}</span>
-                </div>
-              );
-            case "pending":
-                return <PendingBubble key={row.key} message={row.message} kind={view.kind} />;
+                return (
+                  <div key={row.key} className="unread-sep" role="separator" data-testid="unread-divider">
+                    <span>{t("chat.unreadDivider")}</span>
+                  </div>
+                );
+              case "pending":
+                return <PendingBubble key={row.key} message={row.message} kind={view.kind} tabIndex={roving.tabIndexOf(row.key)} />;
             }
           })}
         </div>
@@ -181,4 +254,21 @@ export function MessageList({ view }: { view: ConversationView }) {
       )}
     </div>
   );
+}
+
+/**
+ * The newest entry at least partly on screen (entries above it were scrolled past); if that is the
+ * newest held, the head (edits and deletions after it have no row of their own).
+ */
+function seenUpTo(el: HTMLElement, lastHeld: number | undefined, head: number): number {
+  const bottom = el.getBoundingClientRect().bottom;
+  const rows = el.querySelectorAll<HTMLElement>("[data-seq]");
+  for (let i = rows.length - 1; i >= 0; i--) {
+    const row = rows[i]!;
+    if (row.getBoundingClientRect().top <= bottom) {
+      const seq = Number(row.dataset.seq);
+      return seq === lastHeld ? head : seq;
+    }
+  }
+  return 0;
 }

@@ -31,41 +31,39 @@ export function shortWhen(ts: number, now: number, lang: Language): string {
   return new Intl.DateTimeFormat(lang, { month: "short", day: "numeric" }).format(ts);
 }
 
-export function typingText(users: readonly PublicUser[], t: Translate): string | undefined {
+/** Who is typing, as a translation key and its variables (see isolated() for rendering). */
+export function typingMessage(users: readonly PublicUser[]): { key: MessageKey; vars: Vars } | undefined {
   const [a, b] = users;
   if (!a) return undefined;
-  if (!b) return t("chat.typing.one", { name: a.username });
-  if (users.length === 2) return t("chat.typing.two", { a: a.username, b: b.username });
-  return t("chat.typing.many", { count: users.length });
+  if (!b) return { key: "chat.typing.one", vars: { name: a.username } };
+  if (users.length === 2) return { key: "chat.typing.two", vars: { a: a.username, b: b.username } };
+  return { key: "chat.typing.many", vars: { count: users.length } };
 }
 
-export function systemText(entry: SystemEntry, t: Translate): string {
+/** A system entry as a translation key and its variables (see isolated() for rendering). */
+export function systemMessage(entry: SystemEntry, t: Translate): { key: MessageKey; vars: Vars } {
   const e = entry.event;
   const vars = { actor: e.actor?.username ?? t("chat.someone"), target: e.target?.username ?? t("chat.someone"), name: e.name ?? "" };
-  switch (e.type) {
-    case "created":
-      return t("chat.sys.created", vars);
-    case "invited":
-      return t("chat.sys.invited", vars);
-    case "joined":
-      return t("chat.sys.joined", vars);
-    case "declined":
-      return t("chat.sys.declined", vars);
-    case "uninvited":
-      return t("chat.sys.uninvited", vars);
-    case "left":
-      return t("chat.sys.left", vars);
-    case "kicked":
-      return t("chat.sys.kicked", vars);
-    case "role":
-      return t(e.role === "admin" ? "chat.sys.roleAdmin" : "chat.sys.roleMember", vars);
-    case "renamed":
-      return t("chat.sys.renamed", vars);
-    case "transferred":
-      return t("chat.sys.transferred", vars);
-    case "disbanded":
-      return t("chat.sys.disbanded", vars);
-  }
+  const key: MessageKey = e.type === "role" ? (e.role === "admin" ? "chat.sys.roleAdmin" : "chat.sys.roleMember") : SYSTEM_KEYS[e.type];
+  return { key, vars };
+}
+
+const SYSTEM_KEYS = {
+  created: "chat.sys.created",
+  invited: "chat.sys.invited",
+  joined: "chat.sys.joined",
+  declined: "chat.sys.declined",
+  uninvited: "chat.sys.uninvited",
+  left: "chat.sys.left",
+  kicked: "chat.sys.kicked",
+  renamed: "chat.sys.renamed",
+  transferred: "chat.sys.transferred",
+  disbanded: "chat.sys.disbanded",
+} as const satisfies Record<Exclude<SystemEntry["event"]["type"], "role">, MessageKey>;
+
+export function systemText(entry: SystemEntry, t: Translate): string {
+  const m = systemMessage(entry, t);
+  return t(m.key, m.vars);
 }
 
 /** What the list shows under a conversation's name. */

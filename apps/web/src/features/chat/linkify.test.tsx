@@ -18,4 +18,12 @@ describe("linkify", () => {
     expect([...p.querySelectorAll("a")].map((a) => a.getAttribute("href"))).toEqual(["https://ok.test"]);
     expect(p.querySelector("b")).toBeNull();
   });
+
+  test("a bidi override cannot disguise a link's target: the link ends before it and reads left to right", () => {
+    const p = html("see https://evil.example/\u202Egpj.exe\u202C now");
+    const a = p.querySelector("a")!;
+    expect(a.getAttribute("href")).toBe("https://evil.example/");
+    expect(a.textContent).toBe("https://evil.example/");
+    expect(a.getAttribute("dir")).toBe("ltr");
+  });
 });

@@ -1,5 +1,5 @@
 /** The chat side of the app, created once per page next to the client (outside React). */
-import { ChatStore, type SealroomClient } from "@sealroom/sdk/browser";
+import { ChatStore, StorageOutboxStore, type SealroomClient } from "@sealroom/sdk/browser";
 import { DraftStore } from "./drafts.js";
 import { Notifier } from "./notifications.js";
 import { PeopleStore, type PeopleLike } from "./people.js";
@@ -18,7 +18,8 @@ export interface ChatServices {
 }
 
 export function createChatServices(client: SealroomClient): ChatServices {
-  const chat = new ChatStore(client);
+  // Messages written offline wait in localStorage (like the ticket), so a reload does not lose them.
+  const chat = new ChatStore(client, { outbox: { store: new StorageOutboxStore() } });
   chat.start();
   // Friends come from the social feature's store (see ConversationList), not a second overview.
   const people = new PeopleStore(client, { readOverview: false });

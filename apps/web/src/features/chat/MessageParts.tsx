@@ -1,0 +1,124 @@
+/** The parts of a message: its actions menu, the in-place editor, the delete confirmation, icons. */
+import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { checkMessageText } from "@sealroom/sdk/browser";
+import { useI18n } from "../../i18n/I18nProvider.js";
+
+/**
+ * A focused message's actions, opened from the keyboard (menu key, Shift+F10, Enter): arrows move,
+ * Enter chooses, Escape or Tab closes (Escape gives focus back to the message).
+ */
+export function ActionsMenu({ onEdit, onDelete, onClose }: { onEdit(): void; onDelete(): void; onClose(refocus: boolean): void }) {
+  const { t } = useI18n();
+  const menu = useRef<HTMLDivElement>(null);
+  const items = () => [...(menu.current?.querySelectorAll<HTMLButtonElement>("[role=menuitem]") ?? [])];
+  useEffect(() => items()[0]?.focus(), []);
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const list = items();
+    const at = list.indexOf(document.activeElement as HTMLButtonElement);
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      list[(at + (e.key === "ArrowDown" ? 1 : list.length - 1)) % list.length]?.focus();
+    } else if (e.key === "Home" || e.key === "End") {
+      e.preventDefault();
+      list[e.key === "Home" ? 0 : list.length - 1]?.focus();
+    } else if (e.key === "Escape") {
+      e.preventDefault();
+      onClose(true);
+    } else if (e.key === "Tab") {
+      onClose(false);
+    }
+    e.stopPropagation(); // the timeline's own keys (arrows between messages) stay out of the menu
+  };
+  return (
+    <div ref={menu} className="msg-menu" role="menu" aria-label={t("chat.actions")} onKeyDown={onKeyDown} onBlur={(e) => !e.currentTarget.contains(e.relatedTarget) && onClose(false)}>
+      <button type="button" role="menuitem" tabIndex={-1} className="msg-menu-item" onClick={onEdit}>
+        <PencilIcon />
+        {t("chat.edit")}
+      </button>
+      <button type="button" role="menuitem" tabIndex={-1} className="msg-menu-item" onClick={onDelete}>
+        <TrashIcon />
+        {t("chat.delete")}
+      </button>
+    </div>
+  );
+}
+
+export function EditBox({ initial, busy, onSave, onCancel }: { initial: string; busy: boolean; onSave(text: string): void; onCancel(): void }) {
+  const { t } = useI18n();
+  const [text, setText] = useState(initial);
+  const box = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    const el = box.current;
+    el?.focus();
+    el?.setSelectionRange(el.value.length, el.value.length);
+  }, []);
+  const valid = checkMessageText(text).ok && text !== initial;
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === "Escape") {
+      e.preventDefault();
+      onCancel();
+    } else if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      if (valid) onSave(text);
+    }
+  };
+  return (
+    <div className="msg-edit">
+      <textarea ref={box} className="msg-edit-input" value={text} aria-label={t("chat.editLabel")} onChange={(e) => setText(e.target.value)} onKeyDown={onKeyDown} rows={Math.min(6, text.split("\n").length)} />
+      <div className="msg-edit-actions">
+        <span className="msg-edit-hint">{t("chat.editHint")}</span>
+        <button type="button" className="btn btn-ghost btn-small" onClick={onCancel}>
+          {t("chat.cancel")}
+        </button>
+        <button type="button" className="btn btn-primary btn-small" disabled={!valid || busy} onClick={() => onSave(text)}>
+          {t("chat.save")}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+export function ConfirmDelete({ busy, onConfirm, onCancel }: { busy: boolean; onConfirm(): void; onCancel(): void }) {
+  const { t } = useI18n();
+  const cancel = useRef<HTMLButtonElement>(null);
+  useEffect(() => cancel.current?.focus(), []);
+  return (
+    <div className="msg-confirm" role="group" aria-label={t("chat.deleteConfirm")} onKeyDown={(e) => e.key === "Escape" && onCancel()}>
+      <span>{t("chat.deleteConfirm")}</span>
+      <button ref={cancel} type="button" className="btn btn-ghost btn-small" onClick={onCancel}>
+        {t("chat.cancel")}
+      </button>
+      <button type="button" className="btn btn-danger btn-small" disabled={busy} onClick={onConfirm}>
+        {t("chat.delete")}
+      </button>
+    </div>
+  );
+}
+
+const icon = { width: 16, height: 16, viewBox: "0 0 24 24", fill: "none", stroke: "currentColor", strokeWidth: 2, strokeLinecap: "round" as const, strokeLinejoin: "round" as const, "aria-hidden": true, focusable: false };
+
+export function PencilIcon() {
+  return (
+    <svg {...icon}>
+      <path d="M4 20h4L19 9l-4-4L4 16z" />
+      <path d="m13.5 6.5 4 4" />
+    </svg>
+  );
+}
+
+export function TrashIcon() {
+  return (
+    <svg {...icon}>
+      <path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3" />
+    </svg>
+  );
+}
+
+export function ClockIcon() {
+  return (
+    <svg {...icon} width={12} height={12}>
+      <circle cx="12" cy="12" r="9" />
+      <path d="M12 7v5l3 2" />
+    </svg>
+  );
+}
