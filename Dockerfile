@@ -92,7 +92,7 @@ COPY --from=prune /out/migrate/json/ ./
 RUN npm ci
 COPY --from=prune /out/migrate/full/ ./
 COPY --from=root-files / ./
-COPY scripts/db-backup.mjs ./scripts/db-backup.mjs
+COPY scripts/db-backup.mjs scripts/migrate.mjs ./scripts/
 
 # ---- runtime images: no compiler, no sources' dev dependencies, an unprivileged user.
 
@@ -109,7 +109,9 @@ FROM runtime AS migrate
 COPY --from=build-migrate /app /app
 USER node
 ENV DATABASE_URL=file:/data/sealroom.db
-CMD ["node", "scripts/prisma.mjs", "migrate", "deploy"]
+# Exits 0 at once when nothing is pending (compose re-runs it on every `up`, with the services
+# running); refuses, in one line, to change the schema under running services.
+CMD ["node", "scripts/migrate.mjs"]
 
 FROM runtime AS auth
 COPY --from=build-auth /app /app

@@ -50,7 +50,7 @@ chmodSync(dataDir, 0o700);
 
 // 2. Migrations, while nothing else runs.
 const databaseUrl = `file:${path.join(dataDir, "sealroom.db")}`;
-const migrated = await run(process.execPath, [path.join(root, "scripts/prisma.mjs"), "migrate", "deploy"], {
+const migrated = await run(process.execPath, [path.join(root, "scripts/migrate.mjs")], {
   cwd: root,
   env: { ...env, DATABASE_URL: databaseUrl },
 });
