@@ -16,7 +16,7 @@ export const authEnvSchema = z.object({
   HASH_CONCURRENCY: int(1),
   HASH_QUEUE: int(0),
   SESSION_TTL_HOURS: int(1),
-  /** Tickets live at most 24 hours (security.md, section 1.9). */
+  /** Tickets live at most 24 hours (SECURITY.md section 5; docs/PROTOCOL.md). */
   TICKET_TTL_HOURS: int(1, 24),
   THROTTLE_WINDOW_MS: int(1000),
   THROTTLE_ACCOUNT_MAX_FAILURES: int(1),
