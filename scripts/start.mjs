@@ -50,7 +50,7 @@ chmodSync(dataDir, 0o700);
 
 // 2. Migrations, while nothing else runs.
 const databaseUrl = `file:${path.join(dataDir, "sealroom.db")}`;
-const migrated = await run(process.execPath, [path.join(root, "scripts/prisma.mjs"), "migrate", "deploy"], {
+const migrated = await run(process.execPath, [path.join(root, "scripts/migrate.mjs")], {
   cwd: root,
   env: { ...env, DATABASE_URL: databaseUrl },
 });
@@ -85,12 +85,18 @@ function watch(child) {
   return child;
 }
 
+// A Ctrl-C on the terminal reaches this script twice within milliseconds: directly (it is in the
+// terminal's foreground process group) and passed on by npm. Only a signal at least a second after
+// the first means "stop now".
+let firstSignalAt;
 const onSignal = (signal) => {
+  if (firstSignalAt !== undefined && Date.now() - firstSignalAt < 1000) return;
   if (stopping) {
     say(`${signal} again: killing everything`);
     for (const c of children) if (!c.done) c.proc.kill("SIGKILL");
     process.exit(1);
   }
+  firstSignalAt = Date.now();
   say(`${signal}: stopping`);
   void shutdown(0);
 };

@@ -99,7 +99,7 @@ describe("file modes: nothing Sealroom writes is readable by other local users",
   test("migrate creates the database 0600, and a service its WAL and SHM 0600 (as in the images)", async () => {
     const dir = tempDir();
     const url = `file:${path.join(dir, "sealroom.db")}`;
-    const migrated = await node("scripts/prisma.mjs", ["migrate", "deploy"], { DATABASE_URL: url });
+    const migrated = await node("scripts/migrate.mjs", [], { DATABASE_URL: url });
     expect(migrated.code, migrated.out).toBe(0);
     expect(mode(path.join(dir, "sealroom.db"))).toBe("600");
 
@@ -127,6 +127,75 @@ describe("file modes: nothing Sealroom writes is readable by other local users",
       service.kill("SIGTERM");
       await exited;
     }
+  });
+});
+
+/** A chat service process on `url` (holding the database open, as a running deployment does). */
+async function runningService(url: string) {
+  const nats = await startNats();
+  const port = await freePort();
+  const service = spawnNode("services/chat/dist/main.js", [], {
+    NATS_URL: nats.url,
+    DATABASE_URL: url,
+    HTTP_HOST: "127.0.0.1",
+    HTTP_PORT: String(port),
+    LOG_LEVEL: "warn",
+  });
+  let out = "";
+  service.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise((resolve) => service.once("exit", resolve));
+  const stop = async () => {
+    service.kill("SIGTERM");
+    await exited;
+    await nats.stop();
+  };
+  cleanup.push(() => void stop());
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (service.exitCode !== null || i > 300) throw new Error(`the chat service did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { stop };
+}
+
+describe("migrate (npm run db:migrate, compose's migrate job)", () => {
+  const migrate = (url: string) =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn("npm", ["run", "--silent", "db:migrate"], { cwd: root, env: { ...process.env, DATABASE_URL: url } });
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+      child.on("exit", (code) => resolve({ code, out }));
+    });
+
+  test("succeeds with nothing to do while services hold the database open (every compose up re-runs it)", async () => {
+    const database = await tempDatabase();
+    cleanup.push(() => database.remove());
+    const service = await runningService(database.url);
+    const result = await migrate(database.url);
+    expect(result.code, result.out).toBe(0);
+    expect(result.out).toMatch(/up to date/);
+    await service.stop();
+  });
+
+  test("with a migration pending while services run: exits 1 with one line saying what to do", async () => {
+    const database = await tempDatabase();
+    cleanup.push(() => database.remove());
+    // The last migration not yet recorded, as after pulling a newer version.
+    const db = new Database(database.file);
+    const last = db.prepare(`SELECT migration_name AS name FROM _prisma_migrations ORDER BY migration_name DESC LIMIT 1`).get() as { name: string };
+    db.prepare(`DELETE FROM _prisma_migrations WHERE migration_name = ?`).run(last.name);
+    db.close();
+    const service = await runningService(database.url);
+    const result = await migrate(database.url);
+    expect(result.code).toBe(1);
+    const lines = result.out.trim().split("\n");
+    expect(lines, result.out).toHaveLength(1);
+    expect(lines[0]).toContain(last.name);
+    expect(lines[0]).toMatch(/docker compose stop auth chat social/);
+    expect(result.out).not.toMatch(/WASM_ERROR|SocketTimeout/);
+    await service.stop();
   });
 });
 

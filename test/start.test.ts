@@ -247,6 +247,35 @@ describe("npm start (scripts/start.mjs)", () => {
     expect(procs.filter((p) => alive(p.pid))).toEqual([]);
   }, 180_000);
 
+  it("Ctrl-C on the terminal running `npm start` (SIGINT to its process group) stops everything in order, not by SIGKILL", async () => {
+    const dataDir = tempDataDir();
+    const port = await freePort();
+    // Its own process group, like a terminal's foreground job: the terminal signals every member,
+    // so start.mjs gets the SIGINT directly and once more from npm.
+    const proc = spawn("npm", ["start"], {
+      cwd: root,
+      env: userEnv({ DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1" }),
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let stdout = "";
+    let stderr = "";
+    proc.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const run: Run = { proc, output: () => ({ stdout, stderr }), exited: new Promise((r) => proc.once("exit", (code) => r(code))) };
+    track(run);
+    await until("the URL", run, () => (stdout.includes(`:${port}`) ? true : undefined), 120_000);
+    const procs = descendants(proc.pid!);
+
+    process.kill(-proc.pid!, "SIGINT");
+    const code = await Promise.race([run.exited, new Promise((r) => setTimeout(r, 30_000, "timeout"))]);
+    expect(code, stderr).not.toBe("timeout");
+    expect(stderr).toMatch(/SIGINT: stopping[\s\S]*start: stopped/);
+    expect(stderr).not.toMatch(/killing everything/);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(procs.filter((p) => alive(p.pid))).toEqual([]);
+  }, 180_000);
+
   it("stops everything and exits 1 when a process fails to start (the gateway's port is taken)", async () => {
     const dataDir = tempDataDir();
     const blocker = net.createServer();

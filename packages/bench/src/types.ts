@@ -24,7 +24,7 @@ export interface Step {
   eventLoopP99Ms: Record<string, number>;
   /** Load average (1 min) at the end of the step: how busy the shared machine was. */
   load1: number;
-  /** The capacity thresholds of performance.md held at this step. */
+  /** The capacity thresholds (docs/DEVELOPMENT.md, "Performance method") held at this step. */
   pass: boolean;
   extra?: Record<string, number | string>;
 }
@@ -85,5 +85,5 @@ export interface BenchReport {
   scenarios: ScenarioResult[];
 }
 
-/** performance.md's capacity thresholds. */
+/** The capacity thresholds of docs/DEVELOPMENT.md ("Performance method and scenarios"). */
 export const THRESHOLDS = { p99Ms: 50, reachPct: 99.9, eventLoopP99Ms: 20 } as const;

@@ -2,7 +2,7 @@
  * The one place that builds a Prisma client: the better-sqlite3 driver adapter (no engine binaries),
  * WAL journal, and the pragmas every process must share.
  *
- * Hazard (environment.md): the adapter holds ONE connection, so a query issued while an interactive
+ * Hazard (docs/DEVELOPMENT.md, "Two hazards of the SQLite adapter"): the adapter holds ONE connection, so a query issued while an interactive
  * transaction is open in the same process runs inside it. Services use single statements and batch
  * transactions (`$transaction([...])`), or `serialize()` for read-then-write sequences.
  */

@@ -4,7 +4,7 @@
  * before anything reaches a service (docs/PROTOCOL.md section 8), so: `safeParse` never throws, it
  * never accepts a value of the wrong JSON type anywhere in the body, strict objects refuse unknown
  * keys (including `__proto__` and `constructor`), nothing is polluted, and every string, array and
- * record in a body has a maximum size (security.md section 3: "max lengths and counts").
+ * record in a body has a maximum size (SECURITY.md section 6, "validation": "maximum lengths and counts").
  *
  * The schemas are read through zod's public definitions (`_zod.def`); a zod feature this file does not
  * understand is reported by name rather than silently skipped.

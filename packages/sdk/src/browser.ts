@@ -15,6 +15,9 @@ export class LocalStoragePinStore implements PinStore {
   set(host: string, keyIdHex: string): void {
     globalThis.localStorage?.setItem(PIN_PREFIX + host, keyIdHex);
   }
+  describe(host: string): string {
+    return `the pin is in this browser's localStorage (${PIN_PREFIX}${host}); remove it (the web app offers this on its key-changed screen) and connect again.`;
+  }
   /** Forgets a pin, after the user explicitly accepted a key change. */
   forget(host: string): void {
     globalThis.localStorage?.removeItem(PIN_PREFIX + host);

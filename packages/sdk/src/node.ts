@@ -33,6 +33,13 @@ export class KnownHostsFile implements PinStore {
     mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
     appendFileSync(this.file, `${host} ${keyIdHex}\n`, { mode: 0o600 });
   }
+
+  describe(host: string): string {
+    return (
+      `the pin is in ${this.file}; delete the line for ${host} there (the first line for a host wins, so ` +
+      "adding one does not help) and connect again to trust the new key, or pass it with the pin option."
+    );
+  }
 }
 
 export interface NodeClientOptions extends Partial<Omit<ClientOptions, "urls" | "pins">> {

@@ -7,6 +7,11 @@ import { formatFingerprint, fromHex, toHex } from "@sealroom/proto/session";
 export interface PinStore {
   get(host: string): Promise<string | undefined> | string | undefined;
   set(host: string, keyIdHex: string): Promise<void> | void;
+  /**
+   * Where `host`'s pin is kept and how to replace it, for the changed-key refusal: a user facing
+   * a legitimately rotated key must be able to accept it without reading the SDK's source.
+   */
+  describe?(host: string): string;
 }
 
 /** Thrown (and the connection abandoned) when the server key differs from the pinned one. */
@@ -15,11 +20,14 @@ export class KeyMismatchError extends Error {
     readonly host: string,
     readonly expected: string,
     readonly actual: string,
+    /** Where the pin lives and how to accept a new key (PinStore.describe, or the explicit pin). */
+    readonly remedy?: string,
   ) {
     super(
       `THE SERVER KEY FOR ${host} HAS CHANGED. Expected ${formatFingerprint(fromHex(expected))}, ` +
         `got ${formatFingerprint(fromHex(actual))}. Someone may be intercepting the connection, or the ` +
-        `operator replaced the key. Not connecting.`,
+        `operator replaced the key. Not connecting.` +
+        (remedy ? ` Only if the operator announced this new fingerprint through a channel you trust: ${remedy}` : ""),
     );
     this.name = "KeyMismatchError";
   }
@@ -59,7 +67,12 @@ export async function verifyPin(policy: PinPolicy, host: string, keyId: Uint8Arr
   const actual = toHex(keyId);
   const expected = policy.pin ? normalizePin(policy.pin) : await policy.store.get(host);
   if (expected !== undefined) {
-    if (expected !== actual) throw new KeyMismatchError(host, expected, actual);
+    if (expected !== actual) {
+      const remedy = policy.pin
+        ? "the expected key was given with the pin option; pass the new fingerprint there instead."
+        : policy.store.describe?.(host);
+      throw new KeyMismatchError(host, expected, actual, remedy);
+    }
     return;
   }
   const accept = policy.onFirstUse ? await policy.onFirstUse(host, formatFingerprint(keyId)) : true;

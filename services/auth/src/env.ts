@@ -20,7 +20,7 @@ export const authEnvSchema = z.object({
   /** The gateways' COMMAND_TIMEOUT_MS (same name, same default): queued sign-ins older than it are dropped. */
   COMMAND_TIMEOUT_MS: int(100),
   SESSION_TTL_HOURS: int(1),
-  /** Tickets live at most 24 hours (security.md, section 1.9). */
+  /** Tickets live at most 24 hours (SECURITY.md section 5; docs/PROTOCOL.md). */
   TICKET_TTL_HOURS: int(1, 24),
   THROTTLE_WINDOW_MS: int(1000),
   THROTTLE_ACCOUNT_MAX_FAILURES: int(1),

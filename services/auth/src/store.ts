@@ -2,7 +2,7 @@ import { SerialQueue, type Db } from "@sealroom/db";
 
 /**
  * Every database access of one service instance, one at a time. The driver adapter has a single
- * connection and a query issued while a transaction is open joins it (environment.md, hazard 1);
+ * connection and a query issued while a transaction is open joins it (docs/DEVELOPMENT.md, hazard 1);
  * batch transactions are transactions too, so nothing may run beside them. better-sqlite3 is
  * synchronous anyway, so the queue costs almost no throughput.
  */

@@ -2,7 +2,7 @@
  * The chat service: conversations (DMs and groups) as gapless, ordered logs in SQLite, written by
  * one batching writer per process (writer.ts), delivered live over NATS after commit, and read back
  * through history and sync. Several instances may share the queue group and the database file.
- * SQLite is the truth, NATS the doorbell (shared/notes/security.md section 4).
+ * SQLite is the truth, NATS the doorbell (README "Architecture"; docs/protocol/chat.md).
  */
 import type { Db } from "@sealroom/db";
 import { AppError } from "@sealroom/proto/errors";

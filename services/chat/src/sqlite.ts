@@ -1,8 +1,8 @@
 /**
  * The chat service's own connection to the shared SQLite file (better-sqlite3, synchronous).
  *
- * Why not Prisma here: the message write is the hot path (performance.md S2, >= 5,000 messages/s
- * end to end). Prisma costs ~300 us per query (environment.md); a send needs ~6 statements (dedupe,
+ * Why not Prisma here: the message write is the hot path (docs/DEVELOPMENT.md scenario S2, >= 5,000 messages/s
+ * end to end). Prisma costs ~300 us per query (docs/DEVELOPMENT.md, "Measured costs"); a send needs ~6 statements (dedupe,
  * permission, seq, insert, recipients), so even batched Prisma statements cap a process far below
  * the target, and a read-then-write transaction through Prisma needs an interactive transaction
  * (hazard 1: one shared connection) whose BUSY_SNAPSHOT failures across processes are hazard 2.

@@ -286,6 +286,23 @@ describe("upgrade and pinning", () => {
     expect(client.state).toBe("failed");
   });
 
+  test("the changed-key refusal says which known-hosts file holds the pin and how to accept a rotated key", async () => {
+    const knownHostsFile = path.join(mkdtempSync(path.join(os.tmpdir(), "kh-")), "known_hosts");
+    const host = `127.0.0.1:${gw.gateway.port}`;
+    writeFileSync(knownHostsFile, `${host} ${"ab".repeat(32)}\n`);
+    const client = createNodeClient({ urls: gw.wsUrl, knownHostsFile, requestTimeoutMs: 3000 });
+    const err = await client.connect().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KeyMismatchError);
+    const message = String(err);
+    expect(message).toMatch(/HAS CHANGED/);
+    expect(message).toContain(knownHostsFile);
+    expect(message).toContain(`delete the line for ${host}`);
+
+    // An explicit pin says so instead.
+    const pinned = createNodeClient({ urls: gw.wsUrl, pin: "00".repeat(32), knownHostsFile, requestTimeoutMs: 3000 });
+    expect(String(await pinned.connect().catch((e: unknown) => e))).toMatch(/pin option/);
+  });
+
   test("trust on first use records the key; a different key for a known host is refused", async () => {
     const knownHostsFile = path.join(mkdtempSync(path.join(os.tmpdir(), "kh-")), "known_hosts");
     const first = createNodeClient({ urls: gw.wsUrl, knownHostsFile });

@@ -1,7 +1,7 @@
 /**
  * Every database access of one social instance goes through one queue: the driver adapter has a
  * single connection, and a query issued while an interactive transaction is open would run inside
- * it (environment.md, hazard 1).
+ * it (docs/DEVELOPMENT.md, hazard 1).
  *
  * Writes are interactive transactions whose first statement is a write, so each holds SQLite's
  * write lock from its first statement and decides on what it reads: no other writer, in this

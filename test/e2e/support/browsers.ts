@@ -13,7 +13,7 @@ export const webDir = path.join(root, "apps/web/dist");
 export const shots = path.join(root, "test-results/screenshots");
 export const CHROMIUM = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
 
-// Flags from docs (environment.md): without the background-networking ones Chromium floods the
+// Flags from docs/DEVELOPMENT.md ("Browser tests"): without the background-networking ones Chromium floods the
 // closed network with connections.
 const ARGS = [
   "--headless",
@@ -32,7 +32,7 @@ export function requireBrowserAndApp(): void {
     throw new Error(`${path.relative(root, webDir)} is not built: run \`npm run build\` first (npm test does)`);
   }
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see environment.md, "Browser tests")`);
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (see docs/DEVELOPMENT.md, "Browser tests")`);
   }
   mkdirSync(shots, { recursive: true });
 }
