@@ -14,6 +14,7 @@ import {
   areFriends,
   blocksBetween,
   friendPair,
+  hidePresenceIfUnseen,
   presenceFor,
   publicUser,
   requireUser,
@@ -151,6 +152,7 @@ export function createFriends(deps: Deps) {
         if (count === 0) throw new AppError("NOT_FOUND", "You are not friends with this user.");
         out.toUser(actorId, "social.friend.removed.v1", { userId });
         out.toUser(userId, "social.friend.removed.v1", { userId: actorId });
+        await hidePresenceIfUnseen(tx, out, actorId, userId, false);
         return {};
       });
     },

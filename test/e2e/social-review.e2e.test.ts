@@ -1,0 +1,91 @@
+/**
+ * The outside review's social findings in a real browser (Debian's chromium driven by playwright-core)
+ * against the real stack: the person in the browser is one side, SDK clients play the others.
+ * Screenshots under test-results/screenshots/review-*.png.
+ */
+import path from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { groupConversationId, SocialClient, type SealroomClient } from "@sealroom/sdk/node";
+import { startStack, type Stack } from "../support/stack.js";
+import { SOCIAL_STACK, signUp, type Person } from "../social-helpers.js";
+import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
+
+const PASSWORD = "a long enough passphrase";
+
+let stack: Stack;
+const browsers = new Browsers();
+
+beforeAll(async () => {
+  requireBrowserAndApp();
+  stack = await startStack({ webDir, ...SOCIAL_STACK });
+});
+
+afterAll(async () => {
+  await browsers.closeAll();
+  await stack?.stop();
+});
+
+let n = 0;
+const uniq = (base: string) => `${base}${process.pid % 1000}_${++n}`;
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `review-${name}.png`), animations: "disabled" });
+
+/** Registers `username` in a fresh browser; returns the page and an SDK client signed in as the same user. */
+async function person(username: string): Promise<{ page: Page; sdk: SealroomClient; social: SocialClient; id: number }> {
+  const { page } = await browsers.open();
+  await page.goto(stack.httpUrl);
+  await page.getByRole("button", { name: "The fingerprints match, continue" }).click();
+  await page.getByRole("tab", { name: "Create account" }).click();
+  await page.getByLabel("Username", { exact: true }).fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Confirm password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account", exact: true }).click();
+  await page.getByTestId("username").filter({ hasText: username }).waitFor();
+  const sdk = stack.client();
+  await sdk.connect();
+  const user = await sdk.login(username, PASSWORD);
+  return { page, sdk, social: new SocialClient(sdk), id: user.id };
+}
+
+async function befriend(a: Person, b: { social: SocialClient; id: number }): Promise<void> {
+  const r = await a.social.requestFriend(b.id);
+  if (r.status === "pending") await b.social.acceptRequest(r.request.id);
+}
+
+const conv = (page: Page, name: string) => page.locator("a.conv", { hasText: name }).first();
+const timeline = (page: Page) => page.getByTestId("timeline");
+
+describe("review: a removed member's view (item 15)", () => {
+  test("a kicked member keeps the history and is told who removed them", async () => {
+    const ned = await person(uniq("ned"));
+    const owner = await signUp(stack, "owner");
+    await befriend(owner, ned);
+    const detail = await owner.social.createGroup("Book club", [ned.id]);
+    const groupId = detail.group.id;
+    const invitation = (await ned.social.overview()).invitations.find((i) => i.group.id === groupId)!;
+    await ned.social.acceptInvitation(invitation.id);
+    const conversationId = groupConversationId(groupId);
+    await owner.client.request("chat.send", { conversationId, clientMsgId: "rv-1", text: "before the kick" });
+
+    const page = ned.page;
+    await conv(page, "Book club").click();
+    await timeline(page).getByText("before the kick").waitFor();
+
+    await owner.social.kick(groupId, ned.id);
+    await owner.client.request("chat.send", { conversationId, clientMsgId: "rv-2", text: "after the kick" });
+    const notice = page.getByTestId("removed-notice");
+    await notice.getByText(`${owner.name} removed you from this group.`).waitFor();
+    expect(await page.getByTestId("composer").count()).toBe(0);
+    expect(await page.locator("#conversation-title").textContent()).toBe("Book club");
+    await shot(page, "kicked-live");
+
+    // After a reload the conversation is still listed, readable up to the kick, and says why.
+    await page.reload();
+    await conv(page, "Book club").click();
+    await timeline(page).getByText("before the kick").waitFor();
+    await notice.getByText(`${owner.name} removed you from this group.`).waitFor();
+    expect(await timeline(page).getByText("after the kick").count()).toBe(0);
+    expect(await page.getByTestId("composer").count()).toBe(0);
+    await shot(page, "kicked-reload");
+  }, 60_000);
+});
