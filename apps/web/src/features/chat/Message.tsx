@@ -10,6 +10,7 @@ import { useChatServices } from "./context.js";
 import { chatErrorText } from "./errors.js";
 import { timeLabel } from "./format.js";
 import { linkify } from "./linkify.js";
+import { useMayPost } from "./mayPost.js";
 
 export interface MessageProps {
   entry: TextEntry;
@@ -177,6 +178,8 @@ export function PendingBubble({ message, kind }: { message: PendingMessage; kind
   const { t, describeError } = useI18n();
   const { chat } = useChatServices();
   const failed = message.status === "failed";
+  // No longer friends (or no longer in the group): a Retry could never succeed, so none is offered.
+  const mayPost = useMayPost(message.conversationId);
   return (
     <div className={`msg msg-own msg-first${failed ? " msg-failed" : " msg-sending"}`} data-testid="pending-message">
       <div className="msg-main">
@@ -190,9 +193,11 @@ export function PendingBubble({ message, kind }: { message: PendingMessage; kind
             <span role="alert">
               {t("chat.status.failed")}: {chatErrorText(message.error, kind, { t, describeError })}
             </span>
-            <button type="button" className="link-btn" onClick={() => void chat.retry(message.clientMsgId)?.catch(() => undefined)}>
-              {t("chat.retry")}
-            </button>
+            {mayPost && (
+              <button type="button" className="link-btn" onClick={() => void chat.retry(message.clientMsgId)?.catch(() => undefined)}>
+                {t("chat.retry")}
+              </button>
+            )}
             <button type="button" className="link-btn" onClick={() => chat.discard(message.clientMsgId)}>
               {t("chat.discard")}
             </button>
