@@ -89,3 +89,51 @@ describe("review: a removed member's view (item 15)", () => {
     await shot(page, "kicked-reload");
   }, 60_000);
 });
+
+describe("review: presence and composers after a social change (item 14)", () => {
+  test("an unfriending and a block update presence and the composer live on both sides", async () => {
+    const carol = await person(uniq("carol"));
+    const alice = await signUp(stack, "alice");
+    const bob = await signUp(stack, "bob");
+    await befriend(alice, carol);
+    await befriend(bob, carol);
+    const page = carol.page;
+    const dmAlice = `dm:${Math.min(alice.user.id, carol.id)}:${Math.max(alice.user.id, carol.id)}`;
+    const dmBob = `dm:${Math.min(bob.user.id, carol.id)}:${Math.max(bob.user.id, carol.id)}`;
+    await alice.client.request("chat.send", { conversationId: dmAlice, clientMsgId: "p-1", text: "hi carol" });
+    await bob.client.request("chat.send", { conversationId: dmBob, clientMsgId: "p-2", text: "hey carol" });
+
+    // Alice unfriends carol while carol has the DM open and sees her online.
+    await conv(page, alice.name).click();
+    await page.locator(".conversation-sub", { hasText: "Online" }).waitFor();
+    await alice.social.removeFriend(carol.id);
+    await page.getByTestId("dm-closed").getByText(`You and ${alice.name} are not friends any more.`).waitFor();
+    expect(await page.locator(".conversation-sub", { hasText: "Online" }).count()).toBe(0);
+    expect(await page.getByTestId("composer").count()).toBe(0);
+    expect(await page.getByTestId(`conv-${dmAlice}`).locator(".presence-dot").count()).toBe(0);
+    await shot(page, "unfriended-dm");
+
+    // Carol blocks bob (from another device): her sidebar drops his presence dot at once.
+    await page.getByTestId(`conv-${dmBob}`).locator(".presence-dot[data-online=true]").waitFor();
+    await carol.social.block(bob.user.id);
+    await expect.poll(() => page.getByTestId(`conv-${dmBob}`).locator(".presence-dot").count()).toBe(0);
+    await conv(page, bob.name).click();
+    await page.getByTestId("dm-closed").getByText(`You blocked ${bob.name}.`).waitFor();
+    await shot(page, "blocked-dm");
+  }, 60_000);
+
+  test("the blocked user stops seeing the blocker online without a reload", async () => {
+    const dora = await person(uniq("dora"));
+    const eve = await signUp(stack, "eve");
+    await befriend(eve, dora);
+    const dm = `dm:${Math.min(eve.user.id, dora.id)}:${Math.max(eve.user.id, dora.id)}`;
+    await eve.client.request("chat.send", { conversationId: dm, clientMsgId: "p-3", text: "hello dora" });
+    const page = dora.page;
+    await conv(page, eve.name).click();
+    await page.locator(".conversation-sub", { hasText: "Online" }).waitFor();
+    await eve.social.block(dora.id);
+    // Told only what an unfriending tells: no presence, no composer.
+    await page.getByTestId("dm-closed").getByText(`You and ${eve.name} are not friends any more.`).waitFor();
+    expect(await page.locator(".conversation-sub", { hasText: "Online" }).count()).toBe(0);
+  }, 60_000);
+});
