@@ -137,3 +137,59 @@ describe("review: presence and composers after a social change (item 14)", () =>
     expect(await page.locator(".conversation-sub", { hasText: "Online" }).count()).toBe(0);
   }, 60_000);
 });
+
+describe("review: the friends and group screens (item 17)", () => {
+  test("block a request without accepting it, a silent decline, timed self-clearing notices", async () => {
+    const fay = await person(uniq("fay"));
+    const gus = await signUp(stack, "gus");
+    const hal = await signUp(stack, "hal");
+    const iva = await signUp(stack, "iva");
+    await gus.social.requestFriend(fay.id);
+    const halsRequest = await hal.social.requestFriend(fay.id);
+    const page = fay.page;
+    await page.getByRole("navigation").getByRole("link", { name: "Friends" }).click();
+
+    // Gus's request is blocked straight away: no friendship first.
+    await page.getByRole("button", { name: `Block ${gus.name}` }).click();
+    await page.getByRole("dialog", { name: `Block ${gus.name}?` }).getByRole("button", { name: "Block" }).click();
+    await page.getByTestId("social-done").getByText(`You blocked ${gus.name}.`).waitFor();
+    expect(await page.getByRole("button", { name: `Accept ${gus.name}'s request` }).count()).toBe(0);
+
+    // Hal's request is declined; hal is not told: to him it still looks pending.
+    await page.getByRole("button", { name: `Decline ${hal.name}'s request` }).click();
+    await page.getByTestId("social-done").getByText(`You declined ${hal.name}'s request.`).waitFor();
+    const hals = await hal.social.overview();
+    expect(hals.outgoing.map((r) => r.id)).toEqual([halsRequest.status === "pending" ? halsRequest.request.id : -1]);
+    expect(hals.notices).toEqual([]);
+
+    // Iva accepts fay's request: the notice says when, and is gone after the next reload.
+    const mine = await fay.social.requestFriend(iva.user.id);
+    if (mine.status !== "pending") throw new Error("expected pending");
+    await iva.social.acceptRequest(mine.request.id);
+    const notice = page.getByTestId("notice").filter({ hasText: `${iva.name} accepted your friend request.` });
+    await notice.getByText("just now").waitFor();
+    await shot(page, "friends-notice");
+    await expect.poll(async () => (await fay.social.overview()).notices.length, { timeout: 10_000 }).toBe(0);
+    await page.reload();
+    await page.getByRole("heading", { level: 1, name: "Friends" }).waitFor();
+    await page.getByRole("list", { name: "Your friends" }).getByText(iva.name).waitFor();
+    expect(await page.getByTestId("notice").count()).toBe(0);
+  }, 60_000);
+
+  test("a sole owner is not offered a failing Leave; disbanding shows one banner", async () => {
+    const jo = await person(uniq("jo"));
+    const { group } = await jo.social.createGroup("Solo");
+    const page = jo.page;
+    await page.evaluate((id) => (window.location.hash = `#/group/${id}`), group.id);
+    const leave = page.getByRole("button", { name: "Leave group" });
+    await leave.waitFor();
+    expect(await leave.isDisabled()).toBe(true);
+    await page.getByText("You are the only member, so there is nobody to hand the group to. Disband it instead.").waitFor();
+    await page.getByRole("button", { name: "Disband group" }).click();
+    await page.getByRole("dialog", { name: "Disband Solo?" }).getByRole("button", { name: "Disband group" }).click();
+    await page.getByText("This group was disbanded.", { exact: false }).waitFor();
+    await shot(page, "disbanded-group");
+    // On the group page itself (the sidebar's conversation preview quotes the timeline entry).
+    expect(await page.locator(".social-page").getByText(/disbanded/).count()).toBe(1);
+  }, 60_000);
+});
