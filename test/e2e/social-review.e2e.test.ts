@@ -193,3 +193,20 @@ describe("review: the friends and group screens (item 17)", () => {
     expect(await page.locator(".social-page").getByText(/disbanded/).count()).toBe(1);
   }, 60_000);
 });
+
+describe("review: invitations can be withdrawn (item 8)", () => {
+  test("the owner withdraws a pending invitation from the group page; the invitee loses it", async () => {
+    const kim = await person(uniq("kim"));
+    const lou = await signUp(stack, "lou");
+    await befriend(lou, kim);
+    const { group } = await kim.social.createGroup("Choir", [lou.user.id]);
+    expect((await lou.social.overview()).invitations.map((i) => i.group.id)).toEqual([group.id]);
+    const page = kim.page;
+    await page.evaluate((id) => (window.location.hash = `#/group/${id}`), group.id);
+    await page.getByRole("button", { name: `Withdraw the invitation to ${lou.name}` }).click();
+    await page.getByTestId("social-done").getByText(`The invitation to ${lou.name} was withdrawn.`).waitFor();
+    expect(await page.getByTestId("pending-invite").count()).toBe(0);
+    await expect.poll(async () => (await lou.social.overview()).invitations.length).toBe(0);
+    await shot(page, "invitation-withdrawn");
+  }, 60_000);
+});

@@ -61,7 +61,7 @@ export function Notices({ kinds = "all" }: { kinds?: "all" | "friends" | "groups
             <span className="notice-dot" aria-hidden="true" />
             <span className="notice-text">{noticeText(t, n)}</span>
             <time className="muted small" dateTime={new Date(n.createdAt).toISOString()}>
-              {formatRelative(lang, n.createdAt, now) ?? t("notices.justNow")}
+              {formatRelative(lang, n.createdAt, now) ?? t("social.justNow")}
             </time>
             <button type="button" className="btn btn-ghost btn-sm" onClick={() => dismiss(n)} aria-label={t("notices.dismissOne", { text: noticeText(t, n) })}>
               {t("notices.dismiss")}
