@@ -83,7 +83,12 @@ describe("friends", () => {
     const s = await until(carol.store, (x) => x.status === "ready" && x.incoming.length === 1);
     expect(s.incoming[0]!.from).toEqual(alice.user);
     await carol.store.declineRequest(s.incoming[0]!.id);
-    await until(alice.store, (x) => x.outgoing.length === 0 && x.notices.some((n) => n.type === "friendRequest.declined"));
+    await until(carol.store, (x) => x.incoming.length === 0);
+    // A decline is silent (review item 17): to alice the request still looks pending; she withdraws it.
+    expect(alice.store.getSnapshot()).toMatchObject({ outgoing: [{ to: carol.user }] });
+    expect(alice.store.getSnapshot().notices.filter((n) => n.type === "friendRequest.declined")).toEqual([]);
+    await alice.store.cancelRequest(alice.store.getSnapshot().outgoing[0]!.id);
+    expect(alice.store.getSnapshot().outgoing).toEqual([]);
     await alice.store.dismissNotices(alice.store.getSnapshot().notices.map((n) => n.id));
     expect(alice.store.getSnapshot().notices).toEqual([]);
   });

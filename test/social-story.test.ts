@@ -64,9 +64,13 @@ describe("friends", () => {
     await dave.client.login(dave.name, "correct horse battery staple");
     expect((await dave.social.overview()).incoming.map((r) => r.from)).toEqual([carol.user]);
     await dave.social.declineRequest(sent.request.id);
-    const removed = await carol.waitFor("social.friendRequest.removed.v1", (b) => b.requestId === sent.request.id);
-    expect(removed.reason).toBe("declined");
-    expect((await carol.social.overview()).notices).toMatchObject([{ type: "friendRequest.declined", data: { user: dave.user } }]);
+    await dave.waitFor("social.friendRequest.removed.v1", (b) => b.requestId === sent.request.id);
+    // A decline is silent (review item 17): carol's request still looks pending, with no notice.
+    const carols = await carol.social.overview();
+    expect(carols.outgoing.map((r) => r.id)).toContain(sent.request.id);
+    expect(carols.notices).toEqual([]);
+    expect(carol.seen("social.friendRequest.removed.v1").filter((b) => b.requestId === sent.request.id)).toEqual([]);
+    await carol.social.cancelRequest(sent.request.id);
   });
 
   test("block and unblock: the blocked user loses the blocker from search and cannot ask", async () => {

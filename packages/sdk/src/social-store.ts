@@ -228,6 +228,16 @@ export class SocialStore {
     }
   }
 
+  /** Takes back a pending invitation to `groupId` (its inviter, the owner or an admin). */
+  async withdrawInvitation(groupId: number, invitationId: number): Promise<void> {
+    await this.client.request("social.groups.withdrawInvite", { invitationId });
+    const d = this.details.get(groupId);
+    if (d) {
+      this.details.set(groupId, { ...d, invites: d.invites.filter((i) => i.id !== invitationId) });
+      this.changed();
+    }
+  }
+
   async acceptInvitation(invitationId: number): Promise<GroupDetail> {
     const detail = await this.client.request("social.groups.acceptInvite", { invitationId });
     this.invitations.delete(invitationId);

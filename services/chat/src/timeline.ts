@@ -6,7 +6,7 @@
  * doorbell, and periodically (a lost doorbell only delays an entry).
  *
  * It also keeps ConversationMember rows in step (a fresh span on join, leftSeq on leave or kick);
- * GroupMember stays the truth for every permission check.
+ * GroupMember (and, for a former member's reads, FormerMember) stays the truth for every permission check.
  */
 import { groupConversationId, type SystemEntry, type SystemEvent } from "@sealroom/proto/chat";
 import { groupEventDataSchema, groupEventTypeSchema, type GroupEventData } from "@sealroom/proto/social";

@@ -7,7 +7,7 @@
 import { AppError } from "@sealroom/proto/errors";
 import { SOCIAL_LIMITS, type Block } from "@sealroom/proto/social";
 import { mutate, type Deps } from "./deps.js";
-import { blocksBetween, friendPair, publicUser, requireUser } from "./views.js";
+import { blocksBetween, friendPair, hidePresenceIfUnseen, publicUser, requireUser } from "./views.js";
 
 export function createBlocks(deps: Deps) {
   return {
@@ -52,6 +52,7 @@ export function createBlocks(deps: Deps) {
         await tx.groupInvite.deleteMany({ where: { id: { in: invites.map((i) => i.id) } } });
         for (const i of invites) out.toUser(userId, "social.invitation.removed.v1", { invitationId: i.id, reason: "withdrawn" });
 
+        await hidePresenceIfUnseen(tx, out, actorId, userId, true);
         const block = { user: publicUser(target), since: now.getTime() };
         out.toUser(actorId, "social.block.added.v1", { block });
         return { block };

@@ -104,18 +104,25 @@ describe("friend requests", () => {
     expect(h.eventsOf(b!, "social.friendRequest.removed.v1")).toContainEqual({ requestId: id, reason: "cancelled" });
   });
 
-  it("a declined request tells the requester with a notice, live and at next sign-in", async () => {
+  it("a decline is silent: the requester's request still looks pending, no event, no notice (review item 17)", async () => {
     const [a, b] = await h.users("a", "b");
     const r = await h.ok("social.friends.request", { userId: b }, a!);
     if (r.status !== "pending") throw new Error("expected pending");
+    const before = await h.ok("social.overview", {}, a!);
     await h.ok("social.friends.decline", { requestId: r.request.id }, b!);
     await h.settle();
-    expect(h.eventsOf(a!, "social.friendRequest.removed.v1")).toEqual([{ requestId: r.request.id, reason: "declined" }]);
-    const overview = await h.ok("social.overview", {}, a!);
-    expect(overview.outgoing).toEqual([]);
-    expect(overview.notices).toMatchObject([{ type: "friendRequest.declined", data: { user: { id: b } } }]);
-    // A decline is not a block: asking again is allowed.
-    expect((await h.ok("social.friends.request", { userId: b }, a!)).status).toBe("pending");
+    expect(h.eventsOf(a!, "social.friendRequest.removed.v1")).toEqual([]);
+    expect(h.eventsOf(b!, "social.friendRequest.removed.v1")).toEqual([{ requestId: r.request.id, reason: "declined" }]);
+    const after = await h.ok("social.overview", {}, a!);
+    expect(after.outgoing).toEqual(before.outgoing);
+    expect(after.notices).toEqual([]);
+    // Asking again answers exactly as while pending; the decliner no longer sees it, nor can accept it.
+    expect(await h.fail("social.friends.request", { userId: b }, a!)).toMatchObject({ code: "CONFLICT", message: "You already sent this user a friend request." });
+    expect((await h.ok("social.overview", {}, b!)).incoming).toEqual([]);
+    expect((await h.fail("social.friends.accept", { requestId: r.request.id }, b!)).code).toBe("NOT_FOUND");
+    expect((await h.fail("social.friends.decline", { requestId: r.request.id }, b!)).code).toBe("NOT_FOUND");
+    // The requester may withdraw it; the decliner may still ask them (the two merge into a friendship).
+    expect((await h.ok("social.friends.request", { userId: a }, b!)).status).toBe("friends");
   });
 
   it("unfriending works from either side and updates both live", async () => {
@@ -133,7 +140,7 @@ describe("friend requests", () => {
     const [a, b, c] = await h.users("a", "b", "c");
     const r = await h.ok("social.friends.request", { userId: b }, a!);
     if (r.status !== "pending") throw new Error("expected pending");
-    await h.ok("social.friends.decline", { requestId: r.request.id }, b!);
+    await h.ok("social.friends.accept", { requestId: r.request.id }, b!);
     const [notice] = (await h.ok("social.overview", {}, a!)).notices;
     expect(await h.ok("social.notices.ack", { ids: [notice!.id] }, c!)).toEqual({ acknowledged: 0 });
     expect((await h.ok("social.overview", {}, a!)).notices).toHaveLength(1);

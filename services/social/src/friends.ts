@@ -14,6 +14,7 @@ import {
   areFriends,
   blocksBetween,
   friendPair,
+  hidePresenceIfUnseen,
   presenceFor,
   publicUser,
   requireUser,
@@ -118,10 +119,10 @@ export function createFriends(deps: Deps) {
       });
     },
 
-    /** Only the addressee accepts. */
+    /** Only the addressee accepts (not one they declined: it is gone from their side). */
     async accept(actorId: number, requestId: number): Promise<{ friend: Friend }> {
       return mutate(deps, async (tx, out, now) => {
-        const row = await tx.friendRequest.findFirst({ where: { id: requestId, toId: actorId } });
+        const row = await tx.friendRequest.findFirst({ where: { id: requestId, toId: actorId, declinedAt: null } });
         if (!row) throw requestNotFound();
         const blocks = await blocksBetween(tx, actorId, row.fromId);
         if (blocks.aBlocksB || blocks.bBlocksA) throw requestNotFound();
@@ -131,15 +132,17 @@ export function createFriends(deps: Deps) {
       });
     },
 
-    /** Only the addressee declines; the requester gets a notice. */
+    /**
+     * Only the addressee declines, silently (as Signal and Telegram do): the request leaves the
+     * addressee's side, while to the requester it still looks pending until they withdraw it. A
+     * request the addressee makes later merges with it into a friendship.
+     */
     async decline(actorId: number, requestId: number): Promise<Record<string, never>> {
       return mutate(deps, async (tx, out, now) => {
-        const row = await tx.friendRequest.findFirst({ where: { id: requestId, toId: actorId } });
+        const row = await tx.friendRequest.findFirst({ where: { id: requestId, toId: actorId, declinedAt: null } });
         if (!row) throw requestNotFound();
-        await tx.friendRequest.delete({ where: { id: row.id } });
-        out.toUsers([row.fromId, row.toId], "social.friendRequest.removed.v1", { requestId: row.id, reason: "declined" });
-        const actor = await requireUser(tx, actorId);
-        await addNotice(tx, out, row.fromId, "friendRequest.declined", { user: publicUser(actor) }, now);
+        await tx.friendRequest.update({ where: { id: row.id }, data: { declinedAt: now } });
+        out.toUser(row.toId, "social.friendRequest.removed.v1", { requestId: row.id, reason: "declined" });
         return {};
       });
     },
@@ -151,6 +154,7 @@ export function createFriends(deps: Deps) {
         if (count === 0) throw new AppError("NOT_FOUND", "You are not friends with this user.");
         out.toUser(actorId, "social.friend.removed.v1", { userId });
         out.toUser(userId, "social.friend.removed.v1", { userId: actorId });
+        await hidePresenceIfUnseen(tx, out, actorId, userId, false);
         return {};
       });
     },

@@ -25,7 +25,8 @@ export function createOverview(deps: Deps) {
         where: { OR: [{ userAId: me }, { userBId: me }] },
         take: SOCIAL_LIMITS.friendsMax,
       });
-      const incoming = await q.friendRequest.findMany({ where: { toId: me }, orderBy: { id: "desc" }, take: SOCIAL_LIMITS.incomingRequestsListed });
+      // A declined request is gone from the addressee's side only (the requester is never told).
+      const incoming = await q.friendRequest.findMany({ where: { toId: me, declinedAt: null }, orderBy: { id: "desc" }, take: SOCIAL_LIMITS.incomingRequestsListed });
       const outgoing = await q.friendRequest.findMany({ where: { fromId: me }, orderBy: { id: "desc" }, take: SOCIAL_LIMITS.outgoingRequestsMax });
       const blocks = await q.block.findMany({ where: { blockerId: me }, orderBy: { createdAt: "desc" }, take: SOCIAL_LIMITS.blocksMax });
       const memberships = await q.groupMember.findMany({ where: { userId: me } });

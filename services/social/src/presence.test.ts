@@ -63,7 +63,9 @@ describe("presence", () => {
     await h.settle();
     expect(changes(friend!, u!)).toHaveLength(1);
     expect(changes(member!, u!)).toHaveLength(1);
-    for (const w of [stranger, blocker, blocked, exMember]) expect(changes(w!, u!)).toEqual([]);
+    for (const w of [stranger, exMember]) expect(changes(w!, u!)).toEqual([]);
+    // Across the block only the "hidden" state the block itself pushed (review item 14), never u's.
+    for (const w of [blocker, blocked]) expect(changes(w!, u!)).toEqual([{ userId: u, online: false, lastSeenAt: null }]);
     // The group view hides presence across the block too.
     const view = await h.ok("social.groups.get", { groupId: shared }, blocker!);
     expect(view.members.find((m) => m.user.id === u)!.presence).toEqual({ online: false, lastSeenAt: null });

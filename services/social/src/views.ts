@@ -1,7 +1,9 @@
 /** Lookups shared by the modules: users by id, relations, presence as a given viewer may see it. */
+import { Prisma } from "@sealroom/db";
 import { AppError } from "@sealroom/proto/errors";
 import type { PublicUser } from "@sealroom/proto/auth";
 import type { Presence } from "@sealroom/proto/social";
+import type { Outbox } from "./outbox.js";
 import type { Tx } from "./store.js";
 
 /** SQLite binds at most 32766 parameters; stay far below. */
@@ -136,4 +138,25 @@ export async function presenceFor(
     else out.set(id, { online: false, lastSeenAt: msOrNull(user.lastSeenAt) });
   }
   return out;
+}
+
+/** Whether two users share a group that is not disbanded (fellow members see each other's presence). */
+export async function shareActiveGroup(q: Tx, a: number, b: number): Promise<boolean> {
+  const rows = await q.$queryRaw<Array<{ one: number | bigint }>>(Prisma.sql`
+    SELECT 1 AS one FROM "GroupMember" m1
+    JOIN "GroupMember" m2 ON m2."groupId" = m1."groupId" AND m2."userId" = ${b}
+    JOIN "Group" g ON g."id" = m1."groupId" AND g."disbandedAt" IS NULL
+    WHERE m1."userId" = ${a} LIMIT 1`);
+  return rows.length > 0;
+}
+
+/**
+ * After an unfriending or a block, each side's last known presence of the other must not linger
+ * ("online" until a reload): when neither friendship nor a shared group (without a block) lets them
+ * see it any more, each is told the other's presence is hidden, as a never-seen user's.
+ */
+export async function hidePresenceIfUnseen(q: Tx, out: Outbox, a: number, b: number, blocked: boolean): Promise<void> {
+  if (!blocked && (await shareActiveGroup(q, a, b))) return;
+  out.toUser(a, "presence.changed.v1", { userId: b, ...HIDDEN_PRESENCE });
+  out.toUser(b, "presence.changed.v1", { userId: a, ...HIDDEN_PRESENCE });
 }

@@ -30,6 +30,8 @@ export function ConversationList({ activeId, pageHeading, offerNotifications = t
   // Offline, presence is only what it was: every dot goes grey rather than a stale green.
   const presence = useConnectionState() === "ready" ? people.presence : NO_PRESENCE;
   const me = useMe();
+  // Presence dots for friends only: an unfriended or blocked partner's DM shows none.
+  const friendIds = new Set(friends.map((f) => f.user.id));
   const held = new Set(conversations.map((c) => c.conversationId));
   const newChats = me === undefined ? [] : friends.filter((f) => !held.has(dmConversationId(me, f.user.id)));
   const empty = conversations.length === 0 && newChats.length === 0;
@@ -50,7 +52,7 @@ export function ConversationList({ activeId, pageHeading, offerNotifications = t
         <ul className="convlist-items" aria-labelledby="convlist-heading" data-testid="conversation-list">
           {conversations.map((c) => (
             <li key={c.conversationId}>
-              <ConversationItem view={c} active={c.conversationId === activeId} presence={presence} names={names} me={me} />
+              <ConversationItem view={c} active={c.conversationId === activeId} presence={presence} names={names} me={me} friendIds={friendIds} />
             </li>
           ))}
         </ul>
@@ -87,9 +89,10 @@ interface ItemProps {
   presence: Readonly<Record<number, Presence>>;
   names: Readonly<Record<number, string>>;
   me: number | undefined;
+  friendIds: ReadonlySet<number>;
 }
 
-function ConversationItem({ view, active, presence, names, me }: ItemProps) {
+function ConversationItem({ view, active, presence, names, me, friendIds }: ItemProps) {
   const { t, lang } = useI18n();
   const now = useNow(60_000);
   const peer = peerOf(view, me, names);
@@ -105,7 +108,7 @@ function ConversationItem({ view, active, presence, names, me }: ItemProps) {
       data-unread={unread > 0 || undefined}
       data-testid={`conv-${view.conversationId}`}
     >
-      {view.kind === "dm" ? <PresenceAvatar name={title} presence={peer ? presence[peer.id] : undefined} /> : <Avatar name={title} size={40} />}
+      {view.kind === "dm" && peer && friendIds.has(peer.id) ? <PresenceAvatar name={title} presence={presence[peer.id]} /> : <Avatar name={title} size={40} />}
       <span className="conv-body">
         <span className="conv-top">
           <span className="conv-name" translate="no">

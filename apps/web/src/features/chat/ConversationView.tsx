@@ -16,6 +16,7 @@ import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
 import { conversationTitle, peerOf, typingMessage } from "./format.js";
 import { isolated } from "./isolate.js";
 import { useMe } from "./hooks.js";
+import { useMayPost } from "./mayPost.js";
 import { MessageList } from "./MessageList.js";
 import { lastOwnSeq } from "./timeline.js";
 
@@ -39,6 +40,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
     if (seq !== undefined) setEditSeq(seq);
     return seq !== undefined;
   };
+  const mayPost = useMayPost(conversationId);
 
   // Focus the conversation's name when it opens, so a screen reader says where the user is.
   useEffect(() => heading.current?.focus({ preventScroll: true }), [conversationId]);
@@ -51,8 +53,11 @@ export function ConversationView({ conversationId }: { conversationId: string })
   if (!ref) return null;
   const peer = peerOf(view, me, names);
   const title = conversationTitle(view, t, me, names);
+  // No longer friends (unfriended or blocked, either side): no presence, and nothing to send.
+  const unfriended = view.kind === "dm" && !mayPost;
+  const iBlocked = unfriended && !!social?.blocked.some((b) => b.user.id === peer?.id);
   // Offline, presence is only what it was: claim nothing rather than a stale "online".
-  const peerPresence = peer && state === "ready" ? presence[peer.id] : undefined;
+  const peerPresence = peer && state === "ready" && !unfriended ? presence[peer.id] : undefined;
   const typingNow = typingMessage(view.typing);
   const typing = typingNow && isolated(t, typingNow.key, typingNow.vars);
   const readOnly = view.group?.disbanded === true;
@@ -70,7 +75,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
         : members === 1
           ? t("group.memberCountOne")
           : t("group.memberCount", { count: members })
-      : state !== "ready"
+      : state !== "ready" || unfriended
         ? ""
         : peerPresence?.online
           ? t("chat.online")
@@ -86,7 +91,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
             <path d="m15 5-7 7 7 7" />
           </svg>
         </a>
-        {view.kind === "dm" ? <PresenceAvatar name={title} presence={peerPresence} size={36} /> : <Avatar name={title} size={36} />}
+        {view.kind === "dm" && !unfriended ? <PresenceAvatar name={title} presence={peerPresence} size={36} /> : <Avatar name={title} size={36} />}
         <div className="conversation-heading">
           <h1 id="conversation-title" className="conversation-title" tabIndex={-1} ref={heading} translate="no">
             <bdi>{title}</bdi>
@@ -117,8 +122,12 @@ export function ConversationView({ conversationId }: { conversationId: string })
           </>
         )}
       </div>
-      {state !== "ready" && !readOnly && !gone && !removed && <p className="composer-offline">{t("chat.offlineQueue")}</p>}
-      {removed ? (
+      {state !== "ready" && !readOnly && !gone && !removed && !unfriended && <p className="composer-offline">{t("chat.offlineQueue")}</p>}
+      {unfriended ? (
+        <p className="composer-readonly" role="status" data-testid="dm-closed">
+          {iBlocked ? t("chat.dmBlocked", { name: title }) : t("chat.dmNotFriends", { name: title })}
+        </p>
+      ) : removed ? (
         <p className="composer-readonly" role="status" data-testid="removed-notice">
           {removed.reason === "left"
             ? t("chat.removed.left")

@@ -18,6 +18,7 @@ import { chatErrorText } from "./errors.js";
 import { timeLabel } from "./format.js";
 import { linkify } from "./linkify.js";
 import { ActionsMenu, ClockIcon, ConfirmDelete, EditBox, PencilIcon, TrashIcon } from "./MessageParts.js";
+import { useMayPost } from "./mayPost.js";
 
 export interface MessageProps {
   entry: TextEntry;
@@ -195,6 +196,8 @@ export function PendingBubble({ message, kind, tabIndex }: { message: PendingMes
   const { t, lang, describeError } = useI18n();
   const { chat } = useChatServices();
   const failed = message.status === "failed";
+  // No longer friends (or no longer in the group): a Retry could never succeed, so none is offered.
+  const mayPost = useMayPost(message.conversationId);
   return (
     <div className={`msg msg-own msg-first${failed ? " msg-failed" : " msg-sending"}`} data-testid="pending-message" data-roving="" role="article" tabIndex={tabIndex}>
       <div className="msg-main">
@@ -213,9 +216,11 @@ export function PendingBubble({ message, kind, tabIndex }: { message: PendingMes
             <span role="alert">
               {t("chat.status.failed")}: {chatErrorText(message.error, kind, { t, describeError })}
             </span>
-            <button type="button" className="link-btn" onClick={() => void chat.retry(message.clientMsgId)?.catch(() => undefined)}>
-              {t("chat.retry")}
-            </button>
+            {mayPost && (
+              <button type="button" className="link-btn" onClick={() => void chat.retry(message.clientMsgId)?.catch(() => undefined)}>
+                {t("chat.retry")}
+              </button>
+            )}
             <button type="button" className="link-btn" onClick={() => chat.discard(message.clientMsgId)}>
               {t("chat.discard")}
             </button>

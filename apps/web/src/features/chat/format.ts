@@ -69,7 +69,8 @@ export function systemText(entry: SystemEntry, t: Translate): string {
 /** What the list shows under a conversation's name. */
 export function previewText(last: TimelineEntry | PendingMessage | undefined, me: number | undefined, t: Translate): string {
   if (!last) return t("chat.noMessages");
-  if (!("kind" in last)) return t("chat.youSaid", { text: oneLine(last.text) });
+  // A message that failed says so in the list too: "You: hi" would claim it was sent.
+  if (!("kind" in last)) return t(last.status === "failed" ? "chat.notSentPreview" : "chat.youSaid", { text: oneLine(last.text) });
   if (last.kind === "system") return systemText(last, t);
   if (last.deletedTs !== null) return t("chat.deleted");
   return last.senderId === me ? t("chat.youSaid", { text: oneLine(last.text) }) : oneLine(last.text);

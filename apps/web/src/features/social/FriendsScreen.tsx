@@ -32,7 +32,7 @@ export function FriendsScreen() {
       </div>
       <Notices />
       {/* Requests waiting for an answer come first: they are what the badge led here for. */}
-      {(social.incoming.length > 0 || social.outgoing.length > 0) && <Requests action={action} />}
+      {(social.incoming.length > 0 || social.outgoing.length > 0) && <Requests action={action} onConfirm={setConfirm} />}
       <PeopleSearch action={action} />
       <FriendList action={action} onConfirm={setConfirm} />
       {social.blocked.length > 0 && <BlockedList action={action} />}
@@ -43,7 +43,7 @@ export function FriendsScreen() {
 
 type Action = ReturnType<typeof useAction>;
 
-function Requests({ action }: { action: Action }) {
+function Requests({ action, onConfirm }: { action: Action; onConfirm(r: ConfirmRequest): void }) {
   const { t } = useI18n();
   const { incoming, outgoing } = useSocial();
   const store = useSocialStore();
@@ -83,6 +83,24 @@ function Requests({ action }: { action: Action }) {
                       onClick={() => void action.run(`decline:${r.id}`, () => store.declineRequest(r.id), { overrides: errors.request, done: t("friends.declined", { name: r.from.username }) })}
                     >
                       {t("friends.decline")}
+                    </button>
+                    {/* Blocking needs no friendship first: it also removes the request. */}
+                    <button
+                      type="button"
+                      className="btn btn-ghost btn-sm btn-ghost-danger"
+                      disabled={busy}
+                      aria-label={t("friends.blockNamed", { name: r.from.username })}
+                      onClick={() =>
+                        onConfirm({
+                          title: t("friends.blockTitle", { name: r.from.username }),
+                          body: t("friends.blockBody"),
+                          confirmLabel: t("friends.block"),
+                          danger: true,
+                          onConfirm: () => void action.run(`block:${r.from.id}`, () => store.block(r.from.id), { overrides: errors.block, done: t("friends.blocked", { name: r.from.username }) }),
+                        })
+                      }
+                    >
+                      {t("friends.block")}
                     </button>
                   </>
                 }

@@ -19,6 +19,8 @@ export function GroupAdmin({ detail, action, onConfirm }: { detail: GroupDetail;
   const can = groupActions(role, group.disbandedAt !== null);
   const busy = action.pending !== undefined;
   const owner = role === "owner";
+  // The only member is the owner, who cannot leave and has nobody to hand over to: disbanding is the way.
+  const alone = owner && group.memberCount === 1;
 
   const leave = async () => {
     const ok = await action.run("leave", () => store.leave(group.id), { overrides: errors.leave });
@@ -35,12 +37,12 @@ export function GroupAdmin({ detail, action, onConfirm }: { detail: GroupDetail;
         <div className="row">
           <div className="row-text">
             <div className="row-title">{t("group.leave")}</div>
-            <div className="row-help">{owner ? t("group.leaveOwnerHelp") : t("group.leaveHelp")}</div>
+            <div className="row-help">{alone ? t("group.leaveAloneHelp") : owner ? t("group.leaveOwnerHelp") : t("group.leaveHelp")}</div>
           </div>
           <button
             type="button"
             className="btn btn-danger-outline"
-            disabled={busy}
+            disabled={busy || alone}
             onClick={() =>
               // The owner is told by the service why not: no question first.
               owner
@@ -73,7 +75,8 @@ export function GroupAdmin({ detail, action, onConfirm }: { detail: GroupDetail;
                   body: t("group.disbandBody"),
                   confirmLabel: t("group.disband"),
                   danger: true,
-                  onConfirm: () => void action.run("disband", () => store.disband(group.id), { overrides: errors.group, done: t("group.disbanded", { name: group.name }) }),
+                  // No "done" message: the page's own "disbanded" note says the same (one banner, not two).
+                  onConfirm: () => void action.run("disband", () => store.disband(group.id), { overrides: errors.group }),
                 })
               }
             >

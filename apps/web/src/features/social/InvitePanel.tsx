@@ -1,7 +1,7 @@
 /** Inviting friends who are not in the group yet, and the invitations still pending. */
 import type { GroupDetail } from "@sealroom/sdk/browser";
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { useSocial, useSocialStore } from "./context.js";
+import { useMyId, useSocial, useSocialStore } from "./context.js";
 import { useSocialErrors } from "./errors.js";
 import { PersonRow } from "./Person.js";
 import { formatRelative } from "./time.js";
@@ -18,6 +18,7 @@ export function InvitePanel({ detail, action }: { detail: GroupDetail; action: A
   const invited = new Set(detail.invites.map((i) => i.invitee.id));
   const candidates = friends.filter((f) => !members.has(f.userId) && !invited.has(f.userId));
   const gid = detail.group.id;
+  const me = useMyId();
   return (
     <section className="panel" aria-labelledby="invite-heading">
       <h2 id="invite-heading" className="panel-title">
@@ -58,6 +59,25 @@ export function InvitePanel({ detail, action }: { detail: GroupDetail; action: A
                 name={i.invitee.username}
                 testId="pending-invite"
                 sub={t("group.invitedByWhen", { name: i.inviter.username, when: formatRelative(lang, i.createdAt, now) ?? t("social.justNow") })}
+                actions={
+                  // Its inviter, the owner and admins may take an invitation back (as the service allows).
+                  (detail.role !== "member" || i.inviter.id === me) && (
+                    <button
+                      type="button"
+                      className="btn btn-ghost btn-sm"
+                      disabled={action.pending !== undefined}
+                      aria-label={t("group.withdrawNamed", { name: i.invitee.username })}
+                      onClick={() =>
+                        void action.run(`withdraw:${i.id}`, () => store.withdrawInvitation(gid, i.id), {
+                          overrides: errors.invitation,
+                          done: t("group.withdrawn", { name: i.invitee.username }),
+                        })
+                      }
+                    >
+                      {t("group.withdraw")}
+                    </button>
+                  )
+                }
               />
             ))}
           </ul>

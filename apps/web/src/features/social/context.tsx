@@ -22,6 +22,7 @@ export type SocialLike = Pick<
   | "invite"
   | "acceptInvitation"
   | "declineInvitation"
+  | "withdrawInvitation"
   | "leave"
   | "kick"
   | "setRole"

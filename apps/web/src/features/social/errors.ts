@@ -24,7 +24,7 @@ export function useSocialErrors() {
       unblock: { NOT_FOUND: t("socialError.notBlocked") } satisfies Overrides,
       create: { BAD_REQUEST: t("group.nameInvalid"), FORBIDDEN: t("socialError.inviteFriendsOnly"), CONFLICT: t("socialError.tooManyGroups") } satisfies Overrides,
       invitation: { NOT_FOUND: t("socialError.invitationGone"), CONFLICT: t("socialError.invitationConflict") } satisfies Overrides,
-      invite: { ...group, FORBIDDEN: t("socialError.inviteFriendsOnly"), CONFLICT: t("socialError.inviteConflict"), NOT_FOUND: t("socialError.inviteNotFound") } satisfies Overrides,
+      invite: { ...group, FORBIDDEN: t("socialError.inviteForbidden"), CONFLICT: t("socialError.inviteConflict"), NOT_FOUND: t("socialError.inviteNotFound") } satisfies Overrides,
       leave: { NOT_FOUND: groupGone, CONFLICT: t("socialError.ownerCannotLeave") } satisfies Overrides,
       member: { ...group, NOT_FOUND: t("socialError.memberGone") } satisfies Overrides,
       rename: { ...group, BAD_REQUEST: t("group.nameInvalid") } satisfies Overrides,
