@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ticketGrantSchema } from "@sealroom/proto/auth";
+import { passwordChangedSchema } from "@sealroom/proto/auth";
 import { ctxOf, setup, type Harness } from "./test/harness.js";
 
 let h: Harness;
@@ -43,30 +43,31 @@ describe("auth.changePassword", () => {
     h.clock.advance(1000);
   });
 
-  it("changes the password, revokes every other session and returns a working ticket", async () => {
+  it("changes the password, revokes every session and moves the caller to a new one with a working ticket", async () => {
     const grant = await h.register("june", "old password");
     const second = await h.login("june", "old password");
     const third = await h.login("june", "old password");
     if (!second.ok || !third.ok) throw new Error("login failed");
     const revoked = await h.revocations();
 
-    const fresh = await h.ok(
-      "auth.changePassword",
-      { currentPassword: "old password", newPassword: "  new pass phrase  " },
-      ctxOf(grant),
-    );
-    expect(ticketGrantSchema.parse(fresh)).toEqual(fresh);
-    expect(await revoked.next()).toEqual([{ userId: grant.user.id, exceptSessionId: grant.sessionId }]);
+    const ctx = ctxOf(grant);
+    const fresh = await h.ok("auth.changePassword", { currentPassword: "old password", newPassword: "  new pass phrase  " }, ctx);
+    expect(passwordChangedSchema.parse(fresh)).toEqual(fresh);
+    expect(fresh.sessionId).not.toBe(grant.sessionId);
+    expect(await revoked.next()).toEqual([{ userId: grant.user.id, exceptConn: { gatewayId: ctx.gatewayId, connId: ctx.connId } }]);
     revoked.stop();
 
-    // Other sessions are gone; this session's old ticket too; the fresh one works.
+    // Every earlier session is gone, the caller's too, with their tickets; the fresh one works.
     expect((await h.call("auth.resume", { ticket: second.value.ticket })).ok).toBe(false);
     expect((await h.call("auth.resume", { ticket: third.value.ticket })).ok).toBe(false);
     expect((await h.call("auth.resume", { ticket: grant.ticket })).ok).toBe(false);
     const resumed = await h.ok("auth.resume", { ticket: fresh.ticket });
-    expect(resumed.sessionId).toBe(grant.sessionId);
-    const renew = await h.call("auth.renewTicket", {}, ctxOf(second.value));
-    expect(renew.ok || renew.error.code).toBe("NOT_AUTHENTICATED");
+    expect(resumed.sessionId).toBe(fresh.sessionId);
+    for (const old of [grant, second.value]) {
+      const renew = await h.call("auth.renewTicket", {}, ctxOf(old));
+      expect(renew.ok || renew.error.code).toBe("NOT_AUTHENTICATED");
+    }
+    expect((await h.call("auth.renewTicket", {}, ctxOf(resumed))).ok).toBe(true);
 
     const old = await h.login("june", "old password");
     expect(old.ok || old.error.code).toBe("AUTH_INVALID_CREDENTIALS");

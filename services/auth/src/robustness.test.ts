@@ -82,9 +82,10 @@ describe("logging", () => {
       { currentPassword: "first secret pw", newPassword: "second secret pw" },
       ctxOf(again.value),
     );
-    await h.ok("auth.logout", { everywhere: true }, ctxOf(again.value));
+    // The password change moved that connection to a new session.
+    await h.ok("auth.logout", { everywhere: true }, { ...ctxOf(again.value), sessionId: changed.sessionId });
     const { passwordHash } = await h.db.user.findUniqueOrThrow({ where: { id: grant.user.id } });
-    secrets.push(grant.ticket, next.ticket, changed.ticket, grant.sessionId, again.value.sessionId, passwordHash);
+    secrets.push(grant.ticket, next.ticket, changed.ticket, grant.sessionId, again.value.sessionId, changed.sessionId, passwordHash);
 
     const log = lines.join("");
     expect(log).toContain("password check failed");

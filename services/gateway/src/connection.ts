@@ -10,7 +10,7 @@ import { COMMANDS, isCommandType, type CommandSpec } from "@sealroom/proto/comma
 import { AppError, fail, type Result } from "@sealroom/proto/errors";
 import type { RequestContext } from "@sealroom/proto/nats";
 import { parseUntrusted } from "@sealroom/proto/parse";
-import { sessionGrantSchema } from "@sealroom/proto/auth";
+import { passwordChangedSchema, sessionGrantSchema } from "@sealroom/proto/auth";
 import { FRAME, SessionError, ServerHandshake, type SecureChannel } from "@sealroom/proto/session";
 import { nodeBackend } from "@sealroom/proto/session/node";
 import {
@@ -273,6 +273,9 @@ export class Connection {
     try {
       const result = await forwardCommand(this.gw.nc, this.log, type, this.context(), parsed.data, this.gw.config.COMMAND_TIMEOUT_MS);
       if (result.ok && spec.authenticates) return this.signIn(result);
+      // A password change revoked every session, this one too, and moved this connection to a new
+      // one: later commands must carry it (auth.renewTicket, auth.logout check the session).
+      if (result.ok && type === "auth.changePassword") this.sessionId = passwordChangedSchema.parse(result.value).sessionId;
       return result;
     } finally {
       this.signingIn = false;

@@ -139,10 +139,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const onRevoked = (data: unknown) => {
     const msg = sessionRevokedSchema.safeParse(data);
     if (!msg.success) return log.warn("malformed revocation dropped");
-    const { userId, sessionIds, exceptSessionId } = msg.data;
+    const { userId, sessionIds, exceptConn } = msg.data;
+    // The connection that changed the password, spared whether this arrives before or after its reply.
+    const spared = exceptConn?.gatewayId === gatewayId ? exceptConn.connId : undefined;
     for (const conn of [...users.connectionsOf(userId)]) {
       if (sessionIds && !sessionIds.includes(conn.sessionId!)) continue;
-      if (exceptSessionId !== undefined && conn.sessionId === exceptSessionId) continue;
+      if (conn.id === spared) continue;
       conn.revoke();
     }
   };
