@@ -117,4 +117,21 @@ describe("logging", () => {
     }
     expect(lines.slice(from).join("")).not.toContain("Tr0ub4dor");
   });
+
+  it("gives an account the same label on every instance and after restarts (a shared key), matching its throttle row", async () => {
+    const labelOf = async () => {
+      const from = lines.length;
+      await h.login("labelled", "wrong horse 3");
+      const line = lines.slice(from).map((l) => JSON.parse(l) as { msg?: string; account?: string }).find((l) => l.msg === "password check failed");
+      return line?.account;
+    };
+    const before = await labelOf();
+    // A fresh instance answers alone, as after a restart or on another machine.
+    const other = await h.addInstance();
+    await h.stopInstance(h.first);
+    expect(await labelOf()).toBe(before);
+    expect(h.instances).toEqual([other]);
+    const rows = await h.db.authThrottle.findMany({ where: { key: { startsWith: `u:${before}` } } });
+    expect(rows).toHaveLength(1);
+  });
 });
