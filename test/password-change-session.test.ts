@@ -87,4 +87,25 @@ describe("password change", () => {
     }
     expect(victim.state).toBe("ready");
   });
+
+  test("regression: a tab on the same session, signed out by the change, leaves the changing tab's new ticket in the shared store (it cleared it)", async () => {
+    // Two browser tabs share one ticket store (localStorage) and, after the second resumed, one session.
+    const shared = new MemoryTicketStore();
+    const changing = stack.client({ urls: [stack.wsUrls[0]!], tickets: shared });
+    await changing.connect();
+    await changing.register(`pwtabs_${process.pid}`, password);
+    const other = stack.client({ urls: [stack.wsUrls[1]!], tickets: shared });
+    await other.connect();
+    expect(other.state).toBe("ready");
+
+    const otherOut = signedOutWithin(other, 3000);
+    await changing.changePassword(password, newPassword);
+    const fresh = shared.load();
+    expect(await otherOut).toBe("revoked");
+    // The signed-out tab forgot only its own ticket: a reload of the changing tab still resumes.
+    expect(shared.load()).toEqual(fresh);
+    const reload = stack.client({ tickets: shared });
+    await reload.connect();
+    expect(reload.state).toBe("ready");
+  });
 });
