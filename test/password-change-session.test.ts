@@ -1,7 +1,8 @@
 /**
  * A password change ends every socket but the one that made it, including sockets on the *same*
  * session: a thief who resumed with a copy of the victim's ticket shares the victim's session id,
- * so revoking only the other sessions left him signed in. Real gateways, SDK, NATS and SQLite.
+ * so revoking only the other sessions left him signed in. Logging out the session ends his socket too.
+ * Real gateways, SDK, NATS and SQLite.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { MemoryTicketStore, type SealroomClient, type SignedOutReason } from "@sealroom/sdk/node";
@@ -108,4 +109,20 @@ describe("password change", () => {
     await reload.connect();
     expect(reload.state).toBe("ready");
   });
+
+  test("SECURITY.md section 5: logging out this session also signs out a thief on it, on another gateway", async () => {
+    const tickets = new MemoryTicketStore();
+    const victim = stack.client({ urls: [stack.wsUrls[0]!], tickets });
+    await victim.connect();
+    await victim.register(`pwlogout_${process.pid}`, password);
+    const copy = new MemoryTicketStore();
+    copy.save(tickets.load()!);
+    const thief = stack.client({ urls: [stack.wsUrls[1]!], tickets: copy });
+    await thief.connect();
+    expect(thief.state).toBe("ready");
+    const thiefOut = signedOutWithin(thief, 3000);
+    await victim.logout();
+    expect(await thiefOut).toBe("revoked");
+  });
 });
+
