@@ -86,7 +86,7 @@ export function createHandlers(deps: HandlerDeps): Handlers<"auth"> {
           slot,
         }),
       );
-      const session = await sessions.open(user.id);
+      const session = await sessions.open(user.id, user.passwordHash);
       log.info({ userId: user.id, ip: ctx.ip }, "signed in");
       return { user: { id: user.id, username: user.username }, ...session };
     },

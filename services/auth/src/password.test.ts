@@ -1,3 +1,4 @@
+import argon2 from "argon2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { passwordChangedSchema } from "@sealroom/proto/auth";
 import { ctxOf, setup, type Harness } from "./test/harness.js";
@@ -74,6 +75,27 @@ describe("auth.changePassword", () => {
     expect((await h.login("june", "  new pass phrase  ")).ok).toBe(true);
     const user = await h.db.user.findUniqueOrThrow({ where: { id: grant.user.id } });
     expect(user.passwordChangedAt.getTime()).toBe(h.clock.now());
+  });
+
+  it("regression: a sign-in with the old password that was being checked while the password changed opens no session (it opened one that outlived the change)", async () => {
+    const grant = await h.register("race", "old password");
+    // A slow stored hash (verification uses the stored parameters), so the sign-in below is still
+    // verifying the old password when the change commits.
+    const slow = await argon2.hash("old password", { type: argon2.argon2id, memoryCost: 65536, timeCost: 3, parallelism: 1 });
+    await h.db.user.update({ where: { id: grant.user.id }, data: { passwordHash: slow } });
+    const t0 = performance.now();
+    await argon2.verify(slow, "old password");
+    const verifyMs = performance.now() - t0;
+
+    const change = h.call("auth.changePassword", { currentPassword: "old password", newPassword: "new password" }, ctxOf(grant));
+    await new Promise((r) => setTimeout(r, verifyMs / 4));
+    const thief = await h.login("race", "old password");
+    const changed = await change;
+    if (!changed.ok) throw new Error(changed.error.code);
+    // Whatever the sign-in answered, no session but the changing connection's new one is live.
+    const live = await h.db.session.findMany({ where: { userId: grant.user.id, revokedAt: null }, select: { id: true } });
+    expect(live.map((s) => s.id)).toEqual([changed.value.sessionId]);
+    expect(thief.ok || thief.error.code).toBe("AUTH_INVALID_CREDENTIALS");
   });
 
   it("refuses a session that has ended", async () => {
