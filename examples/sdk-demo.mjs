@@ -44,7 +44,7 @@ try {
   step(`reconnected and resumed the session with a single-use ticket as ${client.user?.username}`);
 
   await client.changePassword(password, `${password} 2`);
-  step("changed the password (other sessions revoked)");
+  step("changed the password (every other connection signed out)");
 
   await client.logout({ everywhere: true });
   step("logged out everywhere");

@@ -97,4 +97,11 @@ export type SessionGrant = z.infer<typeof sessionGrantSchema>;
 export const ticketGrantSchema = z.object({ ticket: ticketSchema, ticketExpiresAt: z.number().int() });
 export type TicketGrant = z.infer<typeof ticketGrantSchema>;
 
+/**
+ * After a password change: the connection's new session and its first ticket. Every earlier session
+ * of the user, the one this connection was on included, has been revoked.
+ */
+export const passwordChangedSchema = ticketGrantSchema.extend({ sessionId: z.string().min(1).max(64) });
+export type PasswordChanged = z.infer<typeof passwordChangedSchema>;
+
 export const emptySchema = z.object({});

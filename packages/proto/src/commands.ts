@@ -44,12 +44,12 @@ export const AUTH_COMMANDS = {
     body: auth.renewTicketBody,
     value: auth.ticketGrantSchema,
   },
-  /** Change the password; every other session is revoked, this one gets a fresh ticket. */
+  /** Change the password; every session is revoked, this connection moves to a new one. */
   "auth.changePassword": {
     service: "auth",
     access: "user",
     body: auth.changePasswordBody,
-    value: auth.ticketGrantSchema,
+    value: auth.passwordChangedSchema,
   },
   /** Revoke this session (or all of the user's); their sockets close with SESSION_REVOKED. */
   "auth.logout": {

@@ -31,8 +31,12 @@ export const sessionRevokedSchema = z.object({
   userId: z.number().int().positive(),
   /** Only these sessions; absent means every session of the user. */
   sessionIds: z.array(z.string().max(64)).max(1000).optional(),
-  /** Every session except this one (password change). */
-  exceptSessionId: z.string().max(64).optional(),
+  /**
+   * Every matching socket except this one connection (a password change: the connection that made it
+   * moves to a new session). A connection, not a session: a thief who resumed with a stolen ticket
+   * shares the victim's session id, so sparing the session spared him too.
+   */
+  exceptConn: z.object({ gatewayId: z.string().max(64), connId: z.string().max(64) }).optional(),
 });
 export type SessionRevoked = z.infer<typeof sessionRevokedSchema>;
 

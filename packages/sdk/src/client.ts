@@ -75,6 +75,8 @@ export class SealroomClient extends Emitter<ClientEvents> {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private renewTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly tickets: TicketStore;
+  /** The ticket this client last loaded or saved: the only one it may forget when signed out. */
+  private ownTicket: string | undefined;
   private readonly timeoutMs: number;
   user: PublicUser | undefined;
   /** The fatal error that stopped the client, if any. */
@@ -217,6 +219,7 @@ export class SealroomClient extends Emitter<ClientEvents> {
     // The lock may have been waited for: this connection can be gone or replaced by now.
     if (this.link !== link) return;
     const stored = await this.tickets.load();
+    this.ownTicket = stored?.ticket;
     if (!stored) {
       this.usableSince = Date.now();
       return this.setState("connected");
@@ -284,6 +287,7 @@ export class SealroomClient extends Emitter<ClientEvents> {
 
   private async storeTicket(grant: TicketGrant): Promise<void> {
     const stored: StoredTicket = { ticket: grant.ticket, expiresAt: grant.ticketExpiresAt };
+    this.ownTicket = stored.ticket;
     await this.tickets.save(stored);
     this.scheduleRenewal(stored);
   }
@@ -310,7 +314,11 @@ export class SealroomClient extends Emitter<ClientEvents> {
     clearTimeout(this.renewTimer);
     const wasSignedIn = this.user !== undefined || reason !== "revoked";
     this.user = undefined;
-    await this.tickets.clear();
+    // Clients sharing the store (browser tabs) may have saved a newer ticket meanwhile: a tab on the
+    // session that another tab's password change ended cleared that tab's fresh ticket.
+    const stored = await this.tickets.load();
+    if (stored === undefined || stored.ticket === this.ownTicket) await this.tickets.clear();
+    this.ownTicket = undefined;
     if (wasSignedIn) this.emit("signedOut", reason);
   }
 

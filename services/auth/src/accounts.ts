@@ -1,10 +1,10 @@
 /** Users: lookup, creation and password updates. */
 import { Prisma } from "@sealroom/db";
-import type { PublicUser, TicketGrant } from "@sealroom/proto/auth";
+import type { PasswordChanged, PublicUser } from "@sealroom/proto/auth";
 import type { Clock } from "./clock.js";
 import type { Store } from "./store.js";
 import { reservedSkeleton } from "./skeleton.js";
-import { mintTicket } from "./tickets.js";
+import { mintTicket, newSessionId } from "./tickets.js";
 
 export interface StoredUser extends PublicUser {
   usernameKey: string;
@@ -13,14 +13,17 @@ export interface StoredUser extends PublicUser {
 
 export interface NewPassword {
   userId: number;
-  /** The session that changes the password: it stays, every other one is revoked. */
+  /** The session of the connection that changes the password: revoked with every other one. */
   sessionId: string;
-  sessionExpiresAt: Date;
   /** The hash the password was verified against; the change applies only if it is still current. */
   oldHash: string;
   newHash: string;
+  sessionTtlMs: number;
   ticketTtlMs: number;
 }
+
+/** Why a password change applied nothing. */
+export type PasswordNotChanged = "password-changed-meanwhile" | "session-ended";
 
 export interface Accounts {
   findByKey(usernameKey: string): Promise<StoredUser | null>;
@@ -44,11 +47,11 @@ export interface Accounts {
   /** Stores a rehash of the same password, unless the password changed meanwhile. */
   replaceHash(userId: number, oldHash: string, newHash: string): Promise<boolean>;
   /**
-   * In one transaction: the new hash, every other session revoked, every unused ticket of the user
-   * deleted and a fresh one for this session. `undefined` (and nothing revoked) if the password
-   * changed meanwhile.
+   * In one transaction: the new hash, every session of the user revoked (the changing one too),
+   * every unused ticket deleted, and a new session with its first ticket for the connection that
+   * made the change. Nothing at all if the password changed or the session ended meanwhile.
    */
-  changePassword(change: NewPassword): Promise<TicketGrant | undefined>;
+  changePassword(change: NewPassword): Promise<PasswordChanged | PasswordNotChanged>;
 }
 
 const userFields = { id: true, username: true, usernameKey: true, passwordHash: true } as const;
@@ -123,26 +126,42 @@ export function createAccounts({ store, clock }: { store: Store; clock: Clock })
     async changePassword(c) {
       const nowMs = clock.now();
       const now = new Date(nowMs);
-      const t = mintTicket(nowMs, c.ticketTtlMs, c.sessionExpiresAt);
-      const applied = { passwordHash: c.newHash };
-      const [changed] = await store.run((db) =>
-        db.$transaction([
-          db.user.updateMany({
-            where: { id: c.userId, passwordHash: c.oldHash },
-            data: { passwordHash: c.newHash, passwordChangedAt: now },
-          }),
-          // The rest applies only if the new hash went in (the user row now holds it).
-          db.session.updateMany({
-            where: { userId: c.userId, id: { not: c.sessionId }, revokedAt: null, user: applied },
-            data: { revokedAt: now },
-          }),
-          db.ticket.deleteMany({ where: { usedAt: null, session: { userId: c.userId, user: applied } } }),
-          db.ticket.create({
-            data: { hash: t.hash, sessionId: c.sessionId, createdAt: now, expiresAt: t.expiresAt },
-          }),
-        ]),
-      );
-      return changed.count === 1 ? { ticket: t.ticket, ticketExpiresAt: t.expiresAt.getTime() } : undefined;
+      // A new session, not a new ticket for the old one: anyone who resumed with a stolen ticket
+      // shares the old session's id, and only a session id the thief never saw leaves him out.
+      const sessionId = newSessionId();
+      const expiresAt = new Date(nowMs + c.sessionTtlMs);
+      const t = mintTicket(nowMs, c.ticketTtlMs, expiresAt);
+      try {
+        await store.run((db) =>
+          db.$transaction([
+            // The two gates: each `update` fails (P2025), rolling the whole batch back, if the
+            // password changed since it was verified or the changing session ended meanwhile.
+            db.user.update({
+              where: { id: c.userId, passwordHash: c.oldHash },
+              data: { passwordHash: c.newHash, passwordChangedAt: now },
+              select: { id: true },
+            }),
+            db.session.update({
+              where: { id: c.sessionId, userId: c.userId, revokedAt: null, expiresAt: { gt: now } },
+              data: { revokedAt: now },
+              select: { id: true },
+            }),
+            db.session.updateMany({ where: { userId: c.userId, revokedAt: null }, data: { revokedAt: now } }),
+            db.ticket.deleteMany({ where: { usedAt: null, session: { userId: c.userId } } }),
+            db.session.create({
+              data: { id: sessionId, userId: c.userId, createdAt: now, lastUsedAt: now, expiresAt },
+            }),
+            db.ticket.create({ data: { hash: t.hash, sessionId, createdAt: now, expiresAt: t.expiresAt } }),
+          ]),
+        );
+      } catch (err) {
+        if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2025")) throw err;
+        const user = await store.run((db) =>
+          db.user.findUnique({ where: { id: c.userId }, select: { passwordHash: true } }),
+        );
+        return user?.passwordHash === c.oldHash ? "session-ended" : "password-changed-meanwhile";
+      }
+      return { sessionId, ticket: t.ticket, ticketExpiresAt: t.expiresAt.getTime() };
     },
   };
 }

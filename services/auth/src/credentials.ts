@@ -7,10 +7,10 @@ import { normalizePassword } from "@sealroom/proto/auth";
 import { AppError } from "@sealroom/proto/errors";
 import type { Logger } from "@sealroom/runtime";
 import type { Accounts, StoredUser } from "./accounts.js";
-import { accountLabel } from "./clock.js";
 import type { Admitted, PasswordHasher } from "./hasher.js";
 import type { AuthMetrics } from "./metrics.js";
-import { throttleKeys, type Reservation, type Throttle } from "./throttle.js";
+import { accountLabel } from "./namekey.js";
+import type { Reservation, Throttle } from "./throttle.js";
 
 export interface CredentialDeps {
   hasher: PasswordHasher;
@@ -38,7 +38,7 @@ type Verdict = { ok: false; reservation?: Reservation } | { ok: true; rehash: st
 /** Returns the account or throws AUTH_THROTTLED, AUTH_BUSY or AUTH_INVALID_CREDENTIALS. */
 export async function checkCredentials(deps: CredentialDeps, check: CredentialCheck): Promise<StoredUser> {
   const { throttle, accounts, log, metrics } = deps;
-  const keys = throttleKeys(check.usernameKey, check.ip);
+  const keys = throttle.keys(check.usernameKey, check.ip);
   await throttle.check(keys);
 
   // No account can have a password outside the policy: fail without spending a hash.

@@ -7,6 +7,7 @@ import type { Accounts } from "./accounts.js";
 import type { AuthConfig } from "./config.js";
 import { checkCredentials, type CredentialDeps } from "./credentials.js";
 import { addressKey } from "./address.js";
+import { fingerprint } from "./clock.js";
 import type { Claim, PasswordHasher } from "./hasher.js";
 import type { PublishRevoked } from "./revocations.js";
 import type { Sessions } from "./sessions.js";
@@ -85,7 +86,7 @@ export function createHandlers(deps: HandlerDeps): Handlers<"auth"> {
           slot,
         }),
       );
-      const session = await sessions.open(user.id);
+      const session = await sessions.open(user.id, user.passwordHash);
       log.info({ userId: user.id, ip: ctx.ip }, "signed in");
       return { user: { id: user.id, username: user.username }, ...session };
     },
@@ -107,7 +108,7 @@ export function createHandlers(deps: HandlerDeps): Handlers<"auth"> {
       const { userId, sessionId } = principal(ctx);
       const newPassword = normalizePassword(body.newPassword);
       if (newPassword === undefined) throw new AppError("PASSWORD_INVALID");
-      const { session, user, newHash } = await hasher.admit(claim(config, ctx, `id:${userId}`), async (slot) => {
+      const { user, newHash } = await hasher.admit(claim(config, ctx, `id:${userId}`), async (slot) => {
         const session = await sessions.active(userId, sessionId);
         if (!session) throw sessionEnded();
         const user = await checkCredentials(deps, {
@@ -118,20 +119,25 @@ export function createHandlers(deps: HandlerDeps): Handlers<"auth"> {
           rehash: false,
           slot,
         });
-        return { session, user, newHash: await slot.withSlot((ops) => ops.hash(newPassword)) };
+        return { user, newHash: await slot.withSlot((ops) => ops.hash(newPassword)) };
       });
-      const grant = await accounts.changePassword({
+      const changed = await accounts.changePassword({
         userId,
         sessionId,
-        sessionExpiresAt: session.expiresAt,
         oldHash: user.passwordHash,
         newHash,
+        sessionTtlMs: config.sessionTtlMs,
         ticketTtlMs: config.ticketTtlMs,
       });
-      if (!grant) throw new AppError("CONFLICT", "The password was changed meanwhile. Sign in again.");
-      publish({ userId, exceptSessionId: sessionId });
-      log.info({ userId }, "password changed; other sessions revoked");
-      return grant;
+      if (changed === "password-changed-meanwhile") {
+        throw new AppError("CONFLICT", "The password was changed meanwhile. Sign in again.");
+      }
+      if (changed === "session-ended") throw sessionEnded();
+      // Every socket of the user but this connection, which the gateway moves to the new session
+      // when it sees this reply (services/gateway connection.ts).
+      publish({ userId, exceptConn: { gatewayId: ctx.gatewayId, connId: ctx.connId } });
+      log.info({ userId, session: fingerprint(changed.sessionId) }, "password changed; every other socket signed out");
+      return changed;
     },
 
     async "auth.logout"(ctx, body) {

@@ -1,5 +1,6 @@
+import argon2 from "argon2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ticketGrantSchema } from "@sealroom/proto/auth";
+import { passwordChangedSchema } from "@sealroom/proto/auth";
 import { ctxOf, setup, type Harness } from "./test/harness.js";
 
 let h: Harness;
@@ -43,36 +44,58 @@ describe("auth.changePassword", () => {
     h.clock.advance(1000);
   });
 
-  it("changes the password, revokes every other session and returns a working ticket", async () => {
+  it("changes the password, revokes every session and moves the caller to a new one with a working ticket", async () => {
     const grant = await h.register("june", "old password");
     const second = await h.login("june", "old password");
     const third = await h.login("june", "old password");
     if (!second.ok || !third.ok) throw new Error("login failed");
     const revoked = await h.revocations();
 
-    const fresh = await h.ok(
-      "auth.changePassword",
-      { currentPassword: "old password", newPassword: "  new pass phrase  " },
-      ctxOf(grant),
-    );
-    expect(ticketGrantSchema.parse(fresh)).toEqual(fresh);
-    expect(await revoked.next()).toEqual([{ userId: grant.user.id, exceptSessionId: grant.sessionId }]);
+    const ctx = ctxOf(grant);
+    const fresh = await h.ok("auth.changePassword", { currentPassword: "old password", newPassword: "  new pass phrase  " }, ctx);
+    expect(passwordChangedSchema.parse(fresh)).toEqual(fresh);
+    expect(fresh.sessionId).not.toBe(grant.sessionId);
+    expect(await revoked.next()).toEqual([{ userId: grant.user.id, exceptConn: { gatewayId: ctx.gatewayId, connId: ctx.connId } }]);
     revoked.stop();
 
-    // Other sessions are gone; this session's old ticket too; the fresh one works.
+    // Every earlier session is gone, the caller's too, with their tickets; the fresh one works.
     expect((await h.call("auth.resume", { ticket: second.value.ticket })).ok).toBe(false);
     expect((await h.call("auth.resume", { ticket: third.value.ticket })).ok).toBe(false);
     expect((await h.call("auth.resume", { ticket: grant.ticket })).ok).toBe(false);
     const resumed = await h.ok("auth.resume", { ticket: fresh.ticket });
-    expect(resumed.sessionId).toBe(grant.sessionId);
-    const renew = await h.call("auth.renewTicket", {}, ctxOf(second.value));
-    expect(renew.ok || renew.error.code).toBe("NOT_AUTHENTICATED");
+    expect(resumed.sessionId).toBe(fresh.sessionId);
+    for (const old of [grant, second.value]) {
+      const renew = await h.call("auth.renewTicket", {}, ctxOf(old));
+      expect(renew.ok || renew.error.code).toBe("NOT_AUTHENTICATED");
+    }
+    expect((await h.call("auth.renewTicket", {}, ctxOf(resumed))).ok).toBe(true);
 
     const old = await h.login("june", "old password");
     expect(old.ok || old.error.code).toBe("AUTH_INVALID_CREDENTIALS");
     expect((await h.login("june", "  new pass phrase  ")).ok).toBe(true);
     const user = await h.db.user.findUniqueOrThrow({ where: { id: grant.user.id } });
     expect(user.passwordChangedAt.getTime()).toBe(h.clock.now());
+  });
+
+  it("regression: a sign-in with the old password that was being checked while the password changed opens no session (it opened one that outlived the change)", async () => {
+    const grant = await h.register("race", "old password");
+    // A slow stored hash (verification uses the stored parameters), so the sign-in below is still
+    // verifying the old password when the change commits.
+    const slow = await argon2.hash("old password", { type: argon2.argon2id, memoryCost: 65536, timeCost: 3, parallelism: 1 });
+    await h.db.user.update({ where: { id: grant.user.id }, data: { passwordHash: slow } });
+    const t0 = performance.now();
+    await argon2.verify(slow, "old password");
+    const verifyMs = performance.now() - t0;
+
+    const change = h.call("auth.changePassword", { currentPassword: "old password", newPassword: "new password" }, ctxOf(grant));
+    await new Promise((r) => setTimeout(r, verifyMs / 4));
+    const thief = await h.login("race", "old password");
+    const changed = await change;
+    if (!changed.ok) throw new Error(changed.error.code);
+    // Whatever the sign-in answered, no session but the changing connection's new one is live.
+    const live = await h.db.session.findMany({ where: { userId: grant.user.id, revokedAt: null }, select: { id: true } });
+    expect(live.map((s) => s.id)).toEqual([changed.value.sessionId]);
+    expect(thief.ok || thief.error.code).toBe("AUTH_INVALID_CREDENTIALS");
   });
 
   it("refuses a session that has ended", async () => {

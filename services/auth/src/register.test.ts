@@ -68,6 +68,19 @@ describe("auth.register", () => {
     await h.register("pat", "x".repeat(1024));
   });
 
+  it("SECURITY.md section 4: counts a password's length in code points after NFKC, not UTF-16 units", async () => {
+    const astral = "\u{1F511}"; // one code point, two UTF-16 units
+    const short = await h.fail("auth.register", { username: "cody", password: astral.repeat(7) });
+    expect(short.code).toBe("PASSWORD_INVALID");
+    const long = await h.fail("auth.register", { username: "cody", password: astral.repeat(1025) });
+    expect(long.code).toBe("PASSWORD_INVALID");
+    await h.register("cody", astral.repeat(1024));
+    expect((await h.login("cody", astral.repeat(1024))).ok).toBe(true);
+    // NFKC: the full-width form of a password is the same password.
+    await h.register("fullwidth", "\uFF50\uFF41\uFF53\uFF53\uFF57\uFF4F\uFF52\uFF44 one");
+    expect((await h.login("fullwidth", "password one")).ok).toBe(true);
+  });
+
   it("keeps spaces in passwords", async () => {
     await h.register("spacey", "  correct horse battery staple ");
     expect((await h.login("spacey", "  correct horse battery staple ")).ok).toBe(true);

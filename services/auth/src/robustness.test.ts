@@ -82,9 +82,10 @@ describe("logging", () => {
       { currentPassword: "first secret pw", newPassword: "second secret pw" },
       ctxOf(again.value),
     );
-    await h.ok("auth.logout", { everywhere: true }, ctxOf(again.value));
+    // The password change moved that connection to a new session.
+    await h.ok("auth.logout", { everywhere: true }, { ...ctxOf(again.value), sessionId: changed.sessionId });
     const { passwordHash } = await h.db.user.findUniqueOrThrow({ where: { id: grant.user.id } });
-    secrets.push(grant.ticket, next.ticket, changed.ticket, grant.sessionId, again.value.sessionId, passwordHash);
+    secrets.push(grant.ticket, next.ticket, changed.ticket, grant.sessionId, again.value.sessionId, changed.sessionId, passwordHash);
 
     const log = lines.join("");
     expect(log).toContain("password check failed");
@@ -115,5 +116,22 @@ describe("logging", () => {
       for (const guess of [sha(name), sha(`u:${name}`)]) expect(labels).not.toContain(guess.slice(0, 12));
     }
     expect(lines.slice(from).join("")).not.toContain("Tr0ub4dor");
+  });
+
+  it("gives an account the same label on every instance and after restarts (a shared key), matching its throttle row", async () => {
+    const labelOf = async () => {
+      const from = lines.length;
+      await h.login("labelled", "wrong horse 3");
+      const line = lines.slice(from).map((l) => JSON.parse(l) as { msg?: string; account?: string }).find((l) => l.msg === "password check failed");
+      return line?.account;
+    };
+    const before = await labelOf();
+    // A fresh instance answers alone, as after a restart or on another machine.
+    const other = await h.addInstance();
+    await h.stopInstance(h.first);
+    expect(await labelOf()).toBe(before);
+    expect(h.instances).toEqual([other]);
+    const rows = await h.db.authThrottle.findMany({ where: { key: { startsWith: `u:${before}` } } });
+    expect(rows).toHaveLength(1);
   });
 });

@@ -19,8 +19,9 @@ import { createHasher } from "./hasher.js";
 import { createAuthMetrics, type AuthMetrics } from "./metrics.js";
 import { revocationPublisher } from "./revocations.js";
 import { createSessions } from "./sessions.js";
+import { loadNameKey } from "./namekey.js";
 import { createStore } from "./store.js";
-import { createThrottle } from "./throttle.js";
+import { createThrottle, type Throttle } from "./throttle.js";
 
 export interface AuthServiceDeps {
   nc: NatsConnection;
@@ -54,7 +55,6 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   const instance = deps.instance ?? `auth-${randomBytes(4).toString("hex")}`;
   const store = createStore(deps.db);
   const publish = revocationPublisher(nc);
-  const throttle = createThrottle({ store, clock, config: config.throttle, log, metrics });
   const accounts = createAccounts({ store, clock });
   const sessions = createSessions({ store, clock, config, publish, log, metrics });
 
@@ -67,10 +67,12 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   };
   let subscriptions: Subscription[] = [];
   let sweeper: NodeJS.Timeout | undefined;
+  /** Made in start(): it needs the deployment's name key from the database. */
+  let throttle: Throttle | undefined;
 
   const sweep = async () => {
     try {
-      const throttles = await throttle.sweep();
+      const throttles = (await throttle?.sweep()) ?? 0;
       const tickets = await sessions.sweep();
       log.debug({ throttles, tickets }, "swept expired rows");
     } catch (err) {
@@ -90,6 +92,8 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       if (clashes.length > 0) {
         log.warn({ userIds: clashes.slice(0, 100), count: clashes.length }, "existing usernames that look like another's keep no skeleton");
       }
+      // Shared by every instance and kept across restarts (AuthSecret), like the throttle rows it keys.
+      throttle = createThrottle({ store, clock, config: config.throttle, nameKey: await loadNameKey(store), log, metrics });
       const hasher = await createHasher({
         params: config.argon2,
         concurrency: config.hashConcurrency,

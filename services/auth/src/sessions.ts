@@ -2,7 +2,7 @@
  * Sessions and their single-use resume tickets. Every ticket operation is one statement or one
  * batch transaction, so concurrent instances sharing the database cannot both consume a ticket.
  */
-import { Prisma } from "@sealroom/db";
+import { Prisma, type Db } from "@sealroom/db";
 import { AppError } from "@sealroom/proto/errors";
 import type { PublicUser, TicketGrant } from "@sealroom/proto/auth";
 import type { Logger } from "@sealroom/runtime";
@@ -23,8 +23,12 @@ export interface ActiveSession {
 }
 
 export interface Sessions {
-  /** A new session for `userId` with its first ticket. */
-  open(userId: number): Promise<IssuedSession>;
+  /**
+   * A new session for `userId` with its first ticket. With `verifiedHash` (a sign-in: the stored hash
+   * the password was checked against), only if that is still the user's hash, else
+   * AUTH_INVALID_CREDENTIALS: a password change committed during the check must not be outlived.
+   */
+  open(userId: number, verifiedHash?: string): Promise<IssuedSession>;
   /** Consumes `ticket` and issues the next; a reused ticket revokes its session. */
   resume(ticket: string): Promise<IssuedSession & { user: PublicUser }>;
   /** The session if it belongs to `userId` and is neither revoked nor expired. */
@@ -68,21 +72,40 @@ export function createSessions(deps: {
   };
 
   const sessions: Sessions = {
-    async open(userId) {
+    async open(userId, verifiedHash) {
       const now = clock.now();
       const id = newSessionId();
       const expiresAt = new Date(now + config.sessionTtlMs);
       const t = mintTicket(now, config.ticketTtlMs, expiresAt);
-      await store.run((db) =>
-        db.$transaction([
-          db.session.create({
-            data: { id, userId, createdAt: new Date(now), lastUsedAt: new Date(now), expiresAt },
-          }),
-          db.ticket.create({
-            data: { hash: t.hash, sessionId: id, createdAt: new Date(now), expiresAt: t.expiresAt },
-          }),
-        ]),
-      );
+      // The gate: this no-op update fails (P2025), rolling the batch back, if the password changed
+      // since it was verified. A sign-in verifying the old password while the change committed
+      // otherwise opened a session after the change had revoked them all.
+      const gate = (db: Db) =>
+        verifiedHash === undefined
+          ? []
+          : [
+              db.user.update({
+                where: { id: userId, passwordHash: verifiedHash },
+                data: { passwordHash: verifiedHash },
+                select: { id: true },
+              }),
+            ];
+      try {
+        await store.run((db) =>
+          db.$transaction([
+            ...gate(db),
+            db.session.create({
+              data: { id, userId, createdAt: new Date(now), lastUsedAt: new Date(now), expiresAt },
+            }),
+            db.ticket.create({
+              data: { hash: t.hash, sessionId: id, createdAt: new Date(now), expiresAt: t.expiresAt },
+            }),
+          ]),
+        );
+      } catch (err) {
+        if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2025")) throw err;
+        throw new AppError("AUTH_INVALID_CREDENTIALS");
+      }
       return { sessionId: id, ticket: t.ticket, ticketExpiresAt: t.expiresAt.getTime() };
     },
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ANON, setup, type Harness } from "./test/harness.js";
 
@@ -54,6 +55,22 @@ describe("per-account throttling", () => {
       await failures("carol", 1);
     }
     expect(waits).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900].map((s) => s * 1000));
+  });
+
+  it("regression: a name typed at sign-in (perhaps a password typed as one) is not stored in the throttle table (it was, as u:<name>)", async () => {
+    await h.login("Tr0ub4dor&3", "wrong horse");
+    await h.login("carol", "wrong horse");
+    const keys = (await h.db.authThrottle.findMany()).map((r) => r.key);
+    const accountKeys = keys.filter((k) => k.startsWith("u:"));
+    expect(accountKeys).toHaveLength(2);
+    for (const name of ["tr0ub4dor", "carol"]) expect(keys.join("\n").toLowerCase()).not.toContain(name);
+    // Not an unkeyed hash either (a dictionary of names or passwords would find it).
+    const sha = (v: string) => createHash("sha256").update(v).digest("hex");
+    for (const v of ["tr0ub4dor&3", "u:tr0ub4dor&3", "carol", "u:carol"]) expect(accountKeys).not.toContain(`u:${sha(v)}`);
+    // The same name maps to the same row, so the counting still works.
+    await h.login("carol", "wrong horse");
+    const carol = await h.db.authThrottle.findMany({ where: { key: { startsWith: "u:" }, failures: 2 } });
+    expect(carol).toHaveLength(1);
   });
 
   it("throttles unknown names exactly like existing ones", async () => {

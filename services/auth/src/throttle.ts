@@ -8,21 +8,19 @@
 import { AppError } from "@sealroom/proto/errors";
 import type { Logger } from "@sealroom/runtime";
 import { addressKey } from "./address.js";
-import { accountLabel, type Clock } from "./clock.js";
+import type { Clock } from "./clock.js";
 import type { ThrottleConfig, ThrottlePolicy } from "./config.js";
 import type { AuthMetrics } from "./metrics.js";
+import { accountLabel, accountThrottleKey } from "./namekey.js";
 import type { Store } from "./store.js";
 
 export type ThrottleScope = "account" | "address";
 
-/** The keys one sign-in attempt is counted under. */
+/** The keys one sign-in attempt is counted under (`Throttle.keys`). */
 export interface ThrottleKeys {
+  /** `u:` and the keyed hash of the typed name (namekey.ts), never the name itself. */
   account: string;
   address: string;
-}
-
-export function throttleKeys(usernameKey: string, ip: string): ThrottleKeys {
-  return { account: `u:${usernameKey}`, address: `ip:${addressKey(ip)}` };
 }
 
 interface Row {
@@ -33,6 +31,8 @@ interface Row {
 }
 
 export interface Throttle {
+  /** The keys of an attempt on the (case-folded) account name `usernameKey` from `ip`. */
+  keys(usernameKey: string, ip: string): ThrottleKeys;
   /** Throws AUTH_THROTTLED (with retryAfterMs) while either key is locked. */
   check(keys: ThrottleKeys): Promise<void>;
   /** Counts one failure against both keys and starts a lockout where the budget says so. */
@@ -66,10 +66,12 @@ export function createThrottle(deps: {
   store: Store;
   clock: Clock;
   config: ThrottleConfig;
+  /** The deployment's key for typed names (namekey.ts). */
+  nameKey: Buffer;
   log: Logger;
   metrics: AuthMetrics;
 }): Throttle {
-  const { store, clock, config, log, metrics } = deps;
+  const { store, clock, config, nameKey, log, metrics } = deps;
   const policy = (scope: ThrottleScope): ThrottlePolicy =>
     scope === "account" ? config.account : config.address;
   const scopes = (keys: ThrottleKeys) =>
@@ -139,6 +141,8 @@ export function createThrottle(deps: {
   }
 
   return {
+    keys: (usernameKey, ip) => ({ account: accountThrottleKey(nameKey, usernameKey), address: `ip:${addressKey(ip)}` }),
+
     async check(keys) {
       const now = clock.now();
       const rows = await store.run((db) =>

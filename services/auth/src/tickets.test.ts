@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sessionGrantSchema, type SessionGrant } from "@sealroom/proto/auth";
 import { ctxOf, setup, type Harness } from "./test/harness.js";
@@ -19,6 +20,28 @@ const loginGrant = async (name: string) => {
   if (!r.ok) throw new Error(r.error.code);
   return r.value;
 };
+
+describe("tickets at rest (SECURITY.md section 5)", () => {
+  it("stores every ticket it hands out only as its SHA-256: no row of the database holds one", async () => {
+    const grant = await newUser();
+    const next = await h.ok("auth.resume", { ticket: grant.ticket });
+    const renewed = await h.ok("auth.renewTicket", {}, ctxOf(next));
+    const changed = await h.ok("auth.changePassword", { currentPassword: "correct horse", newPassword: "another horse" }, ctxOf(next));
+    const issued = [grant.ticket, next.ticket, renewed.ticket, changed.ticket];
+    const hashes = (await h.db.ticket.findMany({ select: { hash: true } })).map((t) => t.hash);
+    // Spent tickets are kept (reuse detection); the password change deleted the unused renewed one.
+    for (const ticket of [grant.ticket, next.ticket, changed.ticket]) {
+      expect(hashes).toContain(createHash("sha256").update(ticket).digest("hex"));
+    }
+    // Nothing anywhere in the file: dump every table as text and look for each raw ticket.
+    const tables = await h.db.$queryRawUnsafe<Array<{ name: string }>>(`SELECT name FROM sqlite_master WHERE type = 'table'`);
+    let dump = "";
+    for (const { name } of tables) {
+      dump += JSON.stringify(await h.db.$queryRawUnsafe(`SELECT * FROM "${name}"`), (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
+    }
+    for (const ticket of issued) expect(dump).not.toContain(ticket);
+  });
+});
 
 describe("auth.resume", () => {
   it("regression: a failure while issuing the next ticket leaves the presented one usable (it was consumed alone, so the retry looked like theft and revoked the session)", async () => {

@@ -10,7 +10,7 @@ import { COMMANDS, isCommandType, type CommandSpec } from "@sealroom/proto/comma
 import { AppError, fail, type Result } from "@sealroom/proto/errors";
 import type { RequestContext } from "@sealroom/proto/nats";
 import { parseUntrusted } from "@sealroom/proto/parse";
-import { sessionGrantSchema } from "@sealroom/proto/auth";
+import { passwordChangedSchema, sessionGrantSchema } from "@sealroom/proto/auth";
 import { FRAME, SessionError, ServerHandshake, type SecureChannel } from "@sealroom/proto/session";
 import { nodeBackend } from "@sealroom/proto/session/node";
 import {
@@ -104,6 +104,8 @@ export class Connection {
   private inFlight = 0;
   private paused = false;
   private signingIn = false;
+  /** A revocation of the resumed session arrived while the resume was in flight: close after the reply. */
+  private revokedWhileResuming = false;
   private loggingOut = false;
   private rateViolations = 0;
   /** Over the rate-violation limit: reading stopped, closing with 4008 once in-flight commands replied. */
@@ -228,6 +230,7 @@ export class Connection {
         return this.send({ t: "reply", id, ...result }).then(() => {
           // A signed-out socket is closed only after the client has its reply.
           if (type === "auth.logout" && result.ok) this.close(CLOSE.SESSION_REVOKED, "signed out");
+          if (this.revokedWhileResuming) this.close(CLOSE.SESSION_REVOKED, "session revoked");
           if (this.overCap && spec?.authenticates) {
             this.close(CLOSE.TOO_MANY_CONNECTIONS, "too many connections for this account");
           }
@@ -270,9 +273,13 @@ export class Connection {
       this.signingIn = true;
     }
     if (type === "auth.logout") this.loggingOut = true;
+    const sentAt = performance.now();
     try {
       const result = await forwardCommand(this.gw.nc, this.log, type, this.context(), parsed.data, this.gw.config.COMMAND_TIMEOUT_MS);
-      if (result.ok && spec.authenticates) return this.signIn(result);
+      if (result.ok && spec.authenticates) return this.signIn(result, type === "auth.resume" ? sentAt : undefined);
+      // A password change revoked every session, this one too, and moved this connection to a new
+      // one: later commands must carry it (auth.renewTicket, auth.logout check the session).
+      if (result.ok && type === "auth.changePassword") this.sessionId = passwordChangedSchema.parse(result.value).sessionId;
       return result;
     } finally {
       this.signingIn = false;
@@ -280,7 +287,8 @@ export class Connection {
     }
   }
 
-  private signIn(result: Result<unknown> & { ok: true }): Result<unknown> {
+  /** `resumeSentAt`: when the auth.resume was sent, to catch a revocation that overtook its reply. */
+  private signIn(result: Result<unknown> & { ok: true }, resumeSentAt?: number): Result<unknown> {
     if (this.state !== "anonymous") return fail(new AppError("CONFLICT"));
     const grant = sessionGrantSchema.parse(result.value);
     if (this.gw.users.count(grant.user.id) >= this.gw.config.MAX_CONNECTIONS_PER_USER) {
@@ -297,6 +305,11 @@ export class Connection {
     this.gw.metrics.connections.inc({ state: "user" });
     this.gw.users.add(this);
     this.log.info({ userId: this.userId }, "signed in");
+    // Only a resume: a login's or registration's session is new, and a revocation of all the user's
+    // sessions that arrived meanwhile may have committed before it was created.
+    if (resumeSentAt !== undefined && this.gw.revocations.covers(grant.user.id, grant.sessionId, this.id, resumeSentAt)) {
+      this.revokedWhileResuming = true;
+    }
     return result;
   }
 

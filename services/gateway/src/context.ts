@@ -1,3 +1,4 @@
+import type { RecentRevocations } from "./revocations.js";
 import type { ServerKey } from "@sealroom/proto/session";
 import type { Logger, NatsConnection } from "@sealroom/runtime";
 import type { Connection } from "./connection.js";
@@ -14,6 +15,8 @@ export interface GatewayContext {
   readonly metrics: GatewayMetrics;
   readonly serverKey: ServerKey;
   readonly users: UserRegistry;
+  /** Recently received `ctl.session.revoked` broadcasts (revocations.ts). */
+  readonly revocations: RecentRevocations;
   nextConnId(): string;
   onConnectionClosed(conn: Connection): void;
 }

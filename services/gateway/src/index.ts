@@ -22,6 +22,7 @@ import { createGatewayMetrics } from "./metrics.js";
 import { listenOrigins, originPolicy } from "./origins.js";
 import { PresenceReporter } from "./presence.js";
 import { KeyedBuckets, Tally } from "./ratelimit.js";
+import { RecentRevocations } from "./revocations.js";
 import { UserRegistry } from "./users.js";
 
 export { gatewayEnvSchema, readGatewayEnv, type GatewayEnv } from "./env.js";
@@ -66,6 +67,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const conns = new Set<Connection>();
   const perIp = new Tally<string>();
   const handshakesPerIp = new KeyedBuckets<string>(config.HANDSHAKE_RATE_PER_IP, config.HANDSHAKE_BURST_PER_IP);
+  const revocations = new RecentRevocations(gatewayId, config.COMMAND_TIMEOUT_MS + 1000);
   let seq = 0;
   let accepting = false;
   let revokeSub: Subscription | undefined;
@@ -79,6 +81,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     metrics,
     serverKey: opts.serverKey,
     users,
+    revocations,
     nextConnId: () => `${gatewayId}-${(++seq).toString(36)}`,
     onConnectionClosed(conn) {
       if (conns.delete(conn)) perIp.dec(conn.ip);
@@ -139,10 +142,13 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const onRevoked = (data: unknown) => {
     const msg = sessionRevokedSchema.safeParse(data);
     if (!msg.success) return log.warn("malformed revocation dropped");
-    const { userId, sessionIds, exceptSessionId } = msg.data;
+    revocations.add(msg.data);
+    const { userId, sessionIds, exceptConn } = msg.data;
+    // The connection that changed the password, spared whether this arrives before or after its reply.
+    const spared = exceptConn?.gatewayId === gatewayId ? exceptConn.connId : undefined;
     for (const conn of [...users.connectionsOf(userId)]) {
       if (sessionIds && !sessionIds.includes(conn.sessionId!)) continue;
-      if (exceptSessionId !== undefined && conn.sessionId === exceptSessionId) continue;
+      if (conn.id === spared) continue;
       conn.revoke();
     }
   };

@@ -1,0 +1,77 @@
+/**
+ * A revocation that reaches the gateway while a resume of that session is in flight. The auth
+ * service is a stand-in on the real nats-server so the order can be fixed: it publishes
+ * `ctl.session.revoked` for the session before it answers the resume (in production two auth
+ * instances can deliver in that order: a logout committed just after the resume, broadcast first).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startNats, type NatsServer } from "@sealroom/testkit";
+import { connectNats, type NatsConnection } from "@sealroom/runtime";
+import { CLOSE } from "@sealroom/proto/close-codes";
+import { SUBJECTS } from "@sealroom/proto/subjects";
+import { RawClient } from "./test/rawclient.js";
+import { silentLog, startGateway, type TestGateway } from "./test/harness.js";
+
+const USER_ID = 31337;
+let nats: NatsServer;
+let gw: TestGateway;
+let auth: NatsConnection;
+/** What the stand-in broadcasts before answering a resume, per ticket's first letter. */
+const before: Record<string, object | undefined> = {
+  R: { userId: USER_ID, sessionIds: ["s-resumed"] },
+  E: { userId: USER_ID },
+  O: { userId: USER_ID, sessionIds: ["s-other"] },
+};
+
+beforeAll(async () => {
+  nats = await startNats();
+  gw = await startGateway(nats.url);
+  auth = await connectNats({ url: nats.url, name: "stand-in-auth", log: silentLog });
+  auth.subscribe("cmd.auth.resume", {
+    callback: (_err, msg) => {
+      const { body } = msg.json<{ body: { ticket: string } }>();
+      const revocation = before[body.ticket[0]!];
+      if (revocation) auth.publish(SUBJECTS.sessionRevoked, JSON.stringify(revocation));
+      const grant = { user: { id: USER_ID, username: "resumer" }, sessionId: "s-resumed", ticket: "N".repeat(43), ticketExpiresAt: Date.now() + 3_600_000 };
+      msg.respond(JSON.stringify({ ok: true, value: grant }));
+    },
+  });
+  await auth.flush();
+});
+
+afterAll(async () => {
+  await auth?.drain();
+  await gw?.stop();
+  await nats?.stop();
+});
+
+async function resume(ticketLetter: string) {
+  const c = new RawClient(gw.wsUrl);
+  await c.opened();
+  await c.handshake();
+  await c.command(1, "auth.resume", { ticket: ticketLetter.repeat(43) });
+  const reply = await c.receive();
+  return { c, reply };
+}
+
+describe("a revocation overtaking a resume reply", () => {
+  it.each([
+    ["of that session", "R"],
+    ["of every session of the user", "E"],
+  ])("regression: a revocation %s that arrives while the resume is in flight closes the socket with 4009 after the reply (it stayed signed in)", async (_, letter) => {
+    const { c, reply } = await resume(letter);
+    // The reply (with its ticket) still arrives; then the socket closes as revoked.
+    expect(reply).toMatchObject({ t: "reply", id: 1, ok: true });
+    const closed = await Promise.race([c.closed, new Promise((r) => setTimeout(() => r({ code: "still open" }), 3000))]);
+    expect(closed).toMatchObject({ code: CLOSE.SESSION_REVOKED });
+  });
+
+  it("a revocation of another session leaves the resumed socket alone", async () => {
+    const { c, reply } = await resume("O");
+    expect(reply).toMatchObject({ ok: true });
+    await c.command(2, "auth.renewTicket", {});
+    // Answered (by no one: UNAVAILABLE), so the socket is still open and signed in.
+    expect(await c.receive()).toMatchObject({ t: "reply", id: 2, ok: false });
+    c.ws.close();
+  });
+});
