@@ -5,3 +5,4 @@ export * from "./logger.js";
 export * from "./metrics.js";
 export * from "./nats.js";
 export * from "./serve.js";
+export * from "./service.js";
