@@ -6,3 +6,4 @@ export * from "./metrics.js";
 export * from "./nats.js";
 export * from "./serve.js";
 export * from "./service.js";
+export * from "./ratelimit.js";

@@ -15,6 +15,7 @@ import {
 } from "@sealroom/proto/nats";
 import { QUEUE, SUBJECTS } from "@sealroom/proto/subjects";
 import {
+  KeyedTokenBucket,
   serveCommands,
   type Handlers,
   type Logger,
@@ -38,7 +39,7 @@ import { natsPublisher } from "./outbox.js";
 import { createOverview } from "./overview.js";
 import { createPresence } from "./presence.js";
 import { createPresenceFanout } from "./presence-fanout.js";
-import { createSearch, RateLimiter } from "./search.js";
+import { createSearch } from "./search.js";
 import { createStore } from "./store.js";
 
 export interface SocialServiceDeps {
@@ -75,7 +76,7 @@ export function createSocialService(deps: SocialServiceDeps): SocialService {
   const presence = createPresence(base);
   const invitations = createInvitations(base);
   const search = createSearch(base);
-  const writes = new RateLimiter(config.writePerSec, config.writeBurst, () => clock.now());
+  const writes = new KeyedTokenBucket<number>({ perSec: config.writePerSec, burst: config.writeBurst }, () => clock.now());
   const handlers = createHandlers({
     friends: createFriends(base),
     blocks: createBlocks(base),
