@@ -7,3 +7,4 @@ export * from "./nats.js";
 export * from "./serve.js";
 export * from "./service.js";
 export * from "./ratelimit.js";
+export * from "./retry.js";
