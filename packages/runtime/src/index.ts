@@ -8,3 +8,4 @@ export * from "./serve.js";
 export * from "./service.js";
 export * from "./ratelimit.js";
 export * from "./retry.js";
+export * from "./inflight.js";

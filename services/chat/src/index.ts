@@ -8,7 +8,7 @@ import type { Db } from "@sealroom/db";
 import { AppError } from "@sealroom/proto/errors";
 import { groupDoorbellSchema } from "@sealroom/proto/social";
 import { QUEUE, SUBJECTS } from "@sealroom/proto/subjects";
-import { KeyedTokenBucket, serveCommands, type Handlers, type Logger, type Metrics, type NatsConnection, type Rate, type Subscription } from "@sealroom/runtime";
+import { KeyedTokenBucket, serveCommands, type Drainable, type Handlers, type Logger, type Metrics, type NatsConnection, type Rate } from "@sealroom/runtime";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 import { createMessages } from "./messages.js";
 import { natsPublish } from "./publish.js";
@@ -57,7 +57,7 @@ export interface ChatService {
 }
 
 export function createChatService({ nc, db, log, metrics, instance, config = {}, clock = Date.now }: ChatServiceDeps): ChatService {
-  let subs: Subscription[] = [];
+  let subs: Drainable[] = [];
   let sqlite: Sqlite | undefined;
   let writer: Writer | undefined;
   let timeline: ReturnType<typeof createTimeline> | undefined;
