@@ -9,3 +9,4 @@ export * from "./service.js";
 export * from "./ratelimit.js";
 export * from "./retry.js";
 export * from "./inflight.js";
+export * from "./clock.js";

@@ -8,7 +8,7 @@ import type { Db } from "@sealroom/db";
 import { AppError } from "@sealroom/proto/errors";
 import { groupDoorbellSchema } from "@sealroom/proto/social";
 import { QUEUE, SUBJECTS } from "@sealroom/proto/subjects";
-import { KeyedTokenBucket, serveCommands, type Drainable, type Handlers, type Logger, type Metrics, type NatsConnection, type Rate } from "@sealroom/runtime";
+import { KeyedTokenBucket, serveCommands, systemClock, type Clock, type Drainable, type Handlers, type Logger, type Metrics, type NatsConnection, type Rate } from "@sealroom/runtime";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 import { createMessages } from "./messages.js";
 import { natsPublish } from "./publish.js";
@@ -44,7 +44,7 @@ export interface ChatServiceDeps {
   /** Identifies this process in health replies (several instances share the queue group). */
   instance: string;
   config?: ChatConfig;
-  clock?: () => number;
+  clock?: Clock;
 }
 
 export interface ChatService {
@@ -56,7 +56,8 @@ export interface ChatService {
   readonly writerStats: WriterStats | undefined;
 }
 
-export function createChatService({ nc, db, log, metrics, instance, config = {}, clock = Date.now }: ChatServiceDeps): ChatService {
+export function createChatService({ nc, db, log, metrics, instance, config = {}, clock: time = systemClock }: ChatServiceDeps): ChatService {
+  const clock = () => time.now();
   let subs: Drainable[] = [];
   let sqlite: Sqlite | undefined;
   let writer: Writer | undefined;
