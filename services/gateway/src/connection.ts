@@ -116,7 +116,7 @@ export class Connection {
   constructor(
     private readonly ws: WebSocket,
     readonly ip: string,
-    private readonly gw: GatewayContext,
+    private readonly gw: GatewayContext<Connection>,
     /** The upgraded TCP socket under `ws`, corked per turn when given. */
     private readonly socket?: Duplex,
   ) {

@@ -62,7 +62,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     heartbeatMs: config.PRESENCE_HEARTBEAT_MS,
     snapshot: () => users.counts(),
   });
-  const users = new UserRegistry(nc, log, (userId, n) => presence.changed(userId, n));
+  const users = new UserRegistry<Connection>(nc, log, (userId, n) => presence.changed(userId, n));
   const conns = new Set<Connection>();
   const perIp = new Tally<string>();
   // Each handshake costs an RSA decryption, and the per-address connection cap alone does not bound
@@ -73,7 +73,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   let revokeSub: Subscription | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
 
-  const ctx: GatewayContext = {
+  const ctx: GatewayContext<Connection> = {
     gatewayId,
     config,
     nc,
