@@ -24,7 +24,10 @@ test("per key: a burst, then the rate; other keys keep their own budget; keys wh
 test("property: over any schedule of calls, a key never gets more than burst + rate x elapsed; keys are independent", () => {
   fc.assert(
     fc.property(
-      fc.array(fc.record({ gap: fc.integer({ min: 0, max: 300 }), key: fc.constantFrom("a", "b", "c") }), { minLength: 1, maxLength: 400 }),
+      fc.array(fc.record({ gap: fc.integer({ min: 0, max: 300 }), key: fc.constantFrom("a", "b", "c") }), {
+        minLength: 1,
+        maxLength: 400,
+      }),
       fc.integer({ min: 1, max: 50 }),
       fc.integer({ min: 1, max: 100 }),
       (calls, perSec, burst) => {
@@ -44,7 +47,10 @@ test("property: over any schedule of calls, a key never gets more than burst + r
 test("property: forgetting full buckets changes no answer (same schedule, pruned after every call or never)", () => {
   fc.assert(
     fc.property(
-      fc.array(fc.record({ gap: fc.integer({ min: 0, max: 5_000 }), key: fc.constantFrom(1, 2) }), { minLength: 1, maxLength: 200 }),
+      fc.array(fc.record({ gap: fc.integer({ min: 0, max: 5_000 }), key: fc.constantFrom(1, 2) }), {
+        minLength: 1,
+        maxLength: 200,
+      }),
       fc.integer({ min: 1, max: 20 }),
       fc.integer({ min: 1, max: 30 }),
       (calls, perSec, burst) => {

@@ -28,6 +28,10 @@ export interface Backoff {
  * Exponential backoff with jitter (x0.5 to x1.5), so instances that collided do not collide again
  * in step: `min(maxMs, baseMs x 2^attempt)`.
  */
-export function backoffMs(attempt: number, { baseMs, maxMs = Number.POSITIVE_INFINITY }: Backoff, random: () => number = Math.random): number {
+export function backoffMs(
+  attempt: number,
+  { baseMs, maxMs = Number.POSITIVE_INFINITY }: Backoff,
+  random: () => number = Math.random,
+): number {
   return Math.min(maxMs, baseMs * 2 ** attempt) * (0.5 + random());
 }

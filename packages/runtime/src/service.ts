@@ -53,7 +53,11 @@ export const processInstance = () => `${os.hostname()}:${process.pid}`;
  */
 export async function runService<E extends ShellEnv>(opts: RunServiceOptions<E>): Promise<void> {
   const env = readEnvOrExit(opts.name, opts.env);
-  const log = createLogger({ service: opts.name, level: env.LOG_LEVEL, ...(env.LOG_PRETTY === undefined ? {} : { pretty: env.LOG_PRETTY }) });
+  const log = createLogger({
+    service: opts.name,
+    level: env.LOG_LEVEL,
+    ...(env.LOG_PRETTY === undefined ? {} : { pretty: env.LOG_PRETTY }),
+  });
   const metrics = createMetrics(opts.name);
   const closers: Array<() => Promise<void>> = [];
   let nc: NatsConnection | undefined;
