@@ -1,7 +1,18 @@
 /** The services' database latency metric: every statement through the adapter is timed. */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { expect, test } from "vitest";
-import { tempDatabase } from "@sealroom/testkit";
 import { createDb } from "./index.js";
+import { migrateDatabase } from "./migrate.js";
+
+/** A migrated file of its own (not @sealroom/testkit's, which depends on this package). */
+async function tempDatabase() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "db-timing-"));
+  const url = `file:${path.join(dir, "sealroom.db")}`;
+  await migrateDatabase(url);
+  return { url, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
 
 test("observe() sees single statements and the statements of batch transactions", async () => {
   const database = await tempDatabase();

@@ -5,3 +5,8 @@ export * from "./logger.js";
 export * from "./metrics.js";
 export * from "./nats.js";
 export * from "./serve.js";
+export * from "./service.js";
+export * from "./ratelimit.js";
+export * from "./retry.js";
+export * from "./inflight.js";
+export * from "./clock.js";

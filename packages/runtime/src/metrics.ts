@@ -19,10 +19,9 @@ interface LoopWindow {
  */
 const loopWindows = new Map<number, LoopWindow>();
 function loopWindow(windowMs: number): LoopWindow {
-  let window = loopWindows.get(windowMs);
-  if (window) return window;
+  const existing = loopWindows.get(windowMs);
+  if (existing) return existing;
   const state: LoopWindow = {};
-  window = state;
   loopWindows.set(windowMs, state);
   const histogram = monitorEventLoopDelay({ resolution: 5 });
   histogram.enable();

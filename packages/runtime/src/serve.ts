@@ -2,7 +2,7 @@
  * The service side of commands: subscribe to a command family in the service's queue group, validate
  * each envelope and body against the contract, run the handler, reply with a typed Result.
  */
-import type { NatsConnection, Msg, Subscription } from "@nats-io/transport-node";
+import type { NatsConnection, Msg } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import { COMMANDS, isCommandType, type CommandType, type CommandValue } from "@sealroom/proto/commands";
@@ -10,6 +10,7 @@ import { AppError, fail, ok, type Result } from "@sealroom/proto/errors";
 import { NATS_MAX_PAYLOAD, commandEnvelopeSchema, type RequestContext } from "@sealroom/proto/nats";
 import { parseUntrusted } from "@sealroom/proto/parse";
 import { QUEUE, SUBJECTS, type ServiceName } from "@sealroom/proto/subjects";
+import { InFlight } from "./inflight.js";
 import { errorText } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 
@@ -39,16 +40,22 @@ const PREFIX = "cmd.";
 /** NATS header a caller may set to correlate its logs with the service's (else one is made up). */
 export const REQUEST_ID_HEADER = "Sealroom-Request-Id";
 
+/** A subscription, or anything that stops like one. */
+export interface Drainable {
+  drain(): Promise<void>;
+}
+
 /**
- * Subscribes the service's command family and health subject in its queue group. Each returned
- * subscription's `drain()` also waits until every command it delivered has been answered, so a
- * stopping instance (SIGTERM) finishes its in-flight work before the connection drains.
+ * Subscribes the service's command family and health subject in its queue group. The commands'
+ * `drain()` also waits until every command they delivered has been answered (both may be drained
+ * on a closed connection), so a stopping instance (SIGTERM) finishes its in-flight work
+ * before the connection drains and the database closes.
  */
-export function serveCommands<S extends ServiceName>(opts: ServeOptions<S>): Subscription[] {
+export function serveCommands<S extends ServiceName>(opts: ServeOptions<S>): Drainable[] {
   const { nc, service, log, metrics, instance } = opts;
   const handlers = opts.handlers as Record<string, (ctx: RequestContext, body: unknown) => Promise<unknown>>;
   const started = Date.now();
-  const inflight = new Set<Promise<void>>();
+  const inflight = new InFlight();
   let seq = 0;
 
   const handle = async (msg: Msg): Promise<void> => {
@@ -108,16 +115,14 @@ export function serveCommands<S extends ServiceName>(opts: ServeOptions<S>): Sub
   };
 
   const track = (work: Promise<void>) => {
-    inflight.add(work);
     metrics?.inFlight.inc();
-    const done = () => {
-      inflight.delete(work);
-      metrics?.inFlight.dec();
-    };
-    work.then(done, (err: unknown) => {
-      done();
-      log.error({ err }, "command handling failed");
-    });
+    inflight.track(work).then(
+      () => metrics?.inFlight.dec(),
+      (err: unknown) => {
+        metrics?.inFlight.dec();
+        log.error({ err }, "command handling failed");
+      },
+    );
   };
 
   const commands = nc.subscribe(SUBJECTS.commandFamily(service), {
@@ -130,12 +135,13 @@ export function serveCommands<S extends ServiceName>(opts: ServeOptions<S>): Sub
       track(handle(msg));
     },
   });
-  const drainCommands = commands.drain.bind(commands);
-  // drain() resolves once the server stops sending and the queued messages reached the callback;
-  // the answers to them come later, so wait for those too.
-  commands.drain = async () => {
-    await drainCommands();
-    while (inflight.size > 0) await Promise.allSettled([...inflight]);
+  // A subscription's drain() resolves once the server stops sending and the queued messages
+  // reached the callback; the answers to them come later, so wait for those too.
+  const drainCommands: Drainable = {
+    async drain() {
+      if (!nc.isClosed()) await commands.drain();
+      await inflight.settled();
+    },
   };
   const health = nc.subscribe(SUBJECTS.health(service), {
     queue: QUEUE[service],
@@ -143,7 +149,7 @@ export function serveCommands<S extends ServiceName>(opts: ServeOptions<S>): Sub
       msg.respond(JSON.stringify(ok({ service, instance, uptimeMs: Date.now() - started })));
     },
   });
-  return [commands, health];
+  return [drainCommands, { drain: () => (nc.isClosed() ? Promise.resolve() : health.drain()) }];
 }
 
 const encoder = new TextEncoder();

@@ -1,12 +1,7 @@
 import { createHash } from "node:crypto";
 
-/** The service's only source of time, injected so tests can move it. */
-export interface Clock {
-  /** Unix milliseconds. */
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
+/** The shared clock shape (packages/runtime), under the name this service's modules import. */
+export { systemClock, type Clock } from "@sealroom/runtime";
 
 /** A short, stable label for logs of a random value (session ids): nothing to guess behind it. */
 export function fingerprint(value: string): string {

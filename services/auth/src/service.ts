@@ -1,15 +1,14 @@
 import { randomBytes } from "node:crypto";
 import type { Db } from "@sealroom/db";
-import type { RequestContext } from "@sealroom/proto/nats";
 import {
   createMetrics,
+  InFlight,
   serveCommands,
-  type Handlers,
+  type Drainable,
   type Logger,
   type Metrics,
   type NatsConnection,
   type Runnable,
-  type Subscription,
 } from "@sealroom/runtime";
 import { createAccounts } from "./accounts.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -58,14 +57,9 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   const accounts = createAccounts({ store, clock });
   const sessions = createSessions({ store, clock, config, publish, log, metrics });
 
-  const inflight = new Set<Promise<unknown>>();
-  const track = <T>(work: Promise<T>): Promise<T> => {
-    inflight.add(work);
-    const done = () => inflight.delete(work);
-    work.then(done, done);
-    return work;
-  };
-  let subscriptions: Subscription[] = [];
+  // Sweeps in flight; commands are waited for by the subscriptions' drain().
+  const inflight = new InFlight();
+  let subscriptions: Drainable[] = [];
   let sweeper: NodeJS.Timeout | undefined;
   /** Made in start(): it needs the deployment's name key from the database. */
   let throttle: Throttle | undefined;
@@ -103,17 +97,9 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         log,
       });
       const handlers = createHandlers({ hasher, throttle, accounts, sessions, publish, config, log, metrics });
-      // Each request is tracked so stop() can wait for it before the caller closes the database.
-      type AnyHandler = (ctx: RequestContext, body: never) => Promise<unknown>;
-      const tracked = Object.fromEntries(
-        Object.entries(handlers as Record<string, AnyHandler>).map(([type, handler]) => [
-          type,
-          (ctx: RequestContext, body: never) => track(handler(ctx, body)),
-        ]),
-      ) as unknown as Handlers<"auth">;
-      subscriptions = serveCommands({ nc, service: "auth", handlers: tracked, log, metrics, instance });
+      subscriptions = serveCommands({ nc, service: "auth", handlers, log, metrics, instance });
       await nc.flush();
-      sweeper = setInterval(() => void track(sweep()), config.sweepIntervalMs);
+      sweeper = setInterval(() => void inflight.track(sweep()), config.sweepIntervalMs);
       sweeper.unref();
       const { argon2, hashConcurrency, hashQueue } = config;
       log.info({ instance, argon2, hashConcurrency, hashQueue }, "auth service started");
@@ -122,7 +108,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       clearInterval(sweeper);
       await Promise.all(subscriptions.map((s) => s.drain()));
       subscriptions = [];
-      await Promise.allSettled([...inflight]);
+      await inflight.settled();
     },
   };
 }

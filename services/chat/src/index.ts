@@ -8,13 +8,12 @@ import type { Db } from "@sealroom/db";
 import { AppError } from "@sealroom/proto/errors";
 import { groupDoorbellSchema } from "@sealroom/proto/social";
 import { QUEUE, SUBJECTS } from "@sealroom/proto/subjects";
-import { serveCommands, type Handlers, type Logger, type Metrics, type NatsConnection, type Subscription } from "@sealroom/runtime";
+import { KeyedTokenBucket, serveCommands, systemClock, type Clock, type Drainable, type Handlers, type Logger, type Metrics, type NatsConnection, type Rate } from "@sealroom/runtime";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 import { createMessages } from "./messages.js";
 import { natsPublish } from "./publish.js";
 import { prepareQueries } from "./queries.js";
 import { createReads } from "./reads.js";
-import { UserRateLimiter, type UserRate } from "./ratelimit.js";
 import { databaseFile, openSqlite, type Sqlite } from "./sqlite.js";
 import { createTimeline } from "./timeline.js";
 import { createTyping } from "./typing.js";
@@ -33,7 +32,7 @@ export interface ChatConfig {
    * Each user's budget for send, edit and delete, across all their connections and gateways. The
    * process (main.ts) always sets it (CHAT_SEND_RATE_PER_SEC, CHAT_SEND_BURST); without it, none.
    */
-  sendRate?: UserRate;
+  sendRate?: Rate;
 }
 
 export interface ChatServiceDeps {
@@ -45,7 +44,7 @@ export interface ChatServiceDeps {
   /** Identifies this process in health replies (several instances share the queue group). */
   instance: string;
   config?: ChatConfig;
-  clock?: () => number;
+  clock?: Clock;
 }
 
 export interface ChatService {
@@ -57,8 +56,9 @@ export interface ChatService {
   readonly writerStats: WriterStats | undefined;
 }
 
-export function createChatService({ nc, db, log, metrics, instance, config = {}, clock = Date.now }: ChatServiceDeps): ChatService {
-  let subs: Subscription[] = [];
+export function createChatService({ nc, db, log, metrics, instance, config = {}, clock: time = systemClock }: ChatServiceDeps): ChatService {
+  const clock = () => time.now();
+  let subs: Drainable[] = [];
   let sqlite: Sqlite | undefined;
   let writer: Writer | undefined;
   let timeline: ReturnType<typeof createTimeline> | undefined;
@@ -88,7 +88,10 @@ export function createChatService({ nc, db, log, metrics, instance, config = {},
       timeline = createTimeline(deps);
       await timeline.catchUp();
 
-      const limiter = config.sendRate ? new UserRateLimiter(config.sendRate, clock) : undefined;
+      // Kept here because a gateway's per-connection bucket does not stop a user with connections on
+      // several gateways from multiplying their rate. In this instance's memory: N chat instances
+      // allow up to N times the rate.
+      const limiter = config.sendRate ? new KeyedTokenBucket<number>(config.sendRate, clock) : undefined;
       const budget = (userId: number) => {
         const wait = limiter?.take(userId) ?? 0;
         if (wait > 0) throw new AppError("RATE_LIMITED", "Sending too fast.", wait);

@@ -41,13 +41,6 @@ export async function databaseFile(db: { $queryRawUnsafe<T>(sql: string): Promis
   return main.file;
 }
 
-/** SQLITE_BUSY and friends: another connection holds the lock; the whole transaction may be retried. */
-export function isBusy(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
-  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
-}
-
 /** Prisma's DateTime text format in SQLite, for the rare DateTime column this service writes. */
 export function prismaDateTime(ms: number): string {
   return new Date(ms).toISOString().replace("Z", "+00:00");

@@ -11,8 +11,8 @@
  * run: ack after commit, publish after commit.
  */
 import { AppError } from "@sealroom/proto/errors";
-import type { Logger } from "@sealroom/runtime";
-import { isBusy, type Sqlite } from "./sqlite.js";
+import { backoffMs, isBusy, type Logger } from "@sealroom/runtime";
+import type { Sqlite } from "./sqlite.js";
 
 /** What a job returns: its value, and what to do once it is committed. */
 export interface Outcome<T> {
@@ -124,8 +124,7 @@ export class Writer {
           batch.splice(i, 1);
         }
       }
-      const delay = Math.min(200, 5 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random());
-      await new Promise((r) => setTimeout(r, delay));
+      await new Promise((r) => setTimeout(r, backoffMs(attempt, { baseMs: 5, maxMs: 200 })));
     }
   }
 

@@ -21,11 +21,10 @@ import {
   clientMessageSchema,
   type ServerMessage,
 } from "@sealroom/proto/wire";
-import type { Logger } from "@sealroom/runtime";
+import { TokenBucket, type Logger } from "@sealroom/runtime";
 import type { GatewayContext } from "./context.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { forwardCommand } from "./forward.js";
-import { TokenBucket } from "./ratelimit.js";
 
 /** Decrypted commands awaiting their reply, per connection, before reading pauses. */
 const MAX_IN_FLIGHT = 64;
@@ -119,14 +118,14 @@ export class Connection {
   constructor(
     private readonly ws: WebSocket,
     readonly ip: string,
-    private readonly gw: GatewayContext,
+    private readonly gw: GatewayContext<Connection>,
     /** The upgraded TCP socket under `ws`, corked per turn when given. */
     private readonly socket?: Duplex,
   ) {
     this.id = gw.nextConnId();
     this.log = gw.log.child({ connId: this.id });
     this.counters = hotCounters(gw.metrics);
-    this.bucket = new TokenBucket(gw.config.RATE_LIMIT_PER_SEC, gw.config.RATE_LIMIT_BURST);
+    this.bucket = new TokenBucket({ perSec: gw.config.RATE_LIMIT_PER_SEC, burst: gw.config.RATE_LIMIT_BURST });
     this.handshake = new ServerHandshake({ backend: nodeBackend, serverKey: gw.serverKey });
     this.timers.push(
       setTimeout(() => this.close(CLOSE.HANDSHAKE_TIMEOUT, "sign in took too long"), gw.config.HANDSHAKE_TIMEOUT_MS),

@@ -1,20 +1,22 @@
 import type { RecentRevocations } from "./revocations.js";
 import type { ServerKey } from "@sealroom/proto/session";
 import type { Logger, NatsConnection } from "@sealroom/runtime";
-import type { Connection } from "./connection.js";
 import type { GatewayEnv } from "./env.js";
 import type { GatewayMetrics } from "./metrics.js";
-import type { UserRegistry } from "./users.js";
+import type { UserRegistry, UserSocket } from "./users.js";
 
-/** What every connection of one gateway shares. */
-export interface GatewayContext {
+/**
+ * What every connection of one gateway shares. Generic in the connection type so this module does
+ * not import connection.ts, which imports it.
+ */
+export interface GatewayContext<Connection extends UserSocket = UserSocket> {
   readonly gatewayId: string;
   readonly config: GatewayConfig;
   readonly nc: NatsConnection;
   readonly log: Logger;
   readonly metrics: GatewayMetrics;
   readonly serverKey: ServerKey;
-  readonly users: UserRegistry;
+  readonly users: UserRegistry<Connection>;
   /** Recently received `ctl.session.revoked` broadcasts (revocations.ts). */
   readonly revocations: RecentRevocations;
   nextConnId(): string;

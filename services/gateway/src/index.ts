@@ -13,7 +13,7 @@ import { sessionRevokedSchema } from "@sealroom/proto/nats";
 import type { ServerKey } from "@sealroom/proto/session";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import { GATEWAY_EVENTS, MAX_MESSAGE_BYTES } from "@sealroom/proto/wire";
-import type { Logger, Metrics, NatsConnection, Subscription } from "@sealroom/runtime";
+import { KeyedTokenBucket, type Logger, type Metrics, type NatsConnection, type Subscription } from "@sealroom/runtime";
 import { Connection } from "./connection.js";
 import type { GatewayConfig, GatewayContext } from "./context.js";
 import { createRequestHandler } from "./http.js";
@@ -21,7 +21,7 @@ import type { GatewayEnv } from "./env.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { listenOrigins, originPolicy } from "./origins.js";
 import { PresenceReporter } from "./presence.js";
-import { KeyedBuckets, Tally } from "./ratelimit.js";
+import { Tally } from "./ratelimit.js";
 import { RecentRevocations } from "./revocations.js";
 import { UserRegistry } from "./users.js";
 
@@ -63,17 +63,19 @@ export function createGateway(opts: GatewayOptions): Gateway {
     heartbeatMs: config.PRESENCE_HEARTBEAT_MS,
     snapshot: () => users.counts(),
   });
-  const users = new UserRegistry(nc, log, (userId, n) => presence.changed(userId, n));
+  const users = new UserRegistry<Connection>(nc, log, (userId, n) => presence.changed(userId, n));
   const conns = new Set<Connection>();
   const perIp = new Tally<string>();
-  const handshakesPerIp = new KeyedBuckets<string>(config.HANDSHAKE_RATE_PER_IP, config.HANDSHAKE_BURST_PER_IP);
+  // Each handshake costs an RSA decryption, and the per-address connection cap alone does not bound
+  // connections that open and close in a loop.
+  const handshakesPerIp = new KeyedTokenBucket<string>({ perSec: config.HANDSHAKE_RATE_PER_IP, burst: config.HANDSHAKE_BURST_PER_IP });
   const revocations = new RecentRevocations(gatewayId, config.COMMAND_TIMEOUT_MS + 1000);
   let seq = 0;
   let accepting = false;
   let revokeSub: Subscription | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
 
-  const ctx: GatewayContext = {
+  const ctx: GatewayContext<Connection> = {
     gatewayId,
     config,
     nc,

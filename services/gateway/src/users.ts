@@ -6,7 +6,6 @@ import { userEventSchema } from "@sealroom/proto/nats";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import { MAX_SERVER_MESSAGE_BYTES } from "@sealroom/proto/wire";
 import type { Logger, NatsConnection, Subscription } from "@sealroom/runtime";
-import type { Connection } from "./connection.js";
 
 /** Event types that may be dropped for a slow reader (they are refreshed by later ones). */
 const DROPPABLE = /^(typing|presence)\./;
@@ -19,7 +18,17 @@ interface PreparedEvent {
   droppable: boolean;
 }
 
-export class UserRegistry {
+/**
+ * What the registry needs of a connection. Its own interface, not connection.ts's class, so this
+ * module does not import the connection that imports it (the registry is in every connection's
+ * context).
+ */
+export interface UserSocket {
+  readonly userId: number | undefined;
+  sendEventBytes(bytes: Uint8Array, droppable: boolean): void;
+}
+
+export class UserRegistry<Connection extends UserSocket = UserSocket> {
   private readonly conns = new Map<number, Set<Connection>>();
   private readonly subs = new Map<number, Subscription>();
   /**

@@ -1,7 +1,2 @@
-/** The service's only source of time, injected so tests can move it. */
-export interface Clock {
-  /** Unix milliseconds. */
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
+/** The shared clock shape (packages/runtime), under the name this service's modules import. */
+export { systemClock, type Clock } from "@sealroom/runtime";

@@ -1,14 +1,14 @@
 /** The social commands. The actor is always the gateway-stamped user, never an id from the body. */
 import { AppError } from "@sealroom/proto/errors";
 import type { RequestContext } from "@sealroom/proto/nats";
-import type { Handlers } from "@sealroom/runtime";
+import type { Handlers, KeyedTokenBucket } from "@sealroom/runtime";
 import type { createBlocks } from "./blocks.js";
 import type { createFriends } from "./friends.js";
 import type { createGroups } from "./groups.js";
 import type { createInvitations } from "./invitations.js";
 import type { createNotices } from "./notices.js";
 import type { createOverview } from "./overview.js";
-import type { createSearch, RateLimiter } from "./search.js";
+import type { createSearch } from "./search.js";
 
 export interface Modules {
   friends: ReturnType<typeof createFriends>;
@@ -30,7 +30,7 @@ function actor(ctx: RequestContext): number {
  * `writes` is each user's budget for changes across all their connections and gateways: the
  * gateway's per-connection bucket alone let a user with connections on several gateways multiply it.
  */
-export function createHandlers(m: Modules, writes: RateLimiter): Handlers<"social"> {
+export function createHandlers(m: Modules, writes: KeyedTokenBucket<number>): Handlers<"social"> {
   /** The actor, after taking a token from their write budget. */
   const writer = (ctx: RequestContext): number => {
     const id = actor(ctx);

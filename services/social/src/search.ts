@@ -6,45 +6,15 @@
 import { Prisma } from "@sealroom/db";
 import { usernameKey, type PublicUser } from "@sealroom/proto/auth";
 import { AppError } from "@sealroom/proto/errors";
+import { KeyedTokenBucket } from "@sealroom/runtime";
 import type { Deps } from "./deps.js";
 
 /** Sorts after every character a key can contain. */
 const MAX_CHAR = "\u{10FFFF}";
-/** Buckets of users idle this long are forgotten. */
-const IDLE_MS = 10 * 60_000;
-
-/** Token buckets per user, in this instance's memory (N instances allow N times the rate). */
-export class RateLimiter {
-  private readonly buckets = new Map<number, { tokens: number; at: number }>();
-
-  constructor(
-    private readonly perSec: number,
-    private readonly burst: number,
-    private readonly now: () => number,
-  ) {}
-
-  /** 0 when allowed, otherwise the milliseconds until a token is available. */
-  take(key: number): number {
-    const now = this.now();
-    const b = this.buckets.get(key) ?? { tokens: this.burst, at: now };
-    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSec);
-    b.at = now;
-    this.buckets.set(key, b);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return 0;
-    }
-    return Math.ceil(((1 - b.tokens) / this.perSec) * 1000);
-  }
-
-  prune(): void {
-    const now = this.now();
-    for (const [key, b] of this.buckets) if (now - b.at > IDLE_MS) this.buckets.delete(key);
-  }
-}
 
 export function createSearch(deps: Deps) {
-  const limiter = new RateLimiter(deps.config.searchPerSec, deps.config.searchBurst, () => deps.clock.now());
+  // Per user, in this instance's memory (N instances allow N times the rate).
+  const limiter = new KeyedTokenBucket<number>({ perSec: deps.config.searchPerSec, burst: deps.config.searchBurst }, () => deps.clock.now());
   return {
     limiter,
     async users(actorId: number, prefix: string, limit: number): Promise<{ users: PublicUser[] }> {

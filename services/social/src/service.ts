@@ -7,7 +7,6 @@ import { randomBytes } from "node:crypto";
 import type { Db } from "@sealroom/db";
 import { AppError, fail, ok } from "@sealroom/proto/errors";
 import {
-  type RequestContext,
   presenceDownSchema,
   presenceHeartbeatSchema,
   presenceReportSchema,
@@ -15,8 +14,10 @@ import {
 } from "@sealroom/proto/nats";
 import { QUEUE, SUBJECTS } from "@sealroom/proto/subjects";
 import {
+  KeyedTokenBucket,
+  InFlight,
   serveCommands,
-  type Handlers,
+  type Drainable,
   type Logger,
   type Metrics,
   type Msg,
@@ -38,7 +39,7 @@ import { natsPublisher } from "./outbox.js";
 import { createOverview } from "./overview.js";
 import { createPresence } from "./presence.js";
 import { createPresenceFanout } from "./presence-fanout.js";
-import { createSearch, RateLimiter } from "./search.js";
+import { createSearch } from "./search.js";
 import { createStore } from "./store.js";
 
 export interface SocialServiceDeps {
@@ -75,7 +76,7 @@ export function createSocialService(deps: SocialServiceDeps): SocialService {
   const presence = createPresence(base);
   const invitations = createInvitations(base);
   const search = createSearch(base);
-  const writes = new RateLimiter(config.writePerSec, config.writeBurst, () => clock.now());
+  const writes = new KeyedTokenBucket<number>({ perSec: config.writePerSec, burst: config.writeBurst }, () => clock.now());
   const handlers = createHandlers({
     friends: createFriends(base),
     blocks: createBlocks(base),
@@ -86,13 +87,10 @@ export function createSocialService(deps: SocialServiceDeps): SocialService {
     search,
   }, writes);
 
-  const inflight = new Set<Promise<unknown>>();
-  const track = <T>(work: Promise<T>): Promise<T> => {
-    inflight.add(work);
-    const done = () => inflight.delete(work);
-    work.then(done, done);
-    return work;
-  };
+  // Presence messages and sweeps in flight; commands are waited for by their drain().
+  const inflight = new InFlight();
+  const track = <T>(work: Promise<T>): Promise<T> => inflight.track(work);
+  let commands: Drainable[] = [];
   let subscriptions: Subscription[] = [];
   let sweeper: NodeJS.Timeout | undefined;
 
@@ -146,16 +144,9 @@ export function createSocialService(deps: SocialServiceDeps): SocialService {
     sweep: () => track(sweep()),
     flushPresence: () => fanout.flush(),
     async start() {
-      type AnyHandler = (ctx: RequestContext, body: never) => Promise<unknown>;
-      const tracked = Object.fromEntries(
-        Object.entries(handlers as Record<string, AnyHandler>).map(([type, handler]) => [
-          type,
-          (ctx: RequestContext, body: never) => track(handler(ctx, body)),
-        ]),
-      ) as unknown as Handlers<"social">;
-      const opts = { nc, service: "social" as const, handlers: tracked, log, instance };
+      const opts = { nc, service: "social" as const, handlers, log, instance };
+      commands = serveCommands(metrics ? { ...opts, metrics } : opts);
       subscriptions = [
-        ...serveCommands(metrics ? { ...opts, metrics } : opts),
         control(SUBJECTS.presenceReport, presenceReportSchema, (b) => presence.report(b)),
         control(SUBJECTS.presenceHeartbeat, presenceHeartbeatSchema, (b) => presence.heartbeat(b)),
         control(SUBJECTS.presenceDown, presenceDownSchema, (b) => presence.down(b)),
@@ -169,9 +160,12 @@ export function createSocialService(deps: SocialServiceDeps): SocialService {
     async stop() {
       clearInterval(sweeper);
       const draining = subscriptions;
+      const answering = commands;
       subscriptions = [];
-      if (!nc.isClosed()) await Promise.all(draining.map((s) => s.drain()));
-      await Promise.allSettled([...inflight]);
+      commands = [];
+      // The commands' drain() waits for their answers even on a closed connection.
+      await Promise.all([...answering.map((s) => s.drain()), ...(nc.isClosed() ? [] : draining.map((s) => s.drain()))]);
+      await inflight.settled();
       await fanout.stop().catch((err: unknown) => log.warn({ err }, "final presence flush failed"));
     },
   };

@@ -13,7 +13,7 @@
  * other until the busy timeout: in-process tests start each instance's work from its own task.)
  */
 import { SerialQueue, type Db, type Prisma } from "@sealroom/db";
-import { AppError } from "@sealroom/proto/errors";
+import { backoffMs, isBusy } from "@sealroom/runtime";
 
 export type Tx = Prisma.TransactionClient;
 
@@ -29,12 +29,6 @@ export interface Store {
 /** A statement that writes nothing but takes the write lock. */
 const TAKE_WRITE_LOCK = `DELETE FROM "Notice" WHERE 0`;
 const ATTEMPTS = 5;
-
-export function isBusy(err: unknown): boolean {
-  if (!(err instanceof Error) || err instanceof AppError) return false;
-  const code = (err as { code?: unknown }).code;
-  return code === "P1008" || code === "P2034" || /SQLITE_BUSY|database is locked|timed out/i.test(err.message);
-}
 
 export function createStore(db: Db): Store {
   const queue = new SerialQueue();
@@ -56,7 +50,7 @@ export function createStore(db: Db): Store {
         } catch (err) {
           if (attempt >= ATTEMPTS || !isBusy(err)) throw err;
           // Another process held the lock past the busy timeout: back off outside the queue.
-          await new Promise((r) => setTimeout(r, 20 * 2 ** attempt * (0.5 + Math.random())));
+          await new Promise((r) => setTimeout(r, backoffMs(attempt, { baseMs: 20 })));
         }
       }
     },

@@ -54,7 +54,7 @@ const listSchema = z.array(z.unknown());
  * messages in memory only, as before.
  */
 export class StorageOutboxStore implements OutboxStore {
-  constructor(private readonly storage: Pick<Storage, "getItem" | "setItem" | "removeItem"> | undefined = safeLocalStorage()) {}
+  constructor(private readonly storage: KeyValueStorage | undefined = safeLocalStorage()) {}
 
   load(userId: number): StoredMessage[] {
     let raw: string | null | undefined;
@@ -101,9 +101,17 @@ function upsert(list: readonly StoredMessage[], message: StoredMessage): StoredM
   return at === -1 ? [...list, message] : list.map((m, i) => (i === at ? message : m));
 }
 
-function safeLocalStorage(): Storage | undefined {
+/** The part of Web Storage this store uses; declared here so Node-only builds of the SDK compile. */
+export interface KeyValueStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+function safeLocalStorage(): KeyValueStorage | undefined {
   try {
-    return globalThis.localStorage ?? undefined;
+    // Reading localStorage throws where storage is disabled; it is absent outside browsers.
+    return (globalThis as { localStorage?: KeyValueStorage }).localStorage ?? undefined;
   } catch {
     return undefined;
   }
