@@ -9,7 +9,7 @@ import type { WebSocket } from "ws";
 import { CLOSE } from "@sealroom/proto/close-codes";
 import { COMMANDS, isCommandType, type CommandSpec } from "@sealroom/proto/commands";
 import { AppError, fail, type Result } from "@sealroom/proto/errors";
-import type { RequestContext } from "@sealroom/proto/nats";
+import type { RequestContext } from "@sealroom/proto/envelope";
 import { parseUntrusted } from "@sealroom/proto/parse";
 import { sessionGrantSchema } from "@sealroom/proto/auth";
 import { FRAME, SessionError, ServerHandshake, type SecureChannel } from "@sealroom/proto/session";

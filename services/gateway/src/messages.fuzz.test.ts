@@ -17,7 +17,7 @@ import { startNats, type NatsServer } from "@sealroom/testkit";
 import { connectNats, type NatsConnection } from "@sealroom/runtime";
 import { CLOSE } from "@sealroom/proto/close-codes";
 import { COMMANDS } from "@sealroom/proto/commands";
-import { commandEnvelopeSchema } from "@sealroom/proto/nats";
+import { commandEnvelopeSchema } from "@sealroom/proto/envelope";
 import { FRAME } from "@sealroom/proto/session";
 import { MAX_ANONYMOUS_FRAME_BYTES, MAX_MESSAGE_BYTES, serverMessageSchema } from "@sealroom/proto/wire";
 import { RawClient } from "./test/rawclient.js";

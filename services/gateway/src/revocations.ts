@@ -2,7 +2,7 @@
  * `ctl.session.revoked` from the auth service (logout, logout everywhere, password change, a
  * reused ticket): every gateway closes the matching signed-in sockets it holds.
  */
-import { sessionRevokedSchema, type SessionRevoked } from "@sealroom/proto/nats";
+import { sessionRevokedSchema, type SessionRevoked } from "@sealroom/proto/broadcasts";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import type { Logger, NatsConnection, Subscription } from "@sealroom/runtime";
 
