@@ -40,7 +40,10 @@ describe("CommandAdmission", () => {
     const a = new CommandAdmission(b, log);
     b.allow = false;
     for (let i = 0; i < MAX_RATE_VIOLATIONS; i++) {
-      expect(a.admit("auth.logout", {}, true)).toMatchObject({ ok: false, error: { code: "RATE_LIMITED", retryAfterMs: 250 } });
+      expect(a.admit("auth.logout", {}, true)).toMatchObject({
+        ok: false,
+        error: { code: "RATE_LIMITED", retryAfterMs: 250 },
+      });
     }
     expect(a.flooding).toBe(false);
     a.admit("auth.logout", {}, true);

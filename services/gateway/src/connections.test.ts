@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { CLOSE } from "@sealroom/proto/close-codes";
 import { ConnectionSet, type TrackedConnection } from "./connections.js";
 
-const config = { MAX_CONNECTIONS: 3, MAX_CONNECTIONS_PER_IP: 2, HANDSHAKE_RATE_PER_IP: 0.001, HANDSHAKE_BURST_PER_IP: 3 };
+const config = {
+  MAX_CONNECTIONS: 3,
+  MAX_CONNECTIONS_PER_IP: 2,
+  HANDSHAKE_RATE_PER_IP: 0.001,
+  HANDSHAKE_BURST_PER_IP: 3,
+};
 
 function fakeConn(ip: string) {
   const calls: string[] = [];

@@ -52,8 +52,10 @@ export class ConnectionSet {
    * at once, before the WebSocket handshake completes, so concurrent upgrades cannot overshoot.
    */
   reserve(ip: string): Refusal | undefined {
-    if (this.conns.size >= this.config.MAX_CONNECTIONS) return { status: 503, text: "Service Unavailable", reason: "capacity" };
-    if (this.perIp.get(ip) >= this.config.MAX_CONNECTIONS_PER_IP) return { status: 429, text: "Too Many Requests", reason: "per_ip" };
+    if (this.conns.size >= this.config.MAX_CONNECTIONS)
+      return { status: 503, text: "Service Unavailable", reason: "capacity" };
+    if (this.perIp.get(ip) >= this.config.MAX_CONNECTIONS_PER_IP)
+      return { status: 429, text: "Too Many Requests", reason: "per_ip" };
     if (this.handshakesPerIp.take(ip) > 0) return { status: 429, text: "Too Many Requests", reason: "handshake_rate" };
     this.perIp.inc(ip);
     return undefined;

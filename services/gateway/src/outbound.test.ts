@@ -13,7 +13,12 @@ const decode = (b: Uint8Array | undefined) => (b ? JSON.parse(new TextDecoder().
 describe("serializeMessage", () => {
   it("answers an oversized reply with PAYLOAD_TOO_LARGE and drops an oversized event", () => {
     const huge = "x".repeat(MAX_SERVER_MESSAGE_BYTES);
-    expect(decode(serializeMessage({ t: "reply", id: 7, ok: true, value: 1 }, log))).toEqual({ t: "reply", id: 7, ok: true, value: 1 });
+    expect(decode(serializeMessage({ t: "reply", id: 7, ok: true, value: 1 }, log))).toEqual({
+      t: "reply",
+      id: 7,
+      ok: true,
+      value: 1,
+    });
     expect(decode(serializeMessage({ t: "reply", id: 7, ok: true, value: huge }, log))).toMatchObject({
       t: "reply",
       id: 7,
@@ -31,12 +36,18 @@ function setup() {
   const ws = { OPEN: 1, readyState: 1, bufferedAmount: 0, send: (f: Uint8Array) => sent.push(decode(f)) };
   const channel = { seal: async (_type: number, bytes: Uint8Array) => [bytes] } as unknown as SecureChannel;
   let frames = 0;
-  const out = new Outbound(ws as unknown as WebSocket, undefined, log, { inc: (n = 1) => (frames += n) }, {
-    close: (code, reason) => closed.push([code, reason]),
-    fail: (err) => {
-      throw err;
+  const out = new Outbound(
+    ws as unknown as WebSocket,
+    undefined,
+    log,
+    { inc: (n = 1) => (frames += n) },
+    {
+      close: (code, reason) => closed.push([code, reason]),
+      fail: (err) => {
+        throw err;
+      },
     },
-  });
+  );
   return { ws, channel, out, sent, closed, frames: () => frames };
 }
 

@@ -8,7 +8,7 @@ import type { Logger, NatsConnection, Subscription } from "@sealroom/runtime";
 
 /** Whether a revocation covers a connection signed in with `sessionId`. */
 export function revokes(msg: SessionRevoked, sessionId: string | undefined): boolean {
-  if (msg.sessionIds && !msg.sessionIds.includes(sessionId!)) return false;
+  if (msg.sessionIds && (sessionId === undefined || !msg.sessionIds.includes(sessionId))) return false;
   if (msg.exceptSessionId !== undefined && sessionId === msg.exceptSessionId) return false;
   return true;
 }

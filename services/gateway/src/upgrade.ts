@@ -20,9 +20,12 @@ export function clientIp(
 ): string {
   const peer = req.socket.remoteAddress ?? "unknown";
   if (!trustedProxies.includes(peer)) return peer;
-  const hops = String(req.headers["x-forwarded-for"] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  while (hops.length > 1 && trustedProxies.includes(hops[hops.length - 1]!)) hops.pop();
-  return hops[hops.length - 1] ?? peer;
+  const hops = String(req.headers["x-forwarded-for"] ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  while (hops.length > 1 && trustedProxies.includes(hops.at(-1) ?? "")) hops.pop();
+  return hops.at(-1) ?? peer;
 }
 
 export interface UpgradeDeps {
