@@ -15,7 +15,7 @@ import {
 import type { Logger } from "@sealroom/runtime";
 import { blockedEitherWay, formerOf, hiddenFrom, resolveAccess, visibleEnd, userOrPlaceholder, type Access } from "./access.js";
 import { takeWithin } from "./bounds.js";
-import { toEntry } from "./log.js";
+import { toEntry } from "./entries.js";
 import type { Publish } from "./publish.js";
 import type { Queries } from "./queries.js";
 import type { Sqlite } from "./sqlite.js";
