@@ -24,11 +24,11 @@ const port = parentPort;
 if (!port) throw new Error("checkpoint-worker.js runs only as a worker thread");
 const { file, intervalMs } = /** @type {CheckpointWorkerData} */ (workerData);
 
-const db = new Database(file, { fileMustExist: true });
-db.pragma("busy_timeout = 1000");
+const sqlite = new Database(file, { fileMustExist: true });
+sqlite.pragma("busy_timeout = 1000");
 const timer = setInterval(() => {
   try {
-    db.pragma("wal_checkpoint(PASSIVE)");
+    sqlite.pragma("wal_checkpoint(PASSIVE)");
   } catch (err) {
     /** @type {CheckpointWorkerMessage} */
     const message = { error: String(err instanceof Error ? err.message : undefined) };
@@ -39,7 +39,7 @@ const timer = setInterval(() => {
 port.on("message", (/** @type {CheckpointWorkerCommand} */ m) => {
   if (m === "stop") {
     clearInterval(timer);
-    db.close();
+    sqlite.close();
     port.close();
   }
 });

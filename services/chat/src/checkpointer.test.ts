@@ -18,13 +18,13 @@ function tempFile(): string {
 describe("startCheckpointer (the worker module runs from the sources)", () => {
   it("folds the WAL into the database file while the writer's own autocheckpoint is off", async () => {
     const file = tempFile();
-    const db = new Database(file);
-    db.pragma("journal_mode = WAL");
-    db.pragma("wal_autocheckpoint = 0");
-    db.exec("CREATE TABLE t (x TEXT)");
+    const sqlite = new Database(file);
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma("wal_autocheckpoint = 0");
+    sqlite.exec("CREATE TABLE t (x TEXT)");
     const before = statSync(file).size;
-    const insert = db.prepare("INSERT INTO t VALUES (?)");
-    db.transaction(() => {
+    const insert = sqlite.prepare("INSERT INTO t VALUES (?)");
+    sqlite.transaction(() => {
       for (let i = 0; i < 2000; i++) insert.run("x".repeat(100));
     })();
     expect(statSync(file).size).toBe(before);
@@ -33,7 +33,7 @@ describe("startCheckpointer (the worker module runs from the sources)", () => {
     await expect.poll(() => statSync(file).size, { timeout: 10_000 }).toBeGreaterThan(before);
     await checkpointer.stop();
     await checkpointer.stop(); // stopping twice is harmless
-    db.close();
+    sqlite.close();
     expect(errors).toEqual([]);
   });
 
