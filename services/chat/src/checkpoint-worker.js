@@ -12,13 +12,11 @@
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 
-/**
- * @typedef {object} CheckpointWorkerData
- * @property {string} file the SQLite database file (it must exist)
- * @property {number} intervalMs time between checkpoints
- */
-/** @typedef {{ error: string }} CheckpointWorkerMessage what the worker posts: a failed checkpoint */
-/** @typedef {"stop"} CheckpointWorkerCommand what the parent posts: checkpoint no more, close, exit */
+// The messages' types are declared in checkpointer.ts: TypeScript elsewhere (the tests' tsconfig,
+// which has no allowJs) never has to read this file, which it reaches only as a URL.
+/** @typedef {import("./checkpointer.js").CheckpointWorkerData} CheckpointWorkerData */
+/** @typedef {import("./checkpointer.js").CheckpointWorkerMessage} CheckpointWorkerMessage */
+/** @typedef {import("./checkpointer.js").CheckpointWorkerCommand} CheckpointWorkerCommand */
 
 const port = parentPort;
 if (!port) throw new Error("checkpoint-worker.js runs only as a worker thread");

@@ -11,7 +11,20 @@
  * checkpoint, 108 us with it rare; the CPU cost per commit is ~55 us either way.
  */
 import { Worker } from "node:worker_threads";
-import type { CheckpointWorkerCommand, CheckpointWorkerData, CheckpointWorkerMessage } from "./checkpoint-worker.js";
+
+/** What the worker thread (checkpoint-worker.js) starts with. */
+export interface CheckpointWorkerData {
+  /** The SQLite database file (it must exist). */
+  file: string;
+  /** Time between checkpoints. */
+  intervalMs: number;
+}
+/** What the worker posts: a failed checkpoint. */
+export interface CheckpointWorkerMessage {
+  error: string;
+}
+/** What the worker is sent: checkpoint no more, close the connection, exit. */
+export type CheckpointWorkerCommand = "stop";
 
 export interface Checkpointer {
   stop(): Promise<void>;
