@@ -1,4 +1,4 @@
-/** Process shell: validated env, NATS, database, ops HTTP, signals. The logic is in index.ts. */
+/** Process shell: validated env, NATS, database, ops HTTP, signals. The logic is in service.ts. */
 import os from "node:os";
 import { createDb, type Db } from "@sealroom/db";
 import {
@@ -10,7 +10,7 @@ import {
   type NatsConnection,
 } from "@sealroom/runtime";
 import { loadEnv } from "./env.js";
-import { createChatService, type ChatService } from "./index.js";
+import { createChatService, type ChatService } from "./service.js";
 
 const env = (() => {
   try {
