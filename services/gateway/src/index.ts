@@ -7,7 +7,9 @@ import http from "node:http";
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
+import { sessionRevokedSchema } from "@sealroom/proto/broadcasts";
 import type { ServerKey } from "@sealroom/proto/session";
+import { SUBJECTS } from "@sealroom/proto/subjects";
 import { MAX_MESSAGE_BYTES } from "@sealroom/proto/wire";
 import type { Logger, Metrics, NatsConnection, Subscription } from "@sealroom/runtime";
 import { Connection } from "./connection.js";
@@ -18,7 +20,6 @@ import type { GatewayEnv } from "./env.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { listenOrigins, originPolicy } from "./origins.js";
 import { PresenceReporter } from "./presence.js";
-import { subscribeRevocations } from "./revocations.js";
 import { upgradeHandler } from "./upgrade.js";
 import { UserRegistry } from "./users.js";
 
@@ -113,6 +114,17 @@ export function createGateway(opts: GatewayOptions): Gateway {
     }),
   );
 
+  const onRevoked = (data: unknown) => {
+    const msg = sessionRevokedSchema.safeParse(data);
+    if (!msg.success) return log.warn("malformed revocation dropped");
+    const { userId, sessionIds, exceptSessionId } = msg.data;
+    for (const conn of [...users.connectionsOf(userId)]) {
+      if (sessionIds && !sessionIds.includes(conn.sessionId!)) continue;
+      if (exceptSessionId !== undefined && conn.sessionId === exceptSessionId) continue;
+      conn.revoke();
+    }
+  };
+
   let port = opts.port;
   return {
     get port() {
@@ -127,7 +139,17 @@ export function createGateway(opts: GatewayOptions): Gateway {
     },
 
     async start() {
-      revokeSub = subscribeRevocations(nc, log, users);
+      revokeSub = nc.subscribe(SUBJECTS.sessionRevoked, {
+        callback: (_err, msg) => {
+          let data: unknown;
+          try {
+            data = msg.json();
+          } catch {
+            data = undefined;
+          }
+          onRevoked(data);
+        },
+      });
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
         server.listen(opts.port, opts.host, () => resolve());
