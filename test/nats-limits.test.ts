@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, test } from "vitest";
 import { CHAT_LIMITS } from "@sealroom/proto/chat";
-import { NATS_MAX_PAYLOAD } from "@sealroom/proto/nats";
+import { NATS_MAX_PAYLOAD } from "@sealroom/proto/envelope";
 import { connectNats, createLogger } from "@sealroom/runtime";
 import { freePort, startNats } from "@sealroom/testkit";
 import { LOCAL_NATS_CONF, ROLES } from "./support/cluster.js";

@@ -5,7 +5,7 @@ import { createChatService } from "@sealroom/chat";
 import { createSocialService } from "@sealroom/social";
 import { createDb } from "@sealroom/db";
 import { resultSchema } from "@sealroom/proto/errors";
-import { healthSchema } from "@sealroom/proto/nats";
+import { healthSchema } from "@sealroom/proto/envelope";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import { connectNats, createLogger, type NatsConnection, type Runnable } from "@sealroom/runtime";
 import { startNats, tempDatabase } from "@sealroom/testkit";

@@ -21,10 +21,11 @@ for (const name of names.length ? names : ["gateway", "chat"]) {
   mkdirSync(out, { recursive: true });
   const files = execFileSync("git", ["ls-tree", "--name-only", rev, `services/${name}/src/`], { cwd: root, encoding: "utf8" })
     .split("\n")
-    .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"));
+    .filter((f) => (f.endsWith(".ts") && !f.endsWith(".test.ts")) || f.endsWith(".js"));
   for (const file of files) {
     const source = execFileSync("git", ["show", `${rev}:${file}`], { cwd: root, encoding: "utf8" });
-    const js = ts.transpileModule(source, {
+    // A .js source (the chat checkpointer's worker) runs as it is.
+    const js = file.endsWith(".js") ? source : ts.transpileModule(source, {
       compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
       fileName: file,
     }).outputText;

@@ -1,7 +1,7 @@
 /**
  * Friends, blocking, groups and presence: the commands answered by services/social, the events it
  * pushes to users and the group-event outbox the chat service reads (the gateways' presence reports
- * are in nats.ts). Documented in docs/protocol/social.md.
+ * are in gateway-presence.ts). Documented in docs/protocol/social.md.
  *
  * Ids are positive integers; timestamps are Unix milliseconds. The actor of every command is the
  * signed-in user stamped by the gateway: no body carries "who I am".

@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import type { z } from "zod";
 import { COMMANDS, isCommandType, type CommandType, type CommandValue } from "@sealroom/proto/commands";
 import { AppError, fail, ok, type Result } from "@sealroom/proto/errors";
-import { NATS_MAX_PAYLOAD, commandEnvelopeSchema, type RequestContext } from "@sealroom/proto/nats";
+import { NATS_MAX_PAYLOAD, commandEnvelopeSchema, type RequestContext } from "@sealroom/proto/envelope";
 import { parseUntrusted } from "@sealroom/proto/parse";
 import { QUEUE, SUBJECTS, type ServiceName } from "@sealroom/proto/subjects";
 import { InFlight } from "./inflight.js";

@@ -1,7 +1,7 @@
 /** The auth commands. Each handler gets the gateway-stamped context and a validated body. */
 import { checkSignInName, checkUsername, normalizePassword, usernameKey } from "@sealroom/proto/auth";
 import { AppError } from "@sealroom/proto/errors";
-import type { RequestContext } from "@sealroom/proto/nats";
+import type { RequestContext } from "@sealroom/proto/envelope";
 import type { Handlers, Logger } from "@sealroom/runtime";
 import type { Accounts } from "./accounts.js";
 import type { AuthConfig } from "./config.js";

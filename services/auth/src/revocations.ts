@@ -1,5 +1,5 @@
 import type { NatsConnection } from "@sealroom/runtime";
-import { sessionRevokedSchema, type SessionRevoked } from "@sealroom/proto/nats";
+import { sessionRevokedSchema, type SessionRevoked } from "@sealroom/proto/broadcasts";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 
 /** Tells every gateway to close the sockets of revoked sessions (`ctl.session.revoked`). */

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { healthSchema } from "@sealroom/proto/nats";
+import { healthSchema } from "@sealroom/proto/envelope";
 import { resultSchema } from "@sealroom/proto/errors";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import { ANON, ctxOf, setup, type Harness } from "./test/harness.js";

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Db } from "@sealroom/db";
+import type { RequestContext } from "@sealroom/proto/envelope";
 import {
   createMetrics,
   InFlight,

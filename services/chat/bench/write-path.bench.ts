@@ -23,7 +23,7 @@ import { resultSchema } from "@sealroom/proto/errors";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import { connectNats, createLogger } from "@sealroom/runtime";
 import { startNats, tempDatabase } from "@sealroom/testkit";
-import { createChatService } from "../src/index.js";
+import { createChatService } from "../src/service.js";
 import { createMessages } from "../src/messages.js";
 import { prepareQueries } from "../src/queries.js";
 import { startCheckpointer } from "../src/checkpointer.js";

@@ -10,51 +10,43 @@
  * Measured (3,000 single-insert transactions): 165 us wall per commit with the automatic
  * checkpoint, 108 us with it rare; the CPU cost per commit is ~55 us either way.
  */
-import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 
-const WORKER = `
-const { workerData, parentPort } = require("node:worker_threads");
-const Database = require(workerData.driver);
-const db = new Database(workerData.file, { fileMustExist: true });
-db.pragma("busy_timeout = 1000");
-const timer = setInterval(() => {
-  try {
-    db.pragma("wal_checkpoint(PASSIVE)");
-  } catch (err) {
-    parentPort.postMessage({ error: String(err && err.message) });
-  }
-}, workerData.intervalMs);
-parentPort.on("message", (m) => {
-  if (m === "stop") {
-    clearInterval(timer);
-    db.close();
-    parentPort.close();
-  }
-});
-`;
+/** What the worker thread (checkpoint-worker.js) starts with. */
+export interface CheckpointWorkerData {
+  /** The SQLite database file (it must exist). */
+  file: string;
+  /** Time between checkpoints. */
+  intervalMs: number;
+}
+/** What the worker posts: a failed checkpoint. */
+export interface CheckpointWorkerMessage {
+  error: string;
+}
+/** What the worker is sent: checkpoint no more, close the connection, exit. */
+export type CheckpointWorkerCommand = "stop";
 
 export interface Checkpointer {
   stop(): Promise<void>;
 }
 
 export function startCheckpointer(file: string, intervalMs: number, onError: (message: string) => void): Checkpointer {
-  // The worker's require() would resolve from the working directory: hand it the driver's path.
-  const driver = createRequire(import.meta.url).resolve("better-sqlite3");
-  const worker = new Worker(WORKER, { eval: true, workerData: { file, intervalMs, driver } });
+  const workerData: CheckpointWorkerData = { file, intervalMs };
+  const worker = new Worker(new URL("./checkpoint-worker.js", import.meta.url), { workerData });
   let exited = false;
   worker.once("exit", () => (exited = true));
-  worker.on("message", (m: { error?: string }) => {
+  worker.on("message", (m: CheckpointWorkerMessage) => {
     if (m.error) onError(m.error);
   });
   worker.on("error", (err) => onError(err.message));
   worker.unref();
+  const stop: CheckpointWorkerCommand = "stop";
   return {
     stop: () =>
       new Promise<void>((resolve) => {
         if (exited) return resolve();
         worker.once("exit", () => resolve());
-        worker.postMessage("stop");
+        worker.postMessage(stop);
       }),
   };
 }

@@ -1,8 +1,8 @@
-/** Process shell: the shared one (packages/runtime) around createChatService. The logic is in index.ts. */
+/** Process shell: the shared one (packages/runtime) around createChatService. The logic is in service.ts. */
 import { createDb } from "@sealroom/db";
 import { processInstance, runService } from "@sealroom/runtime";
 import { loadEnv } from "./env.js";
-import { createChatService } from "./index.js";
+import { createChatService } from "./service.js";
 
 const instance = processInstance();
 

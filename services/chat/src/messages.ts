@@ -7,7 +7,7 @@ import { checkMessageText, previewOf, type ChangeAck, type SendAck, type TextEnt
 import { AppError } from "@sealroom/proto/errors";
 import type { Logger } from "@sealroom/runtime";
 import { recipients, resolveAccess, userOrPlaceholder, type Access } from "./access.js";
-import { append, conversationFor } from "./log.js";
+import { append, conversationFor } from "./entries.js";
 import type { Publish } from "./publish.js";
 import type { MessageRow, Queries } from "./queries.js";
 import type { Writer } from "./writer.js";
@@ -34,7 +34,7 @@ export function createMessages({ q, writer, publish }: MessageDeps) {
   /**
    * Who gets the live edit or deletion of message `targetSeq`: those who may read that message.
    * A group member who joined after it would learn its text (or of it) from the change; their
-   * sync shows the change as a `hidden` entry instead (log.ts toEntry).
+   * sync shows the change as a `hidden` entry instead (entries.ts toEntry).
    */
   function readersOf(access: Access, targetSeq: number): number[] {
     if (access.kind === "dm") return recipients(q, access);

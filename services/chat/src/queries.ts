@@ -77,8 +77,8 @@ const PAGE_COLUMNS = `m."id", m."conversationId", m."seq", m."kind", m."senderId
 const PAGE_FROM = `"Message" m LEFT JOIN "Message" t
   ON m."kind" = 'edit' AND t."conversationId" = m."conversationId" AND t."seq" = m."targetSeq"`;
 
-export function prepareQueries(db: Sqlite) {
-  const prepare = <P extends unknown[] = [], R = unknown>(sql: string): Stmt<P, R> => db.prepare<P, R>(sql);
+export function prepareQueries(sqlite: Sqlite) {
+  const prepare = <P extends unknown[] = [], R = unknown>(sql: string): Stmt<P, R> => sqlite.prepare<P, R>(sql);
   const q = {
     user: prepare<[number], UserRow>(`SELECT "id", "username" FROM "User" WHERE "id" = ?`),
     friends: prepare<[number, number], { one: number }>(

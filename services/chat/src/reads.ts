@@ -15,22 +15,22 @@ import {
 import type { Logger } from "@sealroom/runtime";
 import { blockedEitherWay, formerOf, hiddenFrom, resolveAccess, visibleEnd, userOrPlaceholder, type Access } from "./access.js";
 import { takeWithin } from "./bounds.js";
-import { toEntry } from "./log.js";
+import { toEntry } from "./entries.js";
 import type { Publish } from "./publish.js";
 import type { Queries } from "./queries.js";
 import type { Sqlite } from "./sqlite.js";
 import type { Writer } from "./writer.js";
 
 export interface ReadDeps {
-  db: Sqlite;
+  sqlite: Sqlite;
   q: Queries;
   writer: Writer;
   publish: Publish;
   log: Logger;
 }
 
-export function createReads({ db, q, writer, publish, log }: ReadDeps) {
-  const snapshot = <T>(fn: () => T): T => db.transaction(fn)();
+export function createReads({ sqlite, q, writer, publish, log }: ReadDeps) {
+  const snapshot = <T>(fn: () => T): T => sqlite.transaction(fn)();
 
   /** `upTo`: a former member's last readable seq (then `lastSeq` is at most it). */
   function readState(convId: number, lastSeq: number, userId: number, readSeq: number, visibleFrom: number, upTo?: number): ReadState {

@@ -23,14 +23,14 @@ export type Sqlite = Database.Database;
 export const BUSY_TIMEOUT_MS = 50;
 
 export function openSqlite(file: string): Sqlite {
-  const db = new Database(file, { fileMustExist: true });
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = NORMAL");
-  db.pragma("foreign_keys = ON");
+  const sqlite = new Database(file, { fileMustExist: true });
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("foreign_keys = ON");
   // Checkpoints run in a worker thread (checkpointer.ts), not inside this connection's commits.
-  db.pragma("wal_autocheckpoint = 0");
-  return db;
+  sqlite.pragma("wal_autocheckpoint = 0");
+  return sqlite;
 }
 
 /** The file behind a Prisma client (or any client that answers `PRAGMA database_list`). */

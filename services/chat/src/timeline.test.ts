@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupConversationId, type Entry } from "@sealroom/proto/chat";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import { setup, type Harness } from "./test/harness.js";
-import { CURSOR_NAME } from "./index.js";
+import { CURSOR_NAME } from "./service.js";
 
 let h: Harness;
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import { groupConversationId, type SystemEntry, type SystemEvent } from "@sealro
 import { groupEventDataSchema, groupEventTypeSchema, type GroupEventData } from "@sealroom/proto/social";
 import type { Logger } from "@sealroom/runtime";
 import { recipients, userOrPlaceholder, type Access } from "./access.js";
-import { append, conversationFor } from "./log.js";
+import { append, conversationFor } from "./entries.js";
 import type { Publish } from "./publish.js";
 import type { GroupEventRow, Queries } from "./queries.js";
 import type { Writer } from "./writer.js";

@@ -62,7 +62,7 @@ export class Writer {
   readonly stats: WriterStats = { batches: 0, jobs: 0, retries: 0 };
 
   constructor(
-    private readonly db: Sqlite,
+    private readonly sqlite: Sqlite,
     private readonly log: Logger,
     opts: WriterOptions = {},
   ) {
@@ -70,12 +70,12 @@ export class Writer {
     this.deadlineMs = opts.deadlineMs ?? 5000;
     this.maxQueue = opts.maxQueue ?? 20_000;
     this.clock = opts.clock ?? Date.now;
-    this.begin = db.prepare("BEGIN IMMEDIATE");
-    this.commit = db.prepare("COMMIT");
-    this.rollback = db.prepare("ROLLBACK");
-    this.savepoint = db.prepare("SAVEPOINT job");
-    this.release = db.prepare("RELEASE job");
-    this.rollbackTo = db.prepare("ROLLBACK TO job");
+    this.begin = sqlite.prepare("BEGIN IMMEDIATE");
+    this.commit = sqlite.prepare("COMMIT");
+    this.rollback = sqlite.prepare("ROLLBACK");
+    this.savepoint = sqlite.prepare("SAVEPOINT job");
+    this.release = sqlite.prepare("RELEASE job");
+    this.rollbackTo = sqlite.prepare("ROLLBACK TO job");
   }
 
   get queued(): number {
@@ -186,7 +186,7 @@ export class Writer {
   }
 
   private safeRollback(): void {
-    if (!this.db.inTransaction) return;
+    if (!this.sqlite.inTransaction) return;
     try {
       this.rollback.run();
     } catch (err) {

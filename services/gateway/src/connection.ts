@@ -1,93 +1,35 @@
 /**
  * One client connection: handshake, then sign-in, then commands and events, over encrypted frames.
  * Inbound frames are processed strictly one at a time (the record layer demands it); commands run
- * concurrently once decrypted, bounded by MAX_IN_FLIGHT (reading pauses beyond it).
+ * concurrently once decrypted, bounded by MAX_IN_FLIGHT (reading pauses beyond it). Which commands
+ * are forwarded is admission.ts; the ordered, encrypted sending is outbound.ts.
  */
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import { CLOSE } from "@sealroom/proto/close-codes";
 import { COMMANDS, isCommandType, type CommandSpec } from "@sealroom/proto/commands";
 import { AppError, fail, type Result } from "@sealroom/proto/errors";
-import type { RequestContext } from "@sealroom/proto/nats";
+import type { RequestContext } from "@sealroom/proto/envelope";
 import { parseUntrusted } from "@sealroom/proto/parse";
 import { passwordChangedSchema, sessionGrantSchema } from "@sealroom/proto/auth";
 import { FRAME, SessionError, ServerHandshake, type SecureChannel } from "@sealroom/proto/session";
 import { nodeBackend } from "@sealroom/proto/session/node";
-import {
-  MAX_ANONYMOUS_FRAME_BYTES,
-  MAX_HANDSHAKE_FRAME_BYTES,
-  MAX_MESSAGE_BYTES,
-  MAX_SERVER_MESSAGE_BYTES,
-  clientMessageSchema,
-  type ServerMessage,
-} from "@sealroom/proto/wire";
+import { MAX_ANONYMOUS_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES, MAX_MESSAGE_BYTES, clientMessageSchema } from "@sealroom/proto/wire";
 import { TokenBucket, type Logger } from "@sealroom/runtime";
+import { CommandAdmission } from "./admission.js";
 import type { GatewayContext } from "./context.js";
-import type { GatewayMetrics } from "./metrics.js";
+import { hotCounters, type HotCounters } from "./metrics.js";
 import { forwardCommand } from "./forward.js";
+import { Outbound } from "./outbound.js";
 
 /** Decrypted commands awaiting their reply, per connection, before reading pauses. */
 const MAX_IN_FLIGHT = 64;
 /** Frames queued for decryption before reading pauses. */
 const MAX_QUEUED_FRAMES = 16;
-/** Above this many buffered bytes, droppable events (typing, presence) are dropped. */
-const DROP_EVENTS_ABOVE = 256 * 1024;
-/** Above this, the client is too slow: close it (it resyncs on reconnect). */
-const SLOW_CONSUMER_LIMIT = 4 * 1024 * 1024;
-/** Rate-limit rejections in a row after which the connection is closed. */
-const MAX_RATE_VIOLATIONS = 50;
 const RECORD_OVERHEAD = 10 + 16;
 const decoder = new TextDecoder("utf-8", { fatal: true });
-const encoder = new TextEncoder();
 
 type State = "hello" | "finished" | "anonymous" | "user" | "closed";
-
-/**
- * The per-frame metrics with their labels bound once per gateway: prom-client hashes a labels
- * object on every inc()/observe(), a few microseconds per message on the hot path.
- */
-interface HotCounters {
-  framesIn: { inc(n?: number): void };
-  framesOut: { inc(n?: number): void };
-  latency(type: string): { observe(v: number): void };
-}
-/**
- * The frames one socket gets within one event-loop turn leave in one write(2): a DM's reply and
- * the sender's own copy of the message come from NATS in the same read, and every ws.send() was
- * its own writev, the largest single item of the gateway's CPU under load. Uncorked in the check
- * phase of the same turn, so nothing waits for a timer.
- */
-const corked = new Set<Duplex>();
-function corkForThisTurn(socket: Duplex): void {
-  if (corked.has(socket)) return;
-  if (corked.size === 0) setImmediate(uncorkAll);
-  corked.add(socket);
-  socket.cork();
-}
-function uncorkAll(): void {
-  const sockets = [...corked];
-  corked.clear();
-  for (const s of sockets) s.uncork();
-}
-
-const hotCountersOf = new WeakMap<GatewayMetrics, HotCounters>();
-function hotCounters(m: GatewayMetrics): HotCounters {
-  let c = hotCountersOf.get(m);
-  if (!c) {
-    const byType = new Map<string, { observe(v: number): void }>();
-    c = {
-      framesIn: m.frames.labels({ direction: "in" }),
-      framesOut: m.frames.labels({ direction: "out" }),
-      latency(type) {
-        let h = byType.get(type);
-        if (!h) byType.set(type, (h = m.commandLatency.labels({ type })));
-        return h;
-      },
-    };
-    hotCountersOf.set(m, c);
-  }
-  return c;
-}
 
 export class Connection {
   readonly id: string;
@@ -98,19 +40,17 @@ export class Connection {
   private channel: SecureChannel | undefined;
   private readonly handshake: ServerHandshake;
   private inbound: Promise<void> = Promise.resolve();
-  private outbound: Promise<void> = Promise.resolve();
+  private readonly outbound: Outbound;
   private queuedFrames = 0;
   private inFlight = 0;
   private paused = false;
-  private signingIn = false;
   /** A revocation of the resumed session arrived while the resume was in flight: close after the reply. */
   private revokedWhileResuming = false;
   private loggingOut = false;
-  private rateViolations = 0;
   /** Over the rate-violation limit: reading stopped, closing with 4008 once in-flight commands replied. */
   private closingForRate = false;
   private overCap = false;
-  private readonly bucket: TokenBucket;
+  private readonly admission: CommandAdmission;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly log: Logger;
   private readonly counters: HotCounters;
@@ -125,7 +65,11 @@ export class Connection {
     this.id = gw.nextConnId();
     this.log = gw.log.child({ connId: this.id });
     this.counters = hotCounters(gw.metrics);
-    this.bucket = new TokenBucket({ perSec: gw.config.RATE_LIMIT_PER_SEC, burst: gw.config.RATE_LIMIT_BURST });
+    this.admission = new CommandAdmission(new TokenBucket({ perSec: gw.config.RATE_LIMIT_PER_SEC, burst: gw.config.RATE_LIMIT_BURST }), this.log);
+    this.outbound = new Outbound(ws, socket, this.log, this.counters.framesOut, {
+      close: (code, reason) => this.close(code, reason),
+      fail: (err) => this.fail(err),
+    });
     this.handshake = new ServerHandshake({ backend: nodeBackend, serverKey: gw.serverKey });
     this.timers.push(
       setTimeout(() => this.close(CLOSE.HANDSHAKE_TIMEOUT, "sign in took too long"), gw.config.HANDSHAKE_TIMEOUT_MS),
@@ -188,6 +132,7 @@ export class Connection {
       }
       case "finished": {
         this.channel = await this.handshake.onClientFinished(frame);
+        this.outbound.attach(this.channel);
         this.state = "anonymous";
         this.gw.metrics.handshakes.inc({ outcome: "ok" });
         this.gw.metrics.connections.dec({ state: "handshake" });
@@ -226,7 +171,7 @@ export class Connection {
       .then((result) => {
         this.counters.latency(isCommandType(type) ? type : "unknown").observe((performance.now() - t0) / 1000);
         if (!result.ok) this.gw.metrics.errors.inc({ code: result.error.code });
-        return this.send({ t: "reply", id, ...result }).then(() => {
+        return this.outbound.send({ t: "reply", id, ...result }).then(() => {
           // A signed-out socket is closed only after the client has its reply.
           if (type === "auth.logout" && result.ok) this.close(CLOSE.SESSION_REVOKED, "signed out");
           if (this.revokedWhileResuming) this.close(CLOSE.SESSION_REVOKED, "session revoked");
@@ -245,43 +190,27 @@ export class Connection {
   }
 
   private async execute(type: string, body: unknown): Promise<Result<unknown>> {
-    // Every command costs a token, even one refused below, so refusals cannot be used to flood.
-    const wait = this.bucket.take();
-    if (wait > 0) {
-      if (this.rateViolations++ === 0) this.log.info("rate limit reached");
+    const admitted = this.admission.admit(type, body, this.state === "user");
+    if (!admitted.ok) {
       // Closed only once the commands already forwarded have their replies: closing at once dropped
       // the replies of commands that had run (a flood stored 60 messages and acknowledged 16).
-      if (this.rateViolations > MAX_RATE_VIOLATIONS && !this.closingForRate) {
+      if (this.admission.flooding && !this.closingForRate) {
         this.closingForRate = true;
         this.updatePause();
       }
-      return fail(new AppError("RATE_LIMITED", undefined, wait));
-    }
-    this.rateViolations = 0;
-    if (!isCommandType(type)) return fail(new AppError("UNKNOWN_COMMAND"));
-    const spec: CommandSpec = COMMANDS[type];
-    if (spec.access === "user" && this.state !== "user") return fail(new AppError("NOT_AUTHENTICATED"));
-    if (spec.access === "anonymous" && this.state === "user") return fail(new AppError("ALREADY_AUTHENTICATED"));
-    const parsed = parseUntrusted(spec.body, body);
-    if (!parsed.success) {
-      const where = parsed.error.issues[0]?.path.join(".") || "body";
-      return fail(new AppError("BAD_REQUEST", `Invalid field: ${where}`));
-    }
-    if (spec.authenticates) {
-      if (this.signingIn) return fail(new AppError("CONFLICT", "A sign-in is already in progress."));
-      this.signingIn = true;
+      return admitted;
     }
     if (type === "auth.logout") this.loggingOut = true;
     const sentAt = performance.now();
     try {
-      const result = await forwardCommand(this.gw.nc, this.log, type, this.context(), parsed.data, this.gw.config.COMMAND_TIMEOUT_MS);
-      if (result.ok && spec.authenticates) return this.signIn(result, type === "auth.resume" ? sentAt : undefined);
+      const result = await forwardCommand(this.gw.nc, this.log, admitted.type, this.context(), admitted.body, this.gw.config.COMMAND_TIMEOUT_MS);
+      if (result.ok && admitted.spec.authenticates) return this.signIn(result, type === "auth.resume" ? sentAt : undefined);
       // A password change revoked every session, this one too, and moved this connection to a new
       // one: later commands must carry it (auth.renewTicket, auth.logout check the session).
       if (result.ok && type === "auth.changePassword") this.sessionId = passwordChangedSchema.parse(result.value).sessionId;
       return result;
     } finally {
-      this.signingIn = false;
+      this.admission.done();
       if (type === "auth.logout") this.loggingOut = false;
     }
   }
@@ -324,8 +253,7 @@ export class Connection {
   /** Sends an event from a service; `droppable` events go first when the client reads slowly. */
   sendEvent(type: string, body: unknown, droppable: boolean): void {
     if (this.state !== "user") return;
-    if (droppable && this.ws.bufferedAmount > DROP_EVENTS_ABOVE) return;
-    void this.send({ t: "event", type, body });
+    this.outbound.sendEvent(type, body, droppable);
   }
 
   /**
@@ -334,47 +262,12 @@ export class Connection {
    */
   sendEventBytes(bytes: Uint8Array, droppable: boolean): void {
     if (this.state !== "user") return;
-    if (droppable && this.ws.bufferedAmount > DROP_EVENTS_ABOVE) return;
-    void this.queue(() => bytes);
+    this.outbound.sendEventBytes(bytes, droppable);
   }
 
   /** Revocation broadcasts skip a connection whose own logout reply is still on its way. */
   revoke(): void {
     if (!this.loggingOut) this.close(CLOSE.SESSION_REVOKED, "session revoked");
-  }
-
-  /** Queues a message; what is queued before close() is still sent (close waits for the queue). */
-  private send(msg: ServerMessage): Promise<void> {
-    return this.queue(() => this.serialize(msg));
-  }
-
-  private serialize(msg: ServerMessage): Uint8Array | undefined {
-    const bytes = encoder.encode(JSON.stringify(msg));
-    if (bytes.length <= MAX_SERVER_MESSAGE_BYTES) return bytes;
-    if (msg.t === "reply") {
-      this.log.error({ bytes: bytes.length }, "reply too large for the protocol");
-      return encoder.encode(JSON.stringify({ t: "reply", id: msg.id, ...fail(new AppError("PAYLOAD_TOO_LARGE")) }));
-    }
-    this.log.error({ bytes: bytes.length }, "event too large for the protocol, dropped");
-    return undefined;
-  }
-
-  /** Serializes lazily (nothing is encoded for a socket that is gone or too slow by then). */
-  private queue(bytesOf: () => Uint8Array | undefined): Promise<void> {
-    if (this.state === "closed") return this.outbound;
-    this.outbound = this.outbound.then(async () => {
-      if (!this.channel || this.ws.readyState !== this.ws.OPEN) return;
-      if (this.ws.bufferedAmount > SLOW_CONSUMER_LIMIT) {
-        return this.close(CLOSE.TRY_AGAIN_LATER, "reading too slowly");
-      }
-      const bytes = bytesOf();
-      if (!bytes) return;
-      const frames = await this.channel.seal(FRAME.DATA, bytes);
-      if (this.socket) corkForThisTurn(this.socket);
-      for (const f of frames) this.ws.send(f);
-      this.counters.framesOut.inc(frames.length);
-    }).catch((err: unknown) => this.fail(err));
-    return this.outbound;
   }
 
   private fail(err: unknown): void {
@@ -392,7 +285,7 @@ export class Connection {
     if (this.state === "closed") return;
     this.markClosed();
     this.gw.metrics.closes.inc({ code: String(code) });
-    void this.outbound.finally(() => {
+    void this.outbound.idle.finally(() => {
       this.ws.close(code, reason.slice(0, 120));
       setTimeout(() => this.ws.terminate(), 2000).unref();
     });
@@ -412,6 +305,7 @@ export class Connection {
     const label = this.state === "user" ? "user" : this.state === "anonymous" ? "anonymous" : "handshake";
     this.gw.metrics.connections.dec({ state: label });
     this.state = "closed";
+    this.outbound.end();
     for (const t of this.timers) clearTimeout(t);
     if (this.userId !== undefined) this.gw.users.remove(this);
   }

@@ -6,7 +6,7 @@ import { RequestError, TimeoutError } from "@nats-io/transport-node";
 import type { NatsConnection } from "@sealroom/runtime";
 import { COMMANDS, type CommandType } from "@sealroom/proto/commands";
 import { AppError, fail, resultSchema, type Result } from "@sealroom/proto/errors";
-import type { RequestContext } from "@sealroom/proto/nats";
+import type { RequestContext } from "@sealroom/proto/envelope";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import type { Logger } from "@sealroom/runtime";
 

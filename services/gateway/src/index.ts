@@ -6,23 +6,22 @@
 import http from "node:http";
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
-import { CLOSE } from "@sealroom/proto/close-codes";
-import { sessionRevokedSchema } from "@sealroom/proto/nats";
+import { sessionRevokedSchema } from "@sealroom/proto/broadcasts";
 import type { ServerKey } from "@sealroom/proto/session";
 import { SUBJECTS } from "@sealroom/proto/subjects";
-import { GATEWAY_EVENTS, MAX_MESSAGE_BYTES } from "@sealroom/proto/wire";
-import { KeyedTokenBucket, type Logger, type Metrics, type NatsConnection, type Subscription } from "@sealroom/runtime";
+import { MAX_MESSAGE_BYTES } from "@sealroom/proto/wire";
+import type { Logger, Metrics, NatsConnection, Subscription } from "@sealroom/runtime";
 import { Connection } from "./connection.js";
+import { ConnectionSet } from "./connections.js";
 import type { GatewayConfig, GatewayContext } from "./context.js";
 import { createRequestHandler } from "./http.js";
 import type { GatewayEnv } from "./env.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { listenOrigins, originPolicy } from "./origins.js";
 import { PresenceReporter } from "./presence.js";
-import { Tally } from "./ratelimit.js";
 import { RecentRevocations } from "./revocations.js";
+import { upgradeHandler } from "./upgrade.js";
 import { UserRegistry } from "./users.js";
 
 export { gatewayEnvSchema, readGatewayEnv, type GatewayEnv } from "./env.js";
@@ -64,11 +63,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     snapshot: () => users.counts(),
   });
   const users = new UserRegistry<Connection>(nc, log, (userId, n) => presence.changed(userId, n));
-  const conns = new Set<Connection>();
-  const perIp = new Tally<string>();
-  // Each handshake costs an RSA decryption, and the per-address connection cap alone does not bound
-  // connections that open and close in a loop.
-  const handshakesPerIp = new KeyedTokenBucket<string>({ perSec: config.HANDSHAKE_RATE_PER_IP, burst: config.HANDSHAKE_BURST_PER_IP });
+  const conns = new ConnectionSet(config);
   const revocations = new RecentRevocations(gatewayId, config.COMMAND_TIMEOUT_MS + 1000);
   let seq = 0;
   let accepting = false;
@@ -85,9 +80,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     users,
     revocations,
     nextConnId: () => `${gatewayId}-${(++seq).toString(36)}`,
-    onConnectionClosed(conn) {
-      if (conns.delete(conn)) perIp.dec(conn.ip);
-    },
+    onConnectionClosed: (conn) => conns.delete(conn),
   };
 
   const wss = new WebSocketServer({
@@ -109,37 +102,20 @@ export function createGateway(opts: GatewayOptions): Gateway {
     }),
   );
 
-  const clientIp = (req: http.IncomingMessage): string => {
-    const peer = req.socket.remoteAddress ?? "unknown";
-    if (!config.TRUSTED_PROXIES.includes(peer)) return peer;
-    const hops = String(req.headers["x-forwarded-for"] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-    while (hops.length > 1 && config.TRUSTED_PROXIES.includes(hops[hops.length - 1]!)) hops.pop();
-    return hops[hops.length - 1] ?? peer;
-  };
-
   // Set once the port is known (start()); nothing is accepted before.
   let originAllowed: (origin: string | undefined) => boolean = () => false;
-
-  const reject = (socket: Duplex, status: number, text: string, reason: string) => {
-    metrics.rejectedUpgrades.inc({ reason });
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  };
-
-  server.on("upgrade", (req, socket, head) => {
-    socket.on("error", () => socket.destroy());
-    const path = (req.url ?? "").split("?")[0];
-    if (path !== "/ws") return reject(socket, 404, "Not Found", "path");
-    if (!accepting) return reject(socket, 503, "Service Unavailable", "draining");
-    if (!originAllowed(req.headers.origin)) return reject(socket, 403, "Forbidden", "origin");
-    if (conns.size >= config.MAX_CONNECTIONS) return reject(socket, 503, "Service Unavailable", "capacity");
-    const ip = clientIp(req);
-    if (perIp.get(ip) >= config.MAX_CONNECTIONS_PER_IP) return reject(socket, 429, "Too Many Requests", "per_ip");
-    if (handshakesPerIp.take(ip) > 0) return reject(socket, 429, "Too Many Requests", "handshake_rate");
-    perIp.inc(ip);
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      conns.add(new Connection(ws, ip, ctx, socket));
-    });
-  });
+  server.on(
+    "upgrade",
+    upgradeHandler({
+      config,
+      metrics,
+      wss,
+      connections: conns,
+      accepting: () => accepting,
+      originAllowed: (origin) => originAllowed(origin),
+      open: (ws, ip, socket) => new Connection(ws, ip, ctx, socket),
+    }),
+  );
 
   const onRevoked = (data: unknown) => {
     const msg = sessionRevokedSchema.safeParse(data);
@@ -187,17 +163,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       port = (server.address() as AddressInfo).port;
       originAllowed = originPolicy(config.ALLOWED_ORIGINS.length > 0 ? config.ALLOWED_ORIGINS : listenOrigins(opts.host, port));
       presence.start();
-      heartbeat = setInterval(() => {
-        for (const conn of conns) {
-          if (!conn.alive) {
-            // A half-open peer may still read the close frame; close() terminates 2 s later anyway.
-            conn.close(CLOSE.HEARTBEAT_TIMEOUT, "no pong");
-            continue;
-          }
-          conn.alive = false;
-          conn.ping();
-        }
-      }, config.HEARTBEAT_INTERVAL_MS);
+      heartbeat = setInterval(() => conns.heartbeat(), config.HEARTBEAT_INTERVAL_MS);
       accepting = true;
     },
 
@@ -207,13 +173,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       // Tell the social service first: these users are leaving this gateway either way.
       await presence.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const conn of conns) {
-        conn.sendEvent(GATEWAY_EVENTS.draining, {}, false);
-        conn.close(CLOSE.GOING_AWAY, "gateway shutting down");
-      }
-      const deadline = Date.now() + 3000;
-      while (conns.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      for (const conn of conns) conn.terminate();
+      await conns.drain();
       server.closeAllConnections();
       await closed;
       revokeSub?.unsubscribe();

@@ -11,7 +11,7 @@
  * `reset`. Failures are retried with backoff; nothing here ever blocks a connection.
  */
 import { resultSchema } from "@sealroom/proto/errors";
-import { PRESENCE_REPORT_MAX_ENTRIES, presenceAckSchema, type PresenceAck } from "@sealroom/proto/nats";
+import { PRESENCE_REPORT_MAX_ENTRIES, presenceAckSchema, type PresenceAck } from "@sealroom/proto/gateway-presence";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import { errorText, type Logger, type NatsConnection } from "@sealroom/runtime";
 

@@ -6,7 +6,7 @@
  * committed before any revocation of its session (every revocation deletes the unused tickets a
  * resume needs), so every such broadcast received while it was in flight applies to it.
  */
-import type { SessionRevoked } from "@sealroom/proto/nats";
+import type { SessionRevoked } from "@sealroom/proto/broadcasts";
 
 export class RecentRevocations {
   private readonly entries: Array<{ at: number; event: SessionRevoked }> = [];

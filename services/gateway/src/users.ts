@@ -2,7 +2,7 @@
  * Signed-in connections by user, and one NATS subscription per user with at least one connection
  * here: `evt.user.<id>` deliveries fan out to that user's sockets on this gateway.
  */
-import { userEventSchema } from "@sealroom/proto/nats";
+import { userEventSchema } from "@sealroom/proto/broadcasts";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import { MAX_SERVER_MESSAGE_BYTES } from "@sealroom/proto/wire";
 import type { Logger, NatsConnection, Subscription } from "@sealroom/runtime";

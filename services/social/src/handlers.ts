@@ -1,6 +1,6 @@
 /** The social commands. The actor is always the gateway-stamped user, never an id from the body. */
 import { AppError } from "@sealroom/proto/errors";
-import type { RequestContext } from "@sealroom/proto/nats";
+import type { RequestContext } from "@sealroom/proto/envelope";
 import type { Handlers, KeyedTokenBucket } from "@sealroom/runtime";
 import type { createBlocks } from "./blocks.js";
 import type { createFriends } from "./friends.js";

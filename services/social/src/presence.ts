@@ -19,7 +19,7 @@ import {
   type PresenceDown,
   type PresenceHeartbeat,
   type PresenceReport,
-} from "@sealroom/proto/nats";
+} from "@sealroom/proto/gateway-presence";
 import { mutate, type Deps } from "./deps.js";
 import type { Outbox } from "./outbox.js";
 import type { Tx } from "./store.js";

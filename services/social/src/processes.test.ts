@@ -10,7 +10,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { healthSchema } from "@sealroom/proto/nats";
+import { healthSchema } from "@sealroom/proto/envelope";
 import { resultSchema } from "@sealroom/proto/errors";
 import { freePort } from "@sealroom/testkit";
 import { setup, type Harness, type Reply } from "./test/harness.js";

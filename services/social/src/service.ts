@@ -6,12 +6,8 @@
 import { randomBytes } from "node:crypto";
 import type { Db } from "@sealroom/db";
 import { AppError, fail, ok } from "@sealroom/proto/errors";
-import {
-  presenceDownSchema,
-  presenceHeartbeatSchema,
-  presenceReportSchema,
-  type PresenceAck,
-} from "@sealroom/proto/nats";
+import type { RequestContext } from "@sealroom/proto/envelope";
+import { presenceDownSchema, presenceHeartbeatSchema, presenceReportSchema, type PresenceAck } from "@sealroom/proto/gateway-presence";
 import { QUEUE, SUBJECTS } from "@sealroom/proto/subjects";
 import {
   KeyedTokenBucket,

@@ -17,7 +17,7 @@ import { AppError, resultSchema, type AppErrorShape } from "@sealroom/proto/erro
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import { connectNats, createLogger, type NatsConnection } from "@sealroom/runtime";
 import { startNats, tempDatabase, type NatsServer, type TempDb } from "@sealroom/testkit";
-import { createChatService, type ChatConfig, type ChatService } from "../index.js";
+import { createChatService, type ChatConfig, type ChatService } from "../service.js";
 
 export const log = createLogger({ service: "chat-test", level: process.env.TEST_LOG_LEVEL ?? "silent", pretty: false });
 

@@ -8,7 +8,8 @@ import { createDb, type Db } from "@sealroom/db";
 import { usernameKey } from "@sealroom/proto/auth";
 import { COMMANDS, type CommandType, type CommandValue } from "@sealroom/proto/commands";
 import { resultSchema, type AppErrorShape } from "@sealroom/proto/errors";
-import { presenceAckSchema, type PresenceAck, type PresenceReport, type RequestContext } from "@sealroom/proto/nats";
+import type { RequestContext } from "@sealroom/proto/envelope";
+import { presenceAckSchema, type PresenceAck, type PresenceReport } from "@sealroom/proto/gateway-presence";
 import {
   groupDoorbellSchema,
   SOCIAL_EVENTS,

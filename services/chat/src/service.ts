@@ -81,7 +81,7 @@ export function createChatService({ nc, db, log, metrics, instance, config = {},
       const q = prepareQueries(sqlite);
       writer = new Writer(sqlite, log, { clock, ...config.writer });
       const publish = natsPublish(nc, log);
-      const deps = { db: sqlite, q, writer, publish, log };
+      const deps = { sqlite, q, writer, publish, log };
       const messages = createMessages(deps);
       const reads = createReads(deps);
       const typing = createTyping({ q, publish, clock, ...(config.typingIntervalMs === undefined ? {} : { intervalMs: config.typingIntervalMs }) });

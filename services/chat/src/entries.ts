@@ -1,6 +1,6 @@
 /**
- * The conversation log: appending entries (inside the writer's transaction) and turning rows into
- * the entries clients see.
+ * A conversation's entries (the gapless, seq-numbered sequence docs/protocol/chat.md calls its
+ * log): appending them inside the writer's transaction and turning rows into what clients see.
  */
 import { systemEventSchema, type Entry, type SystemEvent } from "@sealroom/proto/chat";
 import type { Logger } from "@sealroom/runtime";

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { CLOSE } from "@sealroom/proto/close-codes";
+import { ConnectionSet, type TrackedConnection } from "./connections.js";
+
+const config = {
+  MAX_CONNECTIONS: 3,
+  MAX_CONNECTIONS_PER_IP: 2,
+  HANDSHAKE_RATE_PER_IP: 0.001,
+  HANDSHAKE_BURST_PER_IP: 3,
+};
+
+function fakeConn(ip: string) {
+  const calls: string[] = [];
+  const conn: TrackedConnection & { calls: string[] } = {
+    ip,
+    alive: true,
+    calls,
+    ping: () => calls.push("ping"),
+    sendEvent: (type) => calls.push(`event ${type}`),
+    close: (code) => calls.push(`close ${code}`),
+    terminate: () => calls.push("terminate"),
+  };
+  return conn;
+}
+
+describe("ConnectionSet", () => {
+  it("checks the per-address cap, then the handshake rate, then frees the address on delete", () => {
+    const set = new ConnectionSet(config);
+    const a = fakeConn("1.1.1.1");
+    const b = fakeConn("1.1.1.1");
+    expect(set.reserve("1.1.1.1")).toBeUndefined();
+    set.add(a);
+    expect(set.reserve("1.1.1.1")).toBeUndefined();
+    set.add(b);
+    expect(set.reserve("1.1.1.1")).toMatchObject({ status: 429, reason: "per_ip" });
+    set.delete(a);
+    set.delete(a); // a second close of the same connection frees nothing more
+    expect(set.size).toBe(1);
+    // The burst of 3 handshakes is spent by the third reservation; the refused one cost nothing.
+    expect(set.reserve("1.1.1.1")).toBeUndefined();
+    set.delete(b);
+    expect(set.reserve("1.1.1.1")).toMatchObject({ status: 429, reason: "handshake_rate" });
+  });
+
+  it("refuses everyone at the gateway's capacity", () => {
+    const set = new ConnectionSet(config);
+    for (const ip of ["1.1.1.1", "2.2.2.2", "3.3.3.3"]) {
+      expect(set.reserve(ip)).toBeUndefined();
+      set.add(fakeConn(ip));
+    }
+    expect(set.reserve("4.4.4.4")).toMatchObject({ status: 503, reason: "capacity" });
+  });
+
+  it("pings live peers and closes those that missed the last ping", () => {
+    const set = new ConnectionSet(config);
+    const conn = fakeConn("1.1.1.1");
+    set.add(conn);
+    set.heartbeat();
+    expect(conn.calls).toEqual(["ping"]);
+    expect(conn.alive).toBe(false);
+    set.heartbeat();
+    expect(conn.calls).toEqual(["ping", `close ${CLOSE.HEARTBEAT_TIMEOUT}`]);
+  });
+
+  it("drains: tells every client, closes them, and ends as soon as they are gone", async () => {
+    const set = new ConnectionSet(config);
+    const conn = fakeConn("1.1.1.1");
+    conn.close = (code) => {
+      conn.calls.push(`close ${code}`);
+      setTimeout(() => set.delete(conn), 5);
+    };
+    set.add(conn);
+    await set.drain();
+    expect(conn.calls).toEqual(["event gateway.draining.v1", `close ${CLOSE.GOING_AWAY}`]);
+  });
+});

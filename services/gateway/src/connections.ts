@@ -1,0 +1,98 @@
+/**
+ * A gateway's open connections: the caps an upgrade must pass (per gateway, per address, and the
+ * per-address handshake rate), the heartbeat that finds dead peers, and the drain on shutdown.
+ */
+import { CLOSE } from "@sealroom/proto/close-codes";
+import { GATEWAY_EVENTS } from "@sealroom/proto/wire";
+import type { GatewayConfig } from "./context.js";
+import { KeyedTokenBucket } from "@sealroom/runtime";
+import { Tally } from "./ratelimit.js";
+
+/** What the set needs of a connection (connection.ts is the real one). */
+export interface TrackedConnection {
+  readonly ip: string;
+  /** Cleared by each heartbeat, set again by the peer's pong. */
+  alive: boolean;
+  ping(): void;
+  sendEvent(type: string, body: unknown, droppable: boolean): void;
+  close(code: number, reason: string): void;
+  terminate(): void;
+}
+
+/** Why an upgrade is refused: the HTTP status, its text and the metric's reason label. */
+export interface Refusal {
+  status: number;
+  text: string;
+  reason: "capacity" | "per_ip" | "handshake_rate";
+}
+
+/** How long stop() waits for clients to close after GOING_AWAY before terminating them. */
+const DRAIN_MS = 3000;
+
+export class ConnectionSet {
+  private readonly conns = new Set<TrackedConnection>();
+  private readonly perIp = new Tally<string>();
+  private readonly handshakesPerIp: KeyedTokenBucket<string>;
+
+  constructor(
+    private readonly config: Pick<
+      GatewayConfig,
+      "MAX_CONNECTIONS" | "MAX_CONNECTIONS_PER_IP" | "HANDSHAKE_RATE_PER_IP" | "HANDSHAKE_BURST_PER_IP"
+    >,
+  ) {
+    this.handshakesPerIp = new KeyedTokenBucket<string>({ perSec: config.HANDSHAKE_RATE_PER_IP, burst: config.HANDSHAKE_BURST_PER_IP });
+  }
+
+  get size(): number {
+    return this.conns.size;
+  }
+
+  /**
+   * Checks the caps for a new connection from `ip`, in this order (only an upgrade within both
+   * connection caps is charged a handshake token), and when it passes counts it against the address
+   * at once, before the WebSocket handshake completes, so concurrent upgrades cannot overshoot.
+   */
+  reserve(ip: string): Refusal | undefined {
+    if (this.conns.size >= this.config.MAX_CONNECTIONS)
+      return { status: 503, text: "Service Unavailable", reason: "capacity" };
+    if (this.perIp.get(ip) >= this.config.MAX_CONNECTIONS_PER_IP)
+      return { status: 429, text: "Too Many Requests", reason: "per_ip" };
+    if (this.handshakesPerIp.take(ip) > 0) return { status: 429, text: "Too Many Requests", reason: "handshake_rate" };
+    this.perIp.inc(ip);
+    return undefined;
+  }
+
+  /** A connection opened on a reservation of its address. */
+  add(conn: TrackedConnection): void {
+    this.conns.add(conn);
+  }
+
+  /** A connection closed: it no longer counts against its address. */
+  delete(conn: TrackedConnection): void {
+    if (this.conns.delete(conn)) this.perIp.dec(conn.ip);
+  }
+
+  /** One heartbeat round: closes peers that did not answer the previous ping, pings the others. */
+  heartbeat(): void {
+    for (const conn of this.conns) {
+      if (!conn.alive) {
+        // A half-open peer may still read the close frame; close() terminates 2 s later anyway.
+        conn.close(CLOSE.HEARTBEAT_TIMEOUT, "no pong");
+        continue;
+      }
+      conn.alive = false;
+      conn.ping();
+    }
+  }
+
+  /** Tells every client the gateway is going away, waits up to DRAIN_MS for them to close, then cuts the rest. */
+  async drain(): Promise<void> {
+    for (const conn of this.conns) {
+      conn.sendEvent(GATEWAY_EVENTS.draining, {}, false);
+      conn.close(CLOSE.GOING_AWAY, "gateway shutting down");
+    }
+    const deadline = Date.now() + DRAIN_MS;
+    while (this.conns.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const conn of this.conns) conn.terminate();
+  }
+}

@@ -1,0 +1,96 @@
+import type { WebSocket } from "ws";
+import { describe, expect, it } from "vitest";
+import { CLOSE } from "@sealroom/proto/close-codes";
+import type { SecureChannel } from "@sealroom/proto/session";
+import { MAX_SERVER_MESSAGE_BYTES } from "@sealroom/proto/wire";
+import type { Logger } from "@sealroom/runtime";
+import { DROP_EVENTS_ABOVE, Outbound, SLOW_CONSUMER_LIMIT, serializeMessage } from "./outbound.js";
+
+const errors: string[] = [];
+const log = { error: (_obj: unknown, msg: string) => errors.push(msg) } as unknown as Logger;
+const decode = (b: Uint8Array | undefined) => (b ? JSON.parse(new TextDecoder().decode(b)) : b);
+
+describe("serializeMessage", () => {
+  it("answers an oversized reply with PAYLOAD_TOO_LARGE and drops an oversized event", () => {
+    const huge = "x".repeat(MAX_SERVER_MESSAGE_BYTES);
+    expect(decode(serializeMessage({ t: "reply", id: 7, ok: true, value: 1 }, log))).toEqual({
+      t: "reply",
+      id: 7,
+      ok: true,
+      value: 1,
+    });
+    expect(decode(serializeMessage({ t: "reply", id: 7, ok: true, value: huge }, log))).toMatchObject({
+      t: "reply",
+      id: 7,
+      ok: false,
+      error: { code: "PAYLOAD_TOO_LARGE" },
+    });
+    expect(serializeMessage({ t: "event", type: "chat.message", body: huge }, log)).toBeUndefined();
+  });
+});
+
+/** A socket that records what is written, and a channel that "seals" into the plaintext itself. */
+function setup() {
+  const sent: unknown[] = [];
+  const closed: Array<[number, string]> = [];
+  const ws = { OPEN: 1, readyState: 1, bufferedAmount: 0, send: (f: Uint8Array) => sent.push(decode(f)) };
+  const channel = { seal: async (_type: number, bytes: Uint8Array) => [bytes] } as unknown as SecureChannel;
+  let frames = 0;
+  const out = new Outbound(
+    ws as unknown as WebSocket,
+    undefined,
+    log,
+    { inc: (n = 1) => (frames += n) },
+    {
+      close: (code, reason) => closed.push([code, reason]),
+      fail: (err) => {
+        throw err;
+      },
+    },
+  );
+  return { ws, channel, out, sent, closed, frames: () => frames };
+}
+
+describe("Outbound", () => {
+  it("sends nothing before the channel exists, then in queue order", async () => {
+    const { out, channel, sent, frames } = setup();
+    await out.send({ t: "reply", id: 1, ok: true, value: null });
+    expect(sent).toEqual([]);
+    out.attach(channel);
+    void out.send({ t: "reply", id: 2, ok: true, value: null });
+    out.sendEvent("chat.message", { n: 1 }, false);
+    out.sendEventBytes(new TextEncoder().encode('{"t":"event","type":"x","body":2}'), false);
+    await out.idle;
+    expect(sent).toEqual([
+      { t: "reply", id: 2, ok: true, value: null },
+      { t: "event", type: "chat.message", body: { n: 1 } },
+      { t: "event", type: "x", body: 2 },
+    ]);
+    expect(frames()).toBe(3);
+  });
+
+  it("drops droppable events for a lagging reader and closes a reader that is too slow", async () => {
+    const { ws, out, channel, sent, closed } = setup();
+    out.attach(channel);
+    ws.bufferedAmount = DROP_EVENTS_ABOVE + 1;
+    out.sendEvent("typing.started", {}, true);
+    out.sendEvent("chat.message", {}, false);
+    await out.idle;
+    expect(sent).toEqual([{ t: "event", type: "chat.message", body: {} }]);
+    ws.bufferedAmount = SLOW_CONSUMER_LIMIT + 1;
+    out.sendEvent("chat.message", {}, false);
+    await out.idle;
+    expect(closed).toEqual([[CLOSE.TRY_AGAIN_LATER, "reading too slowly"]]);
+    expect(sent).toHaveLength(1);
+  });
+
+  it("queues nothing after end(), but sends what was queued before", async () => {
+    const { out, channel, sent } = setup();
+    out.attach(channel);
+    out.sendEvent("a", {}, false);
+    out.end();
+    out.sendEvent("b", {}, false);
+    await out.idle;
+    expect(sent).toEqual([{ t: "event", type: "a", body: {} }]);
+  });
+});

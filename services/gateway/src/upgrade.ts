@@ -1,0 +1,62 @@
+/**
+ * Which WebSocket upgrades become connections: the path, whether the gateway is accepting (not
+ * before start(), not while draining), the Origin, then the connection caps (connections.ts). A
+ * refused upgrade is answered with a bare HTTP status and counted by reason.
+ */
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { WebSocket, WebSocketServer } from "ws";
+import type { ConnectionSet, TrackedConnection } from "./connections.js";
+import type { GatewayConfig } from "./context.js";
+import type { GatewayMetrics } from "./metrics.js";
+
+/**
+ * The client's address: the TCP peer, or, when the peer is a trusted proxy, the nearest
+ * X-Forwarded-For hop that is not itself a trusted proxy (the hops before it are client-written).
+ */
+export function clientIp(
+  req: { socket: { remoteAddress?: string | undefined }; headers: IncomingHttpHeaders },
+  trustedProxies: readonly string[],
+): string {
+  const peer = req.socket.remoteAddress ?? "unknown";
+  if (!trustedProxies.includes(peer)) return peer;
+  const hops = String(req.headers["x-forwarded-for"] ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  while (hops.length > 1 && trustedProxies.includes(hops.at(-1) ?? "")) hops.pop();
+  return hops.at(-1) ?? peer;
+}
+
+export interface UpgradeDeps {
+  config: Pick<GatewayConfig, "TRUSTED_PROXIES">;
+  metrics: Pick<GatewayMetrics, "rejectedUpgrades">;
+  wss: WebSocketServer;
+  connections: ConnectionSet;
+  accepting(): boolean;
+  originAllowed(origin: string | undefined): boolean;
+  /** Makes the connection for an accepted socket. */
+  open(ws: WebSocket, ip: string, socket: Duplex): TrackedConnection;
+}
+
+/** The HTTP server's "upgrade" listener. */
+export function upgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  const { config, metrics, wss, connections } = deps;
+  const reject = (socket: Duplex, status: number, text: string, reason: string) => {
+    metrics.rejectedUpgrades.inc({ reason });
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  };
+  return (req, socket, head) => {
+    socket.on("error", () => socket.destroy());
+    const path = (req.url ?? "").split("?")[0];
+    if (path !== "/ws") return reject(socket, 404, "Not Found", "path");
+    if (!deps.accepting()) return reject(socket, 503, "Service Unavailable", "draining");
+    if (!deps.originAllowed(req.headers.origin)) return reject(socket, 403, "Forbidden", "origin");
+    const ip = clientIp(req, config.TRUSTED_PROXIES);
+    const refusal = connections.reserve(ip);
+    if (refusal) return reject(socket, refusal.status, refusal.text, refusal.reason);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      connections.add(deps.open(ws, ip, socket));
+    });
+  };
+}
