@@ -15,6 +15,11 @@ const envModules = [
   "packages/bench/src/**",
   "scripts/**",
   "test/**",
+  "**/src/test/**",
+  "services/chat/bench/**",
+  "examples/**",
+  // Runs the Prisma CLI in the caller's environment, whatever it holds.
+  "packages/db/src/migrate.ts",
   "**/*.test.ts",
   "**/*.config.ts",
   "**/*.config.js",

@@ -41,7 +41,7 @@ if (!env.NATS_URL) {
 const mains = Object.fromEntries(
   [...SERVICES, "gateway"].map((name) => [name, path.join(root, "services", name, "dist", "main.js")]),
 );
-for (const [name, file] of Object.entries(mains)) {
+for (const file of Object.values(mains)) {
   if (!existsSync(file)) fail(`${path.relative(root, file)} is missing: run \`npm run build\` (npm start does)`);
 }
 mkdirSync(dataDir, { recursive: true, mode: 0o700 });

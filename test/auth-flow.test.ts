@@ -4,7 +4,6 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AppError, type SealroomClient } from "@sealroom/sdk/node";
-import { CLOSE } from "@sealroom/proto/close-codes";
 import { startStack, type Stack } from "./support/stack.js";
 
 let stack: Stack;

@@ -19,7 +19,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const textsOf = (entries: Entry[]) => entries.flatMap((e) => (e.kind === "text" ? [e.text] : []));
 const seqsOf = (entries: Entry[]) => entries.map((e) => e.seq);
 
 describe("recovery", () => {

@@ -78,7 +78,11 @@ function descendants(pid: number): Array<{ pid: number; cmd: string }> {
   }
   const found: number[] = [];
   const walk = (p: number) => {
-    for (const [child, parent] of parentOf) if (parent === p) (found.push(child), walk(child));
+    for (const [child, parent] of parentOf) {
+      if (parent !== p) continue;
+      found.push(child);
+      walk(child);
+    }
   };
   walk(pid);
   return found.map((p) => ({ pid: p, cmd: safeRead(`/proc/${p}/cmdline`).replaceAll("\0", " ").trim() }));
@@ -285,7 +289,7 @@ describe("npm start (scripts/start.mjs)", () => {
     const run = launch(userEnv({ DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1" }));
     track(run);
 
-    let procs: Array<{ pid: number; cmd: string }> = [];
+    const procs: Array<{ pid: number; cmd: string }> = [];
     const poll = setInterval(() => {
       for (const p of descendants(run.proc.pid!)) if (!procs.some((q) => q.pid === p.pid)) procs.push(p);
     }, 50);

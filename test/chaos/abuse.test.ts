@@ -12,7 +12,7 @@ import { ClientHandshake } from "@sealroom/proto/session";
 import { nodeBackend } from "@sealroom/proto/session/node";
 import { percentile, report } from "./support/figures.js";
 import { sleep, startSystem, type System } from "./support/system.js";
-import { PASSWORD, befriend, newStats, sendReliably, signUp, type User } from "./support/traffic.js";
+import { PASSWORD, befriend, newStats, signUp, type User } from "./support/traffic.js";
 
 const HANDSHAKE_TIMEOUT_MS = 1500;
 

@@ -7,7 +7,7 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { Person } from "../social-helpers.js";
-import { ReviewStack, composer, openConversation, password, shot, signIn, timeline, upToDate } from "./support/review.js";
+import { ReviewStack, composer, openConversation, shot, signIn, timeline, upToDate } from "./support/review.js";
 
 const env = new ReviewStack();
 

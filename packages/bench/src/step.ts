@@ -1,5 +1,5 @@
 /** Measuring one load step: CPU per process, event-loop delay, and the Step record. */
-import { Deliveries, Outcomes } from "./load.js";
+import type { Deliveries, Outcomes } from "./load.js";
 import { cpuMeter, eventLoopSampler, loadAverage, round } from "./procstat.js";
 import type { Stack } from "./stack.js";
 import { THRESHOLDS, type Step } from "./types.js";

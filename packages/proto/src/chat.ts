@@ -95,6 +95,7 @@ export const conversationIdSchema = z
 // ---------------------------------------------------------------------------------------------
 
 /** Controls other than tab, line feed and carriage return. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const FORBIDDEN_IN_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/u;
 /** What does not count as content: white space and invisible format characters. */
 const BLANK = /[\s\p{Cf}]/gu;
@@ -104,6 +105,7 @@ export type TextCheck = { ok: true } | { ok: false; reason: "empty" | "too-long"
 /** Explicit bidi embeddings and overrides (closed by PDF) and isolates (closed by PDI). */
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/gu;
 /** Where the Unicode bidi algorithm ends a paragraph, closing whatever is still open. */
+// eslint-disable-next-line no-control-regex -- U+001C-U+001E are paragraph separators to the bidi algorithm
 const PARAGRAPH_END = /\r\n|[\n\r\u001C-\u001E\u0085\u2029]/u;
 
 /**

@@ -406,7 +406,7 @@ function check(body: z.ZodType, shape: Shape, input: unknown): boolean {
     // What the gateway and the services use on untrusted bodies (zod 4 alone throws on some).
     result = parseUntrusted(body, input);
   } catch (err) {
-    throw new Error(`parsing threw ${String(err)}`);
+    throw new Error(`parsing threw ${String(err)}`, { cause: err });
   }
   if (result.success && !conforms(shape, input)) throw new Error("accepted a value of the wrong type or with unknown keys");
   return result.success;

@@ -186,7 +186,7 @@ export async function setup(opts: SetupOptions = {}) {
    * instances in one process must not start transactions in the same tick: see store.ts).
    */
   const sweepAll = () =>
-    Promise.all(instances.map((i) => new Promise<void>((resolve, reject) => setImmediate(() => i.service.sweep().then(resolve, reject)))));
+    Promise.all(instances.map((i) => new Promise<void>((resolve, reject) => setImmediate(() => void i.service.sweep().then(resolve, reject)))));
 
   /** Lets published events arrive (the services flush their batches first). */
   const settle = async () => {
