@@ -64,7 +64,7 @@ export function isSocialEvent<T extends SocialEventType>(
 }
 
 export class SocialClient {
-  constructor(private readonly client: SealroomClient) {}
+  constructor(private readonly client: Pick<SealroomClient, "on" | "request">) {}
 
   /** Calls `handler` with each valid event of `type`; returns an unsubscribe function. */
   on<T extends SocialEventType>(type: T, handler: (body: SocialEventBody<T>) => void): () => void {

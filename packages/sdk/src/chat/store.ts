@@ -361,7 +361,7 @@ export class ChatStore {
   private async fetch<T extends "chat.conversations" | "chat.sync" | "chat.history">(type: T, body: CommandBody<T>): Promise<CommandValue<T>> {
     for (let attempt = 0; ; attempt++) {
       const result = await this.client.call(type, body);
-      if (result.ok) return result.value as CommandValue<T>;
+      if (result.ok) return result.value;
       if (result.error.code === "REPLY_TOO_LARGE" && "limit" in body && typeof body.limit === "number" && body.limit > 1) {
         body = { ...body, limit: Math.ceil(body.limit / 2) };
         continue;

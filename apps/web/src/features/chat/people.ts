@@ -41,7 +41,7 @@ export class PeopleStore implements PeopleLike {
     private readonly client: Pick<SealroomClient, "on" | "state" | "request">,
     private readonly opts: { readOverview: boolean } = { readOverview: true },
   ) {
-    this.social = new SocialClient(client as SealroomClient);
+    this.social = new SocialClient(client);
   }
 
   start(): void {
