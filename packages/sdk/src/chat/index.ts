@@ -5,20 +5,25 @@ export { Outbox, newClientMsgId, type OutboxOptions, type PendingMessage } from 
 export { MemoryOutboxStore, StorageOutboxStore, storedMessageSchema, type OutboxStore, type StoredMessage } from "./outbox-store.js";
 export {
   CHAT_EVENTS,
+  chatEventSchema,
+  isChatEventType,
+  parseChatEvent,
+  type ChatEvent,
+  type ChatEventBody,
+  type ChatEventType,
+} from "@sealroom/proto/chat-events";
+export {
   CHAT_LIMITS,
   bidiPaired,
   checkMessageText,
   dmConversationId,
   groupConversationId,
-  isChatEventType,
   parseConversationId,
   previewOf,
   textLength,
 } from "@sealroom/proto/chat";
 export type {
   ChangeAck,
-  ChatEventBody,
-  ChatEventType,
   ConversationRef,
   ConversationSummary,
   DeleteEntry,

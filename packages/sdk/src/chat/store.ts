@@ -14,13 +14,9 @@
  * has never held starts at its newest entries (no history replay at login): `loadOlder` pages back.
  */
 import {
-  CHAT_EVENTS,
   CHAT_LIMITS,
   groupConversationId,
-  isChatEventType,
   type ChangeAck,
-  type ChatEventBody,
-  type ChatEventType,
   type ConversationSummary,
   type ConversationsCursor,
   type Entry,
@@ -29,6 +25,7 @@ import {
   type SendAck,
   type TextEntry,
 } from "@sealroom/proto/chat";
+import { CHAT_EVENTS, isChatEventType, type ChatEventBody, type ChatEventType } from "@sealroom/proto/chat-events";
 import type { PublicUser } from "@sealroom/proto/auth";
 import type { CommandBody, CommandValue } from "@sealroom/proto/commands";
 import { AppError } from "@sealroom/proto/errors";
