@@ -1,5 +1,6 @@
 /** Chat for applications: the synced store, its outbox, and the chat contracts' types and helpers. */
-export { ChatStore, type ChatSnapshot, type ChatStoreOptions, type ConversationView, type SyncStatus } from "./store.js";
+export { ChatStore } from "./store.js";
+export type { ChatSnapshot, ChatStoreOptions, ConversationView, SyncStatus } from "./types.js";
 export { ConversationLog, type TimelineEntry } from "./log.js";
 export { Outbox, newClientMsgId, type OutboxOptions, type PendingMessage } from "./outbox.js";
 export { MemoryOutboxStore, StorageOutboxStore, storedMessageSchema, type OutboxStore, type StoredMessage } from "./outbox-store.js";
