@@ -14,8 +14,6 @@
 import type { PublicUser } from "@sealroom/proto/auth";
 import { AppError } from "@sealroom/proto/errors";
 import {
-  SOCIAL_EVENTS,
-  isSocialEventType,
   type Block,
   type Friend,
   type FriendRequest,
@@ -30,7 +28,7 @@ import {
   type Presence,
 } from "@sealroom/proto/social";
 import type { SealroomClient } from "./client.js";
-import type { SocialEvent } from "./social.js";
+import { parseSocialEvent, type SocialEvent } from "./social.js";
 import { ChangeNotifier } from "./notifier.js";
 
 export type SocialStatus = "offline" | "loading" | "ready";
@@ -282,7 +280,7 @@ export class SocialStore {
   private async overview(): Promise<Overview> {
     for (let attempt = 0; ; attempt++) {
       const result = await this.client.call("social.overview", {});
-      if (result.ok) return result.value as Overview;
+      if (result.ok) return result.value;
       if (!result.error.retryable || attempt >= LOAD_ATTEMPTS || this.client.state !== "ready") throw AppError.from(result.error);
       await new Promise((r) => setTimeout(r, Math.max(result.error.retryAfterMs ?? 0, Math.min(2000, 100 * 2 ** attempt))));
     }
@@ -304,10 +302,8 @@ export class SocialStore {
   }
 
   private onEvent(type: string, body: unknown): void {
-    if (!isSocialEventType(type)) return;
-    const parsed = SOCIAL_EVENTS[type].safeParse(body);
-    if (!parsed.success) return;
-    const event = { type, body: parsed.data } as SocialEvent;
+    const event = parseSocialEvent(type, body);
+    if (!event) return;
     if (this.buffer) this.buffer.push(event);
     else this.apply(event);
   }
@@ -423,7 +419,7 @@ export class SocialStore {
         do {
           state.again = false;
           const result = await this.client.call("social.groups.get", { groupId });
-          if (result.ok) this.adoptDetail(result.value as GroupDetail);
+          if (result.ok) this.adoptDetail(result.value);
           else if (result.error.code === "NOT_FOUND") this.loseGroup(groupId, "unavailable");
           else if (rethrow) throw AppError.from(result.error);
         } while (state.again);
