@@ -54,7 +54,7 @@ const listSchema = z.array(z.unknown());
  * messages in memory only, as before.
  */
 export class StorageOutboxStore implements OutboxStore {
-  constructor(private readonly storage: Pick<Storage, "getItem" | "setItem" | "removeItem"> | undefined = safeLocalStorage()) {}
+  constructor(private readonly storage: WebStorage | undefined = safeLocalStorage()) {}
 
   load(userId: number): StoredMessage[] {
     let raw: string | null | undefined;
@@ -101,10 +101,27 @@ function upsert(list: readonly StoredMessage[], message: StoredMessage): StoredM
   return at === -1 ? [...list, message] : list.map((m, i) => (i === at ? message : m));
 }
 
-function safeLocalStorage(): Storage | undefined {
+/**
+ * What the store uses of Web Storage. Declared here rather than taken from the DOM types, which
+ * Node-only consumers of the SDK (the gateway's and the bench's typechecks) do not load.
+ */
+export interface WebStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+function safeLocalStorage(): WebStorage | undefined {
   try {
-    return globalThis.localStorage ?? undefined;
+    // Node has no localStorage, or one that throws until configured: read it without assuming.
+    const storage: unknown = Reflect.get(globalThis, "localStorage");
+    return isWebStorage(storage) ? storage : undefined;
   } catch {
     return undefined;
   }
+}
+
+function isWebStorage(value: unknown): value is WebStorage {
+  if (typeof value !== "object" || value === null) return false;
+  return "getItem" in value && typeof value.getItem === "function" && "setItem" in value && typeof value.setItem === "function" && "removeItem" in value && typeof value.removeItem === "function";
 }
