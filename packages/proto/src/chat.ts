@@ -1,6 +1,6 @@
 /**
  * Messages, history, receipts and typing: the commands answered by services/chat and the events it
- * pushes. Documented in docs/protocol/chat.md.
+ * pushes (chat-events.ts). Documented in docs/protocol/chat.md.
  *
  * Every conversation is one gapless log of entries numbered `seq` = 1, 2, 3, ... Entries are text
  * messages, group system entries (membership changes), and edits and deletions of earlier text
@@ -45,6 +45,8 @@ const id = z.number().int().positive().max(2 ** 31 - 1);
 const seq = z.number().int().nonnegative().max(2 ** 31 - 1);
 /** Unix milliseconds. */
 const timestamp = z.number().int().nonnegative();
+/** A row id and a seq as the chat contracts bound them (chat-events.ts uses them too). */
+export { id as chatIdSchema, seq as chatSeqSchema };
 
 // ---------------------------------------------------------------------------------------------
 // Conversation ids
@@ -365,45 +367,3 @@ export const CHAT_COMMANDS = {
   /** Deletes one of the caller's own messages (appends a `delete` entry; the message becomes a tombstone). */
   "chat.delete": { service: "chat", access: "user", body: deleteBody, value: changeAckSchema },
 } as const satisfies Record<string, CommandSpec>;
-
-// ---------------------------------------------------------------------------------------------
-// Events pushed to users (`evt.user.<id>`)
-// ---------------------------------------------------------------------------------------------
-
-export const CHAT_EVENTS = {
-  /**
-   * A new text or system entry, to every participant who can read it (the sender's devices too).
-   * Carries what a notification needs: the sender, the group, a preview.
-   */
-  "chat.message.created.v1": z.object({
-    entry: z.union([textEntrySchema, systemEntrySchema]),
-    /** Who wrote it (text entries); null for system entries. */
-    sender: publicUserSchema.nullable(),
-    /** The group (group conversations). */
-    group: z.object({ id, name: z.string().max(256) }).nullable(),
-    /** The text's first characters ("" for system entries). */
-    preview: z.string(),
-  }),
-  /** An edit or delete entry: apply it to `targetSeq` (and count it in the log: it has a seq). */
-  "chat.message.updated.v1": z.object({ entry: z.union([editEntrySchema, deleteEntrySchema]) }),
-  /**
-   * A read pointer moved: to the user's own devices (with their new read state) and to the other
-   * participants (DM partner; members of groups up to readEventsGroupMax members), never across a block.
-   */
-  "chat.read.v1": z.object({
-    conversationId: conversationIdSchema,
-    userId: id,
-    readSeq: seq,
-    /** Present only in the copy sent to the user's own devices. */
-    read: readStateSchema.optional(),
-  }),
-  /** Someone is typing (droppable, never stored): show it for typingTtlMs. */
-  "typing.started.v1": z.object({ conversationId: conversationIdSchema, user: publicUserSchema }),
-} as const;
-
-export type ChatEventType = keyof typeof CHAT_EVENTS;
-export type ChatEventBody<T extends ChatEventType> = z.infer<(typeof CHAT_EVENTS)[T]>;
-
-export function isChatEventType(type: string): type is ChatEventType {
-  return Object.hasOwn(CHAT_EVENTS, type);
-}

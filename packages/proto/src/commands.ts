@@ -67,6 +67,18 @@ export type CommandType = keyof typeof COMMANDS;
 export type CommandBody<T extends CommandType> = z.input<(typeof COMMANDS)[T]["body"]>;
 export type CommandValue<T extends CommandType> = z.infer<(typeof COMMANDS)[T]["value"]>;
 
+/**
+ * The registry seen per command type, so that a generic `T` keeps its value's type: TypeScript
+ * cannot relate `(typeof COMMANDS)[T]["value"]` to `CommandValue<T>` for a type parameter, but it
+ * checks this assignment key by key, and indexing a mapped type by `T` stays precise.
+ */
+const VALUE_SCHEMAS: { readonly [T in CommandType]: { readonly value: z.ZodType<CommandValue<T>> } } = COMMANDS;
+
+/** The schema of a command's successful reply value. */
+export function commandValueSchema<T extends CommandType>(type: T): z.ZodType<CommandValue<T>> {
+  return VALUE_SCHEMAS[type].value;
+}
+
 export function isCommandType(type: string): type is CommandType {
   return Object.hasOwn(COMMANDS, type);
 }

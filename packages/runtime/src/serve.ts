@@ -18,12 +18,15 @@ type CommandsOf<S extends ServiceName> = {
   [T in CommandType]: (typeof COMMANDS)[T]["service"] extends S ? T : never;
 }[CommandType];
 
+/** The context of a `user` command: serveCommands has checked that the connection is signed in. */
+export type SignedInContext = RequestContext & { userId: number; sessionId: string };
+
+/** What a command's handler is given: the signed-in context for `user` commands. */
+export type ContextOf<T extends CommandType> = (typeof COMMANDS)[T]["access"] extends "user" ? SignedInContext : RequestContext;
+
 /** Handler per command of the service; throw AppError for an expected failure. */
 export type Handlers<S extends ServiceName> = {
-  [T in CommandsOf<S>]: (
-    ctx: RequestContext,
-    body: z.output<(typeof COMMANDS)[T]["body"]>,
-  ) => Promise<CommandValue<T>>;
+  [T in CommandsOf<S>]: (ctx: ContextOf<T>, body: z.output<(typeof COMMANDS)[T]["body"]>) => Promise<CommandValue<T>>;
 };
 
 export interface ServeOptions<S extends ServiceName> {
@@ -108,10 +111,12 @@ export function serveCommands<S extends ServiceName>(opts: ServeOptions<S>): Dra
     seen(envelope.data.ctx);
     const body = parseUntrusted(COMMANDS[type].body, envelope.data.body);
     if (!body.success) throw new AppError("BAD_REQUEST");
-    const spec = COMMANDS[type];
-    const signedIn = envelope.data.ctx.userId !== undefined && envelope.data.ctx.sessionId !== undefined;
-    if (spec.access === "user" && !signedIn) throw new AppError("NOT_AUTHENTICATED");
-    return ok(await handler(envelope.data.ctx, body.data));
+    const ctx = envelope.data.ctx;
+    if (COMMANDS[type].access === "anonymous") return ok(await handler(ctx, body.data));
+    // Checked once here, so `user` handlers get a userId and a sessionId that are numbers and strings.
+    const { userId, sessionId } = ctx;
+    if (userId === undefined || sessionId === undefined) throw new AppError("NOT_AUTHENTICATED");
+    return ok(await handler({ ...ctx, userId, sessionId }, body.data));
   };
 
   const track = (work: Promise<void>) => {

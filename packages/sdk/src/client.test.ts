@@ -33,6 +33,8 @@ class FakeAuth {
   resumeDelayMs = 20;
   /** Called when a resume arrives (before it is answered). */
   onResume: () => void = () => undefined;
+  /** Replaces the answer to one command type (a server that breaks the contract). */
+  readonly answers = new Map<string, Reply>();
 
   grant(session: string) {
     const ticket = randomBytes(32).toString("base64url");
@@ -41,6 +43,8 @@ class FakeAuth {
   }
 
   async handle(type: string, body: Record<string, unknown>): Promise<Reply> {
+    const answer = this.answers.get(type);
+    if (answer) return answer;
     switch (type) {
       case "auth.register":
         return { ok: true, value: this.grant(`s${++this.sessions}`) };
@@ -219,6 +223,32 @@ describe("close()", () => {
     const r = await client.call("auth.register", { username: "tab", password: "correct horse battery" });
     expect(r.ok).toBe(true);
     expect(opened.count).toBe(1);
+    client.close();
+  });
+});
+
+describe("replies are parsed with the command's value schema", () => {
+  test("a reply that breaks the contract is a protocol error (INTERNAL) naming the field", async () => {
+    const auth = new FakeAuth();
+    const client = newClient(auth, new SharedTicketStore());
+    await client.connect();
+    auth.answers.set("auth.register", { ok: true, value: { user: { id: "7", username: "tab" } } });
+    const r = await client.call("auth.register", { username: "tab", password: "correct horse battery" });
+    expect(r).toMatchObject({ ok: false, error: { code: "INTERNAL", message: expect.stringContaining("user.id") } });
+    await expect(client.register("tab", "correct horse battery")).rejects.toMatchObject({ code: "INTERNAL" });
+    // Not signed in by a grant that did not parse.
+    expect(client.state).toBe("connected");
+    client.close();
+  });
+
+  test("a valid reply arrives as the contract's output (unknown fields dropped)", async () => {
+    const auth = new FakeAuth();
+    const client = newClient(auth, new SharedTicketStore());
+    await client.connect();
+    auth.answers.set("auth.logout", { ok: true, value: { extra: 1 } });
+    await client.register("tab", "correct horse battery");
+    const r = await client.call("auth.logout", {});
+    expect(r).toEqual({ ok: true, value: {} });
     client.close();
   });
 });

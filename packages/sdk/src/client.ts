@@ -5,8 +5,9 @@
  */
 import type { PublicUser, SessionGrant, TicketGrant } from "@sealroom/proto/auth";
 import { CLOSE, FINAL_CLOSE_CODES } from "@sealroom/proto/close-codes";
-import type { CommandBody, CommandType, CommandValue } from "@sealroom/proto/commands";
+import { commandValueSchema, type CommandBody, type CommandType, type CommandValue } from "@sealroom/proto/commands";
 import { AppError, type Result } from "@sealroom/proto/errors";
+import { parseUntrusted } from "@sealroom/proto/parse";
 import type { CryptoBackend } from "@sealroom/proto/session";
 import { Emitter } from "./emitter.js";
 import { Link, type SocketFactory } from "./link.js";
@@ -52,6 +53,20 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
   random?: () => number;
+}
+
+/**
+ * The SDK's trust boundary for replies: a success is parsed with the command's value schema once,
+ * here, so everything after it holds the contract's types. A value that does not match is a
+ * protocol error, reported like the gateway reports a service reply that breaks the contract
+ * (INTERNAL), with the first offending field in the message.
+ */
+function replyOf<T extends CommandType>(type: T, result: Result<unknown>): Result<CommandValue<T>> {
+  if (!result.ok) return result;
+  const parsed = parseUntrusted(commandValueSchema(type), result.value);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const path = parsed.error.issues[0]?.path.join(".") || "value";
+  return { ok: false, error: new AppError("INTERNAL", `The server's reply does not match the protocol: ${path}.`).toJSON() };
 }
 
 /** How long a connection must last before a drop counts as a fresh start for backoff. */
@@ -177,18 +192,21 @@ export class SealroomClient extends Emitter<ClientEvents> {
   async request<T extends CommandType>(type: T, body: CommandBody<T>): Promise<CommandValue<T>> {
     const result = await this.call(type, body);
     if (!result.ok) throw AppError.from(result.error);
-    return result.value as CommandValue<T>;
+    return result.value;
   }
 
-  /** Like request(), but returns the Result instead of throwing. */
-  async call(type: CommandType, body: unknown): Promise<Result<unknown>> {
+  /**
+   * Like request(), but returns the Result instead of throwing. The body is not checked here (the
+   * gateway validates it, and tests send invalid ones on purpose); the reply is, see `replyOf`.
+   */
+  async call<T extends CommandType>(type: T, body: unknown): Promise<Result<CommandValue<T>>> {
     this.wake();
     try {
       await this.until((s) => s === "connected" || s === "ready", this.timeoutMs);
     } catch {
       return { ok: false, error: new AppError("UNAVAILABLE", "Not connected.").toJSON() };
     }
-    return this.link!.request(type, body, this.timeoutMs);
+    return replyOf(type, await this.link!.request(type, body, this.timeoutMs));
   }
 
   private async open(): Promise<void> {
@@ -228,12 +246,13 @@ export class SealroomClient extends Emitter<ClientEvents> {
     const resumed = await link.request("auth.resume", { ticket: stored.ticket }, this.timeoutMs).finally(() => {
       this.resuming = false;
     });
-    if (resumed.ok) {
+    const reply = replyOf("auth.resume", resumed);
+    if (reply.ok) {
       this.usableSince = Date.now();
-      await this.adopt(resumed.value as SessionGrant);
-    } else if (resumed.error.retryable) {
+      await this.adopt(reply.value);
+    } else if (reply.error.retryable) {
       // Keep backing off (the handshake worked, the session did not resume yet).
-      this.minDelayMs = resumed.error.retryAfterMs ?? 0;
+      this.minDelayMs = reply.error.retryAfterMs ?? 0;
       link.close(CLOSE.NORMAL, "resume failed, retrying");
     } else {
       this.usableSince = Date.now();
@@ -301,7 +320,7 @@ export class SealroomClient extends Emitter<ClientEvents> {
       // be between its load and its resume meanwhile.
       void this.exclusive(async () => {
         const r = await this.call("auth.renewTicket", {});
-        if (r.ok) await this.storeTicket(r.value as TicketGrant);
+        if (r.ok) await this.storeTicket(r.value);
       });
     }, Math.min(delay, 2 ** 31 - 1));
   }

@@ -117,7 +117,7 @@ export class Link {
     clearTimeout(p.timer);
     if (m.ok) return p.resolve({ ok: true, value: m.value });
     // An error code newer than this client is still an error, with its message and retry hint.
-    const code: ErrorCode = Object.hasOwn(ERRORS, m.error.code) ? (m.error.code as ErrorCode) : "INTERNAL";
+    const code: ErrorCode = isKnownCode(m.error.code) ? m.error.code : "INTERNAL";
     p.resolve({ ok: false, error: { ...m.error, code } });
   }
 
@@ -181,4 +181,9 @@ export class Link {
 
 function failure(code: "UNAVAILABLE" | "TIMEOUT", message?: string): { ok: false; error: AppErrorShape } {
   return { ok: false, error: new AppError(code, message).toJSON() };
+}
+
+/** The catalogue as this client knows it (a newer server may send codes it does not). */
+function isKnownCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERRORS, code);
 }

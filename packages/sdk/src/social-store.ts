@@ -10,68 +10,28 @@
  *
  * Actions apply their reply at once (the matching events arrive later and change nothing), so a UI
  * never waits for an event to see the result of its own command.
+ *
+ * This class does the I/O (loading, commands, group reads) and notifies; what each overview, event
+ * and reply changes is in social-state.ts.
  */
 import type { PublicUser } from "@sealroom/proto/auth";
 import { AppError } from "@sealroom/proto/errors";
-import {
-  SOCIAL_EVENTS,
-  isSocialEventType,
-  type Block,
-  type Friend,
-  type FriendRequest,
-  type GroupDetail,
-  type GroupEventView,
-  type GroupInfo,
-  type GroupRole,
-  type Invitation,
-  type MyGroup,
-  type Notice,
-  type Overview,
-  type Presence,
-} from "@sealroom/proto/social";
+import type { Friend, GroupDetail, GroupInfo, Overview } from "@sealroom/proto/social";
 import type { SealroomClient } from "./client.js";
-import type { SocialEvent } from "./social.js";
 import { ChangeNotifier } from "./notifier.js";
+import { parseSocialEvent, type SocialEvent } from "./social.js";
+import { SocialState, type GroupGoneReason, type SocialSnapshot, type SocialStatus } from "./social-state.js";
 
-export type SocialStatus = "offline" | "loading" | "ready";
-/** Why a group the user had open is no longer theirs. `unavailable`: it could not be read any more. */
-export type GroupGoneReason = "left" | "kicked" | "disbanded" | "unavailable";
-
-export interface SocialSnapshot {
-  status: SocialStatus;
-  /** Sorted by username. Presence is live. */
-  friends: readonly Friend[];
-  /** Newest first. */
-  incoming: readonly FriendRequest[];
-  outgoing: readonly FriendRequest[];
-  blocked: readonly Block[];
-  invitations: readonly Invitation[];
-  /** Active groups, sorted by name. */
-  groups: readonly MyGroup[];
-  notices: readonly Notice[];
-  /** Details of groups read with loadGroup, kept current while signed in (members' presence too). */
-  groupDetails: Readonly<Record<number, GroupDetail>>;
-  /** Groups read with loadGroup that the user has since lost, and why. */
-  goneGroups: Readonly<Record<number, GroupGoneReason>>;
-}
+export { roleAfter, type GroupGoneReason, type SocialSnapshot, type SocialStatus } from "./social-state.js";
 
 export type SocialStoreClient = Pick<SealroomClient, "on" | "request" | "call" | "state" | "user">;
 
 const LOAD_ATTEMPTS = 6;
 
-const byName = (a: string, b: string) => a.localeCompare(b);
-
 export class SocialStore {
   private status: SocialStatus = "offline";
-  private readonly friends = new Map<number, Friend>();
-  private readonly incoming = new Map<number, FriendRequest>();
-  private readonly outgoing = new Map<number, FriendRequest>();
-  private readonly blocked = new Map<number, Block>();
-  private readonly invitations = new Map<number, Invitation>();
-  private readonly groups = new Map<number, MyGroup>();
-  private readonly notices = new Map<number, Notice>();
-  private readonly details = new Map<number, GroupDetail>();
-  private readonly gone = new Map<number, GroupGoneReason>();
+  /** Friends, requests, blocks, groups...: the lists and the rules that change them. */
+  private readonly state = new SocialState();
   private readonly refreshing = new Map<number, { run: Promise<void>; again: boolean }>();
   private readonly notifier = new ChangeNotifier();
   private snapshot: SocialSnapshot | undefined;
@@ -108,18 +68,7 @@ export class SocialStore {
 
   /** The current state; the same object until something changes. */
   getSnapshot = (): SocialSnapshot => {
-    this.snapshot ??= {
-      status: this.status,
-      friends: [...this.friends.values()].sort((a, b) => byName(a.user.username, b.user.username)),
-      incoming: newestFirst(this.incoming),
-      outgoing: newestFirst(this.outgoing),
-      blocked: [...this.blocked.values()].sort((a, b) => byName(a.user.username, b.user.username)),
-      invitations: newestFirst(this.invitations),
-      groups: [...this.groups.values()].sort((a, b) => byName(a.name, b.name) || a.id - b.id),
-      notices: newestFirst(this.notices),
-      groupDetails: Object.fromEntries(this.details),
-      goneGroups: Object.fromEntries(this.gone),
-    };
+    this.snapshot ??= this.state.snapshot(this.status);
     return this.snapshot;
   };
 
@@ -136,12 +85,13 @@ export class SocialStore {
           this.loadAgain = false;
           this.buffer = [];
           this.setStatus("loading");
-          this.adopt(await this.overview());
+          this.state.adopt(await this.overview());
+          this.changed();
           const buffered = this.buffer;
           this.buffer = undefined;
           for (const e of buffered) this.apply(e);
         } while (this.loadAgain);
-        for (const id of this.details.keys()) void this.refreshGroup(id).catch(() => undefined);
+        for (const id of this.state.details.keys()) void this.refreshGroup(id).catch(() => undefined);
         this.setStatus(this.client.state === "ready" ? "ready" : "offline");
       } catch {
         // Disconnected: the next sign-in loads again. Still signed in: try again a little later.
@@ -167,43 +117,47 @@ export class SocialStore {
 
   async requestFriend(userId: number): Promise<"pending" | "friends"> {
     const r = await this.client.request("social.friends.request", { userId });
-    if (r.status === "pending") this.outgoing.set(r.request.id, r.request);
-    else this.addFriend(r.friend);
+    if (r.status === "pending") this.state.outgoing.set(r.request.id, r.request);
+    else this.state.addFriend(r.friend);
     this.changed();
     return r.status;
   }
 
   async cancelRequest(requestId: number): Promise<void> {
     await this.client.request("social.friends.cancel", { requestId });
-    this.removeRequest(requestId);
+    this.state.removeRequest(requestId);
+    this.changed();
   }
 
   async acceptRequest(requestId: number): Promise<Friend> {
     const { friend } = await this.client.request("social.friends.accept", { requestId });
-    this.removeRequest(requestId);
-    this.addFriend(friend);
+    this.state.removeRequest(requestId);
+    this.state.addFriend(friend);
+    this.changed();
     return friend;
   }
 
   async declineRequest(requestId: number): Promise<void> {
     await this.client.request("social.friends.decline", { requestId });
-    this.removeRequest(requestId);
+    this.state.removeRequest(requestId);
+    this.changed();
   }
 
   async removeFriend(userId: number): Promise<void> {
     await this.client.request("social.friends.remove", { userId });
-    this.friends.delete(userId);
+    this.state.friends.delete(userId);
     this.changed();
   }
 
   async block(userId: number): Promise<void> {
     const { block } = await this.client.request("social.blocks.add", { userId });
-    this.addBlock(block);
+    this.state.addBlock(block);
+    this.changed();
   }
 
   async unblock(userId: number): Promise<void> {
     await this.client.request("social.blocks.remove", { userId });
-    this.blocked.delete(userId);
+    this.state.blocked.delete(userId);
     this.changed();
   }
 
@@ -214,16 +168,16 @@ export class SocialStore {
   /** Reads a group's details and keeps them current from then on. */
   async loadGroup(groupId: number): Promise<GroupDetail> {
     await this.refreshGroup(groupId, true);
-    const detail = this.details.get(groupId);
+    const detail = this.state.details.get(groupId);
     if (!detail) throw new AppError("NOT_FOUND");
     return detail;
   }
 
   async invite(groupId: number, userId: number): Promise<void> {
     const { invitation } = await this.client.request("social.groups.invite", { groupId, userId });
-    const d = this.details.get(groupId);
+    const d = this.state.details.get(groupId);
     if (d && !d.invites.some((i) => i.id === invitation.id)) {
-      this.details.set(groupId, { ...d, invites: [invitation, ...d.invites.filter((i) => i.invitee.id !== userId)] });
+      this.state.details.set(groupId, { ...d, invites: [invitation, ...d.invites.filter((i) => i.invitee.id !== userId)] });
       this.changed();
     }
   }
@@ -231,22 +185,22 @@ export class SocialStore {
   /** Takes back a pending invitation to `groupId` (its inviter, the owner or an admin). */
   async withdrawInvitation(groupId: number, invitationId: number): Promise<void> {
     await this.client.request("social.groups.withdrawInvite", { invitationId });
-    const d = this.details.get(groupId);
+    const d = this.state.details.get(groupId);
     if (d) {
-      this.details.set(groupId, { ...d, invites: d.invites.filter((i) => i.id !== invitationId) });
+      this.state.details.set(groupId, { ...d, invites: d.invites.filter((i) => i.id !== invitationId) });
       this.changed();
     }
   }
 
   async acceptInvitation(invitationId: number): Promise<GroupDetail> {
     const detail = await this.client.request("social.groups.acceptInvite", { invitationId });
-    this.invitations.delete(invitationId);
+    this.state.invitations.delete(invitationId);
     return this.adoptDetail(detail);
   }
 
   async declineInvitation(invitationId: number): Promise<void> {
     await this.client.request("social.groups.declineInvite", { invitationId });
-    this.invitations.delete(invitationId);
+    this.state.invitations.delete(invitationId);
     this.changed();
   }
 
@@ -280,7 +234,7 @@ export class SocialStore {
   async dismissNotices(ids: number[]): Promise<void> {
     if (ids.length === 0) return;
     await this.client.request("social.notices.ack", { ids });
-    for (const id of ids) this.notices.delete(id);
+    for (const id of ids) this.state.notices.delete(id);
     this.changed();
   }
 
@@ -292,130 +246,28 @@ export class SocialStore {
   private async overview(): Promise<Overview> {
     for (let attempt = 0; ; attempt++) {
       const result = await this.client.call("social.overview", {});
-      if (result.ok) return result.value as Overview;
+      if (result.ok) return result.value;
       if (!result.error.retryable || attempt >= LOAD_ATTEMPTS || this.client.state !== "ready") throw AppError.from(result.error);
       await new Promise((r) => setTimeout(r, Math.max(result.error.retryAfterMs ?? 0, Math.min(2000, 100 * 2 ** attempt))));
     }
   }
 
-  private adopt(o: Overview): void {
-    const fill = <K, V>(map: Map<K, V>, items: V[], key: (v: V) => K) => {
-      map.clear();
-      for (const v of items) map.set(key(v), v);
-    };
-    fill(this.friends, o.friends, (f) => f.user.id);
-    fill(this.incoming, o.incoming, (r) => r.id);
-    fill(this.outgoing, o.outgoing, (r) => r.id);
-    fill(this.blocked, o.blocked, (b) => b.user.id);
-    fill(this.invitations, o.invitations, (i) => i.id);
-    fill(this.groups, o.groups, (g) => g.id);
-    fill(this.notices, o.notices, (n) => n.id);
-    this.changed();
-  }
-
   private onEvent(type: string, body: unknown): void {
-    if (!isSocialEventType(type)) return;
-    const parsed = SOCIAL_EVENTS[type].safeParse(body);
-    if (!parsed.success) return;
-    const event = { type, body: parsed.data } as SocialEvent;
+    const event = parseSocialEvent(type, body);
+    if (!event) return;
     if (this.buffer) this.buffer.push(event);
     else this.apply(event);
   }
 
   private apply(event: SocialEvent): void {
-    switch (event.type) {
-      case "social.friendRequest.received.v1":
-        this.incoming.set(event.body.request.id, event.body.request);
-        break;
-      case "social.friendRequest.sent.v1":
-        this.outgoing.set(event.body.request.id, event.body.request);
-        break;
-      case "social.friendRequest.removed.v1":
-        this.incoming.delete(event.body.requestId);
-        this.outgoing.delete(event.body.requestId);
-        break;
-      case "social.friend.added.v1":
-        return this.addFriend(event.body.friend);
-      case "social.friend.removed.v1":
-        this.friends.delete(event.body.userId);
-        break;
-      case "social.block.added.v1":
-        return this.addBlock(event.body.block);
-      case "social.block.removed.v1":
-        this.blocked.delete(event.body.userId);
-        break;
-      case "social.group.updated.v1":
-        return this.groupUpdated(event.body.group, event.body.event);
-      case "social.group.removed.v1":
-        return this.loseGroup(event.body.group.id, event.body.reason);
-      case "social.invitation.received.v1":
-        this.invitations.set(event.body.invitation.id, event.body.invitation);
-        break;
-      case "social.invitation.removed.v1":
-        this.invitations.delete(event.body.invitationId);
-        break;
-      case "social.notice.created.v1":
-        this.notices.set(event.body.notice.id, event.body.notice);
-        break;
-      case "presence.changed.v1": {
-        const { userId, online, lastSeenAt } = event.body;
-        this.setPresence(userId, { online, lastSeenAt });
-        break;
-      }
-    }
-    this.changed();
-  }
-
-  private addFriend(friend: Friend): void {
-    this.friends.set(friend.user.id, friend);
-    this.setPresence(friend.user.id, friend.presence);
-    this.changed();
-  }
-
-  private addBlock(block: Block): void {
-    const userId = block.user.id;
-    this.blocked.set(userId, block);
-    this.friends.delete(userId);
-    for (const map of [this.incoming, this.outgoing]) {
-      for (const [id, r] of map) if (r.from.id === userId || r.to.id === userId) map.delete(id);
-    }
-    this.changed();
-  }
-
-  private removeRequest(requestId: number): void {
-    this.incoming.delete(requestId);
-    this.outgoing.delete(requestId);
-    this.changed();
-  }
-
-  /** One user's presence, wherever the store shows it. */
-  private setPresence(userId: number, presence: Presence): void {
-    const f = this.friends.get(userId);
-    if (f) this.friends.set(userId, { ...f, presence });
-    for (const [id, d] of this.details) {
-      if (d.members.some((m) => m.user.id === userId)) {
-        this.details.set(id, { ...d, members: d.members.map((m) => (m.user.id === userId ? { ...m, presence } : m)) });
-      }
-    }
-  }
-
-  private groupUpdated(info: GroupInfo, event: GroupEventView): void {
-    const me = this.client.user?.id;
-    const aboutMe = event.target?.id === me;
-    if ((event.type === "left" || event.type === "kicked") && aboutMe) return this.loseGroup(info.id, event.type);
-    if (info.disbandedAt !== null) return this.loseGroup(info.id, "disbanded");
-    const held = this.groups.get(info.id);
-    if (held && info.version >= held.version) this.groups.set(info.id, { ...info, role: roleAfter(held.role, event, me) });
-    // A group this store does not list yet (joined on another device), or one shown in detail:
-    // read it again, which also gives the viewer's role.
-    if (!held || this.details.has(info.id)) void this.refreshGroup(info.id).catch(() => undefined);
+    const reread = this.state.apply(event, this.client.user?.id);
+    if (reread !== undefined) void this.refreshGroup(reread).catch(() => undefined);
     this.changed();
   }
 
   private async changeGroup(groupId: number, change: Promise<{ group: GroupInfo }>): Promise<void> {
     const { group } = await change;
-    const held = this.groups.get(groupId);
-    if (held && group.version >= held.version) this.groups.set(groupId, { ...group, role: held.role });
+    this.state.groupChanged(groupId, group);
     this.changed();
     await this.refreshGroup(groupId).catch(() => undefined);
   }
@@ -433,7 +285,7 @@ export class SocialStore {
         do {
           state.again = false;
           const result = await this.client.call("social.groups.get", { groupId });
-          if (result.ok) this.adoptDetail(result.value as GroupDetail);
+          if (result.ok) this.adoptDetail(result.value);
           else if (result.error.code === "NOT_FOUND") this.loseGroup(groupId, "unavailable");
           else if (rethrow) throw AppError.from(result.error);
         } while (state.again);
@@ -446,31 +298,18 @@ export class SocialStore {
   }
 
   private adoptDetail(detail: GroupDetail): GroupDetail {
-    const id = detail.group.id;
-    const held = this.details.get(id);
-    if (held && held.group.version > detail.group.version) return held;
-    this.details.set(id, detail);
-    this.gone.delete(id);
-    if (detail.group.disbandedAt === null) this.groups.set(id, { ...detail.group, role: detail.role });
-    else this.groups.delete(id);
-    this.changed();
-    return detail;
+    const held = this.state.adoptDetail(detail);
+    if (held === detail) this.changed();
+    return held;
   }
 
   private loseGroup(groupId: number, reason: GroupGoneReason): void {
-    this.groups.delete(groupId);
-    if (this.details.has(groupId) || this.gone.has(groupId)) {
-      // A disbanded group stays readable: keep its detail, marked read-only by disbandedAt.
-      const d = this.details.get(groupId);
-      if (reason === "disbanded" && d) this.details.set(groupId, { ...d, group: { ...d.group, disbandedAt: d.group.disbandedAt ?? Date.now() } });
-      else this.details.delete(groupId);
-      if (!(reason === "unavailable" && this.gone.has(groupId))) this.gone.set(groupId, reason);
-    }
+    this.state.loseGroup(groupId, reason);
     this.changed();
   }
 
   private clear(): void {
-    for (const map of [this.friends, this.incoming, this.outgoing, this.blocked, this.invitations, this.groups, this.notices, this.details, this.gone]) map.clear();
+    this.state.clear();
     this.setStatus("offline");
     this.changed();
   }
@@ -485,19 +324,4 @@ export class SocialStore {
     this.snapshot = undefined;
     this.notifier.notify();
   }
-}
-
-/** The viewer's role after a group event (the event's group info does not carry it). */
-export function roleAfter(role: GroupRole, event: GroupEventView, me: number | undefined): GroupRole {
-  if (me === undefined) return role;
-  if (event.type === "role" && event.target?.id === me && event.role) return event.role;
-  if (event.type === "transferred") {
-    if (event.target?.id === me) return "owner";
-    if (event.actor?.id === me) return "admin";
-  }
-  return role;
-}
-
-function newestFirst<T extends { id: number; createdAt: number }>(map: Map<number, T>): T[] {
-  return [...map.values()].sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
 }

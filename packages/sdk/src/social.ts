@@ -21,7 +21,9 @@ import {
   type SocialEventBody,
   type SocialEventType,
 } from "@sealroom/proto/social";
+import { z } from "zod";
 import type { PublicUser } from "@sealroom/proto/auth";
+import { parseUntrusted } from "@sealroom/proto/parse";
 import type { CommandValue } from "@sealroom/proto/commands";
 import type { SealroomClient } from "./client.js";
 
@@ -48,11 +50,43 @@ export { SOCIAL_EVENTS, SOCIAL_LIMITS, checkGroupName, isSocialEventType } from 
 /** A social event whose body matched its contract. */
 export type SocialEvent = { [T in SocialEventType]: { type: T; body: SocialEventBody<T> } }[SocialEventType];
 
+/**
+ * The event schemas seen per type, so a generic `T` keeps its body's type (TypeScript checks this
+ * assignment key by key, and indexing a mapped type by `T` stays precise).
+ */
+const EVENT_SCHEMAS: { readonly [T in SocialEventType]: z.ZodType<SocialEventBody<T>> } = SOCIAL_EVENTS;
+
+function parseBody<T extends SocialEventType>(type: T, body: unknown): SocialEventBody<T> | undefined {
+  const parsed = parseUntrusted(EVENT_SCHEMAS[type], body);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Every social event as `{type, body}`, one discriminated union: parsing it gives a SocialEvent. */
+export const socialEventSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("social.friendRequest.received.v1"), body: SOCIAL_EVENTS["social.friendRequest.received.v1"] }),
+  z.object({ type: z.literal("social.friendRequest.sent.v1"), body: SOCIAL_EVENTS["social.friendRequest.sent.v1"] }),
+  z.object({ type: z.literal("social.friendRequest.removed.v1"), body: SOCIAL_EVENTS["social.friendRequest.removed.v1"] }),
+  z.object({ type: z.literal("social.friend.added.v1"), body: SOCIAL_EVENTS["social.friend.added.v1"] }),
+  z.object({ type: z.literal("social.friend.removed.v1"), body: SOCIAL_EVENTS["social.friend.removed.v1"] }),
+  z.object({ type: z.literal("social.block.added.v1"), body: SOCIAL_EVENTS["social.block.added.v1"] }),
+  z.object({ type: z.literal("social.block.removed.v1"), body: SOCIAL_EVENTS["social.block.removed.v1"] }),
+  z.object({ type: z.literal("social.group.updated.v1"), body: SOCIAL_EVENTS["social.group.updated.v1"] }),
+  z.object({ type: z.literal("social.group.removed.v1"), body: SOCIAL_EVENTS["social.group.removed.v1"] }),
+  z.object({ type: z.literal("social.invitation.received.v1"), body: SOCIAL_EVENTS["social.invitation.received.v1"] }),
+  z.object({ type: z.literal("social.invitation.removed.v1"), body: SOCIAL_EVENTS["social.invitation.removed.v1"] }),
+  z.object({ type: z.literal("social.notice.created.v1"), body: SOCIAL_EVENTS["social.notice.created.v1"] }),
+  z.object({ type: z.literal("presence.changed.v1"), body: SOCIAL_EVENTS["presence.changed.v1"] }),
+]);
+
+// The union names every event type of SOCIAL_EVENTS (a new event that is not added fails to compile).
+const everyEventInTheUnion: [SocialEventType] extends [z.infer<typeof socialEventSchema>["type"]] ? true : never = true;
+void everyEventInTheUnion;
+
 /** Validates an event from `client.on("event")`; undefined if it is not a (well-formed) social event. */
 export function parseSocialEvent(type: string, body: unknown): SocialEvent | undefined {
   if (!isSocialEventType(type)) return undefined;
-  const parsed = SOCIAL_EVENTS[type].safeParse(body);
-  return parsed.success ? ({ type, body: parsed.data } as SocialEvent) : undefined;
+  const parsed = parseUntrusted(socialEventSchema, { type, body });
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** Type guard for one event type, validating the body. */
@@ -64,14 +98,14 @@ export function isSocialEvent<T extends SocialEventType>(
 }
 
 export class SocialClient {
-  constructor(private readonly client: SealroomClient) {}
+  constructor(private readonly client: Pick<SealroomClient, "on" | "request">) {}
 
   /** Calls `handler` with each valid event of `type`; returns an unsubscribe function. */
   on<T extends SocialEventType>(type: T, handler: (body: SocialEventBody<T>) => void): () => void {
     return this.client.on("event", (t, body) => {
       if (t !== type) return;
-      const parsed = SOCIAL_EVENTS[type].safeParse(body);
-      if (parsed.success) handler(parsed.data as SocialEventBody<T>);
+      const parsed = parseBody(type, body);
+      if (parsed !== undefined) handler(parsed);
     });
   }
 

@@ -24,12 +24,6 @@ export interface HandlerDeps extends CredentialDeps {
   log: Logger;
 }
 
-/** The signed-in user of a `user` command (serveCommands has already refused anonymous ones). */
-function principal(ctx: RequestContext): { userId: number; sessionId: string } {
-  if (ctx.userId === undefined || ctx.sessionId === undefined) throw new AppError("NOT_AUTHENTICATED");
-  return { userId: ctx.userId, sessionId: ctx.sessionId };
-}
-
 /**
  * A request's claim on the hash queue, taken on arrival: the gateway answers TIMEOUT
  * `commandTimeoutMs` after sending it, so work still queued by then is dropped.
@@ -98,14 +92,14 @@ export function createHandlers(deps: HandlerDeps): Handlers<"auth"> {
     },
 
     async "auth.renewTicket"(ctx) {
-      const { userId, sessionId } = principal(ctx);
+      const { userId, sessionId } = ctx;
       const grant = await sessions.renew(userId, sessionId);
       if (!grant) throw sessionEnded();
       return grant;
     },
 
     async "auth.changePassword"(ctx, body) {
-      const { userId, sessionId } = principal(ctx);
+      const { userId, sessionId } = ctx;
       const newPassword = normalizePassword(body.newPassword);
       if (newPassword === undefined) throw new AppError("PASSWORD_INVALID");
       const { user, newHash } = await hasher.admit(claim(config, ctx, `id:${userId}`), async (slot) => {
@@ -141,7 +135,7 @@ export function createHandlers(deps: HandlerDeps): Handlers<"auth"> {
     },
 
     async "auth.logout"(ctx, body) {
-      const { userId, sessionId } = principal(ctx);
+      const { userId, sessionId } = ctx;
       if (body.everywhere) {
         // Only a live session may end all the others.
         if (!(await sessions.active(userId, sessionId))) throw sessionEnded();

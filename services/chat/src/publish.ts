@@ -2,7 +2,7 @@
  * Live delivery: after commit, each event goes to `evt.user.<id>` of every recipient; every gateway
  * holding a socket of that user forwards it. A hint only: a lost publish is repaired by chat.sync.
  */
-import type { ChatEventBody, ChatEventType } from "@sealroom/proto/chat";
+import type { ChatEventBody, ChatEventType } from "@sealroom/proto/chat-events";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import { errorText, type Logger, type NatsConnection } from "@sealroom/runtime";
 

@@ -98,15 +98,15 @@ export function createChatService({ nc, db, log, metrics, instance, config = {},
         return userId;
       };
       const handlers: Handlers<"chat"> = {
-        "chat.send": async (ctx, b) => messages.send(budget(ctx.userId!), b.conversationId, b.clientMsgId, b.text),
-        "chat.history": async (ctx, b) => reads.history(ctx.userId!, b.conversationId, b.beforeSeq, b.limit),
-        "chat.sync": async (ctx, b) => reads.sync(ctx.userId!, b.conversationId, b.afterSeq, b.limit),
-        "chat.conversations": async (ctx, b) => reads.conversations(ctx.userId!, b.after),
-        "chat.markRead": async (ctx, b) => reads.markRead(ctx.userId!, b.conversationId, b.seq),
-        "chat.receipts": async (ctx, b) => ({ conversationId: b.conversationId, receipts: reads.receipts(ctx.userId!, b.conversationId) }),
-        "chat.typing": async (ctx, b) => typing.typing(ctx.userId!, b.conversationId),
-        "chat.edit": async (ctx, b) => messages.edit(budget(ctx.userId!), b.conversationId, b.seq, b.text),
-        "chat.delete": async (ctx, b) => messages.delete(budget(ctx.userId!), b.conversationId, b.seq),
+        "chat.send": async (ctx, b) => messages.send(budget(ctx.userId), b.conversationId, b.clientMsgId, b.text),
+        "chat.history": async (ctx, b) => reads.history(ctx.userId, b.conversationId, b.beforeSeq, b.limit),
+        "chat.sync": async (ctx, b) => reads.sync(ctx.userId, b.conversationId, b.afterSeq, b.limit),
+        "chat.conversations": async (ctx, b) => reads.conversations(ctx.userId, b.after),
+        "chat.markRead": async (ctx, b) => reads.markRead(ctx.userId, b.conversationId, b.seq),
+        "chat.receipts": async (ctx, b) => ({ conversationId: b.conversationId, receipts: reads.receipts(ctx.userId, b.conversationId) }),
+        "chat.typing": async (ctx, b) => typing.typing(ctx.userId, b.conversationId),
+        "chat.edit": async (ctx, b) => messages.edit(budget(ctx.userId), b.conversationId, b.seq, b.text),
+        "chat.delete": async (ctx, b) => messages.delete(budget(ctx.userId), b.conversationId, b.seq),
       };
       const opts = { nc, service: "chat" as const, handlers, log, instance };
       subs = serveCommands(metrics ? { ...opts, metrics } : opts);

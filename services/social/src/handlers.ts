@@ -1,7 +1,6 @@
 /** The social commands. The actor is always the gateway-stamped user, never an id from the body. */
 import { AppError } from "@sealroom/proto/errors";
-import type { RequestContext } from "@sealroom/proto/envelope";
-import type { Handlers, KeyedTokenBucket } from "@sealroom/runtime";
+import type { Handlers, KeyedTokenBucket, SignedInContext } from "@sealroom/runtime";
 import type { createBlocks } from "./blocks.js";
 import type { createFriends } from "./friends.js";
 import type { createGroups } from "./groups.js";
@@ -20,27 +19,21 @@ export interface Modules {
   search: ReturnType<typeof createSearch>;
 }
 
-/** The signed-in user (serveCommands has already refused commands without one). */
-function actor(ctx: RequestContext): number {
-  if (ctx.userId === undefined) throw new AppError("NOT_AUTHENTICATED");
-  return ctx.userId;
-}
-
 /**
  * `writes` is each user's budget for changes across all their connections and gateways: the
  * gateway's per-connection bucket alone let a user with connections on several gateways multiply it.
  */
 export function createHandlers(m: Modules, writes: KeyedTokenBucket<number>): Handlers<"social"> {
   /** The actor, after taking a token from their write budget. */
-  const writer = (ctx: RequestContext): number => {
-    const id = actor(ctx);
+  const writer = (ctx: SignedInContext): number => {
+    const id = ctx.userId;
     const wait = writes.take(id);
     if (wait > 0) throw new AppError("RATE_LIMITED", "Too many changes at once.", wait);
     return id;
   };
   return {
-    "social.users.search": (ctx, b) => m.search.users(actor(ctx), b.prefix, b.limit),
-    "social.overview": (ctx) => m.overview(actor(ctx)),
+    "social.users.search": (ctx, b) => m.search.users(ctx.userId, b.prefix, b.limit),
+    "social.overview": (ctx) => m.overview(ctx.userId),
     "social.friends.request": (ctx, b) => m.friends.request(writer(ctx), b.userId),
     "social.friends.cancel": (ctx, b) => m.friends.cancel(writer(ctx), b.requestId),
     "social.friends.accept": (ctx, b) => m.friends.accept(writer(ctx), b.requestId),
@@ -49,7 +42,7 @@ export function createHandlers(m: Modules, writes: KeyedTokenBucket<number>): Ha
     "social.blocks.add": (ctx, b) => m.blocks.add(writer(ctx), b.userId),
     "social.blocks.remove": (ctx, b) => m.blocks.remove(writer(ctx), b.userId),
     "social.groups.create": (ctx, b) => m.groups.create(writer(ctx), b.name, b.invite),
-    "social.groups.get": (ctx, b) => m.groups.get(actor(ctx), b.groupId),
+    "social.groups.get": (ctx, b) => m.groups.get(ctx.userId, b.groupId),
     "social.groups.invite": (ctx, b) => m.invitations.invite(writer(ctx), b.groupId, b.userId),
     "social.groups.acceptInvite": (ctx, b) => m.invitations.accept(writer(ctx), b.invitationId),
     "social.groups.declineInvite": (ctx, b) => m.invitations.decline(writer(ctx), b.invitationId),

@@ -12,8 +12,8 @@ const KEY_ID_RE = /^[0-9a-f]{64}$/;
 
 /** The fingerprint is recomputed from keyId, so what the user compares is exactly what gets pinned. */
 export function parseServerKey(value: unknown): ServerKeyInfo | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
-  const keyId = (value as { keyId?: unknown }).keyId;
+  if (typeof value !== "object" || value === null || !("keyId" in value)) return undefined;
+  const keyId = value.keyId;
   if (typeof keyId !== "string" || !KEY_ID_RE.test(keyId)) return undefined;
   return { keyId, fingerprint: formatFingerprint(fromHex(keyId)) };
 }

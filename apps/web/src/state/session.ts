@@ -17,9 +17,10 @@ import {
 import type { ServerKeyInfo } from "./server-key.js";
 import { fingerprintOf } from "./server-key.js";
 
+/** What the app uses of its client: the session's actions, and commands for the stores it makes. */
 export type ClientLike = Pick<
   SealroomClient,
-  "connect" | "close" | "reconnect" | "login" | "register" | "logout" | "changePassword" | "on" | "state"
+  "connect" | "close" | "reconnect" | "login" | "register" | "logout" | "changePassword" | "on" | "state" | "user" | "request" | "call"
 >;
 
 export interface PinStoreLike {

@@ -2,7 +2,9 @@
 import type { ReactElement } from "react";
 import { render } from "@testing-library/react";
 import type { PublicUser } from "@sealroom/proto/auth";
-import { MemoryTicketStore, type ClientEvents, type ConnectionState } from "@sealroom/sdk/browser";
+import type { CommandBody, CommandType, CommandValue } from "@sealroom/proto/commands";
+import type { Result } from "@sealroom/proto/errors";
+import { AppError, MemoryTicketStore, type ClientEvents, type ConnectionState } from "@sealroom/sdk/browser";
 import { I18nProvider } from "../i18n/I18nProvider.js";
 import type { Language } from "../i18n/languages.js";
 import { SealroomProvider } from "../state/context.js";
@@ -17,6 +19,7 @@ type Handler = (...args: never[]) => void;
 
 export class FakeClient implements ClientLike {
   state: ConnectionState = "idle";
+  user: PublicUser | undefined;
   readonly calls: string[] = [];
   /** What login/register/logout/changePassword do; a test replaces them. */
   authImpl: (username: string, password: string) => Promise<PublicUser> = async (username) => ({ id: 1, username });
@@ -76,7 +79,17 @@ export class FakeClient implements ClientLike {
     await this.changePasswordImpl(cur, next);
   }
 
+  /** The account screens send no other commands; the social store's reads fail as if offline. */
+  async request<T extends CommandType>(_type: T, _body: CommandBody<T>): Promise<CommandValue<T>> {
+    throw new AppError("UNAVAILABLE");
+  }
+
+  async call<T extends CommandType>(_type: T, _body: unknown): Promise<Result<CommandValue<T>>> {
+    return { ok: false, error: new AppError("UNAVAILABLE").toJSON() };
+  }
+
   private signIn(user: PublicUser): PublicUser {
+    this.user = user;
     this.setState("ready");
     this.emit("signedIn", user);
     return user;

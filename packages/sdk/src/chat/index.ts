@@ -1,24 +1,30 @@
 /** Chat for applications: the synced store, its outbox, and the chat contracts' types and helpers. */
-export { ChatStore, type ChatSnapshot, type ChatStoreOptions, type ConversationView, type SyncStatus } from "./store.js";
+export { ChatStore } from "./store.js";
+export type { ChatSnapshot, ChatStoreOptions, ConversationView, SyncStatus } from "./types.js";
 export { ConversationLog, type TimelineEntry } from "./log.js";
 export { Outbox, newClientMsgId, type OutboxOptions, type PendingMessage } from "./outbox.js";
-export { MemoryOutboxStore, StorageOutboxStore, storedMessageSchema, type OutboxStore, type StoredMessage } from "./outbox-store.js";
+export { MemoryOutboxStore, StorageOutboxStore, storedMessageSchema, type OutboxStore, type StoredMessage, type WebStorage } from "./outbox-store.js";
 export {
   CHAT_EVENTS,
+  chatEventSchema,
+  isChatEventType,
+  parseChatEvent,
+  type ChatEvent,
+  type ChatEventBody,
+  type ChatEventType,
+} from "@sealroom/proto/chat-events";
+export {
   CHAT_LIMITS,
   bidiPaired,
   checkMessageText,
   dmConversationId,
   groupConversationId,
-  isChatEventType,
   parseConversationId,
   previewOf,
   textLength,
 } from "@sealroom/proto/chat";
 export type {
   ChangeAck,
-  ChatEventBody,
-  ChatEventType,
   ConversationRef,
   ConversationSummary,
   DeleteEntry,

@@ -54,7 +54,7 @@ const listSchema = z.array(z.unknown());
  * messages in memory only, as before.
  */
 export class StorageOutboxStore implements OutboxStore {
-  constructor(private readonly storage: KeyValueStorage | undefined = safeLocalStorage()) {}
+  constructor(private readonly storage: WebStorage | undefined = safeLocalStorage()) {}
 
   load(userId: number): StoredMessage[] {
     let raw: string | null | undefined;
@@ -101,18 +101,27 @@ function upsert(list: readonly StoredMessage[], message: StoredMessage): StoredM
   return at === -1 ? [...list, message] : list.map((m, i) => (i === at ? message : m));
 }
 
-/** The part of Web Storage this store uses; declared here so Node-only builds of the SDK compile. */
-export interface KeyValueStorage {
+/**
+ * What the store uses of Web Storage. Declared here rather than taken from the DOM types, which
+ * Node-only consumers of the SDK (the gateway's and the bench's typechecks) do not load.
+ */
+export interface WebStorage {
   getItem(key: string): string | null;
   setItem(key: string, value: string): void;
   removeItem(key: string): void;
 }
 
-function safeLocalStorage(): KeyValueStorage | undefined {
+function safeLocalStorage(): WebStorage | undefined {
   try {
-    // Reading localStorage throws where storage is disabled; it is absent outside browsers.
-    return (globalThis as { localStorage?: KeyValueStorage }).localStorage ?? undefined;
+    // Node has no localStorage, or one that throws until configured: read it without assuming.
+    const storage: unknown = Reflect.get(globalThis, "localStorage");
+    return isWebStorage(storage) ? storage : undefined;
   } catch {
     return undefined;
   }
+}
+
+function isWebStorage(value: unknown): value is WebStorage {
+  if (typeof value !== "object" || value === null) return false;
+  return "getItem" in value && typeof value.getItem === "function" && "setItem" in value && typeof value.setItem === "function" && "removeItem" in value && typeof value.removeItem === "function";
 }

@@ -188,7 +188,7 @@ export class Outbox {
       item.message = { ...item.message, attempts: item.message.attempts + 1 };
       this.hooks.changed(conversationId);
       const result = await this.client.call("chat.send", { conversationId, clientMsgId, text });
-      if (result.ok) return { ok: true, ack: result.value as SendAck };
+      if (result.ok) return { ok: true, ack: result.value };
       // Between a reconnect and the resume, a command can race the sign-in: wait and resend.
       const transient = result.error.retryable || result.error.code === "NOT_AUTHENTICATED";
       if (!transient) return { ok: false, error: AppError.from(result.error) };

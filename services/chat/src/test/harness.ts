@@ -10,7 +10,8 @@
  * GroupEvent per change), so these tests do not depend on the social service.
  */
 import { createDb, type Db } from "@sealroom/db";
-import type { ChatEventBody, ChatEventType, Entry } from "@sealroom/proto/chat";
+import type { Entry } from "@sealroom/proto/chat";
+import type { ChatEventBody, ChatEventType } from "@sealroom/proto/chat-events";
 import { CHAT_COMMANDS } from "@sealroom/proto/chat";
 import type { CommandBody, CommandValue } from "@sealroom/proto/commands";
 import { AppError, resultSchema, type AppErrorShape } from "@sealroom/proto/errors";

@@ -4,7 +4,7 @@
  * after every sign-in (a reconnect), so a presence change missed while offline is repaired.
  */
 import type { PublicUser } from "@sealroom/proto/auth";
-import { SocialClient, type Friend, type Presence, type SealroomClient } from "@sealroom/sdk/browser";
+import { SocialClient, parseChatEvent, type Friend, type Presence, type SealroomClient } from "@sealroom/sdk/browser";
 
 export interface PeopleSnapshot {
   friends: readonly Friend[];
@@ -41,7 +41,7 @@ export class PeopleStore implements PeopleLike {
     private readonly client: Pick<SealroomClient, "on" | "state" | "request">,
     private readonly opts: { readOverview: boolean } = { readOverview: true },
   ) {
-    this.social = new SocialClient(client as SealroomClient);
+    this.social = new SocialClient(client);
   }
 
   start(): void {
@@ -53,9 +53,9 @@ export class PeopleStore implements PeopleLike {
         this.set(EMPTY);
       }),
       this.client.on("event", (type, body) => {
-        if (type !== "chat.message.created.v1") return;
-        const sender = (body as { sender?: { id?: unknown; username?: unknown } | null }).sender;
-        if (sender && typeof sender.id === "number" && typeof sender.username === "string") this.learn([{ id: sender.id, username: sender.username }]);
+        const event = parseChatEvent(type, body);
+        const sender = event?.type === "chat.message.created.v1" ? event.body.sender : null;
+        if (sender) this.learn([{ id: sender.id, username: sender.username }]);
       }),
       this.social.onAny((event) => {
         switch (event.type) {

@@ -5,7 +5,8 @@
 import type { ReactElement } from "react";
 import { act, render } from "@testing-library/react";
 import type { PublicUser } from "@sealroom/proto/auth";
-import { AppError, type ErrorCode } from "@sealroom/proto/errors";
+import type { CommandType, CommandValue } from "@sealroom/proto/commands";
+import { AppError, type ErrorCode, type Result } from "@sealroom/proto/errors";
 import { ChatStore, MemoryTicketStore, type SealroomClient, type TextEntry } from "@sealroom/sdk/browser";
 import { I18nProvider } from "../../i18n/I18nProvider.js";
 import { SealroomProvider } from "../../state/context.js";
@@ -25,7 +26,7 @@ export const DM_BOB = "dm:1:2";
 type Handler = (body: Record<string, unknown>) => unknown;
 
 export class ChatFakeClient extends FakeClient {
-  user: PublicUser | undefined = ME;
+  override user: PublicUser | undefined = ME;
   readonly commands: Record<string, Handler> = {
     "chat.conversations": () => ({ conversations: [] }),
     "social.overview": () => ({ friends: [] }),
@@ -35,19 +36,20 @@ export class ChatFakeClient extends FakeClient {
   };
   readonly sent: { type: string; body: Record<string, unknown> }[] = [];
 
-  async call(type: string, body: unknown) {
+  override async call<T extends CommandType>(type: T, body: unknown): Promise<Result<CommandValue<T>>> {
     const b = body as Record<string, unknown>;
     this.sent.push({ type, body: b });
     const handler = this.commands[type];
     if (!handler) return { ok: false as const, error: new AppError("UNKNOWN_COMMAND").toJSON() };
     try {
-      return { ok: true as const, value: await handler(b) };
+      // Fixtures hold only what a test's screen reads, so they are not parsed as the SDK would.
+      return { ok: true as const, value: (await handler(b)) as CommandValue<T> };
     } catch (err) {
       return { ok: false as const, error: (err instanceof AppError ? err : new AppError("INTERNAL")).toJSON() };
     }
   }
 
-  async request(type: string, body: unknown) {
+  override async request<T extends CommandType>(type: T, body: unknown): Promise<CommandValue<T>> {
     const r = await this.call(type, body);
     if (!r.ok) throw AppError.from(r.error);
     return r.value;

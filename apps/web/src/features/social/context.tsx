@@ -1,6 +1,6 @@
 /** The social store for the signed-in app, and the hooks that read it. */
 import { createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from "react";
-import { SocialStore, type SocialStoreClient } from "@sealroom/sdk/browser";
+import { SocialStore } from "@sealroom/sdk/browser";
 import { useClient, useSession } from "../../state/context.js";
 import { toSocialView, type SocialView } from "./view.js";
 
@@ -42,7 +42,7 @@ export function SocialProvider({ store, me, children }: { store?: SocialLike; me
   const client = useClient();
   const { phase } = useSession();
   const signedInAs = phase.name === "signed-in" ? phase.user.id : undefined;
-  const [own] = useState(() => (store ? undefined : new SocialStore(client as unknown as SocialStoreClient)));
+  const [own] = useState(() => (store ? undefined : new SocialStore(client)));
   useEffect(() => {
     if (!own) return;
     own.start();

@@ -1,0 +1,57 @@
+/** The chat store's public shapes: what a UI reads from a snapshot, and the store's options. */
+import type { PublicUser } from "@sealroom/proto/auth";
+import type { ConversationSummary } from "@sealroom/proto/chat";
+import type { TimelineEntry } from "./log.js";
+import type { OutboxOptions, PendingMessage } from "./outbox.js";
+
+export type SyncStatus = "offline" | "catching-up" | "up-to-date";
+
+export interface ConversationView {
+  conversationId: string;
+  kind: "dm" | "group";
+  peer: PublicUser | null;
+  /** `removed`: the user left or was kicked; the history up to then stays, read-only. */
+  group: ConversationSummary["group"];
+  /** Messages and system entries held, ascending, edits and deletions applied. */
+  entries: readonly TimelineEntry[];
+  /** The last seq applied (every entry up to it has been seen, in order). */
+  headSeq: number;
+  /** Older entries exist before the window: loadOlder() fetches them. */
+  hasOlder: boolean;
+  visibleFromSeq: number;
+  lastActivityTs: number;
+  /** The user's read pointer, and unread text messages of others after it. */
+  readSeq: number;
+  unread: number;
+  /** Other participants' read pointers known so far (from chat.read.v1 and loadReceipts). */
+  receipts: Readonly<Record<number, number>>;
+  /** Who is typing now. */
+  typing: readonly PublicUser[];
+  /** Messages not acked yet, or failed. */
+  pending: readonly PendingMessage[];
+  /**
+   * seq -> when it was written (this device's clock), for the user's messages sent from this store
+   * that waited at least a minute before the server had them (written offline): the entry's `ts` is
+   * when the server stored it. Kept only in memory, not carried to other participants (a client's
+   * clock is not the server's to vouch for).
+   */
+  written: Readonly<Record<number, number>>;
+}
+
+export interface ChatSnapshot {
+  status: SyncStatus;
+  /** Most recently active first. */
+  conversations: readonly ConversationView[];
+  byId: Readonly<Record<string, ConversationView>>;
+}
+
+export interface ChatStoreOptions {
+  /**
+   * Entries per sync and history request (at most 200). Safe at any size: the service also ends a
+   * page at CHAT_LIMITS.replyBytesMax (`truncated`), and sync goes on until it reaches lastSeq.
+   */
+  pageSize?: number;
+  /** How long a live seq gap may stay open (entries arriving out of order) before it is fetched. */
+  gapDelayMs?: number;
+  outbox?: OutboxOptions;
+}

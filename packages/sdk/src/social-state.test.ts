@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import type { GroupDetail, GroupEventView, GroupInfo } from "@sealroom/proto/social";
+import { SocialState } from "./social-state.js";
+
+const ME = { id: 1, username: "me" };
+const AMY = { id: 2, username: "amy" };
+const BEN = { id: 3, username: "ben" };
+const offline = { online: false, lastSeenAt: null };
+const group = (version: number, opts: Partial<GroupInfo> = {}): GroupInfo => ({ id: 5, name: "Trip", ownerId: AMY.id, memberCount: 2, version, createdAt: 1, disbandedAt: null, ...opts });
+const detail = (version: number): GroupDetail => ({
+  group: group(version),
+  role: "member",
+  members: [
+    { user: AMY, role: "owner", joinedAt: 1, presence: offline },
+    { user: ME, role: "member", joinedAt: 2, presence: offline },
+  ],
+  invites: [],
+});
+const event = (type: GroupEventView["type"], target = ME): GroupEventView => ({ id: 9, groupId: 5, type, actor: AMY, target, createdAt: 3 });
+
+describe("SocialState", () => {
+  it("a block ends the friendship and drops the requests between the two, and only those", () => {
+    const s = new SocialState();
+    s.addFriend({ user: AMY, since: 1, presence: offline });
+    s.incoming.set(7, { id: 7, from: AMY, to: ME, createdAt: 1 });
+    s.outgoing.set(8, { id: 8, from: ME, to: BEN, createdAt: 1 });
+    s.apply({ type: "social.block.added.v1", body: { block: { user: AMY, since: 2 } } }, ME.id);
+    expect([...s.friends.keys()]).toEqual([]);
+    expect([...s.incoming.keys()]).toEqual([]);
+    expect([...s.outgoing.keys()]).toEqual([8]);
+    expect(s.snapshot("ready").blocked.map((b) => b.user.id)).toEqual([AMY.id]);
+  });
+
+  it("presence reaches a friend and the same user in every group detail", () => {
+    const s = new SocialState();
+    s.addFriend({ user: AMY, since: 1, presence: offline });
+    s.adoptDetail(detail(1));
+    s.apply({ type: "presence.changed.v1", body: { userId: AMY.id, online: true, lastSeenAt: null } }, ME.id);
+    expect(s.friends.get(AMY.id)?.presence.online).toBe(true);
+    expect(s.details.get(5)?.members.find((m) => m.user.id === AMY.id)?.presence.online).toBe(true);
+  });
+
+  it("a group update asks for a read of a group not listed yet, or one shown in detail", () => {
+    const s = new SocialState();
+    expect(s.apply({ type: "social.group.updated.v1", body: { group: group(2), event: event("joined") } }, ME.id)).toBe(5);
+    s.groups.set(5, { ...group(2), role: "member" });
+    expect(s.groupUpdated(group(3, { name: "Trip 2" }), event("renamed"), ME.id)).toBeUndefined();
+    expect(s.groups.get(5)?.name).toBe("Trip 2");
+    // An older state arriving late does not roll the group back.
+    s.groupUpdated(group(2, { name: "Old" }), event("renamed"), ME.id);
+    expect(s.groups.get(5)?.name).toBe("Trip 2");
+    s.adoptDetail(detail(3));
+    expect(s.groupUpdated(group(4), event("joined", BEN), ME.id)).toBe(5);
+  });
+
+  it("kicked: the group and its detail go, and the reason is kept; disbanded: the detail stays, read-only", () => {
+    const kicked = new SocialState();
+    kicked.adoptDetail(detail(1));
+    expect(kicked.groupUpdated(group(2), event("kicked"), ME.id)).toBeUndefined();
+    expect(kicked.snapshot("ready")).toMatchObject({ groups: [], groupDetails: {}, goneGroups: { 5: "kicked" } });
+    const disbanded = new SocialState();
+    disbanded.adoptDetail(detail(1));
+    disbanded.loseGroup(5, "disbanded", 42);
+    expect(disbanded.details.get(5)?.group.disbandedAt).toBe(42);
+    expect(disbanded.gone.get(5)).toBe("disbanded");
+    expect(disbanded.groups.size).toBe(0);
+  });
+
+  it("an older group detail than the one held is ignored", () => {
+    const s = new SocialState();
+    const newer = detail(3);
+    s.adoptDetail(newer);
+    expect(s.adoptDetail(detail(2))).toBe(newer);
+    expect(s.groups.get(5)).toEqual({ ...group(3), role: "member" });
+  });
+
+  it("lists requests newest first and friends by name", () => {
+    const s = new SocialState();
+    s.adopt({
+      friends: [{ user: BEN, since: 1, presence: offline }, { user: AMY, since: 2, presence: offline }],
+      incoming: [{ id: 1, from: AMY, to: ME, createdAt: 1 }, { id: 2, from: BEN, to: ME, createdAt: 5 }],
+      outgoing: [],
+      blocked: [],
+      invitations: [],
+      groups: [],
+      notices: [],
+    });
+    const snap = s.snapshot("ready");
+    expect(snap.friends.map((f) => f.user.username)).toEqual(["amy", "ben"]);
+    expect(snap.incoming.map((r) => r.id)).toEqual([2, 1]);
+  });
+});
