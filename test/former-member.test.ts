@@ -77,4 +77,33 @@ describe("a removed member's view", () => {
     const again = await lea.client.request("chat.conversations", {});
     expect(again.conversations.find((c) => c.conversationId === conv)?.group).toEqual({ id: groupId, name: "Walks", disbanded: false });
   });
+
+  test("pages and the list name the senders a kicked member reads, and nobody else", async () => {
+    const owner = await chatter(stack, "fmowner3");
+    const pia = await chatter(stack, "fmpia");
+    const ned = await chatter(stack, "fmned3");
+    const quiet = await chatter(stack, "fmquiet");
+    // Ned is friends with the owner only (groupOf befriends each with the owner): pia is a stranger.
+    const groupId = await groupOf(owner, [pia, ned, quiet], "Names");
+    const conv = groupConversationId(groupId);
+    await pia.chat.send(conv, "hello from pia");
+    await until(() => textsOf(ned.streamOf(conv)).includes("hello from pia"), "pia's message");
+    await owner.social.kick(groupId, ned.user.id);
+    const late = await chatter(stack, "fmlate");
+    await groupOf(owner, [late], "Other");
+    const invitation = await owner.social.invite(groupId, late.user.id);
+    await late.social.acceptInvitation(invitation.id);
+    await late.chat.send(conv, "after ned");
+
+    const piaUser = { id: pia.user.id, username: pia.name };
+    const history = await ned.client.request("chat.history", { conversationId: conv });
+    expect(history.people).toEqual([piaUser]);
+    const sync = await ned.client.request("chat.sync", { conversationId: conv, afterSeq: 0 });
+    expect(sync.people).toEqual([piaUser]);
+    const list = await ned.client.request("chat.conversations", {});
+    expect(list.conversations.find((c) => c.conversationId === conv)?.people).toEqual([piaUser]);
+    // The silent member is named by the "joined" entries only; who came after the kick not at all.
+    expect(history.people?.map((p) => p.id)).not.toContain(quiet.user.id);
+    expect(JSON.stringify([history, sync, list])).not.toContain(late.name);
+  });
 });
