@@ -5,7 +5,7 @@
  * services, nats-server and SQLite, SDK clients.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { groupConversationId, type Entry } from "@sealroom/sdk/node";
+import { ChatStore, groupConversationId, type Entry } from "@sealroom/sdk/node";
 import { startStack, type Stack } from "./support/stack.js";
 import { SOCIAL_STACK, errorCode } from "./social-helpers.js";
 import { chatter, groupOf, until } from "./support/chat.js";
@@ -105,5 +105,12 @@ describe("a removed member's view", () => {
     // The silent member is named by the "joined" entries only; who came after the kick not at all.
     expect(history.people?.map((p) => p.id)).not.toContain(quiet.user.id);
     expect(JSON.stringify([history, sync, list])).not.toContain(late.name);
+
+    // A store that starts afresh (the web app after a reload) records the names for its view.
+    const fresh = new ChatStore(ned.client);
+    await fresh.catchUp();
+    await fresh.loadOlder(conv);
+    expect(fresh.getSnapshot().byId[conv]?.people).toEqual({ [pia.user.id]: pia.name });
+    fresh.stop();
   });
 });

@@ -88,6 +88,32 @@ describe("review: a removed member's view (item 15)", () => {
     expect(await page.getByTestId("composer").count()).toBe(0);
     await shot(page, "kicked-reload");
   }, 60_000);
+
+  test("after a reload a kicked member still sees who wrote each message", async () => {
+    const ned = await person(uniq("nedr"));
+    const owner = await signUp(stack, "owner");
+    const pia = await signUp(stack, "pia");
+    await befriend(owner, ned);
+    await befriend(owner, { social: pia.social, id: pia.user.id });
+    const detail = await owner.social.createGroup("Names club", [ned.id, pia.user.id]);
+    const groupId = detail.group.id;
+    for (const m of [ned.social, pia.social]) {
+      const invitation = (await m.overview()).invitations.find((i) => i.group.id === groupId)!;
+      await m.acceptInvitation(invitation.id);
+    }
+    const conversationId = groupConversationId(groupId);
+    // Pia is not ned's friend: after the kick only the chat pages can name her.
+    await pia.client.request("chat.send", { conversationId, clientMsgId: "rv-n1", text: "pia was here" });
+    await owner.social.kick(groupId, ned.id);
+
+    const page = ned.page;
+    await page.reload();
+    await conv(page, "Names club").click();
+    await timeline(page).getByText("pia was here").waitFor();
+    await timeline(page).locator(".msg-sender", { hasText: pia.name }).waitFor({ timeout: 5000 });
+    expect(await timeline(page).getByText("Someone", { exact: true }).count()).toBe(0);
+    await shot(page, "kicked-reload-names");
+  }, 60_000);
 });
 
 describe("review: presence and composers after a social change (item 14)", () => {

@@ -77,6 +77,11 @@ export interface ConversationView {
    * clock is not the server's to vouch for).
    */
   written: Readonly<Record<number, number>>;
+  /**
+   * Usernames of the senders in the pages read of this conversation (the service's `people`): a
+   * former group member, who cannot list the group's members, still names who wrote what.
+   */
+  people: Readonly<Record<number, string>>;
 }
 
 export interface ChatSnapshot {
@@ -291,6 +296,7 @@ export class ChatStore {
     if (c.log.base <= c.meta.visibleFromSeq) return 0;
     const page = await this.client.request("chat.history", { conversationId, beforeSeq: c.log.base + 1, limit });
     c.meta.visibleFromSeq = page.visibleFromSeq;
+    learnPeople(c, page.people);
     const first = page.entries[0]?.seq;
     c.log.prepend(page.entries, first === undefined ? page.visibleFromSeq : first - 1);
     this.touch(c);
@@ -381,6 +387,7 @@ export class ChatStore {
       c = this.create(s.conversationId, log);
     }
     c.meta = { ...c.meta, kind: s.kind, peer: s.peer, group: s.group, visibleFromSeq: s.visibleFromSeq, lastActivityTs: Math.max(c.meta.lastActivityTs, s.lastActivityTs), readSeq: s.read.readSeq };
+    learnPeople(c, s.people);
     this.setRead(c, s.read);
     if (s.lastSeq > c.log.head) await this.sync(c);
   }
@@ -398,6 +405,7 @@ export class ChatStore {
           for (;;) {
             const page: Page = await this.fetch("chat.sync", { conversationId: c.meta.conversationId, afterSeq: c.log.head, limit: this.pageSize });
             c.meta.visibleFromSeq = page.visibleFromSeq;
+            learnPeople(c, page.people);
             // Entries up to visibleFromSeq do not exist for this user (a group before their join).
             if (c.log.head < page.visibleFromSeq) c.log.skipTo(page.visibleFromSeq);
             for (const e of page.entries) this.receive(e);
@@ -483,6 +491,7 @@ export class ChatStore {
       c = this.create(conversationId, new ConversationLog(page ? page.lastSeq : entry.seq - 1));
       if (page) {
         c.meta.visibleFromSeq = page.visibleFromSeq;
+        learnPeople(c, page.people);
         c.log.reset(page.lastSeq, page.entries.filter((e): e is TimelineEntry => e.kind === "text" || e.kind === "system"));
         for (const e of page.entries) this.emitEntry(e);
         const last = page.entries.findLast((e) => e.kind === "text" || e.kind === "system");
@@ -613,7 +622,7 @@ export class ChatStore {
   private create(conversationId: string, log: ConversationLog): Conv {
     const kind = conversationId.startsWith("group:") ? "group" : "dm";
     const c: Conv = {
-      meta: { conversationId, kind, peer: null, group: null, visibleFromSeq: 0, lastActivityTs: 0, readSeq: 0 },
+      meta: { conversationId, kind, peer: null, group: null, visibleFromSeq: 0, lastActivityTs: 0, readSeq: 0, people: {} },
       log,
       written: {},
       read: { readSeq: 0, unread: 0, countedSeq: 0 },
@@ -681,4 +690,13 @@ export class ChatStore {
     this.convs.clear();
     this.setStatus("offline");
   }
+}
+
+/** Records the senders a page or summary names (a new object, so the view changes). */
+function learnPeople(c: Conv, people: readonly PublicUser[] | undefined): void {
+  if (!people || people.every((p) => c.meta.people[p.id] === p.username)) return;
+  const names: Record<number, string> = { ...c.meta.people };
+  for (const p of people) names[p.id] = p.username;
+  c.meta.people = names;
+  c.view = undefined;
 }
