@@ -10,6 +10,7 @@ import { groupConversationId, SocialClient, type SealroomClient } from "@sealroo
 import { startStack, type Stack } from "../support/stack.js";
 import { SOCIAL_STACK, signUp, type Person } from "../social-helpers.js";
 import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
+import { shootVariants } from "./support/variants.js";
 
 const PASSWORD = "a long enough passphrase";
 
@@ -113,6 +114,10 @@ describe("review: a removed member's view (item 15)", () => {
     await timeline(page).locator(".msg-sender", { hasText: pia.name }).waitFor({ timeout: 5000 });
     expect(await timeline(page).getByText("Someone", { exact: true }).count()).toBe(0);
     await shot(page, "kicked-reload-names");
+    await shootVariants(page, "kicked", async () => {
+      await conv(page, "Names club").click();
+      await timeline(page).locator(".msg-sender", { hasText: pia.name }).waitFor();
+    });
   }, 60_000);
 });
 
@@ -146,6 +151,10 @@ describe("review: presence and composers after a social change (item 14)", () =>
     await conv(page, bob.name).click();
     await page.getByTestId("dm-closed").getByText(`You blocked ${bob.name}.`).waitFor();
     await shot(page, "blocked-dm");
+    await shootVariants(page, "unfriended-dm", async () => {
+      await conv(page, alice.name).click();
+      await page.getByTestId("dm-closed").waitFor();
+    });
   }, 60_000);
 
   test("the blocked user stops seeing the blocker online without a reload", async () => {
