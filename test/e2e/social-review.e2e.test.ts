@@ -238,6 +238,7 @@ describe("review: invitations can be withdrawn (item 8)", () => {
     expect((await lou.social.overview()).invitations.map((i) => i.group.id)).toEqual([group.id]);
     const page = kim.page;
     await page.evaluate((id) => (window.location.hash = `#/group/${id}`), group.id);
+    await shootVariants(page, "group-withdraw", () => page.getByTestId("pending-invite").waitFor());
     await page.getByRole("button", { name: `Withdraw the invitation to ${lou.name}` }).click();
     await page.getByTestId("social-done").getByText(`The invitation to ${lou.name} was withdrawn.`).waitFor();
     expect(await page.getByTestId("pending-invite").count()).toBe(0);
