@@ -99,7 +99,8 @@ describe("review: a removed member's view (item 15)", () => {
     const detail = await owner.social.createGroup("Names club", [ned.id, pia.user.id]);
     const groupId = detail.group.id;
     for (const m of [ned.social, pia.social]) {
-      const invitation = (await m.overview()).invitations.find((i) => i.group.id === groupId)!;
+      const invitation = (await m.overview()).invitations.find((i) => i.group.id === groupId);
+      if (!invitation) throw new Error("no invitation");
       await m.acceptInvitation(invitation.id);
     }
     const conversationId = groupConversationId(groupId);
