@@ -10,7 +10,7 @@ import { groupConversationId, SocialClient, type SealroomClient } from "@sealroo
 import { startStack, type Stack } from "../support/stack.js";
 import { SOCIAL_STACK, signUp, type Person } from "../social-helpers.js";
 import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
-import { shootVariants } from "./support/variants.js";
+import { shootSchemes, shootVariants } from "./support/variants.js";
 
 const PASSWORD = "a long enough passphrase";
 
@@ -205,6 +205,7 @@ describe("review: the friends and group screens (item 17)", () => {
     const notice = page.getByTestId("notice").filter({ hasText: `${iva.name} accepted your friend request.` });
     await notice.getByText("just now").waitFor();
     await shot(page, "friends-notice");
+    await shootSchemes(page, "friends-notice-en");
     await expect.poll(async () => (await fay.social.overview()).notices.length, { timeout: 10_000 }).toBe(0);
     await page.reload();
     await page.getByRole("heading", { level: 1, name: "Friends" }).waitFor();

@@ -16,14 +16,24 @@ export async function shootVariants(page: Page, name: string, reopen: () => Prom
     await page.evaluate(([key, value]) => localStorage.setItem(key, value), [LANGUAGE_KEY, lang] as const);
     await page.reload();
     await reopen();
-    for (const width of [1280, 390]) {
-      await page.setViewportSize({ width, height: width === 390 ? 780 : 800 });
-      for (const scheme of ["light", "dark"] as const) {
-        await page.emulateMedia({ colorScheme: scheme });
-        const file = path.join(shots, `variant-${name}-${lang}-${width}-${scheme}.png`);
-        await page.screenshot({ path: file, animations: "disabled" });
-        files.push(file);
-      }
+    files.push(...(await shootSchemes(page, `${name}-${lang}`)));
+  }
+  return files;
+}
+
+/**
+ * The screen as it is (no reload: for what a reload would clear, like a notice already shown),
+ * light and dark, desktop and phone width; back to light at desktop width after.
+ */
+export async function shootSchemes(page: Page, name: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: width === 390 ? 780 : 800 });
+    for (const scheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      const file = path.join(shots, `variant-${name}-${width}-${scheme}.png`);
+      await page.screenshot({ path: file, animations: "disabled" });
+      files.push(file);
     }
   }
   await page.setViewportSize({ width: 1280, height: 800 });
