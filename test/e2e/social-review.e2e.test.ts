@@ -213,6 +213,22 @@ describe("review: the friends and group screens (item 17)", () => {
     expect(await page.getByTestId("notice").count()).toBe(0);
   }, 60_000);
 
+  test("the Friends page notice in Chinese", async () => {
+    const mei = await person(uniq("mei"));
+    const ott = await signUp(stack, "ott");
+    const page = mei.page;
+    await page.evaluate(() => localStorage.setItem("sealroom.lang", "zh-CN"));
+    await page.reload();
+    await page.evaluate(() => (window.location.hash = "#/friends"));
+    await page.getByRole("heading", { level: 1, name: "好友" }).waitFor();
+    const mine = await mei.social.requestFriend(ott.user.id);
+    if (mine.status !== "pending") throw new Error("expected pending");
+    await ott.social.acceptRequest(mine.request.id);
+    await page.getByTestId("notice").filter({ hasText: ott.name }).waitFor();
+    await shootSchemes(page, "friends-notice-zh-CN");
+    await page.evaluate(() => localStorage.setItem("sealroom.lang", "en"));
+  }, 60_000);
+
   test("a sole owner is not offered a failing Leave; disbanding shows one banner", async () => {
     const jo = await person(uniq("jo"));
     const { group } = await jo.social.createGroup("Solo");
