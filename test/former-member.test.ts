@@ -5,7 +5,7 @@
  * services, nats-server and SQLite, SDK clients.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { groupConversationId, type Entry } from "@sealroom/sdk/node";
+import { ChatStore, groupConversationId, type Entry } from "@sealroom/sdk/node";
 import { startStack, type Stack } from "./support/stack.js";
 import { SOCIAL_STACK, errorCode } from "./social-helpers.js";
 import { chatter, groupOf, until } from "./support/chat.js";
@@ -76,5 +76,41 @@ describe("a removed member's view", () => {
     await lea.social.acceptInvitation(invitation.id);
     const again = await lea.client.request("chat.conversations", {});
     expect(again.conversations.find((c) => c.conversationId === conv)?.group).toEqual({ id: groupId, name: "Walks", disbanded: false });
+  });
+
+  test("pages and the list name the senders a kicked member reads, and nobody else", async () => {
+    const owner = await chatter(stack, "fmowner3");
+    const pia = await chatter(stack, "fmpia");
+    const ned = await chatter(stack, "fmned3");
+    const quiet = await chatter(stack, "fmquiet");
+    // Ned is friends with the owner only (groupOf befriends each with the owner): pia is a stranger.
+    const groupId = await groupOf(owner, [pia, ned, quiet], "Names");
+    const conv = groupConversationId(groupId);
+    await pia.chat.send(conv, "hello from pia");
+    await until(() => textsOf(ned.streamOf(conv)).includes("hello from pia"), "pia's message");
+    await owner.social.kick(groupId, ned.user.id);
+    const late = await chatter(stack, "fmlate");
+    await groupOf(owner, [late], "Other");
+    const invitation = await owner.social.invite(groupId, late.user.id);
+    await late.social.acceptInvitation(invitation.id);
+    await late.chat.send(conv, "after ned");
+
+    const piaUser = { id: pia.user.id, username: pia.name };
+    const history = await ned.client.request("chat.history", { conversationId: conv });
+    expect(history.people).toEqual([piaUser]);
+    const sync = await ned.client.request("chat.sync", { conversationId: conv, afterSeq: 0 });
+    expect(sync.people).toEqual([piaUser]);
+    const list = await ned.client.request("chat.conversations", {});
+    expect(list.conversations.find((c) => c.conversationId === conv)?.people).toEqual([piaUser]);
+    // The silent member is named by the "joined" entries only; who came after the kick not at all.
+    expect(history.people?.map((p) => p.id)).not.toContain(quiet.user.id);
+    expect(JSON.stringify([history, sync, list])).not.toContain(late.name);
+
+    // A store that starts afresh (the web app after a reload) records the names for its view.
+    const fresh = new ChatStore(ned.client);
+    await fresh.catchUp();
+    await fresh.loadOlder(conv);
+    expect(fresh.getSnapshot().byId[conv]?.people).toEqual({ [pia.user.id]: pia.name });
+    fresh.stop();
   });
 });

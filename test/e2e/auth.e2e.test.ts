@@ -149,11 +149,13 @@ describe("web client in chromium", () => {
 
       // ...is signed out when the password changes in the first.
       await a.getByRole("navigation").getByRole("link", { name: "Settings" }).click();
+      // The help says what happens: the user's other devices and tabs go, this tab stays.
+      await a.getByText(/your other tabs in this browser\. This tab stays signed in\./).waitFor();
       await a.getByLabel("Current password", { exact: true }).fill(password);
       await a.getByLabel("New password", { exact: true }).fill(newPassword);
       await a.getByLabel("Confirm new password", { exact: true }).fill(newPassword);
       await a.getByRole("button", { name: "Change password" }).click();
-      await a.getByText("Password changed. Your other sessions were signed out.").waitFor();
+      await a.getByText("Password changed. Your other devices and your other tabs in this browser were signed out.").waitFor();
       await a.emulateMedia({ colorScheme: "dark" });
       await shot(a, "settings-dark");
       await a.emulateMedia({ colorScheme: "light" });

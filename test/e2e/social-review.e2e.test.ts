@@ -10,6 +10,7 @@ import { groupConversationId, SocialClient, type SealroomClient } from "@sealroo
 import { startStack, type Stack } from "../support/stack.js";
 import { SOCIAL_STACK, signUp, type Person } from "../social-helpers.js";
 import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
+import { shootSchemes, shootVariants } from "./support/variants.js";
 
 const PASSWORD = "a long enough passphrase";
 
@@ -88,6 +89,37 @@ describe("review: a removed member's view (item 15)", () => {
     expect(await page.getByTestId("composer").count()).toBe(0);
     await shot(page, "kicked-reload");
   }, 60_000);
+
+  test("after a reload a kicked member still sees who wrote each message", async () => {
+    const ned = await person(uniq("nedr"));
+    const owner = await signUp(stack, "owner");
+    const pia = await signUp(stack, "pia");
+    await befriend(owner, ned);
+    await befriend(owner, { social: pia.social, id: pia.user.id });
+    const detail = await owner.social.createGroup("Names club", [ned.id, pia.user.id]);
+    const groupId = detail.group.id;
+    for (const m of [ned.social, pia.social]) {
+      const invitation = (await m.overview()).invitations.find((i) => i.group.id === groupId);
+      if (!invitation) throw new Error("no invitation");
+      await m.acceptInvitation(invitation.id);
+    }
+    const conversationId = groupConversationId(groupId);
+    // Pia is not ned's friend: after the kick only the chat pages can name her.
+    await pia.client.request("chat.send", { conversationId, clientMsgId: "rv-n1", text: "pia was here" });
+    await owner.social.kick(groupId, ned.id);
+
+    const page = ned.page;
+    await page.reload();
+    await conv(page, "Names club").click();
+    await timeline(page).getByText("pia was here").waitFor();
+    await timeline(page).locator(".msg-sender", { hasText: pia.name }).waitFor({ timeout: 5000 });
+    expect(await timeline(page).getByText("Someone", { exact: true }).count()).toBe(0);
+    await shot(page, "kicked-reload-names");
+    await shootVariants(page, "kicked", async () => {
+      await conv(page, "Names club").click();
+      await timeline(page).locator(".msg-sender", { hasText: pia.name }).waitFor();
+    });
+  }, 60_000);
 });
 
 describe("review: presence and composers after a social change (item 14)", () => {
@@ -120,6 +152,10 @@ describe("review: presence and composers after a social change (item 14)", () =>
     await conv(page, bob.name).click();
     await page.getByTestId("dm-closed").getByText(`You blocked ${bob.name}.`).waitFor();
     await shot(page, "blocked-dm");
+    await shootVariants(page, "unfriended-dm", async () => {
+      await conv(page, alice.name).click();
+      await page.getByTestId("dm-closed").waitFor();
+    });
   }, 60_000);
 
   test("the blocked user stops seeing the blocker online without a reload", async () => {
@@ -169,11 +205,28 @@ describe("review: the friends and group screens (item 17)", () => {
     const notice = page.getByTestId("notice").filter({ hasText: `${iva.name} accepted your friend request.` });
     await notice.getByText("just now").waitFor();
     await shot(page, "friends-notice");
+    await shootSchemes(page, "friends-notice-en");
     await expect.poll(async () => (await fay.social.overview()).notices.length, { timeout: 10_000 }).toBe(0);
     await page.reload();
     await page.getByRole("heading", { level: 1, name: "Friends" }).waitFor();
     await page.getByRole("list", { name: "Your friends" }).getByText(iva.name).waitFor();
     expect(await page.getByTestId("notice").count()).toBe(0);
+  }, 60_000);
+
+  test("the Friends page notice in Chinese", async () => {
+    const mei = await person(uniq("mei"));
+    const ott = await signUp(stack, "ott");
+    const page = mei.page;
+    await page.evaluate(() => localStorage.setItem("sealroom.lang", "zh-CN"));
+    await page.reload();
+    await page.evaluate(() => (window.location.hash = "#/friends"));
+    await page.getByRole("heading", { level: 1, name: "好友" }).waitFor();
+    const mine = await mei.social.requestFriend(ott.user.id);
+    if (mine.status !== "pending") throw new Error("expected pending");
+    await ott.social.acceptRequest(mine.request.id);
+    await page.getByTestId("notice").filter({ hasText: ott.name }).waitFor();
+    await shootSchemes(page, "friends-notice-zh-CN");
+    await page.evaluate(() => localStorage.setItem("sealroom.lang", "en"));
   }, 60_000);
 
   test("a sole owner is not offered a failing Leave; disbanding shows one banner", async () => {
@@ -203,6 +256,7 @@ describe("review: invitations can be withdrawn (item 8)", () => {
     expect((await lou.social.overview()).invitations.map((i) => i.group.id)).toEqual([group.id]);
     const page = kim.page;
     await page.evaluate((id) => (window.location.hash = `#/group/${id}`), group.id);
+    await shootVariants(page, "group-withdraw", () => page.getByTestId("pending-invite").waitFor());
     await page.getByRole("button", { name: `Withdraw the invitation to ${lou.name}` }).click();
     await page.getByTestId("social-done").getByText(`The invitation to ${lou.name} was withdrawn.`).waitFor();
     expect(await page.getByTestId("pending-invite").count()).toBe(0);

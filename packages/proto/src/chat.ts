@@ -242,6 +242,13 @@ export type SendAck = z.infer<typeof sendAckSchema>;
 export const changeAckSchema = z.object({ id, conversationId: conversationIdSchema, seq: id, ts: timestamp, targetSeq: id });
 export type ChangeAck = z.infer<typeof changeAckSchema>;
 
+/**
+ * Who wrote the entries of a page or a summary's last entry: `{id, username}` of each sender, once,
+ * so a reader can name them without another lookup (a former group member cannot ask for the
+ * group's members). Only senders of entries in the reply, never the group's membership.
+ */
+const peopleField = z.array(publicUserSchema).max(CHAT_LIMITS.pageMax).optional();
+
 /** A page of a conversation's log, ascending by seq. */
 export const pageSchema = z.object({
   conversationId: conversationIdSchema,
@@ -255,6 +262,8 @@ export const pageSchema = z.object({
    * ask again from its edge (sync: after its last entry; history: before its first).
    */
   truncated: z.boolean(),
+  /** The senders of the page's text, edit and delete entries (optional: older services omit it). */
+  people: peopleField,
 });
 export type Page = z.infer<typeof pageSchema>;
 
@@ -294,6 +303,8 @@ export const conversationSummarySchema = z.object({
   /** The last text or system entry the caller can see, if any. */
   last: z.union([textEntrySchema, systemEntrySchema]).nullable(),
   read: readStateSchema,
+  /** The sender of `last` when it is a text entry (optional: older services omit it). */
+  people: peopleField,
 });
 export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 

@@ -43,6 +43,24 @@ describe("history", () => {
   });
 });
 
+describe("people", () => {
+  it("a page names each sender of its entries once, only those; a summary names its last entry's sender", async () => {
+    const { a, b, dm } = await pair();
+    await send(a, dm, "one");
+    await send(a, dm, "two");
+    const names = (ids: number[]) => ids.map((id) => ({ id, username: expect.any(String) }));
+    const onlyA = await h.call(b, "chat.sync", { conversationId: dm, afterSeq: 0 });
+    expect(onlyA.people).toEqual(names([a]));
+    await send(b, dm, "three");
+    const both = await h.call(a, "chat.history", { conversationId: dm });
+    expect(both.people).toEqual(names([a, b]));
+    // A page of b's message alone names b only.
+    expect((await h.call(a, "chat.sync", { conversationId: dm, afterSeq: 2 })).people).toEqual(names([b]));
+    const list = await h.call(a, "chat.conversations", {});
+    expect(list.conversations.find((c) => c.conversationId === dm)?.people).toEqual(names([b]));
+  });
+});
+
 describe("edit and delete", () => {
   it("edits and deletes own messages: log entries carried by sync and live events, current text in history", async () => {
     const { a, b, dm } = await pair();

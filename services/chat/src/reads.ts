@@ -16,6 +16,7 @@ import type { Logger } from "@sealroom/runtime";
 import { blockedEitherWay, formerOf, hiddenFrom, resolveAccess, visibleEnd, userOrPlaceholder, type Access } from "./access.js";
 import { takeWithin } from "./bounds.js";
 import { toEntry } from "./entries.js";
+import { sendersOf } from "./people.js";
 import type { Publish } from "./publish.js";
 import type { Queries } from "./queries.js";
 import type { Sqlite } from "./sqlite.js";
@@ -55,7 +56,8 @@ export function createReads({ sqlite, q, writer, publish, log }: ReadDeps) {
       rows.map((r) => toEntry(access.key, r, log, access.visibleFrom)),
       shell,
     );
-    return { ...shell, entries: newestFirst ? taken.reverse() : taken, truncated: cut };
+    // At most pageMax users (< 35 KB) beyond the bound, well inside NATS's max_payload.
+    return { ...shell, entries: newestFirst ? taken.reverse() : taken, truncated: cut, ...sendersOf(q, taken) };
   }
 
   /** Who besides the reader learns that a read pointer moved (never across a block). */
@@ -166,10 +168,12 @@ export function createReads({ sqlite, q, writer, publish, log }: ReadDeps) {
           if (convId === null) return { ...summary, last: null, read: { readSeq, unread: 0, countedSeq: 0 } };
           const row = upTo === undefined ? q.lastShown.get(convId, summary.visibleFromSeq) : q.lastShownUpTo.get(convId, summary.visibleFromSeq, upTo);
           const last = row ? toEntry(summary.conversationId, row, log) : null;
+          const shown = last && (last.kind === "text" || last.kind === "system") ? last : null;
           return {
             ...summary,
-            last: last && (last.kind === "text" || last.kind === "system") ? last : null,
+            last: shown,
             read: readState(convId, summary.lastSeq, userId, readSeq, summary.visibleFromSeq, upTo),
+            ...sendersOf(q, shown ? [shown] : []),
           };
         };
         // Summaries are built lazily: a page that stops at the byte bound reads no further.

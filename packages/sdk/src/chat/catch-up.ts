@@ -6,7 +6,7 @@
  */
 import type { ConversationSummary, ConversationsCursor, Entry, ReadState } from "@sealroom/proto/chat";
 import type { SealroomClient } from "../client.js";
-import { adoptSummary, logFromSummary, type Conv } from "./conversation.js";
+import { adoptSummary, learnPeople, logFromSummary, type Conv } from "./conversation.js";
 import { fetchRetrying } from "./fetch.js";
 import type { ConversationLog } from "./log.js";
 import type { SyncStatus } from "./types.js";
@@ -93,6 +93,7 @@ export class CatchUp {
               limit: this.host.pageSize,
             });
             c.meta.visibleFromSeq = page.visibleFromSeq;
+            learnPeople(c, page.people);
             // Entries up to visibleFromSeq do not exist for this user (a group before their join).
             if (c.log.head < page.visibleFromSeq) c.log.skipTo(page.visibleFromSeq);
             for (const e of page.entries) this.host.receive(e);

@@ -39,7 +39,7 @@ export interface Conv {
 export function newConv(conversationId: string, log: ConversationLog): Conv {
   const kind = conversationId.startsWith("group:") ? "group" : "dm";
   return {
-    meta: { conversationId, kind, peer: null, group: null, visibleFromSeq: 0, lastActivityTs: 0, readSeq: 0 },
+    meta: { conversationId, kind, peer: null, group: null, visibleFromSeq: 0, lastActivityTs: 0, readSeq: 0, people: {} },
     log,
     written: {},
     read: { readSeq: 0, unread: 0, countedSeq: 0 },
@@ -71,6 +71,16 @@ export function adoptSummary(c: Conv, s: ConversationSummary): void {
     lastActivityTs: Math.max(c.meta.lastActivityTs, s.lastActivityTs),
     readSeq: s.read.readSeq,
   };
+  learnPeople(c, s.people);
+}
+
+/** Records the senders a page or summary names (a new object, so the view changes). */
+export function learnPeople(c: Conv, people: readonly PublicUser[] | undefined): void {
+  if (!people || people.every((p) => c.meta.people[p.id] === p.username)) return;
+  const names: Record<number, string> = { ...c.meta.people };
+  for (const p of people) names[p.id] = p.username;
+  c.meta.people = names;
+  c.view = undefined;
 }
 
 /** Starts a conversation first seen live at its newest page; returns the entries it released. */

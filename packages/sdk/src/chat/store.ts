@@ -24,7 +24,7 @@ import { parseUntrusted } from "@sealroom/proto/parse";
 import type { SealroomClient } from "../client.js";
 import { ChangeNotifier } from "../notifier.js";
 import { CatchUp } from "./catch-up.js";
-import { ackEntry, applyDescription, applyEntry, applyGroupRemoved, applyRead, applyReceipt, applyTyping, expireTyping, newConv, noteWritten, startFromPage, type Conv } from "./conversation.js";
+import { ackEntry, learnPeople, applyDescription, applyEntry, applyGroupRemoved, applyRead, applyReceipt, applyTyping, expireTyping, newConv, noteWritten, startFromPage, type Conv } from "./conversation.js";
 import { fetchRetrying } from "./fetch.js";
 import { ConversationLog } from "./log.js";
 import { Outbox, type PendingMessage } from "./outbox.js";
@@ -215,6 +215,7 @@ export class ChatStore {
     if (c.log.base <= c.meta.visibleFromSeq) return 0;
     const page = await this.client.request("chat.history", { conversationId, beforeSeq: c.log.base + 1, limit });
     c.meta.visibleFromSeq = page.visibleFromSeq;
+    learnPeople(c, page.people);
     const first = page.entries[0]?.seq;
     c.log.prepend(page.entries, first === undefined ? page.visibleFromSeq : first - 1);
     this.touch(c);
@@ -290,6 +291,7 @@ export class ChatStore {
     if (!c) {
       c = this.create(conversationId, new ConversationLog(page ? page.lastSeq : entry.seq - 1));
       if (page) {
+        learnPeople(c, page.people);
         for (const e of startFromPage(c, page)) this.emitEntry(e);
         // Its read state is not known yet: everything of others in the page counts as unread.
         this.setRead(c, c.read);
@@ -389,3 +391,4 @@ export class ChatStore {
     this.setStatus("offline");
   }
 }
+

@@ -36,6 +36,11 @@ export interface ConversationView {
    * clock is not the server's to vouch for).
    */
   written: Readonly<Record<number, number>>;
+  /**
+   * Usernames of the senders in the pages read of this conversation (the service's `people`): a
+   * former group member, who cannot list the group's members, still names who wrote what.
+   */
+  people: Readonly<Record<number, string>>;
 }
 
 export interface ChatSnapshot {

@@ -56,6 +56,18 @@ describe("ConversationList", () => {
     expect(within(start).getByRole("link").textContent).toContain("Online");
   });
 
+  test("no conversations yet but a friend to write to: says so under the heading, no empty list", async () => {
+    const h = await chatHarness((c) => {
+      c.commands["chat.conversations"] = () => ({ conversations: [] });
+      c.commands["social.overview"] = () => ({ friends: [{ user: CAROL, since: 1, presence: { online: true, lastSeenAt: null } }] });
+    });
+    await renderChat(<ConversationList activeId={undefined} pageHeading={false} />, h);
+    await settle();
+    expect(screen.getByRole("list", { name: "Start a chat" })).toBeTruthy();
+    expect(screen.getByText("No conversations yet")).toBeTruthy();
+    expect(screen.queryByTestId("conversation-list")).toBeNull();
+  });
+
   test("arrow keys move between conversations", async () => {
     const h = await chatHarness((c) => {
       c.commands["chat.conversations"] = () => ({ conversations: [dmSummary(BOB, 1, 2_000), dmSummary(CAROL, 1, 1_000)] });

@@ -34,7 +34,8 @@ export function ConversationList({ activeId, pageHeading, offerNotifications = t
   const friendIds = new Set(friends.map((f) => f.user.id));
   const held = new Set(conversations.map((c) => c.conversationId));
   const newChats = me === undefined ? [] : friends.filter((f) => !held.has(dmConversationId(me, f.user.id)));
-  const empty = conversations.length === 0 && newChats.length === 0;
+  // No conversation yet: say so (also above "Start a chat") rather than leave the heading bare.
+  const empty = conversations.length === 0;
   const Heading = pageHeading ? "h1" : "h2";
   const heading = useFocusOnMount<HTMLHeadingElement>(pageHeading);
 

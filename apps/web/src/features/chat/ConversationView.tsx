@@ -164,6 +164,7 @@ function placeholder(conversationId: string, ref: ReturnType<typeof parseConvers
     typing: [],
     pending: [],
     written: {},
+    people: {},
   };
 }
 

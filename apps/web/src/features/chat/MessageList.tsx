@@ -217,7 +217,7 @@ export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) 
                 );
               }
               case "text": {
-                const sender = row.own ? "" : (names[row.entry.senderId] ?? (view.kind === "dm" ? view.peer?.username : undefined) ?? t("chat.someone"));
+                const sender = row.own ? "" : (names[row.entry.senderId] ?? view.people[row.entry.senderId] ?? (view.kind === "dm" ? view.peer?.username : undefined) ?? t("chat.someone"));
                 const status = row.entry.seq === ownSeq ? statusText(ownStatus(row.entry.seq, view.kind, view.receipts, me), t) : undefined;
                 return (
                   <Message

@@ -1,0 +1,21 @@
+/**
+ * The senders named in a reply: a page (or a summary's last entry) carries `{id, username}` of
+ * whoever wrote its entries, so any reader, a former group member included, can name them. Only
+ * the senders of entries the reader gets: never the group's membership.
+ */
+import type { PublicUser } from "@sealroom/proto/auth";
+import type { Entry } from "@sealroom/proto/chat";
+import { userOrPlaceholder } from "./access.js";
+import type { Queries } from "./queries.js";
+
+/** `{ people }` for a reply holding `entries`; nothing when no entry has a sender. */
+export function sendersOf(q: Queries, entries: readonly Entry[]): { people?: PublicUser[] } {
+  const ids = new Set<number>();
+  for (const e of entries) if (e.kind === "text" || e.kind === "edit" || e.kind === "delete") ids.add(e.senderId);
+  if (ids.size === 0) return {};
+  const people = [...ids].map((id) => {
+    const u = userOrPlaceholder(q, id);
+    return { id: u.id, username: u.username };
+  });
+  return { people };
+}
