@@ -26,12 +26,26 @@ export interface Refusal {
   reason: "capacity" | "per_ip" | "handshake_rate";
 }
 
+/**
+ * A passed reserve(): the slot it holds counts against the gateway and the address until
+ * release(), which frees it once however often it is called (the socket's close and the
+ * connection's close both call it; the first wins).
+ */
+export interface Reservation {
+  readonly ip: string;
+  release(): void;
+}
+
 /** How long stop() waits for clients to close after GOING_AWAY before terminating them. */
 const DRAIN_MS = 3000;
 
 export class ConnectionSet {
   private readonly conns = new Set<TrackedConnection>();
+  /** The connection each open connection's reservation belongs to. */
+  private readonly reservations = new Map<TrackedConnection, Reservation>();
   private readonly perIp = new Tally<string>();
+  /** Reservations not yet released: open connections and upgrades still in progress. */
+  private reserved = 0;
   private readonly handshakesPerIp: KeyedTokenBucket<string>;
 
   constructor(
@@ -49,27 +63,41 @@ export class ConnectionSet {
 
   /**
    * Checks the caps for a new connection from `ip`, in this order (only an upgrade within both
-   * connection caps is charged a handshake token), and when it passes counts it against the address
-   * at once, before the WebSocket handshake completes, so concurrent upgrades cannot overshoot.
+   * connection caps is charged a handshake token), and when it passes counts it against the gateway
+   * and the address at once, before the WebSocket handshake completes, so concurrent upgrades cannot
+   * overshoot. The caller must see the reservation released whatever becomes of the upgrade.
    */
-  reserve(ip: string): Refusal | undefined {
-    if (this.conns.size >= this.config.MAX_CONNECTIONS)
+  reserve(ip: string): Refusal | Reservation {
+    if (this.reserved >= this.config.MAX_CONNECTIONS)
       return { status: 503, text: "Service Unavailable", reason: "capacity" };
     if (this.perIp.get(ip) >= this.config.MAX_CONNECTIONS_PER_IP)
       return { status: 429, text: "Too Many Requests", reason: "per_ip" };
     if (this.handshakesPerIp.take(ip) > 0) return { status: 429, text: "Too Many Requests", reason: "handshake_rate" };
+    this.reserved++;
     this.perIp.inc(ip);
-    return undefined;
+    let held = true;
+    return {
+      ip,
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.reserved--;
+        this.perIp.dec(ip);
+      },
+    };
   }
 
-  /** A connection opened on a reservation of its address. */
-  add(conn: TrackedConnection): void {
+  /** A connection opened on `reservation`; closing it (delete) releases the reservation. */
+  add(conn: TrackedConnection, reservation: Reservation): void {
     this.conns.add(conn);
+    this.reservations.set(conn, reservation);
   }
 
-  /** A connection closed: it no longer counts against its address. */
+  /** A connection closed: it no longer counts against the gateway or its address. */
   delete(conn: TrackedConnection): void {
-    if (this.conns.delete(conn)) this.perIp.dec(conn.ip);
+    this.conns.delete(conn);
+    this.reservations.get(conn)?.release();
+    this.reservations.delete(conn);
   }
 
   /** One heartbeat round: closes peers that did not answer the previous ping, pings the others. */

@@ -10,6 +10,7 @@ import { startGateway, type TestGateway } from "./test/harness.js";
 import os from "node:os";
 import path from "node:path";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
 
 let nats: NatsServer;
@@ -233,6 +234,49 @@ describe("records after the handshake", () => {
 });
 
 describe("upgrade and pinning", () => {
+  test("malformed or abandoned upgrades do not hold connection slots", async () => {
+    // ws answers a bad Sec-WebSocket-Key with 400 without calling handleUpgrade's callback, so its
+    // reservation was held for good (the bad keys fail this test before the fix). The abandoned
+    // upgrades check those paths neither leak a slot nor free one twice (the cap still holds).
+    const caps = { MAX_CONNECTIONS: 2, MAX_CONNECTIONS_PER_IP: 2, HANDSHAKE_BURST_PER_IP: 1000 };
+    const small = await startGateway(nats.url, caps);
+    const port = small.gateway.port;
+    const upgrade = (key: string) =>
+      `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${key}\r\n\r\n`;
+    /** Sends `request`, optionally half-closing at once; resolves with what came back once closed. */
+    const raw = (request: string, end: boolean) =>
+      new Promise<string>((resolve) => {
+        const s = net.connect(port, "127.0.0.1", () => (end ? s.end(request) : s.write(request)));
+        let got = "";
+        s.on("data", (d) => {
+          got += d.toString();
+          if (!end && got.includes("\r\n\r\n")) s.destroy(); // a 101 too: drop the upgraded socket
+        });
+        s.on("error", () => undefined);
+        s.on("close", () => resolve(got));
+      });
+    try {
+      for (let i = 0; i < 5; i++) expect(await raw(upgrade("not-a-key"), false)).toMatch(/^HTTP\/1.1 400/);
+      // Valid key, then FIN straight away (and destroyed mid-way): refused or upgraded, never kept.
+      for (let i = 0; i < 5; i++) await raw(upgrade("dGhlIHNhbXBsZSBub25jZQ=="), true);
+      for (let i = 0; i < 5; i++) await raw(upgrade("dGhlIHNhbXBsZSBub25jZQ=="), false);
+      // Slots are released when the socket closes; give the gateway's side a moment to see it.
+      await new Promise((r) => setTimeout(r, 100));
+      const a = new RawClient(small.wsUrl);
+      const b = new RawClient(small.wsUrl);
+      await a.opened();
+      await b.opened();
+      // Nothing went negative either: the cap still holds.
+      await expect(new RawClient(small.wsUrl).opened()).rejects.toThrow(/HTTP (429|503)/);
+      a.ws.close();
+      b.ws.close();
+      await Promise.all([a.closed, b.closed]);
+    } finally {
+      await small.stop();
+    }
+  });
+
   test("a browser origin that is not allowed is refused with 403", async () => {
     const c = new RawClient(gw.wsUrl, { origin: "http://evil.example" });
     await expect(c.opened()).rejects.toThrow("HTTP 403");

@@ -53,10 +53,17 @@ export function upgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, socket
     if (!deps.accepting()) return reject(socket, 503, "Service Unavailable", "draining");
     if (!deps.originAllowed(req.headers.origin)) return reject(socket, 403, "Forbidden", "origin");
     const ip = clientIp(req, config.TRUSTED_PROXIES);
-    const refusal = connections.reserve(ip);
-    if (refusal) return reject(socket, refusal.status, refusal.text, refusal.reason);
+    const reservation = connections.reserve(ip);
+    if ("status" in reservation) return reject(socket, reservation.status, reservation.text, reservation.reason);
+    // handleUpgrade calls back only on success: a request ws refuses (a bad Sec-WebSocket-Key gets
+    // its 400) or a socket it destroys (the client already sent FIN) never reaches the callback, and
+    // its reservation used to be held until restart (MAX_CONNECTIONS_PER_IP bad upgrades locked the
+    // address out). Every path ends with the socket closing, so that releases the slot; release()
+    // frees it once, whether the socket's close or the connection's close (delete) comes first.
+    socket.once("close", reservation.release);
+    if (socket.destroyed) reservation.release();
     wss.handleUpgrade(req, socket, head, (ws) => {
-      connections.add(deps.open(ws, ip, socket));
+      connections.add(deps.open(ws, ip, socket), reservation);
     });
   };
 }
