@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import type { Db } from "@sealroom/db";
-import type { RequestContext } from "@sealroom/proto/envelope";
 import {
   createMetrics,
   InFlight,

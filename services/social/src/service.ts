@@ -6,7 +6,6 @@
 import { randomBytes } from "node:crypto";
 import type { Db } from "@sealroom/db";
 import { AppError, fail, ok } from "@sealroom/proto/errors";
-import type { RequestContext } from "@sealroom/proto/envelope";
 import { presenceDownSchema, presenceHeartbeatSchema, presenceReportSchema, type PresenceAck } from "@sealroom/proto/gateway-presence";
 import { QUEUE, SUBJECTS } from "@sealroom/proto/subjects";
 import {

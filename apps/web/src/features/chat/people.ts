@@ -78,6 +78,9 @@ export class PeopleStore implements PeopleLike {
           case "social.friend.removed.v1":
             void this.refresh();
             return;
+          default:
+            // Requests, blocks, invitations and notices change no name or presence held here.
+            return;
         }
       }),
     );
