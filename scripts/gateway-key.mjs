@@ -62,7 +62,9 @@ switch (command) {
   case "next":
     if (existsSync(next)) fail(`${next} exists already (promote it or delete it)`);
     create(next);
-    console.log(`created ${next}\nfingerprint ${fingerprintOf(next)}\n(publish this fingerprint to your users before you promote it)`);
+    console.log(
+      `created ${next}\nfingerprint ${fingerprintOf(next)}\n(publish this fingerprint to your users before you promote it)`,
+    );
     break;
   case "promote": {
     if (!existsSync(next)) fail(`${next} does not exist: run \`next\` first`);
@@ -70,7 +72,9 @@ switch (command) {
     const old = `${file}.${new Date().toISOString().replace(/[:.]/g, "-")}.old`;
     if (existsSync(file)) renameSync(file, old);
     renameSync(next, file);
-    console.log(`${file} is now the key with fingerprint ${fingerprintOf(file)}${existsSync(old) ? `\nthe previous key is kept as ${old}` : ""}`);
+    console.log(
+      `${file} is now the key with fingerprint ${fingerprintOf(file)}${existsSync(old) ? `\nthe previous key is kept as ${old}` : ""}`,
+    );
     console.log("restart every gateway for it to take effect");
     break;
   }

@@ -32,8 +32,11 @@ let natsBin;
 if (!env.NATS_URL) {
   natsBin = findExecutable(env.NATS_SERVER_BIN ?? "nats-server");
   if (!natsBin) {
-    const what = env.NATS_SERVER_BIN ? `NATS_SERVER_BIN=${env.NATS_SERVER_BIN} is not executable` : "nats-server not found";
-    const how = "install it (apt-get install nats-server), set NATS_URL to a running server, or run `docker compose up`";
+    const what = env.NATS_SERVER_BIN
+      ? `NATS_SERVER_BIN=${env.NATS_SERVER_BIN} is not executable`
+      : "nats-server not found";
+    const how =
+      "install it (apt-get install nats-server), set NATS_URL to a running server, or run `docker compose up`";
     console.error(`${what}: ${how}`);
     process.exit(1);
   }

@@ -30,13 +30,20 @@ defineSocialMatrix();
 defineChatMatrix();
 
 test("summary: every cell ran, 0 unexpected outcomes, 0 unexpected allows", () => {
-  const expected = AUTH_CASES.length * AUTH_ROLES.length + SOCIAL_CASES.length * SOCIAL_ROLES.length + CHAT_CASES.length * CHAT_ROLES.length;
+  const expected =
+    AUTH_CASES.length * AUTH_ROLES.length +
+    SOCIAL_CASES.length * SOCIAL_ROLES.length +
+    CHAT_CASES.length * CHAT_ROLES.length;
   const s = summary();
-  const byFamily = Object.fromEntries((["auth", "social", "chat"] as const).map((f) => [f, summary(cells.filter((c) => c.family === f))]));
+  const byFamily = Object.fromEntries(
+    (["auth", "social", "chat"] as const).map((f) => [f, summary(cells.filter((c) => c.family === f))]),
+  );
   console.log(
     [
       `authorization matrix: ${Object.keys(COMMANDS).length} commands, ${s.cells} cells: ${s.allows} allows, ${s.denies} denies, ${s.unexpected} unexpected (${s.unexpectedAllows} unexpected allows)`,
-      ...Object.entries(byFamily).map(([f, x]) => `  ${f}: ${x.cells} cells, ${x.allows} allows, ${x.denies} denies, ${x.unexpected} unexpected`),
+      ...Object.entries(byFamily).map(
+        ([f, x]) => `  ${f}: ${x.cells} cells, ${x.allows} allows, ${x.denies} denies, ${x.unexpected} unexpected`,
+      ),
     ].join("\n"),
   );
   expect(s.cells).toBe(expected);

@@ -32,12 +32,20 @@ describe("direct messages", () => {
     expect(ack).toMatchObject({ conversationId: dm, seq: 1 });
     await until(() => bob.streamOf(dm).length === 1 && alice2.streamOf(dm).length === 1, "delivery");
     const created = bob.events.find((e) => e.type === "chat.message.created.v1")?.body;
-    expect(created).toMatchObject({ sender: { id: alice.user.id, username: alice.name }, preview: "hi bob", group: null });
+    expect(created).toMatchObject({
+      sender: { id: alice.user.id, username: alice.name },
+      preview: "hi bob",
+      group: null,
+    });
     await bob.chat.send(dm, "hi alice");
     await until(() => alice.streamOf(dm).length === 2 && alice2.streamOf(dm).length === 2, "reply");
     for (const p of [alice, bob, alice2]) expect(textsOf(p.streamOf(dm))).toEqual(["hi bob", "hi alice"]);
     // A DM first seen live takes its partner from the event, so a UI can name it at once.
-    expect(bob.chat.getSnapshot().byId[dm]).toMatchObject({ headSeq: 2, unread: 1, peer: { id: alice.user.id, username: alice.name } });
+    expect(bob.chat.getSnapshot().byId[dm]).toMatchObject({
+      headSeq: 2,
+      unread: 1,
+      peer: { id: alice.user.id, username: alice.name },
+    });
   });
 
   test("unfriended or blocked pairs are refused with FORBIDDEN; strangers' DMs too", async () => {
@@ -45,7 +53,8 @@ describe("direct messages", () => {
     const b = await chatter(stack, "dora");
     const c = await chatter(stack, "emil");
     const dmAB = dmConversationId(a.user.id, b.user.id);
-    const send = (p: Chatter, conversationId: string) => p.client.request("chat.send", { conversationId, clientMsgId: `x${Math.random()}`, text: "hey" });
+    const send = (p: Chatter, conversationId: string) =>
+      p.client.request("chat.send", { conversationId, clientMsgId: `x${Math.random()}`, text: "hey" });
     expect(await errorCode(send(a, dmAB))).toBe("FORBIDDEN");
     await befriend(a, b);
     await send(a, dmAB);
@@ -86,7 +95,9 @@ describe("direct messages", () => {
 describe("groups", () => {
   test("many senders into one group: every member sees the same gapless order", async () => {
     const owner = await chatter(stack, "hana", { gateway: 0 });
-    const members = await Promise.all(["ivan", "jill", "kurt"].map((n, i) => chatter(stack, n, { gateway: (i + 1) % 2 })));
+    const members = await Promise.all(
+      ["ivan", "jill", "kurt"].map((n, i) => chatter(stack, n, { gateway: (i + 1) % 2 })),
+    );
     const groupId = await groupOf(owner, members, "Loud");
     const conv = groupConversationId(groupId);
     const everyone = [owner, ...members];
@@ -95,18 +106,31 @@ describe("groups", () => {
     const before = owner.streamOf(conv).length;
     await Promise.all(everyone.flatMap((p, i) => range(1, 15).map((k) => p.chat.send(conv, `${i}:${k}`))));
     const total = before + 60;
-    await until(() => everyone.every((p) => p.streamOf(conv).at(-1)?.seq === owner.streamOf(conv).at(-1)?.seq && p.streamOf(conv).length >= 60), "all messages");
+    await until(
+      () =>
+        everyone.every(
+          (p) => p.streamOf(conv).at(-1)?.seq === owner.streamOf(conv).at(-1)?.seq && p.streamOf(conv).length >= 60,
+        ),
+      "all messages",
+    );
     const reference = seqsOf(owner.streamOf(conv));
     expect(reference).toEqual(range(1, total));
     for (const p of members) {
       const mine = p.streamOf(conv);
       // Each member's stream starts at their join and is gapless from there; the shared part is identical.
       expect(seqsOf(mine)).toEqual(range(mine[0]!.seq, total));
-      expect(mine.map((e) => e.id)).toEqual(owner.streamOf(conv).filter((e) => e.seq >= mine[0]!.seq).map((e) => e.id));
+      expect(mine.map((e) => e.id)).toEqual(
+        owner
+          .streamOf(conv)
+          .filter((e) => e.seq >= mine[0]!.seq)
+          .map((e) => e.id),
+      );
     }
     // Each sender's messages arrive in the order they were written.
     for (let i = 0; i < 4; i++) {
-      const order = textsOf(owner.streamOf(conv)).filter((t) => t.startsWith(`${i}:`)).map((t) => Number(t.split(":")[1]));
+      const order = textsOf(owner.streamOf(conv))
+        .filter((t) => t.startsWith(`${i}:`))
+        .map((t) => Number(t.split(":")[1]));
       expect(order).toEqual(range(1, 15));
     }
   });
@@ -119,10 +143,15 @@ describe("groups", () => {
     const conv = groupConversationId(groupId);
     await mia.chat.send(conv, "hello all");
     await owner.social.kick(groupId, ned.user.id);
-    expect(await errorCode(ned.client.request("chat.send", { conversationId: conv, clientMsgId: "late", text: "wait" }))).toBe("FORBIDDEN");
+    expect(
+      await errorCode(ned.client.request("chat.send", { conversationId: conv, clientMsgId: "late", text: "wait" })),
+    ).toBe("FORBIDDEN");
     const seenByNed = ned.streamOf(conv).length;
     // The conversation stays in ned's store, read-only, saying who removed him (review item 15).
-    await until(() => ned.chat.getSnapshot().byId[conv]?.group?.removed?.by?.id === owner.user.id, "the group marked removed in ned's store");
+    await until(
+      () => ned.chat.getSnapshot().byId[conv]?.group?.removed?.by?.id === owner.user.id,
+      "the group marked removed in ned's store",
+    );
     await owner.chat.send(conv, "after ned left");
     await until(() => textsOf(mia.streamOf(conv)).includes("after ned left"), "message after the kick");
     await until(() => mia.streamOf(conv).some((e) => e.kind === "system" && e.event.type === "kicked"), "kick entry");
@@ -130,7 +159,8 @@ describe("groups", () => {
     expect(ned.streamOf(conv).length).toBe(seenByNed);
     expect(textsOf(ned.streamOf(conv))).not.toContain("after ned left");
     const kicked = mia.streamOf(conv).find((e) => e.kind === "system" && e.event.type === "kicked");
-    expect(kicked).toMatchObject({ event: { actor: { id: owner.user.id }, target: { id: ned.user.id, username: ned.name } } });
+    expect(kicked).toMatchObject({
+      event: { actor: { id: owner.user.id }, target: { id: ned.user.id, username: ned.name } },
+    });
   });
 });
-

@@ -36,7 +36,12 @@ describe("maximal messages", () => {
     await until(() => reader.streamOf(dm).length === 71, "the 70 maximal messages", 20_000);
     await reader.chat.whenUpToDate();
     expect(seqsOf(reader.streamOf(dm))).toEqual(range(1, 71));
-    expect(reader.chat.getSnapshot().byId[dm]!.entries.slice(1).every((e) => e.kind === "text" && e.text === MAXIMAL)).toBe(true);
+    expect(
+      reader.chat
+        .getSnapshot()
+        .byId[dm]!.entries.slice(1)
+        .every((e) => e.kind === "text" && e.text === MAXIMAL),
+    ).toBe(true);
     // History at the SDK's largest page size answers too (newest entries, the page cut short).
     const page = await reader.client.request("chat.history", { conversationId: dm, limit: CHAT_LIMITS.pageMax });
     expect(page.truncated).toBe(true);
@@ -55,7 +60,11 @@ describe("maximal messages", () => {
       reader.client.close();
       for (let i = 0; i < 40; i++) await sender.chat.send(dm, MAXIMAL);
       // What the SDK meets: a full page cannot be sent through this server.
-      const refused = await sender.client.call("chat.sync", { conversationId: dm, afterSeq: 0, limit: CHAT_LIMITS.pageMax });
+      const refused = await sender.client.call("chat.sync", {
+        conversationId: dm,
+        afterSeq: 0,
+        limit: CHAT_LIMITS.pageMax,
+      });
       expect(refused).toMatchObject({ ok: false, error: { code: "REPLY_TOO_LARGE" } });
       await reader.client.connect();
       await until(() => reader.streamOf(dm).length === 41, "the 40 maximal messages", 20_000);
@@ -73,11 +82,23 @@ describe("maximal messages", () => {
     const now = Date.now();
     for (let i = 0; i < 80; i++) {
       const group = await stack.db.group.create({ data: { name: `club ${i}`, ownerId: me.user.id } });
-      await stack.db.groupMember.create({ data: { groupId: group.id, userId: me.user.id, role: "owner", joinedSeq: 0 } });
+      await stack.db.groupMember.create({
+        data: { groupId: group.id, userId: me.user.id, role: "owner", joinedSeq: 0 },
+      });
       const key = groupConversationId(group.id);
-      const conv = await stack.db.conversation.create({ data: { key, kind: "group", groupId: group.id, lastSeq: 1, lastActivityMs: now + i } });
+      const conv = await stack.db.conversation.create({
+        data: { key, kind: "group", groupId: group.id, lastSeq: 1, lastActivityMs: now + i },
+      });
       await stack.db.message.create({
-        data: { conversationId: conv.id, seq: 1, kind: "text", senderId: me.user.id, clientMsgId: `seed-${i}`, body: MAXIMAL, createdMs: now + i },
+        data: {
+          conversationId: conv.id,
+          seq: 1,
+          kind: "text",
+          senderId: me.user.id,
+          clientMsgId: `seed-${i}`,
+          body: MAXIMAL,
+          createdMs: now + i,
+        },
       });
       groups.push(key);
     }

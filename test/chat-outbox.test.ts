@@ -52,7 +52,12 @@ test("a message written offline survives a reload before the connection returns,
   first.stop(); // the page goes away
 
   const second = await reloaded(a, device);
-  await until(() => second.getSnapshot().byId[dm]?.entries.some((e) => e.kind === "text" && e.clientMsgId === kept.clientMsgId) ?? false, "sent after the reload");
+  await until(
+    () =>
+      second.getSnapshot().byId[dm]?.entries.some((e) => e.kind === "text" && e.clientMsgId === kept.clientMsgId) ??
+      false,
+    "sent after the reload",
+  );
   await until(() => device.load(a.user.id).length === 0, "forgotten once acked");
   expect(second.getSnapshot().byId[dm]?.pending).toEqual([]);
   expect((await textsIn(b, dm)).filter((t) => t === "written offline")).toHaveLength(1);
@@ -67,7 +72,13 @@ test("a kept message the server already stored (its ack was lost) is not stored 
   const device = new MemoryOutboxStore();
   // The send reached the server, and the page went away before the ack: still kept.
   await a.client.request("chat.send", { conversationId: dm, clientMsgId: "kept-1", text: "only once" });
-  device.put(a.user.id, { conversationId: dm, clientMsgId: "kept-1", text: "only once", writtenTs: Date.now(), status: "sending" });
+  device.put(a.user.id, {
+    conversationId: dm,
+    clientMsgId: "kept-1",
+    text: "only once",
+    writtenTs: Date.now(),
+    status: "sending",
+  });
 
   const chat = await reloaded(a, device);
   await until(() => device.load(a.user.id).length === 0, "acked by the service's idempotency");
@@ -81,7 +92,13 @@ test("a user's kept messages are sent only as that user", async () => {
   await befriend(a, b);
   const dm = dmConversationId(a.user.id, b.user.id);
   const device = new MemoryOutboxStore();
-  device.put(a.user.id, { conversationId: dm, clientMsgId: "mine-1", text: "from a", writtenTs: Date.now(), status: "sending" });
+  device.put(a.user.id, {
+    conversationId: dm,
+    clientMsgId: "mine-1",
+    text: "from a",
+    writtenTs: Date.now(),
+    status: "sending",
+  });
 
   // b signs in on the same device: a's message stays where it is.
   const asB = await reloaded(b, device);

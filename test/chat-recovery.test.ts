@@ -103,14 +103,20 @@ describe("read state, receipts, typing, edits", () => {
     await befriend(a, b);
     const dm = dmConversationId(a.user.id, b.user.id);
     for (let i = 0; i < 5; i++) await a.chat.send(dm, `m${i}`);
-    await until(() => b.chat.getSnapshot().byId[dm]?.unread === 5 && b2.chat.getSnapshot().byId[dm]?.unread === 5, "unread 5");
+    await until(
+      () => b.chat.getSnapshot().byId[dm]?.unread === 5 && b2.chat.getSnapshot().byId[dm]?.unread === 5,
+      "unread 5",
+    );
     await b.chat.markRead(dm, 3);
     await until(() => b2.chat.getSnapshot().byId[dm]?.unread === 2, "other device: unread 2");
     await until(() => a.chat.getSnapshot().byId[dm]?.receipts[b.user.id] === 3, "receipt");
     await b2.chat.markRead(dm);
     await until(() => b.chat.getSnapshot().byId[dm]?.unread === 0, "first device: unread 0");
     await a.chat.send(dm, "one more");
-    await until(() => b.chat.getSnapshot().byId[dm]?.unread === 1 && b2.chat.getSnapshot().byId[dm]?.unread === 1, "unread 1");
+    await until(
+      () => b.chat.getSnapshot().byId[dm]?.unread === 1 && b2.chat.getSnapshot().byId[dm]?.unread === 1,
+      "unread 1",
+    );
     const fresh = new ChatStore(b.client);
     fresh.start();
     await until(() => fresh.syncStatus === "up-to-date" && fresh.getSnapshot().byId[dm] !== undefined, "fresh store");
@@ -135,9 +141,17 @@ describe("read state, receipts, typing, edits", () => {
     expect(await stack.db.message.count()).toBe(rows);
 
     await a.chat.edit(dm, sent.seq, "typo here");
-    await until(() => b.chat.getSnapshot().byId[dm]?.entries[0]?.kind === "text" && (b.chat.getSnapshot().byId[dm]!.entries[0] as { text: string }).text === "typo here", "edit live");
+    await until(
+      () =>
+        b.chat.getSnapshot().byId[dm]?.entries[0]?.kind === "text" &&
+        (b.chat.getSnapshot().byId[dm]!.entries[0] as { text: string }).text === "typo here",
+      "edit live",
+    );
     await a.chat.delete(dm, sent.seq);
-    await until(() => (b.chat.getSnapshot().byId[dm]!.entries[0] as { deletedTs: number | null }).deletedTs !== null, "delete live");
+    await until(
+      () => (b.chat.getSnapshot().byId[dm]!.entries[0] as { deletedTs: number | null }).deletedTs !== null,
+      "delete live",
+    );
     expect(seqsOf(b.streamOf(dm))).toEqual([1, 2, 3]);
     expect(b.streamOf(dm).map((e) => e.kind)).toEqual(["text", "edit", "delete"]);
   });

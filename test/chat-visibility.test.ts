@@ -32,7 +32,10 @@ describe("history visibility", () => {
     await befriend(owner, late);
     const invite = await owner.social.invite(groupId, late.user.id);
     await late.social.acceptInvitation(invite.id);
-    await until(() => late.streamOf(conv).some((e) => e.kind === "system" && e.event.type === "joined"), "the join entry");
+    await until(
+      () => late.streamOf(conv).some((e) => e.kind === "system" && e.event.type === "joined"),
+      "the join entry",
+    );
     await owner.chat.edit(conv, old.seq, SECRET);
     await owner.chat.delete(conv, gone.seq);
     const fresh = await owner.chat.send(conv, "welcome");
@@ -47,6 +50,9 @@ describe("history visibility", () => {
     expect(JSON.stringify(stream)).not.toContain(SECRET);
     expect(JSON.stringify(late.events)).not.toContain(SECRET);
     expect(late.chat.getSnapshot().byId[conv]!.entries.at(-1)).toMatchObject({ kind: "text", text: "welcome, lars" });
-    await until(() => early.chat.getSnapshot().byId[conv]?.entries.some((e) => e.kind === "text" && e.text === SECRET) === true, "the edit for the early member");
+    await until(
+      () => early.chat.getSnapshot().byId[conv]?.entries.some((e) => e.kind === "text" && e.text === SECRET) === true,
+      "the edit for the early member",
+    );
   });
 });

@@ -62,7 +62,9 @@ const resolvedSchema = z.object({
       container_name: z.string().optional(),
       user: z.string().optional(),
       environment: z.record(z.string(), z.string().nullable()).optional(),
-      volumes: z.array(z.union([z.string(), z.object({ type: z.string(), source: z.string().optional(), target: z.string() })])).optional(),
+      volumes: z
+        .array(z.union([z.string(), z.object({ type: z.string(), source: z.string().optional(), target: z.string() })]))
+        .optional(),
       healthcheck: z.object({ test: z.unknown() }).optional(),
       restart: z.string().optional(),
       expose: z.array(z.unknown()).optional(),
@@ -166,7 +168,10 @@ describe.skipIf(!compose)("docker-compose.yml", () => {
 
   it("connects each NATS client as its own user of deploy/nats/auth.conf, with that role's password", () => {
     const conf = readFileSync(path.join(root, "deploy/nats/auth.conf"), "utf8");
-    const users = [...conf.matchAll(/user:\s*(\w+)\s*\n\s*password:\s*\$(\w+)/g)].map((m) => ({ user: m[1]!, variable: m[2]! }));
+    const users = [...conf.matchAll(/user:\s*(\w+)\s*\n\s*password:\s*\$(\w+)/g)].map((m) => ({
+      user: m[1]!,
+      variable: m[2]!,
+    }));
     expect(users.map((u) => u.user).sort()).toEqual(["auth", "chat", "gateway", "ops", "social"]);
     const services = resolvedCompose().services;
     for (const name of ["auth", "chat", "social", "gateway"]) {
@@ -203,7 +208,10 @@ describe.skipIf(!compose)("docker-compose.yml", () => {
       expect(start, target).toBeGreaterThanOrEqual(0);
       const end = lines.findIndex((l, i) => i > start && /^FROM /i.test(l));
       const stage = lines.slice(start, end < 0 ? undefined : end);
-      expect(stage.some((l) => /^USER node$/.test(l.trim())), target).toBe(true);
+      expect(
+        stage.some((l) => /^USER node$/.test(l.trim())),
+        target,
+      ).toBe(true);
     }
   });
 

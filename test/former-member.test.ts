@@ -32,7 +32,10 @@ describe("a removed member's view", () => {
     await owner.social.kick(groupId, ned.user.id);
     await owner.chat.send(conv, "after the kick");
     await owner.social.rename(groupId, "Secret club");
-    await until(() => owner.streamOf(conv).some((e) => e.kind === "system" && e.event.type === "renamed"), "rename entry");
+    await until(
+      () => owner.streamOf(conv).some((e) => e.kind === "system" && e.event.type === "renamed"),
+      "rename entry",
+    );
 
     const history = await ned.client.request("chat.history", { conversationId: conv });
     expect(textsOf(history.entries)).toEqual(["before the kick"]);
@@ -44,14 +47,20 @@ describe("a removed member's view", () => {
     const list = await ned.client.request("chat.conversations", {});
     const summary = list.conversations.find((c) => c.conversationId === conv);
     expect(summary).toMatchObject({
-      group: { id: groupId, name: "Book club", removed: { reason: "kicked", by: { id: owner.user.id, username: owner.name } } },
+      group: {
+        id: groupId,
+        name: "Book club",
+        removed: { reason: "kicked", by: { id: owner.user.id, username: owner.name } },
+      },
       lastSeq: history.lastSeq,
       last: { kind: "text", text: "before the kick" },
     });
     // Only their own read pointer; marking read stops at the kick.
     const read = await ned.client.request("chat.markRead", { conversationId: conv, seq: history.lastSeq + 10 });
     expect(read.read.readSeq).toBe(history.lastSeq);
-    expect((await ned.client.request("chat.receipts", { conversationId: conv })).receipts).toEqual([{ userId: ned.user.id, readSeq: history.lastSeq }]);
+    expect((await ned.client.request("chat.receipts", { conversationId: conv })).receipts).toEqual([
+      { userId: ned.user.id, readSeq: history.lastSeq },
+    ]);
 
     const send = ned.client.request("chat.send", { conversationId: conv, clientMsgId: "fm-1", text: "let me back" });
     expect(await errorCode(send)).toBe("FORBIDDEN");
@@ -69,13 +78,20 @@ describe("a removed member's view", () => {
     await lea.social.leave(groupId);
     await owner.chat.send(conv, "she left");
     const list = await lea.client.request("chat.conversations", {});
-    expect(list.conversations.find((c) => c.conversationId === conv)?.group).toMatchObject({ name: "Walks", removed: { reason: "left", by: null } });
+    expect(list.conversations.find((c) => c.conversationId === conv)?.group).toMatchObject({
+      name: "Walks",
+      removed: { reason: "left", by: null },
+    });
     expect(textsOf((await lea.client.request("chat.history", { conversationId: conv })).entries)).toEqual(["bye all"]);
 
     const invitation = await owner.social.invite(groupId, lea.user.id);
     await lea.social.acceptInvitation(invitation.id);
     const again = await lea.client.request("chat.conversations", {});
-    expect(again.conversations.find((c) => c.conversationId === conv)?.group).toEqual({ id: groupId, name: "Walks", disbanded: false });
+    expect(again.conversations.find((c) => c.conversationId === conv)?.group).toEqual({
+      id: groupId,
+      name: "Walks",
+      disbanded: false,
+    });
   });
 
   test("pages and the list name the senders a kicked member reads, and nobody else", async () => {

@@ -5,7 +5,12 @@ import { startStack, type Stack } from "./support/stack.js";
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({
-    gatewayConfig: { RATE_LIMIT_PER_SEC: 2, RATE_LIMIT_BURST: 4, MAX_CONNECTIONS_PER_USER: 2, MAX_CONNECTIONS_PER_IP: 50 },
+    gatewayConfig: {
+      RATE_LIMIT_PER_SEC: 2,
+      RATE_LIMIT_BURST: 4,
+      MAX_CONNECTIONS_PER_USER: 2,
+      MAX_CONNECTIONS_PER_IP: 50,
+    },
   });
 });
 afterAll(async () => {

@@ -27,7 +27,10 @@ const caddyBin = (() => {
   }
   return undefined;
 })();
-if (!caddyBin) console.warn("lb.test: skipped, caddy is not installed (apt-get install --no-install-recommends caddy; .ci/run installs it)");
+if (!caddyBin)
+  console.warn(
+    "lb.test: skipped, caddy is not installed (apt-get install --no-install-recommends caddy; .ci/run installs it)",
+  );
 
 /** The committed Caddyfile, pointed at `localhost:<gatewayPort>` and listening on `lbPort`. */
 export function localCaddyfile(gatewayPort: number, lbPort: number): string {
@@ -85,7 +88,10 @@ describe.skipIf(!caddyBin)("the load balancer (deploy/caddy/Caddyfile)", () => {
 
   test("an encrypted WebSocket session passes through it, with the client's address forwarded", async () => {
     const before = await counter(gateway, "sealroom_gateway_rejected_upgrades_total");
-    const client = createNodeClient({ urls: `${lbUrl.replace("http:", "ws:")}/ws`, knownHostsFile: path.join(dir, "known_hosts") });
+    const client = createNodeClient({
+      urls: `${lbUrl.replace("http:", "ws:")}/ws`,
+      knownHostsFile: path.join(dir, "known_hosts"),
+    });
     try {
       await client.connect();
       const user = await client.register(`lb_${process.pid}`, "correct horse battery staple");
@@ -121,10 +127,14 @@ describe.skipIf(!caddyBin)("the load balancer (deploy/caddy/Caddyfile)", () => {
 
   test("the committed Caddyfile itself validates", async () => {
     const { spawnSync } = await import("node:child_process");
-    const out = spawnSync(caddyBin!, ["validate", "--config", path.join(root, "deploy/caddy/Caddyfile"), "--adapter", "caddyfile"], {
-      env: { PATH: process.env.PATH, HOME: dir, XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir },
-      encoding: "utf8",
-    });
+    const out = spawnSync(
+      caddyBin!,
+      ["validate", "--config", path.join(root, "deploy/caddy/Caddyfile"), "--adapter", "caddyfile"],
+      {
+        env: { PATH: process.env.PATH, HOME: dir, XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir },
+        encoding: "utf8",
+      },
+    );
     expect(out.status, out.stderr).toBe(0);
   });
 

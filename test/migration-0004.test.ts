@@ -17,7 +17,11 @@ const sql = (name: string) => fs.readFileSync(path.join(migrations, name, "migra
 
 test("0004 backfills former members from existing data and keeps requests pending", () => {
   const db = new Database(path.join(dir, "old.db"));
-  for (const m of fs.readdirSync(migrations).filter((m) => /^000[123]_/.test(m)).sort()) db.exec(sql(m));
+  for (const m of fs
+    .readdirSync(migrations)
+    .filter((m) => /^000[123]_/.test(m))
+    .sort())
+    db.exec(sql(m));
   db.exec(`
     INSERT INTO "User" ("id", "username", "usernameKey", "passwordHash") VALUES (1, 'own', 'own', 'x'), (2, 'kid', 'kid', 'x'), (4, 'lea', 'lea', 'x');
     INSERT INTO "Group" ("id", "name", "ownerId") VALUES (7, 'Club', 1);
@@ -28,7 +32,11 @@ test("0004 backfills former members from existing data and keeps requests pendin
     INSERT INTO "FriendRequest" ("fromId", "toId") VALUES (1, 2);
   `);
   db.exec(sql(fs.readdirSync(migrations).find((m) => m.startsWith("0004_"))!));
-  const rows = db.prepare(`SELECT "groupId", "userId", "reason", "byId", "groupName", "joinedSeq", "leftSeq" FROM "FormerMember" ORDER BY "userId"`).all();
+  const rows = db
+    .prepare(
+      `SELECT "groupId", "userId", "reason", "byId", "groupName", "joinedSeq", "leftSeq" FROM "FormerMember" ORDER BY "userId"`,
+    )
+    .all();
   expect(rows).toEqual([
     { groupId: 7, userId: 2, reason: "kicked", byId: 1, groupName: "Club", joinedSeq: 2, leftSeq: 6 },
     { groupId: 7, userId: 4, reason: "left", byId: null, groupName: "Club", joinedSeq: 0, leftSeq: 9 },

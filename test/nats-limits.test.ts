@@ -40,12 +40,25 @@ describe("NATS max_payload", () => {
     expect(nc.info?.max_payload).toBe(NATS_MAX_PAYLOAD);
 
     const port = await freePort();
-    const env = { ...process.env, ...Object.fromEntries(ROLES.map((r) => [`NATS_${r.toUpperCase()}_PASSWORD`, `p${r}secret`])) };
-    const child = spawn(process.env.NATS_SERVER_BIN ?? "nats-server", ["-c", LOCAL_NATS_CONF, "-a", "127.0.0.1", "-p", String(port)], { env, stdio: "ignore" });
+    const env = {
+      ...process.env,
+      ...Object.fromEntries(ROLES.map((r) => [`NATS_${r.toUpperCase()}_PASSWORD`, `p${r}secret`])),
+    };
+    const child = spawn(
+      process.env.NATS_SERVER_BIN ?? "nats-server",
+      ["-c", LOCAL_NATS_CONF, "-a", "127.0.0.1", "-p", String(port)],
+      { env, stdio: "ignore" },
+    );
     stops.push(() => void child.kill("SIGKILL"));
     let local: Awaited<ReturnType<typeof connectNats>> | undefined;
     for (let i = 0; i < 100 && !local; i++) {
-      local = await connectNats({ url: `nats://127.0.0.1:${port}`, name: "limits-local", user: "chat", password: "pchatsecret", log }).catch(async () => {
+      local = await connectNats({
+        url: `nats://127.0.0.1:${port}`,
+        name: "limits-local",
+        user: "chat",
+        password: "pchatsecret",
+        log,
+      }).catch(async () => {
         await new Promise((r) => setTimeout(r, 50));
         return undefined;
       });

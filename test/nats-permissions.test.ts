@@ -24,7 +24,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A connection as `role`, recording the server's permission errors. */
 async function as(role: Role) {
-  const nc = await connectNats({ url: cluster.natsUrl, name: `test ${role}`, user: role, password: cluster.passwords[role], log });
+  const nc = await connectNats({
+    url: cluster.natsUrl,
+    name: `test ${role}`,
+    user: role,
+    password: cluster.passwords[role],
+    log,
+  });
   open.push(nc);
   const errors: string[] = [];
   void (async () => {
@@ -36,7 +42,10 @@ async function as(role: Role) {
 /** Subscribes and collects what arrives (a refused subscription calls back once with an error). */
 function listen(nc: NatsConnection, subject: string, queue?: string) {
   const got: string[] = [];
-  const sub = nc.subscribe(subject, { ...(queue ? { queue } : {}), callback: (e, m) => void (e ? undefined : got.push(m.subject)) });
+  const sub = nc.subscribe(subject, {
+    ...(queue ? { queue } : {}),
+    callback: (e, m) => void (e ? undefined : got.push(m.subject)),
+  });
   return { got, sub };
 }
 
@@ -82,7 +91,11 @@ describe("NATS subject permissions (deploy/nats/auth.conf)", () => {
     await publish(chat.nc, SUBJECTS.userEvents(7));
     expect(deliveries.got).toEqual(["evt.user.7"]);
 
-    for (const subject of [SUBJECTS.command("social.friends.request"), SUBJECTS.command("auth.login"), SUBJECTS.presenceReport]) {
+    for (const subject of [
+      SUBJECTS.command("social.friends.request"),
+      SUBJECTS.command("auth.login"),
+      SUBJECTS.presenceReport,
+    ]) {
       await publish(chat.nc, subject);
     }
     expect(commands.got).toEqual([]);

@@ -66,7 +66,10 @@ describe("db-backup", () => {
     expect(written).toBeGreaterThan(0);
 
     const copy = new Database(dest, { readonly: true });
-    const { count, max } = copy.prepare(`SELECT count(*) AS count, max(n) AS max FROM "Probe"`).get() as { count: number; max: number | null };
+    const { count, max } = copy.prepare(`SELECT count(*) AS count, max(n) AS max FROM "Probe"`).get() as {
+      count: number;
+      max: number | null;
+    };
     copy.close();
     // Whole transactions only: rows 0..count-1, a multiple of the batch.
     expect(count % 500).toBe(0);
@@ -76,7 +79,9 @@ describe("db-backup", () => {
 
   test("refuses to overwrite a backup and to back up a database that does not exist", async () => {
     const dir = tempDir();
-    const missing = await node("scripts/db-backup.mjs", [path.join(dir, "b.db")], { DATABASE_URL: `file:${path.join(dir, "none.db")}` });
+    const missing = await node("scripts/db-backup.mjs", [path.join(dir, "b.db")], {
+      DATABASE_URL: `file:${path.join(dir, "none.db")}`,
+    });
     expect(missing.code).toBe(1);
     expect(missing.out).toMatch(/does not exist/);
   });
@@ -118,7 +123,8 @@ describe("file modes: nothing Sealroom writes is readable by other local users",
     const exited = new Promise((resolve) => service.once("exit", resolve));
     try {
       for (let i = 0; !existsSync(path.join(dir, "sealroom.db-shm")); i++) {
-        if (service.exitCode !== null || i > 300) throw new Error(`the chat service did not open the database:\n${out}`);
+        if (service.exitCode !== null || i > 300)
+          throw new Error(`the chat service did not open the database:\n${out}`);
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(mode(path.join(dir, "sealroom.db-wal"))).toBe("600");
@@ -151,7 +157,10 @@ async function runningService(url: string) {
   };
   cleanup.push(() => void stop());
   for (let i = 0; ; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (service.exitCode !== null || i > 300) throw new Error(`the chat service did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -162,7 +171,10 @@ async function runningService(url: string) {
 describe("migrate (npm run db:migrate, compose's migrate job)", () => {
   const migrate = (url: string) =>
     new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn("npm", ["run", "--silent", "db:migrate"], { cwd: root, env: { ...process.env, DATABASE_URL: url } });
+      const child = spawn("npm", ["run", "--silent", "db:migrate"], {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: url },
+      });
       let out = "";
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
       child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -184,7 +196,9 @@ describe("migrate (npm run db:migrate, compose's migrate job)", () => {
     cleanup.push(() => database.remove());
     // The last migration not yet recorded, as after pulling a newer version.
     const db = new Database(database.file);
-    const last = db.prepare(`SELECT migration_name AS name FROM _prisma_migrations ORDER BY migration_name DESC LIMIT 1`).get() as { name: string };
+    const last = db
+      .prepare(`SELECT migration_name AS name FROM _prisma_migrations ORDER BY migration_name DESC LIMIT 1`)
+      .get() as { name: string };
     db.prepare(`DELETE FROM _prisma_migrations WHERE migration_name = ?`).run(last.name);
     db.close();
     const service = await runningService(database.url);
@@ -204,7 +218,9 @@ describe("gateway-key", () => {
 
   test("ensure creates one key even when several run at once, and keeps it afterwards", async () => {
     const file = path.join(tempDir(), "keys", "gateway-key.pem");
-    const runs = await Promise.all(Array.from({ length: 4 }, () => node("scripts/gateway-key.mjs", ["ensure", "--file", file])));
+    const runs = await Promise.all(
+      Array.from({ length: 4 }, () => node("scripts/gateway-key.mjs", ["ensure", "--file", file])),
+    );
     for (const r of runs) expect(r.code, r.out).toBe(0);
     expect(runs.filter((r) => r.out.startsWith("created"))).toHaveLength(1);
     expect(new Set(runs.map((r) => fingerprint(r.out))).size).toBe(1);

@@ -125,4 +125,3 @@ describe("password change", () => {
     expect(await thiefOut).toBe("revoked");
   });
 });
-

@@ -12,7 +12,14 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ChatStore, SocialClient, createNodeClient, dmConversationId, type Entry, type SealroomClient } from "@sealroom/sdk/node";
+import {
+  ChatStore,
+  SocialClient,
+  createNodeClient,
+  dmConversationId,
+  type Entry,
+  type SealroomClient,
+} from "@sealroom/sdk/node";
 import type { PublicUser } from "@sealroom/proto/auth";
 import { GATEWAY_EVENTS } from "@sealroom/proto/wire";
 import { counter, startCluster, waitFor, type Cluster, type Proc } from "./support/cluster.js";
@@ -25,9 +32,7 @@ const knownHosts = mkdtempSync(path.join(os.tmpdir(), "sealroom-scale-known-host
 
 beforeAll(async () => {
   cluster = await startCluster();
-  await Promise.all(
-    (["auth", "auth", "social", "social", "chat", "chat"] as const).map((kind) => cluster.start(kind)),
-  );
+  await Promise.all((["auth", "auth", "social", "social", "chat", "chat"] as const).map((kind) => cluster.start(kind)));
   gateways = await Promise.all([cluster.start("gateway"), cluster.start("gateway")]);
 }, 60_000);
 
@@ -38,7 +43,8 @@ afterAll(async () => {
 });
 
 const wsUrl = (gw: Proc) => `${gw.httpUrl.replace("http:", "ws:")}/ws`;
-const instances = (kind: Proc["kind"]) => cluster.procs.filter((p) => p.kind === kind && p.child.exitCode === null && p.child.signalCode === null);
+const instances = (kind: Proc["kind"]) =>
+  cluster.procs.filter((p) => p.kind === kind && p.child.exitCode === null && p.child.signalCode === null);
 
 interface User {
   name: string;
@@ -91,7 +97,9 @@ async function storedTexts(conversationId: string): Promise<string[]> {
   const db = new Database(cluster.database.file, { readonly: true });
   try {
     const rows = db
-      .prepare(`SELECT m.* FROM "Message" m JOIN "Conversation" c ON c."id" = m."conversationId" WHERE c."key" = ? AND m."kind" = 'text' ORDER BY m."seq"`)
+      .prepare(
+        `SELECT m.* FROM "Message" m JOIN "Conversation" c ON c."id" = m."conversationId" WHERE c."key" = ? AND m."kind" = 'text' ORDER BY m."seq"`,
+      )
       .all(conversationId) as Array<Record<string, unknown>>;
     return rows.map((r) => String(r.body));
   } finally {
@@ -120,7 +128,13 @@ describe("scale-out: 2 gateways, 2 instances of each service, separate processes
     bob.client.close();
     await waitFor(
       "bob offline for alice",
-      () => alice.events.some((e) => e.type === "presence.changed.v1" && (e.body as { userId: number; online: boolean }).userId === bob.user.id && !(e.body as { online: boolean }).online),
+      () =>
+        alice.events.some(
+          (e) =>
+            e.type === "presence.changed.v1" &&
+            (e.body as { userId: number; online: boolean }).userId === bob.user.id &&
+            !(e.body as { online: boolean }).online,
+        ),
       5000,
     );
   });
@@ -217,7 +231,10 @@ describe("scale-out: 2 gateways, 2 instances of each service, separate processes
     let done = 0;
     const loop = async (fn: () => Promise<unknown>) => {
       while (running) {
-        await fn().then(() => done++, (err: unknown) => failures.push(String(err)));
+        await fn().then(
+          () => done++,
+          (err: unknown) => failures.push(String(err)),
+        );
       }
     };
     const background = [
@@ -239,7 +256,8 @@ describe("scale-out: 2 gateways, 2 instances of each service, separate processes
     await waitFor("20 acks", () => acked >= 20, 15_000);
     const doneBeforeStop = done;
     await Promise.all([chat0.kill("SIGTERM"), auth0.kill("SIGTERM"), social0.kill("SIGTERM")]);
-    for (const p of [chat0, auth0, social0]) expect(await p.exited, `${p.name}:\n${p.output()}`).toEqual({ code: 0, signal: null });
+    for (const p of [chat0, auth0, social0])
+      expect(await p.exited, `${p.name}:\n${p.output()}`).toEqual({ code: 0, signal: null });
 
     await cluster.start("chat");
     await waitFor("70 acks", () => acked >= 70, 20_000);

@@ -3,7 +3,14 @@
  * receive (each checked against the contract), and waiting for a given event.
  */
 import { expect } from "vitest";
-import { AppError, SocialClient, parseSocialEvent, type SealroomClient, type SocialEventBody, type SocialEventType } from "@sealroom/sdk/node";
+import {
+  AppError,
+  SocialClient,
+  parseSocialEvent,
+  type SealroomClient,
+  type SocialEventBody,
+  type SocialEventType,
+} from "@sealroom/sdk/node";
 import type { PublicUser } from "@sealroom/proto/auth";
 import type { Stack } from "./support/stack.js";
 
@@ -39,12 +46,16 @@ function record(client: SealroomClient) {
   const malformed: string[] = [];
   const waiters = new Set<() => void>();
   client.on("event", (type, body) => {
-    if ((type.startsWith("social.") || type.startsWith("presence.")) && !parseSocialEvent(type, body)) malformed.push(type);
+    if ((type.startsWith("social.") || type.startsWith("presence.")) && !parseSocialEvent(type, body))
+      malformed.push(type);
     events.push({ type, body });
     for (const w of [...waiters]) w();
   });
   const seen = <T extends SocialEventType>(type: T, since = 0) =>
-    events.slice(since).filter((e) => e.type === type).map((e) => e.body as SocialEventBody<T>);
+    events
+      .slice(since)
+      .filter((e) => e.type === type)
+      .map((e) => e.body as SocialEventBody<T>);
   const waitFor = <T extends SocialEventType>(
     type: T,
     pred: (b: SocialEventBody<T>) => boolean = () => true,
@@ -103,6 +114,11 @@ export async function befriend(a: Person, b: Person): Promise<void> {
 
 /** Generous limits so a test's burst of commands is not rate-limited; fast presence. */
 export const SOCIAL_STACK = {
-  gatewayConfig: { RATE_LIMIT_PER_SEC: 1000, RATE_LIMIT_BURST: 1000, PRESENCE_HEARTBEAT_MS: 200, PRESENCE_TTL_MS: 1000 },
+  gatewayConfig: {
+    RATE_LIMIT_PER_SEC: 1000,
+    RATE_LIMIT_BURST: 1000,
+    PRESENCE_HEARTBEAT_MS: 200,
+    PRESENCE_TTL_MS: 1000,
+  },
   social: { presenceSweepMs: 100, presenceBatchMs: 50, searchBurst: 1000 },
 } as const;

@@ -81,7 +81,9 @@ test("friends and fellow group members see it; strangers and anyone across a blo
   expect(presenceOf(stranger!, subject!.user.id)).toEqual([]);
   // Only the "hidden" state the block itself pushed (review item 14), never the subject's real one.
   expect(presenceOf(blocker!, subject!.user.id).filter((p) => p.online || p.lastSeenAt !== null)).toEqual([]);
-  const seenByBlocker = (await blocker!.social.group(group.group.id)).members.find((m) => m.user.id === subject!.user.id);
+  const seenByBlocker = (await blocker!.social.group(group.group.id)).members.find(
+    (m) => m.user.id === subject!.user.id,
+  );
   expect(seenByBlocker!.presence).toEqual({ online: false, lastSeenAt: null });
 });
 
@@ -96,7 +98,9 @@ test("a killed gateway's users go offline within the lease bound", async () => {
 
   const killedAt = Date.now();
   await stack.killGateway(1);
-  const offline = await watcher.waitFor("presence.changed.v1", (e) => e.userId === doomed.user.id && !e.online, { timeoutMs: 5000 });
+  const offline = await watcher.waitFor("presence.changed.v1", (e) => e.userId === doomed.user.id && !e.online, {
+    timeoutMs: 5000,
+  });
   // Lease 1 s + sweep every 100 ms + batch 50 ms, with slack for a loaded machine.
   expect(Date.now() - killedAt).toBeLessThan(3000);
   expect(offline.lastSeenAt).not.toBeNull();

@@ -41,7 +41,11 @@ function until(store: SocialStore, pred: (s: SocialSnapshot) => boolean, timeout
 
 beforeAll(async () => {
   stack = await startStack(SOCIAL_STACK);
-  [alice, bob, carol] = await Promise.all([withStore(signUp(stack, "alice")), withStore(signUp(stack, "bob")), withStore(signUp(stack, "carol"))]);
+  [alice, bob, carol] = await Promise.all([
+    withStore(signUp(stack, "alice")),
+    withStore(signUp(stack, "bob")),
+    withStore(signUp(stack, "carol")),
+  ]);
 });
 afterAll(async () => {
   for (const p of [alice, bob, carol]) p?.store.stop();
@@ -59,8 +63,14 @@ describe("friends", () => {
     expect(incoming[0]!.from).toEqual(alice.user);
     await bob.store.acceptRequest(incoming[0]!.id);
     // The reply is applied before the promise resolves, without waiting for an event.
-    expect(bob.store.getSnapshot()).toMatchObject({ incoming: [], friends: [{ user: alice.user, presence: { online: true } }] });
-    await until(alice.store, (s) => s.outgoing.length === 0 && s.friends.some((f) => f.user.id === bob.user.id && f.presence.online));
+    expect(bob.store.getSnapshot()).toMatchObject({
+      incoming: [],
+      friends: [{ user: alice.user, presence: { online: true } }],
+    });
+    await until(
+      alice.store,
+      (s) => s.outgoing.length === 0 && s.friends.some((f) => f.user.id === bob.user.id && f.presence.online),
+    );
 
     const before = Date.now();
     await bob.client.logout();

@@ -21,7 +21,11 @@ beforeAll(async () => {
   ]);
   // Their gateways report them online a moment after sign-in.
   const ids = [alice, bob, carol, dave].map((p) => p.user.id);
-  for (let i = 0; (await stack.db.presence.count({ where: { userId: { in: ids }, connections: { gt: 0 } } })) < 4; i++) {
+  for (
+    let i = 0;
+    (await stack.db.presence.count({ where: { userId: { in: ids }, connections: { gt: 0 } } })) < 4;
+    i++
+  ) {
     if (i > 200) throw new Error("users never came online");
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -104,8 +108,14 @@ describe("a group's whole life", () => {
     const invitation = await bob.waitFor("social.invitation.received.v1", (b) => b.invitation.group.id === groupId);
     expect(invitation.invitation.inviter).toEqual(alice.user);
     const joined = await bob.social.acceptInvitation(invitation.invitation.id);
-    expect(joined.members.map((m) => [m.user.id, m.role])).toEqual([[alice.user.id, "owner"], [bob.user.id, "member"]]);
-    await alice.waitFor("social.group.updated.v1", (b) => b.event.type === "joined" && b.event.actor?.id === bob.user.id);
+    expect(joined.members.map((m) => [m.user.id, m.role])).toEqual([
+      [alice.user.id, "owner"],
+      [bob.user.id, "member"],
+    ]);
+    await alice.waitFor(
+      "social.group.updated.v1",
+      (b) => b.event.type === "joined" && b.event.actor?.id === bob.user.id,
+    );
 
     // The owner invites Carol (not her friend: owners may), who accepts.
     await alice.social.invite(groupId, carol.user.id);
@@ -115,7 +125,10 @@ describe("a group's whole life", () => {
     // Bob, a plain member, cannot kick; promoted to admin, he can.
     expect(await errorCode(bob.social.kick(groupId, carol.user.id))).toBe("FORBIDDEN");
     await alice.social.setRole(groupId, bob.user.id, "admin");
-    await carol.waitFor("social.group.updated.v1", (b) => b.event.type === "role" && b.event.target?.id === bob.user.id && b.event.role === "admin");
+    await carol.waitFor(
+      "social.group.updated.v1",
+      (b) => b.event.type === "role" && b.event.target?.id === bob.user.id && b.event.role === "admin",
+    );
     await bob.social.kick(groupId, carol.user.id);
     const removed = await carol.waitFor("social.group.removed.v1", (b) => b.group.id === groupId);
     expect(removed.reason).toBe("kicked");
@@ -125,7 +138,10 @@ describe("a group's whole life", () => {
     // The owner cannot leave before handing over.
     expect(await errorCode(alice.social.leave(groupId))).toBe("CONFLICT");
     await alice.social.transfer(groupId, bob.user.id);
-    await bob.waitFor("social.group.updated.v1", (b) => b.event.type === "transferred" && b.group.ownerId === bob.user.id);
+    await bob.waitFor(
+      "social.group.updated.v1",
+      (b) => b.event.type === "transferred" && b.group.ownerId === bob.user.id,
+    );
     await alice.social.leave(groupId);
     await bob.waitFor("social.group.updated.v1", (b) => b.event.type === "left" && b.event.actor?.id === alice.user.id);
     expect((await alice.social.overview()).groups.map((g) => g.id)).not.toContain(groupId);
@@ -141,7 +157,17 @@ describe("a group's whole life", () => {
     // Everything went to the chat service's outbox, in order.
     const events = await stack.db.groupEvent.findMany({ where: { groupId }, orderBy: { id: "asc" } });
     expect(events.map((e) => e.type)).toEqual([
-      "created", "invited", "joined", "invited", "joined", "role", "kicked", "transferred", "left", "renamed", "disbanded",
+      "created",
+      "invited",
+      "joined",
+      "invited",
+      "joined",
+      "role",
+      "kicked",
+      "transferred",
+      "left",
+      "renamed",
+      "disbanded",
     ]);
   });
 

@@ -172,14 +172,21 @@ describe("npm start (scripts/start.mjs)", () => {
       expect(environ.filter((v) => /^NATS_[A-Z]+_PASSWORD=|^NATS_TOKEN=/.test(v))).toEqual([]);
     }
     // A command crosses gateway -> auth -> gateway within those permissions.
-    const client = createNodeClient({ urls: `ws://127.0.0.1:${port}/ws`, knownHostsFile: path.join(dataDir, "known_hosts") });
+    const client = createNodeClient({
+      urls: `ws://127.0.0.1:${port}/ws`,
+      knownHostsFile: path.join(dataDir, "known_hosts"),
+    });
     await client.connect();
     await client.register(`start_${process.pid}`, "correct horse battery staple");
     client.close();
-    expect(safeRead(path.join(dataDir, "nats-server.log"))).not.toMatch(/Permissions Violation|Authorization Violation/);
+    expect(safeRead(path.join(dataDir, "nats-server.log"))).not.toMatch(
+      /Permissions Violation|Authorization Violation/,
+    );
 
     // Every process's /metrics is printed and answers; auth counted the registration.
-    const metricsUrls = [...(/Metrics: (.*)/.exec(run.output().stdout)?.[1] ?? "").matchAll(/(http:\/\/\S+\/metrics) \((\w+)\)/g)];
+    const metricsUrls = [
+      ...(/Metrics: (.*)/.exec(run.output().stdout)?.[1] ?? "").matchAll(/(http:\/\/\S+\/metrics) \((\w+)\)/g),
+    ];
     expect(metricsUrls.map((m) => m[2]).sort()).toEqual(["auth", "chat", "gateway", "social"]);
     // ...each on a loopback ops port; the public port does not serve them.
     for (const [, metricsUrl] of metricsUrls) expect(metricsUrl!.startsWith(`${url}/`)).toBe(false);
@@ -189,7 +196,9 @@ describe("npm start (scripts/start.mjs)", () => {
       expect(text, name).toContain(`sealroom_nats_connected{service="${name}"} 1`);
     }
     const authMetrics = await (await fetch(metricsUrls.find((m) => m[2] === "auth")![1]!)).text();
-    expect(authMetrics).toMatch(/sealroom_requests_total\{subject="cmd\.auth\.register",outcome="ok",service="auth"\} 1/);
+    expect(authMetrics).toMatch(
+      /sealroom_requests_total\{subject="cmd\.auth\.register",outcome="ok",service="auth"\} 1/,
+    );
 
     // DATA_DIR holds the database, the gateway key and the JetStream store.
     expect(existsSync(path.join(dataDir, "sealroom.db"))).toBe(true);
@@ -236,7 +245,11 @@ describe("npm start (scripts/start.mjs)", () => {
     let stderr = "";
     proc.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
     proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    const run: Run = { proc, output: () => ({ stdout, stderr }), exited: new Promise((r) => proc.once("exit", (code) => r(code))) };
+    const run: Run = {
+      proc,
+      output: () => ({ stdout, stderr }),
+      exited: new Promise((r) => proc.once("exit", (code) => r(code))),
+    };
     track(run);
     await until("the URL", run, () => (stdout.includes(`:${port}`) ? true : undefined), 120_000);
     const procs = descendants(proc.pid!);
@@ -266,7 +279,11 @@ describe("npm start (scripts/start.mjs)", () => {
     let stderr = "";
     proc.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
     proc.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    const run: Run = { proc, output: () => ({ stdout, stderr }), exited: new Promise((r) => proc.once("exit", (code) => r(code))) };
+    const run: Run = {
+      proc,
+      output: () => ({ stdout, stderr }),
+      exited: new Promise((r) => proc.once("exit", (code) => r(code))),
+    };
     track(run);
     await until("the URL", run, () => (stdout.includes(`:${port}`) ? true : undefined), 120_000);
     const procs = descendants(proc.pid!);

@@ -19,16 +19,21 @@ for (const name of names.length ? names : ["gateway", "chat"]) {
   const out = path.join(root, "bench-results/baseline/services", name, "dist");
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  const files = execFileSync("git", ["ls-tree", "--name-only", rev, `services/${name}/src/`], { cwd: root, encoding: "utf8" })
+  const files = execFileSync("git", ["ls-tree", "--name-only", rev, `services/${name}/src/`], {
+    cwd: root,
+    encoding: "utf8",
+  })
     .split("\n")
     .filter((f) => (f.endsWith(".ts") && !f.endsWith(".test.ts")) || f.endsWith(".js"));
   for (const file of files) {
     const source = execFileSync("git", ["show", `${rev}:${file}`], { cwd: root, encoding: "utf8" });
     // A .js source (the chat checkpointer's worker) runs as it is.
-    const js = file.endsWith(".js") ? source : ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
-      fileName: file,
-    }).outputText;
+    const js = file.endsWith(".js")
+      ? source
+      : ts.transpileModule(source, {
+          compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+          fileName: file,
+        }).outputText;
     writeFileSync(path.join(out, path.basename(file).replace(/\.ts$/, ".js")), js);
   }
   console.log(`${name}@${rev}: ${files.length} files -> ${path.relative(root, out)}`);

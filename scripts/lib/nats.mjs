@@ -10,7 +10,10 @@ import { startChild } from "./procs.mjs";
 export function findExecutable(name) {
   const candidates = name.includes("/")
     ? [name]
-    : (process.env.PATH ?? "").split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, name));
+    : (process.env.PATH ?? "")
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((dir) => path.join(dir, name));
   for (const file of candidates) {
     try {
       accessSync(file, constants.X_OK);

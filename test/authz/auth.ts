@@ -16,7 +16,8 @@ import { record } from "./matrix.js";
 
 export const AUTH_ROLES = ["unauthenticated", "self"] as const;
 type Role = (typeof AUTH_ROLES)[number];
-type Outcome = "ok" | "NOT_AUTHENTICATED" | "ALREADY_AUTHENTICATED" | "AUTH_INVALID_CREDENTIALS" | "AUTH_TICKET_INVALID";
+type Outcome =
+  "ok" | "NOT_AUTHENTICATED" | "ALREADY_AUTHENTICATED" | "AUTH_INVALID_CREDENTIALS" | "AUTH_TICKET_INVALID";
 
 /** A signed-up account: the connection it registered on, its name and its first ticket. */
 interface Account {
@@ -37,15 +38,30 @@ const anonymousOnly = { unauthenticated: "ok", self: "ALREADY_AUTHENTICATED" } a
 const userOnly = { unauthenticated: "NOT_AUTHENTICATED", self: "ok" } as const;
 
 export const AUTH_CASES: Case[] = [
-  { type: "auth.register", name: "a new account", body: () => ({ username: uniqueName("reg"), password }), expect: anonymousOnly },
-  { type: "auth.login", name: "with the account's password", body: (other) => ({ username: other.name, password }), expect: anonymousOnly },
+  {
+    type: "auth.register",
+    name: "a new account",
+    body: () => ({ username: uniqueName("reg"), password }),
+    expect: anonymousOnly,
+  },
+  {
+    type: "auth.login",
+    name: "with the account's password",
+    body: (other) => ({ username: other.name, password }),
+    expect: anonymousOnly,
+  },
   {
     type: "auth.login",
     name: "as someone else, guessing",
     body: (other) => ({ username: other.name, password: "not the password" }),
     expect: { unauthenticated: "AUTH_INVALID_CREDENTIALS", self: "ALREADY_AUTHENTICATED" },
   },
-  { type: "auth.resume", name: "with a valid ticket", body: (other) => ({ ticket: other.ticket }), expect: anonymousOnly },
+  {
+    type: "auth.resume",
+    name: "with a valid ticket",
+    body: (other) => ({ ticket: other.ticket }),
+    expect: anonymousOnly,
+  },
   {
     type: "auth.resume",
     name: "with a forged ticket",
@@ -78,7 +94,9 @@ let addresses = 0;
  */
 function clientFromNewAddress(): SealroomClient {
   const localAddress = `127.0.2.${++addresses}`;
-  return stack.client({ socketFactory: (url) => new WebSocket(url, { perMessageDeflate: false, localAddress }) as never });
+  return stack.client({
+    socketFactory: (url) => new WebSocket(url, { perMessageDeflate: false, localAddress }) as never,
+  });
 }
 
 async function account(): Promise<Account> {
@@ -123,8 +141,15 @@ export function defineAuthMatrix(): void {
           }
           const result = await actor.call(c.type, c.body(other, self));
           const got = result.ok ? "ok" : result.error.code;
-          record({ family: "auth", command: c.type === c.name ? c.type : `${c.type} (${c.name})`, role, expected: c.expect[role], got });
-          if (got !== c.expect[role]) mismatches.push(`${c.type} (${c.name}) as ${role}: expected ${c.expect[role]}, got ${got}`);
+          record({
+            family: "auth",
+            command: c.type === c.name ? c.type : `${c.type} (${c.name})`,
+            role,
+            expected: c.expect[role],
+            got,
+          });
+          if (got !== c.expect[role])
+            mismatches.push(`${c.type} (${c.name}) as ${role}: expected ${c.expect[role]}, got ${got}`);
           actor.close();
         }
       }

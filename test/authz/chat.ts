@@ -21,7 +21,17 @@ import { SOCIAL_STACK, befriend, signUp, type Person } from "../social-helpers.j
 import { groupOf } from "../support/chat.js";
 import { record } from "./matrix.js";
 
-export const CHAT_ROLES = ["participant", "nonfriend", "blocked", "owner", "admin", "member", "former", "nonmember", "unauthenticated"] as const;
+export const CHAT_ROLES = [
+  "participant",
+  "nonfriend",
+  "blocked",
+  "owner",
+  "admin",
+  "member",
+  "former",
+  "nonmember",
+  "unauthenticated",
+] as const;
 type Role = (typeof CHAT_ROLES)[number];
 type Outcome = "ok" | "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "NOT_AUTHENTICATED";
 
@@ -56,20 +66,36 @@ async function say(p: Person, conversationId: string, text: string): Promise<num
 
 async function setUp(): Promise<void> {
   stack = await startStack({ gateways: 1, ...SOCIAL_STACK });
-  for (const name of ["P", "Q", "N", "B", "O", "A", "M", "F", "X"]) people.set(name, await signUp(stack, name.toLowerCase()));
+  for (const name of ["P", "Q", "N", "B", "O", "A", "M", "F", "X"])
+    people.set(name, await signUp(stack, name.toLowerCase()));
   const id = (n: string) => person(n).user.id;
 
   await befriend(person("P"), person("Q"));
   const pq = dmConversationId(id("P"), id("Q"));
   const qSeq = await say(person("Q"), pq, "q1");
-  targets.set("participant", { conversationId: pq, foreignSeq: qSeq, editSeq: await say(person("P"), pq, "p1"), deleteSeq: await say(person("P"), pq, "p2") });
+  targets.set("participant", {
+    conversationId: pq,
+    foreignSeq: qSeq,
+    editSeq: await say(person("P"), pq, "p1"),
+    deleteSeq: await say(person("P"), pq, "p2"),
+  });
 
-  targets.set("nonfriend", { conversationId: dmConversationId(id("N"), id("P")), editSeq: 1, deleteSeq: 2, foreignSeq: 3 });
+  targets.set("nonfriend", {
+    conversationId: dmConversationId(id("N"), id("P")),
+    editSeq: 1,
+    deleteSeq: 2,
+    foreignSeq: 3,
+  });
 
   await befriend(person("B"), person("P"));
   const bp = dmConversationId(id("B"), id("P"));
   const pSeq = await say(person("P"), bp, "p-to-b");
-  const bTarget = { conversationId: bp, foreignSeq: pSeq, editSeq: await say(person("B"), bp, "b1"), deleteSeq: await say(person("B"), bp, "b2") };
+  const bTarget = {
+    conversationId: bp,
+    foreignSeq: pSeq,
+    editSeq: await say(person("B"), bp, "b1"),
+    deleteSeq: await say(person("B"), bp, "b2"),
+  };
   targets.set("blocked", bTarget);
   await person("P").social.block(id("B"));
 
@@ -80,19 +106,39 @@ async function setUp(): Promise<void> {
   const oEdit = await say(person("O"), g, "o1");
   const own = new Map<string, [number, number]>([["O", [oEdit, await say(person("O"), g, "o2")]]]);
   for (const n of ["A", "M"]) own.set(n, [await say(person(n), g, `${n}1`), await say(person(n), g, `${n}2`)]);
-  for (const [role, name] of [["owner", "O"], ["admin", "A"], ["member", "M"]] as const) {
+  for (const [role, name] of [
+    ["owner", "O"],
+    ["admin", "A"],
+    ["member", "M"],
+  ] as const) {
     const [editSeq, deleteSeq] = own.get(name)!;
     targets.set(role, { conversationId: g, editSeq, deleteSeq, foreignSeq: name === "O" ? own.get("M")![0] : oEdit });
   }
-  for (const role of ["former", "nonmember", "unauthenticated"] as const) targets.set(role, { conversationId: g, editSeq: oEdit, deleteSeq: oEdit, foreignSeq: oEdit });
+  for (const role of ["former", "nonmember", "unauthenticated"] as const)
+    targets.set(role, { conversationId: g, editSeq: oEdit, deleteSeq: oEdit, foreignSeq: oEdit });
 
   anonymous = stack.client();
   await anonymous.connect();
 }
 
 // A former member reads the span they were there for (review item 15) and writes nothing.
-const readers = { participant: "ok", nonfriend: "ok", blocked: "ok", owner: "ok", admin: "ok", member: "ok", former: "ok", nonmember: "NOT_FOUND", unauthenticated: "NOT_AUTHENTICATED" } as const satisfies Record<Role, Outcome>;
-const posters = { ...readers, nonfriend: "FORBIDDEN", blocked: "FORBIDDEN", former: "FORBIDDEN" } as const satisfies Record<Role, Outcome>;
+const readers = {
+  participant: "ok",
+  nonfriend: "ok",
+  blocked: "ok",
+  owner: "ok",
+  admin: "ok",
+  member: "ok",
+  former: "ok",
+  nonmember: "NOT_FOUND",
+  unauthenticated: "NOT_AUTHENTICATED",
+} as const satisfies Record<Role, Outcome>;
+const posters = {
+  ...readers,
+  nonfriend: "FORBIDDEN",
+  blocked: "FORBIDDEN",
+  former: "FORBIDDEN",
+} as const satisfies Record<Role, Outcome>;
 
 interface Case {
   name: string;
@@ -103,11 +149,31 @@ interface Case {
 
 let n = 0;
 export const CHAT_CASES: Case[] = [
-  { name: "send", type: "chat.send", body: (t) => ({ conversationId: t.conversationId, clientMsgId: `matrix-${++n}`, text: "hello" }), expect: posters },
+  {
+    name: "send",
+    type: "chat.send",
+    body: (t) => ({ conversationId: t.conversationId, clientMsgId: `matrix-${++n}`, text: "hello" }),
+    expect: posters,
+  },
   { name: "history", type: "chat.history", body: (t) => ({ conversationId: t.conversationId }), expect: readers },
-  { name: "sync", type: "chat.sync", body: (t) => ({ conversationId: t.conversationId, afterSeq: 0 }), expect: readers },
-  { name: "conversations", type: "chat.conversations", body: () => ({}), expect: { ...readers, former: "ok", nonmember: "ok" } },
-  { name: "markRead", type: "chat.markRead", body: (t) => ({ conversationId: t.conversationId, seq: 1 }), expect: readers },
+  {
+    name: "sync",
+    type: "chat.sync",
+    body: (t) => ({ conversationId: t.conversationId, afterSeq: 0 }),
+    expect: readers,
+  },
+  {
+    name: "conversations",
+    type: "chat.conversations",
+    body: () => ({}),
+    expect: { ...readers, former: "ok", nonmember: "ok" },
+  },
+  {
+    name: "markRead",
+    type: "chat.markRead",
+    body: (t) => ({ conversationId: t.conversationId, seq: 1 }),
+    expect: readers,
+  },
   { name: "receipts", type: "chat.receipts", body: (t) => ({ conversationId: t.conversationId }), expect: readers },
   { name: "typing", type: "chat.typing", body: (t) => ({ conversationId: t.conversationId }), expect: posters },
   {
@@ -134,51 +200,70 @@ export const CHAT_CASES: Case[] = [
     name: "delete someone else's message",
     type: "chat.delete",
     body: (t) => ({ conversationId: t.conversationId, seq: t.foreignSeq }),
-    expect: { ...readers, participant: "FORBIDDEN", nonfriend: "NOT_FOUND", blocked: "FORBIDDEN", owner: "FORBIDDEN", admin: "FORBIDDEN", member: "FORBIDDEN", former: "FORBIDDEN" },
+    expect: {
+      ...readers,
+      participant: "FORBIDDEN",
+      nonfriend: "NOT_FOUND",
+      blocked: "FORBIDDEN",
+      owner: "FORBIDDEN",
+      admin: "FORBIDDEN",
+      member: "FORBIDDEN",
+      former: "FORBIDDEN",
+    },
   },
 ];
 
 /** Registers the chat matrix's tests (with their own stack) in the calling test file. */
 export function defineChatMatrix(): void {
-describe("chat authorization matrix", () => {
-  beforeAll(setUp);
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  describe("chat authorization matrix", () => {
+    beforeAll(setUp);
+    afterAll(async () => {
+      await stack?.stop();
+    });
 
-  test("covers every chat command", () => {
-    expect(new Set(CHAT_CASES.map((c) => c.type))).toEqual(new Set(Object.keys(CHAT_COMMANDS)));
-  });
+    test("covers every chat command", () => {
+      expect(new Set(CHAT_CASES.map((c) => c.type))).toEqual(new Set(Object.keys(CHAT_COMMANDS)));
+    });
 
-  test("every command x every role: exactly the expected outcome, 0 unexpected allows", async () => {
-    const mismatches: string[] = [];
-    let unexpectedAllows = 0;
-    let cells = 0;
-    for (const c of CHAT_CASES) {
-      for (const role of CHAT_ROLES) {
-        const client = role === "unauthenticated" ? anonymous : person(ACTOR[role]).client;
-        const result = await client.call(c.type, c.body(targets.get(role)!, role));
-        const got: string = result.ok ? "ok" : result.error.code;
-        cells++;
-        record({ family: "chat", command: c.type === c.name ? c.type : `${c.type} (${c.name})`, role, expected: c.expect[role], got });
-        if (got !== c.expect[role]) {
-          mismatches.push(`${c.name} as ${role}: expected ${c.expect[role]}, got ${got}`);
-          if (got === "ok") unexpectedAllows++;
+    test("every command x every role: exactly the expected outcome, 0 unexpected allows", async () => {
+      const mismatches: string[] = [];
+      let unexpectedAllows = 0;
+      let cells = 0;
+      for (const c of CHAT_CASES) {
+        for (const role of CHAT_ROLES) {
+          const client = role === "unauthenticated" ? anonymous : person(ACTOR[role]).client;
+          const result = await client.call(c.type, c.body(targets.get(role)!, role));
+          const got: string = result.ok ? "ok" : result.error.code;
+          cells++;
+          record({
+            family: "chat",
+            command: c.type === c.name ? c.type : `${c.type} (${c.name})`,
+            role,
+            expected: c.expect[role],
+            got,
+          });
+          if (got !== c.expect[role]) {
+            mismatches.push(`${c.name} as ${role}: expected ${c.expect[role]}, got ${got}`);
+            if (got === "ok") unexpectedAllows++;
+          }
         }
       }
-    }
-    expect(mismatches).toEqual([]);
-    expect(unexpectedAllows).toBe(0);
-    expect(cells).toBe(CHAT_CASES.length * CHAT_ROLES.length);
-  });
+      expect(mismatches).toEqual([]);
+      expect(unexpectedAllows).toBe(0);
+      expect(cells).toBe(CHAT_CASES.length * CHAT_ROLES.length);
+    });
 
-  test("refused commands left no trace: former and non-members' sends and edits are not in the group", async () => {
-    const g = targets.get("owner")!.conversationId;
-    const page = await person("O").client.request("chat.history", { conversationId: g, limit: 200 });
-    const senders = new Set(page.entries.flatMap((e) => (e.kind === "text" || e.kind === "edit" || e.kind === "delete" ? [e.senderId] : [])));
-    expect(senders.has(person("F").user.id)).toBe(false);
-    expect(senders.has(person("X").user.id)).toBe(false);
-    expect(page.entries.some((e) => e.kind === "text" && e.text === "hijacked")).toBe(false);
+    test("refused commands left no trace: former and non-members' sends and edits are not in the group", async () => {
+      const g = targets.get("owner")!.conversationId;
+      const page = await person("O").client.request("chat.history", { conversationId: g, limit: 200 });
+      const senders = new Set(
+        page.entries.flatMap((e) =>
+          e.kind === "text" || e.kind === "edit" || e.kind === "delete" ? [e.senderId] : [],
+        ),
+      );
+      expect(senders.has(person("F").user.id)).toBe(false);
+      expect(senders.has(person("X").user.id)).toBe(false);
+      expect(page.entries.some((e) => e.kind === "text" && e.text === "hijacked")).toBe(false);
+    });
   });
-});
 }

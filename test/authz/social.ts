@@ -44,9 +44,23 @@ interface Case {
   check?(w: World, actor: Actor): Promise<void>;
 }
 
-const all = (o: Outcome): Record<Actor, Outcome> => ({ owner: o, admin: o, member: o, former: o, nonmember: o, blocked: o });
+const all = (o: Outcome): Record<Actor, Outcome> => ({
+  owner: o,
+  admin: o,
+  member: o,
+  former: o,
+  nonmember: o,
+  blocked: o,
+});
 /** Owner-only group commands. */
-const ownerOnly: Record<Actor, Outcome> = { owner: "ok", admin: "FORBIDDEN", member: "FORBIDDEN", former: "NOT_FOUND", nonmember: "NOT_FOUND", blocked: "NOT_FOUND" };
+const ownerOnly: Record<Actor, Outcome> = {
+  owner: "ok",
+  admin: "FORBIDDEN",
+  member: "FORBIDDEN",
+  former: "NOT_FOUND",
+  nonmember: "NOT_FOUND",
+  blocked: "NOT_FOUND",
+};
 /** An invitation the actor could hold: their own where the world has one, else N's. */
 const invitationOf = (w: World, actor: Actor) =>
   actor === "former" ? w.invitations.F : actor === "blocked" ? w.invitations.B : w.invitations.N;
@@ -62,7 +76,14 @@ export const SOCIAL_CASES: Case[] = [
     // A and M are already O's friends; N already asked; O blocked B, who must not learn it.
     type: "social.friends.request",
     body: (_w, _a, id) => ({ userId: id("O") }),
-    expect: { owner: "BAD_REQUEST", admin: "CONFLICT", member: "CONFLICT", former: "ok", nonmember: "CONFLICT", blocked: "NOT_FOUND" },
+    expect: {
+      owner: "BAD_REQUEST",
+      admin: "CONFLICT",
+      member: "CONFLICT",
+      former: "ok",
+      nonmember: "CONFLICT",
+      blocked: "NOT_FOUND",
+    },
   },
   {
     type: "social.friends.cancel",
@@ -113,7 +134,9 @@ export const SOCIAL_CASES: Case[] = [
     body: (w, a) => ({ invitationId: invitationOf(w, a) }),
     expect: { ...all("NOT_FOUND"), former: "ok", nonmember: "ok" },
     async check(w, actor) {
-      expect(await stack.db.groupMember.count({ where: { groupId: w.groupId, userId: ids.get(ACTOR[actor]) } })).toBe(1);
+      expect(await stack.db.groupMember.count({ where: { groupId: w.groupId, userId: ids.get(ACTOR[actor]) } })).toBe(
+        1,
+      );
     },
   },
   {
@@ -208,7 +231,8 @@ async function seed(): Promise<World> {
   await db.formerMember.deleteMany();
   await db.groupEvent.deleteMany();
   await db.group.deleteMany();
-  const pair = (a: Name, b: Name) => (id(a) < id(b) ? { userAId: id(a), userBId: id(b) } : { userAId: id(b), userBId: id(a) });
+  const pair = (a: Name, b: Name) =>
+    id(a) < id(b) ? { userAId: id(a), userBId: id(b) } : { userAId: id(b), userBId: id(a) };
   await db.friendship.createMany({ data: [pair("O", "A"), pair("O", "M"), pair("M", "X")] });
   await db.block.create({ data: { blockerId: id("O"), blockedId: id("B") } });
   const request = await db.friendRequest.create({ data: { fromId: id("N"), toId: id("O") } });
@@ -221,13 +245,23 @@ async function seed(): Promise<World> {
       { groupId: group.id, userId: id("T"), role: "member" },
     ],
   });
-  await db.formerMember.create({ data: { groupId: group.id, userId: id("F"), reason: "left", groupName: "G", removedAt: new Date() } });
+  await db.formerMember.create({
+    data: { groupId: group.id, userId: id("F"), reason: "left", groupName: "G", removedAt: new Date() },
+  });
   const expiresAt = new Date(Date.now() + 86_400_000);
   const invite = (invitee: Name, inviter: Name) =>
     db.groupInvite.create({ data: { groupId: group.id, inviteeId: id(invitee), inviterId: id(inviter), expiresAt } });
-  const invitations = { N: (await invite("N", "M")).id, F: (await invite("F", "M")).id, B: (await invite("B", "O")).id };
+  const invitations = {
+    N: (await invite("N", "M")).id,
+    F: (await invite("F", "M")).id,
+    B: (await invite("B", "O")).id,
+  };
   const notice = await db.notice.create({
-    data: { userId: id("O"), type: "friendRequest.declined", data: JSON.stringify({ user: { id: id("X"), username: "x" } }) },
+    data: {
+      userId: id("O"),
+      type: "friendRequest.declined",
+      data: JSON.stringify({ user: { id: id("X"), username: "x" } }),
+    },
   });
   return { groupId: group.id, requestId: request.id, invitations, noticeId: notice.id };
 }
@@ -255,68 +289,78 @@ async function run(client: SealroomClient, type: CommandType, body: unknown): Pr
 
 /** Registers the social matrix's tests (with their own stack) in the calling test file. */
 export function defineSocialMatrix(): void {
-describe("social authorization matrix", () => {
-  beforeAll(setUp);
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  describe("social authorization matrix", () => {
+    beforeAll(setUp);
+    afterAll(async () => {
+      await stack?.stop();
+    });
 
-  test("covers every social command", () => {
-    expect(SOCIAL_CASES.map((c) => c.type).sort()).toEqual(Object.keys(SOCIAL_COMMANDS).sort());
-  });
+    test("covers every social command", () => {
+      expect(SOCIAL_CASES.map((c) => c.type).sort()).toEqual(Object.keys(SOCIAL_COMMANDS).sort());
+    });
 
-  test("every command x role gets exactly its expected outcome; refusals change nothing", async () => {
-    const table: Array<{ command: string; role: Role; expected: Outcome; got: Outcome }> = [];
-    // A refusal provably changes nothing (checked below), so the next cell can reuse its world.
-    let world: World | undefined;
-    let before = "";
-    for (const c of SOCIAL_CASES) {
-      for (const role of SOCIAL_ROLES) {
-        if (!world) {
-          world = await seed();
-          before = await fingerprint();
+    test("every command x role gets exactly its expected outcome; refusals change nothing", async () => {
+      const table: Array<{ command: string; role: Role; expected: Outcome; got: Outcome }> = [];
+      // A refusal provably changes nothing (checked below), so the next cell can reuse its world.
+      let world: World | undefined;
+      let before = "";
+      for (const c of SOCIAL_CASES) {
+        for (const role of SOCIAL_ROLES) {
+          if (!world) {
+            world = await seed();
+            before = await fingerprint();
+          }
+          let got: Outcome;
+          let expected: Outcome;
+          if (role === "unauthenticated") {
+            expected = "NOT_AUTHENTICATED";
+            got = await run(anonymous, c.type, c.body(world, "nonmember", id));
+          } else {
+            expected = c.expect[role];
+            got = await run(people.get(ACTOR[role])!.client, c.type, c.body(world, role, id));
+            if (got === "ok" && expected === "ok") await c.check?.(world, role);
+          }
+          if (got !== "ok")
+            expect({ command: c.type, role, after: await fingerprint() }).toEqual({
+              command: c.type,
+              role,
+              after: before,
+            });
+          else world = undefined;
+          table.push({ command: c.type, role, expected, got });
+          record({ family: "social", command: c.type, role, expected, got });
         }
-        let got: Outcome;
-        let expected: Outcome;
-        if (role === "unauthenticated") {
-          expected = "NOT_AUTHENTICATED";
-          got = await run(anonymous, c.type, c.body(world, "nonmember", id));
-        } else {
-          expected = c.expect[role];
-          got = await run(people.get(ACTOR[role])!.client, c.type, c.body(world, role, id));
-          if (got === "ok" && expected === "ok") await c.check?.(world, role);
-        }
-        if (got !== "ok") expect({ command: c.type, role, after: await fingerprint() }).toEqual({ command: c.type, role, after: before });
-        else world = undefined;
-        table.push({ command: c.type, role, expected, got });
-        record({ family: "social", command: c.type, role, expected, got });
       }
-    }
-    const unexpectedAllows = table.filter((r) => r.got === "ok" && r.expected !== "ok");
-    expect(unexpectedAllows).toEqual([]);
-    expect(table.filter((r) => r.got !== r.expected)).toEqual([]);
-    expect(table).toHaveLength(SOCIAL_CASES.length * SOCIAL_ROLES.length);
-  });
+      const unexpectedAllows = table.filter((r) => r.got === "ok" && r.expected !== "ok");
+      expect(unexpectedAllows).toEqual([]);
+      expect(table.filter((r) => r.got !== r.expected)).toEqual([]);
+      expect(table).toHaveLength(SOCIAL_CASES.length * SOCIAL_ROLES.length);
+    });
 
-  test("the blocked user's search does not show the blocker", async () => {
-    await seed();
-    const found = await people.get("B")!.social.search(names.get(id("O"))!);
-    expect(found).toEqual([]);
-    const byOthers = await people.get("N")!.social.search(names.get(id("O"))!);
-    expect(byOthers.map((u) => u.id)).toEqual([id("O")]);
-  });
+    test("the blocked user's search does not show the blocker", async () => {
+      await seed();
+      const found = await people.get("B")!.social.search(names.get(id("O"))!);
+      expect(found).toEqual([]);
+      const byOthers = await people.get("N")!.social.search(names.get(id("O"))!);
+      expect(byOthers.map((u) => u.id)).toEqual([id("O")]);
+    });
 
-  test("ids of other users in a body never make anyone act as them", async () => {
-    const world = await seed();
-    const client = people.get("N")!.client;
-    // Extra fields (an "actor", "userId" where none belongs) are refused by the gateway's schema.
-    for (const body of [{ groupId: world.groupId, userId: id("O") }, { groupId: world.groupId, actorId: id("O") }]) {
-      const result = await client.call("social.groups.disband", body);
-      expect(result).toMatchObject({ ok: false, error: { code: "BAD_REQUEST" } });
-    }
-    const err = await client.request("social.groups.rename", { groupId: world.groupId, name: "pwned" }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(AppError);
-    expect((await stack.db.group.findUniqueOrThrow({ where: { id: world.groupId } })).name).toBe("G");
+    test("ids of other users in a body never make anyone act as them", async () => {
+      const world = await seed();
+      const client = people.get("N")!.client;
+      // Extra fields (an "actor", "userId" where none belongs) are refused by the gateway's schema.
+      for (const body of [
+        { groupId: world.groupId, userId: id("O") },
+        { groupId: world.groupId, actorId: id("O") },
+      ]) {
+        const result = await client.call("social.groups.disband", body);
+        expect(result).toMatchObject({ ok: false, error: { code: "BAD_REQUEST" } });
+      }
+      const err = await client
+        .request("social.groups.rename", { groupId: world.groupId, name: "pwned" })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AppError);
+      expect((await stack.db.group.findUniqueOrThrow({ where: { id: world.groupId } })).name).toBe("G");
+    });
   });
-});
 }

@@ -41,7 +41,11 @@ async function bystanderTraffic(count: number, everyMs: number, tag: string) {
   const failures: string[] = [];
   for (let i = 0; i < count; i++) {
     const t0 = performance.now();
-    const r = await bystander.a.client.call("chat.send", { conversationId: bystander.dm, clientMsgId: `${tag}-${i}`, text: `${tag} ${i}` });
+    const r = await bystander.a.client.call("chat.send", {
+      conversationId: bystander.dm,
+      clientMsgId: `${tag}-${i}`,
+      text: `${tag} ${i}`,
+    });
     latencies.push(performance.now() - t0);
     if (!r.ok) failures.push(r.error.code);
     await sleep(everyMs);
@@ -82,7 +86,9 @@ test("slow consumer: a client that stops reading is closed with 1013 past the bu
   // Let the slow client's connection bucket refill (burst 60), so its page requests are served.
   await sleep(3500);
   const gateway = system.gateways[0]!;
-  const closesBefore = await system.metric(gateway, "sealroom_gateway_closes_total", { code: String(CLOSE.TRY_AGAIN_LATER) });
+  const closesBefore = await system.metric(gateway, "sealroom_gateway_closes_total", {
+    code: String(CLOSE.TRY_AGAIN_LATER),
+  });
   const rssBefore = gateway.peakMiB();
   const states: string[] = [];
   slow.client.on("state", (s) => states.push(s));
@@ -94,7 +100,9 @@ test("slow consumer: a client that stops reading is closed with 1013 past the bu
   const traffic = bystanderTraffic(30, 50, "slow");
   const t0 = Date.now();
   await until(
-    async () => (await system.metric(gateway, "sealroom_gateway_closes_total", { code: String(CLOSE.TRY_AGAIN_LATER) })) > closesBefore,
+    async () =>
+      (await system.metric(gateway, "sealroom_gateway_closes_total", { code: String(CLOSE.TRY_AGAIN_LATER) })) >
+      closesBefore,
     "the gateway to close the slow consumer",
   );
   const closedAfterMs = Date.now() - t0;
@@ -178,7 +186,13 @@ test("slowloris on the handshake: connections that never finish it or never sign
     gaps: 0,
     recoveryMs: [],
     peakMiB: system.peaks(),
-    extra: { "stalled connections": results.length, "close codes": codes, "last closed after ms": latest, "deadline ms": HANDSHAKE_TIMEOUT_MS, "real user signed in": real.client.state },
+    extra: {
+      "stalled connections": results.length,
+      "close codes": codes,
+      "last closed after ms": latest,
+      "deadline ms": HANDSHAKE_TIMEOUT_MS,
+      "real user signed in": real.client.state,
+    },
   });
   expect(codes).toEqual([CLOSE.HANDSHAKE_TIMEOUT]);
   expect(latest).toBeLessThan(HANDSHAKE_TIMEOUT_MS + 2000);
@@ -195,7 +209,9 @@ test("flood from one client: it gets its bucket (RATE_LIMITED, then 4008), other
   const during = bystanderTraffic(20, 20, "flood");
   const t0 = performance.now();
   const results = await Promise.all(
-    Array.from({ length: 400 }, (_, i) => flooder.client.call("chat.send", { conversationId: dm, clientMsgId: `flood-${i}`, text: `flood ${i}` })),
+    Array.from({ length: 400 }, (_, i) =>
+      flooder.client.call("chat.send", { conversationId: dm, clientMsgId: `flood-${i}`, text: `flood ${i}` }),
+    ),
   );
   const seconds = (performance.now() - t0) / 1000;
   const { latencies, failures } = await during;
@@ -247,7 +263,9 @@ test("one user flooding from two gateways cannot double their budget: the chat s
   const t0 = performance.now();
   const results = await Promise.all(
     [u.client, second].flatMap((c, k) =>
-      Array.from({ length: 60 }, (_, i) => c.call("chat.send", { conversationId: dm, clientMsgId: `two-${k}-${i}`, text: `two ${k} ${i}` })),
+      Array.from({ length: 60 }, (_, i) =>
+        c.call("chat.send", { conversationId: dm, clientMsgId: `two-${k}-${i}`, text: `two ${k} ${i}` }),
+      ),
     ),
   );
   const seconds = (performance.now() - t0) / 1000;
@@ -262,7 +280,11 @@ test("one user flooding from two gateways cannot double their budget: the chat s
     gaps: 0,
     recoveryMs: [],
     peakMiB: system.peaks(),
-    extra: { refused: refused.length, codes: [...new Set(refused.map((r) => (r.ok ? "" : r.error.code)))], seconds: Number(seconds.toFixed(2)) },
+    extra: {
+      refused: refused.length,
+      codes: [...new Set(refused.map((r) => (r.ok ? "" : r.error.code)))],
+      seconds: Number(seconds.toFixed(2)),
+    },
   });
   // One user's budget (burst 60, 20/s), not two connections' (120).
   expect(ok).toBeLessThanOrEqual(60 + Math.ceil(20 * seconds) + 1);
@@ -274,7 +296,9 @@ test("one user flooding from two gateways cannot double their budget: the chat s
 
 test("handshake flood from one address: refused with 429 at the upgrade beyond its budget; another address still connects", async () => {
   const gateway = system.gateways[1]!;
-  const refusedBefore = await system.metric(gateway, "sealroom_gateway_rejected_upgrades_total", { reason: "handshake_rate" });
+  const refusedBefore = await system.metric(gateway, "sealroom_gateway_rejected_upgrades_total", {
+    reason: "handshake_rate",
+  });
   // Connections that open and close at once, 20 at a time, so the per-address connection cap (200)
   // never applies: only a handshake rate limit can stop this loop.
   const statuses: number[] = [];
@@ -293,7 +317,9 @@ test("handshake flood from one address: refused with 429 at the upgrade beyond i
   const seconds = (performance.now() - t0) / 1000;
   const counts: Record<number, number> = {};
   for (const s of statuses) counts[s] = (counts[s] ?? 0) + 1;
-  const refused = (await system.metric(gateway, "sealroom_gateway_rejected_upgrades_total", { reason: "handshake_rate" })) - refusedBefore;
+  const refused =
+    (await system.metric(gateway, "sealroom_gateway_rejected_upgrades_total", { reason: "handshake_rate" })) -
+    refusedBefore;
   const other = await signUp(system, "oth", { urls: [system.wsUrls[1]!], localAddress: "127.0.0.12" });
   report({
     scenario: "handshake flood from one address",
@@ -304,7 +330,12 @@ test("handshake flood from one address: refused with 429 at the upgrade beyond i
     gaps: 0,
     recoveryMs: [],
     peakMiB: system.peaks(),
-    extra: { "upgrade answers": counts, "refused for the handshake rate": refused, seconds: Number(seconds.toFixed(2)), "other address signed in": other.client.state },
+    extra: {
+      "upgrade answers": counts,
+      "refused for the handshake rate": refused,
+      seconds: Number(seconds.toFixed(2)),
+      "other address signed in": other.client.state,
+    },
   });
   // Burst 300, then 30/s.
   expect(counts[101]).toBeLessThanOrEqual(300 + Math.ceil(30 * seconds) + 1);
@@ -384,7 +415,12 @@ test("password brute force: per account at most the budget evaluated, the owner 
     gaps: 0,
     recoveryMs: [ownerMs],
     peakMiB: system.peaks(),
-    extra: { "account attack answers": counts, "owner attempts until in": ownerAttempts, "address spray answers (45 names)": spray, "other address login": elsewhereLogin.ok },
+    extra: {
+      "account attack answers": counts,
+      "owner attempts until in": ownerAttempts,
+      "address spray answers (45 names)": spray,
+      "other address login": elsewhereLogin.ok,
+    },
   });
   expect(evaluated).toBeLessThanOrEqual(100);
   expect(counts.AUTH_THROTTLED).toBeGreaterThan(0);
@@ -398,7 +434,11 @@ test("password brute force: per account at most the budget evaluated, the owner 
 
 test("password brute force without soft lockouts: the hard cap evaluates at most 100 guesses per account per hour", async () => {
   // The auth service again (SIGKILL), with the exponential lockout shrunk to 1 ms: only the hourly cap is left.
-  await system.services.auth.restart({ THROTTLE_LOCKOUT_BASE_MS: "1", THROTTLE_LOCKOUT_MAX_MS: "1", THROTTLE_IP_MAX_FAILURES: "100000" });
+  await system.services.auth.restart({
+    THROTTLE_LOCKOUT_BASE_MS: "1",
+    THROTTLE_LOCKOUT_MAX_MS: "1",
+    THROTTLE_IP_MAX_FAILURES: "100000",
+  });
   const victim = await signUp(system, "capped", { localAddress: "127.0.0.13" });
   victim.client.close();
   const attackers = await Promise.all(

@@ -77,7 +77,9 @@ test("SIGKILL of auth during a storm of ticket resumes: everyone is back, by tic
   for (const code of ["UNAVAILABLE", "TIMEOUT", "AUTH_TICKET_INVALID", "AUTH_BUSY", "INTERNAL"]) {
     errors[code] = await system.metric(system.gateways[0]!, "sealroom_gateway_errors_total", { code });
   }
-  const integrity = (await db.$queryRawUnsafe<Array<{ integrity_check: string }>>("PRAGMA integrity_check")).map((r) => r.integrity_check).join(";");
+  const integrity = (await db.$queryRawUnsafe<Array<{ integrity_check: string }>>("PRAGMA integrity_check"))
+    .map((r) => r.integrity_check)
+    .join(";");
   report({
     scenario: "auth SIGKILL during ticket resumes",
     sent: resumed + signedOut.size,
@@ -90,7 +92,9 @@ test("SIGKILL of auth during a storm of ticket resumes: everyone is back, by tic
     extra: {
       users: USERS,
       "storm seconds": (Date.now() - t0) / 1000,
-      "sessions lost (signed out), by reason": Object.fromEntries([...new Set(signedOut.values())].map((r) => [r, [...signedOut.values()].filter((x) => x === r).length])),
+      "sessions lost (signed out), by reason": Object.fromEntries(
+        [...new Set(signedOut.values())].map((r) => [r, [...signedOut.values()].filter((x) => x === r).length]),
+      ),
       "signed in again with the password": relogged.length,
       "ready at the end": ready,
       "gateway error replies": errors,

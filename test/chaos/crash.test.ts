@@ -100,7 +100,11 @@ test(
       { at: 1 / 3, run: kill },
       { at: 2 / 3, run: kill },
     ]);
-    const check = await checkLog(db, stats.acks, dms.map((d) => d.conversationId));
+    const check = await checkLog(
+      db,
+      stats.acks,
+      dms.map((d) => d.conversationId),
+    );
     report({
       scenario: "chat service SIGKILL x2 during writes",
       sent: stats.sent,
@@ -110,13 +114,24 @@ test(
       gaps: check.gaps,
       recoveryMs: recovery,
       peakMiB: system.peaks(),
-      extra: { clients: users.length, kills: chat.kills, retries: stats.retries, failed: stats.failed.length, stored: check.stored, integrity_check: check.integrity },
+      extra: {
+        clients: users.length,
+        kills: chat.kills,
+        retries: stats.retries,
+        failed: stats.failed.length,
+        stored: check.stored,
+        integrity_check: check.integrity,
+      },
     });
     expect(chat.kills).toBe(2);
     expect(check.integrity).toBe("ok");
     expect(stats.failed).toEqual([]);
     expect(stats.acks).toHaveLength(SCALE.chatKillMessages);
-    expect({ lost: check.lost, duplicates: check.duplicates, gaps: check.gaps }).toEqual({ lost: 0, duplicates: 0, gaps: 0 });
+    expect({ lost: check.lost, duplicates: check.duplicates, gaps: check.gaps }).toEqual({
+      lost: 0,
+      duplicates: 0,
+      gaps: 0,
+    });
     // Every message the users wrote is stored once: nothing beyond what was acknowledged either.
     expect(check.stored).toBe(SCALE.chatKillMessages);
   },
@@ -128,7 +143,11 @@ test(
   async () => {
     const stats = newStats();
     const perUser = SCALE.natsMessages / users.length;
-    const before = await Promise.all([...Object.values(system.services), ...system.gateways].map((p) => system.metric(p, "sealroom_nats_reconnects_total")));
+    const before = await Promise.all(
+      [...Object.values(system.services), ...system.gateways].map((p) =>
+        system.metric(p, "sealroom_nats_reconnects_total"),
+      ),
+    );
     const load = sendLoad(dms, perUser, stats, { prefix: "nats" });
     let restartedAt = 0;
     // Every process that reports its NATS reconnects: when was each back on the new server?
@@ -158,7 +177,11 @@ test(
       },
     ]);
     await watch;
-    const check = await checkLog(db, stats.acks, dms.map((d) => d.conversationId));
+    const check = await checkLog(
+      db,
+      stats.acks,
+      dms.map((d) => d.conversationId),
+    );
     report({
       scenario: "nats-server SIGKILL and restart under load",
       sent: stats.sent,
@@ -168,11 +191,20 @@ test(
       gaps: check.gaps,
       recoveryMs: recovery,
       peakMiB: system.peaks(),
-      extra: { retries: stats.retries, failed: stats.failed.length, integrity_check: check.integrity, "reconnected (ms after the server was back)": reconnected },
+      extra: {
+        retries: stats.retries,
+        failed: stats.failed.length,
+        integrity_check: check.integrity,
+        "reconnected (ms after the server was back)": reconnected,
+      },
     });
     expect(check.integrity).toBe("ok");
     expect(stats.failed).toEqual([]);
-    expect({ lost: check.lost, duplicates: check.duplicates, gaps: check.gaps }).toEqual({ lost: 0, duplicates: 0, gaps: 0 });
+    expect({ lost: check.lost, duplicates: check.duplicates, gaps: check.gaps }).toEqual({
+      lost: 0,
+      duplicates: 0,
+      gaps: 0,
+    });
   },
   TIMEOUT,
 );
@@ -191,7 +223,8 @@ function receiver(user: User): Receiver {
   return { user, store, entries };
 }
 
-const seqsOf = (r: Receiver, conversationId: string) => r.entries.filter((e) => e.conversationId === conversationId).map((e) => e.seq);
+const seqsOf = (r: Receiver, conversationId: string) =>
+  r.entries.filter((e) => e.conversationId === conversationId).map((e) => e.seq);
 
 async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -223,7 +256,12 @@ test(
         if (s === "ready" && killedAt > 0 && ready[i] === 0) ready[i] = Date.now() - killedAt;
       }),
     );
-    const load = sendLoad(senders.map((user) => ({ user, conversationId })), Math.ceil(SCALE.failoverMessages / senders.length), stats, { prefix: "fo", window: 2 });
+    const load = sendLoad(
+      senders.map((user) => ({ user, conversationId })),
+      Math.ceil(SCALE.failoverMessages / senders.length),
+      stats,
+      { prefix: "fo", window: 2 },
+    );
     while (stats.acks.length < SCALE.failoverMessages / 3) await sleep(5);
     const gw0 = system.gateways[0]!;
     const gw0Peak = gw0.peakMiB();
@@ -231,7 +269,11 @@ test(
     killedAt = Date.now();
     await load;
     const last = Math.max(...stats.acks.filter((a) => a.conversationId === conversationId).map((a) => a.seq));
-    await until(() => receivers.every((r) => Math.max(0, ...seqsOf(r, conversationId)) >= last), "receivers to catch up", 60_000);
+    await until(
+      () => receivers.every((r) => Math.max(0, ...seqsOf(r, conversationId)) >= last),
+      "receivers to catch up",
+      60_000,
+    );
 
     let duplicates = 0;
     let gaps = 0;
@@ -254,11 +296,19 @@ test(
       gaps: gaps + check.gaps,
       recoveryMs: ready,
       peakMiB: { ...system.peaks(), gateway0: gw0Peak },
-      extra: { receivers: receivers.length, "receivers x entries checked": receivers.length * last, integrity_check: check.integrity },
+      extra: {
+        receivers: receivers.length,
+        "receivers x entries checked": receivers.length * last,
+        integrity_check: check.integrity,
+      },
     });
     expect(ready.every((t) => t > 0)).toBe(true);
     expect({ lost, duplicates, gaps }).toEqual({ lost: 0, duplicates: 0, gaps: 0 });
-    expect({ lost: check.lost, duplicates: check.duplicates, gaps: check.gaps }).toEqual({ lost: 0, duplicates: 0, gaps: 0 });
+    expect({ lost: check.lost, duplicates: check.duplicates, gaps: check.gaps }).toEqual({
+      lost: 0,
+      duplicates: 0,
+      gaps: 0,
+    });
     for (const r of receivers) r.store.stop();
     // Bring gateway 0 back for the next scenario.
     await gw0.start();
@@ -280,7 +330,12 @@ test(
 
     recipient.client.close();
     const offlineStats = newStats();
-    await sendLoad(senders.map((user) => ({ user, conversationId })), SCALE.offlineMessages / senders.length, offlineStats, { prefix: "off", window: 2 });
+    await sendLoad(
+      senders.map((user) => ({ user, conversationId })),
+      SCALE.offlineMessages / senders.length,
+      offlineStats,
+      { prefix: "off", window: 2 },
+    );
     const t0 = Date.now();
     await recipient.client.connect();
     const expected = offlineStats.acks.map((a) => a.seq).sort((x, y) => x - y);
@@ -288,7 +343,10 @@ test(
     const caughtUpMs = Date.now() - t0;
     const after = r.entries.filter((e) => e.conversationId === conversationId && e.seq > heldBefore);
     const texts = after.filter((e) => e.kind === "text").map((e) => e.seq);
-    const c = streamCheck(after.map((e) => e.seq), heldBefore + 1);
+    const c = streamCheck(
+      after.map((e) => e.seq),
+      heldBefore + 1,
+    );
     report({
       scenario: "recipient offline during group messages",
       sent: offlineStats.sent,

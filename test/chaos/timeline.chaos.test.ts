@@ -19,7 +19,9 @@ const ROUNDS = 60;
 let system: System;
 let db: Db;
 beforeAll(async () => {
-  system = await startSystem({ env: { ...NO_GATEWAY_LIMITS, CHAT_SEND_RATE_PER_SEC: "100000", CHAT_SEND_BURST: "100000" } });
+  system = await startSystem({
+    env: { ...NO_GATEWAY_LIMITS, CHAT_SEND_RATE_PER_SEC: "100000", CHAT_SEND_BURST: "100000" },
+  });
   db = await system.db();
 }, 120_000);
 afterAll(async () => {
@@ -28,7 +30,11 @@ afterAll(async () => {
 
 let retries = 0;
 /** Calls until the answer is not retryable; returns the final code ("ok" or the error). */
-async function settle(client: SealroomClient, type: Parameters<SealroomClient["call"]>[0], body: unknown): Promise<{ code: string; value: unknown }> {
+async function settle(
+  client: SealroomClient,
+  type: Parameters<SealroomClient["call"]>[0],
+  body: unknown,
+): Promise<{ code: string; value: unknown }> {
   for (let attempt = 0; ; attempt++) {
     const r = await client.call(type, body);
     if (r.ok) return { code: "ok", value: r.value };
@@ -43,7 +49,12 @@ test("SIGKILL of social, then chat, during group changes and messages: each Grou
   const { groupId, conversationId } = await groupOf(owner!, members);
   const stats = newStats();
   const writers = members.slice(0, 3);
-  const load = sendLoad(writers.map((user) => ({ user, conversationId })), 150, stats, { prefix: "tl", window: 1 });
+  const load = sendLoad(
+    writers.map((user) => ({ user, conversationId })),
+    150,
+    stats,
+    { prefix: "tl", window: 1 },
+  );
 
   const churn = members.slice(3);
   const outcomes: Record<string, number> = {};
@@ -52,7 +63,10 @@ test("SIGKILL of social, then chat, during group changes and messages: each Grou
   let round = 0;
   // The kills land whenever the churn reaches a third and two thirds, in the middle of its commands.
   const faults = (async () => {
-    for (const [at, proc] of [[ROUNDS / 3, system.services.social], [(2 * ROUNDS) / 3, system.services.chat]] as const) {
+    for (const [at, proc] of [
+      [ROUNDS / 3, system.services.social],
+      [(2 * ROUNDS) / 3, system.services.chat],
+    ] as const) {
       while (round < at) await sleep(5);
       await sleep(Math.random() * 30);
       const t0 = Date.now();
@@ -66,9 +80,11 @@ test("SIGKILL of social, then chat, during group changes and messages: each Grou
     const m: User = churn[round % churn.length]!;
     count(`kick:${(await settle(owner!.client, "social.groups.kick", { groupId, userId: m.id })).code}`);
     count(`invite:${(await settle(owner!.client, "social.groups.invite", { groupId, userId: m.id })).code}`);
-    const overview = (await settle(m.client, "social.overview", {})).value as { invitations: Array<{ id: number; group: { id: number } }> } | undefined;
+    const overview = (await settle(m.client, "social.overview", {})).value as
+      { invitations: Array<{ id: number; group: { id: number } }> } | undefined;
     const invitation = overview?.invitations.find((i) => i.group.id === groupId);
-    if (invitation) count(`accept:${(await settle(m.client, "social.groups.acceptInvite", { invitationId: invitation.id })).code}`);
+    if (invitation)
+      count(`accept:${(await settle(m.client, "social.groups.acceptInvite", { invitationId: invitation.id })).code}`);
     else count("accept:no invitation");
   }
   await faults;
@@ -100,11 +116,22 @@ test("SIGKILL of social, then chat, during group changes and messages: each Grou
     gaps: check.gaps,
     recoveryMs: kills.map((k) => k.back),
     peakMiB: system.peaks(),
-    extra: { "social command retries": retries, groupEvents: events.length, systemEntries: entries.length, missingEvents: missing, outcomes, integrity_check: check.integrity },
+    extra: {
+      "social command retries": retries,
+      groupEvents: events.length,
+      systemEntries: entries.length,
+      missingEvents: missing,
+      outcomes,
+      integrity_check: check.integrity,
+    },
   });
   expect(check.integrity).toBe("ok");
   expect(stats.failed).toEqual([]);
-  expect({ lost: check.lost, duplicates: check.duplicates, gaps: check.gaps }).toEqual({ lost: 0, duplicates: 0, gaps: 0 });
+  expect({ lost: check.lost, duplicates: check.duplicates, gaps: check.gaps }).toEqual({
+    lost: 0,
+    duplicates: 0,
+    gaps: 0,
+  });
   // Every GroupEvent exactly once, in event order.
   expect(eventIds).toEqual(events.map((e) => e.id));
   // Nothing stuck: each member ended up back in the group.

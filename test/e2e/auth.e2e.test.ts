@@ -155,7 +155,9 @@ describe("web client in chromium", () => {
       await a.getByLabel("New password", { exact: true }).fill(newPassword);
       await a.getByLabel("Confirm new password", { exact: true }).fill(newPassword);
       await a.getByRole("button", { name: "Change password" }).click();
-      await a.getByText("Password changed. Your other devices and your other tabs in this browser were signed out.").waitFor();
+      await a
+        .getByText("Password changed. Your other devices and your other tabs in this browser were signed out.")
+        .waitFor();
       await a.emulateMedia({ colorScheme: "dark" });
       await shot(a, "settings-dark");
       await a.emulateMedia({ colorScheme: "light" });
@@ -213,7 +215,9 @@ describe("web client in chromium", () => {
 
       // The verified key is pinned and the saved session resumes.
       await expectHome(b, username);
-      expect(await b.evaluate((h) => localStorage.getItem(`sealroom.pin.${h}`), host)).toBe(serverFingerprint.replaceAll(":", ""));
+      expect(await b.evaluate((h) => localStorage.getItem(`sealroom.pin.${h}`), host)).toBe(
+        serverFingerprint.replaceAll(":", ""),
+      );
       expect(pageErrors).toEqual([]);
     },
     FLOW_TIMEOUT,

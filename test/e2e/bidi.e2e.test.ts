@@ -15,15 +15,27 @@ afterAll(() => env.stop());
 
 test("an unpaired bidi override is refused by the gateway and the service, for sends and edits", async () => {
   const { peer, dm } = await env.friends("bidi_a", "bidi_b");
-  const sent = await peer.client.call("chat.send", { conversationId: dm, clientMsgId: "bidi-1", text: `pay ${RLO}001$ now` });
+  const sent = await peer.client.call("chat.send", {
+    conversationId: dm,
+    clientMsgId: "bidi-1",
+    text: `pay ${RLO}001$ now`,
+  });
   expect(sent.ok).toBe(false);
   if (!sent.ok) expect(sent.error.code).toBe("BAD_REQUEST");
   // Paired (closed before the end of its line), it is ordinary right-to-left text.
-  const paired = await peer.client.request("chat.send", { conversationId: dm, clientMsgId: "bidi-2", text: `${RLO}abc${PDF} ok` });
+  const paired = await peer.client.request("chat.send", {
+    conversationId: dm,
+    clientMsgId: "bidi-2",
+    text: `${RLO}abc${PDF} ok`,
+  });
   const edited = await peer.client.call("chat.edit", { conversationId: dm, seq: paired.seq, text: `now ${RLO}open` });
   expect(edited.ok).toBe(false);
   // A newline ends every embedding: an override still open at the end of a line is unpaired.
-  const split = await peer.client.call("chat.send", { conversationId: dm, clientMsgId: "bidi-3", text: `${RLO}abc\n${PDF}` });
+  const split = await peer.client.call("chat.send", {
+    conversationId: dm,
+    clientMsgId: "bidi-3",
+    text: `${RLO}abc\n${PDF}`,
+  });
   expect(split.ok).toBe(false);
 });
 
@@ -32,7 +44,11 @@ test("message text and names are bidi-isolated, a stored override does not move 
   // A message stored before the contract refused unpaired overrides: its text is set in the database.
   const legacy = await peer.client.request("chat.send", { conversationId: dm, clientMsgId: "legacy", text: "legacy" });
   await env.stack.db.message.update({ where: { id: legacy.id }, data: { body: `reversed ${RLO}tail` } });
-  await peer.client.request("chat.send", { conversationId: dm, clientMsgId: "link", text: `see https://evil.example/${RLO}gpj.exe${PDF} now` });
+  await peer.client.request("chat.send", {
+    conversationId: dm,
+    clientMsgId: "link",
+    text: `see https://evil.example/${RLO}gpj.exe${PDF} now`,
+  });
 
   const page = await env.browserAs(me);
   await openConversation(page, dm);
@@ -49,11 +65,16 @@ test("message text and names are bidi-isolated, a stored override does not move 
 
   // Every user-supplied string sits in its own isolate.
   const isolated = (selector: string) =>
-    page.locator(selector).first().evaluate((el) => {
-      for (let n: Element | null = el; n; n = n.parentElement) if (getComputedStyle(n).unicodeBidi.includes("isolate")) return true;
-      return false;
-    });
-  for (const selector of [".msg-text", "#conversation-title bdi", "a.conv .conv-name bdi", "a.conv .conv-preview bdi"]) expect(await isolated(selector), selector).toBe(true);
+    page
+      .locator(selector)
+      .first()
+      .evaluate((el) => {
+        for (let n: Element | null = el; n; n = n.parentElement)
+          if (getComputedStyle(n).unicodeBidi.includes("isolate")) return true;
+        return false;
+      });
+  for (const selector of [".msg-text", "#conversation-title bdi", "a.conv .conv-name bdi", "a.conv .conv-preview bdi"])
+    expect(await isolated(selector), selector).toBe(true);
 
   // The link's text is exactly where it goes, with no control character to disguise it.
   const link = timeline(page).locator("a.msg-link");

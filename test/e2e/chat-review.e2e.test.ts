@@ -31,7 +31,9 @@ test("an over-long message shows a counter near the limit and says why Send is d
   await count.filter({ hasText: "5 characters too many" }).waitFor();
   expect(await page.getByRole("button", { name: "Send" }).isDisabled()).toBe(true);
   await page.getByTestId("composer-problem").filter({ hasText: "at most 4,000 characters" }).waitFor();
-  expect(((await composer(page).getAttribute("aria-describedby")) ?? "").split(" ")).toEqual(expect.arrayContaining(["composer-count", "composer-problem"]));
+  expect(((await composer(page).getAttribute("aria-describedby")) ?? "").split(" ")).toEqual(
+    expect.arrayContaining(["composer-count", "composer-problem"]),
+  );
   await shot(page, "composer-too-long");
   await page.emulateMedia({ colorScheme: "dark" });
   await page.setViewportSize({ width: 390, height: 780 });
@@ -51,27 +53,35 @@ test("the counter and the reason are in Chinese too", async () => {
 
 test("sending while scrolled up brings the view down to the sent message", async () => {
   const { me, peer, dm } = await env.friends("scroll_a", "scroll_b");
-  for (let i = 1; i <= 40; i++) await peer.client.request("chat.send", { conversationId: dm, clientMsgId: `s-${i}`, text: `older ${i}` });
+  for (let i = 1; i <= 40; i++)
+    await peer.client.request("chat.send", { conversationId: dm, clientMsgId: `s-${i}`, text: `older ${i}` });
   const page = await env.browserAs(me);
   await openConversation(page, dm);
-  await timeline(page).locator(".msg-text", { hasText: /^older 40$/ }).waitFor();
+  await timeline(page)
+    .locator(".msg-text", { hasText: /^older 40$/ })
+    .waitFor();
   await timeline(page).evaluate((t) => t.scrollTo({ top: 0 }));
   await expect.poll(() => fromBottom(page)).toBeGreaterThan(300);
   await composer(page).fill("my answer");
   await composer(page).press("Enter");
-  await timeline(page).locator(".msg-text", { hasText: /^my answer$/ }).waitFor();
+  await timeline(page)
+    .locator(".msg-text", { hasText: /^my answer$/ })
+    .waitFor();
   await expect.poll(() => fromBottom(page)).toBeLessThan(5);
 });
 
 test("opening a conversation with 130 unread marks read only what was on screen", { timeout: 90_000 }, async () => {
   const { me, peer, dm } = await env.friends("unread_a", "unread_b");
-  for (let i = 1; i <= 130; i++) await peer.client.request("chat.send", { conversationId: dm, clientMsgId: `u-${i}`, text: `unread ${i}` });
+  for (let i = 1; i <= 130; i++)
+    await peer.client.request("chat.send", { conversationId: dm, clientMsgId: `u-${i}`, text: `unread ${i}` });
   const page = await env.browserAs(me);
   await page.locator(`[data-testid="conv-${dm}"]`).getByTestId("unread-badge").waitFor();
   await openConversation(page, dm);
   await page.getByTestId("unread-divider").waitFor();
   // The first unread is on screen, right under the divider; the newest is far below.
-  await timeline(page).locator(".msg-text", { hasText: /^unread 1$/ }).waitFor();
+  await timeline(page)
+    .locator(".msg-text", { hasText: /^unread 1$/ })
+    .waitFor();
   await page.waitForTimeout(1000); // time enough for a wrong markRead
   const unreadNow = async () => {
     const { conversations } = await me.client.request("chat.conversations", {});
@@ -85,19 +95,23 @@ test("opening a conversation with 130 unread marks read only what was on screen"
   await expect.poll(unreadNow, { timeout: 10_000 }).toBe(0);
 });
 
-test("a message written offline shows the time it was written, and is kept on the device until the server has it", { timeout: 150_000 }, async () => {
-  const { me, peer, dm } = await env.friends("offline_a", "offline_b");
-  const page = await env.browserAs(me);
-  const ctx = page.context();
-  await openConversation(page, dm);
+test(
+  "a message written offline shows the time it was written, and is kept on the device until the server has it",
+  { timeout: 150_000 },
+  async () => {
+    const { me, peer, dm } = await env.friends("offline_a", "offline_b");
+    const page = await env.browserAs(me);
+    const ctx = page.context();
+    await openConversation(page, dm);
 
-  await env.stopWeb();
-  try {
-    await offline(page, ctx, peer, dm);
-  } finally {
-    await env.startWeb(); // for the next test, if this one failed while it was down
-  }
-});
+    await env.stopWeb();
+    try {
+      await offline(page, ctx, peer, dm);
+    } finally {
+      await env.startWeb(); // for the next test, if this one failed while it was down
+    }
+  },
+);
 
 async function offline(page: Page, ctx: BrowserContext, peer: Person, dm: string): Promise<void> {
   await page.locator(".conn[data-state=reconnecting]").waitFor();

@@ -43,7 +43,16 @@ async function freePort(): Promise<number> {
 /** The browsers' gateway: the same key and port every time, so a restart keeps the origin and the pin. */
 async function startWebGateway(): Promise<void> {
   const nc = await connectNats({ url: stack.nats.url, name: "gateway-web", log });
-  const gateway = createGateway({ nc, log, serverKey, config: gatewayEnvSchema.parse({}), host: "127.0.0.1", port: webPort, webDir, gatewayId: "gw-web" });
+  const gateway = createGateway({
+    nc,
+    log,
+    serverKey,
+    config: gatewayEnvSchema.parse({}),
+    host: "127.0.0.1",
+    port: webPort,
+    webDir,
+    gatewayId: "gw-web",
+  });
   await gateway.start();
   web = { gateway, nc };
 }
@@ -96,7 +105,8 @@ async function sdkAs(username: string): Promise<SealroomClient> {
   return c;
 }
 
-const nav = (page: Page, name: "Conversations" | "Friends" | "Groups" | "Settings") => page.getByRole("navigation").getByRole("link", { name });
+const nav = (page: Page, name: "Conversations" | "Friends" | "Groups" | "Settings") =>
+  page.getByRole("navigation").getByRole("link", { name });
 const conv = (page: Page, name: string) => page.locator("a.conv", { hasText: name }).first();
 const timeline = (page: Page) => page.getByTestId("timeline");
 const composer = (page: Page) => page.getByTestId("composer");
@@ -108,7 +118,8 @@ test("two users chat live in DMs and a group, and the chat survives a gateway re
     await story();
   } catch (err) {
     // What each browser showed instead.
-    for (const [i, ctx] of browsers.all.entries()) for (const [j, p] of ctx.pages().entries()) await shot(p, `failure-chat-${i}-${j}`).catch(() => undefined);
+    for (const [i, ctx] of browsers.all.entries())
+      for (const [j, p] of ctx.pages().entries()) await shot(p, `failure-chat-${i}-${j}`).catch(() => undefined);
     throw err;
   }
 }, 90_000);
@@ -155,7 +166,10 @@ async function story(): Promise<void> {
 
   // Bob types: Alice sees it. Shift+Enter makes a new line; Enter sends one two-line message.
   await composer(b).pressSequentially("line one");
-  await a.getByTestId("typing").filter({ hasText: `${bob} is typing…` }).waitFor();
+  await a
+    .getByTestId("typing")
+    .filter({ hasText: `${bob} is typing…` })
+    .waitFor();
   await composer(b).press("Shift+Enter");
   await composer(b).pressSequentially("第二行");
   await composer(b).press("Enter");
@@ -199,7 +213,9 @@ async function story(): Promise<void> {
   await conv(a, "Weekend plans").click();
   await timeline(a).getByText(`${bob} joined the group`).waitFor();
   await a.locator(".conversation-sub", { hasText: "2 members" }).waitFor();
-  expect(await a.getByRole("link", { name: "Group details and members" }).getAttribute("href")).toMatch(/^#\/group\/\d+$/);
+  expect(await a.getByRole("link", { name: "Group details and members" }).getAttribute("href")).toMatch(
+    /^#\/group\/\d+$/,
+  );
   await composer(a).fill("Who's in for Saturday?");
   await composer(a).press("Enter");
   await conv(b, "Weekend plans").getByTestId("unread-badge").waitFor();
@@ -255,7 +271,11 @@ async function story(): Promise<void> {
   await a.getByRole("status").filter({ hasText: "Reconnecting…" }).waitFor();
   await composer(a).fill("written while offline");
   await composer(a).press("Enter");
-  await timeline(a).getByTestId("pending-message").filter({ hasText: "written while offline" }).getByText("Sending…").waitFor();
+  await timeline(a)
+    .getByTestId("pending-message")
+    .filter({ hasText: "written while offline" })
+    .getByText("Sending…")
+    .waitFor();
   await shot(a, "chat-reconnecting");
   const phone = new ChatStore(sb);
   phone.start();
@@ -278,7 +298,8 @@ async function story(): Promise<void> {
   await expect.poll(() => timeline(a).getByTestId("pending-message").count()).toBe(0);
   // None twice: in both browsers, and in the record.
   for (const page of [a, b]) {
-    for (const text of ["meanwhile 1", "meanwhile 2", "meanwhile 3", "written while offline", "Hello Bob 👋"]) expect(await bubbles(page, text).count(), text).toBe(1);
+    for (const text of ["meanwhile 1", "meanwhile 2", "meanwhile 3", "written while offline", "Hello Bob 👋"])
+      expect(await bubbles(page, text).count(), text).toBe(1);
   }
   await phone.whenUpToDate();
   const texts = (phone.getSnapshot().byId[dmId]?.entries ?? []).flatMap((e) => (e.kind === "text" ? [e.text] : []));
@@ -303,11 +324,14 @@ async function story(): Promise<void> {
   const before = await offsetOf(); // where it is at scrollTop 0, before anything is prepended
   await timeline(a).evaluate((t) => t.scrollTo({ top: 0 }));
   await bubbles(a, "Hello Bob 👋").waitFor();
-  const shown = await topMessage.evaluate((m) => m.getBoundingClientRect().top - m.closest("[data-testid=timeline]")!.getBoundingClientRect().top);
+  const shown = await topMessage.evaluate(
+    (m) => m.getBoundingClientRect().top - m.closest("[data-testid=timeline]")!.getBoundingClientRect().top,
+  );
   expect(Math.abs(shown - before)).toBeLessThan(40);
   await timeline(a).evaluate((t) => t.scrollTo({ top: 0 }));
   await timeline(a).getByText("This is the beginning of your conversation.").waitFor();
-  for (const text of ["Hello Bob 👋", "history 1", "history 60", "written while offline"]) expect(await bubbles(a, text).count(), text).toBe(1);
+  for (const text of ["Hello Bob 👋", "history 1", "history 60", "written while offline"])
+    expect(await bubbles(a, text).count(), text).toBe(1);
   // Scrolled up, a new message does not move the view: a button leads down to it.
   await composer(b).fill("still reading?");
   await composer(b).press("Enter");
@@ -321,7 +345,8 @@ async function story(): Promise<void> {
 
   // Many unread: the conversation opens at the first of them, under a "New" divider.
   await conv(a, "Weekend plans").click();
-  for (let n = 1; n <= 30; n++) await sb.request("chat.send", { conversationId: dmId, clientMsgId: `unread-${pid}-${n}`, text: `unread ${n}` });
+  for (let n = 1; n <= 30; n++)
+    await sb.request("chat.send", { conversationId: dmId, clientMsgId: `unread-${pid}-${n}`, text: `unread ${n}` });
   await conv(a, bob).getByTestId("unread-badge").filter({ hasText: "30" }).waitFor();
   await conv(a, bob).click();
   await a.getByTestId("unread-divider").waitFor();
@@ -346,7 +371,10 @@ async function story(): Promise<void> {
   await second.goto(webUrl);
   await upToDate(second);
   await second.evaluate(() => {
-    void navigator.locks.request("sealroom.ticket", () => new Promise<void>((release) => ((window as unknown as { release: () => void }).release = release)));
+    void navigator.locks.request(
+      "sealroom.ticket",
+      () => new Promise<void>((release) => ((window as unknown as { release: () => void }).release = release)),
+    );
   });
   await b.reload();
   await b.getByRole("heading", { name: "Restoring your session" }).waitFor();

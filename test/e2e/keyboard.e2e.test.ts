@@ -17,7 +17,11 @@ afterAll(() => env.stop());
 const active = (page: Page) =>
   page.evaluate(() => {
     const el = document.activeElement;
-    return { testid: el?.getAttribute("data-testid") ?? null, seq: el?.getAttribute("data-seq") ?? null, id: el?.id ?? "" };
+    return {
+      testid: el?.getAttribute("data-testid") ?? null,
+      seq: el?.getAttribute("data-seq") ?? null,
+      id: el?.id ?? "",
+    };
   });
 const fromBottom = (page: Page) => timeline(page).evaluate((t) => t.scrollHeight - t.scrollTop - t.clientHeight);
 
@@ -30,7 +34,9 @@ async function longDm(count: number): Promise<{ me: Person; peer: Person; dm: st
   }
   const page = await env.browserAs(f.me);
   await openConversation(page, f.dm);
-  await timeline(page).locator(".msg-text", { hasText: `message ${count}` }).waitFor();
+  await timeline(page)
+    .locator(".msg-text", { hasText: `message ${count}` })
+    .waitFor();
   return { ...f, page };
 }
 
@@ -76,10 +82,17 @@ test("typing after a stray Shift+Tab goes into the composer: nothing is edited o
   await page.keyboard.press("Shift+Tab");
   await page.keyboard.type("see you soon");
   await page.keyboard.press("Enter");
-  await timeline(page).locator(".msg-text", { hasText: /^see you soon$/ }).waitFor();
+  await timeline(page)
+    .locator(".msg-text", { hasText: /^see you soon$/ })
+    .waitFor();
   expect(await timeline(page).getByText("edited").count()).toBe(0);
   expect(await timeline(page).getByText("This message was deleted.").count()).toBe(0);
-  for (let i = 1; i <= 8; i++) expect(await timeline(page).locator(".msg-text", { hasText: new RegExp(`^message ${i}$`) }).count()).toBe(1);
+  for (let i = 1; i <= 8; i++)
+    expect(
+      await timeline(page)
+        .locator(".msg-text", { hasText: new RegExp(`^message ${i}$`) })
+        .count(),
+    ).toBe(1);
 });
 
 test("the menu key opens a focused message's actions: Edit saves in place, Delete asks first, focus comes back", async () => {
@@ -115,7 +128,6 @@ test("the menu key opens a focused message's actions: Edit saves in place, Delet
   await page.keyboard.press("Tab");
   await page.keyboard.press("Enter");
   await timeline(page).getByText("This message was deleted.").waitFor();
-
 });
 
 test("Up in the empty composer edits one's last message; Escape goes back to the composer", async () => {

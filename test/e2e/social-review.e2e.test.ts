@@ -29,10 +29,13 @@ afterAll(async () => {
 
 let n = 0;
 const uniq = (base: string) => `${base}${process.pid % 1000}_${++n}`;
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `review-${name}.png`), animations: "disabled" });
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: path.join(shots, `review-${name}.png`), animations: "disabled" });
 
 /** Registers `username` in a fresh browser; returns the page and an SDK client signed in as the same user. */
-async function person(username: string): Promise<{ page: Page; sdk: SealroomClient; social: SocialClient; id: number }> {
+async function person(
+  username: string,
+): Promise<{ page: Page; sdk: SealroomClient; social: SocialClient; id: number }> {
   const { page } = await browsers.open();
   await page.goto(stack.httpUrl);
   await page.getByRole("button", { name: "The fingerprints match, continue" }).click();
@@ -187,7 +190,10 @@ describe("review: the friends and group screens (item 17)", () => {
 
     // Gus's request is blocked straight away: no friendship first.
     await page.getByRole("button", { name: `Block ${gus.name}` }).click();
-    await page.getByRole("dialog", { name: `Block ${gus.name}?` }).getByRole("button", { name: "Block" }).click();
+    await page
+      .getByRole("dialog", { name: `Block ${gus.name}?` })
+      .getByRole("button", { name: "Block" })
+      .click();
     await page.getByTestId("social-done").getByText(`You blocked ${gus.name}.`).waitFor();
     expect(await page.getByRole("button", { name: `Accept ${gus.name}'s request` }).count()).toBe(0);
 
@@ -237,13 +243,20 @@ describe("review: the friends and group screens (item 17)", () => {
     const leave = page.getByRole("button", { name: "Leave group" });
     await leave.waitFor();
     expect(await leave.isDisabled()).toBe(true);
-    await page.getByText("You are the only member, so there is nobody to hand the group to. Disband it instead.").waitFor();
+    await page
+      .getByText("You are the only member, so there is nobody to hand the group to. Disband it instead.")
+      .waitFor();
     await page.getByRole("button", { name: "Disband group" }).click();
     await page.getByRole("dialog", { name: "Disband Solo?" }).getByRole("button", { name: "Disband group" }).click();
     await page.getByText("This group was disbanded.", { exact: false }).waitFor();
     await shot(page, "disbanded-group");
     // On the group page itself (the sidebar's conversation preview quotes the timeline entry).
-    expect(await page.locator(".social-page").getByText(/disbanded/).count()).toBe(1);
+    expect(
+      await page
+        .locator(".social-page")
+        .getByText(/disbanded/)
+        .count(),
+    ).toBe(1);
   }, 60_000);
 });
 

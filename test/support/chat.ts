@@ -44,7 +44,10 @@ export async function groupOf(owner: Person, members: Person[], name = "Group"):
     const friends = (await owner.social.overview()).friends.some((f) => f.user.id === m.user.id);
     if (!friends) await befriend(owner, m);
   }
-  const detail = await owner.social.createGroup(name, members.map((m) => m.user.id));
+  const detail = await owner.social.createGroup(
+    name,
+    members.map((m) => m.user.id),
+  );
   for (const m of members) {
     const invitation = (await m.social.overview()).invitations.find((i) => i.group.id === detail.group.id);
     if (!invitation) throw new Error("no invitation");
@@ -54,4 +57,5 @@ export async function groupOf(owner: Person, members: Person[], name = "Group"):
 }
 
 /** Seqs 1..n, or from..to. */
-export const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+export const range = (from: number, to: number) =>
+  Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);

@@ -36,7 +36,15 @@ export interface Proc {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-function launch(name: string, kind: Proc["kind"], cmd: string, args: string[], env: NodeJS.ProcessEnv, httpUrl: string, opsUrl = httpUrl): Proc {
+function launch(
+  name: string,
+  kind: Proc["kind"],
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  httpUrl: string,
+  opsUrl = httpUrl,
+): Proc {
   const child = spawn(cmd, args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const keep = (d: Buffer) => {
@@ -76,7 +84,13 @@ export interface Cluster {
 
 /** Test-friendly settings: cheap password hashing, generous limits, fast presence and timeouts. */
 const SETTINGS: Record<ProcessKind, Record<string, string>> = {
-  auth: { ARGON2_MEMORY_KIB: "1024", ARGON2_TIME_COST: "1", ARGON2_PARALLELISM: "1", THROTTLE_REGISTRATIONS_PER_IP: "1000", SIGNIN_CONCURRENCY_PER_IP: "1000" },
+  auth: {
+    ARGON2_MEMORY_KIB: "1024",
+    ARGON2_TIME_COST: "1",
+    ARGON2_PARALLELISM: "1",
+    THROTTLE_REGISTRATIONS_PER_IP: "1000",
+    SIGNIN_CONCURRENCY_PER_IP: "1000",
+  },
   // One test user sends far faster than a person: lift the per-user budget, or retries would
   // count twice in the per-instance request totals.
   chat: { CHAT_SEND_RATE_PER_SEC: "10000", CHAT_SEND_BURST: "10000" },
@@ -94,7 +108,10 @@ const SETTINGS: Record<ProcessKind, Record<string, string>> = {
 
 export async function startCluster(): Promise<Cluster> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "sealroom-cluster-"));
-  const passwords = Object.fromEntries(ROLES.map((r) => [r, `p${randomBytes(16).toString("hex")}`])) as Record<Role, string>;
+  const passwords = Object.fromEntries(ROLES.map((r) => [r, `p${randomBytes(16).toString("hex")}`])) as Record<
+    Role,
+    string
+  >;
   const natsPort = await freePort();
   const natsEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH };
   for (const role of ROLES) natsEnv[`NATS_${role.toUpperCase()}_PASSWORD`] = passwords[role];
@@ -179,11 +196,13 @@ export async function startCluster(): Promise<Cluster> {
       const order: Array<Proc["kind"]> = ["gateway", "auth", "chat", "social", "nats-server"];
       for (const kind of order) {
         await Promise.all(
-          procs.filter((p) => p.kind === kind).map(async (p) => {
-            const killer = setTimeout(() => p.child.kill("SIGKILL"), 5000);
-            await p.kill("SIGTERM");
-            clearTimeout(killer);
-          }),
+          procs
+            .filter((p) => p.kind === kind)
+            .map(async (p) => {
+              const killer = setTimeout(() => p.child.kill("SIGKILL"), 5000);
+              await p.kill("SIGTERM");
+              clearTimeout(killer);
+            }),
         );
       }
       database.remove();
@@ -203,7 +222,11 @@ async function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -10,7 +10,14 @@ import { createSocialService, type SocialConfigInput } from "@sealroom/social";
 import { createGateway, gatewayEnvSchema, type Gateway } from "@sealroom/gateway";
 import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
 import type { ServerKey } from "@sealroom/proto/session";
-import { connectNats, createLogger, createMetrics, type Metrics, type NatsConnection, type Runnable } from "@sealroom/runtime";
+import {
+  connectNats,
+  createLogger,
+  createMetrics,
+  type Metrics,
+  type NatsConnection,
+  type Runnable,
+} from "@sealroom/runtime";
 import { createNodeClient, type NodeClientOptions, type SealroomClient } from "@sealroom/sdk/node";
 import { startNats, tempDatabase, type NatsServer, type TempDb } from "@sealroom/testkit";
 import os from "node:os";
@@ -80,7 +87,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const socialDb = await createDb({ url: database.url });
   cleanups.push(() => socialDb.$disconnect());
   await service(
-    createSocialService({ nc: await connection("social"), db: socialDb, log, instance: "social-0", ...(opts.social ? { config: opts.social } : {}) }),
+    createSocialService({
+      nc: await connection("social"),
+      db: socialDb,
+      log,
+      instance: "social-0",
+      ...(opts.social ? { config: opts.social } : {}),
+    }),
   );
   const chatDb = await createDb({ url: database.url });
   cleanups.push(() => chatDb.$disconnect());

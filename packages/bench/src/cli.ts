@@ -50,7 +50,13 @@ try {
     quick: values.quick,
     fullRamp: values["full-ramp"],
     ...(values.baseline
-      ? { baseline: { dir: path.join(repoRoot, "bench-results/baseline"), services: values.baseline.split(",") as ProcName[], label: `baseline ${values.baseline}` } }
+      ? {
+          baseline: {
+            dir: path.join(repoRoot, "bench-results/baseline"),
+            services: values.baseline.split(",") as ProcName[],
+            label: `baseline ${values.baseline}`,
+          },
+        }
       : {}),
     outDir,
     nodeFlags,

@@ -27,7 +27,11 @@ function means(runs: ScenarioRun[]): Map<string, Row> {
 }
 
 const fmt = (row: Row | undefined) =>
-  row ? Object.entries(row).map(([k, v]) => `${k} ${v < 10 ? v.toFixed(1) : Math.round(v)}`).join(", ") : "-";
+  row
+    ? Object.entries(row)
+        .map(([k, v]) => `${k} ${v < 10 ? v.toFixed(1) : Math.round(v)}`)
+        .join(", ")
+    : "-";
 
 const report = JSON.parse(readFileSync(process.argv[2] ?? "bench-results/latest.json", "utf8")) as BenchReport;
 for (const s of report.scenarios) {

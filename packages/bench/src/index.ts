@@ -32,7 +32,10 @@ export interface BenchOptions {
 function commit(): string {
   try {
     const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot, encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "services", "packages"], { cwd: repoRoot, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "services", "packages"], {
+      cwd: repoRoot,
+      encoding: "utf8",
+    }).trim();
     return dirty ? `${sha}+dirty` : sha;
   } catch {
     return "unknown";
@@ -88,7 +91,13 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     if (!scenario) throw new Error(`unknown scenario ${id}; known: ${SCENARIOS.map((s) => s.id).join(", ")}`);
     const results: ScenarioRun[] = [];
     const baseRuns: ScenarioRun[] = [];
-    const ctx = { quick, stepSeconds, fullRamp: opts.fullRamp ?? false, ...(opts.nodeFlags ? { nodeFlags: opts.nodeFlags } : {}), log };
+    const ctx = {
+      quick,
+      stepSeconds,
+      fullRamp: opts.fullRamp ?? false,
+      ...(opts.nodeFlags ? { nodeFlags: opts.nodeFlags } : {}),
+      log,
+    };
     for (let r = 0; r < runs; r++) {
       if (opts.baseline) {
         log(`${id}: run ${r + 1}/${runs} on the baseline (${opts.baseline.label})…`);
@@ -109,7 +118,12 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     };
     if (opts.baseline) {
       const m = medianIndex(baseRuns, scenario.key);
-      result.baseline = { label: opts.baseline.label, runs: baseRuns, medianRun: m, verdict: judge(scenario, baseRuns[m]!) };
+      result.baseline = {
+        label: opts.baseline.label,
+        runs: baseRuns,
+        medianRun: m,
+        verdict: judge(scenario, baseRuns[m]!),
+      };
     }
     report.scenarios.push(result);
     if (print) printScenario(result);

@@ -25,7 +25,13 @@ export class Latency {
 
   summary(): Percentiles {
     const at = (p: number) => (this.h.count === 0 ? NaN : round(this.h.percentile(p) / 1000, 2));
-    return { count: this.h.count, p50: at(50), p95: at(95), p99: at(99), max: this.h.count === 0 ? NaN : round(this.h.max / 1000, 2) };
+    return {
+      count: this.h.count,
+      p50: at(50),
+      p95: at(95),
+      p99: at(99),
+      max: this.h.count === 0 ? NaN : round(this.h.max / 1000, 2),
+    };
   }
 }
 
@@ -68,7 +74,11 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Calls send(i, scheduled) for i = 0.. at `rate` per second for `seconds`, each at (or, when the
  * generator is late, as soon as possible after) its scheduled time. Never waits for replies.
  */
-export async function openLoop(rate: number, seconds: number, send: (i: number, scheduled: number) => void): Promise<{ sent: number; seconds: number }> {
+export async function openLoop(
+  rate: number,
+  seconds: number,
+  send: (i: number, scheduled: number) => void,
+): Promise<{ sent: number; seconds: number }> {
   const total = Math.round(rate * seconds);
   const interval = 1000 / rate;
   const t0 = performance.now();

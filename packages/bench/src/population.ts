@@ -51,8 +51,12 @@ export async function seedUsers(stack: Stack, n: number, prefix = "u"): Promise<
   template.close();
   const db = openDb(stack);
   try {
-    const { passwordHash } = db.prepare(`SELECT "passwordHash" FROM "User" WHERE "id" = ?`).get(me.id) as { passwordHash: string };
-    const insert = db.prepare(`INSERT INTO "User" ("username", "usernameKey", "passwordHash", "createdAt", "passwordChangedAt") VALUES (?, ?, ?, ?, ?)`);
+    const { passwordHash } = db.prepare(`SELECT "passwordHash" FROM "User" WHERE "id" = ?`).get(me.id) as {
+      passwordHash: string;
+    };
+    const insert = db.prepare(
+      `INSERT INTO "User" ("username", "usernameKey", "passwordHash", "createdAt", "passwordChangedAt") VALUES (?, ?, ?, ?, ?)`,
+    );
     const now = prismaNow();
     const users: BenchUser[] = [];
     db.transaction(() => {
@@ -70,7 +74,9 @@ export async function seedUsers(stack: Stack, n: number, prefix = "u"): Promise<
 export function seedFriendships(stack: Stack, pairs: Array<[number, number]>): void {
   const db = openDb(stack);
   try {
-    const insert = db.prepare(`INSERT OR IGNORE INTO "Friendship" ("userAId", "userBId", "createdAt") VALUES (?, ?, ?)`);
+    const insert = db.prepare(
+      `INSERT OR IGNORE INTO "Friendship" ("userAId", "userBId", "createdAt") VALUES (?, ?, ?)`,
+    );
     const now = prismaNow();
     db.transaction(() => {
       for (const [a, b] of pairs) insert.run(Math.min(a, b), Math.max(a, b), now);
@@ -86,8 +92,13 @@ export function seedGroup(stack: Stack, name: string, members: number[]): number
   try {
     const now = prismaNow();
     return db.transaction(() => {
-      const id = Number(db.prepare(`INSERT INTO "Group" ("name", "ownerId", "createdAt") VALUES (?, ?, ?)`).run(name, members[0], now).lastInsertRowid);
-      const add = db.prepare(`INSERT INTO "GroupMember" ("groupId", "userId", "role", "joinedSeq", "joinedAt") VALUES (?, ?, ?, 0, ?)`);
+      const id = Number(
+        db.prepare(`INSERT INTO "Group" ("name", "ownerId", "createdAt") VALUES (?, ?, ?)`).run(name, members[0], now)
+          .lastInsertRowid,
+      );
+      const add = db.prepare(
+        `INSERT INTO "GroupMember" ("groupId", "userId", "role", "joinedSeq", "joinedAt") VALUES (?, ?, ?, 0, ?)`,
+      );
       members.forEach((u, i) => add.run(id, u, i === 0 ? "owner" : "member", now));
       return id;
     })();
@@ -97,7 +108,11 @@ export function seedGroup(stack: Stack, name: string, members: number[]): number
 }
 
 /** Connects and logs in every user (`perUser` connections each), `parallel` at a time. */
-export async function signIn(stack: Stack, users: BenchUser[], opts: { perUser?: number; parallel?: number } = {}): Promise<SealroomClient[]> {
+export async function signIn(
+  stack: Stack,
+  users: BenchUser[],
+  opts: { perUser?: number; parallel?: number } = {},
+): Promise<SealroomClient[]> {
   const perUser = opts.perUser ?? 1;
   const jobs = users.flatMap((u) => Array.from({ length: perUser }, () => u));
   const clients: SealroomClient[] = new Array(jobs.length);
@@ -123,7 +138,7 @@ export function closeAll(clients: Iterable<{ close(): void } | undefined>): void
 export function randomPairs<T>(items: T[], seed = 7): Array<[T, T]> {
   const a = [...items];
   let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+  const rand = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     [a[i], a[j]] = [a[j]!, a[i]!];

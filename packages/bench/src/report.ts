@@ -47,7 +47,9 @@ export function printScenario(r: ScenarioResult, print: (line: string) => void =
 }
 
 export function printHeader(rep: BenchReport, print: (line: string) => void = console.log): void {
-  print(`Sealroom benchmark — commit ${rep.commit}, node ${rep.node}, ${rep.cores} cores (${rep.cpuModel}), load average ${rep.loadAverageStart.join(" ")}`);
+  print(
+    `Sealroom benchmark — commit ${rep.commit}, node ${rep.node}, ${rep.cores} cores (${rep.cpuModel}), load average ${rep.loadAverageStart.join(" ")}`,
+  );
 }
 
 const COLORS = { p50: "#2b8a3e", p95: "#e67700", p99: "#c92a2a" } as const;
@@ -62,7 +64,11 @@ export function latencyChart(rep: BenchReport): string {
     .flatMap((r) => {
       const steps = r.runs[r.medianRun]?.steps ?? [];
       const sizes = [...new Set(steps.map((s) => s.extra?.groupSize))];
-      return sizes.map((n) => ({ r, steps: steps.filter((s) => s.extra?.groupSize === n), sub: n === undefined ? "" : ` (N=${n})` }));
+      return sizes.map((n) => ({
+        r,
+        steps: steps.filter((s) => s.extra?.groupSize === n),
+        sub: n === undefined ? "" : ` (N=${n})`,
+      }));
     })
     .filter((p) => p.steps.length > 1);
   const W = 520;
@@ -92,14 +98,23 @@ function panel(r: ScenarioResult, steps: Step[], sub: string, ox: number, oy: nu
   const xs = steps.map((s) => s.offered);
   const xMin = Math.min(...xs);
   const xMax = Math.max(...xs);
-  const lat = steps.flatMap((s) => [s.latencyMs.p50, s.latencyMs.p95, s.latencyMs.p99]).filter((v) => Number.isFinite(v) && v > 0);
+  const lat = steps
+    .flatMap((s) => [s.latencyMs.p50, s.latencyMs.p95, s.latencyMs.p99])
+    .filter((v) => Number.isFinite(v) && v > 0);
   const yMin = Math.max(0.1, Math.min(...lat) / 1.5);
   const yMax = Math.max(60, ...lat) * 1.5;
   const x = (v: number) => ox + L + (xMax === xMin ? 0.5 : (v - xMin) / (xMax - xMin)) * (W - L - R);
-  const y = (v: number) => oy + T + (1 - (Math.log10(Math.max(v, yMin)) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) * (H - T - B);
+  const y = (v: number) =>
+    oy +
+    T +
+    (1 - (Math.log10(Math.max(v, yMin)) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) * (H - T - B);
   const parts: string[] = [];
-  parts.push(`<text x="${ox + L}" y="${oy + 16}" font-weight="bold">${esc(`${r.id.toUpperCase()}${sub} ${r.title}`)}</text>`);
-  parts.push(`<rect x="${ox + L}" y="${oy + T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#999"/>`);
+  parts.push(
+    `<text x="${ox + L}" y="${oy + 16}" font-weight="bold">${esc(`${r.id.toUpperCase()}${sub} ${r.title}`)}</text>`,
+  );
+  parts.push(
+    `<rect x="${ox + L}" y="${oy + T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#999"/>`,
+  );
   for (let d = Math.ceil(Math.log10(yMin)); d <= Math.floor(Math.log10(yMax)); d++) {
     for (const m of [1, 2, 5]) {
       const v = m * 10 ** d;
@@ -109,22 +124,35 @@ function panel(r: ScenarioResult, steps: Step[], sub: string, ox: number, oy: nu
     }
   }
   const limit = r.id === "s6" ? 20 : sub.includes("1000") ? 150 : 50;
-  parts.push(`<line x1="${ox + L}" x2="${ox + W - R}" y1="${y(limit)}" y2="${y(limit)}" stroke="#c92a2a" stroke-dasharray="4 3"/>`);
-  parts.push(`<text x="${ox + W - R - 2}" y="${y(limit) - 3}" text-anchor="end" fill="#c92a2a">p99 limit ${limit} ms</text>`);
+  parts.push(
+    `<line x1="${ox + L}" x2="${ox + W - R}" y1="${y(limit)}" y2="${y(limit)}" stroke="#c92a2a" stroke-dasharray="4 3"/>`,
+  );
+  parts.push(
+    `<text x="${ox + W - R - 2}" y="${y(limit) - 3}" text-anchor="end" fill="#c92a2a">p99 limit ${limit} ms</text>`,
+  );
   for (const s of steps) {
     parts.push(`<text x="${x(s.offered)}" y="${oy + H - B + 14}" text-anchor="middle">${s.offered}</text>`);
-    if (!s.pass) parts.push(`<text x="${x(s.offered)}" y="${oy + H - B - 4}" text-anchor="middle" fill="#c92a2a">✗</text>`);
+    if (!s.pass)
+      parts.push(`<text x="${x(s.offered)}" y="${oy + H - B - 4}" text-anchor="middle" fill="#c92a2a">✗</text>`);
   }
-  parts.push(`<text x="${ox + L + (W - L - R) / 2}" y="${oy + H - 12}" text-anchor="middle">offered ${esc(steps[0]!.unit)} (✗: a threshold broke at that step)</text>`);
-  parts.push(`<text transform="translate(${ox + 14},${oy + T + (H - T - B) / 2}) rotate(-90)" text-anchor="middle">latency ms (log)</text>`);
+  parts.push(
+    `<text x="${ox + L + (W - L - R) / 2}" y="${oy + H - 12}" text-anchor="middle">offered ${esc(steps[0]!.unit)} (✗: a threshold broke at that step)</text>`,
+  );
+  parts.push(
+    `<text transform="translate(${ox + 14},${oy + T + (H - T - B) / 2}) rotate(-90)" text-anchor="middle">latency ms (log)</text>`,
+  );
   (Object.keys(COLORS) as Array<keyof typeof COLORS>).forEach((k, j) => {
-    const pts = steps.filter((s) => Number.isFinite(s.latencyMs[k])).map((s) => `${x(s.offered).toFixed(1)},${y(s.latencyMs[k]).toFixed(1)}`);
+    const pts = steps
+      .filter((s) => Number.isFinite(s.latencyMs[k]))
+      .map((s) => `${x(s.offered).toFixed(1)},${y(s.latencyMs[k]).toFixed(1)}`);
     parts.push(`<polyline fill="none" stroke="${COLORS[k]}" stroke-width="2" points="${pts.join(" ")}"/>`);
     for (const p of pts) {
       const [px, py] = p.split(",");
       parts.push(`<circle cx="${px}" cy="${py}" r="2.5" fill="${COLORS[k]}"/>`);
     }
-    parts.push(`<text x="${ox + L + 8 + j * 45}" y="${oy + T + 14}" fill="${COLORS[k]}" font-weight="bold">${k}</text>`);
+    parts.push(
+      `<text x="${ox + L + 8 + j * 45}" y="${oy + T + 14}" fill="${COLORS[k]}" font-weight="bold">${k}</text>`,
+    );
   });
   return parts.join("\n");
 }

@@ -73,7 +73,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function waitHealthy(url: string, child: ChildProcess, log: () => string, deadlineMs = 30_000): Promise<void> {
   const until = Date.now() + deadlineMs;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`a process exited during startup:\n${log()}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`a process exited during startup:\n${log()}`);
     try {
       const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();

@@ -63,7 +63,9 @@ export function makeStep(s: StepInput): Step {
     errors: s.outcomes.errors,
     timeouts: s.outcomes.timeouts,
     latencyMs: latency,
-    cpuUsPerMsg: Object.fromEntries(Object.entries(s.cpu).map(([k, v]) => [k, round((v * 1e6) / Math.max(1, s.perCount), 1)])),
+    cpuUsPerMsg: Object.fromEntries(
+      Object.entries(s.cpu).map(([k, v]) => [k, round((v * 1e6) / Math.max(1, s.perCount), 1)]),
+    ),
     eventLoopP99Ms: s.eventLoop,
     load1: loadAverage()[0] ?? 0,
     pass,

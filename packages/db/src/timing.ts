@@ -8,7 +8,11 @@ export type DbObserver = (seconds: number, kind: "query" | "execute") => void;
 
 const TIMED = { queryRaw: "query", executeRaw: "execute" } as const;
 
-function timeMethods<T extends object>(target: T, observe: DbObserver, wrap: Partial<Record<string | symbol, (v: unknown) => unknown>> = {}): T {
+function timeMethods<T extends object>(
+  target: T,
+  observe: DbObserver,
+  wrap: Partial<Record<string | symbol, (v: unknown) => unknown>> = {},
+): T {
   return new Proxy(target, {
     get(t, prop) {
       // The target as receiver: the adapter's getters read its #private fields.

@@ -17,8 +17,7 @@ export const PASSWORD_MAX = 1024;
 const USERNAME_RE = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}_.-]*$/u;
 
 export type UsernameCheck =
-  | { ok: true; username: string; key: string }
-  | { ok: false; reason: "length" | "characters" | "script" };
+  { ok: true; username: string; key: string } | { ok: false; reason: "length" | "characters" | "script" };
 
 /**
  * NFKC-normalizes and checks a new username; `key` is the case-insensitive uniqueness key. Besides
@@ -62,7 +61,10 @@ export function normalizePassword(raw: string): string | undefined {
 
 /** Structural limits checked at the gateway; the policies above are enforced by the auth service. */
 const usernameField = z.string().min(1).max(128);
-const passwordField = z.string().min(1).max(PASSWORD_MAX * 4);
+const passwordField = z
+  .string()
+  .min(1)
+  .max(PASSWORD_MAX * 4);
 /** base64url of 32 random bytes. */
 export const ticketSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
 

@@ -41,8 +41,16 @@ export const CHAT_LIMITS = {
   readEventsGroupMax: 100,
 } as const;
 
-const id = z.number().int().positive().max(2 ** 31 - 1);
-const seq = z.number().int().nonnegative().max(2 ** 31 - 1);
+const id = z
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31 - 1);
+const seq = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(2 ** 31 - 1);
 /** Unix milliseconds. */
 const timestamp = z.number().int().nonnegative();
 /** A row id and a seq as the chat contracts bound them (chat-events.ts uses them too). */
@@ -140,7 +148,8 @@ export function bidiPaired(text: string): boolean {
  * no unpaired bidi control (see bidiPaired).
  */
 export function checkMessageText(text: string): TextCheck {
-  if (text.length > CHAT_LIMITS.textMax * 2 || [...text].length > CHAT_LIMITS.textMax) return { ok: false, reason: "too-long" };
+  if (text.length > CHAT_LIMITS.textMax * 2 || [...text].length > CHAT_LIMITS.textMax)
+    return { ok: false, reason: "too-long" };
   if (text.replace(BLANK, "") === "") return { ok: false, reason: "empty" };
   if (FORBIDDEN_IN_TEXT.test(text)) return { ok: false, reason: "characters" };
   if (!bidiPaired(text)) return { ok: false, reason: "bidi" };
@@ -165,7 +174,10 @@ export function previewOf(text: string): string {
  * so that the service, not the schema, answers a too-long text with PAYLOAD_TOO_LARGE. Unpaired
  * bidi controls are refused here already (BAD_REQUEST), so the gateway turns them away too.
  */
-const textField = z.string().max(32 * 1024).refine(bidiPaired, "unpaired bidi control");
+const textField = z
+  .string()
+  .max(32 * 1024)
+  .refine(bidiPaired, "unpaired bidi control");
 
 /** Client-generated idempotency key of a send: printable ASCII, reused on every retry. */
 export const clientMsgIdSchema = z
@@ -211,7 +223,13 @@ export const systemEntrySchema = z.object({ ...entryBase, kind: z.literal("syste
  * The sender changed the text of entry `targetSeq`. `text` is that message's current text (this
  * edit's, or a later one's), "" if it has been deleted since.
  */
-export const editEntrySchema = z.object({ ...entryBase, kind: z.literal("edit"), senderId: id, targetSeq: id, text: z.string() });
+export const editEntrySchema = z.object({
+  ...entryBase,
+  kind: z.literal("edit"),
+  senderId: id,
+  targetSeq: id,
+  text: z.string(),
+});
 /** The sender deleted entry `targetSeq`: show it as a tombstone. */
 export const deleteEntrySchema = z.object({ ...entryBase, kind: z.literal("delete"), senderId: id, targetSeq: id });
 
@@ -221,7 +239,13 @@ export const deleteEntrySchema = z.object({ ...entryBase, kind: z.literal("delet
  */
 export const hiddenEntrySchema = z.object({ ...entryBase, kind: z.literal("hidden") });
 
-export const entrySchema = z.discriminatedUnion("kind", [textEntrySchema, systemEntrySchema, editEntrySchema, deleteEntrySchema, hiddenEntrySchema]);
+export const entrySchema = z.discriminatedUnion("kind", [
+  textEntrySchema,
+  systemEntrySchema,
+  editEntrySchema,
+  deleteEntrySchema,
+  hiddenEntrySchema,
+]);
 export type Entry = z.infer<typeof entrySchema>;
 export type TextEntry = z.infer<typeof textEntrySchema>;
 export type SystemEntry = z.infer<typeof systemEntrySchema>;
@@ -239,7 +263,13 @@ export const sendAckSchema = z.object({
 });
 export type SendAck = z.infer<typeof sendAckSchema>;
 
-export const changeAckSchema = z.object({ id, conversationId: conversationIdSchema, seq: id, ts: timestamp, targetSeq: id });
+export const changeAckSchema = z.object({
+  id,
+  conversationId: conversationIdSchema,
+  seq: id,
+  ts: timestamp,
+  targetSeq: id,
+});
 export type ChangeAck = z.infer<typeof changeAckSchema>;
 
 /**
@@ -293,7 +323,9 @@ export const conversationSummarySchema = z.object({
       id,
       name: z.string().max(256),
       disbanded: z.boolean(),
-      removed: z.object({ reason: z.enum(["left", "kicked"]), by: publicUserSchema.nullable(), ts: timestamp }).optional(),
+      removed: z
+        .object({ reason: z.enum(["left", "kicked"]), by: publicUserSchema.nullable(), ts: timestamp })
+        .optional(),
     })
     .nullable(),
   lastSeq: seq,
@@ -326,7 +358,10 @@ export const editBody = z.strictObject({ ...conversationTarget, seq: id, text: t
 export const deleteBody = z.strictObject({ ...conversationTarget, seq: id });
 const conversationOnly = z.strictObject(conversationTarget);
 /** Where the previous chat.conversations page ended: its last summary's activity and id. */
-export const conversationsCursorSchema = z.strictObject({ lastActivityTs: timestamp, conversationId: conversationIdSchema });
+export const conversationsCursorSchema = z.strictObject({
+  lastActivityTs: timestamp,
+  conversationId: conversationIdSchema,
+});
 export type ConversationsCursor = z.infer<typeof conversationsCursorSchema>;
 export const conversationsBody = z.strictObject({ after: conversationsCursorSchema.optional() });
 
@@ -355,7 +390,10 @@ export const CHAT_COMMANDS = {
     service: "chat",
     access: "user",
     body: conversationsBody,
-    value: z.object({ conversations: z.array(conversationSummarySchema).max(CHAT_LIMITS.conversationsMax), more: z.boolean() }),
+    value: z.object({
+      conversations: z.array(conversationSummarySchema).max(CHAT_LIMITS.conversationsMax),
+      more: z.boolean(),
+    }),
   },
   /** Moves the caller's read pointer forward to `seq` (never back; clamped to lastSeq). */
   "chat.markRead": {

@@ -101,13 +101,27 @@ function shapeOf(schema: unknown, field = "body"): Shape {
           min = Math.max(min, Number.MIN_SAFE_INTEGER);
           max = Math.min(max, Number.MAX_SAFE_INTEGER);
         }
-        if (c.check === "greater_than") min = Math.max(min, (c.value as number) + (c.inclusive ? 0 : int ? 1 : Number.EPSILON));
-        if (c.check === "less_than") max = Math.min(max, (c.value as number) - (c.inclusive ? 0 : int ? 1 : Number.EPSILON));
+        if (c.check === "greater_than")
+          min = Math.max(min, (c.value as number) + (c.inclusive ? 0 : int ? 1 : Number.EPSILON));
+        if (c.check === "less_than")
+          max = Math.min(max, (c.value as number) - (c.inclusive ? 0 : int ? 1 : Number.EPSILON));
       }
-      return { t: "number", int, min, max, refined: leafRefined(refined || checks.some((c) => c.check === "multiple_of")) };
+      return {
+        t: "number",
+        int,
+        min,
+        max,
+        refined: leafRefined(refined || checks.some((c) => c.check === "multiple_of")),
+      };
     }
     case "int":
-      return { t: "number", int: true, min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, refined: leafRefined(refined) };
+      return {
+        t: "number",
+        int: true,
+        min: Number.MIN_SAFE_INTEGER,
+        max: Number.MAX_SAFE_INTEGER,
+        refined: leafRefined(refined),
+      };
     case "boolean":
       return { t: "boolean" };
     case "null":
@@ -204,11 +218,19 @@ function kindOfValue(v: unknown): Kind | "other" {
 function unboundedParts(s: Shape, path: string): string[] {
   switch (s.t) {
     case "string":
-      return s.max !== undefined || (s.pattern && !/[*+]|\{\d+,\}/.test(s.pattern.source)) ? [] : [`${path}: string without a maximum length`];
+      return s.max !== undefined || (s.pattern && !/[*+]|\{\d+,\}/.test(s.pattern.source))
+        ? []
+        : [`${path}: string without a maximum length`];
     case "array":
-      return [...(s.max === undefined ? [`${path}: array without a maximum length`] : []), ...unboundedParts(s.item, `${path}[]`)];
+      return [
+        ...(s.max === undefined ? [`${path}: array without a maximum length`] : []),
+        ...unboundedParts(s.item, `${path}[]`),
+      ];
     case "record":
-      return [...(s.max === undefined ? [`${path}: record without a maximum size`] : []), ...unboundedParts(s.value, `${path}{}`)];
+      return [
+        ...(s.max === undefined ? [`${path}: record without a maximum size`] : []),
+        ...unboundedParts(s.value, `${path}{}`),
+      ];
     case "object":
       return [
         ...(s.strict ? [] : [`${path}: object that is not strict (unknown keys pass)`]),
@@ -255,23 +277,37 @@ function validArb(s: Shape): fc.Arbitrary<unknown> {
   }
   switch (s.t) {
     case "string": {
-      if (s.pattern) return fc.stringMatching(s.pattern).filter((x) => x.length >= s.min && (s.max === undefined || x.length <= s.max));
+      if (s.pattern)
+        return fc
+          .stringMatching(s.pattern)
+          .filter((x) => x.length >= s.min && (s.max === undefined || x.length <= s.max));
       const max = s.max ?? s.min + 64;
-      return fc.oneof(
-        { weight: 4, arbitrary: fc.string({ minLength: s.min, maxLength: Math.min(max, s.min + 24), unit: "grapheme" }) },
-        // At the limit (zod counts code points), in one-, two- and three-byte UTF-8.
-        {
-          weight: 1,
-          arbitrary: fc
-            .tuple(fc.string({ maxLength: Math.min(max, 16), unit: "binary-ascii" }), fc.constantFrom("x", "é", "中"))
-            .map(([head, pad]) => head + pad.repeat(max - head.length)),
-        },
-        { weight: 1, arbitrary: fc.string({ minLength: s.min, maxLength: Math.min(max, s.min + 24), unit: "binary" }) },
-      ).filter((x) => x.length >= s.min && x.length <= max);
+      return fc
+        .oneof(
+          {
+            weight: 4,
+            arbitrary: fc.string({ minLength: s.min, maxLength: Math.min(max, s.min + 24), unit: "grapheme" }),
+          },
+          // At the limit (zod counts code points), in one-, two- and three-byte UTF-8.
+          {
+            weight: 1,
+            arbitrary: fc
+              .tuple(fc.string({ maxLength: Math.min(max, 16), unit: "binary-ascii" }), fc.constantFrom("x", "é", "中"))
+              .map(([head, pad]) => head + pad.repeat(max - head.length)),
+          },
+          {
+            weight: 1,
+            arbitrary: fc.string({ minLength: s.min, maxLength: Math.min(max, s.min + 24), unit: "binary" }),
+          },
+        )
+        .filter((x) => x.length >= s.min && x.length <= max);
     }
     case "number":
       return s.int
-        ? fc.oneof(fc.integer({ min: Math.ceil(s.min), max: Math.floor(s.max) }), fc.constantFrom(Math.ceil(s.min), Math.floor(s.max)))
+        ? fc.oneof(
+            fc.integer({ min: Math.ceil(s.min), max: Math.floor(s.max) }),
+            fc.constantFrom(Math.ceil(s.min), Math.floor(s.max)),
+          )
         : fc.double({ min: s.min, max: s.max, noNaN: true, noDefaultInfinity: true });
     case "boolean":
       return fc.boolean();
@@ -284,11 +320,12 @@ function validArb(s: Shape): fc.Arbitrary<unknown> {
     case "object": {
       // Optional fields without a valid example are left out.
       const optional = Object.entries(s.fields).filter(([, v]) => kindsOf(v).has("undefined"));
-      const fields = Object.entries(s.fields).filter(([k, v]) => !(optional.some(([o]) => o === k) && unsatisfiable(v).length > 0));
-      return fc.record(
-        Object.fromEntries(fields.map(([k, v]) => [k, validArb(v.t === "optional" ? v.inner : v)])),
-        { requiredKeys: fields.map(([k]) => k).filter((k) => !optional.some(([o]) => o === k)) },
+      const fields = Object.entries(s.fields).filter(
+        ([k, v]) => !(optional.some(([o]) => o === k) && unsatisfiable(v).length > 0),
       );
+      return fc.record(Object.fromEntries(fields.map(([k, v]) => [k, validArb(v.t === "optional" ? v.inner : v)])), {
+        requiredKeys: fields.map(([k]) => k).filter((k) => !optional.some(([o]) => o === k)),
+      });
     }
     case "record":
       return fc.dictionary(fc.string({ maxLength: 8 }), validArb(s.value), { maxKeys: Math.min(s.max ?? 4, 4) });
@@ -315,7 +352,10 @@ const valueOfKind: Record<Kind, fc.Arbitrary<unknown>> = {
   boolean: fc.boolean(),
   null: fc.constant(null),
   array: fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }),
-  object: fc.oneof(fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }), fc.constant({})),
+  object: fc.oneof(
+    fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
+    fc.constant({}),
+  ),
   undefined: fc.constant(undefined),
 };
 
@@ -328,17 +368,31 @@ const { json: jsonTextArb } = fc.letrec<{ json: string; prim: string; arr: strin
   json: fc.oneof({ depthSize: "small", withCrossShrink: true }, tie("prim"), tie("arr"), tie("obj")),
   prim: fc.oneof(
     fc.jsonValue({ maxDepth: 0 }).map((v) => JSON.stringify(v)),
-    fc.constantFrom("1e400", "-1e400", "1e-400", "-0", "9007199254740993", "0.0000001", "123456789012345678901234567890"),
+    fc.constantFrom(
+      "1e400",
+      "-1e400",
+      "1e-400",
+      "-0",
+      "9007199254740993",
+      "0.0000001",
+      "123456789012345678901234567890",
+    ),
   ),
   arr: fc.array(tie("json"), { maxLength: 4 }).map((xs) => `[${xs.join(",")}]`),
   obj: fc
-    .array(fc.tuple(fc.oneof(fc.constantFrom(...HOSTILE_KEYS), fc.string({ maxLength: 8 })), tie("json")), { maxLength: 4 })
+    .array(fc.tuple(fc.oneof(fc.constantFrom(...HOSTILE_KEYS), fc.string({ maxLength: 8 })), tie("json")), {
+      maxLength: 4,
+    })
     .map((es) => `{${es.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(",")}}`),
 }));
 const jsonArb = jsonTextArb.map((text) => JSON.parse(text) as unknown);
 
 /** Every position in `value` that `s` describes, with the shape expected there. */
-function positions(s: Shape, value: unknown, path: (string | number)[] = []): { path: (string | number)[]; shape: Shape }[] {
+function positions(
+  s: Shape,
+  value: unknown,
+  path: (string | number)[] = [],
+): { path: (string | number)[]; shape: Shape }[] {
   const here = [{ path, shape: s }];
   const inner = s.t === "optional" || s.t === "nullable" ? s.inner : s;
   if (inner.t === "object" && kindOfValue(value) === "object") {
@@ -354,7 +408,10 @@ function positions(s: Shape, value: unknown, path: (string | number)[] = []): { 
 function setAt(value: unknown, path: (string | number)[], replacement: unknown): unknown {
   if (path.length === 0) return replacement;
   const [head, ...rest] = path;
-  const copy = (Array.isArray(value) ? [...(value as unknown[])] : { ...(value as object) }) as Record<string | number, unknown>;
+  const copy = (Array.isArray(value) ? [...(value as unknown[])] : { ...(value as object) }) as Record<
+    string | number,
+    unknown
+  >;
   const next = setAt(copy[head!], rest, replacement);
   if (next === undefined && !Array.isArray(copy)) delete copy[head!];
   else copy[head!] = next;
@@ -380,7 +437,10 @@ function conforms(s: Shape, v: unknown): boolean {
     case "union":
       return s.options.some((o) => conforms(o, v));
     case "array":
-      return (v as unknown[]).length === Object.keys(v as object).length && (v as unknown[]).every((x) => conforms(s.item, x));
+      return (
+        (v as unknown[]).length === Object.keys(v as object).length &&
+        (v as unknown[]).every((x) => conforms(s.item, x))
+      );
     case "object": {
       const obj = v as Record<string, unknown>;
       if (s.strict && Object.keys(obj).some((k) => !Object.hasOwn(s.fields, k))) return false;
@@ -397,7 +457,11 @@ function conforms(s: Shape, v: unknown): boolean {
 // The properties, for every command
 // ---------------------------------------------------------------------------------------------
 
-const commands = Object.entries(COMMANDS).map(([type, spec]) => ({ type, body: spec.body as z.ZodType, shape: shapeOf(spec.body) }));
+const commands = Object.entries(COMMANDS).map(([type, spec]) => ({
+  type,
+  body: spec.body as z.ZodType,
+  shape: shapeOf(spec.body),
+}));
 
 /** Never throws; an accepted value must conform to the shape by kind and strictness. */
 function check(body: z.ZodType, shape: Shape, input: unknown): boolean {
@@ -408,7 +472,8 @@ function check(body: z.ZodType, shape: Shape, input: unknown): boolean {
   } catch (err) {
     throw new Error(`parsing threw ${String(err)}`, { cause: err });
   }
-  if (result.success && !conforms(shape, input)) throw new Error("accepted a value of the wrong type or with unknown keys");
+  if (result.success && !conforms(shape, input))
+    throw new Error("accepted a value of the wrong type or with unknown keys");
   return result.success;
 }
 
@@ -468,15 +533,17 @@ describe.each(commands)("$type body", ({ body, shape }) => {
   test("a valid body with one position set to a value of the wrong JSON type is refused", () => {
     fc.assert(
       fc.property(
-        validArb(shape).chain((v) => {
-          const spots = positions(shape, v).filter((p) => ALL_KINDS.some((k) => !kindsOf(p.shape).has(k)));
-          return fc.tuple(fc.constant(v), fc.constantFrom(...spots));
-        }).chain(([v, spot]) =>
-          fc
-            .constantFrom(...ALL_KINDS.filter((k) => !kindsOf(spot.shape).has(k)))
-            .chain((k) => valueOfKind[k])
-            .map((wrong) => setAt(v, spot.path, wrong)),
-        ),
+        validArb(shape)
+          .chain((v) => {
+            const spots = positions(shape, v).filter((p) => ALL_KINDS.some((k) => !kindsOf(p.shape).has(k)));
+            return fc.tuple(fc.constant(v), fc.constantFrom(...spots));
+          })
+          .chain(([v, spot]) =>
+            fc
+              .constantFrom(...ALL_KINDS.filter((k) => !kindsOf(spot.shape).has(k)))
+              .chain((k) => valueOfKind[k])
+              .map((wrong) => setAt(v, spot.path, wrong)),
+          ),
         (mutated) => {
           expect(check(body, shape, mutated)).toBe(false);
         },
@@ -504,7 +571,13 @@ describe.each(commands)("$type body", ({ body, shape }) => {
     fc.assert(
       fc.property(
         validArb(shape).chain((v) => fc.tuple(fc.constant(v), fc.constantFrom(...positions(shape, v)))),
-        fc.anything({ withNullPrototype: true, withBoxedValues: true, withSparseArray: true, withBigInt: true, withMap: true }),
+        fc.anything({
+          withNullPrototype: true,
+          withBoxedValues: true,
+          withSparseArray: true,
+          withBigInt: true,
+          withMap: true,
+        }),
         ([v, spot], replacement) => {
           expect(() => parseUntrusted(body, setAt(v, spot.path, replacement))).not.toThrow();
         },
@@ -519,14 +592,20 @@ describe.each(commands)("$type body", ({ body, shape }) => {
         validArb(shape).chain((v) => {
           const objects = positions(shape, v).filter((p) => {
             const inner = p.shape.t === "optional" || p.shape.t === "nullable" ? p.shape.inner : p.shape;
-            return inner.t === "object" && inner.strict && kindOfValue(p.path.reduce<unknown>((o, k) => (o as Record<string | number, unknown>)[k], v)) === "object";
+            return (
+              inner.t === "object" &&
+              inner.strict &&
+              kindOfValue(p.path.reduce<unknown>((o, k) => (o as Record<string | number, unknown>)[k], v)) === "object"
+            );
           });
           return fc.tuple(fc.constant(v), fc.constantFrom(...objects));
         }),
         fc.oneof(fc.constantFrom(...HOSTILE_KEYS), fc.string({ minLength: 1, maxLength: 12 })),
         fc.jsonValue({ maxDepth: 2 }),
         ([v, spot], key, extra) => {
-          const inner = (spot.shape.t === "optional" || spot.shape.t === "nullable" ? spot.shape.inner : spot.shape) as Extract<Shape, { t: "object" }>;
+          const inner = (
+            spot.shape.t === "optional" || spot.shape.t === "nullable" ? spot.shape.inner : spot.shape
+          ) as Extract<Shape, { t: "object" }>;
           fc.pre(!Object.hasOwn(inner.fields, key));
           const target = spot.path.reduce<unknown>((o, k) => (o as Record<string | number, unknown>)[k], v) as object;
           const mutated = setAt(v, spot.path, withOwnKey(target, key, extra));
@@ -538,7 +617,8 @@ describe.each(commands)("$type body", ({ body, shape }) => {
   });
 
   test("strings and arrays one past their maximum are refused", () => {
-    const bounded = (s: Shape) => (s.t === "string" && s.max !== undefined && !s.pattern) || (s.t === "array" && s.max !== undefined);
+    const bounded = (s: Shape) =>
+      (s.t === "string" && s.max !== undefined && !s.pattern) || (s.t === "array" && s.max !== undefined);
     fc.assert(
       fc.property(
         validArb(shape).chain((v) => {
@@ -548,8 +628,14 @@ describe.each(commands)("$type body", ({ body, shape }) => {
         (pick) => {
           if (pick === undefined) return;
           const [v, spot] = pick;
-          const s = (spot.shape.t === "optional" ? spot.shape.inner : spot.shape) as Extract<Shape, { t: "string" | "array" }>;
-          const over = s.t === "string" ? "x".repeat(s.max! + 1) : Array.from({ length: s.max! + 1 }, () => fc.sample(validArb(s.item), 1)[0]);
+          const s = (spot.shape.t === "optional" ? spot.shape.inner : spot.shape) as Extract<
+            Shape,
+            { t: "string" | "array" }
+          >;
+          const over =
+            s.t === "string"
+              ? "x".repeat(s.max! + 1)
+              : Array.from({ length: s.max! + 1 }, () => fc.sample(validArb(s.item), 1)[0]);
           expect(check(body, shape, setAt(v, spot.path, over))).toBe(false);
         },
       ),
@@ -561,9 +647,18 @@ describe.each(commands)("$type body", ({ body, shape }) => {
 test("a 64 KiB hostile string in any position parses quickly (no catastrophic regex backtracking)", () => {
   // The largest plaintext a signed-in client may send is 64 KiB; a slow pattern would stall the gateway.
   const n = 64 * 1024;
-  const hostile = ["a".repeat(n), `${"1".repeat(n - 1)}x`, `dm:${"1".repeat(n - 4)}:`, `group:${"9".repeat(n - 7)}!`, `${"!~".repeat(n / 2 - 1)} `, `${"é".repeat(n / 2)}\u0000`];
+  const hostile = [
+    "a".repeat(n),
+    `${"1".repeat(n - 1)}x`,
+    `dm:${"1".repeat(n - 4)}:`,
+    `group:${"9".repeat(n - 7)}!`,
+    `${"!~".repeat(n / 2 - 1)} `,
+    `${"é".repeat(n / 2)}\u0000`,
+  ];
   for (const { type, body, shape } of commands) {
-    const spots = fc.sample(validArb(shape), { numRuns: 3, seed: 1 }).flatMap((v) => positions(shape, v).map((p) => ({ v, p })));
+    const spots = fc
+      .sample(validArb(shape), { numRuns: 3, seed: 1 })
+      .flatMap((v) => positions(shape, v).map((p) => ({ v, p })));
     for (const { v, p } of spots) {
       for (const str of hostile) {
         const t0 = performance.now();

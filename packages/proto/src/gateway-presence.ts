@@ -5,7 +5,11 @@
 import { z } from "zod";
 
 /** A gateway's lease lasts this long after its last message; bounded so a bad value cannot pin users. */
-const ttlMs = z.number().int().min(200).max(5 * 60_000);
+const ttlMs = z
+  .number()
+  .int()
+  .min(200)
+  .max(5 * 60_000);
 const gatewayId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 
 /** Most entries in one report. */
@@ -24,7 +28,16 @@ export const presenceReportSchema = z.object({
   stamp: z.number().int().nonnegative(),
   reset: z.boolean(),
   entries: z
-    .array(z.object({ userId: z.number().int().positive().max(2 ** 31 - 1), connections: z.number().int().nonnegative().max(100_000) }))
+    .array(
+      z.object({
+        userId: z
+          .number()
+          .int()
+          .positive()
+          .max(2 ** 31 - 1),
+        connections: z.number().int().nonnegative().max(100_000),
+      }),
+    )
     .max(PRESENCE_REPORT_MAX_ENTRIES),
 });
 export type PresenceReport = z.infer<typeof presenceReportSchema>;

@@ -18,9 +18,35 @@ const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Variation_Selector}]/u;
  * (historic scripts, or ones such as Cherokee full of Latin look-alikes) are refused.
  */
 const RECOMMENDED = [
-  "Arab", "Armn", "Beng", "Bopo", "Cyrl", "Deva", "Ethi", "Geor", "Grek", "Gujr", "Guru", "Hang",
-  "Hani", "Hebr", "Hira", "Kana", "Khmr", "Knda", "Laoo", "Latn", "Mlym", "Mymr", "Orya", "Sinh",
-  "Taml", "Telu", "Thaa", "Thai", "Tibt",
+  "Arab",
+  "Armn",
+  "Beng",
+  "Bopo",
+  "Cyrl",
+  "Deva",
+  "Ethi",
+  "Geor",
+  "Grek",
+  "Gujr",
+  "Guru",
+  "Hang",
+  "Hani",
+  "Hebr",
+  "Hira",
+  "Kana",
+  "Khmr",
+  "Knda",
+  "Laoo",
+  "Latn",
+  "Mlym",
+  "Mymr",
+  "Orya",
+  "Sinh",
+  "Taml",
+  "Telu",
+  "Thaa",
+  "Thai",
+  "Tibt",
 ] as const;
 const PROBES = RECOMMENDED.map((script) => [script, new RegExp(`^\\p{Script_Extensions=${script}}$`, "u")] as const);
 const COMMON_OR_INHERITED = /^[\p{Script=Common}\p{Script=Inherited}]$/u;

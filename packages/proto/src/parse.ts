@@ -9,6 +9,9 @@ export function parseUntrusted<T extends z.ZodType>(schema: T, input: unknown): 
   try {
     return schema.safeParse(input) as z.ZodSafeParseResult<z.output<T>>;
   } catch {
-    return { success: false, error: new z.ZodError([{ code: "custom", message: "not a valid value", path: [], input }]) } as z.ZodSafeParseResult<z.output<T>>;
+    return {
+      success: false,
+      error: new z.ZodError([{ code: "custom", message: "not a valid value", path: [], input }]),
+    } as z.ZodSafeParseResult<z.output<T>>;
   }
 }

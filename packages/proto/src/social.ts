@@ -40,7 +40,11 @@ export const SOCIAL_LIMITS = {
   noticesListed: 200,
 } as const;
 
-const id = z.number().int().positive().max(2 ** 31 - 1);
+const id = z
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31 - 1);
 /** Unix milliseconds. */
 const timestamp = z.number().int().nonnegative();
 
@@ -262,7 +266,10 @@ const groupNameField = z.string().max(SOCIAL_LIMITS.groupNameMax * 8);
 
 export const searchUsersBody = z.strictObject({
   /** A username prefix, matched case-insensitively (NFKC, like usernames). */
-  prefix: z.string().min(1).max(USERNAME_MAX * 4),
+  prefix: z
+    .string()
+    .min(1)
+    .max(USERNAME_MAX * 4),
   limit: z.number().int().min(1).max(SOCIAL_LIMITS.searchResultsMax).default(10),
 });
 

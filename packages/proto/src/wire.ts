@@ -17,7 +17,11 @@ export const MAX_ANONYMOUS_FRAME_BYTES = 16 * 1024;
 export const clientMessageSchema = z.strictObject({
   t: z.literal("cmd"),
   /** Chosen by the client, echoed in the reply; unique among its commands in flight. */
-  id: z.number().int().nonnegative().max(2 ** 31),
+  id: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(2 ** 31),
   type: z.string().min(1).max(64),
   body: z.unknown(),
 });

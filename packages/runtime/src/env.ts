@@ -35,10 +35,7 @@ export const baseEnv = {
   /** Address the /healthz and /metrics listener binds (services without other HTTP). */
   HTTP_HOST: z.string().default("0.0.0.0"),
   /** Port for /healthz and /metrics; 0 picks a free one, empty disables. */
-  HTTP_PORT: z.preprocess(
-    (v) => (v === "" ? undefined : v),
-    z.coerce.number().int().min(0).max(65535).optional(),
-  ),
+  HTTP_PORT: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(0).max(65535).optional()),
 };
 
 export const intFromEnv = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);

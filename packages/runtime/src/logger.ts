@@ -40,9 +40,7 @@ export function createLogger({ service, level = "info", pretty }: LoggerOptions)
     level,
     redact: { paths: REDACT, censor: "[redacted]" },
     serializers: { err: pino.stdSerializers.err },
-    ...(usePretty
-      ? { transport: { target: "pino-pretty", options: { colorize: true, ignore: "pid,hostname" } } }
-      : {}),
+    ...(usePretty ? { transport: { target: "pino-pretty", options: { colorize: true, ignore: "pid,hostname" } } } : {}),
   });
 }
 

@@ -27,7 +27,11 @@ function loopWindow(windowMs: number): LoopWindow {
   histogram.enable();
   const timer = setInterval(() => {
     if (histogram.count > 0) {
-      state.last = { p50: histogram.percentile(50) / 1e9, p99: histogram.percentile(99) / 1e9, max: histogram.max / 1e9 };
+      state.last = {
+        p50: histogram.percentile(50) / 1e9,
+        p99: histogram.percentile(99) / 1e9,
+        max: histogram.max / 1e9,
+      };
     }
     histogram.reset();
   }, windowMs);
@@ -106,7 +110,18 @@ export function createMetrics(service: string, opts: { loopWindowMs?: number } =
       this.set({ quantile: "1" }, last.max);
     },
   });
-  return { registry, requests, latency, errors, inFlight, natsConnected, natsReconnects, natsDisconnects, dbLatency, loopDelay };
+  return {
+    registry,
+    requests,
+    latency,
+    errors,
+    inFlight,
+    natsConnected,
+    natsReconnects,
+    natsDisconnects,
+    dbLatency,
+    loopDelay,
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -24,7 +24,15 @@ export interface NatsOptions {
 export const inboxPrefix = (user: string | undefined) => (user ? `_INBOX.${user}` : "_INBOX");
 
 /** Connects with unlimited reconnects and logs every status change (never credentials). */
-export async function connectNats({ url, name, token, user, password, log, metrics }: NatsOptions): Promise<NatsConnection> {
+export async function connectNats({
+  url,
+  name,
+  token,
+  user,
+  password,
+  log,
+  metrics,
+}: NatsOptions): Promise<NatsConnection> {
   const nc = await connect({
     servers: url.split(","),
     name,

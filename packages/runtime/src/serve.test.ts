@@ -4,7 +4,14 @@
  */
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { startNats, type NatsServer } from "@sealroom/testkit";
-import { connectNats, createLogger, createMetrics, serveCommands, type Handlers, type NatsConnection } from "./index.js";
+import {
+  connectNats,
+  createLogger,
+  createMetrics,
+  serveCommands,
+  type Handlers,
+  type NatsConnection,
+} from "./index.js";
 import { AppError } from "@sealroom/proto/errors";
 
 const log = createLogger({ service: "serve-test", level: "silent", pretty: false });
@@ -42,11 +49,19 @@ test("drain() resolves only after the commands already received are answered", a
   const service = await connect("service");
   const client = await connect("client");
   let started = 0;
-  const subs = serveCommands({ nc: service, service: "social", handlers: handlers(300, () => started++), log, instance: "s-1" });
+  const subs = serveCommands({
+    nc: service,
+    service: "social",
+    handlers: handlers(300, () => started++),
+    log,
+    instance: "s-1",
+  });
   await service.flush();
 
   const replies = Array.from({ length: 3 }, () =>
-    client.request("cmd.social.overview", JSON.stringify({ ctx, body: {} }), { timeout: 3000 }).then((m) => m.json<{ ok: boolean }>()),
+    client
+      .request("cmd.social.overview", JSON.stringify({ ctx, body: {} }), { timeout: 3000 })
+      .then((m) => m.json<{ ok: boolean }>()),
   );
   while (started < 3) await sleep(5);
   const t0 = Date.now();
@@ -55,14 +70,23 @@ test("drain() resolves only after the commands already received are answered", a
   // Answered before drain() resolved: the replies are already here (or in flight) and all ok.
   expect((await Promise.all(replies)).map((r) => r.ok)).toEqual([true, true, true]);
   // New commands after the drain find no responder.
-  await expect(client.request("cmd.social.overview", JSON.stringify({ ctx, body: {} }), { timeout: 500 })).rejects.toThrow();
+  await expect(
+    client.request("cmd.social.overview", JSON.stringify({ ctx, body: {} }), { timeout: 500 }),
+  ).rejects.toThrow();
 });
 
 test("every command counts by subject and outcome, errors by code, and in flight while running", async () => {
   const service = await connect("service-m");
   const client = await connect("client-m");
   const metrics = createMetrics("social");
-  serveCommands({ nc: service, service: "social", handlers: handlers(50, () => undefined), log, metrics, instance: "s-2" });
+  serveCommands({
+    nc: service,
+    service: "social",
+    handlers: handlers(50, () => undefined),
+    log,
+    metrics,
+    instance: "s-2",
+  });
   await service.flush();
 
   const slow = client.request("cmd.social.overview", JSON.stringify({ ctx, body: {} }), { timeout: 3000 });
@@ -70,12 +94,20 @@ test("every command counts by subject and outcome, errors by code, and in flight
   expect((await metrics.inFlight.get()).values[0]?.value).toBe(1);
   await slow;
   await client.request("cmd.social.users.search", JSON.stringify({ ctx, body: { prefix: "abc" } }), { timeout: 3000 });
-  await client.request("cmd.social.overview", JSON.stringify({ ctx: { gatewayId: "gw", connId: "c", ip: "x" }, body: {} }), { timeout: 3000 });
+  await client.request(
+    "cmd.social.overview",
+    JSON.stringify({ ctx: { gatewayId: "gw", connId: "c", ip: "x" }, body: {} }),
+    { timeout: 3000 },
+  );
 
   const text = await metrics.registry.metrics();
   expect(text).toMatch(/sealroom_requests_total\{subject="cmd.social.overview",outcome="ok",service="social"\} 1/);
-  expect(text).toMatch(/sealroom_requests_total\{subject="cmd.social.users.search",outcome="FORBIDDEN",service="social"\} 1/);
-  expect(text).toMatch(/sealroom_requests_total\{subject="cmd.social.overview",outcome="NOT_AUTHENTICATED",service="social"\} 1/);
+  expect(text).toMatch(
+    /sealroom_requests_total\{subject="cmd.social.users.search",outcome="FORBIDDEN",service="social"\} 1/,
+  );
+  expect(text).toMatch(
+    /sealroom_requests_total\{subject="cmd.social.overview",outcome="NOT_AUTHENTICATED",service="social"\} 1/,
+  );
   expect(text).toMatch(/sealroom_request_errors_total\{code="FORBIDDEN",service="social"\} 1/);
   expect(text).toMatch(/sealroom_request_duration_seconds_count\{service="social",subject="cmd.social.overview"\} 2/);
   expect((await metrics.inFlight.get()).values[0]?.value).toBe(0);
@@ -111,12 +143,21 @@ test("command log lines carry the request id (the caller's header, else one made
   const { pino } = await import("pino");
   const { headers } = await import("@nats-io/transport-node");
   const lines: Array<Record<string, unknown>> = [];
-  const debugLog = pino({ level: "debug" }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  const debugLog = pino(
+    { level: "debug" },
+    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
   // The earlier tests' instances would share the queue group.
   for (const nc of conns.splice(0)) await nc.close();
   const service = await connect("service-l");
   const client = await connect("client-l");
-  serveCommands({ nc: service, service: "social", handlers: handlers(0, () => undefined), log: debugLog, instance: "s-3" });
+  serveCommands({
+    nc: service,
+    service: "social",
+    handlers: handlers(0, () => undefined),
+    log: debugLog,
+    instance: "s-3",
+  });
   await service.flush();
   const h = headers();
   h.set("Sealroom-Request-Id", "gw0-7.42");
@@ -124,14 +165,23 @@ test("command log lines carry the request id (the caller's header, else one made
   await client.request("cmd.social.overview", JSON.stringify({ ctx, body: {} }), { timeout: 3000 });
   const commands = lines.filter((l) => l.msg === "command");
   expect(commands).toHaveLength(2);
-  expect(commands[0]).toMatchObject({ reqId: "gw0-7.42", connId: "c1", userId: 1, subject: "cmd.social.overview", outcome: "ok" });
+  expect(commands[0]).toMatchObject({
+    reqId: "gw0-7.42",
+    connId: "c1",
+    userId: 1,
+    subject: "cmd.social.overview",
+    outcome: "ok",
+  });
   expect(commands[1]?.reqId).toMatch(/^s-3-/);
 });
 
 test("a reply larger than the server's max_payload is answered with REPLY_TOO_LARGE and logged in one line, not dropped", async () => {
   const { pino } = await import("pino");
   const lines: Array<Record<string, unknown>> = [];
-  const capture = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  const capture = pino(
+    { level: "info" },
+    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
   for (const nc of conns.splice(0)) await nc.close();
   const service = await connect("service-big");
   const client = await connect("client-big");
@@ -148,5 +198,7 @@ test("a reply larger than the server's max_payload is answered with REPLY_TOO_LA
   expect(warned[0]).toMatchObject({ subject: "cmd.social.overview", maxPayload: service.info?.max_payload });
   expect(warned[0]?.err).toBeUndefined();
   expect(JSON.stringify(lines)).not.toContain("    at ");
-  expect(await metrics.registry.metrics()).toMatch(/sealroom_requests_total\{subject="cmd.social.overview",outcome="REPLY_TOO_LARGE",service="social"\} 1/);
+  expect(await metrics.registry.metrics()).toMatch(
+    /sealroom_requests_total\{subject="cmd.social.overview",outcome="REPLY_TOO_LARGE",service="social"\} 1/,
+  );
 });

@@ -22,7 +22,9 @@ type CommandsOf<S extends ServiceName> = {
 export type SignedInContext = RequestContext & { userId: number; sessionId: string };
 
 /** What a command's handler is given: the signed-in context for `user` commands. */
-export type ContextOf<T extends CommandType> = (typeof COMMANDS)[T]["access"] extends "user" ? SignedInContext : RequestContext;
+export type ContextOf<T extends CommandType> = (typeof COMMANDS)[T]["access"] extends "user"
+  ? SignedInContext
+  : RequestContext;
 
 /** Handler per command of the service; throw AppError for an expected failure. */
 export type Handlers<S extends ServiceName> = {

@@ -76,7 +76,8 @@ function fakeSocket(auth: FakeAuth, opened: { count: number }): SocketLike {
   let chain = Promise.resolve();
   let closed = false;
   const deliver = (frame: Uint8Array) => {
-    if (!closed) socket.onmessage?.({ data: frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.byteLength) });
+    if (!closed)
+      socket.onmessage?.({ data: frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.byteLength) });
   };
   const receive = async (frame: Uint8Array) => {
     if (step === "hello") {
@@ -90,9 +91,17 @@ function fakeSocket(auth: FakeAuth, opened: { count: number }): SocketLike {
     } else {
       const opened = await channel!.open(frame);
       if (opened.type !== FRAME.DATA) return;
-      const msg = JSON.parse(decoder.decode(opened.plaintext)) as { id: number; type: string; body: Record<string, unknown> };
+      const msg = JSON.parse(decoder.decode(opened.plaintext)) as {
+        id: number;
+        type: string;
+        body: Record<string, unknown>;
+      };
       const reply = await auth.handle(msg.type, msg.body);
-      for (const f of await channel!.seal(FRAME.DATA, encoder.encode(JSON.stringify({ t: "reply", id: msg.id, ...reply })))) deliver(f);
+      for (const f of await channel!.seal(
+        FRAME.DATA,
+        encoder.encode(JSON.stringify({ t: "reply", id: msg.id, ...reply })),
+      ))
+        deliver(f);
     }
   };
   const socket: SocketLike = {
@@ -143,7 +152,16 @@ class LockedTicketStore extends SharedTicketStore {
 /** A server that is down: the socket closes without opening. */
 function refusedSocket(opened: { count: number }): SocketLike {
   opened.count++;
-  const socket: SocketLike = { binaryType: "arraybuffer", bufferedAmount: 0, onopen: null, onmessage: null, onclose: null, onerror: null, send() {}, close() {} };
+  const socket: SocketLike = {
+    binaryType: "arraybuffer",
+    bufferedAmount: 0,
+    onopen: null,
+    onmessage: null,
+    onclose: null,
+    onerror: null,
+    send() {},
+    close() {},
+  };
   setTimeout(() => socket.onclose?.({ code: 1006, reason: "" }));
   return socket;
 }
@@ -253,7 +271,7 @@ describe("replies are parsed with the command's value schema", () => {
   });
 });
 
-describe("reconnect() (the app's \"retry now\")", () => {
+describe('reconnect() (the app\'s "retry now")', () => {
   test("during a resume in flight it lets the resume finish: its reply holds the only valid ticket", async () => {
     const auth = new FakeAuth();
     const tickets = new SharedTicketStore();
@@ -279,7 +297,11 @@ describe("reconnect() (the app's \"retry now\")", () => {
     const opened = { count: 0 };
     let down = true;
     // Every backoff takes (nearly) its full minute: far longer than this test.
-    const client = newClient(auth, new SharedTicketStore(), opened, { down: () => down, random: () => 0.999, initialDelayMs: 60_000 });
+    const client = newClient(auth, new SharedTicketStore(), opened, {
+      down: () => down,
+      random: () => 0.999,
+      initialDelayMs: 60_000,
+    });
     void client.connect().catch(() => undefined);
     await new Promise((r) => setTimeout(r, 30));
     expect(client.state).toBe("reconnecting");

@@ -66,7 +66,10 @@ function replyOf<T extends CommandType>(type: T, result: Result<unknown>): Resul
   const parsed = parseUntrusted(commandValueSchema(type), result.value);
   if (parsed.success) return { ok: true, value: parsed.data };
   const path = parsed.error.issues[0]?.path.join(".") || "value";
-  return { ok: false, error: new AppError("INTERNAL", `The server's reply does not match the protocol: ${path}.`).toJSON() };
+  return {
+    ok: false,
+    error: new AppError("INTERNAL", `The server's reply does not match the protocol: ${path}.`).toJSON(),
+  };
 }
 
 /** How long a connection must last before a drop counts as a fresh start for backoff. */
@@ -315,14 +318,17 @@ export class SealroomClient extends Emitter<ClientEvents> {
   private scheduleRenewal(stored: StoredTicket): void {
     clearTimeout(this.renewTimer);
     const delay = Math.max(1000, (stored.expiresAt - Date.now()) / 2);
-    this.renewTimer = setTimeout(() => {
-      // Renewing replaces the session's unused ticket: another client sharing the store must not
-      // be between its load and its resume meanwhile.
-      void this.exclusive(async () => {
-        const r = await this.call("auth.renewTicket", {});
-        if (r.ok) await this.storeTicket(r.value);
-      });
-    }, Math.min(delay, 2 ** 31 - 1));
+    this.renewTimer = setTimeout(
+      () => {
+        // Renewing replaces the session's unused ticket: another client sharing the store must not
+        // be between its load and its resume meanwhile.
+        void this.exclusive(async () => {
+          const r = await this.call("auth.renewTicket", {});
+          if (r.ok) await this.storeTicket(r.value);
+        });
+      },
+      Math.min(delay, 2 ** 31 - 1),
+    );
   }
 
   private exclusive(task: () => Promise<void>): Promise<void> {

@@ -1,9 +1,30 @@
-export { SealroomClient, type ClientEvents, type ClientOptions, type ConnectionState, type SignedOutReason } from "./client.js";
+export {
+  SealroomClient,
+  type ClientEvents,
+  type ClientOptions,
+  type ConnectionState,
+  type SignedOutReason,
+} from "./client.js";
 export { Link, type SocketFactory, type SocketLike } from "./link.js";
-export { KeyMismatchError, KeyRejectedError, MemoryPinStore, normalizePin, verifyPin, type PinPolicy, type PinStore } from "./pins.js";
+export {
+  KeyMismatchError,
+  KeyRejectedError,
+  MemoryPinStore,
+  normalizePin,
+  verifyPin,
+  type PinPolicy,
+  type PinStore,
+} from "./pins.js";
 export { MemoryTicketStore, type StoredTicket, type TicketStore } from "./tickets.js";
 export { AppError } from "@sealroom/proto/errors";
 export type { ErrorCode } from "@sealroom/proto/errors";
 export * from "./social.js";
-export { SocialStore, roleAfter, type GroupGoneReason, type SocialSnapshot, type SocialStatus, type SocialStoreClient } from "./social-store.js";
+export {
+  SocialStore,
+  roleAfter,
+  type GroupGoneReason,
+  type SocialSnapshot,
+  type SocialStatus,
+  type SocialStoreClient,
+} from "./social-store.js";
 export * from "./chat/index.js";

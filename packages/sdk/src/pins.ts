@@ -35,7 +35,10 @@ export class KeyMismatchError extends Error {
 
 /** Thrown when a first-use policy declines an unknown key. */
 export class KeyRejectedError extends Error {
-  constructor(readonly host: string, readonly fingerprint: string) {
+  constructor(
+    readonly host: string,
+    readonly fingerprint: string,
+  ) {
     super(`The server key ${fingerprint} for ${host} was not accepted.`);
     this.name = "KeyRejectedError";
   }

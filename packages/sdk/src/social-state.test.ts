@@ -6,7 +6,16 @@ const ME = { id: 1, username: "me" };
 const AMY = { id: 2, username: "amy" };
 const BEN = { id: 3, username: "ben" };
 const offline = { online: false, lastSeenAt: null };
-const group = (version: number, opts: Partial<GroupInfo> = {}): GroupInfo => ({ id: 5, name: "Trip", ownerId: AMY.id, memberCount: 2, version, createdAt: 1, disbandedAt: null, ...opts });
+const group = (version: number, opts: Partial<GroupInfo> = {}): GroupInfo => ({
+  id: 5,
+  name: "Trip",
+  ownerId: AMY.id,
+  memberCount: 2,
+  version,
+  createdAt: 1,
+  disbandedAt: null,
+  ...opts,
+});
 const detail = (version: number): GroupDetail => ({
   group: group(version),
   role: "member",
@@ -16,7 +25,14 @@ const detail = (version: number): GroupDetail => ({
   ],
   invites: [],
 });
-const event = (type: GroupEventView["type"], target = ME): GroupEventView => ({ id: 9, groupId: 5, type, actor: AMY, target, createdAt: 3 });
+const event = (type: GroupEventView["type"], target = ME): GroupEventView => ({
+  id: 9,
+  groupId: 5,
+  type,
+  actor: AMY,
+  target,
+  createdAt: 3,
+});
 
 describe("SocialState", () => {
   it("a block ends the friendship and drops the requests between the two, and only those", () => {
@@ -42,7 +58,9 @@ describe("SocialState", () => {
 
   it("a group update asks for a read of a group not listed yet, or one shown in detail", () => {
     const s = new SocialState();
-    expect(s.apply({ type: "social.group.updated.v1", body: { group: group(2), event: event("joined") } }, ME.id)).toBe(5);
+    expect(s.apply({ type: "social.group.updated.v1", body: { group: group(2), event: event("joined") } }, ME.id)).toBe(
+      5,
+    );
     s.groups.set(5, { ...group(2), role: "member" });
     expect(s.groupUpdated(group(3, { name: "Trip 2" }), event("renamed"), ME.id)).toBeUndefined();
     expect(s.groups.get(5)?.name).toBe("Trip 2");
@@ -77,8 +95,14 @@ describe("SocialState", () => {
   it("lists requests newest first and friends by name", () => {
     const s = new SocialState();
     s.adopt({
-      friends: [{ user: BEN, since: 1, presence: offline }, { user: AMY, since: 2, presence: offline }],
-      incoming: [{ id: 1, from: AMY, to: ME, createdAt: 1 }, { id: 2, from: BEN, to: ME, createdAt: 5 }],
+      friends: [
+        { user: BEN, since: 1, presence: offline },
+        { user: AMY, since: 2, presence: offline },
+      ],
+      incoming: [
+        { id: 1, from: AMY, to: ME, createdAt: 1 },
+        { id: 2, from: BEN, to: ME, createdAt: 5 },
+      ],
       outgoing: [],
       blocked: [],
       invitations: [],

@@ -167,13 +167,19 @@ export class SocialState {
   /** A group's new state; returns its id when it must be read again. */
   groupUpdated(info: GroupInfo, event: GroupEventView, me: number | undefined): number | undefined {
     const aboutMe = event.target?.id === me;
-    const lost = (event.type === "left" || event.type === "kicked") && aboutMe ? event.type : info.disbandedAt !== null ? "disbanded" : undefined;
+    const lost =
+      (event.type === "left" || event.type === "kicked") && aboutMe
+        ? event.type
+        : info.disbandedAt !== null
+          ? "disbanded"
+          : undefined;
     if (lost) {
       this.loseGroup(info.id, lost);
       return undefined;
     }
     const held = this.groups.get(info.id);
-    if (held && info.version >= held.version) this.groups.set(info.id, { ...info, role: roleAfter(held.role, event, me) });
+    if (held && info.version >= held.version)
+      this.groups.set(info.id, { ...info, role: roleAfter(held.role, event, me) });
     // A group this store does not list yet (joined on another device), or one shown in detail:
     // read it again, which also gives the viewer's role.
     return !held || this.details.has(info.id) ? info.id : undefined;
@@ -202,14 +208,26 @@ export class SocialState {
     if (this.details.has(groupId) || this.gone.has(groupId)) {
       // A disbanded group stays readable: keep its detail, marked read-only by disbandedAt.
       const d = this.details.get(groupId);
-      if (reason === "disbanded" && d) this.details.set(groupId, { ...d, group: { ...d.group, disbandedAt: d.group.disbandedAt ?? now } });
+      if (reason === "disbanded" && d)
+        this.details.set(groupId, { ...d, group: { ...d.group, disbandedAt: d.group.disbandedAt ?? now } });
       else this.details.delete(groupId);
       if (!(reason === "unavailable" && this.gone.has(groupId))) this.gone.set(groupId, reason);
     }
   }
 
   clear(): void {
-    for (const map of [this.friends, this.incoming, this.outgoing, this.blocked, this.invitations, this.groups, this.notices, this.details, this.gone]) map.clear();
+    for (const map of [
+      this.friends,
+      this.incoming,
+      this.outgoing,
+      this.blocked,
+      this.invitations,
+      this.groups,
+      this.notices,
+      this.details,
+      this.gone,
+    ])
+      map.clear();
   }
 }
 

@@ -10,7 +10,15 @@ import { SocialStore, roleAfter, type SocialStoreClient } from "./social-store.j
 
 const ME = { id: 1, username: "me" };
 const AMY = { id: 2, username: "amy" };
-const EMPTY: Overview = { friends: [], incoming: [], outgoing: [], blocked: [], invitations: [], groups: [], notices: [] };
+const EMPTY: Overview = {
+  friends: [],
+  incoming: [],
+  outgoing: [],
+  blocked: [],
+  invitations: [],
+  groups: [],
+  notices: [],
+};
 
 /** A signed-in client whose replies the test hands out one by one. */
 function scripted() {
@@ -73,7 +81,15 @@ describe("SocialStore", () => {
     (await next("social.overview")).resolve(EMPTY);
     await flush();
     const group = { id: 5, name: "Trip", ownerId: AMY.id, memberCount: 2, version: 3, createdAt: 1, disbandedAt: null };
-    const event: GroupEventView = { id: 3, groupId: 5, type: "joined", actor: ME, target: ME, role: "member", createdAt: 2 };
+    const event: GroupEventView = {
+      id: 3,
+      groupId: 5,
+      type: "joined",
+      actor: ME,
+      target: ME,
+      role: "member",
+      createdAt: 2,
+    };
     emit("social.group.updated.v1", { group, event });
     const detail: GroupDetail = { group, role: "member", members: [], invites: [] };
     (await next("social.groups.get")).resolve(detail);
@@ -97,7 +113,12 @@ describe("SocialStore", () => {
   });
 
   it("knows the viewer's role after role changes and transfers", () => {
-    const ev = (type: GroupEventView["type"], actor: number, target: number, role?: "owner" | "admin" | "member"): GroupEventView => ({
+    const ev = (
+      type: GroupEventView["type"],
+      actor: number,
+      target: number,
+      role?: "owner" | "admin" | "member",
+    ): GroupEventView => ({
       id: 1,
       groupId: 1,
       type,

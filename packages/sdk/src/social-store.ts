@@ -112,7 +112,9 @@ export class SocialStore {
   // -------------------------------------------------------------------------------------------
 
   search(prefix: string, limit?: number): Promise<PublicUser[]> {
-    return this.client.request("social.users.search", { prefix, ...(limit === undefined ? {} : { limit }) }).then((v) => v.users);
+    return this.client
+      .request("social.users.search", { prefix, ...(limit === undefined ? {} : { limit }) })
+      .then((v) => v.users);
   }
 
   async requestFriend(userId: number): Promise<"pending" | "friends"> {
@@ -177,7 +179,10 @@ export class SocialStore {
     const { invitation } = await this.client.request("social.groups.invite", { groupId, userId });
     const d = this.state.details.get(groupId);
     if (d && !d.invites.some((i) => i.id === invitation.id)) {
-      this.state.details.set(groupId, { ...d, invites: [invitation, ...d.invites.filter((i) => i.invitee.id !== userId)] });
+      this.state.details.set(groupId, {
+        ...d,
+        invites: [invitation, ...d.invites.filter((i) => i.invitee.id !== userId)],
+      });
       this.changed();
     }
   }
@@ -247,8 +252,11 @@ export class SocialStore {
     for (let attempt = 0; ; attempt++) {
       const result = await this.client.call("social.overview", {});
       if (result.ok) return result.value;
-      if (!result.error.retryable || attempt >= LOAD_ATTEMPTS || this.client.state !== "ready") throw AppError.from(result.error);
-      await new Promise((r) => setTimeout(r, Math.max(result.error.retryAfterMs ?? 0, Math.min(2000, 100 * 2 ** attempt))));
+      if (!result.error.retryable || attempt >= LOAD_ATTEMPTS || this.client.state !== "ready")
+        throw AppError.from(result.error);
+      await new Promise((r) =>
+        setTimeout(r, Math.max(result.error.retryAfterMs ?? 0, Math.min(2000, 100 * 2 ** attempt))),
+      );
     }
   }
 

@@ -9,7 +9,9 @@ describe("social events in the SDK", () => {
     });
     expect(parseSocialEvent("presence.changed.v1", { userId: "3", online: true, lastSeenAt: null })).toBeUndefined();
     expect(parseSocialEvent("social.nope.v1", {})).toBeUndefined();
-    expect(isSocialEvent({ type: "social.friend.removed.v1", body: { userId: 4 } }, "social.friend.removed.v1")).toBe(true);
+    expect(isSocialEvent({ type: "social.friend.removed.v1", body: { userId: 4 } }, "social.friend.removed.v1")).toBe(
+      true,
+    );
     expect(isSocialEvent({ type: "social.friend.removed.v1", body: {} }, "social.friend.removed.v1")).toBe(false);
   });
 

@@ -63,9 +63,15 @@ function parseBody<T extends SocialEventType>(type: T, body: unknown): SocialEve
 
 /** Every social event as `{type, body}`, one discriminated union: parsing it gives a SocialEvent. */
 export const socialEventSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("social.friendRequest.received.v1"), body: SOCIAL_EVENTS["social.friendRequest.received.v1"] }),
+  z.object({
+    type: z.literal("social.friendRequest.received.v1"),
+    body: SOCIAL_EVENTS["social.friendRequest.received.v1"],
+  }),
   z.object({ type: z.literal("social.friendRequest.sent.v1"), body: SOCIAL_EVENTS["social.friendRequest.sent.v1"] }),
-  z.object({ type: z.literal("social.friendRequest.removed.v1"), body: SOCIAL_EVENTS["social.friendRequest.removed.v1"] }),
+  z.object({
+    type: z.literal("social.friendRequest.removed.v1"),
+    body: SOCIAL_EVENTS["social.friendRequest.removed.v1"],
+  }),
   z.object({ type: z.literal("social.friend.added.v1"), body: SOCIAL_EVENTS["social.friend.added.v1"] }),
   z.object({ type: z.literal("social.friend.removed.v1"), body: SOCIAL_EVENTS["social.friend.removed.v1"] }),
   z.object({ type: z.literal("social.block.added.v1"), body: SOCIAL_EVENTS["social.block.added.v1"] }),
@@ -119,7 +125,9 @@ export class SocialClient {
 
   // People
   search(prefix: string, limit?: number): Promise<PublicUser[]> {
-    return this.client.request("social.users.search", { prefix, ...(limit === undefined ? {} : { limit }) }).then((v) => v.users);
+    return this.client
+      .request("social.users.search", { prefix, ...(limit === undefined ? {} : { limit }) })
+      .then((v) => v.users);
   }
   overview(): Promise<Overview> {
     return this.client.request("social.overview", {});

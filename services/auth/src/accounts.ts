@@ -58,8 +58,7 @@ const userFields = { id: true, username: true, usernameKey: true, passwordHash: 
 
 export function createAccounts({ store, clock }: { store: Store; clock: Clock }): Accounts {
   return {
-    findByKey: (usernameKey) =>
-      store.run((db) => db.user.findUnique({ where: { usernameKey }, select: userFields })),
+    findByKey: (usernameKey) => store.run((db) => db.user.findUnique({ where: { usernameKey }, select: userFields })),
 
     async nameTaken(usernameKey, usernameSkeleton) {
       const found = await store.run((db) =>

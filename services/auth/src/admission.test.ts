@@ -9,7 +9,10 @@ import { ANON, setup, type Harness } from "./test/harness.js";
 /** A hash of roughly 100 ms here: long enough to hold a slot while the other requests arrive. */
 const SLOW = { memoryKiB: 65536, timeCost: 2, parallelism: 1 };
 /** Failures must not lock anything in these tests: only admission may refuse. */
-const NO_LOCKOUT = { account: { lockoutAfter: 1000, maxFailures: 1000 }, address: { lockoutAfter: 1000, maxFailures: 1000 } };
+const NO_LOCKOUT = {
+  account: { lockoutAfter: 1000, maxFailures: 1000 },
+  address: { lockoutAfter: 1000, maxFailures: 1000 },
+};
 
 const codeOf = (r: { ok: true } | { ok: false; error: { code: string } }) => (r.ok ? "ok" : r.error.code);
 const at = (ip: string) => ({ ...ANON, ip });
@@ -73,7 +76,9 @@ describe("sign-in admission per address and per account", () => {
 describe("a full queue refuses before any database query", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await setup({ config: { argon2: { ...SLOW, timeCost: 4 }, hashConcurrency: 1, hashQueue: 0, throttle: NO_LOCKOUT } });
+    h = await setup({
+      config: { argon2: { ...SLOW, timeCost: 4 }, hashConcurrency: 1, hashQueue: 0, throttle: NO_LOCKOUT },
+    });
     await h.register("first", "correct horse");
   });
   afterAll(() => h.teardown());

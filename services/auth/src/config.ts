@@ -83,8 +83,7 @@ export const DEFAULT_AUTH_CONFIG: AuthConfig = {
   sweepIntervalMs: 10 * 60 * 1000,
 };
 
-export interface AuthConfigInput
-  extends Partial<Omit<AuthConfig, "argon2" | "throttle" | "signInConcurrency">> {
+export interface AuthConfigInput extends Partial<Omit<AuthConfig, "argon2" | "throttle" | "signInConcurrency">> {
   argon2?: Partial<Argon2Params>;
   signInConcurrency?: Partial<SignInConcurrency>;
   throttle?: Partial<Omit<ThrottleConfig, "account" | "address">> & {

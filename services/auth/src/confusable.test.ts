@@ -39,13 +39,18 @@ describe("registration", () => {
       expect(codeOf(await register(name)), JSON.stringify(name)).toBe(code);
     }
     const mixed = await register("v\u0456ctim61710");
-    expect(mixed.ok || mixed.error.message).toBe("Use the letters of one writing system (Latin may go with Chinese, Japanese or Korean).");
+    expect(mixed.ok || mixed.error.message).toBe(
+      "Use the letters of one writing system (Latin may go with Chinese, Japanese or Korean).",
+    );
   });
 
   it("regression: a whole-script look-alike (all Cyrillic) of a Latin name is taken", async () => {
     expect(codeOf(await register("cocoa"))).toBe("ok");
     const reply = await register("\u0441\u043E\u0441\u043E\u0430"); // сосоа
-    expect(reply.ok || reply.error).toMatchObject({ code: "USERNAME_TAKEN", message: "That username is taken, or looks too much like one that is." });
+    expect(reply.ok || reply.error).toMatchObject({
+      code: "USERNAME_TAKEN",
+      message: "That username is taken, or looks too much like one that is.",
+    });
     expect(codeOf(await register("rnallory"))).toBe("ok");
     expect(codeOf(await register("mallory"))).toBe("USERNAME_TAKEN"); // m looks like rn
   });
@@ -82,8 +87,15 @@ describe("names from before the rules", () => {
     await h.db.user.delete({ where: { usernameKey: "oldpaypai" } });
 
     const second = await h.addInstance(); // start() backfills
-    const rows = await h.db.user.findMany({ where: { id: { in: [paypal.id, twin.id, mixed.id] } }, orderBy: { id: "asc" } });
-    expect(rows.map((r) => r.usernameSkeleton)).toEqual([reservedSkeleton("oldpaypal"), null, reservedSkeleton("oldp\u0430ypal2")]);
+    const rows = await h.db.user.findMany({
+      where: { id: { in: [paypal.id, twin.id, mixed.id] } },
+      orderBy: { id: "asc" },
+    });
+    expect(rows.map((r) => r.usernameSkeleton)).toEqual([
+      reservedSkeleton("oldpaypal"),
+      null,
+      reservedSkeleton("oldp\u0430ypal2"),
+    ]);
     expect(codeOf(await register("oldpaypaI"))).toBe("USERNAME_TAKEN");
     expect(codeOf(await register("oldpaypal2"))).toBe("USERNAME_TAKEN"); // the Latin twin of the mixed one
     await h.stopInstance(second);
@@ -108,7 +120,9 @@ describe("migration 0003", () => {
     const db = await createDb({ url: `file:${path.join(dir, "old.db")}` });
     try {
       for (const name of ["0001_init", "0002_social_chat"]) for (const s of sql(name)) await db.$executeRawUnsafe(s);
-      await db.$executeRawUnsafe(`INSERT INTO "User" ("username", "usernameKey", "passwordHash") VALUES ('Alice', 'alice', 'x'), ('al1ce', 'al1ce', 'x')`);
+      await db.$executeRawUnsafe(
+        `INSERT INTO "User" ("username", "usernameKey", "passwordHash") VALUES ('Alice', 'alice', 'x'), ('al1ce', 'al1ce', 'x')`,
+      );
       for (const s of sql("0003_username_skeleton")) await db.$executeRawUnsafe(s);
       const rows = await db.$queryRawUnsafe<Array<{ username: string; usernameSkeleton: string | null }>>(
         `SELECT "username", "usernameSkeleton" FROM "User" ORDER BY "id"`,

@@ -33,7 +33,8 @@ export interface CredentialCheck {
   slot: Admitted;
 }
 
-type Verdict = { ok: false; reservation?: Reservation } | { ok: true; rehash: string | undefined; reservation: Reservation };
+type Verdict =
+  { ok: false; reservation?: Reservation } | { ok: true; rehash: string | undefined; reservation: Reservation };
 
 /** Returns the account or throws AUTH_THROTTLED, AUTH_BUSY or AUTH_INVALID_CREDENTIALS. */
 export async function checkCredentials(deps: CredentialDeps, check: CredentialCheck): Promise<StoredUser> {

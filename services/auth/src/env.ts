@@ -9,7 +9,10 @@ export const authEnvSchema = z.object({
   ...baseEnv,
   DATABASE_URL: z.string().regex(/^file:.+/, "must be a file: URL"),
   /** Name in health replies and logs; default a random one. */
-  INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
+  INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+    .optional(),
   ARGON2_MEMORY_KIB: int(8),
   ARGON2_TIME_COST: int(1),
   ARGON2_PARALLELISM: int(1, 255),

@@ -57,7 +57,12 @@ export function createHandlers(deps: HandlerDeps): Handlers<"auth"> {
         // Saves a hash in the common case; the unique indexes (key, skeleton) decide races.
         if (await accounts.nameTaken(name.key, skeleton)) throw await taken(name.key);
         const passwordHash = await slot.withSlot((ops) => ops.hash(password));
-        return accounts.create({ username: name.username, usernameKey: name.key, usernameSkeleton: skeleton, passwordHash });
+        return accounts.create({
+          username: name.username,
+          usernameKey: name.key,
+          usernameSkeleton: skeleton,
+          passwordHash,
+        });
       });
       if (!user) throw await taken(name.key);
       const session = await sessions.open(user.id);

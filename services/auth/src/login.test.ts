@@ -45,7 +45,12 @@ describe("rehash on login", () => {
 
   it("re-hashes a password stored with weaker parameters", async () => {
     const grant = await h.register("legacy", "old but gold");
-    const weak = await argon2.hash("old but gold", { type: argon2.argon2id, memoryCost: 1024, timeCost: 1, parallelism: 1 });
+    const weak = await argon2.hash("old but gold", {
+      type: argon2.argon2id,
+      memoryCost: 1024,
+      timeCost: 1,
+      parallelism: 1,
+    });
     await h.db.user.update({ where: { id: grant.user.id }, data: { passwordHash: weak } });
 
     expect((await h.login("legacy", "old but gold")).ok).toBe(true);
@@ -58,7 +63,12 @@ describe("rehash on login", () => {
 
   it("re-hashes an argon2i password as argon2id", async () => {
     const grant = await h.register("legacy2", "old but gold");
-    const other = await argon2.hash("old but gold", { type: argon2.argon2i, memoryCost: 2048, timeCost: 2, parallelism: 1 });
+    const other = await argon2.hash("old but gold", {
+      type: argon2.argon2i,
+      memoryCost: 2048,
+      timeCost: 2,
+      parallelism: 1,
+    });
     await h.db.user.update({ where: { id: grant.user.id }, data: { passwordHash: other } });
     expect((await h.login("legacy2", "old but gold")).ok).toBe(true);
     const { passwordHash } = await h.db.user.findUniqueOrThrow({ where: { id: grant.user.id } });
@@ -106,7 +116,11 @@ describe("bounded hashing", () => {
     for (const r of busy) {
       expect(r).toEqual({
         ok: false,
-        error: { code: "AUTH_BUSY", message: "The server is busy signing people in. Try again shortly.", retryable: true },
+        error: {
+          code: "AUTH_BUSY",
+          message: "The server is busy signing people in. Try again shortly.",
+          retryable: true,
+        },
       });
     }
     expect((await first).ok).toBe(true);

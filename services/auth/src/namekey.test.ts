@@ -41,7 +41,9 @@ describe("migration 0007", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "sealroom-0007-"));
     const db = await createDb({ url: `file:${path.join(dir, "old.db")}` });
     try {
-      const before = readdirSync(migrations).filter((n) => /^\d{4}_/.test(n) && n < "0007").sort();
+      const before = readdirSync(migrations)
+        .filter((n) => /^\d{4}_/.test(n) && n < "0007")
+        .sort();
       for (const name of before) for (const s of sql(name)) await db.$executeRawUnsafe(s);
       await db.$executeRawUnsafe(
         `INSERT INTO "AuthThrottle" ("key", "failures", "windowStart") VALUES ('u:tr0ub4dor&3', 1, 0), ('ip:10.0.0.1', 3, 0), ('reg:10.0.0.1', 2, 0)`,

@@ -28,16 +28,28 @@ describe("auth.changePassword", () => {
 
   it("refuses a new password outside the policy", async () => {
     const grant = await h.register("hank", "old password");
-    const reply = await h.call("auth.changePassword", { currentPassword: "old password", newPassword: "short" }, ctxOf(grant));
+    const reply = await h.call(
+      "auth.changePassword",
+      { currentPassword: "old password", newPassword: "short" },
+      ctxOf(grant),
+    );
     expect(reply.ok || reply.error.code).toBe("PASSWORD_INVALID");
   });
 
   it("counts wrong current passwords toward the account's throttle", async () => {
     const grant = await h.register("ivan", "old password");
     for (let i = 0; i < 5; i++) {
-      await h.call("auth.changePassword", { currentPassword: "guess guess", newPassword: "new password" }, ctxOf(grant));
+      await h.call(
+        "auth.changePassword",
+        { currentPassword: "guess guess", newPassword: "new password" },
+        ctxOf(grant),
+      );
     }
-    const reply = await h.call("auth.changePassword", { currentPassword: "old password", newPassword: "new password" }, ctxOf(grant));
+    const reply = await h.call(
+      "auth.changePassword",
+      { currentPassword: "old password", newPassword: "new password" },
+      ctxOf(grant),
+    );
     expect(reply.ok || reply.error).toMatchObject({ code: "AUTH_THROTTLED", retryAfterMs: 1000 });
     const login = await h.login("ivan", "old password");
     expect(login.ok || login.error.code).toBe("AUTH_THROTTLED");
@@ -52,10 +64,16 @@ describe("auth.changePassword", () => {
     const revoked = await h.revocations();
 
     const ctx = ctxOf(grant);
-    const fresh = await h.ok("auth.changePassword", { currentPassword: "old password", newPassword: "  new pass phrase  " }, ctx);
+    const fresh = await h.ok(
+      "auth.changePassword",
+      { currentPassword: "old password", newPassword: "  new pass phrase  " },
+      ctx,
+    );
     expect(passwordChangedSchema.parse(fresh)).toEqual(fresh);
     expect(fresh.sessionId).not.toBe(grant.sessionId);
-    expect(await revoked.next()).toEqual([{ userId: grant.user.id, exceptConn: { gatewayId: ctx.gatewayId, connId: ctx.connId } }]);
+    expect(await revoked.next()).toEqual([
+      { userId: grant.user.id, exceptConn: { gatewayId: ctx.gatewayId, connId: ctx.connId } },
+    ]);
     revoked.stop();
 
     // Every earlier session is gone, the caller's too, with their tickets; the fresh one works.
@@ -81,19 +99,31 @@ describe("auth.changePassword", () => {
     const grant = await h.register("race", "old password");
     // A slow stored hash (verification uses the stored parameters), so the sign-in below is still
     // verifying the old password when the change commits.
-    const slow = await argon2.hash("old password", { type: argon2.argon2id, memoryCost: 65536, timeCost: 3, parallelism: 1 });
+    const slow = await argon2.hash("old password", {
+      type: argon2.argon2id,
+      memoryCost: 65536,
+      timeCost: 3,
+      parallelism: 1,
+    });
     await h.db.user.update({ where: { id: grant.user.id }, data: { passwordHash: slow } });
     const t0 = performance.now();
     await argon2.verify(slow, "old password");
     const verifyMs = performance.now() - t0;
 
-    const change = h.call("auth.changePassword", { currentPassword: "old password", newPassword: "new password" }, ctxOf(grant));
+    const change = h.call(
+      "auth.changePassword",
+      { currentPassword: "old password", newPassword: "new password" },
+      ctxOf(grant),
+    );
     await new Promise((r) => setTimeout(r, verifyMs / 4));
     const thief = await h.login("race", "old password");
     const changed = await change;
     if (!changed.ok) throw new Error(changed.error.code);
     // Whatever the sign-in answered, no session but the changing connection's new one is live.
-    const live = await h.db.session.findMany({ where: { userId: grant.user.id, revokedAt: null }, select: { id: true } });
+    const live = await h.db.session.findMany({
+      where: { userId: grant.user.id, revokedAt: null },
+      select: { id: true },
+    });
     expect(live.map((s) => s.id)).toEqual([changed.value.sessionId]);
     expect(thief.ok || thief.error.code).toBe("AUTH_INVALID_CREDENTIALS");
   });
@@ -101,7 +131,11 @@ describe("auth.changePassword", () => {
   it("refuses a session that has ended", async () => {
     const grant = await h.register("kate", "old password");
     await h.ok("auth.logout", {}, ctxOf(grant));
-    const reply = await h.call("auth.changePassword", { currentPassword: "old password", newPassword: "new password" }, ctxOf(grant));
+    const reply = await h.call(
+      "auth.changePassword",
+      { currentPassword: "old password", newPassword: "new password" },
+      ctxOf(grant),
+    );
     expect(reply.ok || reply.error.code).toBe("NOT_AUTHENTICATED");
     expect((await h.login("kate", "old password")).ok).toBe(true);
   });

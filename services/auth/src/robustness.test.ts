@@ -85,7 +85,15 @@ describe("logging", () => {
     // The password change moved that connection to a new session.
     await h.ok("auth.logout", { everywhere: true }, { ...ctxOf(again.value), sessionId: changed.sessionId });
     const { passwordHash } = await h.db.user.findUniqueOrThrow({ where: { id: grant.user.id } });
-    secrets.push(grant.ticket, next.ticket, changed.ticket, grant.sessionId, again.value.sessionId, changed.sessionId, passwordHash);
+    secrets.push(
+      grant.ticket,
+      next.ticket,
+      changed.ticket,
+      grant.sessionId,
+      again.value.sessionId,
+      changed.sessionId,
+      passwordHash,
+    );
 
     const log = lines.join("");
     expect(log).toContain("password check failed");
@@ -122,7 +130,10 @@ describe("logging", () => {
     const labelOf = async () => {
       const from = lines.length;
       await h.login("labelled", "wrong horse 3");
-      const line = lines.slice(from).map((l) => JSON.parse(l) as { msg?: string; account?: string }).find((l) => l.msg === "password check failed");
+      const line = lines
+        .slice(from)
+        .map((l) => JSON.parse(l) as { msg?: string; account?: string })
+        .find((l) => l.msg === "password check failed");
       return line?.account;
     };
     const before = await labelOf();

@@ -84,10 +84,20 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       const filled = await accounts.backfillSkeletons((userId) => clashes.push(userId));
       if (filled > 0) log.info({ filled }, "reserved the confusable skeletons of existing usernames");
       if (clashes.length > 0) {
-        log.warn({ userIds: clashes.slice(0, 100), count: clashes.length }, "existing usernames that look like another's keep no skeleton");
+        log.warn(
+          { userIds: clashes.slice(0, 100), count: clashes.length },
+          "existing usernames that look like another's keep no skeleton",
+        );
       }
       // Shared by every instance and kept across restarts (AuthSecret), like the throttle rows it keys.
-      throttle = createThrottle({ store, clock, config: config.throttle, nameKey: await loadNameKey(store), log, metrics });
+      throttle = createThrottle({
+        store,
+        clock,
+        config: config.throttle,
+        nameKey: await loadNameKey(store),
+        log,
+        metrics,
+      });
       const hasher = await createHasher({
         params: config.argon2,
         concurrency: config.hashConcurrency,

@@ -119,7 +119,9 @@ export function createSessions(deps: {
           select: {
             usedAt: true,
             expiresAt: true,
-            session: { select: { id: true, expiresAt: true, revokedAt: true, user: { select: { id: true, username: true } } } },
+            session: {
+              select: { id: true, expiresAt: true, revokedAt: true, user: { select: { id: true, username: true } } },
+            },
           },
         }),
       );

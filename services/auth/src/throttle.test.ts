@@ -66,7 +66,8 @@ describe("per-account throttling", () => {
     for (const name of ["tr0ub4dor", "carol"]) expect(keys.join("\n").toLowerCase()).not.toContain(name);
     // Not an unkeyed hash either (a dictionary of names or passwords would find it).
     const sha = (v: string) => createHash("sha256").update(v).digest("hex");
-    for (const v of ["tr0ub4dor&3", "u:tr0ub4dor&3", "carol", "u:carol"]) expect(accountKeys).not.toContain(`u:${sha(v)}`);
+    for (const v of ["tr0ub4dor&3", "u:tr0ub4dor&3", "carol", "u:carol"])
+      expect(accountKeys).not.toContain(`u:${sha(v)}`);
     // The same name maps to the same row, so the counting still works.
     await h.login("carol", "wrong horse");
     const carol = await h.db.authThrottle.findMany({ where: { key: { startsWith: "u:" }, failures: 2 } });
@@ -120,7 +121,10 @@ describe("hourly failure budget", () => {
     }
     h.clock.advance(60_000);
     const r = await h.login("frank", "correct horse");
-    expect(r.ok || r.error).toMatchObject({ code: "AUTH_THROTTLED", retryAfterMs: windowStart + 60_000 + HOUR - h.clock.now() });
+    expect(r.ok || r.error).toMatchObject({
+      code: "AUTH_THROTTLED",
+      retryAfterMs: windowStart + 60_000 + HOUR - h.clock.now(),
+    });
     h.clock.advance(r.ok ? 0 : (r.error.retryAfterMs ?? 0));
     expect((await h.login("frank", "correct horse")).ok).toBe(true);
   });
@@ -202,11 +206,15 @@ describe("concurrent guesses (regression: a check before any of them counted let
   afterAll(() => h.teardown());
 
   it("never evaluates more than the budget, however many guesses run at once; the owner gets in after the window", async () => {
-    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => h.login("grace", `wrong horse ${i}`, { ...ANON, ip: `10.1.0.${i}` })));
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => h.login("grace", `wrong horse ${i}`, { ...ANON, ip: `10.1.0.${i}` })),
+    );
     const codes = results.map((r) => (r.ok ? "ok" : r.error.code));
     expect(codes.filter((c) => c === "AUTH_INVALID_CREDENTIALS").length).toBeLessThanOrEqual(10);
     expect(codes.filter((c) => c === "AUTH_INVALID_CREDENTIALS").length).toBeGreaterThanOrEqual(8);
-    expect(codes.every((c) => c === "AUTH_INVALID_CREDENTIALS" || c === "AUTH_THROTTLED" || c === "AUTH_BUSY")).toBe(true);
+    expect(codes.every((c) => c === "AUTH_INVALID_CREDENTIALS" || c === "AUTH_THROTTLED" || c === "AUTH_BUSY")).toBe(
+      true,
+    );
     h.clock.advance(HOUR);
     expect((await h.login("grace", "correct horse")).ok).toBe(true);
   });

@@ -72,8 +72,7 @@ export function createThrottle(deps: {
   metrics: AuthMetrics;
 }): Throttle {
   const { store, clock, config, nameKey, log, metrics } = deps;
-  const policy = (scope: ThrottleScope): ThrottlePolicy =>
-    scope === "account" ? config.account : config.address;
+  const policy = (scope: ThrottleScope): ThrottlePolicy => (scope === "account" ? config.account : config.address);
   const scopes = (keys: ThrottleKeys) =>
     [
       ["account", keys.account],
@@ -164,7 +163,11 @@ export function createThrottle(deps: {
     async recordFailure(keys) {
       const nowMs = clock.now();
       const results = await bump([keys.account, keys.address], new Date(nowMs));
-      await lockAfter(keys, results.filter((r): r is Row => "key" in r), nowMs);
+      await lockAfter(
+        keys,
+        results.filter((r): r is Row => "key" in r),
+        nowMs,
+      );
     },
 
     async reserve(keys) {
@@ -187,7 +190,10 @@ export function createThrottle(deps: {
       await store.run((db) =>
         db.$transaction([
           db.authThrottle.deleteMany({ where: { key: keys.account } }),
-          db.authThrottle.updateMany({ where: { key: keys.address, failures: { gt: 0 } }, data: { failures: { decrement: 1 } } }),
+          db.authThrottle.updateMany({
+            where: { key: keys.address, failures: { gt: 0 } },
+            data: { failures: { decrement: 1 } },
+          }),
         ]),
       );
     },

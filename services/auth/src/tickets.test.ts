@@ -26,7 +26,11 @@ describe("tickets at rest (SECURITY.md section 5)", () => {
     const grant = await newUser();
     const next = await h.ok("auth.resume", { ticket: grant.ticket });
     const renewed = await h.ok("auth.renewTicket", {}, ctxOf(next));
-    const changed = await h.ok("auth.changePassword", { currentPassword: "correct horse", newPassword: "another horse" }, ctxOf(next));
+    const changed = await h.ok(
+      "auth.changePassword",
+      { currentPassword: "correct horse", newPassword: "another horse" },
+      ctxOf(next),
+    );
     const issued = [grant.ticket, next.ticket, renewed.ticket, changed.ticket];
     const hashes = (await h.db.ticket.findMany({ select: { hash: true } })).map((t) => t.hash);
     // Spent tickets are kept (reuse detection); the password change deleted the unused renewed one.
@@ -34,10 +38,14 @@ describe("tickets at rest (SECURITY.md section 5)", () => {
       expect(hashes).toContain(createHash("sha256").update(ticket).digest("hex"));
     }
     // Nothing anywhere in the file: dump every table as text and look for each raw ticket.
-    const tables = await h.db.$queryRawUnsafe<Array<{ name: string }>>(`SELECT name FROM sqlite_master WHERE type = 'table'`);
+    const tables = await h.db.$queryRawUnsafe<Array<{ name: string }>>(
+      `SELECT name FROM sqlite_master WHERE type = 'table'`,
+    );
     let dump = "";
     for (const { name } of tables) {
-      dump += JSON.stringify(await h.db.$queryRawUnsafe(`SELECT * FROM "${name}"`), (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
+      dump += JSON.stringify(await h.db.$queryRawUnsafe(`SELECT * FROM "${name}"`), (_k, v: unknown) =>
+        typeof v === "bigint" ? String(v) : v,
+      );
     }
     for (const ticket of issued) expect(dump).not.toContain(ticket);
   });
@@ -48,7 +56,9 @@ describe("auth.resume", () => {
     const grant = await newUser();
     const revoked = await h.revocations();
     // Fault injection in the real database: every new ticket fails until the trigger goes.
-    await h.db.$executeRawUnsafe(`CREATE TRIGGER "fail_next_ticket" BEFORE INSERT ON "Ticket" BEGIN SELECT RAISE(ABORT, 'injected'); END`);
+    await h.db.$executeRawUnsafe(
+      `CREATE TRIGGER "fail_next_ticket" BEFORE INSERT ON "Ticket" BEGIN SELECT RAISE(ABORT, 'injected'); END`,
+    );
     try {
       expect((await resume(grant.ticket)).ok).toBe(false);
     } finally {
@@ -79,7 +89,11 @@ describe("auth.resume", () => {
     const reuse = await resume(grant.ticket);
     expect(reuse).toEqual({
       ok: false,
-      error: { code: "AUTH_TICKET_INVALID", message: "The saved session is no longer valid. Sign in again.", retryable: false },
+      error: {
+        code: "AUTH_TICKET_INVALID",
+        message: "The saved session is no longer valid. Sign in again.",
+        retryable: false,
+      },
     });
     expect(await revoked.next()).toEqual([{ userId: grant.user.id, sessionIds: [grant.sessionId] }]);
     // The legitimate holder's newer ticket dies with the session; other sessions live on.
@@ -200,7 +214,11 @@ describe("auth.logout", () => {
 
   it("everywhere: revokes every session of the user and publishes it", async () => {
     const grant = await newUser();
-    const sessions: SessionGrant[] = [grant, await loginGrant(grant.user.username), await loginGrant(grant.user.username)];
+    const sessions: SessionGrant[] = [
+      grant,
+      await loginGrant(grant.user.username),
+      await loginGrant(grant.user.username),
+    ];
     const bystander = await newUser();
     const revoked = await h.revocations();
     expect(await h.ok("auth.logout", { everywhere: true }, ctxOf(grant))).toEqual({});

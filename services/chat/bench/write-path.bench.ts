@@ -38,7 +38,8 @@ async function fresh() {
   const tmp = await tempDatabase();
   const db = await createDb({ url: tmp.url });
   const users = [];
-  for (let i = 0; i < 20; i++) users.push((await db.user.create({ data: { username: `b${i}`, usernameKey: `b${i}`, passwordHash: "x" } })).id);
+  for (let i = 0; i < 20; i++)
+    users.push((await db.user.create({ data: { username: `b${i}`, usernameKey: `b${i}`, passwordHash: "x" } })).id);
   // 10 friend pairs: each message goes to one of 10 DMs, as many users would send.
   const pairs: Array<[number, number]> = [];
   for (let i = 0; i < 20; i += 2) {
@@ -58,7 +59,8 @@ async function measure(variant: string, messages: number, run: () => Promise<voi
 /** Conversations created up front for the Prisma variants (they do no get-or-create). */
 async function conversations(db: Db, pairs: Array<[number, number]>) {
   const ids: number[] = [];
-  for (const [a, b] of pairs) ids.push((await db.conversation.create({ data: { key: dmConversationId(a, b), kind: "dm" } })).id);
+  for (const [a, b] of pairs)
+    ids.push((await db.conversation.create({ data: { key: dmConversationId(a, b), kind: "dm" } })).id);
   return ids;
 }
 
@@ -75,7 +77,17 @@ test("write path", async () => {
         seq.set(c, s);
         const sender = pairs[i % pairs.length]![0];
         await db.$transaction([
-          db.message.create({ data: { conversationId: c, seq: s, kind: "text", senderId: sender, clientMsgId: `p${i}`, body: "hello there", createdMs: Date.now() } }),
+          db.message.create({
+            data: {
+              conversationId: c,
+              seq: s,
+              kind: "text",
+              senderId: sender,
+              clientMsgId: `p${i}`,
+              body: "hello there",
+              createdMs: Date.now(),
+            },
+          }),
           db.conversation.update({ where: { id: c }, data: { lastSeq: s, lastActivityMs: Date.now() } }),
         ]);
       }
@@ -94,9 +106,22 @@ test("write path", async () => {
           const c = convs[j % convs.length]!;
           const s = (seq.get(c) ?? 0) + 1;
           seq.set(c, s);
-          ops.push(db.message.create({ data: { conversationId: c, seq: s, kind: "text", senderId: pairs[j % pairs.length]![0], clientMsgId: `p${j}`, body: "hello there", createdMs: Date.now() } }));
+          ops.push(
+            db.message.create({
+              data: {
+                conversationId: c,
+                seq: s,
+                kind: "text",
+                senderId: pairs[j % pairs.length]![0],
+                clientMsgId: `p${j}`,
+                body: "hello there",
+                createdMs: Date.now(),
+              },
+            }),
+          );
         }
-        for (const c of convs) ops.push(db.conversation.update({ where: { id: c }, data: { lastSeq: seq.get(c) ?? 0 } }));
+        for (const c of convs)
+          ops.push(db.conversation.update({ where: { id: c }, data: { lastSeq: seq.get(c) ?? 0 } }));
         await db.$transaction(ops);
       }
     });
@@ -144,7 +169,8 @@ test("write path", async () => {
       };
       await Promise.all(Array.from({ length: inFlight }, worker));
     });
-    if (inFlight > 1) results[results.length - 1]!.variant += ` (${writer.stats.jobs} jobs in ${writer.stats.batches} tx)`;
+    if (inFlight > 1)
+      results[results.length - 1]!.variant += ` (${writer.stats.jobs} jobs in ${writer.stats.batches} tx)`;
     await checkpointer.stop();
     sqlite.close();
     await db.$disconnect();
@@ -167,7 +193,9 @@ test("write path", async () => {
           const userId = i % 2 ? a : b;
           const ctx = { gatewayId: "gw", connId: "c", ip: "127.0.0.1", userId, sessionId: "s" };
           const body = { conversationId: dmConversationId(a, b), clientMsgId: `n${i}`, text: "hello there" };
-          const msg = await client.request(SUBJECTS.command("chat.send"), JSON.stringify({ ctx, body }), { timeout: 10_000 });
+          const msg = await client.request(SUBJECTS.command("chat.send"), JSON.stringify({ ctx, body }), {
+            timeout: 10_000,
+          });
           if (!schema.parse(msg.json()).ok) throw new Error("send refused");
         }
       };

@@ -63,7 +63,12 @@ function msOf(value: string | number): number {
 }
 
 export function formerOf(row: FormerRow): Former {
-  return { leftSeq: row.leftSeq, reason: row.reason === "kicked" ? "kicked" : "left", byId: row.byId, removedMs: msOf(row.removedAt) };
+  return {
+    leftSeq: row.leftSeq,
+    reason: row.reason === "kicked" ? "kicked" : "left",
+    byId: row.byId,
+    removedMs: msOf(row.removedAt),
+  };
 }
 
 /** The last seq `access` may read: the conversation's, or for a former member the one they left at. */
@@ -78,7 +83,15 @@ export function resolveAccess(q: Queries, userId: number, key: string, intent: I
     if (userId !== ref.low && userId !== ref.high) throw notFound();
     const peerId = userId === ref.low ? ref.high : ref.low;
     if (intent === "post" && !mayMessage(q, ref.low, ref.high)) throw notFriends();
-    return { kind: "dm", key, userId, peerId, members: [ref.low, ref.high], visibleFrom: 0, conv: q.convByKey.get(key) };
+    return {
+      kind: "dm",
+      key,
+      userId,
+      peerId,
+      members: [ref.low, ref.high],
+      visibleFrom: 0,
+      conv: q.convByKey.get(key),
+    };
   }
   const member = q.groupMember.get(ref.groupId, userId);
   const group = member && q.group.get(ref.groupId);

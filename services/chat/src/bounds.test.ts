@@ -26,11 +26,12 @@ describe("replies bounded in bytes", () => {
     const b = await h.seed.user();
     await h.seed.friends(a, b);
     const dm = dmConversationId(a, b);
-    for (let i = 0; i < 70; i++) await h.call(a, "chat.send", { conversationId: dm, clientMsgId: `big-${++n}`, text: MAXIMAL });
+    for (let i = 0; i < 70; i++)
+      await h.call(a, "chat.send", { conversationId: dm, clientMsgId: `big-${++n}`, text: MAXIMAL });
 
     const synced: Entry[] = [];
     let truncatedPages = 0;
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await h.call(b, "chat.sync", { conversationId: dm, afterSeq: after, limit: CHAT_LIMITS.pageMax });
       expect(bytes(page)).toBeLessThanOrEqual(CHAT_LIMITS.replyBytesMax);
       if (page.truncated) truncatedPages++;
@@ -47,8 +48,14 @@ describe("replies bounded in bytes", () => {
     expect(bytes(newest)).toBeLessThanOrEqual(CHAT_LIMITS.replyBytesMax);
     // The newest entries, contiguous up to the last one: the page ends early at its old end.
     expect(newest.entries.at(-1)?.seq).toBe(70);
-    expect(newest.entries.map((e) => e.seq)).toEqual(Array.from({ length: newest.entries.length }, (_, i) => 71 - newest.entries.length + i));
-    const older = await h.call(b, "chat.history", { conversationId: dm, beforeSeq: newest.entries[0]!.seq, limit: CHAT_LIMITS.pageMax });
+    expect(newest.entries.map((e) => e.seq)).toEqual(
+      Array.from({ length: newest.entries.length }, (_, i) => 71 - newest.entries.length + i),
+    );
+    const older = await h.call(b, "chat.history", {
+      conversationId: dm,
+      beforeSeq: newest.entries[0]!.seq,
+      limit: CHAT_LIMITS.pageMax,
+    });
     expect(older.entries.at(-1)?.seq).toBe(newest.entries[0]!.seq - 1);
     // A page with room for everything asked for is not truncated.
     expect((await h.call(b, "chat.sync", { conversationId: dm, afterSeq: 60, limit: 5 })).truncated).toBe(false);
@@ -60,7 +67,8 @@ describe("replies bounded in bytes", () => {
     const groups: string[] = [];
     for (let i = 0; i < 80; i++) groups.push(groupConversationId(await h.seed.group(owner, [me], `g${i}`)));
     await h.services[0]!.catchUpTimeline();
-    for (const conversationId of groups) await h.call(owner, "chat.send", { conversationId, clientMsgId: `last-${++n}`, text: MAXIMAL });
+    for (const conversationId of groups)
+      await h.call(owner, "chat.send", { conversationId, clientMsgId: `last-${++n}`, text: MAXIMAL });
 
     const listed: string[] = [];
     let pages = 0;

@@ -12,7 +12,11 @@ export const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stri
  * the bound; the first item is always taken (one entry or summary is far below it), so a page
  * never comes back empty while there is something to read.
  */
-export function takeWithin<T>(items: Iterable<T>, shell: unknown, budget: number = CHAT_LIMITS.replyBytesMax): { taken: T[]; cut: boolean } {
+export function takeWithin<T>(
+  items: Iterable<T>,
+  shell: unknown,
+  budget: number = CHAT_LIMITS.replyBytesMax,
+): { taken: T[]; cut: boolean } {
   const taken: T[] = [];
   let used = jsonBytes(shell);
   for (const item of items) {

@@ -31,7 +31,16 @@ export interface NewEntry {
 /** Appends one entry with the next seq; the caller's transaction makes seq gapless and unique. */
 export function append(q: Queries, conv: ConvRow, entry: NewEntry, now: number): { id: number; seq: number } {
   const seq = conv.lastSeq + 1;
-  const result = q.insertMessage.run(conv.id, seq, entry.kind, entry.senderId, entry.clientMsgId, entry.body, entry.targetSeq, now);
+  const result = q.insertMessage.run(
+    conv.id,
+    seq,
+    entry.kind,
+    entry.senderId,
+    entry.clientMsgId,
+    entry.body,
+    entry.targetSeq,
+    now,
+  );
   conv.lastSeq = seq;
   if (entry.activity) conv.lastActivityMs = now;
   q.advanceConv.run(seq, conv.lastActivityMs, conv.id);
@@ -60,7 +69,8 @@ function systemEventOf(body: string, log: Logger): SystemEvent {
  */
 export function toEntry(key: string, row: MessageRow | PageRow, log: Logger, visibleFrom = 0): Entry {
   const base = { id: row.id, conversationId: key, seq: row.seq, ts: ms(row.createdMs) };
-  if ((row.kind === "edit" || row.kind === "delete") && (row.targetSeq ?? 0) <= visibleFrom) return { ...base, kind: "hidden" };
+  if ((row.kind === "edit" || row.kind === "delete") && (row.targetSeq ?? 0) <= visibleFrom)
+    return { ...base, kind: "hidden" };
   switch (row.kind) {
     case "text":
       return {

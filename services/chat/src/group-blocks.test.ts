@@ -15,7 +15,8 @@ afterAll(async () => {
 });
 
 let n = 0;
-const send = (userId: number, conversationId: string, text: string) => h.call(userId, "chat.send", { conversationId, clientMsgId: `gb-${++n}`, text });
+const send = (userId: number, conversationId: string, text: string) =>
+  h.call(userId, "chat.send", { conversationId, clientMsgId: `gb-${++n}`, text });
 
 describe("a block in a shared group", () => {
   it("hides the blocker's read pointer, read and typing events from the blocked user, and the other way round", async () => {
@@ -33,8 +34,16 @@ describe("a block in a shared group", () => {
     await h.call(blocked, "chat.markRead", { conversationId: conv, seq: sent.seq });
     await h.call(blocked, "chat.typing", { conversationId: conv });
     // The third member sees both; that they arrived means the fan-out is done.
-    await h.until(() => h.events(other, "chat.read.v1").filter((e) => e.conversationId === conv).length === 2, 5000, "reads to other");
-    await h.until(() => h.events(other, "typing.started.v1").filter((e) => e.conversationId === conv).length === 2, 5000, "typing to other");
+    await h.until(
+      () => h.events(other, "chat.read.v1").filter((e) => e.conversationId === conv).length === 2,
+      5000,
+      "reads to other",
+    );
+    await h.until(
+      () => h.events(other, "typing.started.v1").filter((e) => e.conversationId === conv).length === 2,
+      5000,
+      "typing to other",
+    );
 
     const about = (events: Array<{ conversationId: string; userId?: number; user?: { id: number } }>, id: number) =>
       events.filter((e) => e.conversationId === conv && (e.userId ?? e.user?.id) === id);
@@ -43,7 +52,8 @@ describe("a block in a shared group", () => {
     expect(about(h.events(blocker, "chat.read.v1"), blocked)).toEqual([]);
     expect(about(h.events(blocker, "typing.started.v1"), blocked)).toEqual([]);
 
-    const seen = async (viewer: number) => (await h.call(viewer, "chat.receipts", { conversationId: conv })).receipts.map((r) => r.userId);
+    const seen = async (viewer: number) =>
+      (await h.call(viewer, "chat.receipts", { conversationId: conv })).receipts.map((r) => r.userId);
     expect(await seen(blocked)).toEqual([blocked, other].sort((x, y) => x - y));
     expect(await seen(blocker)).toEqual([blocker, other].sort((x, y) => x - y));
     expect(await seen(other)).toEqual([blocker, blocked, other].sort((x, y) => x - y));

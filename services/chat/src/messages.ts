@@ -24,7 +24,11 @@ export function validText(text: string): void {
   if (check.ok) return;
   if (check.reason === "too-long") throw new AppError("PAYLOAD_TOO_LARGE", "Messages are at most 4,000 characters.");
   if (check.reason === "empty") throw new AppError("BAD_REQUEST", "A message needs some text.");
-  if (check.reason === "bidi") throw new AppError("BAD_REQUEST", "The text has a bidi control (U+202A-U+202E, U+2066-U+2069) that is not closed within its line.");
+  if (check.reason === "bidi")
+    throw new AppError(
+      "BAD_REQUEST",
+      "The text has a bidi control (U+202A-U+202E, U+2066-U+2069) that is not closed within its line.",
+    );
   throw new AppError("BAD_REQUEST", "The text contains control characters.");
 }
 
@@ -65,10 +69,26 @@ export function createMessages({ q, writer, publish }: MessageDeps) {
         }
         const access = resolveAccess(q, userId, conversationId, "post");
         const conv = conversationFor(q, access, now);
-        const { id, seq } = append(q, conv, { kind: "text", senderId: userId, clientMsgId, body: text, targetSeq: null, activity: true }, now);
+        const { id, seq } = append(
+          q,
+          conv,
+          { kind: "text", senderId: userId, clientMsgId, body: text, targetSeq: null, activity: true },
+          now,
+        );
         const to = recipients(q, access);
         const sender = userOrPlaceholder(q, userId);
-        const entry: TextEntry = { kind: "text", id, conversationId, seq, ts: now, senderId: userId, clientMsgId, text, editedTs: null, deletedTs: null };
+        const entry: TextEntry = {
+          kind: "text",
+          id,
+          conversationId,
+          seq,
+          ts: now,
+          senderId: userId,
+          clientMsgId,
+          text,
+          editedTs: null,
+          deletedTs: null,
+        };
         const group = access.kind === "group" ? { id: access.groupId, name: access.groupName } : null;
         return {
           value: { id, conversationId, seq, ts: now, clientMsgId },
@@ -85,9 +105,22 @@ export function createMessages({ q, writer, publish }: MessageDeps) {
         const target = ownText(access.conv.id, seq, access.visibleFrom, userId);
         q.editMessage.run(text, now, target.id);
         const conv = conversationFor(q, access, now);
-        const added = append(q, conv, { kind: "edit", senderId: userId, clientMsgId: null, body: "", targetSeq: seq, activity: false }, now);
+        const added = append(
+          q,
+          conv,
+          { kind: "edit", senderId: userId, clientMsgId: null, body: "", targetSeq: seq, activity: false },
+          now,
+        );
         const to = readersOf(access, seq);
-        const entry = { kind: "edit" as const, ...added, conversationId, ts: now, senderId: userId, targetSeq: seq, text };
+        const entry = {
+          kind: "edit" as const,
+          ...added,
+          conversationId,
+          ts: now,
+          senderId: userId,
+          targetSeq: seq,
+          text,
+        };
         return {
           value: { id: added.id, conversationId, seq: added.seq, ts: now, targetSeq: seq },
           after: () => publish(to, "chat.message.updated.v1", { entry }),
@@ -102,7 +135,12 @@ export function createMessages({ q, writer, publish }: MessageDeps) {
         const target = ownText(access.conv.id, seq, access.visibleFrom, userId);
         q.deleteMessage.run(now, target.id);
         const conv = conversationFor(q, access, now);
-        const added = append(q, conv, { kind: "delete", senderId: userId, clientMsgId: null, body: "", targetSeq: seq, activity: false }, now);
+        const added = append(
+          q,
+          conv,
+          { kind: "delete", senderId: userId, clientMsgId: null, body: "", targetSeq: seq, activity: false },
+          now,
+        );
         const to = readersOf(access, seq);
         const entry = { kind: "delete" as const, ...added, conversationId, ts: now, senderId: userId, targetSeq: seq };
         return {

@@ -130,7 +130,9 @@ export function prepareQueries(sqlite: Sqlite) {
       `SELECT m.*, c."key" FROM "Message" m JOIN "Conversation" c ON c."id" = m."conversationId"
        WHERE m."senderId" = ? AND m."clientMsgId" = ?`,
     ),
-    messageBySeq: prepare<[number, number], MessageRow>(`SELECT * FROM "Message" WHERE "conversationId" = ? AND "seq" = ?`),
+    messageBySeq: prepare<[number, number], MessageRow>(
+      `SELECT * FROM "Message" WHERE "conversationId" = ? AND "seq" = ?`,
+    ),
     editMessage: prepare<[string, number, number]>(`UPDATE "Message" SET "body" = ?, "editedMs" = ? WHERE "id" = ?`),
     deleteMessage: prepare<[number, number]>(`UPDATE "Message" SET "body" = '', "deletedMs" = ? WHERE "id" = ?`),
 

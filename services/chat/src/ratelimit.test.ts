@@ -18,7 +18,9 @@ describe("the chat service's per-user budget (regression: a user on several gate
     await h.seed.friends(c, b);
     // Each call comes from a different connection id (the harness numbers them), as from many gateways.
     const results = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => h.refusal(a, "chat.send", { conversationId: dmConversationId(a, b), clientMsgId: `r${i}`, text: "hi" })),
+      Array.from({ length: 12 }, (_, i) =>
+        h.refusal(a, "chat.send", { conversationId: dmConversationId(a, b), clientMsgId: `r${i}`, text: "hi" }),
+      ),
     );
     const refused = results.filter((r) => r !== undefined);
     expect(results.filter((r) => r === undefined).length).toBeLessThanOrEqual(6);
@@ -26,8 +28,12 @@ describe("the chat service's per-user budget (regression: a user on several gate
     for (const r of refused) expect(r).toMatchObject({ code: "RATE_LIMITED", retryable: true });
     expect(refused[0]!.retryAfterMs).toBeGreaterThan(0);
     // Edits and deletes spend the same budget; reading does not.
-    expect(await h.refusal(a, "chat.delete", { conversationId: dmConversationId(a, b), seq: 1 })).toMatchObject({ code: "RATE_LIMITED" });
+    expect(await h.refusal(a, "chat.delete", { conversationId: dmConversationId(a, b), seq: 1 })).toMatchObject({
+      code: "RATE_LIMITED",
+    });
     expect(await h.refusal(a, "chat.history", { conversationId: dmConversationId(a, b) })).toBeUndefined();
-    expect(await h.refusal(c, "chat.send", { conversationId: dmConversationId(c, b), clientMsgId: "c1", text: "hi" })).toBeUndefined();
+    expect(
+      await h.refusal(c, "chat.send", { conversationId: dmConversationId(c, b), clientMsgId: "c1", text: "hi" }),
+    ).toBeUndefined();
   });
 });

@@ -11,7 +11,8 @@ afterAll(async () => {
 });
 
 let n = 0;
-const send = (userId: number, conversationId: string, text: string) => h.call(userId, "chat.send", { conversationId, clientMsgId: `r-${++n}`, text });
+const send = (userId: number, conversationId: string, text: string) =>
+  h.call(userId, "chat.send", { conversationId, clientMsgId: `r-${++n}`, text });
 
 async function pair() {
   const a = await h.seed.user();
@@ -36,7 +37,13 @@ describe("history", () => {
 
   it("a DM nobody wrote in yet reads as empty to its participants only", async () => {
     const { a, b, dm } = await pair();
-    expect(await h.call(b, "chat.history", { conversationId: dm })).toEqual({ conversationId: dm, entries: [], lastSeq: 0, visibleFromSeq: 0, truncated: false });
+    expect(await h.call(b, "chat.history", { conversationId: dm })).toEqual({
+      conversationId: dm,
+      entries: [],
+      lastSeq: 0,
+      visibleFromSeq: 0,
+      truncated: false,
+    });
     const outsider = await h.seed.user();
     expect((await h.refusal(outsider, "chat.sync", { conversationId: dm, afterSeq: 0 }))?.code).toBe("NOT_FOUND");
     expect(a).toBeGreaterThan(0);
@@ -79,8 +86,15 @@ describe("edit and delete", () => {
       { seq: 4, kind: "delete", targetSeq: 2 },
     ]);
     expect(history.entries[0]).toHaveProperty("editedTs", expect.any(Number));
-    await h.until(() => h.events(b, "chat.message.updated.v1").filter((e) => e.entry.conversationId === dm).length === 2);
-    expect(h.events(b, "chat.message.updated.v1").filter((e) => e.entry.conversationId === dm).map((e) => e.entry)).toMatchObject([
+    await h.until(
+      () => h.events(b, "chat.message.updated.v1").filter((e) => e.entry.conversationId === dm).length === 2,
+    );
+    expect(
+      h
+        .events(b, "chat.message.updated.v1")
+        .filter((e) => e.entry.conversationId === dm)
+        .map((e) => e.entry),
+    ).toMatchObject([
       { kind: "edit", seq: 3, targetSeq: 1, text: "hello" },
       { kind: "delete", seq: 4, targetSeq: 2 },
     ]);
@@ -91,7 +105,9 @@ describe("edit and delete", () => {
   it("refuses others' messages, deleted ones, unknown seqs and system entries", async () => {
     const { a, b, dm } = await pair();
     const m = await send(a, dm, "mine");
-    expect((await h.refusal(b, "chat.edit", { conversationId: dm, seq: m.seq, text: "theirs" }))?.code).toBe("FORBIDDEN");
+    expect((await h.refusal(b, "chat.edit", { conversationId: dm, seq: m.seq, text: "theirs" }))?.code).toBe(
+      "FORBIDDEN",
+    );
     expect((await h.refusal(b, "chat.delete", { conversationId: dm, seq: m.seq }))?.code).toBe("FORBIDDEN");
     expect((await h.refusal(a, "chat.edit", { conversationId: dm, seq: 99, text: "x" }))?.code).toBe("NOT_FOUND");
     expect((await h.refusal(a, "chat.edit", { conversationId: dm, seq: m.seq, text: " " }))?.code).toBe("BAD_REQUEST");
@@ -101,7 +117,9 @@ describe("edit and delete", () => {
     const owner = await h.seed.user();
     const groupId = await h.seed.group(owner);
     await h.services[0]!.catchUpTimeline();
-    expect((await h.refusal(owner, "chat.edit", { conversationId: groupConversationId(groupId), seq: 1, text: "x" }))?.code).toBe("FORBIDDEN");
+    expect(
+      (await h.refusal(owner, "chat.edit", { conversationId: groupConversationId(groupId), seq: 1, text: "x" }))?.code,
+    ).toBe("FORBIDDEN");
   });
 
   it("after a block the author may still delete but not edit", async () => {
@@ -130,13 +148,24 @@ describe("conversations, unread counts and receipts", () => {
     await send(f2, groupConversationId(groupId), "group news");
 
     const { conversations } = await h.call(me, "chat.conversations", {});
-    expect(conversations.map((c) => c.conversationId)).toEqual([groupConversationId(groupId), dmConversationId(me, f1)]);
+    expect(conversations.map((c) => c.conversationId)).toEqual([
+      groupConversationId(groupId),
+      dmConversationId(me, f1),
+    ]);
     const [group, dm] = conversations;
-    expect(group).toMatchObject({ kind: "group", group: { id: groupId, name: "Book club", disbanded: false }, peer: null });
+    expect(group).toMatchObject({
+      kind: "group",
+      group: { id: groupId, name: "Book club", disbanded: false },
+      peer: null,
+    });
     expect(group?.last).toMatchObject({ kind: "text", text: "group news" });
     // The join entry is not a message: unread counts text from others only.
     expect(group?.read.unread).toBe(1);
-    expect(dm).toMatchObject({ peer: { id: f1, username: "friend_one" }, lastSeq: 3, read: { readSeq: 0, unread: 2, countedSeq: 3 } });
+    expect(dm).toMatchObject({
+      peer: { id: f1, username: "friend_one" },
+      lastSeq: 3,
+      read: { readSeq: 0, unread: 2, countedSeq: 3 },
+    });
   });
 
   it("markRead moves forward only, tells the reader's devices and the DM partner, and receipts show it", async () => {
@@ -154,7 +183,12 @@ describe("conversations, unread counts and receipts", () => {
       { conversationId: dm, userId: b, readSeq: 4 },
     ]);
     await h.until(() => h.events(b, "chat.read.v1").filter((e) => e.conversationId === dm).length === 2);
-    expect(h.events(b, "chat.read.v1").filter((e) => e.conversationId === dm)[1]).toEqual({ conversationId: dm, userId: b, readSeq: 4, read: clamped.read });
+    expect(h.events(b, "chat.read.v1").filter((e) => e.conversationId === dm)[1]).toEqual({
+      conversationId: dm,
+      userId: b,
+      readSeq: 4,
+      read: clamped.read,
+    });
     expect((await h.call(a, "chat.receipts", { conversationId: dm })).receipts).toEqual([
       { userId: Math.min(a, b), readSeq: a < b ? 0 : 4 },
       { userId: Math.max(a, b), readSeq: a < b ? 4 : 0 },
@@ -196,6 +230,8 @@ describe("typing", () => {
     await h.until(() => h.events(b, "typing.started.v1").filter((e) => e.conversationId === dm).length === 2);
     expect(await h.db.message.count()).toBe(before);
     const stranger = await h.seed.user();
-    expect((await h.refusal(stranger, "chat.typing", { conversationId: dmConversationId(a, stranger) }))?.code).toBe("FORBIDDEN");
+    expect((await h.refusal(stranger, "chat.typing", { conversationId: dmConversationId(a, stranger) }))?.code).toBe(
+      "FORBIDDEN",
+    );
   });
 });

@@ -13,7 +13,15 @@ import {
   type Receipt,
 } from "@sealroom/proto/chat";
 import type { Logger } from "@sealroom/runtime";
-import { blockedEitherWay, formerOf, hiddenFrom, resolveAccess, visibleEnd, userOrPlaceholder, type Access } from "./access.js";
+import {
+  blockedEitherWay,
+  formerOf,
+  hiddenFrom,
+  resolveAccess,
+  visibleEnd,
+  userOrPlaceholder,
+  type Access,
+} from "./access.js";
 import { takeWithin } from "./bounds.js";
 import { toEntry } from "./entries.js";
 import { sendersOf } from "./people.js";
@@ -34,7 +42,14 @@ export function createReads({ sqlite, q, writer, publish, log }: ReadDeps) {
   const snapshot = <T>(fn: () => T): T => sqlite.transaction(fn)();
 
   /** `upTo`: a former member's last readable seq (then `lastSeq` is at most it). */
-  function readState(convId: number, lastSeq: number, userId: number, readSeq: number, visibleFrom: number, upTo?: number): ReadState {
+  function readState(
+    convId: number,
+    lastSeq: number,
+    userId: number,
+    readSeq: number,
+    visibleFrom: number,
+    upTo?: number,
+  ): ReadState {
     const from = Math.max(readSeq, visibleFrom);
     const unread =
       from >= lastSeq
@@ -51,7 +66,13 @@ export function createReads({ sqlite, q, writer, publish, log }: ReadDeps) {
    * to stop early), cut at the reply byte bound.
    */
   function page(access: Access, rows: Parameters<typeof toEntry>[1][], lastSeq: number, newestFirst = false): Page {
-    const shell = { conversationId: access.key, entries: [], lastSeq, visibleFromSeq: access.visibleFrom, truncated: true };
+    const shell = {
+      conversationId: access.key,
+      entries: [],
+      lastSeq,
+      visibleFromSeq: access.visibleFrom,
+      truncated: true,
+    };
     const { taken, cut } = takeWithin(
       rows.map((r) => toEntry(access.key, r, log, access.visibleFrom)),
       shell,
@@ -97,10 +118,18 @@ export function createReads({ sqlite, q, writer, publish, log }: ReadDeps) {
       });
     },
 
-    conversations(userId: number, after: ConversationsCursor | undefined): { conversations: ConversationSummary[]; more: boolean } {
+    conversations(
+      userId: number,
+      after: ConversationsCursor | undefined,
+    ): { conversations: ConversationSummary[]; more: boolean } {
       return snapshot(() => {
         /** `upTo`: a former member's last readable seq. */
-        type Item = { summary: Omit<ConversationSummary, "last" | "read">; convId: number | null; readSeq: number; upTo?: number };
+        type Item = {
+          summary: Omit<ConversationSummary, "last" | "read">;
+          convId: number | null;
+          readSeq: number;
+          upTo?: number;
+        };
         const items: Item[] = [];
         for (const c of q.myDms.all(userId)) {
           const ref = parseConversationId(c.key);
@@ -150,7 +179,11 @@ export function createReads({ sqlite, q, writer, publish, log }: ReadDeps) {
                 id: f.groupId,
                 name: f.groupName,
                 disbanded: false,
-                removed: { reason: former.reason, by: by && { id: by.id, username: by.username }, ts: former.removedMs },
+                removed: {
+                  reason: former.reason,
+                  by: by && { id: by.id, username: by.username },
+                  ts: former.removedMs,
+                },
               },
               // Nothing after their departure: its seq, and its time for the list's order.
               lastSeq: f.convId === null ? 0 : f.leftSeq,
@@ -160,13 +193,17 @@ export function createReads({ sqlite, q, writer, publish, log }: ReadDeps) {
           });
         }
         type Position = { lastActivityTs: number; conversationId: string };
-        const order = (a: Position, b: Position) => b.lastActivityTs - a.lastActivityTs || a.conversationId.localeCompare(b.conversationId);
+        const order = (a: Position, b: Position) =>
+          b.lastActivityTs - a.lastActivityTs || a.conversationId.localeCompare(b.conversationId);
         const rest = items.filter((i) => !after || order(i.summary, after) > 0);
         rest.sort((a, b) => order(a.summary, b.summary));
         const full = (item: Item): ConversationSummary => {
           const { summary, convId, readSeq, upTo } = item;
           if (convId === null) return { ...summary, last: null, read: { readSeq, unread: 0, countedSeq: 0 } };
-          const row = upTo === undefined ? q.lastShown.get(convId, summary.visibleFromSeq) : q.lastShownUpTo.get(convId, summary.visibleFromSeq, upTo);
+          const row =
+            upTo === undefined
+              ? q.lastShown.get(convId, summary.visibleFromSeq)
+              : q.lastShownUpTo.get(convId, summary.visibleFromSeq, upTo);
           const last = row ? toEntry(summary.conversationId, row, log) : null;
           const shown = last && (last.kind === "text" || last.kind === "system") ? last : null;
           return {

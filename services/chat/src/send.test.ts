@@ -27,19 +27,34 @@ describe("chat.send to a DM", () => {
     expect(first).toMatchObject({ conversationId: dm, seq: 1, clientMsgId: "one" });
     const second = await h.call(b, "chat.send", { conversationId: dm, clientMsgId: "one", text: "hi back" });
     expect(second.seq).toBe(2);
-    const row = await h.db.message.findUnique({ where: { conversationId_seq: { conversationId: (await h.db.conversation.findUniqueOrThrow({ where: { key: dm } })).id, seq: 1 } } });
+    const row = await h.db.message.findUnique({
+      where: {
+        conversationId_seq: {
+          conversationId: (await h.db.conversation.findUniqueOrThrow({ where: { key: dm } })).id,
+          seq: 1,
+        },
+      },
+    });
     expect(row?.body).toBe("hello");
 
-    await h.until(() => h.events(b, "chat.message.created.v1").length === 2 && h.events(a, "chat.message.created.v1").length === 2);
+    await h.until(
+      () => h.events(b, "chat.message.created.v1").length === 2 && h.events(a, "chat.message.created.v1").length === 2,
+    );
     const [created] = h.events(b, "chat.message.created.v1");
-    expect(created).toMatchObject({ entry: { kind: "text", seq: 1, senderId: a, text: "hello" }, preview: "hello", group: null });
+    expect(created).toMatchObject({
+      entry: { kind: "text", seq: 1, senderId: a, text: "hello" },
+      preview: "hello",
+      group: null,
+    });
     expect(created?.sender?.id).toBe(a);
   });
 
   it("a retry with the same clientMsgId returns the original ack and stores the message once", async () => {
     const { a, dm } = await friends();
     const id = cid();
-    const acks = await Promise.all([1, 2, 3].map(() => h.call(a, "chat.send", { conversationId: dm, clientMsgId: id, text: "once" })));
+    const acks = await Promise.all(
+      [1, 2, 3].map(() => h.call(a, "chat.send", { conversationId: dm, clientMsgId: id, text: "once" })),
+    );
     expect(new Set(acks.map((x) => JSON.stringify(x))).size).toBe(1);
     const again = await h.call(a, "chat.send", { conversationId: dm, clientMsgId: id, text: "once" });
     expect(again).toEqual(acks[0]);
@@ -53,8 +68,13 @@ describe("chat.send to a DM", () => {
     const c = await h.seed.user();
     await h.seed.friends(a, c);
     await h.call(a, "chat.send", { conversationId: dm, clientMsgId: "k", text: "first" });
-    expect((await h.refusal(a, "chat.send", { conversationId: dm, clientMsgId: "k", text: "second" }))?.code).toBe("CONFLICT");
-    expect((await h.refusal(a, "chat.send", { conversationId: dmConversationId(a, c), clientMsgId: "k", text: "first" }))?.code).toBe("CONFLICT");
+    expect((await h.refusal(a, "chat.send", { conversationId: dm, clientMsgId: "k", text: "second" }))?.code).toBe(
+      "CONFLICT",
+    );
+    expect(
+      (await h.refusal(a, "chat.send", { conversationId: dmConversationId(a, c), clientMsgId: "k", text: "first" }))
+        ?.code,
+    ).toBe("CONFLICT");
     // Another sender's identical clientMsgId is theirs alone.
     expect((await h.call(b, "chat.send", { conversationId: dm, clientMsgId: "k", text: "first" })).seq).toBe(2);
   });
@@ -62,15 +82,31 @@ describe("chat.send to a DM", () => {
   it("refuses strangers, unfriended and blocked pairs with FORBIDDEN, and outsiders with NOT_FOUND", async () => {
     const { a, b, dm } = await friends();
     const stranger = await h.seed.user();
-    expect((await h.refusal(a, "chat.send", { conversationId: dmConversationId(a, stranger), clientMsgId: cid(), text: "x" }))?.code).toBe("FORBIDDEN");
-    expect((await h.refusal(stranger, "chat.send", { conversationId: dm, clientMsgId: cid(), text: "x" }))?.code).toBe("NOT_FOUND");
+    expect(
+      (
+        await h.refusal(a, "chat.send", {
+          conversationId: dmConversationId(a, stranger),
+          clientMsgId: cid(),
+          text: "x",
+        })
+      )?.code,
+    ).toBe("FORBIDDEN");
+    expect((await h.refusal(stranger, "chat.send", { conversationId: dm, clientMsgId: cid(), text: "x" }))?.code).toBe(
+      "NOT_FOUND",
+    );
     await h.seed.block(b, a);
-    expect((await h.refusal(a, "chat.send", { conversationId: dm, clientMsgId: cid(), text: "x" }))?.code).toBe("FORBIDDEN");
-    expect((await h.refusal(b, "chat.send", { conversationId: dm, clientMsgId: cid(), text: "x" }))?.code).toBe("FORBIDDEN");
+    expect((await h.refusal(a, "chat.send", { conversationId: dm, clientMsgId: cid(), text: "x" }))?.code).toBe(
+      "FORBIDDEN",
+    );
+    expect((await h.refusal(b, "chat.send", { conversationId: dm, clientMsgId: cid(), text: "x" }))?.code).toBe(
+      "FORBIDDEN",
+    );
     const { a: c, b: d, dm: dm2 } = await friends();
     await h.call(c, "chat.send", { conversationId: dm2, clientMsgId: cid(), text: "before" });
     await h.seed.unfriend(c, d);
-    expect((await h.refusal(c, "chat.send", { conversationId: dm2, clientMsgId: cid(), text: "after" }))?.code).toBe("FORBIDDEN");
+    expect((await h.refusal(c, "chat.send", { conversationId: dm2, clientMsgId: cid(), text: "after" }))?.code).toBe(
+      "FORBIDDEN",
+    );
     // Their own history stays readable.
     expect((await h.call(d, "chat.history", { conversationId: dm2 })).entries).toHaveLength(1);
   });
@@ -96,7 +132,9 @@ describe("chat.send to a DM", () => {
 
   it("refuses anonymous callers", async () => {
     const { dm } = await friends();
-    expect((await h.refusal(undefined, "chat.send", { conversationId: dm, clientMsgId: cid(), text: "x" }))?.code).toBe("NOT_AUTHENTICATED");
+    expect((await h.refusal(undefined, "chat.send", { conversationId: dm, clientMsgId: cid(), text: "x" }))?.code).toBe(
+      "NOT_AUTHENTICATED",
+    );
   });
 });
 
@@ -109,10 +147,14 @@ describe("chat.send to a group", () => {
     const conv = groupConversationId(groupId);
     const senders = [owner, ...members];
     await Promise.all(
-      senders.flatMap((s) => Array.from({ length: 25 }, (_, i) => h.call(s, "chat.send", { conversationId: conv, clientMsgId: `g${i}`, text: `${s}:${i}` }))),
+      senders.flatMap((s) =>
+        Array.from({ length: 25 }, (_, i) =>
+          h.call(s, "chat.send", { conversationId: conv, clientMsgId: `g${i}`, text: `${s}:${i}` }),
+        ),
+      ),
     );
     const all: Entry[] = [];
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await h.call(owner, "chat.sync", { conversationId: conv, afterSeq: after, limit: 30 });
       all.push(...page.entries);
       if (page.entries.length === 0 || after === page.lastSeq) break;
@@ -127,7 +169,12 @@ describe("chat.send to a group", () => {
       expect(mine).toEqual([...mine].sort((x, y) => x - y));
     }
     // Every member received the same entries live.
-    const live = (u: number) => h.events(u, "chat.message.created.v1").filter((e) => e.entry.conversationId === conv).map((e) => e.entry.seq).sort((x, y) => x - y);
+    const live = (u: number) =>
+      h
+        .events(u, "chat.message.created.v1")
+        .filter((e) => e.entry.conversationId === conv)
+        .map((e) => e.entry.seq)
+        .sort((x, y) => x - y);
     await h.until(() => senders.every((u) => live(u).length >= 100));
     for (const u of senders) expect(live(u)).toEqual(live(owner));
   });
@@ -140,12 +187,22 @@ describe("chat.send to a group", () => {
     await h.services[0]!.catchUpTimeline();
     await h.call(carol, "chat.send", { conversationId: conv, clientMsgId: cid(), text: "still here" });
     await h.seed.kick(groupId, owner, carol);
-    expect((await h.refusal(carol, "chat.send", { conversationId: conv, clientMsgId: cid(), text: "let me in" }))?.code).toBe("NOT_FOUND");
+    expect(
+      (await h.refusal(carol, "chat.send", { conversationId: conv, clientMsgId: cid(), text: "let me in" }))?.code,
+    ).toBe("NOT_FOUND");
     expect((await h.refusal(carol, "chat.history", { conversationId: conv }))?.code).toBe("NOT_FOUND");
-    const after = await h.call(owner, "chat.send", { conversationId: conv, clientMsgId: cid(), text: "after the kick" });
+    const after = await h.call(owner, "chat.send", {
+      conversationId: conv,
+      clientMsgId: cid(),
+      text: "after the kick",
+    });
     await h.services[0]!.catchUpTimeline();
     await h.until(() => h.events(owner, "chat.message.created.v1").some((e) => e.entry.seq === after.seq));
-    expect(h.events(carol, "chat.message.created.v1").filter((e) => e.entry.conversationId === conv && e.entry.seq >= after.seq)).toEqual([]);
+    expect(
+      h
+        .events(carol, "chat.message.created.v1")
+        .filter((e) => e.entry.conversationId === conv && e.entry.seq >= after.seq),
+    ).toEqual([]);
   });
 
   it("a disbanded group is read-only for its members", async () => {
@@ -155,7 +212,9 @@ describe("chat.send to a group", () => {
     const conv = groupConversationId(groupId);
     await h.call(m, "chat.send", { conversationId: conv, clientMsgId: cid(), text: "bye" });
     await h.seed.disband(groupId, owner);
-    expect((await h.refusal(m, "chat.send", { conversationId: conv, clientMsgId: cid(), text: "hello?" }))?.code).toBe("FORBIDDEN");
+    expect((await h.refusal(m, "chat.send", { conversationId: conv, clientMsgId: cid(), text: "hello?" }))?.code).toBe(
+      "FORBIDDEN",
+    );
     const page = await h.call(m, "chat.history", { conversationId: conv });
     expect(page.entries.some((e) => e.kind === "text" && e.text === "bye")).toBe(true);
   });

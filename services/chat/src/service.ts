@@ -8,7 +8,18 @@ import type { Db } from "@sealroom/db";
 import { AppError } from "@sealroom/proto/errors";
 import { groupDoorbellSchema } from "@sealroom/proto/social";
 import { QUEUE, SUBJECTS } from "@sealroom/proto/subjects";
-import { KeyedTokenBucket, serveCommands, systemClock, type Clock, type Drainable, type Handlers, type Logger, type Metrics, type NatsConnection, type Rate } from "@sealroom/runtime";
+import {
+  KeyedTokenBucket,
+  serveCommands,
+  systemClock,
+  type Clock,
+  type Drainable,
+  type Handlers,
+  type Logger,
+  type Metrics,
+  type NatsConnection,
+  type Rate,
+} from "@sealroom/runtime";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 import { createMessages } from "./messages.js";
 import { natsPublish } from "./publish.js";
@@ -56,7 +67,15 @@ export interface ChatService {
   readonly writerStats: WriterStats | undefined;
 }
 
-export function createChatService({ nc, db, log, metrics, instance, config = {}, clock: time = systemClock }: ChatServiceDeps): ChatService {
+export function createChatService({
+  nc,
+  db,
+  log,
+  metrics,
+  instance,
+  config = {},
+  clock: time = systemClock,
+}: ChatServiceDeps): ChatService {
   const clock = () => time.now();
   let subs: Drainable[] = [];
   let sqlite: Sqlite | undefined;
@@ -77,14 +96,21 @@ export function createChatService({ nc, db, log, metrics, instance, config = {},
     async start() {
       const file = await databaseFile(db);
       sqlite = openSqlite(file);
-      checkpointer = startCheckpointer(file, config.checkpointMs ?? 1000, (message) => log.warn({ message }, "WAL checkpoint failed"));
+      checkpointer = startCheckpointer(file, config.checkpointMs ?? 1000, (message) =>
+        log.warn({ message }, "WAL checkpoint failed"),
+      );
       const q = prepareQueries(sqlite);
       writer = new Writer(sqlite, log, { clock, ...config.writer });
       const publish = natsPublish(nc, log);
       const deps = { sqlite, q, writer, publish, log };
       const messages = createMessages(deps);
       const reads = createReads(deps);
-      const typing = createTyping({ q, publish, clock, ...(config.typingIntervalMs === undefined ? {} : { intervalMs: config.typingIntervalMs }) });
+      const typing = createTyping({
+        q,
+        publish,
+        clock,
+        ...(config.typingIntervalMs === undefined ? {} : { intervalMs: config.typingIntervalMs }),
+      });
       timeline = createTimeline(deps);
       await timeline.catchUp();
 
@@ -103,7 +129,10 @@ export function createChatService({ nc, db, log, metrics, instance, config = {},
         "chat.sync": async (ctx, b) => reads.sync(ctx.userId, b.conversationId, b.afterSeq, b.limit),
         "chat.conversations": async (ctx, b) => reads.conversations(ctx.userId, b.after),
         "chat.markRead": async (ctx, b) => reads.markRead(ctx.userId, b.conversationId, b.seq),
-        "chat.receipts": async (ctx, b) => ({ conversationId: b.conversationId, receipts: reads.receipts(ctx.userId, b.conversationId) }),
+        "chat.receipts": async (ctx, b) => ({
+          conversationId: b.conversationId,
+          receipts: reads.receipts(ctx.userId, b.conversationId),
+        }),
         "chat.typing": async (ctx, b) => typing.typing(ctx.userId, b.conversationId),
         "chat.edit": async (ctx, b) => messages.edit(budget(ctx.userId), b.conversationId, b.seq, b.text),
         "chat.delete": async (ctx, b) => messages.delete(budget(ctx.userId), b.conversationId, b.seq),

@@ -30,7 +30,17 @@ function dataOf(raw: string): GroupEventData {
   }
 }
 
-export function createTimeline({ q, writer, publish, log }: { q: Queries; writer: Writer; publish: Publish; log: Logger }) {
+export function createTimeline({
+  q,
+  writer,
+  publish,
+  log,
+}: {
+  q: Queries;
+  writer: Writer;
+  publish: Publish;
+  log: Logger;
+}) {
   let running: Promise<void> | undefined;
   let again = false;
 
@@ -70,7 +80,19 @@ export function createTimeline({ q, writer, publish, log }: { q: Queries; writer
       conv: q.convByKey.get(key),
     };
     const conv = conversationFor(q, access, now);
-    const { id, seq } = append(q, conv, { kind: "system", senderId: null, clientMsgId: null, body: JSON.stringify(event), targetSeq: null, activity: true }, now);
+    const { id, seq } = append(
+      q,
+      conv,
+      {
+        kind: "system",
+        senderId: null,
+        clientMsgId: null,
+        body: JSON.stringify(event),
+        targetSeq: null,
+        activity: true,
+      },
+      now,
+    );
     if (row.targetId !== null) {
       if (type.data === "joined" || type.data === "created") {
         const member = q.groupMember.get(row.groupId, row.targetId);
@@ -82,7 +104,13 @@ export function createTimeline({ q, writer, publish, log }: { q: Queries; writer
     // The members at commit time: someone who left or was kicked meanwhile gets nothing.
     const to = recipients(q, access);
     const entry: SystemEntry = { kind: "system", id, conversationId: key, seq, ts: now, event };
-    return () => publish(to, "chat.message.created.v1", { entry, sender: null, group: { id: group.id, name: group.name }, preview: "" });
+    return () =>
+      publish(to, "chat.message.created.v1", {
+        entry,
+        sender: null,
+        group: { id: group.id, name: group.name },
+        preview: "",
+      });
   }
 
   /** One transaction: up to BATCH events after the cursor. Resolves with how many it appended. */

@@ -12,7 +12,17 @@ import type { Queries } from "./queries.js";
 /** Remembered (user, conversation) pairs before the oldest are forgotten. */
 const MAX_TRACKED = 50_000;
 
-export function createTyping({ q, publish, clock, intervalMs = CHAT_LIMITS.typingIntervalMs }: { q: Queries; publish: Publish; clock: () => number; intervalMs?: number }) {
+export function createTyping({
+  q,
+  publish,
+  clock,
+  intervalMs = CHAT_LIMITS.typingIntervalMs,
+}: {
+  q: Queries;
+  publish: Publish;
+  clock: () => number;
+  intervalMs?: number;
+}) {
   const last = new Map<string, number>();
 
   return {

@@ -27,7 +27,11 @@ describe("later members and edits of earlier messages", () => {
     const conv = groupConversationId(groupId);
     await h.services[0]!.catchUpTimeline();
     const old = await h.call(owner, "chat.send", { conversationId: conv, clientMsgId: "v-old", text: "draft" }); // 3
-    const gone = await h.call(owner, "chat.send", { conversationId: conv, clientMsgId: "v-gone", text: "to be deleted" }); // 4
+    const gone = await h.call(owner, "chat.send", {
+      conversationId: conv,
+      clientMsgId: "v-gone",
+      text: "to be deleted",
+    }); // 4
     await h.seed.join(groupId, late); // joined 5: late reads seq > 4
     await h.services[0]!.catchUpTimeline();
     await h.call(owner, "chat.edit", { conversationId: conv, seq: old.seq, text: SECRET }); // 6
@@ -48,12 +52,22 @@ describe("later members and edits of earlier messages", () => {
         [9, "edit"],
       ]);
       expect(JSON.stringify(page)).not.toContain(SECRET);
-      expect(page.entries.find((e) => e.seq === 9)).toMatchObject({ kind: "edit", targetSeq: 8, text: "hello everyone" });
+      expect(page.entries.find((e) => e.seq === 9)).toMatchObject({
+        kind: "edit",
+        targetSeq: 8,
+        text: "hello everyone",
+      });
     }
 
     // Live: the later member gets the edit of the message they saw, not the other two.
-    await h.until(() => h.events(late, "chat.message.updated.v1").some((e) => e.entry.seq === 9), 5000, "the visible edit");
-    await h.until(() => h.events(early, "chat.message.updated.v1").filter((e) => e.entry.conversationId === conv).length === 3);
+    await h.until(
+      () => h.events(late, "chat.message.updated.v1").some((e) => e.entry.seq === 9),
+      5000,
+      "the visible edit",
+    );
+    await h.until(
+      () => h.events(early, "chat.message.updated.v1").filter((e) => e.entry.conversationId === conv).length === 3,
+    );
     await new Promise((r) => setTimeout(r, 100));
     expect(h.events(late, "chat.message.updated.v1").map((e) => e.entry.seq)).toEqual([9]);
     expect(JSON.stringify(h.deliveries.filter((d) => d.userId === late))).not.toContain(SECRET);
@@ -64,6 +78,9 @@ describe("later members and edits of earlier messages", () => {
       [8, "text"],
       [9, "edit"],
     ]);
-    expect(h.events(early, "chat.message.updated.v1").find((e) => e.entry.seq === 6)?.entry).toMatchObject({ kind: "edit", text: SECRET });
+    expect(h.events(early, "chat.message.updated.v1").find((e) => e.entry.seq === 6)?.entry).toMatchObject({
+      kind: "edit",
+      text: SECRET,
+    });
   });
 });

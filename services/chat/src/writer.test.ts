@@ -24,7 +24,11 @@ describe("several instances on one database", () => {
     const conv = groupConversationId(groupId);
     await h.services[0]!.catchUpTimeline();
     const acks = await Promise.all(
-      [owner, ...members].flatMap((u) => Array.from({ length: 40 }, () => h.call(u, "chat.send", { conversationId: conv, clientMsgId: cid(), text: "x" }))),
+      [owner, ...members].flatMap((u) =>
+        Array.from({ length: 40 }, () =>
+          h.call(u, "chat.send", { conversationId: conv, clientMsgId: cid(), text: "x" }),
+        ),
+      ),
     );
     const seqs = acks.map((a) => a.seq).sort((a, b) => a - b);
     expect(new Set(seqs).size).toBe(240);
@@ -41,7 +45,9 @@ describe("several instances on one database", () => {
     const groupId = await h.seed.group(owner, [eve]);
     const conv = groupConversationId(groupId);
     await h.services[0]!.catchUpTimeline();
-    const sends = Array.from({ length: 60 }, () => h.refusal(eve, "chat.send", { conversationId: conv, clientMsgId: cid(), text: "spam" }));
+    const sends = Array.from({ length: 60 }, () =>
+      h.refusal(eve, "chat.send", { conversationId: conv, clientMsgId: cid(), text: "spam" }),
+    );
     await new Promise((r) => setTimeout(r, 2));
     await h.seed.kick(groupId, owner, eve);
     const outcomes = await Promise.all(sends);
@@ -63,7 +69,11 @@ describe("a database locked by another process", () => {
     await h.seed.friends(a, b);
     const other = openSqlite(h.database.file);
     other.exec("BEGIN IMMEDIATE");
-    const sending = Promise.all(Array.from({ length: 10 }, () => h.call(a, "chat.send", { conversationId: dmConversationId(a, b), clientMsgId: cid(), text: "patience" })));
+    const sending = Promise.all(
+      Array.from({ length: 10 }, () =>
+        h.call(a, "chat.send", { conversationId: dmConversationId(a, b), clientMsgId: cid(), text: "patience" }),
+      ),
+    );
     await new Promise((r) => setTimeout(r, 400));
     // The event loop was free meanwhile: the health check answers.
     // A loop blocked in a synchronous busy wait could not answer before the COMMIT below, whatever the timeout.
@@ -82,7 +92,11 @@ describe("a database locked by another process", () => {
     const dm = dmConversationId(a, b);
     const other = openSqlite(h.database.file);
     other.exec("BEGIN IMMEDIATE");
-    const outcomes = await Promise.all(Array.from({ length: 5 }, () => h.refusal(a, "chat.send", { conversationId: dm, clientMsgId: cid(), text: "lost?" })));
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        h.refusal(a, "chat.send", { conversationId: dm, clientMsgId: cid(), text: "lost?" }),
+      ),
+    );
     other.exec("COMMIT");
     other.close();
     expect(outcomes.map((o) => o?.code)).toEqual(Array(5).fill("UNAVAILABLE"));

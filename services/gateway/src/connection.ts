@@ -14,7 +14,12 @@ import { parseUntrusted } from "@sealroom/proto/parse";
 import { passwordChangedSchema, sessionGrantSchema } from "@sealroom/proto/auth";
 import { FRAME, SessionError, ServerHandshake, type SecureChannel } from "@sealroom/proto/session";
 import { nodeBackend } from "@sealroom/proto/session/node";
-import { MAX_ANONYMOUS_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES, MAX_MESSAGE_BYTES, clientMessageSchema } from "@sealroom/proto/wire";
+import {
+  MAX_ANONYMOUS_FRAME_BYTES,
+  MAX_HANDSHAKE_FRAME_BYTES,
+  MAX_MESSAGE_BYTES,
+  clientMessageSchema,
+} from "@sealroom/proto/wire";
 import { TokenBucket, type Logger } from "@sealroom/runtime";
 import { CommandAdmission } from "./admission.js";
 import type { GatewayContext } from "./context.js";
@@ -65,7 +70,10 @@ export class Connection {
     this.id = gw.nextConnId();
     this.log = gw.log.child({ connId: this.id });
     this.counters = hotCounters(gw.metrics);
-    this.admission = new CommandAdmission(new TokenBucket({ perSec: gw.config.RATE_LIMIT_PER_SEC, burst: gw.config.RATE_LIMIT_BURST }), this.log);
+    this.admission = new CommandAdmission(
+      new TokenBucket({ perSec: gw.config.RATE_LIMIT_PER_SEC, burst: gw.config.RATE_LIMIT_BURST }),
+      this.log,
+    );
     this.outbound = new Outbound(ws, socket, this.log, this.counters.framesOut, {
       close: (code, reason) => this.close(code, reason),
       fail: (err) => this.fail(err),
@@ -203,11 +211,20 @@ export class Connection {
     if (type === "auth.logout") this.loggingOut = true;
     const sentAt = performance.now();
     try {
-      const result = await forwardCommand(this.gw.nc, this.log, admitted.type, this.context(), admitted.body, this.gw.config.COMMAND_TIMEOUT_MS);
-      if (result.ok && admitted.spec.authenticates) return this.signIn(result, type === "auth.resume" ? sentAt : undefined);
+      const result = await forwardCommand(
+        this.gw.nc,
+        this.log,
+        admitted.type,
+        this.context(),
+        admitted.body,
+        this.gw.config.COMMAND_TIMEOUT_MS,
+      );
+      if (result.ok && admitted.spec.authenticates)
+        return this.signIn(result, type === "auth.resume" ? sentAt : undefined);
       // A password change revoked every session, this one too, and moved this connection to a new
       // one: later commands must carry it (auth.renewTicket, auth.logout check the session).
-      if (result.ok && type === "auth.changePassword") this.sessionId = passwordChangedSchema.parse(result.value).sessionId;
+      if (result.ok && type === "auth.changePassword")
+        this.sessionId = passwordChangedSchema.parse(result.value).sessionId;
       return result;
     } finally {
       this.admission.done();
@@ -235,7 +252,10 @@ export class Connection {
     this.log.info({ userId: this.userId }, "signed in");
     // Only a resume: a login's or registration's session is new, and a revocation of all the user's
     // sessions that arrived meanwhile may have committed before it was created.
-    if (resumeSentAt !== undefined && this.gw.revocations.covers(grant.user.id, grant.sessionId, this.id, resumeSentAt)) {
+    if (
+      resumeSentAt !== undefined &&
+      this.gw.revocations.covers(grant.user.id, grant.sessionId, this.id, resumeSentAt)
+    ) {
       this.revokedWhileResuming = true;
     }
     return result;

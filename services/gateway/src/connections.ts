@@ -54,7 +54,10 @@ export class ConnectionSet {
       "MAX_CONNECTIONS" | "MAX_CONNECTIONS_PER_IP" | "HANDSHAKE_RATE_PER_IP" | "HANDSHAKE_BURST_PER_IP"
     >,
   ) {
-    this.handshakesPerIp = new KeyedTokenBucket<string>({ perSec: config.HANDSHAKE_RATE_PER_IP, burst: config.HANDSHAKE_BURST_PER_IP });
+    this.handshakesPerIp = new KeyedTokenBucket<string>({
+      perSec: config.HANDSHAKE_RATE_PER_IP,
+      burst: config.HANDSHAKE_BURST_PER_IP,
+    });
   }
 
   get size(): number {

@@ -9,15 +9,27 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
 const list = z
   .string()
   .optional()
-  .transform((v) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean));
+  .transform((v) =>
+    (v ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 
 export const gatewayEnvSchema = z.object({
   ...baseEnv,
   PORT: intFromEnv(8080),
   HOST: z.string().default("127.0.0.1"),
-  GATEWAY_ID: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional(),
+  GATEWAY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/)
+    .optional(),
   GATEWAY_KEY_FILE: z.string().default(path.join(repoRoot, "data/gateway-key.pem")),
-  GATEWAY_KEY_BITS: z.coerce.number().int().refine((n) => n === 2048 || n === 3072 || n === 4096).default(2048),
+  GATEWAY_KEY_BITS: z.coerce
+    .number()
+    .int()
+    .refine((n) => n === 2048 || n === 3072 || n === 4096)
+    .default(2048),
   WEB_DIR: z.string().default(path.join(repoRoot, "apps/web/dist")),
   /** Browser origins (scheme://host[:port]) allowed to open a WebSocket; empty = the addresses it listens on. */
   ALLOWED_ORIGINS: list.refine(

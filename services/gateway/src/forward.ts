@@ -10,9 +10,7 @@ import type { RequestContext } from "@sealroom/proto/envelope";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import type { Logger } from "@sealroom/runtime";
 
-const replySchemas = new Map(
-  Object.entries(COMMANDS).map(([type, spec]) => [type, resultSchema(spec.value)]),
-);
+const replySchemas = new Map(Object.entries(COMMANDS).map(([type, spec]) => [type, resultSchema(spec.value)]));
 
 /**
  * The NATS client writes its socket once per microtask checkpoint, but commands from different

@@ -195,7 +195,9 @@ describe("records after the handshake", () => {
 
   test("an anonymous connection's frame over 16 KiB closes with 1009", async () => {
     const c = await ready();
-    c.send(await c.seal({ t: "cmd", id: 1, type: "auth.login", body: { username: "x".repeat(20_000), password: "y" } }));
+    c.send(
+      await c.seal({ t: "cmd", id: 1, type: "auth.login", body: { username: "x".repeat(20_000), password: "y" } }),
+    );
     expect((await c.closed).code).toBe(CLOSE.TOO_BIG);
   });
 
@@ -309,8 +311,14 @@ describe("upgrade and pinning", () => {
       const ok = new RawClient(other.wsUrl, { origin: "https://chat.example.org" });
       await ok.opened();
       ok.ws.close();
-      for (const origin of ["http://chat.example.org", "https://chat.example.org:8443", `http://127.0.0.1:${other.gateway.port}`]) {
-        await expect(new RawClient(other.wsUrl, { origin, host: "chat.example.org" }).opened()).rejects.toThrow("HTTP 403");
+      for (const origin of [
+        "http://chat.example.org",
+        "https://chat.example.org:8443",
+        `http://127.0.0.1:${other.gateway.port}`,
+      ]) {
+        await expect(new RawClient(other.wsUrl, { origin, host: "chat.example.org" }).opened()).rejects.toThrow(
+          "HTTP 403",
+        );
       }
     } finally {
       await other.stop();

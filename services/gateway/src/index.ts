@@ -161,7 +161,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
         server.listen(opts.port, opts.host, () => resolve());
       });
       port = (server.address() as AddressInfo).port;
-      originAllowed = originPolicy(config.ALLOWED_ORIGINS.length > 0 ? config.ALLOWED_ORIGINS : listenOrigins(opts.host, port));
+      originAllowed = originPolicy(
+        config.ALLOWED_ORIGINS.length > 0 ? config.ALLOWED_ORIGINS : listenOrigins(opts.host, port),
+      );
       presence.start();
       heartbeat = setInterval(() => conns.heartbeat(), config.HEARTBEAT_INTERVAL_MS);
       accepting = true;

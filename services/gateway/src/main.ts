@@ -14,7 +14,10 @@ await runService({
   async start({ env, log, metrics, nc }) {
     const { key, created } = loadOrCreateServerKey(env.GATEWAY_KEY_FILE, env.GATEWAY_KEY_BITS);
     const fingerprint = formatFingerprint(key.keyId);
-    log.info({ file: env.GATEWAY_KEY_FILE, fingerprint, created }, created ? "generated a new server key" : "loaded the server key");
+    log.info(
+      { file: env.GATEWAY_KEY_FILE, fingerprint, created },
+      created ? "generated a new server key" : "loaded the server key",
+    );
     const gateway = createGateway({
       nc,
       log,

@@ -107,7 +107,8 @@ function expectedOutcome(plaintext: Uint8Array, state: State): Outcome {
   // 7.1: exactly {t, id, type, body}.
   if (!isPlainObject(json)) return { close: CLOSE.PROTOCOL_ERROR };
   const keys = Object.keys(json);
-  if (keys.length !== 4 || !["t", "id", "type", "body"].every((k) => keys.includes(k))) return { close: CLOSE.PROTOCOL_ERROR };
+  if (keys.length !== 4 || !["t", "id", "type", "body"].every((k) => keys.includes(k)))
+    return { close: CLOSE.PROTOCOL_ERROR };
   const { t, id, type, body } = json;
   if (t !== "cmd") return { close: CLOSE.PROTOCOL_ERROR };
   if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id > 2 ** 31) return { close: CLOSE.PROTOCOL_ERROR };
@@ -170,7 +171,8 @@ async function runCase(state: State, plaintext: Uint8Array): Promise<void> {
       expect(got).toEqual({ close: expected.close });
       seen.set(String(expected.close), (seen.get(String(expected.close)) ?? 0) + 1);
     } else {
-      if (!("reply" in got)) throw new Error(`expected a ${expected.reply} reply, the gateway closed with ${got.close}`);
+      if (!("reply" in got))
+        throw new Error(`expected a ${expected.reply} reply, the gateway closed with ${got.close}`);
       const reply = serverMessageSchema.parse(got.reply);
       expect(reply).toMatchObject({ t: "reply", ok: false, error: { code: expected.reply } });
       seen.set(expected.reply, (seen.get(expected.reply) ?? 0) + 1);
@@ -209,18 +211,29 @@ describe("hostile messages inside valid encrypted records", () => {
     },
   );
 
-  test.each(["anonymous", "user"] as const)("on a %s connection, sizes around the frame limit: 1009 exactly past it", async (state) => {
-    const limit = LIMIT[state];
-    await fc.assert(
-      fc.asyncProperty(fc.integer({ min: -3, max: 3 }), async (delta) => {
-        await runCase(state, sized(limit + delta));
-      }),
-      { numRuns: 12 },
-    );
-  });
+  test.each(["anonymous", "user"] as const)(
+    "on a %s connection, sizes around the frame limit: 1009 exactly past it",
+    async (state) => {
+      const limit = LIMIT[state];
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: -3, max: 3 }), async (delta) => {
+          await runCase(state, sized(limit + delta));
+        }),
+        { numRuns: 12 },
+      );
+    },
+  );
 
   test("every outcome class was reached by the generators", () => {
-    for (const k of ["UNKNOWN_COMMAND", "NOT_AUTHENTICATED", "ALREADY_AUTHENTICATED", "BAD_REQUEST", "NOT_FOUND", String(CLOSE.PROTOCOL_ERROR), String(CLOSE.TOO_BIG)]) {
+    for (const k of [
+      "UNKNOWN_COMMAND",
+      "NOT_AUTHENTICATED",
+      "ALREADY_AUTHENTICATED",
+      "BAD_REQUEST",
+      "NOT_FOUND",
+      String(CLOSE.PROTOCOL_ERROR),
+      String(CLOSE.TOO_BIG),
+    ]) {
       expect(seen.get(k) ?? 0, k).toBeGreaterThan(0);
     }
   });
@@ -229,36 +242,155 @@ describe("hostile messages inside valid encrypted records", () => {
 describe("named hostile messages", () => {
   const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
   const cases: [string, State, Uint8Array, Outcome][] = [
-    ["10,000 levels of [ in an auth.login body", "anonymous", utf8(cmdText("1", "auth.login", deep(8_000))), { reply: "BAD_REQUEST", forwarded: false }],
-    ["10,000 levels of [ in a signed-in command body", "user", utf8(cmdText("1", "auth.logout", deep(10_000))), { reply: "BAD_REQUEST", forwarded: false }],
-    ["30,000 levels of [ in a signed-in command body", "user", utf8(cmdText("1", "auth.logout", deep(30_000))), { reply: "BAD_REQUEST", forwarded: false }],
+    [
+      "10,000 levels of [ in an auth.login body",
+      "anonymous",
+      utf8(cmdText("1", "auth.login", deep(8_000))),
+      { reply: "BAD_REQUEST", forwarded: false },
+    ],
+    [
+      "10,000 levels of [ in a signed-in command body",
+      "user",
+      utf8(cmdText("1", "auth.logout", deep(10_000))),
+      { reply: "BAD_REQUEST", forwarded: false },
+    ],
+    [
+      "30,000 levels of [ in a signed-in command body",
+      "user",
+      utf8(cmdText("1", "auth.logout", deep(30_000))),
+      { reply: "BAD_REQUEST", forwarded: false },
+    ],
     ["10,000 unclosed [ as the whole message", "user", utf8("[".repeat(10_000)), { close: CLOSE.PROTOCOL_ERROR }],
-    ["an id of 1e400 (Infinity)", "anonymous", utf8(cmdText("1e400", "auth.login", "{}")), { close: CLOSE.PROTOCOL_ERROR }],
+    [
+      "an id of 1e400 (Infinity)",
+      "anonymous",
+      utf8(cmdText("1e400", "auth.login", "{}")),
+      { close: CLOSE.PROTOCOL_ERROR },
+    ],
     ["an id above 2^31", "anonymous", utf8(cmdText("2147483649", "auth.login", "{}")), { close: CLOSE.PROTOCOL_ERROR }],
-    ["an id of 2^31 (the maximum)", "anonymous", utf8(cmdText("2147483648", "no.such", "{}")), { reply: "UNKNOWN_COMMAND", forwarded: false }],
-    ["a __proto__ key beside the command fields", "anonymous", utf8(`{"__proto__":{"isAdmin":true},${cmdText("1", "auth.login", "{}").slice(1)}`), { close: CLOSE.PROTOCOL_ERROR }],
-    ["a __proto__ key in the body", "anonymous", utf8(cmdText("1", "auth.login", '{"username":"a","password":"b","__proto__":{"x":1}}')), { reply: "BAD_REQUEST", forwarded: false }],
-    ["a constructor key in the body", "user", utf8(cmdText("1", "auth.logout", '{"constructor":{"prototype":{"x":1}}}')), { reply: "BAD_REQUEST", forwarded: false }],
-    ["a command named __proto__", "user", utf8(cmdText("1", "__proto__", "{}")), { reply: "UNKNOWN_COMMAND", forwarded: false }],
-    ["a command named constructor", "user", utf8(cmdText("1", "constructor", "{}")), { reply: "UNKNOWN_COMMAND", forwarded: false }],
-    ["a NATS wildcard as the command", "user", utf8(cmdText("1", "auth.>", "{}")), { reply: "UNKNOWN_COMMAND", forwarded: false }],
+    [
+      "an id of 2^31 (the maximum)",
+      "anonymous",
+      utf8(cmdText("2147483648", "no.such", "{}")),
+      { reply: "UNKNOWN_COMMAND", forwarded: false },
+    ],
+    [
+      "a __proto__ key beside the command fields",
+      "anonymous",
+      utf8(`{"__proto__":{"isAdmin":true},${cmdText("1", "auth.login", "{}").slice(1)}`),
+      { close: CLOSE.PROTOCOL_ERROR },
+    ],
+    [
+      "a __proto__ key in the body",
+      "anonymous",
+      utf8(cmdText("1", "auth.login", '{"username":"a","password":"b","__proto__":{"x":1}}')),
+      { reply: "BAD_REQUEST", forwarded: false },
+    ],
+    [
+      "a constructor key in the body",
+      "user",
+      utf8(cmdText("1", "auth.logout", '{"constructor":{"prototype":{"x":1}}}')),
+      { reply: "BAD_REQUEST", forwarded: false },
+    ],
+    [
+      "a command named __proto__",
+      "user",
+      utf8(cmdText("1", "__proto__", "{}")),
+      { reply: "UNKNOWN_COMMAND", forwarded: false },
+    ],
+    [
+      "a command named constructor",
+      "user",
+      utf8(cmdText("1", "constructor", "{}")),
+      { reply: "UNKNOWN_COMMAND", forwarded: false },
+    ],
+    [
+      "a NATS wildcard as the command",
+      "user",
+      utf8(cmdText("1", "auth.>", "{}")),
+      { reply: "UNKNOWN_COMMAND", forwarded: false },
+    ],
     ["a 65-character command name", "user", utf8(cmdText("1", "a".repeat(65), "{}")), { close: CLOSE.PROTOCOL_ERROR }],
     ["a missing body", "anonymous", utf8('{"t":"cmd","id":1,"type":"auth.login"}'), { close: CLOSE.PROTOCOL_ERROR }],
-    ["invalid UTF-8 (a lone surrogate encoded in UTF-8)", "anonymous", concat(utf8('{"t":"cmd","id":1,"type":"x","body":"'), Uint8Array.from([0xed, 0xa0, 0x80]), utf8('"}')), { close: CLOSE.PROTOCOL_ERROR }],
-    ["an overlong UTF-8 encoding of '/'", "user", concat(utf8('{"t":"cmd","id":1,"type":"x'), Uint8Array.from([0xc0, 0xaf]), utf8('","body":{}}')), { close: CLOSE.PROTOCOL_ERROR }],
-    ["a username of 128 characters (the maximum)", "anonymous", utf8(cmdText("1", "auth.login", JSON.stringify({ username: "é".repeat(128), password: "p" }))), { reply: "NOT_FOUND", forwarded: true }],
-    ["a username of 129 characters", "anonymous", utf8(cmdText("1", "auth.login", JSON.stringify({ username: "é".repeat(129), password: "p" }))), { reply: "BAD_REQUEST", forwarded: false }],
+    [
+      "invalid UTF-8 (a lone surrogate encoded in UTF-8)",
+      "anonymous",
+      concat(utf8('{"t":"cmd","id":1,"type":"x","body":"'), Uint8Array.from([0xed, 0xa0, 0x80]), utf8('"}')),
+      { close: CLOSE.PROTOCOL_ERROR },
+    ],
+    [
+      "an overlong UTF-8 encoding of '/'",
+      "user",
+      concat(utf8('{"t":"cmd","id":1,"type":"x'), Uint8Array.from([0xc0, 0xaf]), utf8('","body":{}}')),
+      { close: CLOSE.PROTOCOL_ERROR },
+    ],
+    [
+      "a username of 128 characters (the maximum)",
+      "anonymous",
+      utf8(cmdText("1", "auth.login", JSON.stringify({ username: "é".repeat(128), password: "p" }))),
+      { reply: "NOT_FOUND", forwarded: true },
+    ],
+    [
+      "a username of 129 characters",
+      "anonymous",
+      utf8(cmdText("1", "auth.login", JSON.stringify({ username: "é".repeat(129), password: "p" }))),
+      { reply: "BAD_REQUEST", forwarded: false },
+    ],
     // zod counts code points: 4096 emoji (8192 UTF-16 units, 16 KiB of UTF-8) would pass the password
     // field, but not the anonymous frame limit; 2048 + 2049 stay within it.
-    ["a password of 4096 code points, half of them emoji", "anonymous", utf8(cmdText("1", "auth.login", JSON.stringify({ username: "u", password: "😀".repeat(2048) + "x".repeat(2048) }))), { reply: "NOT_FOUND", forwarded: true }],
-    ["a password of 4097 code points, half of them emoji", "anonymous", utf8(cmdText("1", "auth.login", JSON.stringify({ username: "u", password: "😀".repeat(2048) + "x".repeat(2049) }))), { reply: "BAD_REQUEST", forwarded: false }],
-    ["a user command before sign-in", "anonymous", utf8(cmdText("1", "auth.renewTicket", "{}")), { reply: "NOT_AUTHENTICATED", forwarded: false }],
-    ["a user id smuggled into a body", "user", utf8(cmdText("1", "auth.renewTicket", `{"userId":1}`)), { reply: "BAD_REQUEST", forwarded: false }],
-    ["a plaintext of exactly the anonymous maximum", "anonymous", sized(LIMIT.anonymous), { reply: "UNKNOWN_COMMAND", forwarded: false }],
-    ["a plaintext one byte over the anonymous maximum", "anonymous", sized(LIMIT.anonymous + 1), { close: CLOSE.TOO_BIG }],
-    ["a plaintext of exactly the signed-in maximum", "user", sized(LIMIT.user), { reply: "UNKNOWN_COMMAND", forwarded: false }],
+    [
+      "a password of 4096 code points, half of them emoji",
+      "anonymous",
+      utf8(
+        cmdText("1", "auth.login", JSON.stringify({ username: "u", password: "😀".repeat(2048) + "x".repeat(2048) })),
+      ),
+      { reply: "NOT_FOUND", forwarded: true },
+    ],
+    [
+      "a password of 4097 code points, half of them emoji",
+      "anonymous",
+      utf8(
+        cmdText("1", "auth.login", JSON.stringify({ username: "u", password: "😀".repeat(2048) + "x".repeat(2049) })),
+      ),
+      { reply: "BAD_REQUEST", forwarded: false },
+    ],
+    [
+      "a user command before sign-in",
+      "anonymous",
+      utf8(cmdText("1", "auth.renewTicket", "{}")),
+      { reply: "NOT_AUTHENTICATED", forwarded: false },
+    ],
+    [
+      "a user id smuggled into a body",
+      "user",
+      utf8(cmdText("1", "auth.renewTicket", `{"userId":1}`)),
+      { reply: "BAD_REQUEST", forwarded: false },
+    ],
+    [
+      "a plaintext of exactly the anonymous maximum",
+      "anonymous",
+      sized(LIMIT.anonymous),
+      { reply: "UNKNOWN_COMMAND", forwarded: false },
+    ],
+    [
+      "a plaintext one byte over the anonymous maximum",
+      "anonymous",
+      sized(LIMIT.anonymous + 1),
+      { close: CLOSE.TOO_BIG },
+    ],
+    [
+      "a plaintext of exactly the signed-in maximum",
+      "user",
+      sized(LIMIT.user),
+      { reply: "UNKNOWN_COMMAND", forwarded: false },
+    ],
     ["a plaintext one byte over the signed-in maximum", "user", sized(LIMIT.user + 1), { close: CLOSE.TOO_BIG }],
-    ["a plaintext far over the signed-in maximum (past the ws maxPayload)", "user", sized(200_000), { close: CLOSE.TOO_BIG }],
+    [
+      "a plaintext far over the signed-in maximum (past the ws maxPayload)",
+      "user",
+      sized(200_000),
+      { close: CLOSE.TOO_BIG },
+    ],
   ];
 
   test.each(cases)("%s", async (_name, state, plaintext, outcome) => {

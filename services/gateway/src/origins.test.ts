@@ -9,7 +9,13 @@ describe("allowed origins", () => {
     expect(allowed("http://127.0.0.1:8080")).toBe(true);
     expect(allowed("http://localhost:8080")).toBe(true);
     expect(allowed("http://LOCALHOST:8080")).toBe(true);
-    for (const origin of ["https://127.0.0.1:8080", "http://127.0.0.1:8081", "http://evil.example:8080", "null", "garbage"]) {
+    for (const origin of [
+      "https://127.0.0.1:8080",
+      "http://127.0.0.1:8081",
+      "http://evil.example:8080",
+      "null",
+      "garbage",
+    ]) {
       expect(allowed(origin), origin).toBe(false);
     }
   });
@@ -23,7 +29,9 @@ describe("allowed origins", () => {
 
   test("no Origin (not a browser) passes; ALLOWED_ORIGINS must be origins", () => {
     expect(originPolicy([])(undefined)).toBe(true);
-    expect(gatewayEnvSchema.safeParse({ ALLOWED_ORIGINS: "https://chat.example.org,http://localhost:5173" }).success).toBe(true);
+    expect(
+      gatewayEnvSchema.safeParse({ ALLOWED_ORIGINS: "https://chat.example.org,http://localhost:5173" }).success,
+    ).toBe(true);
     expect(gatewayEnvSchema.safeParse({ ALLOWED_ORIGINS: "chat.example.org" }).success).toBe(false);
     expect(gatewayEnvSchema.safeParse({ ALLOWED_ORIGINS: "ftp://chat.example.org" }).success).toBe(false);
   });

@@ -13,7 +13,11 @@ let nats: NatsServer;
 let nc: NatsConnection;
 beforeAll(async () => {
   nats = await startNats();
-  nc = await connectNats({ url: nats.url, name: "presence-test", log: createLogger({ service: "t", level: "silent", pretty: false }) });
+  nc = await connectNats({
+    url: nats.url,
+    name: "presence-test",
+    log: createLogger({ service: "t", level: "silent", pretty: false }),
+  });
 });
 afterAll(async () => {
   await nc?.close();
@@ -22,11 +26,22 @@ afterAll(async () => {
 
 it("a report nobody answers yet (social not started) logs one line without a stack", async () => {
   const lines: Array<Record<string, unknown>> = [];
-  const log = pino({ level: "debug" }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
-  const reporter = new PresenceReporter({ nc, log, gatewayId: "gw-t", ttlMs: 3000, heartbeatMs: 10_000, snapshot: () => [[1, 1]] });
+  const log = pino(
+    { level: "debug" },
+    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  const reporter = new PresenceReporter({
+    nc,
+    log,
+    gatewayId: "gw-t",
+    ttlMs: 3000,
+    heartbeatMs: 10_000,
+    snapshot: () => [[1, 1]],
+  });
   reporter.start();
   const until = Date.now() + 3000;
-  while (lines.filter((l) => l.msg === "presence report failed; retrying").length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  while (lines.filter((l) => l.msg === "presence report failed; retrying").length < 2 && Date.now() < until)
+    await new Promise((r) => setTimeout(r, 20));
   reporter.halt();
   const failed = lines.filter((l) => l.msg === "presence report failed; retrying");
   expect(failed.length).toBeGreaterThanOrEqual(2);

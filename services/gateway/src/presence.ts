@@ -147,7 +147,10 @@ export class PresenceReporter {
       const msg = await this.opts.nc.request(subject, JSON.stringify(payload), { timeout: this.timeoutMs });
       const reply = ackReply.safeParse(msg.json());
       if (reply.success && reply.data.ok) return reply.data.value;
-      this.opts.log.warn({ subject, error: reply.success && !reply.data.ok ? reply.data.error.code : "malformed" }, "presence report refused");
+      this.opts.log.warn(
+        { subject, error: reply.success && !reply.data.ok ? reply.data.error.code : "malformed" },
+        "presence report refused",
+      );
     } catch (err) {
       // Expected (social not started yet, or restarting) and retried: one readable line, no stack.
       const level = this.failures === 0 ? "warn" : "debug";

@@ -32,7 +32,12 @@ beforeAll(async () => {
       const { body } = msg.json<{ body: { ticket: string } }>();
       const revocation = before[body.ticket[0]!];
       if (revocation) auth.publish(SUBJECTS.sessionRevoked, JSON.stringify(revocation));
-      const grant = { user: { id: USER_ID, username: "resumer" }, sessionId: "s-resumed", ticket: "N".repeat(43), ticketExpiresAt: Date.now() + 3_600_000 };
+      const grant = {
+        user: { id: USER_ID, username: "resumer" },
+        sessionId: "s-resumed",
+        ticket: "N".repeat(43),
+        ticketExpiresAt: Date.now() + 3_600_000,
+      };
       msg.respond(JSON.stringify({ ok: true, value: grant }));
     },
   });
@@ -58,13 +63,19 @@ describe("a revocation overtaking a resume reply", () => {
   it.each([
     ["of that session", "R"],
     ["of every session of the user", "E"],
-  ])("regression: a revocation %s that arrives while the resume is in flight closes the socket with 4009 after the reply (it stayed signed in)", async (_, letter) => {
-    const { c, reply } = await resume(letter);
-    // The reply (with its ticket) still arrives; then the socket closes as revoked.
-    expect(reply).toMatchObject({ t: "reply", id: 1, ok: true });
-    const closed = await Promise.race([c.closed, new Promise((r) => setTimeout(() => r({ code: "still open" }), 3000))]);
-    expect(closed).toMatchObject({ code: CLOSE.SESSION_REVOKED });
-  });
+  ])(
+    "regression: a revocation %s that arrives while the resume is in flight closes the socket with 4009 after the reply (it stayed signed in)",
+    async (_, letter) => {
+      const { c, reply } = await resume(letter);
+      // The reply (with its ticket) still arrives; then the socket closes as revoked.
+      expect(reply).toMatchObject({ t: "reply", id: 1, ok: true });
+      const closed = await Promise.race([
+        c.closed,
+        new Promise((r) => setTimeout(() => r({ code: "still open" }), 3000)),
+      ]);
+      expect(closed).toMatchObject({ code: CLOSE.SESSION_REVOKED });
+    },
+  );
 
   it("a revocation of another session leaves the resumed socket alone", async () => {
     const { c, reply } = await resume("O");

@@ -50,7 +50,10 @@ beforeAll(async () => {
                   ticketExpiresAt: Date.now() + 3_600_000,
                 },
               }
-            : { ok: false, error: { code: "AUTH_INVALID_CREDENTIALS", message: "Wrong username or password.", retryable: false } },
+            : {
+                ok: false,
+                error: { code: "AUTH_INVALID_CREDENTIALS", message: "Wrong username or password.", retryable: false },
+              },
         ),
       );
     },
@@ -72,12 +75,19 @@ async function expectHealthy(): Promise<void> {
   fresh.ws.close();
 }
 
-type Mutation = { op: "flip"; at: number; bit: number } | { op: "truncate"; to: number } | { op: "extend"; extra: Uint8Array };
+type Mutation =
+  { op: "flip"; at: number; bit: number } | { op: "truncate"; to: number } | { op: "extend"; extra: Uint8Array };
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ op: fc.constant("flip" as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constant("flip" as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("truncate" as const), to: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("extend" as const), extra: fc.uint8Array({ minLength: 1, maxLength: 64 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant("extend" as const), extra: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
+  },
 );
 
 function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
@@ -98,7 +108,11 @@ describe("the handshake at the gateway", () => {
   test("any first frame that is not a valid ClientHello closes with 4001 (1009 over 4 KiB)", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.uint8Array({ maxLength: 700 }), fc.uint8Array({ minLength: 4000, maxLength: 4200 }), fc.uint8Array({ maxLength: 400 }).map((b) => concat(Uint8Array.of(1, 2), b))),
+        fc.oneof(
+          fc.uint8Array({ maxLength: 700 }),
+          fc.uint8Array({ minLength: 4000, maxLength: 4200 }),
+          fc.uint8Array({ maxLength: 400 }).map((b) => concat(Uint8Array.of(1, 2), b)),
+        ),
         async (frame) => {
           const c = new RawClient(gw.wsUrl);
           await c.opened();
@@ -189,10 +203,20 @@ describe("records at the gateway", () => {
             return c.receive();
           };
           if (state === "user") {
-            const reply = await roundTrip(utf8(JSON.stringify({ t: "cmd", id: 1, type: "auth.login", body: { username: SIGN_IN_NAME, password: "x" } })));
+            const reply = await roundTrip(
+              utf8(
+                JSON.stringify({
+                  t: "cmd",
+                  id: 1,
+                  type: "auth.login",
+                  body: { username: SIGN_IN_NAME, password: "x" },
+                }),
+              ),
+            );
             expect(reply).toMatchObject({ ok: true });
           }
-          for (let i = 0; i < before; i++) expect(await roundTrip(ping(10 + i))).toMatchObject({ error: { code: "UNKNOWN_COMMAND" } });
+          for (let i = 0; i < before; i++)
+            expect(await roundTrip(ping(10 + i))).toMatchObject({ error: { code: "UNKNOWN_COMMAND" } });
           let expected: number = CLOSE.DECRYPT_FAILED;
           switch (attack.kind) {
             case "mutate": {

@@ -18,7 +18,9 @@ describe("blocking", () => {
     expect(block.user.id).toBe(mallory);
     await h.settle();
     expect(h.eventsOf(mallory!, "social.friend.removed.v1")).toEqual([{ userId: alice }]);
-    expect(h.eventsOf(mallory!, "social.invitation.removed.v1")).toEqual([{ invitationId: invitation.id, reason: "withdrawn" }]);
+    expect(h.eventsOf(mallory!, "social.invitation.removed.v1")).toEqual([
+      { invitationId: invitation.id, reason: "withdrawn" },
+    ]);
     expect(h.eventsOf(mallory!, "social.block.added.v1")).toEqual([]);
     expect(h.eventsOf(alice!, "social.block.added.v1")).toEqual([{ block }]);
     expect((await h.ok("social.overview", {}, alice!)).blocked.map((b) => b.user.id)).toEqual([mallory]);
@@ -31,14 +33,18 @@ describe("blocking", () => {
     const [alice, mallory] = await h.users("alice", "mallory");
     const pending = await h.ok("social.friends.request", { userId: alice }, mallory!);
     await h.ok("social.blocks.add", { userId: mallory }, alice!);
-    expect(await h.db.friendRequest.count({ where: { id: pending.status === "pending" ? pending.request.id : -1 } })).toBe(0);
+    expect(
+      await h.db.friendRequest.count({ where: { id: pending.status === "pending" ? pending.request.id : -1 } }),
+    ).toBe(0);
     const unknown = await h.fail("social.friends.request", { userId: 999_999 }, mallory!);
     expect(await h.fail("social.friends.request", { userId: alice }, mallory!)).toEqual(unknown);
     expect((await h.fail("social.friends.request", { userId: mallory }, alice!)).code).toBe("CONFLICT");
     expect((await h.fail("social.blocks.add", { userId: mallory }, alice!)).code).toBe("CONFLICT");
     expect((await h.fail("social.blocks.add", { userId: alice }, alice!)).code).toBe("BAD_REQUEST");
     // Blocking back answers like a missing account (it would otherwise reveal the block).
-    expect(await h.fail("social.blocks.add", { userId: alice }, mallory!)).toEqual(await h.fail("social.blocks.add", { userId: 999_999 }, mallory!));
+    expect(await h.fail("social.blocks.add", { userId: alice }, mallory!)).toEqual(
+      await h.fail("social.blocks.add", { userId: 999_999 }, mallory!),
+    );
   });
 
   it("unblocking restores nothing, and unblocking someone not blocked is NOT_FOUND", async () => {

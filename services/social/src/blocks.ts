@@ -45,12 +45,19 @@ export function createBlocks(deps: Deps) {
         }
         // The invitations the blocker sent, and those (anyone's) to groups the blocker owns or
         // manages: a user blocked by the owner or an admin cannot join (group-core: blockedByManager).
-        const managed = await tx.groupMember.findMany({ where: { userId: actorId, role: { in: ["owner", "admin"] } }, select: { groupId: true } });
+        const managed = await tx.groupMember.findMany({
+          where: { userId: actorId, role: { in: ["owner", "admin"] } },
+          select: { groupId: true },
+        });
         const invites = await tx.groupInvite.findMany({
-          where: { inviteeId: userId, OR: [{ inviterId: actorId }, { groupId: { in: managed.map((m) => m.groupId) } }] },
+          where: {
+            inviteeId: userId,
+            OR: [{ inviterId: actorId }, { groupId: { in: managed.map((m) => m.groupId) } }],
+          },
         });
         await tx.groupInvite.deleteMany({ where: { id: { in: invites.map((i) => i.id) } } });
-        for (const i of invites) out.toUser(userId, "social.invitation.removed.v1", { invitationId: i.id, reason: "withdrawn" });
+        for (const i of invites)
+          out.toUser(userId, "social.invitation.removed.v1", { invitationId: i.id, reason: "withdrawn" });
 
         await hidePresenceIfUnseen(tx, out, actorId, userId, true);
         const block = { user: publicUser(target), since: now.getTime() };

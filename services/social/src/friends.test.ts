@@ -30,13 +30,17 @@ describe("friend requests", () => {
     expect(h.eventsOf(alice!, "social.friend.added.v1").map((e) => e.friend.user.id)).toEqual([bob]);
     expect(h.eventsOf(bob!, "social.friend.added.v1").map((e) => e.friend.user.id)).toEqual([alice]);
     const notices = h.eventsOf(alice!, "social.notice.created.v1");
-    expect(notices.map((n) => n.notice)).toMatchObject([{ type: "friendRequest.accepted", data: { user: { id: bob } } }]);
+    expect(notices.map((n) => n.notice)).toMatchObject([
+      { type: "friendRequest.accepted", data: { user: { id: bob } } },
+    ]);
 
     const after = await h.ok("social.overview", {}, alice!);
     expect(after.friends.map((f) => f.user.id)).toEqual([bob]);
     expect(after.outgoing).toEqual([]);
     expect(after.notices.map((n) => n.type)).toEqual(["friendRequest.accepted"]);
-    expect(await h.ok("social.notices.ack", { ids: after.notices.map((n) => n.id) }, alice!)).toEqual({ acknowledged: 1 });
+    expect(await h.ok("social.notices.ack", { ids: after.notices.map((n) => n.id) }, alice!)).toEqual({
+      acknowledged: 1,
+    });
     expect((await h.ok("social.overview", {}, alice!)).notices).toEqual([]);
     expect(h.violations).toEqual([]);
   });
@@ -112,12 +116,17 @@ describe("friend requests", () => {
     await h.ok("social.friends.decline", { requestId: r.request.id }, b!);
     await h.settle();
     expect(h.eventsOf(a!, "social.friendRequest.removed.v1")).toEqual([]);
-    expect(h.eventsOf(b!, "social.friendRequest.removed.v1")).toEqual([{ requestId: r.request.id, reason: "declined" }]);
+    expect(h.eventsOf(b!, "social.friendRequest.removed.v1")).toEqual([
+      { requestId: r.request.id, reason: "declined" },
+    ]);
     const after = await h.ok("social.overview", {}, a!);
     expect(after.outgoing).toEqual(before.outgoing);
     expect(after.notices).toEqual([]);
     // Asking again answers exactly as while pending; the decliner no longer sees it, nor can accept it.
-    expect(await h.fail("social.friends.request", { userId: b }, a!)).toMatchObject({ code: "CONFLICT", message: "You already sent this user a friend request." });
+    expect(await h.fail("social.friends.request", { userId: b }, a!)).toMatchObject({
+      code: "CONFLICT",
+      message: "You already sent this user a friend request.",
+    });
     expect((await h.ok("social.overview", {}, b!)).incoming).toEqual([]);
     expect((await h.fail("social.friends.accept", { requestId: r.request.id }, b!)).code).toBe("NOT_FOUND");
     expect((await h.fail("social.friends.decline", { requestId: r.request.id }, b!)).code).toBe("NOT_FOUND");
@@ -166,7 +175,9 @@ describe("defense in depth", () => {
     };
     const generic = { userId: 1, requestId: 1, groupId: 1, invitationId: 1 };
     for (const [type, spec] of Object.entries(SOCIAL_COMMANDS)) {
-      const body = bodies[type] ?? Object.fromEntries(Object.keys(spec.body.shape).map((k) => [k, generic[k as keyof typeof generic]]));
+      const body =
+        bodies[type] ??
+        Object.fromEntries(Object.keys(spec.body.shape).map((k) => [k, generic[k as keyof typeof generic]]));
       const err = await h.fail(type as keyof typeof SOCIAL_COMMANDS, body, ANON);
       expect({ type, code: err.code }).toEqual({ type, code: "NOT_AUTHENTICATED" });
     }

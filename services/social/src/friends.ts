@@ -42,13 +42,7 @@ export async function friendCount(tx: Tx, userId: number): Promise<number> {
  * Makes two users friends (both sides told) and removes any pending request between them.
  * `accepter` accepted a request of `requester`, who gets a notice.
  */
-async function befriend(
-  tx: Tx,
-  out: Outbox,
-  accepter: UserRow,
-  requester: UserRow,
-  now: Date,
-): Promise<Friend> {
+async function befriend(tx: Tx, out: Outbox, accepter: UserRow, requester: UserRow, now: Date): Promise<Friend> {
   for (const user of [accepter, requester]) {
     if ((await friendCount(tx, user.id)) >= SOCIAL_LIMITS.friendsMax) {
       throw new AppError("CONFLICT", `${user.username} already has ${SOCIAL_LIMITS.friendsMax} friends.`);
@@ -65,7 +59,10 @@ async function befriend(
   await tx.friendRequest.deleteMany({ where: { id: { in: pending.map((r) => r.id) } } });
   await tx.friendship.create({ data: { ...friendPair(accepter.id, requester.id), createdAt: now } });
   for (const r of pending) {
-    out.toUsers([accepter.id, requester.id], "social.friendRequest.removed.v1", { requestId: r.id, reason: "accepted" });
+    out.toUsers([accepter.id, requester.id], "social.friendRequest.removed.v1", {
+      requestId: r.id,
+      reason: "accepted",
+    });
   }
   const forAccepter = await friendView(tx, accepter.id, requester, now, now);
   const forRequester = await friendView(tx, requester.id, accepter, now, now);
@@ -87,7 +84,9 @@ export function createFriends(deps: Deps) {
         if (blocks.bBlocksA) throw new AppError("NOT_FOUND", "No such user.");
         if (blocks.aBlocksB) throw new AppError("CONFLICT", "You blocked this user. Unblock them first.");
         if (await areFriends(tx, actorId, targetId)) throw new AppError("CONFLICT", "You are already friends.");
-        const reverse = await tx.friendRequest.findUnique({ where: { fromId_toId: { fromId: targetId, toId: actorId } } });
+        const reverse = await tx.friendRequest.findUnique({
+          where: { fromId_toId: { fromId: targetId, toId: actorId } },
+        });
         if (reverse) {
           // They asked first: the two requests merge into a friendship.
           const friend = await befriend(tx, out, actor, target, now);
@@ -114,7 +113,10 @@ export function createFriends(deps: Deps) {
         const row = await tx.friendRequest.findFirst({ where: { id: requestId, fromId: actorId } });
         if (!row) throw requestNotFound();
         await tx.friendRequest.delete({ where: { id: row.id } });
-        out.toUsers([row.fromId, row.toId], "social.friendRequest.removed.v1", { requestId: row.id, reason: "cancelled" });
+        out.toUsers([row.fromId, row.toId], "social.friendRequest.removed.v1", {
+          requestId: row.id,
+          reason: "cancelled",
+        });
         return {};
       });
     },

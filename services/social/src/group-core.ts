@@ -31,7 +31,10 @@ export interface GroupRow {
 
 export const groupNotFound = () => new AppError("NOT_FOUND", "No such group.");
 export const nameInvalid = () =>
-  new AppError("BAD_REQUEST", `Group names are ${SOCIAL_LIMITS.groupNameMin}-${SOCIAL_LIMITS.groupNameMax} characters, without control characters.`);
+  new AppError(
+    "BAD_REQUEST",
+    `Group names are ${SOCIAL_LIMITS.groupNameMin}-${SOCIAL_LIMITS.groupNameMax} characters, without control characters.`,
+  );
 
 const ROLE_ORDER: Record<GroupRole, number> = { owner: 0, admin: 1, member: 2 };
 
@@ -66,7 +69,11 @@ export function infoOf(group: GroupRow, memberCount: number): GroupInfo {
  * The group and the actor's role, for a mutation. Not a member (or no such group): NOT_FOUND, the
  * same answer either way. A disbanded group takes no more changes: CONFLICT.
  */
-export async function forMutation(tx: Tx, groupId: number, actorId: number): Promise<{ group: GroupRow; role: GroupRole }> {
+export async function forMutation(
+  tx: Tx,
+  groupId: number,
+  actorId: number,
+): Promise<{ group: GroupRow; role: GroupRole }> {
   const role = await memberRole(tx, groupId, actorId);
   const group = role && (await tx.group.findUnique({ where: { id: groupId } }));
   if (!role || !group) throw groupNotFound();
@@ -111,7 +118,10 @@ export async function removeMember(
 
 /** Whether `userId` was last removed from the group by a kick (not by leaving). */
 export async function wasKicked(tx: Tx, groupId: number, userId: number): Promise<boolean> {
-  const row = await tx.formerMember.findUnique({ where: { groupId_userId: { groupId, userId } }, select: { reason: true } });
+  const row = await tx.formerMember.findUnique({
+    where: { groupId_userId: { groupId, userId } },
+    select: { reason: true },
+  });
   return row?.reason === "kicked";
 }
 
@@ -120,9 +130,14 @@ export async function wasKicked(tx: Tx, groupId: number, userId: number): Promis
  * anyone's invitation (nobody is made to share a group with someone they blocked and manage).
  */
 export async function blockedByManager(tx: Tx, groupId: number, userId: number): Promise<boolean> {
-  const managers = await tx.groupMember.findMany({ where: { groupId, role: { in: ["owner", "admin"] } }, select: { userId: true } });
+  const managers = await tx.groupMember.findMany({
+    where: { groupId, role: { in: ["owner", "admin"] } },
+    select: { userId: true },
+  });
   if (managers.length === 0) return false;
-  const block = await tx.block.findFirst({ where: { blockedId: userId, blockerId: { in: managers.map((m) => m.userId) } } });
+  const block = await tx.block.findFirst({
+    where: { blockedId: userId, blockerId: { in: managers.map((m) => m.userId) } },
+  });
   return block !== null;
 }
 
@@ -216,7 +231,13 @@ export function inviteView(
 }
 
 /** Everything `viewerId` (a member) sees of the group. */
-export async function groupDetail(tx: Tx, group: GroupRow, viewerId: number, viewerRole: GroupRole, now: Date): Promise<GroupDetail> {
+export async function groupDetail(
+  tx: Tx,
+  group: GroupRow,
+  viewerId: number,
+  viewerRole: GroupRole,
+  now: Date,
+): Promise<GroupDetail> {
   const rows = await tx.groupMember.findMany({ where: { groupId: group.id } });
   const invites = await pendingInvites(tx, group.id, now);
   const users = await usersById(tx, [

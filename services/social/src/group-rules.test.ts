@@ -13,7 +13,9 @@ describe("group rules", () => {
   });
 
   it("kicks: the owner anyone else, admins plain members, members nobody", () => {
-    const table = GROUP_ROLES.flatMap((actor) => GROUP_ROLES.filter((target) => mayKick(actor, target)).map((t) => `${actor}>${t}`));
+    const table = GROUP_ROLES.flatMap((actor) =>
+      GROUP_ROLES.filter((target) => mayKick(actor, target)).map((t) => `${actor}>${t}`),
+    );
     expect(table).toEqual(["owner>admin", "owner>member", "admin>member"]);
   });
 
@@ -21,6 +23,7 @@ describe("group rules", () => {
     expect(checkGroupName("  e\u0301 ")).toEqual({ ok: true, name: "\u00e9" });
     expect(checkGroupName("🙂".repeat(64)).ok).toBe(true);
     expect(checkGroupName("🙂".repeat(65)).ok).toBe(false);
-    for (const bad of ["", " \t\n", "a\u0000b", "a\u202Eb", "a\u2066b", "line\u2028break"]) expect(checkGroupName(bad).ok).toBe(false);
+    for (const bad of ["", " \t\n", "a\u0000b", "a\u202Eb", "a\u2066b", "line\u2028break"])
+      expect(checkGroupName(bad).ok).toBe(false);
   });
 });

@@ -11,7 +11,12 @@ afterAll(() => h.teardown());
 /** The group's GroupEvent rows, oldest first, with parsed data. */
 async function timeline(groupId: number) {
   const rows = await h.db.groupEvent.findMany({ where: { groupId }, orderBy: { id: "asc" } });
-  return rows.map((r) => ({ type: r.type, actorId: r.actorId, targetId: r.targetId, data: groupEventDataSchema.parse(JSON.parse(r.data)) }));
+  return rows.map((r) => ({
+    type: r.type,
+    actorId: r.actorId,
+    targetId: r.targetId,
+    data: groupEventDataSchema.parse(JSON.parse(r.data)),
+  }));
 }
 
 describe("creating a group", () => {
@@ -29,7 +34,9 @@ describe("creating a group", () => {
     expect(events[0]!.data).toMatchObject({ name: "Book club" });
     expect(detail.group.version).toBe(events.length);
     await h.settle();
-    expect(h.eventsOf(f1!, "social.invitation.received.v1")).toMatchObject([{ invitation: { group: { id: detail.group.id, name: "Book club" }, inviter: { id: owner } } }]);
+    expect(h.eventsOf(f1!, "social.invitation.received.v1")).toMatchObject([
+      { invitation: { group: { id: detail.group.id, name: "Book club" }, inviter: { id: owner } } },
+    ]);
     const rang = h.doorbells.filter((d) => d.groupId === detail.group.id);
     expect(rang).toHaveLength(3);
   });
@@ -71,8 +78,12 @@ describe("roles", () => {
     for (const u of [owner, admin, m1]) {
       expect((await h.fail("social.groups.kick", { groupId, userId: u }, u!)).code).toBe("BAD_REQUEST");
     }
-    expect((await h.fail("social.groups.setRole", { groupId, userId: m1, role: "admin" }, admin!)).code).toBe("FORBIDDEN");
-    expect((await h.fail("social.groups.setRole", { groupId, userId: owner, role: "member" }, owner!)).code).toBe("BAD_REQUEST");
+    expect((await h.fail("social.groups.setRole", { groupId, userId: m1, role: "admin" }, admin!)).code).toBe(
+      "FORBIDDEN",
+    );
+    expect((await h.fail("social.groups.setRole", { groupId, userId: owner, role: "member" }, owner!)).code).toBe(
+      "BAD_REQUEST",
+    );
 
     const { group } = await h.ok("social.groups.kick", { groupId, userId: m1 }, admin!);
     expect(group.memberCount).toBe(4);
@@ -80,9 +91,15 @@ describe("roles", () => {
     await h.ok("social.groups.kick", { groupId, userId: admin2 }, owner!);
     await h.settle();
 
-    expect(h.eventsOf(m1!, "social.group.removed.v1")).toEqual([{ group: { id: groupId, name: "Group" }, reason: "kicked", by: { id: admin, username: expect.any(String) } }]);
+    expect(h.eventsOf(m1!, "social.group.removed.v1")).toEqual([
+      { group: { id: groupId, name: "Group" }, reason: "kicked", by: { id: admin, username: expect.any(String) } },
+    ]);
     // The affected user sees the event itself too (who removed them).
-    expect(h.eventsOf(m1!, "social.group.updated.v1").at(-1)?.event).toMatchObject({ type: "kicked", actor: { id: admin }, target: { id: m1 } });
+    expect(h.eventsOf(m1!, "social.group.updated.v1").at(-1)?.event).toMatchObject({
+      type: "kicked",
+      actor: { id: admin },
+      target: { id: m1 },
+    });
     const updates = h.eventsOf(m2!, "social.group.updated.v1").filter((e) => e.event.type === "kicked");
     expect(updates.map((e) => e.event.target?.id)).toEqual([m1, admin2]);
     const notices = (await h.ok("social.overview", {}, m1!)).notices;
@@ -102,7 +119,10 @@ describe("roles", () => {
     expect(again.group.version).toBe(first.group.version);
     const demoted = await h.ok("social.groups.setRole", { groupId, userId: m, role: "member" }, owner!);
     expect(demoted.group.version).toBe(first.group.version + 1);
-    expect((await timeline(groupId)).filter((e) => e.type === "role").map((e) => e.data.role)).toEqual(["admin", "member"]);
+    expect((await timeline(groupId)).filter((e) => e.type === "role").map((e) => e.data.role)).toEqual([
+      "admin",
+      "member",
+    ]);
   });
 
   it("the owner cannot leave until they transfer ownership; then they are an admin and can leave", async () => {
@@ -117,11 +137,20 @@ describe("roles", () => {
     expect(group.ownerId).toBe(m);
     const detail = await h.ok("social.groups.get", { groupId }, owner!);
     expect(detail.role).toBe("admin");
-    expect(detail.members.map((x) => [x.user.id, x.role])).toEqual([[m, "owner"], [owner, "admin"]]);
+    expect(detail.members.map((x) => [x.user.id, x.role])).toEqual([
+      [m, "owner"],
+      [owner, "admin"],
+    ]);
     await h.ok("social.groups.leave", { groupId }, owner!);
     await h.settle();
-    expect(h.eventsOf(owner!, "social.group.removed.v1")).toContainEqual({ group: { id: groupId, name: "Group" }, reason: "left" });
-    expect(h.eventsOf(m!, "social.group.updated.v1").at(-1)?.event).toMatchObject({ type: "left", actor: { id: owner } });
+    expect(h.eventsOf(owner!, "social.group.removed.v1")).toContainEqual({
+      group: { id: groupId, name: "Group" },
+      reason: "left",
+    });
+    expect(h.eventsOf(m!, "social.group.updated.v1").at(-1)?.event).toMatchObject({
+      type: "left",
+      actor: { id: owner },
+    });
     expect((await h.fail("social.groups.leave", { groupId }, owner!)).code).toBe("NOT_FOUND");
     expect((await h.fail("social.groups.leave", { groupId }, m!)).code).toBe("CONFLICT");
   });
@@ -133,9 +162,15 @@ describe("roles", () => {
     expect((await h.fail("social.groups.rename", { groupId, name: " " }, owner!)).code).toBe("BAD_REQUEST");
     const { group } = await h.ok("social.groups.rename", { groupId, name: "Renamed" }, owner!);
     expect(group.name).toBe("Renamed");
-    expect((await h.ok("social.groups.rename", { groupId, name: " Renamed " }, owner!)).group.version).toBe(group.version);
+    expect((await h.ok("social.groups.rename", { groupId, name: " Renamed " }, owner!)).group.version).toBe(
+      group.version,
+    );
     await h.settle();
-    expect(h.eventsOf(admin!, "social.group.updated.v1").at(-1)?.event).toMatchObject({ type: "renamed", name: "Renamed", previousName: "Group" });
+    expect(h.eventsOf(admin!, "social.group.updated.v1").at(-1)?.event).toMatchObject({
+      type: "renamed",
+      name: "Renamed",
+      previousName: "Group",
+    });
   });
 });
 
@@ -162,10 +197,18 @@ describe("disbanding", () => {
     expect(group.disbandedAt).not.toBeNull();
     await h.settle();
     for (const u of [owner, admin, m]) {
-      expect(h.eventsOf(u!, "social.group.removed.v1")).toContainEqual({ group: { id: groupId, name: "Group" }, reason: "disbanded" });
+      expect(h.eventsOf(u!, "social.group.removed.v1")).toContainEqual({
+        group: { id: groupId, name: "Group" },
+        reason: "disbanded",
+      });
     }
-    expect(h.eventsOf(invitee!, "social.invitation.removed.v1")).toContainEqual({ invitationId: invitation.id, reason: "withdrawn" });
-    expect((await h.ok("social.overview", {}, m!)).notices).toMatchObject([{ type: "group.disbanded", data: { by: { id: owner } } }]);
+    expect(h.eventsOf(invitee!, "social.invitation.removed.v1")).toContainEqual({
+      invitationId: invitation.id,
+      reason: "withdrawn",
+    });
+    expect((await h.ok("social.overview", {}, m!)).notices).toMatchObject([
+      { type: "group.disbanded", data: { by: { id: owner } } },
+    ]);
     expect((await h.ok("social.overview", {}, owner!)).notices).toEqual([]);
     expect((await h.ok("social.overview", {}, m!)).groups.map((g) => g.id)).not.toContain(groupId);
 
@@ -184,7 +227,9 @@ describe("disbanding", () => {
       h.fail("social.groups.invite", { groupId, userId: invitee }, owner!),
     ];
     for (const err of await Promise.all(attempts)) expect(err.code).toBe("CONFLICT");
-    expect((await h.fail("social.groups.acceptInvite", { invitationId: invitation.id }, invitee!)).code).toBe("NOT_FOUND");
+    expect((await h.fail("social.groups.acceptInvite", { invitationId: invitation.id }, invitee!)).code).toBe(
+      "NOT_FOUND",
+    );
     expect(await h.db.groupMember.count({ where: { groupId } })).toBe(3);
   });
 });
@@ -199,7 +244,16 @@ describe("the outbox for the chat service", () => {
     await h.ok("social.groups.disband", { groupId }, a!);
     const rows = await h.db.groupEvent.findMany({ where: { groupId }, orderBy: { id: "asc" } });
     expect(rows.map((r) => r.type)).toEqual([
-      "created", "invited", "joined", "invited", "joined", "role", "renamed", "transferred", "kicked", "disbanded",
+      "created",
+      "invited",
+      "joined",
+      "invited",
+      "joined",
+      "role",
+      "renamed",
+      "transferred",
+      "kicked",
+      "disbanded",
     ]);
     const group = await h.db.group.findUniqueOrThrow({ where: { id: groupId } });
     expect(group.version).toBe(rows.length);
@@ -211,10 +265,15 @@ describe("the outbox for the chat service", () => {
   it("a joiner's joinedSeq is the group conversation's last seq", async () => {
     const [owner, m] = await h.users("o", "m");
     const { group } = await h.ok("social.groups.create", { name: "Seq" }, owner!);
-    await h.db.conversation.create({ data: { key: `group:${group.id}`, kind: "group", groupId: group.id, lastSeq: 41 } });
+    await h.db.conversation.create({
+      data: { key: `group:${group.id}`, kind: "group", groupId: group.id, lastSeq: 41 },
+    });
     const { invitation } = await h.ok("social.groups.invite", { groupId: group.id, userId: m }, owner!);
     await h.ok("social.groups.acceptInvite", { invitationId: invitation.id }, m!);
     const rows = await h.db.groupMember.findMany({ where: { groupId: group.id }, orderBy: { joinedAt: "asc" } });
-    expect(rows.map((r) => [r.userId, r.joinedSeq])).toEqual([[owner, 0], [m, 41]]);
+    expect(rows.map((r) => [r.userId, r.joinedSeq])).toEqual([
+      [owner, 0],
+      [m, 41],
+    ]);
   });
 });

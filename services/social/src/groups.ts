@@ -50,9 +50,21 @@ export function createGroups(deps: Deps) {
         }
         const group = await tx.group.create({ data: { name: checked.name, ownerId: actorId, createdAt: now } });
         await tx.groupMember.create({
-          data: { groupId: group.id, userId: actorId, role: "owner", joinedAt: now, joinedSeq: await conversationSeq(tx, group.id) },
+          data: {
+            groupId: group.id,
+            userId: actorId,
+            role: "owner",
+            joinedAt: now,
+            joinedSeq: await conversationSeq(tx, group.id),
+          },
         });
-        let { info } = await recordChange(tx, out, group.id, { type: "created", actor, target: actor, name: checked.name, role: "owner" }, now);
+        let { info } = await recordChange(
+          tx,
+          out,
+          group.id,
+          { type: "created", actor, target: actor, name: checked.name, role: "owner" },
+          now,
+        );
         for (const id of invitees) {
           const invitee = publicUser(await requireUser(tx, id));
           await createInvitation(tx, out, group, actor, invitee, now, config.invitationTtlMs);
@@ -76,7 +88,10 @@ export function createGroups(deps: Deps) {
       return mutate(deps, async (tx, out, now) => {
         const { group, role } = await forMutation(tx, groupId, actorId);
         if (!mayAttempt(role, "leave")) {
-          throw new AppError("CONFLICT", "The owner cannot leave the group. Transfer ownership to another member first.");
+          throw new AppError(
+            "CONFLICT",
+            "The owner cannot leave the group. Transfer ownership to another member first.",
+          );
         }
         await removeMember(tx, group, actorId, { reason: "left", byId: null }, now);
         const me = publicUser(await requireUser(tx, actorId));
@@ -106,7 +121,12 @@ export function createGroups(deps: Deps) {
     },
 
     /** Owner only; setting the role a member already has changes nothing and succeeds. */
-    async setRole(actorId: number, groupId: number, userId: number, newRole: Exclude<GroupRole, "owner">): Promise<{ group: GroupInfo }> {
+    async setRole(
+      actorId: number,
+      groupId: number,
+      userId: number,
+      newRole: Exclude<GroupRole, "owner">,
+    ): Promise<{ group: GroupInfo }> {
       return mutate(deps, async (tx, out, now) => {
         const { group, role } = await forMutation(tx, groupId, actorId);
         if (!mayAttempt(role, "setRole")) throw forbidden("Only the owner can change roles.");
@@ -130,7 +150,10 @@ export function createGroups(deps: Deps) {
         if (userId === actorId) throw new AppError("BAD_REQUEST", "You already own this group.");
         if (!(await memberRole(tx, groupId, userId))) throw notAMember();
         await tx.groupMember.update({ where: { groupId_userId: { groupId, userId } }, data: { role: "owner" } });
-        await tx.groupMember.update({ where: { groupId_userId: { groupId, userId: actorId } }, data: { role: "admin" } });
+        await tx.groupMember.update({
+          where: { groupId_userId: { groupId, userId: actorId } },
+          data: { role: "admin" },
+        });
         const actor = publicUser(await requireUser(tx, actorId));
         const target = publicUser(await requireUser(tx, userId));
         const { info } = await recordChange(
@@ -157,7 +180,14 @@ export function createGroups(deps: Deps) {
           tx,
           out,
           groupId,
-          { type: "renamed", actor, target: null, name: checked.name, previousName: group.name, update: { name: checked.name } },
+          {
+            type: "renamed",
+            actor,
+            target: null,
+            name: checked.name,
+            previousName: group.name,
+            update: { name: checked.name },
+          },
           now,
         );
         return { group: info };
@@ -182,7 +212,8 @@ export function createGroups(deps: Deps) {
         );
         const invites = await tx.groupInvite.findMany({ where: { groupId } });
         await tx.groupInvite.deleteMany({ where: { groupId } });
-        for (const i of invites) out.toUser(i.inviteeId, "social.invitation.removed.v1", { invitationId: i.id, reason: "withdrawn" });
+        for (const i of invites)
+          out.toUser(i.inviteeId, "social.invitation.removed.v1", { invitationId: i.id, reason: "withdrawn" });
         const ref = { id: groupId, name: group.name };
         for (const userId of await memberIds(tx, groupId)) {
           out.toUser(userId, "social.group.removed.v1", { group: ref, reason: "disbanded" });

@@ -11,7 +11,15 @@ afterAll(() => h.teardown());
 
 describe("who may invite whom", () => {
   it("members invite their friends only; owners and admins anyone who has not blocked them", async () => {
-    const [owner, admin, member, friendOfMember, stranger, blocker, blockedByOwner] = await h.users("o", "a", "m", "f", "s", "b", "x");
+    const [owner, admin, member, friendOfMember, stranger, blocker, blockedByOwner] = await h.users(
+      "o",
+      "a",
+      "m",
+      "f",
+      "s",
+      "b",
+      "x",
+    );
     const groupId = await h.group(owner!, { admins: [admin!], members: [member!] });
     await h.befriend(member!, friendOfMember!);
 
@@ -45,20 +53,32 @@ describe("accepting and declining", () => {
     await h.settle();
     expect(h.eventsOf(bob!, "social.invitation.received.v1").map((e) => e.invitation.id)).toEqual([invitation.id]);
     const overview = await h.ok("social.overview", {}, bob!);
-    expect(overview.invitations).toMatchObject([{ id: invitation.id, group: { id: groupId, memberCount: 1 }, inviter: { id: owner } }]);
+    expect(overview.invitations).toMatchObject([
+      { id: invitation.id, group: { id: groupId, memberCount: 1 }, inviter: { id: owner } },
+    ]);
     expect(overview.invitations[0]!.expiresAt - overview.invitations[0]!.createdAt).toBe(7 * DAY);
 
     // Only the invitee can use it.
-    expect((await h.fail("social.groups.acceptInvite", { invitationId: invitation.id }, owner!)).code).toBe("NOT_FOUND");
+    expect((await h.fail("social.groups.acceptInvite", { invitationId: invitation.id }, owner!)).code).toBe(
+      "NOT_FOUND",
+    );
     const detail = await h.ok("social.groups.acceptInvite", { invitationId: invitation.id }, bob!);
     expect(detail.role).toBe("member");
     expect(detail.members.map((m) => m.user.id)).toEqual([owner, bob]);
     expect((await h.fail("social.groups.acceptInvite", { invitationId: invitation.id }, bob!)).code).toBe("NOT_FOUND");
     await h.settle();
-    expect(h.eventsOf(owner!, "social.group.updated.v1").at(-1)?.event).toMatchObject({ type: "joined", actor: { id: bob }, role: "member" });
+    expect(h.eventsOf(owner!, "social.group.updated.v1").at(-1)?.event).toMatchObject({
+      type: "joined",
+      actor: { id: bob },
+      role: "member",
+    });
     expect(h.eventsOf(bob!, "social.group.updated.v1").at(-1)?.event.type).toBe("joined");
-    expect(h.eventsOf(bob!, "social.invitation.removed.v1")).toEqual([{ invitationId: invitation.id, reason: "accepted" }]);
-    expect((await h.ok("social.overview", {}, bob!)).groups).toMatchObject([{ id: groupId, role: "member", memberCount: 2 }]);
+    expect(h.eventsOf(bob!, "social.invitation.removed.v1")).toEqual([
+      { invitationId: invitation.id, reason: "accepted" },
+    ]);
+    expect((await h.ok("social.overview", {}, bob!)).groups).toMatchObject([
+      { id: groupId, role: "member", memberCount: 2 },
+    ]);
   });
 
   it("declining consumes the invitation and shows in the group's timeline", async () => {
@@ -69,7 +89,10 @@ describe("accepting and declining", () => {
     expect((await h.fail("social.groups.acceptInvite", { invitationId: invitation.id }, bob!)).code).toBe("NOT_FOUND");
     expect((await h.fail("social.groups.declineInvite", { invitationId: invitation.id }, bob!)).code).toBe("NOT_FOUND");
     await h.settle();
-    expect(h.eventsOf(owner!, "social.group.updated.v1").at(-1)?.event).toMatchObject({ type: "declined", actor: { id: bob } });
+    expect(h.eventsOf(owner!, "social.group.updated.v1").at(-1)?.event).toMatchObject({
+      type: "declined",
+      actor: { id: bob },
+    });
     // Declined is not refused forever: a new invitation can follow.
     await h.ok("social.groups.invite", { groupId, userId: bob }, owner!);
   });
@@ -88,7 +111,10 @@ describe("accepting and declining", () => {
     await h.instances[0]!.service.sweep();
     await h.settle();
     expect(await h.db.groupInvite.count({ where: { inviteeId: bob } })).toBe(0);
-    expect(h.eventsOf(bob!, "social.invitation.removed.v1")).toContainEqual({ invitationId: renewed.invitation.id, reason: "withdrawn" });
+    expect(h.eventsOf(bob!, "social.invitation.removed.v1")).toContainEqual({
+      invitationId: renewed.invitation.id,
+      reason: "withdrawn",
+    });
   });
 
   it("accepting re-checks that the inviter has not blocked the invitee since", async () => {

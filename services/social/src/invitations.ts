@@ -37,7 +37,13 @@ export async function createInvitation(
   ttlMs: number,
 ): Promise<GroupInvite> {
   const row = await tx.groupInvite.create({
-    data: { groupId: group.id, inviteeId: invitee.id, inviterId: inviter.id, createdAt: now, expiresAt: new Date(now.getTime() + ttlMs) },
+    data: {
+      groupId: group.id,
+      inviteeId: invitee.id,
+      inviterId: inviter.id,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + ttlMs),
+    },
   });
   const { info } = await recordChange(tx, out, group.id, { type: "invited", actor: inviter, target: invitee }, now);
   const invitation: Invitation = {
@@ -69,11 +75,17 @@ export function createInvitations(deps: Deps) {
         if (blocks.aBlocksB) throw new AppError("CONFLICT", "You blocked this user.");
         if (await memberRole(tx, groupId, userId)) throw new AppError("CONFLICT", "This user is already a member.");
         if (!mayReinviteKicked(role) && (await wasKicked(tx, groupId, userId))) {
-          throw new AppError("FORBIDDEN", "This user was removed from the group: only the owner or an admin can invite them back.");
+          throw new AppError(
+            "FORBIDDEN",
+            "This user was removed from the group: only the owner or an admin can invite them back.",
+          );
         }
         // Not saying who blocked them: the inviter learns only that this user cannot join.
-        if (await blockedByManager(tx, groupId, userId)) throw new AppError("CONFLICT", "This user cannot join this group.");
-        const existing = await tx.groupInvite.findUnique({ where: { groupId_inviteeId: { groupId, inviteeId: userId } } });
+        if (await blockedByManager(tx, groupId, userId))
+          throw new AppError("CONFLICT", "This user cannot join this group.");
+        const existing = await tx.groupInvite.findUnique({
+          where: { groupId_inviteeId: { groupId, inviteeId: userId } },
+        });
         if (existing && existing.expiresAt > now) throw new AppError("CONFLICT", "This user is already invited.");
         if (existing) await tx.groupInvite.delete({ where: { id: existing.id } });
         const pending = await tx.groupInvite.count({ where: { groupId, expiresAt: { gt: now } } });
@@ -84,7 +96,15 @@ export function createInvitations(deps: Deps) {
           throw new AppError("CONFLICT", "This group is full.");
         }
         const inviter = await requireUser(tx, actorId);
-        const invitation = await createInvitation(tx, out, group, publicUser(inviter), publicUser(invitee), now, config.invitationTtlMs);
+        const invitation = await createInvitation(
+          tx,
+          out,
+          group,
+          publicUser(inviter),
+          publicUser(invitee),
+          now,
+          config.invitationTtlMs,
+        );
         return { invitation };
       });
     },
@@ -100,7 +120,8 @@ export function createInvitations(deps: Deps) {
           throw invitationNotFound("This invitation is no longer valid.");
         }
         // The owner or an admin may have blocked the invitee since (or become a manager since).
-        if (await blockedByManager(tx, group.id, actorId)) throw invitationNotFound("This invitation is no longer valid.");
+        if (await blockedByManager(tx, group.id, actorId))
+          throw invitationNotFound("This invitation is no longer valid.");
         if (await memberRole(tx, group.id, actorId)) throw new AppError("CONFLICT", "You are already a member.");
         if ((await tx.groupMember.count({ where: { groupId: group.id } })) >= config.groupSizeCap) {
           throw new AppError("CONFLICT", "This group is full.");
@@ -109,13 +130,25 @@ export function createInvitations(deps: Deps) {
           throw new AppError("CONFLICT", `You are in ${config.groupsPerUserCap} groups already.`);
         }
         await tx.groupMember.create({
-          data: { groupId: group.id, userId: actorId, role: "member", joinedAt: now, joinedSeq: await conversationSeq(tx, group.id) },
+          data: {
+            groupId: group.id,
+            userId: actorId,
+            role: "member",
+            joinedAt: now,
+            joinedSeq: await conversationSeq(tx, group.id),
+          },
         });
         await tx.groupInvite.delete({ where: { id: invite.id } });
         // A fresh membership: the old span (and a kick on record) no longer applies.
         await tx.formerMember.deleteMany({ where: { groupId: group.id, userId: actorId } });
         const me = publicUser(await requireUser(tx, actorId));
-        const { info } = await recordChange(tx, out, group.id, { type: "joined", actor: me, target: me, role: "member" }, now);
+        const { info } = await recordChange(
+          tx,
+          out,
+          group.id,
+          { type: "joined", actor: me, target: me, role: "member" },
+          now,
+        );
         out.toUser(actorId, "social.invitation.removed.v1", { invitationId: invite.id, reason: "accepted" });
         return groupDetail(tx, { ...group, version: info.version }, actorId, "member", now);
       });
@@ -165,7 +198,8 @@ export function createInvitations(deps: Deps) {
       return mutate(deps, async (tx, out, now) => {
         const expired = await tx.groupInvite.findMany({ where: { expiresAt: { lte: now } }, take: 500 });
         await tx.groupInvite.deleteMany({ where: { id: { in: expired.map((i) => i.id) } } });
-        for (const i of expired) out.toUser(i.inviteeId, "social.invitation.removed.v1", { invitationId: i.id, reason: "withdrawn" });
+        for (const i of expired)
+          out.toUser(i.inviteeId, "social.invitation.removed.v1", { invitationId: i.id, reason: "withdrawn" });
         return expired.length;
       });
     },

@@ -48,18 +48,30 @@ describe("withdrawing an invitation", () => {
     const first = await h.ok("social.groups.invite", { groupId, userId: carol }, member!);
     const second = await h.ok("social.groups.invite", { groupId, userId: dave }, member!);
 
-    expect((await h.fail("social.groups.withdrawInvite", { invitationId: first.invitation.id }, other!)).code).toBe("FORBIDDEN");
+    expect((await h.fail("social.groups.withdrawInvite", { invitationId: first.invitation.id }, other!)).code).toBe(
+      "FORBIDDEN",
+    );
     const [stranger] = await h.users("s");
     const unknown = await h.fail("social.groups.withdrawInvite", { invitationId: 999_999 }, stranger!);
     expect(unknown.code).toBe("NOT_FOUND");
-    expect(await h.fail("social.groups.withdrawInvite", { invitationId: first.invitation.id }, stranger!)).toEqual(unknown);
+    expect(await h.fail("social.groups.withdrawInvite", { invitationId: first.invitation.id }, stranger!)).toEqual(
+      unknown,
+    );
 
     await h.ok("social.groups.withdrawInvite", { invitationId: first.invitation.id }, member!);
     await h.ok("social.groups.withdrawInvite", { invitationId: second.invitation.id }, admin!);
     await h.settle();
-    expect(h.eventsOf(carol!, "social.invitation.removed.v1")).toEqual([{ invitationId: first.invitation.id, reason: "withdrawn" }]);
-    expect(h.eventsOf(owner!, "social.group.updated.v1").at(-1)?.event).toMatchObject({ type: "uninvited", actor: { id: admin }, target: { id: dave } });
-    expect((await h.fail("social.groups.acceptInvite", { invitationId: first.invitation.id }, carol!)).code).toBe("NOT_FOUND");
+    expect(h.eventsOf(carol!, "social.invitation.removed.v1")).toEqual([
+      { invitationId: first.invitation.id, reason: "withdrawn" },
+    ]);
+    expect(h.eventsOf(owner!, "social.group.updated.v1").at(-1)?.event).toMatchObject({
+      type: "uninvited",
+      actor: { id: admin },
+      target: { id: dave },
+    });
+    expect((await h.fail("social.groups.acceptInvite", { invitationId: first.invitation.id }, carol!)).code).toBe(
+      "NOT_FOUND",
+    );
     expect((await h.ok("social.groups.get", { groupId }, owner!)).invites).toEqual([]);
   });
 });
@@ -74,8 +86,12 @@ describe("blocks keep users out of the blocker's groups", () => {
     await h.ok("social.blocks.add", { userId: mallory }, owner!);
     await h.settle();
     // The owner's block withdraws the pending invitation to the owner's group, whoever sent it.
-    expect(h.eventsOf(mallory!, "social.invitation.removed.v1")).toEqual([{ invitationId: early.invitation.id, reason: "withdrawn" }]);
-    expect((await h.fail("social.groups.acceptInvite", { invitationId: early.invitation.id }, mallory!)).code).toBe("NOT_FOUND");
+    expect(h.eventsOf(mallory!, "social.invitation.removed.v1")).toEqual([
+      { invitationId: early.invitation.id, reason: "withdrawn" },
+    ]);
+    expect((await h.fail("social.groups.acceptInvite", { invitationId: early.invitation.id }, mallory!)).code).toBe(
+      "NOT_FOUND",
+    );
     expect((await h.fail("social.groups.invite", { groupId, userId: mallory }, member!)).code).toBe("CONFLICT");
     expect(await h.db.groupMember.count({ where: { groupId, userId: mallory! } })).toBe(0);
   });
@@ -88,7 +104,9 @@ describe("blocks keep users out of the blocker's groups", () => {
     // `later` blocked mallory while a plain member, then became an admin.
     await h.ok("social.blocks.add", { userId: mallory }, later!);
     await h.ok("social.groups.setRole", { groupId, userId: later, role: "admin" }, owner!);
-    expect((await h.fail("social.groups.acceptInvite", { invitationId: invitation.id }, mallory!)).code).toBe("NOT_FOUND");
+    expect((await h.fail("social.groups.acceptInvite", { invitationId: invitation.id }, mallory!)).code).toBe(
+      "NOT_FOUND",
+    );
     expect(await h.db.groupMember.count({ where: { groupId, userId: mallory! } })).toBe(0);
   });
 });
@@ -100,7 +118,9 @@ describe("a blocker is indistinguishable from a missing account", () => {
     const missing = await h.fail("social.blocks.add", { userId: 999_999 }, mallory!);
     expect(missing.code).toBe("NOT_FOUND");
     expect(await h.fail("social.blocks.add", { userId: alice }, mallory!)).toEqual(missing);
-    expect(await h.fail("social.friends.request", { userId: alice }, mallory!)).toEqual(await h.fail("social.friends.request", { userId: 999_999 }, mallory!));
+    expect(await h.fail("social.friends.request", { userId: alice }, mallory!)).toEqual(
+      await h.fail("social.friends.request", { userId: 999_999 }, mallory!),
+    );
     expect(await h.db.block.count({ where: { blockerId: mallory! } })).toBe(0);
   });
 });

@@ -3,13 +3,7 @@
  * removal from a group, a group disbanded). Written in the transaction of the change, pushed live,
  * listed by social.overview until acknowledged.
  */
-import {
-  noticeSchema,
-  SOCIAL_LIMITS,
-  type Notice,
-  type NoticeData,
-  type NoticeType,
-} from "@sealroom/proto/social";
+import { noticeSchema, SOCIAL_LIMITS, type Notice, type NoticeData, type NoticeType } from "@sealroom/proto/social";
 import type { Logger } from "@sealroom/runtime";
 import type { Deps } from "./deps.js";
 import type { Outbox } from "./outbox.js";

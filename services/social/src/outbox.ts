@@ -44,11 +44,7 @@ export class Outbox {
 }
 
 /** Publishes on NATS; a closed connection loses the event (the database still has the truth). */
-export function natsPublisher(
-  nc: NatsConnection,
-  log: Logger,
-  presence: (userIds: number[]) => void,
-): Publisher {
+export function natsPublisher(nc: NatsConnection, log: Logger, presence: (userIds: number[]) => void): Publisher {
   const send = (subject: string, payload: unknown) => {
     try {
       nc.publish(subject, JSON.stringify(payload));

@@ -10,7 +10,11 @@ import { chunks, known, presenceFor, usersById } from "./views.js";
 async function countMembers(q: Tx, groupIds: number[]): Promise<Map<number, number>> {
   const counts = new Map<number, number>();
   for (const part of chunks(groupIds)) {
-    const rows = await q.groupMember.groupBy({ by: ["groupId"], where: { groupId: { in: part } }, _count: { _all: true } });
+    const rows = await q.groupMember.groupBy({
+      by: ["groupId"],
+      where: { groupId: { in: part } },
+      _count: { _all: true },
+    });
     for (const r of rows) counts.set(r.groupId, r._count._all);
   }
   return counts;
@@ -26,9 +30,21 @@ export function createOverview(deps: Deps) {
         take: SOCIAL_LIMITS.friendsMax,
       });
       // A declined request is gone from the addressee's side only (the requester is never told).
-      const incoming = await q.friendRequest.findMany({ where: { toId: me, declinedAt: null }, orderBy: { id: "desc" }, take: SOCIAL_LIMITS.incomingRequestsListed });
-      const outgoing = await q.friendRequest.findMany({ where: { fromId: me }, orderBy: { id: "desc" }, take: SOCIAL_LIMITS.outgoingRequestsMax });
-      const blocks = await q.block.findMany({ where: { blockerId: me }, orderBy: { createdAt: "desc" }, take: SOCIAL_LIMITS.blocksMax });
+      const incoming = await q.friendRequest.findMany({
+        where: { toId: me, declinedAt: null },
+        orderBy: { id: "desc" },
+        take: SOCIAL_LIMITS.incomingRequestsListed,
+      });
+      const outgoing = await q.friendRequest.findMany({
+        where: { fromId: me },
+        orderBy: { id: "desc" },
+        take: SOCIAL_LIMITS.outgoingRequestsMax,
+      });
+      const blocks = await q.block.findMany({
+        where: { blockerId: me },
+        orderBy: { createdAt: "desc" },
+        take: SOCIAL_LIMITS.blocksMax,
+      });
       const memberships = await q.groupMember.findMany({ where: { userId: me } });
       const groups = await q.group.findMany({
         where: { id: { in: memberships.map((m) => m.groupId) }, disbandedAt: null },
@@ -40,7 +56,9 @@ export function createOverview(deps: Deps) {
         take: SOCIAL_LIMITS.invitationsListed,
       });
       const invitedGroups = new Map(
-        (await q.group.findMany({ where: { id: { in: invites.map((i) => i.groupId) }, disbandedAt: null } })).map((g) => [g.id, g]),
+        (await q.group.findMany({ where: { id: { in: invites.map((i) => i.groupId) }, disbandedAt: null } })).map(
+          (g) => [g.id, g],
+        ),
       );
       const counts = await countMembers(q, [...groups.map((g) => g.id), ...invitedGroups.keys()]);
 
@@ -60,7 +78,11 @@ export function createOverview(deps: Deps) {
       return {
         friends: friendships.map((f) => {
           const id = f.userAId === me ? f.userBId : f.userAId;
-          return { user: known(users, id), since: f.createdAt.getTime(), presence: presence.get(id) ?? { online: false, lastSeenAt: null } };
+          return {
+            user: known(users, id),
+            since: f.createdAt.getTime(),
+            presence: presence.get(id) ?? { online: false, lastSeenAt: null },
+          };
         }),
         incoming: incoming.map((r) => requestView(r, known(users, r.fromId), known(users, r.toId))),
         outgoing: outgoing.map((r) => requestView(r, known(users, r.fromId), known(users, r.toId))),
@@ -68,13 +90,15 @@ export function createOverview(deps: Deps) {
         invitations: invites.flatMap((i): Invitation[] => {
           const g = invitedGroups.get(i.groupId);
           if (!g) return [];
-          return [{
-            id: i.id,
-            group: { id: g.id, name: g.name, memberCount: counts.get(g.id) ?? 0 },
-            inviter: known(users, i.inviterId),
-            createdAt: i.createdAt.getTime(),
-            expiresAt: i.expiresAt.getTime(),
-          }];
+          return [
+            {
+              id: i.id,
+              group: { id: g.id, name: g.name, memberCount: counts.get(g.id) ?? 0 },
+              inviter: known(users, i.inviterId),
+              createdAt: i.createdAt.getTime(),
+              expiresAt: i.expiresAt.getTime(),
+            },
+          ];
         }),
         groups: groups.map((g): MyGroup => ({ ...infoOf(g, counts.get(g.id) ?? 0), role: roles.get(g.id)! })),
         notices: await listNotices(q, me, deps.log),

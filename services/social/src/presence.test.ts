@@ -45,11 +45,22 @@ describe("presence", () => {
     expect(last).toEqual({ userId: alice, online: false, lastSeenAt: h.clock.now() });
     const user = await h.db.user.findUniqueOrThrow({ where: { id: alice! } });
     expect(user.lastSeenAt?.getTime()).toBe(h.clock.now());
-    expect((await h.ok("social.overview", {}, friend!)).friends[0]!.presence).toEqual({ online: false, lastSeenAt: h.clock.now() });
+    expect((await h.ok("social.overview", {}, friend!)).friends[0]!.presence).toEqual({
+      online: false,
+      lastSeenAt: h.clock.now(),
+    });
   });
 
   it("goes to friends and fellow members of active groups only, never across a block", async () => {
-    const [u, friend, member, stranger, blocker, blocked, exMember] = await h.users("u", "f", "m", "s", "bk", "bd", "x");
+    const [u, friend, member, stranger, blocker, blocked, exMember] = await h.users(
+      "u",
+      "f",
+      "m",
+      "s",
+      "bk",
+      "bd",
+      "x",
+    );
     await h.befriend(u!, friend!);
     await h.befriend(u!, blocker!);
     await h.befriend(u!, blocked!);
@@ -65,7 +76,8 @@ describe("presence", () => {
     expect(changes(member!, u!)).toHaveLength(1);
     for (const w of [stranger, exMember]) expect(changes(w!, u!)).toEqual([]);
     // Across the block only the "hidden" state the block itself pushed (review item 14), never u's.
-    for (const w of [blocker, blocked]) expect(changes(w!, u!)).toEqual([{ userId: u, online: false, lastSeenAt: null }]);
+    for (const w of [blocker, blocked])
+      expect(changes(w!, u!)).toEqual([{ userId: u, online: false, lastSeenAt: null }]);
     // The group view hides presence across the block too.
     const view = await h.ok("social.groups.get", { groupId: shared }, blocker!);
     expect(view.members.find((m) => m.user.id === u)!.presence).toEqual({ online: false, lastSeenAt: null });
@@ -94,17 +106,30 @@ describe("presence", () => {
     const older = h.presence.nextStamp();
     await okReport("g5", [[u!, 1]]);
     await okReport("g5", [[u!, 0]], { stamp: older });
-    expect((await h.db.presence.findUniqueOrThrow({ where: { userId_gatewayId: { userId: u!, gatewayId: "g5" } } })).connections).toBe(1);
+    expect(
+      (await h.db.presence.findUniqueOrThrow({ where: { userId_gatewayId: { userId: u!, gatewayId: "g5" } } }))
+        .connections,
+    ).toBe(1);
     await okReport("g5", [[u!, 0]]);
     // The tombstone keeps the stamp, so a late "1" cannot revive the user either.
     await okReport("g5", [[u!, 1]], { stamp: older });
-    expect((await h.db.presence.findUniqueOrThrow({ where: { userId_gatewayId: { userId: u!, gatewayId: "g5" } } })).connections).toBe(0);
+    expect(
+      (await h.db.presence.findUniqueOrThrow({ where: { userId_gatewayId: { userId: u!, gatewayId: "g5" } } }))
+        .connections,
+    ).toBe(0);
   });
 
   it("a reset replaces everything the gateway reported before, even from a clock that went back", async () => {
     const [a, b, friend] = await h.users("a", "b", "f");
     await h.befriend(a!, friend!);
-    await okReport("g6", [[a!, 1], [b!, 1]], { reset: true, stamp: 10_000_000 });
+    await okReport(
+      "g6",
+      [
+        [a!, 1],
+        [b!, 1],
+      ],
+      { reset: true, stamp: 10_000_000 },
+    );
     await okReport("g6", [[b!, 3]], { reset: true, stamp: 5_000_000 });
     await h.settle();
     expect(changes(friend!, a!).at(-1)?.online).toBe(false);
@@ -118,7 +143,14 @@ describe("a gateway that dies", () => {
     const [u, v, friend] = await h.users("u", "v", "f");
     await h.befriend(u!, friend!);
     await h.befriend(v!, friend!);
-    await okReport("dying", [[u!, 1], [v!, 1]], { reset: true, ttlMs: 1000 });
+    await okReport(
+      "dying",
+      [
+        [u!, 1],
+        [v!, 1],
+      ],
+      { reset: true, ttlMs: 1000 },
+    );
     await okReport("alive", [[v!, 1]], { reset: true, ttlMs: 60_000 });
     await h.settle();
     h.clock.advance(999);
@@ -169,7 +201,11 @@ describe("a gateway that dies", () => {
   });
 
   it("refuses malformed reports", async () => {
-    const reply = await h.client.request("gw.presence.report", JSON.stringify({ gatewayId: "bad gateway!", ttlMs: 1 }), { timeout: 5000 });
+    const reply = await h.client.request(
+      "gw.presence.report",
+      JSON.stringify({ gatewayId: "bad gateway!", ttlMs: 1 }),
+      { timeout: 5000 },
+    );
     expect(reply.json()).toMatchObject({ ok: false, error: { code: "BAD_REQUEST" } });
     expect(h.violations).toEqual([]);
   });
@@ -186,8 +222,7 @@ describe("with one instance", () => {
   it("coalesces a burst into one push of the final state", async () => {
     const [u, friend] = await one.users("u", "f");
     await one.befriend(u!, friend!);
-    const report = (n: number, reset = false) =>
-      one.presence.report("solo", [[u!, n]], { reset });
+    const report = (n: number, reset = false) => one.presence.report("solo", [[u!, n]], { reset });
     await report(0, true);
     for (const n of [1, 0, 1, 0, 1]) await report(n);
     await one.settle();

@@ -36,7 +36,8 @@ async function applyTransitions(
 ): Promise<void> {
   const wentOffline = users.filter((u) => before.has(u) && !after.has(u));
   const cameOnline = users.filter((u) => !before.has(u) && after.has(u));
-  if (wentOffline.length > 0) await tx.user.updateMany({ where: { id: { in: wentOffline } }, data: { lastSeenAt: now } });
+  if (wentOffline.length > 0)
+    await tx.user.updateMany({ where: { id: { in: wentOffline } }, data: { lastSeenAt: now } });
   for (const userId of [...cameOnline, ...wentOffline]) out.presence(userId);
 }
 
@@ -73,7 +74,10 @@ export function createPresence(deps: Deps) {
         const live = await renewLease(tx, out, r.gatewayId, r.ttlMs, now);
         const stamp = new Date(r.stamp);
         const previous = r.reset
-          ? await tx.presence.findMany({ where: { gatewayId: r.gatewayId, connections: { gt: 0 } }, select: { userId: true } })
+          ? await tx.presence.findMany({
+              where: { gatewayId: r.gatewayId, connections: { gt: 0 } },
+              select: { userId: true },
+            })
           : [];
         const users = [...new Set([...r.entries.map((e) => e.userId), ...previous.map((p) => p.userId)])];
         const before = await onlineAmong(tx, users, now);
@@ -81,7 +85,10 @@ export function createPresence(deps: Deps) {
           // Everything the gateway reported before is replaced, whatever its stamp (a restarted
           // gateway's clock may be behind its predecessor's): tombstones carrying this stamp, so a
           // late report from before the reset cannot revive them, overwritten by the entries below.
-          await tx.presence.updateMany({ where: { gatewayId: r.gatewayId }, data: { connections: 0, updatedAt: stamp } });
+          await tx.presence.updateMany({
+            where: { gatewayId: r.gatewayId },
+            data: { connections: 0, updatedAt: stamp },
+          });
         }
         const rows = await tx.presence.findMany({
           where: { gatewayId: r.gatewayId, userId: { in: r.entries.map((e) => e.userId) } },
@@ -91,7 +98,9 @@ export function createPresence(deps: Deps) {
           const row = existing.get(e.userId);
           const key = { userId_gatewayId: { userId: e.userId, gatewayId: r.gatewayId } };
           if (!row) {
-            await tx.presence.create({ data: { userId: e.userId, gatewayId: r.gatewayId, connections: e.connections, updatedAt: stamp } });
+            await tx.presence.create({
+              data: { userId: e.userId, gatewayId: r.gatewayId, connections: e.connections, updatedAt: stamp },
+            });
           } else if (row.updatedAt <= stamp) {
             await tx.presence.update({ where: key, data: { connections: e.connections, updatedAt: stamp } });
           }
@@ -103,7 +112,9 @@ export function createPresence(deps: Deps) {
     },
 
     async heartbeat(h: PresenceHeartbeat): Promise<PresenceAck> {
-      return mutate(deps, async (tx, out, now) => ({ resync: !(await renewLease(tx, out, h.gatewayId, h.ttlMs, now)) }));
+      return mutate(deps, async (tx, out, now) => ({
+        resync: !(await renewLease(tx, out, h.gatewayId, h.ttlMs, now)),
+      }));
     },
 
     async down(d: PresenceDown): Promise<PresenceAck> {
@@ -114,7 +125,10 @@ export function createPresence(deps: Deps) {
     /** Expires lapsed leases and drops old tombstones; returns how many leases were expired. */
     async sweep(): Promise<number> {
       return mutate(deps, async (tx, out, now) => {
-        const expired = await tx.gatewayLease.findMany({ where: { expiresAt: { lte: now } }, select: { gatewayId: true } });
+        const expired = await tx.gatewayLease.findMany({
+          where: { expiresAt: { lte: now } },
+          select: { gatewayId: true },
+        });
         for (const { gatewayId } of expired) await expireGateway(tx, out, gatewayId, now);
         await tx.presence.deleteMany({
           where: { connections: 0, updatedAt: { lt: new Date(now.getTime() - config.presenceTombstoneMs) } },

@@ -23,7 +23,9 @@ function staleBuild(): string | undefined {
   if (!existsSync(main)) return "services/social/dist is missing";
   const built = statSync(main).mtimeMs;
   const sources = [
-    ...readdirSync(here).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts")).map((f) => path.join(here, f)),
+    ...readdirSync(here)
+      .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+      .map((f) => path.join(here, f)),
     path.resolve(here, "../../../packages/proto/src/social.ts"),
     path.resolve(here, "../../../packages/proto/src/subjects.ts"),
   ];
@@ -113,8 +115,11 @@ describe.skipIf(stale !== undefined)("two processes, one database", () => {
     const [owner, ...invitees] = await h.users("o", "i1", "i2", "i3", "i4", "i5", "i6");
     const groupId = await h.seedGroup(owner!);
     const invitations = [];
-    for (const u of invitees) invitations.push((await h.ok("social.groups.invite", { groupId, userId: u }, owner!)).invitation);
-    const results = await Promise.all(invitations.map((inv, k) => h.call("social.groups.acceptInvite", { invitationId: inv.id }, invitees[k]!)));
+    for (const u of invitees)
+      invitations.push((await h.ok("social.groups.invite", { groupId, userId: u }, owner!)).invitation);
+    const results = await Promise.all(
+      invitations.map((inv, k) => h.call("social.groups.acceptInvite", { invitationId: inv.id }, invitees[k]!)),
+    );
     expect(results.filter((r) => r.ok)).toHaveLength(3);
     await expectConsistent(groupId);
   });
@@ -133,8 +138,9 @@ describe.skipIf(stale !== undefined)("two processes, one database", () => {
 
   it("the other process really took part", async () => {
     const metrics = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
-    const handled = [...metrics.matchAll(/sealroom_requests_total\{[^}]*subject="cmd\.social\.[^"]+"[^}]*\} (\d+)/g)]
-      .reduce((sum, m) => sum + Number(m[1]), 0);
+    const handled = [
+      ...metrics.matchAll(/sealroom_requests_total\{[^}]*subject="cmd\.social\.[^"]+"[^}]*\} (\d+)/g),
+    ].reduce((sum, m) => sum + Number(m[1]), 0);
     expect(handled).toBeGreaterThan(10);
     expect(childOutput).not.toMatch(/"level":(50|60)/);
   });

@@ -111,7 +111,8 @@ describe("racing group mutations end consistent", () => {
     const [owner, ...invitees] = await h.users("o", "i1", "i2", "i3", "i4", "i5", "i6");
     const groupId = await h.seedGroup(owner!);
     const invitations = [];
-    for (const u of invitees) invitations.push((await h.ok("social.groups.invite", { groupId, userId: u }, owner!)).invitation);
+    for (const u of invitees)
+      invitations.push((await h.ok("social.groups.invite", { groupId, userId: u }, owner!)).invitation);
     const results = await together(
       ...invitations.map((inv, k): Call => ["social.groups.acceptInvite", { invitationId: inv.id }, invitees[k]!]),
     );

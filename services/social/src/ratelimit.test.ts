@@ -11,7 +11,9 @@ it("regression: one user's changes share one budget across connections and gatew
   const [alice, ...others] = await h.users("alice", "b1", "b2", "b3", "b4", "b5", "b6");
   // Six friend requests, each from another gateway and connection of the same user.
   const replies = await Promise.all(
-    others.map((to, i) => h.call("social.friends.request", { userId: to }, { ...ctxOf(alice!, `gw${i}`), connId: `c${i}` })),
+    others.map((to, i) =>
+      h.call("social.friends.request", { userId: to }, { ...ctxOf(alice!, `gw${i}`), connId: `c${i}` }),
+    ),
   );
   expect(replies.filter((r) => r.ok)).toHaveLength(3);
   const refused = replies.filter((r) => !r.ok);

@@ -29,7 +29,11 @@ afterEach(async () => {
 });
 
 /** A reporter for a fake gateway whose connection table is `table`. */
-function startReporter(harness: Harness, table: Map<number, number>, opts: { heartbeatMs?: number; ttlMs?: number } = {}) {
+function startReporter(
+  harness: Harness,
+  table: Map<number, number>,
+  opts: { heartbeatMs?: number; ttlMs?: number } = {},
+) {
   const r = new PresenceReporter({
     nc: harness.client,
     log,
@@ -42,13 +46,16 @@ function startReporter(harness: Harness, table: Map<number, number>, opts: { hea
   return r;
 }
 
-const onlineRows = (harness: Harness) => harness.db.presence.count({ where: { gatewayId: "gw-r", connections: { gt: 0 } } });
+const onlineRows = (harness: Harness) =>
+  harness.db.presence.count({ where: { gatewayId: "gw-r", connections: { gt: 0 } } });
 
 describe("presence reporter", () => {
   it("sends a burst of changes in a few batches, in order", async () => {
     h = await setup();
     const reports: number[] = [];
-    h.client.subscribe(SUBJECTS.presenceReport, { callback: (_e, m) => void reports.push(m.json<{ entries: unknown[] }>().entries.length) });
+    h.client.subscribe(SUBJECTS.presenceReport, {
+      callback: (_e, m) => void reports.push(m.json<{ entries: unknown[] }>().entries.length),
+    });
     const table = new Map<number, number>();
     reporter = startReporter(h, table);
     const ids = await h.users(...Array.from({ length: 450 }, (_, i) => `u${i}`));
@@ -81,7 +88,10 @@ describe("presence reporter", () => {
   it("sends its whole table again when the service asks for a resync", async () => {
     h = await setup();
     const [a, b] = await h.users("a", "b");
-    const table = new Map([[a!, 1], [b!, 1]]);
+    const table = new Map([
+      [a!, 1],
+      [b!, 1],
+    ]);
     reporter = startReporter(h, table, { heartbeatMs: 50 });
     const harness = h;
     await until("both users", async () => (await onlineRows(harness)) === 2);
@@ -97,7 +107,10 @@ describe("presence reporter", () => {
     h.client.subscribe("gw.presence.>", { callback: (_e, m) => void seen.push(m.subject) });
     reporter = startReporter(h, new Map(), { heartbeatMs: 30 });
     const harness = h;
-    await until("the first report", async () => (await harness.db.gatewayLease.count({ where: { gatewayId: "gw-r" } })) === 1);
+    await until(
+      "the first report",
+      async () => (await harness.db.gatewayLease.count({ where: { gatewayId: "gw-r" } })) === 1,
+    );
     reporter.halt();
     await sleep(50);
     const count = seen.length;

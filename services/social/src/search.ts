@@ -14,7 +14,10 @@ const MAX_CHAR = "\u{10FFFF}";
 
 export function createSearch(deps: Deps) {
   // Per user, in this instance's memory (N instances allow N times the rate).
-  const limiter = new KeyedTokenBucket<number>({ perSec: deps.config.searchPerSec, burst: deps.config.searchBurst }, () => deps.clock.now());
+  const limiter = new KeyedTokenBucket<number>(
+    { perSec: deps.config.searchPerSec, burst: deps.config.searchBurst },
+    () => deps.clock.now(),
+  );
   return {
     limiter,
     async users(actorId: number, prefix: string, limit: number): Promise<{ users: PublicUser[] }> {

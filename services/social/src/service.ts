@@ -6,7 +6,12 @@
 import { randomBytes } from "node:crypto";
 import type { Db } from "@sealroom/db";
 import { AppError, fail, ok } from "@sealroom/proto/errors";
-import { presenceDownSchema, presenceHeartbeatSchema, presenceReportSchema, type PresenceAck } from "@sealroom/proto/gateway-presence";
+import {
+  presenceDownSchema,
+  presenceHeartbeatSchema,
+  presenceReportSchema,
+  type PresenceAck,
+} from "@sealroom/proto/gateway-presence";
 import { QUEUE, SUBJECTS } from "@sealroom/proto/subjects";
 import {
   KeyedTokenBucket,
@@ -71,16 +76,21 @@ export function createSocialService(deps: SocialServiceDeps): SocialService {
   const presence = createPresence(base);
   const invitations = createInvitations(base);
   const search = createSearch(base);
-  const writes = new KeyedTokenBucket<number>({ perSec: config.writePerSec, burst: config.writeBurst }, () => clock.now());
-  const handlers = createHandlers({
-    friends: createFriends(base),
-    blocks: createBlocks(base),
-    groups: createGroups(base),
-    invitations,
-    notices: createNotices(base),
-    overview: createOverview(base),
-    search,
-  }, writes);
+  const writes = new KeyedTokenBucket<number>({ perSec: config.writePerSec, burst: config.writeBurst }, () =>
+    clock.now(),
+  );
+  const handlers = createHandlers(
+    {
+      friends: createFriends(base),
+      blocks: createBlocks(base),
+      groups: createGroups(base),
+      invitations,
+      notices: createNotices(base),
+      overview: createOverview(base),
+      search,
+    },
+    writes,
+  );
 
   // Presence messages and sweeps in flight; commands are waited for by their drain().
   const inflight = new InFlight();

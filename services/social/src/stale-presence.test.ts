@@ -13,10 +13,14 @@ beforeAll(async () => {
 afterAll(() => h.teardown());
 
 const HIDDEN = { online: false, lastSeenAt: null };
-const about = (watcher: number, userId: number) => h.eventsOf(watcher, "presence.changed.v1").filter((e) => e.userId === userId);
+const about = (watcher: number, userId: number) =>
+  h.eventsOf(watcher, "presence.changed.v1").filter((e) => e.userId === userId);
 
 async function online(...users: number[]) {
-  const reply = await h.presence.report("g-stale", users.map((u) => [u, 1] as [number, number]));
+  const reply = await h.presence.report(
+    "g-stale",
+    users.map((u) => [u, 1] as [number, number]),
+  );
   if (!reply.ok) throw new Error(JSON.stringify(reply.error));
   await h.settle();
 }

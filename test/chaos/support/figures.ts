@@ -29,8 +29,12 @@ export function report(f: Figures): void {
     `chaos: ${f.scenario}`,
     `  sent ${f.sent}, acknowledged ${f.acknowledged}, lost ${f.lost}, duplicates ${f.duplicates}, gaps ${f.gaps}`,
     `  recovery ms: ${f.recoveryMs.length ? f.recoveryMs.map((n) => Math.round(n)).join(", ") : "n/a"}`,
-    `  peak memory MiB: ${Object.entries(f.peakMiB).map(([k, v]) => `${k} ${v}`).join(", ")}`,
-    ...(f.extra ? Object.entries(f.extra).map(([k, v]) => `  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`) : []),
+    `  peak memory MiB: ${Object.entries(f.peakMiB)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
+    ...(f.extra
+      ? Object.entries(f.extra).map(([k, v]) => `  ${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`)
+      : []),
   ];
   console.log(lines.join("\n"));
   const dir = path.join(root, "test-results/chaos");

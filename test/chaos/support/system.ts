@@ -199,7 +199,12 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     await Promise.all(
       (["auth", "social", "chat"] as const).map(async (svc) => {
         const port = await freePort();
-        const proc = new Proc(svc, script(svc), { ...common, ...opts.envOf?.[svc], HTTP_PORT: String(port) }, `http://127.0.0.1:${port}/healthz`);
+        const proc = new Proc(
+          svc,
+          script(svc),
+          { ...common, ...opts.envOf?.[svc], HTTP_PORT: String(port) },
+          `http://127.0.0.1:${port}/healthz`,
+        );
         services[svc] = proc;
         procs.push(proc);
         await proc.start();
@@ -220,7 +225,13 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
         GATEWAY_KEY_FILE: keyFile,
         WEB_DIR: path.join(dir, "no-web"),
       };
-      const proc = new Proc(`gateway${i}`, script("gateway"), env, `http://127.0.0.1:${port}/healthz`, `http://127.0.0.1:${opsPort}/metrics`);
+      const proc = new Proc(
+        `gateway${i}`,
+        script("gateway"),
+        env,
+        `http://127.0.0.1:${port}/healthz`,
+        `http://127.0.0.1:${opsPort}/metrics`,
+      );
       gateways.push(proc);
       procs.push(proc);
     }

@@ -27,10 +27,17 @@ export async function signUp(system: System, base: string, opts: Parameters<Syst
   return { name, id: user.id, client, social: new SocialClient(client) };
 }
 
-export async function signUpMany(system: System, base: string, count: number, opts: Parameters<System["client"]>[0] = {}): Promise<User[]> {
+export async function signUpMany(
+  system: System,
+  base: string,
+  count: number,
+  opts: Parameters<System["client"]>[0] = {},
+): Promise<User[]> {
   const users: User[] = [];
   for (let i = 0; i < count; i += 10) {
-    users.push(...(await Promise.all(Array.from({ length: Math.min(10, count - i) }, () => signUp(system, base, opts)))));
+    users.push(
+      ...(await Promise.all(Array.from({ length: Math.min(10, count - i) }, () => signUp(system, base, opts)))),
+    );
   }
   return users;
 }
@@ -47,7 +54,10 @@ export async function befriend(a: User, b: User): Promise<string> {
 /** A group owned by `owner` with every member accepted; returns its conversation id. */
 export async function groupOf(owner: User, members: User[]): Promise<{ groupId: number; conversationId: string }> {
   for (const m of members) await befriend(owner, m);
-  const detail = await owner.social.createGroup("chaos", members.map((m) => m.id));
+  const detail = await owner.social.createGroup(
+    "chaos",
+    members.map((m) => m.id),
+  );
   for (const m of members) {
     const invitation = (await m.social.overview()).invitations.find((i) => i.group.id === detail.group.id);
     if (!invitation) throw new Error("no invitation");
@@ -80,7 +90,13 @@ export const newStats = (): SendStats => ({ sent: 0, acks: [], retries: 0, faile
  * Sends one message until it is acknowledged: a retryable error (UNAVAILABLE, TIMEOUT, RATE_LIMITED,
  * a dropped connection) is retried with backoff and the same clientMsgId.
  */
-export async function sendReliably(user: User, conversationId: string, clientMsgId: string, stats: SendStats, deadlineMs = 60_000): Promise<void> {
+export async function sendReliably(
+  user: User,
+  conversationId: string,
+  clientMsgId: string,
+  stats: SendStats,
+  deadlineMs = 60_000,
+): Promise<void> {
   stats.sent++;
   const until = Date.now() + deadlineMs;
   let delay = 25;
@@ -136,9 +152,20 @@ export interface LogCheck {
 
 /** Checks the database after the faults: integrity, every ack present, no duplicate, no gap. */
 export async function checkLog(db: Db, acks: Ack[], conversationIds: string[]): Promise<LogCheck> {
-  const integrity = (await db.$queryRawUnsafe<Array<{ integrity_check: string }>>("PRAGMA integrity_check")).map((r) => r.integrity_check).join(";");
+  const integrity = (await db.$queryRawUnsafe<Array<{ integrity_check: string }>>("PRAGMA integrity_check"))
+    .map((r) => r.integrity_check)
+    .join(";");
   const keys = [...new Set(conversationIds)];
-  const rows = await db.$queryRawUnsafe<Array<{ key: string; seq: number | bigint; clientMsgId: string | null; senderId: number | bigint | null; body: string; kind: string }>>(
+  const rows = await db.$queryRawUnsafe<
+    Array<{
+      key: string;
+      seq: number | bigint;
+      clientMsgId: string | null;
+      senderId: number | bigint | null;
+      body: string;
+      kind: string;
+    }>
+  >(
     `SELECT c."key" AS key, m."seq" AS seq, m."clientMsgId" AS clientMsgId, m."senderId" AS senderId, m."body" AS body, m."kind" AS kind
      FROM "Message" m JOIN "Conversation" c ON c."id" = m."conversationId"
      WHERE c."key" IN (${keys.map(() => "?").join(",")})`,
@@ -151,7 +178,10 @@ export async function checkLog(db: Db, acks: Ack[], conversationIds: string[]): 
   for (const r of rows) {
     const seq = Number(r.seq);
     if (at.has(`${r.key}#${seq}`)) duplicates++; // two rows at one seq
-    at.set(`${r.key}#${seq}`, { clientMsgId: r.clientMsgId, senderId: r.senderId === null ? null : Number(r.senderId) });
+    at.set(`${r.key}#${seq}`, {
+      clientMsgId: r.clientMsgId,
+      senderId: r.senderId === null ? null : Number(r.senderId),
+    });
     (seqs.get(r.key) ?? seqs.set(r.key, []).get(r.key)!).push(seq);
     if (r.kind === "text") {
       const k = `${String(r.senderId)}:${r.body}`;

@@ -46,7 +46,16 @@ export class ReviewStack {
     if (this.web) return;
     const nc = await connectNats({ url: this.stack.nats.url, name: "gateway-web", log });
     const config = { ...gatewayEnvSchema.parse({}), ...LIMITS };
-    const gateway = createGateway({ nc, log, serverKey: this.serverKey, config, host: "127.0.0.1", port: this.port, webDir, gatewayId: "gw-web" });
+    const gateway = createGateway({
+      nc,
+      log,
+      serverKey: this.serverKey,
+      config,
+      host: "127.0.0.1",
+      port: this.port,
+      webDir,
+      gatewayId: "gw-web",
+    });
     await gateway.start();
     this.web = { gateway, nc };
   }

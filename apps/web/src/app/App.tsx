@@ -21,9 +21,22 @@ export function App() {
     case "unreachable":
       return <UnreachableScreen onRetry={() => session.retry()} />;
     case "first-contact":
-      return <FirstContactScreen host={phase.host} fingerprint={phase.fingerprint} onContinue={() => session.acceptFirstContact()} />;
+      return (
+        <FirstContactScreen
+          host={phase.host}
+          fingerprint={phase.fingerprint}
+          onContinue={() => session.acceptFirstContact()}
+        />
+      );
     case "key-changed":
-      return <KeyChangedScreen host={phase.host} expected={phase.expected} actual={phase.actual} onTrust={() => session.trustNewKey()} />;
+      return (
+        <KeyChangedScreen
+          host={phase.host}
+          expected={phase.expected}
+          actual={phase.actual}
+          onTrust={() => session.trustNewKey()}
+        />
+      );
     case "resuming":
       return <ResumingScreen onSignInInstead={() => void session.abandonResume()} />;
     case "signed-out":
@@ -51,7 +64,12 @@ function SignedInRoutes({ username }: { username: string }) {
   useChatChrome(conversationId);
   return (
     <AppShell username={username} route={route}>
-      {socialScreen(route) ?? (route === "settings" ? <SettingsScreen key="settings" username={username} /> : <ChatScreen conversationId={conversationId} />)}
+      {socialScreen(route) ??
+        (route === "settings" ? (
+          <SettingsScreen key="settings" username={username} />
+        ) : (
+          <ChatScreen conversationId={conversationId} />
+        ))}
     </AppShell>
   );
 }

@@ -54,16 +54,28 @@ export function AppShell({ username, route, children }: { username: string; rout
             <ul>
               {items.map((item) => (
                 <li key={item.route}>
-                  <a className="nav-link" href={hrefFor(item.route)} aria-current={item.route === route || item.current?.(route) || (item.route === "home" && conversationOf(route)) ? "page" : undefined}>
+                  <a
+                    className="nav-link"
+                    href={hrefFor(item.route)}
+                    aria-current={
+                      item.route === route || item.current?.(route) || (item.route === "home" && conversationOf(route))
+                        ? "page"
+                        : undefined
+                    }
+                  >
                     {item.icon}
                     <span>{item.label}</span>
-                  {item.badge}
+                    {item.badge}
                   </a>
                 </li>
               ))}
             </ul>
           </nav>
-          <ConversationList activeId={conversationOf(route)} pageHeading={route === "home"} offerNotifications={route !== "settings"} />
+          <ConversationList
+            activeId={conversationOf(route)}
+            pageHeading={route === "home"}
+            offerNotifications={route !== "settings"}
+          />
           <div className="sidebar-foot">
             <span>
               <LockIcon size={14} />

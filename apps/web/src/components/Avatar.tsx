@@ -6,7 +6,11 @@ export function Avatar({ name, size = 32 }: { name: string; size?: number }) {
   let hash = 0;
   for (const ch of name) hash = (hash * 31 + ch.codePointAt(0)!) >>> 0;
   return (
-    <span className="avatar" aria-hidden="true" style={{ width: size, height: size, fontSize: size * 0.44, "--avatar-hue": hash % 360 } as CSSProperties}>
+    <span
+      className="avatar"
+      aria-hidden="true"
+      style={{ width: size, height: size, fontSize: size * 0.44, "--avatar-hue": hash % 360 } as CSSProperties}
+    >
       {first}
     </span>
   );

@@ -33,7 +33,8 @@ export function ChangePasswordForm({ username }: { username: string }) {
     setDone(false);
     setValues((prev) => ({ ...prev, [f]: v }));
   };
-  const blur = (f: ChangePasswordField) => () => setTouched((prev) => (values[f] === "" ? prev : { ...prev, [f]: true }));
+  const blur = (f: ChangePasswordField) => () =>
+    setTouched((prev) => (values[f] === "" ? prev : { ...prev, [f]: true }));
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
@@ -69,10 +70,43 @@ export function ChangePasswordForm({ username }: { username: string }) {
       {/* Lets password managers tie the new password to the account. */}
       <input type="text" name="username" autoComplete="username" value={username} readOnly hidden />
       <LiveMessage kind="alert" tone="error" message={error} testId="change-password-error" />
-      <LiveMessage kind="status" tone="success" message={done ? t("settings.changePasswordDone") : undefined} testId="change-password-done" />
-      <Field label={t("field.currentPassword")} type="password" value={values.current} onChange={set("current")} onBlur={blur("current")} autoComplete="current-password" error={shown("current")} inputRef={refs.current} />
-      <Field label={t("field.newPassword")} type="password" value={values.next} onChange={set("next")} onBlur={blur("next")} autoComplete="new-password" hint={t("hint.password")} error={shown("next")} inputRef={refs.next} />
-      <Field label={t("field.confirmNewPassword")} type="password" value={values.confirm} onChange={set("confirm")} onBlur={blur("confirm")} autoComplete="new-password" error={shown("confirm")} inputRef={refs.confirm} />
+      <LiveMessage
+        kind="status"
+        tone="success"
+        message={done ? t("settings.changePasswordDone") : undefined}
+        testId="change-password-done"
+      />
+      <Field
+        label={t("field.currentPassword")}
+        type="password"
+        value={values.current}
+        onChange={set("current")}
+        onBlur={blur("current")}
+        autoComplete="current-password"
+        error={shown("current")}
+        inputRef={refs.current}
+      />
+      <Field
+        label={t("field.newPassword")}
+        type="password"
+        value={values.next}
+        onChange={set("next")}
+        onBlur={blur("next")}
+        autoComplete="new-password"
+        hint={t("hint.password")}
+        error={shown("next")}
+        inputRef={refs.next}
+      />
+      <Field
+        label={t("field.confirmNewPassword")}
+        type="password"
+        value={values.confirm}
+        onChange={set("confirm")}
+        onBlur={blur("confirm")}
+        autoComplete="new-password"
+        error={shown("confirm")}
+        inputRef={refs.confirm}
+      />
       <div className="actions">
         <button type="submit" className="btn btn-primary" disabled={pending}>
           {pending ? t("settings.changePasswordPending") : t("settings.changePasswordSubmit")}

@@ -16,7 +16,12 @@ export function ConnectionBadge({ state: override }: { state?: ConnectionState }
   const live = useConnectionState();
   const sync = useSyncStatus();
   const state = override ?? live;
-  const shown: Shown = state === "ready" && sync !== undefined && sync !== "up-to-date" ? (sync === "catching-up" ? "catching-up" : "connected") : state;
+  const shown: Shown =
+    state === "ready" && sync !== undefined && sync !== "up-to-date"
+      ? sync === "catching-up"
+        ? "catching-up"
+        : "connected"
+      : state;
   return (
     <div className="conn-wrap">
       <div className="conn" data-state={shown} role="status" aria-live="polite">

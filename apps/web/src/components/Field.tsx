@@ -18,7 +18,20 @@ export interface FieldProps {
 }
 
 /** A labelled input with its hint and error; passwords get a show/hide toggle (passphrases have spaces). */
-export function Field({ label, value, onChange, onBlur, type = "text", autoComplete, hint, error, inputRef, name, disabled, className }: FieldProps) {
+export function Field({
+  label,
+  value,
+  onChange,
+  onBlur,
+  type = "text",
+  autoComplete,
+  hint,
+  error,
+  inputRef,
+  name,
+  disabled,
+  className,
+}: FieldProps) {
   const { t } = useI18n();
   const id = useId();
   const [revealed, setRevealed] = useState(false);

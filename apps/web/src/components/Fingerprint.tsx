@@ -20,9 +20,17 @@ export function Fingerprint({
   return (
     <figure className={`fingerprint fingerprint-${tone}`}>
       {label && <figcaption className="fingerprint-label">{label}</figcaption>}
-      <code className="fingerprint-groups" data-testid={testId} translate="no" aria-label={label ? `${label}: ${value}` : value}>
+      <code
+        className="fingerprint-groups"
+        data-testid={testId}
+        translate="no"
+        aria-label={label ? `${label}: ${value}` : value}
+      >
         {groups.map((g, i) => (
-          <span key={i} className={other && other[i] !== g ? "fingerprint-group fingerprint-diff" : "fingerprint-group"}>
+          <span
+            key={i}
+            className={other && other[i] !== g ? "fingerprint-group fingerprint-diff" : "fingerprint-group"}
+          >
             {g}
           </span>
         ))}

@@ -3,7 +3,13 @@ import { useI18n } from "../i18n/I18nProvider.js";
 import { LANGUAGES, isLanguage } from "../i18n/languages.js";
 
 /** Language names are written in their own language, so anyone can find theirs. */
-export function LanguageSelect({ compact = false, labelHidden = compact }: { compact?: boolean; labelHidden?: boolean }) {
+export function LanguageSelect({
+  compact = false,
+  labelHidden = compact,
+}: {
+  compact?: boolean;
+  labelHidden?: boolean;
+}) {
   const { t, lang, setLang } = useI18n();
   const id = useId();
   return (

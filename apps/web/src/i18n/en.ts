@@ -33,7 +33,8 @@ export const en = {
   "notice.logout": "You signed out.",
   "notice.revoked": "Your session ended because you signed out elsewhere or changed your password. Sign in again.",
   "notice.ticketInvalid": "Your saved session has expired. Sign in again.",
-  "notice.localLogout": "Signed out on this device. The server could not be reached; the old session expires on its own.",
+  "notice.localLogout":
+    "Signed out on this device. The server could not be reached; the old session expires on its own.",
 
   "field.username": "Username",
   "field.password": "Password",
@@ -81,7 +82,8 @@ export const en = {
   "keyChanged.title": "The server's key has changed",
   "keyChanged.lead":
     "The key presented by {host} does not match the key this browser trusted before. Someone may be intercepting your connection, or the operator replaced the key.",
-  "keyChanged.stopped": "Sealroom has stopped. Your password and session will not be sent until you verify the new key.",
+  "keyChanged.stopped":
+    "Sealroom has stopped. Your password and session will not be sent until you verify the new key.",
   "keyChanged.expected": "Trusted before",
   "keyChanged.actual": "Presented now",
   "keyChanged.whatToDo": "What to do",
@@ -100,7 +102,8 @@ export const en = {
   "insecure.title": "This page needs a secure connection",
   "insecure.body":
     "Sealroom encrypts your connection with your browser's built-in cryptography (WebCrypto), which browsers provide only on HTTPS pages and on this computer's own address.",
-  "insecure.fix": "Open Sealroom over https://, or at http://localhost or http://127.0.0.1 when it runs on this computer.",
+  "insecure.fix":
+    "Open Sealroom over https://, or at http://localhost or http://127.0.0.1 when it runs on this computer.",
   "insecure.current": "This page was opened as {origin}.",
 
   "nav.label": "Main",
@@ -109,7 +112,8 @@ export const en = {
   "nav.account": "Signed in as {name}",
   "home.title": "Conversations",
   "home.emptyTitle": "No conversations yet",
-  "home.emptyBody": "Conversations arrive with the chat feature. Until then, your account and security settings are ready.",
+  "home.emptyBody":
+    "Conversations arrive with the chat feature. Until then, your account and security settings are ready.",
   "home.openSettings": "Open settings",
 
   "conn.catchingUp": "Catching up…",
@@ -148,13 +152,17 @@ export const en = {
   "chat.count.overOne": "1 character too many",
   "chat.problem.tooLong": "Messages can be at most 4,000 characters. Shorten it to send.",
   "chat.problem.characters": "The message contains control characters that cannot be sent.",
-  "chat.problem.bidi": "The message has a text-direction control (such as U+202E) that is not closed on its line. Remove or close it to send.",
-  "chat.timelineKeys": "Up and Down move between messages. On your own message, Enter or Shift+F10 opens its actions. Typing goes to the message box.",
+  "chat.problem.bidi":
+    "The message has a text-direction control (such as U+202E) that is not closed on its line. Remove or close it to send.",
+  "chat.timelineKeys":
+    "Up and Down move between messages. On your own message, Enter or Shift+F10 opens its actions. Typing goes to the message box.",
   "chat.written": "Written {time}",
   "chat.readOnly": "This group was disbanded. Its history stays readable, but nobody can post.",
   "chat.removedSub": "You are no longer a member",
-  "chat.dmNotFriends": "You and {name} are not friends any more. Your history stays here, but you can only message friends.",
-  "chat.dmBlocked": "You blocked {name}. Your history stays here; unblock them and become friends again to send messages.",
+  "chat.dmNotFriends":
+    "You and {name} are not friends any more. Your history stays here, but you can only message friends.",
+  "chat.dmBlocked":
+    "You blocked {name}. Your history stays here; unblock them and become friends again to send messages.",
   "chat.notSentPreview": "Not sent: {text}",
   "chat.removed.kicked": "{name} removed you from this group. The history up to then stays readable here.",
   "chat.removed.kickedSomeone": "You were removed from this group. The history up to then stays readable here.",
@@ -193,7 +201,8 @@ export const en = {
   "chat.sys.renamed": "{actor} renamed the group to “{name}”",
   "chat.sys.transferred": "{actor} made {target} the owner",
   "chat.sys.disbanded": "{actor} disbanded the group",
-  "chat.error.dmForbidden": "You cannot message this person: you are no longer friends, or one of you blocked the other.",
+  "chat.error.dmForbidden":
+    "You cannot message this person: you are no longer friends, or one of you blocked the other.",
   "chat.error.groupForbidden": "This group is read-only now.",
   "chat.error.notFound": "This conversation is no longer available to you.",
   "chat.error.tooLong": "This message is too long. The limit is 4,000 characters.",
@@ -204,7 +213,8 @@ export const en = {
   "notify.enable": "Turn on notifications",
   "notify.notNow": "Not now",
   "notify.settingsTitle": "Notifications",
-  "notify.settingsHelp": "Shown when a message arrives while Sealroom is in the background, never for the conversation you are looking at.",
+  "notify.settingsHelp":
+    "Shown when a message arrives while Sealroom is in the background, never for the conversation you are looking at.",
   "notify.on": "Notifications are on in this browser.",
   "notify.denied": "Notifications are blocked for this site. You can allow them in your browser's site settings.",
   "notify.unsupported": "This browser cannot show notifications.",
@@ -261,12 +271,14 @@ export const en = {
   "friends.remove": "Unfriend",
   "friends.removeNamed": "Unfriend {name}",
   "friends.removeTitle": "Unfriend {name}?",
-  "friends.removeBody": "You can still read your old messages, but neither of you can send new ones until you are friends again.",
+  "friends.removeBody":
+    "You can still read your old messages, but neither of you can send new ones until you are friends again.",
   "friends.removed": "{name} is no longer your friend.",
   "friends.block": "Block",
   "friends.blockNamed": "Block {name}",
   "friends.blockTitle": "Block {name}?",
-  "friends.blockBody": "They will no longer be your friend, cannot send you requests, messages or group invitations, and will not see when you are online. They are not told.",
+  "friends.blockBody":
+    "They will no longer be your friend, cannot send you requests, messages or group invitations, and will not see when you are online. They are not told.",
   "friends.blocked": "You blocked {name}.",
   "friends.blockedList": "Blocked",
   "friends.blockedHelp": "Unblocking does not restore a friendship: you would need to send a new request.",
@@ -319,7 +331,8 @@ export const en = {
   "group.gone.kicked": "You were removed from this group.",
   "group.gone.disbanded": "This group was disbanded.",
   "group.gone.unavailable": "This group is no longer available to you.",
-  "group.disbandedNote": "This group was disbanded. Its members and history stay readable, but nothing can change any more.",
+  "group.disbandedNote":
+    "This group was disbanded. Its members and history stay readable, but nothing can change any more.",
   "group.members": "Members",
   "group.promote": "Make admin",
   "group.promoteNamed": "Make {name} an admin",
@@ -366,7 +379,8 @@ export const en = {
   "group.disbandTitle": "Disband {name}?",
   "group.disbandBody": "Nobody will be able to send messages or join. This cannot be undone.",
   "socialError.userGone": "That person could not be found. They may have blocked you or deleted their account.",
-  "socialError.requestConflict": "You cannot send this request: you are already friends, already asked, blocked this person, or reached a friend limit.",
+  "socialError.requestConflict":
+    "You cannot send this request: you are already friends, already asked, blocked this person, or reached a friend limit.",
   "socialError.requestGone": "This request is no longer pending.",
   "socialError.friendLimit": "You or they already have the maximum of 1,000 friends.",
   "socialError.notFriends": "You are no longer friends.",
@@ -374,11 +388,14 @@ export const en = {
   "socialError.notBlocked": "This person is not blocked any more.",
   "socialError.tooManyGroups": "You are already in the maximum of 500 groups.",
   "socialError.inviteFriendsOnly": "You can only invite your own friends.",
-  "socialError.inviteForbidden": "You can only invite your own friends, and only the owner or an admin can invite back someone the group removed.",
-  "socialError.inviteConflict": "This person is already a member or already invited, cannot join this group, or the group is full.",
+  "socialError.inviteForbidden":
+    "You can only invite your own friends, and only the owner or an admin can invite back someone the group removed.",
+  "socialError.inviteConflict":
+    "This person is already a member or already invited, cannot join this group, or the group is full.",
   "socialError.inviteNotFound": "This person cannot be invited.",
   "socialError.invitationGone": "This invitation is no longer valid: it expired, was withdrawn, or the group is gone.",
-  "socialError.invitationConflict": "You cannot join: you are already a member, the group is full, or you are in too many groups.",
+  "socialError.invitationConflict":
+    "You cannot join: you are already a member, the group is full, or you are in too many groups.",
   "socialError.groupGone": "This group is no longer available to you.",
   "socialError.groupForbidden": "Your role in this group does not allow that.",
   "socialError.groupDisbanded": "This group was disbanded, so it can no longer change.",
@@ -389,10 +406,12 @@ export const en = {
   "settings.account": "Account",
   "settings.signedInAs": "Signed in as",
   "settings.changePassword": "Change password",
-  "settings.changePasswordHelp": "Changing the password signs you out everywhere else: your other devices and your other tabs in this browser. This tab stays signed in.",
+  "settings.changePasswordHelp":
+    "Changing the password signs you out everywhere else: your other devices and your other tabs in this browser. This tab stays signed in.",
   "settings.changePasswordSubmit": "Change password",
   "settings.changePasswordPending": "Changing…",
-  "settings.changePasswordDone": "Password changed. Your other devices and your other tabs in this browser were signed out.",
+  "settings.changePasswordDone":
+    "Password changed. Your other devices and your other tabs in this browser were signed out.",
   "settings.sessions": "Sessions",
   "settings.logout": "Log out",
   "settings.logoutHelp": "Sign out of this browser.",

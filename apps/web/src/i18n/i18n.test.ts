@@ -51,7 +51,9 @@ describe("error messages", () => {
   });
 
   test("overrides replace a sentence where the context knows better", () => {
-    const msg = describeError("en", new AppError("AUTH_INVALID_CREDENTIALS"), { overrides: { AUTH_INVALID_CREDENTIALS: "Wrong current password." } });
+    const msg = describeError("en", new AppError("AUTH_INVALID_CREDENTIALS"), {
+      overrides: { AUTH_INVALID_CREDENTIALS: "Wrong current password." },
+    });
     expect(msg).toBe("Wrong current password.");
   });
 

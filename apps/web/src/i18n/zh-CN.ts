@@ -78,12 +78,14 @@ export const zhCN: Messages = {
   "unreachable.retry": "重试",
 
   "keyChanged.title": "服务器密钥已变更",
-  "keyChanged.lead": "{host} 提供的密钥与此浏览器之前信任的密钥不一致。可能有人正在拦截你的连接，也可能是管理员更换了密钥。",
+  "keyChanged.lead":
+    "{host} 提供的密钥与此浏览器之前信任的密钥不一致。可能有人正在拦截你的连接，也可能是管理员更换了密钥。",
   "keyChanged.stopped": "Sealroom 已停止连接。在你核实新密钥之前，不会发送你的密码或会话。",
   "keyChanged.expected": "之前信任的密钥",
   "keyChanged.actual": "当前提供的密钥",
   "keyChanged.whatToDo": "你应该怎么做",
-  "keyChanged.advice": "请通过其他渠道（当面或电话，而不是通过此页面）向服务器管理员索取当前的指纹。如果与上面的新密钥不完全一致，请就此停止。",
+  "keyChanged.advice":
+    "请通过其他渠道（当面或电话，而不是通过此页面）向服务器管理员索取当前的指纹。如果与上面的新密钥不完全一致，请就此停止。",
   "keyChanged.override": "我已与管理员核实了新密钥",
   "keyChanged.overrideHelp": "请输入新指纹的前 8 个字符（不含冒号）以确认。",
   "keyChanged.overrideField": "新指纹的前 8 个字符",
@@ -95,8 +97,10 @@ export const zhCN: Messages = {
   "resuming.signInInstead": "改为重新登录",
 
   "insecure.title": "此页面需要安全连接",
-  "insecure.body": "Sealroom 使用浏览器内置的加密功能（WebCrypto）加密连接，而浏览器只在 HTTPS 页面和本机地址上提供该功能。",
-  "insecure.fix": "请通过 https:// 打开 Sealroom；如果它运行在这台电脑上，也可以使用 http://localhost 或 http://127.0.0.1。",
+  "insecure.body":
+    "Sealroom 使用浏览器内置的加密功能（WebCrypto）加密连接，而浏览器只在 HTTPS 页面和本机地址上提供该功能。",
+  "insecure.fix":
+    "请通过 https:// 打开 Sealroom；如果它运行在这台电脑上，也可以使用 http://localhost 或 http://127.0.0.1。",
   "insecure.current": "当前页面地址为 {origin}。",
 
   "nav.label": "主导航",
@@ -145,7 +149,8 @@ export const zhCN: Messages = {
   "chat.problem.tooLong": "消息最多 4000 个字符，删减后才能发送。",
   "chat.problem.characters": "消息中含有无法发送的控制字符。",
   "chat.problem.bidi": "消息中有未在本行闭合的文字方向控制符（如 U+202E）。删除或闭合它之后才能发送。",
-  "chat.timelineKeys": "上下方向键在消息之间移动。在你自己的消息上，按 Enter 或 Shift+F10 打开操作菜单。直接打字会输入到消息框。",
+  "chat.timelineKeys":
+    "上下方向键在消息之间移动。在你自己的消息上，按 Enter 或 Shift+F10 打开操作菜单。直接打字会输入到消息框。",
   "chat.written": "写于 {time}",
   "chat.readOnly": "该群组已解散。聊天记录仍可查看，但无法再发言。",
   "chat.removedSub": "你已不是该群组的成员",
@@ -262,7 +267,8 @@ export const zhCN: Messages = {
   "friends.block": "屏蔽",
   "friends.blockNamed": "屏蔽 {name}",
   "friends.blockTitle": "屏蔽 {name}？",
-  "friends.blockBody": "对方将不再是你的好友，无法向你发送好友请求、消息或群组邀请，也看不到你是否在线。对方不会收到通知。",
+  "friends.blockBody":
+    "对方将不再是你的好友，无法向你发送好友请求、消息或群组邀请，也看不到你是否在线。对方不会收到通知。",
   "friends.blocked": "你已屏蔽 {name}。",
   "friends.blockedList": "已屏蔽",
   "friends.blockedHelp": "取消屏蔽不会恢复好友关系，需要重新发送好友请求。",
@@ -385,7 +391,8 @@ export const zhCN: Messages = {
   "settings.account": "账号",
   "settings.signedInAs": "当前登录",
   "settings.changePassword": "修改密码",
-  "settings.changePasswordHelp": "修改密码后，你在其他设备以及本浏览器其他标签页中的登录都会被退出，当前标签页保持登录。",
+  "settings.changePasswordHelp":
+    "修改密码后，你在其他设备以及本浏览器其他标签页中的登录都会被退出，当前标签页保持登录。",
   "settings.changePasswordSubmit": "修改密码",
   "settings.changePasswordPending": "正在修改…",
   "settings.changePasswordDone": "密码已修改，你的其他设备和本浏览器的其他标签页已退出登录。",

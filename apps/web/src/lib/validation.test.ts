@@ -1,6 +1,12 @@
 import { describe, expect, test } from "vitest";
 import { PASSWORD_MAX, USERNAME_MAX } from "@sealroom/proto/auth";
-import { cleanUsername, validateAuthForm, validateChangePassword, validatePassword, validateUsername } from "./validation.js";
+import {
+  cleanUsername,
+  validateAuthForm,
+  validateChangePassword,
+  validatePassword,
+  validateUsername,
+} from "./validation.js";
 
 describe("username", () => {
   test("empty asks for one", () => {
@@ -16,7 +22,8 @@ describe("username", () => {
   });
 
   test("any script's letters and digits, plus _ . -", () => {
-    for (const ok of ["alice", "Bob_2", "li.wei", "an-na", "王小明", "Ελένη", "محمد"]) expect(validateUsername(ok)).toBeUndefined();
+    for (const ok of ["alice", "Bob_2", "li.wei", "an-na", "王小明", "Ελένη", "محمد"])
+      expect(validateUsername(ok)).toBeUndefined();
   });
 
   test("spaces inside, symbols, zero-width and bidi characters are refused", () => {
@@ -29,10 +36,13 @@ describe("username", () => {
     expect(validateUsername("v\u0456ctim")?.key).toBe("invalid.username.script");
     expect(validateUsername("victim\u3164")?.key).toBe("invalid.username.characters");
     expect(validateUsername("v\u0456ctim", "existing")).toBeUndefined();
-    expect(validateAuthForm("signIn", { username: "v\u0456ctim", password: "x", confirm: "" }).username).toBeUndefined();
-    expect(validateAuthForm("register", { username: "v\u0456ctim", password: "long enough", confirm: "long enough" }).username?.key).toBe(
-      "invalid.username.script",
-    );
+    expect(
+      validateAuthForm("signIn", { username: "v\u0456ctim", password: "x", confirm: "" }).username,
+    ).toBeUndefined();
+    expect(
+      validateAuthForm("register", { username: "v\u0456ctim", password: "long enough", confirm: "long enough" })
+        .username?.key,
+    ).toBe("invalid.username.script");
   });
 
   test("surrounding whitespace (autofill) is trimmed, not an error", () => {
@@ -50,7 +60,10 @@ describe("password", () => {
   test("a new password follows the policy: 8 to 1024 characters", () => {
     expect(validatePassword("1234567", "new")).toEqual({ key: "invalid.password.short", vars: { min: 8 } });
     expect(validatePassword("12345678", "new")).toBeUndefined();
-    expect(validatePassword("x".repeat(PASSWORD_MAX + 1), "new")).toEqual({ key: "invalid.password.long", vars: { max: PASSWORD_MAX } });
+    expect(validatePassword("x".repeat(PASSWORD_MAX + 1), "new")).toEqual({
+      key: "invalid.password.long",
+      vars: { max: PASSWORD_MAX },
+    });
   });
 
   test("spaces count and are allowed: a passphrase is fine", () => {
@@ -74,7 +87,9 @@ describe("forms", () => {
     expect(errors.username?.key).toBe("invalid.username.characters");
     expect(errors.password?.key).toBe("invalid.password.short");
     expect(errors.confirm?.key).toBe("invalid.confirm.mismatch");
-    expect(validateAuthForm("register", { username: "alice", password: "pass word 1", confirm: "pass word 1" })).toEqual({});
+    expect(
+      validateAuthForm("register", { username: "alice", password: "pass word 1", confirm: "pass word 1" }),
+    ).toEqual({});
   });
 
   test("change password: current, a valid new one that differs, and a matching confirmation", () => {
@@ -83,12 +98,14 @@ describe("forms", () => {
       next: { key: "invalid.password.required" },
       confirm: { key: "invalid.confirm.required" },
     });
-    expect(validateChangePassword({ current: "old password", next: "old password", confirm: "old password" }).next?.key).toBe(
-      "invalid.newPassword.same",
+    expect(
+      validateChangePassword({ current: "old password", next: "old password", confirm: "old password" }).next?.key,
+    ).toBe("invalid.newPassword.same");
+    expect(
+      validateChangePassword({ current: "old password", next: "new password", confirm: "new passwort" }).confirm?.key,
+    ).toBe("invalid.confirm.mismatch");
+    expect(validateChangePassword({ current: "old password", next: "new password", confirm: "new password" })).toEqual(
+      {},
     );
-    expect(validateChangePassword({ current: "old password", next: "new password", confirm: "new passwort" }).confirm?.key).toBe(
-      "invalid.confirm.mismatch",
-    );
-    expect(validateChangePassword({ current: "old password", next: "new password", confirm: "new password" })).toEqual({});
   });
 });

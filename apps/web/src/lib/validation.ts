@@ -28,7 +28,11 @@ export function validateUsername(raw: string, kind: "existing" | "new" = "new"):
   if (username === "") return { key: "invalid.username.required" };
   const check = kind === "new" ? checkUsername(username) : checkSignInName(username);
   if (check.ok) return undefined;
-  const keys = { length: "invalid.username.length", characters: "invalid.username.characters", script: "invalid.username.script" } as const;
+  const keys = {
+    length: "invalid.username.length",
+    characters: "invalid.username.characters",
+    script: "invalid.username.script",
+  } as const;
   return { key: keys[check.reason] };
 }
 
@@ -70,7 +74,11 @@ export function validateAuthForm(
 
 export type ChangePasswordField = "current" | "next" | "confirm";
 
-export function validateChangePassword(v: { current: string; next: string; confirm: string }): Errors<ChangePasswordField> {
+export function validateChangePassword(v: {
+  current: string;
+  next: string;
+  confirm: string;
+}): Errors<ChangePasswordField> {
   const errors: Errors<ChangePasswordField> = {};
   const current = validatePassword(v.current, "existing");
   if (current) errors.current = current;

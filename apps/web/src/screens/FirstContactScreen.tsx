@@ -6,7 +6,15 @@ import { ShieldIcon } from "../components/Icons.js";
 import { useI18n } from "../i18n/I18nProvider.js";
 import { useFocusOnMount } from "../lib/hooks.js";
 
-export function FirstContactScreen({ host, fingerprint, onContinue }: { host: string; fingerprint: string; onContinue(): Promise<void> }) {
+export function FirstContactScreen({
+  host,
+  fingerprint,
+  onContinue,
+}: {
+  host: string;
+  fingerprint: string;
+  onContinue(): Promise<void>;
+}) {
   const { t } = useI18n();
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const [noMatch, setNoMatch] = useState(false);
@@ -30,7 +38,9 @@ export function FirstContactScreen({ host, fingerprint, onContinue }: { host: st
           </dd>
         </dl>
         <Fingerprint value={fingerprint} label={t("firstContact.fingerprint")} testId="first-contact-fingerprint" />
-        <div role="status" className="live">{noMatch && <Callout tone="error">{t("firstContact.noMatchAdvice")}</Callout>}</div>
+        <div role="status" className="live">
+          {noMatch && <Callout tone="error">{t("firstContact.noMatchAdvice")}</Callout>}
+        </div>
         <div className="actions">
           <button
             type="button"

@@ -18,9 +18,7 @@ export function InsecureContextScreen({ origin }: { origin: string }) {
         </h1>
         <p className="card-sub">{t("insecure.body")}</p>
         <p>{t("insecure.fix")}</p>
-        <p className="muted">
-          {t("insecure.current", { origin })}
-        </p>
+        <p className="muted">{t("insecure.current", { origin })}</p>
       </section>
     </CenteredLayout>
   );

@@ -57,7 +57,11 @@ describe("KeyChangedScreen", () => {
     const { onTrust, user } = setup();
     // Tab to the disclosure (past the language switch), open it, type, submit with Enter.
     let guard = 0;
-    while (!(document.activeElement instanceof HTMLElement && document.activeElement.tagName === "SUMMARY") && guard++ < 10) await user.tab();
+    while (
+      !(document.activeElement instanceof HTMLElement && document.activeElement.tagName === "SUMMARY") &&
+      guard++ < 10
+    )
+      await user.tab();
     await user.keyboard("{Enter}");
     await user.tab();
     await user.keyboard(KEY_B.slice(0, 8));
@@ -80,5 +84,8 @@ describe("KeyChangedScreen", () => {
 
 function renderWithout() {
   const h = createHarness({ pinned: KEY_A });
-  return renderWith(<KeyChangedScreen host={HOST} expected={KEY_A} actual={KEY_B} onTrust={async () => undefined} />, h);
+  return renderWith(
+    <KeyChangedScreen host={HOST} expected={KEY_A} actual={KEY_B} onTrust={async () => undefined} />,
+    h,
+  );
 }

@@ -104,7 +104,12 @@ function SessionsPanel() {
             <div className="row-title">{t("settings.logout")}</div>
             <div className="row-help">{t("settings.logoutHelp")}</div>
           </div>
-          <button type="button" className="btn btn-secondary" disabled={pending !== undefined} onClick={() => void logout(false)}>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            disabled={pending !== undefined}
+            onClick={() => void logout(false)}
+          >
             {pending === "one" ? t("settings.pending") : t("settings.logout")}
           </button>
         </div>
@@ -117,10 +122,21 @@ function SessionsPanel() {
           </div>
           {confirming ? (
             <div className="row-actions">
-              <button type="button" className="btn btn-ghost" disabled={pending !== undefined} onClick={() => setConfirming(false)}>
+              <button
+                type="button"
+                className="btn btn-ghost"
+                disabled={pending !== undefined}
+                onClick={() => setConfirming(false)}
+              >
                 {t("settings.cancel")}
               </button>
-              <button type="button" className="btn btn-danger" disabled={pending !== undefined} onClick={() => void logout(true)} autoFocus>
+              <button
+                type="button"
+                className="btn btn-danger"
+                disabled={pending !== undefined}
+                onClick={() => void logout(true)}
+                autoFocus
+              >
                 {pending === "all" ? t("settings.pending") : t("settings.confirm")}
               </button>
             </div>

@@ -20,7 +20,18 @@ import { fingerprintOf } from "./server-key.js";
 /** What the app uses of its client: the session's actions, and commands for the stores it makes. */
 export type ClientLike = Pick<
   SealroomClient,
-  "connect" | "close" | "reconnect" | "login" | "register" | "logout" | "changePassword" | "on" | "state" | "user" | "request" | "call"
+  | "connect"
+  | "close"
+  | "reconnect"
+  | "login"
+  | "register"
+  | "logout"
+  | "changePassword"
+  | "on"
+  | "state"
+  | "user"
+  | "request"
+  | "call"
 >;
 
 export interface PinStoreLike {
@@ -210,7 +221,8 @@ export class SessionController {
     // the SDK's own event would race its state update, so close once the event has unwound.
     const defer = this.deps.defer ?? ((fn: () => void) => setTimeout(fn, 0));
     defer(() => {
-      if (this.snapshot.phase.name === "signed-out" && isOpenAnonymously(this.deps.client.state)) this.deps.client.close();
+      if (this.snapshot.phase.name === "signed-out" && isOpenAnonymously(this.deps.client.state))
+        this.deps.client.close();
     });
   }
 

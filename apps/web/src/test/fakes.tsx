@@ -35,7 +35,8 @@ export class FakeClient implements ClientLike {
   }
 
   emit<K extends keyof ClientEvents>(event: K, ...args: ClientEvents[K]): void {
-    for (const h of this.handlers.get(event as string) ?? []) (h as unknown as (...a: ClientEvents[K]) => void)(...args);
+    for (const h of this.handlers.get(event as string) ?? [])
+      (h as unknown as (...a: ClientEvents[K]) => void)(...args);
   }
 
   setState(state: ConnectionState): void {

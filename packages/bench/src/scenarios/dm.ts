@@ -22,7 +22,11 @@ interface CreatedBody {
 }
 
 /** Counts every chat.message.created.v1 that reaches `me` from someone else into `sink()`. */
-export function onMessages(client: SealroomClient, me: number, sink: (conv: string, seq: number, scheduled: number) => void): void {
+export function onMessages(
+  client: SealroomClient,
+  me: number,
+  sink: (conv: string, seq: number, scheduled: number) => void,
+): void {
   client.on("event", (type, body) => {
     if (type !== "chat.message.created.v1") return;
     const { entry } = body as CreatedBody;
@@ -34,7 +38,10 @@ export function onMessages(client: SealroomClient, me: number, sink: (conv: stri
 export async function dmFixture(stack: Stack, users: number): Promise<DmFixture> {
   const seeded = await seedUsers(stack, users, "d");
   const pairsOfUsers = randomPairs(seeded);
-  seedFriendships(stack, pairsOfUsers.map(([a, b]) => [a.id, b.id]));
+  seedFriendships(
+    stack,
+    pairsOfUsers.map(([a, b]) => [a.id, b.id]),
+  );
   const clients = await signIn(stack, seeded);
   const members = seeded.map((u, i) => ({ ...u, client: clients[i]! }));
   const byId = new Map(members.map((m) => [m.id, m]));
@@ -43,7 +50,8 @@ export async function dmFixture(stack: Stack, users: number): Promise<DmFixture>
     clients,
     deliveries: new Deliveries(),
   };
-  for (const m of members) onMessages(m.client, m.id, (conv, seq, scheduled) => fx.deliveries.add(m.id, conv, seq, scheduled));
+  for (const m of members)
+    onMessages(m.client, m.id, (conv, seq, scheduled) => fx.deliveries.add(m.id, conv, seq, scheduled));
   return fx;
 }
 

@@ -34,7 +34,9 @@ export const s1: Scenario = {
       let done: () => void = () => {};
       let startedAt = 0;
       const send = (from: typeof ca, tag: string) => {
-        void from.call("chat.send", { conversationId: dm, clientMsgId: `p${++n}`, text: stampText(performance.now(), tag) }).then((r) => outcomes.add(r));
+        void from
+          .call("chat.send", { conversationId: dm, clientMsgId: `p${++n}`, text: stampText(performance.now(), tag) })
+          .then((r) => outcomes.add(r));
       };
       // B answers every ping; A, on a pong, records the round trip and pings again.
       onMessages(cb, b.id, (conv, seq, at) => {
@@ -81,7 +83,10 @@ export const s1: Scenario = {
         p99LimitMs: 5,
         extra: { roundTripP50Ms: roundTrip.summary().p50, roundTripP99Ms: roundTrip.summary().p99 },
       });
-      return { steps: [step], summary: { p50Ms: step.latencyMs.p50, p99Ms: step.latencyMs.p99, roundTripP50Ms: roundTrip.summary().p50 } };
+      return {
+        steps: [step],
+        summary: { p50Ms: step.latencyMs.p50, p99Ms: step.latencyMs.p99, roundTripP50Ms: roundTrip.summary().p50 },
+      };
     } finally {
       closeAll(clients);
       await stack.stop();

@@ -23,7 +23,9 @@ export const s2: Scenario = {
       for (const rate of rates) {
         const step = await dmStep(stack, fx, rate, ctx.stepSeconds);
         steps.push(step);
-        ctx.log(`  s2 ${step.label}: p99 ${step.latencyMs.p99} ms, reach ${step.reach}%, ${step.pass ? "pass" : "FAIL"}`);
+        ctx.log(
+          `  s2 ${step.label}: p99 ${step.latencyMs.p99} ms, reach ${step.reach}%, ${step.pass ? "pass" : "FAIL"}`,
+        );
         if (!step.pass && !ctx.fullRamp) break;
       }
       const passing = steps.filter((s) => s.pass);
@@ -38,6 +40,9 @@ export const s2: Scenario = {
   judge(run) {
     const cap = Number(run.summary.capacityDmPerSec);
     const dup = run.steps.reduce((n, s) => n + s.duplicates, 0);
-    return { met: cap >= 5000 && dup === 0, detail: `last passing step ${cap} DM/s (p99 ${run.summary.p99AtCapacityMs} ms)` };
+    return {
+      met: cap >= 5000 && dup === 0,
+      detail: `last passing step ${cap} DM/s (p99 ${run.summary.p99AtCapacityMs} ms)`,
+    };
   },
 };

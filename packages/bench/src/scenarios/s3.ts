@@ -23,14 +23,25 @@ const QUICK_PLAN = [
 
 let msgSeq = 0;
 
-async function fanOutStep(stack: Stack, sender: SealroomClient, conv: string, n: number, rate: number, seconds: number, sink: { d: Deliveries }, p99LimitMs: number): Promise<Step> {
+async function fanOutStep(
+  stack: Stack,
+  sender: SealroomClient,
+  conv: string,
+  n: number,
+  rate: number,
+  seconds: number,
+  sink: { d: Deliveries },
+  p99LimitMs: number,
+): Promise<Step> {
   sink.d = new Deliveries();
   const outcomes = new Outcomes();
   const p = await probe(stack);
   const t0 = performance.now();
   const { sent, seconds: sendSeconds } = await openLoop(rate, seconds, (_i, at) => {
     const k = ++msgSeq;
-    void sender.call("chat.send", { conversationId: conv, clientMsgId: `g${k}`, text: stampText(at, `g ${k}`) }).then((r) => outcomes.add(r));
+    void sender
+      .call("chat.send", { conversationId: conv, clientMsgId: `g${k}`, text: stampText(at, `g ${k}`) })
+      .then((r) => outcomes.add(r));
   });
   await until(() => outcomes.settled >= sent && sink.d.delivered >= outcomes.ok * n, 30_000);
   const m = await p.stop();
@@ -62,7 +73,15 @@ export const s3: Scenario = {
     let clients: SealroomClient[] = [];
     try {
       const users = await seedUsers(stack, maxN + 1, "g");
-      const groups = plan.map((p) => groupConversationId(seedGroup(stack, `bench ${p.n}`, users.slice(0, p.n + 1).map((u) => u.id))));
+      const groups = plan.map((p) =>
+        groupConversationId(
+          seedGroup(
+            stack,
+            `bench ${p.n}`,
+            users.slice(0, p.n + 1).map((u) => u.id),
+          ),
+        ),
+      );
       clients = await signIn(stack, users);
       const sink = { d: new Deliveries() };
       users.forEach((u, i) => onMessages(clients[i]!, u.id, (conv, seq, at) => sink.d.add(u.id, conv, seq, at)));
@@ -71,9 +90,20 @@ export const s3: Scenario = {
       for (const [gi, p] of plan.entries()) {
         await fanOutStep(stack, clients[0]!, groups[gi]!, p.n, p.rates[0]!, ctx.quick ? 0.3 : 1, sink, p.p99LimitMs); // warm-up
         for (const rate of p.rates) {
-          const step = await fanOutStep(stack, clients[0]!, groups[gi]!, p.n, rate, ctx.stepSeconds, sink, p.p99LimitMs);
+          const step = await fanOutStep(
+            stack,
+            clients[0]!,
+            groups[gi]!,
+            p.n,
+            rate,
+            ctx.stepSeconds,
+            sink,
+            p.p99LimitMs,
+          );
           steps.push(step);
-          ctx.log(`  s3 ${step.label}: ${step.achieved} deliveries/s, p99 ${step.latencyMs.p99} ms, reach ${step.reach}%, ${step.pass ? "pass" : "FAIL"}`);
+          ctx.log(
+            `  s3 ${step.label}: ${step.achieved} deliveries/s, p99 ${step.latencyMs.p99} ms, reach ${step.reach}%, ${step.pass ? "pass" : "FAIL"}`,
+          );
           if (step.pass) {
             summary[`capacityN${p.n}`] = step.offered;
             summary[`p99N${p.n}Ms`] = step.latencyMs.p99;

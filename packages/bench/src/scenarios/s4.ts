@@ -72,11 +72,14 @@ export const s4: Scenario = {
             idleCpuPct: round((100 * (idle.gateway ?? 0)) / idleSeconds, 2),
             sessionsOpenedPerSec: round(wanted / openSeconds),
             generatorRssPerSessionKiB: round((process.memoryUsage().rss - genRss0) / 1024 / level, 1),
-            openingEventLoopP99Ms: Object.entries(opening.eventLoop).map(([k, v]) => `${k} ${v}`).join(", "),
+            openingEventLoopP99Ms: Object.entries(opening.eventLoop)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(", "),
           },
         });
         // Idle is judged by memory and CPU, not by latency (nothing is sent).
-        step.pass = step.reach === 100 && Number(step.extra!.rssPerSessionKiB) <= 16 && Number(step.extra!.idleCpuPct) <= 5;
+        step.pass =
+          step.reach === 100 && Number(step.extra!.rssPerSessionKiB) <= 16 && Number(step.extra!.idleCpuPct) <= 5;
         steps.push(step);
         ctx.log(`  s4 ${step.label}: ${JSON.stringify(step.extra)}`);
       }
@@ -98,7 +101,11 @@ export const s4: Scenario = {
   key: (run) => Number(run.summary.rssPerSessionKiB),
   judge(run) {
     const s = run.summary;
-    const met = Number(s.rssPerSessionKiB) <= 16 && Number(s.idleCpuPct) <= 5 && run.steps.every((x) => x.reach === 100);
-    return { met, detail: `${s.sessions} sessions: ${s.rssPerSessionKiB} KiB RSS per session, idle CPU ${s.idleCpuPct}%` };
+    const met =
+      Number(s.rssPerSessionKiB) <= 16 && Number(s.idleCpuPct) <= 5 && run.steps.every((x) => x.reach === 100);
+    return {
+      met,
+      detail: `${s.sessions} sessions: ${s.rssPerSessionKiB} KiB RSS per session, idle CPU ${s.idleCpuPct}%`,
+    };
   },
 };

@@ -12,7 +12,13 @@ import { makeStep, probe } from "../step.js";
 import type { RunContext, Scenario, ScenarioRun, Step } from "../types.js";
 
 /** auth's defaults (services/auth/src/config.ts), against BENCH_ENV's cheap hashing. */
-const PRODUCTION_AUTH = { ARGON2_MEMORY_KIB: "65536", ARGON2_TIME_COST: "3", ARGON2_PARALLELISM: "4", HASH_CONCURRENCY: "2", HASH_QUEUE: "32" };
+const PRODUCTION_AUTH = {
+  ARGON2_MEMORY_KIB: "65536",
+  ARGON2_TIME_COST: "3",
+  ARGON2_PARALLELISM: "4",
+  HASH_CONCURRENCY: "2",
+  HASH_QUEUE: "32",
+};
 
 /** A storm that has not finished by then is reported as it stands (reach below 100%). */
 const STORM_DEADLINE_MS = 240_000;
@@ -40,7 +46,11 @@ async function loginWithRetry(c: SealroomClient, u: BenchUser, outcomes: Outcome
 
 async function loginStorm(ctx: RunContext, n: number): Promise<Step> {
   // The smoke run keeps BENCH_ENV's cheap hashing: it checks the tool, not argon2.
-  const stack = await startStack({ ...(ctx.quick ? {} : { env: PRODUCTION_AUTH }), nodeFlags: ctx.nodeFlags, override: ctx.override });
+  const stack = await startStack({
+    ...(ctx.quick ? {} : { env: PRODUCTION_AUTH }),
+    nodeFlags: ctx.nodeFlags,
+    override: ctx.override,
+  });
   const clients: SealroomClient[] = [];
   try {
     const users = await seedUsers(stack, n, "l");
@@ -74,7 +84,13 @@ async function loginStorm(ctx: RunContext, n: number): Promise<Step> {
       cpu: m.cpu,
       eventLoop: m.eventLoop,
       perCount: n,
-      extra: { seconds: round(seconds, 2), loginsPerSec: round(outcomes.ok / seconds, 1), retries: Object.entries(outcomes.codes).map(([k, v]) => `${k} ${v}`).join(", ") },
+      extra: {
+        seconds: round(seconds, 2),
+        loginsPerSec: round(outcomes.ok / seconds, 1),
+        retries: Object.entries(outcomes.codes)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", "),
+      },
     });
     // Judged by the gateway's loop (<= 50 ms throughout) and everyone getting in; latency is queueing by design.
     step.pass = step.reach === 100 && (m.eventLoop.gateway ?? Infinity) <= 50;
@@ -159,7 +175,11 @@ export const s5: Scenario = {
   key: (run) => Number(run.summary.resumeSeconds),
   judge(run) {
     const s = run.summary;
-    const met = s.loginReach === 100 && Number(s.loginGatewayEventLoopP99Ms) <= 50 && s.resumeReach === 100 && Number(s.resumeSeconds) <= 5;
+    const met =
+      s.loginReach === 100 &&
+      Number(s.loginGatewayEventLoopP99Ms) <= 50 &&
+      s.resumeReach === 100 &&
+      Number(s.resumeSeconds) <= 5;
     return {
       met,
       detail: `logins: ${s.loginReach}% in ${s.loginSeconds} s, gateway EL p99 ${s.loginGatewayEventLoopP99Ms} ms; resumes: ${s.resumeReach}% in ${s.resumeSeconds} s`,

@@ -20,8 +20,12 @@ function seedHistory(stack: Stack, pairs: Array<[number, number]>, perConv: numb
   try {
     const now = Date.now();
     const iso = new Date(now).toISOString().replace("Z", "+00:00");
-    const conv = db.prepare(`INSERT INTO "Conversation" ("key", "kind", "lastSeq", "lastActivityMs", "createdAt") VALUES (?, 'dm', ?, ?, ?)`);
-    const member = db.prepare(`INSERT INTO "ConversationMember" ("conversationId", "userId", "joinedSeq", "lastReadSeq") VALUES (?, ?, 0, 0)`);
+    const conv = db.prepare(
+      `INSERT INTO "Conversation" ("key", "kind", "lastSeq", "lastActivityMs", "createdAt") VALUES (?, 'dm', ?, ?, ?)`,
+    );
+    const member = db.prepare(
+      `INSERT INTO "ConversationMember" ("conversationId", "userId", "joinedSeq", "lastReadSeq") VALUES (?, ?, 0, 0)`,
+    );
     const msg = db.prepare(
       `INSERT INTO "Message" ("conversationId", "seq", "kind", "senderId", "clientMsgId", "body", "createdMs") VALUES (?, ?, 'text', ?, ?, ?, ?)`,
     );
@@ -36,7 +40,14 @@ function seedHistory(stack: Stack, pairs: Array<[number, number]>, perConv: numb
         db.transaction(() => {
           for (let seq = s; seq < Math.min(s + 20_000, perConv + 1); seq++) {
             const from = seq % 2 ? a : b;
-            msg.run(id, seq, from, `h${id}-${seq}`, `seeded history message number ${seq}, about as long as a chat line`, now - (perConv - seq) * 1000);
+            msg.run(
+              id,
+              seq,
+              from,
+              `h${id}-${seq}`,
+              `seeded history message number ${seq}, about as long as a chat line`,
+              now - (perConv - seq) * 1000,
+            );
           }
         })();
       }
@@ -94,7 +105,11 @@ export const s6: Scenario = {
           const r = i % readers.length;
           const before = cursors[r]!;
           cursors[r] = before - PAGE > 1 ? before - PAGE : perConv + 1;
-          void readerClients[r]!.call("chat.history", { conversationId: keys[r]!, beforeSeq: before, limit: PAGE }).then((res) => {
+          void readerClients[r]!.call("chat.history", {
+            conversationId: keys[r]!,
+            beforeSeq: before,
+            limit: PAGE,
+          }).then((res) => {
             outcomes.add(res);
             if (!res.ok) return;
             const seqs = (res.value as PageReply).entries.map((e) => e.seq);
@@ -104,7 +119,10 @@ export const s6: Scenario = {
           });
         });
         const bg = await background;
-        await until(() => outcomes.settled >= sent && dmOutcomes.settled >= bg.sent && fx.deliveries.delivered >= dmOutcomes.ok, 20_000);
+        await until(
+          () => outcomes.settled >= sent && dmOutcomes.settled >= bg.sent && fx.deliveries.delivered >= dmOutcomes.ok,
+          20_000,
+        );
         const m = await p.stop();
         outcomes.errors += wrong;
         const dm = fx.deliveries.latency.summary();
@@ -132,11 +150,20 @@ export const s6: Scenario = {
           },
         });
         steps.push(step);
-        ctx.log(`  s6 ${step.label}: page p99 ${step.latencyMs.p99} ms, DM p99 ${dm.p99} ms, ${step.pass ? "pass" : "FAIL"}`);
+        ctx.log(
+          `  s6 ${step.label}: page p99 ${step.latencyMs.p99} ms, DM p99 ${dm.p99} ms, ${step.pass ? "pass" : "FAIL"}`,
+        );
         if (!step.pass && !ctx.fullRamp) break;
       }
       const last = steps.filter((s) => s.pass).at(-1);
-      return { steps, summary: { capacityPagesPerSec: last?.offered ?? 0, p99AtCapacityMs: last?.latencyMs.p99 ?? null, seededMessages: total } };
+      return {
+        steps,
+        summary: {
+          capacityPagesPerSec: last?.offered ?? 0,
+          p99AtCapacityMs: last?.latencyMs.p99 ?? null,
+          seededMessages: total,
+        },
+      };
     } finally {
       closeAll(all);
       await stack.stop();
@@ -145,6 +172,9 @@ export const s6: Scenario = {
   key: (run) => Number(run.summary.capacityPagesPerSec),
   judge(run) {
     const s = run.summary;
-    return { met: Number(s.capacityPagesPerSec) >= 500, detail: `last passing step ${s.capacityPagesPerSec} pages/s (p99 ${s.p99AtCapacityMs} ms)` };
+    return {
+      met: Number(s.capacityPagesPerSec) >= 500,
+      detail: `last passing step ${s.capacityPagesPerSec} pages/s (p99 ${s.p99AtCapacityMs} ms)`,
+    };
   },
 };

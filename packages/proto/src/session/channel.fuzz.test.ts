@@ -86,7 +86,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       plaintexts: fc.array(plaintextArb, { minLength: 2, maxLength: 5 }),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("sealFinished" as const), dir: dirArb, plaintext: fc.uint8Array({ minLength: 32, maxLength: 32 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("sealFinished" as const),
+      dir: dirArb,
+      plaintext: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("sealKeyUpdate" as const), dir: dirArb }) },
   {
     weight: 1,
@@ -98,13 +105,35 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 10, arbitrary: fc.record({ op: fc.constant("deliver" as const), dir: dirArb }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant("deliverBurst" as const), dir: dirArb, count: fc.integer({ min: 2, max: 5 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("deliverBurst" as const),
+      dir: dirArb,
+      count: fc.integer({ min: 2, max: 5 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("replay" as const), dir: dirArb, back: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("skip" as const), dir: dirArb, ahead: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("reorder" as const), dir: dirArb }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("flip" as const), dir: dirArb, at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("flip" as const),
+      dir: dirArb,
+      at: fc.nat(),
+      bit: fc.integer({ min: 0, max: 7 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("truncate" as const), dir: dirArb, to: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("extend" as const), dir: dirArb, extra: fc.uint8Array({ minLength: 1, maxLength: 20 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("extend" as const),
+      dir: dirArb,
+      extra: fc.uint8Array({ minLength: 1, maxLength: 20 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("reflect" as const), dir: dirArb, index: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("tick" as const), ms: fc.integer({ min: 0, max: 1500 }) }) },
 );
@@ -228,7 +257,8 @@ class Model {
       return;
     }
     if (!("error" in outcome)) throw new Error("a tampered, replayed, reordered or reflected frame was accepted");
-    if (!(outcome.error instanceof SessionError)) throw new Error(`expected a SessionError, got ${String(outcome.error)}`);
+    if (!(outcome.error instanceof SessionError))
+      throw new Error(`expected a SessionError, got ${String(outcome.error)}`);
     expect(outcome.error.closeCode).toBe(CLOSE.DECRYPT_FAILED);
     this.failed[dir] = true;
   }
@@ -357,28 +387,40 @@ const suiteArb = fc.constantFrom<Suite>(SUITES.X25519_AES256GCM_SHA256, SUITES.P
 describe("record layer under random operations", () => {
   test("in-order frames open exactly, every other delivery fails with DECRYPT_FAILED, failures are final", async () => {
     await fc.assert(
-      fc.asyncProperty(suiteArb, limitsArb, fc.array(opArb, { minLength: 1, maxLength: 40 }), async (suite, limits, ops) => {
-        const s = await session(suite, limits);
-        const model = new Model(s, limits);
-        for (const op of ops) await model.run(op);
-        await model.drain();
-        await model.expectFailedStaysFailed();
-      }),
+      fc.asyncProperty(
+        suiteArb,
+        limitsArb,
+        fc.array(opArb, { minLength: 1, maxLength: 40 }),
+        async (suite, limits, ops) => {
+          const s = await session(suite, limits);
+          const model = new Model(s, limits);
+          for (const op of ops) await model.run(op);
+          await model.drain();
+          await model.expectFailedStaysFailed();
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   test("without tampering, long runs with frequent key updates deliver everything in both directions", async () => {
-    const honestOp = opArb.filter((o) => ["seal", "sealBurst", "sealKeyUpdate", "deliver", "deliverBurst", "tick"].includes(o.op));
+    const honestOp = opArb.filter((o) =>
+      ["seal", "sealBurst", "sealKeyUpdate", "deliver", "deliverBurst", "tick"].includes(o.op),
+    );
     await fc.assert(
-      fc.asyncProperty(suiteArb, limitsArb, fc.array(honestOp, { minLength: 20, maxLength: 80 }), async (suite, limits, ops) => {
-        const s = await session(suite, limits);
-        const model = new Model(s, limits);
-        for (const op of ops) await model.run(op);
-        await model.drain();
-        expect(model.failed).toEqual([false, false]);
-        expect(model.cursor).toEqual([model.wire[0].length, model.wire[1].length]);
-      }),
+      fc.asyncProperty(
+        suiteArb,
+        limitsArb,
+        fc.array(honestOp, { minLength: 20, maxLength: 80 }),
+        async (suite, limits, ops) => {
+          const s = await session(suite, limits);
+          const model = new Model(s, limits);
+          for (const op of ops) await model.run(op);
+          await model.drain();
+          expect(model.failed).toEqual([false, false]);
+          expect(model.cursor).toEqual([model.wire[0].length, model.wire[1].length]);
+        },
+      ),
       { numRuns: 40 },
     );
   });

@@ -169,8 +169,7 @@ export class SecureChannel {
       }
       return { type: rec.type, plaintext };
     } catch (err) {
-      this.failed =
-        err instanceof SessionError ? err : decryptFailed(err instanceof Error ? err.message : "error");
+      this.failed = err instanceof SessionError ? err : decryptFailed(err instanceof Error ? err.message : "error");
       throw this.failed;
     }
   }

@@ -151,7 +151,8 @@ function roundTripsOrRefuses(
   try {
     reencoded = decode(bytes);
   } catch (err) {
-    if (!(err instanceof SessionError)) throw new Error(`decoder threw a ${String(err)} instead of a SessionError`, { cause: err });
+    if (!(err instanceof SessionError))
+      throw new Error(`decoder threw a ${String(err)} instead of a SessionError`, { cause: err });
     expect(err.closeCode).toBe(code);
     return "refused";
   }

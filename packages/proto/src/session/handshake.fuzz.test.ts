@@ -151,14 +151,18 @@ async function expectNoSilentDisagreement(x: Exchange): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 
 type Mutation =
-  | { op: "flip"; at: number; bit: number }
-  | { op: "truncate"; to: number }
-  | { op: "extend"; extra: Uint8Array };
+  { op: "flip"; at: number; bit: number } | { op: "truncate"; to: number } | { op: "extend"; extra: Uint8Array };
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ op: fc.constant("flip" as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constant("flip" as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("truncate" as const), to: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("extend" as const), extra: fc.uint8Array({ minLength: 1, maxLength: 40 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant("extend" as const), extra: fc.uint8Array({ minLength: 1, maxLength: 40 }) }),
+  },
 );
 
 function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
@@ -303,7 +307,11 @@ describe("reordered, duplicated and replayed frames", () => {
           // The ServerKey frame of an earlier session is byte-identical (one long-term key), so
           // "honest" is judged by the bytes delivered, not by where they came from.
           const expected = HONEST[i] && x.frames[HONEST[i].slot];
-          const honestHere = HONEST[i] !== undefined && action.handler === HONEST[i].handler && expected !== undefined && sameBytes(frame, expected);
+          const honestHere =
+            HONEST[i] !== undefined &&
+            action.handler === HONEST[i].handler &&
+            expected !== undefined &&
+            sameBytes(frame, expected);
           if (honestHere && honestPrefix === i) honestPrefix++;
           const outOfState = x.stepOf(action.handler) !== Exchange.legalStep(action.handler);
           try {
@@ -325,7 +333,9 @@ describe("reordered, duplicated and replayed frames", () => {
       {
         numRuns: RUNS,
         // Once misjudged as dishonest: the old session's ServerKey is the same bytes as this one's.
-        examples: [[SUITES.X25519_AES256GCM_SHA256, [{ handler: 0, source: "old", slot: "serverKey" }, ...HONEST.slice(1)]]],
+        examples: [
+          [SUITES.X25519_AES256GCM_SHA256, [{ handler: 0, source: "old", slot: "serverKey" }, ...HONEST.slice(1)]],
+        ],
       },
     );
   });
@@ -367,7 +377,11 @@ function usableRsa(spki: Uint8Array): boolean {
 /** A client with a trust-on-first-use store that pins whatever its policy is shown. */
 function tofuClient(suite: Suite): { client: ClientHandshake; pinned: Uint8Array[] } {
   const pinned: Uint8Array[] = [];
-  const client = new ClientHandshake({ backend: nodeBackend, suites: [suite], verifyServerKey: (spki) => void pinned.push(spki) });
+  const client = new ClientHandshake({
+    backend: nodeBackend,
+    suites: [suite],
+    verifyServerKey: (spki) => void pinned.push(spki),
+  });
   return { client, pinned };
 }
 
@@ -379,7 +393,10 @@ describe("trust on first use", () => {
     await fc.assert(
       fc.asyncProperty(suiteArb, mutationArb, async (suite, m) => {
         const { client, pinned } = tofuClient(suite);
-        const err = await client.onServerKey(mutate(encodeServerKey(serverKey.spki), m)).then(() => undefined, (e: unknown) => e);
+        const err = await client.onServerKey(mutate(encodeServerKey(serverKey.spki), m)).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         if (err !== undefined) expectHandshakeFailure(err, false);
         for (const spki of pinned) expect(usableRsa(spki)).toBe(true);
       }),
@@ -395,7 +412,9 @@ describe("trust on first use", () => {
     // It used to reach the pin policy first, so trust on first use pinned a key no server could use,
     // and the real server's key then looked like a changed key.
     const { client, pinned } = tofuClient(SUITES.X25519_AES256GCM_SHA256);
-    await expect(client.onServerKey(encodeServerKey(make()))).rejects.toMatchObject({ closeCode: CLOSE.HANDSHAKE_FAILED });
+    await expect(client.onServerKey(encodeServerKey(make()))).rejects.toMatchObject({
+      closeCode: CLOSE.HANDSHAKE_FAILED,
+    });
     expect(pinned).toEqual([]);
   });
 });

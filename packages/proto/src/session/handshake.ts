@@ -42,9 +42,7 @@ async function ephemeralFor(
   suite: Suite,
   fixed: FixedEphemeral | undefined,
 ): Promise<EphemeralKeyPair> {
-  return fixed
-    ? backend.importEphemeral(suite, fixed.pkcs8, fixed.publicKey)
-    : backend.generateEphemeral(suite);
+  return fixed ? backend.importEphemeral(suite, fixed.pkcs8, fixed.publicKey) : backend.generateEphemeral(suite);
 }
 
 async function sharedSecret(
@@ -159,9 +157,7 @@ export class ClientHandshake {
   }
 
   /** Verifies ServerFinished; returns the ClientFinished frame and the ready channel. */
-  async onServerFinished(
-    frame: Uint8Array,
-  ): Promise<{ clientFinished: Uint8Array; channel: SecureChannel }> {
+  async onServerFinished(frame: Uint8Array): Promise<{ clientFinished: Uint8Array; channel: SecureChannel }> {
     const s = this.state;
     if (s.at !== "server-finished") throw handshakeFailed("unexpected Finished");
     const { backend } = this.opts;
@@ -201,9 +197,7 @@ export class ServerHandshake {
   }
 
   /** Handles ClientHello; returns ServerHello and the encrypted ServerFinished, to send in order. */
-  async onClientHello(
-    frame: Uint8Array,
-  ): Promise<{ serverHello: Uint8Array; serverFinished: Uint8Array }> {
+  async onClientHello(frame: Uint8Array): Promise<{ serverHello: Uint8Array; serverFinished: Uint8Array }> {
     if (this.state.at !== "client-hello") throw handshakeFailed("unexpected ClientHello");
     const { backend, serverKey, fixed } = this.opts;
     const hello = decodeClientHello(frame);

@@ -5,12 +5,7 @@ import { concat, utf8 } from "./bytes.js";
 const EMPTY = new Uint8Array(0);
 
 /** HKDF-SHA256(secret, salt = empty, info = "sealroom/v1 " + label). */
-export function expand(
-  backend: CryptoBackend,
-  secret: Uint8Array,
-  label: string,
-  length: number,
-): Promise<Uint8Array> {
+export function expand(backend: CryptoBackend, secret: Uint8Array, label: string, length: number): Promise<Uint8Array> {
   return backend.hkdf(secret, EMPTY, utf8(`sealroom/v1 ${label}`), length);
 }
 
@@ -33,12 +28,7 @@ export async function deriveHandshakeSecrets(
   ecdhSecret: Uint8Array,
   transcriptHash: Uint8Array,
 ): Promise<HandshakeSecrets> {
-  const master = await backend.hkdf(
-    concat(rsaSecret, ecdhSecret),
-    transcriptHash,
-    utf8("sealroom/v1 master"),
-    32,
-  );
+  const master = await backend.hkdf(concat(rsaSecret, ecdhSecret), transcriptHash, utf8("sealroom/v1 master"), 32);
   const [c2s, s2c, finishedClient, finishedServer] = await Promise.all([
     expand(backend, master, "c2s", 32),
     expand(backend, master, "s2c", 32),

@@ -15,14 +15,7 @@ import {
   randomBytes,
   type KeyObject,
 } from "node:crypto";
-import {
-  SUITES,
-  type Aead,
-  type CryptoBackend,
-  type EphemeralKeyPair,
-  type ServerKey,
-  type Suite,
-} from "./backend.js";
+import { SUITES, type Aead, type CryptoBackend, type EphemeralKeyPair, type ServerKey, type Suite } from "./backend.js";
 import { spkiFromRaw } from "./spki.js";
 
 interface NodeKeyPair extends EphemeralKeyPair {
@@ -72,8 +65,7 @@ export const nodeBackend: CryptoBackend = {
   sha256: (data) => Promise.resolve(u8(createHash("sha256").update(data).digest())),
   hkdf: (ikm, salt, info, length) => Promise.resolve(u8(hkdfSync("sha256", ikm, salt, info, length))),
   hmacSha256: (key, data) => Promise.resolve(u8(createHmac("sha256", key).update(data).digest())),
-  supportedSuites: () =>
-    Promise.resolve([SUITES.X25519_AES256GCM_SHA256, SUITES.P256_AES256GCM_SHA256]),
+  supportedSuites: () => Promise.resolve([SUITES.X25519_AES256GCM_SHA256, SUITES.P256_AES256GCM_SHA256]),
 
   generateEphemeral(suite) {
     const { publicKey, privateKey } =
@@ -106,10 +98,7 @@ export const nodeBackend: CryptoBackend = {
 
   rsaOaepEncrypt(spkiDer, data) {
     const key = createPublicKey({ key: Buffer.from(spkiDer), format: "der", type: "spki" });
-    const out = publicEncrypt(
-      { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
-      data,
-    );
+    const out = publicEncrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, data);
     return Promise.resolve(u8(out));
   },
 
@@ -129,10 +118,7 @@ export function nodeServerKey(privatePem: string): ServerKey {
     keyId,
     decrypt(ciphertext) {
       try {
-        const out = privateDecrypt(
-          { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" },
-          ciphertext,
-        );
+        const out = privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, ciphertext);
         return Promise.resolve(u8(out));
       } catch (err) {
         return Promise.reject(err instanceof Error ? err : new Error("rsa decrypt failed"));

@@ -81,9 +81,7 @@ describe.each(vectors.cases)("test vector $name", (v) => {
   });
 
   test("the transcript hash is SHA-256 of the three hello frames", async () => {
-    const th = await nodeBackend.sha256(
-      fromHex(expected.serverKey + expected.clientHello + expected.serverHello),
-    );
+    const th = await nodeBackend.sha256(fromHex(expected.serverKey + expected.clientHello + expected.serverHello));
     expect(toHex(th)).toBe(expected.transcriptHash);
   });
 });

@@ -1,19 +1,10 @@
 /** The WebCrypto backend: used by browsers (and usable in Node 20, which the vector tests do). */
-import {
-  SUITES,
-  type Aead,
-  type CryptoBackend,
-  type EphemeralKeyPair,
-  type ServerKey,
-  type Suite,
-} from "./backend.js";
+import { SUITES, type Aead, type CryptoBackend, type EphemeralKeyPair, type ServerKey, type Suite } from "./backend.js";
 
 function subtle(): SubtleCrypto {
   const s = globalThis.crypto?.subtle;
   if (!s) {
-    throw new Error(
-      "WebCrypto is unavailable: browsers only provide it on https:// pages and on http://localhost",
-    );
+    throw new Error("WebCrypto is unavailable: browsers only provide it on https:// pages and on http://localhost");
   }
   return s;
 }
@@ -24,9 +15,7 @@ function buf(b: Uint8Array): Uint8Array<ArrayBuffer> {
 }
 
 function algorithm(suite: Suite): EcKeyImportParams | Algorithm {
-  return suite === SUITES.X25519_AES256GCM_SHA256
-    ? { name: "X25519" }
-    : { name: "ECDH", namedCurve: "P-256" };
+  return suite === SUITES.X25519_AES256GCM_SHA256 ? { name: "X25519" } : { name: "ECDH", namedCurve: "P-256" };
 }
 
 class WebAead implements Aead {
@@ -68,9 +57,7 @@ export const webBackend: CryptoBackend = {
     return new Uint8Array(await subtle().deriveBits(params, key, length * 8));
   },
   async hmacSha256(key, data) {
-    const k = await subtle().importKey("raw", buf(key), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-    ]);
+    const k = await subtle().importKey("raw", buf(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
     return new Uint8Array(await subtle().sign("HMAC", k, buf(data)));
   },
   async supportedSuites() {
@@ -82,16 +69,12 @@ export const webBackend: CryptoBackend = {
     return out;
   },
   async generateEphemeral(suite) {
-    const pair = (await subtle().generateKey(algorithm(suite), false, [
-      "deriveBits",
-    ])) as CryptoKeyPair;
+    const pair = (await subtle().generateKey(algorithm(suite), false, ["deriveBits"])) as CryptoKeyPair;
     const publicKey = new Uint8Array(await subtle().exportKey("raw", pair.publicKey));
     return { publicKey, privateKey: pair.privateKey };
   },
   async importEphemeral(suite, pkcs8, publicKey) {
-    const privateKey = await subtle().importKey("pkcs8", buf(pkcs8), algorithm(suite), false, [
-      "deriveBits",
-    ]);
+    const privateKey = await subtle().importKey("pkcs8", buf(pkcs8), algorithm(suite), false, ["deriveBits"]);
     return { publicKey, privateKey };
   },
   async ecdh(suite, own, peerPublic) {
@@ -105,13 +88,9 @@ export const webBackend: CryptoBackend = {
     return new Uint8Array(bits);
   },
   async rsaOaepEncrypt(spkiDer, data) {
-    const key = await subtle().importKey(
-      "spki",
-      buf(spkiDer),
-      { name: "RSA-OAEP", hash: "SHA-256" },
-      false,
-      ["encrypt"],
-    );
+    const key = await subtle().importKey("spki", buf(spkiDer), { name: "RSA-OAEP", hash: "SHA-256" }, false, [
+      "encrypt",
+    ]);
     return new Uint8Array(await subtle().encrypt({ name: "RSA-OAEP" }, key, buf(data)));
   },
   async aead(key) {
@@ -122,9 +101,7 @@ export const webBackend: CryptoBackend = {
 
 /** A ServerKey on WebCrypto, from PKCS#8 DER; lets the vector tests run the server side on this backend. */
 export async function webServerKey(pkcs8: Uint8Array, spki: Uint8Array): Promise<ServerKey> {
-  const key = await subtle().importKey("pkcs8", buf(pkcs8), { name: "RSA-OAEP", hash: "SHA-256" }, false, [
-    "decrypt",
-  ]);
+  const key = await subtle().importKey("pkcs8", buf(pkcs8), { name: "RSA-OAEP", hash: "SHA-256" }, false, ["decrypt"]);
   const keyId = await webBackend.sha256(spki);
   return {
     spki,

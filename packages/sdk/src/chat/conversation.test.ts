@@ -72,7 +72,8 @@ describe("applyRead", () => {
 
   it("recounts the unread text held after it: others' only, deleted ones not", () => {
     const c = newConv(DM, new ConversationLog(0));
-    for (const e of [text(1, BOB.id), text(2, BOB.id), text(3, ME), text(4, BOB.id, { deletedTs: 5 }), text(5, BOB.id)]) applyEntry(c, e, ME);
+    for (const e of [text(1, BOB.id), text(2, BOB.id), text(3, ME), text(4, BOB.id, { deletedTs: 5 }), text(5, BOB.id)])
+      applyEntry(c, e, ME);
     applyRead(c, { readSeq: 1, unread: 0, countedSeq: 1 }, ME);
     expect(c.extraUnread).toBe(2);
   });
@@ -97,7 +98,12 @@ describe("receipts and typing", () => {
 });
 
 describe("what live events tell about a conversation", () => {
-  const created = (sender: typeof BOB | null, group: { id: number; name: string } | null) => ({ entry: text(1, sender?.id ?? ME), sender, group, preview: "m1" });
+  const created = (sender: typeof BOB | null, group: { id: number; name: string } | null) => ({
+    entry: text(1, sender?.id ?? ME),
+    sender,
+    group,
+    preview: "m1",
+  });
 
   it("a DM partner is the sender, unless the sender is the user on another device", () => {
     const c = newConv(DM, new ConversationLog(0));
@@ -123,7 +129,12 @@ describe("what live events tell about a conversation", () => {
     expect(disbanded.typing.size).toBe(0);
     const kicked = newConv("group:9", new ConversationLog(0));
     applyGroupRemoved(kicked, { group: { id: 9, name: "g" }, reason: "kicked", by: BOB }, 7);
-    expect(kicked.meta.group).toEqual({ id: 9, name: "g", disbanded: false, removed: { reason: "kicked", by: BOB, ts: 7 } });
+    expect(kicked.meta.group).toEqual({
+      id: 9,
+      name: "g",
+      disbanded: false,
+      removed: { reason: "kicked", by: BOB, ts: 7 },
+    });
   });
 });
 
@@ -149,8 +160,23 @@ describe("starting a conversation", () => {
 
   it("from a live entry: at the history page, whose text and system entries it holds", () => {
     const c = newConv(DM, new ConversationLog(12));
-    const edit: Entry = { kind: "edit", id: 113, conversationId: DM, seq: 13, ts: 13_000, senderId: BOB.id, targetSeq: 12, text: "x" };
-    const page: Page = { conversationId: DM, entries: [text(11, BOB.id), text(12, BOB.id), edit], lastSeq: 13, visibleFromSeq: 0, truncated: false };
+    const edit: Entry = {
+      kind: "edit",
+      id: 113,
+      conversationId: DM,
+      seq: 13,
+      ts: 13_000,
+      senderId: BOB.id,
+      targetSeq: 12,
+      text: "x",
+    };
+    const page: Page = {
+      conversationId: DM,
+      entries: [text(11, BOB.id), text(12, BOB.id), edit],
+      lastSeq: 13,
+      visibleFromSeq: 0,
+      truncated: false,
+    };
     expect(startFromPage(c, page)).toHaveLength(3);
     expect(c.log.head).toBe(13);
     expect(c.log.timeline.map((e) => e.seq)).toEqual([11, 12]);
@@ -159,11 +185,24 @@ describe("starting a conversation", () => {
 });
 
 describe("acks", () => {
-  const message: PendingMessage = { conversationId: DM, clientMsgId: "x", text: "hi", status: "sending", writtenTs: 0, attempts: 1 };
+  const message: PendingMessage = {
+    conversationId: DM,
+    clientMsgId: "x",
+    text: "hi",
+    status: "sending",
+    writtenTs: 0,
+    attempts: 1,
+  };
   const ack = (ts: number): SendAck => ({ id: 7, conversationId: DM, seq: 3, ts, clientMsgId: "x" });
 
   it("an ack stands for the user's text entry", () => {
-    expect(ackEntry(message, ack(10), ME)).toMatchObject({ kind: "text", seq: 3, senderId: ME, text: "hi", clientMsgId: "x" });
+    expect(ackEntry(message, ack(10), ME)).toMatchObject({
+      kind: "text",
+      seq: 3,
+      senderId: ME,
+      text: "hi",
+      clientMsgId: "x",
+    });
   });
 
   it("a written time is noted only when the message waited a minute and the server's time agrees", () => {

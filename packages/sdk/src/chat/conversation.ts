@@ -39,7 +39,16 @@ export interface Conv {
 export function newConv(conversationId: string, log: ConversationLog): Conv {
   const kind = conversationId.startsWith("group:") ? "group" : "dm";
   return {
-    meta: { conversationId, kind, peer: null, group: null, visibleFromSeq: 0, lastActivityTs: 0, readSeq: 0, people: {} },
+    meta: {
+      conversationId,
+      kind,
+      peer: null,
+      group: null,
+      visibleFromSeq: 0,
+      lastActivityTs: 0,
+      readSeq: 0,
+      people: {},
+    },
     log,
     written: {},
     read: { readSeq: 0, unread: 0, countedSeq: 0 },

@@ -3,7 +3,14 @@ export { ChatStore } from "./store.js";
 export type { ChatSnapshot, ChatStoreOptions, ConversationView, SyncStatus } from "./types.js";
 export { ConversationLog, type TimelineEntry } from "./log.js";
 export { Outbox, newClientMsgId, type OutboxOptions, type PendingMessage } from "./outbox.js";
-export { MemoryOutboxStore, StorageOutboxStore, storedMessageSchema, type OutboxStore, type StoredMessage, type WebStorage } from "./outbox-store.js";
+export {
+  MemoryOutboxStore,
+  StorageOutboxStore,
+  storedMessageSchema,
+  type OutboxStore,
+  type StoredMessage,
+  type WebStorage,
+} from "./outbox-store.js";
 export {
   CHAT_EVENTS,
   chatEventSchema,

@@ -3,7 +3,18 @@ import type { Entry } from "@sealroom/proto/chat";
 import { ConversationLog } from "./log.js";
 
 const conv = "dm:1:2";
-const text = (seq: number, body = `m${seq}`): Entry => ({ kind: "text", id: seq, conversationId: conv, seq, ts: seq, senderId: 1, clientMsgId: `c${seq}`, text: body, editedTs: null, deletedTs: null });
+const text = (seq: number, body = `m${seq}`): Entry => ({
+  kind: "text",
+  id: seq,
+  conversationId: conv,
+  seq,
+  ts: seq,
+  senderId: 1,
+  clientMsgId: `c${seq}`,
+  text: body,
+  editedTs: null,
+  deletedTs: null,
+});
 
 describe("ConversationLog", () => {
   it("releases entries once each, in seq order, whatever order and how often they arrive", () => {
@@ -28,7 +39,16 @@ describe("ConversationLog", () => {
     const log = new ConversationLog(0);
     log.receive(text(1, "helo"));
     const before = log.timeline[0];
-    log.receive({ kind: "edit", id: 2, conversationId: conv, seq: 2, ts: 20, senderId: 1, targetSeq: 1, text: "hello" });
+    log.receive({
+      kind: "edit",
+      id: 2,
+      conversationId: conv,
+      seq: 2,
+      ts: 20,
+      senderId: 1,
+      targetSeq: 1,
+      text: "hello",
+    });
     expect(log.timeline[0]).toMatchObject({ text: "hello", editedTs: 20 });
     expect(log.timeline[0]).not.toBe(before);
     log.receive({ kind: "delete", id: 3, conversationId: conv, seq: 3, ts: 30, senderId: 1, targetSeq: 1 });

@@ -64,7 +64,9 @@ export class ConversationLog {
 
   /** Older entries from history (ascending, all before the window). Edits inside are already applied. */
   prepend(entries: Entry[], newBase: number): void {
-    const older = entries.filter((e): e is TimelineEntry => e.seq <= this.base && (e.kind === "text" || e.kind === "system"));
+    const older = entries.filter(
+      (e): e is TimelineEntry => e.seq <= this.base && (e.kind === "text" || e.kind === "system"),
+    );
     this.timeline.unshift(...older);
     this.base = Math.min(this.base, newBase);
   }

@@ -41,7 +41,10 @@ export class MemoryOutboxStore implements OutboxStore {
     this.users.set(userId, upsert(this.users.get(userId) ?? [], message));
   }
   remove(userId: number, clientMsgId: string): void {
-    this.users.set(userId, (this.users.get(userId) ?? []).filter((m) => m.clientMsgId !== clientMsgId));
+    this.users.set(
+      userId,
+      (this.users.get(userId) ?? []).filter((m) => m.clientMsgId !== clientMsgId),
+    );
   }
 }
 
@@ -83,7 +86,10 @@ export class StorageOutboxStore implements OutboxStore {
   }
 
   remove(userId: number, clientMsgId: string): void {
-    this.write(userId, this.load(userId).filter((m) => m.clientMsgId !== clientMsgId));
+    this.write(
+      userId,
+      this.load(userId).filter((m) => m.clientMsgId !== clientMsgId),
+    );
   }
 
   private write(userId: number, list: StoredMessage[]): void {
@@ -123,5 +129,12 @@ function safeLocalStorage(): WebStorage | undefined {
 
 function isWebStorage(value: unknown): value is WebStorage {
   if (typeof value !== "object" || value === null) return false;
-  return "getItem" in value && typeof value.getItem === "function" && "setItem" in value && typeof value.setItem === "function" && "removeItem" in value && typeof value.removeItem === "function";
+  return (
+    "getItem" in value &&
+    typeof value.getItem === "function" &&
+    "setItem" in value &&
+    typeof value.setItem === "function" &&
+    "removeItem" in value &&
+    typeof value.removeItem === "function"
+  );
 }

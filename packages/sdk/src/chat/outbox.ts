@@ -61,7 +61,10 @@ export class Outbox {
   constructor(
     private readonly client: SealroomClient,
     /** Called after each change of the pending list, and with each ack. */
-    private readonly hooks: { changed(conversationId: string): void; acked(message: PendingMessage, ack: SendAck): void },
+    private readonly hooks: {
+      changed(conversationId: string): void;
+      acked(message: PendingMessage, ack: SendAck): void;
+    },
     private readonly opts: OutboxOptions = {},
   ) {
     this.store = opts.store ?? new MemoryOutboxStore();
@@ -73,7 +76,10 @@ export class Outbox {
    * back failed, to be retried or discarded.
    */
   restore(userId: number): void {
-    const held = new Set([...this.failed.keys(), ...[...this.queues.values()].flat().map((i) => i.message.clientMsgId)]);
+    const held = new Set([
+      ...this.failed.keys(),
+      ...[...this.queues.values()].flat().map((i) => i.message.clientMsgId),
+    ]);
     for (const kept of this.store.load(userId)) {
       if (held.has(kept.clientMsgId)) continue;
       const message: PendingMessage = { ...kept, attempts: 0 };
@@ -90,7 +96,9 @@ export class Outbox {
   /** Pending and failed messages of a conversation, in the order they were written. */
   pending(conversationId: string): PendingMessage[] {
     const queued = (this.queues.get(conversationId) ?? []).map((i) => i.message);
-    const failed = [...this.failed.values()].filter((i) => i.message.conversationId === conversationId).map((i) => i.message);
+    const failed = [...this.failed.values()]
+      .filter((i) => i.message.conversationId === conversationId)
+      .map((i) => i.message);
     return [...failed, ...queued];
   }
 
@@ -102,7 +110,14 @@ export class Outbox {
       return Promise.reject(new AppError(code));
     }
     return new Promise<SendAck>((resolve, reject) => {
-      const message: PendingMessage = { conversationId, clientMsgId, text, status: "sending", attempts: 0, writtenTs: Date.now() };
+      const message: PendingMessage = {
+        conversationId,
+        clientMsgId,
+        text,
+        status: "sending",
+        attempts: 0,
+        writtenTs: Date.now(),
+      };
       this.enqueue({ userId: this.client.user?.id, message, resolve, reject });
     });
   }
@@ -202,10 +217,7 @@ export class Outbox {
     const mine = () => this.client.state === "ready" && (userId === undefined || this.client.user?.id === userId);
     if (mine()) return Promise.resolve();
     return new Promise((resolve) => {
-      const offs = [
-        this.client.on("state", () => check()),
-        this.client.on("signedIn", () => check()),
-      ];
+      const offs = [this.client.on("state", () => check()), this.client.on("signedIn", () => check())];
       const check = () => {
         if (!mine() && !this.stopped) return;
         for (const off of offs) off();

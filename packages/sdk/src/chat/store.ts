@@ -17,14 +17,36 @@
  * sync), view.ts (snapshots), fetch.ts (the reads' retry policy); this class wires them to the
  * client, its events and the outbox.
  */
-import { CHAT_LIMITS, groupConversationId, type ChangeAck, type Entry, type Page, type ReadState, type SendAck } from "@sealroom/proto/chat";
+import {
+  CHAT_LIMITS,
+  groupConversationId,
+  type ChangeAck,
+  type Entry,
+  type Page,
+  type ReadState,
+  type SendAck,
+} from "@sealroom/proto/chat";
 import { parseChatEvent, type ChatEvent, type ChatEventBody } from "@sealroom/proto/chat-events";
 import { SOCIAL_EVENTS } from "@sealroom/proto/social";
 import { parseUntrusted } from "@sealroom/proto/parse";
 import type { SealroomClient } from "../client.js";
 import { ChangeNotifier } from "../notifier.js";
 import { CatchUp } from "./catch-up.js";
-import { ackEntry, learnPeople, applyDescription, applyEntry, applyGroupRemoved, applyRead, applyReceipt, applyTyping, expireTyping, newConv, noteWritten, startFromPage, type Conv } from "./conversation.js";
+import {
+  ackEntry,
+  learnPeople,
+  applyDescription,
+  applyEntry,
+  applyGroupRemoved,
+  applyRead,
+  applyReceipt,
+  applyTyping,
+  expireTyping,
+  newConv,
+  noteWritten,
+  startFromPage,
+  type Conv,
+} from "./conversation.js";
 import { fetchRetrying } from "./fetch.js";
 import { ConversationLog } from "./log.js";
 import { Outbox, type PendingMessage } from "./outbox.js";
@@ -172,14 +194,33 @@ export class ChatStore {
   async edit(conversationId: string, seq: number, text: string): Promise<ChangeAck> {
     const ack = await this.client.request("chat.edit", { conversationId, seq, text });
     const me = this.client.user?.id;
-    if (me !== undefined) this.receive({ kind: "edit", id: ack.id, conversationId, seq: ack.seq, ts: ack.ts, senderId: me, targetSeq: seq, text });
+    if (me !== undefined)
+      this.receive({
+        kind: "edit",
+        id: ack.id,
+        conversationId,
+        seq: ack.seq,
+        ts: ack.ts,
+        senderId: me,
+        targetSeq: seq,
+        text,
+      });
     return ack;
   }
 
   async delete(conversationId: string, seq: number): Promise<ChangeAck> {
     const ack = await this.client.request("chat.delete", { conversationId, seq });
     const me = this.client.user?.id;
-    if (me !== undefined) this.receive({ kind: "delete", id: ack.id, conversationId, seq: ack.seq, ts: ack.ts, senderId: me, targetSeq: seq });
+    if (me !== undefined)
+      this.receive({
+        kind: "delete",
+        id: ack.id,
+        conversationId,
+        seq: ack.seq,
+        ts: ack.ts,
+        senderId: me,
+        targetSeq: seq,
+      });
     return ack;
   }
 
@@ -391,4 +432,3 @@ export class ChatStore {
     this.setStatus("offline");
   }
 }
-

@@ -18,7 +18,14 @@ const text = (conversationId: string, seq: number, senderId: number, clientMsgId
   editedTs: null,
   deletedTs: null,
 });
-const pending = (clientMsgId: string): PendingMessage => ({ conversationId: "dm:1:2", clientMsgId, text: "hi", status: "sending", writtenTs: 0, attempts: 1 });
+const pending = (clientMsgId: string): PendingMessage => ({
+  conversationId: "dm:1:2",
+  clientMsgId,
+  text: "hi",
+  status: "sending",
+  writtenTs: 0,
+  attempts: 1,
+});
 
 describe("buildView", () => {
   it("adds the unread the server counted to the unread seen since, up to the display cap", () => {
@@ -33,7 +40,9 @@ describe("buildView", () => {
   it("a message held in the log is not also listed as pending (its live event came before the ack)", () => {
     const c = newConv("dm:1:2", new ConversationLog(0));
     applyEntry(c, text("dm:1:2", 1, ME, "sent"), ME);
-    expect(buildView(c, [pending("sent"), pending("waiting")], ME).pending.map((m) => m.clientMsgId)).toEqual(["waiting"]);
+    expect(buildView(c, [pending("sent"), pending("waiting")], ME).pending.map((m) => m.clientMsgId)).toEqual([
+      "waiting",
+    ]);
   });
 
   it("says whether older entries exist before the window", () => {

@@ -41,7 +41,11 @@ export interface Harness {
   /** Sends a command as user `userId` (undefined: an anonymous connection); throws the AppError. */
   call<T extends ChatCommand>(userId: number | undefined, type: T, body: CommandBody<T>): Promise<CommandValue<T>>;
   /** Like call(), but resolves with the error (or undefined on success). */
-  refusal<T extends ChatCommand>(userId: number | undefined, type: T, body: CommandBody<T>): Promise<AppErrorShape | undefined>;
+  refusal<T extends ChatCommand>(
+    userId: number | undefined,
+    type: T,
+    body: CommandBody<T>,
+  ): Promise<AppErrorShape | undefined>;
   /** Events of `type` delivered to `userId` so far. */
   events<T extends ChatEventType>(userId: number, type: T): ChatEventBody<T>[];
   /** Waits until `check()` is true (polling), or fails after `timeoutMs`. */
@@ -89,7 +93,12 @@ export async function setup(opts: { instances?: number; config?: ChatConfig } = 
 
   let conn = 0;
   const raw = async (userId: number | undefined, type: string, body: unknown) => {
-    const ctx = { gatewayId: "gw-test", connId: `c${++conn}`, ip: "127.0.0.1", ...(userId === undefined ? {} : { userId, sessionId: `s${userId}` }) };
+    const ctx = {
+      gatewayId: "gw-test",
+      connId: `c${++conn}`,
+      ip: "127.0.0.1",
+      ...(userId === undefined ? {} : { userId, sessionId: `s${userId}` }),
+    };
     const msg = await client.request(SUBJECTS.command(type), JSON.stringify({ ctx, body }), { timeout: 10_000 });
     const spec = CHAT_COMMANDS[type as ChatCommand];
     return resultSchema(spec.value).parse(msg.json());
@@ -150,17 +159,27 @@ function createSeed(db: Db): Seed {
   const username = async (id: number) => (await db.user.findUniqueOrThrow({ where: { id } })).username;
   const lastSeq = async (groupId: number) =>
     (await db.conversation.findUnique({ where: { key: `group:${groupId}` } }))?.lastSeq ?? 0;
-  const event = async (groupId: number, type: string, actorId: number | null, targetId: number | null, data: Record<string, unknown> = {}) => {
+  const event = async (
+    groupId: number,
+    type: string,
+    actorId: number | null,
+    targetId: number | null,
+    data: Record<string, unknown> = {},
+  ) => {
     const names = {
       ...(actorId === null ? {} : { actorName: await username(actorId) }),
       ...(targetId === null ? {} : { targetName: await username(targetId) }),
     };
-    await db.groupEvent.create({ data: { groupId, type, actorId, targetId, data: JSON.stringify({ ...names, ...data }) } });
+    await db.groupEvent.create({
+      data: { groupId, type, actorId, targetId, data: JSON.stringify({ ...names, ...data }) },
+    });
   };
   const pair = (a: number, b: number) => (a < b ? { userAId: a, userBId: b } : { userAId: b, userBId: a });
   const seed: Seed = {
     async user(name = `u${process.pid % 1000}_${++names}`) {
-      const row = await db.user.create({ data: { username: name, usernameKey: name.toLowerCase(), passwordHash: "x" } });
+      const row = await db.user.create({
+        data: { username: name, usernameKey: name.toLowerCase(), passwordHash: "x" },
+      });
       return row.id;
     },
     async friends(a, b) {

@@ -11,7 +11,11 @@ export function testServerKey(): ServerKey {
   return sharedKey;
 }
 
-export const silentLog = createLogger({ service: "test", level: process.env.TEST_LOG_LEVEL ?? "silent", pretty: false });
+export const silentLog = createLogger({
+  service: "test",
+  level: process.env.TEST_LOG_LEVEL ?? "silent",
+  pretty: false,
+});
 
 export interface TestGateway {
   gateway: Gateway;

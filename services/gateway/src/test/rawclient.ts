@@ -78,7 +78,10 @@ export class RawClient {
 
   /** Encrypts one DATA frame (returned, not sent, so tests can replay or reorder it). */
   async seal(message: unknown): Promise<Uint8Array> {
-    const [frame] = await this.channel!.seal(FRAME.DATA, utf8(typeof message === "string" ? message : JSON.stringify(message)));
+    const [frame] = await this.channel!.seal(
+      FRAME.DATA,
+      utf8(typeof message === "string" ? message : JSON.stringify(message)),
+    );
     return frame!;
   }
 
@@ -87,7 +90,14 @@ export class RawClient {
   }
 
   /** Reads and decrypts the next server message. */
-  async receive(): Promise<{ t: string; id?: number; ok?: boolean; error?: { code: string }; value?: unknown; type?: string }> {
+  async receive(): Promise<{
+    t: string;
+    id?: number;
+    ok?: boolean;
+    error?: { code: string };
+    value?: unknown;
+    type?: string;
+  }> {
     const opened = await this.channel!.open(await this.next());
     if (opened.type !== FRAME.DATA) throw new Error(`unexpected record ${opened.type}`);
     return JSON.parse(new TextDecoder().decode(opened.plaintext)) as never;

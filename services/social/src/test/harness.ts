@@ -64,7 +64,8 @@ export async function setup(opts: SetupOptions = {}) {
   const nats = await startNats();
   const database = await tempDatabase();
   const clock = new TestClock();
-  const log = opts.log ?? createLogger({ service: "social-test", level: process.env.TEST_LOG_LEVEL ?? "silent", pretty: false });
+  const log =
+    opts.log ?? createLogger({ service: "social-test", level: process.env.TEST_LOG_LEVEL ?? "silent", pretty: false });
   const connect = (name: string) => connectNats({ url: nats.url, name, log });
   // Sweeps and batches are driven by the tests unless they ask otherwise.
   const config: SocialConfigInput = { presenceBatchMs: 20, presenceSweepMs: 3_600_000, ...opts.config };
@@ -75,7 +76,14 @@ export async function setup(opts: SetupOptions = {}) {
   const addInstance = async (): Promise<Instance> => {
     const nc = await connect(`social-${instances.length + 1}`);
     const idb = await createDb({ url: database.url });
-    const service = createSocialService({ nc, db: idb, log, clock, config, instance: `social-${instances.length + 1}` });
+    const service = createSocialService({
+      nc,
+      db: idb,
+      log,
+      clock,
+      config,
+      instance: `social-${instances.length + 1}`,
+    });
     await service.start();
     const instance = { service, nc, db: idb };
     instances.push(instance);
@@ -105,9 +113,15 @@ export async function setup(opts: SetupOptions = {}) {
   });
   await client.flush();
 
-  const call = async <T extends CommandType>(type: T, body: unknown, ctx: RequestContext | number): Promise<Reply<CommandValue<T>>> => {
+  const call = async <T extends CommandType>(
+    type: T,
+    body: unknown,
+    ctx: RequestContext | number,
+  ): Promise<Reply<CommandValue<T>>> => {
     const context = typeof ctx === "number" ? ctxOf(ctx) : ctx;
-    const msg = await client.request(SUBJECTS.command(type), JSON.stringify({ ctx: context, body }), { timeout: 10_000 });
+    const msg = await client.request(SUBJECTS.command(type), JSON.stringify({ ctx: context, body }), {
+      timeout: 10_000,
+    });
     return resultSchema(COMMANDS[type].value).parse(msg.json()) as Reply<CommandValue<T>>;
   };
   const ok = async <T extends CommandType>(type: T, body: unknown, ctx: RequestContext | number) => {
@@ -172,7 +186,14 @@ export async function setup(opts: SetupOptions = {}) {
     report: (gatewayId: string, entries: Array<[number, number]>, o: Partial<PresenceReport> = {}) =>
       request<PresenceAck>(
         SUBJECTS.presenceReport,
-        { gatewayId, ttlMs: 30_000, stamp: ++stamp, reset: false, entries: entries.map(([userId, connections]) => ({ userId, connections })), ...o },
+        {
+          gatewayId,
+          ttlMs: 30_000,
+          stamp: ++stamp,
+          reset: false,
+          entries: entries.map(([userId, connections]) => ({ userId, connections })),
+          ...o,
+        },
         presenceAckSchema,
       ),
     heartbeat: (gatewayId: string, ttlMs = 30_000) =>
@@ -186,7 +207,11 @@ export async function setup(opts: SetupOptions = {}) {
    * instances in one process must not start transactions in the same tick: see store.ts).
    */
   const sweepAll = () =>
-    Promise.all(instances.map((i) => new Promise<void>((resolve, reject) => setImmediate(() => void i.service.sweep().then(resolve, reject)))));
+    Promise.all(
+      instances.map(
+        (i) => new Promise<void>((resolve, reject) => setImmediate(() => void i.service.sweep().then(resolve, reject))),
+      ),
+    );
 
   /** Lets published events arrive (the services flush their batches first). */
   const settle = async () => {

@@ -79,7 +79,9 @@ export function Composer({ conversationId, name, autoFocus, onEditLast }: Compos
   };
 
   const label = t("chat.composer", { name });
-  const describedBy = ["composer-hint", showCount && "composer-count", problem && "composer-problem"].filter(Boolean).join(" ");
+  const describedBy = ["composer-hint", showCount && "composer-count", problem && "composer-problem"]
+    .filter(Boolean)
+    .join(" ");
   return (
     <form className="composer" onSubmit={onSubmit}>
       <textarea
@@ -103,7 +105,12 @@ export function Composer({ conversationId, name, autoFocus, onEditLast }: Compos
           {t("chat.composerHint")}
         </p>
         {showCount && (
-          <p id="composer-count" className="composer-count" data-over={left < 0 || undefined} data-testid="composer-count">
+          <p
+            id="composer-count"
+            className="composer-count"
+            data-over={left < 0 || undefined}
+            data-testid="composer-count"
+          >
             {left >= 0
               ? t(left === 1 ? "chat.count.leftOne" : "chat.count.left", { count: left.toLocaleString(lang) })
               : t(left === -1 ? "chat.count.overOne" : "chat.count.over", { count: (-left).toLocaleString(lang) })}
@@ -118,11 +125,26 @@ export function Composer({ conversationId, name, autoFocus, onEditLast }: Compos
   );
 }
 
-const PROBLEM = { "too-long": "chat.problem.tooLong", characters: "chat.problem.characters", bidi: "chat.problem.bidi" } as const;
+const PROBLEM = {
+  "too-long": "chat.problem.tooLong",
+  characters: "chat.problem.characters",
+  bidi: "chat.problem.bidi",
+} as const;
 
 function SendIcon() {
   return (
-    <svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
+    <svg
+      width="20"
+      height="20"
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+      focusable="false"
+    >
       <path d="M4 12 20 4l-6 16-3-7z" />
       <path d="m11 13 9-9" />
     </svg>

@@ -9,7 +9,11 @@ describe("ConversationList", () => {
   test("orders conversations by activity, shows previews and unread badges, and a new message moves its conversation to the top", async () => {
     const h = await chatHarness((c) => {
       c.commands["chat.conversations"] = () => ({
-        conversations: [dmSummary(BOB, 4, 1_000, 2, text(4, BOB.id, "see you\nat 5")), groupSummary(9, "Team 团队", 7, 2_000), dmSummary(CAROL, 1, 500, 0, text(1, 1, "hi carol"))],
+        conversations: [
+          dmSummary(BOB, 4, 1_000, 2, text(4, BOB.id, "see you\nat 5")),
+          groupSummary(9, "Team 团队", 7, 2_000),
+          dmSummary(CAROL, 1, 500, 0, text(1, 1, "hi carol")),
+        ],
       });
     });
     await renderChat(<ConversationList activeId={undefined} pageHeading />, h);
@@ -21,7 +25,12 @@ describe("ConversationList", () => {
     expect(within(screen.getByTestId("conv-dm:1:3")).getByText("You: hi carol")).toBeTruthy();
     expect(within(screen.getByTestId("conv-group:9")).queryByTestId("unread-badge")).toBeNull();
 
-    h.event("chat.message.created.v1", { entry: text(5, BOB.id, "are you there?", { ts: 3_000 }), sender: BOB, group: null, preview: "are you there?" });
+    h.event("chat.message.created.v1", {
+      entry: text(5, BOB.id, "are you there?", { ts: 3_000 }),
+      sender: BOB,
+      group: null,
+      preview: "are you there?",
+    });
     await settle();
     expect(names()).toEqual(["bob", "Team 团队", "carol"]);
     expect(within(screen.getByTestId(`conv-${DM_BOB}`)).getByTestId("unread-badge").textContent).toBe("33 unread");
@@ -29,7 +38,9 @@ describe("ConversationList", () => {
 
   test("the open conversation shows no badge; friends without a conversation are offered, with presence", async () => {
     const h = await chatHarness((c) => {
-      c.commands["chat.conversations"] = () => ({ conversations: [dmSummary(BOB, 2, 1_000, 1, text(2, BOB.id, "yo"))] });
+      c.commands["chat.conversations"] = () => ({
+        conversations: [dmSummary(BOB, 2, 1_000, 1, text(2, BOB.id, "yo"))],
+      });
       c.commands["social.overview"] = () => ({
         friends: [
           { user: BOB, since: 1, presence: { online: true, lastSeenAt: null } },
@@ -59,7 +70,9 @@ describe("ConversationList", () => {
   test("no conversations yet but a friend to write to: says so under the heading, no empty list", async () => {
     const h = await chatHarness((c) => {
       c.commands["chat.conversations"] = () => ({ conversations: [] });
-      c.commands["social.overview"] = () => ({ friends: [{ user: CAROL, since: 1, presence: { online: true, lastSeenAt: null } }] });
+      c.commands["social.overview"] = () => ({
+        friends: [{ user: CAROL, since: 1, presence: { online: true, lastSeenAt: null } }],
+      });
     });
     await renderChat(<ConversationList activeId={undefined} pageHeading={false} />, h);
     await settle();
@@ -70,7 +83,9 @@ describe("ConversationList", () => {
 
   test("arrow keys move between conversations", async () => {
     const h = await chatHarness((c) => {
-      c.commands["chat.conversations"] = () => ({ conversations: [dmSummary(BOB, 1, 2_000), dmSummary(CAROL, 1, 1_000)] });
+      c.commands["chat.conversations"] = () => ({
+        conversations: [dmSummary(BOB, 1, 2_000), dmSummary(CAROL, 1, 1_000)],
+      });
     });
     await renderChat(<ConversationList activeId={undefined} pageHeading />, h);
     await settle();

@@ -21,7 +21,15 @@ const NO_PRESENCE: Readonly<Record<number, Presence>> = {};
  * `pageHeading`: on the home route the list is the page's subject, so its heading is the h1.
  * `offerNotifications`: the banner, except where settings offer the same.
  */
-export function ConversationList({ activeId, pageHeading, offerNotifications = true }: { activeId: string | undefined; pageHeading: boolean; offerNotifications?: boolean }) {
+export function ConversationList({
+  activeId,
+  pageHeading,
+  offerNotifications = true,
+}: {
+  activeId: string | undefined;
+  pageHeading: boolean;
+  offerNotifications?: boolean;
+}) {
   const { t } = useI18n();
   const { conversations } = useChatSnapshot();
   useFriendsFromSocial();
@@ -53,7 +61,14 @@ export function ConversationList({ activeId, pageHeading, offerNotifications = t
         <ul className="convlist-items" aria-labelledby="convlist-heading" data-testid="conversation-list">
           {conversations.map((c) => (
             <li key={c.conversationId}>
-              <ConversationItem view={c} active={c.conversationId === activeId} presence={presence} names={names} me={me} friendIds={friendIds} />
+              <ConversationItem
+                view={c}
+                active={c.conversationId === activeId}
+                presence={presence}
+                names={names}
+                me={me}
+                friendIds={friendIds}
+              />
             </li>
           ))}
         </ul>
@@ -68,7 +83,11 @@ export function ConversationList({ activeId, pageHeading, offerNotifications = t
               const id = dmConversationId(me!, f.user.id);
               return (
                 <li key={f.user.id}>
-                  <a className="conv conv-new" href={hrefFor(chatRoute(id))} aria-current={id === activeId ? "page" : undefined}>
+                  <a
+                    className="conv conv-new"
+                    href={hrefFor(chatRoute(id))}
+                    aria-current={id === activeId ? "page" : undefined}
+                  >
                     <PresenceAvatar name={f.user.username} presence={presence[f.user.id]} />
                     <span className="conv-name" translate="no">
                       <bdi>{f.user.username}</bdi>
@@ -109,7 +128,11 @@ function ConversationItem({ view, active, presence, names, me, friendIds }: Item
       data-unread={unread > 0 || undefined}
       data-testid={`conv-${view.conversationId}`}
     >
-      {view.kind === "dm" && peer && friendIds.has(peer.id) ? <PresenceAvatar name={title} presence={presence[peer.id]} /> : <Avatar name={title} size={40} />}
+      {view.kind === "dm" && peer && friendIds.has(peer.id) ? (
+        <PresenceAvatar name={title} presence={presence[peer.id]} />
+      ) : (
+        <Avatar name={title} size={40} />
+      )}
       <span className="conv-body">
         <span className="conv-top">
           <span className="conv-name" translate="no">
@@ -133,7 +156,15 @@ function ConversationItem({ view, active, presence, names, me, friendIds }: Item
   );
 }
 
-export function PresenceAvatar({ name, presence, size = 40 }: { name: string; presence: Presence | undefined; size?: number }) {
+export function PresenceAvatar({
+  name,
+  presence,
+  size = 40,
+}: {
+  name: string;
+  presence: Presence | undefined;
+  size?: number;
+}) {
   const { t } = useI18n();
   const online = presence?.online ?? false;
   return (
@@ -150,7 +181,14 @@ function useFriendsFromSocial(): void {
   const { people } = useChatServices();
   const friends = useOptionalSocial()?.friends;
   useEffect(() => {
-    if (friends) people.setFriends(friends.map((f) => ({ user: { id: f.userId, username: f.username }, since: f.since, presence: { online: f.online, lastSeenAt: f.lastSeenAt } })));
+    if (friends)
+      people.setFriends(
+        friends.map((f) => ({
+          user: { id: f.userId, username: f.username },
+          since: f.since,
+          presence: { online: f.online, lastSeenAt: f.lastSeenAt },
+        })),
+      );
   }, [people, friends]);
 }
 
@@ -161,6 +199,11 @@ function moveFocus(e: KeyboardEvent<HTMLElement>): void {
   const at = links.indexOf(document.activeElement as HTMLAnchorElement);
   if (at === -1) return;
   e.preventDefault();
-  const next = e.key === "Home" ? 0 : e.key === "End" ? links.length - 1 : Math.min(links.length - 1, Math.max(0, at + (e.key === "ArrowDown" ? 1 : -1)));
+  const next =
+    e.key === "Home"
+      ? 0
+      : e.key === "End"
+        ? links.length - 1
+        : Math.min(links.length - 1, Math.max(0, at + (e.key === "ArrowDown" ? 1 : -1)));
   links[next]?.focus();
 }

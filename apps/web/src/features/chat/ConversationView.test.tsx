@@ -4,10 +4,28 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, test } from "vitest";
 import { SocialProvider, type SocialLike } from "../social/index.js";
 import { ConversationView } from "./ConversationView.js";
-import { BOB, CAROL, DM_BOB, ME, chatHarness, dmSummary, groupSummary, refuse, renderChat, settle, text } from "./test-support.js";
+import {
+  BOB,
+  CAROL,
+  DM_BOB,
+  ME,
+  chatHarness,
+  dmSummary,
+  groupSummary,
+  refuse,
+  renderChat,
+  settle,
+  text,
+} from "./test-support.js";
 
 function ackFor(seq: number) {
-  return (b: Record<string, unknown>) => ({ id: 500 + seq, conversationId: b.conversationId, seq, ts: Date.UTC(2026, 10, 28, 10, seq), clientMsgId: b.clientMsgId });
+  return (b: Record<string, unknown>) => ({
+    id: 500 + seq,
+    conversationId: b.conversationId,
+    seq,
+    ts: Date.UTC(2026, 10, 28, 10, seq),
+    clientMsgId: b.clientMsgId,
+  });
 }
 
 /** A DM with bob holding `entries`, ready to render. */
@@ -41,10 +59,17 @@ describe("composer", () => {
 
     // The live event of the message can come before the reply to the send: it is shown once.
     const [sent] = h.client.bodies("chat.send");
-    h.event("chat.message.created.v1", { entry: text(2, ME.id, "first line\nsecond line", { clientMsgId: String(sent!.clientMsgId) }), sender: ME, group: null, preview: "" });
+    h.event("chat.message.created.v1", {
+      entry: text(2, ME.id, "first line\nsecond line", { clientMsgId: String(sent!.clientMsgId) }),
+      sender: ME,
+      group: null,
+      preview: "",
+    });
     await settle();
     expect(screen.queryByTestId("pending-message")).toBeNull();
-    expect(screen.getAllByText("first line second line", { normalizer: (t) => t.replace(/\s+/g, " ") })).toHaveLength(1);
+    expect(screen.getAllByText("first line second line", { normalizer: (t) => t.replace(/\s+/g, " ") })).toHaveLength(
+      1,
+    );
 
     await act(async () => release());
     await settle();
@@ -62,7 +87,9 @@ describe("composer", () => {
     const user = userEvent.setup();
     await user.type(box, "nihao");
     act(() => {
-      box.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true, isComposing: true } as KeyboardEventInit));
+      box.dispatchEvent(
+        new KeyboardEvent("keydown", { key: "Enter", bubbles: true, isComposing: true } as KeyboardEventInit),
+      );
     });
     expect((box as HTMLTextAreaElement).value).toBe("nihao");
     await user.clear(box);
@@ -124,20 +151,63 @@ describe("message states", () => {
   test("a group message counts its readers, and system entries read as sentences", async () => {
     const gid = "group:9";
     const entries = [
-      { kind: "system" as const, id: 1, conversationId: gid, seq: 1, ts: Date.UTC(2026, 10, 27, 9), event: { groupEventId: 1, type: "created" as const, actor: ME, target: null, name: "Trip", role: "owner" as const } },
-      { kind: "system" as const, id: 2, conversationId: gid, seq: 2, ts: Date.UTC(2026, 10, 27, 9, 1), event: { groupEventId: 2, type: "joined" as const, actor: BOB, target: BOB, role: "member" as const } },
+      {
+        kind: "system" as const,
+        id: 1,
+        conversationId: gid,
+        seq: 1,
+        ts: Date.UTC(2026, 10, 27, 9),
+        event: {
+          groupEventId: 1,
+          type: "created" as const,
+          actor: ME,
+          target: null,
+          name: "Trip",
+          role: "owner" as const,
+        },
+      },
+      {
+        kind: "system" as const,
+        id: 2,
+        conversationId: gid,
+        seq: 2,
+        ts: Date.UTC(2026, 10, 27, 9, 1),
+        event: { groupEventId: 2, type: "joined" as const, actor: BOB, target: BOB, role: "member" as const },
+      },
       { ...text(3, CAROL.id, "carol here"), conversationId: gid },
       { ...text(4, ME.id, "who's in?"), conversationId: gid },
     ];
     const h = await chatHarness((c) => {
-      c.commands["chat.conversations"] = () => ({ conversations: [{ ...groupSummary(9, "Trip", 4, entries[3]!.ts), last: entries[3] }] });
+      c.commands["chat.conversations"] = () => ({
+        conversations: [{ ...groupSummary(9, "Trip", 4, entries[3]!.ts), last: entries[3] }],
+      });
       c.commands["chat.history"] = () => ({ conversationId: gid, entries, lastSeq: 4, visibleFromSeq: 0 });
-      c.commands["chat.receipts"] = () => ({ conversationId: gid, receipts: [{ userId: ME.id, readSeq: 4 }, { userId: BOB.id, readSeq: 4 }, { userId: CAROL.id, readSeq: 3 }] });
-      c.commands["social.groups.get"] = () => ({ group: {}, role: "owner", members: [ME, BOB, CAROL].map((user) => ({ user, role: "member", joinedAt: 0, presence: { online: false, lastSeenAt: null } })), invites: [] });
+      c.commands["chat.receipts"] = () => ({
+        conversationId: gid,
+        receipts: [
+          { userId: ME.id, readSeq: 4 },
+          { userId: BOB.id, readSeq: 4 },
+          { userId: CAROL.id, readSeq: 3 },
+        ],
+      });
+      c.commands["social.groups.get"] = () => ({
+        group: {},
+        role: "owner",
+        members: [ME, BOB, CAROL].map((user) => ({
+          user,
+          role: "member",
+          joinedAt: 0,
+          presence: { online: false, lastSeenAt: null },
+        })),
+        invites: [],
+      });
     });
     await renderChat(<ConversationView conversationId={gid} />, h);
     await settle();
-    expect(screen.getAllByTestId("system-entry").map((e) => e.textContent)).toEqual(["alice created the group “Trip”", "bob joined the group"]);
+    expect(screen.getAllByTestId("system-entry").map((e) => e.textContent)).toEqual([
+      "alice created the group “Trip”",
+      "bob joined the group",
+    ]);
     expect(screen.getByTestId("message-status").textContent).toBe("Read by 1");
     expect(screen.getByText("carol")).toBeTruthy(); // the sender's name over their message
     h.event("chat.read.v1", { conversationId: gid, userId: CAROL.id, readSeq: 4 });
@@ -165,8 +235,20 @@ describe("message states", () => {
 
   test("own messages can be edited in place and deleted after a confirmation", async () => {
     const h = await dmWith([text(1, BOB.id, "hi"), text(2, ME.id, "helo")], (c) => {
-      c.commands["chat.edit"] = (b) => ({ id: 600, conversationId: DM_BOB, seq: 3, ts: Date.UTC(2026, 10, 28, 11), targetSeq: b.seq });
-      c.commands["chat.delete"] = (b) => ({ id: 601, conversationId: DM_BOB, seq: 4, ts: Date.UTC(2026, 10, 28, 12), targetSeq: b.seq });
+      c.commands["chat.edit"] = (b) => ({
+        id: 600,
+        conversationId: DM_BOB,
+        seq: 3,
+        ts: Date.UTC(2026, 10, 28, 11),
+        targetSeq: b.seq,
+      });
+      c.commands["chat.delete"] = (b) => ({
+        id: 601,
+        conversationId: DM_BOB,
+        seq: 4,
+        ts: Date.UTC(2026, 10, 28, 12),
+        targetSeq: b.seq,
+      });
     });
     await renderChat(<ConversationView conversationId={DM_BOB} />, h);
     await settle();
@@ -196,19 +278,29 @@ describe("message states", () => {
   });
 
   test("what was unread at opening is marked with a divider before the first unread message", async () => {
-    const entries = [text(1, BOB.id, "seen"), text(2, ME.id, "mine"), text(3, BOB.id, "unread one"), text(4, BOB.id, "unread two")];
+    const entries = [
+      text(1, BOB.id, "seen"),
+      text(2, ME.id, "mine"),
+      text(3, BOB.id, "unread one"),
+      text(4, BOB.id, "unread two"),
+    ];
     const h = await chatHarness((c) => {
       c.commands["chat.conversations"] = () => ({ conversations: [dmSummary(BOB, 4, entries[3]!.ts, 2, entries[3]!)] });
       c.commands["chat.history"] = () => ({ conversationId: DM_BOB, entries, lastSeq: 4, visibleFromSeq: 0 });
     });
     await renderChat(<ConversationView conversationId={DM_BOB} />, h);
     await settle();
-    const order = [...screen.getByTestId("timeline").querySelectorAll("[data-testid=message], [data-testid=unread-divider]")].map((e) => e.querySelector(".msg-text")?.textContent ?? e.textContent);
+    const order = [
+      ...screen.getByTestId("timeline").querySelectorAll("[data-testid=message], [data-testid=unread-divider]"),
+    ].map((e) => e.querySelector(".msg-text")?.textContent ?? e.textContent);
     expect(order).toEqual(["seen", "mine", "New", "unread one", "unread two"]);
   });
 
   test("messages are grouped under day separators, and the beginning is marked", async () => {
-    const h = await dmWith([text(1, BOB.id, "old", { ts: Date.UTC(2026, 0, 5, 12) }), text(2, BOB.id, "new", { ts: Date.now() })]);
+    const h = await dmWith([
+      text(1, BOB.id, "old", { ts: Date.UTC(2026, 0, 5, 12) }),
+      text(2, BOB.id, "new", { ts: Date.now() }),
+    ]);
     await renderChat(<ConversationView conversationId={DM_BOB} />, h);
     await settle();
     const separators = screen.getAllByRole("separator").map((s) => s.textContent);
@@ -221,7 +313,18 @@ describe("message states", () => {
 
 describe("a group the user is no longer in", () => {
   function socialWith(groups: { id: number; name: string }[]) {
-    const snapshot = { status: "ready", friends: [], incoming: [], outgoing: [], blocked: [], invitations: [], groups, notices: [], groupDetails: {}, goneGroups: {} };
+    const snapshot = {
+      status: "ready",
+      friends: [],
+      incoming: [],
+      outgoing: [],
+      blocked: [],
+      invitations: [],
+      groups,
+      notices: [],
+      groupDetails: {},
+      goneGroups: {},
+    };
     return { subscribe: () => () => undefined, getSnapshot: () => snapshot } as unknown as SocialLike;
   }
 

@@ -64,17 +64,21 @@ export function ConversationView({ conversationId }: { conversationId: string })
   // Left or removed: the history up to then stays, read-only, saying who removed the user.
   const removed = view.group?.removed;
   // Left or removed (the store dropped it, and it is not among the user's groups): nothing to post to.
-  const gone = ref.kind === "group" && !snapshot.byId[conversationId] && social?.status === "ready" && !social.groups.some((g) => g.id === ref.groupId);
+  const gone =
+    ref.kind === "group" &&
+    !snapshot.byId[conversationId] &&
+    social?.status === "ready" &&
+    !social.groups.some((g) => g.id === ref.groupId);
   const members = ref?.kind === "group" ? social?.groups.find((g) => g.id === ref.groupId)?.memberCount : undefined;
   const subtitle =
     view.kind === "group"
       ? removed
         ? t("chat.removedSub")
         : members === undefined
-        ? t("chat.group")
-        : members === 1
-          ? t("group.memberCountOne")
-          : t("group.memberCount", { count: members })
+          ? t("chat.group")
+          : members === 1
+            ? t("group.memberCountOne")
+            : t("group.memberCount", { count: members })
       : state !== "ready" || unfriended
         ? ""
         : peerPresence?.online
@@ -86,12 +90,32 @@ export function ConversationView({ conversationId }: { conversationId: string })
   return (
     <section className="conversation" aria-labelledby="conversation-title">
       <header className="conversation-header">
-        <a className="icon-btn conversation-back" href={hrefFor("home")} aria-label={t("chat.back")} title={t("chat.back")}>
-          <svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
+        <a
+          className="icon-btn conversation-back"
+          href={hrefFor("home")}
+          aria-label={t("chat.back")}
+          title={t("chat.back")}
+        >
+          <svg
+            width="20"
+            height="20"
+            viewBox="0 0 24 24"
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="2"
+            strokeLinecap="round"
+            strokeLinejoin="round"
+            aria-hidden="true"
+            focusable="false"
+          >
             <path d="m15 5-7 7 7 7" />
           </svg>
         </a>
-        {view.kind === "dm" && !unfriended ? <PresenceAvatar name={title} presence={peerPresence} size={36} /> : <Avatar name={title} size={36} />}
+        {view.kind === "dm" && !unfriended ? (
+          <PresenceAvatar name={title} presence={peerPresence} size={36} />
+        ) : (
+          <Avatar name={title} size={36} />
+        )}
         <div className="conversation-heading">
           <h1 id="conversation-title" className="conversation-title" tabIndex={-1} ref={heading} translate="no">
             <bdi>{title}</bdi>
@@ -101,8 +125,24 @@ export function ConversationView({ conversationId }: { conversationId: string })
           </p>
         </div>
         {ref.kind === "group" && !removed && (
-          <a className="icon-btn conversation-info" href={hrefFor(`group/${ref.groupId}`)} aria-label={t("chat.groupDetails")} title={t("chat.groupDetails")}>
-            <svg width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
+          <a
+            className="icon-btn conversation-info"
+            href={hrefFor(`group/${ref.groupId}`)}
+            aria-label={t("chat.groupDetails")}
+            title={t("chat.groupDetails")}
+          >
+            <svg
+              width="20"
+              height="20"
+              viewBox="0 0 24 24"
+              fill="none"
+              stroke="currentColor"
+              strokeWidth="2"
+              strokeLinecap="round"
+              strokeLinejoin="round"
+              aria-hidden="true"
+              focusable="false"
+            >
               <circle cx="12" cy="12" r="9" />
               <path d="M12 11v5M12 8h.01" />
             </svg>
@@ -122,7 +162,9 @@ export function ConversationView({ conversationId }: { conversationId: string })
           </>
         )}
       </div>
-      {state !== "ready" && !readOnly && !gone && !removed && !unfriended && <p className="composer-offline">{t("chat.offlineQueue")}</p>}
+      {state !== "ready" && !readOnly && !gone && !removed && !unfriended && (
+        <p className="composer-offline">{t("chat.offlineQueue")}</p>
+      )}
       {unfriended ? (
         <p className="composer-readonly" role="status" data-testid="dm-closed">
           {iBlocked ? t("chat.dmBlocked", { name: title }) : t("chat.dmNotFriends", { name: title })}

@@ -42,7 +42,18 @@ export interface MessageProps {
 /** Keys that open a focused message's actions. */
 const isMenuKey = (e: KeyboardEvent) => e.key === "ContextMenu" || (e.key === "F10" && e.shiftKey) || e.key === "Enter";
 
-export function Message({ entry, own, kind, sender, first, status, tabIndex, writtenTs, editRequested, onEditStarted }: MessageProps) {
+export function Message({
+  entry,
+  own,
+  kind,
+  sender,
+  first,
+  status,
+  tabIndex,
+  writtenTs,
+  editRequested,
+  onEditStarted,
+}: MessageProps) {
   const { t, lang, describeError } = useI18n();
   const { chat } = useChatServices();
   const [mode, setMode] = useState<"view" | "menu" | "edit" | "confirm-delete">("view");
@@ -66,7 +77,8 @@ export function Message({ entry, own, kind, sender, first, status, tabIndex, wri
   }, [editRequested, onEditStarted, actionable]);
 
   const refocus = () => {
-    const target = returnTo.current === "composer" ? document.querySelector<HTMLTextAreaElement>(".composer-input") : root.current;
+    const target =
+      returnTo.current === "composer" ? document.querySelector<HTMLTextAreaElement>(".composer-input") : root.current;
     returnTo.current = "message";
     // Both are there whatever this message shows next, so focus can move at once.
     target?.focus({ preventScroll: true });
@@ -108,7 +120,9 @@ export function Message({ entry, own, kind, sender, first, status, tabIndex, wri
       aria-keyshortcuts={actionable ? "Shift+F10" : undefined}
       onKeyDown={onKeyDown}
     >
-      {kind === "group" && !own && <span className="msg-avatar">{first ? <Avatar name={sender} size={32} /> : null}</span>}
+      {kind === "group" && !own && (
+        <span className="msg-avatar">{first ? <Avatar name={sender} size={32} /> : null}</span>
+      )}
       <div className="msg-main">
         {showSender && (
           <div className="msg-sender" translate="no">
@@ -116,11 +130,20 @@ export function Message({ entry, own, kind, sender, first, status, tabIndex, wri
           </div>
         )}
         {mode === "edit" ? (
-          <EditBox initial={entry.text} busy={busy} onCancel={finish} onSave={(text) => void run(() => chat.edit(entry.conversationId, entry.seq, text), finish)} />
+          <EditBox
+            initial={entry.text}
+            busy={busy}
+            onCancel={finish}
+            onSave={(text) => void run(() => chat.edit(entry.conversationId, entry.seq, text), finish)}
+          />
         ) : (
           <div className="msg-row">
             <div className={`bubble${deleted ? " bubble-deleted" : ""}`}>
-              {deleted ? <span className="msg-tombstone">{t("chat.deleted")}</span> : <bdi className="msg-text">{linkify(entry.text, tabIndex === 0 ? 0 : -1)}</bdi>}
+              {deleted ? (
+                <span className="msg-tombstone">{t("chat.deleted")}</span>
+              ) : (
+                <bdi className="msg-text">{linkify(entry.text, tabIndex === 0 ? 0 : -1)}</bdi>
+              )}
               <span className="msg-meta">
                 {entry.editedTs !== null && !deleted && <span className="msg-edited">{t("chat.edited")} · </span>}
                 {writtenTs !== undefined && !deleted && <Written ts={writtenTs} />}
@@ -129,10 +152,24 @@ export function Message({ entry, own, kind, sender, first, status, tabIndex, wri
             </div>
             {actionable && mode === "view" && (
               <div className="msg-tools" role="group" aria-label={t("chat.actions")}>
-                <button type="button" tabIndex={-1} className="icon-btn" onClick={() => setMode("edit")} aria-label={t("chat.edit")} title={t("chat.edit")}>
+                <button
+                  type="button"
+                  tabIndex={-1}
+                  className="icon-btn"
+                  onClick={() => setMode("edit")}
+                  aria-label={t("chat.edit")}
+                  title={t("chat.edit")}
+                >
                   <PencilIcon />
                 </button>
-                <button type="button" tabIndex={-1} className="icon-btn" onClick={() => setMode("confirm-delete")} aria-label={t("chat.delete")} title={t("chat.delete")}>
+                <button
+                  type="button"
+                  tabIndex={-1}
+                  className="icon-btn"
+                  onClick={() => setMode("confirm-delete")}
+                  aria-label={t("chat.delete")}
+                  title={t("chat.delete")}
+                >
                   <TrashIcon />
                 </button>
               </div>
@@ -192,14 +229,28 @@ function Written({ ts }: { ts: number }) {
 }
 
 /** A message on its way (or refused): "sending", or "not sent" with the reason and retry/discard. */
-export function PendingBubble({ message, kind, tabIndex }: { message: PendingMessage; kind: "dm" | "group"; tabIndex: number }) {
+export function PendingBubble({
+  message,
+  kind,
+  tabIndex,
+}: {
+  message: PendingMessage;
+  kind: "dm" | "group";
+  tabIndex: number;
+}) {
   const { t, lang, describeError } = useI18n();
   const { chat } = useChatServices();
   const failed = message.status === "failed";
   // No longer friends (or no longer in the group): a Retry could never succeed, so none is offered.
   const mayPost = useMayPost(message.conversationId);
   return (
-    <div className={`msg msg-own msg-first${failed ? " msg-failed" : " msg-sending"}`} data-testid="pending-message" data-roving="" role="article" tabIndex={tabIndex}>
+    <div
+      className={`msg msg-own msg-first${failed ? " msg-failed" : " msg-sending"}`}
+      data-testid="pending-message"
+      data-roving=""
+      role="article"
+      tabIndex={tabIndex}
+    >
       <div className="msg-main">
         <div className="msg-row">
           <div className="bubble">
@@ -217,7 +268,11 @@ export function PendingBubble({ message, kind, tabIndex }: { message: PendingMes
               {t("chat.status.failed")}: {chatErrorText(message.error, kind, { t, describeError })}
             </span>
             {mayPost && (
-              <button type="button" className="link-btn" onClick={() => void chat.retry(message.clientMsgId)?.catch(() => undefined)}>
+              <button
+                type="button"
+                className="link-btn"
+                onClick={() => void chat.retry(message.clientMsgId)?.catch(() => undefined)}
+              >
                 {t("chat.retry")}
               </button>
             )}

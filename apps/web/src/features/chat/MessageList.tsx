@@ -63,23 +63,26 @@ export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) 
   // Everything after the read pointer is held: the divider can be placed and reading marked.
   const covered = readAtOpen === undefined || !view.hasOlder || (firstSeq ?? 0) <= readAtOpen + 1;
 
-  const loadOlder = useCallback(async (limit?: number) => {
-    const el = scroller.current;
-    if (loadingRef.current || !view.hasOlder || !el) return;
-    loadingRef.current = true;
-    setLoading(true);
-    setError(undefined);
-    anchor.current = { fromBottom: el.scrollHeight - el.scrollTop, firstSeq: view.entries[0]?.seq };
-    try {
-      if ((await chat.loadOlder(view.conversationId, limit)) === 0) anchor.current = undefined;
-    } catch (err) {
-      anchor.current = undefined;
-      setError(describeError(err));
-    } finally {
-      loadingRef.current = false;
-      setLoading(false);
-    }
-  }, [chat, view.conversationId, view.hasOlder, view.entries, describeError]);
+  const loadOlder = useCallback(
+    async (limit?: number) => {
+      const el = scroller.current;
+      if (loadingRef.current || !view.hasOlder || !el) return;
+      loadingRef.current = true;
+      setLoading(true);
+      setError(undefined);
+      anchor.current = { fromBottom: el.scrollHeight - el.scrollTop, firstSeq: view.entries[0]?.seq };
+      try {
+        if ((await chat.loadOlder(view.conversationId, limit)) === 0) anchor.current = undefined;
+      } catch (err) {
+        anchor.current = undefined;
+        setError(describeError(err));
+      } finally {
+        loadingRef.current = false;
+        setLoading(false);
+      }
+    },
+    [chat, view.conversationId, view.hasOlder, view.entries, describeError],
+  );
 
   // The user sent a message: go down to it, however far up they were reading.
   const lastPending = view.pending.at(-1)?.clientMsgId;
@@ -131,7 +134,8 @@ export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) 
   const seenSeq = useRef(lastSeq);
   const [newBelow, setNewBelow] = useState(false);
   useEffect(() => {
-    if (lastSeq !== undefined && seenSeq.current !== undefined && lastSeq > seenSeq.current && !atBottom.current) setNewBelow(true);
+    if (lastSeq !== undefined && seenSeq.current !== undefined && lastSeq > seenSeq.current && !atBottom.current)
+      setNewBelow(true);
     seenSeq.current = lastSeq;
   }, [lastSeq]);
   const toBottom = () => {
@@ -188,11 +192,18 @@ export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) 
         <div className="timeline-inner">
           <div className="timeline-top">
             {view.hasOlder ? (
-              <button type="button" className="btn btn-ghost btn-small" onClick={() => void loadOlder()} disabled={loading}>
+              <button
+                type="button"
+                className="btn btn-ghost btn-small"
+                onClick={() => void loadOlder()}
+                disabled={loading}
+              >
                 {loading ? t("chat.loadingOlder") : t("chat.loadOlder")}
               </button>
             ) : (
-              <p className="timeline-beginning">{view.kind === "group" && view.visibleFromSeq > 0 ? t("chat.beginningGroup") : t("chat.beginning")}</p>
+              <p className="timeline-beginning">
+                {view.kind === "group" && view.visibleFromSeq > 0 ? t("chat.beginningGroup") : t("chat.beginning")}
+              </p>
             )}
             {error && (
               <p className="msg-error" role="alert">
@@ -217,8 +228,16 @@ export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) 
                 );
               }
               case "text": {
-                const sender = row.own ? "" : (names[row.entry.senderId] ?? view.people[row.entry.senderId] ?? (view.kind === "dm" ? view.peer?.username : undefined) ?? t("chat.someone"));
-                const status = row.entry.seq === ownSeq ? statusText(ownStatus(row.entry.seq, view.kind, view.receipts, me), t) : undefined;
+                const sender = row.own
+                  ? ""
+                  : (names[row.entry.senderId] ??
+                    view.people[row.entry.senderId] ??
+                    (view.kind === "dm" ? view.peer?.username : undefined) ??
+                    t("chat.someone"));
+                const status =
+                  row.entry.seq === ownSeq
+                    ? statusText(ownStatus(row.entry.seq, view.kind, view.receipts, me), t)
+                    : undefined;
                 return (
                   <Message
                     key={row.key}
@@ -242,7 +261,14 @@ export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) 
                   </div>
                 );
               case "pending":
-                return <PendingBubble key={row.key} message={row.message} kind={view.kind} tabIndex={roving.tabIndexOf(row.key)} />;
+                return (
+                  <PendingBubble
+                    key={row.key}
+                    message={row.message}
+                    kind={view.kind}
+                    tabIndex={roving.tabIndexOf(row.key)}
+                  />
+                );
             }
           })}
         </div>

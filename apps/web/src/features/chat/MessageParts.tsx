@@ -7,7 +7,15 @@ import { useI18n } from "../../i18n/I18nProvider.js";
  * A focused message's actions, opened from the keyboard (menu key, Shift+F10, Enter): arrows move,
  * Enter chooses, Escape or Tab closes (Escape gives focus back to the message).
  */
-export function ActionsMenu({ onEdit, onDelete, onClose }: { onEdit(): void; onDelete(): void; onClose(refocus: boolean): void }) {
+export function ActionsMenu({
+  onEdit,
+  onDelete,
+  onClose,
+}: {
+  onEdit(): void;
+  onDelete(): void;
+  onClose(refocus: boolean): void;
+}) {
   const { t } = useI18n();
   const menu = useRef<HTMLDivElement>(null);
   const items = () => [...(menu.current?.querySelectorAll<HTMLButtonElement>("[role=menuitem]") ?? [])];
@@ -30,7 +38,14 @@ export function ActionsMenu({ onEdit, onDelete, onClose }: { onEdit(): void; onD
     e.stopPropagation(); // the timeline's own keys (arrows between messages) stay out of the menu
   };
   return (
-    <div ref={menu} className="msg-menu" role="menu" aria-label={t("chat.actions")} onKeyDown={onKeyDown} onBlur={(e) => !e.currentTarget.contains(e.relatedTarget) && onClose(false)}>
+    <div
+      ref={menu}
+      className="msg-menu"
+      role="menu"
+      aria-label={t("chat.actions")}
+      onKeyDown={onKeyDown}
+      onBlur={(e) => !e.currentTarget.contains(e.relatedTarget) && onClose(false)}
+    >
       <button type="button" role="menuitem" tabIndex={-1} className="msg-menu-item" onClick={onEdit}>
         <PencilIcon />
         {t("chat.edit")}
@@ -43,7 +58,17 @@ export function ActionsMenu({ onEdit, onDelete, onClose }: { onEdit(): void; onD
   );
 }
 
-export function EditBox({ initial, busy, onSave, onCancel }: { initial: string; busy: boolean; onSave(text: string): void; onCancel(): void }) {
+export function EditBox({
+  initial,
+  busy,
+  onSave,
+  onCancel,
+}: {
+  initial: string;
+  busy: boolean;
+  onSave(text: string): void;
+  onCancel(): void;
+}) {
   const { t } = useI18n();
   const [text, setText] = useState(initial);
   const box = useRef<HTMLTextAreaElement>(null);
@@ -64,13 +89,26 @@ export function EditBox({ initial, busy, onSave, onCancel }: { initial: string; 
   };
   return (
     <div className="msg-edit">
-      <textarea ref={box} className="msg-edit-input" value={text} aria-label={t("chat.editLabel")} onChange={(e) => setText(e.target.value)} onKeyDown={onKeyDown} rows={Math.min(6, text.split("\n").length)} />
+      <textarea
+        ref={box}
+        className="msg-edit-input"
+        value={text}
+        aria-label={t("chat.editLabel")}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={onKeyDown}
+        rows={Math.min(6, text.split("\n").length)}
+      />
       <div className="msg-edit-actions">
         <span className="msg-edit-hint">{t("chat.editHint")}</span>
         <button type="button" className="btn btn-ghost btn-small" onClick={onCancel}>
           {t("chat.cancel")}
         </button>
-        <button type="button" className="btn btn-primary btn-small" disabled={!valid || busy} onClick={() => onSave(text)}>
+        <button
+          type="button"
+          className="btn btn-primary btn-small"
+          disabled={!valid || busy}
+          onClick={() => onSave(text)}
+        >
           {t("chat.save")}
         </button>
       </div>
@@ -83,7 +121,12 @@ export function ConfirmDelete({ busy, onConfirm, onCancel }: { busy: boolean; on
   const cancel = useRef<HTMLButtonElement>(null);
   useEffect(() => cancel.current?.focus(), []);
   return (
-    <div className="msg-confirm" role="group" aria-label={t("chat.deleteConfirm")} onKeyDown={(e) => e.key === "Escape" && onCancel()}>
+    <div
+      className="msg-confirm"
+      role="group"
+      aria-label={t("chat.deleteConfirm")}
+      onKeyDown={(e) => e.key === "Escape" && onCancel()}
+    >
       <span>{t("chat.deleteConfirm")}</span>
       <button ref={cancel} type="button" className="btn btn-ghost btn-small" onClick={onCancel}>
         {t("chat.cancel")}
@@ -95,7 +138,18 @@ export function ConfirmDelete({ busy, onConfirm, onCancel }: { busy: boolean; on
   );
 }
 
-const icon = { width: 16, height: 16, viewBox: "0 0 24 24", fill: "none", stroke: "currentColor", strokeWidth: 2, strokeLinecap: "round" as const, strokeLinejoin: "round" as const, "aria-hidden": true, focusable: false };
+const icon = {
+  width: 16,
+  height: 16,
+  viewBox: "0 0 24 24",
+  fill: "none",
+  stroke: "currentColor",
+  strokeWidth: 2,
+  strokeLinecap: "round" as const,
+  strokeLinejoin: "round" as const,
+  "aria-hidden": true,
+  focusable: false,
+};
 
 export function PencilIcon() {
   return (

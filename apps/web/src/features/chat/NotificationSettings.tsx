@@ -24,7 +24,13 @@ function Panel({ notifier }: { notifier: NonNullable<ReturnType<typeof useOption
             {t("notify.enable")}
           </button>
         ) : (
-          <p className="row-help">{permission === "granted" ? t("notify.on") : permission === "denied" ? t("notify.denied") : t("notify.unsupported")}</p>
+          <p className="row-help">
+            {permission === "granted"
+              ? t("notify.on")
+              : permission === "denied"
+                ? t("notify.denied")
+                : t("notify.unsupported")}
+          </p>
         )}
       </div>
     </section>

@@ -14,12 +14,19 @@ function Chrome({ open }: { open?: string }) {
 describe("chat chrome", () => {
   test("the tab title carries the unread total", async () => {
     const h = await chatHarness((c) => {
-      c.commands["chat.conversations"] = () => ({ conversations: [dmSummary(BOB, 3, 2, 2), dmSummary(CAROL, 5, 1, 1)] });
+      c.commands["chat.conversations"] = () => ({
+        conversations: [dmSummary(BOB, 3, 2, 2), dmSummary(CAROL, 5, 1, 1)],
+      });
     });
     await renderChat(<Chrome />, h);
     await settle();
     expect(document.title).toBe("(3) Sealroom");
-    h.event("chat.read.v1", { conversationId: "dm:1:2", userId: 1, readSeq: 3, read: { readSeq: 3, unread: 0, countedSeq: 3 } });
+    h.event("chat.read.v1", {
+      conversationId: "dm:1:2",
+      userId: 1,
+      readSeq: 3,
+      read: { readSeq: 3, unread: 0, countedSeq: 3 },
+    });
     await settle();
     expect(document.title).toBe("(1) Sealroom");
   });
@@ -31,7 +38,8 @@ describe("chat chrome", () => {
     await settle();
     expect(screen.getByRole("status").textContent).toBe("Connection: Up to date");
     // A reconnect: the store catches up again; a slow conversation list keeps it "catching up".
-    h.client.commands["chat.conversations"] = () => new Promise((resolve) => (finish = () => resolve({ conversations: [] })));
+    h.client.commands["chat.conversations"] = () =>
+      new Promise((resolve) => (finish = () => resolve({ conversations: [] })));
     h.client.emit("signedIn", { id: 1, username: "alice" });
     await settle();
     expect(screen.getByRole("status").textContent).toBe("Connection: Catching up…");
@@ -42,10 +50,20 @@ describe("chat chrome", () => {
 
   test("a DM first seen live is named after its sender", async () => {
     const h = await chatHarness((c) => {
-      c.commands["chat.history"] = () => ({ conversationId: "dm:1:2", entries: [text(1, BOB.id, "hey, it's bob")], lastSeq: 1, visibleFromSeq: 0 });
+      c.commands["chat.history"] = () => ({
+        conversationId: "dm:1:2",
+        entries: [text(1, BOB.id, "hey, it's bob")],
+        lastSeq: 1,
+        visibleFromSeq: 0,
+      });
     });
     await renderChat(<ConversationList activeId={undefined} pageHeading />, h);
-    h.event("chat.message.created.v1", { entry: text(1, BOB.id, "hey, it's bob"), sender: BOB, group: null, preview: "hey, it's bob" });
+    h.event("chat.message.created.v1", {
+      entry: text(1, BOB.id, "hey, it's bob"),
+      sender: BOB,
+      group: null,
+      preview: "hey, it's bob",
+    });
     await settle();
     const item = screen.getByTestId("conv-dm:1:2");
     expect(item.querySelector(".conv-name")?.textContent).toBe("bob");

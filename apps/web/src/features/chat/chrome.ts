@@ -28,7 +28,10 @@ export function useChatChrome(openConversation: string | undefined): void {
     () =>
       notifier.attach({
         openConversation: () => open.current,
-        text: ({ sender, group, preview }) => ({ title: group ? t("notify.inGroup", { sender, group }) : sender, body: preview }),
+        text: ({ sender, group, preview }) => ({
+          title: group ? t("notify.inGroup", { sender, group }) : sender,
+          body: preview,
+        }),
         open: (id) => {
           window.location.hash = hrefFor(chatRoute(id));
         },

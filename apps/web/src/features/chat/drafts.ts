@@ -7,7 +7,9 @@ const PREFIX = "sealroom.draft.";
 export class DraftStore {
   private readonly memory = new Map<string, string>();
 
-  constructor(private readonly storage: Pick<Storage, "getItem" | "setItem" | "removeItem"> | undefined = safeSession()) {}
+  constructor(
+    private readonly storage: Pick<Storage, "getItem" | "setItem" | "removeItem"> | undefined = safeSession(),
+  ) {}
 
   get(conversationId: string): string {
     const held = this.memory.get(conversationId);

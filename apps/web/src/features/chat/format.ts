@@ -17,7 +17,12 @@ export function dayLabel(ts: number, now: number, lang: Language, t: Translate):
   if (dayKey(ts) === dayKey(now)) return t("chat.today");
   if (dayKey(ts) === dayKey(now - 86_400_000)) return t("chat.yesterday");
   const sameYear = new Date(ts).getFullYear() === new Date(now).getFullYear();
-  return new Intl.DateTimeFormat(lang, { weekday: "long", month: "long", day: "numeric", ...(sameYear ? {} : { year: "numeric" }) }).format(ts);
+  return new Intl.DateTimeFormat(lang, {
+    weekday: "long",
+    month: "long",
+    day: "numeric",
+    ...(sameYear ? {} : { year: "numeric" }),
+  }).format(ts);
 }
 
 export function timeLabel(ts: number, lang: Language): string {
@@ -43,8 +48,13 @@ export function typingMessage(users: readonly PublicUser[]): { key: MessageKey; 
 /** A system entry as a translation key and its variables (see isolated() for rendering). */
 export function systemMessage(entry: SystemEntry, t: Translate): { key: MessageKey; vars: Vars } {
   const e = entry.event;
-  const vars = { actor: e.actor?.username ?? t("chat.someone"), target: e.target?.username ?? t("chat.someone"), name: e.name ?? "" };
-  const key: MessageKey = e.type === "role" ? (e.role === "admin" ? "chat.sys.roleAdmin" : "chat.sys.roleMember") : SYSTEM_KEYS[e.type];
+  const vars = {
+    actor: e.actor?.username ?? t("chat.someone"),
+    target: e.target?.username ?? t("chat.someone"),
+    name: e.name ?? "",
+  };
+  const key: MessageKey =
+    e.type === "role" ? (e.role === "admin" ? "chat.sys.roleAdmin" : "chat.sys.roleMember") : SYSTEM_KEYS[e.type];
   return { key, vars };
 }
 
@@ -67,10 +77,15 @@ export function systemText(entry: SystemEntry, t: Translate): string {
 }
 
 /** What the list shows under a conversation's name. */
-export function previewText(last: TimelineEntry | PendingMessage | undefined, me: number | undefined, t: Translate): string {
+export function previewText(
+  last: TimelineEntry | PendingMessage | undefined,
+  me: number | undefined,
+  t: Translate,
+): string {
   if (!last) return t("chat.noMessages");
   // A message that failed says so in the list too: "You: hi" would claim it was sent.
-  if (!("kind" in last)) return t(last.status === "failed" ? "chat.notSentPreview" : "chat.youSaid", { text: oneLine(last.text) });
+  if (!("kind" in last))
+    return t(last.status === "failed" ? "chat.notSentPreview" : "chat.youSaid", { text: oneLine(last.text) });
   if (last.kind === "system") return systemText(last, t);
   if (last.deletedTs !== null) return t("chat.deleted");
   return last.senderId === me ? t("chat.youSaid", { text: oneLine(last.text) }) : oneLine(last.text);
@@ -86,7 +101,12 @@ export type OwnStatus = { kind: "sent" } | { kind: "read" } | { kind: "readBy"; 
  * The delivery state of one of the user's acked messages, from the others' read pointers: in a DM
  * "read" once the partner's pointer reaches it; in a group "read by N".
  */
-export function ownStatus(seq: number, kind: "dm" | "group", receipts: Readonly<Record<number, number>>, me: number | undefined): OwnStatus {
+export function ownStatus(
+  seq: number,
+  kind: "dm" | "group",
+  receipts: Readonly<Record<number, number>>,
+  me: number | undefined,
+): OwnStatus {
   const others = Object.entries(receipts).filter(([id]) => Number(id) !== me);
   const readers = others.filter(([, readSeq]) => readSeq >= seq).length;
   if (kind === "dm") return readers > 0 ? { kind: "read" } : { kind: "sent" };
@@ -115,7 +135,11 @@ interface Titled {
  * A DM's partner: from the store's summary, else from the id and the names the app knows (a DM
  * the user just started, or first seen live, has no summary until the next catch-up).
  */
-export function peerOf(view: Titled, me: number | undefined, names: Readonly<Record<number, string>>): PublicUser | null {
+export function peerOf(
+  view: Titled,
+  me: number | undefined,
+  names: Readonly<Record<number, string>>,
+): PublicUser | null {
   if (view.kind !== "dm") return null;
   if (view.peer) return view.peer;
   const ref = parseConversationId(view.conversationId);
@@ -126,6 +150,13 @@ export function peerOf(view: Titled, me: number | undefined, names: Readonly<Rec
 }
 
 /** The conversation's title: the partner's name, or the group's. */
-export function conversationTitle(view: Titled, t: Translate, me?: number, names: Readonly<Record<number, string>> = {}): string {
-  return view.kind === "dm" ? (peerOf(view, me, names)?.username ?? t("chat.someone")) : (view.group?.name ?? t("chat.group"));
+export function conversationTitle(
+  view: Titled,
+  t: Translate,
+  me?: number,
+  names: Readonly<Record<number, string>> = {},
+): string {
+  return view.kind === "dm"
+    ? (peerOf(view, me, names)?.username ?? t("chat.someone"))
+    : (view.group?.name ?? t("chat.group"));
 }

@@ -20,7 +20,10 @@ async function dmWith(entries: ReturnType<typeof text>[]) {
   return h;
 }
 
-const focusable = () => [...document.querySelectorAll<HTMLElement>("a[href], button:not([disabled]), textarea, [tabindex]")].filter((el) => el.tabIndex >= 0);
+const focusable = () =>
+  [...document.querySelectorAll<HTMLElement>("a[href], button:not([disabled]), textarea, [tabindex]")].filter(
+    (el) => el.tabIndex >= 0,
+  );
 
 describe("the timeline by keyboard", () => {
   test("is one Tab stop however many own messages it holds: no Edit or Delete button in the Tab order", async () => {

@@ -9,7 +9,11 @@ describe("linkify", () => {
     const p = html("see https://example.org/a?b=1. and http://x.test/路径，好吗");
     const links = [...p.querySelectorAll("a")];
     expect(links.map((a) => a.getAttribute("href"))).toEqual(["https://example.org/a?b=1", "http://x.test/路径"]);
-    expect(links.every((a) => a.getAttribute("rel") === "noopener noreferrer nofollow" && a.getAttribute("target") === "_blank")).toBe(true);
+    expect(
+      links.every(
+        (a) => a.getAttribute("rel") === "noopener noreferrer nofollow" && a.getAttribute("target") === "_blank",
+      ),
+    ).toBe(true);
     expect(p.textContent).toBe("see https://example.org/a?b=1. and http://x.test/路径，好吗");
   });
 

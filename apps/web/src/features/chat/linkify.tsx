@@ -24,7 +24,15 @@ export function linkify(text: string, linkTabIndex?: number): ReactNode[] {
     if (start > last) parts.push(text.slice(last, start));
     parts.push(
       // Left to right in an isolate of its own: the address reads as it is, whatever surrounds it.
-      <a key={start} href={url} target="_blank" rel="noopener noreferrer nofollow" className="msg-link" dir="ltr" tabIndex={linkTabIndex}>
+      <a
+        key={start}
+        href={url}
+        target="_blank"
+        rel="noopener noreferrer nofollow"
+        className="msg-link"
+        dir="ltr"
+        tabIndex={linkTabIndex}
+      >
         {url}
       </a>,
     );

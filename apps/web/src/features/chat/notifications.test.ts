@@ -38,12 +38,25 @@ describe("Notifier", () => {
     const { Api, shown } = fakeNotificationApi("granted");
     const notifier = new Notifier(client as unknown as SealroomClient, Api);
     vi.spyOn(document, "visibilityState", "get").mockReturnValue("hidden");
-    notifier.attach({ openConversation: () => "dm:1:2", text: ({ sender, group, preview }) => ({ title: group ? `${sender} @ ${group}` : sender, body: preview }), open: () => undefined });
-    const created = (entry: ReturnType<typeof text>, group: { id: number; name: string } | null = null) => ({ entry, sender: entry.senderId === ME.id ? ME : BOB, group, preview: entry.text });
+    notifier.attach({
+      openConversation: () => "dm:1:2",
+      text: ({ sender, group, preview }) => ({ title: group ? `${sender} @ ${group}` : sender, body: preview }),
+      open: () => undefined,
+    });
+    const created = (entry: ReturnType<typeof text>, group: { id: number; name: string } | null = null) => ({
+      entry,
+      sender: entry.senderId === ME.id ? ME : BOB,
+      group,
+      preview: entry.text,
+    });
     client.emit("event", "chat.message.created.v1", created(text(1, BOB.id, "psst")));
     client.emit("event", "chat.message.created.v1", created(text(1, BOB.id, "psst"))); // delivered twice
     client.emit("event", "chat.message.created.v1", created(text(2, ME.id, "my own")));
-    client.emit("event", "chat.message.created.v1", created({ ...text(3, BOB.id, "team news"), conversationId: "group:4" }, { id: 4, name: "Team" }));
+    client.emit(
+      "event",
+      "chat.message.created.v1",
+      created({ ...text(3, BOB.id, "team news"), conversationId: "group:4" }, { id: 4, name: "Team" }),
+    );
     expect(shown).toEqual([
       { title: "bob", body: "psst", tag: "dm:1:2" },
       { title: "bob @ Team", body: "team news", tag: "group:4" },

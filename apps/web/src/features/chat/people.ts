@@ -67,7 +67,11 @@ export class PeopleStore implements PeopleLike {
           case "social.friend.added.v1": {
             const { friend } = event.body;
             const friends = [...this.snapshot.friends.filter((f) => f.user.id !== friend.user.id), friend];
-            this.set({ ...this.snapshot, friends, presence: { ...this.snapshot.presence, [friend.user.id]: friend.presence } });
+            this.set({
+              ...this.snapshot,
+              friends,
+              presence: { ...this.snapshot.presence, [friend.user.id]: friend.presence },
+            });
             this.learn([friend.user]);
             return;
           }

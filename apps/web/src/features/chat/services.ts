@@ -7,7 +7,18 @@ import { PeopleStore, type PeopleLike } from "./people.js";
 /** What the views use of the SDK's ChatStore (tests provide a fake with the same surface). */
 export type ChatLike = Pick<
   ChatStore,
-  "subscribe" | "getSnapshot" | "send" | "retry" | "discard" | "edit" | "delete" | "markRead" | "loadReceipts" | "typing" | "loadOlder" | "onEntry"
+  | "subscribe"
+  | "getSnapshot"
+  | "send"
+  | "retry"
+  | "discard"
+  | "edit"
+  | "delete"
+  | "markRead"
+  | "loadReceipts"
+  | "typing"
+  | "loadOlder"
+  | "onEntry"
 >;
 
 export interface ChatServices {

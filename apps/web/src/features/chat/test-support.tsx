@@ -31,7 +31,10 @@ export class ChatFakeClient extends FakeClient {
     "chat.conversations": () => ({ conversations: [] }),
     "social.overview": () => ({ friends: [] }),
     "chat.receipts": (b) => ({ conversationId: b.conversationId, receipts: [] }),
-    "chat.markRead": (b) => ({ conversationId: b.conversationId, read: { readSeq: b.seq, unread: 0, countedSeq: b.seq } }),
+    "chat.markRead": (b) => ({
+      conversationId: b.conversationId,
+      read: { readSeq: b.seq, unread: 0, countedSeq: b.seq },
+    }),
     "chat.typing": () => ({}),
   };
   readonly sent: { type: string; body: Record<string, unknown> }[] = [];
@@ -66,16 +69,54 @@ export const refuse = (code: ErrorCode) => () => {
 };
 
 export function text(seq: number, senderId: number, body: string, opts: Partial<TextEntry> = {}): TextEntry {
-  return { kind: "text", id: 100 + seq, conversationId: DM_BOB, seq, ts: Date.UTC(2026, 10, 28, 9, seq), senderId, clientMsgId: `c${seq}`, text: body, editedTs: null, deletedTs: null, ...opts };
+  return {
+    kind: "text",
+    id: 100 + seq,
+    conversationId: DM_BOB,
+    seq,
+    ts: Date.UTC(2026, 10, 28, 9, seq),
+    senderId,
+    clientMsgId: `c${seq}`,
+    text: body,
+    editedTs: null,
+    deletedTs: null,
+    ...opts,
+  };
 }
 
-export function dmSummary(peer: PublicUser, lastSeq: number, lastActivityTs: number, unread = 0, last: TextEntry | null = null) {
+export function dmSummary(
+  peer: PublicUser,
+  lastSeq: number,
+  lastActivityTs: number,
+  unread = 0,
+  last: TextEntry | null = null,
+) {
   const conversationId = `dm:${Math.min(ME.id, peer.id)}:${Math.max(ME.id, peer.id)}`;
-  return { conversationId, kind: "dm", peer, group: null, lastSeq, lastActivityTs, visibleFromSeq: 0, last: last ? { ...last, conversationId } : null, read: { readSeq: lastSeq - unread, unread, countedSeq: lastSeq } };
+  return {
+    conversationId,
+    kind: "dm",
+    peer,
+    group: null,
+    lastSeq,
+    lastActivityTs,
+    visibleFromSeq: 0,
+    last: last ? { ...last, conversationId } : null,
+    read: { readSeq: lastSeq - unread, unread, countedSeq: lastSeq },
+  };
 }
 
 export function groupSummary(id: number, name: string, lastSeq: number, lastActivityTs: number, unread = 0) {
-  return { conversationId: `group:${id}`, kind: "group", peer: null, group: { id, name, disbanded: false }, lastSeq, lastActivityTs, visibleFromSeq: 0, last: null, read: { readSeq: lastSeq - unread, unread, countedSeq: lastSeq } };
+  return {
+    conversationId: `group:${id}`,
+    kind: "group",
+    peer: null,
+    group: { id, name, disbanded: false },
+    lastSeq,
+    lastActivityTs,
+    visibleFromSeq: 0,
+    last: null,
+    read: { readSeq: lastSeq - unread, unread, countedSeq: lastSeq },
+  };
 }
 
 export interface ChatHarness {
@@ -90,7 +131,10 @@ export async function chatHarness(setup: (client: ChatFakeClient) => void = () =
   const client = new ChatFakeClient();
   setup(client);
   client.state = "ready";
-  const store = new ChatStore(client as unknown as SealroomClient, { gapDelayMs: 10, outbox: { initialDelayMs: 10, maxDelayMs: 20 } });
+  const store = new ChatStore(client as unknown as SealroomClient, {
+    gapDelayMs: 10,
+    outbox: { initialDelayMs: 10, maxDelayMs: 20 },
+  });
   const people = new PeopleStore(client as unknown as SealroomClient);
   const notifier = new Notifier(client as unknown as SealroomClient, undefined);
   const services: ChatServices = { chat: store, people, drafts: new DraftStore(memoryStorage()), notifier };
@@ -103,7 +147,14 @@ export async function chatHarness(setup: (client: ChatFakeClient) => void = () =
 export async function renderChat(ui: ReactElement, h: ChatHarness) {
   const pins = new FakePinStore();
   pins.pins.set(HOST, KEY_A);
-  const session = new SessionController({ client: h.client, pins, tickets: new MemoryTicketStore(), host: HOST, fetchServerKey: async () => serverKey(KEY_A), defer: (fn) => fn() });
+  const session = new SessionController({
+    client: h.client,
+    pins,
+    tickets: new MemoryTicketStore(),
+    host: HOST,
+    fetchServerKey: async () => serverKey(KEY_A),
+    defer: (fn) => fn(),
+  });
   // Without a stored ticket the controller settles on "signed out"; the sign-in then moves it on.
   await act(() => session.start());
   act(() => h.client.emit("signedIn", ME));

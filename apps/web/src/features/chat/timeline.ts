@@ -5,7 +5,14 @@ import { dayKey } from "./format.js";
 export type Row =
   | { type: "day"; key: string; ts: number }
   | { type: "system"; key: string; entry: Extract<TimelineEntry, { kind: "system" }> }
-  | { type: "text"; key: string; entry: Extract<TimelineEntry, { kind: "text" }>; own: boolean; first: boolean; last: boolean }
+  | {
+      type: "text";
+      key: string;
+      entry: Extract<TimelineEntry, { kind: "text" }>;
+      own: boolean;
+      first: boolean;
+      last: boolean;
+    }
   | { type: "pending"; key: string; message: PendingMessage }
   | { type: "unread"; key: string };
 
@@ -13,7 +20,12 @@ export type Row =
 const RUN_GAP_MS = 5 * 60_000;
 
 /** `readAtOpen`: the read pointer when the conversation was opened; a divider marks what came after. */
-export function buildRows(entries: readonly TimelineEntry[], pending: readonly PendingMessage[], me: number | undefined, readAtOpen?: number): Row[] {
+export function buildRows(
+  entries: readonly TimelineEntry[],
+  pending: readonly PendingMessage[],
+  me: number | undefined,
+  readAtOpen?: number,
+): Row[] {
   const rows: Row[] = [];
   let prev: TimelineEntry | undefined;
   let divided = readAtOpen === undefined;
@@ -26,7 +38,11 @@ export function buildRows(entries: readonly TimelineEntry[], pending: readonly P
     if (e.kind === "system") {
       rows.push({ type: "system", key: `s-${e.seq}`, entry: e });
     } else {
-      const sameRun = prev?.kind === "text" && prev.senderId === e.senderId && e.ts - prev.ts < RUN_GAP_MS && dayKey(prev.ts) === dayKey(e.ts);
+      const sameRun =
+        prev?.kind === "text" &&
+        prev.senderId === e.senderId &&
+        e.ts - prev.ts < RUN_GAP_MS &&
+        dayKey(prev.ts) === dayKey(e.ts);
       const last = rows.at(-1);
       if (sameRun && last?.type === "text") last.last = false;
       rows.push({ type: "text", key: `m-${e.seq}`, entry: e, own: e.senderId === me, first: !sameRun, last: true });

@@ -28,7 +28,14 @@ export function useRovingTimeline(scroller: RefObject<HTMLDivElement | null>, ke
     const list = items();
     const at = list.indexOf(e.target);
     const last = list.length - 1;
-    const to: Record<string, number> = { ArrowUp: at - 1, ArrowDown: at + 1, PageUp: at - PAGE, PageDown: at + PAGE, Home: 0, End: last };
+    const to: Record<string, number> = {
+      ArrowUp: at - 1,
+      ArrowDown: at + 1,
+      PageUp: at - PAGE,
+      PageDown: at + PAGE,
+      Home: 0,
+      End: last,
+    };
     if (e.key in to && !e.altKey && !e.ctrlKey && !e.metaKey) {
       e.preventDefault();
       const next = list[Math.max(0, Math.min(last, to[e.key]!))];
@@ -37,7 +44,8 @@ export function useRovingTimeline(scroller: RefObject<HTMLDivElement | null>, ke
       return;
     }
     // Not preventing the default: the character lands in the composer that has focus now.
-    if (e.key.length === 1 && !e.altKey && !e.ctrlKey && !e.metaKey) document.querySelector<HTMLTextAreaElement>(".composer-input")?.focus();
+    if (e.key.length === 1 && !e.altKey && !e.ctrlKey && !e.metaKey)
+      document.querySelector<HTMLTextAreaElement>(".composer-input")?.focus();
   };
 
   return { tabIndexOf: (key: string) => (key === stop ? 0 : -1), onFocus, onKeyDown, hasStop: stop !== undefined };

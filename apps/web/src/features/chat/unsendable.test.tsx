@@ -12,7 +12,8 @@ import { ConversationView } from "./ConversationView.js";
 import { previewText } from "./format.js";
 import { BOB, DM_BOB, ME, chatHarness, dmSummary, refuse, renderChat, settle, text } from "./test-support.js";
 
-const t = (key: keyof typeof en, vars: Record<string, string | number> = {}) => en[key].replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ""));
+const t = (key: keyof typeof en, vars: Record<string, string | number> = {}) =>
+  en[key].replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ""));
 
 function snapshotOf(opts: { friend: boolean; blocked: boolean }) {
   const presence = { online: true, lastSeenAt: null };
@@ -123,7 +124,15 @@ describe("a message no retry can deliver", () => {
   });
 
   test("the list previews a failed message as not sent", () => {
-    const pending = { clientMsgId: "c1", conversationId: DM_BOB, text: "still there?", attempts: 1, writtenTs: 0, status: "failed" as const, error: { code: "FORBIDDEN" as const, message: "no", retryable: false } };
+    const pending = {
+      clientMsgId: "c1",
+      conversationId: DM_BOB,
+      text: "still there?",
+      attempts: 1,
+      writtenTs: 0,
+      status: "failed" as const,
+      error: { code: "FORBIDDEN" as const, message: "no", retryable: false },
+    };
     expect(previewText(pending, ME.id, (key, vars) => t(key, vars))).toBe("Not sent: still there?");
   });
 });

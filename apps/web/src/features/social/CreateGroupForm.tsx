@@ -38,9 +38,13 @@ export function CreateGroupForm({ action }: { action: ActionState }) {
       return;
     }
     let created: number | undefined;
-    const ok = await action.run("create", async () => {
-      created = (await store.createGroup(name, [...invite])).group.id;
-    }, { overrides: errors.create });
+    const ok = await action.run(
+      "create",
+      async () => {
+        created = (await store.createGroup(name, [...invite])).group.id;
+      },
+      { overrides: errors.create },
+    );
     if (ok && created !== undefined) window.location.hash = hrefFor(`group/${created}`);
   };
 
@@ -79,11 +83,17 @@ export function CreateGroupForm({ action }: { action: ActionState }) {
               ))}
             </ul>
           )}
-          {tooMany && <p className="field-error">{t("groups.tooManyInvites", { max: SOCIAL_LIMITS.createInvitesMax })}</p>}
+          {tooMany && (
+            <p className="field-error">{t("groups.tooManyInvites", { max: SOCIAL_LIMITS.createInvitesMax })}</p>
+          )}
         </fieldset>
         <div className="actions">
           <button type="submit" className="btn btn-primary" disabled={action.pending !== undefined}>
-            {action.pending === "create" ? t("social.working") : invite.size > 0 ? t("groups.createAndInvite", { count: invite.size }) : t("groups.createSubmit")}
+            {action.pending === "create"
+              ? t("social.working")
+              : invite.size > 0
+                ? t("groups.createAndInvite", { count: invite.size })
+                : t("groups.createSubmit")}
           </button>
         </div>
       </form>

@@ -8,7 +8,11 @@ import { ME, ScriptedClient, renderSocial } from "./testing.js";
 const amy = { id: 2, username: "amy" };
 const bob = { id: 3, username: "bob" };
 const request = (id: number, from: typeof amy, to: typeof amy) => ({ id, from, to, createdAt: 1000 + id });
-const friendOf = (user: typeof amy, online: boolean, lastSeenAt: number | null = null) => ({ user, since: 1, presence: { online, lastSeenAt } });
+const friendOf = (user: typeof amy, online: boolean, lastSeenAt: number | null = null) => ({
+  user,
+  since: 1,
+  presence: { online, lastSeenAt },
+});
 
 describe("FriendsScreen", () => {
   test("accepting an incoming request makes a friend, announced as a sentence", async () => {
@@ -24,7 +28,9 @@ describe("FriendsScreen", () => {
     expect(within(friends).getByText("Online")).toBeTruthy();
     expect(screen.queryByRole("list", { name: "Requests you received" })).toBeNull();
     // The focused button went with its row: focus lands on the page heading, not the document.
-    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole("heading", { level: 1, name: "Friends" })));
+    await waitFor(() =>
+      expect(document.activeElement).toBe(screen.getByRole("heading", { level: 1, name: "Friends" })),
+    );
   });
 
   test("a request that is gone reads as a sentence, not a code", async () => {
@@ -88,7 +94,9 @@ describe("FriendsScreen", () => {
     await user.type(screen.getByLabelText("Search by username"), "abc");
     const results = await screen.findByRole("list", { name: "Search results" });
     // Three keystrokes, one search.
-    expect(client.sent.filter((s) => s.type === "social.users.search")).toEqual([{ type: "social.users.search", body: { prefix: "abc", limit: 10 } }]);
+    expect(client.sent.filter((s) => s.type === "social.users.search")).toEqual([
+      { type: "social.users.search", body: { prefix: "abc", limit: 10 } },
+    ]);
     expect(within(results).getByText("Already your friend")).toBeTruthy();
     expect(within(results).getByRole("button", { name: "Accept" })).toBeTruthy();
     await user.click(within(results).getByRole("button", { name: "Send carol a friend request" }));

@@ -32,7 +32,9 @@ export function FriendsScreen() {
       </div>
       <Notices />
       {/* Requests waiting for an answer come first: they are what the badge led here for. */}
-      {(social.incoming.length > 0 || social.outgoing.length > 0) && <Requests action={action} onConfirm={setConfirm} />}
+      {(social.incoming.length > 0 || social.outgoing.length > 0) && (
+        <Requests action={action} onConfirm={setConfirm} />
+      )}
       <PeopleSearch action={action} />
       <FriendList action={action} onConfirm={setConfirm} />
       {social.blocked.length > 0 && <BlockedList action={action} />}
@@ -71,7 +73,12 @@ function Requests({ action, onConfirm }: { action: Action; onConfirm(r: ConfirmR
                       className="btn btn-primary btn-sm"
                       disabled={busy}
                       aria-label={t("friends.acceptNamed", { name: r.from.username })}
-                      onClick={() => void action.run(`accept:${r.id}`, () => store.acceptRequest(r.id), { overrides: errors.request, done: t("friends.nowFriends", { name: r.from.username }) })}
+                      onClick={() =>
+                        void action.run(`accept:${r.id}`, () => store.acceptRequest(r.id), {
+                          overrides: errors.request,
+                          done: t("friends.nowFriends", { name: r.from.username }),
+                        })
+                      }
                     >
                       {t("friends.accept")}
                     </button>
@@ -80,7 +87,12 @@ function Requests({ action, onConfirm }: { action: Action; onConfirm(r: ConfirmR
                       className="btn btn-ghost btn-sm"
                       disabled={busy}
                       aria-label={t("friends.declineNamed", { name: r.from.username })}
-                      onClick={() => void action.run(`decline:${r.id}`, () => store.declineRequest(r.id), { overrides: errors.request, done: t("friends.declined", { name: r.from.username }) })}
+                      onClick={() =>
+                        void action.run(`decline:${r.id}`, () => store.declineRequest(r.id), {
+                          overrides: errors.request,
+                          done: t("friends.declined", { name: r.from.username }),
+                        })
+                      }
                     >
                       {t("friends.decline")}
                     </button>
@@ -96,7 +108,11 @@ function Requests({ action, onConfirm }: { action: Action; onConfirm(r: ConfirmR
                           body: t("friends.blockBody"),
                           confirmLabel: t("friends.block"),
                           danger: true,
-                          onConfirm: () => void action.run(`block:${r.from.id}`, () => store.block(r.from.id), { overrides: errors.block, done: t("friends.blocked", { name: r.from.username }) }),
+                          onConfirm: () =>
+                            void action.run(`block:${r.from.id}`, () => store.block(r.from.id), {
+                              overrides: errors.block,
+                              done: t("friends.blocked", { name: r.from.username }),
+                            }),
                         })
                       }
                     >
@@ -125,7 +141,12 @@ function Requests({ action, onConfirm }: { action: Action; onConfirm(r: ConfirmR
                     className="btn btn-ghost btn-sm"
                     disabled={busy}
                     aria-label={t("friends.cancelNamed", { name: r.to.username })}
-                    onClick={() => void action.run(`cancel:${r.id}`, () => store.cancelRequest(r.id), { overrides: errors.request, done: t("friends.cancelled", { name: r.to.username }) })}
+                    onClick={() =>
+                      void action.run(`cancel:${r.id}`, () => store.cancelRequest(r.id), {
+                        overrides: errors.request,
+                        done: t("friends.cancelled", { name: r.to.username }),
+                      })
+                    }
                   >
                     {t("friends.cancelRequest")}
                   </button>
@@ -153,7 +174,9 @@ function FriendList({ action, onConfirm }: { action: Action; onConfirm(r: Confir
         <h2 id="friends-heading" className="panel-title">
           {t("friends.list")}
         </h2>
-        {friends.length > 0 && <span className="muted small">{t("friends.onlineCount", { online, total: friends.length })}</span>}
+        {friends.length > 0 && (
+          <span className="muted small">{t("friends.onlineCount", { online, total: friends.length })}</span>
+        )}
       </div>
       {friends.length === 0 ? (
         <p className="list-empty">{status === "loading" ? t("app.loading") : t("friends.none")}</p>
@@ -184,7 +207,11 @@ function FriendList({ action, onConfirm }: { action: Action; onConfirm(r: Confir
                         body: t("friends.removeBody"),
                         confirmLabel: t("friends.remove"),
                         danger: true,
-                        onConfirm: () => void action.run(`remove:${f.userId}`, () => store.removeFriend(f.userId), { overrides: errors.unfriend, done: t("friends.removed", { name: f.username }) }),
+                        onConfirm: () =>
+                          void action.run(`remove:${f.userId}`, () => store.removeFriend(f.userId), {
+                            overrides: errors.unfriend,
+                            done: t("friends.removed", { name: f.username }),
+                          }),
                       })
                     }
                   >
@@ -201,7 +228,11 @@ function FriendList({ action, onConfirm }: { action: Action; onConfirm(r: Confir
                         body: t("friends.blockBody"),
                         confirmLabel: t("friends.block"),
                         danger: true,
-                        onConfirm: () => void action.run(`block:${f.userId}`, () => store.block(f.userId), { overrides: errors.block, done: t("friends.blocked", { name: f.username }) }),
+                        onConfirm: () =>
+                          void action.run(`block:${f.userId}`, () => store.block(f.userId), {
+                            overrides: errors.block,
+                            done: t("friends.blocked", { name: f.username }),
+                          }),
                       })
                     }
                   >
@@ -240,7 +271,12 @@ function BlockedList({ action }: { action: Action }) {
                 className="btn btn-secondary btn-sm"
                 disabled={action.pending !== undefined}
                 aria-label={t("friends.unblockNamed", { name: b.user.username })}
-                onClick={() => void action.run(`unblock:${b.user.id}`, () => store.unblock(b.user.id), { overrides: errors.unblock, done: t("friends.unblocked", { name: b.user.username }) })}
+                onClick={() =>
+                  void action.run(`unblock:${b.user.id}`, () => store.unblock(b.user.id), {
+                    overrides: errors.unblock,
+                    done: t("friends.unblocked", { name: b.user.username }),
+                  })
+                }
               >
                 {t("friends.unblock")}
               </button>

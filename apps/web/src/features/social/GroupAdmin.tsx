@@ -11,7 +11,15 @@ import { groupNameProblem } from "./groupName.js";
 import { groupActions } from "./permissions.js";
 import type { ActionState } from "./useAction.js";
 
-export function GroupAdmin({ detail, action, onConfirm }: { detail: GroupDetail; action: ActionState; onConfirm(r: ConfirmRequest): void }) {
+export function GroupAdmin({
+  detail,
+  action,
+  onConfirm,
+}: {
+  detail: GroupDetail;
+  action: ActionState;
+  onConfirm(r: ConfirmRequest): void;
+}) {
   const { t } = useI18n();
   const store = useSocialStore();
   const errors = useSocialErrors();
@@ -37,7 +45,9 @@ export function GroupAdmin({ detail, action, onConfirm }: { detail: GroupDetail;
         <div className="row">
           <div className="row-text">
             <div className="row-title">{t("group.leave")}</div>
-            <div className="row-help">{alone ? t("group.leaveAloneHelp") : owner ? t("group.leaveOwnerHelp") : t("group.leaveHelp")}</div>
+            <div className="row-help">
+              {alone ? t("group.leaveAloneHelp") : owner ? t("group.leaveOwnerHelp") : t("group.leaveHelp")}
+            </div>
           </div>
           <button
             type="button"
@@ -76,7 +86,8 @@ export function GroupAdmin({ detail, action, onConfirm }: { detail: GroupDetail;
                   confirmLabel: t("group.disband"),
                   danger: true,
                   // No "done" message: the page's own "disbanded" note says the same (one banner, not two).
-                  onConfirm: () => void action.run("disband", () => store.disband(group.id), { overrides: errors.group }),
+                  onConfirm: () =>
+                    void action.run("disband", () => store.disband(group.id), { overrides: errors.group }),
                 })
               }
             >
@@ -101,7 +112,10 @@ function RenameForm({ detail, action }: { detail: GroupDetail; action: ActionSta
     e.preventDefault();
     setTouched(true);
     if (problem || unchanged) return;
-    void action.run("rename", () => store.rename(detail.group.id, name), { overrides: errors.rename, done: t("group.renamed") });
+    void action.run("rename", () => store.rename(detail.group.id, name), {
+      overrides: errors.rename,
+      done: t("group.renamed"),
+    });
   };
   return (
     <form className="form rename-form" noValidate onSubmit={submit}>

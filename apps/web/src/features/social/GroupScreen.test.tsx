@@ -12,9 +12,27 @@ const presence = { online: true, lastSeenAt: null };
 
 function detail(myRole: GroupRole): GroupDetail {
   const roles: [typeof ME, GroupRole][] =
-    myRole === "owner" ? [[ME, "owner"], [amy, "admin"], [bob, "member"]] : [[amy, "owner"], [ME, myRole], [bob, "member"]];
+    myRole === "owner"
+      ? [
+          [ME, "owner"],
+          [amy, "admin"],
+          [bob, "member"],
+        ]
+      : [
+          [amy, "owner"],
+          [ME, myRole],
+          [bob, "member"],
+        ];
   return {
-    group: { id: 5, name: "Trip", ownerId: roles[0]![0].id, memberCount: 3, version: 3, createdAt: 1, disbandedAt: null },
+    group: {
+      id: 5,
+      name: "Trip",
+      ownerId: roles[0]![0].id,
+      memberCount: 3,
+      version: 3,
+      createdAt: 1,
+      disbandedAt: null,
+    },
     role: myRole,
     members: roles.map(([user, role]) => ({ user, role, joinedAt: 1, presence })),
     invites: [],
@@ -66,7 +84,11 @@ describe("GroupScreen", () => {
     await renderSocial(<GroupScreen groupId={5} />, client);
     await userEvent.setup().click(await screen.findByRole("button", { name: "Leave group" }));
     const alert = await screen.findByTestId("social-error");
-    await waitFor(() => expect(alert.textContent).toBe("The owner cannot leave the group. Make another member the owner first, then leave."));
+    await waitFor(() =>
+      expect(alert.textContent).toBe(
+        "The owner cannot leave the group. Make another member the owner first, then leave.",
+      ),
+    );
   });
 
   test("removing a member is confirmed in a dialog, then the list follows", async () => {
@@ -100,7 +122,13 @@ describe("GroupScreen", () => {
 
 describe("invitations and renaming", () => {
   test("an invitation can be declined or accepted; accepting opens the group", async () => {
-    const invitation = (id: number, name: string) => ({ id, group: { id: id * 10, name, memberCount: 2 }, inviter: amy, createdAt: Date.now(), expiresAt: Date.now() + 1e6 });
+    const invitation = (id: number, name: string) => ({
+      id,
+      group: { id: id * 10, name, memberCount: 2 },
+      inviter: amy,
+      createdAt: Date.now(),
+      expiresAt: Date.now() + 1e6,
+    });
     const client = new ScriptedClient({ invitations: [invitation(1, "Trip"), invitation(2, "Chess")] });
     client.handlers["social.groups.declineInvite"] = () => ({});
     client.handlers["social.groups.acceptInvite"] = () => detail("member");
@@ -117,7 +145,9 @@ describe("invitations and renaming", () => {
 
   test("renaming validates the name and is offered only when it changed", async () => {
     const client = groupClient("owner");
-    client.handlers["social.groups.rename"] = (body) => ({ group: { ...detail("owner").group, name: String(body.name).trim(), version: 4 } });
+    client.handlers["social.groups.rename"] = (body) => ({
+      group: { ...detail("owner").group, name: String(body.name).trim(), version: 4 },
+    });
     await renderSocial(<GroupScreen groupId={5} />, client);
     const user = userEvent.setup();
     const field = await screen.findByLabelText("Group name");
@@ -138,7 +168,12 @@ describe("invitations and renaming", () => {
 
 describe("creating a group", () => {
   test("the name is validated before anything is sent; friends are invited from a checklist", async () => {
-    const client = new ScriptedClient({ friends: [{ user: amy, since: 1, presence }, { user: bob, since: 1, presence }] });
+    const client = new ScriptedClient({
+      friends: [
+        { user: amy, since: 1, presence },
+        { user: bob, since: 1, presence },
+      ],
+    });
     const created = detail("owner");
     client.handlers["social.groups.create"] = () => created;
     await renderSocial(<GroupsScreen />, client);
@@ -160,6 +195,9 @@ describe("creating a group", () => {
     await user.click(screen.getByRole("checkbox", { name: "bob" }));
     await user.click(screen.getByRole("button", { name: "Create and invite 1" }));
     await waitFor(() => expect(window.location.hash).toBe("#/group/5"));
-    expect(client.sent.find((s) => s.type === "social.groups.create")?.body).toEqual({ name: "  Trip ", invite: [bob.id] });
+    expect(client.sent.find((s) => s.type === "social.groups.create")?.body).toEqual({
+      name: "  Trip ",
+      invite: [bob.id],
+    });
   });
 });

@@ -26,7 +26,9 @@ export function GroupScreen({ groupId }: { groupId: number }) {
 
   useEffect(() => {
     setLoadError(undefined);
-    store.loadGroup(groupId).catch((err: unknown) => setLoadError(describeError(err, { overrides: { NOT_FOUND: t("group.notFound") } })));
+    store
+      .loadGroup(groupId)
+      .catch((err: unknown) => setLoadError(describeError(err, { overrides: { NOT_FOUND: t("group.notFound") } })));
   }, [store, groupId, describeError, t]);
 
   const back = (

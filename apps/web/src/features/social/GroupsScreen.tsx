@@ -54,7 +54,10 @@ function Invitations({ action }: { action: ReturnType<typeof useAction> }) {
             key={inv.id}
             name={inv.group.name}
             testId="invitation"
-            sub={t("groups.invitedBy", { name: inv.inviter.username, when: formatRelative(lang, inv.createdAt, now) ?? t("social.justNow") })}
+            sub={t("groups.invitedBy", {
+              name: inv.inviter.username,
+              when: formatRelative(lang, inv.createdAt, now) ?? t("social.justNow"),
+            })}
             actions={
               <>
                 <button
@@ -63,7 +66,10 @@ function Invitations({ action }: { action: ReturnType<typeof useAction> }) {
                   disabled={busy}
                   aria-label={t("groups.joinNamed", { name: inv.group.name })}
                   onClick={async () => {
-                    const ok = await action.run(`join:${inv.id}`, () => store.acceptInvitation(inv.id), { overrides: errors.invitation, done: t("groups.joined", { name: inv.group.name }) });
+                    const ok = await action.run(`join:${inv.id}`, () => store.acceptInvitation(inv.id), {
+                      overrides: errors.invitation,
+                      done: t("groups.joined", { name: inv.group.name }),
+                    });
                     if (ok) window.location.hash = hrefFor(`group/${inv.group.id}`);
                   }}
                 >
@@ -74,7 +80,12 @@ function Invitations({ action }: { action: ReturnType<typeof useAction> }) {
                   className="btn btn-ghost btn-sm"
                   disabled={busy}
                   aria-label={t("groups.declineNamed", { name: inv.group.name })}
-                  onClick={() => void action.run(`decline:${inv.id}`, () => store.declineInvitation(inv.id), { overrides: errors.invitation, done: t("groups.declined", { name: inv.group.name }) })}
+                  onClick={() =>
+                    void action.run(`decline:${inv.id}`, () => store.declineInvitation(inv.id), {
+                      overrides: errors.invitation,
+                      done: t("groups.declined", { name: inv.group.name }),
+                    })
+                  }
                 >
                   {t("groups.decline")}
                 </button>
@@ -108,7 +119,9 @@ function GroupList() {
                     <bdi>{g.name}</bdi>
                     <RoleBadge role={g.role} />
                   </span>
-                  <span className="person-sub">{t(g.memberCount === 1 ? "group.memberCountOne" : "group.memberCount", { count: g.memberCount })}</span>
+                  <span className="person-sub">
+                    {t(g.memberCount === 1 ? "group.memberCountOne" : "group.memberCount", { count: g.memberCount })}
+                  </span>
                 </span>
                 <span className="chevron" aria-hidden="true">
                   ›

@@ -40,7 +40,12 @@ export function InvitePanel({ detail, action }: { detail: GroupDetail; action: A
                   className="btn btn-secondary btn-sm"
                   disabled={action.pending !== undefined}
                   aria-label={t("group.inviteNamed", { name: f.username })}
-                  onClick={() => void action.run(`invite:${f.userId}`, () => store.invite(gid, f.userId), { overrides: errors.invite, done: t("group.invited", { name: f.username }) })}
+                  onClick={() =>
+                    void action.run(`invite:${f.userId}`, () => store.invite(gid, f.userId), {
+                      overrides: errors.invite,
+                      done: t("group.invited", { name: f.username }),
+                    })
+                  }
                 >
                   {t("group.inviteButton")}
                 </button>
@@ -58,7 +63,10 @@ export function InvitePanel({ detail, action }: { detail: GroupDetail; action: A
                 key={i.id}
                 name={i.invitee.username}
                 testId="pending-invite"
-                sub={t("group.invitedByWhen", { name: i.inviter.username, when: formatRelative(lang, i.createdAt, now) ?? t("social.justNow") })}
+                sub={t("group.invitedByWhen", {
+                  name: i.inviter.username,
+                  when: formatRelative(lang, i.createdAt, now) ?? t("social.justNow"),
+                })}
                 actions={
                   // Its inviter, the owner and admins may take an invitation back (as the service allows).
                   (detail.role !== "member" || i.inviter.id === me) && (

@@ -9,7 +9,15 @@ import { memberActions } from "./permissions.js";
 import { useNow } from "../../lib/hooks.js";
 import type { ActionState } from "./useAction.js";
 
-export function MemberList({ detail, action, onConfirm }: { detail: GroupDetail; action: ActionState; onConfirm(r: ConfirmRequest): void }) {
+export function MemberList({
+  detail,
+  action,
+  onConfirm,
+}: {
+  detail: GroupDetail;
+  action: ActionState;
+  onConfirm(r: ConfirmRequest): void;
+}) {
   const { t } = useI18n();
   const me = useMyId();
   const now = useNow(30_000);
@@ -40,7 +48,17 @@ export function MemberList({ detail, action, onConfirm }: { detail: GroupDetail;
   );
 }
 
-function MemberActions({ detail, member, action, onConfirm }: { detail: GroupDetail; member: GroupMember; action: ActionState; onConfirm(r: ConfirmRequest): void }) {
+function MemberActions({
+  detail,
+  member,
+  action,
+  onConfirm,
+}: {
+  detail: GroupDetail;
+  member: GroupMember;
+  action: ActionState;
+  onConfirm(r: ConfirmRequest): void;
+}) {
   const { t } = useI18n();
   const store = useSocialStore();
   const errors = useSocialErrors();
@@ -59,7 +77,12 @@ function MemberActions({ detail, member, action, onConfirm }: { detail: GroupDet
           className="btn btn-ghost btn-sm"
           disabled={busy}
           aria-label={t("group.promoteNamed", { name })}
-          onClick={() => void action.run(`promote:${uid}`, () => store.setRole(gid, uid, "admin"), { overrides: errors.member, done: t("group.promoted", { name }) })}
+          onClick={() =>
+            void action.run(`promote:${uid}`, () => store.setRole(gid, uid, "admin"), {
+              overrides: errors.member,
+              done: t("group.promoted", { name }),
+            })
+          }
         >
           {t("group.promote")}
         </button>
@@ -70,7 +93,12 @@ function MemberActions({ detail, member, action, onConfirm }: { detail: GroupDet
           className="btn btn-ghost btn-sm"
           disabled={busy}
           aria-label={t("group.demoteNamed", { name })}
-          onClick={() => void action.run(`demote:${uid}`, () => store.setRole(gid, uid, "member"), { overrides: errors.member, done: t("group.demoted", { name }) })}
+          onClick={() =>
+            void action.run(`demote:${uid}`, () => store.setRole(gid, uid, "member"), {
+              overrides: errors.member,
+              done: t("group.demoted", { name }),
+            })
+          }
         >
           {t("group.demote")}
         </button>
@@ -86,7 +114,11 @@ function MemberActions({ detail, member, action, onConfirm }: { detail: GroupDet
               title: t("group.transferTitle", { name }),
               body: t("group.transferBody", { name }),
               confirmLabel: t("group.transferConfirm"),
-              onConfirm: () => void action.run(`transfer:${uid}`, () => store.transfer(gid, uid), { overrides: errors.member, done: t("group.transferred", { name }) }),
+              onConfirm: () =>
+                void action.run(`transfer:${uid}`, () => store.transfer(gid, uid), {
+                  overrides: errors.member,
+                  done: t("group.transferred", { name }),
+                }),
             })
           }
         >
@@ -105,7 +137,11 @@ function MemberActions({ detail, member, action, onConfirm }: { detail: GroupDet
               body: t("group.kickBody", { name }),
               confirmLabel: t("group.kick"),
               danger: true,
-              onConfirm: () => void action.run(`kick:${uid}`, () => store.kick(gid, uid), { overrides: errors.member, done: t("group.kicked", { name }) }),
+              onConfirm: () =>
+                void action.run(`kick:${uid}`, () => store.kick(gid, uid), {
+                  overrides: errors.member,
+                  done: t("group.kicked", { name }),
+                }),
             })
           }
         >

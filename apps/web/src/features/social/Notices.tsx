@@ -25,7 +25,10 @@ export function Notices({ kinds = "all" }: { kinds?: "all" | "friends" | "groups
   // Acknowledged automatically but still shown until the user leaves the page.
   const [kept, setKept] = useState<readonly Notice[]>([]);
   const mine = (n: Notice) => kinds === "all" || (kinds === "friends") === n.type.startsWith("friendRequest.");
-  const { current, stale } = sortOut([...kept, ...social.notices.filter((n) => !kept.some((k) => k.id === n.id))].filter(mine), social);
+  const { current, stale } = sortOut(
+    [...kept, ...social.notices.filter((n) => !kept.some((k) => k.id === n.id))].filter(mine),
+    social,
+  );
   const unacked = current.filter((n) => social.notices.some((s) => s.id === n.id));
   const staleIds = stale.filter((n) => social.notices.some((s) => s.id === n.id)).map((n) => n.id);
   const unackedKey = unacked.map((n) => n.id).join(",");
@@ -51,7 +54,8 @@ export function Notices({ kinds = "all" }: { kinds?: "all" | "friends" | "groups
   const dismiss = (n: Notice) => {
     setError(undefined);
     setKept((prev) => prev.filter((p) => p.id !== n.id));
-    if (social.notices.some((s) => s.id === n.id)) store.dismissNotices([n.id]).catch((err: unknown) => setError(describeError(err)));
+    if (social.notices.some((s) => s.id === n.id))
+      store.dismissNotices([n.id]).catch((err: unknown) => setError(describeError(err)));
   };
   return (
     <section className="notices" aria-label={t("notices.label")}>
@@ -63,7 +67,12 @@ export function Notices({ kinds = "all" }: { kinds?: "all" | "friends" | "groups
             <time className="muted small" dateTime={new Date(n.createdAt).toISOString()}>
               {formatRelative(lang, n.createdAt, now) ?? t("social.justNow")}
             </time>
-            <button type="button" className="btn btn-ghost btn-sm" onClick={() => dismiss(n)} aria-label={t("notices.dismissOne", { text: noticeText(t, n) })}>
+            <button
+              type="button"
+              className="btn btn-ghost btn-sm"
+              onClick={() => dismiss(n)}
+              aria-label={t("notices.dismissOne", { text: noticeText(t, n) })}
+            >
               {t("notices.dismiss")}
             </button>
           </li>
@@ -87,7 +96,10 @@ function subject(n: Notice): string {
 }
 
 /** The notices worth showing (newest first), and those that are contradicted or outdated. */
-export function sortOut(notices: readonly Notice[], social: Pick<SocialView, "friendsById">): { current: Notice[]; stale: Notice[] } {
+export function sortOut(
+  notices: readonly Notice[],
+  social: Pick<SocialView, "friendsById">,
+): { current: Notice[]; stale: Notice[] } {
   const current: Notice[] = [];
   const stale: Notice[] = [];
   const seen = new Set<string>();

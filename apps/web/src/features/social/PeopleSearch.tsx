@@ -129,7 +129,8 @@ export function PeopleSearch({ action }: { action: ActionState }) {
                     void action.run(key, () => store.requestFriend(u.id), {
                       overrides: errors.sendRequest,
                       // They had asked too: the two requests became a friendship.
-                      done: (status) => t(status === "friends" ? "friends.nowFriends" : "friends.requestSentTo", { name: u.username }),
+                      done: (status) =>
+                        t(status === "friends" ? "friends.nowFriends" : "friends.requestSentTo", { name: u.username }),
                     })
                   }
                 >

@@ -48,10 +48,7 @@ export function SocialProvider({ store, me, children }: { store?: SocialLike; me
     own.start();
     return () => own.stop();
   }, [own]);
-  const value = useMemo(
-    () => ({ store: store ?? own!, me: me ?? signedInAs }),
-    [store, own, me, signedInAs],
-  );
+  const value = useMemo(() => ({ store: store ?? own!, me: me ?? signedInAs }), [store, own, me, signedInAs]);
   return <SocialContext value={value}>{children}</SocialContext>;
 }
 
@@ -84,10 +81,7 @@ export function useSocial(): SocialView {
 /** Like useSocial, for components that may render outside the provider (e.g. in other features' tests). */
 export function useOptionalSocial(): SocialView | undefined {
   const ctx = useContext(SocialContext);
-  const snapshot = useSyncExternalStore(
-    ctx?.store.subscribe ?? noSubscribe,
-    ctx?.store.getSnapshot ?? noSnapshot,
-  );
+  const snapshot = useSyncExternalStore(ctx?.store.subscribe ?? noSubscribe, ctx?.store.getSnapshot ?? noSnapshot);
   return useMemo(() => (snapshot ? toSocialView(snapshot) : undefined), [snapshot]);
 }
 

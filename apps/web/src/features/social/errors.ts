@@ -17,14 +17,29 @@ export function useSocialErrors() {
     const disbanded = t("socialError.groupDisbanded");
     const group: Overrides = { NOT_FOUND: groupGone, FORBIDDEN: notAllowed, CONFLICT: disbanded };
     return {
-      sendRequest: { NOT_FOUND: t("socialError.userGone"), CONFLICT: t("socialError.requestConflict") } satisfies Overrides,
+      sendRequest: {
+        NOT_FOUND: t("socialError.userGone"),
+        CONFLICT: t("socialError.requestConflict"),
+      } satisfies Overrides,
       request: { NOT_FOUND: t("socialError.requestGone"), CONFLICT: t("socialError.friendLimit") } satisfies Overrides,
       unfriend: { NOT_FOUND: t("socialError.notFriends") } satisfies Overrides,
       block: { NOT_FOUND: t("socialError.userGone"), CONFLICT: t("socialError.blockConflict") } satisfies Overrides,
       unblock: { NOT_FOUND: t("socialError.notBlocked") } satisfies Overrides,
-      create: { BAD_REQUEST: t("group.nameInvalid"), FORBIDDEN: t("socialError.inviteFriendsOnly"), CONFLICT: t("socialError.tooManyGroups") } satisfies Overrides,
-      invitation: { NOT_FOUND: t("socialError.invitationGone"), CONFLICT: t("socialError.invitationConflict") } satisfies Overrides,
-      invite: { ...group, FORBIDDEN: t("socialError.inviteForbidden"), CONFLICT: t("socialError.inviteConflict"), NOT_FOUND: t("socialError.inviteNotFound") } satisfies Overrides,
+      create: {
+        BAD_REQUEST: t("group.nameInvalid"),
+        FORBIDDEN: t("socialError.inviteFriendsOnly"),
+        CONFLICT: t("socialError.tooManyGroups"),
+      } satisfies Overrides,
+      invitation: {
+        NOT_FOUND: t("socialError.invitationGone"),
+        CONFLICT: t("socialError.invitationConflict"),
+      } satisfies Overrides,
+      invite: {
+        ...group,
+        FORBIDDEN: t("socialError.inviteForbidden"),
+        CONFLICT: t("socialError.inviteConflict"),
+        NOT_FOUND: t("socialError.inviteNotFound"),
+      } satisfies Overrides,
       leave: { NOT_FOUND: groupGone, CONFLICT: t("socialError.ownerCannotLeave") } satisfies Overrides,
       member: { ...group, NOT_FOUND: t("socialError.memberGone") } satisfies Overrides,
       rename: { ...group, BAD_REQUEST: t("group.nameInvalid") } satisfies Overrides,

@@ -35,8 +35,18 @@ describe("the social view", () => {
 
 describe("who may do what to a member", () => {
   test("the owner may do everything to others, nothing to themself", () => {
-    expect(memberActions("owner", "member", false, false)).toEqual({ kick: true, promote: true, demote: false, transfer: true });
-    expect(memberActions("owner", "admin", false, false)).toEqual({ kick: true, promote: false, demote: true, transfer: true });
+    expect(memberActions("owner", "member", false, false)).toEqual({
+      kick: true,
+      promote: true,
+      demote: false,
+      transfer: true,
+    });
+    expect(memberActions("owner", "admin", false, false)).toEqual({
+      kick: true,
+      promote: false,
+      demote: true,
+      transfer: true,
+    });
     expect(memberActions("owner", "owner", true, false)).toEqual(NO_ACTIONS);
   });
   test("an admin may only kick plain members; a member nothing", () => {

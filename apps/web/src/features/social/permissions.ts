@@ -13,7 +13,12 @@ export interface MemberActions {
 
 export const NO_ACTIONS: MemberActions = { kick: false, promote: false, demote: false, transfer: false };
 
-export function memberActions(viewer: GroupRole, target: GroupRole, isSelf: boolean, disbanded: boolean): MemberActions {
+export function memberActions(
+  viewer: GroupRole,
+  target: GroupRole,
+  isSelf: boolean,
+  disbanded: boolean,
+): MemberActions {
   if (isSelf || disbanded) return NO_ACTIONS;
   const owner = viewer === "owner";
   return {

@@ -25,7 +25,9 @@ describe("friend requests", () => {
     await user.click(screen.getByRole("button", { name: "Block amy" }));
     await user.click(within(screen.getByRole("dialog", { name: "Block amy?" })).getByRole("button", { name: "Block" }));
     await screen.findByText("You blocked amy.");
-    expect(client.sent.filter((s) => s.type === "social.blocks.add")).toEqual([{ type: "social.blocks.add", body: { userId: 2 } }]);
+    expect(client.sent.filter((s) => s.type === "social.blocks.add")).toEqual([
+      { type: "social.blocks.add", body: { userId: 2 } },
+    ]);
     expect(client.actions()).not.toContain("social.friends.accept");
   });
 });
@@ -46,13 +48,24 @@ describe("notices", () => {
     client.handlers["social.notices.ack"] = (b) => ({ acknowledged: (b.ids as number[]).length });
     await renderSocial(<FriendsScreen />, client);
     const shown = screen.getAllByTestId("notice");
-    expect(shown.map((n) => n.querySelector(".notice-text")?.textContent)).toEqual(["bob accepted your friend request."]);
+    expect(shown.map((n) => n.querySelector(".notice-text")?.textContent)).toEqual([
+      "bob accepted your friend request.",
+    ]);
     expect(within(shown[0]!).getByText("2 hours ago")).toBeTruthy();
-    await waitFor(() => expect(client.sent.filter((s) => s.type === "social.notices.ack").map((s) => s.body.ids)).toEqual([[3, 1]]));
+    await waitFor(() =>
+      expect(client.sent.filter((s) => s.type === "social.notices.ack").map((s) => s.body.ids)).toEqual([[3, 1]]),
+    );
     // Seen for a moment: acknowledged (gone after a reload), still shown for this visit.
-    await waitFor(() => expect(client.sent.filter((s) => s.type === "social.notices.ack").map((s) => s.body.ids)).toEqual([[3, 1], [2]]), {
-      timeout: NOTICE_SEEN_MS + 3000,
-    });
+    await waitFor(
+      () =>
+        expect(client.sent.filter((s) => s.type === "social.notices.ack").map((s) => s.body.ids)).toEqual([
+          [3, 1],
+          [2],
+        ]),
+      {
+        timeout: NOTICE_SEEN_MS + 3000,
+      },
+    );
     expect(screen.getAllByTestId("notice")).toHaveLength(1);
   }, 15_000);
 });
@@ -74,7 +87,9 @@ describe("group settings", () => {
     await renderSocial(<GroupScreen groupId={5} />, client);
     const leave = await screen.findByRole("button", { name: "Leave group" });
     expect((leave as HTMLButtonElement).disabled).toBe(true);
-    expect(screen.getByText("You are the only member, so there is nobody to hand the group to. Disband it instead.")).toBeTruthy();
+    expect(
+      screen.getByText("You are the only member, so there is nobody to hand the group to. Disband it instead."),
+    ).toBeTruthy();
   });
 
   test("disbanding shows one banner, not two saying the same", async () => {
@@ -86,7 +101,9 @@ describe("group settings", () => {
     const user = userEvent.setup();
     await user.click(await screen.findByRole("button", { name: "Disband group" }));
     await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Disband group" }));
-    await screen.findByText("This group was disbanded. Its members and history stay readable, but nothing can change any more.");
+    await screen.findByText(
+      "This group was disbanded. Its members and history stay readable, but nothing can change any more.",
+    );
     expect(screen.queryByText("Solo was disbanded.")).toBeNull();
     expect(screen.getAllByText(/disbanded/)).toHaveLength(1);
   });

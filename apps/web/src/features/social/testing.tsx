@@ -10,7 +10,15 @@ import { SocialProvider } from "./context.js";
 type Handler = (body: Record<string, unknown>) => unknown;
 
 export const ME = { id: 1, username: "me" };
-export const EMPTY_OVERVIEW: Overview = { friends: [], incoming: [], outgoing: [], blocked: [], invitations: [], groups: [], notices: [] };
+export const EMPTY_OVERVIEW: Overview = {
+  friends: [],
+  incoming: [],
+  outgoing: [],
+  blocked: [],
+  invitations: [],
+  groups: [],
+  notices: [],
+};
 
 export class ScriptedClient {
   state = "ready" as const;

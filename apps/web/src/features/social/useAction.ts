@@ -34,7 +34,7 @@ export function useAction(fallbackFocus?: RefObject<HTMLElement | null>): Action
   const [done, setDone] = useState<string>();
   const busy = useRef(false);
   const run = useCallback(
-    async <T,>(key: string, fn: () => Promise<T>, opts: RunOptions<T> = {}): Promise<boolean> => {
+    async <T>(key: string, fn: () => Promise<T>, opts: RunOptions<T> = {}): Promise<boolean> => {
       if (busy.current) return false;
       busy.current = true;
       setPending(key);

@@ -21,12 +21,22 @@ export interface SocialView extends Omit<SocialSnapshot, "friends"> {
 
 export function toSocialView(s: SocialSnapshot): SocialView {
   const friends = s.friends
-    .map((f) => ({ userId: f.user.id, username: f.user.username, online: f.presence.online, lastSeenAt: f.presence.lastSeenAt, since: f.since }))
+    .map((f) => ({
+      userId: f.user.id,
+      username: f.user.username,
+      online: f.presence.online,
+      lastSeenAt: f.presence.lastSeenAt,
+      since: f.since,
+    }))
     .sort((a, b) => Number(b.online) - Number(a.online) || a.username.localeCompare(b.username));
   return {
     ...s,
     friends,
     friendsById: new Map(friends.map((f) => [f.userId, f])),
-    pending: { requests: s.incoming.length, invitations: s.invitations.length, total: s.incoming.length + s.invitations.length },
+    pending: {
+      requests: s.incoming.length,
+      invitations: s.invitations.length,
+      total: s.incoming.length + s.invitations.length,
+    },
   };
 }

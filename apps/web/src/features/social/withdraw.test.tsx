@@ -14,7 +14,15 @@ const presence = { online: false, lastSeenAt: null };
 
 function group(myRole: GroupRole): ScriptedClient {
   const d: GroupDetail = {
-    group: { id: 9, name: "Club", ownerId: myRole === "owner" ? ME.id : amy.id, memberCount: 2, version: 4, createdAt: 1, disbandedAt: null },
+    group: {
+      id: 9,
+      name: "Club",
+      ownerId: myRole === "owner" ? ME.id : amy.id,
+      memberCount: 2,
+      version: 4,
+      createdAt: 1,
+      disbandedAt: null,
+    },
     role: myRole,
     members: [
       { user: myRole === "owner" ? ME : amy, role: "owner", joinedAt: 1, presence },
@@ -37,8 +45,14 @@ describe("withdrawing an invitation", () => {
     await renderSocial(<GroupScreen groupId={9} />, client);
     await userEvent.setup().click(await screen.findByRole("button", { name: "Withdraw the invitation to dan" }));
     await screen.findByText("The invitation to dan was withdrawn.");
-    expect(client.sent.filter((s) => s.type === "social.groups.withdrawInvite")).toEqual([{ type: "social.groups.withdrawInvite", body: { invitationId: 32 } }]);
-    await waitFor(() => expect(screen.getAllByTestId("pending-invite").map((r) => within(r).getByText(/^(cal|dan)$/).textContent)).toEqual(["cal"]));
+    expect(client.sent.filter((s) => s.type === "social.groups.withdrawInvite")).toEqual([
+      { type: "social.groups.withdrawInvite", body: { invitationId: 32 } },
+    ]);
+    await waitFor(() =>
+      expect(
+        screen.getAllByTestId("pending-invite").map((r) => within(r).getByText(/^(cal|dan)$/).textContent),
+      ).toEqual(["cal"]),
+    );
   });
 
   test("a plain member may withdraw only their own invitations", async () => {
