@@ -7,10 +7,13 @@ import type { NatsConnection } from "@sealroom/runtime";
 import { COMMANDS, type CommandType } from "@sealroom/proto/commands";
 import { AppError, fail, resultSchema, type Result } from "@sealroom/proto/errors";
 import type { RequestContext } from "@sealroom/proto/envelope";
+import type { z } from "zod";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import type { Logger } from "@sealroom/runtime";
 
-const replySchemas = new Map(Object.entries(COMMANDS).map(([type, spec]) => [type, resultSchema(spec.value)]));
+const replySchemas = new Map<string, z.ZodType<Result<unknown>>>(
+  Object.entries(COMMANDS).map(([type, spec]) => [type, resultSchema(spec.value)]),
+);
 
 /**
  * The NATS client writes its socket once per microtask checkpoint, but commands from different
@@ -62,7 +65,7 @@ export async function forwardCommand(
     log.error({ type, issues: parsed.error.issues.slice(0, 3) }, "service reply violates the contract");
     return fail(new AppError("INTERNAL"));
   }
-  return parsed.data as Result<unknown>;
+  return parsed.data;
 }
 
 /** No responders means no instance of the service is up; a timeout means it is overloaded or stuck. */
