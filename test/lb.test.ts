@@ -14,6 +14,10 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createNodeClient } from "@sealroom/sdk/node";
 import { freePort } from "@sealroom/testkit";
 import { counter, startCluster, waitFor, type Cluster, type Proc } from "./support/cluster.js";
+import { z } from "zod";
+
+/** The field of an access-log line this test reads (parsed, not cast). */
+const accessLine = z.object({ ip: z.string() });
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const caddyBin = (() => {
@@ -119,7 +123,7 @@ describe.skipIf(!caddyBin)("the load balancer (deploy/caddy/Caddyfile)", () => {
       .output()
       .split("\n")
       .filter((l) => l.includes('"connection opened"'))
-      .map((l) => (JSON.parse(l) as { ip: string }).ip);
+      .map((l) => accessLine.parse(JSON.parse(l)).ip);
     expect(opened.length).toBeGreaterThan(0);
     expect(opened).not.toContain("203.0.113.9");
     expect(opened.every((ip) => ip === "127.0.0.1")).toBe(true);

@@ -13,6 +13,10 @@ import {
   type NatsConnection,
 } from "./index.js";
 import { AppError } from "@sealroom/proto/errors";
+import { z } from "zod";
+
+/** One JSON log line as pino writes it (parsed, not cast). */
+const logLine = z.record(z.string(), z.unknown());
 
 const log = createLogger({ service: "serve-test", level: "silent", pretty: false });
 let nats: NatsServer;
@@ -145,7 +149,7 @@ test("command log lines carry the request id (the caller's header, else one made
   const lines: Array<Record<string, unknown>> = [];
   const debugLog = pino(
     { level: "debug" },
-    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    { write: (line: string) => void lines.push(logLine.parse(JSON.parse(line))) },
   );
   // The earlier tests' instances would share the queue group.
   for (const nc of conns.splice(0)) await nc.close();
@@ -180,7 +184,7 @@ test("a reply larger than the server's max_payload is answered with REPLY_TOO_LA
   const lines: Array<Record<string, unknown>> = [];
   const capture = pino(
     { level: "info" },
-    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    { write: (line: string) => void lines.push(logLine.parse(JSON.parse(line))) },
   );
   for (const nc of conns.splice(0)) await nc.close();
   const service = await connect("service-big");

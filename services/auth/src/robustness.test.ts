@@ -6,6 +6,10 @@ import { healthSchema } from "@sealroom/proto/envelope";
 import { resultSchema } from "@sealroom/proto/errors";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import { ANON, ctxOf, setup, type Harness } from "./test/harness.js";
+import { z } from "zod";
+
+/** The fields of a log line these tests read (parsed, not cast). */
+const logLine = z.object({ msg: z.string().optional(), account: z.string().optional() });
 
 /** Every log line the service writes, at the most verbose level and without the runtime's redaction. */
 const lines: string[] = [];
@@ -110,7 +114,7 @@ describe("logging", () => {
     await h.login("victim61710", "wrong horse 2");
     const labels = lines
       .slice(from)
-      .map((l) => JSON.parse(l) as { msg?: string; account?: string })
+      .map((l) => logLine.parse(JSON.parse(l)))
       .filter((l) => l.msg === "password check failed")
       .map((l) => l.account);
     expect(labels).toHaveLength(3);
@@ -132,7 +136,7 @@ describe("logging", () => {
       await h.login("labelled", "wrong horse 3");
       const line = lines
         .slice(from)
-        .map((l) => JSON.parse(l) as { msg?: string; account?: string })
+        .map((l) => logLine.parse(JSON.parse(l)))
         .find((l) => l.msg === "password check failed");
       return line?.account;
     };

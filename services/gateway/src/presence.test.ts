@@ -8,6 +8,10 @@ import { pino } from "pino";
 import { connectNats, createLogger, type NatsConnection } from "@sealroom/runtime";
 import { startNats, type NatsServer } from "@sealroom/testkit";
 import { PresenceReporter } from "./presence.js";
+import { z } from "zod";
+
+/** One JSON log line as pino writes it (parsed, not cast). */
+const logLine = z.record(z.string(), z.unknown());
 
 let nats: NatsServer;
 let nc: NatsConnection;
@@ -26,10 +30,7 @@ afterAll(async () => {
 
 it("a report nobody answers yet (social not started) logs one line without a stack", async () => {
   const lines: Array<Record<string, unknown>> = [];
-  const log = pino(
-    { level: "debug" },
-    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
-  );
+  const log = pino({ level: "debug" }, { write: (line: string) => void lines.push(logLine.parse(JSON.parse(line))) });
   const reporter = new PresenceReporter({
     nc,
     log,
