@@ -9,6 +9,8 @@ import {
   applyRead,
   applyReceipt,
   applyTyping,
+  deleteEntry,
+  editEntry,
   expireTyping,
   logFromSummary,
   newConv,
@@ -211,5 +213,41 @@ describe("acks", () => {
     expect(noteWritten(c, message, ack(10), 120_000)).toBe(false); // the server had it already
     expect(noteWritten(c, message, ack(120_000), 120_000)).toBe(true);
     expect(c.written).toEqual({ 3: 0 });
+  });
+});
+
+describe("editEntry / deleteEntry", () => {
+  const ack = { id: 205, conversationId: DM, seq: 5, ts: 5000, targetSeq: 2 };
+
+  it("stand for the user's change as the log entry its live event would carry", () => {
+    expect(editEntry(DM, 2, "fixed", ack, ME)).toEqual({
+      kind: "edit",
+      id: 205,
+      conversationId: DM,
+      seq: 5,
+      ts: 5000,
+      senderId: ME,
+      targetSeq: 2,
+      text: "fixed",
+    });
+    expect(deleteEntry(DM, 2, ack, ME)).toEqual({
+      kind: "delete",
+      id: 205,
+      conversationId: DM,
+      seq: 5,
+      ts: 5000,
+      senderId: ME,
+      targetSeq: 2,
+    });
+  });
+
+  it("apply to the log like any entry: the edit changes the text, the deletion tombstones it", () => {
+    const c = newConv(DM, new ConversationLog(0));
+    for (const e of [text(1, ME), text(2, ME), text(3, BOB.id), text(4, BOB.id)]) applyEntry(c, e, ME);
+    applyEntry(c, editEntry(DM, 2, "fixed", ack, ME), ME);
+    expect(c.log.timeline.find((e) => e.seq === 2)).toMatchObject({ text: "fixed", editedTs: 5000 });
+    applyEntry(c, deleteEntry(DM, 1, { ...ack, id: 206, seq: 6, ts: 6000, targetSeq: 1 }, ME), ME);
+    expect(c.log.timeline.find((e) => e.seq === 1)).toMatchObject({ deletedTs: 6000 });
+    expect(c.log.head).toBe(6);
   });
 });

@@ -4,7 +4,17 @@
  * to notify, these decide what the state becomes, so they are unit-tested on their own.
  */
 import type { PublicUser } from "@sealroom/proto/auth";
-import type { ConversationSummary, Entry, Page, ReadState, SendAck, TextEntry } from "@sealroom/proto/chat";
+import type {
+  ChangeAck,
+  ConversationSummary,
+  DeleteEntry,
+  EditEntry,
+  Entry,
+  Page,
+  ReadState,
+  SendAck,
+  TextEntry,
+} from "@sealroom/proto/chat";
 import type { ChatEventBody } from "@sealroom/proto/chat-events";
 import type { SocialEventBody } from "@sealroom/proto/social";
 import { ConversationLog, type TimelineEntry } from "./log.js";
@@ -192,6 +202,22 @@ export function ackEntry(message: PendingMessage, ack: SendAck, me: number | und
     editedTs: null,
     deletedTs: null,
   };
+}
+
+/** The log entry the user's edit of `targetSeq` stands for, from its ack (the live event may come later). */
+export function editEntry(
+  conversationId: string,
+  targetSeq: number,
+  text: string,
+  ack: ChangeAck,
+  me: number,
+): EditEntry {
+  return { kind: "edit", id: ack.id, conversationId, seq: ack.seq, ts: ack.ts, senderId: me, targetSeq, text };
+}
+
+/** The log entry the user's deletion of `targetSeq` stands for, from its ack. */
+export function deleteEntry(conversationId: string, targetSeq: number, ack: ChangeAck, me: number): DeleteEntry {
+  return { kind: "delete", id: ack.id, conversationId, seq: ack.seq, ts: ack.ts, senderId: me, targetSeq };
 }
 
 /**

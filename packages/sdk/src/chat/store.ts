@@ -13,41 +13,28 @@
  * conversations and syncs each one from the last seq it holds, in bounded pages. A conversation it
  * has never held starts at its newest entries (no history replay at login): `loadOlder` pages back.
  *
- * The parts: conversation.ts (one conversation's state and its transitions), catch-up.ts (list and
- * sync), view.ts (snapshots), fetch.ts (the reads' retry policy); this class wires them to the
- * client, its events and the outbox.
+ * The parts: conversation.ts (one conversation's state and its transitions), events.ts (what each
+ * live event means, and opening conversations first seen live), catch-up.ts (list and sync),
+ * view.ts (snapshots), fetch.ts (the reads' retry policy); this class wires them to the client and
+ * the outbox.
  */
-import {
-  CHAT_LIMITS,
-  groupConversationId,
-  type ChangeAck,
-  type Entry,
-  type Page,
-  type ReadState,
-  type SendAck,
-} from "@sealroom/proto/chat";
-import { parseChatEvent, type ChatEvent, type ChatEventBody } from "@sealroom/proto/chat-events";
-import { SOCIAL_EVENTS } from "@sealroom/proto/social";
-import { parseUntrusted } from "@sealroom/proto/parse";
+import { CHAT_LIMITS, type ChangeAck, type Entry, type ReadState, type SendAck } from "@sealroom/proto/chat";
 import type { SealroomClient } from "../client.js";
 import { ChangeNotifier } from "../notifier.js";
 import { CatchUp } from "./catch-up.js";
 import {
   ackEntry,
-  learnPeople,
-  applyDescription,
   applyEntry,
-  applyGroupRemoved,
   applyRead,
   applyReceipt,
-  applyTyping,
-  expireTyping,
+  deleteEntry,
+  editEntry,
+  learnPeople,
   newConv,
   noteWritten,
-  startFromPage,
   type Conv,
 } from "./conversation.js";
-import { fetchRetrying } from "./fetch.js";
+import { LiveEvents } from "./events.js";
 import { ConversationLog } from "./log.js";
 import { Outbox, type PendingMessage } from "./outbox.js";
 import type { ChatSnapshot, ChatStoreOptions, SyncStatus } from "./types.js";
@@ -57,14 +44,11 @@ export type { ChatSnapshot, ChatStoreOptions, ConversationView, SyncStatus } fro
 
 export class ChatStore {
   private readonly convs = new Map<string, Conv>();
-  /** Conversations being opened (first page in flight), with the live entries that wait for it. */
-  private readonly opening = new Map<string, Entry[]>();
-  /** What live events told about conversations being opened, applied once they exist. */
-  private readonly described = new Map<string, (c: Conv) => void>();
   private readonly notifier = new ChangeNotifier();
   private readonly entryListeners = new Set<(entry: Entry) => void>();
   private readonly outbox: Outbox;
   private readonly catchUpper: CatchUp;
+  private readonly live: LiveEvents;
   private status: SyncStatus = "offline";
   private snapshot: ChatSnapshot | undefined;
   private offs: Array<() => void> = [];
@@ -98,13 +82,23 @@ export class ChatStore {
       running: () => this.offs.length > 0,
       later: (fn, ms) => this.later(fn, ms),
     });
+    this.live = new LiveEvents({
+      client,
+      conv: (id) => this.convs.get(id),
+      create: (id, log) => this.create(id, log),
+      receive: (entry) => this.receive(entry),
+      setRead: (c, read) => this.setRead(c, read),
+      emitEntry: (entry) => this.emitEntry(entry),
+      touch: (c) => this.touch(c),
+      later: (fn, ms) => this.later(fn, ms),
+    });
   }
 
   /** Follows the client: catches up now if signed in, and after every sign-in from then on. */
   start(): void {
     if (this.offs.length > 0) return;
     this.offs.push(
-      this.client.on("event", (type, body) => this.onEvent(type, body)),
+      this.client.on("event", (type, body) => this.live.onEvent(type, body)),
       this.client.on("state", (s) => {
         if (s !== "ready") this.setStatus("offline");
       }),
@@ -194,33 +188,14 @@ export class ChatStore {
   async edit(conversationId: string, seq: number, text: string): Promise<ChangeAck> {
     const ack = await this.client.request("chat.edit", { conversationId, seq, text });
     const me = this.client.user?.id;
-    if (me !== undefined)
-      this.receive({
-        kind: "edit",
-        id: ack.id,
-        conversationId,
-        seq: ack.seq,
-        ts: ack.ts,
-        senderId: me,
-        targetSeq: seq,
-        text,
-      });
+    if (me !== undefined) this.receive(editEntry(conversationId, seq, text, ack, me));
     return ack;
   }
 
   async delete(conversationId: string, seq: number): Promise<ChangeAck> {
     const ack = await this.client.request("chat.delete", { conversationId, seq });
     const me = this.client.user?.id;
-    if (me !== undefined)
-      this.receive({
-        kind: "delete",
-        id: ack.id,
-        conversationId,
-        seq: ack.seq,
-        ts: ack.ts,
-        senderId: me,
-        targetSeq: seq,
-      });
+    if (me !== undefined) this.receive(deleteEntry(conversationId, seq, ack, me));
     return ack;
   }
 
@@ -261,96 +236,6 @@ export class ChatStore {
     c.log.prepend(page.entries, first === undefined ? page.visibleFromSeq : first - 1);
     this.touch(c);
     return page.entries.filter((e) => e.kind === "text" || e.kind === "system").length;
-  }
-
-  private onEvent(type: string, raw: unknown): void {
-    if (type === "social.group.removed.v1") {
-      const parsed = parseUntrusted(SOCIAL_EVENTS["social.group.removed.v1"], raw);
-      const c = parsed.success ? this.convs.get(groupConversationId(parsed.data.group.id)) : undefined;
-      if (!parsed.success || !c) return;
-      applyGroupRemoved(c, parsed.data, Date.now());
-      return this.touch(c);
-    }
-    const event = parseChatEvent(type, raw);
-    if (event) this.handle(event);
-  }
-
-  private handle(event: ChatEvent): void {
-    const me = this.client.user?.id;
-    switch (event.type) {
-      case "chat.message.created.v1":
-      case "chat.message.updated.v1": {
-        const { entry } = event.body;
-        if (event.type === "chat.message.created.v1") this.describe(entry.conversationId, event.body);
-        // A conversation this store does not hold yet: start it at its newest page.
-        if (!this.convs.has(entry.conversationId)) return void this.open(entry.conversationId, entry);
-        return this.receive(entry);
-      }
-      case "chat.read.v1": {
-        const r = event.body;
-        const c = this.convs.get(r.conversationId);
-        if (!c) return;
-        if (r.userId !== me) {
-          applyReceipt(c, r.userId, r.readSeq);
-          return this.touch(c);
-        }
-        if (r.read) this.setRead(c, r.read);
-        return;
-      }
-      case "typing.started.v1": {
-        const { conversationId, user } = event.body;
-        const c = this.convs.get(conversationId);
-        if (!c || user.id === me) return;
-        applyTyping(c, user, Date.now(), CHAT_LIMITS.typingTtlMs);
-        this.later(() => {
-          if (expireTyping(c, user.id, Date.now())) this.touch(c);
-        }, CHAT_LIMITS.typingTtlMs + 10);
-        return this.touch(c);
-      }
-      default:
-        return event satisfies never;
-    }
-  }
-
-  /**
-   * First sight of a conversation through a live entry: start it at its newest page (no history
-   * replay); live entries arriving meanwhile wait and are applied after the page.
-   */
-  private async open(conversationId: string, entry: Entry): Promise<void> {
-    const waiting = this.opening.get(conversationId);
-    if (waiting) return void waiting.push(entry);
-    const pending = [entry];
-    this.opening.set(conversationId, pending);
-    let page: Page | undefined;
-    try {
-      page = await fetchRetrying(this.client, "chat.history", { conversationId, limit: CHAT_LIMITS.pageDefault });
-    } catch {
-      // Not readable, or disconnected: start at the entry itself; a catch-up fills the rest in.
-    }
-    this.opening.delete(conversationId);
-    let c = this.convs.get(conversationId);
-    if (!c) {
-      c = this.create(conversationId, new ConversationLog(page ? page.lastSeq : entry.seq - 1));
-      if (page) {
-        learnPeople(c, page.people);
-        for (const e of startFromPage(c, page)) this.emitEntry(e);
-        // Its read state is not known yet: everything of others in the page counts as unread.
-        this.setRead(c, c.read);
-      }
-    }
-    for (const e of pending) this.receive(e);
-    this.touch(c);
-  }
-
-  /**
-   * A conversation first seen live, or started by this user, has no summary from
-   * chat.conversations until the next catch-up: a live message describes it meanwhile.
-   */
-  private describe(conversationId: string, body: ChatEventBody<"chat.message.created.v1">): void {
-    const apply = (c: Conv) => applyDescription(c, body, this.client.user?.id);
-    const c = this.convs.get(conversationId);
-    if (c) apply(c);
-    else this.described.set(conversationId, apply);
   }
 
   /** Applies an entry from anywhere (live, sync, ack); schedules a gap fetch if it waits. */
@@ -396,8 +281,7 @@ export class ChatStore {
   private create(conversationId: string, log: ConversationLog): Conv {
     const c = newConv(conversationId, log);
     this.convs.set(conversationId, c);
-    this.described.get(conversationId)?.(c);
-    this.described.delete(conversationId);
+    this.live.created(c);
     this.touch(c);
     return c;
   }
