@@ -3,20 +3,28 @@
  * backend: any bit flip, truncation or extension of an exchanged frame, and any reordering,
  * duplication, reflection or cross-session replay of frames, makes a side throw a SessionError with
  * HANDSHAKE_FAILED (or the client's pin check fail); a side never completes with keys that differ from
- * its peer's, and a message that does not fit a side's state is refused at once.
+ * its peer's, and a message that does not fit a side's state is refused at once. The exchange the
+ * cases drive, and the checks they end with, are in test/handshake-exchange.ts.
  */
 import { beforeAll, describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { CLOSE } from "../close-codes.js";
 import { SUITES, type ServerKey, type Suite } from "./backend.js";
-import { concat, utf8 } from "./bytes.js";
-import type { SecureChannel } from "./channel.js";
-import { SessionError } from "./errors.js";
-import { FRAME } from "./frames.js";
-import { ClientHandshake, ServerHandshake } from "./handshake.js";
+import { concat } from "./bytes.js";
+import { ClientHandshake } from "./handshake.js";
 import { generateServerKeyPem, nodeBackend, nodeServerKey } from "./node.js";
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { encodeServerKey } from "./frames.js";
+import {
+  Exchange,
+  expectHandshakeFailure,
+  expectNoSilentDisagreement,
+  HANDLERS,
+  honest,
+  SLOTS,
+  type Frames,
+  type Slot,
+} from "./test/handshake-exchange.js";
 
 const RUNS = 250;
 
@@ -24,127 +32,6 @@ let serverKey: ServerKey;
 beforeAll(() => {
   serverKey = nodeServerKey(generateServerKeyPem(2048));
 });
-
-class PinMismatch extends Error {}
-
-const equalBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
-
-const SLOTS = ["serverKey", "clientHello", "serverHello", "serverFinished", "clientFinished"] as const;
-type Slot = (typeof SLOTS)[number];
-type Frames = Partial<Record<Slot, Uint8Array>>;
-
-/** The five handlers, in the order an honest exchange calls them; each consumes one slot. */
-const HANDLERS = [
-  { side: "client", name: "onServerKey", slot: "serverKey" },
-  { side: "server", name: "onClientHello", slot: "clientHello" },
-  { side: "client", name: "onServerHello", slot: "serverHello" },
-  { side: "client", name: "onServerFinished", slot: "serverFinished" },
-  { side: "server", name: "onClientFinished", slot: "clientFinished" },
-] as const;
-
-/** One client/server pair and the frames each has produced so far. */
-class Exchange {
-  readonly client: ClientHandshake;
-  readonly server: ServerHandshake;
-  readonly frames: Frames = {};
-  /** Handlers completed per side, as an index into that side's own sequence. */
-  clientStep = 0;
-  serverStep = 0;
-  clientChannel: SecureChannel | undefined;
-  serverChannel: SecureChannel | undefined;
-
-  constructor(suite: Suite, pinned: boolean) {
-    this.server = new ServerHandshake({ backend: nodeBackend, serverKey });
-    this.client = new ClientHandshake({
-      backend: nodeBackend,
-      suites: [suite],
-      verifyServerKey: (_spki, keyId) => {
-        if (pinned && !equalBytes(keyId, serverKey.keyId)) throw new PinMismatch("the server key has changed");
-      },
-    });
-    this.frames.serverKey = this.server.serverKeyFrame;
-  }
-
-  /** The step index this handler is legal at, on its own side. */
-  static legalStep(handler: number): number {
-    return [0, 0, 1, 2, 1][handler]!;
-  }
-
-  async deliver(handler: number, frame: Uint8Array): Promise<void> {
-    const h = HANDLERS[handler]!;
-    switch (h.name) {
-      case "onServerKey":
-        this.frames.clientHello = await this.client.onServerKey(frame);
-        break;
-      case "onClientHello": {
-        const out = await this.server.onClientHello(frame);
-        this.frames.serverHello = out.serverHello;
-        this.frames.serverFinished = out.serverFinished;
-        break;
-      }
-      case "onServerHello":
-        await this.client.onServerHello(frame);
-        break;
-      case "onServerFinished": {
-        const out = await this.client.onServerFinished(frame);
-        this.frames.clientFinished = out.clientFinished;
-        this.clientChannel = out.channel;
-        break;
-      }
-      case "onClientFinished":
-        this.serverChannel = await this.server.onClientFinished(frame);
-        break;
-    }
-    if (h.side === "client") this.clientStep++;
-    else this.serverStep++;
-  }
-
-  stepOf(handler: number): number {
-    return HANDLERS[handler]!.side === "client" ? this.clientStep : this.serverStep;
-  }
-}
-
-/** A complete honest exchange, for its frames (replayed into other sessions). */
-async function honest(suite: Suite): Promise<Required<Frames>> {
-  const x = new Exchange(suite, true);
-  for (let h = 0; h < HANDLERS.length; h++) await x.deliver(h, x.frames[HANDLERS[h]!.slot]!);
-  return x.frames as Required<Frames>;
-}
-
-/** Both channels carry data both ways, to the exact byte. */
-async function expectInteroperable(a: SecureChannel, b: SecureChannel): Promise<void> {
-  for (const [from, to, text] of [
-    [a, b, "client to server"],
-    [b, a, "server to client"],
-  ] as const) {
-    const [frame] = await from.seal(FRAME.DATA, utf8(text));
-    const opened = await to.open(frame!);
-    expect(opened.type).toBe(FRAME.DATA);
-    expect(opened.type === FRAME.DATA && new TextDecoder().decode(opened.plaintext)).toBe(text);
-  }
-}
-
-function expectHandshakeFailure(err: unknown, allowPin: boolean): void {
-  if (allowPin && err instanceof PinMismatch) return;
-  if (!(err instanceof SessionError)) throw new Error(`expected a SessionError, got ${String(err)}`);
-  expect(err.closeCode).toBe(CLOSE.HANDSHAKE_FAILED);
-}
-
-/**
- * Key confirmation, from each side's point of view: a side that completed shares its keys with the
- * peer it talked to, and the server completes only after the client did.
- */
-async function expectNoSilentDisagreement(x: Exchange): Promise<void> {
-  if (x.clientChannel) {
-    expect(x.server.secrets).toBeDefined();
-    expect(equalBytes(x.client.secrets!.master, x.server.secrets!.master)).toBe(true);
-  }
-  if (x.serverChannel) {
-    expect(x.clientChannel).toBeDefined();
-    expect(equalBytes(x.server.secrets!.master, x.client.secrets!.master)).toBe(true);
-  }
-  if (x.clientChannel && x.serverChannel) await expectInteroperable(x.clientChannel, x.serverChannel);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Tampering with one frame of an honest exchange
@@ -190,7 +77,7 @@ describe("one tampered frame", () => {
         fc.integer({ min: 0, max: HANDLERS.length - 1 }),
         mutationArb,
         async (suite, pinned, target, m) => {
-          const x = new Exchange(suite, pinned);
+          const x = new Exchange(serverKey, suite, pinned);
           let failure: unknown;
           let failedAt = -1;
           for (let h = 0; h < HANDLERS.length; h++) {
@@ -218,7 +105,7 @@ describe("one tampered frame", () => {
   test("with a pin, a changed server key is refused before the client sends anything", async () => {
     await fc.assert(
       fc.asyncProperty(suiteArb, mutationArb, async (suite, m) => {
-        const x = new Exchange(suite, true);
+        const x = new Exchange(serverKey, suite, true);
         const err = await x.deliver(0, mutate(x.frames.serverKey!, m)).catch((e: unknown) => e);
         expectHandshakeFailure(err, true);
         expect(x.frames.clientHello).toBeUndefined();
@@ -291,14 +178,14 @@ describe("reordered, duplicated and replayed frames", () => {
   const old = new Map<Suite, Required<Frames>>();
   beforeAll(async () => {
     for (const suite of [SUITES.X25519_AES256GCM_SHA256, SUITES.P256_AES256GCM_SHA256] as const) {
-      old.set(suite, await honest(suite));
+      old.set(suite, await honest(serverKey, suite));
     }
   });
 
   test("any deviation from the honest exchange fails before both sides complete, and never silently", async () => {
     await fc.assert(
       fc.asyncProperty(suiteArb, scheduleArb, async (suite, schedule) => {
-        const x = new Exchange(suite, true);
+        const x = new Exchange(serverKey, suite, true);
         let honestPrefix = 0;
         let failed = false;
         for (const [i, action] of schedule.entries()) {
@@ -345,12 +232,12 @@ describe("reordered, duplicated and replayed frames", () => {
     ["ServerHello before ServerKey (client)", "client", (x: Exchange) => x.client.onServerHello(new Uint8Array(69))],
     ["Finished before ServerHello (client)", "client", (x: Exchange) => x.client.onServerFinished(new Uint8Array(58))],
   ] as const)("%s is refused with HANDSHAKE_FAILED", async (_name, _side, call) => {
-    const x = new Exchange(SUITES.X25519_AES256GCM_SHA256, true);
+    const x = new Exchange(serverKey, SUITES.X25519_AES256GCM_SHA256, true);
     await expect(call(x)).rejects.toMatchObject({ closeCode: CLOSE.HANDSHAKE_FAILED });
   });
 
   test("every handler refuses a second message after the handshake is done", async () => {
-    const x = new Exchange(SUITES.X25519_AES256GCM_SHA256, true);
+    const x = new Exchange(serverKey, SUITES.X25519_AES256GCM_SHA256, true);
     for (let h = 0; h < HANDLERS.length; h++) await x.deliver(h, x.frames[HANDLERS[h]!.slot]!);
     for (let h = 0; h < HANDLERS.length; h++) {
       const err = await x.deliver(h, x.frames[HANDLERS[h]!.slot]!).catch((e: unknown) => e);
