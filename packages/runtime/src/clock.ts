@@ -1,7 +1,7 @@
-/** A service's only source of wall-clock time, injected so tests can move it. */
-export interface Clock {
-  /** Unix milliseconds. */
-  now(): number;
-}
+/**
+ * A service's only source of wall-clock time: Unix milliseconds, injected so tests can move it.
+ * Every service, and every part of one that reads the time, takes this shape.
+ */
+export type Clock = () => number;
 
-export const systemClock: Clock = { now: () => Date.now() };
+export const systemClock: Clock = () => Date.now();

@@ -101,7 +101,7 @@ export function createAccounts({ store, clock }: { store: Store; clock: Clock })
     },
 
     async create(user) {
-      const now = new Date(clock.now());
+      const now = new Date(clock());
       try {
         return await store.run((db) =>
           db.user.create({
@@ -123,7 +123,7 @@ export function createAccounts({ store, clock }: { store: Store; clock: Clock })
     },
 
     async changePassword(c) {
-      const nowMs = clock.now();
+      const nowMs = clock();
       const now = new Date(nowMs);
       // A new session, not a new ticket for the old one: anyone who resumed with a stolen ticket
       // shares the old session's id, and only a session id the thief never saw leaves him out.

@@ -59,7 +59,7 @@ export function createSessions(deps: {
    * both.
    */
   const onReuse = async (sessionId: string, userId: number) => {
-    const now = new Date(clock.now());
+    const now = new Date(clock());
     const [revoked] = await store.run((db) =>
       db.$transaction([
         db.session.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: now } }),
@@ -73,7 +73,7 @@ export function createSessions(deps: {
 
   const sessions: Sessions = {
     async open(userId, verifiedHash) {
-      const now = clock.now();
+      const now = clock();
       const id = newSessionId();
       const expiresAt = new Date(now + config.sessionTtlMs);
       const t = mintTicket(now, config.ticketTtlMs, expiresAt);
@@ -110,7 +110,7 @@ export function createSessions(deps: {
     },
 
     async resume(ticket) {
-      const nowMs = clock.now();
+      const nowMs = clock();
       const now = new Date(nowMs);
       const hash = hashTicket(ticket);
       const row = await store.run((db) =>
@@ -161,7 +161,7 @@ export function createSessions(deps: {
     },
 
     active(userId, sessionId) {
-      const now = new Date(clock.now());
+      const now = new Date(clock());
       return store.run((db) =>
         db.session.findFirst({
           where: { id: sessionId, userId, revokedAt: null, expiresAt: { gt: now } },
@@ -177,7 +177,7 @@ export function createSessions(deps: {
     async renew(userId, sessionId) {
       const session = await sessions.active(userId, sessionId);
       if (!session) return undefined;
-      const now = clock.now();
+      const now = clock();
       const t = mintTicket(now, config.ticketTtlMs, session.expiresAt);
       // The replaced tickets are marked used, not deleted: whoever presents one later holds a copy
       // of this session that someone else renewed away (a thief renewing after the victim left the
@@ -194,7 +194,7 @@ export function createSessions(deps: {
     },
 
     async revoke(userId, sessionId) {
-      const now = new Date(clock.now());
+      const now = new Date(clock());
       const which = sessionId === undefined ? { userId } : { id: sessionId, userId };
       await store.run((db) =>
         db.$transaction([
@@ -207,7 +207,7 @@ export function createSessions(deps: {
     },
 
     async sweep() {
-      const now = new Date(clock.now());
+      const now = new Date(clock());
       const { count } = await store.run((db) => db.ticket.deleteMany({ where: { expiresAt: { lte: now } } }));
       return count;
     },

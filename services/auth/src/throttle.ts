@@ -143,7 +143,7 @@ export function createThrottle(deps: {
     keys: (usernameKey, ip) => ({ account: accountThrottleKey(nameKey, usernameKey), address: `ip:${addressKey(ip)}` }),
 
     async check(keys) {
-      const now = clock.now();
+      const now = clock();
       const rows = await store.run((db) =>
         db.authThrottle.findMany({ where: { key: { in: [keys.account, keys.address] } } }),
       );
@@ -161,7 +161,7 @@ export function createThrottle(deps: {
     },
 
     async recordFailure(keys) {
-      const nowMs = clock.now();
+      const nowMs = clock();
       const results = await bump([keys.account, keys.address], new Date(nowMs));
       await lockAfter(
         keys,
@@ -171,7 +171,7 @@ export function createThrottle(deps: {
     },
 
     async reserve(keys) {
-      const at = clock.now();
+      const at = clock();
       const rows = (await bump([keys.account, keys.address], new Date(at))).filter((r): r is Row => "key" in r);
       for (const [scope, key] of scopes(keys)) {
         const row = rows.find((r) => r.key === key);
@@ -204,7 +204,7 @@ export function createThrottle(deps: {
 
     async takeRegistration(ip) {
       const key = `reg:${addressKey(ip)}`;
-      const now = clock.now();
+      const now = clock();
       const [row] = (await bump([key], new Date(now))).filter((r): r is Row => "key" in r);
       if (!row || row.failures <= config.registrationsPerAddress) return;
       const wait = Math.max(1, row.windowStart.getTime() + config.windowMs - now);
@@ -214,7 +214,7 @@ export function createThrottle(deps: {
     },
 
     async sweep() {
-      const now = new Date(clock.now());
+      const now = new Date(clock());
       const { count } = await store.run((db) =>
         db.authThrottle.deleteMany({
           where: {

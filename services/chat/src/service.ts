@@ -74,9 +74,8 @@ export function createChatService({
   metrics,
   instance,
   config = {},
-  clock: time = systemClock,
+  clock = systemClock,
 }: ChatServiceDeps): ChatService {
-  const clock = () => time.now();
   let subs: Drainable[] = [];
   let sqlite: Sqlite | undefined;
   let writer: Writer | undefined;

@@ -5,6 +5,7 @@
  * with `typing.`, so gateways drop it first for slow readers.
  */
 import { CHAT_LIMITS } from "@sealroom/proto/chat";
+import type { Clock } from "@sealroom/runtime";
 import { hiddenFrom, recipients, resolveAccess, userOrPlaceholder } from "./access.js";
 import type { Publish } from "./publish.js";
 import type { Queries } from "./queries.js";
@@ -20,7 +21,7 @@ export function createTyping({
 }: {
   q: Queries;
   publish: Publish;
-  clock: () => number;
+  clock: Clock;
   intervalMs?: number;
 }) {
   const last = new Map<string, number>();

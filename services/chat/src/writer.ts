@@ -11,7 +11,7 @@
  * run: ack after commit, publish after commit.
  */
 import { AppError } from "@sealroom/proto/errors";
-import { backoffMs, isBusy, type Logger } from "@sealroom/runtime";
+import { backoffMs, isBusy, systemClock, type Clock, type Logger } from "@sealroom/runtime";
 import type { Sqlite } from "./sqlite.js";
 
 /** What a job returns: its value, and what to do once it is committed. */
@@ -29,7 +29,7 @@ export interface WriterOptions {
   deadlineMs?: number;
   /** Jobs waiting beyond this are refused at once with UNAVAILABLE (back-pressure). */
   maxQueue?: number;
-  clock?: () => number;
+  clock?: Clock;
 }
 
 interface Pending {
@@ -52,7 +52,7 @@ export class Writer {
   private readonly maxBatch: number;
   private readonly deadlineMs: number;
   private readonly maxQueue: number;
-  private readonly clock: () => number;
+  private readonly clock: Clock;
   private readonly begin;
   private readonly commit;
   private readonly rollback;
@@ -69,7 +69,7 @@ export class Writer {
     this.maxBatch = opts.maxBatch ?? 512;
     this.deadlineMs = opts.deadlineMs ?? 5000;
     this.maxQueue = opts.maxQueue ?? 20_000;
-    this.clock = opts.clock ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
     this.begin = sqlite.prepare("BEGIN IMMEDIATE");
     this.commit = sqlite.prepare("COMMIT");
     this.rollback = sqlite.prepare("ROLLBACK");

@@ -13,7 +13,7 @@
 import { resultSchema } from "@sealroom/proto/errors";
 import { PRESENCE_REPORT_MAX_ENTRIES, presenceAckSchema, type PresenceAck } from "@sealroom/proto/gateway-presence";
 import { SUBJECTS } from "@sealroom/proto/subjects";
-import { errorText, type Logger, type NatsConnection } from "@sealroom/runtime";
+import { errorText, systemClock, type Clock, type Logger, type NatsConnection } from "@sealroom/runtime";
 
 const ackReply = resultSchema(presenceAckSchema);
 const MAX_BACKOFF_MS = 5_000;
@@ -27,7 +27,7 @@ export interface PresenceReporterOptions {
   heartbeatMs: number;
   /** Signed-in connection counts per user on this gateway, now. */
   snapshot: () => Iterable<[userId: number, connections: number]>;
-  now?: () => number;
+  now?: Clock;
 }
 
 export class PresenceReporter {
@@ -41,11 +41,11 @@ export class PresenceReporter {
   private failures = 0;
   private lastStamp = 0;
   private readonly timeoutMs: number;
-  private readonly now: () => number;
+  private readonly now: Clock;
 
   constructor(private readonly opts: PresenceReporterOptions) {
     this.timeoutMs = Math.max(200, Math.min(2_000, Math.floor(opts.ttlMs / 3)));
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? systemClock;
   }
 
   /** Sends the full table (reset) and starts the heartbeat. */

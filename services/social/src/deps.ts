@@ -21,7 +21,7 @@ export async function mutate<T>(deps: Deps, fn: (tx: Tx, out: Outbox, now: Date)
   let outbox = new Outbox();
   const value = await deps.store.write((tx) => {
     outbox = new Outbox();
-    return fn(tx, outbox, new Date(deps.clock.now()));
+    return fn(tx, outbox, new Date(deps.clock()));
   });
   outbox.flush(deps.publisher);
   return value;

@@ -80,7 +80,7 @@ export function createGroups(deps: Deps) {
         const role = await memberRole(q, groupId, actorId);
         const group = role && (await q.group.findUnique({ where: { id: groupId } }));
         if (!role || !group) throw groupNotFound();
-        return groupDetail(q, group, actorId, role, new Date(clock.now()));
+        return groupDetail(q, group, actorId, role, new Date(clock()));
       });
     },
 

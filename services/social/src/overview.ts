@@ -24,7 +24,7 @@ export function createOverview(deps: Deps) {
   return async (me: number): Promise<Overview> =>
     // One snapshot, so every list reflects the same moment.
     deps.store.snapshot(async (q) => {
-      const now = new Date(deps.clock.now());
+      const now = new Date(deps.clock());
       const friendships = await q.friendship.findMany({
         where: { OR: [{ userAId: me }, { userBId: me }] },
         take: SOCIAL_LIMITS.friendsMax,

@@ -55,7 +55,7 @@ export function createPresenceFanout(deps: {
     try {
       const ids = [...batch];
       const { online, users } = await store.snapshot(async (q) => ({
-        online: await onlineAmong(q, ids, new Date(clock.now())),
+        online: await onlineAmong(q, ids, new Date(clock())),
         users: await usersById(q, ids),
       }));
       for (const userId of ids) {

@@ -16,7 +16,7 @@ export function createSearch(deps: Deps) {
   // Per user, in this instance's memory (N instances allow N times the rate).
   const limiter = new KeyedTokenBucket<number>(
     { perSec: deps.config.searchPerSec, burst: deps.config.searchBurst },
-    () => deps.clock.now(),
+    deps.clock,
   );
   return {
     limiter,

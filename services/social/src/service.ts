@@ -76,9 +76,7 @@ export function createSocialService(deps: SocialServiceDeps): SocialService {
   const presence = createPresence(base);
   const invitations = createInvitations(base);
   const search = createSearch(base);
-  const writes = new KeyedTokenBucket<number>({ perSec: config.writePerSec, burst: config.writeBurst }, () =>
-    clock.now(),
-  );
+  const writes = new KeyedTokenBucket<number>({ perSec: config.writePerSec, burst: config.writeBurst }, clock);
   const handlers = createHandlers(
     {
       friends: createFriends(base),

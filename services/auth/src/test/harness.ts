@@ -62,7 +62,7 @@ export async function setup(opts: SetupOptions = {}) {
       nc: await connect({ servers: nats.url }),
       db: await createDb({ url: database.url }),
     } as Instance;
-    instance.service = createAuthService({ nc: instance.nc, db: instance.db, log, clock, config });
+    instance.service = createAuthService({ nc: instance.nc, db: instance.db, log, clock: clock.now, config });
     await instance.service.start();
     instances.push(instance);
     return instance;

@@ -80,7 +80,7 @@ export async function setup(opts: SetupOptions = {}) {
       nc,
       db: idb,
       log,
-      clock,
+      clock: clock.now,
       config,
       instance: `social-${instances.length + 1}`,
     });
