@@ -10,3 +10,4 @@ export * from "./ratelimit.js";
 export * from "./retry.js";
 export * from "./inflight.js";
 export * from "./clock.js";
+export * from "./merge-config.js";

@@ -1,4 +1,8 @@
-/** Everything tunable about the auth service; `env.ts` maps the environment onto it. */
+/**
+ * Everything tunable about the auth service (the services' one config shape: packages/runtime
+ * merge-config.ts); `env.ts` maps the environment onto a partial of it.
+ */
+import { mergeConfig, type DeepPartial } from "@sealroom/runtime";
 
 /** argon2id cost; new hashes use these, verification uses whatever a stored hash says. */
 export interface Argon2Params {
@@ -63,7 +67,7 @@ export interface AuthConfig {
 
 const HOUR = 60 * 60 * 1000;
 
-export const DEFAULT_AUTH_CONFIG: AuthConfig = {
+export const defaultAuthConfig: AuthConfig = {
   // RFC 9106 second recommendation, the argon2 package's defaults.
   argon2: { memoryKiB: 65536, timeCost: 3, parallelism: 4 },
   hashConcurrency: 2,
@@ -83,36 +87,11 @@ export const DEFAULT_AUTH_CONFIG: AuthConfig = {
   sweepIntervalMs: 10 * 60 * 1000,
 };
 
-export interface AuthConfigInput extends Partial<Omit<AuthConfig, "argon2" | "throttle" | "signInConcurrency">> {
-  argon2?: Partial<Argon2Params>;
-  signInConcurrency?: Partial<SignInConcurrency>;
-  throttle?: Partial<Omit<ThrottleConfig, "account" | "address">> & {
-    account?: Partial<ThrottlePolicy>;
-    address?: Partial<ThrottlePolicy>;
-  };
-}
-
-/** Drops keys whose value is undefined, so they do not overwrite defaults when spread. */
-function defined<T extends object>(o: T | undefined): Partial<T> {
-  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
+export type AuthConfigInput = DeepPartial<AuthConfig>;
 
 /** Fills in defaults (an undefined field means the default) and rejects settings that cannot work. */
 export function resolveAuthConfig(input: AuthConfigInput = {}): AuthConfig {
-  const d = DEFAULT_AUTH_CONFIG;
-  const { argon2: a, throttle: t = {}, signInConcurrency: s, ...rest } = input;
-  const config: AuthConfig = {
-    ...d,
-    ...defined(rest),
-    argon2: { ...d.argon2, ...defined(a) },
-    signInConcurrency: { ...d.signInConcurrency, ...defined(s) },
-    throttle: {
-      ...d.throttle,
-      ...defined({ ...t, account: undefined, address: undefined }),
-      account: { ...d.throttle.account, ...defined(t.account) },
-      address: { ...d.throttle.address, ...defined(t.address) },
-    },
-  };
+  const config = mergeConfig(defaultAuthConfig, input);
   const { argon2 } = config;
   if (argon2.timeCost < 1 || argon2.parallelism < 1 || argon2.memoryKiB < 8 * argon2.parallelism) {
     throw new Error("argon2: timeCost >= 1, parallelism >= 1 and memoryKiB >= 8 * parallelism");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_AUTH_CONFIG, resolveAuthConfig } from "./config.js";
+import { defaultAuthConfig, resolveAuthConfig } from "./config.js";
 import { authConfigFromEnv, readAuthEnv } from "./env.js";
 
 const HOUR = 60 * 60 * 1000;
@@ -7,8 +7,8 @@ const HOUR = 60 * 60 * 1000;
 describe("auth environment", () => {
   it("needs only DATABASE_URL; everything else has the documented defaults", () => {
     const env = readAuthEnv({ DATABASE_URL: "file:./data/sealroom.db" });
-    expect(resolveAuthConfig(authConfigFromEnv(env))).toEqual(DEFAULT_AUTH_CONFIG);
-    expect(DEFAULT_AUTH_CONFIG.argon2).toEqual({ memoryKiB: 65536, timeCost: 3, parallelism: 4 });
+    expect(resolveAuthConfig(authConfigFromEnv(env))).toEqual(defaultAuthConfig);
+    expect(defaultAuthConfig.argon2).toEqual({ memoryKiB: 65536, timeCost: 3, parallelism: 4 });
   });
 
   it("maps every variable onto the config", () => {
@@ -49,7 +49,7 @@ describe("auth environment", () => {
         address: { maxFailures: 500, lockoutAfter: 40 },
         registrationsPerAddress: 5,
       },
-      sweepIntervalMs: DEFAULT_AUTH_CONFIG.sweepIntervalMs,
+      sweepIntervalMs: defaultAuthConfig.sweepIntervalMs,
     });
   });
 

@@ -1,6 +1,6 @@
 export { createAuthService, type AuthService, type AuthServiceDeps } from "./service.js";
 export {
-  DEFAULT_AUTH_CONFIG,
+  defaultAuthConfig,
   resolveAuthConfig,
   type Argon2Params,
   type AuthConfig,
