@@ -1,5 +1,10 @@
-/** Tunables of the social service, with production defaults; tests shrink the time-based ones. */
+/**
+ * Tunables of the social service, with production defaults; tests shrink the time-based ones (the
+ * services' one config shape: packages/runtime merge-config.ts). `env.ts` maps the environment onto
+ * a partial of it.
+ */
 import { SOCIAL_LIMITS } from "@sealroom/proto/social";
+import { mergeConfig, type DeepPartial } from "@sealroom/runtime";
 
 export interface SocialConfig {
   /** Most members of one group (owner included); invitations cannot be accepted beyond it. */
@@ -27,9 +32,9 @@ export interface SocialConfig {
   presenceFanoutCap: number;
 }
 
-export type SocialConfigInput = Partial<SocialConfig>;
+export type SocialConfigInput = DeepPartial<SocialConfig>;
 
-export const DEFAULT_CONFIG: SocialConfig = {
+export const defaultSocialConfig: SocialConfig = {
   groupSizeCap: 500,
   groupsPerUserCap: SOCIAL_LIMITS.groupsPerUserMax,
   invitationTtlMs: 7 * 24 * 60 * 60 * 1000,
@@ -45,7 +50,7 @@ export const DEFAULT_CONFIG: SocialConfig = {
 
 /** Merges overrides into the defaults and checks them against the contract's hard limits. */
 export function resolveSocialConfig(input: SocialConfigInput = {}): SocialConfig {
-  const config = { ...DEFAULT_CONFIG, ...input };
+  const config = mergeConfig(defaultSocialConfig, input);
   const check = (ok: boolean, what: string) => {
     if (!ok) throw new Error(`invalid social config: ${what}`);
   };

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { configFromEnv, loadEnv } from "./env.js";
+import { socialConfigFromEnv, loadEnv } from "./env.js";
 
 describe("social env", () => {
   it("has production defaults", () => {
     const env = loadEnv({ DATABASE_URL: "file:/tmp/x.db" });
-    expect(configFromEnv(env)).toEqual({
+    expect(socialConfigFromEnv(env)).toEqual({
       groupSizeCap: 500,
       invitationTtlMs: 7 * 24 * 60 * 60 * 1000,
       presenceSweepMs: 5000,

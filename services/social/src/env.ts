@@ -1,22 +1,22 @@
 import { z } from "zod";
 import { baseEnv, intFromEnv, parseEnv } from "@sealroom/runtime";
 import { SOCIAL_LIMITS } from "@sealroom/proto/social";
-import { DEFAULT_CONFIG, type SocialConfigInput } from "./config.js";
+import { defaultSocialConfig, type SocialConfigInput } from "./config.js";
 
 const schema = z.object({
   ...baseEnv,
   /** `file:/path/to/sealroom.db`: the database every service shares. */
   DATABASE_URL: z.string().startsWith("file:"),
   /** Most members of one group. */
-  GROUP_SIZE_CAP: intFromEnv(DEFAULT_CONFIG.groupSizeCap, 1).refine((n) => n <= SOCIAL_LIMITS.groupMembersMax, {
+  GROUP_SIZE_CAP: intFromEnv(defaultSocialConfig.groupSizeCap, 1).refine((n) => n <= SOCIAL_LIMITS.groupMembersMax, {
     message: `at most ${SOCIAL_LIMITS.groupMembersMax}`,
   }),
   /** How long a group invitation stays valid. */
-  INVITATION_TTL_MS: intFromEnv(DEFAULT_CONFIG.invitationTtlMs, 1000),
+  INVITATION_TTL_MS: intFromEnv(defaultSocialConfig.invitationTtlMs, 1000),
   /** How often this instance looks for gateways whose presence lease expired. */
-  PRESENCE_SWEEP_MS: intFromEnv(DEFAULT_CONFIG.presenceSweepMs, 10),
+  PRESENCE_SWEEP_MS: intFromEnv(defaultSocialConfig.presenceSweepMs, 10),
   /** Presence changes are collected this long, then pushed once per user. */
-  PRESENCE_BATCH_MS: intFromEnv(DEFAULT_CONFIG.presenceBatchMs, 0),
+  PRESENCE_BATCH_MS: intFromEnv(defaultSocialConfig.presenceBatchMs, 0),
 });
 
 export type SocialEnv = z.output<typeof schema>;
@@ -24,7 +24,7 @@ export type SocialEnv = z.output<typeof schema>;
 /** The only place the social service reads `process.env`. */
 export const loadEnv = (env: NodeJS.ProcessEnv = process.env): SocialEnv => parseEnv(schema, env);
 
-export function configFromEnv(env: SocialEnv): SocialConfigInput {
+export function socialConfigFromEnv(env: SocialEnv): SocialConfigInput {
   return {
     groupSizeCap: env.GROUP_SIZE_CAP,
     invitationTtlMs: env.INVITATION_TTL_MS,

@@ -3,5 +3,5 @@
  * across gateways. See docs/protocol/social.md.
  */
 export { createSocialService, type SocialService, type SocialServiceDeps } from "./service.js";
-export { DEFAULT_CONFIG, resolveSocialConfig, type SocialConfig, type SocialConfigInput } from "./config.js";
+export { defaultSocialConfig, resolveSocialConfig, type SocialConfig, type SocialConfigInput } from "./config.js";
 export type { Clock } from "./clock.js";

@@ -1,7 +1,7 @@
 /** Process shell: the shared one (packages/runtime) around createSocialService. The logic is in index.ts. */
 import { createDb } from "@sealroom/db";
 import { processInstance, runService } from "@sealroom/runtime";
-import { configFromEnv, loadEnv } from "./env.js";
+import { socialConfigFromEnv, loadEnv } from "./env.js";
 import { createSocialService } from "./index.js";
 
 const instance = processInstance();
@@ -13,7 +13,7 @@ await runService({
   async start({ env, log, metrics, nc, onClosed }) {
     const db = await createDb({ url: env.DATABASE_URL, observe: (s, kind) => metrics.dbLatency.observe({ kind }, s) });
     onClosed(() => db.$disconnect());
-    const service = createSocialService({ nc, db, log, metrics, instance, config: configFromEnv(env) });
+    const service = createSocialService({ nc, db, log, metrics, instance, config: socialConfigFromEnv(env) });
     await service.start();
     return service;
   },
