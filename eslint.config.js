@@ -9,7 +9,6 @@ import tseslint from "typescript-eslint";
 // typed configuration as an argument.
 const envModules = [
   "**/src/env.ts",
-  "**/src/config.ts",
   "packages/runtime/src/env.ts",
   "packages/testkit/src/**",
   "packages/bench/src/**",

@@ -6,10 +6,10 @@ let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({
     gatewayConfig: {
-      RATE_LIMIT_PER_SEC: 2,
-      RATE_LIMIT_BURST: 4,
-      MAX_CONNECTIONS_PER_USER: 2,
-      MAX_CONNECTIONS_PER_IP: 50,
+      rateLimitPerSec: 2,
+      rateLimitBurst: 4,
+      maxConnectionsPerUser: 2,
+      maxConnectionsPerIp: 50,
     },
   });
 });

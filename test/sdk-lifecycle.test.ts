@@ -4,7 +4,7 @@ import { startStack, type Stack } from "./support/stack.js";
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ gatewayConfig: { HANDSHAKE_TIMEOUT_MS: 400 } });
+  stack = await startStack({ gatewayConfig: { handshakeTimeoutMs: 400 } });
 });
 afterAll(async () => {
   await stack?.stop();

@@ -115,10 +115,10 @@ export async function befriend(a: Person, b: Person): Promise<void> {
 /** Generous limits so a test's burst of commands is not rate-limited; fast presence. */
 export const SOCIAL_STACK = {
   gatewayConfig: {
-    RATE_LIMIT_PER_SEC: 1000,
-    RATE_LIMIT_BURST: 1000,
-    PRESENCE_HEARTBEAT_MS: 200,
-    PRESENCE_TTL_MS: 1000,
+    rateLimitPerSec: 1000,
+    rateLimitBurst: 1000,
+    presenceHeartbeatMs: 200,
+    presenceTtlMs: 1000,
   },
   social: { presenceSweepMs: 100, presenceBatchMs: 50, searchBurst: 1000 },
 } as const;

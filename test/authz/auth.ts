@@ -113,7 +113,7 @@ export function defineAuthMatrix(): void {
   describe("auth authorization matrix", () => {
     beforeAll(async () => {
       stack = await startStack({
-        gatewayConfig: { RATE_LIMIT_PER_SEC: 1000, RATE_LIMIT_BURST: 1000 },
+        gatewayConfig: { rateLimitPerSec: 1000, rateLimitBurst: 1000 },
       });
     });
     afterAll(async () => {

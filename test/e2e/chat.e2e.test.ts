@@ -14,7 +14,7 @@ import net from "node:net";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { createGateway, gatewayEnvSchema, type Gateway } from "@sealroom/gateway";
+import { createGateway, type Gateway } from "@sealroom/gateway";
 import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
 import { connectNats, type NatsConnection } from "@sealroom/runtime";
 import { ChatStore, dmConversationId, type SealroomClient } from "@sealroom/sdk/node";
@@ -47,7 +47,6 @@ async function startWebGateway(): Promise<void> {
     nc,
     log,
     serverKey,
-    config: gatewayEnvSchema.parse({}),
     host: "127.0.0.1",
     port: webPort,
     webDir,

@@ -7,7 +7,7 @@ import { createDb, type Db } from "@sealroom/db";
 import { createAuthService } from "@sealroom/auth";
 import { createChatService } from "@sealroom/chat";
 import { createSocialService, type SocialConfigInput } from "@sealroom/social";
-import { createGateway, gatewayEnvSchema, type Gateway } from "@sealroom/gateway";
+import { createGateway, type Gateway, type GatewayConfigInput } from "@sealroom/gateway";
 import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
 import type { ServerKey } from "@sealroom/proto/session";
 import {
@@ -39,7 +39,7 @@ export interface StackOptions {
   /** Directory the gateway serves as the web app. */
   webDir?: string;
   gateways?: number;
-  gatewayConfig?: Partial<ReturnType<typeof gatewayEnvSchema.parse>>;
+  gatewayConfig?: GatewayConfigInput;
   /** Social service settings (e.g. a fast presence sweep). */
   social?: SocialConfigInput;
   /** nats-server's max_payload (default: the deployments' 1 MiB). */
@@ -102,7 +102,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const gateways: Gateway[] = [];
   const gatewayConnections: NatsConnection[] = [];
   const gatewayRegistries: Metrics["registry"][] = [];
-  const defaults = gatewayEnvSchema.parse({});
   for (let i = 0; i < (opts.gateways ?? 1); i++) {
     const nc = await connection(`gateway-${i}`);
     gatewayConnections.push(nc);
@@ -113,7 +112,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       log,
       metrics,
       serverKey: serverKey(),
-      config: { ...defaults, ...opts.gatewayConfig },
+      config: opts.gatewayConfig,
       host: "127.0.0.1",
       port: 0,
       webDir: opts.webDir ?? "/nonexistent",

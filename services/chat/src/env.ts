@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { baseEnv, intFromEnv, parseEnv } from "@sealroom/runtime";
+import type { ChatConfigInput } from "./config.js";
 
 const schema = z.object({
   ...baseEnv,
@@ -14,3 +15,7 @@ export type ChatEnv = z.output<typeof schema>;
 
 /** The only place the chat service reads `process.env`. */
 export const loadEnv = (env: NodeJS.ProcessEnv = process.env): ChatEnv => parseEnv(schema, env);
+
+export function chatConfigFromEnv(env: ChatEnv): ChatConfigInput {
+  return { sendRate: { perSec: env.CHAT_SEND_RATE_PER_SEC, burst: env.CHAT_SEND_BURST } };
+}

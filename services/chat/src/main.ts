@@ -1,7 +1,7 @@
 /** Process shell: the shared one (packages/runtime) around createChatService. The logic is in service.ts. */
 import { createDb } from "@sealroom/db";
 import { processInstance, runService } from "@sealroom/runtime";
-import { loadEnv } from "./env.js";
+import { chatConfigFromEnv, loadEnv } from "./env.js";
 import { createChatService } from "./service.js";
 
 const instance = processInstance();
@@ -13,8 +13,7 @@ await runService({
   async start({ env, log, metrics, nc, onClosed }) {
     const db = await createDb({ url: env.DATABASE_URL, observe: (s, kind) => metrics.dbLatency.observe({ kind }, s) });
     onClosed(() => db.$disconnect());
-    const sendRate = { perSec: env.CHAT_SEND_RATE_PER_SEC, burst: env.CHAT_SEND_BURST };
-    const service = createChatService({ nc, db, log, metrics, instance, config: { sendRate } });
+    const service = createChatService({ nc, db, log, metrics, instance, config: chatConfigFromEnv(env) });
     await service.start();
     return service;
   },

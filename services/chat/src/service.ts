@@ -18,7 +18,6 @@ import {
   type Logger,
   type Metrics,
   type NatsConnection,
-  type Rate,
 } from "@sealroom/runtime";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 import { createMessages } from "./messages.js";
@@ -28,23 +27,11 @@ import { createReads } from "./reads.js";
 import { databaseFile, openSqlite, type Sqlite } from "./sqlite.js";
 import { createTimeline } from "./timeline.js";
 import { createTyping } from "./typing.js";
-import { Writer, type WriterOptions, type WriterStats } from "./writer.js";
+import { Writer, type WriterStats } from "./writer.js";
+import { resolveChatConfig, type ChatConfigInput } from "./config.js";
 
 export { CURSOR_NAME } from "./timeline.js";
-
-export interface ChatConfig {
-  /** How often the group timeline looks for GroupEvents whose doorbell was lost. */
-  timelinePollMs?: number;
-  typingIntervalMs?: number;
-  /** How often the checkpointer thread folds the WAL into the database file. */
-  checkpointMs?: number;
-  writer?: WriterOptions;
-  /**
-   * Each user's budget for send, edit and delete, across all their connections and gateways. The
-   * process (main.ts) always sets it (CHAT_SEND_RATE_PER_SEC, CHAT_SEND_BURST); without it, none.
-   */
-  sendRate?: Rate;
-}
+export { defaultChatConfig, resolveChatConfig, type ChatConfig, type ChatConfigInput } from "./config.js";
 
 export interface ChatServiceDeps {
   nc: NatsConnection;
@@ -54,7 +41,8 @@ export interface ChatServiceDeps {
   metrics?: Metrics;
   /** Identifies this process in health replies (several instances share the queue group). */
   instance: string;
-  config?: ChatConfig;
+  /** Merged over defaultChatConfig (config.ts). */
+  config?: ChatConfigInput;
   clock?: Clock;
 }
 
@@ -73,9 +61,10 @@ export function createChatService({
   log,
   metrics,
   instance,
-  config = {},
+  config: input,
   clock = systemClock,
 }: ChatServiceDeps): ChatService {
+  const config = resolveChatConfig(input);
   let subs: Drainable[] = [];
   let sqlite: Sqlite | undefined;
   let writer: Writer | undefined;
@@ -95,7 +84,7 @@ export function createChatService({
     async start() {
       const file = await databaseFile(db);
       sqlite = openSqlite(file);
-      checkpointer = startCheckpointer(file, config.checkpointMs ?? 1000, (message) =>
+      checkpointer = startCheckpointer(file, config.checkpointMs, (message) =>
         log.warn({ message }, "WAL checkpoint failed"),
       );
       const q = prepareQueries(sqlite);
@@ -108,7 +97,7 @@ export function createChatService({
         q,
         publish,
         clock,
-        ...(config.typingIntervalMs === undefined ? {} : { intervalMs: config.typingIntervalMs }),
+        intervalMs: config.typingIntervalMs,
       });
       timeline = createTimeline(deps);
       await timeline.catchUp();
@@ -154,7 +143,7 @@ export function createChatService({
           },
         }),
       );
-      poll = setInterval(catchUp, config.timelinePollMs ?? 5000);
+      poll = setInterval(catchUp, config.timelinePollMs);
       poll.unref();
       // The subscriptions only count once the server has them: flush before reporting ready.
       await nc.flush();

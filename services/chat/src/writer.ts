@@ -23,12 +23,18 @@ export interface Outcome<T> {
 /** Runs inside the transaction, synchronously. `now` is the batch's clock (Unix ms). */
 export type Job<T> = (now: number) => Outcome<T>;
 
-export interface WriterOptions {
-  maxBatch?: number;
+export interface WriterLimits {
+  /** Jobs committed in one transaction at most. */
+  maxBatch: number;
   /** A job still not committed this long after it was submitted fails with UNAVAILABLE. */
-  deadlineMs?: number;
+  deadlineMs: number;
   /** Jobs waiting beyond this are refused at once with UNAVAILABLE (back-pressure). */
-  maxQueue?: number;
+  maxQueue: number;
+}
+
+export const defaultWriterLimits: WriterLimits = { maxBatch: 512, deadlineMs: 5000, maxQueue: 20_000 };
+
+export interface WriterOptions extends Partial<WriterLimits> {
   clock?: Clock;
 }
 
@@ -66,9 +72,9 @@ export class Writer {
     private readonly log: Logger,
     opts: WriterOptions = {},
   ) {
-    this.maxBatch = opts.maxBatch ?? 512;
-    this.deadlineMs = opts.deadlineMs ?? 5000;
-    this.maxQueue = opts.maxQueue ?? 20_000;
+    this.maxBatch = opts.maxBatch ?? defaultWriterLimits.maxBatch;
+    this.deadlineMs = opts.deadlineMs ?? defaultWriterLimits.deadlineMs;
+    this.maxQueue = opts.maxQueue ?? defaultWriterLimits.maxQueue;
     this.clock = opts.clock ?? systemClock;
     this.begin = sqlite.prepare("BEGIN IMMEDIATE");
     this.commit = sqlite.prepare("COMMIT");

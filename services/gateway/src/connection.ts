@@ -71,7 +71,7 @@ export class Connection {
     this.log = gw.log.child({ connId: this.id });
     this.counters = hotCounters(gw.metrics);
     this.admission = new CommandAdmission(
-      new TokenBucket({ perSec: gw.config.RATE_LIMIT_PER_SEC, burst: gw.config.RATE_LIMIT_BURST }),
+      new TokenBucket({ perSec: gw.config.rateLimitPerSec, burst: gw.config.rateLimitBurst }),
       this.log,
     );
     this.outbound = new Outbound(ws, socket, this.log, this.counters.framesOut, {
@@ -80,8 +80,8 @@ export class Connection {
     });
     this.handshake = new ServerHandshake({ backend: nodeBackend, serverKey: gw.serverKey });
     this.timers.push(
-      setTimeout(() => this.close(CLOSE.HANDSHAKE_TIMEOUT, "sign in took too long"), gw.config.HANDSHAKE_TIMEOUT_MS),
-      setTimeout(() => this.close(CLOSE.SESSION_EXPIRED, "session too old"), gw.config.SESSION_MAX_AGE_MS),
+      setTimeout(() => this.close(CLOSE.HANDSHAKE_TIMEOUT, "sign in took too long"), gw.config.handshakeTimeoutMs),
+      setTimeout(() => this.close(CLOSE.SESSION_EXPIRED, "session too old"), gw.config.sessionMaxAgeMs),
     );
     ws.on("message", (data, isBinary) => this.onFrame(data as Buffer, isBinary));
     ws.on("pong", () => (this.alive = true));
@@ -217,7 +217,7 @@ export class Connection {
         admitted.type,
         this.context(),
         admitted.body,
-        this.gw.config.COMMAND_TIMEOUT_MS,
+        this.gw.config.commandTimeoutMs,
       );
       if (result.ok && admitted.spec.authenticates)
         return this.signIn(result, type === "auth.resume" ? sentAt : undefined);
@@ -236,7 +236,7 @@ export class Connection {
   private signIn(result: Result<unknown> & { ok: true }, resumeSentAt?: number): Result<unknown> {
     if (this.state !== "anonymous") return fail(new AppError("CONFLICT"));
     const grant = sessionGrantSchema.parse(result.value);
-    if (this.gw.users.count(grant.user.id) >= this.gw.config.MAX_CONNECTIONS_PER_USER) {
+    if (this.gw.users.count(grant.user.id) >= this.gw.config.maxConnectionsPerUser) {
       // The grant (and its fresh ticket) still reaches the client, which would otherwise lose its
       // session; the socket then closes with a code after which the SDK backs off.
       this.overCap = true;

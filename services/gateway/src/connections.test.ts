@@ -3,10 +3,10 @@ import { CLOSE } from "@sealroom/proto/close-codes";
 import { ConnectionSet, type Reservation, type TrackedConnection } from "./connections.js";
 
 const config = {
-  MAX_CONNECTIONS: 3,
-  MAX_CONNECTIONS_PER_IP: 2,
-  HANDSHAKE_RATE_PER_IP: 0.001,
-  HANDSHAKE_BURST_PER_IP: 3,
+  maxConnections: 3,
+  maxConnectionsPerIp: 2,
+  handshakeRatePerIp: 0.001,
+  handshakeBurstPerIp: 3,
 };
 
 function fakeConn(ip: string) {
@@ -54,7 +54,7 @@ describe("ConnectionSet", () => {
   });
 
   it("counts upgrades still in progress against the caps, and frees each reservation once", () => {
-    const set = new ConnectionSet({ ...config, HANDSHAKE_BURST_PER_IP: 100 });
+    const set = new ConnectionSet({ ...config, handshakeBurstPerIp: 100 });
     const pending = [reserved(set, "1.1.1.1"), reserved(set, "2.2.2.2"), reserved(set, "3.3.3.3")];
     // No connection is open yet, but three upgrades are under way: a fourth would overshoot.
     expect(set.reserve("4.4.4.4")).toMatchObject({ status: 503, reason: "capacity" });

@@ -4,7 +4,7 @@
  */
 import { CLOSE } from "@sealroom/proto/close-codes";
 import { GATEWAY_EVENTS } from "@sealroom/proto/wire";
-import type { GatewayConfig } from "./context.js";
+import type { GatewayConfig } from "./config.js";
 import { KeyedTokenBucket } from "@sealroom/runtime";
 import { Tally } from "./ratelimit.js";
 
@@ -51,12 +51,12 @@ export class ConnectionSet {
   constructor(
     private readonly config: Pick<
       GatewayConfig,
-      "MAX_CONNECTIONS" | "MAX_CONNECTIONS_PER_IP" | "HANDSHAKE_RATE_PER_IP" | "HANDSHAKE_BURST_PER_IP"
+      "maxConnections" | "maxConnectionsPerIp" | "handshakeRatePerIp" | "handshakeBurstPerIp"
     >,
   ) {
     this.handshakesPerIp = new KeyedTokenBucket<string>({
-      perSec: config.HANDSHAKE_RATE_PER_IP,
-      burst: config.HANDSHAKE_BURST_PER_IP,
+      perSec: config.handshakeRatePerIp,
+      burst: config.handshakeBurstPerIp,
     });
   }
 
@@ -71,9 +71,9 @@ export class ConnectionSet {
    * overshoot. The caller must see the reservation released whatever becomes of the upgrade.
    */
   reserve(ip: string): Refusal | Reservation {
-    if (this.reserved >= this.config.MAX_CONNECTIONS)
+    if (this.reserved >= this.config.maxConnections)
       return { status: 503, text: "Service Unavailable", reason: "capacity" };
-    if (this.perIp.get(ip) >= this.config.MAX_CONNECTIONS_PER_IP)
+    if (this.perIp.get(ip) >= this.config.maxConnectionsPerIp)
       return { status: 429, text: "Too Many Requests", reason: "per_ip" };
     if (this.handshakesPerIp.take(ip) > 0) return { status: 429, text: "Too Many Requests", reason: "handshake_rate" };
     this.reserved++;

@@ -1,7 +1,7 @@
 import type { RecentRevocations } from "./revocations.js";
 import type { ServerKey } from "@sealroom/proto/session";
 import type { Logger, NatsConnection } from "@sealroom/runtime";
-import type { GatewayEnv } from "./env.js";
+import type { GatewayConfig } from "./config.js";
 import type { GatewayMetrics } from "./metrics.js";
 import type { UserRegistry, UserSocket } from "./users.js";
 
@@ -22,20 +22,3 @@ export interface GatewayContext<Connection extends UserSocket = UserSocket> {
   nextConnId(): string;
   onConnectionClosed(conn: Connection): void;
 }
-
-export type GatewayConfig = Pick<
-  GatewayEnv,
-  | "MAX_CONNECTIONS"
-  | "MAX_CONNECTIONS_PER_IP"
-  | "MAX_CONNECTIONS_PER_USER"
-  | "HANDSHAKE_RATE_PER_IP"
-  | "HANDSHAKE_BURST_PER_IP"
-  | "HANDSHAKE_TIMEOUT_MS"
-  | "HEARTBEAT_INTERVAL_MS"
-  | "COMMAND_TIMEOUT_MS"
-  | "RATE_LIMIT_PER_SEC"
-  | "RATE_LIMIT_BURST"
-  | "SESSION_MAX_AGE_MS"
-  | "ALLOWED_ORIGINS"
-  | "TRUSTED_PROXIES"
->;

@@ -2,6 +2,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { baseEnv, intFromEnv, parseEnv } from "@sealroom/runtime";
+import { defaultGatewayConfig as d, type GatewayConfig } from "./config.js";
 import { normalizeOrigin } from "./origins.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -38,23 +39,44 @@ export const gatewayEnvSchema = z.object({
   ),
   /** Proxy addresses whose X-Forwarded-For is believed. */
   TRUSTED_PROXIES: list,
-  MAX_CONNECTIONS: intFromEnv(20_000, 1),
-  MAX_CONNECTIONS_PER_IP: intFromEnv(200, 1),
-  MAX_CONNECTIONS_PER_USER: intFromEnv(20, 1),
+  MAX_CONNECTIONS: intFromEnv(d.maxConnections, 1),
+  MAX_CONNECTIONS_PER_IP: intFromEnv(d.maxConnectionsPerIp, 1),
+  MAX_CONNECTIONS_PER_USER: intFromEnv(d.maxConnectionsPerUser, 1),
   /** New WebSocket upgrades (each a handshake with an RSA decryption) per client address: per second and burst; beyond it 429. */
-  HANDSHAKE_RATE_PER_IP: intFromEnv(30, 1),
-  HANDSHAKE_BURST_PER_IP: intFromEnv(300, 1),
-  HANDSHAKE_TIMEOUT_MS: intFromEnv(10_000, 100),
-  HEARTBEAT_INTERVAL_MS: intFromEnv(30_000, 100),
-  COMMAND_TIMEOUT_MS: intFromEnv(5_000, 100),
-  RATE_LIMIT_PER_SEC: intFromEnv(20, 1),
-  RATE_LIMIT_BURST: intFromEnv(60, 1),
-  SESSION_MAX_AGE_MS: intFromEnv(24 * 60 * 60 * 1000, 1000),
+  HANDSHAKE_RATE_PER_IP: intFromEnv(d.handshakeRatePerIp, 1),
+  HANDSHAKE_BURST_PER_IP: intFromEnv(d.handshakeBurstPerIp, 1),
+  HANDSHAKE_TIMEOUT_MS: intFromEnv(d.handshakeTimeoutMs, 100),
+  HEARTBEAT_INTERVAL_MS: intFromEnv(d.heartbeatIntervalMs, 100),
+  COMMAND_TIMEOUT_MS: intFromEnv(d.commandTimeoutMs, 100),
+  RATE_LIMIT_PER_SEC: intFromEnv(d.rateLimitPerSec, 1),
+  RATE_LIMIT_BURST: intFromEnv(d.rateLimitBurst, 1),
+  SESSION_MAX_AGE_MS: intFromEnv(d.sessionMaxAgeMs, 1000),
   /** How often this gateway renews its presence lease. */
-  PRESENCE_HEARTBEAT_MS: intFromEnv(10_000, 50),
+  PRESENCE_HEARTBEAT_MS: intFromEnv(d.presenceHeartbeatMs, 50),
   /** How long the lease lasts: a gateway that dies takes its users offline within about this. */
-  PRESENCE_TTL_MS: intFromEnv(30_000, 200).refine((n) => n <= 300_000, "at most 300000"),
+  PRESENCE_TTL_MS: intFromEnv(d.presenceTtlMs, 200).refine((n) => n <= 300_000, "at most 300000"),
 });
 export type GatewayEnv = z.output<typeof gatewayEnvSchema>;
 
 export const readGatewayEnv = () => parseEnv(gatewayEnvSchema);
+
+/** The gateway's config from its environment (every setting has a default there). */
+export function gatewayConfigFromEnv(env: GatewayEnv): GatewayConfig {
+  return {
+    maxConnections: env.MAX_CONNECTIONS,
+    maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP,
+    maxConnectionsPerUser: env.MAX_CONNECTIONS_PER_USER,
+    handshakeRatePerIp: env.HANDSHAKE_RATE_PER_IP,
+    handshakeBurstPerIp: env.HANDSHAKE_BURST_PER_IP,
+    handshakeTimeoutMs: env.HANDSHAKE_TIMEOUT_MS,
+    heartbeatIntervalMs: env.HEARTBEAT_INTERVAL_MS,
+    commandTimeoutMs: env.COMMAND_TIMEOUT_MS,
+    rateLimitPerSec: env.RATE_LIMIT_PER_SEC,
+    rateLimitBurst: env.RATE_LIMIT_BURST,
+    sessionMaxAgeMs: env.SESSION_MAX_AGE_MS,
+    allowedOrigins: env.ALLOWED_ORIGINS,
+    trustedProxies: env.TRUSTED_PROXIES,
+    presenceHeartbeatMs: env.PRESENCE_HEARTBEAT_MS,
+    presenceTtlMs: env.PRESENCE_TTL_MS,
+  };
+}

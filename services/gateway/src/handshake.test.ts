@@ -18,7 +18,7 @@ let gw: TestGateway;
 
 beforeAll(async () => {
   nats = await startNats();
-  gw = await startGateway(nats.url, { HANDSHAKE_TIMEOUT_MS: 1500 });
+  gw = await startGateway(nats.url, { handshakeTimeoutMs: 1500 });
 });
 afterAll(async () => {
   await gw?.stop();
@@ -240,7 +240,7 @@ describe("upgrade and pinning", () => {
     // ws answers a bad Sec-WebSocket-Key with 400 without calling handleUpgrade's callback, so its
     // reservation was held for good (the bad keys fail this test before the fix). The abandoned
     // upgrades check those paths neither leak a slot nor free one twice (the cap still holds).
-    const caps = { MAX_CONNECTIONS: 2, MAX_CONNECTIONS_PER_IP: 2, HANDSHAKE_BURST_PER_IP: 1000 };
+    const caps = { maxConnections: 2, maxConnectionsPerIp: 2, handshakeBurstPerIp: 1000 };
     const small = await startGateway(nats.url, caps);
     const port = small.gateway.port;
     const upgrade = (key: string) =>
@@ -306,7 +306,7 @@ describe("upgrade and pinning", () => {
   });
 
   test("ALLOWED_ORIGINS replaces the default, compared with the scheme and port", async () => {
-    const other = await startGateway(nats.url, { ALLOWED_ORIGINS: ["https://chat.example.org"] });
+    const other = await startGateway(nats.url, { allowedOrigins: ["https://chat.example.org"] });
     try {
       const ok = new RawClient(other.wsUrl, { origin: "https://chat.example.org" });
       await ok.opened();

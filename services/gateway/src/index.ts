@@ -14,9 +14,9 @@ import { MAX_MESSAGE_BYTES } from "@sealroom/proto/wire";
 import type { Logger, Metrics, NatsConnection, Subscription } from "@sealroom/runtime";
 import { Connection } from "./connection.js";
 import { ConnectionSet } from "./connections.js";
-import type { GatewayConfig, GatewayContext } from "./context.js";
+import { resolveGatewayConfig, type GatewayConfigInput } from "./config.js";
+import type { GatewayContext } from "./context.js";
 import { createRequestHandler } from "./http.js";
-import type { GatewayEnv } from "./env.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { listenOrigins, originPolicy } from "./origins.js";
 import { PresenceReporter } from "./presence.js";
@@ -24,7 +24,8 @@ import { RecentRevocations } from "./revocations.js";
 import { upgradeHandler } from "./upgrade.js";
 import { UserRegistry } from "./users.js";
 
-export { gatewayEnvSchema, readGatewayEnv, type GatewayEnv } from "./env.js";
+export { defaultGatewayConfig, resolveGatewayConfig, type GatewayConfig, type GatewayConfigInput } from "./config.js";
+export { gatewayConfigFromEnv, gatewayEnvSchema, readGatewayEnv, type GatewayEnv } from "./env.js";
 export { loadOrCreateServerKey } from "./keyfile.js";
 export { PresenceReporter, type PresenceReporterOptions } from "./presence.js";
 
@@ -32,7 +33,8 @@ export interface GatewayOptions {
   nc: NatsConnection;
   log: Logger;
   serverKey: ServerKey;
-  config: GatewayConfig & Pick<GatewayEnv, "PRESENCE_HEARTBEAT_MS" | "PRESENCE_TTL_MS">;
+  /** Merged over defaultGatewayConfig (config.ts). */
+  config?: GatewayConfigInput;
   host: string;
   port: number;
   webDir: string;
@@ -51,20 +53,21 @@ export interface Gateway {
 }
 
 export function createGateway(opts: GatewayOptions): Gateway {
-  const { nc, log, config } = opts;
+  const { nc, log } = opts;
+  const config = resolveGatewayConfig(opts.config);
   const gatewayId = opts.gatewayId ?? randomBytes(4).toString("hex");
   const metrics = createGatewayMetrics(opts.metrics);
   const presence = new PresenceReporter({
     nc,
     log,
     gatewayId,
-    ttlMs: config.PRESENCE_TTL_MS,
-    heartbeatMs: config.PRESENCE_HEARTBEAT_MS,
+    ttlMs: config.presenceTtlMs,
+    heartbeatMs: config.presenceHeartbeatMs,
     snapshot: () => users.counts(),
   });
   const users = new UserRegistry<Connection>(nc, log, (userId, n) => presence.changed(userId, n));
   const conns = new ConnectionSet(config);
-  const revocations = new RecentRevocations(gatewayId, config.COMMAND_TIMEOUT_MS + 1000);
+  const revocations = new RecentRevocations(gatewayId, config.commandTimeoutMs + 1000);
   let seq = 0;
   let accepting = false;
   let revokeSub: Subscription | undefined;
@@ -162,10 +165,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
       });
       port = (server.address() as AddressInfo).port;
       originAllowed = originPolicy(
-        config.ALLOWED_ORIGINS.length > 0 ? config.ALLOWED_ORIGINS : listenOrigins(opts.host, port),
+        config.allowedOrigins.length > 0 ? config.allowedOrigins : listenOrigins(opts.host, port),
       );
       presence.start();
-      heartbeat = setInterval(() => conns.heartbeat(), config.HEARTBEAT_INTERVAL_MS);
+      heartbeat = setInterval(() => conns.heartbeat(), config.heartbeatIntervalMs);
       accepting = true;
     },
 

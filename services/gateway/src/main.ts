@@ -5,7 +5,7 @@
  */
 import { runService } from "@sealroom/runtime";
 import { formatFingerprint } from "@sealroom/proto/session";
-import { createGateway, loadOrCreateServerKey, readGatewayEnv } from "./index.js";
+import { createGateway, gatewayConfigFromEnv, loadOrCreateServerKey, readGatewayEnv } from "./index.js";
 
 await runService({
   name: "gateway",
@@ -22,7 +22,7 @@ await runService({
       nc,
       log,
       serverKey: key,
-      config: env,
+      config: gatewayConfigFromEnv(env),
       host: env.HOST,
       port: env.PORT,
       webDir: env.WEB_DIR,

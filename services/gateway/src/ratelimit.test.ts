@@ -8,7 +8,7 @@ let nats: NatsServer;
 let gw: TestGateway;
 beforeAll(async () => {
   nats = await startNats();
-  gw = await startGateway(nats.url, { HANDSHAKE_RATE_PER_IP: 1, HANDSHAKE_BURST_PER_IP: 5 });
+  gw = await startGateway(nats.url, { handshakeRatePerIp: 1, handshakeBurstPerIp: 5 });
 });
 afterAll(async () => {
   await gw?.stop();

@@ -27,12 +27,12 @@ let services: NatsConnection;
 beforeAll(async () => {
   nats = await startNats();
   gw = await startGateway(nats.url, {
-    RATE_LIMIT_PER_SEC: 1_000_000,
-    RATE_LIMIT_BURST: 1_000_000,
-    MAX_CONNECTIONS_PER_IP: 100_000,
-    MAX_CONNECTIONS_PER_USER: 100_000,
-    HANDSHAKE_RATE_PER_IP: 1_000_000,
-    HANDSHAKE_BURST_PER_IP: 1_000_000,
+    rateLimitPerSec: 1_000_000,
+    rateLimitBurst: 1_000_000,
+    maxConnectionsPerIp: 100_000,
+    maxConnectionsPerUser: 100_000,
+    handshakeRatePerIp: 1_000_000,
+    handshakeBurstPerIp: 1_000_000,
   });
   services = await connectNats({ url: nats.url, name: "fuzz-auth", log: silentLog });
   services.subscribe("cmd.auth.login", {

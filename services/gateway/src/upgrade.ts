@@ -7,7 +7,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { WebSocket, WebSocketServer } from "ws";
 import type { ConnectionSet, TrackedConnection } from "./connections.js";
-import type { GatewayConfig } from "./context.js";
+import type { GatewayConfig } from "./config.js";
 import type { GatewayMetrics } from "./metrics.js";
 
 /**
@@ -29,7 +29,7 @@ export function clientIp(
 }
 
 export interface UpgradeDeps {
-  config: Pick<GatewayConfig, "TRUSTED_PROXIES">;
+  config: Pick<GatewayConfig, "trustedProxies">;
   metrics: Pick<GatewayMetrics, "rejectedUpgrades">;
   wss: WebSocketServer;
   connections: ConnectionSet;
@@ -52,7 +52,7 @@ export function upgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, socket
     if (path !== "/ws") return reject(socket, 404, "Not Found", "path");
     if (!deps.accepting()) return reject(socket, 503, "Service Unavailable", "draining");
     if (!deps.originAllowed(req.headers.origin)) return reject(socket, 403, "Forbidden", "origin");
-    const ip = clientIp(req, config.TRUSTED_PROXIES);
+    const ip = clientIp(req, config.trustedProxies);
     const reservation = connections.reserve(ip);
     if ("status" in reservation) return reject(socket, reservation.status, reservation.text, reservation.reason);
     // handleUpgrade calls back only on success: a request ws refuses (a bad Sec-WebSocket-Key gets

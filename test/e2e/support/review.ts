@@ -6,7 +6,7 @@
 import net from "node:net";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { createGateway, gatewayEnvSchema, type Gateway } from "@sealroom/gateway";
+import { createGateway, type Gateway } from "@sealroom/gateway";
 import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
 import { connectNats, type NatsConnection } from "@sealroom/runtime";
 import { dmConversationId } from "@sealroom/sdk/node";
@@ -17,7 +17,7 @@ import { Browsers, requireBrowserAndApp, shots, webDir } from "./browsers.js";
 export { password };
 
 /** Generous limits: a test's burst of sends must not be rate-limited. */
-const LIMITS = { RATE_LIMIT_PER_SEC: 1000, RATE_LIMIT_BURST: 1000 } as const;
+const LIMITS = { rateLimitPerSec: 1000, rateLimitBurst: 1000 } as const;
 
 export class ReviewStack {
   stack!: Stack;
@@ -45,12 +45,11 @@ export class ReviewStack {
   async startWeb(): Promise<void> {
     if (this.web) return;
     const nc = await connectNats({ url: this.stack.nats.url, name: "gateway-web", log });
-    const config = { ...gatewayEnvSchema.parse({}), ...LIMITS };
     const gateway = createGateway({
       nc,
       log,
       serverKey: this.serverKey,
-      config,
+      config: LIMITS,
       host: "127.0.0.1",
       port: this.port,
       webDir,

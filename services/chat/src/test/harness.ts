@@ -18,7 +18,8 @@ import { AppError, resultSchema, type AppErrorShape } from "@sealroom/proto/erro
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import { connectNats, createLogger, type NatsConnection } from "@sealroom/runtime";
 import { startNats, tempDatabase, type NatsServer, type TempDb } from "@sealroom/testkit";
-import { createChatService, type ChatConfig, type ChatService } from "../service.js";
+import type { ChatConfigInput } from "../config.js";
+import { createChatService, type ChatService } from "../service.js";
 
 export const log = createLogger({ service: "chat-test", level: process.env.TEST_LOG_LEVEL ?? "silent", pretty: false });
 
@@ -51,11 +52,11 @@ export interface Harness {
   /** Waits until `check()` is true (polling), or fails after `timeoutMs`. */
   until(check: () => boolean, timeoutMs?: number, what?: string): Promise<void>;
   /** Starts another chat instance on the same database and NATS. */
-  addInstance(config?: ChatConfig): Promise<ChatService>;
+  addInstance(config?: ChatConfigInput): Promise<ChatService>;
   teardown(): Promise<void>;
 }
 
-export async function setup(opts: { instances?: number; config?: ChatConfig } = {}): Promise<Harness> {
+export async function setup(opts: { instances?: number; config?: ChatConfigInput } = {}): Promise<Harness> {
   const cleanup: Array<() => Promise<void> | void> = [];
   const nats = await startNats();
   cleanup.push(() => nats.stop());
@@ -76,7 +77,7 @@ export async function setup(opts: { instances?: number; config?: ChatConfig } = 
   await client.flush();
 
   const services: ChatService[] = [];
-  const addInstance = async (config: ChatConfig = opts.config ?? {}) => {
+  const addInstance = async (config: ChatConfigInput = opts.config ?? {}) => {
     const nc = await connectNats({ url: nats.url, name: `chat-${services.length}`, log });
     const instanceDb = await createDb({ url: database.url });
     const service = createChatService({ nc, db: instanceDb, log, instance: `chat-${services.length}`, config });

@@ -1,8 +1,7 @@
 import { createLogger, connectNats, type NatsConnection } from "@sealroom/runtime";
 import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
 import type { ServerKey } from "@sealroom/proto/session";
-import { createGateway, gatewayEnvSchema, type Gateway } from "../index.js";
-import type { GatewayConfig } from "../context.js";
+import { createGateway, type Gateway, type GatewayConfigInput } from "../index.js";
 
 let sharedKey: ServerKey | undefined;
 /** One 2048-bit key per test process (generation costs ~100 ms). */
@@ -26,17 +25,16 @@ export interface TestGateway {
 
 export async function startGateway(
   natsUrl: string,
-  overrides: Partial<GatewayConfig> = {},
+  config: GatewayConfigInput = {},
   serverKey: ServerKey = testServerKey(),
   webDir = "/nonexistent",
 ): Promise<TestGateway> {
-  const defaults = gatewayEnvSchema.parse({});
   const nc = await connectNats({ url: natsUrl, name: "test-gateway", log: silentLog });
   const gateway = createGateway({
     nc,
     log: silentLog,
     serverKey,
-    config: { ...defaults, ...overrides },
+    config,
     host: "127.0.0.1",
     port: 0,
     webDir,

@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { defaultChatConfig, resolveChatConfig } from "./config.js";
+import { chatConfigFromEnv, loadEnv } from "./env.js";
+
+describe("chat config", () => {
+  it("the defaults: no send rate unless given; the process gives the environment's (20/s, burst 60)", () => {
+    expect(resolveChatConfig()).toEqual(defaultChatConfig);
+    expect(defaultChatConfig.sendRate).toBeNull();
+    const env = loadEnv({ DATABASE_URL: "file:/tmp/x.db" });
+    expect(resolveChatConfig(chatConfigFromEnv(env)).sendRate).toEqual({ perSec: 20, burst: 60 });
+  });
+
+  it("merges a partial over the defaults, the writer's limits field by field", () => {
+    const config = resolveChatConfig({ timelinePollMs: 60_000, writer: { maxBatch: 8 } });
+    expect(config).toEqual({
+      ...defaultChatConfig,
+      timelinePollMs: 60_000,
+      writer: { ...defaultChatConfig.writer, maxBatch: 8 },
+    });
+  });
+
+  it("refuses settings that cannot work", () => {
+    expect(() => resolveChatConfig({ sendRate: { perSec: 5 } })).toThrow(/sendRate/);
+    expect(() => resolveChatConfig({ writer: { maxBatch: 0 } })).toThrow(/writer/);
+    expect(() => resolveChatConfig({ timelinePollMs: 0 })).toThrow(/timelinePollMs/);
+  });
+});

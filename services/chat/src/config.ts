@@ -1,0 +1,47 @@
+/**
+ * Tunables of the chat service, with production defaults; tests shrink the time-based ones (the
+ * services' one config shape: packages/runtime merge-config.ts). `env.ts` maps the environment onto
+ * a partial of it.
+ */
+import { CHAT_LIMITS } from "@sealroom/proto/chat";
+import { mergeConfig, type DeepPartial, type Rate } from "@sealroom/runtime";
+import { defaultWriterLimits, type WriterLimits } from "./writer.js";
+
+export interface ChatConfig {
+  /** How often the group timeline looks for GroupEvents whose doorbell was lost. */
+  timelinePollMs: number;
+  /** Typing notices are forwarded at most once per this, per user and conversation. */
+  typingIntervalMs: number;
+  /** How often the checkpointer thread folds the WAL into the database file. */
+  checkpointMs: number;
+  writer: WriterLimits;
+  /**
+   * Each user's budget for send, edit and delete, across all their connections and gateways; null:
+   * none. The process (main.ts) always sets it (CHAT_SEND_RATE_PER_SEC, CHAT_SEND_BURST).
+   */
+  sendRate: Rate | null;
+}
+
+export type ChatConfigInput = DeepPartial<ChatConfig>;
+
+export const defaultChatConfig: ChatConfig = {
+  timelinePollMs: 5000,
+  typingIntervalMs: CHAT_LIMITS.typingIntervalMs,
+  checkpointMs: 1000,
+  writer: defaultWriterLimits,
+  sendRate: null,
+};
+
+/** Merges `input` over the defaults (an undefined field means the default) and checks the result. */
+export function resolveChatConfig(input: ChatConfigInput = {}): ChatConfig {
+  const config = mergeConfig(defaultChatConfig, input);
+  const check = (ok: boolean, what: string) => {
+    if (!ok) throw new Error(`invalid chat config: ${what}`);
+  };
+  check(config.timelinePollMs > 0 && config.checkpointMs > 0, "timelinePollMs and checkpointMs must be > 0");
+  check(config.typingIntervalMs >= 0, "typingIntervalMs must be >= 0");
+  const { writer, sendRate } = config;
+  check(writer.maxBatch >= 1 && writer.deadlineMs > 0 && writer.maxQueue >= 0, "writer limits");
+  check(sendRate === null || (sendRate.perSec > 0 && sendRate.burst >= 1), "sendRate: perSec > 0 and burst >= 1");
+  return config;
+}

@@ -1,0 +1,62 @@
+/**
+ * Everything tunable about a gateway, with production defaults (the services' one config shape:
+ * packages/runtime merge-config.ts). `env.ts` maps the environment (MAX_CONNECTIONS, ...) onto it;
+ * where it listens (HOST, PORT), its key and its web directory are options of createGateway.
+ */
+import { mergeConfig, type DeepPartial } from "@sealroom/runtime";
+
+export interface GatewayConfig {
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  maxConnectionsPerUser: number;
+  /** New WebSocket upgrades (each a handshake with an RSA decryption) per client address: per second and burst; beyond it 429. */
+  handshakeRatePerIp: number;
+  handshakeBurstPerIp: number;
+  /** A connection must complete the handshake and sign in within this. */
+  handshakeTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  /** How long a command waits for its service's reply. */
+  commandTimeoutMs: number;
+  /** Commands per connection: per second and burst. */
+  rateLimitPerSec: number;
+  rateLimitBurst: number;
+  sessionMaxAgeMs: number;
+  /** Browser origins (scheme://host[:port]) allowed to open a WebSocket; empty = the addresses it listens on. */
+  allowedOrigins: string[];
+  /** Proxy addresses whose X-Forwarded-For is believed. */
+  trustedProxies: string[];
+  /** How often this gateway renews its presence lease. */
+  presenceHeartbeatMs: number;
+  /** How long the lease lasts: a gateway that dies takes its users offline within about this. */
+  presenceTtlMs: number;
+}
+
+export type GatewayConfigInput = DeepPartial<GatewayConfig>;
+
+export const defaultGatewayConfig: GatewayConfig = {
+  maxConnections: 20_000,
+  maxConnectionsPerIp: 200,
+  maxConnectionsPerUser: 20,
+  handshakeRatePerIp: 30,
+  handshakeBurstPerIp: 300,
+  handshakeTimeoutMs: 10_000,
+  heartbeatIntervalMs: 30_000,
+  commandTimeoutMs: 5_000,
+  rateLimitPerSec: 20,
+  rateLimitBurst: 60,
+  sessionMaxAgeMs: 24 * 60 * 60 * 1000,
+  allowedOrigins: [],
+  trustedProxies: [],
+  presenceHeartbeatMs: 10_000,
+  presenceTtlMs: 30_000,
+};
+
+/** Merges `input` over the defaults (an undefined field means the default) and checks the result. */
+export function resolveGatewayConfig(input: GatewayConfigInput = {}): GatewayConfig {
+  const config = mergeConfig(defaultGatewayConfig, input);
+  for (const [key, value] of Object.entries(config)) {
+    if (typeof value === "number" && !(value > 0)) throw new Error(`invalid gateway config: ${key} must be > 0`);
+  }
+  if (config.presenceTtlMs > 300_000) throw new Error("invalid gateway config: presenceTtlMs is at most 300000");
+  return config;
+}
