@@ -65,7 +65,9 @@ class PgExec {
   }
   async run(stmt: AnyStatement | string, params: readonly SqlParam[] = []): Promise<RunResult> {
     this.check();
-    return { changes: (await query(this.target, stmt, params)).rowCount ?? 0 };
+    const result = await query(this.target, stmt, params);
+    const id = result.rows[0]?.id;
+    return typeof id === "number" ? { changes: result.rowCount ?? 0, lastId: id } : { changes: result.rowCount ?? 0 };
   }
 }
 

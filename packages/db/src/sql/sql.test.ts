@@ -140,7 +140,13 @@ describe.each(engines)("%s", (name, make, enabled) => {
     });
     expect(await db.get(byKey, ["none"])).toBeUndefined();
     expect(await db.get(count, [])).toEqual({ n: 1 });
-    expect(await db.run(`UPDATE "Item" SET "n" = "n" + 1 WHERE "key" = ?`, ["a"])).toEqual({ changes: 1 });
+    expect(await db.run(`UPDATE "Item" SET "n" = "n" + 1 WHERE "key" = ?`, ["a"])).toMatchObject({ changes: 1 });
+    // The new row's id without RETURNING on SQLite (lastInsertRowid), with it on PostgreSQL.
+    const text = `INSERT INTO "Item" ("key") VALUES (?)`;
+    const withId = sql<[string]>({ sqlite: text, postgresql: `${text} RETURNING "id"` });
+    const inserted = await db.run(withId, ["b"]);
+    expect(inserted).toEqual({ changes: 1, lastId: (await db.get(byKey, ["b"]))?.id });
+    await db.run(`DELETE FROM "Item" WHERE "key" = ?`, ["b"]);
     expect(await db.all(`SELECT "key" FROM "Item" ORDER BY "key"`)).toEqual([{ key: "a" }]);
     // Portable spellings of what differs between the engines.
     await db.run(`INSERT INTO "Item" ("key") VALUES (?) ON CONFLICT DO NOTHING`, ["a"]);

@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { adHoc, type AnyStatement, type SqlParam } from "./statement.js";
+import type { AnyStatement, SqlParam } from "./statement.js";
 import type { OpenSqlOptions, RunResult, SqlDb, SqlTx, TxOptions } from "./types.js";
 
 /** Short: the wait blocks the event loop. Longer contention is retried asynchronously by callers. */
@@ -57,20 +57,30 @@ class SqliteExec {
   }
 }
 
+/** The savepoint statements of each nesting depth, made once (their texts are then the same strings). */
+const savepoints: Array<{ save: string; release: string; rollback: string }> = [];
+function savepointTexts(depth: number) {
+  return (savepoints[depth] ??= {
+    save: `SAVEPOINT sp${depth}`,
+    release: `RELEASE sp${depth}`,
+    rollback: `ROLLBACK TO sp${depth}`,
+  });
+}
+
 class SqliteTxImpl extends SqliteExec implements SqlTx {
   ended = false;
   private depth = 0;
   async savepoint<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
-    const name = `sp${++this.depth}`;
-    this.conn.raw(`SAVEPOINT ${name}`);
+    const sp = savepointTexts(++this.depth);
+    this.conn.raw(sp.save);
     try {
       const result = await fn(this);
-      this.conn.raw(`RELEASE ${name}`);
+      this.conn.raw(sp.release);
       return result;
     } catch (err) {
       if (this.conn.db.inTransaction) {
-        this.conn.raw(`ROLLBACK TO ${name}`);
-        this.conn.raw(`RELEASE ${name}`);
+        this.conn.raw(sp.rollback);
+        this.conn.raw(sp.release);
       }
       throw err;
     } finally {
@@ -98,32 +108,31 @@ class SqliteConnection {
     this.db.pragma("wal_autocheckpoint = 0");
   }
 
-  private prepare(stmt: AnyStatement): Prepared {
-    const make = (text: string): Prepared => {
-      const s = this.db.prepare<unknown[], unknown>(text);
-      const reader = s.reader;
-      const dates = reader
-        ? s
-            .columns()
-            .filter((c) => c.type !== null && DATE_TYPE.test(c.type))
-            .map((c) => c.name)
-        : [];
-      return { stmt: s, reader, dates: dates.length > 0 ? dates : undefined };
-    };
-    if (stmt.id < 0) {
-      let p = this.adHoc.get(stmt.sqlite);
-      if (!p) {
-        if (this.adHoc.size >= 200) this.adHoc.clear();
-        p = make(stmt.sqlite);
-        this.adHoc.set(stmt.sqlite, p);
-      }
-      return p;
+  private make(text: string): Prepared {
+    const s = this.db.prepare<unknown[], unknown>(text);
+    const reader = s.reader;
+    const dates = reader
+      ? s
+          .columns()
+          .filter((c) => c.type !== null && DATE_TYPE.test(c.type))
+          .map((c) => c.name)
+      : [];
+    return { stmt: s, reader, dates: dates.length > 0 ? dates : undefined };
+  }
+
+  private prepare(stmt: AnyStatement | string): Prepared {
+    if (typeof stmt !== "string") return (this.prepared[stmt.id] ??= this.make(stmt.sqlite));
+    let p = this.adHoc.get(stmt);
+    if (!p) {
+      if (this.adHoc.size >= 200) this.adHoc.clear();
+      p = this.make(stmt);
+      this.adHoc.set(stmt, p);
     }
-    return (this.prepared[stmt.id] ??= make(stmt.sqlite));
+    return p;
   }
 
   raw(text: string): void {
-    this.prepare(adHoc(text)).stmt.run();
+    this.prepare(text).stmt.run();
   }
 
   /** One statement for `from` (the db itself, or a transaction). */
@@ -139,18 +148,19 @@ class SqliteConnection {
       return this.gate.then(() => this.call(from, op, stmt, params));
     }
     try {
-      return Promise.resolve(this.execute(op, typeof stmt === "string" ? adHoc(stmt) : stmt, params));
+      return Promise.resolve(this.execute(op, stmt, params));
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
-  private execute(op: "get" | "all" | "run", stmt: AnyStatement, params: readonly SqlParam[]): unknown {
+  private execute(op: "get" | "all" | "run", stmt: AnyStatement | string, params: readonly SqlParam[]): unknown {
     const p = this.prepare(stmt);
     const args = params as unknown[];
     if (op === "run") {
       if (p.reader) return { changes: p.stmt.all(...args).length };
-      return { changes: p.stmt.run(...args).changes };
+      const r = p.stmt.run(...args);
+      return { changes: r.changes, lastId: Number(r.lastInsertRowid) };
     }
     if (!p.reader) {
       p.stmt.run(...args);
