@@ -45,8 +45,6 @@ const results: Array<{
 const only = process.env.BENCH_VARIANTS?.split(",").filter(Boolean);
 const wanted = (variant: string) => !only || only.some((w) => variant.includes(w));
 let engine = "sqlite";
-/** A temp database's removal (synchronous for a SQLite file, a DROP DATABASE on PostgreSQL). */
-const removeDb = (t: { remove(): unknown }) => Promise.resolve(t.remove());
 
 async function fresh() {
   const tmp = await tempDatabase();
@@ -117,7 +115,7 @@ test("write path", async () => {
       }
     });
     await db.$disconnect();
-    await removeDb(tmp);
+    await tmp.remove();
   }
   if (wanted("prisma $transaction")) {
     const { tmp, db, pairs } = await fresh();
@@ -150,7 +148,7 @@ test("write path", async () => {
       }
     });
     await db.$disconnect();
-    await removeDb(tmp);
+    await tmp.remove();
   }
   if (wanted("prisma $executeRaw")) {
     const { tmp, db, pairs } = await fresh();
@@ -172,7 +170,7 @@ test("write path", async () => {
       }
     });
     await db.$disconnect();
-    await removeDb(tmp);
+    await tmp.remove();
   }
   for (const inFlight of [1, 1000]) {
     if (!wanted(`writer, ${inFlight === 1 ? "1 in flight" : "batched"}`)) continue;
@@ -199,7 +197,7 @@ test("write path", async () => {
     await checkpointer?.stop();
     await sql.close();
     await db.$disconnect();
-    await removeDb(tmp);
+    await tmp.remove();
   }
   if (wanted("service")) {
     const { tmp, db, pairs } = await fresh();
@@ -231,7 +229,7 @@ test("write path", async () => {
     await nc.close();
     await nats.stop();
     await db.$disconnect();
-    await removeDb(tmp);
+    await tmp.remove();
   }
   console.log(`\nwrite path on ${engine}, ${N} messages (fewer for the slow variants), node ${process.version}\n`);
   console.table(results);

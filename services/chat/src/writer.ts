@@ -21,6 +21,7 @@
  * same clientMsgId, or created the same conversation) runs again in a fresh savepoint, where its
  * reads see that row: the dedupe answers, never an error.
  */
+import { isRetryable } from "@sealroom/db/retry";
 import {
   CommitOutcomeUnknown,
   isConnectionError,
@@ -161,7 +162,8 @@ export class Writer {
 
   /** Whether the whole transaction may run again: it lost a race, or (PostgreSQL) the connection failed before COMMIT. */
   private retryable(err: unknown): boolean {
-    if (isTransactionConflict(err)) return true;
+    // packages/db's policy (busy, 40001, 40P01), and a lock wait past lock_timeout (55P03).
+    if (isRetryable(err) || isTransactionConflict(err)) return true;
     return this.db.dialect === "postgresql" && !(err instanceof CommitOutcomeUnknown) && isConnectionError(err);
   }
 

@@ -13,6 +13,7 @@
  * prefer a WHERE clause), a subquery in FROM without an alias (PostgreSQL < 16 needs one), the new
  * row's id (write `RETURNING "id"` and `get` it), row locks (`FOR UPDATE`: give both texts to `sql`).
  */
+import { engineOf } from "../engine.js";
 import { openPostgres } from "./postgres.js";
 import { openSqlite } from "./sqlite.js";
 import type { Dialect } from "./statement.js";
@@ -29,14 +30,8 @@ export {
 } from "./errors.js";
 export { SQLITE_BUSY_TIMEOUT_MS, sqliteDateMs, sqliteFile } from "./sqlite.js";
 
-/** The engine of a database URL: `file:` SQLite, `postgresql://` or `postgres://` PostgreSQL. */
-export function dialectOf(url: string): Dialect {
-  if (url.startsWith("file:")) return "sqlite";
-  if (url.startsWith("postgresql://") || url.startsWith("postgres://")) return "postgresql";
-  throw new Error(
-    `unsupported database url (file:, postgresql:// or postgres://): ${url.replace(/\/\/[^@]*@/, "//***@")}`,
-  );
-}
+/** The engine of a database URL: `file:` SQLite, `postgresql://` or `postgres://` PostgreSQL (engine.ts). */
+export const dialectOf: (url: string) => Dialect = engineOf;
 
 export function openSql(url: string, opts: OpenSqlOptions = {}): SqlDb {
   return dialectOf(url) === "sqlite" ? openSqlite(url, opts) : openPostgres(url, opts);
