@@ -162,6 +162,7 @@ export class Writer {
 
   /** Whether the whole transaction may run again: it lost a race, or (PostgreSQL) the connection failed before COMMIT. */
   private retryable(err: unknown): boolean {
+    if (err instanceof AppError) return false;
     // packages/db's policy (busy, 40001, 40P01), and a lock wait past lock_timeout (55P03).
     if (isRetryable(err) || isTransactionConflict(err)) return true;
     return this.db.dialect === "postgresql" && !(err instanceof CommitOutcomeUnknown) && isConnectionError(err);

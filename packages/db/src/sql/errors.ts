@@ -44,10 +44,15 @@ export class CommitOutcomeUnknown extends Error {
   }
 }
 
-/** A connection-level failure (no SQLSTATE from the server, or the server shutting down). */
+/**
+ * A connection-level failure: a Node socket error (ECONNRESET, EPIPE...), SQLSTATE class 08
+ * (connection exception) or 57P0x (the server shutting down), or node-postgres saying the
+ * connection ended. Anything else (an application error with a `code` of its own) is not.
+ */
 export function isConnectionError(err: unknown): boolean {
   const code = codeOf(err);
-  if (code === undefined) return err instanceof Error;
-  if (/^[0-9A-Z]{5}$/.test(code)) return code.startsWith("08") || code.startsWith("57P");
-  return !code.startsWith("SQLITE_");
+  if (code !== undefined) return /^E[A-Z]+$/.test(code) || code.startsWith("08") || code.startsWith("57P");
+  return (
+    err instanceof Error && /connection terminated|connection (is )?(closed|ended)|not queryable/i.test(err.message)
+  );
 }
