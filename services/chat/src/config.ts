@@ -12,8 +12,10 @@ export interface ChatConfig {
   timelinePollMs: number;
   /** Typing notices are forwarded at most once per this, per user and conversation. */
   typingIntervalMs: number;
-  /** How often the checkpointer thread folds the WAL into the database file. */
+  /** How often the checkpointer thread folds the WAL into the database file (SQLite only). */
   checkpointMs: number;
+  /** PostgreSQL: this instance's pooled connections (the writer's batches and the reads). */
+  poolSize: number;
   writer: WriterLimits;
   /**
    * Each user's budget for send, edit and delete, across all their connections and gateways; null:
@@ -28,6 +30,7 @@ export const defaultChatConfig: ChatConfig = {
   timelinePollMs: 5000,
   typingIntervalMs: CHAT_LIMITS.typingIntervalMs,
   checkpointMs: 1000,
+  poolSize: 10,
   writer: defaultWriterLimits,
   sendRate: null,
 };
@@ -41,7 +44,8 @@ export function resolveChatConfig(input: ChatConfigInput = {}): ChatConfig {
   check(config.timelinePollMs > 0 && config.checkpointMs > 0, "timelinePollMs and checkpointMs must be > 0");
   check(config.typingIntervalMs >= 0, "typingIntervalMs must be >= 0");
   const { writer, sendRate } = config;
-  check(writer.maxBatch >= 1 && writer.deadlineMs > 0 && writer.maxQueue >= 0, "writer limits");
+  check(config.poolSize >= 1, "poolSize must be >= 1");
+  check((writer.maxBatch === null || writer.maxBatch >= 1) && writer.deadlineMs > 0 && writer.maxQueue >= 0, "writer limits");
   check(sendRate === null || (sendRate.perSec > 0 && sendRate.burst >= 1), "sendRate: perSec > 0 and burst >= 1");
   return config;
 }

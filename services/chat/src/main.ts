@@ -13,7 +13,15 @@ await runService({
   async start({ env, log, metrics, nc, onClosed }) {
     const db = await createDb({ url: env.DATABASE_URL, observe: (s, kind) => metrics.dbLatency.observe({ kind }, s) });
     onClosed(() => db.$disconnect());
-    const service = createChatService({ nc, db, log, metrics, instance, config: chatConfigFromEnv(env) });
+    const service = createChatService({
+      nc,
+      db,
+      databaseUrl: env.DATABASE_URL,
+      log,
+      metrics,
+      instance,
+      config: chatConfigFromEnv(env),
+    });
     await service.start();
     return service;
   },
