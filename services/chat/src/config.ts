@@ -45,7 +45,10 @@ export function resolveChatConfig(input: ChatConfigInput = {}): ChatConfig {
   check(config.typingIntervalMs >= 0, "typingIntervalMs must be >= 0");
   const { writer, sendRate } = config;
   check(config.poolSize >= 1, "poolSize must be >= 1");
-  check((writer.maxBatch === null || writer.maxBatch >= 1) && writer.deadlineMs > 0 && writer.maxQueue >= 0, "writer limits");
+  check(
+    (writer.maxBatch === null || writer.maxBatch >= 1) && writer.deadlineMs > 0 && writer.maxQueue >= 0,
+    "writer limits",
+  );
   check(sendRate === null || (sendRate.perSec > 0 && sendRate.burst >= 1), "sendRate: perSec > 0 and burst >= 1");
   return config;
 }
