@@ -9,3 +9,5 @@ export {
 export { formatSeedReport, changedAnything } from "./seed-report.js";
 export { importSeedCli } from "./import-seed-cli.js";
 export { checkTimeZone, parseLocalTime, systemTimeZone } from "./local-time.js";
+export { copyDatabase, verifyCopy, CopyRefused, TABLES, type CopyOptions, type CopyResult } from "./db-copy.js";
+export { dbCopyCli } from "./db-copy-cli.js";
