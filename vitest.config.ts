@@ -53,6 +53,7 @@ export default defineConfig({
             "services/social/src/**/*.test.ts",
             "test/social-store.test.ts",
             "test/social-presence.test.ts",
+            "test/seed-import.test.ts",
           ],
           exclude: [
             "**/node_modules/**",

@@ -1,7 +1,8 @@
 /**
- * `npm run db:copy`: an installation populated through the real services (the seed import, then
- * sign-ins, a registration and a failed sign-in through auth) is copied into an empty migrated
- * database, verified, and auth runs on the copy: old accounts sign in, new ones get fresh ids.
+ * `npm run db:copy`: a SQLite installation populated through the real services (the seed import,
+ * then sign-ins, a registration and a failed sign-in through auth) is copied into an empty migrated
+ * PostgreSQL database (the server of the tests, SEALROOM_TEST_PG_URL), verified, and auth runs on
+ * the copy: old accounts sign in, new ones get ids after the copied ones.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -17,8 +18,8 @@ import { CFFI_DEFAULTS, writeSource } from "./support/seed-source.js";
 const cleanup: Array<() => Promise<void> | void> = [];
 let source: TempDb;
 
-async function fresh(): Promise<TempDb> {
-  const db = await tempDatabase();
+async function fresh(engine: "sqlite" | "postgresql"): Promise<TempDb> {
+  const db = await tempDatabase(engine);
   cleanup.push(() => db.remove());
   return db;
 }
@@ -28,7 +29,7 @@ beforeAll(async () => {
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   const chatDb = path.join(dir, "chat.db");
   await writeSource(chatDb);
-  source = await fresh();
+  source = await fresh("sqlite");
   const db = await createDb({ url: source.url });
   await importSeed({ source: chatDb, db, timeZone: "UTC" });
   await db.$disconnect();
@@ -51,8 +52,8 @@ describe("db:copy", () => {
     expect(TABLES.map((t) => t.model).sort()).toEqual(Object.values(Prisma.ModelName).sort());
   });
 
-  test("copies every row, verifies counts and seq ranges, and the system runs on the copy", async () => {
-    const target = await fresh();
+  test("copies every row into PostgreSQL, verifies counts and seq ranges, and the system runs on the copy", async () => {
+    const target = await fresh("postgresql");
     const out: string[] = [];
     const log = vi.spyOn(console, "log").mockImplementation((line: string) => void out.push(line));
     const code = await dbCopyCli(["--from", source.url, "--to", target.url, "--batch", "7"]);
@@ -92,7 +93,7 @@ describe("db:copy", () => {
   });
 
   test("refuses a target that holds any row, or is not migrated, writing nothing", async () => {
-    const target = await fresh();
+    const target = await fresh("postgresql");
     const db = await createDb({ url: target.url });
     cleanup.push(() => db.$disconnect());
     await db.cursor.create({ data: { name: "something", value: 1 } });
@@ -110,7 +111,7 @@ describe("db:copy", () => {
   });
 
   test("verification reports a conversation whose log has a gap", async () => {
-    const broken = await fresh();
+    const broken = await fresh("sqlite");
     const db = await createDb({ url: broken.url });
     cleanup.push(() => db.$disconnect());
     const conv = await db.conversation.create({ data: { key: "dm:1:2", kind: "dm", lastSeq: 3, lastActivityMs: 1 } });
@@ -119,7 +120,7 @@ describe("db:copy", () => {
         data: { conversationId: conv.id, seq, kind: "text", senderId: 1, body: "x", createdMs: seq },
       });
     }
-    const target = await fresh();
+    const target = await fresh("sqlite");
     const result = await copyDatabase({ from: broken.url, to: target.url });
     expect(result.problems).toEqual([
       "source dm:1:2: lastSeq 3 but 2 entries, seq 1..3",

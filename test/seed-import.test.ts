@@ -46,7 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await auth?.stop();
   await db?.$disconnect();
-  target?.remove();
+  await target?.remove();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -4,7 +4,8 @@
  * Exit 0 only when the copy is verified.
  */
 import { parseArgs } from "node:util";
-import { copyDatabase, CopyRefused, redact } from "./db-copy.js";
+import { redactUrl as redact } from "@sealroom/db";
+import { copyDatabase, CopyRefused } from "./db-copy.js";
 
 const USAGE = "usage: npm run db:copy -- --from file:path/to/sealroom.db --to postgresql://user@host/db [--batch 1000]";
 

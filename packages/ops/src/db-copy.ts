@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { createDb, Prisma, type Db } from "@sealroom/db";
+import { createDb, engineOf, Prisma, redactUrl as redact, type Db } from "@sealroom/db";
 
 interface Table {
   model: Prisma.ModelName;
@@ -52,11 +52,6 @@ interface Delegate {
 }
 const delegate = (db: Db, model: string): Delegate =>
   (db as unknown as Record<string, Delegate>)[model[0]!.toLowerCase() + model.slice(1)]!;
-
-export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
-
-/** A url without its password, for messages. */
-export const redact = (url: string): string => url.replace(/\/\/([^:/@]+):[^@/]*@/, "//$1:***@");
 
 export interface TableCheck {
   table: string;
@@ -221,7 +216,7 @@ export async function copyDatabase({ from, to, batch = 1000, log = () => {} }: C
       rows += n;
       log(`${table.model}: ${n} rows`);
     }
-    if (isPostgresUrl(to)) await resetSequences(target);
+    if (engineOf(to) === "postgresql") await resetSequences(target);
     const seconds = (performance.now() - t0) / 1000;
     const verified = await verifyCopy(source, target);
     return { ...verified, rowsPerSecond: Math.round(rows / Math.max(seconds, 0.001)) };
