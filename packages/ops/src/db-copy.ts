@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { createDb, engineOf, Prisma, redactUrl as redact, type Db } from "@sealroom/db";
+import { insertStatements, type Value } from "./insert.js";
 
 interface Table {
   model: Prisma.ModelName;
@@ -17,6 +18,8 @@ interface Table {
   key: string[];
   /** An autoincrement id: PostgreSQL's sequence must move past the copied ids. */
   serial?: true;
+  /** No DateTime column: copied with multi-row INSERTs (insert.ts), ~7x faster than createMany. */
+  raw?: true;
 }
 
 /** Every model, parents before children (Session needs its User, Ticket its Session). */
@@ -38,9 +41,9 @@ export const TABLES: Table[] = [
   { model: "Presence", key: ["userId", "gatewayId"] },
   { model: "GatewayLease", key: ["gatewayId"] },
   { model: "Conversation", key: ["id"], serial: true },
-  { model: "Message", key: ["id"], serial: true },
-  { model: "ConversationMember", key: ["conversationId", "userId"] },
-  { model: "Cursor", key: ["name"] },
+  { model: "Message", key: ["id"], serial: true, raw: true },
+  { model: "ConversationMember", key: ["conversationId", "userId"], raw: true },
+  { model: "Cursor", key: ["name"], raw: true },
 ];
 
 type Row = Record<string, unknown>;
@@ -131,6 +134,12 @@ async function resetSequences(target: Db): Promise<void> {
   }
 }
 
+/** A value for a raw INSERT: only what both engines store the same way from a parameter. */
+function plain(model: string, column: string, value: unknown): Value {
+  if (value === null || typeof value === "string" || typeof value === "number") return value;
+  throw new Error(`${model}.${column} holds a ${typeof value}: this table cannot be copied with raw INSERTs`);
+}
+
 async function copyTable(source: Db, target: Db, table: Table, batch: number): Promise<number> {
   const from = delegate(source, table.model);
   const to = delegate(target, table.model);
@@ -148,7 +157,13 @@ async function copyTable(source: Db, target: Db, table: Table, batch: number): P
         })
       : await from.findMany({ orderBy, take: batch, skip: copied });
     if (rows.length === 0) return copied;
-    await to.createMany({ data: rows });
+    if (table.raw) {
+      const columns = Object.keys(rows[0]!);
+      const values = rows.map((row) => columns.map((c) => plain(table.model, c, row[c])));
+      await target.$transaction(insertStatements(target, table.model, columns, values));
+    } else {
+      await to.createMany({ data: rows });
+    }
     copied += rows.length;
     if (single) after = rows.at(-1)![single];
     if (rows.length < batch) return copied;

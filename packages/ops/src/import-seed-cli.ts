@@ -50,7 +50,7 @@ export async function importSeedCli(argv: string[], env: NodeJS.ProcessEnv): Pro
       say(`${url} is not a migrated Sealroom database: run \`npm run db:migrate\` first`);
       return 1;
     }
-    const report = await importSeed({ source, db, timeZone });
+    const report = await importSeed({ source, db, timeZone, progress: say });
     if (args.values.json) console.log(JSON.stringify(report, null, 2));
     else {
       for (const line of formatSeedReport(report)) console.log(line);

@@ -20,8 +20,23 @@ export const systemTimeZone = (): string => Intl.DateTimeFormat().resolvedOption
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+const offsets = new Map<string, number>();
+/** Zones change their offset at whole quarter hours: one lookup per zone and quarter hour. */
+const QUARTER_HOUR = 900_000;
+
 /** The zone's offset from UTC at `ms`, in milliseconds (whole seconds). */
 function offsetAt(ms: number, zone: string): number {
+  const key = `${zone} ${Math.floor(ms / QUARTER_HOUR)}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    offset = computeOffset(Math.floor(ms / QUARTER_HOUR) * QUARTER_HOUR, zone);
+    if (offsets.size > 100_000) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return offset;
+}
+
+function computeOffset(ms: number, zone: string): number {
   let f = formatters.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat("en-US", {

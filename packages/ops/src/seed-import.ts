@@ -13,6 +13,7 @@ import { usernameKey } from "@sealroom/proto/auth";
 import { dmConversationId, groupConversationId } from "@sealroom/proto/chat";
 import { parseLocalTime } from "./local-time.js";
 import { cleanGroupName, cleanUsername, NameSpace, type RenameReason } from "./seed-names.js";
+import { insertStatements } from "./insert.js";
 import { cleanMessageText } from "./seed-text.js";
 
 export const USER_MAPPING = "seed-import:user:";
@@ -22,7 +23,9 @@ export const importedMessageId = (sourceId: number, part = 1): string =>
   part === 1 ? `seed-import:${sourceId}` : `seed-import:${sourceId}.${part}`;
 
 /** Entries written per transaction (each leaves its conversation consistent: lastSeq = its last seq). */
-const MESSAGE_BATCH = 500;
+const MESSAGE_BATCH = 2000;
+/** Users created per transaction. */
+const USER_BATCH = 200;
 /** Skipped message ids listed per reason (the count is always complete). */
 const IDS_LISTED = 50;
 
@@ -35,6 +38,8 @@ export interface SeedImportOptions {
   timeZone: string;
   /** Import time (Unix ms): creation time of what the original did not date. */
   now?: number;
+  /** Progress lines (the CLI writes them to stderr). */
+  progress?: (line: string) => void;
 }
 
 export interface Renamed {
@@ -192,8 +197,19 @@ interface PlannedEntry {
   createdMs: number;
 }
 
-export async function importSeed({ source, db, timeZone, now = Date.now() }: SeedImportOptions): Promise<SeedReport> {
+export async function importSeed({
+  source,
+  db,
+  timeZone,
+  now = Date.now(),
+  progress = () => {},
+}: SeedImportOptions): Promise<SeedReport> {
+  const t0 = performance.now();
+  const step = (line: string) => progress(`${line} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   const src = readSource(source);
+  step(
+    `read ${src.users.length} users, ${src.friends.length} friends rows, ${src.groups.length} groups, ${src.messages.length} messages`,
+  );
   const report: SeedReport = {
     source,
     timeZone,
@@ -257,30 +273,46 @@ export async function importSeed({ source, db, timeZone, now = Date.now() }: See
     const taken = names.take(cleaned.name);
     chosen.set(user.id, { ...taken, reasons: taken.clash ? [...cleaned.reasons, taken.clash] : cleaned.reasons });
   }
-  for (const user of fresh) {
-    const { reasons, ...taken } = chosen.get(user.id)!;
-    if (!isArgon2(user.password)) report.users.unusablePassword.push({ sourceId: user.id, username: user.username });
-    const created = await db.$transaction(async (tx) => {
-      const row = await tx.user.create({
-        data: {
-          username: taken.name,
-          usernameKey: usernameKey(taken.name),
-          usernameSkeleton: taken.skeleton,
-          passwordHash: user.password,
-          createdAt: importTime,
-          passwordChangedAt: importTime,
-        },
-        select: { id: true },
-      });
-      await tx.cursor.create({ data: { name: `${USER_MAPPING}${user.id}`, value: row.id } });
-      return row.id;
+  // A transaction per batch of users: each user and its mapping commit together (an interrupted
+  // run never leaves a user the next run would import again).
+  for (let i = 0; i < fresh.length; i += USER_BATCH) {
+    const batch = fresh.slice(i, i + USER_BATCH);
+    const ids = await db.$transaction(
+      async (tx) => {
+        const created: number[] = [];
+        for (const user of batch) {
+          const { name, skeleton } = chosen.get(user.id)!;
+          const row = await tx.user.create({
+            data: {
+              username: name,
+              usernameKey: usernameKey(name),
+              usernameSkeleton: skeleton,
+              passwordHash: user.password,
+              createdAt: importTime,
+              passwordChangedAt: importTime,
+            },
+            select: { id: true },
+          });
+          created.push(row.id);
+        }
+        await tx.cursor.createMany({
+          data: batch.map((user, j) => ({ name: `${USER_MAPPING}${user.id}`, value: created[j]! })),
+        });
+        return created;
+      },
+      { timeout: 120_000, maxWait: 30_000 },
+    );
+    batch.forEach((user, j) => {
+      const { name, reasons } = chosen.get(user.id)!;
+      idOf.set(user.username, ids[j]!);
+      report.users.imported++;
+      if (!isArgon2(user.password)) report.users.unusablePassword.push({ sourceId: user.id, username: user.username });
+      if (name !== user.username)
+        report.users.renamed.push({ sourceId: user.id, from: user.username, to: name, reasons });
     });
-    idOf.set(user.username, created);
-    report.users.imported++;
-    if (taken.name !== user.username) {
-      report.users.renamed.push({ sourceId: user.id, from: user.username, to: taken.name, reasons });
-    }
   }
+
+  step(`users: ${report.users.imported} imported`);
 
   // ------------------------------------------------------------------------------------------
   // Friendships: two rows each in the original; one row alone is a half-deleted friendship.
@@ -317,6 +349,7 @@ export async function importSeed({ source, db, timeZone, now = Date.now() }: See
     report.friendships.imported += count;
   }
   const friendsNow = new Set([...pairs.keys()]);
+  step(`friendships: ${report.friendships.imported} imported`);
 
   // ------------------------------------------------------------------------------------------
   // Messages, read first: the senders of a disbanded group's messages become its members.
@@ -344,7 +377,11 @@ export async function importSeed({ source, db, timeZone, now = Date.now() }: See
       }
     } else if (m.chatType === "group") {
       if (m.gid === "") skips.add("group message without a group", m.id);
-      else groupRows.set(m.gid, [...(groupRows.get(m.gid) ?? []), m]);
+      else {
+        const rows = groupRows.get(m.gid);
+        if (rows) rows.push(m);
+        else groupRows.set(m.gid, [m]);
+      }
     } else {
       skips.add(`unknown chat_type "${m.chatType.slice(0, 20)}"`, m.id);
     }
@@ -431,14 +468,15 @@ export async function importSeed({ source, db, timeZone, now = Date.now() }: See
     }
     const members = [...new Set(rows.map((m) => idOf.get(m.from)!))];
     const stamps = rows.map((m) => at(m.timestamp)).filter((ms) => ms !== undefined);
-    const first = stamps.length > 0 ? Math.min(...stamps) : now;
-    const last = stamps.length > 0 ? Math.max(...stamps) : now;
+    const first = stamps.length > 0 ? stamps.reduce((a, b) => Math.min(a, b)) : now;
+    const last = stamps.length > 0 ? stamps.reduce((a, b) => Math.max(a, b)) : now;
     const name = cleanGroupName("", gid).name;
     groupIdOf.set(gid, await createGroup(gid, name, members, new Date(first), new Date(last)));
     report.groups.imported++;
     report.groups.disbanded.push({ gid, name, members: members.length });
   }
 
+  step(`groups: ${report.groups.imported} imported`);
   const buckets: Bucket[] = [...dms.values()];
   for (const [gid, rows] of groupRows) {
     const groupId = groupIdOf.get(gid);
@@ -463,7 +501,12 @@ export async function importSeed({ source, db, timeZone, now = Date.now() }: See
       })
     ).map((m) => m.clientMsgId),
   );
-  for (const bucket of buckets) {
+  let lastProgress = performance.now();
+  for (const [index, bucket] of buckets.entries()) {
+    if (performance.now() - lastProgress > 5000) {
+      lastProgress = performance.now();
+      step(`messages: ${report.messages.imported} imported, conversation ${index + 1} of ${buckets.length}`);
+    }
     const existing = await db.conversation.findUnique({ where: { key: bucket.key } });
     let previous = existing?.lastActivityMs ?? 0;
     const entries: PlannedEntry[] = [];
@@ -522,17 +565,20 @@ export async function importSeed({ source, db, timeZone, now = Date.now() }: See
           where: { id: conv.id, lastSeq },
           data: { lastSeq: newLast, lastActivityMs: batch.at(-1)!.createdMs },
         }),
-        db.message.createMany({
-          data: batch.map((e, j) => ({
-            conversationId: conv.id,
-            seq: first + j,
-            kind: "text",
-            senderId: e.senderId,
-            clientMsgId: importedMessageId(e.sourceId, e.part),
-            body: e.body,
-            createdMs: e.createdMs,
-          })),
-        }),
+        ...insertStatements(
+          db,
+          "Message",
+          ["conversationId", "seq", "kind", "senderId", "clientMsgId", "body", "createdMs"],
+          batch.map((e, j) => [
+            conv.id,
+            first + j,
+            "text",
+            e.senderId,
+            importedMessageId(e.sourceId, e.part),
+            e.body,
+            e.createdMs,
+          ]),
+        ),
         // Readers start from the beginning; the imported history counts as read.
         ...bucket.members.map((userId) =>
           db.conversationMember.upsert({
@@ -546,5 +592,6 @@ export async function importSeed({ source, db, timeZone, now = Date.now() }: See
     }
   }
   report.messages.skipped = skips.list();
+  step(`messages: ${report.messages.imported} imported`);
   return report;
 }
