@@ -241,7 +241,7 @@ export async function importSeed({
   const importTime = new Date(now);
 
   // ------------------------------------------------------------------------------------------
-  // Users: in old id order, so the earliest account keeps a contested name.
+  // Users: names planned first (deterministically, see below), then created in old id order.
   // ------------------------------------------------------------------------------------------
   const userMap = await mappings(db, USER_MAPPING);
   const names = new NameSpace();
