@@ -6,6 +6,7 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
+import Database from "better-sqlite3";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
@@ -126,7 +127,13 @@ describe("db:copy", () => {
     const bare = `file:${path.join(dir, "bare.db")}`;
     const refused = copyDatabase({ from: source.url, to: bare });
     await expect(refused).rejects.toBeInstanceOf(CopyRefused);
-    await expect(refused).rejects.toThrow(/is not a migrated Sealroom database .* npm run db:migrate/);
+    await expect(refused).rejects.toThrow(/bare\.db does not exist: migrate it first/);
+    // A database without Sealroom's tables.
+    const empty = path.join(dir, "empty.db");
+    new Database(empty).close();
+    await expect(copyDatabase({ from: source.url, to: `file:${empty}` })).rejects.toThrow(
+      /is not a migrated Sealroom database .* npm run db:migrate/,
+    );
   });
 
   test("verification reports a conversation whose log has a gap", async () => {

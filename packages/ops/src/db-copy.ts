@@ -5,7 +5,7 @@
  * backup API, so a running installation is copied as one consistent state (what it writes after
  * that is not copied: stop it before the copy if it must be complete).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -193,6 +193,8 @@ export async function copyDatabase({ from, to, batch = 1000, log = () => {} }: C
   if (missing.length > 0) throw new Error(`db-copy does not know the tables ${missing.join(", ")}: add them to TABLES`);
 
   const file = path.resolve(from.slice("file:".length));
+  if (to.startsWith("file:") && !existsSync(to.slice("file:".length)))
+    throw new CopyRefused(`${to} does not exist: migrate it first (DATABASE_URL=<target> npm run db:migrate)`);
   const dir = mkdtempSync(path.join(os.tmpdir(), "sealroom-copy-"));
   const snapshot = path.join(dir, "snapshot.db");
   let source: Db | undefined;

@@ -42,6 +42,11 @@ export async function importSeedCli(argv: string[], env: NodeJS.ProcessEnv): Pro
     return 1;
   }
   const url = env.DATABASE_URL ?? "file:./data/sealroom.db";
+  // createDb would create a missing SQLite file: an empty, unmigrated database left behind.
+  if (url.startsWith("file:") && !existsSync(url.slice("file:".length))) {
+    say(`${url} does not exist: run \`npm run db:migrate\` first`);
+    return 1;
+  }
   const db = await createDb({ url });
   try {
     try {
