@@ -4,14 +4,16 @@
  * PostgreSQL database (the server of the tests, SEALROOM_TEST_PG_URL), verified, and auth runs on
  * the copy: old accounts sign in, new ones get ids after the copied ones.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import Database from "better-sqlite3";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createDb, type Db } from "@sealroom/db";
-import { copyDatabase, CopyRefused, dbCopyCli, importSeed, TABLES } from "@sealroom/ops";
+import { copyDatabase, CopyRefused, importSeed, TABLES } from "@sealroom/ops";
 import { Prisma } from "@sealroom/db";
 import { TEST_PG_URL, tempDatabase, type TempDb } from "@sealroom/testkit";
 import { startAuthOn } from "./support/auth-service.js";
@@ -32,6 +34,7 @@ function hostOf(text: string) {
   return `${u.hostname}:${u.port || 5432}`;
 }
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const cleanup: Array<() => Promise<void> | void> = [];
 let source: TempDb;
 
@@ -73,13 +76,17 @@ describe("db:copy", () => {
     "copies every row into PostgreSQL, verifies counts and seq ranges, and the system runs on the copy",
     async () => {
       const target = await fresh("postgresql");
-      const out: string[] = [];
-      const log = vi.spyOn(console, "log").mockImplementation((line: string) => void out.push(line));
-      const code = await dbCopyCli(["--from", source.url, "--to", target.url, "--batch", "7"]);
-      log.mockRestore();
-      expect(code, out.join("\n")).toBe(0);
-      expect(out.join("\n")).toMatch(/conversations checked: 5 \(seq 1\.\.lastSeq, gapless, equal on both sides\)/);
-      expect(out.join("\n")).not.toMatch(/MISMATCH|problem/);
+      // As an operator runs it (`npm run db:copy`): its own process, the built code (`npm run build`).
+      const run = spawnSync(
+        process.execPath,
+        [path.join(root, "scripts/db-copy.mjs"), "--from", source.url, "--to", target.url, "--batch", "7"],
+        { cwd: root, encoding: "utf8", timeout: 120_000 },
+      );
+      expect(run.status, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^Message +\d+ +\d+$/m);
+      expect(run.stdout).toMatch(/conversations checked: 5 \(seq 1\.\.lastSeq, gapless, equal on both sides\)/);
+      expect(run.stdout).not.toMatch(/MISMATCH|problem/);
+      expect(run.stderr).toMatch(/db-copy: verified: every table's row count and every conversation's seq range match/);
 
       const from = await createDb({ url: source.url });
       const to = await createDb({ url: target.url });
