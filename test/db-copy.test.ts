@@ -143,6 +143,27 @@ describe("db:copy", () => {
     );
   });
 
+  test.skipIf(!pgReachable)("a copy that fails half way leaves the target empty, ready for another run", async () => {
+    // A session of a user who does not exist: SQLite without foreign keys took it, PostgreSQL refuses it.
+    const orphaned = await fresh("sqlite");
+    const db = await createDb({ url: orphaned.url });
+    await db.user.create({ data: { username: "u1", usernameKey: "u1", passwordHash: "x" } });
+    await db.$disconnect();
+    const raw = new Database(orphaned.file!);
+    raw.pragma("foreign_keys = OFF");
+    raw
+      .prepare(
+        `INSERT INTO "Session" ("id", "userId", "createdAt", "lastUsedAt", "expiresAt") VALUES ('s', 999, 0, 0, 0)`,
+      )
+      .run();
+    raw.close();
+    const target = await fresh("postgresql");
+    await expect(copyDatabase({ from: orphaned.url, to: target.url })).rejects.toThrow();
+    const to = await createDb({ url: target.url });
+    cleanup.push(() => to.$disconnect());
+    expect(await to.user.count()).toBe(0);
+  });
+
   test("verification reports a conversation whose log has a gap", async () => {
     const broken = await fresh("sqlite");
     const db = await createDb({ url: broken.url });

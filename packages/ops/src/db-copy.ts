@@ -47,13 +47,15 @@ export const TABLES: Table[] = [
 ];
 
 type Row = Record<string, unknown>;
+/** A client or the transaction of one. */
+type Client = Prisma.TransactionClient | Db;
 /** The part of a Prisma model delegate the copy uses, the same for every model. */
 interface Delegate {
   count(): Promise<number>;
   findMany(args: { where?: Row; orderBy: Row[]; take: number; skip?: number }): Promise<Row[]>;
   createMany(args: { data: Row[] }): Promise<{ count: number }>;
 }
-const delegate = (db: Db, model: string): Delegate =>
+const delegate = (db: Client, model: string): Delegate =>
   (db as unknown as Record<string, Delegate>)[model[0]!.toLowerCase() + model.slice(1)]!;
 
 export interface TableCheck {
@@ -72,6 +74,9 @@ export interface CopyResult {
 }
 
 export class CopyRefused extends Error {}
+
+/** How long the one transaction of a copy may stay open. */
+const COPY_TIMEOUT_MS = 6 * 3600_000;
 
 /** Every conversation's seq range: "<lastSeq> <count> <min> <max>" per key. */
 async function seqRanges(db: Db): Promise<Map<string, string>> {
@@ -126,7 +131,7 @@ export async function verifyCopy(source: Db, target: Db): Promise<Omit<CopyResul
 }
 
 /** Moves PostgreSQL's id sequences past the copied ids, so new rows do not collide with them. */
-async function resetSequences(target: Db): Promise<void> {
+async function resetSequences(target: Client): Promise<void> {
   for (const { model } of TABLES.filter((t) => t.serial)) {
     await target.$queryRawUnsafe(
       `SELECT setval(pg_get_serial_sequence('"${model}"', 'id'), (SELECT COALESCE(MAX("id"), 0) + 1 FROM "${model}"), false)`,
@@ -140,7 +145,7 @@ function plain(model: string, column: string, value: unknown): Value {
   throw new Error(`${model}.${column} holds a ${typeof value}: this table cannot be copied with raw INSERTs`);
 }
 
-async function copyTable(source: Db, target: Db, table: Table, batch: number): Promise<number> {
+async function copyTable(source: Db, target: Client, table: Table, batch: number): Promise<number> {
   const from = delegate(source, table.model);
   const to = delegate(target, table.model);
   const orderBy = table.key.map((column) => ({ [column]: "asc" }));
@@ -160,7 +165,7 @@ async function copyTable(source: Db, target: Db, table: Table, batch: number): P
     if (table.raw) {
       const columns = Object.keys(rows[0]!);
       const values = rows.map((row) => columns.map((c) => plain(table.model, c, row[c])));
-      await target.$transaction(insertStatements(target, table.model, columns, values));
+      for (const statement of insertStatements(target, table.model, columns, values)) await statement;
     } else {
       await to.createMany({ data: rows });
     }
@@ -200,6 +205,7 @@ export async function copyDatabase({ from, to, batch = 1000, log = () => {} }: C
   let source: Db | undefined;
   let target: Db | undefined;
   try {
+    if (!existsSync(file)) throw new CopyRefused(`${file} does not exist`);
     const live = new Database(file, { readonly: true, fileMustExist: true });
     try {
       await live.backup(snapshot);
@@ -228,12 +234,20 @@ export async function copyDatabase({ from, to, batch = 1000, log = () => {} }: C
     }
     const t0 = performance.now();
     let rows = 0;
-    for (const table of TABLES) {
-      const n = await copyTable(source, target, table, batch);
-      rows += n;
-      log(`${table.model}: ${n} rows`);
-    }
-    if (engineOf(to) === "postgresql") await resetSequences(target);
+    // One transaction: a copy that fails half way leaves the target as empty as it was, so it can
+    // simply be run again.
+    const snapshotDb = source;
+    await target.$transaction(
+      async (tx) => {
+        for (const table of TABLES) {
+          const n = await copyTable(snapshotDb, tx, table, batch);
+          rows += n;
+          log(`${table.model}: ${n} rows`);
+        }
+        if (engineOf(to) === "postgresql") await resetSequences(tx);
+      },
+      { timeout: COPY_TIMEOUT_MS, maxWait: 60_000 },
+    );
     const seconds = (performance.now() - t0) / 1000;
     const verified = await verifyCopy(source, target);
     return { ...verified, rowsPerSecond: Math.round(rows / Math.max(seconds, 0.001)) };

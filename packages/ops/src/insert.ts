@@ -14,7 +14,7 @@ export type Value = string | number | null;
 
 /** The INSERTs for `rows` (each a value per column), as many statements as the parameter limit needs. */
 export function insertStatements(
-  db: Db,
+  db: Pick<Db, "$executeRaw">,
   table: string,
   columns: readonly string[],
   rows: ReadonlyArray<readonly Value[]>,
