@@ -32,7 +32,7 @@ ENV BUILD_ONLY="node_modules/prisma node_modules/typescript node_modules/effect 
 # The whole context, pruned once to every image's workspaces into /out/{json,full}.
 FROM base AS prune
 COPY . .
-RUN npx --yes turbo@2.11.11 prune @sealroom/auth @sealroom/chat @sealroom/social @sealroom/gateway @sealroom/web @sealroom/db \
+RUN npx --yes turbo@2.11.11 prune @sealroom/auth @sealroom/chat @sealroom/social @sealroom/gateway @sealroom/web @sealroom/db @sealroom/ops \
       --docker --out-dir /out
 
 # Files outside the workspaces that builds need (prune copies only workspaces): the compiler base
@@ -41,7 +41,8 @@ FROM scratch AS root-files
 COPY tsconfig.base.json /tsconfig.base.json
 COPY prisma /prisma
 COPY prisma.config.ts /prisma.config.ts
-COPY scripts/prisma.mjs scripts/pg-schema.mjs scripts/migrate.mjs scripts/db-backup.mjs scripts/gateway-key.mjs /scripts/
+COPY scripts/prisma.mjs scripts/pg-schema.mjs scripts/migrate.mjs scripts/db-backup.mjs scripts/gateway-key.mjs \
+     scripts/db-copy.mjs scripts/import-seed.mjs /scripts/
 
 # ---- shared: dependencies once (cached while package.json files are unchanged), then one build.
 
@@ -53,7 +54,7 @@ FROM deps AS build
 COPY --from=prune /out/full/ ./
 COPY --from=root-files / ./
 RUN npx turbo run build --filter=@sealroom/auth... --filter=@sealroom/chat... --filter=@sealroom/social... \
-      --filter=@sealroom/gateway... --filter=@sealroom/web...
+      --filter=@sealroom/gateway... --filter=@sealroom/web... --filter=@sealroom/ops...
 
 # Production dependencies only, shared by the service images; each drops what its process never
 # loads (other services' code, the web app's React, argon2 outside auth, SQLite in the gateway).
@@ -62,27 +63,29 @@ RUN npm prune --omit=dev \
  && rm -rf $BUILD_ONLY
 
 FROM prod AS build-auth
-RUN rm -rf services/chat services/social services/gateway apps/web \
+RUN rm -rf services/chat services/social services/gateway apps/web packages/ops \
       node_modules/react node_modules/react-dom node_modules/scheduler
 
 FROM prod AS build-chat
-RUN rm -rf services/auth services/social services/gateway apps/web \
+RUN rm -rf services/auth services/social services/gateway apps/web packages/ops \
       node_modules/react node_modules/react-dom node_modules/scheduler node_modules/argon2
 
 FROM prod AS build-social
-RUN rm -rf services/auth services/chat services/gateway apps/web \
+RUN rm -rf services/auth services/chat services/gateway apps/web packages/ops \
       node_modules/react node_modules/react-dom node_modules/scheduler node_modules/argon2
 
 # The gateway loads neither the database package nor the web app's React (it serves the built
 # app): without them ~26 MB of node_modules (checked: the pruned gateway starts, serves the app
 # and loads its key).
 FROM prod AS build-gateway
-RUN rm -rf services/auth services/chat services/social \
+RUN rm -rf services/auth services/chat services/social packages/ops \
       node_modules/@prisma node_modules/better-sqlite3 node_modules/react node_modules/react-dom \
       node_modules/scheduler node_modules/argon2
 
 # The migration job keeps the Prisma CLI (a root devDependency), so it takes the build before the
-# prune; its image also runs backups (scripts/db-backup.mjs, with better-sqlite3).
+# prune; its image also runs backups (scripts/db-backup.mjs, with better-sqlite3), the move to
+# PostgreSQL (scripts/db-copy.mjs) and the import of the original chat room (scripts/import-seed.mjs),
+# both with packages/ops.
 FROM build AS build-migrate
 
 # ---- runtime images: no compiler, no sources' dev dependencies, an unprivileged user.

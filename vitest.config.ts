@@ -52,6 +52,8 @@ export default defineConfig({
             "services/auth/src/**/*.test.ts",
             "services/chat/src/**/*.test.ts",
             "services/social/src/**/*.test.ts",
+            // The seed import runs on both engines (its chat-service case is skipped on PostgreSQL).
+            "test/seed-import.test.ts",
           ],
           exclude: [
             "**/node_modules/**",

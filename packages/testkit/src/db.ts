@@ -50,9 +50,9 @@ export interface TempDb {
   remove(): Promise<void>;
 }
 
-/** A fresh, migrated database on the engine of this test run. */
-export async function tempDatabase(): Promise<TempDb> {
-  return testEngine() === "postgresql" ? tempPostgres() : tempSqlite();
+/** A fresh, migrated database on the engine of this test run (or the one named: db:copy's tests need both). */
+export async function tempDatabase(engine: Engine = testEngine()): Promise<TempDb> {
+  return engine === "postgresql" ? tempPostgres() : tempSqlite();
 }
 
 // ---- SQLite

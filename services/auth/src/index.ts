@@ -10,3 +10,4 @@ export {
 } from "./config.js";
 export { systemClock, type Clock } from "./clock.js";
 export { authConfigFromEnv, authEnvSchema, readAuthEnv, type AuthEnv } from "./env.js";
+export { reservedSkeleton } from "./skeleton.js";
