@@ -1,14 +1,42 @@
 /**
  * Three hosts on one machine (network namespaces joined by a bridge, test/support/netns.ts): a
  * 3-node NATS cluster with deploy/nats/cluster.conf, one node per host, and a private PostgreSQL
- * on host 1, reachable from the other hosts over the bridge.
+ * on host 1, reachable from the other hosts over the bridge. Then Sealroom spread over them, every
+ * process started in its host's namespace from the built dist/ (`npm run build` first): a gateway,
+ * auth, chat and social on each host, each talking to its own host's NATS node and to the
+ * database. Clients (the SDK, in the root namespace, over the bridge) on different hosts' gateways
+ * become friends and chat; then host 3 dies (every process in it, its NATS node too): no
+ * acknowledged message is lost and its users resume, with their tickets, on the other hosts.
+ *
+ * The database: PostgreSQL on host 1 (MULTI_HOST_DB=postgresql) or, where the services cannot
+ * run on PostgreSQL yet, one SQLite file that every namespace opens (MULTI_HOST_DB=sqlite: the
+ * namespaces share the file system, so this is several hosts for NATS and the gateways only).
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { migrateDatabase } from "@sealroom/db";
+import { generateServerKeyPem } from "@sealroom/proto/session/node";
+import type { PublicUser } from "@sealroom/proto/auth";
 import { connectNats, createLogger, type NatsConnection } from "@sealroom/runtime";
-import { ROLES, type Role } from "./support/cluster.js";
+import {
+  ChatStore,
+  SocialClient,
+  createNodeClient,
+  dmConversationId,
+  type Entry,
+  type SealroomClient,
+} from "@sealroom/sdk/node";
+import { tempDatabase, type TempDb } from "@sealroom/testkit";
+import { counter, ROLES, SETTINGS, waitFor, type ProcessKind, type Role } from "./support/cluster.js";
 import {
   createLan,
+  track,
+  type Host,
+  type Started,
   netnsUnavailable,
   startNatsCluster,
   startPrivatePostgres,
@@ -17,6 +45,7 @@ import {
   type PrivatePostgres,
 } from "./support/netns.js";
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const unavailable = netnsUnavailable();
 if (unavailable) {
   const message = `multi-host.test: ${unavailable}`;
@@ -114,4 +143,289 @@ describe.skipIf(unavailable)("three hosts (network namespaces)", () => {
     const r = lan!.hosts[1]!.exec("psql", [pg!.url, "-tAc", "SELECT 40 + 2"]);
     expect(r.out.trim()).toBe("42");
   });
+});
+
+/** Where the data lives: see the comment at the top. */
+const engine = process.env.MULTI_HOST_DB === "postgresql" ? "postgresql" : "sqlite";
+
+/** Ports on each host's address (every host has its own, so every host uses the same ones). */
+const PORTS: Record<ProcessKind, number> = { gateway: 8080, auth: 9091, chat: 9092, social: 9093 };
+const GATEWAY_OPS_PORT = 9090;
+
+interface Service extends Started {
+  kind: ProcessKind;
+  host: Host;
+  /** /healthz (the gateway: its public port with /ws). */
+  httpUrl: string;
+  /** /healthz and /metrics */
+  opsUrl: string;
+}
+
+describe.skipIf(unavailable)(`Sealroom on three hosts (data: ${engine})`, () => {
+  const password = "correct horse battery staple";
+  const services: Service[] = [];
+  const clients: SealroomClient[] = [];
+  let sqlite: TempDb | undefined;
+  let databaseUrl = "";
+  let dir = "";
+  let keyFile = "";
+  const gateway = (i: number) => services.find((s) => s.kind === "gateway" && s.host === lan!.hosts[i])!;
+  const wsUrl = (i: number) => `${gateway(i).httpUrl.replace("http:", "ws:")}/ws`;
+
+  function startService(host: Host, kind: ProcessKind): Service {
+    const node = nats.find((n) => n.host === host)!;
+    const port = PORTS[kind];
+    const opsPort = kind === "gateway" ? GATEWAY_OPS_PORT : port;
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      // This host's NATS node only: when it dies, so does everything on its host.
+      NATS_URL: node.url,
+      NATS_USER: kind,
+      NATS_PASSWORD: passwords[kind],
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
+      LOG_PRETTY: "false",
+      ...SETTINGS[kind],
+      HTTP_HOST: host.ip,
+      HTTP_PORT: String(opsPort),
+      ...(kind === "gateway"
+        ? {
+            HOST: host.ip,
+            PORT: String(port),
+            GATEWAY_ID: `gw-${host.name}`,
+            GATEWAY_KEY_FILE: keyFile,
+            WEB_DIR: "/nonexistent",
+          }
+        : { DATABASE_URL: databaseUrl, INSTANCE_ID: `${kind}-${host.name}` }),
+    };
+    const child = host.spawn(process.execPath, [path.join(root, "services", kind, "dist/main.js")], { env });
+    const service: Service = {
+      ...track(`${kind}@${host.name}`, child),
+      kind,
+      host,
+      httpUrl: `http://${host.ip}:${port}`,
+      opsUrl: `http://${host.ip}:${opsPort}`,
+    };
+    services.push(service);
+    return service;
+  }
+
+  async function healthy(s: Service): Promise<void> {
+    await waitFor(
+      `${s.name} /healthz`,
+      async () => {
+        if (!s.running()) throw new Error(`${s.name} exited (${s.child.exitCode}):\n${s.output()}`);
+        return fetch(`${s.httpUrl}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
+          (r) => r.status === 200,
+          () => false,
+        );
+      },
+      30_000,
+    );
+  }
+
+  beforeAll(async () => {
+    const t0 = Date.now();
+    dir = mkdtempSync(path.join(os.tmpdir(), "sealroom-multi-host-"));
+    keyFile = path.join(dir, "gateway-key.pem");
+    writeFileSync(keyFile, generateServerKeyPem(2048), { mode: 0o600 });
+    if (engine === "postgresql") {
+      databaseUrl = pg!.url;
+      await migrateDatabase(databaseUrl);
+    } else {
+      sqlite = await tempDatabase();
+      databaseUrl = sqlite.url;
+    }
+    const t1 = Date.now();
+    for (const host of lan!.hosts)
+      for (const kind of ["auth", "chat", "social", "gateway"] as const) startService(host, kind);
+    await Promise.all(services.map(healthy));
+    console.info(`multi-host: database ready in ${t1 - t0} ms; 12 processes healthy in ${Date.now() - t1} ms`);
+  }, 60_000);
+
+  afterAll(async () => {
+    if (process.env.MULTI_HOST_DUMP) for (const s of services) console.log(`==== ${s.name}\n${s.output()}`);
+    for (const c of clients) c.close();
+    // The namespaces' teardown (top-level afterAll) SIGKILLs whatever is left; stop politely first.
+    await Promise.all(
+      services.map(async (s) => {
+        if (!s.running()) return;
+        s.child.kill("SIGTERM");
+        await Promise.race([s.exited, new Promise((r) => setTimeout(r, 5000))]);
+      }),
+    );
+    sqlite?.remove();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  interface User {
+    name: string;
+    user: PublicUser;
+    client: SealroomClient;
+    social: SocialClient;
+    chat: ChatStore;
+    stream: Entry[];
+    /** When the client signed in (register, then every resume). */
+    signedIn: number[];
+  }
+
+  let n = 0;
+  /** A user whose client tries the gateways of `hosts` (indexes), in that order, on every (re)connect. */
+  async function user(base: string, hosts: number[]): Promise<User> {
+    const client = createNodeClient({
+      urls: hosts.map(wsUrl),
+      knownHostsFile: path.join(dir, `known_hosts_${++n}`),
+      reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+    });
+    clients.push(client);
+    const signedIn: number[] = [];
+    client.on("signedIn", () => signedIn.push(Date.now()));
+    await client.connect();
+    const name = `${base}${process.pid % 1000}_${n}`;
+    const u = await client.register(name, password);
+    const chat = new ChatStore(client, { gapDelayMs: 50, outbox: { initialDelayMs: 50, maxDelayMs: 500 } });
+    const stream: Entry[] = [];
+    chat.onEntry((e) => stream.push(e));
+    chat.start();
+    return { name, user: u, client, social: new SocialClient(client), chat, stream, signedIn };
+  }
+
+  async function befriend(a: User, b: User) {
+    const r = await a.social.requestFriend(b.user.id);
+    if (r.status === "pending") await b.social.acceptRequest(r.request.id);
+  }
+
+  const of = (u: User, dm: string) => u.stream.filter((e) => e.conversationId === dm);
+  const texts = (entries: Entry[]) => entries.flatMap((e) => (e.kind === "text" ? [e.text] : []));
+  const range = (k: number, prefix: string) => Array.from({ length: k }, (_, i) => `${prefix}${i}`);
+
+  /** The texts of a conversation in the database, in seq order, with their seqs. */
+  async function stored(conversationKey: string): Promise<Array<{ seq: number; body: string }>> {
+    const sql = `SELECT m."seq", m."body" FROM "Message" m JOIN "Conversation" c ON c."id" = m."conversationId" WHERE c."key" = '${conversationKey}' AND m."kind" = 'text' ORDER BY m."seq"`;
+    if (engine === "postgresql") {
+      const r = lan!.hosts[1]!.exec("psql", [databaseUrl, "-tA", "-F", "\t", "-c", sql]);
+      if (!r.ok) throw new Error(r.out);
+      return r.out
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => {
+          const [seq, body] = line.split("\t");
+          return { seq: Number(seq), body: body! };
+        });
+    }
+    const { default: Database } = await import("better-sqlite3");
+    const db = new Database(sqlite!.file, { readonly: true });
+    try {
+      return (db.prepare(sql).all() as Array<{ seq: number | bigint; body: string }>).map((r) => ({
+        seq: Number(r.seq),
+        body: r.body,
+      }));
+    } finally {
+      db.close();
+    }
+  }
+
+  let alice: User, bob: User, carol: User, dave: User;
+
+  test("clients on different hosts' gateways become friends and chat live", async () => {
+    // alice on host 1, dave on host 2, bob and carol on host 3 (next: host 1, resp. host 2).
+    [alice, dave, bob, carol] = await Promise.all([
+      user("alice", [0, 1, 2]),
+      user("dave", [1, 0, 2]),
+      user("bob", [2, 0, 1]),
+      user("carol", [2, 1, 0]),
+    ]);
+    await Promise.all([befriend(alice, bob), befriend(dave, carol)]);
+    await waitFor("alice and bob online to each other", async () => {
+      const [a, b] = await Promise.all([alice.social.overview(), bob.social.overview()]);
+      return a.friends[0]?.presence.online === true && b.friends[0]?.presence.online === true;
+    });
+    const ab = dmConversationId(alice.user.id, bob.user.id);
+    const cd = dmConversationId(carol.user.id, dave.user.id);
+    await alice.chat.send(ab, "hello from host 1");
+    await waitFor("bob's live message", () => of(bob, ab).length === 1, 5000);
+    await bob.chat.send(ab, "hello from host 3");
+    await waitFor("alice's live message", () => of(alice, ab).length === 2, 5000);
+    await dave.chat.send(cd, "hello from host 2");
+    await waitFor("carol's live message", () => of(carol, cd).length === 1, 5000);
+    expect(texts(of(alice, ab))).toEqual(["hello from host 1", "hello from host 3"]);
+    expect(texts(of(bob, ab))).toEqual(["hello from host 1", "hello from host 3"]);
+    expect(texts(of(carol, cd))).toEqual(["hello from host 2"]);
+    expect(await counter(gateway(2), "sealroom_gateway_connections")).toBe(2);
+  });
+
+  test("host 3 dies (every process, its NATS node too): no acknowledged message is lost, and its users resume on hosts 1 and 2", async () => {
+    const ab = dmConversationId(alice.user.id, bob.user.id);
+    const cd = dmConversationId(carol.user.id, dave.user.id);
+    const host3 = lan!.hosts[2]!;
+    const acked = new Set<string>();
+    const send = (u: User, dm: string, text: string) => u.chat.send(dm, text).then(() => acked.add(text));
+    const total = 40;
+    const sends = [
+      ...range(total, "b").map((t) => send(bob, ab, t)),
+      ...range(total, "a").map((t) => send(alice, ab, t)),
+      ...range(total, "c").map((t) => send(carol, cd, t)),
+    ];
+    await waitFor("the first acks", () => [...acked].filter((t) => t.startsWith("b")).length >= 10, 15_000);
+
+    const killedAt = Date.now();
+    await host3.kill();
+    const ackedBeforeKill = [...acked];
+    // The kill took every process of the namespace; their parents see them go.
+    const onHost3 = [...services.filter((s) => s.host === host3), nats[2]!];
+    await Promise.all(onHost3.map((s) => s.exited));
+    expect(onHost3.map((s) => s.child.signalCode)).toEqual(onHost3.map(() => "SIGKILL"));
+
+    // bob and carol resume with their tickets, bob on host 1's gateway, carol on host 2's.
+    await waitFor(
+      "bob and carol signed in again",
+      () => bob.signedIn.length === 2 && carol.signedIn.length === 2,
+      20_000,
+    );
+    const resumedInMs = Math.max(bob.signedIn[1]!, carol.signedIn[1]!) - killedAt;
+    expect(bob.client.user?.id).toBe(bob.user.id);
+    expect(carol.client.user?.id).toBe(carol.user.id);
+
+    await Promise.all(sends);
+    const allSent = [...range(total, "b"), ...range(total, "a"), ...range(total, "c")];
+    expect(allSent.every((t) => acked.has(t))).toBe(true);
+
+    // Every message once, gapless seqs, acknowledged ones (before the kill too) among them.
+    const abRows = await stored(ab);
+    const cdRows = await stored(cd);
+    expect(abRows.map((r) => r.seq)).toEqual(Array.from({ length: abRows.length }, (_, i) => i + 1));
+    expect(cdRows.map((r) => r.seq)).toEqual(Array.from({ length: cdRows.length }, (_, i) => i + 1));
+    const abTexts = abRows.map((r) => r.body);
+    const cdTexts = cdRows.map((r) => r.body);
+    expect([...abTexts].sort()).toEqual(
+      ["hello from host 1", "hello from host 3", ...range(total, "b"), ...range(total, "a")].sort(),
+    );
+    expect([...cdTexts].sort()).toEqual(["hello from host 2", ...range(total, "c")].sort());
+    for (const t of ackedBeforeKill) expect(t.startsWith("c") ? cdTexts : abTexts).toContain(t);
+
+    // Each client's view, after catching up, is the database's.
+    await waitFor(
+      "every client caught up",
+      () =>
+        of(alice, ab).length === abRows.length &&
+        of(bob, ab).length === abRows.length &&
+        of(carol, cd).length === cdRows.length &&
+        of(dave, cd).length === cdRows.length,
+      20_000,
+    );
+    for (const [u, dm, rows] of [
+      [alice, ab, abTexts],
+      [bob, ab, abTexts],
+      [carol, cd, cdTexts],
+      [dave, cd, cdTexts],
+    ] as const)
+      expect(texts(of(u, dm)), u.name).toEqual(rows);
+
+    // The survivors hold host 3's users now.
+    expect(await counter(gateway(0), "sealroom_gateway_connections")).toBe(2);
+    expect(await counter(gateway(1), "sealroom_gateway_connections")).toBe(2);
+    console.info(
+      `multi-host: host 3 killed with ${ackedBeforeKill.length} of ${allSent.length} sends acknowledged; ` +
+        `its users resumed within ${resumedInMs} ms; all ${allSent.length} stored once`,
+    );
+  }, 45_000);
 });
