@@ -378,7 +378,7 @@ describe.skipIf(unavailable)(`Sealroom on three hosts (data: ${engine})`, () => 
     // bob and carol resume with their tickets, bob on host 1's gateway, carol on host 2's.
     await waitFor(
       "bob and carol signed in again",
-      () => bob.signedIn.length === 2 && carol.signedIn.length === 2,
+      () => bob.signedIn.length >= 2 && carol.signedIn.length >= 2,
       20_000,
     );
     const resumedInMs = Math.max(bob.signedIn[1]!, carol.signedIn[1]!) - killedAt;
@@ -428,4 +428,9 @@ describe.skipIf(unavailable)(`Sealroom on three hosts (data: ${engine})`, () => 
         `its users resumed within ${resumedInMs} ms; all ${allSent.length} stored once`,
     );
   }, 45_000);
+
+  // Known gap (docs/DEPLOYMENT.md, "When something fails"): when host 3's link is cut before its
+  // processes die, no FIN reaches the clients, and the SDK, which has no liveness check of its own,
+  // kept them on the dead socket for more than 20 s.
+  test.todo("a host that vanishes without closing its sockets (link down, then killed): its users resume elsewhere");
 });
