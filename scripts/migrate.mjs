@@ -1,6 +1,15 @@
 #!/usr/bin/env node
 // `npm run db:migrate`, compose's `migrate` job and `npm start`: applies the committed migrations
-// (prisma/migrations) to DATABASE_URL, safely while Sealroom may be running.
+// of DATABASE_URL's engine, safely while Sealroom may be running.
+//
+// PostgreSQL (postgresql:// or postgres://): prisma/postgresql/migrations, applied by our runner in
+// @sealroom/db (packages/db/src/migrate-pg.ts; `prisma migrate deploy` fails through adapter-pg):
+// creates the database if missing, takes an advisory lock so that hosts starting together take
+// turns, one transaction per migration, refuses a migration changed after it was applied. Running
+// services are no obstacle (additive migrations; see docs/DEPLOYMENT.md for the upgrade order).
+// It needs the build (packages/db/dist): `npm run build` first.
+//
+// SQLite (file:): prisma/migrations, by `prisma migrate deploy`:
 //   - Nothing pending: says so and exits 0 without starting Prisma. Compose re-runs this job on
 //     every `up`, usually with auth, chat and social running; Prisma's migration engine takes
 //     SQLite's exclusive locking mode, which fails (SQLITE_BUSY, shown as an unreadable
@@ -11,7 +20,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 
 // The database is created on first run: owner only (see scripts/prisma.mjs).
@@ -20,8 +29,9 @@ process.umask(0o077);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const say = (line) => console.error(`migrate: ${line}`);
 const url = process.env.DATABASE_URL ?? "file:./data/sealroom.db";
+if (/^postgres(ql)?:\/\//.test(url)) await migratePostgresAndExit(url);
 if (!url.startsWith("file:")) {
-  say(`DATABASE_URL must be a file: URL, not ${url}`);
+  say(`DATABASE_URL must be a file: URL (SQLite) or a postgresql:// URL, not ${url.replace(/:[^:@/]*@/, ":***@")}`);
   process.exit(1);
 }
 const file = path.resolve(root, url.slice("file:".length));
@@ -88,3 +98,30 @@ const result = spawnSync(process.execPath, [path.join(root, "scripts/prisma.mjs"
   stdio: "inherit",
 });
 process.exit(result.status ?? 1);
+
+async function migratePostgresAndExit(pgUrl) {
+  const runner = path.join(root, "packages/db/dist/migrate-pg.js");
+  if (!existsSync(runner)) {
+    say("packages/db is not built (packages/db/dist/migrate-pg.js is missing): run `npm run build` first");
+    process.exit(1);
+  }
+  const { migratePostgres } = await import(pathToFileURL(runner).href);
+  try {
+    const result = await migratePostgres(pgUrl, { createDatabase: true, log: say });
+    const shown = pgUrl.replace(/:[^:@/]*@/, ":***@");
+    if (result.unknown.length) {
+      say(
+        `${shown} has migrations this version does not know (${result.unknown.join(", ")}): it was migrated by a newer version`,
+      );
+    }
+    say(
+      result.applied.length
+        ? `applied ${result.applied.join(", ")} to ${shown}`
+        : `${shown} is up to date (${result.upToDate.length} migrations applied); nothing to do`,
+    );
+    process.exit(0);
+  } catch (err) {
+    say(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  }
+}

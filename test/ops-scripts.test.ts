@@ -10,12 +10,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
-import { freePort, startNats, tempDatabase } from "@sealroom/testkit";
+import { freePort, sqliteFile, startNats, tempDatabase } from "@sealroom/testkit";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const cleanup: Array<() => void> = [];
-afterEach(() => {
-  for (const fn of cleanup.splice(0)) fn();
+const cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0)) await fn();
 });
 const tempDir = () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "sealroom-ops-"));
@@ -44,7 +44,7 @@ describe("db-backup", () => {
   test("copies a database that is being written to: a consistent, integrity-checked snapshot", async () => {
     const database = await tempDatabase();
     cleanup.push(() => database.remove());
-    const writer = new Database(database.file);
+    const writer = new Database(sqliteFile(database));
     writer.pragma("journal_mode = WAL");
     writer.exec(`CREATE TABLE "Probe" (n INTEGER NOT NULL)`);
     const insert = writer.prepare(`INSERT INTO "Probe" (n) VALUES (?)`);
@@ -95,7 +95,7 @@ describe("file modes: nothing Sealroom writes is readable by other local users",
     cleanup.push(() => database.remove());
     const result = await node("scripts/db-backup.mjs", [], { DATABASE_URL: database.url });
     expect(result.code, result.out).toBe(0);
-    const backups = path.join(path.dirname(database.file), "backups");
+    const backups = path.join(path.dirname(sqliteFile(database)), "backups");
     expect(mode(backups)).toBe("700");
     const [name] = readdirSync(backups);
     expect(mode(path.join(backups, name!))).toBe("600");
@@ -195,7 +195,7 @@ describe("migrate (npm run db:migrate, compose's migrate job)", () => {
     const database = await tempDatabase();
     cleanup.push(() => database.remove());
     // The last migration not yet recorded, as after pulling a newer version.
-    const db = new Database(database.file);
+    const db = new Database(sqliteFile(database));
     const last = db
       .prepare(`SELECT migration_name AS name FROM _prisma_migrations ORDER BY migration_name DESC LIMIT 1`)
       .get() as { name: string };

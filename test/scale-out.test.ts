@@ -22,6 +22,7 @@ import {
 } from "@sealroom/sdk/node";
 import type { PublicUser } from "@sealroom/proto/auth";
 import { GATEWAY_EVENTS } from "@sealroom/proto/wire";
+import { sqliteFile } from "@sealroom/testkit";
 import { counter, startCluster, waitFor, type Cluster, type Proc } from "./support/cluster.js";
 
 const password = "correct horse battery staple";
@@ -94,7 +95,7 @@ const handled = (kind: Proc["kind"], subject: string) =>
 
 async function storedTexts(conversationId: string): Promise<string[]> {
   const { default: Database } = await import("better-sqlite3");
-  const db = new Database(cluster.database.file, { readonly: true });
+  const db = new Database(sqliteFile(cluster.database), { readonly: true });
   try {
     const rows = db
       .prepare(

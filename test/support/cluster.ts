@@ -205,7 +205,7 @@ export async function startCluster(): Promise<Cluster> {
             }),
         );
       }
-      database.remove();
+      await database.remove();
       rmSync(dir, { recursive: true, force: true });
     },
   };

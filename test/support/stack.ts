@@ -156,7 +156,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       for (const fn of cleanups.reverse()) await fn();
       await db.$disconnect();
       await nats.stop();
-      database.remove();
+      await database.remove();
     },
   };
 }

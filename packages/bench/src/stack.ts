@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, startNats, tempDatabase } from "@sealroom/testkit";
+import { freePort, sqliteFile, startNats, tempDatabase } from "@sealroom/testkit";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -127,7 +127,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await Promise.all(gw.map((c) => stopProcess(c.child)));
     await Promise.all(children.filter((c) => c.name !== "gateway").map((c) => stopProcess(c.child)));
     await nats.stop();
-    db.remove();
+    await db.remove();
     rmSync(dataDir, { recursive: true, force: true });
   };
 
@@ -160,7 +160,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await waitHealthy(url, gateway, () => tail);
     metricsUrls.gateway = `http://127.0.0.1:${opsPort}/metrics`;
     pids.gateway = gateway.pid!;
-    return { wsUrl: `ws://127.0.0.1:${port}/ws`, dbFile: db.file, dataDir, pids, metricsUrls, stop };
+    return { wsUrl: `ws://127.0.0.1:${port}/ws`, dbFile: sqliteFile(db), dataDir, pids, metricsUrls, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,15 +1,26 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { engineOf } from "./engine.js";
+import { migratePostgres, type PostgresMigrateOptions } from "./migrate-pg.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
 /**
- * Applies the committed migrations (`prisma migrate deploy`) to the database at `url`.
- * Rejects with the CLI's output when it fails.
+ * Applies the committed migrations of the url's engine: SQLite with `prisma migrate deploy`
+ * (prisma/migrations), PostgreSQL with our runner (prisma/postgresql/migrations, migrate-pg.ts).
+ * Rejects with the CLI's output, or the runner's error, when it fails.
  */
-export function migrateDatabase(url: string, root = repoRoot): Promise<void> {
-  return new Promise((resolve, reject) => {
+export async function migrateDatabase(
+  url: string,
+  root = repoRoot,
+  options: PostgresMigrateOptions = {},
+): Promise<void> {
+  if (engineOf(url) === "postgresql") {
+    await migratePostgres(url, { dir: path.join(root, "prisma/postgresql/migrations"), ...options });
+    return;
+  }
+  await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, "scripts/prisma.mjs"), "migrate", "deploy"], {
       cwd: root,
       env: { ...process.env, DATABASE_URL: url },

@@ -17,7 +17,7 @@ describe("the deployment's name key", () => {
   });
   afterAll(async () => {
     for (const db of clients) await db.$disconnect();
-    database.remove();
+    await database.remove();
   });
 
   it("is created once: instances starting together, and later ones, all get the same 32 bytes", async () => {

@@ -22,7 +22,7 @@ import { dmConversationId, sendAckSchema } from "@sealroom/proto/chat";
 import { resultSchema } from "@sealroom/proto/errors";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import { connectNats, createLogger } from "@sealroom/runtime";
-import { startNats, tempDatabase } from "@sealroom/testkit";
+import { sqliteFile, startNats, tempDatabase } from "@sealroom/testkit";
 import { createChatService } from "../src/service.js";
 import { createMessages } from "../src/messages.js";
 import { prepareQueries } from "../src/queries.js";
@@ -93,7 +93,7 @@ test("write path", async () => {
       }
     });
     await db.$disconnect();
-    tmp.remove();
+    await tmp.remove();
   }
   {
     const { tmp, db, pairs } = await fresh();
@@ -126,7 +126,7 @@ test("write path", async () => {
       }
     });
     await db.$disconnect();
-    tmp.remove();
+    await tmp.remove();
   }
   {
     const { tmp, db, pairs } = await fresh();
@@ -148,12 +148,12 @@ test("write path", async () => {
       }
     });
     await db.$disconnect();
-    tmp.remove();
+    await tmp.remove();
   }
   for (const inFlight of [1, 1000]) {
     const { tmp, db, pairs } = await fresh();
-    const sqlite = openSqlite(tmp.file);
-    const checkpointer = startCheckpointer(tmp.file, 1000, (m) => console.error(m));
+    const sqlite = openSqlite(sqliteFile(tmp));
+    const checkpointer = startCheckpointer(sqliteFile(tmp), 1000, (m) => console.error(m));
     const q = prepareQueries(sqlite);
     const writer = new Writer(sqlite, log);
     const messages = createMessages({ q, writer, publish: () => undefined, log });
@@ -174,7 +174,7 @@ test("write path", async () => {
     await checkpointer.stop();
     sqlite.close();
     await db.$disconnect();
-    tmp.remove();
+    await tmp.remove();
   }
   {
     const { tmp, db, pairs } = await fresh();
@@ -206,7 +206,7 @@ test("write path", async () => {
     await nc.close();
     await nats.stop();
     await db.$disconnect();
-    tmp.remove();
+    await tmp.remove();
   }
   console.log(`\nwrite path, ${N} messages (fewer for the slow variants), node ${process.version}\n`);
   console.table(results);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dmConversationId, groupConversationId } from "@sealroom/proto/chat";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import { openSqlite } from "./sqlite.js";
+import { sqliteFile } from "@sealroom/testkit";
 import { setup, type Harness } from "./test/harness.js";
 
 let h: Harness;
@@ -67,7 +68,7 @@ describe("a database locked by another process", () => {
     const a = await h.seed.user();
     const b = await h.seed.user();
     await h.seed.friends(a, b);
-    const other = openSqlite(h.database.file);
+    const other = openSqlite(sqliteFile(h.database));
     other.exec("BEGIN IMMEDIATE");
     const sending = Promise.all(
       Array.from({ length: 10 }, () =>
@@ -90,7 +91,7 @@ describe("a database locked by another process", () => {
     const b = await h.seed.user();
     await h.seed.friends(a, b);
     const dm = dmConversationId(a, b);
-    const other = openSqlite(h.database.file);
+    const other = openSqlite(sqliteFile(h.database));
     other.exec("BEGIN IMMEDIATE");
     const outcomes = await Promise.all(
       Array.from({ length: 5 }, () =>

@@ -300,14 +300,14 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
         for (const db of dbs) await db.$disconnect().catch(() => undefined);
         await Promise.all(procs.map((p) => p.kill()));
         await nats.stop();
-        database.remove();
+        await database.remove();
         rmSync(dir, { recursive: true, force: true });
       },
     };
   } catch (err) {
     await Promise.all(procs.map((p) => p.kill()));
     await nats.stop();
-    database.remove();
+    await database.remove();
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }

@@ -233,7 +233,7 @@ export async function setup(opts: SetupOptions = {}) {
     await client.drain();
     await db.$disconnect();
     await nats.stop();
-    database.remove();
+    await database.remove();
   };
 
   return {
