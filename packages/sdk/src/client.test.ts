@@ -152,6 +152,24 @@ class LockedTicketStore extends SharedTicketStore {
   }
 }
 
+/** A host that vanished: nothing ever comes back, not even a refusal, until the client closes it. */
+function blackholeSocket(opened: { count: number }): SocketLike {
+  opened.count++;
+  const socket: SocketLike = {
+    binaryType: "arraybuffer",
+    bufferedAmount: 0,
+    onopen: null,
+    onmessage: null,
+    onclose: null,
+    onerror: null,
+    send() {},
+    close(code = 1000, reason = "") {
+      setTimeout(() => socket.onclose?.({ code, reason }));
+    },
+  };
+  return socket;
+}
+
 /** A server that is down: the socket closes without opening. */
 function refusedSocket(opened: { count: number }): SocketLike {
   opened.count++;
@@ -174,6 +192,8 @@ interface ClientTestOptions {
   random?: () => number;
   initialDelayMs?: number;
   requestTimeoutMs?: number;
+  /** Sockets that never open nor close (a host that vanished), before the working ones. */
+  blackholes?: number;
 }
 
 function newClient(auth: FakeAuth, tickets: TicketStore, opened = { count: 0 }, opts: ClientTestOptions = {}) {
@@ -181,7 +201,12 @@ function newClient(auth: FakeAuth, tickets: TicketStore, opened = { count: 0 }, 
   return new SealroomClient({
     urls: [URL_],
     backend: nodeBackend,
-    socketFactory: () => (opts.down?.() ? refusedSocket(opened) : fakeSocket(auth, opened)),
+    socketFactory: () =>
+      opened.count < (opts.blackholes ?? 0)
+        ? blackholeSocket(opened)
+        : opts.down?.()
+          ? refusedSocket(opened)
+          : fakeSocket(auth, opened),
     ...(opts.random ? { random: opts.random } : {}),
     pins: { store: pins, pin: toHex(serverKey.keyId) },
     tickets,
@@ -242,6 +267,18 @@ describe("a connection that goes silent (its host vanished without closing it)",
     expect(await resumed).toMatchObject({ id: 7 });
     expect(opened.count).toBe(2);
     expect(client.state).toBe("ready");
+    client.close();
+  });
+
+  test("a connection attempt that never gets an answer is given up after the request timeout, and the next one made", async () => {
+    const auth = new FakeAuth();
+    const opened = { count: 0 };
+    const client = newClient(auth, new SharedTicketStore(), opened, { requestTimeoutMs: 200, blackholes: 1 });
+    const t0 = Date.now();
+    void client.connect().catch(() => undefined);
+    await new Promise<void>((resolve) => client.on("state", (s) => s === "connected" && resolve()));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    expect(opened.count).toBe(2);
     client.close();
   });
 
