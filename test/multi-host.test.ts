@@ -30,7 +30,6 @@ import {
   type Entry,
   type SealroomClient,
 } from "@sealroom/sdk/node";
-import { tempDatabase, type TempDb } from "@sealroom/testkit";
 import { counter, ROLES, SETTINGS, waitFor, type ProcessKind, type Role } from "./support/cluster.js";
 import {
   createLan,
@@ -148,6 +147,8 @@ describe.skipIf(unavailable)("three hosts (network namespaces)", () => {
 /** Where the data lives: see the comment at the top. */
 const engine = process.env.MULTI_HOST_DB === "postgresql" ? "postgresql" : "sqlite";
 
+const CLIENT_TIMEOUT_MS = 4000;
+
 /** Ports on each host's address (every host has its own, so every host uses the same ones). */
 const PORTS: Record<ProcessKind, number> = { gateway: 8080, auth: 9091, chat: 9092, social: 9093 };
 const GATEWAY_OPS_PORT = 9090;
@@ -165,7 +166,8 @@ describe.skipIf(unavailable)(`Sealroom on three hosts (data: ${engine})`, () => 
   const password = "correct horse battery staple";
   const services: Service[] = [];
   const clients: SealroomClient[] = [];
-  let sqlite: TempDb | undefined;
+  /** The SQLite file, when the data is not on PostgreSQL. */
+  let sqliteFile: string | undefined;
   let databaseUrl = "";
   let dir = "";
   let keyFile = "";
@@ -230,11 +232,11 @@ describe.skipIf(unavailable)(`Sealroom on three hosts (data: ${engine})`, () => 
     writeFileSync(keyFile, generateServerKeyPem(2048), { mode: 0o600 });
     if (engine === "postgresql") {
       databaseUrl = pg!.url;
-      await migrateDatabase(databaseUrl);
     } else {
-      sqlite = await tempDatabase();
-      databaseUrl = sqlite.url;
+      sqliteFile = path.join(dir, "sealroom.db");
+      databaseUrl = `file:${sqliteFile}`;
     }
+    await migrateDatabase(databaseUrl);
     const t1 = Date.now();
     for (const host of lan!.hosts)
       for (const kind of ["auth", "chat", "social", "gateway"] as const) startService(host, kind);
@@ -253,7 +255,6 @@ describe.skipIf(unavailable)(`Sealroom on three hosts (data: ${engine})`, () => 
         await Promise.race([s.exited, new Promise((r) => setTimeout(r, 5000))]);
       }),
     );
-    sqlite?.remove();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -275,6 +276,9 @@ describe.skipIf(unavailable)(`Sealroom on three hosts (data: ${engine})`, () => 
       urls: hosts.map(wsUrl),
       knownHostsFile: path.join(dir, `known_hosts_${++n}`),
       reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+      // Above the gateways' COMMAND_TIMEOUT_MS (3 s here): a gateway answers every command within
+      // that, so a command unanswered for this long on a silent connection means a dead connection.
+      requestTimeoutMs: CLIENT_TIMEOUT_MS,
     });
     clients.push(client);
     const signedIn: number[] = [];
@@ -313,7 +317,7 @@ describe.skipIf(unavailable)(`Sealroom on three hosts (data: ${engine})`, () => 
         });
     }
     const { default: Database } = await import("better-sqlite3");
-    const db = new Database(sqlite!.file, { readonly: true });
+    const db = new Database(sqliteFile!, { readonly: true });
     try {
       return (db.prepare(sql).all() as Array<{ seq: number | bigint; body: string }>).map((r) => ({
         seq: Number(r.seq),
@@ -429,8 +433,42 @@ describe.skipIf(unavailable)(`Sealroom on three hosts (data: ${engine})`, () => 
     );
   }, 45_000);
 
-  // Known gap (docs/DEPLOYMENT.md, "When something fails"): when host 3's link is cut before its
-  // processes die, no FIN reaches the clients, and the SDK, which has no liveness check of its own,
-  // kept them on the dead socket for more than 20 s.
-  test.todo("a host that vanishes without closing its sockets (link down, then killed): its users resume elsewhere");
+  test("host 2 vanishes without closing its connections (link cut, then every process killed): its users give up its gateway within the request timeout", async () => {
+    // After host 3's death carol and dave are both on host 2's gateway, alice and bob on host 1's.
+    const cd = dmConversationId(carol.user.id, dave.user.id);
+    const host2 = lan!.hosts[1]!;
+    const acked = new Set<string>();
+    // They keep writing: a client notices a silent connection by a command going unanswered.
+    // (What happens to these sends afterwards is the todo below, hence no assertion on them.)
+    const write = (u: User, prefix: string) =>
+      range(20, prefix).map((t) =>
+        u.chat.send(cd, t).then(
+          () => acked.add(t),
+          () => undefined,
+        ),
+      );
+    void Promise.all([...write(carol, "cv"), ...write(dave, "dv")]);
+    await waitFor("the first acks", () => acked.size >= 5, 15_000);
+    const left = new Map<string, number>();
+    for (const u of [carol, dave])
+      u.client.on("state", (state) => {
+        if (state === "reconnecting" && !left.has(u.name)) left.set(u.name, Date.now());
+      });
+    // No FIN, no RST: the clients' sockets stay open on a host that no longer answers.
+    expect(host2.exec("ip", ["link", "set", "eth0", "down"]).ok).toBe(true);
+    const cutAt = Date.now();
+    await host2.kill();
+    await waitFor("carol and dave gave up host 2's gateway", () => left.size === 2, CLIENT_TIMEOUT_MS * 3);
+    const leftInMs = Math.max(...left.values()) - cutAt;
+    // A command unanswered for the request timeout on a connection silent for half of it.
+    expect(leftInMs).toBeLessThan(CLIENT_TIMEOUT_MS * 2 + 1000);
+    console.info(`multi-host: host 2 cut off; its users gave up its gateway after ${leftInMs} ms`);
+  }, 30_000);
+
+  // What is left of the silent-host case (docs/DEPLOYMENT.md, "When something fails"): the
+  // surviving NATS node keeps host 2's route, and with it host 2's queue-group members, while it
+  // keeps writing to it (nats-server 2.9 pings a route only when it is quiet, so TCP's own give-up,
+  // minutes, decides): a share of the resumes and sends goes to the dead host and times out, and
+  // they did not all complete within 45 s.
+  test.todo("host 2 vanishes without closing its connections: its users resume on host 1 and lose nothing, promptly");
 });
