@@ -1,9 +1,13 @@
 /**
  * The message write path, measured: messages/s for each way of storing a DM, on a fresh migrated
- * SQLite file (WAL, synchronous=NORMAL), on this machine. Prints a table; asserts nothing.
+ * database, on this machine: a SQLite file (WAL, synchronous=NORMAL), or with
+ * SEALROOM_TEST_DB=postgresql a fresh PostgreSQL database (testkit's tempDatabase). Prints a
+ * table; asserts nothing.
  *
  *   npm run bench -w @sealroom/chat                 (or: BENCH=write-path npx vitest run --config services/chat/bench/vitest.config.ts)
  *   BENCH_MESSAGES=20000 npm run bench -w @sealroom/chat
+ *   SEALROOM_TEST_DB=postgresql npm run bench -w @sealroom/chat
+ *   BENCH_VARIANTS=writer,service npm run bench -w @sealroom/chat     (only the variants whose name contains one of these)
  *
  * Variants:
  *   prisma create, 1/tx          one `message.create` + `conversation.update` batch per message: no
@@ -22,20 +26,29 @@ import { dmConversationId, sendAckSchema } from "@sealroom/proto/chat";
 import { resultSchema } from "@sealroom/proto/errors";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import { connectNats, createLogger } from "@sealroom/runtime";
-import { sqliteFile, startNats, tempDatabase } from "@sealroom/testkit";
+import { startNats, tempDatabase } from "@sealroom/testkit";
 import { createChatService } from "../src/service.js";
+import { dialectOf, openSql, sqliteFile } from "@sealroom/db/sql";
 import { createMessages } from "../src/messages.js";
-import { prepareQueries } from "../src/queries.js";
 import { startCheckpointer } from "../src/checkpointer.js";
-import { openSqlite } from "../src/sqlite.js";
 import { Writer } from "../src/writer.js";
 
 const N = Number(process.env.BENCH_MESSAGES ?? 10_000);
 const log = createLogger({ service: "bench", level: "silent", pretty: false });
-const results: Array<{ variant: string; messages: number; seconds: number; perSecond: number }> = [];
+const results: Array<{
+  variant: string;
+  messages: number;
+  seconds: number;
+  perSecond: number;
+  cpuUsPerMessage: number;
+}> = [];
+const only = process.env.BENCH_VARIANTS?.split(",").filter(Boolean);
+const wanted = (variant: string) => !only || only.some((w) => variant.includes(w));
+let engine = "sqlite";
 
 async function fresh() {
   const tmp = await tempDatabase();
+  engine = dialectOf(tmp.url);
   const db = await createDb({ url: tmp.url });
   const users = [];
   for (let i = 0; i < 20; i++)
@@ -51,9 +64,18 @@ async function fresh() {
 
 async function measure(variant: string, messages: number, run: () => Promise<void>) {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await run();
+  const cpu = process.cpuUsage(cpu0);
   const seconds = (performance.now() - t0) / 1000;
-  results.push({ variant, messages, seconds: Number(seconds.toFixed(3)), perSecond: Math.round(messages / seconds) });
+  results.push({
+    variant,
+    messages,
+    seconds: Number(seconds.toFixed(3)),
+    perSecond: Math.round(messages / seconds),
+    // This process's CPU (user + system) per message: steadier than the rate on a shared machine.
+    cpuUsPerMessage: Math.round((cpu.user + cpu.system) / messages),
+  });
 }
 
 /** Conversations created up front for the Prisma variants (they do no get-or-create). */
@@ -65,7 +87,7 @@ async function conversations(db: Db, pairs: Array<[number, number]>) {
 }
 
 test("write path", async () => {
-  {
+  if (wanted("prisma create")) {
     const { tmp, db, pairs } = await fresh();
     const convs = await conversations(db, pairs);
     const seq = new Map<number, number>();
@@ -95,7 +117,7 @@ test("write path", async () => {
     await db.$disconnect();
     await tmp.remove();
   }
-  {
+  if (wanted("prisma $transaction")) {
     const { tmp, db, pairs } = await fresh();
     const convs = await conversations(db, pairs);
     const seq = new Map<number, number>();
@@ -128,7 +150,7 @@ test("write path", async () => {
     await db.$disconnect();
     await tmp.remove();
   }
-  {
+  if (wanted("prisma $executeRaw")) {
     const { tmp, db, pairs } = await fresh();
     const convs = await conversations(db, pairs);
     const seq = new Map<number, number>();
@@ -151,12 +173,13 @@ test("write path", async () => {
     await tmp.remove();
   }
   for (const inFlight of [1, 1000]) {
+    if (!wanted(`writer, ${inFlight === 1 ? "1 in flight" : "batched"}`)) continue;
     const { tmp, db, pairs } = await fresh();
-    const sqlite = openSqlite(sqliteFile(tmp));
-    const checkpointer = startCheckpointer(sqliteFile(tmp), 1000, (m) => console.error(m));
-    const q = prepareQueries(sqlite);
-    const writer = new Writer(sqlite, log);
-    const messages = createMessages({ q, writer, publish: () => undefined, log });
+    const sql = openSql(tmp.url);
+    const checkpointer =
+      sql.dialect === "sqlite" ? startCheckpointer(sqliteFile(tmp.url), 1000, (m) => console.error(m)) : undefined;
+    const writer = new Writer(sql, log);
+    const messages = createMessages({ writer, publish: () => undefined, log });
     const count = inFlight === 1 ? Math.min(N, 5000) : N;
     await measure(`writer, ${inFlight === 1 ? "1 in flight" : "batched"}`, count, async () => {
       let next = 0;
@@ -171,17 +194,17 @@ test("write path", async () => {
     });
     if (inFlight > 1)
       results[results.length - 1]!.variant += ` (${writer.stats.jobs} jobs in ${writer.stats.batches} tx)`;
-    await checkpointer.stop();
-    sqlite.close();
+    await checkpointer?.stop();
+    await sql.close();
     await db.$disconnect();
     await tmp.remove();
   }
-  {
+  if (wanted("service")) {
     const { tmp, db, pairs } = await fresh();
     const nats = await startNats();
     const nc = await connectNats({ url: nats.url, name: "chat", log });
     const client = await connectNats({ url: nats.url, name: "client", log });
-    const service = createChatService({ nc, db, log, instance: "bench" });
+    const service = createChatService({ nc, db, databaseUrl: tmp.url, log, instance: "bench" });
     await service.start();
     const schema = resultSchema(sendAckSchema);
     await measure("service over NATS (500 in flight)", N, async () => {
@@ -208,6 +231,6 @@ test("write path", async () => {
     await db.$disconnect();
     await tmp.remove();
   }
-  console.log(`\nwrite path, ${N} messages (fewer for the slow variants), node ${process.version}\n`);
+  console.log(`\nwrite path on ${engine}, ${N} messages (fewer for the slow variants), node ${process.version}\n`);
   console.table(results);
 });

@@ -11,6 +11,10 @@
  * group: a current member of a group that is not disbanded. Delete: read access, and for a group,
  * not disbanded.
  * A conversation the caller may not read is NOT_FOUND, whether it exists or not.
+ *
+ * A write (`lock`) reads the conversation row FIRST, locked (PostgreSQL `FOR UPDATE`), and checks
+ * permissions after: a kick or block committed before its timeline entry is appended is seen by
+ * every send that appends after that entry, whichever host runs it.
  */
 import { parseConversationId } from "@sealroom/proto/chat";
 import { AppError } from "@sealroom/proto/errors";
@@ -55,19 +59,13 @@ const notFriends = () => new AppError("FORBIDDEN", "You can only message your fr
 const readOnly = () => new AppError("FORBIDDEN", "This group has been disbanded: it is read-only.");
 const noLongerMember = () => new AppError("FORBIDDEN", "You are no longer a member of this group.");
 
-/** Prisma writes DateTime as ISO text (or ms); a backfilled row has SQLite's "YYYY-MM-DD HH:MM:SS" (UTC). */
-function msOf(value: string | number): number {
-  if (typeof value === "number") return value;
-  const ms = Date.parse(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(value) ? `${value.replace(" ", "T")}Z` : value);
-  return Number.isFinite(ms) ? ms : 0;
-}
-
 export function formerOf(row: FormerRow): Former {
   return {
     leftSeq: row.leftSeq,
     reason: row.reason === "kicked" ? "kicked" : "left",
     byId: row.byId,
-    removedMs: msOf(row.removedAt),
+    // DateTime columns come back as Unix ms on both engines (@sealroom/db/sql).
+    removedMs: Number.isFinite(row.removedAt) ? row.removedAt : 0,
   };
 }
 
@@ -76,13 +74,26 @@ export function visibleEnd(access: Access, lastSeq: number): number {
   return access.kind === "group" && access.former ? Math.min(lastSeq, access.former.leftSeq) : lastSeq;
 }
 
-export function resolveAccess(q: Queries, userId: number, key: string, intent: Intent): Access {
+export interface AccessOptions {
+  /** Inside a write: read the conversation first, locked until the transaction ends. */
+  lock?: boolean;
+}
+
+export async function resolveAccess(
+  q: Queries,
+  userId: number,
+  key: string,
+  intent: Intent,
+  { lock = false }: AccessOptions = {},
+): Promise<Access> {
   const ref = parseConversationId(key);
   if (!ref) throw new AppError("BAD_REQUEST", "Not a conversation id.");
+  if (ref.kind === "dm" && userId !== ref.low && userId !== ref.high) throw notFound();
+  const locked = lock ? await q.convForUpdate.get(key) : undefined;
+  const conv = async () => (lock ? locked : await q.convByKey.get(key));
   if (ref.kind === "dm") {
-    if (userId !== ref.low && userId !== ref.high) throw notFound();
     const peerId = userId === ref.low ? ref.high : ref.low;
-    if (intent === "post" && !mayMessage(q, ref.low, ref.high)) throw notFriends();
+    if (intent === "post" && !(await mayMessage(q, ref.low, ref.high))) throw notFriends();
     return {
       kind: "dm",
       key,
@@ -90,13 +101,13 @@ export function resolveAccess(q: Queries, userId: number, key: string, intent: I
       peerId,
       members: [ref.low, ref.high],
       visibleFrom: 0,
-      conv: q.convByKey.get(key),
+      conv: await conv(),
     };
   }
-  const member = q.groupMember.get(ref.groupId, userId);
-  const group = member && q.group.get(ref.groupId);
+  const member = await q.groupMember.get(ref.groupId, userId);
+  const group = member && (await q.group.get(ref.groupId));
   if (!member || !group) {
-    const former = q.formerMember.get(ref.groupId, userId);
+    const former = await q.formerMember.get(ref.groupId, userId);
     if (!former) throw notFound();
     if (intent !== "read") throw noLongerMember();
     // What became of the group after they went (renamed, disbanded) is not theirs to learn.
@@ -109,7 +120,7 @@ export function resolveAccess(q: Queries, userId: number, key: string, intent: I
       disbanded: false,
       visibleFrom: former.joinedSeq,
       former: formerOf(former),
-      conv: q.convByKey.get(key),
+      conv: await conv(),
     };
   }
   const disbanded = group.disbandedAt !== null;
@@ -123,38 +134,38 @@ export function resolveAccess(q: Queries, userId: number, key: string, intent: I
     disbanded,
     visibleFrom: member.joinedSeq,
     former: null,
-    conv: q.convByKey.get(key),
+    conv: await conv(),
   };
 }
 
 /** Both users exist, are friends, and neither blocked the other (low < high). */
-export function mayMessage(q: Queries, low: number, high: number): boolean {
+export async function mayMessage(q: Queries, low: number, high: number): Promise<boolean> {
   return (
-    q.friends.get(low, high) !== undefined &&
-    q.blockedEitherWay.get(low, high, high, low) === undefined &&
-    q.user.get(low) !== undefined &&
-    q.user.get(high) !== undefined
+    (await q.friends.get(low, high)) !== undefined &&
+    (await q.blockedEitherWay.get(low, high, high, low)) === undefined &&
+    (await q.user.get(low)) !== undefined &&
+    (await q.user.get(high)) !== undefined
   );
 }
 
-export function blockedEitherWay(q: Queries, a: number, b: number): boolean {
-  return q.blockedEitherWay.get(a, b, b, a) !== undefined;
+export async function blockedEitherWay(q: Queries, a: number, b: number): Promise<boolean> {
+  return (await q.blockedEitherWay.get(a, b, b, a)) !== undefined;
 }
 
 /**
  * The users on either side of a block with `userId`: in a shared group they get none of each
  * other's read pointers, read or typing events (messages stay: they belong to the group).
  */
-export function hiddenFrom(q: Queries, userId: number): Set<number> {
-  return new Set(q.blockedWith.all(userId, userId).map((r) => r.userId));
+export async function hiddenFrom(q: Queries, userId: number): Promise<Set<number>> {
+  return new Set((await q.blockedWith.all(userId, userId)).map((r) => r.userId));
 }
 
 /** Who receives live entries of the conversation now: DM both; group its current members. */
-export function recipients(q: Queries, access: Access): number[] {
+export async function recipients(q: Queries, access: Access): Promise<number[]> {
   if (access.kind === "dm") return access.members;
-  return q.groupMemberIds.all(access.groupId).map((r) => r.userId);
+  return (await q.groupMemberIds.all(access.groupId)).map((r) => r.userId);
 }
 
-export function userOrPlaceholder(q: Queries, id: number): UserRow {
-  return q.user.get(id) ?? { id, username: `user-${id}` };
+export async function userOrPlaceholder(q: Queries, id: number): Promise<UserRow> {
+  return (await q.user.get(id)) ?? { id, username: `user-${id}` };
 }

@@ -28,3 +28,25 @@ export function takeWithin<T>(
   }
   return { taken, cut: false };
 }
+
+/**
+ * takeWithin over items built one at a time by `make` (asynchronously): an item past the bound is
+ * the last one built, so a page that stops early reads no further.
+ */
+export async function takeWithinAsync<S, T>(
+  sources: Iterable<S>,
+  make: (source: S) => Promise<T>,
+  shell: unknown,
+  budget: number = CHAT_LIMITS.replyBytesMax,
+): Promise<{ taken: T[]; cut: boolean }> {
+  const taken: T[] = [];
+  let used = jsonBytes(shell);
+  for (const source of sources) {
+    const item = await make(source);
+    const size = jsonBytes(item) + 1;
+    if (taken.length > 0 && used + size > budget) return { taken, cut: true };
+    used += size;
+    taken.push(item);
+  }
+  return { taken, cut: false };
+}

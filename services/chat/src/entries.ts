@@ -6,16 +6,32 @@ import { systemEventSchema, type Entry, type SystemEvent } from "@sealroom/proto
 import type { Logger } from "@sealroom/runtime";
 import type { Access } from "./access.js";
 import type { ConvRow, MessageRow, PageRow, Queries } from "./queries.js";
-import { prismaDateTime } from "./sqlite.js";
 
-/** The conversation row, created on its first entry (a DM also gets both participants' rows). */
-export function conversationFor(q: Queries, access: Access, now: number): ConvRow {
-  const existing = access.conv ?? q.convByKey.get(access.key);
+/** Prisma's DateTime text (ISO, UTC), which both engines take for the DateTime column this service writes. */
+export function prismaDateTime(ms: number): string {
+  return new Date(ms).toISOString().replace("Z", "+00:00");
+}
+
+/**
+ * The conversation row, created on its first entry (a DM also gets both participants' rows).
+ * `access.conv` must have been read inside this transaction with `lock` (resolveAccess), so on
+ * PostgreSQL the row is locked. Two hosts creating the same conversation at once: the second
+ * INSERT waits for the first to commit, then fails as a unique violation, and the writer runs
+ * that job again (it then finds the row).
+ */
+export async function conversationFor(q: Queries, access: Access, now: number): Promise<ConvRow> {
+  const existing = access.conv ?? (await q.convForUpdate.get(access.key));
   if (existing) return existing;
   const groupId = access.kind === "group" ? access.groupId : null;
-  const id = Number(q.insertConv.run(access.key, access.kind, groupId, now, prismaDateTime(now)).lastInsertRowid);
-  if (access.kind === "dm") for (const userId of access.members) q.ensureMember.run(id, userId, 0);
-  return { id, key: access.key, kind: access.kind, groupId, lastSeq: 0, lastActivityMs: now };
+  const id = lastId(await q.insertConv.run(access.key, access.kind, groupId, now, prismaDateTime(now)));
+  if (access.kind === "dm") for (const userId of access.members) await q.ensureMember.run(id, userId, 0);
+  const conv = { id, key: access.key, kind: access.kind, groupId, lastSeq: 0, lastActivityMs: now };
+  return conv;
+}
+
+function lastId(result: { lastId?: number }): number {
+  if (result.lastId === undefined) throw new Error("the INSERT reported no id");
+  return result.lastId;
 }
 
 export interface NewEntry {
@@ -29,9 +45,14 @@ export interface NewEntry {
 }
 
 /** Appends one entry with the next seq; the caller's transaction makes seq gapless and unique. */
-export function append(q: Queries, conv: ConvRow, entry: NewEntry, now: number): { id: number; seq: number } {
+export async function append(
+  q: Queries,
+  conv: ConvRow,
+  entry: NewEntry,
+  now: number,
+): Promise<{ id: number; seq: number }> {
   const seq = conv.lastSeq + 1;
-  const result = q.insertMessage.run(
+  const result = await q.insertMessage.run(
     conv.id,
     seq,
     entry.kind,
@@ -43,8 +64,8 @@ export function append(q: Queries, conv: ConvRow, entry: NewEntry, now: number):
   );
   conv.lastSeq = seq;
   if (entry.activity) conv.lastActivityMs = now;
-  q.advanceConv.run(seq, conv.lastActivityMs, conv.id);
-  return { id: Number(result.lastInsertRowid), seq };
+  await q.advanceConv.run(seq, conv.lastActivityMs, conv.id);
+  return { id: lastId(result), seq };
 }
 
 const ms = (v: number): number => Math.trunc(v);

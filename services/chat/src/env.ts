@@ -3,8 +3,13 @@ import { baseEnv, intFromEnv, parseEnv } from "@sealroom/runtime";
 
 const schema = z.object({
   ...baseEnv,
-  /** `file:/path/to/sealroom.db`: the database every service shares. */
-  DATABASE_URL: z.string().startsWith("file:"),
+  /**
+   * The database every service shares: `file:/path/to/sealroom.db` (SQLite, one host) or
+   * `postgresql://user@host:5432/db` (`postgres://` too; PostgreSQL, any number of hosts).
+   */
+  DATABASE_URL: z
+    .string()
+    .regex(/^(file:|postgres(ql)?:\/\/).+/, "must be file:/path/to/sealroom.db or postgresql://user@host:5432/db"),
   /** Each user's budget for send, edit and delete (all their connections together), per second and burst. */
   CHAT_SEND_RATE_PER_SEC: intFromEnv(20, 1),
   CHAT_SEND_BURST: intFromEnv(60, 1),

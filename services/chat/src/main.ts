@@ -14,7 +14,15 @@ await runService({
     const db = await createDb({ url: env.DATABASE_URL, observe: (s, kind) => metrics.dbLatency.observe({ kind }, s) });
     onClosed(() => db.$disconnect());
     const sendRate = { perSec: env.CHAT_SEND_RATE_PER_SEC, burst: env.CHAT_SEND_BURST };
-    const service = createChatService({ nc, db, log, metrics, instance, config: { sendRate } });
+    const service = createChatService({
+      nc,
+      db,
+      databaseUrl: env.DATABASE_URL,
+      log,
+      metrics,
+      instance,
+      config: { sendRate },
+    });
     await service.start();
     return service;
   },

@@ -9,11 +9,10 @@ import type { Logger } from "@sealroom/runtime";
 import { recipients, resolveAccess, userOrPlaceholder, type Access } from "./access.js";
 import { append, conversationFor } from "./entries.js";
 import type { Publish } from "./publish.js";
-import type { MessageRow, Queries } from "./queries.js";
+import { queries, type MessageRow, type Queries } from "./queries.js";
 import type { Writer } from "./writer.js";
 
 export interface MessageDeps {
-  q: Queries;
   writer: Writer;
   publish: Publish;
   log: Logger;
@@ -34,20 +33,26 @@ export function validText(text: string): void {
 
 const conflict = () => new AppError("CONFLICT", "This clientMsgId was already used for another message.");
 
-export function createMessages({ q, writer, publish }: MessageDeps) {
+export function createMessages({ writer, publish }: MessageDeps) {
   /**
    * Who gets the live edit or deletion of message `targetSeq`: those who may read that message.
    * A group member who joined after it would learn its text (or of it) from the change; their
    * sync shows the change as a `hidden` entry instead (entries.ts toEntry).
    */
-  function readersOf(access: Access, targetSeq: number): number[] {
+  async function readersOf(q: Queries, access: Access, targetSeq: number): Promise<number[]> {
     if (access.kind === "dm") return recipients(q, access);
-    return q.groupMemberIdsSeeing.all(access.groupId, targetSeq).map((r) => r.userId);
+    return (await q.groupMemberIdsSeeing.all(access.groupId, targetSeq)).map((r) => r.userId);
   }
 
   /** The target of an edit or delete: the caller's own, visible, undeleted text message. */
-  function ownText(convId: number, seq: number, visibleFrom: number, userId: number): MessageRow {
-    const target = seq > visibleFrom ? q.messageBySeq.get(convId, seq) : undefined;
+  async function ownText(
+    q: Queries,
+    convId: number,
+    seq: number,
+    visibleFrom: number,
+    userId: number,
+  ): Promise<MessageRow> {
+    const target = seq > visibleFrom ? await q.messageBySeq.get(convId, seq) : undefined;
     if (!target) throw new AppError("NOT_FOUND", "No such message.");
     if (target.kind !== "text" || target.senderId !== userId) {
       throw new AppError("FORBIDDEN", "You can only change your own messages.");
@@ -59,95 +64,114 @@ export function createMessages({ q, writer, publish }: MessageDeps) {
   return {
     async send(userId: number, conversationId: string, clientMsgId: string, text: string): Promise<SendAck> {
       validText(text);
-      return writer.submit((now) => {
-        // Idempotent forever: the first thing decided, so a retry succeeds even after a kick.
-        const dup = q.messageByClientId.get(userId, clientMsgId);
-        if (dup) {
-          const changed = dup.editedMs !== null || dup.deletedMs !== null;
-          if (dup.key !== conversationId || dup.kind !== "text" || (!changed && dup.body !== text)) throw conflict();
-          return { value: { id: dup.id, conversationId, seq: dup.seq, ts: Math.trunc(dup.createdMs), clientMsgId } };
-        }
-        const access = resolveAccess(q, userId, conversationId, "post");
-        const conv = conversationFor(q, access, now);
-        const { id, seq } = append(
-          q,
-          conv,
-          { kind: "text", senderId: userId, clientMsgId, body: text, targetSeq: null, activity: true },
-          now,
-        );
-        const to = recipients(q, access);
-        const sender = userOrPlaceholder(q, userId);
-        const entry: TextEntry = {
-          kind: "text",
-          id,
-          conversationId,
-          seq,
-          ts: now,
-          senderId: userId,
-          clientMsgId,
-          text,
-          editedTs: null,
-          deletedTs: null,
-        };
-        const group = access.kind === "group" ? { id: access.groupId, name: access.groupName } : null;
-        return {
-          value: { id, conversationId, seq, ts: now, clientMsgId },
-          after: () => publish(to, "chat.message.created.v1", { entry, sender, group, preview: previewOf(text) }),
-        };
-      });
+      return writer.submit(
+        async (tx, now) => {
+          const q = queries(tx);
+          // Idempotent forever: the first thing decided, so a retry succeeds even after a kick.
+          const dup = await q.messageByClientId.get(userId, clientMsgId);
+          if (dup) {
+            const changed = dup.editedMs !== null || dup.deletedMs !== null;
+            if (dup.key !== conversationId || dup.kind !== "text" || (!changed && dup.body !== text)) throw conflict();
+            return { value: { id: dup.id, conversationId, seq: dup.seq, ts: Math.trunc(dup.createdMs), clientMsgId } };
+          }
+          const access = await resolveAccess(q, userId, conversationId, "post", { lock: true });
+          const conv = await conversationFor(q, access, now);
+          const { id, seq } = await append(
+            q,
+            conv,
+            { kind: "text", senderId: userId, clientMsgId, body: text, targetSeq: null, activity: true },
+            now,
+          );
+          const to = await recipients(q, access);
+          const sender = await userOrPlaceholder(q, userId);
+          const entry: TextEntry = {
+            kind: "text",
+            id,
+            conversationId,
+            seq,
+            ts: now,
+            senderId: userId,
+            clientMsgId,
+            text,
+            editedTs: null,
+            deletedTs: null,
+          };
+          const group = access.kind === "group" ? { id: access.groupId, name: access.groupName } : null;
+          return {
+            value: { id, conversationId, seq, ts: now, clientMsgId },
+            after: () => publish(to, "chat.message.created.v1", { entry, sender, group, preview: previewOf(text) }),
+          };
+        },
+        { key: conversationId },
+      );
     },
 
     async edit(userId: number, conversationId: string, seq: number, text: string): Promise<ChangeAck> {
       validText(text);
-      return writer.submit((now) => {
-        const access = resolveAccess(q, userId, conversationId, "post");
-        if (!access.conv) throw new AppError("NOT_FOUND", "No such message.");
-        const target = ownText(access.conv.id, seq, access.visibleFrom, userId);
-        q.editMessage.run(text, now, target.id);
-        const conv = conversationFor(q, access, now);
-        const added = append(
-          q,
-          conv,
-          { kind: "edit", senderId: userId, clientMsgId: null, body: "", targetSeq: seq, activity: false },
-          now,
-        );
-        const to = readersOf(access, seq);
-        const entry = {
-          kind: "edit" as const,
-          ...added,
-          conversationId,
-          ts: now,
-          senderId: userId,
-          targetSeq: seq,
-          text,
-        };
-        return {
-          value: { id: added.id, conversationId, seq: added.seq, ts: now, targetSeq: seq },
-          after: () => publish(to, "chat.message.updated.v1", { entry }),
-        };
-      });
+      return writer.submit(
+        async (tx, now) => {
+          const q = queries(tx);
+          const access = await resolveAccess(q, userId, conversationId, "post", { lock: true });
+          if (!access.conv) throw new AppError("NOT_FOUND", "No such message.");
+          const target = await ownText(q, access.conv.id, seq, access.visibleFrom, userId);
+          await q.editMessage.run(text, now, target.id);
+          const conv = await conversationFor(q, access, now);
+          const added = await append(
+            q,
+            conv,
+            { kind: "edit", senderId: userId, clientMsgId: null, body: "", targetSeq: seq, activity: false },
+            now,
+          );
+          const to = await readersOf(q, access, seq);
+          const entry = {
+            kind: "edit" as const,
+            ...added,
+            conversationId,
+            ts: now,
+            senderId: userId,
+            targetSeq: seq,
+            text,
+          };
+          return {
+            value: { id: added.id, conversationId, seq: added.seq, ts: now, targetSeq: seq },
+            after: () => publish(to, "chat.message.updated.v1", { entry }),
+          };
+        },
+        { key: conversationId },
+      );
     },
 
     async delete(userId: number, conversationId: string, seq: number): Promise<ChangeAck> {
-      return writer.submit((now) => {
-        const access = resolveAccess(q, userId, conversationId, "delete");
-        if (!access.conv) throw new AppError("NOT_FOUND", "No such message.");
-        const target = ownText(access.conv.id, seq, access.visibleFrom, userId);
-        q.deleteMessage.run(now, target.id);
-        const conv = conversationFor(q, access, now);
-        const added = append(
-          q,
-          conv,
-          { kind: "delete", senderId: userId, clientMsgId: null, body: "", targetSeq: seq, activity: false },
-          now,
-        );
-        const to = readersOf(access, seq);
-        const entry = { kind: "delete" as const, ...added, conversationId, ts: now, senderId: userId, targetSeq: seq };
-        return {
-          value: { id: added.id, conversationId, seq: added.seq, ts: now, targetSeq: seq },
-          after: () => publish(to, "chat.message.updated.v1", { entry }),
-        };
-      });
+      return writer.submit(
+        async (tx, now) => {
+          const q = queries(tx);
+          const access = await resolveAccess(q, userId, conversationId, "delete", { lock: true });
+          if (!access.conv) throw new AppError("NOT_FOUND", "No such message.");
+          const target = await ownText(q, access.conv.id, seq, access.visibleFrom, userId);
+          await q.deleteMessage.run(now, target.id);
+          const conv = await conversationFor(q, access, now);
+          const added = await append(
+            q,
+            conv,
+            { kind: "delete", senderId: userId, clientMsgId: null, body: "", targetSeq: seq, activity: false },
+            now,
+          );
+          const to = await readersOf(q, access, seq);
+          const entry = {
+            kind: "delete" as const,
+            ...added,
+            conversationId,
+            ts: now,
+            senderId: userId,
+            targetSeq: seq,
+          };
+          return {
+            value: { id: added.id, conversationId, seq: added.seq, ts: now, targetSeq: seq },
+            after: () => publish(to, "chat.message.updated.v1", { entry }),
+          };
+        },
+        { key: conversationId },
+      );
     },
   };
 }

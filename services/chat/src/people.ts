@@ -9,13 +9,14 @@ import { userOrPlaceholder } from "./access.js";
 import type { Queries } from "./queries.js";
 
 /** `{ people }` for a reply holding `entries`; nothing when no entry has a sender. */
-export function sendersOf(q: Queries, entries: readonly Entry[]): { people?: PublicUser[] } {
+export async function sendersOf(q: Queries, entries: readonly Entry[]): Promise<{ people?: PublicUser[] }> {
   const ids = new Set<number>();
   for (const e of entries) if (e.kind === "text" || e.kind === "edit" || e.kind === "delete") ids.add(e.senderId);
   if (ids.size === 0) return {};
-  const people = [...ids].map((id) => {
-    const u = userOrPlaceholder(q, id);
-    return { id: u.id, username: u.username };
-  });
+  const people: PublicUser[] = [];
+  for (const id of ids) {
+    const u = await userOrPlaceholder(q, id);
+    people.push({ id: u.id, username: u.username });
+  }
   return { people };
 }

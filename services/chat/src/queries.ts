@@ -1,8 +1,11 @@
 /**
- * Every statement the chat service runs, prepared once on its own connection. Reads of other
- * services' tables (User, Friendship, Block, Group, GroupMember, GroupEvent) are read-only here.
+ * Every statement the chat service runs, written once for both engines (@sealroom/db/sql: `?`
+ * parameters, portable spellings) and prepared once per connection. Reads of other services'
+ * tables (User, Friendship, Block, Group, GroupMember, FormerMember, GroupEvent) are read-only here.
+ *
+ * `queries(ex)` binds them to a database or a transaction: `await q.user.get(id)`.
  */
-import type { Sqlite } from "./sqlite.js";
+import { sql, type RunResult, type SqlExec, type SqlParam, type Statement } from "@sealroom/db/sql";
 
 export interface UserRow {
   id: number;
@@ -37,7 +40,8 @@ export interface PageRow extends MessageRow {
 export interface GroupRow {
   id: number;
   name: string;
-  disbandedAt: string | null;
+  /** Unix ms (DateTime columns are ms on both engines). */
+  disbandedAt: number | null;
 }
 export interface GroupEventRow {
   id: number;
@@ -55,7 +59,8 @@ export interface FormerRow {
   groupName: string;
   joinedSeq: number;
   leftSeq: number;
-  removedAt: string | number;
+  /** Unix ms. */
+  removedAt: number;
 }
 export interface MemberRow {
   conversationId: number;
@@ -65,164 +70,225 @@ export interface MemberRow {
   lastReadSeq: number;
 }
 
-/** The part of a prepared statement this service uses. */
-export interface Stmt<P extends unknown[], R> {
-  run(...params: P): { changes: number; lastInsertRowid: number | bigint };
-  get(...params: P): R | undefined;
-  all(...params: P): R[];
-}
-
 const PAGE_COLUMNS = `m."id", m."conversationId", m."seq", m."kind", m."senderId", m."clientMsgId", m."body",
   m."targetSeq", m."createdMs", m."editedMs", m."deletedMs", t."body" AS "targetBody", t."deletedMs" AS "targetDeletedMs"`;
 const PAGE_FROM = `"Message" m LEFT JOIN "Message" t
   ON m."kind" = 'edit' AND t."conversationId" = m."conversationId" AND t."seq" = m."targetSeq"`;
+const CONV_COLUMNS = `"id", "key", "kind", "groupId", "lastSeq", "lastActivityMs"`;
 
-export function prepareQueries(sqlite: Sqlite) {
-  const prepare = <P extends unknown[] = [], R = unknown>(sql: string): Stmt<P, R> => sqlite.prepare<P, R>(sql);
-  const q = {
-    user: prepare<[number], UserRow>(`SELECT "id", "username" FROM "User" WHERE "id" = ?`),
-    friends: prepare<[number, number], { one: number }>(
-      `SELECT 1 AS one FROM "Friendship" WHERE "userAId" = ? AND "userBId" = ?`,
-    ),
-    blockedEitherWay: prepare<[number, number, number, number], { one: number }>(
-      `SELECT 1 AS one FROM "Block" WHERE ("blockerId" = ? AND "blockedId" = ?) OR ("blockerId" = ? AND "blockedId" = ?) LIMIT 1`,
-    ),
-    /** Everyone on either side of a block with the user. */
-    blockedWith: prepare<[number, number], { userId: number }>(
-      `SELECT "blockedId" AS "userId" FROM "Block" WHERE "blockerId" = ? UNION SELECT "blockerId" FROM "Block" WHERE "blockedId" = ?`,
-    ),
-    group: prepare<[number], GroupRow>(`SELECT "id", "name", "disbandedAt" FROM "Group" WHERE "id" = ?`),
-    groupMember: prepare<[number, number], { role: string; joinedSeq: number }>(
-      `SELECT "role", "joinedSeq" FROM "GroupMember" WHERE "groupId" = ? AND "userId" = ?`,
-    ),
-    formerMember: prepare<[number, number], FormerRow>(
-      `SELECT "groupId", "reason", "byId", "groupName", "joinedSeq", "leftSeq", "removedAt" FROM "FormerMember"
-       WHERE "groupId" = ? AND "userId" = ?`,
-    ),
-    /** The caller's former groups, with their conversation if any. */
-    myFormerGroups: prepare<[number], FormerRow & { convId: number | null; lastReadSeq: number | null }>(
-      `SELECT f."groupId", f."reason", f."byId", f."groupName", f."joinedSeq", f."leftSeq", f."removedAt",
-              c."id" AS "convId", cm."lastReadSeq"
-       FROM "FormerMember" f LEFT JOIN "Conversation" c ON c."groupId" = f."groupId"
-       LEFT JOIN "ConversationMember" cm ON cm."conversationId" = c."id" AND cm."userId" = f."userId"
-       WHERE f."userId" = ?`,
-    ),
-    groupMemberIds: prepare<[number], { userId: number }>(`SELECT "userId" FROM "GroupMember" WHERE "groupId" = ?`),
-    /** Current members who may read entry `seq` (they joined before it). */
-    groupMemberIdsSeeing: prepare<[number, number], { userId: number }>(
-      `SELECT "userId" FROM "GroupMember" WHERE "groupId" = ? AND "joinedSeq" < ?`,
-    ),
+/** An INSERT whose new id `run` reports as `lastId` on both engines (RunResult). */
+const withId = (text: string) => ({ sqlite: text, postgresql: `${text} RETURNING "id"` });
 
-    convByKey: prepare<[string], ConvRow>(
-      `SELECT "id", "key", "kind", "groupId", "lastSeq", "lastActivityMs" FROM "Conversation" WHERE "key" = ?`,
-    ),
-    insertConv: prepare<[string, string, number | null, number, string]>(
+const STATEMENTS = {
+  user: sql<[number], UserRow>(`SELECT "id", "username" FROM "User" WHERE "id" = ?`),
+  friends: sql<[number, number], { one: number }>(
+    `SELECT 1 AS "one" FROM "Friendship" WHERE "userAId" = ? AND "userBId" = ?`,
+  ),
+  blockedEitherWay: sql<[number, number, number, number], { one: number }>(
+    `SELECT 1 AS "one" FROM "Block" WHERE ("blockerId" = ? AND "blockedId" = ?) OR ("blockerId" = ? AND "blockedId" = ?) LIMIT 1`,
+  ),
+  /** Everyone on either side of a block with the user. */
+  blockedWith: sql<[number, number], { userId: number }>(
+    `SELECT "blockedId" AS "userId" FROM "Block" WHERE "blockerId" = ? UNION SELECT "blockerId" FROM "Block" WHERE "blockedId" = ?`,
+  ),
+  group: sql<[number], GroupRow>(`SELECT "id", "name", "disbandedAt" FROM "Group" WHERE "id" = ?`),
+  groupMember: sql<[number, number], { role: string; joinedSeq: number }>(
+    `SELECT "role", "joinedSeq" FROM "GroupMember" WHERE "groupId" = ? AND "userId" = ?`,
+  ),
+  formerMember: sql<[number, number], FormerRow>(
+    `SELECT "groupId", "reason", "byId", "groupName", "joinedSeq", "leftSeq", "removedAt" FROM "FormerMember"
+     WHERE "groupId" = ? AND "userId" = ?`,
+  ),
+  /** The caller's former groups, with their conversation if any. */
+  myFormerGroups: sql<[number], FormerRow & { convId: number | null; lastReadSeq: number | null }>(
+    `SELECT f."groupId", f."reason", f."byId", f."groupName", f."joinedSeq", f."leftSeq", f."removedAt",
+            c."id" AS "convId", cm."lastReadSeq"
+     FROM "FormerMember" f LEFT JOIN "Conversation" c ON c."groupId" = f."groupId"
+     LEFT JOIN "ConversationMember" cm ON cm."conversationId" = c."id" AND cm."userId" = f."userId"
+     WHERE f."userId" = ?`,
+  ),
+  groupMemberIds: sql<[number], { userId: number }>(`SELECT "userId" FROM "GroupMember" WHERE "groupId" = ?`),
+  /** Current members who may read entry `seq` (they joined before it). */
+  groupMemberIdsSeeing: sql<[number, number], { userId: number }>(
+    `SELECT "userId" FROM "GroupMember" WHERE "groupId" = ? AND "joinedSeq" < ?`,
+  ),
+
+  convByKey: sql<[string], ConvRow>(`SELECT ${CONV_COLUMNS} FROM "Conversation" WHERE "key" = ?`),
+  /**
+   * The conversation, locked until the transaction ends (PostgreSQL): the writers of every host
+   * append to it one at a time, so seq stays gapless and unique. SQLite's writer already holds
+   * the file's write lock from BEGIN IMMEDIATE.
+   */
+  convForUpdate: sql<[string], ConvRow>({
+    sqlite: `SELECT ${CONV_COLUMNS} FROM "Conversation" WHERE "key" = ?`,
+    postgresql: `SELECT ${CONV_COLUMNS} FROM "Conversation" WHERE "key" = ? FOR UPDATE`,
+  }),
+  /** Run: the new id is `lastId`. */
+  insertConv: sql<[string, string, number | null, number, string]>(
+    withId(
       `INSERT INTO "Conversation" ("key", "kind", "groupId", "lastSeq", "lastActivityMs", "createdAt") VALUES (?, ?, ?, 0, ?, ?)`,
     ),
-    advanceConv: prepare<[number, number, number]>(
-      `UPDATE "Conversation" SET "lastSeq" = ?, "lastActivityMs" = ? WHERE "id" = ?`,
-    ),
-    insertMessage: prepare<[number, number, string, number | null, string | null, string, number | null, number]>(
+  ),
+  advanceConv: sql<[number, number, number]>(
+    `UPDATE "Conversation" SET "lastSeq" = ?, "lastActivityMs" = ? WHERE "id" = ?`,
+  ),
+  /** Run: the new id is `lastId`. */
+  insertMessage: sql<[number, number, string, number | null, string | null, string, number | null, number]>(
+    withId(
       `INSERT INTO "Message" ("conversationId", "seq", "kind", "senderId", "clientMsgId", "body", "targetSeq", "createdMs")
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    messageByClientId: prepare<[number, string], MessageRow & { key: string }>(
-      `SELECT m.*, c."key" FROM "Message" m JOIN "Conversation" c ON c."id" = m."conversationId"
-       WHERE m."senderId" = ? AND m."clientMsgId" = ?`,
-    ),
-    messageBySeq: prepare<[number, number], MessageRow>(
-      `SELECT * FROM "Message" WHERE "conversationId" = ? AND "seq" = ?`,
-    ),
-    editMessage: prepare<[string, number, number]>(`UPDATE "Message" SET "body" = ?, "editedMs" = ? WHERE "id" = ?`),
-    deleteMessage: prepare<[number, number]>(`UPDATE "Message" SET "body" = '', "deletedMs" = ? WHERE "id" = ?`),
+  ),
+  messageByClientId: sql<[number, string], MessageRow & { key: string }>(
+    `SELECT m.*, c."key" FROM "Message" m JOIN "Conversation" c ON c."id" = m."conversationId"
+     WHERE m."senderId" = ? AND m."clientMsgId" = ?`,
+  ),
+  messageBySeq: sql<[number, number], MessageRow>(`SELECT * FROM "Message" WHERE "conversationId" = ? AND "seq" = ?`),
+  editMessage: sql<[string, number, number]>(`UPDATE "Message" SET "body" = ?, "editedMs" = ? WHERE "id" = ?`),
+  deleteMessage: sql<[number, number]>(`UPDATE "Message" SET "body" = '', "deletedMs" = ? WHERE "id" = ?`),
 
-    pageAfter: prepare<[number, number, number], PageRow>(
-      `SELECT ${PAGE_COLUMNS} FROM ${PAGE_FROM} WHERE m."conversationId" = ? AND m."seq" > ? ORDER BY m."seq" LIMIT ?`,
-    ),
-    pageBefore: prepare<[number, number, number, number], PageRow>(
-      `SELECT ${PAGE_COLUMNS} FROM ${PAGE_FROM} WHERE m."conversationId" = ? AND m."seq" < ? AND m."seq" > ?
-       ORDER BY m."seq" DESC LIMIT ?`,
-    ),
-    /** The newest text or system entry after `visibleFrom`: the preview of a conversation. */
-    lastShown: prepare<[number, number], MessageRow>(
-      `SELECT * FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "kind" IN ('text', 'system')
-       ORDER BY "seq" DESC LIMIT 1`,
-    ),
-    /** lastShown, for a former member: nothing after `leftSeq`. */
-    lastShownUpTo: prepare<[number, number, number], MessageRow>(
-      `SELECT * FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "seq" <= ? AND "kind" IN ('text', 'system')
-       ORDER BY "seq" DESC LIMIT 1`,
-    ),
-    unreadUpTo: prepare<[number, number, number, number, number], { n: number }>(
-      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "seq" <= ? AND "kind" = 'text'
-       AND "deletedMs" IS NULL AND "senderId" <> ? LIMIT ?)`,
-    ),
-    unread: prepare<[number, number, number, number], { n: number }>(
-      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "kind" = 'text'
-       AND "deletedMs" IS NULL AND "senderId" <> ? LIMIT ?)`,
-    ),
+  pageAfter: sql<[number, number, number], PageRow>(
+    `SELECT ${PAGE_COLUMNS} FROM ${PAGE_FROM} WHERE m."conversationId" = ? AND m."seq" > ? ORDER BY m."seq" LIMIT ?`,
+  ),
+  pageBefore: sql<[number, number, number, number], PageRow>(
+    `SELECT ${PAGE_COLUMNS} FROM ${PAGE_FROM} WHERE m."conversationId" = ? AND m."seq" < ? AND m."seq" > ?
+     ORDER BY m."seq" DESC LIMIT ?`,
+  ),
+  /** The newest text or system entry after `visibleFrom`: the preview of a conversation. */
+  lastShown: sql<[number, number], MessageRow>(
+    `SELECT * FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "kind" IN ('text', 'system')
+     ORDER BY "seq" DESC LIMIT 1`,
+  ),
+  /** lastShown, for a former member: nothing after `leftSeq`. */
+  lastShownUpTo: sql<[number, number, number], MessageRow>(
+    `SELECT * FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "seq" <= ? AND "kind" IN ('text', 'system')
+     ORDER BY "seq" DESC LIMIT 1`,
+  ),
+  unreadUpTo: sql<[number, number, number, number, number], { n: number }>(
+    `SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "seq" <= ?
+     AND "kind" = 'text' AND "deletedMs" IS NULL AND "senderId" <> ? LIMIT ?) AS "counted"`,
+  ),
+  unread: sql<[number, number, number, number], { n: number }>(
+    `SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "kind" = 'text'
+     AND "deletedMs" IS NULL AND "senderId" <> ? LIMIT ?) AS "counted"`,
+  ),
 
-    member: prepare<[number, number], MemberRow>(
-      `SELECT * FROM "ConversationMember" WHERE "conversationId" = ? AND "userId" = ?`,
-    ),
-    ensureMember: prepare<[number, number, number]>(
-      `INSERT OR IGNORE INTO "ConversationMember" ("conversationId", "userId", "joinedSeq", "lastReadSeq") VALUES (?, ?, ?, 0)`,
-    ),
-    /** (Re)joining a group: a fresh membership span. */
-    joinMember: prepare<[number, number, number]>(
-      `INSERT INTO "ConversationMember" ("conversationId", "userId", "joinedSeq", "lastReadSeq") VALUES (?, ?, ?, 0)
-       ON CONFLICT ("conversationId", "userId") DO UPDATE SET "joinedSeq" = excluded."joinedSeq", "leftSeq" = NULL`,
-    ),
-    leaveMember: prepare<[number, number, number]>(
-      `UPDATE "ConversationMember" SET "leftSeq" = ? WHERE "conversationId" = ? AND "userId" = ?`,
-    ),
-    advanceRead: prepare<[number, number, number]>(
-      `UPDATE "ConversationMember" SET "lastReadSeq" = MAX("lastReadSeq", ?) WHERE "conversationId" = ? AND "userId" = ?`,
-    ),
+  member: sql<[number, number], MemberRow>(
+    `SELECT * FROM "ConversationMember" WHERE "conversationId" = ? AND "userId" = ?`,
+  ),
+  ensureMember: sql<[number, number, number]>(
+    `INSERT INTO "ConversationMember" ("conversationId", "userId", "joinedSeq", "lastReadSeq") VALUES (?, ?, ?, 0)
+     ON CONFLICT DO NOTHING`,
+  ),
+  /** (Re)joining a group: a fresh membership span. */
+  joinMember: sql<[number, number, number]>(
+    `INSERT INTO "ConversationMember" ("conversationId", "userId", "joinedSeq", "lastReadSeq") VALUES (?, ?, ?, 0)
+     ON CONFLICT ("conversationId", "userId") DO UPDATE SET "joinedSeq" = excluded."joinedSeq", "leftSeq" = NULL`,
+  ),
+  leaveMember: sql<[number, number, number]>(
+    `UPDATE "ConversationMember" SET "leftSeq" = ? WHERE "conversationId" = ? AND "userId" = ?`,
+  ),
+  /** Moves the read pointer forward only (params: seq, conversation, user, seq). */
+  advanceRead: sql<[number, number, number, number]>(
+    `UPDATE "ConversationMember" SET "lastReadSeq" = ? WHERE "conversationId" = ? AND "userId" = ? AND "lastReadSeq" < ?`,
+  ),
 
-    /** The caller's DMs. */
-    myDms: prepare<[number], ConvRow & { lastReadSeq: number }>(
-      `SELECT c."id", c."key", c."kind", c."groupId", c."lastSeq", c."lastActivityMs", cm."lastReadSeq"
-       FROM "ConversationMember" cm JOIN "Conversation" c ON c."id" = cm."conversationId"
-       WHERE cm."userId" = ? AND c."kind" = 'dm'`,
-    ),
-    /** The caller's groups (current memberships, disbanded ones included), with their conversation if any. */
-    myGroups: prepare<
-      [number],
-      {
-        groupId: number;
-        name: string;
-        disbandedAt: string | null;
-        joinedSeq: number;
-        convId: number | null;
-        lastSeq: number | null;
-        lastActivityMs: number | null;
-        lastReadSeq: number | null;
-      }
-    >(
-      `SELECT gm."groupId", g."name", g."disbandedAt", gm."joinedSeq", c."id" AS "convId", c."lastSeq", c."lastActivityMs",
-              cm."lastReadSeq"
-       FROM "GroupMember" gm JOIN "Group" g ON g."id" = gm."groupId"
-       LEFT JOIN "Conversation" c ON c."groupId" = gm."groupId"
-       LEFT JOIN "ConversationMember" cm ON cm."conversationId" = c."id" AND cm."userId" = gm."userId"
-       WHERE gm."userId" = ?`,
-    ),
-    groupReceipts: prepare<[number, number], { userId: number; joinedSeq: number; lastReadSeq: number | null }>(
-      `SELECT gm."userId", gm."joinedSeq", cm."lastReadSeq" FROM "GroupMember" gm
-       LEFT JOIN "ConversationMember" cm ON cm."conversationId" = ? AND cm."userId" = gm."userId"
-       WHERE gm."groupId" = ? ORDER BY gm."userId"`,
-    ),
+  /** The caller's DMs. */
+  myDms: sql<[number], ConvRow & { lastReadSeq: number }>(
+    `SELECT c."id", c."key", c."kind", c."groupId", c."lastSeq", c."lastActivityMs", cm."lastReadSeq"
+     FROM "ConversationMember" cm JOIN "Conversation" c ON c."id" = cm."conversationId"
+     WHERE cm."userId" = ? AND c."kind" = 'dm'`,
+  ),
+  /** The caller's groups (current memberships, disbanded ones included), with their conversation if any. */
+  myGroups: sql<
+    [number],
+    {
+      groupId: number;
+      name: string;
+      disbandedAt: number | null;
+      joinedSeq: number;
+      convId: number | null;
+      lastSeq: number | null;
+      lastActivityMs: number | null;
+      lastReadSeq: number | null;
+    }
+  >(
+    `SELECT gm."groupId", g."name", g."disbandedAt", gm."joinedSeq", c."id" AS "convId", c."lastSeq", c."lastActivityMs",
+            cm."lastReadSeq"
+     FROM "GroupMember" gm JOIN "Group" g ON g."id" = gm."groupId"
+     LEFT JOIN "Conversation" c ON c."groupId" = gm."groupId"
+     LEFT JOIN "ConversationMember" cm ON cm."conversationId" = c."id" AND cm."userId" = gm."userId"
+     WHERE gm."userId" = ?`,
+  ),
+  groupReceipts: sql<[number, number], { userId: number; joinedSeq: number; lastReadSeq: number | null }>(
+    `SELECT gm."userId", gm."joinedSeq", cm."lastReadSeq" FROM "GroupMember" gm
+     LEFT JOIN "ConversationMember" cm ON cm."conversationId" = ? AND cm."userId" = gm."userId"
+     WHERE gm."groupId" = ? ORDER BY gm."userId"`,
+  ),
 
-    cursor: prepare<[string], { value: number }>(`SELECT "value" FROM "Cursor" WHERE "name" = ?`),
-    setCursor: prepare<[string, number]>(
-      `INSERT INTO "Cursor" ("name", "value") VALUES (?, ?) ON CONFLICT ("name") DO UPDATE SET "value" = excluded."value"`,
-    ),
-    groupEventsAfter: prepare<[number, number], GroupEventRow>(
-      `SELECT "id", "groupId", "type", "actorId", "targetId", "data" FROM "GroupEvent" WHERE "id" > ? ORDER BY "id" LIMIT ?`,
-    ),
-    lastGroupEventId: prepare<[], { id: number | null }>(`SELECT MAX("id") AS "id" FROM "GroupEvent"`),
-  };
-  return q;
+  /** The cursor row exists (value 0) before it is locked: a missing row could not be. */
+  ensureCursor: sql<[string]>(`INSERT INTO "Cursor" ("name", "value") VALUES (?, 0) ON CONFLICT DO NOTHING`),
+  /** The cursor, locked until the transaction ends (PostgreSQL): one consumer at a time across hosts. */
+  cursorForUpdate: sql<[string], { value: number }>({
+    sqlite: `SELECT "value" FROM "Cursor" WHERE "name" = ?`,
+    postgresql: `SELECT "value" FROM "Cursor" WHERE "name" = ? FOR UPDATE`,
+  }),
+  setCursor: sql<[string, number]>(
+    `INSERT INTO "Cursor" ("name", "value") VALUES (?, ?) ON CONFLICT ("name") DO UPDATE SET "value" = excluded."value"`,
+  ),
+  groupEventsAfter: sql<[number, number], GroupEventRow>(
+    `SELECT "id", "groupId", "type", "actorId", "targetId", "data" FROM "GroupEvent" WHERE "id" > ? ORDER BY "id" LIMIT ?`,
+  ),
+};
+
+type Statements = typeof STATEMENTS;
+
+/** One statement bound to a database or transaction. */
+export class Bound<P extends readonly SqlParam[], R> {
+  constructor(
+    private readonly ex: SqlExec,
+    private readonly stmt: Statement<P, R>,
+  ) {}
+  get(...params: P): Promise<R | undefined> {
+    return this.ex.get(this.stmt, params);
+  }
+  all(...params: P): Promise<R[]> {
+    return this.ex.all(this.stmt, params);
+  }
+  run(...params: P): Promise<RunResult> {
+    return this.ex.run(this.stmt, params);
+  }
 }
 
-export type Queries = ReturnType<typeof prepareQueries>;
+export type Queries = {
+  readonly [K in keyof Statements]: Statements[K] extends Statement<infer P, infer R> ? Bound<P, R> : never;
+} & { readonly dialect: SqlExec["dialect"] };
+
+/**
+ * One object per database or transaction; each statement is a getter on the shared prototype that
+ * binds it on first use (a transaction per batch, possibly of one job, must not pay for binding
+ * every statement).
+ */
+class BoundQueries {
+  readonly slots: Array<Bound<never, unknown> | undefined> = [];
+  constructor(readonly ex: SqlExec) {}
+  get dialect(): SqlExec["dialect"] {
+    return this.ex.dialect;
+  }
+}
+Object.values(STATEMENTS).forEach((stmt, i) => {
+  Object.defineProperty(BoundQueries.prototype, Object.keys(STATEMENTS)[i]!, {
+    get(this: BoundQueries) {
+      return (this.slots[i] ??= new Bound(this.ex, stmt as Statement<never, unknown>));
+    },
+  });
+});
+
+const bound = new WeakMap<SqlExec, BoundQueries>();
+
+/** The statements bound to `ex` (a database, or a transaction). */
+export function queries(ex: SqlExec): Queries {
+  let q = bound.get(ex);
+  if (!q) bound.set(ex, (q = new BoundQueries(ex)));
+  return q as unknown as Queries;
+}

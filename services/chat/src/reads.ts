@@ -1,7 +1,9 @@
 /**
- * Reading: history and sync pages, the conversation list, read pointers and receipts. Reads run
- * synchronously on the service's connection (a multi-statement read inside one deferred
- * transaction, so it sees one snapshot); moving a read pointer is a writer job.
+ * Reading: history and sync pages, the conversation list, read pointers and receipts. A
+ * multi-statement read runs inside one read-only snapshot transaction, so it sees one point in
+ * time: on SQLite a deferred transaction on the service's connection (it settles within one
+ * event-loop turn, as before); on PostgreSQL `REPEATABLE READ READ ONLY` on a pooled connection of
+ * its own, beside the writer's. Moving a read pointer is a writer job.
  */
 import {
   CHAT_LIMITS,
@@ -12,6 +14,7 @@ import {
   type ReadState,
   type Receipt,
 } from "@sealroom/proto/chat";
+import type { SqlDb } from "@sealroom/db/sql";
 import type { Logger } from "@sealroom/runtime";
 import {
   blockedEitherWay,
@@ -22,41 +25,40 @@ import {
   userOrPlaceholder,
   type Access,
 } from "./access.js";
-import { takeWithin } from "./bounds.js";
+import { takeWithin, takeWithinAsync } from "./bounds.js";
 import { toEntry } from "./entries.js";
 import { sendersOf } from "./people.js";
 import type { Publish } from "./publish.js";
-import type { Queries } from "./queries.js";
-import type { Sqlite } from "./sqlite.js";
+import { queries, type Queries } from "./queries.js";
 import type { Writer } from "./writer.js";
 
 export interface ReadDeps {
-  sqlite: Sqlite;
-  q: Queries;
+  db: SqlDb;
   writer: Writer;
   publish: Publish;
   log: Logger;
 }
 
-export function createReads({ sqlite, q, writer, publish, log }: ReadDeps) {
-  const snapshot = <T>(fn: () => T): T => sqlite.transaction(fn)();
+export function createReads({ db, writer, publish, log }: ReadDeps) {
+  const snapshot = <T>(fn: (q: Queries) => Promise<T>): Promise<T> => db.snapshot((tx) => fn(queries(tx)));
 
   /** `upTo`: a former member's last readable seq (then `lastSeq` is at most it). */
-  function readState(
+  async function readState(
+    q: Queries,
     convId: number,
     lastSeq: number,
     userId: number,
     readSeq: number,
     visibleFrom: number,
     upTo?: number,
-  ): ReadState {
+  ): Promise<ReadState> {
     const from = Math.max(readSeq, visibleFrom);
     const unread =
       from >= lastSeq
         ? 0
         : ((upTo === undefined
-            ? q.unread.get(convId, from, userId, CHAT_LIMITS.unreadMax)
-            : q.unreadUpTo.get(convId, from, upTo, userId, CHAT_LIMITS.unreadMax)
+            ? await q.unread.get(convId, from, userId, CHAT_LIMITS.unreadMax)
+            : await q.unreadUpTo.get(convId, from, upTo, userId, CHAT_LIMITS.unreadMax)
           )?.n ?? 0);
     return { readSeq, unread, countedSeq: lastSeq };
   }
@@ -65,7 +67,13 @@ export function createReads({ sqlite, q, writer, publish, log }: ReadDeps) {
    * A page of `rows` (ascending, or newest first for history, which keeps the newest when it has
    * to stop early), cut at the reply byte bound.
    */
-  function page(access: Access, rows: Parameters<typeof toEntry>[1][], lastSeq: number, newestFirst = false): Page {
+  async function page(
+    q: Queries,
+    access: Access,
+    rows: Parameters<typeof toEntry>[1][],
+    lastSeq: number,
+    newestFirst = false,
+  ): Promise<Page> {
     const shell = {
       conversationId: access.key,
       entries: [],
@@ -78,51 +86,51 @@ export function createReads({ sqlite, q, writer, publish, log }: ReadDeps) {
       shell,
     );
     // At most pageMax users (< 35 KB) beyond the bound, well inside NATS's max_payload.
-    return { ...shell, entries: newestFirst ? taken.reverse() : taken, truncated: cut, ...sendersOf(q, taken) };
+    return { ...shell, entries: newestFirst ? taken.reverse() : taken, truncated: cut, ...(await sendersOf(q, taken)) };
   }
 
   /** Who besides the reader learns that a read pointer moved (never across a block). */
-  function readWatchers(access: Access): number[] {
-    if (access.kind === "dm") return blockedEitherWay(q, access.userId, access.peerId) ? [] : [access.peerId];
+  async function readWatchers(q: Queries, access: Access): Promise<number[]> {
+    if (access.kind === "dm") return (await blockedEitherWay(q, access.userId, access.peerId)) ? [] : [access.peerId];
     // A former member's reading is nobody else's business any more.
     if (access.former) return [];
-    const members = q.groupMemberIds.all(access.groupId).map((r) => r.userId);
+    const members = (await q.groupMemberIds.all(access.groupId)).map((r) => r.userId);
     if (members.length > CHAT_LIMITS.readEventsGroupMax) return [];
-    const hidden = hiddenFrom(q, access.userId);
+    const hidden = await hiddenFrom(q, access.userId);
     return members.filter((id) => id !== access.userId && !hidden.has(id));
   }
 
   return {
-    history(userId: number, key: string, beforeSeq: number | undefined, limit: number): Page {
-      return snapshot(() => {
-        const access = resolveAccess(q, userId, key, "read");
+    history(userId: number, key: string, beforeSeq: number | undefined, limit: number): Promise<Page> {
+      return snapshot(async (q) => {
+        const access = await resolveAccess(q, userId, key, "read");
         const conv = access.conv;
-        if (!conv) return page(access, [], 0);
+        if (!conv) return page(q, access, [], 0);
         const end = visibleEnd(access, conv.lastSeq);
         const before = Math.min(beforeSeq ?? end + 1, end + 1);
-        const rows = q.pageBefore.all(conv.id, before, access.visibleFrom, limit);
-        return page(access, rows, end, true);
+        const rows = await q.pageBefore.all(conv.id, before, access.visibleFrom, limit);
+        return page(q, access, rows, end, true);
       });
     },
 
-    sync(userId: number, key: string, afterSeq: number, limit: number): Page {
-      return snapshot(() => {
-        const access = resolveAccess(q, userId, key, "read");
+    sync(userId: number, key: string, afterSeq: number, limit: number): Promise<Page> {
+      return snapshot(async (q) => {
+        const access = await resolveAccess(q, userId, key, "read");
         const conv = access.conv;
-        if (!conv) return page(access, [], 0);
+        if (!conv) return page(q, access, [], 0);
         const end = visibleEnd(access, conv.lastSeq);
         const from = Math.max(afterSeq, access.visibleFrom);
         // Seqs are gapless, so (from, end] holds exactly end - from entries: the limit stops at `end`.
-        const rows = from >= end ? [] : q.pageAfter.all(conv.id, from, Math.min(limit, end - from));
-        return page(access, rows, end);
+        const rows = from >= end ? [] : await q.pageAfter.all(conv.id, from, Math.min(limit, end - from));
+        return page(q, access, rows, end);
       });
     },
 
     conversations(
       userId: number,
       after: ConversationsCursor | undefined,
-    ): { conversations: ConversationSummary[]; more: boolean } {
-      return snapshot(() => {
+    ): Promise<{ conversations: ConversationSummary[]; more: boolean }> {
+      return snapshot(async (q) => {
         /** `upTo`: a former member's last readable seq. */
         type Item = {
           summary: Omit<ConversationSummary, "last" | "read">;
@@ -131,10 +139,10 @@ export function createReads({ sqlite, q, writer, publish, log }: ReadDeps) {
           upTo?: number;
         };
         const items: Item[] = [];
-        for (const c of q.myDms.all(userId)) {
+        for (const c of await q.myDms.all(userId)) {
           const ref = parseConversationId(c.key);
           if (ref?.kind !== "dm") continue;
-          const peer = userOrPlaceholder(q, ref.low === userId ? ref.high : ref.low);
+          const peer = await userOrPlaceholder(q, ref.low === userId ? ref.high : ref.low);
           items.push({
             convId: c.id,
             readSeq: c.lastReadSeq,
@@ -149,7 +157,7 @@ export function createReads({ sqlite, q, writer, publish, log }: ReadDeps) {
             },
           });
         }
-        for (const g of q.myGroups.all(userId)) {
+        for (const g of await q.myGroups.all(userId)) {
           items.push({
             convId: g.convId,
             readSeq: g.lastReadSeq ?? 0,
@@ -164,9 +172,9 @@ export function createReads({ sqlite, q, writer, publish, log }: ReadDeps) {
             },
           });
         }
-        for (const f of q.myFormerGroups.all(userId)) {
+        for (const f of await q.myFormerGroups.all(userId)) {
           const former = formerOf(f);
-          const by = former.byId === null ? null : userOrPlaceholder(q, former.byId);
+          const by = former.byId === null ? null : await userOrPlaceholder(q, former.byId);
           items.push({
             convId: f.convId,
             readSeq: f.lastReadSeq ?? 0,
@@ -197,72 +205,77 @@ export function createReads({ sqlite, q, writer, publish, log }: ReadDeps) {
           b.lastActivityTs - a.lastActivityTs || a.conversationId.localeCompare(b.conversationId);
         const rest = items.filter((i) => !after || order(i.summary, after) > 0);
         rest.sort((a, b) => order(a.summary, b.summary));
-        const full = (item: Item): ConversationSummary => {
+        const full = async (item: Item): Promise<ConversationSummary> => {
           const { summary, convId, readSeq, upTo } = item;
           if (convId === null) return { ...summary, last: null, read: { readSeq, unread: 0, countedSeq: 0 } };
           const row =
             upTo === undefined
-              ? q.lastShown.get(convId, summary.visibleFromSeq)
-              : q.lastShownUpTo.get(convId, summary.visibleFromSeq, upTo);
+              ? await q.lastShown.get(convId, summary.visibleFromSeq)
+              : await q.lastShownUpTo.get(convId, summary.visibleFromSeq, upTo);
           const last = row ? toEntry(summary.conversationId, row, log) : null;
           const shown = last && (last.kind === "text" || last.kind === "system") ? last : null;
           return {
             ...summary,
             last: shown,
-            read: readState(convId, summary.lastSeq, userId, readSeq, summary.visibleFromSeq, upTo),
-            ...sendersOf(q, shown ? [shown] : []),
+            read: await readState(q, convId, summary.lastSeq, userId, readSeq, summary.visibleFromSeq, upTo),
+            ...(await sendersOf(q, shown ? [shown] : [])),
           };
         };
         // Summaries are built lazily: a page that stops at the byte bound reads no further.
-        function* summaries() {
-          for (const item of rest.slice(0, CHAT_LIMITS.conversationsMax)) yield full(item);
-        }
-        const { taken } = takeWithin(summaries(), { conversations: [], more: true });
+        const { taken } = await takeWithinAsync(rest.slice(0, CHAT_LIMITS.conversationsMax), full, {
+          conversations: [],
+          more: true,
+        });
         return { conversations: taken, more: taken.length < rest.length };
       });
     },
 
     async markRead(userId: number, key: string, seq: number): Promise<{ conversationId: string; read: ReadState }> {
-      return writer.submit(() => {
-        const access = resolveAccess(q, userId, key, "read");
-        const conv = access.conv;
-        if (!conv) return { value: { conversationId: key, read: { readSeq: 0, unread: 0, countedSeq: 0 } } };
-        q.ensureMember.run(conv.id, userId, access.visibleFrom);
-        const before = q.member.get(conv.id, userId)?.lastReadSeq ?? 0;
-        const end = visibleEnd(access, conv.lastSeq);
-        const target = Math.min(seq, end);
-        if (target > before) q.advanceRead.run(target, conv.id, userId);
-        const readSeq = Math.max(before, target);
-        const upTo = access.kind === "group" && access.former ? end : undefined;
-        const read = readState(conv.id, end, userId, readSeq, access.visibleFrom, upTo);
-        const value = { conversationId: key, read };
-        if (readSeq === before) return { value };
-        const watchers = readWatchers(access);
-        return {
-          value,
-          after: () => {
-            publish([userId], "chat.read.v1", { conversationId: key, userId, readSeq, read });
-            publish(watchers, "chat.read.v1", { conversationId: key, userId, readSeq });
-          },
-        };
-      });
+      return writer.submit(
+        async (tx) => {
+          const q = queries(tx);
+          const access = await resolveAccess(q, userId, key, "read");
+          const conv = access.conv;
+          if (!conv) return { value: { conversationId: key, read: { readSeq: 0, unread: 0, countedSeq: 0 } } };
+          await q.ensureMember.run(conv.id, userId, access.visibleFrom);
+          const before = (await q.member.get(conv.id, userId))?.lastReadSeq ?? 0;
+          const end = visibleEnd(access, conv.lastSeq);
+          const target = Math.min(seq, end);
+          if (target > before) await q.advanceRead.run(target, conv.id, userId, target);
+          const readSeq = Math.max(before, target);
+          const upTo = access.kind === "group" && access.former ? end : undefined;
+          const read = await readState(q, conv.id, end, userId, readSeq, access.visibleFrom, upTo);
+          const value = { conversationId: key, read };
+          if (readSeq === before) return { value };
+          const watchers = await readWatchers(q, access);
+          return {
+            value,
+            after: () => {
+              publish([userId], "chat.read.v1", { conversationId: key, userId, readSeq, read });
+              publish(watchers, "chat.read.v1", { conversationId: key, userId, readSeq });
+            },
+          };
+        },
+        { key },
+      );
     },
 
-    receipts(userId: number, key: string): Receipt[] {
-      return snapshot(() => {
-        const access = resolveAccess(q, userId, key, "read");
+    receipts(userId: number, key: string): Promise<Receipt[]> {
+      return snapshot(async (q) => {
+        const access = await resolveAccess(q, userId, key, "read");
         const convId = access.conv?.id ?? -1;
+        const readSeqOf = async (id: number) => (await q.member.get(convId, id))?.lastReadSeq ?? 0;
         if (access.kind === "dm") {
-          const hidden = blockedEitherWay(q, access.userId, access.peerId);
-          return access.members
-            .filter((id) => id === userId || !hidden)
-            .map((id) => ({ userId: id, readSeq: q.member.get(convId, id)?.lastReadSeq ?? 0 }));
+          const hidden = await blockedEitherWay(q, access.userId, access.peerId);
+          const shown = access.members.filter((id) => id === userId || !hidden);
+          const receipts: Receipt[] = [];
+          for (const id of shown) receipts.push({ userId: id, readSeq: await readSeqOf(id) });
+          return receipts;
         }
         // A former member sees only their own pointer: the group's later reading is not theirs.
-        if (access.former) return [{ userId, readSeq: q.member.get(convId, userId)?.lastReadSeq ?? 0 }];
-        const hidden = hiddenFrom(q, userId);
-        return q.groupReceipts
-          .all(convId, access.groupId)
+        if (access.former) return [{ userId, readSeq: await readSeqOf(userId) }];
+        const hidden = await hiddenFrom(q, userId);
+        return (await q.groupReceipts.all(convId, access.groupId))
           .filter((r) => !hidden.has(r.userId))
           .map((r) => ({ userId: r.userId, readSeq: r.lastReadSeq ?? 0 }));
       });

@@ -1,10 +1,15 @@
 /**
- * The chat service: conversations (DMs and groups) as gapless, ordered logs in SQLite, written by
- * one batching writer per process (writer.ts), delivered live over NATS after commit, and read back
- * through history and sync. Several instances may share the queue group and the database file.
- * SQLite is the truth, NATS the doorbell (README "Architecture"; docs/protocol/chat.md).
+ * The chat service: conversations (DMs and groups) as gapless, ordered logs in the database
+ * (SQLite or PostgreSQL), written by one batching writer per process (writer.ts), delivered live
+ * over NATS after commit, and read back through history and sync. Several instances may share the
+ * queue group and the database (the SQLite file on one host, or PostgreSQL from several hosts).
+ * The database is the truth, NATS the doorbell (README "Architecture"; docs/protocol/chat.md).
+ *
+ * Prisma owns the schema; this service runs its hot path through its own connection
+ * (@sealroom/db/sql): why, in docs/DEVELOPMENT.md "Measured costs".
  */
 import type { Db } from "@sealroom/db";
+import { dialectOf, openSql, sqliteFile, type SqlDb } from "@sealroom/db/sql";
 import { AppError } from "@sealroom/proto/errors";
 import { groupDoorbellSchema } from "@sealroom/proto/social";
 import { QUEUE, SUBJECTS } from "@sealroom/proto/subjects";
@@ -23,9 +28,7 @@ import {
 import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 import { createMessages } from "./messages.js";
 import { natsPublish } from "./publish.js";
-import { prepareQueries } from "./queries.js";
 import { createReads } from "./reads.js";
-import { databaseFile, openSqlite, type Sqlite } from "./sqlite.js";
 import { createTimeline } from "./timeline.js";
 import { createTyping } from "./typing.js";
 import { Writer, type WriterOptions, type WriterStats } from "./writer.js";
@@ -36,8 +39,10 @@ export interface ChatConfig {
   /** How often the group timeline looks for GroupEvents whose doorbell was lost. */
   timelinePollMs?: number;
   typingIntervalMs?: number;
-  /** How often the checkpointer thread folds the WAL into the database file. */
+  /** How often the checkpointer thread folds the WAL into the database file (SQLite only). */
   checkpointMs?: number;
+  /** PostgreSQL: this instance's pooled connections (the writer's batches and the reads). Default 10. */
+  poolSize?: number;
   writer?: WriterOptions;
   /**
    * Each user's budget for send, edit and delete, across all their connections and gateways. The
@@ -48,8 +53,13 @@ export interface ChatConfig {
 
 export interface ChatServiceDeps {
   nc: NatsConnection;
-  /** The Prisma client of the shared database; the service opens its own connection to the same file. */
+  /** The Prisma client of the shared database. */
   db: Db;
+  /**
+   * The database's URL (DATABASE_URL: `file:` or `postgresql://`), which the service opens
+   * itself. Without it, the service asks the Prisma client for its SQLite file.
+   */
+  databaseUrl?: string;
   log: Logger;
   metrics?: Metrics;
   /** Identifies this process in health replies (several instances share the queue group). */
@@ -70,6 +80,7 @@ export interface ChatService {
 export function createChatService({
   nc,
   db,
+  databaseUrl,
   log,
   metrics,
   instance,
@@ -78,7 +89,7 @@ export function createChatService({
 }: ChatServiceDeps): ChatService {
   const clock = () => time.now();
   let subs: Drainable[] = [];
-  let sqlite: Sqlite | undefined;
+  let sql: SqlDb | undefined;
   let writer: Writer | undefined;
   let timeline: ReturnType<typeof createTimeline> | undefined;
   let poll: ReturnType<typeof setInterval> | undefined;
@@ -94,19 +105,25 @@ export function createChatService({
     },
 
     async start() {
-      const file = await databaseFile(db);
-      sqlite = openSqlite(file);
-      checkpointer = startCheckpointer(file, config.checkpointMs ?? 1000, (message) =>
-        log.warn({ message }, "WAL checkpoint failed"),
-      );
-      const q = prepareQueries(sqlite);
-      writer = new Writer(sqlite, log, { clock, ...config.writer });
+      const url = databaseUrl ?? `file:${await databaseFile(db)}`;
+      sql = openSql(url, {
+        applicationName: `chat ${instance}`,
+        onError: (err) => log.warn({ err }, "idle database connection failed"),
+        ...(config.poolSize === undefined ? {} : { poolSize: config.poolSize }),
+      });
+      // SQLite only: PostgreSQL checkpoints by itself, off every client's path.
+      if (dialectOf(url) === "sqlite") {
+        checkpointer = startCheckpointer(sqliteFile(url), config.checkpointMs ?? 1000, (message) =>
+          log.warn({ message }, "WAL checkpoint failed"),
+        );
+      }
+      writer = new Writer(sql, log, { clock, ...config.writer });
       const publish = natsPublish(nc, log);
-      const deps = { sqlite, q, writer, publish, log };
+      const deps = { db: sql, writer, publish, log };
       const messages = createMessages(deps);
       const reads = createReads(deps);
       const typing = createTyping({
-        q,
+        db: sql,
         publish,
         clock,
         ...(config.typingIntervalMs === undefined ? {} : { intervalMs: config.typingIntervalMs }),
@@ -131,7 +148,7 @@ export function createChatService({
         "chat.markRead": async (ctx, b) => reads.markRead(ctx.userId, b.conversationId, b.seq),
         "chat.receipts": async (ctx, b) => ({
           conversationId: b.conversationId,
-          receipts: reads.receipts(ctx.userId, b.conversationId),
+          receipts: await reads.receipts(ctx.userId, b.conversationId),
         }),
         "chat.typing": async (ctx, b) => typing.typing(ctx.userId, b.conversationId),
         "chat.edit": async (ctx, b) => messages.edit(budget(ctx.userId), b.conversationId, b.seq, b.text),
@@ -173,12 +190,20 @@ export function createChatService({
       await writer?.idle();
       await checkpointer?.stop();
       checkpointer = undefined;
-      sqlite?.close();
-      sqlite = undefined;
+      await sql?.close();
+      sql = undefined;
     },
 
     catchUpTimeline() {
       return timeline ? timeline.catchUp() : Promise.resolve();
     },
   };
+}
+
+/** The file behind a Prisma client on SQLite (`PRAGMA database_list`). */
+async function databaseFile(db: { $queryRawUnsafe<T>(sql: string): Promise<T> }): Promise<string> {
+  const rows = await db.$queryRawUnsafe<Array<{ name: string; file: string }>>("PRAGMA database_list");
+  const main = rows.find((r) => r.name === "main");
+  if (!main?.file) throw new Error("the database has no file (in-memory databases cannot be shared)");
+  return main.file;
 }

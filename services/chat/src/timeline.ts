@@ -7,6 +7,9 @@
  *
  * It also keeps ConversationMember rows in step (a fresh span on join, leftSeq on leave or kick);
  * GroupMember (and, for a former member's reads, FormerMember) stays the truth for every permission check.
+ *
+ * Several instances (several hosts, on PostgreSQL) take turns through the cursor row: each step
+ * locks it (`FOR UPDATE`) before reading it, so no two steps append the same events.
  */
 import { groupConversationId, type SystemEntry, type SystemEvent } from "@sealroom/proto/chat";
 import { groupEventDataSchema, groupEventTypeSchema, type GroupEventData } from "@sealroom/proto/social";
@@ -14,7 +17,7 @@ import type { Logger } from "@sealroom/runtime";
 import { recipients, userOrPlaceholder, type Access } from "./access.js";
 import { append, conversationFor } from "./entries.js";
 import type { Publish } from "./publish.js";
-import type { GroupEventRow, Queries } from "./queries.js";
+import { queries, type GroupEventRow, type Queries } from "./queries.js";
 import type { Writer } from "./writer.js";
 
 export const CURSOR_NAME = "chat.groupEvents";
@@ -30,29 +33,19 @@ function dataOf(raw: string): GroupEventData {
   }
 }
 
-export function createTimeline({
-  q,
-  writer,
-  publish,
-  log,
-}: {
-  q: Queries;
-  writer: Writer;
-  publish: Publish;
-  log: Logger;
-}) {
+export function createTimeline({ writer, publish, log }: { writer: Writer; publish: Publish; log: Logger }) {
   let running: Promise<void> | undefined;
   let again = false;
 
-  function person(id: number | null, name: string | undefined) {
+  async function person(q: Queries, id: number | null, name: string | undefined) {
     if (id === null) return null;
-    return { id, username: name ?? userOrPlaceholder(q, id).username };
+    return { id, username: name ?? (await userOrPlaceholder(q, id)).username };
   }
 
   /** Appends the entry of one event; returns what to publish after commit (nothing for a vanished group). */
-  function apply(row: GroupEventRow, now: number): (() => void) | undefined {
+  async function apply(q: Queries, row: GroupEventRow, now: number): Promise<(() => void) | undefined> {
     const type = groupEventTypeSchema.safeParse(row.type);
-    const group = q.group.get(row.groupId);
+    const group = await q.group.get(row.groupId);
     if (!type.success || !group) {
       log.warn({ groupEventId: row.id }, "group event skipped");
       return undefined;
@@ -61,8 +54,8 @@ export function createTimeline({
     const event: SystemEvent = {
       groupEventId: row.id,
       type: type.data,
-      actor: person(row.actorId, data.actorName),
-      target: person(row.targetId, data.targetName),
+      actor: await person(q, row.actorId, data.actorName),
+      target: await person(q, row.targetId, data.targetName),
       ...(data.name === undefined ? {} : { name: data.name }),
       ...(data.previousName === undefined ? {} : { previousName: data.previousName }),
       ...(data.role === undefined ? {} : { role: data.role }),
@@ -77,10 +70,10 @@ export function createTimeline({
       disbanded: group.disbandedAt !== null,
       visibleFrom: 0,
       former: null,
-      conv: q.convByKey.get(key),
+      conv: await q.convForUpdate.get(key),
     };
-    const conv = conversationFor(q, access, now);
-    const { id, seq } = append(
+    const conv = await conversationFor(q, access, now);
+    const { id, seq } = await append(
       q,
       conv,
       {
@@ -95,14 +88,14 @@ export function createTimeline({
     );
     if (row.targetId !== null) {
       if (type.data === "joined" || type.data === "created") {
-        const member = q.groupMember.get(row.groupId, row.targetId);
-        q.joinMember.run(conv.id, row.targetId, member?.joinedSeq ?? seq - 1);
+        const member = await q.groupMember.get(row.groupId, row.targetId);
+        await q.joinMember.run(conv.id, row.targetId, member?.joinedSeq ?? seq - 1);
       } else if (type.data === "left" || type.data === "kicked") {
-        q.leaveMember.run(seq, conv.id, row.targetId);
+        await q.leaveMember.run(seq, conv.id, row.targetId);
       }
     }
     // The members at commit time: someone who left or was kicked meanwhile gets nothing.
-    const to = recipients(q, access);
+    const to = await recipients(q, access);
     const entry: SystemEntry = { kind: "system", id, conversationId: key, seq, ts: now, event };
     return () =>
       publish(to, "chat.message.created.v1", {
@@ -115,12 +108,15 @@ export function createTimeline({
 
   /** One transaction: up to BATCH events after the cursor. Resolves with how many it appended. */
   function step(): Promise<number> {
-    return writer.submit((now) => {
-      const cursor = q.cursor.get(CURSOR_NAME)?.value ?? 0;
-      const rows = q.groupEventsAfter.all(cursor, BATCH);
+    return writer.submit(async (tx, now) => {
+      const q = queries(tx);
+      await q.ensureCursor.run(CURSOR_NAME);
+      const cursor = (await q.cursorForUpdate.get(CURSOR_NAME))?.value ?? 0;
+      const rows = await q.groupEventsAfter.all(cursor, BATCH);
       if (rows.length === 0) return { value: 0 };
-      const hooks = rows.map((row) => apply(row, now));
-      q.setCursor.run(CURSOR_NAME, rows[rows.length - 1]!.id);
+      const hooks: Array<(() => void) | undefined> = [];
+      for (const row of rows) hooks.push(await apply(q, row, now));
+      await q.setCursor.run(CURSOR_NAME, rows[rows.length - 1]!.id);
       return { value: rows.length, after: () => hooks.forEach((h) => h?.()) };
     });
   }

@@ -7,27 +7,29 @@
 import { CHAT_LIMITS } from "@sealroom/proto/chat";
 import { hiddenFrom, recipients, resolveAccess, userOrPlaceholder } from "./access.js";
 import type { Publish } from "./publish.js";
-import type { Queries } from "./queries.js";
+import { queries } from "./queries.js";
+import type { SqlDb } from "@sealroom/db/sql";
 
 /** Remembered (user, conversation) pairs before the oldest are forgotten. */
 const MAX_TRACKED = 50_000;
 
 export function createTyping({
-  q,
+  db,
   publish,
   clock,
   intervalMs = CHAT_LIMITS.typingIntervalMs,
 }: {
-  q: Queries;
+  db: SqlDb;
   publish: Publish;
   clock: () => number;
   intervalMs?: number;
 }) {
   const last = new Map<string, number>();
+  const q = queries(db);
 
   return {
-    typing(userId: number, key: string): Record<string, never> {
-      const access = resolveAccess(q, userId, key, "post");
+    async typing(userId: number, key: string): Promise<Record<string, never>> {
+      const access = await resolveAccess(q, userId, key, "post");
       const now = clock();
       const slot = `${userId} ${key}`;
       const previous = last.get(slot);
@@ -41,9 +43,9 @@ export function createTyping({
           if (last.size <= MAX_TRACKED * 0.9) break;
         }
       }
-      const hidden = hiddenFrom(q, userId);
-      const others = recipients(q, access).filter((id) => id !== userId && !hidden.has(id));
-      const user = userOrPlaceholder(q, userId);
+      const hidden = await hiddenFrom(q, userId);
+      const others = (await recipients(q, access)).filter((id) => id !== userId && !hidden.has(id));
+      const user = await userOrPlaceholder(q, userId);
       publish(others, "typing.started.v1", { conversationId: key, user: { id: user.id, username: user.username } });
       return {};
     },

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dmConversationId, groupConversationId } from "@sealroom/proto/chat";
 import { SUBJECTS } from "@sealroom/proto/subjects";
-import { openSqlite } from "./sqlite.js";
-import { sqliteFile } from "@sealroom/testkit";
+import Database from "better-sqlite3";
+import { dialectOf, sqliteFile } from "@sealroom/db/sql";
+import pg from "pg";
 import { setup, type Harness } from "./test/harness.js";
 
 let h: Harness;
@@ -63,13 +64,39 @@ describe("several instances on one database", () => {
   });
 });
 
+/**
+ * Another process holding the write lock: on SQLite the file's (BEGIN IMMEDIATE); on PostgreSQL
+ * the Conversation table (LOCK TABLE ... EXCLUSIVE: sends wait, past lock_timeout they fail and
+ * the batch is retried).
+ */
+async function lockDatabase(url: string): Promise<{ release(): Promise<void> }> {
+  if (dialectOf(url) === "sqlite") {
+    const other = new Database(sqliteFile(url), { fileMustExist: true });
+    other.exec("BEGIN IMMEDIATE");
+    return {
+      async release() {
+        other.exec("COMMIT");
+        other.close();
+      },
+    };
+  }
+  const other = new pg.Client({ connectionString: url });
+  await other.connect();
+  await other.query(`BEGIN; LOCK TABLE "Conversation" IN EXCLUSIVE MODE`);
+  return {
+    async release() {
+      await other.query("COMMIT");
+      await other.end();
+    },
+  };
+}
+
 describe("a database locked by another process", () => {
   it("waits and retries without blocking: sends commit once the lock is released", async () => {
     const a = await h.seed.user();
     const b = await h.seed.user();
     await h.seed.friends(a, b);
-    const other = openSqlite(sqliteFile(h.database));
-    other.exec("BEGIN IMMEDIATE");
+    const other = await lockDatabase(h.database.url);
     const sending = Promise.all(
       Array.from({ length: 10 }, () =>
         h.call(a, "chat.send", { conversationId: dmConversationId(a, b), clientMsgId: cid(), text: "patience" }),
@@ -80,8 +107,7 @@ describe("a database locked by another process", () => {
     // A loop blocked in a synchronous busy wait could not answer before the COMMIT below, whatever the timeout.
     const health = await h.client.request(SUBJECTS.health("chat"), "", { timeout: 3000 });
     expect(health.json()).toMatchObject({ ok: true });
-    other.exec("COMMIT");
-    other.close();
+    await other.release();
     const acks = await sending;
     expect(acks.map((x) => x.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
   });
@@ -91,15 +117,13 @@ describe("a database locked by another process", () => {
     const b = await h.seed.user();
     await h.seed.friends(a, b);
     const dm = dmConversationId(a, b);
-    const other = openSqlite(sqliteFile(h.database));
-    other.exec("BEGIN IMMEDIATE");
+    const other = await lockDatabase(h.database.url);
     const outcomes = await Promise.all(
       Array.from({ length: 5 }, () =>
         h.refusal(a, "chat.send", { conversationId: dm, clientMsgId: cid(), text: "lost?" }),
       ),
     );
-    other.exec("COMMIT");
-    other.close();
+    await other.release();
     expect(outcomes.map((o) => o?.code)).toEqual(Array(5).fill("UNAVAILABLE"));
     expect(outcomes.every((o) => o?.retryable)).toBe(true);
     expect(await h.db.conversation.count({ where: { key: dm } })).toBe(0);

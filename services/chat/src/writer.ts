@@ -1,18 +1,37 @@
 /**
  * The single writer of one chat process: every write (sends, edits, deletes, read pointers, group
  * timeline entries) is a job; the jobs that arrive within one event-loop turn (up to `maxBatch`)
- * run in ONE `BEGIN IMMEDIATE` transaction, each in its own savepoint, then commit together
- * (group commit). A job that refuses (throws) leaves nothing behind and fails alone; a transaction
- * that fails as a whole (the file stayed locked by another process) rolls back wholly and is
- * retried after a backoff, until each job's deadline: then every job in it gets UNAVAILABLE
+ * run in ONE transaction, each in its own savepoint, then commit together (group commit). A job
+ * that refuses (throws) leaves nothing behind and fails alone; a transaction that fails as a whole
+ * (SQLite: the file stayed locked by another process; PostgreSQL: a deadlock, a serialization
+ * failure, a lock wait past `lock_timeout`, a lost connection before COMMIT) rolls back wholly and
+ * is retried after a backoff, until each job's deadline: then every job in it gets UNAVAILABLE
  * (retryable; a send retried with its clientMsgId is safe). Never a half-write.
  *
  * Only after COMMIT are the jobs' promises resolved and their `after` hooks (the NATS doorbells)
  * run: ack after commit, publish after commit.
+ *
+ * SQLite: the transaction is `BEGIN IMMEDIATE` on the process's one connection, so it holds the
+ * write lock from its first statement; its statements settle at once, so a batch still runs start
+ * to COMMIT within one event-loop turn.
+ * PostgreSQL (several hosts write at once): each job locks the rows it appends to (the
+ * conversation, `FOR UPDATE`), so seq stays gapless; a batch's jobs run in the order of their
+ * `key` (the conversation), so two hosts' batches take those locks in one global order and do not
+ * deadlock each other; a job whose insert hits a unique violation (another host just wrote the
+ * same clientMsgId, or created the same conversation) runs again in a fresh savepoint, where its
+ * reads see that row: the dedupe answers, never an error.
  */
+import { isRetryable } from "@sealroom/db/retry";
+import {
+  CommitOutcomeUnknown,
+  isConnectionError,
+  isTransactionConflict,
+  isUniqueViolation,
+  type SqlDb,
+  type SqlTx,
+} from "@sealroom/db/sql";
 import { AppError } from "@sealroom/proto/errors";
-import { backoffMs, isBusy, type Logger } from "@sealroom/runtime";
-import type { Sqlite } from "./sqlite.js";
+import { backoffMs, type Logger } from "@sealroom/runtime";
 
 /** What a job returns: its value, and what to do once it is committed. */
 export interface Outcome<T> {
@@ -20,8 +39,16 @@ export interface Outcome<T> {
   after?: () => void;
 }
 
-/** Runs inside the transaction, synchronously. `now` is the batch's clock (Unix ms). */
-export type Job<T> = (now: number) => Outcome<T>;
+/**
+ * Runs inside the batch's transaction, in its own savepoint. `now` is the batch's clock (Unix ms).
+ * It must use `tx` for every statement (on SQLite a statement outside it would wait for the batch).
+ */
+export type Job<T> = (tx: SqlTx, now: number) => Promise<Outcome<T>>;
+
+export interface SubmitOptions {
+  /** What the job locks (the conversation id): on PostgreSQL a batch runs its jobs in key order. */
+  key?: string;
+}
 
 export interface WriterOptions {
   maxBatch?: number;
@@ -34,16 +61,25 @@ export interface WriterOptions {
 
 interface Pending {
   job: Job<unknown>;
+  key: string;
   submitted: number;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
 
+type Result = { ok: true; outcome: Outcome<unknown> } | { ok: false; err: unknown };
+
 export interface WriterStats {
   batches: number;
   jobs: number;
+  /** Whole batches run again (lock, deadlock, serialization failure). */
   retries: number;
+  /** Single jobs run again after a unique violation (PostgreSQL: another host wrote first). */
+  jobRetries: number;
 }
+
+/** Runs of one job after unique violations, before its error is final. */
+const JOB_ATTEMPTS = 4;
 
 export class Writer {
   private readonly queue: Pending[] = [];
@@ -53,16 +89,10 @@ export class Writer {
   private readonly deadlineMs: number;
   private readonly maxQueue: number;
   private readonly clock: () => number;
-  private readonly begin;
-  private readonly commit;
-  private readonly rollback;
-  private readonly savepoint;
-  private readonly release;
-  private readonly rollbackTo;
-  readonly stats: WriterStats = { batches: 0, jobs: 0, retries: 0 };
+  readonly stats: WriterStats = { batches: 0, jobs: 0, retries: 0, jobRetries: 0 };
 
   constructor(
-    private readonly sqlite: Sqlite,
+    private readonly db: SqlDb,
     private readonly log: Logger,
     opts: WriterOptions = {},
   ) {
@@ -70,24 +100,24 @@ export class Writer {
     this.deadlineMs = opts.deadlineMs ?? 5000;
     this.maxQueue = opts.maxQueue ?? 20_000;
     this.clock = opts.clock ?? Date.now;
-    this.begin = sqlite.prepare("BEGIN IMMEDIATE");
-    this.commit = sqlite.prepare("COMMIT");
-    this.rollback = sqlite.prepare("ROLLBACK");
-    this.savepoint = sqlite.prepare("SAVEPOINT job");
-    this.release = sqlite.prepare("RELEASE job");
-    this.rollbackTo = sqlite.prepare("ROLLBACK TO job");
   }
 
   get queued(): number {
     return this.queue.length;
   }
 
-  submit<T>(job: Job<T>): Promise<T> {
+  submit<T>(job: Job<T>, opts: SubmitOptions = {}): Promise<T> {
     if (this.queue.length >= this.maxQueue) {
       return Promise.reject(new AppError("UNAVAILABLE", "The chat service is busy. Try again."));
     }
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ job, submitted: this.clock(), resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({
+        job: job as Job<unknown>,
+        key: opts.key ?? "",
+        submitted: this.clock(),
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
       this.schedule();
     });
   }
@@ -112,11 +142,13 @@ export class Writer {
 
   private async drain(): Promise<void> {
     const batch = this.queue.splice(0, this.maxBatch);
+    // A stable sort: one conversation's jobs keep their order (and so their seqs).
+    if (this.db.dialect === "postgresql") batch.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (let attempt = 0; batch.length > 0; attempt++) {
-      const done = this.tryBatch(batch);
+      const done = await this.tryBatch(batch);
       if (done) return;
       this.stats.retries++;
-      // The lock stayed taken: give up on jobs past their deadline, back off, retry the rest.
+      // The transaction lost (lock, deadlock): give up on jobs past their deadline, back off, retry the rest.
       const now = this.clock();
       for (let i = batch.length - 1; i >= 0; i--) {
         if (now - batch[i]!.submitted >= this.deadlineMs) {
@@ -128,34 +160,42 @@ export class Writer {
     }
   }
 
-  /** One attempt: true when the batch committed (or failed for good), false when it should be retried. */
-  private tryBatch(batch: Pending[]): boolean {
-    const results: Array<{ ok: true; outcome: Outcome<unknown> } | { ok: false; err: unknown }> = [];
-    try {
-      this.begin.run();
-    } catch (err) {
-      if (isBusy(err)) return false;
-      this.failAll(batch, err);
-      return true;
-    }
-    try {
-      const now = this.clock();
-      for (const p of batch) {
-        this.savepoint.run();
-        try {
-          results.push({ ok: true, outcome: p.job(now) });
-          this.release.run();
-        } catch (err) {
-          this.rollbackTo.run();
-          this.release.run();
-          if (isBusy(err)) throw err;
-          results.push({ ok: false, err });
+  /** Whether the whole transaction may run again: it lost a race, or (PostgreSQL) the connection failed before COMMIT. */
+  private retryable(err: unknown): boolean {
+    if (err instanceof AppError) return false;
+    // packages/db's policy (busy, 40001, 40P01), and a lock wait past lock_timeout (55P03).
+    if (isRetryable(err) || isTransactionConflict(err)) return true;
+    return this.db.dialect === "postgresql" && !(err instanceof CommitOutcomeUnknown) && isConnectionError(err);
+  }
+
+  /** One job in its savepoint; a unique violation runs it again (another host wrote first). */
+  private async runJob(tx: SqlTx, p: Pending, now: number): Promise<Result> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { ok: true, outcome: await tx.savepoint((sp) => p.job(sp, now)) };
+      } catch (err) {
+        // The whole batch: rethrown to the transaction, which rolls back.
+        if (this.retryable(err)) throw err;
+        if (isUniqueViolation(err) && attempt < JOB_ATTEMPTS) {
+          this.stats.jobRetries++;
+          continue;
         }
+        return { ok: false, err };
       }
-      this.commit.run();
+    }
+  }
+
+  /** One attempt: true when the batch committed (or failed for good), false when it should be retried. */
+  private async tryBatch(batch: Pending[]): Promise<boolean> {
+    let results: Result[] = [];
+    try {
+      await this.db.transaction(async (tx) => {
+        results = [];
+        const now = this.clock();
+        for (const p of batch) results.push(await this.runJob(tx, p, now));
+      });
     } catch (err) {
-      this.safeRollback();
-      if (isBusy(err)) return false;
+      if (this.retryable(err)) return false;
       this.failAll(batch, err);
       return true;
     }
@@ -183,14 +223,5 @@ export class Writer {
   private failAll(batch: Pending[], err: unknown): void {
     this.log.error({ err }, "chat write transaction failed");
     for (const p of batch) p.reject(err instanceof AppError ? err : new AppError("UNAVAILABLE"));
-  }
-
-  private safeRollback(): void {
-    if (!this.sqlite.inTransaction) return;
-    try {
-      this.rollback.run();
-    } catch (err) {
-      this.log.error({ err }, "rollback failed");
-    }
   }
 }

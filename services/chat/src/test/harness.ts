@@ -1,7 +1,7 @@
 /**
- * Service-level test harness: a real nats-server, a migrated temp SQLite file, one or more chat
- * instances in-process (each with its own NATS connection, Prisma client and SQLite connection, as
- * separate processes would have), commands sent as a gateway would send them, and every
+ * Service-level test harness: a real nats-server, a migrated temp database (SQLite, or PostgreSQL
+ * under SEALROOM_TEST_DB=postgresql), one or more chat instances in-process (each with its own
+ * NATS connection, Prisma client and database connection or pool, as separate processes would have), commands sent as a gateway would send them, and every
  * `evt.user.*` delivery recorded.
  *
  * Social state (users, friendships, blocks, groups, members, group events) is seeded directly in
@@ -79,7 +79,14 @@ export async function setup(opts: { instances?: number; config?: ChatConfig } = 
   const addInstance = async (config: ChatConfig = opts.config ?? {}) => {
     const nc = await connectNats({ url: nats.url, name: `chat-${services.length}`, log });
     const instanceDb = await createDb({ url: database.url });
-    const service = createChatService({ nc, db: instanceDb, log, instance: `chat-${services.length}`, config });
+    const service = createChatService({
+      nc,
+      db: instanceDb,
+      databaseUrl: database.url,
+      log,
+      instance: `chat-${services.length}`,
+      config,
+    });
     await service.start();
     services.push(service);
     cleanup.push(async () => {

@@ -1,0 +1,234 @@
+/**
+ * The SQLite side: one better-sqlite3 connection. Statements run synchronously and their results
+ * are handed back as already-settled promises, so a transaction whose callback awaits only its
+ * statements runs start to COMMIT within one turn of the event loop, as the synchronous code did.
+ * Transactions (and statements outside them) are serialized by a gate, so nothing else of the
+ * process can run on the connection while one is open (docs/DEVELOPMENT.md, hazard 1).
+ */
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import type { AnyStatement, SqlParam } from "./statement.js";
+import type { OpenSqlOptions, RunResult, SqlDb, SqlTx, TxOptions } from "./types.js";
+
+/** Short: the wait blocks the event loop. Longer contention is retried asynchronously by callers. */
+export const SQLITE_BUSY_TIMEOUT_MS = 50;
+
+interface Prepared {
+  stmt: Database.Statement<unknown[], unknown>;
+  reader: boolean;
+  /** Columns declared DATETIME: turned into Unix ms. */
+  dates: string[] | undefined;
+}
+
+/** `file:/abs.db`, `file:./rel.db`, `file:///abs.db` (a query string is ignored). */
+export function sqliteFile(url: string): string {
+  if (url.startsWith("file://")) return fileURLToPath(url.split("?")[0]!);
+  if (!url.startsWith("file:")) throw new Error(`not a SQLite url: ${url}`);
+  return url.slice("file:".length).split("?")[0]!;
+}
+
+/**
+ * A DateTime as Prisma stores it in SQLite (Unix ms, or ISO text) or as SQLite's CURRENT_TIMESTAMP
+ * writes it ("YYYY-MM-DD HH:MM:SS", UTC), in Unix ms.
+ */
+export function sqliteDateMs(value: unknown): unknown {
+  if (typeof value === "number" || value === null) return value;
+  if (typeof value === "bigint") return Number(value);
+  if (typeof value !== "string") return value;
+  const text = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?$/.test(value) ? `${value.replace(" ", "T")}Z` : value;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? ms : value;
+}
+
+const DATE_TYPE = /^(DATETIME|TIMESTAMP|DATE)\b/i;
+
+class SqliteExec {
+  readonly dialect = "sqlite" as const;
+  constructor(protected readonly conn: SqliteConnection) {}
+
+  get(stmt: AnyStatement | string, params: readonly SqlParam[] = []): Promise<never> {
+    return this.conn.call(this, "get", stmt, params) as Promise<never>;
+  }
+  all(stmt: AnyStatement | string, params: readonly SqlParam[] = []): Promise<never> {
+    return this.conn.call(this, "all", stmt, params) as Promise<never>;
+  }
+  run(stmt: AnyStatement | string, params: readonly SqlParam[] = []): Promise<RunResult> {
+    return this.conn.call(this, "run", stmt, params) as Promise<RunResult>;
+  }
+}
+
+/** The savepoint statements of each nesting depth, made once (their texts are then the same strings). */
+const savepoints: Array<{ save: string; release: string; rollback: string }> = [];
+function savepointTexts(depth: number) {
+  return (savepoints[depth] ??= {
+    save: `SAVEPOINT sp${depth}`,
+    release: `RELEASE sp${depth}`,
+    rollback: `ROLLBACK TO sp${depth}`,
+  });
+}
+
+class SqliteTxImpl extends SqliteExec implements SqlTx {
+  ended = false;
+  private depth = 0;
+  async savepoint<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+    const sp = savepointTexts(++this.depth);
+    this.conn.raw(sp.save);
+    try {
+      const result = await fn(this);
+      this.conn.raw(sp.release);
+      return result;
+    } catch (err) {
+      if (this.conn.db.inTransaction) {
+        this.conn.raw(sp.rollback);
+        this.conn.raw(sp.release);
+      }
+      throw err;
+    } finally {
+      this.depth--;
+    }
+  }
+}
+
+class SqliteConnection {
+  readonly db: Database.Database;
+  private readonly prepared: Array<Prepared | undefined> = [];
+  private readonly adHoc = new Map<string, Prepared>();
+  /** Set while a transaction is open: statements from outside it wait. */
+  gate: Promise<void> | undefined;
+  /** The open transaction, whose statements pass the gate. */
+  current: SqliteTxImpl | undefined;
+
+  constructor(file: string, opts: OpenSqlOptions) {
+    this.db = new Database(file, { fileMustExist: opts.fileMustExist ?? true });
+    this.db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS}`);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("foreign_keys = ON");
+    // Checkpoints run elsewhere (services/chat checkpointer.ts), not inside this connection's commits.
+    this.db.pragma("wal_autocheckpoint = 0");
+  }
+
+  private make(text: string): Prepared {
+    const s = this.db.prepare<unknown[], unknown>(text);
+    const reader = s.reader;
+    const dates = reader
+      ? s
+          .columns()
+          .filter((c) => c.type !== null && DATE_TYPE.test(c.type))
+          .map((c) => c.name)
+      : [];
+    return { stmt: s, reader, dates: dates.length > 0 ? dates : undefined };
+  }
+
+  private prepare(stmt: AnyStatement | string): Prepared {
+    if (typeof stmt !== "string") return (this.prepared[stmt.id] ??= this.make(stmt.sqlite));
+    let p = this.adHoc.get(stmt);
+    if (!p) {
+      if (this.adHoc.size >= 200) this.adHoc.clear();
+      p = this.make(stmt);
+      this.adHoc.set(stmt, p);
+    }
+    return p;
+  }
+
+  raw(text: string): void {
+    this.prepare(text).stmt.run();
+  }
+
+  /** One statement for `from` (the db itself, or a transaction). */
+  call(
+    from: SqliteExec,
+    op: "get" | "all" | "run",
+    stmt: AnyStatement | string,
+    params: readonly SqlParam[],
+  ): Promise<unknown> {
+    if (from instanceof SqliteTxImpl) {
+      if (from.ended) return Promise.reject(new Error("statement on a transaction that has ended"));
+    } else if (this.gate) {
+      return this.gate.then(() => this.call(from, op, stmt, params));
+    }
+    try {
+      return Promise.resolve(this.execute(op, stmt, params));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private execute(op: "get" | "all" | "run", stmt: AnyStatement | string, params: readonly SqlParam[]): unknown {
+    const p = this.prepare(stmt);
+    const args = params as unknown[];
+    if (op === "run") {
+      if (p.reader) return { changes: p.stmt.all(...args).length };
+      const r = p.stmt.run(...args);
+      return { changes: r.changes, lastId: Number(r.lastInsertRowid) };
+    }
+    if (!p.reader) {
+      p.stmt.run(...args);
+      return op === "get" ? undefined : [];
+    }
+    if (op === "get") {
+      const row = p.stmt.get(...args) as Record<string, unknown> | undefined;
+      if (row && p.dates) for (const c of p.dates) row[c] = sqliteDateMs(row[c]);
+      return row;
+    }
+    const rows = p.stmt.all(...args) as Array<Record<string, unknown>>;
+    if (p.dates) for (const row of rows) for (const c of p.dates) row[c] = sqliteDateMs(row[c]);
+    return rows;
+  }
+}
+
+class SqliteDbImpl extends SqliteExec implements SqlDb {
+  constructor(
+    readonly url: string,
+    conn: SqliteConnection,
+  ) {
+    super(conn);
+  }
+
+  async transaction<T>(fn: (tx: SqlTx) => Promise<T>, opts: TxOptions = {}): Promise<T> {
+    const conn = this.conn;
+    while (conn.gate) await conn.gate;
+    let open!: () => void;
+    conn.gate = new Promise<void>((resolve) => (open = resolve));
+    const tx = new SqliteTxImpl(conn);
+    conn.current = tx;
+    try {
+      conn.raw(opts.readOnly ? "BEGIN" : "BEGIN IMMEDIATE");
+      // Read-only as on PostgreSQL: a write in a snapshot fails (SQLITE_READONLY) instead of committing.
+      if (opts.readOnly) conn.raw("PRAGMA query_only = ON");
+      try {
+        const result = await fn(tx);
+        conn.raw("COMMIT");
+        return result;
+      } catch (err) {
+        if (conn.db.inTransaction) conn.raw("ROLLBACK");
+        throw err;
+      } finally {
+        if (opts.readOnly) conn.raw("PRAGMA query_only = OFF");
+      }
+    } finally {
+      tx.ended = true;
+      conn.current = undefined;
+      conn.gate = undefined;
+      open();
+    }
+  }
+
+  snapshot<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+    return this.transaction(fn, { readOnly: true });
+  }
+
+  async exec(text: string): Promise<void> {
+    while (this.conn.gate) await this.conn.gate;
+    this.conn.db.exec(text);
+  }
+
+  async close(): Promise<void> {
+    while (this.conn.gate) await this.conn.gate;
+    this.conn.db.close();
+  }
+}
+
+export function openSqlite(url: string, opts: OpenSqlOptions = {}): SqlDb {
+  return new SqliteDbImpl(url, new SqliteConnection(sqliteFile(url), opts));
+}
