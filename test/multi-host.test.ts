@@ -306,7 +306,7 @@ describe.skipIf(unavailable)(`Sealroom on three hosts (data: ${engine})`, () => 
   async function stored(conversationKey: string): Promise<Array<{ seq: number; body: string }>> {
     const sql = `SELECT m."seq", m."body" FROM "Message" m JOIN "Conversation" c ON c."id" = m."conversationId" WHERE c."key" = '${conversationKey}' AND m."kind" = 'text' ORDER BY m."seq"`;
     if (engine === "postgresql") {
-      const r = lan!.hosts[1]!.exec("psql", [databaseUrl, "-tA", "-F", "\t", "-c", sql]);
+      const r = lan!.hosts[0]!.exec("psql", [databaseUrl, "-tA", "-F", "\t", "-c", sql]);
       if (!r.ok) throw new Error(r.out);
       return r.out
         .split("\n")
