@@ -36,11 +36,10 @@ export default defineConfig({
           // tempDatabase() a fresh database from a migrated template on SEALROOM_TEST_PG_URL, default
           // postgresql://postgres@127.0.0.1:5432/postgres). `npx vitest run --project node-pg`.
           // Still to add, once they pass on PostgreSQL:
-          // - services/chat/src/**/*.test.ts and the test/ suites that run chat (chat-*.test.ts,
-          //   former-member, social-story, social-store, social-presence (test/support/stack.ts starts
-          //   chat, which opens the SQLite file itself), authz-matrix, sdk-lifecycle, scale-out, gateway-*,
-          //   password-change-session, service-health, auth-flow...): they need chat's PostgreSQL
-          //   write path (packages/db/src/sql, services/chat), in progress on its own branch;
+          // - the test/ suites that run chat (chat-*.test.ts, former-member, social-story,
+          //   social-store, social-presence, authz-matrix, sdk-lifecycle, scale-out, gateway-*,
+          //   password-change-session, service-health, auth-flow...): chat and social each pass on
+          //   PostgreSQL on their own branches; these suites are to be added once both are merged;
           // - test/chaos (its own config) on PostgreSQL.
           // packages/db's own tests need no entry: they run their PostgreSQL cases in `node` whenever
           // the server is reachable.
@@ -51,6 +50,7 @@ export default defineConfig({
           include: [
             "packages/testkit/src/**/*.test.ts",
             "services/auth/src/**/*.test.ts",
+            "services/chat/src/**/*.test.ts",
             "services/social/src/**/*.test.ts",
           ],
           exclude: [
@@ -60,6 +60,8 @@ export default defineConfig({
             "services/auth/src/address.test.ts",
             "services/auth/src/gate.test.ts",
             "services/social/src/group-rules.test.ts",
+            // SQLite only: the WAL checkpointer.
+            "services/chat/src/checkpointer.test.ts",
           ],
           env: { SEALROOM_TEST_DB: "postgresql" },
           pool: "forks",

@@ -97,7 +97,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   );
   const chatDb = await createDb({ url: database.url });
   cleanups.push(() => chatDb.$disconnect());
-  await service(createChatService({ nc: await connection("chat"), db: chatDb, log, instance: "chat-0" }));
+  await service(
+    createChatService({
+      nc: await connection("chat"),
+      db: chatDb,
+      databaseUrl: database.url,
+      log,
+      instance: "chat-0",
+    }),
+  );
 
   const gateways: Gateway[] = [];
   const gatewayConnections: NatsConnection[] = [];

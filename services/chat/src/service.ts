@@ -8,7 +8,7 @@
  * Prisma owns the schema; this service runs its hot path through its own connection
  * (@sealroom/db/sql): why, in docs/DEVELOPMENT.md "Measured costs".
  */
-import type { Db } from "@sealroom/db";
+import { engineOfDb, type Db } from "@sealroom/db";
 import { dialectOf, openSql, sqliteFile, type SqlDb } from "@sealroom/db/sql";
 import { AppError } from "@sealroom/proto/errors";
 import { groupDoorbellSchema } from "@sealroom/proto/social";
@@ -105,6 +105,8 @@ export function createChatService({
     },
 
     async start() {
+      if (databaseUrl === undefined && engineOfDb(db) !== "sqlite")
+        throw new Error("createChatService: pass databaseUrl (the client cannot tell its PostgreSQL url)");
       const url = databaseUrl ?? `file:${await databaseFile(db)}`;
       sql = openSql(url, {
         applicationName: `chat ${instance}`,

@@ -51,6 +51,12 @@ export interface SubmitOptions {
 }
 
 export interface WriterOptions {
+  /**
+   * Jobs per transaction. Default 512 on SQLite (one lock for the whole process anyway); 64 on
+   * PostgreSQL, where a batch holds its conversations' row locks until COMMIT (other hosts wait
+   * that long) and each job's savepoint is a subtransaction (a backend caches 64 before
+   * overflowing, which slows every other session's snapshots).
+   */
   maxBatch?: number;
   /** A job still not committed this long after it was submitted fails with UNAVAILABLE. */
   deadlineMs?: number;
@@ -96,7 +102,7 @@ export class Writer {
     private readonly log: Logger,
     opts: WriterOptions = {},
   ) {
-    this.maxBatch = opts.maxBatch ?? 512;
+    this.maxBatch = opts.maxBatch ?? (db.dialect === "postgresql" ? 64 : 512);
     this.deadlineMs = opts.deadlineMs ?? 5000;
     this.maxQueue = opts.maxQueue ?? 20_000;
     this.clock = opts.clock ?? Date.now;
