@@ -8,9 +8,10 @@
  * become friends and chat; then host 3 dies (every process in it, its NATS node too): no
  * acknowledged message is lost and its users resume, with their tickets, on the other hosts.
  *
- * The database: PostgreSQL on host 1 (MULTI_HOST_DB=postgresql) or, where the services cannot
- * run on PostgreSQL yet, one SQLite file that every namespace opens (MULTI_HOST_DB=sqlite: the
- * namespaces share the file system, so this is several hosts for NATS and the gateways only).
+ * The database: PostgreSQL on host 1, every service on every host connecting to it over the
+ * bridge. MULTI_HOST_DB=sqlite runs the same scenario on one SQLite file that every namespace
+ * opens (the namespaces share the file system, so that is several hosts for NATS and the gateways
+ * only, as with SQLite in production).
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { randomBytes } from "node:crypto";
@@ -145,7 +146,7 @@ describe.skipIf(unavailable)("three hosts (network namespaces)", () => {
 });
 
 /** Where the data lives: see the comment at the top. */
-const engine = process.env.MULTI_HOST_DB === "postgresql" ? "postgresql" : "sqlite";
+const engine = process.env.MULTI_HOST_DB === "sqlite" ? "sqlite" : "postgresql";
 
 const CLIENT_TIMEOUT_MS = 4000;
 
