@@ -52,16 +52,20 @@ mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 chmodSync(dataDir, 0o700);
 
 // 2. Migrations, while nothing else runs.
-const databaseUrl = `file:${path.join(dataDir, "sealroom.db")}`;
+// SQLite in DATA_DIR, unless DATABASE_URL names a PostgreSQL database (postgresql:// or postgres://;
+// the migration creates it if it is missing).
+const postgres = /^postgres(ql)?:\/\//.test(env.DATABASE_URL ?? "");
+const databaseUrl = postgres ? env.DATABASE_URL : `file:${path.join(dataDir, "sealroom.db")}`;
+const databaseName = postgres ? databaseUrl.replace(/:[^:@/]*@/, ":***@") : path.join(dataDir, "sealroom.db");
 const migrated = await run(process.execPath, [path.join(root, "scripts/migrate.mjs")], {
   cwd: root,
   env: { ...env, DATABASE_URL: databaseUrl },
 });
 if (migrated.code !== 0) {
   process.stderr.write(migrated.output);
-  fail(`migrations failed (${databaseUrl})`);
+  fail(`migrations failed (${databaseName})`);
 }
-say(`database ${path.join(dataDir, "sealroom.db")} is migrated`);
+say(`database ${databaseName} is migrated`);
 
 // 3. Processes, and what happens when one of them ends.
 const children = [];

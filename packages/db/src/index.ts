@@ -17,6 +17,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/prisma/client.js";
 import { PrismaClient as PgPrismaClient } from "./generated/postgresql/client.js";
 import { engineOf, type Engine } from "./engine.js";
+import { releaseFailedTransactions } from "./pg-release.js";
 import { timedAdapter, type DbObserver } from "./timing.js";
 
 export { Prisma } from "./generated/prisma/client.js";
@@ -92,20 +93,22 @@ function createPostgres({
   applicationName = "sealroom",
   statementTimeoutMs = 30_000,
 }: DbOptions): Db {
-  const plain = new PrismaPg(
-    {
-      connectionString: url,
-      max: poolSize,
-      application_name: applicationName,
-      // Sent as session settings when each connection opens.
-      statement_timeout: statementTimeoutMs,
-      // A transaction left open by a stalled process would hold its row locks: end it.
-      idle_in_transaction_session_timeout: 60_000,
-      connectionTimeoutMillis: 10_000,
-    },
-    // An idle pooled connection that dies (server restart) is dropped by the pool and replaced on
-    // next use; without a listener pg would throw it as an uncaught error and end the process.
-    { onPoolError: () => {}, onConnectionError: () => {} },
+  const plain = releaseFailedTransactions(
+    new PrismaPg(
+      {
+        connectionString: url,
+        max: poolSize,
+        application_name: applicationName,
+        // Sent as session settings when each connection opens.
+        statement_timeout: statementTimeoutMs,
+        // A transaction left open by a stalled process would hold its row locks: end it.
+        idle_in_transaction_session_timeout: 60_000,
+        connectionTimeoutMillis: 10_000,
+      },
+      // An idle pooled connection that dies (server restart) is dropped by the pool and replaced on
+      // next use; without a listener pg would throw it as an uncaught error and end the process.
+      { onPoolError: () => {}, onConnectionError: () => {} },
+    ),
   );
   const adapter = observe ? timedAdapter(plain, observe) : plain;
   const db = new PgPrismaClient({ adapter });

@@ -53,9 +53,16 @@ describe("auth environment", () => {
     });
   });
 
+  it("accepts a SQLite file: URL and a PostgreSQL URL", () => {
+    for (const url of ["file:/tmp/x.db", "postgresql://sealroom@db:5432/sealroom", "postgres://u:p@127.0.0.1/s"]) {
+      expect(readAuthEnv({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
+    }
+  });
+
   it.each([
     [{}, "DATABASE_URL"],
-    [{ DATABASE_URL: "postgres://x" }, "DATABASE_URL"],
+    [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
+    [{ DATABASE_URL: "/tmp/x.db" }, "DATABASE_URL"],
     [{ DATABASE_URL: "file:x.db", TICKET_TTL_HOURS: "48" }, "TICKET_TTL_HOURS"],
     [{ DATABASE_URL: "file:x.db", HASH_CONCURRENCY: "0" }, "HASH_CONCURRENCY"],
     [{ DATABASE_URL: "file:x.db", ARGON2_TIME_COST: "fast" }, "ARGON2_TIME_COST"],

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DATABASE_URL_HINT, isDatabaseUrl } from "@sealroom/db/engine";
 import { baseEnv, parseEnv } from "@sealroom/runtime";
 import type { AuthConfigInput } from "./config.js";
 
@@ -7,7 +8,8 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().in
 
 export const authEnvSchema = z.object({
   ...baseEnv,
-  DATABASE_URL: z.string().regex(/^file:.+/, "must be a file: URL"),
+  /** `file:/path/to/sealroom.db` (SQLite) or `postgresql://user@host:5432/db` (PostgreSQL). */
+  DATABASE_URL: z.string().refine(isDatabaseUrl, DATABASE_URL_HINT),
   /** Name in health replies and logs; default a random one. */
   INSTANCE_ID: z
     .string()

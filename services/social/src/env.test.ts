@@ -15,6 +15,8 @@ describe("social env", () => {
   it("refuses a group size cap above the contract's ceiling and a missing database", () => {
     expect(() => loadEnv({ DATABASE_URL: "file:/tmp/x.db", GROUP_SIZE_CAP: "5001" })).toThrow(/GROUP_SIZE_CAP/);
     expect(() => loadEnv({})).toThrow(/DATABASE_URL/);
+    expect(() => loadEnv({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
+    expect(loadEnv({ DATABASE_URL: "postgresql://sealroom@db:5432/sealroom" }).DATABASE_URL).toMatch(/^postgresql:/);
     expect(loadEnv({ DATABASE_URL: "file:/tmp/x.db", GROUP_SIZE_CAP: "3" }).GROUP_SIZE_CAP).toBe(3);
   });
 });

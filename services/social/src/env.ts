@@ -1,12 +1,13 @@
 import { z } from "zod";
+import { DATABASE_URL_HINT, isDatabaseUrl } from "@sealroom/db/engine";
 import { baseEnv, intFromEnv, parseEnv } from "@sealroom/runtime";
 import { SOCIAL_LIMITS } from "@sealroom/proto/social";
 import { DEFAULT_CONFIG, type SocialConfigInput } from "./config.js";
 
 const schema = z.object({
   ...baseEnv,
-  /** `file:/path/to/sealroom.db`: the database every service shares. */
-  DATABASE_URL: z.string().startsWith("file:"),
+  /** The database every service shares: `file:/path/to/sealroom.db` (SQLite) or `postgresql://...`. */
+  DATABASE_URL: z.string().refine(isDatabaseUrl, DATABASE_URL_HINT),
   /** Most members of one group. */
   GROUP_SIZE_CAP: intFromEnv(DEFAULT_CONFIG.groupSizeCap, 1).refine((n) => n <= SOCIAL_LIMITS.groupMembersMax, {
     message: `at most ${SOCIAL_LIMITS.groupMembersMax}`,

@@ -94,16 +94,28 @@ export function createPresence(deps: Deps) {
           where: { gatewayId: r.gatewayId, userId: { in: r.entries.map((e) => e.userId) } },
         });
         const existing = new Map(rows.map((row) => [row.userId, row]));
+        const created = new Map<number, number>();
         for (const e of r.entries.slice(0, PRESENCE_REPORT_MAX_ENTRIES)) {
           const row = existing.get(e.userId);
           const key = { userId_gatewayId: { userId: e.userId, gatewayId: r.gatewayId } };
           if (!row) {
-            await tx.presence.create({
-              data: { userId: e.userId, gatewayId: r.gatewayId, connections: e.connections, updatedAt: stamp },
-            });
+            // A user named twice counts once, with the last entry.
+            created.set(e.userId, e.connections);
           } else if (row.updatedAt <= stamp) {
             await tx.presence.update({ where: key, data: { connections: e.connections, updatedAt: stamp } });
           }
+        }
+        // New rows in one statement: a gateway's first report names every user it holds, and a
+        // round trip per row cost seconds on PostgreSQL.
+        if (created.size > 0) {
+          await tx.presence.createMany({
+            data: [...created].map(([userId, connections]) => ({
+              userId,
+              gatewayId: r.gatewayId,
+              connections,
+              updatedAt: stamp,
+            })),
+          });
         }
         const after = await onlineAmong(tx, users, now);
         await applyTransitions(tx, out, users, before, after, now);

@@ -25,12 +25,18 @@ export function createSearch(deps: Deps) {
       if (wait > 0) throw new AppError("RATE_LIMITED", "Searching too fast.", wait);
       const key = usernameKey(prefix);
       if (key.length === 0) return { users: [] };
+      // Code point order on both engines: SQLite compares text with BINARY; PostgreSQL with the
+      // database's collation unless told otherwise, and under a linguistic one (en_US, ICU) the
+      // range would not be "every key that starts with the prefix". The PostgreSQL migration has
+      // an index on "usernameKey" COLLATE "C" for this range.
+      const column =
+        deps.store.engine === "postgresql" ? Prisma.sql`u."usernameKey" COLLATE "C"` : Prisma.sql`u."usernameKey"`;
       const rows = await deps.store.read((q) =>
         q.$queryRaw<Array<{ id: bigint | number; username: string }>>(Prisma.sql`
           SELECT u."id", u."username" FROM "User" u
-          WHERE u."usernameKey" >= ${key} AND u."usernameKey" < ${key + MAX_CHAR} AND u."id" <> ${actorId}
+          WHERE ${column} >= ${key} AND ${column} < ${key + MAX_CHAR} AND u."id" <> ${actorId}
             AND NOT EXISTS (SELECT 1 FROM "Block" b WHERE b."blockerId" = u."id" AND b."blockedId" = ${actorId})
-          ORDER BY u."usernameKey" LIMIT ${limit}`),
+          ORDER BY ${column} LIMIT ${limit}`),
       );
       return { users: rows.map((r) => ({ id: Number(r.id), username: r.username })) };
     },

@@ -291,3 +291,8 @@ ALTER TABLE "Session" ADD CONSTRAINT "Session_userId_fkey" FOREIGN KEY ("userId"
 
 -- AddForeignKey
 ALTER TABLE "Ticket" ADD CONSTRAINT "Ticket_sessionId_fkey" FOREIGN KEY ("sessionId") REFERENCES "Session"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- Written by hand (PostgreSQL only): user search matches a prefix of "usernameKey" as a range in
+-- code point order (services/social/src/search.ts compares with COLLATE "C", whatever the
+-- database's collation); this index serves that range.
+CREATE INDEX "User_usernameKey_C_idx" ON "User" ("usernameKey" COLLATE "C");
