@@ -140,12 +140,7 @@ export async function resolveAccess(
 
 /** Both users exist, are friends, and neither blocked the other (low < high). */
 export async function mayMessage(q: Queries, low: number, high: number): Promise<boolean> {
-  return (
-    (await q.friends.get(low, high)) !== undefined &&
-    (await q.blockedEitherWay.get(low, high, high, low)) === undefined &&
-    (await q.user.get(low)) !== undefined &&
-    (await q.user.get(high)) !== undefined
-  );
+  return (await q.mayMessage.get(low, high, low, high, high, low, low, high))?.ok === 1;
 }
 
 export async function blockedEitherWay(q: Queries, a: number, b: number): Promise<boolean> {

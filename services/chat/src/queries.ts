@@ -81,6 +81,15 @@ const withId = (text: string) => ({ sqlite: text, postgresql: `${text} RETURNING
 
 const STATEMENTS = {
   user: sql<[number], UserRow>(`SELECT "id", "username" FROM "User" WHERE "id" = ?`),
+  /**
+   * Both users exist, are friends (low, high) and neither blocked the other: one statement, not
+   * four (each a round trip on PostgreSQL). Params: low, high, low, high, high, low, low, high.
+   */
+  mayMessage: sql<[number, number, number, number, number, number, number, number], { ok: number }>(
+    `SELECT (EXISTS (SELECT 1 FROM "Friendship" WHERE "userAId" = ? AND "userBId" = ?)
+       AND NOT EXISTS (SELECT 1 FROM "Block" WHERE ("blockerId" = ? AND "blockedId" = ?) OR ("blockerId" = ? AND "blockedId" = ?))
+       AND (SELECT COUNT(*) FROM "User" WHERE "id" IN (?, ?)) = 2) AS "ok"`,
+  ),
   friends: sql<[number, number], { one: number }>(
     `SELECT 1 AS "one" FROM "Friendship" WHERE "userAId" = ? AND "userBId" = ?`,
   ),
