@@ -36,10 +36,11 @@ export default defineConfig({
           // tempDatabase() a fresh database from a migrated template on SEALROOM_TEST_PG_URL, default
           // postgresql://postgres@127.0.0.1:5432/postgres). `npx vitest run --project node-pg`.
           // Still to add, once they pass on PostgreSQL:
-          // - the test/ suites that run chat (chat-*.test.ts, former-member, social-story,
-          //   authz-matrix, sdk-lifecycle, scale-out, gateway-*, password-change-session,
-          //   service-health, auth-flow...): chat passes on PostgreSQL; they wait for social's store
-          //   (its SQLite write-lock statement `DELETE ... WHERE 0` is refused by PostgreSQL);
+          // - test/authz-matrix.test.ts: its chat and auth halves pass; the social half's fingerprint
+          //   query uses SQLite's group_concat (PostgreSQL: string_agg);
+          // - test/social-presence.test.ts: a presence row of a user who went offline is still listed;
+          // - the other suites that start the whole stack (sdk-lifecycle, scale-out, gateway-*,
+          //   password-change-session, service-health, auth-flow...): not yet run on PostgreSQL;
           // - test/chaos (its own config) on PostgreSQL.
           // packages/db's own tests need no entry: they run their PostgreSQL cases in `node` whenever
           // the server is reachable.
@@ -54,6 +55,11 @@ export default defineConfig({
             "services/social/src/**/*.test.ts",
             // The seed import runs on both engines (its chat-service case is skipped on PostgreSQL).
             "test/seed-import.test.ts",
+            // The whole stack in-process (test/support/stack.ts) or chat's harness, on PostgreSQL.
+            "test/chat-*.test.ts",
+            "test/former-member.test.ts",
+            "test/social-story.test.ts",
+            "test/social-store.test.ts",
           ],
           exclude: [
             "**/node_modules/**",

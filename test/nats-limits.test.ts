@@ -1,6 +1,6 @@
 /**
  * max_payload is set, to the value the services' reply bounds assume, everywhere NATS is
- * configured: the deployment's files (docker compose, `npm start`, the cluster example) and the
+ * configured: the deployment's files (docker compose, `npm start`, the cluster nodes) and the
  * tests' own servers. Real nats-servers report what they were given.
  */
 import { spawn } from "node:child_process";
@@ -25,7 +25,7 @@ describe("NATS max_payload", () => {
   test("limits.conf sets NATS_MAX_PAYLOAD, and every deployment config includes it", () => {
     const limits = readFileSync(path.join(root, "deploy/nats/limits.conf"), "utf8");
     expect(limits).toMatch(new RegExp(`^max_payload: ${NATS_MAX_PAYLOAD}$`, "m"));
-    for (const file of ["nats.conf", "local.conf", "cluster.conf.example"]) {
+    for (const file of ["nats.conf", "local.conf", "cluster.conf"]) {
       expect(readFileSync(path.join(root, "deploy/nats", file), "utf8"), file).toMatch(/^include \.\/limits\.conf$/m);
     }
     // A reply at the services' bound, with its envelope, fits with room to spare.

@@ -83,7 +83,7 @@ export interface Cluster {
 }
 
 /** Test-friendly settings: cheap password hashing, generous limits, fast presence and timeouts. */
-const SETTINGS: Record<ProcessKind, Record<string, string>> = {
+export const SETTINGS: Record<ProcessKind, Record<string, string>> = {
   auth: {
     ARGON2_MEMORY_KIB: "1024",
     ARGON2_TIME_COST: "1",
@@ -238,7 +238,11 @@ export async function waitFor(
  * One counter of a process's /metrics (Prometheus text), summed over the series whose labels
  * include `labels`.
  */
-export async function counter(proc: Proc, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function counter(
+  proc: Pick<Proc, "opsUrl">,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const text = await (await fetch(`${proc.opsUrl}/metrics`)).text();
   let sum = 0;
   for (const line of text.split("\n")) {

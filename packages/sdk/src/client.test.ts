@@ -35,6 +35,8 @@ class FakeAuth {
   onResume: () => void = () => undefined;
   /** Replaces the answer to one command type (a server that breaks the contract). */
   readonly answers = new Map<string, Reply>();
+  /** Command types never answered (a server that went silent). */
+  readonly unanswered = new Set<string>();
 
   grant(session: string) {
     const ticket = randomBytes(32).toString("base64url");
@@ -96,6 +98,7 @@ function fakeSocket(auth: FakeAuth, opened: { count: number }): SocketLike {
         type: string;
         body: Record<string, unknown>;
       };
+      if (auth.unanswered.has(msg.type)) return;
       const reply = await auth.handle(msg.type, msg.body);
       for (const f of await channel!.seal(
         FRAME.DATA,
@@ -149,6 +152,24 @@ class LockedTicketStore extends SharedTicketStore {
   }
 }
 
+/** A host that vanished: nothing ever comes back, not even a refusal, until the client closes it. */
+function blackholeSocket(opened: { count: number }): SocketLike {
+  opened.count++;
+  const socket: SocketLike = {
+    binaryType: "arraybuffer",
+    bufferedAmount: 0,
+    onopen: null,
+    onmessage: null,
+    onclose: null,
+    onerror: null,
+    send() {},
+    close(code = 1000, reason = "") {
+      setTimeout(() => socket.onclose?.({ code, reason }));
+    },
+  };
+  return socket;
+}
+
 /** A server that is down: the socket closes without opening. */
 function refusedSocket(opened: { count: number }): SocketLike {
   opened.count++;
@@ -170,6 +191,9 @@ interface ClientTestOptions {
   down?: () => boolean;
   random?: () => number;
   initialDelayMs?: number;
+  requestTimeoutMs?: number;
+  /** Sockets that never open nor close (a host that vanished), before the working ones. */
+  blackholes?: number;
 }
 
 function newClient(auth: FakeAuth, tickets: TicketStore, opened = { count: 0 }, opts: ClientTestOptions = {}) {
@@ -177,12 +201,17 @@ function newClient(auth: FakeAuth, tickets: TicketStore, opened = { count: 0 }, 
   return new SealroomClient({
     urls: [URL_],
     backend: nodeBackend,
-    socketFactory: () => (opts.down?.() ? refusedSocket(opened) : fakeSocket(auth, opened)),
+    socketFactory: () =>
+      opened.count < (opts.blackholes ?? 0)
+        ? blackholeSocket(opened)
+        : opts.down?.()
+          ? refusedSocket(opened)
+          : fakeSocket(auth, opened),
     ...(opts.random ? { random: opts.random } : {}),
     pins: { store: pins, pin: toHex(serverKey.keyId) },
     tickets,
     reconnect: { initialDelayMs: opts.initialDelayMs ?? 10, maxDelayMs: Math.max(50, opts.initialDelayMs ?? 0) },
-    requestTimeoutMs: 3000,
+    requestTimeoutMs: opts.requestTimeoutMs ?? 3000,
   });
 }
 
@@ -221,6 +250,59 @@ describe("resume tickets shared by several clients (browser tabs)", () => {
     expect(auth.revoked.size).toBe(0);
     // What is left in the store is the one unused ticket, for the next reload.
     expect(auth.tickets.get(tickets.value!.ticket)).toEqual({ session: "s1", used: false });
+  });
+});
+
+describe("a connection that goes silent (its host vanished without closing it)", () => {
+  test("a command unanswered for its whole timeout, with nothing else arriving, drops the connection: the client resumes on a new one", async () => {
+    const auth = new FakeAuth();
+    const opened = { count: 0 };
+    const client = newClient(auth, new SharedTicketStore(), opened, { requestTimeoutMs: 200 });
+    await client.connect();
+    await client.register("tab", "correct horse battery");
+    const resumed = new Promise((resolve) => client.on("signedIn", resolve));
+    auth.unanswered.add("auth.logout");
+    const r = await client.call("auth.logout", {});
+    expect(r).toMatchObject({ ok: false, error: { code: "TIMEOUT" } });
+    expect(await resumed).toMatchObject({ id: 7 });
+    expect(opened.count).toBe(2);
+    expect(client.state).toBe("ready");
+    client.close();
+  });
+
+  test("a connection attempt that never gets an answer is given up after the request timeout, and the next one made", async () => {
+    const auth = new FakeAuth();
+    const opened = { count: 0 };
+    const client = newClient(auth, new SharedTicketStore(), opened, { requestTimeoutMs: 200, blackholes: 1 });
+    const t0 = Date.now();
+    void client.connect().catch(() => undefined);
+    await new Promise<void>((resolve) => client.on("state", (s) => s === "connected" && resolve()));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    expect(opened.count).toBe(2);
+    client.close();
+  });
+
+  test("a slow command while other frames arrive keeps the connection", async () => {
+    const auth = new FakeAuth();
+    const opened = { count: 0 };
+    const client = newClient(auth, new SharedTicketStore(), opened, { requestTimeoutMs: 200 });
+    await client.connect();
+    await client.register("tab", "correct horse battery");
+    auth.unanswered.add("auth.logout");
+    let done = false;
+    const slow = client.call("auth.logout", {}).finally(() => (done = true));
+    // Other replies keep arriving while the slow one waits.
+    while (!done) {
+      expect((await client.call("auth.register", { username: "tab2", password: "correct horse battery" })).ok).toBe(
+        true,
+      );
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    expect(await slow).toMatchObject({ ok: false, error: { code: "TIMEOUT" } });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(opened.count).toBe(1);
+    expect(client.state).toBe("ready");
+    client.close();
   });
 });
 

@@ -227,10 +227,18 @@ export class SealroomClient extends Emitter<ClientEvents> {
       },
     );
     this.link = link;
+    // A gateway whose host vanished can leave the connection attempt hanging for minutes (no
+    // refusal ever comes back): give it up after the request timeout, and try the next URL.
+    const handshakeTimer = setTimeout(
+      () => link.close(CLOSE.HEARTBEAT_TIMEOUT, "no answer from the gateway"),
+      this.timeoutMs,
+    );
     try {
       await link.ready;
     } catch {
       return; // onLinkClosed handles it
+    } finally {
+      clearTimeout(handshakeTimer);
     }
     await this.exclusive(() => this.resume(link));
   }

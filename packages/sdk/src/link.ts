@@ -40,6 +40,8 @@ export class Link {
   private outbound: Promise<void> = Promise.resolve();
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  /** When the last frame of anything arrived from the server: it shows the connection is alive. */
+  private lastInboundAt = Date.now();
   private closed = false;
   private step: "key" | "hello" | "finished" | "ready" = "key";
   private readonly handshake: ClientHandshake;
@@ -58,6 +60,7 @@ export class Link {
     this.handshake = new ClientHandshake({ backend, verifyServerKey });
     socket.binaryType = "arraybuffer";
     socket.onmessage = (ev) => {
+      this.lastInboundAt = Date.now();
       if (!(ev.data instanceof ArrayBuffer)) return this.abort(new SessionError(CLOSE.PROTOCOL_ERROR, "text frame"));
       const frame = new Uint8Array(ev.data);
       this.inbound = this.inbound.then(() => this.process(frame)).catch((err: unknown) => this.abort(err));
@@ -121,7 +124,15 @@ export class Link {
     p.resolve({ ok: false, error: { ...m.error, code } });
   }
 
-  /** Sends a command; resolves with the reply, or a retryable UNAVAILABLE/TIMEOUT error. */
+  /**
+   * Sends a command; resolves with the reply, or a retryable UNAVAILABLE/TIMEOUT error. A command
+   * left unanswered for the whole `timeoutMs` when nothing at all has arrived for the last half of
+   * it closes the connection (HEARTBEAT_TIMEOUT), so the client reconnects elsewhere: a gateway
+   * answers every command within its own, shorter timeout (COMMAND_TIMEOUT_MS), so such silence
+   * means a connection that died without being closed (its host vanished, or the network on the
+   * way), which TCP would only give up on after minutes. A busy connection, whose other replies and
+   * events keep arriving, is left alone even when one command is slow.
+   */
   request(type: string, body: unknown, timeoutMs: number): Promise<Result<unknown>> {
     if (this.closed || !this.channel) return Promise.resolve(failure("UNAVAILABLE"));
     const id = this.nextId++;
@@ -130,6 +141,8 @@ export class Link {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         resolve(failure("TIMEOUT"));
+        if (Date.now() - this.lastInboundAt >= timeoutMs / 2)
+          this.close(CLOSE.HEARTBEAT_TIMEOUT, "the server went silent");
       }, timeoutMs);
       this.pending.set(id, { resolve, timer });
       const channel = this.channel!;
