@@ -41,7 +41,7 @@ FROM scratch AS root-files
 COPY tsconfig.base.json /tsconfig.base.json
 COPY prisma /prisma
 COPY prisma.config.ts /prisma.config.ts
-COPY scripts/prisma.mjs scripts/migrate.mjs scripts/db-backup.mjs scripts/gateway-key.mjs /scripts/
+COPY scripts/prisma.mjs scripts/pg-schema.mjs scripts/migrate.mjs scripts/db-backup.mjs scripts/gateway-key.mjs /scripts/
 
 # ---- shared: dependencies once (cached while package.json files are unchanged), then one build.
 

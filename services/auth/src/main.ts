@@ -9,7 +9,12 @@ await runService({
   env: readAuthEnv,
   natsName: (env) => env.INSTANCE_ID ?? "auth",
   async start({ env, log, metrics, nc, onClosed }) {
-    const db = await createDb({ url: env.DATABASE_URL, observe: (s, kind) => metrics.dbLatency.observe({ kind }, s) });
+    const db = await createDb({
+      url: env.DATABASE_URL,
+      observe: (s, kind) => metrics.dbLatency.observe({ kind }, s),
+      // PostgreSQL: names this service's connections in pg_stat_activity (SQLite ignores it).
+      applicationName: "sealroom-auth",
+    });
     onClosed(() => db.$disconnect());
     const auth = createAuthService({ nc, db, log, metrics, config: authConfigFromEnv(env), instance: env.INSTANCE_ID });
     await auth.start();

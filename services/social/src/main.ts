@@ -11,7 +11,12 @@ await runService({
   env: loadEnv,
   natsName: () => `social ${instance}`,
   async start({ env, log, metrics, nc, onClosed }) {
-    const db = await createDb({ url: env.DATABASE_URL, observe: (s, kind) => metrics.dbLatency.observe({ kind }, s) });
+    const db = await createDb({
+      url: env.DATABASE_URL,
+      observe: (s, kind) => metrics.dbLatency.observe({ kind }, s),
+      // PostgreSQL: names this service's connections in pg_stat_activity (SQLite ignores it).
+      applicationName: "sealroom-social",
+    });
     onClosed(() => db.$disconnect());
     const service = createSocialService({ nc, db, log, metrics, instance, config: configFromEnv(env) });
     await service.start();
