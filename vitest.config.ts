@@ -39,8 +39,7 @@ export default defineConfig({
           // - test/authz-matrix.test.ts: its chat and auth halves pass; the social half's fingerprint
           //   query uses SQLite's group_concat (PostgreSQL: string_agg);
           // - test/social-presence.test.ts: a presence row of a user who went offline is still listed;
-          // - the other suites that start the whole stack (sdk-lifecycle, scale-out, gateway-*,
-          //   password-change-session, service-health, auth-flow...): not yet run on PostgreSQL;
+          // - test/scale-out.test.ts: SQLite by design so far (it says so);
           // - test/chaos (its own config) on PostgreSQL.
           // packages/db's own tests need no entry: they run their PostgreSQL cases in `node` whenever
           // the server is reachable.
@@ -56,8 +55,13 @@ export default defineConfig({
             // The seed import runs on both engines (its chat-service case is skipped on PostgreSQL).
             "test/seed-import.test.ts",
             // The whole stack in-process (test/support/stack.ts) or chat's harness, on PostgreSQL.
+            "test/auth-flow.test.ts",
             "test/chat-*.test.ts",
             "test/former-member.test.ts",
+            "test/gateway-*.test.ts",
+            "test/password-change-session.test.ts",
+            "test/sdk-lifecycle.test.ts",
+            "test/service-health.test.ts",
             "test/social-story.test.ts",
             "test/social-store.test.ts",
           ],

@@ -12,11 +12,11 @@ import { startNats, tempDatabase } from "@sealroom/testkit";
 
 const log = createLogger({ service: "health-test", level: "silent", pretty: false });
 
-type Deps = { nc: NatsConnection; db: Awaited<ReturnType<typeof createDb>>; instance: string };
+type Deps = { nc: NatsConnection; db: Awaited<ReturnType<typeof createDb>>; databaseUrl: string; instance: string };
 const SERVICES: Record<"auth" | "chat" | "social", (deps: Deps) => Runnable> = {
-  auth: (d) => createAuthService({ ...d, log }),
+  auth: ({ databaseUrl: _url, ...d }) => createAuthService({ ...d, log }),
   chat: (d) => createChatService({ ...d, log }),
-  social: (d) => createSocialService({ ...d, log }),
+  social: ({ databaseUrl: _url, ...d }) => createSocialService({ ...d, log }),
 };
 
 /** A real nats-server with a token, a migrated temp database and one service started in-process. */
@@ -33,7 +33,7 @@ async function setup(name: keyof typeof SERVICES) {
   cleanup.push(() => serviceNc.close());
   const client = await connectNats({ url: nats.url, name: "client", token, log });
   cleanup.push(() => client.close());
-  const service = SERVICES[name]({ nc: serviceNc, db, instance: `${name}-1` });
+  const service = SERVICES[name]({ nc: serviceNc, db, databaseUrl: tmp.url, instance: `${name}-1` });
   await service.start();
   const teardown = async () => {
     for (const fn of cleanup.reverse()) await fn();

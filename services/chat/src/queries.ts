@@ -293,11 +293,12 @@ Object.values(STATEMENTS).forEach((stmt, i) => {
   });
 });
 
-const bound = new WeakMap<SqlExec, BoundQueries>();
+/** Where a database or transaction keeps its bound statements (a WeakMap entry per transaction cost more). */
+const BOUND = Symbol("chat queries");
+type Holder = SqlExec & { [BOUND]?: BoundQueries };
 
 /** The statements bound to `ex` (a database, or a transaction). */
 export function queries(ex: SqlExec): Queries {
-  let q = bound.get(ex);
-  if (!q) bound.set(ex, (q = new BoundQueries(ex)));
-  return q as unknown as Queries;
+  const holder = ex as Holder;
+  return (holder[BOUND] ??= new BoundQueries(ex)) as unknown as Queries;
 }

@@ -95,7 +95,8 @@ export function createChatService({
         throw new Error("createChatService: pass databaseUrl (the client cannot tell its PostgreSQL url)");
       const url = databaseUrl ?? `file:${await databaseFile(db)}`;
       sql = openSql(url, {
-        applicationName: `chat ${instance}`,
+        // As auth and social name theirs (pg_stat_activity tells the services apart).
+        applicationName: "sealroom-chat",
         onError: (err) => log.warn({ err }, "idle database connection failed"),
         poolSize: config.poolSize,
       });
