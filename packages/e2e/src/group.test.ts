@@ -1,6 +1,9 @@
 // Real MLS (ts-mls, ciphersuite 0x0001), no mocks: devices, a group per conversation, the
 // server as external sender, persistence, and the refusals the Delivery Service relies on.
 import { describe, expect, it } from "vitest";
+import { decodeMlsMessage, encodeMlsMessage, proposeExternal } from "ts-mls";
+import { unpackParts as unpack } from "./bytes.js";
+import { ciphersuite } from "./suite.js";
 import {
   Device,
   E2eError,
@@ -250,5 +253,61 @@ describe("@sealroom/e2e groups", () => {
     const g = await alice.createGroup(CONV);
     const add = await g.addMembers([await keyPackage(bob), await keyPackage(evil)]);
     await rejects(bob.joinFromWelcome(add.welcome!), "invalid_message");
+  });
+
+  it("late and out-of-order application messages still decrypt (no unable-to-decrypt)", async () => {
+    const { a1, a2, b } = await threeDevices();
+    const m1 = await send(a1, "first");
+    const m2 = await send(a1, "second");
+    const m3 = await send(a1, "third");
+    // Out of order within the epoch.
+    expect((await read(b, m3)).text).toBe("third");
+    expect((await read(b, m1)).text).toBe("first");
+    // A commit moves everyone to epoch 2; m2 (epoch 1) arrives afterwards and still decrypts.
+    const upd = await a2.commitPending();
+    a2.mergePendingCommit();
+    await a1.processMessage(upd.commit);
+    await b.processMessage(upd.commit);
+    expect(b.epoch).toBe(2n);
+    expect((await read(b, m2)).text).toBe("second");
+    // A replay of an already decrypted message is refused.
+    await expect(b.decrypt(m3)).rejects.toBeInstanceOf(E2eError);
+  });
+
+  it("a server proposal made for an epoch already left is stale; made again, it applies", async () => {
+    const server = await ExternalSenderKey.create();
+    const { a1, a2, b, groupInfo } = await threeDevices(server);
+    const [old] = await server.proposeRemove(groupInfo, { userId: 2 });
+    // Meanwhile alice's phone commits a key update: the proposal's epoch is gone.
+    const upd = await a2.commitPending();
+    a2.mergePendingCommit();
+    await a1.processMessage(upd.commit);
+    await b.processMessage(upd.commit);
+    await rejects(a1.processMessage(old!), "stale_epoch");
+    // The server proposes again from the GroupInfo published with that commit.
+    const [fresh] = await server.proposeRemove(upd.groupInfo, { userId: 2 });
+    expect(await a1.processMessage(fresh!)).toMatchObject({ kind: "proposal", fromServer: true });
+  });
+
+  it("members refuse an external proposal other than Remove", async () => {
+    const server = await ExternalSenderKey.create();
+    const { a1, groupInfo } = await threeDevices(server);
+    const mallory = await Device.create({ userId: 66, deviceId: "m" });
+    const [kp] = await mallory.createKeyPackages(1);
+    const gi = decodeMlsMessage(groupInfo, 0)![0];
+    const k = decodeMlsMessage(kp!.bytes, 0)![0];
+    if (gi.wireformat !== "mls_group_info" || k.wireformat !== "mls_key_package") throw new Error();
+    const serverState = server.exportState();
+    // The server's key, used to propose an Add (what a compromised server might try).
+    const [, pub, priv] = unpack(serverState);
+    const add = await proposeExternal(
+      gi.groupInfo,
+      { proposalType: "add", add: { keyPackage: k.keyPackage } },
+      pub!,
+      priv!,
+      await ciphersuite(),
+    );
+    await rejects(a1.processMessage(encodeMlsMessage(add)), "invalid_message");
+    expect(a1.pendingProposalCount).toBe(0);
   });
 });
