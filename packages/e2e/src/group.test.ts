@@ -207,7 +207,9 @@ describe("@sealroom/e2e groups", () => {
     expect(b.hasPendingCommit).toBe(false);
     const retry = await b.commitPending();
     expect(retry.epoch).toBe(2n);
-    b.mergePendingCommit();
+    // The DS accepts it and it comes back in the log: bob's own commit is merged, not processed.
+    const echoed = await b.processMessage(retry.commit);
+    expect(echoed).toMatchObject({ kind: "commit", own: true, epoch: 3n });
     await a1.processMessage(retry.commit);
     await a2.processMessage(retry.commit);
     expect([a1.epoch, a2.epoch, b.epoch]).toEqual([3n, 3n, 3n]);
