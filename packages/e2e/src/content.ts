@@ -1,0 +1,173 @@
+/**
+ * The content envelope: what a Sealroom MLS application message carries, once decrypted.
+ *
+ * One versioned, typed JSON object (UTF-8), framed and padded (see `padContent`):
+ *
+ *   { "v": 1, "type": "text", "id": "<22 base64url>", "text": "...", "replyTo"?: "<id>" }
+ *
+ * `id` is chosen by the sender (16 random bytes, base64url): edits, deletes, replies and
+ * reactions name their target by it, inside the encryption, so the server can neither read nor
+ * forge what refers to what. Only `text` is sent today; the other types are reserved here so that
+ * issues #16/#17 only switch them on (`SENDABLE_TYPES`). A receiver shows a valid envelope of a
+ * type it does not handle, or of a newer `v`, as "unsupported message", never as an error.
+ *
+ * It lives in @sealroom/e2e, not packages/proto: proto holds what the server validates, and the
+ * server must never parse (or be able to parse) this; only devices produce and read it. Its
+ * limits come from proto's CHAT_LIMITS so that a text fits the same bounds as before.
+ */
+import { z } from "zod";
+import { CHAT_LIMITS } from "@sealroom/proto/chat-limits";
+import { checkMessageText } from "@sealroom/proto/message-text";
+import { fromUtf8, utf8 } from "./bytes.js";
+import { E2eError } from "./errors.js";
+
+export const CONTENT_VERSION = 1;
+
+/** A content id: 16 random bytes, base64url without padding. */
+const contentId = z.string().regex(/^[A-Za-z0-9_-]{22}$/, "content id");
+const messageText = z.string().refine((t) => checkMessageText(t).ok, "text: empty, too long or bad characters");
+
+const base = { v: z.literal(CONTENT_VERSION), id: contentId };
+
+export const textContentSchema = z
+  .object({ ...base, type: z.literal("text"), text: messageText, replyTo: contentId.optional() })
+  .strict();
+/** Reserved (#16): replaces the text of the sender's own message `target`. */
+export const editContentSchema = z
+  .object({ ...base, type: z.literal("edit"), target: contentId, text: messageText })
+  .strict();
+/** Reserved (#16): deletes the sender's own message `target` for everyone. */
+export const deleteContentSchema = z.object({ ...base, type: z.literal("delete"), target: contentId }).strict();
+/** Reserved (#16): adds (or with `remove`, takes back) an emoji reaction to `target`. */
+export const reactionContentSchema = z
+  .object({
+    ...base,
+    type: z.literal("reaction"),
+    target: contentId,
+    emoji: z.string().min(1).max(32),
+    remove: z.boolean().optional(),
+  })
+  .strict();
+/**
+ * Reserved (#17): a file stored encrypted on the server under `blobId`; `key` (32 bytes,
+ * base64url) and `sha256` (of the ciphertext, base64url) travel only in here.
+ */
+export const attachmentContentSchema = z
+  .object({
+    ...base,
+    type: z.literal("attachment"),
+    blobId: z.string().min(1).max(128),
+    name: z.string().min(1).max(255),
+    mime: z.string().min(1).max(127),
+    size: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 40),
+    key: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+    sha256: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+    caption: messageText.optional(),
+    replyTo: contentId.optional(),
+  })
+  .strict();
+
+export const contentSchema = z.discriminatedUnion("type", [
+  textContentSchema,
+  editContentSchema,
+  deleteContentSchema,
+  reactionContentSchema,
+  attachmentContentSchema,
+]);
+export type Content = z.infer<typeof contentSchema>;
+export type ContentType = Content["type"];
+/** What clients may send now; the rest are reserved shapes. */
+export const SENDABLE_TYPES: readonly ContentType[] = ["text"];
+
+/** A decoded envelope: a content, or one this version cannot show (newer `v` or `type`). */
+export type DecodedContent =
+  | { readonly kind: "content"; readonly content: Content }
+  | { readonly kind: "unsupported"; readonly v: unknown; readonly type: unknown };
+
+/**
+ * Padding buckets (bytes of the padded plaintext, before MLS encryption): powers of two from
+ * 256 to 32 KiB. A message is padded to the smallest bucket that holds its 4-byte length header
+ * and JSON, so the ciphertext shows only which bucket (≤ 8 sizes; at most ~2x overhead) instead
+ * of its length. 32 KiB holds the longest text (CHAT_LIMITS.textMax code points, 4 bytes each,
+ * JSON-escaped) and keeps the MLS message, base64 in a JSON frame, under the 64 KiB frame limit.
+ */
+export const PADDING_BUCKETS = [256, 512, 1024, 2048, 4096, 8192, 16384, 32768] as const;
+export const MAX_PADDED_BYTES = PADDING_BUCKETS[PADDING_BUCKETS.length - 1]!;
+
+export function bucketFor(length: number): number | undefined {
+  return PADDING_BUCKETS.find((b) => b >= length);
+}
+
+/** A fresh content id. */
+export function newContentId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** The padded plaintext of a content: u32 length ‖ JSON ‖ zero bytes up to the bucket. */
+export function encodeContent(content: Content): Uint8Array {
+  const parsed = contentSchema.safeParse(content);
+  if (!parsed.success) {
+    throw new E2eError("invalid_content", `invalid content: ${parsed.error.issues[0]?.message}`);
+  }
+  const json = utf8(JSON.stringify(parsed.data));
+  const bucket = bucketFor(4 + json.length);
+  if (bucket === undefined) throw new E2eError("invalid_content", "content too large");
+  const out = new Uint8Array(bucket);
+  new DataView(out.buffer).setUint32(0, json.length);
+  out.set(json, 4);
+  return out;
+}
+
+/**
+ * Reads a padded plaintext back. Throws `invalid_content` for anything malformed (bad framing,
+ * non-zero padding, not a bucket size, not JSON, a v1 envelope that breaks its schema); returns
+ * `unsupported` for a well-formed envelope of a newer version or an unknown type.
+ */
+export function decodeContent(padded: Uint8Array): DecodedContent {
+  if (!PADDING_BUCKETS.includes(padded.length as (typeof PADDING_BUCKETS)[number])) {
+    throw new E2eError("invalid_content", "not a padding bucket size");
+  }
+  const len = new DataView(padded.buffer, padded.byteOffset, padded.byteLength).getUint32(0);
+  if (4 + len > padded.length) throw new E2eError("invalid_content", "bad length");
+  for (let i = 4 + len; i < padded.length; i++) {
+    if (padded[i] !== 0) throw new E2eError("invalid_content", "non-zero padding");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(fromUtf8(padded.subarray(4, 4 + len)));
+  } catch (cause) {
+    throw new E2eError("invalid_content", "not JSON", { cause });
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new E2eError("invalid_content", "not an object");
+  }
+  const { v, type } = value as { v?: unknown; type?: unknown };
+  const known = contentSchema.options.some((o) => o.shape.type.value === type);
+  if (v !== CONTENT_VERSION || !known) return { kind: "unsupported", v, type };
+  const parsed = contentSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new E2eError("invalid_content", `invalid content: ${parsed.error.issues[0]?.message}`);
+  }
+  return { kind: "content", content: parsed.data };
+}
+
+/** A text message's envelope. */
+export function textContent(text: string, replyTo?: string): Content {
+  return {
+    v: CONTENT_VERSION,
+    type: "text",
+    id: newContentId(),
+    text,
+    ...(replyTo === undefined ? {} : { replyTo }),
+  };
+}
+
+/** Limits shared with packages/proto (re-exported for callers checking before they send). */
+export const CONTENT_LIMITS = { textMax: CHAT_LIMITS.textMax, paddedMax: MAX_PADDED_BYTES } as const;
