@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * npm run bench [-- s1 s2 ...] [--runs N] [--seconds S] [--quick] [--full-ramp] [--profile gateway,chat] [--out DIR]
+ * npm run bench [-- s1 s2 ...] [--engine sqlite|postgresql] [--runs N] [--seconds S] [--quick] [--full-ramp] [--profile gateway,chat] [--out DIR]
  * Needs the build (`npm run bench` runs it first) and nats-server on PATH.
  */
 import path from "node:path";
@@ -18,16 +18,21 @@ const { values, positionals } = parseArgs({
     baseline: { type: "string" },
     profile: { type: "string" },
     out: { type: "string" },
+    engine: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 
 if (values.help) {
   console.log(`usage: npm run bench -- [s1..s6 ...] [--runs N (default 3)] [--seconds S per step (default 5)]
-       [--quick] [--full-ramp] [--profile gateway,chat,...]
+       [--engine sqlite|postgresql (default sqlite; PostgreSQL: a fresh database on SEALROOM_TEST_PG_URL,
+        default postgresql://postgres@127.0.0.1:5432/postgres)] [--quick] [--full-ramp] [--profile gateway,chat,...]
        [--baseline gateway,chat (A/B against bench-results/baseline, made by packages/bench/baseline.mjs <rev>)] [--out DIR (default bench-results)]`);
   process.exit(0);
 }
+
+// The stacks take their database from testkit (tempDatabase), which reads SEALROOM_TEST_DB.
+if (values.engine) process.env.SEALROOM_TEST_DB = values.engine;
 
 const outDir = path.resolve(values.out ?? path.join(repoRoot, "bench-results"));
 const nodeFlags: Partial<Record<ProcName, string[]>> = {};

@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { testEngine } from "@sealroom/testkit";
 import { loadAverage } from "./procstat.js";
 import { latencyChart, printHeader, printScenario } from "./report.js";
 import { SCENARIOS } from "./scenarios/index.js";
@@ -82,7 +83,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
     cpuModel: os.cpus()[0]?.model ?? "unknown",
     loadAverageStart: loadAverage(),
     loadAverageEnd: [],
-    options: { runs, quick, stepSeconds },
+    options: { runs, quick, stepSeconds, engine: testEngine() },
     scenarios: [],
   };
   if (print) printHeader(report);

@@ -5,7 +5,7 @@
  * thing: handshake and a password login through the gateway.
  */
 import path from "node:path";
-import Database from "better-sqlite3";
+import { openSql, sql, type SqlDb } from "@sealroom/db/sql";
 import { createNodeClient, type SealroomClient } from "@sealroom/sdk/node";
 import type { Stack } from "./stack.js";
 
@@ -16,15 +16,23 @@ export interface BenchUser {
   name: string;
 }
 
-/** Opens the stack's database beside the services (WAL; waits on their locks). */
-/** DateTime as the Prisma adapter writes it (the services read these rows through Prisma too). */
-const prismaNow = (): string => new Date().toISOString().replace("Z", "+00:00");
-
-export function openDb(stack: Stack): Database.Database {
-  const db = new Database(stack.dbFile);
-  db.pragma("busy_timeout = 10000");
-  return db;
+/** The stack's database, beside the services (SQLite or PostgreSQL, whichever the stack runs on). */
+export function openDb(stack: Stack): SqlDb {
+  return openSql(stack.dbUrl, { busyTimeoutMs: 10_000, lockTimeoutMs: 0, applicationName: "sealroom-bench" });
 }
+
+/** Runs `fn` on the stack's database and closes it. */
+export async function withDb<T>(stack: Stack, fn: (db: SqlDb) => Promise<T>): Promise<T> {
+  const db = openDb(stack);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** DateTime as an ISO text both engines read into their DateTime column (Prisma reads it back). */
+export const isoNow = (): string => new Date().toISOString().replace("Z", "+00:00");
 
 let clientSeq = 0;
 
@@ -39,6 +47,21 @@ export function newClient(stack: Stack): SealroomClient {
   });
 }
 
+const passwordHashOf = sql<[number], { passwordHash: string }>(`SELECT "passwordHash" FROM "User" WHERE "id" = ?`);
+const insertUser = sql<[string, string, string, string, string], { id: number }>(
+  `INSERT INTO "User" ("username", "usernameKey", "passwordHash", "createdAt", "passwordChangedAt")
+   VALUES (?, ?, ?, ?, ?) RETURNING "id"`,
+);
+const insertFriendship = sql<[number, number, string]>(
+  `INSERT INTO "Friendship" ("userAId", "userBId", "createdAt") VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+);
+const insertGroup = sql<[string, number, string], { id: number }>(
+  `INSERT INTO "Group" ("name", "ownerId", "createdAt") VALUES (?, ?, ?) RETURNING "id"`,
+);
+const insertGroupMember = sql<[number, number, string, string]>(
+  `INSERT INTO "GroupMember" ("groupId", "userId", "role", "joinedSeq", "joinedAt") VALUES (?, ?, ?, 0, ?)`,
+);
+
 /**
  * `n` accounts sharing one password hash, made by the auth service itself (one real registration,
  * so the hash has exactly the parameters the service verifies without rehashing).
@@ -49,62 +72,42 @@ export async function seedUsers(stack: Stack, n: number, prefix = "u"): Promise<
   await template.connect();
   const me = await template.register(name, PASSWORD);
   template.close();
-  const db = openDb(stack);
-  try {
-    const { passwordHash } = db.prepare(`SELECT "passwordHash" FROM "User" WHERE "id" = ?`).get(me.id) as {
-      passwordHash: string;
-    };
-    const insert = db.prepare(
-      `INSERT INTO "User" ("username", "usernameKey", "passwordHash", "createdAt", "passwordChangedAt") VALUES (?, ?, ?, ?, ?)`,
-    );
-    const now = prismaNow();
-    const users: BenchUser[] = [];
-    db.transaction(() => {
+  return withDb(stack, async (db) => {
+    const row = await db.get(passwordHashOf, [me.id]);
+    if (!row) throw new Error(`the registered template user ${me.id} is not in the database`);
+    const now = isoNow();
+    return db.transaction(async (tx) => {
+      const users: BenchUser[] = [];
       for (let i = 0; i < n; i++) {
         const uname = `${prefix}${i}x${clientSeq}`;
-        users.push({ id: Number(insert.run(uname, uname, passwordHash, now, now).lastInsertRowid), name: uname });
+        const made = await tx.get(insertUser, [uname, uname, row.passwordHash, now, now]);
+        users.push({ id: made!.id, name: uname });
       }
-    })();
-    return users;
-  } finally {
-    db.close();
-  }
+      return users;
+    });
+  });
 }
 
-export function seedFriendships(stack: Stack, pairs: Array<[number, number]>): void {
-  const db = openDb(stack);
-  try {
-    const insert = db.prepare(
-      `INSERT OR IGNORE INTO "Friendship" ("userAId", "userBId", "createdAt") VALUES (?, ?, ?)`,
-    );
-    const now = prismaNow();
-    db.transaction(() => {
-      for (const [a, b] of pairs) insert.run(Math.min(a, b), Math.max(a, b), now);
-    })();
-  } finally {
-    db.close();
-  }
+export async function seedFriendships(stack: Stack, pairs: Array<[number, number]>): Promise<void> {
+  const now = isoNow();
+  await withDb(stack, (db) =>
+    db.transaction(async (tx) => {
+      for (const [a, b] of pairs) await tx.run(insertFriendship, [Math.min(a, b), Math.max(a, b), now]);
+    }),
+  );
 }
 
 /** A group owned by members[0]; returns its id. */
-export function seedGroup(stack: Stack, name: string, members: number[]): number {
-  const db = openDb(stack);
-  try {
-    const now = prismaNow();
-    return db.transaction(() => {
-      const id = Number(
-        db.prepare(`INSERT INTO "Group" ("name", "ownerId", "createdAt") VALUES (?, ?, ?)`).run(name, members[0], now)
-          .lastInsertRowid,
-      );
-      const add = db.prepare(
-        `INSERT INTO "GroupMember" ("groupId", "userId", "role", "joinedSeq", "joinedAt") VALUES (?, ?, ?, 0, ?)`,
-      );
-      members.forEach((u, i) => add.run(id, u, i === 0 ? "owner" : "member", now));
+export async function seedGroup(stack: Stack, name: string, members: number[]): Promise<number> {
+  const now = isoNow();
+  return withDb(stack, (db) =>
+    db.transaction(async (tx) => {
+      const { id } = (await tx.get(insertGroup, [name, members[0]!, now]))!;
+      for (const [i, u] of members.entries())
+        await tx.run(insertGroupMember, [id, u, i === 0 ? "owner" : "member", now]);
       return id;
-    })();
-  } finally {
-    db.close();
-  }
+    }),
+  );
 }
 
 /** Connects and logs in every user (`perUser` connections each), `parallel` at a time. */

@@ -48,7 +48,7 @@ export function printScenario(r: ScenarioResult, print: (line: string) => void =
 
 export function printHeader(rep: BenchReport, print: (line: string) => void = console.log): void {
   print(
-    `Sealroom benchmark — commit ${rep.commit}, node ${rep.node}, ${rep.cores} cores (${rep.cpuModel}), load average ${rep.loadAverageStart.join(" ")}`,
+    `Sealroom benchmark — commit ${rep.commit}, node ${rep.node}, ${rep.cores} cores (${rep.cpuModel}), database ${rep.options.engine}, load average ${rep.loadAverageStart.join(" ")}`,
   );
 }
 

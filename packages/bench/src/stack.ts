@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, sqliteFile, startNats, tempDatabase } from "@sealroom/testkit";
+import { freePort, startNats, tempDatabase } from "@sealroom/testkit";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -27,7 +27,8 @@ export interface StackOptions {
 
 export interface Stack {
   wsUrl: string;
-  dbFile: string;
+  /** The database the services share (`file:` SQLite or `postgresql://`, testkit's SEALROOM_TEST_DB). */
+  dbUrl: string;
   dataDir: string;
   pids: Record<ProcName, number>;
   /** /metrics of every Node process (each on its ops port, HTTP_PORT). */
@@ -160,7 +161,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await waitHealthy(url, gateway, () => tail);
     metricsUrls.gateway = `http://127.0.0.1:${opsPort}/metrics`;
     pids.gateway = gateway.pid!;
-    return { wsUrl: `ws://127.0.0.1:${port}/ws`, dbFile: sqliteFile(db), dataDir, pids, metricsUrls, stop };
+    return { wsUrl: `ws://127.0.0.1:${port}/ws`, dbUrl: db.url, dataDir, pids, metricsUrls, stop };
   } catch (err) {
     await stop();
     throw err;

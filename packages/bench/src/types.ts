@@ -81,7 +81,8 @@ export interface BenchReport {
   cpuModel: string;
   loadAverageStart: number[];
   loadAverageEnd: number[];
-  options: { runs: number; quick: boolean; stepSeconds: number };
+  /** `engine`: the database the stacks ran on (testkit's SEALROOM_TEST_DB, `--engine`). */
+  options: { runs: number; quick: boolean; stepSeconds: number; engine: "sqlite" | "postgresql" };
   scenarios: ScenarioResult[];
 }
 

@@ -38,7 +38,7 @@ export function onMessages(
 export async function dmFixture(stack: Stack, users: number): Promise<DmFixture> {
   const seeded = await seedUsers(stack, users, "d");
   const pairsOfUsers = randomPairs(seeded);
-  seedFriendships(
+  await seedFriendships(
     stack,
     pairsOfUsers.map(([a, b]) => [a.id, b.id]),
   );

@@ -22,7 +22,7 @@ export const s1: Scenario = {
     try {
       const users = await seedUsers(stack, 2, "p");
       const [a, b] = users as [(typeof users)[0], (typeof users)[0]];
-      seedFriendships(stack, [[a.id, b.id]]);
+      await seedFriendships(stack, [[a.id, b.id]]);
       clients.push(...(await signIn(stack, users)));
       const [ca, cb] = clients as [NonNullable<(typeof clients)[0]>, NonNullable<(typeof clients)[0]>];
       const dm = dmConversationId(a.id, b.id);

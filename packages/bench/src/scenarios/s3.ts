@@ -73,15 +73,11 @@ export const s3: Scenario = {
     let clients: SealroomClient[] = [];
     try {
       const users = await seedUsers(stack, maxN + 1, "g");
-      const groups = plan.map((p) =>
-        groupConversationId(
-          seedGroup(
-            stack,
-            `bench ${p.n}`,
-            users.slice(0, p.n + 1).map((u) => u.id),
-          ),
-        ),
-      );
+      const groups: string[] = [];
+      for (const p of plan) {
+        const members = users.slice(0, p.n + 1).map((u) => u.id);
+        groups.push(groupConversationId(await seedGroup(stack, `bench ${p.n}`, members)));
+      }
       clients = await signIn(stack, users);
       const sink = { d: new Deliveries() };
       users.forEach((u, i) => onMessages(clients[i]!, u.id, (conv, seq, at) => sink.d.add(u.id, conv, seq, at)));

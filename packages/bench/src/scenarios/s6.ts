@@ -5,7 +5,8 @@
  */
 import { dmConversationId, type SealroomClient } from "@sealroom/sdk/node";
 import { Deliveries, Outcomes, openLoop, until } from "../load.js";
-import { closeAll, openDb, seedFriendships, seedUsers, signIn } from "../population.js";
+import { sql } from "@sealroom/db/sql";
+import { closeAll, isoNow, seedFriendships, seedUsers, signIn, withDb } from "../population.js";
 import { startStack, type Stack } from "../stack.js";
 import { makeStep, probe } from "../step.js";
 import type { RunContext, Scenario, ScenarioRun, Step } from "../types.js";
@@ -13,49 +14,51 @@ import { dmFixture, sendDm } from "./dm.js";
 
 const PAGE = 50;
 
+const insertConversation = sql<[string, number, number, string], { id: number }>(
+  `INSERT INTO "Conversation" ("key", "kind", "lastSeq", "lastActivityMs", "createdAt") VALUES (?, 'dm', ?, ?, ?) RETURNING "id"`,
+);
+const insertMember = sql<[number, number]>(
+  `INSERT INTO "ConversationMember" ("conversationId", "userId", "joinedSeq", "lastReadSeq") VALUES (?, ?, 0, 0)`,
+);
+/**
+ * Entries seq in [from, to] of one DM, made by the database itself (a recursive CTE both engines
+ * run): a million single-row INSERTs would take minutes over PostgreSQL's round trips.
+ */
+const insertHistory = sql<[number, number, number, number, number, number]>(
+  `WITH RECURSIVE s(n) AS (SELECT CAST(? AS INTEGER) UNION ALL SELECT n + 1 FROM s WHERE n < CAST(? AS INTEGER))
+   INSERT INTO "Message" ("conversationId", "seq", "kind", "senderId", "clientMsgId", "body", "createdMs")
+   SELECT c.id, n, 'text', CASE WHEN n % 2 = 1 THEN c.a ELSE c.b END, 'h' || c.id || '-' || n,
+          'seeded history message number ' || n || ', about as long as a chat line', c.last - (c.total - n) * 1000
+   FROM s, (SELECT CAST(? AS INTEGER) AS id, CAST(? AS INTEGER) AS a, CAST(? AS INTEGER) AS b,
+                   CAST(? AS BIGINT) AS last, CAST(? AS INTEGER) AS total) c`,
+);
+
 /** `perConv` text entries in each reader pair's DM, written as the chat service would. */
-function seedHistory(stack: Stack, pairs: Array<[number, number]>, perConv: number): Map<string, number> {
-  const db = openDb(stack);
+async function seedHistory(
+  stack: Stack,
+  pairs: Array<[number, number]>,
+  perConv: number,
+): Promise<Map<string, number>> {
   const keys = new Map<string, number>();
-  try {
-    const now = Date.now();
-    const iso = new Date(now).toISOString().replace("Z", "+00:00");
-    const conv = db.prepare(
-      `INSERT INTO "Conversation" ("key", "kind", "lastSeq", "lastActivityMs", "createdAt") VALUES (?, 'dm', ?, ?, ?)`,
-    );
-    const member = db.prepare(
-      `INSERT INTO "ConversationMember" ("conversationId", "userId", "joinedSeq", "lastReadSeq") VALUES (?, ?, 0, 0)`,
-    );
-    const msg = db.prepare(
-      `INSERT INTO "Message" ("conversationId", "seq", "kind", "senderId", "clientMsgId", "body", "createdMs") VALUES (?, ?, 'text', ?, ?, ?, ?)`,
-    );
+  const now = Date.now();
+  await withDb(stack, async (db) => {
     for (const [a, b] of pairs) {
       const key = dmConversationId(a, b);
-      const id = Number(conv.run(key, perConv, now, iso).lastInsertRowid);
-      member.run(id, a);
-      member.run(id, b);
+      const id = await db.transaction(async (tx) => {
+        const conv = (await tx.get(insertConversation, [key, perConv, now, isoNow()]))!;
+        await tx.run(insertMember, [conv.id, a]);
+        await tx.run(insertMember, [conv.id, b]);
+        return conv.id;
+      });
       keys.set(key, id);
       // Chunks keep each write transaction (and the services' wait for the lock) short.
       for (let s = 1; s <= perConv; s += 20_000) {
-        db.transaction(() => {
-          for (let seq = s; seq < Math.min(s + 20_000, perConv + 1); seq++) {
-            const from = seq % 2 ? a : b;
-            msg.run(
-              id,
-              seq,
-              from,
-              `h${id}-${seq}`,
-              `seeded history message number ${seq}, about as long as a chat line`,
-              now - (perConv - seq) * 1000,
-            );
-          }
-        })();
+        const to = Math.min(s + 20_000 - 1, perConv);
+        await db.transaction((tx) => tx.run(insertHistory, [s, to, id, a, b, now, perConv]));
       }
     }
-    return keys;
-  } finally {
-    db.close();
-  }
+  });
+  return keys;
 }
 
 interface PageReply {
@@ -79,9 +82,9 @@ export const s6: Scenario = {
       const readers = await seedUsers(stack, 2 * readerPairs, "h");
       const pairs: Array<[number, number]> = [];
       for (let i = 0; i < readers.length; i += 2) pairs.push([readers[i]!.id, readers[i + 1]!.id]);
-      seedFriendships(stack, pairs);
+      await seedFriendships(stack, pairs);
       const t = performance.now();
-      seedHistory(stack, pairs, Math.floor(total / readerPairs));
+      await seedHistory(stack, pairs, Math.floor(total / readerPairs));
       ctx.log(`  s6 seeded ${total} messages in ${((performance.now() - t) / 1000).toFixed(1)} s`);
       const readerClients = await signIn(stack, readers);
       all.push(...readerClients);
