@@ -3,23 +3,23 @@
  * reconnect is a full handshake and an `auth.resume`). Measures the documented trade-off of single-use
  * tickets (SECURITY.md, section 5): a resume whose reply was lost looks like a stolen ticket on
  * retry and costs that session. Pass: the system recovers, every user either resumes or signs in
- * again with the password, and the shared database passes `PRAGMA integrity_check`. Only
+ * again with the password, and the shared database passes its engine's integrity check (traffic.ts `integrityCheck`). Only
  * `npm run test:chaos` runs it.
  */
 import { afterAll, beforeAll, expect, test } from "vitest";
-import type { Db } from "@sealroom/db";
+import type { SqlDb } from "@sealroom/db/sql";
 import { report } from "./support/figures.js";
 import { NO_GATEWAY_LIMITS, sleep, startSystem, type System } from "./support/system.js";
-import { PASSWORD, signUpMany, type User } from "./support/traffic.js";
+import { integrityCheck, PASSWORD, signUpMany, type User } from "./support/traffic.js";
 
 const USERS = 20;
 const RUN_MS = 6000;
 
 let system: System;
-let db: Db;
+let db: SqlDb;
 beforeAll(async () => {
   system = await startSystem({ env: NO_GATEWAY_LIMITS });
-  db = await system.db();
+  db = system.sql();
 }, 120_000);
 afterAll(async () => {
   await system?.stop();
@@ -77,9 +77,7 @@ test("SIGKILL of auth during a storm of ticket resumes: everyone is back, by tic
   for (const code of ["UNAVAILABLE", "TIMEOUT", "AUTH_TICKET_INVALID", "AUTH_BUSY", "INTERNAL"]) {
     errors[code] = await system.metric(system.gateways[0]!, "sealroom_gateway_errors_total", { code });
   }
-  const integrity = (await db.$queryRawUnsafe<Array<{ integrity_check: string }>>("PRAGMA integrity_check"))
-    .map((r) => r.integrity_check)
-    .join(";");
+  const integrity = await integrityCheck(db);
   report({
     scenario: "auth SIGKILL during ticket resumes",
     sent: resumed + signedOut.size,

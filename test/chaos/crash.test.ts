@@ -3,7 +3,7 @@
  * SIGKILL: the chat service twice during writes, nats-server, one of two gateways, and a recipient
  * that is offline while a group talks. Senders retry a retryable failure with the same clientMsgId
  * (as the SDK's outbox does), so the pass criteria are the delivery contract's: no acknowledged
- * message lost, none stored twice, every conversation's seq gapless, `PRAGMA integrity_check` ok,
+ * message lost, none stored twice, every conversation's seq gapless, the engine's integrity check ok,
  * and clients that were cut off resync to exactly what was written.
  *
  * `npm test` runs it at a small scale; `npm run test:chaos` (CHAOS_SCALE=full) at the notes' scale:
@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { ChatStore, type Entry } from "@sealroom/sdk/node";
-import type { Db } from "@sealroom/db";
+import type { SqlDb } from "@sealroom/db/sql";
 import { report } from "./support/figures.js";
 import { NO_GATEWAY_LIMITS, sleep, startSystem, type System } from "./support/system.js";
 import {
@@ -34,7 +34,7 @@ const SCALE = FULL
 const TIMEOUT = FULL ? 600_000 : 90_000;
 
 let system: System;
-let db: Db;
+let db: SqlDb;
 let users: User[];
 let dms: Array<{ user: User; conversationId: string }>;
 
@@ -43,7 +43,7 @@ beforeAll(async () => {
     gateways: 2,
     env: { ...NO_GATEWAY_LIMITS, CHAT_SEND_RATE_PER_SEC: "100000", CHAT_SEND_BURST: "100000" },
   });
-  db = await system.db();
+  db = system.sql();
   // Half the users start on each gateway; each knows both.
   const [a, b] = system.wsUrls as [string, string];
   users = [

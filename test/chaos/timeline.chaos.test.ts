@@ -4,7 +4,7 @@
  * GroupEvent (its durable outbox); chat turns every GroupEvent into exactly one system entry of the
  * group's log from a persisted cursor. Afterwards: every GroupEvent appears exactly once, in event
  * order, every acknowledged message is stored once, the group's seq is gapless, and
- * `PRAGMA integrity_check` is ok. Only `npm run test:chaos` runs it (npm test's share of the chaos
+ * the engine's integrity check is ok. Only `npm run test:chaos` runs it (npm test's share of the chaos
  * suite is already near its time budget).
  */
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -93,10 +93,12 @@ test("SIGKILL of social, then chat, during group changes and messages: each Grou
   // The timeline catches up by itself (doorbell or its periodic poll).
   const events = await db.groupEvent.findMany({ where: { groupId }, orderBy: { id: "asc" }, select: { id: true } });
   const systemEntries = async () =>
-    db.$queryRawUnsafe<Array<{ seq: number | bigint; body: string }>>(
-      `SELECT m."seq" AS seq, m."body" AS body FROM "Message" m JOIN "Conversation" c ON c."id" = m."conversationId" WHERE c."key" = ? AND m."kind" = 'system' ORDER BY m."seq"`,
-      conversationId,
-    );
+    system
+      .sql()
+      .all<{ seq: number; body: string }>(
+        `SELECT m."seq" AS "seq", m."body" AS "body" FROM "Message" m JOIN "Conversation" c ON c."id" = m."conversationId" WHERE c."key" = ? AND m."kind" = 'system' ORDER BY m."seq"`,
+        [conversationId],
+      );
   const deadline = Date.now() + 30_000;
   let entries = await systemEntries();
   while (entries.length < events.length && Date.now() < deadline) {
@@ -106,7 +108,7 @@ test("SIGKILL of social, then chat, during group changes and messages: each Grou
   const eventIds = entries.map((e) => (JSON.parse(e.body) as { groupEventId: number }).groupEventId);
   const duplicates = eventIds.length - new Set(eventIds).size;
   const missing = events.filter((e) => !eventIds.includes(e.id)).length;
-  const check = await checkLog(db, stats.acks, [conversationId]);
+  const check = await checkLog(system.sql(), stats.acks, [conversationId]);
   report({
     scenario: "social and chat SIGKILL during group changes",
     sent: stats.sent,

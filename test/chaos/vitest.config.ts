@@ -1,7 +1,11 @@
 /**
  * `npm run test:chaos`: every fault and abuse scenario in test/chaos at the security notes' full
- * scale (CHAOS_SCALE=full), including the slow ones (*.chaos.test.ts) that `npm test` leaves out.
- * One file at a time: each starts its own processes and measures them.
+ * scale (CHAOS_SCALE=full), including the slow ones (*.chaos.test.ts) that `npm test` leaves out,
+ * first on SQLite (project `chaos`), then the scenarios that touch the database on PostgreSQL
+ * (project `chaos-pg`: SEALROOM_TEST_DB=postgresql, so testkit's tempDatabase() is a fresh database
+ * on SEALROOM_TEST_PG_URL, default postgresql://postgres@127.0.0.1:5432/postgres). One file at a
+ * time, and one project after the other: each file starts its own processes and measures them.
+ * One engine only: `npm run test:chaos -- --project chaos` / `--project chaos-pg`.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,20 +13,41 @@ import { defineConfig } from "vitest/config";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const conditions = ["source", "module", "node", "import", "default"];
+// As in the root vitest.config.ts: with "import" among the SSR conditions (which Vitest also hands
+// to Node), pg's require("pg-pool") got pg-pool's ESM build and failed.
+const ssrConditions = ["source", "module", "node"];
 
 export default defineConfig({
   root,
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ["source"] } },
+  ssr: { resolve: { conditions: ssrConditions, externalConditions: ["source"] } },
   test: {
-    name: "chaos",
     environment: "node",
-    include: ["test/chaos/**/*.test.ts"],
     pool: "forks",
+    // One file at a time across both projects too (the PostgreSQL server shares the cores).
     fileParallelism: false,
     testTimeout: 600_000,
     hookTimeout: 120_000,
-    env: { CHAOS_SCALE: "full" },
     reporters: ["default", ["json", { outputFile: "test-results/chaos.json" }]],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "chaos",
+          include: ["test/chaos/**/*.test.ts"],
+          env: { CHAOS_SCALE: "full" },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The scenarios that kill a service while it writes. Not here: abuse, brute-force and
+          // slowloris, which measure the gateway's limits and do not depend on the engine.
+          name: "chaos-pg",
+          include: ["test/chaos/crash.test.ts", "test/chaos/timeline.chaos.test.ts", "test/chaos/auth.chaos.test.ts"],
+          env: { CHAOS_SCALE: "full", SEALROOM_TEST_DB: "postgresql" },
+        },
+      },
+    ],
   },
 });

@@ -24,9 +24,12 @@ export interface Figures {
   extra?: Record<string, unknown>;
 }
 
+/** The engine of the run (testkit's tempDatabase() follows SEALROOM_TEST_DB). */
+export const ENGINE = process.env.SEALROOM_TEST_DB === "postgresql" ? "postgresql" : "sqlite";
+
 export function report(f: Figures): void {
   const lines = [
-    `chaos: ${f.scenario}`,
+    `chaos: ${f.scenario} [${ENGINE}]`,
     `  sent ${f.sent}, acknowledged ${f.acknowledged}, lost ${f.lost}, duplicates ${f.duplicates}, gaps ${f.gaps}`,
     `  recovery ms: ${f.recoveryMs.length ? f.recoveryMs.map((n) => Math.round(n)).join(", ") : "n/a"}`,
     `  peak memory MiB: ${Object.entries(f.peakMiB)
@@ -39,8 +42,12 @@ export function report(f: Figures): void {
   console.log(lines.join("\n"));
   const dir = path.join(root, "test-results/chaos");
   mkdirSync(dir, { recursive: true });
-  const file = f.scenario.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
-  writeFileSync(path.join(dir, `${file}.json`), `${JSON.stringify({ at: new Date().toISOString(), ...f }, null, 2)}\n`);
+  // SQLite keeps the names the docs cite; PostgreSQL's figures sit beside them.
+  const file = f.scenario.replace(/[^a-z0-9]+/gi, "-").toLowerCase() + (ENGINE === "sqlite" ? "" : `-${ENGINE}`);
+  writeFileSync(
+    path.join(dir, `${file}.json`),
+    `${JSON.stringify({ at: new Date().toISOString(), engine: ENGINE, ...f }, null, 2)}\n`,
+  );
 }
 
 export function percentile(values: number[], p: number): number {

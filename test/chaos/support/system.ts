@@ -1,7 +1,8 @@
 /**
  * The fault-test harness: the real system as separate OS processes on loopback, each of which a
  * test can SIGKILL and start again. A private nats-server (testkit; it restarts on the same port and
- * store), a migrated temp SQLite file (testkit), and the services and gateways spawned from their
+ * store), a migrated temp database (testkit: a SQLite file, or a PostgreSQL database with
+ * SEALROOM_TEST_DB=postgresql), and the services and gateways spawned from their
  * dist/ builds (`npm run build` first) with an environment of the test's choosing. Also: SDK
  * clients that trust the gateway key on first use, optionally from another loopback address, and
  * /proc readings (peak memory) of every process.
@@ -13,6 +14,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { createDb, type Db } from "@sealroom/db";
+import { openSql, type SqlDb } from "@sealroom/db/sql";
 import { generateServerKeyPem } from "@sealroom/proto/session/node";
 import { MAX_SERVER_MESSAGE_BYTES } from "@sealroom/proto/wire";
 import { createNodeClient, type NodeClientOptions, type SealroomClient } from "@sealroom/sdk/node";
@@ -149,6 +151,11 @@ export interface System {
   /** A Prisma client on the shared database, for assertions. */
   db(): Promise<Db>;
   /**
+   * Hand-written SQL on the shared database (`@sealroom/db/sql`, `?` parameters on both engines),
+   * for the checks that are raw SQL; the same connection each call, closed by `stop()`.
+   */
+  sql(): SqlDb;
+  /**
    * An SDK client (not yet connected) with its own known-hosts file that trusts the gateway key on
    * first use; `localAddress` makes it connect from another loopback address (127.0.0.2, ...).
    */
@@ -242,6 +249,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     const sockets = new WeakMap<SealroomClient, WebSocket>();
     const clients: SealroomClient[] = [];
     const dbs: Db[] = [];
+    let sqlDb: SqlDb | undefined;
     let n = 0;
     return {
       nats,
@@ -254,6 +262,10 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
         const db = await createDb({ url: database.url });
         dbs.push(db);
         return db;
+      },
+      sql() {
+        sqlDb ??= openSql(database.url, { applicationName: "sealroom-chaos" });
+        return sqlDb;
       },
       client(o = {}) {
         const { localAddress, ...rest } = o;
@@ -298,6 +310,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       async stop() {
         for (const c of clients) c.close();
         for (const db of dbs) await db.$disconnect().catch(() => undefined);
+        await sqlDb?.close().catch(() => undefined);
         await Promise.all(procs.map((p) => p.kill()));
         await nats.stop();
         await database.remove();

@@ -4,7 +4,7 @@
  * does), and the checks afterwards against the database: every acknowledged message present with
  * its acknowledged seq, no message twice, every conversation's seq gapless from 1.
  */
-import type { Db } from "@sealroom/db";
+import type { SqlExec } from "@sealroom/db/sql";
 import { dmConversationId } from "@sealroom/proto/chat";
 import { SocialClient, type SealroomClient } from "@sealroom/sdk/node";
 import { sleep, type System } from "./system.js";
@@ -150,26 +150,50 @@ export interface LogCheck {
   stored: number;
 }
 
+/**
+ * The engine's own consistency check, "ok" when it finds nothing. SQLite: `PRAGMA integrity_check`.
+ * PostgreSQL: amcheck's `bt_index_check(index, heapallindexed => true)` on every B-tree index of the
+ * schema (each index's structure, and every table row present in it); the error text otherwise.
+ */
+export async function integrityCheck(sql: SqlExec): Promise<string> {
+  if (sql.dialect === "sqlite") {
+    return (await sql.all<{ integrity_check: string }>("PRAGMA integrity_check")).map((r) => r.integrity_check).join(";");
+  }
+  await sql.run("CREATE EXTENSION IF NOT EXISTS amcheck");
+  const indexes = await sql.all<{ name: string }>(
+    `SELECT c.relname::text AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+     JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE a.amname = 'btree' AND n.nspname = current_schema()`,
+  );
+  if (indexes.length === 0) return "no indexes found";
+  const problems: string[] = [];
+  for (const { name } of indexes) {
+    try {
+      await sql.run(`SELECT bt_index_check(to_regclass(quote_ident(?)), true)`, [name]);
+    } catch (err) {
+      problems.push(`${name}: ${(err as Error).message}`);
+    }
+  }
+  return problems.length ? problems.join(";") : "ok";
+}
+
 /** Checks the database after the faults: integrity, every ack present, no duplicate, no gap. */
-export async function checkLog(db: Db, acks: Ack[], conversationIds: string[]): Promise<LogCheck> {
-  const integrity = (await db.$queryRawUnsafe<Array<{ integrity_check: string }>>("PRAGMA integrity_check"))
-    .map((r) => r.integrity_check)
-    .join(";");
+export async function checkLog(sql: SqlExec, acks: Ack[], conversationIds: string[]): Promise<LogCheck> {
+  const integrity = await integrityCheck(sql);
   const keys = [...new Set(conversationIds)];
-  const rows = await db.$queryRawUnsafe<
-    Array<{
-      key: string;
-      seq: number | bigint;
-      clientMsgId: string | null;
-      senderId: number | bigint | null;
-      body: string;
-      kind: string;
-    }>
-  >(
-    `SELECT c."key" AS key, m."seq" AS seq, m."clientMsgId" AS clientMsgId, m."senderId" AS senderId, m."body" AS body, m."kind" AS kind
+  const rows = await sql.all<{
+    key: string;
+    seq: number;
+    clientMsgId: string | null;
+    senderId: number | null;
+    body: string;
+    kind: string;
+  }>(
+    `SELECT c."key" AS "key", m."seq" AS "seq", m."clientMsgId" AS "clientMsgId", m."senderId" AS "senderId",
+            m."body" AS "body", m."kind" AS "kind"
      FROM "Message" m JOIN "Conversation" c ON c."id" = m."conversationId"
      WHERE c."key" IN (${keys.map(() => "?").join(",")})`,
-    ...keys,
+    keys,
   );
   const at = new Map<string, { clientMsgId: string | null; senderId: number | null }>();
   const seqs = new Map<string, number[]>();
