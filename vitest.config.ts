@@ -39,8 +39,8 @@ export default defineConfig({
           // - test/authz-matrix.test.ts: its chat and auth halves pass; the social half's fingerprint
           //   query uses SQLite's group_concat (PostgreSQL: string_agg);
           // - test/social-presence.test.ts: a presence row of a user who went offline is still listed;
-          // - test/scale-out.test.ts: SQLite by design so far (it says so);
-          // - test/chaos (its own config) on PostgreSQL.
+          // - test/scale-out.test.ts: SQLite by design so far (it says so).
+          // test/chaos runs on PostgreSQL in its own config (project chaos-pg, `npm run test:chaos`).
           // packages/db's own tests need no entry: they run their PostgreSQL cases in `node` whenever
           // the server is reachable.
           // Never here: SQLite-only suites (migration-0004, ops-scripts' backup of the file), the

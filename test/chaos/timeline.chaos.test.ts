@@ -124,6 +124,7 @@ test("SIGKILL of social, then chat, during group changes and messages: each Grou
       systemEntries: entries.length,
       missingEvents: missing,
       outcomes,
+      stored: check.stored,
       integrity_check: check.integrity,
     },
   });

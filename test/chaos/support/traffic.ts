@@ -157,7 +157,9 @@ export interface LogCheck {
  */
 export async function integrityCheck(sql: SqlExec): Promise<string> {
   if (sql.dialect === "sqlite") {
-    return (await sql.all<{ integrity_check: string }>("PRAGMA integrity_check")).map((r) => r.integrity_check).join(";");
+    return (await sql.all<{ integrity_check: string }>("PRAGMA integrity_check"))
+      .map((r) => r.integrity_check)
+      .join(";");
   }
   await sql.run("CREATE EXTENSION IF NOT EXISTS amcheck");
   const indexes = await sql.all<{ name: string }>(
