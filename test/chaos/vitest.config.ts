@@ -1,10 +1,11 @@
 /**
  * `npm run test:chaos`: every fault and abuse scenario in test/chaos at the security notes' full
  * scale (CHAOS_SCALE=full), including the slow ones (*.chaos.test.ts) that `npm test` leaves out,
- * first on SQLite (project `chaos`), then the scenarios that touch the database on PostgreSQL
- * (project `chaos-pg`: SEALROOM_TEST_DB=postgresql, so testkit's tempDatabase() is a fresh database
- * on SEALROOM_TEST_PG_URL, default postgresql://postgres@127.0.0.1:5432/postgres). One file at a
- * time, and one project after the other: each file starts its own processes and measures them.
+ * on SQLite (project `chaos`), and the scenarios that kill a service while it writes on PostgreSQL
+ * too (project `chaos-pg`: SEALROOM_TEST_DB=postgresql, so testkit's tempDatabase() is a fresh
+ * database on SEALROOM_TEST_PG_URL, default postgresql://postgres@127.0.0.1:5432/postgres). One
+ * file at a time across both projects (fileParallelism: false makes Vitest's one pool a single
+ * worker): each file starts its own processes and measures them.
  * One engine only: `npm run test:chaos -- --project chaos` / `--project chaos-pg`.
  */
 import path from "node:path";
