@@ -36,8 +36,6 @@ export default defineConfig({
           // tempDatabase() a fresh database from a migrated template on SEALROOM_TEST_PG_URL, default
           // postgresql://postgres@127.0.0.1:5432/postgres). `npx vitest run --project node-pg`.
           // Still to add, once they pass on PostgreSQL:
-          // - test/authz-matrix.test.ts: its chat and auth halves pass; the social half's fingerprint
-          //   query uses SQLite's group_concat (PostgreSQL: string_agg);
           // - test/social-presence.test.ts: a presence row of a user who went offline is still listed;
           // - test/scale-out.test.ts: SQLite by design so far (it says so);
           // - test/chaos (its own config) on PostgreSQL.
@@ -56,6 +54,7 @@ export default defineConfig({
             "test/seed-import.test.ts",
             // The whole stack in-process (test/support/stack.ts) or chat's harness, on PostgreSQL.
             "test/auth-flow.test.ts",
+            "test/authz-matrix.test.ts",
             "test/chat-*.test.ts",
             "test/former-member.test.ts",
             "test/gateway-*.test.ts",
