@@ -36,7 +36,6 @@ export default defineConfig({
           // tempDatabase() a fresh database from a migrated template on SEALROOM_TEST_PG_URL, default
           // postgresql://postgres@127.0.0.1:5432/postgres). `npx vitest run --project node-pg`.
           // Still to add, once they pass on PostgreSQL:
-          // - test/social-presence.test.ts: a presence row of a user who went offline is still listed;
           // - test/scale-out.test.ts: SQLite by design so far (it says so);
           // - test/chaos (its own config) on PostgreSQL.
           // packages/db's own tests need no entry: they run their PostgreSQL cases in `node` whenever
@@ -62,6 +61,7 @@ export default defineConfig({
             "test/sdk-lifecycle.test.ts",
             "test/service-health.test.ts",
             "test/social-story.test.ts",
+            "test/social-presence.test.ts",
             "test/social-store.test.ts",
           ],
           exclude: [
