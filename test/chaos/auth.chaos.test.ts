@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import type { Db } from "@sealroom/db";
 import { report } from "./support/figures.js";
 import { NO_GATEWAY_LIMITS, sleep, startSystem, type System } from "./support/system.js";
-import { PASSWORD, signUpMany, type User } from "./support/traffic.js";
+import { integrityCheck, PASSWORD, signUpMany, type User } from "./support/traffic.js";
 
 const USERS = 20;
 const RUN_MS = 6000;
@@ -77,9 +77,7 @@ test("SIGKILL of auth during a storm of ticket resumes: everyone is back, by tic
   for (const code of ["UNAVAILABLE", "TIMEOUT", "AUTH_TICKET_INVALID", "AUTH_BUSY", "INTERNAL"]) {
     errors[code] = await system.metric(system.gateways[0]!, "sealroom_gateway_errors_total", { code });
   }
-  const integrity = (await db.$queryRawUnsafe<Array<{ integrity_check: string }>>("PRAGMA integrity_check"))
-    .map((r) => r.integrity_check)
-    .join(";");
+  const integrity = await integrityCheck(db);
   report({
     scenario: "auth SIGKILL during ticket resumes",
     sent: resumed + signedOut.size,

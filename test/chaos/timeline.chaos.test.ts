@@ -8,7 +8,7 @@
  * suite is already near its time budget).
  */
 import { afterAll, beforeAll, expect, test } from "vitest";
-import type { Db } from "@sealroom/db";
+import { engineOfDb, type Db } from "@sealroom/db";
 import type { SealroomClient } from "@sealroom/sdk/node";
 import { report } from "./support/figures.js";
 import { NO_GATEWAY_LIMITS, sleep, startSystem, type System } from "./support/system.js";
@@ -94,7 +94,7 @@ test("SIGKILL of social, then chat, during group changes and messages: each Grou
   const events = await db.groupEvent.findMany({ where: { groupId }, orderBy: { id: "asc" }, select: { id: true } });
   const systemEntries = async () =>
     db.$queryRawUnsafe<Array<{ seq: number | bigint; body: string }>>(
-      `SELECT m."seq" AS seq, m."body" AS body FROM "Message" m JOIN "Conversation" c ON c."id" = m."conversationId" WHERE c."key" = ? AND m."kind" = 'system' ORDER BY m."seq"`,
+      `SELECT m."seq" AS seq, m."body" AS body FROM "Message" m JOIN "Conversation" c ON c."id" = m."conversationId" WHERE c."key" = ${engineOfDb(db) === "sqlite" ? "?" : "$1"} AND m."kind" = 'system' ORDER BY m."seq"`,
       conversationId,
     );
   const deadline = Date.now() + 30_000;

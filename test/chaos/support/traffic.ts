@@ -4,7 +4,7 @@
  * does), and the checks afterwards against the database: every acknowledged message present with
  * its acknowledged seq, no message twice, every conversation's seq gapless from 1.
  */
-import type { Db } from "@sealroom/db";
+import { engineOfDb, type Db } from "@sealroom/db";
 import { dmConversationId } from "@sealroom/proto/chat";
 import { SocialClient, type SealroomClient } from "@sealroom/sdk/node";
 import { sleep, type System } from "./system.js";
@@ -150,11 +150,29 @@ export interface LogCheck {
   stored: number;
 }
 
+/**
+ * The database's own consistency check, "ok" when it passes. SQLite: `PRAGMA integrity_check`.
+ * PostgreSQL has no such statement; amcheck's bt_index_check on every B-tree index of the schema
+ * (an error, not a row, reports a corrupt one) is the nearest: "ok" when all pass.
+ */
+export async function integrityCheck(db: Db): Promise<string> {
+  if (engineOfDb(db) === "sqlite") {
+    return (await db.$queryRawUnsafe<Array<{ integrity_check: string }>>("PRAGMA integrity_check"))
+      .map((r) => r.integrity_check)
+      .join(";");
+  }
+  await db.$executeRawUnsafe("CREATE EXTENSION IF NOT EXISTS amcheck");
+  const rows = await db.$queryRawUnsafe<Array<{ n: number | bigint }>>(`
+    SELECT COUNT(bt_index_check(c.oid)::text) AS n FROM pg_index i
+    JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
+    JOIN pg_namespace ns ON ns.oid = c.relnamespace
+    WHERE a.amname = 'btree' AND ns.nspname = current_schema()`);
+  return Number(rows[0]?.n ?? 0) > 0 ? "ok" : "no index checked";
+}
+
 /** Checks the database after the faults: integrity, every ack present, no duplicate, no gap. */
 export async function checkLog(db: Db, acks: Ack[], conversationIds: string[]): Promise<LogCheck> {
-  const integrity = (await db.$queryRawUnsafe<Array<{ integrity_check: string }>>("PRAGMA integrity_check"))
-    .map((r) => r.integrity_check)
-    .join(";");
+  const integrity = await integrityCheck(db);
   const keys = [...new Set(conversationIds)];
   const rows = await db.$queryRawUnsafe<
     Array<{
@@ -166,9 +184,11 @@ export async function checkLog(db: Db, acks: Ack[], conversationIds: string[]): 
       kind: string;
     }>
   >(
-    `SELECT c."key" AS key, m."seq" AS seq, m."clientMsgId" AS clientMsgId, m."senderId" AS senderId, m."body" AS body, m."kind" AS kind
+    // Quoted aliases (PostgreSQL folds bare ones to lower case), placeholders per engine.
+    `SELECT c."key" AS "key", m."seq" AS "seq", m."clientMsgId" AS "clientMsgId", m."senderId" AS "senderId",
+       m."body" AS "body", m."kind" AS "kind"
      FROM "Message" m JOIN "Conversation" c ON c."id" = m."conversationId"
-     WHERE c."key" IN (${keys.map(() => "?").join(",")})`,
+     WHERE c."key" IN (${keys.map((_k, i) => (engineOfDb(db) === "sqlite" ? "?" : `$${i + 1}`)).join(",")})`,
     ...keys,
   );
   const at = new Map<string, { clientMsgId: string | null; senderId: number | null }>();
