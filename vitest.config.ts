@@ -36,15 +36,17 @@ export default defineConfig({
           // tempDatabase() a fresh database from a migrated template on SEALROOM_TEST_PG_URL, default
           // postgresql://postgres@127.0.0.1:5432/postgres). `npx vitest run --project node-pg`.
           // Still to add, once they pass on PostgreSQL:
-          // - test/authz-matrix.test.ts: its chat and auth halves pass; the social half's fingerprint
-          //   query uses SQLite's group_concat (PostgreSQL: string_agg);
-          // - test/social-presence.test.ts: a presence row of a user who went offline is still listed;
           // - test/scale-out.test.ts: SQLite by design so far (it says so).
-          // test/chaos runs on PostgreSQL in its own config (project chaos-pg, `npm run test:chaos`).
+          // test/chaos at full scale runs on PostgreSQL in its own config (project chaos-pg,
+          // `npm run test:chaos`); its small-scale share (below) runs here.
           // packages/db's own tests need no entry: they run their PostgreSQL cases in `node` whenever
-          // the server is reachable.
-          // Never here: SQLite-only suites (migration-0004, ops-scripts' backup of the file), the
-          // browser e2e suites, and pure unit, fuzz and contract tests that open no database.
+          // the server is reachable; neither do the suites that pick their engines themselves:
+          // test/db-copy (SQLite into PostgreSQL) and test/multi-host (a private PostgreSQL).
+          // Never here: SQLite-only suites (migration-0004, a SQLite migration; ops-scripts: the
+          // backup copies the SQLite file and the file-mode checks are the SQLite files'; start:
+          // `npm start` without DATABASE_URL is SQLite in DATA_DIR, which it checks), the browser
+          // e2e suites, and tests that open no database (compose, lb, nats-limits, nats-permissions,
+          // pure unit, fuzz and contract tests).
           name: "node-pg",
           environment: "node",
           include: [
@@ -56,6 +58,7 @@ export default defineConfig({
             "test/seed-import.test.ts",
             // The whole stack in-process (test/support/stack.ts) or chat's harness, on PostgreSQL.
             "test/auth-flow.test.ts",
+            "test/authz-matrix.test.ts",
             "test/chat-*.test.ts",
             "test/former-member.test.ts",
             "test/gateway-*.test.ts",
@@ -63,10 +66,16 @@ export default defineConfig({
             "test/sdk-lifecycle.test.ts",
             "test/service-health.test.ts",
             "test/social-story.test.ts",
+            "test/social-presence.test.ts",
             "test/social-store.test.ts",
+            // The chaos suite's small-scale share (processes from dist/: build first); its integrity
+            // check is amcheck's on PostgreSQL (test/chaos/support/traffic.ts).
+            "test/chaos/**/*.test.ts",
           ],
           exclude: [
             "**/node_modules/**",
+            // The long fault scenarios: `npm run test:chaos` only.
+            "test/chaos/**/*.chaos.test.ts",
             // Open no database.
             "services/*/src/env.test.ts",
             "services/auth/src/address.test.ts",

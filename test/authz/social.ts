@@ -266,19 +266,35 @@ async function seed(): Promise<World> {
   return { groupId: group.id, requestId: request.id, invitations, noticeId: notice.id };
 }
 
-/** Every row of the social tables, to prove that a refusal changed nothing. */
+/**
+ * Every row of the social tables, to prove that a refusal changed nothing. Read through the client
+ * in key order and joined here, so it is the same on both engines.
+ */
 async function fingerprint(): Promise<string> {
-  const rows = await stack.db.$queryRawUnsafe<unknown[]>(`SELECT
-    (SELECT group_concat("userAId" || '-' || "userBId") FROM "Friendship") AS f,
-    (SELECT group_concat("id" || ':' || "fromId" || '>' || "toId") FROM "FriendRequest") AS r,
-    (SELECT group_concat("blockerId" || '>' || "blockedId") FROM "Block") AS b,
-    (SELECT group_concat("id" || ':' || "name" || ':' || "ownerId" || ':' || "version" || ':' || ifnull("disbandedAt", '')) FROM "Group") AS g,
-    (SELECT group_concat("groupId" || ':' || "userId" || ':' || "role") FROM "GroupMember") AS m,
-    (SELECT group_concat("groupId" || ':' || "userId" || ':' || "reason") FROM "FormerMember") AS fm,
-    (SELECT group_concat("id" || ':' || "inviteeId") FROM "GroupInvite") AS i,
-    (SELECT count(*) FROM "GroupEvent") AS e,
-    (SELECT group_concat("id") FROM "Notice") AS n`);
-  return JSON.stringify(rows, (_k, v: unknown) => (typeof v === "bigint" ? Number(v) : v));
+  const db = stack.db;
+  const join = (rows: unknown[][]) => rows.map((r) => r.map((v) => (v instanceof Date ? v.getTime() : v)).join(":"));
+  const [f, r, b, g, m, fm, i, e, n] = await Promise.all([
+    db.friendship.findMany({ orderBy: [{ userAId: "asc" }, { userBId: "asc" }] }),
+    db.friendRequest.findMany({ orderBy: { id: "asc" } }),
+    db.block.findMany({ orderBy: [{ blockerId: "asc" }, { blockedId: "asc" }] }),
+    db.group.findMany({ orderBy: { id: "asc" } }),
+    db.groupMember.findMany({ orderBy: [{ groupId: "asc" }, { userId: "asc" }] }),
+    db.formerMember.findMany({ orderBy: [{ groupId: "asc" }, { userId: "asc" }] }),
+    db.groupInvite.findMany({ orderBy: { id: "asc" } }),
+    db.groupEvent.count(),
+    db.notice.findMany({ orderBy: { id: "asc" }, select: { id: true } }),
+  ]);
+  return JSON.stringify({
+    f: join(f.map((x) => [x.userAId, x.userBId])),
+    r: join(r.map((x) => [x.id, x.fromId, x.toId])),
+    b: join(b.map((x) => [x.blockerId, x.blockedId])),
+    g: join(g.map((x) => [x.id, x.name, x.ownerId, x.version, x.disbandedAt ?? ""])),
+    m: join(m.map((x) => [x.groupId, x.userId, x.role])),
+    fm: join(fm.map((x) => [x.groupId, x.userId, x.reason])),
+    i: join(i.map((x) => [x.id, x.inviteeId])),
+    e,
+    n: n.map((x) => x.id),
+  });
 }
 
 async function run(client: SealroomClient, type: CommandType, body: unknown): Promise<Outcome> {

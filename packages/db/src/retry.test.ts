@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
+import pg from "pg";
 import { describe, expect, test } from "vitest";
 import { AppError } from "@sealroom/proto/errors";
 import { backoffMs, isRetryable, withRetry } from "./retry.js";
@@ -55,6 +56,15 @@ test("a write while another connection holds the write lock is retryable; other 
   expect(isRetryable(Object.assign(new Error("Transaction API error"), { code: "P2034" }))).toBe(true);
   expect(isRetryable(new Error("SqliteError: database is locked"))).toBe(true);
   expect(isRetryable(new AppError("UNAVAILABLE", "timed out"))).toBe(false);
+  // PostgreSQL's lock_not_available (a lock wait past lock_timeout), in the shapes pg and Prisma give it.
+  expect(isRetryable(Object.assign(new Error("canceling statement due to lock timeout"), { code: "55P03" }))).toBe(
+    true,
+  );
+  const adapter = Object.assign(new Error("x"), { name: "DriverAdapterError", cause: { originalCode: "55P03" } });
+  expect(isRetryable(adapter)).toBe(true);
+  expect(isRetryable(Object.assign(new Error("x"), { code: "P2010", meta: { driverAdapterError: adapter } }))).toBe(
+    true,
+  );
   expect(isRetryable("database is locked")).toBe(false);
 });
 
@@ -82,9 +92,11 @@ test("withRetry runs again after a retryable failure, gives up after `attempts`,
 });
 
 describe.runIf(await pgAvailable())("PostgreSQL through Prisma's adapter", () => {
+  let scratchUrl = "";
   /** Two clients on one migrated scratch database, and a group row to fight over. */
   async function twoClients(): Promise<{ a: Db; b: Db; ids: [number, number]; done: () => Promise<void> }> {
     const scratch = await scratchPostgres("retry");
+    scratchUrl = scratch.url;
     await migratePostgres(scratch.url);
     const a = await createDb({ url: scratch.url });
     const b = await createDb({ url: scratch.url });
@@ -101,6 +113,39 @@ describe.runIf(await pgAvailable())("PostgreSQL through Prisma's adapter", () =>
       },
     };
   }
+
+  test("a lock wait past lock_timeout (55P03) from pg, and from Prisma's model and raw queries", async () => {
+    const { b, ids, done } = await twoClients();
+    const [g] = ids;
+    const holder = new pg.Client({ connectionString: scratchUrl });
+    try {
+      await holder.connect();
+      await holder.query("BEGIN");
+      await holder.query(`SELECT 1 FROM "Group" WHERE "id" = $1 FOR UPDATE`, [g]);
+      const viaPg = new pg.Client({ connectionString: scratchUrl });
+      await viaPg.connect();
+      const direct = await caught(async () => {
+        await viaPg.query("SET lock_timeout = '50ms'");
+        await viaPg.query(`UPDATE "Group" SET "version" = 1 WHERE "id" = $1`, [g]);
+      }).finally(() => viaPg.end());
+      expect(direct).toMatchObject({ code: "55P03" });
+      expect(isRetryable(direct)).toBe(true);
+      for (const stmt of ["model", "raw"] as const) {
+        const err = await caught(() =>
+          b.$transaction(async (tx) => {
+            await tx.$executeRawUnsafe("SET LOCAL lock_timeout = '50ms'");
+            if (stmt === "model") await tx.group.update({ where: { id: g }, data: { version: 2 } });
+            else await tx.$executeRawUnsafe(`UPDATE "Group" SET "version" = 2 WHERE "id" = ${g}`);
+          }),
+        );
+        expect([stmt, isRetryable(err)]).toEqual([stmt, true]);
+      }
+      await holder.query("ROLLBACK");
+    } finally {
+      await holder.end().catch(() => {});
+      await done();
+    }
+  });
 
   test("serialization failures (40001) from model and raw queries, deadlocks (40P01) from both", async () => {
     const { a, b, ids, done } = await twoClients();

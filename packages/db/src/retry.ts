@@ -16,6 +16,9 @@
  *   from a raw query it is P2010 with the same meta; from a MODEL query the client rethrows the bare
  *   DriverAdapterError (name "DriverAdapterError", `cause.originalCode` "40P01").
  * - PostgreSQL through `pg` directly: DatabaseError with `code` "40001" / "40P01".
+ * - lock_not_available 55P03 (a lock wait past lock_timeout, the same conflict seen sooner): `code`
+ *   "55P03" from `pg`; through Prisma's adapter P2010 (raw) or a bare DriverAdapterError (model query)
+ *   with `cause.originalCode` "55P03".
  * An AppError (an answer to the caller) is never retryable.
  */
 
@@ -23,10 +26,12 @@
 const RETRYABLE_CODES = new Set([
   "40001", // serialization_failure
   "40P01", // deadlock_detected
+  "55P03", // lock_not_available: a lock wait past lock_timeout (chat's @sealroom/db/sql sets one)
   "P1008", // Prisma: operations timed out (SQLite's BUSY through the adapter)
   "P2034", // Prisma: transaction failed due to a write conflict or a deadlock
 ]);
-const RETRYABLE_MESSAGE = /SQLITE_BUSY|database is locked|timed out|could not serialize access|deadlock detected/i;
+const RETRYABLE_MESSAGE =
+  /SQLITE_BUSY|database is locked|timed out|could not serialize access|deadlock detected|lock timeout/i;
 
 function isRetryableCode(code: unknown): boolean {
   if (typeof code !== "string") return false;

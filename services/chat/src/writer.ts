@@ -22,14 +22,7 @@
  * reads see that row: the dedupe answers, never an error.
  */
 import { isRetryable } from "@sealroom/db/retry";
-import {
-  CommitOutcomeUnknown,
-  isConnectionError,
-  isTransactionConflict,
-  isUniqueViolation,
-  type SqlDb,
-  type SqlTx,
-} from "@sealroom/db/sql";
+import { CommitOutcomeUnknown, isConnectionError, isUniqueViolation, type SqlDb, type SqlTx } from "@sealroom/db/sql";
 import { AppError } from "@sealroom/proto/errors";
 import { backoffMs, systemClock, type Clock, type Logger } from "@sealroom/runtime";
 
@@ -174,8 +167,8 @@ export class Writer {
   /** Whether the whole transaction may run again: it lost a race, or (PostgreSQL) the connection failed before COMMIT. */
   private retryable(err: unknown): boolean {
     if (err instanceof AppError) return false;
-    // packages/db's policy (busy, 40001, 40P01), and a lock wait past lock_timeout (55P03).
-    if (isRetryable(err) || isTransactionConflict(err)) return true;
+    // packages/db's one policy (busy, 40001, 40P01, a lock wait past lock_timeout 55P03).
+    if (isRetryable(err)) return true;
     return this.db.dialect === "postgresql" && !(err instanceof CommitOutcomeUnknown) && isConnectionError(err);
   }
 

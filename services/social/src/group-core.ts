@@ -17,7 +17,7 @@ import {
 } from "@sealroom/proto/social";
 import { isGroupRole } from "./group-rules.js";
 import type { Outbox } from "./outbox.js";
-import type { Tx } from "./store.js";
+import { lockGroupEvents, type Tx } from "./store.js";
 import { known, presenceFor, usersById } from "./views.js";
 
 export interface GroupRow {
@@ -187,6 +187,8 @@ export async function recordChange(
     ...(change.previousName === undefined ? {} : { previousName: change.previousName }),
     ...(change.role === undefined ? {} : { role: change.role }),
   };
+  // PostgreSQL: GroupEvent ids must commit in id order (chat reads them after a cursor): store.ts.
+  await lockGroupEvents(tx);
   const row = await tx.groupEvent.create({
     data: {
       groupId,

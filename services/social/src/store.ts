@@ -69,6 +69,30 @@ function sqliteStore(db: Db): Store {
   };
 }
 
+/**
+ * Key of the transaction-level advisory lock (pg_advisory_xact_lock(bigint)) that every PostgreSQL
+ * transaction inserting a GroupEvent takes first: the migration runner's key
+ * (packages/db/src/migrate-pg.ts) + 1. Keep it fixed: every social instance must take the same one.
+ */
+export const GROUP_EVENT_LOCK = "7310312751626371074";
+
+/** The transactions of postgresStore's writes (lockGroupEvents needs to know the engine of a tx). */
+const postgresWrites = new WeakSet<object>();
+
+/**
+ * Call before inserting a GroupEvent. The chat service turns GroupEvents into timeline entries by
+ * reading the rows after a persisted cursor (`id > cursor ORDER BY id`), so ids must become visible
+ * in id order. PostgreSQL assigns ids from a sequence at INSERT and makes them visible at COMMIT:
+ * two instances' transactions could commit 10 before 9, a reader would move its cursor past 9, and
+ * chat would never see event 9. Holding one advisory lock from before the insert until COMMIT makes
+ * the inserts (and so their ids) and the commits of all GroupEvent writers take turns in the same
+ * order. SQLite: nothing to do (one writer at a time holds the file's write lock from its first
+ * statement to its commit).
+ */
+export async function lockGroupEvents(tx: Tx): Promise<void> {
+  if (postgresWrites.has(tx)) await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${GROUP_EVENT_LOCK})`);
+}
+
 function postgresStore(db: Db): Store {
   // Writes of this instance take turns (reads and snapshots do not): they mostly touch the same few
   // rows (a gateway's lease, one group), so running them side by side only turns them into
@@ -85,7 +109,16 @@ function postgresStore(db: Db): Store {
       }, TX_OPTIONS),
     write: (op) =>
       withRetry(
-        () => writes.run(() => db.$transaction((tx) => op(tx), { ...TX_OPTIONS, isolationLevel: "Serializable" })),
+        () =>
+          writes.run(() =>
+            db.$transaction(
+              (tx) => {
+                postgresWrites.add(tx);
+                return op(tx);
+              },
+              { ...TX_OPTIONS, isolationLevel: "Serializable" },
+            ),
+          ),
         POSTGRES_RETRY,
       ),
   };
