@@ -36,7 +36,6 @@ export default defineConfig({
           // tempDatabase() a fresh database from a migrated template on SEALROOM_TEST_PG_URL, default
           // postgresql://postgres@127.0.0.1:5432/postgres). `npx vitest run --project node-pg`.
           // Still to add, once they pass on PostgreSQL:
-          // - test/scale-out.test.ts: SQLite by design so far (it says so).
           // test/chaos at full scale runs on PostgreSQL in its own config (project chaos-pg,
           // `npm run test:chaos`); its small-scale share (below) runs here.
           // packages/db's own tests need no entry: they run their PostgreSQL cases in `node` whenever
@@ -63,6 +62,7 @@ export default defineConfig({
             "test/former-member.test.ts",
             "test/gateway-*.test.ts",
             "test/password-change-session.test.ts",
+            "test/scale-out.test.ts",
             "test/sdk-lifecycle.test.ts",
             "test/service-health.test.ts",
             "test/social-story.test.ts",

@@ -22,7 +22,7 @@ import {
 } from "@sealroom/sdk/node";
 import type { PublicUser } from "@sealroom/proto/auth";
 import { GATEWAY_EVENTS } from "@sealroom/proto/wire";
-import { sqliteFile } from "@sealroom/testkit";
+import { openSql } from "@sealroom/db/sql";
 import { counter, startCluster, waitFor, type Cluster, type Proc } from "./support/cluster.js";
 
 const password = "correct horse battery staple";
@@ -94,17 +94,16 @@ const handled = (kind: Proc["kind"], subject: string) =>
   Promise.all(instances(kind).map((p) => counter(p, "sealroom_requests_total", { subject })));
 
 async function storedTexts(conversationId: string): Promise<string[]> {
-  const { default: Database } = await import("better-sqlite3");
-  const db = new Database(sqliteFile(cluster.database), { readonly: true });
+  const db = openSql(cluster.database.url);
   try {
-    const rows = db
-      .prepare(
-        `SELECT m.* FROM "Message" m JOIN "Conversation" c ON c."id" = m."conversationId" WHERE c."key" = ? AND m."kind" = 'text' ORDER BY m."seq"`,
-      )
-      .all(conversationId) as Array<Record<string, unknown>>;
-    return rows.map((r) => String(r.body));
+    const rows = await db.all<{ body: string }>(
+      `SELECT m."body" AS "body" FROM "Message" m JOIN "Conversation" c ON c."id" = m."conversationId"
+       WHERE c."key" = ? AND m."kind" = 'text' ORDER BY m."seq"`,
+      [conversationId],
+    );
+    return rows.map((r) => r.body);
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
