@@ -35,7 +35,6 @@ export default defineConfig({
           // The database-backed suites again, on PostgreSQL (SEALROOM_TEST_DB makes @sealroom/testkit's
           // tempDatabase() a fresh database from a migrated template on SEALROOM_TEST_PG_URL, default
           // postgresql://postgres@127.0.0.1:5432/postgres). `npx vitest run --project node-pg`.
-          // Still to add, once they pass on PostgreSQL:
           // test/chaos at full scale runs on PostgreSQL in its own config (project chaos-pg,
           // `npm run test:chaos`); its small-scale share (below) runs here.
           // packages/db's own tests need no entry: they run their PostgreSQL cases in `node` whenever
