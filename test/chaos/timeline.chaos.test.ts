@@ -8,7 +8,7 @@
  * suite is already near its time budget).
  */
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { engineOfDb, type Db } from "@sealroom/db";
+import type { Db } from "@sealroom/db";
 import type { SealroomClient } from "@sealroom/sdk/node";
 import { report } from "./support/figures.js";
 import { NO_GATEWAY_LIMITS, sleep, startSystem, type System } from "./support/system.js";
