@@ -13,6 +13,7 @@ import { createDb, type Db } from "@sealroom/db";
 import { importSeed, type SeedReport } from "@sealroom/ops";
 import { connect } from "@nats-io/transport-node";
 import { pino } from "pino";
+import { z } from "zod";
 import { createChatService } from "@sealroom/chat";
 import { CHAT_COMMANDS } from "@sealroom/proto/chat";
 import { resultSchema } from "@sealroom/proto/errors";
@@ -37,6 +38,10 @@ let target: TempDb;
 let db: Db;
 let auth: Awaited<ReturnType<typeof startAuthOn>>;
 let first: SeedReport;
+
+/** The part of the CLI's `--json` report (stdout) the re-run checks, parsed rather than cast. */
+const counts = z.object({ imported: z.number(), alreadyImported: z.number() });
+const rerunReport = z.object({ users: counts, friendships: counts, groups: counts, messages: counts });
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), "sealroom-seed-"));
@@ -284,7 +289,7 @@ describe("db:import-seed", () => {
     );
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/import-seed: messages: 0 imported/);
-    const again = JSON.parse(run.stdout) as SeedReport;
+    const again = rerunReport.parse(JSON.parse(run.stdout));
     expect([again.users.imported, again.friendships.imported, again.groups.imported, again.messages.imported]).toEqual([
       0, 0, 0, 0,
     ]);
