@@ -325,7 +325,10 @@ test(
     const r = receiver(recipient);
     const stats = newStats();
     await sendReliably(senders[0]!, conversationId, "offline-first", stats);
-    await until(() => seqsOf(r, conversationId).length > 0, "the recipient to hold the group");
+    // Wait for the message itself, not just the group's first entries: a recipient that
+    // holds only the creation events would count "offline-first" among the offline ones.
+    const firstSeq = stats.acks[0]!.seq;
+    await until(() => seqsOf(r, conversationId).includes(firstSeq), "the recipient to hold the group");
     const heldBefore = Math.max(...seqsOf(r, conversationId));
 
     recipient.client.close();
