@@ -27,6 +27,8 @@ export const TABLES: Table[] = [
   { model: "User", key: ["id"], serial: true },
   { model: "Session", key: ["id"] },
   { model: "Ticket", key: ["hash"] },
+  { model: "Device", key: ["id"] },
+  { model: "KeyPackage", key: ["ref"] },
   { model: "AuthThrottle", key: ["key"] },
   { model: "AuthSecret", key: ["name"] },
   { model: "Friendship", key: ["userAId", "userBId"] },
@@ -43,6 +45,8 @@ export const TABLES: Table[] = [
   { model: "Conversation", key: ["id"], serial: true },
   { model: "Message", key: ["id"], serial: true, raw: true },
   { model: "ConversationMember", key: ["conversationId", "userId"], raw: true },
+  { model: "MlsGroupInfo", key: ["conversationId"], raw: true },
+  { model: "MlsWelcome", key: ["id"], serial: true, raw: true },
   { model: "Cursor", key: ["name"], raw: true },
 ];
 
