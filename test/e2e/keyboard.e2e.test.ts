@@ -139,6 +139,9 @@ test("Up in the empty composer edits one's last message; Escape goes back to the
   await page.keyboard.press("ArrowUp");
   const edit = page.getByLabel("Edit your message");
   expect(await edit.inputValue()).toBe("message 3");
+  // The editor takes focus in an effect, after it is on screen: a person sees the caret there
+  // before pressing Escape, and so must the test (on a loaded machine the two are apart).
+  await expect.poll(() => edit.evaluate((el) => el === document.activeElement)).toBe(true);
   await page.keyboard.press("Escape");
   await expect.poll(async () => (await active(page)).testid).toBe("composer");
   // Not in a composer with text: there Up moves the caret.
