@@ -149,7 +149,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
           </a>
         )}
       </header>
-      <MessageList key={conversationId} view={view} editSeq={editSeq} onEditStarted={editStarted} />
+      <MessageList key={`timeline:${conversationId}`} view={view} editSeq={editSeq} onEditStarted={editStarted} />
       <div className="typing" aria-live="polite" data-testid="typing">
         {typing && (
           <>
@@ -182,7 +182,12 @@ export function ConversationView({ conversationId }: { conversationId: string })
       ) : readOnly ? (
         <p className="composer-readonly">{t("chat.readOnly")}</p>
       ) : (
-        <Composer key={conversationId} conversationId={conversationId} name={title} onEditLast={editLast} />
+        <Composer
+          key={`composer:${conversationId}`}
+          conversationId={conversationId}
+          name={title}
+          onEditLast={editLast}
+        />
       )}
     </section>
   );
