@@ -18,7 +18,7 @@ import { createChatService } from "@sealroom/chat";
 import { CHAT_COMMANDS } from "@sealroom/proto/chat";
 import { resultSchema } from "@sealroom/proto/errors";
 import { SUBJECTS } from "@sealroom/proto/subjects";
-import { startNats, tempDatabase, testEngine, type TempDb } from "@sealroom/testkit";
+import { startNats, tempDatabase, type TempDb } from "@sealroom/testkit";
 import { startAuthOn } from "./support/auth-service.js";
 import {
   CFFI_ARGON2I,
@@ -223,51 +223,52 @@ describe("db:import-seed", () => {
     });
   });
 
-  // The chat service runs on SQLite only so far (its PostgreSQL write path is being ported).
-  test.skipIf(testEngine() === "postgresql")(
-    "the chat service serves the imported history by its own access rules, nothing unread",
-    async () => {
-      const nats = await startNats();
-      const nc = await connect({ servers: nats.url });
-      const chatDb = await createDb({ url: target.url });
-      const chat = createChatService({ nc, db: chatDb, log: pino({ level: "silent" }), instance: "chat-test" });
-      await chat.start();
-      try {
-        const call = async (userId: number, type: keyof typeof CHAT_COMMANDS, body: unknown) => {
-          const ctx = { gatewayId: "g", connId: "c", ip: "10.0.0.9", userId, sessionId: `s${userId}` };
-          const msg = await nc.request(SUBJECTS.command(type), JSON.stringify({ ctx, body }), { timeout: 10_000 });
-          return resultSchema(CHAT_COMMANDS[type].value).parse(msg.json());
-        };
-        const texts = async (userId: number, conversationId: string) => {
-          const reply = await call(userId, "chat.history", { conversationId, limit: 200 });
-          if (!reply.ok) return reply.error.code;
-          const page = reply.value as { entries: Array<{ kind: string; text?: string }> };
-          return page.entries.map((e) => e.text);
-        };
-        const [alice, bob, carol, erin] = await Promise.all(["alice", "bob_smith", "carol", "erin"].map(idOf));
-        const team = await db.group.findFirstOrThrow({ where: { name: "Team 🚀" } });
-        // A member who joined "at the start" reads the whole group history; a non-member who once
-        // posted there reads nothing.
-        expect(await texts(carol!, `group:${team.id}`)).toEqual(["team, hello", "hello from bob", "not a member"]);
-        expect(await texts(erin!, `group:${team.id}`)).toBe("NOT_FOUND");
-        // A DM between users who are not friends stays readable to both, and only to them.
-        const dm = `dm:${Math.min(alice!, carol!)}:${Math.max(alice!, carol!)}`;
-        expect(await texts(carol!, dm)).toEqual(["we are not friends"]);
-        expect(await texts(bob!, dm)).toBe("NOT_FOUND");
-        const list = await call(alice!, "chat.conversations", {});
-        if (!list.ok) throw new Error(list.error.code);
-        const summaries = (list.value as { conversations: Array<{ conversationId: string; read: { unread: number } }> })
-          .conversations;
-        expect(summaries.length).toBe(4);
-        for (const c of summaries) expect(c.read.unread, c.conversationId).toBe(0);
-      } finally {
-        await chat.stop();
-        await nc.drain();
-        await chatDb.$disconnect();
-        await nats.stop();
-      }
-    },
-  );
+  test("the chat service serves the imported history by its own access rules, nothing unread", async () => {
+    const nats = await startNats();
+    const nc = await connect({ servers: nats.url });
+    const chatDb = await createDb({ url: target.url });
+    const chat = createChatService({
+      nc,
+      db: chatDb,
+      databaseUrl: target.url,
+      log: pino({ level: "silent" }),
+      instance: "chat-test",
+    });
+    await chat.start();
+    try {
+      const call = async (userId: number, type: keyof typeof CHAT_COMMANDS, body: unknown) => {
+        const ctx = { gatewayId: "g", connId: "c", ip: "10.0.0.9", userId, sessionId: `s${userId}` };
+        const msg = await nc.request(SUBJECTS.command(type), JSON.stringify({ ctx, body }), { timeout: 10_000 });
+        return resultSchema(CHAT_COMMANDS[type].value).parse(msg.json());
+      };
+      const texts = async (userId: number, conversationId: string) => {
+        const reply = await call(userId, "chat.history", { conversationId, limit: 200 });
+        if (!reply.ok) return reply.error.code;
+        const page = CHAT_COMMANDS["chat.history"].value.parse(reply.value);
+        return page.entries.map((e) => (e.kind === "text" ? e.text : e.kind));
+      };
+      const [alice, bob, carol, erin] = await Promise.all(["alice", "bob_smith", "carol", "erin"].map(idOf));
+      const team = await db.group.findFirstOrThrow({ where: { name: "Team 🚀" } });
+      // A member who joined "at the start" reads the whole group history; a non-member who once
+      // posted there reads nothing.
+      expect(await texts(carol!, `group:${team.id}`)).toEqual(["team, hello", "hello from bob", "not a member"]);
+      expect(await texts(erin!, `group:${team.id}`)).toBe("NOT_FOUND");
+      // A DM between users who are not friends stays readable to both, and only to them.
+      const dm = `dm:${Math.min(alice!, carol!)}:${Math.max(alice!, carol!)}`;
+      expect(await texts(carol!, dm)).toEqual(["we are not friends"]);
+      expect(await texts(bob!, dm)).toBe("NOT_FOUND");
+      const list = await call(alice!, "chat.conversations", {});
+      if (!list.ok) throw new Error(list.error.code);
+      const summaries = CHAT_COMMANDS["chat.conversations"].value.parse(list.value).conversations;
+      expect(summaries.length).toBe(4);
+      for (const c of summaries) expect(c.read.unread, c.conversationId).toBe(0);
+    } finally {
+      await chat.stop();
+      await nc.drain();
+      await chatDb.$disconnect();
+      await nats.stop();
+    }
+  });
 
   test("a second run (`node scripts/import-seed.mjs ... --json`, needs `npm run build`) changes nothing", async () => {
     const snapshot = async () => ({
