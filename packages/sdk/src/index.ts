@@ -28,3 +28,4 @@ export {
   type SocialStoreClient,
 } from "./social-store.js";
 export * from "./chat/index.js";
+export { MemoryE2eStateStore, type E2eStateStore } from "./e2e/state-store.js";

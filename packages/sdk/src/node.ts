@@ -10,6 +10,7 @@ import type { SocketLike } from "./link.js";
 import type { PinStore } from "./pins.js";
 
 export * from "./index.js";
+export { FileE2eStateStore } from "./e2e/file-state-store.js";
 
 /** `~/.sealroom/known_hosts`: one `host sha256-hex` line per trusted server key. */
 export class KnownHostsFile implements PinStore {

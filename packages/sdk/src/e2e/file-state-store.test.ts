@@ -1,0 +1,88 @@
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, test } from "vitest";
+import { Device } from "@sealroom/e2e";
+import { FileE2eStateStore } from "./file-state-store.js";
+import { MemoryE2eStateStore, type E2eStateStore } from "./state-store.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tempDir() {
+  const d = mkdtempSync(path.join(os.tmpdir(), "sealroom-e2e-state-"));
+  dirs.push(d);
+  return d;
+}
+
+const stores: Array<[string, () => E2eStateStore]> = [
+  ["memory", () => new MemoryE2eStateStore()],
+  ["file", () => new FileE2eStateStore(tempDir())],
+];
+
+describe.each(stores)("%s store", (_name, make) => {
+  test("keeps a real device's state and its groups' states per user, and clear forgets one user", async () => {
+    const store = make();
+    const device = await Device.create({ userId: 7, deviceId: "dev_seven" });
+    const state = device.exportState();
+    await store.saveDevice(7, state);
+    await store.saveGroup(7, "dm:7:9", new Uint8Array([1, 2, 3]));
+    await store.saveGroup(7, "group:12", new Uint8Array([4]));
+    await store.saveGroup(9, "dm:7:9", new Uint8Array([5]));
+
+    const back = await store.loadDevice(7);
+    expect(back).toEqual(state);
+    expect((await Device.importState(back!)).identity.deviceId).toBe("dev_seven");
+    expect(await store.loadGroup(7, "dm:7:9")).toEqual(new Uint8Array([1, 2, 3]));
+    expect(await store.loadDevice(9)).toBeUndefined();
+
+    await store.saveGroup(7, "dm:7:9", new Uint8Array([6]));
+    expect(await store.loadGroup(7, "dm:7:9")).toEqual(new Uint8Array([6]));
+    await store.deleteGroup(7, "group:12");
+    expect(await store.loadGroup(7, "group:12")).toBeUndefined();
+
+    await store.clear(7);
+    expect(await store.loadDevice(7)).toBeUndefined();
+    expect(await store.loadGroup(7, "dm:7:9")).toBeUndefined();
+    expect(await store.loadGroup(9, "dm:7:9")).toEqual(new Uint8Array([5]));
+  });
+
+  test("refuses what is not a conversation id instead of making a path or key of it", async () => {
+    const store = make();
+    await expect(store.saveGroup(7, "../../etc/passwd", new Uint8Array([1]))).rejects.toThrow();
+    await expect(store.loadGroup(7, "group:1/../x")).rejects.toThrow();
+  });
+
+  test("hands out copies: changing what was saved or loaded does not change the stored state", async () => {
+    const store = make();
+    const bytes = new Uint8Array([1, 2]);
+    await store.saveGroup(3, "group:1", bytes);
+    bytes[0] = 9;
+    const loaded = (await store.loadGroup(3, "group:1"))!;
+    loaded[1] = 9;
+    expect(await store.loadGroup(3, "group:1")).toEqual(new Uint8Array([1, 2]));
+  });
+});
+
+describe("the state directory", () => {
+  test("private: directories 0700 and files 0600, no temporary file left behind", async () => {
+    const dir = tempDir();
+    const store = new FileE2eStateStore(dir);
+    await store.saveDevice(5, new Uint8Array([1]));
+    await store.saveGroup(5, "group:3", new Uint8Array([2]));
+    await store.saveGroup(5, "group:3", new Uint8Array([3]));
+    const mode = (p: string) => statSync(p).mode & 0o777;
+    expect(mode(path.join(dir, "5"))).toBe(0o700);
+    expect(mode(path.join(dir, "5", "groups"))).toBe(0o700);
+    expect(mode(path.join(dir, "5", "device.bin"))).toBe(0o600);
+    expect(mode(path.join(dir, "5", "groups", "group-3.bin"))).toBe(0o600);
+    expect(readdirSync(path.join(dir, "5", "groups"))).toEqual(["group-3.bin"]);
+  });
+
+  test("a user id that is not one is refused", async () => {
+    const store = new FileE2eStateStore(tempDir());
+    await expect(store.saveDevice(0, new Uint8Array([1]))).rejects.toThrow(RangeError);
+    await expect(store.loadDevice(1.5)).rejects.toThrow(RangeError);
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * Where a device keeps its end-to-end state (docs/E2E.md section 6): the device state (its Ed25519
+ * key pair and the private halves of its unused KeyPackages) and one MLS group state per
+ * conversation. Both hold private keys and change with every message; a device that loses them is
+ * a new device. Scoped by user: a process or browser profile that signs in as someone else must not
+ * pick up the previous user's keys, and signing out deletes them (`clear`).
+ *
+ * Implementations: memory (tests, throwaway bots), a state directory for Node (`FileE2eStateStore`
+ * in node.ts), IndexedDB for browsers.
+ */
+import { conversationIdSchema } from "@sealroom/proto/chat";
+
+export interface E2eStateStore {
+  loadDevice(userId: number): Promise<Uint8Array | undefined>;
+  saveDevice(userId: number, state: Uint8Array): Promise<void>;
+  loadGroup(userId: number, conversationId: string): Promise<Uint8Array | undefined>;
+  saveGroup(userId: number, conversationId: string, state: Uint8Array): Promise<void>;
+  deleteGroup(userId: number, conversationId: string): Promise<void>;
+  /** Forgets everything of the user on this device (sign-out). */
+  clear(userId: number): Promise<void>;
+}
+
+/** Refuses a conversation id that is not one, so it can name a file or a key as it is. */
+export function checkedConversationId(conversationId: string): string {
+  return conversationIdSchema.parse(conversationId);
+}
+
+export class MemoryE2eStateStore implements E2eStateStore {
+  private readonly devices = new Map<number, Uint8Array>();
+  private readonly groups = new Map<string, Uint8Array>();
+
+  async loadDevice(userId: number) {
+    return copy(this.devices.get(userId));
+  }
+  async saveDevice(userId: number, state: Uint8Array) {
+    this.devices.set(userId, Uint8Array.from(state));
+  }
+  async loadGroup(userId: number, conversationId: string) {
+    return copy(this.groups.get(groupKey(userId, conversationId)));
+  }
+  async saveGroup(userId: number, conversationId: string, state: Uint8Array) {
+    this.groups.set(groupKey(userId, conversationId), Uint8Array.from(state));
+  }
+  async deleteGroup(userId: number, conversationId: string) {
+    this.groups.delete(groupKey(userId, conversationId));
+  }
+  async clear(userId: number) {
+    this.devices.delete(userId);
+    for (const key of [...this.groups.keys()]) if (key.startsWith(`${userId}/`)) this.groups.delete(key);
+  }
+}
+
+const groupKey = (userId: number, conversationId: string) => `${userId}/${checkedConversationId(conversationId)}`;
+const copy = (bytes: Uint8Array | undefined) => (bytes ? Uint8Array.from(bytes) : undefined);
