@@ -21,17 +21,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { migrateDatabase } from "@sealroom/db";
 import { generateServerKeyPem } from "@sealroom/proto/session/node";
-import type { PublicUser } from "@sealroom/proto/auth";
 import { connectNats, createLogger, type NatsConnection } from "@sealroom/runtime";
-import {
-  ChatStore,
-  SocialClient,
-  createNodeClient,
-  dmConversationId,
-  type Entry,
-  type SealroomClient,
-} from "@sealroom/sdk/node";
+import { createNodeClient, dmConversationId, type SealroomClient } from "@sealroom/sdk/node";
 import { counter, ROLES, SETTINGS, waitFor, type ProcessKind, type Role } from "./support/cluster.js";
+import { befriend, entriesOf, range, signUp, texts, type Person } from "./support/people.js";
 import {
   createLan,
   track,
@@ -262,13 +255,7 @@ describe.skipIf(unavailable)(`Sealroom on three hosts (data: ${engine})`, () => 
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  interface User {
-    name: string;
-    user: PublicUser;
-    client: SealroomClient;
-    social: SocialClient;
-    chat: ChatStore;
-    stream: Entry[];
+  interface User extends Person {
     /** When the client signed in (register, then every resume). */
     signedIn: number[];
   }
@@ -288,23 +275,10 @@ describe.skipIf(unavailable)(`Sealroom on three hosts (data: ${engine})`, () => 
     const signedIn: number[] = [];
     client.on("signedIn", () => signedIn.push(Date.now()));
     await client.connect();
-    const name = `${base}${process.pid % 1000}_${n}`;
-    const u = await client.register(name, password);
-    const chat = new ChatStore(client, { gapDelayMs: 50, outbox: { initialDelayMs: 50, maxDelayMs: 500 } });
-    const stream: Entry[] = [];
-    chat.onEntry((e) => stream.push(e));
-    chat.start();
-    return { name, user: u, client, social: new SocialClient(client), chat, stream, signedIn };
+    return { ...(await signUp(client, `${base}${process.pid % 1000}_${n}`, password)), signedIn };
   }
 
-  async function befriend(a: User, b: User) {
-    const r = await a.social.requestFriend(b.user.id);
-    if (r.status === "pending") await b.social.acceptRequest(r.request.id);
-  }
-
-  const of = (u: User, dm: string) => u.stream.filter((e) => e.conversationId === dm);
-  const texts = (entries: Entry[]) => entries.flatMap((e) => (e.kind === "text" ? [e.text] : []));
-  const range = (k: number, prefix: string) => Array.from({ length: k }, (_, i) => `${prefix}${i}`);
+  const of = entriesOf;
 
   /** The texts of a conversation in the database, in seq order, with their seqs. */
   async function stored(conversationKey: string): Promise<Array<{ seq: number; body: string }>> {

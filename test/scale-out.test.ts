@@ -12,18 +12,11 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {
-  ChatStore,
-  SocialClient,
-  createNodeClient,
-  dmConversationId,
-  type Entry,
-  type SealroomClient,
-} from "@sealroom/sdk/node";
-import type { PublicUser } from "@sealroom/proto/auth";
+import { createNodeClient, dmConversationId, type SealroomClient } from "@sealroom/sdk/node";
 import { GATEWAY_EVENTS } from "@sealroom/proto/wire";
 import { openSql } from "@sealroom/db/sql";
 import { counter, startCluster, waitFor, type Cluster, type Proc } from "./support/cluster.js";
+import { befriend, entriesOf, range, signUp, texts, type Person } from "./support/people.js";
 
 const password = "correct horse battery staple";
 let cluster: Cluster;
@@ -47,14 +40,7 @@ const wsUrl = (gw: Proc) => `${gw.httpUrl.replace("http:", "ws:")}/ws`;
 const instances = (kind: Proc["kind"]) =>
   cluster.procs.filter((p) => p.kind === kind && p.child.exitCode === null && p.child.signalCode === null);
 
-interface User {
-  name: string;
-  user: PublicUser;
-  client: SealroomClient;
-  social: SocialClient;
-  chat: ChatStore;
-  /** Every entry the chat store released, in order. */
-  stream: Entry[];
+interface User extends Person {
   events: Array<{ type: string; body: unknown }>;
 }
 
@@ -70,23 +56,10 @@ async function user(base: string, via: Proc[]): Promise<User> {
   const events: User["events"] = [];
   client.on("event", (type, body) => events.push({ type, body }));
   await client.connect();
-  const name = `${base}${process.pid % 1000}_${n}`;
-  const u = await client.register(name, password);
-  const chat = new ChatStore(client, { gapDelayMs: 50, outbox: { initialDelayMs: 50, maxDelayMs: 500 } });
-  const stream: Entry[] = [];
-  chat.onEntry((e) => stream.push(e));
-  chat.start();
-  return { name, user: u, client, social: new SocialClient(client), chat, stream, events };
+  return { ...(await signUp(client, `${base}${process.pid % 1000}_${n}`, password)), events };
 }
 
-async function befriend(a: User, b: User) {
-  const r = await a.social.requestFriend(b.user.id);
-  if (r.status === "pending") await b.social.acceptRequest(r.request.id);
-}
-
-const of = (u: User, dm: string) => u.stream.filter((e) => e.conversationId === dm);
-const texts = (entries: Entry[]) => entries.flatMap((e) => (e.kind === "text" ? [e.text] : []));
-const range = (k: number, prefix: string) => Array.from({ length: k }, (_, i) => `${prefix}${i}`);
+const of = entriesOf;
 const seqs = (k: number) => Array.from({ length: k }, (_, i) => i + 1);
 
 /** `sealroom_requests_total` for `subject` on each live instance of `kind`. */

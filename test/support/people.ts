@@ -1,0 +1,39 @@
+/**
+ * People for the multi-process tests (scale-out, multi-host): a signed-up user with a social client
+ * and a started chat store whose released entries are kept in order, and what those tests ask of
+ * them.
+ */
+import { ChatStore, SocialClient, type Entry, type SealroomClient } from "@sealroom/sdk/node";
+import type { PublicUser } from "@sealroom/proto/auth";
+
+export interface Person {
+  name: string;
+  user: PublicUser;
+  client: SealroomClient;
+  social: SocialClient;
+  chat: ChatStore;
+  /** Every entry the chat store released, in order. */
+  stream: Entry[];
+}
+
+/** Registers `name` on a connected client and starts its chat store with short test delays. */
+export async function signUp(client: SealroomClient, name: string, password: string): Promise<Person> {
+  const user = await client.register(name, password);
+  const chat = new ChatStore(client, { gapDelayMs: 50, outbox: { initialDelayMs: 50, maxDelayMs: 500 } });
+  const stream: Entry[] = [];
+  chat.onEntry((e) => stream.push(e));
+  chat.start();
+  return { name, user, client, social: new SocialClient(client), chat, stream };
+}
+
+export async function befriend(a: Person, b: Person): Promise<void> {
+  const r = await a.social.requestFriend(b.user.id);
+  if (r.status === "pending") await b.social.acceptRequest(r.request.id);
+}
+
+/** What `p` received of one conversation. */
+export const entriesOf = (p: Person, conversationId: string) =>
+  p.stream.filter((e) => e.conversationId === conversationId);
+export const texts = (entries: Entry[]) => entries.flatMap((e) => (e.kind === "text" ? [e.text] : []));
+/** `prefix0` .. `prefix<k-1>`. */
+export const range = (k: number, prefix: string) => Array.from({ length: k }, (_, i) => `${prefix}${i}`);
