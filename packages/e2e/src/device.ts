@@ -59,6 +59,12 @@ export const KEY_PACKAGE_LIFETIME_SECONDS = 90 * 24 * 3600;
 export const LAST_RESORT_EXTENSION = 0x000a;
 const STATE_MAGIC = "sealroom-e2e-device:1";
 
+/** An Ed25519 key pair: `signKey` is private and belongs in the device's state only. */
+export interface SignatureKeyPair {
+  readonly publicKey: Uint8Array;
+  readonly signKey: Uint8Array;
+}
+
 /**
  * One device of a user: its Ed25519 signature key (the same in all its KeyPackages and leaves),
  * the private halves of the KeyPackages it published, and the factory of its groups.
@@ -75,12 +81,25 @@ export class Device {
     private readonly options: DeviceOptions,
   ) {}
 
-  /** A new device with a fresh Ed25519 key pair. */
-  static async create(identity: MemberIdentity, options: DeviceOptions = {}): Promise<Device> {
+  /**
+   * A new device, with a fresh Ed25519 key pair or the one given. The key directory assigns the
+   * device id when the public key is registered, so a client makes the key pair first
+   * (`generateSignatureKeyPair`), registers it, then creates the device with the id it got.
+   */
+  static async create(
+    identity: MemberIdentity,
+    options: DeviceOptions = {},
+    keyPair?: SignatureKeyPair,
+  ): Promise<Device> {
     memberCredential(identity); // validates the ids
+    const { publicKey, signKey } = keyPair ?? (await Device.generateSignatureKeyPair());
+    return new Device(identity, Uint8Array.from(publicKey), Uint8Array.from(signKey), new Map(), options);
+  }
+
+  /** A fresh Ed25519 key pair for `create`; `publicKey` is what the key directory registers. */
+  static async generateSignatureKeyPair(): Promise<SignatureKeyPair> {
     const cs = await ciphersuite();
-    const { publicKey, signKey } = await cs.signature.keygen();
-    return new Device(identity, publicKey, signKey, new Map(), options);
+    return cs.signature.keygen();
   }
 
   /** The ts-mls client configuration: our authentication service, the library's defaults else. */

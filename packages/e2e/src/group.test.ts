@@ -248,6 +248,16 @@ describe("@sealroom/e2e groups", () => {
     );
   });
 
+  it("a device made from a key pair registered first signs its KeyPackages with that key", async () => {
+    const keys = await Device.generateSignatureKeyPair();
+    const bob = await Device.create({ userId: 2, deviceId: "assigned-id" }, {}, keys);
+    expect(bob.signaturePublicKey).toEqual(keys.publicKey);
+    const [kp] = await bob.createKeyPackages(1);
+    await checkKeyPackage(kp!.bytes, { userId: 2, deviceId: "assigned-id" }, keys.publicKey);
+    const back = await Device.importState(bob.exportState());
+    expect(back.signaturePublicKey).toEqual(keys.publicKey);
+  });
+
   it("a device check (the key directory, later) can refuse a leaf", async () => {
     const alice = await Device.create({ userId: 1, deviceId: "a" });
     const bob = await Device.create({ userId: 2, deviceId: "b" }, { checkDevice: (m) => m.userId !== 666 });

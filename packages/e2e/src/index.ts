@@ -24,6 +24,7 @@ export {
   type CreateGroupOptions,
   type DeviceOptions,
   type PublishedKeyPackage,
+  type SignatureKeyPair,
 } from "./device.js";
 export { Group, type CommitBundle, type Member, type ProcessedMessage } from "./group.js";
 export { ExternalSenderKey } from "./external.js";
