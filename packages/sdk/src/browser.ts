@@ -46,3 +46,5 @@ export function createBrowserClient(opts: BrowserClientOptions = {}): SealroomCl
     pins: { store: pinStore ?? new LocalStoragePinStore(), pin, onFirstUse },
   });
 }
+
+export { IdbE2eStateStore } from "./e2e/idb-state-store.js";
