@@ -42,6 +42,12 @@ export interface DeviceOptions {
   readonly checkDevice?: DeviceCheck;
 }
 
+/** A device's Ed25519 signature key pair (raw 32-byte keys, ts-mls's encoding). */
+export interface DeviceKeyPair {
+  readonly publicKey: Uint8Array;
+  readonly privateKey: Uint8Array;
+}
+
 export interface CreateGroupOptions {
   /** The server's external sender (ExternalSenderKey.descriptor()), so it can propose removals. */
   readonly externalSenders?: readonly ExternalSender[];
@@ -75,12 +81,21 @@ export class Device {
     private readonly options: DeviceOptions,
   ) {}
 
-  /** A new device with a fresh Ed25519 key pair. */
-  static async create(identity: MemberIdentity, options: DeviceOptions = {}): Promise<Device> {
-    memberCredential(identity); // validates the ids
+  /**
+   * A fresh Ed25519 key pair for a device not registered yet: the key directory assigns the device
+   * id for the public key (`auth.keys.registerDevice`), then `Device.create(identity, options, keys)`.
+   */
+  static async generateKeyPair(): Promise<DeviceKeyPair> {
     const cs = await ciphersuite();
     const { publicKey, signKey } = await cs.signature.keygen();
-    return new Device(identity, publicKey, signKey, new Map(), options);
+    return { publicKey, privateKey: signKey };
+  }
+
+  /** A new device with `keys` (from generateKeyPair), or a fresh Ed25519 key pair. */
+  static async create(identity: MemberIdentity, options: DeviceOptions = {}, keys?: DeviceKeyPair): Promise<Device> {
+    memberCredential(identity); // validates the ids
+    const { publicKey, privateKey } = keys ?? (await Device.generateKeyPair());
+    return new Device(identity, publicKey, privateKey, new Map(), options);
   }
 
   /** The ts-mls client configuration: our authentication service, the library's defaults else. */

@@ -22,6 +22,7 @@ export {
   KEY_PACKAGE_LIFETIME_SECONDS,
   LAST_RESORT_EXTENSION,
   type CreateGroupOptions,
+  type DeviceKeyPair,
   type DeviceOptions,
   type PublishedKeyPackage,
 } from "./device.js";
