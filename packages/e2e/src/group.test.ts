@@ -248,6 +248,17 @@ describe("@sealroom/e2e groups", () => {
     );
   });
 
+  it("a key pair made before the device id is known (registration) is the device's key", async () => {
+    const keys = await Device.generateKeyPair();
+    expect(keys.publicKey).toHaveLength(32);
+    // The key directory assigns the id for this public key; the device is then made with both.
+    const bob = await Device.create({ userId: 2, deviceId: "assigned-id" }, {}, keys);
+    expect(bob.signaturePublicKey).toEqual(keys.publicKey);
+    const [kp] = await bob.createKeyPackages(1);
+    const checked = await checkKeyPackage(kp!.bytes, { userId: 2, deviceId: "assigned-id" }, keys.publicKey);
+    expect(checked.signaturePublicKey).toEqual(keys.publicKey);
+  });
+
   it("a device check (the key directory, later) can refuse a leaf", async () => {
     const alice = await Device.create({ userId: 1, deviceId: "a" });
     const bob = await Device.create({ userId: 2, deviceId: "b" }, { checkDevice: (m) => m.userId !== 666 });

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Device } from "@sealroom/e2e";
 import type { SessionGrant } from "@sealroom/proto/auth";
 import { KEYS_LIMITS } from "@sealroom/proto/keys";
+import { createDevices } from "./devices.js";
+import { createStore } from "./store.js";
 import { ANON, ctxOf, setup, type Harness } from "./test/harness.js";
 import { b64, befriend, groupOf, registerDevice, stockUp, uploadBody } from "./test/keys.js";
 
@@ -198,6 +200,24 @@ describe("signing out removes devices", () => {
     );
     expect(again.deviceId).toBe(mine.deviceId);
     expect((await h.ok("auth.keys.devices", { userId: grant.user.id }, ctxOf(moved))).devices).toHaveLength(1);
+  });
+
+  it("a device of an expired session is neither listed nor claimed, and the sweep deletes it", async () => {
+    const grant = await newUser();
+    const friend = await newUser();
+    await befriend(h, grant.user.id, friend.user.id);
+    const d = await registerDevice(h, grant);
+    await stockUp(h, d, 2, true);
+    h.clock.advance(h.first.service.config.sessionTtlMs);
+    expect(await h.ok("auth.keys.devices", { userId: grant.user.id }, ctxOf(friend))).toEqual({ devices: [] });
+    const claimed = await h.ok("auth.keys.claim", { userId: grant.user.id }, ctxOf(friend));
+    expect(claimed).toEqual({ keyPackages: [], missing: [] });
+    expect(await packagesOf(d.deviceId)).toHaveLength(3);
+
+    const swept = await createDevices({ store: createStore(h.db), clock: h.clock.now }).sweep();
+    expect(swept).toBeGreaterThanOrEqual(1);
+    expect(await h.db.device.findUnique({ where: { id: d.deviceId } })).toBeNull();
+    expect(await packagesOf(d.deviceId)).toEqual([]);
   });
 
   it("resuming refreshes the device's lastActiveAt", async () => {
