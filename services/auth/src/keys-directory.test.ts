@@ -202,6 +202,16 @@ describe("signing out removes devices", () => {
     expect((await h.ok("auth.keys.devices", { userId: grant.user.id }, ctxOf(moved))).devices).toHaveLength(1);
   });
 
+  it("a reused resume ticket ends the session and deletes its device", async () => {
+    const grant = await newUser();
+    const d = await registerDevice(h, grant);
+    await stockUp(h, d, 1);
+    await h.ok("auth.resume", { ticket: grant.ticket });
+    expect((await h.fail("auth.resume", { ticket: grant.ticket })).code).toBe("AUTH_TICKET_INVALID");
+    expect(await h.db.device.findUnique({ where: { id: d.deviceId } })).toBeNull();
+    expect(await packagesOf(d.deviceId)).toEqual([]);
+  });
+
   it("a device of an expired session is neither listed nor claimed, and the sweep deletes it", async () => {
     const grant = await newUser();
     const friend = await newUser();
