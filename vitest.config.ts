@@ -59,6 +59,7 @@ export default defineConfig({
             "test/authz-matrix.test.ts",
             "test/chat-*.test.ts",
             "test/former-member.test.ts",
+            "test/key-directory.test.ts",
             "test/gateway-*.test.ts",
             "test/password-change-session.test.ts",
             "test/scale-out.test.ts",

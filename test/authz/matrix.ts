@@ -1,9 +1,9 @@
 /**
  * The authorization matrix's shared parts: every cell (command x role) that the family tables
- * (auth.ts, social.ts, chat.ts) run is recorded here, so test/authz-matrix.test.ts can check
+ * (auth.ts, keys.ts, social.ts, chat.ts) run is recorded here, so test/authz-matrix.test.ts can check
  * coverage against the command registry and print one summary.
  */
-export type Family = "auth" | "social" | "chat";
+export type Family = "auth" | "keys" | "social" | "chat";
 
 export interface Cell {
   family: Family;

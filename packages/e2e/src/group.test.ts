@@ -250,10 +250,12 @@ describe("@sealroom/e2e groups", () => {
 
   it("a device made from a key pair registered first signs its KeyPackages with that key", async () => {
     const keys = await Device.generateSignatureKeyPair();
+    expect(keys.publicKey).toHaveLength(32);
     const bob = await Device.create({ userId: 2, deviceId: "assigned-id" }, {}, keys);
     expect(bob.signaturePublicKey).toEqual(keys.publicKey);
     const [kp] = await bob.createKeyPackages(1);
-    await checkKeyPackage(kp!.bytes, { userId: 2, deviceId: "assigned-id" }, keys.publicKey);
+    const checked = await checkKeyPackage(kp!.bytes, { userId: 2, deviceId: "assigned-id" }, keys.publicKey);
+    expect(checked.signaturePublicKey).toEqual(keys.publicKey);
     const back = await Device.importState(bob.exportState());
     expect(back.signaturePublicKey).toEqual(keys.publicKey);
   });

@@ -28,6 +28,14 @@ export const ERRORS = {
     retryable: false,
     message: "The saved session is no longer valid. Sign in again.",
   },
+  DEVICE_NOT_REGISTERED: {
+    retryable: false,
+    message: "This session has no end-to-end encryption device. Register its key first.",
+  },
+  KEY_PACKAGE_INVALID: {
+    retryable: false,
+    message: "A KeyPackage is malformed, or not signed by this device for this user and device.",
+  },
   NOT_FOUND: { retryable: false, message: "Not found." },
   FORBIDDEN: { retryable: false, message: "You are not allowed to do that." },
   CONFLICT: { retryable: false, message: "That conflicts with the current state." },

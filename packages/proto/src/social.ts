@@ -34,7 +34,7 @@ export * from "./social-model.js";
 // ---------------------------------------------------------------------------------------------
 
 /** Control characters and the bidi embedding/override/isolate marks that can disguise a name. */
-const FORBIDDEN_IN_NAMES = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\u2028\u2029]/u;
+export const FORBIDDEN_IN_NAMES = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\u2028\u2029]/u;
 
 export type GroupNameCheck = { ok: true; name: string } | { ok: false };
 

@@ -49,7 +49,8 @@ export interface Accounts {
   /**
    * In one transaction: the new hash, every session of the user revoked (the changing one too),
    * every unused ticket deleted, and a new session with its first ticket for the connection that
-   * made the change. Nothing at all if the password changed or the session ended meanwhile.
+   * made the change, which keeps its end-to-end device (moved to the new session); every other
+   * device of the user is deleted. Nothing at all if the password changed or the session ended meanwhile.
    */
   changePassword(change: NewPassword): Promise<PasswordChanged | PasswordNotChanged>;
 }
@@ -151,6 +152,10 @@ export function createAccounts({ store, clock }: { store: Store; clock: Clock })
               data: { id: sessionId, userId: c.userId, createdAt: now, lastUsedAt: now, expiresAt },
             }),
             db.ticket.create({ data: { hash: t.hash, sessionId, createdAt: now, expiresAt: t.expiresAt } }),
+            // This connection's device follows it to the new session; the other sessions' devices
+            // are signed out with them.
+            db.device.updateMany({ where: { sessionId: c.sessionId }, data: { sessionId } }),
+            db.device.deleteMany({ where: { userId: c.userId, sessionId: { not: sessionId } } }),
           ]),
         );
       } catch (err) {

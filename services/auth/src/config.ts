@@ -2,7 +2,7 @@
  * Everything tunable about the auth service (the services' one config shape: packages/runtime
  * merge-config.ts); `env.ts` maps the environment onto a partial of it.
  */
-import { mergeConfig, type DeepPartial } from "@sealroom/runtime";
+import { mergeConfig, type DeepPartial, type Rate } from "@sealroom/runtime";
 
 /** argon2id cost; new hashes use these, verification uses whatever a stored hash says. */
 export interface Argon2Params {
@@ -61,7 +61,12 @@ export interface AuthConfig {
   /** Lifetime of one resume ticket. */
   ticketTtlMs: number;
   throttle: ThrottleConfig;
-  /** How often stale throttle rows and expired tickets are deleted. */
+  /**
+   * auth.keys.claim per claimer and claimed user, per instance: enough to add a user to a few
+   * groups and retry lost commit races, far too little to drain a stock of one-time KeyPackages.
+   */
+  keyClaims: Rate;
+  /** How often stale throttle rows, expired tickets and signed-out devices are deleted. */
   sweepIntervalMs: number;
 }
 
@@ -84,6 +89,7 @@ export const defaultAuthConfig: AuthConfig = {
     address: { maxFailures: 300, lockoutAfter: 30 },
     registrationsPerAddress: 20,
   },
+  keyClaims: { perSec: 0.1, burst: 10 },
   sweepIntervalMs: 10 * 60 * 1000,
 };
 
@@ -106,6 +112,9 @@ export function resolveAuthConfig(input: AuthConfigInput = {}): AuthConfig {
   if (config.ticketTtlMs <= 0 || config.sessionTtlMs <= 0) throw new Error("TTLs must be positive");
   for (const p of [config.throttle.account, config.throttle.address]) {
     if (p.maxFailures < 1 || p.lockoutAfter < 1) throw new Error("throttle budgets must be >= 1");
+  }
+  if (!(config.keyClaims.perSec > 0) || config.keyClaims.burst < 1) {
+    throw new Error("keyClaims: perSec > 0 and burst >= 1");
   }
   return config;
 }

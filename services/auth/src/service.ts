@@ -3,6 +3,7 @@ import type { Db } from "@sealroom/db";
 import {
   createMetrics,
   InFlight,
+  KeyedTokenBucket,
   serveCommands,
   type Drainable,
   type Logger,
@@ -13,8 +14,11 @@ import {
 import { createAccounts } from "./accounts.js";
 import { systemClock, type Clock } from "./clock.js";
 import { resolveAuthConfig, type AuthConfig, type AuthConfigInput } from "./config.js";
+import { createDevices } from "./devices.js";
 import { createHandlers } from "./handlers.js";
 import { createHasher } from "./hasher.js";
+import { createKeyHandlers } from "./key-handlers.js";
+import { createKeyPackages } from "./key-packages.js";
 import { createAuthMetrics, type AuthMetrics } from "./metrics.js";
 import { revocationPublisher } from "./revocations.js";
 import { createSessions } from "./sessions.js";
@@ -56,6 +60,9 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   const publish = revocationPublisher(nc);
   const accounts = createAccounts({ store, clock });
   const sessions = createSessions({ store, clock, config, publish, log, metrics });
+  const devices = createDevices({ store, clock });
+  const keyPackages = createKeyPackages({ store, clock });
+  const claims = new KeyedTokenBucket<string>(config.keyClaims, clock);
 
   // Sweeps in flight; commands are waited for by the subscriptions' drain().
   const inflight = new InFlight();
@@ -68,7 +75,8 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     try {
       const throttles = (await throttle?.sweep()) ?? 0;
       const tickets = await sessions.sweep();
-      log.debug({ throttles, tickets }, "swept expired rows");
+      const signedOutDevices = await devices.sweep();
+      log.debug({ throttles, tickets, signedOutDevices }, "swept expired rows");
     } catch (err) {
       log.error({ err }, "sweep failed");
     }
@@ -106,7 +114,10 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         metrics,
         log,
       });
-      const handlers = createHandlers({ hasher, throttle, accounts, sessions, publish, config, log, metrics });
+      const handlers = {
+        ...createHandlers({ hasher, throttle, accounts, sessions, publish, config, log, metrics }),
+        ...createKeyHandlers({ store, sessions, devices, keyPackages, claims, log }),
+      };
       subscriptions = serveCommands({ nc, service: "auth", handlers, log, metrics, instance });
       await nc.flush();
       sweeper = setInterval(() => void inflight.track(sweep()), config.sweepIntervalMs);

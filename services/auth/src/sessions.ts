@@ -38,7 +38,10 @@ export interface Sessions {
    * A replaced ticket presented later counts as reuse, like a spent one.
    */
   renew(userId: number, sessionId: string): Promise<TicketGrant | undefined>;
-  /** Revokes one session (or, without `sessionId`, all of the user's) and tells the gateways. */
+  /**
+   * Revokes one session (or, without `sessionId`, all of the user's), deletes their devices, and
+   * tells the gateways.
+   */
   revoke(userId: number, sessionId?: string): Promise<void>;
   /** Deletes expired tickets. */
   sweep(): Promise<number>;
@@ -64,6 +67,7 @@ export function createSessions(deps: {
       db.$transaction([
         db.session.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: now } }),
         db.ticket.deleteMany({ where: { sessionId, usedAt: null } }),
+        db.device.deleteMany({ where: { sessionId } }),
       ]),
     );
     metrics.ticketReuse.inc();
@@ -144,6 +148,8 @@ export function createSessions(deps: {
               data: { hash: next.hash, sessionId: session.id, createdAt: now, expiresAt: next.expiresAt },
             }),
             db.session.update({ where: { id: session.id }, data: { lastUsedAt: now } }),
+            // Resuming is when a device comes back: its lastActiveAt follows without a write per command.
+            db.device.updateMany({ where: { sessionId: session.id }, data: { lastActiveAt: now } }),
           ]),
         );
       } catch (err) {
@@ -200,6 +206,8 @@ export function createSessions(deps: {
         db.$transaction([
           db.session.updateMany({ where: { ...which, revokedAt: null }, data: { revokedAt: now } }),
           db.ticket.deleteMany({ where: { usedAt: null, session: which } }),
+          // A signed-out device is gone (its KeyPackages and Welcomes cascade): docs/E2E.md section 6.
+          db.device.deleteMany({ where: { session: which } }),
         ]),
       );
       // Published even when the session was already revoked: a gateway may still hold its socket.

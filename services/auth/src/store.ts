@@ -1,4 +1,4 @@
-import { engineOfDb, SerialQueue, withRetry, type Db } from "@sealroom/db";
+import { engineOfDb, SerialQueue, withRetry, type Db, type Engine } from "@sealroom/db";
 
 /**
  * Every database access of one service instance. Each `run` is ONE statement or ONE batch
@@ -15,12 +15,15 @@ import { engineOfDb, SerialQueue, withRetry, type Db } from "@sealroom/db";
  * PostgreSQL: concurrently; every transaction has a pooled connection of its own.
  */
 export interface Store {
+  /** Raw SQL that differs between the engines (row locks) branches on it. */
+  readonly engine: Engine;
   run<T>(op: (db: Db) => PromiseLike<T>): Promise<T>;
 }
 
 export function createStore(db: Db): Store {
   const once = <T>(op: (db: Db) => PromiseLike<T>) => Promise.resolve(op(db));
-  if (engineOfDb(db) === "postgresql") return { run: (op) => withRetry(() => once(op)) };
+  const engine = engineOfDb(db);
+  if (engine === "postgresql") return { engine, run: (op) => withRetry(() => once(op)) };
   const queue = new SerialQueue();
-  return { run: (op) => withRetry(() => queue.run(() => once(op))) };
+  return { engine, run: (op) => withRetry(() => queue.run(() => once(op))) };
 }

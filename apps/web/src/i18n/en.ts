@@ -445,6 +445,8 @@ export const enErrors: Record<ErrorCode, string> = {
   AUTH_THROTTLED: "Too many failed sign-in attempts. Wait a moment and try again.",
   AUTH_BUSY: "The server is busy signing people in. Try again in a few seconds.",
   AUTH_TICKET_INVALID: "Your saved session has expired. Sign in again.",
+  DEVICE_NOT_REGISTERED: "This device is not set up for end-to-end encryption yet. Sign in again.",
+  KEY_PACKAGE_INVALID: "This device's encryption keys were refused. Sign in again to set it up anew.",
   NOT_FOUND: "That could not be found.",
   FORBIDDEN: "You are not allowed to do that.",
   CONFLICT: "That conflicts with a change made elsewhere. Refresh and try again.",

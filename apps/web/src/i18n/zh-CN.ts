@@ -425,6 +425,8 @@ export const zhCNErrors: Record<ErrorCode, string> = {
   AUTH_THROTTLED: "登录失败次数过多，请稍后再试。",
   AUTH_BUSY: "服务器正忙于处理登录，请几秒后重试。",
   AUTH_TICKET_INVALID: "保存的会话已过期，请重新登录。",
+  DEVICE_NOT_REGISTERED: "此设备尚未设置端到端加密，请重新登录。",
+  KEY_PACKAGE_INVALID: "此设备的加密密钥被拒绝，请重新登录以重新设置。",
   NOT_FOUND: "找不到该内容。",
   FORBIDDEN: "你无权执行此操作。",
   CONFLICT: "该操作与其他地方的修改冲突，请刷新后重试。",

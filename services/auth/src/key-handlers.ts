@@ -1,0 +1,66 @@
+/** The key directory's commands (auth.keys.*, docs/PROTOCOL.md section 9.7). */
+import { AppError } from "@sealroom/proto/errors";
+import { checkDeviceName, type KEYS_COMMANDS } from "@sealroom/proto/keys";
+import type { Handlers, KeyedTokenBucket, Logger } from "@sealroom/runtime";
+import type { Devices } from "./devices.js";
+import { assertMayView } from "./key-audience.js";
+import type { KeyPackages } from "./key-packages.js";
+import type { Sessions } from "./sessions.js";
+import type { Store } from "./store.js";
+
+export interface KeyHandlerDeps {
+  store: Store;
+  sessions: Sessions;
+  devices: Devices;
+  keyPackages: KeyPackages;
+  /**
+   * Claims per (claimer, claimed user): one user cannot drain another's one-time KeyPackages, and
+   * someone adding a large group is not held up by it (each member is a key of its own).
+   */
+  claims: KeyedTokenBucket<string>;
+  log: Logger;
+}
+
+export function createKeyHandlers(deps: KeyHandlerDeps): Pick<Handlers<"auth">, keyof typeof KEYS_COMMANDS> {
+  const { store, sessions, devices, keyPackages, claims, log } = deps;
+  return {
+    async "auth.keys.registerDevice"(ctx, body) {
+      const name = checkDeviceName(body.name);
+      if (!name.ok) throw new AppError("BAD_REQUEST", "Invalid field: name");
+      // A device on a session that has ended would outlive its sign-out.
+      if (!(await sessions.active(ctx.userId, ctx.sessionId))) {
+        throw new AppError("NOT_AUTHENTICATED", "This session has ended. Sign in again.");
+      }
+      const deviceId = await devices.register({
+        userId: ctx.userId,
+        sessionId: ctx.sessionId,
+        signatureKey: body.signatureKey,
+        name: name.name,
+      });
+      log.debug({ userId: ctx.userId }, "device registered");
+      return { deviceId };
+    },
+
+    async "auth.keys.uploadKeyPackages"(ctx, body) {
+      const device = await devices.ofSession(ctx.userId, ctx.sessionId);
+      return keyPackages.upload(ctx.userId, device, body.keyPackages, body.lastResort);
+    },
+
+    async "auth.keys.stock"(ctx) {
+      const device = await devices.ofSession(ctx.userId, ctx.sessionId);
+      return keyPackages.stock(device.id);
+    },
+
+    async "auth.keys.devices"(ctx, body) {
+      await assertMayView(store, ctx.userId, body.userId);
+      return { devices: await devices.list(body.userId) };
+    },
+
+    async "auth.keys.claim"(ctx, body) {
+      await assertMayView(store, ctx.userId, body.userId);
+      const wait = claims.take(`${ctx.userId}:${body.userId}`);
+      if (wait > 0) throw new AppError("RATE_LIMITED", "Too many KeyPackage claims for this user.", wait);
+      return keyPackages.claim(body.userId, body.deviceIds);
+    },
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * The key directory's part of the authorization matrix (run by test/authz-matrix.test.ts): every
+ * auth.keys.* command x {unauthenticated, self, friend, group co-member, stranger}, through a real
+ * gateway, auth and social services, with SDK clients and real @sealroom/e2e devices.
+ *
+ * The world: T holds a device (on its own session T0) with one-time and last-resort KeyPackages.
+ * F is T's friend; G is in a group with T; S is neither. Each signed-in role acts from a session of
+ * its own with a device of its own ("self" is a second session of T), so the commands on one's own
+ * device are allowed to every role, and what differs is who may see and claim T's devices. Claims
+ * always succeed for the allowed (the last-resort package stays), so cells cannot affect each other.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { Device, type SignatureKeyPair } from "@sealroom/e2e";
+import { KEYS_COMMANDS } from "@sealroom/proto/keys";
+import type { SealroomClient } from "@sealroom/sdk/node";
+import { startStack, type Stack } from "../support/stack.js";
+import { befriend, password, SOCIAL_STACK, signUp, type Person } from "../social-helpers.js";
+import { record } from "./matrix.js";
+
+export const KEYS_ROLES = ["unauthenticated", "self", "friend", "comember", "stranger"] as const;
+type Role = (typeof KEYS_ROLES)[number];
+type Actor = Exclude<Role, "unauthenticated">;
+type Outcome = "ok" | "NOT_AUTHENTICATED" | "NOT_FOUND" | "KEY_PACKAGE_INVALID";
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
+
+/** A signed-in session with a registered device. */
+interface Holder {
+  client: SealroomClient;
+  userId: number;
+  device: Device;
+}
+
+interface World {
+  /** T's device, on T0. */
+  target: Holder;
+  /** The acting session of each signed-in role. */
+  actors: Record<Actor, Holder>;
+}
+
+interface Case {
+  type: keyof typeof KEYS_COMMANDS;
+  name: string;
+  /** The body for `actor` (undefined when unauthenticated: any well-formed body). */
+  body(w: World, actor: Holder | undefined): Promise<unknown>;
+  expect: Record<Role, Outcome>;
+}
+
+const own: Record<Role, Outcome> = {
+  unauthenticated: "NOT_AUTHENTICATED",
+  self: "ok",
+  friend: "ok",
+  comember: "ok",
+  stranger: "ok",
+};
+const audience: Record<Role, Outcome> = { ...own, stranger: "NOT_FOUND" };
+
+export const KEYS_CASES: Case[] = [
+  {
+    type: "auth.keys.registerDevice",
+    name: "auth.keys.registerDevice",
+    // The actor's own key again: registering is idempotent, so the world stays as it is.
+    body: async (w, actor) => ({ signatureKey: b64((actor ?? w.target).device.signaturePublicKey), name: "Laptop" }),
+    expect: own,
+  },
+  {
+    type: "auth.keys.uploadKeyPackages",
+    name: "the actor's own device's",
+    body: async (w, actor) => ({
+      keyPackages: (await (actor ?? w.target).device.createKeyPackages(2)).map((kp) => b64(kp.bytes)),
+    }),
+    expect: own,
+  },
+  {
+    type: "auth.keys.uploadKeyPackages",
+    name: "for T's device",
+    body: async (w) => ({ keyPackages: (await w.target.device.createKeyPackages(1)).map((kp) => b64(kp.bytes)) }),
+    expect: {
+      unauthenticated: "NOT_AUTHENTICATED",
+      self: "KEY_PACKAGE_INVALID",
+      friend: "KEY_PACKAGE_INVALID",
+      comember: "KEY_PACKAGE_INVALID",
+      stranger: "KEY_PACKAGE_INVALID",
+    },
+  },
+  { type: "auth.keys.stock", name: "auth.keys.stock", body: async () => ({}), expect: own },
+  {
+    type: "auth.keys.devices",
+    name: "of T",
+    body: async (w) => ({ userId: w.target.userId }),
+    expect: audience,
+  },
+  {
+    type: "auth.keys.devices",
+    name: "of an unknown user",
+    body: async () => ({ userId: 2 ** 31 - 1 }),
+    expect: { ...audience, self: "NOT_FOUND", friend: "NOT_FOUND", comember: "NOT_FOUND" },
+  },
+  { type: "auth.keys.claim", name: "of T", body: async (w) => ({ userId: w.target.userId }), expect: audience },
+  {
+    type: "auth.keys.claim",
+    name: "of T's device by id",
+    body: async (w) => ({ userId: w.target.userId, deviceIds: [w.target.device.identity.deviceId] }),
+    expect: audience,
+  },
+];
+
+let stack: Stack;
+let world: World;
+
+async function holder(client: SealroomClient, userId: number): Promise<Holder> {
+  const keys: SignatureKeyPair = await Device.generateSignatureKeyPair();
+  const r = await client.call("auth.keys.registerDevice", { signatureKey: b64(keys.publicKey), name: "Phone" });
+  if (!r.ok) throw new Error(`registerDevice failed: ${r.error.code}`);
+  return { client, userId, device: await Device.create({ userId, deviceId: r.value.deviceId }, {}, keys) };
+}
+
+async function secondSession(person: Person): Promise<SealroomClient> {
+  const client = stack.client();
+  await client.connect();
+  await client.login(person.name, password);
+  return client;
+}
+
+async function buildWorld(): Promise<World> {
+  const [t, f, g, s] = [
+    await signUp(stack, "kT"),
+    await signUp(stack, "kF"),
+    await signUp(stack, "kG"),
+    await signUp(stack, "kS"),
+  ];
+  await befriend(t, f);
+  const group = await t.social.createGroup("keys");
+  const invitation = await t.social.invite(group.group.id, g.user.id);
+  await g.social.acceptInvitation(invitation.id);
+
+  const target = await holder(t.client, t.user.id);
+  const kps = await target.device.createKeyPackages(3);
+  const last = await target.device.createLastResortKeyPackage();
+  const up = await t.client.call("auth.keys.uploadKeyPackages", {
+    keyPackages: kps.map((kp) => b64(kp.bytes)),
+    lastResort: b64(last.bytes),
+  });
+  if (!up.ok) throw new Error(`upload failed: ${up.error.code}`);
+  return {
+    target,
+    actors: {
+      self: await holder(await secondSession(t), t.user.id),
+      friend: await holder(f.client, f.user.id),
+      comember: await holder(g.client, g.user.id),
+      stranger: await holder(s.client, s.user.id),
+    },
+  };
+}
+
+/** Registers the key directory matrix's tests (with their own stack) in the calling test file. */
+export function defineKeysMatrix(): void {
+  describe("key directory authorization matrix", () => {
+    beforeAll(async () => {
+      stack = await startStack(SOCIAL_STACK);
+      world = await buildWorld();
+    });
+    afterAll(async () => {
+      await stack?.stop();
+    });
+
+    test("covers every key directory command", () => {
+      expect(new Set(KEYS_CASES.map((c) => c.type))).toEqual(new Set(Object.keys(KEYS_COMMANDS)));
+    });
+
+    test("every command x role: exactly the expected outcome, 0 unexpected allows", async () => {
+      const mismatches: string[] = [];
+      const anonymous = stack.client();
+      await anonymous.connect();
+      for (const c of KEYS_CASES) {
+        for (const role of KEYS_ROLES) {
+          const actor = role === "unauthenticated" ? undefined : world.actors[role];
+          const result = await (actor?.client ?? anonymous).call(c.type, await c.body(world, actor));
+          const got = result.ok ? "ok" : result.error.code;
+          record({
+            family: "keys",
+            command: c.type === c.name ? c.type : `${c.type} (${c.name})`,
+            role,
+            expected: c.expect[role],
+            got,
+          });
+          if (got !== c.expect[role])
+            mismatches.push(`${c.type} (${c.name}) as ${role}: expected ${c.expect[role]}, got ${got}`);
+        }
+      }
+      anonymous.close();
+      expect(mismatches).toEqual([]);
+    });
+  });
+}
