@@ -32,6 +32,8 @@ describe("auth environment", () => {
       THROTTLE_LOCKOUT_BASE_MS: "500",
       THROTTLE_LOCKOUT_MAX_MS: "60000",
       THROTTLE_REGISTRATIONS_PER_IP: "5",
+      KEY_CLAIMS_PER_MINUTE: "30",
+      KEY_CLAIMS_BURST: "20",
     });
     expect(resolveAuthConfig(authConfigFromEnv(env))).toEqual({
       argon2: { memoryKiB: 19456, timeCost: 2, parallelism: 1 },
@@ -49,6 +51,7 @@ describe("auth environment", () => {
         address: { maxFailures: 500, lockoutAfter: 40 },
         registrationsPerAddress: 5,
       },
+      keyClaims: { perSec: 0.5, burst: 20 },
       sweepIntervalMs: defaultAuthConfig.sweepIntervalMs,
     });
   });

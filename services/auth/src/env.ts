@@ -35,6 +35,9 @@ export const authEnvSchema = z.object({
   THROTTLE_LOCKOUT_BASE_MS: int(1),
   THROTTLE_LOCKOUT_MAX_MS: int(1),
   THROTTLE_REGISTRATIONS_PER_IP: int(1),
+  /** auth.keys.claim per caller and claimed user: the refill rate and the burst. */
+  KEY_CLAIMS_PER_MINUTE: int(1),
+  KEY_CLAIMS_BURST: int(1),
 });
 export type AuthEnv = z.output<typeof authEnvSchema>;
 
@@ -69,6 +72,10 @@ export function authConfigFromEnv(env: AuthEnv): AuthConfigInput {
       },
       address: { maxFailures: env.THROTTLE_IP_MAX_FAILURES, lockoutAfter: env.THROTTLE_IP_LOCKOUT_AFTER },
       registrationsPerAddress: env.THROTTLE_REGISTRATIONS_PER_IP,
+    },
+    keyClaims: {
+      perSec: env.KEY_CLAIMS_PER_MINUTE === undefined ? undefined : env.KEY_CLAIMS_PER_MINUTE / 60,
+      burst: env.KEY_CLAIMS_BURST,
     },
   };
 }

@@ -84,6 +84,8 @@ export function createKeyPackages({ store, clock }: { store: Store; clock: Clock
 
       for (let attempt = 1; ; attempt++) {
         const fresh = await newOnes(checked, last?.ref);
+        // Read before the write: concurrent uploads of one device (one client makes none) could pass
+        // the cap by one upload, which bounds the stock all the same.
         const before = await keyPackages.stock(device.id);
         if (before.oneTime + fresh.length > KEYS_LIMITS.oneTimeStockMax) {
           throw new AppError(

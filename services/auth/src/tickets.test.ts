@@ -17,7 +17,7 @@ let n = 0;
 const sessionsOf = (db: Db) =>
   createSessions({
     store: createStore(db),
-    clock: h.clock,
+    clock: h.clock.now,
     config: { sessionTtlMs: 48 * HOUR, ticketTtlMs: 24 * HOUR },
     publish: () => {},
     log: pino({ level: "silent" }),
