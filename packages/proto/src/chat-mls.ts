@@ -22,7 +22,10 @@ export const MLS_LIMITS = {
    * the frame bounds a commit, its GroupInfo and its Welcome together (docs/E2E.md section 8).
    */
   messageBytesMax: 48 * 1024,
-  /** Devices one Welcome admits (the frame bound is reached first, around 60 new devices). */
+  /**
+   * Devices one Welcome admits. The frame bound comes first: a commit that establishes a group
+   * with every device at once fits one command up to about 48 devices (docs/E2E.md section 8).
+   */
   welcomeDevicesMax: 100,
   /** Welcomes per chat.mls.welcomes page (and at most replyBytesMax of JSON). */
   welcomesPageMax: 50,
