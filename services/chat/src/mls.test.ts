@@ -154,16 +154,20 @@ describe("chat.mls.send: a DM becomes end-to-end encrypted", () => {
       expect(Buffer.from(row.body, "base64url").toString("latin1")).not.toContain(marker);
     }
     if (h.database.file) {
-      await h.services[0]!.catchUpTimeline();
-      for (const file of [h.database.file, `${h.database.file}-wal`]) {
-        let content: Buffer;
+      // The scan finds what is there: a plaintext message of another DM is in the file.
+      const control = `plaintext-control-${a}`;
+      const other = await h.seed.user();
+      await h.seed.friends(a, other);
+      await h.call(a, "chat.send", { conversationId: dmConversationId(a, other), clientMsgId: cid(), text: control });
+      const files = [h.database.file, `${h.database.file}-wal`].flatMap((file) => {
         try {
-          content = readFileSync(file);
+          return [readFileSync(file)];
         } catch {
-          continue;
+          return [];
         }
-        expect(content.includes(Buffer.from(marker))).toBe(false);
-      }
+      });
+      expect(files.some((content) => content.includes(Buffer.from(control)))).toBe(true);
+      expect(files.some((content) => content.includes(Buffer.from(marker)))).toBe(false);
     }
   });
 
@@ -245,6 +249,9 @@ describe("chat.mls.send: a DM becomes end-to-end encrypted", () => {
     const bundle = await own.addMembers([await keyPackage(bob)]);
     expect(await code({ message: b64(bundle.welcome!) })).toBe("BAD_REQUEST");
     expect(await code({ message: b64(bundle.commit) })).toBe("BAD_REQUEST");
+    // A commit whose GroupInfo is not of the epoch it creates.
+    const current = await own.groupInfo();
+    expect(await code({ message: b64(bundle.commit), groupInfo: b64(current) })).toBe("BAD_REQUEST");
     // An application message while no group exists.
     const solo = await alice.device.createGroup(dm);
     expect(await code({ message: b64(await solo.encrypt(new Uint8Array(256))) })).toBe("CONFLICT");
