@@ -55,12 +55,13 @@ function inspect<T>(field: string, fn: () => T): T {
   }
 }
 
-/** What the framing says the message is, checked against everything but the log's state. */
-interface Checked {
-  kind: MlsEntryKind;
-  /** The epoch the message was made in. */
-  epoch: number;
-}
+/**
+ * What the framing says the message is, checked against everything but the log's state. `epoch`:
+ * the one the message was made in. A commit brings its GroupInfo and, maybe, its Welcome.
+ */
+type Checked =
+  | { kind: Exclude<MlsEntryKind, "mls.commit">; epoch: number }
+  | { kind: "mls.commit"; epoch: number; groupInfo: string; welcome: SendBody["welcome"] };
 
 function check(conversationId: string, body: SendBody): Checked {
   const header = inspect("message", () => inspectMessage(bytesOf("message", body.message)));
@@ -80,19 +81,20 @@ function check(conversationId: string, body: SendBody): Checked {
     }
     return { kind: header.contentType === "application" ? "mls.app" : "mls.proposal", epoch: header.epoch };
   }
-  if (body.groupInfo === undefined) throw badRequest("A commit needs the GroupInfo of the epoch it creates.");
-  const info = inspect("groupInfo", () => inspectGroupInfo(bytesOf("groupInfo", body.groupInfo!)));
+  const { groupInfo, welcome } = body;
+  if (groupInfo === undefined) throw badRequest("A commit needs the GroupInfo of the epoch it creates.");
+  const info = inspect("groupInfo", () => inspectGroupInfo(bytesOf("groupInfo", groupInfo)));
   if (info.groupId !== header.groupId || info.epoch !== header.epoch + 1) {
     throw badRequest("groupInfo must be of this group and of the epoch the commit creates.");
   }
-  if (body.welcome) {
-    const welcome = inspect("welcome", () => inspectMessage(bytesOf("welcome.message", body.welcome!.message)));
-    if (welcome.wireFormat !== "welcome") throw badRequest("welcome.message is not an MLS Welcome.");
-    if (new Set(body.welcome.deviceIds).size !== body.welcome.deviceIds.length) {
+  if (welcome) {
+    const framing = inspect("welcome", () => inspectMessage(bytesOf("welcome.message", welcome.message)));
+    if (framing.wireFormat !== "welcome") throw badRequest("welcome.message is not an MLS Welcome.");
+    if (new Set(welcome.deviceIds).size !== welcome.deviceIds.length) {
       throw badRequest("welcome.deviceIds names a device twice.");
     }
   }
-  return { kind: "mls.commit", epoch: header.epoch };
+  return { kind: "mls.commit", epoch: header.epoch, groupInfo, welcome };
 }
 
 /** The epoch the group is in once an entry of this kind and epoch is in the log. */
@@ -143,7 +145,8 @@ export function createMls({ db, writer, publish }: MlsDeps) {
           assertEpoch(conv.mlsEpoch, checked);
           const members = await recipients(q, access);
           const welcomed: { id: string; userId: number }[] = [];
-          for (const deviceId of body.welcome?.deviceIds ?? []) {
+          const welcome = checked.kind === "mls.commit" ? checked.welcome : undefined;
+          for (const deviceId of welcome?.deviceIds ?? []) {
             const device = await q.deviceById.get(deviceId);
             if (!device || !members.includes(device.userId)) {
               throw new AppError("FORBIDDEN", "A Welcome can only go to devices of the conversation's members.");
@@ -168,9 +171,11 @@ export function createMls({ db, writer, publish }: MlsDeps) {
           if (checked.kind === "mls.commit") {
             await q.setMlsEpoch.run(epoch, conv.id);
             conv.mlsEpoch = epoch;
-            await q.upsertGroupInfo.run(conv.id, epoch, body.groupInfo!, now);
-            for (const device of welcomed) {
-              await q.insertWelcome.run(device.id, conv.id, epoch, body.welcome!.message, now);
+            await q.upsertGroupInfo.run(conv.id, epoch, checked.groupInfo, now);
+            if (welcome) {
+              for (const device of welcomed) {
+                await q.insertWelcome.run(device.id, conv.id, epoch, welcome.message, now);
+              }
             }
           }
           const sender = await userOrPlaceholder(q, userId);
