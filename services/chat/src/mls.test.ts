@@ -3,7 +3,7 @@
 // encrypted messages through the log; the DS's refusals leave nothing written.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Device, decodeContent, encodeContent, textContent, type Group } from "@sealroom/e2e";
+import { Device, ExternalSenderKey, decodeContent, encodeContent, textContent, type Group } from "@sealroom/e2e";
 import { dmConversationId, groupConversationId, type Entry } from "@sealroom/proto/chat";
 import { setup, type Harness } from "./test/harness.js";
 
@@ -230,6 +230,54 @@ describe("chat.mls.send: a DM becomes end-to-end encrypted", () => {
     const late = await h.refusal(a, "chat.mls.send", { conversationId: dm, clientMsgId: cid(), message: b64(old) });
     expect(late?.code).toBe("STALE_EPOCH");
     expect((await h.db.conversation.findUniqueOrThrow({ where: { key: dm } })).lastSeq).toBe(before + 1);
+  });
+
+  it("a Remove proposal built on the published GroupInfo enters the log, and the next commit applies it", async () => {
+    const { a, b, dm } = await friends();
+    const server = await ExternalSenderKey.create();
+    const alice = await member(a);
+    const bob = await member(b);
+    const group = await alice.device.createGroup(dm, { externalSenders: [server.descriptor()] });
+    const add = await group.addMembers([await keyPackage(bob)]);
+    await h.call(a, "chat.mls.send", {
+      conversationId: dm,
+      clientMsgId: cid(),
+      message: b64(add.commit),
+      groupInfo: b64(add.groupInfo),
+      welcome: { message: b64(add.welcome!), deviceIds: [bob.deviceId] },
+    });
+    group.mergePendingCommit();
+    const gb = await join(bob);
+
+    const { groupInfo } = await h.call(a, "chat.mls.groupInfo", { conversationId: dm });
+    const [proposal] = await server.proposeRemove(bytes(groupInfo), { userId: b });
+    const ack = await h.call(a, "chat.mls.send", { conversationId: dm, clientMsgId: cid(), message: b64(proposal!) });
+    expect(ack.epoch).toBe(1);
+    const [entry] = await sync(b, dm, 1);
+    expect(entry?.kind).toBe("mls.proposal");
+    if (entry?.kind !== "mls.proposal") throw new Error("no proposal");
+    expect(await gb.processMessage(bytes(entry.message))).toMatchObject({ kind: "proposal", fromServer: true });
+    expect(await group.processMessage(bytes(entry.message))).toMatchObject({ kind: "proposal" });
+
+    const commit = await group.commitPending();
+    await h.call(a, "chat.mls.send", {
+      conversationId: dm,
+      clientMsgId: cid(),
+      message: b64(commit.commit),
+      groupInfo: b64(commit.groupInfo),
+    });
+    group.mergePendingCommit();
+    const [removal] = await sync(b, dm, 2);
+    if (removal?.kind !== "mls.commit") throw new Error("no commit");
+    expect(await gb.processMessage(bytes(removal.message))).toMatchObject({ kind: "commit", removedSelf: true });
+    // The proposal was for epoch 1; the group is at 2 now.
+    const again = await h.refusal(a, "chat.mls.send", {
+      conversationId: dm,
+      clientMsgId: cid(),
+      message: b64(proposal!),
+    });
+    expect(again?.code).toBe("STALE_EPOCH");
+    expect((await h.call(b, "chat.mls.groupInfo", { conversationId: dm })).epoch).toBe(2);
   });
 
   it("refuses another group's messages, malformed bytes, and messages before the group exists", async () => {
