@@ -380,6 +380,25 @@ describe("the Welcome inbox", () => {
     expect(await h.db.mlsWelcome.count({ where: { deviceId: { in: [phone.deviceId, bob.deviceId] } } })).toBe(0);
   });
 
+  it("pages by 50, oldest first; acking a page lets the next one come", async () => {
+    const { a, b, dm } = await friends();
+    const bob = await member(b);
+    await h.call(a, "chat.send", { conversationId: dm, clientMsgId: cid(), text: "so the conversation exists" });
+    const conv = await h.db.conversation.findUniqueOrThrow({ where: { key: dm } });
+    // Rows as chat.mls.send stores them (their bytes are not read back by the service).
+    for (let epoch = 1; epoch <= 51; epoch++) {
+      await h.db.mlsWelcome.create({
+        data: { deviceId: bob.deviceId, conversationId: conv.id, epoch, data: "AAEC", createdMs: Date.now() },
+      });
+    }
+    const first = await h.call(b, "chat.mls.welcomes", {});
+    expect(first.welcomes.map((w) => w.epoch)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(first.more).toBe(true);
+    await h.call(b, "chat.mls.ackWelcomes", { ids: first.welcomes.map((w) => w.id) });
+    const second = await h.call(b, "chat.mls.welcomes", {});
+    expect(second).toMatchObject({ welcomes: [{ conversationId: dm, epoch: 51 }], more: false });
+  });
+
   it("needs a registered device", async () => {
     const lone = await h.seed.user();
     expect((await h.refusal(lone, "chat.mls.welcomes", {}))?.code).toBe("DEVICE_NOT_REGISTERED");
