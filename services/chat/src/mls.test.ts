@@ -3,9 +3,10 @@
 // encrypted messages through the log; the DS's refusals leave nothing written.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Device, ExternalSenderKey, decodeContent, encodeContent, textContent, type Group } from "@sealroom/e2e";
-import { dmConversationId, groupConversationId, type Entry } from "@sealroom/proto/chat";
+import { ExternalSenderKey, encodeContent, textContent } from "@sealroom/e2e";
+import { dmConversationId, groupConversationId } from "@sealroom/proto/chat";
 import { setup, type Harness } from "./test/harness.js";
+import { b64, bytes, mlsKit } from "./test/mls.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -14,76 +15,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.teardown();
 });
-
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
-const bytes = (text: string) => new Uint8Array(Buffer.from(text, "base64url"));
-let ids = 0;
-const cid = () => `mls-${++ids}`;
-
-interface Member {
-  userId: number;
-  deviceId: string;
-  device: Device;
-}
-
-/** A user with one registered device (its Device row under the harness's session of the user). */
-async function member(userId: number, session?: string): Promise<Member> {
-  const deviceId = `dev-${userId}-${++ids}`;
-  await h.seed.device(userId, deviceId, session);
-  return { userId, deviceId, device: await Device.create({ userId, deviceId }) };
-}
-
-async function keyPackage(m: Member): Promise<Uint8Array> {
-  return (await m.device.createKeyPackages(1))[0]!.bytes;
-}
-
-/** Alice's device creates the group of `conversationId`, adds `others`, and the DS accepts it. */
-async function establish(conversationId: string, alice: Member, others: Member[]) {
-  const group = await alice.device.createGroup(conversationId);
-  const kps = await Promise.all(others.map(keyPackage));
-  const bundle = await group.addMembers(kps);
-  const ack = await h.call(alice.userId, "chat.mls.send", {
-    conversationId,
-    clientMsgId: cid(),
-    message: b64(bundle.commit),
-    groupInfo: b64(bundle.groupInfo),
-    welcome: { message: b64(bundle.welcome!), deviceIds: others.map((o) => o.deviceId) },
-  });
-  group.mergePendingCommit();
-  return { group, ack, bundle };
-}
-
-/** The device's Welcome from its inbox, joined and acked. */
-async function join(m: Member, session?: string): Promise<Group> {
-  const { welcomes } = await h.call(m.userId, "chat.mls.welcomes", {}, session);
-  expect(welcomes).toHaveLength(1);
-  const group = await m.device.joinFromWelcome(bytes(welcomes[0]!.message));
-  await h.call(m.userId, "chat.mls.ackWelcomes", { ids: [welcomes[0]!.id] }, session);
-  return group;
-}
-
-async function sendText(m: Member, group: Group, conversationId: string, text: string, clientMsgId = cid()) {
-  const message = b64(await group.encrypt(encodeContent(textContent(text))));
-  return h.call(m.userId, "chat.mls.send", { conversationId, clientMsgId, message });
-}
-
-async function sync(userId: number, conversationId: string, afterSeq = 0): Promise<Entry[]> {
-  return (await h.call(userId, "chat.sync", { conversationId, afterSeq })).entries;
-}
-
-async function textOf(group: Group, entry: Entry | undefined): Promise<string> {
-  if (entry?.kind !== "mls.app") throw new Error(`not an mls.app entry: ${entry?.kind}`);
-  const decoded = decodeContent((await group.decrypt(bytes(entry.message))).data);
-  if (decoded.kind !== "content" || decoded.content.type !== "text") throw new Error("not text");
-  return decoded.content.text;
-}
-
-async function friends() {
-  const a = await h.seed.user();
-  const b = await h.seed.user();
-  await h.seed.friends(a, b);
-  return { a, b, dm: dmConversationId(a, b) };
-}
+const { cid, member, keyPackage, establish, join, sendText, sync, textOf, friends } = mlsKit(() => h);
 
 describe("chat.mls.send: a DM becomes end-to-end encrypted", () => {
   it("the first commit establishes the group, the Welcome reaches bob's inbox, messages round trip", async () => {
@@ -356,52 +288,5 @@ describe("chat.mls.send: a DM becomes end-to-end encrypted", () => {
     expect(await h.db.message.count({ where: { senderId: a, clientMsgId: body.clientMsgId } })).toBe(1);
     const other = b64(await group.encrypt(encodeContent(textContent("twice"))));
     expect((await h.refusal(a, "chat.mls.send", { ...body, message: other }))?.code).toBe("CONFLICT");
-  });
-});
-
-describe("the Welcome inbox", () => {
-  it("belongs to the calling device: another device's ack deletes nothing", async () => {
-    const { a, b, dm } = await friends();
-    const alice = await member(a);
-    const phone = await member(a, `s${a}-phone`);
-    const bob = await member(b);
-    await establish(dm, alice, [phone, bob]);
-    const { welcomes } = await h.call(b, "chat.mls.welcomes", {});
-    expect(welcomes).toHaveLength(1);
-    expect(welcomes[0]).toMatchObject({ conversationId: dm, epoch: 1 });
-    // Alice's laptop has none; acking bob's id from it deletes nothing.
-    expect((await h.call(a, "chat.mls.welcomes", {})).welcomes).toEqual([]);
-    await h.call(a, "chat.mls.ackWelcomes", { ids: [welcomes[0]!.id] });
-    expect((await h.call(b, "chat.mls.welcomes", {})).welcomes).toHaveLength(1);
-    // Her phone, another session of the same user, has its own.
-    const gp = await join(phone, `s${a}-phone`);
-    expect(gp.epoch).toBe(1n);
-    await join(bob);
-    expect(await h.db.mlsWelcome.count({ where: { deviceId: { in: [phone.deviceId, bob.deviceId] } } })).toBe(0);
-  });
-
-  it("pages by 50, oldest first; acking a page lets the next one come", async () => {
-    const { a, b, dm } = await friends();
-    const bob = await member(b);
-    await h.call(a, "chat.send", { conversationId: dm, clientMsgId: cid(), text: "so the conversation exists" });
-    const conv = await h.db.conversation.findUniqueOrThrow({ where: { key: dm } });
-    // Rows as chat.mls.send stores them (their bytes are not read back by the service).
-    for (let epoch = 1; epoch <= 51; epoch++) {
-      await h.db.mlsWelcome.create({
-        data: { deviceId: bob.deviceId, conversationId: conv.id, epoch, data: "AAEC", createdMs: Date.now() },
-      });
-    }
-    const first = await h.call(b, "chat.mls.welcomes", {});
-    expect(first.welcomes.map((w) => w.epoch)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-    expect(first.more).toBe(true);
-    await h.call(b, "chat.mls.ackWelcomes", { ids: first.welcomes.map((w) => w.id) });
-    const second = await h.call(b, "chat.mls.welcomes", {});
-    expect(second).toMatchObject({ welcomes: [{ conversationId: dm, epoch: 51 }], more: false });
-  });
-
-  it("needs a registered device", async () => {
-    const lone = await h.seed.user();
-    expect((await h.refusal(lone, "chat.mls.welcomes", {}))?.code).toBe("DEVICE_NOT_REGISTERED");
-    expect((await h.refusal(lone, "chat.mls.ackWelcomes", { ids: [1] }))?.code).toBe("DEVICE_NOT_REGISTERED");
   });
 });
