@@ -11,9 +11,13 @@
  *   Group G: owner O, admin A, member M, each with two messages; F was a member and left; X never
  *   was one (X acts on G).
  * Each actor acts on "their" conversation: P on dm(P,Q), N on dm(N,P), B on dm(B,P), the others on G.
+ * Every actor's session has a registered device (a Device row, as auth's key directory stores it),
+ * and so does Q's; the MLS cases run last, as the first commits make dm(P,Q) and G end-to-end
+ * encrypted: P's commit carries a Welcome for Q's device, which no actor's ack may delete.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { SealroomClient } from "@sealroom/sdk/node";
+import { Device, type CommitBundle } from "@sealroom/e2e";
 import { CHAT_COMMANDS, dmConversationId, groupConversationId } from "@sealroom/proto/chat";
 import type { CommandType } from "@sealroom/proto/commands";
 import { startStack, type Stack } from "../support/stack.js";
@@ -34,6 +38,12 @@ export const CHAT_ROLES = [
 ] as const;
 type Role = (typeof CHAT_ROLES)[number];
 type Outcome = "ok" | "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "NOT_AUTHENTICATED";
+
+/** Per role, the MLS commit it sends in "mls send" (base64url), for its conversation's group. */
+const commits = new Map<
+  Role,
+  { message: string; groupInfo: string; welcome?: { message: string; deviceIds: string[] } }
+>();
 
 interface Target {
   conversationId: string;
@@ -119,6 +129,48 @@ async function setUp(): Promise<void> {
 
   anonymous = stack.client();
   await anonymous.connect();
+  await prepareMls();
+}
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
+
+/** A Device row for each person's one session, and a real device of the same id. */
+async function registerDevice(name: string): Promise<Device> {
+  const userId = person(name).user.id;
+  const session = await stack.db.session.findFirstOrThrow({ where: { userId } });
+  const deviceId = `matrix-${name}-${userId}`;
+  await stack.db.device.create({
+    data: { id: deviceId, userId, sessionId: session.id, signatureKey: "matrix", name: "matrix" },
+  });
+  return Device.create({ userId, deviceId });
+}
+
+/**
+ * The commits of "mls send": P's establishes dm(P,Q) with a Welcome for Q's device; in G, the
+ * owner's, the admin's and the member's are three epochs of one chain (0, 1, 2), so each is the
+ * current epoch when its turn comes. Refused roles send a well-formed commit of their conversation.
+ */
+async function prepareMls(): Promise<void> {
+  const devices = new Map<string, Device>();
+  for (const name of [...Object.values(ACTOR), "Q"]) devices.set(name, await registerDevice(name));
+  const wire = (c: CommitBundle, welcomeFor?: string) => ({
+    message: b64(c.commit),
+    groupInfo: b64(c.groupInfo),
+    ...(welcomeFor && c.welcome ? { welcome: { message: b64(c.welcome), deviceIds: [welcomeFor] } } : {}),
+  });
+  const q = devices.get("Q")!;
+  const dm = await devices.get("P")!.createGroup(targets.get("participant")!.conversationId);
+  const [kp] = await q.createKeyPackages(1);
+  commits.set("participant", wire(await dm.addMembers([kp!.bytes]), q.identity.deviceId));
+  for (const role of ["nonfriend", "blocked"] as const) {
+    const g = await devices.get(ACTOR[role])!.createGroup(targets.get(role)!.conversationId);
+    commits.set(role, wire(await g.commitPending()));
+  }
+  const g = await devices.get("O")!.createGroup(targets.get("owner")!.conversationId);
+  for (const role of ["owner", "admin", "member", "former", "nonmember", "unauthenticated"] as const) {
+    commits.set(role, wire(await g.commitPending()));
+    g.mergePendingCommit();
+  }
 }
 
 // A former member reads the span they were there for (review item 15) and writes nothing.
@@ -138,6 +190,11 @@ const posters = {
   nonfriend: "FORBIDDEN",
   blocked: "FORBIDDEN",
   former: "FORBIDDEN",
+} as const satisfies Record<Role, Outcome>;
+
+const signedIn = {
+  ...readers,
+  nonmember: "ok",
 } as const satisfies Record<Role, Outcome>;
 
 interface Case {
@@ -213,6 +270,32 @@ export const CHAT_CASES: Case[] = [
   },
 ];
 
+// After the plaintext cases: the first commits make dm(P,Q) and G end-to-end encrypted.
+CHAT_CASES.push(
+  {
+    name: "mls send",
+    type: "chat.mls.send",
+    body: (t, role) => ({ conversationId: t.conversationId, clientMsgId: `matrix-${++n}`, ...commits.get(role)! }),
+    expect: posters,
+  },
+  {
+    name: "mls groupInfo",
+    type: "chat.mls.groupInfo",
+    body: (t) => ({ conversationId: t.conversationId }),
+    // N's and B's DMs have no group: NOT_FOUND, as for anyone without one.
+    expect: { ...readers, nonfriend: "NOT_FOUND", blocked: "NOT_FOUND", former: "FORBIDDEN" },
+  },
+  // The inbox is the calling device's: every signed-in device has one (these have none waiting).
+  { name: "mls welcomes", type: "chat.mls.welcomes", body: () => ({}), expect: signedIn },
+  {
+    name: "mls ackWelcomes",
+    type: "chat.mls.ackWelcomes",
+    // Every id there is: each device's ack deletes its own rows only (Q's Welcome stays).
+    body: () => ({ ids: Array.from({ length: 50 }, (_, i) => i + 1) }),
+    expect: signedIn,
+  },
+);
+
 /** Registers the chat matrix's tests (with their own stack) in the calling test file. */
 export function defineChatMatrix(): void {
   describe("chat authorization matrix", () => {
@@ -264,6 +347,9 @@ export function defineChatMatrix(): void {
       expect(senders.has(person("F").user.id)).toBe(false);
       expect(senders.has(person("X").user.id)).toBe(false);
       expect(page.entries.some((e) => e.kind === "text" && e.text === "hijacked")).toBe(false);
+      // Q's Welcome survived every actor's ack; Q's own device still finds it.
+      const q = await stack.db.mlsWelcome.findMany({ where: { deviceId: { startsWith: "matrix-Q-" } } });
+      expect(q).toHaveLength(1);
     });
   });
 }

@@ -1,7 +1,7 @@
 // Per-message cost and sizes of @sealroom/e2e (ts-mls, ciphersuite 0x0001). A measurement, not a
 // test: it asserts nothing about time. Run: npm run bench -w @sealroom/e2e
 import { it } from "vitest";
-import { Device, encodeContent, textContent, type Group } from "../src/index.js";
+import { Device, encodeContent, textContent, type CommitBundle, type Group } from "../src/index.js";
 
 const MESSAGES = 300;
 
@@ -76,4 +76,45 @@ it("e2e costs", async () => {
     );
   }
   console.log(`\n@sealroom/e2e bench (node ${process.version})\n${lines.join("\n")}\n`);
+});
+
+// What chat.mls.send carries, as the command's JSON (base64url fields; a command is at most
+// 64 KiB): a device establishing a conversation's group with n-1 other devices at once (Add
+// proposals with whole KeyPackages, a Welcome and a GroupInfo that both carry the tree), and then
+// adding one more device to that n-device group.
+it("Delivery Service bodies", async () => {
+  const lines: string[] = [];
+  const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64url");
+  const command = (add: CommitBundle, deviceIds: string[]) =>
+    JSON.stringify({
+      t: "cmd",
+      id: 2 ** 31,
+      type: "chat.mls.send",
+      body: {
+        conversationId: "group:2147483647",
+        clientMsgId: "x".repeat(32),
+        message: b64(add.commit),
+        groupInfo: b64(add.groupInfo),
+        welcome: { message: b64(add.welcome!), deviceIds },
+      },
+    }).length;
+  const device = (i: number) => Device.create({ userId: i + 1, deviceId: `device-${i}-abcdefghijklmn` });
+  for (const n of [2, 10, 25, 40, 50, 75, 100]) {
+    const devices: Device[] = [];
+    for (let i = 0; i < n; i++) devices.push(await device(i));
+    const group = await devices[0]!.createGroup("group:2147483647");
+    const kps: Uint8Array[] = [];
+    for (const d of devices.slice(1)) kps.push((await d.createKeyPackages(1))[0]!.bytes);
+    const add = await group.addMembers(kps);
+    const ids = devices.slice(1).map((d) => d.identity.deviceId);
+    group.mergePendingCommit();
+    const newcomer = await device(n);
+    const one = await group.addMembers([(await newcomer.createKeyPackages(1))[0]!.bytes]);
+    lines.push(
+      `${n} devices: establishing commit ${add.commit.length} B, GroupInfo ${add.groupInfo.length} B, ` +
+        `Welcome ${add.welcome!.length} B, command ${command(add, ids)} B; ` +
+        `adding one more: command ${command(one, [newcomer.identity.deviceId])} B`,
+    );
+  }
+  console.log(`\nchat.mls.send bodies (node ${process.version})\n${lines.join("\n")}\n`);
 });

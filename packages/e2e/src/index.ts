@@ -30,3 +30,4 @@ export { Group, type CommitBundle, type Member, type ProcessedMessage } from "./
 export { ExternalSenderKey } from "./external.js";
 export { checkKeyPackage } from "./key-package.js";
 export * from "./content.js";
+export { inspectGroupInfo, inspectMessage, type InspectedMessage, type WireFormat } from "./inspect.js";

@@ -10,24 +10,34 @@ import {
   conversationIdSchema,
   deleteEntrySchema,
   editEntrySchema,
+  mlsAppEntrySchema,
+  mlsCommitEntrySchema,
+  mlsProposalEntrySchema,
   readStateSchema,
   systemEntrySchema,
   textEntrySchema,
 } from "./chat.js";
+import { deviceIdSchema } from "./keys.js";
 import { parseUntrusted } from "./parse.js";
 
 export const CHAT_EVENTS = {
   /**
-   * A new text or system entry, to every participant who can read it (the sender's devices too).
-   * Carries what a notification needs: the sender, the group, a preview.
+   * A new text, system or MLS entry, to every participant who can read it (the sender's devices
+   * too). Carries what a notification needs: the sender, the group, a preview.
    */
   "chat.message.created.v1": z.object({
-    entry: z.union([textEntrySchema, systemEntrySchema]),
-    /** Who wrote it (text entries); null for system entries. */
+    entry: z.union([
+      textEntrySchema,
+      systemEntrySchema,
+      mlsAppEntrySchema,
+      mlsCommitEntrySchema,
+      mlsProposalEntrySchema,
+    ]),
+    /** Who wrote it (text and MLS entries); null for system entries. */
     sender: publicUserSchema.nullable(),
     /** The group (group conversations). */
     group: z.object({ id, name: z.string().max(256) }).nullable(),
-    /** The text's first characters ("" for system entries). */
+    /** The text's first characters ("" for system and MLS entries: the server cannot read those). */
     preview: z.string(),
   }),
   /** An edit or delete entry: apply it to `targetSeq` (and count it in the log: it has a seq). */
@@ -45,6 +55,11 @@ export const CHAT_EVENTS = {
   }),
   /** Someone is typing (droppable, never stored): show it for typingTtlMs. */
   "typing.started.v1": z.object({ conversationId: conversationIdSchema, user: publicUserSchema }),
+  /**
+   * A Welcome for device `deviceId` of the user was stored (chat.mls.send with a commit): that
+   * device fetches its inbox (chat.mls.welcomes). To all of the user's sockets; others ignore it.
+   */
+  "chat.mls.welcome.v1": z.object({ conversationId: conversationIdSchema, deviceId: deviceIdSchema }),
 } as const;
 
 export type ChatEventType = keyof typeof CHAT_EVENTS;
@@ -63,6 +78,7 @@ export const chatEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("chat.message.updated.v1"), body: CHAT_EVENTS["chat.message.updated.v1"] }),
   z.object({ type: z.literal("chat.read.v1"), body: CHAT_EVENTS["chat.read.v1"] }),
   z.object({ type: z.literal("typing.started.v1"), body: CHAT_EVENTS["typing.started.v1"] }),
+  z.object({ type: z.literal("chat.mls.welcome.v1"), body: CHAT_EVENTS["chat.mls.welcome.v1"] }),
 ]);
 export type ChatEvent = z.infer<typeof chatEventSchema>;
 

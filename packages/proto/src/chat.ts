@@ -3,8 +3,8 @@
  * pushes (chat-events.ts). Documented in docs/protocol/chat.md.
  *
  * Every conversation is one gapless log of entries numbered `seq` = 1, 2, 3, ... Entries are text
- * messages, group system entries (membership changes), and edits and deletions of earlier text
- * messages; clients order and sync by `seq` only, never by timestamps. Timestamps are Unix ms,
+ * messages, group system entries (membership changes), edits and deletions of earlier text
+ * messages, and in end-to-end encrypted conversations MLS messages (chat-mls.ts); clients order and sync by `seq` only, never by timestamps. Timestamps are Unix ms,
  * assigned by the server. The actor of every command is the signed-in user stamped by the gateway.
  */
 import { z } from "zod";
@@ -13,68 +13,19 @@ import type { CommandSpec } from "./command-spec.js";
 import { groupEventTypeSchema, groupRoleSchema } from "./social.js";
 import { CHAT_LIMITS } from "./chat-limits.js";
 import { bidiPaired } from "./message-text.js";
+import {
+  chatIdSchema as id,
+  chatSeqSchema as seq,
+  chatTimestampSchema as timestamp,
+  clientMsgIdSchema,
+  conversationIdSchema,
+} from "./chat-ids.js";
+import { CHAT_MLS_COMMANDS, mlsAppEntrySchema, mlsCommitEntrySchema, mlsProposalEntrySchema } from "./chat-mls.js";
 
 export { CHAT_LIMITS } from "./chat-limits.js";
 export * from "./message-text.js";
-
-const id = z
-  .number()
-  .int()
-  .positive()
-  .max(2 ** 31 - 1);
-const seq = z
-  .number()
-  .int()
-  .nonnegative()
-  .max(2 ** 31 - 1);
-/** Unix milliseconds. */
-const timestamp = z.number().int().nonnegative();
-/** A row id and a seq as the chat contracts bound them (chat-events.ts uses them too). */
-export { id as chatIdSchema, seq as chatSeqSchema };
-
-// ---------------------------------------------------------------------------------------------
-// Conversation ids
-// ---------------------------------------------------------------------------------------------
-
-const DM_RE = /^dm:([1-9][0-9]{0,9}):([1-9][0-9]{0,9})$/;
-const GROUP_RE = /^group:([1-9][0-9]{0,9})$/;
-
-export type ConversationRef = { kind: "dm"; low: number; high: number } | { kind: "group"; groupId: number };
-
-/**
- * Parses a conversation id: `dm:<low>:<high>` (two distinct user ids, the smaller first) or
- * `group:<groupId>`. Undefined for anything else, including a non-canonical DM id.
- */
-export function parseConversationId(value: string): ConversationRef | undefined {
-  const dm = DM_RE.exec(value);
-  if (dm) {
-    const low = Number(dm[1]);
-    const high = Number(dm[2]);
-    if (low >= high || high > 2 ** 31 - 1) return undefined;
-    return { kind: "dm", low, high };
-  }
-  const group = GROUP_RE.exec(value);
-  if (group) {
-    const groupId = Number(group[1]);
-    return groupId <= 2 ** 31 - 1 ? { kind: "group", groupId } : undefined;
-  }
-  return undefined;
-}
-
-/** The id of the direct conversation between two users (either order). */
-export function dmConversationId(a: number, b: number): string {
-  return a < b ? `dm:${a}:${b}` : `dm:${b}:${a}`;
-}
-
-export function groupConversationId(groupId: number): string {
-  return `group:${groupId}`;
-}
-
-/** A conversation id: `dm:<low>:<high>` or `group:<groupId>`. */
-export const conversationIdSchema = z
-  .string()
-  .max(32)
-  .refine((v) => parseConversationId(v) !== undefined, "not a conversation id");
+export * from "./chat-ids.js";
+export * from "./chat-mls.js";
 
 // ---------------------------------------------------------------------------------------------
 // Message text
@@ -89,13 +40,6 @@ const textField = z
   .string()
   .max(32 * 1024)
   .refine(bidiPaired, "unpaired bidi control");
-
-/** Client-generated idempotency key of a send: printable ASCII, reused on every retry. */
-export const clientMsgIdSchema = z
-  .string()
-  .min(1)
-  .max(CHAT_LIMITS.clientMsgIdMax)
-  .regex(/^[\x21-\x7E]+$/, "printable ASCII without spaces");
 
 // ---------------------------------------------------------------------------------------------
 // Entries
@@ -156,6 +100,10 @@ export const entrySchema = z.discriminatedUnion("kind", [
   editEntrySchema,
   deleteEntrySchema,
   hiddenEntrySchema,
+  // End-to-end encrypted conversations (chat-mls.ts): MLS messages, carried unchanged.
+  mlsAppEntrySchema,
+  mlsCommitEntrySchema,
+  mlsProposalEntrySchema,
 ]);
 export type Entry = z.infer<typeof entrySchema>;
 export type TextEntry = z.infer<typeof textEntrySchema>;
@@ -326,4 +274,5 @@ export const CHAT_COMMANDS = {
   "chat.edit": { service: "chat", access: "user", body: editBody, value: changeAckSchema },
   /** Deletes one of the caller's own messages (appends a `delete` entry; the message becomes a tombstone). */
   "chat.delete": { service: "chat", access: "user", body: deleteBody, value: changeAckSchema },
+  ...CHAT_MLS_COMMANDS,
 } as const satisfies Record<string, CommandSpec>;

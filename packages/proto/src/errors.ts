@@ -43,6 +43,20 @@ export const ERRORS = {
   PAYLOAD_TOO_LARGE: { retryable: false, message: "The request is too large." },
   /** The answer would exceed what NATS or the WebSocket carries: asking again the same way cannot help. */
   REPLY_TOO_LARGE: { retryable: false, message: "The answer is too large to send. Ask for less." },
+  /**
+   * An MLS message for another epoch than the conversation's current one (another commit won the
+   * race): process the conversation log up to its end, then make the message again. The same
+   * bytes never succeed, hence not retryable.
+   */
+  STALE_EPOCH: {
+    retryable: false,
+    message: "The conversation's group is at another epoch: catch up on the log and try again.",
+  },
+  /** Plaintext sent into a conversation whose MLS group exists. */
+  ENCRYPTION_REQUIRED: {
+    retryable: false,
+    message: "This conversation is end-to-end encrypted: plaintext cannot be sent into it.",
+  },
   UNAVAILABLE: { retryable: true, message: "The service is unavailable. Try again." },
   TIMEOUT: { retryable: true, message: "The service did not answer in time. Try again." },
   INTERNAL: { retryable: true, message: "Something went wrong on the server." },

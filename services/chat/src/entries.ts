@@ -2,7 +2,7 @@
  * A conversation's entries (the gapless, seq-numbered sequence docs/protocol/chat.md calls its
  * log): appending them inside the writer's transaction and turning rows into what clients see.
  */
-import { systemEventSchema, type Entry, type SystemEvent } from "@sealroom/proto/chat";
+import { systemEventSchema, type Entry, type MlsEntryKind, type SystemEvent } from "@sealroom/proto/chat";
 import type { Logger } from "@sealroom/runtime";
 import type { Access } from "./access.js";
 import type { ConvRow, MessageRow, PageRow, Queries } from "./queries.js";
@@ -25,7 +25,7 @@ export async function conversationFor(q: Queries, access: Access, now: number): 
   const groupId = access.kind === "group" ? access.groupId : null;
   const id = lastId(await q.insertConv.run(access.key, access.kind, groupId, now, prismaDateTime(now)));
   if (access.kind === "dm") for (const userId of access.members) await q.ensureMember.run(id, userId, 0);
-  const conv = { id, key: access.key, kind: access.kind, groupId, lastSeq: 0, lastActivityMs: now };
+  const conv = { id, key: access.key, kind: access.kind, groupId, lastSeq: 0, lastActivityMs: now, mlsEpoch: null };
   return conv;
 }
 
@@ -35,7 +35,7 @@ function lastId(result: { lastId?: number }): number {
 }
 
 export interface NewEntry {
-  kind: "text" | "system" | "edit" | "delete";
+  kind: "text" | "system" | "edit" | "delete" | MlsEntryKind;
   senderId: number | null;
   clientMsgId: string | null;
   body: string;
@@ -112,6 +112,17 @@ export function toEntry(key: string, row: MessageRow | PageRow, log: Logger, vis
     }
     case "delete":
       return { ...base, kind: "delete", senderId: row.senderId ?? 0, targetSeq: row.targetSeq ?? 0 };
+    // MLS messages travel unchanged: the body is the MLSMessage, base64url, as its sender sent it.
+    case "mls.app":
+    case "mls.commit":
+    case "mls.proposal":
+      return {
+        ...base,
+        kind: row.kind,
+        senderId: row.senderId ?? 0,
+        clientMsgId: row.clientMsgId ?? "-",
+        message: row.body,
+      };
     default:
       throw new Error(`corrupt entry kind "${row.kind}"`);
   }

@@ -33,6 +33,11 @@ export function validText(text: string): void {
 
 const conflict = () => new AppError("CONFLICT", "This clientMsgId was already used for another message.");
 
+/** Plaintext never enters a conversation whose MLS group exists (docs/E2E.md section 3). */
+function assertPlaintextAllowed(conv: { mlsEpoch: number | null } | undefined): void {
+  if (conv && conv.mlsEpoch !== null) throw new AppError("ENCRYPTION_REQUIRED");
+}
+
 export function createMessages({ writer, publish }: MessageDeps) {
   /**
    * Who gets the live edit or deletion of message `targetSeq`: those who may read that message.
@@ -75,6 +80,7 @@ export function createMessages({ writer, publish }: MessageDeps) {
             return { value: { id: dup.id, conversationId, seq: dup.seq, ts: Math.trunc(dup.createdMs), clientMsgId } };
           }
           const access = await resolveAccess(q, userId, conversationId, "post", { lock: true });
+          assertPlaintextAllowed(access.conv);
           const conv = await conversationFor(q, access, now);
           const { id, seq } = await append(
             q,
@@ -113,6 +119,7 @@ export function createMessages({ writer, publish }: MessageDeps) {
           const q = queries(tx);
           const access = await resolveAccess(q, userId, conversationId, "post", { lock: true });
           if (!access.conv) throw new AppError("NOT_FOUND", "No such message.");
+          assertPlaintextAllowed(access.conv);
           const target = await ownText(q, access.conv.id, seq, access.visibleFrom, userId);
           await q.editMessage.run(text, now, target.id);
           const conv = await conversationFor(q, access, now);

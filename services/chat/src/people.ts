@@ -11,7 +11,7 @@ import type { Queries } from "./queries.js";
 /** `{ people }` for a reply holding `entries`; nothing when no entry has a sender. */
 export async function sendersOf(q: Queries, entries: readonly Entry[]): Promise<{ people?: PublicUser[] }> {
   const ids = new Set<number>();
-  for (const e of entries) if (e.kind === "text" || e.kind === "edit" || e.kind === "delete") ids.add(e.senderId);
+  for (const e of entries) if ("senderId" in e) ids.add(e.senderId);
   if (ids.size === 0) return {};
   const people: PublicUser[] = [];
   for (const id of ids) {

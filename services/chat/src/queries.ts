@@ -18,6 +18,8 @@ export interface ConvRow {
   groupId: number | null;
   lastSeq: number;
   lastActivityMs: number;
+  /** The MLS group's epoch as the Delivery Service accepted it; null: not end-to-end encrypted. */
+  mlsEpoch: number | null;
 }
 export interface MessageRow {
   id: number;
@@ -74,7 +76,7 @@ const PAGE_COLUMNS = `m."id", m."conversationId", m."seq", m."kind", m."senderId
   m."targetSeq", m."createdMs", m."editedMs", m."deletedMs", t."body" AS "targetBody", t."deletedMs" AS "targetDeletedMs"`;
 const PAGE_FROM = `"Message" m LEFT JOIN "Message" t
   ON m."kind" = 'edit' AND t."conversationId" = m."conversationId" AND t."seq" = m."targetSeq"`;
-const CONV_COLUMNS = `"id", "key", "kind", "groupId", "lastSeq", "lastActivityMs"`;
+const CONV_COLUMNS = `"id", "key", "kind", "groupId", "lastSeq", "lastActivityMs", "mlsEpoch"`;
 
 /** An INSERT whose new id `run` reports as `lastId` on both engines (RunResult). */
 const withId = (text: string) => ({ sqlite: text, postgresql: `${text} RETURNING "id"` });
@@ -163,15 +165,18 @@ const STATEMENTS = {
     `SELECT ${PAGE_COLUMNS} FROM ${PAGE_FROM} WHERE m."conversationId" = ? AND m."seq" < ? AND m."seq" > ?
      ORDER BY m."seq" DESC LIMIT ?`,
   ),
-  /** The newest text or system entry after `visibleFrom`: the preview of a conversation. */
+  /**
+   * The newest text, system or MLS application entry after `visibleFrom`: the preview of a
+   * conversation (an MLS one gives no preview: only devices can read it).
+   */
   lastShown: sql<[number, number], MessageRow>(
-    `SELECT * FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "kind" IN ('text', 'system')
+    `SELECT * FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "kind" IN ('text', 'system', 'mls.app')
      ORDER BY "seq" DESC LIMIT 1`,
   ),
   /** lastShown, for a former member: nothing after `leftSeq`. */
   lastShownUpTo: sql<[number, number, number], MessageRow>(
-    `SELECT * FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "seq" <= ? AND "kind" IN ('text', 'system')
-     ORDER BY "seq" DESC LIMIT 1`,
+    `SELECT * FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "seq" <= ?
+     AND "kind" IN ('text', 'system', 'mls.app') ORDER BY "seq" DESC LIMIT 1`,
   ),
   unreadUpTo: sql<[number, number, number, number, number], { n: number }>(
     `SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "seq" <= ?
@@ -204,7 +209,7 @@ const STATEMENTS = {
 
   /** The caller's DMs. */
   myDms: sql<[number], ConvRow & { lastReadSeq: number }>(
-    `SELECT c."id", c."key", c."kind", c."groupId", c."lastSeq", c."lastActivityMs", cm."lastReadSeq"
+    `SELECT c."id", c."key", c."kind", c."groupId", c."lastSeq", c."lastActivityMs", c."mlsEpoch", cm."lastReadSeq"
      FROM "ConversationMember" cm JOIN "Conversation" c ON c."id" = cm."conversationId"
      WHERE cm."userId" = ? AND c."kind" = 'dm'`,
   ),
@@ -234,6 +239,30 @@ const STATEMENTS = {
      LEFT JOIN "ConversationMember" cm ON cm."conversationId" = ? AND cm."userId" = gm."userId"
      WHERE gm."groupId" = ? ORDER BY gm."userId"`,
   ),
+
+  // End-to-end encryption (mls.ts). Device is auth's key directory, read-only here.
+  deviceBySession: sql<[string], { id: string; userId: number }>(
+    `SELECT "id", "userId" FROM "Device" WHERE "sessionId" = ?`,
+  ),
+  deviceById: sql<[string], { id: string; userId: number }>(`SELECT "id", "userId" FROM "Device" WHERE "id" = ?`),
+  setMlsEpoch: sql<[number, number]>(`UPDATE "Conversation" SET "mlsEpoch" = ? WHERE "id" = ?`),
+  upsertGroupInfo: sql<[number, number, string, number]>(
+    `INSERT INTO "MlsGroupInfo" ("conversationId", "epoch", "data", "updatedMs") VALUES (?, ?, ?, ?)
+     ON CONFLICT ("conversationId") DO UPDATE SET "epoch" = excluded."epoch", "data" = excluded."data",
+     "updatedMs" = excluded."updatedMs"`,
+  ),
+  groupInfo: sql<[number], { epoch: number; data: string }>(
+    `SELECT "epoch", "data" FROM "MlsGroupInfo" WHERE "conversationId" = ?`,
+  ),
+  insertWelcome: sql<[string, number, number, string, number]>(
+    `INSERT INTO "MlsWelcome" ("deviceId", "conversationId", "epoch", "data", "createdMs") VALUES (?, ?, ?, ?, ?)`,
+  ),
+  /** A device's Welcomes, oldest first. */
+  welcomesOf: sql<[string, number], { id: number; key: string; epoch: number; data: string }>(
+    `SELECT w."id", c."key", w."epoch", w."data" FROM "MlsWelcome" w JOIN "Conversation" c ON c."id" = w."conversationId"
+     WHERE w."deviceId" = ? ORDER BY w."id" LIMIT ?`,
+  ),
+  deleteWelcome: sql<[number, string]>(`DELETE FROM "MlsWelcome" WHERE "id" = ? AND "deviceId" = ?`),
 
   /** The cursor row exists (value 0) before it is locked: a missing row could not be. */
   ensureCursor: sql<[string]>(`INSERT INTO "Cursor" ("name", "value") VALUES (?, 0) ON CONFLICT DO NOTHING`),

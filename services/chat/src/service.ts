@@ -26,6 +26,7 @@ import {
 } from "@sealroom/runtime";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 import { createMessages } from "./messages.js";
+import { createMls } from "./mls.js";
 import { natsPublish } from "./publish.js";
 import { createReads } from "./reads.js";
 import { createTimeline } from "./timeline.js";
@@ -110,6 +111,7 @@ export function createChatService({
       const publish = natsPublish(nc, log);
       const deps = { db: sql, writer, publish, log };
       const messages = createMessages(deps);
+      const mls = createMls(deps);
       const reads = createReads(deps);
       const typing = createTyping({
         db: sql,
@@ -142,6 +144,10 @@ export function createChatService({
         "chat.typing": async (ctx, b) => typing.typing(ctx.userId, b.conversationId),
         "chat.edit": async (ctx, b) => messages.edit(budget(ctx.userId), b.conversationId, b.seq, b.text),
         "chat.delete": async (ctx, b) => messages.delete(budget(ctx.userId), b.conversationId, b.seq),
+        "chat.mls.send": async (ctx, b) => mls.send(budget(ctx.userId), b),
+        "chat.mls.welcomes": async (ctx) => mls.welcomes(ctx.sessionId),
+        "chat.mls.ackWelcomes": async (ctx, b) => mls.ackWelcomes(ctx.sessionId, b.ids),
+        "chat.mls.groupInfo": async (ctx, b) => mls.groupInfo(ctx.userId, b.conversationId),
       };
       const opts = { nc, service: "chat" as const, handlers, log, instance };
       subs = serveCommands(metrics ? { ...opts, metrics } : opts);

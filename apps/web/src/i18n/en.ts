@@ -453,6 +453,8 @@ export const enErrors: Record<ErrorCode, string> = {
   RATE_LIMITED: "Too many requests at once. Wait a moment and try again.",
   PAYLOAD_TOO_LARGE: "That is too large to send.",
   REPLY_TOO_LARGE: "The answer is too large to load. Try again later or load less at a time.",
+  STALE_EPOCH: "The conversation changed while sending. Sending again.",
+  ENCRYPTION_REQUIRED: "This conversation is end-to-end encrypted: this app cannot send into it yet.",
   UNAVAILABLE: "Cannot reach the server right now. Check your connection and try again.",
   TIMEOUT: "The server did not answer in time. Try again.",
   INTERNAL: "Something went wrong on the server. Try again.",

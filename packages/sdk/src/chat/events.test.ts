@@ -24,6 +24,22 @@ describe("routeEvent", () => {
     expect(routeEvent("chat.message.created.v1", body, ME)).toEqual({ kind: "entry", entry: text, described: body });
   });
 
+  it("an MLS entry is an entry like a message (the log holds its seq); a Welcome notice is not the store's", () => {
+    const entry = {
+      kind: "mls.app",
+      id: 103,
+      conversationId: DM,
+      seq: 3,
+      ts: 3000,
+      senderId: 2,
+      clientMsgId: "c3",
+      message: "AAEC",
+    };
+    const body = { entry, sender: BOB, group: null, preview: "" };
+    expect(routeEvent("chat.message.created.v1", body, ME)).toEqual({ kind: "entry", entry, described: body });
+    expect(routeEvent("chat.mls.welcome.v1", { conversationId: DM, deviceId: "d1" }, ME)).toBeUndefined();
+  });
+
   it("an edit or deletion is an entry that describes nothing", () => {
     const entry = { kind: "delete", id: 102, conversationId: DM, seq: 2, ts: 2000, senderId: BOB.id, targetSeq: 1 };
     expect(routeEvent("chat.message.updated.v1", { entry }, ME)).toEqual({ kind: "entry", entry });

@@ -60,6 +60,9 @@ export function routeEvent(type: string, raw: unknown, me: number | undefined): 
       const { conversationId, user } = event.body;
       return user.id === me ? undefined : { kind: "typing", conversationId, user };
     }
+    case "chat.mls.welcome.v1":
+      // For the end-to-end layer (not built into the SDK yet): nothing for the chat store.
+      return undefined;
     default:
       return event satisfies never;
   }

@@ -55,4 +55,24 @@ describe("ConversationLog", () => {
     expect(log.timeline[0]).toMatchObject({ text: "", deletedTs: 30 });
     expect(log.timeline).toHaveLength(1);
   });
+
+  it("lets MLS entries fill their seq without showing them (the SDK does not decrypt yet)", () => {
+    const log = new ConversationLog(0);
+    const mls = (seq: number, kind: "mls.app" | "mls.commit"): Entry => ({
+      kind,
+      id: seq,
+      conversationId: conv,
+      seq,
+      ts: seq,
+      senderId: 2,
+      clientMsgId: `c${seq}`,
+      message: "AAEC",
+    });
+    expect(log.receive(mls(2, "mls.app"))).toEqual([]);
+    expect(log.receive(text(1)).map((e) => e.kind)).toEqual(["text", "mls.app"]);
+    expect(log.receive(mls(3, "mls.commit")).map((e) => e.seq)).toEqual([3]);
+    expect(log.receive(text(4)).map((e) => e.seq)).toEqual([4]);
+    expect(log.timeline.map((e) => e.seq)).toEqual([1, 4]);
+    expect(log.head).toBe(4);
+  });
 });

@@ -96,6 +96,12 @@ export class ConversationLog {
       case "hidden":
         // A change of a message before the user's visibility start: it only fills its seq.
         return;
+      case "mls.app":
+      case "mls.commit":
+      case "mls.proposal":
+        // End-to-end encrypted: the SDK does not decrypt yet (docs/E2E.md section 9), so the
+        // entry only fills its seq; released entries still reach the application's listeners.
+        return;
     }
   }
 

@@ -39,13 +39,22 @@ export interface Harness {
   client: NatsConnection;
   deliveries: Delivery[];
   seed: Seed;
-  /** Sends a command as user `userId` (undefined: an anonymous connection); throws the AppError. */
-  call<T extends ChatCommand>(userId: number | undefined, type: T, body: CommandBody<T>): Promise<CommandValue<T>>;
+  /**
+   * Sends a command as user `userId` (undefined: an anonymous connection) from session `session`
+   * (default `s<userId>`); throws the AppError.
+   */
+  call<T extends ChatCommand>(
+    userId: number | undefined,
+    type: T,
+    body: CommandBody<T>,
+    session?: string,
+  ): Promise<CommandValue<T>>;
   /** Like call(), but resolves with the error (or undefined on success). */
   refusal<T extends ChatCommand>(
     userId: number | undefined,
     type: T,
     body: CommandBody<T>,
+    session?: string,
   ): Promise<AppErrorShape | undefined>;
   /** Events of `type` delivered to `userId` so far. */
   events<T extends ChatEventType>(userId: number, type: T): ChatEventBody<T>[];
@@ -100,12 +109,12 @@ export async function setup(opts: { instances?: number; config?: ChatConfigInput
   for (let i = 0; i < (opts.instances ?? 1); i++) await addInstance();
 
   let conn = 0;
-  const raw = async (userId: number | undefined, type: string, body: unknown) => {
+  const raw = async (userId: number | undefined, type: string, body: unknown, session?: string) => {
     const ctx = {
       gatewayId: "gw-test",
       connId: `c${++conn}`,
       ip: "127.0.0.1",
-      ...(userId === undefined ? {} : { userId, sessionId: `s${userId}` }),
+      ...(userId === undefined ? {} : { userId, sessionId: session ?? `s${userId}` }),
     };
     const msg = await client.request(SUBJECTS.command(type), JSON.stringify({ ctx, body }), { timeout: 10_000 });
     const spec = CHAT_COMMANDS[type as ChatCommand];
@@ -120,13 +129,13 @@ export async function setup(opts: { instances?: number; config?: ChatConfigInput
     client,
     deliveries,
     seed: createSeed(db),
-    async call(userId, type, body) {
-      const r = await raw(userId, type, body);
+    async call(userId, type, body, session) {
+      const r = await raw(userId, type, body, session);
       if (!r.ok) throw AppError.from(r.error);
       return r.value as never;
     },
-    async refusal(userId, type, body) {
-      const r = await raw(userId, type, body);
+    async refusal(userId, type, body, session) {
+      const r = await raw(userId, type, body, session);
       return r.ok ? undefined : r.error;
     },
     events(userId, type) {
@@ -161,6 +170,12 @@ export interface Seed {
   leave(groupId: number, userId: number): Promise<void>;
   rename(groupId: number, by: number, name: string): Promise<void>;
   disband(groupId: number, by: number): Promise<void>;
+  /**
+   * A device in auth's key directory (its Device row, and the Session it was registered from:
+   * `session`, default `s<userId>`, the harness's session of the user), as the key directory
+   * would store it.
+   */
+  device(userId: number, deviceId: string, session?: string): Promise<void>;
 }
 
 function createSeed(db: Db): Seed {
@@ -227,6 +242,12 @@ function createSeed(db: Db): Seed {
     async disband(groupId, by) {
       const group = await db.group.update({ where: { id: groupId }, data: { disbandedAt: new Date() } });
       await event(groupId, "disbanded", by, null, { name: group.name });
+    },
+    async device(userId, deviceId, session = `s${userId}`) {
+      await db.session.create({ data: { id: session, userId, expiresAt: new Date(Date.now() + 86_400_000) } });
+      await db.device.create({
+        data: { id: deviceId, userId, sessionId: session, signatureKey: "test", name: "test device" },
+      });
     },
   };
   return seed;

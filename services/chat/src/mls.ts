@@ -1,0 +1,248 @@
+/**
+ * The chat service as MLS's Delivery Service (docs/E2E.md section 3; docs/protocol/chat.md,
+ * "End-to-end encrypted conversations"). It reads only the clear framing of each MLSMessage
+ * (@sealroom/e2e inspectMessage: group id, epoch, content type), never a key, and orders the
+ * group's messages in the conversation log: a message enters only for the conversation's group
+ * and current epoch, and a commit moves the epoch in the same transaction that assigns its seq,
+ * so of two commits made in one epoch exactly one gets in.
+ */
+import { E2eError, inspectGroupInfo, inspectMessage } from "@sealroom/e2e";
+import {
+  CHAT_LIMITS,
+  MLS_LIMITS,
+  type MlsEntry,
+  type MlsEntryKind,
+  type MlsSendAck,
+  type MlsWelcome,
+  type mlsSendBody,
+} from "@sealroom/proto/chat";
+import { AppError } from "@sealroom/proto/errors";
+import type { SqlDb } from "@sealroom/db/sql";
+import type { z } from "zod";
+import { recipients, resolveAccess, userOrPlaceholder } from "./access.js";
+import { takeWithin } from "./bounds.js";
+import { append, conversationFor } from "./entries.js";
+import type { Publish } from "./publish.js";
+import { queries, type Queries } from "./queries.js";
+import type { Writer } from "./writer.js";
+
+export interface MlsDeps {
+  db: SqlDb;
+  writer: Writer;
+  publish: Publish;
+}
+
+type SendBody = z.output<typeof mlsSendBody>;
+
+/** Until group re-creation exists, every conversation's group is generation 0 (docs/E2E.md section 4). */
+export const groupIdOf = (conversationId: string) => `sealroom:1:${conversationId}:0`;
+
+const badRequest = (message: string) => new AppError("BAD_REQUEST", message);
+
+/** base64url to bytes; only the canonical spelling, so the stored text is exactly what was sent. */
+function bytesOf(field: string, text: string): Uint8Array {
+  const bytes = Buffer.from(text, "base64url");
+  if (bytes.toString("base64url") !== text) throw badRequest(`${field} is not canonical base64url.`);
+  return bytes;
+}
+
+function inspect<T>(field: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof E2eError) throw badRequest(`${field} is not a well-formed MLS message.`);
+    throw err;
+  }
+}
+
+/**
+ * What the framing says the message is, checked against everything but the log's state. `epoch`:
+ * the one the message was made in. A commit brings its GroupInfo and, maybe, its Welcome.
+ */
+type Checked =
+  | { kind: Exclude<MlsEntryKind, "mls.commit">; epoch: number }
+  | { kind: "mls.commit"; epoch: number; groupInfo: string; welcome: SendBody["welcome"] };
+
+function check(conversationId: string, body: SendBody): Checked {
+  const header = inspect("message", () => inspectMessage(bytesOf("message", body.message)));
+  if (header.wireFormat !== "public" && header.wireFormat !== "private") {
+    throw badRequest("message must be an MLS PublicMessage or PrivateMessage.");
+  }
+  if (header.groupId !== groupIdOf(conversationId)) {
+    throw badRequest("message belongs to another MLS group than this conversation's.");
+  }
+  // docs/E2E.md section 3: handshake messages in the clear (the DS reads them), content encrypted.
+  if (header.contentType === "application" ? header.wireFormat !== "private" : header.wireFormat !== "public") {
+    throw badRequest("Commits and proposals travel as PublicMessages, application messages as PrivateMessages.");
+  }
+  if (header.contentType !== "commit") {
+    if (body.groupInfo !== undefined || body.welcome !== undefined) {
+      throw badRequest("groupInfo and welcome go only with a commit.");
+    }
+    return { kind: header.contentType === "application" ? "mls.app" : "mls.proposal", epoch: header.epoch };
+  }
+  const { groupInfo, welcome } = body;
+  if (groupInfo === undefined) throw badRequest("A commit needs the GroupInfo of the epoch it creates.");
+  const info = inspect("groupInfo", () => inspectGroupInfo(bytesOf("groupInfo", groupInfo)));
+  if (info.groupId !== header.groupId || info.epoch !== header.epoch + 1) {
+    throw badRequest("groupInfo must be of this group and of the epoch the commit creates.");
+  }
+  if (welcome) {
+    const framing = inspect("welcome", () => inspectMessage(bytesOf("welcome.message", welcome.message)));
+    if (framing.wireFormat !== "welcome") throw badRequest("welcome.message is not an MLS Welcome.");
+    if (new Set(welcome.deviceIds).size !== welcome.deviceIds.length) {
+      throw badRequest("welcome.deviceIds names a device twice.");
+    }
+  }
+  return { kind: "mls.commit", epoch: header.epoch, groupInfo, welcome };
+}
+
+/** The epoch the group is in once an entry of this kind and epoch is in the log. */
+const epochAfter = (c: Checked) => (c.kind === "mls.commit" ? c.epoch + 1 : c.epoch);
+
+function assertEpoch(current: number | null, c: Checked): void {
+  if (current === null) {
+    if (c.kind === "mls.commit" && c.epoch === 0) return;
+    throw new AppError(
+      "CONFLICT",
+      "This conversation has no end-to-end group yet: its first commit (of epoch 0) establishes it.",
+    );
+  }
+  if (c.epoch !== current) {
+    throw new AppError(
+      "STALE_EPOCH",
+      `The conversation's group is at epoch ${current}, this message is of epoch ${c.epoch}: catch up on the log and try again.`,
+    );
+  }
+}
+
+const conflict = () => new AppError("CONFLICT", "This clientMsgId was already used for another message.");
+
+export function createMls({ db, writer, publish }: MlsDeps) {
+  /** The Device row of the calling session (auth's key directory). */
+  async function deviceOf(q: Queries, sessionId: string): Promise<{ id: string; userId: number }> {
+    const device = await q.deviceBySession.get(sessionId);
+    if (!device) throw new AppError("DEVICE_NOT_REGISTERED");
+    return device;
+  }
+
+  return {
+    async send(userId: number, body: SendBody): Promise<MlsSendAck> {
+      const { conversationId, clientMsgId } = body;
+      const checked = check(conversationId, body);
+      return writer.submit(
+        async (tx, now) => {
+          const q = queries(tx);
+          // Idempotent forever, as chat.send: decided first, so a retry succeeds even after a kick.
+          const dup = await q.messageByClientId.get(userId, clientMsgId);
+          if (dup) {
+            if (dup.key !== conversationId || dup.kind !== checked.kind || dup.body !== body.message) throw conflict();
+            const ts = Math.trunc(dup.createdMs);
+            return { value: { id: dup.id, conversationId, seq: dup.seq, ts, clientMsgId, epoch: epochAfter(checked) } };
+          }
+          const access = await resolveAccess(q, userId, conversationId, "post", { lock: true });
+          const conv = await conversationFor(q, access, now);
+          assertEpoch(conv.mlsEpoch, checked);
+          const members = await recipients(q, access);
+          const welcomed: { id: string; userId: number }[] = [];
+          const welcome = checked.kind === "mls.commit" ? checked.welcome : undefined;
+          for (const deviceId of welcome?.deviceIds ?? []) {
+            const device = await q.deviceById.get(deviceId);
+            if (!device || !members.includes(device.userId)) {
+              throw new AppError("FORBIDDEN", "A Welcome can only go to devices of the conversation's members.");
+            }
+            welcomed.push(device);
+          }
+          const { id, seq } = await append(
+            q,
+            conv,
+            {
+              kind: checked.kind,
+              senderId: userId,
+              clientMsgId,
+              body: body.message,
+              targetSeq: null,
+              // Key updates and membership commits do not move a conversation up the list.
+              activity: checked.kind === "mls.app",
+            },
+            now,
+          );
+          const epoch = epochAfter(checked);
+          if (checked.kind === "mls.commit") {
+            await q.setMlsEpoch.run(epoch, conv.id);
+            conv.mlsEpoch = epoch;
+            await q.upsertGroupInfo.run(conv.id, epoch, checked.groupInfo, now);
+            if (welcome) {
+              for (const device of welcomed) {
+                await q.insertWelcome.run(device.id, conv.id, epoch, welcome.message, now);
+              }
+            }
+          }
+          const sender = await userOrPlaceholder(q, userId);
+          const entry: MlsEntry = {
+            kind: checked.kind,
+            id,
+            conversationId,
+            seq,
+            ts: now,
+            senderId: userId,
+            clientMsgId,
+            message: body.message,
+          };
+          const group = access.kind === "group" ? { id: access.groupId, name: access.groupName } : null;
+          return {
+            value: { id, conversationId, seq, ts: now, clientMsgId, epoch },
+            after: () => {
+              publish(members, "chat.message.created.v1", { entry, sender, group, preview: "" });
+              for (const device of welcomed) {
+                publish([device.userId], "chat.mls.welcome.v1", { conversationId, deviceId: device.id });
+              }
+            },
+          };
+        },
+        { key: conversationId },
+      );
+    },
+
+    /** The calling device's Welcomes, oldest first, within the page's count and byte bounds. */
+    welcomes(sessionId: string): Promise<{ welcomes: MlsWelcome[]; more: boolean }> {
+      return db.snapshot(async (tx) => {
+        const q = queries(tx);
+        const device = await deviceOf(q, sessionId);
+        const rows = await q.welcomesOf.all(device.id, MLS_LIMITS.welcomesPageMax + 1);
+        const items = rows
+          .slice(0, MLS_LIMITS.welcomesPageMax)
+          .map((r) => ({ id: r.id, conversationId: r.key, epoch: r.epoch, message: r.data }));
+        const { taken, cut } = takeWithin(items, { welcomes: [], more: true }, CHAT_LIMITS.replyBytesMax);
+        return { welcomes: taken, more: cut || rows.length > MLS_LIMITS.welcomesPageMax };
+      });
+    },
+
+    /** Deletes the calling device's Welcomes among `ids`; others' rows stay whatever the ids. */
+    ackWelcomes(sessionId: string, ids: readonly number[]): Promise<Record<string, never>> {
+      return writer.submit(
+        async (tx) => {
+          const q = queries(tx);
+          const device = await deviceOf(q, sessionId);
+          for (const id of ids) await q.deleteWelcome.run(id, device.id);
+          return { value: {} };
+        },
+        { key: `device:${sessionId}` },
+      );
+    },
+
+    /** The current epoch's GroupInfo, for current participants only. */
+    groupInfo(userId: number, conversationId: string) {
+      return db.snapshot(async (tx) => {
+        const q = queries(tx);
+        const access = await resolveAccess(q, userId, conversationId, "read");
+        if (access.kind === "group" && access.former) {
+          throw new AppError("FORBIDDEN", "You are no longer a member of this group.");
+        }
+        const row = access.conv && (await q.groupInfo.get(access.conv.id));
+        if (!row) throw new AppError("NOT_FOUND", "This conversation has no end-to-end group.");
+        return { conversationId, epoch: row.epoch, groupInfo: row.data };
+      });
+    },
+  };
+}
