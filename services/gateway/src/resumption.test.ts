@@ -13,6 +13,7 @@ import { startNats, type NatsServer } from "@sealroom/testkit";
 import { createMetrics, type Metrics } from "@sealroom/runtime";
 import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
 import type { ServerKey } from "@sealroom/proto/session";
+import { createNodeClient, type SealroomClient } from "@sealroom/sdk/node";
 import { loadOrCreateServerKey } from "./keyfile.js";
 import { RawClient } from "./test/rawclient.js";
 import { startGateway, testServerKey, type TestGateway } from "./test/harness.js";
@@ -122,5 +123,67 @@ describe("transport session resumption", () => {
     expect(c.resumed).toBe(true);
     expect(await rsa(b)).toBe(0);
     c.ws.close();
+  });
+});
+
+describe("the SDK", () => {
+  const knownHosts = () => path.join(mkdtempSync(path.join(dir, "kh-")), "known_hosts");
+
+  function stateReached(client: SealroomClient, want: string): Promise<void> {
+    return new Promise((resolve) => {
+      const off = client.on("state", (s) => {
+        if (s === want) {
+          off();
+          resolve();
+        }
+      });
+    });
+  }
+
+  /** A round trip: the ticket is sent before any reply, so it has arrived once this returns. */
+  async function roundTrip(client: SealroomClient): Promise<void> {
+    expect(await client.call("auth.renewTicket", {})).toMatchObject({
+      ok: false,
+      error: { code: "NOT_AUTHENTICATED" },
+    });
+  }
+
+  test("reconnects by resumption, with no RSA operation at the gateway", async () => {
+    const g = await gateway();
+    const client = createNodeClient({ urls: g.gw.wsUrl, knownHostsFile: knownHosts(), requestTimeoutMs: 3000 });
+    await client.connect();
+    await roundTrip(client);
+    const before = await rsa(g);
+    const back = stateReached(client, "connected");
+    client.reconnect();
+    await back;
+    await roundTrip(client);
+    expect(await rsa(g)).toBe(before);
+    expect(await resumptions(g, "accepted")).toBe(1);
+    client.close();
+  });
+
+  test("falls back to a full handshake once when a gateway cannot read a ResumeHello", async () => {
+    const key = nodeServerKey(generateServerKeyPem(2048));
+    const current = await gateway(key);
+    // A replica without resumption (as before it existed) fails the handshake on a ResumeHello.
+    const { ticketKey: _none, ...withoutTickets } = key;
+    const old = await gateway(withoutTickets);
+    const client = createNodeClient({
+      urls: [current.gw.wsUrl, old.gw.wsUrl, old.gw.wsUrl],
+      knownHostsFile: knownHosts(),
+      pin: Buffer.from(key.keyId).toString("hex"),
+      requestTimeoutMs: 3000,
+      reconnect: { initialDelayMs: 10, maxDelayMs: 20 },
+    });
+    await client.connect();
+    await roundTrip(client);
+    const back = stateReached(client, "connected");
+    client.reconnect(); // to `old` with the ticket: 4001, then to `old` again with a full handshake
+    await back;
+    await roundTrip(client);
+    expect(await counter(old.metrics, "sealroom_gateway_closes_total", { code: "4001" })).toBe(1);
+    expect(await rsa(old)).toBe(1);
+    client.close();
   });
 });
