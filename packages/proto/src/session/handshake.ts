@@ -302,18 +302,14 @@ export class ServerHandshake {
       throw handshakeFailed("ResumeHello is for a different server key");
     }
     const ticket = await tickets.open(hello.ticket);
-    const binderOk =
-      ticket !== undefined &&
-      ticket.suite === hello.suite &&
-      timingSafeEqual(
-        hello.binder,
-        await resumptionBinder(
-          backend,
-          ticket.resumption,
-          this.serverKeyFrame,
-          frame.subarray(0, frame.length - BINDER_LENGTH),
-        ),
-      );
+    // The binder is computed whether or not the ticket opened, so every refusal costs about the same.
+    const expected = await resumptionBinder(
+      backend,
+      ticket?.resumption ?? new Uint8Array(32),
+      this.serverKeyFrame,
+      frame.subarray(0, frame.length - BINDER_LENGTH),
+    );
+    const binderOk = timingSafeEqual(hello.binder, expected) && ticket?.suite === hello.suite;
     if (!ticket || !binderOk) {
       this.state = { at: "client-hello", refused: true };
       return { refused: encodeResumeRefused() };
