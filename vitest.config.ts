@@ -68,6 +68,7 @@ export default defineConfig({
             "test/social-story.test.ts",
             "test/social-presence.test.ts",
             "test/social-store.test.ts",
+            "test/transport-resumption.test.ts",
             // The chaos suite's small-scale share (processes from dist/: build first); its integrity
             // check is amcheck's on PostgreSQL (test/chaos/support/traffic.ts).
             "test/chaos/**/*.test.ts",

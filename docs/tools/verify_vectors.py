@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent check of the Sealroom session test vectors in docs/PROTOCOL.md.
 
-An implementation of the handshake, key schedule and record layer (PROTOCOL.md sections 4 to 6)
+An implementation of the handshake (resumption included), key schedule and record layer (PROTOCOL.md sections 4 to 6)
 written from the document alone, in Python, sharing no code with packages/proto. It reads every
 vector value from the document (the `id` + hex blocks and tables of section 18), rebuilds every frame,
 secret, key, MAC and record from the inputs, and compares.
@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 VERSION = 0x01
-SERVER_KEY, CLIENT_HELLO, SERVER_HELLO = 0x01, 0x02, 0x03
+SERVER_KEY, CLIENT_HELLO, SERVER_HELLO, RESUME_HELLO = 0x01, 0x02, 0x03, 0x04
 FINISHED, DATA, KEY_UPDATE = 0x10, 0x11, 0x12
 EPH_LEN = {0x01: 32, 0x02: 65}
 
@@ -202,6 +202,63 @@ def run_case(ck, v, name, fallback):
     ck.eq(f"{name} ku_data_record", seal(k1, iv1, DATA, 0, get("ku_data").encode("utf-8")), get("ku_data_record"))
 
 
+def run_resumption(ck, v):
+    """Case 3 (section 18.4): the ticket, the ResumeHello and binder, the resumed key schedule (4.8, 5)."""
+    def get(k):
+        return v[f"resume.{k}"]
+
+    suite = 0x01
+    spki = v["rsa.spki"]
+    key_id = hashlib.sha256(spki).digest()
+    server_key = bytes([VERSION, SERVER_KEY]) + u16(len(spki)) + spki
+
+    # the ticket the first session's gateway issued
+    resumption = derive(v["x25519.master"], "resumption", 32)
+    ck.eq("resume.resumption", resumption, get("resumption"))
+    ticket_key = hkdf(v["rsa.pkcs8"], get("period"), b"sealroom/v1 ticket key", 32)
+    ck.eq("resume.ticket_key", ticket_key, get("ticket_key"))
+    period = int.from_bytes(get("issued_at"), "big") // 86400000
+    ck.eq("resume.period = floor(issued_at / rotation)", period.to_bytes(8, "big"), get("period"))
+    plaintext = bytes([1, suite]) + get("issued_at") + get("expires_at") + resumption
+    ck.eq("resume.ticket_plaintext", plaintext, get("ticket_plaintext"))
+    ticket = get("ticket_nonce") + AESGCM(ticket_key).encrypt(get("ticket_nonce"), plaintext, b"sealroom/v1 ticket")
+    ck.eq("resume.ticket", ticket, get("ticket"))
+    opened = AESGCM(ticket_key).decrypt(ticket[:12], ticket[12:], b"sealroom/v1 ticket")
+    ck.eq("resume.ticket opens to its plaintext", opened, plaintext)
+
+    # ResumeHello with a fresh ephemeral key (here case 1's) and the binder
+    c_priv = serialization.load_der_private_key(v["x25519.c_eph_pkcs8"], password=None)
+    s_priv = serialization.load_der_private_key(v["x25519.s_eph_pkcs8"], password=None)
+    c_eph, s_eph = raw_public(c_priv, suite), raw_public(s_priv, suite)
+    prefix = (bytes([VERSION, RESUME_HELLO, suite]) + get("c_random") + key_id
+              + u16(len(c_eph)) + c_eph + u16(len(ticket)) + ticket)
+    binder_key = derive(resumption, "binder", 32)
+    binder = hmac.new(binder_key, hashlib.sha256(server_key + prefix).digest(), hashlib.sha256).digest()
+    ck.eq("resume.binder_key", binder_key, get("binder_key"))
+    ck.eq("resume.binder", binder, get("binder"))
+    resume_hello = prefix + binder
+    ck.eq("resume.resume_hello", resume_hello, get("resume_hello"))
+
+    server_hello = bytes([VERSION, SERVER_HELLO, suite]) + get("s_random") + u16(len(s_eph)) + s_eph
+    ck.eq("resume.server_hello", server_hello, get("server_hello"))
+
+    secret = ecdh(c_priv, s_eph, suite)
+    ck.eq("resume ecdh (server side)", ecdh(s_priv, c_eph, suite), secret)
+    th = hashlib.sha256(server_key + resume_hello + server_hello).digest()
+    master = hkdf(resumption + secret, th, b"sealroom/v1 resumed master", 32)
+    c2s, s2c = derive(master, "c2s", 32), derive(master, "s2c", 32)
+    fin_c, fin_s = derive(master, "finished c", 32), derive(master, "finished s", 32)
+    for k, got in [("th", th), ("master", master), ("c2s", c2s), ("s2c", s2c), ("fin_c", fin_c),
+                   ("fin_s", fin_s), ("next_resumption", derive(master, "resumption", 32))]:
+        ck.eq(f"resume.{k}", got, get(k))
+    c_key, c_iv = derive(c2s, "key", 32), derive(c2s, "iv", 12)
+    s_key, s_iv = derive(s2c, "key", 32), derive(s2c, "iv", 12)
+    mac_s = hmac.new(fin_s, th, hashlib.sha256).digest()
+    mac_c = hmac.new(fin_c, th, hashlib.sha256).digest()
+    ck.eq("resume.server_finished", seal(s_key, s_iv, FINISHED, 0, mac_s), get("server_finished"))
+    ck.eq("resume.client_finished", seal(c_key, c_iv, FINISHED, 0, mac_c), get("client_finished"))
+
+
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "PROTOCOL.md"
     v = load_values(path)
@@ -215,6 +272,7 @@ def main():
     ck.eq("fingerprint format", fingerprint in Path(path).read_text(encoding="utf-8"), True)
     run_case(ck, v, "x25519", "x25519")
     run_case(ck, v, "p256", "x25519")
+    run_resumption(ck, v)
     print(f"{ck.passed} checks passed, {ck.failed} failed ({len(v)} values read from {path})")
     return 1 if ck.failed else 0
 

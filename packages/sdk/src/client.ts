@@ -13,6 +13,7 @@ import { Emitter } from "./emitter.js";
 import { Link, type SocketFactory } from "./link.js";
 import { KeyMismatchError, KeyRejectedError, verifyPin, type PinPolicy } from "./pins.js";
 import { MemoryTicketStore, type StoredTicket, type TicketStore } from "./tickets.js";
+import { TransportTickets } from "./transport-tickets.js";
 
 export type ConnectionState =
   /**
@@ -77,6 +78,8 @@ const STABLE_AFTER_MS = 10_000;
 
 export class SealroomClient extends Emitter<ClientEvents> {
   private link: Link | undefined;
+  /** Transport resumption tickets, per gateway key: reconnects skip the gateway's RSA operation. */
+  private readonly transportTickets = new TransportTickets();
   private stateValue: ConnectionState = "idle";
   private attempt = 0;
   /** Which gateway URL to try next; advances on every drop, so a dead gateway is left behind. */
@@ -225,6 +228,7 @@ export class SealroomClient extends Emitter<ClientEvents> {
         onEvent: (type, body) => this.emit("event", type, body),
         onClose: (code, _reason, error) => this.onLinkClosed(link, code, error),
       },
+      this.transportTickets,
     );
     this.link = link;
     // A gateway whose host vanished can leave the connection attempt hanging for minutes (no

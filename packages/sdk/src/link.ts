@@ -3,10 +3,20 @@
  * encrypted channel. A Link never reconnects; SealroomClient replaces it when it dies.
  */
 import { AppError, type AppErrorShape, type Result } from "@sealroom/proto/errors";
-import { FRAME, ClientHandshake, SessionError, type CryptoBackend, type SecureChannel } from "@sealroom/proto/session";
+import {
+  FRAME,
+  ClientHandshake,
+  SessionError,
+  TRANSPORT_TICKET_EVENT,
+  ticketBytes,
+  transportTicketSchema,
+  type CryptoBackend,
+  type SecureChannel,
+} from "@sealroom/proto/session";
 import { clientSideServerMessageSchema, type ClientMessage } from "@sealroom/proto/wire";
 import { ERRORS, type ErrorCode } from "@sealroom/proto/errors";
 import { CLOSE } from "@sealroom/proto/close-codes";
+import type { TransportTickets } from "./transport-tickets.js";
 
 /** The subset of the WebSocket API used here; browsers' WebSocket and the `ws` package both fit. */
 export interface SocketLike {
@@ -45,6 +55,8 @@ export class Link {
   private closed = false;
   private step: "key" | "hello" | "finished" | "ready" = "key";
   private readonly handshake: ClientHandshake;
+  /** Whether this connection offered a resumption ticket (known once ServerKey arrived). */
+  private offered = false;
   /** Resolves when the channel is ready; rejects when the handshake fails. */
   readonly ready: Promise<void>;
   private settleReady!: { resolve(): void; reject(err: Error): void };
@@ -54,10 +66,19 @@ export class Link {
     backend: CryptoBackend,
     verifyServerKey: (spki: Uint8Array, keyId: Uint8Array) => Promise<void>,
     private readonly handlers: LinkHandlers,
+    private readonly tickets?: TransportTickets,
   ) {
     this.ready = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }));
     this.ready.catch(() => undefined);
-    this.handshake = new ClientHandshake({ backend, verifyServerKey });
+    this.handshake = new ClientHandshake({
+      backend,
+      verifyServerKey,
+      resumption: (keyId) => {
+        const offer = tickets?.offer(keyId);
+        this.offered = offer !== undefined;
+        return offer;
+      },
+    });
     socket.binaryType = "arraybuffer";
     socket.onmessage = (ev) => {
       this.lastInboundAt = Date.now();
@@ -82,8 +103,14 @@ export class Link {
         return;
       }
       case "hello": {
+        const fullHello = await this.handshake.onServerHello(frame);
+        if (fullHello) {
+          // The gateway refused the ticket: this connection falls back to the full handshake.
+          this.tickets?.forget(this.handshake.keyId!);
+          this.socket.send(fullHello);
+          return;
+        }
         this.step = "finished";
-        await this.handshake.onServerHello(frame);
         return;
       }
       case "finished": {
@@ -113,6 +140,7 @@ export class Link {
     const msg = clientSideServerMessageSchema.safeParse(json);
     if (!msg.success) throw new SessionError(CLOSE.PROTOCOL_ERROR, "server sent an invalid message");
     const m = msg.data;
+    if (m.t === "event" && m.type === TRANSPORT_TICKET_EVENT) return this.keepTicket(m.body);
     if (m.t === "event") return this.handlers.onEvent(m.type, m.body);
     const p = this.pending.get(m.id);
     if (!p) return;
@@ -122,6 +150,18 @@ export class Link {
     // An error code newer than this client is still an error, with its message and retry hint.
     const code: ErrorCode = isKnownCode(m.error.code) ? m.error.code : "INTERNAL";
     p.resolve({ ok: false, error: { ...m.error, code } });
+  }
+
+  /** A ticket the gateway issued for this connection; one this client cannot read is ignored. */
+  private keepTicket(body: unknown): void {
+    const ticket = transportTicketSchema.safeParse(body);
+    const { keyId, secrets, suite } = this.handshake;
+    if (!ticket.success || !this.tickets || !keyId || !secrets || suite === undefined) return;
+    this.tickets.keep(
+      keyId,
+      { ticket: ticketBytes(ticket.data), resumption: secrets.resumption, suite },
+      ticket.data.lifetimeMs,
+    );
   }
 
   /**
@@ -182,6 +222,11 @@ export class Link {
   private finish(code: number, reason: string, error?: Error): void {
     if (this.closed) return;
     this.closed = true;
+    // A gateway that predates resumption fails the handshake on a ResumeHello: the next connection
+    // makes a full handshake (the one fallback), and gets a ticket only from a gateway that issues them.
+    if (this.offered && this.step !== "ready" && code === CLOSE.HANDSHAKE_FAILED) {
+      this.tickets?.forget(this.handshake.keyId!);
+    }
     this.settleReady.reject(error ?? new Error(`connection closed (${code}) ${reason}`));
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);

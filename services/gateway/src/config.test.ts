@@ -14,6 +14,7 @@ describe("gateway config", () => {
       HANDSHAKE_TIMEOUT_MS: "400",
       ALLOWED_ORIGINS: "https://chat.example.org",
       TRUSTED_PROXIES: "10.0.0.1, 10.0.0.2",
+      TICKET_LIFETIME_MS: "3600000",
     });
     expect(resolveGatewayConfig(gatewayConfigFromEnv(env))).toEqual({
       ...defaultGatewayConfig,
@@ -21,6 +22,7 @@ describe("gateway config", () => {
       handshakeTimeoutMs: 400,
       allowedOrigins: ["https://chat.example.org"],
       trustedProxies: ["10.0.0.1", "10.0.0.2"],
+      ticketLifetimeMs: 3_600_000,
     });
   });
 
@@ -28,5 +30,8 @@ describe("gateway config", () => {
     expect(resolveGatewayConfig({ maxConnectionsPerUser: 2 }).maxConnectionsPerUser).toBe(2);
     expect(() => resolveGatewayConfig({ rateLimitBurst: 0 })).toThrow(/rateLimitBurst/);
     expect(() => resolveGatewayConfig({ presenceTtlMs: 600_000 })).toThrow(/presenceTtlMs/);
+    // A ticket must stay openable for its whole lifetime: the current and the previous key period.
+    expect(() => resolveGatewayConfig({ ticketLifetimeMs: 2 * 86_400_000 })).toThrow(/ticketLifetimeMs/);
+    expect(resolveGatewayConfig({ ticketLifetimeMs: 3_600_000 }).ticketKeyRotationMs).toBe(86_400_000);
   });
 });

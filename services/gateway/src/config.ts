@@ -29,6 +29,10 @@ export interface GatewayConfig {
   presenceHeartbeatMs: number;
   /** How long the lease lasts: a gateway that dies takes its users offline within about this. */
   presenceTtlMs: number;
+  /** How long a resumption ticket (docs/PROTOCOL.md 4.8) may be used after it was issued; at most ticketKeyRotationMs. */
+  ticketLifetimeMs: number;
+  /** Length of a ticket-key period: replicas derive the key of each period from the RSA key file; the previous period's is still accepted. */
+  ticketKeyRotationMs: number;
 }
 
 export type GatewayConfigInput = DeepPartial<GatewayConfig>;
@@ -49,6 +53,8 @@ export const defaultGatewayConfig: GatewayConfig = {
   trustedProxies: [],
   presenceHeartbeatMs: 10_000,
   presenceTtlMs: 30_000,
+  ticketLifetimeMs: 24 * 60 * 60 * 1000,
+  ticketKeyRotationMs: 24 * 60 * 60 * 1000,
 };
 
 /** Merges `input` over the defaults (an undefined field means the default) and checks the result. */
@@ -58,5 +64,12 @@ export function resolveGatewayConfig(input: GatewayConfigInput = {}): GatewayCon
     if (typeof value === "number" && !(value > 0)) throw new Error(`invalid gateway config: ${key} must be > 0`);
   }
   if (config.presenceTtlMs > 300_000) throw new Error("invalid gateway config: presenceTtlMs is at most 300000");
+  // A ticket issued at the end of a period must still open in the next one, the last it is accepted in.
+  if (config.ticketLifetimeMs > config.ticketKeyRotationMs) {
+    throw new Error("invalid gateway config: ticketLifetimeMs is at most ticketKeyRotationMs");
+  }
+  if (config.ticketLifetimeMs > 7 * 24 * 60 * 60 * 1000) {
+    throw new Error("invalid gateway config: ticketLifetimeMs is at most 7 days");
+  }
   return config;
 }

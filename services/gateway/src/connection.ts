@@ -12,7 +12,13 @@ import { AppError, fail, type Result } from "@sealroom/proto/errors";
 import type { RequestContext } from "@sealroom/proto/envelope";
 import { parseUntrusted } from "@sealroom/proto/parse";
 import { passwordChangedSchema, sessionGrantSchema } from "@sealroom/proto/auth";
-import { FRAME, SessionError, ServerHandshake, type SecureChannel } from "@sealroom/proto/session";
+import {
+  FRAME,
+  SessionError,
+  ServerHandshake,
+  TRANSPORT_TICKET_EVENT,
+  type SecureChannel,
+} from "@sealroom/proto/session";
 import { nodeBackend } from "@sealroom/proto/session/node";
 import {
   MAX_ANONYMOUS_FRAME_BYTES,
@@ -78,7 +84,7 @@ export class Connection {
       close: (code, reason) => this.close(code, reason),
       fail: (err) => this.fail(err),
     });
-    this.handshake = new ServerHandshake({ backend: nodeBackend, serverKey: gw.serverKey });
+    this.handshake = new ServerHandshake({ backend: nodeBackend, serverKey: gw.serverKey, tickets: gw.tickets });
     this.timers.push(
       setTimeout(() => this.close(CLOSE.HANDSHAKE_TIMEOUT, "sign in took too long"), gw.config.handshakeTimeoutMs),
       setTimeout(() => this.close(CLOSE.SESSION_EXPIRED, "session too old"), gw.config.sessionMaxAgeMs),
@@ -132,7 +138,15 @@ export class Connection {
   private async process(frame: Uint8Array): Promise<void> {
     switch (this.state) {
       case "hello": {
-        const { serverHello, serverFinished } = await this.handshake.onClientHello(frame);
+        const flight = await this.handshake.onHello(frame);
+        if ("refused" in flight) {
+          // The client falls back to a full ClientHello on this connection.
+          this.gw.metrics.resumptions.inc({ outcome: "refused" });
+          this.ws.send(flight.refused);
+          return;
+        }
+        if (this.handshake.resumed) this.gw.metrics.resumptions.inc({ outcome: "accepted" });
+        const { serverHello, serverFinished } = flight;
         this.state = "finished";
         this.ws.send(serverHello);
         this.ws.send(serverFinished);
@@ -145,6 +159,9 @@ export class Connection {
         this.gw.metrics.handshakes.inc({ outcome: "ok" });
         this.gw.metrics.connections.dec({ state: "handshake" });
         this.gw.metrics.connections.inc({ state: "anonymous" });
+        // Issued before the next frame is processed, so it precedes every reply on this connection.
+        const ticket = await this.handshake.issueTicket();
+        if (ticket) this.outbound.sendEvent(TRANSPORT_TICKET_EVENT, ticket, false);
         return;
       }
       case "anonymous":

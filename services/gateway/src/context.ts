@@ -1,5 +1,5 @@
 import type { RecentRevocations } from "./revocations.js";
-import type { ServerKey } from "@sealroom/proto/session";
+import type { ServerKey, TicketAuthority } from "@sealroom/proto/session";
 import type { Logger, NatsConnection } from "@sealroom/runtime";
 import type { GatewayConfig } from "./config.js";
 import type { GatewayMetrics } from "./metrics.js";
@@ -15,7 +15,10 @@ export interface GatewayContext<Connection extends UserSocket = UserSocket> {
   readonly nc: NatsConnection;
   readonly log: Logger;
   readonly metrics: GatewayMetrics;
+  /** The RSA key; its decryptions are counted (metrics.rsaDecryptions). */
   readonly serverKey: ServerKey;
+  /** Resumption tickets; absent when the key cannot derive ticket keys. */
+  readonly tickets: TicketAuthority | undefined;
   readonly users: UserRegistry<Connection>;
   /** Recently received `ctl.session.revoked` broadcasts (revocations.ts). */
   readonly revocations: RecentRevocations;

@@ -55,6 +55,10 @@ export const gatewayEnvSchema = z.object({
   PRESENCE_HEARTBEAT_MS: intFromEnv(d.presenceHeartbeatMs, 50),
   /** How long the lease lasts: a gateway that dies takes its users offline within about this. */
   PRESENCE_TTL_MS: intFromEnv(d.presenceTtlMs, 200).refine((n) => n <= 300_000, "at most 300000"),
+  /** How long a transport resumption ticket may be used; at most TICKET_KEY_ROTATION_MS. */
+  TICKET_LIFETIME_MS: intFromEnv(d.ticketLifetimeMs, 1000),
+  /** Length of a ticket-key period (all replicas must use the same value). */
+  TICKET_KEY_ROTATION_MS: intFromEnv(d.ticketKeyRotationMs, 1000),
 });
 export type GatewayEnv = z.output<typeof gatewayEnvSchema>;
 
@@ -78,5 +82,7 @@ export function gatewayConfigFromEnv(env: GatewayEnv): GatewayConfig {
     trustedProxies: env.TRUSTED_PROXIES,
     presenceHeartbeatMs: env.PRESENCE_HEARTBEAT_MS,
     presenceTtlMs: env.PRESENCE_TTL_MS,
+    ticketLifetimeMs: env.TICKET_LIFETIME_MS,
+    ticketKeyRotationMs: env.TICKET_KEY_ROTATION_MS,
   };
 }

@@ -8,7 +8,8 @@ import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
 import { sessionRevokedSchema } from "@sealroom/proto/broadcasts";
-import type { ServerKey } from "@sealroom/proto/session";
+import { TicketAuthority, type ServerKey } from "@sealroom/proto/session";
+import { nodeBackend } from "@sealroom/proto/session/node";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import { MAX_MESSAGE_BYTES } from "@sealroom/proto/wire";
 import type { Logger, Metrics, NatsConnection, Subscription } from "@sealroom/runtime";
@@ -73,13 +74,33 @@ export function createGateway(opts: GatewayOptions): Gateway {
   let revokeSub: Subscription | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
 
+  const serverKey: ServerKey = {
+    ...opts.serverKey,
+    decrypt: (ciphertext) => {
+      metrics.rsaDecryptions.inc();
+      return opts.serverKey.decrypt(ciphertext);
+    },
+  };
+  const ticketKey = opts.serverKey.ticketKey?.bind(opts.serverKey);
+  const tickets = ticketKey
+    ? new TicketAuthority(
+        nodeBackend,
+        { ticketKey },
+        {
+          lifetimeMs: config.ticketLifetimeMs,
+          rotationMs: config.ticketKeyRotationMs,
+        },
+      )
+    : undefined;
+
   const ctx: GatewayContext<Connection> = {
     gatewayId,
     config,
     nc,
     log,
     metrics,
-    serverKey: opts.serverKey,
+    serverKey,
+    tickets,
     users,
     revocations,
     nextConnId: () => `${gatewayId}-${(++seq).toString(36)}`,

@@ -17,6 +17,17 @@ export function createGatewayMetrics(base: Metrics = createMetrics("gateway")) {
       labelNames: ["outcome"] as const,
       registers,
     }),
+    rsaDecryptions: new Counter({
+      name: "sealroom_gateway_rsa_decryptions_total",
+      help: "RSA private-key operations (one per full handshake; none for a resumed one)",
+      registers,
+    }),
+    resumptions: new Counter({
+      name: "sealroom_gateway_resumptions_total",
+      help: "ResumeHellos by outcome: accepted (no RSA operation) or refused (the client falls back)",
+      labelNames: ["outcome"] as const,
+      registers,
+    }),
     frames: new Counter({
       name: "sealroom_gateway_frames_total",
       help: "Encrypted frames by direction",

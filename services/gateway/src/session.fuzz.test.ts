@@ -1,7 +1,7 @@
 /**
  * Property-based tests of the encrypted session as the gateway enforces it (docs/PROTOCOL.md sections
- * 4.7, 6.2, 12): any first frame other than a valid ClientHello, any tampered ClientHello or
- * ClientFinished, and any tampered, replayed, skipped or reflected record ends the connection with the
+ * 4.7, 4.8, 6.2, 12): any first frame other than a valid ClientHello, any tampered ClientHello,
+ * ResumeHello (refused, or 4001) or ClientFinished, and any tampered, replayed, skipped or reflected record ends the connection with the
  * documented close code (4001 in the handshake, 4002 for records, 1009 past a size limit), on anonymous
  * and signed-in connections alike, and the gateway stays healthy for the next client.
  */
@@ -137,6 +137,39 @@ describe("the handshake at the gateway", () => {
         if (err instanceof SessionError) {
           // The gateway accepted the altered hello; it derived other keys, so the client refused them.
           expect(err.closeCode).toBe(CLOSE.HANDSHAKE_FAILED);
+          c.ws.close();
+        } else {
+          const { code } = await c.closed;
+          expect([CLOSE.HANDSHAKE_FAILED, CLOSE.TOO_BIG]).toContain(code);
+        }
+        await expectHealthy();
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  test("a tampered ResumeHello is answered ResumeRefused (then a full handshake works) or closes with 4001", async () => {
+    const first = new RawClient(gw.wsUrl);
+    await first.opened();
+    await first.handshake();
+    await first.command(1, "no.such.command", {});
+    await first.receive();
+    first.ws.close();
+    const offer = first.offer!;
+    await fc.assert(
+      fc.asyncProperty(mutationArb, async (m) => {
+        const c = new RawClient(gw.wsUrl);
+        await c.opened();
+        const err = await c
+          .handshake((hello) => mutate(hello, m), offer)
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        if (err === undefined) {
+          // The binder covers every byte before it: an altered hello never resumes.
+          expect(c.refused).toBe(true);
+          expect(c.resumed).toBe(false);
           c.ws.close();
         } else {
           const { code } = await c.closed;

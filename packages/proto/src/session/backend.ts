@@ -61,4 +61,6 @@ export interface ServerKey {
   /** SHA-256 of `spki`: the fingerprint clients pin. */
   readonly keyId: Uint8Array;
   decrypt(ciphertext: Uint8Array): Promise<Uint8Array>;
+  /** The resumption ticket key of a rotation period, derived from the private key (keys.ts deriveTicketKey). */
+  ticketKey?(period: number): Promise<Uint8Array>;
 }

@@ -1,5 +1,5 @@
 /**
- * Property-based tests of the frame codec (docs/PROTOCOL.md sections 3, 4.2-4.4, 6.1): random bytes and
+ * Property-based tests of the frame codec (docs/PROTOCOL.md sections 3, 4.2-4.4, 4.8, 6.1): random bytes and
  * mutations of valid frames either decode to a value that re-encodes to the identical bytes, or are
  * refused with a SessionError carrying the documented close code (4001 for hello frames, 4002 for
  * records). Nothing else may escape a decoder.
@@ -13,8 +13,13 @@ import { concat, fromHex } from "./bytes.js";
 import { SessionError } from "./errors.js";
 import {
   FRAME,
+  MAX_TICKET_LENGTH,
   decodeClientHello,
   decodeRecord,
+  decodeResumeHello,
+  decodeResumeRefused,
+  encodeResumeHelloPrefix,
+  encodeResumeRefused,
   decodeServerHello,
   decodeServerKey,
   encodeClientHello,
@@ -88,6 +93,7 @@ const vectorFrames = {
   serverKey: vectors.cases.map((c) => fromHex(c.expected.serverKey)),
   clientHello: vectors.cases.map((c) => fromHex(c.expected.clientHello)),
   serverHello: vectors.cases.map((c) => fromHex(c.expected.serverHello)),
+  resumeHello: [fromHex(vectors.resumption.expected.resumeHello)],
   records: vectors.cases.flatMap((c) =>
     [c.expected.serverFinished, c.expected.clientFinished, c.expected.clientData, c.expected.serverData].map(fromHex),
   ),
@@ -121,6 +127,21 @@ const serverHelloArb = fc.oneof(
     fc
       .record({ random: bytesOf(32), ephemeral: bytesOf(ephemeralLength(suite)) })
       .map((h) => encodeServerHello({ suite, ...h })),
+  ),
+);
+
+const resumeHelloArb = fc.oneof(
+  fc.constantFrom(...vectorFrames.resumeHello),
+  suiteArb.chain((suite) =>
+    fc
+      .record({
+        random: bytesOf(32),
+        keyId: bytesOf(32),
+        ephemeral: bytesOf(ephemeralLength(suite)),
+        ticket: fc.integer({ min: 1, max: MAX_TICKET_LENGTH }).chain(bytesOf),
+        binder: bytesOf(32),
+      })
+      .map(({ binder, ...h }) => concat(encodeResumeHelloPrefix({ suite, ...h }), binder)),
   ),
 );
 
@@ -176,6 +197,22 @@ const codecs = {
     valid: serverHelloArb,
     code: CLOSE.HANDSHAKE_FAILED,
   },
+  ResumeHello: {
+    decode: (b: Uint8Array) => {
+      const { binder, ...h } = decodeResumeHello(b);
+      return concat(encodeResumeHelloPrefix(h), binder);
+    },
+    valid: resumeHelloArb,
+    code: CLOSE.HANDSHAKE_FAILED,
+  },
+  ResumeRefused: {
+    decode: (b: Uint8Array) => {
+      decodeResumeRefused(b);
+      return encodeResumeRefused();
+    },
+    valid: fc.constant(encodeResumeRefused()),
+    code: CLOSE.HANDSHAKE_FAILED,
+  },
   record: {
     decode: (b: Uint8Array) => {
       const r = decodeRecord(b);
@@ -227,7 +264,7 @@ describe.each(Object.entries(codecs))("%s codec", (_name, codec) => {
 });
 
 describe("strictness of the hello decoders", () => {
-  const hellos = [codecs.ServerKey, codecs.ClientHello, codecs.ServerHello];
+  const hellos = [codecs.ServerKey, codecs.ClientHello, codecs.ServerHello, codecs.ResumeHello, codecs.ResumeRefused];
 
   test("a truncated or extended hello frame is always refused with HANDSHAKE_FAILED", () => {
     fc.assert(
@@ -246,10 +283,16 @@ describe("strictness of the hello decoders", () => {
   });
 
   test("a hello frame under another frame's type byte is refused with HANDSHAKE_FAILED", () => {
-    const frames = [...vectorFrames.serverKey, ...vectorFrames.clientHello, ...vectorFrames.serverHello];
+    const frames = [
+      ...vectorFrames.serverKey,
+      ...vectorFrames.clientHello,
+      ...vectorFrames.serverHello,
+      ...vectorFrames.resumeHello,
+      encodeResumeRefused(),
+    ];
     for (const codec of hellos) {
       for (const frame of frames) {
-        for (const type of [0x00, 0x01, 0x02, 0x03, 0x10, 0x11, 0x12, 0xff]) {
+        for (const type of [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x10, 0x11, 0x12, 0xff]) {
           const f = frame.slice();
           f[1] = type;
           const outcome = roundTripsOrRefuses(f, codec.decode, codec.code);

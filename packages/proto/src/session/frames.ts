@@ -12,6 +12,10 @@ export const FRAME = {
   SERVER_KEY: 0x01,
   CLIENT_HELLO: 0x02,
   SERVER_HELLO: 0x03,
+  /** Resumption: ClientHello's place, with a ticket and a binder instead of the RSA-encrypted secret. */
+  RESUME_HELLO: 0x04,
+  /** The gateway cannot use the ticket; the client sends a full ClientHello on the same connection. */
+  RESUME_REFUSED: 0x05,
   /** Encrypted: Finished MAC (seq 0 in each direction). */
   FINISHED: 0x10,
   /** Encrypted: one UTF-8 JSON message. */
@@ -29,6 +33,18 @@ export const TAG_LENGTH = 16;
 export const MIN_RSA_CIPHERTEXT = 256;
 export const MAX_RSA_CIPHERTEXT = 512;
 const MAX_SPKI = 1024;
+/** Ticket lengths a ResumeHello may carry; the gateway refuses (not fails) one it cannot open. */
+export const MAX_TICKET_LENGTH = 512;
+export const BINDER_LENGTH = 32;
+
+export interface ResumeHello {
+  suite: Suite;
+  random: Uint8Array;
+  keyId: Uint8Array;
+  ephemeral: Uint8Array;
+  ticket: Uint8Array;
+  binder: Uint8Array;
+}
 
 export interface ClientHello {
   suite: Suite;
@@ -118,6 +134,43 @@ export function decodeClientHello(bytes: Uint8Array): ClientHello {
   const encryptedSecret = r.take(encLen);
   r.end();
   return { suite, random, keyId, ephemeral, encryptedSecret };
+}
+
+/** ResumeHello without its binder: the bytes the binder covers (after the ServerKey frame). */
+export function encodeResumeHelloPrefix(h: Omit<ResumeHello, "binder">): Uint8Array {
+  return concat(
+    new Uint8Array([PROTOCOL_VERSION, FRAME.RESUME_HELLO, h.suite]),
+    h.random,
+    h.keyId,
+    u16(h.ephemeral.length),
+    h.ephemeral,
+    u16(h.ticket.length),
+    h.ticket,
+  );
+}
+
+export function decodeResumeHello(bytes: Uint8Array): ResumeHello {
+  const r = header(bytes, FRAME.RESUME_HELLO);
+  const suite = suiteOf(r);
+  const random = r.take(RANDOM_LENGTH);
+  const keyId = r.take(KEY_ID_LENGTH);
+  const ephLen = r.u16();
+  if (ephLen !== ephemeralLength(suite)) throw handshakeFailed("bad ephemeral key length");
+  const ephemeral = r.take(ephLen);
+  const ticketLen = r.u16();
+  if (ticketLen === 0 || ticketLen > MAX_TICKET_LENGTH) throw handshakeFailed("bad ticket length");
+  const ticket = r.take(ticketLen);
+  const binder = r.take(BINDER_LENGTH);
+  r.end();
+  return { suite, random, keyId, ephemeral, ticket, binder };
+}
+
+export function encodeResumeRefused(): Uint8Array {
+  return new Uint8Array([PROTOCOL_VERSION, FRAME.RESUME_REFUSED]);
+}
+
+export function decodeResumeRefused(bytes: Uint8Array): void {
+  header(bytes, FRAME.RESUME_REFUSED).end();
 }
 
 export function encodeServerHello(h: ServerHello): Uint8Array {

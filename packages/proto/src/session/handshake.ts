@@ -8,6 +8,10 @@
  *   C -> S  FINISHED c2s seq 0 { HMAC(fin_c, th) }      then DATA frames, seq 1...
  *
  * th = SHA-256(ServerKey || ClientHello || ServerHello), the exact frame bytes.
+ *
+ * Resumption (psk_dhe_ke): ResumeHello { suite, c_random, key_id, c_eph, ticket, binder } takes
+ * ClientHello's place; the gateway answers ServerHello (keys from the ticket's resumption secret and
+ * a fresh ECDH) or ResumeRefused, after which the client sends a full ClientHello.
  */
 import { CLOSE } from "../close-codes.js";
 import type { CryptoBackend, EphemeralKeyPair, ServerKey, Suite } from "./backend.js";
@@ -15,18 +19,24 @@ import { concat, timingSafeEqual } from "./bytes.js";
 import { SecureChannel, DEFAULT_KEY_LIMITS, type KeyLimits } from "./channel.js";
 import { SessionError, handshakeFailed } from "./errors.js";
 import {
+  BINDER_LENGTH,
   FRAME,
   MAX_RSA_CIPHERTEXT,
   MIN_RSA_CIPHERTEXT,
   RANDOM_LENGTH,
   decodeClientHello,
+  decodeResumeHello,
+  decodeResumeRefused,
   decodeServerHello,
   decodeServerKey,
   encodeClientHello,
+  encodeResumeHelloPrefix,
+  encodeResumeRefused,
   encodeServerHello,
   encodeServerKey,
 } from "./frames.js";
-import { deriveHandshakeSecrets, type HandshakeSecrets } from "./keys.js";
+import { deriveHandshakeSecrets, resumptionBinder, type HandshakeSecrets } from "./keys.js";
+import type { TicketAuthority, TransportTicket } from "./ticket.js";
 
 /** Length of the RSA-transported secret k_rsa. */
 export const RSA_SECRET_LENGTH = 32;
@@ -62,6 +72,13 @@ async function sharedSecret(
   return secret;
 }
 
+/** A ticket the client may offer, with the resumption secret it stands for (kept by the client only). */
+export interface ResumptionOffer {
+  ticket: Uint8Array;
+  resumption: Uint8Array;
+  suite: Suite;
+}
+
 export interface ClientHandshakeOptions {
   backend: CryptoBackend;
   /** Checks the announced key against the pin; throws (e.g. a pin mismatch error) to abort. */
@@ -70,11 +87,13 @@ export interface ClientHandshakeOptions {
   suites?: Suite[];
   limits?: KeyLimits;
   now?: () => number;
+  /** The ticket to offer for the announced key (after the pin check), if the client holds one. */
+  resumption?: (keyId: Uint8Array) => ResumptionOffer | undefined;
   fixed?: {
     random: Uint8Array;
     ephemeral: FixedEphemeral;
-    rsaSecret: Uint8Array;
-    encryptedSecret: Uint8Array;
+    rsaSecret?: Uint8Array;
+    encryptedSecret?: Uint8Array;
   };
 }
 
@@ -86,7 +105,10 @@ type ClientState =
       clientHello: Uint8Array;
       suite: Suite;
       eph: EphemeralKeyPair;
-      rsaSecret: Uint8Array;
+      /** k_rsa for a full handshake; the offered resumption secret for a resumption. */
+      psk: Uint8Array;
+      resuming: boolean;
+      spki: Uint8Array;
     }
   | { at: "server-finished"; secrets: HandshakeSecrets; th: Uint8Array; channel: SecureChannel }
   | { at: "done" };
@@ -97,46 +119,106 @@ export class ClientHandshake {
   keyId: Uint8Array | undefined;
   /** Exposed for test vectors. */
   secrets: HandshakeSecrets | undefined;
+  /** Whether this handshake resumed a session (known after ServerHello). */
+  resumed: boolean | undefined;
+  /** The suite of the handshake, once known. */
+  suite: Suite | undefined;
 
   constructor(private readonly opts: ClientHandshakeOptions) {}
 
-  /** Handles ServerKey; returns the ClientHello frame to send. */
+  /** Handles ServerKey; returns the ClientHello (or ResumeHello, with a ticket) frame to send. */
   async onServerKey(frame: Uint8Array): Promise<Uint8Array> {
     if (this.state.at !== "server-key") throw handshakeFailed("unexpected ServerKey");
     const { backend, fixed } = this.opts;
     const spki = decodeServerKey(frame);
     const keyId = await backend.sha256(spki);
     this.keyId = keyId;
-    // Only a usable key reaches the pin policy, so trust on first use never pins one that cannot work.
-    const rsaSecret = fixed?.rsaSecret ?? backend.randomBytes(RSA_SECRET_LENGTH);
-    let encryptedSecret: Uint8Array;
+    const suites = this.opts.suites ?? (await backend.supportedSuites());
+    const offer = this.opts.resumption?.(keyId);
+    if (offer && suites.includes(offer.suite)) {
+      // The ticket came from a server that proved this pinned key; the pin is checked all the same.
+      await this.opts.verifyServerKey(spki, keyId);
+      const eph = await ephemeralFor(backend, offer.suite, fixed?.ephemeral);
+      const prefix = encodeResumeHelloPrefix({
+        suite: offer.suite,
+        random: fixed?.random ?? backend.randomBytes(RANDOM_LENGTH),
+        keyId,
+        ephemeral: eph.publicKey,
+        ticket: offer.ticket,
+      });
+      const binder = await resumptionBinder(backend, offer.resumption, frame, prefix);
+      const hello = concat(prefix, binder);
+      this.state = {
+        at: "server-hello",
+        serverKey: frame,
+        clientHello: hello,
+        suite: offer.suite,
+        eph,
+        psk: offer.resumption,
+        resuming: true,
+        spki,
+      };
+      return hello;
+    }
+    const rsaSecret = await this.rsaSecretFor(spki);
+    await this.opts.verifyServerKey(spki, keyId);
+    return this.fullHello(frame, spki, suites[0], rsaSecret);
+  }
+
+  /** Only a usable key reaches the pin policy, so trust on first use never pins one that cannot work. */
+  private async rsaSecretFor(spki: Uint8Array): Promise<{ secret: Uint8Array; encrypted: Uint8Array }> {
+    const { backend, fixed } = this.opts;
+    const secret = fixed?.rsaSecret ?? backend.randomBytes(RSA_SECRET_LENGTH);
+    let encrypted: Uint8Array;
     try {
-      encryptedSecret = fixed?.encryptedSecret ?? (await backend.rsaOaepEncrypt(spki, rsaSecret));
+      encrypted = fixed?.encryptedSecret ?? (await backend.rsaOaepEncrypt(spki, secret));
     } catch {
       throw handshakeFailed("the server key is not a usable RSA key");
     }
     // The ciphertext is as long as the modulus: 2048 to 4096 bits, what a gateway accepts.
-    if (encryptedSecret.length < MIN_RSA_CIPHERTEXT || encryptedSecret.length > MAX_RSA_CIPHERTEXT) {
+    if (encrypted.length < MIN_RSA_CIPHERTEXT || encrypted.length > MAX_RSA_CIPHERTEXT) {
       throw handshakeFailed("the server key must have 2048 to 4096 bits");
     }
-    await this.opts.verifyServerKey(spki, keyId);
+    return { secret, encrypted };
+  }
 
-    const suites = this.opts.suites ?? (await backend.supportedSuites());
-    const suite = suites[0];
+  private async fullHello(
+    serverKey: Uint8Array,
+    spki: Uint8Array,
+    suite: Suite | undefined,
+    rsa: { secret: Uint8Array; encrypted: Uint8Array },
+  ): Promise<Uint8Array> {
+    const { backend, fixed } = this.opts;
     if (suite === undefined) throw handshakeFailed("no supported key agreement on this platform");
     const eph = await ephemeralFor(backend, suite, fixed?.ephemeral);
     const clientHello = encodeClientHello({
       suite,
       random: fixed?.random ?? backend.randomBytes(RANDOM_LENGTH),
-      keyId,
+      keyId: this.keyId!,
       ephemeral: eph.publicKey,
-      encryptedSecret,
+      encryptedSecret: rsa.encrypted,
     });
-    this.state = { at: "server-hello", serverKey: frame, clientHello, suite, eph, rsaSecret };
+    this.state = { at: "server-hello", serverKey, clientHello, suite, eph, psk: rsa.secret, resuming: false, spki };
     return clientHello;
   }
 
-  async onServerHello(frame: Uint8Array): Promise<void> {
+  /**
+   * Handles ServerHello, or ResumeRefused after a ResumeHello: then returns the full ClientHello to
+   * send on the same connection (and expects a ServerHello next).
+   */
+  async onServerHello(frame: Uint8Array): Promise<Uint8Array | undefined> {
+    const s = this.state;
+    if (s.at !== "server-hello") throw handshakeFailed("unexpected ServerHello");
+    if (s.resuming && frame[1] === FRAME.RESUME_REFUSED) {
+      decodeResumeRefused(frame);
+      const suites = this.opts.suites ?? (await this.opts.backend.supportedSuites());
+      return this.fullHello(s.serverKey, s.spki, suites[0], await this.rsaSecretFor(s.spki));
+    }
+    await this.onTrueServerHello(frame);
+    return undefined;
+  }
+
+  private async onTrueServerHello(frame: Uint8Array): Promise<void> {
     const s = this.state;
     if (s.at !== "server-hello") throw handshakeFailed("unexpected ServerHello");
     const { backend } = this.opts;
@@ -144,8 +226,10 @@ export class ClientHandshake {
     if (hello.suite !== s.suite) throw handshakeFailed("the server chose a different suite");
     const ecdh = await sharedSecret(backend, s.suite, s.eph, hello.ephemeral);
     const th = await backend.sha256(concat(s.serverKey, s.clientHello, frame));
-    const secrets = await deriveHandshakeSecrets(backend, s.rsaSecret, ecdh, th);
+    const secrets = await deriveHandshakeSecrets(backend, s.psk, ecdh, th, s.resuming ? "resumed master" : "master");
     this.secrets = secrets;
+    this.resumed = s.resuming;
+    this.suite = s.suite;
     const channel = await SecureChannel.create(
       backend,
       secrets.c2s,
@@ -177,29 +261,67 @@ export class ClientHandshake {
 export interface ServerHandshakeOptions {
   backend: CryptoBackend;
   serverKey: ServerKey;
+  /** Issues and opens resumption tickets; without it a ResumeHello fails the handshake. */
+  tickets?: TicketAuthority;
   limits?: KeyLimits;
   now?: () => number;
   fixed?: { random: Uint8Array; ephemeral: FixedEphemeral };
 }
 
 type ServerState =
-  | { at: "client-hello" }
+  | { at: "client-hello"; refused: boolean }
   | { at: "client-finished"; secrets: HandshakeSecrets; th: Uint8Array; channel: SecureChannel }
   | { at: "done" };
 
+type ServerFlight = { serverHello: Uint8Array; serverFinished: Uint8Array };
+
 export class ServerHandshake {
-  private state: ServerState = { at: "client-hello" };
+  private state: ServerState = { at: "client-hello", refused: false };
   readonly serverKeyFrame: Uint8Array;
   secrets: HandshakeSecrets | undefined;
+  /** Whether this handshake resumed a session (known after the hello was accepted). */
+  resumed = false;
+  private suite: Suite | undefined;
 
   constructor(private readonly opts: ServerHandshakeOptions) {
     this.serverKeyFrame = encodeServerKey(opts.serverKey.spki);
   }
 
+  /**
+   * Handles ClientHello or ResumeHello. A ResumeHello whose ticket cannot be used (not issued by this
+   * key, another period, expired, unknown format, wrong suite, bad binder) gets `{ refused }`, one
+   * indistinct ResumeRefused frame to send; a full ClientHello must follow. Malformed is HANDSHAKE_FAILED.
+   */
+  async onHello(frame: Uint8Array): Promise<ServerFlight | { refused: Uint8Array }> {
+    if (frame[1] !== FRAME.RESUME_HELLO) return this.onClientHello(frame);
+    const s = this.state;
+    if (s.at !== "client-hello" || s.refused || !this.opts.tickets) throw handshakeFailed("unexpected ResumeHello");
+    const { backend, serverKey, tickets } = this.opts;
+    const hello = decodeResumeHello(frame);
+    if (!timingSafeEqual(hello.keyId, serverKey.keyId)) {
+      throw handshakeFailed("ResumeHello is for a different server key");
+    }
+    const ticket = await tickets.open(hello.ticket);
+    // The binder is computed whether or not the ticket opened, so every refusal costs about the same.
+    const expected = await resumptionBinder(
+      backend,
+      ticket?.resumption ?? new Uint8Array(32),
+      this.serverKeyFrame,
+      frame.subarray(0, frame.length - BINDER_LENGTH),
+    );
+    const binderOk = timingSafeEqual(hello.binder, expected) && ticket?.suite === hello.suite;
+    if (!ticket || !binderOk) {
+      this.state = { at: "client-hello", refused: true };
+      return { refused: encodeResumeRefused() };
+    }
+    this.resumed = true;
+    return this.respond(frame, hello.suite, hello.ephemeral, ticket.resumption, "resumed master");
+  }
+
   /** Handles ClientHello; returns ServerHello and the encrypted ServerFinished, to send in order. */
-  async onClientHello(frame: Uint8Array): Promise<{ serverHello: Uint8Array; serverFinished: Uint8Array }> {
+  async onClientHello(frame: Uint8Array): Promise<ServerFlight> {
     if (this.state.at !== "client-hello") throw handshakeFailed("unexpected ClientHello");
-    const { backend, serverKey, fixed } = this.opts;
+    const { serverKey } = this.opts;
     const hello = decodeClientHello(frame);
     if (!timingSafeEqual(hello.keyId, serverKey.keyId)) {
       throw handshakeFailed("ClientHello is for a different server key");
@@ -211,16 +333,28 @@ export class ServerHandshake {
       throw handshakeFailed("cannot decrypt the client's secret");
     }
     if (rsaSecret.length !== RSA_SECRET_LENGTH) throw handshakeFailed("bad secret length");
-    const eph = await ephemeralFor(backend, hello.suite, fixed?.ephemeral);
-    const ecdh = await sharedSecret(backend, hello.suite, eph, hello.ephemeral);
+    return this.respond(frame, hello.suite, hello.ephemeral, rsaSecret, "master");
+  }
+
+  private async respond(
+    hello: Uint8Array,
+    suite: Suite,
+    peer: Uint8Array,
+    psk: Uint8Array,
+    label: "master" | "resumed master",
+  ): Promise<ServerFlight> {
+    const { backend, fixed } = this.opts;
+    const eph = await ephemeralFor(backend, suite, fixed?.ephemeral);
+    const ecdh = await sharedSecret(backend, suite, eph, peer);
     const serverHello = encodeServerHello({
-      suite: hello.suite,
+      suite,
       random: fixed?.random ?? backend.randomBytes(RANDOM_LENGTH),
       ephemeral: eph.publicKey,
     });
-    const th = await backend.sha256(concat(this.serverKeyFrame, frame, serverHello));
-    const secrets = await deriveHandshakeSecrets(backend, rsaSecret, ecdh, th);
+    const th = await backend.sha256(concat(this.serverKeyFrame, hello, serverHello));
+    const secrets = await deriveHandshakeSecrets(backend, psk, ecdh, th, label);
     this.secrets = secrets;
+    this.suite = suite;
     const channel = await SecureChannel.create(
       backend,
       secrets.s2c,
@@ -232,6 +366,13 @@ export class ServerHandshake {
     const [serverFinished] = await channel.seal(FRAME.FINISHED, mac);
     this.state = { at: "client-finished", secrets, th, channel };
     return { serverHello, serverFinished: serverFinished! };
+  }
+
+  /** A ticket for this session, once ClientFinished verified; undefined without a ticket authority. */
+  async issueTicket(): Promise<TransportTicket | undefined> {
+    if (this.state.at !== "done") throw new Error("the handshake has not completed");
+    if (!this.opts.tickets) return undefined;
+    return this.opts.tickets.issue(this.suite!, this.secrets!.resumption);
   }
 
   /** Verifies ClientFinished (key confirmation); returns the channel for DATA frames. */

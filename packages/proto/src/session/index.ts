@@ -6,3 +6,4 @@ export * from "./errors.js";
 export * from "./frames.js";
 export * from "./handshake.js";
 export * from "./keys.js";
+export * from "./ticket.js";

@@ -16,6 +16,7 @@ import {
   type KeyObject,
 } from "node:crypto";
 import { SUITES, type Aead, type CryptoBackend, type EphemeralKeyPair, type ServerKey, type Suite } from "./backend.js";
+import { deriveTicketKey } from "./keys.js";
 import { spkiFromRaw } from "./spki.js";
 
 interface NodeKeyPair extends EphemeralKeyPair {
@@ -113,9 +114,11 @@ export function nodeServerKey(privatePem: string): ServerKey {
   if (bits < 2048) throw new Error(`the server key has ${bits} bits; at least 2048 are required`);
   const spki = u8(createPublicKey(key).export({ format: "der", type: "spki" }));
   const keyId = u8(createHash("sha256").update(spki).digest());
+  const pkcs8 = u8(key.export({ format: "der", type: "pkcs8" }));
   return {
     spki,
     keyId,
+    ticketKey: (period) => deriveTicketKey(nodeBackend, pkcs8, period),
     decrypt(ciphertext) {
       try {
         const out = privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, ciphertext);

@@ -7,6 +7,7 @@ import { ClientHandshake, ServerHandshake } from "./handshake.js";
 import { nodeBackend, nodeServerKey } from "./node.js";
 import { webBackend, webServerKey } from "./web.js";
 import { createPrivateKey } from "node:crypto";
+import { runResumptionVector } from "./test/resumption-vector.js";
 
 const backends: Record<string, CryptoBackend> = { node: nodeBackend, web: webBackend };
 
@@ -88,4 +89,30 @@ describe.each(vectors.cases)("test vector $name", (v) => {
 
 test("the web backend detects X25519 and P-256", async () => {
   expect(await webBackend.supportedSuites()).toEqual([1, 2]);
+});
+
+describe("resumption test vector", () => {
+  const { input, expected } = vectors.resumption;
+  test.each([
+    ["node", "node"],
+    ["node", "web"],
+    ["web", "node"],
+    ["web", "web"],
+  ] as const)("client on %s, server on %s reproduce every byte", async (c, s) => {
+    const out = await runResumptionVector(
+      backends[c]!,
+      backends[s]!,
+      await serverKeyFor(s),
+      fromHex(vectors.rsaPrivateKeyPkcs8),
+      input,
+    );
+    expect(out).toEqual(expected);
+  });
+
+  test("the ticket key is the same on both backends' server keys", async () => {
+    const period = Math.floor(input.issuedAt / input.rotationMs);
+    for (const name of ["node", "web"]) {
+      expect(toHex(await (await serverKeyFor(name)).ticketKey!(period))).toBe(expected.ticketKey);
+    }
+  });
 });

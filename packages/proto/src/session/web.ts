@@ -1,4 +1,5 @@
 /** The WebCrypto backend: used by browsers (and usable in Node 20, which the vector tests do). */
+import { deriveTicketKey } from "./keys.js";
 import { SUITES, type Aead, type CryptoBackend, type EphemeralKeyPair, type ServerKey, type Suite } from "./backend.js";
 
 function subtle(): SubtleCrypto {
@@ -106,6 +107,7 @@ export async function webServerKey(pkcs8: Uint8Array, spki: Uint8Array): Promise
   return {
     spki,
     keyId,
+    ticketKey: (period) => deriveTicketKey(webBackend, pkcs8, period),
     async decrypt(ciphertext) {
       return new Uint8Array(await subtle().decrypt({ name: "RSA-OAEP" }, key, buf(ciphertext)));
     },

@@ -1,4 +1,4 @@
-import { createLogger, connectNats, type NatsConnection } from "@sealroom/runtime";
+import { createLogger, connectNats, type Metrics, type NatsConnection } from "@sealroom/runtime";
 import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
 import type { ServerKey } from "@sealroom/proto/session";
 import { createGateway, type Gateway, type GatewayConfigInput } from "../index.js";
@@ -28,6 +28,8 @@ export async function startGateway(
   config: GatewayConfigInput = {},
   serverKey: ServerKey = testServerKey(),
   webDir = "/nonexistent",
+  /** The process metrics the gateway reports into (a test reads its counters there). */
+  metrics?: Metrics,
 ): Promise<TestGateway> {
   const nc = await connectNats({ url: natsUrl, name: "test-gateway", log: silentLog });
   const gateway = createGateway({
@@ -38,6 +40,7 @@ export async function startGateway(
     host: "127.0.0.1",
     port: 0,
     webDir,
+    metrics,
   });
   await gateway.start();
   return {

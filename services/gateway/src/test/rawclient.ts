@@ -3,7 +3,16 @@
  * a test tamper with any frame. Real clients use @sealroom/sdk.
  */
 import WebSocket from "ws";
-import { ClientHandshake, FRAME, utf8, type SecureChannel } from "@sealroom/proto/session";
+import {
+  ClientHandshake,
+  FRAME,
+  TRANSPORT_TICKET_EVENT,
+  ticketBytes,
+  transportTicketSchema,
+  utf8,
+  type ResumptionOffer,
+  type SecureChannel,
+} from "@sealroom/proto/session";
 import { nodeBackend } from "@sealroom/proto/session/node";
 
 export class RawClient {
@@ -13,6 +22,12 @@ export class RawClient {
   private isClosed = false;
   readonly closed: Promise<{ code: number; reason: string }>;
   channel: SecureChannel | undefined;
+  /** After the handshake: whether it resumed, and whether the gateway refused an offered ticket first. */
+  resumed = false;
+  refused = false;
+  /** What this connection can be resumed with, once the gateway's ticket has been received. */
+  offer: ResumptionOffer | undefined;
+  private resumption: { secret: Uint8Array; suite: ResumptionOffer["suite"] } | undefined;
 
   constructor(url: string, headers: Record<string, string> = {}) {
     this.ws = new WebSocket(url, { headers, perMessageDeflate: false });
@@ -65,14 +80,27 @@ export class RawClient {
     this.ws.send(frame);
   }
 
-  /** Runs the whole handshake; `tamper` may rewrite the ClientHello before it is sent. */
-  async handshake(tamper: (hello: Uint8Array) => Uint8Array = (h) => h): Promise<SecureChannel> {
-    const hs = new ClientHandshake({ backend: nodeBackend, verifyServerKey: () => {} });
+  /**
+   * Runs the whole handshake; `tamper` may rewrite the ClientHello (or ResumeHello) before it is
+   * sent. With `offer`, it tries to resume and falls back to a full handshake when refused.
+   */
+  async handshake(
+    tamper: (hello: Uint8Array) => Uint8Array = (h) => h,
+    offer?: ResumptionOffer,
+  ): Promise<SecureChannel> {
+    const hs = new ClientHandshake({ backend: nodeBackend, verifyServerKey: () => {}, resumption: () => offer });
     this.send(tamper(await hs.onServerKey(await this.next())));
-    await hs.onServerHello(await this.next());
+    const fallback = await hs.onServerHello(await this.next());
+    if (fallback) {
+      this.refused = true;
+      this.send(fallback);
+      await hs.onServerHello(await this.next());
+    }
     const { clientFinished, channel } = await hs.onServerFinished(await this.next());
     this.send(clientFinished);
     this.channel = channel;
+    this.resumed = hs.resumed === true;
+    this.resumption = { secret: hs.secrets!.resumption, suite: hs.suite! };
     return channel;
   }
 
@@ -98,8 +126,21 @@ export class RawClient {
     value?: unknown;
     type?: string;
   }> {
-    const opened = await this.channel!.open(await this.next());
-    if (opened.type !== FRAME.DATA) throw new Error(`unexpected record ${opened.type}`);
-    return JSON.parse(new TextDecoder().decode(opened.plaintext)) as never;
+    for (;;) {
+      const opened = await this.channel!.open(await this.next());
+      if (opened.type !== FRAME.DATA) throw new Error(`unexpected record ${opened.type}`);
+      const msg = JSON.parse(new TextDecoder().decode(opened.plaintext)) as {
+        t: string;
+        type?: string;
+        body?: unknown;
+      };
+      // The resumption ticket after the handshake is transport business, not a message under test.
+      if (msg.t !== "event" || msg.type !== TRANSPORT_TICKET_EVENT) return msg as never;
+      const ticket = transportTicketSchema.parse(msg.body);
+      // A test that ran the handshake itself has no resumption secret here: the ticket is of no use.
+      if (this.resumption) {
+        this.offer = { ticket: ticketBytes(ticket), resumption: this.resumption.secret, suite: this.resumption.suite };
+      }
+    }
   }
 }
