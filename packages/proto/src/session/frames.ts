@@ -107,62 +107,57 @@ export function decodeServerKey(bytes: Uint8Array): Uint8Array {
   return spki;
 }
 
-export function encodeClientHello(h: ClientHello): Uint8Array {
+/** The fields ClientHello and ResumeHello share, in the order both frames start with. */
+type HelloHead = Pick<ClientHello, "suite" | "random" | "keyId" | "ephemeral">;
+
+function encodeHelloHead(type: number, h: HelloHead): Uint8Array {
   return concat(
-    new Uint8Array([PROTOCOL_VERSION, FRAME.CLIENT_HELLO, h.suite]),
+    new Uint8Array([PROTOCOL_VERSION, type, h.suite]),
     h.random,
     h.keyId,
     u16(h.ephemeral.length),
     h.ephemeral,
-    u16(h.encryptedSecret.length),
-    h.encryptedSecret,
   );
 }
 
-export function decodeClientHello(bytes: Uint8Array): ClientHello {
-  const r = header(bytes, FRAME.CLIENT_HELLO);
+function decodeHelloHead(bytes: Uint8Array, type: number): { r: Reader; head: HelloHead } {
+  const r = header(bytes, type);
   const suite = suiteOf(r);
   const random = r.take(RANDOM_LENGTH);
   const keyId = r.take(KEY_ID_LENGTH);
   const ephLen = r.u16();
   if (ephLen !== ephemeralLength(suite)) throw handshakeFailed("bad ephemeral key length");
-  const ephemeral = r.take(ephLen);
+  return { r, head: { suite, random, keyId, ephemeral: r.take(ephLen) } };
+}
+
+export function encodeClientHello(h: ClientHello): Uint8Array {
+  return concat(encodeHelloHead(FRAME.CLIENT_HELLO, h), u16(h.encryptedSecret.length), h.encryptedSecret);
+}
+
+export function decodeClientHello(bytes: Uint8Array): ClientHello {
+  const { r, head } = decodeHelloHead(bytes, FRAME.CLIENT_HELLO);
   const encLen = r.u16();
   if (encLen < MIN_RSA_CIPHERTEXT || encLen > MAX_RSA_CIPHERTEXT) {
     throw handshakeFailed("bad encrypted secret length");
   }
   const encryptedSecret = r.take(encLen);
   r.end();
-  return { suite, random, keyId, ephemeral, encryptedSecret };
+  return { ...head, encryptedSecret };
 }
 
 /** ResumeHello without its binder: the bytes the binder covers (after the ServerKey frame). */
 export function encodeResumeHelloPrefix(h: Omit<ResumeHello, "binder">): Uint8Array {
-  return concat(
-    new Uint8Array([PROTOCOL_VERSION, FRAME.RESUME_HELLO, h.suite]),
-    h.random,
-    h.keyId,
-    u16(h.ephemeral.length),
-    h.ephemeral,
-    u16(h.ticket.length),
-    h.ticket,
-  );
+  return concat(encodeHelloHead(FRAME.RESUME_HELLO, h), u16(h.ticket.length), h.ticket);
 }
 
 export function decodeResumeHello(bytes: Uint8Array): ResumeHello {
-  const r = header(bytes, FRAME.RESUME_HELLO);
-  const suite = suiteOf(r);
-  const random = r.take(RANDOM_LENGTH);
-  const keyId = r.take(KEY_ID_LENGTH);
-  const ephLen = r.u16();
-  if (ephLen !== ephemeralLength(suite)) throw handshakeFailed("bad ephemeral key length");
-  const ephemeral = r.take(ephLen);
+  const { r, head } = decodeHelloHead(bytes, FRAME.RESUME_HELLO);
   const ticketLen = r.u16();
   if (ticketLen === 0 || ticketLen > MAX_TICKET_LENGTH) throw handshakeFailed("bad ticket length");
   const ticket = r.take(ticketLen);
   const binder = r.take(BINDER_LENGTH);
   r.end();
-  return { suite, random, keyId, ephemeral, ticket, binder };
+  return { ...head, ticket, binder };
 }
 
 export function encodeResumeRefused(): Uint8Array {
