@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Group } from "@sealroom/e2e";
 import { groupConversationId, type Entry } from "@sealroom/proto/chat";
+import { SUBJECTS } from "@sealroom/proto/subjects";
 import { setup, type Harness } from "./test/harness.js";
 import { b64, bytes, mlsKit, type Member } from "./test/mls.js";
 
@@ -126,6 +127,27 @@ describe("the reconciler proposes removals", () => {
     expect(proposals).toHaveLength(1);
     const r = await t.ga.processMessage(bytes(proposals[0]!.body));
     expect(r.kind === "proposal" && r.target?.deviceId).toBe(t.carolPhone.deviceId);
+  });
+
+  it("auth's revocation doorbell (ctl.session.revoked) proposes the removal of the signed-out device at once", async () => {
+    const t = await threeUsers();
+    // Auth's logout: the session and its device go in one transaction, then the broadcast.
+    await h.db.session.delete({ where: { id: `s${t.c}-phone` } });
+    h.client.publish(SUBJECTS.sessionRevoked, JSON.stringify({ userId: t.c, sessionIds: [`s${t.c}-phone`] }));
+    let proposals = await serverProposals(t.conversationId);
+    for (let i = 0; proposals.length < 1 && i < 200; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      proposals = await serverProposals(t.conversationId);
+    }
+    expect(proposals).toHaveLength(1);
+    // Live, to the group's members, without sender.
+    await h.until(() =>
+      h
+        .events(t.a, "chat.message.created.v1")
+        .some((e) => e.entry.kind === "mls.proposal" && e.entry.seq === proposals[0]!.seq),
+    );
+    const live = h.events(t.a, "chat.message.created.v1").find((e) => e.entry.seq === proposals[0]!.seq);
+    expect(live).toMatchObject({ sender: null, entry: { senderId: null }, group: { id: t.groupId } });
   });
 
   it("re-proposes in the new epoch after a commit that did not include its proposal", async () => {

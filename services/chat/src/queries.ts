@@ -274,6 +274,11 @@ const STATEMENTS = {
   mlsConversationsAfter: sql<[number, number], { id: number; key: string }>(
     `SELECT "id", "key" FROM "Conversation" WHERE "mlsEpoch" IS NOT NULL AND "id" > ? ORDER BY "id" LIMIT ?`,
   ),
+  /** The user's end-to-end encrypted conversations (DMs, and groups they joined, former ones included). */
+  mlsConversationsOf: sql<[number], { key: string }>(
+    `SELECT c."key" FROM "Conversation" c JOIN "ConversationMember" cm ON cm."conversationId" = c."id"
+     WHERE cm."userId" = ? AND c."mlsEpoch" IS NOT NULL`,
+  ),
   /** A server proposal by its clientMsgId (the server's entries have no sender). */
   serverEntry: sql<[string], { id: number }>(
     `SELECT "id" FROM "Message" WHERE "senderId" IS NULL AND "clientMsgId" = ?`,

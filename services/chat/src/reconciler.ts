@@ -15,8 +15,10 @@
  * checked in the transaction that appends it, with the conversation locked. A commit that did not
  * include it makes it stale; the reconciler runs after every accepted commit and proposes again in
  * the new epoch if the leaf is still there. It runs after each commit, after kicks and departures
- * (the group timeline), and in a periodic sweep of every group: NATS is the doorbell, the
- * database the truth.
+ * (the group timeline), when auth signs sessions out (`ctl.session.revoked`, published after the
+ * transaction that deleted their devices: logout, password change, ticket reuse), and in a
+ * periodic sweep of every group (devices of expired sessions, lost doorbells): NATS is the
+ * doorbell, the database the truth.
  *
  * Signing is asynchronous (WebCrypto), so proposals are made from a snapshot, outside the writer's
  * transaction, and appended only if the conversation is still at that epoch.
@@ -158,6 +160,17 @@ export function createReconciler({ db, writer, publish, log, sender }: Reconcile
     /** reconcile(), for a doorbell: failures are logged (the sweep tries again). */
     schedule(key: string): void {
       reconcile(key).catch((err: unknown) => log.warn({ err, conversationId: key }, "MLS membership reconcile failed"));
+    },
+    /** The user's end-to-end encrypted conversations: after auth signed out some of their devices. */
+    async user(userId: number): Promise<void> {
+      const convs = await db.snapshot((tx) => queries(tx).mlsConversationsOf.all(userId));
+      for (const conv of convs) {
+        try {
+          await reconcile(conv.key);
+        } catch (err) {
+          log.warn({ err, conversationId: conv.key }, "MLS membership reconcile failed");
+        }
+      }
     },
     /** Every end-to-end encrypted conversation, page by page. */
     async sweep(): Promise<void> {

@@ -11,6 +11,7 @@
 import { engineOfDb, type Db } from "@sealroom/db";
 import { dialectOf, openSql, sqliteFile, type SqlDb } from "@sealroom/db/sql";
 import { AppError } from "@sealroom/proto/errors";
+import { sessionRevokedSchema } from "@sealroom/proto/broadcasts";
 import { groupDoorbellSchema } from "@sealroom/proto/social";
 import { QUEUE, SUBJECTS } from "@sealroom/proto/subjects";
 import {
@@ -178,6 +179,26 @@ export function createChatService({
               data = undefined;
             }
             if (groupDoorbellSchema.safeParse(data).success) catchUp();
+          },
+        }),
+      );
+      // Auth signed sessions out and deleted their devices: their leaves must go (reconciler.ts).
+      subs.push(
+        nc.subscribe(SUBJECTS.sessionRevoked, {
+          queue: QUEUE.chat,
+          callback: (err, msg) => {
+            if (err) return log.warn({ err }, "session revocation subscription failed");
+            let data: unknown;
+            try {
+              data = msg.json();
+            } catch {
+              data = undefined;
+            }
+            const revoked = sessionRevokedSchema.safeParse(data);
+            if (!revoked.success) return;
+            members
+              .user(revoked.data.userId)
+              .catch((e: unknown) => log.warn({ err: e }, "MLS membership reconcile failed"));
           },
         }),
       );
