@@ -2,8 +2,9 @@
  * End-to-end encrypted conversations: the chat service as MLS's Delivery Service (docs/E2E.md
  * section 3). Its entries (MLS messages in the conversation log), the commands that append them,
  * the per-device Welcome inbox and the published GroupInfo. Documented in docs/protocol/chat.md,
- * "End-to-end encrypted conversations". The service reads only the clear framing of these
- * messages (group id, epoch, content type); it never holds a key.
+ * "End-to-end encrypted conversations". The service reads only what MLS leaves in the clear (group
+ * id, epoch, content type; a commit's or proposal's Adds; a GroupInfo's leaves and external
+ * senders); it holds no member's key, only its own external sender key, which can propose removals.
  */
 import { z } from "zod";
 import {

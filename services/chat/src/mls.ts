@@ -1,7 +1,8 @@
 /**
  * The chat service as MLS's Delivery Service (docs/E2E.md section 3; docs/protocol/chat.md,
- * "End-to-end encrypted conversations"). It reads only the clear framing of each MLSMessage
- * (@sealroom/e2e inspectMessage: group id, epoch, content type), never a key, and orders the
+ * "End-to-end encrypted conversations"). It reads only what MLS leaves in the clear (@sealroom/e2e:
+ * inspectMessage, the group id, epoch and content type; inspectProposals, a PublicMessage's Adds;
+ * inspectMembership, a GroupInfo's leaves and external senders), never a key, and orders the
  * group's messages in the conversation log: a message enters only for the conversation's group
  * and current epoch, and a commit moves the epoch in the same transaction that assigns its seq,
  * so of two commits made in one epoch exactly one gets in.
