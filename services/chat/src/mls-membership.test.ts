@@ -150,6 +150,26 @@ describe("the reconciler proposes removals", () => {
     expect(live).toMatchObject({ sender: null, entry: { senderId: null }, group: { id: t.groupId } });
   });
 
+  it("two chat instances reconciling at once append one proposal per leaf, signed with the one shared key", async () => {
+    const t = await threeUsers();
+    const second = h.services[1] ?? (await h.addInstance());
+    await h.seed.kick(t.groupId, t.a, t.c);
+    // Straight from the database, before any doorbell: both instances race for the same leaves.
+    const counts = await Promise.all([
+      h.services[0]!.reconcileMls(t.conversationId),
+      second.reconcileMls(t.conversationId),
+      second.reconcileMls(t.conversationId),
+    ]);
+    await h.services[0]!.catchUpTimeline();
+    const proposals = await serverProposals(t.conversationId);
+    expect(proposals).toHaveLength(2);
+    // However the runs interleaved (a coalesced call reports its run's count again), at most these two.
+    expect(Math.max(...counts)).toBeLessThanOrEqual(2);
+    expect(new Set(proposals.map((p) => p.clientMsgId)).size).toBe(2);
+    // Whichever instance signed them, the group's external sender did.
+    for (const p of proposals) expect(await t.ga.processMessage(bytes(p.body))).toMatchObject({ fromServer: true });
+  });
+
   it("re-proposes in the new epoch after a commit that did not include its proposal", async () => {
     const t = await threeUsers();
     await h.db.session.delete({ where: { id: `s${t.c}-phone` } });
