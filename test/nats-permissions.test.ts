@@ -104,6 +104,19 @@ describe("NATS subject permissions (deploy/nats/auth.conf)", () => {
     expect(chat.errors.join("\n")).toMatch(/permissions violation.*gw\.presence\.report/i);
   });
 
+  test("chat hears auth's session revocations (its reconciler removes signed-out devices) but cannot publish them", async () => {
+    const auth = await as("auth");
+    const chat = await as("chat");
+    const heard = listen(chat.nc, SUBJECTS.sessionRevoked, "chat");
+    await chat.nc.flush();
+    await publish(auth.nc, SUBJECTS.sessionRevoked);
+    expect(heard.got).toEqual([SUBJECTS.sessionRevoked]);
+    expect(chat.errors).toEqual([]);
+    await publish(chat.nc, SUBJECTS.sessionRevoked);
+    expect(heard.got).toHaveLength(1);
+    expect(chat.errors.join("\n")).toMatch(/permissions violation.*ctl\.session\.revoked/i);
+  });
+
   test("a gateway cannot subscribe to commands, and a service not to another service's commands", async () => {
     const gateway = await as("gateway");
     const auth = await as("auth");

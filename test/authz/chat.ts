@@ -17,7 +17,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { SealroomClient } from "@sealroom/sdk/node";
-import { Device, type CommitBundle } from "@sealroom/e2e";
+import { Device, decodeExternalSenderDescriptor, type CommitBundle, type CreateGroupOptions } from "@sealroom/e2e";
 import { CHAT_COMMANDS, dmConversationId, groupConversationId } from "@sealroom/proto/chat";
 import type { CommandType } from "@sealroom/proto/commands";
 import { startStack, type Stack } from "../support/stack.js";
@@ -139,10 +139,11 @@ async function registerDevice(name: string): Promise<Device> {
   const userId = person(name).user.id;
   const session = await stack.db.session.findFirstOrThrow({ where: { userId } });
   const deviceId = `matrix-${name}-${userId}`;
-  await stack.db.device.create({
-    data: { id: deviceId, userId, sessionId: session.id, signatureKey: "matrix", name: "matrix" },
-  });
-  return Device.create({ userId, deviceId });
+  const device = await Device.create({ userId, deviceId });
+  // Its real key: the DS admits an Add only of a registered device with its registered key.
+  const signatureKey = b64(device.signaturePublicKey);
+  await stack.db.device.create({ data: { id: deviceId, userId, sessionId: session.id, signatureKey, name: "matrix" } });
+  return device;
 }
 
 /**
@@ -158,15 +159,20 @@ async function prepareMls(): Promise<void> {
     groupInfo: b64(c.groupInfo),
     ...(welcomeFor && c.welcome ? { welcome: { message: b64(c.welcome), deviceIds: [welcomeFor] } } : {}),
   });
+  // Every group lists the server's external sender, or the DS refuses its commits.
+  const { externalSender } = await person("P").client.request("chat.mls.serverSender", {});
+  const opts: CreateGroupOptions = {
+    externalSenders: [decodeExternalSenderDescriptor(new Uint8Array(Buffer.from(externalSender, "base64url")))],
+  };
   const q = devices.get("Q")!;
-  const dm = await devices.get("P")!.createGroup(targets.get("participant")!.conversationId);
+  const dm = await devices.get("P")!.createGroup(targets.get("participant")!.conversationId, opts);
   const [kp] = await q.createKeyPackages(1);
   commits.set("participant", wire(await dm.addMembers([kp!.bytes]), q.identity.deviceId));
   for (const role of ["nonfriend", "blocked"] as const) {
-    const g = await devices.get(ACTOR[role])!.createGroup(targets.get(role)!.conversationId);
+    const g = await devices.get(ACTOR[role])!.createGroup(targets.get(role)!.conversationId, opts);
     commits.set(role, wire(await g.commitPending()));
   }
-  const g = await devices.get("O")!.createGroup(targets.get("owner")!.conversationId);
+  const g = await devices.get("O")!.createGroup(targets.get("owner")!.conversationId, opts);
   for (const role of ["owner", "admin", "member", "former", "nonmember", "unauthenticated"] as const) {
     commits.set(role, wire(await g.commitPending()));
     g.mergePendingCommit();
@@ -285,6 +291,8 @@ CHAT_CASES.push(
     // N's and B's DMs have no group: NOT_FOUND, as for anyone without one.
     expect: { ...readers, nonfriend: "NOT_FOUND", blocked: "NOT_FOUND", former: "FORBIDDEN" },
   },
+  // Anyone signed in learns the server's external sender (it is in every group's GroupInfo anyway).
+  { name: "mls serverSender", type: "chat.mls.serverSender", body: () => ({}), expect: signedIn },
   // The inbox is the calling device's: every signed-in device has one (these have none waiting).
   { name: "mls welcomes", type: "chat.mls.welcomes", body: () => ({}), expect: signedIn },
   {

@@ -1,4 +1,11 @@
-import { decodeMlsMessage, encodeMlsMessage, proposeExternal, type ExternalSender } from "ts-mls";
+import {
+  decodeMlsMessage,
+  encodeExternalSender,
+  encodeMlsMessage,
+  proposeExternal,
+  type ExternalSender,
+  type GroupInfo,
+} from "ts-mls";
 import { ratchetTreeFromExtension } from "ts-mls/groupInfo.js";
 import { fromUtf8, packParts, unpackParts, utf8 } from "./bytes.js";
 import { E2eError } from "./errors.js";
@@ -6,6 +13,17 @@ import { parseMemberCredential, SERVER_CREDENTIAL_IDENTITY, type MemberIdentity 
 import { ciphersuite } from "./suite.js";
 
 const STATE_MAGIC = "sealroom-e2e-external-sender:1";
+
+function groupInfoOf(bytes: Uint8Array): GroupInfo {
+  let decoded;
+  try {
+    decoded = decodeMlsMessage(bytes, 0)?.[0];
+  } catch (cause) {
+    throw new E2eError("invalid_message", "not a GroupInfo", { cause });
+  }
+  if (decoded?.wireformat !== "mls_group_info") throw new E2eError("invalid_message", "not a GroupInfo");
+  return decoded.groupInfo;
+}
 
 /**
  * The server's MLS external sender (RFC 9420 section 12.1.8.1): an Ed25519 key pair whose public
@@ -39,12 +57,8 @@ export class ExternalSenderKey {
    * GroupInfo a member published with its commit).
    */
   async proposeRemove(groupInfo: Uint8Array, target: { userId: number; deviceId?: string }): Promise<Uint8Array[]> {
-    const cs = await ciphersuite();
-    const decoded = decodeMlsMessage(groupInfo, 0)?.[0];
-    if (decoded?.wireformat !== "mls_group_info") {
-      throw new E2eError("invalid_message", "not a GroupInfo");
-    }
-    const tree = ratchetTreeFromExtension(decoded.groupInfo);
+    const decoded = groupInfoOf(groupInfo);
+    const tree = ratchetTreeFromExtension(decoded);
     if (tree === undefined) throw new E2eError("invalid_message", "GroupInfo without ratchet tree");
     const leaves: number[] = [];
     tree.forEach((node, nodeIndex) => {
@@ -58,10 +72,20 @@ export class ExternalSenderKey {
         leaves.push(nodeIndex / 2);
       }
     });
+    return this.proposeRemoveLeaves(groupInfo, leaves);
+  }
+
+  /**
+   * Remove proposals for these leaf indexes (the reconciler's: it already read the leaves with
+   * inspectMembership), for the epoch of `groupInfo`.
+   */
+  async proposeRemoveLeaves(groupInfo: Uint8Array, leafIndexes: readonly number[]): Promise<Uint8Array[]> {
+    const cs = await ciphersuite();
+    const decoded = groupInfoOf(groupInfo);
     const out: Uint8Array[] = [];
-    for (const removed of leaves) {
+    for (const removed of leafIndexes) {
       const message = await proposeExternal(
-        decoded.groupInfo,
+        decoded,
         { proposalType: "remove", remove: { removed } },
         this.signaturePublicKey,
         this.signKey,
@@ -70,6 +94,11 @@ export class ExternalSenderKey {
       out.push(encodeMlsMessage(message));
     }
     return out;
+  }
+
+  /** descriptor() as bytes (TLS ExternalSender), what the server hands clients (chat.mls.serverSender). */
+  encodedDescriptor(): Uint8Array {
+    return encodeExternalSender(this.descriptor());
   }
 
   exportState(): Uint8Array {

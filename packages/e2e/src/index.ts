@@ -31,3 +31,13 @@ export { ExternalSenderKey } from "./external.js";
 export { checkKeyPackage } from "./key-package.js";
 export * from "./content.js";
 export { inspectGroupInfo, inspectMessage, type InspectedMessage, type WireFormat } from "./inspect.js";
+export {
+  decodeExternalSenderDescriptor,
+  encodeExternalSenderDescriptor,
+  inspectMembership,
+  inspectProposals,
+  type InspectedAdd,
+  type InspectedLeaf,
+  type InspectedMembership,
+  type InspectedProposals,
+} from "./inspect-membership.js";

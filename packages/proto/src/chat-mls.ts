@@ -2,8 +2,9 @@
  * End-to-end encrypted conversations: the chat service as MLS's Delivery Service (docs/E2E.md
  * section 3). Its entries (MLS messages in the conversation log), the commands that append them,
  * the per-device Welcome inbox and the published GroupInfo. Documented in docs/protocol/chat.md,
- * "End-to-end encrypted conversations". The service reads only the clear framing of these
- * messages (group id, epoch, content type); it never holds a key.
+ * "End-to-end encrypted conversations". The service reads only what MLS leaves in the clear (group
+ * id, epoch, content type; a commit's or proposal's Adds; a GroupInfo's leaves and external
+ * senders); it holds no member's key, only its own external sender key, which can propose removals.
  */
 import { z } from "zod";
 import {
@@ -71,8 +72,12 @@ const mlsEntryOf = <K extends MlsEntryKind>(kind: K) =>
 export const mlsAppEntrySchema = mlsEntryOf("mls.app");
 /** An MLS commit (a PublicMessage): the group moves to the next epoch. */
 export const mlsCommitEntrySchema = mlsEntryOf("mls.commit");
-/** An MLS proposal (a PublicMessage), committed later by a member. */
-export const mlsProposalEntrySchema = mlsEntryOf("mls.proposal");
+/**
+ * An MLS proposal (a PublicMessage), committed later by a member. `senderId` null: the server's
+ * own Remove proposal (the reconciler's, as the group's external sender), whose clientMsgId is
+ * `mls-remove:<conversation row id>:<epoch>:<leaf index>`.
+ */
+export const mlsProposalEntrySchema = mlsEntryOf("mls.proposal").extend({ senderId: id.nullable() });
 export type MlsEntry =
   z.infer<typeof mlsAppEntrySchema> | z.infer<typeof mlsCommitEntrySchema> | z.infer<typeof mlsProposalEntrySchema>;
 
@@ -144,5 +149,16 @@ export const CHAT_MLS_COMMANDS = {
     access: "user",
     body: z.strictObject({ conversationId: conversationIdSchema }),
     value: z.object({ conversationId: conversationIdSchema, epoch: seq, groupInfo: mlsBytesSchema }),
+  },
+  /**
+   * The server's MLS external sender (an ExternalSender, TLS-encoded, base64url): every group a
+   * client creates lists it (CreateGroupOptions.externalSenders), so the server can propose the
+   * removal of devices social no longer allows; the DS refuses a commit whose GroupInfo lacks it.
+   */
+  "chat.mls.serverSender": {
+    service: "chat",
+    access: "user",
+    body: z.strictObject({}),
+    value: z.object({ externalSender: mlsBytesSchema }),
   },
 } as const satisfies Record<string, CommandSpec>;

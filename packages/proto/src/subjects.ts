@@ -11,7 +11,11 @@ export const SUBJECTS = {
   commandFamily: (family: string) => `cmd.${family}.>` as const,
   /** Events for one user, fanned out to all of that user's sockets on every gateway. */
   userEvents: (userId: number) => `evt.user.${userId}` as const,
-  /** Broadcast: close the sockets of revoked sessions (logout, password change). */
+  /**
+   * Broadcast: close the sockets of revoked sessions (logout, password change). Also heard by the
+   * chat service (queue group): auth deleted those sessions' devices, whose MLS leaves it then
+   * proposes to remove (services/chat/src/reconciler.ts).
+   */
   sessionRevoked: "ctl.session.revoked",
   /**
    * Doorbell after a group change committed (`{groupId, eventId}`, see social.ts): the chat service

@@ -12,6 +12,11 @@ export interface ChatConfig {
   timelinePollMs: number;
   /** Typing notices are forwarded at most once per this, per user and conversation. */
   typingIntervalMs: number;
+  /**
+   * How often every end-to-end encrypted conversation's group is checked against who may be there
+   * (reconciler.ts): the safety net behind the doorbells (commits, kicks) and for devices auth deletes.
+   */
+  mlsSweepMs: number;
   /** How often the checkpointer thread folds the WAL into the database file (SQLite only). */
   checkpointMs: number;
   /** PostgreSQL: this instance's pooled connections (the writer's batches and the reads). */
@@ -30,6 +35,7 @@ export const defaultChatConfig: ChatConfig = {
   timelinePollMs: 5000,
   typingIntervalMs: CHAT_LIMITS.typingIntervalMs,
   checkpointMs: 1000,
+  mlsSweepMs: 60_000,
   poolSize: 10,
   writer: defaultWriterLimits,
   sendRate: null,
@@ -41,7 +47,10 @@ export function resolveChatConfig(input: ChatConfigInput = {}): ChatConfig {
   const check = (ok: boolean, what: string) => {
     if (!ok) throw new Error(`invalid chat config: ${what}`);
   };
-  check(config.timelinePollMs > 0 && config.checkpointMs > 0, "timelinePollMs and checkpointMs must be > 0");
+  check(
+    config.timelinePollMs > 0 && config.checkpointMs > 0 && config.mlsSweepMs > 0,
+    "timelinePollMs, checkpointMs and mlsSweepMs must be > 0",
+  );
   check(config.typingIntervalMs >= 0, "typingIntervalMs must be >= 0");
   const { writer, sendRate } = config;
   check(config.poolSize >= 1, "poolSize must be >= 1");

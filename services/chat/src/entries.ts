@@ -115,11 +115,19 @@ export function toEntry(key: string, row: MessageRow | PageRow, log: Logger, vis
     // MLS messages travel unchanged: the body is the MLSMessage, base64url, as its sender sent it.
     case "mls.app":
     case "mls.commit":
-    case "mls.proposal":
       return {
         ...base,
         kind: row.kind,
         senderId: row.senderId ?? 0,
+        clientMsgId: row.clientMsgId ?? "-",
+        message: row.body,
+      };
+    // The server's Remove proposals have no sender (the reconciler, reconciler.ts).
+    case "mls.proposal":
+      return {
+        ...base,
+        kind: row.kind,
+        senderId: row.senderId,
         clientMsgId: row.clientMsgId ?? "-",
         message: row.body,
       };

@@ -3,8 +3,9 @@
 // encrypted messages through the log; the DS's refusals leave nothing written.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ExternalSenderKey, encodeContent, textContent } from "@sealroom/e2e";
+import { encodeContent, textContent } from "@sealroom/e2e";
 import { dmConversationId, groupConversationId } from "@sealroom/proto/chat";
+import { loadServerSender } from "./server-sender.js";
 import { setup, type Harness } from "./test/harness.js";
 import { b64, bytes, mlsKit } from "./test/mls.js";
 
@@ -15,7 +16,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.teardown();
 });
-const { cid, member, keyPackage, establish, join, sendText, sync, textOf, friends } = mlsKit(() => h);
+const { cid, member, newGroup, keyPackage, establish, join, sendText, sync, textOf, friends } = mlsKit(() => h);
 
 describe("chat.mls.send: a DM becomes end-to-end encrypted", () => {
   it("the first commit establishes the group, the Welcome reaches bob's inbox, messages round trip", async () => {
@@ -166,10 +167,11 @@ describe("chat.mls.send: a DM becomes end-to-end encrypted", () => {
 
   it("a Remove proposal built on the published GroupInfo enters the log, and the next commit applies it", async () => {
     const { a, b, dm } = await friends();
-    const server = await ExternalSenderKey.create();
+    // The server's own key (server-sender.ts): a member relays a proposal signed with it.
+    const server = await loadServerSender(h.db);
     const alice = await member(a);
     const bob = await member(b);
-    const group = await alice.device.createGroup(dm, { externalSenders: [server.descriptor()] });
+    const group = await newGroup(alice, dm);
     const add = await group.addMembers([await keyPackage(bob)]);
     await h.call(a, "chat.mls.send", {
       conversationId: dm,
@@ -224,7 +226,7 @@ describe("chat.mls.send: a DM becomes end-to-end encrypted", () => {
     expect(await code({ message: "not base64!" })).toBe("BAD_REQUEST");
     expect(await code({ message: "AAECA" })).toBe("BAD_REQUEST"); // no whole number of bytes
     // A welcome as the message; a commit without its GroupInfo.
-    const own = await alice.device.createGroup(dm);
+    const own = await newGroup(alice, dm);
     const bob = await member(b);
     const bundle = await own.addMembers([await keyPackage(bob)]);
     expect(await code({ message: b64(bundle.welcome!) })).toBe("BAD_REQUEST");
@@ -233,7 +235,7 @@ describe("chat.mls.send: a DM becomes end-to-end encrypted", () => {
     const current = await own.groupInfo();
     expect(await code({ message: b64(bundle.commit), groupInfo: b64(current) })).toBe("BAD_REQUEST");
     // An application message while no group exists.
-    const solo = await alice.device.createGroup(dm);
+    const solo = await newGroup(alice, dm);
     expect(await code({ message: b64(await solo.encrypt(new Uint8Array(256))) })).toBe("CONFLICT");
     expect(await h.db.conversation.findUnique({ where: { key: dm } })).toBeNull();
     expect((await h.refusal(a, "chat.mls.groupInfo", { conversationId: dm }))?.code).toBe("NOT_FOUND");
@@ -250,7 +252,7 @@ describe("chat.mls.send: a DM becomes end-to-end encrypted", () => {
     const o = await member(owner);
     const m = await member(mate);
     const x = await member(outsider);
-    const group = await o.device.createGroup(conversationId);
+    const group = await newGroup(o, conversationId);
     const bundle = await group.addMembers([await keyPackage(m), await keyPackage(x)]);
     const refusal = await h.refusal(owner, "chat.mls.send", {
       conversationId,

@@ -1,12 +1,21 @@
 /**
  * The chat service as MLS's Delivery Service (docs/E2E.md section 3; docs/protocol/chat.md,
- * "End-to-end encrypted conversations"). It reads only the clear framing of each MLSMessage
- * (@sealroom/e2e inspectMessage: group id, epoch, content type), never a key, and orders the
+ * "End-to-end encrypted conversations"). It reads only what MLS leaves in the clear (@sealroom/e2e:
+ * inspectMessage, the group id, epoch and content type; inspectProposals, a PublicMessage's Adds;
+ * inspectMembership, a GroupInfo's leaves and external senders), never a key, and orders the
  * group's messages in the conversation log: a message enters only for the conversation's group
  * and current epoch, and a commit moves the epoch in the same transaction that assigns its seq,
  * so of two commits made in one epoch exactly one gets in.
  */
-import { E2eError, inspectGroupInfo, inspectMessage } from "@sealroom/e2e";
+import {
+  E2eError,
+  inspectGroupInfo,
+  inspectMembership,
+  inspectMessage,
+  inspectProposals,
+  type ExternalSenderKey,
+  type InspectedAdd,
+} from "@sealroom/e2e";
 import {
   CHAT_LIMITS,
   MLS_LIMITS,
@@ -30,6 +39,10 @@ export interface MlsDeps {
   db: SqlDb;
   writer: Writer;
   publish: Publish;
+  /** The server's external sender: every group must list it (server-sender.ts). */
+  sender: ExternalSenderKey;
+  /** After a commit is accepted (a new epoch): the reconciler looks at the new tree. */
+  onCommit?: (conversationId: string) => void;
 }
 
 type SendBody = z.output<typeof mlsSendBody>;
@@ -60,11 +73,25 @@ function inspect<T>(field: string, fn: () => T): T {
  * the one the message was made in. A commit brings its GroupInfo and, maybe, its Welcome.
  */
 type Checked =
-  | { kind: Exclude<MlsEntryKind, "mls.commit">; epoch: number }
-  | { kind: "mls.commit"; epoch: number; groupInfo: string; welcome: SendBody["welcome"] };
+  | { kind: Exclude<MlsEntryKind, "mls.commit">; epoch: number; adds: readonly InspectedAdd[] }
+  | {
+      kind: "mls.commit";
+      epoch: number;
+      adds: readonly InspectedAdd[];
+      groupInfo: string;
+      welcome: SendBody["welcome"];
+    };
 
-function check(conversationId: string, body: SendBody): Checked {
-  const header = inspect("message", () => inspectMessage(bytesOf("message", body.message)));
+const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
+
+/** The Adds a handshake message carries (checked against social in the transaction); none for application messages. */
+function addsOf(kind: "application" | "proposal" | "commit", message: Uint8Array): readonly InspectedAdd[] {
+  return kind === "application" ? [] : inspect("message", () => inspectProposals(message)).adds;
+}
+
+function check(conversationId: string, body: SendBody, serverKey: Uint8Array): Checked {
+  const message = bytesOf("message", body.message);
+  const header = inspect("message", () => inspectMessage(message));
   if (header.wireFormat !== "public" && header.wireFormat !== "private") {
     throw badRequest("message must be an MLS PublicMessage or PrivateMessage.");
   }
@@ -79,13 +106,20 @@ function check(conversationId: string, body: SendBody): Checked {
     if (body.groupInfo !== undefined || body.welcome !== undefined) {
       throw badRequest("groupInfo and welcome go only with a commit.");
     }
-    return { kind: header.contentType === "application" ? "mls.app" : "mls.proposal", epoch: header.epoch };
+    const kind = header.contentType === "application" ? "mls.app" : "mls.proposal";
+    return { kind, epoch: header.epoch, adds: addsOf(header.contentType, message) };
   }
   const { groupInfo, welcome } = body;
   if (groupInfo === undefined) throw badRequest("A commit needs the GroupInfo of the epoch it creates.");
-  const info = inspect("groupInfo", () => inspectGroupInfo(bytesOf("groupInfo", groupInfo)));
+  const infoBytes = bytesOf("groupInfo", groupInfo);
+  const info = inspect("groupInfo", () => inspectGroupInfo(infoBytes));
   if (info.groupId !== header.groupId || info.epoch !== header.epoch + 1) {
     throw badRequest("groupInfo must be of this group and of the epoch the commit creates.");
+  }
+  // docs/E2E.md section 3: the server can always propose removals, in every epoch.
+  const senders = inspect("groupInfo", () => inspectMembership(infoBytes)).externalSenderKeys;
+  if (!senders.some((key) => sameBytes(key, serverKey))) {
+    throw badRequest("groupInfo must list the server's external sender (chat.mls.serverSender).");
   }
   if (welcome) {
     const framing = inspect("welcome", () => inspectMessage(bytesOf("welcome.message", welcome.message)));
@@ -94,7 +128,26 @@ function check(conversationId: string, body: SendBody): Checked {
       throw badRequest("welcome.deviceIds names a device twice.");
     }
   }
-  return { kind: "mls.commit", epoch: header.epoch, groupInfo, welcome };
+  return { kind: "mls.commit", epoch: header.epoch, adds: addsOf("commit", message), groupInfo, welcome };
+}
+
+const notAllowed = () =>
+  new AppError(
+    "FORBIDDEN",
+    "An Add must name a registered device (with its key) of a user who may be in the conversation.",
+  );
+
+/**
+ * Each Add names a device of a current participant, with the key the key directory holds for it.
+ * Adds by reference were checked when their proposal entered the log.
+ */
+async function assertAdds(q: Queries, members: readonly number[], adds: readonly InspectedAdd[]): Promise<void> {
+  for (const add of adds) {
+    if (!add.member || !members.includes(add.member.userId)) throw notAllowed();
+    const device = await q.deviceById.get(add.member.deviceId);
+    if (device?.userId !== add.member.userId) throw notAllowed();
+    if (device.signatureKey !== Buffer.from(add.signatureKey).toString("base64url")) throw notAllowed();
+  }
 }
 
 /** The epoch the group is in once an entry of this kind and epoch is in the log. */
@@ -118,7 +171,7 @@ function assertEpoch(current: number | null, c: Checked): void {
 
 const conflict = () => new AppError("CONFLICT", "This clientMsgId was already used for another message.");
 
-export function createMls({ db, writer, publish }: MlsDeps) {
+export function createMls({ db, writer, publish, sender, onCommit }: MlsDeps) {
   /** The Device row of the calling session (auth's key directory). */
   async function deviceOf(q: Queries, sessionId: string): Promise<{ id: string; userId: number }> {
     const device = await q.deviceBySession.get(sessionId);
@@ -129,7 +182,7 @@ export function createMls({ db, writer, publish }: MlsDeps) {
   return {
     async send(userId: number, body: SendBody): Promise<MlsSendAck> {
       const { conversationId, clientMsgId } = body;
-      const checked = check(conversationId, body);
+      const checked = check(conversationId, body, sender.signaturePublicKey);
       return writer.submit(
         async (tx, now) => {
           const q = queries(tx);
@@ -144,6 +197,7 @@ export function createMls({ db, writer, publish }: MlsDeps) {
           const conv = await conversationFor(q, access, now);
           assertEpoch(conv.mlsEpoch, checked);
           const members = await recipients(q, access);
+          await assertAdds(q, members, checked.adds);
           const welcomed: { id: string; userId: number }[] = [];
           const welcome = checked.kind === "mls.commit" ? checked.welcome : undefined;
           for (const deviceId of welcome?.deviceIds ?? []) {
@@ -197,6 +251,7 @@ export function createMls({ db, writer, publish }: MlsDeps) {
               for (const device of welcomed) {
                 publish([device.userId], "chat.mls.welcome.v1", { conversationId, deviceId: device.id });
               }
+              if (checked.kind === "mls.commit") onCommit?.(conversationId);
             },
           };
         },
@@ -209,7 +264,7 @@ export function createMls({ db, writer, publish }: MlsDeps) {
       return db.snapshot(async (tx) => {
         const q = queries(tx);
         const device = await deviceOf(q, sessionId);
-        const rows = await q.welcomesOf.all(device.id, MLS_LIMITS.welcomesPageMax + 1);
+        const rows = await q.welcomesOf.all(device.id, device.userId, MLS_LIMITS.welcomesPageMax + 1);
         const items = rows
           .slice(0, MLS_LIMITS.welcomesPageMax)
           .map((r) => ({ id: r.id, conversationId: r.key, epoch: r.epoch, message: r.data }));
@@ -229,6 +284,11 @@ export function createMls({ db, writer, publish }: MlsDeps) {
         },
         { key: `device:${sessionId}` },
       );
+    },
+
+    /** The server's external sender, as every group must list it. */
+    serverSender(): { externalSender: string } {
+      return { externalSender: Buffer.from(sender.encodedDescriptor()).toString("base64url") };
     },
 
     /** The current epoch's GroupInfo, for current participants only. */

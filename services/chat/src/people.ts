@@ -11,7 +11,8 @@ import type { Queries } from "./queries.js";
 /** `{ people }` for a reply holding `entries`; nothing when no entry has a sender. */
 export async function sendersOf(q: Queries, entries: readonly Entry[]): Promise<{ people?: PublicUser[] }> {
   const ids = new Set<number>();
-  for (const e of entries) if ("senderId" in e) ids.add(e.senderId);
+  // The server's proposals have no sender (null).
+  for (const e of entries) if ("senderId" in e && e.senderId !== null) ids.add(e.senderId);
   if (ids.size === 0) return {};
   const people: PublicUser[] = [];
   for (const id of ids) {

@@ -244,7 +244,9 @@ const STATEMENTS = {
   deviceBySession: sql<[string], { id: string; userId: number }>(
     `SELECT "id", "userId" FROM "Device" WHERE "sessionId" = ?`,
   ),
-  deviceById: sql<[string], { id: string; userId: number }>(`SELECT "id", "userId" FROM "Device" WHERE "id" = ?`),
+  deviceById: sql<[string], { id: string; userId: number; signatureKey: string }>(
+    `SELECT "id", "userId", "signatureKey" FROM "Device" WHERE "id" = ?`,
+  ),
   setMlsEpoch: sql<[number, number]>(`UPDATE "Conversation" SET "mlsEpoch" = ? WHERE "id" = ?`),
   upsertGroupInfo: sql<[number, number, string, number]>(
     `INSERT INTO "MlsGroupInfo" ("conversationId", "epoch", "data", "updatedMs") VALUES (?, ?, ?, ?)
@@ -257,10 +259,29 @@ const STATEMENTS = {
   insertWelcome: sql<[string, number, number, string, number]>(
     `INSERT INTO "MlsWelcome" ("deviceId", "conversationId", "epoch", "data", "createdMs") VALUES (?, ?, ?, ?, ?)`,
   ),
-  /** A device's Welcomes, oldest first. */
-  welcomesOf: sql<[string, number], { id: number; key: string; epoch: number; data: string }>(
+  /**
+   * A device's Welcomes, oldest first, for conversations its user (params: device, user, limit) may
+   * still read: a group's Welcome waits for a current member only (someone kicked before fetching
+   * it gets nothing; the rows go with the device).
+   */
+  welcomesOf: sql<[string, number, number], { id: number; key: string; epoch: number; data: string }>(
     `SELECT w."id", c."key", w."epoch", w."data" FROM "MlsWelcome" w JOIN "Conversation" c ON c."id" = w."conversationId"
-     WHERE w."deviceId" = ? ORDER BY w."id" LIMIT ?`,
+     WHERE w."deviceId" = ? AND (c."groupId" IS NULL
+       OR EXISTS (SELECT 1 FROM "GroupMember" gm WHERE gm."groupId" = c."groupId" AND gm."userId" = ?))
+     ORDER BY w."id" LIMIT ?`,
+  ),
+  /** The end-to-end encrypted conversations after `id`, in id order (the reconciler's sweep). */
+  mlsConversationsAfter: sql<[number, number], { id: number; key: string }>(
+    `SELECT "id", "key" FROM "Conversation" WHERE "mlsEpoch" IS NOT NULL AND "id" > ? ORDER BY "id" LIMIT ?`,
+  ),
+  /** The user's end-to-end encrypted conversations (DMs, and groups they joined, former ones included). */
+  mlsConversationsOf: sql<[number], { key: string }>(
+    `SELECT c."key" FROM "Conversation" c JOIN "ConversationMember" cm ON cm."conversationId" = c."id"
+     WHERE cm."userId" = ? AND c."mlsEpoch" IS NOT NULL`,
+  ),
+  /** A server proposal by its clientMsgId (the server's entries have no sender). */
+  serverEntry: sql<[string], { id: number }>(
+    `SELECT "id" FROM "Message" WHERE "senderId" IS NULL AND "clientMsgId" = ?`,
   ),
   deleteWelcome: sql<[number, string]>(`DELETE FROM "MlsWelcome" WHERE "id" = ? AND "deviceId" = ?`),
 

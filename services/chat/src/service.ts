@@ -11,6 +11,7 @@
 import { engineOfDb, type Db } from "@sealroom/db";
 import { dialectOf, openSql, sqliteFile, type SqlDb } from "@sealroom/db/sql";
 import { AppError } from "@sealroom/proto/errors";
+import { sessionRevokedSchema } from "@sealroom/proto/broadcasts";
 import { groupDoorbellSchema } from "@sealroom/proto/social";
 import { QUEUE, SUBJECTS } from "@sealroom/proto/subjects";
 import {
@@ -27,6 +28,8 @@ import {
 import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 import { createMessages } from "./messages.js";
 import { createMls } from "./mls.js";
+import { createReconciler, type Reconciler } from "./reconciler.js";
+import { loadServerSender } from "./server-sender.js";
 import { natsPublish } from "./publish.js";
 import { createReads } from "./reads.js";
 import { createTimeline } from "./timeline.js";
@@ -61,6 +64,12 @@ export interface ChatService {
   stop(): Promise<void>;
   /** Turns the GroupEvents committed so far into timeline entries (also runs by itself). */
   catchUpTimeline(): Promise<void>;
+  /**
+   * Proposes the removal of the leaves that no longer belong in a conversation's MLS group (one
+   * conversation, or all of them as the periodic sweep does); resolves with how many proposals
+   * it appended (0 for the sweep). Also runs by itself.
+   */
+  reconcileMls(conversationId?: string): Promise<number>;
   readonly writerStats: WriterStats | undefined;
 }
 
@@ -81,6 +90,8 @@ export function createChatService({
   let timeline: ReturnType<typeof createTimeline> | undefined;
   let poll: ReturnType<typeof setInterval> | undefined;
   let checkpointer: Checkpointer | undefined;
+  let reconciler: Reconciler | undefined;
+  let sweep: ReturnType<typeof setInterval> | undefined;
 
   const catchUp = () => {
     void timeline?.catchUp().catch((err: unknown) => log.error({ err }, "group timeline catch-up failed"));
@@ -110,8 +121,11 @@ export function createChatService({
       writer = new Writer(sql, log, { clock, ...config.writer });
       const publish = natsPublish(nc, log);
       const deps = { db: sql, writer, publish, log };
+      const sender = await loadServerSender(db);
+      const members = createReconciler({ ...deps, sender });
+      reconciler = members;
       const messages = createMessages(deps);
-      const mls = createMls(deps);
+      const mls = createMls({ ...deps, sender, onCommit: (key) => members.schedule(key) });
       const reads = createReads(deps);
       const typing = createTyping({
         db: sql,
@@ -119,7 +133,7 @@ export function createChatService({
         clock,
         intervalMs: config.typingIntervalMs,
       });
-      timeline = createTimeline(deps);
+      timeline = createTimeline({ ...deps, onDeparture: (key) => members.schedule(key) });
       await timeline.catchUp();
 
       // Kept here because a gateway's per-connection bucket does not stop a user with connections on
@@ -148,6 +162,7 @@ export function createChatService({
         "chat.mls.welcomes": async (ctx) => mls.welcomes(ctx.sessionId),
         "chat.mls.ackWelcomes": async (ctx, b) => mls.ackWelcomes(ctx.sessionId, b.ids),
         "chat.mls.groupInfo": async (ctx, b) => mls.groupInfo(ctx.userId, b.conversationId),
+        "chat.mls.serverSender": async () => mls.serverSender(),
       };
       const opts = { nc, service: "chat" as const, handlers, log, instance };
       subs = serveCommands(metrics ? { ...opts, metrics } : opts);
@@ -167,8 +182,34 @@ export function createChatService({
           },
         }),
       );
+      // Auth signed sessions out and deleted their devices: their leaves must go (reconciler.ts).
+      subs.push(
+        nc.subscribe(SUBJECTS.sessionRevoked, {
+          queue: QUEUE.chat,
+          callback: (err, msg) => {
+            if (err) return log.warn({ err }, "session revocation subscription failed");
+            let data: unknown;
+            try {
+              data = msg.json();
+            } catch {
+              data = undefined;
+            }
+            const revoked = sessionRevokedSchema.safeParse(data);
+            if (!revoked.success) return;
+            members
+              .user(revoked.data.userId)
+              .catch((e: unknown) => log.warn({ err: e }, "MLS membership reconcile failed"));
+          },
+        }),
+      );
       poll = setInterval(catchUp, config.timelinePollMs);
       poll.unref();
+      // The safety net of membership sync: a lost doorbell or a device deleted by auth (logout,
+      // expiry) is caught here.
+      sweep = setInterval(() => {
+        void members.sweep().catch((err: unknown) => log.error({ err }, "MLS membership sweep failed"));
+      }, config.mlsSweepMs);
+      sweep.unref();
       // The subscriptions only count once the server has them: flush before reporting ready.
       await nc.flush();
       log.info({ instance }, "chat service ready");
@@ -176,12 +217,15 @@ export function createChatService({
 
     async stop() {
       clearInterval(poll);
+      clearInterval(sweep);
       const draining = subs;
       subs = [];
       if (!nc.isClosed()) await Promise.all(draining.map((s) => s.drain()));
       const stopping = timeline;
       timeline = undefined;
       await stopping?.settled();
+      await reconciler?.settled();
+      reconciler = undefined;
       await writer?.idle();
       await checkpointer?.stop();
       checkpointer = undefined;
@@ -191,6 +235,13 @@ export function createChatService({
 
     catchUpTimeline() {
       return timeline ? timeline.catchUp() : Promise.resolve();
+    },
+
+    async reconcileMls(conversationId) {
+      if (!reconciler) return 0;
+      if (conversationId !== undefined) return reconciler.reconcile(conversationId);
+      await reconciler.sweep();
+      return 0;
     },
   };
 }

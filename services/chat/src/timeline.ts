@@ -33,7 +33,15 @@ function dataOf(raw: string): GroupEventData {
   }
 }
 
-export function createTimeline({ writer, publish, log }: { writer: Writer; publish: Publish; log: Logger }) {
+export interface TimelineDeps {
+  writer: Writer;
+  publish: Publish;
+  log: Logger;
+  /** After a kick or departure is committed: the MLS group must follow (reconciler.ts). */
+  onDeparture?: (conversationId: string) => void;
+}
+
+export function createTimeline({ writer, publish, log, onDeparture }: TimelineDeps) {
   let running: Promise<void> | undefined;
   let again = false;
 
@@ -97,13 +105,16 @@ export function createTimeline({ writer, publish, log }: { writer: Writer; publi
     // The members at commit time: someone who left or was kicked meanwhile gets nothing.
     const to = await recipients(q, access);
     const entry: SystemEntry = { kind: "system", id, conversationId: key, seq, ts: now, event };
-    return () =>
+    const departed = type.data === "left" || type.data === "kicked";
+    return () => {
       publish(to, "chat.message.created.v1", {
         entry,
         sender: null,
         group: { id: group.id, name: group.name },
         preview: "",
       });
+      if (departed && conv.mlsEpoch !== null) onDeparture?.(key);
+    };
   }
 
   /** One transaction: up to BATCH events after the cursor. Resolves with how many it appended. */

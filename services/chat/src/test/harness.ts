@@ -173,9 +173,9 @@ export interface Seed {
   /**
    * A device in auth's key directory (its Device row, and the Session it was registered from:
    * `session`, default `s<userId>`, the harness's session of the user), as the key directory
-   * would store it.
+   * would store it; `signatureKey` (base64url) is the device's key, as the DS checks Adds and leaves against it.
    */
-  device(userId: number, deviceId: string, session?: string): Promise<void>;
+  device(userId: number, deviceId: string, session?: string, signatureKey?: string): Promise<void>;
 }
 
 function createSeed(db: Db): Seed {
@@ -243,10 +243,10 @@ function createSeed(db: Db): Seed {
       const group = await db.group.update({ where: { id: groupId }, data: { disbandedAt: new Date() } });
       await event(groupId, "disbanded", by, null, { name: group.name });
     },
-    async device(userId, deviceId, session = `s${userId}`) {
+    async device(userId, deviceId, session = `s${userId}`, signatureKey = "test") {
       await db.session.create({ data: { id: session, userId, expiresAt: new Date(Date.now() + 86_400_000) } });
       await db.device.create({
-        data: { id: deviceId, userId, sessionId: session, signatureKey: "test", name: "test device" },
+        data: { id: deviceId, userId, sessionId: session, signatureKey, name: "test device" },
       });
     },
   };

@@ -2,7 +2,14 @@
  * MLS helpers for the chat service's tests: real devices (@sealroom/e2e) registered in the key
  * directory's Device table, and the Delivery Service commands they use, through a Harness.
  */
-import { Device, decodeContent, encodeContent, textContent, type Group } from "@sealroom/e2e";
+import {
+  Device,
+  decodeContent,
+  decodeExternalSenderDescriptor,
+  encodeContent,
+  textContent,
+  type Group,
+} from "@sealroom/e2e";
 import { dmConversationId, type Entry } from "@sealroom/proto/chat";
 import { expect } from "vitest";
 import type { Harness } from "./harness.js";
@@ -20,11 +27,23 @@ export interface Member {
 export function mlsKit(harness: () => Harness) {
   let ids = 0;
   const cid = () => `mls-${process.pid}-${++ids}`;
-  /** A user with one registered device (its Device row under the harness's session of the user). */
+  /**
+   * A user with one registered device (its Device row, with the device's key, under the
+   * harness's session of the user).
+   */
   async function member(userId: number, session?: string): Promise<Member> {
     const deviceId = `dev-${userId}-${++ids}`;
-    await harness().seed.device(userId, deviceId, session);
-    return { userId, deviceId, device: await Device.create({ userId, deviceId }) };
+    const device = await Device.create({ userId, deviceId });
+    await harness().seed.device(userId, deviceId, session, b64(device.signaturePublicKey));
+    return { userId, deviceId, device };
+  }
+
+  /** A new group of `conversationId` on `m`'s device, listing the server's external sender as the DS requires. */
+  async function newGroup(m: Member, conversationId: string): Promise<Group> {
+    const { externalSender } = await harness().call(m.userId, "chat.mls.serverSender", {});
+    return m.device.createGroup(conversationId, {
+      externalSenders: [decodeExternalSenderDescriptor(bytes(externalSender))],
+    });
   }
 
   async function keyPackage(m: Member): Promise<Uint8Array> {
@@ -33,7 +52,7 @@ export function mlsKit(harness: () => Harness) {
 
   /** Alice's device creates the group of `conversationId`, adds `others`, and the DS accepts it. */
   async function establish(conversationId: string, alice: Member, others: Member[]) {
-    const group = await alice.device.createGroup(conversationId);
+    const group = await newGroup(alice, conversationId);
     const kps = await Promise.all(others.map(keyPackage));
     const bundle = await group.addMembers(kps);
     const ack = await harness().call(alice.userId, "chat.mls.send", {
@@ -79,5 +98,5 @@ export function mlsKit(harness: () => Harness) {
     return { a, b, dm: dmConversationId(a, b) };
   }
 
-  return { cid, member, keyPackage, establish, join, sendText, sync, textOf, friends };
+  return { cid, member, newGroup, keyPackage, establish, join, sendText, sync, textOf, friends };
 }
