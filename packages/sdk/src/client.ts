@@ -100,6 +100,11 @@ export class SealroomClient extends Emitter<ClientEvents> {
   private ownTicket: string | undefined;
   private readonly timeoutMs: number;
   user: PublicUser | undefined;
+  /**
+   * The signed-in session's id (from the grant): a resumed connection keeps it. The end-to-end
+   * engine registers one device per session (docs/E2E.md section 3).
+   */
+  sessionId: string | undefined;
   /** The fatal error that stopped the client, if any. */
   failure: Error | undefined;
 
@@ -313,6 +318,7 @@ export class SealroomClient extends Emitter<ClientEvents> {
 
   private async adopt(grant: SessionGrant): Promise<PublicUser> {
     this.user = grant.user;
+    this.sessionId = grant.sessionId;
     await this.storeTicket(grant);
     this.setState("ready");
     this.emit("signedIn", grant.user);
@@ -351,6 +357,7 @@ export class SealroomClient extends Emitter<ClientEvents> {
     clearTimeout(this.renewTimer);
     const wasSignedIn = this.user !== undefined || reason !== "revoked";
     this.user = undefined;
+    this.sessionId = undefined;
     // Clients sharing the store (browser tabs) may have saved a newer ticket meanwhile: a tab on the
     // session that another tab's password change ended cleared that tab's fresh ticket.
     const stored = await this.tickets.load();
