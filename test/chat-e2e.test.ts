@@ -180,6 +180,35 @@ describe("the SDK's end-to-end engine", () => {
     for (const c of [fay, gus]) expect(c.chat.e2e?.undecryptable).toBe(0);
   });
 
+  test("a device signed in later is added by the next sender and reads from then on; logout deletes its state", async () => {
+    const hana = withE2e(await signUp(stack, "hana", { gateway: 0 }), new MemoryE2eStateStore());
+    const ivan = withE2e(await signUp(stack, "ivan", { gateway: 1 }), new MemoryE2eStateStore());
+    await befriend(hana, ivan);
+    await ivan.chat.e2e?.deviceReady();
+    const dm = dmConversationId(hana.user.id, ivan.user.id);
+    await say(hana, dm, "before the second device");
+    await allRead([ivan], dm, ["before the second device"]);
+
+    const store = fileStore();
+    const hana2 = withE2e(await device(stack, hana, 1), store);
+    await hana2.chat.e2e?.deviceReady();
+    await say(ivan, dm, "after the second device");
+    await allRead([hana, hana2], dm, ["after the second device"]);
+    expect(hana2.textsOf(dm)).not.toContain("before the second device");
+    const commits = (await messagesOf(dm)).filter((m) => m.kind === "mls.commit");
+    expect(commits).toHaveLength(2); // the group's establishment, then ivan's Add of hana's new device
+    for (const c of [hana, hana2, ivan]) expect(c.chat.e2e?.undecryptable).toBe(0);
+
+    expect(await store.loadDevice(hana.user.id)).toBeDefined();
+    await hana2.client.logout();
+    const deadline = Date.now() + 5000;
+    while ((await store.loadDevice(hana.user.id)) !== undefined && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await store.loadDevice(hana.user.id)).toBeUndefined();
+    expect(await store.loadGroup(hana.user.id, dm)).toBeUndefined();
+  });
+
   test("no plaintext in the database's messages nor on NATS", async () => {
     expect(plaintexts.length).toBeGreaterThan(5);
     const bodies = (await stack.db.message.findMany({ select: { body: true } })).map((m) => m.body);
