@@ -11,8 +11,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { connectNats, type NatsConnection } from "@sealroom/runtime";
+import { Device, encodeContent, textContent } from "@sealroom/e2e";
 import {
   ChatStore,
+  newClientMsgId,
   FileE2eStateStore,
   MemoryE2eStateStore,
   MemoryTicketStore,
@@ -219,6 +221,39 @@ describe("the SDK's end-to-end engine", () => {
       for (const published of traffic) expect(published).not.toContain(text);
     }
     for (const c of chatters) expect(c.chat.e2e?.undecryptable).toBe(0);
+  });
+});
+
+describe("what cannot be decrypted", () => {
+  test("is counted and shown as undecryptable, never dropped; the conversation goes on", async () => {
+    const jo = withE2e(await signUp(stack, "jo", { gateway: 0 }), new MemoryE2eStateStore());
+    const kim = withE2e(await signUp(stack, "kim", { gateway: 1 }), new MemoryE2eStateStore());
+    await befriend(jo, kim);
+    await kim.chat.e2e?.deviceReady();
+    const dm = dmConversationId(jo.user.id, kim.user.id);
+    await say(jo, dm, "a real one");
+    await allRead([kim], dm, ["a real one"]);
+
+    // Kim's session sends a message of a look-alike group (same group id and epoch, other keys):
+    // the Delivery Service cannot tell (it holds no key); no member device can read it.
+    const forger = await Device.create({ userId: kim.user.id, deviceId: "forger" });
+    const fake = await forger.createGroup(dm);
+    await fake.commitPending();
+    fake.mergePendingCommit();
+    const forged = await fake.encrypt(encodeContent(textContent("forged text")));
+    const clientMsgId = newClientMsgId();
+    const ack = await kim.client.request("chat.mls.send", {
+      conversationId: dm,
+      clientMsgId,
+      message: Buffer.from(forged).toString("base64url"),
+    });
+    await until(() => jo.chat.e2e?.undecryptable === 1, "the failure counted");
+    const shown = jo.chat.getSnapshot().byId[dm]?.entries.find((e) => e.seq === ack.seq);
+    expect(shown).toMatchObject({ kind: "text", text: "", e2e: "undecryptable", senderId: kim.user.id });
+    expect(jo.stream.some((e) => e.seq === ack.seq && e.conversationId === dm)).toBe(true);
+
+    await say(jo, dm, "still readable");
+    await allRead([kim], dm, ["a real one", "still readable"]);
   });
 });
 
