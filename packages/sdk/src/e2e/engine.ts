@@ -61,6 +61,9 @@ export class E2eEngine {
     });
   }
 
+  /** Times a commit or message of this device lost to another commit (STALE_EPOCH) and was made again. */
+  staleRetries = 0;
+
   /** Application messages that should have been readable and were not, since this engine started. */
   get undecryptable(): number {
     return this.reader.failures;
@@ -196,6 +199,7 @@ export class E2eEngine {
         return { id, conversationId, seq, ts, clientMsgId };
       } catch (err) {
         if (!(err instanceof StaleEpoch)) throw err;
+        this.staleRetries++;
         await this.catchUp(conversationId, device);
       }
     }
