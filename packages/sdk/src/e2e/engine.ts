@@ -52,13 +52,29 @@ export class E2eEngine {
     private readonly opts: E2eOptions,
     private readonly surfaceEntry: (entry: E2eTextEntry) => void,
   ) {
-    this.keys = new DeviceKeys(client, opts.store, opts);
+    this.keys = new DeviceKeys(client, this.guardedStore(opts.store), opts);
     this.reader = new LogReader({
       client,
       ownText: (id) => this.own.get(id),
       surface: (entry) => this.surfaceEntry(entry),
       save: (id, record) => this.save(id, record),
     });
+  }
+
+  /**
+   * The store, with writes dropped once their user is no longer signed in here: an operation still
+   * in flight at a logout must not write back the keys `clear` just deleted.
+   */
+  private guardedStore(store: E2eStateStore): E2eStateStore {
+    const current = (userId: number) => this.session?.userId === userId;
+    return {
+      loadDevice: (userId) => store.loadDevice(userId),
+      saveDevice: async (userId, state) => (current(userId) ? store.saveDevice(userId, state) : undefined),
+      loadGroup: (userId, id) => store.loadGroup(userId, id),
+      saveGroup: async (userId, id, state) => (current(userId) ? store.saveGroup(userId, id, state) : undefined),
+      deleteGroup: (userId, id) => store.deleteGroup(userId, id),
+      clear: (userId) => store.clear(userId),
+    };
   }
 
   /** Times a commit or message of this device lost to another commit (STALE_EPOCH) and was made again. */
@@ -297,7 +313,8 @@ export class E2eEngine {
         } catch {
           continue; // for a KeyPackage of a state this device no longer has: nothing to join
         }
-        // The KeyPackage is used up: the device state changed.
+        // The KeyPackage is used up: the device state changed (not written back after a sign-out).
+        if (this.session !== session) return;
         await this.opts.store.saveDevice(session.userId, encodeDeviceRecord(session.sessionId, device));
         const seq = await this.reader.joinPosition(welcome.conversationId, group.epoch);
         const record: GroupRecord = { group, seq, joinedEpoch: group.epoch };
