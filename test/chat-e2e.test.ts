@@ -212,6 +212,30 @@ describe("the SDK's end-to-end engine", () => {
     expect(await store.loadGroup(hana.user.id, dm)).toBeUndefined();
   });
 
+  test("a password change and a reconnect keep the session's device and its groups", async () => {
+    const lena = withE2e(await signUp(stack, "lena", { gateway: 0 }), new MemoryE2eStateStore());
+    const max = withE2e(await signUp(stack, "max", { gateway: 1 }), new MemoryE2eStateStore());
+    await befriend(lena, max);
+    await max.chat.e2e?.deviceReady();
+    const dm = dmConversationId(lena.user.id, max.user.id);
+    await say(lena, dm, "before the password change");
+    await allRead([max], dm, ["before the password change"]);
+    const devicesBefore = await max.client.request("auth.keys.devices", { userId: lena.user.id });
+
+    await lena.client.changePassword("correct horse battery staple", "a brand new horse battery");
+    lena.client.reconnect();
+    await until(() => lena.client.state === "ready" && lena.chat.syncStatus === "up-to-date", "resumed");
+    await say(max, dm, "after the password change");
+    await say(lena, dm, "lena still here");
+    await allRead([lena, max], dm, ["before the password change", "after the password change", "lena still here"]);
+    // The same key registered again on the same session: the same device, no new one.
+    const devicesAfter = await max.client.request("auth.keys.devices", { userId: lena.user.id });
+    const keysOf = (list: typeof devicesAfter) => list.devices.map((d) => [d.deviceId, d.signatureKey]);
+    expect(keysOf(devicesAfter)).toEqual(keysOf(devicesBefore));
+    expect(devicesAfter.devices).toHaveLength(1);
+    for (const c of [lena, max]) expect(c.chat.e2e?.undecryptable).toBe(0);
+  });
+
   test("no plaintext in the database's messages nor on NATS", async () => {
     expect(plaintexts.length).toBeGreaterThan(5);
     const bodies = (await stack.db.message.findMany({ select: { body: true } })).map((m) => m.body);

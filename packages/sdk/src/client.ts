@@ -39,6 +39,11 @@ export interface ClientEvents extends Record<string, unknown[]> {
   event: [type: string, body: unknown];
   signedIn: [user: PublicUser];
   signedOut: [reason: SignedOutReason];
+  /**
+   * A password change moved this connection to a new session (the others were signed out): what
+   * is bound to the session, such as the end-to-end device, moves with it.
+   */
+  sessionMoved: [from: string | undefined, to: string];
   /** A fatal error (key mismatch); the client stays in "failed". */
   error: [Error];
 }
@@ -196,7 +201,11 @@ export class SealroomClient extends Emitter<ClientEvents> {
   }
 
   async changePassword(currentPassword: string, newPassword: string): Promise<void> {
-    await this.storeTicket(await this.request("auth.changePassword", { currentPassword, newPassword }));
+    const changed = await this.request("auth.changePassword", { currentPassword, newPassword });
+    const from = this.sessionId;
+    this.sessionId = changed.sessionId;
+    await this.storeTicket(changed);
+    if (from !== changed.sessionId) this.emit("sessionMoved", from, changed.sessionId);
   }
 
   /** Sends a command and waits for its reply; rejects with a typed AppError. */

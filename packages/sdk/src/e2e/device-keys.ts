@@ -26,8 +26,11 @@ const RECORD_MAGIC = "sealroom-sdk-device:1";
 
 /** The stored record: the session the device belongs to, and the Device's own state. */
 export function encodeDeviceRecord(sessionId: string, device: Device): Uint8Array {
+  return recordOf(sessionId, device.exportState());
+}
+
+function recordOf(sessionId: string, state: Uint8Array): Uint8Array {
   const header = new TextEncoder().encode(JSON.stringify({ magic: RECORD_MAGIC, sessionId }));
-  const state = device.exportState();
   const out = new Uint8Array(4 + header.length + state.length);
   new DataView(out.buffer).setUint32(0, header.length);
   out.set(header, 4);
@@ -62,6 +65,16 @@ export class DeviceKeys {
     const device = (await this.load(userId, sessionId)) ?? (await this.create(userId, sessionId));
     await this.refill(userId, sessionId, device);
     return device;
+  }
+
+  /**
+   * A password change moved the connection, and the directory the device, to a new session: the
+   * stored device now belongs to that one.
+   */
+  async moveSession(userId: number, from: string, to: string): Promise<void> {
+    const stored = await this.store.loadDevice(userId);
+    const record = stored && decodeDeviceRecord(stored);
+    if (record?.sessionId === from) await this.store.saveDevice(userId, recordOf(to, record.state));
   }
 
   private async load(userId: number, sessionId: string): Promise<Device | undefined> {

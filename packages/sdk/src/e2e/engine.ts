@@ -95,6 +95,7 @@ export class E2eEngine {
       this.client.on("event", (type) => {
         if (type === "chat.mls.welcome.v1") void this.fetchWelcomes();
       }),
+      this.client.on("sessionMoved", (from, to) => void this.moveSession(from, to).catch(noop)),
     );
   }
 
@@ -109,6 +110,14 @@ export class E2eEngine {
     if (this.session?.userId !== user.id || this.session.sessionId !== sessionId) this.reset();
     else void this.ready().then((device) => this.keys.refill(user.id, sessionId, device), noop);
     void this.fetchWelcomes();
+  }
+
+  /** A password change: the device (and its stored record) moves to the connection's new session. */
+  private async moveSession(from: string | undefined, to: string): Promise<void> {
+    const session = this.session;
+    if (!session || from === undefined || session.sessionId !== from) return;
+    session.sessionId = to;
+    await this.keys.moveSession(session.userId, from, to);
   }
 
   /** Sign-out: forget the session's device; a logout also deletes the stored states (a shared computer). */
