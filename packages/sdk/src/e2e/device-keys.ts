@@ -9,6 +9,7 @@
  */
 import { Device } from "@sealroom/e2e";
 import { KEYS_LIMITS } from "@sealroom/proto/keys";
+import { z } from "zod";
 import type { SealroomClient } from "../client.js";
 import { b64 } from "./base64url.js";
 import type { E2eStateStore } from "./state-store.js";
@@ -23,6 +24,7 @@ export interface DeviceKeysOptions {
 }
 
 const RECORD_MAGIC = "sealroom-sdk-device:1";
+const deviceHeaderSchema = z.object({ magic: z.literal(RECORD_MAGIC), sessionId: z.string() });
 
 /** The stored record: the session the device belongs to, and the Device's own state. */
 export function encodeDeviceRecord(sessionId: string, device: Device): Uint8Array {
@@ -43,11 +45,9 @@ export function decodeDeviceRecord(bytes: Uint8Array): { sessionId: string; stat
   const len = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
   if (4 + len > bytes.length) return undefined;
   try {
-    const header: unknown = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + len)));
-    if (typeof header !== "object" || header === null) return undefined;
-    const { magic, sessionId } = header as { magic?: unknown; sessionId?: unknown };
-    if (magic !== RECORD_MAGIC || typeof sessionId !== "string") return undefined;
-    return { sessionId, state: bytes.subarray(4 + len) };
+    const header = deviceHeaderSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + len))));
+    if (!header.success) return undefined;
+    return { sessionId: header.data.sessionId, state: bytes.subarray(4 + len) };
   } catch {
     return undefined;
   }

@@ -5,6 +5,7 @@
  * sent before it joined: not decryptable here by design, and not counted as failures).
  */
 import { Group, type Device } from "@sealroom/e2e";
+import { z } from "zod";
 
 export interface GroupRecord {
   group: Group;
@@ -13,6 +14,11 @@ export interface GroupRecord {
 }
 
 const MAGIC = "sealroom-sdk-group:1";
+const groupHeaderSchema = z.object({
+  magic: z.literal(MAGIC),
+  seq: z.number().int().nonnegative(),
+  joinedEpoch: z.string().regex(/^\d+$/),
+});
 
 export function encodeGroupRecord(record: GroupRecord): Uint8Array {
   const header = new TextEncoder().encode(
@@ -32,12 +38,10 @@ export function decodeGroupRecord(bytes: Uint8Array, device: Device): GroupRecor
   const len = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
   if (4 + len > bytes.length) return undefined;
   try {
-    const header: unknown = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + len)));
-    if (typeof header !== "object" || header === null) return undefined;
-    const { magic, seq, joinedEpoch } = header as { magic?: unknown; seq?: unknown; joinedEpoch?: unknown };
-    if (magic !== MAGIC || !Number.isSafeInteger(seq) || typeof joinedEpoch !== "string") return undefined;
+    const header = groupHeaderSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + len))));
+    if (!header.success) return undefined;
     const group = Group.importState(bytes.subarray(4 + len), device);
-    return { group, seq: seq as number, joinedEpoch: BigInt(joinedEpoch) };
+    return { group, seq: header.data.seq, joinedEpoch: BigInt(header.data.joinedEpoch) };
   } catch {
     return undefined;
   }
