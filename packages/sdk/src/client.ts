@@ -39,6 +39,11 @@ export interface ClientEvents extends Record<string, unknown[]> {
   event: [type: string, body: unknown];
   signedIn: [user: PublicUser];
   signedOut: [reason: SignedOutReason];
+  /**
+   * A password change moved this connection to a new session (the others were signed out): what
+   * is bound to the session, such as the end-to-end device, moves with it.
+   */
+  sessionMoved: [from: string | undefined, to: string];
   /** A fatal error (key mismatch); the client stays in "failed". */
   error: [Error];
 }
@@ -100,6 +105,11 @@ export class SealroomClient extends Emitter<ClientEvents> {
   private ownTicket: string | undefined;
   private readonly timeoutMs: number;
   user: PublicUser | undefined;
+  /**
+   * The signed-in session's id (from the grant): a resumed connection keeps it. The end-to-end
+   * engine registers one device per session (docs/E2E.md section 3).
+   */
+  sessionId: string | undefined;
   /** The fatal error that stopped the client, if any. */
   failure: Error | undefined;
 
@@ -191,7 +201,11 @@ export class SealroomClient extends Emitter<ClientEvents> {
   }
 
   async changePassword(currentPassword: string, newPassword: string): Promise<void> {
-    await this.storeTicket(await this.request("auth.changePassword", { currentPassword, newPassword }));
+    const changed = await this.request("auth.changePassword", { currentPassword, newPassword });
+    const from = this.sessionId;
+    this.sessionId = changed.sessionId;
+    await this.storeTicket(changed);
+    if (from !== changed.sessionId) this.emit("sessionMoved", from, changed.sessionId);
   }
 
   /** Sends a command and waits for its reply; rejects with a typed AppError. */
@@ -313,6 +327,7 @@ export class SealroomClient extends Emitter<ClientEvents> {
 
   private async adopt(grant: SessionGrant): Promise<PublicUser> {
     this.user = grant.user;
+    this.sessionId = grant.sessionId;
     await this.storeTicket(grant);
     this.setState("ready");
     this.emit("signedIn", grant.user);
@@ -351,6 +366,7 @@ export class SealroomClient extends Emitter<ClientEvents> {
     clearTimeout(this.renewTimer);
     const wasSignedIn = this.user !== undefined || reason !== "revoked";
     this.user = undefined;
+    this.sessionId = undefined;
     // Clients sharing the store (browser tabs) may have saved a newer ticket meanwhile: a tab on the
     // session that another tab's password change ended cleared that tab's fresh ticket.
     const stored = await this.tickets.load();

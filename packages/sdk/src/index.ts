@@ -29,3 +29,5 @@ export {
 } from "./social-store.js";
 export * from "./chat/index.js";
 export { MemoryE2eStateStore, type E2eStateStore } from "./e2e/state-store.js";
+export { E2eEngine, type E2eOptions } from "./e2e/engine.js";
+export type { E2eStatus, E2eTextEntry } from "./e2e/log-reader.js";

@@ -99,8 +99,9 @@ export class ConversationLog {
       case "mls.app":
       case "mls.commit":
       case "mls.proposal":
-        // End-to-end encrypted: the SDK does not decrypt yet (docs/E2E.md section 9), so the
-        // entry only fills its seq; released entries still reach the application's listeners.
+        // End-to-end encrypted: the entry only fills its seq here. With the store's e2e option the
+        // engine (packages/sdk/src/e2e) reads it and puts the decrypted text into the timeline;
+        // without it, released entries reach the application's listeners as they are.
         return;
     }
   }

@@ -11,7 +11,7 @@
  * sent while its own user is signed in.
  */
 import { checkMessageText, type SendAck } from "@sealroom/proto/chat";
-import { AppError, type AppErrorShape } from "@sealroom/proto/errors";
+import { AppError, type AppErrorShape, type Result } from "@sealroom/proto/errors";
 import type { SealroomClient } from "../client.js";
 import { MemoryOutboxStore, type OutboxStore, type StoredMessage } from "./outbox-store.js";
 
@@ -64,6 +64,8 @@ export class Outbox {
     private readonly hooks: {
       changed(conversationId: string): void;
       acked(message: PendingMessage, ack: SendAck): void;
+      /** Sends one attempt instead of chat.send (the end-to-end engine); same Result contract. */
+      send?(conversationId: string, clientMsgId: string, text: string): Promise<Result<SendAck>>;
     },
     private readonly opts: OutboxOptions = {},
   ) {
@@ -202,7 +204,9 @@ export class Outbox {
       const { conversationId, clientMsgId, text } = item.message;
       item.message = { ...item.message, attempts: item.message.attempts + 1 };
       this.hooks.changed(conversationId);
-      const result = await this.client.call("chat.send", { conversationId, clientMsgId, text });
+      const result = this.hooks.send
+        ? await this.hooks.send(conversationId, clientMsgId, text)
+        : await this.client.call("chat.send", { conversationId, clientMsgId, text });
       if (result.ok) return { ok: true, ack: result.value };
       // Between a reconnect and the resume, a command can race the sign-in: wait and resend.
       const transient = result.error.retryable || result.error.code === "NOT_AUTHENTICATED";

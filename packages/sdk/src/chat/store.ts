@@ -34,6 +34,8 @@ import {
   noteWritten,
   type Conv,
 } from "./conversation.js";
+import { E2eEngine } from "../e2e/engine.js";
+import type { E2eTextEntry } from "../e2e/log-reader.js";
 import { LiveEvents } from "./events.js";
 import { ConversationLog } from "./log.js";
 import { Outbox, type PendingMessage } from "./outbox.js";
@@ -57,17 +59,22 @@ export class ChatStore {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   /** The signed-in user (still known when the client has already forgotten it at sign-out). */
   private userId: number | undefined;
+  /** End-to-end encryption, when switched on (`opts.e2e`): every conversation sent in is encrypted. */
+  readonly e2e: E2eEngine | undefined;
 
   constructor(
     private readonly client: SealroomClient,
     opts: ChatStoreOptions = {},
   ) {
     this.gapDelayMs = opts.gapDelayMs ?? 100;
+    const e2e = opts.e2e && new E2eEngine(client, opts.e2e, (entry) => this.surface(entry));
+    this.e2e = e2e;
     this.outbox = new Outbox(
       client,
       {
         changed: (id) => this.touch(this.convs.get(id)),
         acked: (message, ack) => this.acked(message, ack),
+        ...(e2e ? { send: (id: string, clientMsgId: string, text: string) => e2e.send(id, clientMsgId, text) } : {}),
       },
       opts.outbox,
     );
@@ -97,6 +104,7 @@ export class ChatStore {
   /** Follows the client: catches up now if signed in, and after every sign-in from then on. */
   start(): void {
     if (this.offs.length > 0) return;
+    this.e2e?.start();
     this.offs.push(
       this.client.on("event", (type, body) => this.live.onEvent(type, body)),
       this.client.on("state", (s) => {
@@ -104,16 +112,19 @@ export class ChatStore {
       }),
       this.client.on("signedIn", (user) => {
         this.userId = user.id;
+        this.e2e?.signedIn();
         this.outbox.restore(user.id);
         void this.catchUp();
       }),
       this.client.on("signedOut", (reason) => {
         if (reason === "logout" && this.userId !== undefined) this.outbox.forgetStored(this.userId);
+        void this.e2e?.signedOut(reason, this.userId);
         this.clear();
       }),
     );
     if (this.client.state === "ready") {
       this.userId = this.client.user?.id;
+      this.e2e?.signedIn();
       if (this.client.user) this.outbox.restore(this.client.user.id);
       void this.catchUp();
     }
@@ -122,6 +133,7 @@ export class ChatStore {
   stop(): void {
     for (const off of this.offs) off();
     this.offs = [];
+    this.e2e?.stop();
     this.outbox.stop();
     for (const c of this.convs.values()) clearTimeout(c.gapTimer);
     for (const t of this.timers) clearTimeout(t);
@@ -253,12 +265,22 @@ export class ChatStore {
   }
 
   private acked(message: PendingMessage, ack: SendAck): void {
-    this.receive(ackEntry(message, ack, this.client.user?.id));
+    const entry = ackEntry(message, ack, this.client.user?.id);
+    const encrypted: E2eTextEntry = { ...entry, e2e: "decrypted" };
+    this.receive(this.e2e ? encrypted : entry);
     const c = this.convs.get(ack.conversationId);
     if (c && noteWritten(c, message, ack, Date.now())) this.touch(c);
   }
 
+  /**
+   * A released entry to the application. With end-to-end encryption, MLS entries go to the engine
+   * first; an application message reaches the listeners as the text entry the engine makes of it.
+   */
   private emitEntry(e: Entry): void {
+    if (this.e2e && (e.kind === "mls.app" || e.kind === "mls.commit" || e.kind === "mls.proposal")) {
+      this.e2e.onEntry(e);
+      if (e.kind === "mls.app") return;
+    }
     for (const l of this.entryListeners) {
       try {
         l(e);
@@ -268,6 +290,21 @@ export class ChatStore {
         });
       }
     }
+  }
+
+  /** A decrypted (or undecryptable) message from the engine: into the timeline by seq, once. */
+  private surface(entry: E2eTextEntry): void {
+    const c = this.ensure(entry.conversationId);
+    const timeline = c.log.timeline;
+    if (timeline.some((e) => e.seq === entry.seq)) return;
+    let at = timeline.length;
+    while (at > 0 && timeline[at - 1]!.seq > entry.seq) at--;
+    timeline.splice(at, 0, entry);
+    const me = this.client.user?.id;
+    if (entry.senderId !== me && entry.seq > Math.max(c.read.countedSeq, c.read.readSeq)) c.extraUnread++;
+    c.meta.lastActivityTs = Math.max(c.meta.lastActivityTs, entry.ts);
+    this.emitEntry(entry);
+    this.touch(c);
   }
 
   private setRead(c: Conv, read: ReadState): void {

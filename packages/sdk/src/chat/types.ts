@@ -1,6 +1,7 @@
 /** The chat store's public shapes: what a UI reads from a snapshot, and the store's options. */
 import type { PublicUser } from "@sealroom/proto/auth";
 import type { ConversationSummary } from "@sealroom/proto/chat";
+import type { E2eOptions } from "../e2e/engine.js";
 import type { TimelineEntry } from "./log.js";
 import type { OutboxOptions, PendingMessage } from "./outbox.js";
 
@@ -59,4 +60,10 @@ export interface ChatStoreOptions {
   /** How long a live seq gap may stay open (entries arriving out of order) before it is fetched. */
   gapDelayMs?: number;
   outbox?: OutboxOptions;
+  /**
+   * End-to-end encryption (docs/E2E.md, "The SDK engine"): every conversation this store sends in
+   * becomes an MLS group and its messages are encrypted; encrypted entries are decrypted into text
+   * entries with an `e2e` flag. Without it the store sends plaintext, as before.
+   */
+  e2e?: E2eOptions;
 }

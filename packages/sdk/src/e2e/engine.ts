@@ -1,0 +1,353 @@
+/**
+ * The SDK's end-to-end engine (docs/E2E.md, "The SDK engine"): this session's device, one MLS group
+ * per conversation, the conversation logs read into them, Welcomes, and sending. Operations on one
+ * conversation run one at a time in its queue (sending, reading the log), so a group's state is
+ * never changed by two at once; each is persisted after every change.
+ *
+ * Membership: the device about to send commits first what its group lacks (the Add of any member
+ * device not in it, and pending Remove proposals of the server). That is the committer rule: the
+ * sender, since its message must reach those devices anyway; when two devices race, the Delivery
+ * Service takes one commit and the other catches up (STALE_EPOCH) and tries again.
+ */
+import { encodeContent, textContent, type Device } from "@sealroom/e2e";
+import type { Entry, SendAck } from "@sealroom/proto/chat";
+import { AppError, toAppError, type Result } from "@sealroom/proto/errors";
+import type { SealroomClient, SignedOutReason } from "../client.js";
+import { newClientMsgId } from "../chat/outbox.js";
+import { b64, fromB64 } from "./base64url.js";
+import { DeviceKeys, encodeDeviceRecord, type DeviceKeysOptions } from "./device-keys.js";
+import { decodeGroupRecord, encodeGroupRecord, type GroupRecord } from "./group-record.js";
+import { LogReader, textEntryOf, type E2eTextEntry } from "./log-reader.js";
+import { claimMissing } from "./members.js";
+import type { E2eStateStore } from "./state-store.js";
+
+export interface E2eOptions extends DeviceKeysOptions {
+  /** Where the device and group states live (they hold private keys). */
+  store: E2eStateStore;
+  /** Rounds of catching up after STALE_EPOCH before a send gives up for now (retryable). Default 8. */
+  maxStaleRetries?: number;
+}
+
+type Client = Pick<SealroomClient, "request" | "call" | "on" | "user" | "sessionId">;
+
+/** Another commit won: catch up and make the message again. */
+class StaleEpoch extends Error {}
+
+export class E2eEngine {
+  private readonly keys: DeviceKeys;
+  private readonly reader: LogReader;
+  private device: Promise<Device> | undefined;
+  private session: { userId: number; sessionId: string } | undefined;
+  private readonly records = new Map<string, GroupRecord>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private welcomeChain: Promise<void> = Promise.resolve();
+  /** This device's own application messages by clientMsgId: it cannot decrypt what it sent. */
+  private readonly own = new Map<string, string>();
+  /** Seqs of this device's own accepted messages, per conversation, not yet reached by the reader. */
+  private readonly settled = new Map<string, Set<number>>();
+  private readonly offs: Array<() => void> = [];
+
+  constructor(
+    private readonly client: Client,
+    private readonly opts: E2eOptions,
+    private readonly surfaceEntry: (entry: E2eTextEntry) => void,
+  ) {
+    this.keys = new DeviceKeys(client, this.guardedStore(opts.store), opts);
+    this.reader = new LogReader({
+      client,
+      ownText: (id) => this.own.get(id),
+      surface: (entry) => this.surfaceEntry(entry),
+      save: (id, record) => this.save(id, record),
+    });
+  }
+
+  /**
+   * The store, with writes dropped once their user is no longer signed in here: an operation still
+   * in flight at a logout must not write back the keys `clear` just deleted.
+   */
+  private guardedStore(store: E2eStateStore): E2eStateStore {
+    const current = (userId: number) => this.session?.userId === userId;
+    return {
+      loadDevice: (userId) => store.loadDevice(userId),
+      saveDevice: async (userId, state) => (current(userId) ? store.saveDevice(userId, state) : undefined),
+      loadGroup: (userId, id) => store.loadGroup(userId, id),
+      saveGroup: async (userId, id, state) => (current(userId) ? store.saveGroup(userId, id, state) : undefined),
+      deleteGroup: (userId, id) => store.deleteGroup(userId, id),
+      clear: (userId) => store.clear(userId),
+    };
+  }
+
+  /** Times a commit or message of this device lost to another commit (STALE_EPOCH) and was made again. */
+  staleRetries = 0;
+
+  /** Application messages that should have been readable and were not, since this engine started. */
+  get undecryptable(): number {
+    return this.reader.failures;
+  }
+
+  /** Resolves once this session's device is registered and its KeyPackages are published. */
+  async deviceReady(): Promise<void> {
+    await this.ready();
+  }
+
+  start(): void {
+    this.offs.push(
+      this.client.on("event", (type) => {
+        if (type === "chat.mls.welcome.v1") void this.fetchWelcomes();
+      }),
+      this.client.on("sessionMoved", (from, to) => void this.moveSession(from, to).catch(noop)),
+    );
+  }
+
+  stop(): void {
+    for (const off of this.offs.splice(0)) off();
+  }
+
+  /** After every sign-in: this session's device (new or loaded), then the Welcomes waiting for it. */
+  signedIn(): void {
+    const { user, sessionId } = this.client;
+    if (!user || !sessionId) return;
+    if (this.session?.userId !== user.id || this.session.sessionId !== sessionId) this.reset();
+    else void this.ready().then((device) => this.keys.refill(user.id, sessionId, device), noop);
+    void this.fetchWelcomes();
+  }
+
+  /** A password change: the device (and its stored record) moves to the connection's new session. */
+  private async moveSession(from: string | undefined, to: string): Promise<void> {
+    const session = this.session;
+    if (!session || from === undefined || session.sessionId !== from) return;
+    session.sessionId = to;
+    await this.keys.moveSession(session.userId, from, to);
+  }
+
+  /** Sign-out: forget the session's device; a logout also deletes the stored states (a shared computer). */
+  async signedOut(reason: SignedOutReason, userId: number | undefined): Promise<void> {
+    this.reset();
+    if (reason === "logout" && userId !== undefined) await this.opts.store.clear(userId);
+  }
+
+  /** An MLS entry the chat store released (in seq order per conversation). */
+  onEntry(entry: Entry): void {
+    // A failure (disconnected) leaves the reader's position where it was: the next entry or send
+    // reads the log from there again.
+    void this.enqueue(entry.conversationId, () => this.read(entry)).catch(noop);
+  }
+
+  /** Encrypts and sends a text (the outbox's transport for this store): the ack of its log entry. */
+  send(conversationId: string, clientMsgId: string, text: string): Promise<Result<SendAck>> {
+    return this.enqueue(conversationId, async (): Promise<Result<SendAck>> => {
+      try {
+        return { ok: true, value: await this.sendNow(conversationId, clientMsgId, text) };
+      } catch (err) {
+        return { ok: false, error: toAppError(err).toJSON() };
+      }
+    });
+  }
+
+  private reset(): void {
+    const { user, sessionId } = this.client;
+    this.session = user && sessionId ? { userId: user.id, sessionId } : undefined;
+    this.device = undefined;
+    this.records.clear();
+    this.settled.clear();
+  }
+
+  /** The session's device, opened once (again after a failure). */
+  private ready(): Promise<Device> {
+    const session = this.session;
+    if (!session) return Promise.reject(new AppError("NOT_AUTHENTICATED"));
+    this.device ??= this.keys.open(session.userId, session.sessionId).catch((err: unknown) => {
+      this.device = undefined;
+      throw err;
+    });
+    return this.device;
+  }
+
+  private enqueue<T>(conversationId: string, task: () => Promise<T>): Promise<T> {
+    const run = (this.queues.get(conversationId) ?? Promise.resolve()).then(task, task);
+    const tail = run.catch(noop);
+    this.queues.set(conversationId, tail);
+    void tail.then(() => {
+      if (this.queues.get(conversationId) === tail) this.queues.delete(conversationId);
+    });
+    return run;
+  }
+
+  private async read(entry: Entry): Promise<void> {
+    const device = await this.ready();
+    const id = entry.conversationId;
+    let record = await this.record(id, device);
+    if (!record) {
+      await this.fetchWelcomes();
+      record = await this.record(id, device);
+    }
+    if (!record || entry.seq <= this.position(id, record)) {
+      // Not a member, or already read (in an earlier life of this device: its keys are gone).
+      if (entry.kind === "mls.app") {
+        const own = this.own.get(entry.clientMsgId);
+        this.surfaceEntry(textEntryOf(entry, own ?? "", own === undefined ? "unavailable" : "decrypted"));
+      }
+      return;
+    }
+    if (entry.seq > record.seq + 1) await this.reader.fill(id, record, entry.seq - 1);
+    if (entry.seq === record.seq + 1) await this.reader.apply(id, record, entry);
+  }
+
+  /** The reader's position, moved over this device's own accepted messages. */
+  private position(conversationId: string, record: GroupRecord): number {
+    const own = this.settled.get(conversationId);
+    while (own?.delete(record.seq + 1)) record.seq++;
+    return record.seq;
+  }
+
+  private settle(conversationId: string, record: GroupRecord, seq: number): void {
+    const own = this.settled.get(conversationId) ?? new Set<number>();
+    own.add(seq);
+    this.settled.set(conversationId, own);
+    this.position(conversationId, record);
+  }
+
+  private async sendNow(conversationId: string, clientMsgId: string, text: string): Promise<SendAck> {
+    const device = await this.ready();
+    const envelope = encodeContent(textContent(text));
+    for (let round = 0; round <= (this.opts.maxStaleRetries ?? 8); round++) {
+      try {
+        const record = await this.membership(conversationId, device);
+        const message = await record.group.encrypt(envelope);
+        await this.save(conversationId, record);
+        this.own.set(clientMsgId, text);
+        const sent = await this.client.call("chat.mls.send", { conversationId, clientMsgId, message: b64(message) });
+        if (!sent.ok) throw sent.error.code === "STALE_EPOCH" ? new StaleEpoch() : AppError.from(sent.error);
+        this.settle(conversationId, record, sent.value.seq);
+        await this.save(conversationId, record);
+        const { id, seq, ts } = sent.value;
+        return { id, conversationId, seq, ts, clientMsgId };
+      } catch (err) {
+        if (!(err instanceof StaleEpoch)) throw err;
+        this.staleRetries++;
+        await this.catchUp(conversationId, device);
+      }
+    }
+    throw new AppError("UNAVAILABLE", "Other devices kept changing the conversation's group; trying again later.");
+  }
+
+  /** The conversation's group with every member device in it: joined, created or completed first. */
+  private async membership(conversationId: string, device: Device): Promise<GroupRecord> {
+    let record = await this.record(conversationId, device);
+    if (!record) {
+      await this.fetchWelcomes();
+      record = await this.record(conversationId, device);
+    }
+    if (!record) {
+      const info = await this.client.call("chat.mls.groupInfo", { conversationId });
+      // The group exists without this device: a member adds it on their next send (retryable).
+      if (info.ok) throw new AppError("UNAVAILABLE", "This device is not in the conversation's group yet.");
+      if (info.error.code !== "NOT_FOUND") throw AppError.from(info.error);
+      return this.establish(conversationId, device);
+    }
+    const missing = await claimMissing(this.client, conversationId, record.group, device.identity);
+    if (missing.keyPackages.length === 0 && record.group.pendingProposalCount === 0) return record;
+    const bundle =
+      missing.keyPackages.length > 0
+        ? await record.group.addMembers(missing.keyPackages)
+        : await record.group.commitPending();
+    try {
+      const seq = await this.sendCommit(conversationId, bundle, missing.deviceIds);
+      record.group.mergePendingCommit();
+      this.settle(conversationId, record, seq);
+    } finally {
+      if (record.group.hasPendingCommit) record.group.discardPendingCommit();
+    }
+    await this.save(conversationId, record);
+    return record;
+  }
+
+  /** The conversation's first commit: a new group with every member device (this one's first). */
+  private async establish(conversationId: string, device: Device): Promise<GroupRecord> {
+    const group = await device.createGroup(conversationId);
+    const missing = await claimMissing(this.client, conversationId, group, device.identity);
+    const bundle =
+      missing.keyPackages.length > 0 ? await group.addMembers(missing.keyPackages) : await group.commitPending();
+    const seq = await this.sendCommit(conversationId, bundle, missing.deviceIds);
+    group.mergePendingCommit();
+    const record: GroupRecord = { group, seq, joinedEpoch: 0n };
+    this.records.set(conversationId, record);
+    await this.save(conversationId, record);
+    return record;
+  }
+
+  private async sendCommit(
+    conversationId: string,
+    bundle: { commit: Uint8Array; groupInfo: Uint8Array; welcome?: Uint8Array },
+    deviceIds: string[],
+  ): Promise<number> {
+    const sent = await this.client.call("chat.mls.send", {
+      conversationId,
+      clientMsgId: newClientMsgId(),
+      message: b64(bundle.commit),
+      groupInfo: b64(bundle.groupInfo),
+      ...(bundle.welcome && deviceIds.length > 0 ? { welcome: { message: b64(bundle.welcome), deviceIds } } : {}),
+    });
+    if (!sent.ok) throw sent.error.code === "STALE_EPOCH" ? new StaleEpoch() : AppError.from(sent.error);
+    return sent.value.seq;
+  }
+
+  /** After STALE_EPOCH: the log read to its end, or the Welcome of the group that won. */
+  private async catchUp(conversationId: string, device: Device): Promise<void> {
+    const record = await this.record(conversationId, device);
+    if (record) await this.reader.fill(conversationId, record);
+    else await this.fetchWelcomes();
+  }
+
+  /** Joins from every Welcome waiting for this device, then acks them (one fetch at a time). */
+  private fetchWelcomes(): Promise<void> {
+    const run = this.welcomeChain.then(() => this.joinWelcomes()).catch(noop);
+    this.welcomeChain = run;
+    return run;
+  }
+
+  private async joinWelcomes(): Promise<void> {
+    const device = await this.ready();
+    const session = this.session;
+    if (!session) return;
+    for (;;) {
+      const { welcomes, more } = await this.client.request("chat.mls.welcomes", {});
+      if (welcomes.length === 0) return;
+      for (const welcome of welcomes) {
+        const held = await this.record(welcome.conversationId, device);
+        if (held && held.group.epoch >= BigInt(welcome.epoch)) continue;
+        let group;
+        try {
+          group = await device.joinFromWelcome(fromB64(welcome.message));
+        } catch {
+          continue; // for a KeyPackage of a state this device no longer has: nothing to join
+        }
+        // The KeyPackage is used up: the device state changed (not written back after a sign-out).
+        if (this.session !== session) return;
+        await this.opts.store.saveDevice(session.userId, encodeDeviceRecord(session.sessionId, device));
+        const seq = await this.reader.joinPosition(welcome.conversationId, group.epoch);
+        const record: GroupRecord = { group, seq, joinedEpoch: group.epoch };
+        this.records.set(welcome.conversationId, record);
+        await this.save(welcome.conversationId, record);
+      }
+      await this.client.request("chat.mls.ackWelcomes", { ids: welcomes.map((w) => w.id) });
+      if (!more) break;
+    }
+    await this.keys.refill(session.userId, session.sessionId, device);
+  }
+
+  private async record(conversationId: string, device: Device): Promise<GroupRecord | undefined> {
+    const held = this.records.get(conversationId);
+    if (held || !this.session) return held;
+    const bytes = await this.opts.store.loadGroup(this.session.userId, conversationId);
+    const record = bytes && decodeGroupRecord(bytes, device);
+    if (record) this.records.set(conversationId, record);
+    return record;
+  }
+
+  private async save(conversationId: string, record: GroupRecord): Promise<void> {
+    if (this.session) await this.opts.store.saveGroup(this.session.userId, conversationId, encodeGroupRecord(record));
+  }
+}
+
+const noop = () => undefined;

@@ -1,0 +1,151 @@
+/**
+ * Reading a conversation's log into its MLS group (docs/E2E.md section 3): every MLS entry in seq
+ * order, each once. Commits and proposals move the group on; application messages are decrypted
+ * into text entries. The reader keeps its own position (`GroupRecord.seq`) apart from the chat
+ * store's window: an entry beyond it first pulls the entries in between with chat.sync, so a
+ * commit missed while offline is never skipped.
+ */
+import { decodeContent, inspectMessage } from "@sealroom/e2e";
+import type { Entry, TextEntry } from "@sealroom/proto/chat";
+import type { MlsEntry } from "@sealroom/proto/chat-mls";
+import type { SealroomClient } from "../client.js";
+import { fromB64 } from "./base64url.js";
+import type { GroupRecord } from "./group-record.js";
+
+/**
+ * How an encrypted message reached the timeline: `decrypted`; `unavailable` (sent before this
+ * device joined, or read in an earlier life of this device whose keys are gone by design: not a
+ * failure); `undecryptable` (should have been readable and was not: counted).
+ */
+export type E2eStatus = "decrypted" | "undecryptable" | "unavailable";
+/** A text entry of an end-to-end encrypted conversation: today's shape, and how it was read. */
+export type E2eTextEntry = TextEntry & { e2e: E2eStatus };
+
+export interface LogReaderHost {
+  readonly client: Pick<SealroomClient, "request">;
+  /** The text of an application message this device sent (MLS does not let it decrypt its own). */
+  ownText(clientMsgId: string): string | undefined;
+  surface(entry: E2eTextEntry): void;
+  save(conversationId: string, record: GroupRecord): Promise<void>;
+}
+
+export function textEntryOf(entry: MlsEntry, text: string, e2e: E2eStatus): E2eTextEntry {
+  const { id, conversationId, seq, ts, senderId, clientMsgId } = entry;
+  return {
+    kind: "text",
+    id,
+    conversationId,
+    seq,
+    ts,
+    senderId,
+    clientMsgId,
+    text,
+    editedTs: null,
+    deletedTs: null,
+    e2e,
+  };
+}
+
+const isMls = (e: Entry): e is MlsEntry => e.kind === "mls.app" || e.kind === "mls.commit" || e.kind === "mls.proposal";
+
+export class LogReader {
+  constructor(private readonly host: LogReaderHost) {}
+
+  /** Applies one entry right after the record's position; the record is saved afterwards. */
+  async apply(conversationId: string, record: GroupRecord, entry: Entry): Promise<void> {
+    if (isMls(entry)) await this.applyMls(record, entry);
+    record.seq = entry.seq;
+    await this.host.save(conversationId, record);
+  }
+
+  /** Pulls and applies the entries after the record's position up to `upTo` (the end by default). */
+  async fill(conversationId: string, record: GroupRecord, upTo = Number.MAX_SAFE_INTEGER): Promise<void> {
+    for (;;) {
+      const page = await this.host.client.request("chat.sync", { conversationId, afterSeq: record.seq, limit: 200 });
+      for (const entry of page.entries) {
+        if (entry.seq <= record.seq) continue;
+        if (entry.seq > upTo) return;
+        await this.apply(conversationId, record, entry);
+      }
+      if (page.entries.length === 0 || record.seq >= Math.min(page.lastSeq, upTo)) return;
+    }
+  }
+
+  /**
+   * Where a device that joined at `epoch` starts reading: the seq of the commit that made that
+   * epoch, found by paging back through history (a few pages; the commit is recent when a Welcome
+   * is fresh). Failing that, the conversation's end.
+   */
+  async joinPosition(conversationId: string, epoch: bigint): Promise<number> {
+    let beforeSeq: number | undefined;
+    let end: number | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await this.host.client.request("chat.history", {
+        conversationId,
+        ...(beforeSeq === undefined ? {} : { beforeSeq }),
+        limit: 200,
+      });
+      end ??= page.lastSeq;
+      for (const entry of [...page.entries].reverse()) {
+        if (entry.kind === "mls.commit" && epochOf(entry) === epoch - 1n) return entry.seq;
+      }
+      const first = page.entries[0];
+      if (!first || first.seq <= page.visibleFromSeq + 1) break;
+      beforeSeq = first.seq;
+    }
+    return end ?? 0;
+  }
+
+  private async applyMls(record: GroupRecord, entry: MlsEntry): Promise<void> {
+    const epoch = epochOf(entry);
+    const { group } = record;
+    if (entry.kind !== "mls.app") {
+      // An epoch already left: this device's own commit echoed, or one from before it joined.
+      if (epoch === undefined || epoch < group.epoch) return;
+      try {
+        await group.processMessage(fromB64(entry.message));
+      } catch {
+        this.fail(entry);
+      }
+      return;
+    }
+    const own = this.host.ownText(entry.clientMsgId);
+    if (own !== undefined) return this.host.surface(textEntryOf(entry, own, "decrypted"));
+    if (epoch !== undefined && epoch < record.joinedEpoch) {
+      return this.host.surface(textEntryOf(entry, "", "unavailable"));
+    }
+    try {
+      const { sender, data } = await group.decrypt(fromB64(entry.message));
+      // The server names the sender of the entry; MLS authenticates it: they must agree.
+      if (sender.userId !== entry.senderId) return this.fail(entry, true);
+      const decoded = decodeContent(data);
+      if (decoded.kind === "content" && decoded.content.type === "text") {
+        return this.host.surface(textEntryOf(entry, decoded.content.text, "decrypted"));
+      }
+      // A valid envelope this version does not show (a newer type): not a failure.
+      return this.host.surface(textEntryOf(entry, "", "unavailable"));
+    } catch {
+      // Bad ciphertext, a forged sender, an envelope that breaks its schema (E2eError), all alike.
+      this.fail(entry, true);
+    }
+  }
+
+  /** Counted, and for an application message shown as such: never silently dropped. */
+  private fail(entry: MlsEntry, show = false): void {
+    this.failures++;
+    if (show || entry.kind === "mls.app") this.host.surface(textEntryOf(entry, "", "undecryptable"));
+  }
+
+  /** MLS messages that should have been readable and were not (the "unable to decrypt" metric). */
+  failures = 0;
+}
+
+/** The epoch in an entry's clear framing, or undefined for bytes that are not an MLS message. */
+function epochOf(entry: MlsEntry): bigint | undefined {
+  try {
+    const info = inspectMessage(fromB64(entry.message));
+    return info.wireFormat === "public" || info.wireFormat === "private" ? BigInt(info.epoch) : undefined;
+  } catch {
+    return undefined;
+  }
+}

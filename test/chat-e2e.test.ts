@@ -1,0 +1,302 @@
+/**
+ * The SDK's end-to-end engine through the real stack (gateway, auth's key directory, chat as the
+ * MLS Delivery Service, social, NATS, SQLite or PostgreSQL): Node SDK clients with
+ * `new ChatStore(client, { e2e: { store } })` talk in DMs and groups, every message readable on
+ * every device that was in the group when it was sent; a device restarted from its state directory
+ * goes on; two devices racing to establish a DM's group both get through. Neither the database's
+ * messages nor anything on NATS holds a plaintext, and nothing should-be-readable fails to decrypt.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { connectNats, type NatsConnection } from "@sealroom/runtime";
+import { Device, encodeContent, textContent } from "@sealroom/e2e";
+import {
+  ChatStore,
+  newClientMsgId,
+  FileE2eStateStore,
+  MemoryE2eStateStore,
+  MemoryTicketStore,
+  dmConversationId,
+  groupConversationId,
+  type E2eStateStore,
+  type E2eTextEntry,
+  type Entry,
+} from "@sealroom/sdk/node";
+import { log, startStack, type Stack } from "./support/stack.js";
+import { SOCIAL_STACK, befriend, device, signUp, type Person } from "./social-helpers.js";
+import { groupOf, until } from "./support/chat.js";
+
+let stack: Stack;
+let nc: NatsConnection;
+/** Everything published on NATS during the file, as latin1 text (what an ops subscriber sees). */
+const traffic: string[] = [];
+const stateDir = mkdtempSync(path.join(os.tmpdir(), "sealroom-e2e-state-"));
+/** Every plaintext a test sent: none may appear on NATS or in the database. */
+const plaintexts: string[] = [];
+const chatters: E2eChatter[] = [];
+
+beforeAll(async () => {
+  stack = await startStack({ gateways: 2, ...SOCIAL_STACK });
+  nc = await connectNats({ url: stack.nats.url, name: "ops-sniffer", log });
+  const sub = nc.subscribe(">");
+  void (async () => {
+    for await (const m of sub) traffic.push(Buffer.from(m.data).toString("latin1"));
+  })();
+});
+afterAll(async () => {
+  for (const c of chatters) c.chat.stop();
+  await nc?.drain();
+  await stack?.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+interface E2eChatter extends Person {
+  chat: ChatStore;
+  stream: Entry[];
+  /** Texts of the decrypted (or own, acked) messages of a conversation, in seq order. */
+  textsOf(conversationId: string): string[];
+}
+
+function withE2e(person: Person, store: E2eStateStore): E2eChatter {
+  const chat = new ChatStore(person.client, {
+    gapDelayMs: 50,
+    outbox: { initialDelayMs: 50, maxDelayMs: 500 },
+    e2e: { store, deviceName: "test device", lowWater: 3, target: 6 },
+  });
+  const stream: Entry[] = [];
+  chat.onEntry((e) => stream.push(e));
+  chat.start();
+  const textsOf = (id: string) =>
+    (chat.getSnapshot().byId[id]?.entries ?? [])
+      .filter((e): e is E2eTextEntry => e.kind === "text" && "e2e" in e && e.e2e === "decrypted")
+      .map((e) => e.text);
+  const chatter = { ...person, chat, stream, textsOf };
+  chatters.push(chatter);
+  return chatter;
+}
+
+const fileStore = () => new FileE2eStateStore(mkdtempSync(path.join(stateDir, "device-")));
+
+async function say(from: E2eChatter, conversationId: string, text: string): Promise<void> {
+  plaintexts.push(text);
+  await from.chat.send(conversationId, text);
+}
+
+async function allRead(readers: E2eChatter[], conversationId: string, texts: string[]): Promise<void> {
+  await until(
+    () => readers.every((r) => texts.every((t) => r.textsOf(conversationId).includes(t))),
+    `${texts.join(", ")} on every device`,
+    20_000,
+  );
+}
+
+describe("the SDK's end-to-end engine", () => {
+  test("a DM: the first message establishes the group, both sides read each other decrypted", async () => {
+    const alice = withE2e(await signUp(stack, "alice", { gateway: 0 }), new MemoryE2eStateStore());
+    const bob = withE2e(await signUp(stack, "bob", { gateway: 1 }), fileStore());
+    await befriend(alice, bob);
+    await bob.chat.e2e?.deviceReady();
+    const dm = dmConversationId(alice.user.id, bob.user.id);
+
+    await say(alice, dm, "secret one from alice");
+    await allRead([alice, bob], dm, ["secret one from alice"]);
+    await say(bob, dm, "secret reply from bob");
+    await allRead([alice, bob], dm, ["secret one from alice", "secret reply from bob"]);
+    expect(bob.textsOf(dm)).toEqual(["secret one from alice", "secret reply from bob"]);
+    const received = bob.stream.find((e) => e.kind === "text" && e.text === "secret one from alice");
+    expect(received).toMatchObject({ senderId: alice.user.id, e2e: "decrypted" });
+    // The log holds the commit and the ciphertexts; the server refuses plaintext now.
+    const kinds = (await messagesOf(dm)).map((m) => m.kind);
+    expect(kinds).toEqual(expect.arrayContaining(["mls.commit", "mls.app"]));
+    expect(kinds).not.toContain("text");
+    for (const c of [alice, bob]) expect(c.chat.e2e?.undecryptable).toBe(0);
+  });
+
+  test("a group of three users, alice on two devices: every device reads every message", async () => {
+    const alice = withE2e(await signUp(stack, "ann", { gateway: 0 }), new MemoryE2eStateStore());
+    const alice2 = withE2e(await device(stack, alice, 1), fileStore());
+    const bob = withE2e(await signUp(stack, "ben", { gateway: 1 }), new MemoryE2eStateStore());
+    const carol = withE2e(await signUp(stack, "cleo", { gateway: 0 }), fileStore());
+    const groupId = await groupOf(alice, [bob, carol]);
+    const conv = groupConversationId(groupId);
+    const everyone = [alice, alice2, bob, carol];
+    // Every device has registered and published KeyPackages before the first message.
+    for (const c of everyone) await c.chat.e2e?.deviceReady();
+    await waitForDevices(alice, [alice.user.id, bob.user.id, carol.user.id], 4);
+
+    await say(alice, conv, "group secret 1");
+    await allRead([alice2, bob, carol], conv, ["group secret 1"]);
+    await say(bob, conv, "group secret 2");
+    await say(alice2, conv, "group secret 3");
+    await say(carol, conv, "group secret 4");
+    const all = ["group secret 1", "group secret 2", "group secret 3", "group secret 4"];
+    await allRead(everyone, conv, all);
+    for (const c of everyone) expect(c.textsOf(conv)).toEqual(all);
+    for (const c of everyone) expect(c.chat.e2e?.undecryptable).toBe(0);
+  });
+
+  test("a device restarted from its state directory continues the conversation", async () => {
+    const tickets = new MemoryTicketStore();
+    const store = fileStore();
+    const first = await signUp(stack, "dan", { gateway: 0 });
+    const dan = { ...first, client: stack.client({ tickets }) };
+    await dan.client.connect();
+    await dan.client.login(first.name, "correct horse battery staple");
+    const danChat = withE2e(dan, store);
+    const erin = withE2e(await signUp(stack, "erin", { gateway: 1 }), new MemoryE2eStateStore());
+    await befriend(first, erin);
+    const dm = dmConversationId(dan.user.id, erin.user.id);
+    await danChat.chat.e2e?.deviceReady();
+    await say(erin, dm, "before the restart");
+    await allRead([danChat, erin], dm, ["before the restart"]);
+
+    // The process goes away; a new one resumes the session with its ticket and the same state.
+    danChat.chat.stop();
+    dan.client.close();
+    first.client.close();
+    const again = stack.client({ tickets });
+    await again.connect();
+    await until(() => again.state === "ready", "resumed");
+    const restarted = withE2e({ ...first, client: again }, store);
+    await until(() => restarted.chat.syncStatus === "up-to-date", "sync");
+    await say(erin, dm, "after the restart");
+    await allRead([restarted], dm, ["after the restart"]);
+    await say(restarted, dm, "dan is back");
+    await allRead([erin], dm, ["before the restart", "after the restart", "dan is back"]);
+    for (const c of [restarted, erin]) expect(c.chat.e2e?.undecryptable).toBe(0);
+  });
+
+  test("two devices send the first message of a new DM at once: both arrive decrypted everywhere", async () => {
+    const fay = withE2e(await signUp(stack, "fay", { gateway: 0 }), new MemoryE2eStateStore());
+    const gus = withE2e(await signUp(stack, "gus", { gateway: 1 }), fileStore());
+    await befriend(fay, gus);
+    const dm = dmConversationId(fay.user.id, gus.user.id);
+    for (const c of [fay, gus]) await c.chat.e2e?.deviceReady();
+    plaintexts.push("fay races", "gus races");
+    await Promise.all([fay.chat.send(dm, "fay races"), gus.chat.send(dm, "gus races")]);
+    await allRead([fay, gus], dm, ["fay races", "gus races"]);
+    // One group won; the other device's commit was STALE_EPOCH, it joined by its Welcome and sent again.
+    expect((await messagesOf(dm)).filter((m) => m.kind === "mls.commit")).toHaveLength(1);
+    expect((fay.chat.e2e?.staleRetries ?? 0) + (gus.chat.e2e?.staleRetries ?? 0)).toBeGreaterThanOrEqual(1);
+    for (const c of [fay, gus]) expect(c.chat.e2e?.undecryptable).toBe(0);
+  });
+
+  test("a device signed in later is added by the next sender and reads from then on; logout deletes its state", async () => {
+    const hana = withE2e(await signUp(stack, "hana", { gateway: 0 }), new MemoryE2eStateStore());
+    const ivan = withE2e(await signUp(stack, "ivan", { gateway: 1 }), new MemoryE2eStateStore());
+    await befriend(hana, ivan);
+    await ivan.chat.e2e?.deviceReady();
+    const dm = dmConversationId(hana.user.id, ivan.user.id);
+    await say(hana, dm, "before the second device");
+    await allRead([ivan], dm, ["before the second device"]);
+
+    const store = fileStore();
+    const hana2 = withE2e(await device(stack, hana, 1), store);
+    await hana2.chat.e2e?.deviceReady();
+    await say(ivan, dm, "after the second device");
+    await allRead([hana, hana2], dm, ["after the second device"]);
+    expect(hana2.textsOf(dm)).not.toContain("before the second device");
+    const commits = (await messagesOf(dm)).filter((m) => m.kind === "mls.commit");
+    expect(commits).toHaveLength(2); // the group's establishment, then ivan's Add of hana's new device
+    for (const c of [hana, hana2, ivan]) expect(c.chat.e2e?.undecryptable).toBe(0);
+
+    expect(await store.loadDevice(hana.user.id)).toBeDefined();
+    await hana2.client.logout();
+    const deadline = Date.now() + 5000;
+    while ((await store.loadDevice(hana.user.id)) !== undefined && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await store.loadDevice(hana.user.id)).toBeUndefined();
+    expect(await store.loadGroup(hana.user.id, dm)).toBeUndefined();
+  });
+
+  test("a password change and a reconnect keep the session's device and its groups", async () => {
+    const lena = withE2e(await signUp(stack, "lena", { gateway: 0 }), new MemoryE2eStateStore());
+    const max = withE2e(await signUp(stack, "max", { gateway: 1 }), new MemoryE2eStateStore());
+    await befriend(lena, max);
+    await max.chat.e2e?.deviceReady();
+    const dm = dmConversationId(lena.user.id, max.user.id);
+    await say(lena, dm, "before the password change");
+    await allRead([max], dm, ["before the password change"]);
+    const devicesBefore = await max.client.request("auth.keys.devices", { userId: lena.user.id });
+
+    await lena.client.changePassword("correct horse battery staple", "a brand new horse battery");
+    lena.client.reconnect();
+    await until(() => lena.client.state === "ready" && lena.chat.syncStatus === "up-to-date", "resumed");
+    await say(max, dm, "after the password change");
+    await say(lena, dm, "lena still here");
+    await allRead([lena, max], dm, ["before the password change", "after the password change", "lena still here"]);
+    // The same key registered again on the same session: the same device, no new one.
+    const devicesAfter = await max.client.request("auth.keys.devices", { userId: lena.user.id });
+    const keysOf = (list: typeof devicesAfter) => list.devices.map((d) => [d.deviceId, d.signatureKey]);
+    expect(keysOf(devicesAfter)).toEqual(keysOf(devicesBefore));
+    expect(devicesAfter.devices).toHaveLength(1);
+    for (const c of [lena, max]) expect(c.chat.e2e?.undecryptable).toBe(0);
+  });
+
+  test("no plaintext in the database's messages nor on NATS", async () => {
+    expect(plaintexts.length).toBeGreaterThan(5);
+    const bodies = (await stack.db.message.findMany({ select: { body: true } })).map((m) => m.body);
+    expect(bodies.length).toBeGreaterThan(0);
+    expect(traffic.length).toBeGreaterThan(0);
+    for (const text of plaintexts) {
+      for (const body of bodies) expect(body).not.toContain(text);
+      for (const published of traffic) expect(published).not.toContain(text);
+    }
+    for (const c of chatters) expect(c.chat.e2e?.undecryptable).toBe(0);
+  });
+});
+
+describe("what cannot be decrypted", () => {
+  test("is counted and shown as undecryptable, never dropped; the conversation goes on", async () => {
+    const jo = withE2e(await signUp(stack, "jo", { gateway: 0 }), new MemoryE2eStateStore());
+    const kim = withE2e(await signUp(stack, "kim", { gateway: 1 }), new MemoryE2eStateStore());
+    await befriend(jo, kim);
+    await kim.chat.e2e?.deviceReady();
+    const dm = dmConversationId(jo.user.id, kim.user.id);
+    await say(jo, dm, "a real one");
+    await allRead([kim], dm, ["a real one"]);
+
+    // Kim's session sends a message of a look-alike group (same group id and epoch, other keys):
+    // the Delivery Service cannot tell (it holds no key); no member device can read it.
+    const forger = await Device.create({ userId: kim.user.id, deviceId: "forger" });
+    const fake = await forger.createGroup(dm);
+    await fake.commitPending();
+    fake.mergePendingCommit();
+    const forged = await fake.encrypt(encodeContent(textContent("forged text")));
+    const clientMsgId = newClientMsgId();
+    const ack = await kim.client.request("chat.mls.send", {
+      conversationId: dm,
+      clientMsgId,
+      message: Buffer.from(forged).toString("base64url"),
+    });
+    await until(() => jo.chat.e2e?.undecryptable === 1, "the failure counted");
+    const shown = jo.chat.getSnapshot().byId[dm]?.entries.find((e) => e.seq === ack.seq);
+    expect(shown).toMatchObject({ kind: "text", text: "", e2e: "undecryptable", senderId: kim.user.id });
+    expect(jo.stream.some((e) => e.seq === ack.seq && e.conversationId === dm)).toBe(true);
+
+    await say(jo, dm, "still readable");
+    await allRead([kim], dm, ["a real one", "still readable"]);
+  });
+});
+
+async function messagesOf(conversationId: string) {
+  const conv = await stack.db.conversation.findUniqueOrThrow({ where: { key: conversationId } });
+  return stack.db.message.findMany({ where: { conversationId: conv.id }, orderBy: { seq: "asc" } });
+}
+
+/** Waits until the key directory lists `count` devices across `users` (as `viewer` sees them). */
+async function waitForDevices(viewer: Person, users: number[], count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    let n = 0;
+    for (const userId of users) {
+      n += (await viewer.client.request("auth.keys.devices", { userId })).devices.length;
+    }
+    if (n >= count) return;
+    if (Date.now() > deadline) throw new Error(`only ${n} of ${count} devices registered`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
