@@ -41,3 +41,5 @@ export {
   type InspectedMembership,
   type InspectedProposals,
 } from "./inspect-membership.js";
+/** The server's external sender as `CreateGroupOptions.externalSenders` takes it (ts-mls's type). */
+export type { ExternalSender } from "ts-mls";

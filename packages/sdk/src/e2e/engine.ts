@@ -9,7 +9,13 @@
  * sender, since its message must reach those devices anyway; when two devices race, the Delivery
  * Service takes one commit and the other catches up (STALE_EPOCH) and tries again.
  */
-import { encodeContent, textContent, type Device } from "@sealroom/e2e";
+import {
+  decodeExternalSenderDescriptor,
+  encodeContent,
+  textContent,
+  type Device,
+  type ExternalSender,
+} from "@sealroom/e2e";
 import type { Entry, SendAck } from "@sealroom/proto/chat";
 import { AppError, toAppError, type Result } from "@sealroom/proto/errors";
 import type { SealroomClient, SignedOutReason } from "../client.js";
@@ -46,6 +52,7 @@ export class E2eEngine {
   /** Seqs of this device's own accepted messages, per conversation, not yet reached by the reader. */
   private readonly settled = new Map<string, Set<number>>();
   private readonly offs: Array<() => void> = [];
+  private externalSender: Promise<ExternalSender> | undefined;
 
   constructor(
     private readonly client: Client,
@@ -264,7 +271,8 @@ export class E2eEngine {
 
   /** The conversation's first commit: a new group with every member device (this one's first). */
   private async establish(conversationId: string, device: Device): Promise<GroupRecord> {
-    const group = await device.createGroup(conversationId);
+    // The server is every group's external sender (it proposes removals); the DS refuses a group without it.
+    const group = await device.createGroup(conversationId, { externalSenders: [await this.serverSender()] });
     const missing = await claimMissing(this.client, conversationId, group, device.identity);
     const bundle =
       missing.keyPackages.length > 0 ? await group.addMembers(missing.keyPackages) : await group.commitPending();
@@ -274,6 +282,15 @@ export class E2eEngine {
     this.records.set(conversationId, record);
     await this.save(conversationId, record);
     return record;
+  }
+
+  /** The server's external sender: one per installation, so asked once per engine. */
+  private serverSender(): Promise<ExternalSender> {
+    this.externalSender ??= this.client
+      .request("chat.mls.serverSender", {})
+      .then((v) => decodeExternalSenderDescriptor(fromB64(v.externalSender)));
+    this.externalSender.catch(() => (this.externalSender = undefined));
+    return this.externalSender;
   }
 
   private async sendCommit(

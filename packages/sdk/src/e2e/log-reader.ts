@@ -29,7 +29,10 @@ export interface LogReaderHost {
   save(conversationId: string, record: GroupRecord): Promise<void>;
 }
 
-export function textEntryOf(entry: MlsEntry, text: string, e2e: E2eStatus): E2eTextEntry {
+/** An application message: the one kind of MLS entry that is shown (its sender is always a user). */
+type MlsAppEntry = Extract<MlsEntry, { kind: "mls.app" }>;
+
+export function textEntryOf(entry: MlsAppEntry, text: string, e2e: E2eStatus): E2eTextEntry {
   const { id, conversationId, seq, ts, senderId, clientMsgId } = entry;
   return {
     kind: "text",
@@ -117,7 +120,7 @@ export class LogReader {
     try {
       const { sender, data } = await group.decrypt(fromB64(entry.message));
       // The server names the sender of the entry; MLS authenticates it: they must agree.
-      if (sender.userId !== entry.senderId) return this.fail(entry, true);
+      if (sender.userId !== entry.senderId) return this.fail(entry);
       const decoded = decodeContent(data);
       if (decoded.kind === "content" && decoded.content.type === "text") {
         return this.host.surface(textEntryOf(entry, decoded.content.text, "decrypted"));
@@ -126,14 +129,14 @@ export class LogReader {
       return this.host.surface(textEntryOf(entry, "", "unavailable"));
     } catch {
       // Bad ciphertext, a forged sender, an envelope that breaks its schema (E2eError), all alike.
-      this.fail(entry, true);
+      this.fail(entry);
     }
   }
 
   /** Counted, and for an application message shown as such: never silently dropped. */
-  private fail(entry: MlsEntry, show = false): void {
+  private fail(entry: MlsEntry): void {
     this.failures++;
-    if (show || entry.kind === "mls.app") this.host.surface(textEntryOf(entry, "", "undecryptable"));
+    if (entry.kind === "mls.app") this.host.surface(textEntryOf(entry, "", "undecryptable"));
   }
 
   /** MLS messages that should have been readable and were not (the "unable to decrypt" metric). */
