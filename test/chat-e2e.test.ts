@@ -137,6 +137,35 @@ describe("the SDK's end-to-end engine", () => {
     for (const c of everyone) expect(c.chat.e2e?.undecryptable).toBe(0);
   });
 
+  test("a kicked member's devices are removed: the server proposes, the next sender commits, she reads nothing after", async () => {
+    const alice = withE2e(await signUp(stack, "kay", { gateway: 0 }), new MemoryE2eStateStore());
+    const bob = withE2e(await signUp(stack, "lee", { gateway: 1 }), new MemoryE2eStateStore());
+    const carol = withE2e(await signUp(stack, "mo", { gateway: 0 }), fileStore());
+    const groupId = await groupOf(alice, [bob, carol]);
+    const conv = groupConversationId(groupId);
+    for (const c of [alice, bob, carol]) await c.chat.e2e?.deviceReady();
+    await waitForDevices(alice, [alice.user.id, bob.user.id, carol.user.id], 3);
+    await say(alice, conv, "before the kick");
+    await allRead([bob, carol], conv, ["before the kick"]);
+
+    await alice.social.kick(groupId, carol.user.id);
+    // The chat service's reconciler proposes removing carol's leaf (a proposal without a sender).
+    let proposalSeq: number | undefined;
+    for (const deadline = Date.now() + 20_000; proposalSeq === undefined;) {
+      if (Date.now() > deadline) throw new Error("no Remove proposal from the server");
+      proposalSeq = (await messagesOf(conv)).find((m) => m.kind === "mls.proposal" && m.senderId === null)?.seq;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await say(bob, conv, "after the kick");
+    await allRead([alice, bob], conv, ["before the kick", "after the kick"]);
+    // Bob's send committed the proposal first: a commit follows it in the log, then the message.
+    const after = (await messagesOf(conv)).filter((m) => m.seq > proposalSeq).map((m) => m.kind);
+    expect(after.slice(0, 2)).toEqual(["mls.commit", "mls.app"]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(carol.textsOf(conv)).toEqual(["before the kick"]);
+    for (const c of [alice, bob]) expect(c.chat.e2e?.undecryptable).toBe(0);
+  });
+
   test("a device restarted from its state directory continues the conversation", async () => {
     const tickets = new MemoryTicketStore();
     const store = fileStore();
