@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { createHistogram, performance } from "node:perf_hooks";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export { Counter, Gauge, Histogram, Registry } from "prom-client";
@@ -10,21 +10,37 @@ interface LoopWindow {
   last?: { p50: number; p99: number; max: number };
 }
 
+/** How often the loop's delay is sampled, as Node's own monitor does by default. */
+const LOOP_SAMPLE_MS = 5;
+
 /**
  * One event-loop delay histogram per window length for the whole process (the loop is the
- * process's, and each monitor is a timer), read and reset at the end of every window.
+ * process's, and each sampler is a timer), read and reset at the end of every window.
  * prom-client's own `nodejs_eventloop_lag_*` quantiles cover the time since the previous scrape of
  * that registry (it resets on collect), so they depend on who scrapes how often; these cover a fixed
  * window whoever reads them.
+ *
+ * The sampler is ours rather than `monitorEventLoopDelay`: that monitor's `reset()` also forgets
+ * when it last ticked, so a block that ends just as the window closes (the window's timer running
+ * before the monitor's) was never recorded at all. Here the time of the last tick survives the
+ * reset and such a block lands in the next window.
  */
 const loopWindows = new Map<number, LoopWindow>();
+
 function loopWindow(windowMs: number): LoopWindow {
   const existing = loopWindows.get(windowMs);
   if (existing) return existing;
   const state: LoopWindow = {};
   loopWindows.set(windowMs, state);
-  const histogram = monitorEventLoopDelay({ resolution: 5 });
-  histogram.enable();
+  const histogram = createHistogram();
+  let lastTick = performance.now();
+  const sampler = setInterval(() => {
+    const now = performance.now();
+    // Like Node's monitor, a sample is the whole time between two ticks (nanoseconds, at least 1).
+    histogram.record(Math.max(1, Math.round((now - lastTick) * 1e6)));
+    lastTick = now;
+  }, LOOP_SAMPLE_MS);
+  sampler.unref();
   const timer = setInterval(() => {
     if (histogram.count > 0) {
       state.last = {
