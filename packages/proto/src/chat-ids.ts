@@ -1,7 +1,7 @@
 /**
- * The identifiers of the chat contracts: row ids, seqs, timestamps, conversation ids and the
- * clientMsgId of a send. Apart from chat.ts so that chat-mls.ts can use them without a cycle;
- * chat.ts re-exports everything here.
+ * The identifiers of the chat contracts (row ids, seqs, timestamps, conversation ids, the
+ * clientMsgId of a send) and a send's acknowledgement. Apart from chat.ts so that chat-mls.ts can
+ * use them without a cycle; chat.ts re-exports everything here.
  */
 import { z } from "zod";
 import { CHAT_LIMITS } from "./chat-limits.js";
@@ -71,3 +71,12 @@ export const clientMsgIdSchema = z
   .min(1)
   .max(CHAT_LIMITS.clientMsgIdMax)
   .regex(/^[\x21-\x7E]+$/, "printable ASCII without spaces");
+
+/** What a send, edit or delete returns once its entry is committed (chat-mls.ts extends it). */
+export const sendAckSchema = z.object({
+  id,
+  conversationId: conversationIdSchema,
+  seq: id,
+  ts: timestamp,
+  clientMsgId: clientMsgIdSchema,
+});

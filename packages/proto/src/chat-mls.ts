@@ -13,6 +13,7 @@ import {
   chatTimestampSchema as timestamp,
   clientMsgIdSchema,
   conversationIdSchema,
+  sendAckSchema,
 } from "./chat-ids.js";
 import type { CommandSpec } from "./command-spec.js";
 import { deviceIdSchema } from "./keys.js";
@@ -101,12 +102,7 @@ export const mlsSendBody = z.strictObject({
     .optional(),
 });
 
-export const mlsSendAckSchema = z.object({
-  id,
-  conversationId: conversationIdSchema,
-  seq: id,
-  ts: timestamp,
-  clientMsgId: clientMsgIdSchema,
+export const mlsSendAckSchema = sendAckSchema.extend({
   /** The group's epoch once this entry is in the log (a commit's: the one it creates). */
   epoch: seq,
 });

@@ -19,6 +19,7 @@ import {
   chatTimestampSchema as timestamp,
   clientMsgIdSchema,
   conversationIdSchema,
+  sendAckSchema,
 } from "./chat-ids.js";
 import { CHAT_MLS_COMMANDS, mlsAppEntrySchema, mlsCommitEntrySchema, mlsProposalEntrySchema } from "./chat-mls.js";
 
@@ -112,14 +113,6 @@ export type EditEntry = z.infer<typeof editEntrySchema>;
 export type DeleteEntry = z.infer<typeof deleteEntrySchema>;
 export type HiddenEntry = z.infer<typeof hiddenEntrySchema>;
 
-/** What a send, edit or delete returns once its entry is committed. */
-export const sendAckSchema = z.object({
-  id,
-  conversationId: conversationIdSchema,
-  seq: id,
-  ts: timestamp,
-  clientMsgId: clientMsgIdSchema,
-});
 export type SendAck = z.infer<typeof sendAckSchema>;
 
 export const changeAckSchema = z.object({
