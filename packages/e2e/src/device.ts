@@ -19,7 +19,13 @@ import { fromUtf8, packParts, toHex, unpackParts, utf8 } from "./bytes.js";
 import { E2eError } from "./errors.js";
 import { groupIdFor } from "./group-id.js";
 import { Group } from "./group.js";
-import { authenticationService, memberCredential, type DeviceCheck, type MemberIdentity } from "./identity.js";
+import {
+  authenticationService,
+  isValidIdentity,
+  memberCredential,
+  type DeviceCheck,
+  type MemberIdentity,
+} from "./identity.js";
 import { ciphersuite } from "./suite.js";
 
 /** A KeyPackage as it is uploaded to the key directory: its MLSMessage bytes and its ref. */
@@ -240,8 +246,7 @@ export class Device {
       if (identity === undefined || publicKey === undefined || signKey === undefined) {
         throw new Error("truncated");
       }
-      const id = JSON.parse(fromUtf8(identity)) as MemberIdentity;
-      memberCredential(id);
+      const id = parseStoredIdentity(JSON.parse(fromUtf8(identity)));
       const map = new Map<string, StoredKeyPackage>();
       for (const kp of kps) {
         const [pub, init, hpke, flag] = unpackParts(kp);
@@ -259,4 +264,14 @@ export class Device {
       throw new E2eError("invalid_state", "not a device state", { cause });
     }
   }
+}
+
+/** A stored state's identity: read back from storage, so checked like any other input. */
+function parseStoredIdentity(value: unknown): MemberIdentity {
+  if (typeof value !== "object" || value === null) throw new Error("identity");
+  const { userId, deviceId } = value as Record<string, unknown>;
+  if (typeof userId !== "number" || typeof deviceId !== "string") throw new Error("identity");
+  const id = { userId, deviceId };
+  if (!isValidIdentity(id)) throw new Error("identity");
+  return id;
 }

@@ -2,7 +2,7 @@
 // server as external sender, persistence, and the refusals the Delivery Service relies on.
 import { describe, expect, it } from "vitest";
 import { decodeMlsMessage, encodeMlsMessage, proposeExternal } from "ts-mls";
-import { unpackParts as unpack } from "./bytes.js";
+import { packParts, unpackParts as unpack, utf8 } from "./bytes.js";
 import { ciphersuite } from "./suite.js";
 import {
   Device,
@@ -258,6 +258,14 @@ describe("@sealroom/e2e groups", () => {
     expect(checked.signaturePublicKey).toEqual(keys.publicKey);
     const back = await Device.importState(bob.exportState());
     expect(back.signaturePublicKey).toEqual(keys.publicKey);
+  });
+
+  it("a stored state naming an invalid identity is refused as invalid_state, not trusted", async () => {
+    const bob = await Device.create({ userId: 2, deviceId: "b" });
+    const [magic, , ...rest] = unpack(bob.exportState());
+    for (const identity of ['{"userId":"2","deviceId":"b"}', '{"userId":2,"deviceId":"no:colons"}', "[2]", "null"]) {
+      await rejects(Device.importState(packParts([magic!, utf8(identity), ...rest])), "invalid_state");
+    }
   });
 
   it("a device check (the key directory, later) can refuse a leaf", async () => {
