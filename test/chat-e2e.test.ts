@@ -112,6 +112,9 @@ describe("the SDK's end-to-end engine", () => {
     expect(kinds).toEqual(expect.arrayContaining(["mls.commit", "mls.app"]));
     expect(kinds).not.toContain("text");
     for (const c of [alice, bob]) expect(c.chat.e2e?.undecryptable).toBe(0);
+    // The server still keeps unread counts: the engine marks each text a new message (notify).
+    const listed = await bob.client.request("chat.conversations", {});
+    expect(listed.conversations.find((c) => c.conversationId === dm)?.read.unread).toBe(1);
   });
 
   test("a group of three users, alice on two devices: every device reads every message", async () => {

@@ -52,6 +52,13 @@ beforeAll(async () => {
   source = await fresh("sqlite");
   const db = await createDb({ url: source.url });
   await importSeed({ source: chatDb, db, timeZone: "UTC" });
+  // An end-to-end encrypted new message (a boolean column: raw INSERTs must carry it to both engines).
+  const conv = await db.conversation.findFirstOrThrow({ orderBy: { id: "asc" } });
+  const seq = conv.lastSeq + 1;
+  await db.message.create({
+    data: { conversationId: conv.id, seq, kind: "mls.app", senderId: 1, body: "AAEC", createdMs: 1, notify: true },
+  });
+  await db.conversation.update({ where: { id: conv.id }, data: { lastSeq: seq } });
   await db.$disconnect();
   const auth = await startAuthOn(source.url);
   try {

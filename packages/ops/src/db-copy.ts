@@ -146,6 +146,8 @@ async function resetSequences(target: Client): Promise<void> {
 /** A value for a raw INSERT: only what both engines store the same way from a parameter. */
 function plain(model: string, column: string, value: unknown): Value {
   if (value === null || typeof value === "string" || typeof value === "number") return value;
+  // SQLite has no booleans to bind; PostgreSQL reads the parameter '1' or '0' as a boolean.
+  if (typeof value === "boolean") return value ? 1 : 0;
   throw new Error(`${model}.${column} holds a ${typeof value}: this table cannot be copied with raw INSERTs`);
 }
 

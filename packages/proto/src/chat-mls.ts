@@ -93,6 +93,12 @@ export const mlsSendBody = z.strictObject({
   message: mlsBytesSchema,
   /** With a commit, required: the GroupInfo of the epoch the commit creates. */
   groupInfo: mlsBytesSchema.optional(),
+  /**
+   * With an application message only: it is a new message for the others (it counts as unread for
+   * them and moves the conversation up their lists), as a text is; an edit, delete or reaction
+   * leaves it out. The server cannot read the content, so the sending device says.
+   */
+  notify: z.boolean().optional(),
   /** With a commit that adds devices: its Welcome and the devices it admits. */
   welcome: z
     .strictObject({

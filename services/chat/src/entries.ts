@@ -42,6 +42,8 @@ export interface NewEntry {
   targetSeq: number | null;
   /** Edits and deletions do not move a conversation up the list. */
   activity: boolean;
+  /** An end-to-end encrypted new message (mls.app): counted as unread, like a text. */
+  notify?: boolean;
 }
 
 /** Appends one entry with the next seq; the caller's transaction makes seq gapless and unique. */
@@ -61,6 +63,7 @@ export async function append(
     entry.body,
     entry.targetSeq,
     now,
+    entry.notify ? 1 : 0,
   );
   conv.lastSeq = seq;
   if (entry.activity) conv.lastActivityMs = now;

@@ -3,7 +3,7 @@
 // encrypted messages through the log; the DS's refusals leave nothing written.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeContent, textContent } from "@sealroom/e2e";
+import { encodeContent, newContentId, textContent, type Content } from "@sealroom/e2e";
 import { dmConversationId, groupConversationId } from "@sealroom/proto/chat";
 import { loadServerSender } from "./server-sender.js";
 import { setup, type Harness } from "./test/harness.js";
@@ -290,5 +290,55 @@ describe("chat.mls.send: a DM becomes end-to-end encrypted", () => {
     expect(await h.db.message.count({ where: { senderId: a, clientMsgId: body.clientMsgId } })).toBe(1);
     const other = b64(await group.encrypt(encodeContent(textContent("twice"))));
     expect((await h.refusal(a, "chat.mls.send", { ...body, message: other }))?.code).toBe("CONFLICT");
+  });
+
+  it("a new message (notify) counts as unread and moves the conversation up; an edit does not", async () => {
+    const { a, b, dm } = await friends();
+    const alice = await member(a);
+    const bob = await member(b);
+    const { group } = await establish(dm, alice, [bob]);
+    const encrypted = async (content: Content) => b64(await group.encrypt(encodeContent(content)));
+    const read = async () =>
+      (await h.call(b, "chat.conversations", {})).conversations.find((c) => c.conversationId === dm);
+    const before = await read();
+    expect(before?.read.unread).toBe(0);
+
+    const first = textContent("counted");
+    const sent = await h.call(a, "chat.mls.send", {
+      conversationId: dm,
+      clientMsgId: cid(),
+      message: await encrypted(first),
+      notify: true,
+    });
+    const after = await read();
+    expect(after?.read.unread).toBe(1);
+    expect(after?.lastActivityTs).toBe(sent.ts);
+    expect(after?.last).toBeNull(); // no preview of ciphertext: devices compute theirs
+
+    // An edit (as its sender's device marks it: no notify) is stored but neither counted nor shown.
+    const edit: Content = { v: 1, type: "edit", id: newContentId(), target: first.id, text: "edited" };
+    const quiet = await h.call(a, "chat.mls.send", {
+      conversationId: dm,
+      clientMsgId: cid(),
+      message: await encrypted(edit),
+    });
+    expect(quiet.seq).toBe(sent.seq + 1);
+    const later = await read();
+    expect(later?.read.unread).toBe(1);
+    expect(later?.lastActivityTs).toBe(sent.ts);
+
+    // Only an application message may say so: a commit with notify is refused, nothing written.
+    const commit = await group.commitPending();
+    const refused = await h.refusal(a, "chat.mls.send", {
+      conversationId: dm,
+      clientMsgId: cid(),
+      message: b64(commit.commit),
+      groupInfo: b64(commit.groupInfo),
+      notify: false,
+    });
+    expect(refused?.code).toBe("BAD_REQUEST");
+    group.discardPendingCommit();
+    const conv = await h.db.conversation.findUniqueOrThrow({ where: { key: dm } });
+    expect(conv.lastSeq).toBe(quiet.seq);
   });
 });

@@ -106,11 +106,15 @@ function check(conversationId: string, body: SendBody, serverKey: Uint8Array): C
     if (body.groupInfo !== undefined || body.welcome !== undefined) {
       throw badRequest("groupInfo and welcome go only with a commit.");
     }
+    if (header.contentType !== "application" && body.notify !== undefined) {
+      throw badRequest("notify goes only with an application message.");
+    }
     const kind = header.contentType === "application" ? "mls.app" : "mls.proposal";
     return { kind, epoch: header.epoch, adds: addsOf(header.contentType, message) };
   }
   const { groupInfo, welcome } = body;
   if (groupInfo === undefined) throw badRequest("A commit needs the GroupInfo of the epoch it creates.");
+  if (body.notify !== undefined) throw badRequest("notify goes only with an application message.");
   const infoBytes = bytesOf("groupInfo", groupInfo);
   const info = inspect("groupInfo", () => inspectGroupInfo(infoBytes));
   if (info.groupId !== header.groupId || info.epoch !== header.epoch + 1) {
@@ -207,6 +211,7 @@ export function createMls({ db, writer, publish, sender, onCommit }: MlsDeps) {
             }
             welcomed.push(device);
           }
+          const notify = checked.kind === "mls.app" && body.notify === true;
           const { id, seq } = await append(
             q,
             conv,
@@ -216,8 +221,10 @@ export function createMls({ db, writer, publish, sender, onCommit }: MlsDeps) {
               clientMsgId,
               body: body.message,
               targetSeq: null,
-              // Key updates and membership commits do not move a conversation up the list.
-              activity: checked.kind === "mls.app",
+              // Only new messages move a conversation up the list and count as unread: not key
+              // updates, membership commits, edits, deletions or reactions.
+              activity: notify,
+              notify,
             },
             now,
           );

@@ -144,10 +144,11 @@ const STATEMENTS = {
     `UPDATE "Conversation" SET "lastSeq" = ?, "lastActivityMs" = ? WHERE "id" = ?`,
   ),
   /** Run: the new id is `lastId`. */
-  insertMessage: sql<[number, number, string, number | null, string | null, string, number | null, number]>(
+  /** `notify` is 0 or 1: SQLite has no booleans to bind, and PostgreSQL reads '1' as true. */
+  insertMessage: sql<[number, number, string, number | null, string | null, string, number | null, number, 0 | 1]>(
     withId(
-      `INSERT INTO "Message" ("conversationId", "seq", "kind", "senderId", "clientMsgId", "body", "targetSeq", "createdMs")
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO "Message" ("conversationId", "seq", "kind", "senderId", "clientMsgId", "body", "targetSeq", "createdMs",
+     "notify") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
   ),
   messageByClientId: sql<[number, string], MessageRow & { key: string }>(
@@ -166,25 +167,27 @@ const STATEMENTS = {
      ORDER BY m."seq" DESC LIMIT ?`,
   ),
   /**
-   * The newest text, system or MLS application entry after `visibleFrom`: the preview of a
-   * conversation (an MLS one gives no preview: only devices can read it).
+   * The newest text, system or new MLS application entry (`notify`) after `visibleFrom`: the
+   * preview of a conversation (an MLS one gives no preview: only devices can read it).
    */
   lastShown: sql<[number, number], MessageRow>(
-    `SELECT * FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "kind" IN ('text', 'system', 'mls.app')
-     ORDER BY "seq" DESC LIMIT 1`,
+    `SELECT * FROM "Message" WHERE "conversationId" = ? AND "seq" > ?
+     AND ("kind" IN ('text', 'system') OR ("kind" = 'mls.app' AND "notify")) ORDER BY "seq" DESC LIMIT 1`,
   ),
   /** lastShown, for a former member: nothing after `leftSeq`. */
   lastShownUpTo: sql<[number, number, number], MessageRow>(
     `SELECT * FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "seq" <= ?
-     AND "kind" IN ('text', 'system', 'mls.app') ORDER BY "seq" DESC LIMIT 1`,
+     AND ("kind" IN ('text', 'system') OR ("kind" = 'mls.app' AND "notify")) ORDER BY "seq" DESC LIMIT 1`,
   ),
   unreadUpTo: sql<[number, number, number, number, number], { n: number }>(
     `SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "seq" <= ?
-     AND "kind" = 'text' AND "deletedMs" IS NULL AND "senderId" <> ? LIMIT ?) AS "counted"`,
+     AND ("kind" = 'text' OR ("kind" = 'mls.app' AND "notify")) AND "deletedMs" IS NULL AND "senderId" <> ?
+     LIMIT ?) AS "counted"`,
   ),
   unread: sql<[number, number, number, number], { n: number }>(
-    `SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "Message" WHERE "conversationId" = ? AND "seq" > ? AND "kind" = 'text'
-     AND "deletedMs" IS NULL AND "senderId" <> ? LIMIT ?) AS "counted"`,
+    `SELECT COUNT(*) AS "n" FROM (SELECT 1 FROM "Message" WHERE "conversationId" = ? AND "seq" > ?
+     AND ("kind" = 'text' OR ("kind" = 'mls.app' AND "notify")) AND "deletedMs" IS NULL AND "senderId" <> ?
+     LIMIT ?) AS "counted"`,
   ),
 
   member: sql<[number, number], MemberRow>(

@@ -223,7 +223,13 @@ export class E2eEngine {
         const message = await record.group.encrypt(envelope);
         await this.save(conversationId, record);
         this.own.set(clientMsgId, text);
-        const sent = await this.client.call("chat.mls.send", { conversationId, clientMsgId, message: b64(message) });
+        // A text is a new message: the server counts it as unread for the others (docs/E2E.md section 3).
+        const sent = await this.client.call("chat.mls.send", {
+          conversationId,
+          clientMsgId,
+          message: b64(message),
+          notify: true,
+        });
         if (!sent.ok) throw sent.error.code === "STALE_EPOCH" ? new StaleEpoch() : AppError.from(sent.error);
         this.settle(conversationId, record, sent.value.seq);
         await this.save(conversationId, record);

@@ -77,7 +77,8 @@ export function mlsKit(harness: () => Harness) {
 
   async function sendText(m: Member, group: Group, conversationId: string, text: string, clientMsgId = cid()) {
     const message = b64(await group.encrypt(encodeContent(textContent(text))));
-    return harness().call(m.userId, "chat.mls.send", { conversationId, clientMsgId, message });
+    // A new message, as the SDK's engine marks one (edits and reactions are not).
+    return harness().call(m.userId, "chat.mls.send", { conversationId, clientMsgId, message, notify: true });
   }
 
   async function sync(userId: number, conversationId: string, afterSeq = 0): Promise<Entry[]> {

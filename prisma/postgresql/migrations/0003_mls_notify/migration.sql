@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Message" ADD COLUMN "notify" BOOLEAN NOT NULL DEFAULT false;
