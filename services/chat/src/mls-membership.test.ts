@@ -200,6 +200,40 @@ describe("the reconciler proposes removals", () => {
   });
 });
 
+describe("the DS enforces social's membership on a member's Removes", () => {
+  it("a member may not remove a device that belongs; one of a kicked member is accepted", async () => {
+    const t = await threeUsers();
+    const state = async () => {
+      const conv = await h.db.conversation.findUniqueOrThrow({ where: { key: t.conversationId } });
+      return [conv.lastSeq, conv.mlsEpoch];
+    };
+    const tryRemove = async (target: { userId: number; deviceId?: string }) => {
+      const bundle = await t.gb.removeMembers([target]);
+      const body = {
+        conversationId: t.conversationId,
+        clientMsgId: cid(),
+        message: b64(bundle.commit),
+        groupInfo: b64(bundle.groupInfo),
+      };
+      return { body, bundle };
+    };
+    // Bob pushing carol's phone out while carol is still a member: refused, nothing written.
+    const before = await state();
+    const phone = await tryRemove({ userId: t.c, deviceId: t.carolPhone.deviceId });
+    expect((await h.refusal(t.b, "chat.mls.send", phone.body))?.code).toBe("FORBIDDEN");
+    t.gb.discardPendingCommit();
+    expect(await state()).toEqual(before);
+
+    // Once carol is kicked, bob may commit her removal by value (not only the server's proposals).
+    await h.seed.kick(t.groupId, t.a, t.c);
+    const gone = await tryRemove({ userId: t.c });
+    const ack = await h.call(t.b, "chat.mls.send", gone.body);
+    t.gb.mergePendingCommit();
+    expect(ack.epoch).toBe(2);
+    expect(t.gb.members().map((m) => m.userId)).toEqual([t.a, t.b]);
+  });
+});
+
 describe("the DS enforces social's membership on Adds", () => {
   it("an Add of a stranger's KeyPackage, or of a device under another key, is FORBIDDEN and nothing is written", async () => {
     const { a, b, dm } = await friends();

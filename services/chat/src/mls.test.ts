@@ -183,6 +183,9 @@ describe("chat.mls.send: a DM becomes end-to-end encrypted", () => {
     group.mergePendingCommit();
     const gb = await join(bob);
 
+    // Bob's device signs out (its row goes; no doorbell here, so the reconciler does not propose
+    // first): its leaf no longer belongs, and only such a leaf may be removed.
+    await h.db.device.delete({ where: { id: bob.deviceId } });
     const { groupInfo } = await h.call(a, "chat.mls.groupInfo", { conversationId: dm });
     const [proposal] = await server.proposeRemove(bytes(groupInfo), { userId: b });
     const ack = await h.call(a, "chat.mls.send", { conversationId: dm, clientMsgId: cid(), message: b64(proposal!) });

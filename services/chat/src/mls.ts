@@ -31,8 +31,9 @@ import type { z } from "zod";
 import { recipients, resolveAccess, userOrPlaceholder } from "./access.js";
 import { takeWithin } from "./bounds.js";
 import { append, conversationFor } from "./entries.js";
+import { belongs, readers } from "./group-readers.js";
 import type { Publish } from "./publish.js";
-import { queries, type Queries } from "./queries.js";
+import { queries, type ConvRow, type Queries } from "./queries.js";
 import type { Writer } from "./writer.js";
 
 export interface MlsDeps {
@@ -73,20 +74,27 @@ function inspect<T>(field: string, fn: () => T): T {
  * the one the message was made in. A commit brings its GroupInfo and, maybe, its Welcome.
  */
 type Checked =
-  | { kind: Exclude<MlsEntryKind, "mls.commit">; epoch: number; adds: readonly InspectedAdd[] }
-  | {
+  | ({ kind: Exclude<MlsEntryKind, "mls.commit">; epoch: number } & Membership)
+  | ({
       kind: "mls.commit";
       epoch: number;
-      adds: readonly InspectedAdd[];
       groupInfo: string;
       welcome: SendBody["welcome"];
-    };
+    } & Membership);
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
-/** The Adds a handshake message carries (checked against social in the transaction); none for application messages. */
-function addsOf(kind: "application" | "proposal" | "commit", message: Uint8Array): readonly InspectedAdd[] {
-  return kind === "application" ? [] : inspect("message", () => inspectProposals(message)).adds;
+/** The Adds and Removes (leaf indexes) a handshake message carries by value; none in an application message. */
+interface Membership {
+  adds: readonly InspectedAdd[];
+  removes: readonly number[];
+}
+
+/** Checked against social and the key directory in the transaction. */
+function membershipOf(kind: "application" | "proposal" | "commit", message: Uint8Array): Membership {
+  if (kind === "application") return { adds: [], removes: [] };
+  const { adds, removes } = inspect("message", () => inspectProposals(message));
+  return { adds, removes };
 }
 
 function check(conversationId: string, body: SendBody, serverKey: Uint8Array): Checked {
@@ -110,7 +118,7 @@ function check(conversationId: string, body: SendBody, serverKey: Uint8Array): C
       throw badRequest("notify goes only with an application message.");
     }
     const kind = header.contentType === "application" ? "mls.app" : "mls.proposal";
-    return { kind, epoch: header.epoch, adds: addsOf(header.contentType, message) };
+    return { kind, epoch: header.epoch, ...membershipOf(header.contentType, message) };
   }
   const { groupInfo, welcome } = body;
   if (groupInfo === undefined) throw badRequest("A commit needs the GroupInfo of the epoch it creates.");
@@ -132,7 +140,7 @@ function check(conversationId: string, body: SendBody, serverKey: Uint8Array): C
       throw badRequest("welcome.deviceIds names a device twice.");
     }
   }
-  return { kind: "mls.commit", epoch: header.epoch, adds: addsOf("commit", message), groupInfo, welcome };
+  return { kind: "mls.commit", epoch: header.epoch, ...membershipOf("commit", message), groupInfo, welcome };
 }
 
 const notAllowed = () =>
@@ -151,6 +159,27 @@ async function assertAdds(q: Queries, members: readonly number[], adds: readonly
     const device = await q.deviceById.get(add.member.deviceId);
     if (device?.userId !== add.member.userId) throw notAllowed();
     if (device.signatureKey !== Buffer.from(add.signatureKey).toString("base64url")) throw notAllowed();
+  }
+}
+
+/**
+ * A member may remove only leaves that no longer belong (group-readers.ts): the ones the server
+ * proposes too. Otherwise one member could push others out of the group's keys, which social's
+ * rules do not allow. `removes` are leaf indexes of the current epoch's tree, whose GroupInfo the
+ * last accepted commit stored.
+ */
+async function assertRemoves(q: Queries, conv: ConvRow, key: string, removes: readonly number[]): Promise<void> {
+  if (removes.length === 0) return;
+  const info = await q.groupInfo.get(conv.id);
+  // Before the group exists (its first commit) there is no leaf to remove.
+  const current = info && info.epoch === conv.mlsEpoch ? info.data : undefined;
+  const leaves = current ? inspectMembership(new Uint8Array(Buffer.from(current, "base64url"))).leaves : [];
+  const allowed = await readers(q, key);
+  for (const index of removes) {
+    const leaf = leaves.find((l) => l.leafIndex === index);
+    if (!leaf || (await belongs(q, allowed, leaf))) {
+      throw new AppError("FORBIDDEN", "A Remove may name only a device that no longer belongs in the conversation.");
+    }
   }
 }
 
@@ -202,6 +231,7 @@ export function createMls({ db, writer, publish, sender, onCommit }: MlsDeps) {
           assertEpoch(conv.mlsEpoch, checked);
           const members = await recipients(q, access);
           await assertAdds(q, members, checked.adds);
+          await assertRemoves(q, conv, conversationId, checked.removes);
           const welcomed: { id: string; userId: number }[] = [];
           const welcome = checked.kind === "mls.commit" ? checked.welcome : undefined;
           for (const deviceId of welcome?.deviceIds ?? []) {

@@ -23,13 +23,14 @@
  * Signing is asynchronous (WebCrypto), so proposals are made from a snapshot, outside the writer's
  * transaction, and appended only if the conversation is still at that epoch.
  */
-import { inspectMembership, type ExternalSenderKey, type InspectedLeaf } from "@sealroom/e2e";
+import { inspectMembership, type ExternalSenderKey } from "@sealroom/e2e";
 import { parseConversationId, type MlsEntry } from "@sealroom/proto/chat";
 import type { SqlDb } from "@sealroom/db/sql";
 import type { Logger } from "@sealroom/runtime";
 import { append } from "./entries.js";
+import { belongs, readers } from "./group-readers.js";
 import type { Publish } from "./publish.js";
-import { queries, type Queries } from "./queries.js";
+import { queries } from "./queries.js";
 import type { Writer } from "./writer.js";
 
 export interface ReconcilerDeps {
@@ -45,21 +46,6 @@ const SWEEP_PAGE = 200;
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
 const proposalId = (convId: number, epoch: number, leaf: number) => `mls-remove:${convId}:${epoch}:${leaf}`;
-
-/** Who may read the conversation now (docs/protocol/chat.md, access): whose devices belong in its group. */
-async function readers(q: Queries, key: string): Promise<Set<number>> {
-  const ref = parseConversationId(key);
-  if (!ref) return new Set();
-  if (ref.kind === "dm") return new Set([ref.low, ref.high]);
-  return new Set((await q.groupMemberIds.all(ref.groupId)).map((r) => r.userId));
-}
-
-async function belongs(q: Queries, allowed: Set<number>, leaf: InspectedLeaf): Promise<boolean> {
-  const member = leaf.member;
-  if (!member || !allowed.has(member.userId)) return false;
-  const device = await q.deviceById.get(member.deviceId);
-  return device?.userId === member.userId && device.signatureKey === b64(leaf.signatureKey);
-}
 
 export function createReconciler({ db, writer, publish, log, sender }: ReconcilerDeps) {
   const running = new Map<string, Promise<number>>();
