@@ -18,7 +18,14 @@
  * view.ts (snapshots), fetch.ts (the reads' retry policy); this class wires them to the client and
  * the outbox.
  */
-import { CHAT_LIMITS, checkMessageText, type ChangeAck, type Entry, type ReadState, type SendAck } from "@sealroom/proto/chat";
+import {
+  CHAT_LIMITS,
+  checkMessageText,
+  type ChangeAck,
+  type Entry,
+  type ReadState,
+  type SendAck,
+} from "@sealroom/proto/chat";
 import { AppError } from "@sealroom/proto/errors";
 import type { SealroomClient } from "../client.js";
 import { ChangeNotifier } from "../notifier.js";

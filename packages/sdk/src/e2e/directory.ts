@@ -2,9 +2,10 @@
  * The key directory as the engine reads it (docs/E2E.md, "The SDK engine"): each user's devices
  * (`auth.keys.devices`) and each group's member list (`social.groups.get`), kept between sends so a
  * message does not cost one request per member user. A list is dropped when something says it
- * changed (a social event: friendship or group membership; an MLS commit or proposal read from a
- * conversation), and in any case after `maxAgeMs`, since nothing tells a device that a peer signed
- * in a new device. The same lists check every leaf this device accepts into a group (`check`).
+ * changed: auth.keys.devices.changed.v1 (a user registered a device), a social event (friendship or
+ * group membership), an MLS commit or proposal read from a conversation; and in any case after
+ * `maxAgeMs`, since events are hints that can be lost. The same lists check every leaf this device
+ * accepts into a group (`check`).
  */
 import type { MemberIdentity } from "@sealroom/e2e";
 import { parseConversationId } from "@sealroom/proto/chat";
@@ -40,6 +41,11 @@ export class DeviceDirectory {
     private readonly maxAgeMs = DEVICE_CACHE_MS,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** Forgets one user's devices (the directory said they changed). */
+  forget(userId: number): void {
+    this.devices.delete(userId);
+  }
 
   /** Forgets every list: membership or devices may have changed. */
   invalidate(): void {

@@ -22,13 +22,14 @@ import {
 } from "@sealroom/e2e";
 import type { ChangeAck, Entry, SendAck, TextEntry } from "@sealroom/proto/chat";
 import type { MlsEntry } from "@sealroom/proto/chat-mls";
+import { KEYS_EVENTS } from "@sealroom/proto/keys";
 import { AppError, toAppError, type Result } from "@sealroom/proto/errors";
 import type { SealroomClient, SignedOutReason } from "../client.js";
 import { newClientMsgId } from "../chat/outbox.js";
 import { b64, fromB64 } from "./base64url.js";
 import { DeviceKeys, encodeDeviceRecord, type DeviceKeysOptions } from "./device-keys.js";
 import { decodeGroupRecord, encodeGroupRecord, type GroupRecord } from "./group-record.js";
-import { ConversationContents, type AppMeta, type E2eTextEntry, type Surfaced } from "./contents.js";
+import { ConversationContents, type E2eTextEntry, type Surfaced } from "./contents.js";
 import { DeviceDirectory, DEVICE_CACHE_MS } from "./directory.js";
 import { LogReader } from "./log-reader.js";
 import { claimMissing } from "./members.js";
@@ -136,8 +137,12 @@ export class E2eEngine {
 
   start(): void {
     this.offs.push(
-      this.client.on("event", (type) => {
+      this.client.on("event", (type, body) => {
         if (type === "chat.mls.welcome.v1") void this.fetchWelcomes();
+        if (type === "auth.keys.devices.changed.v1") {
+          const changed = KEYS_EVENTS[type].safeParse(body);
+          if (changed.success) this.directory.forget(changed.data.userId);
+        }
         // Friendships and group memberships decide who is in a conversation and whose devices show.
         if (type.startsWith("social.friend.") || type.startsWith("social.group.")) this.directory.invalidate();
       }),
@@ -214,22 +219,32 @@ export class E2eEngine {
    * Edits or deletes one of the user's messages of an encrypted conversation: an `edit`/`delete`
    * content naming the target's content id, sent as an MLS application message; shown here at once.
    */
-  change(target: E2eTextEntry, change: E2eChange): Promise<ChangeAck> {
+  async change(target: E2eTextEntry, change: E2eChange): Promise<ChangeAck> {
     const { conversationId } = target;
-    const me = this.session?.userId;
-    if (target.senderId !== me) return Promise.reject(new AppError("FORBIDDEN", "You can only change your own messages."));
-    if (target.contentId === null) {
-      return Promise.reject(new AppError("FORBIDDEN", "This message cannot be read on this device."));
-    }
-    if (target.deletedTs !== null) return Promise.reject(new AppError("CONFLICT", "This message has been deleted."));
+    if (target.senderId !== this.session?.userId)
+      throw new AppError("FORBIDDEN", "You can only change your own messages.");
+    if (target.contentId === null) throw new AppError("FORBIDDEN", "This message cannot be read on this device.");
+    if (target.deletedTs !== null) throw new AppError("CONFLICT", "This message has been deleted.");
     const base = { v: CONTENT_VERSION, id: newContentId(), target: target.contentId } as const;
-    const content: Content = change.type === "edit" ? { ...base, type: "edit", text: change.text } : { ...base, type: "delete" };
+    const content: Content =
+      change.type === "edit" ? { ...base, type: "edit", text: change.text } : { ...base, type: "delete" };
+    const ack = await this.sendContent(conversationId, content);
+    return { id: ack.id, conversationId, seq: ack.seq, ts: ack.ts, targetSeq: target.seq };
+  }
+
+  /**
+   * Sends one content as an MLS application message and shows it here as the other devices will
+   * (a change of another user's message is ignored and counted, as they do). ChatStore's send,
+   * edit and delete cover the everyday ones; this is for the rest (and for tests).
+   */
+  sendContent(conversationId: string, content: Content): Promise<SendAck> {
+    const senderId = this.session?.userId;
+    if (senderId === undefined) return Promise.reject(new AppError("NOT_AUTHENTICATED"));
     const clientMsgId = newClientMsgId();
     return this.enqueue(conversationId, async () => {
       const ack = await this.sendNow(conversationId, clientMsgId, content);
-      const meta: AppMeta = { ...ack, senderId: target.senderId };
-      this.surface(this.contentsOf(conversationId).read(meta, content));
-      return { id: ack.id, conversationId, seq: ack.seq, ts: ack.ts, targetSeq: target.seq };
+      this.surface(this.contentsOf(conversationId).read({ ...ack, senderId }, content));
+      return ack;
     });
   }
 
