@@ -278,7 +278,9 @@ export class ChatStore {
     this.touch(c);
     // Encrypted entries: read by the engine as far as this device's group state goes.
     await this.e2e?.history(conversationId, page.entries);
-    return page.entries.filter((e) => e.kind === "text" || e.kind === "system" || e.kind === "mls.app").length;
+    const shown = (e: Entry) =>
+      e.kind === "text" || e.kind === "system" || (this.e2e !== undefined && e.kind === "mls.app");
+    return page.entries.filter(shown).length;
   }
 
   /** The entry at `seq` if it is a message of an end-to-end encrypted conversation, read by the engine. */
