@@ -24,6 +24,7 @@ import {
   type E2eTextEntry,
   type Entry,
 } from "@sealroom/sdk/node";
+import { KEYS_EVENTS } from "@sealroom/proto/keys";
 import { log, startStack, type Stack } from "./support/stack.js";
 import { SOCIAL_STACK, befriend, device, signUp, type Person } from "./social-helpers.js";
 import { groupOf, until } from "./support/chat.js";
@@ -224,9 +225,12 @@ describe("the SDK's end-to-end engine", () => {
     await say(hana, dm, "before the second device");
     await allRead([ivan], dm, ["before the second device"]);
 
+    // Ivan's engine cached hana's devices when it joined; the directory tells it of her new one.
+    const heard = devicesChanged(ivan, hana.user.id);
     const store = fileStore();
     const hana2 = withE2e(await device(stack, hana, 1), store);
     await hana2.chat.e2e?.deviceReady();
+    await until(() => devicesChanged(ivan, hana.user.id) > heard, "ivan told of hana's new device", 20_000);
     await say(ivan, dm, "after the second device");
     await allRead([hana, hana2], dm, ["after the second device"]);
     expect(hana2.textsOf(dm)).not.toContain("before the second device");
@@ -313,6 +317,14 @@ describe("what cannot be decrypted", () => {
     await allRead([kim], dm, ["a real one", "still readable"]);
   });
 });
+
+/** How many auth.keys.devices.changed.v1 events about `userId` the listener's client received. */
+function devicesChanged(listener: Person, userId: number): number {
+  const schema = KEYS_EVENTS["auth.keys.devices.changed.v1"];
+  return listener.events.filter(
+    (e) => e.type === "auth.keys.devices.changed.v1" && schema.safeParse(e.body).data?.userId === userId,
+  ).length;
+}
 
 async function messagesOf(conversationId: string) {
   const conv = await stack.db.conversation.findUniqueOrThrow({ where: { key: conversationId } });

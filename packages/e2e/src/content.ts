@@ -7,8 +7,8 @@
  *
  * `id` is chosen by the sender (16 random bytes, base64url): edits, deletes, replies and
  * reactions name their target by it, inside the encryption, so the server can neither read nor
- * forge what refers to what. Only `text` is sent today; the other types are reserved here so that
- * issues #16/#17 only switch them on (`SENDABLE_TYPES`). A receiver shows a valid envelope of a
+ * forge what refers to what. `text` (with replies), `edit` and `delete` are sent (the SDK engine);
+ * the other types are reserved here so that issues #16/#17 only switch them on (`SENDABLE_TYPES`). A receiver shows a valid envelope of a
  * type it does not handle, or of a newer `v`, as "unsupported message", never as an error.
  *
  * It lives in @sealroom/e2e, not packages/proto: proto holds what the server validates, and the
@@ -32,11 +32,11 @@ const base = { v: z.literal(CONTENT_VERSION), id: contentId };
 export const textContentSchema = z
   .object({ ...base, type: z.literal("text"), text: messageText, replyTo: contentId.optional() })
   .strict();
-/** Reserved (#16): replaces the text of the sender's own message `target`. */
+/** Replaces the text of the sender's own message `target` (receivers check the sender). */
 export const editContentSchema = z
   .object({ ...base, type: z.literal("edit"), target: contentId, text: messageText })
   .strict();
-/** Reserved (#16): deletes the sender's own message `target` for everyone. */
+/** Deletes the sender's own message `target` for everyone (receivers check the sender). */
 export const deleteContentSchema = z.object({ ...base, type: z.literal("delete"), target: contentId }).strict();
 /** Reserved (#16): adds (or with `remove`, takes back) an emoji reaction to `target`. */
 export const reactionContentSchema = z
@@ -81,7 +81,7 @@ export const contentSchema = z.discriminatedUnion("type", [
 export type Content = z.infer<typeof contentSchema>;
 export type ContentType = Content["type"];
 /** What clients may send now; the rest are reserved shapes. */
-export const SENDABLE_TYPES: readonly ContentType[] = ["text"];
+export const SENDABLE_TYPES: readonly ContentType[] = ["text", "edit", "delete"];
 
 /** A decoded envelope: a content, or one this version cannot show (newer `v` or `type`). */
 export type DecodedContent =

@@ -138,3 +138,15 @@ export const KEYS_COMMANDS = {
     }),
   },
 } as const satisfies Record<string, CommandSpec>;
+
+/**
+ * Events of the key directory (`evt.user.<id>`, forwarded by the gateways as `{t:"event", type, body}`).
+ * `auth.keys.devices.changed.v1`: to the user and everyone who may list their devices (friends,
+ * members of a group with them) when the user registers a device (a new one, or the same key again
+ * at a sign-in): a hint to drop a cached device list (the SDK's engine adds a new device at its next
+ * send). A hint only: lost or late, the cache's age bounds it.
+ */
+export const KEYS_EVENTS = {
+  "auth.keys.devices.changed.v1": z.object({ userId: id }),
+} as const;
+export type KeysEventType = keyof typeof KEYS_EVENTS;

@@ -27,3 +27,20 @@ export async function assertMayView(store: Store, viewer: number, target: number
   );
   if (rows.length === 0) throw unknownUser();
 }
+
+/**
+ * Everyone who may see `userId`'s devices (the user, their friends, members of a group with them
+ * that is not disbanded): who is told when they change. One statement.
+ */
+export async function deviceAudience(store: Store, userId: number): Promise<number[]> {
+  const rows = await store.run((db) =>
+    db.$queryRaw<Array<{ id: number | bigint }>>(Prisma.sql`
+      SELECT f."userBId" AS "id" FROM "Friendship" f WHERE f."userAId" = ${userId}
+      UNION SELECT f."userAId" FROM "Friendship" f WHERE f."userBId" = ${userId}
+      UNION SELECT b."userId" FROM "GroupMember" a
+        JOIN "GroupMember" b ON b."groupId" = a."groupId"
+        JOIN "Group" g ON g."id" = a."groupId"
+        WHERE a."userId" = ${userId} AND g."disbandedAt" IS NULL`),
+  );
+  return [...new Set([userId, ...rows.map((r) => Number(r.id))])];
+}

@@ -1,9 +1,9 @@
 /** The key directory's commands (auth.keys.*, docs/PROTOCOL.md section 9.7). */
 import { AppError } from "@sealroom/proto/errors";
 import { checkDeviceName, type KEYS_COMMANDS } from "@sealroom/proto/keys";
-import type { Handlers, KeyedTokenBucket, Logger } from "@sealroom/runtime";
+import { errorText, type Handlers, type KeyedTokenBucket, type Logger } from "@sealroom/runtime";
 import type { Devices } from "./devices.js";
-import { assertMayView } from "./key-audience.js";
+import { assertMayView, deviceAudience } from "./key-audience.js";
 import type { KeyPackages } from "./key-packages.js";
 import type { Sessions } from "./sessions.js";
 import type { Store } from "./store.js";
@@ -18,11 +18,13 @@ export interface KeyHandlerDeps {
    * someone adding a large group is not held up by it (each member is a key of its own).
    */
   claims: KeyedTokenBucket<string>;
+  /** Tells these users that `userId`'s devices changed (auth.keys.devices.changed.v1). */
+  devicesChanged(audience: number[], userId: number): void;
   log: Logger;
 }
 
 export function createKeyHandlers(deps: KeyHandlerDeps): Pick<Handlers<"auth">, keyof typeof KEYS_COMMANDS> {
-  const { store, sessions, devices, keyPackages, claims, log } = deps;
+  const { store, sessions, devices, keyPackages, claims, devicesChanged, log } = deps;
   return {
     async "auth.keys.registerDevice"(ctx, body) {
       const name = checkDeviceName(body.name);
@@ -38,6 +40,11 @@ export function createKeyHandlers(deps: KeyHandlerDeps): Pick<Handlers<"auth">, 
         name: name.name,
       });
       log.debug({ userId: ctx.userId }, "device registered");
+      // A hint for the devices that cache this user's device list; registration stands without it.
+      await deviceAudience(store, ctx.userId).then(
+        (audience) => devicesChanged(audience, ctx.userId),
+        (err: unknown) => log.warn({ error: errorText(err) }, "device audience not read"),
+      );
       return { deviceId };
     },
 

@@ -20,7 +20,7 @@ import { createHasher } from "./hasher.js";
 import { createKeyHandlers } from "./key-handlers.js";
 import { createKeyPackages } from "./key-packages.js";
 import { createAuthMetrics, type AuthMetrics } from "./metrics.js";
-import { revocationPublisher } from "./revocations.js";
+import { devicesChangedPublisher, revocationPublisher } from "./revocations.js";
 import { createSessions } from "./sessions.js";
 import { loadNameKey } from "./namekey.js";
 import { createStore } from "./store.js";
@@ -63,6 +63,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   const devices = createDevices({ store, clock });
   const keyPackages = createKeyPackages({ store, clock });
   const claims = new KeyedTokenBucket<string>(config.keyClaims, clock);
+  const devicesChanged = devicesChangedPublisher(nc, log);
 
   // Sweeps in flight; commands are waited for by the subscriptions' drain().
   const inflight = new InFlight();
@@ -116,7 +117,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       });
       const handlers = {
         ...createHandlers({ hasher, throttle, accounts, sessions, publish, config, log, metrics }),
-        ...createKeyHandlers({ store, sessions, devices, keyPackages, claims, log }),
+        ...createKeyHandlers({ store, sessions, devices, keyPackages, claims, devicesChanged, log }),
       };
       subscriptions = serveCommands({ nc, service: "auth", handlers, log, metrics, instance });
       await nc.flush();

@@ -5,7 +5,7 @@
  * the gap is filled (the store fetches the gap with chat.sync). Edits and deletions are applied to
  * the message they target when it is in the window.
  */
-import type { Entry, SystemEntry, TextEntry } from "@sealroom/proto/chat";
+import type { DeleteEntry, EditEntry, Entry, SystemEntry, TextEntry } from "@sealroom/proto/chat";
 
 /** What a UI shows: messages and system entries, with edits and deletions applied. */
 export type TimelineEntry = TextEntry | SystemEntry;
@@ -62,13 +62,25 @@ export class ConversationLog {
     for (const k of this.buffer.keys()) if (k <= seq) this.buffer.delete(k);
   }
 
-  /** Older entries from history (ascending, all before the window). Edits inside are already applied. */
+  /**
+   * Older entries from history (ascending, all before the window). Edits inside are already applied.
+   * Entries already held (an encrypted message the e2e engine showed before) are kept, in seq order.
+   */
   prepend(entries: Entry[], newBase: number): void {
+    const held = new Set(this.timeline.map((e) => e.seq));
     const older = entries.filter(
-      (e): e is TimelineEntry => e.seq <= this.base && (e.kind === "text" || e.kind === "system"),
+      (e): e is TimelineEntry => e.seq <= this.base && !held.has(e.seq) && (e.kind === "text" || e.kind === "system"),
     );
     this.timeline.unshift(...older);
+    const firstHeld = this.timeline[older.length];
+    const lastOlder = older[older.length - 1];
+    if (firstHeld && lastOlder && firstHeld.seq < lastOlder.seq) this.timeline.sort((a, b) => a.seq - b.seq);
     this.base = Math.min(this.base, newBase);
+  }
+
+  /** An edit or deletion from outside the log (a decrypted one): applied to its target wherever it is. */
+  change(entry: EditEntry | DeleteEntry): void {
+    this.apply(entry);
   }
 
   find(seq: number): TextEntry | undefined {

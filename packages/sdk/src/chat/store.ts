@@ -18,7 +18,15 @@
  * view.ts (snapshots), fetch.ts (the reads' retry policy); this class wires them to the client and
  * the outbox.
  */
-import { CHAT_LIMITS, type ChangeAck, type Entry, type ReadState, type SendAck } from "@sealroom/proto/chat";
+import {
+  CHAT_LIMITS,
+  checkMessageText,
+  type ChangeAck,
+  type Entry,
+  type ReadState,
+  type SendAck,
+} from "@sealroom/proto/chat";
+import { AppError } from "@sealroom/proto/errors";
 import type { SealroomClient } from "../client.js";
 import { ChangeNotifier } from "../notifier.js";
 import { CatchUp } from "./catch-up.js";
@@ -34,11 +42,11 @@ import {
   noteWritten,
   type Conv,
 } from "./conversation.js";
-import { E2eEngine } from "../e2e/engine.js";
-import type { E2eTextEntry } from "../e2e/log-reader.js";
+import { isE2eText, type E2eTextEntry, type Surfaced } from "../e2e/contents.js";
+import { E2eEngine, type E2eChange } from "../e2e/engine.js";
 import { LiveEvents } from "./events.js";
 import { ConversationLog } from "./log.js";
-import { Outbox, type PendingMessage } from "./outbox.js";
+import { newClientMsgId, Outbox, type PendingMessage } from "./outbox.js";
 import type { ChatSnapshot, ChatStoreOptions, SyncStatus } from "./types.js";
 import { buildSnapshot, buildView } from "./view.js";
 
@@ -183,10 +191,18 @@ export class ChatStore {
     return this.catchUpper.run();
   }
 
-  /** Sends a text message (exactly once, retried until acked); resolves with its ack. */
-  send(conversationId: string, text: string): Promise<SendAck> {
+  /**
+   * Sends a text message (exactly once, retried until acked); resolves with its ack. `replyToSeq`
+   * (end-to-end encrypted conversations): the message it answers, named inside the encryption by
+   * its content id (docs/E2E.md section 5); kept in memory only, like the rest of the engine's.
+   */
+  send(conversationId: string, text: string, opts: { replyToSeq?: number } = {}): Promise<SendAck> {
     this.ensure(conversationId);
-    return this.outbox.send(conversationId, text);
+    const replyTo = opts.replyToSeq === undefined ? undefined : this.encrypted(conversationId, opts.replyToSeq);
+    if (!replyTo?.contentId || !this.e2e) return this.outbox.send(conversationId, text);
+    const clientMsgId = newClientMsgId();
+    this.e2e.replyTo(clientMsgId, replyTo.contentId);
+    return this.outbox.send(conversationId, text, clientMsgId);
   }
 
   retry(clientMsgId: string): Promise<SendAck> | undefined {
@@ -197,14 +213,27 @@ export class ChatStore {
     this.outbox.discard(clientMsgId);
   }
 
+  /**
+   * Edits one of the user's messages. In an end-to-end encrypted conversation (the target was
+   * read by the engine) the edit is an encrypted `edit` content (docs/E2E.md section 5), else chat.edit.
+   */
   async edit(conversationId: string, seq: number, text: string): Promise<ChangeAck> {
+    const target = this.encrypted(conversationId, seq);
+    if (target) {
+      const check = checkMessageText(text);
+      if (!check.ok) throw new AppError(check.reason === "too-long" ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST");
+      return this.changeEncrypted(target, { type: "edit", text });
+    }
     const ack = await this.client.request("chat.edit", { conversationId, seq, text });
     const me = this.client.user?.id;
     if (me !== undefined) this.receive(editEntry(conversationId, seq, text, ack, me));
     return ack;
   }
 
+  /** Deletes one of the user's messages for everyone (encrypted as `delete` where the target is). */
   async delete(conversationId: string, seq: number): Promise<ChangeAck> {
+    const target = this.encrypted(conversationId, seq);
+    if (target) return this.changeEncrypted(target, { type: "delete" });
     const ack = await this.client.request("chat.delete", { conversationId, seq });
     const me = this.client.user?.id;
     if (me !== undefined) this.receive(deleteEntry(conversationId, seq, ack, me));
@@ -247,7 +276,23 @@ export class ChatStore {
     const first = page.entries[0]?.seq;
     c.log.prepend(page.entries, first === undefined ? page.visibleFromSeq : first - 1);
     this.touch(c);
-    return page.entries.filter((e) => e.kind === "text" || e.kind === "system").length;
+    // Encrypted entries: read by the engine as far as this device's group state goes.
+    await this.e2e?.history(conversationId, page.entries);
+    const shown = (e: Entry) =>
+      e.kind === "text" || e.kind === "system" || (this.e2e !== undefined && e.kind === "mls.app");
+    return page.entries.filter(shown).length;
+  }
+
+  /** The entry at `seq` if it is a message of an end-to-end encrypted conversation, read by the engine. */
+  private encrypted(conversationId: string, seq: number): E2eTextEntry | undefined {
+    if (!this.e2e) return undefined;
+    const entry = this.convs.get(conversationId)?.log.find(seq);
+    return entry && isE2eText(entry) ? entry : undefined;
+  }
+
+  private async changeEncrypted(target: E2eTextEntry, change: E2eChange): Promise<ChangeAck> {
+    if (!this.e2e) throw new AppError("INTERNAL");
+    return this.e2e.change(target, change);
   }
 
   /** Applies an entry from anywhere (live, sync, ack); schedules a gap fetch if it waits. */
@@ -266,8 +311,7 @@ export class ChatStore {
 
   private acked(message: PendingMessage, ack: SendAck): void {
     const entry = ackEntry(message, ack, this.client.user?.id);
-    const encrypted: E2eTextEntry = { ...entry, e2e: "decrypted" };
-    this.receive(this.e2e ? encrypted : entry);
+    this.receive(this.e2e ? this.e2e.acked(entry) : entry);
     const c = this.convs.get(ack.conversationId);
     if (c && noteWritten(c, message, ack, Date.now())) this.touch(c);
   }
@@ -292,9 +336,18 @@ export class ChatStore {
     }
   }
 
-  /** A decrypted (or undecryptable) message from the engine: into the timeline by seq, once. */
-  private surface(entry: E2eTextEntry): void {
+  /**
+   * From the engine: a decrypted (or unreadable) message into the timeline by seq, once; an
+   * encrypted edit or delete applied to its target as a plaintext one is.
+   */
+  private surface(entry: Surfaced): void {
     const c = this.ensure(entry.conversationId);
+    if (entry.kind !== "text") {
+      c.log.change(entry);
+      this.emitEntry(entry);
+      this.touch(c);
+      return;
+    }
     const timeline = c.log.timeline;
     if (timeline.some((e) => e.seq === entry.seq)) return;
     let at = timeline.length;

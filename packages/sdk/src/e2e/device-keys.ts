@@ -7,7 +7,7 @@
  * packages, new ones up to `target` (persisted first: the private halves must survive a crash
  * after the upload), and a last-resort one if the directory has none.
  */
-import { Device } from "@sealroom/e2e";
+import { Device, type DeviceOptions } from "@sealroom/e2e";
 import { KEYS_LIMITS } from "@sealroom/proto/keys";
 import { z } from "zod";
 import type { SealroomClient } from "../client.js";
@@ -58,6 +58,8 @@ export class DeviceKeys {
     private readonly client: Pick<SealroomClient, "request">,
     private readonly store: E2eStateStore,
     private readonly opts: DeviceKeysOptions = {},
+    /** The checks the Device's groups make (the key directory check of leaves). */
+    private readonly deviceOptions: DeviceOptions = {},
   ) {}
 
   /** The session's device: loaded if it is this session's, registered anew otherwise; stock topped up. */
@@ -83,7 +85,7 @@ export class DeviceKeys {
     if (!record || record.sessionId !== sessionId) return undefined;
     let device: Device;
     try {
-      device = await Device.importState(record.state);
+      device = await Device.importState(record.state, this.deviceOptions);
     } catch {
       return undefined;
     }
@@ -105,7 +107,7 @@ export class DeviceKeys {
       signatureKey: b64(keyPair.publicKey),
       name: this.name,
     });
-    const device = await Device.create({ userId, deviceId }, {}, keyPair);
+    const device = await Device.create({ userId, deviceId }, this.deviceOptions, keyPair);
     await this.store.saveDevice(userId, encodeDeviceRecord(sessionId, device));
     return device;
   }

@@ -10,20 +10,28 @@
  * Service takes one commit and the other catches up (STALE_EPOCH) and tries again.
  */
 import {
+  CONTENT_VERSION,
   decodeExternalSenderDescriptor,
   encodeContent,
+  newContentId,
   textContent,
+  type Content,
   type Device,
   type ExternalSender,
+  type MemberIdentity,
 } from "@sealroom/e2e";
-import type { Entry, SendAck } from "@sealroom/proto/chat";
+import type { ChangeAck, Entry, SendAck, TextEntry } from "@sealroom/proto/chat";
+import type { MlsEntry } from "@sealroom/proto/chat-mls";
+import { KEYS_EVENTS } from "@sealroom/proto/keys";
 import { AppError, toAppError, type Result } from "@sealroom/proto/errors";
 import type { SealroomClient, SignedOutReason } from "../client.js";
 import { newClientMsgId } from "../chat/outbox.js";
 import { b64, fromB64 } from "./base64url.js";
 import { DeviceKeys, encodeDeviceRecord, type DeviceKeysOptions } from "./device-keys.js";
 import { decodeGroupRecord, encodeGroupRecord, type GroupRecord } from "./group-record.js";
-import { LogReader, textEntryOf, type E2eTextEntry } from "./log-reader.js";
+import { ConversationContents, type E2eTextEntry, type Surfaced } from "./contents.js";
+import { DeviceDirectory, DEVICE_CACHE_MS } from "./directory.js";
+import { LogReader } from "./log-reader.js";
 import { claimMissing } from "./members.js";
 import type { E2eStateStore } from "./state-store.js";
 
@@ -32,7 +40,16 @@ export interface E2eOptions extends DeviceKeysOptions {
   store: E2eStateStore;
   /** Rounds of catching up after STALE_EPOCH before a send gives up for now (retryable). Default 8. */
   maxStaleRetries?: number;
+  /**
+   * How long a user's device list and a group's member list are reused between sends (ms). Social
+   * events and commits drop them sooner; this bounds how late a peer's new device is added.
+   * Default 30 s.
+   */
+  deviceCacheMs?: number;
 }
+
+/** An edit or delete of one of the user's own messages, as ChatStore asks for it. */
+export type E2eChange = { type: "edit"; text: string } | { type: "delete" };
 
 type Client = Pick<SealroomClient, "request" | "call" | "on" | "user" | "sessionId">;
 
@@ -48,7 +65,12 @@ export class E2eEngine {
   private readonly queues = new Map<string, Promise<unknown>>();
   private welcomeChain: Promise<void> = Promise.resolve();
   /** This device's own application messages by clientMsgId: it cannot decrypt what it sent. */
-  private readonly own = new Map<string, string>();
+  private readonly own = new Map<string, Content>();
+  /** The content id a message waiting in the outbox replies to, by clientMsgId. */
+  private readonly replies = new Map<string, string>();
+  /** What has been read of each conversation (shown messages, content ids, waiting changes). */
+  private readonly contents = new Map<string, ConversationContents>();
+  private readonly directory: DeviceDirectory;
   /** Seqs of this device's own accepted messages, per conversation, not yet reached by the reader. */
   private readonly settled = new Map<string, Set<number>>();
   private readonly offs: Array<() => void> = [];
@@ -57,14 +79,19 @@ export class E2eEngine {
   constructor(
     private readonly client: Client,
     private readonly opts: E2eOptions,
-    private readonly surfaceEntry: (entry: E2eTextEntry) => void,
+    private readonly surfaceEntry: (entry: Surfaced) => void,
   ) {
-    this.keys = new DeviceKeys(client, this.guardedStore(opts.store), opts);
+    this.directory = new DeviceDirectory(client, opts.deviceCacheMs ?? DEVICE_CACHE_MS);
+    this.keys = new DeviceKeys(client, this.guardedStore(opts.store), opts, {
+      checkDevice: (member, key) => this.checkLeaf(member, key),
+    });
     this.reader = new LogReader({
       client,
-      ownText: (id) => this.own.get(id),
-      surface: (entry) => this.surfaceEntry(entry),
+      ownContent: (id) => this.own.get(id),
+      contents: (id) => this.contentsOf(id),
+      surface: (entries) => this.surface(entries),
       save: (id, record) => this.save(id, record),
+      membershipMoved: () => this.directory.invalidate(),
     });
   }
 
@@ -87,6 +114,17 @@ export class E2eEngine {
   /** Times a commit or message of this device lost to another commit (STALE_EPOCH) and was made again. */
   staleRetries = 0;
 
+  /** Edits and deletes ignored because their sender is not the sender of the message they target. */
+  ignoredChanges = 0;
+
+  /** Leaves refused because the key directory lists their device with another key (docs/E2E.md section 9). */
+  refusedLeaves = 0;
+
+  /** Requests for device and member lists made so far (the cache's saving shows here). */
+  get directoryRequests(): number {
+    return this.directory.requests;
+  }
+
   /** Application messages that should have been readable and were not, since this engine started. */
   get undecryptable(): number {
     return this.reader.failures;
@@ -99,8 +137,14 @@ export class E2eEngine {
 
   start(): void {
     this.offs.push(
-      this.client.on("event", (type) => {
+      this.client.on("event", (type, body) => {
         if (type === "chat.mls.welcome.v1") void this.fetchWelcomes();
+        if (type === "auth.keys.devices.changed.v1") {
+          const changed = KEYS_EVENTS[type].safeParse(body);
+          if (changed.success) this.directory.forget(changed.data.userId);
+        }
+        // Friendships and group memberships decide who is in a conversation and whose devices show.
+        if (type.startsWith("social.friend.") || type.startsWith("social.group.")) this.directory.invalidate();
       }),
       this.client.on("sessionMoved", (from, to) => void this.moveSession(from, to).catch(noop)),
     );
@@ -140,14 +184,91 @@ export class E2eEngine {
     void this.enqueue(entry.conversationId, () => this.read(entry)).catch(noop);
   }
 
-  /** Encrypts and sends a text (the outbox's transport for this store): the ack of its log entry. */
+  /**
+   * Encrypts and sends a text (the outbox's transport for this store): the ack of its log entry.
+   * Its content (and so its content id) is made once per clientMsgId: every retry sends the same.
+   */
   send(conversationId: string, clientMsgId: string, text: string): Promise<Result<SendAck>> {
     return this.enqueue(conversationId, async (): Promise<Result<SendAck>> => {
       try {
-        return { ok: true, value: await this.sendNow(conversationId, clientMsgId, text) };
+        const replyTo = this.replies.get(clientMsgId);
+        const content = this.own.get(clientMsgId) ?? textContent(text, replyTo);
+        const ack = await this.sendNow(conversationId, clientMsgId, content);
+        this.replies.delete(clientMsgId);
+        return { ok: true, value: ack };
       } catch (err) {
         return { ok: false, error: toAppError(err).toJSON() };
       }
+    });
+  }
+
+  /** The message `clientMsgId` (not sent yet) replies to the message with this content id. */
+  replyTo(clientMsgId: string, contentId: string): void {
+    this.replies.set(clientMsgId, contentId);
+  }
+
+  /** The timeline entry of this device's acked message: the text with its content id. */
+  acked(entry: TextEntry): E2eTextEntry {
+    const own = this.own.get(entry.clientMsgId);
+    const contents = this.contentsOf(entry.conversationId);
+    if (own) contents.read(entry, own);
+    return contents.entry(entry.seq) ?? { ...entry, e2e: "decrypted", contentId: null };
+  }
+
+  /**
+   * Edits or deletes one of the user's messages of an encrypted conversation: an `edit`/`delete`
+   * content naming the target's content id, sent as an MLS application message; shown here at once.
+   */
+  async change(target: E2eTextEntry, change: E2eChange): Promise<ChangeAck> {
+    const { conversationId } = target;
+    if (target.senderId !== this.session?.userId)
+      throw new AppError("FORBIDDEN", "You can only change your own messages.");
+    if (target.contentId === null) throw new AppError("FORBIDDEN", "This message cannot be read on this device.");
+    if (target.deletedTs !== null) throw new AppError("CONFLICT", "This message has been deleted.");
+    const base = { v: CONTENT_VERSION, id: newContentId(), target: target.contentId } as const;
+    const content: Content =
+      change.type === "edit" ? { ...base, type: "edit", text: change.text } : { ...base, type: "delete" };
+    const ack = await this.sendContent(conversationId, content);
+    return { id: ack.id, conversationId, seq: ack.seq, ts: ack.ts, targetSeq: target.seq };
+  }
+
+  /**
+   * Sends one content as an MLS application message and shows it here as the other devices will
+   * (a change of another user's message is ignored and counted, as they do). ChatStore's send,
+   * edit and delete cover the everyday ones; this is for the rest (and for tests).
+   */
+  sendContent(conversationId: string, content: Content): Promise<SendAck> {
+    const senderId = this.session?.userId;
+    if (senderId === undefined) return Promise.reject(new AppError("NOT_AUTHENTICATED"));
+    const clientMsgId = newClientMsgId();
+    return this.enqueue(conversationId, async () => {
+      const ack = await this.sendNow(conversationId, clientMsgId, content);
+      this.surface(this.contentsOf(conversationId).read({ ...ack, senderId }, content));
+      return ack;
+    });
+  }
+
+  /**
+   * Entries of an older history page (ChatStore.loadOlder): what this device has not read yet is
+   * read now, in seq order, as far as its group state goes; the rest is shown as read before, or
+   * as unavailable (sent before this device joined, or read in an earlier life of it).
+   */
+  history(conversationId: string, entries: readonly Entry[]): Promise<void> {
+    const apps = entries.filter((e): e is Extract<MlsEntry, { kind: "mls.app" }> => e.kind === "mls.app");
+    const last = apps[apps.length - 1];
+    if (!last) return Promise.resolve();
+    return this.enqueue(conversationId, async () => {
+      const device = await this.ready();
+      let record = await this.record(conversationId, device);
+      if (!record) {
+        await this.fetchWelcomes();
+        record = await this.record(conversationId, device);
+      }
+      if (record && last.seq > this.position(conversationId, record)) {
+        await this.reader.fill(conversationId, record, last.seq);
+      }
+      const contents = this.contentsOf(conversationId);
+      for (const entry of apps) this.surface(this.readBefore(contents, entry));
     });
   }
 
@@ -157,6 +278,8 @@ export class E2eEngine {
     this.device = undefined;
     this.records.clear();
     this.settled.clear();
+    this.contents.clear();
+    this.directory.invalidate();
   }
 
   /** The session's device, opened once (again after a failure). */
@@ -189,11 +312,8 @@ export class E2eEngine {
       record = await this.record(id, device);
     }
     if (!record || entry.seq <= this.position(id, record)) {
-      // Not a member, or already read (in an earlier life of this device: its keys are gone).
-      if (entry.kind === "mls.app") {
-        const own = this.own.get(entry.clientMsgId);
-        this.surfaceEntry(textEntryOf(entry, own ?? "", own === undefined ? "unavailable" : "decrypted"));
-      }
+      // Not a member, or already read (in this life, or in an earlier one whose keys are gone).
+      if (entry.kind === "mls.app") this.surface(this.readBefore(this.contentsOf(id), entry));
       return;
     }
     if (entry.seq > record.seq + 1) await this.reader.fill(id, record, entry.seq - 1);
@@ -214,21 +334,56 @@ export class E2eEngine {
     this.position(conversationId, record);
   }
 
-  private async sendNow(conversationId: string, clientMsgId: string, text: string): Promise<SendAck> {
+  /** An application message at or before the reader's position: as read then, or unavailable. */
+  private readBefore(contents: ConversationContents, entry: Extract<MlsEntry, { kind: "mls.app" }>): Surfaced[] {
+    const held = contents.entry(entry.seq);
+    if (held) return [held];
+    const own = this.own.get(entry.clientMsgId);
+    return own ? contents.read(entry, own) : contents.unreadable(entry, "unavailable");
+  }
+
+  private surface(entries: Surfaced[]): void {
+    for (const entry of entries) this.surfaceEntry(entry);
+  }
+
+  private contentsOf(conversationId: string): ConversationContents {
+    let contents = this.contents.get(conversationId);
+    if (!contents) {
+      contents = new ConversationContents(() => this.ignoredChanges++);
+      this.contents.set(conversationId, contents);
+    }
+    return contents;
+  }
+
+  /**
+   * The key directory check of every leaf this device accepts (joining from a Welcome, a commit's
+   * Adds and UpdatePaths): a device the directory lists with another key is refused and counted.
+   * One it does not list is accepted: signed out since it was added (the DS only admits registered
+   * devices with their registered key), its removal is the server's reconciler's.
+   */
+  private async checkLeaf(member: MemberIdentity, signatureKey: Uint8Array): Promise<boolean> {
+    const verdict = await this.directory.check(member, signatureKey);
+    if (verdict === "mismatch") this.refusedLeaves++;
+    return verdict !== "mismatch";
+  }
+
+  private async sendNow(conversationId: string, clientMsgId: string, content: Content): Promise<SendAck> {
     const device = await this.ready();
-    const envelope = encodeContent(textContent(text));
+    const envelope = encodeContent(content);
     for (let round = 0; round <= (this.opts.maxStaleRetries ?? 8); round++) {
       try {
         const record = await this.membership(conversationId, device);
         const message = await record.group.encrypt(envelope);
         await this.save(conversationId, record);
-        this.own.set(clientMsgId, text);
-        // A text is a new message: the server counts it as unread for the others (docs/E2E.md section 3).
+        this.own.set(clientMsgId, content);
+        // A text is a new message: the server counts it as unread for the others and moves the
+        // conversation up their lists; an edit or deletion is not (docs/E2E.md section 3).
+        const notify = content.type === "text" ? { notify: true } : {};
         const sent = await this.client.call("chat.mls.send", {
           conversationId,
           clientMsgId,
           message: b64(message),
-          notify: true,
+          ...notify,
         });
         if (!sent.ok) throw sent.error.code === "STALE_EPOCH" ? new StaleEpoch() : AppError.from(sent.error);
         this.settle(conversationId, record, sent.value.seq);
@@ -258,7 +413,7 @@ export class E2eEngine {
       if (info.error.code !== "NOT_FOUND") throw AppError.from(info.error);
       return this.establish(conversationId, device);
     }
-    const missing = await claimMissing(this.client, conversationId, record.group, device.identity);
+    const missing = await claimMissing(this.client, this.directory, conversationId, record.group, device.identity);
     if (missing.keyPackages.length === 0 && record.group.pendingProposalCount === 0) return record;
     const bundle =
       missing.keyPackages.length > 0
@@ -279,7 +434,7 @@ export class E2eEngine {
   private async establish(conversationId: string, device: Device): Promise<GroupRecord> {
     // The server is every group's external sender (it proposes removals); the DS refuses a group without it.
     const group = await device.createGroup(conversationId, { externalSenders: [await this.serverSender()] });
-    const missing = await claimMissing(this.client, conversationId, group, device.identity);
+    const missing = await claimMissing(this.client, this.directory, conversationId, group, device.identity);
     const bundle =
       missing.keyPackages.length > 0 ? await group.addMembers(missing.keyPackages) : await group.commitPending();
     const seq = await this.sendCommit(conversationId, bundle, missing.deviceIds);

@@ -5,48 +5,26 @@
  * store's window: an entry beyond it first pulls the entries in between with chat.sync, so a
  * commit missed while offline is never skipped.
  */
-import { decodeContent, inspectMessage } from "@sealroom/e2e";
-import type { Entry, TextEntry } from "@sealroom/proto/chat";
+import { decodeContent, inspectMessage, type Content } from "@sealroom/e2e";
+import type { Entry } from "@sealroom/proto/chat";
 import type { MlsEntry } from "@sealroom/proto/chat-mls";
 import type { SealroomClient } from "../client.js";
 import { fromB64 } from "./base64url.js";
+import type { ConversationContents, Surfaced } from "./contents.js";
 import type { GroupRecord } from "./group-record.js";
 
-/**
- * How an encrypted message reached the timeline: `decrypted`; `unavailable` (sent before this
- * device joined, or read in an earlier life of this device whose keys are gone by design: not a
- * failure); `undecryptable` (should have been readable and was not: counted).
- */
-export type E2eStatus = "decrypted" | "undecryptable" | "unavailable";
-/** A text entry of an end-to-end encrypted conversation: today's shape, and how it was read. */
-export type E2eTextEntry = TextEntry & { e2e: E2eStatus };
+export type { E2eStatus, E2eTextEntry } from "./contents.js";
 
 export interface LogReaderHost {
   readonly client: Pick<SealroomClient, "request">;
-  /** The text of an application message this device sent (MLS does not let it decrypt its own). */
-  ownText(clientMsgId: string): string | undefined;
-  surface(entry: E2eTextEntry): void;
+  /** The content of an application message this device sent (MLS does not let it decrypt its own). */
+  ownContent(clientMsgId: string): Content | undefined;
+  /** What the engine has read of the conversation. */
+  contents(conversationId: string): ConversationContents;
+  surface(entries: Surfaced[]): void;
   save(conversationId: string, record: GroupRecord): Promise<void>;
-}
-
-/** An application message: the one kind of MLS entry that is shown (its sender is always a user). */
-type MlsAppEntry = Extract<MlsEntry, { kind: "mls.app" }>;
-
-export function textEntryOf(entry: MlsAppEntry, text: string, e2e: E2eStatus): E2eTextEntry {
-  const { id, conversationId, seq, ts, senderId, clientMsgId } = entry;
-  return {
-    kind: "text",
-    id,
-    conversationId,
-    seq,
-    ts,
-    senderId,
-    clientMsgId,
-    text,
-    editedTs: null,
-    deletedTs: null,
-    e2e,
-  };
+  /** A commit or proposal was applied: who may be in the group, with which devices, may have changed. */
+  membershipMoved(): void;
 }
 
 const isMls = (e: Entry): e is MlsEntry => e.kind === "mls.app" || e.kind === "mls.commit" || e.kind === "mls.proposal";
@@ -107,36 +85,39 @@ export class LogReader {
       if (epoch === undefined || epoch < group.epoch) return;
       try {
         await group.processMessage(fromB64(entry.message));
+        this.host.membershipMoved();
       } catch {
         this.fail(entry);
       }
       return;
     }
-    const own = this.host.ownText(entry.clientMsgId);
-    if (own !== undefined) return this.host.surface(textEntryOf(entry, own, "decrypted"));
+    const contents = this.host.contents(entry.conversationId);
+    const own = this.host.ownContent(entry.clientMsgId);
+    if (own !== undefined) return this.host.surface(contents.read(entry, own));
     if (epoch !== undefined && epoch < record.joinedEpoch) {
-      return this.host.surface(textEntryOf(entry, "", "unavailable"));
+      return this.host.surface(contents.unreadable(entry, "unavailable"));
     }
+    let content: Content | undefined;
     try {
       const { sender, data } = await group.decrypt(fromB64(entry.message));
       // The server names the sender of the entry; MLS authenticates it: they must agree.
       if (sender.userId !== entry.senderId) return this.fail(entry);
       const decoded = decodeContent(data);
-      if (decoded.kind === "content" && decoded.content.type === "text") {
-        return this.host.surface(textEntryOf(entry, decoded.content.text, "decrypted"));
-      }
-      // A valid envelope this version does not show (a newer type): not a failure.
-      return this.host.surface(textEntryOf(entry, "", "unavailable"));
+      // A valid envelope this version does not know (a newer version or type): not a failure.
+      if (decoded.kind === "content") content = decoded.content;
     } catch {
       // Bad ciphertext, a forged sender, an envelope that breaks its schema (E2eError), all alike.
-      this.fail(entry);
+      return this.fail(entry);
     }
+    this.host.surface(content ? contents.read(entry, content) : contents.unreadable(entry, "unavailable"));
   }
 
   /** Counted, and for an application message shown as such: never silently dropped. */
   private fail(entry: MlsEntry): void {
     this.failures++;
-    if (entry.kind === "mls.app") this.host.surface(textEntryOf(entry, "", "undecryptable"));
+    if (entry.kind === "mls.app") {
+      this.host.surface(this.host.contents(entry.conversationId).unreadable(entry, "undecryptable"));
+    }
   }
 
   /** MLS messages that should have been readable and were not (the "unable to decrypt" metric). */

@@ -1,0 +1,86 @@
+import { CONTENT_VERSION, newContentId, textContent } from "@sealroom/e2e";
+import { describe, expect, test } from "vitest";
+import { ConversationContents, type AppMeta } from "./contents.js";
+
+const conv = "dm:1:2";
+let seq = 0;
+const meta = (senderId: number): AppMeta => {
+  seq++;
+  return { id: seq, conversationId: conv, seq, ts: 1000 + seq, senderId, clientMsgId: `c${seq}` };
+};
+const edit = (target: string, text: string) =>
+  ({ v: CONTENT_VERSION, type: "edit", id: newContentId(), target, text }) as const;
+const del = (target: string) => ({ v: CONTENT_VERSION, type: "delete", id: newContentId(), target }) as const;
+
+describe("ConversationContents", () => {
+  test("an edit and a delete from the target's sender apply; each message is handled once", () => {
+    let ignored = 0;
+    const contents = new ConversationContents(() => ignored++);
+    const original = textContent("hello");
+    const m = meta(1);
+    expect(contents.read(m, original)).toHaveLength(1);
+    expect(contents.read(m, original)).toEqual([]);
+    const e = meta(1);
+    expect(contents.read(e, edit(original.id, "hello again"))).toEqual([
+      expect.objectContaining({ kind: "edit", targetSeq: m.seq, text: "hello again", seq: e.seq }),
+    ]);
+    expect(contents.read(e, edit(original.id, "hello again"))).toEqual([]);
+    expect(contents.entry(m.seq)).toMatchObject({ text: "hello again", editedTs: e.ts, deletedTs: null });
+    const d = meta(1);
+    expect(contents.read(d, del(original.id))).toEqual([expect.objectContaining({ kind: "delete", targetSeq: m.seq })]);
+    expect(contents.entry(m.seq)).toMatchObject({ text: "", deletedTs: d.ts });
+    // Nothing changes a deleted message any more.
+    expect(contents.read(meta(1), edit(original.id, "back"))).toEqual([]);
+    expect(ignored).toBe(0);
+  });
+
+  test("a change from another user is ignored and counted, now or when its target arrives", () => {
+    let ignored = 0;
+    const contents = new ConversationContents(() => ignored++);
+    const original = textContent("mine");
+    const m = meta(1);
+    contents.read(m, original);
+    expect(contents.read(meta(2), edit(original.id, "forged"))).toEqual([]);
+    expect(ignored).toBe(1);
+    const later = textContent("later");
+    expect(contents.read(meta(2), del(later.id))).toEqual([]);
+    expect(contents.read(meta(1), later)).toHaveLength(1);
+    expect(ignored).toBe(2);
+    expect(contents.entry(m.seq)).toMatchObject({ text: "mine", editedTs: null });
+  });
+
+  test("changes before their target wait for it and apply in order; a reply names its target's seq", () => {
+    const contents = new ConversationContents(() => undefined);
+    const target = textContent("target");
+    contents.read(meta(1), edit(target.id, "first edit"));
+    const second = meta(1);
+    contents.read(second, edit(target.id, "second edit"));
+    const t = meta(1);
+    const out = contents.read(t, target);
+    expect(out.map((e) => e.kind)).toEqual(["text", "edit", "edit"]);
+    expect(contents.entry(t.seq)).toMatchObject({ text: "second edit", editedTs: second.ts, contentId: target.id });
+    const r = meta(2);
+    contents.read(r, textContent("a reply", target.id));
+    expect(contents.entry(r.seq)?.replyTo).toEqual({ contentId: target.id, seq: t.seq });
+    const orphan = meta(2);
+    contents.read(orphan, textContent("reply to the unknown", newContentId()));
+    expect(contents.entry(orphan.seq)?.replyTo?.seq).toBeNull();
+  });
+
+  test("unreadable messages are shown once; types not shown yet are unavailable", () => {
+    const contents = new ConversationContents(() => undefined);
+    const m = meta(1);
+    expect(contents.unreadable(m, "undecryptable")).toEqual([
+      expect.objectContaining({ e2e: "undecryptable", text: "", contentId: null }),
+    ]);
+    expect(contents.unreadable(m, "unavailable")).toEqual([]);
+    const reaction = {
+      v: CONTENT_VERSION,
+      type: "reaction",
+      id: newContentId(),
+      target: newContentId(),
+      emoji: "👍",
+    } as const;
+    expect(contents.read(meta(1), reaction)).toEqual([expect.objectContaining({ e2e: "unavailable" })]);
+  });
+});
