@@ -262,6 +262,28 @@ describe("the DS enforces social's membership on Adds", () => {
     expect([after.lastSeq, after.mlsEpoch]).toEqual([before.lastSeq, before.mlsEpoch]);
   });
 
+  it("a group's first commit must come from the calling device's own leaf", async () => {
+    const { a, b, dm } = await friends();
+    const alice = await member(a);
+    const laptop = await member(a, `s${a}-laptop`);
+    const bob = await member(b);
+    // Made on the laptop's device but sent from alice's other session: its founder leaf is not the caller's.
+    const group = await newGroup(laptop, dm);
+    const bundle = await group.addMembers([await keyPackage(bob)]);
+    const body = {
+      conversationId: dm,
+      clientMsgId: cid(),
+      message: b64(bundle.commit),
+      groupInfo: b64(bundle.groupInfo),
+      welcome: { message: b64(bundle.welcome!), deviceIds: [bob.deviceId] },
+    };
+    expect((await h.refusal(a, "chat.mls.send", body))?.code).toBe("FORBIDDEN");
+    expect((await h.db.conversation.findUnique({ where: { key: dm } }))?.mlsEpoch ?? null).toBeNull();
+    expect(alice.deviceId).not.toBe(laptop.deviceId);
+    // From the laptop's own session it is accepted.
+    expect((await h.call(a, "chat.mls.send", body, `s${a}-laptop`)).epoch).toBe(1);
+  });
+
   it("a group created without the server's external sender is refused", async () => {
     const { a, b, dm } = await friends();
     const alice = await member(a);

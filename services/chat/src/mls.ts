@@ -183,6 +183,25 @@ async function assertRemoves(q: Queries, conv: ConvRow, key: string, removes: re
   }
 }
 
+/**
+ * A group's first commit: besides the devices it adds, its tree holds one leaf, the founder's,
+ * which must be the calling session's device under its registered key. Later commits can only
+ * add leaves through checked Adds; this closes the one way in that no Add names.
+ */
+async function assertFounder(q: Queries, callerDeviceId: string, key: string, c: Checked): Promise<void> {
+  if (c.kind !== "mls.commit") return;
+  const added = new Set(c.adds.map((a) => a.member?.deviceId));
+  const leaves = inspectMembership(new Uint8Array(Buffer.from(c.groupInfo, "base64url"))).leaves;
+  const founders = leaves.filter((l) => !added.has(l.member?.deviceId));
+  const founder = founders.length === 1 ? founders[0] : undefined;
+  if (!founder || founder.member?.deviceId !== callerDeviceId || !(await belongs(q, await readers(q, key), founder))) {
+    throw new AppError(
+      "FORBIDDEN",
+      "A group's first commit must hold, besides the devices it adds, only the calling device under its registered key.",
+    );
+  }
+}
+
 /** The epoch the group is in once an entry of this kind and epoch is in the log. */
 const epochAfter = (c: Checked) => (c.kind === "mls.commit" ? c.epoch + 1 : c.epoch);
 
@@ -213,7 +232,7 @@ export function createMls({ db, writer, publish, sender, onCommit }: MlsDeps) {
   }
 
   return {
-    async send(userId: number, body: SendBody): Promise<MlsSendAck> {
+    async send(userId: number, sessionId: string, body: SendBody): Promise<MlsSendAck> {
       const { conversationId, clientMsgId } = body;
       const checked = check(conversationId, body, sender.signaturePublicKey);
       return writer.submit(
@@ -228,7 +247,9 @@ export function createMls({ db, writer, publish, sender, onCommit }: MlsDeps) {
           }
           const access = await resolveAccess(q, userId, conversationId, "post", { lock: true });
           const conv = await conversationFor(q, access, now);
+          const founding = conv.mlsEpoch === null;
           assertEpoch(conv.mlsEpoch, checked);
+          if (founding) await assertFounder(q, (await deviceOf(q, sessionId)).id, conversationId, checked);
           const members = await recipients(q, access);
           await assertAdds(q, members, checked.adds);
           await assertRemoves(q, conv, conversationId, checked.removes);

@@ -158,7 +158,7 @@ export function createChatService({
         "chat.typing": async (ctx, b) => typing.typing(ctx.userId, b.conversationId),
         "chat.edit": async (ctx, b) => messages.edit(budget(ctx.userId), b.conversationId, b.seq, b.text),
         "chat.delete": async (ctx, b) => messages.delete(budget(ctx.userId), b.conversationId, b.seq),
-        "chat.mls.send": async (ctx, b) => mls.send(budget(ctx.userId), b),
+        "chat.mls.send": async (ctx, b) => mls.send(budget(ctx.userId), ctx.sessionId, b),
         "chat.mls.welcomes": async (ctx) => mls.welcomes(ctx.sessionId),
         "chat.mls.ackWelcomes": async (ctx, b) => mls.ackWelcomes(ctx.sessionId, b.ids),
         "chat.mls.groupInfo": async (ctx, b) => mls.groupInfo(ctx.userId, b.conversationId),
