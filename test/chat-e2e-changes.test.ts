@@ -12,14 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { connectNats, type NatsConnection } from "@sealroom/runtime";
-import {
-  CONTENT_VERSION,
-  Device,
-  decodeExternalSenderDescriptor,
-  encodeContent,
-  newContentId,
-  textContent,
-} from "@sealroom/e2e";
+import { CONTENT_VERSION, Device, decodeExternalSenderDescriptor, newContentId, textContent } from "@sealroom/e2e";
 import {
   ChatStore,
   FileE2eStateStore,
