@@ -34,6 +34,13 @@ export interface E2eOptions extends DeviceKeysOptions {
   maxStaleRetries?: number;
 }
 
+/** This session's device as others see it in the key directory. */
+export interface ThisDevice {
+  deviceId: string;
+  /** The Ed25519 signature public key (what a fingerprint of the device shows). */
+  signatureKey: Uint8Array;
+}
+
 type Client = Pick<SealroomClient, "request" | "call" | "on" | "user" | "sessionId">;
 
 /** Another commit won: catch up and make the message again. */
@@ -95,6 +102,12 @@ export class E2eEngine {
   /** Resolves once this session's device is registered and its KeyPackages are published. */
   async deviceReady(): Promise<void> {
     await this.ready();
+  }
+
+  /** This session's device, once registered. */
+  async thisDevice(): Promise<ThisDevice> {
+    const device = await this.ready();
+    return { deviceId: device.identity.deviceId, signatureKey: device.signaturePublicKey };
   }
 
   start(): void {
