@@ -93,7 +93,12 @@ export class LazyE2eEngine {
   private when<T>(run: (engine: E2eEngine) => Promise<T>): Promise<T> {
     const engine = this.engine;
     if (engine) return run(engine);
-    return new Promise<T>((resolve, reject) => this.wait({ run: (e) => run(e).then(resolve, reject), fail: reject }));
+    return new Promise<T>((resolve, reject) =>
+      this.wait({
+        run: (e) => void run(e).then(resolve, reject),
+        fail: reject,
+      }),
+    );
   }
 
   private wait(waiting: Waiting): void {
