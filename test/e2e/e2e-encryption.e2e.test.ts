@@ -208,6 +208,13 @@ async function story(): Promise<void> {
   await conv(a, bob).getByText("after alice's reload").waitFor();
   await conv(a, bob).click();
   await bubble(a, "after alice's reload").waitFor();
+  // What this device read before the reload is gone with the page (no plaintext is kept): those
+  // messages say so rather than vanish, and the plaintext history is still there.
+  const unavailable = timeline(a).locator('.msg[data-e2e="unavailable"]');
+  await expect.poll(() => unavailable.count()).toBe(4);
+  expect(await unavailable.first().textContent()).toContain("Encrypted message, not available on this device.");
+  await bubble(a, "written before encryption").waitFor();
+  await shot(a, "e2e-after-reload");
   await send(a, "and alice answers after it");
   await expect.poll(sdkTexts, { timeout: 30_000 }).toContain("and alice answers after it");
   await bubble(b, "and alice answers after it").waitFor();
@@ -215,7 +222,7 @@ async function story(): Promise<void> {
 
   // Screens: zh-CN with the panel open, and at phone width (light and dark).
   await nav(b, "Settings").click();
-  await b.getByTestId("device-panel").getByTestId("device-fingerprint").waitFor();
+  await b.getByTestId("device-panel").getByTestId("device-fingerprint").scrollIntoViewIfNeeded();
   await shot(b, "e2e-settings");
   await b.getByRole("combobox", { name: "Language" }).selectOption("zh-CN");
   await b.getByRole("navigation").getByRole("link", { name: "对话" }).click();

@@ -134,8 +134,7 @@ export const en = {
   "chat.notE2eDivider": "Sent before end-to-end encryption: the messages below are not end-to-end encrypted",
   "chat.e2eDivider": "Messages from here on are end-to-end encrypted",
   "chat.undecryptable": "This message could not be decrypted on this device.",
-  "chat.unavailable":
-    "This encrypted message is not available on this device: it was sent before the device joined, or read here before this page was loaded.",
+  "chat.unavailable": "Encrypted message, not available on this device.",
   "chat.undecryptablePreview": "Message could not be decrypted",
   "chat.unavailablePreview": "Encrypted message",
   "e2e.badge": "End-to-end encrypted",
@@ -149,7 +148,7 @@ export const en = {
     "Who talks to whom and who is in which group, when each message is sent and roughly how long it is, unread counts, read receipts, who is typing, and who is online.",
   "e2e.limitsTitle": "Not built yet",
   "e2e.limits":
-    "You cannot yet compare devices with the people you talk to, so a server that lies about someone's devices could add one of its own and read what follows. Messages are not kept on this device: after a reload, earlier messages show as not available.",
+    "You cannot yet compare devices with the people you talk to, so a server that lies about someone's devices could add one of its own and read what follows. Messages are not kept on this device yet: after a reload, the ones read before it show as not available, as do those sent before this device joined.",
   "e2e.thisDevice": "This device",
   "e2e.fingerprint": "This device's fingerprint",
   "e2e.fingerprintHelp": "Its public signing key. A new one is made each time you sign in on this browser.",

@@ -130,7 +130,7 @@ export const zhCN: Messages = {
   "chat.notE2eDivider": "以下消息发送于启用端到端加密之前，未经端到端加密",
   "chat.e2eDivider": "从这里开始的消息均已端到端加密",
   "chat.undecryptable": "此消息无法在此设备上解密。",
-  "chat.unavailable": "此加密消息在此设备上不可用：它发送于此设备加入之前，或在页面重新加载之前已在此读取。",
+  "chat.unavailable": "加密消息，在此设备上不可用。",
   "chat.undecryptablePreview": "消息无法解密",
   "chat.unavailablePreview": "加密消息",
   "e2e.badge": "端到端加密",
@@ -144,7 +144,7 @@ export const zhCN: Messages = {
     "谁与谁聊天、谁在哪个群组中、每条消息的发送时间和大致长度、未读数、已读回执、谁正在输入，以及谁在线。",
   "e2e.limitsTitle": "尚未实现",
   "e2e.limits":
-    "目前还不能与聊天对象核对彼此的设备，因此谎报某人设备的服务器可以加入自己的设备并读取此后的消息。消息不会保存在此设备上：重新加载页面后，之前的消息会显示为不可用。",
+    "目前还不能与聊天对象核对彼此的设备，因此谎报某人设备的服务器可以加入自己的设备并读取此后的消息。消息尚不会保存在此设备上：重新加载页面后，之前已读的加密消息会显示为不可用，此设备加入之前发送的消息也是如此。",
   "e2e.thisDevice": "此设备",
   "e2e.fingerprint": "此设备的指纹",
   "e2e.fingerprintHelp": "即它的公开签名密钥。每次在此浏览器登录都会生成新的密钥。",

@@ -249,8 +249,12 @@ export class ChatStore {
     learnPeople(c, page.people);
     const first = page.entries[0]?.seq;
     c.log.prepend(page.entries, first === undefined ? page.visibleFromSeq : first - 1);
+    // Older encrypted messages go to the engine too: it decrypts what it has not read yet and marks
+    // the rest unavailable here (read before, e.g. before a reload), so none is silently missing.
+    const e2e = this.e2e;
+    if (e2e) for (const e of page.entries) if (e.kind === "mls.app") e2e.onEntry(e);
     this.touch(c);
-    return page.entries.filter((e) => e.kind === "text" || e.kind === "system").length;
+    return page.entries.filter((e) => e.kind === "text" || e.kind === "system" || (e2e && e.kind === "mls.app")).length;
   }
 
   /** Applies an entry from anywhere (live, sync, ack); schedules a gap fetch if it waits. */

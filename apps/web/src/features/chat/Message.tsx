@@ -145,7 +145,7 @@ export function Message({
           />
         ) : (
           <div className="msg-row">
-            <div className={`bubble${deleted ? " bubble-deleted" : ""}`}>
+            <div className={`bubble${deleted || unreadable ? " bubble-deleted" : ""}`}>
               {deleted ? (
                 <span className="msg-tombstone">{t("chat.deleted")}</span>
               ) : unreadable ? (
