@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { formatFingerprint } from "@sealroom/proto/session";
+import { createHash } from "node:crypto";
 import {
   ChatStore,
   MemoryE2eStateStore,
@@ -167,7 +167,9 @@ async function story(): Promise<void> {
   const shown = await panel.getByTestId("device-fingerprint").getAttribute("aria-label");
   const { devices } = await plainBob.request("auth.keys.devices", { userId: aliceId });
   expect(devices).toHaveLength(1);
-  const registered = formatFingerprint(Buffer.from(devices[0]!.signatureKey, "base64url"));
+  // docs/E2E.md section 4: SHA-256 of the key, its first 16 bytes in groups of 4 hex digits.
+  const digest = createHash("sha256").update(Buffer.from(devices[0]!.signatureKey, "base64url")).digest("hex");
+  const registered = digest.slice(0, 32).match(/.{4}/g)!.join(":");
   expect(shown).toBe(`This device's fingerprint: ${registered}`);
   await shot(a, "e2e-details");
   await a.emulateMedia({ colorScheme: "dark" });

@@ -12,6 +12,7 @@
 import {
   decodeExternalSenderDescriptor,
   encodeContent,
+  fingerprint,
   textContent,
   type Device,
   type ExternalSender,
@@ -37,8 +38,10 @@ export interface E2eOptions extends DeviceKeysOptions {
 /** This session's device as others see it in the key directory. */
 export interface ThisDevice {
   deviceId: string;
-  /** The Ed25519 signature public key (what a fingerprint of the device shows). */
+  /** The Ed25519 signature public key. */
   signatureKey: Uint8Array;
+  /** What people compare (docs/E2E.md section 4): SHA-256 of the key, 16 bytes as 8 groups of 4 hex digits. */
+  fingerprint: string;
 }
 
 type Client = Pick<SealroomClient, "request" | "call" | "on" | "user" | "sessionId">;
@@ -107,7 +110,8 @@ export class E2eEngine {
   /** This session's device, once registered. */
   async thisDevice(): Promise<ThisDevice> {
     const device = await this.ready();
-    return { deviceId: device.identity.deviceId, signatureKey: device.signaturePublicKey };
+    const signatureKey = device.signaturePublicKey;
+    return { deviceId: device.identity.deviceId, signatureKey, fingerprint: await fingerprint(signatureKey) };
   }
 
   start(): void {

@@ -1,6 +1,5 @@
 /** End-to-end encryption as the views see it: how an entry was read, and this device's fingerprint. */
 import { useEffect, useState } from "react";
-import { formatFingerprint } from "@sealroom/proto/session";
 import type { E2eStatus, TimelineEntry } from "@sealroom/sdk/browser";
 import { useConnectionState } from "../../state/context.js";
 import type { ChatLike } from "./services.js";
@@ -25,8 +24,9 @@ export function useThisDevice(chat: ChatLike | undefined): ThisDeviceState {
     if (!e2e) return;
     let live = true;
     e2e.thisDevice().then(
-      ({ deviceId, signatureKey }) => {
-        if (live) setDevice({ kind: "ready", deviceId, fingerprint: formatFingerprint(signatureKey) });
+      ({ deviceId, fingerprint }) => {
+        // The Fingerprint component lays out groups separated by ":".
+        if (live) setDevice({ kind: "ready", deviceId, fingerprint: fingerprint.split(" ").join(":") });
       },
       () => {
         if (live) setDevice((d) => (d.kind === "ready" ? d : { kind: "error" }));
