@@ -151,7 +151,8 @@ export const en = {
     "You cannot yet compare devices with the people you talk to, so a server that lies about someone's devices could add one of its own and read what follows. Messages are not kept on this device yet: after a reload, the ones read before it show as not available, as do those sent before this device joined.",
   "e2e.thisDevice": "This device",
   "e2e.fingerprint": "This device's fingerprint",
-  "e2e.fingerprintHelp": "Its public signing key. A new one is made each time you sign in on this browser.",
+  "e2e.fingerprintHelp":
+    "Derived from its public signing key. A new key is made each time you sign in on this browser.",
   "e2e.deviceLoading": "Setting up this device's keys…",
   "e2e.deviceError": "This device's keys are not ready. They are set up when the connection is back.",
   "chat.edited": "edited",
@@ -451,7 +452,7 @@ export const en = {
   "settings.language": "Language",
   "settings.e2e": "End-to-end encryption",
   "settings.e2eHelp":
-    "Your conversations are end-to-end encrypted: only the devices of the people in a conversation can read its messages, not the server. The server still sees who talks to whom, when, message sizes, unread counts, receipts, typing and presence. Logging out deletes this device's keys.",
+    "Messages you send from this app are end-to-end encrypted: only the devices of the people in the conversation can read them, not the server. Earlier history sent without it stays as it was. The server still sees who talks to whom, when, message sizes, unread counts, receipts, typing and presence. Logging out deletes this device's keys.",
   "settings.deviceName": "Device name",
   "lang.en": "English",
   "lang.zh-CN": "简体中文",

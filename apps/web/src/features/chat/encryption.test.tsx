@@ -140,7 +140,7 @@ describe("Settings", () => {
     const h = await dmWith([text(1, BOB.id, "hi")], true);
     await renderChat(<SettingsScreen username="alice" />, h);
     const panel = screen.getByRole("region", { name: "End-to-end encryption" });
-    expect(within(panel).getByText(/only the devices of the people in a conversation can read/)).toBeTruthy();
+    expect(within(panel).getByText(/Messages you send from this app are end-to-end encrypted/)).toBeTruthy();
     expect(within(panel).getByTestId("device-name").textContent).toBe(browserDeviceName(navigator.userAgent));
     const fp = await within(panel).findByTestId("device-fingerprint", {}, { timeout: 5_000 });
     expect(fp.getAttribute("aria-label")).toBe(`This device's fingerprint: ${registeredFingerprint(h)}`);
