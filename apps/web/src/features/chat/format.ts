@@ -3,6 +3,7 @@ import type { PublicUser } from "@sealroom/proto/auth";
 import { parseConversationId, type PendingMessage, type SystemEntry, type TimelineEntry } from "@sealroom/sdk/browser";
 import type { MessageKey } from "../../i18n/en.js";
 import type { Language, Vars } from "../../i18n/languages.js";
+import { plainText } from "./markdown.js";
 
 export type Translate = (key: MessageKey, vars?: Vars) => string;
 
@@ -91,8 +92,9 @@ export function previewText(
   return last.senderId === me ? t("chat.youSaid", { text: oneLine(last.text) }) : oneLine(last.text);
 }
 
+/** The words without Markdown markers ("**soon**" reads "soon"), on one line. */
 function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim().slice(0, 120);
+  return plainText(text).slice(0, 120);
 }
 
 export type OwnStatus = { kind: "sent" } | { kind: "read" } | { kind: "readBy"; count: number };
