@@ -1,9 +1,11 @@
 import { render } from "@testing-library/react";
-import { describe, expect, test } from "vitest";
-import { plainText } from "./markdown.js";
+import { beforeAll, describe, expect, test } from "vitest";
+import { loadMarkdown, plainText } from "./markdown.js";
 import { RichText } from "./RichText.js";
 
 const shown = (text: string) => render(<RichText text={text} />).container;
+beforeAll(() => loadMarkdown());
+
 const tags = (el: Element) => [...el.querySelectorAll("*")].map((e) => e.tagName.toLowerCase());
 
 describe("RichText: the supported Markdown", () => {

@@ -6,7 +6,7 @@
  */
 import { createElement, useMemo, type ReactNode } from "react";
 import { linkify } from "./linkify.js";
-import { isPlain, parseMessage, tooDeep, type Token } from "./markdown.js";
+import { isPlain, parseMessage, tooDeep, useMarkdownReady, type Token } from "./markdown.js";
 
 /** Token type (without _open/_close) -> element. */
 const ELEMENTS: Record<string, string> = {
@@ -22,8 +22,10 @@ const ELEMENTS: Record<string, string> = {
 };
 
 export function RichText({ text, linkTabIndex }: { text: string; linkTabIndex?: number }) {
-  const tokens = useMemo(() => parseMessage(text), [text]);
-  if (isPlain(tokens) || tooDeep(tokens)) return <bdi className="msg-text">{linkify(text, linkTabIndex)}</bdi>;
+  const ready = useMarkdownReady();
+  const tokens = useMemo(() => (ready ? parseMessage(text) : undefined), [ready, text]);
+  if (!tokens || isPlain(tokens) || tooDeep(tokens))
+    return <bdi className="msg-text">{linkify(text, linkTabIndex)}</bdi>;
   return (
     <div className="msg-text msg-rich" dir="auto" data-testid="rich-text">
       {renderBlocks(tokens, linkTabIndex)}

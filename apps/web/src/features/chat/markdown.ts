@@ -7,8 +7,12 @@
  * the "zero" preset and only the supported constructs are switched on: raw HTML, headings,
  * images, tables, rules, reference definitions, indented code and entities stay off, so they show
  * as the characters typed.
+ *
+ * The parser (about 45 KB compressed, mostly markdown-it's entity and link tables) is its own
+ * chunk, loaded with the first message shown: until it is there, messages show as plain text.
  */
-import MarkdownIt, { type MarkdownIt as Parser, type Token } from "markdown-it";
+import type { MarkdownIt as Parser, Token } from "markdown-it";
+import { useSyncExternalStore } from "react";
 
 /** Deeper quotes/lists than this are not formatted at all (markdown-it would drop what lies past its limit). */
 export const MAX_NESTING = 20;
@@ -16,7 +20,24 @@ export const MAX_NESTING = 20;
 const SAFE_LINK = /^(?:https?:\/\/|mailto:)/i;
 const ASCII_WORD = /[A-Za-z0-9]/;
 
-function createParser(): Parser {
+type MarkdownItModule = typeof import("markdown-it");
+
+function createParser({ default: MarkdownIt }: MarkdownItModule): Parser {
+  /**
+   * CommonMark lets `*` emphasise inside a word, so "2*3*4" would lose its stars and "a*b*c" turn
+   * italic. Between two ASCII letters or digits `*` and `~` follow `_`'s rule (no emphasis inside
+   * a word); elsewhere CommonMark's rule stays, which Chinese needs ("这是**重要**的" has no spaces).
+   */
+  class WordSafeInline extends MarkdownIt.StateInline {
+    override scanDelims(start: number, canSplitWord: boolean) {
+      if (!canSplitWord) return super.scanDelims(start, false);
+      const marker = this.src.charCodeAt(start);
+      let end = start;
+      while (end < this.posMax && this.src.charCodeAt(end) === marker) end++;
+      const inWord = ASCII_WORD.test(this.src.charAt(start - 1)) && ASCII_WORD.test(this.src.charAt(end));
+      return super.scanDelims(start, !inWord);
+    }
+  }
   const md = new MarkdownIt("zero", {
     html: false,
     linkify: false,
@@ -51,28 +72,36 @@ function createParser(): Parser {
   return md;
 }
 
-/**
- * CommonMark lets `*` emphasise inside a word, so "2*3*4" would lose its stars and "a*b*c" turn
- * italic. Between two ASCII letters or digits `*` and `~` follow `_`'s rule (no emphasis inside a
- * word); elsewhere CommonMark's rule stays, which Chinese needs ("这是**重要**的" has no spaces).
- */
-class WordSafeInline extends MarkdownIt.StateInline {
-  override scanDelims(start: number, canSplitWord: boolean) {
-    if (!canSplitWord) return super.scanDelims(start, false);
-    const marker = this.src.charCodeAt(start);
-    let end = start;
-    while (end < this.posMax && this.src.charCodeAt(end) === marker) end++;
-    const inWord = ASCII_WORD.test(this.src.charAt(start - 1)) && ASCII_WORD.test(this.src.charAt(end));
-    return super.scanDelims(start, !inWord);
-  }
-}
-
 // One parser for the page: building it compiles markdown-it's rule chains.
 let parser: Parser | undefined;
+let loading: Promise<void> | undefined;
+const listeners = new Set<() => void>();
 
-export function parseMessage(text: string): Token[] {
-  parser ??= createParser();
-  return parser.parse(text, {});
+/** Loads the parser once; resolves when messages can be formatted. */
+export function loadMarkdown(): Promise<void> {
+  loading ??= import("markdown-it").then((m) => {
+    parser = createParser(m);
+    for (const l of listeners) l();
+  });
+  return loading;
+}
+
+/** Whether messages can be formatted yet; asks for the parser and re-renders once it is there. */
+export function useMarkdownReady(): boolean {
+  const ready = useSyncExternalStore(
+    (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    () => parser !== undefined,
+  );
+  if (!ready) void loadMarkdown().catch(() => undefined); // offline before the chunk came: plain text
+  return ready;
+}
+
+/** The tokens of a message, or undefined while the parser is not loaded. */
+export function parseMessage(text: string): Token[] | undefined {
+  return parser?.parse(text, {});
 }
 
 export type { Token };
@@ -104,7 +133,7 @@ export function tooDeep(tokens: readonly Token[]): boolean {
  */
 export function plainText(text: string): string {
   const tokens = parseMessage(text);
-  if (tooDeep(tokens)) return oneLine(text);
+  if (!tokens || tooDeep(tokens)) return oneLine(text);
   const words: string[] = [];
   for (const t of tokens) {
     if (t.type === "fence") words.push(t.content);
