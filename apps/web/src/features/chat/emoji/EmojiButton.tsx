@@ -2,7 +2,7 @@
  * The composer's emoji button and its popover. The picker's code and data load on first open.
  * Escape, or a click outside, closes it and gives focus back to the button; a pick closes it too.
  */
-import { lazy, Suspense, useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { lazy, Suspense, useEffect, useRef, useState } from "react";
 import { useI18n } from "../../../i18n/I18nProvider.js";
 
 const EmojiPickerPanel = lazy(() => import("./EmojiPickerPanel.js"));
@@ -24,16 +24,20 @@ export function EmojiButton({ onPick }: { onPick(emoji: string): void }) {
       const target = e.target as Node;
       if (!panel.current?.contains(target) && !button.current?.contains(target)) setOpen(false);
     };
+    // On the window, before the picker sees it: its search field keeps Escape for itself.
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key !== "Escape") return;
+      e.preventDefault();
+      e.stopPropagation();
+      close(true);
+    };
     document.addEventListener("pointerdown", onPointer);
-    return () => document.removeEventListener("pointerdown", onPointer);
+    window.addEventListener("keydown", onKey, true);
+    return () => {
+      document.removeEventListener("pointerdown", onPointer);
+      window.removeEventListener("keydown", onKey, true);
+    };
   }, [open]);
-
-  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    if (e.key !== "Escape") return;
-    e.preventDefault();
-    e.stopPropagation();
-    close(true);
-  };
 
   return (
     <>
@@ -57,7 +61,6 @@ export function EmojiButton({ onPick }: { onPick(emoji: string): void }) {
           className="emoji-popover"
           role="dialog"
           aria-label={t("emoji.picker")}
-          onKeyDown={onKeyDown}
           data-testid="emoji-picker"
         >
           <Suspense fallback={<p className="emoji-loading">{t("emoji.loading")}</p>}>
