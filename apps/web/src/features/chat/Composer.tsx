@@ -50,7 +50,9 @@ export function Composer({ conversationId, name, autoFocus, onEditLast }: Compos
   const [active, setActive] = useState(0);
   /** The ":" whose suggestions Escape closed. */
   const [dismissed, setDismissed] = useState<number>();
-  const shortcodes = useShortcodes(text.includes(":"));
+  const [focused, setFocused] = useState(false);
+  // Loaded as soon as the user may type one, so a quick ":tada:" is ready when the colon closes it.
+  const shortcodes = useShortcodes(focused || text.includes(":"));
   const typed = typedShortcode(text, caret);
   const suggestions = typed && shortcodes && typed.start !== dismissed ? shortcodes.search(typed.query) : [];
   const suggesting = typed !== undefined && suggestions.length > 0;
@@ -173,6 +175,7 @@ export function Composer({ conversationId, name, autoFocus, onEditLast }: Compos
         aria-activedescendant={suggesting ? suggestionId(active) : undefined}
         onChange={(e) => edit(e.target.value, e.target.selectionStart)}
         onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
+        onFocus={() => setFocused(true)}
         onKeyDown={onKeyDown}
         data-testid="composer"
       />

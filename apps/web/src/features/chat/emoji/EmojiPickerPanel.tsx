@@ -37,6 +37,8 @@ export default function EmojiPickerPanel({ onPick }: { onPick(emoji: string): vo
       theme={Theme.AUTO}
       suggestedEmojisMode={SuggestionMode.RECENT}
       autoFocusSearch
+      // Typing goes on while the arrows move through the results; Enter takes the highlighted one.
+      keepSearchFocus
       previewConfig={{ showPreview: false }}
       width="100%"
       height={360}

@@ -124,7 +124,7 @@ describe("the emoji picker", () => {
     expect(button.getAttribute("aria-expanded")).toBe("true");
     const dialog = screen.getByRole("dialog", { name: "Emoji picker" });
     const search = await within(dialog).findByRole(
-      "textbox",
+      "combobox",
       { name: "Type to search for an emoji" },
       { timeout: 15_000 },
     );
