@@ -160,7 +160,6 @@ export function Composer({ conversationId, name, autoFocus, onEditLast }: Compos
           onChoose={(i) => choose(i, typed)}
         />
       )}
-      <EmojiButton onPick={pick} />
       <textarea
         ref={box}
         className="composer-input"
@@ -179,6 +178,7 @@ export function Composer({ conversationId, name, autoFocus, onEditLast }: Compos
         onKeyDown={onKeyDown}
         data-testid="composer"
       />
+      <EmojiButton onPick={pick} />
       <button type="submit" className="composer-send" disabled={!check.ok} aria-label={t("chat.send")}>
         <SendIcon />
       </button>

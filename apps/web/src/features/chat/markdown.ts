@@ -11,6 +11,7 @@
  * The parser (about 45 KB compressed, mostly markdown-it's entity and link tables) is its own
  * chunk, loaded with the first message shown: until it is there, messages show as plain text.
  */
+import type MarkdownItCallable from "markdown-it";
 import type { MarkdownIt as Parser, Token } from "markdown-it";
 import { useSyncExternalStore } from "react";
 
@@ -20,9 +21,7 @@ export const MAX_NESTING = 20;
 const SAFE_LINK = /^(?:https?:\/\/|mailto:)/i;
 const ASCII_WORD = /[A-Za-z0-9]/;
 
-type MarkdownItModule = typeof import("markdown-it");
-
-function createParser({ default: MarkdownIt }: MarkdownItModule): Parser {
+function createParser(MarkdownIt: typeof MarkdownItCallable): Parser {
   /**
    * CommonMark lets `*` emphasise inside a word, so "2*3*4" would lose its stars and "a*b*c" turn
    * italic. Between two ASCII letters or digits `*` and `~` follow `_`'s rule (no emphasis inside
@@ -80,7 +79,7 @@ const listeners = new Set<() => void>();
 /** Loads the parser once; resolves when messages can be formatted. */
 export function loadMarkdown(): Promise<void> {
   loading ??= import("markdown-it").then((m) => {
-    parser = createParser(m);
+    parser = createParser(m.default);
     for (const l of listeners) l();
   });
   return loading;
