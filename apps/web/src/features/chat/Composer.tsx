@@ -8,11 +8,25 @@
  * Near the length limit a counter appears, and whenever Send is disabled for a reason other than
  * an empty box, the reason is shown (and announced) under it: a message that cannot be sent must
  * not fail silently.
+ *
+ * The text stays plain (Markdown is shown formatted only once sent). Emoji: the picker button, or
+ * a shortcode typed (":smile:" becomes 😄 as the second colon is typed; from ":sm" on, matches are
+ * offered).
  */
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { CHAT_LIMITS, checkMessageText, textLength } from "@sealroom/sdk/browser";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { useChatServices } from "./context.js";
+import { EmojiButton } from "./emoji/EmojiButton.js";
+import { SUGGESTIONS_ID, ShortcodeSuggestions, suggestionId } from "./emoji/ShortcodeSuggestions.js";
+import {
+  insertChosen,
+  replaceFinished,
+  typedShortcode,
+  useShortcodes,
+  type Shortcode,
+  type Typed,
+} from "./emoji/shortcodes.js";
 
 /** The counter shows from this many characters before the limit. */
 const COUNTER_FROM = 500;
@@ -30,6 +44,18 @@ export function Composer({ conversationId, name, autoFocus, onEditLast }: Compos
   const { chat, drafts } = useChatServices();
   const [text, setText] = useState(() => drafts.get(conversationId));
   const box = useRef<HTMLTextAreaElement>(null);
+  const [caret, setCaret] = useState(() => text.length);
+  /** Where the caret goes after the text changed under it (an emoji put in). */
+  const moveCaret = useRef<number | undefined>(undefined);
+  const [active, setActive] = useState(0);
+  /** The ":" whose suggestions Escape closed. */
+  const [dismissed, setDismissed] = useState<number>();
+  const [focused, setFocused] = useState(false);
+  // Loaded as soon as the user may type one, so a quick ":tada:" is ready when the colon closes it.
+  const shortcodes = useShortcodes(focused || text.includes(":"));
+  const typed = typedShortcode(text, caret);
+  const suggestions = typed && shortcodes && typed.start !== dismissed ? shortcodes.search(typed.query) : [];
+  const suggesting = typed !== undefined && suggestions.length > 0;
 
   useEffect(() => {
     if (autoFocus) box.current?.focus();
@@ -41,6 +67,10 @@ export function Composer({ conversationId, name, autoFocus, onEditLast }: Compos
     if (!el) return;
     el.style.height = "auto";
     el.style.height = `${Math.min(el.scrollHeight, 180)}px`;
+    if (moveCaret.current !== undefined && document.activeElement === el) {
+      el.setSelectionRange(moveCaret.current, moveCaret.current);
+      moveCaret.current = undefined;
+    }
   }, [text]);
 
   const check = checkMessageText(text);
@@ -53,6 +83,31 @@ export function Composer({ conversationId, name, autoFocus, onEditLast }: Compos
     setText(value);
     drafts.set(conversationId, value);
     if (value.trim() !== "") chat.typing(conversationId);
+  };
+
+  /** Typing: a finished ":name:" becomes its emoji at once. */
+  const edit = (value: string, at: number) => {
+    const done = shortcodes && replaceFinished(value, at, shortcodes);
+    if (done) moveCaret.current = done.caret;
+    change(done ? done.text : value);
+    setCaret(done ? done.caret : at);
+    setActive(0);
+  };
+
+  const put = (next: { text: string; caret: number }) => {
+    moveCaret.current = next.caret;
+    change(next.text);
+    setCaret(next.caret);
+    box.current?.focus();
+  };
+
+  const choose = (item: Shortcode, at: Typed) => put(insertChosen(text, caret, at, item.emoji));
+
+  const pick = (emoji: string) => {
+    const el = box.current;
+    const start = el?.selectionStart ?? text.length;
+    const end = el?.selectionEnd ?? start;
+    put({ text: text.slice(0, start) + emoji + text.slice(end), caret: start + emoji.length });
   };
 
   const send = () => {
@@ -68,9 +123,22 @@ export function Composer({ conversationId, name, autoFocus, onEditLast }: Compos
       e.preventDefault();
       return;
     }
+    if (suggesting && !e.nativeEvent.isComposing && suggestionKey(e)) return;
     if (e.key !== "Enter" || e.shiftKey || e.nativeEvent.isComposing || e.keyCode === 229) return;
     e.preventDefault();
     send();
+  };
+
+  /** The suggestions' keys; true when the key was theirs. */
+  const suggestionKey = (e: KeyboardEvent<HTMLTextAreaElement>): boolean => {
+    const n = suggestions.length;
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") setActive((a) => (a + (e.key === "ArrowDown" ? 1 : n - 1)) % n);
+    else if ((e.key === "Enter" && !e.shiftKey) || e.key === "Tab")
+      choose(suggestions[active] ?? suggestions[0]!, typed!);
+    else if (e.key === "Escape") setDismissed(typed!.start);
+    else return false;
+    e.preventDefault();
+    return true;
   };
 
   const onSubmit = (e: FormEvent) => {
@@ -84,6 +152,14 @@ export function Composer({ conversationId, name, autoFocus, onEditLast }: Compos
     .join(" ");
   return (
     <form className="composer" onSubmit={onSubmit}>
+      {suggesting && (
+        <ShortcodeSuggestions
+          query={typed.query}
+          items={suggestions}
+          active={active}
+          onChoose={(i) => choose(i, typed)}
+        />
+      )}
       <textarea
         ref={box}
         className="composer-input"
@@ -93,10 +169,16 @@ export function Composer({ conversationId, name, autoFocus, onEditLast }: Compos
         placeholder={label}
         aria-describedby={describedBy}
         aria-invalid={problem ? true : undefined}
-        onChange={(e) => change(e.target.value)}
+        aria-autocomplete="list"
+        aria-controls={suggesting ? SUGGESTIONS_ID : undefined}
+        aria-activedescendant={suggesting ? suggestionId(active) : undefined}
+        onChange={(e) => edit(e.target.value, e.target.selectionStart)}
+        onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
+        onFocus={() => setFocused(true)}
         onKeyDown={onKeyDown}
         data-testid="composer"
       />
+      <EmojiButton onPick={pick} />
       <button type="submit" className="composer-send" disabled={!check.ok} aria-label={t("chat.send")}>
         <SendIcon />
       </button>
@@ -104,6 +186,7 @@ export function Composer({ conversationId, name, autoFocus, onEditLast }: Compos
         <p id="composer-hint" className="composer-hint">
           {t("chat.composerHint")}
         </p>
+        <p className="composer-hint composer-format-hint">{t("chat.formatHint")}</p>
         {showCount && (
           <p
             id="composer-count"

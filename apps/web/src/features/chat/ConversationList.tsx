@@ -13,6 +13,7 @@ import { useOptionalSocial } from "../social/index.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
 import { conversationTitle, peerOf, previewText, shortWhen } from "./format.js";
 import { useMe } from "./hooks.js";
+import { useMarkdownReady } from "./markdown.js";
 import { NotificationBanner } from "./NotificationBanner.js";
 
 const NO_PRESENCE: Readonly<Record<number, Presence>> = {};
@@ -113,6 +114,8 @@ interface ItemProps {
 }
 
 function ConversationItem({ view, active, presence, names, me, friendIds }: ItemProps) {
+  // Previews drop Markdown markers once the parser is loaded (it loads with the first list).
+  useMarkdownReady();
   const { t, lang } = useI18n();
   const now = useNow(60_000);
   const peer = peerOf(view, me, names);

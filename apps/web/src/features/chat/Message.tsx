@@ -17,7 +17,7 @@ import { useChatServices } from "./context.js";
 import { e2eStatusOf } from "./e2e.js";
 import { chatErrorText } from "./errors.js";
 import { timeLabel } from "./format.js";
-import { linkify } from "./linkify.js";
+import { RichText } from "./RichText.js";
 import { ActionsMenu, ClockIcon, ConfirmDelete, EditBox, PencilIcon, TrashIcon } from "./MessageParts.js";
 import { useMayPost } from "./mayPost.js";
 
@@ -153,7 +153,7 @@ export function Message({
                   {t(e2e === "undecryptable" ? "chat.undecryptable" : "chat.unavailable")}
                 </span>
               ) : (
-                <bdi className="msg-text">{linkify(entry.text, tabIndex === 0 ? 0 : -1)}</bdi>
+                <RichText text={entry.text} linkTabIndex={tabIndex === 0 ? 0 : -1} />
               )}
               <span className="msg-meta">
                 {entry.editedTs !== null && !deleted && <span className="msg-edited">{t("chat.edited")} · </span>}
@@ -266,7 +266,7 @@ export function PendingBubble({
       <div className="msg-main">
         <div className="msg-row">
           <div className="bubble">
-            <bdi className="msg-text">{message.text}</bdi>
+            <RichText text={message.text} linkTabIndex={tabIndex === 0 ? 0 : -1} />
             <span className="msg-meta">
               <span className="msg-written" data-testid="message-written">
                 {t("chat.written", { time: timeLabel(message.writtenTs, lang) })}

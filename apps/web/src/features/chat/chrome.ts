@@ -3,6 +3,7 @@ import { useEffect, useRef } from "react";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { chatRoute, hrefFor } from "../../lib/hooks.js";
 import { useChatServices, useChatSnapshot } from "./context.js";
+import { plainText } from "./markdown.js";
 
 export function unreadTotal(conversations: readonly { unread: number }[]): number {
   return conversations.reduce((sum, c) => sum + c.unread, 0);
@@ -30,7 +31,8 @@ export function useChatChrome(openConversation: string | undefined): void {
         openConversation: () => open.current,
         text: ({ sender, group, preview }) => ({
           title: group ? t("notify.inGroup", { sender, group }) : sender,
-          body: preview,
+          // What the message says, not how it is formatted.
+          body: plainText(preview),
         }),
         open: (id) => {
           window.location.hash = hrefFor(chatRoute(id));

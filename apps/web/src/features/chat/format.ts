@@ -4,6 +4,7 @@ import { parseConversationId, type PendingMessage, type SystemEntry, type Timeli
 import type { MessageKey } from "../../i18n/en.js";
 import { e2eStatusOf } from "./e2e.js";
 import type { Language, Vars } from "../../i18n/languages.js";
+import { plainText } from "./markdown.js";
 
 export type Translate = (key: MessageKey, vars?: Vars) => string;
 
@@ -96,8 +97,9 @@ export function previewText(
   return last.senderId === me ? t("chat.youSaid", { text: oneLine(last.text) }) : oneLine(last.text);
 }
 
+/** The words without Markdown markers ("**soon**" reads "soon"), on one line. */
 function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim().slice(0, 120);
+  return plainText(text).slice(0, 120);
 }
 
 export type OwnStatus = { kind: "sent" } | { kind: "read" } | { kind: "readBy"; count: number };
