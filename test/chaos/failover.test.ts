@@ -65,18 +65,39 @@ async function until(check: () => boolean, what: string, timeoutMs: number): Pro
 
 let n = 0;
 
+/** `op` until it succeeds or fails with an error that is not retryable. */
+async function retrying<T>(op: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await op();
+    } catch (err) {
+      if (!(err instanceof AppError && err.retryable)) throw err;
+      await sleep(err.retryAfterMs ?? 100 + Math.random() * 200);
+    }
+  }
+}
+
 /** A signed-up user on `urls[0]` first; AUTH_BUSY (the hash queue full during a mass sign-up) is retried. */
 async function signUpOne(urls: string[], base: string): Promise<User> {
   const name = `${base}${process.pid % 1000}_${++n}`;
   // Long enough for a sign-up queued behind a thousand others on a busy machine.
   const client = system.client({ urls, requestTimeoutMs: 60_000 });
   await client.connect();
+  // After a retryable failure (a TIMEOUT whose registration may have committed all the same), the
+  // name may already be ours: then sign in with it.
+  let retried = false;
   for (;;) {
     try {
       const user = await client.register(name, PASSWORD);
       return { name, id: user.id, client, social: new SocialClient(client) };
     } catch (err) {
-      if (!(err instanceof AppError && err.retryable)) throw err;
+      const taken = retried && err instanceof AppError && err.code === "USERNAME_TAKEN";
+      if (!taken && !(err instanceof AppError && err.retryable)) throw err;
+      if (taken) {
+        const user = await retrying(() => client.login(name, PASSWORD));
+        return { name, id: user.id, client, social: new SocialClient(client) };
+      }
+      retried = true;
       await sleep(err.retryAfterMs ?? 100 + Math.random() * 200);
     }
   }
