@@ -16,6 +16,7 @@ const envModules = [
   "test/**",
   "**/src/test/**",
   "services/chat/bench/**",
+  "services/auth/bench/**",
   "examples/**",
   // Runs the Prisma CLI in the caller's environment, whatever it holds.
   "packages/db/src/migrate.ts",

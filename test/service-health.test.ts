@@ -14,7 +14,7 @@ const log = createLogger({ service: "health-test", level: "silent", pretty: fals
 
 type Deps = { nc: NatsConnection; db: Awaited<ReturnType<typeof createDb>>; databaseUrl: string; instance: string };
 const SERVICES: Record<"auth" | "chat" | "social", (deps: Deps) => Runnable> = {
-  auth: ({ databaseUrl: _url, ...d }) => createAuthService({ ...d, log }),
+  auth: (d) => createAuthService({ ...d, log }),
   chat: (d) => createChatService({ ...d, log }),
   social: ({ databaseUrl: _url, ...d }) => createSocialService({ ...d, log }),
 };

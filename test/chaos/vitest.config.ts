@@ -45,7 +45,12 @@ export default defineConfig({
           // The scenarios that kill a service while it writes. Not here: abuse, brute-force and
           // slowloris, which measure the gateway's limits and do not depend on the engine.
           name: "chaos-pg",
-          include: ["test/chaos/crash.test.ts", "test/chaos/timeline.chaos.test.ts", "test/chaos/auth.chaos.test.ts"],
+          include: [
+            "test/chaos/crash.test.ts",
+            "test/chaos/failover.test.ts",
+            "test/chaos/timeline.chaos.test.ts",
+            "test/chaos/auth.chaos.test.ts",
+          ],
           env: { CHAOS_SCALE: "full", SEALROOM_TEST_DB: "postgresql" },
         },
       },

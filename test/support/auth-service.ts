@@ -19,6 +19,7 @@ export async function startAuthOn(url: string) {
   const auth = createAuthService({
     nc,
     db,
+    databaseUrl: url,
     log: pino({ level: "silent" }),
     config: { argon2: { memoryKiB: 1024, timeCost: 1, parallelism: 1 } },
   });

@@ -83,7 +83,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   const authDb = await createDb({ url: database.url });
   cleanups.push(() => authDb.$disconnect());
-  await service(createAuthService({ nc: await connection("auth"), db: authDb, log, config: { argon2: FAST_ARGON2 } }));
+  await service(
+    createAuthService({
+      nc: await connection("auth"),
+      db: authDb,
+      databaseUrl: database.url,
+      log,
+      config: { argon2: FAST_ARGON2 },
+    }),
+  );
   const socialDb = await createDb({ url: database.url });
   cleanups.push(() => socialDb.$disconnect());
   await service(

@@ -16,7 +16,15 @@ await runService({
       applicationName: "sealroom-auth",
     });
     onClosed(() => db.$disconnect());
-    const auth = createAuthService({ nc, db, log, metrics, config: authConfigFromEnv(env), instance: env.INSTANCE_ID });
+    const auth = createAuthService({
+      nc,
+      db,
+      databaseUrl: env.DATABASE_URL,
+      log,
+      metrics,
+      config: authConfigFromEnv(env),
+      instance: env.INSTANCE_ID,
+    });
     await auth.start();
     return auth;
   },

@@ -30,6 +30,8 @@ export interface AuthServiceDeps {
   nc: NatsConnection;
   /** This instance's own client: all its queries run through one queue (see store.ts). */
   db: Db;
+  /** The url `db` was opened with; required on PostgreSQL, where the resume path has its own pool (store.ts). */
+  databaseUrl: string;
   log: Logger;
   clock?: Clock;
   config?: AuthConfigInput;
@@ -56,7 +58,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   const clock = deps.clock ?? systemClock;
   const metrics = createAuthMetrics(deps.metrics ?? createMetrics("auth"));
   const instance = deps.instance ?? `auth-${randomBytes(4).toString("hex")}`;
-  const store = createStore(deps.db);
+  const store = createStore(deps.db, deps.databaseUrl);
   const publish = revocationPublisher(nc);
   const accounts = createAccounts({ store, clock });
   const sessions = createSessions({ store, clock, config, publish, log, metrics });
@@ -131,6 +133,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       await Promise.all(subscriptions.map((s) => s.drain()));
       subscriptions = [];
       await inflight.settled();
+      await store.close();
     },
   };
 }

@@ -10,6 +10,7 @@ import { fingerprint, type Clock } from "./clock.js";
 import type { AuthMetrics } from "./metrics.js";
 import type { PublishRevoked } from "./revocations.js";
 import type { Store } from "./store.js";
+import { dateParam, resumeSql } from "./resume-sql.js";
 import { hashTicket, mintTicket, newSessionId } from "./tickets.js";
 
 export interface IssuedSession extends TicketGrant {
@@ -115,52 +116,47 @@ export function createSessions(deps: {
 
     async resume(ticket) {
       const nowMs = clock();
-      const now = new Date(nowMs);
       const hash = hashTicket(ticket);
-      const row = await store.run((db) =>
-        db.ticket.findUnique({
-          where: { hash },
-          select: {
-            usedAt: true,
-            expiresAt: true,
-            session: {
-              select: { id: true, expiresAt: true, revokedAt: true, user: { select: { id: true, username: true } } },
-            },
-          },
-        }),
-      );
-      if (row?.usedAt) await onReuse(row.session.id, row.session.user.id);
-      if (!row || row.usedAt || row.expiresAt <= now || row.session.revokedAt || row.session.expiresAt <= now) {
+      const row = await store.sql((db) => db.get(resumeSql.ticket, [hash]));
+      if (row && row.usedAt !== null) await onReuse(row.sessionId, row.userId);
+      if (
+        !row ||
+        row.usedAt !== null ||
+        row.expiresAt <= nowMs ||
+        row.revokedAt !== null ||
+        row.sessionExpiresAt <= nowMs
+      ) {
         throw new AppError("AUTH_TICKET_INVALID");
       }
-      const { session } = row;
-      const next = mintTicket(nowMs, config.ticketTtlMs, session.expiresAt);
+      const next = mintTicket(nowMs, config.ticketTtlMs, new Date(row.sessionExpiresAt));
+      const now = dateParam(nowMs);
       // Consuming this ticket and issuing the next are one transaction: a crash between them left the
       // ticket used and no successor, so the client's retry looked like theft and cost the session
-      // (6 of 20 sessions in the chaos test's auth kill). The update is the single statement that
-      // makes a ticket single-use: it fails, and rolls everything back, if someone consumed it first
-      // (or a revocation deleted it) since the read above.
-      try {
-        await store.run((db) =>
-          db.$transaction([
-            db.ticket.update({ where: { hash, usedAt: null }, data: { usedAt: now } }),
-            db.ticket.create({
-              data: { hash: next.hash, sessionId: session.id, createdAt: now, expiresAt: next.expiresAt },
-            }),
-            db.session.update({ where: { id: session.id }, data: { lastUsedAt: now } }),
-            // Resuming is when a device comes back: its lastActiveAt follows without a write per command.
-            db.device.updateMany({ where: { sessionId: session.id }, data: { lastActiveAt: now } }),
-          ]),
-        );
-      } catch (err) {
-        if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2025")) throw err;
+      // (6 of 20 sessions in the chaos test's auth kill). `consume` is the single statement that
+      // makes a ticket single-use: if it changes nothing, someone consumed it first (or a revocation
+      // deleted it) since the read above, and the transaction is rolled back.
+      const consumed = await store
+        .sql((db) =>
+          db.transaction(async (tx) => {
+            if ((await tx.run(resumeSql.consume, [now, hash])).changes !== 1) throw new TicketTaken();
+            await tx.run(resumeSql.insertTicket, [next.hash, row.sessionId, now, dateParam(next.expiresAt.getTime())]);
+            await tx.run(resumeSql.touchSession, [now, row.sessionId]);
+            await tx.run(resumeSql.touchDevice, [now, row.sessionId]);
+            return true;
+          }),
+        )
+        .catch((err: unknown) => {
+          if (err instanceof TicketTaken) return false;
+          throw err;
+        });
+      if (!consumed) {
         const again = await store.run((db) => db.ticket.findUnique({ where: { hash }, select: { usedAt: true } }));
-        if (again?.usedAt) await onReuse(session.id, session.user.id);
+        if (again?.usedAt) await onReuse(row.sessionId, row.userId);
         throw new AppError("AUTH_TICKET_INVALID");
       }
       return {
-        user: session.user,
-        sessionId: session.id,
+        user: { id: row.userId, username: row.username },
+        sessionId: row.sessionId,
         ticket: next.ticket,
         ticketExpiresAt: next.expiresAt.getTime(),
       };
@@ -222,3 +218,6 @@ export function createSessions(deps: {
   };
   return sessions;
 }
+
+/** The ticket was consumed (or deleted) between the read and the transaction: roll back, answer invalid. */
+class TicketTaken extends Error {}

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
-import { engineOfDb, type Db } from "@sealroom/db";
+import { engineOfDb } from "@sealroom/db";
 import { createMetrics } from "@sealroom/runtime";
 import { testEngine } from "@sealroom/testkit";
 import { createAuthMetrics } from "./metrics.js";
 import { createSessions } from "./sessions.js";
-import { createStore } from "./store.js";
+import { createStore, type Store } from "./store.js";
 import { sessionGrantSchema, type SessionGrant } from "@sealroom/proto/auth";
 import { ctxOf, setup, type Harness } from "./test/harness.js";
 
@@ -14,9 +14,9 @@ const HOUR = 60 * 60 * 1000;
 
 let h: Harness;
 let n = 0;
-const sessionsOf = (db: Db) =>
+const sessionsOf = (store: Store) =>
   createSessions({
-    store: createStore(db),
+    store,
     clock: h.clock.now,
     config: { sessionTtlMs: 48 * HOUR, ticketTtlMs: 24 * HOUR },
     publish: () => {},
@@ -182,14 +182,16 @@ describe("auth.resume", () => {
     "lets only one of simultaneous resumes with one ticket through, on two instances with their own database clients",
     async () => {
       const second = await h.addInstance();
+      // Each with a connection pool of its own, as on two hosts.
+      const stores = h.instances.map((i) => createStore(i.db, h.databaseUrl));
       try {
         for (let round = 0; round < 5; round++) {
           const grant = await newUser();
           // Two clients of their own consume the ticket (two hosts, one database), twice each.
           const direct = await Promise.all(
-            h.instances.flatMap((i) =>
+            stores.flatMap((store) =>
               [0, 1].map(() =>
-                sessionsOf(i.db)
+                sessionsOf(store)
                   .resume(grant.ticket)
                   .then(
                     () => true,
@@ -204,6 +206,7 @@ describe("auth.resume", () => {
           expect(used.length).toBeLessThanOrEqual(2);
         }
       } finally {
+        await Promise.all(stores.map((s) => s.close()));
         await h.stopInstance(second);
       }
     },

@@ -62,7 +62,14 @@ export async function setup(opts: SetupOptions = {}) {
       nc: await connect({ servers: nats.url }),
       db: await createDb({ url: database.url }),
     } as Instance;
-    instance.service = createAuthService({ nc: instance.nc, db: instance.db, log, clock: clock.now, config });
+    instance.service = createAuthService({
+      nc: instance.nc,
+      db: instance.db,
+      databaseUrl: database.url,
+      log,
+      clock: clock.now,
+      config,
+    });
     await instance.service.start();
     instances.push(instance);
     return instance;
@@ -149,6 +156,7 @@ export async function setup(opts: SetupOptions = {}) {
     nats,
     client,
     db,
+    databaseUrl: database.url,
     clock,
     instances,
     first,
