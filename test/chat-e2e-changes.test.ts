@@ -7,77 +7,21 @@
  * messages as unavailable and decrypts later ones; a leaf whose key is not the directory's is
  * refused. No plaintext (edits included) reaches the database or NATS.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { connectNats, type NatsConnection } from "@sealroom/runtime";
+import { beforeAll, describe, expect, test } from "vitest";
 import { CONTENT_VERSION, Device, decodeExternalSenderDescriptor, newContentId, textContent } from "@sealroom/e2e";
-import {
-  ChatStore,
-  FileE2eStateStore,
-  MemoryE2eStateStore,
-  dmConversationId,
-  newClientMsgId,
-  type E2eStateStore,
-  type E2eTextEntry,
-  type Entry,
-} from "@sealroom/sdk/node";
+import { MemoryE2eStateStore, dmConversationId, newClientMsgId, type E2eTextEntry } from "@sealroom/sdk/node";
 import { KEYS_EVENTS } from "@sealroom/proto/keys";
-import { log, startStack, type Stack } from "./support/stack.js";
-import { SOCIAL_STACK, befriend, device, signUp, type Person } from "./social-helpers.js";
+import type { Stack } from "./support/stack.js";
+import { befriend, device, signUp, type Person } from "./social-helpers.js";
 import { until } from "./support/chat.js";
+import { e2eChatWorld, type E2eChatter } from "./support/e2e-chat.js";
 
+const world = e2eChatWorld();
+const { traffic, plaintexts, withE2e, fileStore } = world;
 let stack: Stack;
-let nc: NatsConnection;
-/** Everything published on NATS during the file, as latin1 text (what an ops subscriber sees). */
-const traffic: string[] = [];
-const stateDir = mkdtempSync(path.join(os.tmpdir(), "sealroom-e2e-changes-"));
-/** Every plaintext a test wrote (messages and edits): none may appear on NATS or in the database. */
-const plaintexts: string[] = [];
-const chatters: E2eChatter[] = [];
-
-beforeAll(async () => {
-  stack = await startStack({ gateways: 2, ...SOCIAL_STACK });
-  nc = await connectNats({ url: stack.nats.url, name: "ops-sniffer", log });
-  const sub = nc.subscribe(">");
-  void (async () => {
-    for await (const m of sub) traffic.push(Buffer.from(m.data).toString("latin1"));
-  })();
+beforeAll(() => {
+  stack = world.stack;
 });
-afterAll(async () => {
-  for (const c of chatters) c.chat.stop();
-  await nc?.drain();
-  await stack?.stop();
-  rmSync(stateDir, { recursive: true, force: true });
-});
-
-interface E2eChatter extends Person {
-  chat: ChatStore;
-  stream: Entry[];
-  /** The encrypted message at `seq` as this device shows it now. */
-  at(conversationId: string, seq: number): E2eTextEntry | undefined;
-}
-
-function withE2e(person: Person, store: E2eStateStore): E2eChatter {
-  const chat = new ChatStore(person.client, {
-    gapDelayMs: 50,
-    outbox: { initialDelayMs: 50, maxDelayMs: 500 },
-    e2e: { store, deviceName: "test device", lowWater: 3, target: 6 },
-  });
-  const stream: Entry[] = [];
-  chat.onEntry((e) => stream.push(e));
-  chat.start();
-  const at = (id: string, seq: number) =>
-    chat
-      .getSnapshot()
-      .byId[id]?.entries.find((e): e is E2eTextEntry => e.seq === seq && e.kind === "text" && "e2e" in e);
-  const chatter = { ...person, chat, stream, at };
-  chatters.push(chatter);
-  return chatter;
-}
-
-const fileStore = () => new FileE2eStateStore(mkdtempSync(path.join(stateDir, "device-")));
 
 async function say(from: E2eChatter, conversationId: string, text: string, replyToSeq?: number): Promise<number> {
   plaintexts.push(text);

@@ -6,79 +6,27 @@
  * goes on; two devices racing to establish a DM's group both get through. Neither the database's
  * messages nor anything on NATS holds a plaintext, and nothing should-be-readable fails to decrypt.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { connectNats, type NatsConnection } from "@sealroom/runtime";
+import { beforeAll, describe, expect, test } from "vitest";
 import { Device, encodeContent, textContent } from "@sealroom/e2e";
 import {
-  ChatStore,
   newClientMsgId,
-  FileE2eStateStore,
   MemoryE2eStateStore,
   MemoryTicketStore,
   dmConversationId,
   groupConversationId,
-  type E2eStateStore,
-  type E2eTextEntry,
-  type Entry,
 } from "@sealroom/sdk/node";
 import { KEYS_EVENTS } from "@sealroom/proto/keys";
-import { log, startStack, type Stack } from "./support/stack.js";
-import { SOCIAL_STACK, befriend, device, signUp, type Person } from "./social-helpers.js";
+import type { Stack } from "./support/stack.js";
+import { befriend, device, signUp, type Person } from "./social-helpers.js";
 import { groupOf, until } from "./support/chat.js";
+import { e2eChatWorld, type E2eChatter } from "./support/e2e-chat.js";
 
+const world = e2eChatWorld();
+const { traffic, plaintexts, chatters, withE2e, fileStore } = world;
 let stack: Stack;
-let nc: NatsConnection;
-/** Everything published on NATS during the file, as latin1 text (what an ops subscriber sees). */
-const traffic: string[] = [];
-const stateDir = mkdtempSync(path.join(os.tmpdir(), "sealroom-e2e-state-"));
-/** Every plaintext a test sent: none may appear on NATS or in the database. */
-const plaintexts: string[] = [];
-const chatters: E2eChatter[] = [];
-
-beforeAll(async () => {
-  stack = await startStack({ gateways: 2, ...SOCIAL_STACK });
-  nc = await connectNats({ url: stack.nats.url, name: "ops-sniffer", log });
-  const sub = nc.subscribe(">");
-  void (async () => {
-    for await (const m of sub) traffic.push(Buffer.from(m.data).toString("latin1"));
-  })();
+beforeAll(() => {
+  stack = world.stack;
 });
-afterAll(async () => {
-  for (const c of chatters) c.chat.stop();
-  await nc?.drain();
-  await stack?.stop();
-  rmSync(stateDir, { recursive: true, force: true });
-});
-
-interface E2eChatter extends Person {
-  chat: ChatStore;
-  stream: Entry[];
-  /** Texts of the decrypted (or own, acked) messages of a conversation, in seq order. */
-  textsOf(conversationId: string): string[];
-}
-
-function withE2e(person: Person, store: E2eStateStore): E2eChatter {
-  const chat = new ChatStore(person.client, {
-    gapDelayMs: 50,
-    outbox: { initialDelayMs: 50, maxDelayMs: 500 },
-    e2e: { store, deviceName: "test device", lowWater: 3, target: 6 },
-  });
-  const stream: Entry[] = [];
-  chat.onEntry((e) => stream.push(e));
-  chat.start();
-  const textsOf = (id: string) =>
-    (chat.getSnapshot().byId[id]?.entries ?? [])
-      .filter((e): e is E2eTextEntry => e.kind === "text" && "e2e" in e && e.e2e === "decrypted")
-      .map((e) => e.text);
-  const chatter = { ...person, chat, stream, textsOf };
-  chatters.push(chatter);
-  return chatter;
-}
-
-const fileStore = () => new FileE2eStateStore(mkdtempSync(path.join(stateDir, "device-")));
 
 async function say(from: E2eChatter, conversationId: string, text: string): Promise<void> {
   plaintexts.push(text);

@@ -1,0 +1,96 @@
+/**
+ * The world of the end-to-end suites (test/chat-e2e*.test.ts): the whole stack with two gateways
+ * and social, an ops subscriber to `>` recording everything published on NATS, SDK devices with
+ * the engine on, and the plaintexts the tests sent (none may appear on NATS or in the database).
+ * `e2eChatWorld()` registers the file's beforeAll/afterAll hooks; call it at the top level.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { connectNats, type NatsConnection } from "@sealroom/runtime";
+import { ChatStore, FileE2eStateStore, type E2eStateStore, type E2eTextEntry, type Entry } from "@sealroom/sdk/node";
+import { log, startStack, type Stack } from "./stack.js";
+import { SOCIAL_STACK, type Person } from "../social-helpers.js";
+
+export interface E2eChatter extends Person {
+  chat: ChatStore;
+  stream: Entry[];
+  /** Texts of the decrypted (or own, acked) messages of a conversation, in seq order. */
+  textsOf(conversationId: string): string[];
+  /** The encrypted message at `seq` as this device shows it now. */
+  at(conversationId: string, seq: number): E2eTextEntry | undefined;
+}
+
+export interface E2eChatWorld {
+  /** Set once the file's beforeAll has run. */
+  readonly stack: Stack;
+  /** Everything published on NATS during the file, as latin1 text (what an ops subscriber sees). */
+  readonly traffic: string[];
+  /** Every plaintext a test sent: none may appear on NATS or in the database. */
+  readonly plaintexts: string[];
+  /** Every device made by withE2e (stopped after the file). */
+  readonly chatters: readonly E2eChatter[];
+  /** `person`'s client as a ChatStore with the engine on, over `store`. */
+  withE2e(person: Person, store: E2eStateStore): E2eChatter;
+  /** A FileE2eStateStore in a fresh directory of the file's. */
+  fileStore(): FileE2eStateStore;
+}
+
+export function e2eChatWorld(): E2eChatWorld {
+  let stack: Stack | undefined;
+  let nc: NatsConnection | undefined;
+  const traffic: string[] = [];
+  const plaintexts: string[] = [];
+  const chatters: E2eChatter[] = [];
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), "sealroom-e2e-state-"));
+
+  beforeAll(async () => {
+    stack = await startStack({ gateways: 2, ...SOCIAL_STACK });
+    const sniffer = await connectNats({ url: stack.nats.url, name: "ops-sniffer", log });
+    nc = sniffer;
+    const sub = sniffer.subscribe(">");
+    void (async () => {
+      for await (const m of sub) traffic.push(Buffer.from(m.data).toString("latin1"));
+    })();
+  });
+  afterAll(async () => {
+    for (const c of chatters) c.chat.stop();
+    await nc?.drain();
+    await stack?.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  function withE2e(person: Person, store: E2eStateStore): E2eChatter {
+    const chat = new ChatStore(person.client, {
+      gapDelayMs: 50,
+      outbox: { initialDelayMs: 50, maxDelayMs: 500 },
+      e2e: { store, deviceName: "test device", lowWater: 3, target: 6 },
+    });
+    const stream: Entry[] = [];
+    chat.onEntry((e) => stream.push(e));
+    chat.start();
+    const encrypted = (id: string) =>
+      (chat.getSnapshot().byId[id]?.entries ?? []).filter((e): e is E2eTextEntry => e.kind === "text" && "e2e" in e);
+    const textsOf = (id: string) =>
+      encrypted(id)
+        .filter((e) => e.e2e === "decrypted")
+        .map((e) => e.text);
+    const at = (id: string, seq: number) => encrypted(id).find((e) => e.seq === seq);
+    const chatter = { ...person, chat, stream, textsOf, at };
+    chatters.push(chatter);
+    return chatter;
+  }
+
+  return {
+    get stack() {
+      if (!stack) throw new Error("the stack starts in beforeAll");
+      return stack;
+    },
+    traffic,
+    plaintexts,
+    chatters,
+    withE2e,
+    fileStore: () => new FileE2eStateStore(mkdtempSync(path.join(stateDir, "device-"))),
+  };
+}
