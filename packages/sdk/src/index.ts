@@ -29,5 +29,7 @@ export {
 } from "./social-store.js";
 export * from "./chat/index.js";
 export { MemoryE2eStateStore, type E2eStateStore } from "./e2e/state-store.js";
-export { E2eEngine, type E2eOptions } from "./e2e/engine.js";
+// Types only: a value export would put MLS in every browser bundle (the store loads the engine lazily).
+export type { E2eEngine, E2eOptions, ThisDevice } from "./e2e/engine.js";
+export { LazyE2eEngine } from "./e2e/lazy-engine.js";
 export type { E2eStatus, E2eTextEntry } from "./e2e/log-reader.js";

@@ -11,6 +11,7 @@ import type { PinStore } from "./pins.js";
 
 export * from "./index.js";
 export { FileE2eStateStore } from "./e2e/file-state-store.js";
+export { E2eEngine } from "./e2e/engine.js";
 
 /** `~/.sealroom/known_hosts`: one `host sha256-hex` line per trusted server key. */
 export class KnownHostsFile implements PinStore {

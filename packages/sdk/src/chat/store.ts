@@ -43,7 +43,8 @@ import {
   type Conv,
 } from "./conversation.js";
 import { isE2eText, type E2eTextEntry, type Surfaced } from "../e2e/contents.js";
-import { E2eEngine, type E2eChange } from "../e2e/engine.js";
+import type { E2eChange } from "../e2e/engine.js";
+import { LazyE2eEngine } from "../e2e/lazy-engine.js";
 import { LiveEvents } from "./events.js";
 import { ConversationLog } from "./log.js";
 import { newClientMsgId, Outbox, type PendingMessage } from "./outbox.js";
@@ -67,15 +68,18 @@ export class ChatStore {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   /** The signed-in user (still known when the client has already forgotten it at sign-out). */
   private userId: number | undefined;
-  /** End-to-end encryption, when switched on (`opts.e2e`): every conversation sent in is encrypted. */
-  readonly e2e: E2eEngine | undefined;
+  /**
+   * End-to-end encryption, when switched on (`opts.e2e`): every conversation sent in is encrypted.
+   * Its code loads on `start` (a dynamic import): bundlers keep MLS out of a web app's first load.
+   */
+  readonly e2e: LazyE2eEngine | undefined;
 
   constructor(
     private readonly client: SealroomClient,
     opts: ChatStoreOptions = {},
   ) {
     this.gapDelayMs = opts.gapDelayMs ?? 100;
-    const e2e = opts.e2e && new E2eEngine(client, opts.e2e, (entry) => this.surface(entry));
+    const e2e = opts.e2e && new LazyE2eEngine(client, opts.e2e, (entry) => this.surface(entry));
     this.e2e = e2e;
     this.outbox = new Outbox(
       client,

@@ -14,6 +14,7 @@ import {
   decodeExternalSenderDescriptor,
   encodeContent,
   newContentId,
+  fingerprint,
   textContent,
   type Content,
   type Device,
@@ -50,6 +51,14 @@ export interface E2eOptions extends DeviceKeysOptions {
 
 /** An edit or delete of one of the user's own messages, as ChatStore asks for it. */
 export type E2eChange = { type: "edit"; text: string } | { type: "delete" };
+/** This session's device as others see it in the key directory. */
+export interface ThisDevice {
+  deviceId: string;
+  /** The Ed25519 signature public key. */
+  signatureKey: Uint8Array;
+  /** What people compare (docs/E2E.md section 4): SHA-256 of the key, 16 bytes as 8 groups of 4 hex digits. */
+  fingerprint: string;
+}
 
 type Client = Pick<SealroomClient, "request" | "call" | "on" | "user" | "sessionId">;
 
@@ -133,6 +142,13 @@ export class E2eEngine {
   /** Resolves once this session's device is registered and its KeyPackages are published. */
   async deviceReady(): Promise<void> {
     await this.ready();
+  }
+
+  /** This session's device, once registered. */
+  async thisDevice(): Promise<ThisDevice> {
+    const device = await this.ready();
+    const signatureKey = device.signaturePublicKey;
+    return { deviceId: device.identity.deviceId, signatureKey, fingerprint: await fingerprint(signatureKey) };
   }
 
   start(): void {
