@@ -64,3 +64,14 @@ export function LockIcon({ size = 16 }: { size?: number }) {
     </svg>
   );
 }
+
+/** The composer's emoji button. */
+export function SmileIcon() {
+  return (
+    <svg {...common} width={22} height={22} strokeWidth={2}>
+      <circle cx="12" cy="12" r="9" />
+      <path d="M8.5 14.5a4.5 4.5 0 0 0 7 0" />
+      <path d="M9 9.5h.01M15 9.5h.01" />
+    </svg>
+  );
+}

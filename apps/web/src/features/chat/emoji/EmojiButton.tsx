@@ -3,6 +3,7 @@
  * Escape, or a click outside, closes it and gives focus back to the button; a pick closes it too.
  */
 import { lazy, Suspense, useEffect, useRef, useState } from "react";
+import { SmileIcon } from "../../../components/Icons.js";
 import { useI18n } from "../../../i18n/I18nProvider.js";
 
 const EmojiPickerPanel = lazy(() => import("./EmojiPickerPanel.js"));
@@ -74,26 +75,5 @@ export function EmojiButton({ onPick }: { onPick(emoji: string): void }) {
         </div>
       )}
     </>
-  );
-}
-
-function SmileIcon() {
-  return (
-    <svg
-      width="22"
-      height="22"
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="2"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-      focusable="false"
-    >
-      <circle cx="12" cy="12" r="9" />
-      <path d="M8.5 14.5a4.5 4.5 0 0 0 7 0" />
-      <path d="M9 9.5h.01M15 9.5h.01" />
-    </svg>
   );
 }
