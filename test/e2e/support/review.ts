@@ -26,7 +26,11 @@ export class ReviewStack {
   private web: { gateway: Gateway; nc: NatsConnection } | undefined;
   private readonly serverKey = nodeServerKey(generateServerKeyPem(2048));
   // A refused socket while the gateway is down is the browser's own console noise, not the app's.
-  readonly browsers = new Browsers(/WebSocket connection to .* failed/);
+  // What the browser itself logs while the server is down (the socket, a lazily loaded chunk the
+  // app then does without), not errors of the app.
+  readonly browsers = new Browsers(
+    /WebSocket connection to .* failed|Failed to load resource: net::ERR_CONNECTION_REFUSED/,
+  );
 
   async start(): Promise<void> {
     requireBrowserAndApp();

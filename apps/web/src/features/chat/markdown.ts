@@ -78,10 +78,17 @@ const listeners = new Set<() => void>();
 
 /** Loads the parser once; resolves when messages can be formatted. */
 export function loadMarkdown(): Promise<void> {
-  loading ??= import("markdown-it").then((m) => {
-    parser = createParser(m.default);
-    for (const l of listeners) l();
-  });
+  // A failed load (offline before the chunk came) is forgotten, so a later render tries again.
+  loading ??= import("markdown-it").then(
+    (m) => {
+      parser = createParser(m.default);
+      for (const l of listeners) l();
+    },
+    (err: unknown) => {
+      loading = undefined;
+      throw err;
+    },
+  );
   return loading;
 }
 

@@ -37,7 +37,14 @@ export function buildIndex(list: readonly { emoji: string; names: readonly strin
 let loading: Promise<ShortcodeIndex> | undefined;
 
 export function loadShortcodes(): Promise<ShortcodeIndex> {
-  loading ??= import("gemoji").then((m) => buildIndex(m.gemoji));
+  // A failed load (offline before the chunk came) is forgotten, so the next focus tries again.
+  loading ??= import("gemoji").then(
+    (m) => buildIndex(m.gemoji),
+    (err: unknown) => {
+      loading = undefined;
+      throw err;
+    },
+  );
   return loading;
 }
 
