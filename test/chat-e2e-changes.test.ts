@@ -171,14 +171,38 @@ describe("history and the key directory", () => {
     // The same device comes back with a fresh store: its window starts at the newest entry.
     const again = withE2e(person, store);
     await until(() => again.chat.syncStatus === "up-to-date", "caught up", 20_000);
-    const hasOlder = () => again.chat.getSnapshot().byId[dm]?.hasOlder ?? true;
-    for (let pages = 0; hasOlder(); pages++) {
-      if (pages > 20) throw new Error("history did not end");
-      await again.chat.loadOlder(dm, 2);
-    }
+    await pageToStart(again, dm);
     for (const seq of early) expect(again.at(dm, seq)).toMatchObject({ e2e: "unavailable", text: "" });
     expect(again.at(dm, late[0]!)).toMatchObject({ e2e: "decrypted", text: "late one" });
     expect(again.at(dm, late[1]!)).toMatchObject({ e2e: "decrypted", text: "late two" });
+    expect(again.chat.e2e?.undecryptable).toBe(0);
+  });
+
+  test("a device that restarts shows what it read and sent before, edits applied, and reads on", async () => {
+    const { a: alice, b: bob, dm } = await dmOf("lu", "mo");
+    const heard = devicesChanged(bob, alice.user.id);
+    const store = fileStore();
+    const person = await device(stack, alice, 1);
+    const phone = withE2e(person, store);
+    await phone.chat.e2e?.deviceReady();
+    await until(() => devicesChanged(bob, alice.user.id) > heard, "bob told of alice's phone", 20_000);
+    const theirs = await say(bob, dm, "read before the restart");
+    await shows([phone], dm, theirs, (e) => e.e2e === "decrypted", "bob's message on the phone");
+    const mine = await say(phone, dm, "sent by the phone");
+    plaintexts.push("the phone's edit", "edited by bob");
+    await phone.chat.edit(dm, mine, "the phone's edit");
+    await bob.chat.edit(dm, theirs, "edited by bob");
+    await shows([phone], dm, theirs, (e) => e.text === "edited by bob", "bob's edit on the phone");
+    phone.chat.stop();
+
+    const again = withE2e(person, store);
+    await until(() => again.chat.syncStatus === "up-to-date", "caught up", 20_000);
+    await pageToStart(again, dm);
+    await shows([again], dm, theirs, (e) => e.e2e === "decrypted", "what the phone read, after the restart");
+    expect(again.at(dm, theirs)).toMatchObject({ text: "edited by bob", editedTs: expect.any(Number) });
+    expect(again.at(dm, mine)).toMatchObject({ e2e: "decrypted", text: "the phone's edit" });
+    const after = await say(bob, dm, "after the restart");
+    await shows([again], dm, after, (e) => e.text === "after the restart", "a message after the restart");
     expect(again.chat.e2e?.undecryptable).toBe(0);
   });
 
@@ -235,6 +259,15 @@ describe("history and the key directory", () => {
 });
 
 /** How many auth.keys.devices.changed.v1 events about `userId` the listener's client received. */
+/** Pages `chatter`'s window of the conversation back to its first entry, two entries at a time. */
+async function pageToStart(chatter: E2eChatter, conversationId: string): Promise<void> {
+  const hasOlder = () => chatter.chat.getSnapshot().byId[conversationId]?.hasOlder ?? true;
+  for (let pages = 0; hasOlder(); pages++) {
+    if (pages > 20) throw new Error("history did not end");
+    await chatter.chat.loadOlder(conversationId, 2);
+  }
+}
+
 function devicesChanged(listener: Person, userId: number): number {
   const schema = KEYS_EVENTS["auth.keys.devices.changed.v1"];
   return listener.events.filter(

@@ -353,7 +353,16 @@ export class ChatStore {
       return;
     }
     const timeline = c.log.timeline;
-    if (timeline.some((e) => e.seq === entry.seq)) return;
+    const held = timeline.findIndex((e) => e.seq === entry.seq);
+    if (held >= 0) {
+      // Read again after it showed as unreadable (a Welcome processed since): the text replaces it.
+      const old = timeline[held];
+      if (entry.e2e !== "decrypted" || old?.kind !== "text" || !isE2eText(old) || old.e2e === "decrypted") return;
+      timeline[held] = entry;
+      this.emitEntry(entry);
+      this.touch(c);
+      return;
+    }
     let at = timeline.length;
     while (at > 0 && timeline[at - 1]!.seq > entry.seq) at--;
     timeline.splice(at, 0, entry);

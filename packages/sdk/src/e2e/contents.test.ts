@@ -1,6 +1,6 @@
 import { CONTENT_VERSION, newContentId, textContent } from "@sealroom/e2e";
 import { describe, expect, test } from "vitest";
-import { ConversationContents, type AppMeta } from "./contents.js";
+import { ConversationContents, checkedReads, type AppMeta } from "./contents.js";
 
 const conv = "dm:1:2";
 let seq = 0;
@@ -82,5 +82,57 @@ describe("ConversationContents", () => {
       emoji: "👍",
     } as const;
     expect(contents.read(meta(1), reaction)).toEqual([expect.objectContaining({ e2e: "unavailable" })]);
+  });
+
+  test("what was read comes back after a restart: texts as edited, changes handled, content ids kept", () => {
+    const first = new ConversationContents(() => undefined);
+    const original = textContent("before the restart");
+    const m = meta(1);
+    first.read(m, original);
+    const e = meta(1);
+    first.read(e, edit(original.id, "edited before the restart"));
+    const u = meta(2);
+    first.unreadable(u, "undecryptable");
+    const records = first.takeChanged();
+    expect(first.takeChanged()).toEqual([]);
+    // A store hands the records back as plain data, in any order, with strangers among them.
+    const loaded = checkedReads(
+      [...structuredClone(records).reverse(), { kind: "message", entry: { seq: "x" } }, null],
+      conv,
+    );
+    expect(loaded).toHaveLength(3);
+    expect(checkedReads(loaded, "dm:1:3")).toEqual(loaded.filter((r) => r.kind === "change"));
+
+    const second = new ConversationContents(() => undefined);
+    second.restore(loaded);
+    expect(second.entry(m.seq)).toMatchObject({ text: "edited before the restart", editedTs: e.ts });
+    expect(second.isRead(m.seq) && second.isRead(e.seq)).toBe(true);
+    expect(second.read(e, edit(original.id, "edited before the restart"))).toEqual([]);
+    expect(second.entry(u.seq)).toMatchObject({ e2e: "undecryptable" });
+    expect(second.isRead(u.seq)).toBe(false);
+    // The content id still finds its message: a change after the restart applies.
+    const later = meta(1);
+    expect(second.read(later, del(original.id))).toEqual([
+      expect.objectContaining({ kind: "delete", targetSeq: m.seq }),
+    ]);
+    expect(
+      second
+        .takeChanged()
+        .map((r) => (r.kind === "message" ? r.entry.seq : r.seq))
+        .sort(),
+    ).toEqual([m.seq, later.seq].sort());
+  });
+
+  test("a message shown as unreadable is replaced once it is read, and a restore does not undo that", () => {
+    const contents = new ConversationContents(() => undefined);
+    const m = meta(1);
+    const placeholder = contents.unreadable(m, "unavailable");
+    const stale = structuredClone(contents.takeChanged());
+    expect(contents.read(m, textContent("read after the Welcome"))).toEqual([
+      expect.objectContaining({ e2e: "decrypted", text: "read after the Welcome" }),
+    ]);
+    contents.restore(stale);
+    expect(contents.entry(m.seq)).toMatchObject({ e2e: "decrypted" });
+    expect(placeholder).toHaveLength(1);
   });
 });

@@ -1,13 +1,16 @@
 /**
  * What the engine has read of one conversation's encrypted messages (docs/E2E.md section 5): each
  * message shown, by seq, with edits and deletes applied; content id to seq, so changes and replies
- * find their target; and changes whose target has not been read yet, applied when it is. Kept in
- * memory for the engine's life (like the texts of this device's own messages): enough to show a
- * message again after the chat store forgot it (a reconnect) or pages back to it (loadOlder).
+ * find their target; and changes whose target has not been read yet, applied when it is. Enough to
+ * show a message again after the chat store forgot it (a reconnect) or pages back to it
+ * (loadOlder). What changes is handed out as read records (`takeChanged`) for the state store, and
+ * `restore` takes them back after a restart (docs/E2E.md section 6): MLS keeps no key of a message
+ * once read, so what the device does not keep of it is gone.
  */
 import type { Content } from "@sealroom/e2e";
-import type { DeleteEntry, EditEntry, TextEntry } from "@sealroom/proto/chat";
+import { textEntrySchema, type DeleteEntry, type EditEntry, type TextEntry } from "@sealroom/proto/chat";
 import type { MlsEntry } from "@sealroom/proto/chat-mls";
+import { z } from "zod";
 
 /**
  * How an encrypted message reached the timeline: `decrypted`; `unavailable` (sent before this
@@ -40,6 +43,41 @@ export function isE2eText(entry: TextEntry): entry is E2eTextEntry {
   return "e2e" in entry && "contentId" in entry;
 }
 
+const e2eTextEntrySchema = textEntrySchema.extend({
+  e2e: z.enum(["decrypted", "undecryptable", "unavailable"]),
+  contentId: z.string().nullable(),
+  replyTo: z.object({ contentId: z.string(), seq: z.number().int().positive().nullable() }).optional(),
+});
+
+/**
+ * One seq of the log as this device read it, for the state store: a message as shown now (edits
+ * and deletes applied), or an edit or delete message already handled (not shown by itself).
+ * Checked when loaded: a store is data from disk.
+ */
+export const readRecordSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("message"), entry: e2eTextEntrySchema }),
+  z.object({ kind: z.literal("change"), seq: z.number().int().positive() }),
+]);
+export type ReadRecord = z.infer<typeof readRecordSchema>;
+
+/**
+ * The read records of a conversation among what a store loaded: one that is not a record of this
+ * version, or of another conversation, is left out (what it held shows as unavailable).
+ */
+export function checkedReads(raw: readonly unknown[], conversationId: string): ReadRecord[] {
+  const out: ReadRecord[] = [];
+  for (const r of raw) {
+    const parsed = readRecordSchema.safeParse(r);
+    if (!parsed.success) continue;
+    if (parsed.data.kind === "message" && parsed.data.entry.conversationId !== conversationId) continue;
+    out.push(parsed.data);
+  }
+  return out;
+}
+
+/** The seq a read record is about (records of one seq replace each other). */
+export const readRecordSeq = (r: ReadRecord): number => (r.kind === "message" ? r.entry.seq : r.seq);
+
 /** What the timeline should show after a message was read: the message, then changes it released. */
 export type Surfaced = E2eTextEntry | EditEntry | DeleteEntry;
 
@@ -56,6 +94,8 @@ export class ConversationContents {
   private pendingCount = 0;
   /** Seqs of the change messages handled (applied, ignored or kept): each is handled once. */
   private readonly changes = new Set<number>();
+  /** Seqs whose record changed since the last `takeChanged`. */
+  private readonly changed = new Set<number>();
 
   /** `ignored` is told of every change refused because its sender is not its target's. */
   constructor(private readonly ignored: () => void) {}
@@ -63,6 +103,50 @@ export class ConversationContents {
   /** The message at `seq`, as shown now, if it was read. */
   entry(seq: number): E2eTextEntry | undefined {
     return this.bySeq.get(seq);
+  }
+
+  /**
+   * Whether the application message at `seq` was read already: a message decrypted, or a change
+   * handled (not one shown as unreadable: reading it again may do better).
+   */
+  isRead(seq: number): boolean {
+    return this.bySeq.get(seq)?.e2e === "decrypted" || this.changes.has(seq);
+  }
+
+  /** The read records changed since the last call, for the state store. */
+  takeChanged(): ReadRecord[] {
+    const out: ReadRecord[] = [];
+    for (const seq of this.changed) {
+      const entry = this.bySeq.get(seq);
+      out.push(entry ? { kind: "message", entry } : { kind: "change", seq });
+    }
+    this.changed.clear();
+    return out;
+  }
+
+  /** Records `takeChanged` handed out that could not be saved: handed out again next time. */
+  changedAgain(records: readonly ReadRecord[]): void {
+    for (const r of records) this.changed.add(readRecordSeq(r));
+  }
+
+  /**
+   * Takes back what an earlier life of the device read (the state store's records). What this life
+   * read already stays (it is newer); a content id keeps its first seq.
+   */
+  restore(records: readonly ReadRecord[]): void {
+    for (const record of records) {
+      if (record.kind === "change") {
+        this.changes.add(record.seq);
+        continue;
+      }
+      const { entry } = record;
+      if (this.isRead(entry.seq) || (entry.e2e !== "decrypted" && this.bySeq.has(entry.seq))) continue;
+      this.bySeq.set(entry.seq, entry);
+      const id = entry.contentId;
+      if (id === null) continue;
+      const claimed = this.seqOfId.get(id);
+      if (claimed === undefined || claimed > entry.seq) this.seqOfId.set(id, entry.seq);
+    }
   }
 
   /** A decrypted content (or this device's own): what it shows or changes. */
@@ -83,18 +167,18 @@ export class ConversationContents {
   unreadable(meta: AppMeta, e2e: Exclude<E2eStatus, "decrypted">): Surfaced[] {
     if (this.bySeq.has(meta.seq) || this.changes.has(meta.seq)) return [];
     const entry = textEntry(meta, "", e2e, null);
-    this.bySeq.set(meta.seq, entry);
+    this.show(entry);
     return [entry];
   }
 
   /** A decrypted text, then any change that waited for it. */
   text(meta: AppMeta, content: TextContent): Surfaced[] {
-    if (this.bySeq.has(meta.seq)) return [];
+    if (this.isRead(meta.seq)) return [];
     const entry = textEntry(meta, content.text, "decrypted", content.id);
     if (content.replyTo !== undefined) {
       entry.replyTo = { contentId: content.replyTo, seq: this.seqOfId.get(content.replyTo) ?? null };
     }
-    this.bySeq.set(meta.seq, entry);
+    this.show(entry);
     // A content id is the sender's to choose: the first message to claim one keeps it.
     if (!this.seqOfId.has(content.id)) this.seqOfId.set(content.id, meta.seq);
     const out: Surfaced[] = [entry];
@@ -109,6 +193,7 @@ export class ConversationContents {
   change(meta: AppMeta, change: Change): Surfaced[] {
     if (this.changes.has(meta.seq)) return [];
     this.changes.add(meta.seq);
+    this.changed.add(meta.seq);
     const targetSeq = this.seqOfId.get(change.target);
     const target = targetSeq === undefined ? undefined : this.bySeq.get(targetSeq);
     if (target) return this.apply(meta, change, target);
@@ -129,11 +214,16 @@ export class ConversationContents {
     const base = { id: meta.id, conversationId: meta.conversationId, seq: meta.seq, ts: meta.ts };
     const targetSeq = target.seq;
     if (change.type === "edit") {
-      this.bySeq.set(targetSeq, { ...target, text: change.text, editedTs: meta.ts });
+      this.show({ ...target, text: change.text, editedTs: meta.ts });
       return [{ kind: "edit", ...base, senderId: meta.senderId, targetSeq, text: change.text }];
     }
-    this.bySeq.set(targetSeq, { ...target, text: "", deletedTs: meta.ts });
+    this.show({ ...target, text: "", deletedTs: meta.ts });
     return [{ kind: "delete", ...base, senderId: meta.senderId, targetSeq }];
+  }
+
+  private show(entry: E2eTextEntry): void {
+    this.bySeq.set(entry.seq, entry);
+    this.changed.add(entry.seq);
   }
 
   private dropOldestPending(): void {

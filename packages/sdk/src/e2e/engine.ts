@@ -30,7 +30,7 @@ import { newClientMsgId } from "../chat/outbox.js";
 import { b64, fromB64 } from "./base64url.js";
 import { DeviceKeys, encodeDeviceRecord, type DeviceKeysOptions } from "./device-keys.js";
 import { decodeGroupRecord, encodeGroupRecord, type GroupRecord } from "./group-record.js";
-import { ConversationContents, type E2eTextEntry, type Surfaced } from "./contents.js";
+import { ConversationContents, checkedReads, type E2eTextEntry, type Surfaced } from "./contents.js";
 import { DeviceDirectory, DEVICE_CACHE_MS } from "./directory.js";
 import { LogReader } from "./log-reader.js";
 import { claimMissing } from "./members.js";
@@ -67,6 +67,7 @@ class StaleEpoch extends Error {}
 
 export class E2eEngine {
   private readonly keys: DeviceKeys;
+  private readonly store: E2eStateStore;
   private readonly reader: LogReader;
   private device: Promise<Device> | undefined;
   private session: { userId: number; sessionId: string } | undefined;
@@ -79,6 +80,8 @@ export class E2eEngine {
   private readonly replies = new Map<string, string>();
   /** What has been read of each conversation (shown messages, content ids, waiting changes). */
   private readonly contents = new Map<string, ConversationContents>();
+  /** Conversations whose read records have been loaded from the store (or are being loaded). */
+  private readonly restored = new Map<string, Promise<void>>();
   private readonly directory: DeviceDirectory;
   /** Seqs of this device's own accepted messages, per conversation, not yet reached by the reader. */
   private readonly settled = new Map<string, Set<number>>();
@@ -91,7 +94,8 @@ export class E2eEngine {
     private readonly surfaceEntry: (entry: Surfaced) => void,
   ) {
     this.directory = new DeviceDirectory(client, opts.deviceCacheMs ?? DEVICE_CACHE_MS);
-    this.keys = new DeviceKeys(client, this.guardedStore(opts.store), opts, {
+    this.store = this.guardedStore(opts.store);
+    this.keys = new DeviceKeys(client, this.store, opts, {
       checkDevice: (member, key) => this.checkLeaf(member, key),
     });
     this.reader = new LogReader({
@@ -116,6 +120,8 @@ export class E2eEngine {
       loadGroup: (userId, id) => store.loadGroup(userId, id),
       saveGroup: async (userId, id, state) => (current(userId) ? store.saveGroup(userId, id, state) : undefined),
       deleteGroup: (userId, id) => store.deleteGroup(userId, id),
+      loadReads: (userId, id) => store.loadReads(userId, id),
+      saveReads: async (userId, id, records) => (current(userId) ? store.saveReads(userId, id, records) : undefined),
       clear: (userId) => store.clear(userId),
     };
   }
@@ -197,7 +203,7 @@ export class E2eEngine {
   onEntry(entry: Entry): void {
     // A failure (disconnected) leaves the reader's position where it was: the next entry or send
     // reads the log from there again.
-    void this.enqueue(entry.conversationId, () => this.read(entry)).catch(noop);
+    void this.task(entry.conversationId, () => this.read(entry)).catch(noop);
   }
 
   /**
@@ -205,11 +211,11 @@ export class E2eEngine {
    * Its content (and so its content id) is made once per clientMsgId: every retry sends the same.
    */
   send(conversationId: string, clientMsgId: string, text: string): Promise<Result<SendAck>> {
-    return this.enqueue(conversationId, async (): Promise<Result<SendAck>> => {
+    return this.task(conversationId, async (): Promise<Result<SendAck>> => {
       try {
         const replyTo = this.replies.get(clientMsgId);
         const content = this.own.get(clientMsgId) ?? textContent(text, replyTo);
-        const ack = await this.sendNow(conversationId, clientMsgId, content);
+        const { ack } = await this.sendNow(conversationId, clientMsgId, content);
         this.replies.delete(clientMsgId);
         return { ok: true, value: ack };
       } catch (err) {
@@ -257,9 +263,9 @@ export class E2eEngine {
     const senderId = this.session?.userId;
     if (senderId === undefined) return Promise.reject(new AppError("NOT_AUTHENTICATED"));
     const clientMsgId = newClientMsgId();
-    return this.enqueue(conversationId, async () => {
-      const ack = await this.sendNow(conversationId, clientMsgId, content);
-      this.surface(this.contentsOf(conversationId).read({ ...ack, senderId }, content));
+    return this.task(conversationId, async () => {
+      const { ack, surfaced } = await this.sendNow(conversationId, clientMsgId, content);
+      this.surface(surfaced);
       return ack;
     });
   }
@@ -273,7 +279,7 @@ export class E2eEngine {
     const apps = entries.filter((e): e is Extract<MlsEntry, { kind: "mls.app" }> => e.kind === "mls.app");
     const last = apps[apps.length - 1];
     if (!last) return Promise.resolve();
-    return this.enqueue(conversationId, async () => {
+    return this.task(conversationId, async () => {
       const device = await this.ready();
       let record = await this.record(conversationId, device);
       if (!record) {
@@ -295,6 +301,7 @@ export class E2eEngine {
     this.records.clear();
     this.settled.clear();
     this.contents.clear();
+    this.restored.clear();
     this.directory.invalidate();
   }
 
@@ -307,6 +314,29 @@ export class E2eEngine {
       throw err;
     });
     return this.device;
+  }
+
+  /** A task on the conversation's queue, once what an earlier life of the device read is back. */
+  private task<T>(conversationId: string, run: () => Promise<T>): Promise<T> {
+    return this.enqueue(conversationId, async () => {
+      await this.restore(conversationId);
+      return run();
+    });
+  }
+
+  /** The conversation's read records from the store into its contents, once per session. */
+  private restore(conversationId: string): Promise<void> {
+    const userId = this.session?.userId;
+    if (userId === undefined) return Promise.resolve();
+    let done = this.restored.get(conversationId);
+    if (!done) {
+      done = this.store.loadReads(userId, conversationId).then((raw) => {
+        if (this.session?.userId === userId) this.contentsOf(conversationId).restore(checkedReads(raw, conversationId));
+      });
+      this.restored.set(conversationId, done);
+      done.catch(() => this.restored.delete(conversationId));
+    }
+    return done;
   }
 
   private enqueue<T>(conversationId: string, task: () => Promise<T>): Promise<T> {
@@ -383,7 +413,12 @@ export class E2eEngine {
     return verdict !== "mismatch";
   }
 
-  private async sendNow(conversationId: string, clientMsgId: string, content: Content): Promise<SendAck> {
+  /** Sends one content; it is read into the conversation's contents (and saved) at the ack. */
+  private async sendNow(
+    conversationId: string,
+    clientMsgId: string,
+    content: Content,
+  ): Promise<{ ack: SendAck; surfaced: Surfaced[] }> {
     const device = await this.ready();
     const envelope = encodeContent(content);
     for (let round = 0; round <= (this.opts.maxStaleRetries ?? 8); round++) {
@@ -402,10 +437,13 @@ export class E2eEngine {
           ...notify,
         });
         if (!sent.ok) throw sent.error.code === "STALE_EPOCH" ? new StaleEpoch() : AppError.from(sent.error);
-        this.settle(conversationId, record, sent.value.seq);
-        await this.save(conversationId, record);
         const { id, seq, ts } = sent.value;
-        return { id, conversationId, seq, ts, clientMsgId };
+        const ack = { id, conversationId, seq, ts, clientMsgId };
+        // MLS cannot decrypt its own messages: what this device keeps of the message is all there is.
+        const surfaced = this.contentsOf(conversationId).read({ ...ack, senderId: this.sessionUser() }, content);
+        this.settle(conversationId, record, seq);
+        await this.save(conversationId, record);
+        return { ack, surfaced };
       } catch (err) {
         if (!(err instanceof StaleEpoch)) throw err;
         this.staleRetries++;
@@ -539,8 +577,28 @@ export class E2eEngine {
     return record;
   }
 
+  /**
+   * The read records changed since the last save, then the group state: in this order, so a crash
+   * between the two leaves a message kept and its keys not yet used up (read again, skipped as
+   * read), never its keys gone and the message not kept.
+   */
   private async save(conversationId: string, record: GroupRecord): Promise<void> {
-    if (this.session) await this.opts.store.saveGroup(this.session.userId, conversationId, encodeGroupRecord(record));
+    if (!this.session) return;
+    const { userId } = this.session;
+    const contents = this.contents.get(conversationId);
+    const changed = contents?.takeChanged() ?? [];
+    try {
+      await this.store.saveReads(userId, conversationId, changed);
+    } catch (err) {
+      contents?.changedAgain(changed);
+      throw err;
+    }
+    await this.store.saveGroup(userId, conversationId, encodeGroupRecord(record));
+  }
+
+  private sessionUser(): number {
+    if (!this.session) throw new AppError("NOT_AUTHENTICATED");
+    return this.session.userId;
   }
 }
 

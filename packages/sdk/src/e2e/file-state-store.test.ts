@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
 import { Device } from "@sealroom/e2e";
+import type { ReadRecord } from "./contents.js";
 import { FileE2eStateStore } from "./file-state-store.js";
 import { MemoryE2eStateStore, type E2eStateStore } from "./state-store.js";
 
@@ -48,6 +49,27 @@ describe.each(stores)("%s store", (_name, make) => {
     expect(await store.loadGroup(9, "dm:7:9")).toEqual(new Uint8Array([5]));
   });
 
+  test("keeps read records per conversation, the last of a seq winning; deleteGroup keeps them, clear does not", async () => {
+    const store = make();
+    await store.saveReads(7, "dm:7:9", [message(1, "one"), change(2)]);
+    await store.saveReads(7, "dm:7:9", [message(1, "one, edited"), message(3, "three")]);
+    await store.saveReads(7, "group:1", [message(4, "elsewhere", "group:1")]);
+    await store.saveReads(9, "dm:7:9", [message(1, "the other user's")]);
+    const bySeq = (records: unknown[]) =>
+      Object.fromEntries((records as ReadRecord[]).map((r) => [r.kind === "message" ? r.entry.seq : r.seq, r]));
+    expect(bySeq(await store.loadReads(7, "dm:7:9"))).toEqual({
+      1: message(1, "one, edited"),
+      2: change(2),
+      3: message(3, "three"),
+    });
+    await store.deleteGroup(7, "dm:7:9");
+    expect(await store.loadReads(7, "dm:7:9")).toHaveLength(3);
+    await store.clear(7);
+    expect(await store.loadReads(7, "dm:7:9")).toEqual([]);
+    expect(await store.loadReads(7, "group:1")).toEqual([]);
+    expect(await store.loadReads(9, "dm:7:9")).toHaveLength(1);
+  });
+
   test("refuses what is not a conversation id instead of making a path or key of it", async () => {
     const store = make();
     await expect(store.saveGroup(7, "../../etc/passwd", new Uint8Array([1]))).rejects.toThrow();
@@ -80,9 +102,44 @@ describe("the state directory", () => {
     expect(readdirSync(path.join(dir, "5", "groups"))).toEqual(["group-3.bin"]);
   });
 
+  test("read records: a line torn by a crash is skipped and the next append stays whole; replaced lines are compacted", async () => {
+    const dir = tempDir();
+    const store = new FileE2eStateStore(dir);
+    await store.saveReads(5, "dm:5:6", [message(1, "kept", "dm:5:6")]);
+    const file = path.join(dir, "5", "reads", "dm-5-6.jsonl");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    appendFileSync(file, '\n{"kind":"message","entry":{"se');
+    await store.saveReads(5, "dm:5:6", [message(2, "after the crash", "dm:5:6")]);
+    const texts = async () =>
+      ((await store.loadReads(5, "dm:5:6")) as ReadRecord[]).map((r) => (r.kind === "message" ? r.entry.text : ""));
+    expect(await texts()).toEqual(["kept", "after the crash"]);
+
+    for (let i = 0; i < 100; i++) await store.saveReads(5, "dm:5:6", [message(1, `edit ${i}`, "dm:5:6")]);
+    expect(await texts()).toEqual(["edit 99", "after the crash"]);
+    expect(readFileSync(file, "utf8").split("\n").filter(Boolean)).toHaveLength(2);
+    expect(await texts()).toEqual(["edit 99", "after the crash"]);
+  });
+
   test("a user id that is not one is refused", async () => {
     const store = new FileE2eStateStore(tempDir());
     await expect(store.saveDevice(0, new Uint8Array([1]))).rejects.toThrow(RangeError);
     await expect(store.loadDevice(1.5)).rejects.toThrow(RangeError);
   });
 });
+
+function message(seq: number, text: string, conversationId = "dm:7:9"): ReadRecord {
+  const entry = {
+    kind: "text",
+    id: seq,
+    conversationId,
+    seq,
+    ts: 1000 + seq,
+    senderId: 7,
+    clientMsgId: `c${seq}`,
+  } as const;
+  return {
+    kind: "message",
+    entry: { ...entry, text, editedTs: null, deletedTs: null, e2e: "decrypted", contentId: `id${seq}` },
+  };
+}
+const change = (seq: number): ReadRecord => ({ kind: "change", seq });

@@ -3,14 +3,19 @@
  *
  *     <dir>/<userId>/device.bin
  *     <dir>/<userId>/groups/<conversationId with ':' as '-'>.bin
+ *     <dir>/<userId>/reads/<conversationId with ':' as '-'>.jsonl
  *
- * Directories 0700, files 0600 (they hold private keys). Every write goes to a temporary file that
- * is synced and renamed over the old one, so a crash leaves the old state or the new one, never
- * half of either: a torn group state would be a device that can no longer read its conversation.
+ * Directories 0700, files 0600 (they hold private keys and decrypted messages). Every write of a
+ * state goes to a temporary file that is synced and renamed over the old one, so a crash leaves the
+ * old state or the new one, never half of either: a torn group state would be a device that can no
+ * longer read its conversation. Read records are appended (one JSON line each, synced): a crash
+ * can tear only the last line, which loading skips; loading compacts a file mostly made of
+ * replaced records.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { readRecordSeq, type ReadRecord } from "./contents.js";
 import { checkedConversationId, type E2eStateStore } from "./state-store.js";
 
 export class FileE2eStateStore implements E2eStateStore {
@@ -31,6 +36,36 @@ export class FileE2eStateStore implements E2eStateStore {
   async deleteGroup(userId: number, conversationId: string) {
     await rm(this.groupPath(userId, conversationId), { force: true });
   }
+  async loadReads(userId: number, conversationId: string) {
+    const file = this.readsPath(userId, conversationId);
+    const bytes = await readIfThere(file);
+    if (!bytes) return [];
+    const lines = new TextDecoder().decode(bytes).split("\n");
+    const bySeq = new Map<unknown, { record: unknown }>();
+    for (const line of lines) {
+      if (line === "") continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        continue; // torn by a crash mid-append
+      }
+      // Every line is `{ seq, record }` (saveReads): a later line of a seq replaces an earlier one.
+      if (typeof value !== "object" || value === null || !("seq" in value) || !("record" in value)) continue;
+      bySeq.set(value.seq, value);
+    }
+    const kept = [...bySeq.values()];
+    if (lines.length > 2 * kept.length + 64) {
+      await writeAtomically(file, new TextEncoder().encode(kept.map((l) => `\n${JSON.stringify(l)}`).join("")));
+    }
+    return kept.map((l) => l.record);
+  }
+  async saveReads(userId: number, conversationId: string, records: readonly ReadRecord[]) {
+    if (records.length === 0) return;
+    // The leading newline ends a line a crash may have torn, so this append stays whole.
+    const text = records.map((record) => `\n${JSON.stringify({ seq: readRecordSeq(record), record })}`).join("");
+    await appendSynced(this.readsPath(userId, conversationId), new TextEncoder().encode(text));
+  }
   async clear(userId: number) {
     await rm(this.userDir(userId), { recursive: true, force: true });
   }
@@ -43,9 +78,27 @@ export class FileE2eStateStore implements E2eStateStore {
     return path.join(this.userDir(userId), "device.bin");
   }
   private groupPath(userId: number, conversationId: string) {
-    const name = checkedConversationId(conversationId).replaceAll(":", "-");
-    return path.join(this.userDir(userId), "groups", `${name}.bin`);
+    return path.join(this.userDir(userId), "groups", `${fileName(conversationId)}.bin`);
   }
+  private readsPath(userId: number, conversationId: string) {
+    return path.join(this.userDir(userId), "reads", `${fileName(conversationId)}.jsonl`);
+  }
+}
+
+const fileName = (conversationId: string) => checkedConversationId(conversationId).replaceAll(":", "-");
+
+async function appendSynced(file: string, bytes: Uint8Array): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const handle = await open(file, "a", 0o600);
+  let created: boolean;
+  try {
+    created = (await handle.stat()).size === 0;
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  if (created) await syncDir(path.dirname(file));
 }
 
 async function readIfThere(file: string): Promise<Uint8Array | undefined> {
@@ -75,6 +128,10 @@ async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
     throw err;
   }
   // The rename is durable only once the directory's entry is.
+  await syncDir(dir);
+}
+
+async function syncDir(dir: string): Promise<void> {
   const d = await open(dir, "r");
   try {
     await d.sync();

@@ -1,15 +1,20 @@
 /**
- * The browser's end-to-end state in IndexedDB: one database, one object store, keys
- * `<userId>/device` and `<userId>/group/<conversationId>`, values the state bytes.
+ * The browser's end-to-end state in IndexedDB: one database; object store `state` with keys
+ * `<userId>/device` and `<userId>/group/<conversationId>`, values the state bytes; object store
+ * `reads` (version 2) with keys `<userId>/<conversationId>/<seq, 16 digits>`, values the read
+ * records (so one conversation's records are one key range, in seq order).
  *
  * Writes ask for strict durability (flushed before the transaction completes): a group state that
  * a crash rolls back would be a device that has forgotten keys its messages need. Every tab of the
  * origin shares the database; IndexedDB's transactions keep each write whole.
  */
+import { readRecordSeq, type ReadRecord } from "./contents.js";
 import { checkedConversationId, type E2eStateStore } from "./state-store.js";
 
 const DB_NAME = "sealroom-e2e";
+const DB_VERSION = 2;
 const STORE = "state";
+const READS = "reads";
 
 export class IdbE2eStateStore implements E2eStateStore {
   private db: Promise<IDBDatabase> | undefined;
@@ -30,12 +35,26 @@ export class IdbE2eStateStore implements E2eStateStore {
   }
   async deleteGroup(userId: number, conversationId: string) {
     const key = groupKey(userId, conversationId);
-    await this.write((s) => s.delete(key));
+    await this.write(STORE, (s) => s.delete(key));
+  }
+  async loadReads(userId: number, conversationId: string): Promise<unknown[]> {
+    const db = await this.open();
+    const store = db.transaction(READS, "readonly").objectStore(READS);
+    return request(store.getAll(prefixRange(readsPrefix(userId, conversationId))));
+  }
+  async saveReads(userId: number, conversationId: string, records: readonly ReadRecord[]) {
+    if (records.length === 0) return;
+    const prefix = readsPrefix(userId, conversationId);
+    await this.write(READS, (s) => {
+      for (const r of records) s.put(r, `${prefix}${String(readRecordSeq(r)).padStart(16, "0")}`);
+    });
   }
   async clear(userId: number) {
-    const prefix = userPrefix(userId);
-    // Every key of the user sorts between the prefix and the prefix followed by the highest code unit.
-    await this.write((s) => s.delete(IDBKeyRange.bound(prefix, `${prefix}\uffff`)));
+    const range = prefixRange(userPrefix(userId));
+    await this.write([STORE, READS], (_, tx) => {
+      tx.objectStore(STORE).delete(range);
+      tx.objectStore(READS).delete(range);
+    });
   }
 
   private async get(key: string): Promise<Uint8Array | undefined> {
@@ -46,13 +65,18 @@ export class IdbE2eStateStore implements E2eStateStore {
 
   private async put(key: string, state: Uint8Array): Promise<void> {
     const copy = Uint8Array.from(state);
-    await this.write((s) => s.put(copy, key));
+    await this.write(STORE, (s) => s.put(copy, key));
   }
 
-  private async write(op: (store: IDBObjectStore) => IDBRequest): Promise<void> {
+  /** One transaction over `stores`; `op` gets the first one's object store and the transaction. */
+  private async write(
+    stores: string | string[],
+    op: (store: IDBObjectStore, tx: IDBTransaction) => void,
+  ): Promise<void> {
     const db = await this.open();
-    const tx = db.transaction(STORE, "readwrite", { durability: "strict" });
-    op(tx.objectStore(STORE));
+    const names = typeof stores === "string" ? [stores] : stores;
+    const tx = db.transaction(names, "readwrite", { durability: "strict" });
+    op(tx.objectStore(names[0] ?? STORE), tx);
     await new Promise<void>((resolve, reject) => {
       tx.oncomplete = () => resolve();
       tx.onerror = () => reject(tx.error ?? new Error("IndexedDB write failed"));
@@ -62,8 +86,11 @@ export class IdbE2eStateStore implements E2eStateStore {
 
   private open(): Promise<IDBDatabase> {
     this.db ??= new Promise((resolve, reject) => {
-      const req = this.factory.open(DB_NAME, 1);
-      req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+      const req = this.factory.open(DB_NAME, DB_VERSION);
+      req.onupgradeneeded = (event) => {
+        if (event.oldVersion < 1) req.result.createObjectStore(STORE);
+        if (event.oldVersion < 2) req.result.createObjectStore(READS);
+      };
       req.onsuccess = () => {
         // Another tab upgrading the database later must not be blocked by this one.
         req.result.onversionchange = () => {
@@ -84,6 +111,10 @@ function userPrefix(userId: number): string {
   if (!Number.isSafeInteger(userId) || userId <= 0) throw new RangeError(`not a user id: ${userId}`);
   return `${userId}/`;
 }
+/** Every key starting with `prefix` sorts between it and it followed by the highest code unit. */
+const prefixRange = (prefix: string) => IDBKeyRange.bound(prefix, `${prefix}\uffff`);
+const readsPrefix = (userId: number, conversationId: string) =>
+  `${userPrefix(userId)}${checkedConversationId(conversationId)}/`;
 const deviceKey = (userId: number) => `${userPrefix(userId)}device`;
 const groupKey = (userId: number, conversationId: string) =>
   `${userPrefix(userId)}group/${checkedConversationId(conversationId)}`;

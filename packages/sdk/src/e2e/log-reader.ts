@@ -92,6 +92,12 @@ export class LogReader {
       return;
     }
     const contents = this.host.contents(entry.conversationId);
+    if (contents.isRead(entry.seq)) {
+      // Kept before the group state moved past it (this device's own, or a crash between the two
+      // saves): not decrypted again (its own cannot be; another's keys may be used up).
+      const held = contents.entry(entry.seq);
+      return this.host.surface(held ? [held] : []);
+    }
     const own = this.host.ownContent(entry.clientMsgId);
     if (own !== undefined) return this.host.surface(contents.read(entry, own));
     if (epoch !== undefined && epoch < record.joinedEpoch) {

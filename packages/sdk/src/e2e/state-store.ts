@@ -1,21 +1,31 @@
 /**
  * Where a device keeps its end-to-end state (docs/E2E.md section 6): the device state (its Ed25519
- * key pair and the private halves of its unused KeyPackages) and one MLS group state per
- * conversation. Both hold private keys and change with every message; a device that loses them is
- * a new device. Scoped by user: a process or browser profile that signs in as someone else must not
+ * key pair and the private halves of its unused KeyPackages), one MLS group state per
+ * conversation, and what it has read of each conversation (read records: the decrypted messages,
+ * as the keys to read them again are gone once used). The first two hold private keys and change
+ * with every message; a device that loses them is a new device. Scoped by user: a process or browser profile that signs in as someone else must not
  * pick up the previous user's keys, and signing out deletes them (`clear`).
  *
  * Implementations: memory (tests, throwaway bots), a state directory for Node (`FileE2eStateStore`
  * in node.ts), IndexedDB for browsers.
  */
 import { conversationIdSchema } from "@sealroom/proto/chat";
+import { readRecordSeq, type ReadRecord } from "./contents.js";
 
 export interface E2eStateStore {
   loadDevice(userId: number): Promise<Uint8Array | undefined>;
   saveDevice(userId: number, state: Uint8Array): Promise<void>;
   loadGroup(userId: number, conversationId: string): Promise<Uint8Array | undefined>;
   saveGroup(userId: number, conversationId: string, state: Uint8Array): Promise<void>;
+  /** Keeps the group's read records (history stays readable on the device after a removal). */
   deleteGroup(userId: number, conversationId: string): Promise<void>;
+  /**
+   * The conversation's read records as saved (in any order, possibly several of one seq: the
+   * last saved wins); unchecked, the engine checks them. Nothing saved: an empty list.
+   */
+  loadReads(userId: number, conversationId: string): Promise<unknown[]>;
+  /** Adds or replaces (by seq) read records; written before the group state that moved past them. */
+  saveReads(userId: number, conversationId: string, records: readonly ReadRecord[]): Promise<void>;
   /** Forgets everything of the user on this device (sign-out). */
   clear(userId: number): Promise<void>;
 }
@@ -28,6 +38,7 @@ export function checkedConversationId(conversationId: string): string {
 export class MemoryE2eStateStore implements E2eStateStore {
   private readonly devices = new Map<number, Uint8Array>();
   private readonly groups = new Map<string, Uint8Array>();
+  private readonly reads = new Map<string, Map<number, ReadRecord>>();
 
   async loadDevice(userId: number) {
     return copy(this.devices.get(userId));
@@ -44,9 +55,20 @@ export class MemoryE2eStateStore implements E2eStateStore {
   async deleteGroup(userId: number, conversationId: string) {
     this.groups.delete(groupKey(userId, conversationId));
   }
+  async loadReads(userId: number, conversationId: string) {
+    return structuredClone([...(this.reads.get(groupKey(userId, conversationId))?.values() ?? [])]);
+  }
+  async saveReads(userId: number, conversationId: string, records: readonly ReadRecord[]) {
+    const key = groupKey(userId, conversationId);
+    const held = this.reads.get(key) ?? new Map<number, ReadRecord>();
+    for (const r of records) held.set(readRecordSeq(r), structuredClone(r));
+    this.reads.set(key, held);
+  }
   async clear(userId: number) {
     this.devices.delete(userId);
-    for (const key of [...this.groups.keys()]) if (key.startsWith(`${userId}/`)) this.groups.delete(key);
+    for (const map of [this.groups, this.reads]) {
+      for (const key of [...map.keys()]) if (key.startsWith(`${userId}/`)) map.delete(key);
+    }
   }
 }
 
