@@ -17,7 +17,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { createGateway, type Gateway } from "@sealroom/gateway";
 import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
 import { connectNats, type NatsConnection } from "@sealroom/runtime";
-import { ChatStore, dmConversationId, type SealroomClient } from "@sealroom/sdk/node";
+import { ChatStore, MemoryE2eStateStore, dmConversationId, type SealroomClient } from "@sealroom/sdk/node";
 import { log, startStack, type Stack } from "../support/stack.js";
 import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
 
@@ -143,6 +143,10 @@ async function story(): Promise<void> {
   const sb = await sdkAs(bob); // Bob's "phone", on the other gateway
   const dmId = dmConversationId(sa.user!.id, sb.user!.id);
   sa.close();
+  // The phone is an encrypting device of Bob's too: registered now, so Alice's first message adds it.
+  const phone = new ChatStore(sb, { e2e: { store: new MemoryE2eStateStore(), deviceName: "bob's phone" } });
+  phone.start();
+  await phone.e2e?.deviceReady();
 
   // Alice starts the DM from "Start a chat": the friend arrived live with presence.
   await a.locator("a.conv-new", { hasText: bob }).click();
@@ -276,8 +280,6 @@ async function story(): Promise<void> {
     .getByText("Sending…")
     .waitFor();
   await shot(a, "chat-reconnecting");
-  const phone = new ChatStore(sb);
-  phone.start();
   for (const n of [1, 2, 3]) await phone.send(dmId, `meanwhile ${n}`);
 
   await startWebGateway();
@@ -306,8 +308,9 @@ async function story(): Promise<void> {
 
   // History: sixty more messages, then a reload. The store starts at the newest entries; scrolling
   // up loads older pages while the message that was at the top stays where the reader saw it.
+  // What Alice's browser read before the reload it kept (the messages are end-to-end encrypted, and
+  // each could be decrypted once): the history it shows after it comes from the browser.
   await Promise.all(Array.from({ length: 60 }, (_, i) => phone.send(dmId, `history ${i + 1}`)));
-  phone.stop();
   await a.reload();
   await upToDate(a);
   await conv(a, bob).click();
@@ -344,8 +347,8 @@ async function story(): Promise<void> {
 
   // Many unread: the conversation opens at the first of them, under a "New" divider.
   await conv(a, "Weekend plans").click();
-  for (let n = 1; n <= 30; n++)
-    await sb.request("chat.send", { conversationId: dmId, clientMsgId: `unread-${pid}-${n}`, text: `unread ${n}` });
+  for (let n = 1; n <= 30; n++) await phone.send(dmId, `unread ${n}`);
+  phone.stop();
   await conv(a, bob).getByTestId("unread-badge").filter({ hasText: "30" }).waitFor();
   await conv(a, bob).click();
   await a.getByTestId("unread-divider").waitFor();

@@ -49,9 +49,9 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-/** Runs `fn` with a fresh store in the page; bytes cross as plain arrays. */
-const inPage = <T>(page: Page, fn: (store: IdbE2eStateStore) => Promise<T>) =>
-  page.evaluate(`(${fn.toString()})(new IdbE2eStateStore())`) as Promise<T>;
+/** Runs `fn` with a fresh store in the page (and `arg`, as JSON); bytes cross as plain arrays. */
+const inPage = <T, A = undefined>(page: Page, fn: (store: IdbE2eStateStore, arg: A) => Promise<T>, arg?: A) =>
+  page.evaluate(`(${fn.toString()})(new IdbE2eStateStore(), ${JSON.stringify(arg ?? null)})`) as Promise<T>;
 
 test("a device's state survives a reload and is shared by the origin's tabs; users apart; clear forgets one", async () => {
   const { ctx, page } = await browsers.open();
@@ -110,4 +110,66 @@ test("what is not a conversation or user id is refused, not made a key", async (
     ];
   });
   expect(refused).toEqual(["ZodError", "RangeError", "RangeError"]);
+});
+
+test("read records: kept per user and conversation in seq order, replaced by seq, forgotten by clear; a version 1 database is upgraded in place", async () => {
+  const { page } = await browsers.open();
+  await page.goto(origin);
+  // The database as the first release left it: version 1, the state store only, a device in it.
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const req = indexedDB.open("sealroom-e2e", 1);
+        req.onupgradeneeded = () => req.result.createObjectStore("state").put(new Uint8Array([42]), "7/device");
+        req.onsuccess = () => {
+          req.result.close();
+          resolve();
+        };
+        req.onerror = () => reject(req.error);
+      }),
+  );
+  const message = (seq: number, text: string, conversationId = "dm:7:9") => ({
+    kind: "message" as const,
+    entry: {
+      ...{ kind: "text" as const, id: seq, conversationId, seq, ts: seq, senderId: 7, clientMsgId: `c${seq}` },
+      ...{ text, editedTs: null, deletedTs: null, e2e: "decrypted" as const, contentId: `id${seq}` },
+    },
+  });
+  const records = {
+    first: [message(10, "ten"), message(2, "two"), { kind: "change" as const, seq: 3 }],
+    edited: [message(10, "ten, edited")],
+    otherConversation: [message(1, "another conversation", "dm:7:91")],
+    otherUser: [message(1, "another user")],
+  };
+  await inPage(
+    page,
+    async (s, r) => {
+      await s.saveReads(7, "dm:7:9", r.first);
+      await s.saveReads(7, "dm:7:9", r.edited);
+      await s.saveReads(7, "dm:7:91", r.otherConversation);
+      await s.saveReads(71, "dm:7:9", r.otherUser);
+    },
+    records,
+  );
+  await page.reload();
+  const seqsAndTexts = () =>
+    inPage(page, async (s) =>
+      (await s.loadReads(7, "dm:7:9")).map((r) => {
+        const rec = r as { kind: string; seq?: number; entry?: { seq: number; text: string } };
+        return rec.entry ? `${rec.entry.seq}:${rec.entry.text}` : `${rec.seq}:change`;
+      }),
+    );
+  expect(await seqsAndTexts()).toEqual(["2:two", "3:change", "10:ten, edited"]);
+  const kept = await inPage(page, async (s) => {
+    const device = [...((await s.loadDevice(7)) ?? [])];
+    await s.clear(7);
+    return {
+      device,
+      mine: (await s.loadReads(7, "dm:7:9")).length + (await s.loadReads(7, "dm:7:91")).length,
+      seventyOne: (await s.loadReads(71, "dm:7:9")).length,
+    };
+  });
+  expect(kept).toEqual({ device: [42], mine: 0, seventyOne: 1 });
+  expect(await seqsAndTexts()).toEqual([]);
+  expect(browsers.pageErrors).toEqual([]);
 });

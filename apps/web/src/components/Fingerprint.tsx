@@ -1,5 +1,5 @@
 /**
- * A key fingerprint as 16 groups of 4 hex digits, laid out for comparing group by group. With
+ * A key fingerprint as groups of 4 hex digits (16 for the server key, 8 for a device), laid out for comparing group by group. With
  * `compareTo`, groups that differ from the other fingerprint are marked.
  */
 export function Fingerprint({

@@ -130,6 +130,31 @@ export const en = {
   "chat.offline": "Offline",
   "chat.lastSeen": "Last seen {when}",
   "chat.deleted": "This message was deleted.",
+  "chat.notE2e": "Not end-to-end encrypted",
+  "chat.notE2eDivider": "Sent before end-to-end encryption: the messages below are not end-to-end encrypted",
+  "chat.e2eDivider": "Messages from here on are end-to-end encrypted",
+  "chat.undecryptable": "This message could not be decrypted on this device.",
+  "chat.unavailable": "Encrypted message, not available on this device.",
+  "chat.undecryptablePreview": "Message could not be decrypted",
+  "chat.unavailablePreview": "Encrypted message",
+  "e2e.badge": "End-to-end encrypted",
+  "e2e.details": "Encryption details",
+  "e2e.close": "Close encryption details",
+  "e2e.title": "End-to-end encrypted",
+  "e2e.protects":
+    "Messages here are encrypted on the sender's device and can be decrypted only by the devices of the people in this conversation. The server stores and relays them without being able to read them.",
+  "e2e.serverSeesTitle": "What the server still sees",
+  "e2e.serverSees":
+    "Who talks to whom and who is in which group, when each message is sent and roughly how long it is, unread counts, read receipts, who is typing, and who is online.",
+  "e2e.limitsTitle": "Not built yet",
+  "e2e.limits":
+    "You cannot yet compare devices with the people you talk to, so a server that lies about someone's devices could add one of its own and read what follows. Messages sent before this device joined show as not available on it. What it has read stays on it, unencrypted in this browser's profile, until you sign out.",
+  "e2e.thisDevice": "This device",
+  "e2e.fingerprint": "This device's fingerprint",
+  "e2e.fingerprintHelp":
+    "Derived from its public signing key. A new key is made each time you sign in on this browser.",
+  "e2e.deviceLoading": "Setting up this device's keys…",
+  "e2e.deviceError": "This device's keys are not ready. They are set up when the connection is back.",
   "chat.edited": "edited",
   "chat.selectTitle": "Pick a conversation",
   "chat.selectBody": "Choose a conversation from the list, or start a new one with a friend.",
@@ -445,6 +470,10 @@ export const en = {
   "settings.serverKeyHelp":
     "The fingerprint this browser pinned for {host}. It should match the one your operator publishes.",
   "settings.language": "Language",
+  "settings.e2e": "End-to-end encryption",
+  "settings.e2eHelp":
+    "Messages you send from this app are end-to-end encrypted: only the devices of the people in the conversation can read them, not the server. Earlier history sent without it stays as it was. The server still sees who talks to whom, when, message sizes, unread counts, receipts, typing and presence. Logging out deletes this device's keys.",
+  "settings.deviceName": "Device name",
   "lang.en": "English",
   "lang.zh-CN": "简体中文",
 } as const;

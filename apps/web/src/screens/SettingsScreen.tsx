@@ -4,6 +4,10 @@ import { LiveMessage } from "../components/Callout.js";
 import { ChangePasswordForm } from "../components/ChangePasswordForm.js";
 import { Fingerprint } from "../components/Fingerprint.js";
 import { LanguageSelect } from "../components/LanguageSelect.js";
+import { useOptionalChatServices } from "../features/chat/context.js";
+import { browserDeviceName } from "../features/chat/device-name.js";
+import { useThisDevice } from "../features/chat/e2e.js";
+import { DeviceFingerprint } from "../features/chat/EncryptionDetails.js";
 import { NotificationSettings } from "../features/chat/NotificationSettings.js";
 import { useI18n } from "../i18n/I18nProvider.js";
 import { useFocusOnMount } from "../lib/hooks.js";
@@ -46,6 +50,8 @@ export function SettingsScreen({ username }: { username: string }) {
 
         <NotificationSettings />
 
+        <DevicePanel />
+
         <SessionsPanel />
 
         <section className="panel" aria-labelledby="key-heading">
@@ -64,6 +70,31 @@ export function SettingsScreen({ username }: { username: string }) {
         </section>
       </div>
     </div>
+  );
+}
+
+/** This browser's end-to-end device and what the encryption protects (when the app encrypts). */
+function DevicePanel() {
+  const { t } = useI18n();
+  const chat = useOptionalChatServices()?.chat;
+  const device = useThisDevice(chat);
+  if (device.kind === "off") return null;
+  return (
+    <section className="panel" aria-labelledby="device-heading" data-testid="device-panel">
+      <h2 id="device-heading" className="panel-title">
+        {t("settings.e2e")}
+      </h2>
+      <p className="panel-help">{t("settings.e2eHelp")}</p>
+      <div className="account-row">
+        <div>
+          <div className="muted small">{t("settings.deviceName")}</div>
+          <div className="account-name" data-testid="device-name">
+            {browserDeviceName(navigator.userAgent)}
+          </div>
+        </div>
+      </div>
+      <DeviceFingerprint device={device} />
+    </section>
   );
 }
 

@@ -123,6 +123,10 @@ function ConversationItem({ view, active, presence, names, me, friendIds }: Item
   const lastPending = view.pending.at(-1);
   const last = lastPending ?? view.entries.at(-1);
   const unread = active ? 0 : view.unread;
+  const { chat } = useChatServices();
+  // Nothing held, yet the log has entries: the newest shown one is encrypted and this device has not
+  // read it (the server gives no preview of encrypted messages, and this one holds no plaintext yet).
+  const encryptedUnseen = !last && chat.e2e !== undefined && view.headSeq > view.visibleFromSeq;
   return (
     <a
       className="conv"
@@ -145,7 +149,7 @@ function ConversationItem({ view, active, presence, names, me, friendIds }: Item
         </span>
         <span className="conv-bottom">
           <span className="conv-preview">
-            <bdi>{previewText(last, me, t)}</bdi>
+            <bdi>{encryptedUnseen ? t("chat.unavailablePreview") : previewText(last, me, t)}</bdi>
           </span>
           {unread > 0 && (
             <span className="badge" data-testid="unread-badge">

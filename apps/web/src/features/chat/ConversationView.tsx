@@ -13,6 +13,7 @@ import { useOptionalSocial } from "../social/index.js";
 import { PresenceAvatar } from "./ConversationList.js";
 import { Composer } from "./Composer.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
+import { EncryptionButton, EncryptionPanel, useEncryptionPanel } from "./EncryptionDetails.js";
 import { conversationTitle, peerOf, typingMessage } from "./format.js";
 import { isolated } from "./isolate.js";
 import { useMe } from "./hooks.js";
@@ -41,6 +42,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
     return seq !== undefined;
   };
   const mayPost = useMayPost(conversationId);
+  const encryption = useEncryptionPanel(conversationId);
 
   // Focus the conversation's name when it opens, so a screen reader says where the user is.
   useEffect(() => heading.current?.focus({ preventScroll: true }), [conversationId]);
@@ -124,6 +126,9 @@ export function ConversationView({ conversationId }: { conversationId: string })
             {subtitle}
           </p>
         </div>
+        {chat.e2e && (
+          <EncryptionButton open={encryption.open} onToggle={encryption.toggle} panelId={encryption.panelId} />
+        )}
         {ref.kind === "group" && !removed && (
           <a
             className="icon-btn conversation-info"
@@ -149,6 +154,9 @@ export function ConversationView({ conversationId }: { conversationId: string })
           </a>
         )}
       </header>
+      {chat.e2e && encryption.open && (
+        <EncryptionPanel id={encryption.panelId} chat={chat} onClose={encryption.close} />
+      )}
       <MessageList key={`timeline:${conversationId}`} view={view} editSeq={editSeq} onEditStarted={editStarted} />
       <div className="typing" aria-live="polite" data-testid="typing">
         {typing && (

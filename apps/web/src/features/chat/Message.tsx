@@ -14,6 +14,7 @@ import type { PendingMessage, TextEntry } from "@sealroom/sdk/browser";
 import { Avatar } from "../../components/Avatar.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { useChatServices } from "./context.js";
+import { e2eStatusOf } from "./e2e.js";
 import { chatErrorText } from "./errors.js";
 import { timeLabel } from "./format.js";
 import { RichText } from "./RichText.js";
@@ -63,7 +64,12 @@ export function Message({
   /** Where focus goes when an edit or delete ends: the message, or the composer it was asked from. */
   const returnTo = useRef<"message" | "composer">("message");
   const deleted = entry.deletedTs !== null;
-  const actionable = own && !deleted;
+  const e2e = e2eStatusOf(entry);
+  // Encrypted but not readable here: said so, never hidden; there is no text to edit.
+  const unreadable = e2e === "undecryptable" || e2e === "unavailable";
+  // With encryption on, a message without the flag was sent as plaintext (before encryption).
+  const plaintext = chat.e2e !== undefined && e2e === undefined;
+  const actionable = own && !deleted && !unreadable;
   const showSender = kind === "group" && !own && first;
   const time = timeLabel(entry.ts, lang);
 
@@ -114,6 +120,7 @@ export function Message({
       className={`msg ${own ? "msg-own" : "msg-other"}${first ? " msg-first" : ""}`}
       data-testid="message"
       data-seq={entry.seq}
+      data-e2e={e2e ?? (plaintext ? "plaintext" : undefined)}
       data-roving=""
       role="article"
       tabIndex={tabIndex}
@@ -138,15 +145,20 @@ export function Message({
           />
         ) : (
           <div className="msg-row">
-            <div className={`bubble${deleted ? " bubble-deleted" : ""}`}>
+            <div className={`bubble${deleted || unreadable ? " bubble-deleted" : ""}`}>
               {deleted ? (
                 <span className="msg-tombstone">{t("chat.deleted")}</span>
+              ) : unreadable ? (
+                <span className="msg-tombstone msg-unreadable">
+                  {t(e2e === "undecryptable" ? "chat.undecryptable" : "chat.unavailable")}
+                </span>
               ) : (
                 <RichText text={entry.text} linkTabIndex={tabIndex === 0 ? 0 : -1} />
               )}
               <span className="msg-meta">
                 {entry.editedTs !== null && !deleted && <span className="msg-edited">{t("chat.edited")} · </span>}
                 {writtenTs !== undefined && !deleted && <Written ts={writtenTs} />}
+                {plaintext && <span className="sr-only">{t("chat.notE2e")} · </span>}
                 <time dateTime={new Date(entry.ts).toISOString()}>{time}</time>
               </span>
             </div>

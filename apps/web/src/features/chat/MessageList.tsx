@@ -8,6 +8,7 @@
  */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { ConversationView } from "@sealroom/sdk/browser";
+import { LockIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { useChatServices, usePeople } from "./context.js";
 import { dayLabel, ownStatus, statusText, systemMessage } from "./format.js";
@@ -54,7 +55,7 @@ export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) 
   const firstSeq = view.entries[0]?.seq;
   // What was unread when the conversation opened keeps its divider while the reader is here.
   const [readAtOpen] = useState(() => (view.unread > 0 ? view.readSeq : undefined));
-  const rows = buildRows(view.entries, view.pending, me, readAtOpen);
+  const rows = buildRows(view.entries, view.pending, me, readAtOpen, chat.e2e !== undefined);
   const ownSeq = lastOwnSeq(view.entries, me);
   const roving = useRovingTimeline(
     scroller,
@@ -254,6 +255,20 @@ export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) 
                   />
                 );
               }
+              case "e2e":
+                return (
+                  <div
+                    key={row.key}
+                    className={`e2e-sep${row.encrypted ? " e2e-sep-on" : ""}`}
+                    role="separator"
+                    data-testid={row.encrypted ? "e2e-divider" : "plaintext-divider"}
+                  >
+                    <span>
+                      {row.encrypted && <LockIcon size={12} />}
+                      {t(row.encrypted ? "chat.e2eDivider" : "chat.notE2eDivider")}
+                    </span>
+                  </div>
+                );
               case "unread":
                 return (
                   <div key={row.key} className="unread-sep" role="separator" data-testid="unread-divider">

@@ -11,7 +11,7 @@ export function unreadTotal(conversations: readonly { unread: number }[]): numbe
 
 export function useChatChrome(openConversation: string | undefined): void {
   const { t } = useI18n();
-  const { notifier } = useChatServices();
+  const { notifier, chat } = useChatServices();
   const { conversations } = useChatSnapshot();
   const total = unreadTotal(conversations);
 
@@ -37,7 +37,9 @@ export function useChatChrome(openConversation: string | undefined): void {
         open: (id) => {
           window.location.hash = hrefFor(chatRoute(id));
         },
+        // Encrypted messages are worded from the text decrypted on this device.
+        ...(chat.e2e ? { entries: (listener: Parameters<typeof chat.onEntry>[0]) => chat.onEntry(listener) } : {}),
       }),
-    [notifier, t],
+    [notifier, chat, t],
   );
 }

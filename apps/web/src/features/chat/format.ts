@@ -2,6 +2,7 @@
 import type { PublicUser } from "@sealroom/proto/auth";
 import { parseConversationId, type PendingMessage, type SystemEntry, type TimelineEntry } from "@sealroom/sdk/browser";
 import type { MessageKey } from "../../i18n/en.js";
+import { e2eStatusOf } from "./e2e.js";
 import type { Language, Vars } from "../../i18n/languages.js";
 import { plainText } from "./markdown.js";
 
@@ -89,6 +90,10 @@ export function previewText(
     return t(last.status === "failed" ? "chat.notSentPreview" : "chat.youSaid", { text: oneLine(last.text) });
   if (last.kind === "system") return systemText(last, t);
   if (last.deletedTs !== null) return t("chat.deleted");
+  // Computed on this device: the server has no preview of an encrypted message.
+  const e2e = e2eStatusOf(last);
+  if (e2e === "undecryptable") return t("chat.undecryptablePreview");
+  if (e2e === "unavailable") return t("chat.unavailablePreview");
   return last.senderId === me ? t("chat.youSaid", { text: oneLine(last.text) }) : oneLine(last.text);
 }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
-import type { SealroomClient } from "@sealroom/sdk/browser";
+import type { Entry, SealroomClient } from "@sealroom/sdk/browser";
 import { ChatFakeClient, BOB, ME, text } from "./test-support.js";
 import { Notifier, shouldNotify, type NotifyContext } from "./notifications.js";
 
@@ -60,6 +60,40 @@ describe("Notifier", () => {
     expect(shown).toEqual([
       { title: "bob", body: "psst", tag: "dm:1:2" },
       { title: "bob @ Team", body: "team news", tag: "group:4" },
+    ]);
+  });
+
+  test("an end-to-end encrypted message is worded from its text decrypted on the device, once", () => {
+    const client = new ChatFakeClient();
+    const { Api, shown } = fakeNotificationApi("granted");
+    const notifier = new Notifier(client as unknown as SealroomClient, Api);
+    vi.spyOn(document, "visibilityState", "get").mockReturnValue("hidden");
+    const listeners = new Set<(entry: Entry) => void>();
+    notifier.attach({
+      openConversation: () => undefined,
+      text: ({ sender, preview }) => ({ title: sender, body: preview }),
+      open: () => undefined,
+      entries: (l) => {
+        listeners.add(l);
+        return () => listeners.delete(l);
+      },
+    });
+    const { text: _, editedTs: __, deletedTs: ___, ...rest } = text(5, BOB.id, "");
+    const app = (seq: number) => ({ ...rest, seq, kind: "mls.app", message: "AAAA" });
+    // The live event carries ciphertext only (and no preview): nothing is shown yet.
+    client.emit("event", "chat.message.created.v1", { entry: app(5), sender: BOB, group: null, preview: "" });
+    client.emit("event", "chat.message.created.v1", { entry: app(6), sender: BOB, group: null, preview: "" });
+    expect(shown).toEqual([]);
+    // Then the engine surfaces it decrypted (twice: a later sync), and one it could not decrypt.
+    const surfaced = (seq: number, body: string, e2e: string) => ({ ...text(seq, BOB.id, body), e2e });
+    for (const l of listeners) l(surfaced(5, "the secret plan", "decrypted"));
+    for (const l of listeners) l(surfaced(5, "the secret plan", "decrypted"));
+    for (const l of listeners) l(surfaced(6, "", "undecryptable"));
+    // A text never announced live (read in a sync) is not notified.
+    for (const l of listeners) l(surfaced(7, "old news", "decrypted"));
+    expect(shown).toEqual([
+      { title: "bob", body: "the secret plan", tag: "dm:1:2" },
+      { title: "bob", body: "", tag: "dm:1:2" },
     ]);
   });
 

@@ -4,7 +4,7 @@
  * user's own messages nor for the conversation on screen.
  */
 import { CHAT_EVENTS } from "@sealroom/sdk/browser";
-import type { SealroomClient } from "@sealroom/sdk/browser";
+import type { Entry, SealroomClient } from "@sealroom/sdk/browser";
 
 export type NotifyPermission = NotificationPermission | "unsupported";
 
@@ -37,6 +37,8 @@ export class Notifier {
   private snapshot: { permission: NotifyPermission; dismissed: boolean };
   /** (conversation, seq) already notified: live delivery is at least once. */
   private readonly seen = new Set<string>();
+  /** Encrypted messages announced live, waiting for their decrypted text: who sent them, where. */
+  private readonly encrypted = new Map<string, { sender: string; group: string | undefined }>();
   private off: (() => void) | undefined;
 
   constructor(
@@ -82,42 +84,72 @@ export class Notifier {
     openConversation: () => string | undefined;
     text: (e: { sender: string; group: string | undefined; preview: string }) => NotifyText;
     open: (conversationId: string) => void;
+    /**
+     * The chat store's entries (`ChatStore.onEntry`), for end-to-end encrypted messages: the live
+     * event carries only ciphertext, so the notification waits for the text decrypted here.
+     */
+    entries?: (listener: (entry: Entry) => void) => () => void;
   }): () => void {
     this.off?.();
-    const off = this.client.on("event", (type, raw) => {
+    const offEvents = this.client.on("event", (type, raw) => {
       if (type !== "chat.message.created.v1") return;
       const parsed = CHAT_EVENTS["chat.message.created.v1"].safeParse(raw);
-      if (!parsed.success || parsed.data.entry.kind !== "text") return;
+      if (!parsed.success) return;
       const { entry, sender, group, preview } = parsed.data;
-      const key = `${entry.conversationId}#${entry.seq}`;
-      if (this.seen.has(key)) return;
-      this.seen.add(key);
-      if (this.seen.size > 500) this.seen.delete(this.seen.values().next().value!);
-      const notify = shouldNotify({
-        fromMe: entry.senderId === this.client.user?.id,
-        permission: this.current(),
-        hidden: document.visibilityState === "hidden",
-        focused: document.hasFocus(),
-        onScreen: opts.openConversation() === entry.conversationId,
-      });
-      if (!notify || !this.api) return;
-      const text = opts.text({ sender: sender?.username ?? "", group: group?.name, preview });
-      try {
-        const n = new this.api(text.title, { body: text.body, tag: entry.conversationId });
-        n.onclick = () => {
-          window.focus();
-          opts.open(entry.conversationId);
-          n.close();
-        };
-      } catch {
-        // Some platforms only allow notifications from a service worker: the title count remains.
+      const about = { sender: sender?.username ?? "", group: group?.name };
+      if (entry.kind === "text") this.show(opts, entry, { ...about, preview });
+      else if (entry.kind === "mls.app" && opts.entries) {
+        this.encrypted.set(keyOf(entry), about);
+        if (this.encrypted.size > 500) this.encrypted.delete(this.encrypted.keys().next().value!);
       }
     });
+    const offEntries = opts.entries?.((entry) => {
+      const about = this.encrypted.get(keyOf(entry));
+      if (!about || entry.kind !== "text") return;
+      this.encrypted.delete(keyOf(entry));
+      // Decrypted on this device; a message that could not be shows no text.
+      const decrypted = "e2e" in entry && entry.e2e === "decrypted";
+      this.show(opts, entry, { ...about, preview: decrypted ? entry.text : "" });
+    });
+    const off = () => {
+      offEvents();
+      offEntries?.();
+    };
     this.off = off;
     return () => {
       off();
       if (this.off === off) this.off = undefined;
     };
+  }
+
+  private show(
+    opts: Parameters<Notifier["attach"]>[0],
+    entry: { conversationId: string; seq: number; senderId: number },
+    about: { sender: string; group: string | undefined; preview: string },
+  ): void {
+    const key = keyOf(entry);
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    if (this.seen.size > 500) this.seen.delete(this.seen.values().next().value!);
+    const notify = shouldNotify({
+      fromMe: entry.senderId === this.client.user?.id,
+      permission: this.current(),
+      hidden: document.visibilityState === "hidden",
+      focused: document.hasFocus(),
+      onScreen: opts.openConversation() === entry.conversationId,
+    });
+    if (!notify || !this.api) return;
+    const text = opts.text(about);
+    try {
+      const n = new this.api(text.title, { body: text.body, tag: entry.conversationId });
+      n.onclick = () => {
+        window.focus();
+        opts.open(entry.conversationId);
+        n.close();
+      };
+    } catch {
+      // Some platforms only allow notifications from a service worker: the title count remains.
+    }
   }
 
   private current(): NotifyPermission {
@@ -129,6 +161,8 @@ export class Notifier {
     for (const l of this.listeners) l();
   }
 }
+
+const keyOf = (entry: { conversationId: string; seq: number }) => `${entry.conversationId}#${entry.seq}`;
 
 function readDismissed(): boolean {
   try {

@@ -1,8 +1,16 @@
 /** The chat side of the app, created once per page next to the client (outside React). */
-import { ChatStore, StorageOutboxStore, type SealroomClient } from "@sealroom/sdk/browser";
+import { ChatStore, IdbE2eStateStore, StorageOutboxStore, type SealroomClient } from "@sealroom/sdk/browser";
+import { browserDeviceName } from "./device-name.js";
 import { DraftStore } from "./drafts.js";
 import { Notifier } from "./notifications.js";
 import { PeopleStore, type PeopleLike } from "./people.js";
+
+/**
+ * End-to-end encryption (docs/E2E.md): every conversation this app sends in becomes an MLS group,
+ * with this browser's device keys and group states in IndexedDB. The one switch: false sends
+ * plaintext as before (conversations already encrypted then refuse it with ENCRYPTION_REQUIRED).
+ */
+export const END_TO_END_ENCRYPTION = true;
 
 /** What the views use of the SDK's ChatStore (tests provide a fake with the same surface). */
 export type ChatLike = Pick<
@@ -19,7 +27,10 @@ export type ChatLike = Pick<
   | "typing"
   | "loadOlder"
   | "onEntry"
->;
+> & {
+  /** This device's end-to-end engine, when encryption is on (its fingerprint for the UI). */
+  readonly e2e?: Pick<NonNullable<ChatStore["e2e"]>, "thisDevice"> | undefined;
+};
 
 export interface ChatServices {
   chat: ChatLike;
@@ -30,7 +41,12 @@ export interface ChatServices {
 
 export function createChatServices(client: SealroomClient): ChatServices {
   // Messages written offline wait in localStorage (like the ticket), so a reload does not lose them.
-  const chat = new ChatStore(client, { outbox: { store: new StorageOutboxStore() } });
+  const chat = new ChatStore(client, {
+    outbox: { store: new StorageOutboxStore() },
+    ...(END_TO_END_ENCRYPTION
+      ? { e2e: { store: new IdbE2eStateStore(), deviceName: browserDeviceName(navigator.userAgent) } }
+      : {}),
+  });
   chat.start();
   // Friends come from the social feature's store (see ConversationList), not a second overview.
   const people = new PeopleStore(client, { readOverview: false });

@@ -7,7 +7,14 @@ import { act, render } from "@testing-library/react";
 import type { PublicUser } from "@sealroom/proto/auth";
 import type { CommandType, CommandValue } from "@sealroom/proto/commands";
 import { AppError, type ErrorCode, type Result } from "@sealroom/proto/errors";
-import { ChatStore, MemoryTicketStore, type SealroomClient, type TextEntry } from "@sealroom/sdk/browser";
+import {
+  ChatStore,
+  MemoryE2eStateStore,
+  MemoryTicketStore,
+  type E2eStatus,
+  type SealroomClient,
+  type TextEntry,
+} from "@sealroom/sdk/browser";
 import { I18nProvider } from "../../i18n/I18nProvider.js";
 import { SealroomProvider } from "../../state/context.js";
 import { SessionController } from "../../state/session.js";
@@ -27,6 +34,8 @@ type Handler = (body: Record<string, unknown>) => unknown;
 
 export class ChatFakeClient extends FakeClient {
   override user: PublicUser | undefined = ME;
+  /** The session the end-to-end engine registers its device for (set by chatHarness with e2e). */
+  sessionId: string | undefined;
   readonly commands: Record<string, Handler> = {
     "chat.conversations": () => ({ conversations: [] }),
     "social.overview": () => ({ friends: [] }),
@@ -127,13 +136,32 @@ export interface ChatHarness {
   event(type: string, body: unknown): void;
 }
 
-export async function chatHarness(setup: (client: ChatFakeClient) => void = () => undefined): Promise<ChatHarness> {
+/** An entry as the SDK's end-to-end engine surfaces it: a text entry with how it was read. */
+export function encrypted(entry: TextEntry, e2e: E2eStatus): TextEntry {
+  return Object.assign({ ...entry }, { e2e });
+}
+
+/**
+ * `e2e`: the store runs the SDK's real end-to-end engine (a real device key pair, state in memory);
+ * the fake client registers the device and reports a full KeyPackage stock, so none is made.
+ */
+export async function chatHarness(
+  setup: (client: ChatFakeClient) => void = () => undefined,
+  opts: { e2e?: boolean } = {},
+): Promise<ChatHarness> {
   const client = new ChatFakeClient();
+  if (opts.e2e) {
+    client.sessionId = "session-1";
+    client.commands["auth.keys.registerDevice"] = () => ({ deviceId: "device-1" });
+    client.commands["auth.keys.stock"] = () => ({ oneTime: 100, lastResort: true });
+    client.commands["chat.mls.welcomes"] = () => ({ welcomes: [], more: false });
+  }
   setup(client);
   client.state = "ready";
   const store = new ChatStore(client as unknown as SealroomClient, {
     gapDelayMs: 10,
     outbox: { initialDelayMs: 10, maxDelayMs: 20 },
+    ...(opts.e2e ? { e2e: { store: new MemoryE2eStateStore(), deviceName: "Test browser" } } : {}),
   });
   const people = new PeopleStore(client as unknown as SealroomClient);
   const notifier = new Notifier(client as unknown as SealroomClient, undefined);

@@ -1,5 +1,6 @@
 /** Turns a conversation's entries into rows: day separators, runs of one sender, the status line. */
 import type { PendingMessage, TimelineEntry } from "@sealroom/sdk/browser";
+import { e2eStatusOf } from "./e2e.js";
 import { dayKey } from "./format.js";
 
 export type Row =
@@ -14,23 +15,39 @@ export type Row =
       last: boolean;
     }
   | { type: "pending"; key: string; message: PendingMessage }
-  | { type: "unread"; key: string };
+  | { type: "unread"; key: string }
+  /** With encryption on: where plaintext (older) messages begin, and where encrypted ones begin after them. */
+  | { type: "e2e"; key: string; encrypted: boolean };
 
 /** Messages of one sender closer than this stay in one run (one name, one avatar). */
 const RUN_GAP_MS = 5 * 60_000;
 
-/** `readAtOpen`: the read pointer when the conversation was opened; a divider marks what came after. */
+/**
+ * `readAtOpen`: the read pointer when the conversation was opened; a divider marks what came after.
+ * `encryption`: the app encrypts, so messages without the `e2e` flag are marked as plaintext.
+ */
 export function buildRows(
   entries: readonly TimelineEntry[],
   pending: readonly PendingMessage[],
   me: number | undefined,
   readAtOpen?: number,
+  encryption = false,
 ): Row[] {
   const rows: Row[] = [];
   let prev: TimelineEntry | undefined;
   let divided = readAtOpen === undefined;
+  /** Whether the last text message was encrypted (undefined before the first one). */
+  let encrypted: boolean | undefined;
   for (const e of entries) {
     if (!prev || dayKey(prev.ts) !== dayKey(e.ts)) rows.push({ type: "day", key: `day-${e.seq}`, ts: e.ts });
+    let boundary = false;
+    if (encryption && e.kind === "text") {
+      const now = e2eStatusOf(e) !== undefined;
+      // Plaintext history says so where it begins; encryption where it takes over from plaintext.
+      boundary = now !== (encrypted ?? true);
+      if (boundary) rows.push({ type: "e2e", key: `e2e-${e.seq}`, encrypted: now });
+      encrypted = now;
+    }
     if (!divided && e.seq > readAtOpen! && e.kind === "text" && e.senderId !== me) {
       divided = true;
       rows.push({ type: "unread", key: "unread" });
@@ -39,6 +56,7 @@ export function buildRows(
       rows.push({ type: "system", key: `s-${e.seq}`, entry: e });
     } else {
       const sameRun =
+        !boundary &&
         prev?.kind === "text" &&
         prev.senderId === e.senderId &&
         e.ts - prev.ts < RUN_GAP_MS &&

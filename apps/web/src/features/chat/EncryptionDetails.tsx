@@ -1,0 +1,111 @@
+/**
+ * The conversation header's lock: says the conversation is end-to-end encrypted, and opens a panel
+ * with what that protects, what the server still sees, what is not built yet, and this device's
+ * fingerprint. The panel closes with Escape or the button, giving focus back to the button.
+ */
+import { useEffect, useId, useRef, useState } from "react";
+import { Fingerprint } from "../../components/Fingerprint.js";
+import { LockIcon } from "../../components/Icons.js";
+import { useI18n } from "../../i18n/I18nProvider.js";
+import { useThisDevice, type ThisDeviceState } from "./e2e.js";
+import type { ChatLike } from "./services.js";
+
+export function EncryptionButton({ open, onToggle, panelId }: { open: boolean; onToggle(): void; panelId: string }) {
+  const { t } = useI18n();
+  return (
+    <button
+      type="button"
+      className="icon-btn e2e-lock"
+      aria-expanded={open}
+      aria-controls={panelId}
+      aria-label={`${t("e2e.badge")}: ${t("e2e.details")}`}
+      title={t("e2e.badge")}
+      data-testid="e2e-lock"
+      onClick={onToggle}
+    >
+      <LockIcon size={18} />
+    </button>
+  );
+}
+
+export function EncryptionPanel({ id, chat, onClose }: { id: string; chat: ChatLike; onClose(): void }) {
+  const { t } = useI18n();
+  const device = useThisDevice(chat);
+  const headingId = useId();
+  const panel = useRef<HTMLElement>(null);
+  useEffect(() => panel.current?.focus({ preventScroll: true }), []);
+  return (
+    <section
+      id={id}
+      ref={panel}
+      className="e2e-panel"
+      aria-labelledby={headingId}
+      tabIndex={-1}
+      data-testid="e2e-panel"
+      onKeyDown={(e) => {
+        if (e.key !== "Escape") return;
+        e.stopPropagation();
+        onClose();
+      }}
+    >
+      <div className="e2e-panel-head">
+        <h2 id={headingId} className="e2e-panel-title">
+          <LockIcon size={16} />
+          <span>{t("e2e.title")}</span>
+        </h2>
+        <button type="button" className="icon-btn" aria-label={t("e2e.close")} title={t("e2e.close")} onClick={onClose}>
+          <svg
+            width="18"
+            height="18"
+            viewBox="0 0 24 24"
+            fill="none"
+            stroke="currentColor"
+            strokeWidth="2"
+            aria-hidden="true"
+            focusable="false"
+          >
+            <path d="M6 6l12 12M18 6 6 18" />
+          </svg>
+        </button>
+      </div>
+      <p>{t("e2e.protects")}</p>
+      <h3 className="e2e-panel-sub">{t("e2e.serverSeesTitle")}</h3>
+      <p>{t("e2e.serverSees")}</p>
+      <h3 className="e2e-panel-sub">{t("e2e.limitsTitle")}</h3>
+      <p>{t("e2e.limits")}</p>
+      <DeviceFingerprint device={device} />
+    </section>
+  );
+}
+
+/** This device's fingerprint, or why it is not there yet. */
+export function DeviceFingerprint({ device }: { device: ThisDeviceState }) {
+  const { t } = useI18n();
+  switch (device.kind) {
+    case "off":
+      return null;
+    case "loading":
+      return <p className="muted small">{t("e2e.deviceLoading")}</p>;
+    case "error":
+      return <p className="muted small">{t("e2e.deviceError")}</p>;
+    case "ready":
+      return (
+        <div className="e2e-device">
+          <Fingerprint value={device.fingerprint} label={t("e2e.fingerprint")} testId="device-fingerprint" />
+          <p className="muted small">{t("e2e.fingerprintHelp")}</p>
+        </div>
+      );
+  }
+}
+
+/** Open state of the panel, with focus given back to the lock when it closes. */
+export function useEncryptionPanel(conversationId: string) {
+  const [open, setOpen] = useState(false);
+  const panelId = useId();
+  useEffect(() => setOpen(false), [conversationId]);
+  const close = () => {
+    setOpen(false);
+    document.querySelector<HTMLButtonElement>("[data-testid=e2e-lock]")?.focus();
+  };
+  return { open, panelId, toggle: () => setOpen((o) => !o), close };
+}
