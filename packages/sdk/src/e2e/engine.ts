@@ -11,14 +11,11 @@
  */
 import {
   CONTENT_VERSION,
-  decodeExternalSenderDescriptor,
-  encodeContent,
   newContentId,
   fingerprint,
   textContent,
   type Content,
   type Device,
-  type ExternalSender,
   type MemberIdentity,
 } from "@sealroom/e2e";
 import type { ChangeAck, Entry, SendAck, TextEntry } from "@sealroom/proto/chat";
@@ -27,14 +24,15 @@ import { KEYS_EVENTS } from "@sealroom/proto/keys";
 import { AppError, toAppError, type Result } from "@sealroom/proto/errors";
 import type { SealroomClient, SignedOutReason } from "../client.js";
 import { newClientMsgId } from "../chat/outbox.js";
-import { b64, fromB64 } from "./base64url.js";
+import { fromB64 } from "./base64url.js";
 import { DeviceKeys, encodeDeviceRecord, type DeviceKeysOptions } from "./device-keys.js";
-import { decodeGroupRecord, encodeGroupRecord, type GroupRecord } from "./group-record.js";
-import { ConversationContents, checkedReads, type E2eTextEntry, type Surfaced } from "./contents.js";
+import type { GroupRecord } from "./group-record.js";
+import { ConversationStates } from "./conversations.js";
+import { GroupSender } from "./sender.js";
+import type { ConversationContents, E2eTextEntry, Surfaced } from "./contents.js";
 import { DeviceDirectory, DEVICE_CACHE_MS } from "./directory.js";
 import { LogReader } from "./log-reader.js";
-import { claimMissing } from "./members.js";
-import type { E2eStateStore } from "./state-store.js";
+import { writesWhileSignedIn, type E2eStateStore } from "./state-store.js";
 
 export interface E2eOptions extends DeviceKeysOptions {
   /** Where the device and group states live (they hold private keys). */
@@ -62,31 +60,22 @@ export interface ThisDevice {
 
 type Client = Pick<SealroomClient, "request" | "call" | "on" | "user" | "sessionId">;
 
-/** Another commit won: catch up and make the message again. */
-class StaleEpoch extends Error {}
-
 export class E2eEngine {
   private readonly keys: DeviceKeys;
   private readonly store: E2eStateStore;
   private readonly reader: LogReader;
   private device: Promise<Device> | undefined;
   private session: { userId: number; sessionId: string } | undefined;
-  private readonly records = new Map<string, GroupRecord>();
+  private readonly states: ConversationStates;
   private readonly queues = new Map<string, Promise<unknown>>();
   private welcomeChain: Promise<void> = Promise.resolve();
   /** This device's own application messages by clientMsgId: it cannot decrypt what it sent. */
   private readonly own = new Map<string, Content>();
   /** The content id a message waiting in the outbox replies to, by clientMsgId. */
   private readonly replies = new Map<string, string>();
-  /** What has been read of each conversation (shown messages, content ids, waiting changes). */
-  private readonly contents = new Map<string, ConversationContents>();
-  /** Conversations whose read records have been loaded from the store (or are being loaded). */
-  private readonly restored = new Map<string, Promise<void>>();
   private readonly directory: DeviceDirectory;
-  /** Seqs of this device's own accepted messages, per conversation, not yet reached by the reader. */
-  private readonly settled = new Map<string, Set<number>>();
   private readonly offs: Array<() => void> = [];
-  private externalSender: Promise<ExternalSender> | undefined;
+  private readonly sender: GroupSender;
 
   constructor(
     private readonly client: Client,
@@ -94,40 +83,39 @@ export class E2eEngine {
     private readonly surfaceEntry: (entry: Surfaced) => void,
   ) {
     this.directory = new DeviceDirectory(client, opts.deviceCacheMs ?? DEVICE_CACHE_MS);
-    this.store = this.guardedStore(opts.store);
+    this.store = writesWhileSignedIn(opts.store, (userId) => this.session?.userId === userId);
+    this.states = new ConversationStates(
+      this.store,
+      () => this.session?.userId,
+      () => this.ignoredChanges++,
+    );
     this.keys = new DeviceKeys(client, this.store, opts, {
       checkDevice: (member, key) => this.checkLeaf(member, key),
     });
     this.reader = new LogReader({
       client,
       ownContent: (id) => this.own.get(id),
-      contents: (id) => this.contentsOf(id),
+      contents: (id) => this.states.contentsOf(id),
       surface: (entries) => this.surface(entries),
-      save: (id, record) => this.save(id, record),
+      save: (id, record) => this.states.save(id, record),
       membershipMoved: () => this.directory.invalidate(),
+    });
+    this.sender = new GroupSender({
+      client,
+      states: this.states,
+      directory: this.directory,
+      reader: this.reader,
+      maxStaleRetries: opts.maxStaleRetries ?? 8,
+      own: this.own,
+      userId: () => this.sessionUser(),
+      fetchWelcomes: () => this.fetchWelcomes(),
     });
   }
 
-  /**
-   * The store, with writes dropped once their user is no longer signed in here: an operation still
-   * in flight at a logout must not write back the keys `clear` just deleted.
-   */
-  private guardedStore(store: E2eStateStore): E2eStateStore {
-    const current = (userId: number) => this.session?.userId === userId;
-    return {
-      loadDevice: (userId) => store.loadDevice(userId),
-      saveDevice: async (userId, state) => (current(userId) ? store.saveDevice(userId, state) : undefined),
-      loadGroup: (userId, id) => store.loadGroup(userId, id),
-      saveGroup: async (userId, id, state) => (current(userId) ? store.saveGroup(userId, id, state) : undefined),
-      deleteGroup: (userId, id) => store.deleteGroup(userId, id),
-      loadReads: (userId, id) => store.loadReads(userId, id),
-      saveReads: async (userId, id, records) => (current(userId) ? store.saveReads(userId, id, records) : undefined),
-      clear: (userId) => store.clear(userId),
-    };
-  }
-
   /** Times a commit or message of this device lost to another commit (STALE_EPOCH) and was made again. */
-  staleRetries = 0;
+  get staleRetries(): number {
+    return this.sender.staleRetries;
+  }
 
   /** Edits and deletes ignored because their sender is not the sender of the message they target. */
   ignoredChanges = 0;
@@ -215,7 +203,7 @@ export class E2eEngine {
       try {
         const replyTo = this.replies.get(clientMsgId);
         const content = this.own.get(clientMsgId) ?? textContent(text, replyTo);
-        const { ack } = await this.sendNow(conversationId, clientMsgId, content);
+        const { ack } = await this.sender.send(conversationId, clientMsgId, content, await this.ready());
         this.replies.delete(clientMsgId);
         return { ok: true, value: ack };
       } catch (err) {
@@ -232,7 +220,7 @@ export class E2eEngine {
   /** The timeline entry of this device's acked message: the text with its content id. */
   acked(entry: TextEntry): E2eTextEntry {
     const own = this.own.get(entry.clientMsgId);
-    const contents = this.contentsOf(entry.conversationId);
+    const contents = this.states.contentsOf(entry.conversationId);
     if (own) contents.read(entry, own);
     return contents.entry(entry.seq) ?? { ...entry, e2e: "decrypted", contentId: null };
   }
@@ -264,7 +252,7 @@ export class E2eEngine {
     if (senderId === undefined) return Promise.reject(new AppError("NOT_AUTHENTICATED"));
     const clientMsgId = newClientMsgId();
     return this.task(conversationId, async () => {
-      const { ack, surfaced } = await this.sendNow(conversationId, clientMsgId, content);
+      const { ack, surfaced } = await this.sender.send(conversationId, clientMsgId, content, await this.ready());
       this.surface(surfaced);
       return ack;
     });
@@ -281,15 +269,15 @@ export class E2eEngine {
     if (!last) return Promise.resolve();
     return this.task(conversationId, async () => {
       const device = await this.ready();
-      let record = await this.record(conversationId, device);
+      let record = await this.states.record(conversationId, device);
       if (!record) {
         await this.fetchWelcomes();
-        record = await this.record(conversationId, device);
+        record = await this.states.record(conversationId, device);
       }
-      if (record && last.seq > this.position(conversationId, record)) {
+      if (record && last.seq > this.states.position(conversationId, record)) {
         await this.reader.fill(conversationId, record, last.seq);
       }
-      const contents = this.contentsOf(conversationId);
+      const contents = this.states.contentsOf(conversationId);
       for (const entry of apps) this.surface(this.readBefore(contents, entry));
     });
   }
@@ -298,10 +286,7 @@ export class E2eEngine {
     const { user, sessionId } = this.client;
     this.session = user && sessionId ? { userId: user.id, sessionId } : undefined;
     this.device = undefined;
-    this.records.clear();
-    this.settled.clear();
-    this.contents.clear();
-    this.restored.clear();
+    this.states.clear();
     this.directory.invalidate();
   }
 
@@ -319,24 +304,9 @@ export class E2eEngine {
   /** A task on the conversation's queue, once what an earlier life of the device read is back. */
   private task<T>(conversationId: string, run: () => Promise<T>): Promise<T> {
     return this.enqueue(conversationId, async () => {
-      await this.restore(conversationId);
+      await this.states.restore(conversationId);
       return run();
     });
-  }
-
-  /** The conversation's read records from the store into its contents, once per session. */
-  private restore(conversationId: string): Promise<void> {
-    const userId = this.session?.userId;
-    if (userId === undefined) return Promise.resolve();
-    let done = this.restored.get(conversationId);
-    if (!done) {
-      done = this.store.loadReads(userId, conversationId).then((raw) => {
-        if (this.session?.userId === userId) this.contentsOf(conversationId).restore(checkedReads(raw, conversationId));
-      });
-      this.restored.set(conversationId, done);
-      done.catch(() => this.restored.delete(conversationId));
-    }
-    return done;
   }
 
   private enqueue<T>(conversationId: string, task: () => Promise<T>): Promise<T> {
@@ -352,32 +322,18 @@ export class E2eEngine {
   private async read(entry: Entry): Promise<void> {
     const device = await this.ready();
     const id = entry.conversationId;
-    let record = await this.record(id, device);
+    let record = await this.states.record(id, device);
     if (!record) {
       await this.fetchWelcomes();
-      record = await this.record(id, device);
+      record = await this.states.record(id, device);
     }
-    if (!record || entry.seq <= this.position(id, record)) {
+    if (!record || entry.seq <= this.states.position(id, record)) {
       // Not a member, or already read (in this life, or in an earlier one whose keys are gone).
-      if (entry.kind === "mls.app") this.surface(this.readBefore(this.contentsOf(id), entry));
+      if (entry.kind === "mls.app") this.surface(this.readBefore(this.states.contentsOf(id), entry));
       return;
     }
     if (entry.seq > record.seq + 1) await this.reader.fill(id, record, entry.seq - 1);
     if (entry.seq === record.seq + 1) await this.reader.apply(id, record, entry);
-  }
-
-  /** The reader's position, moved over this device's own accepted messages. */
-  private position(conversationId: string, record: GroupRecord): number {
-    const own = this.settled.get(conversationId);
-    while (own?.delete(record.seq + 1)) record.seq++;
-    return record.seq;
-  }
-
-  private settle(conversationId: string, record: GroupRecord, seq: number): void {
-    const own = this.settled.get(conversationId) ?? new Set<number>();
-    own.add(seq);
-    this.settled.set(conversationId, own);
-    this.position(conversationId, record);
   }
 
   /** An application message at or before the reader's position: as read then, or unavailable. */
@@ -392,15 +348,6 @@ export class E2eEngine {
     for (const entry of entries) this.surfaceEntry(entry);
   }
 
-  private contentsOf(conversationId: string): ConversationContents {
-    let contents = this.contents.get(conversationId);
-    if (!contents) {
-      contents = new ConversationContents(() => this.ignoredChanges++);
-      this.contents.set(conversationId, contents);
-    }
-    return contents;
-  }
-
   /**
    * The key directory check of every leaf this device accepts (joining from a Welcome, a commit's
    * Adds and UpdatePaths): a device the directory lists with another key is refused and counted.
@@ -411,124 +358,6 @@ export class E2eEngine {
     const verdict = await this.directory.check(member, signatureKey);
     if (verdict === "mismatch") this.refusedLeaves++;
     return verdict !== "mismatch";
-  }
-
-  /** Sends one content; it is read into the conversation's contents (and saved) at the ack. */
-  private async sendNow(
-    conversationId: string,
-    clientMsgId: string,
-    content: Content,
-  ): Promise<{ ack: SendAck; surfaced: Surfaced[] }> {
-    const device = await this.ready();
-    const envelope = encodeContent(content);
-    for (let round = 0; round <= (this.opts.maxStaleRetries ?? 8); round++) {
-      try {
-        const record = await this.membership(conversationId, device);
-        const message = await record.group.encrypt(envelope);
-        await this.save(conversationId, record);
-        this.own.set(clientMsgId, content);
-        // A text is a new message: the server counts it as unread for the others and moves the
-        // conversation up their lists; an edit or deletion is not (docs/E2E.md section 3).
-        const notify = content.type === "text" ? { notify: true } : {};
-        const sent = await this.client.call("chat.mls.send", {
-          conversationId,
-          clientMsgId,
-          message: b64(message),
-          ...notify,
-        });
-        if (!sent.ok) throw sent.error.code === "STALE_EPOCH" ? new StaleEpoch() : AppError.from(sent.error);
-        const { id, seq, ts } = sent.value;
-        const ack = { id, conversationId, seq, ts, clientMsgId };
-        // MLS cannot decrypt its own messages: what this device keeps of the message is all there is.
-        const surfaced = this.contentsOf(conversationId).read({ ...ack, senderId: this.sessionUser() }, content);
-        this.settle(conversationId, record, seq);
-        await this.save(conversationId, record);
-        return { ack, surfaced };
-      } catch (err) {
-        if (!(err instanceof StaleEpoch)) throw err;
-        this.staleRetries++;
-        await this.catchUp(conversationId, device);
-      }
-    }
-    throw new AppError("UNAVAILABLE", "Other devices kept changing the conversation's group; trying again later.");
-  }
-
-  /** The conversation's group with every member device in it: joined, created or completed first. */
-  private async membership(conversationId: string, device: Device): Promise<GroupRecord> {
-    let record = await this.record(conversationId, device);
-    if (!record) {
-      await this.fetchWelcomes();
-      record = await this.record(conversationId, device);
-    }
-    if (!record) {
-      const info = await this.client.call("chat.mls.groupInfo", { conversationId });
-      // The group exists without this device: a member adds it on their next send (retryable).
-      if (info.ok) throw new AppError("UNAVAILABLE", "This device is not in the conversation's group yet.");
-      if (info.error.code !== "NOT_FOUND") throw AppError.from(info.error);
-      return this.establish(conversationId, device);
-    }
-    const missing = await claimMissing(this.client, this.directory, conversationId, record.group, device.identity);
-    if (missing.keyPackages.length === 0 && record.group.pendingProposalCount === 0) return record;
-    const bundle =
-      missing.keyPackages.length > 0
-        ? await record.group.addMembers(missing.keyPackages)
-        : await record.group.commitPending();
-    try {
-      const seq = await this.sendCommit(conversationId, bundle, missing.deviceIds);
-      record.group.mergePendingCommit();
-      this.settle(conversationId, record, seq);
-    } finally {
-      if (record.group.hasPendingCommit) record.group.discardPendingCommit();
-    }
-    await this.save(conversationId, record);
-    return record;
-  }
-
-  /** The conversation's first commit: a new group with every member device (this one's first). */
-  private async establish(conversationId: string, device: Device): Promise<GroupRecord> {
-    // The server is every group's external sender (it proposes removals); the DS refuses a group without it.
-    const group = await device.createGroup(conversationId, { externalSenders: [await this.serverSender()] });
-    const missing = await claimMissing(this.client, this.directory, conversationId, group, device.identity);
-    const bundle =
-      missing.keyPackages.length > 0 ? await group.addMembers(missing.keyPackages) : await group.commitPending();
-    const seq = await this.sendCommit(conversationId, bundle, missing.deviceIds);
-    group.mergePendingCommit();
-    const record: GroupRecord = { group, seq, joinedEpoch: 0n };
-    this.records.set(conversationId, record);
-    await this.save(conversationId, record);
-    return record;
-  }
-
-  /** The server's external sender: one per installation, so asked once per engine. */
-  private serverSender(): Promise<ExternalSender> {
-    this.externalSender ??= this.client
-      .request("chat.mls.serverSender", {})
-      .then((v) => decodeExternalSenderDescriptor(fromB64(v.externalSender)));
-    this.externalSender.catch(() => (this.externalSender = undefined));
-    return this.externalSender;
-  }
-
-  private async sendCommit(
-    conversationId: string,
-    bundle: { commit: Uint8Array; groupInfo: Uint8Array; welcome?: Uint8Array },
-    deviceIds: string[],
-  ): Promise<number> {
-    const sent = await this.client.call("chat.mls.send", {
-      conversationId,
-      clientMsgId: newClientMsgId(),
-      message: b64(bundle.commit),
-      groupInfo: b64(bundle.groupInfo),
-      ...(bundle.welcome && deviceIds.length > 0 ? { welcome: { message: b64(bundle.welcome), deviceIds } } : {}),
-    });
-    if (!sent.ok) throw sent.error.code === "STALE_EPOCH" ? new StaleEpoch() : AppError.from(sent.error);
-    return sent.value.seq;
-  }
-
-  /** After STALE_EPOCH: the log read to its end, or the Welcome of the group that won. */
-  private async catchUp(conversationId: string, device: Device): Promise<void> {
-    const record = await this.record(conversationId, device);
-    if (record) await this.reader.fill(conversationId, record);
-    else await this.fetchWelcomes();
   }
 
   /** Joins from every Welcome waiting for this device, then acks them (one fetch at a time). */
@@ -546,7 +375,7 @@ export class E2eEngine {
       const { welcomes, more } = await this.client.request("chat.mls.welcomes", {});
       if (welcomes.length === 0) return;
       for (const welcome of welcomes) {
-        const held = await this.record(welcome.conversationId, device);
+        const held = await this.states.record(welcome.conversationId, device);
         if (held && held.group.epoch >= BigInt(welcome.epoch)) continue;
         let group;
         try {
@@ -559,41 +388,12 @@ export class E2eEngine {
         await this.opts.store.saveDevice(session.userId, encodeDeviceRecord(session.sessionId, device));
         const seq = await this.reader.joinPosition(welcome.conversationId, group.epoch);
         const record: GroupRecord = { group, seq, joinedEpoch: group.epoch };
-        this.records.set(welcome.conversationId, record);
-        await this.save(welcome.conversationId, record);
+        await this.states.adopt(welcome.conversationId, record);
       }
       await this.client.request("chat.mls.ackWelcomes", { ids: welcomes.map((w) => w.id) });
       if (!more) break;
     }
     await this.keys.refill(session.userId, session.sessionId, device);
-  }
-
-  private async record(conversationId: string, device: Device): Promise<GroupRecord | undefined> {
-    const held = this.records.get(conversationId);
-    if (held || !this.session) return held;
-    const bytes = await this.opts.store.loadGroup(this.session.userId, conversationId);
-    const record = bytes && decodeGroupRecord(bytes, device);
-    if (record) this.records.set(conversationId, record);
-    return record;
-  }
-
-  /**
-   * The read records changed since the last save, then the group state: in this order, so a crash
-   * between the two leaves a message kept and its keys not yet used up (read again, skipped as
-   * read), never its keys gone and the message not kept.
-   */
-  private async save(conversationId: string, record: GroupRecord): Promise<void> {
-    if (!this.session) return;
-    const { userId } = this.session;
-    const contents = this.contents.get(conversationId);
-    const changed = contents?.takeChanged() ?? [];
-    try {
-      await this.store.saveReads(userId, conversationId, changed);
-    } catch (err) {
-      contents?.changedAgain(changed);
-      throw err;
-    }
-    await this.store.saveGroup(userId, conversationId, encodeGroupRecord(record));
   }
 
   private sessionUser(): number {

@@ -30,6 +30,23 @@ export interface E2eStateStore {
   clear(userId: number): Promise<void>;
 }
 
+/**
+ * The store, with writes dropped once their user is no longer signed in here (`current`): an
+ * operation still in flight at a logout must not write back the state `clear` just deleted.
+ */
+export function writesWhileSignedIn(store: E2eStateStore, current: (userId: number) => boolean): E2eStateStore {
+  return {
+    loadDevice: (userId) => store.loadDevice(userId),
+    saveDevice: async (userId, state) => (current(userId) ? store.saveDevice(userId, state) : undefined),
+    loadGroup: (userId, id) => store.loadGroup(userId, id),
+    saveGroup: async (userId, id, state) => (current(userId) ? store.saveGroup(userId, id, state) : undefined),
+    deleteGroup: (userId, id) => store.deleteGroup(userId, id),
+    loadReads: (userId, id) => store.loadReads(userId, id),
+    saveReads: async (userId, id, records) => (current(userId) ? store.saveReads(userId, id, records) : undefined),
+    clear: (userId) => store.clear(userId),
+  };
+}
+
 /** Refuses a conversation id that is not one, so it can name a file or a key as it is. */
 export function checkedConversationId(conversationId: string): string {
   return conversationIdSchema.parse(conversationId);

@@ -1,0 +1,175 @@
+/**
+ * Sending in an encrypted conversation (docs/E2E.md section 3, "Sending" and "The committer
+ * rule"): the device about to send first makes its group complete (joined from a Welcome, created,
+ * or with the Adds of member devices it lacks and the server's pending proposals committed), then
+ * encrypts and sends. STALE_EPOCH (another commit won) means: catch up and make it again.
+ */
+import {
+  decodeExternalSenderDescriptor,
+  encodeContent,
+  type Content,
+  type Device,
+  type ExternalSender,
+} from "@sealroom/e2e";
+import type { SendAck } from "@sealroom/proto/chat";
+import { AppError } from "@sealroom/proto/errors";
+import type { SealroomClient } from "../client.js";
+import { newClientMsgId } from "../chat/outbox.js";
+import { b64, fromB64 } from "./base64url.js";
+import type { Surfaced } from "./contents.js";
+import type { ConversationStates } from "./conversations.js";
+import type { DeviceDirectory } from "./directory.js";
+import type { GroupRecord } from "./group-record.js";
+import type { LogReader } from "./log-reader.js";
+import { claimMissing } from "./members.js";
+
+export interface GroupSenderHost {
+  readonly client: Pick<SealroomClient, "request" | "call">;
+  readonly states: ConversationStates;
+  readonly directory: DeviceDirectory;
+  readonly reader: LogReader;
+  /** Rounds of catching up after STALE_EPOCH before a send gives up for now (retryable). */
+  readonly maxStaleRetries: number;
+  /** This device's own application messages by clientMsgId (it cannot decrypt what it sent). */
+  readonly own: Map<string, Content>;
+  /** The signed-in user (throws when nobody is). */
+  userId(): number;
+  /** Joins from the Welcomes waiting for this device. */
+  fetchWelcomes(): Promise<void>;
+}
+
+/** Another commit won: catch up and make the message again. */
+class StaleEpoch extends Error {}
+
+export class GroupSender {
+  /** Times a commit or message of this device lost to another commit (STALE_EPOCH) and was made again. */
+  staleRetries = 0;
+  private externalSender: Promise<ExternalSender> | undefined;
+
+  constructor(private readonly host: GroupSenderHost) {}
+
+  /** Sends one content; it is read into the conversation's contents (and saved) at the ack. */
+  async send(
+    conversationId: string,
+    clientMsgId: string,
+    content: Content,
+    device: Device,
+  ): Promise<{ ack: SendAck; surfaced: Surfaced[] }> {
+    const envelope = encodeContent(content);
+    for (let round = 0; round <= this.host.maxStaleRetries; round++) {
+      try {
+        const record = await this.membership(conversationId, device);
+        const message = await record.group.encrypt(envelope);
+        await this.host.states.save(conversationId, record);
+        this.host.own.set(clientMsgId, content);
+        // A text is a new message: the server counts it as unread for the others and moves the
+        // conversation up their lists; an edit or deletion is not (docs/E2E.md section 3).
+        const notify = content.type === "text" ? { notify: true } : {};
+        const sent = await this.host.client.call("chat.mls.send", {
+          conversationId,
+          clientMsgId,
+          message: b64(message),
+          ...notify,
+        });
+        if (!sent.ok) throw sent.error.code === "STALE_EPOCH" ? new StaleEpoch() : AppError.from(sent.error);
+        const { id, seq, ts } = sent.value;
+        const ack = { id, conversationId, seq, ts, clientMsgId };
+        // MLS cannot decrypt its own messages: what this device keeps of the message is all there is.
+        const surfaced = this.host.states
+          .contentsOf(conversationId)
+          .read({ ...ack, senderId: this.host.userId() }, content);
+        this.host.states.settle(conversationId, record, seq);
+        await this.host.states.save(conversationId, record);
+        return { ack, surfaced };
+      } catch (err) {
+        if (!(err instanceof StaleEpoch)) throw err;
+        this.staleRetries++;
+        await this.catchUp(conversationId, device);
+      }
+    }
+    throw new AppError("UNAVAILABLE", "Other devices kept changing the conversation's group; trying again later.");
+  }
+
+  /** The conversation's group with every member device in it: joined, created or completed first. */
+  private async membership(conversationId: string, device: Device): Promise<GroupRecord> {
+    let record = await this.host.states.record(conversationId, device);
+    if (!record) {
+      await this.host.fetchWelcomes();
+      record = await this.host.states.record(conversationId, device);
+    }
+    if (!record) {
+      const info = await this.host.client.call("chat.mls.groupInfo", { conversationId });
+      // The group exists without this device: a member adds it on their next send (retryable).
+      if (info.ok) throw new AppError("UNAVAILABLE", "This device is not in the conversation's group yet.");
+      if (info.error.code !== "NOT_FOUND") throw AppError.from(info.error);
+      return this.establish(conversationId, device);
+    }
+    const missing = await claimMissing(
+      this.host.client,
+      this.host.directory,
+      conversationId,
+      record.group,
+      device.identity,
+    );
+    if (missing.keyPackages.length === 0 && record.group.pendingProposalCount === 0) return record;
+    const bundle =
+      missing.keyPackages.length > 0
+        ? await record.group.addMembers(missing.keyPackages)
+        : await record.group.commitPending();
+    try {
+      const seq = await this.sendCommit(conversationId, bundle, missing.deviceIds);
+      record.group.mergePendingCommit();
+      this.host.states.settle(conversationId, record, seq);
+    } finally {
+      if (record.group.hasPendingCommit) record.group.discardPendingCommit();
+    }
+    await this.host.states.save(conversationId, record);
+    return record;
+  }
+
+  /** The conversation's first commit: a new group with every member device (this one's first). */
+  private async establish(conversationId: string, device: Device): Promise<GroupRecord> {
+    // The server is every group's external sender (it proposes removals); the DS refuses a group without it.
+    const group = await device.createGroup(conversationId, { externalSenders: [await this.serverSender()] });
+    const missing = await claimMissing(this.host.client, this.host.directory, conversationId, group, device.identity);
+    const bundle =
+      missing.keyPackages.length > 0 ? await group.addMembers(missing.keyPackages) : await group.commitPending();
+    const seq = await this.sendCommit(conversationId, bundle, missing.deviceIds);
+    group.mergePendingCommit();
+    const record: GroupRecord = { group, seq, joinedEpoch: 0n };
+    await this.host.states.adopt(conversationId, record);
+    return record;
+  }
+
+  /** The server's external sender: one per installation, so asked once per engine. */
+  private serverSender(): Promise<ExternalSender> {
+    this.externalSender ??= this.host.client
+      .request("chat.mls.serverSender", {})
+      .then((v) => decodeExternalSenderDescriptor(fromB64(v.externalSender)));
+    this.externalSender.catch(() => (this.externalSender = undefined));
+    return this.externalSender;
+  }
+
+  private async sendCommit(
+    conversationId: string,
+    bundle: { commit: Uint8Array; groupInfo: Uint8Array; welcome?: Uint8Array },
+    deviceIds: string[],
+  ): Promise<number> {
+    const sent = await this.host.client.call("chat.mls.send", {
+      conversationId,
+      clientMsgId: newClientMsgId(),
+      message: b64(bundle.commit),
+      groupInfo: b64(bundle.groupInfo),
+      ...(bundle.welcome && deviceIds.length > 0 ? { welcome: { message: b64(bundle.welcome), deviceIds } } : {}),
+    });
+    if (!sent.ok) throw sent.error.code === "STALE_EPOCH" ? new StaleEpoch() : AppError.from(sent.error);
+    return sent.value.seq;
+  }
+
+  /** After STALE_EPOCH: the log read to its end, or the Welcome of the group that won. */
+  private async catchUp(conversationId: string, device: Device): Promise<void> {
+    const record = await this.host.states.record(conversationId, device);
+    if (record) await this.host.reader.fill(conversationId, record);
+    else await this.host.fetchWelcomes();
+  }
+}
