@@ -113,14 +113,7 @@ const composer = (page: Page) => page.getByTestId("composer");
 const bubbles = (page: Page, text: string) => timeline(page).locator(".msg-text", { hasText: new RegExp(`^${text}$`) });
 
 test("two users chat live in DMs and a group, and the chat survives a gateway restart", async () => {
-  try {
-    await story();
-  } catch (err) {
-    // What each browser showed instead.
-    for (const [i, ctx] of browsers.all.entries())
-      for (const [j, p] of ctx.pages().entries()) await shot(p, `failure-chat-${i}-${j}`).catch(() => undefined);
-    throw err;
-  }
+  await browsers.withFailureShots("chat", shot, story);
 }, 90_000);
 
 async function story(): Promise<void> {

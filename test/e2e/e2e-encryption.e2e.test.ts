@@ -104,13 +104,7 @@ const stateKeys = (page: Page, store = "state") =>
   );
 
 test("browsers and a Node SDK device talk end-to-end encrypted; a reload reads on and keeps what it read; logout deletes the keys and read messages; the database holds no plaintext", async () => {
-  try {
-    await story();
-  } catch (err) {
-    for (const [i, ctx] of browsers.all.entries())
-      for (const [j, p] of ctx.pages().entries()) await shot(p, `failure-e2e-${i}-${j}`).catch(() => undefined);
-    throw err;
-  }
+  await browsers.withFailureShots("e2e", shot, story);
 }, 180_000);
 
 async function story(): Promise<void> {

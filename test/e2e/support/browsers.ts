@@ -77,6 +77,24 @@ export class Browsers {
     return this.contexts;
   }
 
+  /**
+   * Runs a flow; if it fails, `shot` saves what every page of every profile showed
+   * (`failure-<name>-<profile>-<page>`) before the error is rethrown.
+   */
+  async withFailureShots(
+    name: string,
+    shot: (page: Page, name: string) => Promise<unknown>,
+    flow: () => Promise<void>,
+  ): Promise<void> {
+    try {
+      await flow();
+    } catch (err) {
+      for (const [i, ctx] of this.contexts.entries())
+        for (const [j, p] of ctx.pages().entries()) await shot(p, `failure-${name}-${i}-${j}`).catch(() => undefined);
+      throw err;
+    }
+  }
+
   async closeAll(): Promise<void> {
     for (const ctx of this.contexts) await ctx.close().catch(() => undefined); // already closed is fine
     for (const dir of this.profiles) rmSync(dir, { recursive: true, force: true });
