@@ -27,6 +27,12 @@ export interface ChatConfig {
    * none. The process (main.ts) always sets it (CHAT_SEND_RATE_PER_SEC, CHAT_SEND_BURST).
    */
   sendRate: Rate | null;
+  /**
+   * Refuse plaintext `chat.send` and `chat.edit` everywhere (ENCRYPTION_REQUIRED), not only in
+   * conversations whose MLS group exists: no client can put new plaintext on the server. Off by
+   * default so SDK clients without the `e2e` option (bots, tools) keep working (CHAT_REQUIRE_E2E).
+   */
+  requireEncryption: boolean;
 }
 
 export type ChatConfigInput = DeepPartial<ChatConfig>;
@@ -39,6 +45,7 @@ export const defaultChatConfig: ChatConfig = {
   poolSize: 10,
   writer: defaultWriterLimits,
   sendRate: null,
+  requireEncryption: false,
 };
 
 /** Merges `input` over the defaults (an undefined field means the default) and checks the result. */

@@ -14,6 +14,8 @@ const schema = z.object({
   /** Each user's budget for send, edit and delete (all their connections together), per second and burst. */
   CHAT_SEND_RATE_PER_SEC: intFromEnv(20, 1),
   CHAT_SEND_BURST: intFromEnv(60, 1),
+  /** 1: plaintext sends and edits are refused in every conversation (ChatConfig.requireEncryption). */
+  CHAT_REQUIRE_E2E: z.enum(["0", "1"]).default("0"),
 });
 
 export type ChatEnv = z.output<typeof schema>;
@@ -22,5 +24,8 @@ export type ChatEnv = z.output<typeof schema>;
 export const loadEnv = (env: NodeJS.ProcessEnv = process.env): ChatEnv => parseEnv(schema, env);
 
 export function chatConfigFromEnv(env: ChatEnv): ChatConfigInput {
-  return { sendRate: { perSec: env.CHAT_SEND_RATE_PER_SEC, burst: env.CHAT_SEND_BURST } };
+  return {
+    sendRate: { perSec: env.CHAT_SEND_RATE_PER_SEC, burst: env.CHAT_SEND_BURST },
+    requireEncryption: env.CHAT_REQUIRE_E2E === "1",
+  };
 }

@@ -16,6 +16,8 @@ export interface MessageDeps {
   writer: Writer;
   publish: Publish;
   log: Logger;
+  /** ChatConfig.requireEncryption: plaintext refused everywhere, not only where a group exists. */
+  requireEncryption?: boolean;
 }
 
 export function validText(text: string): void {
@@ -33,12 +35,17 @@ export function validText(text: string): void {
 
 const conflict = () => new AppError("CONFLICT", "This clientMsgId was already used for another message.");
 
-/** Plaintext never enters a conversation whose MLS group exists (docs/E2E.md section 3). */
-function assertPlaintextAllowed(conv: { mlsEpoch: number | null } | undefined): void {
-  if (conv && conv.mlsEpoch !== null) throw new AppError("ENCRYPTION_REQUIRED");
-}
+export function createMessages({ writer, publish, requireEncryption = false }: MessageDeps) {
+  /**
+   * Plaintext never enters a conversation whose MLS group exists (docs/E2E.md section 3), nor any
+   * conversation on a server that requires encryption.
+   */
+  function assertPlaintextAllowed(conv: { mlsEpoch: number | null } | undefined): void {
+    if (requireEncryption)
+      throw new AppError("ENCRYPTION_REQUIRED", "This server accepts only end-to-end encrypted messages.");
+    if (conv && conv.mlsEpoch !== null) throw new AppError("ENCRYPTION_REQUIRED");
+  }
 
-export function createMessages({ writer, publish }: MessageDeps) {
   /**
    * Who gets the live edit or deletion of message `targetSeq`: those who may read that message.
    * A group member who joined after it would learn its text (or of it) from the change; their

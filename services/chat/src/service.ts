@@ -124,7 +124,7 @@ export function createChatService({
       const sender = await loadServerSender(db);
       const members = createReconciler({ ...deps, sender });
       reconciler = members;
-      const messages = createMessages(deps);
+      const messages = createMessages({ ...deps, requireEncryption: config.requireEncryption });
       const mls = createMls({ ...deps, sender, onCommit: (key) => members.schedule(key) });
       const reads = createReads(deps);
       const typing = createTyping({
