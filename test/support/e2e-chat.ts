@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { connectNats, type NatsConnection } from "@sealroom/runtime";
 import { ChatStore, FileE2eStateStore, type E2eStateStore, type E2eTextEntry, type Entry } from "@sealroom/sdk/node";
 import { log, startStack, type Stack } from "./stack.js";
@@ -35,6 +35,11 @@ export interface E2eChatWorld {
   withE2e(person: Person, store: E2eStateStore): E2eChatter;
   /** A FileE2eStateStore in a fresh directory of the file's. */
   fileStore(): FileE2eStateStore;
+  /**
+   * None of the plaintexts (more than `atLeast` of them, so the check has something to find) is in
+   * the database's messages or in anything published on NATS.
+   */
+  expectNoPlaintext(atLeast: number): Promise<void>;
 }
 
 export function e2eChatWorld(): E2eChatWorld {
@@ -82,6 +87,18 @@ export function e2eChatWorld(): E2eChatWorld {
     return chatter;
   }
 
+  async function expectNoPlaintext(atLeast: number): Promise<void> {
+    expect(plaintexts.length).toBeGreaterThan(atLeast);
+    if (!stack) throw new Error("the stack starts in beforeAll");
+    const bodies = (await stack.db.message.findMany({ select: { body: true } })).map((m) => m.body);
+    expect(bodies.length).toBeGreaterThan(0);
+    expect(traffic.length).toBeGreaterThan(0);
+    for (const text of plaintexts) {
+      for (const body of bodies) expect(body).not.toContain(text);
+      for (const published of traffic) expect(published).not.toContain(text);
+    }
+  }
+
   return {
     get stack() {
       if (!stack) throw new Error("the stack starts in beforeAll");
@@ -92,5 +109,6 @@ export function e2eChatWorld(): E2eChatWorld {
     chatters,
     withE2e,
     fileStore: () => new FileE2eStateStore(mkdtempSync(path.join(stateDir, "device-"))),
+    expectNoPlaintext,
   };
 }
