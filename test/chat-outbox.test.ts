@@ -6,7 +6,8 @@
  * Against the real stack: real nats-server, real SQLite, real services.
  */
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { ChatStore, MemoryOutboxStore, dmConversationId, type OutboxStore } from "@sealroom/sdk/node";
+import { ChatStore, MemoryOutboxStore, dmConversationId, newClientMsgId, type OutboxStore } from "@sealroom/sdk/node";
+import { Outbox } from "../packages/sdk/src/chat/outbox.js";
 import { password, signUp, SOCIAL_STACK, befriend, type Person } from "./social-helpers.js";
 import { startStack, type Stack } from "./support/stack.js";
 import { until } from "./support/chat.js";
@@ -122,4 +123,44 @@ test("signing out on purpose leaves none of the user's unsent messages on the de
   await a.client.logout();
   await until(() => device.load(a.user.id).length === 0, "forgotten at logout");
   chat.stop();
+});
+
+test("a reply kept for later keeps what it replies to (end-to-end encrypted conversations name it by content id)", async () => {
+  const a = await signUp(stack, "keep_reply_a");
+  const b = await signUp(stack, "keep_reply_b");
+  await befriend(a, b);
+  const dm = dmConversationId(a.user.id, b.user.id);
+  const device = new MemoryOutboxStore();
+  const noChanges = { changed: () => undefined, acked: () => undefined };
+
+  // Offline: the reply waits, kept with the content id of its target.
+  const first = new Outbox(a.client, noChanges, { store: device });
+  a.client.close();
+  const clientMsgId = newClientMsgId();
+  void first.send(dm, "a kept reply", clientMsgId, "content-of-the-question").catch(() => undefined);
+  await until(() => device.load(a.user.id).length === 1, "the reply kept");
+  expect(device.load(a.user.id)[0]).toMatchObject({ clientMsgId, replyTo: "content-of-the-question" });
+  first.stop();
+
+  // The next page's outbox hands it to the encrypting transport with its target.
+  const client = stack.client();
+  await client.connect();
+  await client.login(a.name, password);
+  const attempts: Array<{ clientMsgId: string; replyTo: string | undefined }> = [];
+  const second = new Outbox(
+    client,
+    {
+      ...noChanges,
+      send: async (conversationId, id, _text, replyTo) => {
+        attempts.push({ clientMsgId: id, replyTo });
+        return { ok: true, value: { id: 1, conversationId, seq: 1, ts: Date.now(), clientMsgId: id } };
+      },
+    },
+    { store: device },
+  );
+  second.restore(a.user.id);
+  await until(() => attempts.length === 1 && device.load(a.user.id).length === 0, "sent and forgotten");
+  expect(attempts).toEqual([{ clientMsgId, replyTo: "content-of-the-question" }]);
+  second.stop();
+  client.close();
 });

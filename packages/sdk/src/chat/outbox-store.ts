@@ -21,6 +21,8 @@ export const storedMessageSchema = z.object({
   writtenTs: z.number().int().nonnegative(),
   status: z.enum(["sending", "failed"]),
   error: appErrorSchema.optional(),
+  /** End-to-end encrypted conversations: the content id of the message this one replies to. */
+  replyTo: z.string().min(1).max(64).optional(),
 });
 export type StoredMessage = z.infer<typeof storedMessageSchema>;
 

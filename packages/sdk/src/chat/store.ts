@@ -86,7 +86,12 @@ export class ChatStore {
       {
         changed: (id) => this.touch(this.convs.get(id)),
         acked: (message, ack) => this.acked(message, ack),
-        ...(e2e ? { send: (id: string, clientMsgId: string, text: string) => e2e.send(id, clientMsgId, text) } : {}),
+        ...(e2e
+          ? {
+              send: (id: string, clientMsgId: string, text: string, replyTo?: string) =>
+                e2e.send(id, clientMsgId, text, replyTo),
+            }
+          : {}),
       },
       opts.outbox,
     );
@@ -198,15 +203,13 @@ export class ChatStore {
   /**
    * Sends a text message (exactly once, retried until acked); resolves with its ack. `replyToSeq`
    * (end-to-end encrypted conversations): the message it answers, named inside the encryption by
-   * its content id (docs/E2E.md section 5); kept in memory only, like the rest of the engine's.
+   * its content id (docs/E2E.md section 5), kept with the message in the outbox's store.
    */
   send(conversationId: string, text: string, opts: { replyToSeq?: number } = {}): Promise<SendAck> {
     this.ensure(conversationId);
     const replyTo = opts.replyToSeq === undefined ? undefined : this.encrypted(conversationId, opts.replyToSeq);
     if (!replyTo?.contentId || !this.e2e) return this.outbox.send(conversationId, text);
-    const clientMsgId = newClientMsgId();
-    this.e2e.replyTo(clientMsgId, replyTo.contentId);
-    return this.outbox.send(conversationId, text, clientMsgId);
+    return this.outbox.send(conversationId, text, newClientMsgId(), replyTo.contentId);
   }
 
   retry(clientMsgId: string): Promise<SendAck> | undefined {

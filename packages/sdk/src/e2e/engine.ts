@@ -71,8 +71,6 @@ export class E2eEngine {
   private welcomeChain: Promise<void> = Promise.resolve();
   /** This device's own application messages by clientMsgId: it cannot decrypt what it sent. */
   private readonly own = new Map<string, Content>();
-  /** The content id a message waiting in the outbox replies to, by clientMsgId. */
-  private readonly replies = new Map<string, string>();
   private readonly directory: DeviceDirectory;
   private readonly offs: Array<() => void> = [];
   private readonly sender: GroupSender;
@@ -197,24 +195,18 @@ export class E2eEngine {
   /**
    * Encrypts and sends a text (the outbox's transport for this store): the ack of its log entry.
    * Its content (and so its content id) is made once per clientMsgId: every retry sends the same.
+   * `replyTo`: the content id of the message it answers (kept with it in the outbox's store).
    */
-  send(conversationId: string, clientMsgId: string, text: string): Promise<Result<SendAck>> {
+  send(conversationId: string, clientMsgId: string, text: string, replyTo?: string): Promise<Result<SendAck>> {
     return this.task(conversationId, async (): Promise<Result<SendAck>> => {
       try {
-        const replyTo = this.replies.get(clientMsgId);
         const content = this.own.get(clientMsgId) ?? textContent(text, replyTo);
         const { ack } = await this.sender.send(conversationId, clientMsgId, content, await this.ready());
-        this.replies.delete(clientMsgId);
         return { ok: true, value: ack };
       } catch (err) {
         return { ok: false, error: toAppError(err).toJSON() };
       }
     });
-  }
-
-  /** The message `clientMsgId` (not sent yet) replies to the message with this content id. */
-  replyTo(clientMsgId: string, contentId: string): void {
-    this.replies.set(clientMsgId, contentId);
   }
 
   /** The timeline entry of this device's acked message: the text with its content id. */

@@ -83,18 +83,13 @@ export class LazyE2eEngine {
     this.later((engine) => engine.onEntry(entry));
   }
 
-  async send(conversationId: string, clientMsgId: string, text: string): Promise<Result<SendAck>> {
+  async send(conversationId: string, clientMsgId: string, text: string, replyTo?: string): Promise<Result<SendAck>> {
     try {
-      return await this.when((engine) => engine.send(conversationId, clientMsgId, text));
+      return await this.when((engine) => engine.send(conversationId, clientMsgId, text, replyTo));
     } catch {
       // The outbox retries UNAVAILABLE: the code is fetched again then.
       return { ok: false, error: new AppError("UNAVAILABLE", "The encryption code could not be loaded.").toJSON() };
     }
-  }
-
-  /** The message `clientMsgId` (not sent yet) replies to the message with this content id. */
-  replyTo(clientMsgId: string, contentId: string): void {
-    this.later((engine) => engine.replyTo(clientMsgId, contentId));
   }
 
   /**
