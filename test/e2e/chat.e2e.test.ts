@@ -114,7 +114,7 @@ const bubbles = (page: Page, text: string) => timeline(page).locator(".msg-text"
 
 test("two users chat live in DMs and a group, and the chat survives a gateway restart", async () => {
   await browsers.withFailureShots("chat", shot, story);
-}, 90_000);
+}, 180_000);
 
 async function story(): Promise<void> {
   const pid = process.pid % 10_000;
