@@ -228,14 +228,7 @@ export class Connection {
     if (type === "auth.logout") this.loggingOut = true;
     const sentAt = performance.now();
     try {
-      const result = await forwardCommand(
-        this.gw.nc,
-        this.log,
-        admitted.type,
-        this.context(),
-        admitted.body,
-        this.gw.config.commandTimeoutMs,
-      );
+      const result = await forwardCommand(this.gw.requests, this.log, admitted.type, this.context(), admitted.body);
       if (result.ok && admitted.spec.authenticates)
         return this.signIn(result, type === "auth.resume" ? sentAt : undefined);
       // A password change revoked every session, this one too, and moved this connection to a new
