@@ -94,7 +94,8 @@ class NodeAead implements Aead {
       d.setAuthTag(ciphertext.subarray(ciphertext.length - 16));
       const head = d.update(ciphertext.subarray(0, ciphertext.length - 16));
       const tail = d.final();
-      return Promise.resolve(u8(Buffer.concat([head, tail])));
+      // GCM's final() returns nothing: no copy for it.
+      return Promise.resolve(u8(tail.length === 0 ? head : Buffer.concat([head, tail])));
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error("decrypt failed"));
     }
