@@ -108,20 +108,24 @@ export class Outbound {
   /** Serializes lazily (nothing is encoded for a socket that is gone or too slow by then). */
   private queue(bytesOf: () => Uint8Array | undefined): Promise<void> {
     if (this.ended) return this.tail;
-    this.tail = this.tail
-      .then(async () => {
-        if (!this.channel || this.ws.readyState !== this.ws.OPEN) return;
-        if (this.ws.bufferedAmount > SLOW_CONSUMER_LIMIT) {
-          return this.owner.close(CLOSE.TRY_AGAIN_LATER, "reading too slowly");
-        }
-        const bytes = bytesOf();
-        if (!bytes) return;
-        const frames = await this.channel.seal(FRAME.DATA, bytes);
-        if (this.socket) corkForThisTurn(this.socket);
-        for (const f of frames) this.ws.send(f);
-        this.framesOut.inc(frames.length);
-      })
-      .catch((err: unknown) => this.owner.fail(err));
+    this.tail = this.tail.then(() => this.sendNow(bytesOf));
     return this.tail;
+  }
+
+  private async sendNow(bytesOf: () => Uint8Array | undefined): Promise<void> {
+    try {
+      if (!this.channel || this.ws.readyState !== this.ws.OPEN) return;
+      if (this.ws.bufferedAmount > SLOW_CONSUMER_LIMIT) {
+        return this.owner.close(CLOSE.TRY_AGAIN_LATER, "reading too slowly");
+      }
+      const bytes = bytesOf();
+      if (!bytes) return;
+      const frames = await this.channel.seal(FRAME.DATA, bytes);
+      if (this.socket) corkForThisTurn(this.socket);
+      for (const f of frames) this.ws.send(f);
+      this.framesOut.inc(frames.length);
+    } catch (err) {
+      this.owner.fail(err);
+    }
   }
 }
