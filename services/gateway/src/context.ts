@@ -3,6 +3,7 @@ import type { ServerKey, TicketAuthority } from "@sealroom/proto/session";
 import type { Logger, NatsConnection } from "@sealroom/runtime";
 import type { GatewayConfig } from "./config.js";
 import type { GatewayMetrics } from "./metrics.js";
+import type { ServiceRequests } from "./requests.js";
 import type { UserRegistry, UserSocket } from "./users.js";
 
 /**
@@ -13,6 +14,8 @@ export interface GatewayContext<Connection extends UserSocket = UserSocket> {
   readonly gatewayId: string;
   readonly config: GatewayConfig;
   readonly nc: NatsConnection;
+  /** Commands to the services and their replies. */
+  readonly requests: ServiceRequests;
   readonly log: Logger;
   readonly metrics: GatewayMetrics;
   /** The RSA key; its decryptions are counted (metrics.rsaDecryptions). */

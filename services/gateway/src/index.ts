@@ -22,6 +22,7 @@ import { createGatewayMetrics } from "./metrics.js";
 import { listenOrigins, originPolicy } from "./origins.js";
 import { PresenceReporter } from "./presence.js";
 import { RecentRevocations } from "./revocations.js";
+import { ServiceRequests } from "./requests.js";
 import { upgradeHandler } from "./upgrade.js";
 import { UserRegistry } from "./users.js";
 
@@ -68,6 +69,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   });
   const users = new UserRegistry<Connection>(nc, log, (userId, n) => presence.changed(userId, n));
   const conns = new ConnectionSet(config);
+  const requests = new ServiceRequests(nc, log, config.commandTimeoutMs);
   const revocations = new RecentRevocations(gatewayId, config.commandTimeoutMs + 1000);
   let seq = 0;
   let accepting = false;
@@ -97,6 +99,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     gatewayId,
     config,
     nc,
+    requests,
     log,
     metrics,
     serverKey,
@@ -169,6 +172,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     },
 
     async start() {
+      requests.open();
       revokeSub = nc.subscribe(SUBJECTS.sessionRevoked, {
         callback: (_err, msg) => {
           let data: unknown;
@@ -202,6 +206,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       await conns.drain();
       server.closeAllConnections();
       await closed;
+      requests.close();
       revokeSub?.unsubscribe();
       wss.close();
     },

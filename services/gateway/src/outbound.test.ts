@@ -29,12 +29,18 @@ describe("serializeMessage", () => {
   });
 });
 
-/** A socket that records what is written, and a channel that "seals" into the plaintext itself. */
-function setup() {
+/**
+ * A socket that records what is written, and a channel that "seals" into the plaintext itself,
+ * synchronously too (sealDataNow) when `sync`, as node:crypto's channel does; WebCrypto's cannot.
+ */
+function setup(sync: boolean) {
   const sent: unknown[] = [];
   const closed: Array<[number, string]> = [];
   const ws = { OPEN: 1, readyState: 1, bufferedAmount: 0, send: (f: Uint8Array) => sent.push(decode(f)) };
-  const channel = { seal: async (_type: number, bytes: Uint8Array) => [bytes] } as unknown as SecureChannel;
+  const channel = {
+    seal: async (_type: number, bytes: Uint8Array) => [bytes],
+    sealDataNow: (bytes: Uint8Array) => (sync ? bytes : undefined),
+  } as unknown as SecureChannel;
   let frames = 0;
   const out = new Outbound(
     ws as unknown as WebSocket,
@@ -51,9 +57,12 @@ function setup() {
   return { ws, channel, out, sent, closed, frames: () => frames };
 }
 
-describe("Outbound", () => {
+describe.each([
+  ["synchronous", true],
+  ["asynchronous", false],
+])("Outbound, %s sealing", (_name, sync) => {
   it("sends nothing before the channel exists, then in queue order", async () => {
-    const { out, channel, sent, frames } = setup();
+    const { out, channel, sent, frames } = setup(sync);
     await out.send({ t: "reply", id: 1, ok: true, value: null });
     expect(sent).toEqual([]);
     out.attach(channel);
@@ -70,7 +79,7 @@ describe("Outbound", () => {
   });
 
   it("drops droppable events for a lagging reader and closes a reader that is too slow", async () => {
-    const { ws, out, channel, sent, closed } = setup();
+    const { ws, out, channel, sent, closed } = setup(sync);
     out.attach(channel);
     ws.bufferedAmount = DROP_EVENTS_ABOVE + 1;
     out.sendEvent("typing.started", {}, true);
@@ -85,12 +94,24 @@ describe("Outbound", () => {
   });
 
   it("queues nothing after end(), but sends what was queued before", async () => {
-    const { out, channel, sent } = setup();
+    const { out, channel, sent } = setup(sync);
     out.attach(channel);
     out.sendEvent("a", {}, false);
     out.end();
     out.sendEvent("b", {}, false);
     await out.idle;
     expect(sent).toEqual([{ t: "event", type: "a", body: {} }]);
+  });
+
+  it("keeps queue order when a message waits for the asynchronous path", async () => {
+    const { out, channel, sent } = setup(sync);
+    let seals = 0;
+    // Every other sealDataNow declines (a key update due): the next message must queue behind it.
+    const c = channel as unknown as { sealDataNow: (b: Uint8Array) => Uint8Array | undefined };
+    c.sealDataNow = (bytes) => (sync && seals++ % 2 === 0 ? bytes : undefined);
+    out.attach(channel);
+    for (let n = 0; n < 6; n++) out.sendEvent("e", { n }, false);
+    await out.idle;
+    expect(sent).toEqual([0, 1, 2, 3, 4, 5].map((n) => ({ t: "event", type: "e", body: { n } })));
   });
 });

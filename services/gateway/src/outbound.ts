@@ -63,6 +63,8 @@ export class Outbound {
   private tail: Promise<void> = Promise.resolve();
   private ended = false;
   private channel: SecureChannel | undefined;
+  /** Messages queued behind `tail`, not yet written: a new one may not overtake them. */
+  private waiting = 0;
 
   constructor(
     private readonly ws: WebSocket,
@@ -105,23 +107,59 @@ export class Outbound {
     void this.queue(() => bytes);
   }
 
-  /** Serializes lazily (nothing is encoded for a socket that is gone or too slow by then). */
+  /**
+   * With nothing queued ahead, a message is serialized, sealed and written at once when the
+   * channel can seal synchronously (sealDataNow): no promise for the common case of a reply or an
+   * event to an idle socket. Otherwise it waits its turn and serializes lazily (nothing is encoded
+   * for a socket that is gone or too slow by then).
+   */
   private queue(bytesOf: () => Uint8Array | undefined): Promise<void> {
     if (this.ended) return this.tail;
-    this.tail = this.tail
-      .then(async () => {
-        if (!this.channel || this.ws.readyState !== this.ws.OPEN) return;
-        if (this.ws.bufferedAmount > SLOW_CONSUMER_LIMIT) {
-          return this.owner.close(CLOSE.TRY_AGAIN_LATER, "reading too slowly");
+    if (this.waiting === 0) {
+      try {
+        const bytes = this.serialize(bytesOf);
+        if (!bytes) return this.tail;
+        const frame = this.channel!.sealDataNow(bytes);
+        if (frame) {
+          this.write([frame]);
+          return this.tail;
         }
-        const bytes = bytesOf();
-        if (!bytes) return;
-        const frames = await this.channel.seal(FRAME.DATA, bytes);
-        if (this.socket) corkForThisTurn(this.socket);
-        for (const f of frames) this.ws.send(f);
-        this.framesOut.inc(frames.length);
-      })
-      .catch((err: unknown) => this.owner.fail(err));
+        bytesOf = () => bytes;
+      } catch (err) {
+        this.owner.fail(err);
+        return this.tail;
+      }
+    }
+    this.waiting++;
+    this.tail = this.tail.then(() => this.sendLater(bytesOf));
     return this.tail;
+  }
+
+  private async sendLater(bytesOf: () => Uint8Array | undefined): Promise<void> {
+    try {
+      const bytes = this.serialize(bytesOf);
+      if (!bytes) return;
+      this.write(await this.channel!.seal(FRAME.DATA, bytes));
+    } catch (err) {
+      this.owner.fail(err);
+    } finally {
+      this.waiting--;
+    }
+  }
+
+  /** The bytes to send, or undefined when there is nothing to send (gone, too slow, too large). */
+  private serialize(bytesOf: () => Uint8Array | undefined): Uint8Array | undefined {
+    if (!this.channel || this.ws.readyState !== this.ws.OPEN) return undefined;
+    if (this.ws.bufferedAmount > SLOW_CONSUMER_LIMIT) {
+      this.owner.close(CLOSE.TRY_AGAIN_LATER, "reading too slowly");
+      return undefined;
+    }
+    return bytesOf();
+  }
+
+  private write(frames: Uint8Array[]): void {
+    if (this.socket) corkForThisTurn(this.socket);
+    for (const f of frames) this.ws.send(f);
+    this.framesOut.inc(frames.length);
   }
 }

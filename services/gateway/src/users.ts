@@ -11,6 +11,20 @@ import type { Logger, NatsConnection, Subscription } from "@sealroom/runtime";
 const DROPPABLE = /^(typing|presence)\./;
 const encoder = new TextEncoder();
 
+/** `{"t":"event",` followed by the rest of the service's `{"type":...,"body":...}`. */
+const EVENT_HEAD = Buffer.from('{"t":"event",');
+
+/**
+ * The payload, once validated, already is the ServerMessage but for its `t`: when it is a JSON
+ * object with exactly the two keys the schema keeps (nothing to strip), its bytes are reused
+ * instead of a JSON.stringify and a UTF-8 encode of what JSON.parse just built (the same JSON
+ * value either way). Anything else (more keys, leading white space) takes the general path.
+ * Called once the schema accepted the value, so `type` and `body` are there.
+ */
+function exactlyTypeAndBody(json: unknown, payload: Buffer): boolean {
+  return payload[0] === 0x7b && Object.keys(json as object).length === 2;
+}
+
 /** An event from NATS, validated and serialized once as the ServerMessage every socket gets. */
 interface PreparedEvent {
   type: string;
@@ -98,7 +112,9 @@ export class UserRegistry<Connection extends UserSocket = UserSocket> {
     const parsed = userEventSchema.safeParse(json);
     if (parsed.success) {
       const { type, body } = parsed.data;
-      const wire = encoder.encode(JSON.stringify({ t: "event", type, body }));
+      const wire = exactlyTypeAndBody(json, payload)
+        ? Buffer.concat([EVENT_HEAD, payload.subarray(1)])
+        : encoder.encode(JSON.stringify({ t: "event", type, body }));
       if (wire.length <= MAX_SERVER_MESSAGE_BYTES) event = { type, wire, droppable: DROPPABLE.test(type) };
       else this.log.error({ bytes: wire.length, type }, "event too large for the protocol, dropped");
     }

@@ -33,6 +33,8 @@ export interface Aead {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
   /** Rejects when the tag does not verify. */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array>;
+  /** seal() without a promise, where the platform encrypts synchronously (node:crypto; not WebCrypto). */
+  sealSync?(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
 }
 
 export interface CryptoBackend {

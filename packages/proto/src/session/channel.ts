@@ -61,6 +61,8 @@ export type Opened =
 
 export class SecureChannel {
   private sendChain: Promise<unknown> = Promise.resolve();
+  /** seal() calls not yet settled: sealDataNow() may not overtake them. */
+  private sealing = 0;
   private openChain: Promise<unknown> = Promise.resolve();
   private failed: SessionError | undefined;
   /** Number of key updates performed, per direction (observable for tests and metrics). */
@@ -93,6 +95,7 @@ export class SecureChannel {
    * Sealing a KEY_UPDATE (empty plaintext) requests an update now: this side switches keys with it.
    */
   seal(type: RecordType, plaintext: Uint8Array): Promise<Uint8Array[]> {
+    this.sealing++;
     const next = this.sendChain.then(async () => {
       const d = this.send;
       if (type === FRAME.KEY_UPDATE) {
@@ -104,8 +107,27 @@ export class SecureChannel {
       out.push(await this.sealOne(d, type, plaintext));
       return out;
     });
-    this.sendChain = next.catch(() => undefined);
+    this.sendChain = next.then(
+      () => this.sealing--,
+      () => this.sealing--,
+    );
     return next;
+  }
+
+  /**
+   * Seals one DATA record synchronously, the same record seal() would produce, when that is
+   * possible: nothing sealed before it is still pending, no key update is due, and the backend
+   * encrypts synchronously (node:crypto). Otherwise undefined, and the caller uses seal(). A sender
+   * of many small records (the gateway) saves the promises of seal()'s queue on every one.
+   */
+  sealDataNow(plaintext: Uint8Array): Uint8Array | undefined {
+    const d = this.send;
+    if (this.sealing > 0 || !d.aead.sealSync || this.dueForUpdate(d, plaintext.length)) return undefined;
+    const seq = d.seq++;
+    d.frames++;
+    d.bytes += plaintext.length;
+    const header = recordHeader(FRAME.DATA, seq);
+    return concat(header, d.aead.sealSync(nonceFor(d.iv, seq), header, plaintext));
   }
 
   /** Decrypts and authenticates the next record. Any failure is final for the channel. */

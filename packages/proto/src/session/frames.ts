@@ -3,7 +3,7 @@
  * All integers are big-endian. Decoders are strict: exact lengths, no trailing bytes.
  */
 import { isSuite, ephemeralLength, type Suite } from "./backend.js";
-import { concat, u16, u64 } from "./bytes.js";
+import { concat, u16 } from "./bytes.js";
 import { decryptFailed, handshakeFailed } from "./errors.js";
 
 export const PROTOCOL_VERSION = 1;
@@ -189,7 +189,11 @@ export function decodeServerHello(bytes: Uint8Array): ServerHello {
 }
 
 export function recordHeader(type: RecordType, seq: bigint): Uint8Array {
-  return concat(new Uint8Array([PROTOCOL_VERSION, type]), u64(seq));
+  const header = new Uint8Array(RECORD_HEADER_LENGTH);
+  header[0] = PROTOCOL_VERSION;
+  header[1] = type;
+  new DataView(header.buffer).setBigUint64(2, seq);
+  return header;
 }
 
 export interface RawRecord {

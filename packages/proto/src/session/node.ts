@@ -78,12 +78,15 @@ class NodeAead implements Aead {
   constructor(private readonly key: Uint8Array) {}
 
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+    return Promise.resolve(this.sealSync(nonce, aad, plaintext));
+  }
+
+  sealSync(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
     const c = createCipheriv("aes-256-gcm", this.key, nonce);
     c.setAAD(aad);
     const head = c.update(plaintext);
     const tail = c.final();
-    const out = Buffer.concat([head, tail, c.getAuthTag()]);
-    return Promise.resolve(u8(out));
+    return u8(Buffer.concat([head, tail, c.getAuthTag()]));
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array> {
@@ -94,7 +97,8 @@ class NodeAead implements Aead {
       d.setAuthTag(ciphertext.subarray(ciphertext.length - 16));
       const head = d.update(ciphertext.subarray(0, ciphertext.length - 16));
       const tail = d.final();
-      return Promise.resolve(u8(Buffer.concat([head, tail])));
+      // GCM's final() returns nothing: no copy for it.
+      return Promise.resolve(u8(tail.length === 0 ? head : Buffer.concat([head, tail])));
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error("decrypt failed"));
     }
