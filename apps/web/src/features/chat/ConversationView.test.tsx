@@ -200,6 +200,7 @@ describe("message states", () => {
           presence: { online: false, lastSeenAt: null },
         })),
         invites: [],
+        profiles: [{ user: CAROL, displayName: "Caro", about: null }],
       });
     });
     await renderChat(<ConversationView conversationId={gid} />, h);
@@ -209,7 +210,8 @@ describe("message states", () => {
       "bob joined the group",
     ]);
     expect(screen.getByTestId("message-status").textContent).toBe("Read by 1");
-    expect(screen.getByText("carol")).toBeTruthy(); // the sender's name over their message
+    // The sender's name over their message: the display name the group read showed.
+    expect(screen.getByText("Caro")).toBeTruthy();
     h.event("chat.read.v1", { conversationId: gid, userId: CAROL.id, readSeq: 4 });
     await settle();
     expect(screen.getByTestId("message-status").textContent).toBe("Read by 2");

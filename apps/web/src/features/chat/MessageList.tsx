@@ -36,7 +36,7 @@ export interface MessageListProps {
 export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) {
   const { t, lang, describeError } = useI18n();
   const { chat } = useChatServices();
-  const { names } = usePeople();
+  const { names, displayNames } = usePeople();
   const me = useMe();
   const now = useNow(60_000);
   const scroller = useRef<HTMLDivElement>(null);
@@ -230,7 +230,8 @@ export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) 
               case "text": {
                 const sender = row.own
                   ? ""
-                  : (names[row.entry.senderId] ??
+                  : (displayNames[row.entry.senderId] ??
+                    names[row.entry.senderId] ??
                     view.people[row.entry.senderId] ??
                     (view.kind === "dm" ? view.peer?.username : undefined) ??
                     t("chat.someone"));

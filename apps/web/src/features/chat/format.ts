@@ -52,10 +52,16 @@ export function systemMessage(entry: SystemEntry, t: Translate): { key: MessageK
   const vars = {
     actor: e.actor?.username ?? t("chat.someone"),
     target: e.target?.username ?? t("chat.someone"),
-    name: e.name ?? "",
+    name: (e.type === "topic" ? e.topic : e.name) ?? "",
   };
   const key: MessageKey =
-    e.type === "role" ? (e.role === "admin" ? "chat.sys.roleAdmin" : "chat.sys.roleMember") : SYSTEM_KEYS[e.type];
+    e.type === "role"
+      ? e.role === "admin"
+        ? "chat.sys.roleAdmin"
+        : "chat.sys.roleMember"
+      : e.type === "topic" && !e.topic
+        ? "chat.sys.topicCleared"
+        : SYSTEM_KEYS[e.type];
   return { key, vars };
 }
 
@@ -68,6 +74,7 @@ const SYSTEM_KEYS = {
   left: "chat.sys.left",
   kicked: "chat.sys.kicked",
   renamed: "chat.sys.renamed",
+  topic: "chat.sys.topic",
   transferred: "chat.sys.transferred",
   disbanded: "chat.sys.disbanded",
 } as const satisfies Record<Exclude<SystemEntry["event"]["type"], "role">, MessageKey>;
@@ -157,8 +164,9 @@ export function conversationTitle(
   t: Translate,
   me?: number,
   names: Readonly<Record<number, string>> = {},
+  displayNames: Readonly<Record<number, string>> = {},
 ): string {
-  return view.kind === "dm"
-    ? (peerOf(view, me, names)?.username ?? t("chat.someone"))
-    : (view.group?.name ?? t("chat.group"));
+  if (view.kind !== "dm") return view.group?.name ?? t("chat.group");
+  const peer = peerOf(view, me, names);
+  return peer ? (displayNames[peer.id] ?? peer.username) : t("chat.someone");
 }
