@@ -148,7 +148,7 @@ function ConversationItem({ view, active, presence, names, displayNames, me, fri
         </span>
         <span className="conv-bottom">
           <span className="conv-preview">
-            <bdi>{previewText(last, me, t)}</bdi>
+            <bdi>{previewText(last, me, t, displayNames)}</bdi>
           </span>
           {unread > 0 && (
             <span className="badge" data-testid="unread-badge">

@@ -200,14 +200,17 @@ describe("message states", () => {
           presence: { online: false, lastSeenAt: null },
         })),
         invites: [],
-        profiles: [{ user: CAROL, displayName: "Caro", about: null }],
+        profiles: [
+          { user: CAROL, displayName: "Caro", about: null },
+          { user: BOB, displayName: "Bobby", about: null },
+        ],
       });
     });
     await renderChat(<ConversationView conversationId={gid} />, h);
     await settle();
     expect(screen.getAllByTestId("system-entry").map((e) => e.textContent)).toEqual([
       "alice created the group “Trip”",
-      "bob joined the group",
+      "Bobby joined the group", // system entries name people as the rest of the app does
     ]);
     expect(screen.getByTestId("message-status").textContent).toBe("Read by 1");
     // The sender's name over their message: the display name the group read showed.

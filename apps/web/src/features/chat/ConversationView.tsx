@@ -58,7 +58,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const iBlocked = unfriended && !!social?.blocked.some((b) => b.user.id === peer?.id);
   // Offline, presence is only what it was: claim nothing rather than a stale "online".
   const peerPresence = peer && state === "ready" && !unfriended ? presence[peer.id] : undefined;
-  const typingNow = typingMessage(view.typing);
+  const typingNow = typingMessage(view.typing, displayNames);
   const typing = typingNow && isolated(t, typingNow.key, typingNow.vars);
   const readOnly = view.group?.disbanded === true;
   // Left or removed: the history up to then stays, read-only, saying who removed the user.

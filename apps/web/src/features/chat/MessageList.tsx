@@ -220,7 +220,7 @@ export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) 
                   </div>
                 );
               case "system": {
-                const sys = systemMessage(row.entry, t);
+                const sys = systemMessage(row.entry, t, displayNames);
                 return (
                   <p key={row.key} className="sys" data-testid="system-entry" data-seq={row.entry.seq}>
                     {isolated(t, sys.key, sys.vars)}
