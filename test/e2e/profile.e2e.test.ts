@@ -135,6 +135,13 @@ test("a display name set by one user reaches the other's conversation list, mess
   await b.getByTestId("group-topic").getByText("Bouldering, Fridays 18:00").waitFor();
   await shoot(b, "members");
 
+  // Friend search finds her by username and shows both names.
+  await nav(b, "Friends").click();
+  await b.getByLabel("Search by username").fill(ann);
+  const result = b.getByTestId("search-result").filter({ hasText: shown });
+  await result.getByTestId("person-handle").getByText(ann).waitFor();
+  await result.getByText("Already your friend").waitFor();
+
   // The settings in Simplified Chinese, after a reload (the session resumes).
   await a.evaluate(() => localStorage.setItem("sealroom.lang", "zh-CN"));
   await a.goto(`${stack.httpUrl}/#/settings`);

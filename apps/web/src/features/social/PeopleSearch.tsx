@@ -144,7 +144,6 @@ export function PeopleSearch({ action }: { action: ActionState }) {
               <PersonRow
                 key={u.id}
                 {...personOf(social.profiles, u)}
-                handle={u.username}
                 sub={sub}
                 actions={control}
                 testId="search-result"
