@@ -110,6 +110,16 @@ describe("who may read a profile", () => {
     expect(profiles.map((p) => p.user.id)).toEqual([b, a]);
   });
 
+  it("shares the search budget: lookups cannot scrape usernames faster than searches", async () => {
+    const [a, b] = await h.users("ra", "rb");
+    const replies = [];
+    for (let i = 0; i < 25; i++) replies.push(await h.call("social.profiles.get", { userIds: [b] }, a!));
+    expect(replies.filter((r) => r.ok)).toHaveLength(20); // the search burst (config searchBurst)
+    expect(replies.at(-1)).toMatchObject({ ok: false, error: { code: "RATE_LIMITED", retryable: true } });
+    h.clock.advance(1000);
+    expect((await h.call("social.profiles.get", { userIds: [b] }, a!)).ok).toBe(true);
+  });
+
   it("a departed member stops seeing the profile", async () => {
     const [owner, member] = await h.users("o", "m");
     const groupId = await h.group(owner!, { members: [member!] });

@@ -6,6 +6,7 @@
 import { Prisma } from "@sealroom/db";
 import { AppError } from "@sealroom/proto/errors";
 import { SOCIAL_LIMITS, checkProfileText, type Profile } from "@sealroom/proto/social";
+import type { KeyedTokenBucket } from "@sealroom/runtime";
 import { mutate, type Deps } from "./deps.js";
 import type { Tx } from "./store.js";
 import { blockedEitherWay, chunks } from "./views.js";
@@ -104,7 +105,11 @@ function field(raw: string | undefined, max: number, what: string): string | nul
   return checked.text === "" ? null : checked.text;
 }
 
-export function createProfiles(deps: Deps) {
+/**
+ * `lookups`: the per-user bucket of user search, shared so that id -> username lookups cannot
+ * scrape the directory faster than prefix searches can.
+ */
+export function createProfiles(deps: Deps, lookups: KeyedTokenBucket<number>) {
   const { store, config } = deps;
   return {
     async update(actorId: number, body: { displayName?: string; about?: string }): Promise<{ profile: Profile }> {
@@ -133,6 +138,8 @@ export function createProfiles(deps: Deps) {
     },
 
     async get(viewer: number, userIds: number[]): Promise<{ profiles: Profile[] }> {
+      const wait = lookups.take(viewer);
+      if (wait > 0) throw new AppError("RATE_LIMITED", "Looking people up too fast.", wait);
       return store.snapshot(async (q) => ({ profiles: await profilesFor(q, viewer, userIds) }));
     },
   };

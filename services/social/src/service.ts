@@ -86,7 +86,7 @@ export function createSocialService(deps: SocialServiceDeps): SocialService {
       invitations,
       notices: createNotices(base),
       overview: createOverview(base),
-      profiles: createProfiles(base),
+      profiles: createProfiles(base, search.limiter),
       search,
     },
     writes,
