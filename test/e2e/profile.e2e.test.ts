@@ -105,6 +105,7 @@ test("a display name set by one user reaches the other's conversation list, mess
   await a.getByRole("button", { name: "Save profile" }).click();
   await a.getByTestId("profile-done").getByText("Your profile was saved.").waitFor();
   await a.getByTestId("account-name").getByText(shown).waitFor();
+  await a.getByTestId("username").getByText(shown).waitFor(); // the header's chip too
   await shoot(a, "settings");
 
   // Ben's conversation list renames the DM live, without a reload.
