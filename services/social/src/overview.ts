@@ -76,7 +76,8 @@ export function createOverview(deps: Deps) {
       const friendUsers = new Map(friendIds.flatMap((id) => (users.has(id) ? [[id, users.get(id)!]] : [])));
       const presence = await presenceFor(q, me, friendUsers, now);
       const roles = new Map(memberships.map((m) => [m.groupId, roleOf(m.role)]));
-      const [mine, ...friendProfiles] = await profilesFor(q, me, [me, ...friendIds]);
+      const profiles = await profilesFor(q, me, [me, ...friendIds]);
+      const mine = profiles.find((p) => p.user.id === me);
       if (!mine) throw new AppError("NOT_FOUND", "No such user.");
 
       return {
@@ -107,7 +108,7 @@ export function createOverview(deps: Deps) {
         groups: groups.map((g): MyGroup => ({ ...infoOf(g, counts.get(g.id) ?? 0), role: roles.get(g.id)! })),
         notices: await listNotices(q, me, deps.log),
         me: mine,
-        profiles: friendProfiles.filter(hasContent),
+        profiles: profiles.filter((p) => p.user.id !== me && hasContent(p)),
       };
     });
 }
