@@ -27,6 +27,16 @@ const detail = (version: number): GroupDetail => ({
   invites: [],
   profiles: [],
 });
+const EMPTY_WITH = (me: { id: number; username: string }) => ({
+  friends: [],
+  incoming: [],
+  outgoing: [],
+  blocked: [],
+  invitations: [],
+  groups: [],
+  notices: [],
+  me: { user: me, displayName: null, about: null },
+});
 const event = (type: GroupEventView["type"], target = ME): GroupEventView => ({
   id: 9,
   groupId: 5,
@@ -150,6 +160,13 @@ describe("SocialState", () => {
     expect(displayNameOf(snap.profiles, AMY)).toBe("amy");
     expect(snap.profiles[AMY.id]?.about).toBe("x");
     expect(snap.me?.displayName).toBe("New me");
+
+    // A later overview replaces what was learned: a name that no friendship shows any more goes.
+    s.adopt({ ...EMPTY_WITH(ME), profiles: [] });
+    snap = s.snapshot("ready");
+    expect(snap.profiles[AMY.id]).toBeUndefined();
+    expect(displayNameOf(snap.profiles, BEN)).toBe("Benny"); // still in a group held in detail
+    expect(snap.me?.displayName).toBeNull();
 
     s.clear();
     expect(s.snapshot("offline")).toMatchObject({ me: undefined, profiles: {} });

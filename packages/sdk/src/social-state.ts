@@ -103,16 +103,17 @@ export class SocialState {
     fill(this.invitations, o.invitations, (i) => i.id);
     fill(this.groups, o.groups, (g) => g.id);
     fill(this.notices, o.notices, (n) => n.id);
-    // Profiles learned from group reads stay (those groups are read again); the overview's win.
+    // What the overview says replaces what was learned before (an ex-friend's name must not
+    // linger); the profiles of groups held in detail stay until those are read again.
+    this.profiles.clear();
+    this.learnProfiles([...[...this.details.values()].flatMap((d) => d.profiles), o.me, ...o.profiles]);
     this.me = o.me;
-    this.learnProfiles([o.me, ...o.profiles]);
   }
 
+  /** Later profiles in the list win; the user's own (`me`) follows theirs. */
   learnProfiles(profiles: readonly Profile[]): void {
-    for (const p of profiles) {
-      this.profiles.set(p.user.id, p);
-      if (this.me?.user.id === p.user.id) this.me = p;
-    }
+    for (const p of profiles) this.profiles.set(p.user.id, p);
+    if (this.me) this.me = this.profiles.get(this.me.user.id) ?? this.me;
   }
 
   /** Applies an event; returns the id of a group to read again, if one is needed. */
