@@ -67,6 +67,7 @@ export default defineConfig({
             "test/service-health.test.ts",
             "test/social-story.test.ts",
             "test/social-presence.test.ts",
+            "test/social-profiles.test.ts",
             "test/social-store.test.ts",
             "test/transport-resumption.test.ts",
             // The chaos suite's small-scale share (processes from dist/: build first); its integrity

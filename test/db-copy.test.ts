@@ -59,6 +59,10 @@ beforeAll(async () => {
     data: { conversationId: conv.id, seq, kind: "mls.app", senderId: 1, body: "AAEC", createdMs: 1, notify: true },
   });
   await db.conversation.update({ where: { id: conv.id }, data: { lastSeq: seq } });
+  // Profiles and a group topic: columns of migration 0010 / 0004 the copy must carry.
+  await db.user.update({ where: { id: 1 }, data: { displayName: "Alice 🌸", about: "关于我" } });
+  const group = await db.group.findFirstOrThrow({ orderBy: { id: "asc" } });
+  await db.group.update({ where: { id: group.id }, data: { topic: "Weekly plans" } });
   await db.$disconnect();
   const auth = await startAuthOn(source.url);
   try {
@@ -113,6 +117,10 @@ describe("db:copy", () => {
       expect(await rows(to)).toEqual(await rows(from));
       const users = (db: Db) => db.user.findMany({ orderBy: { id: "asc" } });
       expect(await users(to)).toEqual(await users(from));
+      expect((await users(to))[0]).toMatchObject({ displayName: "Alice 🌸", about: "关于我" });
+      const groups = (db: Db) => db.group.findMany({ orderBy: { id: "asc" } });
+      expect(await groups(to)).toEqual(await groups(from));
+      expect((await groups(to)).map((g) => g.topic)).toContain("Weekly plans");
 
       const auth = await startAuthOn(target.url);
       cleanup.push(() => auth.stop());

@@ -58,6 +58,8 @@ export const systemEventSchema = z.object({
   previousName: z.string().max(256).optional(),
   /** The target's new role (role, transferred, created). */
   role: groupRoleSchema.optional(),
+  /** The group's new topic (topic; "" when cleared). */
+  topic: z.string().max(1024).optional(),
 });
 export type SystemEvent = z.infer<typeof systemEventSchema>;
 

@@ -33,6 +33,13 @@ export const SOCIAL_LIMITS = {
   groupMembersMax: 5000,
   /** Unacknowledged notices listed in the overview (the newest). */
   noticesListed: 200,
+  /** Display names, in characters after NFC normalization and trimming ("" clears it). */
+  displayNameMax: 64,
+  /** A profile's "about" line and a group's topic, in characters, same rules. */
+  aboutMax: 200,
+  topicMax: 200,
+  /** Profiles read by one social.profiles.get. */
+  profilesGetMax: 100,
 } as const;
 
 /** A row id: a positive 32-bit integer. */
@@ -94,12 +101,27 @@ export const groupInfoSchema = z.object({
   createdAt: timestamp,
   /** Set once the owner disbanded the group: it is read-only from then on. */
   disbandedAt: timestamp.nullable(),
+  /** What the group is about; "" when none. Set by whoever may rename the group. */
+  topic: z.string().max(1024),
 });
 export type GroupInfo = z.infer<typeof groupInfoSchema>;
 
 /** A group in the viewer's list: the info and the viewer's role. */
 export const myGroupSchema = groupInfoSchema.extend({ role: groupRoleSchema });
 export type MyGroup = z.infer<typeof myGroupSchema>;
+
+/**
+ * What one user may see of another's profile. Only the user, their friends and the members of a
+ * group they share (not disbanded), without a block in either direction, see `displayName` and
+ * `about`; anyone else gets both null (the username only).
+ */
+export const profileSchema = z.object({
+  user: publicUserSchema,
+  /** The name to show instead of the username; null: show the username. */
+  displayName: z.string().max(256).nullable(),
+  about: z.string().max(1024).nullable(),
+});
+export type Profile = z.infer<typeof profileSchema>;
 
 export const groupMemberSchema = z.object({
   user: publicUserSchema,
@@ -126,6 +148,8 @@ export const groupDetailSchema = z.object({
   role: groupRoleSchema,
   members: z.array(groupMemberSchema).max(SOCIAL_LIMITS.groupMembersMax),
   invites: z.array(groupInviteSchema).max(SOCIAL_LIMITS.invitationsListed),
+  /** The members' profiles the viewer may see that have something set (a display name or about). */
+  profiles: z.array(profileSchema).max(SOCIAL_LIMITS.groupMembersMax),
 });
 export type GroupDetail = z.infer<typeof groupDetailSchema>;
 
@@ -156,6 +180,8 @@ export const GROUP_EVENT_TYPES = [
   "kicked",
   "role",
   "renamed",
+  /** The topic changed ("" when it was cleared). */
+  "topic",
   "transferred",
   "disbanded",
 ] as const;
@@ -166,7 +192,7 @@ export type GroupEventType = z.infer<typeof groupEventTypeSchema>;
  * `GroupEvent.data` (JSON), written with each change so a timeline can render it without lookups:
  * "alice invited bob", "alice renamed the group to X", "alice made bob an admin".
  * created: name. invited/uninvited/joined/declined/left/kicked: names. role: role (the new one).
- * renamed: name, previousName. transferred: target is the new owner (the actor becomes admin).
+ * renamed: name, previousName. topic: topic (the new one). transferred: target is the new owner (the actor becomes admin).
  * disbanded: name.
  */
 export const groupEventDataSchema = z.object({
@@ -175,6 +201,7 @@ export const groupEventDataSchema = z.object({
   name: z.string().max(256).optional(),
   previousName: z.string().max(256).optional(),
   role: groupRoleSchema.optional(),
+  topic: z.string().max(1024).optional(),
 });
 export type GroupEventData = z.infer<typeof groupEventDataSchema>;
 
@@ -190,6 +217,8 @@ export const groupEventViewSchema = z.object({
   previousName: z.string().max(256).optional(),
   /** The target's new role (role, joined). */
   role: groupRoleSchema.optional(),
+  /** The new topic (topic). */
+  topic: z.string().max(1024).optional(),
   createdAt: timestamp,
 });
 export type GroupEventView = z.infer<typeof groupEventViewSchema>;

@@ -24,6 +24,7 @@ import {
   invitationSchema,
   myGroupSchema,
   noticeSchema,
+  profileSchema,
   timestampSchema as timestamp,
 } from "./social-model.js";
 
@@ -51,12 +52,30 @@ export function checkGroupName(raw: string): GroupNameCheck {
   return { ok: true, name };
 }
 
+export type ProfileTextCheck = { ok: true; text: string } | { ok: false };
+
+/**
+ * A display name, an "about" line or a group topic: NFC-normalized and trimmed, at most `max`
+ * characters (code points), no control, bidi-control or invisible characters (as group names).
+ * "" is allowed: it clears the field (a display name then falls back to the username).
+ */
+export function checkProfileText(raw: string, max: number): ProfileTextCheck {
+  const text = raw.normalize("NFC").trim();
+  if ([...text].length > max) return { ok: false };
+  if (FORBIDDEN_IN_NAMES.test(text) || hasInvisible(text)) return { ok: false };
+  return { ok: true, text };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Command bodies and values
 // ---------------------------------------------------------------------------------------------
 
 const empty = z.strictObject({});
 const groupNameField = z.string().max(SOCIAL_LIMITS.groupNameMax * 8);
+/** Transport bounds only; the service checks the rules (checkProfileText) and answers BAD_REQUEST. */
+const displayNameField = z.string().max(SOCIAL_LIMITS.displayNameMax * 8);
+const aboutField = z.string().max(SOCIAL_LIMITS.aboutMax * 8);
+const topicField = z.string().max(SOCIAL_LIMITS.topicMax * 8);
 
 export const searchUsersBody = z.strictObject({
   /** A username prefix, matched case-insensitively (NFKC, like usernames). */
@@ -76,6 +95,10 @@ export const overviewSchema = z.object({
   /** Active groups only; a disbanded group stays readable through groups.get and its history. */
   groups: z.array(myGroupSchema).max(SOCIAL_LIMITS.groupsPerUserMax),
   notices: z.array(noticeSchema).max(SOCIAL_LIMITS.noticesListed),
+  /** The caller's own profile, always (the Settings form starts from it). */
+  me: profileSchema,
+  /** The friends' profiles that have something set (a display name or about). */
+  profiles: z.array(profileSchema).max(SOCIAL_LIMITS.friendsMax),
 });
 export type Overview = z.infer<typeof overviewSchema>;
 
@@ -188,6 +211,36 @@ export const SOCIAL_COMMANDS = {
   /** Owner only: ends the group for everyone; its history stays readable to its members. */
   "social.groups.disband": { service: "social", access: "user", body: groupTarget, value: groupResult },
 
+  /** Owner only (whoever may rename the group); the same topic again changes nothing and succeeds. */
+  "social.groups.setTopic": {
+    service: "social",
+    access: "user",
+    body: z.strictObject({ groupId: id, topic: topicField }),
+    value: groupResult,
+  },
+
+  /**
+   * Change the caller's display name and/or about line; an omitted field stays, "" clears it.
+   * Friends and fellow group members are told (social.profile.updated.v1).
+   */
+  "social.profile.update": {
+    service: "social",
+    access: "user",
+    body: z.strictObject({ displayName: displayNameField.optional(), about: aboutField.optional() }),
+    value: z.object({ profile: profileSchema }),
+  },
+  /**
+   * Profiles by user id, as the caller may see them: full for themself, friends and fellow members
+   * of a group (not across a block, in either direction); username only for anyone else. Unknown
+   * ids are left out.
+   */
+  "social.profiles.get": {
+    service: "social",
+    access: "user",
+    body: z.strictObject({ userIds: z.array(id).min(1).max(SOCIAL_LIMITS.profilesGetMax) }),
+    value: z.object({ profiles: z.array(profileSchema).max(SOCIAL_LIMITS.profilesGetMax) }),
+  },
+
   /** Acknowledge (delete) some of the caller's notices; ids that are not theirs are ignored. */
   "social.notices.ack": {
     service: "social",
@@ -233,6 +286,11 @@ export const SOCIAL_EVENTS = {
   "social.invitation.received.v1": z.object({ invitation: invitationSchema }),
   /** To the invitee (all devices): an invitation is gone. */
   "social.invitation.removed.v1": z.object({ invitationId: id, reason: invitationRemovedReasonSchema }),
+  /**
+   * To the user (all devices), their friends and fellow members of active groups, never across a
+   * block: the user's profile changed.
+   */
+  "social.profile.updated.v1": z.object({ profile: profileSchema }),
   /** A notice was stored for the recipient; acknowledge it with social.notices.ack. */
   "social.notice.created.v1": z.object({ notice: noticeSchema }),
   /**

@@ -21,6 +21,7 @@ export type { ErrorCode } from "@sealroom/proto/errors";
 export * from "./social.js";
 export {
   SocialStore,
+  displayNameOf,
   roleAfter,
   type GroupGoneReason,
   type SocialSnapshot,

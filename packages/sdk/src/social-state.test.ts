@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { GroupDetail, GroupEventView, GroupInfo } from "@sealroom/proto/social";
-import { SocialState } from "./social-state.js";
+import { SocialState, displayNameOf } from "./social-state.js";
 
 const ME = { id: 1, username: "me" };
 const AMY = { id: 2, username: "amy" };
@@ -14,6 +14,7 @@ const group = (version: number, opts: Partial<GroupInfo> = {}): GroupInfo => ({
   version,
   createdAt: 1,
   disbandedAt: null,
+  topic: "",
   ...opts,
 });
 const detail = (version: number): GroupDetail => ({
@@ -24,6 +25,17 @@ const detail = (version: number): GroupDetail => ({
     { user: ME, role: "member", joinedAt: 2, presence: offline },
   ],
   invites: [],
+  profiles: [],
+});
+const EMPTY_WITH = (me: { id: number; username: string }) => ({
+  friends: [],
+  incoming: [],
+  outgoing: [],
+  blocked: [],
+  invitations: [],
+  groups: [],
+  notices: [],
+  me: { user: me, displayName: null, about: null },
 });
 const event = (type: GroupEventView["type"], target = ME): GroupEventView => ({
   id: 9,
@@ -108,9 +120,55 @@ describe("SocialState", () => {
       invitations: [],
       groups: [],
       notices: [],
+      me: { user: ME, displayName: null, about: null },
+      profiles: [],
     });
     const snap = s.snapshot("ready");
     expect(snap.friends.map((f) => f.user.username)).toEqual(["amy", "ben"]);
     expect(snap.incoming.map((r) => r.id)).toEqual([2, 1]);
+  });
+
+  it("keeps profiles from the overview, group reads and live updates; names fall back to the username", () => {
+    const s = new SocialState();
+    s.adopt({
+      friends: [{ user: AMY, since: 1, presence: offline }],
+      incoming: [],
+      outgoing: [],
+      blocked: [],
+      invitations: [],
+      groups: [],
+      notices: [],
+      me: { user: ME, displayName: "Me!", about: null },
+      profiles: [{ user: AMY, displayName: "Amy A.", about: "hi" }],
+    });
+    s.adoptDetail({ ...detail(1), profiles: [{ user: BEN, displayName: "Benny", about: null }] });
+    let snap = s.snapshot("ready");
+    expect(displayNameOf(snap.profiles, AMY)).toBe("Amy A.");
+    expect(displayNameOf(snap.profiles, BEN)).toBe("Benny");
+    expect(displayNameOf(snap.profiles, { id: 99, username: "stranger" })).toBe("stranger");
+    expect(snap.me?.displayName).toBe("Me!");
+
+    s.apply(
+      { type: "social.profile.updated.v1", body: { profile: { user: AMY, displayName: null, about: "x" } } },
+      ME.id,
+    );
+    s.apply(
+      { type: "social.profile.updated.v1", body: { profile: { user: ME, displayName: "New me", about: null } } },
+      ME.id,
+    );
+    snap = s.snapshot("ready");
+    expect(displayNameOf(snap.profiles, AMY)).toBe("amy");
+    expect(snap.profiles[AMY.id]?.about).toBe("x");
+    expect(snap.me?.displayName).toBe("New me");
+
+    // A later overview replaces what was learned: a name that no friendship shows any more goes.
+    s.adopt({ ...EMPTY_WITH(ME), profiles: [] });
+    snap = s.snapshot("ready");
+    expect(snap.profiles[AMY.id]).toBeUndefined();
+    expect(displayNameOf(snap.profiles, BEN)).toBe("Benny"); // still in a group held in detail
+    expect(snap.me?.displayName).toBeNull();
+
+    s.clear();
+    expect(s.snapshot("offline")).toMatchObject({ me: undefined, profiles: {} });
   });
 });

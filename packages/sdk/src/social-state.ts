@@ -17,6 +17,7 @@ import type {
   Notice,
   Overview,
   Presence,
+  Profile,
 } from "@sealroom/proto/social";
 import type { SocialEvent } from "./social.js";
 
@@ -40,6 +41,21 @@ export interface SocialSnapshot {
   groupDetails: Readonly<Record<number, GroupDetail>>;
   /** Groups read with loadGroup that the user has since lost, and why. */
   goneGroups: Readonly<Record<number, GroupGoneReason>>;
+  /** The user's own profile (undefined until the first overview). */
+  me: Profile | undefined;
+  /**
+   * Profiles the server showed (friends, members of groups read, profiles asked for), kept current
+   * by social.profile.updated.v1. A user missing here is shown by username.
+   */
+  profiles: Readonly<Record<number, Profile>>;
+}
+
+/** The name to show for a user: their display name where the viewer may see one, else the username. */
+export function displayNameOf(
+  profiles: Readonly<Record<number, Profile>>,
+  user: { id: number; username: string },
+): string {
+  return profiles[user.id]?.displayName ?? user.username;
 }
 
 const byName = (a: string, b: string) => a.localeCompare(b);
@@ -54,6 +70,8 @@ export class SocialState {
   readonly notices = new Map<number, Notice>();
   readonly details = new Map<number, GroupDetail>();
   readonly gone = new Map<number, GroupGoneReason>();
+  readonly profiles = new Map<number, Profile>();
+  me: Profile | undefined;
 
   snapshot(status: SocialStatus): SocialSnapshot {
     return {
@@ -67,6 +85,8 @@ export class SocialState {
       notices: newestFirst(this.notices),
       groupDetails: Object.fromEntries(this.details),
       goneGroups: Object.fromEntries(this.gone),
+      me: this.me,
+      profiles: Object.fromEntries(this.profiles),
     };
   }
 
@@ -83,6 +103,17 @@ export class SocialState {
     fill(this.invitations, o.invitations, (i) => i.id);
     fill(this.groups, o.groups, (g) => g.id);
     fill(this.notices, o.notices, (n) => n.id);
+    // What the overview says replaces what was learned before (an ex-friend's name must not
+    // linger); the profiles of groups held in detail stay until those are read again.
+    this.profiles.clear();
+    this.learnProfiles([...[...this.details.values()].flatMap((d) => d.profiles), o.me, ...o.profiles]);
+    this.me = o.me;
+  }
+
+  /** Later profiles in the list win; the user's own (`me`) follows theirs. */
+  learnProfiles(profiles: readonly Profile[]): void {
+    for (const p of profiles) this.profiles.set(p.user.id, p);
+    if (this.me) this.me = this.profiles.get(this.me.user.id) ?? this.me;
   }
 
   /** Applies an event; returns the id of a group to read again, if one is needed. */
@@ -122,6 +153,9 @@ export class SocialState {
         return;
       case "social.notice.created.v1":
         this.notices.set(event.body.notice.id, event.body.notice);
+        return;
+      case "social.profile.updated.v1":
+        this.learnProfiles([event.body.profile]);
         return;
       case "presence.changed.v1": {
         const { userId, online, lastSeenAt } = event.body;
@@ -198,6 +232,7 @@ export class SocialState {
     if (held && held.group.version > detail.group.version) return held;
     this.details.set(id, detail);
     this.gone.delete(id);
+    this.learnProfiles(detail.profiles);
     if (detail.group.disbandedAt === null) this.groups.set(id, { ...detail.group, role: detail.role });
     else this.groups.delete(id);
     return detail;
@@ -226,8 +261,10 @@ export class SocialState {
       this.notices,
       this.details,
       this.gone,
+      this.profiles,
     ])
       map.clear();
+    this.me = undefined;
   }
 }
 

@@ -18,6 +18,8 @@ const EMPTY: Overview = {
   invitations: [],
   groups: [],
   notices: [],
+  me: { user: ME, displayName: null, about: null },
+  profiles: [],
 };
 
 /** A signed-in client whose replies the test hands out one by one. */
@@ -80,7 +82,16 @@ describe("SocialStore", () => {
     store.start();
     (await next("social.overview")).resolve(EMPTY);
     await flush();
-    const group = { id: 5, name: "Trip", ownerId: AMY.id, memberCount: 2, version: 3, createdAt: 1, disbandedAt: null };
+    const group = {
+      id: 5,
+      name: "Trip",
+      ownerId: AMY.id,
+      memberCount: 2,
+      version: 3,
+      createdAt: 1,
+      disbandedAt: null,
+      topic: "",
+    };
     const event: GroupEventView = {
       id: 3,
       groupId: 5,
@@ -91,7 +102,7 @@ describe("SocialStore", () => {
       createdAt: 2,
     };
     emit("social.group.updated.v1", { group, event });
-    const detail: GroupDetail = { group, role: "member", members: [], invites: [] };
+    const detail: GroupDetail = { group, role: "member", members: [], invites: [], profiles: [] };
     (await next("social.groups.get")).resolve(detail);
     await flush();
     expect(store.getSnapshot().groups).toEqual([{ ...group, role: "member" }]);

@@ -16,13 +16,20 @@
  */
 import type { PublicUser } from "@sealroom/proto/auth";
 import { AppError } from "@sealroom/proto/errors";
-import type { Friend, GroupDetail, GroupInfo, Overview } from "@sealroom/proto/social";
+import { SOCIAL_LIMITS } from "@sealroom/proto/social";
+import type { Friend, GroupDetail, GroupInfo, Overview, Profile } from "@sealroom/proto/social";
 import type { SealroomClient } from "./client.js";
 import { ChangeNotifier } from "./notifier.js";
 import { parseSocialEvent, type SocialEvent } from "./social.js";
 import { SocialState, type GroupGoneReason, type SocialSnapshot, type SocialStatus } from "./social-state.js";
 
-export { roleAfter, type GroupGoneReason, type SocialSnapshot, type SocialStatus } from "./social-state.js";
+export {
+  displayNameOf,
+  roleAfter,
+  type GroupGoneReason,
+  type SocialSnapshot,
+  type SocialStatus,
+} from "./social-state.js";
 
 export type SocialStoreClient = Pick<SealroomClient, "on" | "request" | "call" | "state" | "user">;
 
@@ -228,6 +235,34 @@ export class SocialStore {
 
   rename(groupId: number, name: string): Promise<void> {
     return this.changeGroup(groupId, this.client.request("social.groups.rename", { groupId, name }));
+  }
+
+  /** Owner only: "" clears the topic. */
+  setTopic(groupId: number, topic: string): Promise<void> {
+    return this.changeGroup(groupId, this.client.request("social.groups.setTopic", { groupId, topic }));
+  }
+
+  /** Changes the user's display name and/or about line ("" clears one; an omitted one stays). */
+  async updateProfile(change: { displayName?: string; about?: string }): Promise<Profile> {
+    const { profile } = await this.client.request("social.profile.update", change);
+    this.state.me = profile;
+    this.state.learnProfiles([profile]);
+    this.changed();
+    return profile;
+  }
+
+  /**
+   * Reads the profiles of users the store does not hold yet (search results, a profile card);
+   * `force` reads them again anyway. What the caller may not see comes back as the username only.
+   */
+  async loadProfiles(userIds: readonly number[], force = false): Promise<void> {
+    const wanted = [...new Set(userIds)].filter((id) => force || !this.state.profiles.has(id));
+    for (let i = 0; i < wanted.length; i += SOCIAL_LIMITS.profilesGetMax) {
+      const userIds = wanted.slice(i, i + SOCIAL_LIMITS.profilesGetMax);
+      const { profiles } = await this.client.request("social.profiles.get", { userIds });
+      this.state.learnProfiles(profiles);
+    }
+    if (wanted.length > 0) this.changed();
   }
 
   async disband(groupId: number): Promise<void> {

@@ -17,6 +17,7 @@ import {
   type GroupInfo,
   type GroupInvite,
   type Overview,
+  type Profile,
   type Presence,
   type SocialEventBody,
   type SocialEventType,
@@ -42,10 +43,17 @@ export type {
   Notice,
   Overview,
   Presence,
+  Profile,
   SocialEventBody,
   SocialEventType,
 } from "@sealroom/proto/social";
-export { SOCIAL_EVENTS, SOCIAL_LIMITS, checkGroupName, isSocialEventType } from "@sealroom/proto/social";
+export {
+  SOCIAL_EVENTS,
+  SOCIAL_LIMITS,
+  checkGroupName,
+  checkProfileText,
+  isSocialEventType,
+} from "@sealroom/proto/social";
 
 /** A social event whose body matched its contract. */
 export type SocialEvent = { [T in SocialEventType]: { type: T; body: SocialEventBody<T> } }[SocialEventType];
@@ -81,6 +89,7 @@ export const socialEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("social.invitation.received.v1"), body: SOCIAL_EVENTS["social.invitation.received.v1"] }),
   z.object({ type: z.literal("social.invitation.removed.v1"), body: SOCIAL_EVENTS["social.invitation.removed.v1"] }),
   z.object({ type: z.literal("social.notice.created.v1"), body: SOCIAL_EVENTS["social.notice.created.v1"] }),
+  z.object({ type: z.literal("social.profile.updated.v1"), body: SOCIAL_EVENTS["social.profile.updated.v1"] }),
   z.object({ type: z.literal("presence.changed.v1"), body: SOCIAL_EVENTS["presence.changed.v1"] }),
 ]);
 
@@ -195,6 +204,18 @@ export class SocialClient {
   }
   disband(groupId: number): Promise<GroupInfo> {
     return this.client.request("social.groups.disband", { groupId }).then((v) => v.group);
+  }
+  setTopic(groupId: number, topic: string): Promise<GroupInfo> {
+    return this.client.request("social.groups.setTopic", { groupId, topic }).then((v) => v.group);
+  }
+
+  // Profiles
+  updateProfile(change: { displayName?: string; about?: string }): Promise<Profile> {
+    return this.client.request("social.profile.update", change).then((v) => v.profile);
+  }
+  /** Profiles as the caller may see them (username only for people they share nothing with). */
+  profiles(userIds: number[]): Promise<Profile[]> {
+    return this.client.request("social.profiles.get", { userIds }).then((v) => v.profiles);
   }
 
   // Notices

@@ -67,6 +67,7 @@ export function createTimeline({ writer, publish, log, onDeparture }: TimelineDe
       ...(data.name === undefined ? {} : { name: data.name }),
       ...(data.previousName === undefined ? {} : { previousName: data.previousName }),
       ...(data.role === undefined ? {} : { role: data.role }),
+      ...(data.topic === undefined ? {} : { topic: data.topic }),
     };
     const key = groupConversationId(row.groupId);
     const access: Access = {

@@ -172,6 +172,9 @@ describe("defense in depth", () => {
       "social.groups.rename": { groupId: 1, name: "x" },
       "social.groups.setRole": { groupId: 1, userId: 1, role: "admin" },
       "social.notices.ack": { ids: [1] },
+      "social.groups.setTopic": { groupId: 1, topic: "x" },
+      "social.profile.update": { displayName: "x" },
+      "social.profiles.get": { userIds: [1] },
     };
     const generic = { userId: 1, requestId: 1, groupId: 1, invitationId: 1 };
     for (const [type, spec] of Object.entries(SOCIAL_COMMANDS)) {

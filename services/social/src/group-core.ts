@@ -17,6 +17,7 @@ import {
 } from "@sealroom/proto/social";
 import { isGroupRole } from "./group-rules.js";
 import type { Outbox } from "./outbox.js";
+import { hasContent, profilesFor } from "./profiles.js";
 import { lockGroupEvents, type Tx } from "./store.js";
 import { known, presenceFor, usersById } from "./views.js";
 
@@ -27,6 +28,7 @@ export interface GroupRow {
   createdAt: Date;
   disbandedAt: Date | null;
   version: number;
+  topic: string;
 }
 
 export const groupNotFound = () => new AppError("NOT_FOUND", "No such group.");
@@ -62,6 +64,7 @@ export function infoOf(group: GroupRow, memberCount: number): GroupInfo {
     version: group.version,
     createdAt: group.createdAt.getTime(),
     disbandedAt: group.disbandedAt?.getTime() ?? null,
+    topic: group.topic,
   };
 }
 
@@ -157,6 +160,7 @@ export interface Change {
   name?: string;
   previousName?: string;
   role?: GroupRole;
+  topic?: string;
   /** Column changes applied with the version bump. */
   update?: Prisma.GroupUpdateInput;
   /** Users told besides the current members: the one who left or was kicked. */
@@ -186,6 +190,7 @@ export async function recordChange(
     ...(change.name === undefined ? {} : { name: change.name }),
     ...(change.previousName === undefined ? {} : { previousName: change.previousName }),
     ...(change.role === undefined ? {} : { role: change.role }),
+    ...(change.topic === undefined ? {} : { topic: change.topic }),
   };
   // PostgreSQL: GroupEvent ids must commit in id order (chat reads them after a cursor): store.ts.
   await lockGroupEvents(tx);
@@ -208,6 +213,7 @@ export async function recordChange(
     ...(change.name === undefined ? {} : { name: change.name }),
     ...(change.previousName === undefined ? {} : { previousName: change.previousName }),
     ...(change.role === undefined ? {} : { role: change.role }),
+    ...(change.topic === undefined ? {} : { topic: change.topic }),
     createdAt: now.getTime(),
   };
   out.toUsers([...members, ...(change.notify ?? [])], "social.group.updated.v1", { group: info, event });
@@ -261,5 +267,6 @@ export async function groupDetail(
     role: viewerRole,
     members,
     invites: invites.map((i) => inviteView(i, known(users, i.inviteeId), known(users, i.inviterId))),
+    profiles: (await profilesFor(tx, viewerId, [...memberUsers.keys()])).filter(hasContent),
   };
 }

@@ -8,7 +8,14 @@
  * open it (social.groups.get) and read its history; nobody can change it any more.
  */
 import { AppError } from "@sealroom/proto/errors";
-import { checkGroupName, type GroupDetail, type GroupInfo, type GroupRole } from "@sealroom/proto/social";
+import {
+  SOCIAL_LIMITS,
+  checkGroupName,
+  checkProfileText,
+  type GroupDetail,
+  type GroupInfo,
+  type GroupRole,
+} from "@sealroom/proto/social";
 import { mutate, type Deps } from "./deps.js";
 import {
   activeGroupCount,
@@ -188,6 +195,30 @@ export function createGroups(deps: Deps) {
             previousName: group.name,
             update: { name: checked.name },
           },
+          now,
+        );
+        return { group: info };
+      });
+    },
+
+    /** Whoever may rename the group (the owner); the same topic again changes nothing and succeeds. */
+    async setTopic(actorId: number, groupId: number, rawTopic: string): Promise<{ group: GroupInfo }> {
+      const checked = checkProfileText(rawTopic, SOCIAL_LIMITS.topicMax);
+      if (!checked.ok)
+        throw new AppError(
+          "BAD_REQUEST",
+          `A topic is at most ${SOCIAL_LIMITS.topicMax} characters, without control or invisible characters.`,
+        );
+      return mutate(deps, async (tx, out, now) => {
+        const { group, role } = await forMutation(tx, groupId, actorId);
+        if (!mayAttempt(role, "rename")) throw forbidden("Only the owner can change the topic.");
+        if (group.topic === checked.text) return { group: infoOf(group, (await memberIds(tx, groupId)).length) };
+        const actor = publicUser(await requireUser(tx, actorId));
+        const { info } = await recordChange(
+          tx,
+          out,
+          groupId,
+          { type: "topic", actor, target: null, topic: checked.text, update: { topic: checked.text } },
           now,
         );
         return { group: info };

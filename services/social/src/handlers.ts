@@ -7,6 +7,7 @@ import type { createGroups } from "./groups.js";
 import type { createInvitations } from "./invitations.js";
 import type { createNotices } from "./notices.js";
 import type { createOverview } from "./overview.js";
+import type { createProfiles } from "./profiles.js";
 import type { createSearch } from "./search.js";
 
 export interface Modules {
@@ -16,6 +17,7 @@ export interface Modules {
   invitations: ReturnType<typeof createInvitations>;
   notices: ReturnType<typeof createNotices>;
   overview: ReturnType<typeof createOverview>;
+  profiles: ReturnType<typeof createProfiles>;
   search: ReturnType<typeof createSearch>;
 }
 
@@ -53,6 +55,9 @@ export function createHandlers(m: Modules, writes: KeyedTokenBucket<number>): Ha
     "social.groups.transfer": (ctx, b) => m.groups.transfer(writer(ctx), b.groupId, b.userId),
     "social.groups.rename": (ctx, b) => m.groups.rename(writer(ctx), b.groupId, b.name),
     "social.groups.disband": (ctx, b) => m.groups.disband(writer(ctx), b.groupId),
+    "social.groups.setTopic": (ctx, b) => m.groups.setTopic(writer(ctx), b.groupId, b.topic),
+    "social.profile.update": (ctx, b) => m.profiles.update(writer(ctx), b),
+    "social.profiles.get": (ctx, b) => m.profiles.get(ctx.userId, b.userIds),
     "social.notices.ack": (ctx, b) => m.notices.ack(writer(ctx), b.ids),
   };
 }

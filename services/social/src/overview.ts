@@ -1,9 +1,11 @@
 /** social.overview: everything a client needs after signing in, in one consistent read. */
+import { AppError } from "@sealroom/proto/errors";
 import { SOCIAL_LIMITS, type Invitation, type MyGroup, type Overview } from "@sealroom/proto/social";
 import type { Deps } from "./deps.js";
 import { requestView } from "./friends.js";
 import { infoOf, roleOf } from "./group-core.js";
 import { listNotices } from "./notices.js";
+import { hasContent, profilesFor } from "./profiles.js";
 import type { Tx } from "./store.js";
 import { chunks, known, presenceFor, usersById } from "./views.js";
 
@@ -74,6 +76,9 @@ export function createOverview(deps: Deps) {
       const friendUsers = new Map(friendIds.flatMap((id) => (users.has(id) ? [[id, users.get(id)!]] : [])));
       const presence = await presenceFor(q, me, friendUsers, now);
       const roles = new Map(memberships.map((m) => [m.groupId, roleOf(m.role)]));
+      const profiles = await profilesFor(q, me, [me, ...friendIds]);
+      const mine = profiles.find((p) => p.user.id === me);
+      if (!mine) throw new AppError("NOT_FOUND", "No such user.");
 
       return {
         friends: friendships.map((f) => {
@@ -102,6 +107,8 @@ export function createOverview(deps: Deps) {
         }),
         groups: groups.map((g): MyGroup => ({ ...infoOf(g, counts.get(g.id) ?? 0), role: roles.get(g.id)! })),
         notices: await listNotices(q, me, deps.log),
+        me: mine,
+        profiles: profiles.filter((p) => p.user.id !== me && hasContent(p)),
       };
     });
 }

@@ -39,6 +39,7 @@ import { natsPublisher } from "./outbox.js";
 import { createOverview } from "./overview.js";
 import { createPresence } from "./presence.js";
 import { createPresenceFanout } from "./presence-fanout.js";
+import { createProfiles } from "./profiles.js";
 import { createSearch } from "./search.js";
 import { createStore } from "./store.js";
 
@@ -85,6 +86,7 @@ export function createSocialService(deps: SocialServiceDeps): SocialService {
       invitations,
       notices: createNotices(base),
       overview: createOverview(base),
+      profiles: createProfiles(base, search.limiter),
       search,
     },
     writes,

@@ -4,7 +4,7 @@ import { ConnectionBadge } from "../components/ConnectionBadge.js";
 import { ChatIcon, KeyIcon, LockIcon, SettingsIcon } from "../components/Icons.js";
 import { Logo } from "../components/Logo.js";
 import { ConversationList } from "../features/chat/index.js";
-import { useSocialNavItems, type NavItem } from "../features/social/index.js";
+import { useOptionalSocial, useSocialNavItems, type NavItem } from "../features/social/index.js";
 import { useI18n } from "../i18n/I18nProvider.js";
 import { conversationOf, hrefFor, type Route } from "../lib/hooks.js";
 import { useSession } from "../state/context.js";
@@ -18,6 +18,8 @@ export function AppShell({ username, route, children }: { username: string; rout
   const { t } = useI18n();
   const { pinnedKeyId } = useSession();
   const socialItems = useSocialNavItems();
+  // The user's own display name once the social store has it; the title keeps the username.
+  const shown = useOptionalSocial()?.me?.displayName ?? username;
   const items: NavItem[] = [
     { route: "home", label: t("nav.conversations"), icon: <ChatIcon /> },
     ...socialItems,
@@ -41,9 +43,9 @@ export function AppShell({ username, route, children }: { username: string; rout
         <div className="topbar-end">
           <ConnectionBadge />
           <span className="user-chip" title={t("nav.account", { name: username })}>
-            <Avatar name={username} size={28} />
-            <span className="user-chip-name" data-testid="username">
-              {username}
+            <Avatar name={shown} size={28} />
+            <span className="user-chip-name" data-testid="username" translate="no">
+              <bdi>{shown}</bdi>
             </span>
           </span>
         </div>

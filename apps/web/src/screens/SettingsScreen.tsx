@@ -9,6 +9,7 @@ import { browserDeviceName } from "../features/chat/device-name.js";
 import { useThisDevice } from "../features/chat/e2e.js";
 import { DeviceFingerprint } from "../features/chat/EncryptionDetails.js";
 import { NotificationSettings } from "../features/chat/NotificationSettings.js";
+import { ProfileForm, useOptionalSocial } from "../features/social/index.js";
 import { useI18n } from "../i18n/I18nProvider.js";
 import { useFocusOnMount } from "../lib/hooks.js";
 import { useHost, useSession, useSessionActions } from "../state/context.js";
@@ -16,6 +17,8 @@ import { fingerprintOf } from "../state/server-key.js";
 
 export function SettingsScreen({ username }: { username: string }) {
   const { t } = useI18n();
+  const social = useOptionalSocial();
+  const shown = social?.me?.displayName ?? username;
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const { pinnedKeyId } = useSession();
   const host = useHost();
@@ -32,13 +35,30 @@ export function SettingsScreen({ username }: { username: string }) {
             {t("settings.account")}
           </h2>
           <div className="account-row">
-            <Avatar name={username} size={44} />
+            <Avatar name={shown} size={44} />
             <div>
               <div className="muted small">{t("settings.signedInAs")}</div>
-              <div className="account-name">{username}</div>
+              <div className="account-name" data-testid="account-name">
+                <bdi>{shown}</bdi>
+                {shown !== username && (
+                  <span className="person-handle" translate="no">
+                    @<bdi>{username}</bdi>
+                  </span>
+                )}
+              </div>
             </div>
           </div>
         </section>
+
+        {social && (
+          <section className="panel" aria-labelledby="profile-heading">
+            <h2 id="profile-heading" className="panel-title">
+              {t("profile.title")}
+            </h2>
+            <p className="panel-help">{t("profile.help")}</p>
+            <ProfileForm username={username} />
+          </section>
+        )}
 
         <section className="panel" aria-labelledby="cp-heading">
           <h2 id="cp-heading" className="panel-title">

@@ -96,4 +96,21 @@ describe("ConversationList", () => {
     second!.dispatchEvent(new KeyboardEvent("keydown", { key: "Home", bubbles: true }));
     expect(document.activeElement).toBe(first);
   });
+
+  test("a DM shows the partner's display name, changed live; cleared, the username again", async () => {
+    const h = await chatHarness((c) => {
+      c.commands["chat.conversations"] = () => ({
+        conversations: [dmSummary(BOB, 2, 1_000, 0, text(2, BOB.id, "yo"))],
+      });
+    });
+    await renderChat(<ConversationList activeId={undefined} pageHeading />, h);
+    await settle();
+    expect(names()).toEqual(["bob"]);
+    h.event("social.profile.updated.v1", { profile: { user: BOB, displayName: "Bobby 🚲", about: null } });
+    await settle();
+    expect(names()).toEqual(["Bobby 🚲"]);
+    h.event("social.profile.updated.v1", { profile: { user: BOB, displayName: null, about: null } });
+    await settle();
+    expect(names()).toEqual(["bob"]);
+  });
 });

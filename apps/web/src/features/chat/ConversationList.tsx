@@ -15,6 +15,7 @@ import { conversationTitle, peerOf, previewText, shortWhen } from "./format.js";
 import { useMe } from "./hooks.js";
 import { useMarkdownReady } from "./markdown.js";
 import { NotificationBanner } from "./NotificationBanner.js";
+import { shownName } from "./people.js";
 
 const NO_PRESENCE: Readonly<Record<number, Presence>> = {};
 
@@ -35,7 +36,7 @@ export function ConversationList({
   const { conversations } = useChatSnapshot();
   useFriendsFromSocial();
   const people = usePeople();
-  const { friends, names } = people;
+  const { friends, names, displayNames } = people;
   // Offline, presence is only what it was: every dot goes grey rather than a stale green.
   const presence = useConnectionState() === "ready" ? people.presence : NO_PRESENCE;
   const me = useMe();
@@ -67,6 +68,7 @@ export function ConversationList({
                 active={c.conversationId === activeId}
                 presence={presence}
                 names={names}
+                displayNames={displayNames}
                 me={me}
                 friendIds={friendIds}
               />
@@ -89,9 +91,9 @@ export function ConversationList({
                     href={hrefFor(chatRoute(id))}
                     aria-current={id === activeId ? "page" : undefined}
                   >
-                    <PresenceAvatar name={f.user.username} presence={presence[f.user.id]} />
+                    <PresenceAvatar name={shownName(people, f.user)} presence={presence[f.user.id]} />
                     <span className="conv-name" translate="no">
-                      <bdi>{f.user.username}</bdi>
+                      <bdi>{shownName(people, f.user)}</bdi>
                     </span>
                   </a>
                 </li>
@@ -109,17 +111,18 @@ interface ItemProps {
   active: boolean;
   presence: Readonly<Record<number, Presence>>;
   names: Readonly<Record<number, string>>;
+  displayNames: Readonly<Record<number, string>>;
   me: number | undefined;
   friendIds: ReadonlySet<number>;
 }
 
-function ConversationItem({ view, active, presence, names, me, friendIds }: ItemProps) {
+function ConversationItem({ view, active, presence, names, displayNames, me, friendIds }: ItemProps) {
   // Previews drop Markdown markers once the parser is loaded (it loads with the first list).
   useMarkdownReady();
   const { t, lang } = useI18n();
   const now = useNow(60_000);
   const peer = peerOf(view, me, names);
-  const title = conversationTitle(view, t, me, names);
+  const title = conversationTitle(view, t, me, names, displayNames);
   const lastPending = view.pending.at(-1);
   const last = lastPending ?? view.entries.at(-1);
   const unread = active ? 0 : view.unread;
@@ -149,7 +152,7 @@ function ConversationItem({ view, active, presence, names, me, friendIds }: Item
         </span>
         <span className="conv-bottom">
           <span className="conv-preview">
-            <bdi>{encryptedUnseen ? t("chat.unavailablePreview") : previewText(last, me, t)}</bdi>
+            <bdi>{encryptedUnseen ? t("chat.unavailablePreview") : previewText(last, me, t, displayNames)}</bdi>
           </span>
           {unread > 0 && (
             <span className="badge" data-testid="unread-badge">
@@ -186,7 +189,12 @@ export function PresenceAvatar({
 /** The social feature's friends (with live presence) are the chat's friends too. */
 function useFriendsFromSocial(): void {
   const { people } = useChatServices();
-  const friends = useOptionalSocial()?.friends;
+  const social = useOptionalSocial();
+  const friends = social?.friends;
+  const profiles = social?.profiles;
+  useEffect(() => {
+    if (profiles) people.setProfiles(profiles);
+  }, [people, profiles]);
   useEffect(() => {
     if (friends)
       people.setFriends(

@@ -200,16 +200,21 @@ describe("message states", () => {
           presence: { online: false, lastSeenAt: null },
         })),
         invites: [],
+        profiles: [
+          { user: CAROL, displayName: "Caro", about: null },
+          { user: BOB, displayName: "Bobby", about: null },
+        ],
       });
     });
     await renderChat(<ConversationView conversationId={gid} />, h);
     await settle();
     expect(screen.getAllByTestId("system-entry").map((e) => e.textContent)).toEqual([
       "alice created the group “Trip”",
-      "bob joined the group",
+      "Bobby joined the group", // system entries name people as the rest of the app does
     ]);
     expect(screen.getByTestId("message-status").textContent).toBe("Read by 1");
-    expect(screen.getByText("carol")).toBeTruthy(); // the sender's name over their message
+    // The sender's name over their message: the display name the group read showed.
+    expect(screen.getByText("Caro")).toBeTruthy();
     h.event("chat.read.v1", { conversationId: gid, userId: CAROL.id, readSeq: 4 });
     await settle();
     expect(screen.getByTestId("message-status").textContent).toBe("Read by 2");

@@ -25,7 +25,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const { t, lang } = useI18n();
   const { chat, people } = useChatServices();
   const snapshot = useChatSnapshot();
-  const { presence, names } = usePeople();
+  const { presence, names, displayNames } = usePeople();
   const social = useOptionalSocial();
   const me = useMe();
   const state = useConnectionState();
@@ -54,13 +54,13 @@ export function ConversationView({ conversationId }: { conversationId: string })
 
   if (!ref) return null;
   const peer = peerOf(view, me, names);
-  const title = conversationTitle(view, t, me, names);
+  const title = conversationTitle(view, t, me, names, displayNames);
   // No longer friends (unfriended or blocked, either side): no presence, and nothing to send.
   const unfriended = view.kind === "dm" && !mayPost;
   const iBlocked = unfriended && !!social?.blocked.some((b) => b.user.id === peer?.id);
   // Offline, presence is only what it was: claim nothing rather than a stale "online".
   const peerPresence = peer && state === "ready" && !unfriended ? presence[peer.id] : undefined;
-  const typingNow = typingMessage(view.typing);
+  const typingNow = typingMessage(view.typing, displayNames);
   const typing = typingNow && isolated(t, typingNow.key, typingNow.vars);
   const readOnly = view.group?.disbanded === true;
   // Left or removed: the history up to then stays, read-only, saying who removed the user.
@@ -71,7 +71,9 @@ export function ConversationView({ conversationId }: { conversationId: string })
     !snapshot.byId[conversationId] &&
     social?.status === "ready" &&
     !social.groups.some((g) => g.id === ref.groupId);
-  const members = ref?.kind === "group" ? social?.groups.find((g) => g.id === ref.groupId)?.memberCount : undefined;
+  const myGroup = ref?.kind === "group" ? social?.groups.find((g) => g.id === ref.groupId) : undefined;
+  const members = myGroup?.memberCount;
+  const topic = removed ? "" : (myGroup?.topic ?? "");
   const subtitle =
     view.kind === "group"
       ? removed
@@ -124,6 +126,12 @@ export function ConversationView({ conversationId }: { conversationId: string })
           </h1>
           <p className="conversation-sub" data-online={peerPresence?.online || undefined}>
             {subtitle}
+            {topic && (
+              <span className="conversation-topic" data-testid="conversation-topic" title={topic}>
+                {" · "}
+                <bdi>{topic}</bdi>
+              </span>
+            )}
           </p>
         </div>
         {chat.e2e && (

@@ -37,7 +37,7 @@ export interface MessageListProps {
 export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) {
   const { t, lang, describeError } = useI18n();
   const { chat } = useChatServices();
-  const { names } = usePeople();
+  const { names, displayNames } = usePeople();
   const me = useMe();
   const now = useNow(60_000);
   const scroller = useRef<HTMLDivElement>(null);
@@ -221,7 +221,7 @@ export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) 
                   </div>
                 );
               case "system": {
-                const sys = systemMessage(row.entry, t);
+                const sys = systemMessage(row.entry, t, displayNames);
                 return (
                   <p key={row.key} className="sys" data-testid="system-entry" data-seq={row.entry.seq}>
                     {isolated(t, sys.key, sys.vars)}
@@ -231,7 +231,8 @@ export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) 
               case "text": {
                 const sender = row.own
                   ? ""
-                  : (names[row.entry.senderId] ??
+                  : (displayNames[row.entry.senderId] ??
+                    names[row.entry.senderId] ??
                     view.people[row.entry.senderId] ??
                     (view.kind === "dm" ? view.peer?.username : undefined) ??
                     t("chat.someone"));

@@ -38,25 +38,43 @@ export function shortWhen(ts: number, now: number, lang: Language): string {
   return new Intl.DateTimeFormat(lang, { month: "short", day: "numeric" }).format(ts);
 }
 
+/** Display names by user id (people.ts): shown instead of the username where known. */
+type DisplayNames = Readonly<Record<number, string>>;
+
 /** Who is typing, as a translation key and its variables (see isolated() for rendering). */
-export function typingMessage(users: readonly PublicUser[]): { key: MessageKey; vars: Vars } | undefined {
+export function typingMessage(
+  users: readonly PublicUser[],
+  displayNames: DisplayNames = {},
+): { key: MessageKey; vars: Vars } | undefined {
   const [a, b] = users;
   if (!a) return undefined;
-  if (!b) return { key: "chat.typing.one", vars: { name: a.username } };
-  if (users.length === 2) return { key: "chat.typing.two", vars: { a: a.username, b: b.username } };
+  const name = (u: PublicUser) => displayNames[u.id] ?? u.username;
+  if (!b) return { key: "chat.typing.one", vars: { name: name(a) } };
+  if (users.length === 2) return { key: "chat.typing.two", vars: { a: name(a), b: name(b) } };
   return { key: "chat.typing.many", vars: { count: users.length } };
 }
 
 /** A system entry as a translation key and its variables (see isolated() for rendering). */
-export function systemMessage(entry: SystemEntry, t: Translate): { key: MessageKey; vars: Vars } {
+export function systemMessage(
+  entry: SystemEntry,
+  t: Translate,
+  displayNames: DisplayNames = {},
+): { key: MessageKey; vars: Vars } {
   const e = entry.event;
+  const name = (u: PublicUser | null) => (u ? (displayNames[u.id] ?? u.username) : t("chat.someone"));
   const vars = {
-    actor: e.actor?.username ?? t("chat.someone"),
-    target: e.target?.username ?? t("chat.someone"),
-    name: e.name ?? "",
+    actor: name(e.actor),
+    target: name(e.target),
+    name: (e.type === "topic" ? e.topic : e.name) ?? "",
   };
   const key: MessageKey =
-    e.type === "role" ? (e.role === "admin" ? "chat.sys.roleAdmin" : "chat.sys.roleMember") : SYSTEM_KEYS[e.type];
+    e.type === "role"
+      ? e.role === "admin"
+        ? "chat.sys.roleAdmin"
+        : "chat.sys.roleMember"
+      : e.type === "topic" && !e.topic
+        ? "chat.sys.topicCleared"
+        : SYSTEM_KEYS[e.type];
   return { key, vars };
 }
 
@@ -69,12 +87,13 @@ const SYSTEM_KEYS = {
   left: "chat.sys.left",
   kicked: "chat.sys.kicked",
   renamed: "chat.sys.renamed",
+  topic: "chat.sys.topic",
   transferred: "chat.sys.transferred",
   disbanded: "chat.sys.disbanded",
 } as const satisfies Record<Exclude<SystemEntry["event"]["type"], "role">, MessageKey>;
 
-export function systemText(entry: SystemEntry, t: Translate): string {
-  const m = systemMessage(entry, t);
+export function systemText(entry: SystemEntry, t: Translate, displayNames: DisplayNames = {}): string {
+  const m = systemMessage(entry, t, displayNames);
   return t(m.key, m.vars);
 }
 
@@ -83,12 +102,13 @@ export function previewText(
   last: TimelineEntry | PendingMessage | undefined,
   me: number | undefined,
   t: Translate,
+  displayNames: DisplayNames = {},
 ): string {
   if (!last) return t("chat.noMessages");
   // A message that failed says so in the list too: "You: hi" would claim it was sent.
   if (!("kind" in last))
     return t(last.status === "failed" ? "chat.notSentPreview" : "chat.youSaid", { text: oneLine(last.text) });
-  if (last.kind === "system") return systemText(last, t);
+  if (last.kind === "system") return systemText(last, t, displayNames);
   if (last.deletedTs !== null) return t("chat.deleted");
   // Computed on this device: the server has no preview of an encrypted message.
   const e2e = e2eStatusOf(last);
@@ -162,8 +182,9 @@ export function conversationTitle(
   t: Translate,
   me?: number,
   names: Readonly<Record<number, string>> = {},
+  displayNames: Readonly<Record<number, string>> = {},
 ): string {
-  return view.kind === "dm"
-    ? (peerOf(view, me, names)?.username ?? t("chat.someone"))
-    : (view.group?.name ?? t("chat.group"));
+  if (view.kind !== "dm") return view.group?.name ?? t("chat.group");
+  const peer = peerOf(view, me, names);
+  return peer ? (displayNames[peer.id] ?? peer.username) : t("chat.someone");
 }

@@ -4,13 +4,33 @@
  * after every sign-in (a reconnect), so a presence change missed while offline is repaired.
  */
 import type { PublicUser } from "@sealroom/proto/auth";
-import { SocialClient, parseChatEvent, type Friend, type Presence, type SealroomClient } from "@sealroom/sdk/browser";
+import {
+  SocialClient,
+  parseChatEvent,
+  type Friend,
+  type Presence,
+  type Profile,
+  type SealroomClient,
+} from "@sealroom/sdk/browser";
 
 export interface PeopleSnapshot {
   friends: readonly Friend[];
   presence: Readonly<Record<number, Presence>>;
   /** Usernames by id: friends, group members, senders seen live. A message shows its sender's. */
   names: Readonly<Record<number, string>>;
+  /**
+   * Display names by id, for the users who set one and whose profile the server showed (friends,
+   * fellow group members). Shown instead of the username: {@link shownName}.
+   */
+  displayNames: Readonly<Record<number, string>>;
+}
+
+/** The name the app shows for a user: their display name if known, else the username. */
+export function shownName(
+  people: Pick<PeopleSnapshot, "displayNames">,
+  user: { id: number; username: string },
+): string {
+  return people.displayNames[user.id] ?? user.username;
 }
 
 export interface PeopleLike {
@@ -20,9 +40,11 @@ export interface PeopleLike {
   ensureGroup(groupId: number): void;
   /** Takes the friends (with presence) from the app's social store, which then owns them. */
   setFriends(friends: readonly Friend[]): void;
+  /** Takes profiles (display names) from the app's social store. */
+  setProfiles(profiles: Readonly<Record<number, Profile>>): void;
 }
 
-const EMPTY: PeopleSnapshot = { friends: [], presence: {}, names: {} };
+const EMPTY: PeopleSnapshot = { friends: [], presence: {}, names: {}, displayNames: {} };
 
 export class PeopleStore implements PeopleLike {
   private snapshot: PeopleSnapshot = EMPTY;
@@ -82,6 +104,9 @@ export class PeopleStore implements PeopleLike {
           case "social.friend.removed.v1":
             void this.refresh();
             return;
+          case "social.profile.updated.v1":
+            this.setProfiles({ [event.body.profile.user.id]: event.body.profile });
+            return;
           default:
             // Requests, blocks, invitations and notices change no name or presence held here.
             return;
@@ -133,9 +158,22 @@ export class PeopleStore implements PeopleLike {
         for (const m of detail.members) presence[m.user.id] ??= m.presence;
         this.set({ ...this.snapshot, presence });
         this.learn(detail.members.map((m) => m.user));
+        this.setProfiles(Object.fromEntries(detail.profiles.map((p) => [p.user.id, p])));
       },
       () => this.groupsLoaded.delete(groupId), // try again next time the group is opened
     );
+  }
+
+  setProfiles(profiles: Readonly<Record<number, Profile>>): void {
+    const list = Object.values(profiles);
+    if (list.every((p) => this.snapshot.displayNames[p.user.id] === (p.displayName ?? undefined))) return;
+    const displayNames: Record<number, string> = { ...this.snapshot.displayNames };
+    for (const p of list) {
+      if (p.displayName === null) delete displayNames[p.user.id];
+      else displayNames[p.user.id] = p.displayName;
+    }
+    this.set({ ...this.snapshot, displayNames });
+    this.learn(list.map((p) => p.user));
   }
 
   private learn(users: readonly PublicUser[]): void {

@@ -9,7 +9,7 @@ import { useMyId, useSocial, useSocialStore } from "./context.js";
 import { useSocialErrors } from "./errors.js";
 import { Notices } from "./Notices.js";
 import { PeopleSearch } from "./PeopleSearch.js";
-import { PersonRow, PresenceText } from "./Person.js";
+import { PersonRow, PresenceText, personOf } from "./Person.js";
 import { useAction } from "./useAction.js";
 
 export function FriendsScreen() {
@@ -162,7 +162,7 @@ function Requests({ action, onConfirm }: { action: Action; onConfirm(r: ConfirmR
 
 function FriendList({ action, onConfirm }: { action: Action; onConfirm(r: ConfirmRequest): void }) {
   const { t } = useI18n();
-  const { friends, status } = useSocial();
+  const { friends, status, profiles } = useSocial();
   const store = useSocialStore();
   const me = useMyId();
   const errors = useSocialErrors();
@@ -185,7 +185,7 @@ function FriendList({ action, onConfirm }: { action: Action; onConfirm(r: Confir
           {friends.map((f) => (
             <PersonRow
               key={f.userId}
-              name={f.username}
+              {...personOf(profiles, { id: f.userId, username: f.username })}
               online={f.online}
               sub={<PresenceText online={f.online} lastSeenAt={f.lastSeenAt} now={now} />}
               testId="friend"

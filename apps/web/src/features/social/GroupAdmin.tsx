@@ -1,6 +1,6 @@
 /** Renaming, leaving and disbanding: each shown only to a role that may do it (leaving excepted). */
 import { useState, type FormEvent } from "react";
-import { SOCIAL_LIMITS, type GroupDetail } from "@sealroom/sdk/browser";
+import { SOCIAL_LIMITS, checkProfileText, type GroupDetail } from "@sealroom/sdk/browser";
 import { Field } from "../../components/Field.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { hrefFor } from "../../lib/hooks.js";
@@ -41,6 +41,7 @@ export function GroupAdmin({
         {t("group.settings")}
       </h2>
       {can.rename && <RenameForm key={group.name} detail={detail} action={action} />}
+      {can.rename && <TopicForm key={`topic:${group.topic}`} detail={detail} action={action} />}
       <div className="rows">
         <div className="row">
           <div className="row-text">
@@ -131,6 +132,45 @@ function RenameForm({ detail, action }: { detail: GroupDetail; action: ActionSta
       <div className="actions">
         <button type="submit" className="btn btn-secondary" disabled={action.pending !== undefined || unchanged}>
           {action.pending === "rename" ? t("social.working") : t("group.renameSubmit")}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Whoever may rename the group sets its topic ("" clears it). */
+function TopicForm({ detail, action }: { detail: GroupDetail; action: ActionState }) {
+  const { t } = useI18n();
+  const store = useSocialStore();
+  const errors = useSocialErrors();
+  const [topic, setTopic] = useState(detail.group.topic);
+  const [touched, setTouched] = useState(false);
+  const checked = checkProfileText(topic, SOCIAL_LIMITS.topicMax);
+  const unchanged = checked.ok && checked.text === detail.group.topic;
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setTouched(true);
+    if (!checked.ok || unchanged) return;
+    void action.run("topic", () => store.setTopic(detail.group.id, checked.text), {
+      overrides: { ...errors.group, BAD_REQUEST: t("group.topicInvalid", { max: SOCIAL_LIMITS.topicMax }) },
+      done: t("group.topicSaved"),
+    });
+  };
+  return (
+    <form className="form rename-form" noValidate onSubmit={submit} data-testid="topic-form">
+      <Field
+        label={t("group.topic")}
+        value={topic}
+        onChange={setTopic}
+        onBlur={() => setTouched(true)}
+        autoComplete="off"
+        name="topic"
+        hint={t("group.topicHint", { max: SOCIAL_LIMITS.topicMax })}
+        error={touched && !checked.ok ? t("group.topicInvalid", { max: SOCIAL_LIMITS.topicMax }) : undefined}
+      />
+      <div className="actions">
+        <button type="submit" className="btn btn-secondary" disabled={action.pending !== undefined || unchanged}>
+          {action.pending === "topic" ? t("social.working") : t("group.topicSubmit")}
         </button>
       </div>
     </form>

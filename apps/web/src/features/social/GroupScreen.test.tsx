@@ -32,10 +32,12 @@ function detail(myRole: GroupRole): GroupDetail {
       version: 3,
       createdAt: 1,
       disbandedAt: null,
+      topic: "",
     },
     role: myRole,
     members: roles.map(([user, role]) => ({ user, role, joinedAt: 1, presence })),
     invites: [],
+    profiles: [],
   };
 }
 

@@ -66,6 +66,12 @@ export function GroupScreen({ groupId }: { groupId: number }) {
             {" · "}
             {t("group.yourRole")} <RoleBadge role={role} always />
           </p>
+          {group.topic && (
+            <p className="group-topic" data-testid="group-topic">
+              <span className="sr-only">{t("group.topic")}: </span>
+              <bdi>{group.topic}</bdi>
+            </p>
+          )}
         </div>
         <a className="btn btn-primary" href={hrefFor(chatRoute(groupConversationId(group.id)))}>
           {t("group.openChat")}

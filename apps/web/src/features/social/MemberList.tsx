@@ -2,9 +2,9 @@
 import type { GroupDetail, GroupMember } from "@sealroom/sdk/browser";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import type { ConfirmRequest } from "./ConfirmDialog.js";
-import { useMyId, useSocialStore } from "./context.js";
+import { useMyId, useSocial, useSocialStore } from "./context.js";
 import { useSocialErrors } from "./errors.js";
-import { PersonRow, PresenceText, RoleBadge } from "./Person.js";
+import { PersonRow, PresenceText, RoleBadge, personOf } from "./Person.js";
 import { memberActions } from "./permissions.js";
 import { useNow } from "../../lib/hooks.js";
 import type { ActionState } from "./useAction.js";
@@ -21,6 +21,7 @@ export function MemberList({
   const { t } = useI18n();
   const me = useMyId();
   const now = useNow(30_000);
+  const { profiles } = useSocial();
   return (
     <section className="panel" aria-labelledby="members-heading">
       <h2 id="members-heading" className="panel-title">
@@ -30,7 +31,7 @@ export function MemberList({
         {detail.members.map((m) => (
           <PersonRow
             key={m.user.id}
-            name={m.user.username}
+            {...personOf(profiles, m.user)}
             online={m.presence.online}
             badge={
               <>
@@ -63,8 +64,9 @@ function MemberActions({
   const store = useSocialStore();
   const errors = useSocialErrors();
   const me = useMyId();
+  const { profiles } = useSocial();
   const gid = detail.group.id;
-  const name = member.user.username;
+  const name = personOf(profiles, member.user).name;
   const uid = member.user.id;
   const can = memberActions(detail.role, member.role, uid === me, detail.group.disbandedAt !== null);
   const busy = action.pending !== undefined;

@@ -4,7 +4,7 @@ import type { PublicUser } from "@sealroom/proto/auth";
 import { LiveMessage } from "../../components/Callout.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { useSocial, useSocialStore } from "./context.js";
-import { PersonRow } from "./Person.js";
+import { PersonRow, personOf } from "./Person.js";
 import type { ActionState } from "./useAction.js";
 import { useSocialErrors } from "./errors.js";
 
@@ -39,6 +39,8 @@ export function PeopleSearch({ action }: { action: ActionState }) {
           setResults({ prefix, users });
           setSearchError(undefined);
           setSearching(false);
+          // Display names of the results the user may see (friends, fellow members); the rest stay usernames.
+          if (users.length > 0) store.loadProfiles(users.map((u) => u.id)).catch(() => undefined);
         },
         (err: unknown) => {
           if (mine !== seq.current) return;
@@ -138,7 +140,15 @@ export function PeopleSearch({ action }: { action: ActionState }) {
                 </button>
               );
             }
-            return <PersonRow key={u.id} name={u.username} sub={sub} actions={control} testId="search-result" />;
+            return (
+              <PersonRow
+                key={u.id}
+                {...personOf(social.profiles, u)}
+                sub={sub}
+                actions={control}
+                testId="search-result"
+              />
+            );
           })}
         </ul>
       )}

@@ -1,11 +1,31 @@
-/** One person in a list: avatar with a presence dot, name, a line under it, and actions. */
+/**
+ * One person in a list (their profile card): avatar with a presence dot, the name shown (the
+ * display name where the viewer may see one), the @username that tells two "Alex"es apart, the
+ * "about" line, a line under it, and actions.
+ */
 import type { ReactNode } from "react";
+import type { Profile } from "@sealroom/sdk/browser";
 import { Avatar } from "../../components/Avatar.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { formatRelative } from "./time.js";
 
+/** What a person row shows of a user: the name, the @username when it differs, the about line. */
+export function personOf(
+  profiles: Readonly<Record<number, Profile>>,
+  user: { id: number; username: string },
+): { name: string; handle?: string; about?: string } {
+  const p = profiles[user.id];
+  return {
+    name: p?.displayName ?? user.username,
+    ...(p?.displayName ? { handle: user.username } : {}),
+    ...(p?.about ? { about: p.about } : {}),
+  };
+}
+
 export function PersonRow({
   name,
+  handle,
+  about,
   online,
   sub,
   actions,
@@ -13,6 +33,9 @@ export function PersonRow({
   testId,
 }: {
   name: string;
+  /** The username, shown as "@name" beside a display name. */
+  handle?: string;
+  about?: string;
   /** undefined: presence not shown. */
   online?: boolean;
   sub?: ReactNode;
@@ -29,8 +52,18 @@ export function PersonRow({
       <span className="person-text">
         <span className="person-name">
           <bdi>{name}</bdi>
+          {handle && (
+            <span className="person-handle" data-testid="person-handle" translate="no">
+              @<bdi>{handle}</bdi>
+            </span>
+          )}
           {badge}
         </span>
+        {about && (
+          <span className="person-about" data-testid="person-about">
+            <bdi>{about}</bdi>
+          </span>
+        )}
         {sub && <span className="person-sub">{sub}</span>}
       </span>
       {actions && <span className="person-actions">{actions}</span>}

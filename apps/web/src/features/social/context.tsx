@@ -30,6 +30,9 @@ export type SocialLike = Pick<
   | "rename"
   | "disband"
   | "dismissNotices"
+  | "setTopic"
+  | "updateProfile"
+  | "loadProfiles"
 >;
 
 const SocialContext = createContext<{ store: SocialLike; me: number | undefined } | undefined>(undefined);

@@ -7,3 +7,5 @@ export { GroupScreen } from "./GroupScreen.js";
 export { CountBadge } from "./Person.js";
 export { socialScreen } from "./routes.js";
 export { useSocialNavItems, type NavItem } from "./nav.js";
+export { ProfileForm } from "./ProfileForm.js";
+export { PersonRow, personOf } from "./Person.js";

@@ -72,10 +72,20 @@ describe("notices", () => {
 
 function soloGroup(): GroupDetail {
   return {
-    group: { id: 5, name: "Solo", ownerId: ME.id, memberCount: 1, version: 1, createdAt: 1, disbandedAt: null },
+    group: {
+      id: 5,
+      name: "Solo",
+      ownerId: ME.id,
+      memberCount: 1,
+      version: 1,
+      createdAt: 1,
+      disbandedAt: null,
+      topic: "",
+    },
     role: "owner",
     members: [{ user: ME, role: "owner", joinedAt: 1, presence: { online: true, lastSeenAt: null } }],
     invites: [],
+    profiles: [],
   };
 }
 

@@ -18,6 +18,8 @@ export const EMPTY_OVERVIEW: Overview = {
   invitations: [],
   groups: [],
   notices: [],
+  me: { user: ME, displayName: null, about: null },
+  profiles: [],
 };
 
 export class ScriptedClient {

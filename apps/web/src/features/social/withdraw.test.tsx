@@ -22,6 +22,7 @@ function group(myRole: GroupRole): ScriptedClient {
       version: 4,
       createdAt: 1,
       disbandedAt: null,
+      topic: "",
     },
     role: myRole,
     members: [
@@ -32,6 +33,7 @@ function group(myRole: GroupRole): ScriptedClient {
       { id: 31, invitee: cal, inviter: ME, createdAt: Date.now(), expiresAt: Date.now() + 1e6 },
       { id: 32, invitee: dan, inviter: bob, createdAt: Date.now(), expiresAt: Date.now() + 1e6 },
     ],
+    profiles: [],
   };
   const client = new ScriptedClient({ groups: [{ ...d.group, role: myRole }] });
   client.handlers["social.groups.get"] = () => d;
