@@ -9,13 +9,12 @@
  * per window. The events are droppable (the gateway drops them first for slow readers);
  * social.overview always has the current state.
  */
-import { Prisma } from "@sealroom/db";
 import type { Logger } from "@sealroom/runtime";
 import type { Clock } from "./clock.js";
 import type { SocialConfig } from "./config.js";
 import type { Publisher } from "./outbox.js";
 import type { Store } from "./store.js";
-import { msOrNull, onlineAmong, usersById } from "./views.js";
+import { msOrNull, onlineAmong, usersById, watchersOf } from "./views.js";
 
 export interface PresenceFanout {
   enqueue(userIds: number[]): void;
@@ -36,19 +35,7 @@ export function createPresenceFanout(deps: {
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
 
-  const watchers = (userId: number) =>
-    store.read((q) =>
-      q.$queryRaw<Array<{ id: bigint | number }>>(Prisma.sql`
-        SELECT "userBId" AS id FROM "Friendship" WHERE "userAId" = ${userId}
-        UNION SELECT "userAId" FROM "Friendship" WHERE "userBId" = ${userId}
-        UNION SELECT m2."userId" FROM "GroupMember" m1
-          JOIN "Group" g ON g."id" = m1."groupId" AND g."disbandedAt" IS NULL
-          JOIN "GroupMember" m2 ON m2."groupId" = m1."groupId"
-          WHERE m1."userId" = ${userId} AND m2."userId" <> ${userId}
-        EXCEPT SELECT "blockerId" FROM "Block" WHERE "blockedId" = ${userId}
-        EXCEPT SELECT "blockedId" FROM "Block" WHERE "blockerId" = ${userId}
-        LIMIT ${config.presenceFanoutCap}`),
-    );
+  const watchers = (userId: number) => store.read((q) => watchersOf(q, userId, config.presenceFanoutCap));
 
   const pushAll = async (batch: Set<number>) => {
     if (batch.size === 0) return;
@@ -64,7 +51,7 @@ export function createPresenceFanout(deps: {
         const body = online.has(userId)
           ? { userId, online: true, lastSeenAt: null }
           : { userId, online: false, lastSeenAt: msOrNull(user.lastSeenAt) };
-        for (const row of await watchers(userId)) send(Number(row.id), "presence.changed.v1", body);
+        for (const id of await watchers(userId)) send(id, "presence.changed.v1", body);
       }
     } catch (err) {
       log.warn({ err, users: batch.size }, "presence fan-out failed");

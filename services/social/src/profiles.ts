@@ -9,7 +9,7 @@ import { SOCIAL_LIMITS, checkProfileText, type Profile } from "@sealroom/proto/s
 import type { KeyedTokenBucket } from "@sealroom/runtime";
 import { mutate, type Deps } from "./deps.js";
 import type { Tx } from "./store.js";
-import { blockedEitherWay, chunks } from "./views.js";
+import { blockedEitherWay, chunks, watchersOf } from "./views.js";
 
 interface ProfileRow {
   id: number;
@@ -79,21 +79,6 @@ export async function profilesFor(q: Tx, viewer: number, ids: readonly number[])
   });
 }
 
-/** Who is told of a change to `userId`'s profile: the audience above, bounded like presence. */
-async function audience(q: Tx, userId: number, cap: number): Promise<number[]> {
-  const rows = await q.$queryRaw<Array<{ id: bigint | number }>>(Prisma.sql`
-    SELECT "userBId" AS id FROM "Friendship" WHERE "userAId" = ${userId}
-    UNION SELECT "userAId" FROM "Friendship" WHERE "userBId" = ${userId}
-    UNION SELECT m2."userId" FROM "GroupMember" m1
-      JOIN "Group" g ON g."id" = m1."groupId" AND g."disbandedAt" IS NULL
-      JOIN "GroupMember" m2 ON m2."groupId" = m1."groupId"
-      WHERE m1."userId" = ${userId} AND m2."userId" <> ${userId}
-    EXCEPT SELECT "blockerId" FROM "Block" WHERE "blockedId" = ${userId}
-    EXCEPT SELECT "blockedId" FROM "Block" WHERE "blockerId" = ${userId}
-    LIMIT ${cap}`);
-  return rows.map((r) => Number(r.id));
-}
-
 const invalid = (what: string, max: number) =>
   new AppError("BAD_REQUEST", `${what} is at most ${max} characters, without control or invisible characters.`);
 
@@ -127,7 +112,7 @@ export function createProfiles(deps: Deps, lookups: KeyedTokenBucket<number>) {
         await tx.user.update({ where: { id: actorId }, data: next });
         const profile = profileView({ ...row, ...next }, true);
         out.toUsers(
-          [actorId, ...(await audience(tx, actorId, config.presenceFanoutCap))],
+          [actorId, ...(await watchersOf(tx, actorId, config.presenceFanoutCap))],
           "social.profile.updated.v1",
           {
             profile,

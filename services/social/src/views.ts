@@ -160,3 +160,21 @@ export async function hidePresenceIfUnseen(q: Tx, out: Outbox, a: number, b: num
   out.toUser(a, "presence.changed.v1", { userId: b, ...HIDDEN_PRESENCE });
   out.toUser(b, "presence.changed.v1", { userId: a, ...HIDDEN_PRESENCE });
 }
+
+/**
+ * Who sees `userId`'s presence and profile: friends and the members of the active groups they
+ * share, without a block either way; at most `cap` of them (the fan-out bound).
+ */
+export async function watchersOf(q: Tx, userId: number, cap: number): Promise<number[]> {
+  const rows = await q.$queryRaw<Array<{ id: bigint | number }>>(Prisma.sql`
+    SELECT "userBId" AS id FROM "Friendship" WHERE "userAId" = ${userId}
+    UNION SELECT "userAId" FROM "Friendship" WHERE "userBId" = ${userId}
+    UNION SELECT m2."userId" FROM "GroupMember" m1
+      JOIN "Group" g ON g."id" = m1."groupId" AND g."disbandedAt" IS NULL
+      JOIN "GroupMember" m2 ON m2."groupId" = m1."groupId"
+      WHERE m1."userId" = ${userId} AND m2."userId" <> ${userId}
+    EXCEPT SELECT "blockerId" FROM "Block" WHERE "blockedId" = ${userId}
+    EXCEPT SELECT "blockedId" FROM "Block" WHERE "blockerId" = ${userId}
+    LIMIT ${cap}`);
+  return rows.map((r) => Number(r.id));
+}
