@@ -20,6 +20,7 @@ import { connectNats, type NatsConnection } from "@sealroom/runtime";
 import { ChatStore, MemoryE2eStateStore, dmConversationId, type SealroomClient } from "@sealroom/sdk/node";
 import { log, startStack, type Stack } from "../support/stack.js";
 import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
+import { registerInBrowser } from "./support/flows.js";
 
 const password = "correct horse battery staple";
 
@@ -82,13 +83,7 @@ const freshBrowser = () => browsers.open();
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
 
 async function register(page: Page, username: string): Promise<void> {
-  await page.goto(webUrl);
-  await page.getByRole("button", { name: "The fingerprints match, continue" }).click();
-  await page.getByRole("tab", { name: "Create account" }).click();
-  await page.getByLabel("Username", { exact: true }).fill(username);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByLabel("Confirm password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Create account", exact: true }).click();
+  await registerInBrowser(page, webUrl, username, password);
   await upToDate(page);
   await page.getByRole("heading", { level: 1, name: "Conversations" }).waitFor();
 }

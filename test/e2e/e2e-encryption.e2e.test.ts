@@ -21,6 +21,7 @@ import {
 } from "@sealroom/sdk/node";
 import { startStack, type Stack } from "../support/stack.js";
 import { Browsers, requireBrowserAndApp, root, webDir } from "./support/browsers.js";
+import { registerInBrowser } from "./support/flows.js";
 
 const password = "correct horse battery staple";
 // The task's screenshots go to docs/screenshots when the project keeps them there.
@@ -56,13 +57,7 @@ const composer = (page: Page) => page.getByTestId("composer");
 const bubble = (page: Page, text: string) => timeline(page).locator(".msg-text", { hasText: new RegExp(`^${text}$`) });
 
 async function register(page: Page, username: string): Promise<void> {
-  await page.goto(stack.httpUrl);
-  await page.getByRole("button", { name: "The fingerprints match, continue" }).click();
-  await page.getByRole("tab", { name: "Create account" }).click();
-  await page.getByLabel("Username", { exact: true }).fill(username);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByLabel("Confirm password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Create account", exact: true }).click();
+  await registerInBrowser(page, stack.httpUrl, username, password);
   await page.getByRole("status").filter({ hasText: "Up to date" }).waitFor();
   await page.getByRole("heading", { level: 1, name: "Conversations" }).waitFor();
 }

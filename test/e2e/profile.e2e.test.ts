@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { startStack, type Stack } from "../support/stack.js";
 import { SOCIAL_STACK } from "../social-helpers.js";
 import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
+import { registerInBrowser, shootThemes } from "./support/flows.js";
 
 const PASSWORD = "a long enough passphrase";
 
@@ -30,28 +31,10 @@ afterAll(async () => {
 });
 
 /** Light and dark at laptop size, and light at phone width. */
-async function shoot(page: Page, name: string): Promise<void> {
-  const file = (suffix: string) => path.join(shots, `profile-${name}${suffix}.png`);
-  await page.mouse.move(0, 0);
-  await page.screenshot({ path: file(""), fullPage: true, animations: "disabled" });
-  await page.emulateMedia({ colorScheme: "dark" });
-  await page.screenshot({ path: file("-dark"), fullPage: true, animations: "disabled" });
-  await page.emulateMedia({ colorScheme: "light" });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.screenshot({ path: file("-phone"), fullPage: true, animations: "disabled" });
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
+const shoot = (page: Page, name: string) =>
+  shootThemes(page, (suffix) => path.join(shots, `profile-${name}${suffix}.png`));
 
-async function register(page: Page, username: string): Promise<void> {
-  await page.goto(stack.httpUrl);
-  await page.getByRole("button", { name: "The fingerprints match, continue" }).click();
-  await page.getByRole("tab", { name: "Create account" }).click();
-  await page.getByLabel("Username", { exact: true }).fill(username);
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByLabel("Confirm password", { exact: true }).fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account", exact: true }).click();
-  await page.getByTestId("username").filter({ hasText: username }).waitFor();
-}
+const register = (page: Page, username: string) => registerInBrowser(page, stack.httpUrl, username, PASSWORD);
 
 const nav = (page: Page, name: "Conversations" | "Friends" | "Groups" | "Settings") =>
   page.getByRole("navigation").getByRole("link", { name });

@@ -1,0 +1,32 @@
+/** Steps the chromium suites share: signing up through the app's screens, and themed screenshots. */
+import type { Page } from "playwright-core";
+
+/**
+ * Creates `username`'s account through the sign-up screen at `url` (accepting the server key's
+ * fingerprint first) and waits until the app shows them signed in.
+ */
+export async function registerInBrowser(page: Page, url: string, username: string, password: string): Promise<void> {
+  await page.goto(url);
+  await page.getByRole("button", { name: "The fingerprints match, continue" }).click();
+  await page.getByRole("tab", { name: "Create account" }).click();
+  await page.getByLabel("Username", { exact: true }).fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByLabel("Confirm password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Create account", exact: true }).click();
+  await page.getByTestId("username").filter({ hasText: username }).waitFor();
+}
+
+/**
+ * Light and dark at laptop size, and light at phone width: `file(suffix)` names each ("", "-dark",
+ * "-phone"). No hover left over from the last click; transitions finished (a theme switch fades).
+ */
+export async function shootThemes(page: Page, file: (suffix: string) => string): Promise<void> {
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: file(""), fullPage: true, animations: "disabled" });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: file("-dark"), fullPage: true, animations: "disabled" });
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: file("-phone"), fullPage: true, animations: "disabled" });
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
