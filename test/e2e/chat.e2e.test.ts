@@ -20,7 +20,7 @@ import { connectNats, type NatsConnection } from "@sealroom/runtime";
 import { ChatStore, MemoryE2eStateStore, dmConversationId, type SealroomClient } from "@sealroom/sdk/node";
 import { log, startStack, type Stack } from "../support/stack.js";
 import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
-import { registerInBrowser } from "./support/flows.js";
+import { befriendInBrowsers, registerInBrowser } from "./support/flows.js";
 
 const password = "correct horse battery staple";
 
@@ -120,13 +120,7 @@ async function story(): Promise<void> {
   await Promise.all([register(a, alice), register(b, bob)]);
 
   // Friends through the friends screen (the social feature's UI).
-  await nav(a, "Friends").click();
-  await a.getByLabel("Search by username").fill(bob);
-  await a.getByRole("button", { name: `Send ${bob} a friend request` }).click();
-  await nav(b, "Friends").click();
-  await b.getByRole("button", { name: `Accept ${alice}'s request` }).click();
-  await nav(a, "Conversations").click();
-  await nav(b, "Conversations").click();
+  await befriendInBrowsers(a, alice, b, bob);
   const sa = await sdkAs(alice);
   const sb = await sdkAs(bob); // Bob's "phone", on the other gateway
   const dmId = dmConversationId(sa.user!.id, sb.user!.id);

@@ -21,7 +21,7 @@ import {
 } from "@sealroom/sdk/node";
 import { startStack, type Stack } from "../support/stack.js";
 import { Browsers, requireBrowserAndApp, root, webDir } from "./support/browsers.js";
-import { registerInBrowser } from "./support/flows.js";
+import { befriendInBrowsers, registerInBrowser } from "./support/flows.js";
 
 const password = "correct horse battery staple";
 // The task's screenshots go to docs/screenshots when the project keeps them there.
@@ -109,13 +109,7 @@ async function story(): Promise<void> {
   const { page: a } = await browsers.open();
   const { page: b } = await browsers.open();
   await Promise.all([register(a, alice), register(b, bob)]);
-  await nav(a, "Friends").click();
-  await a.getByLabel("Search by username").fill(bob);
-  await a.getByRole("button", { name: `Send ${bob} a friend request` }).click();
-  await nav(b, "Friends").click();
-  await b.getByRole("button", { name: `Accept ${alice}'s request` }).click();
-  await nav(a, "Conversations").click();
-  await nav(b, "Conversations").click();
+  await befriendInBrowsers(a, alice, b, bob);
 
   // Bob's plain SDK session (no encryption) writes before the conversation is encrypted: history.
   const plainBob = await sdkAs(bob);

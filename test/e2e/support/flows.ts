@@ -30,3 +30,20 @@ export async function shootThemes(page: Page, file: (suffix: string) => string):
   await page.screenshot({ path: file("-phone"), fullPage: true, animations: "disabled" });
   await page.setViewportSize({ width: 1280, height: 800 });
 }
+
+/** A link of the app's main navigation ("Conversations", "Friends", "Groups", "Settings"). */
+export const navLink = (page: Page, name: string) => page.getByRole("navigation").getByRole("link", { name });
+
+/**
+ * `a` (signed in as `aName`) sends `bName` a friend request from the friends screen and `b` accepts
+ * it there; both end on the conversations screen.
+ */
+export async function befriendInBrowsers(a: Page, aName: string, b: Page, bName: string): Promise<void> {
+  await navLink(a, "Friends").click();
+  await a.getByLabel("Search by username").fill(bName);
+  await a.getByRole("button", { name: `Send ${bName} a friend request` }).click();
+  await navLink(b, "Friends").click();
+  await b.getByRole("button", { name: `Accept ${aName}'s request` }).click();
+  await navLink(a, "Conversations").click();
+  await navLink(b, "Conversations").click();
+}
