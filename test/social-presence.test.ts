@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { PresenceMap } from "@sealroom/sdk/node";
+import type { SocialEventBody } from "@sealroom/proto/social";
 import { startStack, type Stack } from "./support/stack.js";
 import { SOCIAL_STACK, befriend, device, signUp, type Person } from "./social-helpers.js";
 
@@ -23,6 +24,7 @@ async function until(check: () => Promise<boolean>, timeoutMs = 3000) {
     await sleep(25);
   }
 }
+type PresenceChanged = SocialEventBody<"presence.changed.v1">;
 const presenceOf = (watcher: Person, userId: number) =>
   watcher.seen("presence.changed.v1").filter((e) => e.userId === userId);
 
@@ -77,7 +79,12 @@ test("friends and fellow group members see it; strangers and anyone across a blo
     const inv = await p.waitFor("social.invitation.received.v1", (b) => b.invitation.group.id === group.group.id);
     await p.social.acceptInvitation(inv.invitation.id);
   }
+  // What the blocker saw before the block (the subject online, perhaps pushed late on a loaded
+  // machine) was true then; from the hidden state the block itself pushes on, nothing real.
+  const beforeBlock = blocker!.events.length;
   await blocker!.social.block(subject!.user.id);
+  const isHidden = (e: PresenceChanged) => e.userId === subject!.user.id && !e.online && e.lastSeenAt === null;
+  await blocker!.waitFor("presence.changed.v1", isHidden, { since: beforeBlock });
 
   subject!.client.close();
   await friend!.waitFor("presence.changed.v1", (e) => e.userId === subject!.user.id && !e.online);
@@ -85,7 +92,12 @@ test("friends and fellow group members see it; strangers and anyone across a blo
   await sleep(300);
   expect(presenceOf(stranger!, subject!.user.id)).toEqual([]);
   // Only the "hidden" state the block itself pushed (review item 14), never the subject's real one.
-  expect(presenceOf(blocker!, subject!.user.id).filter((p) => p.online || p.lastSeenAt !== null)).toEqual([]);
+  const sinceBlock = blocker!.events
+    .slice(beforeBlock)
+    .flatMap((e) => (e.type === "presence.changed.v1" ? [e.body as PresenceChanged] : []))
+    .filter((e) => e.userId === subject!.user.id);
+  const afterHidden = sinceBlock.slice(sinceBlock.findIndex(isHidden) + 1);
+  expect(afterHidden.filter((p) => p.online || p.lastSeenAt !== null)).toEqual([]);
   const seenByBlocker = (await blocker!.social.group(group.group.id)).members.find(
     (m) => m.user.id === subject!.user.id,
   );

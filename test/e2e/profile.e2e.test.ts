@@ -131,7 +131,8 @@ test("a display name set by one user reaches the other's conversation list, mess
   await a.goto(`${stack.httpUrl}/#/settings`);
   await a.reload();
   await a.getByRole("heading", { level: 2, name: "个人资料" }).waitFor();
-  expect(await a.getByLabel("显示名称").inputValue()).toBe(shown);
+  // The form fills once the overview has arrived after the resume.
+  await expect.poll(() => a.getByLabel("显示名称").inputValue()).toBe(shown);
   await a.mouse.move(0, 0);
   await a.screenshot({ path: path.join(shots, "profile-settings-zh.png"), fullPage: true, animations: "disabled" });
 
