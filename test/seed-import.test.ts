@@ -233,6 +233,7 @@ describe("db:import-seed", () => {
       databaseUrl: target.url,
       log: pino({ level: "silent" }),
       instance: "chat-test",
+      config: { requireEncryption: false },
     });
     await chat.start();
     try {

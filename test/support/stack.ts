@@ -44,6 +44,11 @@ export interface StackOptions {
   social?: SocialConfigInput;
   /** nats-server's max_payload (default: the deployments' 1 MiB). */
   natsMaxPayload?: number;
+  /**
+   * The chat service refuses plaintext everywhere, as a deployment does by default. Off here
+   * unless asked: the suites also drive plaintext history and SDK clients without `e2e`.
+   */
+  requireEncryption?: boolean;
 }
 
 export interface Stack {
@@ -112,6 +117,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       databaseUrl: database.url,
       log,
       instance: "chat-0",
+      config: { requireEncryption: opts.requireEncryption ?? false },
     }),
   );
 

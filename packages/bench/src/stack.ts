@@ -52,6 +52,8 @@ export const BENCH_ENV: Record<string, string> = {
   RATE_LIMIT_BURST: "100000",
   CHAT_SEND_RATE_PER_SEC: "100000",
   CHAT_SEND_BURST: "100000",
+  // The plaintext scenarios (and e2e-send's plaintext baseline) use SDK clients without `e2e`.
+  CHAT_REQUIRE_E2E: "0",
   MAX_CONNECTIONS: "30000",
   MAX_CONNECTIONS_PER_IP: "100000",
   MAX_CONNECTIONS_PER_USER: "100",

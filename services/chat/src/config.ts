@@ -29,8 +29,9 @@ export interface ChatConfig {
   sendRate: Rate | null;
   /**
    * Refuse plaintext `chat.send` and `chat.edit` everywhere (ENCRYPTION_REQUIRED), not only in
-   * conversations whose MLS group exists: no client can put new plaintext on the server. Off by
-   * default so SDK clients without the `e2e` option (bots, tools) keep working (CHAT_REQUIRE_E2E).
+   * conversations whose MLS group exists: no client can put new plaintext on the server. On by
+   * default (the product's promise); an operator whose bots or tools use the SDK without its `e2e`
+   * option turns it off (CHAT_REQUIRE_E2E=0), and the plaintext test harnesses do.
    */
   requireEncryption: boolean;
 }
@@ -45,7 +46,7 @@ export const defaultChatConfig: ChatConfig = {
   poolSize: 10,
   writer: defaultWriterLimits,
   sendRate: null,
-  requireEncryption: false,
+  requireEncryption: true,
 };
 
 /** Merges `input` over the defaults (an undefined field means the default) and checks the result. */

@@ -14,8 +14,8 @@ const schema = z.object({
   /** Each user's budget for send, edit and delete (all their connections together), per second and burst. */
   CHAT_SEND_RATE_PER_SEC: intFromEnv(20, 1),
   CHAT_SEND_BURST: intFromEnv(60, 1),
-  /** 1: plaintext sends and edits are refused in every conversation (ChatConfig.requireEncryption). */
-  CHAT_REQUIRE_E2E: z.enum(["0", "1"]).default("0"),
+  /** 1 (default): plaintext sends and edits are refused in every conversation (ChatConfig.requireEncryption). */
+  CHAT_REQUIRE_E2E: z.enum(["0", "1"]).default("1"),
 });
 
 export type ChatEnv = z.output<typeof schema>;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setup, type Harness } from "./test/harness.js";
 import { mlsKit } from "./test/mls.js";
 import { chatConfigFromEnv, loadEnv } from "./env.js";
+import { resolveChatConfig } from "./config.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -37,10 +38,11 @@ describe("a server that requires end-to-end encryption", () => {
     expect(again?.code).toBe("ENCRYPTION_REQUIRED");
   });
 
-  it("is off unless the environment turns it on", () => {
+  it("is on unless the environment turns it off", () => {
     const base = { DATABASE_URL: "file:/tmp/x.db" };
-    expect(chatConfigFromEnv(loadEnv(base)).requireEncryption).toBe(false);
-    expect(chatConfigFromEnv(loadEnv({ ...base, CHAT_REQUIRE_E2E: "1" })).requireEncryption).toBe(true);
+    expect(chatConfigFromEnv(loadEnv(base)).requireEncryption).toBe(true);
+    expect(resolveChatConfig().requireEncryption).toBe(true);
+    expect(chatConfigFromEnv(loadEnv({ ...base, CHAT_REQUIRE_E2E: "0" })).requireEncryption).toBe(false);
     expect(() => loadEnv({ ...base, CHAT_REQUIRE_E2E: "yes" })).toThrow();
   });
 });

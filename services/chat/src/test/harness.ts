@@ -95,7 +95,8 @@ export async function setup(opts: { instances?: number; config?: ChatConfigInput
       databaseUrl: database.url,
       log,
       instance: `chat-${services.length}`,
-      config,
+      // Most suites drive the plaintext commands; require-encryption.test.ts turns the default back on.
+      config: { requireEncryption: false, ...config },
     });
     await service.start();
     services.push(service);
