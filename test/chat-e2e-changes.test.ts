@@ -1,7 +1,7 @@
 /**
  * The SDK's end-to-end engine for everyday chat, through the real stack (gateways, auth's key
- * directory, chat as the Delivery Service, social, NATS, SQLite or PostgreSQL): edits, deletes and
- * replies travel as encrypted contents (docs/E2E.md section 5) and show on every device as
+ * directory, chat as the Delivery Service, social, NATS, SQLite or PostgreSQL): edits, deletes,
+ * reactions and replies travel as encrypted contents (docs/E2E.md section 5) and show on every device as
  * plaintext ones do; a change forged by another member is ignored; one that arrives before its
  * target waits for it; history paged with loadOlder on a device that joined later shows earlier
  * messages as unavailable and decrypts later ones; a leaf whose key is not the directory's is
@@ -146,6 +146,43 @@ describe("edits, deletes and replies in an encrypted conversation", () => {
     const order = bob.stream.filter((e) => e.conversationId === dm && e.seq >= editAck.seq).map((e) => e.kind);
     expect(order).toEqual(["text", "edit"]);
     for (const c of [alice, bob]) expect(c.chat.e2e?.undecryptable).toBe(0);
+  });
+
+  test("reactions: anyone's, toggled, on every device of both users; none on a deleted message", async () => {
+    const { a: ann, others, b: ben, dm } = await dmOf("rea", "reb", 2);
+    const ann2 = others[0]!;
+    const everyone = [ann, ann2, ben];
+    const seq = await say(ann, dm, "react to this");
+    await shows(everyone, dm, seq, (e) => e.e2e === "decrypted", "the message");
+    await ben.chat.react(dm, seq, "👍");
+    await ann2.chat.react(dm, seq, "👍");
+    await ann.chat.react(dm, seq, "🎉");
+    const both = [
+      { emoji: "👍", userIds: [ben.user.id, ann.user.id] },
+      { emoji: "🎉", userIds: [ann.user.id] },
+    ];
+    await shows(everyone, dm, seq, (e) => JSON.stringify(e.reactions) === JSON.stringify(both), "three reactions");
+    // The same emoji again from the same user takes it back, whichever of her devices does it.
+    await ann.chat.react(dm, seq, "👍");
+    const after = [
+      { emoji: "👍", userIds: [ben.user.id] },
+      { emoji: "🎉", userIds: [ann.user.id] },
+    ];
+    await shows(
+      everyone,
+      dm,
+      seq,
+      (e) => JSON.stringify(e.reactions) === JSON.stringify(after),
+      "a reaction taken back",
+    );
+    await expect(ben.chat.react(dm, seq, "not an emoji")).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await ann.chat.delete(dm, seq);
+    await shows(everyone, dm, seq, (e) => e.deletedTs !== null, "the delete");
+    await expect(ben.chat.react(dm, seq, "👍")).rejects.toMatchObject({ code: "CONFLICT" });
+    for (const c of everyone) expect(c.chat.e2e?.undecryptable).toBe(0);
+    // Reactions are application messages like any other: the log holds nothing readable of them.
+    const kinds = (await messagesOf(dm)).map((m) => m.kind);
+    expect(kinds.filter((k) => k !== "mls.app" && k !== "mls.commit")).toEqual([]);
   });
 });
 

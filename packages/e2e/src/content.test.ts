@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { CHAT_LIMITS } from "@sealroom/proto/chat-limits";
-import { PADDING_BUCKETS, decodeContent, encodeContent, newContentId, textContent, type Content } from "./content.js";
+import {
+  PADDING_BUCKETS,
+  decodeContent,
+  encodeContent,
+  isReactionEmoji,
+  newContentId,
+  textContent,
+  type Content,
+} from "./content.js";
 import { utf8 } from "./bytes.js";
 import { E2eError } from "./errors.js";
 
@@ -75,5 +83,12 @@ describe("content envelope", () => {
     ]) {
       expect(() => decodeContent(bytes)).toThrow(E2eError);
     }
+  });
+
+  it("a reaction is one pictographic grapheme, never text", () => {
+    for (const ok of ["👍", "🇫🇷", "👍🏽", "👨‍👩‍👧", "1️⃣", "❤️", "🏳️‍🌈"]) expect(isReactionEmoji(ok), ok).toBe(true);
+    for (const bad of ["", "ok", "👍👍", "a👍", "👍 ", "1", "#"]) expect(isReactionEmoji(bad), bad).toBe(false);
+    const reaction = { v: 1, type: "reaction", id: newContentId(), target: newContentId(), emoji: "buy now" } as const;
+    expect(() => encodeContent(reaction)).toThrow(E2eError);
   });
 });

@@ -38,13 +38,23 @@ export const editContentSchema = z
   .strict();
 /** Deletes the sender's own message `target` for everyone (receivers check the sender). */
 export const deleteContentSchema = z.object({ ...base, type: z.literal("delete"), target: contentId }).strict();
-/** Reserved (#16): adds (or with `remove`, takes back) an emoji reaction to `target`. */
+/**
+ * One emoji as a reaction: a single grapheme (a flag, a keycap, a skin tone or a family sequence
+ * count as one) that is pictographic, so a reaction cannot carry text.
+ */
+export function isReactionEmoji(s: string): boolean {
+  if (s.length === 0 || s.length > 32) return false;
+  const graphemes = [...new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(s)];
+  return graphemes.length === 1 && /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20e3/u.test(s);
+}
+
+/** Adds (or with `remove`, takes back) the sender's emoji reaction to `target` (anyone's message). */
 export const reactionContentSchema = z
   .object({
     ...base,
     type: z.literal("reaction"),
     target: contentId,
-    emoji: z.string().min(1).max(32),
+    emoji: z.string().refine(isReactionEmoji, "emoji: one pictographic grapheme"),
     remove: z.boolean().optional(),
   })
   .strict();
@@ -81,7 +91,7 @@ export const contentSchema = z.discriminatedUnion("type", [
 export type Content = z.infer<typeof contentSchema>;
 export type ContentType = Content["type"];
 /** What clients may send now; the rest are reserved shapes. */
-export const SENDABLE_TYPES: readonly ContentType[] = ["text", "edit", "delete"];
+export const SENDABLE_TYPES: readonly ContentType[] = ["text", "edit", "delete", "reaction"];
 
 /** A decoded envelope: a content, or one this version cannot show (newer `v` or `type`). */
 export type DecodedContent =

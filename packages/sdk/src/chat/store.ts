@@ -247,6 +247,19 @@ export class ChatStore {
     return ack;
   }
 
+  /**
+   * Toggles the user's `emoji` reaction on a message of an end-to-end encrypted conversation: added,
+   * or taken back if it was there. Reactions exist only inside the encryption (docs/E2E.md section 5).
+   */
+  async react(conversationId: string, seq: number, emoji: string): Promise<SendAck> {
+    const target = this.encrypted(conversationId, seq);
+    const me = this.client.user?.id;
+    if (!this.e2e || !target || me === undefined)
+      throw new AppError("FORBIDDEN", "Reactions are for end-to-end encrypted messages this device has read.");
+    const mine = target.reactions?.some((r) => r.emoji === emoji && r.userIds.includes(me)) ?? false;
+    return this.e2e.react(target, emoji, mine);
+  }
+
   /** Marks the conversation read up to `seq` (default: everything held). */
   async markRead(conversationId: string, seq?: number): Promise<void> {
     const c = this.convs.get(conversationId);
@@ -349,6 +362,16 @@ export class ChatStore {
    */
   private surface(entry: Surfaced): void {
     const c = this.ensure(entry.conversationId);
+    if (entry.kind === "reactions") {
+      const at = c.log.timeline.findIndex((e) => e.seq === entry.targetSeq);
+      const target = c.log.timeline[at];
+      if (!target || target.kind !== "text" || !isE2eText(target)) return;
+      const { reactions: _old, ...rest } = target;
+      const updated: E2eTextEntry = entry.reactions.length > 0 ? { ...rest, reactions: entry.reactions } : rest;
+      c.log.timeline[at] = updated;
+      this.touch(c);
+      return;
+    }
     if (entry.kind !== "text") {
       c.log.change(entry);
       this.emitEntry(entry);

@@ -1,6 +1,6 @@
 import { CONTENT_VERSION, newContentId, textContent } from "@sealroom/e2e";
 import { describe, expect, test } from "vitest";
-import { ConversationContents, checkedReads, type AppMeta } from "./contents.js";
+import { ConversationContents, REACTIONS_MAX, checkedReads, withReaction, type AppMeta } from "./contents.js";
 
 const conv = "dm:1:2";
 let seq = 0;
@@ -11,6 +11,8 @@ const meta = (senderId: number): AppMeta => {
 const edit = (target: string, text: string) =>
   ({ v: CONTENT_VERSION, type: "edit", id: newContentId(), target, text }) as const;
 const del = (target: string) => ({ v: CONTENT_VERSION, type: "delete", id: newContentId(), target }) as const;
+const react = (target: string, emoji: string, remove = false) =>
+  ({ v: CONTENT_VERSION, type: "reaction", id: newContentId(), target, emoji, ...(remove ? { remove } : {}) }) as const;
 
 describe("ConversationContents", () => {
   test("an edit and a delete from the target's sender apply; each message is handled once", () => {
@@ -74,14 +76,18 @@ describe("ConversationContents", () => {
       expect.objectContaining({ e2e: "undecryptable", text: "", contentId: null }),
     ]);
     expect(contents.unreadable(m, "unavailable")).toEqual([]);
-    const reaction = {
+    const attachment = {
       v: CONTENT_VERSION,
-      type: "reaction",
+      type: "attachment",
       id: newContentId(),
-      target: newContentId(),
-      emoji: "👍",
+      blobId: "blob-1",
+      name: "a.png",
+      mime: "image/png",
+      size: 10,
+      key: "A".repeat(43),
+      sha256: "B".repeat(43),
     } as const;
-    expect(contents.read(meta(1), reaction)).toEqual([expect.objectContaining({ e2e: "unavailable" })]);
+    expect(contents.read(meta(1), attachment)).toEqual([expect.objectContaining({ e2e: "unavailable" })]);
   });
 
   test("what was read comes back after a restart: texts as edited, changes handled, content ids kept", () => {
@@ -134,5 +140,63 @@ describe("ConversationContents", () => {
     contents.restore(stale);
     expect(contents.entry(m.seq)).toMatchObject({ e2e: "decrypted" });
     expect(placeholder).toHaveLength(1);
+  });
+
+  test("reactions: anyone's, toggled per user and emoji, in first-use order, kept in the read record", () => {
+    let ignored = 0;
+    const contents = new ConversationContents(() => ignored++);
+    const original = textContent("react to me");
+    const m = meta(1);
+    contents.read(m, original);
+    contents.takeChanged();
+    const r = meta(2);
+    expect(contents.read(r, react(original.id, "👍"))).toEqual([
+      {
+        kind: "reactions",
+        conversationId: conv,
+        seq: r.seq,
+        ts: r.ts,
+        senderId: 2,
+        targetSeq: m.seq,
+        reactions: [{ emoji: "👍", userIds: [2] }],
+      },
+    ]);
+    contents.read(meta(1), react(original.id, "👍"));
+    contents.read(meta(1), react(original.id, "🇫🇷"));
+    contents.read(meta(2), react(original.id, "👍")); // again: no change
+    expect(contents.entry(m.seq)?.reactions).toEqual([
+      { emoji: "👍", userIds: [2, 1] },
+      { emoji: "🇫🇷", userIds: [1] },
+    ]);
+    contents.read(meta(2), react(original.id, "👍", true));
+    contents.read(meta(1), react(original.id, "🇫🇷", true));
+    expect(contents.entry(m.seq)?.reactions).toEqual([{ emoji: "👍", userIds: [1] }]);
+    expect(ignored).toBe(0);
+    // The target's record carries its reactions: a restart shows them again.
+    const records = contents.takeChanged();
+    const again = new ConversationContents(() => undefined);
+    again.restore(checkedReads(JSON.parse(JSON.stringify(records)) as unknown[], conv));
+    expect(again.entry(m.seq)?.reactions).toEqual([{ emoji: "👍", userIds: [1] }]);
+    expect(records.filter((x) => x.kind === "change")).toHaveLength(6);
+  });
+
+  test("a reaction before its target waits for it; none on a deleted message", () => {
+    const contents = new ConversationContents(() => undefined);
+    const target = textContent("later");
+    expect(contents.read(meta(2), react(target.id, "🎉"))).toEqual([]);
+    const t = meta(1);
+    expect(contents.read(t, target).map((e) => e.kind)).toEqual(["text", "reactions"]);
+    expect(contents.entry(t.seq)?.reactions).toEqual([{ emoji: "🎉", userIds: [2] }]);
+    contents.read(meta(1), del(target.id));
+    expect(contents.read(meta(2), react(target.id, "😀"))).toEqual([]);
+    expect(contents.entry(t.seq)?.reactions).toEqual([{ emoji: "🎉", userIds: [2] }]);
+  });
+
+  test("withReaction keeps at most REACTIONS_MAX emoji per message", () => {
+    let reactions = withReaction([], 1, "😀", false);
+    const emoji = [..."😀😁😂🤣😃😄😅😆😉😊😋😎😍😘🥰😗😙😚🙂🤗🤩🤔"];
+    for (const e of emoji) reactions = withReaction(reactions, 2, e, false);
+    expect(reactions).toHaveLength(REACTIONS_MAX);
+    expect(withReaction(reactions, 3, "😀", false)[0]).toEqual({ emoji: "😀", userIds: [1, 2, 3] });
   });
 });

@@ -36,7 +36,40 @@ export type E2eTextEntry = TextEntry & {
   e2e: E2eStatus;
   contentId: string | null;
   replyTo?: { contentId: string; seq: number | null };
+  /** Emoji reactions, in the order each emoji was first used; absent when there are none. */
+  reactions?: Reaction[];
 };
+
+/** One emoji on a message and who reacted with it, in the order they did. */
+export interface Reaction {
+  emoji: string;
+  userIds: number[];
+}
+
+/** Distinct emoji kept per message: reactions with a new emoji beyond this are ignored. */
+export const REACTIONS_MAX = 20;
+
+/** The reactions of a message after `userId` added (or, with `remove`, took back) `emoji`. */
+export function withReaction(
+  reactions: readonly Reaction[],
+  userId: number,
+  emoji: string,
+  remove: boolean,
+): Reaction[] {
+  const out = reactions.map((r) => ({ emoji: r.emoji, userIds: [...r.userIds] }));
+  const at = out.findIndex((r) => r.emoji === emoji);
+  if (remove) {
+    if (at < 0) return out;
+    out[at]!.userIds = out[at]!.userIds.filter((id) => id !== userId);
+    return out.filter((r) => r.userIds.length > 0);
+  }
+  if (at >= 0) {
+    if (!out[at]!.userIds.includes(userId)) out[at]!.userIds.push(userId);
+    return out;
+  }
+  if (out.length >= REACTIONS_MAX) return out;
+  return [...out, { emoji, userIds: [userId] }];
+}
 
 /** A timeline message the engine made (it carries how it was read). */
 export function isE2eText(entry: TextEntry): entry is E2eTextEntry {
@@ -47,6 +80,10 @@ const e2eTextEntrySchema = textEntrySchema.extend({
   e2e: z.enum(["decrypted", "undecryptable", "unavailable"]),
   contentId: z.string().nullable(),
   replyTo: z.object({ contentId: z.string(), seq: z.number().int().positive().nullable() }).optional(),
+  reactions: z
+    .array(z.object({ emoji: z.string().min(1).max(32), userIds: z.array(z.number().int().positive()).min(1) }))
+    .max(REACTIONS_MAX)
+    .optional(),
 });
 
 /**
@@ -78,10 +115,22 @@ export function checkedReads(raw: readonly unknown[], conversationId: string): R
 /** The seq a read record is about (records of one seq replace each other). */
 export const readRecordSeq = (r: ReadRecord): number => (r.kind === "message" ? r.entry.seq : r.seq);
 
-/** What the timeline should show after a message was read: the message, then changes it released. */
-export type Surfaced = E2eTextEntry | EditEntry | DeleteEntry;
+/** A message's reactions changed: the timeline shows `reactions` on the message at `targetSeq`. */
+export interface ReactionsEntry {
+  kind: "reactions";
+  conversationId: string;
+  /** The reaction message's own seq, ts and sender. */
+  seq: number;
+  ts: number;
+  senderId: number;
+  targetSeq: number;
+  reactions: Reaction[];
+}
 
-type Change = Extract<Content, { type: "edit" | "delete" }>;
+/** What the timeline should show after a message was read: the message, then changes it released. */
+export type Surfaced = E2eTextEntry | EditEntry | DeleteEntry | ReactionsEntry;
+
+type Change = Extract<Content, { type: "edit" | "delete" | "reaction" }>;
 type TextContent = Extract<Content, { type: "text" }>;
 
 /** Changes kept for a target not read yet, per conversation; the oldest go first beyond this. */
@@ -156,9 +205,10 @@ export class ConversationContents {
         return this.text(meta, content);
       case "edit":
       case "delete":
+      case "reaction":
         return this.change(meta, content);
       default:
-        // Reactions and attachments: defined, not shown by this version.
+        // Attachments: defined, not shown by this version.
         return this.unreadable(meta, "unavailable");
     }
   }
@@ -189,7 +239,7 @@ export class ConversationContents {
     return out;
   }
 
-  /** An edit or delete: applied to its target if read, kept until it is otherwise. */
+  /** An edit, delete or reaction: applied to its target if read, kept until it is otherwise. */
   change(meta: AppMeta, change: Change): Surfaced[] {
     if (this.changes.has(meta.seq)) return [];
     this.changes.add(meta.seq);
@@ -205,6 +255,7 @@ export class ConversationContents {
   }
 
   private apply(meta: AppMeta, change: Change, target: E2eTextEntry): Surfaced[] {
+    if (change.type === "reaction") return this.react(meta, change, target);
     // MLS authenticated the change's sender (the reader checked its leaf's user against senderId).
     if (meta.senderId !== target.senderId) {
       this.ignored();
@@ -219,6 +270,16 @@ export class ConversationContents {
     }
     this.show({ ...target, text: "", deletedTs: meta.ts });
     return [{ kind: "delete", ...base, senderId: meta.senderId, targetSeq }];
+  }
+
+  /** Anyone in the conversation may react to any message still there (MLS authenticated who). */
+  private react(meta: AppMeta, reaction: Extract<Change, { type: "reaction" }>, target: E2eTextEntry): Surfaced[] {
+    if (target.deletedTs !== null) return [];
+    const reactions = withReaction(target.reactions ?? [], meta.senderId, reaction.emoji, reaction.remove ?? false);
+    const { reactions: _old, ...rest } = target;
+    this.show(reactions.length > 0 ? { ...rest, reactions } : rest);
+    const { conversationId, seq, ts, senderId } = meta;
+    return [{ kind: "reactions", conversationId, seq, ts, senderId, targetSeq: target.seq, reactions }];
   }
 
   private show(entry: E2eTextEntry): void {

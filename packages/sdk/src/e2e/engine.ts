@@ -13,6 +13,7 @@ import {
   CONTENT_VERSION,
   newContentId,
   fingerprint,
+  isReactionEmoji,
   textContent,
   type Content,
   type Device,
@@ -232,6 +233,24 @@ export class E2eEngine {
       change.type === "edit" ? { ...base, type: "edit", text: change.text } : { ...base, type: "delete" };
     const ack = await this.sendContent(conversationId, content);
     return { id: ack.id, conversationId, seq: ack.seq, ts: ack.ts, targetSeq: target.seq };
+  }
+
+  /**
+   * Adds this user's `emoji` reaction to a message anyone sent (or, with `remove`, takes it back):
+   * an encrypted `reaction` content (docs/E2E.md section 5).
+   */
+  react(target: E2eTextEntry, emoji: string, remove: boolean): Promise<SendAck> {
+    if (target.contentId === null) throw new AppError("FORBIDDEN", "This message cannot be read on this device.");
+    if (target.deletedTs !== null) throw new AppError("CONFLICT", "This message has been deleted.");
+    if (!isReactionEmoji(emoji)) throw new AppError("BAD_REQUEST", "A reaction is one emoji.");
+    const content: Content = {
+      v: CONTENT_VERSION,
+      type: "reaction",
+      id: newContentId(),
+      target: target.contentId,
+      emoji,
+    };
+    return this.sendContent(target.conversationId, remove ? { ...content, remove: true } : content);
   }
 
   /**

@@ -104,6 +104,10 @@ export class LazyE2eEngine {
     return this.when((engine) => engine.change(target, change));
   }
 
+  react(target: E2eTextEntry, emoji: string, remove: boolean): Promise<SendAck> {
+    return this.when((engine) => engine.react(target, emoji, remove));
+  }
+
   sendContent(conversationId: string, content: Content): Promise<SendAck> {
     return this.when((engine) => engine.sendContent(conversationId, content));
   }
