@@ -34,3 +34,4 @@ export { MemoryE2eStateStore, type E2eStateStore } from "./e2e/state-store.js";
 export type { E2eEngine, E2eOptions, ThisDevice } from "./e2e/engine.js";
 export { LazyE2eEngine } from "./e2e/lazy-engine.js";
 export type { E2eStatus, E2eTextEntry } from "./e2e/log-reader.js";
+export type { Reaction } from "./e2e/contents.js";

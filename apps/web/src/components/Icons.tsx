@@ -75,3 +75,12 @@ export function SmileIcon() {
     </svg>
   );
 }
+
+/** Close a panel or cancel a draft (a reply). */
+export function CloseIcon({ size = 18 }: { size?: number }) {
+  return (
+    <svg {...common} width={size} height={size} strokeWidth={2}>
+      <path d="M6 6l12 12M18 6 6 18" />
+    </svg>
+  );
+}

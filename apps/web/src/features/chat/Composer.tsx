@@ -15,8 +15,10 @@
  */
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { CHAT_LIMITS, checkMessageText, textLength } from "@sealroom/sdk/browser";
+import { CloseIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { useChatServices } from "./context.js";
+import { snippet } from "./Responses.js";
 import { EmojiButton } from "./emoji/EmojiButton.js";
 import { SUGGESTIONS_ID, ShortcodeSuggestions, suggestionId } from "./emoji/ShortcodeSuggestions.js";
 import {
@@ -37,9 +39,19 @@ export interface ComposerProps {
   autoFocus?: boolean;
   /** Up in the empty box: edit the user's last message; false if there is none. */
   onEditLast?(): boolean;
+  /** The message the next one answers, and how to let go of it (sent or cancelled). */
+  reply?: ReplyDraft | undefined;
+  onReplyDone?(): void;
 }
 
-export function Composer({ conversationId, name, autoFocus, onEditLast }: ComposerProps) {
+/** The message the composer's next message answers. */
+export interface ReplyDraft {
+  seq: number;
+  sender: string;
+  text: string;
+}
+
+export function Composer({ conversationId, name, autoFocus, onEditLast, reply, onReplyDone }: ComposerProps) {
   const { t, lang } = useI18n();
   const { chat, drafts } = useChatServices();
   const [text, setText] = useState(() => drafts.get(conversationId));
@@ -60,6 +72,10 @@ export function Composer({ conversationId, name, autoFocus, onEditLast }: Compos
   useEffect(() => {
     if (autoFocus) box.current?.focus();
   }, [autoFocus]);
+  // Reply chosen on a message: the user writes the answer next.
+  useEffect(() => {
+    if (reply) box.current?.focus();
+  }, [reply?.seq]);
 
   // Grow with the text up to a few lines, then scroll inside.
   useLayoutEffect(() => {
@@ -113,7 +129,8 @@ export function Composer({ conversationId, name, autoFocus, onEditLast }: Compos
   const send = () => {
     if (!check.ok) return;
     // A refusal is not lost: the outbox keeps the message as failed, shown with retry/discard.
-    chat.send(conversationId, text).catch(() => undefined);
+    chat.send(conversationId, text, reply ? { replyToSeq: reply.seq } : {}).catch(() => undefined);
+    onReplyDone?.();
     change("");
     box.current?.focus();
   };
@@ -124,6 +141,11 @@ export function Composer({ conversationId, name, autoFocus, onEditLast }: Compos
       return;
     }
     if (suggesting && !e.nativeEvent.isComposing && suggestionKey(e)) return;
+    if (e.key === "Escape" && reply && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      onReplyDone?.();
+      return;
+    }
     if (e.key !== "Enter" || e.shiftKey || e.nativeEvent.isComposing || e.keyCode === 229) return;
     e.preventDefault();
     send();
@@ -152,6 +174,26 @@ export function Composer({ conversationId, name, autoFocus, onEditLast }: Compos
     .join(" ");
   return (
     <form className="composer" onSubmit={onSubmit}>
+      {reply && (
+        <div className="composer-reply" data-testid="composer-reply">
+          <div className="composer-reply-text">
+            <span className="composer-reply-to">{t("chat.reply.to", { name: reply.sender })}</span>
+            <bdi className="composer-reply-snippet">{snippet(reply.text)}</bdi>
+          </div>
+          <button
+            type="button"
+            className="icon-btn"
+            onClick={() => {
+              onReplyDone?.();
+              box.current?.focus();
+            }}
+            aria-label={t("chat.reply.cancel")}
+            title={t("chat.reply.cancel")}
+          >
+            <CloseIcon />
+          </button>
+        </div>
+      )}
       {suggesting && (
         <ShortcodeSuggestions
           query={typed.query}

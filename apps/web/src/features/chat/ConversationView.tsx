@@ -4,14 +4,14 @@
  * the others' read pointers for "read" / "read by N".
  */
 import { useCallback, useEffect, useRef, useState } from "react";
-import { parseConversationId, type ConversationView as View } from "@sealroom/sdk/browser";
+import { parseConversationId, type ConversationView as View, type TextEntry } from "@sealroom/sdk/browser";
 import { Avatar } from "../../components/Avatar.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { hrefFor, useNow } from "../../lib/hooks.js";
 import { useConnectionState } from "../../state/context.js";
 import { useOptionalSocial } from "../social/index.js";
 import { PresenceAvatar } from "./ConversationList.js";
-import { Composer } from "./Composer.js";
+import { Composer, type ReplyDraft } from "./Composer.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
 import { EncryptionButton, EncryptionPanel, useEncryptionPanel } from "./EncryptionDetails.js";
 import { conversationTitle, peerOf, typingMessage } from "./format.js";
@@ -36,6 +36,12 @@ export function ConversationView({ conversationId }: { conversationId: string })
   // Up in the empty composer: edit the user's last message (MessageList opens its editor).
   const [editSeq, setEditSeq] = useState<number>();
   const editStarted = useCallback(() => setEditSeq(undefined), []);
+  /** The message the next one answers (Reply on a message); the composer shows and sends it. */
+  const [reply, setReply] = useState<ReplyDraft>();
+  const startReply = useCallback(
+    (entry: TextEntry, sender: string) => setReply({ seq: entry.seq, sender, text: entry.text }),
+    [],
+  );
   const editLast = () => {
     const seq = lastOwnSeq(view.entries, me);
     if (seq !== undefined) setEditSeq(seq);
@@ -46,6 +52,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
 
   // Focus the conversation's name when it opens, so a screen reader says where the user is.
   useEffect(() => heading.current?.focus({ preventScroll: true }), [conversationId]);
+  useEffect(() => setReply(undefined), [conversationId]);
 
   useEffect(() => {
     if (ref?.kind === "group") people.ensureGroup(ref.groupId);
@@ -165,7 +172,13 @@ export function ConversationView({ conversationId }: { conversationId: string })
       {chat.e2e && encryption.open && (
         <EncryptionPanel id={encryption.panelId} chat={chat} onClose={encryption.close} />
       )}
-      <MessageList key={`timeline:${conversationId}`} view={view} editSeq={editSeq} onEditStarted={editStarted} />
+      <MessageList
+        key={`timeline:${conversationId}`}
+        view={view}
+        editSeq={editSeq}
+        onEditStarted={editStarted}
+        onReply={startReply}
+      />
       <div className="typing" aria-live="polite" data-testid="typing">
         {typing && (
           <>
@@ -203,6 +216,8 @@ export function ConversationView({ conversationId }: { conversationId: string })
           conversationId={conversationId}
           name={title}
           onEditLast={editLast}
+          reply={reply}
+          onReplyDone={() => setReply(undefined)}
         />
       )}
     </section>

@@ -5,7 +5,7 @@
  */
 import { useEffect, useId, useRef, useState } from "react";
 import { Fingerprint } from "../../components/Fingerprint.js";
-import { LockIcon } from "../../components/Icons.js";
+import { CloseIcon, LockIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { useThisDevice, type ThisDeviceState } from "./e2e.js";
 import type { ChatLike } from "./services.js";
@@ -54,18 +54,7 @@ export function EncryptionPanel({ id, chat, onClose }: { id: string; chat: ChatL
           <span>{t("e2e.title")}</span>
         </h2>
         <button type="button" className="icon-btn" aria-label={t("e2e.close")} title={t("e2e.close")} onClick={onClose}>
-          <svg
-            width="18"
-            height="18"
-            viewBox="0 0 24 24"
-            fill="none"
-            stroke="currentColor"
-            strokeWidth="2"
-            aria-hidden="true"
-            focusable="false"
-          >
-            <path d="M6 6l12 12M18 6 6 18" />
-          </svg>
+          <CloseIcon />
         </button>
       </div>
       <p>{t("e2e.protects")}</p>

@@ -1,9 +1,11 @@
 /**
  * One message of the timeline. The user's own messages can be edited (in place: Enter saves,
- * Escape cancels) and deleted (after a confirmation); focus goes back where it came from.
+ * Escape cancels) and deleted (after a confirmation); focus goes back where it came from. In an
+ * end-to-end encrypted conversation anyone's message can be answered (a reply, quoted above the
+ * answer) and reacted to (an emoji, shown under it).
  *
  * By keyboard a message is one stop of the timeline (MessageList moves between them); its actions
- * open from the menu key, Shift+F10 or Enter. The Edit and Delete buttons shown on hover are for
+ * open from the menu key, Shift+F10 or Enter. The buttons shown on hover are for
  * the pointer only and stay out of the Tab order: a long conversation must not put two stops per
  * message between the reader and the composer, and a stray Tab then typing must not press one.
  * Text and names are each in their own bidi isolate (<bdi>), so nothing in them can reorder the
@@ -18,8 +20,10 @@ import { e2eStatusOf } from "./e2e.js";
 import { chatErrorText } from "./errors.js";
 import { timeLabel } from "./format.js";
 import { RichText } from "./RichText.js";
-import { ActionsMenu, ClockIcon, ConfirmDelete, EditBox, PencilIcon, TrashIcon } from "./MessageParts.js";
+import { ActionsMenu, ClockIcon, ConfirmDelete, EditBox, PencilIcon, ReplyIcon, TrashIcon } from "./MessageParts.js";
 import { useMayPost } from "./mayPost.js";
+import { EmojiButton, EmojiPopover } from "./emoji/EmojiButton.js";
+import { ReactionChips, ReplyQuote, type ReplyTarget } from "./Responses.js";
 
 export interface MessageProps {
   entry: TextEntry;
@@ -38,6 +42,16 @@ export interface MessageProps {
   /** Up in the empty composer asked to edit this message: open the editor, then call onEditStarted. */
   editRequested?: boolean;
   onEditStarted?(): void;
+  /** What it answers, when it is a reply. */
+  replyTarget?: ReplyTarget | undefined;
+  /** Replies and reactions can be sent here (an encrypted conversation the user may post in). */
+  canRespond?: boolean;
+  /** The signed-in user and the names of those who reacted. */
+  me?: number | undefined;
+  nameOf?(userId: number): string;
+  onReply?(entry: TextEntry, sender: string): void;
+  /** Shows the message at `seq` (a reply's original). */
+  onJump?(seq: number): void;
 }
 
 /** Keys that open a focused message's actions. */
@@ -54,10 +68,16 @@ export function Message({
   writtenTs,
   editRequested,
   onEditStarted,
+  replyTarget,
+  canRespond = false,
+  me,
+  nameOf = String,
+  onReply,
+  onJump,
 }: MessageProps) {
   const { t, lang, describeError } = useI18n();
   const { chat } = useChatServices();
-  const [mode, setMode] = useState<"view" | "menu" | "edit" | "confirm-delete">("view");
+  const [mode, setMode] = useState<"view" | "menu" | "edit" | "confirm-delete" | "react">("view");
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const root = useRef<HTMLDivElement>(null);
@@ -70,6 +90,9 @@ export function Message({
   // With encryption on, a message without the flag was sent as plaintext (before encryption).
   const plaintext = chat.e2e !== undefined && e2e === undefined;
   const actionable = own && !deleted && !unreadable;
+  // Replies and reactions name their target by its content id: only a message read here has one.
+  const respondable = canRespond && e2e === "decrypted" && !deleted;
+  const reactions = "reactions" in entry && Array.isArray(entry.reactions) ? entry.reactions : [];
   const showSender = kind === "group" && !own && first;
   const time = timeLabel(entry.ts, lang);
 
@@ -111,7 +134,17 @@ export function Message({
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if (e.target !== e.currentTarget || !isMenuKey(e)) return;
     e.preventDefault();
-    if (actionable && mode === "view") setMode("menu");
+    if ((actionable || respondable) && mode === "view") setMode("menu");
+  };
+
+  const react = (emoji: string) =>
+    void run(
+      () => chat.react(entry.conversationId, entry.seq, emoji),
+      () => undefined,
+    );
+  const reply = () => {
+    setMode("view");
+    onReply?.(entry, own ? t("chat.you") : sender);
   };
 
   return (
@@ -124,7 +157,7 @@ export function Message({
       data-roving=""
       role="article"
       tabIndex={tabIndex}
-      aria-keyshortcuts={actionable ? "Shift+F10" : undefined}
+      aria-keyshortcuts={actionable || respondable ? "Shift+F10" : undefined}
       onKeyDown={onKeyDown}
     >
       {kind === "group" && !own && (
@@ -135,6 +168,9 @@ export function Message({
           <div className="msg-sender" translate="no">
             <bdi>{sender}</bdi>
           </div>
+        )}
+        {replyTarget && (
+          <ReplyQuote target={replyTarget} tabIndex={tabIndex === 0 ? 0 : -1} onJump={(seq) => onJump?.(seq)} />
         )}
         {mode === "edit" ? (
           <EditBox
@@ -162,36 +198,85 @@ export function Message({
                 <time dateTime={new Date(entry.ts).toISOString()}>{time}</time>
               </span>
             </div>
-            {actionable && mode === "view" && (
+            {(actionable || respondable) && mode === "view" && (
               <div className="msg-tools" role="group" aria-label={t("chat.actions")}>
-                <button
-                  type="button"
-                  tabIndex={-1}
-                  className="icon-btn"
-                  onClick={() => setMode("edit")}
-                  aria-label={t("chat.edit")}
-                  title={t("chat.edit")}
-                >
-                  <PencilIcon />
-                </button>
-                <button
-                  type="button"
-                  tabIndex={-1}
-                  className="icon-btn"
-                  onClick={() => setMode("confirm-delete")}
-                  aria-label={t("chat.delete")}
-                  title={t("chat.delete")}
-                >
-                  <TrashIcon />
-                </button>
+                {respondable && (
+                  <>
+                    <EmojiButton
+                      onPick={react}
+                      label={t("chat.react")}
+                      className="icon-btn"
+                      testId="react-button"
+                      tabIndex={-1}
+                      id={`react-picker-${entry.seq}`}
+                    />
+                    <button
+                      type="button"
+                      tabIndex={-1}
+                      className="icon-btn"
+                      onClick={reply}
+                      aria-label={t("chat.reply")}
+                      title={t("chat.reply")}
+                      data-testid="reply-button"
+                    >
+                      <ReplyIcon />
+                    </button>
+                  </>
+                )}
+                {actionable && (
+                  <>
+                    <button
+                      type="button"
+                      tabIndex={-1}
+                      className="icon-btn"
+                      onClick={() => setMode("edit")}
+                      aria-label={t("chat.edit")}
+                      title={t("chat.edit")}
+                    >
+                      <PencilIcon />
+                    </button>
+                    <button
+                      type="button"
+                      tabIndex={-1}
+                      className="icon-btn"
+                      onClick={() => setMode("confirm-delete")}
+                      aria-label={t("chat.delete")}
+                      title={t("chat.delete")}
+                    >
+                      <TrashIcon />
+                    </button>
+                  </>
+                )}
               </div>
             )}
           </div>
         )}
+        {reactions.length > 0 && (
+          <ReactionChips
+            reactions={reactions}
+            me={me}
+            nameOf={nameOf}
+            tabIndex={tabIndex === 0 && respondable ? 0 : -1}
+            onToggle={(emoji) => respondable && react(emoji)}
+          />
+        )}
+        {mode === "react" && (
+          <EmojiPopover
+            id={`react-picker-${entry.seq}`}
+            onPick={(emoji) => {
+              finish();
+              react(emoji);
+            }}
+            onClose={(again) => {
+              setMode("view");
+              if (again) refocus();
+            }}
+          />
+        )}
         {mode === "menu" && (
           <ActionsMenu
-            onEdit={() => setMode("edit")}
-            onDelete={() => setMode("confirm-delete")}
+            {...(respondable ? { onReply: reply, onReact: () => setMode("react") } : {})}
+            {...(actionable ? { onEdit: () => setMode("edit"), onDelete: () => setMode("confirm-delete") } : {})}
             onClose={(again) => {
               setMode((m) => (m === "menu" ? "view" : m));
               if (again) refocus();

@@ -7,7 +7,7 @@
  * By keyboard it is one Tab stop (see timelineKeys.ts).
  */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
-import type { ConversationView } from "@sealroom/sdk/browser";
+import type { ConversationView, TextEntry } from "@sealroom/sdk/browser";
 import { LockIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { useChatServices, usePeople } from "./context.js";
@@ -16,6 +16,8 @@ import { isolated } from "./isolate.js";
 import { useMe, usePageVisible } from "./hooks.js";
 import { useNow } from "../../lib/hooks.js";
 import { Message, PendingBubble } from "./Message.js";
+import { useMayPost } from "./mayPost.js";
+import { replyTargetOf } from "./Responses.js";
 import { buildRows, lastOwnSeq } from "./timeline.js";
 import { useRovingTimeline } from "./timelineKeys.js";
 
@@ -32,9 +34,11 @@ export interface MessageListProps {
   /** The message Up in the empty composer asked to edit; onEditStarted clears the request. */
   editSeq?: number | undefined;
   onEditStarted?(): void;
+  /** Reply was chosen on a message: the composer answers it. */
+  onReply?(entry: TextEntry, sender: string): void;
 }
 
-export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) {
+export function MessageList({ view, editSeq, onEditStarted, onReply }: MessageListProps) {
   const { t, lang, describeError } = useI18n();
   const { chat } = useChatServices();
   const { names, displayNames } = usePeople();
@@ -51,6 +55,26 @@ export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) 
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string>();
   const loadingRef = useRef(false);
+
+  const mayPost = useMayPost(view.conversationId);
+  const canRespond = chat.e2e !== undefined && mayPost;
+  const nameOf = (userId: number): string =>
+    userId === me
+      ? t("chat.you")
+      : (displayNames[userId] ??
+        names[userId] ??
+        view.people[userId] ??
+        (view.kind === "dm" ? view.peer?.username : undefined) ??
+        t("chat.someone"));
+  /** Shows a message (a reply's original): centred, focused, and marked for a moment. */
+  const jump = useCallback((seq: number) => {
+    const el = scroller.current?.querySelector<HTMLElement>(`[data-testid="message"][data-seq="${seq}"]`);
+    if (!el) return;
+    el.scrollIntoView({ block: "center" });
+    el.focus({ preventScroll: true });
+    el.classList.add("msg-highlight");
+    setTimeout(() => el.classList.remove("msg-highlight"), 1600);
+  }, []);
 
   const firstSeq = view.entries[0]?.seq;
   // What was unread when the conversation opened keeps its divider while the reader is here.
@@ -229,13 +253,8 @@ export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) 
                 );
               }
               case "text": {
-                const sender = row.own
-                  ? ""
-                  : (displayNames[row.entry.senderId] ??
-                    names[row.entry.senderId] ??
-                    view.people[row.entry.senderId] ??
-                    (view.kind === "dm" ? view.peer?.username : undefined) ??
-                    t("chat.someone"));
+                const sender = row.own ? "" : nameOf(row.entry.senderId);
+                const replyTarget = replyTargetOf(row.entry, view.entries, nameOf);
                 const status =
                   row.entry.seq === ownSeq
                     ? statusText(ownStatus(row.entry.seq, view.kind, view.receipts, me), t)
@@ -253,6 +272,12 @@ export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) 
                     writtenTs={row.own ? view.written[row.entry.seq] : undefined}
                     editRequested={editSeq === row.entry.seq}
                     {...(onEditStarted ? { onEditStarted } : {})}
+                    replyTarget={replyTarget}
+                    canRespond={canRespond}
+                    me={me}
+                    nameOf={nameOf}
+                    {...(onReply ? { onReply } : {})}
+                    onJump={jump}
                   />
                 );
               }

@@ -1,6 +1,7 @@
 /** The parts of a message: its actions menu, the in-place editor, the delete confirmation, icons. */
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { checkMessageText } from "@sealroom/sdk/browser";
+import { SmileIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 
 /**
@@ -8,12 +9,16 @@ import { useI18n } from "../../i18n/I18nProvider.js";
  * Enter chooses, Escape or Tab closes (Escape gives focus back to the message).
  */
 export function ActionsMenu({
+  onReply,
+  onReact,
   onEdit,
   onDelete,
   onClose,
 }: {
-  onEdit(): void;
-  onDelete(): void;
+  onReply?(): void;
+  onReact?(): void;
+  onEdit?(): void;
+  onDelete?(): void;
   onClose(refocus: boolean): void;
 }) {
   const { t } = useI18n();
@@ -46,14 +51,30 @@ export function ActionsMenu({
       onKeyDown={onKeyDown}
       onBlur={(e) => !e.currentTarget.contains(e.relatedTarget) && onClose(false)}
     >
-      <button type="button" role="menuitem" tabIndex={-1} className="msg-menu-item" onClick={onEdit}>
-        <PencilIcon />
-        {t("chat.edit")}
-      </button>
-      <button type="button" role="menuitem" tabIndex={-1} className="msg-menu-item" onClick={onDelete}>
-        <TrashIcon />
-        {t("chat.delete")}
-      </button>
+      {onReply && (
+        <button type="button" role="menuitem" tabIndex={-1} className="msg-menu-item" onClick={onReply}>
+          <ReplyIcon />
+          {t("chat.reply")}
+        </button>
+      )}
+      {onReact && (
+        <button type="button" role="menuitem" tabIndex={-1} className="msg-menu-item" onClick={onReact}>
+          <SmileIcon />
+          {t("chat.react")}
+        </button>
+      )}
+      {onEdit && (
+        <button type="button" role="menuitem" tabIndex={-1} className="msg-menu-item" onClick={onEdit}>
+          <PencilIcon />
+          {t("chat.edit")}
+        </button>
+      )}
+      {onDelete && (
+        <button type="button" role="menuitem" tabIndex={-1} className="msg-menu-item" onClick={onDelete}>
+          <TrashIcon />
+          {t("chat.delete")}
+        </button>
+      )}
     </div>
   );
 }
@@ -156,6 +177,15 @@ export function PencilIcon() {
     <svg {...icon}>
       <path d="M4 20h4L19 9l-4-4L4 16z" />
       <path d="m13.5 6.5 4 4" />
+    </svg>
+  );
+}
+
+export function ReplyIcon() {
+  return (
+    <svg {...icon}>
+      <path d="M9 14 4 9l5-5" />
+      <path d="M4 9h10a6 6 0 0 1 6 6v5" />
     </svg>
   );
 }

@@ -66,7 +66,7 @@ describe("an end-to-end encrypted conversation", () => {
     await settle();
     const rows = [...screen.getByTestId("timeline").querySelectorAll("[data-testid]")]
       .map((el) => el.getAttribute("data-testid"))
-      .filter((id) => id !== "message-status");
+      .filter((id) => id !== "message-status" && id !== "react-button" && id !== "reply-button");
     expect(rows).toEqual(["plaintext-divider", "message", "message", "e2e-divider", "message", "message", "message"]);
     expect(screen.getByTestId("plaintext-divider").textContent).toBe(
       "Sent before end-to-end encryption: the messages below are not end-to-end encrypted",
@@ -87,6 +87,10 @@ describe("an end-to-end encrypted conversation", () => {
     // The user's own plaintext can be edited; an own message with no text here cannot.
     expect(within(messages[1]!).queryByRole("button", { name: "Edit" })).not.toBeNull();
     expect(within(messages[4]!).queryByRole("button", { name: "Edit" })).toBeNull();
+    // Replies and reactions travel inside the encryption: offered on the decrypted message only.
+    const responds = (m: HTMLElement) => within(m).queryByRole("button", { name: "Reply" }) !== null;
+    expect(messages.map(responds)).toEqual([false, false, true, false, false]);
+    expect(within(messages[2]!).getByRole("button", { name: "React" })).toBeTruthy();
   });
 
   test("without encryption nothing of it shows", async () => {

@@ -21,6 +21,7 @@ export type ChatLike = Pick<
   | "retry"
   | "discard"
   | "edit"
+  | "react"
   | "delete"
   | "markRead"
   | "loadReceipts"
