@@ -34,6 +34,8 @@ interface Holder {
 interface World {
   /** T's device, on T0. */
   target: Holder;
+  /** T, to sign in more sessions of theirs. */
+  targetPerson: Person;
   /** The acting session of each signed-in role. */
   actors: Record<Actor, Holder>;
 }
@@ -54,6 +56,14 @@ const own: Record<Role, Outcome> = {
   stranger: "ok",
 };
 const audience: Record<Role, Outcome> = { ...own, stranger: "NOT_FOUND" };
+/** Only T (from another session) may rename or sign out T's devices; to anyone else they do not exist. */
+const ownDevices: Record<Role, Outcome> = {
+  unauthenticated: "NOT_AUTHENTICATED",
+  self: "ok",
+  friend: "NOT_FOUND",
+  comember: "NOT_FOUND",
+  stranger: "NOT_FOUND",
+};
 
 export const KEYS_CASES: Case[] = [
   {
@@ -95,6 +105,29 @@ export const KEYS_CASES: Case[] = [
     name: "of an unknown user",
     body: async () => ({ userId: 2 ** 31 - 1 }),
     expect: { ...audience, self: "NOT_FOUND", friend: "NOT_FOUND", comember: "NOT_FOUND" },
+  },
+  {
+    type: "auth.keys.renameDevice",
+    name: "T's device",
+    // The name it has: a rename that succeeds changes nothing the other cells see.
+    body: async (w) => ({ deviceId: w.target.device.identity.deviceId, name: "Phone" }),
+    expect: ownDevices,
+  },
+  {
+    type: "auth.keys.removeDevice",
+    name: "a device of T's",
+    // A fresh session and device of T's for each cell, so that the allowed removal takes nothing
+    // another cell needs and a refusal is about who asks, not about a device already gone.
+    body: async (w) => ({
+      deviceId: (await holder(await secondSession(w.targetPerson), w.target.userId)).device.identity.deviceId,
+    }),
+    expect: ownDevices,
+  },
+  {
+    type: "auth.keys.removeDevice",
+    name: "an unknown device",
+    body: async () => ({ deviceId: "A".repeat(22) }),
+    expect: { ...ownDevices, self: "NOT_FOUND" },
   },
   { type: "auth.keys.claim", name: "of T", body: async (w) => ({ userId: w.target.userId }), expect: audience },
   {
@@ -144,6 +177,7 @@ async function buildWorld(): Promise<World> {
   if (!up.ok) throw new Error(`upload failed: ${up.error.code}`);
   return {
     target,
+    targetPerson: t,
     actors: {
       self: await holder(await secondSession(t), t.user.id),
       friend: await holder(f.client, f.user.id),

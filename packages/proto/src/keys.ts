@@ -124,6 +124,27 @@ export const KEYS_COMMANDS = {
     value: z.object({ devices: z.array(deviceSchema).max(devicesMax) }),
   },
   /**
+   * Renames one of the user's own devices (the name others and the user see in device lists). A
+   * device keeps the name it was given: signing in again does not change it.
+   */
+  "auth.keys.renameDevice": {
+    service: "auth",
+    access: "user",
+    body: z.strictObject({ deviceId: deviceIdSchema, name: z.string().max(KEYS_LIMITS.deviceNameMax * 8) }),
+    value: z.object({}),
+  },
+  /**
+   * Signs out one of the user's other devices, from this one: its session is revoked (its sockets
+   * close, its tickets stop working), its device and KeyPackages are deleted, and the chat service
+   * removes it from every conversation's group. The calling session's own device: auth.logout.
+   */
+  "auth.keys.removeDevice": {
+    service: "auth",
+    access: "user",
+    body: z.strictObject({ deviceId: deviceIdSchema }),
+    value: z.object({}),
+  },
+  /**
    * One KeyPackage per device of a user (or of the listed devices): a one-time one, handed out once,
    * or the last-resort one when none is left. Same audience as auth.keys.devices.
    */
@@ -143,7 +164,7 @@ export const KEYS_COMMANDS = {
  * Events of the key directory (`evt.user.<id>`, forwarded by the gateways as `{t:"event", type, body}`).
  * `auth.keys.devices.changed.v1`: to the user and everyone who may list their devices (friends,
  * members of a group with them) when the user registers a device (a new one, or the same key again
- * at a sign-in): a hint to drop a cached device list (the SDK's engine adds a new device at its next
+ * at a sign-in), renames or removes one: a hint to drop a cached device list (the SDK's engine adds a new device at its next
  * send). A hint only: lost or late, the cache's age bounds it.
  */
 export const KEYS_EVENTS = {

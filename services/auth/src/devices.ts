@@ -27,6 +27,10 @@ export interface Devices {
   ofSession(userId: number, sessionId: string): Promise<SessionDevice>;
   /** The user's devices on live sessions, oldest first. */
   list(userId: number): Promise<DeviceInfo[]>;
+  /** Renames the user's live device; false when the user has no such device. */
+  rename(userId: number, deviceId: string, name: string): Promise<boolean>;
+  /** The session of the user's live device `deviceId`, if there is one. */
+  sessionOf(userId: number, deviceId: string): Promise<string | undefined>;
   /** Deletes the devices of revoked and expired sessions (a sign-out deletes them already). */
   sweep(): Promise<number>;
 }
@@ -53,9 +57,8 @@ export function createDevices({ store, clock }: { store: Store; clock: Clock }):
           db.device.findUnique({ where: { sessionId }, select: { id: true, signatureKey: true } }),
         );
         if (existing?.signatureKey === signatureKey) {
-          await store.run((db) =>
-            db.device.updateMany({ where: { id: existing.id }, data: { name, lastActiveAt: now } }),
-          );
+          // The name stays: the user may have renamed the device since it chose one.
+          await store.run((db) => db.device.updateMany({ where: { id: existing.id }, data: { lastActiveAt: now } }));
           return existing.id;
         }
         const others = await store.run((db) =>
@@ -113,6 +116,25 @@ export function createDevices({ store, clock }: { store: Store; clock: Clock }):
         createdAt: d.createdAt.getTime(),
         lastActiveAt: d.lastActiveAt.getTime(),
       }));
+    },
+
+    async rename(userId, deviceId, name) {
+      const now = new Date(clock());
+      const { count } = await store.run((db) =>
+        db.device.updateMany({ where: { id: deviceId, userId, session: liveSession(now) }, data: { name } }),
+      );
+      return count > 0;
+    },
+
+    async sessionOf(userId, deviceId) {
+      const now = new Date(clock());
+      const device = await store.run((db) =>
+        db.device.findFirst({
+          where: { id: deviceId, userId, session: liveSession(now) },
+          select: { sessionId: true },
+        }),
+      );
+      return device?.sessionId;
     },
 
     async sweep() {

@@ -23,8 +23,16 @@ export interface KeyHandlerDeps {
   log: Logger;
 }
 
+const noSuchDevice = () => new AppError("NOT_FOUND", "You have no such device.");
+
 export function createKeyHandlers(deps: KeyHandlerDeps): Pick<Handlers<"auth">, keyof typeof KEYS_COMMANDS> {
   const { store, sessions, devices, keyPackages, claims, devicesChanged, log } = deps;
+  /** A hint for the devices that cache this user's device list; the change stands without it. */
+  const tellAudience = (userId: number) =>
+    deviceAudience(store, userId).then(
+      (audience) => devicesChanged(audience, userId),
+      (err: unknown) => log.warn({ error: errorText(err) }, "device audience not read"),
+    );
   return {
     async "auth.keys.registerDevice"(ctx, body) {
       const name = checkDeviceName(body.name);
@@ -40,11 +48,7 @@ export function createKeyHandlers(deps: KeyHandlerDeps): Pick<Handlers<"auth">, 
         name: name.name,
       });
       log.debug({ userId: ctx.userId }, "device registered");
-      // A hint for the devices that cache this user's device list; registration stands without it.
-      await deviceAudience(store, ctx.userId).then(
-        (audience) => devicesChanged(audience, ctx.userId),
-        (err: unknown) => log.warn({ error: errorText(err) }, "device audience not read"),
-      );
+      await tellAudience(ctx.userId);
       return { deviceId };
     },
 
@@ -61,6 +65,30 @@ export function createKeyHandlers(deps: KeyHandlerDeps): Pick<Handlers<"auth">, 
     async "auth.keys.devices"(ctx, body) {
       await assertMayView(store, ctx.userId, body.userId);
       return { devices: await devices.list(body.userId) };
+    },
+
+    async "auth.keys.renameDevice"(ctx, body) {
+      const name = checkDeviceName(body.name);
+      if (!name.ok) throw new AppError("BAD_REQUEST", "Invalid field: name");
+      if (!(await devices.rename(ctx.userId, body.deviceId, name.name))) throw noSuchDevice();
+      await tellAudience(ctx.userId);
+      return {};
+    },
+
+    async "auth.keys.removeDevice"(ctx, body) {
+      const sessionId = await devices.sessionOf(ctx.userId, body.deviceId);
+      if (sessionId === undefined) throw noSuchDevice();
+      if (sessionId === ctx.sessionId) {
+        throw new AppError("BAD_REQUEST", "This is the device you are using: sign out instead.");
+      }
+      // Only a live session may end another (as for auth.logout everywhere).
+      if (!(await sessions.active(ctx.userId, ctx.sessionId))) {
+        throw new AppError("NOT_AUTHENTICATED", "This session has ended. Sign in again.");
+      }
+      await sessions.revoke(ctx.userId, sessionId);
+      log.info({ userId: ctx.userId }, "device signed out remotely");
+      await tellAudience(ctx.userId);
+      return {};
     },
 
     async "auth.keys.claim"(ctx, body) {
