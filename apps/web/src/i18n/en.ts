@@ -492,6 +492,19 @@ export const en = {
   "settings.e2eHelp":
     "Messages you send from this app are end-to-end encrypted: only the devices of the people in the conversation can read them, not the server. Earlier history sent without it stays as it was. The server still sees who talks to whom, when, message sizes, unread counts, receipts, typing and presence. Logging out deletes this device's keys and the messages it keeps.",
   "settings.deviceName": "Device name",
+  "devices.title": "Your devices",
+  "devices.help":
+    "Every browser or app you are signed in to. Compare a fingerprint with the one that device shows in Settings. Sign out a device you do not recognise: it loses access to every conversation.",
+  "devices.loading": "Loading your devices…",
+  "devices.this": "This device",
+  "devices.fingerprint": "Fingerprint",
+  "devices.dates": "Added {added} · last active {active}",
+  "devices.rename": "Rename",
+  "devices.renameLabel": "Rename {name}",
+  "devices.remove": "Sign out",
+  "devices.removeLabel": "Sign out {name}",
+  "devices.removeConfirm": "Sign this device out? It is removed from every conversation and must sign in again.",
+  "devices.removeYes": "Sign out {name}",
   "profile.title": "Profile",
   "profile.help":
     "Your friends and the members of your groups see your display name and about line; everyone else sees your username. They are stored on the server, not end-to-end encrypted.",

@@ -474,6 +474,19 @@ export const zhCN: Messages = {
   "settings.e2eHelp":
     "你从此应用发送的消息均经端到端加密：只有对话成员的设备能读取，服务器不能。之前未加密发送的历史消息保持原样。服务器仍能看到谁与谁聊天、时间、消息大小、未读数、已读回执、输入状态和在线状态。退出登录会删除此设备的密钥及其保存的消息。",
   "settings.deviceName": "设备名称",
+  "devices.title": "你的设备",
+  "devices.help":
+    "你登录过的每个浏览器或应用。可以把指纹与该设备在设置中显示的指纹进行比对。不认识的设备请将其登出：它将无法再访问任何对话。",
+  "devices.loading": "正在加载你的设备…",
+  "devices.this": "此设备",
+  "devices.fingerprint": "指纹",
+  "devices.dates": "添加于 {added} · 最近活动 {active}",
+  "devices.rename": "重命名",
+  "devices.renameLabel": "重命名 {name}",
+  "devices.remove": "登出",
+  "devices.removeLabel": "登出 {name}",
+  "devices.removeConfirm": "要登出此设备吗？它将从所有对话中移除，需要重新登录。",
+  "devices.removeYes": "登出 {name}",
   "profile.title": "个人资料",
   "profile.help":
     "你的好友和群组成员能看到你的显示名称和简介，其他人只能看到你的用户名。它们保存在服务器上，没有端到端加密。",

@@ -5,10 +5,10 @@ import { ChangePasswordForm } from "../components/ChangePasswordForm.js";
 import { Fingerprint } from "../components/Fingerprint.js";
 import { LanguageSelect } from "../components/LanguageSelect.js";
 import { useOptionalChatServices } from "../features/chat/context.js";
-import { browserDeviceName } from "../features/chat/device-name.js";
 import { useThisDevice } from "../features/chat/e2e.js";
 import { DeviceFingerprint } from "../features/chat/EncryptionDetails.js";
 import { NotificationSettings } from "../features/chat/NotificationSettings.js";
+import { OwnDevices } from "../features/chat/OwnDevices.js";
 import { ProfileForm, useOptionalSocial } from "../features/social/index.js";
 import { useI18n } from "../i18n/I18nProvider.js";
 import { useFocusOnMount } from "../lib/hooks.js";
@@ -105,15 +105,8 @@ function DevicePanel() {
         {t("settings.e2e")}
       </h2>
       <p className="panel-help">{t("settings.e2eHelp")}</p>
-      <div className="account-row">
-        <div>
-          <div className="muted small">{t("settings.deviceName")}</div>
-          <div className="account-name" data-testid="device-name">
-            {browserDeviceName(navigator.userAgent)}
-          </div>
-        </div>
-      </div>
       <DeviceFingerprint device={device} />
+      <OwnDevices thisDeviceId={device.kind === "ready" ? device.deviceId : undefined} />
     </section>
   );
 }

@@ -142,10 +142,22 @@ describe("the conversation list's preview of encrypted messages, computed on the
 describe("Settings", () => {
   test("shows this device's name and fingerprint, and what end-to-end encryption protects", async () => {
     const h = await dmWith([text(1, BOB.id, "hi")], true);
+    h.client.commands["auth.keys.devices"] = () => ({
+      devices: h.client.bodies("auth.keys.registerDevice").map((b) => ({
+        deviceId: "device-1",
+        userId: ME.id,
+        signatureKey: b.signatureKey,
+        name: b.name,
+        createdAt: 1,
+        lastActiveAt: 2,
+      })),
+    });
     await renderChat(<SettingsScreen username="alice" />, h);
     const panel = screen.getByRole("region", { name: "End-to-end encryption" });
     expect(within(panel).getByText(/Messages you send from this app are end-to-end encrypted/)).toBeTruthy();
-    expect(within(panel).getByTestId("device-name").textContent).toBe(browserDeviceName(navigator.userAgent));
+    // The directory's entry of this device, under the name the browser gave it.
+    const row = await within(panel).findByText("This device", {}, { timeout: 5_000 });
+    expect(row.closest("[data-testid=device-row]")?.querySelector(".row-title bdi")?.textContent).toBe("Test browser");
     const fp = await within(panel).findByTestId("device-fingerprint", {}, { timeout: 5_000 });
     expect(fp.getAttribute("aria-label")).toBe(`This device's fingerprint: ${registeredFingerprint(h)}`);
     // Logging out (the SDK's signedOut) is what deletes the keys: the panel says so.
