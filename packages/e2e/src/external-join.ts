@@ -61,7 +61,15 @@ export async function externalJoin(joiner: Joiner, groupInfoBytes: Uint8Array) {
   );
   let joined;
   try {
-    joined = await joinGroupExternal(groupInfo, publicPackage, privatePackage, resync, cs, undefined, joiner.clientConfig);
+    joined = await joinGroupExternal(
+      groupInfo,
+      publicPackage,
+      privatePackage,
+      resync,
+      cs,
+      undefined,
+      joiner.clientConfig,
+    );
   } catch (cause) {
     // The tree failed validation (a leaf the directory does not vouch for, a bad signature).
     throw new E2eError("invalid_message", "cannot join from this GroupInfo", { cause });
@@ -69,7 +77,11 @@ export async function externalJoin(joiner: Joiner, groupInfoBytes: Uint8Array) {
   const newGroupInfo = await createGroupInfoWithExternalPubAndRatchetTree(joined.newState, [], cs);
   const bundle: CommitBundle = {
     epoch: groupInfo.groupContext.epoch,
-    commit: encodeMlsMessage({ wireformat: "mls_public_message", version: "mls10", publicMessage: joined.publicMessage }),
+    commit: encodeMlsMessage({
+      wireformat: "mls_public_message",
+      version: "mls10",
+      publicMessage: joined.publicMessage,
+    }),
     groupInfo: encodeMlsMessage({ wireformat: "mls_group_info", version: "mls10", groupInfo: newGroupInfo }),
   };
   return { state: joined.newState, bundle, resync };
