@@ -271,6 +271,13 @@ async function secondLogin(): Promise<void> {
     const shown = timeline(page).locator(".msg", { hasText: "from carol's second browser" });
     expect(await shown.getAttribute("data-e2e")).toBe("decrypted");
   }
+  // The log's second commit is the new browser's own External Commit (no Welcome was needed).
+  const users = await stack.db.user.findMany({ where: { username: { in: [carol, dave] } } });
+  const dm = dmConversationId(users[0]!.id, users[1]!.id);
+  const convRow = await stack.db.conversation.findUniqueOrThrow({ where: { key: dm } });
+  const log = await stack.db.message.findMany({ where: { conversationId: convRow.id }, orderBy: { seq: "asc" } });
+  const carolId = users.find((u) => u.username === carol)!.id;
+  expect(log.filter((m) => m.kind === "mls.commit").map((m) => m.senderId)).toEqual([carolId, carolId]);
   // Sent before it joined: shown as not available on this browser, never as a failure.
   await timeline(c2).locator('.msg[data-e2e="unavailable"]').first().waitFor();
   expect(await timeline(c2).locator('.msg[data-e2e="undecryptable"]').count()).toBe(0);
