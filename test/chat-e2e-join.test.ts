@@ -87,9 +87,9 @@ describe("a user's new device joins by External Commit", () => {
     const phoneId = await thisDeviceId(phone);
     expect(leaves.filter((l) => l.member?.deviceId === phoneId)).toHaveLength(1);
     // One of the two got the phone in (an Add with its Welcome, or its own External Commit); the
-    // other lost the epoch and caught up.
+    // other either lost the epoch (STALE_EPOCH, caught up) or came late enough to find it done.
+    // Never both: one commit besides the group's establishment.
     expect((await messagesOf(dm)).filter((m) => m.kind === "mls.commit")).toHaveLength(2);
-    expect((phone.chat.e2e?.staleRetries ?? 0) + (dan.chat.e2e?.staleRetries ?? 0)).toBeGreaterThanOrEqual(1);
     for (const c of [cat, dan, phone]) expect(c.chat.e2e?.undecryptable).toBe(0);
   });
 
