@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Device, encodeContent, inspectMembership, textContent, type Group } from "@sealroom/e2e";
 import { groupConversationId } from "@sealroom/proto/chat";
+import { loadServerSender } from "./server-sender.js";
 import { setup, type Harness } from "./test/harness.js";
 import { b64, bytes, mlsKit, type Member } from "./test/mls.js";
 
@@ -105,16 +106,16 @@ describe("External Commit: a user's new device joins by itself", () => {
     // Bob's phone session sends a join whose leaf is alice's (a device of hers made for it).
     const asAlice = await Device.create({ userId: a, deviceId: alice.deviceId });
     const other = await externalJoin(phone, dm, phoneSession, asAlice);
-    expect((await sendJoin(b, dm, other.bundle, phoneSession).refusal())?.code).toBe("FORBIDDEN");
+    forbidden(await sendJoin(b, dm, other.bundle, phoneSession).refusal(), "new leaf must be the calling device");
     // Bob's own user, but his first device's id from the phone's session.
     const bobs = await h.db.device.findFirstOrThrow({ where: { userId: b, sessionId: `s${b}` } });
     const sibling = await Device.create({ userId: b, deviceId: bobs.id });
     const wrongDevice = await externalJoin(phone, dm, phoneSession, sibling);
-    expect((await sendJoin(b, dm, wrongDevice.bundle, phoneSession).refusal())?.code).toBe("FORBIDDEN");
+    forbidden(await sendJoin(b, dm, wrongDevice.bundle, phoneSession).refusal(), "new leaf must be the calling device");
     // The phone's id under a key the directory does not hold for it.
     const impostor = await Device.create({ userId: b, deviceId: phone.deviceId });
     const wrongKey = await externalJoin(phone, dm, phoneSession, impostor);
-    expect((await sendJoin(b, dm, wrongKey.bundle, phoneSession).refusal())?.code).toBe("FORBIDDEN");
+    forbidden(await sendJoin(b, dm, wrongKey.bundle, phoneSession).refusal(), "new leaf must be the calling device");
     expect(await snapshot(dm)).toEqual(before);
   });
 
@@ -141,7 +142,7 @@ describe("External Commit: a user's new device joins by itself", () => {
     });
     await h.services[0]!.catchUpTimeline();
     const afterKick = await snapshot(conversationId);
-    expect((await sendJoin(k, conversationId, kickedJoin.bundle).refusal())?.code).toBe("FORBIDDEN");
+    forbidden(await sendJoin(k, conversationId, kickedJoin.bundle).refusal(), "no longer a member");
     expect(await snapshot(conversationId)).toEqual(afterKick);
     expect(afterKick.mlsEpoch).toBe(before.mlsEpoch);
   });
@@ -188,7 +189,10 @@ describe("External Commit: a user's new device joins by itself", () => {
     );
     expect(evil.resync).toBe(true);
     const before = await snapshot(dm);
-    expect((await sendJoin(b, dm, evil.bundle, bobTwinSession).refusal())?.code).toBe("FORBIDDEN");
+    forbidden(
+      await sendJoin(b, dm, evil.bundle, bobTwinSession).refusal(),
+      "remove only an old leaf of the joining device",
+    );
     expect(await snapshot(dm)).toEqual(before);
   });
 
@@ -253,15 +257,41 @@ describe("the MLS sender must be the calling device", () => {
       message: b64(commit.commit),
       groupInfo: b64(commit.groupInfo),
     };
-    expect((await h.refusal(b, "chat.mls.send", body))?.code).toBe("FORBIDDEN");
+    forbidden(await h.refusal(b, "chat.mls.send", body), "must be the calling device's own leaf");
     ga.discardPendingCommit();
     // Bob's phone has no leaf: it cannot post an application message (made by bob's first device).
     const app = { conversationId: dm, clientMsgId: cid(), message: b64(await gb.encrypt(await textBytes("x"))) };
-    expect((await h.refusal(b, "chat.mls.send", app, phoneSession))?.code).toBe("FORBIDDEN");
+    forbidden(await h.refusal(b, "chat.mls.send", app, phoneSession), "Only a device with a leaf");
     // A session without a registered device sends nothing at all.
     const bare = { ...app, clientMsgId: cid() };
     await h.db.session.create({ data: { id: `s${b}-bare`, userId: b, expiresAt: new Date(Date.now() + 86_400_000) } });
     expect((await h.refusal(b, "chat.mls.send", bare, `s${b}-bare`))?.code).toBe("DEVICE_NOT_REGISTERED");
+    expect(await snapshot(dm)).toEqual(before);
+  });
+
+  it("a commit framed as the external sender's, and a new_member_proposal, are FORBIDDEN", async () => {
+    const { a, dm, ga } = await quietDm();
+    const before = await snapshot(dm);
+    const commit = await ga.commitPending();
+    const asServer = reframe(commit.commit, "external");
+    const body = { conversationId: dm, clientMsgId: cid(), message: b64(asServer), groupInfo: b64(commit.groupInfo) };
+    expect(await h.refusal(a, "chat.mls.send", body)).toMatchObject({
+      code: "FORBIDDEN",
+      message: "An external sender can only propose.",
+    });
+    ga.discardPendingCommit();
+    const { groupInfo } = await h.call(a, "chat.mls.groupInfo", { conversationId: dm });
+    const [proposal] = await (await loadServerSender(h.db)).proposeRemove(bytes(groupInfo), { userId: a });
+    const fromNewMember = reframe(proposal!, "new_member_proposal");
+    const refused = await h.refusal(a, "chat.mls.send", {
+      conversationId: dm,
+      clientMsgId: cid(),
+      message: b64(fromNewMember),
+    });
+    expect(refused).toMatchObject({
+      code: "FORBIDDEN",
+      message: "Sealroom groups take no proposals from non-members.",
+    });
     expect(await snapshot(dm)).toEqual(before);
   });
 
@@ -279,9 +309,9 @@ describe("the MLS sender must be the calling device", () => {
         ...(deviceIds ? { welcome: { message: b64(add.welcome!), deviceIds } } : {}),
       });
     // A device the commit does not add (alice's other device, a member's), or none of the added.
-    expect((await send([phone.deviceId, extra.deviceId]))?.code).toBe("FORBIDDEN");
-    expect((await send([extra.deviceId]))?.code).toBe("FORBIDDEN");
-    expect((await send(undefined))?.code).toBe("FORBIDDEN");
+    forbidden(await send([phone.deviceId, extra.deviceId]), "exactly the devices the commit adds");
+    forbidden(await send([extra.deviceId]), "exactly the devices the commit adds");
+    forbidden(await send(undefined), "exactly the devices the commit adds");
     expect(await snapshot(dm)).toEqual(before);
     expect(await send([phone.deviceId])).toBeUndefined();
     expect(await h.db.mlsWelcome.count({ where: { deviceId: phone.deviceId } })).toBe(1);
@@ -289,3 +319,32 @@ describe("the MLS sender must be the calling device", () => {
 });
 
 const textBytes = (text: string) => encodeContent(textContent(text));
+
+/** A FORBIDDEN refusal, for the reason expected (several checks share the code). */
+function forbidden(refusal: { code: string; message?: string } | undefined, reason: string): void {
+  expect(refusal?.code).toBe("FORBIDDEN");
+  expect(refusal?.message).toContain(reason);
+}
+
+/**
+ * The same PublicMessage under another sender, as a client could frame it (RFC 9420 section 6:
+ * version, wire format, then the FramedContent's group id, epoch and sender; a member sender's
+ * message ends with its 32-byte membership tag, which a non-member's has not). Only the framing
+ * matters here: the DS reads it without keys.
+ */
+function reframe(message: Uint8Array, to: "external" | "new_member_proposal"): Uint8Array {
+  const groupIdLength = message[4]!;
+  if (groupIdLength >= 64) throw new Error("a one-byte group id length expected");
+  const at = 4 + 1 + groupIdLength + 8; // the sender type
+  const from = message[at];
+  const head = Array.from(message.subarray(0, at));
+  if (from === 1 && to === "external") {
+    // member (type 1, leaf index) -> external (type 2, sender index 0); drop the membership tag.
+    return new Uint8Array([...head, 2, 0, 0, 0, 0, ...message.subarray(at + 5, message.length - 33)]);
+  }
+  if (from === 2 && to === "new_member_proposal") {
+    // external (type 2, index) -> new_member_proposal (type 3, nothing more).
+    return new Uint8Array([...head, 3, ...message.subarray(at + 5)]);
+  }
+  throw new Error(`cannot reframe a sender of type ${from} as ${to}`);
+}

@@ -67,7 +67,9 @@ export async function assertSender(
       return;
     case "external":
       // The server's own proposals (a client may relay one: members verify its signature against
-      // the group's external_senders key; mls.ts checks that its Removes are due).
+      // the group's external_senders key; mls.ts checks that its Removes are due). An external
+      // sender cannot commit (RFC 9420 section 12.4): every member would refuse it.
+      if (facts.kind !== "mls.proposal") throw forbidden("An external sender can only propose.");
       return;
     case "new_member_proposal":
       throw forbidden("Sealroom groups take no proposals from non-members.");
