@@ -5,9 +5,9 @@
  * it adds. Every refusal is FORBIDDEN and is raised inside the send transaction before anything is
  * written.
  */
-import type { InspectedAdd, InspectedLeaf, InspectedSender } from "@sealroom/e2e";
+import { inspectMembership, type InspectedAdd, type InspectedLeaf, type InspectedSender } from "@sealroom/e2e";
 import { AppError } from "@sealroom/proto/errors";
-import type { Queries } from "./queries.js";
+import type { ConvRow, Queries } from "./queries.js";
 
 /** The calling session's registered device (auth's key directory). */
 export interface CallerDevice {
@@ -134,5 +134,40 @@ export function assertWelcomed(adds: readonly InspectedAdd[], welcomed: readonly
   const added = new Set(adds.map((a) => a.member?.deviceId));
   if (welcomed.length !== added.size || welcomed.some((id) => !added.has(id))) {
     throw forbidden("A commit's Welcome must go to exactly the devices the commit adds.");
+  }
+}
+
+/**
+ * The leaves of each conversation's current tree, by conversation and epoch. Every send checks
+ * its sender against them, and a GroupInfo carries the whole ratchet tree (about 250 bytes per
+ * device): parsed once per epoch, not per message. A committed GroupInfo of an epoch never
+ * changes (only a commit stores one, for the epoch it creates), so an entry cannot go stale, also
+ * with several chat instances. What a job read is remembered only once its transaction committed
+ * (`remember` from its `after` hook): a batch can read a GroupInfo an earlier job of the same
+ * batch wrote, which a rollback would undo. The oldest entries go past `max`.
+ */
+export class LeavesCache {
+  private readonly byConversation = new Map<number, { epoch: number; leaves: readonly InspectedLeaf[] }>();
+
+  constructor(private readonly max = 1000) {}
+
+  /** The current epoch's leaves (its stored GroupInfo); undefined before the group exists. */
+  async current(q: Queries, conv: ConvRow): Promise<readonly InspectedLeaf[] | undefined> {
+    if (conv.mlsEpoch === null) return undefined;
+    const held = this.byConversation.get(conv.id);
+    if (held?.epoch === conv.mlsEpoch) return held.leaves;
+    const info = await q.groupInfo.get(conv.id);
+    if (!info || info.epoch !== conv.mlsEpoch) return undefined;
+    return inspectMembership(new Uint8Array(Buffer.from(info.data, "base64url"))).leaves;
+  }
+
+  /** After COMMIT: `leaves` are the committed tree of `conversationId` at `epoch`. */
+  remember(conversationId: number, epoch: number, leaves: readonly InspectedLeaf[]): void {
+    this.byConversation.delete(conversationId);
+    this.byConversation.set(conversationId, { epoch, leaves });
+    if (this.byConversation.size > this.max) {
+      const oldest = this.byConversation.keys().next().value;
+      if (oldest !== undefined) this.byConversation.delete(oldest);
+    }
   }
 }

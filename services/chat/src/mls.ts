@@ -34,9 +34,9 @@ import { recipients, resolveAccess, userOrPlaceholder } from "./access.js";
 import { takeWithin } from "./bounds.js";
 import { append, conversationFor } from "./entries.js";
 import { belongs, readers } from "./group-readers.js";
-import { assertSender, assertWelcomed, type SenderFacts } from "./mls-senders.js";
+import { assertSender, assertWelcomed, LeavesCache, type SenderFacts } from "./mls-senders.js";
 import type { Publish } from "./publish.js";
-import { queries, type ConvRow, type Queries } from "./queries.js";
+import { queries, type Queries } from "./queries.js";
 import type { Writer } from "./writer.js";
 
 export interface MlsDeps {
@@ -188,13 +188,6 @@ async function assertRemoves(
   }
 }
 
-/** The leaves of the current epoch's tree (its stored GroupInfo); undefined before the group exists. */
-async function currentLeaves(q: Queries, conv: ConvRow): Promise<readonly InspectedLeaf[] | undefined> {
-  const info = await q.groupInfo.get(conv.id);
-  if (!info || info.epoch !== conv.mlsEpoch) return undefined;
-  return inspectMembership(new Uint8Array(Buffer.from(info.data, "base64url"))).leaves;
-}
-
 /**
  * A group's first commit: besides the devices it adds, its tree holds one leaf, the founder's,
  * which must be the calling session's device under its registered key. Later commits can only
@@ -242,6 +235,7 @@ function assertEpoch(current: number | null, c: Checked): void {
 const conflict = () => new AppError("CONFLICT", "This clientMsgId was already used for another message.");
 
 export function createMls({ db, writer, publish, sender, onCommit }: MlsDeps) {
+  const trees = new LeavesCache();
   /** The Device row of the calling session (auth's key directory). */
   async function deviceOf(q: Queries, sessionId: string): Promise<{ id: string; userId: number }> {
     const device = await q.deviceBySession.get(sessionId);
@@ -267,7 +261,8 @@ export function createMls({ db, writer, publish, sender, onCommit }: MlsDeps) {
           const conv = await conversationFor(q, access, now);
           assertEpoch(conv.mlsEpoch, checked);
           const caller = await deviceOf(q, sessionId);
-          const leaves = await currentLeaves(q, conv);
+          const leaves = await trees.current(q, conv);
+          const treeEpoch = conv.mlsEpoch;
           const founders =
             conv.mlsEpoch !== null ? undefined : await assertFounder(q, caller.id, conversationId, checked);
           const members = await recipients(q, access);
@@ -330,6 +325,10 @@ export function createMls({ db, writer, publish, sender, onCommit }: MlsDeps) {
           return {
             value: { id, conversationId, seq, ts: now, clientMsgId, epoch },
             after: () => {
+              // A commit moved the epoch: its tree is the next send's to read.
+              if (leaves && treeEpoch !== null && checked.kind !== "mls.commit") {
+                trees.remember(conv.id, treeEpoch, leaves);
+              }
               publish(members, "chat.message.created.v1", { entry, sender, group, preview: "" });
               for (const device of welcomed) {
                 publish([device.userId], "chat.mls.welcome.v1", { conversationId, deviceId: device.id });
