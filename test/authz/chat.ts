@@ -148,16 +148,18 @@ async function registerDevice(name: string): Promise<Device> {
 
 /**
  * The commits of "mls send": P's establishes dm(P,Q) with a Welcome for Q's device; in G, the
- * owner's, the admin's and the member's are three epochs of one chain (0, 1, 2), so each is the
- * current epoch when its turn comes. Refused roles send a well-formed commit of their conversation.
+ * owner's (adding the admin's and the member's devices), the admin's and the member's are three
+ * epochs of one chain (0, 1, 2), each from the sender's own leaf (the DS checks the MLS sender),
+ * so each is the current epoch when its turn comes. Refused roles send a well-formed commit of
+ * their conversation.
  */
 async function prepareMls(): Promise<void> {
   const devices = new Map<string, Device>();
   for (const name of [...Object.values(ACTOR), "Q"]) devices.set(name, await registerDevice(name));
-  const wire = (c: CommitBundle, welcomeFor?: string) => ({
+  const wire = (c: CommitBundle, ...welcomeFor: string[]) => ({
     message: b64(c.commit),
     groupInfo: b64(c.groupInfo),
-    ...(welcomeFor && c.welcome ? { welcome: { message: b64(c.welcome), deviceIds: [welcomeFor] } } : {}),
+    ...(welcomeFor.length > 0 && c.welcome ? { welcome: { message: b64(c.welcome), deviceIds: welcomeFor } } : {}),
   });
   // Every group lists the server's external sender, or the DS refuses its commits.
   const { externalSender } = await person("P").client.request("chat.mls.serverSender", {});
@@ -173,9 +175,20 @@ async function prepareMls(): Promise<void> {
     commits.set(role, wire(await g.commitPending()));
   }
   const g = await devices.get("O")!.createGroup(targets.get("owner")!.conversationId, opts);
-  for (const role of ["owner", "admin", "member", "former", "nonmember", "unauthenticated"] as const) {
-    commits.set(role, wire(await g.commitPending()));
-    g.mergePendingCommit();
+  const [admin, member] = [devices.get(ACTOR.admin)!, devices.get(ACTOR.member)!];
+  const kps = [(await admin.createKeyPackages(1))[0]!.bytes, (await member.createKeyPackages(1))[0]!.bytes];
+  const add = await g.addMembers(kps);
+  commits.set("owner", wire(add, admin.identity.deviceId, member.identity.deviceId));
+  g.mergePendingCommit();
+  const ga = await admin.joinFromWelcome(add.welcome!);
+  const gm = await member.joinFromWelcome(add.welcome!);
+  const byAdmin = await ga.commitPending();
+  commits.set("admin", wire(byAdmin));
+  ga.mergePendingCommit();
+  await gm.processMessage(byAdmin.commit);
+  for (const role of ["member", "former", "nonmember", "unauthenticated"] as const) {
+    commits.set(role, wire(await gm.commitPending()));
+    gm.mergePendingCommit();
   }
 }
 

@@ -4,8 +4,9 @@
  * device); the header's lock opens the details with this device's fingerprint, which is the key the
  * directory holds for it; history sent before encryption is marked; a Node SDK device and a browser
  * device talk in one conversation; a reload keeps reading (the state is in IndexedDB); logging out
- * deletes it; and none of the plaintexts is in the database file or its WAL afterwards. Saves
- * screenshots of the details panel (en and zh-CN, light and dark, phone width).
+ * deletes it; and none of the plaintexts is in the database file or its WAL afterwards. A second
+ * browser login of an existing user sends at once in a quiet DM (it joins the group by External
+ * Commit). Saves screenshots of the details panel (en and zh-CN, light and dark, phone width).
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -236,6 +237,54 @@ async function story(): Promise<void> {
 
   expect(browsers.pageErrors).toEqual([]);
   await expectNoPlaintextStored();
+}
+
+test("a second browser login of an existing user sends at once in a quiet DM, and reads what follows", async () => {
+  await browsers.withFailureShots("e2e-second-login", shot, secondLogin);
+}, 180_000);
+
+async function secondLogin(): Promise<void> {
+  const pid = process.pid % 10_000;
+  const carol = `carol_e2e_${pid}`;
+  const dave = `dave_e2e_${pid}`;
+  const { page: c } = await browsers.open();
+  const { page: d } = await browsers.open();
+  await Promise.all([register(c, carol), register(d, dave)]);
+  await befriendInBrowsers(c, carol, d, dave);
+  await conv(c, dave).click();
+  await send(c, "before the second login");
+  await conv(d, carol).click();
+  await bubble(d, "before the second login").waitFor();
+
+  // Carol signs in on another browser; nobody else sends: its first message joins the group itself.
+  const { page: c2 } = await browsers.open();
+  await c2.goto(stack.httpUrl);
+  await c2.getByRole("button", { name: "The fingerprints match, continue" }).click();
+  await c2.getByLabel("Username", { exact: true }).fill(carol);
+  await c2.getByLabel("Password", { exact: true }).fill(password);
+  await c2.getByRole("button", { name: "Sign in", exact: true }).click();
+  await c2.getByRole("status").filter({ hasText: "Up to date" }).waitFor();
+  await conv(c2, dave).click();
+  await send(c2, "from carol's second browser");
+  for (const page of [d, c]) {
+    await bubble(page, "from carol's second browser").waitFor();
+    const shown = timeline(page).locator(".msg", { hasText: "from carol's second browser" });
+    expect(await shown.getAttribute("data-e2e")).toBe("decrypted");
+  }
+  // The log's second commit is the new browser's own External Commit (no Welcome was needed).
+  const users = await stack.db.user.findMany({ where: { username: { in: [carol, dave] } } });
+  const dm = dmConversationId(users[0]!.id, users[1]!.id);
+  const convRow = await stack.db.conversation.findUniqueOrThrow({ where: { key: dm } });
+  const log = await stack.db.message.findMany({ where: { conversationId: convRow.id }, orderBy: { seq: "asc" } });
+  const carolId = users.find((u) => u.username === carol)!.id;
+  expect(log.filter((m) => m.kind === "mls.commit").map((m) => m.senderId)).toEqual([carolId, carolId]);
+  // Sent before it joined: shown as not available on this browser, never as a failure.
+  await timeline(c2).locator('.msg[data-e2e="unavailable"]').first().waitFor();
+  expect(await timeline(c2).locator('.msg[data-e2e="undecryptable"]').count()).toBe(0);
+  await send(d, "dave answers both of carol's browsers");
+  await bubble(c2, "dave answers both of carol's browsers").waitFor();
+  await bubble(c, "dave answers both of carol's browsers").waitFor();
+  expect(browsers.pageErrors).toEqual([]);
 }
 
 /** The SQLite file and its WAL (or, on PostgreSQL, the message rows) hold none of the texts. */

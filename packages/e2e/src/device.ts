@@ -18,7 +18,8 @@ import { defaultClientConfig } from "ts-mls/clientConfig.js";
 import { fromUtf8, packParts, toHex, unpackParts, utf8 } from "./bytes.js";
 import { E2eError } from "./errors.js";
 import { groupIdFor } from "./group-id.js";
-import { Group } from "./group.js";
+import { externalJoin } from "./external-join.js";
+import { Group, type CommitBundle } from "./group.js";
 import {
   authenticationService,
   isValidIdentity,
@@ -210,6 +211,18 @@ export class Device {
     }
     if (!stored.lastResort) this.keyPackages.delete(match);
     return Group.fromState(state, this);
+  }
+
+  /**
+   * Joins a group by itself with an External Commit from its published GroupInfo (MLSMessage
+   * bytes, `chat.mls.groupInfo`; external-join.ts). The returned group is in the new epoch; use it
+   * only once the Delivery Service accepted `bundle.commit` (sent with `bundle.groupInfo` and no
+   * Welcome). A refused one (`STALE_EPOCH`) is dropped: nothing of this device changed.
+   * `resync`: the tree held a leaf of this device already, which the commit removes.
+   */
+  async joinExternal(groupInfo: Uint8Array): Promise<{ group: Group; bundle: CommitBundle; resync: boolean }> {
+    const { state, bundle, resync } = await externalJoin(this, groupInfo);
+    return { group: Group.fromState(state, this), bundle, resync };
   }
 
   /** Signs with the device key (used by Group for nothing else than MLS itself). */

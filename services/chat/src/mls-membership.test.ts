@@ -307,6 +307,7 @@ describe("the DS enforces social's membership on Adds", () => {
       clientMsgId: cid(),
       message: b64(good.commit),
       groupInfo: b64(good.groupInfo),
+      welcome: { message: b64(good.welcome!), deviceIds: [bob.deviceId] },
     });
     expect(ack.epoch).toBe(1);
   });

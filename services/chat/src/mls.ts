@@ -13,8 +13,10 @@ import {
   inspectMembership,
   inspectMessage,
   inspectProposals,
+  inspectSender,
   type ExternalSenderKey,
   type InspectedAdd,
+  type InspectedLeaf,
 } from "@sealroom/e2e";
 import {
   CHAT_LIMITS,
@@ -32,8 +34,9 @@ import { recipients, resolveAccess, userOrPlaceholder } from "./access.js";
 import { takeWithin } from "./bounds.js";
 import { append, conversationFor } from "./entries.js";
 import { belongs, readers } from "./group-readers.js";
+import { assertSender, assertWelcomed, LeavesCache, type SenderFacts } from "./mls-senders.js";
 import type { Publish } from "./publish.js";
-import { queries, type ConvRow, type Queries } from "./queries.js";
+import { queries, type Queries } from "./queries.js";
 import type { Writer } from "./writer.js";
 
 export interface MlsDeps {
@@ -84,17 +87,18 @@ type Checked =
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
-/** The Adds and Removes (leaf indexes) a handshake message carries by value; none in an application message. */
-interface Membership {
-  adds: readonly InspectedAdd[];
-  removes: readonly number[];
-}
+/**
+ * The sender and the proposals a handshake message carries by value (Adds, Removes by leaf index,
+ * references, other types); an application message has none and an encrypted sender.
+ */
+type Membership = Omit<SenderFacts, "kind">;
 
-/** Checked against social and the key directory in the transaction. */
+/** Checked against social, the key directory and the calling device in the transaction. */
 function membershipOf(kind: "application" | "proposal" | "commit", message: Uint8Array): Membership {
-  if (kind === "application") return { adds: [], removes: [] };
-  const { adds, removes } = inspect("message", () => inspectProposals(message));
-  return { adds, removes };
+  const sender = inspect("message", () => inspectSender(message));
+  if (kind === "application") return { sender, adds: [], removes: [], references: 0, others: [] };
+  const { adds, removes, references, others } = inspect("message", () => inspectProposals(message));
+  return { sender, adds, removes, references, others };
 }
 
 function check(conversationId: string, body: SendBody, serverKey: Uint8Array): Checked {
@@ -168,12 +172,13 @@ async function assertAdds(q: Queries, members: readonly number[], adds: readonly
  * rules do not allow. `removes` are leaf indexes of the current epoch's tree, whose GroupInfo the
  * last accepted commit stored.
  */
-async function assertRemoves(q: Queries, conv: ConvRow, key: string, removes: readonly number[]): Promise<void> {
+async function assertRemoves(
+  q: Queries,
+  leaves: readonly InspectedLeaf[],
+  key: string,
+  removes: readonly number[],
+): Promise<void> {
   if (removes.length === 0) return;
-  const info = await q.groupInfo.get(conv.id);
-  // Before the group exists (its first commit) there is no leaf to remove.
-  const current = info && info.epoch === conv.mlsEpoch ? info.data : undefined;
-  const leaves = current ? inspectMembership(new Uint8Array(Buffer.from(current, "base64url"))).leaves : [];
   const allowed = await readers(q, key);
   for (const index of removes) {
     const leaf = leaves.find((l) => l.leafIndex === index);
@@ -188,8 +193,13 @@ async function assertRemoves(q: Queries, conv: ConvRow, key: string, removes: re
  * which must be the calling session's device under its registered key. Later commits can only
  * add leaves through checked Adds; this closes the one way in that no Add names.
  */
-async function assertFounder(q: Queries, callerDeviceId: string, key: string, c: Checked): Promise<void> {
-  if (c.kind !== "mls.commit") return;
+async function assertFounder(
+  q: Queries,
+  callerDeviceId: string,
+  key: string,
+  c: Checked,
+): Promise<readonly InspectedLeaf[] | undefined> {
+  if (c.kind !== "mls.commit") return undefined;
   const added = new Set(c.adds.map((a) => a.member?.deviceId));
   const leaves = inspectMembership(new Uint8Array(Buffer.from(c.groupInfo, "base64url"))).leaves;
   const founders = leaves.filter((l) => !added.has(l.member?.deviceId));
@@ -200,6 +210,7 @@ async function assertFounder(q: Queries, callerDeviceId: string, key: string, c:
       "A group's first commit must hold, besides the devices it adds, only the calling device under its registered key.",
     );
   }
+  return leaves;
 }
 
 /** The epoch the group is in once an entry of this kind and epoch is in the log. */
@@ -224,6 +235,7 @@ function assertEpoch(current: number | null, c: Checked): void {
 const conflict = () => new AppError("CONFLICT", "This clientMsgId was already used for another message.");
 
 export function createMls({ db, writer, publish, sender, onCommit }: MlsDeps) {
+  const trees = new LeavesCache();
   /** The Device row of the calling session (auth's key directory). */
   async function deviceOf(q: Queries, sessionId: string): Promise<{ id: string; userId: number }> {
     const device = await q.deviceBySession.get(sessionId);
@@ -247,14 +259,22 @@ export function createMls({ db, writer, publish, sender, onCommit }: MlsDeps) {
           }
           const access = await resolveAccess(q, userId, conversationId, "post", { lock: true });
           const conv = await conversationFor(q, access, now);
-          const founding = conv.mlsEpoch === null;
           assertEpoch(conv.mlsEpoch, checked);
-          if (founding) await assertFounder(q, (await deviceOf(q, sessionId)).id, conversationId, checked);
+          const caller = await deviceOf(q, sessionId);
+          const leaves = await trees.current(q, conv);
+          const treeEpoch = conv.mlsEpoch;
+          const founders =
+            conv.mlsEpoch !== null ? undefined : await assertFounder(q, caller.id, conversationId, checked);
           const members = await recipients(q, access);
+          await assertSender(q, caller, checked, leaves, founders, members);
           await assertAdds(q, members, checked.adds);
-          await assertRemoves(q, conv, conversationId, checked.removes);
+          // An External Commit's Removes (a resync of the caller's own old leaf) were checked above.
+          if (checked.sender.kind !== "new_member_commit") {
+            await assertRemoves(q, leaves ?? [], conversationId, checked.removes);
+          }
           const welcomed: { id: string; userId: number }[] = [];
           const welcome = checked.kind === "mls.commit" ? checked.welcome : undefined;
+          if (checked.kind === "mls.commit") assertWelcomed(checked.adds, welcome?.deviceIds ?? []);
           for (const deviceId of welcome?.deviceIds ?? []) {
             const device = await q.deviceById.get(deviceId);
             if (!device || !members.includes(device.userId)) {
@@ -305,6 +325,10 @@ export function createMls({ db, writer, publish, sender, onCommit }: MlsDeps) {
           return {
             value: { id, conversationId, seq, ts: now, clientMsgId, epoch },
             after: () => {
+              // A commit moved the epoch: its tree is the next send's to read.
+              if (leaves && treeEpoch !== null && checked.kind !== "mls.commit") {
+                trees.remember(conv.id, treeEpoch, leaves);
+              }
               publish(members, "chat.message.created.v1", { entry, sender, group, preview: "" });
               for (const device of welcomed) {
                 publish([device.userId], "chat.mls.welcome.v1", { conversationId, deviceId: device.id });

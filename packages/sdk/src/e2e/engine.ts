@@ -5,7 +5,8 @@
  * never changed by two at once; each is persisted after every change.
  *
  * Membership: the device about to send commits first what its group lacks (the Add of any member
- * device not in it, and pending Remove proposals of the server). That is the committer rule: the
+ * device not in it, and pending Remove proposals of the server); a device with no leaf in an
+ * existing group first joins it by itself with an External Commit (sender.ts). That is the committer rule: the
  * sender, since its message must reach those devices anyway; when two devices race, the Delivery
  * Service takes one commit and the other catches up (STALE_EPOCH) and tries again.
  */

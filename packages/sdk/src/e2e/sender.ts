@@ -1,11 +1,13 @@
 /**
  * Sending in an encrypted conversation (docs/E2E.md section 3, "Sending" and "The committer
- * rule"): the device about to send first makes its group complete (joined from a Welcome, created,
- * or with the Adds of member devices it lacks and the server's pending proposals committed), then
- * encrypts and sends. STALE_EPOCH (another commit won) means: catch up and make it again.
+ * rule"): the device about to send first makes its group complete (joined from a Welcome, joined
+ * by itself with an External Commit, created, or with the Adds of member devices it lacks and the
+ * server's pending proposals committed), then encrypts and sends. STALE_EPOCH (another commit
+ * won) means: catch up and make it again.
  */
 import {
   decodeExternalSenderDescriptor,
+  E2eError,
   encodeContent,
   type Content,
   type Device,
@@ -99,10 +101,10 @@ export class GroupSender {
     }
     if (!record) {
       const info = await this.host.client.call("chat.mls.groupInfo", { conversationId });
-      // The group exists without this device: a member adds it on their next send (retryable).
-      if (info.ok) throw new AppError("UNAVAILABLE", "This device is not in the conversation's group yet.");
-      if (info.error.code !== "NOT_FOUND") throw AppError.from(info.error);
-      return this.establish(conversationId, device);
+      if (!info.ok && info.error.code !== "NOT_FOUND") throw AppError.from(info.error);
+      if (!info.ok) return this.establish(conversationId, device);
+      // The group exists without this device (a new device, no Welcome waiting): it joins by itself.
+      record = await this.joinExternal(conversationId, device, fromB64(info.value.groupInfo));
     }
     const missing = await claimMissing(
       this.host.client,
@@ -137,6 +139,30 @@ export class GroupSender {
     const seq = await this.sendCommit(conversationId, bundle, missing.deviceIds);
     group.mergePendingCommit();
     const record: GroupRecord = { group, seq, joinedEpoch: 0n };
+    await this.host.states.adopt(conversationId, record);
+    return record;
+  }
+
+  /**
+   * An External Commit from the group's current GroupInfo (RFC 9420 section 12.4.3.2): the DS
+   * admits it only for this device of a participant, in the GroupInfo's epoch. STALE_EPOCH (a
+   * commit got in first, maybe the Add of this very device) is thrown for send's catch-up, which
+   * fetches Welcomes first: a device that was added meanwhile joins by its Welcome instead.
+   */
+  private async joinExternal(conversationId: string, device: Device, groupInfo: Uint8Array): Promise<GroupRecord> {
+    let joined;
+    try {
+      joined = await device.joinExternal(groupInfo);
+    } catch (err) {
+      // The tree holds a leaf the key directory does not vouch for (counted in refusedLeaves), or
+      // is malformed: not a group to join; a member's next send may add this device (retryable).
+      if (err instanceof E2eError)
+        throw new AppError("UNAVAILABLE", "This device cannot join the conversation's group.");
+      throw err;
+    }
+    const seq = await this.sendCommit(conversationId, joined.bundle, []);
+    // Nothing before the join is readable here (section 1): the reader starts after the commit.
+    const record: GroupRecord = { group: joined.group, seq, joinedEpoch: joined.group.epoch };
     await this.host.states.adopt(conversationId, record);
     return record;
   }
