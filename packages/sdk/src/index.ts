@@ -38,6 +38,7 @@ export { MemorySearchIndexStore, type SearchIndexStore } from "./search/index-st
 // Types only: MiniSearch loads with the first sign-in (LocalSearch imports it dynamically).
 export type {
   IndexedMessage,
+  IndexJson,
   Range,
   SearchFilters,
   SearchHit,

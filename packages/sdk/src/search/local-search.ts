@@ -14,11 +14,14 @@ import type { Entry, TextEntry } from "@sealroom/proto/chat";
 import { checkedReads, isE2eText } from "../e2e/contents.js";
 import { ChangeNotifier } from "../notifier.js";
 import type { SearchIndexStore } from "./index-store.js";
-import type { MessageIndex, SearchOptions, SearchResults } from "./message-index.js";
+import type { IndexJson, MessageIndex, SearchOptions, SearchResults } from "./message-index.js";
 
 export interface SearchConfig {
   store: SearchIndexStore;
-  /** How long after a change the index is saved (ms, default 2000): a burst is saved once. */
+  /**
+   * How long after a change the index is saved (ms, default 10 s): a burst is saved once. Each save
+   * writes the whole index (at 100,000 messages, seconds of work: BENCHMARKS.md), so not often.
+   */
   saveDelayMs?: number;
 }
 
@@ -33,7 +36,7 @@ type Op = (index: MessageIndex) => void;
 /** The end-to-end read records of a conversation, as the state store keeps them (unchecked). */
 export type ReadRecordsLoader = (userId: number, conversationId: string) => Promise<unknown[]>;
 
-const EMPTY: SearchResults = { hits: [], total: 0 };
+const EMPTY: SearchResults = { hits: [], total: 0, exact: true };
 
 export class LocalSearch {
   private index: MessageIndex | undefined;
@@ -52,7 +55,7 @@ export class LocalSearch {
     private readonly config: SearchConfig,
     private readonly readRecords?: ReadRecordsLoader,
   ) {
-    this.saveDelayMs = config.saveDelayMs ?? 2000;
+    this.saveDelayMs = config.saveDelayMs ?? 10_000;
   }
 
   /** Told after changes (batched per microtask), like the chat store. */
@@ -81,7 +84,8 @@ export class LocalSearch {
     const snapshot = raw as Partial<Snapshot> | undefined;
     if (snapshot?.v === 1 && Array.isArray(snapshot.seeded)) {
       try {
-        index = MessageIndex.load(snapshot.index as Parameters<typeof MessageIndex.load>[0]);
+        index = await MessageIndex.loadAsync(snapshot.index as IndexJson);
+        if (this.userId !== userId) return;
         this.seeded = new Set(snapshot.seeded.filter((s): s is string => typeof s === "string"));
       } catch {
         index = undefined; // not an index of this version: rebuilt

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { MessageIndex, snippet, type IndexedMessage } from "./message-index.js";
+import { MessageIndex, snippet, type IndexJson, type IndexedMessage } from "./message-index.js";
 import { tokenize } from "./tokenize.js";
 
 const DAY = 86_400_000;
@@ -134,14 +134,43 @@ describe("MessageIndex", () => {
     expect(s.text.slice(start, end)).toBe("needle");
   });
 
+  test("beyond one shard: newest first stops early, older shards are still searched, edits and removals find their shard", () => {
+    const index = MessageIndex.empty();
+    // Three shards of 8,192; the oldest messages are indexed last (history paged back).
+    const n = 17_000;
+    for (let i = n; i >= 1; i--) index.put(msg(i, i === 3 ? "common and the rare lighthouse" : `common message ${i}`));
+    expect(index.size).toBe(n);
+    const newest = index.search("common", { limit: 10 });
+    expect(newest.hits.map((h) => h.seq)).toEqual([
+      17000, 16999, 16998, 16997, 16996, 16995, 16994, 16993, 16992, 16991,
+    ]);
+    expect(newest.exact).toBe(false);
+    expect(newest.total).toBeLessThan(n);
+    expect(index.search("lighthouse")).toMatchObject({ total: 1, exact: true, hits: [{ seq: 3 }] });
+    expect(index.search("common", { conversationId: "dm:1:2", from: msg(5, "").ts, to: msg(8, "").ts })).toMatchObject({
+      total: 3,
+      exact: true,
+    });
+    expect(index.search("common", { order: "relevance", limit: 1 })).toMatchObject({ total: n, exact: true });
+    index.edit("dm:1:2", 3, "the lamp house");
+    expect(index.search("lighthouse").total).toBe(0);
+    expect(index.search("lamp").hits.map((h) => h.seq)).toEqual([3]);
+    index.remove("dm:1:2", 3);
+    expect(index.search("lamp").total).toBe(0);
+    expect(index.size).toBe(n - 1);
+    const copy = MessageIndex.load(JSON.parse(JSON.stringify(index.toJSON())) as IndexJson);
+    expect(copy.search("common", { limit: 3 }).hits.map((h) => h.seq)).toEqual([17000, 16999, 16998]);
+    expect(copy.size).toBe(n - 1);
+  });
+
   test("toJSON and load: the same results after a round trip through JSON", () => {
     const index = sample();
     index.remove("dm:1:2", 5);
-    const copy = MessageIndex.load(JSON.parse(JSON.stringify(index.toJSON())) as ReturnType<MessageIndex["toJSON"]>);
+    const copy = MessageIndex.load(JSON.parse(JSON.stringify(index.toJSON())) as IndexJson);
     expect(copy.size).toBe(4);
     for (const q of ["station", "天气", "车站", "park", "タワー"]) expect(seqs(copy, q)).toEqual(seqs(index, q));
     copy.edit("dm:1:2", 1, "different words");
     expect(seqs(copy, "different")).toEqual([1]);
-    expect(() => MessageIndex.load({} as ReturnType<MessageIndex["toJSON"]>)).toThrow();
+    expect(() => MessageIndex.load({} as IndexJson)).toThrow();
   });
 });

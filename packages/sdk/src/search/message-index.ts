@@ -59,8 +59,10 @@ export interface SearchHit {
 
 export interface SearchResults {
   hits: SearchHit[];
-  /** How many messages matched (hits are the first `limit` of them). */
+  /** How many messages matched (hits are the first `limit` of them); at least that many if not `exact`. */
   total: number;
+  /** Whether `total` counts every match (a newest-first search stops reading once it has its hits). */
+  exact: boolean;
 }
 
 const SNIPPET_CHARS = 160;
@@ -80,54 +82,102 @@ const OPTIONS: Options<Doc> = {
 
 export const docId = (conversationId: string, seq: number) => `${conversationId}/${seq}`;
 
+/**
+ * Messages per shard. The index is a list of MiniSearch indexes (shards) filled in turn: a
+ * newest-first search reads the shards newest first and stops once no shard left can hold a newer
+ * match than the `limit` it has, so a word in a third of all messages costs one shard's matches,
+ * not 30,000 scored, built and sorted results (BENCHMARKS.md).
+ */
+const SHARD_DOCS = 8192;
+
+interface Shard {
+  mini: MiniSearch<Doc>;
+  /** The newest `ts` ever added (an upper bound: removals leave it). */
+  maxTs: number;
+}
+
+/** What `toJSON` gives and `load` takes (plain data: JSON or IndexedDB's structured clone). */
+export interface IndexJson {
+  shards: Array<{ maxTs: number; index: AsPlainObject }>;
+}
+
 export class MessageIndex {
-  private constructor(private readonly mini: MiniSearch<Doc>) {}
+  private constructor(private readonly shards: Shard[]) {}
 
   static empty(): MessageIndex {
-    return new MessageIndex(new MiniSearch<Doc>(OPTIONS));
+    return new MessageIndex([]);
   }
 
   /** From `toJSON`'s form; throws on anything else (the caller rebuilds). */
-  static load(js: AsPlainObject): MessageIndex {
-    return new MessageIndex(MiniSearch.loadJS<Doc>(js, OPTIONS));
+  static load(js: IndexJson): MessageIndex {
+    return new MessageIndex(
+      checkedShards(js).map((s) => ({ maxTs: s.maxTs, mini: MiniSearch.loadJS<Doc>(s.index, OPTIONS) })),
+    );
   }
 
-  toJSON(): AsPlainObject {
-    return this.mini.toJSON();
+  /**
+   * `load` in slices that yield to the event loop between them (MiniSearch's own): rebuilding the
+   * terms' trees of a large index takes seconds (BENCHMARKS.md), which must not freeze a page.
+   */
+  static async loadAsync(js: IndexJson): Promise<MessageIndex> {
+    const shards: Shard[] = [];
+    for (const s of checkedShards(js))
+      shards.push({ maxTs: s.maxTs, mini: await MiniSearch.loadJSAsync<Doc>(s.index, OPTIONS) });
+    return new MessageIndex(shards);
+  }
+
+  toJSON(): IndexJson {
+    return { shards: this.shards.map((s) => ({ maxTs: s.maxTs, index: s.mini.toJSON() })) };
   }
 
   get size(): number {
-    return this.mini.documentCount;
+    return this.shards.reduce((n, s) => n + s.mini.documentCount, 0);
   }
 
   has(conversationId: string, seq: number): boolean {
-    return this.mini.has(docId(conversationId, seq));
+    return this.shardOf(docId(conversationId, seq)) !== undefined;
   }
 
   /** Adds or replaces the message; an empty text (a deleted message) removes it. */
   put(m: IndexedMessage): void {
     const id = docId(m.conversationId, m.seq);
-    if (this.mini.has(id)) this.mini.discard(id);
+    let shard = this.shardOf(id);
+    if (shard) shard.mini.discard(id);
     if (m.text.trim() === "") return;
-    this.mini.add({ ...m, hasAttachment: m.hasAttachment ?? false, id });
+    if (!shard) {
+      shard = this.shards.at(-1);
+      if (!shard || shard.mini.documentCount >= SHARD_DOCS) {
+        shard = { mini: new MiniSearch<Doc>(OPTIONS), maxTs: -Infinity };
+        this.shards.push(shard);
+      }
+    }
+    shard.mini.add({ ...m, hasAttachment: m.hasAttachment ?? false, id });
+    shard.maxTs = Math.max(shard.maxTs, m.ts);
   }
 
   /** The message's new text, if the index holds it (an edit of a message never loaded waits for it). */
   edit(conversationId: string, seq: number, text: string): void {
-    const held = this.mini.getStoredFields(docId(conversationId, seq)) as Doc | undefined;
+    const id = docId(conversationId, seq);
+    const held = this.shardOf(id)?.mini.getStoredFields(id) as Doc | undefined;
     if (held) this.put({ ...held, text });
   }
 
   remove(conversationId: string, seq: number): void {
     const id = docId(conversationId, seq);
-    if (this.mini.has(id)) this.mini.discard(id);
+    this.shardOf(id)?.mini.discard(id);
   }
 
+  /**
+   * The messages with every word of `query` (the last one may be unfinished). Newest first (the
+   * default): `total` counts the matches in the shards read, `exact` says whether that was all of
+   * them. By relevance: every shard is read.
+   */
   search(query: string, opts: SearchOptions = {}): SearchResults {
     const qterms = terms(query);
-    if (qterms.length === 0) return { hits: [], total: 0 };
+    if (qterms.length === 0) return { hits: [], total: 0, exact: true };
     const last = qterms.length - 1;
-    const results = this.mini.search(qterms.join(" "), {
+    const limit = Math.min(Math.max(1, opts.limit ?? LIMIT_DEFAULT), LIMIT_MAX);
+    const searchOpts: MiniSearchOptions = {
       combineWith: "AND",
       // Space-free search boxes are typed into: the last word may be unfinished. A lone CJK
       // character matches the pairs it starts (tokenize.ts); short Latin prefixes would expand to
@@ -136,11 +186,48 @@ export class MessageIndex {
       tokenize: () => qterms,
       processTerm: (term) => term,
       filter: (r) => matches(r, opts),
-    });
-    if (opts.order !== "relevance") results.sort((a, b) => (b["ts"] as number) - (a["ts"] as number));
-    const limit = Math.min(Math.max(1, opts.limit ?? LIMIT_DEFAULT), LIMIT_MAX);
-    return { hits: results.slice(0, limit).map(hit), total: results.length };
+    };
+    const q = qterms.join(" ");
+    if (opts.order === "relevance") {
+      const all = this.shards.flatMap((s) => s.mini.search(q, searchOpts)).sort((a, b) => b.score - a.score);
+      return { hits: all.slice(0, limit).map(hit), total: all.length, exact: true };
+    }
+    const byTs = (a: SearchResult, b: SearchResult) => (b["ts"] as number) - (a["ts"] as number);
+    const order = [...this.shards].sort((a, b) => b.maxTs - a.maxTs);
+    let found: SearchResult[] = [];
+    let total = 0;
+    let exact = true;
+    for (const shard of order) {
+      if (found.length >= limit) {
+        found.sort(byTs);
+        found.length = limit; // only the newest `limit` can show
+        // Every shard left is older than the limit-th newest match: none of theirs would show.
+        if (shard.maxTs < (found[limit - 1]!["ts"] as number)) {
+          exact = false;
+          break;
+        }
+      }
+      const results = shard.mini.search(q, searchOpts);
+      total += results.length;
+      found = found.concat(results);
+    }
+    found.sort(byTs);
+    return { hits: found.slice(0, limit).map(hit), total, exact };
   }
+
+  private shardOf(id: string): Shard | undefined {
+    // A handful of shards (12 at 100,000 messages): a map of every id would cost more than it saves.
+    for (let i = this.shards.length - 1; i >= 0; i--) if (this.shards[i]!.mini.has(id)) return this.shards[i];
+    return undefined;
+  }
+}
+
+type MiniSearchOptions = NonNullable<Parameters<MiniSearch<Doc>["search"]>[1]>;
+
+function checkedShards(js: IndexJson): IndexJson["shards"] {
+  if (!Array.isArray(js?.shards)) throw new TypeError("not a search index");
+  for (const s of js.shards) if (typeof s?.maxTs !== "number") throw new TypeError("not a search index");
+  return js.shards;
 }
 
 const isCjk = (term: string) => /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]$/u.test(term);
