@@ -8,8 +8,9 @@
  * included); then times queries of several kinds, each run `--queries` times in a shuffled order
  * (English words, an unfinished word, two words, Chinese pairs, a longer Chinese phrase, one Chinese
  * character, a word with the conversation filter, with the sender and date filters), and the
- * round trip a device does at every start. `matches` with a +: the newest-first search stopped
- * reading older shards once it had its 50 hits (message-index.ts); that many were counted. The (the index to its plain object and JSON, and back).
+ * round trip a device does at every start (the index to its plain object and JSON, and back).
+ * `matches` with a +: the newest-first search stopped reading older shards once it had its 50 hits
+ * (message-index.ts); that many were counted.
  *
  * Words follow a Zipf distribution over a vocabulary (English: 3,000 made-up words beside 200
  * common ones; Chinese: 800 characters), so some queries match tens of thousands of messages (the
