@@ -129,11 +129,9 @@ export function MessageList({ view, editSeq, onEditStarted }: MessageListProps) 
     const el = scroller.current;
     if (!jump || !el) return;
     const row = el.querySelector<HTMLElement>(`[data-testid=message][data-seq="${jump.seq}"]`);
-    if (!row) {
-      // Everything back to it is held and it has no row: not a message this user can see here.
-      if (!view.hasOlder || (firstSeq !== undefined && firstSeq <= jump.seq)) jumpDone(jump);
-      return;
-    }
+    // Not drawn yet: an encrypted message shows once the engine has read its page (after the page
+    // itself is in), so this looks again at every render until the target expires (jump.ts).
+    if (!row) return;
     dividerPlaced.current = true;
     atBottom.current = false;
     anchor.current = undefined;

@@ -1,7 +1,9 @@
 /**
  * Where a search result asked the timeline to go: one conversation and seq at a time, for the page
  * (outside React, like the services). The result sets it and opens the conversation; the timeline
- * (MessageList) scrolls to the message once it is on screen, marks it, and takes the target.
+ * (MessageList) scrolls to the message once it is on screen, marks it, and takes the target. A
+ * target not reached within JUMP_TTL_MS (a message this user cannot see there) is dropped, so it
+ * does not pull the view to the message when it shows up later.
  */
 import { useSyncExternalStore } from "react";
 
@@ -10,11 +12,16 @@ export interface JumpTarget {
   seq: number;
 }
 
+const JUMP_TTL_MS = 15_000;
+
 let target: JumpTarget | undefined;
+let expiry: ReturnType<typeof setTimeout> | undefined;
 const listeners = new Set<() => void>();
 
 export function jumpTo(next: JumpTarget): void {
   target = next;
+  clearTimeout(expiry);
+  expiry = setTimeout(() => jumpDone(next), JUMP_TTL_MS);
   for (const l of listeners) l();
 }
 
