@@ -94,6 +94,11 @@ interface Shard {
   mini: MiniSearch<Doc>;
   /** The newest `ts` ever added (an upper bound: removals leave it). */
   maxTs: number;
+  /**
+   * The shard's plain form as last made by `toJSON`, until it changes: a save after a new message
+   * redoes one shard, not the seconds a whole large index takes (BENCHMARKS.md).
+   */
+  json?: AsPlainObject | undefined;
 }
 
 /** What `toJSON` gives and `load` takes (plain data: JSON or IndexedDB's structured clone). */
@@ -127,7 +132,7 @@ export class MessageIndex {
   }
 
   toJSON(): IndexJson {
-    return { shards: this.shards.map((s) => ({ maxTs: s.maxTs, index: s.mini.toJSON() })) };
+    return { shards: this.shards.map((s) => ({ maxTs: s.maxTs, index: (s.json ??= s.mini.toJSON()) })) };
   }
 
   get size(): number {
@@ -142,7 +147,10 @@ export class MessageIndex {
   put(m: IndexedMessage): void {
     const id = docId(m.conversationId, m.seq);
     let shard = this.shardOf(id);
-    if (shard) shard.mini.discard(id);
+    if (shard) {
+      shard.mini.discard(id);
+      shard.json = undefined;
+    }
     if (m.text.trim() === "") return;
     if (!shard) {
       shard = this.shards.at(-1);
@@ -153,6 +161,7 @@ export class MessageIndex {
     }
     shard.mini.add({ ...m, hasAttachment: m.hasAttachment ?? false, id });
     shard.maxTs = Math.max(shard.maxTs, m.ts);
+    shard.json = undefined;
   }
 
   /** The message's new text, if the index holds it (an edit of a message never loaded waits for it). */
@@ -164,7 +173,10 @@ export class MessageIndex {
 
   remove(conversationId: string, seq: number): void {
     const id = docId(conversationId, seq);
-    this.shardOf(id)?.mini.discard(id);
+    const shard = this.shardOf(id);
+    if (!shard) return;
+    shard.mini.discard(id);
+    shard.json = undefined;
   }
 
   /**
