@@ -35,6 +35,7 @@ export type { E2eEngine, E2eOptions, ThisDevice } from "./e2e/engine.js";
 export { LazyE2eEngine } from "./e2e/lazy-engine.js";
 export { LocalSearch, type SearchConfig } from "./search/local-search.js";
 export { MemorySearchIndexStore, type SearchIndexStore } from "./search/index-store.js";
+export { SEARCH_QUERY_MAX } from "./search/limits.js";
 // Types only: MiniSearch loads with the first sign-in (LocalSearch imports it dynamically).
 export type {
   IndexedMessage,

@@ -111,9 +111,20 @@ describe("LocalSearch", () => {
     await other.open(4);
     expect(found(other, "annual")).toEqual([]);
 
+    // A session that ends without logout saves its last changes on the way out; the next has them.
+    second.apply(text(4, "said just before the session ended"));
+    second.close();
+    await second.open(3);
+    expect(found(second, "ended")).toEqual([4]);
+
+    // Logout: a save still queued is not written back after the index is deleted.
+    second.apply(text(5, "said just before logout"));
     await second.forget(3);
     expect(existsSync(file)).toBe(false);
     expect(found(second, "annual")).toEqual([]);
+    await second.flush();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(existsSync(file)).toBe(false);
   });
 
   test("a missing or unreadable index is rebuilt from the end-to-end read records", async () => {

@@ -41,6 +41,10 @@ const EMPTY: SearchResults = { hits: [], total: 0, exact: true };
 export class LocalSearch {
   private index: MessageIndex | undefined;
   private userId: number | undefined;
+  /** Moves on at every open and drop: what an earlier session's loads bring back is dropped. */
+  private session = 0;
+  /** Moves on at every logout: a save queued before it must not write the index back. */
+  private forgotten = 0;
   /** Changes that arrived before the index was loaded: applied once it is. */
   private queued: Op[] = [];
   private seeded = new Set<string>();
@@ -77,15 +81,17 @@ export class LocalSearch {
     // Another user's index goes; what arrived before any sign-in waits for this one.
     if (this.userId !== undefined) this.close();
     this.userId = userId;
+    const session = ++this.session;
     const { MessageIndex } = await import("./message-index.js");
+    await this.saving; // the previous session's last save first
     const raw = await this.config.store.load(userId).catch(() => undefined);
-    if (this.userId !== userId) return; // signed out meanwhile
+    if (this.session !== session) return; // signed out meanwhile
     let index: MessageIndex | undefined;
     const snapshot = raw as Partial<Snapshot> | undefined;
     if (snapshot?.v === 1 && Array.isArray(snapshot.seeded)) {
       try {
         index = await MessageIndex.loadAsync(snapshot.index as IndexJson);
-        if (this.userId !== userId) return;
+        if (this.session !== session) return;
         this.seeded = new Set(snapshot.seeded.filter((s): s is string => typeof s === "string"));
       } catch {
         index = undefined; // not an index of this version: rebuilt
@@ -123,12 +129,12 @@ export class LocalSearch {
    * sessions, before what the chat store holds now. A message indexed already is newer: kept.
    */
   seed(conversationId: string): void {
-    const userId = this.userId;
+    const { userId, session } = this;
     if (!this.readRecords || userId === undefined || this.seeded.has(conversationId)) return;
     this.seeded.add(conversationId);
     void this.readRecords(userId, conversationId)
       .then((raw) => {
-        if (this.userId !== userId) return;
+        if (this.session !== session) return;
         const records = checkedReads(raw, conversationId);
         this.run((ix) => {
           for (const r of records) {
@@ -163,12 +169,14 @@ export class LocalSearch {
   async forget(userId: number): Promise<void> {
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
+    this.forgotten++;
     this.drop();
     await this.saving;
     await this.config.store.clear(userId);
   }
 
   private drop(): void {
+    this.session++;
     this.userId = undefined;
     this.index = undefined;
     this.queued = [];
@@ -198,9 +206,11 @@ export class LocalSearch {
     const { index, userId } = this;
     if (!index || userId === undefined) return;
     const snapshot: Snapshot = { v: 1, index: index.toJSON(), seeded: [...this.seeded] };
-    // One save at a time, in order: a slow earlier one must not land after a later one.
+    const forgotten = this.forgotten;
+    // One save at a time, in order: a slow earlier one must not land after a later one. A session
+    // that ended saves its last changes; a logout since this was queued drops it.
     this.saving = this.saving
-      .then(() => (this.userId === userId ? this.config.store.save(userId, snapshot) : undefined))
+      .then(() => (this.forgotten === forgotten ? this.config.store.save(userId, snapshot) : undefined))
       .catch(() => undefined); // kept in memory; the next change saves again
   }
 

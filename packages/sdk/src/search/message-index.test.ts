@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { SEARCH_QUERY_MAX } from "./limits.js";
 import { MessageIndex, snippet, type IndexJson, type IndexedMessage } from "./message-index.js";
 import { tokenize } from "./tokenize.js";
 
@@ -64,6 +65,11 @@ describe("MessageIndex", () => {
     expect(seqs(index, "station weather")).toEqual([]);
     expect(seqs(index, "nothing-like-this")).toEqual([]);
     expect(seqs(index, "  ,. ")).toEqual([]);
+    // A query longer than SEARCH_QUERY_MAX is refused, not tokenised.
+    expect(seqs(index, "x".repeat(SEARCH_QUERY_MAX))).toEqual([]);
+    expect(() => index.search("x".repeat(SEARCH_QUERY_MAX + 1))).toThrow(
+      expect.objectContaining({ code: "PAYLOAD_TOO_LARGE" }),
+    );
   });
 
   test("Chinese: any two or more characters of a message, wherever the words break; one character as a prefix", () => {

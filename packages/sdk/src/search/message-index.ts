@@ -10,6 +10,8 @@
  * budget at 100,000 messages (BENCHMARKS.md, `npm run bench:search -w @sealroom/bench`).
  */
 import MiniSearch, { type AsPlainObject, type Options, type SearchResult } from "minisearch";
+import { AppError } from "@sealroom/proto/errors";
+import { SEARCH_QUERY_MAX } from "./limits.js";
 import { terms, tokenize } from "./tokenize.js";
 
 /** A message as the index holds it. */
@@ -185,6 +187,7 @@ export class MessageIndex {
    * them. By relevance: every shard is read.
    */
   search(query: string, opts: SearchOptions = {}): SearchResults {
+    if (query.length > SEARCH_QUERY_MAX) throw new AppError("PAYLOAD_TOO_LARGE");
     const qterms = terms(query);
     if (qterms.length === 0) return { hits: [], total: 0, exact: true };
     const last = qterms.length - 1;

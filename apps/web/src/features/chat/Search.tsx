@@ -7,7 +7,7 @@
  * The index is on the device (the server cannot read end-to-end encrypted messages).
  */
 import { useId, useMemo, useState, useSyncExternalStore, type ReactNode } from "react";
-import type { ConversationView, SearchHit } from "@sealroom/sdk/browser";
+import { SEARCH_QUERY_MAX, type ConversationView, type SearchHit } from "@sealroom/sdk/browser";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { chatRoute, hrefFor, useNow } from "../../lib/hooks.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
@@ -34,6 +34,7 @@ export function SearchField({ query, onChange }: { query: string; onChange(q: st
         value={query}
         placeholder={chat.search ? t("search.placeholder") : t("search.placeholderNames")}
         autoComplete="off"
+        maxLength={SEARCH_QUERY_MAX}
         spellCheck={false}
         onChange={(e) => onChange(e.target.value)}
         onKeyDown={(e) => {
