@@ -59,6 +59,11 @@ export function createChatServices(client: SealroomClient): ChatServices {
       : {}),
   });
   chat.start();
+  // The index is saved a few seconds after changes; a tab hidden (switched away from, or closing)
+  // saves what waits now, so a closed tab loses as little as it can.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") void chat.search?.flush();
+  });
   // Friends come from the social feature's store (see ConversationList), not a second overview.
   const people = new PeopleStore(client, { readOverview: false });
   people.start();
