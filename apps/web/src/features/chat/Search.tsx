@@ -205,10 +205,13 @@ export function MessageResults({ query }: { query: string }) {
                   <span className="conv-top">
                     <span className="conv-name" translate="no">
                       <bdi>{title(hit.conversationId)}</bdi>
-                      <span className="search-sender">
-                        {" · "}
-                        <bdi>{senderName(hit.senderId)}</bdi>
-                      </span>
+                      {/* In a DM the title names the other sender already: only "You" is added. */}
+                      {(byId[hit.conversationId]?.kind !== "dm" || hit.senderId === me) && (
+                        <span className="search-sender">
+                          {" · "}
+                          <bdi>{senderName(hit.senderId)}</bdi>
+                        </span>
+                      )}
                     </span>
                     <span className="conv-when">{shortWhen(hit.ts, now, lang)}</span>
                   </span>
