@@ -9,7 +9,14 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import { connectNats, type NatsConnection } from "@sealroom/runtime";
-import { ChatStore, FileE2eStateStore, type E2eStateStore, type E2eTextEntry, type Entry } from "@sealroom/sdk/node";
+import {
+  ChatStore,
+  FileE2eStateStore,
+  type ChatStoreOptions,
+  type E2eStateStore,
+  type E2eTextEntry,
+  type Entry,
+} from "@sealroom/sdk/node";
 import { log, startStack, type Stack } from "./stack.js";
 import { SOCIAL_STACK, type Person } from "../social-helpers.js";
 
@@ -31,8 +38,8 @@ export interface E2eChatWorld {
   readonly plaintexts: string[];
   /** Every device made by withE2e (stopped after the file). */
   readonly chatters: readonly E2eChatter[];
-  /** `person`'s client as a ChatStore with the engine on, over `store`. */
-  withE2e(person: Person, store: E2eStateStore): E2eChatter;
+  /** `person`'s client as a ChatStore with the engine on, over `store` (and search, if `opts` has it). */
+  withE2e(person: Person, store: E2eStateStore, opts?: Pick<ChatStoreOptions, "search">): E2eChatter;
   /** A FileE2eStateStore in a fresh directory of the file's. */
   fileStore(): FileE2eStateStore;
   /**
@@ -66,8 +73,9 @@ export function e2eChatWorld(): E2eChatWorld {
     rmSync(stateDir, { recursive: true, force: true });
   });
 
-  function withE2e(person: Person, store: E2eStateStore): E2eChatter {
+  function withE2e(person: Person, store: E2eStateStore, opts: Pick<ChatStoreOptions, "search"> = {}): E2eChatter {
     const chat = new ChatStore(person.client, {
+      ...opts,
       gapDelayMs: 50,
       outbox: { initialDelayMs: 50, maxDelayMs: 500 },
       e2e: { store, deviceName: "test device", lowWater: 3, target: 6 },

@@ -48,3 +48,4 @@ export function createBrowserClient(opts: BrowserClientOptions = {}): SealroomCl
 }
 
 export { IdbE2eStateStore } from "./e2e/idb-state-store.js";
+export { IdbSearchIndexStore } from "./search/idb-index-store.js";

@@ -33,5 +33,18 @@ export { MemoryE2eStateStore, type E2eStateStore } from "./e2e/state-store.js";
 // Types only: a value export would put MLS in every browser bundle (the store loads the engine lazily).
 export type { E2eEngine, E2eOptions, ThisDevice } from "./e2e/engine.js";
 export { LazyE2eEngine } from "./e2e/lazy-engine.js";
+export { LocalSearch, type SearchConfig } from "./search/local-search.js";
+export { MemorySearchIndexStore, type SearchIndexStore } from "./search/index-store.js";
+export { SEARCH_QUERY_MAX } from "./search/limits.js";
+// Types only: MiniSearch loads with the first sign-in (LocalSearch imports it dynamically).
+export type {
+  IndexedMessage,
+  IndexJson,
+  Range,
+  SearchFilters,
+  SearchHit,
+  SearchOptions,
+  SearchResults,
+} from "./search/message-index.js";
 export type { E2eStatus, E2eTextEntry } from "./e2e/log-reader.js";
 export type { Reaction } from "./e2e/contents.js";

@@ -12,6 +12,8 @@ import type { PinStore } from "./pins.js";
 export * from "./index.js";
 export { FileE2eStateStore } from "./e2e/file-state-store.js";
 export { E2eEngine } from "./e2e/engine.js";
+export { FileSearchIndexStore } from "./search/file-index-store.js";
+export { MessageIndex } from "./search/message-index.js";
 
 /** `~/.sealroom/known_hosts`: one `host sha256-hex` line per trusted server key. */
 export class KnownHostsFile implements PinStore {

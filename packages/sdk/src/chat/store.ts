@@ -45,6 +45,7 @@ import {
 import { isE2eText, type E2eTextEntry, type Surfaced } from "../e2e/contents.js";
 import type { E2eChange } from "../e2e/engine.js";
 import { LazyE2eEngine } from "../e2e/lazy-engine.js";
+import { LocalSearch } from "../search/local-search.js";
 import { LiveEvents } from "./events.js";
 import { ConversationLog } from "./log.js";
 import { newClientMsgId, Outbox, type PendingMessage } from "./outbox.js";
@@ -73,6 +74,8 @@ export class ChatStore {
    * Its code loads on `start` (a dynamic import): bundlers keep MLS out of a web app's first load.
    */
   readonly e2e: LazyE2eEngine | undefined;
+  /** On-device search over what this store holds and decrypts (`opts.search`, docs/SEARCH.md). */
+  readonly search: LocalSearch | undefined;
 
   constructor(
     private readonly client: SealroomClient,
@@ -81,6 +84,9 @@ export class ChatStore {
     this.gapDelayMs = opts.gapDelayMs ?? 100;
     const e2e = opts.e2e && new LazyE2eEngine(client, opts.e2e, (entry) => this.surface(entry));
     this.e2e = e2e;
+    const e2eStore = opts.e2e?.store;
+    this.search =
+      opts.search && new LocalSearch(opts.search, e2eStore && ((userId, id) => e2eStore.loadReads(userId, id)));
     this.outbox = new Outbox(
       client,
       {
@@ -130,12 +136,15 @@ export class ChatStore {
       this.client.on("signedIn", (user) => {
         this.userId = user.id;
         this.e2e?.signedIn();
+        void this.search?.open(user.id);
         this.outbox.restore(user.id);
         void this.catchUp();
       }),
       this.client.on("signedOut", (reason) => {
         if (reason === "logout" && this.userId !== undefined) this.outbox.forgetStored(this.userId);
         void this.e2e?.signedOut(reason, this.userId);
+        if (reason === "logout" && this.userId !== undefined) void this.search?.forget(this.userId);
+        else this.search?.close();
         this.clear();
       }),
     );
@@ -143,6 +152,7 @@ export class ChatStore {
       this.userId = this.client.user?.id;
       this.e2e?.signedIn();
       if (this.client.user) this.outbox.restore(this.client.user.id);
+      if (this.client.user) void this.search?.open(this.client.user.id);
       void this.catchUp();
     }
   }
@@ -151,6 +161,7 @@ export class ChatStore {
     for (const off of this.offs) off();
     this.offs = [];
     this.e2e?.stop();
+    void this.search?.flush();
     this.outbox.stop();
     for (const c of this.convs.values()) clearTimeout(c.gapTimer);
     for (const t of this.timers) clearTimeout(t);
@@ -295,12 +306,29 @@ export class ChatStore {
     learnPeople(c, page.people);
     const first = page.entries[0]?.seq;
     c.log.prepend(page.entries, first === undefined ? page.visibleFromSeq : first - 1);
+    this.search?.applyAll(page.entries);
     this.touch(c);
     // Encrypted entries: read by the engine as far as this device's group state goes.
     await this.e2e?.history(conversationId, page.entries);
     const shown = (e: Entry) =>
       e.kind === "text" || e.kind === "system" || (this.e2e !== undefined && e.kind === "mls.app");
     return page.entries.filter(shown).length;
+  }
+
+  /**
+   * Pages back until `seq` and `context` entries before it are held (a search result's message with
+   * the history around it: everything after it up to now is held already, the window being gap-free).
+   * Resolves with whether `seq` is in the window now (false: not visible to the user).
+   */
+  async loadAround(conversationId: string, seq: number, context = 20): Promise<boolean> {
+    const c = this.ensure(conversationId);
+    for (;;) {
+      const base = c.log.base;
+      if (base < seq - context || base <= c.meta.visibleFromSeq) break;
+      await this.loadOlder(conversationId, CHAT_LIMITS.pageMax);
+      if (c.log.base === base) break; // nothing older came back
+    }
+    return seq > c.log.base && seq <= c.log.head;
   }
 
   /** The entry at `seq` if it is a message of an end-to-end encrypted conversation, read by the engine. */
@@ -345,6 +373,7 @@ export class ChatStore {
       this.e2e.onEntry(e);
       if (e.kind === "mls.app") return;
     }
+    this.search?.apply(e);
     for (const l of this.entryListeners) {
       try {
         l(e);
@@ -410,6 +439,9 @@ export class ChatStore {
   private create(conversationId: string, log: ConversationLog): Conv {
     const c = newConv(conversationId, log);
     this.convs.set(conversationId, c);
+    // What the new window holds already (a list summary's last message), and earlier sessions' reads.
+    this.search?.applyAll(log.timeline);
+    this.search?.seed(conversationId);
     this.live.created(c);
     this.touch(c);
     return c;

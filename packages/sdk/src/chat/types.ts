@@ -2,6 +2,7 @@
 import type { PublicUser } from "@sealroom/proto/auth";
 import type { ConversationSummary } from "@sealroom/proto/chat";
 import type { E2eOptions } from "../e2e/engine.js";
+import type { SearchConfig } from "../search/local-search.js";
 import type { TimelineEntry } from "./log.js";
 import type { OutboxOptions, PendingMessage } from "./outbox.js";
 
@@ -66,4 +67,9 @@ export interface ChatStoreOptions {
    * entries with an `e2e` flag. Without it the store sends plaintext, as before.
    */
   e2e?: E2eOptions;
+  /**
+   * On-device full-text search (docs/SEARCH.md): the messages this store holds and decrypts are
+   * indexed and the index kept in `search.store`; `store.search` answers queries. Without it, none.
+   */
+  search?: SearchConfig;
 }

@@ -101,7 +101,7 @@ async function appendSynced(file: string, bytes: Uint8Array): Promise<void> {
   if (created) await syncDir(path.dirname(file));
 }
 
-async function readIfThere(file: string): Promise<Uint8Array | undefined> {
+export async function readIfThere(file: string): Promise<Uint8Array | undefined> {
   try {
     return new Uint8Array(await readFile(file));
   } catch (err) {
@@ -110,7 +110,7 @@ async function readIfThere(file: string): Promise<Uint8Array | undefined> {
   }
 }
 
-async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
+export async function writeAtomically(file: string, bytes: Uint8Array): Promise<void> {
   const dir = path.dirname(file);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = `${file}.${randomBytes(6).toString("hex")}.tmp`;

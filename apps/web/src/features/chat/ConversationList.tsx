@@ -1,9 +1,10 @@
 /**
  * The conversation list in the sidebar: DMs and groups, most recently active first, with the DM
  * partner's presence, the last message and the unread count; then friends without a conversation
- * yet. Arrow keys move between entries; each one is a link to its conversation.
+ * yet. Arrow keys move between entries; each one is a link to its conversation. The search box
+ * above filters both by name as the user types and lists the messages found (Search.tsx).
  */
-import { useEffect, type KeyboardEvent } from "react";
+import { useEffect, useState, type KeyboardEvent } from "react";
 import { dmConversationId, type ConversationView, type Presence } from "@sealroom/sdk/browser";
 import { Avatar } from "../../components/Avatar.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
@@ -16,6 +17,7 @@ import { useMe } from "./hooks.js";
 import { useMarkdownReady } from "./markdown.js";
 import { NotificationBanner } from "./NotificationBanner.js";
 import { shownName } from "./people.js";
+import { MessageResults, SearchField, useNameFilter } from "./Search.js";
 
 const NO_PRESENCE: Readonly<Record<number, Presence>> = {};
 
@@ -33,7 +35,10 @@ export function ConversationList({
   offerNotifications?: boolean;
 }) {
   const { t } = useI18n();
-  const { conversations } = useChatSnapshot();
+  const { conversations: all } = useChatSnapshot();
+  const [query, setQuery] = useState("");
+  const named = useNameFilter(query);
+  const conversations = all.filter(named);
   useFriendsFromSocial();
   const people = usePeople();
   const { friends, names, displayNames } = people;
@@ -42,22 +47,27 @@ export function ConversationList({
   const me = useMe();
   // Presence dots for friends only: an unfriended or blocked partner's DM shows none.
   const friendIds = new Set(friends.map((f) => f.user.id));
-  const held = new Set(conversations.map((c) => c.conversationId));
-  const newChats = me === undefined ? [] : friends.filter((f) => !held.has(dmConversationId(me, f.user.id)));
+  const held = new Set(all.map((c) => c.conversationId));
+  const newChats =
+    me === undefined
+      ? []
+      : friends.filter((f) => !held.has(dmConversationId(me, f.user.id)) && named(shownName(people, f.user)));
   // No conversation yet: say so (also above "Start a chat") rather than leave the heading bare.
   const empty = conversations.length === 0;
+  const searching = query.trim() !== "";
   const Heading = pageHeading ? "h1" : "h2";
   const heading = useFocusOnMount<HTMLHeadingElement>(pageHeading);
 
   return (
     <div className="convlist" onKeyDown={moveFocus}>
       {offerNotifications && <NotificationBanner />}
+      <SearchField query={query} onChange={setQuery} />
       <Heading className="convlist-heading" id="convlist-heading" tabIndex={-1} ref={pageHeading ? heading : undefined}>
         {t("chat.listLabel")}
       </Heading>
       {empty ? (
         <div className="convlist-empty">
-          <p>{t("chat.listEmpty")}</p>
+          <p>{searching && all.length > 0 ? t("search.noNames") : t("chat.listEmpty")}</p>
         </div>
       ) : (
         <ul className="convlist-items" aria-labelledby="convlist-heading" data-testid="conversation-list">
@@ -102,6 +112,7 @@ export function ConversationList({
           </ul>
         </>
       )}
+      {searching && <MessageResults query={query} />}
     </div>
   );
 }

@@ -14,6 +14,7 @@ import { useChatServices, usePeople } from "./context.js";
 import { dayLabel, ownStatus, statusText, systemMessage } from "./format.js";
 import { isolated } from "./isolate.js";
 import { useMe, usePageVisible } from "./hooks.js";
+import { jumpDone, useJumpTarget } from "./jump.js";
 import { useNow } from "../../lib/hooks.js";
 import { Message, PendingBubble } from "./Message.js";
 import { useMayPost } from "./mayPost.js";
@@ -143,6 +144,26 @@ export function MessageList({ view, editSeq, onEditStarted, onReply }: MessageLi
         setNewBelow(true); // and the way down to the newest
       }
     }
+  });
+
+  // A search result asked for a message here (jump.ts): once the history around it is in (the result
+  // called ChatStore.loadAround), it is scrolled to the middle, focused and marked for a moment.
+  const jump = useJumpTarget(view.conversationId);
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!jump || !el) return;
+    const row = el.querySelector<HTMLElement>(`[data-testid=message][data-seq="${jump.seq}"]`);
+    // Not drawn yet: an encrypted message shows once the engine has read its page (after the page
+    // itself is in), so this looks again at every render until the target expires (jump.ts).
+    if (!row) return;
+    dividerPlaced.current = true;
+    atBottom.current = false;
+    anchor.current = undefined;
+    row.scrollIntoView({ block: "center" });
+    row.focus({ preventScroll: true });
+    row.setAttribute("data-found", "");
+    setTimeout(() => row.removeAttribute("data-found"), 2500);
+    jumpDone(jump);
   });
 
   // A first page that does not fill the screen cannot be scrolled up: fetch more right away. With

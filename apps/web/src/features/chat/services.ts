@@ -1,5 +1,11 @@
 /** The chat side of the app, created once per page next to the client (outside React). */
-import { ChatStore, IdbE2eStateStore, StorageOutboxStore, type SealroomClient } from "@sealroom/sdk/browser";
+import {
+  ChatStore,
+  IdbE2eStateStore,
+  IdbSearchIndexStore,
+  StorageOutboxStore,
+  type SealroomClient,
+} from "@sealroom/sdk/browser";
 import { browserDeviceName } from "./device-name.js";
 import { DraftStore } from "./drafts.js";
 import { Notifier } from "./notifications.js";
@@ -27,10 +33,13 @@ export type ChatLike = Pick<
   | "loadReceipts"
   | "typing"
   | "loadOlder"
+  | "loadAround"
   | "onEntry"
 > & {
   /** This device's end-to-end engine, when encryption is on (its fingerprint for the UI). */
   readonly e2e?: Pick<NonNullable<ChatStore["e2e"]>, "thisDevice"> | undefined;
+  /** On-device search (docs/SEARCH.md), when the store has it. */
+  readonly search?: Pick<NonNullable<ChatStore["search"]>, "subscribe" | "search" | "revision" | "ready"> | undefined;
 };
 
 export interface ChatServices {
@@ -44,11 +53,18 @@ export function createChatServices(client: SealroomClient): ChatServices {
   // Messages written offline wait in localStorage (like the ticket), so a reload does not lose them.
   const chat = new ChatStore(client, {
     outbox: { store: new StorageOutboxStore() },
+    // The search index in IndexedDB beside the end-to-end state (plaintext at rest, deleted at logout).
+    search: { store: new IdbSearchIndexStore() },
     ...(END_TO_END_ENCRYPTION
       ? { e2e: { store: new IdbE2eStateStore(), deviceName: browserDeviceName(navigator.userAgent) } }
       : {}),
   });
   chat.start();
+  // The index is saved a few seconds after changes; a tab hidden (switched away from, or closing)
+  // saves what waits now, so a closed tab loses as little as it can.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") void chat.search?.flush();
+  });
   // Friends come from the social feature's store (see ConversationList), not a second overview.
   const people = new PeopleStore(client, { readOverview: false });
   people.start();

@@ -10,6 +10,7 @@ import { AppError, type ErrorCode, type Result } from "@sealroom/proto/errors";
 import {
   ChatStore,
   MemoryE2eStateStore,
+  MemorySearchIndexStore,
   MemoryTicketStore,
   type E2eStatus,
   type SealroomClient,
@@ -147,7 +148,7 @@ export function encrypted(entry: TextEntry, e2e: E2eStatus): TextEntry {
  */
 export async function chatHarness(
   setup: (client: ChatFakeClient) => void = () => undefined,
-  opts: { e2e?: boolean } = {},
+  opts: { e2e?: boolean; search?: boolean } = {},
 ): Promise<ChatHarness> {
   const client = new ChatFakeClient();
   if (opts.e2e) {
@@ -162,6 +163,7 @@ export async function chatHarness(
     gapDelayMs: 10,
     outbox: { initialDelayMs: 10, maxDelayMs: 20 },
     ...(opts.e2e ? { e2e: { store: new MemoryE2eStateStore(), deviceName: "Test browser" } } : {}),
+    ...(opts.search ? { search: { store: new MemorySearchIndexStore(), saveDelayMs: 10 } } : {}),
   });
   const people = new PeopleStore(client as unknown as SealroomClient);
   const notifier = new Notifier(client as unknown as SealroomClient, undefined);
