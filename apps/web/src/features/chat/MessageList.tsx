@@ -67,14 +67,15 @@ export function MessageList({ view, editSeq, onEditStarted, onReply }: MessageLi
         view.people[userId] ??
         (view.kind === "dm" ? view.peer?.username : undefined) ??
         t("chat.someone"));
-  /** Shows a message (a reply's original): centred, focused, and marked for a moment. */
-  const jump = useCallback((seq: number) => {
-    const el = scroller.current?.querySelector<HTMLElement>(`[data-testid="message"][data-seq="${seq}"]`);
-    if (!el) return;
-    el.scrollIntoView({ block: "center" });
-    el.focus({ preventScroll: true });
-    el.classList.add("msg-highlight");
-    setTimeout(() => el.classList.remove("msg-highlight"), 1600);
+  /** Shows a message (a reply's original): centred, focused, and marked for a moment as a search result is. */
+  const showMessage = useCallback((seq: number) => {
+    const row = scroller.current?.querySelector<HTMLElement>(`[data-testid="message"][data-seq="${seq}"]`);
+    if (!row) return;
+    atBottom.current = false;
+    row.scrollIntoView({ block: "center" });
+    row.focus({ preventScroll: true });
+    row.setAttribute("data-found", "");
+    setTimeout(() => row.removeAttribute("data-found"), 2500);
   }, []);
 
   const firstSeq = view.entries[0]?.seq;
@@ -298,7 +299,7 @@ export function MessageList({ view, editSeq, onEditStarted, onReply }: MessageLi
                     me={me}
                     nameOf={nameOf}
                     {...(onReply ? { onReply } : {})}
-                    onJump={jump}
+                    onJump={showMessage}
                   />
                 );
               }

@@ -47,7 +47,7 @@ describe("replies and reactions", () => {
     expect(quote.textContent).toBe("bobwhere shall we meet?");
     await userEvent.setup().click(quote);
     expect(document.activeElement).toBe(messageAt(1));
-    expect(messageAt(1).classList.contains("msg-highlight")).toBe(true);
+    expect(messageAt(1).hasAttribute("data-found")).toBe(true);
     expect(within(messageAt(4)).getByTestId("reply-quote").textContent).toBe("bobThis message was deleted");
     expect(within(messageAt(5)).getByTestId("reply-quote").textContent).toBe(
       "The original message is not on this device",
