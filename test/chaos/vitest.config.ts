@@ -50,7 +50,7 @@ export default defineConfig({
             "test/chaos/failover.test.ts",
             "test/chaos/timeline.chaos.test.ts",
             "test/chaos/auth.chaos.test.ts",
-            "test/chaos/e2e-membership.test.ts",
+            "test/chaos/e2e-membership.chaos.test.ts",
           ],
           env: { CHAOS_SCALE: "full", SEALROOM_TEST_DB: "postgresql" },
         },

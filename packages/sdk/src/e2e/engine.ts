@@ -108,7 +108,7 @@ export class E2eEngine {
       maxStaleRetries: opts.maxStaleRetries ?? 8,
       own: this.own,
       userId: () => this.sessionUser(),
-      fetchWelcomes: () => this.fetchWelcomes(),
+      fetchWelcomes: () => this.fetchWelcomesOrFail(),
     });
   }
 
@@ -373,9 +373,18 @@ export class E2eEngine {
   }
 
   /** Joins from every Welcome waiting for this device, then acks them (one fetch at a time). */
+  /** Joins from the Welcomes waiting for this device (one fetch at a time); a failure is only noted. */
   private fetchWelcomes(): Promise<void> {
-    const run = this.welcomeChain.then(() => this.joinWelcomes()).catch(noop);
-    this.welcomeChain = run;
+    return this.fetchWelcomesOrFail().catch(noop);
+  }
+
+  /**
+   * The same, failing when the inbox could not be read: a sender must not take "no Welcome" for an
+   * answer it never got (it would join by External Commit and skip what was sent since it was added).
+   */
+  private fetchWelcomesOrFail(): Promise<void> {
+    const run = this.welcomeChain.then(() => this.joinWelcomes());
+    this.welcomeChain = run.catch(noop);
     return run;
   }
 

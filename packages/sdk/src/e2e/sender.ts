@@ -14,7 +14,8 @@ import {
   type ExternalSender,
 } from "@sealroom/e2e";
 import type { SendAck } from "@sealroom/proto/chat";
-import { AppError } from "@sealroom/proto/errors";
+import type { CommandBody, CommandValue } from "@sealroom/proto/commands";
+import { AppError, type Result } from "@sealroom/proto/errors";
 import type { SealroomClient } from "../client.js";
 import { newClientMsgId } from "../chat/outbox.js";
 import { b64, fromB64 } from "./base64url.js";
@@ -36,9 +37,12 @@ export interface GroupSenderHost {
   readonly own: Map<string, Content>;
   /** The signed-in user (throws when nobody is). */
   userId(): number;
-  /** Joins from the Welcomes waiting for this device. */
+  /** Joins from the Welcomes waiting for this device; fails when the inbox could not be read. */
   fetchWelcomes(): Promise<void>;
 }
+
+/** Tries of one chat.mls.send whose outcome is unknown before the failure is the caller's (about 15 s). */
+const DELIVER_ATTEMPTS = 6;
 
 /** Another commit won: catch up and make the message again. */
 class StaleEpoch extends Error {}
@@ -67,12 +71,7 @@ export class GroupSender {
         // A text is a new message: the server counts it as unread for the others and moves the
         // conversation up their lists; an edit or deletion is not (docs/E2E.md section 3).
         const notify = content.type === "text" ? { notify: true } : {};
-        const sent = await this.host.client.call("chat.mls.send", {
-          conversationId,
-          clientMsgId,
-          message: b64(message),
-          ...notify,
-        });
+        const sent = await this.deliver({ conversationId, clientMsgId, message: b64(message), ...notify });
         if (!sent.ok) throw sent.error.code === "STALE_EPOCH" ? new StaleEpoch() : AppError.from(sent.error);
         const { id, seq, ts } = sent.value;
         const ack = { id, conversationId, seq, ts, clientMsgId };
@@ -122,6 +121,14 @@ export class GroupSender {
       const seq = await this.sendCommit(conversationId, bundle, missing.deviceIds);
       record.group.mergePendingCommit();
       this.host.states.settle(conversationId, record, seq);
+    } catch (err) {
+      // An Add the DS refused: the cached member or device lists were older than a change on the
+      // server (a member gone, a device signed out). Asked again, and the commit made again.
+      if (err instanceof AppError && err.code === "FORBIDDEN" && missing.keyPackages.length > 0) {
+        this.host.directory.invalidate();
+        throw new StaleEpoch();
+      }
+      throw err;
     } finally {
       if (record.group.hasPendingCommit) record.group.discardPendingCommit();
     }
@@ -136,7 +143,14 @@ export class GroupSender {
     const missing = await claimMissing(this.host.client, this.host.directory, conversationId, group, device.identity);
     const bundle =
       missing.keyPackages.length > 0 ? await group.addMembers(missing.keyPackages) : await group.commitPending();
-    const seq = await this.sendCommit(conversationId, bundle, missing.deviceIds);
+    const seq = await this.sendCommit(conversationId, bundle, missing.deviceIds).catch((err: unknown) => {
+      // As for a later commit (membership): an Add refused because the lists were old; asked again.
+      if (err instanceof AppError && err.code === "FORBIDDEN" && missing.keyPackages.length > 0) {
+        this.host.directory.invalidate();
+        throw new StaleEpoch();
+      }
+      throw err;
+    });
     group.mergePendingCommit();
     const record: GroupRecord = { group, seq, joinedEpoch: 0n };
     await this.host.states.adopt(conversationId, record);
@@ -181,7 +195,7 @@ export class GroupSender {
     bundle: { commit: Uint8Array; groupInfo: Uint8Array; welcome?: Uint8Array },
     deviceIds: string[],
   ): Promise<number> {
-    const sent = await this.host.client.call("chat.mls.send", {
+    const sent = await this.deliver({
       conversationId,
       clientMsgId: newClientMsgId(),
       message: b64(bundle.commit),
@@ -190,6 +204,22 @@ export class GroupSender {
     });
     if (!sent.ok) throw sent.error.code === "STALE_EPOCH" ? new StaleEpoch() : AppError.from(sent.error);
     return sent.value.seq;
+  }
+
+  /**
+   * chat.mls.send, repeated as it is while its outcome is unknown (a lost reply, the chat service
+   * restarting, a timeout): the DS answers a repeat of what it stored with the first one's ack (same
+   * clientMsgId and bytes), so a commit the server took is merged here and not thrown away, which
+   * would leave this device's leaf in the group with keys it no longer has (everything sent to it
+   * unreadable until it joined again). Made again instead, the same clientMsgId would carry other
+   * bytes: CONFLICT for a message the server did store.
+   */
+  private async deliver(body: CommandBody<"chat.mls.send">): Promise<Result<CommandValue<"chat.mls.send">>> {
+    for (let attempt = 1; ; attempt++) {
+      const sent = await this.host.client.call("chat.mls.send", body);
+      if (sent.ok || !sent.error.retryable || attempt >= DELIVER_ATTEMPTS) return sent;
+      await new Promise((r) => setTimeout(r, Math.min(4000, 200 * 2 ** attempt)));
+    }
   }
 
   /** After STALE_EPOCH: the log read to its end, or the Welcome of the group that won. */

@@ -11,8 +11,10 @@
  * nothing sent after her removal, the log is gapless with each clientMsgId once, and the database
  * holds none of the texts.
  *
- * `npm test` runs it at a small scale; `npm run test:chaos` (CHAOS_SCALE=full) with more members
- * and messages.
+ * `npm run test:chaos` only (CHAOS_SCALE=full: 10 devices; without it, 6): on an idle machine it
+ * passes; on a loaded one (three copies at once on two cores) most runs still end with a device that
+ * joined late and shows earlier messages as unavailable, or a first send refused: the convergence
+ * work of issue #18 (docs/E2E.md section 9). Not in `npm test` until it passes there every time.
  */
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { ChatStore, MemoryE2eStateStore, type E2eTextEntry } from "@sealroom/sdk/node";
@@ -70,10 +72,21 @@ function unreadAfterJoin(m: Member, conversationId: string): E2eTextEntry[] {
   return first < 0 ? [] : entries.slice(first).filter((e) => e.e2e !== "decrypted");
 }
 
-async function until(what: string, ms: number, ok: () => boolean): Promise<void> {
+async function until(what: string, ms: number, ok: () => boolean, explain = () => ""): Promise<void> {
   for (const deadline = Date.now() + ms; !ok(); await sleep(50)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${explain()}`);
   }
+}
+
+/** What a device lacks of `texts`, and what its outbox holds: the story of a stuck device. */
+function lacking(m: Member, conversationId: string, texts: string[]): string {
+  const missing = texts.filter((t) => !readable(m, conversationId).has(t));
+  if (missing.length === 0) return "";
+  const view = m.chat.getSnapshot().byId[conversationId];
+  const pending = (view?.pending ?? []).map((p) => `${p.text} [${p.status}${p.error ? ` ${p.error.code}` : ""}]`);
+  const shown = encrypted(m, conversationId).map((e) => `${e.seq}:${e.e2e}`);
+  const refused = m.chat.e2e?.refusedLeaves ?? 0;
+  return `\n  ${m.name} (refused leaves ${refused}): lacks ${missing.join(", ")}; pending ${pending.join(", ") || "none"}; shows ${shown.slice(-8).join(" ")}`;
 }
 
 test(
@@ -140,8 +153,11 @@ test(
     const everyone = [...stayers, ...joiners];
     await Promise.all(everyone.map((m) => sendAll(m, "final", 1)));
     const finals = texts.filter((t) => t.startsWith("final "));
-    await until("every final message on every device", 60_000, () =>
-      everyone.every((m) => finals.every((t) => readable(m, conv).has(t))),
+    await until(
+      "every final message on every device",
+      60_000,
+      () => everyone.every((m) => finals.every((t) => readable(m, conv).has(t))),
+      () => everyone.map((m) => lacking(m, conv, finals)).join(""),
     );
     await sleep(500);
 
@@ -152,6 +168,16 @@ test(
       [conv],
     );
     const missing = stayers.map((m) => [...ackedTexts].filter((t) => !readable(m, conv).has(t)).length);
+    const seqOf = new Map(acks.map((a, i) => [a.seq, i]));
+    for (const m of stayers) {
+      const gone = [...ackedTexts].filter((t) => !readable(m, conv).has(t));
+      if (gone.length === 0) continue;
+      const shown = encrypted(m, conv).map((e) => `${e.seq}:${e.e2e}`);
+      const all = m.chat.getSnapshot().byId[conv]?.entries.map((e) => `${e.seq}${e.kind[0]}`) ?? [];
+      console.log(
+        `${m.name} lacks ${gone.join(", ")}\n shows ${shown.join(" ")}\n entries ${all.join(" ")} (${seqOf.size} acked)`,
+      );
+    }
     const unread = everyone.map((m) => unreadAfterJoin(m, conv).length);
     const undecryptable = everyone.map((m) => m.chat.e2e?.undecryptable ?? -1);
     const staleRetries = everyone.reduce((n, m) => n + (m.chat.e2e?.staleRetries ?? 0), 0);
