@@ -10,14 +10,13 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { CONTENT_VERSION, Device, decodeExternalSenderDescriptor, newContentId, textContent } from "@sealroom/e2e";
 import { MemoryE2eStateStore, dmConversationId, newClientMsgId, type E2eTextEntry } from "@sealroom/sdk/node";
-import { KEYS_EVENTS } from "@sealroom/proto/keys";
 import type { Stack } from "./support/stack.js";
-import { befriend, device, signUp, type Person } from "./social-helpers.js";
+import { befriend, device, signUp } from "./social-helpers.js";
 import { until } from "./support/chat.js";
-import { e2eChatWorld, type E2eChatter } from "./support/e2e-chat.js";
+import { devicesChanged, e2eChatWorld, pageToStart, waitForDevices, type E2eChatter } from "./support/e2e-chat.js";
 
 const world = e2eChatWorld();
-const { plaintexts, withE2e, fileStore } = world;
+const { plaintexts, withE2e, fileStore, messagesOf } = world;
 let stack: Stack;
 beforeAll(() => {
   stack = world.stack;
@@ -287,39 +286,3 @@ describe("history and the key directory", () => {
     await world.expectNoPlaintext(8);
   });
 });
-
-/** Pages `chatter`'s window of the conversation back to its first entry, two entries at a time. */
-async function pageToStart(chatter: E2eChatter, conversationId: string): Promise<void> {
-  const hasOlder = () => chatter.chat.getSnapshot().byId[conversationId]?.hasOlder ?? true;
-  for (let pages = 0; hasOlder(); pages++) {
-    if (pages > 20) throw new Error("history did not end");
-    await chatter.chat.loadOlder(conversationId, 2);
-  }
-}
-
-/** How many auth.keys.devices.changed.v1 events about `userId` the listener's client received. */
-function devicesChanged(listener: Person, userId: number): number {
-  const schema = KEYS_EVENTS["auth.keys.devices.changed.v1"];
-  return listener.events.filter(
-    (e) => e.type === "auth.keys.devices.changed.v1" && schema.safeParse(e.body).data?.userId === userId,
-  ).length;
-}
-
-async function messagesOf(conversationId: string) {
-  const conv = await stack.db.conversation.findUniqueOrThrow({ where: { key: conversationId } });
-  return stack.db.message.findMany({ where: { conversationId: conv.id }, orderBy: { seq: "asc" } });
-}
-
-/** Waits until the key directory lists `count` devices across `users` (as `viewer` sees them). */
-async function waitForDevices(viewer: Person, users: number[], count: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    let n = 0;
-    for (const userId of users) {
-      n += (await viewer.client.request("auth.keys.devices", { userId })).devices.length;
-    }
-    if (n >= count) return;
-    if (Date.now() > deadline) throw new Error(`only ${n} of ${count} devices registered`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

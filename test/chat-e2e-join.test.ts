@@ -8,14 +8,13 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { inspectMembership } from "@sealroom/e2e";
 import { MemoryE2eStateStore, dmConversationId } from "@sealroom/sdk/node";
-import { KEYS_EVENTS } from "@sealroom/proto/keys";
 import type { Stack } from "./support/stack.js";
-import { befriend, device, signUp, type Person } from "./social-helpers.js";
+import { befriend, device, signUp } from "./social-helpers.js";
 import { until } from "./support/chat.js";
-import { e2eChatWorld, type E2eChatter } from "./support/e2e-chat.js";
+import { allRead, devicesChanged, e2eChatWorld, pageToStart, type E2eChatter } from "./support/e2e-chat.js";
 
 const world = e2eChatWorld();
-const { plaintexts, withE2e, fileStore } = world;
+const { plaintexts, withE2e, fileStore, messagesOf } = world;
 let stack: Stack;
 beforeAll(() => {
   stack = world.stack;
@@ -24,14 +23,6 @@ beforeAll(() => {
 async function say(from: E2eChatter, conversationId: string, text: string): Promise<number> {
   plaintexts.push(text);
   return (await from.chat.send(conversationId, text)).seq;
-}
-
-async function allRead(readers: E2eChatter[], conversationId: string, texts: string[]): Promise<void> {
-  await until(
-    () => readers.every((r) => texts.every((t) => r.textsOf(conversationId).includes(t))),
-    `${texts.join(", ")} on every device`,
-    20_000,
-  );
 }
 
 /** Two befriended users with one device each, the DM's group established by the first's message. */
@@ -100,26 +91,4 @@ describe("a user's new device joins by External Commit", () => {
 
 async function thisDeviceId(chatter: E2eChatter): Promise<string | undefined> {
   return (await chatter.chat.e2e?.thisDevice())?.deviceId;
-}
-
-/** Pages `chatter`'s window of the conversation back to its first entry. */
-async function pageToStart(chatter: E2eChatter, conversationId: string): Promise<void> {
-  const hasOlder = () => chatter.chat.getSnapshot().byId[conversationId]?.hasOlder ?? true;
-  for (let pages = 0; hasOlder(); pages++) {
-    if (pages > 20) throw new Error("history did not end");
-    await chatter.chat.loadOlder(conversationId, 2);
-  }
-}
-
-/** How many auth.keys.devices.changed.v1 events about `userId` the listener's client received. */
-function devicesChanged(listener: Person, userId: number): number {
-  const schema = KEYS_EVENTS["auth.keys.devices.changed.v1"];
-  return listener.events.filter(
-    (e) => e.type === "auth.keys.devices.changed.v1" && schema.safeParse(e.body).data?.userId === userId,
-  ).length;
-}
-
-async function messagesOf(conversationId: string) {
-  const conv = await stack.db.conversation.findUniqueOrThrow({ where: { key: conversationId } });
-  return stack.db.message.findMany({ where: { conversationId: conv.id }, orderBy: { seq: "asc" } });
 }

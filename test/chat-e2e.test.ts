@@ -15,14 +15,13 @@ import {
   dmConversationId,
   groupConversationId,
 } from "@sealroom/sdk/node";
-import { KEYS_EVENTS } from "@sealroom/proto/keys";
 import type { Stack } from "./support/stack.js";
-import { befriend, device, signUp, type Person } from "./social-helpers.js";
+import { befriend, device, signUp } from "./social-helpers.js";
 import { groupOf, until } from "./support/chat.js";
-import { e2eChatWorld, type E2eChatter } from "./support/e2e-chat.js";
+import { allRead, devicesChanged, e2eChatWorld, waitForDevices, type E2eChatter } from "./support/e2e-chat.js";
 
 const world = e2eChatWorld();
-const { plaintexts, chatters, withE2e, fileStore } = world;
+const { plaintexts, chatters, withE2e, fileStore, messagesOf } = world;
 let stack: Stack;
 beforeAll(() => {
   stack = world.stack;
@@ -31,14 +30,6 @@ beforeAll(() => {
 async function say(from: E2eChatter, conversationId: string, text: string): Promise<void> {
   plaintexts.push(text);
   await from.chat.send(conversationId, text);
-}
-
-async function allRead(readers: E2eChatter[], conversationId: string, texts: string[]): Promise<void> {
-  await until(
-    () => readers.every((r) => texts.every((t) => r.textsOf(conversationId).includes(t))),
-    `${texts.join(", ")} on every device`,
-    20_000,
-  );
 }
 
 describe("the SDK's end-to-end engine", () => {
@@ -258,30 +249,3 @@ describe("what cannot be decrypted", () => {
     await allRead([kim], dm, ["a real one", "still readable"]);
   });
 });
-
-/** How many auth.keys.devices.changed.v1 events about `userId` the listener's client received. */
-function devicesChanged(listener: Person, userId: number): number {
-  const schema = KEYS_EVENTS["auth.keys.devices.changed.v1"];
-  return listener.events.filter(
-    (e) => e.type === "auth.keys.devices.changed.v1" && schema.safeParse(e.body).data?.userId === userId,
-  ).length;
-}
-
-async function messagesOf(conversationId: string) {
-  const conv = await stack.db.conversation.findUniqueOrThrow({ where: { key: conversationId } });
-  return stack.db.message.findMany({ where: { conversationId: conv.id }, orderBy: { seq: "asc" } });
-}
-
-/** Waits until the key directory lists `count` devices across `users` (as `viewer` sees them). */
-async function waitForDevices(viewer: Person, users: number[], count: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    let n = 0;
-    for (const userId of users) {
-      n += (await viewer.client.request("auth.keys.devices", { userId })).devices.length;
-    }
-    if (n >= count) return;
-    if (Date.now() > deadline) throw new Error(`only ${n} of ${count} devices registered`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -18,7 +18,9 @@ import {
   type Entry,
 } from "@sealroom/sdk/node";
 import { log, startStack, type Stack } from "./stack.js";
+import { KEYS_EVENTS } from "@sealroom/proto/keys";
 import { SOCIAL_STACK, type Person } from "../social-helpers.js";
+import { until } from "./chat.js";
 
 export interface E2eChatter extends Person {
   chat: ChatStore;
@@ -47,6 +49,48 @@ export interface E2eChatWorld {
    * the database's messages or in anything published on NATS.
    */
   expectNoPlaintext(atLeast: number): Promise<void>;
+  /** The conversation's log as the database holds it, in seq order. */
+  messagesOf(conversationId: string): Promise<Array<{ seq: number; kind: string; senderId: number | null }>>;
+}
+
+/** Waits until every reader shows each of `texts` decrypted (or as its own, acked). */
+export async function allRead(readers: E2eChatter[], conversationId: string, texts: string[]): Promise<void> {
+  await until(
+    () => readers.every((r) => texts.every((t) => r.textsOf(conversationId).includes(t))),
+    `${texts.join(", ")} on every device`,
+    20_000,
+  );
+}
+
+/** Pages `chatter`'s window of the conversation back to its first entry, two entries at a time. */
+export async function pageToStart(chatter: E2eChatter, conversationId: string): Promise<void> {
+  const hasOlder = () => chatter.chat.getSnapshot().byId[conversationId]?.hasOlder ?? true;
+  for (let pages = 0; hasOlder(); pages++) {
+    if (pages > 20) throw new Error("history did not end");
+    await chatter.chat.loadOlder(conversationId, 2);
+  }
+}
+
+/** How many auth.keys.devices.changed.v1 events about `userId` the listener's client received. */
+export function devicesChanged(listener: Person, userId: number): number {
+  const schema = KEYS_EVENTS["auth.keys.devices.changed.v1"];
+  return listener.events.filter(
+    (e) => e.type === "auth.keys.devices.changed.v1" && schema.safeParse(e.body).data?.userId === userId,
+  ).length;
+}
+
+/** Waits until the key directory lists `count` devices across `users` (as `viewer` sees them). */
+export async function waitForDevices(viewer: Person, users: number[], count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    let n = 0;
+    for (const userId of users) {
+      n += (await viewer.client.request("auth.keys.devices", { userId })).devices.length;
+    }
+    if (n >= count) return;
+    if (Date.now() > deadline) throw new Error(`only ${n} of ${count} devices registered`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 export function e2eChatWorld(): E2eChatWorld {
@@ -107,7 +151,14 @@ export function e2eChatWorld(): E2eChatWorld {
     }
   }
 
+  async function messagesOf(conversationId: string) {
+    if (!stack) throw new Error("the stack starts in beforeAll");
+    const conv = await stack.db.conversation.findUniqueOrThrow({ where: { key: conversationId } });
+    return stack.db.message.findMany({ where: { conversationId: conv.id }, orderBy: { seq: "asc" } });
+  }
+
   return {
+    messagesOf,
     get stack() {
       if (!stack) throw new Error("the stack starts in beforeAll");
       return stack;
