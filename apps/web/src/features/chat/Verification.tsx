@@ -26,19 +26,21 @@ export function SafetyNumberSection({ verification, name }: { verification: Veri
       ) : (
         <>
           <p className="small">{t("verify.help", { name })}</p>
-          <code
-            className="safety-number"
-            data-testid="safety-number"
-            translate="no"
-            aria-label={`${t("verify.number")}: ${safetyGroups(state.number).join(" ")}`}
-          >
-            {safetyGroups(state.number).map((g, i) => (
-              <span key={i} className="safety-group">
-                {g}
-              </span>
-            ))}
-          </code>
-          <QrCode value={state.number} label={t("verify.qr")} />
+          <div className="safety-codes">
+            <code
+              className="safety-number"
+              data-testid="safety-number"
+              translate="no"
+              aria-label={`${t("verify.number")}: ${safetyGroups(state.number).join(" ")}`}
+            >
+              {safetyGroups(state.number).map((g, i) => (
+                <span key={i} className="safety-group">
+                  {g}
+                </span>
+              ))}
+            </code>
+            <QrCode value={state.number} label={t("verify.qr")} />
+          </div>
           {state.status === "changed" && <ChangedNotice name={name} />}
           {state.status === "verified" ? (
             <div className="e2e-verify-actions">
