@@ -21,7 +21,7 @@ import { useMayPost } from "./mayPost.js";
 import { MessageList } from "./MessageList.js";
 import { lastOwnSeq } from "./timeline.js";
 import { ChangedNotice } from "./Verification.js";
-import { useVerification } from "./verification.js";
+import { useVerification } from "./contact-verification.js";
 
 export function ConversationView({ conversationId }: { conversationId: string }) {
   const { t, lang } = useI18n();

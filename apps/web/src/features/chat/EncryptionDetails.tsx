@@ -10,7 +10,7 @@ import { useI18n } from "../../i18n/I18nProvider.js";
 import { useThisDevice, type ThisDeviceState } from "./e2e.js";
 import type { ChatLike } from "./services.js";
 import { SafetyNumberSection } from "./Verification.js";
-import type { Verification } from "./verification.js";
+import type { Verification } from "./contact-verification.js";
 
 export function EncryptionButton({ open, onToggle, panelId }: { open: boolean; onToggle(): void; panelId: string }) {
   const { t } = useI18n();

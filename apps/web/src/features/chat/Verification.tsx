@@ -8,7 +8,7 @@ import qrcode from "qrcode-generator";
 import { useMemo } from "react";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { safetyGroups } from "./safety-number.js";
-import type { Verification } from "./verification.js";
+import type { Verification } from "./contact-verification.js";
 
 export function SafetyNumberSection({ verification, name }: { verification: Verification; name: string }) {
   const { t } = useI18n();
