@@ -148,13 +148,32 @@ export const en = {
     "Who talks to whom and who is in which group, when each message is sent and roughly how long it is, unread counts, read receipts, who is typing, and who is online.",
   "e2e.limitsTitle": "Not built yet",
   "e2e.limits":
-    "You cannot yet compare devices with the people you talk to, so a server that lies about someone's devices could add one of its own and read what follows. Messages sent before this device joined show as not available on it. What it has read stays on it, unencrypted in this browser's profile, until you sign out.",
+    "You cannot yet compare devices in a group (only in a direct conversation, with the safety number), so there a server that lies about someone's devices could add one of its own and read what follows. Messages sent before this device joined show as not available on it. What it has read stays on it, unencrypted in this browser's profile, until you sign out.",
   "e2e.thisDevice": "This device",
   "e2e.fingerprint": "This device's fingerprint",
   "e2e.fingerprintHelp":
     "Derived from its public signing key. A new key is made each time you sign in on this browser.",
   "e2e.deviceLoading": "Setting up this device's keys…",
   "e2e.deviceError": "This device's keys are not ready. They are set up when the connection is back.",
+  "verify.title": "Safety number",
+  "verify.loading": "Loading both of your devices' keys…",
+  "verify.error":
+    "The safety number could not be computed: the device lists could not be loaded. It is computed again when the connection is back.",
+  "verify.noDevices": "There is no safety number yet: you or {name} have no encryption device yet.",
+  "verify.help":
+    "Compare these digits with {name} in person or on a call you trust, or scan the code on their screen. If they match on both screens, nobody has added a device to this conversation behind your backs. They change whenever either of you adds, removes or replaces a device.",
+  "verify.number": "Safety number",
+  "verify.qr": "Safety number as a QR code",
+  "verify.mark": "Mark as verified",
+  "verify.again": "Verify again",
+  "verify.verified": "You verified {name}",
+  "verify.remove": "Remove verification",
+  "verify.changed": "{name}'s devices changed since you verified them. Compare the safety number again.",
+  "verify.review": "Review",
+  "verify.confirmTitle": "{name}'s devices changed",
+  "verify.confirmBody":
+    "{name}'s devices changed since you verified them: a device was added, removed or replaced. Your message will be readable on the devices they have now. Send it anyway, or review the safety number first?",
+  "verify.sendAnyway": "Send anyway",
   "chat.edited": "edited",
   "chat.selectTitle": "Pick a conversation",
   "chat.selectBody": "Choose a conversation from the list, or start a new one with a friend.",

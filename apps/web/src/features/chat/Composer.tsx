@@ -17,6 +17,7 @@ import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type Keyb
 import { CHAT_LIMITS, checkMessageText, textLength } from "@sealroom/sdk/browser";
 import { CloseIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
+import { ConfirmDialog, type ConfirmRequest } from "../social/ConfirmDialog.js";
 import { useChatServices } from "./context.js";
 import { snippet } from "./Responses.js";
 import { EmojiButton } from "./emoji/EmojiButton.js";
@@ -42,6 +43,11 @@ export interface ComposerProps {
   /** The message the next one answers, and how to let go of it (sent or cancelled). */
   reply?: ReplyDraft | undefined;
   onReplyDone?(): void;
+  /**
+   * Set while a verified contact's devices changed since the user verified them: each send asks
+   * first (send anyway, or review the encryption details), until verified again or dismissed.
+   */
+  keysChanged?: { onReview(): void } | undefined;
 }
 
 /** The message the composer's next message answers. */
@@ -51,7 +57,15 @@ export interface ReplyDraft {
   text: string;
 }
 
-export function Composer({ conversationId, name, autoFocus, onEditLast, reply, onReplyDone }: ComposerProps) {
+export function Composer({
+  conversationId,
+  name,
+  autoFocus,
+  onEditLast,
+  reply,
+  onReplyDone,
+  keysChanged,
+}: ComposerProps) {
   const { t, lang } = useI18n();
   const { chat, drafts } = useChatServices();
   const [text, setText] = useState(() => drafts.get(conversationId));
@@ -63,6 +77,7 @@ export function Composer({ conversationId, name, autoFocus, onEditLast, reply, o
   /** The ":" whose suggestions Escape closed. */
   const [dismissed, setDismissed] = useState<number>();
   const [focused, setFocused] = useState(false);
+  const [confirm, setConfirm] = useState<ConfirmRequest>();
   // Loaded as soon as the user may type one, so a quick ":tada:" is ready when the colon closes it.
   const shortcodes = useShortcodes(focused || text.includes(":"));
   const typed = typedShortcode(text, caret);
@@ -128,6 +143,21 @@ export function Composer({ conversationId, name, autoFocus, onEditLast, reply, o
 
   const send = () => {
     if (!check.ok) return;
+    if (keysChanged) {
+      setConfirm({
+        title: t("verify.confirmTitle", { name }),
+        body: t("verify.confirmBody", { name }),
+        confirmLabel: t("verify.sendAnyway"),
+        onConfirm: deliver,
+        cancelLabel: t("verify.review"),
+        onCancel: keysChanged.onReview,
+      });
+      return;
+    }
+    deliver();
+  };
+
+  const deliver = () => {
     // A refusal is not lost: the outbox keeps the message as failed, shown with retry/discard.
     chat.send(conversationId, text, reply ? { replyToSeq: reply.seq } : {}).catch(() => undefined);
     onReplyDone?.();
@@ -173,80 +203,83 @@ export function Composer({ conversationId, name, autoFocus, onEditLast, reply, o
     .filter(Boolean)
     .join(" ");
   return (
-    <form className="composer" onSubmit={onSubmit}>
-      {reply && (
-        <div className="composer-reply" data-testid="composer-reply">
-          <div className="composer-reply-text">
-            <span className="composer-reply-to">{t("chat.reply.to", { name: reply.sender })}</span>
-            <bdi className="composer-reply-snippet">{snippet(reply.text)}</bdi>
+    <>
+      <ConfirmDialog request={confirm} onClose={() => setConfirm(undefined)} />
+      <form className="composer" onSubmit={onSubmit}>
+        {reply && (
+          <div className="composer-reply" data-testid="composer-reply">
+            <div className="composer-reply-text">
+              <span className="composer-reply-to">{t("chat.reply.to", { name: reply.sender })}</span>
+              <bdi className="composer-reply-snippet">{snippet(reply.text)}</bdi>
+            </div>
+            <button
+              type="button"
+              className="icon-btn"
+              onClick={() => {
+                onReplyDone?.();
+                box.current?.focus();
+              }}
+              aria-label={t("chat.reply.cancel")}
+              title={t("chat.reply.cancel")}
+            >
+              <CloseIcon />
+            </button>
           </div>
-          <button
-            type="button"
-            className="icon-btn"
-            onClick={() => {
-              onReplyDone?.();
-              box.current?.focus();
-            }}
-            aria-label={t("chat.reply.cancel")}
-            title={t("chat.reply.cancel")}
-          >
-            <CloseIcon />
-          </button>
-        </div>
-      )}
-      {suggesting && (
-        <ShortcodeSuggestions
-          query={typed.query}
-          items={suggestions}
-          active={active}
-          onChoose={(i) => choose(i, typed)}
-        />
-      )}
-      <textarea
-        ref={box}
-        className="composer-input"
-        rows={1}
-        value={text}
-        aria-label={label}
-        placeholder={label}
-        aria-describedby={describedBy}
-        aria-invalid={problem ? true : undefined}
-        aria-autocomplete="list"
-        aria-controls={suggesting ? SUGGESTIONS_ID : undefined}
-        aria-activedescendant={suggesting ? suggestionId(active) : undefined}
-        onChange={(e) => edit(e.target.value, e.target.selectionStart)}
-        onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
-        onFocus={() => setFocused(true)}
-        onKeyDown={onKeyDown}
-        data-testid="composer"
-      />
-      <EmojiButton onPick={pick} />
-      <button type="submit" className="composer-send" disabled={!check.ok} aria-label={t("chat.send")}>
-        <SendIcon />
-      </button>
-      <div className="composer-notes">
-        <p id="composer-hint" className="composer-hint">
-          {t("chat.composerHint")}
-        </p>
-        <p className="composer-hint composer-format-hint">{t("chat.formatHint")}</p>
-        {showCount && (
-          <p
-            id="composer-count"
-            className="composer-count"
-            data-over={left < 0 || undefined}
-            data-testid="composer-count"
-          >
-            {left >= 0
-              ? t(left === 1 ? "chat.count.leftOne" : "chat.count.left", { count: left.toLocaleString(lang) })
-              : t(left === -1 ? "chat.count.overOne" : "chat.count.over", { count: (-left).toLocaleString(lang) })}
-          </p>
         )}
-      </div>
-      {/* A live region that exists before its message, so the reason is announced when it appears. */}
-      <p id="composer-problem" className="composer-problem" role="status" data-testid="composer-problem">
-        {problem}
-      </p>
-    </form>
+        {suggesting && (
+          <ShortcodeSuggestions
+            query={typed.query}
+            items={suggestions}
+            active={active}
+            onChoose={(i) => choose(i, typed)}
+          />
+        )}
+        <textarea
+          ref={box}
+          className="composer-input"
+          rows={1}
+          value={text}
+          aria-label={label}
+          placeholder={label}
+          aria-describedby={describedBy}
+          aria-invalid={problem ? true : undefined}
+          aria-autocomplete="list"
+          aria-controls={suggesting ? SUGGESTIONS_ID : undefined}
+          aria-activedescendant={suggesting ? suggestionId(active) : undefined}
+          onChange={(e) => edit(e.target.value, e.target.selectionStart)}
+          onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
+          onFocus={() => setFocused(true)}
+          onKeyDown={onKeyDown}
+          data-testid="composer"
+        />
+        <EmojiButton onPick={pick} />
+        <button type="submit" className="composer-send" disabled={!check.ok} aria-label={t("chat.send")}>
+          <SendIcon />
+        </button>
+        <div className="composer-notes">
+          <p id="composer-hint" className="composer-hint">
+            {t("chat.composerHint")}
+          </p>
+          <p className="composer-hint composer-format-hint">{t("chat.formatHint")}</p>
+          {showCount && (
+            <p
+              id="composer-count"
+              className="composer-count"
+              data-over={left < 0 || undefined}
+              data-testid="composer-count"
+            >
+              {left >= 0
+                ? t(left === 1 ? "chat.count.leftOne" : "chat.count.left", { count: left.toLocaleString(lang) })
+                : t(left === -1 ? "chat.count.overOne" : "chat.count.over", { count: (-left).toLocaleString(lang) })}
+            </p>
+          )}
+        </div>
+        {/* A live region that exists before its message, so the reason is announced when it appears. */}
+        <p id="composer-problem" className="composer-problem" role="status" data-testid="composer-problem">
+          {problem}
+        </p>
+      </form>
+    </>
   );
 }
 

@@ -20,6 +20,8 @@ import { useMe } from "./hooks.js";
 import { useMayPost } from "./mayPost.js";
 import { MessageList } from "./MessageList.js";
 import { lastOwnSeq } from "./timeline.js";
+import { ChangedNotice } from "./Verification.js";
+import { useVerification } from "./contact-verification.js";
 
 export function ConversationView({ conversationId }: { conversationId: string }) {
   const { t, lang } = useI18n();
@@ -49,6 +51,11 @@ export function ConversationView({ conversationId }: { conversationId: string })
   };
   const mayPost = useMayPost(conversationId);
   const encryption = useEncryptionPanel(conversationId);
+  // A DM's contact, for the safety number and the verified mark (encrypted conversations only).
+  const contactId =
+    chat.e2e && ref?.kind === "dm" && me !== undefined ? (ref.low === me ? ref.high : ref.low) : undefined;
+  const verification = useVerification(me, contactId);
+  const keysChanged = verification.state.kind === "ready" && verification.state.status === "changed";
 
   // Focus the conversation's name when it opens, so a screen reader says where the user is.
   useEffect(() => heading.current?.focus({ preventScroll: true }), [conversationId]);
@@ -169,8 +176,14 @@ export function ConversationView({ conversationId }: { conversationId: string })
           </a>
         )}
       </header>
+      {keysChanged && !encryption.open && <ChangedNotice name={title} onReview={encryption.show} />}
       {chat.e2e && encryption.open && (
-        <EncryptionPanel id={encryption.panelId} chat={chat} onClose={encryption.close} />
+        <EncryptionPanel
+          id={encryption.panelId}
+          chat={chat}
+          onClose={encryption.close}
+          verification={contactId === undefined ? undefined : { verification, name: title }}
+        />
       )}
       <MessageList
         key={`timeline:${conversationId}`}
@@ -218,6 +231,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
           onEditLast={editLast}
           reply={reply}
           onReplyDone={() => setReply(undefined)}
+          keysChanged={keysChanged ? { onReview: encryption.show } : undefined}
         />
       )}
     </section>

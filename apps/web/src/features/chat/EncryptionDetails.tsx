@@ -9,6 +9,8 @@ import { CloseIcon, LockIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { useThisDevice, type ThisDeviceState } from "./e2e.js";
 import type { ChatLike } from "./services.js";
+import { SafetyNumberSection } from "./Verification.js";
+import type { Verification } from "./contact-verification.js";
 
 export function EncryptionButton({ open, onToggle, panelId }: { open: boolean; onToggle(): void; panelId: string }) {
   const { t } = useI18n();
@@ -28,7 +30,18 @@ export function EncryptionButton({ open, onToggle, panelId }: { open: boolean; o
   );
 }
 
-export function EncryptionPanel({ id, chat, onClose }: { id: string; chat: ChatLike; onClose(): void }) {
+export function EncryptionPanel({
+  id,
+  chat,
+  onClose,
+  verification,
+}: {
+  id: string;
+  chat: ChatLike;
+  onClose(): void;
+  /** A DM's safety number and verified mark (none in a group). */
+  verification?: { verification: Verification; name: string };
+}) {
   const { t } = useI18n();
   const device = useThisDevice(chat);
   const headingId = useId();
@@ -58,6 +71,7 @@ export function EncryptionPanel({ id, chat, onClose }: { id: string; chat: ChatL
         </button>
       </div>
       <p>{t("e2e.protects")}</p>
+      {verification && <SafetyNumberSection verification={verification.verification} name={verification.name} />}
       <h3 className="e2e-panel-sub">{t("e2e.serverSeesTitle")}</h3>
       <p>{t("e2e.serverSees")}</p>
       <h3 className="e2e-panel-sub">{t("e2e.limitsTitle")}</h3>
@@ -96,5 +110,5 @@ export function useEncryptionPanel(conversationId: string) {
     setOpen(false);
     document.querySelector<HTMLButtonElement>("[data-testid=e2e-lock]")?.focus();
   };
-  return { open, panelId, toggle: () => setOpen((o) => !o), close };
+  return { open, panelId, toggle: () => setOpen((o) => !o), show: () => setOpen(true), close };
 }

@@ -13,6 +13,9 @@ export interface ConfirmRequest {
   /** Red confirm button (removal, disbanding). */
   danger?: boolean;
   onConfirm(): void;
+  /** The safe choice's label ("Cancel" unless given) and what it does besides closing. */
+  cancelLabel?: string;
+  onCancel?(): void;
 }
 
 export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | undefined; onClose(): void }) {
@@ -75,8 +78,16 @@ export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | 
             {request.body}
           </div>
           <div className="confirm-actions">
-            <button type="button" className="btn btn-secondary" ref={cancelRef} onClick={onClose}>
-              {t("social.cancel")}
+            <button
+              type="button"
+              className="btn btn-secondary"
+              ref={cancelRef}
+              onClick={() => {
+                onClose();
+                request.onCancel?.();
+              }}
+            >
+              {request.cancelLabel ?? t("social.cancel")}
             </button>
             <button type="submit" className={`btn ${request.danger ? "btn-danger" : "btn-primary"}`}>
               {request.confirmLabel}

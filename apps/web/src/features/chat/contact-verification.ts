@@ -1,0 +1,138 @@
+/**
+ * Verification of a DM contact (docs/E2E.md section 4, "Verification"): the pair's safety number
+ * from both users' device keys as the key directory lists them, and whether the user marked the
+ * contact verified on this device. The mark is kept in this browser's localStorage with the
+ * contact's key set it was made for, so a device added, removed or replaced on the contact's side
+ * afterwards shows as "changed" until the user verifies again or removes the verification.
+ * Both lists are loaded again on `auth.keys.devices.changed.v1` for either user.
+ */
+import { useCallback, useEffect, useState } from "react";
+import { useClient, useConnectionState } from "../../state/context.js";
+import { keySet, safetyNumber } from "./safety-number.js";
+
+export interface VerifiedMark {
+  /** The contact's key set (keySet()) the user verified. */
+  keys: string[];
+  at: number;
+}
+
+type KeyValueStorage = Pick<Storage, "getItem" | "setItem" | "removeItem">;
+
+const storageKey = (me: number, contact: number) => `sealroom.verified.${me}.${contact}`;
+
+function storage(): KeyValueStorage | undefined {
+  try {
+    return globalThis.localStorage;
+  } catch {
+    return undefined; // storage blocked (some privacy modes): nothing can be marked
+  }
+}
+
+export function readMark(me: number, contact: number, s = storage()): VerifiedMark | undefined {
+  try {
+    const raw = s?.getItem(storageKey(me, contact));
+    if (!raw) return undefined;
+    const v = JSON.parse(raw) as Partial<VerifiedMark>;
+    if (!Array.isArray(v.keys) || !v.keys.every((k) => typeof k === "string") || typeof v.at !== "number")
+      return undefined;
+    return { keys: v.keys, at: v.at };
+  } catch {
+    return undefined; // unreadable mark: treated as not verified, never as verified
+  }
+}
+
+export function writeMark(me: number, contact: number, mark: VerifiedMark | undefined, s = storage()) {
+  if (mark) s?.setItem(storageKey(me, contact), JSON.stringify(mark));
+  else s?.removeItem(storageKey(me, contact));
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((k, i) => k === b[i]);
+
+export type VerificationStatus = "unverified" | "verified" | "changed";
+
+export type VerificationState =
+  | { kind: "off" }
+  | { kind: "loading" }
+  | { kind: "error" }
+  /** One of the two has no device yet: there is nothing to compare. */
+  | { kind: "noDevices" }
+  | { kind: "ready"; number: string; status: VerificationStatus; contactKeys: string[] };
+
+export interface Verification {
+  state: VerificationState;
+  /** Marks the contact verified for the key set shown now. */
+  verify(): void;
+  /** Removes the mark (also how a "changed" warning is dismissed). */
+  unverify(): void;
+}
+
+/** `contactId` undefined (a group, or no peer yet): verification is off. */
+export function useVerification(me: number | undefined, contactId: number | undefined): Verification {
+  const client = useClient();
+  // Loaded again when the connection is back (a failed load is not left as the answer).
+  const ready = useConnectionState() === "ready";
+  const [loaded, setLoaded] = useState<
+    | { kind: "loading" }
+    | { kind: "error" }
+    | { kind: "noDevices" }
+    | { kind: "keys"; number: string; contactKeys: string[] }
+  >({ kind: "loading" });
+  const [mark, setMark] = useState<VerifiedMark>();
+
+  const load = useCallback(async () => {
+    if (me === undefined || contactId === undefined) return;
+    try {
+      const [mine, theirs] = await Promise.all([
+        client.request("auth.keys.devices", { userId: me }),
+        client.request("auth.keys.devices", { userId: contactId }),
+      ]);
+      const myKeys = mine.devices.map((d) => d.signatureKey);
+      const contactKeys = theirs.devices.map((d) => d.signatureKey);
+      if (myKeys.length === 0 || contactKeys.length === 0) return setLoaded({ kind: "noDevices" });
+      const number = await safetyNumber(
+        { userId: me, signatureKeys: myKeys },
+        { userId: contactId, signatureKeys: contactKeys },
+      );
+      setLoaded({ kind: "keys", number, contactKeys: keySet(contactKeys) });
+    } catch {
+      setLoaded({ kind: "error" });
+    }
+  }, [client, me, contactId]);
+
+  useEffect(() => {
+    if (me === undefined || contactId === undefined) return;
+    setLoaded({ kind: "loading" });
+    setMark(readMark(me, contactId));
+    void load();
+    return client.on("event", (type, body) => {
+      if (type !== "auth.keys.devices.changed.v1" || typeof body !== "object" || body === null) return;
+      const user = (body as { userId?: unknown }).userId;
+      if (user === me || user === contactId) void load();
+    });
+  }, [client, load, me, contactId, ready]);
+
+  const off = me === undefined || contactId === undefined;
+  const state: VerificationState = off
+    ? { kind: "off" }
+    : loaded.kind !== "keys"
+      ? loaded
+      : {
+          kind: "ready",
+          number: loaded.number,
+          contactKeys: loaded.contactKeys,
+          status: !mark ? "unverified" : sameSet(mark.keys, loaded.contactKeys) ? "verified" : "changed",
+        };
+
+  const verify = () => {
+    if (off || state.kind !== "ready") return;
+    const next = { keys: state.contactKeys, at: Date.now() };
+    writeMark(me, contactId, next);
+    setMark(next);
+  };
+  const unverify = () => {
+    if (off) return;
+    writeMark(me, contactId, undefined);
+    setMark(undefined);
+  };
+  return { state, verify, unverify };
+}

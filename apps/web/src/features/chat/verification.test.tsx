@@ -1,0 +1,141 @@
+/**
+ * A DM's verification in the encryption details panel: the safety number from both users' device
+ * keys (the real engine registers this device's key; bob's keys are the directory's), the verified
+ * mark kept on the device, and the warning plus confirm-before-send when bob's devices change.
+ */
+import { act, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { randomBytes } from "node:crypto";
+import { beforeEach, describe, expect, test, vi } from "vitest";
+import { ConversationView } from "./ConversationView.js";
+import { safetyGroups, safetyNumber } from "./safety-number.js";
+import { BOB, DM_BOB, ME, chatHarness, dmSummary, encrypted, renderChat, settle, text } from "./test-support.js";
+
+const key = () => randomBytes(32).toString("base64url");
+const device = (userId: number, signatureKey: string, deviceId: string) => ({
+  deviceId,
+  userId,
+  signatureKey,
+  name: "Browser",
+  createdAt: 1,
+  lastActiveAt: 2,
+});
+
+async function dmWithBob(bobKeys: string[]) {
+  const h = await chatHarness(
+    (c) => {
+      const last = encrypted(text(1, BOB.id, "hi"), "decrypted");
+      c.commands["chat.conversations"] = () => ({ conversations: [dmSummary(BOB, 1, last.ts, 0, last)] });
+      c.commands["chat.history"] = () => ({ conversationId: DM_BOB, entries: [last], lastSeq: 1, visibleFromSeq: 0 });
+    },
+    { e2e: true },
+  );
+  const myKey = () => String(h.client.bodies("auth.keys.registerDevice")[0]?.signatureKey);
+  // This device is in the directory from its registration on (the engine's first step).
+  await vi.waitFor(() => expect(h.client.bodies("auth.keys.registerDevice")).toHaveLength(1), { timeout: 10_000 });
+  h.client.commands["auth.keys.devices"] = (b) => ({
+    devices:
+      b.userId === ME.id ? [device(ME.id, myKey(), "device-1")] : bobKeys.map((k, i) => device(BOB.id, k, `bob-${i}`)),
+  });
+  return { h, myKey };
+}
+
+async function openPanel() {
+  const user = userEvent.setup();
+  await user.click(screen.getByRole("button", { name: "End-to-end encrypted: Encryption details" }));
+  return { user, panel: screen.getByRole("region", { name: "End-to-end encrypted" }) };
+}
+
+beforeEach(() => localStorage.clear());
+
+describe("verifying a contact", () => {
+  test("the panel shows the pair's safety number as digits and a QR code, and keeps the verified mark", async () => {
+    const bobKeys = [key(), key()];
+    const { h, myKey } = await dmWithBob(bobKeys);
+    await renderChat(<ConversationView conversationId={DM_BOB} />, h);
+    await settle();
+    const { user, panel } = await openPanel();
+    const digits = await within(panel).findByTestId("safety-number", {}, { timeout: 10_000 });
+    // What bob's device computes from its side (arguments swapped, keys in another order).
+    const expected = await safetyNumber(
+      { userId: BOB.id, signatureKeys: [...bobKeys].reverse() },
+      { userId: ME.id, signatureKeys: [myKey()] },
+    );
+    expect([...digits.querySelectorAll(".safety-group")].map((g) => g.textContent)).toEqual(safetyGroups(expected));
+    expect(digits.getAttribute("aria-label")).toBe(`Safety number: ${safetyGroups(expected).join(" ")}`);
+    const qr = within(panel).getByRole("img", { name: "Safety number as a QR code" });
+    expect(qr.querySelector("path")?.getAttribute("d")).toMatch(/^M\d+ \d+h1v1h-1z/);
+
+    await user.click(within(panel).getByRole("button", { name: "Mark as verified" }));
+    expect(within(panel).getByTestId("verified").textContent).toBe("You verified bob");
+    expect(JSON.parse(localStorage.getItem(`sealroom.verified.${ME.id}.${BOB.id}`)!).keys).toHaveLength(2);
+
+    await user.click(within(panel).getByRole("button", { name: "Remove verification" }));
+    expect(within(panel).queryByTestId("verified")).toBeNull();
+    expect(localStorage.getItem(`sealroom.verified.${ME.id}.${BOB.id}`)).toBeNull();
+    within(panel).getByRole("button", { name: "Mark as verified" });
+  });
+
+  test("bob's devices changing after verification flags him and makes sending ask first", async () => {
+    const bobKeys = [key()];
+    const { h } = await dmWithBob(bobKeys);
+    await renderChat(<ConversationView conversationId={DM_BOB} />, h);
+    await settle();
+    const { user, panel } = await openPanel();
+    await user.click(await within(panel).findByRole("button", { name: "Mark as verified" }, { timeout: 10_000 }));
+    const before = within(panel).getByTestId("safety-number").textContent;
+    await user.keyboard("{Escape}");
+
+    // Bob signs in on a new browser: the directory lists a second device and says so.
+    bobKeys.push(key());
+    h.event("auth.keys.devices.changed.v1", { userId: BOB.id });
+    const notice = await screen.findByTestId("verify-changed", {}, { timeout: 10_000 });
+    expect(notice.textContent).toContain("bob's devices changed since you verified them");
+
+    const box = screen.getByRole("textbox", { name: "Message bob" });
+    await user.type(box, "are you there?{Enter}");
+    const dialog = screen.getByRole("dialog", { name: "bob's devices changed" });
+    expect(within(dialog).getByText(/a device was added, removed or replaced/)).toBeTruthy();
+    expect(screen.queryByText("are you there?", { selector: ".message *" })).toBeNull();
+
+    // Review: nothing is sent, the panel opens on the new number with the warning.
+    await user.click(within(dialog).getByRole("button", { name: "Review" }));
+    expect(screen.queryByRole("dialog")).toBeNull();
+    const reopened = screen.getByRole("region", { name: "End-to-end encrypted" });
+    expect(within(reopened).getByTestId("verify-changed")).toBeTruthy();
+    expect(within(reopened).getByTestId("safety-number").textContent).not.toBe(before);
+    expect((box as HTMLTextAreaElement).value).toBe("are you there?");
+
+    // Send anyway: this message goes; the flag stays until verified again.
+    box.focus();
+    await user.keyboard("{Enter}");
+    await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Send anyway" }));
+    expect((box as HTMLTextAreaElement).value).toBe("");
+    await screen.findByText("are you there?", {}, { timeout: 5_000 });
+    expect(screen.getAllByTestId("verify-changed").length).toBeGreaterThan(0);
+
+    // Verified again for the new devices: no warning, and sending no longer asks.
+    await user.click(within(reopened).getByRole("button", { name: "Verify again" }));
+    expect(screen.queryByTestId("verify-changed")).toBeNull();
+    await user.type(box, "hello again{Enter}");
+    expect(screen.queryByRole("dialog")).toBeNull();
+    await act(() => Promise.resolve());
+  });
+
+  test("removing the verification dismisses the warning", async () => {
+    const bobKeys = [key()];
+    const { h } = await dmWithBob(bobKeys);
+    await renderChat(<ConversationView conversationId={DM_BOB} />, h);
+    await settle();
+    const { user, panel } = await openPanel();
+    await user.click(await within(panel).findByRole("button", { name: "Mark as verified" }, { timeout: 10_000 }));
+    bobKeys[0] = key(); // bob's device replaced
+    h.event("auth.keys.devices.changed.v1", { userId: BOB.id });
+    await within(panel).findByTestId("verify-changed", {}, { timeout: 10_000 });
+    await user.click(within(panel).getByRole("button", { name: "Remove verification" }));
+    expect(screen.queryByTestId("verify-changed")).toBeNull();
+    within(panel).getByRole("button", { name: "Mark as verified" });
+    await user.type(screen.getByRole("textbox", { name: "Message bob" }), "hi{Enter}");
+    expect(screen.queryByRole("dialog")).toBeNull();
+  });
+});

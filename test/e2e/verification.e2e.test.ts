@@ -1,0 +1,89 @@
+/**
+ * Verifying a contact in real browsers against the real stack (docs/E2E.md section 4,
+ * "Verification"): two users see the same safety number in the DM's encryption details, one marks
+ * the other verified; the other then signs in on a second browser (a new device in the key
+ * directory), and the first sees the "devices changed" warning and is asked before sending.
+ * Screenshots of the panel and of the confirmation (English and Chinese, light and dark, desktop
+ * and phone).
+ */
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { shootVariants } from "./support/variants.js";
+import { ReviewStack, composer, openConversation, shot, timeline } from "./support/review.js";
+
+const env = new ReviewStack();
+
+beforeAll(() => env.start());
+afterAll(() => env.stop());
+
+const safetyNumber = (page: Page) => page.getByTestId("safety-number");
+
+/** Opens the conversation's encryption details and waits for the safety number. */
+async function openDetails(page: Page, dm: string): Promise<void> {
+  await openConversation(page, dm);
+  await page.getByTestId("e2e-lock").click();
+  await safetyNumber(page).waitFor({ timeout: 20_000 });
+}
+
+const digits = (page: Page) => safetyNumber(page).evaluate((el) => el.textContent ?? "");
+
+test("both see the same safety number; a new device of a verified contact is flagged and sending asks first", async () => {
+  const { me, peer, dm } = await env.friends("ver_a", "ver_b");
+  const ann = await env.browserAs(me);
+  const ben = await env.browserAs(peer);
+  let verified = "";
+
+  await env.browsers.withFailureShots("verification", shot, async () => {
+    await openDetails(ann, dm);
+    await openDetails(ben, dm);
+    // Both lists settle once each device has registered; then both screens agree.
+    await expect.poll(async () => (await digits(ann)) === (await digits(ben)), { timeout: 20_000 }).toBe(true);
+    expect(await digits(ann)).toMatch(/^\d{60}$/);
+    expect(await ann.getByTestId("safety-qr").count()).toBe(1);
+
+    await ann.getByRole("button", { name: "Mark as verified" }).click();
+    expect(await ann.getByTestId("verified").textContent()).toBe(`You verified ${peer.name}`);
+    verified = await digits(ann);
+  });
+  expect(env.browsers.pageErrors).toEqual([]);
+
+  await shootVariants(ann, "verification", async () => {
+    await openDetails(ann, dm);
+    await ann.getByTestId("verified").scrollIntoViewIfNeeded();
+  });
+
+  await env.browsers.withFailureShots("verification-changed", shot, async () => {
+    await openConversation(ann, dm);
+    // Ben signs in on a second browser: a new device of his in the directory.
+    const benPhone = await env.browserAs(peer);
+    const notice = ann.getByTestId("verify-changed");
+    await notice.waitFor({ timeout: 30_000 });
+    expect(await notice.textContent()).toContain(`${peer.name}'s devices changed since you verified them`);
+
+    await composer(ann).fill("Is this still you?");
+    await composer(ann).press("Enter");
+    const dialog = ann.getByRole("dialog", { name: `${peer.name}'s devices changed` });
+    await dialog.waitFor();
+    await dialog.getByRole("button", { name: "Review" }).click();
+    await safetyNumber(ann).waitFor();
+    expect(await digits(ann)).not.toBe(verified);
+    expect(await ann.getByTestId("e2e-panel").getByTestId("verify-changed").count()).toBe(1);
+
+    await composer(ann).press("Enter");
+    await dialog.getByRole("button", { name: "Send anyway" }).click();
+    for (const page of [ben, benPhone]) {
+      await openConversation(page, dm);
+      await timeline(page).getByText("Is this still you?").waitFor({ timeout: 30_000 });
+    }
+  });
+  expect(env.browsers.pageErrors).toEqual([]);
+
+  await shootVariants(ann, "verification-changed", async () => {
+    await openConversation(ann, dm);
+    await ann.getByTestId("verify-changed").waitFor({ timeout: 20_000 });
+    await composer(ann).fill("Are you sure?");
+    await composer(ann).press("Enter");
+    await ann.getByRole("dialog").waitFor();
+  });
+  expect(env.browsers.pageErrors).toEqual([]);
+}, 240_000);
