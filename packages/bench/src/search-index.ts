@@ -17,7 +17,7 @@
  * worst case for the newest-first sort) and others a handful. Deterministic (a seeded generator).
  */
 import { parseArgs } from "node:util";
-import { MessageIndex, type IndexJson, type SearchOptions } from "@sealroom/sdk/node";
+import { MessageIndex, type SearchOptions } from "@sealroom/sdk/node";
 
 const { values } = parseArgs({ options: { messages: { type: "string" }, queries: { type: "string" } } });
 const N = Number(values.messages ?? 100_000);
@@ -99,7 +99,7 @@ const o0 = performance.now();
 index.toJSON();
 const toJsonOneMs = performance.now() - o0;
 const l0 = performance.now();
-const loaded = await MessageIndex.loadAsync(JSON.parse(json) as IndexJson);
+const loaded = await MessageIndex.loadAsync(JSON.parse(json));
 const loadMs = performance.now() - l0;
 if (loaded.size !== index.size - 1) throw new Error("the reloaded index differs");
 

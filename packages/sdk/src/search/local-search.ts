@@ -11,10 +11,11 @@
  * first load does not carry it.
  */
 import type { Entry, TextEntry } from "@sealroom/proto/chat";
+import { z } from "zod";
 import { checkedReads, isE2eText } from "../e2e/contents.js";
 import { ChangeNotifier } from "../notifier.js";
 import type { SearchIndexStore } from "./index-store.js";
-import type { IndexJson, MessageIndex, SearchOptions, SearchResults } from "./message-index.js";
+import type { MessageIndex, SearchOptions, SearchResults } from "./message-index.js";
 
 export interface SearchConfig {
   store: SearchIndexStore;
@@ -26,11 +27,8 @@ export interface SearchConfig {
 }
 
 /** What is saved: the index and the conversations whose read records it holds already. */
-interface Snapshot {
-  v: 1;
-  index: unknown;
-  seeded: string[];
-}
+const snapshotSchema = z.object({ v: z.literal(1), index: z.unknown(), seeded: z.array(z.string()) });
+type Snapshot = z.infer<typeof snapshotSchema>;
 
 type Op = (index: MessageIndex) => void;
 /** The end-to-end read records of a conversation, as the state store keeps them (unchecked). */
@@ -87,12 +85,12 @@ export class LocalSearch {
     const raw = await this.config.store.load(userId).catch(() => undefined);
     if (this.session !== session) return; // signed out meanwhile
     let index: MessageIndex | undefined;
-    const snapshot = raw as Partial<Snapshot> | undefined;
-    if (snapshot?.v === 1 && Array.isArray(snapshot.seeded)) {
+    const snapshot = snapshotSchema.safeParse(raw);
+    if (snapshot.success) {
       try {
-        index = await MessageIndex.loadAsync(snapshot.index as IndexJson);
+        index = await MessageIndex.loadAsync(snapshot.data.index);
         if (this.session !== session) return;
-        this.seeded = new Set(snapshot.seeded.filter((s): s is string => typeof s === "string"));
+        this.seeded = new Set(snapshot.data.seeded);
       } catch {
         index = undefined; // not an index of this version: rebuilt
       }

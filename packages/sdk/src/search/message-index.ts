@@ -11,6 +11,7 @@
  */
 import MiniSearch, { type AsPlainObject, type Options, type SearchResult } from "minisearch";
 import { AppError } from "@sealroom/proto/errors";
+import { z } from "zod";
 import { SEARCH_QUERY_MAX } from "./limits.js";
 import { terms, tokenize } from "./tokenize.js";
 
@@ -103,10 +104,19 @@ interface Shard {
   json?: AsPlainObject | undefined;
 }
 
-/** What `toJSON` gives and `load` takes (plain data: JSON or IndexedDB's structured clone). */
-export interface IndexJson {
-  shards: Array<{ maxTs: number; index: AsPlainObject }>;
-}
+/**
+ * What `toJSON` gives and `load` takes (plain data: JSON or IndexedDB's structured clone). Only the
+ * outer shape is checked here; MiniSearch's loader refuses a shard index it cannot read.
+ */
+const indexJsonSchema = z.object({
+  shards: z.array(
+    z.object({
+      maxTs: z.number(),
+      index: z.custom<AsPlainObject>((v) => typeof v === "object" && v !== null && !Array.isArray(v)),
+    }),
+  ),
+});
+export type IndexJson = z.infer<typeof indexJsonSchema>;
 
 export class MessageIndex {
   private constructor(private readonly shards: Shard[]) {}
@@ -116,7 +126,7 @@ export class MessageIndex {
   }
 
   /** From `toJSON`'s form; throws on anything else (the caller rebuilds). */
-  static load(js: IndexJson): MessageIndex {
+  static load(js: unknown): MessageIndex {
     return new MessageIndex(
       checkedShards(js).map((s) => ({ maxTs: s.maxTs, mini: MiniSearch.loadJS<Doc>(s.index, OPTIONS) })),
     );
@@ -126,7 +136,7 @@ export class MessageIndex {
    * `load` in slices that yield to the event loop between them (MiniSearch's own): rebuilding the
    * terms' trees of a large index takes seconds (BENCHMARKS.md), which must not freeze a page.
    */
-  static async loadAsync(js: IndexJson): Promise<MessageIndex> {
+  static async loadAsync(js: unknown): Promise<MessageIndex> {
     const shards: Shard[] = [];
     for (const s of checkedShards(js))
       shards.push({ maxTs: s.maxTs, mini: await MiniSearch.loadJSAsync<Doc>(s.index, OPTIONS) });
@@ -239,10 +249,10 @@ export class MessageIndex {
 
 type MiniSearchOptions = NonNullable<Parameters<MiniSearch<Doc>["search"]>[1]>;
 
-function checkedShards(js: IndexJson): IndexJson["shards"] {
-  if (!Array.isArray(js?.shards)) throw new TypeError("not a search index");
-  for (const s of js.shards) if (typeof s?.maxTs !== "number") throw new TypeError("not a search index");
-  return js.shards;
+function checkedShards(js: unknown): IndexJson["shards"] {
+  const parsed = indexJsonSchema.safeParse(js);
+  if (!parsed.success) throw new TypeError("not a search index");
+  return parsed.data.shards;
 }
 
 const isCjk = (term: string) => /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]$/u.test(term);

@@ -7,14 +7,16 @@
  * Both lists are loaded again on `auth.keys.devices.changed.v1` for either user.
  */
 import { useCallback, useEffect, useState } from "react";
+import { z } from "zod";
 import { useClient, useConnectionState } from "../../state/context.js";
 import { keySet, safetyNumber } from "./safety-number.js";
 
-export interface VerifiedMark {
+const verifiedMarkSchema = z.object({
   /** The contact's key set (keySet()) the user verified. */
-  keys: string[];
-  at: number;
-}
+  keys: z.array(z.string()),
+  at: z.number(),
+});
+export type VerifiedMark = z.infer<typeof verifiedMarkSchema>;
 
 type KeyValueStorage = Pick<Storage, "getItem" | "setItem" | "removeItem">;
 
@@ -32,10 +34,8 @@ export function readMark(me: number, contact: number, s = storage()): VerifiedMa
   try {
     const raw = s?.getItem(storageKey(me, contact));
     if (!raw) return undefined;
-    const v = JSON.parse(raw) as Partial<VerifiedMark>;
-    if (!Array.isArray(v.keys) || !v.keys.every((k) => typeof k === "string") || typeof v.at !== "number")
-      return undefined;
-    return { keys: v.keys, at: v.at };
+    const mark = verifiedMarkSchema.safeParse(JSON.parse(raw));
+    return mark.success ? mark.data : undefined;
   } catch {
     return undefined; // unreadable mark: treated as not verified, never as verified
   }
