@@ -52,6 +52,15 @@ export const ERRORS = {
     retryable: false,
     message: "The conversation's group is at another epoch: catch up on the log and try again.",
   },
+  /**
+   * An application message into a group that lacks a device of someone who may read the
+   * conversation (a new member, a new device): add the missing devices with a commit, then make the
+   * message again. The same bytes never succeed, hence not retryable.
+   */
+  GROUP_INCOMPLETE: {
+    retryable: false,
+    message: "The conversation's group lacks devices of its members: add them, then send again.",
+  },
   /** Plaintext sent into a conversation whose MLS group exists. */
   ENCRYPTION_REQUIRED: {
     retryable: false,

@@ -318,6 +318,60 @@ describe("the MLS sender must be the calling device", () => {
   });
 });
 
+describe("an application message waits for every member device", () => {
+  /** Puts a KeyPackage of `m`'s device in the key directory, as its upload would: now it can be added. */
+  async function publish(m: Member) {
+    const data = b64(await keyPackage(m));
+    await h.db.keyPackage.create({ data: { ref: `kp-${m.deviceId}`, deviceId: m.deviceId, data } });
+  }
+
+  it("refuses, with nothing written, a message into a DM whose tree lacks a new device of the peer, until it is added", async () => {
+    const { a, b, dm, alice, ga, phone, phoneSession } = await quietDm();
+    // The phone has nothing to claim yet: nobody could add it, so nobody waits for it.
+    await sendText(alice, ga, dm, "before the phone could be added");
+    await publish(phone);
+    const before = await snapshot(dm);
+    const message = b64(await ga.encrypt(await textBytes("to a group without the phone")));
+    const refused = await h.refusal(a, "chat.mls.send", { conversationId: dm, clientMsgId: cid(), message });
+    expect(refused).toMatchObject({ code: "GROUP_INCOMPLETE", message: expect.stringContaining("lacks 1 device") });
+    expect(await snapshot(dm)).toEqual(before);
+
+    const add = await ga.addMembers([await keyPackage(phone)]);
+    await h.call(a, "chat.mls.send", {
+      conversationId: dm,
+      clientMsgId: cid(),
+      message: b64(add.commit),
+      groupInfo: b64(add.groupInfo),
+      welcome: { message: b64(add.welcome!), deviceIds: [phone.deviceId] },
+    });
+    ga.mergePendingCommit();
+    const sent = await sendText(alice, ga, dm, "now with the phone");
+    const gp = await join(phone, phoneSession);
+    expect(await textOf(gp, (await sync(b, dm, sent.seq - 1))[0])).toBe("now with the phone");
+  });
+
+  it("refuses a message into a group that lacks a member who just joined; devices of former members are not waited for", async () => {
+    const owner = await member(await h.seed.user());
+    const carol = await member(await h.seed.user());
+    const groupId = await h.seed.group(owner.userId, [carol.userId]);
+    const conv = groupConversationId(groupId);
+    const { group: go } = await establish(conv, owner, [carol]);
+    const dave = await member(await h.seed.user());
+    await publish(dave);
+    await sendText(owner, go, conv, "dave is not a member yet");
+    await h.seed.join(groupId, dave.userId);
+    const message = b64(await go.encrypt(await textBytes("dave joined a moment ago")));
+    const refused = await h.refusal(owner.userId, "chat.mls.send", {
+      conversationId: conv,
+      clientMsgId: cid(),
+      message,
+    });
+    expect(refused?.code).toBe("GROUP_INCOMPLETE");
+    await h.seed.kick(groupId, owner.userId, dave.userId);
+    await sendText(owner, go, conv, "dave was kicked before anyone added him");
+  });
+});
+
 const textBytes = (text: string) => encodeContent(textContent(text));
 
 /** A FORBIDDEN refusal, for the reason expected (several checks share the code). */

@@ -7,6 +7,7 @@
  */
 import { inspectMembership, type InspectedAdd, type InspectedLeaf, type InspectedSender } from "@sealroom/e2e";
 import { AppError } from "@sealroom/proto/errors";
+import type { Access } from "./access.js";
 import type { ConvRow, Queries } from "./queries.js";
 
 /** The calling session's registered device (auth's key directory). */
@@ -134,6 +135,33 @@ export function assertWelcomed(adds: readonly InspectedAdd[], welcomed: readonly
   const added = new Set(adds.map((a) => a.member?.deviceId));
   if (welcomed.length !== added.size || welcomed.some((id) => !added.has(id))) {
     throw forbidden("A commit's Welcome must go to exactly the devices the commit adds.");
+  }
+}
+
+/**
+ * An application message goes only into an epoch whose tree holds every device that belongs
+ * there and can be added: each registered device, with a KeyPackage left to claim, of the users
+ * who may read the conversation (a DM's two, a group's members). Otherwise a member who has
+ * just joined, or a device that has just signed in, would miss what a sender with an old member
+ * list encrypts meanwhile (docs/E2E.md section 3, "Membership sync"). GROUP_INCOMPLETE: the
+ * sender asks the directory again, adds the devices, and makes the message again.
+ */
+export async function assertComplete(
+  q: Queries,
+  access: Access,
+  leaves: readonly InspectedLeaf[] | undefined,
+): Promise<void> {
+  const held = new Set(leaves?.map((l) => l.member?.deviceId));
+  const due =
+    access.kind === "dm"
+      ? await q.addablePairDevices.all(...access.members)
+      : await q.addableGroupDevices.all(access.groupId);
+  const missing = due.filter((d) => !held.has(d.id)).length;
+  if (missing > 0) {
+    throw new AppError(
+      "GROUP_INCOMPLETE",
+      `The conversation's group lacks ${missing} device(s) of its members: add them, then send again.`,
+    );
   }
 }
 

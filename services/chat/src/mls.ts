@@ -34,7 +34,7 @@ import { recipients, resolveAccess, userOrPlaceholder } from "./access.js";
 import { takeWithin } from "./bounds.js";
 import { append, conversationFor } from "./entries.js";
 import { belongs, readers } from "./group-readers.js";
-import { assertSender, assertWelcomed, LeavesCache, type SenderFacts } from "./mls-senders.js";
+import { assertComplete, assertSender, assertWelcomed, LeavesCache, type SenderFacts } from "./mls-senders.js";
 import type { Publish } from "./publish.js";
 import { queries, type Queries } from "./queries.js";
 import type { Writer } from "./writer.js";
@@ -267,6 +267,7 @@ export function createMls({ db, writer, publish, sender, onCommit }: MlsDeps) {
             conv.mlsEpoch !== null ? undefined : await assertFounder(q, caller.id, conversationId, checked);
           const members = await recipients(q, access);
           await assertSender(q, caller, checked, leaves, founders, members);
+          if (checked.kind === "mls.app") await assertComplete(q, access, leaves);
           await assertAdds(q, members, checked.adds);
           // An External Commit's Removes (a resync of the caller's own old leaf) were checked above.
           if (checked.sender.kind !== "new_member_commit") {

@@ -250,6 +250,18 @@ const STATEMENTS = {
   deviceById: sql<[string], { id: string; userId: number; signatureKey: string }>(
     `SELECT "id", "userId", "signatureKey" FROM "Device" WHERE "id" = ?`,
   ),
+  /**
+   * The registered devices that a member could add (a KeyPackage left to claim) of a group's
+   * members, or of a DM's two users: the leaves an application message's epoch must hold.
+   */
+  addableGroupDevices: sql<[number], { id: string }>(
+    `SELECT d."id" FROM "Device" d JOIN "GroupMember" gm ON gm."userId" = d."userId"
+     WHERE gm."groupId" = ? AND EXISTS (SELECT 1 FROM "KeyPackage" k WHERE k."deviceId" = d."id")`,
+  ),
+  addablePairDevices: sql<[number, number], { id: string }>(
+    `SELECT d."id" FROM "Device" d WHERE d."userId" IN (?, ?)
+     AND EXISTS (SELECT 1 FROM "KeyPackage" k WHERE k."deviceId" = d."id")`,
+  ),
   setMlsEpoch: sql<[number, number]>(`UPDATE "Conversation" SET "mlsEpoch" = ? WHERE "id" = ?`),
   upsertGroupInfo: sql<[number, number, string, number]>(
     `INSERT INTO "MlsGroupInfo" ("conversationId", "epoch", "data", "updatedMs") VALUES (?, ?, ?, ?)

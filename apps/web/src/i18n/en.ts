@@ -586,6 +586,7 @@ export const enErrors: Record<ErrorCode, string> = {
   PAYLOAD_TOO_LARGE: "That is too large to send.",
   REPLY_TOO_LARGE: "The answer is too large to load. Try again later or load less at a time.",
   STALE_EPOCH: "The conversation changed while sending. Sending again.",
+  GROUP_INCOMPLETE: "Someone new joined the conversation while sending. Sending again.",
   ENCRYPTION_REQUIRED: "This conversation is end-to-end encrypted: this app cannot send into it yet.",
   UNAVAILABLE: "Cannot reach the server right now. Check your connection and try again.",
   TIMEOUT: "The server did not answer in time. Try again.",

@@ -564,6 +564,7 @@ export const zhCNErrors: Record<ErrorCode, string> = {
   PAYLOAD_TOO_LARGE: "内容太大，无法发送。",
   REPLY_TOO_LARGE: "返回的内容太大，无法加载。请稍后再试，或每次少加载一些。",
   STALE_EPOCH: "发送期间会话发生了变化，正在重新发送。",
+  GROUP_INCOMPLETE: "发送期间会话有新成员或新设备加入，正在重新发送。",
   ENCRYPTION_REQUIRED: "此会话已启用端到端加密，本应用暂时无法在其中发送消息。",
   UNAVAILABLE: "暂时无法连接服务器，请检查网络后重试。",
   TIMEOUT: "服务器没有及时响应，请重试。",

@@ -3,7 +3,8 @@
  * rule"): the device about to send first makes its group complete (joined from a Welcome, joined
  * by itself with an External Commit, created, or with the Adds of member devices it lacks and the
  * server's pending proposals committed), then encrypts and sends. STALE_EPOCH (another commit
- * won) means: catch up and make it again.
+ * won) means: catch up and make it again; GROUP_INCOMPLETE (the DS knows of a member device the
+ * cached lists did not): ask the directory again, add it, and make it again.
  */
 import {
   decodeExternalSenderDescriptor,
@@ -72,6 +73,11 @@ export class GroupSender {
         // conversation up their lists; an edit or deletion is not (docs/E2E.md section 3).
         const notify = content.type === "text" ? { notify: true } : {};
         const sent = await this.deliver({ conversationId, clientMsgId, message: b64(message), ...notify });
+        if (!sent.ok && sent.error.code === "GROUP_INCOMPLETE") {
+          // The cached member or device lists missed a new member or device: asked again, added.
+          this.host.directory.invalidate();
+          throw new StaleEpoch();
+        }
         if (!sent.ok) throw sent.error.code === "STALE_EPOCH" ? new StaleEpoch() : AppError.from(sent.error);
         const { id, seq, ts } = sent.value;
         const ack = { id, conversationId, seq, ts, clientMsgId };
