@@ -3,10 +3,12 @@
  * section 12.4.3.2; docs/E2E.md section 3, "A user's new device"), through the real stack
  * (gateways, auth's key directory, chat as the Delivery Service, social, NATS, SQLite or
  * PostgreSQL): in a quiet DM it sends at once, the peer reads it, it reads what follows and not
- * what came before; its first send racing the peer's send (which adds it) converges on one leaf.
+ * what came before; its first send racing the peer's send (which adds it) converges on one leaf; a
+ * request that fails while it joins from a Welcome does not lose the Welcome.
  */
 import { beforeAll, describe, expect, test } from "vitest";
 import { inspectMembership } from "@sealroom/e2e";
+import { AppError } from "@sealroom/proto/errors";
 import { MemoryE2eStateStore, dmConversationId } from "@sealroom/sdk/node";
 import type { Stack } from "./support/stack.js";
 import { befriend, device, signUp } from "./social-helpers.js";
@@ -84,8 +86,29 @@ describe("a user's new device joins by External Commit", () => {
     for (const c of [cat, dan, phone]) expect(c.chat.e2e?.undecryptable).toBe(0);
   });
 
+  test("a new device is in the group for the next message, and a request failing while it joins from its Welcome loses nothing", async () => {
+    const { a: eve, b: fay, dm } = await quietDm("eve", "fay");
+    const phone = withE2e(await device(stack, eve, 1), fileStore());
+    // The phone's first look for where its group starts fails, as when the chat service restarts
+    // just then: its Welcome must still be joinable afterwards (the KeyPackage not used up yet).
+    let failed = 0;
+    const request = phone.client.request.bind(phone.client);
+    phone.client.request = ((type, body) => {
+      if (type === "chat.history" && failed++ === 0) return Promise.reject(new AppError("UNAVAILABLE"));
+      return request(type, body);
+    }) as typeof phone.client.request;
+    await phone.chat.e2e?.deviceReady();
+    // Fay sends at once: her engine adds the phone first, having heard of it or having been told
+    // by the DS (GROUP_INCOMPLETE when her cached lists were older than the phone).
+    const seq = await say(fay, dm, "fay, with the phone in the group");
+    await allRead([eve, phone], dm, ["fay, with the phone in the group"]);
+    expect(phone.at(dm, seq)).toMatchObject({ e2e: "decrypted" });
+    expect(failed).toBeGreaterThan(0);
+    for (const c of [eve, fay, phone]) expect(c.chat.e2e?.undecryptable).toBe(0);
+  });
+
   test("no plaintext in the database's messages nor on NATS", async () => {
-    await world.expectNoPlaintext(5);
+    await world.expectNoPlaintext(6);
   });
 });
 

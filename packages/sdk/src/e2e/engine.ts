@@ -398,6 +398,10 @@ export class E2eEngine {
       for (const welcome of welcomes) {
         const held = await this.states.record(welcome.conversationId, device);
         if (held && held.group.epoch >= BigInt(welcome.epoch)) continue;
+        // Where reading starts, asked before the Welcome uses its KeyPackage up: a request that
+        // fails after that (the chat service restarting) would leave the Welcome unjoinable on
+        // the next try, and the device out of the group for good.
+        let seq = await this.reader.joinPosition(welcome.conversationId, BigInt(welcome.epoch));
         let group;
         try {
           group = await device.joinFromWelcome(fromB64(welcome.message));
@@ -407,7 +411,12 @@ export class E2eEngine {
         // The KeyPackage is used up: the device state changed (not written back after a sign-out).
         if (this.session !== session) return;
         await this.opts.store.saveDevice(session.userId, encodeDeviceRecord(session.sessionId, device));
-        const seq = await this.reader.joinPosition(welcome.conversationId, group.epoch);
+        // The row's epoch is the server's word, the group's is MLS's: asked again if they differ,
+        // and the group is kept whatever the answer (its KeyPackage is gone).
+        if (group.epoch !== BigInt(welcome.epoch)) {
+          const first = seq;
+          seq = await this.reader.joinPosition(welcome.conversationId, group.epoch).catch(() => first);
+        }
         const record: GroupRecord = { group, seq, joinedEpoch: group.epoch };
         await this.states.adopt(welcome.conversationId, record);
       }
