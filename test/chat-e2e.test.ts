@@ -1,7 +1,7 @@
 /**
  * The SDK's end-to-end engine through the real stack (gateway, auth's key directory, chat as the
  * MLS Delivery Service, social, NATS, SQLite or PostgreSQL): Node SDK clients with
- * `new ChatStore(client, { e2e: { store } })` talk in DMs and groups, every message readable on
+ * `new ChatStore(client, { e2e: { store } })` (or no options: encryption is the default) talk in DMs and groups, every message readable on
  * every device that was in the group when it was sent; a device restarted from its state directory
  * goes on; two devices racing to establish a DM's group both get through. Neither the database's
  * messages nor anything on NATS holds a plaintext, and nothing should-be-readable fails to decrypt.
@@ -9,6 +9,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { Device, encodeContent, textContent } from "@sealroom/e2e";
 import {
+  ChatStore,
   newClientMsgId,
   MemoryE2eStateStore,
   MemoryTicketStore,
@@ -55,6 +56,26 @@ describe("the SDK's end-to-end engine", () => {
     // The server still keeps unread counts: the engine marks each text a new message (notify).
     const listed = await bob.client.request("chat.conversations", {});
     expect(listed.conversations.find((c) => c.conversationId === dm)?.read.unread).toBe(1);
+  });
+
+  test("a ChatStore made without options encrypts too (its device's keys in memory)", async () => {
+    const gil = await signUp(stack, "gil", { gateway: 0 });
+    const hal = withE2e(await signUp(stack, "hal", { gateway: 1 }), new MemoryE2eStateStore());
+    await befriend(gil, hal);
+    const chat = new ChatStore(gil.client);
+    chat.start();
+    try {
+      expect(chat.e2e).toBeDefined();
+      await chat.e2e?.deviceReady();
+      const dm = dmConversationId(gil.user.id, hal.user.id);
+      plaintexts.push("encrypted by default");
+      await chat.send(dm, "encrypted by default");
+      await allRead([hal], dm, ["encrypted by default"]);
+      const kinds = (await messagesOf(dm)).map((m) => m.kind);
+      expect(kinds).toEqual(["mls.commit", "mls.app"]);
+    } finally {
+      chat.stop();
+    }
   });
 
   test("a group of three users, alice on two devices: every device reads every message", async () => {

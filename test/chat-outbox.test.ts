@@ -25,7 +25,7 @@ async function reloaded(person: Person, store: OutboxStore): Promise<ChatStore> 
   const client = stack.client();
   await client.connect();
   await client.login(person.name, password);
-  const chat = new ChatStore(client, { outbox: { store, initialDelayMs: 20, maxDelayMs: 100 } });
+  const chat = new ChatStore(client, { outbox: { store, initialDelayMs: 20, maxDelayMs: 100 }, e2e: false });
   chat.start();
   return chat;
 }
@@ -43,7 +43,7 @@ test("a message written offline survives a reload before the connection returns,
   const device = new MemoryOutboxStore();
 
   // Offline: the message waits, and is kept on the device.
-  const first = new ChatStore(a.client, { outbox: { store: device } });
+  const first = new ChatStore(a.client, { outbox: { store: device }, e2e: false });
   first.start();
   a.client.close();
   void first.send(dm, "written offline").catch(() => undefined);
@@ -115,7 +115,7 @@ test("signing out on purpose leaves none of the user's unsent messages on the de
   const stranger = await signUp(stack, "out_b");
   const dm = dmConversationId(a.user.id, stranger.user.id);
   const device = new MemoryOutboxStore();
-  const chat = new ChatStore(a.client, { outbox: { store: device } });
+  const chat = new ChatStore(a.client, { outbox: { store: device }, e2e: false });
   chat.start();
   // Not friends: refused, and kept as failed (to retry or discard) until the user signs out.
   await chat.send(dm, "not sent").catch(() => undefined);

@@ -117,7 +117,7 @@ describe("read state, receipts, typing, edits", () => {
       () => b.chat.getSnapshot().byId[dm]?.unread === 1 && b2.chat.getSnapshot().byId[dm]?.unread === 1,
       "unread 1",
     );
-    const fresh = new ChatStore(b.client);
+    const fresh = new ChatStore(b.client, { e2e: false });
     fresh.start();
     await until(() => fresh.syncStatus === "up-to-date" && fresh.getSnapshot().byId[dm] !== undefined, "fresh store");
     expect(fresh.getSnapshot().byId[dm]).toMatchObject({ readSeq: 5, unread: 1 });

@@ -123,7 +123,7 @@ describe("a removed member's view", () => {
     expect(JSON.stringify([history, sync, list])).not.toContain(late.name);
 
     // A store that starts afresh (the web app after a reload) records the names for its view.
-    const fresh = new ChatStore(ned.client);
+    const fresh = new ChatStore(ned.client, { e2e: false });
     await fresh.catchUp();
     await fresh.loadOlder(conv);
     expect(fresh.getSnapshot().byId[conv]?.people).toEqual({ [pia.user.id]: pia.name });

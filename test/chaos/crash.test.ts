@@ -216,7 +216,7 @@ interface Receiver {
 }
 
 function receiver(user: User): Receiver {
-  const store = new ChatStore(user.client, { gapDelayMs: 50 });
+  const store = new ChatStore(user.client, { gapDelayMs: 50, e2e: false });
   const entries: Entry[] = [];
   store.onEntry((e) => entries.push(e));
   store.start();

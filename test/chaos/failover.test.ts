@@ -128,7 +128,7 @@ test(
     const { conversationId } = await groupOf(senders[0]!, [...senders.slice(1), ...members]);
 
     const receivers = members.map((user) => {
-      const store = new ChatStore(user.client, { gapDelayMs: 50 });
+      const store = new ChatStore(user.client, { gapDelayMs: 50, e2e: false });
       const entries: Entry[] = [];
       store.onEntry((e) => entries.push(e));
       store.start();

@@ -16,7 +16,11 @@ export interface Chatter extends Person {
 }
 
 export function attach(person: Person): Chatter {
-  const chat = new ChatStore(person.client, { gapDelayMs: 50, outbox: { initialDelayMs: 50, maxDelayMs: 500 } });
+  const chat = new ChatStore(person.client, {
+    gapDelayMs: 50,
+    outbox: { initialDelayMs: 50, maxDelayMs: 500 },
+    e2e: false,
+  });
   const stream: Entry[] = [];
   chat.onEntry((e) => stream.push(e));
   chat.start();

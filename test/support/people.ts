@@ -19,7 +19,11 @@ export interface Person {
 /** Registers `name` on a connected client and starts its chat store with short test delays. */
 export async function signUp(client: SealroomClient, name: string, password: string): Promise<Person> {
   const user = await client.register(name, password);
-  const chat = new ChatStore(client, { gapDelayMs: 50, outbox: { initialDelayMs: 50, maxDelayMs: 500 } });
+  const chat = new ChatStore(client, {
+    gapDelayMs: 50,
+    outbox: { initialDelayMs: 50, maxDelayMs: 500 },
+    e2e: false,
+  });
   const stream: Entry[] = [];
   chat.onEntry((e) => stream.push(e));
   chat.start();

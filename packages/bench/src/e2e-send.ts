@@ -48,7 +48,7 @@ async function ready(store: ChatStore): Promise<void> {
 
 /** A small KeyPackage stock: making them is setup, not what is measured. */
 const storeOpts = (encrypted: boolean) =>
-  encrypted ? { e2e: { store: new MemoryE2eStateStore(), lowWater: 2, target: 4 } } : {};
+  encrypted ? { e2e: { store: new MemoryE2eStateStore(), lowWater: 2, target: 4 } } : { e2e: false as const };
 
 async function measure(stack: Stack, scenario: string, encrypted: boolean, convs: Conversation[]): Promise<Result> {
   const all = new Set(convs.flatMap((c) => [c.sender, ...c.readers]));

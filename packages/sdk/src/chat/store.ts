@@ -45,6 +45,7 @@ import {
 import { isE2eText, type E2eTextEntry, type Surfaced } from "../e2e/contents.js";
 import type { E2eChange } from "../e2e/engine.js";
 import { LazyE2eEngine } from "../e2e/lazy-engine.js";
+import { MemoryE2eStateStore } from "../e2e/state-store.js";
 import { LocalSearch } from "../search/local-search.js";
 import { LiveEvents } from "./events.js";
 import { ConversationLog } from "./log.js";
@@ -70,7 +71,7 @@ export class ChatStore {
   /** The signed-in user (still known when the client has already forgotten it at sign-out). */
   private userId: number | undefined;
   /**
-   * End-to-end encryption, when switched on (`opts.e2e`): every conversation sent in is encrypted.
+   * End-to-end encryption, unless switched off (`opts.e2e: false`): every conversation sent in is encrypted.
    * Its code loads on `start` (a dynamic import): bundlers keep MLS out of a web app's first load.
    */
   readonly e2e: LazyE2eEngine | undefined;
@@ -82,9 +83,12 @@ export class ChatStore {
     opts: ChatStoreOptions = {},
   ) {
     this.gapDelayMs = opts.gapDelayMs ?? 100;
-    const e2e = opts.e2e && new LazyE2eEngine(client, opts.e2e, (entry) => this.surface(entry));
+    const e2eStore = opts.e2e === false ? undefined : (opts.e2e?.store ?? new MemoryE2eStateStore());
+    const e2e =
+      opts.e2e !== false && e2eStore
+        ? new LazyE2eEngine(client, { ...opts.e2e, store: e2eStore }, (entry) => this.surface(entry))
+        : undefined;
     this.e2e = e2e;
-    const e2eStore = opts.e2e?.store;
     this.search =
       opts.search && new LocalSearch(opts.search, e2eStore && ((userId, id) => e2eStore.loadReads(userId, id)));
     this.outbox = new Outbox(

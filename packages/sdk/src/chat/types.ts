@@ -2,6 +2,7 @@
 import type { PublicUser } from "@sealroom/proto/auth";
 import type { ConversationSummary } from "@sealroom/proto/chat";
 import type { E2eOptions } from "../e2e/engine.js";
+import type { E2eStateStore } from "../e2e/state-store.js";
 import type { SearchConfig } from "../search/local-search.js";
 import type { TimelineEntry } from "./log.js";
 import type { OutboxOptions, PendingMessage } from "./outbox.js";
@@ -62,11 +63,14 @@ export interface ChatStoreOptions {
   gapDelayMs?: number;
   outbox?: OutboxOptions;
   /**
-   * End-to-end encryption (docs/E2E.md, "The SDK engine"): every conversation this store sends in
-   * becomes an MLS group and its messages are encrypted; encrypted entries are decrypted into text
-   * entries with an `e2e` flag. Without it the store sends plaintext, as before.
+   * End-to-end encryption (docs/E2E.md, "The SDK engine"), on unless `false`: every conversation
+   * this store sends in becomes an MLS group and its messages are encrypted; encrypted entries are
+   * decrypted into text entries with an `e2e` flag. `store` keeps the device's keys and groups:
+   * without one they live in memory, so every sign-in of a new process is a new device (it reads
+   * from then on); a bot that restarts keeps them with `FileE2eStateStore`. `false` sends
+   * plaintext, which a server refuses unless its operator allows it (`CHAT_REQUIRE_E2E=0`).
    */
-  e2e?: E2eOptions;
+  e2e?: (Omit<E2eOptions, "store"> & { store?: E2eStateStore }) | false;
   /**
    * On-device full-text search (docs/SEARCH.md): the messages this store holds and decrypts are
    * indexed and the index kept in `search.store`; `store.search` answers queries. Without it, none.

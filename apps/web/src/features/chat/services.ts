@@ -55,9 +55,9 @@ export function createChatServices(client: SealroomClient): ChatServices {
     outbox: { store: new StorageOutboxStore() },
     // The search index in IndexedDB beside the end-to-end state (plaintext at rest, deleted at logout).
     search: { store: new IdbSearchIndexStore() },
-    ...(END_TO_END_ENCRYPTION
-      ? { e2e: { store: new IdbE2eStateStore(), deviceName: browserDeviceName(navigator.userAgent) } }
-      : {}),
+    e2e: END_TO_END_ENCRYPTION
+      ? { store: new IdbE2eStateStore(), deviceName: browserDeviceName(navigator.userAgent) }
+      : false,
   });
   chat.start();
   // The index is saved a few seconds after changes; a tab hidden (switched away from, or closing)

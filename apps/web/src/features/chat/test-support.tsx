@@ -162,7 +162,7 @@ export async function chatHarness(
   const store = new ChatStore(client as unknown as SealroomClient, {
     gapDelayMs: 10,
     outbox: { initialDelayMs: 10, maxDelayMs: 20 },
-    ...(opts.e2e ? { e2e: { store: new MemoryE2eStateStore(), deviceName: "Test browser" } } : {}),
+    e2e: opts.e2e ? { store: new MemoryE2eStateStore(), deviceName: "Test browser" } : false,
     ...(opts.search ? { search: { store: new MemorySearchIndexStore(), saveDelayMs: 10 } } : {}),
   });
   const people = new PeopleStore(client as unknown as SealroomClient);
