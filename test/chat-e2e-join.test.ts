@@ -4,7 +4,8 @@
  * (gateways, auth's key directory, chat as the Delivery Service, social, NATS, SQLite or
  * PostgreSQL): in a quiet DM it sends at once, the peer reads it, it reads what follows and not
  * what came before; its first send racing the peer's send (which adds it) converges on one leaf; a
- * request that fails while it joins from a Welcome does not lose the Welcome.
+ * request that fails while it joins from a Welcome (the join position, the key directory) does not
+ * lose the Welcome.
  */
 import { beforeAll, describe, expect, test } from "vitest";
 import { inspectMembership } from "@sealroom/e2e";
@@ -105,6 +106,24 @@ describe("a user's new device joins by External Commit", () => {
     expect(phone.at(dm, seq)).toMatchObject({ e2e: "decrypted" });
     expect(failed).toBeGreaterThan(0);
     for (const c of [eve, fay, phone]) expect(c.chat.e2e?.undecryptable).toBe(0);
+  });
+
+  test("a key directory that does not answer while a device joins from its Welcome delays the join, loses nothing", async () => {
+    const { a: ida, b: jon, dm } = await quietDm("ida", "jon");
+    const phone = withE2e(await device(stack, ida, 1), fileStore());
+    await phone.chat.e2e?.deviceReady();
+    // Every device list the phone asks for while checking the Welcome's leaves fails, once.
+    let failed = 0;
+    const request = phone.client.request.bind(phone.client);
+    phone.client.request = ((type, body) => {
+      if (type === "auth.keys.devices" && failed++ === 0) return Promise.reject(new AppError("UNAVAILABLE"));
+      return request(type, body);
+    }) as typeof phone.client.request;
+    const seq = await say(jon, dm, "jon, while the directory hiccups");
+    await allRead([ida, phone], dm, ["jon, while the directory hiccups"]);
+    expect(phone.at(dm, seq)).toMatchObject({ e2e: "decrypted" });
+    expect(failed).toBeGreaterThan(0);
+    for (const c of [ida, jon, phone]) expect(c.chat.e2e?.undecryptable).toBe(0);
   });
 
   test("no plaintext in the database's messages nor on NATS", async () => {

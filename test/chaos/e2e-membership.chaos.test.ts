@@ -1,12 +1,16 @@
 /**
- * End-to-end encryption under faults: an encrypted group whose members all send while the owner
- * invites new members and kicks one, and the chat service (the MLS Delivery Service) is SIGKILLed
- * twice in the middle of it, on a server that refuses plaintext (the default). Every device runs
- * the SDK's engine (`ChatStore` with `e2e`); concurrent commits race for the same epoch and the
- * losers catch up and retry (STALE_EPOCH), commits and Welcomes are cut off by the kills.
+ * End-to-end encryption under faults, the "unable to decrypt" count (issue #18): an encrypted
+ * group whose members all send while the owner invites new members and kicks one; the chat service
+ * (the MLS Delivery Service) is SIGKILLed twice in the middle of it and one gateway once (its
+ * clients reconnect to the other); every joiner's tab reloads just after it joins, and two
+ * senders' tabs between the load and the last messages (a reload: the store and engine made again
+ * over the same saved device state and session). On a server that refuses plaintext (the
+ * default). Every device runs the SDK's engine; concurrent commits race for the same epoch and
+ * the losers catch up and retry (STALE_EPOCH), commits and Welcomes are cut off by the kills.
  *
  * What must hold afterwards: every device still in the group reads every message sent after it
- * joined (nothing "undecryptable", nothing "unavailable" after its first readable message), the
+ * joined (undecryptable, summed over a device's lives, 0; nothing "unavailable" after its first
+ * readable message), the
  * members who were there from the start read every acknowledged message, the kicked member reads
  * nothing sent after her removal, the log is gapless with each clientMsgId once, and the database
  * holds none of the texts.
@@ -30,6 +34,11 @@ const TIMEOUT = FULL ? 600_000 : 150_000;
 
 interface Member extends User {
   chat: ChatStore;
+  /** The device's keys and groups, kept across reloads (what IndexedDB keeps for a browser tab). */
+  readonly state: MemoryE2eStateStore;
+  /** Unreadable messages counted by the engines of the device's earlier lives (before reloads). */
+  undecryptableBefore: number;
+  reloads: number;
 }
 
 let system: System;
@@ -45,14 +54,41 @@ afterAll(async () => {
   await system?.stop();
 });
 
-function member(user: User): Member {
+function openChat(user: User, state: MemoryE2eStateStore): ChatStore {
   const chat = new ChatStore(user.client, {
     gapDelayMs: 50,
     outbox: { initialDelayMs: 50, maxDelayMs: 1000 },
-    e2e: { store: new MemoryE2eStateStore(), deviceName: "chaos device", lowWater: 3, target: 8 },
+    e2e: { store: state, deviceName: "chaos device", lowWater: 3, target: 8 },
   });
   chat.start();
-  return { ...user, chat };
+  return chat;
+}
+
+function member(user: User): Member {
+  const state = new MemoryE2eStateStore();
+  return { ...user, chat: openChat(user, state), state, undecryptableBefore: 0, reloads: 0 };
+}
+
+/**
+ * A tab reload: the device's store and engine stopped and made again over the same saved state
+ * and the same signed-in session; the new store starts at the newest entries (loadOlder pages
+ * back, reading what the earlier life saved).
+ */
+async function reload(m: Member): Promise<void> {
+  m.undecryptableBefore += m.chat.e2e?.undecryptable ?? 0;
+  m.chat.stop();
+  m.chat = openChat(m, m.state);
+  m.reloads++;
+  await m.chat.e2e?.deviceReady();
+}
+
+const undecryptableOf = (m: Member) => m.undecryptableBefore + (m.chat.e2e?.undecryptable ?? 0);
+
+async function pageToStart(m: Member, conversationId: string): Promise<void> {
+  for (let pages = 0; m.chat.getSnapshot().byId[conversationId]?.hasOlder ?? true; pages++) {
+    if (pages > 500) throw new Error("history did not end");
+    await m.chat.loadOlder(conversationId, 50);
+  }
 }
 
 const encrypted = (m: Member, conversationId: string): E2eTextEntry[] =>
@@ -92,7 +128,7 @@ function lacking(m: Member, conversationId: string, texts: string[]): string {
 }
 
 test(
-  "an encrypted group through adds, a kick, concurrent sends and two chat SIGKILLs: every device reads what it should, nothing more",
+  "an encrypted group through adds, a kick, concurrent sends, two chat SIGKILLs, a gateway SIGKILL and tab reloads: every device reads what it should, nothing more",
   async () => {
     const [a, b] = system.wsUrls as [string, string];
     const owner = member(await signUp(system, "own", { urls: [a, b] }));
@@ -128,6 +164,7 @@ test(
         await sleep(10);
       }
     };
+    const reloads: Promise<void>[] = [];
     const membership = async () => {
       await sleep(300);
       for (const j of joiners) {
@@ -135,22 +172,34 @@ test(
         const invitation = (await j.social.overview()).invitations.find((i) => i.group.id === groupId);
         if (!invitation) throw new Error("no invitation");
         await j.social.acceptInvitation(invitation.id);
+        // The joiner's tab reloads soon after, maybe while its Welcome is on the way.
+        reloads.push(sleep(300).then(() => reload(j)));
         await sleep(200);
       }
       kickedAt = Date.now();
       await owner.social.kick(groupId, kicked.id);
     };
     const chat = system.services.chat;
+    const gateway = system.gateways[0]!;
     const faults = async () => {
       for (let k = 0; k < 2; k++) {
         await sleep(FULL ? 2500 : 1200);
         await chat.kill();
         await sleep(100);
         await chat.start();
+        if (k === 0) {
+          // The owner's and half the members' gateway dies: they reconnect to the other one.
+          await gateway.kill();
+          await sleep(100);
+          await gateway.start();
+        }
       }
     };
     const started = Date.now();
     await Promise.all([...[owner, ...members].map((m) => sendAll(m, "load", SCALE.perDevice)), membership(), faults()]);
+    await Promise.all(reloads);
+    // Two senders' tabs reload between the load and the last messages.
+    await Promise.all([reload(owner), reload(stayers[1]!)]);
     // Everyone in the group now, the joiners too, says one last thing: proof that they converged.
     const everyone = [...stayers, ...joiners];
     await Promise.all(everyone.map((m) => sendAll(m, "final", 1)));
@@ -162,6 +211,8 @@ test(
       () => everyone.map((m) => lacking(m, conv, finals)).join(""),
     );
     await sleep(500);
+    // A reloaded device shows the newest entries; what its earlier lives read comes back page by page.
+    for (const m of everyone) if (m.reloads > 0) await pageToStart(m, conv);
 
     const check = await checkLog(system.sql(), acks, [conv]);
     const cids = await system.sql().all<{ n: number }>(
@@ -181,14 +232,14 @@ test(
       );
     }
     const unread = everyone.map((m) => unreadAfterJoin(m, conv).length);
-    const undecryptable = everyone.map((m) => m.chat.e2e?.undecryptable ?? -1);
+    const undecryptable = everyone.map(undecryptableOf);
     const staleRetries = everyone.reduce((n, m) => n + (m.chat.e2e?.staleRetries ?? 0), 0);
     const kickedRead = finals.filter((t) => readable(kicked, conv).has(t));
     const bodies = await system
       .sql()
       .all<{ body: string }>(`SELECT m."body" AS "body" FROM "Message" m WHERE m."body" LIKE ?`, ["%load %"]);
     report({
-      scenario: "e2e group: adds, kick, concurrent sends, chat SIGKILL x2",
+      scenario: "e2e group: adds, kick, concurrent sends, chat SIGKILL x2, gateway SIGKILL, reloads",
       sent: texts.length,
       acknowledged: acks.length,
       lost: check.lost,
@@ -200,6 +251,8 @@ test(
         devices: everyone.length + 1,
         durationMs: Date.now() - started,
         kills: chat.kills,
+        gatewayKills: gateway.kills,
+        reloads: everyone.reduce((n, m) => n + m.reloads, 0),
         staleRetries,
         missingOnStayers: missing.join("/"),
         unreadAfterJoin: unread.join("/"),
@@ -208,6 +261,7 @@ test(
       },
     });
     expect(chat.kills).toBe(2);
+    expect(gateway.kills).toBe(1);
     expect(failures).toEqual([]);
     expect(check.integrity).toBe("ok");
     expect({ lost: check.lost, duplicates: check.duplicates + cids.length, gaps: check.gaps }).toEqual({

@@ -207,6 +207,7 @@ export class Device {
         this.clientConfig,
       );
     } catch (cause) {
+      if (cause instanceof E2eError) throw cause; // check_unavailable: the KeyPackage is kept
       throw new E2eError("invalid_message", "cannot join from this Welcome", { cause });
     }
     if (!stored.lastResort) this.keyPackages.delete(match);

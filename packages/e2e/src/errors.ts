@@ -8,6 +8,8 @@
  * - `not_member`: this device is no longer in the group (it was removed).
  * - `identity_mismatch`: a credential does not name the user and device the caller expected.
  * - `no_key_package`: a Welcome for none of this device's KeyPackages.
+ * - `check_unavailable`: the device check (DeviceOptions.checkDevice: the key directory) failed to
+ *   answer, which says nothing about the leaf; nothing changed: try the same message again later.
  * - `invalid_message`: malformed bytes, a bad signature or tag, or a message the group refuses.
  * - `invalid_content`: decrypted bytes that are not a valid content envelope.
  * - `invalid_state`: persisted bytes that cannot be read back.
@@ -19,6 +21,7 @@ export type E2eErrorCode =
   | "not_member"
   | "identity_mismatch"
   | "no_key_package"
+  | "check_unavailable"
   | "invalid_message"
   | "invalid_content"
   | "invalid_state";

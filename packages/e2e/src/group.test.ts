@@ -277,6 +277,33 @@ describe("@sealroom/e2e groups", () => {
     await rejects(bob.joinFromWelcome(add.welcome!), "invalid_message");
   });
 
+  it("a device check that cannot answer changes nothing: the Welcome and the commit apply once it answers", async () => {
+    let reachable = false;
+    const checkDevice = () => {
+      if (!reachable) throw new Error("the key directory did not answer");
+      return true;
+    };
+    const alice = await Device.create({ userId: 1, deviceId: "a" });
+    const bob = await Device.create({ userId: 2, deviceId: "b" }, { checkDevice });
+    const carol = await Device.create({ userId: 3, deviceId: "c" });
+    const g = await alice.createGroup(CONV);
+    const add = await g.addMembers([await keyPackage(bob)]);
+    g.mergePendingCommit();
+    // Not a refusal (invalid_message): the KeyPackage stays, so the same Welcome joins later.
+    await rejects(bob.joinFromWelcome(add.welcome!), "check_unavailable");
+    reachable = true;
+    const gb = await bob.joinFromWelcome(add.welcome!);
+    reachable = false;
+    const next = await g.addMembers([await keyPackage(carol)]);
+    g.mergePendingCommit();
+    await rejects(gb.processMessage(next.commit), "check_unavailable");
+    expect(gb.epoch).toBe(1n);
+    reachable = true;
+    await gb.processMessage(next.commit);
+    expect(gb.epoch).toBe(2n);
+    expect((await read(gb, await send(g, "after both"))).text).toBe("after both");
+  });
+
   it("late and out-of-order application messages still decrypt (no unable-to-decrypt)", async () => {
     const { a1, a2, b } = await threeDevices();
     const m1 = await send(a1, "first");

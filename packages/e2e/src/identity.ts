@@ -88,7 +88,13 @@ export function authenticationService(check?: DeviceCheck): AuthenticationServic
       if (isServerCredential(credential)) return true;
       const member = parseMemberCredential(credential);
       if (member === undefined) return false;
-      return check === undefined ? true : await check(member, signaturePublicKey);
+      if (check === undefined) return true;
+      try {
+        return await check(member, signaturePublicKey);
+      } catch (cause) {
+        // No answer is not a "no": the caller must be able to tell it from a refused leaf.
+        throw new E2eError("check_unavailable", "the device check could not answer", { cause });
+      }
     },
   };
 }

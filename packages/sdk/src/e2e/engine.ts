@@ -33,7 +33,7 @@ import { ConversationStates } from "./conversations.js";
 import { GroupSender } from "./sender.js";
 import type { ConversationContents, E2eTextEntry, Surfaced } from "./contents.js";
 import { DeviceDirectory, DEVICE_CACHE_MS } from "./directory.js";
-import { LogReader } from "./log-reader.js";
+import { isUnanswered, LogReader } from "./log-reader.js";
 import { writesWhileSignedIn, type E2eStateStore } from "./state-store.js";
 
 export interface E2eOptions extends DeviceKeysOptions {
@@ -71,6 +71,8 @@ export class E2eEngine {
   private readonly states: ConversationStates;
   private readonly queues = new Map<string, Promise<unknown>>();
   private welcomeChain: Promise<void> = Promise.resolve();
+  /** Entries to read again (onEntry after a failure), cleared by stop(). */
+  private readonly retries = new Set<ReturnType<typeof setTimeout>>();
   /** This device's own application messages by clientMsgId: it cannot decrypt what it sent. */
   private readonly own = new Map<string, Content>();
   private readonly directory: DeviceDirectory;
@@ -162,6 +164,8 @@ export class E2eEngine {
 
   stop(): void {
     for (const off of this.offs.splice(0)) off();
+    for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
   }
 
   /** After every sign-in: this session's device (new or loaded), then the Welcomes waiting for it. */
@@ -188,10 +192,21 @@ export class E2eEngine {
   }
 
   /** An MLS entry the chat store released (in seq order per conversation). */
-  onEntry(entry: Entry): void {
-    // A failure (disconnected) leaves the reader's position where it was: the next entry or send
-    // reads the log from there again.
-    void this.task(entry.conversationId, () => this.read(entry)).catch(noop);
+  onEntry(entry: Entry, attempt = 0): void {
+    // A failure (disconnected, the key directory not answering) leaves the reader's position where
+    // it was: the next entry or send reads the log from there again, and, for a conversation that
+    // stays quiet, this entry is tried again a few times (1, 2, 4 s).
+    void this.task(entry.conversationId, () => this.read(entry)).catch(() => {
+      if (attempt >= 3 || this.offs.length === 0) return;
+      const timer = setTimeout(
+        () => {
+          this.retries.delete(timer);
+          this.onEntry(entry, attempt + 1);
+        },
+        1000 * 2 ** attempt,
+      );
+      this.retries.add(timer);
+    });
   }
 
   /**
@@ -206,7 +221,11 @@ export class E2eEngine {
         const { ack } = await this.sender.send(conversationId, clientMsgId, content, await this.ready());
         return { ok: true, value: ack };
       } catch (err) {
-        return { ok: false, error: toAppError(err).toJSON() };
+        // The outbox tries again on a retryable error: a key directory that did not answer is one.
+        const error = isUnanswered(err)
+          ? new AppError("UNAVAILABLE", "The key directory did not answer.")
+          : toAppError(err);
+        return { ok: false, error: error.toJSON() };
       }
     });
   }
@@ -405,7 +424,9 @@ export class E2eEngine {
         let group;
         try {
           group = await device.joinFromWelcome(fromB64(welcome.message));
-        } catch {
+        } catch (err) {
+          // No answer from the key directory: nothing is acked, the Welcome is joined next time.
+          if (isUnanswered(err)) throw err;
           continue; // for a KeyPackage of a state this device no longer has: nothing to join
         }
         // The KeyPackage is used up: the device state changed (not written back after a sign-out).

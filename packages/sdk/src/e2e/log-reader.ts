@@ -5,7 +5,7 @@
  * store's window: an entry beyond it first pulls the entries in between with chat.sync, so a
  * commit missed while offline is never skipped.
  */
-import { decodeContent, inspectMessage, type Content } from "@sealroom/e2e";
+import { decodeContent, E2eError, inspectMessage, type Content } from "@sealroom/e2e";
 import type { Entry } from "@sealroom/proto/chat";
 import type { MlsEntry } from "@sealroom/proto/chat-mls";
 import type { SealroomClient } from "../client.js";
@@ -26,6 +26,9 @@ export interface LogReaderHost {
   /** A commit or proposal was applied: who may be in the group, with which devices, may have changed. */
   membershipMoved(): void;
 }
+
+/** A failure that says nothing about the message: the device check (key directory) did not answer. */
+export const isUnanswered = (err: unknown) => err instanceof E2eError && err.code === "check_unavailable";
 
 const isMls = (e: Entry): e is MlsEntry => e.kind === "mls.app" || e.kind === "mls.commit" || e.kind === "mls.proposal";
 
@@ -86,7 +89,10 @@ export class LogReader {
       try {
         await group.processMessage(fromB64(entry.message));
         this.host.membershipMoved();
-      } catch {
+      } catch (err) {
+        // The key directory did not answer: nothing was applied, and the position stays here so
+        // the commit is read again (skipping it would leave every later message unreadable).
+        if (isUnanswered(err)) throw err;
         this.fail(entry);
       }
       return;
