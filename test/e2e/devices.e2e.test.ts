@@ -3,7 +3,8 @@
  * phone sees both in Settings (this one marked, each with its fingerprint); the phone's list shows
  * a rename made on the laptop at once; the laptop signs the phone out, which drops to the sign-in
  * screen with the reason, and its device is gone from the key directory. Screenshots of the list
- * (English and Chinese, light and dark, desktop and phone).
+ * (English and Chinese, light and dark, desktop and phone). A new sign-in is announced on the
+ * other browser until the user says it was them.
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -77,5 +78,35 @@ test("both devices listed; a rename shows on the other at once; signing the phon
   const devices = await env.stack.db.device.findMany({ where: { userId: me.user.id } });
   expect(devices.map((d) => d.name)).not.toContain("Old phone");
   expect(devices).toHaveLength(1);
+  expect(env.browsers.pageErrors).toEqual([]);
+}, 180_000);
+
+test("a new sign-in is announced on the user's other browser, with the way to review it, until 'It was me'", async () => {
+  const { me } = await env.friends("sig_a", "sig_b");
+  const laptop = await env.browserAs(me);
+  const key = `sealroom.devices.seen.${me.user.id}`;
+  // The laptop has looked at its list (its own device only) before the phone signs in.
+  await expect.poll(() => laptop.evaluate((k) => localStorage.getItem(k), key), { timeout: 20_000 }).not.toBeNull();
+  const phone = await env.browserAs(me);
+  const notice = laptop.getByRole("status", { name: "New sign-in to your account" });
+
+  await env.browsers.withFailureShots("signin-notice", shot, async () => {
+    await notice.waitFor({ timeout: 20_000 });
+    await notice.getByRole("link", { name: "Review devices" }).waitFor();
+    // The phone itself is told of nothing: it is the new one.
+    expect(await phone.getByRole("status", { name: /new sign-in/i }).count()).toBe(0);
+  });
+  await shootVariants(laptop, "signin-notice", async () => {
+    await upToDate(laptop);
+    await laptop.locator(".signin-notice").waitFor({ timeout: 20_000 });
+  });
+  await env.browsers.withFailureShots("signin-notice-dismiss", shot, async () => {
+    await laptop.evaluate(() => (window.location.hash = "#/"));
+    await notice.getByRole("button", { name: "It was me" }).click();
+    await expect.poll(() => notice.count()).toBe(0);
+    await laptop.reload();
+    await upToDate(laptop);
+    expect(await laptop.locator(".signin-notice").count()).toBe(0);
+  });
   expect(env.browsers.pageErrors).toEqual([]);
 }, 180_000);

@@ -3,7 +3,7 @@ import { Avatar } from "../components/Avatar.js";
 import { ConnectionBadge } from "../components/ConnectionBadge.js";
 import { ChatIcon, KeyIcon, LockIcon, SettingsIcon } from "../components/Icons.js";
 import { Logo } from "../components/Logo.js";
-import { ConversationList } from "../features/chat/index.js";
+import { ConversationList, NewSignInNotice } from "../features/chat/index.js";
 import { useOptionalSocial, useSocialNavItems, type NavItem } from "../features/social/index.js";
 import { useI18n } from "../i18n/I18nProvider.js";
 import { conversationOf, hrefFor, type Route } from "../lib/hooks.js";
@@ -73,6 +73,7 @@ export function AppShell({ username, route, children }: { username: string; rout
               ))}
             </ul>
           </nav>
+          <NewSignInNotice />
           <ConversationList
             activeId={conversationOf(route)}
             pageHeading={route === "home"}

@@ -545,6 +545,13 @@ export const en = {
   "devices.removeLabel": "Sign out {name}",
   "devices.removeConfirm": "Sign this device out? It is removed from every conversation and must sign in again.",
   "devices.removeYes": "Sign out {name}",
+  "signIn.newTitle": "New sign-in to your account",
+  "signIn.newTitleMany": "{count} new sign-ins to your account",
+  "signIn.device": "{name}, {when}",
+  "signIn.notYou":
+    "It can read your conversations from now on. If it wasn't you, sign it out and change your password.",
+  "signIn.review": "Review devices",
+  "signIn.itWasMe": "It was me",
   "profile.title": "Profile",
   "profile.help":
     "Your friends and the members of your groups see your display name and about line; everyone else sees your username. They are stored on the server, not end-to-end encrypted.",

@@ -526,6 +526,12 @@ export const zhCN: Messages = {
   "devices.removeLabel": "登出 {name}",
   "devices.removeConfirm": "要登出此设备吗？它将从所有对话中移除，需要重新登录。",
   "devices.removeYes": "登出 {name}",
+  "signIn.newTitle": "你的账户有新的登录",
+  "signIn.newTitleMany": "你的账户有 {count} 个新的登录",
+  "signIn.device": "{name}，{when}",
+  "signIn.notYou": "从现在起它可以读取你的会话。如果不是你本人，请将其登出并修改密码。",
+  "signIn.review": "查看设备",
+  "signIn.itWasMe": "是我本人",
   "profile.title": "个人资料",
   "profile.help":
     "你的好友和群组成员能看到你的显示名称和简介，其他人只能看到你的用户名。它们保存在服务器上，没有端到端加密。",

@@ -3,3 +3,4 @@ export { ChatScreen } from "./ChatScreen.js";
 export { ConversationList } from "./ConversationList.js";
 export { createChatServices, type ChatServices, type ChatLike } from "./services.js";
 export { useChatChrome } from "./chrome.js";
+export { NewSignInNotice } from "./NewSignInNotice.js";
