@@ -22,6 +22,7 @@ import {
   CHAT_LIMITS,
   checkMessageText,
   type ChangeAck,
+  type ConversationSettings,
   type Entry,
   type ReadState,
   type SendAck,
@@ -39,6 +40,7 @@ import {
   editEntry,
   learnPeople,
   newConv,
+  newFromOthers,
   noteWritten,
   type Conv,
 } from "./conversation.js";
@@ -271,13 +273,37 @@ export class ChatStore {
     return this.e2e.react(target, emoji, mine);
   }
 
-  /** Marks the conversation read up to `seq` (default: everything held). */
+  /**
+   * Marks the conversation read up to `seq` (default: everything held). Also clears "marked
+   * unread", so it asks the service then even with nothing new to read.
+   */
   async markRead(conversationId: string, seq?: number): Promise<void> {
     const c = this.convs.get(conversationId);
     const target = seq ?? c?.log.head ?? 0;
-    if (c && target <= c.read.readSeq) return;
+    if (c && target <= c.read.readSeq && !c.meta.settings.markedUnread) return;
     const { read } = await this.client.request("chat.markRead", { conversationId, seq: target });
     this.setRead(this.ensure(conversationId), read);
+  }
+
+  /**
+   * Changes the user's own settings of a conversation (the fields given; the rest stay): `muted`
+   * null unmutes, `{ until: null }` mutes until unmuted. The user's other devices follow
+   * (chat.settings.v1). Resolves with the settings in force.
+   */
+  async setSettings(
+    conversationId: string,
+    change: Partial<Omit<ConversationSettings, "muted">> & { muted?: ConversationSettings["muted"] },
+  ): Promise<ConversationSettings> {
+    const { settings } = await this.client.request("chat.settings.set", { conversationId, ...change });
+    this.applySettings(conversationId, settings);
+    return settings;
+  }
+
+  private applySettings(conversationId: string, settings: ConversationSettings): void {
+    const c = this.convs.get(conversationId);
+    if (!c) return;
+    c.meta.settings = settings;
+    this.touch(c);
   }
 
   /** Fetches every participant's read pointer. */
@@ -422,7 +448,7 @@ export class ChatStore {
     while (at > 0 && timeline[at - 1]!.seq > entry.seq) at--;
     timeline.splice(at, 0, entry);
     const me = this.client.user?.id;
-    if (entry.senderId !== me && entry.seq > Math.max(c.read.countedSeq, c.read.readSeq)) c.extraUnread++;
+    if (entry.senderId !== me && entry.seq > Math.max(c.read.countedSeq, c.read.readSeq)) newFromOthers(c, Date.now());
     c.meta.lastActivityTs = Math.max(c.meta.lastActivityTs, entry.ts);
     this.emitEntry(entry);
     this.touch(c);
