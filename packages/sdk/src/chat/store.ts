@@ -96,8 +96,8 @@ export class ChatStore {
         acked: (message, ack) => this.acked(message, ack),
         ...(e2e
           ? {
-              send: (id: string, clientMsgId: string, text: string, replyTo?: string) =>
-                e2e.send(id, clientMsgId, text, replyTo),
+              send: (id: string, clientMsgId: string, text: string, replyTo?: string, mentions?: readonly number[]) =>
+                e2e.send(id, clientMsgId, text, replyTo, mentions),
             }
           : {}),
       },
@@ -217,12 +217,19 @@ export class ChatStore {
    * Sends a text message (exactly once, retried until acked); resolves with its ack. `replyToSeq`
    * (end-to-end encrypted conversations): the message it answers, named inside the encryption by
    * its content id (docs/E2E.md section 5), kept with the message in the outbox's store.
+   * `mentions` (end-to-end encrypted conversations): the user ids the text mentions, carried inside
+   * the encryption; a plaintext message has nowhere to carry them and goes without.
    */
-  send(conversationId: string, text: string, opts: { replyToSeq?: number } = {}): Promise<SendAck> {
+  send(
+    conversationId: string,
+    text: string,
+    opts: { replyToSeq?: number; mentions?: readonly number[] } = {},
+  ): Promise<SendAck> {
     this.ensure(conversationId);
     const replyTo = opts.replyToSeq === undefined ? undefined : this.encrypted(conversationId, opts.replyToSeq);
-    if (!replyTo?.contentId || !this.e2e) return this.outbox.send(conversationId, text);
-    return this.outbox.send(conversationId, text, newClientMsgId(), replyTo.contentId);
+    const mentions = opts.mentions && opts.mentions.length > 0 ? opts.mentions : undefined;
+    if (!this.e2e || (!replyTo?.contentId && !mentions)) return this.outbox.send(conversationId, text);
+    return this.outbox.send(conversationId, text, newClientMsgId(), replyTo?.contentId ?? undefined, mentions);
   }
 
   retry(clientMsgId: string): Promise<SendAck> | undefined {
