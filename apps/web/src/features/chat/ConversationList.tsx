@@ -4,7 +4,9 @@
  * yet. Arrow keys move between entries; each one is a link to its conversation. The search box
  * above filters both by name as the user types and lists the messages found (Search.tsx).
  * The user's settings (conversation-settings.ts): pinned conversations first, archived ones under
- * "Archived" (shown on request), muted ones with a dimmed badge, "marked unread" as a dot.
+ * "Archived" (shown on request), muted ones with a dimmed badge, "marked unread" as a dot. An @
+ * badge marks unread messages that mention the user (as far as this device decrypted them), and
+ * the "Mentions" filter lists only those conversations.
  */
 import { useEffect, useState, type KeyboardEvent } from "react";
 import { dmConversationId, type ConversationView, type Presence } from "@sealroom/sdk/browser";
@@ -15,6 +17,7 @@ import { useConnectionState } from "../../state/context.js";
 import { useOptionalSocial } from "../social/index.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
 import { listSections, mutedNow } from "./conversation-settings.js";
+import { unreadMentions } from "./mentions.js";
 import { conversationTitle, peerOf, previewText, shortWhen } from "./format.js";
 import { useMe } from "./hooks.js";
 import { useMarkdownReady } from "./markdown.js";
@@ -41,14 +44,18 @@ export function ConversationList({
   const { conversations: all } = useChatSnapshot();
   const [query, setQuery] = useState("");
   const [showArchived, setShowArchived] = useState(false);
+  const [mentionsOnly, setMentionsOnly] = useState(false);
   const named = useNameFilter(query);
-  const { main: conversations, archived } = listSections(all, named);
+  const me = useMe();
+  const { main: conversations, archived } = listSections(
+    all,
+    (c) => named(c) && (!mentionsOnly || unreadMentions(c, me) > 0),
+  );
   useFriendsFromSocial();
   const people = usePeople();
   const { friends, names, displayNames } = people;
   // Offline, presence is only what it was: every dot goes grey rather than a stale green.
   const presence = useConnectionState() === "ready" ? people.presence : NO_PRESENCE;
-  const me = useMe();
   // Presence dots for friends only: an unfriended or blocked partner's DM shows none.
   const friendIds = new Set(friends.map((f) => f.user.id));
   const held = new Set(all.map((c) => c.conversationId));
@@ -79,12 +86,37 @@ export function ConversationList({
     <div className="convlist" onKeyDown={moveFocus}>
       {offerNotifications && <NotificationBanner />}
       <SearchField query={query} onChange={setQuery} />
-      <Heading className="convlist-heading" id="convlist-heading" tabIndex={-1} ref={pageHeading ? heading : undefined}>
-        {t("chat.listLabel")}
-      </Heading>
+      <div className="convlist-head">
+        <Heading
+          className="convlist-heading"
+          id="convlist-heading"
+          tabIndex={-1}
+          ref={pageHeading ? heading : undefined}
+        >
+          {t("chat.listLabel")}
+        </Heading>
+        {all.length > 0 && (
+          <button
+            type="button"
+            className="convlist-filter"
+            aria-pressed={mentionsOnly}
+            onClick={() => setMentionsOnly((m) => !m)}
+            data-testid="mentions-filter"
+          >
+            <span aria-hidden="true">@ </span>
+            {t("chat.mentionsFilter")}
+          </button>
+        )}
+      </div>
       {empty ? (
         <div className="convlist-empty">
-          <p>{searching && all.length > 0 ? t("search.noNames") : t("chat.listEmpty")}</p>
+          <p>
+            {mentionsOnly
+              ? t("chat.mentionsEmpty")
+              : searching && all.length > 0
+                ? t("search.noNames")
+                : t("chat.listEmpty")}
+          </p>
         </div>
       ) : (
         <ul className="convlist-items" aria-labelledby="convlist-heading" data-testid="conversation-list">
@@ -169,6 +201,7 @@ function ConversationItem({ view, active, presence, names, displayNames, me, fri
   const lastPending = view.pending.at(-1);
   const last = lastPending ?? view.entries.at(-1);
   const unread = active ? 0 : view.unread;
+  const mentioned = active ? 0 : unreadMentions(view, me);
   const { pinned, markedUnread } = view.settings;
   const muted = mutedNow(view, now);
   const until = view.settings.muted?.until;
@@ -219,6 +252,13 @@ function ConversationItem({ view, active, presence, names, displayNames, me, fri
           <span className="conv-preview">
             <bdi>{encryptedUnseen ? t("chat.unavailablePreview") : previewText(last, me, t, displayNames)}</bdi>
           </span>
+          {mentioned > 0 && (
+            // A mention asks for attention even in a muted conversation: never dimmed.
+            <span className="badge badge-mention" data-testid="mention-badge">
+              <span aria-hidden="true">@</span>
+              <span className="sr-only">{t("chat.mentioned")}</span>
+            </span>
+          )}
           {unread > 0 ? (
             <span className="badge" data-testid="unread-badge" data-muted={muted || undefined}>
               <span aria-hidden="true">{unread > 99 ? "99+" : unread}</span>
