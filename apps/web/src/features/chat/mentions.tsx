@@ -23,10 +23,10 @@ export interface TypedMention {
   query: string;
 }
 
-/** Characters of a username (services/auth: letters, digits, '_', '.', '-'). */
-const NAME_CHAR = /[\p{L}\p{N}_.-]/u;
+/** Characters of a username (PROTOCOL.md 9: letters, combining marks, digits, '_', '.', '-'). */
+const NAME_CHAR = /[\p{L}\p{M}\p{N}_.-]/u;
 /** A mention token in a text; a trailing '.' is the sentence's, not the name's. */
-const MENTION_RE = /(^|[^\p{L}\p{N}_.@-])@([\p{L}\p{N}_.-]{1,64})/gu;
+const MENTION_RE = /(^|[^\p{L}\p{M}\p{N}_.@-])@([\p{L}\p{M}\p{N}_.-]{1,64})/gu;
 /** Suggestions offered at most. */
 const SUGGESTIONS_MAX = 6;
 
