@@ -148,5 +148,11 @@ test("pin, mute, archive and mention: synced to the user's other browser, badges
     await openConversation(a, dm);
     await message(a, "Are you coming").getByTestId("mention-me").waitFor({ timeout: 20_000 });
   });
+  // The options menu, open, for a muted and pinned conversation.
+  await shootVariants(a, "conversations-menu", async () => {
+    await openConversation(a, dm);
+    await a.getByTestId("conversation-menu").click();
+    await a.getByRole("menu").waitFor();
+  });
   expect(env.browsers.pageErrors).toEqual([]);
 }, 240_000);
