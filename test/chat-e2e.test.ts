@@ -232,6 +232,37 @@ describe("the SDK's end-to-end engine", () => {
     for (const c of [lena, max]) expect(c.chat.e2e?.undecryptable).toBe(0);
   });
 
+  test("mentions travel inside the encryption; conversation settings follow the user's other device", async () => {
+    const ann = withE2e(await signUp(stack, "ment_a", { gateway: 0 }), new MemoryE2eStateStore());
+    const ann2 = withE2e(await device(stack, ann, 1), new MemoryE2eStateStore());
+    const ben = withE2e(await signUp(stack, "ment_b", { gateway: 1 }), new MemoryE2eStateStore());
+    await befriend(ann, ben);
+    for (const c of [ann, ann2, ben]) await c.chat.e2e?.deviceReady();
+    await waitForDevices(ben, [ann.user.id, ben.user.id], 3);
+    const dm = dmConversationId(ann.user.id, ben.user.id);
+
+    const text = `lunch, @${ann.name}?`;
+    plaintexts.push(text);
+    await ben.chat.send(dm, text, { mentions: [ann.user.id] });
+    await allRead([ann, ann2, ben], dm, [text]);
+    for (const c of [ann, ann2, ben]) {
+      const entry = c.stream.find((e) => e.kind === "text" && e.text === text);
+      expect(entry).toMatchObject({ e2e: "decrypted", mentions: [ann.user.id] });
+    }
+    // The text (and so the mention) reaches the server only encrypted: the last test checks every row.
+
+    // Ann mutes, pins and marks it unread on one device; her other device shows the same.
+    const settings = { muted: { until: null }, pinned: true, archived: false, markedUnread: true };
+    await ann.chat.setSettings(dm, { muted: { until: null }, pinned: true, markedUnread: true });
+    await until(() => JSON.stringify(ann2.chat.getSnapshot().byId[dm]?.settings) === JSON.stringify(settings));
+    expect(ben.chat.getSnapshot().byId[dm]?.settings.pinned).toBe(false);
+    // Reading on the second device clears the mark everywhere, with nothing new to read.
+    await ann2.chat.markRead(dm);
+    await ann2.chat.markRead(dm);
+    await until(() => ann.chat.getSnapshot().byId[dm]?.settings.markedUnread === false);
+    expect(ann.chat.getSnapshot().byId[dm]?.settings).toMatchObject({ pinned: true, muted: { until: null } });
+  });
+
   test("no plaintext in the database's messages nor on NATS", async () => {
     await world.expectNoPlaintext(5);
     for (const c of chatters) expect(c.chat.e2e?.undecryptable).toBe(0);

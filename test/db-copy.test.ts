@@ -63,6 +63,13 @@ beforeAll(async () => {
   await db.user.update({ where: { id: 1 }, data: { displayName: "Alice 🌸", about: "关于我" } });
   const group = await db.group.findFirstOrThrow({ orderBy: { id: "asc" } });
   await db.group.update({ where: { id: group.id }, data: { topic: "Weekly plans" } });
+  // Conversation settings (migration 0011 / 0005): booleans, a null and a float the copy must carry.
+  await db.conversationSetting.createMany({
+    data: [
+      { userId: 1, conversationKey: conv.key, muted: true, mutedUntilMs: null, pinned: true, updatedMs: 1.5 },
+      { userId: 2, conversationKey: conv.key, archivedSeq: seq, markedUnread: true, updatedMs: 2 },
+    ],
+  });
   await db.$disconnect();
   const auth = await startAuthOn(source.url);
   try {
@@ -121,6 +128,12 @@ describe("db:copy", () => {
       const groups = (db: Db) => db.group.findMany({ orderBy: { id: "asc" } });
       expect(await groups(to)).toEqual(await groups(from));
       expect((await groups(to)).map((g) => g.topic)).toContain("Weekly plans");
+      const settings = (db: Db) => db.conversationSetting.findMany({ orderBy: { userId: "asc" } });
+      expect(await settings(to)).toEqual(await settings(from));
+      expect((await settings(to)).map((r) => [r.muted, r.pinned, r.markedUnread])).toEqual([
+        [true, true, false],
+        [false, false, true],
+      ]);
 
       const auth = await startAuthOn(target.url);
       cleanup.push(() => auth.stop());

@@ -251,6 +251,13 @@ export const CHAT_CASES: Case[] = [
     expect: readers,
   },
   { name: "receipts", type: "chat.receipts", body: (t) => ({ conversationId: t.conversationId }), expect: readers },
+  {
+    name: "conversation settings",
+    type: "chat.settings.set",
+    body: (t) => ({ conversationId: t.conversationId, pinned: true, muted: { until: null } }),
+    // The user's own metadata of a conversation they may read (a former member's history too).
+    expect: readers,
+  },
   { name: "typing", type: "chat.typing", body: (t) => ({ conversationId: t.conversationId }), expect: posters },
   {
     name: "edit own message",

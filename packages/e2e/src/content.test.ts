@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CHAT_LIMITS } from "@sealroom/proto/chat-limits";
 import {
+  MENTIONS_MAX,
   PADDING_BUCKETS,
   decodeContent,
   encodeContent,
@@ -62,6 +63,20 @@ describe("content envelope", () => {
       },
     ];
     for (const c of shapes) expect(decodeContent(encodeContent(c))).toEqual({ kind: "content", content: c });
+  });
+
+  it("a text may name the users it mentions, each once and at most MENTIONS_MAX; none: no field", () => {
+    const c = textContent("hi @bob @carol", undefined, [2, 3, 2]);
+    expect(c).toMatchObject({ mentions: [2, 3] });
+    expect(decodeContent(encodeContent(c))).toEqual({ kind: "content", content: c });
+    expect(textContent("hi", undefined, [])).not.toHaveProperty("mentions");
+    const base = { v: 1, type: "text", id: newContentId(), text: "x" } as const;
+    expect(() => encodeContent({ ...base, mentions: [2, 2] })).toThrow(E2eError);
+    expect(() => encodeContent({ ...base, mentions: [] })).toThrow(E2eError);
+    expect(() => encodeContent({ ...base, mentions: [0] })).toThrow(E2eError);
+    const many = Array.from({ length: MENTIONS_MAX + 1 }, (_, i) => i + 1);
+    expect(() => encodeContent({ ...base, mentions: many })).toThrow(E2eError);
+    expect(() => decodeContent(pad(JSON.stringify({ ...base, mentions: ["2"] })))).toThrow(E2eError);
   });
 
   it("a newer version or unknown type is unsupported, not an error", () => {

@@ -29,8 +29,32 @@ const messageText = z.string().refine((t) => checkMessageText(t).ok, "text: empt
 
 const base = { v: z.literal(CONTENT_VERSION), id: contentId };
 
+/** Users a text mentions at most (distinct ids). */
+export const MENTIONS_MAX = 50;
+/**
+ * The user ids a text mentions (`@name` chosen in the composer): the mentioned see it highlighted
+ * and are notified even where they muted the conversation. Optional, sent only when non-empty.
+ */
+const mentions = z
+  .array(
+    z
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 31 - 1),
+  )
+  .min(1)
+  .max(MENTIONS_MAX)
+  .refine((ids) => new Set(ids).size === ids.length, "mentions: each user once");
+
 export const textContentSchema = z
-  .object({ ...base, type: z.literal("text"), text: messageText, replyTo: contentId.optional() })
+  .object({
+    ...base,
+    type: z.literal("text"),
+    text: messageText,
+    replyTo: contentId.optional(),
+    mentions: mentions.optional(),
+  })
   .strict();
 /** Replaces the text of the sender's own message `target` (receivers check the sender). */
 export const editContentSchema = z
@@ -168,14 +192,16 @@ export function decodeContent(padded: Uint8Array): DecodedContent {
   return { kind: "content", content: parsed.data };
 }
 
-/** A text message's envelope. */
-export function textContent(text: string, replyTo?: string): Content {
+/** A text message's envelope (`mentions`: distinct user ids; left out when empty). */
+export function textContent(text: string, replyTo?: string, mentions?: readonly number[]): Content {
+  const distinct = [...new Set(mentions ?? [])];
   return {
     v: CONTENT_VERSION,
     type: "text",
     id: newContentId(),
     text,
     ...(replyTo === undefined ? {} : { replyTo }),
+    ...(distinct.length === 0 ? {} : { mentions: distinct }),
   };
 }
 

@@ -47,6 +47,7 @@ export const TABLES: Table[] = [
   { model: "ConversationMember", key: ["conversationId", "userId"], raw: true },
   { model: "MlsGroupInfo", key: ["conversationId"], raw: true },
   { model: "MlsWelcome", key: ["id"], serial: true, raw: true },
+  { model: "ConversationSetting", key: ["userId", "conversationKey"], raw: true },
   { model: "Cursor", key: ["name"], raw: true },
 ];
 

@@ -8,6 +8,7 @@ import {
   chatIdSchema as id,
   chatSeqSchema as seq,
   conversationIdSchema,
+  conversationSettingsSchema,
   deleteEntrySchema,
   editEntrySchema,
   mlsAppEntrySchema,
@@ -60,6 +61,11 @@ export const CHAT_EVENTS = {
    * device fetches its inbox (chat.mls.welcomes). To all of the user's sockets; others ignore it.
    */
   "chat.mls.welcome.v1": z.object({ conversationId: conversationIdSchema, deviceId: deviceIdSchema }),
+  /**
+   * The user's settings of a conversation changed (chat.settings.set, or chat.markRead clearing
+   * "marked unread"): to all of the user's sockets, so their other devices follow.
+   */
+  "chat.settings.v1": z.object({ conversationId: conversationIdSchema, settings: conversationSettingsSchema }),
 } as const;
 
 export type ChatEventType = keyof typeof CHAT_EVENTS;
@@ -79,6 +85,7 @@ export const chatEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("chat.read.v1"), body: CHAT_EVENTS["chat.read.v1"] }),
   z.object({ type: z.literal("typing.started.v1"), body: CHAT_EVENTS["typing.started.v1"] }),
   z.object({ type: z.literal("chat.mls.welcome.v1"), body: CHAT_EVENTS["chat.mls.welcome.v1"] }),
+  z.object({ type: z.literal("chat.settings.v1"), body: CHAT_EVENTS["chat.settings.v1"] }),
 ]);
 export type ChatEvent = z.infer<typeof chatEventSchema>;
 

@@ -162,6 +162,40 @@ export const readStateSchema = z.object({
 });
 export type ReadState = z.infer<typeof readStateSchema>;
 
+/**
+ * The caller's own settings of one conversation (chat.settings.set), the same on all their devices.
+ * Server-side metadata, not end-to-end encrypted (SECURITY.md). Mute, pin and archive change how a
+ * client lists and notifies; nobody else learns of them.
+ */
+export const conversationSettingsSchema = z.object({
+  /** No notifications (a mention of the user still notifies). `until` null: until unmuted. */
+  muted: z.object({ until: timestamp.nullable() }).nullable(),
+  /** Listed above the others. */
+  pinned: z.boolean(),
+  /**
+   * Listed under "Archived" instead of the main list. A new message of someone else brings it back
+   * (the service reports `false` from then on), unless the conversation is muted.
+   */
+  archived: z.boolean(),
+  /** "Mark as unread": shown unread until the user reads it (chat.markRead clears it). */
+  markedUnread: z.boolean(),
+});
+export type ConversationSettings = z.infer<typeof conversationSettingsSchema>;
+
+/** Nothing set: what a conversation without settings has. */
+export const NO_SETTINGS: ConversationSettings = Object.freeze({
+  muted: null,
+  pinned: false,
+  archived: false,
+  markedUnread: false,
+});
+
+/** Whether `settings` mute the conversation at `now` (Unix ms): forever, or until a later time. */
+export function isMuted(settings: ConversationSettings | undefined, now: number): boolean {
+  const muted = settings?.muted;
+  return muted != null && (muted.until === null || muted.until > now);
+}
+
 /** One conversation in the caller's list. */
 export const conversationSummarySchema = z.object({
   conversationId: conversationIdSchema,
@@ -191,6 +225,8 @@ export const conversationSummarySchema = z.object({
   read: readStateSchema,
   /** The sender of `last` when it is a text entry (optional: older services omit it). */
   people: peopleField,
+  /** The caller's settings of the conversation (optional: older services omit it). */
+  settings: conversationSettingsSchema.optional(),
 });
 export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 
@@ -217,6 +253,17 @@ export const conversationsCursorSchema = z.strictObject({
   conversationId: conversationIdSchema,
 });
 export type ConversationsCursor = z.infer<typeof conversationsCursorSchema>;
+/**
+ * Changes the caller's settings of a conversation: each field given replaces that setting, the
+ * others stay. `muted`: null unmutes; `until` null mutes until unmuted.
+ */
+export const settingsBody = z.strictObject({
+  ...conversationTarget,
+  muted: z.strictObject({ until: timestamp.nullable() }).nullable().optional(),
+  pinned: z.boolean().optional(),
+  archived: z.boolean().optional(),
+  markedUnread: z.boolean().optional(),
+});
 export const conversationsBody = z.strictObject({ after: conversationsCursorSchema.optional() });
 
 /**
@@ -269,5 +316,15 @@ export const CHAT_COMMANDS = {
   "chat.edit": { service: "chat", access: "user", body: editBody, value: changeAckSchema },
   /** Deletes one of the caller's own messages (appends a `delete` entry; the message becomes a tombstone). */
   "chat.delete": { service: "chat", access: "user", body: deleteBody, value: changeAckSchema },
+  /**
+   * Changes the caller's own settings of a conversation they may read (mute, pin, archive, mark
+   * unread); answers the settings now in force and sends chat.settings.v1 to the caller's devices.
+   */
+  "chat.settings.set": {
+    service: "chat",
+    access: "user",
+    body: settingsBody,
+    value: z.object({ conversationId: conversationIdSchema, settings: conversationSettingsSchema }),
+  },
   ...CHAT_MLS_COMMANDS,
 } as const satisfies Record<string, CommandSpec>;

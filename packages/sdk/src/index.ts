@@ -48,3 +48,4 @@ export type {
 } from "./search/message-index.js";
 export type { E2eStatus, E2eTextEntry } from "./e2e/log-reader.js";
 export type { Reaction } from "./e2e/contents.js";
+export { isE2eText } from "./e2e/contents.js";

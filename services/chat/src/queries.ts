@@ -64,6 +64,15 @@ export interface FormerRow {
   /** Unix ms. */
   removedAt: number;
 }
+/** A ConversationSetting row; booleans as SQLite's 0/1 or PostgreSQL's true/false (test with Boolean). */
+export interface SettingRow {
+  conversationKey: string;
+  muted: boolean | number;
+  mutedUntilMs: number | null;
+  pinned: boolean | number;
+  archivedSeq: number | null;
+  markedUnread: boolean | number;
+}
 export interface MemberRow {
   conversationId: number;
   userId: number;
@@ -241,6 +250,29 @@ const STATEMENTS = {
     `SELECT gm."userId", gm."joinedSeq", cm."lastReadSeq" FROM "GroupMember" gm
      LEFT JOIN "ConversationMember" cm ON cm."conversationId" = ? AND cm."userId" = gm."userId"
      WHERE gm."groupId" = ? ORDER BY gm."userId"`,
+  ),
+
+  // The user's own conversation settings (settings.ts). Booleans bound as 0 or 1 (see insertMessage).
+  setting: sql<[number, string], SettingRow>(
+    `SELECT "conversationKey", "muted", "mutedUntilMs", "pinned", "archivedSeq", "markedUnread"
+     FROM "ConversationSetting" WHERE "userId" = ? AND "conversationKey" = ?`,
+  ),
+  mySettings: sql<[number], SettingRow>(
+    `SELECT "conversationKey", "muted", "mutedUntilMs", "pinned", "archivedSeq", "markedUnread"
+     FROM "ConversationSetting" WHERE "userId" = ?`,
+  ),
+  /** Params: user, conversation, muted, mutedUntilMs, pinned, archivedSeq, markedUnread, updatedMs. */
+  putSetting: sql<[number, string, 0 | 1, number | null, 0 | 1, number | null, 0 | 1, number]>(
+    `INSERT INTO "ConversationSetting" ("userId", "conversationKey", "muted", "mutedUntilMs", "pinned", "archivedSeq",
+     "markedUnread", "updatedMs") VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT ("userId", "conversationKey") DO UPDATE SET "muted" = excluded."muted",
+     "mutedUntilMs" = excluded."mutedUntilMs", "pinned" = excluded."pinned", "archivedSeq" = excluded."archivedSeq",
+     "markedUnread" = excluded."markedUnread", "updatedMs" = excluded."updatedMs"`,
+  ),
+  /** Reading clears "marked unread" (params: updatedMs, user, conversation). */
+  clearMarkedUnread: sql<[number, number, string]>(
+    `UPDATE "ConversationSetting" SET "markedUnread" = false, "updatedMs" = ?
+     WHERE "userId" = ? AND "conversationKey" = ? AND "markedUnread"`,
   ),
 
   // End-to-end encryption (mls.ts). Device is auth's key directory, read-only here.

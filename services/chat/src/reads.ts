@@ -15,7 +15,7 @@ import {
   type Receipt,
 } from "@sealroom/proto/chat";
 import type { SqlDb } from "@sealroom/db/sql";
-import type { Logger } from "@sealroom/runtime";
+import type { Clock, Logger } from "@sealroom/runtime";
 import {
   blockedEitherWay,
   formerOf,
@@ -30,6 +30,7 @@ import { toEntry } from "./entries.js";
 import { sendersOf } from "./people.js";
 import type { Publish } from "./publish.js";
 import { queries, type Queries } from "./queries.js";
+import { clearMarkedUnread, settingsOf, settingsRows } from "./settings.js";
 import type { Writer } from "./writer.js";
 
 export interface ReadDeps {
@@ -37,9 +38,11 @@ export interface ReadDeps {
   writer: Writer;
   publish: Publish;
   log: Logger;
+  /** For settings that depend on the time (a mute until then). */
+  clock: Clock;
 }
 
-export function createReads({ db, writer, publish, log }: ReadDeps) {
+export function createReads({ db, writer, publish, log, clock }: ReadDeps) {
   const snapshot = <T>(fn: (q: Queries) => Promise<T>): Promise<T> => db.snapshot((tx) => fn(queries(tx)));
 
   /** `upTo`: a former member's last readable seq (then `lastSeq` is at most it). */
@@ -200,6 +203,8 @@ export function createReads({ db, writer, publish, log }: ReadDeps) {
             },
           });
         }
+        const settingRows = await settingsRows(q, userId);
+        const now = clock();
         type Position = { lastActivityTs: number; conversationId: string };
         const order = (a: Position, b: Position) =>
           b.lastActivityTs - a.lastActivityTs || a.conversationId.localeCompare(b.conversationId);
@@ -207,7 +212,13 @@ export function createReads({ db, writer, publish, log }: ReadDeps) {
         rest.sort((a, b) => order(a.summary, b.summary));
         const full = async (item: Item): Promise<ConversationSummary> => {
           const { summary, convId, readSeq, upTo } = item;
-          if (convId === null) return { ...summary, last: null, read: { readSeq, unread: 0, countedSeq: 0 } };
+          const settings = await settingsOf(
+            q,
+            settingRows.get(summary.conversationId),
+            { convId, userId, ...(upTo === undefined ? {} : { upTo }) },
+            now,
+          );
+          if (convId === null) return { ...summary, last: null, read: { readSeq, unread: 0, countedSeq: 0 }, settings };
           const row =
             upTo === undefined
               ? await q.lastShown.get(convId, summary.visibleFromSeq)
@@ -219,6 +230,7 @@ export function createReads({ db, writer, publish, log }: ReadDeps) {
             last: shown,
             read: await readState(q, convId, summary.lastSeq, userId, readSeq, summary.visibleFromSeq, upTo),
             ...(await sendersOf(q, shown ? [shown] : [])),
+            settings,
           };
         };
         // Summaries are built lazily: a page that stops at the byte bound reads no further.
@@ -232,11 +244,26 @@ export function createReads({ db, writer, publish, log }: ReadDeps) {
 
     async markRead(userId: number, key: string, seq: number): Promise<{ conversationId: string; read: ReadState }> {
       return writer.submit(
-        async (tx) => {
+        async (tx, now) => {
           const q = queries(tx);
           const access = await resolveAccess(q, userId, key, "read");
           const conv = access.conv;
-          if (!conv) return { value: { conversationId: key, read: { readSeq: 0, unread: 0, countedSeq: 0 } } };
+          const upToSeq = access.kind === "group" && access.former ? access.former.leftSeq : undefined;
+          // Reading clears "marked unread", whether or not the pointer moves.
+          const settings = await clearMarkedUnread(
+            q,
+            key,
+            { convId: conv?.id ?? null, userId, ...(upToSeq === undefined ? {} : { upTo: upToSeq }) },
+            now,
+          );
+          const announce = () => {
+            if (settings) publish([userId], "chat.settings.v1", { conversationId: key, settings });
+          };
+          if (!conv)
+            return {
+              value: { conversationId: key, read: { readSeq: 0, unread: 0, countedSeq: 0 } },
+              after: announce,
+            };
           await q.ensureMember.run(conv.id, userId, access.visibleFrom);
           const before = (await q.member.get(conv.id, userId))?.lastReadSeq ?? 0;
           const end = visibleEnd(access, conv.lastSeq);
@@ -246,11 +273,12 @@ export function createReads({ db, writer, publish, log }: ReadDeps) {
           const upTo = access.kind === "group" && access.former ? end : undefined;
           const read = await readState(q, conv.id, end, userId, readSeq, access.visibleFrom, upTo);
           const value = { conversationId: key, read };
-          if (readSeq === before) return { value };
+          if (readSeq === before) return { value, after: announce };
           const watchers = await readWatchers(q, access);
           return {
             value,
             after: () => {
+              announce();
               publish([userId], "chat.read.v1", { conversationId: key, userId, readSeq, read });
               publish(watchers, "chat.read.v1", { conversationId: key, userId, readSeq });
             },

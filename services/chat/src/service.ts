@@ -32,6 +32,7 @@ import { createReconciler, type Reconciler } from "./reconciler.js";
 import { loadServerSender } from "./server-sender.js";
 import { natsPublish } from "./publish.js";
 import { createReads } from "./reads.js";
+import { createSettings } from "./settings.js";
 import { createTimeline } from "./timeline.js";
 import { createTyping } from "./typing.js";
 import { Writer, type WriterStats } from "./writer.js";
@@ -120,13 +121,14 @@ export function createChatService({
       }
       writer = new Writer(sql, log, { clock, ...config.writer });
       const publish = natsPublish(nc, log);
-      const deps = { db: sql, writer, publish, log };
+      const deps = { db: sql, writer, publish, log, clock };
       const sender = await loadServerSender(db);
       const members = createReconciler({ ...deps, sender });
       reconciler = members;
       const messages = createMessages({ ...deps, requireEncryption: config.requireEncryption });
       const mls = createMls({ ...deps, sender, onCommit: (key) => members.schedule(key) });
       const reads = createReads(deps);
+      const settings = createSettings(deps);
       const typing = createTyping({
         db: sql,
         publish,
@@ -158,6 +160,8 @@ export function createChatService({
         "chat.typing": async (ctx, b) => typing.typing(ctx.userId, b.conversationId),
         "chat.edit": async (ctx, b) => messages.edit(budget(ctx.userId), b.conversationId, b.seq, b.text),
         "chat.delete": async (ctx, b) => messages.delete(budget(ctx.userId), b.conversationId, b.seq),
+        "chat.settings.set": async (ctx, { conversationId, ...change }) =>
+          settings.set(ctx.userId, conversationId, change),
         "chat.mls.send": async (ctx, b) => mls.send(budget(ctx.userId), ctx.sessionId, b),
         "chat.mls.welcomes": async (ctx) => mls.welcomes(ctx.sessionId),
         "chat.mls.ackWelcomes": async (ctx, b) => mls.ackWelcomes(ctx.sessionId, b.ids),

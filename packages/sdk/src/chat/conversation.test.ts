@@ -56,6 +56,26 @@ describe("applyEntry", () => {
     expect(c.extraUnread).toBe(1);
   });
 
+  it("someone else's new message brings an archived conversation back, unless it is muted", () => {
+    const c = newConv(DM, new ConversationLog(0));
+    const archived = { muted: null, pinned: true, archived: true, markedUnread: false };
+    c.meta.settings = archived;
+    applyEntry(c, text(1, ME), ME);
+    expect(c.meta.settings.archived).toBe(true);
+    applyEntry(c, text(2, BOB.id), ME);
+    expect(c.meta.settings).toEqual({ ...archived, archived: false });
+
+    const muted = newConv(DM, new ConversationLog(0));
+    muted.meta.settings = { ...archived, muted: { until: null } };
+    applyEntry(muted, text(1, BOB.id), ME);
+    expect(muted.meta.settings.archived).toBe(true);
+    // A mute that has ended holds nothing.
+    const lapsed = newConv(DM, new ConversationLog(0));
+    lapsed.meta.settings = { ...archived, muted: { until: Date.now() - 1 } };
+    applyEntry(lapsed, text(1, BOB.id), ME);
+    expect(lapsed.meta.settings.archived).toBe(false);
+  });
+
   it("a message from someone ends their typing indicator", () => {
     const c = newConv(DM, new ConversationLog(0));
     applyTyping(c, BOB, 0, 5000);

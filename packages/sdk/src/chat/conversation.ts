@@ -4,16 +4,18 @@
  * to notify, these decide what the state becomes, so they are unit-tested on their own.
  */
 import type { PublicUser } from "@sealroom/proto/auth";
-import type {
-  ChangeAck,
-  ConversationSummary,
-  DeleteEntry,
-  EditEntry,
-  Entry,
-  Page,
-  ReadState,
-  SendAck,
-  TextEntry,
+import {
+  isMuted,
+  NO_SETTINGS,
+  type ChangeAck,
+  type ConversationSummary,
+  type DeleteEntry,
+  type EditEntry,
+  type Entry,
+  type Page,
+  type ReadState,
+  type SendAck,
+  type TextEntry,
 } from "@sealroom/proto/chat";
 import type { ChatEventBody } from "@sealroom/proto/chat-events";
 import type { SocialEventBody } from "@sealroom/proto/social";
@@ -58,6 +60,7 @@ export function newConv(conversationId: string, log: ConversationLog): Conv {
       lastActivityTs: 0,
       readSeq: 0,
       people: {},
+      settings: NO_SETTINGS,
     },
     log,
     written: {},
@@ -89,6 +92,7 @@ export function adoptSummary(c: Conv, s: ConversationSummary): void {
     visibleFromSeq: s.visibleFromSeq,
     lastActivityTs: Math.max(c.meta.lastActivityTs, s.lastActivityTs),
     readSeq: s.read.readSeq,
+    settings: s.settings ?? c.meta.settings,
   };
   learnPeople(c, s.people);
 }
@@ -122,12 +126,22 @@ export function applyEntry(c: Conv, entry: Entry, me: number | undefined): Entry
   const released = c.log.receive(entry);
   for (const e of released) {
     if (e.kind === "text") {
-      if (e.senderId !== me && e.seq > Math.max(c.read.countedSeq, c.read.readSeq)) c.extraUnread++;
+      if (e.senderId !== me && e.seq > Math.max(c.read.countedSeq, c.read.readSeq)) newFromOthers(c, Date.now());
       c.typing.delete(e.senderId);
     }
     if (e.kind === "text" || e.kind === "system") c.meta.lastActivityTs = Math.max(c.meta.lastActivityTs, e.ts);
   }
   return released;
+}
+
+/**
+ * A new message of someone else arrived: one more unread, and an archived conversation that is not
+ * muted comes back to the list (the service's rule, docs/protocol/chat.md "chat.settings.set").
+ */
+export function newFromOthers(c: Conv, now: number): void {
+  c.extraUnread++;
+  const settings = c.meta.settings;
+  if (settings.archived && !isMuted(settings, now)) c.meta.settings = { ...settings, archived: false };
 }
 
 /** The user's read state (from any of their devices); an older one than held is ignored. */

@@ -19,6 +19,16 @@ const text: TextEntry = {
 };
 
 describe("routeEvent", () => {
+  it("the user's settings of a conversation are a settings action; a malformed one is nothing", () => {
+    const settings = { muted: { until: 5000 }, pinned: true, archived: false, markedUnread: true };
+    expect(routeEvent("chat.settings.v1", { conversationId: DM, settings }, ME)).toEqual({
+      kind: "settings",
+      conversationId: DM,
+      settings,
+    });
+    expect(routeEvent("chat.settings.v1", { conversationId: DM, settings: { pinned: "yes" } }, ME)).toBeUndefined();
+  });
+
   it("a new message is an entry that also describes its conversation", () => {
     const body = { entry: text, sender: BOB, group: null, preview: "hi" };
     expect(routeEvent("chat.message.created.v1", body, ME)).toEqual({ kind: "entry", entry: text, described: body });

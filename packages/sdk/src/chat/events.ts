@@ -6,7 +6,14 @@
  * is kept until the conversation exists.
  */
 import type { PublicUser } from "@sealroom/proto/auth";
-import { CHAT_LIMITS, groupConversationId, type Entry, type Page, type ReadState } from "@sealroom/proto/chat";
+import {
+  CHAT_LIMITS,
+  groupConversationId,
+  type ConversationSettings,
+  type Entry,
+  type Page,
+  type ReadState,
+} from "@sealroom/proto/chat";
 import { parseChatEvent, type ChatEventBody } from "@sealroom/proto/chat-events";
 import { parseUntrusted } from "@sealroom/proto/parse";
 import { SOCIAL_EVENTS, type SocialEventBody } from "@sealroom/proto/social";
@@ -34,6 +41,8 @@ export type LiveAction =
   | { kind: "read"; conversationId: string; read: ReadState }
   /** Someone else started typing. */
   | { kind: "typing"; conversationId: string; user: PublicUser }
+  /** The user's own settings of the conversation (from any of their devices). */
+  | { kind: "settings"; conversationId: string; settings: ConversationSettings }
   /** The user left, was kicked from, or saw the disbanding of a group. */
   | { kind: "groupRemoved"; conversationId: string; body: SocialEventBody<"social.group.removed.v1"> };
 
@@ -60,6 +69,8 @@ export function routeEvent(type: string, raw: unknown, me: number | undefined): 
       const { conversationId, user } = event.body;
       return user.id === me ? undefined : { kind: "typing", conversationId, user };
     }
+    case "chat.settings.v1":
+      return { kind: "settings", conversationId: event.body.conversationId, settings: event.body.settings };
     case "chat.mls.welcome.v1":
       // For the end-to-end layer (not built into the SDK yet): nothing for the chat store.
       return undefined;
@@ -130,6 +141,9 @@ export class LiveEvents {
       }
       case "groupRemoved":
         applyGroupRemoved(c, action.body, Date.now());
+        return host.touch(c);
+      case "settings":
+        c.meta.settings = action.settings;
         return host.touch(c);
       default:
         return action satisfies never;

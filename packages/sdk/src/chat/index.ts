@@ -26,6 +26,8 @@ export {
   checkMessageText,
   dmConversationId,
   groupConversationId,
+  isMuted,
+  NO_SETTINGS,
   parseConversationId,
   previewOf,
   textLength,
@@ -33,6 +35,7 @@ export {
 export type {
   ChangeAck,
   ConversationRef,
+  ConversationSettings,
   ConversationSummary,
   DeleteEntry,
   EditEntry,

@@ -23,6 +23,8 @@ export const storedMessageSchema = z.object({
   error: appErrorSchema.optional(),
   /** End-to-end encrypted conversations: the content id of the message this one replies to. */
   replyTo: z.string().min(1).max(64).optional(),
+  /** End-to-end encrypted conversations: the user ids the text mentions. */
+  mentions: z.array(z.number().int().positive()).min(1).max(50).optional(),
 });
 export type StoredMessage = z.infer<typeof storedMessageSchema>;
 

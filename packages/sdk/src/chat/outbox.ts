@@ -27,6 +27,8 @@ export interface PendingMessage {
   error?: AppErrorShape;
   /** End-to-end encrypted conversations: the content id of the message this one replies to. */
   replyTo?: string;
+  /** End-to-end encrypted conversations: the user ids the text mentions. */
+  mentions?: readonly number[];
 }
 
 export interface OutboxOptions {
@@ -67,7 +69,13 @@ export class Outbox {
       changed(conversationId: string): void;
       acked(message: PendingMessage, ack: SendAck): void;
       /** Sends one attempt instead of chat.send (the end-to-end engine); same Result contract. */
-      send?(conversationId: string, clientMsgId: string, text: string, replyTo?: string): Promise<Result<SendAck>>;
+      send?(
+        conversationId: string,
+        clientMsgId: string,
+        text: string,
+        replyTo?: string,
+        mentions?: readonly number[],
+      ): Promise<Result<SendAck>>;
     },
     private readonly opts: OutboxOptions = {},
   ) {
@@ -107,7 +115,13 @@ export class Outbox {
   }
 
   /** Queues a message; resolves with its ack once stored, rejects with a non-retryable AppError. */
-  send(conversationId: string, text: string, clientMsgId = newClientMsgId(), replyTo?: string): Promise<SendAck> {
+  send(
+    conversationId: string,
+    text: string,
+    clientMsgId = newClientMsgId(),
+    replyTo?: string,
+    mentions?: readonly number[],
+  ): Promise<SendAck> {
     const check = checkMessageText(text);
     if (!check.ok) {
       const code = check.reason === "too-long" ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST";
@@ -122,6 +136,7 @@ export class Outbox {
         attempts: 0,
         writtenTs: Date.now(),
         ...(replyTo === undefined ? {} : { replyTo }),
+        ...(mentions === undefined || mentions.length === 0 ? {} : { mentions: [...mentions] }),
       };
       this.enqueue({ userId: this.client.user?.id, message, resolve, reject });
     });
@@ -204,11 +219,11 @@ export class Outbox {
       if (this.stopped) return { ok: false, error: new AppError("UNAVAILABLE", "The chat store was stopped.") };
       await this.ready(item.userId);
       if (this.stopped) return { ok: false, error: new AppError("UNAVAILABLE", "The chat store was stopped.") };
-      const { conversationId, clientMsgId, text, replyTo } = item.message;
+      const { conversationId, clientMsgId, text, replyTo, mentions } = item.message;
       item.message = { ...item.message, attempts: item.message.attempts + 1 };
       this.hooks.changed(conversationId);
       const result = this.hooks.send
-        ? await this.hooks.send(conversationId, clientMsgId, text, replyTo)
+        ? await this.hooks.send(conversationId, clientMsgId, text, replyTo, mentions)
         : await this.client.call("chat.send", { conversationId, clientMsgId, text });
       if (result.ok) return { ok: true, ack: result.value };
       // Between a reconnect and the resume, a command can race the sign-in: wait and resend.
@@ -235,7 +250,7 @@ export class Outbox {
 
   private keep(item: Item): void {
     if (item.userId === undefined) return;
-    const { conversationId, clientMsgId, text, writtenTs, status, error, replyTo } = item.message;
+    const { conversationId, clientMsgId, text, writtenTs, status, error, replyTo, mentions } = item.message;
     const kept: StoredMessage = {
       conversationId,
       clientMsgId,
@@ -244,6 +259,7 @@ export class Outbox {
       status,
       ...(error ? { error } : {}),
       ...(replyTo === undefined ? {} : { replyTo }),
+      ...(mentions === undefined ? {} : { mentions: [...mentions] }),
     };
     this.store.put(item.userId, kept);
   }

@@ -22,6 +22,7 @@ import {
   CHAT_LIMITS,
   checkMessageText,
   type ChangeAck,
+  type ConversationSettings,
   type Entry,
   type ReadState,
   type SendAck,
@@ -39,6 +40,7 @@ import {
   editEntry,
   learnPeople,
   newConv,
+  newFromOthers,
   noteWritten,
   type Conv,
 } from "./conversation.js";
@@ -98,8 +100,8 @@ export class ChatStore {
         acked: (message, ack) => this.acked(message, ack),
         ...(e2e
           ? {
-              send: (id: string, clientMsgId: string, text: string, replyTo?: string) =>
-                e2e.send(id, clientMsgId, text, replyTo),
+              send: (id: string, clientMsgId: string, text: string, replyTo?: string, mentions?: readonly number[]) =>
+                e2e.send(id, clientMsgId, text, replyTo, mentions),
             }
           : {}),
       },
@@ -219,12 +221,19 @@ export class ChatStore {
    * Sends a text message (exactly once, retried until acked); resolves with its ack. `replyToSeq`
    * (end-to-end encrypted conversations): the message it answers, named inside the encryption by
    * its content id (docs/E2E.md section 5), kept with the message in the outbox's store.
+   * `mentions` (end-to-end encrypted conversations): the user ids the text mentions, carried inside
+   * the encryption; a plaintext message has nowhere to carry them and goes without.
    */
-  send(conversationId: string, text: string, opts: { replyToSeq?: number } = {}): Promise<SendAck> {
+  send(
+    conversationId: string,
+    text: string,
+    opts: { replyToSeq?: number; mentions?: readonly number[] } = {},
+  ): Promise<SendAck> {
     this.ensure(conversationId);
     const replyTo = opts.replyToSeq === undefined ? undefined : this.encrypted(conversationId, opts.replyToSeq);
-    if (!replyTo?.contentId || !this.e2e) return this.outbox.send(conversationId, text);
-    return this.outbox.send(conversationId, text, newClientMsgId(), replyTo.contentId);
+    const mentions = opts.mentions && opts.mentions.length > 0 ? opts.mentions : undefined;
+    if (!this.e2e || (!replyTo?.contentId && !mentions)) return this.outbox.send(conversationId, text);
+    return this.outbox.send(conversationId, text, newClientMsgId(), replyTo?.contentId ?? undefined, mentions);
   }
 
   retry(clientMsgId: string): Promise<SendAck> | undefined {
@@ -275,13 +284,37 @@ export class ChatStore {
     return this.e2e.react(target, emoji, mine);
   }
 
-  /** Marks the conversation read up to `seq` (default: everything held). */
+  /**
+   * Marks the conversation read up to `seq` (default: everything held). Also clears "marked
+   * unread", so it asks the service then even with nothing new to read.
+   */
   async markRead(conversationId: string, seq?: number): Promise<void> {
     const c = this.convs.get(conversationId);
     const target = seq ?? c?.log.head ?? 0;
-    if (c && target <= c.read.readSeq) return;
+    if (c && target <= c.read.readSeq && !c.meta.settings.markedUnread) return;
     const { read } = await this.client.request("chat.markRead", { conversationId, seq: target });
     this.setRead(this.ensure(conversationId), read);
+  }
+
+  /**
+   * Changes the user's own settings of a conversation (the fields given; the rest stay): `muted`
+   * null unmutes, `{ until: null }` mutes until unmuted. The user's other devices follow
+   * (chat.settings.v1). Resolves with the settings in force.
+   */
+  async setSettings(
+    conversationId: string,
+    change: Partial<Omit<ConversationSettings, "muted">> & { muted?: ConversationSettings["muted"] },
+  ): Promise<ConversationSettings> {
+    const { settings } = await this.client.request("chat.settings.set", { conversationId, ...change });
+    this.applySettings(conversationId, settings);
+    return settings;
+  }
+
+  private applySettings(conversationId: string, settings: ConversationSettings): void {
+    const c = this.convs.get(conversationId);
+    if (!c) return;
+    c.meta.settings = settings;
+    this.touch(c);
   }
 
   /** Fetches every participant's read pointer. */
@@ -426,7 +459,7 @@ export class ChatStore {
     while (at > 0 && timeline[at - 1]!.seq > entry.seq) at--;
     timeline.splice(at, 0, entry);
     const me = this.client.user?.id;
-    if (entry.senderId !== me && entry.seq > Math.max(c.read.countedSeq, c.read.readSeq)) c.extraUnread++;
+    if (entry.senderId !== me && entry.seq > Math.max(c.read.countedSeq, c.read.readSeq)) newFromOthers(c, Date.now());
     c.meta.lastActivityTs = Math.max(c.meta.lastActivityTs, entry.ts);
     this.emitEntry(entry);
     this.touch(c);

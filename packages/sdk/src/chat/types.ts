@@ -1,6 +1,6 @@
 /** The chat store's public shapes: what a UI reads from a snapshot, and the store's options. */
 import type { PublicUser } from "@sealroom/proto/auth";
-import type { ConversationSummary } from "@sealroom/proto/chat";
+import type { ConversationSettings, ConversationSummary } from "@sealroom/proto/chat";
 import type { E2eOptions } from "../e2e/engine.js";
 import type { E2eStateStore } from "../e2e/state-store.js";
 import type { SearchConfig } from "../search/local-search.js";
@@ -44,6 +44,11 @@ export interface ConversationView {
    * former group member, who cannot list the group's members, still names who wrote what.
    */
   people: Readonly<Record<number, string>>;
+  /**
+   * The user's own settings of the conversation (mute, pin, archive, marked unread), the same on
+   * all their devices (chat.settings.set); `setSettings` changes them.
+   */
+  settings: ConversationSettings;
 }
 
 export interface ChatSnapshot {

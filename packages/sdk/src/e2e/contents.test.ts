@@ -69,6 +69,23 @@ describe("ConversationContents", () => {
     expect(contents.entry(orphan.seq)?.replyTo?.seq).toBeNull();
   });
 
+  test("a text's mentions reach its entry, survive an edit and the read records", () => {
+    const contents = new ConversationContents(() => undefined);
+    const m = meta(2);
+    const text = textContent("hi @alice", undefined, [1]);
+    contents.read(m, text);
+    expect(contents.entry(m.seq)?.mentions).toEqual([1]);
+    contents.read(meta(2), edit(text.id, "hello @alice"));
+    expect(contents.entry(m.seq)).toMatchObject({ text: "hello @alice", mentions: [1] });
+    const records = contents.takeChanged();
+    expect(checkedReads(records, conv).find((r) => r.kind === "message" && r.entry.seq === m.seq)).toMatchObject({
+      entry: { mentions: [1] },
+    });
+    const plain = meta(2);
+    contents.read(plain, textContent("no one"));
+    expect(contents.entry(plain.seq)).not.toHaveProperty("mentions");
+  });
+
   test("unreadable messages are shown once; types not shown yet are unavailable", () => {
     const contents = new ConversationContents(() => undefined);
     const m = meta(1);

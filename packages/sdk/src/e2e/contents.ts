@@ -36,6 +36,8 @@ export type E2eTextEntry = TextEntry & {
   e2e: E2eStatus;
   contentId: string | null;
   replyTo?: { contentId: string; seq: number | null };
+  /** The users the text mentions (ids, from inside the encryption); absent when none. */
+  mentions?: number[];
   /** Emoji reactions, in the order each emoji was first used; absent when there are none. */
   reactions?: Reaction[];
 };
@@ -80,6 +82,7 @@ const e2eTextEntrySchema = textEntrySchema.extend({
   e2e: z.enum(["decrypted", "undecryptable", "unavailable"]),
   contentId: z.string().nullable(),
   replyTo: z.object({ contentId: z.string(), seq: z.number().int().positive().nullable() }).optional(),
+  mentions: z.array(z.number().int().positive()).max(50).optional(),
   reactions: z
     .array(z.object({ emoji: z.string().min(1).max(32), userIds: z.array(z.number().int().positive()).min(1) }))
     .max(REACTIONS_MAX)
@@ -228,6 +231,7 @@ export class ConversationContents {
     if (content.replyTo !== undefined) {
       entry.replyTo = { contentId: content.replyTo, seq: this.seqOfId.get(content.replyTo) ?? null };
     }
+    if (content.mentions !== undefined) entry.mentions = [...content.mentions];
     this.show(entry);
     // A content id is the sender's to choose: the first message to claim one keeps it.
     if (!this.seqOfId.has(content.id)) this.seqOfId.set(content.id, meta.seq);

@@ -212,12 +212,19 @@ export class E2eEngine {
   /**
    * Encrypts and sends a text (the outbox's transport for this store): the ack of its log entry.
    * Its content (and so its content id) is made once per clientMsgId: every retry sends the same.
-   * `replyTo`: the content id of the message it answers (kept with it in the outbox's store).
+   * `replyTo`: the content id of the message it answers; `mentions`: the user ids it mentions (both
+   * kept with it in the outbox's store).
    */
-  send(conversationId: string, clientMsgId: string, text: string, replyTo?: string): Promise<Result<SendAck>> {
+  send(
+    conversationId: string,
+    clientMsgId: string,
+    text: string,
+    replyTo?: string,
+    mentions?: readonly number[],
+  ): Promise<Result<SendAck>> {
     return this.task(conversationId, async (): Promise<Result<SendAck>> => {
       try {
-        const content = this.own.get(clientMsgId) ?? textContent(text, replyTo);
+        const content = this.own.get(clientMsgId) ?? textContent(text, replyTo, mentions);
         const { ack } = await this.sender.send(conversationId, clientMsgId, content, await this.ready());
         return { ok: true, value: ack };
       } catch (err) {

@@ -83,9 +83,15 @@ export class LazyE2eEngine {
     this.later((engine) => engine.onEntry(entry));
   }
 
-  async send(conversationId: string, clientMsgId: string, text: string, replyTo?: string): Promise<Result<SendAck>> {
+  async send(
+    conversationId: string,
+    clientMsgId: string,
+    text: string,
+    replyTo?: string,
+    mentions?: readonly number[],
+  ): Promise<Result<SendAck>> {
     try {
-      return await this.when((engine) => engine.send(conversationId, clientMsgId, text, replyTo));
+      return await this.when((engine) => engine.send(conversationId, clientMsgId, text, replyTo, mentions));
     } catch {
       // The outbox retries UNAVAILABLE: the code is fetched again then.
       return { ok: false, error: new AppError("UNAVAILABLE", "The encryption code could not be loaded.").toJSON() };

@@ -11,7 +11,8 @@
  *
  * The text stays plain (Markdown is shown formatted only once sent). Emoji: the picker button, or
  * a shortcode typed (":smile:" becomes 😄 as the second colon is typed; from ":sm" on, matches are
- * offered).
+ * offered). Mentions: "@" offers the conversation's members (MentionSuggestions.tsx); the message
+ * names the members whose @username it holds when sent (mentions.tsx).
  */
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { CHAT_LIMITS, checkMessageText, textLength } from "@sealroom/sdk/browser";
@@ -19,6 +20,9 @@ import { CloseIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { ConfirmDialog, type ConfirmRequest } from "../social/ConfirmDialog.js";
 import { useChatServices } from "./context.js";
+import { useMe } from "./hooks.js";
+import { MENTIONS_ID, MentionSuggestions, mentionOptionId, useMentionables } from "./MentionSuggestions.js";
+import { insertMention, matchMembers, mentionedIn, typedMention, type Mentionable } from "./mentions.js";
 import { snippet } from "./Responses.js";
 import { EmojiButton } from "./emoji/EmojiButton.js";
 import { SUGGESTIONS_ID, ShortcodeSuggestions, suggestionId } from "./emoji/ShortcodeSuggestions.js";
@@ -82,7 +86,14 @@ export function Composer({
   const shortcodes = useShortcodes(focused || text.includes(":"));
   const typed = typedShortcode(text, caret);
   const suggestions = typed && shortcodes && typed.start !== dismissed ? shortcodes.search(typed.query) : [];
-  const suggesting = typed !== undefined && suggestions.length > 0;
+  const members = useMentionables(conversationId);
+  const me = useMe();
+  const mention = typedMention(text, caret);
+  /** The "@" whose suggestions Escape closed. */
+  const [dismissedMention, setDismissedMention] = useState<number>();
+  const people = mention && mention.start !== dismissedMention ? matchMembers(members, mention.query, me) : [];
+  const mentioning = mention !== undefined && people.length > 0;
+  const suggesting = !mentioning && typed !== undefined && suggestions.length > 0;
 
   useEffect(() => {
     if (autoFocus) box.current?.focus();
@@ -123,6 +134,9 @@ export function Composer({
     change(done ? done.text : value);
     setCaret(done ? done.caret : at);
     setActive(0);
+    // An "@" closed by Escape is offered again once it is gone (deleted, or the text cleared).
+    if (dismissedMention !== undefined && typedMention(value, at)?.start !== dismissedMention)
+      setDismissedMention(undefined);
   };
 
   const put = (next: { text: string; caret: number }) => {
@@ -133,6 +147,11 @@ export function Composer({
   };
 
   const choose = (item: Shortcode, at: Typed) => put(insertChosen(text, caret, at, item.emoji));
+  const chooseMember = (member: Mentionable) => {
+    if (!mention) return;
+    put(insertMention(text, caret, mention, member));
+    setActive(0);
+  };
 
   const pick = (emoji: string) => {
     const el = box.current;
@@ -159,7 +178,13 @@ export function Composer({
 
   const deliver = () => {
     // A refusal is not lost: the outbox keeps the message as failed, shown with retry/discard.
-    chat.send(conversationId, text, reply ? { replyToSeq: reply.seq } : {}).catch(() => undefined);
+    const mentions = mentionedIn(text, members, me);
+    chat
+      .send(conversationId, text, {
+        ...(reply ? { replyToSeq: reply.seq } : {}),
+        ...(mentions.length > 0 ? { mentions } : {}),
+      })
+      .catch(() => undefined);
     onReplyDone?.();
     change("");
     box.current?.focus();
@@ -170,6 +195,7 @@ export function Composer({
       e.preventDefault();
       return;
     }
+    if (mentioning && !e.nativeEvent.isComposing && mentionKey(e)) return;
     if (suggesting && !e.nativeEvent.isComposing && suggestionKey(e)) return;
     if (e.key === "Escape" && reply && !e.nativeEvent.isComposing) {
       e.preventDefault();
@@ -188,6 +214,17 @@ export function Composer({
     else if ((e.key === "Enter" && !e.shiftKey) || e.key === "Tab")
       choose(suggestions[active] ?? suggestions[0]!, typed!);
     else if (e.key === "Escape") setDismissed(typed!.start);
+    else return false;
+    e.preventDefault();
+    return true;
+  };
+
+  /** The member suggestions' keys; true when the key was theirs. */
+  const mentionKey = (e: KeyboardEvent<HTMLTextAreaElement>): boolean => {
+    const n = people.length;
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") setActive((a) => (a + (e.key === "ArrowDown" ? 1 : n - 1)) % n);
+    else if ((e.key === "Enter" && !e.shiftKey) || e.key === "Tab") chooseMember(people[active] ?? people[0]!);
+    else if (e.key === "Escape") setDismissedMention(mention!.start);
     else return false;
     e.preventDefault();
     return true;
@@ -226,6 +263,14 @@ export function Composer({
             </button>
           </div>
         )}
+        {mentioning && (
+          <MentionSuggestions
+            query={mention.query}
+            items={people}
+            active={active % people.length}
+            onChoose={chooseMember}
+          />
+        )}
         {suggesting && (
           <ShortcodeSuggestions
             query={typed.query}
@@ -244,8 +289,10 @@ export function Composer({
           aria-describedby={describedBy}
           aria-invalid={problem ? true : undefined}
           aria-autocomplete="list"
-          aria-controls={suggesting ? SUGGESTIONS_ID : undefined}
-          aria-activedescendant={suggesting ? suggestionId(active) : undefined}
+          aria-controls={mentioning ? MENTIONS_ID : suggesting ? SUGGESTIONS_ID : undefined}
+          aria-activedescendant={
+            mentioning ? mentionOptionId(active % people.length) : suggesting ? suggestionId(active) : undefined
+          }
           onChange={(e) => edit(e.target.value, e.target.selectionStart)}
           onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onFocus={() => setFocused(true)}

@@ -3,6 +3,10 @@
  * partner's presence, the last message and the unread count; then friends without a conversation
  * yet. Arrow keys move between entries; each one is a link to its conversation. The search box
  * above filters both by name as the user types and lists the messages found (Search.tsx).
+ * The user's settings (conversation-settings.ts): pinned conversations first, archived ones under
+ * "Archived" (shown on request), muted ones with a dimmed badge, "marked unread" as a dot. An @
+ * badge marks unread messages that mention the user (as far as this device decrypted them), and
+ * the "Mentions" filter lists only those conversations.
  */
 import { useEffect, useState, type KeyboardEvent } from "react";
 import { dmConversationId, type ConversationView, type Presence } from "@sealroom/sdk/browser";
@@ -12,6 +16,8 @@ import { chatRoute, hrefFor, useFocusOnMount, useNow } from "../../lib/hooks.js"
 import { useConnectionState } from "../../state/context.js";
 import { useOptionalSocial } from "../social/index.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
+import { listSections, mutedNow } from "./conversation-settings.js";
+import { unreadMentions } from "./mentions.js";
 import { conversationTitle, peerOf, previewText, shortWhen } from "./format.js";
 import { useMe } from "./hooks.js";
 import { useMarkdownReady } from "./markdown.js";
@@ -37,14 +43,19 @@ export function ConversationList({
   const { t } = useI18n();
   const { conversations: all } = useChatSnapshot();
   const [query, setQuery] = useState("");
+  const [showArchived, setShowArchived] = useState(false);
+  const [mentionsOnly, setMentionsOnly] = useState(false);
   const named = useNameFilter(query);
-  const conversations = all.filter(named);
+  const me = useMe();
+  const { main: conversations, archived } = listSections(
+    all,
+    (c) => named(c) && (!mentionsOnly || unreadMentions(c, me) > 0),
+  );
   useFriendsFromSocial();
   const people = usePeople();
   const { friends, names, displayNames } = people;
   // Offline, presence is only what it was: every dot goes grey rather than a stale green.
   const presence = useConnectionState() === "ready" ? people.presence : NO_PRESENCE;
-  const me = useMe();
   // Presence dots for friends only: an unfriended or blocked partner's DM shows none.
   const friendIds = new Set(friends.map((f) => f.user.id));
   const held = new Set(all.map((c) => c.conversationId));
@@ -53,7 +64,20 @@ export function ConversationList({
       ? []
       : friends.filter((f) => !held.has(dmConversationId(me, f.user.id)) && named(shownName(people, f.user)));
   // No conversation yet: say so (also above "Start a chat") rather than leave the heading bare.
-  const empty = conversations.length === 0;
+  const empty = conversations.length === 0 && archived.length === 0;
+  const item = (c: ConversationView) => (
+    <li key={c.conversationId}>
+      <ConversationItem
+        view={c}
+        active={c.conversationId === activeId}
+        presence={presence}
+        names={names}
+        displayNames={displayNames}
+        me={me}
+        friendIds={friendIds}
+      />
+    </li>
+  );
   const searching = query.trim() !== "";
   const Heading = pageHeading ? "h1" : "h2";
   const heading = useFocusOnMount<HTMLHeadingElement>(pageHeading);
@@ -62,29 +86,69 @@ export function ConversationList({
     <div className="convlist" onKeyDown={moveFocus}>
       {offerNotifications && <NotificationBanner />}
       <SearchField query={query} onChange={setQuery} />
-      <Heading className="convlist-heading" id="convlist-heading" tabIndex={-1} ref={pageHeading ? heading : undefined}>
-        {t("chat.listLabel")}
-      </Heading>
+      <div className="convlist-head">
+        <Heading
+          className="convlist-heading"
+          id="convlist-heading"
+          tabIndex={-1}
+          ref={pageHeading ? heading : undefined}
+        >
+          {t("chat.listLabel")}
+        </Heading>
+        {all.length > 0 && (
+          <button
+            type="button"
+            className="convlist-filter"
+            aria-pressed={mentionsOnly}
+            onClick={() => setMentionsOnly((m) => !m)}
+            data-testid="mentions-filter"
+          >
+            <span aria-hidden="true">@ </span>
+            {t("chat.mentionsFilter")}
+          </button>
+        )}
+      </div>
       {empty ? (
         <div className="convlist-empty">
-          <p>{searching && all.length > 0 ? t("search.noNames") : t("chat.listEmpty")}</p>
+          <p>
+            {mentionsOnly
+              ? t("chat.mentionsEmpty")
+              : searching && all.length > 0
+                ? t("search.noNames")
+                : t("chat.listEmpty")}
+          </p>
         </div>
       ) : (
         <ul className="convlist-items" aria-labelledby="convlist-heading" data-testid="conversation-list">
-          {conversations.map((c) => (
-            <li key={c.conversationId}>
-              <ConversationItem
-                view={c}
-                active={c.conversationId === activeId}
-                presence={presence}
-                names={names}
-                displayNames={displayNames}
-                me={me}
-                friendIds={friendIds}
-              />
-            </li>
-          ))}
+          {conversations.map(item)}
         </ul>
+      )}
+      {archived.length > 0 && (
+        <>
+          <h2 className="convlist-heading convlist-archived-heading" id="archived-heading">
+            <button
+              type="button"
+              className="convlist-toggle"
+              aria-expanded={showArchived}
+              aria-controls="archived-list"
+              onClick={() => setShowArchived((s) => !s)}
+              data-testid="archived-toggle"
+            >
+              <span aria-hidden="true">{showArchived ? "▾" : "▸"}</span>{" "}
+              {t("chat.archivedToggle", { count: archived.length })}
+            </button>
+          </h2>
+          {showArchived && (
+            <ul
+              className="convlist-items"
+              id="archived-list"
+              aria-labelledby="archived-heading"
+              data-testid="archived-list"
+            >
+              {archived.map(item)}
+            </ul>
+          )}
+        </>
       )}
       {newChats.length > 0 && (
         <>
@@ -137,6 +201,10 @@ function ConversationItem({ view, active, presence, names, displayNames, me, fri
   const lastPending = view.pending.at(-1);
   const last = lastPending ?? view.entries.at(-1);
   const unread = active ? 0 : view.unread;
+  const mentioned = active ? 0 : unreadMentions(view, me);
+  const { pinned, markedUnread } = view.settings;
+  const muted = mutedNow(view, now);
+  const until = view.settings.muted?.until;
   const { chat } = useChatServices();
   // Nothing held, yet the log has entries: the newest shown one is encrypted and this device has not
   // read it (the server gives no preview of encrypted messages, and this one holds no plaintext yet).
@@ -146,7 +214,8 @@ function ConversationItem({ view, active, presence, names, displayNames, me, fri
       className="conv"
       href={hrefFor(chatRoute(view.conversationId))}
       aria-current={active ? "page" : undefined}
-      data-unread={unread > 0 || undefined}
+      data-unread={((unread > 0 || markedUnread) && !active) || undefined}
+      data-muted={muted || undefined}
       data-testid={`conv-${view.conversationId}`}
     >
       {view.kind === "dm" && peer && friendIds.has(peer.id) ? (
@@ -159,17 +228,49 @@ function ConversationItem({ view, active, presence, names, displayNames, me, fri
           <span className="conv-name" translate="no">
             <bdi>{title}</bdi>
           </span>
-          {view.lastActivityTs > 0 && <span className="conv-when">{shortWhen(view.lastActivityTs, now, lang)}</span>}
+          <span className="conv-marks">
+            {muted && (
+              <span
+                className="conv-mark"
+                data-testid="muted-mark"
+                title={until ? t("chat.mutedUntil", { when: shortWhen(until, now, lang) }) : t("chat.muted")}
+              >
+                <BellOffIcon />
+                <span className="sr-only">{t("chat.muted")}</span>
+              </span>
+            )}
+            {pinned && (
+              <span className="conv-mark" data-testid="pinned-mark" title={t("chat.pinned")}>
+                <PinIcon />
+                <span className="sr-only">{t("chat.pinned")}</span>
+              </span>
+            )}
+            {view.lastActivityTs > 0 && <span className="conv-when">{shortWhen(view.lastActivityTs, now, lang)}</span>}
+          </span>
         </span>
         <span className="conv-bottom">
           <span className="conv-preview">
             <bdi>{encryptedUnseen ? t("chat.unavailablePreview") : previewText(last, me, t, displayNames)}</bdi>
           </span>
-          {unread > 0 && (
-            <span className="badge" data-testid="unread-badge">
+          {mentioned > 0 && (
+            // A mention asks for attention even in a muted conversation: never dimmed.
+            <span className="badge badge-mention" data-testid="mention-badge">
+              <span aria-hidden="true">@</span>
+              <span className="sr-only">{t("chat.mentioned")}</span>
+            </span>
+          )}
+          {unread > 0 ? (
+            <span className="badge" data-testid="unread-badge" data-muted={muted || undefined}>
               <span aria-hidden="true">{unread > 99 ? "99+" : unread}</span>
               <span className="sr-only">{t("chat.unread", { count: unread })}</span>
             </span>
+          ) : (
+            markedUnread &&
+            !active && (
+              <span className="badge badge-dot" data-testid="marked-unread" data-muted={muted || undefined}>
+                <span className="sr-only">{t("chat.markedUnread")}</span>
+              </span>
+            )
           )}
         </span>
       </span>
@@ -194,6 +295,40 @@ export function PresenceAvatar({
       <span className="presence-dot" data-online={online} aria-hidden="true" />
       <span className="sr-only">{online ? t("chat.online") : t("chat.offline")}</span>
     </span>
+  );
+}
+
+function PinIcon() {
+  return (
+    <svg
+      width="14"
+      height="14"
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      aria-hidden="true"
+      focusable="false"
+    >
+      <path d="M9 4h6l-1 6 4 4H6l4-4zM12 14v7" />
+    </svg>
+  );
+}
+
+function BellOffIcon() {
+  return (
+    <svg
+      width="14"
+      height="14"
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      aria-hidden="true"
+      focusable="false"
+    >
+      <path d="M6 16V11a6 6 0 0 1 9.5-4.9M18 11v5l2 2H8M10 21h4M3 3l18 18" />
+    </svg>
   );
 }
 

@@ -4,7 +4,7 @@
  * the others' read pointers for "read" / "read by N".
  */
 import { useCallback, useEffect, useRef, useState } from "react";
-import { parseConversationId, type ConversationView as View, type TextEntry } from "@sealroom/sdk/browser";
+import { NO_SETTINGS, parseConversationId, type ConversationView as View, type TextEntry } from "@sealroom/sdk/browser";
 import { Avatar } from "../../components/Avatar.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { hrefFor, useNow } from "../../lib/hooks.js";
@@ -12,6 +12,7 @@ import { useConnectionState } from "../../state/context.js";
 import { useOptionalSocial } from "../social/index.js";
 import { PresenceAvatar } from "./ConversationList.js";
 import { Composer, type ReplyDraft } from "./Composer.js";
+import { ConversationMenu } from "./ConversationMenu.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
 import { EncryptionButton, EncryptionPanel, useEncryptionPanel } from "./EncryptionDetails.js";
 import { conversationTitle, peerOf, typingMessage } from "./format.js";
@@ -60,6 +61,14 @@ export function ConversationView({ conversationId }: { conversationId: string })
   // Focus the conversation's name when it opens, so a screen reader says where the user is.
   useEffect(() => heading.current?.focus({ preventScroll: true }), [conversationId]);
   useEffect(() => setReply(undefined), [conversationId]);
+  // Opened: "marked as unread" has done its work (reading clears it, also with nothing new to read).
+  // The pointer stays where it is: what is below the fold is read once seen (MessageList).
+  const markedUnread = view.settings.markedUnread;
+  const readSeq = useRef(view.readSeq);
+  readSeq.current = view.readSeq;
+  useEffect(() => {
+    if (markedUnread) chat.markRead(conversationId, readSeq.current).catch(() => undefined);
+  }, [chat, conversationId, markedUnread]);
 
   useEffect(() => {
     if (ref?.kind === "group") people.ensureGroup(ref.groupId);
@@ -148,6 +157,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
             )}
           </p>
         </div>
+        {snapshot.byId[conversationId] && <ConversationMenu view={view} now={now} />}
         {chat.e2e && (
           <EncryptionButton open={encryption.open} onToggle={encryption.toggle} panelId={encryption.panelId} />
         )}
@@ -257,6 +267,7 @@ function placeholder(conversationId: string, ref: ReturnType<typeof parseConvers
     pending: [],
     written: {},
     people: {},
+    settings: NO_SETTINGS,
   };
 }
 

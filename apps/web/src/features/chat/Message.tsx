@@ -19,6 +19,7 @@ import { useChatServices } from "./context.js";
 import { e2eStatusOf } from "./e2e.js";
 import { chatErrorText } from "./errors.js";
 import { timeLabel } from "./format.js";
+import { mentionsMe, type MentionMarks } from "./mentions.js";
 import { RichText } from "./RichText.js";
 import { ActionsMenu, ClockIcon, ConfirmDelete, EditBox, PencilIcon, ReplyIcon, TrashIcon } from "./MessageParts.js";
 import { useMayPost } from "./mayPost.js";
@@ -52,6 +53,8 @@ export interface MessageProps {
   onReply?(entry: TextEntry, sender: string): void;
   /** Shows the message at `seq` (a reply's original). */
   onJump?(seq: number): void;
+  /** The users its content mentions (highlighted; the user's own mention more so). */
+  mentions?: MentionMarks | undefined;
 }
 
 /** Keys that open a focused message's actions. */
@@ -74,6 +77,7 @@ export function Message({
   nameOf = String,
   onReply,
   onJump,
+  mentions,
 }: MessageProps) {
   const { t, lang, describeError } = useI18n();
   const { chat } = useChatServices();
@@ -154,6 +158,7 @@ export function Message({
       data-testid="message"
       data-seq={entry.seq}
       data-e2e={e2e ?? (plaintext ? "plaintext" : undefined)}
+      data-mentions-me={(!deleted && mentions?.me !== undefined && mentionsMe(entry, mentions.me)) || undefined}
       data-roving=""
       role="article"
       tabIndex={tabIndex}
@@ -189,7 +194,7 @@ export function Message({
                   {t(e2e === "undecryptable" ? "chat.undecryptable" : "chat.unavailable")}
                 </span>
               ) : (
-                <RichText text={entry.text} linkTabIndex={tabIndex === 0 ? 0 : -1} />
+                <RichText text={entry.text} linkTabIndex={tabIndex === 0 ? 0 : -1} mentions={mentions} />
               )}
               <span className="msg-meta">
                 {entry.editedTs !== null && !deleted && <span className="msg-edited">{t("chat.edited")} · </span>}

@@ -11,9 +11,10 @@ import type { ConversationView, TextEntry } from "@sealroom/sdk/browser";
 import { LockIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { useChatServices, usePeople } from "./context.js";
+import { marksOf } from "./mentions.js";
 import { dayLabel, ownStatus, statusText, systemMessage } from "./format.js";
 import { isolated } from "./isolate.js";
-import { useMe, usePageVisible } from "./hooks.js";
+import { useMe, useMyUsername, usePageVisible } from "./hooks.js";
 import { jumpDone, useJumpTarget } from "./jump.js";
 import { useNow } from "../../lib/hooks.js";
 import { Message, PendingBubble } from "./Message.js";
@@ -67,6 +68,16 @@ export function MessageList({ view, editSeq, onEditStarted, onReply }: MessageLi
         view.people[userId] ??
         (view.kind === "dm" ? view.peer?.username : undefined) ??
         t("chat.someone"));
+  /** A mentioned user's username (to find in the text) and the name shown for them. */
+  const myUsername = useMyUsername();
+  const mentioned = (userId: number) => {
+    const username =
+      (userId === me ? myUsername : undefined) ??
+      names[userId] ??
+      view.people[userId] ??
+      (view.peer?.id === userId ? view.peer.username : undefined);
+    return username === undefined ? undefined : { username, shown: displayNames[userId] ?? username };
+  };
   /** Shows a message (a reply's original): centred, focused, and marked for a moment as a search result is. */
   const showMessage = useCallback((seq: number) => {
     const row = scroller.current?.querySelector<HTMLElement>(`[data-testid="message"][data-seq="${seq}"]`);
@@ -298,6 +309,7 @@ export function MessageList({ view, editSeq, onEditStarted, onReply }: MessageLi
                     canRespond={canRespond}
                     me={me}
                     nameOf={nameOf}
+                    mentions={marksOf(row.entry, me, mentioned)}
                     {...(onReply ? { onReply } : {})}
                     onJump={showMessage}
                   />

@@ -2,10 +2,12 @@
  * A message's text on screen: plain text exactly as typed (with its web addresses as links), or,
  * when it uses the Markdown subset (see markdown.ts), React elements built from markdown-it's
  * tokens. Every element comes from the fixed table below; no markup from the message ever
- * reaches the DOM as markup.
+ * reaches the DOM as markup. Mentions the message's content names (mentions.tsx) are highlighted
+ * wherever its text runs, outside links and code.
  */
 import { createElement, useMemo, type ReactNode } from "react";
 import { linkify } from "./linkify.js";
+import { withMentions, type MentionMarks } from "./mentions.js";
 import { isPlain, parseMessage, tooDeep, useMarkdownReady, type Token } from "./markdown.js";
 
 /** Token type (without _open/_close) -> element. */
@@ -21,17 +23,28 @@ const ELEMENTS: Record<string, string> = {
   link: "a",
 };
 
-export function RichText({ text, linkTabIndex }: { text: string; linkTabIndex?: number }) {
+export function RichText({
+  text,
+  linkTabIndex,
+  mentions,
+}: {
+  text: string;
+  linkTabIndex?: number;
+  mentions?: MentionMarks | undefined;
+}) {
   const ready = useMarkdownReady();
   const tokens = useMemo(() => (ready ? parseMessage(text) : undefined), [ready, text]);
-  if (!tokens || isPlain(tokens) || tooDeep(tokens))
-    return <bdi className="msg-text">{linkify(text, linkTabIndex)}</bdi>;
+  const words = (s: string) => withMentions(s, mentions, (rest) => linkify(rest, linkTabIndex));
+  if (!tokens || isPlain(tokens) || tooDeep(tokens)) return <bdi className="msg-text">{words(text)}</bdi>;
   return (
     <div className="msg-text msg-rich" dir="auto" data-testid="rich-text">
-      {renderBlocks(tokens, linkTabIndex)}
+      {renderBlocks(tokens, linkTabIndex, words)}
     </div>
   );
 }
+
+/** How a run of text is shown: mentions highlighted, addresses linked. */
+type Words = (text: string) => ReactNode;
 
 interface Frame {
   type: string;
@@ -39,7 +52,7 @@ interface Frame {
   children: ReactNode[];
 }
 
-function renderBlocks(tokens: readonly Token[], linkTabIndex: number | undefined): ReactNode[] {
+function renderBlocks(tokens: readonly Token[], linkTabIndex: number | undefined, words: Words): ReactNode[] {
   const root: Frame = { type: "root", token: undefined, children: [] };
   const stack = [root];
   const top = () => stack[stack.length - 1]!;
@@ -49,7 +62,7 @@ function renderBlocks(tokens: readonly Token[], linkTabIndex: number | undefined
     // A tight list's paragraphs are not shown as paragraphs.
     if (t.hidden) continue;
     if (t.type === "inline") {
-      top().children.push(...renderInline(t.children ?? [], linkTabIndex, `${key++}`));
+      top().children.push(...renderInline(t.children ?? [], linkTabIndex, `${key++}`, words));
     } else if (t.type === "fence") {
       top().children.push(
         <pre key={key++} className="msg-code-block" dir="ltr" style={gapBefore(t, lastEnd, stack.length)}>
@@ -90,7 +103,12 @@ function gapBefore(t: Token, lastEnd: number | undefined, depth: number) {
   return blank > 0 ? { marginBlockStart: `${blank * 1.45}em` } : undefined;
 }
 
-function renderInline(tokens: readonly Token[], linkTabIndex: number | undefined, prefix: string): ReactNode[] {
+function renderInline(
+  tokens: readonly Token[],
+  linkTabIndex: number | undefined,
+  prefix: string,
+  words: Words,
+): ReactNode[] {
   const root: Frame = { type: "root", token: undefined, children: [] };
   const stack = [root];
   const top = () => stack[stack.length - 1]!;
@@ -100,7 +118,7 @@ function renderInline(tokens: readonly Token[], linkTabIndex: number | undefined
     switch (t.type) {
       case "text":
         // Addresses inside a link's own text are not linked again (no link inside a link).
-        top().children.push(inLink > 0 ? t.content : <span key={key}>{linkify(t.content, linkTabIndex)}</span>);
+        top().children.push(inLink > 0 ? t.content : <span key={key}>{words(t.content)}</span>);
         return;
       case "code_inline":
         top().children.push(

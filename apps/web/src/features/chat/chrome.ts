@@ -1,12 +1,18 @@
 /** What the chat does outside its views: the unread total in the tab title, and notifications. */
 import { useEffect, useRef } from "react";
+import type { ConversationView } from "@sealroom/sdk/browser";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { chatRoute, hrefFor } from "../../lib/hooks.js";
 import { useChatServices, useChatSnapshot } from "./context.js";
+import { mutedNow } from "./conversation-settings.js";
 import { plainText } from "./markdown.js";
 
-export function unreadTotal(conversations: readonly { unread: number }[]): number {
-  return conversations.reduce((sum, c) => sum + c.unread, 0);
+/** Unread messages in the tab title: muted conversations do not ask for attention there. */
+export function unreadTotal(
+  conversations: readonly Pick<ConversationView, "unread" | "settings">[],
+  now: number = Date.now(),
+): number {
+  return conversations.reduce((sum, c) => sum + (mutedNow(c, now) ? 0 : c.unread), 0);
 }
 
 export function useChatChrome(openConversation: string | undefined): void {
@@ -36,6 +42,10 @@ export function useChatChrome(openConversation: string | undefined): void {
         }),
         open: (id) => {
           window.location.hash = hrefFor(chatRoute(id));
+        },
+        muted: (id) => {
+          const view = chat.getSnapshot().byId[id];
+          return view !== undefined && mutedNow(view, Date.now());
         },
         // Encrypted messages are worded from the text decrypted on this device.
         ...(chat.e2e ? { entries: (listener: Parameters<typeof chat.onEntry>[0]) => chat.onEntry(listener) } : {}),

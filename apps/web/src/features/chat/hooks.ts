@@ -7,6 +7,12 @@ export function useMe(): number | undefined {
   return phase.name === "signed-in" ? phase.user.id : undefined;
 }
 
+/** The signed-in user's username (how others mention them). */
+export function useMyUsername(): string | undefined {
+  const { phase } = useSession();
+  return phase.name === "signed-in" ? phase.user.username : undefined;
+}
+
 /** Whether the page is visible (not a background tab or a minimised window). */
 export function usePageVisible(): boolean {
   const [visible, setVisible] = useState(() => document.visibilityState !== "hidden");

@@ -14,6 +14,8 @@ describe("shouldNotify", () => {
     ["the user's own message", { hidden: true, fromMe: true }, false],
     ["no permission", { hidden: true, permission: "default" }, false],
     ["denied", { hidden: true, permission: "denied" }, false],
+    ["a muted conversation", { hidden: true, muted: true }, false],
+    ["a muted conversation, a mention of the user", { hidden: true, muted: true, mentionsMe: true }, true],
   ] as const)("%s", (_name, patch, expected) => {
     expect(shouldNotify({ ...base, ...patch })).toBe(expected);
   });

@@ -1,7 +1,8 @@
 /**
  * Browser notifications for new messages: asked for only when the user chooses to (the banner or
  * settings), shown while the tab is hidden or the window is in the background, never for the
- * user's own messages nor for the conversation on screen.
+ * user's own messages nor for the conversation on screen, nor in a muted conversation unless the
+ * message mentions the user.
  */
 import { CHAT_EVENTS } from "@sealroom/sdk/browser";
 import type { Entry, SealroomClient } from "@sealroom/sdk/browser";
@@ -17,10 +18,15 @@ export interface NotifyContext {
   focused: boolean;
   /** This message's conversation is the one open in the page. */
   onScreen: boolean;
+  /** The user muted the conversation (now). */
+  muted?: boolean;
+  /** The message mentions the user: it notifies even in a muted conversation. */
+  mentionsMe?: boolean;
 }
 
 export function shouldNotify(c: NotifyContext): boolean {
   if (c.fromMe || c.permission !== "granted") return false;
+  if (c.muted && !c.mentionsMe) return false;
   if (c.hidden) return true;
   return !c.focused && !c.onScreen;
 }
@@ -84,6 +90,8 @@ export class Notifier {
     openConversation: () => string | undefined;
     text: (e: { sender: string; group: string | undefined; preview: string }) => NotifyText;
     open: (conversationId: string) => void;
+    /** Whether the user muted the conversation now (no notification unless a mention of them). */
+    muted?: (conversationId: string) => boolean;
     /**
      * The chat store's entries (`ChatStore.onEntry`), for end-to-end encrypted messages: the live
      * event carries only ciphertext, so the notification waits for the text decrypted here.
@@ -124,15 +132,18 @@ export class Notifier {
 
   private show(
     opts: Parameters<Notifier["attach"]>[0],
-    entry: { conversationId: string; seq: number; senderId: number },
+    entry: { conversationId: string; seq: number; senderId: number; mentions?: readonly number[] },
     about: { sender: string; group: string | undefined; preview: string },
   ): void {
     const key = keyOf(entry);
     if (this.seen.has(key)) return;
     this.seen.add(key);
     if (this.seen.size > 500) this.seen.delete(this.seen.values().next().value!);
+    const me = this.client.user?.id;
     const notify = shouldNotify({
-      fromMe: entry.senderId === this.client.user?.id,
+      fromMe: entry.senderId === me,
+      muted: opts.muted?.(entry.conversationId) ?? false,
+      mentionsMe: me !== undefined && (entry.mentions?.includes(me) ?? false),
       permission: this.current(),
       hidden: document.visibilityState === "hidden",
       focused: document.hasFocus(),

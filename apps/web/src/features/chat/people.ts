@@ -23,6 +23,8 @@ export interface PeopleSnapshot {
    * fellow group members). Shown instead of the username: {@link shownName}.
    */
   displayNames: Readonly<Record<number, string>>;
+  /** Member ids by group id, for the groups opened so far (ensureGroup): whom `@` offers. */
+  members: Readonly<Record<number, readonly number[]>>;
 }
 
 /** The name the app shows for a user: their display name if known, else the username. */
@@ -44,7 +46,7 @@ export interface PeopleLike {
   setProfiles(profiles: Readonly<Record<number, Profile>>): void;
 }
 
-const EMPTY: PeopleSnapshot = { friends: [], presence: {}, names: {}, displayNames: {} };
+const EMPTY: PeopleSnapshot = { friends: [], presence: {}, names: {}, displayNames: {}, members: {} };
 
 export class PeopleStore implements PeopleLike {
   private snapshot: PeopleSnapshot = EMPTY;
@@ -156,7 +158,8 @@ export class PeopleStore implements PeopleLike {
       (detail) => {
         const presence: Record<number, Presence> = { ...this.snapshot.presence };
         for (const m of detail.members) presence[m.user.id] ??= m.presence;
-        this.set({ ...this.snapshot, presence });
+        const members = { ...this.snapshot.members, [groupId]: detail.members.map((m) => m.user.id) };
+        this.set({ ...this.snapshot, presence, members });
         this.learn(detail.members.map((m) => m.user));
         this.setProfiles(Object.fromEntries(detail.profiles.map((p) => [p.user.id, p])));
       },

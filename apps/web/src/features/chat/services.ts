@@ -30,6 +30,7 @@ export type ChatLike = Pick<
   | "react"
   | "delete"
   | "markRead"
+  | "setSettings"
   | "loadReceipts"
   | "typing"
   | "loadOlder"
