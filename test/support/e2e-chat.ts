@@ -102,7 +102,8 @@ export function e2eChatWorld(): E2eChatWorld {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "sealroom-e2e-state-"));
 
   beforeAll(async () => {
-    stack = await startStack({ gateways: 2, ...SOCIAL_STACK });
+    // Each test signs up new users from one address: more than auth's default 20 per hour.
+    stack = await startStack({ gateways: 2, ...SOCIAL_STACK, auth: { throttle: { registrationsPerAddress: 1000 } } });
     const sniffer = await connectNats({ url: stack.nats.url, name: "ops-sniffer", log });
     nc = sniffer;
     const sub = sniffer.subscribe(">");

@@ -4,7 +4,7 @@
  * as separate processes would. For tests and benchmarks that talk to it through the real SDK.
  */
 import { createDb, type Db } from "@sealroom/db";
-import { createAuthService } from "@sealroom/auth";
+import { createAuthService, type AuthConfigInput } from "@sealroom/auth";
 import { createChatService } from "@sealroom/chat";
 import { createSocialService, type SocialConfigInput } from "@sealroom/social";
 import { createGateway, type Gateway, type GatewayConfigInput } from "@sealroom/gateway";
@@ -49,6 +49,8 @@ export interface StackOptions {
    * unless asked: the suites also drive plaintext history and SDK clients without `e2e`.
    */
   requireEncryption?: boolean;
+  /** Auth service settings (e.g. more registrations per address for a suite with many users). */
+  auth?: AuthConfigInput;
 }
 
 export interface Stack {
@@ -94,7 +96,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       db: authDb,
       databaseUrl: database.url,
       log,
-      config: { argon2: FAST_ARGON2 },
+      config: { ...opts.auth, argon2: FAST_ARGON2 },
     }),
   );
   const socialDb = await createDb({ url: database.url });
