@@ -84,3 +84,19 @@ export function CloseIcon({ size = 18 }: { size?: number }) {
     </svg>
   );
 }
+
+export function PinIcon({ size = 20 }: { size?: number }) {
+  return (
+    <svg {...common} width={size} height={size} strokeWidth={2}>
+      <path d="M9 4h6l-1 6 4 4H6l4-4zM12 14v7" />
+    </svg>
+  );
+}
+
+export function BellOffIcon({ size = 20 }: { size?: number }) {
+  return (
+    <svg {...common} width={size} height={size} strokeWidth={2}>
+      <path d="M6 16V11a6 6 0 0 1 9.5-4.9M18 11v5l2 2H8M10 21h4M3 3l18 18" />
+    </svg>
+  );
+}

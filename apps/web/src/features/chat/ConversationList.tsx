@@ -11,6 +11,7 @@
 import { useEffect, useState, type KeyboardEvent } from "react";
 import { dmConversationId, type ConversationView, type Presence } from "@sealroom/sdk/browser";
 import { Avatar } from "../../components/Avatar.js";
+import { BellOffIcon, PinIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { chatRoute, hrefFor, useFocusOnMount, useNow } from "../../lib/hooks.js";
 import { useConnectionState } from "../../state/context.js";
@@ -235,13 +236,13 @@ function ConversationItem({ view, active, presence, names, displayNames, me, fri
                 data-testid="muted-mark"
                 title={until ? t("chat.mutedUntil", { when: shortWhen(until, now, lang) }) : t("chat.muted")}
               >
-                <BellOffIcon />
+                <BellOffIcon size={14} />
                 <span className="sr-only">{t("chat.muted")}</span>
               </span>
             )}
             {pinned && (
               <span className="conv-mark" data-testid="pinned-mark" title={t("chat.pinned")}>
-                <PinIcon />
+                <PinIcon size={14} />
                 <span className="sr-only">{t("chat.pinned")}</span>
               </span>
             )}
@@ -295,40 +296,6 @@ export function PresenceAvatar({
       <span className="presence-dot" data-online={online} aria-hidden="true" />
       <span className="sr-only">{online ? t("chat.online") : t("chat.offline")}</span>
     </span>
-  );
-}
-
-function PinIcon() {
-  return (
-    <svg
-      width="14"
-      height="14"
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="2"
-      aria-hidden="true"
-      focusable="false"
-    >
-      <path d="M9 4h6l-1 6 4 4H6l4-4zM12 14v7" />
-    </svg>
-  );
-}
-
-function BellOffIcon() {
-  return (
-    <svg
-      width="14"
-      height="14"
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="2"
-      aria-hidden="true"
-      focusable="false"
-    >
-      <path d="M6 16V11a6 6 0 0 1 9.5-4.9M18 11v5l2 2H8M10 21h4M3 3l18 18" />
-    </svg>
   );
 }
 

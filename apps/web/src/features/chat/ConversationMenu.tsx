@@ -4,12 +4,13 @@
  * Home and End move; Enter chooses; Escape closes and gives focus back to the button; Tab closes.
  * "Mark as unread" goes back to the list: the conversation stays unread until it is opened again.
  */
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import type { ConversationSettings, ConversationView } from "@sealroom/sdk/browser";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { hrefFor } from "../../lib/hooks.js";
 import { useChatServices } from "./context.js";
 import { MUTE_CHOICES, mutedNow } from "./conversation-settings.js";
+import { menuItems, menuKeyHandler } from "./menu-keys.js";
 
 type Change = Parameters<ReturnType<typeof useChatServices>["chat"]["setSettings"]>[1];
 
@@ -21,9 +22,8 @@ export function ConversationMenu({ view, now }: { view: ConversationView; now: n
   const button = useRef<HTMLButtonElement>(null);
   const menu = useRef<HTMLDivElement>(null);
   const menuId = useId();
-  const items = () => [...(menu.current?.querySelectorAll<HTMLButtonElement>("[role=menuitem]") ?? [])];
   useEffect(() => {
-    if (open) items()[0]?.focus();
+    if (open) menuItems(menu)[0]?.focus();
   }, [open]);
 
   const close = (refocus: boolean) => {
@@ -38,22 +38,7 @@ export function ConversationMenu({ view, now }: { view: ConversationView; now: n
   const settings: ConversationSettings = view.settings;
   const muted = mutedNow(view, now);
 
-  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    const list = items();
-    const at = list.indexOf(document.activeElement as HTMLButtonElement);
-    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
-      e.preventDefault();
-      list[(at + (e.key === "ArrowDown" ? 1 : list.length - 1)) % list.length]?.focus();
-    } else if (e.key === "Home" || e.key === "End") {
-      e.preventDefault();
-      list[e.key === "Home" ? 0 : list.length - 1]?.focus();
-    } else if (e.key === "Escape") {
-      e.preventDefault();
-      close(true);
-    } else if (e.key === "Tab") {
-      close(false);
-    }
-  };
+  const onKeyDown = menuKeyHandler(menu, close);
 
   const item = (label: string, onClick: () => void, testId: string) => (
     <button

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { checkMessageText } from "@sealroom/sdk/browser";
 import { SmileIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
+import { menuItems, menuKeyHandler } from "./menu-keys.js";
 
 /**
  * A focused message's actions, opened from the keyboard (menu key, Shift+F10, Enter): arrows move,
@@ -23,23 +24,10 @@ export function ActionsMenu({
 }) {
   const { t } = useI18n();
   const menu = useRef<HTMLDivElement>(null);
-  const items = () => [...(menu.current?.querySelectorAll<HTMLButtonElement>("[role=menuitem]") ?? [])];
-  useEffect(() => items()[0]?.focus(), []);
+  useEffect(() => menuItems(menu)[0]?.focus(), []);
+  const keys = menuKeyHandler(menu, onClose);
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    const list = items();
-    const at = list.indexOf(document.activeElement as HTMLButtonElement);
-    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
-      e.preventDefault();
-      list[(at + (e.key === "ArrowDown" ? 1 : list.length - 1)) % list.length]?.focus();
-    } else if (e.key === "Home" || e.key === "End") {
-      e.preventDefault();
-      list[e.key === "Home" ? 0 : list.length - 1]?.focus();
-    } else if (e.key === "Escape") {
-      e.preventDefault();
-      onClose(true);
-    } else if (e.key === "Tab") {
-      onClose(false);
-    }
+    keys(e);
     e.stopPropagation(); // the timeline's own keys (arrows between messages) stay out of the menu
   };
   return (
