@@ -130,6 +130,54 @@ describe("the SDK's end-to-end engine", () => {
     for (const c of [alice, bob]) expect(c.chat.e2e?.undecryptable).toBe(0);
   });
 
+  /** Alice, bob and carol in a group; carol kicked (and removed from it), bob says something, carol invited back. */
+  async function reinvited(names: [string, string, string]) {
+    const [alice, bob, carol] = [
+      withE2e(await signUp(stack, names[0], { gateway: 0 }), new MemoryE2eStateStore()),
+      withE2e(await signUp(stack, names[1], { gateway: 1 }), new MemoryE2eStateStore()),
+      withE2e(await signUp(stack, names[2], { gateway: 0 }), new MemoryE2eStateStore()),
+    ] as const;
+    const groupId = await groupOf(alice, [bob, carol]);
+    const conv = groupConversationId(groupId);
+    for (const c of [alice, bob, carol]) await c.chat.e2e?.deviceReady();
+    await waitForDevices(alice, [alice.user.id, bob.user.id, carol.user.id], 3);
+    await say(alice, conv, "before the kick");
+    await allRead([bob, carol], conv, ["before the kick"]);
+    await alice.social.kick(groupId, carol.user.id);
+    for (const deadline = Date.now() + 20_000; !(await messagesOf(conv)).some((m) => m.kind === "mls.proposal");) {
+      if (Date.now() > deadline) throw new Error("no Remove proposal from the server");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await say(bob, conv, "while carol is out");
+    await allRead([alice], conv, ["while carol is out"]);
+    await alice.social.invite(groupId, carol.user.id);
+    const invitation = (await carol.social.overview()).invitations.find((i) => i.group.id === groupId);
+    if (!invitation) throw new Error("no invitation");
+    await carol.social.acceptInvitation(invitation.id);
+    return { alice, bob, carol, conv };
+  }
+
+  // Her device still holds the group it was removed from, at an epoch the log has left behind.
+  test("a kicked member invited again sends first and reads what follows, not what was said while she was out", async () => {
+    const { alice, bob, carol, conv } = await reinvited(["nel", "oz", "pia"]);
+    await say(carol, conv, "carol is back");
+    await allRead([alice, bob], conv, ["carol is back"]);
+    await say(bob, conv, "welcome back");
+    await allRead([carol], conv, ["welcome back"]);
+    expect(carol.textsOf(conv)).not.toContain("while carol is out");
+    for (const c of [alice, bob, carol]) expect(c.chat.e2e?.undecryptable).toBe(0);
+  });
+
+  test("a kicked member invited again reads a member's message sent before she does anything (it adds her)", async () => {
+    const { alice, bob, carol, conv } = await reinvited(["quy", "rex", "sia"]);
+    await say(bob, conv, "bob first");
+    await allRead([carol], conv, ["bob first"]);
+    await say(carol, conv, "carol is back");
+    await allRead([alice, bob], conv, ["carol is back"]);
+    expect(carol.textsOf(conv)).not.toContain("while carol is out");
+    for (const c of [alice, bob, carol]) expect(c.chat.e2e?.undecryptable).toBe(0);
+  });
+
   test("a device restarted from its state directory continues the conversation", async () => {
     const tickets = new MemoryTicketStore();
     const store = fileStore();

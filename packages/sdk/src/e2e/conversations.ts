@@ -71,6 +71,17 @@ export class ConversationStates {
     return record;
   }
 
+  /**
+   * Forgets the conversation's group (removed from it, or too far behind to catch up): the device
+   * joins again as a new member. What it read stays (the read records are kept).
+   */
+  async drop(conversationId: string): Promise<void> {
+    this.records.delete(conversationId);
+    this.settled.delete(conversationId);
+    const userId = this.userId();
+    if (userId !== undefined) await this.store.deleteGroup(userId, conversationId);
+  }
+
   /** A new group record (created or joined), saved. */
   async adopt(conversationId: string, record: GroupRecord): Promise<void> {
     this.records.set(conversationId, record);

@@ -33,7 +33,7 @@ import { ConversationStates } from "./conversations.js";
 import { GroupSender } from "./sender.js";
 import type { ConversationContents, E2eTextEntry, Surfaced } from "./contents.js";
 import { DeviceDirectory, DEVICE_CACHE_MS } from "./directory.js";
-import { isUnanswered, LogReader } from "./log-reader.js";
+import { isUnanswered, LogReader, LostGroup } from "./log-reader.js";
 import { writesWhileSignedIn, type E2eStateStore } from "./state-store.js";
 
 export interface E2eOptions extends DeviceKeysOptions {
@@ -357,7 +357,7 @@ export class E2eEngine {
     return run;
   }
 
-  private async read(entry: Entry): Promise<void> {
+  private async read(entry: Entry, rejoined = false): Promise<void> {
     const device = await this.ready();
     const id = entry.conversationId;
     let record = await this.states.record(id, device);
@@ -370,8 +370,16 @@ export class E2eEngine {
       if (entry.kind === "mls.app") this.surface(this.readBefore(this.states.contentsOf(id), entry));
       return;
     }
-    if (entry.seq > record.seq + 1) await this.reader.fill(id, record, entry.seq - 1);
-    if (entry.seq === record.seq + 1) await this.reader.apply(id, record, entry);
+    try {
+      if (entry.seq > record.seq + 1) await this.reader.fill(id, record, entry.seq - 1);
+      if (entry.seq === record.seq + 1) await this.reader.apply(id, record, entry);
+    } catch (err) {
+      if (!(err instanceof LostGroup) || rejoined) throw err;
+      // Joined again from a waiting Welcome if there is one (a member's send adds the device);
+      // otherwise the entry is not this device's to read, and its own next send joins it.
+      await this.states.drop(id);
+      await this.read(entry, true);
+    }
   }
 
   /** An application message at or before the reader's position: as read then, or unavailable. */

@@ -27,6 +27,11 @@ export interface LogReaderHost {
   membershipMoved(): void;
 }
 
+/** The device's group state cannot follow the log from its position: to be dropped and joined again. */
+export class LostGroup extends Error {
+  override readonly name = "LostGroup";
+}
+
 /** A failure that says nothing about the message: the device check (key directory) did not answer. */
 export const isUnanswered = (err: unknown) => err instanceof E2eError && err.code === "check_unavailable";
 
@@ -83,6 +88,10 @@ export class LogReader {
   private async applyMls(record: GroupRecord, entry: MlsEntry): Promise<void> {
     const epoch = epochOf(entry);
     const { group } = record;
+    // The log is read without gaps, so a later epoch than the group's, or any entry after this
+    // device's removal, means it cannot follow from here (removed, then invited back: what was
+    // said in between is not its to read). The engine forgets the group and joins it again.
+    if (epoch !== undefined && (epoch > group.epoch || !group.active)) throw new LostGroup();
     if (entry.kind !== "mls.app") {
       // An epoch already left: this device's own commit echoed, or one from before it joined.
       if (epoch === undefined || epoch < group.epoch) return;

@@ -24,7 +24,7 @@ import type { Surfaced } from "./contents.js";
 import type { ConversationStates } from "./conversations.js";
 import type { DeviceDirectory } from "./directory.js";
 import type { GroupRecord } from "./group-record.js";
-import type { LogReader } from "./log-reader.js";
+import { LostGroup, type LogReader } from "./log-reader.js";
 import { claimMissing } from "./members.js";
 
 export interface GroupSenderHost {
@@ -63,6 +63,7 @@ export class GroupSender {
     device: Device,
   ): Promise<{ ack: SendAck; surfaced: Surfaced[] }> {
     const envelope = encodeContent(content);
+    let stuck = 0;
     for (let round = 0; round <= this.host.maxStaleRetries; round++) {
       try {
         const record = await this.membership(conversationId, device);
@@ -91,7 +92,14 @@ export class GroupSender {
       } catch (err) {
         if (!(err instanceof StaleEpoch)) throw err;
         this.staleRetries++;
-        await this.catchUp(conversationId, device);
+        stuck = (await this.catchUp(conversationId, device)) ? 0 : stuck + 1;
+        // Twice the log read to its end without reaching the group's epoch: the device was left
+        // behind (removed and invited back: what happened in between is not its to read). It
+        // forgets the group and joins again (a Welcome of a member's Add, or an External Commit).
+        if (stuck >= 2) {
+          await this.host.states.drop(conversationId);
+          stuck = 0;
+        }
       }
     }
     throw new AppError("UNAVAILABLE", "Other devices kept changing the conversation's group; trying again later.");
@@ -100,6 +108,11 @@ export class GroupSender {
   /** The conversation's group with every member device in it: joined, created or completed first. */
   private async membership(conversationId: string, device: Device): Promise<GroupRecord> {
     let record = await this.host.states.record(conversationId, device);
+    if (record && !record.group.active) {
+      // Removed from it (kicked, then invited back): joined again as a new member.
+      await this.host.states.drop(conversationId);
+      record = undefined;
+    }
     if (!record) {
       await this.host.fetchWelcomes();
       record = await this.host.states.record(conversationId, device);
@@ -228,10 +241,29 @@ export class GroupSender {
     }
   }
 
-  /** After STALE_EPOCH: the log read to its end, or the Welcome of the group that won. */
-  private async catchUp(conversationId: string, device: Device): Promise<void> {
+  /**
+   * After STALE_EPOCH: the log read to its end, or the Welcome of the group that won. False when
+   * the device's group did not move (nothing to catch up on: another commit may still be on its
+   * way, or the device cannot catch up at all); a group it was removed from is dropped at once.
+   */
+  private async catchUp(conversationId: string, device: Device): Promise<boolean> {
     const record = await this.host.states.record(conversationId, device);
-    if (record) await this.host.reader.fill(conversationId, record);
-    else await this.host.fetchWelcomes();
+    if (!record) {
+      await this.host.fetchWelcomes();
+      return true;
+    }
+    const epoch = record.group.epoch;
+    try {
+      await this.host.reader.fill(conversationId, record);
+    } catch (err) {
+      if (!(err instanceof LostGroup)) throw err;
+      await this.host.states.drop(conversationId);
+      return true;
+    }
+    if (!record.group.active) {
+      await this.host.states.drop(conversationId);
+      return true;
+    }
+    return record.group.epoch !== epoch;
   }
 }
