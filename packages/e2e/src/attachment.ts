@@ -16,12 +16,13 @@
  * chunks as they pass from @noble/hashes, because WebCrypto has no incremental digest.
  */
 import { sha256 } from "@noble/hashes/sha2.js";
+import { BLOB_LIMITS } from "@sealroom/proto/chat-blobs";
 import { E2eError } from "./errors.js";
 
-/** Plaintext bytes per chunk: a sealed chunk (+16) fits one 64 KiB command as base64url. */
-export const ATTACHMENT_CHUNK_BYTES = 32 * 1024;
+/** Plaintext bytes per chunk (proto's, which the server checks): a sealed chunk fits one 64 KiB command as base64url. */
+export const ATTACHMENT_CHUNK_BYTES = BLOB_LIMITS.chunkPlainBytes;
 /** The GCM tag each chunk carries. */
-export const ATTACHMENT_TAG_BYTES = 16;
+export const ATTACHMENT_TAG_BYTES = BLOB_LIMITS.chunkSealedBytes - BLOB_LIMITS.chunkPlainBytes;
 /** Bytes of an attachment key. */
 export const ATTACHMENT_KEY_BYTES = 32;
 
@@ -55,14 +56,17 @@ function nonceOf(index: number, last: boolean): Uint8Array<ArrayBuffer> {
   return nonce;
 }
 
-async function importKey(key: Uint8Array, usage: "encrypt" | "decrypt"): Promise<CryptoKey> {
+/** WebCrypto's key type, named without the DOM library (Node's typecheck has none). */
+type AesKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
+async function importKey(key: Uint8Array, usage: "encrypt" | "decrypt"): Promise<AesKey> {
   if (key.length !== ATTACHMENT_KEY_BYTES) throw new E2eError("invalid_attachment", "an attachment key is 32 bytes");
   return crypto.subtle.importKey("raw", new Uint8Array(key), "AES-GCM", false, [usage]);
 }
 
 /** Seals the chunks of one file under one key (import once, seal many). */
 export class AttachmentSealer {
-  private constructor(private readonly key: CryptoKey) {}
+  private constructor(private readonly key: AesKey) {}
 
   static async create(key: Uint8Array): Promise<AttachmentSealer> {
     return new AttachmentSealer(await importKey(key, "encrypt"));
@@ -83,7 +87,7 @@ export class AttachmentSealer {
 
 /** Opens the chunks of one file; a chunk that fails its tag throws `attachment_corrupt`. */
 export class AttachmentOpener {
-  private constructor(private readonly key: CryptoKey) {}
+  private constructor(private readonly key: AesKey) {}
 
   static async create(key: Uint8Array): Promise<AttachmentOpener> {
     return new AttachmentOpener(await importKey(key, "decrypt"));

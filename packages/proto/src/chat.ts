@@ -21,6 +21,7 @@ import {
   conversationIdSchema,
   sendAckSchema,
 } from "./chat-ids.js";
+import { CHAT_BLOB_COMMANDS } from "./chat-blobs.js";
 import { CHAT_MLS_COMMANDS, mlsAppEntrySchema, mlsCommitEntrySchema, mlsProposalEntrySchema } from "./chat-mls.js";
 
 export { CHAT_LIMITS } from "./chat-limits.js";
@@ -270,4 +271,5 @@ export const CHAT_COMMANDS = {
   /** Deletes one of the caller's own messages (appends a `delete` entry; the message becomes a tombstone). */
   "chat.delete": { service: "chat", access: "user", body: deleteBody, value: changeAckSchema },
   ...CHAT_MLS_COMMANDS,
+  ...CHAT_BLOB_COMMANDS,
 } as const satisfies Record<string, CommandSpec>;
