@@ -1,5 +1,5 @@
 /**
- * Attachment encryption on the device (docs/E2E.md section 10): each file gets a fresh random
+ * Attachment encryption on the device (docs/E2E.md section 11): each file gets a fresh random
  * AES-256-GCM key and is cut into chunks of ATTACHMENT_CHUNK_BYTES of plaintext (the last one
  * shorter, possibly empty: a 0-byte file is one empty chunk), each sealed on its own so a large
  * file streams and a corrupted chunk is found where it is.

@@ -59,7 +59,7 @@ export const reactionContentSchema = z
   })
   .strict();
 /**
- * A file stored encrypted on the server under `blobId` (attachment.ts, docs/E2E.md section 10):
+ * A file stored encrypted on the server under `blobId` (attachment.ts, docs/E2E.md section 11):
  * `key` (32 bytes, base64url), `sha256` (of the whole ciphertext, base64url), the name, type and
  * plaintext size travel only in here; `caption` is shown as the message's text.
  */

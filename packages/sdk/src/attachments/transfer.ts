@@ -1,5 +1,5 @@
 /**
- * Attachment upload and download (docs/protocol/chat.md "Attachments", docs/E2E.md section 10):
+ * Attachment upload and download (docs/protocol/chat.md "Attachments", docs/E2E.md section 11):
  * the file is sealed on this device in chunks under a fresh key (@sealroom/e2e attachment.ts), each
  * sealed chunk goes up as one `chat.blob.put` over the encrypted session, a few in flight at once;
  * the key and the SHA-256 of the ciphertext come back to the caller, who sends them inside the
