@@ -107,6 +107,7 @@ export const CHAT_BLOB_COMMANDS = {
   "chat.blob.put": {
     service: "chat",
     access: "user",
+    bulk: true,
     body: z.strictObject({ blobId: blobIdSchema, index: chunkIndex, data: blobChunkDataSchema }),
     value: z.object({ blobId: blobIdSchema, index: chunkIndex }),
   },
@@ -134,6 +135,7 @@ export const CHAT_BLOB_COMMANDS = {
   "chat.blob.get": {
     service: "chat",
     access: "user",
+    bulk: true,
     body: z.strictObject({ blobId: blobIdSchema, index: chunkIndex }),
     value: z.object({ blobId: blobIdSchema, index: chunkIndex, data: blobChunkDataSchema }),
   },
