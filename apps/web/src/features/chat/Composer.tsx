@@ -215,7 +215,7 @@ export function Composer({
     <>
       <ConfirmDialog request={confirm} onClose={() => setConfirm(undefined)} />
       <form
-        className={`composer${dragging ? " composer-dragging" : ""}`}
+        className={`composer${chat.e2e ? " composer-attach" : ""}${dragging ? " composer-dragging" : ""}`}
         onSubmit={onSubmit}
         onDragOver={(e) => {
           if (!chat.e2e || !e.dataTransfer.types.includes("Files")) return;
