@@ -10,7 +10,8 @@
  * chunk per command. The object store checks each object's SHA-256 on the way out.
  */
 import { Objm, type ObjectStore } from "@nats-io/obj";
-import type { NatsConnection } from "@sealroom/runtime";
+import { AppError } from "@sealroom/proto/errors";
+import type { Logger, NatsConnection } from "@sealroom/runtime";
 
 export interface BlobStore {
   putChunk(blobId: string, index: number, sealed: Uint8Array): Promise<void>;
@@ -52,5 +53,29 @@ export async function openObjectBlobStore(nc: NatsConnection, opts: ObjectBlobSt
     async bytes() {
       return (await os.status()).size;
     },
+  };
+}
+
+/**
+ * The object store opened on first use, and again after a failure: the chat service starts (and
+ * serves every other command) on a nats-server without JetStream, such as the multi-host cluster
+ * today; blob commands then answer UNAVAILABLE, and work as soon as JetStream is there.
+ */
+export function lazyBlobStore(open: () => Promise<BlobStore>, log: Pick<Logger, "error">): BlobStore {
+  let opening: Promise<BlobStore> | undefined;
+  const store = async (): Promise<BlobStore> => {
+    opening ??= open().catch((err: unknown) => {
+      opening = undefined;
+      log.error({ err }, "the attachments' object store cannot be opened (is JetStream on?)");
+      throw new AppError("UNAVAILABLE", "Attachments are not available on this server right now.");
+    });
+    return opening;
+  };
+  return {
+    putChunk: async (blobId, index, sealed) => (await store()).putChunk(blobId, index, sealed),
+    getChunk: async (blobId, index) => (await store()).getChunk(blobId, index),
+    statChunk: async (blobId, index) => (await store()).statChunk(blobId, index),
+    deleteBlob: async (blobId, chunks) => (await store()).deleteBlob(blobId, chunks),
+    bytes: async () => (await store()).bytes(),
   };
 }

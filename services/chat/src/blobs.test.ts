@@ -15,7 +15,7 @@ import {
   newAttachmentKey,
 } from "@sealroom/e2e";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openObjectBlobStore } from "./blob-store.js";
+import { lazyBlobStore, openObjectBlobStore } from "./blob-store.js";
 import { setup, type Harness } from "./test/harness.js";
 
 const MiB = 1024 * 1024;
@@ -224,6 +224,21 @@ describe("attachment blobs", () => {
     expect(await h.refusal(bob, "chat.blob.get", { blobId: kept.blobId, index: 0 })).toMatchObject({
       code: "NOT_FOUND",
     });
+  });
+});
+
+describe("the lazily opened object store", () => {
+  it("answers UNAVAILABLE while it cannot be opened, and opens on a later use", async () => {
+    let attempts = 0;
+    // A bucket name JetStream refuses, then a valid one: a store that was not there, then is.
+    const store = lazyBlobStore(
+      () => openObjectBlobStore(h.client, { bucket: attempts++ === 0 ? "not a bucket!" : "lazy-test", replicas: 1 }),
+      { error: () => undefined },
+    );
+    await expect(store.putChunk("x".repeat(22), 0, new Uint8Array(16))).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    await store.putChunk("x".repeat(22), 0, new Uint8Array(16));
+    expect(await store.statChunk("x".repeat(22), 0)).toBe(16);
+    expect(attempts).toBe(2);
   });
 });
 

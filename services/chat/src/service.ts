@@ -25,7 +25,7 @@ import {
   type Metrics,
   type NatsConnection,
 } from "@sealroom/runtime";
-import { openObjectBlobStore } from "./blob-store.js";
+import { lazyBlobStore, openObjectBlobStore } from "./blob-store.js";
 import { createBlobs, type Blobs } from "./blobs.js";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 import { createMessages } from "./messages.js";
@@ -139,7 +139,10 @@ export function createChatService({
         clock,
         intervalMs: config.typingIntervalMs,
       });
-      const store = await openObjectBlobStore(nc, { bucket: config.blobs.bucket, replicas: config.blobs.replicas });
+      const store = lazyBlobStore(
+        () => openObjectBlobStore(nc, { bucket: config.blobs.bucket, replicas: config.blobs.replicas }),
+        log,
+      );
       const attachments = createBlobs({ db: sql, writer, store, limits: config.blobs, clock, log });
       blobs = attachments;
       timeline = createTimeline({ ...deps, onDeparture: (key) => members.schedule(key) });
