@@ -88,6 +88,10 @@ test("an image and a file sent together: the other side previews the image and d
     expect(Buffer.compare(await downloaded(ben, "notes.txt"), notes)).toBe(0);
     expect(Buffer.compare(await downloaded(ben, "sunset.png"), image)).toBe(0);
     await card(ann, "sunset.png").getByTestId("attachment-preview").waitFor({ timeout: 30_000 });
+    // The conversation list names the last file.
+    await expect
+      .poll(() => ben.locator("a.conv").first().textContent(), { timeout: 10_000 })
+      .toMatch(/📎 (notes\.txt|sunset\.png)/);
     await shot(ben, "attachments-receiver");
     await shot(ann, "attachments-sender");
   });
