@@ -227,6 +227,47 @@ describe("attachment blobs", () => {
   });
 });
 
+describe("an upload across a nats-server restart", () => {
+  it("resumes: the chunks stored before the SIGKILL are still there, the rest follow, the file opens", async () => {
+    const file = fileOf(5 * 32 * 1024 + 3);
+    const key = newAttachmentKey();
+    const sealer = await AttachmentSealer.create(key);
+    const { blobId, chunks } = await h.call(alice, "chat.blob.start", {
+      conversationId: dm,
+      size: attachmentCipherSize(file.length),
+    });
+    const digest = new CiphertextDigest();
+    const sealed: Uint8Array[] = [];
+    for (let i = 0; i < chunks; i++) {
+      const { start, end } = attachmentChunkRange(file.length, i);
+      sealed.push(await sealer.seal(i, i === chunks - 1, file.subarray(start, end)));
+      digest.update(sealed[i]!);
+    }
+    const put = (i: number) =>
+      h.call(alice, "chat.blob.put", { blobId, index: i, data: Buffer.from(sealed[i]!).toString("base64url") });
+    await put(0);
+    await put(1);
+    await h.nats.restart();
+    // The clients reconnect by themselves; a command sent meanwhile may time out: the uploader retries.
+    const retried = async (i: number) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await put(i);
+        } catch (err) {
+          if (attempt > 50) throw err;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    };
+    await retried(2);
+    expect((await h.call(alice, "chat.blob.status", { blobId })).missing).toEqual([3, 4, 5]);
+    for (let i = 3; i < chunks; i++) await retried(i);
+    await h.call(alice, "chat.blob.commit", { blobId });
+    const got = await download(bob, { blobId, key, sha256: digest.digest(), size: file.length });
+    expect(equalBytes(got, file)).toBe(true);
+  });
+});
+
 describe("the lazily opened object store", () => {
   it("answers UNAVAILABLE while it cannot be opened, and opens on a later use", async () => {
     let attempts = 0;
