@@ -293,7 +293,8 @@ export class ChatStore {
     opts: TransferOptions = {},
   ): Promise<SendAck> {
     if (!this.e2e) throw new AppError("FORBIDDEN", "Attachments are for end-to-end encrypted conversations.");
-    if (meta.caption !== undefined && !checkMessageText(meta.caption).ok) throw new AppError("BAD_REQUEST");
+    // An empty caption is none; any other must be a valid message text.
+    if (meta.caption && !checkMessageText(meta.caption).ok) throw new AppError("BAD_REQUEST", "Invalid caption.");
     const e2e = await import("@sealroom/e2e");
     const ref = await uploadAttachment(this.client, conversationId, file, opts);
     const content = {
