@@ -94,7 +94,15 @@ describe("attachments end to end", () => {
     const { alice, bob, dm } = await pair();
     const ack = await alice.chat.sendAttachment(dm, new Uint8Array(0), { name: "empty.txt", mime: "text/plain" });
     await until(() => bob.at(dm, ack.seq)?.attachment !== undefined, "the empty file", 20_000);
-    expect((await bob.chat.downloadAttachment(bob.at(dm, ack.seq)!.attachment!)).length).toBe(0);
+    const empty = bob.at(dm, ack.seq)!.attachment!;
+    expect((await bob.chat.downloadAttachment(empty)).length).toBe(0);
+    // A message naming the blob with another hash or key (a forged or mixed-up one) is refused.
+    await expect(bob.chat.downloadAttachment({ ...empty, sha256: "A".repeat(43) })).rejects.toMatchObject({
+      code: "attachment_corrupt",
+    });
+    await expect(bob.chat.downloadAttachment({ ...empty, key: "B".repeat(43) })).rejects.toMatchObject({
+      code: "attachment_corrupt",
+    });
 
     const controller = new AbortController();
     const sending = alice.chat.sendAttachment(

@@ -176,7 +176,13 @@ export async function downloadAttachment(
   let done = 0;
   opts.onProgress?.(0, ref.size);
   for (let i = 0; i < chunks; i++) {
-    for (let j = i; j < Math.min(chunks, i + WINDOW); j++) if (!pending.has(j)) pending.set(j, fetch(j));
+    for (let j = i; j < Math.min(chunks, i + WINDOW); j++) {
+      if (pending.has(j)) continue;
+      const p = fetch(j);
+      // Awaited in turn below; if an earlier chunk fails first, this one's failure is not unhandled.
+      p.catch(() => undefined);
+      pending.set(j, p);
+    }
     const sealed = await pending.get(i)!;
     pending.delete(i);
     digest.update(sealed);
