@@ -3,6 +3,7 @@
  * gateways publish client commands; only services publish deliveries and control messages; a
  * gateway cannot listen to other gateways' commands; nobody connects without a password.
  */
+import { Objm } from "@nats-io/obj";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { connectNats, createLogger, type NatsConnection } from "@sealroom/runtime";
 import { SUBJECTS } from "@sealroom/proto/subjects";
@@ -168,6 +169,16 @@ describe("NATS subject permissions (deploy/nats/auth.conf)", () => {
     await sleep(100);
     expect(gatewaySnoop.got).toEqual([]);
     expect(gateway.errors.join("\n")).toMatch(/permissions violation.*subscription.*_INBOX\.ops\.>/i);
+  });
+
+  test("chat uses the attachments' JetStream object store; a gateway cannot reach it", async () => {
+    const chat = await as("chat");
+    const os = await new Objm(chat.nc).create("sealroom-blobs", { storage: "file" });
+    await os.putBlob({ name: "perm-test.0" }, new Uint8Array(40_000).fill(3));
+    expect((await os.getBlob("perm-test.0"))?.length).toBe(40_000);
+    await os.delete("perm-test.0");
+    const gateway = await as("gateway");
+    await expect(new Objm(gateway.nc).open("sealroom-blobs")).rejects.toThrow();
   });
 
   test("nobody connects without a password, or with another role's", async () => {

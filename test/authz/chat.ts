@@ -51,6 +51,18 @@ interface Target {
   editSeq: number;
   deleteSeq: number;
   foreignSeq: number;
+  /** Someone else's committed attachment blob (in this conversation where the world has one). */
+  foreignBlob?: string;
+  /** The actor's own uncommitted blob, where they could start one. */
+  ownBlob?: string;
+}
+
+/** A committed one-chunk blob (an empty file's sealed chunk: 16 bytes) of `p` in `conversationId`. */
+async function blobOf(p: Person, conversationId: string, commit = true): Promise<string> {
+  const { blobId } = await p.client.request("chat.blob.start", { conversationId, size: 16 });
+  await p.client.request("chat.blob.put", { blobId, index: 0, data: Buffer.alloc(16, 7).toString("base64url") });
+  if (commit) await p.client.request("chat.blob.commit", { blobId });
+  return blobId;
 }
 
 let stack: Stack;
@@ -106,7 +118,11 @@ async function setUp(): Promise<void> {
     editSeq: await say(person("B"), bp, "b1"),
     deleteSeq: await say(person("B"), bp, "b2"),
   };
-  targets.set("blocked", bTarget);
+  targets.set("blocked", {
+    ...bTarget,
+    foreignBlob: await blobOf(person("P"), bp),
+    ownBlob: await blobOf(person("B"), bp, false),
+  });
   await person("P").social.block(id("B"));
 
   const groupId = await groupOf(person("O"), [person("A"), person("M"), person("F")], "Matrix");
@@ -126,6 +142,29 @@ async function setUp(): Promise<void> {
   }
   for (const role of ["former", "nonmember", "unauthenticated"] as const)
     targets.set(role, { conversationId: g, editSeq: oEdit, deleteSeq: oEdit, foreignSeq: oEdit });
+
+  // Attachments: someone else's committed blob in each actor's conversation, and an own upload.
+  // N's DM has none (no one may post there): N tries the group's. F left before any was uploaded.
+  const pqBlob = await blobOf(person("Q"), pq);
+  const oBlob = await blobOf(person("O"), g);
+  const mBlob = await blobOf(person("M"), g);
+  const foreign: Partial<Record<Role, string>> = {
+    participant: pqBlob,
+    nonfriend: oBlob,
+    owner: mBlob,
+    admin: oBlob,
+    member: oBlob,
+    former: oBlob,
+    nonmember: oBlob,
+    unauthenticated: oBlob,
+  };
+  for (const [role, blob] of Object.entries(foreign) as Array<[Role, string]>) {
+    const t = targets.get(role)!;
+    const own = ["participant", "owner", "admin", "member"].includes(role)
+      ? await blobOf(person(ACTOR[role as Exclude<Role, "unauthenticated">]), t.conversationId, false)
+      : oBlob;
+    targets.set(role, { ...t, foreignBlob: blob, ownBlob: own });
+  }
 
   anonymous = stack.client();
   await anonymous.connect();
@@ -295,6 +334,83 @@ export const CHAT_CASES: Case[] = [
     },
   },
 ];
+
+// Attachments (the blobs were uploaded in setUp). Someone else's blob: its conversation's readers
+// get and see it (a former member only blobs from before they left); nobody else may touch it.
+const notUploader = {
+  participant: "NOT_FOUND",
+  nonfriend: "NOT_FOUND",
+  blocked: "NOT_FOUND",
+  owner: "NOT_FOUND",
+  admin: "NOT_FOUND",
+  member: "NOT_FOUND",
+  former: "NOT_FOUND",
+  nonmember: "NOT_FOUND",
+  unauthenticated: "NOT_AUTHENTICATED",
+} as const satisfies Record<Role, Outcome>;
+const blobReaders = { ...readers, nonfriend: "NOT_FOUND", former: "NOT_FOUND" } as const satisfies Record<
+  Role,
+  Outcome
+>;
+// An own upload: those who could post when it started (B's began before P's block) finish it.
+const uploaders = { ...blobReaders, nonmember: "NOT_FOUND" } as const satisfies Record<Role, Outcome>;
+const chunk16 = Buffer.alloc(16, 9).toString("base64url");
+CHAT_CASES.push(
+  {
+    name: "blob start",
+    type: "chat.blob.start",
+    body: (t) => ({ conversationId: t.conversationId, size: 16 }),
+    expect: posters,
+  },
+  {
+    name: "blob get someone else's",
+    type: "chat.blob.get",
+    body: (t) => ({ blobId: t.foreignBlob!, index: 0 }),
+    expect: blobReaders,
+  },
+  {
+    name: "blob status someone else's",
+    type: "chat.blob.status",
+    body: (t) => ({ blobId: t.foreignBlob! }),
+    expect: blobReaders,
+  },
+  {
+    name: "blob put into someone else's",
+    type: "chat.blob.put",
+    body: (t) => ({ blobId: t.foreignBlob!, index: 0, data: chunk16 }),
+    expect: notUploader,
+  },
+  {
+    name: "blob commit someone else's",
+    type: "chat.blob.commit",
+    body: (t) => ({ blobId: t.foreignBlob! }),
+    expect: notUploader,
+  },
+  {
+    name: "blob delete someone else's",
+    type: "chat.blob.delete",
+    body: (t) => ({ blobId: t.foreignBlob! }),
+    expect: notUploader,
+  },
+  {
+    name: "blob put own",
+    type: "chat.blob.put",
+    body: (t) => ({ blobId: t.ownBlob!, index: 0, data: chunk16 }),
+    expect: uploaders,
+  },
+  {
+    name: "blob commit own",
+    type: "chat.blob.commit",
+    body: (t) => ({ blobId: t.ownBlob! }),
+    expect: uploaders,
+  },
+  {
+    name: "blob delete own",
+    type: "chat.blob.delete",
+    body: (t) => ({ blobId: t.ownBlob! }),
+    expect: uploaders,
+  },
+);
 
 // After the plaintext cases: the first commits make dm(P,Q) and G end-to-end encrypted.
 CHAT_CASES.push(

@@ -27,6 +27,8 @@ export interface StackOptions {
 
 export interface Stack {
   wsUrl: string;
+  /** The private nats-server (JetStream on): the attachments benchmark measures its object store directly. */
+  natsUrl: string;
   /** The database the services share (`file:` SQLite or `postgresql://`, testkit's SEALROOM_TEST_DB). */
   dbUrl: string;
   dataDir: string;
@@ -163,7 +165,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await waitHealthy(url, gateway, () => tail);
     metricsUrls.gateway = `http://127.0.0.1:${opsPort}/metrics`;
     pids.gateway = gateway.pid!;
-    return { wsUrl: `ws://127.0.0.1:${port}/ws`, dbUrl: db.url, dataDir, pids, metricsUrls, stop };
+    return { wsUrl: `ws://127.0.0.1:${port}/ws`, natsUrl: nats.url, dbUrl: db.url, dataDir, pids, metricsUrls, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -7,8 +7,8 @@
  *
  * `id` is chosen by the sender (16 random bytes, base64url): edits, deletes, replies and
  * reactions name their target by it, inside the encryption, so the server can neither read nor
- * forge what refers to what. `text` (with replies), `edit` and `delete` are sent (the SDK engine);
- * the other types are reserved here so that issues #16/#17 only switch them on (`SENDABLE_TYPES`). A receiver shows a valid envelope of a
+ * forge what refers to what. `text` (with replies), `edit`, `delete`, `reaction` and `attachment`
+ * are sent (the SDK engine); `SENDABLE_TYPES` lists them. A receiver shows a valid envelope of a
  * type it does not handle, or of a newer `v`, as "unsupported message", never as an error.
  *
  * It lives in @sealroom/e2e, not packages/proto: proto holds what the server validates, and the
@@ -83,8 +83,9 @@ export const reactionContentSchema = z
   })
   .strict();
 /**
- * Reserved (#17): a file stored encrypted on the server under `blobId`; `key` (32 bytes,
- * base64url) and `sha256` (of the ciphertext, base64url) travel only in here.
+ * A file stored encrypted on the server under `blobId` (attachment.ts, docs/E2E.md section 11):
+ * `key` (32 bytes, base64url), `sha256` (of the whole ciphertext, base64url), the name, type and
+ * plaintext size travel only in here; `caption` is shown as the message's text.
  */
 export const attachmentContentSchema = z
   .object({
@@ -115,7 +116,7 @@ export const contentSchema = z.discriminatedUnion("type", [
 export type Content = z.infer<typeof contentSchema>;
 export type ContentType = Content["type"];
 /** What clients may send now; the rest are reserved shapes. */
-export const SENDABLE_TYPES: readonly ContentType[] = ["text", "edit", "delete", "reaction"];
+export const SENDABLE_TYPES: readonly ContentType[] = ["text", "edit", "delete", "reaction", "attachment"];
 
 /** A decoded envelope: a content, or one this version cannot show (newer `v` or `type`). */
 export type DecodedContent =

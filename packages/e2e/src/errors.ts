@@ -13,6 +13,9 @@
  * - `invalid_message`: malformed bytes, a bad signature or tag, or a message the group refuses.
  * - `invalid_content`: decrypted bytes that are not a valid content envelope.
  * - `invalid_state`: persisted bytes that cannot be read back.
+ * - `invalid_attachment`: an attachment's key, chunk index or chunk size is out of its bounds.
+ * - `attachment_corrupt`: a downloaded attachment chunk failed its tag or length, or the whole
+ *   ciphertext failed its SHA-256: changed, reordered, truncated or not this file.
  */
 export type E2eErrorCode =
   | "stale_epoch"
@@ -24,7 +27,9 @@ export type E2eErrorCode =
   | "check_unavailable"
   | "invalid_message"
   | "invalid_content"
-  | "invalid_state";
+  | "invalid_state"
+  | "invalid_attachment"
+  | "attachment_corrupt";
 
 export class E2eError extends Error {
   override readonly name = "E2eError";

@@ -30,6 +30,7 @@ export { Group, type CommitBundle, type Member, type ProcessedMessage } from "./
 export { ExternalSenderKey } from "./external.js";
 export { checkKeyPackage } from "./key-package.js";
 export * from "./content.js";
+export * from "./attachment.js";
 export { inspectSender, type InspectedSender } from "./inspect-sender.js";
 export { inspectGroupInfo, inspectMessage, type InspectedMessage, type WireFormat } from "./inspect.js";
 export {

@@ -48,6 +48,9 @@ export const TABLES: Table[] = [
   { model: "MlsGroupInfo", key: ["conversationId"], raw: true },
   { model: "MlsWelcome", key: ["id"], serial: true, raw: true },
   { model: "ConversationSetting", key: ["userId", "conversationKey"], raw: true },
+  // The attachments' bookkeeping; their bytes stay in NATS JetStream's object store (DEPLOYMENT.md).
+  { model: "Blob", key: ["id"], raw: true },
+  { model: "BlobChunk", key: ["blobId", "idx"], raw: true },
   { model: "Cursor", key: ["name"], raw: true },
 ];
 

@@ -21,6 +21,7 @@ import {
   conversationIdSchema,
   sendAckSchema,
 } from "./chat-ids.js";
+import { CHAT_BLOB_COMMANDS } from "./chat-blobs.js";
 import { CHAT_MLS_COMMANDS, mlsAppEntrySchema, mlsCommitEntrySchema, mlsProposalEntrySchema } from "./chat-mls.js";
 
 export { CHAT_LIMITS } from "./chat-limits.js";
@@ -327,4 +328,5 @@ export const CHAT_COMMANDS = {
     value: z.object({ conversationId: conversationIdSchema, settings: conversationSettingsSchema }),
   },
   ...CHAT_MLS_COMMANDS,
+  ...CHAT_BLOB_COMMANDS,
 } as const satisfies Record<string, CommandSpec>;

@@ -11,4 +11,9 @@ export interface CommandSpec {
   value: z.ZodType;
   /** A successful reply signs the connection in (the value is a SessionGrant). */
   authenticates?: true;
+  /**
+   * Moves bulk bytes (an attachment chunk): the gateway counts it against the connection's bulk
+   * budget, not its command budget, so a large upload neither starves nor is starved by chat.
+   */
+  bulk?: true;
 }

@@ -47,5 +47,13 @@ export type {
   SearchResults,
 } from "./search/message-index.js";
 export type { E2eStatus, E2eTextEntry } from "./e2e/log-reader.js";
-export type { Reaction } from "./e2e/contents.js";
+export type { Attachment, Reaction } from "./e2e/contents.js";
+export {
+  downloadAttachment,
+  TransferCancelled,
+  uploadAttachment,
+  type AttachmentRef,
+  type BlobClient,
+  type TransferOptions,
+} from "./attachments/transfer.js";
 export { isE2eText } from "./e2e/contents.js";

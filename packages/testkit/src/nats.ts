@@ -19,6 +19,8 @@ export interface NatsServer {
   url: string;
   port: number;
   process: ChildProcess;
+  /** The JetStream store directory (tests that look at what the server keeps on disk). */
+  storeDir: string;
   /** SIGKILL and start again on the same port and store (fault tests). */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -77,6 +79,7 @@ export async function startNats(opts: { token?: string; maxPayload?: number } = 
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    storeDir: dir,
     get process() {
       return child;
     },

@@ -34,6 +34,23 @@ export interface ChatConfig {
    * option turns it off (CHAT_REQUIRE_E2E=0), and the plaintext test harnesses do.
    */
   requireEncryption: boolean;
+  blobs: BlobLimits;
+}
+
+/** Attachments (blobs.ts): what the operator allows, checked at chat.blob.start before any byte is sent. */
+export interface BlobLimits {
+  /** The object store bucket in NATS JetStream holding every blob's chunks. */
+  bucket: string;
+  /** Sealed bytes of one file at most (CHAT_BLOB_MAX_BYTES; 100 MiB of plaintext seal to a little more). */
+  maxFileBytes: number;
+  /** Sealed bytes one user's blobs, complete and in progress, may hold together (CHAT_BLOB_QUOTA_BYTES). */
+  quotaBytes: number;
+  /** An upload not committed within this long is collected, its chunks deleted (CHAT_BLOB_UPLOAD_TTL_MS). */
+  uploadTtlMs: number;
+  /** How often abandoned uploads are looked for. */
+  sweepMs: number;
+  /** Object store replicas (1 for one nats-server; 3 on a JetStream cluster). */
+  replicas: number;
 }
 
 export type ChatConfigInput = DeepPartial<ChatConfig>;
@@ -47,6 +64,15 @@ export const defaultChatConfig: ChatConfig = {
   writer: defaultWriterLimits,
   sendRate: null,
   requireEncryption: true,
+  blobs: {
+    bucket: "sealroom-blobs",
+    // 100 MiB of plaintext: its 3,200 chunks' tags on top.
+    maxFileBytes: 100 * 1024 * 1024 + 3200 * 16,
+    quotaBytes: 1024 * 1024 * 1024,
+    uploadTtlMs: 24 * 60 * 60 * 1000,
+    sweepMs: 10 * 60 * 1000,
+    replicas: 1,
+  },
 };
 
 /** Merges `input` over the defaults (an undefined field means the default) and checks the result. */
@@ -66,6 +92,12 @@ export function resolveChatConfig(input: ChatConfigInput = {}): ChatConfig {
     (writer.maxBatch === null || writer.maxBatch >= 1) && writer.deadlineMs > 0 && writer.maxQueue >= 0,
     "writer limits",
   );
+  const { blobs } = config;
+  check(
+    blobs.maxFileBytes >= 16 && blobs.quotaBytes >= 0 && blobs.uploadTtlMs > 0 && blobs.sweepMs > 0,
+    "blobs: maxFileBytes >= 16, quotaBytes >= 0, uploadTtlMs and sweepMs > 0",
+  );
+  check(/^[A-Za-z0-9_-]+$/.test(blobs.bucket) && blobs.replicas >= 1, "blobs: bucket name and replicas");
   check(sendRate === null || (sendRate.perSec > 0 && sendRate.burst >= 1), "sendRate: perSec > 0 and burst >= 1");
   return config;
 }

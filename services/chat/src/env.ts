@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { baseEnv, intFromEnv, parseEnv } from "@sealroom/runtime";
-import type { ChatConfigInput } from "./config.js";
+import { defaultChatConfig, type ChatConfigInput } from "./config.js";
 
 const schema = z.object({
   ...baseEnv,
@@ -16,6 +16,14 @@ const schema = z.object({
   CHAT_SEND_BURST: intFromEnv(60, 1),
   /** 1 (default): plaintext sends and edits are refused in every conversation (ChatConfig.requireEncryption). */
   CHAT_REQUIRE_E2E: z.enum(["0", "1"]).default("1"),
+  /** Attachments: sealed bytes per file at most (default 100 MiB of plaintext and its chunks' tags). */
+  CHAT_BLOB_MAX_BYTES: intFromEnv(defaultChatConfig.blobs.maxFileBytes, 16),
+  /** Attachments: sealed bytes per user at most, complete and in progress together (default 1 GiB). */
+  CHAT_BLOB_QUOTA_BYTES: intFromEnv(defaultChatConfig.blobs.quotaBytes, 0),
+  /** Attachments: an upload not committed within this many ms is deleted (default 24 h). */
+  CHAT_BLOB_UPLOAD_TTL_MS: intFromEnv(defaultChatConfig.blobs.uploadTtlMs, 1),
+  /** Attachments: replicas of the JetStream object store (3 on a JetStream cluster). */
+  CHAT_BLOB_REPLICAS: intFromEnv(defaultChatConfig.blobs.replicas, 1),
 });
 
 export type ChatEnv = z.output<typeof schema>;
@@ -27,5 +35,11 @@ export function chatConfigFromEnv(env: ChatEnv): ChatConfigInput {
   return {
     sendRate: { perSec: env.CHAT_SEND_RATE_PER_SEC, burst: env.CHAT_SEND_BURST },
     requireEncryption: env.CHAT_REQUIRE_E2E === "1",
+    blobs: {
+      maxFileBytes: env.CHAT_BLOB_MAX_BYTES,
+      quotaBytes: env.CHAT_BLOB_QUOTA_BYTES,
+      uploadTtlMs: env.CHAT_BLOB_UPLOAD_TTL_MS,
+      replicas: env.CHAT_BLOB_REPLICAS,
+    },
   };
 }

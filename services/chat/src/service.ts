@@ -25,6 +25,8 @@ import {
   type Metrics,
   type NatsConnection,
 } from "@sealroom/runtime";
+import { lazyBlobStore, openObjectBlobStore } from "./blob-store.js";
+import { createBlobs, type Blobs } from "./blobs.js";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 import { createMessages } from "./messages.js";
 import { createMls } from "./mls.js";
@@ -71,6 +73,8 @@ export interface ChatService {
    * it appended (0 for the sweep). Also runs by itself.
    */
   reconcileMls(conversationId?: string): Promise<number>;
+  /** Collects uploads not committed within the TTL; resolves with how many (also runs by itself). */
+  sweepBlobs(): Promise<number>;
   readonly writerStats: WriterStats | undefined;
 }
 
@@ -93,6 +97,8 @@ export function createChatService({
   let checkpointer: Checkpointer | undefined;
   let reconciler: Reconciler | undefined;
   let sweep: ReturnType<typeof setInterval> | undefined;
+  let blobSweep: ReturnType<typeof setInterval> | undefined;
+  let blobs: Blobs | undefined;
 
   const catchUp = () => {
     void timeline?.catchUp().catch((err: unknown) => log.error({ err }, "group timeline catch-up failed"));
@@ -135,6 +141,12 @@ export function createChatService({
         clock,
         intervalMs: config.typingIntervalMs,
       });
+      const store = lazyBlobStore(
+        () => openObjectBlobStore(nc, { bucket: config.blobs.bucket, replicas: config.blobs.replicas }),
+        log,
+      );
+      const attachments = createBlobs({ db: sql, writer, store, limits: config.blobs, clock, log });
+      blobs = attachments;
       timeline = createTimeline({ ...deps, onDeparture: (key) => members.schedule(key) });
       await timeline.catchUp();
 
@@ -167,6 +179,12 @@ export function createChatService({
         "chat.mls.ackWelcomes": async (ctx, b) => mls.ackWelcomes(ctx.sessionId, b.ids),
         "chat.mls.groupInfo": async (ctx, b) => mls.groupInfo(ctx.userId, b.conversationId),
         "chat.mls.serverSender": async () => mls.serverSender(),
+        "chat.blob.start": async (ctx, b) => attachments.start(ctx.userId, b.conversationId, b.size),
+        "chat.blob.put": async (ctx, b) => attachments.put(ctx.userId, b.blobId, b.index, b.data),
+        "chat.blob.status": async (ctx, b) => attachments.status(ctx.userId, b.blobId),
+        "chat.blob.commit": async (ctx, b) => attachments.commit(ctx.userId, b.blobId),
+        "chat.blob.get": async (ctx, b) => attachments.get(ctx.userId, b.blobId, b.index),
+        "chat.blob.delete": async (ctx, b) => attachments.delete(ctx.userId, b.blobId),
       };
       const opts = { nc, service: "chat" as const, handlers, log, instance };
       subs = serveCommands(metrics ? { ...opts, metrics } : opts);
@@ -214,6 +232,10 @@ export function createChatService({
         void members.sweep().catch((err: unknown) => log.error({ err }, "MLS membership sweep failed"));
       }, config.mlsSweepMs);
       sweep.unref();
+      blobSweep = setInterval(() => {
+        void attachments.sweep().catch((err: unknown) => log.error({ err }, "abandoned upload sweep failed"));
+      }, config.blobs.sweepMs);
+      blobSweep.unref();
       // The subscriptions only count once the server has them: flush before reporting ready.
       await nc.flush();
       log.info({ instance }, "chat service ready");
@@ -222,6 +244,7 @@ export function createChatService({
     async stop() {
       clearInterval(poll);
       clearInterval(sweep);
+      clearInterval(blobSweep);
       const draining = subs;
       subs = [];
       if (!nc.isClosed()) await Promise.all(draining.map((s) => s.drain()));
@@ -235,6 +258,11 @@ export function createChatService({
       checkpointer = undefined;
       await sql?.close();
       sql = undefined;
+      blobs = undefined;
+    },
+
+    sweepBlobs() {
+      return blobs ? blobs.sweep() : Promise.resolve(0);
     },
 
     catchUpTimeline() {

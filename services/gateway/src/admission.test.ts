@@ -61,4 +61,22 @@ describe("CommandAdmission", () => {
     a.admit("auth.logout", {}, false);
     expect(taken).toBe(2);
   });
+
+  it("counts attachment chunks against the bulk budget: an exhausted one leaves chat commands alone, and back", () => {
+    const commands = bucket();
+    const bulk = bucket();
+    const a = new CommandAdmission(commands, log, bulk);
+    const chunk = { blobId: "A".repeat(22), index: 0, data: "AAAA" };
+    bulk.allow = false;
+    expect(a.admit("chat.blob.put", chunk, true)).toMatchObject({ ok: false, error: { code: "RATE_LIMITED" } });
+    expect(a.admit("chat.blob.get", { blobId: "A".repeat(22), index: 0 }, true)).toMatchObject({ ok: false });
+    expect(a.admit("auth.logout", {}, true).ok).toBe(true);
+    bulk.allow = true;
+    commands.allow = false;
+    expect(a.admit("chat.blob.put", chunk, true).ok).toBe(true);
+    expect(a.admit("chat.blob.start", { conversationId: "dm:1:2", size: 16 }, true)).toMatchObject({
+      ok: false,
+      error: { code: "RATE_LIMITED" },
+    });
+  });
 });

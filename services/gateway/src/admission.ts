@@ -28,6 +28,8 @@ export class CommandAdmission {
     /** Takes a token; returns 0 when allowed, else the milliseconds until one is available. */
     private readonly bucket: { take(): number },
     private readonly log: Pick<Logger, "info">,
+    /** Bulk commands' own budget (CommandSpec.bulk); without one they share `bucket`. */
+    private readonly bulkBucket: { take(): number } = bucket,
   ) {}
 
   /** More than MAX_RATE_VIOLATIONS rate-limit rejections in a row: the client ignores RATE_LIMITED. */
@@ -38,7 +40,8 @@ export class CommandAdmission {
   /** An admitted command must be followed by done() once its reply is known. */
   admit(type: string, body: unknown, signedIn: boolean): Admission {
     // Every command costs a token, even one refused below, so refusals cannot be used to flood.
-    const wait = this.bucket.take();
+    const bulk = isCommandType(type) && (COMMANDS[type] as CommandSpec).bulk === true;
+    const wait = (bulk ? this.bulkBucket : this.bucket).take();
     if (wait > 0) {
       if (this.violations++ === 0) this.log.info("rate limit reached");
       return fail(new AppError("RATE_LIMITED", undefined, wait));

@@ -20,6 +20,12 @@ export interface GatewayConfig {
   /** Commands per connection: per second and burst. */
   rateLimitPerSec: number;
   rateLimitBurst: number;
+  /**
+   * Bulk commands (attachment chunks, 32 KiB each) per connection: per second and burst, a budget
+   * apart from the commands', so an upload does not slow the same user's chat (nor chat the upload).
+   */
+  bulkRatePerSec: number;
+  bulkBurst: number;
   sessionMaxAgeMs: number;
   /** Browser origins (scheme://host[:port]) allowed to open a WebSocket; empty = the addresses it listens on. */
   allowedOrigins: string[];
@@ -48,6 +54,9 @@ export const defaultGatewayConfig: GatewayConfig = {
   commandTimeoutMs: 5_000,
   rateLimitPerSec: 20,
   rateLimitBurst: 60,
+  // 200 chunks/s: about 6 MiB/s of file per connection.
+  bulkRatePerSec: 200,
+  bulkBurst: 50,
   sessionMaxAgeMs: 24 * 60 * 60 * 1000,
   allowedOrigins: [],
   trustedProxies: [],

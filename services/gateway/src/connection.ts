@@ -79,6 +79,7 @@ export class Connection {
     this.admission = new CommandAdmission(
       new TokenBucket({ perSec: gw.config.rateLimitPerSec, burst: gw.config.rateLimitBurst }),
       this.log,
+      new TokenBucket({ perSec: gw.config.bulkRatePerSec, burst: gw.config.bulkBurst }),
     );
     this.outbound = new Outbound(ws, socket, this.log, this.counters.framesOut, {
       close: (code, reason) => this.close(code, reason),

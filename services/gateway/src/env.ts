@@ -50,6 +50,9 @@ export const gatewayEnvSchema = z.object({
   COMMAND_TIMEOUT_MS: intFromEnv(d.commandTimeoutMs, 100),
   RATE_LIMIT_PER_SEC: intFromEnv(d.rateLimitPerSec, 1),
   RATE_LIMIT_BURST: intFromEnv(d.rateLimitBurst, 1),
+  /** Attachment chunk commands per connection: per second and burst (each chunk is 32 KiB of file). */
+  BULK_RATE_PER_SEC: intFromEnv(d.bulkRatePerSec, 1),
+  BULK_BURST: intFromEnv(d.bulkBurst, 1),
   SESSION_MAX_AGE_MS: intFromEnv(d.sessionMaxAgeMs, 1000),
   /** How often this gateway renews its presence lease. */
   PRESENCE_HEARTBEAT_MS: intFromEnv(d.presenceHeartbeatMs, 50),
@@ -77,6 +80,8 @@ export function gatewayConfigFromEnv(env: GatewayEnv): GatewayConfig {
     commandTimeoutMs: env.COMMAND_TIMEOUT_MS,
     rateLimitPerSec: env.RATE_LIMIT_PER_SEC,
     rateLimitBurst: env.RATE_LIMIT_BURST,
+    bulkRatePerSec: env.BULK_RATE_PER_SEC,
+    bulkBurst: env.BULK_BURST,
     sessionMaxAgeMs: env.SESSION_MAX_AGE_MS,
     allowedOrigins: env.ALLOWED_ORIGINS,
     trustedProxies: env.TRUSTED_PROXIES,

@@ -8,9 +8,11 @@ import sirv from "sirv";
 import type { ServerKey } from "@sealroom/proto/session";
 import { formatFingerprint, toHex } from "@sealroom/proto/session";
 
+// img-src blob:: attachments' images, decrypted on the device into object URLs (only the page's own
+// script can make one).
 const SECURITY_HEADERS = {
   "content-security-policy":
-    "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+    "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data: blob:; " +
     "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",

@@ -103,7 +103,11 @@ export class ConversationLog {
         this.replace(entry.targetSeq, (t) => ({ ...t, text: entry.text, editedTs: entry.ts }));
         return;
       case "delete":
-        this.replace(entry.targetSeq, (t) => ({ ...t, text: "", deletedTs: entry.ts }));
+        // A deleted file goes with its message (an encrypted entry's `attachment`, key included).
+        this.replace(entry.targetSeq, (t) => {
+          const { attachment: _gone, ...kept } = t as typeof t & { attachment?: unknown };
+          return { ...kept, text: "", deletedTs: entry.ts };
+        });
         return;
       case "hidden":
         // A change of a message before the user's visibility start: it only fills its seq.

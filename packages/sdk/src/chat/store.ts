@@ -44,7 +44,8 @@ import {
   noteWritten,
   type Conv,
 } from "./conversation.js";
-import { isE2eText, type E2eTextEntry, type Surfaced } from "../e2e/contents.js";
+import { isE2eText, type Attachment, type E2eTextEntry, type Surfaced } from "../e2e/contents.js";
+import { downloadAttachment, uploadAttachment, type TransferOptions } from "../attachments/transfer.js";
 import type { E2eChange } from "../e2e/engine.js";
 import { LazyE2eEngine } from "../e2e/lazy-engine.js";
 import { MemoryE2eStateStore } from "../e2e/state-store.js";
@@ -261,10 +262,18 @@ export class ChatStore {
     return ack;
   }
 
-  /** Deletes one of the user's messages for everyone (encrypted as `delete` where the target is). */
+  /**
+   * Deletes one of the user's messages for everyone (encrypted as `delete` where the target is);
+   * a file's blob is deleted from the server too (the server cannot tell which message names it).
+   */
   async delete(conversationId: string, seq: number): Promise<ChangeAck> {
     const target = this.encrypted(conversationId, seq);
-    if (target) return this.changeEncrypted(target, { type: "delete" });
+    if (target) {
+      const ack = await this.changeEncrypted(target, { type: "delete" });
+      const blobId = target.attachment?.blobId;
+      if (blobId !== undefined) void this.client.call("chat.blob.delete", { blobId });
+      return ack;
+    }
     const ack = await this.client.request("chat.delete", { conversationId, seq });
     const me = this.client.user?.id;
     if (me !== undefined) this.receive(deleteEntry(conversationId, seq, ack, me));
@@ -282,6 +291,49 @@ export class ChatStore {
       throw new AppError("FORBIDDEN", "Reactions are for end-to-end encrypted messages this device has read.");
     const mine = target.reactions?.some((r) => r.emoji === emoji && r.userIds.includes(me)) ?? false;
     return this.e2e.react(target, emoji, mine);
+  }
+
+  /**
+   * Sends a file into an end-to-end encrypted conversation: sealed on this device under a fresh
+   * key, uploaded chunk by chunk (`onProgress`, cancel with `signal`), then announced by an
+   * encrypted `attachment` message carrying the key, its SHA-256, name, type, size and caption.
+   * Refused before any byte is sent over the server's limits (BLOB_TOO_LARGE, QUOTA_EXCEEDED).
+   */
+  async sendAttachment(
+    conversationId: string,
+    file: Uint8Array | Blob,
+    meta: { name: string; mime: string; caption?: string; replyTo?: string },
+    opts: TransferOptions = {},
+  ): Promise<SendAck> {
+    if (!this.e2e) throw new AppError("FORBIDDEN", "Attachments are for end-to-end encrypted conversations.");
+    // An empty caption is none; any other must be a valid message text.
+    if (meta.caption && !checkMessageText(meta.caption).ok) throw new AppError("BAD_REQUEST", "Invalid caption.");
+    const e2e = await import("@sealroom/e2e");
+    const ref = await uploadAttachment(this.client, conversationId, file, opts);
+    const content = {
+      v: e2e.CONTENT_VERSION,
+      type: "attachment",
+      id: e2e.newContentId(),
+      blobId: ref.blobId,
+      name: meta.name.slice(0, 255) || "file",
+      mime: meta.mime.slice(0, 127) || "application/octet-stream",
+      size: ref.size,
+      key: ref.key,
+      sha256: ref.sha256,
+      ...(meta.caption ? { caption: meta.caption } : {}),
+      ...(meta.replyTo === undefined ? {} : { replyTo: meta.replyTo }),
+    } as const;
+    try {
+      return await this.e2e.sendContent(conversationId, content);
+    } catch (err) {
+      void this.client.call("chat.blob.delete", { blobId: ref.blobId });
+      throw err;
+    }
+  }
+
+  /** Downloads and opens a file of the timeline; E2eError `attachment_corrupt` if it is not the one sent. */
+  downloadAttachment(attachment: Attachment, opts: TransferOptions = {}): Promise<Uint8Array> {
+    return downloadAttachment(this.client, attachment, opts);
   }
 
   /**

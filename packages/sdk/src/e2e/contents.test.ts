@@ -86,13 +86,17 @@ describe("ConversationContents", () => {
     expect(contents.entry(plain.seq)).not.toHaveProperty("mentions");
   });
 
-  test("unreadable messages are shown once; types not shown yet are unavailable", () => {
+  test("unreadable messages are shown once", () => {
     const contents = new ConversationContents(() => undefined);
     const m = meta(1);
     expect(contents.unreadable(m, "undecryptable")).toEqual([
       expect.objectContaining({ e2e: "undecryptable", text: "", contentId: null }),
     ]);
     expect(contents.unreadable(m, "unavailable")).toEqual([]);
+  });
+
+  test("an attachment shows its caption as text with the file; a delete takes the file (and its key) away", () => {
+    const contents = new ConversationContents(() => undefined);
     const attachment = {
       v: CONTENT_VERSION,
       type: "attachment",
@@ -103,8 +107,19 @@ describe("ConversationContents", () => {
       size: 10,
       key: "A".repeat(43),
       sha256: "B".repeat(43),
+      caption: "look",
     } as const;
-    expect(contents.read(meta(1), attachment)).toEqual([expect.objectContaining({ e2e: "unavailable" })]);
+    const m = meta(1);
+    const [shown] = contents.read(m, attachment);
+    expect(shown).toMatchObject({ e2e: "decrypted", text: "look", attachment: { blobId: "blob-1", size: 10 } });
+    // Kept across a restart like any message read.
+    const again = new ConversationContents(() => undefined);
+    again.restore(checkedReads(contents.takeChanged(), m.conversationId));
+    expect(again.entry(m.seq)?.attachment?.name).toBe("a.png");
+    const del = { v: CONTENT_VERSION, type: "delete", id: newContentId(), target: attachment.id } as const;
+    contents.read({ ...meta(2), senderId: m.senderId }, del);
+    expect(contents.entry(m.seq)).toMatchObject({ text: "" });
+    expect(contents.entry(m.seq)?.attachment).toBeUndefined();
   });
 
   test("what was read comes back after a restart: texts as edited, changes handled, content ids kept", () => {

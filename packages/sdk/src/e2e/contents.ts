@@ -40,7 +40,22 @@ export type E2eTextEntry = TextEntry & {
   mentions?: number[];
   /** Emoji reactions, in the order each emoji was first used; absent when there are none. */
   reactions?: Reaction[];
+  /** A file (an `attachment` content): `text` is its caption. Absent on text messages. */
+  attachment?: Attachment;
 };
+
+/** An attachment as the timeline shows it: what downloadAttachment needs, and how to present it. */
+export interface Attachment {
+  blobId: string;
+  name: string;
+  mime: string;
+  /** Plaintext bytes. */
+  size: number;
+  /** The file's key (base64url): it never leaves the device unencrypted. */
+  key: string;
+  /** SHA-256 of the ciphertext (base64url). */
+  sha256: string;
+}
 
 /** One emoji on a message and who reacted with it, in the order they did. */
 export interface Reaction {
@@ -86,6 +101,16 @@ const e2eTextEntrySchema = textEntrySchema.extend({
   reactions: z
     .array(z.object({ emoji: z.string().min(1).max(32), userIds: z.array(z.number().int().positive()).min(1) }))
     .max(REACTIONS_MAX)
+    .optional(),
+  attachment: z
+    .object({
+      blobId: z.string().min(1).max(128),
+      name: z.string().min(1).max(255),
+      mime: z.string().min(1).max(127),
+      size: z.number().int().nonnegative(),
+      key: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+      sha256: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+    })
     .optional(),
 });
 
@@ -135,6 +160,7 @@ export type Surfaced = E2eTextEntry | EditEntry | DeleteEntry | ReactionsEntry;
 
 type Change = Extract<Content, { type: "edit" | "delete" | "reaction" }>;
 type TextContent = Extract<Content, { type: "text" }>;
+type AttachmentContent = Extract<Content, { type: "attachment" }>;
 
 /** Changes kept for a target not read yet, per conversation; the oldest go first beyond this. */
 const PENDING_MAX = 500;
@@ -206,13 +232,12 @@ export class ConversationContents {
     switch (content.type) {
       case "text":
         return this.text(meta, content);
+      case "attachment":
+        return this.text(meta, content);
       case "edit":
       case "delete":
       case "reaction":
         return this.change(meta, content);
-      default:
-        // Attachments: defined, not shown by this version.
-        return this.unreadable(meta, "unavailable");
     }
   }
 
@@ -224,14 +249,15 @@ export class ConversationContents {
     return [entry];
   }
 
-  /** A decrypted text, then any change that waited for it. */
-  text(meta: AppMeta, content: TextContent): Surfaced[] {
+  /** A decrypted text (or attachment, its caption as text), then any change that waited for it. */
+  text(meta: AppMeta, content: TextContent | AttachmentContent): Surfaced[] {
     if (this.isRead(meta.seq)) return [];
-    const entry = textEntry(meta, content.text, "decrypted", content.id);
+    const entry =
+      content.type === "text" ? textEntry(meta, content.text, "decrypted", content.id) : attachmentEntry(meta, content);
     if (content.replyTo !== undefined) {
       entry.replyTo = { contentId: content.replyTo, seq: this.seqOfId.get(content.replyTo) ?? null };
     }
-    if (content.mentions !== undefined) entry.mentions = [...content.mentions];
+    if (content.type === "text" && content.mentions !== undefined) entry.mentions = [...content.mentions];
     this.show(entry);
     // A content id is the sender's to choose: the first message to claim one keeps it.
     if (!this.seqOfId.has(content.id)) this.seqOfId.set(content.id, meta.seq);
@@ -272,7 +298,9 @@ export class ConversationContents {
       this.show({ ...target, text: change.text, editedTs: meta.ts });
       return [{ kind: "edit", ...base, senderId: meta.senderId, targetSeq, text: change.text }];
     }
-    this.show({ ...target, text: "", deletedTs: meta.ts });
+    // A deleted file is gone from the timeline, its key with it.
+    const { attachment: _gone, ...kept } = target;
+    this.show({ ...kept, text: "", deletedTs: meta.ts });
     return [{ kind: "delete", ...base, senderId: meta.senderId, targetSeq }];
   }
 
@@ -299,6 +327,14 @@ export class ConversationContents {
     this.pendingCount--;
     if (list.length === 0) this.pending.delete(id);
   }
+}
+
+function attachmentEntry(meta: AppMeta, content: AttachmentContent): E2eTextEntry {
+  const { blobId, name, mime, size, key, sha256 } = content;
+  return {
+    ...textEntry(meta, content.caption ?? "", "decrypted", content.id),
+    attachment: { blobId, name, mime, size, key, sha256 },
+  };
 }
 
 export function textEntry(meta: AppMeta, text: string, e2e: E2eStatus, contentId: string | null): E2eTextEntry {

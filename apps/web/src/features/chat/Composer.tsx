@@ -23,6 +23,7 @@ import { useChatServices } from "./context.js";
 import { useMe } from "./hooks.js";
 import { MENTIONS_ID, MentionSuggestions, mentionOptionId, useMentionables } from "./MentionSuggestions.js";
 import { insertMention, matchMembers, mentionedIn, typedMention, type Mentionable } from "./mentions.js";
+import { UploadList, useUploads } from "./attachments.js";
 import { snippet } from "./Responses.js";
 import { EmojiButton } from "./emoji/EmojiButton.js";
 import { SUGGESTIONS_ID, ShortcodeSuggestions, suggestionId } from "./emoji/ShortcodeSuggestions.js";
@@ -82,6 +83,14 @@ export function Composer({
   const [dismissed, setDismissed] = useState<number>();
   const [focused, setFocused] = useState(false);
   const [confirm, setConfirm] = useState<ConfirmRequest>();
+  const { uploads, start: upload, dismiss } = useUploads(conversationId);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const [dragging, setDragging] = useState(false);
+  /** Files picked, dropped or pasted go up at once (encrypted: only end-to-end conversations take them). */
+  const attach = (files: readonly File[]) => {
+    if (files.length === 0 || !chat.e2e) return;
+    upload(files);
+  };
   // Loaded as soon as the user may type one, so a quick ":tada:" is ready when the colon closes it.
   const shortcodes = useShortcodes(focused || text.includes(":"));
   const typed = typedShortcode(text, caret);
@@ -242,7 +251,24 @@ export function Composer({
   return (
     <>
       <ConfirmDialog request={confirm} onClose={() => setConfirm(undefined)} />
-      <form className="composer" onSubmit={onSubmit}>
+      <form
+        className={`composer${chat.e2e ? " composer-attach" : ""}${dragging ? " composer-dragging" : ""}`}
+        onSubmit={onSubmit}
+        onDragOver={(e) => {
+          if (!chat.e2e || !e.dataTransfer.types.includes("Files")) return;
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={(e) => {
+          setDragging(false);
+          if (e.dataTransfer.files.length === 0) return;
+          e.preventDefault();
+          attach([...e.dataTransfer.files]);
+        }}
+        data-testid="composer-form"
+      >
+        <UploadList uploads={uploads} onDismiss={dismiss} />
         {reply && (
           <div className="composer-reply" data-testid="composer-reply">
             <div className="composer-reply-text">
@@ -296,9 +322,39 @@ export function Composer({
           onChange={(e) => edit(e.target.value, e.target.selectionStart)}
           onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onFocus={() => setFocused(true)}
+          onPaste={(e) => {
+            if (e.clipboardData.files.length === 0) return;
+            e.preventDefault();
+            attach([...e.clipboardData.files]);
+          }}
           onKeyDown={onKeyDown}
           data-testid="composer"
         />
+        {chat.e2e && (
+          <>
+            <input
+              ref={fileInput}
+              type="file"
+              multiple
+              hidden
+              onChange={(e) => {
+                attach([...(e.target.files ?? [])]);
+                e.target.value = "";
+              }}
+              data-testid="attach-input"
+            />
+            <button
+              type="button"
+              className="icon-btn"
+              onClick={() => fileInput.current?.click()}
+              aria-label={t("attach.button")}
+              title={t("attach.button")}
+              data-testid="attach-button"
+            >
+              <PaperclipIcon />
+            </button>
+          </>
+        )}
         <EmojiButton onPick={pick} />
         <button type="submit" className="composer-send" disabled={!check.ok} aria-label={t("chat.send")}>
           <SendIcon />
@@ -335,6 +391,25 @@ const PROBLEM = {
   characters: "chat.problem.characters",
   bidi: "chat.problem.bidi",
 } as const;
+
+function PaperclipIcon() {
+  return (
+    <svg
+      width="20"
+      height="20"
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+      focusable="false"
+    >
+      <path d="m21 12-8.5 8.5a5 5 0 0 1-7-7L14 5a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 8" />
+    </svg>
+  );
+}
 
 function SendIcon() {
   return (

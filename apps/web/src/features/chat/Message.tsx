@@ -12,7 +12,7 @@
  * time or anything else outside them.
  */
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
-import type { PendingMessage, TextEntry } from "@sealroom/sdk/browser";
+import type { E2eTextEntry, PendingMessage, TextEntry } from "@sealroom/sdk/browser";
 import { Avatar } from "../../components/Avatar.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { useChatServices } from "./context.js";
@@ -21,6 +21,7 @@ import { chatErrorText } from "./errors.js";
 import { timeLabel } from "./format.js";
 import { mentionsMe, type MentionMarks } from "./mentions.js";
 import { RichText } from "./RichText.js";
+import { AttachmentCard } from "./attachments.js";
 import { ActionsMenu, ClockIcon, ConfirmDelete, EditBox, PencilIcon, ReplyIcon, TrashIcon } from "./MessageParts.js";
 import { useMayPost } from "./mayPost.js";
 import { EmojiButton, EmojiPopover } from "./emoji/EmojiButton.js";
@@ -96,6 +97,7 @@ export function Message({
   const actionable = own && !deleted && !unreadable;
   // Replies and reactions name their target by its content id: only a message read here has one.
   const respondable = canRespond && e2e === "decrypted" && !deleted;
+  const attachment = "attachment" in entry && !deleted ? (entry as E2eTextEntry).attachment : undefined;
   const reactions = "reactions" in entry && Array.isArray(entry.reactions) ? entry.reactions : [];
   const showSender = kind === "group" && !own && first;
   const time = timeLabel(entry.ts, lang);
@@ -194,7 +196,12 @@ export function Message({
                   {t(e2e === "undecryptable" ? "chat.undecryptable" : "chat.unavailable")}
                 </span>
               ) : (
-                <RichText text={entry.text} linkTabIndex={tabIndex === 0 ? 0 : -1} mentions={mentions} />
+                <>
+                  {attachment && <AttachmentCard attachment={attachment} />}
+                  {entry.text !== "" && (
+                    <RichText text={entry.text} linkTabIndex={tabIndex === 0 ? 0 : -1} mentions={mentions} />
+                  )}
+                </>
               )}
               <span className="msg-meta">
                 {entry.editedTs !== null && !deleted && <span className="msg-edited">{t("chat.edited")} · </span>}

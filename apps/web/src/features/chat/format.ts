@@ -114,7 +114,10 @@ export function previewText(
   const e2e = e2eStatusOf(last);
   if (e2e === "undecryptable") return t("chat.undecryptablePreview");
   if (e2e === "unavailable") return t("chat.unavailablePreview");
-  return last.senderId === me ? t("chat.youSaid", { text: oneLine(last.text) }) : oneLine(last.text);
+  // A file: its name (and caption), as the list has no room for the card.
+  const file = "attachment" in last ? (last.attachment as { name?: unknown } | undefined)?.name : undefined;
+  const text = typeof file === "string" ? `📎 ${file}${last.text ? ` ${oneLine(last.text)}` : ""}` : oneLine(last.text);
+  return last.senderId === me ? t("chat.youSaid", { text }) : text;
 }
 
 /** The words without Markdown markers ("**soon**" reads "soon"), on one line. */

@@ -36,6 +36,8 @@ export type ChatLike = Pick<
   | "loadOlder"
   | "loadAround"
   | "onEntry"
+  | "sendAttachment"
+  | "downloadAttachment"
 > & {
   /** This device's end-to-end engine, when encryption is on (its fingerprint for the UI). */
   readonly e2e?: Pick<NonNullable<ChatStore["e2e"]>, "thisDevice"> | undefined;
