@@ -2,14 +2,20 @@
  * The installable app in Debian's chromium against the real stack: the web app manifest parses and
  * its icons are there (and chromium itself finds the app installable); the service worker precaches
  * the app shell and nothing else; and with the browser offline a reload still opens the app, which
- * says the device is offline, and reconnects to the saved session once the network is back.
+ * says the device is offline, and reconnects to the saved session once the network is back; a new
+ * deploy's worker waits, the app offers to reload into it, and until then the old version runs.
  */
-import { readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { z } from "zod";
-import { startStack, type Stack } from "../support/stack.js";
+import { createGateway } from "@sealroom/gateway";
+import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
+import { connectNats } from "@sealroom/runtime";
+import { log, startStack, type Stack } from "../support/stack.js";
 import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
 import { registerInBrowser } from "./support/flows.js";
 
@@ -141,4 +147,70 @@ test("offline, a reload opens the cached app shell and says the device is offlin
     await page.getByRole("status").filter({ hasText: "Up to date" }).waitFor();
     expect(browsers.pageErrors).toEqual([]);
   });
+}, 120_000);
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test("a new deploy: its worker waits, the old version keeps running, and Reload switches to the new one", async () => {
+  // A copy of the build that the test redeploys: a gateway of its own on a fixed port (same origin).
+  const dir = mkdtempSync(path.join(os.tmpdir(), "sealroom-web-"));
+  cpSync(webDir, dir, { recursive: true });
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const serverKey = nodeServerKey(generateServerKeyPem(2048));
+  const nc = await connectNats({ url: stack.nats.url, name: "gateway-pwa", log });
+  const serve = async () => {
+    const gateway = createGateway({ nc, log, serverKey, host: "127.0.0.1", port, webDir: dir, gatewayId: "gw-pwa" });
+    await gateway.start();
+    return gateway;
+  };
+  let gateway = await serve();
+  try {
+    await browsers.withFailureShots("pwa-update", shot, async () => {
+      const { page } = await browsers.open();
+      await page.goto(origin);
+      await page.getByRole("button", { name: "The fingerprints match, continue" }).waitFor();
+      await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+      await page.reload();
+      expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+      const version = () =>
+        page.evaluate(() => document.querySelector('meta[name="test-version"]')?.getAttribute("content"));
+      expect(await version()).toBeUndefined();
+
+      // The next deploy: a changed index.html, and so a changed sw.js (its precache revision).
+      await gateway.stop();
+      const html = path.join(dir, "index.html");
+      writeFileSync(
+        html,
+        readFileSync(html, "utf8").replace("<title>", '<meta name="test-version" content="2" /><title>'),
+      );
+      const sw = path.join(dir, "sw.js");
+      const before = readFileSync(sw, "utf8");
+      const after = before.replace(/(\{url:"index\.html",revision:")[0-9a-f]+"/, '$1deploy-2"');
+      expect(after).not.toBe(before);
+      writeFileSync(sw, after);
+      gateway = await serve();
+
+      // A load checks /sw.js: the new worker installs and waits; the page still runs the old version.
+      await page.reload();
+      await page.getByText("A new version of Sealroom is ready.").waitFor();
+      expect(await version()).toBeUndefined();
+      await shot(page, "pwa-update-prompt");
+      await page.getByRole("button", { name: "Reload", exact: true }).click();
+      await expect.poll(version, { timeout: 15_000 }).toBe("2");
+      await page.getByRole("button", { name: "The fingerprints match, continue" }).waitFor();
+      expect(await page.getByText("A new version of Sealroom is ready.").count()).toBe(0);
+      expect(browsers.pageErrors).toEqual([]);
+    });
+  } finally {
+    await gateway.stop();
+    await nc.drain().catch(() => undefined); // already closed
+    rmSync(dir, { recursive: true, force: true });
+  }
 }, 120_000);
