@@ -2,6 +2,8 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app/App.js";
 import { I18nProvider } from "./i18n/I18nProvider.js";
+import { UpdatePrompt } from "./pwa/UpdatePrompt.js";
+import { registerAppShell } from "./pwa/register.js";
 import { InsecureContextScreen, hasWebCrypto } from "./screens/InsecureContextScreen.js";
 import { SealroomProvider } from "./state/context.js";
 import { createSealroom } from "./state/create.js";
@@ -22,11 +24,13 @@ if (!hasWebCrypto()) {
   // cannot open two connections.
   const sealroom = createSealroom();
   void sealroom.session.start();
+  const update = registerAppShell();
   root.render(
     <StrictMode>
       <I18nProvider>
         <SealroomProvider value={sealroom}>
           <App />
+          <UpdatePrompt update={update} />
         </SealroomProvider>
       </I18nProvider>
     </StrictMode>,

@@ -54,4 +54,26 @@ describe("the gateway's public port", () => {
     }
     expect(readFileSync(path.join(webDir, "index.html"), "utf8")).not.toMatch(/\.map"/);
   });
+
+  test("the installable app: the worker and the manifest with their types, revalidated on every load; the CSP allows both", async () => {
+    const sw = await fetch(`${base}/sw.js`);
+    expect(sw.status).toBe(200);
+    expect(sw.headers.get("content-type")).toMatch(/^text\/javascript/);
+    // A cached sw.js would keep an old deploy's worker (and its precached shell) past the update.
+    expect(sw.headers.get("cache-control")).toBe("no-cache");
+    expect(await sw.text()).toMatch(/precache/i);
+    const manifest = await fetch(`${base}/manifest.webmanifest`);
+    expect(manifest.status).toBe(200);
+    expect(manifest.headers.get("content-type")).toBe("application/manifest+json");
+    expect(manifest.headers.get("cache-control")).toBe("no-cache");
+    const csp = sw.headers.get("content-security-policy") ?? "";
+    expect(csp).toMatch(/(^|; )worker-src 'self'(;|$)/);
+    expect(csp).toMatch(/(^|; )manifest-src 'self'(;|$)/);
+    expect(csp).toMatch(/(^|; )script-src 'self'(;|$)/);
+    const html = await (await fetch(base)).text();
+    expect(html).toContain('<link rel="manifest" href="/manifest.webmanifest">');
+    expect(html).toMatch(/<link rel="apple-touch-icon" href="\/apple-touch-icon-180x180\.png">/);
+    const icon = await fetch(`${base}/pwa-512x512.png`);
+    expect(icon.headers.get("content-type")).toBe("image/png");
+  });
 });

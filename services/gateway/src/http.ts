@@ -13,7 +13,9 @@ import { formatFingerprint, toHex } from "@sealroom/proto/session";
 const SECURITY_HEADERS = {
   "content-security-policy":
     "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data: blob:; " +
-    "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; " +
+    // The installable app: its service worker (/sw.js) and web app manifest, from this origin only.
+    "worker-src 'self'; manifest-src 'self'",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
   "x-frame-options": "DENY",
@@ -38,6 +40,8 @@ export function createRequestHandler(deps: HttpDeps): http.RequestListener {
         setHeaders: (res, pathname) => {
           for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
           if (pathname.startsWith("/assets/")) res.setHeader("cache-control", "public, max-age=31536000, immutable");
+          // Everything else (index.html, /sw.js, the manifest, icons) revalidates on every load:
+          // a new deploy's service worker must be found at once, so the app shell can be replaced.
           else res.setHeader("cache-control", "no-cache");
         },
       })

@@ -117,6 +117,11 @@ export const en = {
   "home.openSettings": "Open settings",
 
   "conn.catchingUp": "Catching up…",
+  "conn.deviceOffline": "This device is offline. Sealroom reconnects when the network is back.",
+
+  "update.ready": "A new version of Sealroom is ready.",
+  "update.reload": "Reload",
+  "update.later": "Later",
 
   "chat.listLabel": "Conversations",
   "chat.listEmpty": "No conversations yet",

@@ -113,6 +113,11 @@ export const zhCN: Messages = {
   "home.openSettings": "打开设置",
 
   "conn.catchingUp": "正在同步…",
+  "conn.deviceOffline": "此设备处于离线状态。网络恢复后 Sealroom 会自动重新连接。",
+
+  "update.ready": "Sealroom 有新版本可用。",
+  "update.reload": "重新加载",
+  "update.later": "稍后",
 
   "chat.listLabel": "对话",
   "chat.listEmpty": "还没有对话",

@@ -83,3 +83,20 @@ export function useNow(intervalMs: number): number {
   }, [intervalMs]);
   return now;
 }
+
+const subscribeOnline = (onChange: () => void): (() => void) => {
+  globalThis.addEventListener("online", onChange);
+  globalThis.addEventListener("offline", onChange);
+  return () => {
+    globalThis.removeEventListener("online", onChange);
+    globalThis.removeEventListener("offline", onChange);
+  };
+};
+
+/**
+ * The browser's own idea of the network (navigator.onLine). "false" is reliable (no network at
+ * all); "true" only means some network, so the connection badge stays the authority on the server.
+ */
+export function useOnline(): boolean {
+  return useSyncExternalStore(subscribeOnline, () => navigator.onLine);
+}
