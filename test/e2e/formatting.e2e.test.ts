@@ -52,8 +52,11 @@ test("a formatted message with a shortcode and a picked emoji shows formatted fo
   await box.press("Enter");
   expect(await box.inputValue()).toBe("**bold** _soft_ ~~old~~ `x = 1` 🎉\n> a quote 👍 ");
 
-  // The picker, by keyboard only: Tab to its button, Enter, search, an arrow into the results, Enter.
+  // The picker, by keyboard only: Tab to its button (past "Attach files"), Enter, search, an arrow
+  // into the results, Enter.
   await box.press("Tab");
+  expect(await writer.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Attach files");
+  await writer.keyboard.press("Tab");
   expect(await writer.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Emoji");
   await writer.keyboard.press("Enter");
   const picker = writer.getByRole("dialog", { name: "Emoji picker" });
