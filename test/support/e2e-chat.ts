@@ -1,14 +1,18 @@
 /**
  * The world of the end-to-end suites (test/chat-e2e*.test.ts): the whole stack with two gateways
- * and social, an ops subscriber to `>` recording everything published on NATS, SDK devices with
- * the engine on, and the plaintexts the tests sent (none may appear on NATS or in the database).
+ * and social, an ops subscriber to `>` recording everything published on NATS, every log line of
+ * the services and gateways (at trace level), SDK devices with the engine on, and the plaintexts
+ * the tests sent: none may appear on NATS, in a log line, in the database's messages, or, on
+ * SQLite, anywhere in its file, its WAL or a `db:backup` copy.
  * `e2eChatWorld()` registers the file's beforeAll/afterAll hooks; call it at the top level.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect } from "vitest";
-import { connectNats, type NatsConnection } from "@sealroom/runtime";
+import { connectNats, createLogger, type NatsConnection } from "@sealroom/runtime";
 import {
   ChatStore,
   FileE2eStateStore,
@@ -100,10 +104,21 @@ export function e2eChatWorld(): E2eChatWorld {
   const plaintexts: string[] = [];
   const chatters: E2eChatter[] = [];
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "sealroom-e2e-state-"));
+  const logLines: string[] = [];
+  const serviceLog = createLogger({
+    service: "e2e-stack",
+    level: "trace",
+    destination: { write: (line: string) => void logLines.push(line) },
+  });
 
   beforeAll(async () => {
     // Each test signs up new users from one address: more than auth's default 20 per hour.
-    stack = await startStack({ gateways: 2, ...SOCIAL_STACK, auth: { throttle: { registrationsPerAddress: 1000 } } });
+    stack = await startStack({
+      gateways: 2,
+      ...SOCIAL_STACK,
+      auth: { throttle: { registrationsPerAddress: 1000 } },
+      log: serviceLog,
+    });
     const sniffer = await connectNats({ url: stack.nats.url, name: "ops-sniffer", log });
     nc = sniffer;
     const sub = sniffer.subscribe(">");
@@ -146,9 +161,13 @@ export function e2eChatWorld(): E2eChatWorld {
     const bodies = (await stack.db.message.findMany({ select: { body: true } })).map((m) => m.body);
     expect(bodies.length).toBeGreaterThan(0);
     expect(traffic.length).toBeGreaterThan(0);
+    expect(logLines.length).toBeGreaterThan(0);
+    const files = stack.database.file === undefined ? [] : sqliteCopies(stack.database.file, stateDir);
     for (const text of plaintexts) {
       for (const body of bodies) expect(body).not.toContain(text);
       for (const published of traffic) expect(published).not.toContain(text);
+      for (const line of logLines) expect(line).not.toContain(text);
+      for (const [name, bytes] of files) expect(bytes.includes(Buffer.from(text)), `${text} in ${name}`).toBe(false);
     }
   }
 
@@ -171,4 +190,18 @@ export function e2eChatWorld(): E2eChatWorld {
     fileStore: () => new FileE2eStateStore(mkdtempSync(path.join(stateDir, "device-"))),
     expectNoPlaintext,
   };
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The SQLite database file, its WAL, and a copy made by `npm run db:backup`. */
+function sqliteCopies(file: string, dir: string): Array<[string, Buffer]> {
+  const backup = path.join(dir, `backup-${Date.now()}.db`);
+  const run = spawnSync(process.execPath, [path.join(root, "scripts/db-backup.mjs"), backup], {
+    env: { ...process.env, DATABASE_URL: `file:${file}` },
+    encoding: "utf8",
+  });
+  expect(run.status, run.stderr).toBe(0);
+  const read = (f: string): [string, Buffer] => [path.basename(f), readFileSync(f)];
+  return [file, `${file}-wal`, backup].filter((f) => existsSync(f)).map(read);
 }

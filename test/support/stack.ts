@@ -13,6 +13,7 @@ import type { ServerKey } from "@sealroom/proto/session";
 import {
   connectNats,
   createLogger,
+  type Logger,
   createMetrics,
   type Metrics,
   type NatsConnection,
@@ -25,6 +26,7 @@ import path from "node:path";
 import { mkdtempSync } from "node:fs";
 
 export const log = createLogger({ service: "stack", level: process.env.TEST_LOG_LEVEL ?? "silent", pretty: false });
+const defaultLog = log;
 
 /** Tiny argon2 cost for tests; production uses 64 MiB, t=3, p=4. */
 export const FAST_ARGON2 = { memoryKiB: 1024, timeCost: 1, parallelism: 1 };
@@ -51,6 +53,8 @@ export interface StackOptions {
   requireEncryption?: boolean;
   /** Auth service settings (e.g. more registrations per address for a suite with many users). */
   auth?: AuthConfigInput;
+  /** The services' and gateways' logger (default: silent unless TEST_LOG_LEVEL says otherwise). */
+  log?: Logger;
 }
 
 export interface Stack {
@@ -75,6 +79,7 @@ export interface Stack {
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const log = opts.log ?? defaultLog;
   const nats = await startNats(opts.natsMaxPayload ? { maxPayload: opts.natsMaxPayload } : {});
   const database = await tempDatabase();
   const cleanups: (() => Promise<void>)[] = [];

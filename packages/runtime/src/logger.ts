@@ -1,4 +1,4 @@
-import { pino, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger } from "pino";
 
 export type { Logger } from "pino";
 
@@ -30,18 +30,21 @@ export interface LoggerOptions {
   level?: string;
   /** Human-readable output (pino-pretty); defaults to whether stdout is a terminal. */
   pretty?: boolean;
+  /** Where the lines go instead of stdout (tests that read what was logged). */
+  destination?: DestinationStream;
 }
 
 /** One root logger per process; pass `log.child({...})` down. */
-export function createLogger({ service, level = "info", pretty }: LoggerOptions): Logger {
-  const usePretty = pretty ?? process.stdout.isTTY === true;
-  return pino({
+export function createLogger({ service, level = "info", pretty, destination }: LoggerOptions): Logger {
+  const usePretty = destination === undefined && (pretty ?? process.stdout.isTTY === true);
+  const options = {
     name: service,
     level,
     redact: { paths: REDACT, censor: "[redacted]" },
     serializers: { err: pino.stdSerializers.err },
     ...(usePretty ? { transport: { target: "pino-pretty", options: { colorize: true, ignore: "pid,hostname" } } } : {}),
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /**
