@@ -16,7 +16,7 @@
  */
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { CHAT_LIMITS, checkMessageText, textLength } from "@sealroom/sdk/browser";
-import { CloseIcon } from "../../components/Icons.js";
+import { CloseIcon, PaperclipIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { ConfirmDialog, type ConfirmRequest } from "../social/ConfirmDialog.js";
 import { useChatServices } from "./context.js";
@@ -391,25 +391,6 @@ const PROBLEM = {
   characters: "chat.problem.characters",
   bidi: "chat.problem.bidi",
 } as const;
-
-function PaperclipIcon() {
-  return (
-    <svg
-      width="20"
-      height="20"
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="2"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-      focusable="false"
-    >
-      <path d="m21 12-8.5 8.5a5 5 0 0 1-7-7L14 5a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 8" />
-    </svg>
-  );
-}
 
 function SendIcon() {
   return (
