@@ -17,6 +17,8 @@ export default defineConfig({
     reporters: ["default", ["json", { outputFile: "test-results/vitest.json" }]],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // A file whose event loop never yields would otherwise stall the run with no message.
+    setupFiles: ["test/support/watchdog.ts"],
     projects: [
       {
         extends: true,
