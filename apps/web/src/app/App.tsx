@@ -5,7 +5,7 @@ import { ResumingScreen } from "../screens/ResumingScreen.js";
 import { SettingsScreen } from "../screens/SettingsScreen.js";
 import { StartingScreen } from "../screens/StartingScreen.js";
 import { UnreachableScreen } from "../screens/UnreachableScreen.js";
-import { ChatProvider, ChatScreen, useChatChrome } from "../features/chat/index.js";
+import { ChatProvider, ChatScreen, QuickSwitcherProvider, useChatChrome } from "../features/chat/index.js";
 import { conversationOf, useHashRoute } from "../lib/hooks.js";
 import { useChatServicesOf, useSession, useSessionActions } from "../state/context.js";
 import { AppShell } from "./AppShell.js";
@@ -62,14 +62,17 @@ function SignedInRoutes({ username }: { username: string }) {
   const route = useHashRoute();
   const conversationId = conversationOf(route);
   useChatChrome(conversationId);
+  // Ctrl/Cmd+K opens the quick switcher anywhere in the signed-in app.
   return (
-    <AppShell username={username} route={route}>
-      {socialScreen(route) ??
-        (route === "settings" ? (
-          <SettingsScreen key="settings" username={username} />
-        ) : (
-          <ChatScreen conversationId={conversationId} />
-        ))}
-    </AppShell>
+    <QuickSwitcherProvider>
+      <AppShell username={username} route={route}>
+        {socialScreen(route) ??
+          (route === "settings" ? (
+            <SettingsScreen key="settings" username={username} />
+          ) : (
+            <ChatScreen conversationId={conversationId} />
+          ))}
+      </AppShell>
+    </QuickSwitcherProvider>
   );
 }

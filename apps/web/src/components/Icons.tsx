@@ -108,3 +108,13 @@ export function PaperclipIcon({ size = 20 }: { size?: number }) {
     </svg>
   );
 }
+
+/** Jump to a conversation (the quick switcher): an arrow into a window. */
+export function JumpIcon({ size = 20 }: { size?: number }) {
+  return (
+    <svg {...common} width={size} height={size} strokeWidth={2}>
+      <rect x="3" y="4" width="18" height="16" rx="3" />
+      <path d="M8 12h7M12 9l3 3-3 3" />
+    </svg>
+  );
+}

@@ -6,7 +6,8 @@
  * The user's settings (conversation-settings.ts): pinned conversations first, archived ones under
  * "Archived" (shown on request), muted ones with a dimmed badge, "marked unread" as a dot. An @
  * badge marks unread messages that mention the user (as far as this device decrypted them), and
- * the "Mentions" filter lists only those conversations.
+ * the "Mentions" filter lists only those conversations. Beside the search box, the button that opens
+ * the quick switcher (QuickSwitcher.tsx, also Ctrl/Cmd+K).
  */
 import { useEffect, useState, type KeyboardEvent } from "react";
 import { dmConversationId, type ConversationView, type Presence } from "@sealroom/sdk/browser";
@@ -23,6 +24,7 @@ import { conversationTitle, peerOf, previewText, shortWhen } from "./format.js";
 import { useMe } from "./hooks.js";
 import { useMarkdownReady } from "./markdown.js";
 import { NotificationBanner } from "./NotificationBanner.js";
+import { QuickSwitcherButton } from "./QuickSwitcher.js";
 import { shownName } from "./people.js";
 import { MessageResults, SearchField, useNameFilter } from "./Search.js";
 
@@ -86,7 +88,10 @@ export function ConversationList({
   return (
     <div className="convlist" onKeyDown={moveFocus}>
       {offerNotifications && <NotificationBanner />}
-      <SearchField query={query} onChange={setQuery} />
+      <div className="convlist-tools">
+        <SearchField query={query} onChange={setQuery} />
+        <QuickSwitcherButton />
+      </div>
       <div className="convlist-head">
         <Heading
           className="convlist-heading"

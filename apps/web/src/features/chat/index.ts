@@ -4,3 +4,4 @@ export { ConversationList } from "./ConversationList.js";
 export { createChatServices, type ChatServices, type ChatLike } from "./services.js";
 export { useChatChrome } from "./chrome.js";
 export { NewSignInNotice } from "./NewSignInNotice.js";
+export { QuickSwitcherProvider } from "./QuickSwitcher.js";
