@@ -92,6 +92,18 @@ describe("QuickSwitcher", () => {
     expect(field().hasAttribute("aria-activedescendant")).toBe(false);
   });
 
+  test("while an input method composes (pinyin), the list waits for the characters it commits", async () => {
+    await setup();
+    await ctrlK();
+    act(() => void fireEvent.compositionStart(field()));
+    act(() => void fireEvent.change(field(), { target: { value: "tuan" } }));
+    expect(labels()).toHaveLength(5);
+    expect(screen.getByTestId("quick-switcher-status").textContent).toBe("");
+    act(() => void fireEvent.change(field(), { target: { value: "团" } }));
+    act(() => void fireEvent.compositionEnd(field()));
+    expect(labels()).toEqual(["Team 团队, Group"]);
+  });
+
   test("Up and Down move the active option (wrapping); Enter opens it as the list's links do", async () => {
     const user = userEvent.setup();
     await setup();

@@ -147,7 +147,11 @@ function SwitcherDialog({
   const { conversations } = useChatSnapshot();
   const people = usePeople();
   const me = useMe();
+  // `typed` is the field; `query` what the list is filtered by: during an input method's composition
+  // (pinyin on its way to 汉字) the field holds letters that are no name, so the list waits for the end.
+  const [typed, setTyped] = useState("");
   const [query, setQuery] = useState("");
+  const composing = useRef(false);
   const all = useMemo(() => switcherEntries(conversations, people, me, t), [conversations, people, me, t]);
   const shown = useMemo(() => filterEntries(all, query), [all, query]);
   // With nothing typed, the first choice is the most recent conversation other than the open one:
@@ -241,13 +245,21 @@ function SwitcherDialog({
           placeholder={t("quick.placeholder")}
           autoComplete="off"
           spellCheck={false}
-          value={query}
-          onChange={(e) => setQuery(e.target.value)}
+          value={typed}
+          onChange={(e) => {
+            setTyped(e.target.value);
+            if (!composing.current) setQuery(e.target.value);
+          }}
+          onCompositionStart={() => (composing.current = true)}
+          onCompositionEnd={(e) => {
+            composing.current = false;
+            setQuery(e.currentTarget.value);
+          }}
           onKeyDown={(e) => {
             if (e.key === "ArrowDown" || e.key === "ArrowUp") {
               e.preventDefault();
               move(e.key === "ArrowDown" ? 1 : -1);
-            } else if (e.key === "Enter" && !e.nativeEvent.isComposing) {
+            } else if (e.key === "Enter" && !e.nativeEvent.isComposing && !composing.current) {
               e.preventDefault();
               const entry = shown[active];
               if (entry) choose(entry);
