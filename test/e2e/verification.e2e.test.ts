@@ -2,9 +2,10 @@
  * Verifying a contact in real browsers against the real stack (docs/E2E.md section 4,
  * "Verification"): two users see the same safety number in the DM's encryption details, one marks
  * the other verified; the other then signs in on a second browser (a new device in the key
- * directory), and the first sees the "devices changed" warning and is asked before sending.
- * Screenshots of the panel and of the confirmation (English and Chinese, light and dark, desktop
- * and phone).
+ * directory), and the first sees the "devices changed" warning, the timeline's notice of the new
+ * device (none before it: the first list seen is no change, nor on the other side for his own
+ * devices) and is asked before sending. Screenshots of the panel, the timeline notice and the
+ * confirmation (English and Chinese, light and dark, desktop and phone).
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -44,6 +45,8 @@ test("both see the same safety number; a new device of a verified contact is fla
     await ann.getByRole("button", { name: "Mark as verified" }).click();
     expect(await ann.getByTestId("verified").textContent()).toBe(`You verified ${peer.name}`);
     verified = await digits(ann);
+    // Both devices' lists were first seen here: that is no change, so the timeline has no notice.
+    expect(await timeline(ann).getByTestId("device-change").count()).toBe(0);
   });
   expect(env.browsers.pageErrors).toEqual([]);
 
@@ -59,6 +62,12 @@ test("both see the same safety number; a new device of a verified contact is fla
     const notice = ann.getByTestId("verify-changed");
     await notice.waitFor({ timeout: 30_000 });
     expect(await notice.textContent()).toContain(`${peer.name}'s devices changed since you verified them`);
+    // The timeline says so where it happened, as text, with the way to the safety number.
+    const change = timeline(ann).getByTestId("device-change");
+    await change.waitFor({ timeout: 20_000 });
+    expect(await change.textContent()).toContain(
+      `${peer.name}'s devices changed (a new device). Safety number changed. You had verified ${peer.name}`,
+    );
 
     await composer(ann).fill("Is this still you?");
     await composer(ann).press("Enter");
@@ -74,7 +83,18 @@ test("both see the same safety number; a new device of a verified contact is fla
     for (const page of [ben, benPhone]) {
       await openConversation(page, dm);
       await timeline(page).getByText("Is this still you?").waitFor({ timeout: 30_000 });
+      // Ben's own new device is NewSignInNotice's; Ann's devices did not change.
+      expect(await timeline(page).getByTestId("device-change").count()).toBe(0);
     }
+  });
+  expect(env.browsers.pageErrors).toEqual([]);
+
+  // The notice is kept on Ann's device: it is there again after each reload for the language.
+  await shootVariants(ann, "device-change-notice", async () => {
+    await openConversation(ann, dm);
+    const change = timeline(ann).getByTestId("device-change");
+    await change.waitFor({ timeout: 20_000 });
+    await change.scrollIntoViewIfNeeded();
   });
   expect(env.browsers.pageErrors).toEqual([]);
 

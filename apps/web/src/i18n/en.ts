@@ -179,6 +179,11 @@ export const en = {
   "verify.confirmBody":
     "{name}'s devices changed since you verified them: a device was added, removed or replaced. Your message will be readable on the devices they have now. Send it anyway, or review the safety number first?",
   "verify.sendAnyway": "Send anyway",
+  "deviceChange.added": "{name}'s devices changed (a new device). Safety number changed.",
+  "deviceChange.removed": "{name}'s devices changed (a device removed). Safety number changed.",
+  "deviceChange.replaced": "{name}'s devices changed (a device replaced). Safety number changed.",
+  "deviceChange.wasVerified": "You had verified {name}: compare the safety number again.",
+  "deviceChange.view": "View safety number",
   "chat.edited": "edited",
   "chat.selectTitle": "Pick a conversation",
   "chat.selectBody": "Choose a conversation from the list, or start a new one with a friend.",

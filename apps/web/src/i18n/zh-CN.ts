@@ -173,6 +173,11 @@ export const zhCN: Messages = {
   "verify.confirmBody":
     "自你验证以来，{name} 的设备已发生变化：有设备被添加、移除或更换。你的消息将可在对方现有的设备上读取。仍要发送，还是先查看安全码？",
   "verify.sendAnyway": "仍然发送",
+  "deviceChange.added": "{name} 的设备已变化（新增了一台设备）。安全码已改变。",
+  "deviceChange.removed": "{name} 的设备已变化（移除了一台设备）。安全码已改变。",
+  "deviceChange.replaced": "{name} 的设备已变化（更换了一台设备）。安全码已改变。",
+  "deviceChange.wasVerified": "你曾验证过 {name}：请重新核对安全码。",
+  "deviceChange.view": "查看安全码",
   "chat.edited": "已编辑",
   "chat.selectTitle": "选择一个对话",
   "chat.selectBody": "从列表中选择一个对话，或与好友发起新的聊天。",

@@ -201,6 +201,11 @@ export function ConversationView({ conversationId }: { conversationId: string })
         editSeq={editSeq}
         onEditStarted={editStarted}
         onReply={startReply}
+        deviceNotices={
+          verification.notices.length > 0
+            ? { notices: verification.notices, name: title, onReview: encryption.show }
+            : undefined
+        }
       />
       <div className="typing" aria-live="polite" data-testid="typing">
         {typing && (

@@ -21,6 +21,7 @@ import { Message, PendingBubble } from "./Message.js";
 import { useMayPost } from "./mayPost.js";
 import { replyTargetOf } from "./Responses.js";
 import { buildRows, lastOwnSeq } from "./timeline.js";
+import { DeviceChangeRow, type DeviceNotices } from "./DeviceChangeRow.js";
 import { useRovingTimeline } from "./timelineKeys.js";
 
 /** Within this many pixels of the bottom counts as "at the bottom". */
@@ -38,9 +39,11 @@ export interface MessageListProps {
   onEditStarted?(): void;
   /** Reply was chosen on a message: the composer answers it. */
   onReply?(entry: TextEntry, sender: string): void;
+  /** A DM contact's device changes, shown in the timeline where they happened. */
+  deviceNotices?: DeviceNotices | undefined;
 }
 
-export function MessageList({ view, editSeq, onEditStarted, onReply }: MessageListProps) {
+export function MessageList({ view, editSeq, onEditStarted, onReply, deviceNotices }: MessageListProps) {
   const { t, lang, describeError } = useI18n();
   const { chat } = useChatServices();
   const { names, displayNames } = usePeople();
@@ -92,7 +95,10 @@ export function MessageList({ view, editSeq, onEditStarted, onReply }: MessageLi
   const firstSeq = view.entries[0]?.seq;
   // What was unread when the conversation opened keeps its divider while the reader is here.
   const [readAtOpen] = useState(() => (view.unread > 0 ? view.readSeq : undefined));
-  const rows = buildRows(view.entries, view.pending, me, readAtOpen, chat.e2e !== undefined);
+  // Older than the oldest entry held while there is more history: shown once that page is in.
+  const oldestHeld = view.hasOlder ? (view.entries[0]?.ts ?? Infinity) : -Infinity;
+  const notices = deviceNotices?.notices.filter((n) => n.at >= oldestHeld);
+  const rows = buildRows(view.entries, view.pending, me, readAtOpen, chat.e2e !== undefined, notices);
   const ownSeq = lastOwnSeq(view.entries, me);
   const roving = useRovingTimeline(
     scroller,
@@ -329,6 +335,8 @@ export function MessageList({ view, editSeq, onEditStarted, onReply }: MessageLi
                     </span>
                   </div>
                 );
+              case "devices":
+                return deviceNotices && <DeviceChangeRow key={row.key} notice={row.notice} {...deviceNotices} />;
               case "unread":
                 return (
                   <div key={row.key} className="unread-sep" role="separator" data-testid="unread-divider">

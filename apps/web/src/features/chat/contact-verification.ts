@@ -4,11 +4,15 @@
  * contact verified on this device. The mark is kept in this browser's localStorage with the
  * contact's key set it was made for, so a device added, removed or replaced on the contact's side
  * afterwards shows as "changed" until the user verifies again or removes the verification.
- * Both lists are loaded again on `auth.keys.devices.changed.v1` for either user.
+ * Both lists are loaded again on `auth.keys.devices.changed.v1` for either user. Each load of the
+ * contact's list also records a change of it for the timeline's notice (device-changes.ts), from
+ * the same list the flag is computed from, so notice and flag agree.
  */
 import { useCallback, useEffect, useState } from "react";
+import type { DeviceInfo } from "@sealroom/proto/keys";
 import { z } from "zod";
 import { useClient, useConnectionState } from "../../state/context.js";
+import { readRecord, recordDevices, writeRecord, type DeviceChangeNotice } from "./device-changes.js";
 import { keySet, safetyNumber } from "./safety-number.js";
 
 const verifiedMarkSchema = z.object({
@@ -60,10 +64,21 @@ export type VerificationState =
 
 export interface Verification {
   state: VerificationState;
+  /** The contact's device changes this device has seen, oldest first (empty when off). */
+  notices: DeviceChangeNotice[];
   /** Marks the contact verified for the key set shown now. */
   verify(): void;
   /** Removes the mark (also how a "changed" warning is dismissed). */
   unverify(): void;
+}
+
+/** Records the contact's list as seen now (device-changes.ts); the notices so far. */
+function recordChange(me: number, contactId: number, devices: readonly DeviceInfo[]): DeviceChangeNotice[] {
+  if (contactId === me) return []; // a DM with oneself: own devices are NewSignInNotice's
+  const listed = devices.flatMap((d) => keySet([d.signatureKey]).map((key) => ({ key, createdAt: d.createdAt })));
+  const record = recordDevices(readRecord(me, contactId), listed, Date.now(), readMark(me, contactId)?.keys);
+  writeRecord(me, contactId, record);
+  return record.notices;
 }
 
 /** `contactId` undefined (a group, or no peer yet): verification is off. */
@@ -78,6 +93,7 @@ export function useVerification(me: number | undefined, contactId: number | unde
     | { kind: "keys"; number: string; contactKeys: string[] }
   >({ kind: "loading" });
   const [mark, setMark] = useState<VerifiedMark>();
+  const [notices, setNotices] = useState<DeviceChangeNotice[]>([]);
 
   const load = useCallback(async () => {
     if (me === undefined || contactId === undefined) return;
@@ -88,11 +104,17 @@ export function useVerification(me: number | undefined, contactId: number | unde
       ]);
       const myKeys = mine.devices.map((d) => d.signatureKey);
       const contactKeys = theirs.devices.map((d) => d.signatureKey);
-      if (myKeys.length === 0 || contactKeys.length === 0) return setLoaded({ kind: "noDevices" });
+      const notices = recordChange(me, contactId, theirs.devices);
+      if (myKeys.length === 0 || contactKeys.length === 0) {
+        setNotices(notices);
+        return setLoaded({ kind: "noDevices" });
+      }
       const number = await safetyNumber(
         { userId: me, signatureKeys: myKeys },
         { userId: contactId, signatureKeys: contactKeys },
       );
+      // Set together, so the timeline's notice never shows before the flag it agrees with.
+      setNotices(notices);
       setLoaded({ kind: "keys", number, contactKeys: keySet(contactKeys) });
     } catch {
       setLoaded({ kind: "error" });
@@ -103,6 +125,7 @@ export function useVerification(me: number | undefined, contactId: number | unde
     if (me === undefined || contactId === undefined) return;
     setLoaded({ kind: "loading" });
     setMark(readMark(me, contactId));
+    setNotices(readRecord(me, contactId)?.notices ?? []);
     void load();
     return client.on("event", (type, body) => {
       if (type !== "auth.keys.devices.changed.v1" || typeof body !== "object" || body === null) return;
@@ -134,5 +157,5 @@ export function useVerification(me: number | undefined, contactId: number | unde
     writeMark(me, contactId, undefined);
     setMark(undefined);
   };
-  return { state, verify, unverify };
+  return { state, notices: off ? [] : notices, verify, unverify };
 }

@@ -1,5 +1,9 @@
-/** Turns a conversation's entries into rows: day separators, runs of one sender, the status line. */
+/**
+ * Turns a conversation's entries into rows: day separators, runs of one sender, the status line,
+ * and the local notices of a contact's device changes (device-changes.ts) placed by time among them.
+ */
 import type { PendingMessage, TimelineEntry } from "@sealroom/sdk/browser";
+import type { DeviceChangeNotice } from "./device-changes.js";
 import { e2eStatusOf } from "./e2e.js";
 import { dayKey } from "./format.js";
 
@@ -17,7 +21,9 @@ export type Row =
   | { type: "pending"; key: string; message: PendingMessage }
   | { type: "unread"; key: string }
   /** With encryption on: where plaintext (older) messages begin, and where encrypted ones begin after them. */
-  | { type: "e2e"; key: string; encrypted: boolean };
+  | { type: "e2e"; key: string; encrypted: boolean }
+  /** The contact's devices changed here (a notice computed on this device, not an entry). */
+  | { type: "devices"; key: string; notice: DeviceChangeNotice };
 
 /** Messages of one sender closer than this stay in one run (one name, one avatar). */
 const RUN_GAP_MS = 5 * 60_000;
@@ -25,6 +31,7 @@ const RUN_GAP_MS = 5 * 60_000;
 /**
  * `readAtOpen`: the read pointer when the conversation was opened; a divider marks what came after.
  * `encryption`: the app encrypts, so messages without the `e2e` flag are marked as plaintext.
+ * `notices`: oldest first; each goes before the first entry after it, the rest after the last entry.
  */
 export function buildRows(
   entries: readonly TimelineEntry[],
@@ -32,14 +39,27 @@ export function buildRows(
   me: number | undefined,
   readAtOpen?: number,
   encryption = false,
+  notices: readonly DeviceChangeNotice[] = [],
 ): Row[] {
   const rows: Row[] = [];
   let prev: TimelineEntry | undefined;
+  let day: string | undefined;
+  let next = 0;
+  const noticesUpTo = (ts: number) => {
+    for (let notice = notices[next]; notice && notice.at <= ts; notice = notices[++next]) {
+      if (day !== dayKey(notice.at)) rows.push({ type: "day", key: `day-d${next}`, ts: notice.at });
+      day = dayKey(notice.at);
+      rows.push({ type: "devices", key: `devices-${next}`, notice });
+      prev = undefined; // a notice ends the run of messages before it
+    }
+  };
   let divided = readAtOpen === undefined;
   /** Whether the last text message was encrypted (undefined before the first one). */
   let encrypted: boolean | undefined;
   for (const e of entries) {
-    if (!prev || dayKey(prev.ts) !== dayKey(e.ts)) rows.push({ type: "day", key: `day-${e.seq}`, ts: e.ts });
+    noticesUpTo(e.ts);
+    if (day !== dayKey(e.ts)) rows.push({ type: "day", key: `day-${e.seq}`, ts: e.ts });
+    day = dayKey(e.ts);
     let boundary = false;
     if (encryption && e.kind === "text") {
       const now = e2eStatusOf(e) !== undefined;
@@ -67,6 +87,7 @@ export function buildRows(
     }
     prev = e;
   }
+  noticesUpTo(Infinity);
   for (const m of pending) rows.push({ type: "pending", key: `p-${m.clientMsgId}`, message: m });
   return rows;
 }

@@ -139,3 +139,73 @@ describe("verifying a contact", () => {
     expect(screen.queryByRole("dialog")).toBeNull();
   });
 });
+
+describe("the timeline notice when bob's devices change", () => {
+  const bobDevice = (k: string, i: number) => ({ ...device(BOB.id, k, `bob-${i}`), createdAt: Date.now() });
+
+  test("none for the first list seen or the user's own devices; one per change after, kept over a reload", async () => {
+    const bobKeys = [key()];
+    const { h } = await dmWithBob(bobKeys);
+    const bobList = bobKeys.map(bobDevice);
+    const answer = h.client.commands["auth.keys.devices"]!;
+    h.client.commands["auth.keys.devices"] = (b) =>
+      b.userId === BOB.id ? { devices: bobList } : (answer(b) as { devices: unknown[] });
+    const first = await renderChat(<ConversationView conversationId={DM_BOB} />, h);
+    await settle();
+    await vi.waitFor(() => expect(localStorage.getItem(`sealroom.contactDevices.${ME.id}.${BOB.id}`)).not.toBeNull());
+    expect(screen.queryByTestId("device-change")).toBeNull();
+
+    // The user's own devices changing is NewSignInNotice's business, not this timeline's.
+    h.event("auth.keys.devices.changed.v1", { userId: ME.id });
+    await settle();
+    expect(screen.queryByTestId("device-change")).toBeNull();
+
+    // Bob signs in on a second browser.
+    bobList.push(bobDevice(key(), 1));
+    h.event("auth.keys.devices.changed.v1", { userId: BOB.id });
+    const notice = await screen.findByTestId("device-change", {}, { timeout: 10_000 });
+    expect(within(notice).getByText(/devices changed/).textContent).toBe(
+      "bob's devices changed (a new device). Safety number changed.",
+    );
+    // It is a line of the timeline, after bob's message, read in order with it.
+    const timeline = screen.getByRole("log", { name: "Messages" });
+    expect(timeline.contains(notice)).toBe(true);
+    expect(screen.getByText("hi").compareDocumentPosition(notice) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+
+    // Bob's first browser is signed out: a second notice, after the first.
+    bobList.shift();
+    h.event("auth.keys.devices.changed.v1", { userId: BOB.id });
+    await vi.waitFor(() => expect(screen.getAllByTestId("device-change")).toHaveLength(2), { timeout: 10_000 });
+    expect(screen.getAllByTestId("device-change").map((n) => n.dataset.kind)).toEqual(["added", "removed"]);
+
+    // The button opens the encryption details at the safety number.
+    const user = userEvent.setup();
+    await user.click(
+      within(screen.getAllByTestId("device-change")[1]!).getByRole("button", { name: "View safety number" }),
+    );
+    const panel = screen.getByRole("region", { name: "End-to-end encrypted" });
+    await within(panel).findByTestId("safety-number", {}, { timeout: 10_000 });
+
+    // A reload: the notices are the device's own record, not asked of anyone again.
+    first.unmount();
+    await renderChat(<ConversationView conversationId={DM_BOB} />, h);
+    await settle();
+    await vi.waitFor(() => expect(screen.getAllByTestId("device-change")).toHaveLength(2), { timeout: 10_000 });
+  });
+
+  test("for a verified contact the notice says so, alongside the changed flag", async () => {
+    const bobKeys = [key()];
+    const { h } = await dmWithBob(bobKeys);
+    await renderChat(<ConversationView conversationId={DM_BOB} />, h);
+    await settle();
+    const { user, panel } = await openPanel();
+    await user.click(await within(panel).findByRole("button", { name: "Mark as verified" }, { timeout: 10_000 }));
+    await user.keyboard("{Escape}");
+    bobKeys[0] = key(); // bob's device replaced
+    h.event("auth.keys.devices.changed.v1", { userId: BOB.id });
+    const notice = await screen.findByTestId("device-change", {}, { timeout: 10_000 });
+    expect(notice.dataset.kind).toBe("replaced");
+    expect(notice.textContent).toContain("You had verified bob: compare the safety number again.");
+    expect(screen.getByTestId("verify-changed").textContent).toContain("bob's devices changed since you verified them");
+  });
+});
