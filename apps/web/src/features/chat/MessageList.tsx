@@ -300,6 +300,7 @@ export function MessageList({ view, editSeq, onEditStarted, onReply }: MessageLi
                     kind={view.kind}
                     sender={sender}
                     first={row.first}
+                    last={row.last}
                     status={status}
                     tabIndex={roving.tabIndexOf(row.key)}
                     writtenTs={row.own ? view.written[row.entry.seq] : undefined}
@@ -342,6 +343,8 @@ export function MessageList({ view, editSeq, onEditStarted, onReply }: MessageLi
                     message={row.message}
                     kind={view.kind}
                     tabIndex={roving.tabIndexOf(row.key)}
+                    first={row.first}
+                    last={row.last}
                   />
                 );
             }
