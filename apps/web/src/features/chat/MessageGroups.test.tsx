@@ -9,7 +9,8 @@ const GID = "group:9";
 
 /** Group "Trip" of the user, bob ("Bobby") and carol ("Caro") holding `entries`, rendered. */
 async function groupWith(entries: TimelineEntry[]) {
-  const last = entries.at(-1)!;
+  const last = entries.at(-1);
+  if (!last) throw new Error("a group with no entries");
   const h = await chatHarness((c) => {
     c.commands["chat.conversations"] = () => ({
       conversations: [{ ...groupSummary(9, "Trip", last.seq, last.ts), last }],
@@ -67,7 +68,7 @@ test("a run of one sender's messages shows the name and avatar once; every messa
     `Bobby, ${at(6)}`,
   ]);
   const third = screen.getByRole("article", { name: `Caro, ${at(3)}` });
-  expect(document.getElementById(third.getAttribute("aria-describedby")!)?.textContent).toBe("third");
+  expect(document.getElementById(third.getAttribute("aria-describedby") ?? "")?.textContent).toBe("third");
   expect(
     within(screen.getByRole("article", { name: `Caro, ${at(2)}` })).getByText("This message was deleted."),
   ).toBeTruthy();
