@@ -139,6 +139,11 @@ async function groupedRun(a: Page, b: Page, bob: string): Promise<void> {
   await run.nth(2).hover();
   await expect.poll(() => stampOpacity(2)).toBe("1");
   await a.mouse.move(0, 0);
+  await expect.poll(() => stampOpacity(2)).toBe("0");
+  // By keyboard: the focused message (the timeline's stop) shows its time too.
+  await run.nth(2).focus();
+  await expect.poll(() => stampOpacity(2)).toBe("1");
+  await composer(a).focus();
 
   await shootVariants(a, "chat-group-run", async () => {
     await a.locator(".conn[data-state=ready]").waitFor();
