@@ -3,7 +3,8 @@
  * two users in two browser profiles register, become friends and make a group in the social
  * screens, exchange DMs live both ways (typing,
  * read receipts, unread badges, edit, delete), talk in a group, and keep working through a gateway
- * restart: what was sent meanwhile appears once, what was typed meanwhile is sent once. A tab
+ * restart: what was sent meanwhile appears once, what was typed meanwhile is sent once. Bob's run of
+ * three group messages shows his name once (screenshots of it in every variant). A tab
  * resumes only under the ticket lock shared by the user's tabs. Saves screenshots of the
  * main chat screens (light, dark, phone) under test-results/screenshots/.
  *
@@ -21,6 +22,7 @@ import { ChatStore, MemoryE2eStateStore, dmConversationId, type SealroomClient }
 import { log, startStack, type Stack } from "../support/stack.js";
 import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
 import { befriendInBrowsers, registerInBrowser } from "./support/flows.js";
+import { shootVariants } from "./support/variants.js";
 
 const password = "correct horse battery staple";
 
@@ -106,6 +108,50 @@ const timeline = (page: Page) => page.getByTestId("timeline");
 const composer = (page: Page) => page.getByTestId("composer");
 /** The messages of the open conversation whose text is exactly `text`. */
 const bubbles = (page: Page, text: string) => timeline(page).locator(".msg-text", { hasText: new RegExp(`^${text}$`) });
+
+/**
+ * Bob adds two messages to his "我来！": Alice sees the three as one group, his name and avatar
+ * once, the time on the first and on the others only on hover, while each message's accessible
+ * name still says who and when. Screenshots of the grouped list (every variant).
+ */
+async function groupedRun(a: Page, b: Page, bob: string): Promise<void> {
+  for (const text of ["周六上午可以", "I'll bring snacks"]) {
+    await composer(b).fill(text);
+    await composer(b).press("Enter");
+  }
+  await bubbles(a, "I'll bring snacks").waitFor();
+  const run = timeline(a)
+    .getByTestId("message")
+    .filter({ has: a.locator(".msg-text", { hasText: /^(我来！|周六上午可以|I'll bring snacks)$/ }) });
+  expect(await run.count()).toBe(3);
+  expect(await run.locator(".msg-sender").allTextContents()).toEqual([bob]);
+  expect(await run.locator(".avatar").count()).toBe(1);
+  const names = await run.evaluateAll((els) => els.map((e) => e.getAttribute("aria-label")));
+  for (const name of names) expect(name).toMatch(new RegExp(`^${bob}, \\d{1,2}:\\d{2}`));
+  const stampOpacity = (i: number) =>
+    run
+      .nth(i)
+      .locator(".msg-stamp")
+      .evaluate((e) => getComputedStyle(e).opacity);
+  await a.mouse.move(0, 0);
+  expect(await stampOpacity(0)).toBe("1");
+  await expect.poll(() => stampOpacity(2)).toBe("0");
+  await run.nth(2).hover();
+  await expect.poll(() => stampOpacity(2)).toBe("1");
+  await a.mouse.move(0, 0);
+  await expect.poll(() => stampOpacity(2)).toBe("0");
+  // By keyboard: the focused message (the timeline's stop) shows its time too.
+  await run.nth(2).focus();
+  await expect.poll(() => stampOpacity(2)).toBe("1");
+  await composer(a).focus();
+
+  await shootVariants(a, "chat-group-run", async () => {
+    await a.locator(".conn[data-state=ready]").waitFor();
+    await conv(a, "Weekend plans").click();
+    await bubbles(a, "I'll bring snacks").waitFor();
+    await a.mouse.move(0, 0);
+  });
+}
 
 test("two users chat live in DMs and a group, and the chat survives a gateway restart", async () => {
   await browsers.withFailureShots("chat", shot, story);
@@ -214,6 +260,7 @@ async function story(): Promise<void> {
   await composer(b).press("Enter");
   await bubbles(a, "我来！").waitFor();
   await a.getByTestId("message-status").filter({ hasText: "Read by 1" }).waitFor();
+  await groupedRun(a, b, bob);
 
   // Screens: desktop light and dark, phone list and conversation.
   await conv(a, bob).click();

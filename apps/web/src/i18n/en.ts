@@ -267,6 +267,7 @@ export const en = {
     "The message has a text-direction control (such as U+202E) that is not closed on its line. Remove or close it to send.",
   "chat.timelineKeys":
     "Up and Down move between messages. On your own message, Enter or Shift+F10 opens its actions. Typing goes to the message box.",
+  "chat.messageLabel": "{sender}, {time}",
   "chat.written": "Written {time}",
   "chat.readOnly": "This group was disbanded. Its history stays readable, but nobody can post.",
   "chat.removedSub": "You are no longer a member",

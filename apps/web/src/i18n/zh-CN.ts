@@ -260,6 +260,7 @@ export const zhCN: Messages = {
   "chat.problem.bidi": "消息中有未在本行闭合的文字方向控制符（如 U+202E）。删除或闭合它之后才能发送。",
   "chat.timelineKeys":
     "上下方向键在消息之间移动。在你自己的消息上，按 Enter 或 Shift+F10 打开操作菜单。直接打字会输入到消息框。",
+  "chat.messageLabel": "{sender}，{time}",
   "chat.written": "写于 {time}",
   "chat.readOnly": "该群组已解散。聊天记录仍可查看，但无法再发言。",
   "chat.removedSub": "你已不是该群组的成员",

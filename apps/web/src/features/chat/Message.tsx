@@ -11,7 +11,7 @@
  * Text and names are each in their own bidi isolate (<bdi>), so nothing in them can reorder the
  * time or anything else outside them.
  */
-import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import type { E2eTextEntry, PendingMessage, TextEntry } from "@sealroom/sdk/browser";
 import { Avatar } from "../../components/Avatar.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
@@ -31,10 +31,14 @@ export interface MessageProps {
   entry: TextEntry;
   own: boolean;
   kind: "dm" | "group";
-  /** The sender's name, shown at the start of a run of messages in groups. */
+  /** The sender's name ("" for the user's own), shown over the first of a group's messages in group conversations. */
   sender: string;
-  /** First of a run of messages by the same sender: shows the name and avatar. */
+  /**
+   * First of a group of messages by the same sender (grouping.ts): shows the name, avatar and time;
+   * the following ones show their time on hover and focus. `last` closes the group.
+   */
   first: boolean;
+  last?: boolean;
   /** Delivery state text for the user's latest message. */
   status?: string;
   /** 0 for the timeline's one Tab stop, -1 for the others. */
@@ -67,6 +71,7 @@ export function Message({
   kind,
   sender,
   first,
+  last = true,
   status,
   tabIndex,
   writtenTs,
@@ -101,6 +106,12 @@ export function Message({
   const reactions = "reactions" in entry && Array.isArray(entry.reactions) ? entry.reactions : [];
   const showSender = kind === "group" && !own && first;
   const time = timeLabel(entry.ts, lang);
+  // Sender and time are the message's name on every message of a group, shown or not; its content
+  // is the description, so a screen reader that announces a focused message reads it all.
+  const label = t("chat.messageLabel", { sender: own ? t("chat.you") : sender, time });
+  const edited = entry.editedTs !== null && !deleted;
+  const written = writtenTs !== undefined && !deleted;
+  const bodyId = useId();
 
   useEffect(() => {
     if (!editRequested) return;
@@ -156,13 +167,15 @@ export function Message({
   return (
     <div
       ref={root}
-      className={`msg ${own ? "msg-own" : "msg-other"}${first ? " msg-first" : ""}`}
+      className={`msg ${own ? "msg-own" : "msg-other"}${first ? " msg-first" : ""}${last ? " msg-last" : ""}`}
       data-testid="message"
       data-seq={entry.seq}
       data-e2e={e2e ?? (plaintext ? "plaintext" : undefined)}
       data-mentions-me={(!deleted && mentions?.me !== undefined && mentionsMe(entry, mentions.me)) || undefined}
       data-roving=""
       role="article"
+      aria-label={label}
+      aria-describedby={bodyId}
       tabIndex={tabIndex}
       aria-keyshortcuts={actionable || respondable ? "Shift+F10" : undefined}
       onKeyDown={onKeyDown}
@@ -189,25 +202,31 @@ export function Message({
         ) : (
           <div className="msg-row">
             <div className={`bubble${deleted || unreadable ? " bubble-deleted" : ""}`}>
-              {deleted ? (
-                <span className="msg-tombstone">{t("chat.deleted")}</span>
-              ) : unreadable ? (
-                <span className="msg-tombstone msg-unreadable">
-                  {t(e2e === "undecryptable" ? "chat.undecryptable" : "chat.unavailable")}
-                </span>
-              ) : (
-                <>
-                  {attachment && <AttachmentCard attachment={attachment} />}
-                  {entry.text !== "" && (
-                    <RichText text={entry.text} linkTabIndex={tabIndex === 0 ? 0 : -1} mentions={mentions} />
-                  )}
-                </>
-              )}
+              <div className="msg-body" id={bodyId}>
+                {deleted ? (
+                  <span className="msg-tombstone">{t("chat.deleted")}</span>
+                ) : unreadable ? (
+                  <span className="msg-tombstone msg-unreadable">
+                    {t(e2e === "undecryptable" ? "chat.undecryptable" : "chat.unavailable")}
+                  </span>
+                ) : (
+                  <>
+                    {attachment && <AttachmentCard attachment={attachment} />}
+                    {entry.text !== "" && (
+                      <RichText text={entry.text} linkTabIndex={tabIndex === 0 ? 0 : -1} mentions={mentions} />
+                    )}
+                  </>
+                )}
+              </div>
               <span className="msg-meta">
-                {entry.editedTs !== null && !deleted && <span className="msg-edited">{t("chat.edited")} · </span>}
-                {writtenTs !== undefined && !deleted && <Written ts={writtenTs} />}
                 {plaintext && <span className="sr-only">{t("chat.notE2e")} · </span>}
-                <time dateTime={new Date(entry.ts).toISOString()}>{time}</time>
+                {edited && <span className="msg-edited">{t("chat.edited")}</span>}
+                {written && <Written ts={writtenTs} after={edited} />}
+                {/* With its separator: what a following message of a group shows only on hover and focus. */}
+                <span className="msg-stamp">
+                  {(edited || written) && " · "}
+                  <time dateTime={new Date(entry.ts).toISOString()}>{time}</time>
+                </span>
               </span>
             </div>
             {(actionable || respondable) && mode === "view" && (
@@ -326,26 +345,36 @@ export function Message({
   );
 }
 
-/** "Written 9:40": when the user wrote a message that reached the server later (sent offline). */
-function Written({ ts }: { ts: number }) {
+/**
+ * "Written 9:40": when the user wrote a message that reached the server later (sent offline);
+ * `after`: something comes before it in the line.
+ */
+function Written({ ts, after }: { ts: number; after: boolean }) {
   const { t, lang } = useI18n();
   return (
     <span className="msg-written">
+      {after && " · "}
       <span data-testid="message-written">{t("chat.written", { time: timeLabel(ts, lang) })}</span>
-      {" · "}
     </span>
   );
 }
 
-/** A message on its way (or refused): "sending", or "not sent" with the reason and retry/discard. */
+/**
+ * A message on its way (or refused): "sending", or "not sent" with the reason and retry/discard.
+ * It joins the group of the user's messages before it (`first`, `last` as for Message).
+ */
 export function PendingBubble({
   message,
   kind,
   tabIndex,
+  first = true,
+  last = true,
 }: {
   message: PendingMessage;
   kind: "dm" | "group";
   tabIndex: number;
+  first?: boolean;
+  last?: boolean;
 }) {
   const { t, lang, describeError } = useI18n();
   const { chat } = useChatServices();
@@ -354,7 +383,7 @@ export function PendingBubble({
   const mayPost = useMayPost(message.conversationId);
   return (
     <div
-      className={`msg msg-own msg-first${failed ? " msg-failed" : " msg-sending"}`}
+      className={`msg msg-own${first ? " msg-first" : ""}${last ? " msg-last" : ""}${failed ? " msg-failed" : " msg-sending"}`}
       data-testid="pending-message"
       data-roving=""
       role="article"

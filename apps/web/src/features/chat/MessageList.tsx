@@ -306,6 +306,7 @@ export function MessageList({ view, editSeq, onEditStarted, onReply, deviceNotic
                     kind={view.kind}
                     sender={sender}
                     first={row.first}
+                    last={row.last}
                     status={status}
                     tabIndex={roving.tabIndexOf(row.key)}
                     writtenTs={row.own ? view.written[row.entry.seq] : undefined}
@@ -350,6 +351,8 @@ export function MessageList({ view, editSeq, onEditStarted, onReply, deviceNotic
                     message={row.message}
                     kind={view.kind}
                     tabIndex={roving.tabIndexOf(row.key)}
+                    first={row.first}
+                    last={row.last}
                   />
                 );
             }

@@ -1,32 +1,35 @@
 /**
- * Turns a conversation's entries into rows: day separators, runs of one sender, the status line,
- * and the local notices of a contact's device changes (device-changes.ts) placed by time among them.
+ * Turns a conversation's entries into rows: day separators, dividers, messages grouped by sender
+ * (grouping.ts), and the local notices of a contact's device changes (device-changes.ts) placed by
+ * time among them.
  */
 import type { PendingMessage, TimelineEntry } from "@sealroom/sdk/browser";
 import type { DeviceChangeNotice } from "./device-changes.js";
 import { e2eStatusOf } from "./e2e.js";
 import { dayKey } from "./format.js";
+import { continuesGroup, groupItemOf, type GroupItem } from "./grouping.js";
+
+/** Where a message stands in its group (grouping.ts): the first shows name, avatar and time. */
+interface GroupPlace {
+  first: boolean;
+  last: boolean;
+}
 
 export type Row =
   | { type: "day"; key: string; ts: number }
   | { type: "system"; key: string; entry: Extract<TimelineEntry, { kind: "system" }> }
-  | {
+  | ({
       type: "text";
       key: string;
       entry: Extract<TimelineEntry, { kind: "text" }>;
       own: boolean;
-      first: boolean;
-      last: boolean;
-    }
-  | { type: "pending"; key: string; message: PendingMessage }
+    } & GroupPlace)
+  | ({ type: "pending"; key: string; message: PendingMessage } & GroupPlace)
   | { type: "unread"; key: string }
   /** With encryption on: where plaintext (older) messages begin, and where encrypted ones begin after them. */
   | { type: "e2e"; key: string; encrypted: boolean }
   /** The contact's devices changed here (a notice computed on this device, not an entry). */
   | { type: "devices"; key: string; notice: DeviceChangeNotice };
-
-/** Messages of one sender closer than this stay in one run (one name, one avatar). */
-const RUN_GAP_MS = 5 * 60_000;
 
 /**
  * `readAtOpen`: the read pointer when the conversation was opened; a divider marks what came after.
@@ -42,53 +45,67 @@ export function buildRows(
   notices: readonly DeviceChangeNotice[] = [],
 ): Row[] {
   const rows: Row[] = [];
-  let prev: TimelineEntry | undefined;
   let day: string | undefined;
+  let divided = readAtOpen === undefined;
+  /** Whether the last text message was encrypted (undefined before the first one). */
+  let encrypted: boolean | undefined;
+  /** The row before the next one, as grouping sees it, and whether a divider came since. */
+  let before: GroupItem | undefined;
+  let dividerSince = false;
+  let lastMessage: GroupPlace | undefined;
+  /** Adds a message row: first of a group, or the group's new last one. */
+  const push = (row: Extract<Row, GroupPlace>, item: GroupItem) => {
+    row.first = !continuesGroup(before, item, dividerSince);
+    if (!row.first && lastMessage) lastMessage.last = false;
+    rows.push(row);
+    lastMessage = row;
+    before = item;
+    dividerSince = false;
+  };
   let next = 0;
   const noticesUpTo = (ts: number) => {
     for (let notice = notices[next]; notice && notice.at <= ts; notice = notices[++next]) {
       if (day !== dayKey(notice.at)) rows.push({ type: "day", key: `day-d${next}`, ts: notice.at });
       day = dayKey(notice.at);
       rows.push({ type: "devices", key: `devices-${next}`, notice });
-      prev = undefined; // a notice ends the run of messages before it
+      dividerSince = true; // a notice ends the group of messages before it
     }
   };
-  let divided = readAtOpen === undefined;
-  /** Whether the last text message was encrypted (undefined before the first one). */
-  let encrypted: boolean | undefined;
   for (const e of entries) {
     noticesUpTo(e.ts);
     if (day !== dayKey(e.ts)) rows.push({ type: "day", key: `day-${e.seq}`, ts: e.ts });
     day = dayKey(e.ts);
-    let boundary = false;
     if (encryption && e.kind === "text") {
       const now = e2eStatusOf(e) !== undefined;
       // Plaintext history says so where it begins; encryption where it takes over from plaintext.
-      boundary = now !== (encrypted ?? true);
-      if (boundary) rows.push({ type: "e2e", key: `e2e-${e.seq}`, encrypted: now });
+      if (now !== (encrypted ?? true)) {
+        rows.push({ type: "e2e", key: `e2e-${e.seq}`, encrypted: now });
+        dividerSince = true;
+      }
       encrypted = now;
     }
     if (!divided && e.seq > readAtOpen! && e.kind === "text" && e.senderId !== me) {
       divided = true;
       rows.push({ type: "unread", key: "unread" });
+      dividerSince = true;
     }
     if (e.kind === "system") {
       rows.push({ type: "system", key: `s-${e.seq}`, entry: e });
+      before = groupItemOf(e);
     } else {
-      const sameRun =
-        !boundary &&
-        prev?.kind === "text" &&
-        prev.senderId === e.senderId &&
-        e.ts - prev.ts < RUN_GAP_MS &&
-        dayKey(prev.ts) === dayKey(e.ts);
-      const last = rows.at(-1);
-      if (sameRun && last?.type === "text") last.last = false;
-      rows.push({ type: "text", key: `m-${e.seq}`, entry: e, own: e.senderId === me, first: !sameRun, last: true });
+      push(
+        { type: "text", key: `m-${e.seq}`, entry: e, own: e.senderId === me, first: true, last: true },
+        groupItemOf(e),
+      );
     }
-    prev = e;
   }
   noticesUpTo(Infinity);
-  for (const m of pending) rows.push({ type: "pending", key: `p-${m.clientMsgId}`, message: m });
+  // Messages on their way join the user's group (by the time they were written on this device).
+  for (const m of pending)
+    push(
+      { type: "pending", key: `p-${m.clientMsgId}`, message: m, first: true, last: true },
+      { senderId: me, ts: m.writtenTs },
+    );
   return rows;
 }
 
