@@ -16,6 +16,7 @@ import {
   renderChat,
   settle,
   text,
+  trioGroupDetails,
 } from "./test-support.js";
 
 function ackFor(seq: number) {
@@ -190,21 +191,7 @@ describe("message states", () => {
           { userId: CAROL.id, readSeq: 3 },
         ],
       });
-      c.commands["social.groups.get"] = () => ({
-        group: {},
-        role: "owner",
-        members: [ME, BOB, CAROL].map((user) => ({
-          user,
-          role: "member",
-          joinedAt: 0,
-          presence: { online: false, lastSeenAt: null },
-        })),
-        invites: [],
-        profiles: [
-          { user: CAROL, displayName: "Caro", about: null },
-          { user: BOB, displayName: "Bobby", about: null },
-        ],
-      });
+      c.commands["social.groups.get"] = trioGroupDetails;
     });
     await renderChat(<ConversationView conversationId={gid} />, h);
     await settle();

@@ -3,7 +3,17 @@ import { expect, test } from "vitest";
 import type { TimelineEntry } from "@sealroom/sdk/browser";
 import { ConversationView } from "./ConversationView.js";
 import { timeLabel } from "./format.js";
-import { BOB, CAROL, ME, chatHarness, groupSummary, renderChat, settle, text } from "./test-support.js";
+import {
+  BOB,
+  CAROL,
+  ME,
+  chatHarness,
+  groupSummary,
+  renderChat,
+  settle,
+  text,
+  trioGroupDetails,
+} from "./test-support.js";
 
 const GID = "group:9";
 
@@ -16,21 +26,7 @@ async function groupWith(entries: TimelineEntry[]) {
       conversations: [{ ...groupSummary(9, "Trip", last.seq, last.ts), last }],
     });
     c.commands["chat.history"] = () => ({ conversationId: GID, entries, lastSeq: last.seq, visibleFromSeq: 0 });
-    c.commands["social.groups.get"] = () => ({
-      group: {},
-      role: "owner",
-      members: [ME, BOB, CAROL].map((user) => ({
-        user,
-        role: "member",
-        joinedAt: 0,
-        presence: { online: false, lastSeenAt: null },
-      })),
-      invites: [],
-      profiles: [
-        { user: CAROL, displayName: "Caro", about: null },
-        { user: BOB, displayName: "Bobby", about: null },
-      ],
-    });
+    c.commands["social.groups.get"] = trioGroupDetails;
   });
   await renderChat(<ConversationView conversationId={GID} />, h);
   await settle();

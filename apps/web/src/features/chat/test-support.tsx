@@ -129,6 +129,25 @@ export function groupSummary(id: number, name: string, lastSeq: number, lastActi
   };
 }
 
+/** social.groups.get's answer for a group of the user, bob ("Bobby") and carol ("Caro"), all members. */
+export function trioGroupDetails() {
+  return {
+    group: {},
+    role: "owner",
+    members: [ME, BOB, CAROL].map((user) => ({
+      user,
+      role: "member",
+      joinedAt: 0,
+      presence: { online: false, lastSeenAt: null },
+    })),
+    invites: [],
+    profiles: [
+      { user: CAROL, displayName: "Caro", about: null },
+      { user: BOB, displayName: "Bobby", about: null },
+    ],
+  };
+}
+
 export interface ChatHarness {
   client: ChatFakeClient;
   services: ChatServices;
