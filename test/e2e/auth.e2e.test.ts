@@ -9,6 +9,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startStack, type Stack } from "../support/stack.js";
 import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
+import { upToDate } from "./support/flows.js";
 
 const FLOW_TIMEOUT = 120_000;
 
@@ -62,7 +63,7 @@ async function signIn(page: Page, username: string, password: string): Promise<v
 async function expectSignedIn(page: Page, username: string): Promise<void> {
   try {
     await page.getByTestId("username").filter({ hasText: username }).waitFor();
-    await page.getByRole("status").filter({ hasText: "Up to date" }).waitFor();
+    await upToDate(page);
   } catch (err) {
     await shot(page, `failure-${Date.now()}`); // what the page showed instead
     throw err;
