@@ -29,12 +29,18 @@ describe("ConnectionBadge", () => {
     act(() => h.client.setState("connecting"));
     expect(badge()).toBeNull();
     expect(honest()).toBe("connecting");
-    act(() => vi.advanceTimersByTime(GRACE_MS - 100));
+    act(() => {
+      vi.advanceTimersByTime(GRACE_MS - 100);
+    });
     act(() => h.client.setState("ready"));
-    act(() => vi.advanceTimersByTime(GRACE_MS));
+    act(() => {
+      vi.advanceTimersByTime(GRACE_MS);
+    });
     expect(badge()).toBeNull();
     act(() => h.client.setState("connecting"));
-    act(() => vi.advanceTimersByTime(GRACE_MS));
+    act(() => {
+      vi.advanceTimersByTime(GRACE_MS);
+    });
     expect(badge()?.textContent).toBe("Connection: Connecting…");
   });
 
@@ -53,7 +59,9 @@ describe("ConnectionBadge", () => {
     act(() => h.client.setState("connecting"));
     act(() => h.client.setState("ready"));
     expect(status.textContent).toBe("Reconnected");
-    act(() => vi.advanceTimersByTime(60_000));
+    act(() => {
+      vi.advanceTimersByTime(60_000);
+    });
     expect(status.textContent).toBe("");
   });
 
