@@ -296,7 +296,8 @@ async function story(): Promise<void> {
   // his phone (an SDK client on the other gateway), sends three messages meanwhile.
   await conv(a, bob).click();
   await stopWebGateway();
-  await a.getByRole("status").filter({ hasText: "Reconnecting…" }).waitFor();
+  await a.locator(".conn[data-state=reconnecting]", { hasText: "Reconnecting…" }).waitFor();
+  await a.getByRole("status").filter({ hasText: "Connection lost" }).waitFor({ state: "attached" });
   await composer(a).fill("written while offline");
   await composer(a).press("Enter");
   await timeline(a)
@@ -315,6 +316,9 @@ async function story(): Promise<void> {
       .click({ timeout: 2000 })
       .catch(() => undefined);
     await upToDate(page);
+    // Screen readers heard the loss and now the return (said for 10 s); the badge itself is gone.
+    if (page === a) await a.getByRole("status").filter({ hasText: "Reconnected" }).waitFor({ state: "attached" });
+    expect(await page.locator(".conn").count()).toBe(0);
   }
   await conv(b, alice).click();
   for (const page of [a, b]) {

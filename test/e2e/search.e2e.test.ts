@@ -162,7 +162,7 @@ async function story(): Promise<void> {
   // In Chinese (the language is kept across the reload).
   await b.evaluate(() => localStorage.setItem("sealroom.lang", "zh-CN"));
   await b.goto(stack.httpUrl);
-  await b.getByRole("status").filter({ hasText: "已是最新" }).waitFor();
+  await upToDate(b);
   await box(b).fill("车站");
   await b.getByTestId("search-count").filter({ hasText: "找到 1 条消息" }).waitFor();
   await shootThemes(b, (suffix) => path.join(shots, `search-results-zh${suffix}.png`));
