@@ -9,6 +9,8 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startStack, type Stack } from "../support/stack.js";
 import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
+import { upToDate } from "./support/flows.js";
+import { shootVariants } from "./support/variants.js";
 
 const FLOW_TIMEOUT = 120_000;
 
@@ -62,7 +64,7 @@ async function signIn(page: Page, username: string, password: string): Promise<v
 async function expectSignedIn(page: Page, username: string): Promise<void> {
   try {
     await page.getByTestId("username").filter({ hasText: username }).waitFor();
-    await page.getByRole("status").filter({ hasText: "Up to date" }).waitFor();
+    await upToDate(page);
   } catch (err) {
     await shot(page, `failure-${Date.now()}`); // what the page showed instead
     throw err;
@@ -119,8 +121,27 @@ describe("web client in chromium", () => {
       expect(await shownFingerprint(a, "settings-fingerprint")).toBe(serverFingerprint);
       await shot(a, "settings");
 
-      // Log out: back to the form, the ticket is gone.
-      await a.getByRole("button", { name: "Log out", exact: true }).click();
+      // The avatar opens the account menu by keyboard; Escape gives focus back to it.
+      const accountMenu = a.getByTestId("account-menu");
+      const openAccountMenu = async () => {
+        await accountMenu.focus();
+        await a.keyboard.press("Enter");
+        await a.getByRole("menu").getByRole("menuitem").first().waitFor();
+      };
+      await openAccountMenu();
+      expect(await a.getByRole("menuitem").allTextContents()).toEqual(["Profile", "Settings", "Sign out"]);
+      await a.keyboard.press("Escape");
+      await a.getByRole("menu").waitFor({ state: "detached" });
+      expect(await accountMenu.evaluate((el) => el === document.activeElement)).toBe(true);
+      await openAccountMenu();
+      await shootVariants(a, "account-menu", async () => {
+        await expectSignedIn(a, username);
+        await openAccountMenu();
+      });
+
+      // Sign out from it (End, Enter): back to the form, the ticket is gone.
+      await a.keyboard.press("End");
+      await a.keyboard.press("Enter");
       await a.getByText("You signed out.").waitFor();
       expect(await ticketOf(a)).toBeNull();
 

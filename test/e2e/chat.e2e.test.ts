@@ -21,7 +21,7 @@ import { connectNats, type NatsConnection } from "@sealroom/runtime";
 import { ChatStore, MemoryE2eStateStore, dmConversationId, type SealroomClient } from "@sealroom/sdk/node";
 import { log, startStack, type Stack } from "../support/stack.js";
 import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
-import { befriendInBrowsers, registerInBrowser } from "./support/flows.js";
+import { befriendInBrowsers, registerInBrowser, upToDate } from "./support/flows.js";
 import { shootVariants } from "./support/variants.js";
 
 const password = "correct horse battery staple";
@@ -90,10 +90,6 @@ async function register(page: Page, username: string): Promise<void> {
   await page.getByRole("heading", { level: 1, name: "Conversations" }).waitFor();
 }
 
-async function upToDate(page: Page): Promise<void> {
-  await page.getByRole("status").filter({ hasText: "Up to date" }).waitFor();
-}
-
 async function sdkAs(username: string): Promise<SealroomClient> {
   const c = stack.client();
   await c.connect();
@@ -146,7 +142,7 @@ async function groupedRun(a: Page, b: Page, bob: string): Promise<void> {
   await composer(a).focus();
 
   await shootVariants(a, "chat-group-run", async () => {
-    await a.locator(".conn[data-state=ready]").waitFor();
+    await upToDate(a);
     await conv(a, "Weekend plans").click();
     await bubbles(a, "I'll bring snacks").waitFor();
     await a.mouse.move(0, 0);
@@ -300,7 +296,8 @@ async function story(): Promise<void> {
   // his phone (an SDK client on the other gateway), sends three messages meanwhile.
   await conv(a, bob).click();
   await stopWebGateway();
-  await a.getByRole("status").filter({ hasText: "Reconnecting…" }).waitFor();
+  await a.locator(".conn[data-state=reconnecting]", { hasText: "Reconnecting…" }).waitFor();
+  await a.getByRole("status").filter({ hasText: "Connection lost" }).waitFor({ state: "attached" });
   await composer(a).fill("written while offline");
   await composer(a).press("Enter");
   await timeline(a)
@@ -319,6 +316,9 @@ async function story(): Promise<void> {
       .click({ timeout: 2000 })
       .catch(() => undefined);
     await upToDate(page);
+    // Screen readers heard the loss and now the return (said for 10 s); the badge itself is gone.
+    if (page === a) await a.getByRole("status").filter({ hasText: "Reconnected" }).waitFor({ state: "attached" });
+    expect(await page.locator(".conn").count()).toBe(0);
   }
   await conv(b, alice).click();
   for (const page of [a, b]) {

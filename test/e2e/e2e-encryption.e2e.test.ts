@@ -22,7 +22,7 @@ import {
 } from "@sealroom/sdk/node";
 import { startStack, type Stack } from "../support/stack.js";
 import { Browsers, requireBrowserAndApp, root, webDir } from "./support/browsers.js";
-import { befriendInBrowsers, registerInBrowser } from "./support/flows.js";
+import { befriendInBrowsers, registerInBrowser, upToDate } from "./support/flows.js";
 
 const password = "correct horse battery staple";
 // The task's screenshots go to docs/screenshots when the project keeps them there.
@@ -59,7 +59,7 @@ const bubble = (page: Page, text: string) => timeline(page).locator(".msg-text",
 
 async function register(page: Page, username: string): Promise<void> {
   await registerInBrowser(page, stack.httpUrl, username, password);
-  await page.getByRole("status").filter({ hasText: "Up to date" }).waitFor();
+  await upToDate(page);
   await page.getByRole("heading", { level: 1, name: "Conversations" }).waitFor();
 }
 
@@ -190,7 +190,7 @@ async function story(): Promise<void> {
   ]);
   expect((await stateKeys(a, "reads")).filter((k) => k.startsWith(`${aliceId}/${dm}/`))).toHaveLength(4);
   await a.reload();
-  await a.getByRole("status").filter({ hasText: "Up to date" }).waitFor();
+  await upToDate(a);
   plaintexts.push("after alice's reload");
   await sdkChat.send(dm, "after alice's reload");
   await conv(a, bob).getByText("after alice's reload").waitFor();
@@ -263,7 +263,7 @@ async function secondLogin(): Promise<void> {
   await c2.getByLabel("Username", { exact: true }).fill(carol);
   await c2.getByLabel("Password", { exact: true }).fill(password);
   await c2.getByRole("button", { name: "Sign in", exact: true }).click();
-  await c2.getByRole("status").filter({ hasText: "Up to date" }).waitFor();
+  await upToDate(c2);
   await conv(c2, dave).click();
   await send(c2, "from carol's second browser");
   for (const page of [d, c]) {

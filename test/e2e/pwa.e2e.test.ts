@@ -17,7 +17,7 @@ import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/nod
 import { connectNats } from "@sealroom/runtime";
 import { log, startStack, type Stack } from "../support/stack.js";
 import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
-import { registerInBrowser } from "./support/flows.js";
+import { registerInBrowser, upToDate } from "./support/flows.js";
 
 const password = "correct horse battery staple";
 // Offline, the page's /server-key fetch and its WebSocket fail: the browser logs both, the app does not.
@@ -105,7 +105,7 @@ test("offline, a reload opens the cached app shell and says the device is offlin
     const username = `pwa_${process.pid % 10_000}`;
     const { ctx, page } = await browsers.open();
     await registerInBrowser(page, url, username, password);
-    await page.getByRole("status").filter({ hasText: "Up to date" }).waitFor();
+    await upToDate(page);
 
     // The worker installs on the first visit and controls the page from the next load on.
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
@@ -144,7 +144,7 @@ test("offline, a reload opens the cached app shell and says the device is offlin
     const retry = page.getByRole("button", { name: "Retry now" });
     if (await retry.isVisible()) await retry.click();
     await page.getByTestId("username").filter({ hasText: username }).waitFor({ timeout: 60_000 });
-    await page.getByRole("status").filter({ hasText: "Up to date" }).waitFor();
+    await upToDate(page);
     expect(browsers.pageErrors).toEqual([]);
   });
 }, 120_000);

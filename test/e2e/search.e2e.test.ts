@@ -13,7 +13,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { startStack, type Stack } from "../support/stack.js";
 import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
-import { befriendInBrowsers, navLink, registerInBrowser, shootThemes } from "./support/flows.js";
+import { befriendInBrowsers, navLink, registerInBrowser, shootThemes, upToDate } from "./support/flows.js";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -40,7 +40,7 @@ const hits = (page: Page) => page.getByTestId("search-hit");
 
 async function register(page: Page, username: string): Promise<void> {
   await registerInBrowser(page, stack.httpUrl, username, PASSWORD);
-  await page.getByRole("status").filter({ hasText: "Up to date" }).waitFor();
+  await upToDate(page);
 }
 
 async function send(page: Page, text: string): Promise<void> {
@@ -145,7 +145,7 @@ async function story(): Promise<void> {
   // After a reload the conversation holds only its newest message; the index is back, and a result
   // opens the conversation at the message with the history around it.
   await b.goto(stack.httpUrl);
-  await b.getByRole("status").filter({ hasText: "Up to date" }).waitFor();
+  await upToDate(b);
   await search(b, "lighthouse", "Messages found: 1");
   await hits(b).first().click();
   const found = timeline(b).locator(".msg", { hasText: "meet me at the lighthouse at noon" });
@@ -162,7 +162,7 @@ async function story(): Promise<void> {
   // In Chinese (the language is kept across the reload).
   await b.evaluate(() => localStorage.setItem("sealroom.lang", "zh-CN"));
   await b.goto(stack.httpUrl);
-  await b.getByRole("status").filter({ hasText: "已是最新" }).waitFor();
+  await upToDate(b);
   await box(b).fill("车站");
   await b.getByTestId("search-count").filter({ hasText: "找到 1 条消息" }).waitFor();
   await shootThemes(b, (suffix) => path.join(shots, `search-results-zh${suffix}.png`));
@@ -170,7 +170,7 @@ async function story(): Promise<void> {
   // Logging out deletes the index.
   await b.evaluate(() => localStorage.setItem("sealroom.lang", "en"));
   await b.reload();
-  await b.getByRole("status").filter({ hasText: "Up to date" }).waitFor();
+  await upToDate(b);
   await navLink(b, "Settings").click();
   await b.getByRole("button", { name: "Log out", exact: true }).click();
   await b.getByRole("tab", { name: "Sign in" }).waitFor();

@@ -31,6 +31,14 @@ export async function shootThemes(page: Page, file: (suffix: string) => string):
   await page.setViewportSize({ width: 1280, height: 800 });
 }
 
+/**
+ * Signed in and the chat store caught up. The header shows no badge then, so this waits for the
+ * state the connection badge's wrapper always carries (present, not visible: it is empty).
+ */
+export async function upToDate(page: Page): Promise<void> {
+  await page.locator(".conn-wrap[data-state=ready]").waitFor({ state: "attached" });
+}
+
 /** A link of the app's main navigation ("Conversations", "Friends", "Groups", "Settings"). */
 export const navLink = (page: Page, name: string) => page.getByRole("navigation").getByRole("link", { name });
 

@@ -13,8 +13,9 @@ import { dmConversationId } from "@sealroom/sdk/node";
 import { befriend, password, signUp, type Person } from "../../social-helpers.js";
 import { log, startStack, type Stack } from "../../support/stack.js";
 import { Browsers, requireBrowserAndApp, shots, webDir } from "./browsers.js";
+import { upToDate } from "./flows.js";
 
-export { password };
+export { password, upToDate };
 
 /** Generous limits: a test's burst of sends must not be rate-limited. */
 const LIMITS = { rateLimitPerSec: 1000, rateLimitBurst: 1000 } as const;
@@ -96,11 +97,6 @@ export async function signIn(page: Page, username: string, pw: string, lang: "en
   await page.getByLabel(zh ? "用户名" : "Username", { exact: true }).fill(username);
   await page.getByLabel(zh ? "密码" : "Password", { exact: true }).fill(pw);
   await page.locator("form button[type=submit]").click();
-}
-
-/** Signed in, and the chat store has caught up. */
-export async function upToDate(page: Page): Promise<void> {
-  await page.locator(".conn[data-state=ready]").waitFor();
 }
 
 export const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });

@@ -1,5 +1,4 @@
 import type { ReactNode } from "react";
-import { Avatar } from "../components/Avatar.js";
 import { ConnectionBadge } from "../components/ConnectionBadge.js";
 import { ChatIcon, KeyIcon, LockIcon, SettingsIcon } from "../components/Icons.js";
 import { Logo } from "../components/Logo.js";
@@ -9,17 +8,19 @@ import { useI18n } from "../i18n/I18nProvider.js";
 import { conversationOf, hrefFor, type Route } from "../lib/hooks.js";
 import { useSession } from "../state/context.js";
 import { shortFingerprint } from "../state/server-key.js";
+import { AccountMenu } from "./AccountMenu.js";
 
 /**
- * The signed-in frame: a top bar with the always-visible connection state, a sidebar (navigation and
- * the conversation list) and the main area.
+ * The signed-in frame: a top bar (the connection state when something is wrong, the account menu), a
+ * sidebar (navigation and the conversation list) and the main area.
  */
 export function AppShell({ username, route, children }: { username: string; route: Route; children: ReactNode }) {
   const { t } = useI18n();
   const { pinnedKeyId } = useSession();
   const socialItems = useSocialNavItems();
   // The user's own display name once the social store has it; the title keeps the username.
-  const shown = useOptionalSocial()?.me?.displayName ?? username;
+  const social = useOptionalSocial();
+  const shown = social?.me?.displayName ?? username;
   const items: NavItem[] = [
     { route: "home", label: t("nav.conversations"), icon: <ChatIcon /> },
     ...socialItems,
@@ -42,12 +43,7 @@ export function AppShell({ username, route, children }: { username: string; rout
         <Logo size={28} />
         <div className="topbar-end">
           <ConnectionBadge />
-          <span className="user-chip" title={t("nav.account", { name: username })}>
-            <Avatar name={shown} size={28} />
-            <span className="user-chip-name" data-testid="username" translate="no">
-              <bdi>{shown}</bdi>
-            </span>
-          </span>
+          <AccountMenu username={username} shown={shown} hasProfile={social !== undefined} />
         </div>
       </header>
       <div className="sidebar">

@@ -110,6 +110,9 @@ export const en = {
   "nav.conversations": "Conversations",
   "nav.settings": "Settings",
   "nav.account": "Signed in as {name}",
+  "nav.accountMenu": "Account menu, signed in as {name}",
+  "nav.profile": "Profile",
+  "nav.signOut": "Sign out",
   "home.title": "Conversations",
   "home.emptyTitle": "No conversations yet",
   "home.emptyBody":
@@ -118,6 +121,8 @@ export const en = {
 
   "conn.catchingUp": "Catching up…",
   "conn.deviceOffline": "This device is offline. Sealroom reconnects when the network is back.",
+  "conn.lost": "Connection lost",
+  "conn.restored": "Reconnected",
 
   "update.ready": "A new version of Sealroom is ready.",
   "update.reload": "Reload",

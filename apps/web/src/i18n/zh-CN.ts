@@ -107,6 +107,9 @@ export const zhCN: Messages = {
   "nav.conversations": "对话",
   "nav.settings": "设置",
   "nav.account": "当前用户：{name}",
+  "nav.accountMenu": "账户菜单，当前用户：{name}",
+  "nav.profile": "个人资料",
+  "nav.signOut": "退出登录",
   "home.title": "对话",
   "home.emptyTitle": "还没有对话",
   "home.emptyBody": "聊天功能上线后，对话会显示在这里。你现在可以先管理账号和安全设置。",
@@ -114,6 +117,8 @@ export const zhCN: Messages = {
 
   "conn.catchingUp": "正在同步…",
   "conn.deviceOffline": "此设备处于离线状态。网络恢复后 Sealroom 会自动重新连接。",
+  "conn.lost": "连接已断开",
+  "conn.restored": "已重新连接",
 
   "update.ready": "Sealroom 有新版本可用。",
   "update.reload": "重新加载",

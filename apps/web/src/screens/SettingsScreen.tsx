@@ -14,12 +14,14 @@ import { useI18n } from "../i18n/I18nProvider.js";
 import { useFocusOnMount } from "../lib/hooks.js";
 import { useHost, useSession, useSessionActions } from "../state/context.js";
 import { fingerprintOf } from "../state/server-key.js";
+import { focusPendingSection } from "./settings-section.js";
 
 export function SettingsScreen({ username }: { username: string }) {
   const { t } = useI18n();
   const social = useOptionalSocial();
   const shown = social?.me?.displayName ?? username;
   const heading = useFocusOnMount<HTMLHeadingElement>();
+  useEffect(focusPendingSection, []); // after the title's focus: a section asked for wins
   const { pinnedKeyId } = useSession();
   const host = useHost();
   return (
@@ -52,7 +54,7 @@ export function SettingsScreen({ username }: { username: string }) {
 
         {social && (
           <section className="panel" aria-labelledby="profile-heading">
-            <h2 id="profile-heading" className="panel-title">
+            <h2 id="profile-heading" className="panel-title" tabIndex={-1}>
               {t("profile.title")}
             </h2>
             <p className="panel-help">{t("profile.help")}</p>

@@ -1,6 +1,6 @@
-import { screen } from "@testing-library/react";
+import { act, screen } from "@testing-library/react";
 import { describe, expect, test } from "vitest";
-import { ConnectionBadge } from "../../components/ConnectionBadge.js";
+import { ConnectionBadge, GRACE_MS } from "../../components/ConnectionBadge.js";
 import { useChatChrome } from "./chrome.js";
 import { ChatScreen } from "./ChatScreen.js";
 import { ConversationList } from "./ConversationList.js";
@@ -31,21 +31,26 @@ describe("chat chrome", () => {
     expect(document.title).toBe("(1) Sealroom");
   });
 
-  test("signed in, the badge says 'catching up' until the chat store has synced", async () => {
+  test("signed in, the state is 'ready' only once the chat store has synced; a slow catch-up shows a badge", async () => {
     let finish!: () => void;
     const h = await chatHarness();
     await renderChat(<ConnectionBadge />, h);
     await settle();
-    expect(screen.getByRole("status").textContent).toBe("Connection: Up to date");
+    const state = () => screen.getByTestId("connection").getAttribute("data-state");
+    expect(state()).toBe("ready");
+    expect(document.querySelector(".conn")).toBeNull();
     // A reconnect: the store catches up again; a slow conversation list keeps it "catching up".
     h.client.commands["chat.conversations"] = () =>
       new Promise((resolve) => (finish = () => resolve({ conversations: [] })));
     h.client.emit("signedIn", { id: 1, username: "alice" });
     await settle();
-    expect(screen.getByRole("status").textContent).toBe("Connection: Catching up…");
+    expect(state()).toBe("catching-up");
+    await act(() => new Promise((resolve) => setTimeout(resolve, GRACE_MS + 50)));
+    expect(document.querySelector(".conn")?.textContent).toBe("Connection: Catching up…");
     finish();
     await settle();
-    expect(screen.getByRole("status").textContent).toBe("Connection: Up to date");
+    expect(state()).toBe("ready");
+    expect(document.querySelector(".conn")).toBeNull();
   });
 
   test("a DM first seen live is named after its sender", async () => {

@@ -4,4 +4,5 @@ export { ConversationList } from "./ConversationList.js";
 export { createChatServices, type ChatServices, type ChatLike } from "./services.js";
 export { useChatChrome } from "./chrome.js";
 export { NewSignInNotice } from "./NewSignInNotice.js";
+export { menuItems, menuKeyHandler } from "./menu-keys.js";
 export { QuickSwitcherProvider } from "./QuickSwitcher.js";
