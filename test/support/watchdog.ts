@@ -17,37 +17,48 @@ interface Watch {
   worker: Worker;
 }
 
-const seconds = () => Math.floor(Date.now() / 1000);
 const limit = (name: string, fallback: number) => {
   const value = Number(process.env[name]);
   return Number.isFinite(value) && value > 0 ? value : fallback;
 };
 
 // CommonJS source for the thread: its own event loop, so it runs while the test's loop is blocked.
+// It counts its own ticks instead of reading clocks: a paused virtual machine jumps the clocks on
+// resume, and a time difference would then kill a healthy file. Missed beats are counted only across
+// ticks, so after a pause the test's own overdue timer has one tick to beat again.
 // It writes with fs.writeSync(2): process.stderr would go through the blocked main thread.
 const watcher = `
 const { workerData, parentPort } = require("node:worker_threads");
 const { writeSync } = require("node:fs");
 const { beat, stallS, fileMaxS } = workerData;
-let where = { file: "(setup)", test: "", since: Math.floor(Date.now() / 1000) };
-parentPort.on("message", (m) => { where = { ...where, ...m }; });
+const TICK_S = 2;
+let where = { file: "(setup)", test: "" };
+let ticks = 0;
+let missed = 0;
+let last = Atomics.load(beat, 0);
+parentPort.on("message", (m) => {
+  if (m.file) ticks = 0;
+  where = { ...where, ...m };
+});
 setInterval(() => {
-  const now = Math.floor(Date.now() / 1000);
-  const stalled = now - Atomics.load(beat, 0);
-  const age = now - where.since;
+  ticks++;
+  const now = Atomics.load(beat, 0);
+  missed = now === last ? missed + 1 : 0;
+  last = now;
+  const stalled = missed * TICK_S;
+  const age = ticks * TICK_S;
   if (stalled < stallS && age < fileMaxS) return;
   const why = stalled >= stallS ? "its event loop has not run for " + stalled + " s" : "it has run for " + age + " s";
   writeSync(2, "\\n[watchdog] killing the test process of " + where.file + (where.test ? " (test: " + where.test + ")" : "") + ": " + why + "\\n");
   process.kill(process.pid, "SIGKILL");
-}, 2000);
+}, TICK_S * 1000);
 `;
 
 const global = globalThis as { sealroomWatchdog?: Watch };
 
 function start(): Watch {
   const beat = new Int32Array(new SharedArrayBuffer(4));
-  Atomics.store(beat, 0, seconds());
-  setInterval(() => Atomics.store(beat, 0, seconds()), 1000).unref();
+  setInterval(() => Atomics.add(beat, 0, 1), 1000).unref();
   const worker = new Worker(watcher, {
     eval: true,
     workerData: {
@@ -60,9 +71,9 @@ function start(): Watch {
   return { beat, worker };
 }
 
-// A process that runs several files (no isolation) keeps one watcher; each file restarts its clock.
+// A process that runs several files (no isolation) keeps one watcher; each file restarts its count.
 const watch = (global.sealroomWatchdog ??= start());
-watch.worker.postMessage({ file: expect.getState().testPath ?? "(unknown file)", test: "", since: seconds() });
+watch.worker.postMessage({ file: expect.getState().testPath ?? "(unknown file)", test: "" });
 
 beforeEach((context) => {
   watch.worker.postMessage({ test: context.task.name });
