@@ -42,7 +42,9 @@ test("a reply quotes its original and leads to it; reactions by picker and chip,
 
   await env.browsers.withFailureShots("responses", shot, async () => {
     await send(ann, "Lunch at noon?");
-    await message(ben, "Lunch at noon?").locator(".msg-text").waitFor({ timeout: 20_000 });
+    // The DM's first encrypted message waits for its group to be made and joined: in one full
+    // run on a loaded 2-core machine it was not there after 20 s.
+    await message(ben, "Lunch at noon?").locator(".msg-text").waitFor({ timeout: 40_000 });
     expect(await message(ben, "Lunch at noon?").getAttribute("data-e2e")).toBe("decrypted");
 
     // Reply, from the hover toolbar.
