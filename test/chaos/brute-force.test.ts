@@ -55,11 +55,16 @@ test("password brute force: per account at most the budget evaluated, the owner 
   await device.connect();
   const t0 = Date.now();
   let ownerAttempts = 0;
+  let ownerDropped = 0;
   for (;;) {
     ownerAttempts++;
     const r = await device.call("auth.login", { username: owner.name, password: PASSWORD });
     if (r.ok) break;
-    expect(r.error.code).toBe("AUTH_THROTTLED");
+    // The sign-in deadline (HANDSHAKE_TIMEOUT_MS, 1.5 s here) closes a connection still anonymous
+    // while the owner waits out the lockout; a login in flight then fails with the retryable
+    // UNAVAILABLE and the client reconnects, as any client would retry.
+    if (r.error.code === "UNAVAILABLE" || r.error.code === "TIMEOUT") ownerDropped++;
+    else expect(r.error.code).toBe("AUTH_THROTTLED");
     if (Date.now() - t0 > 40_000) throw new Error("the owner never got in");
     await sleep(Math.max(20, r.error.retryAfterMs ?? 100));
   }
@@ -94,6 +99,7 @@ test("password brute force: per account at most the budget evaluated, the owner 
     extra: {
       "account attack answers": counts,
       "owner attempts until in": ownerAttempts,
+      "owner attempts dropped with the connection": ownerDropped,
       "address spray answers (45 names)": spray,
       "other address login": elsewhereLogin.ok,
     },
