@@ -126,6 +126,30 @@ describe("a user's new device joins by External Commit", () => {
     for (const c of [ida, jon, phone]) expect(c.chat.e2e?.undecryptable).toBe(0);
   });
 
+  test("a Welcome inbox that does not answer while a new device reads its first entries: they are read once it answers, not left unavailable", async () => {
+    const { a: gus, b: hal, dm } = await quietDm("gus", "hal");
+    const phone = withE2e(await device(stack, gus, 1), fileStore());
+    await phone.chat.e2e?.deviceReady();
+    // Every look into the phone's Welcome inbox fails until told otherwise: the reads of the entries
+    // that add it, and the one the Welcome's event starts. A quiet DM brings no later entry.
+    let failing = true;
+    let failed = 0;
+    const request = phone.client.request.bind(phone.client);
+    phone.client.request = ((type, body) => {
+      if (type === "chat.mls.welcomes" && failing) {
+        failed++;
+        return Promise.reject(new AppError("UNAVAILABLE"));
+      }
+      return request(type, body);
+    }) as typeof phone.client.request;
+    const seq = await say(hal, dm, "hal, while the inbox is down");
+    await until(() => failed >= 3, "the phone's inbox reads to fail", 20_000);
+    failing = false;
+    await allRead([phone], dm, ["hal, while the inbox is down"]);
+    expect(phone.at(dm, seq)).toMatchObject({ e2e: "decrypted" });
+    for (const c of [gus, hal, phone]) expect(c.chat.e2e?.undecryptable).toBe(0);
+  });
+
   test("no plaintext in the database's messages nor on NATS", async () => {
     await world.expectNoPlaintext(6);
   });

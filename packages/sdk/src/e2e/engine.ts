@@ -193,17 +193,18 @@ export class E2eEngine {
 
   /** An MLS entry the chat store released (in seq order per conversation). */
   onEntry(entry: Entry, attempt = 0): void {
-    // A failure (disconnected, the key directory not answering) leaves the reader's position where
-    // it was: the next entry or send reads the log from there again, and, for a conversation that
-    // stays quiet, this entry is tried again a few times (1, 2, 4 s).
+    // A failure (disconnected, the key directory or the Welcome inbox not answering) leaves the
+    // reader's position where it was: the next entry or send reads the log from there again, and,
+    // for a conversation that stays quiet, this entry is tried again (1, 2, 4, 8, 16, 30, 30 s: a
+    // loaded server can take that long to answer again).
     void this.task(entry.conversationId, () => this.read(entry)).catch(() => {
-      if (attempt >= 3 || this.offs.length === 0) return;
+      if (attempt >= ENTRY_RETRIES || this.offs.length === 0) return;
       const timer = setTimeout(
         () => {
           this.retries.delete(timer);
           this.onEntry(entry, attempt + 1);
         },
-        1000 * 2 ** attempt,
+        Math.min(30_000, 1000 * 2 ** attempt),
       );
       this.retries.add(timer);
     });
@@ -362,7 +363,9 @@ export class E2eEngine {
     const id = entry.conversationId;
     let record = await this.states.record(id, device);
     if (!record) {
-      await this.fetchWelcomes();
+      // An inbox that did not answer is not "no Welcome": taken as one, the entry would be shown
+      // unavailable although this device is a member, and a quiet conversation never read it again.
+      await this.fetchWelcomesOrFail();
       record = await this.states.record(id, device);
     }
     if (!record || entry.seq <= this.states.position(id, record)) {
@@ -455,11 +458,25 @@ export class E2eEngine {
         }
         const record: GroupRecord = { group, seq, joinedEpoch: group.epoch };
         await this.states.adopt(welcome.conversationId, record);
+        this.readAfterJoin(welcome.conversationId);
       }
       await this.client.request("chat.mls.ackWelcomes", { ids: welcomes.map((w) => w.id) });
       if (!more) break;
     }
     await this.keys.refill(session.userId, session.sessionId, device);
+  }
+
+  /**
+   * The log read on from where a Welcome put this device, once the conversation's current task is
+   * done: entries released before the join (their Welcome came late, or its fetch failed until the
+   * retries ran out) were shown unavailable, and a quiet conversation brings no next entry to read
+   * them. Those read now replace what was shown.
+   */
+  private readAfterJoin(conversationId: string): void {
+    void this.task(conversationId, async () => {
+      const record = await this.states.record(conversationId, await this.ready());
+      if (record) await this.reader.fill(conversationId, record);
+    }).catch(noop);
   }
 
   private sessionUser(): number {
@@ -469,3 +486,6 @@ export class E2eEngine {
 }
 
 const noop = () => undefined;
+
+/** How many times an entry that failed to be read is tried again (see onEntry). */
+const ENTRY_RETRIES = 7;
