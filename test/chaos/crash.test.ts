@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { ChatStore, type Entry } from "@sealroom/sdk/node";
 import type { SqlDb } from "@sealroom/db/sql";
 import { report } from "./support/figures.js";
-import { NO_GATEWAY_LIMITS, sleep, startSystem, type System } from "./support/system.js";
+import { NO_GATEWAY_LIMITS, NO_READ_LIMIT, sleep, startSystem, type System } from "./support/system.js";
 import {
   befriend,
   checkLog,
@@ -41,7 +41,7 @@ let dms: Array<{ user: User; conversationId: string }>;
 beforeAll(async () => {
   system = await startSystem({
     gateways: 2,
-    env: { ...NO_GATEWAY_LIMITS, CHAT_SEND_RATE_PER_SEC: "100000", CHAT_SEND_BURST: "100000" },
+    env: { ...NO_GATEWAY_LIMITS, CHAT_SEND_RATE_PER_SEC: "100000", CHAT_SEND_BURST: "100000", ...NO_READ_LIMIT },
   });
   db = system.sql();
   // Half the users start on each gateway; each knows both.

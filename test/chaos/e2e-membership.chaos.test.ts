@@ -25,7 +25,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { ChatStore, MemoryE2eStateStore, type E2eTextEntry } from "@sealroom/sdk/node";
 import { report } from "./support/figures.js";
-import { NO_GATEWAY_LIMITS, sleep, startSystem, type System } from "./support/system.js";
+import { NO_GATEWAY_LIMITS, NO_READ_LIMIT, sleep, startSystem, type System } from "./support/system.js";
 import { befriend, checkLog, groupOf, signUp, type Ack, type User } from "./support/traffic.js";
 
 const FULL = process.env.CHAOS_SCALE === "full";
@@ -46,7 +46,13 @@ let system: System;
 beforeAll(async () => {
   system = await startSystem({
     gateways: 2,
-    env: { ...NO_GATEWAY_LIMITS, CHAT_REQUIRE_E2E: "1", CHAT_SEND_RATE_PER_SEC: "100000", CHAT_SEND_BURST: "100000" },
+    env: {
+      ...NO_GATEWAY_LIMITS,
+      CHAT_REQUIRE_E2E: "1",
+      CHAT_SEND_RATE_PER_SEC: "100000",
+      CHAT_SEND_BURST: "100000",
+      ...NO_READ_LIMIT,
+    },
   });
 }, 120_000);
 

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { AppError } from "@sealroom/proto/errors";
 import { ChatStore, SocialClient, type Entry } from "@sealroom/sdk/node";
 import { percentile, report } from "./support/figures.js";
-import { NO_GATEWAY_LIMITS, sleep, startSystem, type System } from "./support/system.js";
+import { NO_GATEWAY_LIMITS, NO_READ_LIMIT, sleep, startSystem, type System } from "./support/system.js";
 import {
   checkLog,
   groupOf,
@@ -45,6 +45,7 @@ beforeAll(async () => {
       ...NO_GATEWAY_LIMITS,
       CHAT_SEND_RATE_PER_SEC: "100000",
       CHAT_SEND_BURST: "100000",
+      ...NO_READ_LIMIT,
       // A resume storm is many commands at once: only the test's own deadlines apply.
       COMMAND_TIMEOUT_MS: "30000",
     },

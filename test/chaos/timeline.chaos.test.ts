@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import type { Db } from "@sealroom/db";
 import type { SealroomClient } from "@sealroom/sdk/node";
 import { report } from "./support/figures.js";
-import { NO_GATEWAY_LIMITS, sleep, startSystem, type System } from "./support/system.js";
+import { NO_GATEWAY_LIMITS, NO_READ_LIMIT, sleep, startSystem, type System } from "./support/system.js";
 import { checkLog, groupOf, newStats, sendLoad, signUpMany, type User } from "./support/traffic.js";
 
 const ROUNDS = 60;
@@ -20,7 +20,7 @@ let system: System;
 let db: Db;
 beforeAll(async () => {
   system = await startSystem({
-    env: { ...NO_GATEWAY_LIMITS, CHAT_SEND_RATE_PER_SEC: "100000", CHAT_SEND_BURST: "100000" },
+    env: { ...NO_GATEWAY_LIMITS, CHAT_SEND_RATE_PER_SEC: "100000", CHAT_SEND_BURST: "100000", ...NO_READ_LIMIT },
   });
   db = await system.db();
 }, 120_000);

@@ -79,3 +79,18 @@ test("a wait is never 0 while refused, and one token arrives after it", () => {
   now += wait;
   expect(bucket.take()).toBe(0);
 });
+
+test("a take of several tokens: all or none, the wait until all are there; a cost above the burst costs the burst", () => {
+  let now = 0;
+  const limiter = new KeyedTokenBucket<number>({ perSec: 100, burst: 300 }, () => now);
+  expect(limiter.take(1, 200)).toBe(0);
+  // 100 left: a page of 200 waits for the 100 more, a second's worth, and takes nothing meanwhile.
+  expect(limiter.take(1, 200)).toBe(1000);
+  expect(limiter.take(1, 100)).toBe(0);
+  now += 2000;
+  expect(limiter.take(1, 200)).toBe(0);
+  // Bigger than the bucket: a full bucket lets it through (else it would wait for ever).
+  now += 10_000;
+  expect(limiter.take(1, 1_000)).toBe(0);
+  expect(limiter.take(1, 1)).toBeGreaterThan(0);
+});

@@ -21,15 +21,19 @@ const SWEEP_MS = 10_000;
 const refill = (b: Bucket, rate: Rate, t: number): number =>
   Math.min(rate.burst, b.tokens + ((t - b.at) / 1000) * rate.perSec);
 
-/** Takes a token from `b` at time `t`: 0 when allowed, else the milliseconds until one is available. */
-function take(b: Bucket, rate: Rate, t: number): number {
+/**
+ * Takes `cost` tokens from `b` at time `t` (at most a full bucket's worth, so any cost can pass):
+ * 0 when allowed, else the milliseconds until they are available.
+ */
+function take(b: Bucket, rate: Rate, t: number, cost = 1): number {
+  const need = Math.min(cost, rate.burst);
   b.tokens = refill(b, rate, t);
   b.at = t;
-  if (b.tokens >= 1) {
-    b.tokens -= 1;
+  if (b.tokens >= need) {
+    b.tokens -= need;
     return 0;
   }
-  return Math.max(1, Math.ceil(((1 - b.tokens) / rate.perSec) * 1000));
+  return Math.max(1, Math.ceil(((need - b.tokens) / rate.perSec) * 1000));
 }
 
 /** One bucket (a connection's command rate). */
@@ -65,8 +69,8 @@ export class KeyedTokenBucket<K> {
     this.lastSweep = now();
   }
 
-  /** Takes a token for `key`; returns 0 when allowed, else the milliseconds until one is available. */
-  take(key: K): number {
+  /** Takes `cost` tokens for `key`; returns 0 when allowed, else the milliseconds until they are available. */
+  take(key: K, cost = 1): number {
     const t = this.now();
     if (t - this.lastSweep > SWEEP_MS) this.prune();
     let b = this.buckets.get(key);
@@ -74,7 +78,7 @@ export class KeyedTokenBucket<K> {
       b = { tokens: this.rate.burst, at: t };
       this.buckets.set(key, b);
     }
-    return take(b, this.rate, t);
+    return take(b, this.rate, t, cost);
   }
 
   /** How many keys are remembered. */

@@ -8,6 +8,9 @@ describe("chat config", () => {
     expect(defaultChatConfig.sendRate).toBeNull();
     const env = loadEnv({ DATABASE_URL: "file:/tmp/x.db" });
     expect(resolveChatConfig(chatConfigFromEnv(env)).sendRate).toEqual({ perSec: 20, burst: 60 });
+    // Reading: one connection's most (20 pages of 200 a second, 60 at once), for all of a user's together.
+    expect(defaultChatConfig.readRate).toBeNull();
+    expect(resolveChatConfig(chatConfigFromEnv(env)).readRate).toEqual({ perSec: 4000, burst: 12_000 });
   });
 
   it("merges a partial over the defaults, the writer's limits field by field", () => {
@@ -22,6 +25,8 @@ describe("chat config", () => {
   it("refuses settings that cannot work", () => {
     expect(() => resolveChatConfig({ sendRate: { perSec: 5 } })).toThrow(/sendRate/);
     expect(() => resolveChatConfig({ writer: { maxBatch: 0 } })).toThrow(/writer/);
+    // A burst below one full page would refuse every such page for ever.
+    expect(() => resolveChatConfig({ readRate: { perSec: 100, burst: 199 } })).toThrow(/readRate/);
     expect(() => resolveChatConfig({ timelinePollMs: 0 })).toThrow(/timelinePollMs/);
   });
 });

@@ -28,6 +28,13 @@ export interface ChatConfig {
    */
   sendRate: Rate | null;
   /**
+   * Each user's budget for reading the log (`chat.history` and `chat.sync`), in entries (a page
+   * costs its requested `limit`), across all their connections and gateways; null: none. Without
+   * it a user with many connections multiplied one connection's reading rate (S7 in BENCHMARKS.md).
+   * The process sets it (CHAT_READ_ENTRIES_PER_SEC, CHAT_READ_BURST).
+   */
+  readRate: Rate | null;
+  /**
    * Refuse plaintext `chat.send` and `chat.edit` everywhere (ENCRYPTION_REQUIRED), not only in
    * conversations whose MLS group exists: no client can put new plaintext on the server. On by
    * default (the product's promise); an operator whose bots or tools use the SDK without its `e2e`
@@ -63,6 +70,7 @@ export const defaultChatConfig: ChatConfig = {
   poolSize: 10,
   writer: defaultWriterLimits,
   sendRate: null,
+  readRate: null,
   requireEncryption: true,
   blobs: {
     bucket: "sealroom-blobs",
@@ -86,7 +94,7 @@ export function resolveChatConfig(input: ChatConfigInput = {}): ChatConfig {
     "timelinePollMs, checkpointMs and mlsSweepMs must be > 0",
   );
   check(config.typingIntervalMs >= 0, "typingIntervalMs must be >= 0");
-  const { writer, sendRate } = config;
+  const { writer, sendRate, readRate } = config;
   check(config.poolSize >= 1, "poolSize must be >= 1");
   check(
     (writer.maxBatch === null || writer.maxBatch >= 1) && writer.deadlineMs > 0 && writer.maxQueue >= 0,
@@ -99,5 +107,9 @@ export function resolveChatConfig(input: ChatConfigInput = {}): ChatConfig {
   );
   check(/^[A-Za-z0-9_-]+$/.test(blobs.bucket) && blobs.replicas >= 1, "blobs: bucket name and replicas");
   check(sendRate === null || (sendRate.perSec > 0 && sendRate.burst >= 1), "sendRate: perSec > 0 and burst >= 1");
+  check(
+    readRate === null || (readRate.perSec > 0 && readRate.burst >= CHAT_LIMITS.pageMax),
+    "readRate: perSec > 0 and burst >= one full page",
+  );
   return config;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { baseEnv, intFromEnv, parseEnv } from "@sealroom/runtime";
+import { CHAT_LIMITS } from "@sealroom/proto/chat";
 import { defaultChatConfig, type ChatConfigInput } from "./config.js";
 
 const schema = z.object({
@@ -14,6 +15,12 @@ const schema = z.object({
   /** Each user's budget for send, edit and delete (all their connections together), per second and burst. */
   CHAT_SEND_RATE_PER_SEC: intFromEnv(20, 1),
   CHAT_SEND_BURST: intFromEnv(60, 1),
+  /**
+   * Each user's budget for history and sync (all their connections together), in entries per second
+   * and burst: by default what one connection may read (20 pages of 200 a second, 60 at once).
+   */
+  CHAT_READ_ENTRIES_PER_SEC: intFromEnv(4000, 1),
+  CHAT_READ_BURST: intFromEnv(12_000, CHAT_LIMITS.pageMax),
   /** 1 (default): plaintext sends and edits are refused in every conversation (ChatConfig.requireEncryption). */
   CHAT_REQUIRE_E2E: z.enum(["0", "1"]).default("1"),
   /** Attachments: sealed bytes per file at most (default 100 MiB of plaintext and its chunks' tags). */
@@ -34,6 +41,7 @@ export const loadEnv = (env: NodeJS.ProcessEnv = process.env): ChatEnv => parseE
 export function chatConfigFromEnv(env: ChatEnv): ChatConfigInput {
   return {
     sendRate: { perSec: env.CHAT_SEND_RATE_PER_SEC, burst: env.CHAT_SEND_BURST },
+    readRate: { perSec: env.CHAT_READ_ENTRIES_PER_SEC, burst: env.CHAT_READ_BURST },
     requireEncryption: env.CHAT_REQUIRE_E2E === "1",
     blobs: {
       maxFileBytes: env.CHAT_BLOB_MAX_BYTES,

@@ -37,3 +37,33 @@ describe("the chat service's per-user budget (regression: a user on several gate
     ).toBeUndefined();
   });
 });
+
+describe("the chat service's per-user reading budget (S7: a user's many connections multiplied one's reading rate)", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await setup({ config: { readRate: { perSec: 1, burst: 400 } } });
+  });
+  afterAll(async () => {
+    await h?.teardown();
+  });
+
+  it("charges a page its requested size across all of a user's connections; RATE_LIMITED before any read; others unaffected", async () => {
+    const [a, b, c] = [await h.seed.user(), await h.seed.user(), await h.seed.user()];
+    await h.seed.friends(a, b);
+    await h.seed.friends(c, b);
+    const dm = dmConversationId(a, b);
+    // Two full pages fit the burst (each call from another connection id, as from many gateways);
+    // the third does not, whether history or sync, and says when to come back.
+    expect(await h.refusal(a, "chat.history", { conversationId: dm, limit: 200 })).toBeUndefined();
+    expect(await h.refusal(a, "chat.sync", { conversationId: dm, afterSeq: 0, limit: 200 })).toBeUndefined();
+    const refused = await h.refusal(a, "chat.history", { conversationId: dm, limit: 200 });
+    expect(refused).toMatchObject({ code: "RATE_LIMITED", retryable: true });
+    expect(refused!.retryAfterMs).toBeGreaterThan(100_000); // 200 entries at 1 a second
+    expect(await h.refusal(a, "chat.sync", { conversationId: dm, afterSeq: 0, limit: 200 })).toMatchObject({
+      code: "RATE_LIMITED",
+    });
+    // Sending is another budget; another user reads as before.
+    expect(await h.refusal(a, "chat.send", { conversationId: dm, clientMsgId: "a1", text: "hi" })).toBeUndefined();
+    expect(await h.refusal(c, "chat.history", { conversationId: dmConversationId(c, b), limit: 200 })).toBeUndefined();
+  });
+});

@@ -159,10 +159,19 @@ export function createChatService({
         if (wait > 0) throw new AppError("RATE_LIMITED", "Sending too fast.", wait);
         return userId;
       };
+      const readLimiter = config.readRate ? new KeyedTokenBucket<number>(config.readRate, clock) : undefined;
+      /** Charged before any query, so a refused page costs the database nothing. */
+      const readBudget = (userId: number, entries: number) => {
+        const wait = readLimiter?.take(userId, entries) ?? 0;
+        if (wait > 0) throw new AppError("RATE_LIMITED", "Reading history too fast.", wait);
+        return userId;
+      };
       const handlers: Handlers<"chat"> = {
         "chat.send": async (ctx, b) => messages.send(budget(ctx.userId), b.conversationId, b.clientMsgId, b.text),
-        "chat.history": async (ctx, b) => reads.history(ctx.userId, b.conversationId, b.beforeSeq, b.limit),
-        "chat.sync": async (ctx, b) => reads.sync(ctx.userId, b.conversationId, b.afterSeq, b.limit),
+        "chat.history": async (ctx, b) =>
+          reads.history(readBudget(ctx.userId, b.limit), b.conversationId, b.beforeSeq, b.limit),
+        "chat.sync": async (ctx, b) =>
+          reads.sync(readBudget(ctx.userId, b.limit), b.conversationId, b.afterSeq, b.limit),
         "chat.conversations": async (ctx, b) => reads.conversations(ctx.userId, b.after),
         "chat.markRead": async (ctx, b) => reads.markRead(ctx.userId, b.conversationId, b.seq),
         "chat.receipts": async (ctx, b) => ({

@@ -193,6 +193,12 @@ export const NO_GATEWAY_LIMITS: Env = {
   HANDSHAKE_BURST_PER_IP: "100000",
 };
 
+/** The chat service's per-user reading budget lifted: a simulated user reads far faster than a person. */
+export const NO_READ_LIMIT: Env = {
+  CHAT_READ_ENTRIES_PER_SEC: "10000000",
+  CHAT_READ_BURST: "10000000",
+};
+
 export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "sealroom-chaos-"));
   const nats = await startNats();
