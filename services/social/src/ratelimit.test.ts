@@ -27,3 +27,24 @@ it("regression: one user's changes share one budget across connections and gatew
   expect((await h.call("social.friends.request", { userId: others[4]! }, alice!)).ok).toBe(true);
   expect(await h.db.friendRequest.count({ where: { fromId: alice! } })).toBe(4);
 });
+
+it("a group made with invitations costs one change for the group and one per invitation, as inviting one by one would", async () => {
+  const [owner, f1, f2, f3] = await h.users("owner", "f1", "f2", "f3");
+  h.clock.advance(10_000); // the befriending below is the friends' changes, and owner's: a full bucket to start
+  for (const f of [f1!, f2!, f3!]) await h.befriend(owner!, f);
+  h.clock.advance(10_000);
+  // Burst 3: the group and two invitations take all of it; the next change waits.
+  expect((await h.call("social.groups.create", { name: "three", invite: [f1!, f2!] }, owner!)).ok).toBe(true);
+  expect(await h.call("social.groups.create", { name: "none", invite: [] }, owner!)).toMatchObject({
+    ok: false,
+    error: { code: "RATE_LIMITED" },
+  });
+  // More invitations than the whole burst: refused until the bucket is full, then allowed.
+  h.clock.advance(2000);
+  expect(await h.call("social.groups.create", { name: "four", invite: [f1!, f2!, f3!] }, owner!)).toMatchObject({
+    ok: false,
+    error: { code: "RATE_LIMITED" },
+  });
+  h.clock.advance(1000);
+  expect((await h.call("social.groups.create", { name: "four", invite: [f1!, f2!, f3!] }, owner!)).ok).toBe(true);
+});
