@@ -24,7 +24,7 @@ const { values, positionals } = parseArgs({
 });
 
 if (values.help) {
-  console.log(`usage: npm run bench -- [s1..s6 ...] [--runs N (default 3)] [--seconds S per step (default 5)]
+  console.log(`usage: npm run bench -- [s1..s7 ...] [--runs N (default 3)] [--seconds S per step (default 5)]
        [--engine sqlite|postgresql (default sqlite; PostgreSQL: a fresh database on SEALROOM_TEST_PG_URL,
         default postgresql://postgres@127.0.0.1:5432/postgres)] [--quick] [--full-ramp] [--profile gateway,chat,...]
        [--baseline gateway,chat (A/B against bench-results/baseline, made by packages/bench/baseline.mjs <rev>)] [--out DIR (default bench-results)]`);

@@ -34,7 +34,7 @@ const insertHistory = sql<[number, number, number, number, number, number]>(
 );
 
 /** `perConv` text entries in each reader pair's DM, written as the chat service would. */
-async function seedHistory(
+export async function seedHistory(
   stack: Stack,
   pairs: Array<[number, number]>,
   perConv: number,
