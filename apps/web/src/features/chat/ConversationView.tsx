@@ -74,7 +74,10 @@ export function ConversationView({ conversationId }: { conversationId: string })
   };
   const keysChanged =
     (verification.state.kind === "ready" && verification.state.status === "changed") || changedNames !== undefined;
-  const deviceNotices: TimelineNotice[] = contactId === undefined ? group.notices : verification.notices;
+  // A member's record is the pair's (their DM's too): in a group, none from before its history here.
+  const groupStart = view.hasOlder ? -Infinity : (view.entries[0]?.ts ?? -Infinity);
+  const deviceNotices: TimelineNotice[] =
+    contactId === undefined ? group.notices.filter((n) => n.at >= groupStart) : verification.notices;
 
   // Focus the conversation's name when it opens, so a screen reader says where the user is.
   useEffect(() => heading.current?.focus({ preventScroll: true }), [conversationId]);
