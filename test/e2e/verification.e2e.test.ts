@@ -5,10 +5,15 @@
  * directory), and the first sees the "devices changed" warning, the timeline's notice of the new
  * device (none before it: the first list seen is no change, nor on the other side for his own
  * devices) and is asked before sending. Screenshots of the panel, the timeline notice and the
- * confirmation (English and Chinese, light and dark, desktop and phone).
+ * confirmation (English and Chinese, light and dark, desktop and phone). In a group of three: the
+ * member list's safety number is the DM's (one mark per pair of users), the encryption details
+ * count verified members, and a verified member's new device is told in the group's timeline by
+ * name and makes sending ask first.
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { groupConversationId } from "@sealroom/sdk/node";
+import { befriend, signUp } from "../social-helpers.js";
 import { shootVariants } from "./support/variants.js";
 import { ReviewStack, composer, openConversation, shot, timeline } from "./support/review.js";
 
@@ -107,3 +112,91 @@ test("both see the same safety number; a new device of a verified contact is fla
   });
   expect(env.browsers.pageErrors).toEqual([]);
 }, 240_000);
+
+test("in a group: each member's safety number from the member list, the count, and a member's new device", async () => {
+  const { me, peer, dm } = await env.friends("vg_a", "vg_b");
+  const cat = await signUp(env.stack, "vg_c");
+  await befriend(me, cat);
+  const { group } = await me.social.createGroup("Verify club", [peer.user.id, cat.user.id]);
+  for (const member of [peer, cat]) {
+    const invitation = (await member.social.overview()).invitations.find((i) => i.group.id === group.id);
+    if (!invitation) throw new Error("no invitation");
+    await member.social.acceptInvitation(invitation.id);
+  }
+  const conversationId = groupConversationId(group.id);
+  const ann = await env.browserAs(me);
+  const ben = await env.browserAs(peer);
+  await env.browserAs(cat); // a device of cat's in the directory
+  const member = (page: Page, name: string) => page.getByTestId("member").filter({ hasText: name });
+  const openGroupDetails = async () => {
+    await ann.evaluate((id) => (window.location.hash = `#/group/${id}`), group.id);
+    await member(ann, peer.name).getByTestId("verify-status").waitFor({ timeout: 20_000 });
+  };
+
+  await env.browsers.withFailureShots("group-verification", shot, async () => {
+    await openGroupDetails();
+    expect(await member(ann, peer.name).getByTestId("verify-status").textContent()).toBe("Not verified");
+    await ann.getByRole("button", { name: `Safety number with ${peer.name}` }).click();
+    const panel = ann.getByRole("region", { name: `Safety number with ${peer.name}` });
+    await panel.getByTestId("safety-number").waitFor({ timeout: 20_000 });
+    // The number in the group is the pair's: Ben sees the same one in his DM with Ann.
+    await openDetails(ben, dm);
+    await expect.poll(async () => (await digits(ann)) === (await digits(ben)), { timeout: 20_000 }).toBe(true);
+    await panel.getByRole("button", { name: "Mark as verified" }).click();
+    await expect.poll(() => member(ann, peer.name).getByTestId("verify-status").textContent()).toBe("Verified");
+    expect(await ann.getByTestId("verified-count").textContent()).toBe("1 of 2 members verified");
+
+    // The conversation's encryption details say the same, and the DM knows the mark too.
+    await openConversation(ann, conversationId);
+    await ann.getByTestId("e2e-lock").click();
+    await expect
+      .poll(() => ann.getByTestId("e2e-panel").getByTestId("verified-count").textContent(), { timeout: 20_000 })
+      .toBe("1 of 2 members verified");
+    await openDetails(ann, dm);
+    expect(await ann.getByTestId("verified").textContent()).toBe(`You verified ${peer.name}`);
+  });
+  expect(env.browsers.pageErrors).toEqual([]);
+
+  await shootVariants(ann, "group-encryption-details", async () => {
+    await openConversation(ann, conversationId);
+    await ann.getByTestId("e2e-lock").click();
+    await ann.getByTestId("e2e-panel").getByTestId("verify-status").first().waitFor({ timeout: 20_000 });
+  });
+  expect(env.browsers.pageErrors).toEqual([]);
+
+  await shootVariants(ann, "group-verification", async () => {
+    await openGroupDetails();
+    await ann.locator(`[data-verify-user="${peer.user.id}"]`).click();
+    await ann.getByTestId("member-verification").getByTestId("safety-number").waitFor({ timeout: 20_000 });
+  });
+  expect(env.browsers.pageErrors).toEqual([]);
+
+  await env.browsers.withFailureShots("group-verification-changed", shot, async () => {
+    await openConversation(ann, conversationId);
+    // Ben signs in on a second browser: the group's timeline names him, and sending asks first.
+    const benPhone = await env.browserAs(peer);
+    const flag = ann.getByTestId("verify-changed");
+    await flag.waitFor({ timeout: 30_000 });
+    expect(await flag.textContent()).toContain(`Devices changed since you verified them: ${peer.name}.`);
+    const change = timeline(ann).getByTestId("device-change");
+    await change.waitFor({ timeout: 20_000 });
+    expect(await change.count()).toBe(1); // cat's and Ann's own devices did not change
+    expect(await change.textContent()).toContain(`${peer.name}'s devices changed (a new device).`);
+
+    await composer(ann).fill("Everyone still here?");
+    await composer(ann).press("Enter");
+    const dialog = ann.getByRole("dialog", { name: "Devices changed in this group" });
+    await dialog.waitFor();
+    await dialog.getByRole("button", { name: "Send anyway" }).click();
+    await openConversation(benPhone, conversationId);
+    await timeline(benPhone).getByText("Everyone still here?").waitFor({ timeout: 30_000 });
+  });
+  expect(env.browsers.pageErrors).toEqual([]);
+
+  await shootVariants(ann, "group-device-change", async () => {
+    await openConversation(ann, conversationId);
+    await ann.getByTestId("verify-changed").waitFor({ timeout: 20_000 });
+    await timeline(ann).getByTestId("device-change").scrollIntoViewIfNeeded();
+  });
+  expect(env.browsers.pageErrors).toEqual([]);
+}, 300_000);

@@ -158,7 +158,7 @@ export const en = {
     "Who talks to whom and who is in which group, when each message is sent and roughly how long it is, unread counts, read receipts, who is typing, and who is online.",
   "e2e.limitsTitle": "Not built yet",
   "e2e.limits":
-    "You cannot yet compare devices in a group (only in a direct conversation, with the safety number), so there a server that lies about someone's devices could add one of its own and read what follows. Messages sent before this device joined show as not available on it. What it has read stays on it, unencrypted in this browser's profile, until you sign out.",
+    "Devices are compared person by person, with the safety number (in a direct conversation or a group's member list): until you compare someone's, a server that lies about their devices could add one of its own and read what follows. Messages sent before this device joined show as not available on it. What it has read stays on it, unencrypted in this browser's profile, until you sign out.",
   "e2e.thisDevice": "This device",
   "e2e.fingerprint": "This device's fingerprint",
   "e2e.fingerprintHelp":
@@ -189,6 +189,22 @@ export const en = {
   "deviceChange.replaced": "{name}'s devices changed (a device replaced). Safety number changed.",
   "deviceChange.wasVerified": "You had verified {name}: compare the safety number again.",
   "deviceChange.view": "View safety number",
+  "verify.status.verified": "Verified",
+  "verify.status.unverified": "Not verified",
+  "verify.status.changed": "Devices changed since verified",
+  "verify.with": "Safety number with {name}",
+  "verify.open": "Safety number",
+  "verify.close": "Close safety number",
+  "verify.groupTitle": "Members' safety numbers",
+  "verify.groupCount": "{verified} of {total} members verified",
+  "verify.groupNone": "No other members to verify yet.",
+  "verify.groupHelp":
+    "Verification is per person: verifying someone here verifies them in your direct conversation too, and the other way round.",
+  "verify.groupChanged": "Devices changed since you verified them: {names}. Compare their safety numbers again.",
+  "verify.groupConfirmTitle": "Devices changed in this group",
+  "verify.groupConfirmBody":
+    "Devices changed since you verified them: {names} (a device was added, removed or replaced). Your message will be readable on the devices they have now. Send it anyway, or review their safety numbers first?",
+  "deviceChange.viewNamed": "View {name}'s safety number",
   "chat.edited": "edited",
   "chat.selectTitle": "Pick a conversation",
   "chat.selectBody": "Choose a conversation from the list, or start a new one with a friend.",

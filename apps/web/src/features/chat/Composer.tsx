@@ -52,7 +52,7 @@ export interface ComposerProps {
    * Set while a verified contact's devices changed since the user verified them: each send asks
    * first (send anyway, or review the encryption details), until verified again or dismissed.
    */
-  keysChanged?: { onReview(): void } | undefined;
+  keysChanged?: { onReview(): void; /** A group: the flagged members, as one list. */ names?: string } | undefined;
 }
 
 /** The message the composer's next message answers. */
@@ -172,9 +172,10 @@ export function Composer({
   const send = () => {
     if (!check.ok) return;
     if (keysChanged) {
+      const names = keysChanged.names;
       setConfirm({
-        title: t("verify.confirmTitle", { name }),
-        body: t("verify.confirmBody", { name }),
+        title: names === undefined ? t("verify.confirmTitle", { name }) : t("verify.groupConfirmTitle"),
+        body: names === undefined ? t("verify.confirmBody", { name }) : t("verify.groupConfirmBody", { names }),
         confirmLabel: t("verify.sendAnyway"),
         onConfirm: deliver,
         cancelLabel: t("verify.review"),

@@ -23,12 +23,14 @@ import { MessageList } from "./MessageList.js";
 import { lastOwnSeq } from "./timeline.js";
 import { ChangedNotice } from "./Verification.js";
 import { useVerification } from "./contact-verification.js";
+import { useGroupVerification } from "./group-verification.js";
+import type { TimelineNotice } from "./device-changes.js";
 
 export function ConversationView({ conversationId }: { conversationId: string }) {
   const { t, lang } = useI18n();
   const { chat, people } = useChatServices();
   const snapshot = useChatSnapshot();
-  const { presence, names, displayNames } = usePeople();
+  const { presence, names, displayNames, members: groupMembers } = usePeople();
   const social = useOptionalSocial();
   const me = useMe();
   const state = useConnectionState();
@@ -56,7 +58,26 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const contactId =
     chat.e2e && ref?.kind === "dm" && me !== undefined ? (ref.low === me ? ref.high : ref.low) : undefined;
   const verification = useVerification(me, contactId);
-  const keysChanged = verification.state.kind === "ready" && verification.state.status === "changed";
+  // A group's members, each verified (or not) as in their DM: one store per pair of users.
+  const group = useGroupVerification(me, chat.e2e && ref?.kind === "group" ? groupMembers[ref.groupId] : undefined);
+  /** The member whose safety number the group's encryption details show. */
+  const [reviewing, setReviewing] = useState<number>();
+  useEffect(() => setReviewing(undefined), [conversationId]);
+  const nameOf = (userId: number) => displayNames[userId] ?? names[userId] ?? t("chat.someone");
+  const changedNames =
+    group.changed.length > 0
+      ? new Intl.ListFormat(lang, { type: "conjunction" }).format(group.changed.map(nameOf))
+      : undefined;
+  const review = (userId?: number) => {
+    if (contactId === undefined) setReviewing(userId ?? group.changed[0]);
+    encryption.show();
+  };
+  const keysChanged =
+    (verification.state.kind === "ready" && verification.state.status === "changed") || changedNames !== undefined;
+  // A member's record is the pair's (their DM's too): in a group, none from before its history here.
+  const groupStart = view.hasOlder ? -Infinity : (view.entries[0]?.ts ?? -Infinity);
+  const deviceNotices: TimelineNotice[] =
+    contactId === undefined ? group.notices.filter((n) => n.at >= groupStart) : verification.notices;
 
   // Focus the conversation's name when it opens, so a screen reader says where the user is.
   useEffect(() => heading.current?.focus({ preventScroll: true }), [conversationId]);
@@ -186,13 +207,24 @@ export function ConversationView({ conversationId }: { conversationId: string })
           </a>
         )}
       </header>
-      {keysChanged && !encryption.open && <ChangedNotice name={title} onReview={encryption.show} />}
+      {keysChanged && !encryption.open && (
+        <ChangedNotice
+          name={title}
+          text={changedNames === undefined ? undefined : t("verify.groupChanged", { names: changedNames })}
+          onReview={() => review()}
+        />
+      )}
       {chat.e2e && encryption.open && (
         <EncryptionPanel
           id={encryption.panelId}
           chat={chat}
           onClose={encryption.close}
           verification={contactId === undefined ? undefined : { verification, name: title }}
+          group={
+            ref.kind === "group" && !removed
+              ? { group, nameOf, selected: reviewing, onSelect: setReviewing }
+              : undefined
+          }
         />
       )}
       <MessageList
@@ -202,8 +234,12 @@ export function ConversationView({ conversationId }: { conversationId: string })
         onEditStarted={editStarted}
         onReply={startReply}
         deviceNotices={
-          verification.notices.length > 0
-            ? { notices: verification.notices, name: title, onReview: encryption.show }
+          deviceNotices.length > 0
+            ? {
+                notices: deviceNotices,
+                nameOf: (n) => (n.userId === undefined ? title : nameOf(n.userId)),
+                onReview: (n) => review(n.userId),
+              }
             : undefined
         }
       />
@@ -246,7 +282,11 @@ export function ConversationView({ conversationId }: { conversationId: string })
           onEditLast={editLast}
           reply={reply}
           onReplyDone={() => setReply(undefined)}
-          keysChanged={keysChanged ? { onReview: encryption.show } : undefined}
+          keysChanged={
+            keysChanged
+              ? { onReview: () => review(), ...(changedNames === undefined ? {} : { names: changedNames }) }
+              : undefined
+          }
         />
       )}
     </section>

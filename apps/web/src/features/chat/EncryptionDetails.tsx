@@ -11,6 +11,7 @@ import { useThisDevice, type ThisDeviceState } from "./e2e.js";
 import type { ChatLike } from "./services.js";
 import { SafetyNumberSection } from "./Verification.js";
 import type { Verification } from "./contact-verification.js";
+import { GroupVerificationSummary } from "./MemberVerification.js";
 
 export function EncryptionButton({ open, onToggle, panelId }: { open: boolean; onToggle(): void; panelId: string }) {
   const { t } = useI18n();
@@ -35,18 +36,24 @@ export function EncryptionPanel({
   chat,
   onClose,
   verification,
+  group,
 }: {
   id: string;
   chat: ChatLike;
   onClose(): void;
-  /** A DM's safety number and verified mark (none in a group). */
-  verification?: { verification: Verification; name: string };
+  /** A DM's safety number and verified mark. */
+  verification?: { verification: Verification; name: string } | undefined;
+  /** A group's members' verification, and the member whose safety number is open. */
+  group?: Parameters<typeof GroupVerificationSummary>[0] | undefined;
 }) {
   const { t } = useI18n();
   const device = useThisDevice(chat);
   const headingId = useId();
   const panel = useRef<HTMLElement>(null);
-  useEffect(() => panel.current?.focus({ preventScroll: true }), []);
+  useEffect(() => {
+    // A member's safety number opened with the panel (from a timeline notice) has focus already.
+    if (!panel.current?.contains(document.activeElement)) panel.current?.focus({ preventScroll: true });
+  }, []);
   return (
     <section
       id={id}
@@ -72,6 +79,7 @@ export function EncryptionPanel({
       </div>
       <p>{t("e2e.protects")}</p>
       {verification && <SafetyNumberSection verification={verification.verification} name={verification.name} />}
+      {group && <GroupVerificationSummary {...group} />}
       <h3 className="e2e-panel-sub">{t("e2e.serverSeesTitle")}</h3>
       <p>{t("e2e.serverSees")}</p>
       <h3 className="e2e-panel-sub">{t("e2e.limitsTitle")}</h3>

@@ -1,22 +1,43 @@
 /**
- * The DM's verification UI: the safety number as 12 groups of 5 digits and as a QR code (drawn as
+ * The verification UI of a DM and of a group's member (MemberVerification.tsx): the safety number as 12 groups of 5 digits and as a QR code (drawn as
  * SVG here from qrcode-generator's module matrix, so nothing is fetched), the "Mark as verified" /
  * "Verified" state, and the warning shown in the panel and under the header when a verified
  * contact's devices changed (docs/E2E.md section 4, "Verification").
  */
 import qrcode from "qrcode-generator";
-import { useMemo } from "react";
+import { useEffect, useMemo, useRef } from "react";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { safetyGroups } from "./safety-number.js";
 import type { Verification } from "./contact-verification.js";
 
-export function SafetyNumberSection({ verification, name }: { verification: Verification; name: string }) {
+export function SafetyNumberSection({
+  verification,
+  name,
+  title,
+}: {
+  verification: Verification;
+  name: string;
+  /** The heading, when "Safety number" alone would not say with whom (a group's member). */
+  title?: string;
+}) {
   const { t } = useI18n();
   const { state } = verification;
+  // Marking or unmarking swaps the buttons: focus moves to the new ones instead of being lost.
+  const actions = useRef<HTMLDivElement>(null);
+  const refocus = useRef(false);
+  useEffect(() => {
+    if (!refocus.current) return;
+    refocus.current = false;
+    actions.current?.querySelector("button")?.focus();
+  });
+  const then = (fn: () => void) => () => {
+    refocus.current = true;
+    fn();
+  };
   if (state.kind === "off") return null;
   return (
     <div className="e2e-verify" data-testid="verification">
-      <h3 className="e2e-panel-sub">{t("verify.title")}</h3>
+      <h3 className="e2e-panel-sub">{title ?? t("verify.title")}</h3>
       {state.kind === "loading" ? (
         <p className="muted small">{t("verify.loading")}</p>
       ) : state.kind === "error" ? (
@@ -43,21 +64,21 @@ export function SafetyNumberSection({ verification, name }: { verification: Veri
           </div>
           {state.status === "changed" && <ChangedNotice name={name} />}
           {state.status === "verified" ? (
-            <div className="e2e-verify-actions">
+            <div className="e2e-verify-actions" ref={actions}>
               <span className="verified-tag" data-testid="verified">
                 {t("verify.verified", { name })}
               </span>
-              <button type="button" className="btn btn-ghost btn-small" onClick={verification.unverify}>
+              <button type="button" className="btn btn-ghost btn-small" onClick={then(verification.unverify)}>
                 {t("verify.remove")}
               </button>
             </div>
           ) : (
-            <div className="e2e-verify-actions">
-              <button type="button" className="btn btn-primary btn-small" onClick={verification.verify}>
+            <div className="e2e-verify-actions" ref={actions}>
+              <button type="button" className="btn btn-primary btn-small" onClick={then(verification.verify)}>
                 {state.status === "changed" ? t("verify.again") : t("verify.mark")}
               </button>
               {state.status === "changed" && (
-                <button type="button" className="btn btn-ghost btn-small" onClick={verification.unverify}>
+                <button type="button" className="btn btn-ghost btn-small" onClick={then(verification.unverify)}>
                   {t("verify.remove")}
                 </button>
               )}
@@ -69,12 +90,15 @@ export function SafetyNumberSection({ verification, name }: { verification: Veri
   );
 }
 
-/** "Bob's devices changed since you verified them", in the panel and under the conversation header. */
-export function ChangedNotice({ name, onReview }: { name: string; onReview?(): void }) {
+/**
+ * "Bob's devices changed since you verified them", in the panel and under the conversation header;
+ * `text` in a group, where it names every flagged member.
+ */
+export function ChangedNotice({ name, text, onReview }: { name: string; text?: string; onReview?(): void }) {
   const { t } = useI18n();
   return (
     <p className="verify-changed" role="status" data-testid="verify-changed">
-      <span>{t("verify.changed", { name })}</span>
+      <span>{text ?? t("verify.changed", { name })}</span>
       {onReview && (
         <button type="button" className="btn btn-secondary btn-small" onClick={onReview}>
           {t("verify.review")}

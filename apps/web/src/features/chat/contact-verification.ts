@@ -6,7 +6,8 @@
  * afterwards shows as "changed" until the user verifies again or removes the verification.
  * Both lists are loaded again on `auth.keys.devices.changed.v1` for either user. Each load of the
  * contact's list also records a change of it for the timeline's notice (device-changes.ts), from
- * the same list the flag is computed from, so notice and flag agree.
+ * the same list the flag is computed from, so notice and flag agree. A group shows the same marks
+ * and records per member (group-verification.ts): verification is per pair of users.
  */
 import { useCallback, useEffect, useState } from "react";
 import type { DeviceInfo } from "@sealroom/proto/keys";
@@ -45,12 +46,27 @@ export function readMark(me: number, contact: number, s = storage()): VerifiedMa
   }
 }
 
+/** Who shows a mark: a DM's panel, a group's member list and its header all read the one store. */
+const markListeners = new Set<() => void>();
+
+/** Calls `listener` after any mark is written or removed on this page; returns the unsubscribe. */
+export function onMarksChanged(listener: () => void): () => void {
+  markListeners.add(listener);
+  return () => markListeners.delete(listener);
+}
+
 export function writeMark(me: number, contact: number, mark: VerifiedMark | undefined, s = storage()) {
   if (mark) s?.setItem(storageKey(me, contact), JSON.stringify(mark));
   else s?.removeItem(storageKey(me, contact));
+  for (const listener of [...markListeners]) listener();
 }
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((k, i) => k === b[i]);
+
+/** A contact's status from the mark and their key set as listed now (keySet() form). */
+export function statusOf(mark: VerifiedMark | undefined, contactKeys: readonly string[]): VerificationStatus {
+  return !mark ? "unverified" : sameSet(mark.keys, contactKeys) ? "verified" : "changed";
+}
 
 export type VerificationStatus = "unverified" | "verified" | "changed";
 
@@ -73,7 +89,7 @@ export interface Verification {
 }
 
 /** Records the contact's list as seen now (device-changes.ts); the notices so far. */
-function recordChange(me: number, contactId: number, devices: readonly DeviceInfo[]): DeviceChangeNotice[] {
+export function recordChange(me: number, contactId: number, devices: readonly DeviceInfo[]): DeviceChangeNotice[] {
   if (contactId === me) return []; // a DM with oneself: own devices are NewSignInNotice's
   const listed = devices.flatMap((d) => keySet([d.signatureKey]).map((key) => ({ key, createdAt: d.createdAt })));
   const record = recordDevices(readRecord(me, contactId), listed, Date.now(), readMark(me, contactId)?.keys);
@@ -90,7 +106,8 @@ export function useVerification(me: number | undefined, contactId: number | unde
     | { kind: "loading" }
     | { kind: "error" }
     | { kind: "noDevices" }
-    | { kind: "keys"; number: string; contactKeys: string[] }
+    /** `for`: the contact these keys are of (a late answer for another contact is not this one's). */
+    | { kind: "keys"; number: string; contactKeys: string[]; for: number }
   >({ kind: "loading" });
   const [mark, setMark] = useState<VerifiedMark>();
   const [notices, setNotices] = useState<DeviceChangeNotice[]>([]);
@@ -115,7 +132,7 @@ export function useVerification(me: number | undefined, contactId: number | unde
       );
       // Set together, so the timeline's notice never shows before the flag it agrees with.
       setNotices(notices);
-      setLoaded({ kind: "keys", number, contactKeys: keySet(contactKeys) });
+      setLoaded({ kind: "keys", number, contactKeys: keySet(contactKeys), for: contactId });
     } catch {
       setLoaded({ kind: "error" });
     }
@@ -127,11 +144,17 @@ export function useVerification(me: number | undefined, contactId: number | unde
     setMark(readMark(me, contactId));
     setNotices(readRecord(me, contactId)?.notices ?? []);
     void load();
-    return client.on("event", (type, body) => {
+    // Marked or unmarked elsewhere on the page (the same contact in a group's member list).
+    const unmarked = onMarksChanged(() => setMark(readMark(me, contactId)));
+    const unlisten = client.on("event", (type, body) => {
       if (type !== "auth.keys.devices.changed.v1" || typeof body !== "object" || body === null) return;
       const user = (body as { userId?: unknown }).userId;
       if (user === me || user === contactId) void load();
     });
+    return () => {
+      unmarked();
+      unlisten();
+    };
   }, [client, load, me, contactId, ready]);
 
   const off = me === undefined || contactId === undefined;
@@ -139,12 +162,14 @@ export function useVerification(me: number | undefined, contactId: number | unde
     ? { kind: "off" }
     : loaded.kind !== "keys"
       ? loaded
-      : {
-          kind: "ready",
-          number: loaded.number,
-          contactKeys: loaded.contactKeys,
-          status: !mark ? "unverified" : sameSet(mark.keys, loaded.contactKeys) ? "verified" : "changed",
-        };
+      : loaded.for !== contactId
+        ? { kind: "loading" }
+        : {
+            kind: "ready",
+            number: loaded.number,
+            contactKeys: loaded.contactKeys,
+            status: statusOf(mark, loaded.contactKeys),
+          };
 
   const verify = () => {
     if (off || state.kind !== "ready") return;

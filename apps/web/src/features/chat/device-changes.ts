@@ -19,6 +19,9 @@ const noticeSchema = z.object({
 });
 export type DeviceChangeNotice = z.infer<typeof noticeSchema>;
 
+/** A notice as a timeline shows it: in a group, naming whose devices changed. */
+export type TimelineNotice = DeviceChangeNotice & { userId?: number };
+
 /** Older notices than this many are dropped: the timeline is not an audit log. */
 export const NOTICES_KEPT = 50;
 

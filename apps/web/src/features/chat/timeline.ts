@@ -1,10 +1,10 @@
 /**
  * Turns a conversation's entries into rows: day separators, dividers, messages grouped by sender
- * (grouping.ts), and the local notices of a contact's device changes (device-changes.ts) placed by
+ * (grouping.ts), and the local notices of a contact's or group member's device changes (device-changes.ts) placed by
  * time among them.
  */
 import type { PendingMessage, TimelineEntry } from "@sealroom/sdk/browser";
-import type { DeviceChangeNotice } from "./device-changes.js";
+import type { TimelineNotice } from "./device-changes.js";
 import { e2eStatusOf } from "./e2e.js";
 import { dayKey } from "./format.js";
 import { continuesGroup, groupItemOf, type GroupItem } from "./grouping.js";
@@ -28,8 +28,8 @@ export type Row =
   | { type: "unread"; key: string }
   /** With encryption on: where plaintext (older) messages begin, and where encrypted ones begin after them. */
   | { type: "e2e"; key: string; encrypted: boolean }
-  /** The contact's devices changed here (a notice computed on this device, not an entry). */
-  | { type: "devices"; key: string; notice: DeviceChangeNotice };
+  /** A contact's or member's devices changed here (a notice computed on this device, not an entry). */
+  | { type: "devices"; key: string; notice: TimelineNotice };
 
 /**
  * `readAtOpen`: the read pointer when the conversation was opened; a divider marks what came after.
@@ -42,7 +42,7 @@ export function buildRows(
   me: number | undefined,
   readAtOpen?: number,
   encryption = false,
-  notices: readonly DeviceChangeNotice[] = [],
+  notices: readonly TimelineNotice[] = [],
 ): Row[] {
   const rows: Row[] = [];
   let day: string | undefined;

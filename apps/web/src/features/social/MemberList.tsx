@@ -1,5 +1,17 @@
-/** A group's members with role and presence, and the per-member actions the viewer's role allows. */
+/**
+ * A group's members with role, presence and (with end-to-end encryption) whether the user verified
+ * them, and the per-member actions the viewer's role allows, including each one's safety number.
+ */
+import { useRef, useState } from "react";
 import type { GroupDetail, GroupMember } from "@sealroom/sdk/browser";
+import { useOptionalChatServices } from "../chat/context.js";
+import { useGroupVerification } from "../chat/group-verification.js";
+import {
+  MemberSafetyNumber,
+  SafetyNumberButton,
+  VerifyBadge,
+  focusSafetyNumberButton,
+} from "../chat/MemberVerification.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import type { ConfirmRequest } from "./ConfirmDialog.js";
 import { useMyId, useSocial, useSocialStore } from "./context.js";
@@ -22,12 +34,27 @@ export function MemberList({
   const me = useMyId();
   const now = useNow(30_000);
   const { profiles } = useSocial();
+  const encrypted = useOptionalChatServices()?.chat.e2e !== undefined;
+  const verification = useGroupVerification(me, encrypted ? detail.members.map((m) => m.user.id) : undefined);
+  /** The member whose safety number is open under the list. */
+  const [open, setOpen] = useState<number>();
+  const list = useRef<HTMLUListElement>(null);
+  const openMember = detail.members.find((m) => m.user.id === open);
+  const close = () => {
+    setOpen(undefined);
+    if (list.current && open !== undefined) focusSafetyNumberButton(list.current, open);
+  };
   return (
     <section className="panel" aria-labelledby="members-heading">
       <h2 id="members-heading" className="panel-title">
         {t("group.members")}
       </h2>
-      <ul className="people" aria-label={t("group.members")}>
+      {encrypted && verification.total > 0 && (
+        <p className="muted small" data-testid="verified-count">
+          {t("verify.groupCount", { verified: verification.verified, total: verification.total })}
+        </p>
+      )}
+      <ul className="people" aria-label={t("group.members")} ref={list}>
         {detail.members.map((m) => (
           <PersonRow
             key={m.user.id}
@@ -37,14 +64,38 @@ export function MemberList({
               <>
                 <RoleBadge role={m.role} />
                 {m.user.id === me && <span className="you-badge">{t("group.you")}</span>}
+                {encrypted && m.user.id !== me && <VerifyBadge status={verification.status[m.user.id] ?? "loading"} />}
               </>
             }
             sub={<PresenceText online={m.presence.online} lastSeenAt={m.presence.lastSeenAt} now={now} />}
-            actions={<MemberActions detail={detail} member={m} action={action} onConfirm={onConfirm} />}
+            actions={
+              <>
+                {encrypted && m.user.id !== me && (
+                  <SafetyNumberButton
+                    userId={m.user.id}
+                    name={personOf(profiles, m.user).name}
+                    open={open === m.user.id}
+                    controls="member-safety-number"
+                    onClick={() => setOpen(open === m.user.id ? undefined : m.user.id)}
+                  />
+                )}
+                <MemberActions detail={detail} member={m} action={action} onConfirm={onConfirm} />
+              </>
+            }
             testId="member"
           />
         ))}
       </ul>
+      {openMember && (
+        <MemberSafetyNumber
+          key={openMember.user.id}
+          id="member-safety-number"
+          me={me}
+          userId={openMember.user.id}
+          name={personOf(profiles, openMember.user).name}
+          onClose={close}
+        />
+      )}
     </section>
   );
 }
