@@ -1,9 +1,10 @@
 /**
  * An attachment's image, large (issue #17): a native <dialog> opened with showModal(), so the page
- * behind is inert and Escape closes it; focus starts on Close, and the caller returns it to what
- * opened the lightbox (`onClose`: a click does not focus a button in every browser). The picture is the object URL the card already decrypted; Download saves the original file.
+ * behind is inert and Escape closes it; focus starts on Close and goes back to `returnFocus` once
+ * the dialog is gone (named by the caller: a click does not focus a button in every browser, and
+ * nothing behind a modal dialog can take focus while it is open). The picture is the object URL the card already decrypted; Download saves the original file.
  */
-import { useEffect, useId, useRef } from "react";
+import { useEffect, useId, useRef, type RefObject } from "react";
 import { useI18n } from "../../i18n/I18nProvider.js";
 
 export function Lightbox({
@@ -11,9 +12,11 @@ export function Lightbox({
   name,
   onDownload,
   onClose,
+  returnFocus,
 }: {
   src: string;
   name: string;
+  returnFocus: RefObject<HTMLElement | null>;
   onDownload(): void;
   onClose(): void;
 }) {
@@ -30,6 +33,7 @@ export function Lightbox({
     closeRef.current?.focus();
     return () => {
       if (dialog.open) dialog.close();
+      returnFocus.current?.focus();
     };
   }, []);
 

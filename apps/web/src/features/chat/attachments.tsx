@@ -231,11 +231,6 @@ export function AttachmentCard({ attachment }: { attachment: Attachment }) {
       (err: unknown) => setError(describeError(err)),
     );
 
-  const closeLightbox = () => {
-    setZoomed(false);
-    opener.current?.focus();
-  };
-
   let media = null;
   if (kind === "image" && preview) {
     media = (
@@ -308,7 +303,13 @@ export function AttachmentCard({ attachment }: { attachment: Attachment }) {
         </p>
       )}
       {zoomed && preview && (
-        <Lightbox src={preview} name={attachment.name} onDownload={() => void download()} onClose={closeLightbox} />
+        <Lightbox
+          src={preview}
+          name={attachment.name}
+          onDownload={() => void download()}
+          onClose={() => setZoomed(false)}
+          returnFocus={opener}
+        />
       )}
     </div>
   );
