@@ -4,9 +4,11 @@
  * sender's device, uploaded chunk by chunk over the encrypted session, announced by an encrypted
  * `attachment` message, and downloaded and opened by the other user; progress is reported, a
  * cancelled upload leaves nothing, deleting the message deletes the blob, and neither the file's
- * bytes, its name nor its caption reach NATS or the database.
+ * bytes, its name nor its caption reach NATS or the database. The server stores the padded size
+ * (Padmé), not the file's; a thumbnail travels inside the message, and one that is invalid is left out.
  */
 import { beforeAll, describe, expect, test } from "vitest";
+import { attachmentCipherSize, attachmentPaddedSize } from "@sealroom/e2e";
 import { MemoryE2eStateStore, TransferCancelled, dmConversationId, type E2eTextEntry } from "@sealroom/sdk/node";
 import type { Stack } from "./support/stack.js";
 import { befriend, signUp } from "./social-helpers.js";
@@ -72,6 +74,12 @@ describe("attachments end to end", () => {
     expect(entry.attachment).toMatchObject({ mime: "image/png", size: file.length });
     const got = await bob.chat.downloadAttachment(entry.attachment!);
     expect(Buffer.compare(got, file)).toBe(0);
+    // The server holds the padded file's sealed size, not the file's; the real size is in the message.
+    const padded = attachmentPaddedSize(file.length);
+    expect(padded).toBeGreaterThan(file.length);
+    expect(entry.attachment!.paddedSize).toBe(padded);
+    const row = await stack.db.blob.findUnique({ where: { id: entry.attachment!.blobId } });
+    expect(Number(row!.size)).toBe(attachmentCipherSize(padded));
 
     // What went over NATS (the chunks, as base64url in commands) and what the database holds: no plaintext.
     const needle = Buffer.from(marker).toString("latin1");
@@ -88,6 +96,22 @@ describe("attachments end to end", () => {
       10_000,
     );
     await expect(bob.chat.downloadAttachment(entry.attachment!)).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  test("a thumbnail travels inside the message; an invalid one is left out, the file still sent", async () => {
+    const { alice, bob, dm } = await pair();
+    const jpeg = Buffer.alloc(600, 7);
+    jpeg.set([0xff, 0xd8, 0xff, 0xe0]);
+    const thumb = { mime: "image/jpeg", width: 64, height: 48, data: jpeg.toString("base64url") } as const;
+    const ok = await alice.chat.sendAttachment(dm, fileOf(5000, "thumb"), { name: "a.jpg", mime: "image/jpeg", thumb });
+    const bad = await alice.chat.sendAttachment(dm, fileOf(5000, "thumb"), {
+      name: "b.jpg",
+      mime: "image/jpeg",
+      thumb: { ...thumb, mime: "image/webp" }, // JPEG bytes named WebP
+    });
+    await until(() => bob.at(dm, bad.seq)?.attachment !== undefined, "both files", 20_000);
+    expect(bob.at(dm, ok.seq)!.attachment!.thumb).toEqual(thumb);
+    expect(bob.at(dm, bad.seq)!.attachment!.thumb).toBeUndefined();
   });
 
   test("a 0-byte file round-trips; a cancelled upload leaves no blob behind", async () => {

@@ -3,12 +3,19 @@
  * image and a text file at once (the composer's file picker); the other sees the image decrypted
  * on the device and shown inline, and both files' cards; each download is byte for byte what was
  * sent. Screenshots of the conversation with the preview and the file card on both sides.
+ *
+ * Then the thumbnail made on the sender's device: it travels inside the encrypted message, and the
+ * receiver renders it (at its size) before the image is downloaded and decrypted; the image opens
+ * in a lightbox that Escape closes, focus back on the image. Screenshots of the lightbox in both
+ * languages, light and dark, desktop and phone. (Inline video and Retry are covered by the
+ * component tests: a video file is not generated here, and an upload is not made to fail for real.)
  */
 import { readFileSync } from "node:fs";
 import { crc32, deflateSync } from "node:zlib";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { ReviewStack, openConversation, shot, timeline } from "./support/review.js";
+import { shootVariants } from "./support/variants.js";
 
 const env = new ReviewStack();
 
@@ -94,6 +101,67 @@ test("an image and a file sent together: the other side previews the image and d
       .toMatch(/📎 (notes\.txt|sunset\.png)/);
     await shot(ben, "attachments-receiver");
     await shot(ann, "attachments-sender");
+  });
+  expect(env.browsers.pageErrors).toEqual([]);
+}, 180_000);
+
+test("the thumbnail made on the sender's device shows first, then the image; the lightbox opens and Escape returns focus", async () => {
+  const { me, peer, dm } = await env.friends("att_c", "att_d");
+  const ann = await env.browserAs(me);
+  const ben = await env.browserAs(peer);
+  await openConversation(ann, dm);
+  await openConversation(ben, dm);
+  // What Ben's timeline renders, in order: the thumbnail must come before the decrypted image.
+  await ben.evaluate(() => {
+    const seen: { id: string; src: string; width: string | null; height: string | null }[] = [];
+    (window as unknown as { seenMedia: typeof seen }).seenMedia = seen;
+    new MutationObserver(() => {
+      for (const img of Array.from(document.querySelectorAll<HTMLImageElement>(".attachment img"))) {
+        const id = img.dataset.testid ?? "";
+        if (!seen.some((s) => s.id === id))
+          seen.push({ id, src: img.src, width: img.getAttribute("width"), height: img.getAttribute("height") });
+      }
+    }).observe(document.body, { childList: true, subtree: true, attributes: true });
+  });
+
+  await env.browsers.withFailureShots("attachments-lightbox", shot, async () => {
+    await ann
+      .getByTestId("attach-input")
+      .setInputFiles([{ name: "dunes.png", mimeType: "image/png", buffer: png(480, 300) }]);
+    const preview = card(ben, "dunes.png").getByTestId("attachment-preview");
+    await preview.waitFor({ timeout: 30_000 });
+    await expect
+      .poll(() => preview.evaluate((img) => (img as HTMLImageElement).naturalWidth), { timeout: 10_000 })
+      .toBe(480);
+    const seen = await ben.evaluate(
+      () =>
+        (window as unknown as { seenMedia: { id: string; src: string; width: string | null; height: string | null }[] })
+          .seenMedia,
+    );
+    expect(seen.map((s) => s.id)).toEqual(["attachment-thumb", "attachment-preview"]);
+    // Chromium encodes WebP: 480 x 300 scaled to fit 320 px, and the image keeps the thumbnail's size.
+    expect(seen[0]).toMatchObject({ width: "320", height: "200" });
+    expect(seen[0]!.src).toMatch(/^data:image\/webp;base64,/);
+    expect(seen[1]).toMatchObject({ width: "320", height: "200" });
+
+    const open = card(ben, "dunes.png").getByTestId("attachment-open");
+    const lightbox = ben.getByTestId("lightbox");
+    await open.focus();
+    await ben.keyboard.press("Enter");
+    await lightbox.waitFor();
+    expect(await ben.getByTestId("lightbox-image").getAttribute("alt")).toBe("dunes.png");
+    await expect
+      .poll(() => ben.getByTestId("lightbox-image").evaluate((img) => (img as HTMLImageElement).naturalWidth))
+      .toBe(480);
+    await ben.keyboard.press("Escape");
+    await lightbox.waitFor({ state: "detached" });
+    expect(await ben.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe("attachment-open");
+
+    await shootVariants(ben, "attachments-lightbox", async () => {
+      await openConversation(ben, dm);
+      await card(ben, "dunes.png").getByTestId("attachment-open").click({ timeout: 30_000 });
+      await lightbox.waitFor();
+    });
   });
   expect(env.browsers.pageErrors).toEqual([]);
 }, 180_000);

@@ -122,3 +122,22 @@ export class CiphertextDigest {
     return this.hash.digest();
   }
 }
+
+/** Files smaller than this are padded to it: every small file looks the same size. */
+export const ATTACHMENT_PAD_MIN = 4096;
+
+/**
+ * The plaintext bytes to seal for a file of `size` bytes: the file, then zeros up to this size.
+ * Padmé (Nikitin et al., "Reducing Metadata Leakage from Encrypted Files and Communication with
+ * PURBs", PETS 2019): only the top ~log2(log2(size)) bits of the size are kept, the rest rounded
+ * up, so a size shows as one of O(log log) values per power of two at most ~12% overhead (under
+ * 3% above 1 MiB); below ATTACHMENT_PAD_MIN everything pads to it.
+ */
+export function attachmentPaddedSize(size: number): number {
+  if (!Number.isSafeInteger(size) || size < 0) throw new E2eError("invalid_attachment", "bad size");
+  const l = Math.max(size, ATTACHMENT_PAD_MIN);
+  const e = l.toString(2).length - 1; // floor(log2 l), exact
+  const s = e.toString(2).length; // floor(log2 e) + 1
+  const step = 2 ** (e - s);
+  return Math.ceil(l / step) * step;
+}

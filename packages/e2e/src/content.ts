@@ -20,6 +20,7 @@ import { CHAT_LIMITS } from "@sealroom/proto/chat-limits";
 import { checkMessageText } from "@sealroom/proto/message-text";
 import { fromUtf8, utf8 } from "./bytes.js";
 import { E2eError } from "./errors.js";
+import { thumbnailSchema } from "./thumbnail.js";
 
 export const CONTENT_VERSION = 1;
 
@@ -82,10 +83,19 @@ export const reactionContentSchema = z
     remove: z.boolean().optional(),
   })
   .strict();
+const fileBytes = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(2 ** 40);
+
 /**
  * A file stored encrypted on the server under `blobId` (attachment.ts, docs/E2E.md section 11):
  * `key` (32 bytes, base64url), `sha256` (of the whole ciphertext, base64url), the name, type and
- * plaintext size travel only in here; `caption` is shown as the message's text.
+ * plaintext size travel only in here; `caption` is shown as the message's text. `paddedSize`: the
+ * plaintext bytes sealed, the file then zeros, so the server sees a padded size (absent: no
+ * padding, as sent before it existed). `thumb`: a small preview the sender's device made
+ * (thumbnail.ts). Both optional fields are refused as unknown by devices from before them.
  */
 export const attachmentContentSchema = z
   .object({
@@ -94,17 +104,16 @@ export const attachmentContentSchema = z
     blobId: z.string().min(1).max(128),
     name: z.string().min(1).max(255),
     mime: z.string().min(1).max(127),
-    size: z
-      .number()
-      .int()
-      .nonnegative()
-      .max(2 ** 40),
+    size: fileBytes,
+    paddedSize: fileBytes.optional(),
     key: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
     sha256: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
     caption: messageText.optional(),
     replyTo: contentId.optional(),
+    thumb: thumbnailSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.paddedSize === undefined || c.paddedSize >= c.size, "paddedSize: below size");
 
 export const contentSchema = z.discriminatedUnion("type", [
   textContentSchema,

@@ -31,6 +31,7 @@ export { ExternalSenderKey } from "./external.js";
 export { checkKeyPackage } from "./key-package.js";
 export * from "./content.js";
 export * from "./attachment.js";
+export * from "./thumbnail.js";
 export { inspectSender, type InspectedSender } from "./inspect-sender.js";
 export { inspectGroupInfo, inspectMessage, type InspectedMessage, type WireFormat } from "./inspect.js";
 export {

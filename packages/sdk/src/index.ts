@@ -47,7 +47,7 @@ export type {
   SearchResults,
 } from "./search/message-index.js";
 export type { E2eStatus, E2eTextEntry } from "./e2e/log-reader.js";
-export type { Attachment, Reaction } from "./e2e/contents.js";
+export type { Attachment, AttachmentThumb, Reaction } from "./e2e/contents.js";
 export {
   downloadAttachment,
   TransferCancelled,

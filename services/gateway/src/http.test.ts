@@ -70,6 +70,9 @@ describe("the gateway's public port", () => {
     expect(csp).toMatch(/(^|; )worker-src 'self'(;|$)/);
     expect(csp).toMatch(/(^|; )manifest-src 'self'(;|$)/);
     expect(csp).toMatch(/(^|; )script-src 'self'(;|$)/);
+    // Attachments decrypted on the device: images and videos from object URLs, thumbnails as data: images.
+    expect(csp).toMatch(/(^|; )img-src 'self' data: blob:(;|$)/);
+    expect(csp).toMatch(/(^|; )media-src 'self' blob:(;|$)/);
     const html = await (await fetch(base)).text();
     expect(html).toContain('<link rel="manifest" href="/manifest.webmanifest">');
     expect(html).toMatch(/<link rel="apple-touch-icon" href="\/apple-touch-icon-180x180\.png">/);

@@ -8,11 +8,11 @@ import sirv from "sirv";
 import type { ServerKey } from "@sealroom/proto/session";
 import { formatFingerprint, toHex } from "@sealroom/proto/session";
 
-// img-src blob:: attachments' images, decrypted on the device into object URLs (only the page's own
-// script can make one).
+// img-src and media-src blob:: attachments' images and videos, decrypted on the device into object
+// URLs (only the page's own script can make one); data: images are the thumbnails inside messages.
 const SECURITY_HEADERS = {
   "content-security-policy":
-    "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data: blob:; " +
+    "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; " +
     "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; " +
     // The installable app: its service worker (/sw.js) and web app manifest, from this origin only.
     "worker-src 'self'; manifest-src 'self'",

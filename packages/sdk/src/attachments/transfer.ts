@@ -10,6 +10,10 @@
  * is sent again after a pause: a chunk stored twice is stored once, so an upload survives a
  * reconnect. Cancelling (`signal`) stops sending and deletes what was uploaded.
  *
+ * The file is padded before sealing (zeros after it, to `attachmentPaddedSize`: Padmé), so the
+ * server sees one of few sizes; the real size travels in the message. A file whose padded size is
+ * over the operator's limit while the file is not goes up unpadded (its size then shows).
+ *
  * @sealroom/e2e is imported when a transfer starts, so a web app's first load does not carry MLS.
  */
 import type { CommandBody, CommandType, CommandValue } from "@sealroom/proto/commands";
@@ -37,6 +41,8 @@ export interface AttachmentRef {
   sha256: string;
   /** Plaintext bytes. */
   size: number;
+  /** Plaintext bytes sealed (the file, then zeros); absent: `size` (no padding). */
+  paddedSize?: number;
 }
 
 /** Chunk commands in flight at once: enough to hide a round trip, few enough not to queue up. */
@@ -70,10 +76,19 @@ async function retrying<T>(fn: () => Promise<T>, signal: AbortSignal | undefined
   }
 }
 
-/** The plaintext bytes [start, end) of a file given as bytes or a Blob (a browser File is one). */
-async function sliceOf(file: Uint8Array | Blob, start: number, end: number): Promise<Uint8Array> {
-  if (file instanceof Uint8Array) return file.subarray(start, end);
-  return new Uint8Array(await file.slice(start, end).arrayBuffer());
+/** The plaintext bytes [start, end) of a file given as bytes or a Blob (a browser File is one), zeros past its end. */
+async function sliceOf(file: Uint8Array | Blob, size: number, start: number, end: number): Promise<Uint8Array> {
+  const stop = Math.min(end, size);
+  const bytes =
+    start >= stop
+      ? new Uint8Array(0)
+      : file instanceof Uint8Array
+        ? file.subarray(start, stop)
+        : new Uint8Array(await file.slice(start, stop).arrayBuffer());
+  if (end <= size) return bytes;
+  const out = new Uint8Array(end - start);
+  out.set(bytes);
+  return out;
 }
 
 /** Keeps at most WINDOW promises in flight; `add` waits while the window is full. */
@@ -116,9 +131,12 @@ export async function uploadAttachment(
   const sealer = await e2e.AttachmentSealer.create(keyBytes);
   const digest = new e2e.CiphertextDigest();
   checkCancelled(opts.signal);
-  const { blobId, chunks } = await client.request("chat.blob.start", {
-    conversationId,
-    size: e2e.attachmentCipherSize(size),
+  let padded = e2e.attachmentPaddedSize(size);
+  const start = () => client.request("chat.blob.start", { conversationId, size: e2e.attachmentCipherSize(padded) });
+  const { blobId, chunks } = await start().catch((err: unknown) => {
+    if (!(err instanceof AppError) || err.code !== "BLOB_TOO_LARGE" || padded === size) throw err;
+    padded = size;
+    return start();
   });
   let done = 0;
   opts.onProgress?.(0, size);
@@ -127,13 +145,14 @@ export async function uploadAttachment(
     const window = new Window();
     for (let i = 0; i < chunks; i++) {
       checkCancelled(opts.signal);
-      const { start, end } = e2e.attachmentChunkRange(size, i);
-      const sealed = await sealer.seal(i, i === chunks - 1, await sliceOf(file, start, end));
+      const { start, end } = e2e.attachmentChunkRange(padded, i);
+      const sealed = await sealer.seal(i, i === chunks - 1, await sliceOf(file, size, start, end));
       digest.update(sealed);
       const data = b64(sealed);
+      const fileBytes = Math.max(0, Math.min(end, size) - start);
       await window.add(
         retrying(() => client.request("chat.blob.put", { blobId, index: i, data }), opts.signal).then(() => {
-          done += end - start;
+          done += fileBytes;
           opts.onProgress?.(done, size);
         }),
       );
@@ -145,7 +164,13 @@ export async function uploadAttachment(
     void client.request("chat.blob.delete", { blobId }).catch(() => undefined);
     throw err;
   }
-  return { blobId, key: b64(keyBytes), sha256: b64(digest.digest()), size };
+  return {
+    blobId,
+    key: b64(keyBytes),
+    sha256: b64(digest.digest()),
+    size,
+    ...(padded === size ? {} : { paddedSize: padded }),
+  };
 }
 
 /**
@@ -161,8 +186,10 @@ export async function downloadAttachment(
   const corrupt = (why: string) => new e2e.E2eError("attachment_corrupt", why);
   checkCancelled(opts.signal);
   const status = await retrying(() => client.request("chat.blob.status", { blobId: ref.blobId }), opts.signal);
-  const chunks = e2e.attachmentChunkCount(ref.size);
-  if (status.chunks !== chunks || status.size !== e2e.attachmentCipherSize(ref.size) || !status.committed)
+  const padded = ref.paddedSize ?? ref.size;
+  if (padded < ref.size) throw corrupt("the padded size is below the file's");
+  const chunks = e2e.attachmentChunkCount(padded);
+  if (status.chunks !== chunks || status.size !== e2e.attachmentCipherSize(padded) || !status.committed)
     throw corrupt("the stored blob does not match the message");
   const opener = await e2e.AttachmentOpener.create(fromB64(ref.key));
   const digest = new e2e.CiphertextDigest();
@@ -187,10 +214,13 @@ export async function downloadAttachment(
     pending.delete(i);
     digest.update(sealed);
     const plain = await opener.open(i, i === chunks - 1, sealed);
-    const { start, end } = e2e.attachmentChunkRange(ref.size, i);
+    const { start, end } = e2e.attachmentChunkRange(padded, i);
     if (plain.length !== end - start) throw corrupt(`chunk ${i} has a wrong length`);
-    out.set(plain, start);
-    done += plain.length;
+    // The file's bytes; what follows its end is the sender's zero padding.
+    const keep = Math.max(0, Math.min(end, ref.size) - start);
+    if (plain.subarray(keep).some((b) => b !== 0)) throw corrupt(`chunk ${i} has non-zero padding`);
+    out.set(plain.subarray(0, keep), start);
+    done += keep;
     opts.onProgress?.(done, ref.size);
   }
   const expected = fromB64(ref.sha256);

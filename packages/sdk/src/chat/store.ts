@@ -44,7 +44,7 @@ import {
   noteWritten,
   type Conv,
 } from "./conversation.js";
-import { isE2eText, type Attachment, type E2eTextEntry, type Surfaced } from "../e2e/contents.js";
+import { isE2eText, type Attachment, type AttachmentThumb, type E2eTextEntry, type Surfaced } from "../e2e/contents.js";
 import { downloadAttachment, uploadAttachment, type TransferOptions } from "../attachments/transfer.js";
 import type { E2eChange } from "../e2e/engine.js";
 import { LazyE2eEngine } from "../e2e/lazy-engine.js";
@@ -298,11 +298,13 @@ export class ChatStore {
    * key, uploaded chunk by chunk (`onProgress`, cancel with `signal`), then announced by an
    * encrypted `attachment` message carrying the key, its SHA-256, name, type, size and caption.
    * Refused before any byte is sent over the server's limits (BLOB_TOO_LARGE, QUOTA_EXCEEDED).
+   * `thumb`: a preview the caller made (a browser draws one on a canvas; Node has none, so the
+   * SDK makes none itself); left out if invalid or if it would not fit the message with the caption.
    */
   async sendAttachment(
     conversationId: string,
     file: Uint8Array | Blob,
-    meta: { name: string; mime: string; caption?: string; replyTo?: string },
+    meta: { name: string; mime: string; caption?: string; replyTo?: string; thumb?: AttachmentThumb },
     opts: TransferOptions = {},
   ): Promise<SendAck> {
     if (!this.e2e) throw new AppError("FORBIDDEN", "Attachments are for end-to-end encrypted conversations.");
@@ -318,13 +320,22 @@ export class ChatStore {
       name: meta.name.slice(0, 255) || "file",
       mime: meta.mime.slice(0, 127) || "application/octet-stream",
       size: ref.size,
+      ...(ref.paddedSize === undefined ? {} : { paddedSize: ref.paddedSize }),
       key: ref.key,
       sha256: ref.sha256,
       ...(meta.caption ? { caption: meta.caption } : {}),
       ...(meta.replyTo === undefined ? {} : { replyTo: meta.replyTo }),
     } as const;
+    const withThumb = meta.thumb ? { ...content, thumb: meta.thumb } : undefined;
+    const fits = (c: typeof withThumb) => {
+      try {
+        return c !== undefined && e2e.encodeContent(c).length > 0;
+      } catch {
+        return false;
+      }
+    };
     try {
-      return await this.e2e.sendContent(conversationId, content);
+      return await this.e2e.sendContent(conversationId, withThumb && fits(withThumb) ? withThumb : content);
     } catch (err) {
       void this.client.call("chat.blob.delete", { blobId: ref.blobId });
       throw err;

@@ -105,9 +105,11 @@ describe("ConversationContents", () => {
       name: "a.png",
       mime: "image/png",
       size: 10,
+      paddedSize: 4096,
       key: "A".repeat(43),
       sha256: "B".repeat(43),
       caption: "look",
+      thumb: { mime: "image/jpeg", width: 32, height: 24, data: "_9j_4AAQSkZJRgABAQ" },
     } as const;
     const m = meta(1);
     const [shown] = contents.read(m, attachment);
@@ -115,7 +117,7 @@ describe("ConversationContents", () => {
     // Kept across a restart like any message read.
     const again = new ConversationContents(() => undefined);
     again.restore(checkedReads(contents.takeChanged(), m.conversationId));
-    expect(again.entry(m.seq)?.attachment?.name).toBe("a.png");
+    expect(again.entry(m.seq)?.attachment).toMatchObject({ name: "a.png", paddedSize: 4096, thumb: attachment.thumb });
     const del = { v: CONTENT_VERSION, type: "delete", id: newContentId(), target: attachment.id } as const;
     contents.read({ ...meta(2), senderId: m.senderId }, del);
     expect(contents.entry(m.seq)).toMatchObject({ text: "" });

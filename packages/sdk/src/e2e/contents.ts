@@ -55,6 +55,18 @@ export interface Attachment {
   key: string;
   /** SHA-256 of the ciphertext (base64url). */
   sha256: string;
+  /** Plaintext bytes sealed (the file, then zero padding); absent: `size`. */
+  paddedSize?: number;
+  /** A small preview the sender's device made, checked on receipt (@sealroom/e2e thumbnail.ts). */
+  thumb?: AttachmentThumb;
+}
+
+/** An attachment's thumbnail: a JPEG or WebP of at most 320 px a side, base64url. */
+export interface AttachmentThumb {
+  mime: "image/jpeg" | "image/webp";
+  width: number;
+  height: number;
+  data: string;
 }
 
 /** One emoji on a message and who reacted with it, in the order they did. */
@@ -110,6 +122,19 @@ const e2eTextEntrySchema = textEntrySchema.extend({
       size: z.number().int().nonnegative(),
       key: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
       sha256: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+      paddedSize: z.number().int().nonnegative().optional(),
+      // Bounds of @sealroom/e2e's thumbnailSchema, restated: that module is loaded only with the engine.
+      thumb: z
+        .object({
+          mime: z.enum(["image/jpeg", "image/webp"]),
+          width: z.number().int().min(1).max(320),
+          height: z.number().int().min(1).max(320),
+          data: z
+            .string()
+            .max(16384)
+            .regex(/^[A-Za-z0-9_-]+$/),
+        })
+        .optional(),
     })
     .optional(),
 });
@@ -330,10 +355,19 @@ export class ConversationContents {
 }
 
 function attachmentEntry(meta: AppMeta, content: AttachmentContent): E2eTextEntry {
-  const { blobId, name, mime, size, key, sha256 } = content;
+  const { blobId, name, mime, size, key, sha256, paddedSize, thumb } = content;
   return {
     ...textEntry(meta, content.caption ?? "", "decrypted", content.id),
-    attachment: { blobId, name, mime, size, key, sha256 },
+    attachment: {
+      blobId,
+      name,
+      mime,
+      size,
+      key,
+      sha256,
+      ...(paddedSize === undefined ? {} : { paddedSize }),
+      ...(thumb === undefined ? {} : { thumb }),
+    },
   };
 }
 

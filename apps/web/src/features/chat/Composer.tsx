@@ -269,7 +269,14 @@ export function Composer({
         }}
         data-testid="composer-form"
       >
-        <UploadList uploads={uploads} onDismiss={dismiss} />
+        <UploadList
+          uploads={uploads}
+          onDismiss={(id) => {
+            dismiss(id);
+            // Its row (and the button pressed) is gone: back to the message box.
+            box.current?.focus();
+          }}
+        />
         {reply && (
           <div className="composer-reply" data-testid="composer-reply">
             <div className="composer-reply-text">
