@@ -223,13 +223,14 @@ describe("npm start (scripts/start.mjs)", () => {
 
     const mode = (file: string) => (statSync(path.join(dataDir, file)).mode & 0o777).toString(8);
     expect(mode(".")).toBe("700");
-    for (const file of ["sealroom.db", "sealroom.db-wal", "sealroom.db-shm", "gateway-key.pem", "nats-server.log"]) {
-      expect(mode(file), file).toBe("600");
-    }
+    const files = ["sealroom.db", "sealroom.db-wal", "sealroom.db-shm", "gateway-key.pem", "nats-server.log"];
+    // nats-backup.json: the chat role's NATS password for db:backup's blobs, gone once stopped.
+    for (const file of [...files, "nats-backup.json"]) expect(mode(file), file).toBe("600");
     expect(mode("nats")).toBe("700");
 
     run.proc.kill("SIGTERM");
     expect(await run.exited).toBe(0);
+    expect(existsSync(path.join(dataDir, "nats-backup.json"))).toBe(false);
   }, 120_000);
 
   it("a TERM to `npm start` (what a process manager signals) stops start.mjs and every service, in order", async () => {
