@@ -21,7 +21,7 @@ export const credentialsFile = (dataDir) => path.join(dataDir, "nats-backup.json
 const safeId = (id) => /^[A-Za-z0-9_-]{1,64}$/.test(id);
 
 /** A URL as it may be printed (a password in it replaced). */
-export const redactUrl = (url) => url.replace(/\/\/[^@/]*@/, "//***@");
+export const redactUrl = (url) => url.replace(/\/\/[^@/,]*@/g, "//***@");
 
 /** Complete blobs (committed) of a SQLite database file: those a backup holds. */
 export function committedBlobs(db) {
