@@ -61,6 +61,18 @@ export async function connectTarget(target) {
   });
 }
 
+const READ_AHEAD = 8;
+
+/** A chunk, null if it is not stored, "damaged" if its digest does not match; anything else throws. */
+async function readChunk(os, name) {
+  try {
+    return await os.getBlob(name);
+  } catch (err) {
+    if (err instanceof Error && /digests do not match/.test(err.message)) return "damaged";
+    throw err;
+  }
+}
+
 /**
  * Copies every blob of `rows` into `dir` (which exists). A blob whose chunks are gone (deleted
  * since the snapshot) or do not match its row is left out and reported, not fatal.
@@ -71,8 +83,9 @@ export async function backupBlobs(nc, rows, dir) {
   let os;
   try {
     os = await new Objm(nc).open(BUCKET);
-  } catch {
+  } catch (err) {
     // No bucket (a store wiped since the rows were written): every blob is missing.
+    if (!(err instanceof Error && /not found/.test(err.message))) throw err;
     result.missing.push(...rows.map((r) => r.id));
     return result;
   }
@@ -85,17 +98,16 @@ export async function backupBlobs(nc, rows, dir) {
     const fd = openSync(file, "wx", 0o600);
     let problem;
     try {
-      for (let i = 0; i < row.chunks && !problem; i++) {
-        let chunk;
-        try {
-          chunk = await os.getBlob(`${row.id}.${i}`);
-        } catch {
-          problem = "damaged"; // the object store's digest check failed
-          break;
+      // READ_AHEAD chunks in flight, written in order: one at a time read 5 MiB/s on loopback, 8 read 10.
+      for (let from = 0; from < row.chunks && !problem; from += READ_AHEAD) {
+        const indices = Array.from({ length: Math.min(READ_AHEAD, row.chunks - from) }, (_, k) => from + k);
+        const chunks = await Promise.all(indices.map((i) => readChunk(os, `${row.id}.${i}`)));
+        for (const [k, chunk] of chunks.entries()) {
+          if (chunk === "damaged" || !chunk) problem = chunk ? "damaged" : "missing";
+          else if (chunk.length !== blobChunkSize(row.size, row.chunks, from + k)) problem = "damaged";
+          if (problem) break;
+          writeSync(fd, chunk);
         }
-        if (!chunk) problem = "missing";
-        else if (chunk.length !== blobChunkSize(row.size, row.chunks, i)) problem = "damaged";
-        else writeSync(fd, chunk);
       }
     } finally {
       closeSync(fd);
