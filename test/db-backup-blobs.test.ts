@@ -41,7 +41,8 @@ async function startNats() {
   const dir = tempDir();
   const port = await freePort();
   const chat = `p${randomBytes(12).toString("hex")}`;
-  const password = (role: string) => (role === "chat" ? chat : `p${randomBytes(12).toString("hex")}`);
+  const ops = `p${randomBytes(12).toString("hex")}`;
+  const password = (role: string) => ({ chat, ops })[role] ?? `p${randomBytes(12).toString("hex")}`;
   const env = { ...process.env };
   for (const r of ROLES) env[`NATS_${r.toUpperCase()}_PASSWORD`] = password(r);
   const args = ["-c", path.join(root, "deploy/nats/local.conf"), "-a", "127.0.0.1", "-p", String(port)];
@@ -62,7 +63,7 @@ async function startNats() {
     if (nc) {
       cleanup.push(() => nc.close());
       const bucket = await new Objm(nc).create("sealroom-blobs", { storage: "file", replicas: 1 });
-      return { url, password: chat, nc, bucket };
+      return { url, password: chat, opsPassword: ops, nc, bucket };
     }
     if (i > 100) throw new Error("nats-server did not start");
     await new Promise((r) => setTimeout(r, 50));
@@ -223,6 +224,17 @@ describe("db:backup with the attachments' blobs, and db:restore-blobs", () => {
     expect(refused.code).toBe(1);
     expect(refused.out).toMatch(/cannot reach NATS.*(authorization|auth)/i);
     expect(refused.out).not.toContain("wrong-password-123");
+    expect(readdirSync(dir)).toEqual([]);
+
+    // A user without the bucket's rights (ops): NATS refuses, the backup stops, nothing written.
+    const forbidden = await node("scripts/db-backup.mjs", [path.join(dir, "b.db")], {
+      DATABASE_URL: url,
+      NATS_URL: a.url,
+      NATS_USER: "ops",
+      NATS_PASSWORD: a.opsPassword,
+    });
+    expect(forbidden.code).toBe(1);
+    expect(forbidden.out).toMatch(/copying the blobs failed: Permissions Violation.*nothing was written/);
     expect(readdirSync(dir)).toEqual([]);
 
     const skipped = await node("scripts/db-backup.mjs", ["--no-blobs", path.join(dir, "b.db")], {
