@@ -41,8 +41,9 @@ FROM scratch AS root-files
 COPY tsconfig.base.json /tsconfig.base.json
 COPY prisma /prisma
 COPY prisma.config.ts /prisma.config.ts
-COPY scripts/prisma.mjs scripts/pg-schema.mjs scripts/migrate.mjs scripts/db-backup.mjs scripts/gateway-key.mjs \
-     scripts/db-copy.mjs scripts/import-seed.mjs /scripts/
+COPY scripts/prisma.mjs scripts/pg-schema.mjs scripts/migrate.mjs scripts/db-backup.mjs scripts/db-restore-blobs.mjs \
+     scripts/gateway-key.mjs scripts/db-copy.mjs scripts/import-seed.mjs /scripts/
+COPY scripts/lib/blob-backup.mjs /scripts/lib/
 
 # ---- shared: dependencies once (cached while package.json files are unchanged), then one build.
 

@@ -3,9 +3,10 @@
 //   nats-server (private, unless NATS_URL is given) -> migrations -> auth, chat, social -> gateway,
 // prints the URL and the server key fingerprint, and stops everything in reverse order on
 // Ctrl-C / SIGTERM. Plain Node, no build step: see docs/RUNNING.md.
-import { chmodSync, existsSync, mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { credentialsFile } from "./lib/blob-backup.mjs";
 import { fetchServerKey, publicUrl, waitForHealthy } from "./lib/gateway.mjs";
 import { clientEnv, findExecutable, freePort, NATS_ROLES, passwordVar, startLocalNats } from "./lib/nats.mjs";
 import { describeExit, run, startChild, stopChild } from "./lib/procs.mjs";
@@ -78,6 +79,7 @@ async function shutdown(code) {
   for (const names of ordered) {
     await Promise.all(children.filter((c) => names.includes(c.name)).map((c) => stopChild(c)));
   }
+  rmSync(credentialsFile(dataDir), { force: true });
   say(code === 0 ? "stopped" : "stopped after a failure");
   process.exit(code);
 }
@@ -145,6 +147,13 @@ if (natsBin) {
   natsUrl = nats.url;
   credentials = nats.credentials;
   say(`nats-server listening on ${nats.url} (a user per role; log: ${nats.logFile})`);
+  // For `npm run db:backup` (the attachments in JetStream): the chat role's address and password,
+  // 0600 in the 0700 data dir beside the database and the gateway key; deleted on stop.
+  writeFileSync(
+    credentialsFile(dataDir),
+    JSON.stringify({ url: nats.url, user: "chat", password: credentials.chat }) + "\n",
+    { mode: 0o600 },
+  );
 } else if (NATS_ROLES.every((role) => env[passwordVar(role)])) {
   credentials = Object.fromEntries(NATS_ROLES.map((role) => [role, env[passwordVar(role)]]));
 }

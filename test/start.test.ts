@@ -5,11 +5,15 @@
  * (`npm test` builds first).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { Objm } from "@nats-io/obj";
+import { connect } from "@nats-io/transport-node";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { freePort } from "@sealroom/testkit";
@@ -223,13 +227,14 @@ describe("npm start (scripts/start.mjs)", () => {
 
     const mode = (file: string) => (statSync(path.join(dataDir, file)).mode & 0o777).toString(8);
     expect(mode(".")).toBe("700");
-    for (const file of ["sealroom.db", "sealroom.db-wal", "sealroom.db-shm", "gateway-key.pem", "nats-server.log"]) {
-      expect(mode(file), file).toBe("600");
-    }
+    const files = ["sealroom.db", "sealroom.db-wal", "sealroom.db-shm", "gateway-key.pem", "nats-server.log"];
+    // nats-backup.json: the chat role's NATS password for db:backup's blobs, gone once stopped.
+    for (const file of [...files, "nats-backup.json"]) expect(mode(file), file).toBe("600");
     expect(mode("nats")).toBe("700");
 
     run.proc.kill("SIGTERM");
     expect(await run.exited).toBe(0);
+    expect(existsSync(path.join(dataDir, "nats-backup.json"))).toBe(false);
   }, 120_000);
 
   it("a TERM to `npm start` (what a process manager signals) stops start.mjs and every service, in order", async () => {
@@ -318,6 +323,58 @@ describe("npm start (scripts/start.mjs)", () => {
     expect(run.output().stderr).toMatch(/gateway exited with code [1-9]/);
     expect(procs.length).toBeGreaterThan(0);
     expect(procs.filter((p) => alive(p.pid))).toEqual([]);
+  }, 120_000);
+
+  it("npm run db:backup reaches the running npm start's NATS for the attachments, and says so once it has stopped", async () => {
+    const dataDir = tempDataDir();
+    const port = await freePort();
+    const run = launch(userEnv({ DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1" }));
+    track(run);
+    await until("the URL", run, () => (run.output().stdout.includes(`:${port}`) ? true : undefined), 60_000);
+
+    // An attachment as the chat service stores it: a chunk in the bucket, a committed Blob row.
+    const { url, user, password } = z
+      .object({ url: z.string(), user: z.literal("chat"), password: z.string() })
+      .parse(JSON.parse(readFileSync(path.join(dataDir, "nats-backup.json"), "utf8")));
+    const nc = await connect({ servers: url, user, pass: password, inboxPrefix: "_INBOX.chat" });
+    const chunk = new Uint8Array(randomBytes(16));
+    const id = randomBytes(16).toString("base64url");
+    try {
+      const bucket = await new Objm(nc).create("sealroom-blobs", { storage: "file", replicas: 1 });
+      await bucket.putBlob({ name: `${id}.0` }, chunk);
+    } finally {
+      await nc.close();
+    }
+    const db = new Database(path.join(dataDir, "sealroom.db"));
+    db.pragma("busy_timeout = 5000");
+    db.prepare(
+      `INSERT INTO "Blob" ("id", "uploaderId", "conversationId", "size", "chunks", "createdMs", "committedMs") VALUES (?, 1, 'dm:1:2', 16, 1, 1, 1)`,
+    ).run(id);
+    db.close();
+
+    const backup = (dest: string) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, [path.join(root, "scripts/db-backup.mjs"), dest], {
+          cwd: root,
+          env: userEnv({ DATA_DIR: dataDir }),
+        });
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+        child.on("exit", (code) => resolve({ code, out }));
+      });
+    const dest = path.join(tempDataDir(), "b.db");
+    const ok = await backup(dest);
+    expect(ok.code, ok.out).toBe(0);
+    expect(ok.out).toMatch(/1 of 1 blobs/);
+    expect(ok.out).not.toContain(password);
+    expect(readFileSync(path.join(`${dest}.blobs`, id)).equals(Buffer.from(chunk))).toBe(true);
+
+    run.proc.kill("SIGTERM");
+    expect(await run.exited).toBe(0);
+    const stopped = await backup(path.join(path.dirname(dest), "c.db"));
+    expect(stopped.code).toBe(1);
+    expect(stopped.out).toMatch(/npm start is not running.*--no-blobs/);
   }, 120_000);
 
   it("without nats-server on PATH (and no NATS_URL) exits 1 with one line saying how to install it", async () => {

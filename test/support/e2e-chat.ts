@@ -7,7 +7,7 @@
  * `e2eChatWorld()` registers the file's beforeAll/afterAll hooks; call it at the top level.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -162,7 +162,7 @@ export function e2eChatWorld(): E2eChatWorld {
     expect(bodies.length).toBeGreaterThan(0);
     expect(traffic.length).toBeGreaterThan(0);
     expect(logLines.length).toBeGreaterThan(0);
-    const files = stack.database.file === undefined ? [] : sqliteCopies(stack.database.file, stateDir);
+    const files = stack.database.file === undefined ? [] : sqliteCopies(stack.database.file, stateDir, stack.nats.url);
     for (const text of plaintexts) {
       for (const body of bodies) expect(body).not.toContain(text);
       for (const published of traffic) expect(published).not.toContain(text);
@@ -194,14 +194,17 @@ export function e2eChatWorld(): E2eChatWorld {
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** The SQLite database file, its WAL, and a copy made by `npm run db:backup`. */
-function sqliteCopies(file: string, dir: string): Array<[string, Buffer]> {
+/** The SQLite database file, its WAL, and a copy made by `npm run db:backup` (with its blobs, if any). */
+function sqliteCopies(file: string, dir: string, natsUrl: string): Array<[string, Buffer]> {
   const backup = path.join(dir, `backup-${Date.now()}.db`);
   const run = spawnSync(process.execPath, [path.join(root, "scripts/db-backup.mjs"), backup], {
-    env: { ...process.env, DATABASE_URL: `file:${file}` },
+    env: { ...process.env, DATABASE_URL: `file:${file}`, NATS_URL: natsUrl },
     encoding: "utf8",
   });
   expect(run.status, run.stderr).toBe(0);
+  const blobs = existsSync(`${backup}.blobs`)
+    ? readdirSync(`${backup}.blobs`).map((name) => path.join(`${backup}.blobs`, name))
+    : [];
   const read = (f: string): [string, Buffer] => [path.basename(f), readFileSync(f)];
-  return [file, `${file}-wal`, backup].filter((f) => existsSync(f)).map(read);
+  return [file, `${file}-wal`, backup, ...blobs].filter((f) => existsSync(f)).map(read);
 }

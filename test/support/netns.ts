@@ -261,8 +261,11 @@ export async function startNatsCluster(
   const routePassword = `r${randomBytes(16).toString("hex")}`;
   const nodes = hosts.map((host, i): NatsClusterNode => {
     const peers = hosts.filter((h) => h !== host);
+    // cluster.conf's JetStream store: one per node (the namespaces share this filesystem).
+    const storeDir = mkdtempSync(path.join(os.tmpdir(), `sealroom-nats-${i + 1}-`));
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
+      NATS_STORE_DIR: storeDir,
       NATS_SERVER_NAME: `nats-${i + 1}`,
       NATS_ROUTE_PASSWORD: routePassword,
       NATS_ROUTE_A: `nats-route://route:${routePassword}@${peers[0]!.ip}:6222`,
@@ -270,8 +273,10 @@ export async function startNatsCluster(
     };
     for (const [role, password] of Object.entries(passwords)) env[`NATS_${role.toUpperCase()}_PASSWORD`] = password;
     const child = host.spawn(process.env.NATS_SERVER_BIN ?? "nats-server", ["-c", CLUSTER_NATS_CONF], { env });
+    const started = track(`nats-${i + 1}`, child);
+    void started.exited.then(() => rmSync(storeDir, { recursive: true, force: true }));
     return {
-      ...track(`nats-${i + 1}`, child),
+      ...started,
       host,
       url: `nats://${host.ip}:4222`,
       monitorUrl: `http://${host.ip}:8222`,

@@ -58,8 +58,8 @@ export async function openObjectBlobStore(nc: NatsConnection, opts: ObjectBlobSt
 
 /**
  * The object store opened on first use, and again after a failure: the chat service starts (and
- * serves every other command) on a nats-server without JetStream, such as the multi-host cluster
- * today; blob commands then answer UNAVAILABLE, and work as soon as JetStream is there.
+ * serves every other command) on a nats-server without JetStream, or a JetStream cluster still
+ * electing its leader; blob commands then answer UNAVAILABLE, and work as soon as JetStream is there.
  */
 export function lazyBlobStore(open: () => Promise<BlobStore>, log: Pick<Logger, "error">): BlobStore {
   let opening: Promise<BlobStore> | undefined;
