@@ -54,6 +54,9 @@ export const BENCH_ENV: Record<string, string> = {
   RATE_LIMIT_BURST: "100000",
   CHAT_SEND_RATE_PER_SEC: "100000",
   CHAT_SEND_BURST: "100000",
+  // bench:attachments measures the upload path's throughput, not the per-user byte budget.
+  CHAT_BLOB_BYTES_PER_SEC: "1000000000",
+  CHAT_BLOB_BURST_BYTES: "1000000000",
   // The plaintext scenarios (and e2e-send's plaintext baseline) use SDK clients without `e2e`.
   CHAT_REQUIRE_E2E: "0",
   MAX_CONNECTIONS: "30000",

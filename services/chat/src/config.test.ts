@@ -11,6 +11,8 @@ describe("chat config", () => {
     // Reading: one connection's most (20 pages of 200 a second, 60 at once), for all of a user's together.
     expect(defaultChatConfig.readRate).toBeNull();
     expect(resolveChatConfig(chatConfigFromEnv(env)).readRate).toEqual({ perSec: 4000, burst: 12_000 });
+    // Attachments: 1 MiB/s a user, 8 MiB at once (a photo goes at full speed, a large file is paced).
+    expect(resolveChatConfig(chatConfigFromEnv(env)).blobRate).toEqual({ perSec: 1024 * 1024, burst: 8 * 1024 * 1024 });
   });
 
   it("merges a partial over the defaults, the writer's limits field by field", () => {

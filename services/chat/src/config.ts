@@ -4,6 +4,7 @@
  * a partial of it.
  */
 import { CHAT_LIMITS } from "@sealroom/proto/chat";
+import { BLOB_LIMITS } from "@sealroom/proto/chat-blobs";
 import { mergeConfig, type DeepPartial, type Rate } from "@sealroom/runtime";
 import { defaultWriterLimits, type WriterLimits } from "./writer.js";
 
@@ -34,6 +35,13 @@ export interface ChatConfig {
    * The process sets it (CHAT_READ_ENTRIES_PER_SEC, CHAT_READ_BURST).
    */
   readRate: Rate | null;
+  /**
+   * Each user's budget for attachment bytes moved (`chat.blob.put` by its chunk's bytes,
+   * `chat.blob.get` by a full chunk's), across all their connections; null: none. Without it one
+   * user's uploads took everyone's message latency from ~3 ms to ~40 ms (S7). The process sets it
+   * (CHAT_BLOB_BYTES_PER_SEC, CHAT_BLOB_BURST_BYTES).
+   */
+  blobRate: Rate | null;
   /**
    * Refuse plaintext `chat.send` and `chat.edit` everywhere (ENCRYPTION_REQUIRED), not only in
    * conversations whose MLS group exists: no client can put new plaintext on the server. On by
@@ -71,6 +79,7 @@ export const defaultChatConfig: ChatConfig = {
   writer: defaultWriterLimits,
   sendRate: null,
   readRate: null,
+  blobRate: null,
   requireEncryption: true,
   blobs: {
     bucket: "sealroom-blobs",
@@ -94,7 +103,7 @@ export function resolveChatConfig(input: ChatConfigInput = {}): ChatConfig {
     "timelinePollMs, checkpointMs and mlsSweepMs must be > 0",
   );
   check(config.typingIntervalMs >= 0, "typingIntervalMs must be >= 0");
-  const { writer, sendRate, readRate } = config;
+  const { writer, sendRate, readRate, blobRate } = config;
   check(config.poolSize >= 1, "poolSize must be >= 1");
   check(
     (writer.maxBatch === null || writer.maxBatch >= 1) && writer.deadlineMs > 0 && writer.maxQueue >= 0,
@@ -110,6 +119,10 @@ export function resolveChatConfig(input: ChatConfigInput = {}): ChatConfig {
   check(
     readRate === null || (readRate.perSec > 0 && readRate.burst >= CHAT_LIMITS.pageMax),
     "readRate: perSec > 0 and burst >= one full page",
+  );
+  check(
+    blobRate === null || (blobRate.perSec > 0 && blobRate.burst >= BLOB_LIMITS.chunkSealedBytes),
+    "blobRate: perSec > 0 and burst >= one chunk",
   );
   return config;
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { baseEnv, intFromEnv, parseEnv } from "@sealroom/runtime";
 import { CHAT_LIMITS } from "@sealroom/proto/chat";
+import { BLOB_LIMITS } from "@sealroom/proto/chat-blobs";
 import { defaultChatConfig, type ChatConfigInput } from "./config.js";
 
 const schema = z.object({
@@ -21,6 +22,9 @@ const schema = z.object({
    */
   CHAT_READ_ENTRIES_PER_SEC: intFromEnv(4000, 1),
   CHAT_READ_BURST: intFromEnv(12_000, CHAT_LIMITS.pageMax),
+  /** Each user's attachment bytes up and down (all their connections together), per second and burst. */
+  CHAT_BLOB_BYTES_PER_SEC: intFromEnv(1024 * 1024, 1),
+  CHAT_BLOB_BURST_BYTES: intFromEnv(8 * 1024 * 1024, BLOB_LIMITS.chunkSealedBytes),
   /** 1 (default): plaintext sends and edits are refused in every conversation (ChatConfig.requireEncryption). */
   CHAT_REQUIRE_E2E: z.enum(["0", "1"]).default("1"),
   /** Attachments: sealed bytes per file at most (default 100 MiB of plaintext and its chunks' tags). */
@@ -42,6 +46,7 @@ export function chatConfigFromEnv(env: ChatEnv): ChatConfigInput {
   return {
     sendRate: { perSec: env.CHAT_SEND_RATE_PER_SEC, burst: env.CHAT_SEND_BURST },
     readRate: { perSec: env.CHAT_READ_ENTRIES_PER_SEC, burst: env.CHAT_READ_BURST },
+    blobRate: { perSec: env.CHAT_BLOB_BYTES_PER_SEC, burst: env.CHAT_BLOB_BURST_BYTES },
     requireEncryption: env.CHAT_REQUIRE_E2E === "1",
     blobs: {
       maxFileBytes: env.CHAT_BLOB_MAX_BYTES,

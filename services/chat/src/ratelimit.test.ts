@@ -1,6 +1,7 @@
 /** The per-user write budget, end to end (the bucket itself: packages/runtime/src/ratelimit.test.ts). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dmConversationId } from "@sealroom/proto/chat";
+import { BLOB_LIMITS } from "@sealroom/proto/chat-blobs";
 import { setup, type Harness } from "./test/harness.js";
 
 describe("the chat service's per-user budget (regression: a user on several gateways multiplied their rate)", () => {
@@ -65,5 +66,37 @@ describe("the chat service's per-user reading budget (S7: a user's many connecti
     // Sending is another budget; another user reads as before.
     expect(await h.refusal(a, "chat.send", { conversationId: dm, clientMsgId: "a1", text: "hi" })).toBeUndefined();
     expect(await h.refusal(c, "chat.history", { conversationId: dmConversationId(c, b), limit: 200 })).toBeUndefined();
+  });
+});
+
+describe("the chat service's per-user budget for attachment bytes (S7: one user's uploads slowed everyone's messages)", () => {
+  let h: Harness;
+  const chunk = BLOB_LIMITS.chunkSealedBytes;
+  beforeAll(async () => {
+    h = await setup({ config: { blobRate: { perSec: 1000, burst: 2 * chunk } } });
+  });
+  afterAll(async () => {
+    await h?.teardown();
+  });
+
+  it("charges each chunk put and got, across connections; RATE_LIMITED with the wait for the bytes; others unaffected", async () => {
+    const [a, b, c] = [await h.seed.user(), await h.seed.user(), await h.seed.user()];
+    await h.seed.friends(a, b);
+    await h.seed.friends(c, b);
+    const dm = dmConversationId(a, b);
+    const data = Buffer.alloc(chunk, 7).toString("base64url");
+    const { blobId } = await h.call(a, "chat.blob.start", { conversationId: dm, size: 3 * chunk });
+    // Two full chunks fit the burst, from two connections; the third waits ~a chunk's bytes at 1000/s.
+    expect(await h.refusal(a, "chat.blob.put", { blobId, index: 0, data }, "s-one")).toBeUndefined();
+    expect(await h.refusal(a, "chat.blob.put", { blobId, index: 1, data }, "s-two")).toBeUndefined();
+    const refused = await h.refusal(a, "chat.blob.put", { blobId, index: 2, data });
+    expect(refused).toMatchObject({ code: "RATE_LIMITED", retryable: true });
+    expect(refused!.retryAfterMs).toBeGreaterThan(20_000);
+    // Downloads spend the same budget; another user has their own.
+    expect(await h.refusal(a, "chat.blob.get", { blobId, index: 0 })).toMatchObject({ code: "RATE_LIMITED" });
+    const other = await h.call(c, "chat.blob.start", { conversationId: dmConversationId(c, b), size: chunk });
+    expect(await h.refusal(c, "chat.blob.put", { blobId: other.blobId, index: 0, data })).toBeUndefined();
+    // Nothing else is charged: a message still goes.
+    expect(await h.refusal(a, "chat.send", { conversationId: dm, clientMsgId: "after", text: "hi" })).toBeUndefined();
   });
 });

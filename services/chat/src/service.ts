@@ -12,6 +12,7 @@ import { engineOfDb, type Db } from "@sealroom/db";
 import { dialectOf, openSql, sqliteFile, type SqlDb } from "@sealroom/db/sql";
 import { AppError } from "@sealroom/proto/errors";
 import { sessionRevokedSchema } from "@sealroom/proto/broadcasts";
+import { BLOB_LIMITS } from "@sealroom/proto/chat-blobs";
 import { groupDoorbellSchema } from "@sealroom/proto/social";
 import { QUEUE, SUBJECTS } from "@sealroom/proto/subjects";
 import {
@@ -166,6 +167,13 @@ export function createChatService({
         if (wait > 0) throw new AppError("RATE_LIMITED", "Reading history too fast.", wait);
         return userId;
       };
+      const blobLimiter = config.blobRate ? new KeyedTokenBucket<number>(config.blobRate, clock) : undefined;
+      /** Bytes of attachments moved; a chunk's base64url text is 4/3 of its bytes. */
+      const blobBudget = (userId: number, bytes: number) => {
+        const wait = blobLimiter?.take(userId, bytes) ?? 0;
+        if (wait > 0) throw new AppError("RATE_LIMITED", "Moving files too fast.", wait);
+        return userId;
+      };
       const handlers: Handlers<"chat"> = {
         "chat.send": async (ctx, b) => messages.send(budget(ctx.userId), b.conversationId, b.clientMsgId, b.text),
         "chat.history": async (ctx, b) =>
@@ -189,10 +197,12 @@ export function createChatService({
         "chat.mls.groupInfo": async (ctx, b) => mls.groupInfo(ctx.userId, b.conversationId),
         "chat.mls.serverSender": async () => mls.serverSender(),
         "chat.blob.start": async (ctx, b) => attachments.start(ctx.userId, b.conversationId, b.size),
-        "chat.blob.put": async (ctx, b) => attachments.put(ctx.userId, b.blobId, b.index, b.data),
+        "chat.blob.put": async (ctx, b) =>
+          attachments.put(blobBudget(ctx.userId, Math.floor((b.data.length * 3) / 4)), b.blobId, b.index, b.data),
         "chat.blob.status": async (ctx, b) => attachments.status(ctx.userId, b.blobId),
         "chat.blob.commit": async (ctx, b) => attachments.commit(ctx.userId, b.blobId),
-        "chat.blob.get": async (ctx, b) => attachments.get(ctx.userId, b.blobId, b.index),
+        "chat.blob.get": async (ctx, b) =>
+          attachments.get(blobBudget(ctx.userId, BLOB_LIMITS.chunkSealedBytes), b.blobId, b.index),
         "chat.blob.delete": async (ctx, b) => attachments.delete(ctx.userId, b.blobId),
       };
       const opts = { nc, service: "chat" as const, handlers, log, instance };

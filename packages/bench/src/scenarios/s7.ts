@@ -8,7 +8,8 @@
  * honour RATE_LIMITED's retry hint, as the SDK does. The question (issue #19): does one user's heavy
  * use reach other users' chat latency? Target: the bystanders' p99 <= 50 ms with the heavy user on.
  */
-import { dmConversationId, type SealroomClient } from "@sealroom/sdk/node";
+import { randomBytes } from "node:crypto";
+import { dmConversationId, uploadAttachment, type SealroomClient } from "@sealroom/sdk/node";
 import { CHAT_LIMITS } from "@sealroom/proto/chat";
 import { SOCIAL_LIMITS } from "@sealroom/proto/social";
 import { Deliveries, Outcomes, openLoop, sleep, until } from "../load.js";
@@ -26,6 +27,9 @@ const PRODUCTION_LIMITS = {
   MAX_CONNECTIONS_PER_USER: "20",
   CHAT_SEND_RATE_PER_SEC: "20",
   CHAT_SEND_BURST: "60",
+  // The defaults (services/chat/src/env.ts); set in the environment to compare another budget.
+  CHAT_BLOB_BYTES_PER_SEC: process.env.CHAT_BLOB_BYTES_PER_SEC ?? String(1024 * 1024),
+  CHAT_BLOB_BURST_BYTES: process.env.CHAT_BLOB_BURST_BYTES ?? String(8 * 1024 * 1024),
 };
 
 type Result = { ok: true; value: unknown } | { ok: false; error: { code: string; retryAfterMs?: number } };
@@ -34,6 +38,32 @@ type Result = { ok: true; value: unknown } | { ok: false; error: { code: string;
 class HeavyCounts {
   readonly pages = new Outcomes();
   readonly writes = new Outcomes();
+  uploadedBytes = 0;
+  uploadErrors: Record<string, number> = {};
+}
+
+/** The file each upload sends (random: nothing compresses), and uploads going at once. */
+const UPLOAD_BYTES = 4 * 1024 * 1024;
+
+/** One connection uploading files into `conversationId` back to back (deleted after, for the quota). */
+async function uploadLoop(c: SealroomClient, conversationId: string, counts: HeavyCounts, stop: () => boolean) {
+  const file = randomBytes(UPLOAD_BYTES);
+  while (!stop()) {
+    let before = 0;
+    try {
+      const ref = await uploadAttachment(c, conversationId, file, {
+        onProgress: (done) => {
+          counts.uploadedBytes += done - before;
+          before = done;
+        },
+      });
+      await c.request("chat.blob.delete", { blobId: ref.blobId }).catch(() => undefined);
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? "ERROR";
+      counts.uploadErrors[code] = (counts.uploadErrors[code] ?? 0) + 1;
+      await sleep(200);
+    }
+  }
 }
 
 /** Waits out a refusal's hint (RATE_LIMITED, AUTH_BUSY...) before the next try. */
@@ -162,16 +192,21 @@ export const s7: Scenario = {
       const counts = new HeavyCounts();
       let stopped = false;
       const stop = () => stopped;
-      // BENCH_S7_HEAVY=pages or =writes runs only that half (to tell which one reaches the bystanders).
-      const only = process.env.BENCH_S7_HEAVY;
+      // BENCH_S7_HEAVY: a comma-separated choice of pages, writes, uploads (default pages,writes), to
+      // tell which one reaches the bystanders. Uploads: 4 MiB files on 4 of the connections at once.
+      const kinds = new Set((process.env.BENCH_S7_HEAVY ?? "pages,writes").split(","));
       const heavyRun = Promise.all([
-        ...(only === "writes" ? [] : heavyClients.map((c) => pageBack(c, conversationId, history, counts, stop))),
-        ...(only === "pages" ? [] : [writeCycle(heavyClients[0]!, invite, counts, stop)]),
+        ...(kinds.has("pages") ? heavyClients.map((c) => pageBack(c, conversationId, history, counts, stop)) : []),
+        ...(kinds.has("writes") ? [writeCycle(heavyClients[0]!, invite, counts, stop)] : []),
+        ...(kinds.has("uploads")
+          ? heavyClients.slice(0, 4).map((c) => uploadLoop(c, conversationId, counts, stop))
+          : []),
       ]);
       await sleep(1000); // past the buckets' bursts: the sustained rates
       const t0 = performance.now();
       const pages0 = counts.pages.ok;
       const writes0 = counts.writes.ok;
+      const bytes0 = counts.uploadedBytes;
       const beside = await bystanderStep(
         fx,
         () => probe(stack),
@@ -184,7 +219,12 @@ export const s7: Scenario = {
             heavyPagesPerSec: Math.round((counts.pages.ok - pages0) / s),
             heavyEntriesPerSec: Math.round(((counts.pages.ok - pages0) * CHAT_LIMITS.pageMax) / s),
             heavyWritesPerSec: Math.round(((counts.writes.ok - writes0) / s) * 10) / 10,
-            heavyRefusals: JSON.stringify({ pages: counts.pages.codes, writes: counts.writes.codes }),
+            heavyUploadMBps: Math.round((counts.uploadedBytes - bytes0) / s / 1e4) / 100,
+            heavyRefusals: JSON.stringify({
+              pages: counts.pages.codes,
+              writes: counts.writes.codes,
+              uploads: counts.uploadErrors,
+            }),
           };
         },
       );
@@ -193,7 +233,8 @@ export const s7: Scenario = {
       steps.push(beside);
       ctx.log(
         `  s7 ${beside.label}: p50 ${beside.latencyMs.p50} ms, p99 ${beside.latencyMs.p99} ms ` +
-          `(heavy: ${beside.extra?.heavyPagesPerSec} pages/s, ${beside.extra?.heavyWritesPerSec} writes/s)`,
+          `(heavy: ${beside.extra?.heavyPagesPerSec} pages/s, ${beside.extra?.heavyWritesPerSec} writes/s, ` +
+          `${beside.extra?.heavyUploadMBps} MB/s up)`,
       );
       return {
         steps,

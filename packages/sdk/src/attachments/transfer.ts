@@ -63,15 +63,25 @@ function checkCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new TransferCancelled();
 }
 
-/** `fn`, again after a pause while it fails with a retryable error (RATE_LIMITED, UNAVAILABLE, TIMEOUT). */
+/**
+ * `fn`, again after a pause while it fails with a retryable error (RATE_LIMITED, UNAVAILABLE,
+ * TIMEOUT). RATE_LIMITED is the server pacing a big transfer (its per-user byte budget), not a
+ * failure: its waits are as long as it says and do not count against the retries.
+ */
 async function retrying<T>(fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 0; ; ) {
     checkCancelled(signal);
     try {
       return await fn();
     } catch (err) {
-      if (!(err instanceof AppError) || !err.retryable || attempt >= RETRIES) throw err;
+      if (!(err instanceof AppError) || !err.retryable) throw err;
+      if (err.code === "RATE_LIMITED" && err.retryAfterMs !== undefined) {
+        await sleep(err.retryAfterMs);
+        continue;
+      }
+      if (attempt >= RETRIES) throw err;
       await sleep(err.retryAfterMs ?? Math.min(5000, 100 * 2 ** attempt));
+      attempt++;
     }
   }
 }
