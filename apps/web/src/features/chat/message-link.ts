@@ -4,10 +4,9 @@
  * search result does (jump.ts with ChatStore.loadAround). Handled when the app loads with such a
  * hash and on every hashchange; the hash is then put back to the conversation's own, so the same
  * link followed again is a change again. A conversation the user cannot see (not a member, not a
- * friend's DM) sends them to the list with a notice instead of an empty conversation.
+ * friend's DM, or gone) sends them to the list with a notice instead of an empty conversation.
  */
 import { useEffect, useSyncExternalStore } from "react";
-import { AppError } from "@sealroom/proto/errors";
 import { chatRoute, hrefFor } from "../../lib/hooks.js";
 import { useChatServices } from "./context.js";
 import { jumpTo, type JumpTarget } from "./jump.js";
@@ -49,7 +48,13 @@ export function useLinkUnavailable(): boolean {
 export function useMessageLinks(): void {
   const { chat } = useChatServices();
   useEffect(() => {
+    let unsubscribe: (() => void) | undefined;
+    const stop = () => {
+      unsubscribe?.();
+      unsubscribe = undefined;
+    };
     const follow = () => {
+      stop();
       const target = parseMessageLink(window.location.hash);
       if (!target) {
         if (/^#\/?chat\//.test(window.location.hash)) setUnavailable(false);
@@ -58,14 +63,27 @@ export function useMessageLinks(): void {
       setUnavailable(false);
       history.replaceState(history.state, "", hrefFor(chatRoute(target.conversationId)));
       jumpTo(target);
-      chat.loadAround(target.conversationId, target.seq).catch((err: unknown) => {
-        if (!(err instanceof AppError && (err.code === "FORBIDDEN" || err.code === "NOT_FOUND"))) return;
+      // The store lists every conversation of the user that holds a message: once it is up to date,
+      // one it does not list is one this user cannot see (loadAround would list it, so it waits).
+      const check = () => {
+        const snapshot = chat.getSnapshot();
+        if (snapshot.status !== "up-to-date") return;
+        stop();
+        if (snapshot.byId[target.conversationId]) {
+          chat.loadAround(target.conversationId, target.seq).catch(() => undefined); // the timeline says what failed
+          return;
+        }
         window.location.hash = hrefFor("home");
         setUnavailable(true);
-      });
+      };
+      unsubscribe = chat.subscribe(check);
+      check();
     };
     follow();
     window.addEventListener("hashchange", follow);
-    return () => window.removeEventListener("hashchange", follow);
+    return () => {
+      stop();
+      window.removeEventListener("hashchange", follow);
+    };
   }, [chat]);
 }
