@@ -168,8 +168,10 @@ export function Message({
     return () => clearTimeout(timer);
   }, [notice]);
 
+  /** The chosen action leaves focus on the message once the menu has closed. */
+  const backToMessage = useRef(false);
   const copy = (text: string) => {
-    root.current?.focus({ preventScroll: true });
+    backToMessage.current = true;
     navigator.clipboard.writeText(text).then(
       () => setNotice(t("chat.copied")),
       () => setError(t("chat.copyFailed")),
@@ -209,9 +211,15 @@ export function Message({
     <MessageMenu
       actions={actions}
       onChose={() => setError(undefined)}
-      onDismiss={(e) => {
-        // Back on the message when the menu took focus with it (Escape); not away from what was clicked.
-        if (document.activeElement !== document.body && document.activeElement !== null) return;
+      onClosed={(e, chose) => {
+        const back = backToMessage.current;
+        backToMessage.current = false;
+        // The action moved focus (the editor, the composer, the picker, a dialog): it stays there.
+        if (chose && !back) return e.preventDefault();
+        // Back on the message after Copy, and when the menu had focus with it (Escape); not away
+        // from what a click elsewhere focused.
+        const active = document.activeElement;
+        if (!chose && active !== document.body && active !== null) return;
         e.preventDefault();
         root.current?.focus({ preventScroll: true });
       }}

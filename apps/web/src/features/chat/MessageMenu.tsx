@@ -8,7 +8,6 @@ import * as ContextMenu from "@radix-ui/react-context-menu";
 import { useRef, type ReactNode } from "react";
 import { SmileIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { firstItemOnOpen } from "./menu-keys.js";
 import { CopyIcon, ForwardIcon, LinkIcon, PencilIcon, ReplyIcon, TrashIcon } from "./MessageParts.js";
 
 export interface MessageActions {
@@ -43,15 +42,18 @@ export function MessageMenu({
   actions,
   children,
   onChose,
-  onDismiss,
+  onClosed,
 }: {
   actions: MessageActions;
   /** The message itself (one element): the menu's trigger. */
   children: ReactNode;
-  /** An item was chosen: its action decides where focus goes. */
+  /** An item was chosen (before its action runs). */
   onChose(): void;
-  /** Closed without a choice (Escape, a click elsewhere). */
-  onDismiss(e: Event): void;
+  /**
+   * The menu has closed, `chose` an item or not (Escape, a click elsewhere): prevent `e` to keep
+   * focus where the action put it, else Radix gives it back to what had it before the menu.
+   */
+  onClosed(e: Event, chose: boolean): void;
 }) {
   const { t } = useI18n();
   // Read when the menu has closed, after the re-render its choice caused: a ref, not a local.
@@ -82,10 +84,8 @@ export function MessageMenu({
           aria-label={t("chat.actions")}
           loop
           collisionPadding={8}
-          {...firstItemOnOpen}
           onCloseAutoFocus={(e) => {
-            if (chose.current) e.preventDefault();
-            else onDismiss(e);
+            onClosed(e, chose.current);
             chose.current = false;
           }}
           // The timeline's own keys (arrows between messages) stay out of the menu.
