@@ -2,12 +2,14 @@
  * A message's context menu in real browsers against the real stack, end-to-end encrypted: a right
  * click on a message copies its link, which opened on a fresh page load lands at the message; a
  * message is forwarded to a group and arrives there for the other member; then the same by keyboard
- * (Shift+F10, arrows, Enter). Screenshots of the open menu (English and Chinese, light and dark,
+ * (Shift+F10, arrows, Enter); a file forwarded arrives whole. Screenshots of the open menu (English and Chinese, light and dark,
  * desktop and phone) and of the forward picker.
  */
+import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { groupOf } from "../support/chat.js";
+import { focusedText, menuDownTo } from "./support/flows.js";
 import { shootVariants } from "./support/variants.js";
 import { ReviewStack, composer, openConversation, shot, timeline } from "./support/review.js";
 
@@ -27,23 +29,13 @@ async function send(page: Page, text: string): Promise<void> {
   await message(page, text).locator(".msg-text").waitFor();
 }
 
+const card = (page: Page, name: string) =>
+  timeline(page)
+    .getByTestId("attachment")
+    .filter({ has: page.getByTestId("attachment-name").filter({ hasText: name }) });
 const focusedSeq = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute("data-seq") ?? null);
 const clipboard = (page: Page) => page.evaluate(() => navigator.clipboard.readText());
 const menu = (page: Page) => page.getByRole("menu", { name: "Message actions" });
-const focusedText = (page: Page) => page.evaluate(() => document.activeElement?.textContent ?? null);
-
-/**
- * Down the open menu to `label`, one key at a time: Radix moves focus a task after each arrow, so a
- * second arrow sent before that lands on the same item (no person types that fast).
- */
-async function downTo(page: Page, label: string): Promise<void> {
-  for (let i = 0; i < 8 && (await focusedText(page)) !== label; i++) {
-    const before = await focusedText(page);
-    await page.keyboard.press("ArrowDown");
-    await expect.poll(() => focusedText(page)).not.toBe(before);
-  }
-  expect(await focusedText(page)).toBe(label);
-}
 
 /** Shift+F10 on the focused message; resolves once the menu has focus on its first item. */
 async function openByKeyboard(page: Page): Promise<void> {
@@ -110,7 +102,7 @@ test("right click: copy a message's link and land at it on a fresh load, forward
     const mineSeq = await mine.getAttribute("data-seq");
     await mine.focus();
     await openByKeyboard(annPage);
-    await downTo(annPage, "Copy link to message");
+    await menuDownTo(annPage, "Copy link to message");
     await annPage.keyboard.press("Enter");
     await menu(annPage).waitFor({ state: "detached" });
     await expect.poll(() => focusedSeq(annPage)).toBe(mineSeq);
@@ -118,7 +110,7 @@ test("right click: copy a message's link and land at it on a fresh load, forward
 
     // Shift+F10, down to Forward…, the group, Enter: focus comes back to the message.
     await openByKeyboard(annPage);
-    await downTo(annPage, "Forward…");
+    await menuDownTo(annPage, "Forward…");
     await annPage.keyboard.press("Enter");
     await picker.waitFor();
     await annPage.keyboard.type("trip");
@@ -132,6 +124,23 @@ test("right click: copy a message's link and land at it on a fresh load, forward
     await annPage.keyboard.press("Escape");
     await menu(annPage).waitFor({ state: "detached" });
     await expect.poll(() => focusedSeq(annPage)).toBe(mineSeq);
+
+    // A file forwarded: sealed again for the group, Ben downloads the same bytes there.
+    const route = Buffer.from("North gate, then the river path.\n".repeat(200));
+    await annPage
+      .getByTestId("attach-input")
+      .setInputFiles([{ name: "route.txt", mimeType: "text/plain", buffer: route }]);
+    await card(annPage, "route.txt").waitFor({ timeout: 30_000 });
+    await card(annPage, "route.txt").getByTestId("attachment-name").click({ button: "right" });
+    await annPage.getByRole("menuitem", { name: "Forward…" }).click();
+    await picker.getByRole("combobox").pressSequentially("trip");
+    await annPage.keyboard.press("Enter");
+    await card(benPage, "route.txt").waitFor({ timeout: 30_000 });
+    const [download] = await Promise.all([
+      benPage.waitForEvent("download"),
+      card(benPage, "route.txt").getByTestId("attachment-download").click(),
+    ]);
+    expect(readFileSync((await download.path())!).equals(route)).toBe(true);
   });
   expect(env.browsers.pageErrors).toEqual([]);
 
