@@ -2,7 +2,8 @@
  * A message's context menu in real browsers against the real stack, end-to-end encrypted: a right
  * click on a message copies its link, which opened on a fresh page load lands at the message; a
  * message is forwarded to a group and arrives there for the other member; then the same by keyboard
- * (Shift+F10, arrows, Enter); a file forwarded arrives whole. Screenshots of the open menu (English and Chinese, light and dark,
+ * (Shift+F10, arrows, Enter); a file forwarded arrives whole; a link to a conversation the user is
+ * not in says so. Screenshots of the open menu (English and Chinese, light and dark,
  * desktop and phone) and of the forward picker.
  */
 import { readFileSync } from "node:fs";
@@ -141,6 +142,13 @@ test("right click: copy a message's link and land at it on a fresh load, forward
       card(benPage, "route.txt").getByTestId("attachment-download").click(),
     ]);
     expect(readFileSync((await download.path())!).equals(route)).toBe(true);
+
+    // A link to a conversation Ann is not in: the list, saying so.
+    await annPage.evaluate(() => (window.location.hash = "#/chat/group:999999/m/1"));
+    const unavailable = annPage.getByTestId("link-unavailable");
+    await unavailable.waitFor({ timeout: 20_000 });
+    expect(await unavailable.textContent()).toBe("That link is to a conversation you cannot see.");
+    expect(await annPage.evaluate(() => window.location.hash)).toBe("#/");
   });
   expect(env.browsers.pageErrors).toEqual([]);
 
