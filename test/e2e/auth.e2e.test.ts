@@ -139,8 +139,10 @@ describe("web client in chromium", () => {
         await openAccountMenu();
       });
 
-      // Sign out from it (End, Enter): back to the form, the ticket is gone.
+      // Sign out from it (End, Enter): back to the form, the ticket is gone. Radix moves focus a
+      // task after the key, so Enter waits for it to land on Sign out.
       await a.keyboard.press("End");
+      await expect.poll(() => a.evaluate(() => document.activeElement?.textContent)).toBe("Sign out");
       await a.keyboard.press("Enter");
       await a.getByText("You signed out.").waitFor();
       expect(await ticketOf(a)).toBeNull();

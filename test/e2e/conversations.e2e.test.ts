@@ -10,6 +10,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { dmConversationId } from "@sealroom/sdk/node";
 import { befriend, signUp } from "../social-helpers.js";
+import { menuDownTo } from "./support/flows.js";
 import { shootSchemes, shootVariants } from "./support/variants.js";
 import { ReviewStack, composer, openConversation, shot, timeline } from "./support/review.js";
 
@@ -35,9 +36,8 @@ async function choose(page: Page, label: string): Promise<void> {
   const menu = page.getByRole("menu", { name: "Conversation options" });
   await menu.waitFor();
   const items = await menu.getByRole("menuitem").allTextContents();
-  const at = items.indexOf(label);
-  expect(at, `${label} in ${items.join(", ")}`).toBeGreaterThanOrEqual(0);
-  for (let i = 0; i < at; i++) await page.keyboard.press("ArrowDown");
+  expect(items, `${label} in ${items.join(", ")}`).toContain(label);
+  await menuDownTo(page, label);
   await page.keyboard.press("Enter");
   await menu.waitFor({ state: "detached" });
 }

@@ -55,3 +55,19 @@ export async function befriendInBrowsers(a: Page, aName: string, b: Page, bName:
   await navLink(a, "Conversations").click();
   await navLink(b, "Conversations").click();
 }
+
+/** The text of what has focus. */
+export const focusedText = (page: Page) => page.evaluate(() => document.activeElement?.textContent ?? null);
+
+/**
+ * In an open menu, Down to the item `label`, one key at a time: Radix moves focus a task after each
+ * arrow, so an arrow or Enter sent before that acts on the item before (no person types that fast).
+ */
+export async function menuDownTo(page: Page, label: string): Promise<void> {
+  for (let i = 0; i < 12 && (await focusedText(page)) !== label; i++) {
+    const before = await focusedText(page);
+    await page.keyboard.press("ArrowDown");
+    for (let t = 0; t < 50 && (await focusedText(page)) === before; t++) await page.waitForTimeout(20);
+  }
+  if ((await focusedText(page)) !== label) throw new Error(`menu item ${label} not reached`);
+}

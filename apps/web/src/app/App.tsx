@@ -5,7 +5,13 @@ import { ResumingScreen } from "../screens/ResumingScreen.js";
 import { SettingsScreen } from "../screens/SettingsScreen.js";
 import { StartingScreen } from "../screens/StartingScreen.js";
 import { UnreachableScreen } from "../screens/UnreachableScreen.js";
-import { ChatProvider, ChatScreen, QuickSwitcherProvider, useChatChrome } from "../features/chat/index.js";
+import {
+  ChatProvider,
+  ChatScreen,
+  QuickSwitcherProvider,
+  useChatChrome,
+  useMessageLinks,
+} from "../features/chat/index.js";
 import { conversationOf, useHashRoute } from "../lib/hooks.js";
 import { useChatServicesOf, useSession, useSessionActions } from "../state/context.js";
 import { AppShell } from "./AppShell.js";
@@ -62,6 +68,7 @@ function SignedInRoutes({ username }: { username: string }) {
   const route = useHashRoute();
   const conversationId = conversationOf(route);
   useChatChrome(conversationId);
+  useMessageLinks();
   // Ctrl/Cmd+K opens the quick switcher anywhere in the signed-in app.
   return (
     <QuickSwitcherProvider>

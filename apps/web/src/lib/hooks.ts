@@ -32,6 +32,9 @@ function routeFromHash(hash: string): Route {
   const path = safeDecode(hash.replace(/^#\/?/, ""));
   if (path === "settings") return "settings";
   if (/^chat\/[a-z]+:[0-9:]+$/.test(path)) return path as Route;
+  // A link to a message opens its conversation (message-link.ts goes to the message).
+  const message = /^(chat\/[a-z]+:[0-9:]+)\/m\/[1-9][0-9]{0,15}$/.exec(path);
+  if (message) return message[1] as Route;
   if (path === "friends" || path === "groups" || /^group\/[1-9][0-9]{0,9}$/.test(path)) return path as Route;
   return "home";
 }

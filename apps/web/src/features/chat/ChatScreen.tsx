@@ -3,16 +3,23 @@ import { useI18n } from "../../i18n/I18nProvider.js";
 import { hrefFor } from "../../lib/hooks.js";
 import { useChatSnapshot, usePeople } from "./context.js";
 import { ConversationView } from "./ConversationView.js";
+import { useLinkUnavailable } from "./message-link.js";
 
 export function ChatScreen({ conversationId }: { conversationId: string | undefined }) {
   const { t } = useI18n();
   const { conversations } = useChatSnapshot();
   const { friends } = usePeople();
+  const linkUnavailable = useLinkUnavailable();
   if (conversationId) return <ConversationView key={conversationId} conversationId={conversationId} />;
   // Nobody to talk to yet: "pick one from the list" would point at an empty list.
   const alone = conversations.length === 0 && friends.length === 0;
   return (
     <section className="chat-pick" aria-labelledby="pick-title">
+      {linkUnavailable && (
+        <p className="chat-link-unavailable" role="alert" data-testid="link-unavailable">
+          {t("chat.link.unavailable")}
+        </p>
+      )}
       <svg className="empty-art" width="168" height="112" viewBox="0 0 168 112" aria-hidden="true" focusable="false">
         <rect x="14" y="14" width="96" height="52" rx="16" className="art-bubble-a" />
         <rect x="30" y="30" width="52" height="7" rx="3.5" className="art-line" />

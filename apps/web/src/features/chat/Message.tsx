@@ -4,10 +4,12 @@
  * end-to-end encrypted conversation anyone's message can be answered (a reply, quoted above the
  * answer) and reacted to (an emoji, shown under it).
  *
- * By keyboard a message is one stop of the timeline (MessageList moves between them); its actions
- * open from the menu key, Shift+F10 or Enter. The buttons shown on hover are for
+ * Its actions are one context menu (MessageMenu.tsx): right click, long press on touch, the hover
+ * tools' "More", and by keyboard (a message is one stop of the timeline; MessageList moves between
+ * them) the menu key, Shift+F10 or Enter. The buttons shown on hover are for
  * the pointer only and stay out of the Tab order: a long conversation must not put two stops per
  * message between the reader and the composer, and a stray Tab then typing must not press one.
+ * Phones show no edit and delete icons (messages.css): the long press is the way there.
  * Text and names are each in their own bidi isolate (<bdi>), so nothing in them can reorder the
  * time or anything else outside them.
  */
@@ -22,7 +24,10 @@ import { timeLabel } from "./format.js";
 import { mentionsMe, type MentionMarks } from "./mentions.js";
 import { RichText } from "./RichText.js";
 import { AttachmentCard } from "./attachments.js";
-import { ActionsMenu, ClockIcon, ConfirmDelete, EditBox, PencilIcon, ReplyIcon, TrashIcon } from "./MessageParts.js";
+import { ClockIcon, ConfirmDelete, EditBox, MoreIcon, PencilIcon, ReplyIcon, TrashIcon } from "./MessageParts.js";
+import { hasActions, MessageMenu, openMenuAt, type MessageActions } from "./MessageMenu.js";
+import { ForwardDialog, forwardMessage } from "./ForwardDialog.js";
+import { messageLink } from "./message-link.js";
 import { useMayPost } from "./mayPost.js";
 import { EmojiButton, EmojiPopover } from "./emoji/EmojiButton.js";
 import { ReactionChips, ReplyQuote, type ReplyTarget } from "./Responses.js";
@@ -87,7 +92,9 @@ export function Message({
 }: MessageProps) {
   const { t, lang, describeError } = useI18n();
   const { chat } = useChatServices();
-  const [mode, setMode] = useState<"view" | "menu" | "edit" | "confirm-delete" | "react">("view");
+  const [mode, setMode] = useState<"view" | "edit" | "confirm-delete" | "react" | "forward">("view");
+  /** A short confirmation ("Copied"), announced and shown under the message. */
+  const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
   const root = useRef<HTMLDivElement>(null);
@@ -102,6 +109,8 @@ export function Message({
   const actionable = own && !deleted && !unreadable;
   // Replies and reactions name their target by its content id: only a message read here has one.
   const respondable = canRespond && e2e === "decrypted" && !deleted;
+  // Copy and forward need content this device can read.
+  const readable = !deleted && !unreadable;
   const attachment = "attachment" in entry && !deleted ? (entry as E2eTextEntry).attachment : undefined;
   const reactions = "reactions" in entry && Array.isArray(entry.reactions) ? entry.reactions : [];
   const showSender = kind === "group" && !own && first;
@@ -134,6 +143,11 @@ export function Message({
     setMode("view");
     refocus();
   };
+  // A modal dialog keeps the page inert until it has closed: focus moves back after that.
+  const leaveDialog = () => {
+    setMode("view");
+    setTimeout(refocus, 0);
+  };
 
   const run = async (action: () => Promise<unknown>, after: () => void) => {
     setBusy(true);
@@ -148,10 +162,20 @@ export function Message({
     }
   };
 
-  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    if (e.target !== e.currentTarget || !isMenuKey(e)) return;
-    e.preventDefault();
-    if ((actionable || respondable) && mode === "view") setMode("menu");
+  useEffect(() => {
+    if (notice === undefined) return;
+    const timer = setTimeout(() => setNotice(undefined), 2500);
+    return () => clearTimeout(timer);
+  }, [notice]);
+
+  /** The chosen action leaves focus on the message once the menu has closed. */
+  const backToMessage = useRef(false);
+  const copy = (text: string) => {
+    backToMessage.current = true;
+    navigator.clipboard.writeText(text).then(
+      () => setNotice(t("chat.copied")),
+      () => setError(t("chat.copyFailed")),
+    );
   };
 
   const react = (emoji: string) =>
@@ -164,184 +188,237 @@ export function Message({
     onReply?.(entry, own ? t("chat.you") : sender);
   };
 
+  const actions: MessageActions = {
+    ...(respondable ? { onReply: reply, onReact: () => setMode("react") } : {}),
+    ...(readable && entry.text !== "" ? { onCopyText: () => copy(entry.text) } : {}),
+    ...(readable
+      ? {
+          onCopyLink: () => copy(messageLink(entry.conversationId, entry.seq)),
+          onForward: () => setMode("forward"),
+        }
+      : {}),
+    ...(actionable ? { onEdit: () => setMode("edit"), onDelete: () => setMode("confirm-delete") } : {}),
+  };
+  const anyActions = hasActions(actions);
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.target !== e.currentTarget || !isMenuKey(e)) return;
+    e.preventDefault();
+    if (anyActions && mode === "view" && root.current) openMenuAt(root.current);
+  };
+
   return (
-    <div
-      ref={root}
-      className={`msg ${own ? "msg-own" : "msg-other"}${first ? " msg-first" : ""}${last ? " msg-last" : ""}`}
-      data-testid="message"
-      data-seq={entry.seq}
-      data-e2e={e2e ?? (plaintext ? "plaintext" : undefined)}
-      data-mentions-me={(!deleted && mentions?.me !== undefined && mentionsMe(entry, mentions.me)) || undefined}
-      data-roving=""
-      role="article"
-      aria-label={label}
-      aria-describedby={bodyId}
-      tabIndex={tabIndex}
-      aria-keyshortcuts={actionable || respondable ? "Shift+F10" : undefined}
-      onKeyDown={onKeyDown}
+    <MessageMenu
+      actions={actions}
+      onChose={() => setError(undefined)}
+      onClosed={(e, chose) => {
+        const back = backToMessage.current;
+        backToMessage.current = false;
+        // The action moved focus (the editor, the composer, the picker, a dialog): it stays there.
+        if (chose && !back) return e.preventDefault();
+        // Back on the message after Copy, and when the menu had focus with it (Escape); not away
+        // from what a click elsewhere focused.
+        const active = document.activeElement;
+        if (!chose && active !== document.body && active !== null) return;
+        e.preventDefault();
+        root.current?.focus({ preventScroll: true });
+      }}
     >
-      {kind === "group" && !own && (
-        <span className="msg-avatar">{first ? <Avatar name={sender} size={32} /> : null}</span>
-      )}
-      <div className="msg-main">
-        {showSender && (
-          <div className="msg-sender" translate="no">
-            <bdi>{sender}</bdi>
-          </div>
+      <div
+        ref={root}
+        className={`msg ${own ? "msg-own" : "msg-other"}${first ? " msg-first" : ""}${last ? " msg-last" : ""}`}
+        data-testid="message"
+        data-seq={entry.seq}
+        data-e2e={e2e ?? (plaintext ? "plaintext" : undefined)}
+        data-mentions-me={(!deleted && mentions?.me !== undefined && mentionsMe(entry, mentions.me)) || undefined}
+        data-roving=""
+        role="article"
+        aria-label={label}
+        aria-describedby={bodyId}
+        tabIndex={tabIndex}
+        aria-keyshortcuts={anyActions ? "Shift+F10" : undefined}
+        onKeyDown={onKeyDown}
+      >
+        {kind === "group" && !own && (
+          <span className="msg-avatar">{first ? <Avatar name={sender} size={32} /> : null}</span>
         )}
-        {replyTarget && (
-          <ReplyQuote target={replyTarget} tabIndex={tabIndex === 0 ? 0 : -1} onJump={(seq) => onJump?.(seq)} />
-        )}
-        {mode === "edit" ? (
-          <EditBox
-            initial={entry.text}
-            busy={busy}
-            onCancel={finish}
-            onSave={(text) => void run(() => chat.edit(entry.conversationId, entry.seq, text), finish)}
-          />
-        ) : (
-          <div className="msg-row">
-            <div className={`bubble${deleted || unreadable ? " bubble-deleted" : ""}`}>
-              <div className="msg-body" id={bodyId}>
-                {deleted ? (
-                  <span className="msg-tombstone">{t("chat.deleted")}</span>
-                ) : unreadable ? (
-                  <span className="msg-tombstone msg-unreadable">
-                    {t(e2e === "undecryptable" ? "chat.undecryptable" : "chat.unavailable")}
-                  </span>
-                ) : (
-                  <>
-                    {attachment && <AttachmentCard attachment={attachment} />}
-                    {entry.text !== "" && (
-                      <RichText text={entry.text} linkTabIndex={tabIndex === 0 ? 0 : -1} mentions={mentions} />
-                    )}
-                  </>
-                )}
-              </div>
-              <span className="msg-meta">
-                {plaintext && <span className="sr-only">{t("chat.notE2e")} · </span>}
-                {edited && <span className="msg-edited">{t("chat.edited")}</span>}
-                {written && <Written ts={writtenTs} after={edited} />}
-                {/* With its separator: what a following message of a group shows only on hover and focus. */}
-                <span className="msg-stamp">
-                  {(edited || written) && " · "}
-                  <time dateTime={new Date(entry.ts).toISOString()}>{time}</time>
-                </span>
-              </span>
+        <div className="msg-main">
+          {showSender && (
+            <div className="msg-sender" translate="no">
+              <bdi>{sender}</bdi>
             </div>
-            {(actionable || respondable) && mode === "view" && (
-              <div className="msg-tools" role="group" aria-label={t("chat.actions")}>
-                {respondable && (
-                  <>
-                    <EmojiButton
-                      onPick={react}
-                      label={t("chat.react")}
-                      className="icon-btn"
-                      testId="react-button"
-                      tabIndex={-1}
-                      id={`react-picker-${entry.seq}`}
-                    />
-                    <button
-                      type="button"
-                      tabIndex={-1}
-                      className="icon-btn"
-                      onClick={reply}
-                      aria-label={t("chat.reply")}
-                      title={t("chat.reply")}
-                      data-testid="reply-button"
-                    >
-                      <ReplyIcon />
-                    </button>
-                  </>
-                )}
-                {actionable && (
-                  <>
-                    <button
-                      type="button"
-                      tabIndex={-1}
-                      className="icon-btn"
-                      onClick={() => setMode("edit")}
-                      aria-label={t("chat.edit")}
-                      title={t("chat.edit")}
-                    >
-                      <PencilIcon />
-                    </button>
-                    <button
-                      type="button"
-                      tabIndex={-1}
-                      className="icon-btn"
-                      onClick={() => setMode("confirm-delete")}
-                      aria-label={t("chat.delete")}
-                      title={t("chat.delete")}
-                    >
-                      <TrashIcon />
-                    </button>
-                  </>
-                )}
+          )}
+          {replyTarget && (
+            <ReplyQuote target={replyTarget} tabIndex={tabIndex === 0 ? 0 : -1} onJump={(seq) => onJump?.(seq)} />
+          )}
+          {mode === "edit" ? (
+            <EditBox
+              initial={entry.text}
+              busy={busy}
+              onCancel={finish}
+              onSave={(text) => void run(() => chat.edit(entry.conversationId, entry.seq, text), finish)}
+            />
+          ) : (
+            <div className="msg-row">
+              <div className={`bubble${deleted || unreadable ? " bubble-deleted" : ""}`}>
+                <div className="msg-body" id={bodyId}>
+                  {deleted ? (
+                    <span className="msg-tombstone">{t("chat.deleted")}</span>
+                  ) : unreadable ? (
+                    <span className="msg-tombstone msg-unreadable">
+                      {t(e2e === "undecryptable" ? "chat.undecryptable" : "chat.unavailable")}
+                    </span>
+                  ) : (
+                    <>
+                      {attachment && <AttachmentCard attachment={attachment} />}
+                      {entry.text !== "" && (
+                        <RichText text={entry.text} linkTabIndex={tabIndex === 0 ? 0 : -1} mentions={mentions} />
+                      )}
+                    </>
+                  )}
+                </div>
+                <span className="msg-meta">
+                  {plaintext && <span className="sr-only">{t("chat.notE2e")} · </span>}
+                  {edited && <span className="msg-edited">{t("chat.edited")}</span>}
+                  {written && <Written ts={writtenTs} after={edited} />}
+                  {/* With its separator: what a following message of a group shows only on hover and focus. */}
+                  <span className="msg-stamp">
+                    {(edited || written) && " · "}
+                    <time dateTime={new Date(entry.ts).toISOString()}>{time}</time>
+                  </span>
+                </span>
               </div>
-            )}
-          </div>
-        )}
-        {reactions.length > 0 && (
-          <ReactionChips
-            reactions={reactions}
-            me={me}
-            nameOf={nameOf}
-            tabIndex={tabIndex === 0 && respondable ? 0 : -1}
-            onToggle={(emoji) => respondable && react(emoji)}
-          />
-        )}
-        {mode === "react" && (
-          <EmojiPopover
-            id={`react-picker-${entry.seq}`}
-            onPick={(emoji) => {
-              finish();
-              react(emoji);
-            }}
-            onClose={(again) => {
-              setMode("view");
-              if (again) refocus();
-            }}
-          />
-        )}
-        {mode === "menu" && (
-          <ActionsMenu
-            {...(respondable ? { onReply: reply, onReact: () => setMode("react") } : {})}
-            {...(actionable ? { onEdit: () => setMode("edit"), onDelete: () => setMode("confirm-delete") } : {})}
-            onClose={(again) => {
-              setMode((m) => (m === "menu" ? "view" : m));
-              if (again) refocus();
-            }}
-          />
-        )}
-        {mode === "confirm-delete" && (
-          <ConfirmDelete
-            busy={busy}
-            onCancel={finish}
-            onConfirm={() =>
-              void run(
-                () => chat.delete(entry.conversationId, entry.seq),
-                () => {
-                  // What the user acted on is gone: continue in the composer (Shift+Tab comes back here).
-                  returnTo.current = "composer";
-                  finish();
-                },
-              )
-            }
-          />
-        )}
-        {error && (
-          <p className="msg-error" role="alert">
-            {error}
+              {anyActions && mode === "view" && (
+                <div className="msg-tools" role="group" aria-label={t("chat.actions")}>
+                  {respondable && (
+                    <>
+                      <EmojiButton
+                        onPick={react}
+                        label={t("chat.react")}
+                        className="icon-btn"
+                        testId="react-button"
+                        tabIndex={-1}
+                        id={`react-picker-${entry.seq}`}
+                      />
+                      <button
+                        type="button"
+                        tabIndex={-1}
+                        className="icon-btn"
+                        onClick={reply}
+                        aria-label={t("chat.reply")}
+                        title={t("chat.reply")}
+                        data-testid="reply-button"
+                      >
+                        <ReplyIcon />
+                      </button>
+                    </>
+                  )}
+                  {actionable && (
+                    <>
+                      <button
+                        type="button"
+                        tabIndex={-1}
+                        className="icon-btn msg-tool-desktop"
+                        onClick={() => setMode("edit")}
+                        aria-label={t("chat.edit")}
+                        title={t("chat.edit")}
+                      >
+                        <PencilIcon />
+                      </button>
+                      <button
+                        type="button"
+                        tabIndex={-1}
+                        className="icon-btn msg-tool-desktop"
+                        onClick={() => setMode("confirm-delete")}
+                        aria-label={t("chat.delete")}
+                        title={t("chat.delete")}
+                      >
+                        <TrashIcon />
+                      </button>
+                    </>
+                  )}
+                  <button
+                    type="button"
+                    tabIndex={-1}
+                    className="icon-btn"
+                    onClick={(e) => root.current && openMenuAt(root.current, e.currentTarget)}
+                    aria-label={t("chat.more")}
+                    title={t("chat.more")}
+                    data-testid="more-button"
+                  >
+                    <MoreIcon />
+                  </button>
+                </div>
+              )}
+            </div>
+          )}
+          {reactions.length > 0 && (
+            <ReactionChips
+              reactions={reactions}
+              me={me}
+              nameOf={nameOf}
+              tabIndex={tabIndex === 0 && respondable ? 0 : -1}
+              onToggle={(emoji) => respondable && react(emoji)}
+            />
+          )}
+          {mode === "react" && (
+            <EmojiPopover
+              id={`react-picker-${entry.seq}`}
+              onPick={(emoji) => {
+                finish();
+                react(emoji);
+              }}
+              onClose={(again) => {
+                setMode("view");
+                if (again) refocus();
+              }}
+            />
+          )}
+          {mode === "forward" && (
+            <ForwardDialog
+              entry={entry}
+              onClose={() => leaveDialog()}
+              onPick={(target) => {
+                leaveDialog();
+                void run(
+                  () => forwardMessage(chat, entry, target.conversationId),
+                  () => setNotice(t("chat.forwarded", { name: target.title })),
+                );
+              }}
+            />
+          )}
+          {mode === "confirm-delete" && (
+            <ConfirmDelete
+              busy={busy}
+              onCancel={finish}
+              onConfirm={() =>
+                void run(
+                  () => chat.delete(entry.conversationId, entry.seq),
+                  () => {
+                    // What the user acted on is gone: continue in the composer (Shift+Tab comes back here).
+                    returnTo.current = "composer";
+                    finish();
+                  },
+                )
+              }
+            />
+          )}
+          {error && (
+            <p className="msg-error" role="alert">
+              {error}
+            </p>
+          )}
+          <p className="msg-notice" role="status" data-testid="message-notice">
+            {notice}
           </p>
-        )}
-        {status && (
-          <div className="msg-status" data-testid="message-status">
-            {status}
-          </div>
-        )}
+          {status && (
+            <div className="msg-status" data-testid="message-status">
+              {status}
+            </div>
+          )}
+        </div>
       </div>
-    </div>
+    </MessageMenu>
   );
 }
 

@@ -1,71 +1,7 @@
-/** The parts of a message: its actions menu, the in-place editor, the delete confirmation, icons. */
+/** The parts of a message: the in-place editor, the delete confirmation, icons (its menu: MessageMenu.tsx). */
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { checkMessageText } from "@sealroom/sdk/browser";
-import { SmileIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { menuItems, menuKeyHandler } from "./menu-keys.js";
-
-/**
- * A focused message's actions, opened from the keyboard (menu key, Shift+F10, Enter): arrows move,
- * Enter chooses, Escape or Tab closes (Escape gives focus back to the message).
- */
-export function ActionsMenu({
-  onReply,
-  onReact,
-  onEdit,
-  onDelete,
-  onClose,
-}: {
-  onReply?(): void;
-  onReact?(): void;
-  onEdit?(): void;
-  onDelete?(): void;
-  onClose(refocus: boolean): void;
-}) {
-  const { t } = useI18n();
-  const menu = useRef<HTMLDivElement>(null);
-  useEffect(() => menuItems(menu)[0]?.focus(), []);
-  const keys = menuKeyHandler(menu, onClose);
-  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    keys(e);
-    e.stopPropagation(); // the timeline's own keys (arrows between messages) stay out of the menu
-  };
-  return (
-    <div
-      ref={menu}
-      className="msg-menu"
-      role="menu"
-      aria-label={t("chat.actions")}
-      onKeyDown={onKeyDown}
-      onBlur={(e) => !e.currentTarget.contains(e.relatedTarget) && onClose(false)}
-    >
-      {onReply && (
-        <button type="button" role="menuitem" tabIndex={-1} className="msg-menu-item" onClick={onReply}>
-          <ReplyIcon />
-          {t("chat.reply")}
-        </button>
-      )}
-      {onReact && (
-        <button type="button" role="menuitem" tabIndex={-1} className="msg-menu-item" onClick={onReact}>
-          <SmileIcon />
-          {t("chat.react")}
-        </button>
-      )}
-      {onEdit && (
-        <button type="button" role="menuitem" tabIndex={-1} className="msg-menu-item" onClick={onEdit}>
-          <PencilIcon />
-          {t("chat.edit")}
-        </button>
-      )}
-      {onDelete && (
-        <button type="button" role="menuitem" tabIndex={-1} className="msg-menu-item" onClick={onDelete}>
-          <TrashIcon />
-          {t("chat.delete")}
-        </button>
-      )}
-    </div>
-  );
-}
 
 export function EditBox({
   initial,
@@ -191,6 +127,43 @@ export function ClockIcon() {
     <svg {...icon} width={12} height={12}>
       <circle cx="12" cy="12" r="9" />
       <path d="M12 7v5l3 2" />
+    </svg>
+  );
+}
+
+export function CopyIcon() {
+  return (
+    <svg {...icon}>
+      <rect x="8" y="8" width="12" height="12" rx="2" />
+      <path d="M16 8V5a1 1 0 0 0-1-1H5a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h3" />
+    </svg>
+  );
+}
+
+export function LinkIcon() {
+  return (
+    <svg {...icon}>
+      <path d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1" />
+      <path d="M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1" />
+    </svg>
+  );
+}
+
+export function ForwardIcon() {
+  return (
+    <svg {...icon}>
+      <path d="m15 14 5-5-5-5" />
+      <path d="M20 9H10a6 6 0 0 0-6 6v5" />
+    </svg>
+  );
+}
+
+export function MoreIcon() {
+  return (
+    <svg {...icon} fill="currentColor" stroke="none">
+      <circle cx="5" cy="12" r="1.8" />
+      <circle cx="12" cy="12" r="1.8" />
+      <circle cx="19" cy="12" r="1.8" />
     </svg>
   );
 }

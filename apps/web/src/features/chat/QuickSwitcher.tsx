@@ -126,19 +126,31 @@ export function QuickSwitcherButton() {
   );
 }
 
-/** Another modal dialog (a confirmation) is in front: the shortcut leaves it alone. */
+/** Another modal dialog (a confirmation, Forward's picker) is in front: the shortcut leaves it alone. */
 function anotherModalOpen(): boolean {
   return [...document.querySelectorAll("dialog[open], [role=dialog][aria-modal=true]")].some(
-    (d) => !d.classList.contains("quick-switcher"),
+    (d) => d.getAttribute("data-testid") !== "quick-switcher",
   );
 }
 
-function SwitcherDialog({
+/**
+ * The switcher's dialog; also the conversation picker of Forward (ForwardDialog.tsx), which passes
+ * its own title and `onPick` (choosing then does not navigate).
+ */
+export function SwitcherDialog({
   currentId,
   onClose,
+  title,
+  onPick,
+  hint,
+  testId = "quick-switcher",
 }: {
   currentId: string | undefined;
   onClose(giveFocusBack: boolean): void;
+  title?: string;
+  onPick?(entry: SwitcherEntry): void;
+  hint?: string;
+  testId?: string;
 }) {
   const { t } = useI18n();
   const dialogRef = useRef<HTMLDialogElement>(null);
@@ -192,6 +204,7 @@ function SwitcherDialog({
   }, [active]);
 
   const choose = (entry: SwitcherEntry) => {
+    if (onPick) return onPick(entry);
     if (entry.conversationId === currentId) return onClose(true);
     // The same navigation as the list's links; the conversation then takes focus (its title).
     window.location.hash = hrefFor(chatRoute(entry.conversationId));
@@ -207,7 +220,7 @@ function SwitcherDialog({
       ref={dialogRef}
       className="quick-switcher"
       aria-labelledby={titleId}
-      data-testid="quick-switcher"
+      data-testid={testId}
       onCancel={(e) => {
         e.preventDefault(); // React state decides when it closes
         onClose(true);
@@ -220,7 +233,7 @@ function SwitcherDialog({
       <div className="quick-box">
         <div className="quick-head">
           <h2 id={titleId} className="quick-title">
-            {t("quick.title")}
+            {title ?? t("quick.title")}
           </h2>
           <button
             type="button"
@@ -268,7 +281,7 @@ function SwitcherDialog({
               onClose(true);
             }
           }}
-          data-testid="quick-switcher-input"
+          data-testid={`${testId}-input`}
         />
         <ul
           ref={listRef}
@@ -290,7 +303,7 @@ function SwitcherDialog({
             />
           ))}
         </ul>
-        <div role="status" className="quick-status" data-testid="quick-switcher-status">
+        <div role="status" className="quick-status" data-testid={`${testId}-status`}>
           {shown.length === 0 ? (
             <p className="quick-empty">{t("quick.none", { query: query.trim() })}</p>
           ) : (
@@ -298,7 +311,7 @@ function SwitcherDialog({
           )}
         </div>
         <p id={hintId} className="quick-hint">
-          {t("quick.hint")}
+          {hint ?? t("quick.hint")}
         </p>
       </div>
     </dialog>

@@ -66,7 +66,9 @@ describe("an end-to-end encrypted conversation", () => {
     await settle();
     const rows = [...screen.getByTestId("timeline").querySelectorAll("[data-testid]")]
       .map((el) => el.getAttribute("data-testid"))
-      .filter((id) => id !== "message-status" && id !== "react-button" && id !== "reply-button");
+      .filter(
+        (id) => !["message-status", "react-button", "reply-button", "more-button", "message-notice"].includes(id ?? ""),
+      );
     expect(rows).toEqual(["plaintext-divider", "message", "message", "e2e-divider", "message", "message", "message"]);
     expect(screen.getByTestId("plaintext-divider").textContent).toBe(
       "Sent before end-to-end encryption: the messages below are not end-to-end encrypted",

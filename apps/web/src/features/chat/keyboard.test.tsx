@@ -49,21 +49,32 @@ describe("the timeline by keyboard", () => {
     expect(document.activeElement).toBe(screen.getByTestId("composer"));
   });
 
-  test("Shift+F10 on an own message opens Edit and Delete; Escape closes it, back on the message", async () => {
+  test("Shift+F10 on an own message opens its menu with Edit and Delete; Escape closes it, back on the message", async () => {
     await dmWith([text(1, BOB.id, "one"), text(2, ME.id, "two")]);
     const user = userEvent.setup();
     const mine = document.querySelector<HTMLElement>('[data-seq="2"]')!;
     mine.focus();
     await user.keyboard("{Shift>}{F10}{/Shift}");
-    expect(screen.getAllByRole("menuitem").map((i) => i.textContent)).toEqual(["Edit", "Delete"]);
-    expect(document.activeElement?.textContent).toBe("Edit");
+    expect(screen.getAllByRole("menuitem").map((i) => i.textContent)).toEqual([
+      "Copy text",
+      "Copy link to message",
+      "Forward…",
+      "Edit",
+      "Delete",
+    ]);
+    expect(document.activeElement?.textContent).toBe("Copy text");
     await user.keyboard("{Escape}");
+    await settle();
     expect(screen.queryByRole("menu")).toBeNull();
     expect(document.activeElement).toBe(mine);
-    // Someone else's message has none.
+    // Someone else's message has no Edit or Delete.
     document.querySelector<HTMLElement>('[data-seq="1"]')!.focus();
     await user.keyboard("{Shift>}{F10}{/Shift}");
-    expect(screen.queryByRole("menu")).toBeNull();
+    expect(screen.getAllByRole("menuitem").map((i) => i.textContent)).toEqual([
+      "Copy text",
+      "Copy link to message",
+      "Forward…",
+    ]);
   });
 
   test("Up in the empty composer edits the user's last message", async () => {

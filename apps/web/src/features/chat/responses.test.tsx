@@ -98,12 +98,13 @@ describe("replies and reactions", () => {
     const message = messageAt(1);
     message.focus();
     await userEvent.setup().keyboard("{Shift>}{F10}{/Shift}");
-    const menu = within(message).getByRole("menu");
+    // Radix renders the menu in a portal, outside the message.
+    const menu = screen.getByRole("menu", { name: "Message actions" });
     expect(
       within(menu)
         .getAllByRole("menuitem")
         .map((i) => i.textContent),
-    ).toEqual(["Reply", "React"]);
+    ).toEqual(["Reply", "React", "Copy text", "Copy link to message", "Forward…"]);
     await userEvent.setup().keyboard("{ArrowDown}{Enter}");
     expect(await screen.findByTestId("emoji-picker")).toBeTruthy();
   });
