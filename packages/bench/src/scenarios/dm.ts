@@ -66,8 +66,17 @@ export function sendDm(fx: DmFixture, i: number, scheduled: number, outcomes: Ou
     .then((r) => outcomes.add(r));
 }
 
-/** One open-loop step of DMs at `rate` per second; waits (bounded) for every reply and delivery. */
-export async function dmStep(stack: Stack, fx: DmFixture, rate: number, seconds: number): Promise<Step> {
+/**
+ * One open-loop step of DMs at `rate` per second; waits (bounded) for every reply and delivery.
+ * `label` names the step (default "<rate> DM/s"); `extra` is asked for its figures at the end.
+ */
+export async function dmStep(
+  stack: Stack,
+  fx: DmFixture,
+  rate: number,
+  seconds: number,
+  opts: { label?: string; extra?: () => Record<string, number | string> } = {},
+): Promise<Step> {
   fx.deliveries = new Deliveries();
   const outcomes = new Outcomes();
   const p = await probe(stack);
@@ -76,7 +85,7 @@ export async function dmStep(stack: Stack, fx: DmFixture, rate: number, seconds:
   await until(() => outcomes.settled >= sent && fx.deliveries.delivered >= outcomes.ok, 20_000);
   const m = await p.stop();
   return makeStep({
-    label: `${rate} DM/s`,
+    label: opts.label ?? `${rate} DM/s`,
     offered: rate,
     unit: "DM/s",
     sent,
@@ -87,5 +96,6 @@ export async function dmStep(stack: Stack, fx: DmFixture, rate: number, seconds:
     cpu: m.cpu,
     eventLoop: m.eventLoop,
     perCount: outcomes.ok,
+    ...(opts.extra ? { extra: opts.extra() } : {}),
   });
 }

@@ -12,12 +12,11 @@ import { randomBytes } from "node:crypto";
 import { dmConversationId, uploadAttachment, type SealroomClient } from "@sealroom/sdk/node";
 import { CHAT_LIMITS } from "@sealroom/proto/chat";
 import { SOCIAL_LIMITS } from "@sealroom/proto/social";
-import { Deliveries, Outcomes, openLoop, sleep, until } from "../load.js";
+import { Outcomes, sleep } from "../load.js";
 import { closeAll, seedFriendships, seedUsers, signIn } from "../population.js";
 import { startStack } from "../stack.js";
-import { makeStep, probe } from "../step.js";
 import type { RunContext, Scenario, ScenarioRun, Step } from "../types.js";
-import { dmFixture, sendDm, type DmFixture } from "./dm.js";
+import { dmFixture, dmStep } from "./dm.js";
 import { seedHistory } from "./s6.js";
 
 /** The defaults of the gateway and chat (BENCH_ENV lifts them for the other scenarios' generator). */
@@ -116,38 +115,6 @@ async function writeCycle(c: SealroomClient, invite: number[], counts: HeavyCoun
   }
 }
 
-/** The bystanders' DMs at `rate` for `seconds`, as one step; `label` says what ran beside them. */
-async function bystanderStep(
-  fx: DmFixture,
-  probeOf: () => ReturnType<typeof probe>,
-  rate: number,
-  seconds: number,
-  label: string,
-  extra: () => Record<string, number | string>,
-): Promise<Step> {
-  fx.deliveries = new Deliveries();
-  const outcomes = new Outcomes();
-  const p = await probeOf();
-  const t0 = performance.now();
-  const { sent, seconds: sendSeconds } = await openLoop(rate, seconds, (i, at) => sendDm(fx, i, at, outcomes));
-  await until(() => outcomes.settled >= sent && fx.deliveries.delivered >= outcomes.ok, 20_000);
-  const m = await p.stop();
-  return makeStep({
-    label,
-    offered: rate,
-    unit: "DM/s",
-    sent,
-    expected: outcomes.ok,
-    seconds: Math.max(sendSeconds, (fx.deliveries.lastAt - t0) / 1000),
-    deliveries: fx.deliveries,
-    outcomes,
-    cpu: m.cpu,
-    eventLoop: m.eventLoop,
-    perCount: outcomes.ok,
-    extra: extra(),
-  });
-}
-
 export const s7: Scenario = {
   id: "s7",
   title: "bystanders' DMs alone, then beside one user at every per-user limit (history pages, social writes)",
@@ -178,14 +145,7 @@ export const s7: Scenario = {
       const invite = friends.slice(0, SOCIAL_LIMITS.createInvitesMax).map((f) => f.id);
 
       const steps: Step[] = [];
-      const alone = await bystanderStep(
-        fx,
-        () => probe(stack),
-        rate,
-        ctx.stepSeconds,
-        `${rate} DM/s alone`,
-        () => ({}),
-      );
+      const alone = await dmStep(stack, fx, rate, ctx.stepSeconds, { label: `${rate} DM/s alone` });
       steps.push(alone);
       ctx.log(`  s7 ${alone.label}: p50 ${alone.latencyMs.p50} ms, p99 ${alone.latencyMs.p99} ms`);
 
@@ -207,13 +167,9 @@ export const s7: Scenario = {
       const pages0 = counts.pages.ok;
       const writes0 = counts.writes.ok;
       const bytes0 = counts.uploadedBytes;
-      const beside = await bystanderStep(
-        fx,
-        () => probe(stack),
-        rate,
-        ctx.stepSeconds,
-        `${rate} DM/s beside the heavy user`,
-        () => {
+      const beside = await dmStep(stack, fx, rate, ctx.stepSeconds, {
+        label: `${rate} DM/s beside the heavy user`,
+        extra: () => {
           const s = (performance.now() - t0) / 1000;
           return {
             heavyPagesPerSec: Math.round((counts.pages.ok - pages0) / s),
@@ -227,7 +183,7 @@ export const s7: Scenario = {
             }),
           };
         },
-      );
+      });
       stopped = true;
       await heavyRun;
       steps.push(beside);
