@@ -69,7 +69,7 @@ function checkCancelled(signal: AbortSignal | undefined): void {
  * failure: its waits are as long as it says and do not count against the retries.
  */
 async function retrying<T>(fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  for (let attempt = 0; ; ) {
+  for (let attempt = 0; ;) {
     checkCancelled(signal);
     try {
       return await fn();
