@@ -28,9 +28,10 @@ export class ReviewStack {
   private readonly serverKey = nodeServerKey(generateServerKeyPem(2048));
   // A refused socket while the gateway is down is the browser's own console noise, not the app's.
   // What the browser itself logs while the server is down (the socket, a lazily loaded chunk the
-  // app then does without), not errors of the app.
+  // app then does without: refused, or reset when the server stops while it is being fetched), not
+  // errors of the app.
   readonly browsers = new Browsers(
-    /WebSocket connection to .* failed|Failed to load resource: net::ERR_CONNECTION_REFUSED/,
+    /WebSocket connection to .* failed|Failed to load resource: net::ERR_CONNECTION_(REFUSED|RESET)/,
   );
 
   async start(): Promise<void> {
