@@ -1,16 +1,49 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 
+/**
+ * A TCP port free on 127.0.0.1 now, for a process the test starts next. Taken below the kernel's
+ * ephemeral range when there is room: a port from that range (what listen(0) hands out) can be
+ * taken by any outgoing connection (a service's pool to PostgreSQL, a client to NATS) between this
+ * check and the process binding it, which made a gateway fail to start with EADDRINUSE in a CI run.
+ */
 export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  if (low > LOWEST + 1000) {
+    for (let tries = 0; tries < 50; tries++) {
+      const port = LOWEST + Math.floor(Math.random() * (low - LOWEST));
+      if (await listens(port)) return port;
+    }
+  }
+  return listens(0);
+}
+
+/** Ports below this are often fixed services' (databases, brokers): not chosen. */
+const LOWEST = 10_000;
+
+/** The first port of Linux's ephemeral range; elsewhere (or unreadable) 0: listen(0) it is. */
+function ephemeralLow(): number {
+  try {
+    const [low] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/);
+    return Number(low) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Binds `port` (0: any) on 127.0.0.1 and lets it go: the port bound, or 0 (false) if it is in use. */
+function listens(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
+    srv.once("error", (err: NodeJS.ErrnoException) =>
+      port !== 0 && (err.code === "EADDRINUSE" || err.code === "EACCES") ? resolve(0) : reject(err),
+    );
+    srv.listen(port, "127.0.0.1", () => {
+      const bound = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(bound));
     });
   });
 }
