@@ -22,6 +22,7 @@ import {
   sendAckSchema,
 } from "./chat-ids.js";
 import { CHAT_BLOB_COMMANDS } from "./chat-blobs.js";
+import { BACKUP_CHAT_COMMANDS } from "./backup.js";
 import { CHAT_MLS_COMMANDS, mlsAppEntrySchema, mlsCommitEntrySchema, mlsProposalEntrySchema } from "./chat-mls.js";
 
 export { CHAT_LIMITS } from "./chat-limits.js";
@@ -329,4 +330,5 @@ export const CHAT_COMMANDS = {
   },
   ...CHAT_MLS_COMMANDS,
   ...CHAT_BLOB_COMMANDS,
+  ...BACKUP_CHAT_COMMANDS,
 } as const satisfies Record<string, CommandSpec>;

@@ -7,6 +7,7 @@ import type { z } from "zod";
 import * as auth from "./auth.js";
 import { CHAT_COMMANDS } from "./chat.js";
 import type { CommandSpec } from "./command-spec.js";
+import { BACKUP_AUTH_COMMANDS } from "./backup.js";
 import { KEYS_COMMANDS } from "./keys.js";
 import { SOCIAL_COMMANDS } from "./social.js";
 
@@ -62,7 +63,13 @@ export const AUTH_COMMANDS = {
 } as const satisfies Record<string, CommandSpec>;
 
 /** Every command; each family lives in its own module (keys.ts, social.ts, chat.ts). */
-export const COMMANDS = { ...AUTH_COMMANDS, ...KEYS_COMMANDS, ...SOCIAL_COMMANDS, ...CHAT_COMMANDS } as const;
+export const COMMANDS = {
+  ...AUTH_COMMANDS,
+  ...KEYS_COMMANDS,
+  ...BACKUP_AUTH_COMMANDS,
+  ...SOCIAL_COMMANDS,
+  ...CHAT_COMMANDS,
+} as const;
 
 export type CommandType = keyof typeof COMMANDS;
 export type CommandBody<T extends CommandType> = z.input<(typeof COMMANDS)[T]["body"]>;
