@@ -200,8 +200,19 @@ export class ConversationContents {
   /** Seqs whose record changed since the last `takeChanged`. */
   private readonly changed = new Set<number>();
 
-  /** `ignored` is told of every change refused because its sender is not its target's. */
-  constructor(private readonly ignored: () => void) {}
+  /**
+   * `ignored` is told of every change refused because its sender is not its target's; `readContent`
+   * of every content read (the history archive keeps them).
+   */
+  constructor(
+    private readonly ignored: () => void,
+    private readonly readContent: (meta: AppMeta, content: Content) => void = () => undefined,
+  ) {}
+
+  /** The application messages shown as not readable here (the archive may have them). */
+  unreadableEntries(): E2eTextEntry[] {
+    return [...this.bySeq.values()].filter((e) => e.e2e !== "decrypted" && !this.changes.has(e.seq));
+  }
 
   /** The message at `seq`, as shown now, if it was read. */
   entry(seq: number): E2eTextEntry | undefined {
@@ -254,6 +265,7 @@ export class ConversationContents {
 
   /** A decrypted content (or this device's own): what it shows or changes. */
   read(meta: AppMeta, content: Content): Surfaced[] {
+    this.readContent(meta, content);
     switch (content.type) {
       case "text":
         return this.text(meta, content);

@@ -5,8 +5,8 @@
  * messages not yet reached by the reader. Loaded lazily from the state store, saved after every
  * change: read records first, then the group state.
  */
-import type { Device } from "@sealroom/e2e";
-import { ConversationContents, checkedReads } from "./contents.js";
+import type { Content, Device } from "@sealroom/e2e";
+import { ConversationContents, checkedReads, type AppMeta } from "./contents.js";
 import { decodeGroupRecord, encodeGroupRecord, type GroupRecord } from "./group-record.js";
 import type { E2eStateStore } from "./state-store.js";
 
@@ -26,7 +26,13 @@ export class ConversationStates {
     private readonly store: E2eStateStore,
     private readonly userId: () => number | undefined,
     private readonly ignored: () => void,
+    private readonly readContent?: (meta: AppMeta, content: Content) => void,
   ) {}
+
+  /** The conversations whose contents are held in memory. */
+  held(): Array<[string, ConversationContents]> {
+    return [...this.contents];
+  }
 
   /** Forgets everything held in memory (a sign-in or sign-out); the store keeps its part. */
   clear(): void {
@@ -39,7 +45,7 @@ export class ConversationStates {
   contentsOf(conversationId: string): ConversationContents {
     let contents = this.contents.get(conversationId);
     if (!contents) {
-      contents = new ConversationContents(this.ignored);
+      contents = new ConversationContents(this.ignored, this.readContent);
       this.contents.set(conversationId, contents);
     }
     return contents;

@@ -31,10 +31,11 @@ import { DeviceKeys, encodeDeviceRecord, type DeviceKeysOptions } from "./device
 import type { GroupRecord } from "./group-record.js";
 import { ConversationStates } from "./conversations.js";
 import { GroupSender } from "./sender.js";
-import type { ConversationContents, E2eTextEntry, Surfaced } from "./contents.js";
+import type { AppMeta, ConversationContents, E2eTextEntry, Surfaced } from "./contents.js";
 import { DeviceDirectory, DEVICE_CACHE_MS } from "./directory.js";
 import { isUnanswered, LogReader, LostGroup } from "./log-reader.js";
 import { writesWhileSignedIn, type E2eStateStore } from "./state-store.js";
+import { HistoryArchive, type ArchiveKeys } from "./archive.js";
 
 export interface E2eOptions extends DeviceKeysOptions {
   /** Where the device and group states live (they hold private keys). */
@@ -47,6 +48,8 @@ export interface E2eOptions extends DeviceKeysOptions {
    * Default 30 s.
    */
   deviceCacheMs?: number;
+  /** The user's backup keys (HistoryBackup): with them, reads are archived and read back (docs/E2E.md section 12). */
+  archive?: ArchiveKeys;
 }
 
 /** An edit or delete of one of the user's own messages, as ChatStore asks for it. */
@@ -78,6 +81,7 @@ export class E2eEngine {
   private readonly directory: DeviceDirectory;
   private readonly offs: Array<() => void> = [];
   private readonly sender: GroupSender;
+  private readonly archive: HistoryArchive | undefined;
 
   constructor(
     private readonly client: Client,
@@ -86,10 +90,13 @@ export class E2eEngine {
   ) {
     this.directory = new DeviceDirectory(client, opts.deviceCacheMs ?? DEVICE_CACHE_MS);
     this.store = writesWhileSignedIn(opts.store, (userId) => this.session?.userId === userId);
+    const archive = opts.archive && new HistoryArchive(client, opts.archive, () => this.session?.userId);
+    this.archive = archive;
     this.states = new ConversationStates(
       this.store,
       () => this.session?.userId,
       () => this.ignoredChanges++,
+      archive && ((meta, content) => archive.record(meta, content)),
     );
     this.keys = new DeviceKeys(client, this.store, opts, {
       checkDevice: (member, key) => this.checkLeaf(member, key),
@@ -101,6 +108,7 @@ export class E2eEngine {
       surface: (entries) => this.surface(entries),
       save: (id, record) => this.states.save(id, record),
       membershipMoved: () => this.directory.invalidate(),
+      archived: (entry) => this.archived(entry),
     });
     this.sender = new GroupSender({
       client,
@@ -133,6 +141,27 @@ export class E2eEngine {
   /** Application messages that should have been readable and were not, since this engine started. */
   get undecryptable(): number {
     return this.reader.failures;
+  }
+
+  /** The history archive's counts: contents not archived, and contents read from it. */
+  get archiveCounts(): { dropped: number; restored: number } {
+    return { dropped: this.archive?.dropped ?? 0, restored: this.archive?.restored ?? 0 };
+  }
+
+  /**
+   * The backup key arrived (approval, passphrase): what is shown as not readable in the
+   * conversations held is looked up in the archive again, and what it has replaces it.
+   */
+  backupKeyArrived(): void {
+    for (const [conversationId, contents] of this.states.held()) {
+      if (contents.unreadableEntries().length === 0) continue;
+      void this.task(conversationId, async () => {
+        for (const entry of contents.unreadableEntries()) {
+          const content = await this.archived(entry);
+          if (content) this.surface(contents.read(entry, content));
+        }
+      }).catch(noop);
+    }
   }
 
   /** Resolves once this session's device is registered and its KeyPackages are published. */
@@ -317,7 +346,7 @@ export class E2eEngine {
         await this.reader.fill(conversationId, record, last.seq);
       }
       const contents = this.states.contentsOf(conversationId);
-      for (const entry of apps) this.surface(this.readBefore(contents, entry));
+      for (const entry of apps) this.surface(await this.readBefore(contents, entry));
     });
   }
 
@@ -326,6 +355,7 @@ export class E2eEngine {
     this.session = user && sessionId ? { userId: user.id, sessionId } : undefined;
     this.device = undefined;
     this.states.clear();
+    this.archive?.clear();
     this.directory.invalidate();
   }
 
@@ -370,7 +400,7 @@ export class E2eEngine {
     }
     if (!record || entry.seq <= this.states.position(id, record)) {
       // Not a member, or already read (in this life, or in an earlier one whose keys are gone).
-      if (entry.kind === "mls.app") this.surface(this.readBefore(this.states.contentsOf(id), entry));
+      if (entry.kind === "mls.app") this.surface(await this.readBefore(this.states.contentsOf(id), entry));
       return;
     }
     try {
@@ -385,12 +415,26 @@ export class E2eEngine {
     }
   }
 
-  /** An application message at or before the reader's position: as read then, or unavailable. */
-  private readBefore(contents: ConversationContents, entry: Extract<MlsEntry, { kind: "mls.app" }>): Surfaced[] {
+  /**
+   * An application message at or before the reader's position: as read then, this device's own,
+   * from the history archive, or unavailable.
+   */
+  private async readBefore(
+    contents: ConversationContents,
+    entry: Extract<MlsEntry, { kind: "mls.app" }>,
+  ): Promise<Surfaced[]> {
     const held = contents.entry(entry.seq);
-    if (held) return [held];
+    if (contents.isRead(entry.seq)) return held ? [held] : [];
     const own = this.own.get(entry.clientMsgId);
-    return own ? contents.read(entry, own) : contents.unreadable(entry, "unavailable");
+    if (own) return contents.read(entry, own);
+    const archived = await this.archived(entry);
+    if (archived) return contents.read(entry, archived);
+    return held ? [held] : contents.unreadable(entry, "unavailable");
+  }
+
+  /** The archive's content for an entry; never fails (an archive that does not answer has nothing). */
+  private archived(entry: AppMeta): Promise<Content | undefined> {
+    return this.archive ? this.archive.content(entry).catch(() => undefined) : Promise.resolve(undefined);
   }
 
   private surface(entries: Surfaced[]): void {

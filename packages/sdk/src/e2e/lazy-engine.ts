@@ -57,6 +57,16 @@ export class LazyE2eEngine {
     return this.engine?.directoryRequests ?? 0;
   }
 
+  /** The history archive's counts: contents not archived, and contents read from it. */
+  get archiveCounts(): { dropped: number; restored: number } {
+    return this.engine?.archiveCounts ?? { dropped: 0, restored: 0 };
+  }
+
+  /** The backup key arrived: what was not readable is looked up in the archive again. */
+  backupKeyArrived(): void {
+    this.engine?.backupKeyArrived();
+  }
+
   /** Starts loading the engine's code; follows the client once it is there. */
   start(): void {
     this.started = true;

@@ -1,0 +1,101 @@
+/**
+ * History on a new device (issue #18; docs/E2E.md section 12), through the real stack (two
+ * gateways, auth, chat, social, NATS, SQLite or PostgreSQL): the user's first device makes the
+ * backup key and archives what it reads; a new device of the same user shows what came before it
+ * joined as unavailable until another device approves it (both show the same code) or the
+ * recovery passphrase unlocks the key; then it reads the whole history, edits applied. The server
+ * holds only sealed entries: no plaintext in the database, on NATS or in a log line.
+ */
+import { beforeAll, describe, expect, test } from "vitest";
+import { MemoryE2eStateStore, dmConversationId, type IncomingApproval } from "@sealroom/sdk/node";
+import type { Stack } from "./support/stack.js";
+import { befriend, device, signUp } from "./social-helpers.js";
+import { until } from "./support/chat.js";
+import { allRead, e2eChatWorld, pageToStart, type E2eChatter } from "./support/e2e-chat.js";
+
+const world = e2eChatWorld();
+const { plaintexts, withE2e, fileStore } = world;
+let stack: Stack;
+beforeAll(() => {
+  stack = world.stack;
+});
+
+async function say(from: E2eChatter, conversationId: string, text: string): Promise<number> {
+  plaintexts.push(text);
+  return (await from.chat.send(conversationId, text)).seq;
+}
+
+const status = (c: E2eChatter) => c.chat.backup?.status.kind;
+
+/** A DM of two befriended users, some history in it, archived by the first user's laptop. */
+async function dmWithHistory(first: string, second: string) {
+  const laptop = withE2e(await signUp(stack, first, { gateway: 0 }), fileStore());
+  const peer = withE2e(await signUp(stack, second, { gateway: 1 }), new MemoryE2eStateStore());
+  await befriend(laptop, peer);
+  for (const c of [laptop, peer]) await c.chat.e2e?.deviceReady();
+  await until(() => status(laptop) === "ready", "the laptop made the backup key", 20_000);
+  const dm = dmConversationId(laptop.user.id, peer.user.id);
+  const texts = [`hello from ${first}`, `hello from ${second}`, `${first} again`];
+  const seqs = [await say(laptop, dm, texts[0]!), await say(peer, dm, texts[1]!), await say(laptop, dm, texts[2]!)];
+  await allRead([laptop, peer], dm, texts);
+  const edited = `${first} again, edited`;
+  plaintexts.push(edited);
+  await laptop.chat.edit(dm, seqs[2]!, edited);
+  await until(() => peer.textsOf(dm).includes(edited), "the peer sees the edit", 20_000);
+  // Every content the laptop read or sent is in its archive (3 messages and the edit).
+  for (let tries = 0; (await stack.db.archiveEntry.count({ where: { userId: laptop.user.id } })) < 4; tries++) {
+    if (tries > 200) throw new Error("the laptop did not archive the conversation");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { laptop, peer, dm, seqs, texts: [texts[0]!, texts[1]!, edited] };
+}
+
+describe("history on a new device", () => {
+  test("a new device reads the whole history once a signed-in device approves it (same code on both)", async () => {
+    const { laptop, dm, seqs, texts } = await dmWithHistory("hbl", "hbp");
+    const phone = withE2e(await device(stack, laptop, 1), fileStore());
+    await phone.chat.e2e?.deviceReady();
+    await until(() => status(phone) === "locked", "the phone is locked", 20_000);
+    await pageToStart(phone, dm);
+    expect(phone.at(dm, seqs[0]!)).toMatchObject({ e2e: "unavailable" });
+
+    phone.chat.backup?.requestApproval();
+    let asked: IncomingApproval | undefined;
+    await until(() => (asked = laptop.chat.backup?.incoming.find((a) => a.state === "asked")) !== undefined, "asked");
+    laptop.chat.backup?.compare(asked!.requestId);
+    await until(
+      () => phone.chat.backup?.outgoing?.state === "comparing" && laptop.chat.backup?.incoming[0]?.state === "comparing",
+      "both devices compare",
+    );
+    const phoneCode = phone.chat.backup?.outgoing?.state === "comparing" ? phone.chat.backup.outgoing.code : "";
+    const laptopCode = laptop.chat.backup?.incoming[0]?.state === "comparing" ? laptop.chat.backup.incoming[0].code : "";
+    expect(phoneCode).toMatch(/^\d{3} \d{3}$/);
+    expect(laptopCode).toBe(phoneCode);
+    await laptop.chat.backup?.confirm(asked!.requestId);
+    await until(() => status(phone) === "ready", "the phone holds the key", 20_000);
+
+    await allRead([phone], dm, texts);
+    expect(phone.at(dm, seqs[2]!)).toMatchObject({ e2e: "decrypted", text: texts[2], editedTs: expect.any(Number) });
+    expect(phone.chat.e2e?.undecryptable).toBe(0);
+    await world.expectNoPlaintext(3);
+  });
+
+  test("the recovery passphrase unlocks the history on a new device; a wrong one does not", async () => {
+    const { laptop, dm, seqs, texts } = await dmWithHistory("hpl", "hpp");
+    await laptop.chat.backup?.setPassphrase("a long enough recovery passphrase");
+    const tablet = withE2e(await device(stack, laptop, 0), new MemoryE2eStateStore());
+    await until(() => tablet.chat.backup?.status.kind === "locked", "the tablet is locked", 20_000);
+    expect(tablet.chat.backup?.status).toMatchObject({ kind: "locked", passphrase: true });
+    await pageToStart(tablet, dm);
+    expect(tablet.at(dm, seqs[1]!)).toMatchObject({ e2e: "unavailable" });
+
+    expect(await tablet.chat.backup?.unlockWithPassphrase("not the recovery passphrase")).toBe(false);
+    expect(status(tablet)).toBe("locked");
+    expect(await tablet.chat.backup?.unlockWithPassphrase("a long enough recovery passphrase")).toBe(true);
+    await allRead([tablet], dm, texts);
+    expect(tablet.chat.e2e?.undecryptable).toBe(0);
+    // The passphrase is not in anything the server saw.
+    plaintexts.push("a long enough recovery passphrase");
+    await world.expectNoPlaintext(3);
+  });
+});
