@@ -28,7 +28,10 @@ const utf8 = (text: string) => new TextEncoder().encode(text);
 
 export async function newApprovalKeyPair(): Promise<ApprovalKeyPair> {
   const pair = await crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, false, ["deriveBits"]);
-  return { privateKey: pair.privateKey, publicKey: new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey)) };
+  return {
+    privateKey: pair.privateKey,
+    publicKey: new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey)),
+  };
 }
 
 /** SHA-256 of the new device's public key, base64url: it is bound to its key before it sees the other's. */

@@ -84,9 +84,7 @@ describe("the passphrase wrap", () => {
     expect(await unwrapWithPassphrase(null, 1, "a long enough phrase")).toBeUndefined();
     const tampered = fromB64(wrap.wrapped);
     tampered[20]! ^= 1;
-    expect(await unwrapWithPassphrase({ ...wrap, wrapped: b64(tampered) }, 1, "a long enough phrase")).toBe(
-      undefined,
-    );
+    expect(await unwrapWithPassphrase({ ...wrap, wrapped: b64(tampered) }, 1, "a long enough phrase")).toBe(undefined);
   }, 60_000);
 });
 
@@ -127,7 +125,9 @@ describe("approval secrets", () => {
     expect(fromB64(await commitmentOf(pair.publicKey))).toHaveLength(32);
     expect(await commitmentOf(pair.publicKey)).not.toBe(await commitmentOf((await newApprovalKeyPair()).publicKey));
     const notAPoint = new Uint8Array(65).fill(4);
-    await expect(approvalSecrets({ requestId: "r", own: pair, peerPublicKey: notAPoint, role: "old" })).rejects.toThrow();
+    await expect(
+      approvalSecrets({ requestId: "r", own: pair, peerPublicKey: notAPoint, role: "old" }),
+    ).rejects.toThrow();
   });
 
   test("six digits: a rejected word moves to the next one; zero padded", () => {

@@ -40,7 +40,8 @@ export interface EntryPlace {
   keyVersion: number;
 }
 
-const entryAad = (p: EntryPlace) => utf8(`sealroom-history-v1|${p.userId}|${p.conversationId}|${p.seq}|${p.keyVersion}`);
+const entryAad = (p: EntryPlace) =>
+  utf8(`sealroom-history-v1|${p.userId}|${p.conversationId}|${p.seq}|${p.keyVersion}`);
 
 /** The entry key derived once per backup key (by identity of the bytes: a key never changes). */
 const entryKeys = new WeakMap<Uint8Array, Promise<WebKey>>();
