@@ -62,12 +62,12 @@ export async function approvalSecrets(args: {
   );
   const shared = new Uint8Array(await crypto.subtle.deriveBits({ name: "ECDH", public: peer }, own.privateKey, 256));
   const [newKey, oldKey] = args.role === "new" ? [own.publicKey, peerPublicKey] : [peerPublicKey, own.publicKey];
-  const salt = utf8(requestId);
+  const salt = new Uint8Array(utf8(requestId));
   const info = (label: string) => concat(utf8(label), newKey, oldKey);
   const base = await crypto.subtle.importKey("raw", shared, "HKDF", false, ["deriveBits"]);
   const codeBytes = new Uint8Array(
     await crypto.subtle.deriveBits(
-      { name: "HKDF", hash: "SHA-256", salt, info: info("sealroom approval code v1|") },
+      { name: "HKDF", hash: "SHA-256", salt, info: new Uint8Array(info("sealroom approval code v1|")) },
       base,
       256,
     ),

@@ -55,10 +55,11 @@ const INCOMING_MAX = 8;
 interface Outgoing {
   view: OutgoingApproval;
   pair?: ApprovalKeyPair;
-  /** The device whose offer was taken, and its key (as sent). */
-  peer?: { deviceId: string; pk: string; secrets?: ApprovalSecrets };
-  timer?: ReturnType<typeof setTimeout>;
+  /** The device whose offer was taken, its key (as sent) and what both derive from it. */
+  peer?: { deviceId: string; pk: string; secrets: ApprovalSecrets };
+  /** An offer or a grant is being worked on: another arriving meanwhile is ignored. */
   busy?: boolean;
+  timer?: ReturnType<typeof setTimeout>;
 }
 
 interface Incoming {
@@ -233,16 +234,20 @@ export class Approvals {
         await this.host.send(from, { t: "key", id: requestId, pk: b64(pair.publicKey) }).catch(noop);
       return;
     }
-    if (out.view.state !== "waiting") return;
-    out.peer = { deviceId: from, pk };
-    clearTimeout(out.timer);
-    const secrets = await approvalSecrets({ requestId, own: pair, peerPublicKey: fromB64(pk), role: "new" }).catch(
-      () => undefined,
-    );
-    if (this.out !== out) return;
-    if (!secrets) return this.setOut(out, { requestId, state: "failed" });
-    out.peer.secrets = secrets;
-    this.setOut(out, { requestId, state: "comparing", code: secrets.code, deviceId: from });
+    if (out.view.state !== "waiting" || out.busy) return;
+    // An offer whose key is not a point is not taken: the next real one still can be.
+    out.busy = true;
+    try {
+      const secrets = await approvalSecrets({ requestId, own: pair, peerPublicKey: fromB64(pk), role: "new" }).catch(
+        () => undefined,
+      );
+      if (this.out !== out || out.view.state !== "waiting" || !secrets) return;
+      out.peer = { deviceId: from, pk, secrets };
+      clearTimeout(out.timer);
+      this.setOut(out, { requestId, state: "comparing", code: secrets.code, deviceId: from });
+    } finally {
+      out.busy = false;
+    }
     await this.host.send(from, { t: "key", id: requestId, pk: b64(pair.publicKey) }).catch(noop);
   }
 

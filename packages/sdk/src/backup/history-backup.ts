@@ -233,15 +233,15 @@ export class HistoryBackup extends Emitter<BackupEvents> implements HistoryBacku
   private async readStatus(generation: number): Promise<void> {
     await this.loaded;
     if (generation !== this.generation || this.user === undefined) return;
-    let info = (await this.client.request("auth.backup.status", {})).key;
+    const read = (await this.client.request("auth.backup.status", {})).key;
     if (generation !== this.generation) return;
-    if (info === null) info = await this.createFirst(generation);
-    if (info === undefined || generation !== this.generation) return;
+    const info = read ?? (await this.createFirst(generation));
+    if (!info || generation !== this.generation) return;
     await this.settle(info);
   }
 
   /** The user's first key, made here: a key saved by an earlier try is sent again, not replaced. */
-  private async createFirst(generation: number): Promise<BackupKeyInfo | null | undefined> {
+  private async createFirst(generation: number): Promise<BackupKeyInfo | null> {
     const key = this.keyFor(1) ?? newBackupKey();
     const check = await keyCheck(key);
     // Saved before it is sent: a key the server took must never be one this device lost.
@@ -252,7 +252,7 @@ export class HistoryBackup extends Emitter<BackupEvents> implements HistoryBacku
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== "CONFLICT") throw err;
       // Another device was first: its key is the user's, read it.
-      return (await this.client.request("auth.backup.status", {})).key ?? undefined;
+      return (await this.client.request("auth.backup.status", {})).key;
     }
   }
 
