@@ -149,6 +149,20 @@ describe("approving a new device", () => {
     c.backup.stop();
   });
 
+  test("a request dismissed while asked stays dismissed though the new device keeps asking", async () => {
+    const server = new FakeBackupServer();
+    const a = await device(server, "dev_a");
+    const b = await device(server, "dev_b", { timing: { resendMs: 10, giveUpMs: 60_000 } });
+    b.backup.requestApproval();
+    await until(() => a.backup.incoming.length === 1, "the request on dev_a");
+    a.backup.dismiss(b.backup.outgoing!.requestId);
+    const sent = server.sent.length;
+    await until(() => server.sent.length >= sent + 3, "three more requests");
+    expect(a.backup.incoming).toEqual([]);
+    expect(b.backup.outgoing?.state).toBe("waiting");
+    b.backup.cancelApproval();
+  });
+
   test("the new device cancelling removes the request from the old one", async () => {
     const { a, b, requestId } = await asked();
     a.backup.compare(requestId);

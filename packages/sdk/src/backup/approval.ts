@@ -76,6 +76,8 @@ const finished = (state: string) => state === "approved" || state === "declined"
 export class Approvals {
   private out: Outgoing | undefined;
   private readonly ins: Incoming[] = [];
+  /** Requests dismissed or dropped here: the new device's resends must not bring them back. */
+  private readonly ignored = new Set<string>();
 
   constructor(
     private readonly host: ApprovalHost,
@@ -191,10 +193,11 @@ export class Approvals {
   reset(): void {
     this.setOut(undefined);
     for (const entry of [...this.ins]) this.remove(entry);
+    this.ignored.clear();
   }
 
   private onRequest(from: string, requestId: string, commit: string): void {
-    if (!this.host.currentKey() || this.find(requestId)) return;
+    if (!this.host.currentKey() || this.find(requestId) || this.ignored.has(requestId)) return;
     // A device asking again with a new request replaces its earlier one still waiting.
     for (const old of this.ins.filter((i) => i.view.deviceId === from && i.view.state === "asked")) this.remove(old);
     this.ins.unshift({ view: { requestId, deviceId: from, state: "asked" }, commit });
@@ -280,6 +283,8 @@ export class Approvals {
 
   private remove(entry: Incoming, notify = true): void {
     clearTimeout(entry.timer);
+    this.ignored.add(entry.view.requestId);
+    if (this.ignored.size > 64) this.ignored.delete(this.ignored.values().next().value as string);
     const at = this.ins.indexOf(entry);
     if (at >= 0) this.ins.splice(at, 1);
     if (notify) this.host.changed();
