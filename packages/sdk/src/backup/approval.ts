@@ -100,14 +100,14 @@ export class Approvals {
     const started = Date.now();
     const ask = async () => {
       if (this.out !== out || out.view.state !== "waiting") return;
-      if (Date.now() - started >= this.timing.giveUpMs) return this.setOut(out, { ...out.view, state: "failed" });
+      if (Date.now() - started >= this.timing.giveUpMs) return this.updateOut(out, { ...out.view, state: "failed" });
       out.pair ??= await newApprovalKeyPair();
       const commit = await commitmentOf(out.pair.publicKey);
       await this.host.send(null, { t: "request", id: out.view.requestId, commit }).catch(noop);
       if (this.out === out && out.view.state === "waiting")
         out.timer = setTimeout(() => void ask(), this.timing.resendMs);
     };
-    void ask().catch(() => this.setOut(out, { requestId: out.view.requestId, state: "failed" }));
+    void ask().catch(() => this.updateOut(out, { requestId: out.view.requestId, state: "failed" }));
   }
 
   cancel(): void {
@@ -182,7 +182,7 @@ export class Approvals {
       if (message.t === "decline") {
         const fromPeer = out.peer?.deviceId === from;
         if (out.view.state === "waiting" || (out.view.state === "comparing" && fromPeer))
-          this.setOut(out, { requestId: message.id, state: "declined", deviceId: from });
+          this.updateOut(out, { requestId: message.id, state: "declined", deviceId: from });
       }
     } catch {
       // A message that cannot be used is one that was not sent.
@@ -247,7 +247,7 @@ export class Approvals {
       if (this.out !== out || out.view.state !== "waiting" || !secrets) return;
       out.peer = { deviceId: from, pk, secrets };
       clearTimeout(out.timer);
-      this.setOut(out, { requestId, state: "comparing", code: secrets.code, deviceId: from });
+      this.updateOut(out, { requestId, state: "comparing", code: secrets.code, deviceId: from });
     } finally {
       out.busy = false;
     }
@@ -264,7 +264,7 @@ export class Approvals {
       const key = await openGrant(secrets.wrapKey, requestId, version, wrapped);
       const accepted = key !== undefined && (await this.host.acceptKey(version, key).catch(() => false));
       if (this.out !== out) return;
-      this.setOut(out, accepted ? { requestId, state: "approved", deviceId: from } : { requestId, state: "failed" });
+      this.updateOut(out, accepted ? { requestId, state: "approved", deviceId: from } : { requestId, state: "failed" });
     } finally {
       out.busy = false;
     }
@@ -290,13 +290,18 @@ export class Approvals {
     if (notify) this.host.changed();
   }
 
-  private setOut(out: Outgoing | undefined, view?: OutgoingApproval): void {
+  /** Makes `out` the request under way (undefined: none), stopping the one it replaces. */
+  private setOut(out: Outgoing | undefined): void {
     if (this.out && this.out !== out) clearTimeout(this.out.timer);
-    if (out && view) {
-      if (finished(view.state)) clearTimeout(out.timer);
-      out.view = view;
-    }
     this.out = out;
+    this.host.changed();
+  }
+
+  /** Moves `out` on, unless it was cancelled or replaced meanwhile. */
+  private updateOut(out: Outgoing, view: OutgoingApproval): void {
+    if (this.out !== out) return;
+    if (finished(view.state)) clearTimeout(out.timer);
+    out.view = view;
     this.host.changed();
   }
 }
