@@ -84,26 +84,26 @@ export async function wrapWithPassphrase(
   return { kdf: "argon2id", salt: b64(salt), ...kdf, wrapped: b64(wrapped) };
 }
 
-/** The key, or undefined for a wrong passphrase or version, or a wrap that is not one (never throws). */
+/**
+ * The key, or undefined for a wrong passphrase or version, or a wrap that is not one. Throws only
+ * when argon2id cannot run here (WebAssembly refused, e.g. by a CSP without 'wasm-unsafe-eval'):
+ * that must not look like a wrong passphrase.
+ */
 export async function unwrapWithPassphrase(
   wrap: unknown,
   version: number,
   passphrase: string,
 ): Promise<Uint8Array | undefined> {
-  try {
-    // The parameters come from the server: the schema bounds them, so a wrap cannot make this hang.
-    const parsed = passphraseWrapSchema.safeParse(wrap);
-    if (!parsed.success) return undefined;
-    const w = parsed.data;
-    const salt = decoded(w.salt, 16, 16);
-    const wrapped = decoded(w.wrapped, NONCE_BYTES + TAG_BYTES, 128);
-    if (!salt || !wrapped) return undefined;
-    const wrapKey = await passphraseKey(passphrase, salt, w);
-    const key = await openWith(wrapKey, passphraseAad(version), wrapped);
-    return key?.length === BACKUP_KEY_BYTES ? key : undefined;
-  } catch {
-    return undefined;
-  }
+  // The parameters come from the server: the schema bounds them, so a wrap cannot make this hang.
+  const parsed = passphraseWrapSchema.safeParse(wrap);
+  if (!parsed.success) return undefined;
+  const w = parsed.data;
+  const salt = decoded(w.salt, 16, 16);
+  const wrapped = decoded(w.wrapped, NONCE_BYTES + TAG_BYTES, 128);
+  if (!salt || !wrapped) return undefined;
+  const wrapKey = await passphraseKey(passphrase, salt, w);
+  const key = await openWith(wrapKey, passphraseAad(version), wrapped);
+  return key?.length === BACKUP_KEY_BYTES ? key : undefined;
 }
 
 const passphraseAad = (version: number) => utf8(`sealroom-passphrase-v1|${version}`);
@@ -122,10 +122,15 @@ async function passphraseKey(passphrase: string, salt: Uint8Array, kdf: Passphra
   return crypto.subtle.importKey("raw", new Uint8Array(bytes), "AES-GCM", false, ["encrypt", "decrypt"]);
 }
 
-/** Raw bytes of base64url text of `min`..`max` bytes, or undefined. */
+/** Raw bytes of base64url text of `min`..`max` bytes, or undefined (never throws). */
 export function decoded(text: string, min: number, max: number): Uint8Array | undefined {
   if (typeof text !== "string" || !/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return undefined;
-  const bytes = fromB64(text);
+  let bytes: Uint8Array;
+  try {
+    bytes = fromB64(text);
+  } catch {
+    return undefined;
+  }
   return bytes.length >= min && bytes.length <= max ? bytes : undefined;
 }
 
