@@ -173,3 +173,25 @@ test("read records: kept per user and conversation in seq order, replaced by seq
   expect(await seqsAndTexts()).toEqual([]);
   expect(browsers.pageErrors).toEqual([]);
 });
+
+test("history backup keys: kept per user across a reload, in the existing store (no upgrade), forgotten by clear", async () => {
+  const { page } = await browsers.open();
+  await page.goto(origin);
+  await inPage(page, async (s) => {
+    await s.saveBackupKeys(7, [
+      { version: 1, key: new Uint8Array(32).fill(1) },
+      { version: 2, key: new Uint8Array(32).fill(2) },
+    ]);
+    await s.saveBackupKeys(71, [{ version: 1, key: new Uint8Array(32).fill(7) }]);
+  });
+  await page.reload();
+  const read = () =>
+    inPage(page, async (s) => ({
+      mine: (await s.loadBackupKeys(7)).map((k) => `${k.version}:${k.key[0]}:${k.key.length}`),
+      seventyOne: (await s.loadBackupKeys(71)).length,
+    }));
+  expect(await read()).toEqual({ mine: ["1:1:32", "2:2:32"], seventyOne: 1 });
+  await inPage(page, (s) => s.clear(7));
+  expect(await read()).toEqual({ mine: [], seventyOne: 1 });
+  expect(browsers.pageErrors).toEqual([]);
+});

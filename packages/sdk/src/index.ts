@@ -29,7 +29,16 @@ export {
   type SocialStoreClient,
 } from "./social-store.js";
 export * from "./chat/index.js";
-export { MemoryE2eStateStore, type E2eStateStore } from "./e2e/state-store.js";
+export { MemoryE2eStateStore, type E2eStateStore, type StoredBackupKey } from "./e2e/state-store.js";
+// argon2id (hash-wasm) loads only when a passphrase is used (crypto.ts imports it dynamically).
+export {
+  HistoryBackup,
+  PASSPHRASE_MIN_CHARS,
+  passphraseProblem,
+  type BackupKeyStore,
+  type HistoryBackupOptions,
+} from "./backup/history-backup.js";
+export type * from "./backup/types.js";
 // Types only: a value export would put MLS in every browser bundle (the store loads the engine lazily).
 export type { E2eEngine, E2eOptions, ThisDevice } from "./e2e/engine.js";
 export { LazyE2eEngine } from "./e2e/lazy-engine.js";

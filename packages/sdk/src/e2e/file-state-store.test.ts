@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
@@ -70,6 +70,26 @@ describe.each(stores)("%s store", (_name, make) => {
     expect(await store.loadReads(9, "dm:7:9")).toHaveLength(1);
   });
 
+  test("keeps the history backup keys per user, as saved (a ring the caller trims); clear forgets them", async () => {
+    const store = make();
+    expect(await store.loadBackupKeys(7)).toEqual([]);
+    const one = { version: 1, key: new Uint8Array(32).fill(1) };
+    const two = { version: 2, key: new Uint8Array(32).fill(2) };
+    await store.saveBackupKeys(7, [one]);
+    await store.saveBackupKeys(7, [one, two]);
+    await store.saveBackupKeys(9, [{ version: 1, key: new Uint8Array(32).fill(9) }]);
+    expect(await store.loadBackupKeys(7)).toEqual([one, two]);
+    // A shape that is not a key is not kept.
+    await store.saveBackupKeys(8, [
+      { version: 0, key: new Uint8Array(32) },
+      { version: 1, key: new Uint8Array(3) },
+    ]);
+    expect(await store.loadBackupKeys(8)).toEqual([]);
+    await store.clear(7);
+    expect(await store.loadBackupKeys(7)).toEqual([]);
+    expect(await store.loadBackupKeys(9)).toHaveLength(1);
+  });
+
   test("refuses what is not a conversation id instead of making a path or key of it", async () => {
     const store = make();
     await expect(store.saveGroup(7, "../../etc/passwd", new Uint8Array([1]))).rejects.toThrow();
@@ -100,6 +120,19 @@ describe("the state directory", () => {
     expect(mode(path.join(dir, "5", "device.bin"))).toBe(0o600);
     expect(mode(path.join(dir, "5", "groups", "group-3.bin"))).toBe(0o600);
     expect(readdirSync(path.join(dir, "5", "groups"))).toEqual(["group-3.bin"]);
+    await store.saveBackupKeys(5, [{ version: 1, key: new Uint8Array(32) }]);
+    expect(mode(path.join(dir, "5", "backup-keys.json"))).toBe(0o600);
+  });
+
+  test("a backup keys file that is not what was saved reads as no keys", async () => {
+    const dir = tempDir();
+    const store = new FileE2eStateStore(dir);
+    await store.saveBackupKeys(5, [{ version: 1, key: new Uint8Array(32) }]);
+    const file = path.join(dir, "5", "backup-keys.json");
+    for (const junk of ["{", '{"version":1}', '[{"version":1,"key":"***"}]', '[{"version":1,"key":"AAAA"}]']) {
+      writeFileSync(file, junk);
+      expect(await store.loadBackupKeys(5)).toEqual([]);
+    }
   });
 
   test("read records: a line torn by a crash is skipped and the next append stays whole; replaced lines are compacted", async () => {

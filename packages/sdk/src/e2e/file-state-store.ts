@@ -2,6 +2,7 @@
  * The Node SDK's end-to-end state: a directory per user under a state directory,
  *
  *     <dir>/<userId>/device.bin
+ *     <dir>/<userId>/backup-keys.json   (the history backup keys: [{ version, key: base64url }])
  *     <dir>/<userId>/groups/<conversationId with ':' as '-'>.bin
  *     <dir>/<userId>/reads/<conversationId with ':' as '-'>.jsonl
  *
@@ -16,7 +17,8 @@ import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { readRecordSeq, type ReadRecord } from "./contents.js";
-import { checkedConversationId, type E2eStateStore } from "./state-store.js";
+import { b64, fromB64 } from "./base64url.js";
+import { checkedBackupKeys, checkedConversationId, type E2eStateStore, type StoredBackupKey } from "./state-store.js";
 
 export class FileE2eStateStore implements E2eStateStore {
   constructor(readonly dir: string) {}
@@ -66,6 +68,26 @@ export class FileE2eStateStore implements E2eStateStore {
     const text = records.map((record) => `\n${JSON.stringify({ seq: readRecordSeq(record), record })}`).join("");
     await appendSynced(this.readsPath(userId, conversationId), new TextEncoder().encode(text));
   }
+  async loadBackupKeys(userId: number) {
+    const bytes = await readIfThere(this.backupKeysPath(userId));
+    if (!bytes) return [];
+    try {
+      const saved: unknown = JSON.parse(new TextDecoder().decode(bytes));
+      if (!Array.isArray(saved)) return [];
+      return checkedBackupKeys(
+        saved.map((k: { version?: unknown; key?: unknown }) => ({
+          version: k?.version,
+          key: typeof k?.key === "string" ? fromB64(k.key) : undefined,
+        })),
+      );
+    } catch {
+      return []; // not JSON or not base64: as good as no key (the device asks again)
+    }
+  }
+  async saveBackupKeys(userId: number, keys: readonly StoredBackupKey[]) {
+    const json = JSON.stringify(checkedBackupKeys(keys).map((k) => ({ version: k.version, key: b64(k.key) })));
+    await writeAtomically(this.backupKeysPath(userId), new TextEncoder().encode(json));
+  }
   async clear(userId: number) {
     await rm(this.userDir(userId), { recursive: true, force: true });
   }
@@ -76,6 +98,9 @@ export class FileE2eStateStore implements E2eStateStore {
   }
   private devicePath(userId: number) {
     return path.join(this.userDir(userId), "device.bin");
+  }
+  private backupKeysPath(userId: number) {
+    return path.join(this.userDir(userId), "backup-keys.json");
   }
   private groupPath(userId: number, conversationId: string) {
     return path.join(this.userDir(userId), "groups", `${fileName(conversationId)}.bin`);

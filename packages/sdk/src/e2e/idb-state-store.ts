@@ -1,6 +1,8 @@
 /**
  * The browser's end-to-end state in IndexedDB: one database; object store `state` with keys
- * `<userId>/device` and `<userId>/group/<conversationId>`, values the state bytes; object store
+ * `<userId>/device` and `<userId>/group/<conversationId>`, values the state bytes, and
+ * `<userId>/backupKeys`, the history backup keys (`[{ version, key: bytes }]`: a key of the
+ * existing store, so no upgrade of the database was needed); object store
  * `reads` (version 2) with keys `<userId>/<conversationId>/<seq, 16 digits>`, values the read
  * records (so one conversation's records are one key range, in seq order).
  *
@@ -9,7 +11,7 @@
  * origin shares the database; IndexedDB's transactions keep each write whole.
  */
 import { readRecordSeq, type ReadRecord } from "./contents.js";
-import { checkedConversationId, type E2eStateStore } from "./state-store.js";
+import { checkedBackupKeys, checkedConversationId, type E2eStateStore, type StoredBackupKey } from "./state-store.js";
 
 const DB_NAME = "sealroom-e2e";
 const DB_VERSION = 2;
@@ -48,6 +50,16 @@ export class IdbE2eStateStore implements E2eStateStore {
     await this.write(READS, (s) => {
       for (const r of records) s.put(r, `${prefix}${String(readRecordSeq(r)).padStart(16, "0")}`);
     });
+  }
+  async loadBackupKeys(userId: number) {
+    const db = await this.open();
+    return checkedBackupKeys(
+      await request(db.transaction(STORE, "readonly").objectStore(STORE).get(backupKeysKey(userId))),
+    );
+  }
+  async saveBackupKeys(userId: number, keys: readonly StoredBackupKey[]) {
+    const value = checkedBackupKeys(keys);
+    await this.write(STORE, (s) => s.put(value, backupKeysKey(userId)));
   }
   async clear(userId: number) {
     const range = prefixRange(userPrefix(userId));
@@ -116,6 +128,7 @@ const prefixRange = (prefix: string) => IDBKeyRange.bound(prefix, `${prefix}\uff
 const readsPrefix = (userId: number, conversationId: string) =>
   `${userPrefix(userId)}${checkedConversationId(conversationId)}/`;
 const deviceKey = (userId: number) => `${userPrefix(userId)}device`;
+const backupKeysKey = (userId: number) => `${userPrefix(userId)}backupKeys`;
 const groupKey = (userId: number, conversationId: string) =>
   `${userPrefix(userId)}group/${checkedConversationId(conversationId)}`;
 

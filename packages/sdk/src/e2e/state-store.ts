@@ -3,7 +3,8 @@
  * key pair and the private halves of its unused KeyPackages), one MLS group state per
  * conversation, and what it has read of each conversation (read records: the decrypted messages,
  * as the keys to read them again are gone once used). The first two hold private keys and change
- * with every message; a device that loses them is a new device. Scoped by user: a process or browser profile that signs in as someone else must not
+ * with every message; a device that loses them is a new device. It also keeps the user's history
+ * backup keys (docs/E2E.md section 12), by version. Scoped by user: a process or browser profile that signs in as someone else must not
  * pick up the previous user's keys, and signing out deletes them (`clear`).
  *
  * Implementations: memory (tests, throwaway bots), a state directory for Node (`FileE2eStateStore`
@@ -26,8 +27,35 @@ export interface E2eStateStore {
   loadReads(userId: number, conversationId: string): Promise<unknown[]>;
   /** Adds or replaces (by seq) read records; written before the group state that moved past them. */
   saveReads(userId: number, conversationId: string, records: readonly ReadRecord[]): Promise<void>;
-  /** Forgets everything of the user on this device (sign-out). */
+  /** The user's history backup keys held here (in any order; unchecked shapes dropped). None: an empty list. */
+  loadBackupKeys(userId: number): Promise<StoredBackupKey[]>;
+  /** Replaces the backup keys held here (the caller keeps the ring: the newest few versions). */
+  saveBackupKeys(userId: number, keys: readonly StoredBackupKey[]): Promise<void>;
+  /** Forgets everything of the user on this device (sign-out), backup keys included. */
   clear(userId: number): Promise<void>;
+}
+
+/** One version of the user's history backup key (32 bytes). */
+export interface StoredBackupKey {
+  version: number;
+  key: Uint8Array;
+}
+
+/** The well-formed backup keys of what a store read back (a file or a database can hold anything). */
+export function checkedBackupKeys(value: unknown): StoredBackupKey[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((k: unknown) =>
+    typeof k === "object" &&
+    k !== null &&
+    "version" in k &&
+    "key" in k &&
+    Number.isSafeInteger(k.version) &&
+    (k.version as number) >= 1 &&
+    k.key instanceof Uint8Array &&
+    k.key.length === 32
+      ? [{ version: k.version as number, key: Uint8Array.from(k.key) }]
+      : [],
+  );
 }
 
 /**
@@ -43,6 +71,8 @@ export function writesWhileSignedIn(store: E2eStateStore, current: (userId: numb
     deleteGroup: (userId, id) => store.deleteGroup(userId, id),
     loadReads: (userId, id) => store.loadReads(userId, id),
     saveReads: async (userId, id, records) => (current(userId) ? store.saveReads(userId, id, records) : undefined),
+    loadBackupKeys: (userId) => store.loadBackupKeys(userId),
+    saveBackupKeys: async (userId, keys) => (current(userId) ? store.saveBackupKeys(userId, keys) : undefined),
     clear: (userId) => store.clear(userId),
   };
 }
@@ -56,6 +86,7 @@ export class MemoryE2eStateStore implements E2eStateStore {
   private readonly devices = new Map<number, Uint8Array>();
   private readonly groups = new Map<string, Uint8Array>();
   private readonly reads = new Map<string, Map<number, ReadRecord>>();
+  private readonly backupKeys = new Map<number, StoredBackupKey[]>();
 
   async loadDevice(userId: number) {
     return copy(this.devices.get(userId));
@@ -81,8 +112,15 @@ export class MemoryE2eStateStore implements E2eStateStore {
     for (const r of records) held.set(readRecordSeq(r), structuredClone(r));
     this.reads.set(key, held);
   }
+  async loadBackupKeys(userId: number) {
+    return checkedBackupKeys(this.backupKeys.get(userId));
+  }
+  async saveBackupKeys(userId: number, keys: readonly StoredBackupKey[]) {
+    this.backupKeys.set(userId, checkedBackupKeys(keys));
+  }
   async clear(userId: number) {
     this.devices.delete(userId);
+    this.backupKeys.delete(userId);
     for (const map of [this.groups, this.reads]) {
       for (const key of [...map.keys()]) if (key.startsWith(`${userId}/`)) map.delete(key);
     }
