@@ -23,8 +23,14 @@ export function IncomingApprovals() {
   const backup = useHistoryBackup(useOptionalChatServices()?.chat);
   const incoming = backup?.incoming ?? [];
   const nameOf = useOwnDeviceNames(incoming.length > 0);
-  // Newest first; one still waiting for an answer comes before one that only reports how it ended.
-  const shown = incoming.find((a) => INCOMING_ACTIVE.includes(a.state)) ?? incoming[0];
+  // The request on screen stays until dismissed (its result is read there); then the newest one
+  // still waiting for an answer, before any that only report how they ended.
+  const [currentId, setCurrentId] = useState<string>();
+  const shown =
+    incoming.find((a) => a.requestId === currentId) ??
+    incoming.find((a) => INCOMING_ACTIVE.includes(a.state)) ??
+    incoming[0];
+  if (shown?.requestId !== currentId) setCurrentId(shown?.requestId);
   if (!backup || !shown) return null;
   return <IncomingDialog key={shown.requestId} api={backup.api} approval={shown} name={nameOf(shown.deviceId)} />;
 }

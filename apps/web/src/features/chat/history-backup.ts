@@ -4,12 +4,7 @@
  * dismissal. The SDK does the cryptography; nothing here sees a key or keeps a passphrase.
  */
 import { useCallback, useEffect, useReducer, useState, useSyncExternalStore } from "react";
-import type {
-  BackupStatus,
-  HistoryBackupApi,
-  IncomingApproval,
-  OutgoingApproval,
-} from "@sealroom/sdk/browser";
+import type { BackupStatus, HistoryBackupApi, IncomingApproval, OutgoingApproval } from "@sealroom/sdk/browser";
 import { useClient } from "../../state/context.js";
 
 /**
