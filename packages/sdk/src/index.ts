@@ -56,6 +56,7 @@ export type {
   SearchResults,
 } from "./search/message-index.js";
 export type { E2eStatus, E2eTextEntry } from "./e2e/log-reader.js";
+export type * from "./backup/types.js";
 export type { Attachment, AttachmentThumb, Reaction } from "./e2e/contents.js";
 export {
   downloadAttachment,

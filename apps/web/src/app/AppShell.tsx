@@ -2,7 +2,7 @@ import type { ReactNode } from "react";
 import { ConnectionBadge } from "../components/ConnectionBadge.js";
 import { ChatIcon, KeyIcon, LockIcon, SettingsIcon } from "../components/Icons.js";
 import { Logo } from "../components/Logo.js";
-import { ConversationList, NewSignInNotice } from "../features/chat/index.js";
+import { ConversationList, IncomingApprovals, NewSignInNotice } from "../features/chat/index.js";
 import { useOptionalSocial, useSocialNavItems, type NavItem } from "../features/social/index.js";
 import { useI18n } from "../i18n/I18nProvider.js";
 import { conversationOf, hrefFor, type Route } from "../lib/hooks.js";
@@ -93,6 +93,8 @@ export function AppShell({ username, route, children }: { username: string; rout
       <main id="main" className="main" tabIndex={-1}>
         {children}
       </main>
+      {/* Another device asking this one for the message history: answered from any screen. */}
+      <IncomingApprovals />
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { LanguageSelect } from "../components/LanguageSelect.js";
 import { useOptionalChatServices } from "../features/chat/context.js";
 import { useThisDevice } from "../features/chat/e2e.js";
 import { DeviceFingerprint } from "../features/chat/EncryptionDetails.js";
+import { HistoryBackupSettings } from "../features/chat/HistoryBackupSettings.js";
 import { NotificationSettings } from "../features/chat/NotificationSettings.js";
 import { OwnDevices } from "../features/chat/OwnDevices.js";
 import { ProfileForm, useOptionalSocial } from "../features/social/index.js";
@@ -108,6 +109,7 @@ function DevicePanel() {
       </h2>
       <p className="panel-help">{t("settings.e2eHelp")}</p>
       <DeviceFingerprint device={device} />
+      <HistoryBackupSettings />
       <OwnDevices thisDeviceId={device.kind === "ready" ? device.deviceId : undefined} />
     </section>
   );

@@ -50,6 +50,7 @@ import type { E2eChange } from "../e2e/engine.js";
 import { LazyE2eEngine } from "../e2e/lazy-engine.js";
 import { MemoryE2eStateStore } from "../e2e/state-store.js";
 import { LocalSearch } from "../search/local-search.js";
+import type { HistoryBackupApi } from "../backup/types.js";
 import { LiveEvents } from "./events.js";
 import { ConversationLog } from "./log.js";
 import { newClientMsgId, Outbox, type PendingMessage } from "./outbox.js";
@@ -80,6 +81,7 @@ export class ChatStore {
   readonly e2e: LazyE2eEngine | undefined;
   /** On-device search over what this store holds and decrypts (`opts.search`, docs/SEARCH.md). */
   readonly search: LocalSearch | undefined;
+  readonly backup: HistoryBackupApi | undefined = undefined;
 
   constructor(
     private readonly client: SealroomClient,

@@ -3,6 +3,7 @@ import { useI18n } from "../../i18n/I18nProvider.js";
 import { hrefFor } from "../../lib/hooks.js";
 import { useChatSnapshot, usePeople } from "./context.js";
 import { ConversationView } from "./ConversationView.js";
+import { HistoryBackupBanner } from "./HistoryBackupBanner.js";
 import { useLinkUnavailable } from "./message-link.js";
 
 export function ChatScreen({ conversationId }: { conversationId: string | undefined }) {
@@ -15,6 +16,7 @@ export function ChatScreen({ conversationId }: { conversationId: string | undefi
   const alone = conversations.length === 0 && friends.length === 0;
   return (
     <section className="chat-pick" aria-labelledby="pick-title">
+      <HistoryBackupBanner />
       {linkUnavailable && (
         <p className="chat-link-unavailable" role="alert" data-testid="link-unavailable">
           {t("chat.link.unavailable")}

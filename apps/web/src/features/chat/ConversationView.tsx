@@ -15,6 +15,7 @@ import { Composer, type ReplyDraft } from "./Composer.js";
 import { ConversationMenu } from "./ConversationMenu.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
 import { EncryptionButton, EncryptionPanel, useEncryptionPanel } from "./EncryptionDetails.js";
+import { HistoryBackupBanner } from "./HistoryBackupBanner.js";
 import { conversationTitle, peerOf, typingMessage } from "./format.js";
 import { isolated } from "./isolate.js";
 import { useMe } from "./hooks.js";
@@ -207,6 +208,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
           </a>
         )}
       </header>
+      <HistoryBackupBanner />
       {keysChanged && !encryption.open && (
         <ChangedNotice
           name={title}

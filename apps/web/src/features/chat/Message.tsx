@@ -19,6 +19,7 @@ import { Avatar } from "../../components/Avatar.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { useChatServices } from "./context.js";
 import { e2eStatusOf } from "./e2e.js";
+import { useHistoryLocked } from "./history-backup.js";
 import { chatErrorText } from "./errors.js";
 import { timeLabel } from "./format.js";
 import { mentionsMe, type MentionMarks } from "./mentions.js";
@@ -104,6 +105,8 @@ export function Message({
   const e2e = e2eStatusOf(entry);
   // Encrypted but not readable here: said so, never hidden; there is no text to edit.
   const unreadable = e2e === "undecryptable" || e2e === "unavailable";
+  // Locked history: what this device missed is in the backup, once another device approves it.
+  const historyLocked = useHistoryLocked(chat);
   // With encryption on, a message without the flag was sent as plaintext (before encryption).
   const plaintext = chat.e2e !== undefined && e2e === undefined;
   const actionable = own && !deleted && !unreadable;
@@ -266,7 +269,13 @@ export function Message({
                     <span className="msg-tombstone">{t("chat.deleted")}</span>
                   ) : unreadable ? (
                     <span className="msg-tombstone msg-unreadable">
-                      {t(e2e === "undecryptable" ? "chat.undecryptable" : "chat.unavailable")}
+                      {t(
+                        e2e === "undecryptable"
+                          ? "chat.undecryptable"
+                          : historyLocked
+                            ? "chat.unavailableLocked"
+                            : "chat.unavailable",
+                      )}
                     </span>
                   ) : (
                     <>

@@ -4,6 +4,7 @@ import {
   IdbE2eStateStore,
   IdbSearchIndexStore,
   StorageOutboxStore,
+  type HistoryBackupApi,
   type SealroomClient,
 } from "@sealroom/sdk/browser";
 import { browserDeviceName } from "./device-name.js";
@@ -41,6 +42,8 @@ export type ChatLike = Pick<
 > & {
   /** This device's end-to-end engine, when encryption is on (its fingerprint for the UI). */
   readonly e2e?: Pick<NonNullable<ChatStore["e2e"]>, "thisDevice"> | undefined;
+  /** The history backup (docs/E2E.md section 12), when the store has it. */
+  readonly backup?: HistoryBackupApi | undefined;
   /** On-device search (docs/SEARCH.md), when the store has it. */
   readonly search?: Pick<NonNullable<ChatStore["search"]>, "subscribe" | "search" | "revision" | "ready"> | undefined;
 };

@@ -17,6 +17,7 @@ import {
   type TextEntry,
 } from "@sealroom/sdk/browser";
 import { I18nProvider } from "../../i18n/I18nProvider.js";
+import type { Language } from "../../i18n/languages.js";
 import { SealroomProvider } from "../../state/context.js";
 import { SessionController } from "../../state/session.js";
 import { FakeClient, FakePinStore, HOST, KEY_A, serverKey } from "../../test/fakes.js";
@@ -193,7 +194,7 @@ export async function chatHarness(
   return { client, services, store, event: (type, body) => act(() => client.emit("event", type, body)) };
 }
 
-export async function renderChat(ui: ReactElement, h: ChatHarness) {
+export async function renderChat(ui: ReactElement, h: ChatHarness, language: Language = "en") {
   const pins = new FakePinStore();
   pins.pins.set(HOST, KEY_A);
   const session = new SessionController({
@@ -208,7 +209,7 @@ export async function renderChat(ui: ReactElement, h: ChatHarness) {
   await act(() => session.start());
   act(() => h.client.emit("signedIn", ME));
   return render(
-    <I18nProvider language="en">
+    <I18nProvider language={language}>
       <SealroomProvider value={{ client: h.client, session, host: HOST, chat: h.services }}>
         <ChatProvider value={h.services}>{ui}</ChatProvider>
       </SealroomProvider>
