@@ -69,7 +69,8 @@ describe("the gateway's public port", () => {
     const csp = sw.headers.get("content-security-policy") ?? "";
     expect(csp).toMatch(/(^|; )worker-src 'self'(;|$)/);
     expect(csp).toMatch(/(^|; )manifest-src 'self'(;|$)/);
-    expect(csp).toMatch(/(^|; )script-src 'self'(;|$)/);
+    // WebAssembly (argon2id for the recovery passphrase) but no eval, no inline script.
+    expect(csp).toMatch(/(^|; )script-src 'self' 'wasm-unsafe-eval'(;|$)/);
     // Attachments decrypted on the device: images and videos from object URLs, thumbnails as data: images.
     expect(csp).toMatch(/(^|; )img-src 'self' data: blob:(;|$)/);
     expect(csp).toMatch(/(^|; )media-src 'self' blob:(;|$)/);

@@ -10,9 +10,11 @@ import { formatFingerprint, toHex } from "@sealroom/proto/session";
 
 // img-src and media-src blob:: attachments' images and videos, decrypted on the device into object
 // URLs (only the page's own script can make one); data: images are the thumbnails inside messages.
+// 'wasm-unsafe-eval': the recovery passphrase's argon2id runs as WebAssembly (hash-wasm); it lets
+// the page's own scripts compile WebAssembly, and still refuses eval and inline scripts.
 const SECURITY_HEADERS = {
   "content-security-policy":
-    "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; " +
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; " +
     "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; " +
     // The installable app: its service worker (/sw.js) and web app manifest, from this origin only.
     "worker-src 'self'; manifest-src 'self'",

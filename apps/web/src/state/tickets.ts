@@ -3,7 +3,7 @@
  * the password.
  *
  * Trade-off: any script running on this origin can read localStorage, so an XSS bug would leak the
- * ticket (a session, not the password). The gateway's CSP (`script-src 'self'`, no inline scripts,
+ * ticket (a session, not the password). The gateway's CSP (`script-src 'self' 'wasm-unsafe-eval'`, no inline scripts,
  * no external origins) is what keeps foreign scripts out; tickets are also single-use, expire within
  * 24 h and are revoked by logout and password changes. sessionStorage would not survive closing the
  * tab, and an HttpOnly cookie does not fit a protocol that authenticates inside the WebSocket channel.

@@ -50,7 +50,7 @@ import type { E2eChange } from "../e2e/engine.js";
 import { LazyE2eEngine } from "../e2e/lazy-engine.js";
 import { MemoryE2eStateStore } from "../e2e/state-store.js";
 import { LocalSearch } from "../search/local-search.js";
-import type { HistoryBackupApi } from "../backup/types.js";
+import { HistoryBackup } from "../backup/history-backup.js";
 import { LiveEvents } from "./events.js";
 import { ConversationLog } from "./log.js";
 import { newClientMsgId, Outbox, type PendingMessage } from "./outbox.js";
@@ -81,7 +81,8 @@ export class ChatStore {
   readonly e2e: LazyE2eEngine | undefined;
   /** On-device search over what this store holds and decrypts (`opts.search`, docs/SEARCH.md). */
   readonly search: LocalSearch | undefined;
-  readonly backup: HistoryBackupApi | undefined = undefined;
+  /** The history backup (docs/E2E.md section 12): with the engine, unless switched off. */
+  readonly backup: HistoryBackup | undefined;
 
   constructor(
     private readonly client: SealroomClient,
@@ -89,11 +90,24 @@ export class ChatStore {
   ) {
     this.gapDelayMs = opts.gapDelayMs ?? 100;
     const e2eStore = opts.e2e === false ? undefined : (opts.e2e?.store ?? new MemoryE2eStateStore());
+    const deviceId = async () => {
+      if (!this.e2e) throw new AppError("NOT_FOUND", "End-to-end encryption is off.");
+      return (await this.e2e.thisDevice()).deviceId;
+    };
+    const backup = opts.e2e !== false && e2eStore ? new HistoryBackup(client, e2eStore, deviceId) : undefined;
     const e2e =
       opts.e2e !== false && e2eStore
-        ? new LazyE2eEngine(client, { ...opts.e2e, store: e2eStore }, (entry) => this.surface(entry))
+        ? new LazyE2eEngine(client, { ...opts.e2e, store: e2eStore, archive: backup }, (entry) => this.surface(entry))
         : undefined;
     this.e2e = e2e;
+    this.backup = backup;
+    let ready = false;
+    // The key arrived (created, approved, unlocked): what showed as unavailable is looked up again.
+    backup?.on("change", () => {
+      const now = backup.status.kind === "ready";
+      if (now && !ready) e2e?.backupKeyArrived();
+      ready = now;
+    });
     this.search =
       opts.search && new LocalSearch(opts.search, e2eStore && ((userId, id) => e2eStore.loadReads(userId, id)));
     this.outbox = new Outbox(
@@ -137,6 +151,7 @@ export class ChatStore {
   start(): void {
     if (this.offs.length > 0) return;
     this.e2e?.start();
+    this.backup?.start();
     this.offs.push(
       this.client.on("event", (type, body) => this.live.onEvent(type, body)),
       this.client.on("state", (s) => {
@@ -170,6 +185,7 @@ export class ChatStore {
     for (const off of this.offs) off();
     this.offs = [];
     this.e2e?.stop();
+    this.backup?.stop();
     void this.search?.flush();
     this.outbox.stop();
     for (const c of this.convs.values()) clearTimeout(c.gapTimer);
