@@ -37,7 +37,7 @@ export const CHAT_ROLES = [
   "unauthenticated",
 ] as const;
 type Role = (typeof CHAT_ROLES)[number];
-type Outcome = "ok" | "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "NOT_AUTHENTICATED";
+type Outcome = "ok" | "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "NOT_AUTHENTICATED" | "BAD_REQUEST";
 
 /** Per role, the MLS commit it sends in "mls send" (base64url), for its conversation's group. */
 const commits = new Map<
@@ -409,6 +409,39 @@ CHAT_CASES.push(
     type: "chat.blob.delete",
     body: (t) => ({ blobId: t.ownBlob! }),
     expect: uploaders,
+  },
+);
+
+// The history archive: only ever the caller's own. A put is checked against what the caller may
+// read first (NOT_FOUND for a conversation they may not), then against the seq, which here is a
+// plaintext entry, not an application message: BAD_REQUEST for every reader (a stored entry is
+// services/chat/src/backup.test.ts's). A get reads the caller's own rows, of which nobody has any.
+const sealedEntry = Buffer.alloc(28, 5).toString("base64url");
+CHAT_CASES.push(
+  {
+    name: "backup put at a plaintext entry",
+    type: "chat.backup.put",
+    body: (t) => ({
+      conversationId: t.conversationId,
+      entries: [{ seq: t.foreignSeq, keyVersion: 1, sealed: sealedEntry }],
+    }),
+    expect: {
+      participant: "BAD_REQUEST",
+      nonfriend: "BAD_REQUEST",
+      blocked: "BAD_REQUEST",
+      owner: "BAD_REQUEST",
+      admin: "BAD_REQUEST",
+      member: "BAD_REQUEST",
+      former: "BAD_REQUEST",
+      nonmember: "NOT_FOUND",
+      unauthenticated: "NOT_AUTHENTICATED",
+    },
+  },
+  {
+    name: "backup get",
+    type: "chat.backup.get",
+    body: (t) => ({ conversationId: t.conversationId, fromSeq: 1, toSeq: 100 }),
+    expect: signedIn,
   },
 );
 

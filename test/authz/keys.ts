@@ -1,7 +1,8 @@
 /**
  * The key directory's part of the authorization matrix (run by test/authz-matrix.test.ts): every
- * auth.keys.* command x {unauthenticated, self, friend, group co-member, stranger}, through a real
- * gateway, auth and social services, with SDK clients and real @sealroom/e2e devices.
+ * auth.keys.* and auth.backup.* command x {unauthenticated, self, friend, group co-member,
+ * stranger}, through a real gateway, auth and social services, with SDK clients and real
+ * @sealroom/e2e devices.
  *
  * The world: T holds a device (on its own session T0) with one-time and last-resort KeyPackages.
  * F is T's friend; G is in a group with T; S is neither. Each signed-in role acts from a session of
@@ -11,6 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Device, type SignatureKeyPair } from "@sealroom/e2e";
+import { BACKUP_AUTH_COMMANDS } from "@sealroom/proto/backup";
 import { KEYS_COMMANDS } from "@sealroom/proto/keys";
 import type { SealroomClient } from "@sealroom/sdk/node";
 import { startStack, type Stack } from "../support/stack.js";
@@ -21,6 +23,9 @@ export const KEYS_ROLES = ["unauthenticated", "self", "friend", "comember", "str
 type Role = (typeof KEYS_ROLES)[number];
 type Actor = Exclude<Role, "unauthenticated">;
 type Outcome = "ok" | "NOT_AUTHENTICATED" | "NOT_FOUND" | "KEY_PACKAGE_INVALID";
+
+/** A backup key check (32 bytes, base64url): the server only stores it. */
+const backupCheck = "c".repeat(43);
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
 
@@ -41,7 +46,7 @@ interface World {
 }
 
 interface Case {
-  type: keyof typeof KEYS_COMMANDS;
+  type: keyof typeof KEYS_COMMANDS | keyof typeof BACKUP_AUTH_COMMANDS;
   name: string;
   /** The body for `actor` (undefined when unauthenticated: any well-formed body). */
   body(w: World, actor: Holder | undefined): Promise<unknown>;
@@ -136,6 +141,34 @@ export const KEYS_CASES: Case[] = [
     body: async (w) => ({ userId: w.target.userId, deviceIds: [w.target.device.identity.deviceId] }),
     expect: audience,
   },
+  // The history backup's key: always the caller's own (no command names another user), so each
+  // role creates, reads and changes its own; T's is made by "self" (T's other session).
+  {
+    type: "auth.backup.create",
+    name: "the caller's first key",
+    body: async () => ({ version: 1, check: backupCheck, passphrase: null }),
+    expect: own,
+  },
+  { type: "auth.backup.status", name: "auth.backup.status", body: async () => ({}), expect: own },
+  {
+    type: "auth.backup.setPassphrase",
+    name: "removing the caller's",
+    body: async () => ({ version: 1, passphrase: null }),
+    expect: own,
+  },
+  {
+    type: "auth.backup.deviceMessage",
+    name: "to all the caller's other devices",
+    body: async () => ({ toDeviceId: null, body: "hello" }),
+    expect: own,
+  },
+  {
+    type: "auth.backup.deviceMessage",
+    name: "to T's device",
+    // Only T's own devices reach each other; to anyone else T's device does not exist.
+    body: async (w) => ({ toDeviceId: w.target.device.identity.deviceId, body: "hello" }),
+    expect: ownDevices,
+  },
 ];
 
 let stack: Stack;
@@ -198,8 +231,10 @@ export function defineKeysMatrix(): void {
       await stack?.stop();
     });
 
-    test("covers every key directory command", () => {
-      expect(new Set(KEYS_CASES.map((c) => c.type))).toEqual(new Set(Object.keys(KEYS_COMMANDS)));
+    test("covers every key directory and backup key command", () => {
+      expect(new Set(KEYS_CASES.map((c) => c.type))).toEqual(
+        new Set([...Object.keys(KEYS_COMMANDS), ...Object.keys(BACKUP_AUTH_COMMANDS)]),
+      );
     });
 
     test("every command x role: exactly the expected outcome, 0 unexpected allows", async () => {

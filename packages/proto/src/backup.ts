@@ -39,13 +39,20 @@ export const BACKUP_LIMITS = {
   kdfParallelismMax: 8,
 } as const;
 
-/** base64url without padding of `min`..`max` decoded bytes (the exact decoding is the reader's check). */
-const base64url = (minBytes: number, maxBytes: number) =>
-  z
+/**
+ * base64url without padding of `min`..`max` decoded bytes (the exact decoding is the reader's check).
+ * The pattern repeats the bounds, so that a generator of matching strings (the commands' fuzz
+ * test) makes strings of a valid length.
+ */
+const base64url = (minBytes: number, maxBytes: number) => {
+  const min = Math.ceil((minBytes * 4) / 3);
+  const max = Math.ceil((maxBytes * 4) / 3);
+  return z
     .string()
-    .min(Math.ceil((minBytes * 4) / 3))
-    .max(Math.ceil((maxBytes * 4) / 3))
-    .regex(/^[A-Za-z0-9_-]+$/, "base64url without padding");
+    .min(min)
+    .max(max)
+    .regex(new RegExp(`^[A-Za-z0-9_-]{${min},${max}}$`), "base64url without padding");
+};
 
 /** A backup key's version: 1 for a user's first, one more at each rotation. */
 export const backupKeyVersionSchema = z.number().int().min(1).max(1_000_000);
@@ -147,23 +154,23 @@ export const BACKUP_CHAT_COMMANDS = {
     access: "user",
     body: z.strictObject({
       conversationId: conversationIdSchema,
-      entries: z.array(archiveEntrySchema).min(1).max(BACKUP_LIMITS.putMax),
+      entries: z.array(z.strictObject(archiveEntrySchema.shape)).min(1).max(BACKUP_LIMITS.putMax),
     }),
     value: z.object({ stored: z.number().int().nonnegative() }),
   },
-  /** The caller's archive entries of a conversation with fromSeq <= seq <= toSeq, in seq order. */
+  /**
+   * The caller's archive entries of a conversation with fromSeq <= seq <= toSeq, in seq order.
+   * BAD_REQUEST unless fromSeq <= toSeq < fromSeq + getRangeMax (checked by the service: the
+   * commands' schemas bound each field, not relations between fields).
+   */
   "chat.backup.get": {
     service: "chat",
     access: "user",
-    body: z
-      .strictObject({
-        conversationId: conversationIdSchema,
-        fromSeq: z.number().int().positive(),
-        toSeq: z.number().int().positive(),
-      })
-      .refine((b) => b.toSeq >= b.fromSeq && b.toSeq - b.fromSeq < BACKUP_LIMITS.getRangeMax, {
-        message: `toSeq must be fromSeq to fromSeq + ${BACKUP_LIMITS.getRangeMax - 1}`,
-      }),
+    body: z.strictObject({
+      conversationId: conversationIdSchema,
+      fromSeq: z.number().int().positive(),
+      toSeq: z.number().int().positive(),
+    }),
     value: z.object({ entries: z.array(archiveEntrySchema).max(BACKUP_LIMITS.getRangeMax) }),
   },
 } as const satisfies Record<string, CommandSpec>;

@@ -66,6 +66,11 @@ export interface AuthConfig {
    * groups and retry lost commit races, far too little to drain a stock of one-time KeyPackages.
    */
   keyClaims: Rate;
+  /**
+   * auth.backup.deviceMessage per user, per instance: the approval of a new device takes a few
+   * messages, resent while waiting; far less than would let one user flood their own sockets.
+   */
+  deviceMessages: Rate;
   /** How often stale throttle rows, expired tickets and signed-out devices are deleted. */
   sweepIntervalMs: number;
 }
@@ -90,6 +95,7 @@ export const defaultAuthConfig: AuthConfig = {
     registrationsPerAddress: 20,
   },
   keyClaims: { perSec: 0.1, burst: 10 },
+  deviceMessages: { perSec: 20, burst: 40 },
   sweepIntervalMs: 10 * 60 * 1000,
 };
 
@@ -115,6 +121,9 @@ export function resolveAuthConfig(input: AuthConfigInput = {}): AuthConfig {
   }
   if (!(config.keyClaims.perSec > 0) || config.keyClaims.burst < 1) {
     throw new Error("keyClaims: perSec > 0 and burst >= 1");
+  }
+  if (!(config.deviceMessages.perSec > 0) || config.deviceMessages.burst < 1) {
+    throw new Error("deviceMessages: perSec > 0 and burst >= 1");
   }
   return config;
 }

@@ -1,6 +1,7 @@
 /** The auth commands. Each handler gets the gateway-stamped context and a validated body. */
 import { checkSignInName, checkUsername, normalizePassword, usernameKey } from "@sealroom/proto/auth";
 import { AppError } from "@sealroom/proto/errors";
+import type { BACKUP_AUTH_COMMANDS } from "@sealroom/proto/backup";
 import type { KEYS_COMMANDS } from "@sealroom/proto/keys";
 import type { RequestContext } from "@sealroom/proto/envelope";
 import type { Handlers, Logger } from "@sealroom/runtime";
@@ -38,7 +39,9 @@ const MIXED_SCRIPTS = "Use the letters of one writing system (Latin may go with 
 const sessionEnded = () => new AppError("NOT_AUTHENTICATED", "This session has ended. Sign in again.");
 
 /** The account and session commands; the key directory's are in key-handlers.ts. */
-export function createHandlers(deps: HandlerDeps): Omit<Handlers<"auth">, keyof typeof KEYS_COMMANDS> {
+export function createHandlers(
+  deps: HandlerDeps,
+): Omit<Handlers<"auth">, keyof typeof KEYS_COMMANDS | keyof typeof BACKUP_AUTH_COMMANDS> {
   const { hasher, throttle, accounts, sessions, publish, config, log } = deps;
 
   /** USERNAME_TAKEN, saying so when it is a look-alike (the same skeleton) that holds the name. */

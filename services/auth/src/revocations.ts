@@ -1,4 +1,6 @@
 import { errorText, type Logger, type NatsConnection } from "@sealroom/runtime";
+import type { z } from "zod";
+import { BACKUP_EVENTS, type BackupEventType } from "@sealroom/proto/backup";
 import { KEYS_EVENTS, type KeysEventType } from "@sealroom/proto/keys";
 import { sessionRevokedSchema, type SessionRevoked } from "@sealroom/proto/broadcasts";
 import { SUBJECTS } from "@sealroom/proto/subjects";
@@ -22,6 +24,24 @@ export function devicesChangedPublisher(nc: NatsConnection, log: Logger) {
     const payload = JSON.stringify({ type, body: KEYS_EVENTS[type].parse({ userId }) });
     try {
       for (const id of audience) nc.publish(SUBJECTS.userEvents(id), payload);
+    } catch (err) {
+      log.warn({ type, error: errorText(err) }, "publish failed");
+    }
+  };
+}
+
+/** A backup event to every socket of `userId` (`evt.user.<id>`); a failed publish is logged, as above. */
+export type PublishBackupEvent = <T extends BackupEventType>(
+  userId: number,
+  type: T,
+  body: z.input<(typeof BACKUP_EVENTS)[T]>,
+) => void;
+
+export function backupEventPublisher(nc: NatsConnection, log: Logger): PublishBackupEvent {
+  return (userId, type, body) => {
+    try {
+      const payload = JSON.stringify({ type, body: BACKUP_EVENTS[type].parse(body) });
+      nc.publish(SUBJECTS.userEvents(userId), payload);
     } catch (err) {
       log.warn({ type, error: errorText(err) }, "publish failed");
     }

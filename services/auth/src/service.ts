@@ -12,6 +12,7 @@ import {
   type Runnable,
 } from "@sealroom/runtime";
 import { createAccounts } from "./accounts.js";
+import { createBackupHandlers } from "./backup-handlers.js";
 import { systemClock, type Clock } from "./clock.js";
 import { resolveAuthConfig, type AuthConfig, type AuthConfigInput } from "./config.js";
 import { createDevices } from "./devices.js";
@@ -20,7 +21,7 @@ import { createHasher } from "./hasher.js";
 import { createKeyHandlers } from "./key-handlers.js";
 import { createKeyPackages } from "./key-packages.js";
 import { createAuthMetrics, type AuthMetrics } from "./metrics.js";
-import { devicesChangedPublisher, revocationPublisher } from "./revocations.js";
+import { backupEventPublisher, devicesChangedPublisher, revocationPublisher } from "./revocations.js";
 import { createSessions } from "./sessions.js";
 import { loadNameKey } from "./namekey.js";
 import { createStore } from "./store.js";
@@ -66,6 +67,8 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   const keyPackages = createKeyPackages({ store, clock });
   const claims = new KeyedTokenBucket<string>(config.keyClaims, clock);
   const devicesChanged = devicesChangedPublisher(nc, log);
+  const deviceMessages = new KeyedTokenBucket<number>(config.deviceMessages, clock);
+  const publishBackup = backupEventPublisher(nc, log);
 
   // Sweeps in flight; commands are waited for by the subscriptions' drain().
   const inflight = new InFlight();
@@ -120,6 +123,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       const handlers = {
         ...createHandlers({ hasher, throttle, accounts, sessions, publish, config, log, metrics }),
         ...createKeyHandlers({ store, sessions, devices, keyPackages, claims, devicesChanged, log }),
+        ...createBackupHandlers({ store, devices, deviceMessages, publish: publishBackup, log }),
       };
       subscriptions = serveCommands({ nc, service: "auth", handlers, log, metrics, instance });
       await nc.flush();

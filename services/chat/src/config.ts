@@ -4,6 +4,7 @@
  * a partial of it.
  */
 import { CHAT_LIMITS } from "@sealroom/proto/chat";
+import { BACKUP_LIMITS } from "@sealroom/proto/backup";
 import { BLOB_LIMITS } from "@sealroom/proto/chat-blobs";
 import { mergeConfig, type DeepPartial, type Rate } from "@sealroom/runtime";
 import { defaultWriterLimits, type WriterLimits } from "./writer.js";
@@ -43,6 +44,15 @@ export interface ChatConfig {
    */
   blobRate: Rate | null;
   /**
+   * Each user's budget for archive entries stored (`chat.backup.put`, by its entries), across all
+   * their connections; null: none. A device catching up seals what it reads in pages of
+   * BACKUP_LIMITS.putMax. The process sets it (CHAT_BACKUP_ENTRIES_PER_SEC, CHAT_BACKUP_BURST).
+   * `chat.backup.get` is charged to `readRate`, by the seqs it covers.
+   */
+  backupRate: Rate | null;
+  /** Sealed bytes one user's history archive may hold (CHAT_ARCHIVE_QUOTA_BYTES; QUOTA_EXCEEDED beyond). */
+  archiveQuotaBytes: number;
+  /**
    * Refuse plaintext `chat.send` and `chat.edit` everywhere (ENCRYPTION_REQUIRED), not only in
    * conversations whose MLS group exists: no client can put new plaintext on the server. On by
    * default (the product's promise); an operator whose bots or tools use the SDK without its `e2e`
@@ -80,6 +90,8 @@ export const defaultChatConfig: ChatConfig = {
   sendRate: null,
   readRate: null,
   blobRate: null,
+  backupRate: null,
+  archiveQuotaBytes: 1024 * 1024 * 1024,
   requireEncryption: true,
   blobs: {
     bucket: "sealroom-blobs",
@@ -103,7 +115,7 @@ export function resolveChatConfig(input: ChatConfigInput = {}): ChatConfig {
     "timelinePollMs, checkpointMs and mlsSweepMs must be > 0",
   );
   check(config.typingIntervalMs >= 0, "typingIntervalMs must be >= 0");
-  const { writer, sendRate, readRate, blobRate } = config;
+  const { writer, sendRate, readRate, blobRate, backupRate } = config;
   check(config.poolSize >= 1, "poolSize must be >= 1");
   check(
     (writer.maxBatch === null || writer.maxBatch >= 1) && writer.deadlineMs > 0 && writer.maxQueue >= 0,
@@ -124,5 +136,10 @@ export function resolveChatConfig(input: ChatConfigInput = {}): ChatConfig {
     blobRate === null || (blobRate.perSec > 0 && blobRate.burst >= BLOB_LIMITS.chunkSealedBytes),
     "blobRate: perSec > 0 and burst >= one chunk",
   );
+  check(
+    backupRate === null || (backupRate.perSec > 0 && backupRate.burst >= BACKUP_LIMITS.putMax),
+    "backupRate: perSec > 0 and burst >= one full put",
+  );
+  check(config.archiveQuotaBytes >= 0, "archiveQuotaBytes must be >= 0");
   return config;
 }

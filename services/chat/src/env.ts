@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { baseEnv, intFromEnv, parseEnv } from "@sealroom/runtime";
 import { CHAT_LIMITS } from "@sealroom/proto/chat";
+import { BACKUP_LIMITS } from "@sealroom/proto/backup";
 import { BLOB_LIMITS } from "@sealroom/proto/chat-blobs";
 import { defaultChatConfig, type ChatConfigInput } from "./config.js";
 
@@ -25,6 +26,11 @@ const schema = z.object({
   /** Each user's attachment bytes up and down (all their connections together), per second and burst. */
   CHAT_BLOB_BYTES_PER_SEC: intFromEnv(1024 * 1024, 1),
   CHAT_BLOB_BURST_BYTES: intFromEnv(8 * 1024 * 1024, BLOB_LIMITS.chunkSealedBytes),
+  /** Each user's history archive entries stored (all their connections together), per second and burst. */
+  CHAT_BACKUP_ENTRIES_PER_SEC: intFromEnv(500, 1),
+  CHAT_BACKUP_BURST: intFromEnv(2500, BACKUP_LIMITS.putMax),
+  /** History backup: sealed bytes per user's archive at most (default 1 GiB). */
+  CHAT_ARCHIVE_QUOTA_BYTES: intFromEnv(defaultChatConfig.archiveQuotaBytes, 0),
   /** 1 (default): plaintext sends and edits are refused in every conversation (ChatConfig.requireEncryption). */
   CHAT_REQUIRE_E2E: z.enum(["0", "1"]).default("1"),
   /** Attachments: sealed bytes per file at most (default 100 MiB of plaintext and its chunks' tags). */
@@ -47,6 +53,8 @@ export function chatConfigFromEnv(env: ChatEnv): ChatConfigInput {
     sendRate: { perSec: env.CHAT_SEND_RATE_PER_SEC, burst: env.CHAT_SEND_BURST },
     readRate: { perSec: env.CHAT_READ_ENTRIES_PER_SEC, burst: env.CHAT_READ_BURST },
     blobRate: { perSec: env.CHAT_BLOB_BYTES_PER_SEC, burst: env.CHAT_BLOB_BURST_BYTES },
+    backupRate: { perSec: env.CHAT_BACKUP_ENTRIES_PER_SEC, burst: env.CHAT_BACKUP_BURST },
+    archiveQuotaBytes: env.CHAT_ARCHIVE_QUOTA_BYTES,
     requireEncryption: env.CHAT_REQUIRE_E2E === "1",
     blobs: {
       maxFileBytes: env.CHAT_BLOB_MAX_BYTES,

@@ -27,6 +27,7 @@ import {
   type NatsConnection,
 } from "@sealroom/runtime";
 import { lazyBlobStore, openObjectBlobStore } from "./blob-store.js";
+import { createBackup } from "./backup.js";
 import { createBlobs, type Blobs } from "./blobs.js";
 import { startCheckpointer, type Checkpointer } from "./checkpointer.js";
 import { createMessages } from "./messages.js";
@@ -148,6 +149,7 @@ export function createChatService({
       );
       const attachments = createBlobs({ db: sql, writer, store, limits: config.blobs, clock, log });
       blobs = attachments;
+      const archive = createBackup({ db: sql, writer, quotaBytes: config.archiveQuotaBytes, log });
       timeline = createTimeline({ ...deps, onDeparture: (key) => members.schedule(key) });
       await timeline.catchUp();
 
@@ -172,6 +174,13 @@ export function createChatService({
       const blobBudget = (userId: number, bytes: number) => {
         const wait = blobLimiter?.take(userId, bytes) ?? 0;
         if (wait > 0) throw new AppError("RATE_LIMITED", "Moving files too fast.", wait);
+        return userId;
+      };
+      const backupLimiter = config.backupRate ? new KeyedTokenBucket<number>(config.backupRate, clock) : undefined;
+      /** Archive entries stored, charged before any query. */
+      const backupBudget = (userId: number, entries: number) => {
+        const wait = backupLimiter?.take(userId, entries) ?? 0;
+        if (wait > 0) throw new AppError("RATE_LIMITED", "Backing up history too fast.", wait);
         return userId;
       };
       const handlers: Handlers<"chat"> = {
@@ -204,6 +213,10 @@ export function createChatService({
         "chat.blob.get": async (ctx, b) =>
           attachments.get(blobBudget(ctx.userId, BLOB_LIMITS.chunkSealedBytes), b.blobId, b.index),
         "chat.blob.delete": async (ctx, b) => attachments.delete(ctx.userId, b.blobId),
+        "chat.backup.put": async (ctx, b) =>
+          archive.put(backupBudget(ctx.userId, b.entries.length), b.conversationId, b.entries),
+        "chat.backup.get": async (ctx, b) =>
+          archive.get(readBudget(ctx.userId, b.toSeq - b.fromSeq + 1), b.conversationId, b.fromSeq, b.toSeq),
       };
       const opts = { nc, service: "chat" as const, handlers, log, instance };
       subs = serveCommands(metrics ? { ...opts, metrics } : opts);

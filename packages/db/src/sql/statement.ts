@@ -6,8 +6,11 @@
  */
 export type Dialect = "sqlite" | "postgresql";
 
-/** What a parameter may be on both engines. */
-export type SqlParam = string | number | bigint | boolean | null;
+/**
+ * What a parameter may be on both engines. A Buffer is a BLOB (SQLite) or bytea (PostgreSQL), and
+ * such a column comes back as a Buffer on both.
+ */
+export type SqlParam = string | number | bigint | boolean | Buffer | null;
 
 /** `R` is the row type `get`/`all` resolve with; `P` the parameters, in order. */
 export interface Statement<P extends readonly SqlParam[] = SqlParam[], R = Record<string, unknown>> {

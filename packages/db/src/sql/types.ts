@@ -14,7 +14,8 @@ export interface RunResult {
 /**
  * Statements on a database or inside a transaction. Rows have the same JavaScript types on both
  * engines: integers (also COUNT and other 64-bit results, while they are safe integers) and floats
- * are numbers, DateTime columns are Unix milliseconds (numbers), text is a string, NULL is null.
+ * are numbers, DateTime columns are Unix milliseconds (numbers), text is a string, bytes a Buffer,
+ * NULL is null.
  * An INSERT that needs the new id reads `lastId` from `run` (see RunResult), or says
  * `RETURNING "id"` on both engines and is read with `get`.
  */
