@@ -57,6 +57,7 @@ describe("history on a new device", () => {
     await phone.chat.e2e?.deviceReady();
     await until(() => status(phone) === "locked", "the phone is locked", 20_000);
     await pageToStart(phone, dm);
+    await until(() => phone.at(dm, seqs[0]!) !== undefined, "the phone shows the history", 20_000);
     expect(phone.at(dm, seqs[0]!)).toMatchObject({ e2e: "unavailable" });
 
     phone.chat.backup?.requestApproval();
@@ -64,11 +65,13 @@ describe("history on a new device", () => {
     await until(() => (asked = laptop.chat.backup?.incoming.find((a) => a.state === "asked")) !== undefined, "asked");
     laptop.chat.backup?.compare(asked!.requestId);
     await until(
-      () => phone.chat.backup?.outgoing?.state === "comparing" && laptop.chat.backup?.incoming[0]?.state === "comparing",
+      () =>
+        phone.chat.backup?.outgoing?.state === "comparing" && laptop.chat.backup?.incoming[0]?.state === "comparing",
       "both devices compare",
     );
     const phoneCode = phone.chat.backup?.outgoing?.state === "comparing" ? phone.chat.backup.outgoing.code : "";
-    const laptopCode = laptop.chat.backup?.incoming[0]?.state === "comparing" ? laptop.chat.backup.incoming[0].code : "";
+    const laptopCode =
+      laptop.chat.backup?.incoming[0]?.state === "comparing" ? laptop.chat.backup.incoming[0].code : "";
     expect(phoneCode).toMatch(/^\d{3} \d{3}$/);
     expect(laptopCode).toBe(phoneCode);
     await laptop.chat.backup?.confirm(asked!.requestId);
@@ -87,6 +90,7 @@ describe("history on a new device", () => {
     await until(() => tablet.chat.backup?.status.kind === "locked", "the tablet is locked", 20_000);
     expect(tablet.chat.backup?.status).toMatchObject({ kind: "locked", passphrase: true });
     await pageToStart(tablet, dm);
+    await until(() => tablet.at(dm, seqs[1]!) !== undefined, "the tablet shows the history", 20_000);
     expect(tablet.at(dm, seqs[1]!)).toMatchObject({ e2e: "unavailable" });
 
     expect(await tablet.chat.backup?.unlockWithPassphrase("not the recovery passphrase")).toBe(false);
