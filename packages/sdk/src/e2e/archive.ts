@@ -63,6 +63,11 @@ export class HistoryArchive {
     private readonly userId: () => number | undefined,
   ) {}
 
+  /** Whether this device holds the user's backup key (else nothing is written or found). */
+  holdsKey(): boolean {
+    return this.userId() !== undefined && this.keys.currentKey() !== undefined;
+  }
+
   /** Forgets what it held (a sign-in or sign-out); unsent entries go with it. */
   clear(): void {
     this.known.clear();

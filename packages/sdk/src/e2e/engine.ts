@@ -108,7 +108,6 @@ export class E2eEngine {
       surface: (entries) => this.surface(entries),
       save: (id, record) => this.states.save(id, record),
       membershipMoved: () => this.directory.invalidate(),
-      archived: (entry) => this.archived(entry),
     });
     this.sender = new GroupSender({
       client,
@@ -154,13 +153,7 @@ export class E2eEngine {
    */
   backupKeyArrived(): void {
     for (const [conversationId, contents] of this.states.held()) {
-      if (contents.unreadableEntries().length === 0) continue;
-      void this.task(conversationId, async () => {
-        for (const entry of contents.unreadableEntries()) {
-          const content = await this.archived(entry);
-          if (content) this.surface(contents.read(entry, content));
-        }
-      }).catch(noop);
+      for (const entry of contents.unreadableEntries()) this.lookUpArchive(entry);
     }
   }
 
@@ -346,7 +339,7 @@ export class E2eEngine {
         await this.reader.fill(conversationId, record, last.seq);
       }
       const contents = this.states.contentsOf(conversationId);
-      for (const entry of apps) this.surface(await this.readBefore(contents, entry));
+      for (const entry of apps) this.surface(this.readBefore(contents, entry));
     });
   }
 
@@ -400,7 +393,7 @@ export class E2eEngine {
     }
     if (!record || entry.seq <= this.states.position(id, record)) {
       // Not a member, or already read (in this life, or in an earlier one whose keys are gone).
-      if (entry.kind === "mls.app") this.surface(await this.readBefore(this.states.contentsOf(id), entry));
+      if (entry.kind === "mls.app") this.surface(this.readBefore(this.states.contentsOf(id), entry));
       return;
     }
     try {
@@ -415,30 +408,35 @@ export class E2eEngine {
     }
   }
 
-  /**
-   * An application message at or before the reader's position: as read then, this device's own,
-   * from the history archive, or unavailable.
-   */
-  private async readBefore(
-    contents: ConversationContents,
-    entry: Extract<MlsEntry, { kind: "mls.app" }>,
-  ): Promise<Surfaced[]> {
+  /** An application message at or before the reader's position: as read then, or unavailable. */
+  private readBefore(contents: ConversationContents, entry: Extract<MlsEntry, { kind: "mls.app" }>): Surfaced[] {
     const held = contents.entry(entry.seq);
-    if (contents.isRead(entry.seq)) return held ? [held] : [];
+    if (held) return [held];
     const own = this.own.get(entry.clientMsgId);
-    if (own) return contents.read(entry, own);
-    const archived = await this.archived(entry);
-    if (archived) return contents.read(entry, archived);
-    return held ? [held] : contents.unreadable(entry, "unavailable");
+    return own ? contents.read(entry, own) : contents.unreadable(entry, "unavailable");
   }
 
-  /** The archive's content for an entry; never fails (an archive that does not answer has nothing). */
-  private archived(entry: AppMeta): Promise<Content | undefined> {
-    return this.archive ? this.archive.content(entry).catch(() => undefined) : Promise.resolve(undefined);
+  /**
+   * A message shown as not readable here is looked up in the history archive, in a task of its
+   * own after the one that showed it: never while the log reader holds the group's record (a
+   * Welcome adopted during the wait must not be overwritten by the reader's older record).
+   */
+  private lookUpArchive(entry: AppMeta): void {
+    const archive = this.archive;
+    if (!archive?.holdsKey()) return;
+    const contents = this.states.contentsOf(entry.conversationId);
+    void this.task(entry.conversationId, async () => {
+      if (contents.isRead(entry.seq)) return;
+      const content = await archive.content(entry).catch(() => undefined);
+      if (content && !contents.isRead(entry.seq)) this.surface(contents.read(entry, content));
+    }).catch(noop);
   }
 
   private surface(entries: Surfaced[]): void {
-    for (const entry of entries) this.surfaceEntry(entry);
+    for (const entry of entries) {
+      this.surfaceEntry(entry);
+      if (entry.kind === "text" && entry.e2e !== "decrypted") this.lookUpArchive(entry);
+    }
   }
 
   /**

@@ -10,7 +10,7 @@ import type { Entry } from "@sealroom/proto/chat";
 import type { MlsEntry } from "@sealroom/proto/chat-mls";
 import type { SealroomClient } from "../client.js";
 import { fromB64 } from "./base64url.js";
-import type { AppMeta, ConversationContents, Surfaced } from "./contents.js";
+import type { ConversationContents, Surfaced } from "./contents.js";
 import type { GroupRecord } from "./group-record.js";
 
 export type { E2eStatus, E2eTextEntry } from "./contents.js";
@@ -25,8 +25,6 @@ export interface LogReaderHost {
   save(conversationId: string, record: GroupRecord): Promise<void>;
   /** A commit or proposal was applied: who may be in the group, with which devices, may have changed. */
   membershipMoved(): void;
-  /** The content the user's history archive holds for an entry MLS cannot give this device. */
-  archived(entry: AppMeta): Promise<Content | undefined>;
 }
 
 /** The device's group state cannot follow the log from its position: to be dropped and joined again. */
@@ -104,7 +102,7 @@ export class LogReader {
         // The key directory did not answer: nothing was applied, and the position stays here so
         // the commit is read again (skipping it would leave every later message unreadable).
         if (isUnanswered(err)) throw err;
-        await this.fail(entry);
+        this.fail(entry);
       }
       return;
     }
@@ -118,35 +116,29 @@ export class LogReader {
     const own = this.host.ownContent(entry.clientMsgId);
     if (own !== undefined) return this.host.surface(contents.read(entry, own));
     if (epoch !== undefined && epoch < record.joinedEpoch) {
-      // Sent before this device joined: MLS never gave it the keys; the archive may have it.
-      const archived = await this.host.archived(entry);
-      return this.host.surface(archived ? contents.read(entry, archived) : contents.unreadable(entry, "unavailable"));
+      return this.host.surface(contents.unreadable(entry, "unavailable"));
     }
     let content: Content | undefined;
     try {
       const { sender, data } = await group.decrypt(fromB64(entry.message));
       // The server names the sender of the entry; MLS authenticates it: they must agree.
-      if (sender.userId !== entry.senderId) return await this.fail(entry);
+      if (sender.userId !== entry.senderId) return this.fail(entry);
       const decoded = decodeContent(data);
       // A valid envelope this version does not know (a newer version or type): not a failure.
       if (decoded.kind === "content") content = decoded.content;
     } catch {
       // Bad ciphertext, a forged sender, an envelope that breaks its schema (E2eError), all alike.
-      return await this.fail(entry);
+      return this.fail(entry);
     }
     this.host.surface(content ? contents.read(entry, content) : contents.unreadable(entry, "unavailable"));
   }
 
-  /**
-   * Counted, and for an application message shown as such: never silently dropped. What another of
-   * the user's devices read and archived is shown instead (still counted: this device failed it).
-   */
-  private async fail(entry: MlsEntry): Promise<void> {
+  /** Counted, and for an application message shown as such: never silently dropped. */
+  private fail(entry: MlsEntry): void {
     this.failures++;
-    if (entry.kind !== "mls.app") return;
-    const contents = this.host.contents(entry.conversationId);
-    const archived = await this.host.archived(entry);
-    this.host.surface(archived ? contents.read(entry, archived) : contents.unreadable(entry, "undecryptable"));
+    if (entry.kind === "mls.app") {
+      this.host.surface(this.host.contents(entry.conversationId).unreadable(entry, "undecryptable"));
+    }
   }
 
   /** MLS messages that should have been readable and were not (the "unable to decrypt" metric). */
