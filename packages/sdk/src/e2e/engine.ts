@@ -152,7 +152,7 @@ export class E2eEngine {
    * conversations held is looked up in the archive again, and what it has replaces it.
    */
   backupKeyArrived(): void {
-    for (const [conversationId, contents] of this.states.held()) {
+    for (const [, contents] of this.states.held()) {
       for (const entry of contents.unreadableEntries()) this.lookUpArchive(entry);
     }
   }
