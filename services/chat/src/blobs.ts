@@ -157,7 +157,9 @@ export function createBlobs({ db, writer, store, limits, clock, log }: BlobDeps)
         async (tx, now) => {
           await tx.get(Q.lockUser, [userId]);
           const used = (await tx.get(Q.usedBytes, [userId]))?.used ?? 0;
-          if (used + size > limits.quotaBytes) throw new AppError("QUOTA_EXCEEDED");
+          if (used + size > limits.quotaBytes) {
+            throw new AppError("QUOTA_EXCEEDED", "Your storage quota for attachments is used up.");
+          }
           await tx.run(Q.insert, [blobId, userId, conversationId, size, chunks, now]);
           return { value: undefined };
         },
