@@ -26,7 +26,7 @@ import { resolveAccess } from "./access.js";
 import type { BlobStore } from "./blob-store.js";
 import type { BlobLimits } from "./config.js";
 import { queries } from "./queries.js";
-import type { Writer } from "./writer.js";
+import { userLockKey, type Writer } from "./writer.js";
 
 interface BlobRow {
   id: string;
@@ -163,7 +163,7 @@ export function createBlobs({ db, writer, store, limits, clock, log }: BlobDeps)
           await tx.run(Q.insert, [blobId, userId, conversationId, size, chunks, now]);
           return { value: undefined };
         },
-        { key: `blobs:user:${userId}` },
+        { key: userLockKey(userId) },
       );
       return { blobId, chunks, chunkBytes: BLOB_LIMITS.chunkSealedBytes };
     },
