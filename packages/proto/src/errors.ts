@@ -68,8 +68,11 @@ export const ERRORS = {
   },
   /** An attachment larger than the operator's per-file limit (chat.blob.start, before any byte is sent). */
   BLOB_TOO_LARGE: { retryable: false, message: "That file is larger than this server accepts." },
-  /** The caller's attachments (complete and in progress) would exceed their storage quota. */
-  QUOTA_EXCEEDED: { retryable: false, message: "Your storage quota for attachments is used up." },
+  /**
+   * The caller's attachments (complete and in progress) or history archive would exceed the
+   * operator's quota for them; the message says which.
+   */
+  QUOTA_EXCEEDED: { retryable: false, message: "Your storage quota is used up." },
   /** chat.blob.commit while chunks are missing: chat.blob.status lists them; send them, then commit. */
   BLOB_INCOMPLETE: { retryable: false, message: "The upload is not complete yet." },
   UNAVAILABLE: { retryable: true, message: "The service is unavailable. Try again." },

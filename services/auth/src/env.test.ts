@@ -34,6 +34,8 @@ describe("auth environment", () => {
       THROTTLE_REGISTRATIONS_PER_IP: "5",
       KEY_CLAIMS_PER_MINUTE: "30",
       KEY_CLAIMS_BURST: "20",
+      DEVICE_MESSAGES_PER_SEC: "5",
+      DEVICE_MESSAGES_BURST: "10",
     });
     expect(resolveAuthConfig(authConfigFromEnv(env))).toEqual({
       argon2: { memoryKiB: 19456, timeCost: 2, parallelism: 1 },
@@ -52,6 +54,7 @@ describe("auth environment", () => {
         registrationsPerAddress: 5,
       },
       keyClaims: { perSec: 0.5, burst: 20 },
+      deviceMessages: { perSec: 5, burst: 10 },
       sweepIntervalMs: defaultAuthConfig.sweepIntervalMs,
     });
   });

@@ -38,6 +38,9 @@ export const authEnvSchema = z.object({
   /** auth.keys.claim per caller and claimed user: the refill rate and the burst. */
   KEY_CLAIMS_PER_MINUTE: int(1),
   KEY_CLAIMS_BURST: int(1),
+  /** auth.backup.deviceMessage per user: the refill rate per second and the burst. */
+  DEVICE_MESSAGES_PER_SEC: int(1),
+  DEVICE_MESSAGES_BURST: int(1),
 });
 export type AuthEnv = z.output<typeof authEnvSchema>;
 
@@ -77,5 +80,6 @@ export function authConfigFromEnv(env: AuthEnv): AuthConfigInput {
       perSec: env.KEY_CLAIMS_PER_MINUTE === undefined ? undefined : env.KEY_CLAIMS_PER_MINUTE / 60,
       burst: env.KEY_CLAIMS_BURST,
     },
+    deviceMessages: { perSec: env.DEVICE_MESSAGES_PER_SEC, burst: env.DEVICE_MESSAGES_BURST },
   };
 }

@@ -120,7 +120,7 @@ describe("chat.backup.put and chat.backup.get", () => {
     const c = await h.seed.user();
     const groupId = await h.seed.group(a, [b]);
     const conversationId = groupConversationId(groupId);
-    await h.services[0]!.catchUpTimeline();
+    await h.services[0]?.catchUpTimeline();
     const alice = await member(a);
     const bob = await member(b);
     const { group } = await establish(conversationId, alice, [bob]);
@@ -129,7 +129,7 @@ describe("chat.backup.put and chat.backup.get", () => {
       "NOT_FOUND",
     );
     await h.seed.join(groupId, c);
-    await h.services[0]!.catchUpTimeline();
+    await h.services[0]?.catchUpTimeline();
     const { seq: after } = await sendText(alice, group, conversationId, "after carol");
     expect((await sync(c, conversationId)).map((e) => e.seq)).toContain(after);
     const err = await h.refusal(c, "chat.backup.put", { conversationId, entries: [entry(after), entry(before)] });

@@ -20,7 +20,7 @@ import { AppError } from "@sealroom/proto/errors";
 import type { Logger } from "@sealroom/runtime";
 import { resolveAccess, visibleEnd } from "./access.js";
 import { queries } from "./queries.js";
-import type { Writer } from "./writer.js";
+import { userLockKey, type Writer } from "./writer.js";
 
 /** A nonce and a tag at least: anything shorter cannot be a sealed entry. */
 const SEALED_BYTES_MIN = 12 + 16;
@@ -137,7 +137,7 @@ export function createBackup({ db, writer, quotaBytes, log }: BackupDeps) {
           await tx.run(Q.addUsed, [userId, bytes, bytes]);
           return { value: fresh.length };
         },
-        { key: `archive:user:${userId}` },
+        { key: userLockKey(userId) },
       );
       log.debug({ userId, stored }, "archive entries stored");
       return { stored };

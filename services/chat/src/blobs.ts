@@ -26,7 +26,7 @@ import { resolveAccess } from "./access.js";
 import type { BlobStore } from "./blob-store.js";
 import type { BlobLimits } from "./config.js";
 import { queries } from "./queries.js";
-import type { Writer } from "./writer.js";
+import { userLockKey, type Writer } from "./writer.js";
 
 interface BlobRow {
   id: string;
@@ -157,11 +157,13 @@ export function createBlobs({ db, writer, store, limits, clock, log }: BlobDeps)
         async (tx, now) => {
           await tx.get(Q.lockUser, [userId]);
           const used = (await tx.get(Q.usedBytes, [userId]))?.used ?? 0;
-          if (used + size > limits.quotaBytes) throw new AppError("QUOTA_EXCEEDED");
+          if (used + size > limits.quotaBytes) {
+            throw new AppError("QUOTA_EXCEEDED", "Your storage quota for attachments is used up.");
+          }
           await tx.run(Q.insert, [blobId, userId, conversationId, size, chunks, now]);
           return { value: undefined };
         },
-        { key: `blobs:user:${userId}` },
+        { key: userLockKey(userId) },
       );
       return { blobId, chunks, chunkBytes: BLOB_LIMITS.chunkSealedBytes };
     },

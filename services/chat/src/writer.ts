@@ -82,6 +82,13 @@ export interface WriterStats {
   jobRetries: number;
 }
 
+/**
+ * The `key` of a job that locks the user's row (`FOR UPDATE`, a per-user quota: attachments, the
+ * history archive). One key for every such job, so that on PostgreSQL they take user locks in the
+ * one order of keys, whatever the job: two batches cannot each hold one user and wait for the other.
+ */
+export const userLockKey = (userId: number): string => `user:${userId}`;
+
 /** Runs of one job after unique violations, before its error is final. */
 const JOB_ATTEMPTS = 4;
 
