@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -208,6 +209,29 @@ describe.each(engines)("%s", (name, make, enabled) => {
     await Promise.all([tx, outside]);
     expect(order).toEqual(["tx wrote", "tx done", "outside saw it"]);
   });
+
+  it.runIf(enabled && name === "sqlite")(
+    "sqlite: a noWait transaction does not wait out the busy timeout for another process's lock",
+    async () => {
+      // A busy timeout longer than the test's: a BEGIN that waited for the lock would time the test out.
+      const file = db.url.replace(/^file:/, "");
+      const patient = openSql(db.url, { busyTimeoutMs: 60_000 });
+      const other = new Database(file, { fileMustExist: true });
+      other.exec("BEGIN IMMEDIATE");
+      try {
+        const err = await patient.transaction(async () => "never", { noWait: true }).catch((e: unknown) => e);
+        expect(isTransactionConflict(err)).toBe(true);
+      } finally {
+        other.exec("COMMIT");
+        other.close();
+      }
+      // The connection's own busy timeout is back, and the next transaction goes through.
+      expect(await patient.transaction(async (t) => (await t.get(insert, ["after noWait", 0]))?.id)).toEqual(
+        expect.any(Number),
+      );
+      await patient.close();
+    },
+  );
 
   it.runIf(enabled)("a lock held by another connection is a transaction conflict", async () => {
     await db.get(insert, ["locked", 0]);

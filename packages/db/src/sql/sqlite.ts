@@ -98,9 +98,12 @@ class SqliteConnection {
   /** The open transaction, whose statements pass the gate. */
   current: SqliteTxImpl | undefined;
 
+  private readonly busyTimeoutMs: number;
+
   constructor(file: string, opts: OpenSqlOptions) {
     this.db = new Database(file, { fileMustExist: opts.fileMustExist ?? true });
-    this.db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS}`);
+    this.busyTimeoutMs = opts.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS;
+    this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
@@ -133,6 +136,16 @@ class SqliteConnection {
 
   raw(text: string): void {
     this.prepare(text).stmt.run();
+  }
+
+  /** `BEGIN IMMEDIATE` without the busy timeout: SQLITE_BUSY at once when the lock is taken. */
+  beginNoWait(): void {
+    this.db.pragma("busy_timeout = 0");
+    try {
+      this.raw("BEGIN IMMEDIATE");
+    } finally {
+      this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+    }
   }
 
   /** One statement for `from` (the db itself, or a transaction). */
@@ -193,7 +206,8 @@ class SqliteDbImpl extends SqliteExec implements SqlDb {
     const tx = new SqliteTxImpl(conn);
     conn.current = tx;
     try {
-      conn.raw(opts.readOnly ? "BEGIN" : "BEGIN IMMEDIATE");
+      if (opts.noWait && !opts.readOnly) conn.beginNoWait();
+      else conn.raw(opts.readOnly ? "BEGIN" : "BEGIN IMMEDIATE");
       // Read-only as on PostgreSQL: a write in a snapshot fails (SQLITE_READONLY) instead of committing.
       if (opts.readOnly) conn.raw("PRAGMA query_only = ON");
       try {

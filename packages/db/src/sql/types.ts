@@ -45,6 +45,12 @@ export interface TxOptions {
    * locks it needs).
    */
   readOnly?: boolean;
+  /**
+   * SQLite: `BEGIN IMMEDIATE` fails at once (SQLITE_BUSY, a transaction conflict) when another
+   * process holds the write lock, instead of waiting out the busy timeout, which blocks the event
+   * loop; for a caller that retries asynchronously (chat's writer). PostgreSQL: no effect.
+   */
+  noWait?: boolean;
 }
 
 export interface SqlDb extends SqlExec {
