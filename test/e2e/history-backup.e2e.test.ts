@@ -48,12 +48,18 @@ async function chatWithHistory(me: Person, peer: Person, dm: string): Promise<{ 
   await send(friend, "Yes, the usual place");
   await bubble(laptop, "Yes, the usual place").waitFor({ timeout: 20_000 });
   await send(laptop, "See you at noon");
-  // Up in the empty composer edits one's last message.
+  // Up in the empty composer edits one's last sent message: once the server has it (the friend
+  // reads it), that is this one, not the one before.
+  await bubble(friend, "See you at noon").waitFor({ timeout: 20_000 });
   await composer(laptop).press("ArrowUp");
   const edit = laptop.getByLabel("Edit your message");
   await edit.fill("See you at one");
   await edit.press("Enter");
-  await timeline(friend).locator(".msg", { hasText: "See you at one" }).getByText("edited").waitFor({ timeout: 20_000 });
+  await timeline(friend)
+    .locator(".msg", { hasText: "See you at one" })
+    .getByText("edited")
+    .waitFor({ timeout: 20_000 });
+  expect(await bubble(friend, "Lunch on Friday?").count()).toBe(1);
   // Three messages and the edit, sealed under the backup key by the laptop.
   await expect
     .poll(() => env.stack.db.archiveEntry.count({ where: { userId: me.user.id } }), { timeout: 30_000 })
@@ -124,9 +130,9 @@ test("a new browser reads the whole history once the laptop approves it: both sh
     expect(phoneCode).toMatch(/^\d{3} \d{3}$/);
     expect(laptopCode).toBe(phoneCode);
     // "The codes match" is not where a stray Enter lands: focus is on the code.
-    await expect.poll(() => laptop.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe(
-      "backup-code",
-    );
+    await expect
+      .poll(() => laptop.evaluate(() => document.activeElement?.getAttribute("data-testid")))
+      .toBe("backup-code");
   });
   expect(env.browsers.pageErrors).toEqual([]);
   await shootSchemes(phone, "history-approve-code-en");
@@ -159,15 +165,49 @@ test("a new browser reads the whole history once the laptop approves it: both sh
   await shootVariants(phone, "history-approved-timeline", async () => {
     await upToDate(phone);
     await openConversation(phone, dm);
-    await bubble(phone, texts[0]!).waitFor({ timeout: 20_000 });
+    await bubble(phone, "Lunch on Friday?").waitFor({ timeout: 20_000 });
   });
+
+  // In Chinese, the other answer: the laptop says the codes differ, and nothing is unlocked.
+  await laptop.evaluate(() => localStorage.setItem("sealroom.lang", "zh-CN"));
+  await laptop.reload();
+  await upToDate(laptop);
+  let tablet!: Page;
+  const zhApprove = () => tablet.getByTestId("backup-approve");
+  const zhIncoming = laptop.getByTestId("backup-incoming");
+  await env.browsers.withFailureShots("history-differ", shot, async () => {
+    tablet = await env.browserAs(me, { lang: "zh-CN" });
+    await openConversation(tablet, dm);
+    await banner(tablet).getByRole("button", { name: "从另一台设备批准" }).click({ timeout: 30_000 });
+    await zhIncoming.getByRole("button", { name: "比对验证码" }).click({ timeout: 30_000 });
+    await code(laptop, "backup-incoming").waitFor({ timeout: 30_000 });
+    await code(tablet, "backup-approve").waitFor({ timeout: 30_000 });
+    expect(await code(laptop, "backup-incoming").textContent()).toBe(
+      await code(tablet, "backup-approve").textContent(),
+    );
+  });
+  expect(env.browsers.pageErrors).toEqual([]);
+  await shootSchemes(tablet, "history-approve-code-zh-CN");
+  await shootSchemes(laptop, "history-incoming-code-zh-CN");
+  await env.browsers.withFailureShots("history-differ-declined", shot, async () => {
+    await zhIncoming.getByRole("button", { name: "不一致" }).click();
+    await zhApprove()
+      .getByText(/已拒绝。没有解锁任何内容。/)
+      .waitFor({ timeout: 30_000 });
+    await zhIncoming.getByText(/没有获得你的历史/).waitFor({ timeout: 30_000 });
+    expect(await locked(tablet).count()).toBe(LOCKED);
+    expect(await banner(tablet).count()).toBe(1);
+  });
+  expect(env.browsers.pageErrors).toEqual([]);
+  await shootSchemes(tablet, "history-declined-zh-CN");
 }, 300_000);
 
 /** Settings, by its route (the link's name depends on the language), scrolled to the backup. */
 async function openBackupSettings(page: Page): Promise<void> {
   await page.evaluate(() => (window.location.hash = "#/settings"));
   await page.getByTestId("history-backup").waitFor();
-  await page.getByTestId("history-backup").evaluate((el) => el.scrollIntoView({ block: "start" }));
+  // Centred: at its top the app's header would cover the section's title.
+  await page.getByTestId("history-backup").evaluate((el) => el.scrollIntoView({ block: "center" }));
 }
 
 /** Tab (at most `limit` times) until what has focus reads `label`. */
@@ -193,6 +233,7 @@ test("the recovery passphrase set on the laptop unlocks a new browser's history;
     await laptop.keyboard.type("too short");
     await laptop.keyboard.press("Enter");
     await laptop.getByText("Use at least 12 characters.").waitFor();
+    await laptop.locator("form.backup-form").evaluate((el) => el.scrollIntoView({ block: "center" }));
     await shootSchemes(laptop, "history-passphrase-form-en");
     await first.fill(""); // what a person does with Ctrl+A and typing again
     await laptop.keyboard.type(PASSPHRASE);
@@ -206,7 +247,10 @@ test("the recovery passphrase set on the laptop unlocks a new browser's history;
   await shootVariants(laptop, "history-settings", async () => {
     await upToDate(laptop);
     await openBackupSettings(laptop);
-    await laptop.getByRole("button", { name: "Remove" }).or(laptop.getByRole("button", { name: "移除" })).waitFor();
+    await laptop
+      .getByRole("button", { name: "Remove" })
+      .or(laptop.getByRole("button", { name: "移除" }))
+      .waitFor();
   });
 
   let tablet!: Page;
