@@ -3,10 +3,11 @@
  * user's laptop chats with a friend (messages both ways, one edited), then the user signs in on a
  * new browser, which shows the earlier messages locked and the banner that says why. Approved from
  * the laptop (both show the same six-digit code, the laptop confirms), the new browser reads the
- * whole history, the edit applied. With a recovery passphrase set in the laptop's Settings, another
- * new browser unlocks the history with it (a wrong one is refused), driven by the keyboard alone.
- * Screenshots of the banner, both code dialogs, the result, the Settings section and the unlock
- * dialog (English and Chinese, light and dark, desktop and phone).
+ * whole history, the edit applied; in Chinese, the laptop's "They differ" unlocks nothing. With a
+ * recovery passphrase set in the laptop's Settings, another new browser unlocks the history with
+ * it (a wrong one is refused); both steps driven by the keyboard alone. Screenshots of the banner,
+ * both code dialogs, the result, the Settings section and the unlock dialog (English and Chinese,
+ * light and dark, desktop and phone).
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
