@@ -40,19 +40,19 @@ async function dmWithHistory(first: string, second: string) {
   await allRead([laptop, peer], dm, texts);
   const edited = `${first} again, edited`;
   plaintexts.push(edited);
-  await laptop.chat.edit(dm, seqs[2]!, edited);
+  const editSeq = (await laptop.chat.edit(dm, seqs[2]!, edited)).seq;
   await until(() => peer.textsOf(dm).includes(edited), "the peer sees the edit", 20_000);
   // Every content the laptop read or sent is in its archive (3 messages and the edit).
   for (let tries = 0; (await stack.db.archiveEntry.count({ where: { userId: laptop.user.id } })) < 4; tries++) {
     if (tries > 200) throw new Error("the laptop did not archive the conversation");
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { laptop, peer, dm, seqs, texts: [texts[0]!, texts[1]!, edited] };
+  return { laptop, peer, dm, seqs, editSeq, texts: [texts[0]!, texts[1]!, edited] };
 }
 
 describe("history on a new device", () => {
   test("a new device reads the whole history once a signed-in device approves it (same code on both)", async () => {
-    const { laptop, dm, seqs, texts } = await dmWithHistory("hbl", "hbp");
+    const { laptop, dm, seqs, editSeq, texts } = await dmWithHistory("hbl", "hbp");
     const phone = withE2e(await device(stack, laptop, 1), fileStore());
     await phone.chat.e2e?.deviceReady();
     await until(() => status(phone) === "locked", "the phone is locked", 20_000);
@@ -79,12 +79,14 @@ describe("history on a new device", () => {
 
     await allRead([phone], dm, texts);
     expect(phone.at(dm, seqs[2]!)).toMatchObject({ e2e: "decrypted", text: texts[2], editedTs: expect.any(Number) });
+    // The edit, shown as one more unavailable message while locked, is no message once read.
+    expect(phone.at(dm, editSeq)).toBeUndefined();
     expect(phone.chat.e2e?.undecryptable).toBe(0);
     await world.expectNoPlaintext(3);
   });
 
   test("the recovery passphrase unlocks the history on a new device; a wrong one does not", async () => {
-    const { laptop, dm, seqs, texts } = await dmWithHistory("hpl", "hpp");
+    const { laptop, dm, seqs, editSeq, texts } = await dmWithHistory("hpl", "hpp");
     await laptop.chat.backup?.setPassphrase("a long enough recovery passphrase");
     const tablet = withE2e(await device(stack, laptop, 0), new MemoryE2eStateStore());
     await until(() => tablet.chat.backup?.status.kind === "locked", "the tablet is locked", 20_000);
@@ -97,6 +99,7 @@ describe("history on a new device", () => {
     expect(status(tablet)).toBe("locked");
     expect(await tablet.chat.backup?.unlockWithPassphrase("a long enough recovery passphrase")).toBe(true);
     await allRead([tablet], dm, texts);
+    expect(tablet.at(dm, editSeq)).toBeUndefined();
     expect(tablet.chat.e2e?.undecryptable).toBe(0);
     // The passphrase is not in anything the server saw.
     plaintexts.push("a long enough recovery passphrase");

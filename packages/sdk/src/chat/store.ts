@@ -509,6 +509,7 @@ export class ChatStore {
    */
   private surface(entry: Surfaced): void {
     const c = this.ensure(entry.conversationId);
+    if (entry.kind !== "text") dropUnreadable(c, entry.seq);
     if (entry.kind === "reactions") {
       const at = c.log.timeline.findIndex((e) => e.seq === entry.targetSeq);
       const target = c.log.timeline[at];
@@ -594,4 +595,15 @@ export class ChatStore {
     this.convs.clear();
     this.setStatus("offline");
   }
+}
+
+/**
+ * An edit, delete or reaction shown as an unreadable message before it could be read (locked
+ * history, a late Welcome) is no message: once read, its placeholder leaves the timeline.
+ */
+function dropUnreadable(c: Conv, seq: number): void {
+  const timeline = c.log.timeline;
+  const at = timeline.findIndex((e) => e.seq === seq);
+  const held = timeline[at];
+  if (held?.kind === "text" && isE2eText(held) && held.e2e !== "decrypted") timeline.splice(at, 1);
 }

@@ -176,6 +176,26 @@ describe("ConversationContents", () => {
     expect(placeholder).toHaveLength(1);
   });
 
+  test("an edit shown as unreadable is no message once read: its placeholder goes, its record is the change's", () => {
+    const contents = new ConversationContents(() => undefined);
+    const original = textContent("see you at noon");
+    const m = meta(1);
+    const e = meta(1);
+    contents.unreadable(m, "unavailable");
+    contents.unreadable(e, "unavailable");
+    const stale = structuredClone(contents.takeChanged());
+    contents.read(m, original);
+    expect(contents.read(e, edit(original.id, "see you at one"))).toEqual([
+      expect.objectContaining({ kind: "edit", seq: e.seq, targetSeq: m.seq }),
+    ]);
+    expect(contents.entry(e.seq)).toBeUndefined();
+    expect(contents.unreadableEntries()).toEqual([]);
+    expect(contents.takeChanged()).toContainEqual({ kind: "change", seq: e.seq });
+    contents.restore(stale);
+    expect(contents.entry(e.seq)).toBeUndefined();
+    expect(contents.entry(m.seq)).toMatchObject({ text: "see you at one", e2e: "decrypted" });
+  });
+
   test("reactions: anyone's, toggled per user and emoji, in first-use order, kept in the read record", () => {
     let ignored = 0;
     const contents = new ConversationContents(() => ignored++);

@@ -311,6 +311,9 @@ export class ConversationContents {
     if (this.changes.has(meta.seq)) return [];
     this.changes.add(meta.seq);
     this.changed.add(meta.seq);
+    // Shown as an unreadable message before it could be read (locked history, a late Welcome): it
+    // is no message, and its record becomes the change's (`takeChanged` finds no entry at the seq).
+    this.bySeq.delete(meta.seq);
     const targetSeq = this.seqOfId.get(change.target);
     const target = targetSeq === undefined ? undefined : this.bySeq.get(targetSeq);
     if (target) return this.apply(meta, change, target);
