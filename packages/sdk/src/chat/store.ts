@@ -450,10 +450,18 @@ export class ChatStore {
   }
 
   /** The entry at `seq` if it is a message of an end-to-end encrypted conversation, read by the engine. */
+  /**
+   * The encrypted message an edit or delete is for; undefined for a plaintext one (chat.edit and
+   * chat.delete then). With the engine on, a target this store does not show as plaintext is never
+   * changed in plaintext: the new text would cross the server in the clear (an encrypted message
+   * not read yet, or not loaded: NOT_FOUND, try again once it shows).
+   */
   private encrypted(conversationId: string, seq: number): E2eTextEntry | undefined {
     if (!this.e2e) return undefined;
     const entry = this.convs.get(conversationId)?.log.find(seq);
-    return entry && isE2eText(entry) ? entry : undefined;
+    if (entry && isE2eText(entry)) return entry;
+    if (entry?.kind === "text") return undefined;
+    throw new AppError("NOT_FOUND", "That message is not shown on this device yet.");
   }
 
   private async changeEncrypted(target: E2eTextEntry, change: E2eChange): Promise<ChangeAck> {
