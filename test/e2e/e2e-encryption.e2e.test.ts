@@ -184,7 +184,9 @@ async function story(): Promise<void> {
   await bubble(b, "from the node device").waitFor();
 
   // A reload: the device and the group come back from IndexedDB, and new messages decrypt.
+  // The user's history backup key (docs/E2E.md section 12) is kept beside the device.
   expect((await stateKeys(a)).filter((k) => k.startsWith(`${aliceId}/`)).sort()).toEqual([
+    `${aliceId}/backupKeys`,
     `${aliceId}/device`,
     `${aliceId}/group/${dm}`,
   ]);
