@@ -70,6 +70,12 @@ beforeAll(async () => {
       { userId: 2, conversationKey: conv.key, archivedSeq: seq, markedUnread: true, updatedMs: 2 },
     ],
   });
+  // The history backup (migration 0013 / 0007): a bytes column, a wrap as JSON, a float.
+  await db.backupKey.create({ data: { userId: 1, version: 1, check: "c".repeat(43), passphrase: null } });
+  await db.archiveEntry.create({
+    data: { userId: 1, conversationId: conv.id, seq, keyVersion: 1, sealed: Uint8Array.from([0, 1, 2, 255]) },
+  });
+  await db.archiveUsage.create({ data: { userId: 1, bytes: 4 } });
   await db.$disconnect();
   const auth = await startAuthOn(source.url);
   try {
@@ -134,6 +140,9 @@ describe("db:copy", () => {
         [true, true, false],
         [false, false, true],
       ]);
+      const archive = (db: Db) => db.archiveEntry.findMany();
+      expect(await archive(to)).toEqual(await archive(from));
+      expect([...(await archive(to))[0]!.sealed]).toEqual([0, 1, 2, 255]);
 
       const auth = await startAuthOn(target.url);
       cleanup.push(() => auth.stop());

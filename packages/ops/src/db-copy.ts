@@ -51,6 +51,10 @@ export const TABLES: Table[] = [
   // The attachments' bookkeeping; their bytes stay in NATS JetStream's object store (DEPLOYMENT.md).
   { model: "Blob", key: ["id"], raw: true },
   { model: "BlobChunk", key: ["blobId", "idx"], raw: true },
+  // The history backup (docs/E2E.md section 12): sealed entries and wrapped keys, copied as stored.
+  { model: "BackupKey", key: ["userId"] },
+  { model: "ArchiveEntry", key: ["userId", "conversationId", "seq"] },
+  { model: "ArchiveUsage", key: ["userId"] },
   { model: "Cursor", key: ["name"], raw: true },
 ];
 
