@@ -13,9 +13,7 @@
  *
  * SQLite: the transaction is `BEGIN IMMEDIATE` on the process's one connection, so it holds the
  * write lock from its first statement; its statements settle at once, so a batch still runs start
- * to COMMIT within one event-loop turn. The BEGIN does not wait for a lock another process holds
- * (`noWait`): it fails at once and the batch is tried again a few ms later, so the event loop goes
- * on serving reads and deliveries meanwhile.
+ * to COMMIT within one event-loop turn.
  * PostgreSQL (several hosts write at once): each job locks the rows it appends to (the
  * conversation, `FOR UPDATE`), so seq stays gapless; a batch's jobs run in the order of their
  * `key` (the conversation), so two hosts' batches take those locks in one global order and do not
@@ -169,10 +167,7 @@ export class Writer {
           batch.splice(i, 1);
         }
       }
-      // SQLite: the lock was taken by another process (social, auth), and the BEGIN did not wait for
-      // it (noWait: a wait would block this event loop); asked again soon, as the busy handler would.
-      const backoff = this.db.dialect === "sqlite" ? { baseMs: 2, maxMs: 25 } : { baseMs: 5, maxMs: 200 };
-      await new Promise((r) => setTimeout(r, backoffMs(attempt, backoff)));
+      await new Promise((r) => setTimeout(r, backoffMs(attempt, { baseMs: 5, maxMs: 200 })));
     }
   }
 
@@ -205,14 +200,11 @@ export class Writer {
   private async tryBatch(batch: Pending[]): Promise<boolean> {
     let results: Result[] = [];
     try {
-      await this.db.transaction(
-        async (tx) => {
-          results = [];
-          const now = this.clock();
-          for (const p of batch) results.push(await this.runJob(tx, p, now));
-        },
-        { noWait: true },
-      );
+      await this.db.transaction(async (tx) => {
+        results = [];
+        const now = this.clock();
+        for (const p of batch) results.push(await this.runJob(tx, p, now));
+      });
     } catch (err) {
       if (this.retryable(err)) return false;
       this.failAll(batch, err);
