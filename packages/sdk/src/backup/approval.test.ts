@@ -3,6 +3,7 @@
  * malicious server (test/fake-backup-server.ts): the full exchange, a decline, a substituted key,
  * a grant from another device, a cancel, giving up, and messages that are not the protocol's.
  */
+import { parseApprovalMessage } from "./approval-messages.js";
 import { describe, expect, test } from "vitest";
 import { b64 } from "../e2e/base64url.js";
 import { MemoryE2eStateStore } from "../e2e/state-store.js";
@@ -49,7 +50,12 @@ async function asked(server = new FakeBackupServer()) {
   return { server, a, b, requestId };
 }
 
-const parsed = (m: RelayedMessage) => JSON.parse(m.body) as { t: string; pk?: string };
+/** A relayed body through the protocol's own schema: a message that breaks it fails the test. */
+const parsed = (m: RelayedMessage) => {
+  const message = parseApprovalMessage(m.body);
+  if (!message) throw new Error(`not an approval message: ${m.body}`);
+  return message;
+};
 
 describe("approving a new device", () => {
   test("compare, the same code on both, confirm: the new device holds the key and is ready", async () => {
