@@ -25,7 +25,7 @@ export interface Devices {
   register(device: { userId: number; sessionId: string; signatureKey: string; name: string }): Promise<string>;
   /** The session's device, or DEVICE_NOT_REGISTERED. */
   ofSession(userId: number, sessionId: string): Promise<SessionDevice>;
-  /** The user's devices on live sessions, oldest first. */
+  /** The user's devices on live sessions that have uploaded their KeyPackages, oldest first. */
   list(userId: number): Promise<DeviceInfo[]>;
   /** Renames the user's live device; false when the user has no such device. */
   rename(userId: number, deviceId: string, name: string): Promise<boolean>;
@@ -102,7 +102,9 @@ export function createDevices({ store, clock }: { store: Store; clock: Clock }):
       const now = new Date(clock());
       const rows = await store.run((db) =>
         db.device.findMany({
-          where: { userId, session: liveSession(now) },
+          // Listed once it can be added to a group: a device between its registration and its first
+          // upload could not be, and a member sending then would leave it out of that message.
+          where: { userId, session: liveSession(now), keyPackages: { some: { lastResort: true } } },
           orderBy: [{ createdAt: "asc" }, { id: "asc" }],
           take: KEYS_LIMITS.devicesPerUserMax,
           select: { id: true, signatureKey: true, name: true, createdAt: true, lastActiveAt: true },

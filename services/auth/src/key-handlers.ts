@@ -54,7 +54,10 @@ export function createKeyHandlers(deps: KeyHandlerDeps): Pick<Handlers<"auth">, 
 
     async "auth.keys.uploadKeyPackages"(ctx, body) {
       const device = await devices.ofSession(ctx.userId, ctx.sessionId);
-      return keyPackages.upload(ctx.userId, device, body.keyPackages, body.lastResort);
+      const stock = await keyPackages.upload(ctx.userId, device, body.keyPackages, body.lastResort);
+      // The first last-resort package makes the device listed (devices.ts): now it can be added.
+      if (body.lastResort !== undefined) await tellAudience(ctx.userId);
+      return stock;
     },
 
     async "auth.keys.stock"(ctx) {

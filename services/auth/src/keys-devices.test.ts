@@ -33,6 +33,8 @@ describe("auth.keys.renameDevice", () => {
     const keys = await Device.generateSignatureKeyPair();
     const body = { signatureKey: b64(keys.publicKey), name: "Chromium on Linux" };
     const { deviceId } = await h.ok("auth.keys.registerDevice", body, ctxOf(grant));
+    const device = await Device.create({ userId: grant.user.id, deviceId }, {}, keys);
+    await stockUp(h, { device, deviceId, grant }, 0, true);
     const other = await secondSession();
     // From another of the user's sessions, like Settings' device list does.
     expect(await h.ok("auth.keys.renameDevice", { deviceId, name: "  Work laptop " }, ctxOf(other))).toEqual({});

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Device } from "@sealroom/e2e";
 import type { SessionGrant } from "@sealroom/proto/auth";
 import { KEYS_LIMITS } from "@sealroom/proto/keys";
+import { SUBJECTS } from "@sealroom/proto/subjects";
 import { createDevices } from "./devices.js";
 import { createStore } from "./store.js";
 import { ANON, ctxOf, setup, type Harness } from "./test/harness.js";
@@ -133,6 +134,15 @@ describe("auth.keys.devices", () => {
     const disbanded = await groupOf(h, [formerGroup!.user.id, owner!.user.id]);
     await h.db.group.update({ where: { id: disbanded }, data: { disbandedAt: new Date() } });
 
+    // Registered but not uploaded: nobody could add it to a group yet, so it is not listed.
+    expect(await h.ok("auth.keys.devices", { userId: owner!.user.id }, ctxOf(friend!))).toEqual({ devices: [] });
+    const told = h.client.subscribe(SUBJECTS.userEvents(friend!.user.id), { max: 1 });
+    await h.client.flush();
+    await stockUp(h, d, 0, true);
+    for await (const msg of told) {
+      expect(msg.json()).toEqual({ type: "auth.keys.devices.changed.v1", body: { userId: owner!.user.id } });
+    }
+
     for (const viewer of [owner!, friend!, comember!]) {
       const { devices } = await h.ok("auth.keys.devices", { userId: owner!.user.id }, ctxOf(viewer));
       expect(devices).toEqual([
@@ -179,6 +189,7 @@ describe("signing out removes devices", () => {
   it("a password change deletes the other sessions' devices and keeps the changing connection's", async () => {
     const grant = await newUser();
     const mine = await registerDevice(h, grant);
+    await stockUp(h, mine, 0, true);
     const other = await h.login(`keys${n}`);
     if (!other.ok) throw new Error(other.error.code);
     const theirs = await registerDevice(h, other.value);
