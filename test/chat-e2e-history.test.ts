@@ -106,3 +106,58 @@ describe("history on a new device", () => {
     await world.expectNoPlaintext(3);
   });
 });
+
+describe("rotating the backup key when a device is removed", () => {
+  test("the other devices take the new key by themselves, the removed one is left behind, and a new device reads everything", async () => {
+    const { laptop, peer, dm, texts } = await dmWithHistory("hrl", "hrp");
+    const passphrase = "the first recovery passphrase";
+    plaintexts.push(passphrase);
+    await laptop.chat.backup?.setPassphrase(passphrase);
+    const phone = withE2e(await device(stack, laptop, 1), fileStore());
+    const stolen = withE2e(await device(stack, laptop, 0), new MemoryE2eStateStore());
+    for (const c of [phone, stolen]) {
+      // Listed (so handed the next key) once its KeyPackages are published.
+      await c.chat.e2e?.deviceReady();
+      await until(() => status(c) === "locked", "a new device is locked", 20_000);
+      expect(await c.chat.backup?.unlockWithPassphrase(passphrase)).toBe(true);
+    }
+    const stolenId = (await stolen.chat.e2e!.thisDevice()).deviceId;
+
+    await laptop.chat.backup!.removeDevice(stolenId);
+    expect(laptop.chat.backup?.status).toEqual({ kind: "ready", version: 2, passphrase: false });
+    // The phone was handed the new key through one of its KeyPackages, with nobody asked.
+    await until(
+      () => phone.chat.backup?.status.kind === "ready" && phone.chat.backup.status.version === 2,
+      "the phone took the new key",
+      20_000,
+    );
+    expect(stolen.chat.backup?.keyFor(2)).toBeUndefined();
+
+    const after = "said after the rotation";
+    await say(peer, dm, after);
+    await pageToStart(phone, dm);
+    await allRead([laptop, phone], dm, [...texts, after]);
+    for (let tries = 0; ; tries++) {
+      const sealed = await stack.db.archiveEntry.count({ where: { userId: laptop.user.id, keyVersion: 2 } });
+      if (sealed > 0) break;
+      if (tries > 200) throw new Error("nothing was archived under the new key");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    // The rotation dropped the passphrase (the remover does not know it): locked until set again.
+    const desk = withE2e(await device(stack, laptop, 1), new MemoryE2eStateStore());
+    await until(() => status(desk) === "locked", "the desk is locked", 20_000);
+    expect(desk.chat.backup?.status).toEqual({ kind: "locked", passphrase: false });
+    const second = "the second recovery passphrase";
+    plaintexts.push(second);
+    await phone.chat.backup?.setPassphrase(second);
+    await until(() => desk.chat.backup?.status.kind === "locked" && desk.chat.backup.status.passphrase, "told");
+    expect(await desk.chat.backup?.unlockWithPassphrase(second)).toBe(true);
+    // The link back opened the first key too: what was archived before the rotation reads.
+    expect(desk.chat.backup?.keyFor(1)).toEqual(laptop.chat.backup?.keyFor(1));
+    await pageToStart(desk, dm);
+    await allRead([desk], dm, [...texts, after]);
+    expect(desk.chat.e2e?.undecryptable).toBe(0);
+    await world.expectNoPlaintext(3);
+  });
+});

@@ -76,6 +76,15 @@ beforeAll(async () => {
     data: { userId: 1, conversationId: conv.id, seq, keyVersion: 1, sealed: Uint8Array.from([0, 1, 2, 255]) },
   });
   await db.archiveUsage.create({ data: { userId: 1, bytes: 4 } });
+  // A rotation (migration 0015 / 0009): the link back and a wrap to a device.
+  await db.backupKeyLink.create({ data: { userId: 1, version: 2, sealed: "l".repeat(80) } });
+  await db.session.create({ data: { id: "s1", userId: 1, expiresAt: new Date(Date.now() + 86_400_000) } });
+  await db.device.create({
+    data: { id: "d".repeat(22), userId: 1, sessionId: "s1", signatureKey: "k", name: "Phone" },
+  });
+  await db.backupDeviceWrap.create({
+    data: { deviceId: "d".repeat(22), userId: 1, version: 2, keyPackageRef: "r", enc: "e", sealed: "s" },
+  });
   await db.$disconnect();
   const auth = await startAuthOn(source.url);
   try {

@@ -74,7 +74,12 @@ test("both devices listed; a rename shows on the other at once; signing the phon
     await otherRow(laptop).getByRole("button", { name: "Sign out Old phone" }).click();
     await phone.getByText(/Your session ended because you signed out elsewhere/).waitFor({ timeout: 20_000 });
     await expect.poll(() => rows(laptop).count(), { timeout: 20_000 }).toBe(1);
+    // The laptop held the history backup's key: signing the phone out rotated it.
+    const notice = laptop.getByTestId("devices-notice");
+    await notice.getByText(/has a new key, which that device does not have/).waitFor({ timeout: 20_000 });
   });
+  const key = await env.stack.db.backupKey.findUnique({ where: { userId: me.user.id } });
+  expect(key?.version).toBe(2);
   const devices = await env.stack.db.device.findMany({ where: { userId: me.user.id } });
   expect(devices.map((d) => d.name)).not.toContain("Old phone");
   expect(devices).toHaveLength(1);

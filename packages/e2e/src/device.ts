@@ -226,6 +226,33 @@ export class Device {
     return { group: Group.fromState(state, this), bundle, resync };
   }
 
+  /**
+   * Opens what `sealToKeyPackage` sealed to this device's KeyPackage `ref` (hex). A one-time
+   * KeyPackage is used up by it (the directory handed it out once); persist `exportState()` after.
+   * Throws E2eError `no_key_package` for a package this device does not hold, `invalid_message`
+   * when it does not open.
+   */
+  async openSealed(
+    ref: string,
+    enc: Uint8Array,
+    ct: Uint8Array,
+    info: Uint8Array,
+    aad: Uint8Array,
+  ): Promise<Uint8Array> {
+    const stored = this.keyPackages.get(ref);
+    if (stored === undefined) throw new E2eError("no_key_package", "not one of this device's KeyPackages");
+    const cs = await ciphersuite();
+    let opened;
+    try {
+      const privateKey = await cs.hpke.importPrivateKey(stored.privatePackage.initPrivateKey);
+      opened = await cs.hpke.open(privateKey, enc, ct, info, aad);
+    } catch (cause) {
+      throw new E2eError("invalid_message", "does not open with this KeyPackage", { cause });
+    }
+    if (!stored.lastResort) this.keyPackages.delete(ref);
+    return opened;
+  }
+
   /** Signs with the device key (used by Group for nothing else than MLS itself). */
   get signaturePrivateKey(): Uint8Array {
     return this.signKey;

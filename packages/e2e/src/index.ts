@@ -28,7 +28,7 @@ export {
 } from "./device.js";
 export { Group, type CommitBundle, type Member, type ProcessedMessage } from "./group.js";
 export { ExternalSenderKey } from "./external.js";
-export { checkKeyPackage } from "./key-package.js";
+export { checkKeyPackage, sealToKeyPackage } from "./key-package.js";
 export * from "./content.js";
 export * from "./attachment.js";
 export * from "./thumbnail.js";

@@ -41,3 +41,27 @@ export async function checkKeyPackage(
   }
   return { ref: toHex(await makeKeyPackageRef(kp, cs.hash)), signaturePublicKey: key };
 }
+
+/**
+ * Seals `plaintext` to a device through one of its KeyPackages (HPKE to the package's init key, as
+ * an MLS Welcome reaches a new member), after `checkKeyPackage` with the device's directory key:
+ * only that device, holding the private init key, can open it (`Device.openSealed`). Used to hand
+ * a rotated history backup key to the user's remaining devices (docs/E2E.md section 12). `info`
+ * names the purpose and `aad` binds the context; both must be the same when opening.
+ */
+export async function sealToKeyPackage(
+  keyPackage: Uint8Array,
+  expected: MemberIdentity,
+  signaturePublicKey: Uint8Array,
+  plaintext: Uint8Array,
+  info: Uint8Array,
+  aad: Uint8Array,
+): Promise<{ ref: string; enc: Uint8Array; ct: Uint8Array }> {
+  const { ref } = await checkKeyPackage(keyPackage, expected, signaturePublicKey);
+  const decoded = decodeMlsMessage(keyPackage, 0)?.[0];
+  if (decoded?.wireformat !== "mls_key_package") throw new E2eError("invalid_message", "not a KeyPackage");
+  const cs = await ciphersuite();
+  const publicKey = await cs.hpke.importPublicKey(decoded.keyPackage.initKey);
+  const { enc, ct } = await cs.hpke.seal(publicKey, plaintext, info, aad);
+  return { ref, enc, ct };
+}

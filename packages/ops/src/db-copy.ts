@@ -53,6 +53,8 @@ export const TABLES: Table[] = [
   { model: "BlobChunk", key: ["blobId", "idx"], raw: true },
   // The history backup (docs/E2E.md section 12): sealed entries and wrapped keys, copied as stored.
   { model: "BackupKey", key: ["userId"] },
+  { model: "BackupKeyLink", key: ["userId", "version"] },
+  { model: "BackupDeviceWrap", key: ["deviceId"] },
   { model: "ArchiveEntry", key: ["userId", "conversationId", "seq"] },
   { model: "ArchiveUsage", key: ["userId"] },
   { model: "Cursor", key: ["name"], raw: true },

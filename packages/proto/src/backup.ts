@@ -37,6 +37,10 @@ export const BACKUP_LIMITS = {
   kdfMemoryKiBMax: 1024 * 1024,
   kdfIterationsMax: 10,
   kdfParallelismMax: 8,
+  /** Wraps in one rotation: one per other device of the user (the key directory's device cap). */
+  wrapsMax: 50,
+  /** Links back auth.backup.status returns: a device opens the keys of the last this many rotations. */
+  linksMax: 64,
 } as const;
 
 /**
@@ -81,6 +85,33 @@ export const backupKeyInfoSchema = z.object({
 });
 export type BackupKeyInfo = z.infer<typeof backupKeyInfoSchema>;
 
+/**
+ * A rotation's link back: the key of `version - 1` sealed under the key of `version` (AES-256-GCM:
+ * a 12-byte nonce, the 32 key bytes, the tag), so a device that gets the newest key opens the older
+ * ones, and the archive entries sealed under them, too.
+ */
+export const backupKeyLinkSchema = z.object({
+  version: backupKeyVersionSchema,
+  sealed: base64url(12 + 32 + 16, 12 + 32 + 16),
+});
+export type BackupKeyLink = z.infer<typeof backupKeyLinkSchema>;
+
+/**
+ * A rotated key sealed to one of the user's remaining devices: HPKE (the MLS ciphersuite's) to the
+ * init key of a KeyPackage of that device, which the rotating device claimed and checked against
+ * the directory (docs/E2E.md section 12, "Rotation").
+ */
+export const deviceKeyWrapSchema = z.strictObject({
+  deviceId: deviceIdSchema,
+  /** The KeyPackageRef (32 bytes) the key is sealed to. */
+  keyPackageRef: base64url(32, 32),
+  /** The HPKE encapsulated key: an X25519 public key. */
+  enc: base64url(32, 32),
+  /** The HPKE ciphertext of the 32 key bytes (with its 16-byte tag). */
+  sealed: base64url(32 + 16, 32 + 16),
+});
+export type DeviceKeyWrap = z.infer<typeof deviceKeyWrapSchema>;
+
 /** One sealed archive entry: the content read at `seq` of a conversation, under key `keyVersion`. */
 export const archiveEntrySchema = z.object({
   seq: z.number().int().positive(),
@@ -96,12 +127,21 @@ export const BACKUP_AUTH_COMMANDS = {
     service: "auth",
     access: "user",
     body: z.strictObject({}),
-    value: z.object({ key: backupKeyInfoSchema.nullable() }),
+    value: z.object({
+      key: backupKeyInfoSchema.nullable(),
+      /** The current key sealed to the calling session's device by the rotation that made it, if any. */
+      wrap: deviceKeyWrapSchema.omit({ deviceId: true }).nullable(),
+      /** The links back from the current version, newest first (at most linksMax). */
+      links: z.array(backupKeyLinkSchema).max(BACKUP_LIMITS.linksMax),
+    }),
   },
   /**
    * Records a new backup key: the first (version 1) or a rotation (the current version + 1, which
    * replaces the current one and its passphrase wrap). Any other version: CONFLICT (another device
-   * was first: read auth.backup.status and take theirs).
+   * was first: read auth.backup.status and take theirs). A rotation carries `previous`, the link
+   * back to the key it replaces (BAD_REQUEST without it), and `wraps`, the new key sealed to each
+   * remaining device of the user (NOT_FOUND when one is not the user's live device, or is the
+   * caller's own; BAD_REQUEST for two wraps to one device); version 1 carries neither.
    */
   "auth.backup.create": {
     service: "auth",
@@ -110,6 +150,8 @@ export const BACKUP_AUTH_COMMANDS = {
       version: backupKeyVersionSchema,
       check: backupKeyCheckSchema,
       passphrase: passphraseWrapSchema.nullable(),
+      previous: backupKeyLinkSchema.shape.sealed.optional(),
+      wraps: z.array(deviceKeyWrapSchema).max(BACKUP_LIMITS.wrapsMax).optional(),
     }),
     value: z.object({}),
   },

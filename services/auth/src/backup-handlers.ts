@@ -8,7 +8,13 @@
  * version it replaces, so of two devices racing one wins and the other gets CONFLICT.
  */
 import { Prisma } from "@sealroom/db";
-import { passphraseWrapSchema, type BACKUP_AUTH_COMMANDS, type PassphraseWrap } from "@sealroom/proto/backup";
+import {
+  BACKUP_LIMITS,
+  passphraseWrapSchema,
+  type BACKUP_AUTH_COMMANDS,
+  type DeviceKeyWrap,
+  type PassphraseWrap,
+} from "@sealroom/proto/backup";
 import { AppError } from "@sealroom/proto/errors";
 import type { Handlers, KeyedTokenBucket, Logger } from "@sealroom/runtime";
 import type { Devices } from "./devices.js";
@@ -45,21 +51,88 @@ function wrapOf(text: string | null, log: Logger): PassphraseWrap | null {
 
 const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
 
+/**
+ * A rotation: the key of `version - 1` is replaced, the link back stored, the wraps to the
+ * remaining devices replace the last rotation's. The link's primary key (user, version) settles a
+ * race: of two devices rotating the same version one inserts it, the other gets CONFLICT.
+ */
+function rotation(deps: BackupHandlerDeps) {
+  const { store, devices } = deps;
+  return async (
+    ctx: { userId: number; sessionId: string },
+    version: number,
+    data: { version: number; check: string; passphrase: string | null },
+    previous: string | undefined,
+    wraps: DeviceKeyWrap[],
+  ): Promise<void> => {
+    const { userId } = ctx;
+    if (previous === undefined) {
+      throw new AppError("BAD_REQUEST", "A rotation carries the link back to the key it replaces.");
+    }
+    if (new Set(wraps.map((w) => w.deviceId)).size !== wraps.length) {
+      throw new AppError("BAD_REQUEST", "Two wraps name the same device.");
+    }
+    for (const w of wraps) {
+      const session = await devices.sessionOf(userId, w.deviceId);
+      // The caller holds the key already; a removed device must not get it.
+      if (session === undefined || session === ctx.sessionId) {
+        throw new AppError("NOT_FOUND", "A wrap names a device that is not another of yours.");
+      }
+    }
+    const current = await store.run((db) => db.backupKey.findUnique({ where: { userId }, select: { version: true } }));
+    if (current?.version !== version - 1) throw rotatedMeanwhile();
+    const now = new Date();
+    try {
+      await store.run((db) =>
+        db.$transaction([
+          db.backupKeyLink.create({ data: { userId, version, sealed: previous, createdAt: now } }),
+          db.backupKey.updateMany({ where: { userId, version: version - 1 }, data }),
+          db.backupDeviceWrap.deleteMany({ where: { userId } }),
+          db.backupDeviceWrap.createMany({ data: wraps.map((w) => ({ ...w, userId, version, createdAt: now })) }),
+        ]),
+      );
+    } catch (err) {
+      if (isUniqueViolation(err)) throw rotatedMeanwhile();
+      throw err;
+    }
+  };
+}
+
 export function createBackupHandlers(
   deps: BackupHandlerDeps,
 ): Pick<Handlers<"auth">, keyof typeof BACKUP_AUTH_COMMANDS> {
   const { store, devices, deviceMessages, publish, log } = deps;
+  const rotate = rotation(deps);
   return {
     async "auth.backup.status"(ctx) {
-      const row = await store.run((db) => db.backupKey.findUnique({ where: { userId: ctx.userId } }));
-      if (!row) return { key: null };
-      return { key: { version: row.version, check: row.check, passphrase: wrapOf(row.passphrase, log) } };
+      const { userId, sessionId } = ctx;
+      const row = await store.run((db) => db.backupKey.findUnique({ where: { userId } }));
+      if (!row) return { key: null, wrap: null, links: [] };
+      const [wrap, links] = await store.run((db) =>
+        Promise.all([
+          db.backupDeviceWrap.findFirst({
+            where: { userId, version: row.version, device: { sessionId } },
+            select: { keyPackageRef: true, enc: true, sealed: true },
+          }),
+          db.backupKeyLink.findMany({
+            where: { userId },
+            orderBy: { version: "desc" },
+            take: BACKUP_LIMITS.linksMax,
+            select: { version: true, sealed: true },
+          }),
+        ]),
+      );
+      const key = { version: row.version, check: row.check, passphrase: wrapOf(row.passphrase, log) };
+      return { key, wrap, links };
     },
 
     async "auth.backup.create"(ctx, body) {
       const { userId } = ctx;
       const data = { version: body.version, check: body.check, passphrase: wrapText(body.passphrase) };
       if (body.version === 1) {
+        if (body.previous !== undefined || body.wraps !== undefined) {
+          throw new AppError("BAD_REQUEST", "The first backup key has nothing to link back to or hand over.");
+        }
         try {
           await store.run((db) => db.backupKey.create({ data: { userId, ...data } }));
         } catch (err) {
@@ -67,11 +140,7 @@ export function createBackupHandlers(
           throw err;
         }
       } else {
-        // Replaces exactly the version before: a device that lost a race matches no row.
-        const { count } = await store.run((db) =>
-          db.backupKey.updateMany({ where: { userId, version: body.version - 1 }, data }),
-        );
-        if (count === 0) throw rotatedMeanwhile();
+        await rotate(ctx, body.version, data, body.previous, body.wraps ?? []);
       }
       log.info({ userId, version: body.version }, "backup key recorded");
       publish(userId, "auth.backup.changed.v1", { version: body.version });

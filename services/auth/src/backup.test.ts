@@ -36,6 +36,17 @@ const wrap: PassphraseWrap = {
   wrapped: "w".repeat(80),
 };
 
+const NONE = { key: null, wrap: null, links: [] };
+/** A link back as a rotation to `version` carries it (the server never opens it). */
+const link = (version: number) => `${version}`.padEnd(80, "L");
+/** The body of a first key (version 1) or of a rotation to `version`, with no wraps. */
+const rotationTo = (version: number, c: string) => ({
+  version,
+  check: check(c),
+  passphrase: null,
+  ...(version > 1 ? { previous: link(version) } : {}),
+});
+
 interface UserEvent {
   type: string;
   body: unknown;
@@ -65,15 +76,19 @@ describe("the backup key", () => {
   it("has none at first, records version 1, rotates to 2, and tells the user each time", async () => {
     const grant = await newUser();
     const events = await listen(grant.user.id);
-    expect(await h.ok("auth.backup.status", {}, ctxOf(grant))).toEqual({ key: null });
+    expect(await h.ok("auth.backup.status", {}, ctxOf(grant))).toEqual(NONE);
     await h.ok("auth.backup.create", { version: 1, check: check("a"), passphrase: wrap }, ctxOf(grant));
     expect(await h.ok("auth.backup.status", {}, ctxOf(grant))).toEqual({
       key: { version: 1, check: check("a"), passphrase: wrap },
+      wrap: null,
+      links: [],
     });
-    await h.ok("auth.backup.create", { version: 2, check: check("b"), passphrase: null }, ctxOf(grant));
-    // A rotation replaces the key and its passphrase wrap.
+    await h.ok("auth.backup.create", rotationTo(2, "b"), ctxOf(grant));
+    // A rotation replaces the key and its passphrase wrap, and keeps the link back.
     expect(await h.ok("auth.backup.status", {}, ctxOf(grant))).toEqual({
       key: { version: 2, check: check("b"), passphrase: null },
+      wrap: null,
+      links: [{ version: 2, sealed: link(2) }],
     });
     const changed = (await events.settle()).filter((e) => e.type === "auth.backup.changed.v1");
     expect(changed.map((e) => BACKUP_EVENTS["auth.backup.changed.v1"].parse(e.body).version)).toEqual([1, 2]);
@@ -83,12 +98,14 @@ describe("the backup key", () => {
   it("refuses any version but the current + 1 as CONFLICT, changing nothing", async () => {
     const grant = await newUser();
     for (const version of [2, 3]) {
-      const err = await h.fail("auth.backup.create", { version, check: check("a"), passphrase: null }, ctxOf(grant));
+      const err = await h.fail("auth.backup.create", rotationTo(version, "a"), ctxOf(grant));
       expect(err.code, `version ${version} before any`).toBe("CONFLICT");
     }
     await h.ok("auth.backup.create", { version: 1, check: check("a"), passphrase: null }, ctxOf(grant));
-    for (const version of [1, 3]) {
-      const err = await h.fail("auth.backup.create", { version, check: check("c"), passphrase: null }, ctxOf(grant));
+    const again = await h.fail("auth.backup.create", { version: 1, check: check("c"), passphrase: null }, ctxOf(grant));
+    expect(again.code, "version 1 again").toBe("CONFLICT");
+    for (const version of [3]) {
+      const err = await h.fail("auth.backup.create", rotationTo(version, "c"), ctxOf(grant));
       expect(err.code, `version ${version} after 1`).toBe("CONFLICT");
     }
     expect((await h.ok("auth.backup.status", {}, ctxOf(grant))).key).toMatchObject({ version: 1, check: check("a") });
@@ -99,9 +116,7 @@ describe("the backup key", () => {
     const other = await secondSession(grant);
     for (const version of [1, 2]) {
       const replies = await Promise.all(
-        [grant, other].map((g, i) =>
-          h.call("auth.backup.create", { version, check: check(i === 0 ? "x" : "y"), passphrase: null }, ctxOf(g)),
-        ),
+        [grant, other].map((g, i) => h.call("auth.backup.create", rotationTo(version, i === 0 ? "x" : "y"), ctxOf(g))),
       );
       const won = replies.filter((r) => r.ok);
       expect(won, `version ${version}`).toHaveLength(1);
@@ -125,7 +140,7 @@ describe("the backup key", () => {
     expect((await h.ok("auth.backup.status", {}, ctxOf(grant))).key?.passphrase).toBeNull();
     expect((await events.settle()).filter((e) => e.type === "auth.backup.changed.v1")).toHaveLength(2);
     events.stop();
-    await h.ok("auth.backup.create", { version: 2, check: check("b"), passphrase: null }, ctxOf(grant));
+    await h.ok("auth.backup.create", rotationTo(2, "b"), ctxOf(grant));
     const stale = await h.fail("auth.backup.setPassphrase", { version: 1, passphrase: wrap }, ctxOf(grant));
     expect(stale.code).toBe("CONFLICT");
     expect((await h.ok("auth.backup.status", {}, ctxOf(grant))).key?.passphrase).toBeNull();
@@ -135,7 +150,7 @@ describe("the backup key", () => {
     const alice = await newUser();
     const mallory = await newUser();
     await h.ok("auth.backup.create", { version: 1, check: check("a"), passphrase: wrap }, ctxOf(alice));
-    expect(await h.ok("auth.backup.status", {}, ctxOf(mallory))).toEqual({ key: null });
+    expect(await h.ok("auth.backup.status", {}, ctxOf(mallory))).toEqual(NONE);
     const err = await h.fail("auth.backup.setPassphrase", { version: 1, passphrase: null }, ctxOf(mallory));
     expect(err.code).toBe("NOT_FOUND");
     expect((await h.ok("auth.backup.status", {}, ctxOf(alice))).key?.passphrase).toEqual(wrap);
@@ -155,7 +170,78 @@ describe("the backup key", () => {
     }
     const anon = await h.fail("auth.backup.status", {}, ANON);
     expect(anon.code).toBe("NOT_AUTHENTICATED");
-    expect(await h.ok("auth.backup.status", {}, ctxOf(grant))).toEqual({ key: null });
+    expect(await h.ok("auth.backup.status", {}, ctxOf(grant))).toEqual(NONE);
+  });
+});
+
+describe("a rotation's wraps to the remaining devices", () => {
+  const wrapTo = (deviceId: string, c = "w") => ({
+    deviceId,
+    keyPackageRef: "r".repeat(43),
+    enc: "e".repeat(43),
+    sealed: c.repeat(64),
+  });
+
+  it("gives each device only its own wrap of the current version, replaced at the next rotation, gone with the device", async () => {
+    const laptop = await newUser();
+    const phone = await secondSession(laptop);
+    const tablet = await secondSession(laptop);
+    await registerDevice(h, laptop);
+    const p = await registerDevice(h, phone);
+    const t = await registerDevice(h, tablet);
+    await h.ok("auth.backup.create", rotationTo(1, "a"), ctxOf(laptop));
+    const wraps = [wrapTo(p.deviceId, "p"), wrapTo(t.deviceId, "t")];
+    await h.ok("auth.backup.create", { ...rotationTo(2, "b"), wraps }, ctxOf(laptop));
+
+    const { deviceId: _p, ...phoneWrap } = wraps[0]!;
+    expect(await h.ok("auth.backup.status", {}, ctxOf(phone))).toMatchObject({ wrap: phoneWrap });
+    expect((await h.ok("auth.backup.status", {}, ctxOf(tablet))).wrap?.sealed).toBe("t".repeat(64));
+    expect((await h.ok("auth.backup.status", {}, ctxOf(laptop))).wrap).toBeNull();
+
+    // The tablet rotates next, handing the key to the phone only: the tablet's old wrap goes.
+    await h.ok("auth.backup.create", { ...rotationTo(3, "c"), wraps: [wrapTo(p.deviceId, "q")] }, ctxOf(tablet));
+    expect((await h.ok("auth.backup.status", {}, ctxOf(tablet))).wrap).toBeNull();
+    const status = await h.ok("auth.backup.status", {}, ctxOf(phone));
+    expect(status.wrap?.sealed).toBe("q".repeat(64));
+    expect(status.links).toEqual([
+      { version: 3, sealed: link(3) },
+      { version: 2, sealed: link(2) },
+    ]);
+    await h.ok("auth.logout", {}, ctxOf(phone));
+    expect(await h.db.backupDeviceWrap.count({ where: { deviceId: p.deviceId } })).toBe(0);
+  });
+
+  it("refuses wraps to a signed-out device, the caller's own, another user's, or twice to one, and a rotation without its link", async () => {
+    const laptop = await newUser();
+    const phone = await secondSession(laptop);
+    const gone = await secondSession(laptop);
+    const own = await registerDevice(h, laptop);
+    const p = await registerDevice(h, phone);
+    const g = await registerDevice(h, gone);
+    const stranger = await newUser();
+    const s = await registerDevice(h, stranger);
+    await h.ok("auth.logout", {}, ctxOf(gone));
+    await h.ok("auth.backup.create", rotationTo(1, "a"), ctxOf(laptop));
+
+    for (const [wraps, code] of [
+      [[wrapTo(g.deviceId)], "NOT_FOUND"],
+      [[wrapTo(own.deviceId)], "NOT_FOUND"],
+      [[wrapTo(s.deviceId)], "NOT_FOUND"],
+      [[wrapTo(p.deviceId), wrapTo(p.deviceId, "x")], "BAD_REQUEST"],
+    ] as const) {
+      const err = await h.fail("auth.backup.create", { ...rotationTo(2, "b"), wraps }, ctxOf(laptop));
+      expect(err.code, JSON.stringify(wraps)).toBe(code);
+    }
+    const { previous: _l, ...unlinked } = rotationTo(2, "b");
+    expect((await h.fail("auth.backup.create", unlinked, ctxOf(laptop))).code).toBe("BAD_REQUEST");
+    const first = { ...rotationTo(1, "a"), wraps: [wrapTo(p.deviceId)] };
+    expect((await h.fail("auth.backup.create", first, ctxOf(stranger))).code).toBe("BAD_REQUEST");
+    // Nothing of the refused ones was written.
+    expect(await h.ok("auth.backup.status", {}, ctxOf(phone))).toMatchObject({
+      key: { version: 1 },
+      wrap: null,
+      links: [],
+    });
   });
 });
 

@@ -640,6 +640,9 @@ export const en = {
   "devices.removeLabel": "Sign out {name}",
   "devices.removeConfirm": "Sign this device out? It is removed from every conversation and must sign in again.",
   "devices.removeYes": "Sign out {name}",
+  "devices.rotated": "Signed out. Your message history backup has a new key, which that device does not have.",
+  "devices.rotatedPassphrase":
+    "Signed out. Your message history backup has a new key, which that device does not have. Your recovery passphrase unlocked the old key only: set it again above.",
   "signIn.newTitle": "New sign-in to your account",
   "signIn.newTitleMany": "{count} new sign-ins to your account",
   "signIn.device": "{name}, {when}",

@@ -620,6 +620,9 @@ export const zhCN: Messages = {
   "devices.removeLabel": "登出 {name}",
   "devices.removeConfirm": "要登出此设备吗？它将从所有对话中移除，需要重新登录。",
   "devices.removeYes": "登出 {name}",
+  "devices.rotated": "已登出。你的消息历史备份已换用新的密钥，该设备没有这把密钥。",
+  "devices.rotatedPassphrase":
+    "已登出。你的消息历史备份已换用新的密钥，该设备没有这把密钥。你的恢复密码只能解锁旧密钥：请在上方重新设置。",
   "signIn.newTitle": "你的账户有新的登录",
   "signIn.newTitleMany": "你的账户有 {count} 个新的登录",
   "signIn.device": "{name}，{when}",

@@ -10,7 +10,7 @@ import { MemoryE2eStateStore } from "../e2e/state-store.js";
 import { newApprovalKeyPair } from "./approval-crypto.js";
 import type { ApprovalTiming } from "./approval.js";
 import { HistoryBackup } from "./history-backup.js";
-import { FakeBackupServer, type RelayedMessage } from "./test/fake-backup-server.js";
+import { deviceOnly, FakeBackupServer, type RelayedMessage } from "./test/fake-backup-server.js";
 
 async function until(ok: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
@@ -28,7 +28,7 @@ async function device(
   const backup = new HistoryBackup(
     client,
     store,
-    async () => deviceId,
+    deviceOnly(deviceId),
     opts.timing ? { approvalTiming: opts.timing } : {},
   );
   backup.start();
@@ -131,7 +131,11 @@ describe("approving a new device", () => {
     await until(() => a.backup.incoming.length === 1 && c.backup.incoming.length === 1, "both asked");
 
     a.backup.compare(requestId);
-    await until(() => b.backup.outgoing?.state === "comparing", "dev_b comparing with dev_a");
+    // Both sides: dev_b compares once it has dev_a's offer, dev_a once it has dev_b's key after it.
+    await until(
+      () => b.backup.outgoing?.state === "comparing" && a.backup.incoming[0]?.state === "comparing",
+      "dev_b comparing with dev_a",
+    );
     c.backup.compare(requestId);
     await tick();
     // dev_b took dev_a's offer: dev_c never gets a key, and dev_b still compares with dev_a.

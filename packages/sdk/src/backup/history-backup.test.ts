@@ -7,14 +7,14 @@ import { AppError } from "@sealroom/proto/errors";
 import { MemoryE2eStateStore } from "../e2e/state-store.js";
 import { keyCheck } from "./crypto.js";
 import { HistoryBackup, passphraseProblem } from "./history-backup.js";
-import { FakeBackupServer } from "./test/fake-backup-server.js";
+import { deviceOnly, FakeBackupServer } from "./test/fake-backup-server.js";
 
 /** The cheapest argon2id the contract allows: these tests are about the logic, crypto.test.ts the cost. */
 const passphraseKdf = { memoryKiB: 19 * 1024, iterations: 1, parallelism: 1 };
 
 function device(server: FakeBackupServer, deviceId: string, store = new MemoryE2eStateStore()) {
   const client = server.client(deviceId);
-  const backup = new HistoryBackup(client, store, async () => deviceId, { passphraseKdf });
+  const backup = new HistoryBackup(client, store, deviceOnly(deviceId), { passphraseKdf });
   backup.start();
   return { client, backup, store };
 }

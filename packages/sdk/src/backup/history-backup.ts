@@ -9,18 +9,31 @@
  * an older version still open after a rotation. A logout forgets them with the rest of the user's
  * state (the engine's `clear`); any sign-out drops them from memory here.
  */
-import { BACKUP_EVENTS, type BackupKeyInfo } from "@sealroom/proto/backup";
+import type { BACKUP_AUTH_COMMANDS} from "@sealroom/proto/backup";
+import { BACKUP_EVENTS, BACKUP_LIMITS, type BackupKeyInfo } from "@sealroom/proto/backup";
+import type { z } from "zod";
 import { AppError } from "@sealroom/proto/errors";
 import type { SealroomClient } from "../client.js";
+import { fromB64 } from "../e2e/base64url.js";
 import { Emitter } from "../emitter.js";
 import type { E2eStateStore, StoredBackupKey } from "../e2e/state-store.js";
 import { Approvals, type ApprovalTiming } from "./approval.js";
 import { encodeApprovalMessage, parseApprovalMessage } from "./approval-messages.js";
 import { keyCheck, newBackupKey, unwrapWithPassphrase, wrapWithPassphrase, type PassphraseKdf } from "./crypto.js";
+import { b64ToHex, openLink, sealLink, wrapContext, wrapFor } from "./rotation-crypto.js";
 import type { BackupEvents, BackupStatus, HistoryBackupApi, PassphraseProblem } from "./types.js";
 
 type Client = Pick<SealroomClient, "request" | "on" | "user" | "state">;
 export type BackupKeyStore = Pick<E2eStateStore, "loadBackupKeys" | "saveBackupKeys">;
+type ServerStatus = z.infer<(typeof BACKUP_AUTH_COMMANDS)["auth.backup.status"]["value"]>;
+
+/** What the backup needs of this session's end-to-end device. */
+export interface BackupDevice {
+  /** The device's id, once registered. */
+  id(): Promise<string>;
+  /** `Device.openSealed` (a rotated key sealed to one of its KeyPackages), its state persisted after. */
+  openSealed(refHex: string, enc: Uint8Array, ct: Uint8Array, info: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
+}
 
 export interface HistoryBackupOptions {
   /** The passphrase wrap's argon2id cost (tests lower it); default PASSPHRASE_KDF. */
@@ -29,7 +42,7 @@ export interface HistoryBackupOptions {
 }
 
 /** Versions of the key kept on a device: older entries of the archive stay readable after rotations. */
-const RING_SIZE = 8;
+const RING_SIZE = BACKUP_LIMITS.linksMax + 1;
 export const PASSPHRASE_MIN_CHARS = 12;
 
 /** Why a passphrase is refused, or undefined when it is acceptable. Counted in characters after NFKC. */
@@ -57,7 +70,7 @@ export class HistoryBackup extends Emitter<BackupEvents> implements HistoryBacku
   constructor(
     private readonly client: Client,
     private readonly store: BackupKeyStore,
-    private readonly thisDeviceId: () => Promise<string>,
+    private readonly thisDevice: BackupDevice,
     private readonly opts: HistoryBackupOptions = {},
   ) {
     super();
@@ -134,13 +147,59 @@ export class HistoryBackup extends Emitter<BackupEvents> implements HistoryBacku
     this.setPassphraseFlag(held.version, false);
   }
 
+  async removeDevice(deviceId: string): Promise<void> {
+    await this.client.request("auth.keys.removeDevice", { deviceId });
+    if (this.statusValue.kind === "ready") await this.rotate();
+  }
+
+  async rotate(): Promise<void> {
+    const generation = this.generation;
+    const held = this.heldOrThrow();
+    const userId = this.user;
+    if (userId === undefined) return;
+    const me = await this.deviceId();
+    const { devices } = await this.client.request("auth.keys.devices", { userId });
+    const others = devices.filter((d) => d.deviceId !== me);
+    const claimed =
+      others.length === 0
+        ? []
+        : (await this.client.request("auth.keys.claim", { userId, deviceIds: others.map((d) => d.deviceId) }))
+            .keyPackages;
+    const version = held.version + 1;
+    const key = newBackupKey();
+    const wraps = [];
+    for (const kp of claimed) {
+      const device = others.find((d) => d.deviceId === kp.deviceId);
+      if (!device) continue;
+      try {
+        wraps.push(await wrapFor(userId, version, key, { ...kp, signatureKey: device.signatureKey }));
+      } catch {
+        // A package that does not name the device or its listed key: that device is approved again.
+      }
+    }
+    const check = await keyCheck(key);
+    const previous = await sealLink(key, version, userId, held.key);
+    // Saved before it is sent: a key the server took must never be one this device lost.
+    await this.saveKey(version, key, generation);
+    try {
+      await this.client.request("auth.backup.create", { version, check, passphrase: null, previous, wraps });
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== "CONFLICT") throw err;
+      // Another device rotated first: its rotation sealed the key to this device too.
+      return this.refresh();
+    }
+    if (generation === this.generation) this.setStatus({ kind: "ready", version, passphrase: false });
+  }
+
   async unlockWithPassphrase(passphrase: string): Promise<boolean> {
     if (this.statusValue.kind === "ready") return true;
-    const info = (await this.client.request("auth.backup.status", {})).key;
+    const status = await this.client.request("auth.backup.status", {});
+    const info = status.key;
     if (!info?.passphrase) throw new AppError("NOT_FOUND", "No recovery passphrase is set.");
     const key = await unwrapWithPassphrase(info.passphrase, info.version, passphrase);
     if (!key || (await keyCheck(key)) !== info.check) return false;
     const adopted = await this.adopt(info.version, key, true);
+    if (adopted) await this.followLinks(info.version, status.links);
     // Asking other devices is moot now.
     if (adopted && this.outgoing && !["approved", "declined", "failed"].includes(this.outgoing.state))
       this.approvals.cancel();
@@ -214,7 +273,7 @@ export class HistoryBackup extends Emitter<BackupEvents> implements HistoryBacku
   }
 
   private deviceId(): Promise<string> {
-    const device = (this.device ??= this.thisDeviceId());
+    const device = (this.device ??= this.thisDevice.id());
     device.catch(() => {
       if (this.device === device) this.device = undefined;
     });
@@ -233,11 +292,12 @@ export class HistoryBackup extends Emitter<BackupEvents> implements HistoryBacku
   private async readStatus(generation: number): Promise<void> {
     await this.loaded;
     if (generation !== this.generation || this.user === undefined) return;
-    const read = (await this.client.request("auth.backup.status", {})).key;
+    const status = await this.client.request("auth.backup.status", {});
     if (generation !== this.generation) return;
-    const info = read ?? (await this.createFirst(generation));
+    if (status.key) return this.settle(status.key, status);
+    const info = await this.createFirst(generation);
     if (!info || generation !== this.generation) return;
-    await this.settle(info);
+    await this.settle(info, { wrap: null, links: [] });
   }
 
   /** The user's first key, made here: a key saved by an earlier try is sent again, not replaced. */
@@ -256,23 +316,70 @@ export class HistoryBackup extends Emitter<BackupEvents> implements HistoryBacku
     }
   }
 
-  /** Ready when the key of the server's version is held here and checks out; a held key that does not is dropped. */
-  private async settle(info: BackupKeyInfo): Promise<void> {
+  /**
+   * Ready when the key of the server's version is held here and checks out, or a rotation sealed
+   * it to this device; a held key that does not check out is dropped. Once ready, the links back
+   * open the older keys this device lacks.
+   */
+  private async settle(info: BackupKeyInfo, status: Pick<ServerStatus, "wrap" | "links">): Promise<void> {
     const held = this.keyFor(info.version);
     const passphrase = info.passphrase !== null;
     if (held && (await keyCheck(held)) === info.check) {
       this.setStatus({ kind: "ready", version: info.version, passphrase });
-      return;
+      return this.followLinks(info.version, status.links);
     }
     if (held) await this.dropKey(info.version);
+    const unwrapped = status.wrap && (await this.openWrap(info.version, status.wrap));
+    if (
+      unwrapped &&
+      (await keyCheck(unwrapped)) === info.check &&
+      (await this.adopt(info.version, unwrapped, passphrase))
+    )
+      return this.followLinks(info.version, status.links);
     this.setStatus({ kind: "locked", passphrase });
+  }
+
+  /** The rotated key a device of the user sealed to this one; undefined if it does not open here. */
+  private async openWrap(version: number, wrap: NonNullable<ServerStatus["wrap"]>): Promise<Uint8Array | undefined> {
+    const userId = this.user;
+    if (userId === undefined) return undefined;
+    try {
+      const deviceId = await this.deviceId();
+      const { info, aad } = wrapContext(userId, deviceId, version);
+      const refHex = b64ToHex(wrap.keyPackageRef);
+      return await this.thisDevice.openSealed(refHex, fromB64(wrap.enc), fromB64(wrap.sealed), info, aad);
+    } catch {
+      return undefined; // sealed to a KeyPackage this device no longer holds, or not to it at all
+    }
+  }
+
+  /** Opens the keys before `version` this device lacks, newest first, as far as the links reach. */
+  private async followLinks(version: number, links: ServerStatus["links"]): Promise<void> {
+    const generation = this.generation;
+    const userId = this.user;
+    let key = this.keyFor(version);
+    for (let v = version; key && v > 1 && userId !== undefined; v--) {
+      const older = this.keyFor(v - 1);
+      if (older) {
+        key = older;
+        continue;
+      }
+      const link = links.find((l) => l.version === v);
+      const opened = link && (await openLink(key, v, userId, link.sealed));
+      if (!opened) return;
+      await this.saveKey(v - 1, opened, generation);
+      key = opened;
+    }
   }
 
   /** A key from a grant or the passphrase: taken when the server's check of its version agrees. */
   private async acceptKey(version: number, key: Uint8Array): Promise<boolean> {
-    const info = (await this.client.request("auth.backup.status", {})).key;
+    const status = await this.client.request("auth.backup.status", {});
+    const info = status.key;
     if (!info || info.version !== version || (await keyCheck(key)) !== info.check) return false;
-    return this.adopt(version, key, info.passphrase !== null);
+    const adopted = await this.adopt(version, key, info.passphrase !== null);
+    if (adopted) await this.followLinks(version, status.links);
+    return adopted;
   }
 
   private async adopt(version: number, key: Uint8Array, passphrase: boolean): Promise<boolean> {

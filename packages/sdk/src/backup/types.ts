@@ -63,6 +63,19 @@ export interface HistoryBackupApi {
   /** Sets or replaces the recovery passphrase (status "ready" only). Throws AppError BAD_REQUEST for a weak one. */
   setPassphrase(passphrase: string): Promise<void>;
   removePassphrase(): Promise<void>;
+  /**
+   * Signs another of the user's devices out (auth.keys.removeDevice); then, when this device holds
+   * the backup key, rotates it (`rotate`), so that the removed device cannot open what is archived
+   * from now on. Throws when the removal fails, or the rotation does (the device is removed then).
+   */
+  removeDevice(deviceId: string): Promise<void>;
+  /**
+   * A new backup key (the current version + 1; status "ready" only), sealed to each other device of
+   * the user through one of its KeyPackages, with the link back to the old key. The recovery
+   * passphrase no longer unlocks it: the user sets it again. Throws AppError CONFLICT when this
+   * device does not hold the key.
+   */
+  rotate(): Promise<void>;
   /** Status "locked" with a passphrase: true once the key is unlocked, false for a wrong passphrase. */
   unlockWithPassphrase(passphrase: string): Promise<boolean>;
 

@@ -50,7 +50,7 @@ import type { E2eChange } from "../e2e/engine.js";
 import { LazyE2eEngine } from "../e2e/lazy-engine.js";
 import { MemoryE2eStateStore } from "../e2e/state-store.js";
 import { LocalSearch } from "../search/local-search.js";
-import { HistoryBackup } from "../backup/history-backup.js";
+import { HistoryBackup, type BackupDevice } from "../backup/history-backup.js";
 import { LiveEvents } from "./events.js";
 import { ConversationLog } from "./log.js";
 import { newClientMsgId, Outbox, type PendingMessage } from "./outbox.js";
@@ -90,11 +90,15 @@ export class ChatStore {
   ) {
     this.gapDelayMs = opts.gapDelayMs ?? 100;
     const e2eStore = opts.e2e === false ? undefined : (opts.e2e?.store ?? new MemoryE2eStateStore());
-    const deviceId = async () => {
+    const engine = () => {
       if (!this.e2e) throw new AppError("NOT_FOUND", "End-to-end encryption is off.");
-      return (await this.e2e.thisDevice()).deviceId;
+      return this.e2e;
     };
-    const backup = opts.e2e !== false && e2eStore ? new HistoryBackup(client, e2eStore, deviceId) : undefined;
+    const device: BackupDevice = {
+      id: async () => (await engine().thisDevice()).deviceId,
+      openSealed: (refHex, enc, ct, info, aad) => engine().openSealed(refHex, enc, ct, info, aad),
+    };
+    const backup = opts.e2e !== false && e2eStore ? new HistoryBackup(client, e2eStore, device) : undefined;
     const e2e =
       opts.e2e !== false && e2eStore
         ? new LazyE2eEngine(client, { ...opts.e2e, store: e2eStore, archive: backup }, (entry) => this.surface(entry))

@@ -169,6 +169,20 @@ export class E2eEngine {
     return { deviceId: device.identity.deviceId, signatureKey, fingerprint: await fingerprint(signatureKey) };
   }
 
+  /**
+   * Opens what another device of the user sealed to one of this device's KeyPackages (a rotated
+   * backup key), and persists the device: a one-time KeyPackage is used up by it.
+   */
+  async openSealed(refHex: string, enc: Uint8Array, ct: Uint8Array, info: Uint8Array, aad: Uint8Array) {
+    const device = await this.ready();
+    const session = this.session;
+    const opened = await device.openSealed(refHex, enc, ct, info, aad);
+    if (session && this.session === session) {
+      await this.opts.store.saveDevice(session.userId, encodeDeviceRecord(session.sessionId, device));
+    }
+    return opened;
+  }
+
   start(): void {
     this.offs.push(
       this.client.on("event", (type, body) => {

@@ -142,6 +142,11 @@ export class LazyE2eEngine {
     return this.when((engine) => engine.thisDevice());
   }
 
+  /** E2eEngine.openSealed, once the engine is loaded. */
+  openSealed(refHex: string, enc: Uint8Array, ct: Uint8Array, info: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
+    return this.when((engine) => engine.openSealed(refHex, enc, ct, info, aad));
+  }
+
   private later(run: (engine: E2eEngine) => void): void {
     if (this.engine) run(this.engine);
     else this.wait({ run, fail: () => undefined });

@@ -10,6 +10,7 @@ import { LiveMessage } from "../../components/Callout.js";
 import { Fingerprint } from "../../components/Fingerprint.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { useClient } from "../../state/context.js";
+import { useOptionalChatServices } from "./context.js";
 import { deviceFingerprint } from "./device-fingerprint.js";
 
 export function OwnDevices({ thisDeviceId }: { thisDeviceId: string | undefined }) {
@@ -18,6 +19,8 @@ export function OwnDevices({ thisDeviceId }: { thisDeviceId: string | undefined 
   const me = client.user?.id;
   const [devices, setDevices] = useState<DeviceInfo[]>();
   const [error, setError] = useState<string>();
+  const [notice, setNotice] = useState<string>();
+  const chat = useOptionalChatServices()?.chat;
 
   const load = useCallback(async () => {
     if (me === undefined) return;
@@ -40,6 +43,7 @@ export function OwnDevices({ thisDeviceId }: { thisDeviceId: string | undefined 
 
   const act = async (request: () => Promise<unknown>) => {
     setError(undefined);
+    setNotice(undefined);
     try {
       await request();
       await load();
@@ -50,11 +54,22 @@ export function OwnDevices({ thisDeviceId }: { thisDeviceId: string | undefined 
     }
   };
 
+  // With the history backup's key here, signing a device out also rotates the key (the SDK does
+  // both), so the device signed out cannot open what is archived from now on.
+  const remove = async (deviceId: string) => {
+    const backup = chat?.backup;
+    if (backup?.status.kind !== "ready") return client.request("auth.keys.removeDevice", { deviceId });
+    const hadPassphrase = backup.status.passphrase;
+    await backup.removeDevice(deviceId);
+    setNotice(t(hadPassphrase ? "devices.rotatedPassphrase" : "devices.rotated"));
+  };
+
   return (
     <div className="own-devices" data-testid="own-devices">
       <h3 className="panel-sub">{t("devices.title")}</h3>
       <p className="panel-help">{t("devices.help")}</p>
       <LiveMessage kind="alert" tone="error" message={error} />
+      <LiveMessage kind="status" tone="success" message={notice} testId="devices-notice" />
       {devices === undefined ? (
         <p className="muted small">{t("devices.loading")}</p>
       ) : (
@@ -65,7 +80,7 @@ export function OwnDevices({ thisDeviceId }: { thisDeviceId: string | undefined 
               device={d}
               current={d.deviceId === thisDeviceId}
               onRename={(name) => act(() => client.request("auth.keys.renameDevice", { deviceId: d.deviceId, name }))}
-              onRemove={() => act(() => client.request("auth.keys.removeDevice", { deviceId: d.deviceId }))}
+              onRemove={() => act(() => remove(d.deviceId))}
             />
           ))}
         </ul>

@@ -58,6 +58,19 @@ export class FakeHistoryBackup implements HistoryBackupApi {
     this.emit();
   }
 
+  /** The SDK signs the device out, then rotates: here only the rotation's visible outcome. */
+  async removeDevice(deviceId: string): Promise<void> {
+    this.calls.push(`removeDevice:${deviceId}`);
+    await this.rotate();
+  }
+
+  async rotate(): Promise<void> {
+    this.calls.push("rotate");
+    const version = this.status.kind === "ready" ? this.status.version + 1 : 1;
+    this.status = { kind: "ready", version, passphrase: false };
+    this.emit();
+  }
+
   async unlockWithPassphrase(passphrase: string): Promise<boolean> {
     this.calls.push(`unlock:${passphrase}`);
     const ok = await this.unlockImpl(passphrase);

@@ -6,6 +6,7 @@ import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, test } from "vitest";
 import type { DeviceInfo } from "@sealroom/proto/keys";
+import { withBackup } from "./backup-test-support.js";
 import { OwnDevices } from "./OwnDevices.js";
 import { ME, chatHarness, renderChat, settle } from "./test-support.js";
 
@@ -89,5 +90,17 @@ describe("Your devices", () => {
     await h.event("auth.keys.devices.changed.v1", { userId: ME.id });
     await settle();
     expect(screen.getByText("Firefox on Android")).toBeTruthy();
+  });
+
+  test("with the history backup's key here, signing a device out rotates the key and says what it means", async () => {
+    const { h } = await withDevices([device("here", "Chromium on Linux"), device("phone", "Old phone")]);
+    const backup = withBackup(h);
+    backup.set({ status: { kind: "ready", version: 1, passphrase: true } });
+    const user = userEvent.setup();
+    await user.click(screen.getByRole("button", { name: "Sign out Old phone" }));
+    await user.click(screen.getByRole("button", { name: "Sign out Old phone" }));
+    await settle();
+    expect(backup.calls).toEqual(["removeDevice:phone", "rotate"]);
+    expect(screen.getByTestId("devices-notice").textContent).toMatch(/new key.*set it again above/);
   });
 });

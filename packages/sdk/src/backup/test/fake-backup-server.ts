@@ -8,6 +8,7 @@ import { BACKUP_AUTH_COMMANDS, type BackupKeyInfo } from "@sealroom/proto/backup
 import type { ClientEvents, ConnectionState, SealroomClient } from "../../client.js";
 import { Emitter } from "../../emitter.js";
 import { AppError } from "@sealroom/proto/errors";
+import type { BackupDevice } from "../history-backup.js";
 
 export interface RelayedMessage {
   fromDeviceId: string;
@@ -42,7 +43,7 @@ export class FakeBackupServer {
     if (!parsed.success) throw new AppError("BAD_REQUEST", parsed.error.issues[0]?.message);
     if (type === "auth.backup.status") {
       this.statusReads++;
-      return { key: this.key && structuredClone(this.key) };
+      return { key: this.key && structuredClone(this.key), wrap: null, links: [] };
     }
     if (type === "auth.backup.create") {
       const body = parsed.data as { version: number; check: string; passphrase: BackupKeyInfo["passphrase"] };
@@ -115,3 +116,9 @@ export class FakeDeviceClient extends Emitter<ClientEvents> {
     return this.server.answer(this, type as BackupCommand, body);
   }) as unknown as SealroomClient["request"];
 }
+
+/** A device that has no KeyPackages to open rotated keys with (the stand-in server never rotates). */
+export const deviceOnly = (deviceId: string): BackupDevice => ({
+  id: async () => deviceId,
+  openSealed: () => Promise.reject(new Error("no KeyPackages in this test")),
+});
