@@ -9,7 +9,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { MemoryE2eStateStore, dmConversationId, type IncomingApproval } from "@sealroom/sdk/node";
 import type { Stack } from "./support/stack.js";
-import { befriend, device, signUp } from "./social-helpers.js";
+import { befriend, device, password, signUp } from "./social-helpers.js";
 import { until } from "./support/chat.js";
 import { allRead, e2eChatWorld, pageToStart, type E2eChatter } from "./support/e2e-chat.js";
 
@@ -159,5 +159,20 @@ describe("rotating the backup key when a device is removed", () => {
     await allRead([desk], dm, [...texts, after]);
     expect(desk.chat.e2e?.undecryptable).toBe(0);
     await world.expectNoPlaintext(3);
+  });
+
+  test("a password change, which signs every other device out, rotates the key too", async () => {
+    const { laptop } = await dmWithHistory("hcl", "hcp");
+    const phone = withE2e(await device(stack, laptop, 1), new MemoryE2eStateStore());
+    await phone.chat.e2e?.deviceReady();
+    await laptop.client.changePassword(password, "a brand new password");
+    await until(
+      () => laptop.chat.backup?.status.kind === "ready" && laptop.chat.backup.status.version === 2,
+      "the laptop rotated",
+      20_000,
+    );
+    // Nobody else was left to hand the key to.
+    expect(await stack.db.backupDeviceWrap.count({ where: { userId: laptop.user.id } })).toBe(0);
+    expect(await stack.db.backupKeyLink.count({ where: { userId: laptop.user.id, version: 2 } })).toBe(1);
   });
 });

@@ -659,6 +659,8 @@ export const en = {
     "Your history is locked on this device: messages sent before you signed in here cannot be read yet.",
   "backup.settings.passphrase": "Recovery passphrase",
   "backup.settings.passphraseSet": "Set. It unlocks your history on a new device when no other device is at hand.",
+  "backup.settings.passphraseNoneRotated":
+    "Not set. The backup key was replaced when a device was signed out or your password changed, and a passphrase only unlocks the key it was set for: set one again.",
   "backup.settings.passphraseNone":
     "Not set. Without one, only another of your signed-in devices can unlock your history on a new device.",
   "backup.settings.set": "Set passphrase",

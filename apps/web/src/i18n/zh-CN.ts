@@ -622,7 +622,7 @@ export const zhCN: Messages = {
   "devices.removeYes": "登出 {name}",
   "devices.rotated": "已登出。你的消息历史备份已换用新的密钥，该设备没有这把密钥。",
   "devices.rotatedPassphrase":
-    "已登出。你的消息历史备份已换用新的密钥，该设备没有这把密钥。你的恢复密码只能解锁旧密钥：请在上方重新设置。",
+    "已登出。你的消息历史备份已换用新的密钥，该设备没有这把密钥。你的恢复口令只能解锁旧密钥：请在上方重新设置。",
   "signIn.newTitle": "你的账户有新的登录",
   "signIn.newTitleMany": "你的账户有 {count} 个新的登录",
   "signIn.device": "{name}，{when}",
@@ -637,6 +637,8 @@ export const zhCN: Messages = {
   "backup.status.locked": "你的历史在此设备上已锁定：在你于此登录之前发送的消息暂时无法读取。",
   "backup.settings.passphrase": "恢复口令",
   "backup.settings.passphraseSet": "已设置。手边没有其他设备时，它可以在新设备上解锁你的历史。",
+  "backup.settings.passphraseNoneRotated":
+    "未设置。由于有设备被登出或你修改了密码，备份密钥已更换，而恢复口令只能解锁设置时的那把密钥：请重新设置。",
   "backup.settings.passphraseNone": "未设置。没有口令时，只有你另一台已登录的设备能在新设备上解锁你的历史。",
   "backup.settings.set": "设置口令",
   "backup.settings.change": "修改",

@@ -9,7 +9,7 @@
  * an older version still open after a rotation. A logout forgets them with the rest of the user's
  * state (the engine's `clear`); any sign-out drops them from memory here.
  */
-import type { BACKUP_AUTH_COMMANDS} from "@sealroom/proto/backup";
+import type { BACKUP_AUTH_COMMANDS } from "@sealroom/proto/backup";
 import { BACKUP_EVENTS, BACKUP_LIMITS, type BackupKeyInfo } from "@sealroom/proto/backup";
 import type { z } from "zod";
 import { AppError } from "@sealroom/proto/errors";
@@ -120,6 +120,11 @@ export class HistoryBackup extends Emitter<BackupEvents> implements HistoryBacku
     this.offs.push(
       this.client.on("signedIn", () => this.signedIn()),
       this.client.on("signedOut", () => this.signedOut()),
+      // A password change signed every other session out, their devices with them: rotate as when
+      // one device is signed out (a failure leaves the old key in use, as before the change).
+      this.client.on("sessionMoved", () => {
+        if (this.statusValue.kind === "ready") void this.rotate().catch(() => undefined);
+      }),
       this.client.on("event", (type, body) => this.onEvent(type, body)),
     );
     if (this.client.state === "ready" && this.client.user) this.signedIn();

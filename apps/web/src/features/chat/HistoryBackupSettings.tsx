@@ -78,7 +78,9 @@ export function HistoryBackupSettings() {
                   ? t("backup.settings.removeConfirm")
                   : hasPassphrase
                     ? t("backup.settings.passphraseSet")
-                    : t("backup.settings.passphraseNone")}
+                    : t(
+                        status.version > 1 ? "backup.settings.passphraseNoneRotated" : "backup.settings.passphraseNone",
+                      )}
               </div>
             </div>
             {mode === "view" && (

@@ -21,6 +21,12 @@ async function settingsWith(status: FakeHistoryBackup["status"]) {
 }
 
 describe("Settings: the recovery passphrase", () => {
+  test("after a rotation (version 2, no passphrase) it says why the passphrase is gone", async () => {
+    await settingsWith({ kind: "ready", version: 2, passphrase: false });
+    expect(screen.getByText(/The backup key was replaced when a device was signed out/)).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Set passphrase" })).toBeTruthy();
+  });
+
   test("too short and mismatched are refused in the form; a good one is set and said so", async () => {
     const { backup, user } = await settingsWith({ kind: "ready", version: 1, passphrase: false });
     expect(screen.getByTestId("backup-status").textContent).toBe(
