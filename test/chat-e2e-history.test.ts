@@ -27,6 +27,14 @@ async function say(from: E2eChatter, conversationId: string, text: string): Prom
 
 const status = (c: E2eChatter) => c.chat.backup?.status.kind;
 
+/** Polls a count in the database until it is `want`. */
+async function untilCount(count: () => Promise<number>, want: number, what: string): Promise<void> {
+  for (let tries = 0; (await count()) !== want; tries++) {
+    if (tries > 200) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** A DM of two befriended users, some history in it, archived by the first user's laptop. */
 async function dmWithHistory(first: string, second: string) {
   const laptop = withE2e(await signUp(stack, first, { gateway: 0 }), fileStore());
@@ -103,6 +111,49 @@ describe("history on a new device", () => {
     expect(tablet.chat.e2e?.undecryptable).toBe(0);
     // The passphrase is not in anything the server saw.
     plaintexts.push("a long enough recovery passphrase");
+    await world.expectNoPlaintext(3);
+  });
+});
+
+describe("a message deleted for everyone", () => {
+  test("leaves every member's archive, and a new device shows nothing in its place", async () => {
+    const { laptop, peer, dm, seqs, texts } = await dmWithHistory("hdl", "hdp");
+    const conv = await stack.db.conversation.findUniqueOrThrow({ where: { key: dm } });
+    const archived = (userId: number) =>
+      stack.db.archiveEntry.count({ where: { userId, conversationId: conv.id, seq: seqs[1]! } });
+    await untilCount(() => archived(peer.user.id), 1, "the peer archived its message");
+    expect(await archived(laptop.user.id)).toBe(1);
+
+    // Each member's devices, reading the delete, replace their archived copy with the deletion
+    // (sealed anew: other bytes, whatever the size).
+    const sealedAt = async (userId: number) =>
+      Buffer.from(
+        (await stack.db.archiveEntry.findFirst({ where: { userId, conversationId: conv.id, seq: seqs[1]! } }))
+          ?.sealed ?? [],
+      ).toString("hex");
+    const before = new Map([laptop, peer].map((c) => [c, ""]));
+    for (const c of [laptop, peer]) before.set(c, await sealedAt(c.user.id));
+    await peer.chat.delete(dm, seqs[1]!);
+    for (const c of [laptop, peer]) {
+      for (let tries = 0; ; tries++) {
+        const now = await sealedAt(c.user.id);
+        if (now !== "" && now !== before.get(c)) break;
+        if (tries > 200) throw new Error(`${c.name}'s archive kept the deleted message`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+
+    const passphrase = "a passphrase for the deleted test";
+    plaintexts.push(passphrase);
+    await laptop.chat.backup?.setPassphrase(passphrase);
+    const tablet = withE2e(await device(stack, laptop, 0), new MemoryE2eStateStore());
+    await until(() => status(tablet) === "locked", "the tablet is locked", 20_000);
+    expect(await tablet.chat.backup?.unlockWithPassphrase(passphrase)).toBe(true);
+    await pageToStart(tablet, dm);
+    await allRead([tablet], dm, [texts[0]!, texts[2]!]);
+    // In its place the deletion was archived: nothing shows there, not even a locked placeholder.
+    expect(tablet.at(dm, seqs[1]!)).toBeUndefined();
+    expect(tablet.chat.e2e?.undecryptable).toBe(0);
     await world.expectNoPlaintext(3);
   });
 });

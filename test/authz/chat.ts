@@ -415,7 +415,7 @@ CHAT_CASES.push(
 // The history archive: only ever the caller's own. A put is checked against what the caller may
 // read first (NOT_FOUND for a conversation they may not), then against the seq, which here is a
 // plaintext entry, not an application message: BAD_REQUEST for every reader (a stored entry is
-// services/chat/src/backup.test.ts's). A get reads the caller's own rows, of which nobody has any.
+// services/chat/src/backup.test.ts's). A get or delete acts on the caller's own rows, of which nobody has any.
 const sealedEntry = Buffer.alloc(28, 5).toString("base64url");
 CHAT_CASES.push(
   {
@@ -441,6 +441,13 @@ CHAT_CASES.push(
     name: "backup get",
     type: "chat.backup.get",
     body: (t) => ({ conversationId: t.conversationId, fromSeq: 1, toSeq: 100 }),
+    expect: signedIn,
+  },
+  // A delete, like a get, touches the caller's own rows only: nothing to delete, nothing refused.
+  {
+    name: "backup delete",
+    type: "chat.backup.delete",
+    body: (t) => ({ conversationId: t.conversationId, seqs: [1, 2] }),
     expect: signedIn,
   },
 );

@@ -201,6 +201,20 @@ export const BACKUP_CHAT_COMMANDS = {
     value: z.object({ stored: z.number().int().nonnegative() }),
   },
   /**
+   * Deletes the caller's own archive entries at these seqs of a conversation (a message deleted for
+   * everyone: each member's devices delete their own copy when they read the delete). `deleted`:
+   * the entries there were. Seqs with none, or a conversation unknown to the caller, delete nothing.
+   */
+  "chat.backup.delete": {
+    service: "chat",
+    access: "user",
+    body: z.strictObject({
+      conversationId: conversationIdSchema,
+      seqs: z.array(z.number().int().positive()).min(1).max(BACKUP_LIMITS.putMax),
+    }),
+    value: z.object({ deleted: z.number().int().nonnegative() }),
+  },
+  /**
    * The caller's archive entries of a conversation with fromSeq <= seq <= toSeq, in seq order.
    * BAD_REQUEST unless fromSeq <= toSeq < fromSeq + getRangeMax (checked by the service: the
    * commands' schemas bound each field, not relations between fields).

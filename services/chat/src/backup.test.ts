@@ -1,5 +1,5 @@
 /**
- * The history archive (chat.backup.put and chat.backup.get) with real MLS entries: a user stores
+ * The history archive (chat.backup.put, .get and .delete) with real MLS entries: a user stores
  * sealed entries at application messages they can see, once, and reads back only their own;
  * anything else (a seq that is no application message, one before their join, someone else's
  * conversation) is refused; the quota and the rate hold. Real nats-server and database (SQLite,
@@ -167,5 +167,26 @@ describe("chat.backup.put and chat.backup.get", () => {
     });
     expect(limited?.code).toBe("RATE_LIMITED");
     expect(limited?.retryAfterMs).toBeGreaterThan(0);
+  });
+
+  it("deletes the caller's own entries at these seqs, frees their bytes, and touches nobody else's", async () => {
+    const { a, b, dm } = await encryptedDm(3);
+    await h.call(b, "chat.backup.put", { conversationId: dm, entries: [entry(3, 100), entry(4, 100), entry(5, 100)] });
+    await h.call(a, "chat.backup.put", { conversationId: dm, entries: [entry(4, 100)] });
+    // 4 twice and 9 (nothing there) in one call: what was there is what is counted.
+    expect(await h.call(b, "chat.backup.delete", { conversationId: dm, seqs: [4, 4, 9] })).toEqual({ deleted: 1 });
+    const { entries } = await h.call(b, "chat.backup.get", { conversationId: dm, fromSeq: 1, toSeq: 10 });
+    expect(entries.map((e) => e.seq)).toEqual([3, 5]);
+    expect(await h.db.archiveUsage.findUnique({ where: { userId: b } })).toMatchObject({ bytes: 200 });
+    expect((await h.call(a, "chat.backup.get", { conversationId: dm, fromSeq: 4, toSeq: 4 })).entries).toHaveLength(1);
+    // Someone else's conversation, or one that does not exist, deletes nothing and says nothing.
+    const eve = await h.seed.user();
+    expect(await h.call(eve, "chat.backup.delete", { conversationId: dm, seqs: [3, 5] })).toEqual({ deleted: 0 });
+    expect(await h.call(b, "chat.backup.delete", { conversationId: groupConversationId(999_999), seqs: [3] })).toEqual({
+      deleted: 0,
+    });
+    expect(await h.db.archiveEntry.count({ where: { userId: b } })).toBe(2);
+    const anon = await h.refusal(undefined, "chat.backup.delete", { conversationId: dm, seqs: [3] });
+    expect(anon?.code).toBe("NOT_AUTHENTICATED");
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The history archive (chat.backup.put and chat.backup.get, docs/protocol/chat.md "History
+ * The history archive (chat.backup.put, .get and .delete, docs/protocol/chat.md "History
  * backup"; proto backup.ts): each user's own store of message contents their devices sealed under
  * the user's backup key, at the (conversation, seq) of the application message they came from. The
  * service sees sizes, counts, timing and which messages a user archived, never a key or plaintext.
@@ -10,7 +10,8 @@
  * reach messages the caller was never shown.
  *
  * Written once: an entry already stored at a seq stays (the content at a seq never changes, and
- * any of the user's devices seals it as well as another). The operator's per-user quota over the
+ * any of the user's devices seals it as well as another), until the user's devices delete it (the
+ * message was deleted for everyone). The operator's per-user quota over the
  * archive's bytes (ArchiveUsage) is checked and moved in the same writer job as the inserts, which
  * locks the user's row on PostgreSQL, so two hosts cannot both admit the last bytes.
  */
@@ -32,6 +33,7 @@ const Q = {
     postgresql: `SELECT "id" FROM "User" WHERE "id" = ? FOR UPDATE`,
   }),
   usedBytes: sql<[number], { bytes: number }>(`SELECT "bytes" FROM "ArchiveUsage" WHERE "userId" = ?`),
+  freeUsed: sql<[number, number]>(`UPDATE "ArchiveUsage" SET "bytes" = "bytes" - ? WHERE "userId" = ?`),
   addUsed: sql<[number, number, number]>(
     `INSERT INTO "ArchiveUsage" ("userId", "bytes") VALUES (?, ?)
      ON CONFLICT ("userId") DO UPDATE SET "bytes" = "ArchiveUsage"."bytes" + ?`,
@@ -66,6 +68,14 @@ function perCount<R>(text: (list: string) => string) {
 const appSeqs = perCount<{ seq: number }>(
   (list) => `SELECT "seq" FROM "Message"
     WHERE "conversationId" = ? AND "seq" > ? AND "seq" <= ? AND "kind" = 'mls.app' AND "seq" IN (${list})`,
+);
+/** Of these seqs, the user's entries and their sizes. */
+const entrySizes = perCount<{ seq: number; bytes: number }>(
+  (list) => `SELECT "seq", length("sealed") AS "bytes" FROM "ArchiveEntry"
+    WHERE "userId" = ? AND "conversationId" = ? AND "seq" IN (${list})`,
+);
+const deleteEntries = perCount<never>(
+  (list) => `DELETE FROM "ArchiveEntry" WHERE "userId" = ? AND "conversationId" = ? AND "seq" IN (${list})`,
 );
 /** Of these seqs, those the user's archive holds already. */
 const storedSeqs = perCount<{ seq: number }>(
@@ -141,6 +151,25 @@ export function createBackup({ db, writer, quotaBytes, log }: BackupDeps) {
       );
       log.debug({ userId, stored }, "archive entries stored");
       return { stored };
+    },
+
+    async delete(userId: number, key: string, seqs: number[]): Promise<{ deleted: number }> {
+      const unique = [...new Set(seqs)];
+      const conv = await queries(db).convByKey.get(key);
+      if (!conv) return { deleted: 0 };
+      const deleted = await writer.submit(
+        async (tx) => {
+          await tx.get(Q.lockUser, [userId]);
+          const rows = await tx.all(entrySizes(unique.length), [userId, conv.id, ...unique]);
+          if (rows.length === 0) return { value: 0 };
+          await tx.run(deleteEntries(unique.length), [userId, conv.id, ...unique]);
+          await tx.run(Q.freeUsed, [rows.reduce((sum, r) => sum + Number(r.bytes), 0), userId]);
+          return { value: rows.length };
+        },
+        { key: userLockKey(userId) },
+      );
+      log.debug({ userId, deleted }, "archive entries deleted");
+      return { deleted };
     },
 
     async get(userId: number, key: string, fromSeq: number, toSeq: number): Promise<{ entries: ArchiveEntry[] }> {

@@ -215,6 +215,8 @@ export function createChatService({
         "chat.blob.delete": async (ctx, b) => attachments.delete(ctx.userId, b.blobId),
         "chat.backup.put": async (ctx, b) =>
           archive.put(backupBudget(ctx.userId, b.entries.length), b.conversationId, b.entries),
+        "chat.backup.delete": async (ctx, b) =>
+          archive.delete(backupBudget(ctx.userId, b.seqs.length), b.conversationId, b.seqs),
         "chat.backup.get": async (ctx, b) =>
           archive.get(readBudget(ctx.userId, b.toSeq - b.fromSeq + 1), b.conversationId, b.fromSeq, b.toSeq),
       };

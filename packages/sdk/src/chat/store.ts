@@ -522,6 +522,7 @@ export class ChatStore {
   private surface(entry: Surfaced): void {
     const c = this.ensure(entry.conversationId);
     if (entry.kind !== "text") dropUnreadable(c, entry.seq);
+    if (entry.kind === "gone") return this.touch(c);
     if (entry.kind === "reactions") {
       const at = c.log.timeline.findIndex((e) => e.seq === entry.targetSeq);
       const target = c.log.timeline[at];

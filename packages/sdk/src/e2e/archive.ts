@@ -49,6 +49,10 @@ export class HistoryArchive {
   private readonly fetched = new Map<string, { entries: Map<number, ArchiveEntry>; ranges: Array<[number, number]> }>();
   private readonly inflight = new Map<string, Promise<void>>();
   private queue: Pending[] = [];
+  /** Per conversation: seqs whose archived content is to be deleted (deleted for everyone). */
+  private deletions = new Map<string, Set<number>>();
+  /** What is sealed in a deleted content's place once it is gone (`forget`), by conversation and seq. */
+  private readonly standIns = new Map<string, { target: AppMeta; deletion: Content }>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private flushing = false;
 
@@ -73,18 +77,24 @@ export class HistoryArchive {
     this.known.clear();
     this.fetched.clear();
     this.queue = [];
+    this.deletions.clear();
+    this.standIns.clear();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
 
   /** A content this device read or sent: archived once, unless the archive gave it. */
   record(meta: AppMeta, content: Content): void {
+    const known = this.knownOf(meta.conversationId);
+    if (known.has(meta.seq) || !this.holdsKey()) return;
+    known.add(meta.seq);
+    this.enqueue(meta, content);
+  }
+
+  private enqueue(meta: AppMeta, content: Content): void {
     const userId = this.userId();
     const current = this.keys.currentKey();
     if (userId === undefined || !current) return;
-    const known = this.knownOf(meta.conversationId);
-    if (known.has(meta.seq)) return;
-    known.add(meta.seq);
     if (this.queue.length >= QUEUE_MAX) {
       this.dropped++;
       return;
@@ -95,6 +105,26 @@ export class HistoryArchive {
       () => undefined,
     );
     this.queue.push({ conversationId: meta.conversationId, seq: meta.seq, sealed });
+    this.schedule(FLUSH_DELAY_MS);
+  }
+
+  /**
+   * The message at `target.seq` was deleted for everyone: its content leaves the user's archive
+   * (whichever device stored it; not stored at all if still queued here), and the deletion itself
+   * is sealed in its place, so a new device shows nothing there and a device of the user that
+   * reads the message late cannot store it again (an entry stays once stored). The delete needs
+   * no key; the stand-in only goes with one.
+   */
+  forget(target: AppMeta, deletion: Content): void {
+    const { conversationId, seq } = target;
+    if (this.userId() === undefined) return;
+    this.knownOf(conversationId).add(seq);
+    this.queue = this.queue.filter((p) => p.conversationId !== conversationId || p.seq !== seq);
+    this.fetched.get(conversationId)?.entries.delete(seq);
+    let seqs = this.deletions.get(conversationId);
+    if (!seqs) this.deletions.set(conversationId, (seqs = new Set()));
+    seqs.add(seq);
+    this.standIns.set(`${conversationId}:${seq}`, { target, deletion });
     this.schedule(FLUSH_DELAY_MS);
   }
 
@@ -160,7 +190,11 @@ export class HistoryArchive {
     }, ms);
   }
 
-  /** Puts what is queued, one conversation's batch at a time; a batch that fails waits and goes again. */
+  /**
+   * Puts what is queued, one conversation's batch at a time, then deletes what was deleted for
+   * everyone (after the puts: a delete is read after its message, so it never precedes that
+   * message's put). A batch that fails waits and goes again.
+   */
   private async flush(): Promise<void> {
     if (this.flushing) return;
     this.flushing = true;
@@ -172,8 +206,30 @@ export class HistoryArchive {
         const ok = await this.put(conversationId, batch);
         if (!ok) return this.schedule(RETRY_DELAY_MS);
       }
+      for (const [conversationId, seqs] of this.deletions) {
+        const batch = [...seqs].slice(0, BACKUP_LIMITS.putMax);
+        if (!(await this.delete(conversationId, batch))) return this.schedule(RETRY_DELAY_MS);
+        for (const seq of batch) {
+          seqs.delete(seq);
+          const standIn = this.standIns.get(`${conversationId}:${seq}`);
+          this.standIns.delete(`${conversationId}:${seq}`);
+          if (standIn) this.enqueue(standIn.target, standIn.deletion);
+        }
+        if (seqs.size === 0) this.deletions.delete(conversationId);
+        if (this.queue.length > 0 || this.deletions.size > 0) return this.schedule(0);
+      }
     } finally {
       this.flushing = false;
+    }
+  }
+
+  /** False when it should be tried again later; a refusal that will not change is given up. */
+  private async delete(conversationId: string, seqs: number[]): Promise<boolean> {
+    try {
+      await this.client.request("chat.backup.delete", { conversationId, seqs });
+      return true;
+    } catch (err) {
+      return err instanceof AppError && !err.retryable;
     }
   }
 

@@ -36,6 +36,28 @@ describe("ConversationContents", () => {
     expect(ignored).toBe(0);
   });
 
+  test("a delete tells the archive; a change read where a placeholder showed, target unknown, takes the placeholder away", () => {
+    const forgotten: Array<[number, string]> = [];
+    const contents = new ConversationContents(() => undefined, {
+      record: () => undefined,
+      forget: (target, deletion) => forgotten.push([target.seq, deletion.type]),
+    });
+    const original = textContent("soon gone");
+    const m = meta(1);
+    contents.read(m, original);
+    contents.read(meta(1), del(original.id));
+    expect(forgotten).toEqual([[m.seq, "delete"]]);
+
+    const locked = meta(1);
+    expect(contents.unreadable(locked, "unavailable")).toHaveLength(1);
+    expect(contents.read(locked, del(newContentId()))).toEqual([
+      { kind: "gone", conversationId: conv, seq: locked.seq },
+    ]);
+    expect(contents.entry(locked.seq)).toBeUndefined();
+    // Without a placeholder there is nothing to take away.
+    expect(contents.read(meta(1), del(newContentId()))).toEqual([]);
+  });
+
   test("a change from another user is ignored and counted, now or when its target arrives", () => {
     let ignored = 0;
     const contents = new ConversationContents(() => ignored++);

@@ -180,12 +180,33 @@ export interface ReactionsEntry {
   reactions: Reaction[];
 }
 
+/**
+ * A change (edit, delete, reaction) read at a seq that showed as an unreadable message, whose
+ * target is not read (yet): no message is there, so the placeholder leaves the timeline.
+ */
+export interface GoneEntry {
+  kind: "gone";
+  conversationId: string;
+  seq: number;
+}
+
 /** What the timeline should show after a message was read: the message, then changes it released. */
-export type Surfaced = E2eTextEntry | EditEntry | DeleteEntry | ReactionsEntry;
+export type Surfaced = E2eTextEntry | EditEntry | DeleteEntry | ReactionsEntry | GoneEntry;
 
 type Change = Extract<Content, { type: "edit" | "delete" | "reaction" }>;
 type TextContent = Extract<Content, { type: "text" }>;
 type AttachmentContent = Extract<Content, { type: "attachment" }>;
+
+/** The history archive as contents see it (archive.ts). */
+export interface ContentArchive {
+  /** A content read (or sent) at `meta.seq`: archived once. */
+  record(meta: AppMeta, content: Content): void;
+  /**
+   * The message at `target.seq` was deleted for everyone by `deletion`: its archived content goes,
+   * and the deletion stands in its place.
+   */
+  forget(target: AppMeta, deletion: Content): void;
+}
 
 /** Changes kept for a target not read yet, per conversation; the oldest go first beyond this. */
 const PENDING_MAX = 500;
@@ -201,12 +222,12 @@ export class ConversationContents {
   private readonly changed = new Set<number>();
 
   /**
-   * `ignored` is told of every change refused because its sender is not its target's; `readContent`
-   * of every content read (the history archive keeps them).
+   * `ignored` is told of every change refused because its sender is not its target's; `archive` of
+   * every content read, and of every message deleted for everyone (the history archive).
    */
   constructor(
     private readonly ignored: () => void,
-    private readonly readContent: (meta: AppMeta, content: Content) => void = () => undefined,
+    private readonly archive?: ContentArchive,
   ) {}
 
   /** The application messages shown as not readable here (the archive may have them). */
@@ -265,7 +286,7 @@ export class ConversationContents {
 
   /** A decrypted content (or this device's own): what it shows or changes. */
   read(meta: AppMeta, content: Content): Surfaced[] {
-    this.readContent(meta, content);
+    this.archive?.record(meta, content);
     switch (content.type) {
       case "text":
         return this.text(meta, content);
@@ -313,7 +334,7 @@ export class ConversationContents {
     this.changed.add(meta.seq);
     // Shown as an unreadable message before it could be read (locked history, a late Welcome): it
     // is no message, and its record becomes the change's (`takeChanged` finds no entry at the seq).
-    this.bySeq.delete(meta.seq);
+    const placeholder = this.bySeq.delete(meta.seq);
     const targetSeq = this.seqOfId.get(change.target);
     const target = targetSeq === undefined ? undefined : this.bySeq.get(targetSeq);
     if (target) return this.apply(meta, change, target);
@@ -321,7 +342,7 @@ export class ConversationContents {
     list.push({ meta, change });
     this.pending.set(change.target, list);
     if (++this.pendingCount > PENDING_MAX) this.dropOldestPending();
-    return [];
+    return placeholder ? [{ kind: "gone", conversationId: meta.conversationId, seq: meta.seq }] : [];
   }
 
   private apply(meta: AppMeta, change: Change, target: E2eTextEntry): Surfaced[] {
@@ -338,9 +359,10 @@ export class ConversationContents {
       this.show({ ...target, text: change.text, editedTs: meta.ts });
       return [{ kind: "edit", ...base, senderId: meta.senderId, targetSeq, text: change.text }];
     }
-    // A deleted file is gone from the timeline, its key with it.
+    // A deleted file is gone from the timeline, its key with it, and from the user's archive.
     const { attachment: _gone, ...kept } = target;
     this.show({ ...kept, text: "", deletedTs: meta.ts });
+    this.archive?.forget({ ...meta, seq: targetSeq }, change);
     return [{ kind: "delete", ...base, senderId: meta.senderId, targetSeq }];
   }
 

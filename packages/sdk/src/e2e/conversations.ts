@@ -5,8 +5,8 @@
  * messages not yet reached by the reader. Loaded lazily from the state store, saved after every
  * change: read records first, then the group state.
  */
-import type { Content, Device } from "@sealroom/e2e";
-import { ConversationContents, checkedReads, type AppMeta } from "./contents.js";
+import type { Device } from "@sealroom/e2e";
+import { ConversationContents, checkedReads, type ContentArchive } from "./contents.js";
 import { decodeGroupRecord, encodeGroupRecord, type GroupRecord } from "./group-record.js";
 import type { E2eStateStore } from "./state-store.js";
 
@@ -26,7 +26,7 @@ export class ConversationStates {
     private readonly store: E2eStateStore,
     private readonly userId: () => number | undefined,
     private readonly ignored: () => void,
-    private readonly readContent?: (meta: AppMeta, content: Content) => void,
+    private readonly archive?: ContentArchive,
   ) {}
 
   /** The conversations whose contents are held in memory. */
@@ -45,7 +45,7 @@ export class ConversationStates {
   contentsOf(conversationId: string): ConversationContents {
     let contents = this.contents.get(conversationId);
     if (!contents) {
-      contents = new ConversationContents(this.ignored, this.readContent);
+      contents = new ConversationContents(this.ignored, this.archive);
       this.contents.set(conversationId, contents);
     }
     return contents;

@@ -96,7 +96,7 @@ export class E2eEngine {
       this.store,
       () => this.session?.userId,
       () => this.ignoredChanges++,
-      archive && ((meta, content) => archive.record(meta, content)),
+      archive,
     );
     this.keys = new DeviceKeys(client, this.store, opts, {
       checkDevice: (member, key) => this.checkLeaf(member, key),
