@@ -55,7 +55,7 @@ afterAll(async () => {
 
 test("a friend sees the display name live, a stranger sees the username only", async () => {
   const profile = await ann.store.updateProfile({ displayName: " Ann Ångström ", about: "Climbs" });
-  expect(profile).toEqual({ user: ann.user, displayName: "Ann Ångström", about: "Climbs" });
+  expect(profile).toEqual({ user: ann.user, displayName: "Ann Ångström", about: "Climbs", avatar: null });
   expect(ann.store.getSnapshot().me).toEqual(profile);
 
   const seen = await until(ben.store, (s) => s.profiles[ann.user.id]?.displayName === "Ann Ångström");
@@ -64,7 +64,7 @@ test("a friend sees the display name live, a stranger sees the username only", a
 
   await cy.store.loadProfiles([ann.user.id]);
   const stranger = cy.store.getSnapshot();
-  expect(stranger.profiles[ann.user.id]).toEqual({ user: ann.user, displayName: null, about: null });
+  expect(stranger.profiles[ann.user.id]).toEqual({ user: ann.user, displayName: null, about: null, avatar: null });
   expect(displayNameOf(stranger.profiles, ann.user)).toBe(ann.user.username);
   expect(cy.events.filter((e) => e.type === "social.profile.updated.v1")).toEqual([]);
 
