@@ -37,7 +37,7 @@ describe("the profile form", () => {
   test("refuses what the server would refuse, sends the trimmed fields, says it saved", async () => {
     const client = new ScriptedClient();
     client.handlers["social.profile.update"] = (b) => ({
-      profile: { user: ME, displayName: b.displayName || null, about: b.about || null },
+      profile: { user: ME, displayName: b.displayName || null, about: b.about || null, avatar: null },
     });
     await renderSocial(<ProfileForm username="me" />, client);
     const user = userEvent.setup();
