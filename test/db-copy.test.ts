@@ -85,6 +85,10 @@ beforeAll(async () => {
   await db.backupDeviceWrap.create({
     data: { deviceId: "d".repeat(22), userId: 1, version: 2, keyPackageRef: "r", enc: "e", sealed: "s" },
   });
+  // A profile picture (migration 0014 / 0008): its bytes must arrive whole.
+  await db.avatar.create({
+    data: { userId: 1, version: "v".repeat(16), mime: "image/webp", data: Uint8Array.from([82, 73, 70, 70, 0, 255]) },
+  });
   await db.$disconnect();
   const auth = await startAuthOn(source.url);
   try {
@@ -152,6 +156,9 @@ describe("db:copy", () => {
       const archive = (db: Db) => db.archiveEntry.findMany();
       expect(await archive(to)).toEqual(await archive(from));
       expect([...(await archive(to))[0]!.sealed]).toEqual([0, 1, 2, 255]);
+      const avatars = (db: Db) => db.avatar.findMany();
+      expect(await avatars(to)).toEqual(await avatars(from));
+      expect([...(await avatars(to))[0]!.data]).toEqual([82, 73, 70, 70, 0, 255]);
 
       const auth = await startAuthOn(target.url);
       cleanup.push(() => auth.stop());

@@ -55,7 +55,7 @@ afterAll(async () => {
 
 test("a friend sees the display name live, a stranger sees the username only", async () => {
   const profile = await ann.store.updateProfile({ displayName: " Ann Ångström ", about: "Climbs" });
-  expect(profile).toEqual({ user: ann.user, displayName: "Ann Ångström", about: "Climbs" });
+  expect(profile).toEqual({ user: ann.user, displayName: "Ann Ångström", about: "Climbs", avatar: null });
   expect(ann.store.getSnapshot().me).toEqual(profile);
 
   const seen = await until(ben.store, (s) => s.profiles[ann.user.id]?.displayName === "Ann Ångström");
@@ -64,7 +64,7 @@ test("a friend sees the display name live, a stranger sees the username only", a
 
   await cy.store.loadProfiles([ann.user.id]);
   const stranger = cy.store.getSnapshot();
-  expect(stranger.profiles[ann.user.id]).toEqual({ user: ann.user, displayName: null, about: null });
+  expect(stranger.profiles[ann.user.id]).toEqual({ user: ann.user, displayName: null, about: null, avatar: null });
   expect(displayNameOf(stranger.profiles, ann.user)).toBe(ann.user.username);
   expect(cy.events.filter((e) => e.type === "social.profile.updated.v1")).toEqual([]);
 
@@ -84,4 +84,35 @@ test("a store that missed the event (stopped, as while disconnected) learns the 
   } finally {
     fresh.stop();
   }
+});
+
+test("a picture: the friend's store learns its version live and fetches the bytes once; a stranger gets none", async () => {
+  // Ben's first store was stopped above (as while disconnected): a new one, following live events.
+  const benStore = new SocialStore(ben.client);
+  benStore.start();
+  await benStore.load();
+  const webp = Uint8Array.from([...Buffer.from("RIFF\0\0\0\0WEBPVP8 "), ...Buffer.alloc(500, 3)]);
+  const profile = await ann.store.setAvatar(webp);
+  expect(profile.avatar).toMatch(/^[A-Za-z0-9_-]{16}$/);
+  const seen = await until(benStore, (s) => s.profiles[ann.user.id]?.avatar === profile.avatar);
+  const version = seen.profiles[ann.user.id]!.avatar!;
+  const picture = await benStore.avatarPicture(ann.user.id, version);
+  expect(picture).toMatchObject({ userId: ann.user.id, version, mime: "image/webp" });
+  expect([...picture!.bytes]).toEqual([...webp]);
+  // Cached by version: the same object again, without asking the server.
+  expect(await benStore.avatarPicture(ann.user.id, version)).toBe(picture);
+
+  await cy.store.loadProfiles([ann.user.id], true);
+  expect(cy.store.getSnapshot().profiles[ann.user.id]?.avatar).toBeNull();
+  expect(await cy.store.avatarPicture(ann.user.id, version)).toBeUndefined();
+
+  // Too large for the server: a typed error, and the picture stays.
+  const huge = new Uint8Array(46_081);
+  huge.set([0xff, 0xd8, 0xff]);
+  expect(await errorCode(ann.store.setAvatar(huge))).toBe("PAYLOAD_TOO_LARGE");
+  expect(ann.store.getSnapshot().me?.avatar).toBe(profile.avatar);
+
+  expect((await ann.store.setAvatar(null)).avatar).toBeNull();
+  await until(benStore, (s) => s.profiles[ann.user.id]?.avatar === null);
+  benStore.stop();
 });

@@ -220,6 +220,39 @@ export const SOCIAL_CASES: Case[] = [
         user: { id: id("O"), username: names.get(id("O")) },
         displayName: sees ? "Owner O" : null,
         about: sees ? "runs G" : null,
+        avatar: sees ? O_AVATAR.version : null,
+      });
+    },
+  },
+  {
+    // Everyone sets their own picture, and only their own.
+    type: "social.profile.setAvatar",
+    body: () => ({ image: PNG.toString("base64url") }),
+    expect: all("ok"),
+    async check(_w, actor) {
+      const rows = await stack.db.avatar.findMany({ where: { mime: "image/png" }, select: { userId: true } });
+      expect(rows.map((r) => r.userId)).toEqual([id(ACTOR[actor])]);
+    },
+  },
+  {
+    // O's picture: to the same audience as O's profile; NOT_FOUND to the others, as if there were none.
+    type: "social.profiles.avatar",
+    body: (_w, _a, id) => ({ userId: id("O") }),
+    expect: {
+      owner: "ok",
+      admin: "ok",
+      member: "ok",
+      former: "NOT_FOUND",
+      nonmember: "NOT_FOUND",
+      blocked: "NOT_FOUND",
+    },
+    async check(_w, actor) {
+      const { avatar } = await people.get(ACTOR[actor])!.client.request("social.profiles.avatar", { userId: id("O") });
+      expect(avatar).toEqual({
+        userId: id("O"),
+        version: O_AVATAR.version,
+        mime: "image/webp",
+        data: Buffer.from(O_AVATAR.data).toString("base64url"),
       });
     },
   },
@@ -233,6 +266,13 @@ export const SOCIAL_CASES: Case[] = [
     },
   },
 ];
+
+/** O's picture in the world (stored as a WebP), and the PNG setAvatar cases send. */
+const O_AVATAR = {
+  version: "OwnerPicture0001",
+  data: Uint8Array.from([...Buffer.from("RIFF\0\0\0\0WEBPVP8 "), 1, 2, 3]),
+};
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
 
 let stack: Stack;
 const people = new Map<Name, Person>();
@@ -268,6 +308,10 @@ async function seed(): Promise<World> {
   await db.group.deleteMany();
   await db.user.updateMany({ data: { displayName: null, about: null } });
   await db.user.update({ where: { id: id("O") }, data: { displayName: "Owner O", about: "runs G" } });
+  await db.avatar.deleteMany();
+  await db.avatar.create({
+    data: { userId: id("O"), version: O_AVATAR.version, mime: "image/webp", data: O_AVATAR.data },
+  });
   const pair = (a: Name, b: Name) =>
     id(a) < id(b) ? { userAId: id(a), userBId: id(b) } : { userAId: id(b), userBId: id(a) };
   await db.friendship.createMany({ data: [pair("O", "A"), pair("O", "M"), pair("M", "X")] });
@@ -310,7 +354,7 @@ async function seed(): Promise<World> {
 async function fingerprint(): Promise<string> {
   const db = stack.db;
   const join = (rows: unknown[][]) => rows.map((r) => r.map((v) => (v instanceof Date ? v.getTime() : v)).join(":"));
-  const [f, r, b, g, m, fm, i, e, n, u] = await Promise.all([
+  const [f, r, b, g, m, fm, i, e, n, u, av] = await Promise.all([
     db.friendship.findMany({ orderBy: [{ userAId: "asc" }, { userBId: "asc" }] }),
     db.friendRequest.findMany({ orderBy: { id: "asc" } }),
     db.block.findMany({ orderBy: [{ blockerId: "asc" }, { blockedId: "asc" }] }),
@@ -321,6 +365,7 @@ async function fingerprint(): Promise<string> {
     db.groupEvent.count(),
     db.notice.findMany({ orderBy: { id: "asc" }, select: { id: true } }),
     db.user.findMany({ orderBy: { id: "asc" }, select: { id: true, displayName: true, about: true } }),
+    db.avatar.findMany({ orderBy: { userId: "asc" }, select: { userId: true, version: true } }),
   ]);
   return JSON.stringify({
     f: join(f.map((x) => [x.userAId, x.userBId])),
@@ -333,6 +378,7 @@ async function fingerprint(): Promise<string> {
     e,
     n: n.map((x) => x.id),
     u: join(u.map((x) => [x.id, x.displayName ?? "", x.about ?? ""])),
+    av: join(av.map((x) => [x.userId, x.version])),
   });
 }
 
@@ -390,7 +436,7 @@ export function defineSocialMatrix(): void {
       expect(unexpectedAllows).toEqual([]);
       expect(table.filter((r) => r.got !== r.expected)).toEqual([]);
       expect(table).toHaveLength(SOCIAL_CASES.length * SOCIAL_ROLES.length);
-      // 25 commands x 7 roles, reseeding after each allowed call: ~20 s on PostgreSQL alone, more on a busy machine.
+      // 27 commands x 7 roles, reseeding after each allowed call: ~20 s on PostgreSQL alone, more on a busy machine.
     }, 90_000);
 
     test("the blocked user's search does not show the blocker", async () => {

@@ -57,6 +57,8 @@ export const TABLES: Table[] = [
   { model: "BackupDeviceWrap", key: ["deviceId"] },
   { model: "ArchiveEntry", key: ["userId", "conversationId", "seq"] },
   { model: "ArchiveUsage", key: ["userId"] },
+  // Profile pictures (docs/protocol/social.md, "Avatars"): the image bytes live in the row.
+  { model: "Avatar", key: ["userId"] },
   { model: "Cursor", key: ["name"], raw: true },
 ];
 

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { publicUserSchema } from "./auth.js";
+import { avatarVersionSchema } from "./social-avatar.js";
 
 /** Limits of the social contracts. Server-side caps that are configurable never exceed these. */
 export const SOCIAL_LIMITS = {
@@ -112,14 +113,16 @@ export type MyGroup = z.infer<typeof myGroupSchema>;
 
 /**
  * What one user may see of another's profile. Only the user, their friends and the members of a
- * group they share (not disbanded), without a block in either direction, see `displayName` and
- * `about`; anyone else gets both null (the username only).
+ * group they share (not disbanded), without a block in either direction, see `displayName`,
+ * `about` and `avatar`; anyone else gets them all null (the username only).
  */
 export const profileSchema = z.object({
   user: publicUserSchema,
   /** The name to show instead of the username; null: show the username. */
   displayName: z.string().max(256).nullable(),
   about: z.string().max(1024).nullable(),
+  /** The profile picture's version (social-avatar.ts; bytes: social.profiles.avatar); null: none. */
+  avatar: avatarVersionSchema.nullable(),
 });
 export type Profile = z.infer<typeof profileSchema>;
 

@@ -27,8 +27,10 @@ import {
   profileSchema,
   timestampSchema as timestamp,
 } from "./social-model.js";
+import { avatarImageSchema, setAvatarBody } from "./social-avatar.js";
 
 export * from "./social-model.js";
+export * from "./social-avatar.js";
 
 // ---------------------------------------------------------------------------------------------
 // Group names
@@ -239,6 +241,27 @@ export const SOCIAL_COMMANDS = {
     access: "user",
     body: z.strictObject({ userIds: z.array(id).min(1).max(SOCIAL_LIMITS.profilesGetMax) }),
     value: z.object({ profiles: z.array(profileSchema).max(SOCIAL_LIMITS.profilesGetMax) }),
+  },
+  /**
+   * Set (or with `image: null` remove) the caller's profile picture: PNG, JPEG, WebP or GIF by its
+   * magic bytes (BAD_REQUEST otherwise), at most AVATAR_LIMITS.bytesMax bytes (PAYLOAD_TOO_LARGE).
+   * The same picture again changes nothing. Told like a profile update (social.profile.updated.v1).
+   */
+  "social.profile.setAvatar": {
+    service: "social",
+    access: "user",
+    body: setAvatarBody,
+    value: z.object({ profile: profileSchema }),
+  },
+  /**
+   * A user's picture, to whoever may see their profile (as social.profiles.get); NOT_FOUND for
+   * anyone else and when there is none. Costs a lookup, like social.profiles.get.
+   */
+  "social.profiles.avatar": {
+    service: "social",
+    access: "user",
+    body: z.strictObject({ userId: id }),
+    value: z.object({ avatar: avatarImageSchema }),
   },
 
   /** Acknowledge (delete) some of the caller's notices; ids that are not theirs are ignored. */

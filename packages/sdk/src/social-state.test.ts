@@ -35,7 +35,7 @@ const EMPTY_WITH = (me: { id: number; username: string }) => ({
   invitations: [],
   groups: [],
   notices: [],
-  me: { user: me, displayName: null, about: null },
+  me: { user: me, displayName: null, about: null, avatar: null },
 });
 const event = (type: GroupEventView["type"], target = ME): GroupEventView => ({
   id: 9,
@@ -120,7 +120,7 @@ describe("SocialState", () => {
       invitations: [],
       groups: [],
       notices: [],
-      me: { user: ME, displayName: null, about: null },
+      me: { user: ME, displayName: null, about: null, avatar: null },
       profiles: [],
     });
     const snap = s.snapshot("ready");
@@ -138,10 +138,10 @@ describe("SocialState", () => {
       invitations: [],
       groups: [],
       notices: [],
-      me: { user: ME, displayName: "Me!", about: null },
-      profiles: [{ user: AMY, displayName: "Amy A.", about: "hi" }],
+      me: { user: ME, displayName: "Me!", about: null, avatar: null },
+      profiles: [{ user: AMY, displayName: "Amy A.", about: "hi", avatar: null }],
     });
-    s.adoptDetail({ ...detail(1), profiles: [{ user: BEN, displayName: "Benny", about: null }] });
+    s.adoptDetail({ ...detail(1), profiles: [{ user: BEN, displayName: "Benny", about: null, avatar: null }] });
     let snap = s.snapshot("ready");
     expect(displayNameOf(snap.profiles, AMY)).toBe("Amy A.");
     expect(displayNameOf(snap.profiles, BEN)).toBe("Benny");
@@ -149,11 +149,17 @@ describe("SocialState", () => {
     expect(snap.me?.displayName).toBe("Me!");
 
     s.apply(
-      { type: "social.profile.updated.v1", body: { profile: { user: AMY, displayName: null, about: "x" } } },
+      {
+        type: "social.profile.updated.v1",
+        body: { profile: { user: AMY, displayName: null, about: "x", avatar: null } },
+      },
       ME.id,
     );
     s.apply(
-      { type: "social.profile.updated.v1", body: { profile: { user: ME, displayName: "New me", about: null } } },
+      {
+        type: "social.profile.updated.v1",
+        body: { profile: { user: ME, displayName: "New me", about: null, avatar: null } },
+      },
       ME.id,
     );
     snap = s.snapshot("ready");

@@ -18,6 +18,7 @@ import type { PublicUser } from "@sealroom/proto/auth";
 import { AppError } from "@sealroom/proto/errors";
 import { SOCIAL_LIMITS } from "@sealroom/proto/social";
 import type { Friend, GroupDetail, GroupInfo, Overview, Profile } from "@sealroom/proto/social";
+import { AvatarCache, encodeBase64url, type AvatarPicture } from "./avatar-cache.js";
 import type { SealroomClient } from "./client.js";
 import { ChangeNotifier } from "./notifier.js";
 import { parseSocialEvent, type SocialEvent } from "./social.js";
@@ -48,8 +49,11 @@ export class SocialStore {
   /** Events that arrive while an overview is in flight: replayed on top of it, in order. */
   private buffer: SocialEvent[] | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly avatars: AvatarCache;
 
-  constructor(private readonly client: SocialStoreClient) {}
+  constructor(private readonly client: SocialStoreClient) {
+    this.avatars = new AvatarCache(client);
+  }
 
   /** Follows the client: loads now if signed in, and after every sign-in from then on. */
   start(): void {
@@ -252,6 +256,29 @@ export class SocialStore {
   }
 
   /**
+   * Sets the user's picture (an image the app made: PNG, JPEG, WebP or GIF, at most
+   * AVATAR_LIMITS.bytesMax bytes), or removes it with null. Throws the command's AppError
+   * (PAYLOAD_TOO_LARGE, BAD_REQUEST).
+   */
+  async setAvatar(image: Uint8Array | null): Promise<Profile> {
+    const { profile } = await this.client.request("social.profile.setAvatar", {
+      image: image && encodeBase64url(image),
+    });
+    this.state.me = profile;
+    this.state.learnProfiles([profile]);
+    this.changed();
+    return profile;
+  }
+
+  /**
+   * The picture a profile names (`profile.avatar`), fetched once per version and kept; undefined
+   * when the server has none to show (the initial stays). Never throws.
+   */
+  avatarPicture(userId: number, version: string): Promise<AvatarPicture | undefined> {
+    return this.avatars.get(userId, version);
+  }
+
+  /**
    * Reads the profiles of users the store does not hold yet (search results, a profile card);
    * `force` reads them again anyway. What the caller may not see comes back as the username only.
    */
@@ -353,6 +380,7 @@ export class SocialStore {
 
   private clear(): void {
     this.state.clear();
+    this.avatars.clear();
     this.setStatus("offline");
     this.changed();
   }

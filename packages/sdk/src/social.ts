@@ -12,6 +12,7 @@
 import {
   SOCIAL_EVENTS,
   isSocialEventType,
+  type AvatarImage,
   type Friend,
   type GroupDetail,
   type GroupInfo,
@@ -26,9 +27,12 @@ import { z } from "zod";
 import type { PublicUser } from "@sealroom/proto/auth";
 import { parseUntrusted } from "@sealroom/proto/parse";
 import type { CommandValue } from "@sealroom/proto/commands";
+import { encodeBase64url } from "./avatar-cache.js";
 import type { SealroomClient } from "./client.js";
 
 export type {
+  AvatarImage,
+  AvatarMime,
   Block,
   Friend,
   FriendRequest,
@@ -48,6 +52,8 @@ export type {
   SocialEventType,
 } from "@sealroom/proto/social";
 export {
+  AVATAR_LIMITS,
+  AVATAR_MIME_TYPES,
   SOCIAL_EVENTS,
   SOCIAL_LIMITS,
   checkGroupName,
@@ -216,6 +222,16 @@ export class SocialClient {
   /** Profiles as the caller may see them (username only for people they share nothing with). */
   profiles(userIds: number[]): Promise<Profile[]> {
     return this.client.request("social.profiles.get", { userIds }).then((v) => v.profiles);
+  }
+  /** Sets the caller's picture (PNG, JPEG, WebP or GIF, at most AVATAR_LIMITS.bytesMax bytes), or removes it (null). */
+  setAvatar(image: Uint8Array | null): Promise<Profile> {
+    return this.client
+      .request("social.profile.setAvatar", { image: image && encodeBase64url(image) })
+      .then((v) => v.profile);
+  }
+  /** A user's picture as it is now (NOT_FOUND: none, or not the caller's to see). SocialStore caches these by version. */
+  avatar(userId: number): Promise<AvatarImage> {
+    return this.client.request("social.profiles.avatar", { userId }).then((v) => v.avatar);
   }
 
   // Notices

@@ -175,6 +175,7 @@ describe("defense in depth", () => {
       "social.groups.setTopic": { groupId: 1, topic: "x" },
       "social.profile.update": { displayName: "x" },
       "social.profiles.get": { userIds: [1] },
+      "social.profile.setAvatar": { image: null },
     };
     const generic = { userId: 1, requestId: 1, groupId: 1, invitationId: 1 };
     for (const [type, spec] of Object.entries(SOCIAL_COMMANDS)) {

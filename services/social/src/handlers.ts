@@ -1,6 +1,7 @@
 /** The social commands. The actor is always the gateway-stamped user, never an id from the body. */
 import { AppError } from "@sealroom/proto/errors";
 import type { Handlers, KeyedTokenBucket, SignedInContext } from "@sealroom/runtime";
+import type { createAvatars } from "./avatars.js";
 import type { createBlocks } from "./blocks.js";
 import type { createFriends } from "./friends.js";
 import type { createGroups } from "./groups.js";
@@ -18,6 +19,7 @@ export interface Modules {
   notices: ReturnType<typeof createNotices>;
   overview: ReturnType<typeof createOverview>;
   profiles: ReturnType<typeof createProfiles>;
+  avatars: ReturnType<typeof createAvatars>;
   search: ReturnType<typeof createSearch>;
 }
 
@@ -62,6 +64,8 @@ export function createHandlers(m: Modules, writes: KeyedTokenBucket<number>): Ha
     "social.groups.setTopic": (ctx, b) => m.groups.setTopic(writer(ctx), b.groupId, b.topic),
     "social.profile.update": (ctx, b) => m.profiles.update(writer(ctx), b),
     "social.profiles.get": (ctx, b) => m.profiles.get(ctx.userId, b.userIds),
+    "social.profile.setAvatar": (ctx, b) => m.avatars.set(writer(ctx), b.image),
+    "social.profiles.avatar": (ctx, b) => m.avatars.get(ctx.userId, b.userId),
     "social.notices.ack": (ctx, b) => m.notices.ack(writer(ctx), b.ids),
   };
 }

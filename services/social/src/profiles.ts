@@ -1,13 +1,15 @@
 /**
- * Profiles: a display name and an "about" line per user. They are shown to the same audience as
- * presence (the user, friends, fellow members of an active group, never across a block in either
- * direction); anyone else sees the username only. Stored in the User row, written only here.
+ * Profiles: a display name, an "about" line and a picture per user. They are shown to the same
+ * audience as presence (the user, friends, fellow members of an active group, never across a block
+ * in either direction); anyone else sees the username only. The text is stored in the User row and
+ * written only here; the picture is in its own table (avatars.ts).
  */
 import { Prisma } from "@sealroom/db";
 import { AppError } from "@sealroom/proto/errors";
 import { SOCIAL_LIMITS, checkProfileText, type Profile } from "@sealroom/proto/social";
 import type { KeyedTokenBucket } from "@sealroom/runtime";
 import { mutate, type Deps } from "./deps.js";
+import type { Outbox } from "./outbox.js";
 import type { Tx } from "./store.js";
 import { blockedEitherWay, chunks, watchersOf } from "./views.js";
 
@@ -16,25 +18,41 @@ interface ProfileRow {
   username: string;
   displayName: string | null;
   about: string | null;
+  avatar: { version: string } | null;
 }
 
-const SELECT = { id: true, username: true, displayName: true, about: true } as const;
+export const PROFILE_SELECT = {
+  id: true,
+  username: true,
+  displayName: true,
+  about: true,
+  avatar: { select: { version: true } },
+} as const;
 
 export function profileView(row: ProfileRow, visible: boolean): Profile {
   return {
     user: { id: row.id, username: row.username },
     displayName: visible ? row.displayName : null,
     about: visible ? row.about : null,
+    avatar: visible ? (row.avatar?.version ?? null) : null,
   };
 }
 
 /** Whether a profile says anything beyond the username (worth listing unasked). */
-export const hasContent = (p: Profile): boolean => p.displayName !== null || p.about !== null;
+export const hasContent = (p: Profile): boolean => p.displayName !== null || p.about !== null || p.avatar !== null;
+
+/** Tells the user (all devices) and their profile audience that their profile is now `profile`. */
+export async function announceProfile(deps: Deps, tx: Tx, out: Outbox, profile: Profile): Promise<void> {
+  const userId = profile.user.id;
+  out.toUsers([userId, ...(await watchersOf(tx, userId, deps.config.presenceFanoutCap))], "social.profile.updated.v1", {
+    profile,
+  });
+}
 
 export async function profileRows(q: Tx, ids: Iterable<number>): Promise<ProfileRow[]> {
   const rows: ProfileRow[] = [];
   for (const part of chunks([...new Set(ids)]))
-    rows.push(...(await q.user.findMany({ where: { id: { in: part } }, select: SELECT })));
+    rows.push(...(await q.user.findMany({ where: { id: { in: part } }, select: PROFILE_SELECT })));
   return rows;
 }
 
@@ -95,13 +113,13 @@ function field(raw: string | undefined, max: number, what: string): string | nul
  * scrape the directory faster than prefix searches can.
  */
 export function createProfiles(deps: Deps, lookups: KeyedTokenBucket<number>) {
-  const { store, config } = deps;
+  const { store } = deps;
   return {
     async update(actorId: number, body: { displayName?: string; about?: string }): Promise<{ profile: Profile }> {
       const displayName = field(body.displayName, SOCIAL_LIMITS.displayNameMax, "A display name");
       const about = field(body.about, SOCIAL_LIMITS.aboutMax, "The about line");
       return mutate(deps, async (tx, out) => {
-        const row = await tx.user.findUnique({ where: { id: actorId }, select: SELECT });
+        const row = await tx.user.findUnique({ where: { id: actorId }, select: PROFILE_SELECT });
         if (!row) throw new AppError("NOT_FOUND", "No such user.");
         const next = {
           displayName: displayName === undefined ? row.displayName : displayName,
@@ -111,13 +129,7 @@ export function createProfiles(deps: Deps, lookups: KeyedTokenBucket<number>) {
           return { profile: profileView(row, true) };
         await tx.user.update({ where: { id: actorId }, data: next });
         const profile = profileView({ ...row, ...next }, true);
-        out.toUsers(
-          [actorId, ...(await watchersOf(tx, actorId, config.presenceFanoutCap))],
-          "social.profile.updated.v1",
-          {
-            profile,
-          },
-        );
+        await announceProfile(deps, tx, out, profile);
         return { profile };
       });
     },

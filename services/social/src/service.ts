@@ -40,6 +40,7 @@ import { createOverview } from "./overview.js";
 import { createPresence } from "./presence.js";
 import { createPresenceFanout } from "./presence-fanout.js";
 import { createProfiles } from "./profiles.js";
+import { createAvatars } from "./avatars.js";
 import { createSearch } from "./search.js";
 import { createStore } from "./store.js";
 
@@ -87,6 +88,7 @@ export function createSocialService(deps: SocialServiceDeps): SocialService {
       notices: createNotices(base),
       overview: createOverview(base),
       profiles: createProfiles(base, search.limiter),
+      avatars: createAvatars(base, search.limiter),
       search,
     },
     writes,

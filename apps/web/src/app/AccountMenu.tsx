@@ -12,7 +12,17 @@ import { hrefFor } from "../lib/hooks.js";
 import { openSettingsAt } from "../screens/settings-section.js";
 import { useSessionActions } from "../state/context.js";
 
-export function AccountMenu({ username, shown, hasProfile }: { username: string; shown: string; hasProfile: boolean }) {
+export function AccountMenu({
+  username,
+  shown,
+  userId,
+  hasProfile,
+}: {
+  username: string;
+  shown: string;
+  userId?: number;
+  hasProfile: boolean;
+}) {
   const { t } = useI18n();
   const session = useSessionActions();
   // Items that navigate leave focus to the page they open instead of the button.
@@ -39,7 +49,7 @@ export function AccountMenu({ username, shown, hasProfile }: { username: string;
           title={t("nav.account", { name: username })}
           data-testid="account-menu"
         >
-          <Avatar name={shown} size={28} />
+          <Avatar name={shown} userId={userId} size={28} />
           <span className="user-chip-name" data-testid="username" translate="no">
             <bdi>{shown}</bdi>
           </span>

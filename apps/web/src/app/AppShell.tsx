@@ -43,7 +43,12 @@ export function AppShell({ username, route, children }: { username: string; rout
         <Logo size={28} />
         <div className="topbar-end">
           <ConnectionBadge />
-          <AccountMenu username={username} shown={shown} hasProfile={social !== undefined} />
+          <AccountMenu
+            username={username}
+            shown={shown}
+            userId={social?.me?.user.id}
+            hasProfile={social !== undefined}
+          />
         </div>
       </header>
       <div className="sidebar">

@@ -10,7 +10,7 @@ import { DeviceFingerprint } from "../features/chat/EncryptionDetails.js";
 import { HistoryBackupSettings } from "../features/chat/HistoryBackupSettings.js";
 import { NotificationSettings } from "../features/chat/NotificationSettings.js";
 import { OwnDevices } from "../features/chat/OwnDevices.js";
-import { ProfileForm, useOptionalSocial } from "../features/social/index.js";
+import { AvatarPicker, ProfileForm, useOptionalSocial } from "../features/social/index.js";
 import { useI18n } from "../i18n/I18nProvider.js";
 import { useFocusOnMount } from "../lib/hooks.js";
 import { useHost, useSession, useSessionActions } from "../state/context.js";
@@ -38,7 +38,7 @@ export function SettingsScreen({ username }: { username: string }) {
             {t("settings.account")}
           </h2>
           <div className="account-row">
-            <Avatar name={shown} size={44} />
+            <Avatar name={shown} userId={social?.me?.user.id} size={44} />
             <div>
               <div className="muted small">{t("settings.signedInAs")}</div>
               <div className="account-name" data-testid="account-name">
@@ -59,6 +59,7 @@ export function SettingsScreen({ username }: { username: string }) {
               {t("profile.title")}
             </h2>
             <p className="panel-help">{t("profile.help")}</p>
+            <AvatarPicker name={shown} />
             <ProfileForm username={username} />
           </section>
         )}

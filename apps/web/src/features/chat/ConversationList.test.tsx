@@ -106,10 +106,12 @@ describe("ConversationList", () => {
     await renderChat(<ConversationList activeId={undefined} pageHeading />, h);
     await settle();
     expect(names()).toEqual(["bob"]);
-    h.event("social.profile.updated.v1", { profile: { user: BOB, displayName: "Bobby 🚲", about: null } });
+    h.event("social.profile.updated.v1", {
+      profile: { user: BOB, displayName: "Bobby 🚲", about: null, avatar: null },
+    });
     await settle();
     expect(names()).toEqual(["Bobby 🚲"]);
-    h.event("social.profile.updated.v1", { profile: { user: BOB, displayName: null, about: null } });
+    h.event("social.profile.updated.v1", { profile: { user: BOB, displayName: null, about: null, avatar: null } });
     await settle();
     expect(names()).toEqual(["bob"]);
   });

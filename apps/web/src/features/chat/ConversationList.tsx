@@ -171,7 +171,11 @@ export function ConversationList({
                     href={hrefFor(chatRoute(id))}
                     aria-current={id === activeId ? "page" : undefined}
                   >
-                    <PresenceAvatar name={shownName(people, f.user)} presence={presence[f.user.id]} />
+                    <PresenceAvatar
+                      name={shownName(people, f.user)}
+                      userId={f.user.id}
+                      presence={presence[f.user.id]}
+                    />
                     <span className="conv-name" translate="no">
                       <bdi>{shownName(people, f.user)}</bdi>
                     </span>
@@ -225,9 +229,9 @@ function ConversationItem({ view, active, presence, names, displayNames, me, fri
       data-testid={`conv-${view.conversationId}`}
     >
       {view.kind === "dm" && peer && friendIds.has(peer.id) ? (
-        <PresenceAvatar name={title} presence={presence[peer.id]} />
+        <PresenceAvatar name={title} userId={peer.id} presence={presence[peer.id]} />
       ) : (
-        <Avatar name={title} size={40} />
+        <Avatar name={title} userId={view.kind === "dm" ? peer?.id : undefined} size={40} />
       )}
       <span className="conv-body">
         <span className="conv-top">
@@ -286,10 +290,12 @@ function ConversationItem({ view, active, presence, names, displayNames, me, fri
 
 export function PresenceAvatar({
   name,
+  userId,
   presence,
   size = 40,
 }: {
   name: string;
+  userId?: number;
   presence: Presence | undefined;
   size?: number;
 }) {
@@ -297,7 +303,7 @@ export function PresenceAvatar({
   const online = presence?.online ?? false;
   return (
     <span className="presence-avatar">
-      <Avatar name={name} size={size} />
+      <Avatar name={name} userId={userId} size={size} />
       <span className="presence-dot" data-online={online} aria-hidden="true" />
       <span className="sr-only">{online ? t("chat.online") : t("chat.offline")}</span>
     </span>

@@ -161,9 +161,9 @@ export function ConversationView({ conversationId }: { conversationId: string })
           </svg>
         </a>
         {view.kind === "dm" && !unfriended ? (
-          <PresenceAvatar name={title} presence={peerPresence} size={36} />
+          <PresenceAvatar name={title} userId={peer?.id} presence={peerPresence} size={36} />
         ) : (
-          <Avatar name={title} size={36} />
+          <Avatar name={title} userId={view.kind === "dm" ? peer?.id : undefined} size={36} />
         )}
         <div className="conversation-heading">
           <h1 id="conversation-title" className="conversation-title" tabIndex={-1} ref={heading} translate="no">

@@ -59,7 +59,7 @@ export function MentionSuggestions({
           onMouseDown={(e) => e.preventDefault()}
           onClick={() => onChoose(item)}
         >
-          <Avatar name={item.displayName ?? item.username} size={24} />
+          <Avatar name={item.displayName ?? item.username} userId={item.id} size={24} />
           <span className="mention-suggestion-name" translate="no">
             <bdi>{item.displayName ?? item.username}</bdi>
           </span>

@@ -243,7 +243,9 @@ export function Message({
         onKeyDown={onKeyDown}
       >
         {kind === "group" && !own && (
-          <span className="msg-avatar">{first ? <Avatar name={sender} size={32} /> : null}</span>
+          <span className="msg-avatar">
+            {first ? <Avatar name={sender} userId={entry.senderId} size={32} /> : null}
+          </span>
         )}
         <div className="msg-main">
           {showSender && (

@@ -25,7 +25,9 @@ async function setup(opts: { apple?: boolean; open?: string } = {}) {
       friends: [BOB, ERIN].map((user) => ({ user, since: 1, presence: { online: false, lastSeenAt: null } })),
     });
   });
-  h.services.people.setProfiles({ [BOB.id]: { user: BOB, displayName: "José Bobo", about: null } } as never);
+  h.services.people.setProfiles({
+    [BOB.id]: { user: BOB, displayName: "José Bobo", about: null, avatar: null },
+  } as never);
   await renderChat(
     <QuickSwitcherProvider apple={opts.apple ?? false}>
       <ConversationList activeId={opts.open} pageHeading />

@@ -53,7 +53,7 @@ async function trip(keys: Record<number, string[]>) {
       c.commands["social.groups.get"] = () => ({ ...details, group: { ...group, topic: "" } });
       c.commands["social.overview"] = () => ({
         ...EMPTY_OVERVIEW,
-        me: { user: ME, displayName: null, about: null },
+        me: { user: ME, displayName: null, about: null, avatar: null },
         groups: [{ ...group, topic: "", role: "owner" }],
       });
     },

@@ -111,8 +111,10 @@ describe("mentions on screen and in the list", () => {
       c.commands["chat.conversations"] = () => ({ conversations: [dmSummary(BOB, 2, 2_000, 0, entries[1]!)] });
       c.commands["chat.history"] = () => ({ conversationId: DM_BOB, entries, lastSeq: 2, visibleFromSeq: 0 });
     });
-    h.services.people.setProfiles({ [CAROL.id]: { user: CAROL, displayName: "Carol C", about: null } } as never);
-    h.services.people.setProfiles({ [ME.id]: { user: ME, displayName: null, about: null } } as never);
+    h.services.people.setProfiles({
+      [CAROL.id]: { user: CAROL, displayName: "Carol C", about: null, avatar: null },
+    } as never);
+    h.services.people.setProfiles({ [ME.id]: { user: ME, displayName: null, about: null, avatar: null } } as never);
     await renderChat(<ConversationView conversationId={DM_BOB} />, h);
     await settle();
     const [first, second] = screen.getAllByTestId("message");

@@ -6,6 +6,7 @@ const entry = (title: string, username?: string, lastActivityTs = 0): SwitcherEn
   kind: username ? "dm" : "group",
   title,
   username,
+  userId: undefined,
   archived: false,
   fresh: false,
   lastActivityTs,

@@ -13,6 +13,8 @@ export interface SwitcherEntry {
   title: string;
   /** A DM partner's username, shown beside a display name that differs from it. */
   username: string | undefined;
+  /** A DM partner's id, for their picture. */
+  userId: number | undefined;
   archived: boolean;
   /** A friend without a conversation yet: choosing it starts one, as the list's "Start a chat" does. */
   fresh: boolean;
@@ -36,6 +38,7 @@ export function switcherEntries(
       kind: view.kind,
       title: conversationTitle(view, t, me, people.names, people.displayNames),
       username: peer?.username,
+      userId: peer?.id,
       archived: view.settings.archived,
       fresh: false,
       lastActivityTs: view.lastActivityTs,
@@ -52,6 +55,7 @@ export function switcherEntries(
             kind: "dm" as const,
             title: shownName(people, f.user),
             username: f.user.username,
+            userId: f.user.id,
             archived: false,
             fresh: true,
             lastActivityTs: 0,

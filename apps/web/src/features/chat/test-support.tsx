@@ -143,8 +143,8 @@ export function trioGroupDetails() {
     })),
     invites: [],
     profiles: [
-      { user: CAROL, displayName: "Caro", about: null },
-      { user: BOB, displayName: "Bobby", about: null },
+      { user: CAROL, displayName: "Caro", about: null, avatar: null },
+      { user: BOB, displayName: "Bobby", about: null, avatar: null },
     ],
   };
 }

@@ -64,6 +64,7 @@ function Requests({ action, onConfirm }: { action: Action; onConfirm(r: ConfirmR
               <PersonRow
                 key={r.id}
                 name={r.from.username}
+                userId={r.from.id}
                 sub={t("friends.wantsToBeFriends")}
                 testId="incoming-request"
                 actions={
@@ -133,6 +134,7 @@ function Requests({ action, onConfirm }: { action: Action; onConfirm(r: ConfirmR
               <PersonRow
                 key={r.id}
                 name={r.to.username}
+                userId={r.to.id}
                 sub={t("friends.waiting")}
                 testId="outgoing-request"
                 actions={

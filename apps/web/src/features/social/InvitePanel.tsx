@@ -32,6 +32,7 @@ export function InvitePanel({ detail, action }: { detail: GroupDetail; action: A
             <PersonRow
               key={f.userId}
               name={f.username}
+              userId={f.userId}
               online={f.online}
               testId="invite-candidate"
               actions={
@@ -62,6 +63,7 @@ export function InvitePanel({ detail, action }: { detail: GroupDetail; action: A
               <PersonRow
                 key={i.id}
                 name={i.invitee.username}
+                userId={i.invitee.id}
                 testId="pending-invite"
                 sub={t("group.invitedByWhen", {
                   name: i.inviter.username,

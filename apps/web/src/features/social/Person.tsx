@@ -13,10 +13,11 @@ import { formatRelative } from "./time.js";
 export function personOf(
   profiles: Readonly<Record<number, Profile>>,
   user: { id: number; username: string },
-): { name: string; handle?: string; about?: string } {
+): { name: string; userId: number; handle?: string; about?: string } {
   const p = profiles[user.id];
   return {
     name: p?.displayName ?? user.username,
+    userId: user.id,
     ...(p?.displayName ? { handle: user.username } : {}),
     ...(p?.about ? { about: p.about } : {}),
   };
@@ -24,6 +25,7 @@ export function personOf(
 
 export function PersonRow({
   name,
+  userId,
   handle,
   about,
   online,
@@ -33,6 +35,8 @@ export function PersonRow({
   testId,
 }: {
   name: string;
+  /** Whose row it is, for their picture (none for a group). */
+  userId?: number;
   /** The username, shown as "@name" beside a display name. */
   handle?: string;
   about?: string;
@@ -46,7 +50,7 @@ export function PersonRow({
   return (
     <li className="person" data-testid={testId}>
       <span className="person-avatar">
-        <Avatar name={name} size={40} />
+        <Avatar name={name} userId={userId} size={40} />
         {online !== undefined && <span className={`presence-dot${online ? " is-online" : ""}`} aria-hidden="true" />}
       </span>
       <span className="person-text">

@@ -32,10 +32,12 @@ export type SocialLike = Pick<
   | "dismissNotices"
   | "setTopic"
   | "updateProfile"
+  | "setAvatar"
+  | "avatarPicture"
   | "loadProfiles"
 >;
 
-const SocialContext = createContext<{ store: SocialLike; me: number | undefined } | undefined>(undefined);
+export const SocialContext = createContext<{ store: SocialLike; me: number | undefined } | undefined>(undefined);
 
 /**
  * Provides the social state to the signed-in screens. Without a `store`, one is made for the app's

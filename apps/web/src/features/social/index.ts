@@ -8,4 +8,5 @@ export { CountBadge } from "./Person.js";
 export { socialScreen } from "./routes.js";
 export { useSocialNavItems, type NavItem } from "./nav.js";
 export { ProfileForm } from "./ProfileForm.js";
+export { AvatarPicker } from "./AvatarPicker.js";
 export { PersonRow, personOf } from "./Person.js";

@@ -22,7 +22,7 @@ function groupClient(topic = ""): ScriptedClient {
       { user: amy, role: "member", joinedAt: 2, presence },
     ],
     invites: [],
-    profiles: [{ user: amy, displayName: "Alex", about: "Climbs on weekends" }],
+    profiles: [{ user: amy, displayName: "Alex", about: "Climbs on weekends", avatar: null }],
   };
   const client = new ScriptedClient({ groups: [{ ...d.group, role: "owner" }] });
   client.handlers["social.groups.get"] = () => d;
@@ -37,7 +37,7 @@ describe("the profile form", () => {
   test("refuses what the server would refuse, sends the trimmed fields, says it saved", async () => {
     const client = new ScriptedClient();
     client.handlers["social.profile.update"] = (b) => ({
-      profile: { user: ME, displayName: b.displayName || null, about: b.about || null },
+      profile: { user: ME, displayName: b.displayName || null, about: b.about || null, avatar: null },
     });
     await renderSocial(<ProfileForm username="me" />, client);
     const user = userEvent.setup();
@@ -72,7 +72,9 @@ describe("display names in a group", () => {
     expect(within(row).getByTestId("person-handle").textContent).toBe("@amy");
     expect(within(row).getByTestId("person-about").textContent).toBe("Climbs on weekends");
 
-    client.emitEvent("social.profile.updated.v1", { profile: { user: amy, displayName: null, about: null } });
+    client.emitEvent("social.profile.updated.v1", {
+      profile: { user: amy, displayName: null, about: null, avatar: null },
+    });
     await waitFor(() => expect(screen.queryByText("Alex")).toBeNull());
     const plain = screen.getAllByTestId("member").find((r) => within(r).queryByText("amy"))!;
     expect(within(plain).queryByTestId("person-handle")).toBeNull();

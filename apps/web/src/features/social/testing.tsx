@@ -18,7 +18,7 @@ export const EMPTY_OVERVIEW: Overview = {
   invitations: [],
   groups: [],
   notices: [],
-  me: { user: ME, displayName: null, about: null },
+  me: { user: ME, displayName: null, about: null, avatar: null },
   profiles: [],
 };
 
