@@ -167,58 +167,109 @@ export interface Change {
   notify?: number[];
 }
 
+export interface Recorded {
+  info: GroupInfo;
+  event: GroupEventView;
+}
+
 /**
  * Applies a change to the group row (version + 1), appends its GroupEvent in the same transaction,
  * and queues the push to every current member (and `notify`) and the chat service's doorbell.
  */
-export async function recordChange(
+export async function recordChange(tx: Tx, out: Outbox, groupId: number, change: Change, now: Date): Promise<Recorded> {
+  const [recorded] = await applyChanges(tx, out, groupId, change.update, [change], now);
+  return recorded!;
+}
+
+/**
+ * Several changes that alter no column (a create's invitations), recorded exactly as one
+ * recordChange each after the other would (each its own version, GroupEvent row, pushes and
+ * doorbell, in order) but in a handful of statements: the write lock is held for far less time
+ * (issue #19). `andThen` runs right after each change's pushes are queued, so pushes the caller
+ * adds for that change keep their place in the outbox.
+ */
+export async function recordChanges(
   tx: Tx,
   out: Outbox,
   groupId: number,
-  change: Change,
+  changes: ReadonlyArray<Omit<Change, "update">>,
   now: Date,
-): Promise<{ info: GroupInfo; event: GroupEventView }> {
-  const group = await tx.group.update({
-    where: { id: groupId },
-    data: { ...change.update, version: { increment: 1 } },
-  });
-  const members = await memberIds(tx, groupId);
-  const info = infoOf(group, members.length);
-  const data: GroupEventData = {
+  andThen?: (recorded: Recorded, index: number) => void,
+): Promise<Recorded[]> {
+  return applyChanges(tx, out, groupId, undefined, changes, now, andThen);
+}
+
+/** What a change says beyond its actor and target, as a GroupEventView carries it. */
+function details(change: Change): Pick<GroupEventView, "name" | "previousName" | "role" | "topic"> {
+  return {
+    ...(change.name === undefined ? {} : { name: change.name }),
+    ...(change.previousName === undefined ? {} : { previousName: change.previousName }),
+    ...(change.role === undefined ? {} : { role: change.role }),
+    ...(change.topic === undefined ? {} : { topic: change.topic }),
+  };
+}
+
+/** A GroupEvent row's data: the names as they were then, and the details. */
+function storedData(change: Change): GroupEventData {
+  return {
     ...(change.actor ? { actorName: change.actor.username } : {}),
     ...(change.target ? { targetName: change.target.username } : {}),
-    ...(change.name === undefined ? {} : { name: change.name }),
-    ...(change.previousName === undefined ? {} : { previousName: change.previousName }),
-    ...(change.role === undefined ? {} : { role: change.role }),
-    ...(change.topic === undefined ? {} : { topic: change.topic }),
+    ...details(change),
   };
+}
+
+async function applyChanges(
+  tx: Tx,
+  out: Outbox,
+  groupId: number,
+  update: Prisma.GroupUpdateInput | undefined,
+  changes: readonly Change[],
+  now: Date,
+  andThen?: (recorded: Recorded, index: number) => void,
+): Promise<Recorded[]> {
+  if (changes.length === 0) return [];
+  const group = await tx.group.update({
+    where: { id: groupId },
+    data: { ...update, version: { increment: changes.length } },
+  });
+  // Nothing in the batch adds or removes a member, so every change sees the same members.
+  const members = await memberIds(tx, groupId);
   // PostgreSQL: GroupEvent ids must commit in id order (chat reads them after a cursor): store.ts.
   await lockGroupEvents(tx);
-  const row = await tx.groupEvent.create({
-    data: {
+  // One multi-row INSERT: both engines number its rows in the order given (SQLite's rowids,
+  // PostgreSQL's nextval per VALUES row), so sorting by id gives the changes' order back.
+  const rows = (
+    await tx.groupEvent.createManyAndReturn({
+      data: changes.map((change) => ({
+        groupId,
+        type: change.type,
+        actorId: change.actor?.id ?? null,
+        targetId: change.target?.id ?? null,
+        data: JSON.stringify(storedData(change)),
+        createdAt: now,
+      })),
+      select: { id: true },
+    })
+  ).sort((a, b) => a.id - b.id);
+  if (rows.length !== changes.length) throw new Error(`recorded ${rows.length} of ${changes.length} group events`);
+  const firstVersion = group.version - changes.length + 1;
+  return changes.map((change, index) => {
+    const info = infoOf({ ...group, version: firstVersion + index }, members.length);
+    const event: GroupEventView = {
+      id: rows[index]!.id,
       groupId,
       type: change.type,
-      actorId: change.actor?.id ?? null,
-      targetId: change.target?.id ?? null,
-      data: JSON.stringify(data),
-      createdAt: now,
-    },
+      actor: change.actor,
+      target: change.target,
+      ...details(change),
+      createdAt: now.getTime(),
+    };
+    out.toUsers([...members, ...(change.notify ?? [])], "social.group.updated.v1", { group: info, event });
+    out.groupDoorbell(groupId, event.id);
+    const recorded = { info, event };
+    andThen?.(recorded, index);
+    return recorded;
   });
-  const event: GroupEventView = {
-    id: row.id,
-    groupId,
-    type: change.type,
-    actor: change.actor,
-    target: change.target,
-    ...(change.name === undefined ? {} : { name: change.name }),
-    ...(change.previousName === undefined ? {} : { previousName: change.previousName }),
-    ...(change.role === undefined ? {} : { role: change.role }),
-    ...(change.topic === undefined ? {} : { topic: change.topic }),
-    createdAt: now.getTime(),
-  };
-  out.toUsers([...members, ...(change.notify ?? [])], "social.group.updated.v1", { group: info, event });
-  out.groupDoorbell(groupId, row.id);
-  return { info, event };
 }
 
 /** Pending, unexpired invitations of a group, newest first. */

@@ -31,9 +31,9 @@ import {
   removeMember,
 } from "./group-core.js";
 import { mayAttempt, mayKick } from "./group-rules.js";
-import { createInvitation } from "./invitations.js";
-import { addNotice } from "./notices.js";
-import { areFriends, publicUser, requireUser } from "./views.js";
+import { createInvitationsFor } from "./invitations.js";
+import { addNotice, writeNotices } from "./notices.js";
+import { friendsAmong, publicUser, requireUser, usersById } from "./views.js";
 
 const forbidden = (message: string) => new AppError("FORBIDDEN", message);
 const notAMember = () => new AppError("NOT_FOUND", "That user is not a member of this group.");
@@ -52,9 +52,10 @@ export function createGroups(deps: Deps) {
         if ((await activeGroupCount(tx, actorId)) >= config.groupsPerUserCap) {
           throw new AppError("CONFLICT", `You are in ${config.groupsPerUserCap} groups already.`);
         }
-        for (const id of invitees) {
-          if (!(await areFriends(tx, actorId, id))) throw forbidden("You can only invite your friends.");
-        }
+        const friends = await friendsAmong(tx, actorId, invitees);
+        if (invitees.some((id) => !friends.has(id))) throw forbidden("You can only invite your friends.");
+        const users = await usersById(tx, invitees);
+        if (users.size !== invitees.length) throw new AppError("NOT_FOUND", "No such user.");
         const group = await tx.group.create({ data: { name: checked.name, ownerId: actorId, createdAt: now } });
         await tx.groupMember.create({
           data: {
@@ -65,19 +66,17 @@ export function createGroups(deps: Deps) {
             joinedSeq: await conversationSeq(tx, group.id),
           },
         });
-        let { info } = await recordChange(
+        const { info } = await recordChange(
           tx,
           out,
           group.id,
           { type: "created", actor, target: actor, name: checked.name, role: "owner" },
           now,
         );
-        for (const id of invitees) {
-          const invitee = publicUser(await requireUser(tx, id));
-          await createInvitation(tx, out, group, actor, invitee, now, config.invitationTtlMs);
-          info = { ...info, version: info.version + 1 };
-        }
-        return groupDetail(tx, { ...group, version: info.version }, actorId, "owner", now);
+        const invited = invitees.map((id) => publicUser(users.get(id)!));
+        await createInvitationsFor(tx, out, group, actor, invited, now, config.invitationTtlMs);
+        const version = info.version + invited.length;
+        return groupDetail(tx, { ...group, version }, actorId, "owner", now);
       });
     },
 
@@ -246,9 +245,13 @@ export function createGroups(deps: Deps) {
         for (const i of invites)
           out.toUser(i.inviteeId, "social.invitation.removed.v1", { invitationId: i.id, reason: "withdrawn" });
         const ref = { id: groupId, name: group.name };
-        for (const userId of await memberIds(tx, groupId)) {
+        const members = await memberIds(tx, groupId);
+        const others = members.filter((userId) => userId !== actorId);
+        const notices = await writeNotices(tx, others, "group.disbanded", { group: ref, by: actor }, now);
+        for (const userId of members) {
           out.toUser(userId, "social.group.removed.v1", { group: ref, reason: "disbanded" });
-          if (userId !== actorId) await addNotice(tx, out, userId, "group.disbanded", { group: ref, by: actor }, now);
+          const notice = notices.get(userId);
+          if (notice) out.toUser(userId, "social.notice.created.v1", { notice });
         }
         return { group: info };
       });

@@ -16,6 +16,7 @@ import {
   inviteView,
   memberRole,
   recordChange,
+  recordChanges,
   wasKicked,
   type GroupRow,
 } from "./group-core.js";
@@ -36,25 +37,63 @@ export async function createInvitation(
   now: Date,
   ttlMs: number,
 ): Promise<GroupInvite> {
-  const row = await tx.groupInvite.create({
-    data: {
+  const [invite] = await createInvitationsFor(tx, out, group, inviter, [invitee], now, ttlMs);
+  return invite!;
+}
+
+/**
+ * Creates one invitation per invitee (distinct users, none invited to the group yet; the caller
+ * has checked every rule), each recorded and announced as createInvitation would, in the order
+ * given: one change (version, GroupEvent, pushes) per invitation. A handful of statements however
+ * many invitees (issue #19: a create with 50 invitations held SQLite's write lock for hundreds).
+ */
+export async function createInvitationsFor(
+  tx: Tx,
+  out: Outbox,
+  group: GroupRow,
+  inviter: PublicUser,
+  invitees: readonly PublicUser[],
+  now: Date,
+  ttlMs: number,
+): Promise<GroupInvite[]> {
+  if (invitees.length === 0) return [];
+  const expiresAt = new Date(now.getTime() + ttlMs);
+  const rows = await tx.groupInvite.createManyAndReturn({
+    data: invitees.map((invitee) => ({
       groupId: group.id,
       inviteeId: invitee.id,
       inviterId: inviter.id,
       createdAt: now,
-      expiresAt: new Date(now.getTime() + ttlMs),
-    },
+      expiresAt,
+    })),
   });
-  const { info } = await recordChange(tx, out, group.id, { type: "invited", actor: inviter, target: invitee }, now);
-  const invitation: Invitation = {
-    id: row.id,
-    group: { id: group.id, name: info.name, memberCount: info.memberCount },
-    inviter,
-    createdAt: now.getTime(),
-    expiresAt: row.expiresAt.getTime(),
+  // (groupId, inviteeId) is unique: each invitee has exactly one of the rows.
+  const rowOf = new Map(rows.map((row) => [row.inviteeId, row]));
+  const rowFor = (invitee: PublicUser) => {
+    const row = rowOf.get(invitee.id);
+    if (!row) throw new Error(`no invitation row for user ${invitee.id}`);
+    return row;
   };
-  out.toUser(invitee.id, "social.invitation.received.v1", { invitation });
-  return inviteView(row, invitee, inviter);
+  await recordChanges(
+    tx,
+    out,
+    group.id,
+    invitees.map((invitee) => ({ type: "invited", actor: inviter, target: invitee })),
+    now,
+    ({ info }, index) => {
+      const invitee = invitees[index]!;
+      const row = rowFor(invitee);
+      const invitation: Invitation = {
+        id: row.id,
+        group: { id: group.id, name: info.name, memberCount: info.memberCount },
+        inviter,
+        createdAt: now.getTime(),
+        expiresAt: row.expiresAt.getTime(),
+      };
+      out.toUser(invitee.id, "social.invitation.received.v1", { invitation });
+    },
+  );
+  return invitees.map((invitee) => inviteView(rowFor(invitee), invitee, inviter));
 }
 
 export function createInvitations(deps: Deps) {

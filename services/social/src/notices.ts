@@ -17,9 +17,28 @@ export async function addNotice<T extends NoticeType>(
   data: NoticeData<T>,
   now: Date,
 ): Promise<void> {
-  const row = await tx.notice.create({ data: { userId, type, data: JSON.stringify(data), createdAt: now } });
-  const notice = { id: row.id, type, data, createdAt: now.getTime() } as Notice;
-  out.toUser(userId, "social.notice.created.v1", { notice });
+  const notices = await writeNotices(tx, [userId], type, data, now);
+  out.toUser(userId, "social.notice.created.v1", { notice: notices.get(userId)! });
+}
+
+/**
+ * The same notice for several distinct users in one statement (a disband tells every member);
+ * the caller pushes each (social.notice.created.v1) where its order among the other pushes wants.
+ */
+export async function writeNotices<T extends NoticeType>(
+  tx: Tx,
+  userIds: readonly number[],
+  type: T,
+  data: NoticeData<T>,
+  now: Date,
+): Promise<Map<number, Notice>> {
+  if (userIds.length === 0) return new Map();
+  const json = JSON.stringify(data);
+  const rows = await tx.notice.createManyAndReturn({
+    data: userIds.map((userId) => ({ userId, type, data: json, createdAt: now })),
+    select: { id: true, userId: true },
+  });
+  return new Map(rows.map((row) => [row.userId, { id: row.id, type, data, createdAt: now.getTime() } as Notice]));
 }
 
 /** The newest unacknowledged notices, oldest first; a row that no longer parses is skipped. */
