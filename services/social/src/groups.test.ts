@@ -54,6 +54,12 @@ describe("creating a group", () => {
     expect(rows.map((r) => [r.type, r.targetId])).toEqual([["created", owner], ...invite.map((id) => ["invited", id])]);
     const invites = await h.db.groupInvite.findMany({ where: { groupId }, orderBy: { id: "asc" } });
     expect(invites.map((i) => i.inviteeId)).toEqual(invite);
+    // The rows' dates compare with Prisma's own (SQLite compares them as text): the same format.
+    const at = new Date(h.clock.now());
+    expect(await h.db.groupInvite.count({ where: { groupId, createdAt: at, expiresAt: { gt: at } } })).toBe(
+      invite.length,
+    );
+    expect(await h.db.groupEvent.count({ where: { groupId, createdAt: at } })).toBe(rows.length);
 
     await h.settle();
     const updates = h.eventsOf(owner!, "social.group.updated.v1").filter((u) => u.group.id === groupId);
@@ -256,6 +262,13 @@ describe("disbanding", () => {
       { type: "group.disbanded", data: { by: { id: owner } } },
     ]);
     expect((await h.ok("social.overview", {}, owner!)).notices).toEqual([]);
+    // Each other member is told live too: the removal, then the notice overview lists.
+    for (const u of [admin!, m!]) {
+      const [notice] = (await h.ok("social.overview", {}, u)).notices;
+      const told = h.events.filter((e) => e.userId === u).slice(-2);
+      expect(told.map((e) => e.type)).toEqual(["social.group.removed.v1", "social.notice.created.v1"]);
+      expect(told[1]!.body).toEqual({ notice });
+    }
     expect((await h.ok("social.overview", {}, m!)).groups.map((g) => g.id)).not.toContain(groupId);
 
     // Members keep read access (their rows stay) ...

@@ -33,7 +33,7 @@ import {
 import { mayAttempt, mayKick } from "./group-rules.js";
 import { createInvitationsFor } from "./invitations.js";
 import { addNotice, writeNotices } from "./notices.js";
-import { friendsAmong, publicUser, requireUser, usersById } from "./views.js";
+import { friendsAmong, known, publicUser, requireUser, usersById } from "./views.js";
 
 const forbidden = (message: string) => new AppError("FORBIDDEN", message);
 const notAMember = () => new AppError("NOT_FOUND", "That user is not a member of this group.");
@@ -73,7 +73,7 @@ export function createGroups(deps: Deps) {
           { type: "created", actor, target: actor, name: checked.name, role: "owner" },
           now,
         );
-        const invited = invitees.map((id) => publicUser(users.get(id)!));
+        const invited = invitees.map((id) => known(users, id));
         await createInvitationsFor(tx, out, group, actor, invited, now, config.invitationTtlMs);
         const version = info.version + invited.length;
         return groupDetail(tx, { ...group, version }, actorId, "owner", now);

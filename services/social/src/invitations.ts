@@ -3,6 +3,7 @@
  * Accepting re-checks everything at that moment (the group still active, the inviter has not
  * blocked the invitee, room in the group), in the same transaction that adds the member.
  */
+import { Prisma } from "@sealroom/db";
 import type { PublicUser } from "@sealroom/proto/auth";
 import { AppError } from "@sealroom/proto/errors";
 import { SOCIAL_LIMITS, type GroupDetail, type GroupInvite, type Invitation } from "@sealroom/proto/social";
@@ -23,7 +24,7 @@ import {
 import { inviteNeedsFriendship, mayReinviteKicked, mayWithdrawInvite } from "./group-rules.js";
 import type { Outbox } from "./outbox.js";
 import type { Tx } from "./store.js";
-import { areFriends, blocksBetween, publicUser, requireUser } from "./views.js";
+import { areFriends, blocksBetween, chunks, publicUser, requireUser } from "./views.js";
 
 const invitationNotFound = (message = "No such invitation.") => new AppError("NOT_FOUND", message);
 
@@ -38,7 +39,8 @@ export async function createInvitation(
   ttlMs: number,
 ): Promise<GroupInvite> {
   const [invite] = await createInvitationsFor(tx, out, group, inviter, [invitee], now, ttlMs);
-  return invite!;
+  if (!invite) throw new Error("createInvitation: nothing created");
+  return invite;
 }
 
 /**
@@ -58,17 +60,17 @@ export async function createInvitationsFor(
 ): Promise<GroupInvite[]> {
   if (invitees.length === 0) return [];
   const expiresAt = new Date(now.getTime() + ttlMs);
-  const rows = await tx.groupInvite.createManyAndReturn({
-    data: invitees.map((invitee) => ({
-      groupId: group.id,
-      inviteeId: invitee.id,
-      inviterId: inviter.id,
-      createdAt: now,
-      expiresAt,
-    })),
-  });
-  // (groupId, inviteeId) is unique: each invitee has exactly one of the rows.
-  const rowOf = new Map(rows.map((row) => [row.inviteeId, row]));
+  const rowOf = new Map<number, { id: number; createdAt: Date; expiresAt: Date }>();
+  // A hand-written multi-row INSERT: Prisma's createManyAndReturn compiles a plan the size of its
+  // data, milliseconds for 50 rows while the write lock is held (issue #19).
+  for (const part of chunks(invitees)) {
+    const values = part.map((invitee) => Prisma.sql`(${group.id}, ${invitee.id}, ${inviter.id}, ${now}, ${expiresAt})`);
+    const rows = await tx.$queryRaw<Array<{ id: number | bigint; inviteeId: number | bigint }>>(Prisma.sql`
+      INSERT INTO "GroupInvite" ("groupId", "inviteeId", "inviterId", "createdAt", "expiresAt")
+      VALUES ${Prisma.join(values)} RETURNING "id", "inviteeId"`);
+    // (groupId, inviteeId) is unique: each invitee has exactly one of the rows.
+    for (const row of rows) rowOf.set(Number(row.inviteeId), { id: Number(row.id), createdAt: now, expiresAt });
+  }
   const rowFor = (invitee: PublicUser) => {
     const row = rowOf.get(invitee.id);
     if (!row) throw new Error(`no invitation row for user ${invitee.id}`);
@@ -78,10 +80,9 @@ export async function createInvitationsFor(
     tx,
     out,
     group.id,
-    invitees.map((invitee) => ({ type: "invited", actor: inviter, target: invitee })),
+    invitees.map((invitee) => ({ type: "invited" as const, actor: inviter, target: invitee, invitee })),
     now,
-    ({ info }, index) => {
-      const invitee = invitees[index]!;
+    ({ info }, { invitee }) => {
       const row = rowFor(invitee);
       const invitation: Invitation = {
         id: row.id,
