@@ -19,7 +19,7 @@ import { isGroupRole } from "./group-rules.js";
 import type { Outbox } from "./outbox.js";
 import { hasContent, profilesFor } from "./profiles.js";
 import { lockGroupEvents, type Tx } from "./store.js";
-import { chunks, known, presenceFor, usersById } from "./views.js";
+import { chunks, known, presenceFor, usersById, type UserRow } from "./views.js";
 
 export interface GroupRow {
   id: number;
@@ -313,10 +313,37 @@ export async function groupDetail(
     ...invites.flatMap((i) => [i.inviteeId, i.inviterId]),
   ]);
   const memberUsers = new Map(rows.flatMap((r) => (users.has(r.userId) ? [[r.userId, users.get(r.userId)!]] : [])));
+  return detailOf(tx, group, viewerId, viewerRole, now, {
+    rows,
+    memberUsers,
+    invites: invites.map((i) => inviteView(i, known(users, i.inviteeId), known(users, i.inviterId))),
+  });
+}
+
+export interface DetailParts {
+  rows: Array<{ userId: number; role: string; joinedAt: Date }>;
+  /** The users of `rows` (one missing is shown by id only). */
+  memberUsers: Map<number, UserRow>;
+  /** Pending invitations, newest first, at most SOCIAL_LIMITS.invitationsListed. */
+  invites: GroupInvite[];
+}
+
+/**
+ * groupDetail from rows the caller already has (a create knows its one member and its
+ * invitations: reading them again would only hold the write lock longer, issue #19).
+ */
+export async function detailOf(
+  tx: Tx,
+  group: GroupRow,
+  viewerId: number,
+  viewerRole: GroupRole,
+  now: Date,
+  { rows, memberUsers, invites }: DetailParts,
+): Promise<GroupDetail> {
   const presence = await presenceFor(tx, viewerId, memberUsers, now);
   const members = rows
     .map((r) => ({
-      user: known(users, r.userId),
+      user: known(memberUsers, r.userId),
       role: roleOf(r.role),
       joinedAt: r.joinedAt.getTime(),
       presence: presence.get(r.userId) ?? { online: false, lastSeenAt: null },
@@ -326,7 +353,7 @@ export async function groupDetail(
     group: infoOf(group, rows.length),
     role: viewerRole,
     members,
-    invites: invites.map((i) => inviteView(i, known(users, i.inviteeId), known(users, i.inviterId))),
+    invites,
     profiles: (await profilesFor(tx, viewerId, [...memberUsers.keys()])).filter(hasContent),
   };
 }

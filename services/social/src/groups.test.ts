@@ -49,6 +49,8 @@ describe("creating a group", () => {
     const detail = await h.ok("social.groups.create", { name: "Many", invite }, owner!);
     const groupId = detail.group.id;
     expect(detail.group.version).toBe(1 + invite.length);
+    // The detail a create answers is the one the group reads back as (create assembles it itself).
+    expect(await h.ok("social.groups.get", { groupId }, owner!)).toEqual(detail);
 
     const rows = await h.db.groupEvent.findMany({ where: { groupId }, orderBy: { id: "asc" } });
     expect(rows.map((r) => [r.type, r.targetId])).toEqual([["created", owner], ...invite.map((id) => ["invited", id])]);

@@ -20,6 +20,7 @@ import { mutate, type Deps } from "./deps.js";
 import {
   activeGroupCount,
   conversationSeq,
+  detailOf,
   forMutation,
   groupDetail,
   groupNotFound,
@@ -48,7 +49,8 @@ export function createGroups(deps: Deps) {
       const invitees = [...new Set(invite)];
       if (invitees.includes(actorId)) throw new AppError("BAD_REQUEST", "You cannot invite yourself.");
       return mutate(deps, async (tx, out, now) => {
-        const actor = publicUser(await requireUser(tx, actorId));
+        const actorRow = await requireUser(tx, actorId);
+        const actor = publicUser(actorRow);
         if ((await activeGroupCount(tx, actorId)) >= config.groupsPerUserCap) {
           throw new AppError("CONFLICT", `You are in ${config.groupsPerUserCap} groups already.`);
         }
@@ -57,7 +59,7 @@ export function createGroups(deps: Deps) {
         const users = await usersById(tx, invitees);
         if (users.size !== invitees.length) throw new AppError("NOT_FOUND", "No such user.");
         const group = await tx.group.create({ data: { name: checked.name, ownerId: actorId, createdAt: now } });
-        await tx.groupMember.create({
+        const owner = await tx.groupMember.create({
           data: {
             groupId: group.id,
             userId: actorId,
@@ -74,9 +76,13 @@ export function createGroups(deps: Deps) {
           now,
         );
         const invited = invitees.map((id) => known(users, id));
-        await createInvitationsFor(tx, out, group, actor, invited, now, config.invitationTtlMs);
-        const version = info.version + invited.length;
-        return groupDetail(tx, { ...group, version }, actorId, "owner", now);
+        const invites = await createInvitationsFor(tx, out, group, actor, invited, now, config.invitationTtlMs);
+        // The group as groupDetail would read it back: its one member, its invitations newest first.
+        return detailOf(tx, { ...group, version: info.version + invited.length }, actorId, "owner", now, {
+          rows: [owner],
+          memberUsers: new Map([[actorId, actorRow]]),
+          invites: invites.sort((a, b) => b.id - a.id).slice(0, SOCIAL_LIMITS.invitationsListed),
+        });
       });
     },
 
