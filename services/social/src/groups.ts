@@ -68,17 +68,21 @@ export function createGroups(deps: Deps) {
             joinedSeq: await conversationSeq(tx, group.id),
           },
         });
-        const { info } = await recordChange(
+        const invited = invitees.map((id) => known(users, id));
+        // "created" and the invitations, one change each, recorded in one batch.
+        const created = { type: "created", actor, target: actor, name: checked.name, role: "owner" } as const;
+        const invites = await createInvitationsFor(
           tx,
           out,
-          group.id,
-          { type: "created", actor, target: actor, name: checked.name, role: "owner" },
+          group,
+          actor,
+          invited,
           now,
+          config.invitationTtlMs,
+          created,
         );
-        const invited = invitees.map((id) => known(users, id));
-        const invites = await createInvitationsFor(tx, out, group, actor, invited, now, config.invitationTtlMs);
         // The group as groupDetail would read it back: its one member, its invitations newest first.
-        return detailOf(tx, { ...group, version: info.version + invited.length }, actorId, "owner", now, {
+        return detailOf(tx, { ...group, version: group.version + 1 + invited.length }, actorId, "owner", now, {
           rows: [owner],
           memberUsers: new Map([[actorId, actorRow]]),
           invites: invites.sort((a, b) => b.id - a.id).slice(0, SOCIAL_LIMITS.invitationsListed),

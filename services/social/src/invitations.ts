@@ -19,6 +19,7 @@ import {
   recordChange,
   recordChanges,
   wasKicked,
+  type Change,
   type GroupRow,
 } from "./group-core.js";
 import { inviteNeedsFriendship, mayReinviteKicked, mayWithdrawInvite } from "./group-rules.js";
@@ -48,6 +49,8 @@ export async function createInvitation(
  * has checked every rule), each recorded and announced as createInvitation would, in the order
  * given: one change (version, GroupEvent, pushes) per invitation. A handful of statements however
  * many invitees (issue #19: a create with 50 invitations held SQLite's write lock for hundreds).
+ * `first`: a change recorded just before the invitations, in the same batch (a create's
+ * "created"), as recordChange would have.
  */
 export async function createInvitationsFor(
   tx: Tx,
@@ -57,8 +60,8 @@ export async function createInvitationsFor(
   invitees: readonly PublicUser[],
   now: Date,
   ttlMs: number,
+  first?: Omit<Change, "update">,
 ): Promise<GroupInvite[]> {
-  if (invitees.length === 0) return [];
   const expiresAt = new Date(now.getTime() + ttlMs);
   const rowOf = new Map<number, { id: number; createdAt: Date; expiresAt: Date }>();
   // A hand-written multi-row INSERT: Prisma's createManyAndReturn compiles a plan the size of its
@@ -76,13 +79,12 @@ export async function createInvitationsFor(
     if (!row) throw new Error(`no invitation row for user ${invitee.id}`);
     return row;
   };
-  await recordChanges(
-    tx,
-    out,
-    group.id,
-    invitees.map((invitee) => ({ type: "invited" as const, actor: inviter, target: invitee, invitee })),
-    now,
-    ({ info }, { invitee }) => {
+  const changes: Array<Omit<Change, "update"> & { invitee?: PublicUser }> = [
+    ...(first ? [first] : []),
+    ...invitees.map((invitee) => ({ type: "invited" as const, actor: inviter, target: invitee, invitee })),
+  ];
+  await recordChanges(tx, out, group.id, changes, now, ({ info }, { invitee }) => {
+    if (invitee) {
       const row = rowFor(invitee);
       const invitation: Invitation = {
         id: row.id,
@@ -92,8 +94,8 @@ export async function createInvitationsFor(
         expiresAt: row.expiresAt.getTime(),
       };
       out.toUser(invitee.id, "social.invitation.received.v1", { invitation });
-    },
-  );
+    }
+  });
   return invitees.map((invitee) => inviteView(rowFor(invitee), invitee, inviter));
 }
 
