@@ -183,10 +183,10 @@ export async function recordChange(tx: Tx, out: Outbox, groupId: number, change:
 }
 
 /**
- * Several changes that alter no column (a create's invitations), recorded exactly as one
- * recordChange each after the other would (each its own version, GroupEvent row, pushes and
- * doorbell, in order) but in a handful of statements: the write lock is held for far less time
- * (issue #19). `andThen` runs right after each change's pushes are queued, so pushes the caller
+ * Several changes that alter neither a column nor the members (a create's "created" and its
+ * invitations), recorded exactly as one recordChange each after the other would (each its own
+ * version, GroupEvent row, pushes and doorbell, in order) but in a handful of statements: the
+ * write lock is held for far less time (issue #19). `andThen` runs right after each change's pushes are queued, so pushes the caller
  * adds for that change keep their place in the outbox.
  */
 export async function recordChanges<C extends Omit<Change, "update">>(
@@ -260,10 +260,10 @@ async function applyChanges<C extends Change>(
 
 /**
  * The changes' GroupEvent rows, their ids in the changes' order. Hand-written multi-row INSERTs:
- * Prisma's createManyAndReturn compiles a plan the size of its data, ~7 ms for 50 rows while the
+ * Prisma's createManyAndReturn compiles a plan the size of its data, ~6 ms for 50 rows while the
  * write lock is held (issue #19). Both engines number a statement's rows in the order given
- * (SQLite's rowids, PostgreSQL's nextval per VALUES row), so the ids, sorted, are the changes' order.
- * Dates bind as Prisma's own writes store them (groups.test.ts checks it, on both engines).
+ * (SQLite's rowids, PostgreSQL's nextval per VALUES row), so the ids, sorted, are the changes' order;
+ * dates bind as Prisma's own writes store them (groups.test.ts checks both, on both engines).
  */
 async function insertGroupEvents(tx: Tx, groupId: number, changes: readonly Change[], now: Date): Promise<number[]> {
   const ids: number[] = [];
