@@ -17,6 +17,7 @@ const envModules = [
   "**/src/test/**",
   "services/chat/bench/**",
   "services/auth/bench/**",
+  "services/social/bench/**",
   "examples/**",
   // Runs the Prisma CLI in the caller's environment, whatever it holds.
   "packages/db/src/migrate.ts",

@@ -19,7 +19,7 @@ import { isGroupRole } from "./group-rules.js";
 import type { Outbox } from "./outbox.js";
 import { hasContent, profilesFor } from "./profiles.js";
 import { lockGroupEvents, type Tx } from "./store.js";
-import { known, presenceFor, usersById } from "./views.js";
+import { chunks, known, presenceFor, usersById, type UserRow } from "./views.js";
 
 export interface GroupRow {
   id: number;
@@ -167,58 +167,118 @@ export interface Change {
   notify?: number[];
 }
 
+export interface Recorded {
+  info: GroupInfo;
+  event: GroupEventView;
+}
+
 /**
  * Applies a change to the group row (version + 1), appends its GroupEvent in the same transaction,
  * and queues the push to every current member (and `notify`) and the chat service's doorbell.
  */
-export async function recordChange(
+export async function recordChange(tx: Tx, out: Outbox, groupId: number, change: Change, now: Date): Promise<Recorded> {
+  const [recorded] = await applyChanges(tx, out, groupId, change.update, [change], now);
+  if (!recorded) throw new Error("recordChange: nothing recorded");
+  return recorded;
+}
+
+/**
+ * Several changes that alter neither a column nor the members (a create's "created" and its
+ * invitations), recorded exactly as one recordChange each after the other would (each its own
+ * version, GroupEvent row, pushes and doorbell, in order) but in a handful of statements: the
+ * write lock is held for far less time (issue #19). `andThen` runs right after each change's pushes are queued, so pushes the caller
+ * adds for that change keep their place in the outbox.
+ */
+export async function recordChanges<C extends Omit<Change, "update">>(
   tx: Tx,
   out: Outbox,
   groupId: number,
-  change: Change,
+  changes: readonly C[],
   now: Date,
-): Promise<{ info: GroupInfo; event: GroupEventView }> {
-  const group = await tx.group.update({
-    where: { id: groupId },
-    data: { ...change.update, version: { increment: 1 } },
-  });
-  const members = await memberIds(tx, groupId);
-  const info = infoOf(group, members.length);
-  const data: GroupEventData = {
+  andThen?: (recorded: Recorded, change: C) => void,
+): Promise<Recorded[]> {
+  return applyChanges(tx, out, groupId, undefined, changes, now, andThen);
+}
+
+/** What a change says beyond its actor and target, as a GroupEventView carries it. */
+function details(change: Change): Pick<GroupEventView, "name" | "previousName" | "role" | "topic"> {
+  return {
+    ...(change.name === undefined ? {} : { name: change.name }),
+    ...(change.previousName === undefined ? {} : { previousName: change.previousName }),
+    ...(change.role === undefined ? {} : { role: change.role }),
+    ...(change.topic === undefined ? {} : { topic: change.topic }),
+  };
+}
+
+/** A GroupEvent row's data: the names as they were then, and the details. */
+function storedData(change: Change): GroupEventData {
+  return {
     ...(change.actor ? { actorName: change.actor.username } : {}),
     ...(change.target ? { targetName: change.target.username } : {}),
-    ...(change.name === undefined ? {} : { name: change.name }),
-    ...(change.previousName === undefined ? {} : { previousName: change.previousName }),
-    ...(change.role === undefined ? {} : { role: change.role }),
-    ...(change.topic === undefined ? {} : { topic: change.topic }),
+    ...details(change),
   };
+}
+
+async function applyChanges<C extends Change>(
+  tx: Tx,
+  out: Outbox,
+  groupId: number,
+  update: Prisma.GroupUpdateInput | undefined,
+  changes: readonly C[],
+  now: Date,
+  andThen?: (recorded: Recorded, change: C) => void,
+): Promise<Recorded[]> {
+  if (changes.length === 0) return [];
+  const group = await tx.group.update({
+    where: { id: groupId },
+    data: { ...update, version: { increment: changes.length } },
+  });
+  // Nothing in the batch adds or removes a member, so every change sees the same members.
+  const members = await memberIds(tx, groupId);
   // PostgreSQL: GroupEvent ids must commit in id order (chat reads them after a cursor): store.ts.
   await lockGroupEvents(tx);
-  const row = await tx.groupEvent.create({
-    data: {
+  const ids = await insertGroupEvents(tx, groupId, changes, now);
+  const firstVersion = group.version - changes.length + 1;
+  return changes.map((change, index) => {
+    const info = infoOf({ ...group, version: firstVersion + index }, members.length);
+    const event: GroupEventView = {
+      id: ids[index] ?? 0,
       groupId,
       type: change.type,
-      actorId: change.actor?.id ?? null,
-      targetId: change.target?.id ?? null,
-      data: JSON.stringify(data),
-      createdAt: now,
-    },
+      actor: change.actor,
+      target: change.target,
+      ...details(change),
+      createdAt: now.getTime(),
+    };
+    out.toUsers([...members, ...(change.notify ?? [])], "social.group.updated.v1", { group: info, event });
+    out.groupDoorbell(groupId, event.id);
+    const recorded = { info, event };
+    andThen?.(recorded, change);
+    return recorded;
   });
-  const event: GroupEventView = {
-    id: row.id,
-    groupId,
-    type: change.type,
-    actor: change.actor,
-    target: change.target,
-    ...(change.name === undefined ? {} : { name: change.name }),
-    ...(change.previousName === undefined ? {} : { previousName: change.previousName }),
-    ...(change.role === undefined ? {} : { role: change.role }),
-    ...(change.topic === undefined ? {} : { topic: change.topic }),
-    createdAt: now.getTime(),
-  };
-  out.toUsers([...members, ...(change.notify ?? [])], "social.group.updated.v1", { group: info, event });
-  out.groupDoorbell(groupId, row.id);
-  return { info, event };
+}
+
+/**
+ * The changes' GroupEvent rows, their ids in the changes' order. Hand-written multi-row INSERTs:
+ * Prisma's createManyAndReturn compiles a plan the size of its data, ~6 ms for 50 rows while the
+ * write lock is held (issue #19). Both engines number a statement's rows in the order given
+ * (SQLite's rowids, PostgreSQL's nextval per VALUES row), so the ids, sorted, are the changes' order;
+ * dates bind as Prisma's own writes store them (groups.test.ts checks both, on both engines).
+ */
+async function insertGroupEvents(tx: Tx, groupId: number, changes: readonly Change[], now: Date): Promise<number[]> {
+  const ids: number[] = [];
+  for (const part of chunks(changes)) {
+    const values = part.map(
+      (c) =>
+        Prisma.sql`(${groupId}, ${c.type}, ${c.actor?.id ?? null}, ${c.target?.id ?? null}, ${JSON.stringify(storedData(c))}, ${now})`,
+    );
+    const rows = await tx.$queryRaw<Array<{ id: number | bigint }>>(Prisma.sql`
+      INSERT INTO "GroupEvent" ("groupId", "type", "actorId", "targetId", "data", "createdAt")
+      VALUES ${Prisma.join(values)} RETURNING "id"`);
+    ids.push(...rows.map((r) => Number(r.id)).sort((a, b) => a - b));
+  }
+  if (ids.length !== changes.length) throw new Error(`recorded ${ids.length} of ${changes.length} group events`);
+  return ids;
 }
 
 /** Pending, unexpired invitations of a group, newest first. */
@@ -253,10 +313,37 @@ export async function groupDetail(
     ...invites.flatMap((i) => [i.inviteeId, i.inviterId]),
   ]);
   const memberUsers = new Map(rows.flatMap((r) => (users.has(r.userId) ? [[r.userId, users.get(r.userId)!]] : [])));
+  return detailOf(tx, group, viewerId, viewerRole, now, {
+    rows,
+    memberUsers,
+    invites: invites.map((i) => inviteView(i, known(users, i.inviteeId), known(users, i.inviterId))),
+  });
+}
+
+export interface DetailParts {
+  rows: Array<{ userId: number; role: string; joinedAt: Date }>;
+  /** The users of `rows` (one missing is shown by id only). */
+  memberUsers: Map<number, UserRow>;
+  /** Pending invitations, newest first, at most SOCIAL_LIMITS.invitationsListed. */
+  invites: GroupInvite[];
+}
+
+/**
+ * groupDetail from rows the caller already has (a create knows its one member and its
+ * invitations: reading them again would only hold the write lock longer, issue #19).
+ */
+export async function detailOf(
+  tx: Tx,
+  group: GroupRow,
+  viewerId: number,
+  viewerRole: GroupRole,
+  now: Date,
+  { rows, memberUsers, invites }: DetailParts,
+): Promise<GroupDetail> {
   const presence = await presenceFor(tx, viewerId, memberUsers, now);
   const members = rows
     .map((r) => ({
-      user: known(users, r.userId),
+      user: known(memberUsers, r.userId),
       role: roleOf(r.role),
       joinedAt: r.joinedAt.getTime(),
       presence: presence.get(r.userId) ?? { online: false, lastSeenAt: null },
@@ -266,7 +353,7 @@ export async function groupDetail(
     group: infoOf(group, rows.length),
     role: viewerRole,
     members,
-    invites: invites.map((i) => inviteView(i, known(users, i.inviteeId), known(users, i.inviterId))),
+    invites,
     profiles: (await profilesFor(tx, viewerId, [...memberUsers.keys()])).filter(hasContent),
   };
 }

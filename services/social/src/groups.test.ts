@@ -41,6 +41,60 @@ describe("creating a group", () => {
     expect(rang).toHaveLength(3);
   });
 
+  it("records each of many invitations as its own change, in the order given, with matching pushes", async () => {
+    const [owner, ...friends] = await h.users("o", ...Array.from({ length: 12 }, (_, i) => `f${i}`));
+    for (const f of friends) await h.befriend(owner!, f!);
+    // Not in id order: the order given is the order recorded.
+    const invite = [...friends].reverse() as number[];
+    const detail = await h.ok("social.groups.create", { name: "Many", invite }, owner!);
+    const groupId = detail.group.id;
+    expect(detail.group.version).toBe(1 + invite.length);
+    // The detail a create answers is the one the group reads back as (create assembles it itself).
+    expect(await h.ok("social.groups.get", { groupId }, owner!)).toEqual(detail);
+
+    const rows = await h.db.groupEvent.findMany({ where: { groupId }, orderBy: { id: "asc" } });
+    expect(rows.map((r) => [r.type, r.targetId])).toEqual([["created", owner], ...invite.map((id) => ["invited", id])]);
+    const invites = await h.db.groupInvite.findMany({ where: { groupId }, orderBy: { id: "asc" } });
+    expect(invites.map((i) => i.inviteeId)).toEqual(invite);
+    // The rows' dates compare with Prisma's own (SQLite compares them as text): the same format.
+    const at = new Date(h.clock.now());
+    expect(await h.db.groupInvite.count({ where: { groupId, createdAt: at, expiresAt: { gt: at } } })).toBe(
+      invite.length,
+    );
+    expect(await h.db.groupEvent.count({ where: { groupId, createdAt: at } })).toBe(rows.length);
+
+    await h.settle();
+    const updates = h.eventsOf(owner!, "social.group.updated.v1").filter((u) => u.group.id === groupId);
+    expect(updates.map((u) => [u.group.version, u.event.id, u.event.type, u.event.target?.id])).toEqual(
+      rows.map((r, i) => [i + 1, r.id, r.type, r.targetId]),
+    );
+    expect(h.doorbells.filter((d) => d.groupId === groupId).map((d) => d.eventId)).toEqual(rows.map((r) => r.id));
+    for (const [i, id] of invite.entries()) {
+      expect(h.eventsOf(id, "social.invitation.received.v1")).toEqual([
+        {
+          invitation: expect.objectContaining({
+            id: invites[i]!.id,
+            group: { id: groupId, name: "Many", memberCount: 1 },
+            inviter: { id: owner, username: expect.any(String) },
+          }),
+        },
+      ]);
+    }
+    // Each invitation is announced right after the change that records it, as one invite would be.
+    const order = h.events
+      .filter((e) =>
+        e.type === "social.group.updated.v1"
+          ? (e.body as { group: { id: number } }).group.id === groupId
+          : e.type === "social.invitation.received.v1" && invite.includes(e.userId),
+      )
+      .map((e) => `${e.type === "social.group.updated.v1" ? "updated" : e.type}:${e.userId}`);
+    expect(order).toEqual([
+      `updated:${owner}`,
+      ...invite.flatMap((id) => [`updated:${owner}`, `social.invitation.received.v1:${id}`]),
+    ]);
+    expect(h.violations).toEqual([]);
+  });
+
   it.each([
     ["empty", ""],
     ["only spaces", "    "],
@@ -210,6 +264,13 @@ describe("disbanding", () => {
       { type: "group.disbanded", data: { by: { id: owner } } },
     ]);
     expect((await h.ok("social.overview", {}, owner!)).notices).toEqual([]);
+    // Each other member is told live too: the removal, then the notice overview lists.
+    for (const u of [admin!, m!]) {
+      const [notice] = (await h.ok("social.overview", {}, u)).notices;
+      const told = h.events.filter((e) => e.userId === u).slice(-2);
+      expect(told.map((e) => e.type)).toEqual(["social.group.removed.v1", "social.notice.created.v1"]);
+      expect(told[1]!.body).toEqual({ notice });
+    }
     expect((await h.ok("social.overview", {}, m!)).groups.map((g) => g.id)).not.toContain(groupId);
 
     // Members keep read access (their rows stay) ...

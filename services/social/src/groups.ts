@@ -20,6 +20,7 @@ import { mutate, type Deps } from "./deps.js";
 import {
   activeGroupCount,
   conversationSeq,
+  detailOf,
   forMutation,
   groupDetail,
   groupNotFound,
@@ -31,9 +32,9 @@ import {
   removeMember,
 } from "./group-core.js";
 import { mayAttempt, mayKick } from "./group-rules.js";
-import { createInvitation } from "./invitations.js";
-import { addNotice } from "./notices.js";
-import { areFriends, publicUser, requireUser } from "./views.js";
+import { createInvitationsFor } from "./invitations.js";
+import { addNotice, writeNotices } from "./notices.js";
+import { friendsAmong, known, publicUser, requireUser, usersById } from "./views.js";
 
 const forbidden = (message: string) => new AppError("FORBIDDEN", message);
 const notAMember = () => new AppError("NOT_FOUND", "That user is not a member of this group.");
@@ -48,15 +49,17 @@ export function createGroups(deps: Deps) {
       const invitees = [...new Set(invite)];
       if (invitees.includes(actorId)) throw new AppError("BAD_REQUEST", "You cannot invite yourself.");
       return mutate(deps, async (tx, out, now) => {
-        const actor = publicUser(await requireUser(tx, actorId));
+        const actorRow = await requireUser(tx, actorId);
+        const actor = publicUser(actorRow);
         if ((await activeGroupCount(tx, actorId)) >= config.groupsPerUserCap) {
           throw new AppError("CONFLICT", `You are in ${config.groupsPerUserCap} groups already.`);
         }
-        for (const id of invitees) {
-          if (!(await areFriends(tx, actorId, id))) throw forbidden("You can only invite your friends.");
-        }
+        const friends = await friendsAmong(tx, actorId, invitees);
+        if (invitees.some((id) => !friends.has(id))) throw forbidden("You can only invite your friends.");
+        const users = await usersById(tx, invitees);
+        if (users.size !== invitees.length) throw new AppError("NOT_FOUND", "No such user.");
         const group = await tx.group.create({ data: { name: checked.name, ownerId: actorId, createdAt: now } });
-        await tx.groupMember.create({
+        const owner = await tx.groupMember.create({
           data: {
             groupId: group.id,
             userId: actorId,
@@ -65,19 +68,25 @@ export function createGroups(deps: Deps) {
             joinedSeq: await conversationSeq(tx, group.id),
           },
         });
-        let { info } = await recordChange(
+        const invited = invitees.map((id) => known(users, id));
+        // "created" and the invitations, one change each, recorded in one batch.
+        const created = { type: "created", actor, target: actor, name: checked.name, role: "owner" } as const;
+        const invites = await createInvitationsFor(
           tx,
           out,
-          group.id,
-          { type: "created", actor, target: actor, name: checked.name, role: "owner" },
+          group,
+          actor,
+          invited,
           now,
+          config.invitationTtlMs,
+          created,
         );
-        for (const id of invitees) {
-          const invitee = publicUser(await requireUser(tx, id));
-          await createInvitation(tx, out, group, actor, invitee, now, config.invitationTtlMs);
-          info = { ...info, version: info.version + 1 };
-        }
-        return groupDetail(tx, { ...group, version: info.version }, actorId, "owner", now);
+        // The group as groupDetail would read it back: its one member, its invitations newest first.
+        return detailOf(tx, { ...group, version: group.version + 1 + invited.length }, actorId, "owner", now, {
+          rows: [owner],
+          memberUsers: new Map([[actorId, actorRow]]),
+          invites: invites.sort((a, b) => b.id - a.id).slice(0, SOCIAL_LIMITS.invitationsListed),
+        });
       });
     },
 
@@ -246,9 +255,13 @@ export function createGroups(deps: Deps) {
         for (const i of invites)
           out.toUser(i.inviteeId, "social.invitation.removed.v1", { invitationId: i.id, reason: "withdrawn" });
         const ref = { id: groupId, name: group.name };
-        for (const userId of await memberIds(tx, groupId)) {
+        const members = await memberIds(tx, groupId);
+        const others = members.filter((userId) => userId !== actorId);
+        const notices = await writeNotices(tx, others, "group.disbanded", { group: ref, by: actor }, now);
+        for (const userId of members) {
           out.toUser(userId, "social.group.removed.v1", { group: ref, reason: "disbanded" });
-          if (userId !== actorId) await addNotice(tx, out, userId, "group.disbanded", { group: ref, by: actor }, now);
+          const notice = notices.get(userId);
+          if (notice) out.toUser(userId, "social.notice.created.v1", { notice });
         }
         return { group: info };
       });

@@ -3,6 +3,7 @@
  * Accepting re-checks everything at that moment (the group still active, the inviter has not
  * blocked the invitee, room in the group), in the same transaction that adds the member.
  */
+import { Prisma } from "@sealroom/db";
 import type { PublicUser } from "@sealroom/proto/auth";
 import { AppError } from "@sealroom/proto/errors";
 import { SOCIAL_LIMITS, type GroupDetail, type GroupInvite, type Invitation } from "@sealroom/proto/social";
@@ -16,13 +17,15 @@ import {
   inviteView,
   memberRole,
   recordChange,
+  recordChanges,
   wasKicked,
+  type Change,
   type GroupRow,
 } from "./group-core.js";
 import { inviteNeedsFriendship, mayReinviteKicked, mayWithdrawInvite } from "./group-rules.js";
 import type { Outbox } from "./outbox.js";
 import type { Tx } from "./store.js";
-import { areFriends, blocksBetween, publicUser, requireUser } from "./views.js";
+import { areFriends, blocksBetween, chunks, publicUser, requireUser } from "./views.js";
 
 const invitationNotFound = (message = "No such invitation.") => new AppError("NOT_FOUND", message);
 
@@ -36,25 +39,64 @@ export async function createInvitation(
   now: Date,
   ttlMs: number,
 ): Promise<GroupInvite> {
-  const row = await tx.groupInvite.create({
-    data: {
-      groupId: group.id,
-      inviteeId: invitee.id,
-      inviterId: inviter.id,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + ttlMs),
-    },
-  });
-  const { info } = await recordChange(tx, out, group.id, { type: "invited", actor: inviter, target: invitee }, now);
-  const invitation: Invitation = {
-    id: row.id,
-    group: { id: group.id, name: info.name, memberCount: info.memberCount },
-    inviter,
-    createdAt: now.getTime(),
-    expiresAt: row.expiresAt.getTime(),
+  const [invite] = await createInvitationsFor(tx, out, group, inviter, [invitee], now, ttlMs);
+  if (!invite) throw new Error("createInvitation: nothing created");
+  return invite;
+}
+
+/**
+ * Creates one invitation per invitee (distinct users, none invited to the group yet; the caller
+ * has checked every rule), each recorded and announced as createInvitation would, in the order
+ * given: one change (version, GroupEvent, pushes) per invitation. A handful of statements however
+ * many invitees (issue #19: a create with 50 invitations held SQLite's write lock for hundreds).
+ * `first`: a change recorded just before the invitations, in the same batch (a create's
+ * "created"), as recordChange would have.
+ */
+export async function createInvitationsFor(
+  tx: Tx,
+  out: Outbox,
+  group: GroupRow,
+  inviter: PublicUser,
+  invitees: readonly PublicUser[],
+  now: Date,
+  ttlMs: number,
+  first?: Omit<Change, "update">,
+): Promise<GroupInvite[]> {
+  const expiresAt = new Date(now.getTime() + ttlMs);
+  const rowOf = new Map<number, { id: number; createdAt: Date; expiresAt: Date }>();
+  // A hand-written multi-row INSERT: Prisma's createManyAndReturn compiles a plan the size of its
+  // data, milliseconds for 50 rows while the write lock is held (issue #19).
+  for (const part of chunks(invitees)) {
+    const values = part.map((invitee) => Prisma.sql`(${group.id}, ${invitee.id}, ${inviter.id}, ${now}, ${expiresAt})`);
+    const rows = await tx.$queryRaw<Array<{ id: number | bigint; inviteeId: number | bigint }>>(Prisma.sql`
+      INSERT INTO "GroupInvite" ("groupId", "inviteeId", "inviterId", "createdAt", "expiresAt")
+      VALUES ${Prisma.join(values)} RETURNING "id", "inviteeId"`);
+    // (groupId, inviteeId) is unique: each invitee has exactly one of the rows.
+    for (const row of rows) rowOf.set(Number(row.inviteeId), { id: Number(row.id), createdAt: now, expiresAt });
+  }
+  const rowFor = (invitee: PublicUser) => {
+    const row = rowOf.get(invitee.id);
+    if (!row) throw new Error(`no invitation row for user ${invitee.id}`);
+    return row;
   };
-  out.toUser(invitee.id, "social.invitation.received.v1", { invitation });
-  return inviteView(row, invitee, inviter);
+  const changes: Array<Omit<Change, "update"> & { invitee?: PublicUser }> = [
+    ...(first ? [first] : []),
+    ...invitees.map((invitee) => ({ type: "invited" as const, actor: inviter, target: invitee, invitee })),
+  ];
+  await recordChanges(tx, out, group.id, changes, now, ({ info }, { invitee }) => {
+    if (invitee) {
+      const row = rowFor(invitee);
+      const invitation: Invitation = {
+        id: row.id,
+        group: { id: group.id, name: info.name, memberCount: info.memberCount },
+        inviter,
+        createdAt: now.getTime(),
+        expiresAt: row.expiresAt.getTime(),
+      };
+      out.toUser(invitee.id, "social.invitation.received.v1", { invitation });
+    }
+  });
+  return invitees.map((invitee) => inviteView(rowFor(invitee), invitee, inviter));
 }
 
 export function createInvitations(deps: Deps) {

@@ -3,11 +3,13 @@
  * removal from a group, a group disbanded). Written in the transaction of the change, pushed live,
  * listed by social.overview until acknowledged.
  */
+import { Prisma } from "@sealroom/db";
 import { noticeSchema, SOCIAL_LIMITS, type Notice, type NoticeData, type NoticeType } from "@sealroom/proto/social";
 import type { Logger } from "@sealroom/runtime";
 import type { Deps } from "./deps.js";
 import type { Outbox } from "./outbox.js";
 import type { Tx } from "./store.js";
+import { chunks } from "./views.js";
 
 export async function addNotice<T extends NoticeType>(
   tx: Tx,
@@ -20,6 +22,33 @@ export async function addNotice<T extends NoticeType>(
   const row = await tx.notice.create({ data: { userId, type, data: JSON.stringify(data), createdAt: now } });
   const notice = { id: row.id, type, data, createdAt: now.getTime() } as Notice;
   out.toUser(userId, "social.notice.created.v1", { notice });
+}
+
+/**
+ * The same notice for several distinct users (a disband tells every member), in one hand-written
+ * multi-row INSERT per 500 (Prisma's createManyAndReturn compiles a plan the size of its data while
+ * the write lock is held: issue #19). The caller pushes each (social.notice.created.v1) where its
+ * order among the other pushes wants.
+ */
+export async function writeNotices<T extends NoticeType>(
+  tx: Tx,
+  userIds: readonly number[],
+  type: T,
+  data: NoticeData<T>,
+  now: Date,
+): Promise<Map<number, Notice>> {
+  const json = JSON.stringify(data);
+  const notices = new Map<number, Notice>();
+  for (const part of chunks(userIds)) {
+    const values = part.map((userId) => Prisma.sql`(${userId}, ${type}, ${json}, ${now})`);
+    const rows = await tx.$queryRaw<Array<{ id: number | bigint; userId: number | bigint }>>(Prisma.sql`
+      INSERT INTO "Notice" ("userId", "type", "data", "createdAt")
+      VALUES ${Prisma.join(values)} RETURNING "id", "userId"`);
+    for (const row of rows) {
+      notices.set(Number(row.userId), { id: Number(row.id), type, data, createdAt: now.getTime() } as Notice);
+    }
+  }
+  return notices;
 }
 
 /** The newest unacknowledged notices, oldest first; a row that no longer parses is skipped. */

@@ -58,6 +58,24 @@ export async function areFriends(q: Tx, a: number, b: number): Promise<boolean> 
   return (await q.friendship.findUnique({ where: { userAId_userBId: friendPair(a, b) } })) !== null;
 }
 
+/** Which of `ids` are friends of `userId` (one query per chunk, not one per user). */
+export async function friendsAmong(q: Tx, userId: number, ids: readonly number[]): Promise<Set<number>> {
+  const friends = new Set<number>();
+  for (const part of chunks(ids)) {
+    // A pair is stored once, the lower id first (friendPair).
+    const rows = await q.friendship.findMany({
+      where: {
+        OR: [
+          { userAId: userId, userBId: { in: part } },
+          { userBId: userId, userAId: { in: part } },
+        ],
+      },
+    });
+    for (const r of rows) friends.add(r.userAId === userId ? r.userBId : r.userAId);
+  }
+  return friends;
+}
+
 export interface Blocks {
   /** `a` blocked `b`. */
   aBlocksB: boolean;
