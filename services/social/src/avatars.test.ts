@@ -139,6 +139,20 @@ describe("social.profile.setAvatar", () => {
       expect((await h.fail("social.profile.setAvatar", { image }, me!)).code).toBe("BAD_REQUEST");
   });
 
+  it("fetching pictures has its own budget: a spent search budget does not stop it, its burst does", async () => {
+    const [me, friend] = await h.users("avb", "fb");
+    await h.befriend(me!, friend!);
+    await h.ok("social.profile.setAvatar", { image: png() }, friend!);
+    const lookups = await Promise.all(
+      Array.from({ length: 21 }, () => h.call("social.profiles.get", { userIds: [friend!] }, me!)),
+    );
+    expect(lookups.filter((r) => !r.ok).map((r) => !r.ok && r.error.code)).toEqual(["RATE_LIMITED"]);
+    const reads = await Promise.all(Array.from({ length: 201 }, () => avatarOf(me!, friend!)));
+    expect(reads.filter((r) => r.ok)).toHaveLength(200); // config avatarReadsBurst
+    const refused = reads.find((r) => !r.ok);
+    expect(refused && !refused.ok && refused.error.code).toBe("RATE_LIMITED");
+  });
+
   it("a departed member stops seeing the picture", async () => {
     const [owner, member] = await h.users("o", "m");
     const groupId = await h.group(owner!, { members: [member!] });

@@ -40,8 +40,8 @@ export function checkAvatarImage(base64url: string): CheckedImage {
 
 const noPicture = () => new AppError("NOT_FOUND", "No such picture.");
 
-/** `lookups`: the user-search bucket profiles.get also takes from, so pictures cannot be scraped faster. */
-export function createAvatars(deps: Deps, lookups: KeyedTokenBucket<number>) {
+/** `reads`: the per-user budget of pictures fetched (config avatarReads*). */
+export function createAvatars(deps: Deps, reads: KeyedTokenBucket<number>) {
   return {
     async set(actorId: number, image: string | null): Promise<{ profile: Profile }> {
       const next = image === null ? null : checkAvatarImage(image);
@@ -66,8 +66,8 @@ export function createAvatars(deps: Deps, lookups: KeyedTokenBucket<number>) {
 
     /** NOT_FOUND alike for an unknown user, one the viewer may not see, and one without a picture. */
     async get(viewer: number, userId: number): Promise<{ avatar: AvatarImage }> {
-      const wait = lookups.take(viewer);
-      if (wait > 0) throw new AppError("RATE_LIMITED", "Looking people up too fast.", wait);
+      const wait = reads.take(viewer);
+      if (wait > 0) throw new AppError("RATE_LIMITED", "Fetching pictures too fast.", wait);
       return deps.store.snapshot(async (q) => {
         if (!(await visibleAmong(q, viewer, [userId])).has(userId)) throw noPicture();
         const row = await q.avatar.findUnique({ where: { userId } });

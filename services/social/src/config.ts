@@ -17,6 +17,13 @@ export interface SocialConfig {
   searchPerSec: number;
   searchBurst: number;
   /**
+   * Per user and instance: profile pictures fetched per second, and the burst allowed. Its own
+   * budget, not search's: a member list of a large group loads its pictures at once, and a viewer
+   * can only fetch those of people they may see anyway.
+   */
+  avatarReadsPerSec: number;
+  avatarReadsBurst: number;
+  /**
    * Per user and instance, over all their connections and gateways: changes (friend requests, blocks,
    * group changes, invitations, notice acks) per second, and the burst allowed.
    */
@@ -40,6 +47,8 @@ export const defaultSocialConfig: SocialConfig = {
   invitationTtlMs: 7 * 24 * 60 * 60 * 1000,
   searchPerSec: 5,
   searchBurst: 20,
+  avatarReadsPerSec: 20,
+  avatarReadsBurst: 200,
   writePerSec: 10,
   writeBurst: 60,
   presenceBatchMs: 250,
@@ -58,6 +67,7 @@ export function resolveSocialConfig(input: SocialConfigInput = {}): SocialConfig
   check(config.groupsPerUserCap >= 1 && config.groupsPerUserCap <= SOCIAL_LIMITS.groupsPerUserMax, "groupsPerUserCap");
   check(config.invitationTtlMs >= 1000, "invitationTtlMs");
   check(config.searchPerSec > 0 && config.searchBurst >= 1, "search rate");
+  check(config.avatarReadsPerSec > 0 && config.avatarReadsBurst >= 1, "avatar read rate");
   check(config.writePerSec > 0 && config.writeBurst >= 1, "write rate");
   check(config.presenceBatchMs >= 0 && config.presenceSweepMs >= 10, "presence timers");
   check(config.presenceTombstoneMs >= 0 && config.presenceFanoutCap >= 1, "presence limits");

@@ -79,6 +79,10 @@ export function createSocialService(deps: SocialServiceDeps): SocialService {
   const invitations = createInvitations(base);
   const search = createSearch(base);
   const writes = new KeyedTokenBucket<number>({ perSec: config.writePerSec, burst: config.writeBurst }, clock);
+  const avatarReads = new KeyedTokenBucket<number>(
+    { perSec: config.avatarReadsPerSec, burst: config.avatarReadsBurst },
+    clock,
+  );
   const handlers = createHandlers(
     {
       friends: createFriends(base),
@@ -88,7 +92,7 @@ export function createSocialService(deps: SocialServiceDeps): SocialService {
       notices: createNotices(base),
       overview: createOverview(base),
       profiles: createProfiles(base, search.limiter),
-      avatars: createAvatars(base, search.limiter),
+      avatars: createAvatars(base, avatarReads),
       search,
     },
     writes,
@@ -139,6 +143,7 @@ export function createSocialService(deps: SocialServiceDeps): SocialService {
       const invites = await invitations.sweepExpired();
       search.limiter.prune();
       writes.prune();
+      avatarReads.prune();
       if (leases > 0 || invites > 0) log.info({ leases, invites }, "swept expired gateway leases and invitations");
     } catch (err) {
       log.error({ err }, "sweep failed");

@@ -316,6 +316,7 @@ describe("a group the user is no longer in", () => {
       notices: [],
       groupDetails: {},
       goneGroups: {},
+      profiles: {},
     };
     return { subscribe: () => () => undefined, getSnapshot: () => snapshot } as unknown as SocialLike;
   }

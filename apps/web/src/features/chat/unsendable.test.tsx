@@ -28,6 +28,7 @@ function snapshotOf(opts: { friend: boolean; blocked: boolean }) {
     notices: [],
     groupDetails: {},
     goneGroups: {},
+    profiles: {},
   };
 }
 

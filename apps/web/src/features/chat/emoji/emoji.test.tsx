@@ -20,6 +20,7 @@ const friendsSnapshot = {
   notices: [],
   groupDetails: {},
   goneGroups: {},
+  profiles: {},
 };
 const friends = {
   subscribe: () => () => undefined,
