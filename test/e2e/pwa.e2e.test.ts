@@ -141,8 +141,9 @@ test("offline, a reload opens the cached app shell and says the device is offlin
     await shot(page, "pwa-offline");
 
     await ctx.setOffline(false);
+    // The client may reconnect by itself before the button can be pressed (it then goes away).
     const retry = page.getByRole("button", { name: "Retry now" });
-    if (await retry.isVisible()) await retry.click();
+    if (await retry.isVisible()) await retry.click({ timeout: 5_000 }).catch(() => undefined);
     await page.getByTestId("username").filter({ hasText: username }).waitFor({ timeout: 60_000 });
     await upToDate(page);
     expect(browsers.pageErrors).toEqual([]);

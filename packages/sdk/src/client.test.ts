@@ -110,6 +110,9 @@ function fakeSocket(auth: FakeAuth, opened: { count: number }): SocketLike {
   const socket: SocketLike = {
     binaryType: "arraybuffer",
     bufferedAmount: 0,
+    get readyState() {
+      return closed ? 3 : 1;
+    },
     onopen: null,
     onmessage: null,
     onclose: null,
@@ -158,6 +161,7 @@ function blackholeSocket(opened: { count: number }): SocketLike {
   const socket: SocketLike = {
     binaryType: "arraybuffer",
     bufferedAmount: 0,
+    readyState: 1,
     onopen: null,
     onmessage: null,
     onclose: null,
@@ -176,6 +180,7 @@ function refusedSocket(opened: { count: number }): SocketLike {
   const socket: SocketLike = {
     binaryType: "arraybuffer",
     bufferedAmount: 0,
+    readyState: 3,
     onopen: null,
     onmessage: null,
     onclose: null,

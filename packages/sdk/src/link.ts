@@ -22,6 +22,8 @@ import type { TransportTickets } from "./transport-tickets.js";
 export interface SocketLike {
   binaryType: string;
   readonly bufferedAmount: number;
+  /** WebSocket's: 1 is OPEN; a socket closing (the browser went offline) takes no more frames. */
+  readonly readyState: number;
   send(data: Uint8Array): void;
   close(code?: number, reason?: string): void;
   onopen: ((ev: unknown) => void) | null;
@@ -30,6 +32,7 @@ export interface SocketLike {
   onerror: ((ev: unknown) => void) | null;
 }
 export type SocketFactory = (url: string) => SocketLike;
+const SOCKET_OPEN = 1;
 
 export interface LinkHandlers {
   onEvent(type: string, body: unknown): void;
@@ -90,6 +93,15 @@ export class Link {
     socket.onerror = () => undefined; // onclose follows with the code
   }
 
+  /**
+   * A frame to the socket while it is open. Closing (the network went away, its close event not
+   * yet here) it is dropped: the close that follows fails what waits for an answer, and the
+   * browser would otherwise log an error for every frame.
+   */
+  private send(frame: Uint8Array): void {
+    if (!this.closed && this.socket.readyState === SOCKET_OPEN) this.socket.send(frame);
+  }
+
   get bufferedAmount(): number {
     return this.socket.bufferedAmount;
   }
@@ -99,7 +111,7 @@ export class Link {
     switch (this.step) {
       case "key": {
         this.step = "hello";
-        this.socket.send(await this.handshake.onServerKey(frame));
+        this.send(await this.handshake.onServerKey(frame));
         return;
       }
       case "hello": {
@@ -107,7 +119,7 @@ export class Link {
         if (fullHello) {
           // The gateway refused the ticket: this connection falls back to the full handshake.
           this.tickets?.forget(this.handshake.keyId!);
-          this.socket.send(fullHello);
+          this.send(fullHello);
           return;
         }
         this.step = "finished";
@@ -115,7 +127,7 @@ export class Link {
       }
       case "finished": {
         const { clientFinished, channel } = await this.handshake.onServerFinished(frame);
-        this.socket.send(clientFinished);
+        this.send(clientFinished);
         this.channel = channel;
         this.step = "ready";
         this.settleReady.resolve();
@@ -189,8 +201,7 @@ export class Link {
       this.outbound = this.outbound
         .then(async () => {
           const frames = await channel.seal(FRAME.DATA, encoder.encode(JSON.stringify(msg)));
-          if (this.closed) return;
-          for (const f of frames) this.socket.send(f);
+          for (const f of frames) this.send(f);
         })
         .catch((err: unknown) => this.abort(err));
     });
