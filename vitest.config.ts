@@ -1,17 +1,8 @@
 import { defineConfig } from "vitest/config";
-
-// Workspace packages resolve to their TypeScript sources through the "source" export condition,
-// so tests never depend on a stale build; integration tests that spawn processes use dist/.
-const conditions = ["source", "module", "node", "import", "default"];
-// Vitest also passes the SSR conditions to Node itself (`--conditions`), where they apply to
-// require() inside CommonJS dependencies too: with "import" among them, pg's require("pg-pool")
-// got pg-pool's ESM build and failed ("Class extends value [object Module]"). Vite adds "import"
-// or "require" per import by itself, so SSR resolution needs neither listed.
-const ssrConditions = ["source", "module", "node"];
+import { sourceResolution } from "./test/support/vitest-shared.js";
 
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions: ssrConditions, externalConditions: ["source"] } },
+  ...sourceResolution,
   test: {
     // The JSON report gives .ci/run its pass/fail totals.
     reporters: ["default", ["json", { outputFile: "test-results/vitest.json" }]],

@@ -8,20 +8,12 @@
  * worker): each file starts its own processes and measures them.
  * One engine only: `npm run test:chaos -- --project chaos` / `--project chaos-pg`.
  */
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const conditions = ["source", "module", "node", "import", "default"];
-// As in the root vitest.config.ts: with "import" among the SSR conditions (which Vitest also hands
-// to Node), pg's require("pg-pool") got pg-pool's ESM build and failed.
-const ssrConditions = ["source", "module", "node"];
+import { repoRoot, sourceResolution } from "../support/vitest-shared.js";
 
 export default defineConfig({
-  root,
-  resolve: { conditions },
-  ssr: { resolve: { conditions: ssrConditions, externalConditions: ["source"] } },
+  root: repoRoot,
+  ...sourceResolution,
   test: {
     environment: "node",
     pool: "forks",
