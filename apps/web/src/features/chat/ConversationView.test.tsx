@@ -2,7 +2,9 @@ import { useState } from "react";
 import { act, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, test } from "vitest";
-import { SocialProvider, type SocialLike } from "../social/index.js";
+import type { MyGroup } from "@sealroom/proto/social";
+import { SocialProvider } from "../social/index.js";
+import { myGroup, showingSocial } from "../social/testing.js";
 import { ConversationView } from "./ConversationView.js";
 import {
   BOB,
@@ -304,22 +306,7 @@ describe("message states", () => {
 });
 
 describe("a group the user is no longer in", () => {
-  function socialWith(groups: { id: number; name: string }[]) {
-    const snapshot = {
-      status: "ready",
-      friends: [],
-      incoming: [],
-      outgoing: [],
-      blocked: [],
-      invitations: [],
-      groups,
-      notices: [],
-      groupDetails: {},
-      goneGroups: {},
-      profiles: {},
-    };
-    return { subscribe: () => () => undefined, getSnapshot: () => snapshot } as unknown as SocialLike;
-  }
+  const socialWith = (groups: MyGroup[]) => showingSocial({ groups }).store;
 
   test("offers no composer, and says so", async () => {
     const h = await chatHarness((c) => (c.commands["chat.receipts"] = refuse("NOT_FOUND")));
@@ -337,7 +324,7 @@ describe("a group the user is no longer in", () => {
   test("a group the user is in keeps its composer while the chat store catches up", async () => {
     const h = await chatHarness();
     await renderChat(
-      <SocialProvider store={socialWith([{ id: 9, name: "Trip" }])}>
+      <SocialProvider store={socialWith([myGroup(9, "Trip")])}>
         <ConversationView conversationId="group:9" />
       </SocialProvider>,
       h,

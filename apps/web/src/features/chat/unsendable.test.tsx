@@ -7,7 +7,8 @@ import { act, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, test } from "vitest";
 import { en } from "../../i18n/en.js";
-import { SocialProvider, type SocialLike } from "../social/index.js";
+import { SocialProvider } from "../social/index.js";
+import { showingSocial } from "../social/testing.js";
 import { ConversationView } from "./ConversationView.js";
 import { previewText } from "./format.js";
 import { BOB, DM_BOB, ME, chatHarness, dmSummary, refuse, renderChat, settle, text } from "./test-support.js";
@@ -15,36 +16,17 @@ import { BOB, DM_BOB, ME, chatHarness, dmSummary, refuse, renderChat, settle, te
 const t = (key: keyof typeof en, vars: Record<string, string | number> = {}) =>
   en[key].replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ""));
 
-function snapshotOf(opts: { friend: boolean; blocked: boolean }) {
-  const presence = { online: true, lastSeenAt: null };
-  return {
-    status: "ready",
-    friends: opts.friend ? [{ user: BOB, since: 1, presence }] : [],
-    incoming: [],
-    outgoing: [],
-    blocked: opts.blocked ? [{ user: BOB, since: 1 }] : [],
-    invitations: [],
-    groups: [],
-    notices: [],
-    groupDetails: {},
-    goneGroups: {},
-    profiles: {},
-  };
-}
-
 /** A social store stand-in whose friendship with bob can change while rendered. */
 function social(opts: { friend: boolean; blocked: boolean }) {
-  let snapshot = snapshotOf(opts);
-  const listeners = new Set<() => void>();
-  const like = {
-    subscribe: (l: () => void) => (listeners.add(l), () => listeners.delete(l)),
-    getSnapshot: () => snapshot,
-  } as unknown as SocialLike;
+  const partsOf = ({ friend, blocked }: typeof opts) => ({
+    friends: friend ? [{ user: BOB, since: 1, presence: { online: true, lastSeenAt: null } }] : [],
+    blocked: blocked ? [{ user: BOB, since: 1 }] : [],
+  });
+  const { store, show } = showingSocial(partsOf(opts));
   return {
-    like,
-    set(next: { friend: boolean; blocked: boolean }) {
-      snapshot = snapshotOf(next);
-      act(() => listeners.forEach((l) => l()));
+    like: store,
+    set(next: typeof opts) {
+      act(() => show(partsOf(next)));
     },
   };
 }

@@ -3,7 +3,14 @@
  * run the store's own logic while each command's reply is chosen by the test.
  */
 import type { ReactElement } from "react";
-import { AppError, SocialStore, type Overview, type SocialStoreClient } from "@sealroom/sdk/browser";
+import {
+  AppError,
+  SocialStore,
+  type Overview,
+  type SocialSnapshot,
+  type SocialStoreClient,
+} from "@sealroom/sdk/browser";
+import type { MyGroup } from "@sealroom/proto/social";
 import { createHarness, renderWith } from "../../test/fakes.js";
 import { SocialProvider } from "./context.js";
 
@@ -65,8 +72,10 @@ export class ScriptedClient {
   }
 }
 
+const storeOver = (client: ScriptedClient) => new SocialStore(client as unknown as SocialStoreClient);
+
 export async function renderSocial(ui: ReactElement, client: ScriptedClient) {
-  const store = new SocialStore(client as unknown as SocialStoreClient);
+  const store = storeOver(client);
   store.start();
   await store.load();
   const h = createHarness();
@@ -77,4 +86,60 @@ export async function renderSocial(ui: ReactElement, client: ScriptedClient) {
     h,
   );
   return { ...result, store };
+}
+
+/** A whole snapshot from the parts a test cares about, so the type checker sees every field. */
+export function socialSnapshot(parts: Partial<SocialSnapshot> = {}): SocialSnapshot {
+  return {
+    status: "ready",
+    friends: [],
+    incoming: [],
+    outgoing: [],
+    blocked: [],
+    invitations: [],
+    groups: [],
+    notices: [],
+    groupDetails: {},
+    goneGroups: {},
+    me: undefined,
+    profiles: {},
+    ...parts,
+  };
+}
+
+/** A group in the viewer's list, as a member. */
+export function myGroup(id: number, name: string): MyGroup {
+  return {
+    id,
+    name,
+    ownerId: ME.id,
+    memberCount: 2,
+    version: 1,
+    createdAt: 1,
+    disbandedAt: null,
+    topic: "",
+    role: "member",
+  };
+}
+
+/**
+ * For screens that only read the social store: a real SocialStore (every method exists; a command
+ * nobody scripted fails with UNKNOWN_COMMAND) that shows the snapshot given, and `show` changes it.
+ */
+export function showingSocial(parts: Partial<SocialSnapshot> = {}) {
+  const store = storeOver(new ScriptedClient());
+  let snapshot = socialSnapshot(parts);
+  const listeners = new Set<() => void>();
+  store.subscribe = (listener) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+  store.getSnapshot = () => snapshot;
+  return {
+    store,
+    show(next: Partial<SocialSnapshot>) {
+      snapshot = socialSnapshot(next);
+      for (const listener of listeners) listener();
+    },
+  };
 }

@@ -2,30 +2,17 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { beforeAll, describe, expect, test } from "vitest";
-import { SocialProvider, type SocialLike } from "../../social/index.js";
+import { SocialProvider } from "../../social/index.js";
+import { showingSocial } from "../../social/testing.js";
 import { ConversationView } from "../ConversationView.js";
 import { BOB, DM_BOB, chatHarness, dmSummary, renderChat, settle, text } from "../test-support.js";
 import { buildIndex, loadShortcodes, replaceFinished, typedShortcode } from "./shortcodes.js";
 
 beforeAll(() => loadShortcodes());
 
-const friendsSnapshot = {
-  status: "ready",
+const friends = showingSocial({
   friends: [{ user: BOB, since: 1, presence: { online: true, lastSeenAt: null } }],
-  incoming: [],
-  outgoing: [],
-  blocked: [],
-  invitations: [],
-  groups: [],
-  notices: [],
-  groupDetails: {},
-  goneGroups: {},
-  profiles: {},
-};
-const friends = {
-  subscribe: () => () => undefined,
-  getSnapshot: () => friendsSnapshot,
-} as unknown as SocialLike;
+}).store;
 
 async function openDm() {
   const first = text(1, BOB.id, "hi");
