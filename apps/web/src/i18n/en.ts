@@ -279,10 +279,8 @@ export const en = {
   "emoji.skin.medium": "Medium skin tone",
   "emoji.skin.mediumDark": "Medium-dark skin tone",
   "emoji.skin.dark": "Dark skin tone",
-  "chat.count.left": "{count} characters left",
-  "chat.count.leftOne": "1 character left",
-  "chat.count.over": "{count} characters too many",
-  "chat.count.overOne": "1 character too many",
+  "chat.count.left": "{count, plural, one {# character left} other {# characters left}}",
+  "chat.count.over": "{count, plural, one {# character too many} other {# characters too many}}",
   "chat.problem.tooLong": "Messages can be at most 4,000 characters. Shorten it to send.",
   "chat.problem.characters": "The message contains control characters that cannot be sent.",
   "chat.problem.bidi":
@@ -509,8 +507,7 @@ export const en = {
   "group.name.long": "Group names are at most 64 characters.",
   "group.name.characters": "Group names cannot contain control or text-direction characters.",
   "group.nameInvalid": "That group name is not allowed. Use 1 to 64 ordinary characters.",
-  "group.memberCount": "{count} members",
-  "group.memberCountOne": "1 member",
+  "group.memberCount": "{count, plural, one {# member} other {# members}}",
   "group.role.owner": "Owner",
   "group.role.admin": "Admin",
   "group.role.member": "Member",
@@ -643,8 +640,7 @@ export const en = {
   "devices.rotated": "Signed out. Your message history backup has a new key, which that device does not have.",
   "devices.rotatedPassphrase":
     "Signed out. Your message history backup has a new key, which that device does not have. Your recovery passphrase unlocked the old key only: set it again above.",
-  "signIn.newTitle": "New sign-in to your account",
-  "signIn.newTitleMany": "{count} new sign-ins to your account",
+  "signIn.newTitle": "{count, plural, one {New sign-in to your account} other {# new sign-ins to your account}}",
   "signIn.device": "{name}, {when}",
   "signIn.notYou":
     "It can read your conversations from now on. If it wasn't you, sign it out and change your password.",

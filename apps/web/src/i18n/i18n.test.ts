@@ -1,8 +1,22 @@
+import { TYPE } from "@formatjs/icu-messageformat-parser";
+import type { IntlMessageFormat } from "intl-messageformat";
 import { describe, expect, test } from "vitest";
 import { AppError, ERRORS, type ErrorCode } from "@sealroom/proto/errors";
 import { en, enErrors } from "./en.js";
 import { describeError, formatWait } from "./errors.js";
-import { CATALOGS, LANGUAGES, initialLanguage, interpolate, languageFromPreferences } from "./languages.js";
+import { CATALOGS, LANGUAGES, compiled, initialLanguage, languageFromPreferences, translate } from "./languages.js";
+
+type Ast = ReturnType<IntlMessageFormat["getAst"]>;
+
+/** The values a message reads (plural branches included), so two translations can be compared. */
+function valuesOf(ast: Ast, into = new Set<string>()): string[] {
+  for (const el of ast) {
+    if ("value" in el && el.type !== TYPE.literal) into.add(String(el.value));
+    if ("options" in el) for (const option of Object.values(el.options)) valuesOf(option.value, into);
+    if ("children" in el) valuesOf(el.children, into);
+  }
+  return [...into].sort();
+}
 import { zhCN } from "./zh-CN.js";
 
 const codes = Object.keys(ERRORS) as ErrorCode[];
@@ -64,13 +78,28 @@ describe("error messages", () => {
 });
 
 describe("interface text", () => {
-  test("both languages have every key, non-empty, with the same placeholders", () => {
-    const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+  test("both languages have every key, non-empty, each a valid ICU message with the same values", () => {
     expect(Object.keys(zhCN).sort()).toEqual(Object.keys(en).sort());
     for (const key of Object.keys(en) as (keyof typeof en)[]) {
       expect(zhCN[key].trim(), key).not.toBe("");
-      expect(placeholders(zhCN[key]), key).toEqual(placeholders(en[key]));
+      expect(valuesOf(compiled("zh-CN", key).getAst()), key).toEqual(valuesOf(compiled("en", key).getAst()));
     }
+  });
+
+  test("a count is said by the language's plural rules, its number formatted", () => {
+    expect(translate("en", "group.memberCount", { count: 1 })).toBe("1 member");
+    expect(translate("en", "group.memberCount", { count: 1234 })).toBe("1,234 members");
+    expect(translate("zh-CN", "group.memberCount", { count: 1234 })).toBe("1,234 位成员");
+    expect(translate("en", "chat.count.over", { count: 1 })).toBe("1 character too many");
+    expect(translate("en", "signIn.newTitle", { count: 1 })).toBe("New sign-in to your account");
+    expect(translate("en", "signIn.newTitle", { count: 3 })).toBe("3 new sign-ins to your account");
+    expect(translate("zh-CN", "signIn.newTitle", { count: 1 })).toBe("你的账户有新的登录");
+    expect(translate("zh-CN", "signIn.newTitle", { count: 3 })).toBe("你的账户有 3 个新的登录");
+  });
+
+  test("markup-like text stays text, and a missing value leaves the sentence readable", () => {
+    expect(translate("en", "notices.dismissOne", { text: "<b>hi</b>" })).toBe("Dismiss: <b>hi</b>");
+    expect(translate("en", "notices.dismissOne")).toBe(en["notices.dismissOne"]);
   });
 
   test("the language follows the browser, unless the user chose one", () => {
@@ -81,9 +110,5 @@ describe("interface text", () => {
     const storage = { getItem: () => "en" };
     expect(initialLanguage(storage, ["zh-CN"])).toBe("en");
     expect(initialLanguage({ getItem: () => "klingon" }, ["zh-CN"])).toBe("zh-CN");
-  });
-
-  test("interpolation fills named placeholders and leaves unknown ones", () => {
-    expect(interpolate("Hi {name}, {x}", { name: "王" })).toBe("Hi 王, {x}");
   });
 });

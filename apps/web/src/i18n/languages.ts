@@ -1,4 +1,5 @@
 /** The interface languages, and choosing one: the saved choice, else the browser's preference. */
+import { IntlMessageFormat } from "intl-messageformat";
 import type { ErrorCode } from "@sealroom/proto/errors";
 import { en, enErrors, type MessageKey, type Messages } from "./en.js";
 import { zhCN, zhCNErrors } from "./zh-CN.js";
@@ -39,11 +40,29 @@ export function initialLanguage(storage: Pick<Storage, "getItem"> | undefined, p
 
 export type Vars = Record<string, string | number>;
 
-export function interpolate(template: string, vars?: Vars): string {
-  if (!vars) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
+/**
+ * Messages are ICU MessageFormat (FormatJS's intl-messageformat): `{name}` for a value, and
+ * `{count, plural, one {# member} other {# members}}` where the wording depends on a number, which
+ * each language says by its own rules (Chinese has one form). Tags are off: a `<` is text.
+ */
+const formats = new Map<string, IntlMessageFormat>();
+
+export function compiled(lang: Language, key: MessageKey): IntlMessageFormat {
+  const id = `${lang}\u0000${key}`;
+  let format = formats.get(id);
+  if (!format) {
+    format = new IntlMessageFormat(CATALOGS[lang].messages[key], lang, undefined, { ignoreTag: true });
+    formats.set(id, format);
+  }
+  return format;
 }
 
 export function translate(lang: Language, key: MessageKey, vars?: Vars): string {
-  return interpolate(CATALOGS[lang].messages[key], vars);
+  try {
+    return String(compiled(lang, key).format(vars));
+  } catch {
+    // A value the message names was not given (a programming error the catalogue tests look for):
+    // the sentence with its placeholder beats a blank screen.
+    return CATALOGS[lang].messages[key];
+  }
 }

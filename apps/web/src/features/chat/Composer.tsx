@@ -71,7 +71,7 @@ export function Composer({
   onReplyDone,
   keysChanged,
 }: ComposerProps) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const { chat, drafts } = useChatServices();
   const [text, setText] = useState(() => drafts.get(conversationId));
   const box = useRef<HTMLTextAreaElement>(null);
@@ -379,9 +379,7 @@ export function Composer({
               data-over={left < 0 || undefined}
               data-testid="composer-count"
             >
-              {left >= 0
-                ? t(left === 1 ? "chat.count.leftOne" : "chat.count.left", { count: left.toLocaleString(lang) })
-                : t(left === -1 ? "chat.count.overOne" : "chat.count.over", { count: (-left).toLocaleString(lang) })}
+              {left >= 0 ? t("chat.count.left", { count: left }) : t("chat.count.over", { count: -left })}
             </p>
           )}
         </div>

@@ -125,9 +125,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
         ? t("chat.removedSub")
         : members === undefined
           ? t("chat.group")
-          : members === 1
-            ? t("group.memberCountOne")
-            : t("group.memberCount", { count: members })
+          : t("group.memberCount", { count: members })
       : state !== "ready" || unfriended
         ? ""
         : peerPresence?.online

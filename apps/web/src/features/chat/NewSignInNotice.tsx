@@ -18,7 +18,7 @@ export function NewSignInNotice() {
   return (
     <section className="notify-banner signin-notice" role="status" aria-labelledby="signin-notice-title">
       <h2 id="signin-notice-title" className="notify-banner-title">
-        {t(devices.length === 1 ? "signIn.newTitle" : "signIn.newTitleMany", { count: devices.length })}
+        {t("signIn.newTitle", { count: devices.length })}
       </h2>
       <ul className="signin-notice-list">
         {devices.map((d) => (

@@ -62,7 +62,7 @@ export function GroupScreen({ groupId }: { groupId: number }) {
             <bdi>{group.name}</bdi>
           </h1>
           <p className="page-lead">
-            {t(group.memberCount === 1 ? "group.memberCountOne" : "group.memberCount", { count: group.memberCount })}
+            {t("group.memberCount", { count: group.memberCount })}
             {" · "}
             {t("group.yourRole")} <RoleBadge role={role} always />
           </p>

@@ -120,7 +120,7 @@ function GroupList() {
                     <RoleBadge role={g.role} />
                   </span>
                   <span className="person-sub">
-                    {t(g.memberCount === 1 ? "group.memberCountOne" : "group.memberCount", { count: g.memberCount })}
+                    {t("group.memberCount", { count: g.memberCount })}
                   </span>
                 </span>
                 <span className="chevron" aria-hidden="true">
