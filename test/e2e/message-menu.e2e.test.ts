@@ -3,11 +3,11 @@
  * click on a message copies its link, which opened on a fresh page load lands at the message; a
  * message is forwarded to a group and arrives there for the other member; then the same by keyboard
  * (Shift+F10, arrows, Enter); a file forwarded arrives whole; a link to a conversation the user is
- * not in says so. Screenshots of the open menu (English and Chinese, light and dark,
+ * not in says so. On a touch screen at phone width, a long press opens the same menu. Screenshots of the open menu (English and Chinese, light and dark,
  * desktop and phone) and of the forward picker.
  */
 import { readFileSync } from "node:fs";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { groupOf } from "../support/chat.js";
 import { focusedText, menuDownTo } from "./support/flows.js";
@@ -172,3 +172,49 @@ test("right click: copy a message's link and land at it on a fresh load, forward
   }
   expect(env.browsers.pageErrors).toEqual([]);
 }, 240_000);
+
+/**
+ * A finger on `target` for `holdMs`, through Chromium's own touch input (CDP), so the pointer,
+ * touch and click events are the ones a phone's browser sends (the page emulates a touch screen).
+ */
+async function touch(page: Page, target: Locator, holdMs: number): Promise<void> {
+  const box = await target.boundingBox();
+  if (!box) throw new Error("the target is not on screen");
+  const point = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [point] });
+  await page.waitForTimeout(holdMs);
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+  await cdp.detach();
+}
+
+test("on a touch screen a long press opens the message's menu, and Reply from it quotes the message", async () => {
+  const { me: ann, peer: ben, dm } = await env.friends("lp_ann", "lp_ben");
+  const annPage = await env.browserAs(ann);
+  const benPage = await env.browserAs(ben);
+  const cdp = await annPage.context().newCDPSession(annPage);
+  await cdp.send("Emulation.setTouchEmulationEnabled", { enabled: true, maxTouchPoints: 5 });
+  await annPage.setViewportSize({ width: 390, height: 780 });
+  await openConversation(annPage, dm);
+  await openConversation(benPage, dm);
+
+  await env.browsers.withFailureShots("message-menu-touch", shot, async () => {
+    await send(benPage, "Is the north gate open");
+    const target = message(annPage, "Is the north gate open");
+    await target.locator(".msg-text").waitFor({ timeout: 40_000 });
+    // Held past Radix's 700 ms, then lifted: the menu stays open for a tap on an item.
+    await touch(annPage, target.locator(".msg-text"), 1_000);
+    await menu(annPage).waitFor();
+    await annPage.waitForTimeout(500);
+    expect(await menu(annPage).isVisible()).toBe(true);
+    await shot(annPage, "message-menu-long-press");
+    await touch(annPage, annPage.getByRole("menuitem", { name: "Reply" }), 50);
+    await menu(annPage).waitFor({ state: "detached" });
+    await annPage.locator(".composer-reply-to", { hasText: "Replying to lp_ben" }).waitFor();
+    await composer(annPage).fill("Yes, until six");
+    await composer(annPage).press("Enter");
+    await message(benPage, "Yes, until six").locator(".msg-text").waitFor({ timeout: 20_000 });
+    expect(await message(benPage, "Yes, until six").textContent()).toContain("Is the north gate open");
+  });
+  expect(env.browsers.pageErrors).toEqual([]);
+}, 180_000);

@@ -5,7 +5,7 @@
  * decides); Radix does the menu's keyboard, focus trap and dismissal.
  */
 import * as ContextMenu from "@radix-ui/react-context-menu";
-import { useRef, type ReactNode } from "react";
+import { useRef, type PointerEvent, type ReactNode } from "react";
 import { SmileIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { CopyIcon, ForwardIcon, LinkIcon, PencilIcon, ReplyIcon, TrashIcon } from "./MessageParts.js";
@@ -38,6 +38,29 @@ export function openMenuAt(target: HTMLElement, at: HTMLElement = target): void 
   );
 }
 
+/**
+ * Radix opens the menu 700 ms into a long press, while the finger is still down. The menu is not
+ * modal, so lifting that finger read as an interaction outside it and closed it at once: on a
+ * phone no item could ever be tapped (found by the chromium long-press test; tldraw#8740 is the
+ * same). Outside interactions are the opening touch's own from its press until shortly after its
+ * release, and are ignored; a later tap outside still closes the menu.
+ */
+function useOpeningTouch() {
+  const until = useRef(0);
+  const onPointerDown = (e: PointerEvent<HTMLElement>) => {
+    if (e.pointerType === "mouse") return;
+    until.current = Infinity;
+    const released = new AbortController();
+    const release = () => {
+      until.current = performance.now() + 300;
+      released.abort();
+    };
+    for (const type of ["pointerup", "pointercancel"])
+      document.addEventListener(type, release, { capture: true, signal: released.signal });
+  };
+  return { onPointerDown, isOpeningTouch: () => performance.now() < until.current };
+}
+
 export function MessageMenu({
   actions,
   children,
@@ -58,6 +81,7 @@ export function MessageMenu({
   const { t } = useI18n();
   // Read when the menu has closed, after the re-render its choice caused: a ref, not a local.
   const chose = useRef(false);
+  const touch = useOpeningTouch();
   const item = (label: string, icon: ReactNode, run: (() => void) | undefined, testId: string) =>
     run && (
       <ContextMenu.Item
@@ -75,7 +99,7 @@ export function MessageMenu({
     );
   return (
     <ContextMenu.Root modal={false}>
-      <ContextMenu.Trigger asChild disabled={!hasActions(actions)}>
+      <ContextMenu.Trigger asChild disabled={!hasActions(actions)} onPointerDown={touch.onPointerDown}>
         {children}
       </ContextMenu.Trigger>
       <ContextMenu.Portal>
@@ -84,6 +108,9 @@ export function MessageMenu({
           aria-label={t("chat.actions")}
           loop
           collisionPadding={8}
+          onInteractOutside={(e) => {
+            if (touch.isOpeningTouch()) e.preventDefault();
+          }}
           onCloseAutoFocus={(e) => {
             onClosed(e, chose.current);
             chose.current = false;
