@@ -35,6 +35,7 @@ import {
   type Shortcode,
   type Typed,
 } from "./emoji/shortcodes.js";
+import { Tip } from "../../components/Tip.js";
 
 /** The counter shows from this many characters before the limit. */
 const COUNTER_FROM = 500;
@@ -283,18 +284,19 @@ export function Composer({
               <span className="composer-reply-to">{t("chat.reply.to", { name: reply.sender })}</span>
               <bdi className="composer-reply-snippet">{snippet(reply.text)}</bdi>
             </div>
-            <button
-              type="button"
-              className="icon-btn"
-              onClick={() => {
-                onReplyDone?.();
-                box.current?.focus();
-              }}
-              aria-label={t("chat.reply.cancel")}
-              title={t("chat.reply.cancel")}
-            >
-              <CloseIcon />
-            </button>
+            <Tip label={t("chat.reply.cancel")}>
+              <button
+                type="button"
+                className="icon-btn"
+                onClick={() => {
+                  onReplyDone?.();
+                  box.current?.focus();
+                }}
+                aria-label={t("chat.reply.cancel")}
+              >
+                <CloseIcon />
+              </button>
+            </Tip>
           </div>
         )}
         {mentioning && (
@@ -351,16 +353,17 @@ export function Composer({
               }}
               data-testid="attach-input"
             />
-            <button
-              type="button"
-              className="icon-btn"
-              onClick={() => fileInput.current?.click()}
-              aria-label={t("attach.button")}
-              title={t("attach.button")}
-              data-testid="attach-button"
-            >
-              <PaperclipIcon />
-            </button>
+            <Tip label={t("attach.button")}>
+              <button
+                type="button"
+                className="icon-btn"
+                onClick={() => fileInput.current?.click()}
+                aria-label={t("attach.button")}
+                data-testid="attach-button"
+              >
+                <PaperclipIcon />
+              </button>
+            </Tip>
           </>
         )}
         <EmojiButton onPick={pick} />

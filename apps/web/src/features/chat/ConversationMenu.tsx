@@ -12,6 +12,7 @@ import { hrefFor } from "../../lib/hooks.js";
 import { useChatServices } from "./context.js";
 import { MUTE_CHOICES, mutedNow } from "./conversation-settings.js";
 import { firstItemOnOpen } from "./menu-keys.js";
+import { Tip } from "../../components/Tip.js";
 
 type Change = Parameters<ReturnType<typeof useChatServices>["chat"]["setSettings"]>[1];
 
@@ -35,14 +36,11 @@ export function ConversationMenu({ view, now }: { view: ConversationView; now: n
   return (
     <div className="conv-menu-wrap">
       <Menu.Root modal={false}>
-        <Menu.Trigger
-          className="icon-btn"
-          aria-label={t("chat.settings.menu")}
-          title={t("chat.settings.menu")}
-          data-testid="conversation-menu"
-        >
-          <MoreIcon />
-        </Menu.Trigger>
+        <Tip label={t("chat.settings.menu")} side="bottom">
+          <Menu.Trigger className="icon-btn" aria-label={t("chat.settings.menu")} data-testid="conversation-menu">
+            <MoreIcon />
+          </Menu.Trigger>
+        </Tip>
         <Menu.Portal>
           <Menu.Content
             className="conv-menu"

@@ -12,22 +12,24 @@ import type { ChatLike } from "./services.js";
 import { SafetyNumberSection } from "./Verification.js";
 import type { Verification } from "./contact-verification.js";
 import { GroupVerificationSummary } from "./MemberVerification.js";
+import { Tip } from "../../components/Tip.js";
 
 export function EncryptionButton({ open, onToggle, panelId }: { open: boolean; onToggle(): void; panelId: string }) {
   const { t } = useI18n();
   return (
-    <button
-      type="button"
-      className="icon-btn e2e-lock"
-      aria-expanded={open}
-      aria-controls={panelId}
-      aria-label={`${t("e2e.badge")}: ${t("e2e.details")}`}
-      title={t("e2e.badge")}
-      data-testid="e2e-lock"
-      onClick={onToggle}
-    >
-      <LockIcon size={18} />
-    </button>
+    <Tip label={t("e2e.badge")} side="bottom">
+      <button
+        type="button"
+        className="icon-btn e2e-lock"
+        aria-expanded={open}
+        aria-controls={panelId}
+        aria-label={`${t("e2e.badge")}: ${t("e2e.details")}`}
+        data-testid="e2e-lock"
+        onClick={onToggle}
+      >
+        <LockIcon size={18} />
+      </button>
+    </Tip>
   );
 }
 
@@ -73,9 +75,11 @@ export function EncryptionPanel({
           <LockIcon size={16} />
           <span>{t("e2e.title")}</span>
         </h2>
-        <button type="button" className="icon-btn" aria-label={t("e2e.close")} title={t("e2e.close")} onClick={onClose}>
-          <CloseIcon />
-        </button>
+        <Tip label={t("e2e.close")}>
+          <button type="button" className="icon-btn" aria-label={t("e2e.close")} onClick={onClose}>
+            <CloseIcon />
+          </button>
+        </Tip>
       </div>
       <p>{t("e2e.protects")}</p>
       {verification && <SafetyNumberSection verification={verification.verification} name={verification.name} />}

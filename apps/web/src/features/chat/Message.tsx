@@ -32,6 +32,7 @@ import { messageLink } from "./message-link.js";
 import { useMayPost } from "./mayPost.js";
 import { EmojiButton, EmojiPopover } from "./emoji/EmojiButton.js";
 import { ReactionChips, ReplyQuote, type ReplyTarget } from "./Responses.js";
+import { Tip } from "../../components/Tip.js";
 
 export interface MessageProps {
   entry: TextEntry;
@@ -311,54 +312,58 @@ export function Message({
                         tabIndex={-1}
                         id={`react-picker-${entry.seq}`}
                       />
-                      <button
-                        type="button"
-                        tabIndex={-1}
-                        className="icon-btn"
-                        onClick={reply}
-                        aria-label={t("chat.reply")}
-                        title={t("chat.reply")}
-                        data-testid="reply-button"
-                      >
-                        <ReplyIcon />
-                      </button>
+                      <Tip label={t("chat.reply")}>
+                        <button
+                          type="button"
+                          tabIndex={-1}
+                          className="icon-btn"
+                          onClick={reply}
+                          aria-label={t("chat.reply")}
+                          data-testid="reply-button"
+                        >
+                          <ReplyIcon />
+                        </button>
+                      </Tip>
                     </>
                   )}
                   {actionable && (
                     <>
-                      <button
-                        type="button"
-                        tabIndex={-1}
-                        className="icon-btn msg-tool-desktop"
-                        onClick={() => setMode("edit")}
-                        aria-label={t("chat.edit")}
-                        title={t("chat.edit")}
-                      >
-                        <PencilIcon />
-                      </button>
-                      <button
-                        type="button"
-                        tabIndex={-1}
-                        className="icon-btn msg-tool-desktop"
-                        onClick={() => setMode("confirm-delete")}
-                        aria-label={t("chat.delete")}
-                        title={t("chat.delete")}
-                      >
-                        <TrashIcon />
-                      </button>
+                      <Tip label={t("chat.edit")}>
+                        <button
+                          type="button"
+                          tabIndex={-1}
+                          className="icon-btn msg-tool-desktop"
+                          onClick={() => setMode("edit")}
+                          aria-label={t("chat.edit")}
+                        >
+                          <PencilIcon />
+                        </button>
+                      </Tip>
+                      <Tip label={t("chat.delete")}>
+                        <button
+                          type="button"
+                          tabIndex={-1}
+                          className="icon-btn msg-tool-desktop"
+                          onClick={() => setMode("confirm-delete")}
+                          aria-label={t("chat.delete")}
+                        >
+                          <TrashIcon />
+                        </button>
+                      </Tip>
                     </>
                   )}
-                  <button
-                    type="button"
-                    tabIndex={-1}
-                    className="icon-btn"
-                    onClick={(e) => root.current && openMenuAt(root.current, e.currentTarget)}
-                    aria-label={t("chat.more")}
-                    title={t("chat.more")}
-                    data-testid="more-button"
-                  >
-                    <MoreIcon />
-                  </button>
+                  <Tip label={t("chat.more")}>
+                    <button
+                      type="button"
+                      tabIndex={-1}
+                      className="icon-btn"
+                      onClick={(e) => root.current && openMenuAt(root.current, e.currentTarget)}
+                      aria-label={t("chat.more")}
+                      data-testid="more-button"
+                    >
+                      <MoreIcon />
+                    </button>
+                  </Tip>
                 </div>
               )}
             </div>

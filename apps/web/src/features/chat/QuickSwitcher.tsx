@@ -35,6 +35,7 @@ import {
   switcherEntries,
   type SwitcherEntry,
 } from "./quick-switcher.js";
+import { Tip } from "../../components/Tip.js";
 
 interface Switcher {
   /** Opens the switcher; focus goes back to `from` (else what has focus now) when it closes. */
@@ -110,19 +111,20 @@ export function QuickSwitcherButton() {
   if (!switcher) return null;
   const shortcut = t(switcher.apple ? "quick.keyApple" : "quick.keyOther");
   return (
-    <button
-      type="button"
-      className="quick-open"
-      aria-label={t("quick.open", { shortcut })}
-      title={t("quick.open", { shortcut })}
-      aria-keyshortcuts={switcher.apple ? "Meta+K" : "Control+K"}
-      aria-haspopup="dialog"
-      onClick={(e) => switcher.open(e.currentTarget)}
-      data-testid="quick-switcher-open"
-    >
-      <JumpIcon size={16} />
-      <kbd className="quick-kbd">{shortcut}</kbd>
-    </button>
+    <Tip label={t("quick.open", { shortcut })} side="bottom">
+      <button
+        type="button"
+        className="quick-open"
+        aria-label={t("quick.open", { shortcut })}
+        aria-keyshortcuts={switcher.apple ? "Meta+K" : "Control+K"}
+        aria-haspopup="dialog"
+        onClick={(e) => switcher.open(e.currentTarget)}
+        data-testid="quick-switcher-open"
+      >
+        <JumpIcon size={16} />
+        <kbd className="quick-kbd">{shortcut}</kbd>
+      </button>
+    </Tip>
   );
 }
 

@@ -5,6 +5,7 @@
  */
 import type { E2eTextEntry, Reaction, TextEntry, TimelineEntry } from "@sealroom/sdk/browser";
 import { useI18n } from "../../i18n/I18nProvider.js";
+import { Tip } from "../../components/Tip.js";
 
 /** The message a reply answers, as this device knows it. */
 export interface ReplyTarget {
@@ -98,25 +99,26 @@ export function ReactionChips({
         const who = list.format(r.userIds.map((id) => (id === me ? t("chat.reactions.you") : nameOf(id))));
         const label = t("chat.reactions.who", { emoji: r.emoji, names: who });
         return (
-          <button
-            key={r.emoji}
-            type="button"
-            className={`reaction${mine ? " reaction-mine" : ""}`}
-            aria-pressed={mine}
-            aria-label={label}
-            title={label}
-            tabIndex={tabIndex}
-            data-testid="reaction"
-            data-emoji={r.emoji}
-            onClick={() => onToggle(r.emoji)}
-          >
-            <span className="reaction-emoji" aria-hidden="true">
-              {r.emoji}
-            </span>
-            <span className="reaction-count" aria-hidden="true">
-              {r.userIds.length.toLocaleString(lang)}
-            </span>
-          </button>
+          <Tip label={label}>
+            <button
+              key={r.emoji}
+              type="button"
+              className={`reaction${mine ? " reaction-mine" : ""}`}
+              aria-pressed={mine}
+              aria-label={label}
+              tabIndex={tabIndex}
+              data-testid="reaction"
+              data-emoji={r.emoji}
+              onClick={() => onToggle(r.emoji)}
+            >
+              <span className="reaction-emoji" aria-hidden="true">
+                {r.emoji}
+              </span>
+              <span className="reaction-count" aria-hidden="true">
+                {r.userIds.length.toLocaleString(lang)}
+              </span>
+            </button>
+          </Tip>
         );
       })}
     </div>

@@ -6,6 +6,7 @@
 import { lazy, Suspense, useEffect, useRef, useState, type ReactNode, type RefObject } from "react";
 import { SmileIcon } from "../../../components/Icons.js";
 import { useI18n } from "../../../i18n/I18nProvider.js";
+import { Tip } from "../../../components/Tip.js";
 
 const EmojiPickerPanel = lazy(() => import("./EmojiPickerPanel.js"));
 
@@ -35,21 +36,22 @@ export function EmojiButton({
   const button = useRef<HTMLButtonElement>(null);
   return (
     <>
-      <button
-        ref={button}
-        type="button"
-        className={className}
-        aria-label={label ?? t("emoji.open")}
-        title={label}
-        aria-expanded={open}
-        aria-haspopup="dialog"
-        aria-controls={open ? id : undefined}
-        tabIndex={tabIndex}
-        onClick={() => setOpen((o) => !o)}
-        data-testid={testId}
-      >
-        {icon ?? <SmileIcon />}
-      </button>
+      <Tip label={label ?? t("emoji.open")}>
+        <button
+          ref={button}
+          type="button"
+          className={className}
+          aria-label={label ?? t("emoji.open")}
+          aria-expanded={open}
+          aria-haspopup="dialog"
+          aria-controls={open ? id : undefined}
+          tabIndex={tabIndex}
+          onClick={() => setOpen((o) => !o)}
+          data-testid={testId}
+        >
+          {icon ?? <SmileIcon />}
+        </button>
+      </Tip>
       {open && (
         <EmojiPopover
           id={id}
