@@ -1,0 +1,33 @@
+/**
+ * The header's ways into a group's details panel (its button, its name): each toggles the route,
+ * and the one that opened the panel gets focus back when the panel closes (Escape, its close button,
+ * the browser's Back), as a disclosure does.
+ */
+import { useEffect, useRef } from "react";
+import { hideDetails, showDetails } from "../../lib/hooks.js";
+
+export function useDetailsToggle(conversationId: string, open: boolean) {
+  const button = useRef<HTMLButtonElement>(null);
+  const opener = useRef<HTMLElement | null>(null);
+  const wasOpen = useRef(open);
+  useEffect(() => {
+    if (wasOpen.current && !open) {
+      // Only when focus went with the panel: a click into the composer meanwhile keeps its place.
+      const active = document.activeElement;
+      if (!active || active === document.body) {
+        (opener.current?.isConnected ? opener.current : button.current)?.focus({ preventScroll: true });
+      }
+      opener.current = null;
+    }
+    wasOpen.current = open;
+  }, [open]);
+  const toggle = (from: HTMLElement) => {
+    if (open) {
+      hideDetails(conversationId);
+    } else {
+      opener.current = from;
+      showDetails(conversationId);
+    }
+  };
+  return { button, toggle };
+}
