@@ -51,6 +51,7 @@ async function trip(setup: Parameters<typeof chatHarness>[0] = () => undefined) 
 }
 
 const region = () => screen.queryByRole("complementary", { name: "Group details" });
+const openRegion = () => screen.getByRole("complementary", { name: "Group details" });
 
 describe("the group details panel", () => {
   test("the header's button opens it beside the conversation; Escape closes it, focus back on the button", async () => {
@@ -65,9 +66,9 @@ describe("the group details panel", () => {
     await waitFor(() => expect(region()).not.toBeNull());
     expect(window.location.hash).toBe(`#/chat/${GID}/details`);
     expect(button.getAttribute("aria-expanded")).toBe("true");
-    const heading = within(region()!).getByRole("heading", { name: "Group details" });
+    const heading = within(openRegion()).getByRole("heading", { name: "Group details" });
     await waitFor(() => expect(document.activeElement).toBe(heading));
-    await within(region()!).findByRole("list", { name: "Members" });
+    await within(openRegion()).findByRole("list", { name: "Members" });
     // The conversation is still there beside it.
     expect(screen.getByRole("textbox", { name: "Message Trip" })).toBeTruthy();
 
@@ -85,7 +86,7 @@ describe("the group details panel", () => {
     expect(screen.getByRole("heading", { level: 1, name: "Trip" }).contains(name)).toBe(true);
     await user.click(name);
     await waitFor(() => expect(region()).not.toBeNull());
-    await user.click(within(region()!).getByRole("button", { name: "Close group details" }));
+    await user.click(within(openRegion()).getByRole("button", { name: "Close group details" }));
     await waitFor(() => expect(region()).toBeNull());
     expect(document.activeElement).toBe(screen.getByTestId("details-title"));
   });
