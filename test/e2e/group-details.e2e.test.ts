@@ -139,6 +139,20 @@ test("the details open beside the conversation by mouse and keyboard, at 1280 an
     await panel.waitFor({ state: "detached" });
     expect(await focused(page)).toBe("details-button");
 
+    // 900 px: a drawer over the conversation's right side; the conversation's header stays in view.
+    await page.setViewportSize({ width: 900, height: 800 });
+    await button.click();
+    await panel.waitFor();
+    const [drawer, header] = [await panel.boundingBox(), await page.locator(".conversation-header").boundingBox()];
+    if (!drawer || !header) throw new Error("not laid out");
+    expect(drawer.x).toBeGreaterThan(header.x + 100);
+    expect(drawer.x + drawer.width).toBeCloseTo(900, -1);
+    await page.mouse.move(0, 0);
+    await shot(page, "tablet");
+    await page.keyboard.press("Escape");
+    await panel.waitFor({ state: "detached" });
+    expect(await focused(page)).toBe("details-button");
+
     // 390 px: the panel takes the conversation's place; its button goes back to it.
     await page.setViewportSize({ width: 390, height: 780 });
     await button.click();

@@ -64,7 +64,7 @@ export function ConversationView({
   };
   const mayPost = useMayPost(conversationId);
   const encryption = useEncryptionPanel(conversationId);
-  const details = useDetailsToggle(conversationId, detailsOpen);
+  const details = useDetailsToggle(conversationId, detailsOpen, heading);
   // A DM's contact, for the safety number and the verified mark (encrypted conversations only).
   const contactId =
     chat.e2e && ref?.kind === "dm" && me !== undefined ? (ref.low === me ? ref.high : ref.low) : undefined;
