@@ -84,13 +84,14 @@ describe("friends and groups in chromium", () => {
     await b.getByRole("button", { name: "Sign in", exact: true }).click();
     await benRow.getByText("Online").waitFor();
 
-    // Ann creates a group and invites Ben from the checklist; the group's page opens.
+    // Ann creates a group and invites Ben from the checklist; its conversation opens with the details beside it.
     await nav(a, "Groups").click();
     await a.getByLabel("Group name").fill("Weekend trip");
     await a.getByRole("checkbox", { name: ben }).check();
     await a.getByRole("button", { name: "Create and invite 1" }).click();
     await a.getByRole("heading", { level: 1, name: "Weekend trip" }).waitFor();
-    expect(a.url()).toMatch(/#\/group\/\d+$/);
+    await a.getByRole("complementary", { name: "Group details" }).waitFor();
+    expect(a.url()).toMatch(/#\/chat\/group:\d+\/details$/);
 
     // Ben sees the invitation (and a badge) and joins.
     await nav(b, "Groups").filter({ hasText: "1" }).waitFor();

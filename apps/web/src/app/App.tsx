@@ -15,7 +15,7 @@ import {
 import { conversationOf, useHashRoute } from "../lib/hooks.js";
 import { useChatServicesOf, useSession, useSessionActions } from "../state/context.js";
 import { AppShell } from "./AppShell.js";
-import { SocialProvider, socialScreen } from "../features/social/index.js";
+import { SocialProvider, detailsPanel, socialScreen } from "../features/social/index.js";
 
 /** One screen per session phase; the signed-in phase has its own routes. */
 export function App() {
@@ -77,7 +77,7 @@ function SignedInRoutes({ username }: { username: string }) {
           (route === "settings" ? (
             <SettingsScreen key="settings" username={username} />
           ) : (
-            <ChatScreen conversationId={conversationId} />
+            <ChatScreen conversationId={conversationId} details={detailsPanel(route)} />
           ))}
       </AppShell>
     </QuickSwitcherProvider>

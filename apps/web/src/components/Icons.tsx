@@ -85,6 +85,25 @@ export function CloseIcon({ size = 18 }: { size?: number }) {
   );
 }
 
+/** Back to what was there before (phones: the list, or the conversation under a panel). */
+export function BackIcon({ size = 20 }: { size?: number }) {
+  return (
+    <svg {...common} width={size} height={size} strokeWidth={2}>
+      <path d="m15 5-7 7 7 7" />
+    </svg>
+  );
+}
+
+/** Details about what is open (a group's members and settings). */
+export function InfoIcon({ size = 20 }: { size?: number }) {
+  return (
+    <svg {...common} width={size} height={size} strokeWidth={2}>
+      <circle cx="12" cy="12" r="9" />
+      <path d="M12 11v5M12 8h.01" />
+    </svg>
+  );
+}
+
 export function PinIcon({ size = 20 }: { size?: number }) {
   return (
     <svg {...common} width={size} height={size} strokeWidth={2}>

@@ -25,13 +25,16 @@ export function useCountdown(deadline: number | undefined): number {
   return deadline === undefined ? 0 : Math.max(0, deadline - now);
 }
 
-/** "chat/<conversationId>": one open conversation (e.g. chat/dm:3:7, chat/group:12). */
+/**
+ * "chat/<conversationId>": one open conversation (e.g. chat/dm:3:7, chat/group:12);
+ * "chat/group:<id>/details": a group's conversation with its details panel open beside it.
+ */
 export type Route = "home" | "settings" | `chat/${string}` | "friends" | "groups" | `group/${number}`;
 
 function routeFromHash(hash: string): Route {
   const path = safeDecode(hash.replace(/^#\/?/, ""));
   if (path === "settings") return "settings";
-  if (/^chat\/[a-z]+:[0-9:]+$/.test(path)) return path as Route;
+  if (/^chat\/[a-z]+:[0-9:]+$/.test(path) || /^chat\/group:[1-9][0-9]{0,9}\/details$/.test(path)) return path as Route;
   // A link to a message opens its conversation (message-link.ts goes to the message).
   const message = /^(chat\/[a-z]+:[0-9:]+)\/m\/[1-9][0-9]{0,15}$/.exec(path);
   if (message) return message[1] as Route;
@@ -60,9 +63,48 @@ export function groupOf(route: Route): number | undefined {
   return route.startsWith("group/") ? Number(route.slice(6)) : undefined;
 }
 
+const DETAILS = "/details";
+
+/** The group conversation with its details panel open. */
+export function detailsRoute(conversationId: string): Route {
+  return `chat/${conversationId}${DETAILS}`;
+}
+
+/** Whether a route opens its conversation with the group's details beside it. */
+export function detailsOpen(route: Route): boolean {
+  return route.startsWith("chat/") && route.endsWith(DETAILS);
+}
+
 /** The conversation a route opens, if any. */
 export function conversationOf(route: Route): string | undefined {
-  return route.startsWith("chat/") ? route.slice(5) : undefined;
+  if (!route.startsWith("chat/")) return undefined;
+  return detailsOpen(route) ? route.slice(5, -DETAILS.length) : route.slice(5);
+}
+
+/** Marks a history entry made by opening the details panel, so closing it can go back over it. */
+const OPENED_HERE = "sealroom.detailsOpened";
+
+/** Opens a group conversation's details panel: a history entry of its own, so Back closes it. */
+export function showDetails(conversationId: string): void {
+  window.location.hash = hrefFor(detailsRoute(conversationId));
+  history.replaceState({ ...objectState(), [OPENED_HERE]: true }, "");
+}
+
+/**
+ * Closes the details panel. Where this page opened it, by going back over that entry (Back after
+ * closing then does not reopen it); on a reloaded or followed link, by replacing the entry.
+ */
+export function hideDetails(conversationId: string): void {
+  if (objectState()[OPENED_HERE] === true && window.location.hash === hrefFor(detailsRoute(conversationId))) {
+    history.back();
+  } else {
+    window.location.replace(hrefFor(chatRoute(conversationId)));
+  }
+}
+
+function objectState(): Record<string, unknown> {
+  const state: unknown = history.state;
+  return typeof state === "object" && state !== null ? { ...state } : {};
 }
 
 /** The signed-in view, kept in the URL hash so reload and the back button work without a server route. */

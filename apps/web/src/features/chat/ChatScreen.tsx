@@ -1,4 +1,8 @@
-/** The main area for the chat routes: the open conversation, or an invitation to pick one. */
+/**
+ * The main area for the chat routes: the open conversation (with a group's details panel beside it
+ * when the route asks for one), or an invitation to pick one.
+ */
+import type { ReactNode } from "react";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { hrefFor } from "../../lib/hooks.js";
 import { useChatSnapshot, usePeople } from "./context.js";
@@ -6,12 +10,22 @@ import { ConversationView } from "./ConversationView.js";
 import { HistoryBackupBanner } from "./HistoryBackupBanner.js";
 import { useLinkUnavailable } from "./message-link.js";
 
-export function ChatScreen({ conversationId }: { conversationId: string | undefined }) {
+export function ChatScreen({ conversationId, details }: { conversationId: string | undefined; details?: ReactNode }) {
   const { t } = useI18n();
   const { conversations } = useChatSnapshot();
   const { friends } = usePeople();
   const linkUnavailable = useLinkUnavailable();
-  if (conversationId) return <ConversationView key={conversationId} conversationId={conversationId} />;
+  if (conversationId) {
+    // One wrapper whether or not the panel is open: toggling it keeps the conversation mounted
+    // (its draft, scroll position and focus).
+    const open = Boolean(details);
+    return (
+      <div className="conversation-split" data-details={open ? "open" : undefined}>
+        <ConversationView key={conversationId} conversationId={conversationId} detailsOpen={open} />
+        {details}
+      </div>
+    );
+  }
   // Nobody to talk to yet: "pick one from the list" would point at an empty list.
   const alone = conversations.length === 0 && friends.length === 0;
   return (

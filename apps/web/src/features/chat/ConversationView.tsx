@@ -7,15 +7,17 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { NO_SETTINGS, parseConversationId, type ConversationView as View, type TextEntry } from "@sealroom/sdk/browser";
 import { Avatar } from "../../components/Avatar.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
+import { BackIcon, InfoIcon } from "../../components/Icons.js";
 import { hrefFor, useNow } from "../../lib/hooks.js";
 import { useConnectionState } from "../../state/context.js";
-import { useOptionalSocial } from "../social/index.js";
+import { GROUP_DETAILS_ID, useOptionalSocial } from "../social/index.js";
 import { PresenceAvatar } from "./ConversationList.js";
 import { Composer, type ReplyDraft } from "./Composer.js";
 import { ConversationMenu } from "./ConversationMenu.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
 import { EncryptionButton, EncryptionPanel, useEncryptionPanel } from "./EncryptionDetails.js";
 import { HistoryBackupBanner } from "./HistoryBackupBanner.js";
+import { useDetailsToggle } from "./details-toggle.js";
 import { conversationTitle, peerOf, typingMessage } from "./format.js";
 import { isolated } from "./isolate.js";
 import { useMe } from "./hooks.js";
@@ -27,7 +29,14 @@ import { useVerification } from "./contact-verification.js";
 import { useGroupVerification } from "./group-verification.js";
 import type { TimelineNotice } from "./device-changes.js";
 
-export function ConversationView({ conversationId }: { conversationId: string }) {
+export function ConversationView({
+  conversationId,
+  detailsOpen = false,
+}: {
+  conversationId: string;
+  /** Whether the group's details panel is open beside the conversation (the route says). */
+  detailsOpen?: boolean;
+}) {
   const { t, lang } = useI18n();
   const { chat, people } = useChatServices();
   const snapshot = useChatSnapshot();
@@ -55,6 +64,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
   };
   const mayPost = useMayPost(conversationId);
   const encryption = useEncryptionPanel(conversationId);
+  const details = useDetailsToggle(conversationId, detailsOpen, heading);
   // A DM's contact, for the safety number and the verified mark (encrypted conversations only).
   const contactId =
     chat.e2e && ref?.kind === "dm" && me !== undefined ? (ref.low === me ? ref.high : ref.low) : undefined;
@@ -116,6 +126,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
     !snapshot.byId[conversationId] &&
     social?.status === "ready" &&
     !social.groups.some((g) => g.id === ref.groupId);
+  const showsDetails = ref.kind === "group" && !removed && social !== undefined;
   const myGroup = ref?.kind === "group" ? social?.groups.find((g) => g.id === ref.groupId) : undefined;
   const members = myGroup?.memberCount;
   const topic = removed ? "" : (myGroup?.topic ?? "");
@@ -143,67 +154,62 @@ export function ConversationView({ conversationId }: { conversationId: string })
           aria-label={t("chat.back")}
           title={t("chat.back")}
         >
-          <svg
-            width="20"
-            height="20"
-            viewBox="0 0 24 24"
-            fill="none"
-            stroke="currentColor"
-            strokeWidth="2"
-            strokeLinecap="round"
-            strokeLinejoin="round"
-            aria-hidden="true"
-            focusable="false"
-          >
-            <path d="m15 5-7 7 7 7" />
-          </svg>
+          <BackIcon />
         </a>
-        {view.kind === "dm" && !unfriended ? (
-          <PresenceAvatar name={title} userId={peer?.id} presence={peerPresence} size={36} />
-        ) : (
-          <Avatar name={title} userId={view.kind === "dm" ? peer?.id : undefined} size={36} />
-        )}
-        <div className="conversation-heading">
-          <h1 id="conversation-title" className="conversation-title" tabIndex={-1} ref={heading} translate="no">
-            <bdi>{title}</bdi>
-          </h1>
-          <p className="conversation-sub" data-online={peerPresence?.online || undefined}>
-            {subtitle}
-            {topic && (
-              <span className="conversation-topic" data-testid="conversation-topic" title={topic}>
-                {" · "}
-                <bdi>{topic}</bdi>
-              </span>
-            )}
-          </p>
+        {/* A group's name (and, by the button's stretched hit area, its avatar and subtitle) opens its details. */}
+        <div className="conversation-id">
+          {view.kind === "dm" && !unfriended ? (
+            <PresenceAvatar name={title} userId={peer?.id} presence={peerPresence} size={36} />
+          ) : (
+            <Avatar name={title} userId={view.kind === "dm" ? peer?.id : undefined} size={36} />
+          )}
+          <div className="conversation-heading">
+            <h1 id="conversation-title" className="conversation-title" tabIndex={-1} ref={heading} translate="no">
+              {showsDetails ? (
+                <button
+                  type="button"
+                  className="conversation-title-btn"
+                  aria-expanded={detailsOpen}
+                  aria-controls={GROUP_DETAILS_ID}
+                  title={t("chat.showDetails")}
+                  data-testid="details-title"
+                  onClick={(e) => details.toggle(e.currentTarget)}
+                >
+                  <bdi>{title}</bdi>
+                </button>
+              ) : (
+                <bdi>{title}</bdi>
+              )}
+            </h1>
+            <p className="conversation-sub" data-online={peerPresence?.online || undefined}>
+              {subtitle}
+              {topic && (
+                <span className="conversation-topic" data-testid="conversation-topic" title={topic}>
+                  {" · "}
+                  <bdi>{topic}</bdi>
+                </span>
+              )}
+            </p>
+          </div>
         </div>
         {snapshot.byId[conversationId] && <ConversationMenu view={view} now={now} />}
         {chat.e2e && (
           <EncryptionButton open={encryption.open} onToggle={encryption.toggle} panelId={encryption.panelId} />
         )}
-        {ref.kind === "group" && !removed && (
-          <a
+        {showsDetails && (
+          <button
+            type="button"
+            ref={details.button}
             className="icon-btn conversation-info"
-            href={hrefFor(`group/${ref.groupId}`)}
+            aria-expanded={detailsOpen}
+            aria-controls={GROUP_DETAILS_ID}
             aria-label={t("chat.groupDetails")}
             title={t("chat.groupDetails")}
+            data-testid="details-button"
+            onClick={(e) => details.toggle(e.currentTarget)}
           >
-            <svg
-              width="20"
-              height="20"
-              viewBox="0 0 24 24"
-              fill="none"
-              stroke="currentColor"
-              strokeWidth="2"
-              strokeLinecap="round"
-              strokeLinejoin="round"
-              aria-hidden="true"
-              focusable="false"
-            >
-              <circle cx="12" cy="12" r="9" />
-              <path d="M12 11v5M12 8h.01" />
-            </svg>
-          </a>
+            <InfoIcon />
+          </button>
         )}
       </header>
       <HistoryBackupBanner />

@@ -8,7 +8,7 @@ import userEvent from "@testing-library/user-event";
 import { randomBytes } from "node:crypto";
 import { beforeEach, describe, expect, test, vi } from "vitest";
 import type { TimelineEntry } from "@sealroom/sdk/browser";
-import { GroupScreen } from "../social/GroupScreen.js";
+import { GroupDetailsPanel } from "../social/GroupDetails.js";
 import { SocialProvider } from "../social/index.js";
 import { EMPTY_OVERVIEW } from "../social/testing.js";
 import { writeMark } from "./contact-verification.js";
@@ -187,11 +187,11 @@ describe("the group details' member list", () => {
     writeMark(ME.id, CAROL.id, { keys: keySet(keys[CAROL.id]!), at: 1 });
     await renderChat(
       <SocialProvider>
-        <GroupScreen groupId={9} />
+        <GroupDetailsPanel groupId={9} onClose={() => undefined} />
       </SocialProvider>,
       h,
     );
-    await screen.findByRole("heading", { level: 1, name: "Trip" });
+    await screen.findByTestId("group-name");
     const rows = () => screen.getAllByTestId("member");
     await vi.waitFor(
       () =>

@@ -1,9 +1,9 @@
 /** Creating a group: a validated name and a checklist of friends to invite. */
 import { useId, useRef, useState, type FormEvent } from "react";
-import { SOCIAL_LIMITS } from "@sealroom/sdk/browser";
+import { SOCIAL_LIMITS, groupConversationId } from "@sealroom/sdk/browser";
 import { Field } from "../../components/Field.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { hrefFor } from "../../lib/hooks.js";
+import { detailsRoute, hrefFor } from "../../lib/hooks.js";
 import { useSocial, useSocialStore } from "./context.js";
 import { useSocialErrors } from "./errors.js";
 import { groupNameProblem } from "./groupName.js";
@@ -45,7 +45,7 @@ export function CreateGroupForm({ action }: { action: ActionState }) {
       },
       { overrides: errors.create },
     );
-    if (ok && created !== undefined) window.location.hash = hrefFor(`group/${created}`);
+    if (ok && created !== undefined) window.location.hash = hrefFor(detailsRoute(groupConversationId(created)));
   };
 
   return (

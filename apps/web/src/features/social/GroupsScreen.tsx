@@ -1,6 +1,7 @@
 /** Groups: pending invitations, the user's groups, and creating one. */
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { hrefFor, useFocusOnMount, useNow } from "../../lib/hooks.js";
+import { groupConversationId } from "@sealroom/sdk/browser";
+import { detailsRoute, hrefFor, useFocusOnMount, useNow } from "../../lib/hooks.js";
 import { LiveMessage } from "../../components/Callout.js";
 import { Avatar } from "../../components/Avatar.js";
 import { useSocial, useSocialStore } from "./context.js";
@@ -70,7 +71,7 @@ function Invitations({ action }: { action: ReturnType<typeof useAction> }) {
                       overrides: errors.invitation,
                       done: t("groups.joined", { name: inv.group.name }),
                     });
-                    if (ok) window.location.hash = hrefFor(`group/${inv.group.id}`);
+                    if (ok) window.location.hash = hrefFor(detailsRoute(groupConversationId(inv.group.id)));
                   }}
                 >
                   {t("groups.join")}
@@ -112,7 +113,11 @@ function GroupList() {
         <ul className="group-list">
           {groups.map((g) => (
             <li key={g.id}>
-              <a className="group-link" href={hrefFor(`group/${g.id}`)} data-testid="group-link">
+              <a
+                className="group-link"
+                href={hrefFor(detailsRoute(groupConversationId(g.id)))}
+                data-testid="group-link"
+              >
                 <Avatar name={g.name} size={40} />
                 <span className="person-text">
                   <span className="person-name">

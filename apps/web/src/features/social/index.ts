@@ -3,9 +3,9 @@ export { SocialProvider, useMyId, useOptionalSocial, useSocial, useSocialStore, 
 export type { FriendView, SocialView } from "./view.js";
 export { FriendsScreen } from "./FriendsScreen.js";
 export { GroupsScreen } from "./GroupsScreen.js";
-export { GroupScreen } from "./GroupScreen.js";
+export { GroupDetailsPanel, GROUP_DETAILS_ID } from "./GroupDetails.js";
 export { CountBadge } from "./Person.js";
-export { socialScreen } from "./routes.js";
+export { detailsPanel, socialScreen } from "./routes.js";
 export { useSocialNavItems, type NavItem } from "./nav.js";
 export { ProfileForm } from "./ProfileForm.js";
 export { AvatarPicker } from "./AvatarPicker.js";

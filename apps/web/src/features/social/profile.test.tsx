@@ -6,7 +6,7 @@ import { describe, expect, test } from "vitest";
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import type { GroupDetail } from "@sealroom/sdk/browser";
-import { GroupScreen } from "./GroupScreen.js";
+import { GroupDetailsPanel } from "./GroupDetails.js";
 import { ProfileForm } from "./ProfileForm.js";
 import { ME, ScriptedClient, renderSocial } from "./testing.js";
 
@@ -67,7 +67,7 @@ describe("the profile form", () => {
 describe("display names in a group", () => {
   test("members show the display name, the @username and the about line; changes arrive live", async () => {
     const client = groupClient();
-    await renderSocial(<GroupScreen groupId={9} />, client);
+    await renderSocial(<GroupDetailsPanel groupId={9} onClose={() => undefined} />, client);
     const row = (await screen.findAllByTestId("member")).find((r) => within(r).queryByText("Alex"))!;
     expect(within(row).getByTestId("person-handle").textContent).toBe("@amy");
     expect(within(row).getByTestId("person-about").textContent).toBe("Climbs on weekends");
@@ -82,7 +82,7 @@ describe("display names in a group", () => {
 
   test("the owner sets the topic; the header shows it", async () => {
     const client = groupClient();
-    await renderSocial(<GroupScreen groupId={9} />, client);
+    await renderSocial(<GroupDetailsPanel groupId={9} onClose={() => undefined} />, client);
     const user = userEvent.setup();
     await user.type(await screen.findByLabelText("Topic"), "Bouldering on Fridays");
     await user.click(screen.getByRole("button", { name: "Save topic" }));

@@ -8,7 +8,7 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, test } from "vitest";
 import type { GroupDetail } from "@sealroom/sdk/browser";
 import { FriendsScreen } from "./FriendsScreen.js";
-import { GroupScreen } from "./GroupScreen.js";
+import { GroupDetailsPanel } from "./GroupDetails.js";
 import { NOTICE_SEEN_MS } from "./Notices.js";
 import { ME, ScriptedClient, renderSocial } from "./testing.js";
 
@@ -94,7 +94,7 @@ describe("group settings", () => {
     const d = soloGroup();
     const client = new ScriptedClient({ groups: [{ ...d.group, role: "owner" }] });
     client.handlers["social.groups.get"] = () => d;
-    await renderSocial(<GroupScreen groupId={5} />, client);
+    await renderSocial(<GroupDetailsPanel groupId={5} onClose={() => undefined} />, client);
     const leave = await screen.findByRole("button", { name: "Leave group" });
     expect((leave as HTMLButtonElement).disabled).toBe(true);
     expect(
@@ -107,7 +107,7 @@ describe("group settings", () => {
     const client = new ScriptedClient({ groups: [{ ...d.group, role: "owner" }] });
     client.handlers["social.groups.get"] = () => d;
     client.handlers["social.groups.disband"] = () => ({ group: { ...d.group, version: 2, disbandedAt: Date.now() } });
-    await renderSocial(<GroupScreen groupId={5} />, client);
+    await renderSocial(<GroupDetailsPanel groupId={5} onClose={() => undefined} />, client);
     const user = userEvent.setup();
     await user.click(await screen.findByRole("button", { name: "Disband group" }));
     await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Disband group" }));

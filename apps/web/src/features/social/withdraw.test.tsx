@@ -3,7 +3,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, test } from "vitest";
 import type { GroupDetail, GroupRole } from "@sealroom/sdk/browser";
-import { GroupScreen } from "./GroupScreen.js";
+import { GroupDetailsPanel } from "./GroupDetails.js";
 import { ME, ScriptedClient, renderSocial } from "./testing.js";
 
 const amy = { id: 2, username: "amy" };
@@ -44,7 +44,7 @@ function group(myRole: GroupRole): ScriptedClient {
 describe("withdrawing an invitation", () => {
   test("the owner withdraws any pending invitation; it leaves the list", async () => {
     const client = group("owner");
-    await renderSocial(<GroupScreen groupId={9} />, client);
+    await renderSocial(<GroupDetailsPanel groupId={9} onClose={() => undefined} />, client);
     await userEvent.setup().click(await screen.findByRole("button", { name: "Withdraw the invitation to dan" }));
     await screen.findByText("The invitation to dan was withdrawn.");
     expect(client.sent.filter((s) => s.type === "social.groups.withdrawInvite")).toEqual([
@@ -58,7 +58,7 @@ describe("withdrawing an invitation", () => {
   });
 
   test("a plain member may withdraw only their own invitations", async () => {
-    await renderSocial(<GroupScreen groupId={9} />, group("member"));
+    await renderSocial(<GroupDetailsPanel groupId={9} onClose={() => undefined} />, group("member"));
     await screen.findByRole("button", { name: "Withdraw the invitation to cal" });
     expect(screen.queryByRole("button", { name: "Withdraw the invitation to dan" })).toBeNull();
   });

@@ -1,8 +1,8 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { AppError, type GroupDetail, type GroupRole } from "@sealroom/sdk/browser";
-import { GroupScreen } from "./GroupScreen.js";
+import { GroupDetailsPanel } from "./GroupDetails.js";
 import { GroupsScreen } from "./GroupsScreen.js";
 import { ME, ScriptedClient, renderSocial } from "./testing.js";
 
@@ -48,11 +48,37 @@ function groupClient(myRole: GroupRole) {
   return client;
 }
 
-describe("GroupScreen", () => {
-  test("the owner sees every action; owner-only ones are absent for a member", async () => {
-    const owner = await renderSocial(<GroupScreen groupId={5} />, groupClient("owner"));
-    const heading = await screen.findByRole("heading", { level: 1, name: "Trip" });
+const panel = (onClose: () => void = () => undefined) => <GroupDetailsPanel groupId={5} onClose={onClose} />;
+
+describe("GroupDetailsPanel", () => {
+  test("a named complementary region, focused on its heading when it opens; Escape and the button close it", async () => {
+    const onClose = vi.fn();
+    await renderSocial(panel(onClose), groupClient("member"));
+    const region = screen.getByRole("complementary", { name: "Group details" });
+    const heading = within(region).getByRole("heading", { level: 2, name: "Group details" });
     await waitFor(() => expect(document.activeElement).toBe(heading));
+    expect((await within(region).findByTestId("group-name")).textContent).toBe("Trip");
+    const user = userEvent.setup();
+    await user.keyboard("{Escape}");
+    expect(onClose).toHaveBeenCalledTimes(1);
+    await user.click(within(region).getByRole("button", { name: "Close group details" }));
+    expect(onClose).toHaveBeenCalledTimes(2);
+  });
+
+  test("Escape in its confirmation dialog answers the dialog, not the panel", async () => {
+    const onClose = vi.fn();
+    await renderSocial(panel(onClose), groupClient("owner"));
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Remove bob from the group" }));
+    screen.getByRole("dialog", { name: "Remove bob?" });
+    await user.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(onClose).not.toHaveBeenCalled();
+  });
+
+  test("the owner sees every action; owner-only ones are absent for a member", async () => {
+    const owner = await renderSocial(panel(), groupClient("owner"));
+    await screen.findByTestId("group-name");
     expect(screen.getByRole("button", { name: "Make bob an admin" })).toBeTruthy();
     expect(screen.getByRole("button", { name: "Make amy a member again" })).toBeTruthy();
     expect(screen.getByRole("button", { name: "Make amy the owner" })).toBeTruthy();
@@ -61,19 +87,18 @@ describe("GroupScreen", () => {
     expect(screen.getByLabelText("Group name")).toBeTruthy();
     owner.unmount();
 
-    await renderSocial(<GroupScreen groupId={5} />, groupClient("member"));
-    await screen.findByRole("heading", { level: 1, name: "Trip" });
+    await renderSocial(panel(), groupClient("member"));
+    await screen.findByTestId("group-name");
     expect(screen.queryByRole("button", { name: /^Remove .* from the group$/ })).toBeNull();
     expect(screen.queryByRole("button", { name: /admin|owner|member again/ })).toBeNull();
     expect(screen.queryByRole("button", { name: "Disband group" })).toBeNull();
     expect(screen.queryByLabelText("Group name")).toBeNull();
     expect(screen.getByRole("button", { name: "Leave group" })).toBeTruthy();
-    expect(screen.getByRole("link", { name: "Open conversation" }).getAttribute("href")).toBe("#/chat/group:5");
   });
 
   test("an admin may remove plain members only", async () => {
-    await renderSocial(<GroupScreen groupId={5} />, groupClient("admin"));
-    await screen.findByRole("heading", { level: 1, name: "Trip" });
+    await renderSocial(panel(), groupClient("admin"));
+    await screen.findByTestId("group-name");
     expect(screen.getByRole("button", { name: "Remove bob from the group" })).toBeTruthy();
     expect(screen.queryByRole("button", { name: "Remove amy from the group" })).toBeNull();
   });
@@ -83,7 +108,7 @@ describe("GroupScreen", () => {
     client.handlers["social.groups.leave"] = () => {
       throw new AppError("CONFLICT");
     };
-    await renderSocial(<GroupScreen groupId={5} />, client);
+    await renderSocial(panel(), client);
     await userEvent.setup().click(await screen.findByRole("button", { name: "Leave group" }));
     const alert = await screen.findByTestId("social-error");
     await waitFor(() =>
@@ -102,7 +127,7 @@ describe("GroupScreen", () => {
       client.handlers["social.groups.get"] = () => after;
       return { group: after.group };
     };
-    await renderSocial(<GroupScreen groupId={5} />, client);
+    await renderSocial(panel(), client);
     const user = userEvent.setup();
     await user.click(await screen.findByRole("button", { name: "Remove bob from the group" }));
     const dialog = screen.getByRole("dialog", { name: "Remove bob?" });
@@ -115,15 +140,15 @@ describe("GroupScreen", () => {
 
   test("being kicked while looking says so", async () => {
     const client = groupClient("member");
-    await renderSocial(<GroupScreen groupId={5} />, client);
-    await screen.findByRole("heading", { level: 1, name: "Trip" });
+    await renderSocial(panel(), client);
+    await screen.findByTestId("group-name");
     client.emitEvent("social.group.removed.v1", { group: { id: 5, name: "Trip" }, reason: "kicked" });
     await screen.findByText("You were removed from this group.");
   });
 });
 
 describe("invitations and renaming", () => {
-  test("an invitation can be declined or accepted; accepting opens the group", async () => {
+  test("an invitation can be declined or accepted; accepting opens the group's conversation with its details", async () => {
     const invitation = (id: number, name: string) => ({
       id,
       group: { id: id * 10, name, memberCount: 2 },
@@ -140,7 +165,7 @@ describe("invitations and renaming", () => {
     await user.click(screen.getByRole("button", { name: "Decline the invitation to Chess" }));
     await screen.findByText("You declined the invitation to Chess.");
     await user.click(screen.getByRole("button", { name: "Join Trip" }));
-    await waitFor(() => expect(window.location.hash).toBe("#/group/10"));
+    await waitFor(() => expect(window.location.hash).toBe("#/chat/group:10/details"));
     expect(client.actions()).toEqual(["social.groups.declineInvite", "social.groups.acceptInvite"]);
     expect(screen.queryByRole("heading", { name: /Invitations/ })).toBeNull();
   });
@@ -150,7 +175,7 @@ describe("invitations and renaming", () => {
     client.handlers["social.groups.rename"] = (body) => ({
       group: { ...detail("owner").group, name: String(body.name).trim(), version: 4 },
     });
-    await renderSocial(<GroupScreen groupId={5} />, client);
+    await renderSocial(panel(), client);
     const user = userEvent.setup();
     const field = await screen.findByLabelText("Group name");
     const submit = screen.getByRole("button", { name: "Rename" });
@@ -196,7 +221,7 @@ describe("creating a group", () => {
     await user.type(screen.getByLabelText("Group name"), "  Trip ");
     await user.click(screen.getByRole("checkbox", { name: "bob" }));
     await user.click(screen.getByRole("button", { name: "Create and invite 1" }));
-    await waitFor(() => expect(window.location.hash).toBe("#/group/5"));
+    await waitFor(() => expect(window.location.hash).toBe("#/chat/group:5/details"));
     expect(client.sent.find((s) => s.type === "social.groups.create")?.body).toEqual({
       name: "  Trip ",
       invite: [bob.id],

@@ -1,0 +1,109 @@
+/**
+ * A group's details panel from its conversation (issue #16): the header's button and the group's
+ * name open it through the route, focus moves into it and back to the opener when it closes, and an
+ * old group/<id> link lands on it.
+ */
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, test } from "vitest";
+import { conversationOf, useHashRoute } from "../../lib/hooks.js";
+import { EMPTY_OVERVIEW } from "../social/testing.js";
+import { SocialProvider, detailsPanel, socialScreen } from "../social/index.js";
+import { ChatScreen } from "./ChatScreen.js";
+import {
+  BOB,
+  ME,
+  chatHarness,
+  groupSummary,
+  refuse,
+  renderChat,
+  settle,
+  text,
+  trioGroupDetails,
+} from "./test-support.js";
+
+const GID = "group:9";
+
+/** The signed-in app's routing for the chat and social screens, as App.tsx wires it. */
+function Routes() {
+  const route = useHashRoute();
+  return socialScreen(route) ?? <ChatScreen conversationId={conversationOf(route)} details={detailsPanel(route)} />;
+}
+
+async function trip(setup: Parameters<typeof chatHarness>[0] = () => undefined) {
+  const last = { ...text(1, BOB.id, "hi all"), conversationId: GID };
+  const group = { id: 9, name: "Trip", ownerId: ME.id, memberCount: 3, version: 1, createdAt: 1, disbandedAt: null };
+  const h = await chatHarness((c) => {
+    c.commands["chat.conversations"] = () => ({ conversations: [{ ...groupSummary(9, "Trip", 1, last.ts), last }] });
+    c.commands["chat.history"] = () => ({ conversationId: GID, entries: [last], lastSeq: 1, visibleFromSeq: 0 });
+    c.commands["social.groups.get"] = () => ({ ...trioGroupDetails(), group: { ...group, topic: "" } });
+    c.commands["social.overview"] = () => ({ ...EMPTY_OVERVIEW, groups: [{ ...group, topic: "", role: "owner" }] });
+    setup(c);
+  });
+  await renderChat(
+    <SocialProvider>
+      <Routes />
+    </SocialProvider>,
+    h,
+  );
+  await settle();
+  return h;
+}
+
+const region = () => screen.queryByRole("complementary", { name: "Group details" });
+const openRegion = () => screen.getByRole("complementary", { name: "Group details" });
+
+describe("the group details panel", () => {
+  test("the header's button opens it beside the conversation; Escape closes it, focus back on the button", async () => {
+    window.location.hash = `#/chat/${GID}`;
+    await trip();
+    const user = userEvent.setup();
+    const button = await screen.findByRole("button", { name: "Group details" });
+    expect(button.getAttribute("aria-expanded")).toBe("false");
+    expect(region()).toBeNull();
+
+    await user.click(button);
+    await waitFor(() => expect(region()).not.toBeNull());
+    expect(window.location.hash).toBe(`#/chat/${GID}/details`);
+    expect(button.getAttribute("aria-expanded")).toBe("true");
+    const heading = within(openRegion()).getByRole("heading", { name: "Group details" });
+    await waitFor(() => expect(document.activeElement).toBe(heading));
+    await within(openRegion()).findByRole("list", { name: "Members" });
+    // The conversation is still there beside it.
+    expect(screen.getByRole("textbox", { name: "Message Trip" })).toBeTruthy();
+
+    await user.keyboard("{Escape}");
+    await waitFor(() => expect(region()).toBeNull());
+    expect(window.location.hash).toBe(`#/chat/${GID}`);
+    expect(document.activeElement).toBe(screen.getByRole("button", { name: "Group details" }));
+  });
+
+  test("the group's name opens it too, and its close button gives focus back to the name", async () => {
+    window.location.hash = `#/chat/${GID}`;
+    await trip();
+    const user = userEvent.setup();
+    const name = await screen.findByTestId("details-title");
+    expect(screen.getByRole("heading", { level: 1, name: "Trip" }).contains(name)).toBe(true);
+    await user.click(name);
+    await waitFor(() => expect(region()).not.toBeNull());
+    await user.click(within(openRegion()).getByRole("button", { name: "Close group details" }));
+    await waitFor(() => expect(region()).toBeNull());
+    expect(document.activeElement).toBe(screen.getByTestId("details-title"));
+  });
+
+  test("a link to the details opens them with the conversation; an old group/<id> link lands there", async () => {
+    window.location.hash = "#/group/9";
+    await trip();
+    await waitFor(() => expect(window.location.hash).toBe(`#/chat/${GID}/details`));
+    await waitFor(() => expect(region()).not.toBeNull());
+    expect(screen.getByRole("heading", { level: 1, name: "Trip" })).toBeTruthy();
+  });
+
+  test("an old link to a group the user is not in says so", async () => {
+    window.location.hash = "#/group/12";
+    await trip((c) => (c.commands["social.groups.get"] = refuse("NOT_FOUND")));
+    expect(await screen.findByRole("heading", { level: 1, name: "Group unavailable" })).toBeTruthy();
+    expect(screen.getByText("This group does not exist, or you are not a member of it.")).toBeTruthy();
+    expect(window.location.hash).toBe("#/group/12");
+  });
+});
