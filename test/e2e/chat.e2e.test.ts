@@ -184,10 +184,10 @@ async function story(): Promise<void> {
   // Bob sees the conversation appear with an unread badge and the preview, then opens it.
   await conv(b, alice).getByTestId("unread-badge").filter({ hasText: "1" }).waitFor();
   await conv(b, alice).getByText("Hello Bob 👋").waitFor();
-  await expect.poll(() => b.title()).toBe("(1) Sealroom");
+  await expect.poll(() => b.title(), { timeout: 10_000 }).toBe("(1) Sealroom");
   await conv(b, alice).click();
   await bubbles(b, "Hello Bob 👋").waitFor();
-  await expect.poll(() => b.title()).toBe("Sealroom");
+  await expect.poll(() => b.title(), { timeout: 10_000 }).toBe("Sealroom");
   // ...and Alice's message is marked read.
   await a.getByTestId("message-status").filter({ hasText: "Read" }).waitFor();
 

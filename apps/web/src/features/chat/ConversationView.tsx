@@ -28,6 +28,7 @@ import { ChangedNotice } from "./Verification.js";
 import { useVerification } from "./contact-verification.js";
 import { useGroupVerification } from "./group-verification.js";
 import type { TimelineNotice } from "./device-changes.js";
+import { Tip } from "../../components/Tip.js";
 
 export function ConversationView({
   conversationId,
@@ -148,14 +149,11 @@ export function ConversationView({
   return (
     <section className="conversation" aria-labelledby="conversation-title">
       <header className="conversation-header">
-        <a
-          className="icon-btn conversation-back"
-          href={hrefFor("home")}
-          aria-label={t("chat.back")}
-          title={t("chat.back")}
-        >
-          <BackIcon />
-        </a>
+        <Tip label={t("chat.back")} side="bottom">
+          <a className="icon-btn conversation-back" href={hrefFor("home")} aria-label={t("chat.back")}>
+            <BackIcon />
+          </a>
+        </Tip>
         {/* A group's name (and, by the button's stretched hit area, its avatar and subtitle) opens its details. */}
         <div className="conversation-id">
           {view.kind === "dm" && !unfriended ? (
@@ -166,17 +164,18 @@ export function ConversationView({
           <div className="conversation-heading">
             <h1 id="conversation-title" className="conversation-title" tabIndex={-1} ref={heading} translate="no">
               {showsDetails ? (
-                <button
-                  type="button"
-                  className="conversation-title-btn"
-                  aria-expanded={detailsOpen}
-                  aria-controls={GROUP_DETAILS_ID}
-                  title={t("chat.showDetails")}
-                  data-testid="details-title"
-                  onClick={(e) => details.toggle(e.currentTarget)}
-                >
-                  <bdi>{title}</bdi>
-                </button>
+                <Tip label={t("chat.showDetails")}>
+                  <button
+                    type="button"
+                    className="conversation-title-btn"
+                    aria-expanded={detailsOpen}
+                    aria-controls={GROUP_DETAILS_ID}
+                    data-testid="details-title"
+                    onClick={(e) => details.toggle(e.currentTarget)}
+                  >
+                    <bdi>{title}</bdi>
+                  </button>
+                </Tip>
               ) : (
                 <bdi>{title}</bdi>
               )}
@@ -197,19 +196,20 @@ export function ConversationView({
           <EncryptionButton open={encryption.open} onToggle={encryption.toggle} panelId={encryption.panelId} />
         )}
         {showsDetails && (
-          <button
-            type="button"
-            ref={details.button}
-            className="icon-btn conversation-info"
-            aria-expanded={detailsOpen}
-            aria-controls={GROUP_DETAILS_ID}
-            aria-label={t("chat.groupDetails")}
-            title={t("chat.groupDetails")}
-            data-testid="details-button"
-            onClick={(e) => details.toggle(e.currentTarget)}
-          >
-            <InfoIcon />
-          </button>
+          <Tip label={t("chat.groupDetails")}>
+            <button
+              type="button"
+              ref={details.button}
+              className="icon-btn conversation-info"
+              aria-expanded={detailsOpen}
+              aria-controls={GROUP_DETAILS_ID}
+              aria-label={t("chat.groupDetails")}
+              data-testid="details-button"
+              onClick={(e) => details.toggle(e.currentTarget)}
+            >
+              <InfoIcon />
+            </button>
+          </Tip>
         )}
       </header>
       <HistoryBackupBanner />

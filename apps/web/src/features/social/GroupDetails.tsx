@@ -17,6 +17,7 @@ import { InvitePanel } from "./InvitePanel.js";
 import { MemberList } from "./MemberList.js";
 import { RoleBadge } from "./Person.js";
 import { useAction, type ActionState } from "./useAction.js";
+import { Tip } from "../../components/Tip.js";
 
 /** The panel's id, for the header buttons' aria-controls (one conversation is open at a time). */
 export const GROUP_DETAILS_ID = "group-details";
@@ -57,22 +58,23 @@ export function GroupDetailsPanel({ groupId, onClose }: { groupId: number; onClo
         <h2 id={titleId} className="details-title" tabIndex={-1} ref={heading}>
           {t("details.title")}
         </h2>
-        <button
-          type="button"
-          className="icon-btn details-close"
-          aria-label={t("details.close")}
-          title={t("details.close")}
-          data-testid="details-close"
-          onClick={onClose}
-        >
-          {/* Phones show the panel instead of the conversation: back to it; beside it, a close. */}
-          <span className="details-close-back">
-            <BackIcon />
-          </span>
-          <span className="details-close-x">
-            <CloseIcon />
-          </span>
-        </button>
+        <Tip label={t("details.close")}>
+          <button
+            type="button"
+            className="icon-btn details-close"
+            aria-label={t("details.close")}
+            data-testid="details-close"
+            onClick={onClose}
+          >
+            {/* Phones show the panel instead of the conversation: back to it; beside it, a close. */}
+            <span className="details-close-back">
+              <BackIcon />
+            </span>
+            <span className="details-close-x">
+              <CloseIcon />
+            </span>
+          </button>
+        </Tip>
       </div>
       <div className="details-body">
         {detail ? (
@@ -100,7 +102,7 @@ function GroupDetails({ detail, action }: { detail: GroupDetail; action: ActionS
           <bdi>{group.name}</bdi>
         </p>
         <p className="details-meta">
-          {t(group.memberCount === 1 ? "group.memberCountOne" : "group.memberCount", { count: group.memberCount })}
+          {t("group.memberCount", { count: group.memberCount })}
           <span aria-hidden="true">·</span>
           {t("group.yourRole")} <RoleBadge role={role} always />
         </p>
