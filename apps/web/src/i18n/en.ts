@@ -392,6 +392,8 @@ export const en = {
   "chat.sys.renamed": "{actor} renamed the group to “{name}”",
   "chat.sys.topic": "{actor} set the topic to “{name}”",
   "chat.sys.topicCleared": "{actor} cleared the topic",
+  "chat.sys.picture": "{actor} changed the group picture",
+  "chat.sys.pictureRemoved": "{actor} removed the group picture",
   "chat.sys.transferred": "{actor} made {target} the owner",
   "chat.sys.disbanded": "{actor} disbanded the group",
   "chat.error.dmForbidden":

@@ -382,6 +382,8 @@ export const zhCN: Messages = {
   "chat.sys.renamed": "{actor} 将群组改名为“{name}”",
   "chat.sys.topic": "{actor} 将话题设为“{name}”",
   "chat.sys.topicCleared": "{actor} 清除了话题",
+  "chat.sys.picture": "{actor} 更换了群头像",
+  "chat.sys.pictureRemoved": "{actor} 移除了群头像",
   "chat.sys.transferred": "{actor} 将群主转让给 {target}",
   "chat.sys.disbanded": "{actor} 解散了群组",
   "chat.error.dmForbidden": "无法给此人发消息：你们已不是好友，或其中一方屏蔽了对方。",

@@ -88,6 +88,8 @@ const SYSTEM_KEYS = {
   kicked: "chat.sys.kicked",
   renamed: "chat.sys.renamed",
   topic: "chat.sys.topic",
+  picture: "chat.sys.picture",
+  pictureRemoved: "chat.sys.pictureRemoved",
   transferred: "chat.sys.transferred",
   disbanded: "chat.sys.disbanded",
 } as const satisfies Record<Exclude<SystemEntry["event"]["type"], "role">, MessageKey>;
