@@ -730,6 +730,10 @@ export const zhCN: Messages = {
   "avatar.unreadable": "无法将该文件读取为图片。请选择 PNG、JPEG、WebP 或 GIF 文件。",
   "avatar.tooLarge": "即使降低画质，这张图片仍然太大。请放大裁剪，或换一张图片。",
   "avatar.refused": "服务器拒绝了这张图片，请换一张。",
+  "groupAvatar.title": "群头像",
+  "groupAvatar.previewAlt": "新群头像预览",
+  "groupAvatar.saved": "群头像已保存。",
+  "groupAvatar.removed": "群头像已移除。",
   "lang.en": "English",
   "lang.zh-CN": "简体中文",
 };

@@ -181,6 +181,12 @@ export function peerOf(
   return name === undefined ? null : { id: other, username: name };
 }
 
+/** A group conversation's group id, for its picture; undefined for a DM. */
+export function groupIdOf(view: { conversationId: string }): number | undefined {
+  const ref = parseConversationId(view.conversationId);
+  return ref?.kind === "group" ? ref.groupId : undefined;
+}
+
 /** The conversation's title: the partner's name, or the group's. */
 export function conversationTitle(
   view: Titled,

@@ -33,6 +33,7 @@ function detail(myRole: GroupRole): GroupDetail {
       createdAt: 1,
       disbandedAt: null,
       topic: "",
+      avatar: null,
     },
     role: myRole,
     members: roles.map(([user, role]) => ({ user, role, joinedAt: 1, presence })),

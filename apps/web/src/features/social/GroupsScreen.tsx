@@ -113,7 +113,7 @@ function GroupList() {
           {groups.map((g) => (
             <li key={g.id}>
               <a className="group-link" href={hrefFor(`group/${g.id}`)} data-testid="group-link">
-                <Avatar name={g.name} size={40} />
+                <Avatar name={g.name} groupId={g.id} size={40} />
                 <span className="person-text">
                   <span className="person-name">
                     <bdi>{g.name}</bdi>
