@@ -92,7 +92,12 @@ beforeAll(async () => {
   // A group picture (migration 0016 / 0010), on a group of its own.
   const pictured = await db.group.create({ data: { name: "Pictured", ownerId: 1, avatar: "g".repeat(16) } });
   await db.groupAvatar.create({
-    data: { groupId: pictured.id, version: "g".repeat(16), mime: "image/png", data: Uint8Array.from([137, 80, 0, 255]) },
+    data: {
+      groupId: pictured.id,
+      version: "g".repeat(16),
+      mime: "image/png",
+      data: Uint8Array.from([137, 80, 0, 255]),
+    },
   });
   await db.$disconnect();
   const auth = await startAuthOn(source.url);

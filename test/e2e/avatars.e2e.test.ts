@@ -202,9 +202,7 @@ test("Ann sets her group's picture in its admin area; Ben sees it live in his li
   await picture(conv(b, "Dunes"), "Dunes").waitFor();
   const inHeader = picture(header, "Dunes");
   await inHeader.waitFor();
-  expect(await inHeader.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([
-    256, 256,
-  ]);
+  expect(await inHeader.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([256, 256]);
   await b.getByTestId("timeline").getByText(`${ann} changed the group picture`).waitFor();
 
   await shootVariants(a, "group-avatar-admin", async () => {

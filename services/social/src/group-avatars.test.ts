@@ -79,10 +79,15 @@ describe("social.groups.setAvatar", () => {
     expect(removed.avatar).toBeNull();
     expect(await h.db.groupAvatar.count({ where: { groupId } })).toBe(0);
     expect(await pictureOf(member!, groupId)).toMatchObject(notFound);
-    expect((await h.ok("social.groups.setAvatar", { groupId, image: null }, owner!)).group.version).toBe(removed.version);
+    expect((await h.ok("social.groups.setAvatar", { groupId, image: null }, owner!)).group.version).toBe(
+      removed.version,
+    );
     await h.settle();
     expect(
-      h.eventsOf(member!, "social.group.updated.v1").slice(-3).map((e) => [e.event.type, e.group.avatar]),
+      h
+        .eventsOf(member!, "social.group.updated.v1")
+        .slice(-3)
+        .map((e) => [e.event.type, e.group.avatar]),
     ).toEqual([
       ["picture", first.avatar],
       ["picture", second.avatar],

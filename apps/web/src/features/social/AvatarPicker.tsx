@@ -52,7 +52,12 @@ export function AvatarPicker({ name }: { name: string }) {
       owner={{ userId: me?.user.id }}
       current={me?.avatar ?? null}
       set={(image) => store.setAvatar(image)}
-      words={{ title: "avatar.title", previewAlt: "avatar.previewAlt", saved: "avatar.saved", removed: "avatar.removed" }}
+      words={{
+        title: "avatar.title",
+        previewAlt: "avatar.previewAlt",
+        saved: "avatar.saved",
+        removed: "avatar.removed",
+      }}
     />
   );
 }

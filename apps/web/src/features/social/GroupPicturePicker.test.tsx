@@ -71,7 +71,14 @@ describe("a group's Avatar", () => {
     act(() =>
       c.emitEvent("social.group.updated.v1", {
         group: { ...removed, topic: "", avatar: null },
-        event: { id: 30, groupId: 9, type: "pictureRemoved", actor: { id: 2, username: "amy" }, target: null, createdAt: 5 },
+        event: {
+          id: 30,
+          groupId: 9,
+          type: "pictureRemoved",
+          actor: { id: 2, username: "amy" },
+          target: null,
+          createdAt: 5,
+        },
       }),
     );
     await waitFor(() => expect(container.querySelector("img")).toBeNull());
