@@ -166,7 +166,11 @@ export const groupRefSchema = z.object({ id, name: z.string().max(256) });
 /** A pending invitation as its invitee sees it. */
 export const invitationSchema = z.object({
   id,
-  group: groupRefSchema.extend({ memberCount: z.number().int().nonnegative() }),
+  group: groupRefSchema.extend({
+    memberCount: z.number().int().nonnegative(),
+    /** The group picture's version when the invitation was listed or sent (the invitee may read it). */
+    avatar: avatarVersionSchema.nullable(),
+  }),
   inviter: publicUserSchema,
   createdAt: timestamp,
   expiresAt: timestamp,

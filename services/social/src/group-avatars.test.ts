@@ -51,6 +51,18 @@ describe("social.groups.setAvatar", () => {
     expect(h.eventsOf(stranger!, "social.group.updated.v1")).toEqual([]);
     expect((await h.ok("social.overview", {}, member!)).groups).toMatchObject([{ id: groupId, avatar: group.avatar }]);
 
+    // The invitee's invitation names the picture: in the overview, and in one sent from now on.
+    expect((await h.ok("social.overview", {}, invitee!)).invitations).toMatchObject([
+      { group: { id: groupId, avatar: group.avatar } },
+    ]);
+    const [later] = await h.users("l");
+    await h.befriend(owner!, later!);
+    await h.ok("social.groups.invite", { groupId, userId: later! }, owner!);
+    await h.settle();
+    expect(h.eventsOf(later!, "social.invitation.received.v1")).toMatchObject([
+      { invitation: { group: { id: groupId, avatar: group.avatar } } },
+    ]);
+
     for (const viewer of [owner, admin, member, invitee])
       expect(await pictureOf(viewer!, groupId)).toEqual({
         ok: true,

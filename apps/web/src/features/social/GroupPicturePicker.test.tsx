@@ -9,6 +9,7 @@ import userEvent from "@testing-library/user-event";
 import type { GroupDetail, GroupInfo } from "@sealroom/sdk/browser";
 import { Avatar } from "../../components/Avatar.js";
 import { GroupScreen } from "./GroupScreen.js";
+import { GroupsScreen } from "./GroupsScreen.js";
 import { ME, ScriptedClient, renderSocial } from "./testing.js";
 
 const V1 = "GGGGGGGGGGGGGGGG";
@@ -84,6 +85,28 @@ describe("a group's Avatar", () => {
     await waitFor(() => expect(container.querySelector("img")).toBeNull());
     expect(container.textContent).toBe("CC");
   });
+});
+
+test("an invitation shows the group's picture, as its invitee may read it", async () => {
+  const c = new ScriptedClient({
+    invitations: [
+      {
+        id: 3,
+        group: { id: 9, name: "Club", memberCount: 2, avatar: V1 },
+        inviter: { id: 2, username: "amy" },
+        createdAt: 1,
+        expiresAt: 2 ** 40,
+      },
+    ],
+  });
+  c.handlers["social.groups.avatar"] = (b) => ({
+    avatar: { groupId: b.groupId, version: V1, mime: "image/webp", data: "UklGRg" },
+  });
+  await renderSocial(<GroupsScreen />, c);
+  const row = await screen.findByTestId("invitation");
+  const img = await screen.findByAltText("Club", {}, { hidden: true } as never);
+  expect(row.contains(img)).toBe(true);
+  expect(c.sent.find((s) => s.type === "social.groups.avatar")?.body).toEqual({ groupId: 9 });
 });
 
 describe("the group picture picker", () => {

@@ -127,7 +127,7 @@ describe("invitations and renaming", () => {
   test("an invitation can be declined or accepted; accepting opens the group", async () => {
     const invitation = (id: number, name: string) => ({
       id,
-      group: { id: id * 10, name, memberCount: 2 },
+      group: { id: id * 10, name, memberCount: 2, avatar: null },
       inviter: amy,
       createdAt: Date.now(),
       expiresAt: Date.now() + 1e6,

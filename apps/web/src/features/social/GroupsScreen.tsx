@@ -53,6 +53,7 @@ function Invitations({ action }: { action: ReturnType<typeof useAction> }) {
           <PersonRow
             key={inv.id}
             name={inv.group.name}
+            groupId={inv.group.id}
             testId="invitation"
             sub={t("groups.invitedBy", {
               name: inv.inviter.username,

@@ -25,10 +25,13 @@ function urlOf(picture: AvatarPicture): string {
 
 const noSubscribe = () => () => undefined;
 
-/** The version a group's info names: the active list first, else a group read in detail (disbanded). */
+/**
+ * The version a group's info names: the active list first, else a group read in detail (disbanded),
+ * else an invitation to it.
+ */
 function groupVersion(s: SocialSnapshot, groupId: number): string | null {
-  const listed = s.groups.find((g) => g.id === groupId);
-  return (listed ?? s.groupDetails[groupId]?.group)?.avatar ?? null;
+  const listed = s.groups.find((g) => g.id === groupId) ?? s.groupDetails[groupId]?.group;
+  return (listed ?? s.invitations.find((i) => i.group.id === groupId)?.group)?.avatar ?? null;
 }
 
 /** A user's picture when `userId` is given, else a group's when `groupId` is. */
