@@ -32,7 +32,7 @@ export function createGroupAvatars(deps: Deps, reads: KeyedTokenBucket<number>) 
         if (!mayAttempt(role, "rename")) throw new AppError("FORBIDDEN", "Only the owner can change the picture.");
         const version = next?.version ?? null;
         if (group.avatar === version) return { group: infoOf(group, (await memberIds(tx, groupId)).length) };
-        if (next === null) await tx.groupAvatar.delete({ where: { groupId } });
+        if (next === null) await tx.groupAvatar.deleteMany({ where: { groupId } });
         else {
           const fields = { version: next.version, mime: next.mime, data: next.data };
           await tx.groupAvatar.upsert({ where: { groupId }, create: { groupId, ...fields }, update: fields });
