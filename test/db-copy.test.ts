@@ -89,6 +89,16 @@ beforeAll(async () => {
   await db.avatar.create({
     data: { userId: 1, version: "v".repeat(16), mime: "image/webp", data: Uint8Array.from([82, 73, 70, 70, 0, 255]) },
   });
+  // A group picture (migration 0016 / 0010), on a group of its own.
+  const pictured = await db.group.create({ data: { name: "Pictured", ownerId: 1, avatar: "g".repeat(16) } });
+  await db.groupAvatar.create({
+    data: {
+      groupId: pictured.id,
+      version: "g".repeat(16),
+      mime: "image/png",
+      data: Uint8Array.from([137, 80, 0, 255]),
+    },
+  });
   await db.$disconnect();
   const auth = await startAuthOn(source.url);
   try {
@@ -159,6 +169,9 @@ describe("db:copy", () => {
       const avatars = (db: Db) => db.avatar.findMany();
       expect(await avatars(to)).toEqual(await avatars(from));
       expect([...(await avatars(to))[0]!.data]).toEqual([82, 73, 70, 70, 0, 255]);
+      const groupAvatars = (db: Db) => db.groupAvatar.findMany();
+      expect(await groupAvatars(to)).toEqual(await groupAvatars(from));
+      expect([...(await groupAvatars(to))[0]!.data]).toEqual([137, 80, 0, 255]);
 
       const auth = await startAuthOn(target.url);
       cleanup.push(() => auth.stop());

@@ -116,3 +116,29 @@ test("a picture: the friend's store learns its version live and fetches the byte
   await until(benStore, (s) => s.profiles[ann.user.id]?.avatar === null);
   benStore.stop();
 });
+
+test("a group picture: a member's store learns its version live and fetches it once; a stranger gets none", async () => {
+  const benStore = new SocialStore(ben.client);
+  benStore.start();
+  await benStore.load();
+  const detail = await ann.store.createGroup("Pictured", [ben.user.id]);
+  const groupId = detail.group.id;
+  const [invitation] = (await until(benStore, (s) => s.invitations.some((i) => i.group.id === groupId))).invitations;
+  await benStore.acceptInvitation(invitation!.id);
+  const gif = Uint8Array.from([...Buffer.from("GIF89a"), ...Buffer.alloc(300, 5)]);
+  await ann.store.setGroupAvatar(groupId, gif);
+  const version = ann.store.getSnapshot().groups.find((g) => g.id === groupId)?.avatar;
+  expect(version).toMatch(/^[A-Za-z0-9_-]{16}$/);
+  await until(benStore, (s) => s.groups.find((g) => g.id === groupId)?.avatar === version);
+  const picture = await benStore.groupAvatarPicture(groupId, version!);
+  expect(picture).toMatchObject({ groupId, version, mime: "image/gif" });
+  expect([...picture!.bytes]).toEqual([...gif]);
+  expect(await benStore.groupAvatarPicture(groupId, version!)).toBe(picture);
+  expect(await cy.store.groupAvatarPicture(groupId, version!)).toBeUndefined();
+
+  // Only the owner may change it: a typed error, and the picture stays.
+  expect(await errorCode(benStore.setGroupAvatar(groupId, null))).toBe("FORBIDDEN");
+  await ann.store.setGroupAvatar(groupId, null);
+  await until(benStore, (s) => s.groups.find((g) => g.id === groupId)?.avatar === null);
+  benStore.stop();
+});

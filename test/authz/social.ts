@@ -10,6 +10,7 @@
  *   F was a member and left; N never was; O has blocked B.
  *   Friends: O-A, O-M, M-X (X: a user anyone may try to invite). Pending request N -> O.
  *   Invitations to G: N and F (from M), B (from O, sent before O blocked B). A notice for O.
+ *   Pictures: O's (a WebP) and G's (a GIF).
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AppError, type SealroomClient } from "@sealroom/sdk/node";
@@ -257,6 +258,34 @@ export const SOCIAL_CASES: Case[] = [
     },
   },
   {
+    // Whoever may rename the group may set its picture.
+    type: "social.groups.setAvatar",
+    body: (w) => ({ groupId: w.groupId, image: PNG.toString("base64url") }),
+    expect: ownerOnly,
+    async check(w) {
+      const group = await stack.db.group.findUniqueOrThrow({ where: { id: w.groupId } });
+      const row = await stack.db.groupAvatar.findUniqueOrThrow({ where: { groupId: w.groupId } });
+      expect([row.mime, group.avatar]).toEqual(["image/png", row.version]);
+    },
+  },
+  {
+    // G's picture: to its members and its pending invitees (they see its name). In this world F, N
+    // and B all hold an invitation to G, so everyone may; a stranger's NOT_FOUND is in
+    // services/social group-avatars.test.ts.
+    type: "social.groups.avatar",
+    body: (w) => ({ groupId: w.groupId }),
+    expect: all("ok"),
+    async check(w, actor) {
+      const { avatar } = await people.get(ACTOR[actor])!.client.request("social.groups.avatar", { groupId: w.groupId });
+      expect(avatar).toEqual({
+        groupId: w.groupId,
+        version: G_AVATAR.version,
+        mime: "image/gif",
+        data: Buffer.from(G_AVATAR.data).toString("base64url"),
+      });
+    },
+  },
+  {
     // Anyone may acknowledge; only the owner of the notice removes it.
     type: "social.notices.ack",
     body: (w) => ({ ids: [w.noticeId] }),
@@ -272,6 +301,8 @@ const O_AVATAR = {
   version: "OwnerPicture0001",
   data: Uint8Array.from([...Buffer.from("RIFF\0\0\0\0WEBPVP8 "), 1, 2, 3]),
 };
+/** G's picture in the world (stored as a GIF). */
+const G_AVATAR = { version: "GroupPicture0001", data: Uint8Array.from([...Buffer.from("GIF89a"), 1, 0, 1, 0]) };
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
 
 let stack: Stack;
@@ -317,7 +348,11 @@ async function seed(): Promise<World> {
   await db.friendship.createMany({ data: [pair("O", "A"), pair("O", "M"), pair("M", "X")] });
   await db.block.create({ data: { blockerId: id("O"), blockedId: id("B") } });
   const request = await db.friendRequest.create({ data: { fromId: id("N"), toId: id("O") } });
-  const group = await db.group.create({ data: { name: "G", ownerId: id("O") } });
+  await db.groupAvatar.deleteMany();
+  const group = await db.group.create({ data: { name: "G", ownerId: id("O"), avatar: G_AVATAR.version } });
+  await db.groupAvatar.create({
+    data: { groupId: group.id, version: G_AVATAR.version, mime: "image/gif", data: G_AVATAR.data },
+  });
   await db.groupMember.createMany({
     data: [
       { groupId: group.id, userId: id("O"), role: "owner" },
@@ -354,7 +389,7 @@ async function seed(): Promise<World> {
 async function fingerprint(): Promise<string> {
   const db = stack.db;
   const join = (rows: unknown[][]) => rows.map((r) => r.map((v) => (v instanceof Date ? v.getTime() : v)).join(":"));
-  const [f, r, b, g, m, fm, i, e, n, u, av] = await Promise.all([
+  const [f, r, b, g, m, fm, i, e, n, u, av, gav] = await Promise.all([
     db.friendship.findMany({ orderBy: [{ userAId: "asc" }, { userBId: "asc" }] }),
     db.friendRequest.findMany({ orderBy: { id: "asc" } }),
     db.block.findMany({ orderBy: [{ blockerId: "asc" }, { blockedId: "asc" }] }),
@@ -366,12 +401,13 @@ async function fingerprint(): Promise<string> {
     db.notice.findMany({ orderBy: { id: "asc" }, select: { id: true } }),
     db.user.findMany({ orderBy: { id: "asc" }, select: { id: true, displayName: true, about: true } }),
     db.avatar.findMany({ orderBy: { userId: "asc" }, select: { userId: true, version: true } }),
+    db.groupAvatar.findMany({ orderBy: { groupId: "asc" }, select: { groupId: true, version: true } }),
   ]);
   return JSON.stringify({
     f: join(f.map((x) => [x.userAId, x.userBId])),
     r: join(r.map((x) => [x.id, x.fromId, x.toId])),
     b: join(b.map((x) => [x.blockerId, x.blockedId])),
-    g: join(g.map((x) => [x.id, x.name, x.ownerId, x.version, x.disbandedAt ?? "", x.topic])),
+    g: join(g.map((x) => [x.id, x.name, x.ownerId, x.version, x.disbandedAt ?? "", x.topic, x.avatar ?? ""])),
     m: join(m.map((x) => [x.groupId, x.userId, x.role])),
     fm: join(fm.map((x) => [x.groupId, x.userId, x.reason])),
     i: join(i.map((x) => [x.id, x.inviteeId])),
@@ -379,6 +415,7 @@ async function fingerprint(): Promise<string> {
     n: n.map((x) => x.id),
     u: join(u.map((x) => [x.id, x.displayName ?? "", x.about ?? ""])),
     av: join(av.map((x) => [x.userId, x.version])),
+    gav: join(gav.map((x) => [x.groupId, x.version])),
   });
 }
 

@@ -4,7 +4,9 @@
  * (256x256 WebP) before it is sent; Ben, her friend and fellow group member, sees it live in his
  * conversation list and beside her group message. Screenshots (test-results/screenshots/variant-
  * avatar-*): Settings and Ben's conversation in English and Chinese, light and dark, 1280 and 390
- * px; the crop controls in English.
+ * px; the crop controls in English. Then a group picture: Ann, the owner, sets one in the group's admin
+ * area; Ben sees it live in his conversation list and the conversation's header (variant-group-
+ * avatar-*: Ann's admin area and Ben's conversation, in every variant), and its removal.
  */
 import { deflateSync, crc32 } from "node:zlib";
 import type { Page } from "playwright-core";
@@ -153,6 +155,71 @@ test("Ann sets a picture in Settings; Ben sees it in his conversation list and b
   // Removed: Ben's list falls back to her initial, live.
   await a.getByRole("button", { name: "Remove picture" }).click();
   await a.getByTestId("avatar-done").getByText("Your picture was removed.").waitFor();
+  await expect.poll(() => b.locator(".avatar[data-picture]").count()).toBe(0);
+  expect(browsers.pageErrors).toEqual([]);
+}, 180_000);
+
+test("Ann sets her group's picture in its admin area; Ben sees it live in his list and the conversation's header", async () => {
+  const pid = process.pid % 10_000;
+  const ann = `gann_${pid}`;
+  const ben = `gben_${pid}`;
+  const [{ page: a }, { page: b }] = await Promise.all([browsers.open(), browsers.open()]);
+  await Promise.all([register(a, ann), register(b, ben)]);
+  await befriendInBrowsers(a, ann, b, ben);
+
+  await navLink(a, "Groups").click();
+  await a.getByLabel("Group name").fill("Dunes");
+  await a.getByRole("checkbox", { name: ben }).check();
+  await a.getByRole("button", { name: "Create and invite 1" }).click();
+  await a.getByRole("heading", { level: 1, name: "Dunes" }).waitFor();
+  await navLink(b, "Groups").click();
+  await b.getByRole("button", { name: "Join Dunes" }).click();
+  await b.getByRole("heading", { level: 1, name: "Dunes" }).waitFor();
+  await navLink(b, "Conversations").click();
+  await conv(b, "Dunes").click();
+  const header = b.locator("header.conversation-header");
+  await header.getByRole("heading", { name: "Dunes" }).waitFor();
+  expect(await b.locator(".avatar[data-picture]").count()).toBe(0);
+
+  // Ann, in the group's admin area (she is on its page since creating it): a picture for the group.
+  const picker = a.getByRole("group", { name: "Group picture" });
+  await picker.getByTestId("avatar-file").setInputFiles({
+    name: "dunes.png",
+    mimeType: "image/png",
+    buffer: landscapePng(640, 480),
+  });
+  await picker.getByTestId("avatar-preview").waitFor();
+  await picker.getByRole("button", { name: "Save picture" }).click();
+  await picker.getByTestId("avatar-done").getByText("The group picture was saved.").waitFor();
+  await picture(picker, "Dunes").waitFor();
+
+  const group = await stack.db.group.findFirstOrThrow({ where: { name: "Dunes" } });
+  const stored = await stack.db.groupAvatar.findUniqueOrThrow({ where: { groupId: group.id } });
+  expect([stored.mime, stored.version]).toEqual(["image/webp", group.avatar]);
+  expect(stored.data.length).toBeLessThanOrEqual(46_080);
+
+  // Ben: live, in his conversation list and the open conversation's header; the timeline says who.
+  await picture(conv(b, "Dunes"), "Dunes").waitFor();
+  const inHeader = picture(header, "Dunes");
+  await inHeader.waitFor();
+  expect(await inHeader.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([256, 256]);
+  await b.getByTestId("timeline").getByText(`${ann} changed the group picture`).waitFor();
+
+  await shootVariants(a, "group-avatar-admin", async () => {
+    await upToDate(a);
+    const shown = a.getByRole("group", { name: /Group picture|群头像/ });
+    await picture(shown, "Dunes").waitFor();
+    // The picker is below the rename and topic forms: in view for the screenshots.
+    await shown.scrollIntoViewIfNeeded();
+  });
+  await shootVariants(b, "group-avatar-conversation", async () => {
+    await upToDate(b);
+    await picture(b.locator("header.conversation-header"), "Dunes").waitFor();
+  });
+
+  // Removed: Ben's list and header fall back to the initial, live.
+  await picker.getByRole("button", { name: "Remove picture" }).click();
+  await picker.getByTestId("avatar-done").getByText("The group picture was removed.").waitFor();
   await expect.poll(() => b.locator(".avatar[data-picture]").count()).toBe(0);
   expect(browsers.pageErrors).toEqual([]);
 }, 180_000);

@@ -59,6 +59,7 @@ export const TABLES: Table[] = [
   { model: "ArchiveUsage", key: ["userId"] },
   // Profile pictures (docs/protocol/social.md, "Avatars"): the image bytes live in the row.
   { model: "Avatar", key: ["userId"] },
+  { model: "GroupAvatar", key: ["groupId"] },
   { model: "Cursor", key: ["name"], raw: true },
 ];
 

@@ -3,6 +3,7 @@
  * with social.profile.setAvatar and read with social.profiles.avatar by the profile's audience. The
  * profile carries only the picture's version (a content hash), so clients fetch the bytes once per
  * version. The server sees the picture, like the display name: it is not end-to-end encrypted.
+ * Group pictures work the same way (social.groups.setAvatar, social.groups.avatar), by group.
  */
 import { z } from "zod";
 
@@ -59,6 +60,16 @@ export const avatarImageSchema = z.object({
   data: imageData,
 });
 export type AvatarImage = z.infer<typeof avatarImageSchema>;
+
+/** A group's picture (social.groups.avatar): as a profile picture, by group. */
+export const groupAvatarImageSchema = avatarImageSchema.omit({ userId: true }).extend({
+  groupId: z
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31 - 1),
+});
+export type GroupAvatarImage = z.infer<typeof groupAvatarImageSchema>;
 
 export const setAvatarBody = z.strictObject({
   /** The new picture, or null to remove it. */

@@ -104,6 +104,11 @@ export const groupInfoSchema = z.object({
   disbandedAt: timestamp.nullable(),
   /** What the group is about; "" when none. Set by whoever may rename the group. */
   topic: z.string().max(1024),
+  /**
+   * The group picture's version (social-avatar.ts; bytes: social.groups.avatar); null: none. Set
+   * by whoever may rename the group.
+   */
+  avatar: avatarVersionSchema.nullable(),
 });
 export type GroupInfo = z.infer<typeof groupInfoSchema>;
 
@@ -161,7 +166,11 @@ export const groupRefSchema = z.object({ id, name: z.string().max(256) });
 /** A pending invitation as its invitee sees it. */
 export const invitationSchema = z.object({
   id,
-  group: groupRefSchema.extend({ memberCount: z.number().int().nonnegative() }),
+  group: groupRefSchema.extend({
+    memberCount: z.number().int().nonnegative(),
+    /** The group picture's version when the invitation was listed or sent (the invitee may read it). */
+    avatar: avatarVersionSchema.nullable(),
+  }),
   inviter: publicUserSchema,
   createdAt: timestamp,
   expiresAt: timestamp,
@@ -185,6 +194,10 @@ export const GROUP_EVENT_TYPES = [
   "renamed",
   /** The topic changed ("" when it was cleared). */
   "topic",
+  /** The group picture was set or replaced (the new version is in the group's info). */
+  "picture",
+  /** The group picture was removed. */
+  "pictureRemoved",
   "transferred",
   "disbanded",
 ] as const;
@@ -195,7 +208,7 @@ export type GroupEventType = z.infer<typeof groupEventTypeSchema>;
  * `GroupEvent.data` (JSON), written with each change so a timeline can render it without lookups:
  * "alice invited bob", "alice renamed the group to X", "alice made bob an admin".
  * created: name. invited/uninvited/joined/declined/left/kicked: names. role: role (the new one).
- * renamed: name, previousName. topic: topic (the new one). transferred: target is the new owner (the actor becomes admin).
+ * renamed: name, previousName. topic: topic (the new one). picture, pictureRemoved: names only. transferred: target is the new owner (the actor becomes admin).
  * disbanded: name.
  */
 export const groupEventDataSchema = z.object({

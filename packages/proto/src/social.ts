@@ -27,7 +27,7 @@ import {
   profileSchema,
   timestampSchema as timestamp,
 } from "./social-model.js";
-import { avatarImageSchema, setAvatarBody } from "./social-avatar.js";
+import { avatarImageSchema, groupAvatarImageSchema, setAvatarBody } from "./social-avatar.js";
 
 export * from "./social-model.js";
 export * from "./social-avatar.js";
@@ -219,6 +219,28 @@ export const SOCIAL_COMMANDS = {
     access: "user",
     body: z.strictObject({ groupId: id, topic: topicField }),
     value: groupResult,
+  },
+  /**
+   * Set (or with `image: null` remove) the group's picture: owner only (whoever may rename the
+   * group: FORBIDDEN otherwise), checked as social.profile.setAvatar (BAD_REQUEST, PAYLOAD_TOO_LARGE);
+   * NOT_FOUND for a non-member, CONFLICT once disbanded. Recorded as a "picture" or "pictureRemoved"
+   * group change (social.group.updated.v1 to the members); the same picture again changes nothing.
+   */
+  "social.groups.setAvatar": {
+    service: "social",
+    access: "user",
+    body: setAvatarBody.extend({ groupId: id }),
+    value: groupResult,
+  },
+  /**
+   * The group's picture, to its members (also once disbanded) and pending invitees; NOT_FOUND for
+   * anyone else and when there is none. Costs a picture read, like social.profiles.avatar.
+   */
+  "social.groups.avatar": {
+    service: "social",
+    access: "user",
+    body: groupTarget,
+    value: z.object({ avatar: groupAvatarImageSchema }),
   },
 
   /**

@@ -2,16 +2,19 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "@sealroom/proto/errors";
 import { AvatarCache, decodeBase64url, encodeBase64url, type AvatarClient } from "./avatar-cache.js";
 
-/** Answers social.profiles.avatar from `replies` in turn, counting the calls. */
+/** Answers social.profiles.avatar and social.groups.avatar from `replies` in turn, counting the calls. */
 function scripted(replies: Array<string | AppError>) {
-  const calls: number[] = [];
+  const calls: Array<number | string> = [];
   const client = {
-    request: (type: string, body: { userId: number }) => {
-      expect(type).toBe("social.profiles.avatar");
-      calls.push(body.userId);
+    request: (type: string, body: { userId?: number; groupId?: number }) => {
+      if (type === "social.groups.avatar") calls.push(`g${body.groupId}`);
+      else {
+        expect(type).toBe("social.profiles.avatar");
+        calls.push(body.userId!);
+      }
       const next = replies.shift() ?? new AppError("NOT_FOUND");
       if (next instanceof AppError) return Promise.reject(next);
-      return Promise.resolve({ avatar: { userId: body.userId, version: next, mime: "image/png", data: "iVBORw" } });
+      return Promise.resolve({ avatar: { ...body, version: next, mime: "image/png", data: "iVBORw" } });
     },
   } as unknown as AvatarClient;
   return { client, calls };
@@ -51,6 +54,17 @@ describe("AvatarCache", () => {
     cache.clear();
     await cache.get(1, "a");
     expect(calls).toEqual([1, 2, 3, 1]);
+  });
+
+  it("keeps a group's pictures apart from a user's with the same id, fetched from social.groups.avatar", async () => {
+    const { client, calls } = scripted(["u".repeat(16), "g".repeat(16)]);
+    const cache = new AvatarCache(client);
+    const user = await cache.get(5, "v");
+    const group = await cache.getGroup(5, "v");
+    expect(await cache.getGroup(5, "v")).toBe(group);
+    expect(calls).toEqual([5, "g5"]);
+    expect(user).toMatchObject({ userId: 5, version: "u".repeat(16) });
+    expect(group).toMatchObject({ groupId: 5, version: "g".repeat(16) });
   });
 
   it("base64url round-trips every byte value, without padding", () => {

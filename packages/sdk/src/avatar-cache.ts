@@ -1,18 +1,20 @@
 /**
- * Profile pictures by version (docs/protocol/social.md, "Avatars"): a profile names its picture's
- * version, and the bytes of one version never change, so each is fetched once, shared by everyone
- * who asks for it meanwhile, and kept (the most recently used `capacity` of them).
+ * Profile and group pictures by version (docs/protocol/social.md, "Avatars"): a profile or a group
+ * names its picture's version, and the bytes of one version never change, so each is fetched once,
+ * shared by everyone who asks for it meanwhile, and kept (the most recently used `capacity` of them).
  */
 import { AppError } from "@sealroom/proto/errors";
 import type { AvatarMime } from "@sealroom/proto/social";
 import type { SealroomClient } from "./client.js";
 
-export interface AvatarPicture {
-  userId: number;
+/** Whose picture: a user's (social.profiles.avatar) or a group's (social.groups.avatar). */
+export type AvatarOwner = { userId: number } | { groupId: number };
+
+export type AvatarPicture = AvatarOwner & {
   version: string;
   mime: AvatarMime;
   bytes: Uint8Array;
-}
+};
 
 export type AvatarClient = Pick<SealroomClient, "request">;
 
@@ -50,14 +52,23 @@ export class AvatarCache {
    * (removed or changed since, or no longer visible: NOT_FOUND) or keeps refusing. Never throws.
    */
   get(userId: number, version: string): Promise<AvatarPicture | undefined> {
-    const key = `${userId}:${version}`;
+    return this.load({ userId }, version);
+  }
+
+  /** The picture of group `groupId` at `version`, as get() does for a user's. */
+  getGroup(groupId: number, version: string): Promise<AvatarPicture | undefined> {
+    return this.load({ groupId }, version);
+  }
+
+  private load(owner: AvatarOwner, version: string): Promise<AvatarPicture | undefined> {
+    const key = "userId" in owner ? `u${owner.userId}:${version}` : `g${owner.groupId}:${version}`;
     const held = this.entries.get(key);
     if (held) {
       this.entries.delete(key);
       this.entries.set(key, held);
       return held;
     }
-    const fetched = this.fetch(userId);
+    const fetched = this.fetch(owner);
     this.entries.set(key, fetched);
     // A failure is not kept: the next render may ask again (after a reconnect, say).
     void fetched.then((p) => {
@@ -75,12 +86,15 @@ export class AvatarCache {
     this.entries.clear();
   }
 
-  private async fetch(userId: number): Promise<AvatarPicture | undefined> {
+  private async fetch(owner: AvatarOwner): Promise<AvatarPicture | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const { avatar } = await this.client.request("social.profiles.avatar", { userId });
-        // The picture changed since the profile was read: show what is there now, it is newer.
-        return { userId, version: avatar.version, mime: avatar.mime, bytes: decodeBase64url(avatar.data) };
+        const { avatar } =
+          "userId" in owner
+            ? await this.client.request("social.profiles.avatar", { userId: owner.userId })
+            : await this.client.request("social.groups.avatar", { groupId: owner.groupId });
+        // The picture changed since the profile or group was read: show what is there now, it is newer.
+        return { ...owner, version: avatar.version, mime: avatar.mime, bytes: decodeBase64url(avatar.data) };
       } catch (err) {
         const limited = err instanceof AppError && err.code === "RATE_LIMITED";
         if (!limited || attempt >= RATE_LIMIT_ATTEMPTS) return undefined;

@@ -19,7 +19,7 @@ export { MemoryTicketStore, type StoredTicket, type TicketStore } from "./ticket
 export { AppError } from "@sealroom/proto/errors";
 export type { ErrorCode } from "@sealroom/proto/errors";
 export * from "./social.js";
-export { AvatarCache, type AvatarPicture } from "./avatar-cache.js";
+export { AvatarCache, type AvatarOwner, type AvatarPicture } from "./avatar-cache.js";
 export {
   SocialStore,
   displayNameOf,

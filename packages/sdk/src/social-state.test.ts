@@ -15,6 +15,7 @@ const group = (version: number, opts: Partial<GroupInfo> = {}): GroupInfo => ({
   createdAt: 1,
   disbandedAt: null,
   topic: "",
+  avatar: null,
   ...opts,
 });
 const detail = (version: number): GroupDetail => ({

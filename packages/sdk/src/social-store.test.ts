@@ -91,6 +91,7 @@ describe("SocialStore", () => {
       createdAt: 1,
       disbandedAt: null,
       topic: "",
+      avatar: null,
     };
     const event: GroupEventView = {
       id: 3,

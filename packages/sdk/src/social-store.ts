@@ -246,6 +246,15 @@ export class SocialStore {
     return this.changeGroup(groupId, this.client.request("social.groups.setTopic", { groupId, topic }));
   }
 
+  /**
+   * Owner only: sets the group's picture (as setAvatar's image), or removes it with null. Throws
+   * the command's AppError (FORBIDDEN, PAYLOAD_TOO_LARGE, BAD_REQUEST, CONFLICT once disbanded).
+   */
+  setGroupAvatar(groupId: number, image: Uint8Array | null): Promise<void> {
+    const body = { groupId, image: image && encodeBase64url(image) };
+    return this.changeGroup(groupId, this.client.request("social.groups.setAvatar", body));
+  }
+
   /** Changes the user's display name and/or about line ("" clears one; an omitted one stays). */
   async updateProfile(change: { displayName?: string; about?: string }): Promise<Profile> {
     const { profile } = await this.client.request("social.profile.update", change);
@@ -276,6 +285,11 @@ export class SocialStore {
    */
   avatarPicture(userId: number, version: string): Promise<AvatarPicture | undefined> {
     return this.avatars.get(userId, version);
+  }
+
+  /** The picture a group names (`group.avatar`), as avatarPicture does for a profile's. */
+  groupAvatarPicture(groupId: number, version: string): Promise<AvatarPicture | undefined> {
+    return this.avatars.getGroup(groupId, version);
   }
 
   /**

@@ -14,6 +14,7 @@ import {
   isSocialEventType,
   type AvatarImage,
   type Friend,
+  type GroupAvatarImage,
   type GroupDetail,
   type GroupInfo,
   type GroupInvite,
@@ -36,6 +37,7 @@ export type {
   Block,
   Friend,
   FriendRequest,
+  GroupAvatarImage,
   GroupDetail,
   GroupEventView,
   GroupInfo,
@@ -213,6 +215,17 @@ export class SocialClient {
   }
   setTopic(groupId: number, topic: string): Promise<GroupInfo> {
     return this.client.request("social.groups.setTopic", { groupId, topic }).then((v) => v.group);
+  }
+
+  /** Owner only: sets the group's picture (as setAvatar), or removes it (null). */
+  setGroupAvatar(groupId: number, image: Uint8Array | null): Promise<GroupInfo> {
+    return this.client
+      .request("social.groups.setAvatar", { groupId, image: image && encodeBase64url(image) })
+      .then((v) => v.group);
+  }
+  /** A group's picture as it is now (NOT_FOUND: none, or not the caller's to see). SocialStore caches these by version. */
+  groupAvatar(groupId: number): Promise<GroupAvatarImage> {
+    return this.client.request("social.groups.avatar", { groupId }).then((v) => v.avatar);
   }
 
   // Profiles

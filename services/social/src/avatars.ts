@@ -38,7 +38,22 @@ export function checkAvatarImage(base64url: string): CheckedImage {
   return { data, mime, version };
 }
 
-const noPicture = () => new AppError("NOT_FOUND", "No such picture.");
+export const noPicture = () => new AppError("NOT_FOUND", "No such picture.");
+
+/** A stored picture (Avatar or GroupAvatar row) as sent; NOT_FOUND for none or a corrupt type. */
+export function storedPicture(
+  row: { version: string; mime: string; data: Uint8Array } | null,
+): Omit<AvatarImage, "userId"> {
+  const mime = row && AVATAR_MIME_TYPES.find((m) => m === row.mime);
+  if (!row || !mime) throw noPicture();
+  return { version: row.version, mime, data: Buffer.from(row.data).toString("base64url") };
+}
+
+/** Takes one picture read from `viewer`'s budget (config avatarReads*), or RATE_LIMITED. */
+export function takePictureRead(reads: KeyedTokenBucket<number>, viewer: number): void {
+  const wait = reads.take(viewer);
+  if (wait > 0) throw new AppError("RATE_LIMITED", "Fetching pictures too fast.", wait);
+}
 
 /** `reads`: the per-user budget of pictures fetched (config avatarReads*). */
 export function createAvatars(deps: Deps, reads: KeyedTokenBucket<number>) {
@@ -66,17 +81,10 @@ export function createAvatars(deps: Deps, reads: KeyedTokenBucket<number>) {
 
     /** NOT_FOUND alike for an unknown user, one the viewer may not see, and one without a picture. */
     async get(viewer: number, userId: number): Promise<{ avatar: AvatarImage }> {
-      const wait = reads.take(viewer);
-      if (wait > 0) throw new AppError("RATE_LIMITED", "Fetching pictures too fast.", wait);
+      takePictureRead(reads, viewer);
       return deps.store.snapshot(async (q) => {
         if (!(await visibleAmong(q, viewer, [userId])).has(userId)) throw noPicture();
-        const row = await q.avatar.findUnique({ where: { userId } });
-        if (!row) throw noPicture();
-        const mime = AVATAR_MIME_TYPES.find((m) => m === row.mime);
-        if (!mime) throw noPicture();
-        return {
-          avatar: { userId, version: row.version, mime, data: Buffer.from(row.data).toString("base64url") },
-        };
+        return { avatar: { userId, ...storedPicture(await q.avatar.findUnique({ where: { userId } })) } };
       });
     },
   };

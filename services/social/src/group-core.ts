@@ -29,6 +29,7 @@ export interface GroupRow {
   disbandedAt: Date | null;
   version: number;
   topic: string;
+  avatar: string | null;
 }
 
 export const groupNotFound = () => new AppError("NOT_FOUND", "No such group.");
@@ -65,6 +66,7 @@ export function infoOf(group: GroupRow, memberCount: number): GroupInfo {
     createdAt: group.createdAt.getTime(),
     disbandedAt: group.disbandedAt?.getTime() ?? null,
     topic: group.topic,
+    avatar: group.avatar,
   };
 }
 

@@ -74,7 +74,7 @@ describe("creating a group", () => {
         {
           invitation: expect.objectContaining({
             id: invites[i]!.id,
-            group: { id: groupId, name: "Many", memberCount: 1 },
+            group: { id: groupId, name: "Many", memberCount: 1, avatar: null },
             inviter: { id: owner, username: expect.any(String) },
           }),
         },

@@ -2,6 +2,7 @@
 import { AppError } from "@sealroom/proto/errors";
 import type { Handlers, KeyedTokenBucket, SignedInContext } from "@sealroom/runtime";
 import type { createAvatars } from "./avatars.js";
+import type { createGroupAvatars } from "./group-avatars.js";
 import type { createBlocks } from "./blocks.js";
 import type { createFriends } from "./friends.js";
 import type { createGroups } from "./groups.js";
@@ -20,6 +21,7 @@ export interface Modules {
   overview: ReturnType<typeof createOverview>;
   profiles: ReturnType<typeof createProfiles>;
   avatars: ReturnType<typeof createAvatars>;
+  groupAvatars: ReturnType<typeof createGroupAvatars>;
   search: ReturnType<typeof createSearch>;
 }
 
@@ -66,6 +68,8 @@ export function createHandlers(m: Modules, writes: KeyedTokenBucket<number>): Ha
     "social.profiles.get": (ctx, b) => m.profiles.get(ctx.userId, b.userIds),
     "social.profile.setAvatar": (ctx, b) => m.avatars.set(writer(ctx), b.image),
     "social.profiles.avatar": (ctx, b) => m.avatars.get(ctx.userId, b.userId),
+    "social.groups.setAvatar": (ctx, b) => m.groupAvatars.set(writer(ctx), b.groupId, b.image),
+    "social.groups.avatar": (ctx, b) => m.groupAvatars.get(ctx.userId, b.groupId),
     "social.notices.ack": (ctx, b) => m.notices.ack(writer(ctx), b.ids),
   };
 }

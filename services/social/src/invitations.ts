@@ -88,7 +88,7 @@ export async function createInvitationsFor(
       const row = rowFor(invitee);
       const invitation: Invitation = {
         id: row.id,
-        group: { id: group.id, name: info.name, memberCount: info.memberCount },
+        group: { id: group.id, name: info.name, memberCount: info.memberCount, avatar: info.avatar },
         inviter,
         createdAt: now.getTime(),
         expiresAt: row.expiresAt.getTime(),

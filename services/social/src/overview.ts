@@ -98,7 +98,7 @@ export function createOverview(deps: Deps) {
           return [
             {
               id: i.id,
-              group: { id: g.id, name: g.name, memberCount: counts.get(g.id) ?? 0 },
+              group: { id: g.id, name: g.name, memberCount: counts.get(g.id) ?? 0, avatar: g.avatar },
               inviter: known(users, i.inviterId),
               createdAt: i.createdAt.getTime(),
               expiresAt: i.expiresAt.getTime(),

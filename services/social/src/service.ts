@@ -41,6 +41,7 @@ import { createPresence } from "./presence.js";
 import { createPresenceFanout } from "./presence-fanout.js";
 import { createProfiles } from "./profiles.js";
 import { createAvatars } from "./avatars.js";
+import { createGroupAvatars } from "./group-avatars.js";
 import { createSearch } from "./search.js";
 import { createStore } from "./store.js";
 
@@ -93,6 +94,7 @@ export function createSocialService(deps: SocialServiceDeps): SocialService {
       overview: createOverview(base),
       profiles: createProfiles(base, search.limiter),
       avatars: createAvatars(base, avatarReads),
+      groupAvatars: createGroupAvatars(base, avatarReads),
       search,
     },
     writes,

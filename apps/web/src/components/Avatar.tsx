@@ -2,16 +2,26 @@ import { useState, type CSSProperties } from "react";
 import { useAvatarPicture } from "../features/social/useAvatarPicture.js";
 
 /**
- * A round avatar for a user: their profile picture when `userId` is given and their profile has one
- * the viewer may see, else (and while it loads, or if it fails) the first character of the name in
+ * A round avatar for a user or a group: the profile picture when `userId` is given and the profile
+ * has one the viewer may see, the group's picture when `groupId` is given and the group has one, else (and while it loads, or if it fails) the first character of the name in
  * any script on a stable hue from the name. Decorative where it is used: the name is always beside
  * it, so the whole is hidden from screen readers (the image's alt is the name for anything else).
  */
-export function Avatar({ name, userId, size = 32 }: { name: string; userId?: number; size?: number }) {
+export function Avatar({
+  name,
+  userId,
+  groupId,
+  size = 32,
+}: {
+  name: string;
+  userId?: number | undefined;
+  groupId?: number | undefined;
+  size?: number;
+}) {
   const first = firstGrapheme(name).toLocaleUpperCase();
   let hash = 0;
   for (const ch of name) hash = (hash * 31 + ch.codePointAt(0)!) >>> 0;
-  const src = useAvatarPicture(userId);
+  const src = useAvatarPicture(userId, groupId);
   const [shown, setShown] = useState<string>();
   const [failed, setFailed] = useState<string>();
   const picture = src !== undefined && failed !== src;

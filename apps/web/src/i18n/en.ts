@@ -393,6 +393,8 @@ export const en = {
   "chat.sys.renamed": "{actor} renamed the group to “{name}”",
   "chat.sys.topic": "{actor} set the topic to “{name}”",
   "chat.sys.topicCleared": "{actor} cleared the topic",
+  "chat.sys.picture": "{actor} changed the group picture",
+  "chat.sys.pictureRemoved": "{actor} removed the group picture",
   "chat.sys.transferred": "{actor} made {target} the owner",
   "chat.sys.disbanded": "{actor} disbanded the group",
   "chat.error.dmForbidden":
@@ -756,6 +758,10 @@ export const en = {
   "avatar.unreadable": "That file could not be read as an image. Choose a PNG, JPEG, WebP or GIF.",
   "avatar.tooLarge": "Even at a low quality this picture stays too large. Zoom in, or choose another one.",
   "avatar.refused": "The server refused that picture. Choose another one.",
+  "groupAvatar.title": "Group picture",
+  "groupAvatar.previewAlt": "Preview of the group's new picture",
+  "groupAvatar.saved": "The group picture was saved.",
+  "groupAvatar.removed": "The group picture was removed.",
   "lang.en": "English",
   "lang.zh-CN": "简体中文",
 } as const;

@@ -20,7 +20,7 @@ import { useOptionalSocial } from "../social/index.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
 import { listSections, mutedNow } from "./conversation-settings.js";
 import { unreadMentions } from "./mentions.js";
-import { conversationTitle, peerOf, previewText, shortWhen } from "./format.js";
+import { conversationTitle, groupIdOf, peerOf, previewText, shortWhen } from "./format.js";
 import { useMe } from "./hooks.js";
 import { useMarkdownReady } from "./markdown.js";
 import { NotificationBanner } from "./NotificationBanner.js";
@@ -231,7 +231,7 @@ function ConversationItem({ view, active, presence, names, displayNames, me, fri
       {view.kind === "dm" && peer && friendIds.has(peer.id) ? (
         <PresenceAvatar name={title} userId={peer.id} presence={presence[peer.id]} />
       ) : (
-        <Avatar name={title} userId={view.kind === "dm" ? peer?.id : undefined} size={40} />
+        <Avatar name={title} userId={view.kind === "dm" ? peer?.id : undefined} groupId={groupIdOf(view)} size={40} />
       )}
       <span className="conv-body">
         <span className="conv-top">

@@ -18,7 +18,7 @@ import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
 import { EncryptionButton, EncryptionPanel, useEncryptionPanel } from "./EncryptionDetails.js";
 import { HistoryBackupBanner } from "./HistoryBackupBanner.js";
 import { useDetailsToggle } from "./details-toggle.js";
-import { conversationTitle, peerOf, typingMessage } from "./format.js";
+import { conversationTitle, groupIdOf, peerOf, typingMessage } from "./format.js";
 import { isolated } from "./isolate.js";
 import { useMe } from "./hooks.js";
 import { useMayPost } from "./mayPost.js";
@@ -159,7 +159,12 @@ export function ConversationView({
           {view.kind === "dm" && !unfriended ? (
             <PresenceAvatar name={title} userId={peer?.id} presence={peerPresence} size={36} />
           ) : (
-            <Avatar name={title} userId={view.kind === "dm" ? peer?.id : undefined} size={36} />
+            <Avatar
+              name={title}
+              userId={view.kind === "dm" ? peer?.id : undefined}
+              groupId={groupIdOf(view)}
+              size={36}
+            />
           )}
           <div className="conversation-heading">
             <h1 id="conversation-title" className="conversation-title" tabIndex={-1} ref={heading} translate="no">

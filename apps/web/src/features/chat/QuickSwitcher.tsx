@@ -357,7 +357,7 @@ function SwitcherOption({
       onClick={onChoose}
       data-testid={`quick-option-${entry.conversationId}`}
     >
-      <Avatar name={entry.title} userId={entry.userId} size={32} />
+      <Avatar name={entry.title} userId={entry.userId} groupId={entry.groupId} size={32} />
       <span className="quick-option-body">
         <span className="quick-option-top">
           <span className="quick-option-name" translate="no">

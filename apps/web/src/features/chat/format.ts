@@ -88,6 +88,8 @@ const SYSTEM_KEYS = {
   kicked: "chat.sys.kicked",
   renamed: "chat.sys.renamed",
   topic: "chat.sys.topic",
+  picture: "chat.sys.picture",
+  pictureRemoved: "chat.sys.pictureRemoved",
   transferred: "chat.sys.transferred",
   disbanded: "chat.sys.disbanded",
 } as const satisfies Record<Exclude<SystemEntry["event"]["type"], "role">, MessageKey>;
@@ -177,6 +179,12 @@ export function peerOf(
   const other = ref.low === me ? ref.high : ref.low;
   const name = names[other];
   return name === undefined ? null : { id: other, username: name };
+}
+
+/** A group conversation's group id, for its picture; undefined for a DM. */
+export function groupIdOf(view: { conversationId: string }): number | undefined {
+  const ref = parseConversationId(view.conversationId);
+  return ref?.kind === "group" ? ref.groupId : undefined;
 }
 
 /** The conversation's title: the partner's name, or the group's. */

@@ -43,7 +43,16 @@ const device = (userId: number, signatureKey: string, i: number) => ({
 async function trip(keys: Record<number, string[]>) {
   const last: TimelineEntry = { ...encrypted(text(1, BOB.id, "hi all"), "decrypted"), conversationId: GID };
   const details = trioGroupDetails();
-  const group = { id: 9, name: "Trip", ownerId: ME.id, memberCount: 3, version: 1, createdAt: 1, disbandedAt: null };
+  const group = {
+    id: 9,
+    name: "Trip",
+    ownerId: ME.id,
+    memberCount: 3,
+    version: 1,
+    createdAt: 1,
+    disbandedAt: null,
+    avatar: null,
+  };
   const h = await chatHarness(
     (c) => {
       c.commands["chat.conversations"] = () => ({

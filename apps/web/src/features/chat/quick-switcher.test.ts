@@ -7,6 +7,7 @@ const entry = (title: string, username?: string, lastActivityTs = 0): SwitcherEn
   title,
   username,
   userId: undefined,
+  groupId: undefined,
   archived: false,
   fresh: false,
   lastActivityTs,

@@ -3,7 +3,7 @@
  * functions of the chat's conversations, the people known and the text typed.
  */
 import { dmConversationId, type ConversationView } from "@sealroom/sdk/browser";
-import { conversationTitle, peerOf, type Translate } from "./format.js";
+import { conversationTitle, groupIdOf, peerOf, type Translate } from "./format.js";
 import { shownName, type PeopleSnapshot } from "./people.js";
 
 export interface SwitcherEntry {
@@ -15,6 +15,8 @@ export interface SwitcherEntry {
   username: string | undefined;
   /** A DM partner's id, for their picture. */
   userId: number | undefined;
+  /** A group conversation's group id, for its picture. */
+  groupId: number | undefined;
   archived: boolean;
   /** A friend without a conversation yet: choosing it starts one, as the list's "Start a chat" does. */
   fresh: boolean;
@@ -39,6 +41,7 @@ export function switcherEntries(
       title: conversationTitle(view, t, me, people.names, people.displayNames),
       username: peer?.username,
       userId: peer?.id,
+      groupId: groupIdOf(view),
       archived: view.settings.archived,
       fresh: false,
       lastActivityTs: view.lastActivityTs,
@@ -56,6 +59,7 @@ export function switcherEntries(
             title: shownName(people, f.user),
             username: f.user.username,
             userId: f.user.id,
+            groupId: undefined,
             archived: false,
             fresh: true,
             lastActivityTs: 0,

@@ -1,5 +1,6 @@
 /**
- * Settings: set, change or remove the profile picture. A chosen file is cropped and encoded on the
+ * Set, change or remove a picture: the profile picture in Settings (AvatarPicker), a group's in its
+ * admin area (GroupPicturePicker, through PicturePicker). A chosen file is cropped and encoded on the
  * device (avatar-image.ts); the preview is exactly the image that will be sent, and zoom and
  * position are sliders (arrow keys move them).
  */
@@ -8,6 +9,8 @@ import { AVATAR_LIMITS } from "@sealroom/sdk/browser";
 import { Avatar } from "../../components/Avatar.js";
 import { LiveMessage } from "../../components/Callout.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
+import type { ErrorCode } from "@sealroom/proto/errors";
+import type { MessageKey } from "../../i18n/en.js";
 import {
   ACCEPTED_TYPES,
   AvatarTooLarge,
@@ -26,10 +29,42 @@ interface Preview {
   url: string;
 }
 
+/** What differs between pictures: whose, the current one, how to change it, and the words. */
+export interface PictureTarget {
+  /** The name the initial is drawn from while there is no picture. */
+  name: string;
+  owner: { userId?: number; groupId?: number };
+  /** The current picture's version; null: none. */
+  current: string | null;
+  set(image: Uint8Array | null): Promise<unknown>;
+  words: { title: MessageKey; previewAlt: MessageKey; saved: MessageKey; removed: MessageKey };
+  /** Error codes worth their own words beyond the picture's (a group's FORBIDDEN, CONFLICT). */
+  overrides?: Partial<Record<ErrorCode, string>>;
+}
+
+/** The signed-in user's own picture (Settings). */
 export function AvatarPicker({ name }: { name: string }) {
-  const { t } = useI18n();
   const store = useSocialStore();
-  const { me, status } = useSocial();
+  const { me } = useSocial();
+  return (
+    <PicturePicker
+      name={name}
+      owner={{ userId: me?.user.id }}
+      current={me?.avatar ?? null}
+      set={(image) => store.setAvatar(image)}
+      words={{
+        title: "avatar.title",
+        previewAlt: "avatar.previewAlt",
+        saved: "avatar.saved",
+        removed: "avatar.removed",
+      }}
+    />
+  );
+}
+
+export function PicturePicker({ name, owner, current, set, words, overrides }: PictureTarget) {
+  const { t } = useI18n();
+  const { status } = useSocial();
   const action = useAction();
   const file = useRef<HTMLInputElement>(null);
   const chooseButton = useRef<HTMLButtonElement>(null);
@@ -92,16 +127,16 @@ export function AvatarPicker({ name }: { name: string }) {
   const save = async () => {
     if (!preview) return;
     const bytes = new Uint8Array(await preview.blob.arrayBuffer());
-    const ok = await action.run("avatar", () => store.setAvatar(bytes), {
-      overrides: { BAD_REQUEST: t("avatar.refused"), PAYLOAD_TOO_LARGE: t("avatar.refused") },
-      done: t("avatar.saved"),
+    const ok = await action.run("avatar", () => set(bytes), {
+      overrides: { ...overrides, BAD_REQUEST: t("avatar.refused"), PAYLOAD_TOO_LARGE: t("avatar.refused") },
+      done: t(words.saved),
     });
     if (ok) reset();
   };
 
   const remove = () =>
     void action
-      .run("avatar-remove", () => store.setAvatar(null), { done: t("avatar.removed") })
+      .run("avatar-remove", () => set(null), { overrides, done: t(words.removed) })
       .then((ok) => {
         if (ok) setTimeout(() => chooseButton.current?.focus());
       });
@@ -131,7 +166,7 @@ export function AvatarPicker({ name }: { name: string }) {
   return (
     <div className="avatar-picker" role="group" aria-labelledby={`${ids}-title`} data-testid="avatar-picker">
       <h3 id={`${ids}-title`} className="avatar-picker-title">
-        {t("avatar.title")}
+        {t(words.title)}
       </h3>
       <div className="avatar-picker-row">
         <div className="avatar-picker-image">
@@ -139,13 +174,13 @@ export function AvatarPicker({ name }: { name: string }) {
             <img
               className="avatar-preview"
               src={preview.url}
-              alt={t("avatar.previewAlt")}
+              alt={t(words.previewAlt)}
               width={96}
               height={96}
               data-testid="avatar-preview"
             />
           ) : (
-            <Avatar name={name} userId={me?.user.id} size={96} />
+            <Avatar name={name} userId={owner.userId} groupId={owner.groupId} size={96} />
           )}
         </div>
         <div className="avatar-picker-controls">
@@ -188,9 +223,9 @@ export function AvatarPicker({ name }: { name: string }) {
                 onClick={() => file.current?.click()}
                 data-testid="avatar-choose"
               >
-                {me?.avatar ? t("avatar.change") : t("avatar.choose")}
+                {current ? t("avatar.change") : t("avatar.choose")}
               </button>
-              {me?.avatar && (
+              {current && (
                 <button
                   type="button"
                   className="btn btn-ghost"

@@ -1,4 +1,4 @@
-/** Renaming, leaving and disbanding: each shown only to a role that may do it (leaving excepted). */
+/** Renaming, the topic and picture, leaving and disbanding: each shown only to a role that may do it (leaving excepted). */
 import { useState, type FormEvent } from "react";
 import { SOCIAL_LIMITS, checkProfileText, type GroupDetail } from "@sealroom/sdk/browser";
 import { Field } from "../../components/Field.js";
@@ -7,6 +7,7 @@ import { hrefFor } from "../../lib/hooks.js";
 import type { ConfirmRequest } from "./ConfirmDialog.js";
 import { useSocialStore } from "./context.js";
 import { useSocialErrors } from "./errors.js";
+import { GroupPicturePicker } from "./GroupPicturePicker.js";
 import { groupNameProblem } from "./groupName.js";
 import { groupActions } from "./permissions.js";
 import type { ActionState } from "./useAction.js";
@@ -42,6 +43,7 @@ export function GroupAdmin({
       </h2>
       {can.rename && <RenameForm key={group.name} detail={detail} action={action} />}
       {can.rename && <TopicForm key={`topic:${group.topic}`} detail={detail} action={action} />}
+      {can.rename && <GroupPicturePicker detail={detail} />}
       <div className="rows">
         <div className="row">
           <div className="row-text">

@@ -33,6 +33,7 @@ function detail(myRole: GroupRole): GroupDetail {
       createdAt: 1,
       disbandedAt: null,
       topic: "",
+      avatar: null,
     },
     role: myRole,
     members: roles.map(([user, role]) => ({ user, role, joinedAt: 1, presence })),
@@ -151,7 +152,7 @@ describe("invitations and renaming", () => {
   test("an invitation can be declined or accepted; accepting opens the group's conversation with its details", async () => {
     const invitation = (id: number, name: string) => ({
       id,
-      group: { id: id * 10, name, memberCount: 2 },
+      group: { id: id * 10, name, memberCount: 2, avatar: null },
       inviter: amy,
       createdAt: Date.now(),
       expiresAt: Date.now() + 1e6,

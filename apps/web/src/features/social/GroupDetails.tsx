@@ -97,7 +97,7 @@ function GroupDetails({ detail, action }: { detail: GroupDetail; action: ActionS
   return (
     <>
       <div className="details-hero">
-        <Avatar name={group.name} size={72} />
+        <Avatar name={group.name} groupId={group.id} size={72} />
         <p className="details-name" data-testid="group-name" translate="no">
           <bdi>{group.name}</bdi>
         </p>

@@ -54,6 +54,7 @@ function Invitations({ action }: { action: ReturnType<typeof useAction> }) {
           <PersonRow
             key={inv.id}
             name={inv.group.name}
+            groupId={inv.group.id}
             testId="invitation"
             sub={t("groups.invitedBy", {
               name: inv.inviter.username,
@@ -118,15 +119,13 @@ function GroupList() {
                 href={hrefFor(detailsRoute(groupConversationId(g.id)))}
                 data-testid="group-link"
               >
-                <Avatar name={g.name} size={40} />
+                <Avatar name={g.name} groupId={g.id} size={40} />
                 <span className="person-text">
                   <span className="person-name">
                     <bdi>{g.name}</bdi>
                     <RoleBadge role={g.role} />
                   </span>
-                  <span className="person-sub">
-                    {t("group.memberCount", { count: g.memberCount })}
-                  </span>
+                  <span className="person-sub">{t("group.memberCount", { count: g.memberCount })}</span>
                 </span>
                 <span className="chevron" aria-hidden="true">
                   ›

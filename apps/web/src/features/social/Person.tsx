@@ -26,6 +26,7 @@ export function personOf(
 export function PersonRow({
   name,
   userId,
+  groupId,
   handle,
   about,
   online,
@@ -35,8 +36,10 @@ export function PersonRow({
   testId,
 }: {
   name: string;
-  /** Whose row it is, for their picture (none for a group). */
+  /** Whose row it is, for their picture. */
   userId?: number;
+  /** A group's row (an invitation), for the group's picture. */
+  groupId?: number;
   /** The username, shown as "@name" beside a display name. */
   handle?: string;
   about?: string;
@@ -50,7 +53,7 @@ export function PersonRow({
   return (
     <li className="person" data-testid={testId}>
       <span className="person-avatar">
-        <Avatar name={name} userId={userId} size={40} />
+        <Avatar name={name} userId={userId} groupId={groupId} size={40} />
         {online !== undefined && <span className={`presence-dot${online ? " is-online" : ""}`} aria-hidden="true" />}
       </span>
       <span className="person-text">

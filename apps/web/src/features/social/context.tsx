@@ -34,6 +34,8 @@ export type SocialLike = Pick<
   | "updateProfile"
   | "setAvatar"
   | "avatarPicture"
+  | "setGroupAvatar"
+  | "groupAvatarPicture"
   | "loadProfiles"
 >;
 

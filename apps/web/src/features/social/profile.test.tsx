@@ -15,7 +15,17 @@ const presence = { online: false, lastSeenAt: null };
 
 function groupClient(topic = ""): ScriptedClient {
   let d: GroupDetail = {
-    group: { id: 9, name: "Club", ownerId: ME.id, memberCount: 2, version: 4, createdAt: 1, disbandedAt: null, topic },
+    group: {
+      id: 9,
+      name: "Club",
+      ownerId: ME.id,
+      memberCount: 2,
+      version: 4,
+      createdAt: 1,
+      disbandedAt: null,
+      topic,
+      avatar: null,
+    },
     role: "owner",
     members: [
       { user: ME, role: "owner", joinedAt: 1, presence },

@@ -81,6 +81,7 @@ function soloGroup(): GroupDetail {
       createdAt: 1,
       disbandedAt: null,
       topic: "",
+      avatar: null,
     },
     role: "owner",
     members: [{ user: ME, role: "owner", joinedAt: 1, presence: { online: true, lastSeenAt: null } }],

@@ -118,6 +118,7 @@ export function myGroup(id: number, name: string): MyGroup {
     createdAt: 1,
     disbandedAt: null,
     topic: "",
+    avatar: null,
     role: "member",
   };
 }

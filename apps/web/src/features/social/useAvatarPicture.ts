@@ -1,9 +1,10 @@
 /**
- * The picture a user's profile names, as a URL for <img>, while the social store is there to fetch
- * it (undefined before it loads, without a picture, or outside the signed-in app: the initial shows).
+ * The picture a user's profile or a group names, as a URL for <img>, while the social store is there
+ * to fetch it (undefined before it loads, without a picture, or outside the signed-in app: the
+ * initial shows).
  */
 import { useContext, useEffect, useState, useSyncExternalStore } from "react";
-import type { AvatarPicture } from "@sealroom/sdk/browser";
+import type { AvatarPicture, SocialSnapshot } from "@sealroom/sdk/browser";
 import { SocialContext } from "./context.js";
 
 /** One data: URL per picture object (the SDK's cache hands out the same object per version). */
@@ -24,24 +25,44 @@ function urlOf(picture: AvatarPicture): string {
 
 const noSubscribe = () => () => undefined;
 
-export function useAvatarPicture(userId: number | undefined): string | undefined {
+/**
+ * The version a group's info names: the active list first, else a group read in detail (disbanded),
+ * else an invitation to it.
+ */
+function groupVersion(s: SocialSnapshot, groupId: number): string | null {
+  const listed = s.groups.find((g) => g.id === groupId) ?? s.groupDetails[groupId]?.group;
+  return (listed ?? s.invitations.find((i) => i.group.id === groupId)?.group)?.avatar ?? null;
+}
+
+/** A user's picture when `userId` is given, else a group's when `groupId` is. */
+export function useAvatarPicture(userId: number | undefined, groupId?: number): string | undefined {
   const ctx = useContext(SocialContext);
   const store = ctx?.store;
   // Only the version: an avatar re-renders when its picture changes, not on every social change.
-  const version = useSyncExternalStore(store?.subscribe ?? noSubscribe, () =>
-    userId === undefined ? null : (store?.getSnapshot().profiles[userId]?.avatar ?? null),
-  );
+  const version = useSyncExternalStore(store?.subscribe ?? noSubscribe, () => {
+    const s = store?.getSnapshot();
+    if (!s) return null;
+    if (userId !== undefined) return s.profiles[userId]?.avatar ?? null;
+    return groupId === undefined ? null : groupVersion(s, groupId);
+  });
   const [loaded, setLoaded] = useState<{ key: string; url: string | undefined }>();
-  const key = version === null || userId === undefined ? undefined : `${userId}:${version}`;
+  const owner = userId !== undefined ? `u${userId}` : groupId !== undefined ? `g${groupId}` : undefined;
+  const key = version === null || owner === undefined ? undefined : `${owner}:${version}`;
   useEffect(() => {
-    if (!store || key === undefined || userId === undefined || version === null) return;
+    if (!store || key === undefined || version === null) return;
     let live = true;
-    void store.avatarPicture(userId, version).then((picture) => {
-      if (live) setLoaded({ key, url: picture && urlOf(picture) });
+    const picture =
+      userId !== undefined
+        ? store.avatarPicture(userId, version)
+        : groupId !== undefined
+          ? store.groupAvatarPicture(groupId, version)
+          : undefined;
+    void picture?.then((p) => {
+      if (live) setLoaded({ key, url: p && urlOf(p) });
     });
     return () => {
       live = false;
     };
-  }, [store, key, userId, version]);
+  }, [store, key, userId, groupId, version]);
   return key !== undefined && loaded?.key === key ? loaded.url : undefined;
 }

@@ -23,6 +23,7 @@ function group(myRole: GroupRole): ScriptedClient {
       createdAt: 1,
       disbandedAt: null,
       topic: "",
+      avatar: null,
     },
     role: myRole,
     members: [

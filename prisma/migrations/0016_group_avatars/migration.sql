@@ -1,0 +1,12 @@
+-- Group pictures (issue #16): one image per group, shown to its members and invitees (docs/protocol/social.md, "Group pictures").
+-- AlterTable
+ALTER TABLE "Group" ADD COLUMN "avatar" TEXT;
+
+-- CreateTable
+CREATE TABLE "GroupAvatar" (
+    "groupId" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "version" TEXT NOT NULL,
+    "mime" TEXT NOT NULL,
+    "data" BLOB NOT NULL,
+    "updatedAt" DATETIME NOT NULL
+);
