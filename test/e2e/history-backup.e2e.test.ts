@@ -297,7 +297,7 @@ test("the recovery passphrase set on the laptop unlocks a new browser's history;
     await upToDate(another);
     await openConversation(another, dm);
     await banner(another).getByRole("button").nth(1).click({ timeout: 20_000 });
-    await another.locator("dialog[data-testid=backup-unlock]").waitFor();
+    await another.getByTestId("backup-unlock").waitFor();
   });
   expect(env.browsers.pageErrors).toEqual([]);
 }, 300_000);

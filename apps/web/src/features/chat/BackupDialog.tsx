@@ -1,11 +1,15 @@
 /**
- * The history backup's dialogs' frame, as ConfirmDialog and Lightbox do it: a native <dialog>
- * opened with showModal(), so the page behind is inert and Escape closes it (React state decides
- * when). Focus goes to the element marked data-autofocus (or the first button) when the dialog
- * opens and again when `step` changes (the button that had it may be gone), and back to whatever
- * opened the dialog once it closes (the main area when that is gone too).
+ * The history backup's dialogs' frame (components/Modal.tsx, Radix Dialog): the page behind is
+ * inert and Escape closes it (React state decides when). Focus goes to the element marked
+ * data-autofocus (or the first button or field) when the dialog opens and again when `step`
+ * changes (the button that had it may be gone), and back to whatever opened the dialog once it
+ * closes (the main area when that is gone too).
  */
-import { useEffect, useId, useRef, type ReactNode } from "react";
+import { useEffect, useRef, type ReactNode } from "react";
+import { Modal, ModalTitle } from "../../components/Modal.js";
+
+const firstFocus = (root: HTMLElement) =>
+  root.querySelector<HTMLElement>("[data-autofocus]") ?? root.querySelector<HTMLElement>("button, input");
 
 export function BackupDialog({
   title,
@@ -27,62 +31,31 @@ export function BackupDialog({
   children: ReactNode;
   testId?: string;
 }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const opener = useRef<HTMLElement | null>(null);
-  const titleId = useId();
+  const form = useRef<HTMLDivElement>(null);
+  const shown = useRef<string | undefined>(undefined);
 
   useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    if (!dialog.open) {
-      if (typeof dialog.showModal === "function") dialog.showModal();
-      else dialog.setAttribute("open", "");
-    }
-    return () => {
-      if (dialog.open) dialog.close();
-      else dialog.removeAttribute("open");
-      const back = opener.current?.isConnected ? opener.current : document.getElementById("main");
-      back?.focus();
-    };
-  }, []);
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    const target =
-      dialog.querySelector<HTMLElement>("[data-autofocus]") ?? dialog.querySelector<HTMLElement>("button, input");
-    target?.focus();
+    // The first step's focus is the dialog's opening focus (Modal's initialFocus).
+    if (shown.current !== undefined && form.current) firstFocus(form.current)?.focus();
+    shown.current = step;
   }, [step]);
 
   return (
-    <dialog
-      ref={ref}
+    <Modal
+      open
+      onClose={onClose}
       className="confirm-dialog backup-dialog"
-      role={alert ? "alertdialog" : undefined}
-      aria-labelledby={titleId}
-      aria-describedby={describedBy}
-      aria-modal="true"
-      data-testid={testId}
-      data-step={step}
-      onCancel={(e) => {
-        e.preventDefault();
-        onClose();
-      }}
-      onKeyDown={(e) => {
-        if (e.key === "Escape") {
-          e.preventDefault();
-          onClose();
-        }
-      }}
+      alert={alert}
+      describedBy={describedBy}
+      initialFocus={firstFocus}
+      testId={testId}
+      step={step}
     >
-      <div className="confirm-form">
-        <h2 id={titleId} className="confirm-title">
-          {title}
-        </h2>
+      <div className="confirm-form" ref={form}>
+        <ModalTitle className="confirm-title">{title}</ModalTitle>
         {children}
       </div>
-    </dialog>
+    </Modal>
   );
 }
 

@@ -1,9 +1,10 @@
 /**
- * A modal question before a destructive action: a native <dialog> opened with showModal(), so the
- * page behind is inert (focus stays inside) and Escape cancels. Focus starts on the safe choice and
+ * A modal question before a destructive action (components/Modal.tsx, Radix Dialog): the page
+ * behind is inert and Escape or a click outside cancels. Focus starts on the safe choice and
  * returns to whatever opened the dialog.
  */
-import { useEffect, useId, useRef, type ReactNode } from "react";
+import { useId, type ReactNode } from "react";
+import { Modal, ModalTitle } from "../../components/Modal.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 
 export interface ConfirmRequest {
@@ -20,50 +21,17 @@ export interface ConfirmRequest {
 
 export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | undefined; onClose(): void }) {
   const { t } = useI18n();
-  const ref = useRef<HTMLDialogElement>(null);
-  const cancelRef = useRef<HTMLButtonElement>(null);
-  const opener = useRef<HTMLElement | null>(null);
-  const titleId = useId();
   const bodyId = useId();
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog || !request) return;
-    opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    if (!dialog.open) {
-      if (typeof dialog.showModal === "function") dialog.showModal();
-      else dialog.setAttribute("open", "");
-    }
-    cancelRef.current?.focus();
-    return () => {
-      if (dialog.open) dialog.close();
-      else dialog.removeAttribute("open");
-      // The opener may be gone (its row was removed by the action): then the main area takes focus.
-      const back = opener.current?.isConnected ? opener.current : document.getElementById("main");
-      back?.focus();
-    };
-  }, [request]);
-
   return (
-    <dialog
-      ref={ref}
+    <Modal
+      open={request !== undefined}
+      onClose={onClose}
       className="confirm-dialog"
-      aria-labelledby={titleId}
-      aria-describedby={bodyId}
-      onCancel={(e) => {
-        e.preventDefault(); // React state decides when it closes
-        onClose();
-      }}
-      onKeyDown={(e) => {
-        if (e.key === "Escape") {
-          e.preventDefault();
-          onClose();
-        }
-      }}
+      describedBy={bodyId}
+      initialFocus={(content) => content.querySelector<HTMLElement>("[data-safe-choice]")}
     >
       {request && (
         <form
-          method="dialog"
           className="confirm-form"
           onSubmit={(e) => {
             e.preventDefault();
@@ -71,9 +39,7 @@ export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | 
             onClose();
           }}
         >
-          <h2 id={titleId} className="confirm-title">
-            {request.title}
-          </h2>
+          <ModalTitle className="confirm-title">{request.title}</ModalTitle>
           <div id={bodyId} className="confirm-body">
             {request.body}
           </div>
@@ -81,7 +47,7 @@ export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | 
             <button
               type="button"
               className="btn btn-secondary"
-              ref={cancelRef}
+              data-safe-choice
               onClick={() => {
                 onClose();
                 request.onCancel?.();
@@ -95,6 +61,6 @@ export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | 
           </div>
         </form>
       )}
-    </dialog>
+    </Modal>
   );
 }
