@@ -42,9 +42,7 @@ export type ReadRequest = ReadCall & { id: number; now: number };
 
 /** What a thread posts: a reply (an expected refusal as its AppError; null: it failed), or a log line. */
 export type ReadReply =
-  | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: AppErrorShape | null }
-  | { log: string };
+  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: AppErrorShape | null } | { log: string };
 
 /** Finish the requests sent so far, close the connection, exit. */
 export type ReadWorkerCommand = "stop";
