@@ -40,9 +40,15 @@ export type ReadCall =
 /** A read as sent, with the parent's time (the clock decides whether a mute has ended). */
 export type ReadRequest = ReadCall & { id: number; now: number };
 
-/** What a thread posts: a reply (an expected refusal as its AppError; null: it failed), or a log line. */
+/**
+ * What a thread posts: that it is ready (its connection open), a reply (an expected refusal as its
+ * AppError; null: it failed), or a log line.
+ */
 export type ReadReply =
-  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: AppErrorShape | null } | { log: string };
+  | { ready: true }
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: AppErrorShape | null }
+  | { log: string };
 
 /** Finish the requests sent so far, close the connection, exit. */
 export type ReadWorkerCommand = "stop";
@@ -73,6 +79,9 @@ interface Thread {
   worker: Worker;
   pending: Map<number, Pending>;
   startedMs: number;
+  /** Settles when the thread has opened its connection, or failed before. */
+  ready: Promise<void>;
+  markReady(): void;
 }
 
 /** Sends of one request, its first included, before it fails with INTERNAL. */
@@ -104,6 +113,15 @@ export class ReadPool implements Pages {
     if (opts.threads < 1) throw new Error("ReadPool: threads must be >= 1");
     this.slots = Array.from({ length: opts.threads }, () => undefined);
     for (let i = 0; i < opts.threads; i++) this.start(i);
+  }
+
+  /**
+   * Resolves when every first thread has its connection open; rejects when one died before (the
+   * file cannot be opened read-only, say: the service should not start). Requests sent before are
+   * queued by the threads, but a thread takes a while to load (seconds from sources, in the tests).
+   */
+  ready(): Promise<void> {
+    return Promise.all(this.slots.map((t) => t?.ready)).then(() => undefined);
   }
 
   history(userId: number, key: string, beforeSeq: number | undefined, limit: number): Promise<Page> {
@@ -175,7 +193,16 @@ export class ReadPool implements Pages {
       fromSource: this.fromSource,
     };
     const worker = new Worker(new URL("./read-worker.js", import.meta.url), { workerData });
-    const thread: Thread = { worker, pending: new Map(), startedMs: Date.now() };
+    let markReady!: () => void;
+    let failed!: (err: Error) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      failed = reject;
+    });
+    // Nobody may be waiting (a replacement thread): the exit is logged below.
+    ready.catch(() => undefined);
+    worker.once("exit", (code) => failed(new Error(`chat reader thread exited (${code}) before it was ready`)));
+    const thread: Thread = { worker, pending: new Map(), startedMs: Date.now(), ready, markReady };
     this.slots[slot] = thread;
     worker.on("message", (m: ReadReply) => this.onReply(thread, m));
     worker.on("error", (err) => this.opts.log.error({ err }, "chat reader thread failed"));
@@ -184,6 +211,7 @@ export class ReadPool implements Pages {
   }
 
   private onReply(thread: Thread, m: ReadReply): void {
+    if ("ready" in m) return thread.markReady();
     if ("log" in m) return this.relay(m.log);
     const p = thread.pending.get(m.id);
     if (!p) return;

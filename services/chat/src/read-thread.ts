@@ -34,6 +34,7 @@ export function serveReads(port: MessagePort, { url, logLevel }: ReadWorkerData)
   let now = 0;
   const pages = createPages({ db, log, clock: () => now });
 
+  port.postMessage({ ready: true } satisfies ReadReply);
   port.on("message", (m: ReadRequest | ReadWorkerCommand) => {
     if (m === "stop") {
       void db.close().finally(() => port.close());

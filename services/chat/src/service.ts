@@ -128,7 +128,15 @@ export function createChatService({
         checkpointer = startCheckpointer(sqliteFile(url), config.checkpointMs, (message) =>
           log.warn({ message }, "WAL checkpoint failed"),
         );
-        if (config.readThreads > 0) readPool = new ReadPool({ url, threads: config.readThreads, log, clock });
+        if (config.readThreads > 0) {
+          const pool = new ReadPool({ url, threads: config.readThreads, log, clock });
+          // A thread that cannot open the file (not in WAL mode, say) fails the start, not each page.
+          await pool.ready().catch(async (err: unknown) => {
+            await pool.close();
+            throw err;
+          });
+          readPool = pool;
+        }
       }
       writer = new Writer(sql, log, { clock, ...config.writer });
       const publish = natsPublish(nc, log);
