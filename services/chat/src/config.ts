@@ -21,6 +21,12 @@ export interface ChatConfig {
   mlsSweepMs: number;
   /** How often the checkpointer thread folds the WAL into the database file (SQLite only). */
   checkpointMs: number;
+  /**
+   * SQLite: threads that read history and sync pages and the conversation list, each with a
+   * read-only connection of its own (read-pool.ts); 0 reads them on the event loop, on the
+   * service's connection. PostgreSQL reads on its pool whatever this says.
+   */
+  readThreads: number;
   /** PostgreSQL: this instance's pooled connections (the writer's batches and the reads). */
   poolSize: number;
   writer: WriterLimits;
@@ -85,6 +91,7 @@ export const defaultChatConfig: ChatConfig = {
   typingIntervalMs: CHAT_LIMITS.typingIntervalMs,
   checkpointMs: 1000,
   mlsSweepMs: 60_000,
+  readThreads: 1,
   poolSize: 10,
   writer: defaultWriterLimits,
   sendRate: null,
@@ -117,6 +124,7 @@ export function resolveChatConfig(input: ChatConfigInput = {}): ChatConfig {
   check(config.typingIntervalMs >= 0, "typingIntervalMs must be >= 0");
   const { writer, sendRate, readRate, blobRate, backupRate } = config;
   check(config.poolSize >= 1, "poolSize must be >= 1");
+  check(Number.isInteger(config.readThreads) && config.readThreads >= 0, "readThreads must be an integer >= 0");
   check(
     (writer.maxBatch === null || writer.maxBatch >= 1) && writer.deadlineMs > 0 && writer.maxQueue >= 0,
     "writer limits",

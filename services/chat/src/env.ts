@@ -31,6 +31,11 @@ const schema = z.object({
   CHAT_BACKUP_BURST: intFromEnv(2500, BACKUP_LIMITS.putMax),
   /** History backup: sealed bytes per user's archive at most (default 1 GiB). */
   CHAT_ARCHIVE_QUOTA_BYTES: intFromEnv(defaultChatConfig.archiveQuotaBytes, 0),
+  /**
+   * SQLite: threads reading history and sync pages and the conversation list off the event loop,
+   * each with its own read-only connection; 0 reads them on the event loop (ChatConfig.readThreads).
+   */
+  CHAT_READ_THREADS: intFromEnv(defaultChatConfig.readThreads, 0),
   /** 1 (default): plaintext sends and edits are refused in every conversation (ChatConfig.requireEncryption). */
   CHAT_REQUIRE_E2E: z.enum(["0", "1"]).default("1"),
   /** Attachments: sealed bytes per file at most (default 100 MiB of plaintext and its chunks' tags). */
@@ -55,6 +60,7 @@ export function chatConfigFromEnv(env: ChatEnv): ChatConfigInput {
     blobRate: { perSec: env.CHAT_BLOB_BYTES_PER_SEC, burst: env.CHAT_BLOB_BURST_BYTES },
     backupRate: { perSec: env.CHAT_BACKUP_ENTRIES_PER_SEC, burst: env.CHAT_BACKUP_BURST },
     archiveQuotaBytes: env.CHAT_ARCHIVE_QUOTA_BYTES,
+    readThreads: env.CHAT_READ_THREADS,
     requireEncryption: env.CHAT_REQUIRE_E2E === "1",
     blobs: {
       maxFileBytes: env.CHAT_BLOB_MAX_BYTES,

@@ -35,6 +35,7 @@ import { createMls } from "./mls.js";
 import { createReconciler, type Reconciler } from "./reconciler.js";
 import { loadServerSender } from "./server-sender.js";
 import { natsPublish } from "./publish.js";
+import { ReadPool } from "./read-pool.js";
 import { createReads } from "./reads.js";
 import { createSettings } from "./settings.js";
 import { createTimeline } from "./timeline.js";
@@ -97,6 +98,7 @@ export function createChatService({
   let timeline: ReturnType<typeof createTimeline> | undefined;
   let poll: ReturnType<typeof setInterval> | undefined;
   let checkpointer: Checkpointer | undefined;
+  let readPool: ReadPool | undefined;
   let reconciler: Reconciler | undefined;
   let sweep: ReturnType<typeof setInterval> | undefined;
   let blobSweep: ReturnType<typeof setInterval> | undefined;
@@ -126,6 +128,15 @@ export function createChatService({
         checkpointer = startCheckpointer(sqliteFile(url), config.checkpointMs, (message) =>
           log.warn({ message }, "WAL checkpoint failed"),
         );
+        if (config.readThreads > 0) {
+          const pool = new ReadPool({ url, threads: config.readThreads, log, clock });
+          // A thread that cannot open the file (not in WAL mode, say) fails the start, not each page.
+          await pool.ready().catch(async (err: unknown) => {
+            await pool.close();
+            throw err;
+          });
+          readPool = pool;
+        }
       }
       writer = new Writer(sql, log, { clock, ...config.writer });
       const publish = natsPublish(nc, log);
@@ -135,7 +146,7 @@ export function createChatService({
       reconciler = members;
       const messages = createMessages({ ...deps, requireEncryption: config.requireEncryption });
       const mls = createMls({ ...deps, sender, onCommit: (key) => members.schedule(key) });
-      const reads = createReads(deps);
+      const reads = createReads(readPool ? { ...deps, pages: readPool } : deps);
       const settings = createSettings(deps);
       const typing = createTyping({
         db: sql,
@@ -288,6 +299,8 @@ export function createChatService({
       await reconciler?.settled();
       reconciler = undefined;
       await writer?.idle();
+      await readPool?.close();
+      readPool = undefined;
       await checkpointer?.stop();
       checkpointer = undefined;
       await sql?.close();

@@ -281,4 +281,25 @@ describe.each(engines)("%s", (name, make, enabled) => {
       }
     },
   );
+
+  it.runIf(enabled && name === "sqlite")(
+    "sqlite: a read-only connection refuses writes, and its snapshot holds while another connection commits",
+    async () => {
+      await db.get(insert, ["ro-1", 0]);
+      const reader = openSql(db.url, { readOnly: true });
+      try {
+        await expect(reader.run(`UPDATE "Item" SET "n" = 1 WHERE "key" = ?`, ["ro-1"])).rejects.toThrow(/readonly/i);
+        const seen = await reader.snapshot(async (tx) => {
+          const before = (await tx.get(count, []))!.n;
+          // Committed by the writer's connection while the snapshot is open (WAL: neither waits).
+          await db.get(insert, ["ro-2", 0]);
+          return [before, (await tx.get(count, []))!.n];
+        });
+        expect(seen[1]).toBe(seen[0]);
+        expect((await reader.get(count, []))!.n).toBe(seen[0]! + 1);
+      } finally {
+        await reader.close();
+      }
+    },
+  );
 });

@@ -101,10 +101,11 @@ class SqliteConnection {
   private readonly busyTimeoutMs: number;
 
   constructor(file: string, opts: OpenSqlOptions) {
-    this.db = new Database(file, { fileMustExist: opts.fileMustExist ?? true });
+    this.db = new Database(file, { fileMustExist: opts.fileMustExist ?? true, readonly: opts.readOnly ?? false });
     this.busyTimeoutMs = opts.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS;
     this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
-    this.db.pragma("journal_mode = WAL");
+    // Setting the journal mode is a write; a read-only connection uses the mode the file has.
+    if (!opts.readOnly) this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
     // Checkpoints run elsewhere (services/chat checkpointer.ts), not inside this connection's commits.

@@ -80,6 +80,12 @@ export interface OpenSqlOptions {
    * (a transaction conflict, retried by the caller). Default 2000 ms; 0 waits forever.
    */
   lockTimeoutMs?: number;
+  /**
+   * SQLite: open the file read-only (a reader beside another connection's writes, WAL letting both
+   * go on at once): every write fails (SQLITE_READONLY), and the connection never checkpoints.
+   * The database must already be in WAL mode (the writers' connections set it). PostgreSQL: no effect.
+   */
+  readOnly?: boolean;
   /** SQLite: the file must exist (default true: migrations create it). */
   fileMustExist?: boolean;
   /** PostgreSQL: `application_name` of the connections. */

@@ -98,6 +98,12 @@ export class LiveEvents {
   private readonly opening = new Map<string, Entry[]>();
   /** What live events told about conversations being opened, applied once they exist. */
   private readonly described = new Map<string, (c: Conv) => void>();
+  /**
+   * Removals from a group whose conversation is being opened, applied after its description: the
+   * first page can come back after the removal's event (a page read on a reader thread, or by
+   * another chat instance), and the event would otherwise be lost until the next catch-up.
+   */
+  private readonly removedWhileOpening = new Map<string, (c: Conv) => void>();
 
   constructor(private readonly host: LiveEventsHost) {}
 
@@ -112,6 +118,8 @@ export class LiveEvents {
     const id = c.meta.conversationId;
     this.described.get(id)?.(c);
     this.described.delete(id);
+    this.removedWhileOpening.get(id)?.(c);
+    this.removedWhileOpening.delete(id);
   }
 
   private apply(action: LiveAction): void {
@@ -124,7 +132,14 @@ export class LiveEvents {
       return host.receive(entry);
     }
     const c = host.conv(action.conversationId);
-    if (!c) return;
+    if (!c) {
+      if (action.kind === "groupRemoved" && this.opening.has(action.conversationId)) {
+        const { body } = action;
+        const now = Date.now();
+        this.removedWhileOpening.set(action.conversationId, (opened) => applyGroupRemoved(opened, body, now));
+      }
+      return;
+    }
     switch (action.kind) {
       case "receipt":
         applyReceipt(c, action.userId, action.readSeq);

@@ -1,0 +1,260 @@
+/**
+ * Page reads (history, sync, the conversation list) on reader threads, SQLite only. On the
+ * service's one connection a page is read synchronously on the event loop, so every page delays
+ * the writer and every other command of the process by its length, and a wait for another
+ * process's lock (the busy timeout) stalls them all (BENCHMARKS.md, S6). Here each thread
+ * (read-thread.ts) holds a read-only connection of its own (WAL lets readers go on beside the
+ * writer) and runs a request's whole read in one snapshot transaction: the event loop only posts
+ * the request and gets the finished page back.
+ *
+ * - Read-your-writes: the writer acknowledges after COMMIT, and a request sent after that begins
+ *   its own read transaction, which sees every committed write.
+ * - Authorization is the same code (pages.ts) inside the same snapshot as the rows it guards.
+ * - A thread that dies (a crash, an out-of-memory) is replaced; its requests in flight are sent
+ *   again once (a read has no effect to repeat), then fail with INTERNAL.
+ *
+ * PostgreSQL reads stay on the pool (reads.ts): they never block the event loop.
+ */
+import { Worker } from "node:worker_threads";
+import { AppError, type AppErrorShape } from "@sealroom/proto/errors";
+import type { ConversationSummary, ConversationsCursor, Page } from "@sealroom/proto/chat";
+import type { Clock, Logger } from "@sealroom/runtime";
+import type { Pages } from "./pages.js";
+
+/** What a reader thread starts with. */
+export interface ReadWorkerData {
+  /** The SQLite database (`file:`), in WAL mode. */
+  url: string;
+  /** The parent's log level; the thread's lines are logged by the parent. */
+  logLevel: string;
+  /** The parent runs from TypeScript sources (the tests): the thread must too. */
+  fromSource: boolean;
+}
+
+/** One page read: which, and its arguments. */
+export type ReadCall =
+  | { op: "history"; args: Parameters<Pages["history"]> }
+  | { op: "sync"; args: Parameters<Pages["sync"]> }
+  | { op: "conversations"; args: Parameters<Pages["conversations"]> };
+
+/** A read as sent, with the parent's time (the clock decides whether a mute has ended). */
+export type ReadRequest = ReadCall & { id: number; now: number };
+
+/**
+ * What a thread posts: that it is ready (its connection open), a reply (an expected refusal as its
+ * AppError; null: it failed), or a log line.
+ */
+export type ReadReply =
+  | { ready: true }
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: AppErrorShape | null }
+  | { log: string };
+
+/** Finish the requests sent so far, close the connection, exit. */
+export type ReadWorkerCommand = "stop";
+
+export interface ReadPoolOptions {
+  url: string;
+  threads: number;
+  log: Logger;
+  clock: Clock;
+}
+
+export interface ReadPoolStats {
+  /** Threads that died and were replaced. */
+  restarts: number;
+  /** Requests sent again after their thread died. */
+  retried: number;
+}
+
+interface Pending {
+  request: ReadRequest;
+  /** Threads it was sent to. */
+  attempts: number;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+interface Thread {
+  worker: Worker;
+  pending: Map<number, Pending>;
+  startedMs: number;
+  /** Settles when the thread has opened its connection, or failed before. */
+  ready: Promise<void>;
+  markReady(): void;
+}
+
+/** Sends of one request, its first included, before it fails with INTERNAL. */
+const ATTEMPTS = 2;
+/** A thread that dies sooner than this after starting is replaced after a growing delay (a crash loop). */
+const QUICK_DEATH_MS = 1000;
+const MAX_RESTART_DELAY_MS = 5000;
+
+const LEVELS: Record<number, "trace" | "debug" | "info" | "warn" | "error" | "fatal"> = {
+  10: "trace",
+  20: "debug",
+  30: "info",
+  40: "warn",
+  50: "error",
+  60: "fatal",
+};
+
+export class ReadPool implements Pages {
+  private readonly slots: Array<Thread | undefined>;
+  /** Requests waiting for a thread (every slot is between a death and its replacement). */
+  private readonly waiting: Pending[] = [];
+  private nextId = 1;
+  private stopping = false;
+  private restartDelayMs = 0;
+  private readonly fromSource = import.meta.url.endsWith(".ts");
+  readonly stats: ReadPoolStats = { restarts: 0, retried: 0 };
+
+  constructor(private readonly opts: ReadPoolOptions) {
+    if (opts.threads < 1) throw new Error("ReadPool: threads must be >= 1");
+    this.slots = Array.from({ length: opts.threads }, () => undefined);
+    for (let i = 0; i < opts.threads; i++) this.start(i);
+  }
+
+  /**
+   * Resolves when every first thread has its connection open; rejects when one died before (the
+   * file cannot be opened read-only, say: the service should not start). Requests sent before are
+   * queued by the threads, but a thread takes a while to load (seconds from sources, in the tests).
+   */
+  ready(): Promise<void> {
+    return Promise.all(this.slots.map((t) => t?.ready)).then(() => undefined);
+  }
+
+  history(userId: number, key: string, beforeSeq: number | undefined, limit: number): Promise<Page> {
+    return this.request({ op: "history", args: [userId, key, beforeSeq, limit] });
+  }
+
+  sync(userId: number, key: string, afterSeq: number, limit: number): Promise<Page> {
+    return this.request({ op: "sync", args: [userId, key, afterSeq, limit] });
+  }
+
+  conversations(
+    userId: number,
+    after: ConversationsCursor | undefined,
+  ): Promise<{ conversations: ConversationSummary[]; more: boolean }> {
+    return this.request({ op: "conversations", args: [userId, after] });
+  }
+
+  /** The threads now running (tests end them to check recovery). */
+  get workers(): Worker[] {
+    return this.slots.flatMap((t) => (t ? [t.worker] : []));
+  }
+
+  /** Lets the requests sent so far finish, then ends the threads. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    for (const p of this.waiting.splice(0)) p.reject(new AppError("UNAVAILABLE"));
+    const stop: ReadWorkerCommand = "stop";
+    await Promise.all(
+      this.slots.map(
+        (t) =>
+          t &&
+          new Promise<void>((resolve) => {
+            t.worker.once("exit", () => resolve());
+            t.worker.postMessage(stop);
+          }),
+      ),
+    );
+  }
+
+  /**
+   * `T` is the reply's type for `op` (pages.ts's, which the thread runs): the one place it is
+   * asserted, as the structured clone of a value of that type.
+   */
+  private request<T>(call: ReadCall): Promise<T> {
+    if (this.stopping) return Promise.reject(new AppError("UNAVAILABLE"));
+    return new Promise<T>((resolve, reject) => {
+      const request: ReadRequest = { ...call, id: this.nextId++, now: this.opts.clock() };
+      this.send({ request, attempts: 0, resolve: resolve as (v: unknown) => void, reject });
+    });
+  }
+
+  /** To the live thread with the fewest requests in flight. */
+  private send(p: Pending): void {
+    let best: Thread | undefined;
+    for (const t of this.slots) if (t && (!best || t.pending.size < best.pending.size)) best = t;
+    if (!best) {
+      this.waiting.push(p);
+      return;
+    }
+    p.attempts++;
+    best.pending.set(p.request.id, p);
+    best.worker.postMessage(p.request);
+  }
+
+  private start(slot: number): void {
+    const workerData: ReadWorkerData = {
+      url: this.opts.url,
+      logLevel: this.opts.log.level,
+      fromSource: this.fromSource,
+    };
+    const worker = new Worker(new URL("./read-worker.js", import.meta.url), { workerData });
+    let markReady!: () => void;
+    let failed!: (err: Error) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      failed = reject;
+    });
+    // Nobody may be waiting (a replacement thread): the exit is logged below.
+    ready.catch(() => undefined);
+    worker.once("exit", (code) => failed(new Error(`chat reader thread exited (${code}) before it was ready`)));
+    const thread: Thread = { worker, pending: new Map(), startedMs: Date.now(), ready, markReady };
+    this.slots[slot] = thread;
+    worker.on("message", (m: ReadReply) => this.onReply(thread, m));
+    worker.on("error", (err) => this.opts.log.error({ err }, "chat reader thread failed"));
+    worker.once("exit", (code) => this.onExit(slot, thread, code));
+    for (const p of this.waiting.splice(0)) this.send(p);
+  }
+
+  private onReply(thread: Thread, m: ReadReply): void {
+    if ("ready" in m) return thread.markReady();
+    if ("log" in m) return this.relay(m.log);
+    const p = thread.pending.get(m.id);
+    if (!p) return;
+    thread.pending.delete(m.id);
+    if (m.ok) p.resolve(m.value);
+    else p.reject(m.error ? AppError.from(m.error) : new AppError("INTERNAL"));
+  }
+
+  /** A thread's log line, logged as the parent's own at its level. */
+  private relay(line: string): void {
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    const { level, msg, time: _time, pid: _pid, hostname: _hostname, name: _name, ...fields } = entry;
+    const method = LEVELS[typeof level === "number" ? level : 50] ?? "error";
+    this.opts.log[method]({ ...fields, thread: "reader" }, typeof msg === "string" ? msg : "");
+  }
+
+  private onExit(slot: number, thread: Thread, code: number): void {
+    if (this.slots[slot] === thread) this.slots[slot] = undefined;
+    if (this.stopping) {
+      for (const p of thread.pending.values()) p.reject(new AppError("UNAVAILABLE"));
+      return;
+    }
+    this.stats.restarts++;
+    this.opts.log.error({ code, inFlight: thread.pending.size }, "chat reader thread exited; starting another");
+    const lived = Date.now() - thread.startedMs;
+    this.restartDelayMs =
+      lived < QUICK_DEATH_MS ? Math.min(Math.max(this.restartDelayMs * 2, 50), MAX_RESTART_DELAY_MS) : 0;
+    const replace = () => {
+      if (!this.stopping && this.slots[slot] === undefined) this.start(slot);
+    };
+    if (this.restartDelayMs === 0) replace();
+    else setTimeout(replace, this.restartDelayMs).unref();
+    for (const p of thread.pending.values()) {
+      if (p.attempts >= ATTEMPTS) p.reject(new AppError("INTERNAL"));
+      else {
+        this.stats.retried++;
+        this.send(p);
+      }
+    }
+  }
+}
