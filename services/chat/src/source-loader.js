@@ -8,11 +8,23 @@
  * turned into JavaScript file by file (types erased, nothing checked: tsc checks the build).
  * Production runs dist/, where none of this is loaded.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** @type {typeof import("typescript") | undefined} */
 let ts;
+
+/**
+ * Every chat service a test starts has a reader thread, and each thread would load TypeScript
+ * (~0.5 s) and transpile the same few hundred files again: outputs are kept on disk, keyed by the
+ * source text and the options, so a warm thread starts without loading TypeScript at all. A
+ * changed file is a new key, never a stale answer.
+ */
+const CACHE_DIR = path.join(os.tmpdir(), "sealroom-source-loader");
+const OPTIONS = { module: "ESNext", target: "ES2022", verbatimModuleSyntax: true, sourceMap: false };
 
 /** @type {import("node:module").ResolveHook} */
 export async function resolve(specifier, context, next) {
@@ -27,9 +39,14 @@ export async function resolve(specifier, context, next) {
 /** @type {import("node:module").LoadHook} */
 export async function load(url, context, next) {
   if (!url.startsWith("file:") || !url.endsWith(".ts")) return next(url, context);
+  const file = fileURLToPath(url);
+  const text = readFileSync(file, "utf8");
+  const key = createHash("sha256").update(JSON.stringify(OPTIONS)).update("\0").update(text).digest("hex");
+  const cached = path.join(CACHE_DIR, `${key.slice(0, 40)}.js`);
+  if (existsSync(cached)) return { format: "module", source: readFileSync(cached, "utf8"), shortCircuit: true };
   ts ??= (await import("typescript")).default;
-  const { outputText } = ts.transpileModule(readFileSync(fileURLToPath(url), "utf8"), {
-    fileName: fileURLToPath(url),
+  const { outputText } = ts.transpileModule(text, {
+    fileName: file,
     compilerOptions: {
       module: ts.ModuleKind.ESNext,
       target: ts.ScriptTarget.ES2022,
@@ -37,5 +54,14 @@ export async function load(url, context, next) {
       sourceMap: false,
     },
   });
+  try {
+    mkdirSync(CACHE_DIR, { recursive: true });
+    // Written whole, then renamed: another thread reading it never sees half a file.
+    const partial = `${cached}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+    writeFileSync(partial, outputText);
+    renameSync(partial, cached);
+  } catch {
+    // Only the next thread's start is slower.
+  }
   return { format: "module", source: outputText, shortCircuit: true };
 }
