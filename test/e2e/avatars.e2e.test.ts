@@ -10,27 +10,16 @@
  */
 import { deflateSync, crc32 } from "node:zlib";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { startStack, type Stack } from "../support/stack.js";
+import { expect, test } from "vitest";
 import { SOCIAL_STACK } from "../social-helpers.js";
-import { Browsers, requireBrowserAndApp, webDir } from "./support/browsers.js";
+import { browserStack } from "./support/browsers.js";
 import { befriendInBrowsers, navLink, registerInBrowser, upToDate } from "./support/flows.js";
 import { shootSchemes, shootVariants } from "./support/variants.js";
 
 const PASSWORD = "a long enough passphrase";
 
-let stack: Stack;
-const browsers = new Browsers();
-
-beforeAll(async () => {
-  requireBrowserAndApp();
-  stack = await startStack({ webDir, ...SOCIAL_STACK });
-});
-
-afterAll(async () => {
-  await browsers.closeAll();
-  await stack?.stop();
-});
+const env = browserStack(SOCIAL_STACK);
+const browsers = env.browsers;
 
 /** A real PNG (RGB, 8 bits): a wide landscape, so the square crop and the zoom matter. */
 function landscapePng(width: number, height: number): Buffer {
@@ -66,7 +55,7 @@ function landscapePng(width: number, height: number): Buffer {
   ]);
 }
 
-const register = (page: Page, username: string) => registerInBrowser(page, stack.httpUrl, username, PASSWORD);
+const register = (page: Page, username: string) => registerInBrowser(page, env.stack.httpUrl, username, PASSWORD);
 const conv = (page: Page, name: string) => page.locator("a.conv", { hasText: name }).first();
 const composer = (page: Page) => page.getByTestId("composer");
 /** A shown (decoded) picture whose alt text is `name`, inside `scope`. */
@@ -127,7 +116,7 @@ test("Ann sets a picture in Settings; Ben sees it in his conversation list and b
   await picture(a.getByTestId("account-menu"), ann).waitFor();
 
   // What the server got: the browser's own 256x256 WebP, within the limit.
-  const stored = await stack.db.avatar.findFirstOrThrow({ where: { user: { username: ann } } });
+  const stored = await env.stack.db.avatar.findFirstOrThrow({ where: { user: { username: ann } } });
   expect(stored.mime).toBe("image/webp");
   expect(stored.data.length).toBeLessThanOrEqual(46_080);
   expect(Buffer.from(stored.data).subarray(8, 12).toString("ascii")).toBe("WEBP");
@@ -193,8 +182,8 @@ test("Ann sets her group's picture in its admin area; Ben sees it live in his li
   await picker.getByTestId("avatar-done").getByText("The group picture was saved.").waitFor();
   await picture(picker, "Dunes").waitFor();
 
-  const group = await stack.db.group.findFirstOrThrow({ where: { name: "Dunes" } });
-  const stored = await stack.db.groupAvatar.findUniqueOrThrow({ where: { groupId: group.id } });
+  const group = await env.stack.db.group.findFirstOrThrow({ where: { name: "Dunes" } });
+  const stored = await env.stack.db.groupAvatar.findUniqueOrThrow({ where: { groupId: group.id } });
   expect([stored.mime, stored.version]).toEqual(["image/webp", group.avatar]);
   expect(stored.data.length).toBeLessThanOrEqual(46_080);
 

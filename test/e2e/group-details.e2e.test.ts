@@ -9,28 +9,17 @@
  */
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { groupConversationId, SocialClient } from "@sealroom/sdk/node";
-import { startStack, type Stack } from "../support/stack.js";
 import { SOCIAL_STACK, signUp } from "../social-helpers.js";
-import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
+import { browserStack, shots } from "./support/browsers.js";
 import { registerInBrowser, upToDate } from "./support/flows.js";
 import { shootVariants } from "./support/variants.js";
 
 const PASSWORD = "a long enough passphrase";
 
-let stack: Stack;
-const browsers = new Browsers();
-
-beforeAll(async () => {
-  requireBrowserAndApp();
-  stack = await startStack({ webDir, ...SOCIAL_STACK });
-});
-
-afterAll(async () => {
-  await browsers.closeAll();
-  await stack?.stop();
-});
+const env = browserStack(SOCIAL_STACK);
+const browsers = env.browsers;
 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: path.join(shots, `group-details-${name}.png`), animations: "disabled" });
@@ -44,12 +33,16 @@ test("the details open beside the conversation by mouse and keyboard, at 1280 an
   const pid = process.pid % 10_000;
   const annName = `ann_${pid}`;
   const { page } = await browsers.open();
-  await registerInBrowser(page, stack.httpUrl, annName, PASSWORD);
-  const sdk = stack.client();
+  await registerInBrowser(page, env.stack.httpUrl, annName, PASSWORD);
+  const sdk = env.stack.client();
   await sdk.connect();
   const annUser = await sdk.login(annName, PASSWORD);
   const ann = { social: new SocialClient(sdk), user: annUser };
-  const [ben, cat, dan] = [await signUp(stack, "ben"), await signUp(stack, "cat"), await signUp(stack, "dan")];
+  const [ben, cat, dan] = [
+    await signUp(env.stack, "ben"),
+    await signUp(env.stack, "cat"),
+    await signUp(env.stack, "dan"),
+  ];
   for (const friend of [ben, cat, dan]) {
     const r = await friend.social.requestFriend(ann.user.id);
     if (r.status === "pending") await ann.social.acceptRequest(r.request.id);

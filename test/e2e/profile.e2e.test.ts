@@ -8,33 +8,22 @@
  */
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { startStack, type Stack } from "../support/stack.js";
+import { expect, test } from "vitest";
 import { SOCIAL_STACK } from "../social-helpers.js";
-import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
+import { browserStack, shots } from "./support/browsers.js";
 import { registerInBrowser, shootThemes } from "./support/flows.js";
 
 const PASSWORD = "a long enough passphrase";
 
-let stack: Stack;
-const browsers = new Browsers();
+const env = browserStack(SOCIAL_STACK);
+const browsers = env.browsers;
 const pageErrors = browsers.pageErrors;
-
-beforeAll(async () => {
-  requireBrowserAndApp();
-  stack = await startStack({ webDir, ...SOCIAL_STACK });
-});
-
-afterAll(async () => {
-  await browsers.closeAll();
-  await stack?.stop();
-});
 
 /** Light and dark at laptop size, and light at phone width. */
 const shoot = (page: Page, name: string) =>
   shootThemes(page, (suffix) => path.join(shots, `profile-${name}${suffix}.png`));
 
-const register = (page: Page, username: string) => registerInBrowser(page, stack.httpUrl, username, PASSWORD);
+const register = (page: Page, username: string) => registerInBrowser(page, env.stack.httpUrl, username, PASSWORD);
 
 const nav = (page: Page, name: "Conversations" | "Friends" | "Groups" | "Settings") =>
   page.getByRole("navigation").getByRole("link", { name });
@@ -128,7 +117,7 @@ test("a display name set by one user reaches the other's conversation list, mess
 
   // The settings in Simplified Chinese, after a reload (the session resumes).
   await a.evaluate(() => localStorage.setItem("sealroom.lang", "zh-CN"));
-  await a.goto(`${stack.httpUrl}/#/settings`);
+  await a.goto(`${env.stack.httpUrl}/#/settings`);
   await a.reload();
   await a.getByRole("heading", { level: 2, name: "个人资料" }).waitFor();
   // The form fills once the overview has arrived after the resume.

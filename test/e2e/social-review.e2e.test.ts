@@ -5,27 +5,16 @@
  */
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { groupConversationId, SocialClient, type SealroomClient } from "@sealroom/sdk/node";
-import { startStack, type Stack } from "../support/stack.js";
 import { SOCIAL_STACK, signUp, type Person } from "../social-helpers.js";
-import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
+import { browserStack, shots } from "./support/browsers.js";
 import { shootSchemes, shootVariants } from "./support/variants.js";
 
 const PASSWORD = "a long enough passphrase";
 
-let stack: Stack;
-const browsers = new Browsers();
-
-beforeAll(async () => {
-  requireBrowserAndApp();
-  stack = await startStack({ webDir, ...SOCIAL_STACK });
-});
-
-afterAll(async () => {
-  await browsers.closeAll();
-  await stack?.stop();
-});
+const env = browserStack(SOCIAL_STACK);
+const browsers = env.browsers;
 
 let n = 0;
 const uniq = (base: string) => `${base}${process.pid % 1000}_${++n}`;
@@ -37,7 +26,7 @@ async function person(
   username: string,
 ): Promise<{ page: Page; sdk: SealroomClient; social: SocialClient; id: number }> {
   const { page } = await browsers.open();
-  await page.goto(stack.httpUrl);
+  await page.goto(env.stack.httpUrl);
   await page.getByRole("button", { name: "The fingerprints match, continue" }).click();
   await page.getByRole("tab", { name: "Create account" }).click();
   await page.getByLabel("Username", { exact: true }).fill(username);
@@ -45,7 +34,7 @@ async function person(
   await page.getByLabel("Confirm password", { exact: true }).fill(PASSWORD);
   await page.getByRole("button", { name: "Create account", exact: true }).click();
   await page.getByTestId("username").filter({ hasText: username }).waitFor();
-  const sdk = stack.client();
+  const sdk = env.stack.client();
   await sdk.connect();
   const user = await sdk.login(username, PASSWORD);
   return { page, sdk, social: new SocialClient(sdk), id: user.id };
@@ -62,7 +51,7 @@ const timeline = (page: Page) => page.getByTestId("timeline");
 describe("review: a removed member's view (item 15)", () => {
   test("a kicked member keeps the history and is told who removed them", async () => {
     const ned = await person(uniq("ned"));
-    const owner = await signUp(stack, "owner");
+    const owner = await signUp(env.stack, "owner");
     await befriend(owner, ned);
     const detail = await owner.social.createGroup("Book club", [ned.id]);
     const groupId = detail.group.id;
@@ -95,8 +84,8 @@ describe("review: a removed member's view (item 15)", () => {
 
   test("after a reload a kicked member still sees who wrote each message", async () => {
     const ned = await person(uniq("nedr"));
-    const owner = await signUp(stack, "owner");
-    const pia = await signUp(stack, "pia");
+    const owner = await signUp(env.stack, "owner");
+    const pia = await signUp(env.stack, "pia");
     await befriend(owner, ned);
     await befriend(owner, { social: pia.social, id: pia.user.id });
     const detail = await owner.social.createGroup("Names club", [ned.id, pia.user.id]);
@@ -128,8 +117,8 @@ describe("review: a removed member's view (item 15)", () => {
 describe("review: presence and composers after a social change (item 14)", () => {
   test("an unfriending and a block update presence and the composer live on both sides", async () => {
     const carol = await person(uniq("carol"));
-    const alice = await signUp(stack, "alice");
-    const bob = await signUp(stack, "bob");
+    const alice = await signUp(env.stack, "alice");
+    const bob = await signUp(env.stack, "bob");
     await befriend(alice, carol);
     await befriend(bob, carol);
     const page = carol.page;
@@ -163,7 +152,7 @@ describe("review: presence and composers after a social change (item 14)", () =>
 
   test("the blocked user stops seeing the blocker online without a reload", async () => {
     const dora = await person(uniq("dora"));
-    const eve = await signUp(stack, "eve");
+    const eve = await signUp(env.stack, "eve");
     await befriend(eve, dora);
     const dm = `dm:${Math.min(eve.user.id, dora.id)}:${Math.max(eve.user.id, dora.id)}`;
     await eve.client.request("chat.send", { conversationId: dm, clientMsgId: "p-3", text: "hello dora" });
@@ -180,9 +169,9 @@ describe("review: presence and composers after a social change (item 14)", () =>
 describe("review: the friends and group screens (item 17)", () => {
   test("block a request without accepting it, a silent decline, timed self-clearing notices", async () => {
     const fay = await person(uniq("fay"));
-    const gus = await signUp(stack, "gus");
-    const hal = await signUp(stack, "hal");
-    const iva = await signUp(stack, "iva");
+    const gus = await signUp(env.stack, "gus");
+    const hal = await signUp(env.stack, "hal");
+    const iva = await signUp(env.stack, "iva");
     await gus.social.requestFriend(fay.id);
     const halsRequest = await hal.social.requestFriend(fay.id);
     const page = fay.page;
@@ -221,7 +210,7 @@ describe("review: the friends and group screens (item 17)", () => {
 
   test("the Friends page notice in Chinese", async () => {
     const mei = await person(uniq("mei"));
-    const ott = await signUp(stack, "ott");
+    const ott = await signUp(env.stack, "ott");
     const page = mei.page;
     await page.evaluate(() => localStorage.setItem("sealroom.lang", "zh-CN"));
     await page.reload();
@@ -259,7 +248,7 @@ describe("review: the friends and group screens (item 17)", () => {
 describe("review: invitations can be withdrawn (item 8)", () => {
   test("the owner withdraws a pending invitation from the group's details; the invitee loses it", async () => {
     const kim = await person(uniq("kim"));
-    const lou = await signUp(stack, "lou");
+    const lou = await signUp(env.stack, "lou");
     await befriend(lou, kim);
     const { group } = await kim.social.createGroup("Choir", [lou.user.id]);
     expect((await lou.social.overview()).invitations.map((i) => i.group.id)).toEqual([group.id]);

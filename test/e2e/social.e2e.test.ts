@@ -7,27 +7,16 @@
  */
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startStack, type Stack } from "../support/stack.js";
+import { describe, expect, test } from "vitest";
 import { SOCIAL_STACK } from "../social-helpers.js";
-import { Browsers, requireBrowserAndApp, shots, webDir } from "./support/browsers.js";
+import { browserStack, shots } from "./support/browsers.js";
 import { registerInBrowser, shootThemes } from "./support/flows.js";
 
 const PASSWORD = "a long enough passphrase";
 
-let stack: Stack;
-const browsers = new Browsers();
+const env = browserStack(SOCIAL_STACK);
+const browsers = env.browsers;
 const pageErrors = browsers.pageErrors;
-
-beforeAll(async () => {
-  requireBrowserAndApp();
-  stack = await startStack({ webDir, ...SOCIAL_STACK });
-});
-
-afterAll(async () => {
-  await browsers.closeAll();
-  await stack?.stop();
-});
 
 const browser = async (): Promise<Page> => (await browsers.open()).page;
 
@@ -35,7 +24,7 @@ const browser = async (): Promise<Page> => (await browsers.open()).page;
 const shoot = (page: Page, name: string) =>
   shootThemes(page, (suffix) => path.join(shots, `social-${name}${suffix}.png`));
 
-const register = (page: Page, username: string) => registerInBrowser(page, stack.httpUrl, username, PASSWORD);
+const register = (page: Page, username: string) => registerInBrowser(page, env.stack.httpUrl, username, PASSWORD);
 
 const nav = (page: Page, name: "Friends" | "Groups" | "Settings") =>
   page.getByRole("navigation").getByRole("link", { name });
@@ -139,7 +128,7 @@ describe("friends and groups in chromium", () => {
 
     // The same screens in Simplified Chinese, after a reload (the session resumes).
     await a.evaluate(() => localStorage.setItem("sealroom.lang", "zh-CN"));
-    await a.goto(`${stack.httpUrl}/#/friends`);
+    await a.goto(`${env.stack.httpUrl}/#/friends`);
     await a.reload();
     await a.getByRole("heading", { level: 1, name: "好友" }).waitFor();
     await a.getByTestId("friend").filter({ hasText: ben }).getByText("在线").waitFor();

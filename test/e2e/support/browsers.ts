@@ -7,6 +7,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
+import { startStack, type Stack, type StackOptions } from "../../support/stack.js";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 export const webDir = path.join(root, "apps/web/dist");
@@ -99,4 +101,28 @@ export class Browsers {
     for (const ctx of this.contexts) await ctx.close().catch(() => undefined); // already closed is fine
     for (const dir of this.profiles) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A test file's real stack serving the web app, and its browsers, started before its tests and
+ * stopped after them (the hooks are registered by this call).
+ */
+export function browserStack(opts: Omit<StackOptions, "webDir"> = {}): { readonly stack: Stack; browsers: Browsers } {
+  let stack: Stack | undefined;
+  const browsers = new Browsers();
+  beforeAll(async () => {
+    requireBrowserAndApp();
+    stack = await startStack({ webDir, ...opts });
+  });
+  afterAll(async () => {
+    await browsers.closeAll();
+    await stack?.stop();
+  });
+  return {
+    get stack() {
+      if (!stack) throw new Error("the stack starts in beforeAll");
+      return stack;
+    },
+    browsers,
+  };
 }
