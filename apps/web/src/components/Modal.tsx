@@ -5,7 +5,7 @@
  * by the action). `ModalTitle` names it and must be inside.
  */
 import * as Dialog from "@radix-ui/react-dialog";
-import { useRef, type ReactNode } from "react";
+import { useRef, type ReactNode, type RefObject } from "react";
 
 export const ModalTitle = Dialog.Title;
 
@@ -16,6 +16,7 @@ export function Modal({
   alert = false,
   describedBy,
   initialFocus,
+  returnFocus,
   testId,
   step,
   children,
@@ -32,6 +33,11 @@ export function Modal({
   describedBy?: string;
   /** The element to focus when it opens (else Radix's: the first focusable inside). */
   initialFocus?(content: HTMLElement): HTMLElement | null | undefined;
+  /**
+   * Where focus goes back to, when the caller knows better than "what had focus" (a click does not
+   * focus a button in every browser).
+   */
+  returnFocus?: RefObject<HTMLElement | null>;
   testId?: string;
   /** The state shown, for tests (data-step). */
   step?: string;
@@ -45,6 +51,8 @@ export function Modal({
         <Dialog.Content
           className={`modal ${className ?? ""}`}
           role={alert ? "alertdialog" : "dialog"}
+          // Radix leaves it out; the quick switcher's shortcut looks for it to stay behind a modal.
+          aria-modal="true"
           aria-describedby={describedBy}
           data-testid={testId}
           data-step={step}
@@ -59,7 +67,8 @@ export function Modal({
           }}
           onCloseAutoFocus={(e) => {
             e.preventDefault();
-            const back = opener.current?.isConnected ? opener.current : document.getElementById("main");
+            const wanted = returnFocus?.current ?? opener.current;
+            const back = wanted?.isConnected ? wanted : document.getElementById("main");
             back?.focus();
           }}
           onPointerDownOutside={(e) => {

@@ -176,5 +176,14 @@ describe("QuickSwitcher", () => {
     await ctrlK({ metaKey: true });
     expect(screen.queryByRole("dialog", { name: "Jump to a conversation" })).toBeNull();
     other.remove();
+
+    // The app's own modals (components/Modal.tsx) are marked aria-modal, alert dialogs too.
+    const approval = document.createElement("div");
+    approval.setAttribute("role", "alertdialog");
+    approval.setAttribute("aria-modal", "true");
+    document.body.append(approval);
+    await ctrlK({ metaKey: true });
+    expect(screen.queryByRole("dialog", { name: "Jump to a conversation" })).toBeNull();
+    approval.remove();
   });
 });

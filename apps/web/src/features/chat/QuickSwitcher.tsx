@@ -130,7 +130,7 @@ export function QuickSwitcherButton() {
 
 /** Another modal dialog (a confirmation, Forward's picker) is in front: the shortcut leaves it alone. */
 function anotherModalOpen(): boolean {
-  return [...document.querySelectorAll("dialog[open], [role=dialog][aria-modal=true]")].some(
+  return [...document.querySelectorAll("dialog[open], [aria-modal=true]")].some(
     (d) => d.getAttribute("data-testid") !== "quick-switcher",
   );
 }
