@@ -1,11 +1,13 @@
 /**
  * The quick switcher: Ctrl+K (Cmd+K on Apple systems) anywhere in the signed-in app, or the button
  * beside the conversation list's search box, opens a modal dialog to jump to any conversation by
- * name. A native <dialog> opened with showModal() (the app uses no primitives library): the page
- * behind is inert, so focus stays inside, and Escape closes it. The field is a combobox pointing at
- * the active option of its listbox with aria-activedescendant (focus never leaves the field): Up and
- * Down move, Enter opens the conversation as a list link does (the hash route). Escape, the close
- * button or a click outside close it and give focus back to where it was.
+ * name. A native <dialog> opened with showModal(), not components/Modal.tsx: where focus goes after
+ * it is the caller's choice (a jump focuses the conversation's title, which a dialog library's focus
+ * return would undo); the page behind is inert, so focus stays inside, and Escape closes it. The
+ * field is a combobox pointing at the active option of its listbox with aria-activedescendant
+ * (focus never leaves the field): Up and Down move, Enter opens the conversation as a list link
+ * does (the hash route). Escape, the close button or a click outside close it and give focus back
+ * to where it was.
  *
  * The shortcut works from text fields too (the composer, the search box), as in Slack and Element:
  * people reach for it mid-sentence, and Ctrl+K types nothing there. It does nothing while another
