@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { TextEntry } from "@sealroom/proto/chat";
-import { routeEvent } from "./events.js";
+import { newConv, type Conv } from "./conversation.js";
+import { LiveEvents, routeEvent, type LiveEventsHost } from "./events.js";
 
 const ME = 1;
 const BOB = { id: 2, username: "bob" };
@@ -96,5 +97,44 @@ describe("routeEvent", () => {
     expect(routeEvent("social.group.removed.v1", { group: { id: 7 }, reason: "bored" }, ME)).toBeUndefined();
     expect(routeEvent("social.friend.added.v1", { friend: BOB }, ME)).toBeUndefined();
     expect(routeEvent("presence.changed.v1", {}, ME)).toBeUndefined();
+  });
+});
+
+describe("LiveEvents: a removal while the conversation's first page is in flight", () => {
+  it("is applied once the conversation exists, not lost", async () => {
+    const GROUP = "group:9";
+    let answer: (page: unknown) => void = () => undefined;
+    const convs = new Map<string, Conv>();
+    const host: LiveEventsHost = {
+      client: {
+        state: "ready",
+        user: { id: ME, username: "me" },
+        call: (() => new Promise((resolve) => (answer = resolve))) as unknown as LiveEventsHost["client"]["call"],
+      },
+      conv: (id) => convs.get(id),
+      create(id, log) {
+        const c = newConv(id, log);
+        convs.set(id, c);
+        live.created(c);
+        return c;
+      },
+      receive: () => undefined,
+      setRead: () => undefined,
+      emitEntry: () => undefined,
+      touch: () => undefined,
+      later: () => undefined,
+    };
+    const live = new LiveEvents(host);
+    const entry = { ...text, conversationId: GROUP, seq: 5 };
+    const group = { id: 9, name: "Trip", disbanded: false };
+    live.onEvent("chat.message.created.v1", { entry, sender: BOB, group, preview: "hi" });
+    // Kicked while the page is read (on chat's reader thread, or by another chat instance).
+    live.onEvent("social.group.removed.v1", { group: { id: 9, name: "Trip" }, reason: "kicked", by: BOB });
+    expect(convs.has(GROUP)).toBe(false);
+
+    const people = [BOB];
+    answer({ ok: true, value: { conversationId: GROUP, entries: [entry], lastSeq: 5, visibleFromSeq: 0, people } });
+    await vi.waitFor(() => expect(convs.get(GROUP)?.meta.group?.removed?.reason).toBe("kicked"));
+    expect(convs.get(GROUP)?.meta.group?.removed?.by).toEqual(BOB);
   });
 });
