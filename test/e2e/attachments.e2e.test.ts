@@ -155,7 +155,10 @@ test("the thumbnail made on the sender's device shows first, then the image; the
       .toBe(480);
     await ben.keyboard.press("Escape");
     await lightbox.waitFor({ state: "detached" });
-    expect(await ben.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe("attachment-open");
+    // Radix gives focus back a tick after the dialog is gone.
+    await expect
+      .poll(() => ben.evaluate(() => document.activeElement?.getAttribute("data-testid")))
+      .toBe("attachment-open");
 
     await shootVariants(ben, "attachments-lightbox", async () => {
       await openConversation(ben, dm);

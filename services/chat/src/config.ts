@@ -91,7 +91,7 @@ export const defaultChatConfig: ChatConfig = {
   typingIntervalMs: CHAT_LIMITS.typingIntervalMs,
   checkpointMs: 1000,
   mlsSweepMs: 60_000,
-  readThreads: 1,
+  readThreads: 0,
   poolSize: 10,
   writer: defaultWriterLimits,
   sendRate: null,

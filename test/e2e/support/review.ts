@@ -6,6 +6,7 @@
 import net from "node:net";
 import path from "node:path";
 import type { Page } from "playwright-core";
+import { expect } from "vitest";
 import { createGateway, type Gateway } from "@sealroom/gateway";
 import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
 import { connectNats, type NatsConnection } from "@sealroom/runtime";
@@ -80,8 +81,16 @@ export class ReviewStack {
     return { me, peer, dm: dmConversationId(me.user.id, peer.user.id) };
   }
 
-  /** A fresh browser profile signed in as `person` (first contact accepted), up to date. */
+  /**
+   * A fresh browser profile signed in as `person` (first contact accepted), up to date, and its
+   * device in the key directory: a message sent to `person` before the device has published its
+   * KeyPackages is rightly not for it (it shows as not available there), which raced tests that
+   * send at once under load.
+   */
   async browserAs(person: Person, opts: { lang?: "en" | "zh-CN" } = {}): Promise<Page> {
+    const devices = async () =>
+      (await person.client.request("auth.keys.devices", { userId: person.user.id })).devices.length;
+    const before = await devices();
     const { page } = await this.browsers.open();
     await page.goto(this.url);
     if (opts.lang) await page.evaluate((lang) => localStorage.setItem("sealroom.lang", lang), opts.lang);
@@ -89,6 +98,7 @@ export class ReviewStack {
     await page.locator("button.btn-primary").first().click(); // "the fingerprints match, continue"
     await signIn(page, person.name, password, opts.lang);
     await upToDate(page);
+    await expect.poll(devices, { timeout: 30_000, interval: 100 }).toBeGreaterThan(before);
     return page;
   }
 }
