@@ -176,6 +176,7 @@ describe("defense in depth", () => {
       "social.profile.update": { displayName: "x" },
       "social.profiles.get": { userIds: [1] },
       "social.profile.setAvatar": { image: null },
+      "social.groups.setAvatar": { groupId: 1, image: null },
     };
     const generic = { userId: 1, requestId: 1, groupId: 1, invitationId: 1 };
     for (const [type, spec] of Object.entries(SOCIAL_COMMANDS)) {
