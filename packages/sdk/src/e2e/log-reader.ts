@@ -38,10 +38,19 @@ export const isUnanswered = (err: unknown) => err instanceof E2eError && err.cod
 const isMls = (e: Entry): e is MlsEntry => e.kind === "mls.app" || e.kind === "mls.commit" || e.kind === "mls.proposal";
 
 export class LogReader {
+  /**
+   * Conversations whose log skipped seqs since this device's group last moved: entries it was not
+   * shown, the span while its user was out of the group. A commit made there can refer to a
+   * proposal inside that span (the server's Remove of this user, committed only after she was
+   * back): the group state cannot follow it, which is a lost group, not an unreadable message.
+   */
+  private readonly afterHole = new Set<string>();
+
   constructor(private readonly host: LogReaderHost) {}
 
   /** Applies one entry right after the record's position; the record is saved afterwards. */
   async apply(conversationId: string, record: GroupRecord, entry: Entry): Promise<void> {
+    if (entry.seq > record.seq + 1) this.afterHole.add(conversationId);
     if (isMls(entry)) await this.applyMls(record, entry);
     record.seq = entry.seq;
     await this.host.save(conversationId, record);
@@ -97,11 +106,13 @@ export class LogReader {
       if (epoch === undefined || epoch < group.epoch) return;
       try {
         await group.processMessage(fromB64(entry.message));
+        this.afterHole.delete(entry.conversationId);
         this.host.membershipMoved();
       } catch (err) {
         // The key directory did not answer: nothing was applied, and the position stays here so
         // the commit is read again (skipping it would leave every later message unreadable).
         if (isUnanswered(err)) throw err;
+        if (this.afterHole.delete(entry.conversationId)) throw new LostGroup();
         this.fail(entry);
       }
       return;
