@@ -222,12 +222,15 @@ export class ReadPool implements Pages {
 
   /** A thread's log line, logged as the parent's own at its level. */
   private relay(line: string): void {
-    let entry: Record<string, unknown>;
+    let parsed: unknown;
     try {
-      entry = JSON.parse(line) as Record<string, unknown>;
+      parsed = JSON.parse(line);
     } catch {
       return;
     }
+    // The thread's own pino line: an object, but checked rather than trusted.
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return;
+    const entry: Record<string, unknown> = { ...parsed };
     const { level, msg, time: _time, pid: _pid, hostname: _hostname, name: _name, ...fields } = entry;
     const method = LEVELS[typeof level === "number" ? level : 50] ?? "error";
     this.opts.log[method]({ ...fields, thread: "reader" }, typeof msg === "string" ? msg : "");
