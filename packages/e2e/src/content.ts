@@ -5,6 +5,13 @@
  *
  *   { "v": 1, "type": "text", "id": "<22 base64url>", "text": "...", "replyTo"?: "<id>" }
  *
+ * Versions (docs/E2E.md section 5, "Versions"): v1 objects are strict (an unknown field is
+ * `invalid_content`, as every device from before v2 does). v2 has the same types plus
+ * `forwarded` on `text` and `attachment`, and ignores top-level fields it does not know, so the
+ * next optional field needs no new version; every field it knows is checked as strictly as in v1.
+ * A device sends the lowest version that carries a content's fields (`encodeContent` picks it):
+ * v1 for everything but a forwarded message, so older devices keep reading ordinary ones.
+ *
  * `id` is chosen by the sender (16 random bytes, base64url): edits, deletes, replies and
  * reactions name their target by it, inside the encryption, so the server can neither read nor
  * forge what refers to what. `text` (with replies), `edit`, `delete`, `reaction` and `attachment`
@@ -22,13 +29,28 @@ import { fromUtf8, utf8 } from "./bytes.js";
 import { E2eError } from "./errors.js";
 import { thumbnailSchema } from "./thumbnail.js";
 
+/** The version of every content with no field of a later one: what every device reads. */
 export const CONTENT_VERSION = 1;
+/** The newest version this device reads and writes. */
+export const CONTENT_VERSION_MAX = 2;
+const CONTENT_VERSIONS = [CONTENT_VERSION, CONTENT_VERSION_MAX] as const;
+export type ContentVersion = (typeof CONTENT_VERSIONS)[number];
 
 /** A content id: 16 random bytes, base64url without padding. */
 const contentId = z.string().regex(/^[A-Za-z0-9_-]{22}$/, "content id");
 const messageText = z.string().refine((t) => checkMessageText(t).ok, "text: empty, too long or bad characters");
 
-const base = { v: z.literal(CONTENT_VERSION), id: contentId };
+const base = { v: z.literal(CONTENT_VERSIONS), id: contentId };
+
+/**
+ * "Forwarded" (v2 on): the sender copied this text or file from another message. Only the mark:
+ * no original sender, conversation or time, which would tell the new conversation's members about
+ * a conversation they are not in (and which the forwarder could make up anyway). It is the
+ * sender's own claim, as the rest of the content is.
+ */
+const forwardedMark = z.literal(true);
+/** Fields a v1 envelope must not carry (devices from before v2 refuse them). */
+const V2_FIELDS = ["forwarded"] as const;
 
 /** Users a text mentions at most (distinct ids). */
 export const MENTIONS_MAX = 50;
@@ -55,6 +77,7 @@ export const textContentSchema = z
     text: messageText,
     replyTo: contentId.optional(),
     mentions: mentions.optional(),
+    forwarded: forwardedMark.optional(),
   })
   .strict();
 /** Replaces the text of the sender's own message `target` (receivers check the sender). */
@@ -96,6 +119,7 @@ const fileBytes = z
  * plaintext bytes sealed, the file then zeros, so the server sees a padded size (absent: no
  * padding, as sent before it existed). `thumb`: a small preview the sender's device made
  * (thumbnail.ts). Both optional fields are refused as unknown by devices from before them.
+ * `forwarded`: v2 only, as on a text.
  */
 export const attachmentContentSchema = z
   .object({
@@ -111,16 +135,26 @@ export const attachmentContentSchema = z
     caption: messageText.optional(),
     replyTo: contentId.optional(),
     thumb: thumbnailSchema.optional(),
+    forwarded: forwardedMark.optional(),
   })
   .strict()
   .refine((c) => c.paddedSize === undefined || c.paddedSize >= c.size, "paddedSize: below size");
 
+/** Every content, strictly: how v1 is read, and how any content is checked before it is sent. */
 export const contentSchema = z.discriminatedUnion("type", [
   textContentSchema,
   editContentSchema,
   deleteContentSchema,
   reactionContentSchema,
   attachmentContentSchema,
+]);
+/** How v2 is read: the same fields, checked the same, and unknown top-level fields dropped. */
+const tolerantContentSchema = z.discriminatedUnion("type", [
+  textContentSchema.strip(),
+  editContentSchema.strip(),
+  deleteContentSchema.strip(),
+  reactionContentSchema.strip(),
+  attachmentContentSchema.strip(),
 ]);
 export type Content = z.infer<typeof contentSchema>;
 export type ContentType = Content["type"];
@@ -154,9 +188,20 @@ export function newContentId(): string {
   return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-/** The padded plaintext of a content: u32 length ‖ JSON ‖ zero bytes up to the bucket. */
+/** The lowest version that carries the content's fields: v1 unless it has a v2 field. */
+export function contentVersionFor(content: Content): ContentVersion {
+  return V2_FIELDS.some((f) => f in content && Reflect.get(content, f) !== undefined)
+    ? CONTENT_VERSION_MAX
+    : CONTENT_VERSION;
+}
+
+/**
+ * The padded plaintext of a content: u32 length ‖ JSON ‖ zero bytes up to the bucket. Its `v` is
+ * the lowest version that carries its fields (`contentVersionFor`), whatever `content.v` says, and
+ * it is checked strictly: a device never sends a field it does not know.
+ */
 export function encodeContent(content: Content): Uint8Array {
-  const parsed = contentSchema.safeParse(content);
+  const parsed = contentSchema.safeParse({ ...content, v: contentVersionFor(content) });
   if (!parsed.success) {
     throw new E2eError("invalid_content", `invalid content: ${parsed.error.issues[0]?.message}`);
   }
@@ -171,8 +216,10 @@ export function encodeContent(content: Content): Uint8Array {
 
 /**
  * Reads a padded plaintext back. Throws `invalid_content` for anything malformed (bad framing,
- * non-zero padding, not a bucket size, not JSON, a v1 envelope that breaks its schema); returns
- * `unsupported` for a well-formed envelope of a newer version or an unknown type.
+ * non-zero padding, not a bucket size, not JSON, an envelope that breaks its version's schema: a
+ * v1 one with a field it does not have, a known field out of bounds in either); returns
+ * `unsupported` for a well-formed envelope of a newer version or an unknown type. A v2 envelope's
+ * unknown top-level fields are left out of the content.
  */
 export function decodeContent(padded: Uint8Array): DecodedContent {
   if (!PADDING_BUCKETS.includes(padded.length as (typeof PADDING_BUCKETS)[number])) {
@@ -194,24 +241,31 @@ export function decodeContent(padded: Uint8Array): DecodedContent {
   }
   const { v, type } = value as { v?: unknown; type?: unknown };
   const known = contentSchema.options.some((o) => o.shape.type.value === type);
-  if (v !== CONTENT_VERSION || !known) return { kind: "unsupported", v, type };
-  const parsed = contentSchema.safeParse(value);
+  if ((v !== CONTENT_VERSION && v !== CONTENT_VERSION_MAX) || !known) return { kind: "unsupported", v, type };
+  const parsed = (v === CONTENT_VERSION ? contentSchema : tolerantContentSchema).safeParse(value);
   if (!parsed.success) {
     throw new E2eError("invalid_content", `invalid content: ${parsed.error.issues[0]?.message}`);
+  }
+  if (v === CONTENT_VERSION && contentVersionFor(parsed.data) !== CONTENT_VERSION) {
+    throw new E2eError("invalid_content", "invalid content: a version 2 field in version 1");
   }
   return { kind: "content", content: parsed.data };
 }
 
-/** A text message's envelope (`mentions`: distinct user ids; left out when empty). */
-export function textContent(text: string, replyTo?: string, mentions?: readonly number[]): Content {
+/**
+ * A text message's envelope (`mentions`: distinct user ids; left out when empty). `forwarded`: it
+ * carries the mark, and so is sent as v2.
+ */
+export function textContent(text: string, replyTo?: string, mentions?: readonly number[], forwarded = false): Content {
   const distinct = [...new Set(mentions ?? [])];
   return {
-    v: CONTENT_VERSION,
+    v: forwarded ? CONTENT_VERSION_MAX : CONTENT_VERSION,
     type: "text",
     id: newContentId(),
     text,
     ...(replyTo === undefined ? {} : { replyTo }),
     ...(distinct.length === 0 ? {} : { mentions: distinct }),
+    ...(forwarded ? { forwarded: true } : {}),
   };
 }
 
