@@ -19,7 +19,14 @@ import {
 import type { Stack } from "./support/stack.js";
 import { befriend, device, signUp } from "./social-helpers.js";
 import { groupOf, until } from "./support/chat.js";
-import { allRead, devicesChanged, e2eChatWorld, waitForDevices, type E2eChatter } from "./support/e2e-chat.js";
+import {
+  allRead,
+  devicesChanged,
+  e2eChatWorld,
+  pageToStart,
+  waitForDevices,
+  type E2eChatter,
+} from "./support/e2e-chat.js";
 
 const world = e2eChatWorld();
 const { plaintexts, chatters, withE2e, fileStore, messagesOf } = world;
@@ -309,6 +316,44 @@ describe("the SDK's end-to-end engine", () => {
     await ann2.chat.markRead(dm);
     await until(() => ann.chat.getSnapshot().byId[dm]?.settings.markedUnread === false);
     expect(ann.chat.getSnapshot().byId[dm]?.settings).toMatchObject({ pinned: true, muted: { until: null } });
+  });
+
+  test("a forwarded text carries the mark to every device, and keeps it after a restart; an ordinary one none", async () => {
+    const tickets = new MemoryTicketStore();
+    const store = fileStore();
+    const first = await signUp(stack, "fwd_b", { gateway: 1 });
+    const di = { ...first, client: stack.client({ tickets }) };
+    await di.client.connect();
+    await di.client.login(first.name, "correct horse battery staple");
+    const diChat = withE2e(di, store);
+    const cy = withE2e(await signUp(stack, "fwd_a", { gateway: 0 }), new MemoryE2eStateStore());
+    await befriend(cy, first);
+    for (const c of [cy, diChat]) await c.chat.e2e?.deviceReady();
+    const dm = dmConversationId(cy.user.id, di.user.id);
+    const texts = ["passed on from elsewhere", "in my own words"];
+    plaintexts.push(...texts);
+    const forwarded = await cy.chat.send(dm, texts[0]!, { forwarded: true });
+    const ordinary = await cy.chat.send(dm, texts[1]!);
+    await allRead([cy, diChat], dm, texts);
+    for (const c of [cy, diChat]) {
+      expect(c.at(dm, forwarded.seq)).toMatchObject({ e2e: "decrypted", forwarded: true });
+      expect(c.at(dm, ordinary.seq)).not.toHaveProperty("forwarded");
+    }
+    // The process goes away; a new one shows what the device read from its read records (MLS
+    // keeps no key to read it again).
+    diChat.chat.stop();
+    di.client.close();
+    first.client.close();
+    const again = stack.client({ tickets });
+    await again.connect();
+    await until(() => again.state === "ready", "resumed");
+    const restarted = withE2e({ ...first, client: again }, store);
+    await until(() => restarted.chat.syncStatus === "up-to-date", "sync");
+    await pageToStart(restarted, dm);
+    await allRead([restarted], dm, texts);
+    expect(restarted.at(dm, forwarded.seq)).toMatchObject({ e2e: "decrypted", forwarded: true });
+    expect(restarted.at(dm, ordinary.seq)).not.toHaveProperty("forwarded");
+    for (const c of [cy, restarted]) expect(c.chat.e2e?.undecryptable).toBe(0);
   });
 
   test("no plaintext in the database's messages nor on NATS", async () => {

@@ -125,7 +125,7 @@ test("signing out on purpose leaves none of the user's unsent messages on the de
   chat.stop();
 });
 
-test("a reply kept for later keeps what it replies to (end-to-end encrypted conversations name it by content id)", async () => {
+test("a reply kept for later keeps what it replies to (end-to-end encrypted conversations name it by content id), a forward its mark", async () => {
   const a = await signUp(stack, "keep_reply_a");
   const b = await signUp(stack, "keep_reply_b");
   await befriend(a, b);
@@ -137,30 +137,37 @@ test("a reply kept for later keeps what it replies to (end-to-end encrypted conv
   const first = new Outbox(a.client, noChanges, { store: device });
   a.client.close();
   const clientMsgId = newClientMsgId();
-  void first.send(dm, "a kept reply", clientMsgId, "content-of-the-question").catch(() => undefined);
-  await until(() => device.load(a.user.id).length === 1, "the reply kept");
+  void first.send(dm, "a kept reply", clientMsgId, { replyTo: "content-of-the-question" }).catch(() => undefined);
+  const forwardId = newClientMsgId();
+  void first.send(dm, "a kept forward", forwardId, { forwarded: true }).catch(() => undefined);
+  await until(() => device.load(a.user.id).length === 2, "the reply and the forward kept");
   expect(device.load(a.user.id)[0]).toMatchObject({ clientMsgId, replyTo: "content-of-the-question" });
+  expect(device.load(a.user.id)[0]).not.toHaveProperty("forwarded");
+  expect(device.load(a.user.id)[1]).toMatchObject({ clientMsgId: forwardId, forwarded: true });
   first.stop();
 
   // The next page's outbox hands it to the encrypting transport with its target.
   const client = stack.client();
   await client.connect();
   await client.login(a.name, password);
-  const attempts: Array<{ clientMsgId: string; replyTo: string | undefined }> = [];
+  const attempts: Array<{ clientMsgId: string; replyTo: string | undefined; forwarded: true | undefined }> = [];
   const second = new Outbox(
     client,
     {
       ...noChanges,
-      send: async (conversationId, id, _text, replyTo) => {
-        attempts.push({ clientMsgId: id, replyTo });
+      send: async (conversationId, id, _text, { replyTo, forwarded }) => {
+        attempts.push({ clientMsgId: id, replyTo, forwarded });
         return { ok: true, value: { id: 1, conversationId, seq: 1, ts: Date.now(), clientMsgId: id } };
       },
     },
     { store: device },
   );
   second.restore(a.user.id);
-  await until(() => attempts.length === 1 && device.load(a.user.id).length === 0, "sent and forgotten");
-  expect(attempts).toEqual([{ clientMsgId, replyTo: "content-of-the-question" }]);
+  await until(() => attempts.length === 2 && device.load(a.user.id).length === 0, "sent and forgotten");
+  expect(attempts).toEqual([
+    { clientMsgId, replyTo: "content-of-the-question", forwarded: undefined },
+    { clientMsgId: forwardId, replyTo: undefined, forwarded: true },
+  ]);
   second.stop();
   client.close();
 });

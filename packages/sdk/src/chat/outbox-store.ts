@@ -25,6 +25,8 @@ export const storedMessageSchema = z.object({
   replyTo: z.string().min(1).max(64).optional(),
   /** End-to-end encrypted conversations: the user ids the text mentions. */
   mentions: z.array(z.number().int().positive()).min(1).max(50).optional(),
+  /** End-to-end encrypted conversations: it carries the "forwarded" mark. */
+  forwarded: z.literal(true).optional(),
 });
 export type StoredMessage = z.infer<typeof storedMessageSchema>;
 

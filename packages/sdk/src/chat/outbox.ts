@@ -29,7 +29,12 @@ export interface PendingMessage {
   replyTo?: string;
   /** End-to-end encrypted conversations: the user ids the text mentions. */
   mentions?: readonly number[];
+  /** End-to-end encrypted conversations: it carries the "forwarded" mark. */
+  forwarded?: true;
 }
+
+/** What an end-to-end encrypted text carries besides its text (kept with it until acked). */
+export type TextExtras = Pick<PendingMessage, "replyTo" | "mentions" | "forwarded">;
 
 export interface OutboxOptions {
   initialDelayMs?: number;
@@ -69,13 +74,7 @@ export class Outbox {
       changed(conversationId: string): void;
       acked(message: PendingMessage, ack: SendAck): void;
       /** Sends one attempt instead of chat.send (the end-to-end engine); same Result contract. */
-      send?(
-        conversationId: string,
-        clientMsgId: string,
-        text: string,
-        replyTo?: string,
-        mentions?: readonly number[],
-      ): Promise<Result<SendAck>>;
+      send?(conversationId: string, clientMsgId: string, text: string, extras: TextExtras): Promise<Result<SendAck>>;
     },
     private readonly opts: OutboxOptions = {},
   ) {
@@ -119,8 +118,7 @@ export class Outbox {
     conversationId: string,
     text: string,
     clientMsgId = newClientMsgId(),
-    replyTo?: string,
-    mentions?: readonly number[],
+    { replyTo, mentions, forwarded }: TextExtras = {},
   ): Promise<SendAck> {
     const check = checkMessageText(text);
     if (!check.ok) {
@@ -137,6 +135,7 @@ export class Outbox {
         writtenTs: Date.now(),
         ...(replyTo === undefined ? {} : { replyTo }),
         ...(mentions === undefined || mentions.length === 0 ? {} : { mentions: [...mentions] }),
+        ...(forwarded ? { forwarded } : {}),
       };
       this.enqueue({ userId: this.client.user?.id, message, resolve, reject });
     });
@@ -219,11 +218,12 @@ export class Outbox {
       if (this.stopped) return { ok: false, error: new AppError("UNAVAILABLE", "The chat store was stopped.") };
       await this.ready(item.userId);
       if (this.stopped) return { ok: false, error: new AppError("UNAVAILABLE", "The chat store was stopped.") };
-      const { conversationId, clientMsgId, text, replyTo, mentions } = item.message;
+      const { conversationId, clientMsgId, text, replyTo, mentions, forwarded } = item.message;
       item.message = { ...item.message, attempts: item.message.attempts + 1 };
       this.hooks.changed(conversationId);
+      const extras = { replyTo, mentions, forwarded };
       const result = this.hooks.send
-        ? await this.hooks.send(conversationId, clientMsgId, text, replyTo, mentions)
+        ? await this.hooks.send(conversationId, clientMsgId, text, extras)
         : await this.client.call("chat.send", { conversationId, clientMsgId, text });
       if (result.ok) return { ok: true, ack: result.value };
       // Between a reconnect and the resume, a command can race the sign-in: wait and resend.
@@ -250,7 +250,7 @@ export class Outbox {
 
   private keep(item: Item): void {
     if (item.userId === undefined) return;
-    const { conversationId, clientMsgId, text, writtenTs, status, error, replyTo, mentions } = item.message;
+    const { conversationId, clientMsgId, text, writtenTs, status, error, replyTo, mentions, forwarded } = item.message;
     const kept: StoredMessage = {
       conversationId,
       clientMsgId,
@@ -260,6 +260,7 @@ export class Outbox {
       ...(error ? { error } : {}),
       ...(replyTo === undefined ? {} : { replyTo }),
       ...(mentions === undefined ? {} : { mentions: [...mentions] }),
+      ...(forwarded ? { forwarded } : {}),
     };
     this.store.put(item.userId, kept);
   }

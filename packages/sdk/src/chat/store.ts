@@ -53,7 +53,7 @@ import { LocalSearch } from "../search/local-search.js";
 import { HistoryBackup, type BackupDevice } from "../backup/history-backup.js";
 import { LiveEvents } from "./events.js";
 import { ConversationLog } from "./log.js";
-import { newClientMsgId, Outbox, type PendingMessage } from "./outbox.js";
+import { newClientMsgId, Outbox, type PendingMessage, type TextExtras } from "./outbox.js";
 import type { ChatSnapshot, ChatStoreOptions, SyncStatus } from "./types.js";
 import { buildSnapshot, buildView } from "./view.js";
 
@@ -121,8 +121,8 @@ export class ChatStore {
         acked: (message, ack) => this.acked(message, ack),
         ...(e2e
           ? {
-              send: (id: string, clientMsgId: string, text: string, replyTo?: string, mentions?: readonly number[]) =>
-                e2e.send(id, clientMsgId, text, replyTo, mentions),
+              send: (id: string, clientMsgId: string, text: string, extras: TextExtras) =>
+                e2e.send(id, clientMsgId, text, extras),
             }
           : {}),
       },
@@ -245,18 +245,25 @@ export class ChatStore {
    * (end-to-end encrypted conversations): the message it answers, named inside the encryption by
    * its content id (docs/E2E.md section 5), kept with the message in the outbox's store.
    * `mentions` (end-to-end encrypted conversations): the user ids the text mentions, carried inside
-   * the encryption; a plaintext message has nowhere to carry them and goes without.
+   * the encryption; a plaintext message has nowhere to carry them and goes without. `forwarded`
+   * (end-to-end encrypted conversations): the text is copied from another message and carries the
+   * "forwarded" mark (content v2, docs/E2E.md section 5); a plaintext message goes without it too.
    */
   send(
     conversationId: string,
     text: string,
-    opts: { replyToSeq?: number; mentions?: readonly number[] } = {},
+    opts: { replyToSeq?: number; mentions?: readonly number[]; forwarded?: boolean } = {},
   ): Promise<SendAck> {
     this.ensure(conversationId);
     const replyTo = opts.replyToSeq === undefined ? undefined : this.encrypted(conversationId, opts.replyToSeq);
     const mentions = opts.mentions && opts.mentions.length > 0 ? opts.mentions : undefined;
-    if (!this.e2e || (!replyTo?.contentId && !mentions)) return this.outbox.send(conversationId, text);
-    return this.outbox.send(conversationId, text, newClientMsgId(), replyTo?.contentId ?? undefined, mentions);
+    const forwarded = opts.forwarded === true ? true : undefined;
+    if (!this.e2e || (!replyTo?.contentId && !mentions && !forwarded)) return this.outbox.send(conversationId, text);
+    return this.outbox.send(conversationId, text, newClientMsgId(), {
+      replyTo: replyTo?.contentId ?? undefined,
+      mentions,
+      forwarded,
+    });
   }
 
   retry(clientMsgId: string): Promise<SendAck> | undefined {
@@ -322,11 +329,19 @@ export class ChatStore {
    * Refused before any byte is sent over the server's limits (BLOB_TOO_LARGE, QUOTA_EXCEEDED).
    * `thumb`: a preview the caller made (a browser draws one on a canvas; Node has none, so the
    * SDK makes none itself); left out if invalid or if it would not fit the message with the caption.
+   * `forwarded`: the file is copied from another message and carries the "forwarded" mark.
    */
   async sendAttachment(
     conversationId: string,
     file: Uint8Array | Blob,
-    meta: { name: string; mime: string; caption?: string; replyTo?: string; thumb?: AttachmentThumb },
+    meta: {
+      name: string;
+      mime: string;
+      caption?: string;
+      replyTo?: string;
+      thumb?: AttachmentThumb;
+      forwarded?: boolean;
+    },
     opts: TransferOptions = {},
   ): Promise<SendAck> {
     if (!this.e2e) throw new AppError("FORBIDDEN", "Attachments are for end-to-end encrypted conversations.");
@@ -335,7 +350,8 @@ export class ChatStore {
     const e2e = await import("@sealroom/e2e");
     const ref = await uploadAttachment(this.client, conversationId, file, opts);
     const content = {
-      v: e2e.CONTENT_VERSION,
+      // The mark is a v2 field (encodeContent would choose v2 for it anyway).
+      v: meta.forwarded === true ? e2e.CONTENT_VERSION_MAX : e2e.CONTENT_VERSION,
       type: "attachment",
       id: e2e.newContentId(),
       blobId: ref.blobId,
@@ -347,6 +363,7 @@ export class ChatStore {
       sha256: ref.sha256,
       ...(meta.caption ? { caption: meta.caption } : {}),
       ...(meta.replyTo === undefined ? {} : { replyTo: meta.replyTo }),
+      ...(meta.forwarded === true ? { forwarded: true as const } : {}),
     } as const;
     const withThumb = meta.thumb ? { ...content, thumb: meta.thumb } : undefined;
     const fits = (c: typeof withThumb) => {

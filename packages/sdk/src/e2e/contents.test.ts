@@ -14,6 +14,19 @@ const del = (target: string) => ({ v: CONTENT_VERSION, type: "delete", id: newCo
 const react = (target: string, emoji: string, remove = false) =>
   ({ v: CONTENT_VERSION, type: "reaction", id: newContentId(), target, emoji, ...(remove ? { remove } : {}) }) as const;
 
+const attachmentOf = (name: string) =>
+  ({
+    v: CONTENT_VERSION,
+    type: "attachment",
+    id: newContentId(),
+    blobId: "blob-f",
+    name,
+    mime: "text/plain",
+    size: 3,
+    key: "A".repeat(43),
+    sha256: "B".repeat(43),
+  }) as const;
+
 describe("ConversationContents", () => {
   test("an edit and a delete from the target's sender apply; each message is handled once", () => {
     let ignored = 0;
@@ -106,6 +119,37 @@ describe("ConversationContents", () => {
     const plain = meta(2);
     contents.read(plain, textContent("no one"));
     expect(contents.entry(plain.seq)).not.toHaveProperty("mentions");
+  });
+
+  test("the forwarded mark reaches the entry, survives an edit and a restart (records from before have none), not a delete", () => {
+    const contents = new ConversationContents(() => undefined);
+    const m = meta(2);
+    const text = textContent("pass it on", undefined, undefined, true);
+    contents.read(m, text);
+    expect(contents.entry(m.seq)?.forwarded).toBe(true);
+    contents.read(meta(2), edit(text.id, "pass it on, please"));
+    const file = { ...attachmentOf("f.txt"), v: 2, forwarded: true } as const;
+    const f = meta(1);
+    contents.read(f, file);
+    const plain = meta(2);
+    contents.read(plain, textContent("my own words"));
+    expect(contents.entry(plain.seq)).not.toHaveProperty("forwarded");
+
+    const records = structuredClone(contents.takeChanged());
+    const again = new ConversationContents(() => undefined);
+    again.restore(checkedReads(records, conv));
+    expect(again.entry(m.seq)).toMatchObject({ text: "pass it on, please", forwarded: true });
+    expect(again.entry(f.seq)).toMatchObject({ forwarded: true, attachment: { name: "f.txt" } });
+    expect(again.entry(plain.seq)).not.toHaveProperty("forwarded");
+    // A record written before the mark existed reads as it was; a malformed mark is refused.
+    const old = records.find((r) => r.kind === "message" && r.entry.seq === plain.seq);
+    expect(checkedReads([old], conv)).toHaveLength(1);
+    const forged = { kind: "message", entry: { ...contents.entry(plain.seq), forwarded: "yes" } };
+    expect(checkedReads([forged], conv)).toEqual([]);
+
+    again.read({ ...meta(2), senderId: m.senderId }, del(text.id));
+    expect(again.entry(m.seq)).toMatchObject({ text: "" });
+    expect(again.entry(m.seq)).not.toHaveProperty("forwarded");
   });
 
   test("unreadable messages are shown once", () => {

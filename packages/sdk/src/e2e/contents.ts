@@ -42,6 +42,8 @@ export type E2eTextEntry = TextEntry & {
   reactions?: Reaction[];
   /** A file (an `attachment` content): `text` is its caption. Absent on text messages. */
   attachment?: Attachment;
+  /** The sender marked it as forwarded (content v2); absent otherwise, and once deleted. */
+  forwarded?: true;
 };
 
 /** An attachment as the timeline shows it: what downloadAttachment needs, and how to present it. */
@@ -137,6 +139,8 @@ const e2eTextEntrySchema = textEntrySchema.extend({
         .optional(),
     })
     .optional(),
+  // Records from before the mark have none: they read as not forwarded.
+  forwarded: z.literal(true).optional(),
 });
 
 /**
@@ -316,6 +320,7 @@ export class ConversationContents {
       entry.replyTo = { contentId: content.replyTo, seq: this.seqOfId.get(content.replyTo) ?? null };
     }
     if (content.type === "text" && content.mentions !== undefined) entry.mentions = [...content.mentions];
+    if (content.forwarded) entry.forwarded = true;
     this.show(entry);
     // A content id is the sender's to choose: the first message to claim one keeps it.
     if (!this.seqOfId.has(content.id)) this.seqOfId.set(content.id, meta.seq);
@@ -360,7 +365,7 @@ export class ConversationContents {
       return [{ kind: "edit", ...base, senderId: meta.senderId, targetSeq, text: change.text }];
     }
     // A deleted file is gone from the timeline, its key with it, and from the user's archive.
-    const { attachment: _gone, ...kept } = target;
+    const { attachment: _gone, forwarded: _mark, ...kept } = target;
     this.show({ ...kept, text: "", deletedTs: meta.ts });
     this.archive?.forget({ ...meta, seq: targetSeq }, change);
     return [{ kind: "delete", ...base, senderId: meta.senderId, targetSeq }];

@@ -25,7 +25,7 @@ import type { MlsEntry } from "@sealroom/proto/chat-mls";
 import { KEYS_EVENTS } from "@sealroom/proto/keys";
 import { AppError, toAppError, type Result } from "@sealroom/proto/errors";
 import type { SealroomClient, SignedOutReason } from "../client.js";
-import { newClientMsgId } from "../chat/outbox.js";
+import { newClientMsgId, type TextExtras } from "../chat/outbox.js";
 import { fromB64 } from "./base64url.js";
 import { DeviceKeys, encodeDeviceRecord, type DeviceKeysOptions } from "./device-keys.js";
 import type { GroupRecord } from "./group-record.js";
@@ -249,19 +249,18 @@ export class E2eEngine {
   /**
    * Encrypts and sends a text (the outbox's transport for this store): the ack of its log entry.
    * Its content (and so its content id) is made once per clientMsgId: every retry sends the same.
-   * `replyTo`: the content id of the message it answers; `mentions`: the user ids it mentions (both
-   * kept with it in the outbox's store).
+   * `extras` (kept with it in the outbox's store): `replyTo`, the content id of the message it
+   * answers; `mentions`, the user ids it mentions; `forwarded`, the mark (sent as content v2).
    */
   send(
     conversationId: string,
     clientMsgId: string,
     text: string,
-    replyTo?: string,
-    mentions?: readonly number[],
+    { replyTo, mentions, forwarded }: TextExtras,
   ): Promise<Result<SendAck>> {
     return this.task(conversationId, async (): Promise<Result<SendAck>> => {
       try {
-        const content = this.own.get(clientMsgId) ?? textContent(text, replyTo, mentions);
+        const content = this.own.get(clientMsgId) ?? textContent(text, replyTo, mentions, forwarded === true);
         const { ack } = await this.sender.send(conversationId, clientMsgId, content, await this.ready());
         return { ok: true, value: ack };
       } catch (err) {

@@ -8,6 +8,7 @@ import type { Content } from "@sealroom/e2e";
 import type { ChangeAck, Entry, SendAck, TextEntry } from "@sealroom/proto/chat";
 import { AppError, type Result } from "@sealroom/proto/errors";
 import type { SignedOutReason } from "../client.js";
+import type { TextExtras } from "../chat/outbox.js";
 import type { E2eTextEntry } from "./contents.js";
 import type { E2eChange, E2eEngine, ThisDevice } from "./engine.js";
 
@@ -93,15 +94,9 @@ export class LazyE2eEngine {
     this.later((engine) => engine.onEntry(entry));
   }
 
-  async send(
-    conversationId: string,
-    clientMsgId: string,
-    text: string,
-    replyTo?: string,
-    mentions?: readonly number[],
-  ): Promise<Result<SendAck>> {
+  async send(conversationId: string, clientMsgId: string, text: string, extras: TextExtras): Promise<Result<SendAck>> {
     try {
-      return await this.when((engine) => engine.send(conversationId, clientMsgId, text, replyTo, mentions));
+      return await this.when((engine) => engine.send(conversationId, clientMsgId, text, extras));
     } catch {
       // The outbox retries UNAVAILABLE: the code is fetched again then.
       return { ok: false, error: new AppError("UNAVAILABLE", "The encryption code could not be loaded.").toJSON() };
