@@ -341,6 +341,7 @@ export const en = {
   "chat.copied": "Copied",
   "chat.copyFailed": "Could not copy: the browser did not allow it.",
   "chat.forwarded": "Forwarded to {name}",
+  "chat.forwardedMark": "Forwarded",
   "chat.forwardTitle": "Forward to a conversation",
   "chat.forwardHint": "↑ ↓ to move · Enter to forward · Esc to close",
   "chat.link.unavailable": "That link is to a conversation you cannot see.",

@@ -331,6 +331,7 @@ export const zhCN: Messages = {
   "chat.copied": "已复制",
   "chat.copyFailed": "无法复制：浏览器不允许。",
   "chat.forwarded": "已转发给 {name}",
+  "chat.forwardedMark": "已转发",
   "chat.forwardTitle": "转发到对话",
   "chat.forwardHint": "↑ ↓ 选择 · Enter 转发 · Esc 关闭",
   "chat.link.unavailable": "该链接指向一个你无法查看的对话。",

@@ -3,9 +3,10 @@
  * the conversation to send a message to. The forwarded message is a new message of the user's, end
  * to end encrypted like any other: the text, and for a file the file itself, downloaded, opened and
  * sealed again under a new key in the other conversation (a blob belongs to the conversation it was
- * uploaded to, so its reference alone would not open for the other one's members). It carries no
- * "forwarded" mark: the content envelope's v1 types are strict, and a field older devices refuse
- * would make the message unreadable for them (docs/E2E.md).
+ * uploaded to, so its reference alone would not open for the other one's members). It carries the
+ * "forwarded" mark (content v2, docs/E2E.md section 5): the mark only, not who wrote the original
+ * or where, which the other conversation's members have no business learning. A device from
+ * before v2 shows it as a message that needs an update; ordinary messages stay v1 for them.
  */
 import type { E2eTextEntry, TextEntry } from "@sealroom/sdk/browser";
 import { useI18n } from "../../i18n/I18nProvider.js";
@@ -13,16 +14,21 @@ import type { ChatLike } from "./services.js";
 import { SwitcherDialog } from "./QuickSwitcher.js";
 import type { SwitcherEntry } from "./quick-switcher.js";
 
-export async function forwardMessage(chat: ChatLike, entry: TextEntry, to: string): Promise<void> {
+export async function forwardMessage(
+  chat: Pick<ChatLike, "send" | "sendAttachment" | "downloadAttachment">,
+  entry: TextEntry,
+  to: string,
+): Promise<void> {
   const attachment = "attachment" in entry ? (entry as E2eTextEntry).attachment : undefined;
   if (!attachment) {
-    await chat.send(to, entry.text);
+    await chat.send(to, entry.text, { forwarded: true });
     return;
   }
   const bytes = await chat.downloadAttachment(attachment);
   await chat.sendAttachment(to, bytes, {
     name: attachment.name,
     mime: attachment.mime,
+    forwarded: true,
     ...(entry.text === "" ? {} : { caption: entry.text }),
   });
 }

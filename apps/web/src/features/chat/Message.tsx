@@ -25,7 +25,16 @@ import { timeLabel } from "./format.js";
 import { mentionsMe, type MentionMarks } from "./mentions.js";
 import { RichText } from "./RichText.js";
 import { AttachmentCard } from "./attachments.js";
-import { ClockIcon, ConfirmDelete, EditBox, MoreIcon, PencilIcon, ReplyIcon, TrashIcon } from "./MessageParts.js";
+import {
+  ClockIcon,
+  ConfirmDelete,
+  EditBox,
+  ForwardedMark,
+  MoreIcon,
+  PencilIcon,
+  ReplyIcon,
+  TrashIcon,
+} from "./MessageParts.js";
 import { hasActions, MessageMenu, openMenuAt, type MessageActions } from "./MessageMenu.js";
 import { ForwardDialog, forwardMessage } from "./ForwardDialog.js";
 import { messageLink } from "./message-link.js";
@@ -116,6 +125,8 @@ export function Message({
   // Copy and forward need content this device can read.
   const readable = !deleted && !unreadable;
   const attachment = "attachment" in entry && !deleted ? (entry as E2eTextEntry).attachment : undefined;
+  // The sender's mark (content v2): copied from another message, by whom and from where not said.
+  const forwarded = "forwarded" in entry && entry.forwarded === true && !deleted && !unreadable;
   const reactions = "reactions" in entry && Array.isArray(entry.reactions) ? entry.reactions : [];
   const showSender = kind === "group" && !own && first;
   const time = timeLabel(entry.ts, lang);
@@ -282,6 +293,7 @@ export function Message({
                     </span>
                   ) : (
                     <>
+                      {forwarded && <ForwardedMark />}
                       {attachment && <AttachmentCard attachment={attachment} />}
                       {entry.text !== "" && (
                         <RichText text={entry.text} linkTabIndex={tabIndex === 0 ? 0 : -1} mentions={mentions} />
@@ -485,6 +497,7 @@ export function PendingBubble({
       <div className="msg-main">
         <div className="msg-row">
           <div className="bubble">
+            {message.forwarded && <ForwardedMark />}
             <RichText text={message.text} linkTabIndex={tabIndex === 0 ? 0 : -1} />
             <span className="msg-meta">
               <span className="msg-written" data-testid="message-written">

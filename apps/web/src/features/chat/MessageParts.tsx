@@ -158,6 +158,20 @@ export function ForwardIcon() {
   );
 }
 
+/**
+ * "Forwarded" over a message's content: its words are the label (part of the message's
+ * description for a screen reader), the arrow only decoration.
+ */
+export function ForwardedMark() {
+  const { t } = useI18n();
+  return (
+    <span className="msg-forwarded" data-testid="message-forwarded">
+      <ForwardIcon />
+      {t("chat.forwardedMark")}
+    </span>
+  );
+}
+
 export function MoreIcon() {
   return (
     <svg {...icon} fill="currentColor" stroke="none">

@@ -9,6 +9,8 @@ import { describe, expect, test } from "vitest";
 import type { E2eTextEntry } from "@sealroom/sdk/browser";
 import { ChatScreen } from "./ChatScreen.js";
 import { ConversationView } from "./ConversationView.js";
+import { forwardMessage } from "./ForwardDialog.js";
+import type { Language } from "../../i18n/languages.js";
 import { messageLink, parseMessageLink, useMessageLinks } from "./message-link.js";
 import {
   BOB,
@@ -26,7 +28,7 @@ import {
 
 const ID_A = "A".repeat(22);
 
-async function dmWith(entries: ReturnType<typeof text>[], opts: { e2e?: boolean } = {}) {
+async function dmWith(entries: ReturnType<typeof text>[], opts: { e2e?: boolean; language?: Language } = {}) {
   const h = await chatHarness((c) => {
     const last = entries.at(-1);
     c.commands["chat.conversations"] = () => ({
@@ -47,7 +49,7 @@ async function dmWith(entries: ReturnType<typeof text>[], opts: { e2e?: boolean 
       clientMsgId: b.clientMsgId,
     });
   }, opts);
-  await renderChat(<ConversationView conversationId={DM_BOB} />, h);
+  await renderChat(<ConversationView conversationId={DM_BOB} />, h, opts.language);
   await settle();
   return h;
 }
@@ -139,6 +141,64 @@ describe("a message's context menu", () => {
     ]);
     expect(within(messageAt(1)).getByRole("status").textContent).toBe("Forwarded to Hiking club");
     expect(document.activeElement).toBe(messageAt(1));
+  });
+
+  test("a forwarded message says so, in words read with it; a deleted or ordinary one does not", async () => {
+    const marked = (seq: number, body: string, more: Partial<E2eTextEntry> = {}) =>
+      Object.assign(encrypted(text(seq, BOB.id, body), "decrypted"), { contentId: String(seq).repeat(22), ...more });
+    await dmWith(
+      [
+        marked(1, "bring water", { forwarded: true }),
+        marked(2, "my own words"),
+        marked(3, "", { forwarded: true, deletedTs: 9 }),
+        marked(4, "", {
+          forwarded: true,
+          attachment: { blobId: "b1", name: "map.png", mime: "image/png", size: 10, key: "k", sha256: "s" },
+        }),
+      ],
+      { e2e: true },
+    );
+    const description = (seq: number) =>
+      document.getElementById(messageAt(seq).getAttribute("aria-describedby") ?? "")?.textContent;
+    expect(within(messageAt(1)).getByTestId("message-forwarded").textContent).toBe("Forwarded");
+    expect(description(1)).toBe("Forwardedbring water");
+    expect(within(messageAt(4)).getByTestId("message-forwarded").textContent).toBe("Forwarded");
+    for (const seq of [2, 3]) expect(within(messageAt(seq)).queryByTestId("message-forwarded")).toBeNull();
+  });
+
+  test("in Chinese the mark reads 已转发", async () => {
+    const entry = Object.assign(encrypted(text(1, BOB.id, "带水"), "decrypted"), { contentId: ID_A, forwarded: true });
+    await dmWith([entry], { e2e: true, language: "zh-CN" });
+    expect(within(messageAt(1)).getByTestId("message-forwarded").textContent).toBe("已转发");
+  });
+
+  test("Forward asks for the mark: on the text, and on the file sealed again", async () => {
+    const sent: unknown[] = [];
+    const file = new Uint8Array([1, 2, 3]);
+    const chat = {
+      send: async (to: string, body: string, opts?: unknown) => {
+        sent.push(["send", to, body, opts]);
+        return { id: 1, conversationId: to, seq: 1, ts: 1, clientMsgId: "x" };
+      },
+      sendAttachment: async (to: string, bytes: Uint8Array | Blob, meta: unknown) => {
+        sent.push(["sendAttachment", to, bytes, meta]);
+        return { id: 2, conversationId: to, seq: 2, ts: 2, clientMsgId: "y" };
+      },
+      downloadAttachment: async () => file,
+    };
+    await forwardMessage(chat, text(1, BOB.id, "bring water"), "group:7");
+    const attachment = { blobId: "b1", name: "map.png", mime: "image/png", size: 3, key: "k", sha256: "s" };
+    const withFile: E2eTextEntry = { ...text(2, BOB.id, "the route"), e2e: "decrypted", contentId: ID_A, attachment };
+    await forwardMessage(chat, withFile, "group:7");
+    expect(sent).toEqual([
+      ["send", "group:7", "bring water", { forwarded: true }],
+      [
+        "sendAttachment",
+        "group:7",
+        file,
+        { name: "map.png", mime: "image/png", caption: "the route", forwarded: true },
+      ],
+    ]);
   });
 
   test("a message link opens the conversation at the message; one to a conversation the user cannot see says so", async () => {
