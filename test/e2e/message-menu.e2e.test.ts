@@ -1,10 +1,11 @@
 /**
  * A message's context menu in real browsers against the real stack, end-to-end encrypted: a right
  * click on a message copies its link, which opened on a fresh page load lands at the message; a
- * message is forwarded to a group and arrives there for the other member; then the same by keyboard
- * (Shift+F10, arrows, Enter); a file forwarded arrives whole; a link to a conversation the user is
- * not in says so. On a touch screen at phone width, a long press opens the same menu. Screenshots of the open menu (English and Chinese, light and dark,
- * desktop and phone) and of the forward picker.
+ * message is forwarded to a group and arrives there for the other member, marked "Forwarded"; then
+ * the same by keyboard (Shift+F10, arrows, Enter); a file forwarded arrives whole and marked; a link
+ * to a conversation the user is not in says so. On a touch screen at phone width, a long press opens
+ * the same menu. Screenshots of the open menu (English and Chinese, light and dark, desktop and
+ * phone), of the forward picker, and of the forwarded messages as the receiver sees them.
  */
 import { readFileSync } from "node:fs";
 import type { Locator, Page } from "playwright-core";
@@ -94,6 +95,16 @@ test("right click: copy a message's link and land at it on a fresh load, forward
     await openConversation(benPage, group);
     await message(benPage, "Meet at the north gate").locator(".msg-text").waitFor({ timeout: 40_000 });
     expect(await message(benPage, "Meet at the north gate").getAttribute("data-e2e")).toBe("decrypted");
+    // Marked as forwarded (content v2), in words that are part of the message's description.
+    const mark = message(benPage, "Meet at the north gate").getByTestId("message-forwarded");
+    expect(await mark.textContent()).toBe("Forwarded");
+    const described = await message(benPage, "Meet at the north gate").evaluate(
+      (m) => document.getElementById(m.getAttribute("aria-describedby") ?? "")?.textContent ?? "",
+    );
+    expect(described).toBe("ForwardedMeet at the north gate");
+    // What Ben writes himself there is not.
+    await send(benPage, "Got it");
+    expect(await message(benPage, "Got it").getByTestId("message-forwarded").count()).toBe(0);
 
     // By keyboard: Ann's own message, Shift+F10, down to Copy link, Enter.
     // The pointer out of the way: a menu opening under it would highlight the item it rests on.
@@ -119,6 +130,7 @@ test("right click: copy a message's link and land at it on a fresh load, forward
     await picker.waitFor({ state: "detached" });
     await expect.poll(() => focusedSeq(annPage)).toBe(mineSeq);
     await message(benPage, "Bring a map").locator(".msg-text").waitFor({ timeout: 20_000 });
+    expect(await message(benPage, "Bring a map").getByTestId("message-forwarded").count()).toBe(1);
 
     // Escape closes the menu back on the message.
     await openByKeyboard(annPage);
@@ -137,6 +149,10 @@ test("right click: copy a message's link and land at it on a fresh load, forward
     await picker.getByRole("combobox").pressSequentially("trip");
     await annPage.keyboard.press("Enter");
     await card(benPage, "route.txt").waitFor({ timeout: 30_000 });
+    const fileMessage = timeline(benPage)
+      .getByTestId("message")
+      .filter({ has: benPage.getByTestId("attachment-name").filter({ hasText: "route.txt" }) });
+    expect(await fileMessage.getByTestId("message-forwarded").textContent()).toBe("Forwarded");
     const [download] = await Promise.all([
       benPage.waitForEvent("download"),
       card(benPage, "route.txt").getByTestId("attachment-download").click(),
@@ -158,6 +174,12 @@ test("right click: copy a message's link and land at it on a fresh load, forward
     await m.locator(".msg-text").waitFor({ timeout: 20_000 });
     await m.locator(".msg-text").click({ button: "right" });
     await annPage.getByRole("menu").waitFor();
+  });
+  // The forwarded messages as Ben sees them in the group, after a reload (from the read records).
+  await shootVariants(benPage, "message-forwarded", async () => {
+    await openConversation(benPage, group);
+    await message(benPage, "Meet at the north gate").getByTestId("message-forwarded").waitFor({ timeout: 20_000 });
+    await card(benPage, "route.txt").waitFor({ timeout: 20_000 });
   });
   // The open menu at phone width (shootVariants' resize closes it), where no edit or delete icon shows.
   await annPage.setViewportSize({ width: 390, height: 780 });
