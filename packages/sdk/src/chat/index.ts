@@ -2,7 +2,7 @@
 export { ChatStore } from "./store.js";
 export type { ChatSnapshot, ChatStoreOptions, ConversationView, SyncStatus } from "./types.js";
 export { ConversationLog, type TimelineEntry } from "./log.js";
-export { Outbox, newClientMsgId, type OutboxOptions, type PendingMessage } from "./outbox.js";
+export { Outbox, newClientMsgId, type OutboxOptions, type PendingMessage, type TextExtras } from "./outbox.js";
 export {
   MemoryOutboxStore,
   StorageOutboxStore,
