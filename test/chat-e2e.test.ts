@@ -330,10 +330,11 @@ describe("the SDK's end-to-end engine", () => {
     await befriend(cy, first);
     for (const c of [cy, diChat]) await c.chat.e2e?.deviceReady();
     const dm = dmConversationId(cy.user.id, di.user.id);
-    const texts = ["passed on from elsewhere", "in my own words"];
+    const [copied, own] = ["passed on from elsewhere", "in my own words"] as const;
+    const texts = [copied, own];
     plaintexts.push(...texts);
-    const forwarded = await cy.chat.send(dm, texts[0]!, { forwarded: true });
-    const ordinary = await cy.chat.send(dm, texts[1]!);
+    const forwarded = await cy.chat.send(dm, copied, { forwarded: true });
+    const ordinary = await cy.chat.send(dm, own);
     await allRead([cy, diChat], dm, texts);
     for (const c of [cy, diChat]) {
       expect(c.at(dm, forwarded.seq)).toMatchObject({ e2e: "decrypted", forwarded: true });
