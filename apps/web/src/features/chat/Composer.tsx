@@ -14,7 +14,7 @@
  * offered). Mentions: "@" offers the conversation's members (MentionSuggestions.tsx); the message
  * names the members whose @username it holds when sent (mentions.tsx). Both lists are React Aria
  * listboxes joined to the message box (SuggestionList.tsx): it hands them Up/Down and Page Up/Down
- * only (Home and End stay the caret's), and decides here what Enter, Tab and Escape do.
+ * only (Home and End stay the caret's); what Enter, Tab and Escape do is decided here.
  */
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { CHAT_LIMITS, checkMessageText, textLength } from "@sealroom/sdk/browser";
@@ -59,9 +59,6 @@ export interface ComposerProps {
   keysChanged?: { onReview(): void; /** A group: the flagged members, as one list. */ names?: string } | undefined;
 }
 
-/** Keys the message box hands to an open suggestion list. */
-const LIST_KEYS: ReadonlySet<string> = new Set(["ArrowDown", "ArrowUp", "PageDown", "PageUp"]);
-
 /** The message the composer's next message answers. */
 export interface ReplyDraft {
   seq: number;
@@ -85,7 +82,7 @@ function ComposerForm({ conversationId, name, autoFocus, onEditLast, reply, onRe
   const [caret, setCaret] = useState(() => text.length);
   /** Where the caret goes after the text changed under it (an emoji put in). */
   const moveCaret = useRef<number | undefined>(undefined);
-  const field = useSuggestionField(box, LIST_KEYS);
+  const field = useSuggestionField(box);
   /** The suggestion Enter or Tab takes (the list's active option). */
   const activeMember = useRef<Mentionable | undefined>(undefined);
   const activeShortcode = useRef<Shortcode | undefined>(undefined);

@@ -5,7 +5,7 @@
  * it is the caller's choice (a jump focuses the conversation's title, which a dialog library's focus
  * return would undo); the page behind is inert, so focus stays inside, and Escape closes it. The
  * field is a combobox and the results React Aria's listbox (SuggestionList.tsx; focus never leaves
- * the field): Up and Down move (wrapping), Home/End and Page Up/Down too, Enter opens the
+ * the field): Up and Down move (wrapping), Page Up/Down by a page, Enter opens the
  * conversation as a list link does (the hash route). Escape, the close button or a click outside
  * close it and give focus back to where it was.
  *

@@ -5,9 +5,10 @@
  * active option scrolled into view), aria-activedescendant and aria-controls, the option roles and
  * ids, and presses by mouse and touch that leave focus in the field are the library's.
  *
- * What stays ours is what a message box needs on top: which keys go to the list at all (the
- * composer keeps Home/End for its caret and Shift+Enter for a new line), which keys choose
- * (Enter, and Tab in the composer), and Escape. The active option is the list's selection
+ * What stays ours is what a text field needs on top: which keys go to the list at all (Up/Down
+ * and Page Up/Down; Home and End keep moving the caret, as the APG combobox pattern has them, and
+ * Shift+Enter still starts a new line in the composer), which keys choose (Enter, and Tab in the
+ * composer), and Escape. The active option is the list's selection
  * ("replace" selection follows focus), so aria-selected marks it as the APG combobox pattern asks,
  * and the field reads it from state rather than from the DOM.
  */
@@ -30,17 +31,13 @@ export function SuggestionArea({ children }: { children: ReactNode }) {
 }
 
 /** Keys a field hands to the list: React Aria moves the active option. */
-const LIST_KEYS = new Set(["ArrowDown", "ArrowUp", "PageDown", "PageUp", "Home", "End"]);
+const LIST_KEYS: ReadonlySet<string> = new Set(["ArrowDown", "ArrowUp", "PageDown", "PageUp"]);
 
 /**
  * The field's side, inside a SuggestionArea: the props that point it at the list (empty while no
  * list is shown) and `navigate`, which hands a key to the list and says whether it was taken.
- * `keys` narrows the keys handed over (a textarea keeps Home and End for its caret).
  */
-export function useSuggestionField<E extends HTMLInputElement | HTMLTextAreaElement>(
-  own: Ref<E>,
-  keys: ReadonlySet<string> = LIST_KEYS,
-) {
+export function useSuggestionField<E extends HTMLInputElement | HTMLTextAreaElement>(own: Ref<E>) {
   const ctx = useSlottedContext(FieldInputContext);
   const { keyboardProps } = useKeyboard(ctx?.onKeyDown ? { onKeyDown: ctx.onKeyDown } : {});
   const theirs = ctx?.ref;
@@ -54,7 +51,7 @@ export function useSuggestionField<E extends HTMLInputElement | HTMLTextAreaElem
     [own, theirs],
   );
   const navigate = (e: KeyboardEvent<E>): boolean => {
-    if (!ctx?.["aria-controls"] || !keys.has(e.key) || e.altKey || e.ctrlKey || e.metaKey) return false;
+    if (!ctx?.["aria-controls"] || !LIST_KEYS.has(e.key) || e.altKey || e.ctrlKey || e.metaKey) return false;
     keyboardProps.onKeyDown?.(e);
     return true;
   };
