@@ -1,5 +1,6 @@
 import { defineConfig } from "vitest/config";
 import { sourceResolution } from "./test/support/vitest-shared.js";
+import { reactAriaAliases } from "./apps/web/react-aria-resolution.js";
 
 export default defineConfig({
   ...sourceResolution,
@@ -85,11 +86,15 @@ export default defineConfig({
       },
       {
         extends: true,
+        resolve: { alias: reactAriaAliases },
         test: {
           name: "web",
           environment: "happy-dom",
           include: ["apps/web/src/**/*.test.{ts,tsx}"],
           setupFiles: ["apps/web/src/test/setup.ts"],
+          // Through Vite (and its aliases), not Node: Node would resolve their imports by the
+          // "source" condition too (react-aria-resolution.ts).
+          server: { deps: { inline: [/\/react-aria/, /\/react-stately\//, /\/@internationalized\//] } },
         },
       },
     ],

@@ -1,6 +1,7 @@
 import react from "@vitejs/plugin-react";
 import { defaultClientConditions, defineConfig } from "vite";
 import { VitePWA } from "vite-plugin-pwa";
+import { reactAriaAliases } from "./react-aria-resolution.js";
 
 // Workspace packages export their TypeScript sources under the "source" condition: bundle the SDK
 // and the contracts from source, so the app never depends on their dist/ being fresh.
@@ -63,7 +64,7 @@ export default defineConfig({
       },
     }),
   ],
-  resolve: { conditions: ["source", ...defaultClientConditions] },
+  resolve: { conditions: ["source", ...defaultClientConditions], alias: reactAriaAliases },
   build: {
     outDir: "dist",
     emptyOutDir: true,

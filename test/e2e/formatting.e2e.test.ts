@@ -49,6 +49,14 @@ test("a formatted message with a shortcode and a picked emoji shows formatted fo
     .getByRole("listbox")
     .getByRole("option", { name: /:thumbsup:/ })
     .waitFor();
+  // Down and back up: the message box keeps focus and the caret and points at the active option.
+  await box.press("ArrowDown");
+  await box.press("ArrowUp");
+  const first = writer.getByRole("listbox").getByRole("option").first();
+  await expect.poll(() => box.getAttribute("aria-activedescendant")).toBe(await first.getAttribute("id"));
+  expect(await first.getAttribute("aria-selected")).toBe("true");
+  expect(await box.evaluate((el) => el === document.activeElement)).toBe(true);
+  await shot(writer, "formatting-shortcode-suggestions");
   await box.press("Enter");
   expect(await box.inputValue()).toBe("**bold** _soft_ ~~old~~ `x = 1` 🎉\n> a quote 👍 ");
 

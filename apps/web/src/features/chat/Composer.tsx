@@ -12,7 +12,9 @@
  * The text stays plain (Markdown is shown formatted only once sent). Emoji: the picker button, or
  * a shortcode typed (":smile:" becomes 😄 as the second colon is typed; from ":sm" on, matches are
  * offered). Mentions: "@" offers the conversation's members (MentionSuggestions.tsx); the message
- * names the members whose @username it holds when sent (mentions.tsx).
+ * names the members whose @username it holds when sent (mentions.tsx). Both lists are React Aria
+ * listboxes joined to the message box (SuggestionList.tsx): it hands them Up/Down and Page Up/Down
+ * only (Home and End stay the caret's); what Enter, Tab and Escape do is decided here.
  */
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { CHAT_LIMITS, checkMessageText, textLength } from "@sealroom/sdk/browser";
@@ -21,12 +23,12 @@ import { useI18n } from "../../i18n/I18nProvider.js";
 import { ConfirmDialog, type ConfirmRequest } from "../social/ConfirmDialog.js";
 import { useChatServices } from "./context.js";
 import { useMe } from "./hooks.js";
-import { MENTIONS_ID, MentionSuggestions, mentionOptionId, useMentionables } from "./MentionSuggestions.js";
+import { MentionSuggestions, useMentionables } from "./MentionSuggestions.js";
 import { insertMention, matchMembers, mentionedIn, typedMention, type Mentionable } from "./mentions.js";
 import { UploadList, useUploads } from "./attachments.js";
 import { snippet } from "./Responses.js";
 import { EmojiButton } from "./emoji/EmojiButton.js";
-import { SUGGESTIONS_ID, ShortcodeSuggestions, suggestionId } from "./emoji/ShortcodeSuggestions.js";
+import { ShortcodeSuggestions } from "./emoji/ShortcodeSuggestions.js";
 import {
   insertChosen,
   replaceFinished,
@@ -36,6 +38,7 @@ import {
   type Typed,
 } from "./emoji/shortcodes.js";
 import { Tip } from "../../components/Tip.js";
+import { SuggestionArea, useSuggestionField } from "./SuggestionList.js";
 
 /** The counter shows from this many characters before the limit. */
 const COUNTER_FROM = 500;
@@ -63,15 +66,15 @@ export interface ReplyDraft {
   text: string;
 }
 
-export function Composer({
-  conversationId,
-  name,
-  autoFocus,
-  onEditLast,
-  reply,
-  onReplyDone,
-  keysChanged,
-}: ComposerProps) {
+export function Composer(props: ComposerProps) {
+  return (
+    <SuggestionArea>
+      <ComposerForm {...props} />
+    </SuggestionArea>
+  );
+}
+
+function ComposerForm({ conversationId, name, autoFocus, onEditLast, reply, onReplyDone, keysChanged }: ComposerProps) {
   const { t } = useI18n();
   const { chat, drafts } = useChatServices();
   const [text, setText] = useState(() => drafts.get(conversationId));
@@ -79,7 +82,10 @@ export function Composer({
   const [caret, setCaret] = useState(() => text.length);
   /** Where the caret goes after the text changed under it (an emoji put in). */
   const moveCaret = useRef<number | undefined>(undefined);
-  const [active, setActive] = useState(0);
+  const field = useSuggestionField(box);
+  /** The suggestion Enter or Tab takes (the list's active option). */
+  const activeMember = useRef<Mentionable | undefined>(undefined);
+  const activeShortcode = useRef<Shortcode | undefined>(undefined);
   /** The ":" whose suggestions Escape closed. */
   const [dismissed, setDismissed] = useState<number>();
   const [focused, setFocused] = useState(false);
@@ -143,7 +149,6 @@ export function Composer({
     if (done) moveCaret.current = done.caret;
     change(done ? done.text : value);
     setCaret(done ? done.caret : at);
-    setActive(0);
     // An "@" closed by Escape is offered again once it is gone (deleted, or the text cleared).
     if (dismissedMention !== undefined && typedMention(value, at)?.start !== dismissedMention)
       setDismissedMention(undefined);
@@ -160,7 +165,6 @@ export function Composer({
   const chooseMember = (member: Mentionable) => {
     if (!mention) return;
     put(insertMention(text, caret, mention, member));
-    setActive(0);
   };
 
   const pick = (emoji: string) => {
@@ -206,8 +210,7 @@ export function Composer({
       e.preventDefault();
       return;
     }
-    if (mentioning && !e.nativeEvent.isComposing && mentionKey(e)) return;
-    if (suggesting && !e.nativeEvent.isComposing && suggestionKey(e)) return;
+    if ((mentioning || suggesting) && !e.nativeEvent.isComposing && suggestionKey(e)) return;
     if (e.key === "Escape" && reply && !e.nativeEvent.isComposing) {
       e.preventDefault();
       onReplyDone?.();
@@ -218,25 +221,17 @@ export function Composer({
     send();
   };
 
-  /** The suggestions' keys; true when the key was theirs. */
+  /** An open list's keys (mentions first, else shortcodes); true when the key was theirs. */
   const suggestionKey = (e: KeyboardEvent<HTMLTextAreaElement>): boolean => {
-    const n = suggestions.length;
-    if (e.key === "ArrowDown" || e.key === "ArrowUp") setActive((a) => (a + (e.key === "ArrowDown" ? 1 : n - 1)) % n);
-    else if ((e.key === "Enter" && !e.shiftKey) || e.key === "Tab")
-      choose(suggestions[active] ?? suggestions[0]!, typed!);
-    else if (e.key === "Escape") setDismissed(typed!.start);
-    else return false;
-    e.preventDefault();
-    return true;
-  };
-
-  /** The member suggestions' keys; true when the key was theirs. */
-  const mentionKey = (e: KeyboardEvent<HTMLTextAreaElement>): boolean => {
-    const n = people.length;
-    if (e.key === "ArrowDown" || e.key === "ArrowUp") setActive((a) => (a + (e.key === "ArrowDown" ? 1 : n - 1)) % n);
-    else if ((e.key === "Enter" && !e.shiftKey) || e.key === "Tab") chooseMember(people[active] ?? people[0]!);
-    else if (e.key === "Escape") setDismissedMention(mention!.start);
-    else return false;
+    if ((e.key === "Enter" && !e.shiftKey) || e.key === "Tab") {
+      const member = activeMember.current;
+      const shortcode = activeShortcode.current;
+      if (mentioning && member) chooseMember(member);
+      else if (!mentioning && typed && shortcode) choose(shortcode, typed);
+    } else if (e.key === "Escape") {
+      if (mentioning) setDismissedMention(mention.start);
+      else if (typed) setDismissed(typed.start);
+    } else if (!field.navigate(e)) return false;
     e.preventDefault();
     return true;
   };
@@ -303,7 +298,8 @@ export function Composer({
           <MentionSuggestions
             query={mention.query}
             items={people}
-            active={active % people.length}
+            resetKey={`${mention.start}:${mention.query}`}
+            onActive={(member) => (activeMember.current = member)}
             onChoose={chooseMember}
           />
         )}
@@ -311,12 +307,13 @@ export function Composer({
           <ShortcodeSuggestions
             query={typed.query}
             items={suggestions}
-            active={active}
+            resetKey={`${typed.start}:${typed.query}`}
+            onActive={(shortcode) => (activeShortcode.current = shortcode)}
             onChoose={(i) => choose(i, typed)}
           />
         )}
         <textarea
-          ref={box}
+          ref={field.ref}
           className="composer-input"
           rows={1}
           value={text}
@@ -325,10 +322,8 @@ export function Composer({
           aria-describedby={describedBy}
           aria-invalid={problem ? true : undefined}
           aria-autocomplete="list"
-          aria-controls={mentioning ? MENTIONS_ID : suggesting ? SUGGESTIONS_ID : undefined}
-          aria-activedescendant={
-            mentioning ? mentionOptionId(active % people.length) : suggesting ? suggestionId(active) : undefined
-          }
+          aria-controls={field.fieldProps["aria-controls"]}
+          aria-activedescendant={field.fieldProps["aria-activedescendant"]}
           onChange={(e) => edit(e.target.value, e.target.selectionStart)}
           onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onFocus={() => setFocused(true)}

@@ -1,17 +1,16 @@
 /**
  * The members matching an `@name` being typed, above the composer (as the emoji shortcodes'
- * suggestions are): the message box keeps focus and points here with aria-activedescendant
- * (`aria-autocomplete="list"` and a listbox: a textarea may not take the combobox role, ARIA in
- * HTML); Up/Down move, Enter or Tab choose, Escape closes; a click chooses.
+ * suggestions are): React Aria's listbox (SuggestionList.tsx). The message box keeps focus and
+ * the caret and points here with aria-activedescendant (`aria-autocomplete="list"` and a listbox:
+ * a textarea may not take the combobox role, ARIA in HTML); Up/Down move, Enter or Tab choose,
+ * Escape closes (Composer.tsx); a click chooses.
  */
 import { parseConversationId } from "@sealroom/sdk/browser";
 import { Avatar } from "../../components/Avatar.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { useChatSnapshot, usePeople } from "./context.js";
 import type { Mentionable } from "./mentions.js";
-
-export const MENTIONS_ID = "mention-suggestions";
-export const mentionOptionId = (i: number) => `mention-suggestion-${i}`;
+import { SuggestionList } from "./SuggestionList.js";
 
 /** Who can be mentioned in a conversation: a DM's partner; a group's members (once loaded). */
 export function useMentionables(conversationId: string): Mentionable[] {
@@ -31,34 +30,33 @@ export function useMentionables(conversationId: string): Mentionable[] {
 export function MentionSuggestions({
   query,
   items,
-  active,
+  resetKey,
+  onActive,
   onChoose,
 }: {
   query: string;
   items: readonly Mentionable[];
-  active: number;
+  /** What is typed: a new query makes the first member the active one again. */
+  resetKey: string;
+  onActive(item: Mentionable | undefined): void;
   onChoose(item: Mentionable): void;
 }) {
   const { t } = useI18n();
   return (
-    <ul
-      id={MENTIONS_ID}
+    <SuggestionList
+      items={items}
+      keyOf={(item) => String(item.id)}
+      textOf={(item) => item.displayName ?? item.username}
+      resetKey={resetKey}
+      onActive={onActive}
+      onChoose={onChoose}
+      label={t("chat.mentionSuggestions", { query })}
       className="emoji-suggestions mention-suggestions"
-      role="listbox"
-      aria-label={t("chat.mentionSuggestions", { query })}
-      data-testid="mention-suggestions"
+      optionClassName="emoji-suggestion mention-suggestion"
+      testId="mention-suggestions"
     >
-      {items.map((item, i) => (
-        <li
-          key={item.id}
-          id={mentionOptionId(i)}
-          role="option"
-          aria-selected={i === active}
-          className="emoji-suggestion mention-suggestion"
-          // Not a focus change: the message box keeps the caret.
-          onMouseDown={(e) => e.preventDefault()}
-          onClick={() => onChoose(item)}
-        >
+      {(item) => (
+        <>
           <Avatar name={item.displayName ?? item.username} userId={item.id} size={24} />
           <span className="mention-suggestion-name" translate="no">
             <bdi>{item.displayName ?? item.username}</bdi>
@@ -66,8 +64,8 @@ export function MentionSuggestions({
           <span className="mention-suggestion-user" translate="no">
             <bdi>@{item.username}</bdi>
           </span>
-        </li>
-      ))}
-    </ul>
+        </>
+      )}
+    </SuggestionList>
   );
 }

@@ -121,6 +121,25 @@ describe("QuickSwitcher", () => {
     expect(screen.queryByRole("dialog")).toBeNull();
   });
 
+  test("Page Down and Page Up move a page at most; Home and End move the field's caret, not the active option", async () => {
+    const user = userEvent.setup();
+    await setup();
+    await ctrlK();
+    await user.keyboard("{PageDown}");
+    expect(activeLabel()).toBe("erin, Direct message, No messages yet");
+    await user.keyboard("{PageUp}");
+    expect(activeLabel()).toBe("José Bobo, @bob, Direct message");
+    await user.type(field(), "a");
+    const active = activeLabel();
+    const caret = () => screen.getByRole<HTMLInputElement>("combobox", { name: "Conversation name" }).selectionStart;
+    await user.keyboard("{Home}");
+    expect(caret()).toBe(0);
+    expect(activeLabel()).toBe(active);
+    await user.keyboard("{End}");
+    expect(caret()).toBe(1);
+    expect(activeLabel()).toBe(active);
+  });
+
   test("with nothing typed the open conversation is not the first choice: Ctrl+K, Enter goes back to the previous one", async () => {
     const user = userEvent.setup();
     await setup({ open: DM_BOB });

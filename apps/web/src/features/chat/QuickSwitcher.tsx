@@ -4,10 +4,10 @@
  * name. A native <dialog> opened with showModal(), not components/Modal.tsx: where focus goes after
  * it is the caller's choice (a jump focuses the conversation's title, which a dialog library's focus
  * return would undo); the page behind is inert, so focus stays inside, and Escape closes it. The
- * field is a combobox pointing at the active option of its listbox with aria-activedescendant
- * (focus never leaves the field): Up and Down move, Enter opens the conversation as a list link
- * does (the hash route). Escape, the close button or a click outside close it and give focus back
- * to where it was.
+ * field is a combobox and the results React Aria's listbox (SuggestionList.tsx; focus never leaves
+ * the field): Up and Down move (wrapping), Page Up/Down by a page, Enter opens the
+ * conversation as a list link does (the hash route). Escape, the close button or a click outside
+ * close it and give focus back to where it was.
  *
  * The shortcut works from text fields too (the composer, the search box), as in Slack and Element:
  * people reach for it mid-sentence, and Ctrl+K types nothing there. It does nothing while another
@@ -24,6 +24,7 @@ import {
   useState,
   type ReactNode,
 } from "react";
+import { SuggestionArea, SuggestionList, useSuggestionField } from "./SuggestionList.js";
 import { Avatar } from "../../components/Avatar.js";
 import { CloseIcon, JumpIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
@@ -158,66 +159,19 @@ export function SwitcherDialog({
 }) {
   const { t } = useI18n();
   const dialogRef = useRef<HTMLDialogElement>(null);
-  const inputRef = useRef<HTMLInputElement>(null);
-  const listRef = useRef<HTMLUListElement>(null);
-  const { conversations } = useChatSnapshot();
-  const people = usePeople();
-  const me = useMe();
-  // `typed` is the field; `query` what the list is filtered by: during an input method's composition
-  // (pinyin on its way to 汉字) the field holds letters that are no name, so the list waits for the end.
-  const [typed, setTyped] = useState("");
-  const [query, setQuery] = useState("");
-  const composing = useRef(false);
-  const all = useMemo(() => switcherEntries(conversations, people, me, t), [conversations, people, me, t]);
-  const shown = useMemo(() => filterEntries(all, query), [all, query]);
-  // With nothing typed, the first choice is the most recent conversation other than the open one:
-  // Ctrl+K, Enter goes back to where the user was before.
-  const initial =
-    query.trim() === ""
-      ? Math.max(
-          0,
-          shown.findIndex((e) => e.conversationId !== currentId),
-        )
-      : 0;
-  const [picked, setPicked] = useState<{ query: string; index: number } | undefined>();
-  const active = picked?.query === query ? Math.min(picked.index, shown.length - 1) : initial;
   const base = useId();
-  const optionId = (i: number) => `${base}-option-${i}`;
   const titleId = `${base}-title`;
-  const listId = `${base}-list`;
-  const hintId = `${base}-hint`;
 
   useEffect(() => {
     const dialog = dialogRef.current;
     if (!dialog) return;
     if (typeof dialog.showModal === "function") dialog.showModal();
     else dialog.setAttribute("open", "");
-    inputRef.current?.focus();
     return () => {
       if (typeof dialog.close === "function") dialog.close();
       else dialog.removeAttribute("open");
     };
   }, []);
-
-  // The active option stays in view as the arrows move through a long list.
-  useEffect(() => {
-    const option = active >= 0 ? listRef.current?.querySelector(`[id="${optionId(active)}"]`) : null;
-    option?.scrollIntoView?.({ block: "nearest" });
-    // optionId is derived from `base`, which never changes.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [active]);
-
-  const choose = (entry: SwitcherEntry) => {
-    if (onPick) return onPick(entry);
-    if (entry.conversationId === currentId) return onClose(true);
-    // The same navigation as the list's links; the conversation then takes focus (its title).
-    window.location.hash = hrefFor(chatRoute(entry.conversationId));
-    onClose(false);
-  };
-  const move = (by: number) => {
-    if (shown.length === 0) return;
-    setPicked({ query, index: (active + by + shown.length) % shown.length });
-  };
 
   return (
     <dialog
@@ -248,73 +202,16 @@ export function SwitcherDialog({
             <CloseIcon />
           </button>
         </div>
-        <input
-          ref={inputRef}
-          className="field-input quick-input"
-          type="text"
-          role="combobox"
-          aria-label={t("quick.field")}
-          aria-expanded={shown.length > 0}
-          aria-controls={listId}
-          aria-autocomplete="list"
-          aria-activedescendant={shown.length > 0 ? optionId(active) : undefined}
-          aria-describedby={hintId}
-          placeholder={t("quick.placeholder")}
-          autoComplete="off"
-          spellCheck={false}
-          value={typed}
-          onChange={(e) => {
-            setTyped(e.target.value);
-            if (!composing.current) setQuery(e.target.value);
-          }}
-          onCompositionStart={() => (composing.current = true)}
-          onCompositionEnd={(e) => {
-            composing.current = false;
-            setQuery(e.currentTarget.value);
-          }}
-          onKeyDown={(e) => {
-            if (e.key === "ArrowDown" || e.key === "ArrowUp") {
-              e.preventDefault();
-              move(e.key === "ArrowDown" ? 1 : -1);
-            } else if (e.key === "Enter" && !e.nativeEvent.isComposing && !composing.current) {
-              e.preventDefault();
-              const entry = shown[active];
-              if (entry) choose(entry);
-            } else if (e.key === "Escape") {
-              e.preventDefault();
-              onClose(true);
-            }
-          }}
-          data-testid={`${testId}-input`}
-        />
-        <ul
-          ref={listRef}
-          id={listId}
-          className="quick-list"
-          role="listbox"
-          aria-label={t("quick.results")}
-          hidden={shown.length === 0}
-        >
-          {shown.map((entry, i) => (
-            <SwitcherOption
-              key={entry.conversationId}
-              id={optionId(i)}
-              entry={entry}
-              selected={i === active}
-              current={entry.conversationId === currentId}
-              onPoint={() => setPicked({ query, index: i })}
-              onChoose={() => choose(entry)}
-            />
-          ))}
-        </ul>
-        <div role="status" className="quick-status" data-testid={`${testId}-status`}>
-          {shown.length === 0 ? (
-            <p className="quick-empty">{t("quick.none", { query: query.trim() })}</p>
-          ) : (
-            query.trim() !== "" && <span className="sr-only">{t("quick.count", { count: shown.length })}</span>
-          )}
-        </div>
-        <p id={hintId} className="quick-hint">
+        <SuggestionArea>
+          <SwitcherSearch
+            currentId={currentId}
+            onClose={onClose}
+            onPick={onPick}
+            hintId={`${base}-hint`}
+            testId={testId}
+          />
+        </SuggestionArea>
+        <p id={`${base}-hint`} className="quick-hint">
           {hint ?? t("quick.hint")}
         </p>
       </div>
@@ -322,43 +219,135 @@ export function SwitcherDialog({
   );
 }
 
-function SwitcherOption({
-  id,
-  entry,
-  selected,
-  current,
-  onPoint,
-  onChoose,
+/** The field, its results and their count (inside the SuggestionArea that joins field and list). */
+function SwitcherSearch({
+  currentId,
+  onClose,
+  onPick,
+  hintId,
+  testId,
 }: {
-  id: string;
-  entry: SwitcherEntry;
-  selected: boolean;
-  current: boolean;
-  onPoint(): void;
-  onChoose(): void;
+  currentId: string | undefined;
+  onClose(giveFocusBack: boolean): void;
+  onPick: ((entry: SwitcherEntry) => void) | undefined;
+  hintId: string;
+  testId: string;
 }) {
   const { t } = useI18n();
-  const user = entry.username !== undefined && entry.username !== entry.title ? `@${entry.username}` : undefined;
-  const kind = t(entry.kind === "dm" ? "quick.kind.dm" : "quick.kind.group");
-  const marks = [
-    entry.archived && t("chat.archived"),
-    entry.fresh && t("quick.fresh"),
-    current && t("quick.current"),
-  ].filter((m): m is string => typeof m === "string");
+  const inputRef = useRef<HTMLInputElement>(null);
+  const { conversations } = useChatSnapshot();
+  const people = usePeople();
+  const me = useMe();
+  // `typed` is the field; `query` what the list is filtered by: during an input method's composition
+  // (pinyin on its way to 汉字) the field holds letters that are no name, so the list waits for the end.
+  const [typed, setTyped] = useState("");
+  const [query, setQuery] = useState("");
+  const composing = useRef(false);
+  const all = useMemo(() => switcherEntries(conversations, people, me, t), [conversations, people, me, t]);
+  const shown = useMemo(() => filterEntries(all, query), [all, query]);
+  // With nothing typed, the first choice is the most recent conversation other than the open one:
+  // Ctrl+K, Enter goes back to where the user was before.
+  const initial = query.trim() === "" ? shown.find((e) => e.conversationId !== currentId) : undefined;
+  const active = useRef<SwitcherEntry | undefined>(undefined);
+  const field = useSuggestionField(inputRef);
+
+  useEffect(() => inputRef.current?.focus(), []);
+
+  const choose = (entry: SwitcherEntry) => {
+    if (onPick) return onPick(entry);
+    if (entry.conversationId === currentId) return onClose(true);
+    // The same navigation as the list's links; the conversation then takes focus (its title).
+    window.location.hash = hrefFor(chatRoute(entry.conversationId));
+    onClose(false);
+  };
+
   return (
-    <li
-      id={id}
-      role="option"
-      aria-selected={selected}
-      // One sentence for screen readers (the spans below would run together): name, username, kind, marks.
-      aria-label={[entry.title, user, kind, ...marks].filter(Boolean).join(", ")}
-      className="quick-option"
-      // Not a focus change: the field keeps focus and the caret.
-      onMouseDown={(e) => e.preventDefault()}
-      onMouseMove={selected ? undefined : onPoint}
-      onClick={onChoose}
-      data-testid={`quick-option-${entry.conversationId}`}
-    >
+    <>
+      <input
+        ref={field.ref}
+        className="field-input quick-input"
+        type="text"
+        role="combobox"
+        aria-label={t("quick.field")}
+        aria-expanded={shown.length > 0}
+        aria-controls={field.fieldProps["aria-controls"]}
+        aria-autocomplete="list"
+        aria-activedescendant={shown.length > 0 ? field.fieldProps["aria-activedescendant"] : undefined}
+        aria-describedby={hintId}
+        placeholder={t("quick.placeholder")}
+        autoComplete="off"
+        spellCheck={false}
+        value={typed}
+        onChange={(e) => {
+          setTyped(e.target.value);
+          if (!composing.current) setQuery(e.target.value);
+        }}
+        onCompositionStart={() => (composing.current = true)}
+        onCompositionEnd={(e) => {
+          composing.current = false;
+          setQuery(e.currentTarget.value);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" && !e.nativeEvent.isComposing && !composing.current) {
+            e.preventDefault();
+            if (active.current) choose(active.current);
+          } else if (e.key === "Escape") {
+            e.preventDefault();
+            onClose(true);
+          } else if (field.navigate(e)) e.preventDefault();
+        }}
+        data-testid={`${testId}-input`}
+      />
+      <SuggestionList
+        items={shown}
+        keyOf={(e) => e.conversationId}
+        textOf={(e) => e.title}
+        initial={initial?.conversationId}
+        resetKey={query}
+        onActive={(e) => (active.current = e)}
+        onChoose={choose}
+        label={t("quick.results")}
+        className="quick-list"
+        optionClassName="quick-option"
+        optionLabel={(e) => optionLabel(e, e.conversationId === currentId, t)}
+        optionTestId={(e) => `quick-option-${e.conversationId}`}
+        testId={`${testId}-list`}
+        hidden={shown.length === 0}
+      >
+        {(entry) => <SwitcherOption entry={entry} current={entry.conversationId === currentId} />}
+      </SuggestionList>
+      <div role="status" className="quick-status" data-testid={`${testId}-status`}>
+        {shown.length === 0 ? (
+          <p className="quick-empty">{t("quick.none", { query: query.trim() })}</p>
+        ) : (
+          query.trim() !== "" && <span className="sr-only">{t("quick.count", { count: shown.length })}</span>
+        )}
+      </div>
+    </>
+  );
+}
+
+type T = ReturnType<typeof useI18n>["t"];
+
+function marksOf(entry: SwitcherEntry, current: boolean, t: T): string[] {
+  return [entry.archived && t("chat.archived"), entry.fresh && t("quick.fresh"), current && t("quick.current")].filter(
+    (m): m is string => typeof m === "string",
+  );
+}
+const userOf = (entry: SwitcherEntry) =>
+  entry.username !== undefined && entry.username !== entry.title ? `@${entry.username}` : undefined;
+const kindOf = (entry: SwitcherEntry, t: T) => t(entry.kind === "dm" ? "quick.kind.dm" : "quick.kind.group");
+
+/** One sentence for screen readers (the spans of the option would run together): name, username, kind, marks. */
+function optionLabel(entry: SwitcherEntry, current: boolean, t: T): string {
+  return [entry.title, userOf(entry), kindOf(entry, t), ...marksOf(entry, current, t)].filter(Boolean).join(", ");
+}
+
+function SwitcherOption({ entry, current }: { entry: SwitcherEntry; current: boolean }) {
+  const { t } = useI18n();
+  const user = userOf(entry);
+  return (
+    <>
       <Avatar name={entry.title} userId={entry.userId} groupId={entry.groupId} size={32} />
       <span className="quick-option-body">
         <span className="quick-option-top">
@@ -372,14 +361,14 @@ function SwitcherOption({
           )}
         </span>
         <span className="quick-option-meta">
-          {kind}
-          {marks.map((m) => (
+          {kindOf(entry, t)}
+          {marksOf(entry, current, t).map((m) => (
             <span key={m} className="quick-mark">
               {m}
             </span>
           ))}
         </span>
       </span>
-    </li>
+    </>
   );
 }

@@ -4,6 +4,25 @@
  * timeline more than it takes to show the one focused. A printable key typed while a message has
  * focus goes to the composer (after a stray Tab, typing must write, not act on a message).
  */
+/*
+ * Why this is not React Aria (react-aria-components 1.22, as used by SuggestionList.tsx), checked
+ * against its source and in Chromium:
+ * - GridList: Tab into a list the reader has not walked yet focuses its FIRST row when focus comes
+ *   from before it (useSelectableCollection's onFocus), i.e. the oldest message loaded, scrolled
+ *   to, which pages in older history; the reader expects the newest (keyboard.e2e: "focusing a
+ *   message does not scroll to the top"). UNSTABLE_focusOnEntry="last" fixes entry but forgets the
+ *   position on every Tab away and back, which is remembered here. Every row would have to be a
+ *   collection item (day, unread, encryption and device-change separators and system lines are
+ *   not stops), the log/article semantics that announce new messages would become a grid, Left/
+ *   Right and Tab would change meaning for the links and reaction chips inside the focused
+ *   message, and each message's Radix context-menu trigger (asChild) would have to wrap RAC's row.
+ * - FocusScope + useFocusManager (focusNext/focusPrevious with `accept`): they move focus with a
+ *   plain element.focus(), no preventScroll. Chromium then centres a message that was partly
+ *   below the edge: 241 px of scroll for a 60 px row in a 400 px timeline, against 72 px with
+ *   focus({ preventScroll }) + scrollIntoView({ block: "nearest" }) as here, so walking down with
+ *   the arrows would jump half a screen per step. They have no page step either, and the two
+ *   things this hook mostly is, the remembered stop and typing into the composer, are not theirs.
+ */
 import { useState, type FocusEvent, type KeyboardEvent, type RefObject } from "react";
 
 const ITEM = "[data-roving]";

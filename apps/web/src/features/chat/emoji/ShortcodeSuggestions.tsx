@@ -1,51 +1,49 @@
 /**
- * The emoji matching a shortcode being typed (":sm"), above the composer. Focus stays in the
- * message box (it points here with aria-activedescendant): Up/Down move, Enter or Tab choose,
- * Escape closes; a click chooses too.
+ * The emoji matching a shortcode being typed (":sm"), above the composer: React Aria's listbox
+ * (SuggestionList.tsx). Focus and the caret stay in the message box (it points here with
+ * aria-activedescendant): Up/Down move, Enter or Tab choose, Escape closes (Composer.tsx); a
+ * click chooses too.
  */
 import { useI18n } from "../../../i18n/I18nProvider.js";
+import { SuggestionList } from "../SuggestionList.js";
 import type { Shortcode } from "./shortcodes.js";
-
-export const SUGGESTIONS_ID = "emoji-suggestions";
-export const suggestionId = (i: number) => `emoji-suggestion-${i}`;
 
 export function ShortcodeSuggestions({
   query,
   items,
-  active,
+  resetKey,
+  onActive,
   onChoose,
 }: {
   query: string;
   items: readonly Shortcode[];
-  active: number;
+  /** What is typed: a new query makes the first emoji the active one again. */
+  resetKey: string;
+  onActive(item: Shortcode | undefined): void;
   onChoose(item: Shortcode): void;
 }) {
   const { t } = useI18n();
   return (
-    <ul
-      id={SUGGESTIONS_ID}
+    <SuggestionList
+      items={items}
+      keyOf={(item) => item.name}
+      textOf={(item) => `:${item.name}:`}
+      resetKey={resetKey}
+      onActive={onActive}
+      onChoose={onChoose}
+      label={t("emoji.suggestions", { query })}
       className="emoji-suggestions"
-      role="listbox"
-      aria-label={t("emoji.suggestions", { query })}
-      data-testid="emoji-suggestions"
+      optionClassName="emoji-suggestion"
+      testId="emoji-suggestions"
     >
-      {items.map((item, i) => (
-        <li
-          key={item.name}
-          id={suggestionId(i)}
-          role="option"
-          aria-selected={i === active}
-          className="emoji-suggestion"
-          // Not a focus change: the message box keeps the caret.
-          onMouseDown={(e) => e.preventDefault()}
-          onClick={() => onChoose(item)}
-        >
+      {(item) => (
+        <>
           <span className="emoji-suggestion-glyph" aria-hidden="true">
             {item.emoji}
           </span>
           <span translate="no">:{item.name}:</span>
-        </li>
-      ))}
-    </ul>
+        </>
+      )}
+    </SuggestionList>
   );
 }

@@ -73,6 +73,34 @@ describe("shortcodes", () => {
     await waitFor(() => expect(h.client.bodies("chat.send").map((b) => b.text)).toEqual(["done 🎉 yes"]));
   });
 
+  test("suggestions by keyboard wrap at the ends; Home and End stay the caret's; a click chooses and the caret stays in the box", async () => {
+    const { h, box, user } = await openDm();
+    await user.type(box, "so :hear");
+    const options = () => within(screen.getByRole("listbox")).getAllByRole("option");
+    const active = () => box.getAttribute("aria-activedescendant");
+    await waitFor(() => expect(active()).toBe(options()[0]!.id));
+    expect(options().length).toBeGreaterThan(2);
+    // Up from the first goes round to the last, Down from there back to the first.
+    await user.keyboard("{ArrowUp}");
+    expect(active()).toBe(options().at(-1)!.id);
+    expect(options().at(-1)!.getAttribute("aria-selected")).toBe("true");
+    await user.keyboard("{ArrowDown}");
+    expect(active()).toBe(options()[0]!.id);
+    // Home and End are the text box's: they move the caret, not the active option.
+    await user.keyboard("{Home}");
+    expect(box.selectionStart).toBe(0);
+    await user.keyboard("{End}");
+    expect(box.selectionStart).toBe(box.value.length);
+    await screen.findByRole("listbox");
+    const second = options()[1]!;
+    const glyph = second.querySelector(".emoji-suggestion-glyph")!.textContent!;
+    await user.click(second);
+    expect(box.value).toBe(`so ${glyph} `);
+    expect(document.activeElement).toBe(box);
+    expect(box.selectionStart).toBe(box.value.length);
+    expect(h.client.bodies("chat.send")).toEqual([]);
+  });
+
   test("suggestions after two letters: arrows move, Enter chooses (and does not send), Escape closes", async () => {
     const { h, box, user } = await openDm();
     await user.type(box, "hi :thumbsu");
