@@ -1,6 +1,7 @@
 /** Test doubles at the SDK boundary: a client that records calls and lets a test emit its events. */
 import type { ReactElement } from "react";
 import { render } from "@testing-library/react";
+import { inRouter } from "./router.js";
 import type { PublicUser } from "@sealroom/proto/auth";
 import type { CommandBody, CommandType, CommandValue } from "@sealroom/proto/commands";
 import type { Result } from "@sealroom/proto/errors";
@@ -150,7 +151,7 @@ export function createHarness(opts: { pinned?: string; presented?: string | Erro
 export function renderWith(ui: ReactElement, h: Harness, language: Language = "en") {
   return render(
     <I18nProvider language={language}>
-      <SealroomProvider value={{ client: h.client, session: h.session, host: HOST }}>{ui}</SealroomProvider>
+      <SealroomProvider value={{ client: h.client, session: h.session, host: HOST }}>{inRouter(ui)}</SealroomProvider>
     </I18nProvider>,
   );
 }

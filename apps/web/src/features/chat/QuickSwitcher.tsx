@@ -27,7 +27,8 @@ import {
 import { Avatar } from "../../components/Avatar.js";
 import { CloseIcon, JumpIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { chatRoute, conversationOf, hrefFor, useHashRoute } from "../../lib/hooks.js";
+import { useNavigate } from "react-router";
+import { chatPath, usePlace } from "../../lib/routes.js";
 import { useChatSnapshot, usePeople } from "./context.js";
 import { useMe } from "./hooks.js";
 import {
@@ -59,7 +60,7 @@ export function QuickSwitcherProvider({
   const openRef = useRef(false);
   const returnTo = useRef<HTMLElement | null>(null);
   const restore = useRef(true);
-  const currentId = conversationOf(useHashRoute());
+  const currentId = usePlace().conversationId;
 
   const open = useCallback((from?: HTMLElement) => {
     if (openRef.current) return;
@@ -158,6 +159,7 @@ export function SwitcherDialog({
 }) {
   const { t } = useI18n();
   const dialogRef = useRef<HTMLDialogElement>(null);
+  const navigate = useNavigate();
   const inputRef = useRef<HTMLInputElement>(null);
   const listRef = useRef<HTMLUListElement>(null);
   const { conversations } = useChatSnapshot();
@@ -211,7 +213,7 @@ export function SwitcherDialog({
     if (onPick) return onPick(entry);
     if (entry.conversationId === currentId) return onClose(true);
     // The same navigation as the list's links; the conversation then takes focus (its title).
-    window.location.hash = hrefFor(chatRoute(entry.conversationId));
+    void navigate(chatPath(entry.conversationId));
     onClose(false);
   };
   const move = (by: number) => {

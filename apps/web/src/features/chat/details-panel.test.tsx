@@ -5,11 +5,11 @@
  */
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
+import { Outlet } from "react-router";
 import { describe, expect, test } from "vitest";
-import { conversationOf, useHashRoute } from "../../lib/hooks.js";
+import { signedInRoutes } from "../../app/routes.js";
 import { EMPTY_OVERVIEW } from "../social/testing.js";
-import { SocialProvider, detailsPanel, socialScreen } from "../social/index.js";
-import { ChatScreen } from "./ChatScreen.js";
+import { SocialProvider } from "../social/index.js";
 import {
   BOB,
   ME,
@@ -24,12 +24,6 @@ import {
 
 const GID = "group:9";
 
-/** The signed-in app's routing for the chat and social screens, as App.tsx wires it. */
-function Routes() {
-  const route = useHashRoute();
-  return socialScreen(route) ?? <ChatScreen conversationId={conversationOf(route)} details={detailsPanel(route)} />;
-}
-
 async function trip(setup: Parameters<typeof chatHarness>[0] = () => undefined) {
   const last = { ...text(1, BOB.id, "hi all"), conversationId: GID };
   const group = { id: 9, name: "Trip", ownerId: ME.id, memberCount: 3, version: 1, createdAt: 1, disbandedAt: null };
@@ -40,12 +34,13 @@ async function trip(setup: Parameters<typeof chatHarness>[0] = () => undefined) 
     c.commands["social.overview"] = () => ({ ...EMPTY_OVERVIEW, groups: [{ ...group, topic: "", role: "owner" }] });
     setup(c);
   });
-  await renderChat(
+  // The app's routes, in a frame without the sidebar.
+  const frame = (
     <SocialProvider>
-      <Routes />
-    </SocialProvider>,
-    h,
+      <Outlet />
+    </SocialProvider>
   );
+  await renderChat([{ path: "/", element: frame, children: signedInRoutes() }], h);
   await settle();
   return h;
 }
