@@ -6,7 +6,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { Outlet } from "react-router";
-import { describe, expect, test } from "vitest";
+import { describe, expect, onTestFinished, test } from "vitest";
 import { signedInRoutes } from "../../app/routes.js";
 import { EMPTY_OVERVIEW } from "../social/testing.js";
 import { SocialProvider } from "../social/index.js";
@@ -92,6 +92,45 @@ describe("the group details panel", () => {
     await waitFor(() => expect(window.location.hash).toBe(`#/chat/${GID}/details`));
     await waitFor(() => expect(region()).not.toBeNull());
     expect(screen.getByRole("heading", { level: 1, name: "Trip" })).toBeTruthy();
+  });
+
+  test("as a drawer over the conversation, a press on the conversation closes it; on the panel or its button, not", async () => {
+    // What details.css does between 761 and 999 px (jsdom loads no stylesheet of the app's).
+    const style = document.createElement("style");
+    style.textContent = ".details-panel { position: absolute; }";
+    document.head.append(style);
+    onTestFinished(() => style.remove());
+    window.location.hash = `#/chat/${GID}/details`;
+    await trip();
+    const user = userEvent.setup();
+    await waitFor(() => expect(region()).not.toBeNull());
+    await user.click(within(openRegion()).getByRole("heading", { name: "Group details" }));
+    expect(region()).not.toBeNull();
+
+    // The press goes on to what it landed on: the composer has focus, the panel is gone.
+    const composer = screen.getByRole("textbox", { name: "Message Trip" });
+    await user.click(composer);
+    await waitFor(() => expect(region()).toBeNull());
+    expect(window.location.hash).toBe(`#/chat/${GID}`);
+    expect(document.activeElement).toBe(composer);
+
+    // The header's button still toggles it (its press does not close it before its click reopens it).
+    const button = screen.getByRole("button", { name: "Group details" });
+    await user.click(button);
+    await waitFor(() => expect(region()).not.toBeNull());
+    await user.click(button);
+    await waitFor(() => expect(region()).toBeNull());
+  });
+
+  test("beside the conversation (no drawer), a press on the conversation leaves it open", async () => {
+    window.location.hash = `#/chat/${GID}/details`;
+    await trip();
+    const user = userEvent.setup();
+    await waitFor(() => expect(region()).not.toBeNull());
+    await user.click(screen.getByRole("textbox", { name: "Message Trip" }));
+    await settle();
+    expect(region()).not.toBeNull();
+    expect(window.location.hash).toBe(`#/chat/${GID}/details`);
   });
 
   test("an old link to a group the user is not in says so", async () => {
