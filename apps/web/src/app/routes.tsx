@@ -12,9 +12,15 @@ import { GroupDetailsRoute, socialRoutes } from "../features/social/index.js";
 import { HOME } from "../lib/routes.js";
 import { SettingsRoute } from "../screens/SettingsScreen.js";
 import { App } from "./App.js";
+import { RouteError } from "./RouteError.js";
 
 /** What the signed-in frame (AppShell) shows in its main area, by address. */
 export function signedInRoutes(): RouteObject[] {
+  // A view that fails to render is replaced by a notice inside the frame, which stays usable.
+  return [{ errorElement: <RouteError />, children: views() }];
+}
+
+function views(): RouteObject[] {
   return [
     { index: true, element: <ChatScreen conversationId={undefined} /> },
     { path: "settings", element: <SettingsRoute /> },
@@ -34,5 +40,5 @@ export function signedInRoutes(): RouteObject[] {
 
 /** One router for the page's lifetime (main.tsx): the session's phases are its root element. */
 export function createAppRouter() {
-  return createHashRouter([{ path: "/", element: <App />, children: signedInRoutes() }]);
+  return createHashRouter([{ path: "/", element: <App />, errorElement: <RouteError />, children: signedInRoutes() }]);
 }
