@@ -82,11 +82,11 @@ export function useWithSearch(): (path: string) => To {
 /** Marks a history entry made by opening a panel, so closing it can go back over it. */
 const OPENED_HERE = "sealroom.openedHere";
 
-export function openedHere(state: unknown): boolean {
+function openedHere(state: unknown): boolean {
   return typeof state === "object" && state !== null && OPENED_HERE in state && state[OPENED_HERE] === true;
 }
 
-export const OPENED_HERE_STATE = { [OPENED_HERE]: true } as const;
+const OPENED_HERE_STATE = { [OPENED_HERE]: true } as const;
 
 /**
  * Opening and closing a group conversation's details panel. Opening pushes an entry of its own, so

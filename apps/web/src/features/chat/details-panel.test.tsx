@@ -10,6 +10,7 @@ import { describe, expect, onTestFinished, test } from "vitest";
 import { signedInRoutes } from "../../app/routes.js";
 import { EMPTY_OVERVIEW } from "../social/testing.js";
 import { SocialProvider } from "../social/index.js";
+import { ConversationList } from "./ConversationList.js";
 import {
   BOB,
   ME,
@@ -24,7 +25,7 @@ import {
 
 const GID = "group:9";
 
-async function trip(setup: Parameters<typeof chatHarness>[0] = () => undefined) {
+async function trip(setup: Parameters<typeof chatHarness>[0] = () => undefined, opts: { list?: boolean } = {}) {
   const last = { ...text(1, BOB.id, "hi all"), conversationId: GID };
   const group = { id: 9, name: "Trip", ownerId: ME.id, memberCount: 3, version: 1, createdAt: 1, disbandedAt: null };
   const h = await chatHarness((c) => {
@@ -34,9 +35,10 @@ async function trip(setup: Parameters<typeof chatHarness>[0] = () => undefined) 
     c.commands["social.overview"] = () => ({ ...EMPTY_OVERVIEW, groups: [{ ...group, topic: "", role: "owner" }] });
     setup(c);
   });
-  // The app's routes, in a frame without the sidebar.
+  // The app's routes, in a frame with or without the sidebar's list.
   const frame = (
     <SocialProvider>
+      {opts.list && <ConversationList activeId={undefined} pageHeading={false} />}
       <Outlet />
     </SocialProvider>
   );
@@ -131,6 +133,20 @@ describe("the group details panel", () => {
     await settle();
     expect(region()).not.toBeNull();
     expect(window.location.hash).toBe(`#/chat/${GID}/details`);
+  });
+
+  test("a search started while the panel is open, then the panel closed: it closes, the search stays", async () => {
+    window.location.hash = `#/chat/${GID}`;
+    await trip(undefined, { list: true });
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Group details" }));
+    await waitFor(() => expect(region()).not.toBeNull());
+    await user.type(screen.getByRole("searchbox"), "hi");
+    await waitFor(() => expect(window.location.hash).toBe(`#/chat/${GID}/details?q=hi`));
+    await user.click(within(openRegion()).getByRole("button", { name: "Close group details" }));
+    await waitFor(() => expect(region()).toBeNull());
+    expect(window.location.hash).toBe(`#/chat/${GID}?q=hi`);
+    expect(screen.getByRole<HTMLInputElement>("searchbox").value).toBe("hi");
   });
 
   test("an old link to a group the user is not in says so", async () => {

@@ -94,8 +94,9 @@ export function useSearchQuery(): [string, (query: string) => void] {
         const { params: now, state: kept } = latest.current;
         const started = queryOf(now) === "" && next !== "";
         written.current = next;
-        // A search-only address: the view the user is on by then stays, with its marks (state).
-        void navigate({ search: withQuery(now, next).toString() }, { replace: !started, state: kept });
+        // A search-only address: the view the user is on by then stays. A refined search keeps the
+        // entry's marks (state); a new entry has none of its own (the details panel was not opened in it).
+        void navigate({ search: withQuery(now, next).toString() }, { replace: !started, state: started ? null : kept });
       }, WRITE_DELAY_MS);
     },
     [navigate],
