@@ -3,8 +3,8 @@
  * when the route asks for one), or an invitation to pick one.
  */
 import type { ReactNode } from "react";
-import { useI18n } from "../../i18n/I18nProvider.js";
 import { Link } from "react-router";
+import { useI18n } from "../../i18n/I18nProvider.js";
 import { FRIENDS } from "../../lib/routes.js";
 import { useChatSnapshot, usePeople } from "./context.js";
 import { ConversationView } from "./ConversationView.js";
