@@ -2,9 +2,10 @@
  * A group's details as a panel beside its conversation (issue #16), in Debian's chromium against the
  * real stack: Ann in the browser, the others through the SDK. Opened from the header's button, the
  * group's name and its avatar, by mouse and by keyboard; at 1280 px the conversation stays usable
- * beside it, at 390 px it takes the conversation's place and its button goes back. Escape and the
- * close button give focus back to what opened it; the link survives a reload; an old group/<id> link
- * lands on it. Screenshots: test-results/screenshots/variant-group-details-* (English and Chinese,
+ * beside it, at 900 px it is a drawer over the conversation that a press on the conversation closes,
+ * at 390 px it takes the conversation's place and its button goes back. Escape and the close button
+ * give focus back to what opened it, and closing goes back over the history entry opening made; the
+ * link survives a reload; an old group/<id> link lands on it. Screenshots: test-results/screenshots/variant-group-details-* (English and Chinese,
  * light and dark, 1280 and 390 px) and group-details-*.png.
  */
 import path from "node:path";
@@ -92,9 +93,12 @@ test("the details open beside the conversation by mouse and keyboard, at 1280 an
     if (!timelineBox || !panelBox) throw new Error("not laid out");
     expect(timelineBox.width).toBeGreaterThan(400);
     expect(panelBox.x).toBeGreaterThanOrEqual(timelineBox.x + timelineBox.width - 1);
+    await composer.click();
     await composer.fill("Hostel confirmed for four nights");
     await composer.press("Enter");
     await timeline.getByText("Hostel confirmed for four nights").waitFor();
+    await timeline.getByText("Sintra on Wednesday?").click();
+    expect(await panel.isVisible()).toBe(true);
     await page.mouse.move(0, 0);
     await shot(page, "desktop");
 
@@ -105,6 +109,12 @@ test("the details open beside the conversation by mouse and keyboard, at 1280 an
     expect(page.url()).toMatch(/#\/chat\/group:\d+$/);
     expect(await button.getAttribute("aria-expanded")).toBe("false");
     expect(await focused(page)).toBe("details-button");
+    // Closing went back over the entry opening made: Back leaves the conversation, not reopens the panel.
+    await page.goBack();
+    await expect.poll(() => page.url()).not.toMatch(/#\/chat\//);
+    await page.goForward();
+    await timeline.getByText("Sintra on Wednesday?").waitFor();
+    expect(page.url()).toMatch(/#\/chat\/group:\d+$/);
 
     // Keyboard only: from the conversation's heading, Tab reaches the group's name; Enter opens.
     await page.locator("#conversation-title").focus();
@@ -145,6 +155,16 @@ test("the details open beside the conversation by mouse and keyboard, at 1280 an
     await page.keyboard.press("Escape");
     await panel.waitFor({ state: "detached" });
     expect(await focused(page)).toBe("details-button");
+    // A drawer like other overlays: a press on the conversation it covers part of closes it.
+    await button.click();
+    await panel.waitFor();
+    await panel.getByRole("heading", { name: "Group details" }).click();
+    expect(await panel.isVisible()).toBe(true);
+    // Its left part: the drawer covers the right one.
+    await timeline.click({ position: { x: 40, y: 40 } });
+    await panel.waitFor({ state: "detached" });
+    expect(page.url()).toMatch(/#\/chat\/group:\d+$/);
+    expect(await button.getAttribute("aria-expanded")).toBe("false");
 
     // 390 px: the panel takes the conversation's place; its button goes back to it.
     await page.setViewportSize({ width: 390, height: 780 });

@@ -5,6 +5,8 @@
  * edited message by its new text and not its old, and not the deleted one; it filters the list by
  * name. After a reload (his conversation now holds only its newest message) the index is back
  * from IndexedDB, and a result opens the conversation at the message, history loaded around it.
+ * The search is in the address: a reload on it brings back the query and its results, and Back
+ * from a result returns to them, then to where Ben was before searching.
  * Logging out deletes the index. Saves screenshots of the results (en and zh-CN, light and dark,
  * phone width) under test-results/screenshots/search-*.png.
  */
@@ -158,6 +160,31 @@ async function story(): Promise<void> {
   const [box1, view] = await Promise.all([found.boundingBox(), timeline(b).boundingBox()]);
   expect(box1 && view && box1.y >= view.y && box1.y + box1.height <= view.y + view.height).toBe(true);
   await shot(b, "search-jump");
+
+  // The search stays in the address beside the open conversation: a reload brings it back.
+  await expect.poll(() => new URL(b.url()).hash).toMatch(/^#\/chat\/dm:\d+:\d+\?q=lighthouse$/);
+  await b.reload();
+  await upToDate(b);
+  expect(await box(b).inputValue()).toBe("lighthouse");
+  await b.getByTestId("search-count").filter({ hasText: "Messages found: 1" }).waitFor();
+  await found.waitFor();
+
+  // From the list: a search, a result, then Back to the results and Back to before the search.
+  await b.goto(stack.httpUrl);
+  await upToDate(b);
+  expect(await box(b).inputValue()).toBe("");
+  await search(b, "lighthouse", "Messages found: 1");
+  await expect.poll(() => new URL(b.url()).hash).toBe("#/?q=lighthouse");
+  await hits(b).first().click();
+  await expect.poll(() => found.getAttribute("data-found")).toBe("");
+  await expect.poll(() => new URL(b.url()).hash).toMatch(/^#\/chat\/dm:\d+:\d+\?q=lighthouse$/);
+  await b.goBack();
+  await expect.poll(() => new URL(b.url()).hash).toBe("#/?q=lighthouse");
+  expect(await box(b).inputValue()).toBe("lighthouse");
+  expect(await hits(b).count()).toBe(1);
+  await b.goBack();
+  await expect.poll(() => box(b).inputValue()).toBe("");
+  expect(await b.getByTestId("search-results").count()).toBe(0);
 
   // In Chinese (the language is kept across the reload).
   await b.evaluate(() => localStorage.setItem("sealroom.lang", "zh-CN"));

@@ -8,8 +8,9 @@ import { useRef } from "react";
 import { Avatar } from "../components/Avatar.js";
 import { firstItemOnOpen } from "../features/chat/index.js";
 import { useI18n } from "../i18n/I18nProvider.js";
-import { hrefFor } from "../lib/hooks.js";
-import { openSettingsAt } from "../screens/settings-section.js";
+import { useNavigate } from "react-router";
+import { SETTINGS } from "../lib/routes.js";
+import { useOpenSettingsAt } from "../screens/settings-section.js";
 import { useSessionActions } from "../state/context.js";
 
 export function AccountMenu({
@@ -25,6 +26,8 @@ export function AccountMenu({
 }) {
   const { t } = useI18n();
   const session = useSessionActions();
+  const navigate = useNavigate();
+  const openSettingsAt = useOpenSettingsAt();
   // Items that navigate leave focus to the page they open instead of the button.
   const navigated = useRef(false);
   const item = (label: string, action: () => void, testId: string) => (
@@ -68,7 +71,7 @@ export function AccountMenu({
             }}
           >
             {hasProfile && item(t("nav.profile"), () => openSettingsAt("profile"), "account-profile")}
-            {item(t("nav.settings"), () => (window.location.hash = hrefFor("settings")), "account-settings")}
+            {item(t("nav.settings"), () => void navigate(SETTINGS), "account-settings")}
             {item(t("nav.signOut"), () => void session.logout(false), "account-sign-out")}
           </Menu.Content>
         </Menu.Portal>

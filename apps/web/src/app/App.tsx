@@ -2,22 +2,16 @@ import { AuthScreen } from "../screens/AuthScreen.js";
 import { FirstContactScreen } from "../screens/FirstContactScreen.js";
 import { KeyChangedScreen } from "../screens/KeyChangedScreen.js";
 import { ResumingScreen } from "../screens/ResumingScreen.js";
-import { SettingsScreen } from "../screens/SettingsScreen.js";
 import { StartingScreen } from "../screens/StartingScreen.js";
 import { UnreachableScreen } from "../screens/UnreachableScreen.js";
-import {
-  ChatProvider,
-  ChatScreen,
-  QuickSwitcherProvider,
-  useChatChrome,
-  useMessageLinks,
-} from "../features/chat/index.js";
-import { conversationOf, useHashRoute } from "../lib/hooks.js";
+import { Outlet } from "react-router";
+import { ChatProvider, QuickSwitcherProvider, useChatChrome, useMessageLinks } from "../features/chat/index.js";
+import { usePlace } from "../lib/routes.js";
 import { useChatServicesOf, useSession, useSessionActions } from "../state/context.js";
 import { AppShell } from "./AppShell.js";
-import { SocialProvider, detailsPanel, socialScreen } from "../features/social/index.js";
+import { SocialProvider } from "../features/social/index.js";
 
-/** One screen per session phase; the signed-in phase has its own routes. */
+/** One screen per session phase; the signed-in phase shows its routes (app/routes.tsx) in its frame. */
 export function App() {
   const { phase } = useSession();
   const session = useSessionActions();
@@ -65,20 +59,13 @@ function SignedIn({ username }: { username: string }) {
 }
 
 function SignedInRoutes({ username }: { username: string }) {
-  const route = useHashRoute();
-  const conversationId = conversationOf(route);
-  useChatChrome(conversationId);
+  useChatChrome(usePlace().conversationId);
   useMessageLinks();
   // Ctrl/Cmd+K opens the quick switcher anywhere in the signed-in app.
   return (
     <QuickSwitcherProvider>
-      <AppShell username={username} route={route}>
-        {socialScreen(route) ??
-          (route === "settings" ? (
-            <SettingsScreen key="settings" username={username} />
-          ) : (
-            <ChatScreen conversationId={conversationId} details={detailsPanel(route)} />
-          ))}
+      <AppShell username={username}>
+        <Outlet />
       </AppShell>
     </QuickSwitcherProvider>
   );

@@ -5,7 +5,8 @@ import { Logo } from "../components/Logo.js";
 import { ConversationList, IncomingApprovals, NewSignInNotice } from "../features/chat/index.js";
 import { useOptionalSocial, useSocialNavItems, type NavItem } from "../features/social/index.js";
 import { useI18n } from "../i18n/I18nProvider.js";
-import { conversationOf, hrefFor, type Route } from "../lib/hooks.js";
+import { Link } from "react-router";
+import { HOME, SETTINGS, usePlace, useWithSearch } from "../lib/routes.js";
 import { useSession } from "../state/context.js";
 import { shortFingerprint } from "../state/server-key.js";
 import { AccountMenu } from "./AccountMenu.js";
@@ -14,26 +15,31 @@ import { AccountMenu } from "./AccountMenu.js";
  * The signed-in frame: a top bar (the connection state when something is wrong, the account menu), a
  * sidebar (navigation and the conversation list) and the main area.
  */
-export function AppShell({ username, route, children }: { username: string; route: Route; children: ReactNode }) {
+export function AppShell({ username, children }: { username: string; children: ReactNode }) {
   const { t } = useI18n();
+  const place = usePlace();
+  const withSearch = useWithSearch();
   const { pinnedKeyId } = useSession();
   const socialItems = useSocialNavItems();
   // The user's own display name once the social store has it; the title keeps the username.
   const social = useOptionalSocial();
   const shown = social?.me?.displayName ?? username;
   const items: NavItem[] = [
-    { route: "home", label: t("nav.conversations"), icon: <ChatIcon /> },
+    { section: "home", to: HOME, label: t("nav.conversations"), icon: <ChatIcon /> },
     ...socialItems,
-    { route: "settings", label: t("nav.settings"), icon: <SettingsIcon /> },
+    { section: "settings", to: SETTINGS, label: t("nav.settings"), icon: <SettingsIcon /> },
   ];
   return (
     // On phones the list and a conversation are two views: data-view says which one is showing.
-    <div className="shell" data-view={route === "home" ? "list" : conversationOf(route) ? "conversation" : "page"}>
+    <div
+      className="shell"
+      data-view={place.conversationId ? "conversation" : place.section === "home" ? "list" : "page"}
+    >
       <a
         className="skip-link"
         href="#main"
         onClick={(e) => {
-          e.preventDefault(); // the hash is the route; move focus instead
+          e.preventDefault(); // the hash is the route (#main is not one); move focus instead
           document.getElementById("main")?.focus();
         }}
       >
@@ -56,29 +62,26 @@ export function AppShell({ username, route, children }: { username: string; rout
           <nav aria-label={t("nav.label")}>
             <ul>
               {items.map((item) => (
-                <li key={item.route}>
-                  <a
+                <li key={item.section}>
+                  {/* A conversation and a group's old page belong to their entries: not NavLink's rule. */}
+                  <Link
                     className="nav-link"
-                    href={hrefFor(item.route)}
-                    aria-current={
-                      item.route === route || item.current?.(route) || (item.route === "home" && conversationOf(route))
-                        ? "page"
-                        : undefined
-                    }
+                    to={withSearch(item.to)}
+                    aria-current={item.section === place.section ? "page" : undefined}
                   >
                     {item.icon}
                     <span>{item.label}</span>
                     {item.badge}
-                  </a>
+                  </Link>
                 </li>
               ))}
             </ul>
           </nav>
           <NewSignInNotice />
           <ConversationList
-            activeId={conversationOf(route)}
-            pageHeading={route === "home"}
-            offerNotifications={route !== "settings"}
+            activeId={place.conversationId}
+            pageHeading={place.section === "home" && !place.conversationId}
+            offerNotifications={place.section !== "settings"}
           />
           <div className="sidebar-foot">
             <span>
@@ -86,11 +89,11 @@ export function AppShell({ username, route, children }: { username: string; rout
               {t("app.transit")}
             </span>
             {pinnedKeyId && (
-              <a href={hrefFor("settings")} className="sidebar-key">
+              <Link to={SETTINGS} className="sidebar-key">
                 <KeyIcon size={14} />
                 <span>{t("settings.serverKey")}</span>
                 <code translate="no">{shortFingerprint(pinnedKeyId)}</code>
-              </a>
+              </Link>
             )}
           </div>
         </div>

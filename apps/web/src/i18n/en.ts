@@ -7,6 +7,9 @@ export const en = {
   "app.transit": "Encrypted in transit to your server",
   "app.skip": "Skip to main content",
   "app.loading": "Loading…",
+  "app.error.title": "Something went wrong",
+  "app.error.body": "This view stopped working. Reloading the page usually brings it back.",
+  "app.error.reload": "Reload",
 
   "conn.label": "Connection",
   "conn.idle": "Offline",

@@ -8,6 +8,9 @@ export const zhCN: Messages = {
   "app.transit": "与服务器之间的传输已加密",
   "app.skip": "跳到主要内容",
   "app.loading": "正在加载…",
+  "app.error.title": "出了点问题",
+  "app.error.body": "此页面无法继续工作。重新加载页面通常可以恢复。",
+  "app.error.reload": "重新加载",
 
   "conn.label": "连接状态",
   "conn.idle": "离线",

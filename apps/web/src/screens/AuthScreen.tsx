@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useLocation, useNavigate } from "react-router";
 import { AppError } from "@sealroom/proto/errors";
 import { CenteredLayout } from "../app/CenteredLayout.js";
 import { Callout, LiveMessage } from "../components/Callout.js";
@@ -8,6 +9,7 @@ import { Tabs } from "../components/Tabs.js";
 import { useI18n } from "../i18n/I18nProvider.js";
 import type { MessageKey } from "../i18n/en.js";
 import { useCountdown } from "../lib/hooks.js";
+import { HOME } from "../lib/routes.js";
 import { cleanUsername, validateAuthForm, type AuthField, type FieldError } from "../lib/validation.js";
 import { useSession, useSessionActions } from "../state/context.js";
 import type { AuthMode, Notice } from "../state/session.js";
@@ -24,6 +26,8 @@ const FIELD_ORDER: readonly AuthField[] = ["username", "password", "confirm"];
 export function AuthScreen({ notice }: { notice?: Notice | undefined }) {
   const { t, describeError } = useI18n();
   const session = useSessionActions();
+  const navigate = useNavigate();
+  const location = useLocation();
   const { pinnedKeyId } = useSession();
   const [mode, setMode] = useState<AuthMode>("signIn");
   const [values, setValues] = useState({ username: "", password: "", confirm: "" });
@@ -41,7 +45,9 @@ export function AuthScreen({ notice }: { notice?: Notice | undefined }) {
   useEffect(() => {
     refs.username.current?.focus(); // once, when the screen appears
     // A signed-in view left in the URL (#/settings) belongs to the previous session: start fresh.
-    if (window.location.hash) history.replaceState(null, "", window.location.pathname + window.location.search);
+    if (location.pathname !== HOME || location.search) void navigate(HOME, { replace: true });
+    // Once, when the screen appears: not again as the location changes.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [refs.username]);
 
   const errors = validateAuthForm(mode, values);

@@ -15,14 +15,20 @@ import { useI18n } from "../i18n/I18nProvider.js";
 import { useFocusOnMount } from "../lib/hooks.js";
 import { useHost, useSession, useSessionActions } from "../state/context.js";
 import { fingerprintOf } from "../state/server-key.js";
-import { focusPendingSection } from "./settings-section.js";
+import { useFocusSection } from "./settings-section.js";
+
+/** The "settings" route: the page for the signed-in user. */
+export function SettingsRoute() {
+  const { phase } = useSession();
+  return phase.name === "signed-in" ? <SettingsScreen username={phase.user.username} /> : null;
+}
 
 export function SettingsScreen({ username }: { username: string }) {
   const { t } = useI18n();
   const social = useOptionalSocial();
   const shown = social?.me?.displayName ?? username;
   const heading = useFocusOnMount<HTMLHeadingElement>();
-  useEffect(focusPendingSection, []); // after the title's focus: a section asked for wins
+  useFocusSection(); // after the title's focus: a section asked for wins
   const { pinnedKeyId } = useSession();
   const host = useHost();
   return (

@@ -1,6 +1,8 @@
 /** Test doubles at the SDK boundary: a client that records calls and lets a test emit its events. */
 import type { ReactElement } from "react";
 import { render } from "@testing-library/react";
+import type { RouteObject } from "react-router";
+import { inRouter } from "./router.js";
 import type { PublicUser } from "@sealroom/proto/auth";
 import type { CommandBody, CommandType, CommandValue } from "@sealroom/proto/commands";
 import type { Result } from "@sealroom/proto/errors";
@@ -147,10 +149,11 @@ export function createHarness(opts: { pinned?: string; presented?: string | Erro
   return { client, pins, tickets, session };
 }
 
-export function renderWith(ui: ReactElement, h: Harness, language: Language = "en") {
+/** `ui` inside the session's providers and a hash router (or the given routes). */
+export function renderWith(ui: ReactElement | RouteObject[], h: Harness, language: Language = "en") {
   return render(
     <I18nProvider language={language}>
-      <SealroomProvider value={{ client: h.client, session: h.session, host: HOST }}>{ui}</SealroomProvider>
+      <SealroomProvider value={{ client: h.client, session: h.session, host: HOST }}>{inRouter(ui)}</SealroomProvider>
     </I18nProvider>,
   );
 }

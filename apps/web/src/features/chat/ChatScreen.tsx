@@ -3,8 +3,9 @@
  * when the route asks for one), or an invitation to pick one.
  */
 import type { ReactNode } from "react";
+import { Link } from "react-router";
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { hrefFor } from "../../lib/hooks.js";
+import { FRIENDS } from "../../lib/routes.js";
 import { useChatSnapshot, usePeople } from "./context.js";
 import { ConversationView } from "./ConversationView.js";
 import { HistoryBackupBanner } from "./HistoryBackupBanner.js";
@@ -51,9 +52,9 @@ export function ChatScreen({ conversationId, details }: { conversationId: string
       </h2>
       <p className="empty-body">{alone ? t("chat.listEmptyBody") : t("chat.selectBody")}</p>
       {alone && (
-        <a className="btn btn-primary" href={hrefFor("friends")}>
+        <Link className="btn btn-primary" to={FRIENDS}>
           {t("chat.findFriends")}
-        </a>
+        </Link>
       )}
     </section>
   );

@@ -2,7 +2,8 @@
  * The conversation list in the sidebar: DMs and groups, most recently active first, with the DM
  * partner's presence, the last message and the unread count; then friends without a conversation
  * yet. Arrow keys move between entries; each one is a link to its conversation. The search box
- * above filters both by name as the user types and lists the messages found (Search.tsx).
+ * above filters both by name as the user types and lists the messages found (Search.tsx); the
+ * search is kept in the address, and the list's links keep it there.
  * The user's settings (conversation-settings.ts): pinned conversations first, archived ones under
  * "Archived" (shown on request), muted ones with a dimmed badge, "marked unread" as a dot. An @
  * badge marks unread messages that mention the user (as far as this device decrypted them), and
@@ -14,7 +15,9 @@ import { dmConversationId, type ConversationView, type Presence } from "@sealroo
 import { Avatar } from "../../components/Avatar.js";
 import { BellOffIcon, PinIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { chatRoute, hrefFor, useFocusOnMount, useNow } from "../../lib/hooks.js";
+import { Link } from "react-router";
+import { useFocusOnMount, useNow } from "../../lib/hooks.js";
+import { chatPath, useWithSearch } from "../../lib/routes.js";
 import { useConnectionState } from "../../state/context.js";
 import { useOptionalSocial } from "../social/index.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
@@ -27,6 +30,7 @@ import { NotificationBanner } from "./NotificationBanner.js";
 import { QuickSwitcherButton } from "./QuickSwitcher.js";
 import { shownName } from "./people.js";
 import { MessageResults, SearchField, useNameFilter } from "./Search.js";
+import { useSearchQuery } from "./search-params.js";
 
 const NO_PRESENCE: Readonly<Record<number, Presence>> = {};
 
@@ -45,7 +49,8 @@ export function ConversationList({
 }) {
   const { t } = useI18n();
   const { conversations: all } = useChatSnapshot();
-  const [query, setQuery] = useState("");
+  const [query, setQuery] = useSearchQuery();
+  const withSearch = useWithSearch();
   const [showArchived, setShowArchived] = useState(false);
   const [mentionsOnly, setMentionsOnly] = useState(false);
   const named = useNameFilter(query);
@@ -166,9 +171,9 @@ export function ConversationList({
               const id = dmConversationId(me!, f.user.id);
               return (
                 <li key={f.user.id}>
-                  <a
+                  <Link
                     className="conv conv-new"
-                    href={hrefFor(chatRoute(id))}
+                    to={withSearch(chatPath(id))}
                     aria-current={id === activeId ? "page" : undefined}
                   >
                     <PresenceAvatar
@@ -179,7 +184,7 @@ export function ConversationList({
                     <span className="conv-name" translate="no">
                       <bdi>{shownName(people, f.user)}</bdi>
                     </span>
-                  </a>
+                  </Link>
                 </li>
               );
             })}
@@ -216,13 +221,14 @@ function ConversationItem({ view, active, presence, names, displayNames, me, fri
   const muted = mutedNow(view, now);
   const until = view.settings.muted?.until;
   const { chat } = useChatServices();
+  const withSearch = useWithSearch();
   // Nothing held, yet the log has entries: the newest shown one is encrypted and this device has not
   // read it (the server gives no preview of encrypted messages, and this one holds no plaintext yet).
   const encryptedUnseen = !last && chat.e2e !== undefined && view.headSeq > view.visibleFromSeq;
   return (
-    <a
+    <Link
       className="conv"
-      href={hrefFor(chatRoute(view.conversationId))}
+      to={withSearch(chatPath(view.conversationId))}
       aria-current={active ? "page" : undefined}
       data-unread={((unread > 0 || markedUnread) && !active) || undefined}
       data-muted={muted || undefined}
@@ -284,7 +290,7 @@ function ConversationItem({ view, active, presence, names, displayNames, me, fri
           )}
         </span>
       </span>
-    </a>
+    </Link>
   );
 }
 

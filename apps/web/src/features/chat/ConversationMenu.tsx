@@ -8,7 +8,8 @@ import * as Menu from "@radix-ui/react-dropdown-menu";
 import { useState } from "react";
 import type { ConversationSettings, ConversationView } from "@sealroom/sdk/browser";
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { hrefFor } from "../../lib/hooks.js";
+import { useNavigate } from "react-router";
+import { HOME } from "../../lib/routes.js";
 import { useChatServices } from "./context.js";
 import { MUTE_CHOICES, mutedNow } from "./conversation-settings.js";
 import { firstItemOnOpen } from "./menu-keys.js";
@@ -18,6 +19,7 @@ type Change = Parameters<ReturnType<typeof useChatServices>["chat"]["setSettings
 
 export function ConversationMenu({ view, now }: { view: ConversationView; now: number }) {
   const { t } = useI18n();
+  const navigate = useNavigate();
   const { chat } = useChatServices();
   const [failed, setFailed] = useState(false);
   const apply = (change: Change) => {
@@ -73,7 +75,7 @@ export function ConversationMenu({ view, now }: { view: ConversationView; now: n
               t("chat.settings.markUnread"),
               () => {
                 // Away first: the open conversation would read (and so clear) it at once.
-                window.location.hash = hrefFor("home");
+                void navigate(HOME);
                 apply({ markedUnread: true });
               },
               "menu-mark-unread",

@@ -8,7 +8,9 @@ import { NO_SETTINGS, parseConversationId, type ConversationView as View, type T
 import { Avatar } from "../../components/Avatar.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { BackIcon, InfoIcon } from "../../components/Icons.js";
-import { hrefFor, useNow } from "../../lib/hooks.js";
+import { Link } from "react-router";
+import { useNow } from "../../lib/hooks.js";
+import { HOME, useWithSearch } from "../../lib/routes.js";
 import { useConnectionState } from "../../state/context.js";
 import { GROUP_DETAILS_ID, useOptionalSocial } from "../social/index.js";
 import { PresenceAvatar } from "./ConversationList.js";
@@ -46,6 +48,7 @@ export function ConversationView({
   const me = useMe();
   const state = useConnectionState();
   const now = useNow(30_000);
+  const withSearch = useWithSearch();
   const heading = useRef<HTMLHeadingElement>(null);
   const ref = parseConversationId(conversationId);
   const view = snapshot.byId[conversationId] ?? placeholder(conversationId, ref);
@@ -150,9 +153,9 @@ export function ConversationView({
     <section className="conversation" aria-labelledby="conversation-title">
       <header className="conversation-header">
         <Tip label={t("chat.back")} side="bottom">
-          <a className="icon-btn conversation-back" href={hrefFor("home")} aria-label={t("chat.back")}>
+          <Link className="icon-btn conversation-back" to={withSearch(HOME)} aria-label={t("chat.back")}>
             <BackIcon />
-          </a>
+          </Link>
         </Tip>
         {/* A group's name (and, by the button's stretched hit area, its avatar and subtitle) opens its details. */}
         <div className="conversation-id">

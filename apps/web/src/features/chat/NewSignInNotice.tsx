@@ -1,5 +1,6 @@
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { hrefFor } from "../../lib/hooks.js";
+import { Link } from "react-router";
+import { SETTINGS } from "../../lib/routes.js";
 import { useOptionalChatServices } from "./context.js";
 import { useThisDevice } from "./e2e.js";
 import { useNewSignIns } from "./new-sign-ins.js";
@@ -27,9 +28,9 @@ export function NewSignInNotice() {
       </ul>
       <p>{t("signIn.notYou")}</p>
       <div className="notify-banner-actions">
-        <a className="btn btn-primary btn-small" href={hrefFor("settings")}>
+        <Link className="btn btn-primary btn-small" to={SETTINGS}>
           {t("signIn.review")}
-        </a>
+        </Link>
         <button type="button" className="btn btn-ghost btn-small" onClick={dismiss}>
           {t("signIn.itWasMe")}
         </button>

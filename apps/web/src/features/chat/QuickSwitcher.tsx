@@ -28,7 +28,8 @@ import { SuggestionArea, SuggestionList, useSuggestionField } from "./Suggestion
 import { Avatar } from "../../components/Avatar.js";
 import { CloseIcon, JumpIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { chatRoute, conversationOf, hrefFor, useHashRoute } from "../../lib/hooks.js";
+import { useNavigate } from "react-router";
+import { chatPath, usePlace } from "../../lib/routes.js";
 import { useChatSnapshot, usePeople } from "./context.js";
 import { useMe } from "./hooks.js";
 import {
@@ -60,7 +61,7 @@ export function QuickSwitcherProvider({
   const openRef = useRef(false);
   const returnTo = useRef<HTMLElement | null>(null);
   const restore = useRef(true);
-  const currentId = conversationOf(useHashRoute());
+  const currentId = usePlace().conversationId;
 
   const open = useCallback((from?: HTMLElement) => {
     if (openRef.current) return;
@@ -234,6 +235,7 @@ function SwitcherSearch({
   testId: string;
 }) {
   const { t } = useI18n();
+  const navigate = useNavigate();
   const inputRef = useRef<HTMLInputElement>(null);
   const { conversations } = useChatSnapshot();
   const people = usePeople();
@@ -257,7 +259,7 @@ function SwitcherSearch({
     if (onPick) return onPick(entry);
     if (entry.conversationId === currentId) return onClose(true);
     // The same navigation as the list's links; the conversation then takes focus (its title).
-    window.location.hash = hrefFor(chatRoute(entry.conversationId));
+    void navigate(chatPath(entry.conversationId));
     onClose(false);
   };
 

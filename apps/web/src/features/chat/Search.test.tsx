@@ -1,7 +1,8 @@
-import { screen, within } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, test, vi } from "vitest";
 import { ConversationList } from "./ConversationList.js";
+import { useMessageLinks } from "./message-link.js";
 import { BOB, CAROL, DM_BOB, chatHarness, dmSummary, groupSummary, renderChat, settle, text } from "./test-support.js";
 
 const names = () =>
@@ -36,6 +37,12 @@ async function history() {
   // The index (and MiniSearch, imported on first use) loads after the sign-in.
   await vi.waitFor(() => expect(h.store.search?.ready).toBe(true));
   return h;
+}
+
+/** The list with the signed-in frame's message-link follower, which a result's link goes through. */
+function ListAndLinks() {
+  useMessageLinks();
+  return <ConversationList activeId={undefined} pageHeading />;
 }
 
 describe("search", () => {
@@ -86,7 +93,7 @@ describe("search", () => {
 
   test("history loaded later is found; a result opens its conversation and loads the history around the message", async () => {
     const h = await history();
-    await renderChat(<ConversationList activeId={undefined} pageHeading />, h);
+    await renderChat(<ListAndLinks />, h);
     await settle();
     const user = userEvent.setup();
     const box = screen.getByRole("searchbox");
@@ -106,9 +113,53 @@ describe("search", () => {
     await user.type(box, "灯塔");
     await user.keyboard("{ArrowDown}");
     expect(document.activeElement).toBe(hits()[0]);
+    expect(hits()[0]!.getAttribute("href")).toMatch(new RegExp(`^#/chat/${DM_BOB}/m/5(\\?|$)`));
     await user.keyboard("{Enter}");
     await settle();
+    // The link to the message, replaced by its conversation's address once followed; the search stays.
+    await waitFor(() => expect(window.location.hash).toBe(`#/chat/${DM_BOB}?q=${encodeURIComponent("灯塔")}`));
+    expect(screen.getByRole<HTMLInputElement>("searchbox").value).toBe("灯塔");
+  });
+
+  test("the search is in the address: a reload restores it and its results; Back returns to before it", async () => {
+    const h = await history();
+    window.location.hash = `#/chat/${DM_BOB}?q=station&by=${BOB.id}`;
+    await renderChat(<ConversationList activeId={DM_BOB} pageHeading={false} />, h);
+    await settle();
+    const box = screen.getByRole<HTMLInputElement>("searchbox");
+    expect(box.value).toBe("station");
+    // Bob's "station" only: the sender filter came from the address too.
+    expect(hits()).toHaveLength(1);
+    expect(screen.getByTestId<HTMLSelectElement>("search-filter-sender").value).toBe(String(BOB.id));
+    const user = userEvent.setup();
+    await user.click(screen.getByRole("button", { name: "Clear filters" }));
+    expect(window.location.hash).toBe(`#/chat/${DM_BOB}?q=station`);
+    expect(hits()).toHaveLength(2);
+
+    // Typing writes the address once it pauses; a new search is an entry of its own.
+    await user.clear(box);
+    await waitFor(() => expect(window.location.hash).toBe(`#/chat/${DM_BOB}`));
+    await user.type(box, "lighthouse");
+    await waitFor(() => expect(window.location.hash).toBe(`#/chat/${DM_BOB}?q=lighthouse`));
+    await user.type(box, " trip");
+    await waitFor(() => expect(window.location.hash).toBe(`#/chat/${DM_BOB}?q=lighthouse+trip`));
+    // Back: the conversation without a search (refining replaced the entry: one Back, not two).
+    await act(async () => {
+      window.history.back();
+      await new Promise((r) => setTimeout(r, 50));
+    });
     expect(window.location.hash).toBe(`#/chat/${DM_BOB}`);
+    expect(box.value).toBe("");
+    expect(screen.queryByTestId("search-results")).toBeNull();
+  });
+
+  test("an address's filters that do not parse are left out", async () => {
+    const h = await history();
+    window.location.hash = "#/?q=station&by=bob&after=yesterday&in=nowhere";
+    await renderChat(<ConversationList activeId={undefined} pageHeading />, h);
+    await settle();
+    expect(hits()).toHaveLength(2);
+    expect(screen.getByTestId<HTMLSelectElement>("search-filter-sender").value).toBe("");
   });
 
   test("without the search option the box only filters by name", async () => {

@@ -2,18 +2,21 @@
  * Search from the conversation list (docs/SEARCH.md): one box filters the list by name as the user
  * types and, below it, lists the messages this device can read that contain every word, newest
  * first, each with its conversation, sender, date and a snippet with the matched words marked;
- * filters narrow them by conversation, sender and date. A result opens its conversation at the
- * message (MessageList scrolls to it once the history around it is loaded: ChatStore.loadAround).
+ * filters narrow them by conversation, sender and date. The query and filters are kept in the
+ * address (search-params.ts). A result is a link to its message (message-link.ts: the conversation
+ * opens there once the history around it is loaded).
  * The index is on the device (the server cannot read end-to-end encrypted messages).
  */
-import { useId, useMemo, useState, useSyncExternalStore, type ReactNode } from "react";
+import { useId, useMemo, useSyncExternalStore, type ReactNode } from "react";
+import { Link } from "react-router";
 import { SEARCH_QUERY_MAX, type ConversationView, type SearchHit } from "@sealroom/sdk/browser";
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { chatRoute, hrefFor, useNow } from "../../lib/hooks.js";
+import { useNow } from "../../lib/hooks.js";
+import { messagePath, useWithSearch } from "../../lib/routes.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
 import { conversationTitle, shortWhen } from "./format.js";
 import { useMe } from "./hooks.js";
-import { jumpTo } from "./jump.js";
+import { NO_FILTERS, useSearchFilters, type SearchFilters } from "./search-params.js";
 
 const DAY_MS = 86_400_000;
 const NEVER_CHANGES = () => () => {};
@@ -69,14 +72,6 @@ export function useNameFilter(query: string): (view: ConversationView | string) 
   };
 }
 
-interface Filters {
-  conversationId: string;
-  senderId: string;
-  from: string;
-  to: string;
-}
-const NO_FILTERS: Filters = { conversationId: "", senderId: "", from: "", to: "" };
-
 /** The messages section under the filtered list, while something is typed. */
 export function MessageResults({ query }: { query: string }) {
   const { t, lang } = useI18n();
@@ -85,7 +80,8 @@ export function MessageResults({ query }: { query: string }) {
   const { names, displayNames } = usePeople();
   const me = useMe();
   const now = useNow(60_000);
-  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const [filters, setFilters] = useSearchFilters();
+  const withSearch = useWithSearch();
   const search = chat.search;
   // Searched again whenever the index changes (a message arrives, is edited or deleted).
   const revision = useSyncExternalStore(search?.subscribe ?? NEVER_CHANGES, () => search?.revision ?? 0);
@@ -112,7 +108,7 @@ export function MessageResults({ query }: { query: string }) {
   const senderName = (id: number) =>
     id === me ? t("search.you") : (displayNames[id] ?? names[id] ?? peopleName(conversations, id) ?? t("chat.someone"));
   const senders = senderOptions(conversations, me);
-  const set = (k: keyof Filters) => (e: { target: { value: string } }) =>
+  const set = (k: keyof SearchFilters) => (e: { target: { value: string } }) =>
     setFilters({ ...filters, [k]: e.target.value });
   const filtered = Object.values(filters).some((v) => v !== "");
 
@@ -194,10 +190,9 @@ export function MessageResults({ query }: { query: string }) {
         <ul className="convlist-items" aria-labelledby={headingId}>
           {results.hits.map((hit) => (
             <li key={`${hit.conversationId}/${hit.seq}`}>
-              <a
+              <Link
                 className="conv search-hit"
-                href={hrefFor(chatRoute(hit.conversationId))}
-                onClick={() => open(hit)}
+                to={withSearch(messagePath(hit.conversationId, hit.seq))}
                 data-testid="search-hit"
                 data-seq={hit.seq}
               >
@@ -219,19 +214,13 @@ export function MessageResults({ query }: { query: string }) {
                     <bdi>{highlighted(hit.snippet)}</bdi>
                   </span>
                 </span>
-              </a>
+              </Link>
             </li>
           ))}
         </ul>
       )}
     </section>
   );
-
-  /** The link opens the conversation; the timeline goes to the message once its history is in. */
-  function open(hit: SearchHit): void {
-    jumpTo({ conversationId: hit.conversationId, seq: hit.seq });
-    chat.loadAround(hit.conversationId, hit.seq).catch(() => undefined); // the timeline says what failed
-  }
 }
 
 /** The snippet with its matched words in <mark> (the ranges come from the index's tokenizer). */

@@ -2,7 +2,8 @@
 import { useEffect, useRef } from "react";
 import type { ConversationView } from "@sealroom/sdk/browser";
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { chatRoute, hrefFor } from "../../lib/hooks.js";
+import { useNavigate } from "react-router";
+import { chatPath } from "../../lib/routes.js";
 import { useChatServices, useChatSnapshot } from "./context.js";
 import { mutedNow } from "./conversation-settings.js";
 import { plainText } from "./markdown.js";
@@ -20,6 +21,7 @@ export function useChatChrome(openConversation: string | undefined): void {
   const { notifier, chat } = useChatServices();
   const { conversations } = useChatSnapshot();
   const total = unreadTotal(conversations);
+  const navigate = useNavigate();
 
   useEffect(() => {
     const base = t("app.name");
@@ -41,7 +43,7 @@ export function useChatChrome(openConversation: string | undefined): void {
           body: plainText(preview),
         }),
         open: (id) => {
-          window.location.hash = hrefFor(chatRoute(id));
+          void navigate(chatPath(id));
         },
         muted: (id) => {
           const view = chat.getSnapshot().byId[id];
@@ -50,6 +52,6 @@ export function useChatChrome(openConversation: string | undefined): void {
         // Encrypted messages are worded from the text decrypted on this device.
         ...(chat.e2e ? { entries: (listener: Parameters<typeof chat.onEntry>[0]) => chat.onEntry(listener) } : {}),
       }),
-    [notifier, chat, t],
+    [notifier, chat, t, navigate],
   );
 }

@@ -5,11 +5,12 @@
  */
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, test } from "vitest";
-import { conversationOf, useHashRoute } from "../../lib/hooks.js";
+import { Outlet } from "react-router";
+import { describe, expect, onTestFinished, test } from "vitest";
+import { signedInRoutes } from "../../app/routes.js";
 import { EMPTY_OVERVIEW } from "../social/testing.js";
-import { SocialProvider, detailsPanel, socialScreen } from "../social/index.js";
-import { ChatScreen } from "./ChatScreen.js";
+import { SocialProvider } from "../social/index.js";
+import { ConversationList } from "./ConversationList.js";
 import {
   BOB,
   ME,
@@ -24,13 +25,7 @@ import {
 
 const GID = "group:9";
 
-/** The signed-in app's routing for the chat and social screens, as App.tsx wires it. */
-function Routes() {
-  const route = useHashRoute();
-  return socialScreen(route) ?? <ChatScreen conversationId={conversationOf(route)} details={detailsPanel(route)} />;
-}
-
-async function trip(setup: Parameters<typeof chatHarness>[0] = () => undefined) {
+async function trip(setup: Parameters<typeof chatHarness>[0] = () => undefined, opts: { list?: boolean } = {}) {
   const last = { ...text(1, BOB.id, "hi all"), conversationId: GID };
   const group = { id: 9, name: "Trip", ownerId: ME.id, memberCount: 3, version: 1, createdAt: 1, disbandedAt: null };
   const h = await chatHarness((c) => {
@@ -40,12 +35,14 @@ async function trip(setup: Parameters<typeof chatHarness>[0] = () => undefined) 
     c.commands["social.overview"] = () => ({ ...EMPTY_OVERVIEW, groups: [{ ...group, topic: "", role: "owner" }] });
     setup(c);
   });
-  await renderChat(
+  // The app's routes, in a frame with or without the sidebar's list.
+  const frame = (
     <SocialProvider>
-      <Routes />
-    </SocialProvider>,
-    h,
+      {opts.list && <ConversationList activeId={undefined} pageHeading={false} />}
+      <Outlet />
+    </SocialProvider>
   );
+  await renderChat([{ path: "/", element: frame, children: signedInRoutes() }], h);
   await settle();
   return h;
 }
@@ -97,6 +94,59 @@ describe("the group details panel", () => {
     await waitFor(() => expect(window.location.hash).toBe(`#/chat/${GID}/details`));
     await waitFor(() => expect(region()).not.toBeNull());
     expect(screen.getByRole("heading", { level: 1, name: "Trip" })).toBeTruthy();
+  });
+
+  test("as a drawer over the conversation, a press on the conversation closes it; on the panel or its button, not", async () => {
+    // What details.css does between 761 and 999 px (jsdom loads no stylesheet of the app's).
+    const style = document.createElement("style");
+    style.textContent = ".details-panel { position: absolute; }";
+    document.head.append(style);
+    onTestFinished(() => style.remove());
+    window.location.hash = `#/chat/${GID}/details`;
+    await trip();
+    const user = userEvent.setup();
+    await waitFor(() => expect(region()).not.toBeNull());
+    await user.click(within(openRegion()).getByRole("heading", { name: "Group details" }));
+    expect(region()).not.toBeNull();
+
+    // The press goes on to what it landed on: the composer has focus, the panel is gone.
+    const composer = screen.getByRole("textbox", { name: "Message Trip" });
+    await user.click(composer);
+    await waitFor(() => expect(region()).toBeNull());
+    expect(window.location.hash).toBe(`#/chat/${GID}`);
+    expect(document.activeElement).toBe(composer);
+
+    // The header's button still toggles it (its press does not close it before its click reopens it).
+    const button = screen.getByRole("button", { name: "Group details" });
+    await user.click(button);
+    await waitFor(() => expect(region()).not.toBeNull());
+    await user.click(button);
+    await waitFor(() => expect(region()).toBeNull());
+  });
+
+  test("beside the conversation (no drawer), a press on the conversation leaves it open", async () => {
+    window.location.hash = `#/chat/${GID}/details`;
+    await trip();
+    const user = userEvent.setup();
+    await waitFor(() => expect(region()).not.toBeNull());
+    await user.click(screen.getByRole("textbox", { name: "Message Trip" }));
+    await settle();
+    expect(region()).not.toBeNull();
+    expect(window.location.hash).toBe(`#/chat/${GID}/details`);
+  });
+
+  test("a search started while the panel is open, then the panel closed: it closes, the search stays", async () => {
+    window.location.hash = `#/chat/${GID}`;
+    await trip(undefined, { list: true });
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Group details" }));
+    await waitFor(() => expect(region()).not.toBeNull());
+    await user.type(screen.getByRole("searchbox"), "hi");
+    await waitFor(() => expect(window.location.hash).toBe(`#/chat/${GID}/details?q=hi`));
+    await user.click(within(openRegion()).getByRole("button", { name: "Close group details" }));
+    await waitFor(() => expect(region()).toBeNull());
+    expect(window.location.hash).toBe(`#/chat/${GID}?q=hi`);
+    expect(screen.getByRole<HTMLInputElement>("searchbox").value).toBe("hi");
   });
 
   test("an old link to a group the user is not in says so", async () => {

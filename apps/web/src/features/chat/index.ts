@@ -1,5 +1,6 @@
 export { ChatProvider, useChatServices, useChatSnapshot, useOptionalChatServices, usePeople } from "./context.js";
 export { ChatScreen } from "./ChatScreen.js";
+export { ConversationRoute, MessageLinkRoute } from "./routes.js";
 export { ConversationList } from "./ConversationList.js";
 export { createChatServices, type ChatServices, type ChatLike } from "./services.js";
 export { useChatChrome } from "./chrome.js";

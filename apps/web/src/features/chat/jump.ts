@@ -1,6 +1,7 @@
 /**
- * Where a search result asked the timeline to go: one conversation and seq at a time, for the page
- * (outside React, like the services). The result sets it and opens the conversation; the timeline
+ * Where a message link (a search result, a copied link) asked the timeline to go: one conversation
+ * and seq at a time, for the page (outside React, like the services). Following the link
+ * (message-link.ts) sets it and opens the conversation; the timeline
  * (MessageList) scrolls to the message once it is on screen, marks it, and takes the target. A
  * target not reached within JUMP_TTL_MS (a message this user cannot see there) is dropped, so it
  * does not pull the view to the message when it shows up later.

@@ -1,28 +1,37 @@
 /**
- * Links to one message: `#/chat/<conversationId>/m/<seq>` in the app's hash routes, so a link opens
- * the conversation like any chat route (lib/hooks.ts) and, here, goes to the message the way a
- * search result does (jump.ts with ChatStore.loadAround). Handled when the app loads with such a
- * hash and on every hashchange; the hash is then put back to the conversation's own, so the same
- * link followed again is a change again. A conversation the user cannot see (not a member, not a
- * friend's DM, or gone) sends them to the list with a notice instead of an empty conversation.
+ * Links to one message: `#/chat/<conversationId>/m/<seq>` (lib/routes.ts), a child route of the
+ * conversation's, so a link opens the conversation like any chat address and, here, goes to the
+ * message the way a search result does (jump.ts with ChatStore.loadAround). The address is then
+ * put back to the conversation's own (replaced), so the same link followed again is a change again.
+ * A conversation the user cannot see (not a member, not a friend's DM, or gone) sends them to the
+ * list with a notice instead of an empty conversation.
  */
-import { useEffect, useSyncExternalStore } from "react";
-import { chatRoute, hrefFor } from "../../lib/hooks.js";
+import { useEffect, useRef, useSyncExternalStore } from "react";
+import { matchPath, useLocation, useNavigate } from "react-router";
+import {
+  HOME,
+  MESSAGE_PATTERN,
+  chatPath,
+  conversationParam,
+  messagePath,
+  seqParam,
+  usePlace,
+} from "../../lib/routes.js";
 import { useChatServices } from "./context.js";
 import { jumpTo, type JumpTarget } from "./jump.js";
-
-const LINK = /^#\/?chat\/([a-z]+:[0-9:]+)\/m\/([1-9][0-9]{0,15})$/;
 
 /** The app's address of the message: this page with the link's hash. */
 export function messageLink(conversationId: string, seq: number): string {
   const { origin, pathname, search } = window.location;
-  return `${origin}${pathname}${search}#/chat/${conversationId}/m/${seq}`;
+  return `${origin}${pathname}${search}#${messagePath(conversationId, seq)}`;
 }
 
-export function parseMessageLink(hash: string): JumpTarget | undefined {
-  const m = LINK.exec(hash);
-  const [, conversationId, seq] = m ?? [];
-  return conversationId && seq ? { conversationId, seq: Number(seq) } : undefined;
+/** The message a location's path links to; undefined for any other path, or a malformed link. */
+export function parseMessageLink(pathname: string): JumpTarget | undefined {
+  const m = matchPath(MESSAGE_PATTERN, pathname);
+  const conversationId = conversationParam(m?.params.conversationId);
+  const seq = seqParam(m?.params.seq);
+  return conversationId !== undefined && seq !== undefined ? { conversationId, seq } : undefined;
 }
 
 let unavailable = false;
@@ -44,46 +53,57 @@ export function useLinkUnavailable(): boolean {
   );
 }
 
-/** Follows message links, at load and on hashchange; once, in the signed-in app. */
+/**
+ * Follows message links; once, in the signed-in frame (it outlives the link's own route, which it
+ * replaces with the conversation's).
+ */
 export function useMessageLinks(): void {
   const { chat } = useChatServices();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const open = usePlace().conversationId;
+  /** The link being followed: its conversation, and how to stop waiting for the store. */
+  const following = useRef<{ conversationId: string; stop(): void }>(undefined);
+  const target = parseMessageLink(location.pathname);
+  const targetKey = target && `${target.conversationId}/${target.seq}`;
+
   useEffect(() => {
+    if (!target) {
+      // Another view than the followed link's conversation: nothing to wait for any more.
+      if (following.current && following.current.conversationId !== open) {
+        following.current.stop();
+        following.current = undefined;
+      }
+      if (open !== undefined) setUnavailable(false);
+      return;
+    }
+    following.current?.stop();
+    setUnavailable(false);
+    void navigate({ pathname: chatPath(target.conversationId), search: location.search }, { replace: true });
+    jumpTo(target);
+    // The store lists every conversation of the user that holds a message: once it is up to date,
+    // one it does not list is one this user cannot see (loadAround would list it, so it waits).
     let unsubscribe: (() => void) | undefined;
     const stop = () => {
       unsubscribe?.();
       unsubscribe = undefined;
     };
-    const follow = () => {
+    following.current = { conversationId: target.conversationId, stop };
+    const check = () => {
+      const snapshot = chat.getSnapshot();
+      if (snapshot.status !== "up-to-date") return;
       stop();
-      const target = parseMessageLink(window.location.hash);
-      if (!target) {
-        if (/^#\/?chat\//.test(window.location.hash)) setUnavailable(false);
+      if (snapshot.byId[target.conversationId]) {
+        chat.loadAround(target.conversationId, target.seq).catch(() => undefined); // the timeline says what failed
         return;
       }
-      setUnavailable(false);
-      history.replaceState(history.state, "", hrefFor(chatRoute(target.conversationId)));
-      jumpTo(target);
-      // The store lists every conversation of the user that holds a message: once it is up to date,
-      // one it does not list is one this user cannot see (loadAround would list it, so it waits).
-      const check = () => {
-        const snapshot = chat.getSnapshot();
-        if (snapshot.status !== "up-to-date") return;
-        stop();
-        if (snapshot.byId[target.conversationId]) {
-          chat.loadAround(target.conversationId, target.seq).catch(() => undefined); // the timeline says what failed
-          return;
-        }
-        window.location.hash = hrefFor("home");
-        setUnavailable(true);
-      };
-      unsubscribe = chat.subscribe(check);
-      check();
+      void navigate(HOME);
+      setUnavailable(true);
     };
-    follow();
-    window.addEventListener("hashchange", follow);
-    return () => {
-      stop();
-      window.removeEventListener("hashchange", follow);
-    };
-  }, [chat]);
+    unsubscribe = chat.subscribe(check);
+    check();
+    // `targetKey` and `location.key` stand for `target` (a new object each render) and each visit.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [targetKey, location.key, open, chat, navigate]);
+  useEffect(() => () => following.current?.stop(), []);
 }

@@ -3,6 +3,7 @@
  * client at the SDK boundary (commands answered by per-test handlers, events emitted by the test).
  */
 import type { ReactElement } from "react";
+import type { RouteObject } from "react-router";
 import { act, render } from "@testing-library/react";
 import type { PublicUser } from "@sealroom/proto/auth";
 import type { CommandType, CommandValue } from "@sealroom/proto/commands";
@@ -21,6 +22,7 @@ import type { Language } from "../../i18n/languages.js";
 import { SealroomProvider } from "../../state/context.js";
 import { SessionController } from "../../state/session.js";
 import { FakeClient, FakePinStore, HOST, KEY_A, serverKey } from "../../test/fakes.js";
+import { inRouter } from "../../test/router.js";
 import { ChatProvider } from "./context.js";
 import { DraftStore } from "./drafts.js";
 import { Notifier } from "./notifications.js";
@@ -194,7 +196,8 @@ export async function chatHarness(
   return { client, services, store, event: (type, body) => act(() => client.emit("event", type, body)) };
 }
 
-export async function renderChat(ui: ReactElement, h: ChatHarness, language: Language = "en") {
+/** `ui` inside the chat's providers and a hash router (or the given routes, e.g. the app's). */
+export async function renderChat(ui: ReactElement | RouteObject[], h: ChatHarness, language: Language = "en") {
   const pins = new FakePinStore();
   pins.pins.set(HOST, KEY_A);
   const session = new SessionController({
@@ -211,7 +214,7 @@ export async function renderChat(ui: ReactElement, h: ChatHarness, language: Lan
   return render(
     <I18nProvider language={language}>
       <SealroomProvider value={{ client: h.client, session, host: HOST, chat: h.services }}>
-        <ChatProvider value={h.services}>{ui}</ChatProvider>
+        <ChatProvider value={h.services}>{inRouter(ui)}</ChatProvider>
       </SealroomProvider>
     </I18nProvider>,
   );

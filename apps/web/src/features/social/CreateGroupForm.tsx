@@ -3,7 +3,8 @@ import { useId, useRef, useState, type FormEvent } from "react";
 import { SOCIAL_LIMITS, groupConversationId } from "@sealroom/sdk/browser";
 import { Field } from "../../components/Field.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { detailsRoute, hrefFor } from "../../lib/hooks.js";
+import { useNavigate } from "react-router";
+import { detailsPath } from "../../lib/routes.js";
 import { useSocial, useSocialStore } from "./context.js";
 import { useSocialErrors } from "./errors.js";
 import { groupNameProblem } from "./groupName.js";
@@ -11,6 +12,7 @@ import type { ActionState } from "./useAction.js";
 
 export function CreateGroupForm({ action }: { action: ActionState }) {
   const { t } = useI18n();
+  const navigate = useNavigate();
   const { friends } = useSocial();
   const store = useSocialStore();
   const errors = useSocialErrors();
@@ -45,7 +47,7 @@ export function CreateGroupForm({ action }: { action: ActionState }) {
       },
       { overrides: errors.create },
     );
-    if (ok && created !== undefined) window.location.hash = hrefFor(detailsRoute(groupConversationId(created)));
+    if (ok && created !== undefined) void navigate(detailsPath(groupConversationId(created)));
   };
 
   return (

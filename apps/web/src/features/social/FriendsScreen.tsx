@@ -3,7 +3,9 @@ import { useState } from "react";
 import { dmConversationId } from "@sealroom/sdk/browser";
 import { LiveMessage } from "../../components/Callout.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { chatRoute, hrefFor, useFocusOnMount, useNow } from "../../lib/hooks.js";
+import { Link } from "react-router";
+import { useFocusOnMount, useNow } from "../../lib/hooks.js";
+import { chatPath } from "../../lib/routes.js";
 import { ConfirmDialog, type ConfirmRequest } from "./ConfirmDialog.js";
 import { useMyId, useSocial, useSocialStore } from "./context.js";
 import { useSocialErrors } from "./errors.js";
@@ -194,9 +196,9 @@ function FriendList({ action, onConfirm }: { action: Action; onConfirm(r: Confir
               actions={
                 <>
                   {me !== undefined && (
-                    <a className="btn btn-secondary btn-sm" href={hrefFor(chatRoute(dmConversationId(me, f.userId)))}>
+                    <Link className="btn btn-secondary btn-sm" to={chatPath(dmConversationId(me, f.userId))}>
                       {t("friends.message")}
-                    </a>
+                    </Link>
                   )}
                   <button
                     type="button"

@@ -3,7 +3,8 @@ import { useState, type FormEvent } from "react";
 import { SOCIAL_LIMITS, checkProfileText, type GroupDetail } from "@sealroom/sdk/browser";
 import { Field } from "../../components/Field.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { hrefFor } from "../../lib/hooks.js";
+import { useNavigate } from "react-router";
+import { GROUPS } from "../../lib/routes.js";
 import type { ConfirmRequest } from "./ConfirmDialog.js";
 import { useSocialStore } from "./context.js";
 import { useSocialErrors } from "./errors.js";
@@ -22,6 +23,7 @@ export function GroupAdmin({
   onConfirm(r: ConfirmRequest): void;
 }) {
   const { t } = useI18n();
+  const navigate = useNavigate();
   const store = useSocialStore();
   const errors = useSocialErrors();
   const { group, role } = detail;
@@ -33,7 +35,7 @@ export function GroupAdmin({
 
   const leave = async () => {
     const ok = await action.run("leave", () => store.leave(group.id), { overrides: errors.leave });
-    if (ok) window.location.hash = hrefFor("groups");
+    if (ok) void navigate(GROUPS);
   };
 
   return (

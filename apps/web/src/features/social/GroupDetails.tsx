@@ -1,9 +1,10 @@
 /**
  * A group's details as a panel beside its conversation: members with roles, presence and
  * verification, inviting, and the actions the viewer's role allows. A landmark of its own
- * (complementary, named by its heading), focused when it opens; Escape or its button closes it.
+ * (complementary, named by its heading), focused when it opens; Escape or its button closes it, and
+ * so does a press on the conversation where the panel is a drawer over it (press-outside.ts).
  */
-import { useEffect, useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import type { GroupDetail } from "@sealroom/sdk/browser";
 import { Avatar } from "../../components/Avatar.js";
 import { Callout, LiveMessage } from "../../components/Callout.js";
@@ -15,6 +16,7 @@ import { useSocial, useSocialStore } from "./context.js";
 import { GroupAdmin } from "./GroupAdmin.js";
 import { InvitePanel } from "./InvitePanel.js";
 import { MemberList } from "./MemberList.js";
+import { useCloseOnPressOutside } from "./press-outside.js";
 import { RoleBadge } from "./Person.js";
 import { useAction, type ActionState } from "./useAction.js";
 import { Tip } from "../../components/Tip.js";
@@ -32,6 +34,8 @@ export function GroupDetailsPanel({ groupId, onClose }: { groupId: number; onClo
   const heading = useFocusOnMount<HTMLHeadingElement>(groupId);
   const action = useAction(heading);
   const [loadError, setLoadError] = useState<string>();
+  const panel = useRef<HTMLElement>(null);
+  useCloseOnPressOutside(panel, onClose);
 
   useEffect(() => {
     setLoadError(undefined);
@@ -43,6 +47,7 @@ export function GroupDetailsPanel({ groupId, onClose }: { groupId: number; onClo
   const unavailable = gone && gone !== "disbanded" ? t(`group.gone.${gone}`) : loadError;
   return (
     <aside
+      ref={panel}
       id={GROUP_DETAILS_ID}
       className="details-panel"
       aria-labelledby={titleId}

@@ -1,7 +1,9 @@
 /** Groups: pending invitations, the user's groups, and creating one. */
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { groupConversationId } from "@sealroom/sdk/browser";
-import { detailsRoute, hrefFor, useFocusOnMount, useNow } from "../../lib/hooks.js";
+import { Link, useNavigate } from "react-router";
+import { useFocusOnMount, useNow } from "../../lib/hooks.js";
+import { detailsPath } from "../../lib/routes.js";
 import { LiveMessage } from "../../components/Callout.js";
 import { Avatar } from "../../components/Avatar.js";
 import { useSocial, useSocialStore } from "./context.js";
@@ -39,6 +41,7 @@ export function GroupsScreen() {
 
 function Invitations({ action }: { action: ReturnType<typeof useAction> }) {
   const { t, lang } = useI18n();
+  const navigate = useNavigate();
   const { invitations } = useSocial();
   const store = useSocialStore();
   const errors = useSocialErrors();
@@ -72,7 +75,7 @@ function Invitations({ action }: { action: ReturnType<typeof useAction> }) {
                       overrides: errors.invitation,
                       done: t("groups.joined", { name: inv.group.name }),
                     });
-                    if (ok) window.location.hash = hrefFor(detailsRoute(groupConversationId(inv.group.id)));
+                    if (ok) void navigate(detailsPath(groupConversationId(inv.group.id)));
                   }}
                 >
                   {t("groups.join")}
@@ -114,11 +117,7 @@ function GroupList() {
         <ul className="group-list">
           {groups.map((g) => (
             <li key={g.id}>
-              <a
-                className="group-link"
-                href={hrefFor(detailsRoute(groupConversationId(g.id)))}
-                data-testid="group-link"
-              >
+              <Link className="group-link" to={detailsPath(groupConversationId(g.id))} data-testid="group-link">
                 <Avatar name={g.name} groupId={g.id} size={40} />
                 <span className="person-text">
                   <span className="person-name">
@@ -130,7 +129,7 @@ function GroupList() {
                 <span className="chevron" aria-hidden="true">
                   ›
                 </span>
-              </a>
+              </Link>
             </li>
           ))}
         </ul>

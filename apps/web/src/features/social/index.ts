@@ -5,7 +5,7 @@ export { FriendsScreen } from "./FriendsScreen.js";
 export { GroupsScreen } from "./GroupsScreen.js";
 export { GroupDetailsPanel, GROUP_DETAILS_ID } from "./GroupDetails.js";
 export { CountBadge } from "./Person.js";
-export { detailsPanel, socialScreen } from "./routes.js";
+export { GroupDetailsRoute, socialRoutes } from "./routes.js";
 export { useSocialNavItems, type NavItem } from "./nav.js";
 export { ProfileForm } from "./ProfileForm.js";
 export { AvatarPicker } from "./AvatarPicker.js";

@@ -1,18 +1,18 @@
 /** The friends and groups entries of the app's navigation, with pending-count badges. */
 import type { ReactNode } from "react";
 import { useI18n } from "../../i18n/I18nProvider.js";
-import type { Route } from "../../lib/hooks.js";
+import { FRIENDS, GROUPS, type Place } from "../../lib/routes.js";
 import { useOptionalSocial } from "./context.js";
 import { FriendsIcon, GroupsIcon } from "./icons.js";
 import { CountBadge } from "./Person.js";
 
 export interface NavItem {
-  route: Route;
+  /** The part of the app the entry leads to: it is the current page anywhere in that part. */
+  section: Place["section"];
+  to: string;
   label: string;
   icon: ReactNode;
   badge?: ReactNode;
-  /** Whether the current route belongs to this entry (a group's page belongs to "groups"). */
-  current?: (route: Route) => boolean;
 }
 
 export function useSocialNavItems(): NavItem[] {
@@ -22,17 +22,18 @@ export function useSocialNavItems(): NavItem[] {
   const invitations = social?.pending.invitations ?? 0;
   return [
     {
-      route: "friends",
+      section: "friends",
+      to: FRIENDS,
       label: t("nav.friends"),
       icon: <FriendsIcon />,
       badge: <CountBadge count={requests} label={t("nav.pendingRequests", { count: requests })} />,
     },
     {
-      route: "groups",
+      section: "groups",
+      to: GROUPS,
       label: t("nav.groups"),
       icon: <GroupsIcon />,
       badge: <CountBadge count={invitations} label={t("nav.pendingInvitations", { count: invitations })} />,
-      current: (r) => r === "groups" || r.startsWith("group/"),
     },
   ];
 }

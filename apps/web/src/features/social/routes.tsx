@@ -1,24 +1,32 @@
-/** The screens behind the "friends", "groups" and "group/<id>" routes, and a group conversation's details panel. */
-import type { ReactNode } from "react";
+/** The social feature's routes (friends, groups, an old group page's address) and a group conversation's details panel. */
+import { Navigate, useParams, type RouteObject } from "react-router";
 import { parseConversationId } from "@sealroom/sdk/browser";
-import { conversationOf, detailsOpen, groupOf, hideDetails, type Route } from "../../lib/hooks.js";
+import { GROUPS, HOME, chatPath, conversationParam, groupParam, useDetailsNavigation } from "../../lib/routes.js";
 import { FriendsScreen } from "./FriendsScreen.js";
 import { GroupDetailsPanel } from "./GroupDetails.js";
 import { GroupLink } from "./GroupLink.js";
 import { GroupsScreen } from "./GroupsScreen.js";
 
-/** The social screen for a route, or undefined when the route belongs to another feature. */
-export function socialScreen(route: Route): ReactNode | undefined {
-  if (route === "friends") return <FriendsScreen key="friends" />;
-  if (route === "groups") return <GroupsScreen key="groups" />;
-  const groupId = groupOf(route);
-  return groupId === undefined ? undefined : <GroupLink key={route} groupId={groupId} />;
+export function socialRoutes(): RouteObject[] {
+  return [
+    { path: "friends", element: <FriendsScreen /> },
+    { path: "groups", element: <GroupsScreen /> },
+    { path: "group/:groupId", element: <GroupLinkRoute /> },
+  ];
 }
 
-/** The details panel a "chat/group:<id>/details" route opens beside the conversation, if any. */
-export function detailsPanel(route: Route): ReactNode | undefined {
-  const conversationId = conversationOf(route);
-  const ref = conversationId === undefined ? undefined : parseConversationId(conversationId);
-  if (!detailsOpen(route) || conversationId === undefined || ref?.kind !== "group") return undefined;
-  return <GroupDetailsPanel key={ref.groupId} groupId={ref.groupId} onClose={() => hideDetails(conversationId)} />;
+function GroupLinkRoute() {
+  const groupId = groupParam(useParams().groupId);
+  if (groupId === undefined) return <Navigate to={GROUPS} replace />;
+  return <GroupLink key={groupId} groupId={groupId} />;
+}
+
+/** "chat/group:<id>/details": the group's details beside its conversation (a DM has none: back to it). */
+export function GroupDetailsRoute() {
+  const conversationId = conversationParam(useParams().conversationId);
+  const { hide } = useDetailsNavigation(conversationId ?? "");
+  if (conversationId === undefined) return <Navigate to={HOME} replace />;
+  const ref = parseConversationId(conversationId);
+  if (ref?.kind !== "group") return <Navigate to={chatPath(conversationId)} replace />;
+  return <GroupDetailsPanel key={ref.groupId} groupId={ref.groupId} onClose={hide} />;
 }
