@@ -22,6 +22,7 @@ const { values, positionals } = parseArgs({
     logins: { type: "string" },
     resumes: { type: "string" },
     "connect-in-storm": { type: "boolean", default: false },
+    "cheap-hash": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -32,7 +33,8 @@ if (values.help) {
         default postgresql://postgres@127.0.0.1:5432/postgres)] [--quick] [--full-ramp] [--profile gateway,chat,...]
        [--baseline gateway,chat (A/B against bench-results/baseline, made by packages/bench/baseline.mjs <rev>)] [--out DIR (default bench-results)]
        S5 only: [--logins N (default 1000)] [--resumes N (default 5000); 0 skips that storm]
-       [--connect-in-storm (the login storm's clients also do their full handshakes within it)]`);
+       [--connect-in-storm (the login storm's clients also do their full handshakes within it)]
+       [--cheap-hash (the login storm with 1 MiB argon2: the gateway's own share of the storm)]`);
   process.exit(0);
 }
 
@@ -76,6 +78,7 @@ try {
       ...(logins !== undefined ? { logins } : {}),
       ...(resumes !== undefined ? { resumes } : {}),
       connectInStorm: values["connect-in-storm"],
+      cheapHash: values["cheap-hash"],
     },
     ...(values.baseline
       ? {

@@ -58,6 +58,8 @@ export interface S5Options {
   resumes?: number;
   /** Each login-storm client also connects (full handshake, RSA at the gateway) within the storm. */
   connectInStorm?: boolean;
+  /** BENCH_ENV's 1 MiB argon2 instead of the production cost: the gateway's own share of a storm, alone. */
+  cheapHash?: boolean;
 }
 
 export interface Scenario {

@@ -45,9 +45,9 @@ async function loginWithRetry(c: SealroomClient, u: BenchUser, outcomes: Outcome
 }
 
 async function loginStorm(ctx: RunContext, n: number, connectInStorm: boolean): Promise<Step> {
-  // The smoke run keeps BENCH_ENV's cheap hashing: it checks the tool, not argon2.
+  // The smoke run keeps BENCH_ENV's cheap hashing (it checks the tool, not argon2), as does --cheap-hash.
   const stack = await startStack({
-    ...(ctx.quick ? {} : { env: PRODUCTION_AUTH }),
+    ...(ctx.quick || ctx.s5?.cheapHash ? {} : { env: PRODUCTION_AUTH }),
     nodeFlags: ctx.nodeFlags,
     override: ctx.override,
   });
