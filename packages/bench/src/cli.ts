@@ -19,6 +19,10 @@ const { values, positionals } = parseArgs({
     profile: { type: "string" },
     out: { type: "string" },
     engine: { type: "string" },
+    logins: { type: "string" },
+    resumes: { type: "string" },
+    "connect-in-storm": { type: "boolean", default: false },
+    "cheap-hash": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -27,9 +31,25 @@ if (values.help) {
   console.log(`usage: npm run bench -- [s1..s7 ...] [--runs N (default 3)] [--seconds S per step (default 5)]
        [--engine sqlite|postgresql (default sqlite; PostgreSQL: a fresh database on SEALROOM_TEST_PG_URL,
         default postgresql://postgres@127.0.0.1:5432/postgres)] [--quick] [--full-ramp] [--profile gateway,chat,...]
-       [--baseline gateway,chat (A/B against bench-results/baseline, made by packages/bench/baseline.mjs <rev>)] [--out DIR (default bench-results)]`);
+       [--baseline gateway,chat (A/B against bench-results/baseline, made by packages/bench/baseline.mjs <rev>)] [--out DIR (default bench-results)]
+       S5 only: [--logins N (default 1000)] [--resumes N (default 5000); 0 skips that storm]
+       [--connect-in-storm (the login storm's clients also do their full handshakes within it)]
+       [--cheap-hash (the login storm with 1 MiB argon2: the gateway's own share of the storm)]`);
   process.exit(0);
 }
+
+/** A count option: a whole number >= 0, or the run stops here rather than measuring something else. */
+function count(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) {
+    console.error(`--${name} must be a whole number >= 0, got ${v}`);
+    process.exit(2);
+  }
+  return n;
+}
+const logins = count("logins", values.logins);
+const resumes = count("resumes", values.resumes);
 
 // The stacks take their database from testkit (tempDatabase), which reads SEALROOM_TEST_DB.
 if (values.engine) process.env.SEALROOM_TEST_DB = values.engine;
@@ -54,6 +74,12 @@ try {
     ...(values.seconds ? { stepSeconds: Number(values.seconds) } : {}),
     quick: values.quick,
     fullRamp: values["full-ramp"],
+    s5: {
+      ...(logins !== undefined ? { logins } : {}),
+      ...(resumes !== undefined ? { resumes } : {}),
+      connectInStorm: values["connect-in-storm"],
+      cheapHash: values["cheap-hash"],
+    },
     ...(values.baseline
       ? {
           baseline: {

@@ -11,7 +11,7 @@ import { loadAverage } from "./procstat.js";
 import { latencyChart, printHeader, printScenario } from "./report.js";
 import { SCENARIOS } from "./scenarios/index.js";
 import { repoRoot, type ProcName } from "./stack.js";
-import type { BenchReport, Scenario, ScenarioResult, ScenarioRun } from "./types.js";
+import type { BenchReport, S5Options, Scenario, ScenarioResult, ScenarioRun } from "./types.js";
 
 export { SCENARIOS } from "./scenarios/index.js";
 export type * from "./types.js";
@@ -22,6 +22,7 @@ export interface BenchOptions {
   quick?: boolean;
   stepSeconds?: number;
   fullRamp?: boolean;
+  s5?: S5Options;
   /** Where the JSON, the SVG and the HTML go; undefined writes nothing. */
   outDir?: string;
   nodeFlags?: Partial<Record<ProcName, string[]>>;
@@ -96,6 +97,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchReport> {
       quick,
       stepSeconds,
       fullRamp: opts.fullRamp ?? false,
+      ...(opts.s5 ? { s5: opts.s5 } : {}),
       ...(opts.nodeFlags ? { nodeFlags: opts.nodeFlags } : {}),
       log,
     };

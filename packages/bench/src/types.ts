@@ -48,7 +48,18 @@ export interface RunContext {
   fullRamp?: boolean;
   nodeFlags?: Partial<Record<ProcName, string[]>>;
   override?: { dir: string; services: ProcName[] };
+  /** S5's sizes (defaults 1,000 logins, 5,000 resumes; 0 skips that storm) and whether handshakes are part of the login storm. */
+  s5?: S5Options;
   log(line: string): void;
+}
+
+export interface S5Options {
+  logins?: number;
+  resumes?: number;
+  /** Each login-storm client also connects (full handshake, RSA at the gateway) within the storm. */
+  connectInStorm?: boolean;
+  /** BENCH_ENV's 1 MiB argon2 instead of the production cost: the gateway's own share of a storm, alone. */
+  cheapHash?: boolean;
 }
 
 export interface Scenario {

@@ -20,6 +20,11 @@ export const authEnvSchema = z.object({
   ARGON2_PARALLELISM: int(1, 255),
   HASH_CONCURRENCY: int(1),
   HASH_QUEUE: int(0),
+  /**
+   * Nice value (0-19) of the process's helper threads, where argon2 hashes; the event loop keeps
+   * its own. 0 leaves them alone (thread-priority.ts). Linux only.
+   */
+  HASH_THREAD_NICE: z.coerce.number().int().min(0).max(19).default(10),
   SIGNIN_CONCURRENCY_PER_IP: int(1),
   SIGNIN_CONCURRENCY_PER_ACCOUNT: int(1),
   /** The gateways' COMMAND_TIMEOUT_MS (same name, same default): queued sign-ins older than it are dropped. */

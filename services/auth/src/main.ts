@@ -3,6 +3,7 @@ import { createDb } from "@sealroom/db";
 import { runService } from "@sealroom/runtime";
 import { authConfigFromEnv, readAuthEnv } from "./env.js";
 import { createAuthService } from "./service.js";
+import { niceHelperThreads } from "./thread-priority.js";
 
 await runService({
   name: "auth",
@@ -26,6 +27,9 @@ await runService({
       instance: env.INSTANCE_ID,
     });
     await auth.start();
+    // After start: its first hash (the dummy) has started libuv's pool, whose threads are lowered.
+    const niced = niceHelperThreads(env.HASH_THREAD_NICE);
+    log.info({ nice: env.HASH_THREAD_NICE, ...niced }, "hashing threads' priority");
     return auth;
   },
 });

@@ -99,6 +99,11 @@ export class Connection {
     this.log.info({ ip }, "connection opened");
   }
 
+  /** A method, not a comparison, so that TypeScript does not keep a narrowing from before an await. */
+  private isClosed(): boolean {
+    return this.state === "closed";
+  }
+
   get signedIn(): boolean {
     return this.state === "user";
   }
@@ -146,6 +151,8 @@ export class Connection {
     switch (this.state) {
       case "hello": {
         const flight = await this.handshake.onHello(frame);
+        // The RSA decryption may have run on another thread, and the deadline may have closed us meanwhile.
+        if (this.isClosed()) return;
         if ("refused" in flight) {
           // The client falls back to a full ClientHello on this connection.
           this.gw.metrics.resumptions.inc({ outcome: "refused" });

@@ -31,6 +31,12 @@ export const gatewayEnvSchema = z.object({
     .int()
     .refine((n) => n === 2048 || n === 3072 || n === 4096)
     .default(2048),
+  /**
+   * Worker threads for the full handshake's RSA decryption (rsa-pool.ts); 0, the default, decrypts
+   * on the event loop: on two shared cores the threads measured no better (BENCHMARKS.md, "S5: the
+   * login storm, auth's priority and the gateway's RSA").
+   */
+  GATEWAY_RSA_THREADS: z.coerce.number().int().min(0).max(16).default(0),
   WEB_DIR: z.string().default(path.join(repoRoot, "apps/web/dist")),
   /** Browser origins (scheme://host[:port]) allowed to open a WebSocket; empty = the addresses it listens on. */
   ALLOWED_ORIGINS: list.refine(

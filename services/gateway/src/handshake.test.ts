@@ -6,7 +6,7 @@ import { FRAME, ClientHandshake, SessionError, decodeServerKey } from "@sealroom
 import { nodeBackend } from "@sealroom/proto/session/node";
 import { createNodeClient, KeyMismatchError } from "@sealroom/sdk/node";
 import { RawClient } from "./test/rawclient.js";
-import { startGateway, type TestGateway } from "./test/harness.js";
+import { pooledTestServerKey, startGateway, testServerKey, type TestGateway } from "./test/harness.js";
 import os from "node:os";
 import path from "node:path";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -374,5 +374,62 @@ describe("upgrade and pinning", () => {
     } finally {
       await other.stop();
     }
+  });
+});
+
+describe("a decryption that outlasts the handshake deadline (RSA on a thread: rsa-pool.ts)", () => {
+  test("the deadline closes the connection with HANDSHAKE_TIMEOUT while the decryption is still running", async () => {
+    const key = testServerKey();
+    let decrypted = false;
+    const slow = {
+      ...key,
+      decrypt: async (c: Uint8Array) => {
+        await new Promise((r) => setTimeout(r, 1500));
+        decrypted = true;
+        return key.decrypt(c);
+      },
+    };
+    const slowGw = await startGateway(nats.url, { handshakeTimeoutMs: 300 }, slow);
+    try {
+      const c = new RawClient(slowGw.wsUrl);
+      await c.opened();
+      await expect(c.handshake()).rejects.toThrow();
+      expect((await c.closed).code).toBe(CLOSE.HANDSHAKE_TIMEOUT);
+      expect(decrypted).toBe(false);
+    } finally {
+      await slowGw.stop();
+    }
+  });
+});
+
+describe("with the RSA decryption on a worker thread (GATEWAY_RSA_THREADS=1)", () => {
+  let pooled: TestGateway;
+  beforeAll(async () => {
+    pooled = await startGateway(nats.url, { handshakeTimeoutMs: 1500 }, pooledTestServerKey());
+  });
+  afterAll(async () => {
+    await pooled?.stop();
+  });
+
+  test("a complete handshake yields a working channel", async () => {
+    const c = new RawClient(pooled.wsUrl);
+    await c.opened();
+    await c.handshake();
+    await c.command(1, "no.such.command", {});
+    expect(await c.receive()).toMatchObject({ t: "reply", id: 1, ok: false, error: { code: "UNKNOWN_COMMAND" } });
+    c.ws.close();
+  });
+
+  test("an encrypted secret that does not decrypt is refused with HANDSHAKE_FAILED", async () => {
+    const c = new RawClient(pooled.wsUrl);
+    await c.opened();
+    await expect(c.handshake((h) => flip(h, 120))).rejects.toThrow();
+    expect((await c.closed).code).toBe(CLOSE.HANDSHAKE_FAILED);
+  });
+
+  test("no ClientHello within the deadline closes with HANDSHAKE_TIMEOUT", async () => {
+    const c = new RawClient(pooled.wsUrl);
+    await c.opened();
+    expect((await c.closed).code).toBe(CLOSE.HANDSHAKE_TIMEOUT);
   });
 });

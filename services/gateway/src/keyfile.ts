@@ -10,9 +10,13 @@ import type { ServerKey } from "@sealroom/proto/session";
  * replica reading at the same moment never sees a half-written file, and of two replicas creating
  * at once exactly one link succeeds (the other gets EEXIST and loads the winner's key).
  */
-export function loadOrCreateServerKey(file: string, bits: number): { key: ServerKey; created: boolean } {
+export function loadOrCreateServerKey(
+  file: string,
+  bits: number,
+): { key: ServerKey; created: boolean; /** The key file's content (for the RSA threads). */ pem: string } {
+  const load = (pem: string, created: boolean) => ({ key: nodeServerKey(pem), created, pem });
   try {
-    return { key: nodeServerKey(readFileSync(file, "utf8")), created: false };
+    return load(readFileSync(file, "utf8"), false);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
@@ -24,9 +28,9 @@ export function loadOrCreateServerKey(file: string, bits: number): { key: Server
     linkSync(tmp, file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    return { key: nodeServerKey(readFileSync(file, "utf8")), created: false };
+    return load(readFileSync(file, "utf8"), false);
   } finally {
     unlinkSync(tmp);
   }
-  return { key: nodeServerKey(pem), created: true };
+  return load(pem, true);
 }

@@ -6,22 +6,26 @@
 import { runService } from "@sealroom/runtime";
 import { formatFingerprint } from "@sealroom/proto/session";
 import { createGateway, gatewayConfigFromEnv, loadOrCreateServerKey, readGatewayEnv } from "./index.js";
+import { RsaPool, pooledServerKey } from "./rsa-pool.js";
 
 await runService({
   name: "gateway",
   env: readGatewayEnv,
   natsName: (env) => `gateway ${env.GATEWAY_ID ?? process.pid}`,
-  async start({ env, log, metrics, nc }) {
-    const { key, created } = loadOrCreateServerKey(env.GATEWAY_KEY_FILE, env.GATEWAY_KEY_BITS);
+  async start({ env, log, metrics, nc, onClosed }) {
+    const { key, created, pem } = loadOrCreateServerKey(env.GATEWAY_KEY_FILE, env.GATEWAY_KEY_BITS);
     const fingerprint = formatFingerprint(key.keyId);
     log.info(
       { file: env.GATEWAY_KEY_FILE, fingerprint, created },
       created ? "generated a new server key" : "loaded the server key",
     );
+    const threads = env.GATEWAY_RSA_THREADS;
+    const pool = threads > 0 ? new RsaPool({ privatePem: pem, threads, inline: key.decrypt, log }) : undefined;
+    if (pool) onClosed(() => pool.close());
     const gateway = createGateway({
       nc,
       log,
-      serverKey: key,
+      serverKey: pool ? pooledServerKey(key, pool) : key,
       config: gatewayConfigFromEnv(env),
       host: env.HOST,
       port: env.PORT,
@@ -30,7 +34,7 @@ await runService({
       ...(env.GATEWAY_ID ? { gatewayId: env.GATEWAY_ID } : {}),
     });
     await gateway.start();
-    log.info({ url: gateway.url, fingerprint, gatewayId: gateway.gatewayId }, "gateway listening");
+    log.info({ url: gateway.url, fingerprint, gatewayId: gateway.gatewayId, rsaThreads: threads }, "gateway listening");
     return gateway;
   },
 });

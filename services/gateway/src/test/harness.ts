@@ -2,12 +2,28 @@ import { createLogger, connectNats, type Metrics, type NatsConnection } from "@s
 import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
 import type { ServerKey } from "@sealroom/proto/session";
 import { createGateway, type Gateway, type GatewayConfigInput } from "../index.js";
+import { RsaPool, pooledServerKey } from "../rsa-pool.js";
 
-let sharedKey: ServerKey | undefined;
+let shared: { pem: string; key: ServerKey } | undefined;
+function sharedKeyPair(): { pem: string; key: ServerKey } {
+  if (!shared) {
+    const pem = generateServerKeyPem(2048);
+    shared = { pem, key: nodeServerKey(pem) };
+  }
+  return shared;
+}
+
 /** One 2048-bit key per test process (generation costs ~100 ms). */
 export function testServerKey(): ServerKey {
-  sharedKey ??= nodeServerKey(generateServerKeyPem(2048));
-  return sharedKey;
+  return sharedKeyPair().key;
+}
+
+let pooledKey: ServerKey | undefined;
+/** The same key decrypting on an RSA thread (GATEWAY_RSA_THREADS=1, an option); the thread does not keep the process up. */
+export function pooledTestServerKey(): ServerKey {
+  const { pem, key } = sharedKeyPair();
+  pooledKey ??= pooledServerKey(key, new RsaPool({ privatePem: pem, threads: 1, inline: key.decrypt, log: silentLog }));
+  return pooledKey;
 }
 
 export const silentLog = createLogger({
