@@ -22,6 +22,7 @@ import {
   applyDescription,
   applyGroupRemoved,
   applyReceipt,
+  applySettings,
   applyTyping,
   expireTyping,
   learnPeople,
@@ -99,11 +100,12 @@ export class LiveEvents {
   /** What live events told about conversations being opened, applied once they exist. */
   private readonly described = new Map<string, (c: Conv) => void>();
   /**
-   * Removals from a group whose conversation is being opened, applied after its description: the
-   * first page can come back after the removal's event (a page read on a reader thread, or by
-   * another chat instance), and the event would otherwise be lost until the next catch-up.
+   * Everything else live events said about conversations being opened (a removal from the group,
+   * the user's read state and settings, receipts, typing), applied once they exist, after their
+   * description: the first page can come back after such an event (a page read on a reader thread,
+   * or by another chat instance), which would otherwise be lost until the next catch-up.
    */
-  private readonly removedWhileOpening = new Map<string, (c: Conv) => void>();
+  private readonly whileOpening = new Map<string, LiveAction[]>();
 
   constructor(private readonly host: LiveEventsHost) {}
 
@@ -118,8 +120,9 @@ export class LiveEvents {
     const id = c.meta.conversationId;
     this.described.get(id)?.(c);
     this.described.delete(id);
-    this.removedWhileOpening.get(id)?.(c);
-    this.removedWhileOpening.delete(id);
+    const waiting = this.whileOpening.get(id);
+    this.whileOpening.delete(id);
+    for (const action of waiting ?? []) this.apply(action);
   }
 
   private apply(action: LiveAction): void {
@@ -133,11 +136,11 @@ export class LiveEvents {
     }
     const c = host.conv(action.conversationId);
     if (!c) {
-      if (action.kind === "groupRemoved" && this.opening.has(action.conversationId)) {
-        const { body } = action;
-        const now = Date.now();
-        this.removedWhileOpening.set(action.conversationId, (opened) => applyGroupRemoved(opened, body, now));
-      }
+      if (!this.opening.has(action.conversationId)) return;
+      const waiting = this.whileOpening.get(action.conversationId) ?? [];
+      // Bounded like the page itself: typing renewals and receipts of a busy group could pile up.
+      if (waiting.length < CHAT_LIMITS.pageMax) waiting.push(action);
+      this.whileOpening.set(action.conversationId, waiting);
       return;
     }
     switch (action.kind) {
@@ -158,7 +161,7 @@ export class LiveEvents {
         applyGroupRemoved(c, action.body, Date.now());
         return host.touch(c);
       case "settings":
-        c.meta.settings = action.settings;
+        applySettings(c, action.settings);
         return host.touch(c);
       default:
         return action satisfies never;
