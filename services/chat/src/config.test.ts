@@ -13,10 +13,13 @@ describe("chat config", () => {
     expect(resolveChatConfig(chatConfigFromEnv(env)).readRate).toEqual({ perSec: 4000, burst: 12_000 });
     // Attachments: 1 MiB/s a user, 8 MiB at once (a photo goes at full speed, a large file is paced).
     expect(resolveChatConfig(chatConfigFromEnv(env)).blobRate).toEqual({ perSec: 1024 * 1024, burst: 8 * 1024 * 1024 });
-    // SQLite's page reads: on the event loop unless CHAT_READ_THREADS asks for reader threads.
-    expect(resolveChatConfig(chatConfigFromEnv(env)).readThreads).toBe(0);
-    const threads = loadEnv({ DATABASE_URL: "file:/tmp/x.db", CHAT_READ_THREADS: "2" });
-    expect(resolveChatConfig(chatConfigFromEnv(threads)).readThreads).toBe(2);
+    // SQLite's page reads: on a reader thread unless CHAT_READ_THREADS says otherwise (0: the event loop).
+    expect(resolveChatConfig(chatConfigFromEnv(env)).readThreads).toBe(1);
+    expect(resolveChatConfig(chatConfigFromEnv(env)).readTimeoutMs).toBe(3000);
+    const threads = loadEnv({ DATABASE_URL: "file:/tmp/x.db", CHAT_READ_THREADS: "2", CHAT_READ_TIMEOUT_MS: "900" });
+    expect(resolveChatConfig(chatConfigFromEnv(threads))).toMatchObject({ readThreads: 2, readTimeoutMs: 900 });
+    const onLoop = loadEnv({ DATABASE_URL: "file:/tmp/x.db", CHAT_READ_THREADS: "0" });
+    expect(resolveChatConfig(chatConfigFromEnv(onLoop)).readThreads).toBe(0);
   });
 
   it("merges a partial over the defaults, the writer's limits field by field", () => {
@@ -35,5 +38,6 @@ describe("chat config", () => {
     expect(() => resolveChatConfig({ readRate: { perSec: 100, burst: 199 } })).toThrow(/readRate/);
     expect(() => resolveChatConfig({ timelinePollMs: 0 })).toThrow(/timelinePollMs/);
     expect(() => resolveChatConfig({ readThreads: -1 })).toThrow(/readThreads/);
+    expect(() => resolveChatConfig({ readTimeoutMs: 0 })).toThrow(/readTimeoutMs/);
   });
 });
