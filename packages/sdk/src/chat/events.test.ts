@@ -130,12 +130,20 @@ describe("LiveEvents: a removal while the conversation's first page is in flight
     live.onEvent("chat.message.created.v1", { entry, sender: BOB, group, preview: "hi" });
     // Kicked while the page is read (on chat's reader thread, or by another chat instance).
     live.onEvent("social.group.removed.v1", { group: { id: 9, name: "Trip" }, reason: "kicked", by: BOB });
+    // An older message (published before a rename) delivered after the newer one: the newer name stays.
+    live.onEvent("chat.message.created.v1", {
+      entry: { ...entry, seq: 4 },
+      sender: BOB,
+      group: { id: 9, name: "Old" },
+      preview: "hi",
+    });
     expect(convs.has(GROUP)).toBe(false);
 
     const people = [BOB];
     answer({ ok: true, value: { conversationId: GROUP, entries: [entry], lastSeq: 5, visibleFromSeq: 0, people } });
     await vi.waitFor(() => expect(convs.get(GROUP)?.meta.group?.removed?.reason).toBe("kicked"));
     expect(convs.get(GROUP)?.meta.group?.removed?.by).toEqual(BOB);
+    expect(convs.get(GROUP)?.meta.group?.name).toBe("Trip");
   });
 });
 

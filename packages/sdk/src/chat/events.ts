@@ -98,7 +98,7 @@ export class LiveEvents {
   /** Conversations being opened (first page in flight), with the live entries that wait for it. */
   private readonly opening = new Map<string, Entry[]>();
   /** What live events told about conversations being opened, applied once they exist. */
-  private readonly described = new Map<string, (c: Conv) => void>();
+  private readonly described = new Map<string, Array<ChatEventBody<"chat.message.created.v1">>>();
   /**
    * Everything else live events said about conversations being opened (a removal from the group,
    * the user's read state and settings, receipts, typing), applied once they exist, after their
@@ -118,7 +118,9 @@ export class LiveEvents {
   /** The store created a conversation: applies what live events told about it meanwhile. */
   created(c: Conv): void {
     const id = c.meta.conversationId;
-    this.described.get(id)?.(c);
+    const me = this.host.client.user?.id;
+    // Each of them, in any order: the name goes by seq (applyDescription), a DM partner is any sender.
+    for (const body of this.described.get(id) ?? []) applyDescription(c, body, me);
     this.described.delete(id);
     const waiting = this.whileOpening.get(id);
     this.whileOpening.delete(id);
@@ -204,9 +206,10 @@ export class LiveEvents {
    * chat.conversations until the next catch-up: a live message describes it meanwhile.
    */
   private describe(conversationId: string, body: ChatEventBody<"chat.message.created.v1">): void {
-    const apply = (c: Conv) => applyDescription(c, body, this.host.client.user?.id);
     const c = this.host.conv(conversationId);
-    if (c) apply(c);
-    else this.described.set(conversationId, apply);
+    if (c) return applyDescription(c, body, this.host.client.user?.id);
+    const waiting = this.described.get(conversationId) ?? [];
+    if (waiting.length < CHAT_LIMITS.pageMax) waiting.push(body);
+    this.described.set(conversationId, waiting);
   }
 }
