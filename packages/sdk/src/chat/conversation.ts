@@ -77,8 +77,9 @@ export interface Order {
   clock: ChangeClock;
   /** The seq the group's name was told at: a live message's entry, a summary's lastSeq. */
   nameSeq: number;
-  /** When (clock) a live fact last said whether the user is in the group, and the log position then. */
+  /** When (clock) a live removal from the group came (it has no seq of its own). */
   memberAt: number;
+  /** The log position of the latest word on whether the user is in the group (for a live removal: the head then). */
   memberSeq: number;
   /** When (clock) the user's settings last changed live (an event, this device's own change). */
   settingsAt: number;
@@ -140,7 +141,7 @@ export function adoptSummary(c: Conv, s: ConversationSummary, sentAt: number = c
 /**
  * The summary's group merged with what is held: its name if it is not older than the name held
  * (by seq), disbanded for good once either says so, and removed or not as the summary says unless
- * a live fact about it came after the list was asked for.
+ * a live removal came after the list was asked for or the log said more recently (by seq).
  */
 function summaryGroup(c: Conv, s: ConversationSummary, sentAt: number): ConvMeta["group"] {
   const held = c.meta.group;
@@ -149,7 +150,7 @@ function summaryGroup(c: Conv, s: ConversationSummary, sentAt: number): ConvMeta
   const newerName = !held || s.lastSeq >= o.nameSeq;
   if (newerName) o.nameSeq = Math.max(o.nameSeq, s.lastSeq);
   let removed = held?.removed;
-  if (o.memberAt <= sentAt) {
+  if (o.memberAt <= sentAt && s.lastSeq >= o.memberSeq) {
     removed = s.group.removed;
     o.memberSeq = Math.max(o.memberSeq, s.lastSeq);
   }
@@ -231,7 +232,6 @@ function applyJoined(c: Conv, e: SystemEntry, me: number | undefined): void {
   if (me === undefined || e.event.type !== "joined" || e.event.target?.id !== me) return;
   if (e.seq <= c.order.memberSeq) return;
   c.order.memberSeq = e.seq;
-  c.order.memberAt = c.order.clock.tick();
   const group = c.meta.group;
   if (!group?.removed) return;
   const { removed: _gone, ...rest } = group;

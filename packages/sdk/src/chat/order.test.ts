@@ -72,6 +72,7 @@ const described = (seq: number, name: string) => ({
 });
 
 const kicked = { group: { id: 9, name: "Trip" }, reason: "kicked" as const, by: BOB };
+const removed = { reason: "left" as const, by: null, ts: 25_000 };
 
 describe("a list reply read before a live change", () => {
   it("keeps a removal from the group that came live after the list was asked for", () => {
@@ -87,6 +88,19 @@ describe("a list reply read before a live change", () => {
     applyGroupRemoved(c, kicked, 7);
     // Asked for after the removal (she was invited back meanwhile): the list is the newer word.
     adoptSummary(c, summary({ lastSeq: 20 }), c.order.clock.now);
+    expect(c.meta.group?.removed).toBeUndefined();
+  });
+
+  it("a join released after the list was asked for, but older than the list (by seq), does not undo its removal", () => {
+    const c = newConv(GROUP, new ConversationLog(9));
+    const sentAt = c.order.clock.now;
+    applyEntry(c, joined(10), ME);
+    adoptSummary(c, summary({ lastSeq: 30, group: { id: 9, name: "Trip", disbanded: false, removed } }), sentAt);
+    expect(c.meta.group?.removed).toEqual(removed);
+    // A join after the list (by seq): she is back whatever the list said.
+    c.log.skipTo(39);
+    applyEntry(c, joined(40), ME);
+    adoptSummary(c, summary({ lastSeq: 30, group: { id: 9, name: "Trip", disbanded: false, removed } }));
     expect(c.meta.group?.removed).toBeUndefined();
   });
 
