@@ -24,10 +24,10 @@ export interface ChatConfig {
   /**
    * SQLite: threads that read history and sync pages and the conversation list, each with a
    * read-only connection of its own (read-pool.ts); 0 reads them on the event loop, on the
-   * service's connection. PostgreSQL reads on its pool whatever this says. One by default: a page's
-   * reply can then reach a client after live events published while it was read, which the SDK
-   * orders (packages/sdk/src/chat/conversation.ts, Order), as it must for PostgreSQL or several
-   * chat instances anyway.
+   * service's connection. PostgreSQL reads on its pool whatever this says. 0 by default: with a
+   * thread a page's reply can reach a client after live events published while it was read; the
+   * SDK merges replies against live events (packages/sdk/src/chat/conversation.ts, Order), but the
+   * browser chat story still failed 2 of 3 loaded runs with a thread (docs/DEPLOYMENT.md).
    */
   readThreads: number;
   /**
@@ -100,7 +100,7 @@ export const defaultChatConfig: ChatConfig = {
   typingIntervalMs: CHAT_LIMITS.typingIntervalMs,
   checkpointMs: 1000,
   mlsSweepMs: 60_000,
-  readThreads: 1,
+  readThreads: 0,
   readTimeoutMs: 3000,
   poolSize: 10,
   writer: defaultWriterLimits,
