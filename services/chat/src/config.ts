@@ -27,7 +27,7 @@ export interface ChatConfig {
    * service's connection. PostgreSQL reads on its pool whatever this says. 0 by default: with a
    * thread a page's reply can reach a client after live events published while it was read; the
    * SDK merges replies against live events (packages/sdk/src/chat/conversation.ts, Order), but the
-   * browser chat story still failed 2 of 3 loaded runs with a thread (docs/DEPLOYMENT.md).
+   * browser chat story still failed 3 of 4 runs with a thread (docs/DEPLOYMENT.md).
    */
   readThreads: number;
   /**
