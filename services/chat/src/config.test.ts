@@ -15,8 +15,9 @@ describe("chat config", () => {
     expect(resolveChatConfig(chatConfigFromEnv(env)).blobRate).toEqual({ perSec: 1024 * 1024, burst: 8 * 1024 * 1024 });
     // SQLite's page reads: on the event loop unless CHAT_READ_THREADS asks for reader threads.
     expect(resolveChatConfig(chatConfigFromEnv(env)).readThreads).toBe(0);
-    const threads = loadEnv({ DATABASE_URL: "file:/tmp/x.db", CHAT_READ_THREADS: "2" });
-    expect(resolveChatConfig(chatConfigFromEnv(threads)).readThreads).toBe(2);
+    expect(resolveChatConfig(chatConfigFromEnv(env)).readTimeoutMs).toBe(3000);
+    const threads = loadEnv({ DATABASE_URL: "file:/tmp/x.db", CHAT_READ_THREADS: "2", CHAT_READ_TIMEOUT_MS: "900" });
+    expect(resolveChatConfig(chatConfigFromEnv(threads))).toMatchObject({ readThreads: 2, readTimeoutMs: 900 });
   });
 
   it("merges a partial over the defaults, the writer's limits field by field", () => {
@@ -35,5 +36,6 @@ describe("chat config", () => {
     expect(() => resolveChatConfig({ readRate: { perSec: 100, burst: 199 } })).toThrow(/readRate/);
     expect(() => resolveChatConfig({ timelinePollMs: 0 })).toThrow(/timelinePollMs/);
     expect(() => resolveChatConfig({ readThreads: -1 })).toThrow(/readThreads/);
+    expect(() => resolveChatConfig({ readTimeoutMs: 0 })).toThrow(/readTimeoutMs/);
   });
 });

@@ -24,9 +24,18 @@ export interface ChatConfig {
   /**
    * SQLite: threads that read history and sync pages and the conversation list, each with a
    * read-only connection of its own (read-pool.ts); 0 reads them on the event loop, on the
-   * service's connection. PostgreSQL reads on its pool whatever this says.
+   * service's connection. PostgreSQL reads on its pool whatever this says. 0 by default: with a
+   * thread a page's reply can reach a client after live events published while it was read; the
+   * SDK merges replies against live events (packages/sdk/src/chat/conversation.ts, Order), but the
+   * browser chat story still failed 3 of 4 runs with a thread (docs/DEPLOYMENT.md).
    */
   readThreads: number;
+  /**
+   * A reader thread holding requests that answers none for this long is stuck: the page it is
+   * reading fails with TIMEOUT and the thread is replaced (read-pool.ts). Below the gateway's
+   * command timeout (5 s), so the client learns it from chat, and above SQLite's usual waits.
+   */
+  readTimeoutMs: number;
   /** PostgreSQL: this instance's pooled connections (the writer's batches and the reads). */
   poolSize: number;
   writer: WriterLimits;
@@ -92,6 +101,7 @@ export const defaultChatConfig: ChatConfig = {
   checkpointMs: 1000,
   mlsSweepMs: 60_000,
   readThreads: 0,
+  readTimeoutMs: 3000,
   poolSize: 10,
   writer: defaultWriterLimits,
   sendRate: null,
@@ -125,6 +135,7 @@ export function resolveChatConfig(input: ChatConfigInput = {}): ChatConfig {
   const { writer, sendRate, readRate, blobRate, backupRate } = config;
   check(config.poolSize >= 1, "poolSize must be >= 1");
   check(Number.isInteger(config.readThreads) && config.readThreads >= 0, "readThreads must be an integer >= 0");
+  check(config.readTimeoutMs > 0, "readTimeoutMs must be > 0");
   check(
     (writer.maxBatch === null || writer.maxBatch >= 1) && writer.deadlineMs > 0 && writer.maxQueue >= 0,
     "writer limits",

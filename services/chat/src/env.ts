@@ -36,6 +36,8 @@ const schema = z.object({
    * each with its own read-only connection; 0 reads them on the event loop (ChatConfig.readThreads).
    */
   CHAT_READ_THREADS: intFromEnv(defaultChatConfig.readThreads, 0),
+  /** A reader thread that answers nothing for this many ms is replaced, its page TIMEOUT (ChatConfig.readTimeoutMs). */
+  CHAT_READ_TIMEOUT_MS: intFromEnv(defaultChatConfig.readTimeoutMs, 1),
   /** 1 (default): plaintext sends and edits are refused in every conversation (ChatConfig.requireEncryption). */
   CHAT_REQUIRE_E2E: z.enum(["0", "1"]).default("1"),
   /** Attachments: sealed bytes per file at most (default 100 MiB of plaintext and its chunks' tags). */
@@ -61,6 +63,7 @@ export function chatConfigFromEnv(env: ChatEnv): ChatConfigInput {
     backupRate: { perSec: env.CHAT_BACKUP_ENTRIES_PER_SEC, burst: env.CHAT_BACKUP_BURST },
     archiveQuotaBytes: env.CHAT_ARCHIVE_QUOTA_BYTES,
     readThreads: env.CHAT_READ_THREADS,
+    readTimeoutMs: env.CHAT_READ_TIMEOUT_MS,
     requireEncryption: env.CHAT_REQUIRE_E2E === "1",
     blobs: {
       maxFileBytes: env.CHAT_BLOB_MAX_BYTES,

@@ -3,7 +3,12 @@
  * point in time per reply while the writer appends, read-your-writes, and a thread's death
  * recovered without losing a request. PostgreSQL reads on its pool, never on these threads.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sqliteFile } from "@sealroom/testkit";
 import { dmConversationId } from "@sealroom/proto/chat";
 import { AppError } from "@sealroom/proto/errors";
 import { ReadPool } from "./read-pool.js";
@@ -106,14 +111,14 @@ describe.runIf(onSqlite)("a reader thread that dies", () => {
   });
 
   it("is replaced, and its request in flight is answered by the new thread", async () => {
-    const pool = new ReadPool({ url: h.database.url, threads: 1, log, clock: Date.now });
+    const pool = new ReadPool({ url: h.database.url, threads: 1, timeoutMs: 3000, log, clock: Date.now });
     try {
       const [first] = pool.workers;
       // Sent while the thread is still starting: it cannot have answered when it is ended.
       const page = pool.history(a, dm, undefined, 50);
       await first?.terminate();
       expect((await page).entries.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
-      expect(pool.stats).toEqual({ restarts: 1, retried: 1 });
+      expect(pool.stats).toEqual({ restarts: 1, retried: 1, timeouts: 0 });
       expect(pool.workers).toHaveLength(1);
       expect(pool.workers[0]).not.toBe(first);
       expect((await pool.sync(a, dm, 3, 50)).entries.map((e) => e.seq)).toEqual([4, 5]);
@@ -123,7 +128,7 @@ describe.runIf(onSqlite)("a reader thread that dies", () => {
   });
 
   it("fails a request with INTERNAL when its thread dies twice, and keeps serving others", async () => {
-    const pool = new ReadPool({ url: h.database.url, threads: 1, log, clock: Date.now });
+    const pool = new ReadPool({ url: h.database.url, threads: 1, timeoutMs: 3000, log, clock: Date.now });
     try {
       const page = pool.history(a, dm, undefined, 50);
       const outcome = page.then(
@@ -148,8 +153,66 @@ describe.runIf(onSqlite)("a reader thread that dies", () => {
   });
 
   it("refuses requests after close", async () => {
-    const pool = new ReadPool({ url: h.database.url, threads: 1, log, clock: Date.now });
+    const pool = new ReadPool({ url: h.database.url, threads: 1, timeoutMs: 3000, log, clock: Date.now });
     await pool.close();
     await expect(pool.history(a, dm, undefined, 5)).rejects.toMatchObject({ code: "UNAVAILABLE" });
+  });
+});
+
+describe.runIf(onSqlite)("a reader thread stuck in a read", () => {
+  let h: Harness;
+  let a: number;
+  let dm: string;
+  let dir: string;
+  /** A user whose conversation list is a read far beyond the bound: 50,000 DMs, each partner looked up (~0.5 s here; the bound is 100 ms). */
+  const HOARDER = 900_000;
+  beforeAll(async () => {
+    h = await setup();
+    ({ a, dm } = await pair(h));
+    for (let i = 1; i <= 3; i++) await sender(h)(a, dm, `m${i}`);
+    dir = mkdtempSync(path.join(os.tmpdir(), "sealroom-stuck-"));
+  });
+  afterAll(async () => {
+    await h?.teardown();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("fails the page with TIMEOUT within the bound, is replaced, and the next page is read", async () => {
+    // A copy of the database, where the hoarder's rows go without slowing the service's own.
+    const file = path.join(dir, "copy.db");
+    const source = new Database(sqliteFile(h.database), { readonly: true });
+    source.exec(`VACUUM INTO '${file}'`);
+    source.close();
+    const copy = new Database(file);
+    copy.pragma("journal_mode = WAL");
+    const conv = copy.prepare(`INSERT INTO "Conversation" ("key", "kind") VALUES (?, 'dm') RETURNING "id"`);
+    const member = copy.prepare(`INSERT INTO "ConversationMember" ("conversationId", "userId") VALUES (?, ?)`);
+    copy.transaction(() => {
+      for (let peer = 1_000_000; peer < 1_050_000; peer++) {
+        const row: unknown = conv.get(`dm:${HOARDER}:${peer}`);
+        if (typeof row !== "object" || row === null || !("id" in row)) throw new Error("no conversation id");
+        member.run(row.id, HOARDER);
+      }
+    })();
+    copy.close();
+
+    const pool = new ReadPool({ url: `file:${file}`, threads: 1, timeoutMs: 100, log, clock: Date.now });
+    try {
+      await pool.ready();
+      const [first] = pool.workers;
+      const started = Date.now();
+      const stuck = pool.conversations(HOARDER, undefined);
+      // Queued behind it on the same thread: sent on to the replacement, and answered.
+      const queued = pool.history(a, dm, undefined, 50);
+      await expect(stuck).rejects.toMatchObject({ code: "TIMEOUT" });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+      expect(pool.stats).toMatchObject({ timeouts: 1, retried: 1 });
+      expect(pool.workers).toHaveLength(1);
+      expect(pool.workers[0]).not.toBe(first);
+      expect((await queued).entries.map((e) => e.seq)).toEqual([1, 2, 3]);
+      expect((await pool.sync(a, dm, 1, 50)).entries.map((e) => e.seq)).toEqual([2, 3]);
+    } finally {
+      await pool.close();
+    }
   });
 });

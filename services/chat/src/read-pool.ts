@@ -12,6 +12,12 @@
  * - Authorization is the same code (pages.ts) inside the same snapshot as the rows it guards.
  * - A thread that dies (a crash, an out-of-memory) is replaced; its requests in flight are sent
  *   again once (a read has no effect to repeat), then fail with INTERNAL.
+ * - A thread that answers nothing for `timeoutMs` while it holds requests is stuck (a read waiting
+ *   out SQLite's busy timeout behind another process's lock, a pathological query): the request it
+ *   is reading (its oldest: a thread serves in order) fails with TIMEOUT, retryable, before the
+ *   gateway's own command timeout; the thread is ended and replaced at once, and its other requests
+ *   go to the live threads as after a death. Progress, not each request's age, is what is bounded:
+ *   a thread that keeps answering under load is busy, not stuck.
  *
  * PostgreSQL reads stay on the pool (reads.ts): they never block the event loop.
  */
@@ -56,6 +62,8 @@ export type ReadWorkerCommand = "stop";
 export interface ReadPoolOptions {
   url: string;
   threads: number;
+  /** A thread holding requests that answers none for this long is stuck (ChatConfig.readTimeoutMs). */
+  timeoutMs: number;
   log: Logger;
   clock: Clock;
 }
@@ -63,8 +71,10 @@ export interface ReadPoolOptions {
 export interface ReadPoolStats {
   /** Threads that died and were replaced. */
   restarts: number;
-  /** Requests sent again after their thread died. */
+  /** Requests sent again after their thread died or was found stuck. */
   retried: number;
+  /** Threads found stuck (their oldest request failed with TIMEOUT) and replaced. */
+  timeouts: number;
 }
 
 interface Pending {
@@ -82,6 +92,9 @@ interface Thread {
   /** Settles when the thread has opened its connection, or failed before. */
   ready: Promise<void>;
   markReady(): void;
+  isReady: boolean;
+  /** Fires when the thread has held requests without answering any for timeoutMs. */
+  watchdog: ReturnType<typeof setTimeout> | undefined;
 }
 
 /** Sends of one request, its first included, before it fails with INTERNAL. */
@@ -107,10 +120,11 @@ export class ReadPool implements Pages {
   private stopping = false;
   private restartDelayMs = 0;
   private readonly fromSource = import.meta.url.endsWith(".ts");
-  readonly stats: ReadPoolStats = { restarts: 0, retried: 0 };
+  readonly stats: ReadPoolStats = { restarts: 0, retried: 0, timeouts: 0 };
 
   constructor(private readonly opts: ReadPoolOptions) {
     if (opts.threads < 1) throw new Error("ReadPool: threads must be >= 1");
+    if (!(opts.timeoutMs > 0)) throw new Error("ReadPool: timeoutMs must be > 0");
     this.slots = Array.from({ length: opts.threads }, () => undefined);
     for (let i = 0; i < opts.threads; i++) this.start(i);
   }
@@ -147,6 +161,7 @@ export class ReadPool implements Pages {
   /** Lets the requests sent so far finish, then ends the threads. */
   async close(): Promise<void> {
     this.stopping = true;
+    for (const t of this.slots) if (t) clearTimeout(t.watchdog);
     for (const p of this.waiting.splice(0)) p.reject(new AppError("UNAVAILABLE"));
     const stop: ReadWorkerCommand = "stop";
     await Promise.all(
@@ -184,6 +199,45 @@ export class ReadPool implements Pages {
     p.attempts++;
     best.pending.set(p.request.id, p);
     best.worker.postMessage(p.request);
+    if (!best.watchdog) this.arm(best);
+  }
+
+  /** From now (a start, an answer): if the thread still holds requests, it must answer one in time. */
+  private arm(thread: Thread): void {
+    clearTimeout(thread.watchdog);
+    thread.watchdog = undefined;
+    if (!thread.isReady || thread.pending.size === 0 || this.stopping) return;
+    thread.watchdog = setTimeout(() => this.stuck(thread), this.opts.timeoutMs);
+    thread.watchdog.unref();
+  }
+
+  private stuck(thread: Thread): void {
+    const slot = this.slots.indexOf(thread);
+    if (slot < 0 || this.stopping) return;
+    this.stats.timeouts++;
+    this.slots[slot] = undefined;
+    const [reading, ...queued] = thread.pending.values();
+    thread.pending.clear();
+    this.opts.log.error(
+      { timeoutMs: this.opts.timeoutMs, inFlight: queued.length + 1 },
+      "chat reader thread answered nothing in time; replacing it",
+    );
+    reading?.reject(new AppError("TIMEOUT", "The page took too long to read. Try again."));
+    // Its exit (once its blocking call returns) finds the slot taken and does nothing more.
+    void thread.worker.terminate();
+    this.start(slot);
+    this.resend(queued);
+  }
+
+  /** Requests of a thread that is gone: to another, or INTERNAL after ATTEMPTS sends. */
+  private resend(requests: Iterable<Pending>): void {
+    for (const p of requests) {
+      if (p.attempts >= ATTEMPTS) p.reject(new AppError("INTERNAL"));
+      else {
+        this.stats.retried++;
+        this.send(p);
+      }
+    }
   }
 
   private start(slot: number): void {
@@ -202,7 +256,15 @@ export class ReadPool implements Pages {
     // Nobody may be waiting (a replacement thread): the exit is logged below.
     ready.catch(() => undefined);
     worker.once("exit", (code) => failed(new Error(`chat reader thread exited (${code}) before it was ready`)));
-    const thread: Thread = { worker, pending: new Map(), startedMs: Date.now(), ready, markReady };
+    const thread: Thread = {
+      worker,
+      pending: new Map(),
+      startedMs: Date.now(),
+      ready,
+      markReady,
+      isReady: false,
+      watchdog: undefined,
+    };
     this.slots[slot] = thread;
     worker.on("message", (m: ReadReply) => this.onReply(thread, m));
     worker.on("error", (err) => this.opts.log.error({ err }, "chat reader thread failed"));
@@ -211,11 +273,16 @@ export class ReadPool implements Pages {
   }
 
   private onReply(thread: Thread, m: ReadReply): void {
-    if ("ready" in m) return thread.markReady();
+    if ("ready" in m) {
+      thread.isReady = true;
+      thread.markReady();
+      return this.arm(thread);
+    }
     if ("log" in m) return this.relay(m.log);
     const p = thread.pending.get(m.id);
     if (!p) return;
     thread.pending.delete(m.id);
+    this.arm(thread);
     if (m.ok) p.resolve(m.value);
     else p.reject(m.error ? AppError.from(m.error) : new AppError("INTERNAL"));
   }
@@ -237,6 +304,9 @@ export class ReadPool implements Pages {
   }
 
   private onExit(slot: number, thread: Thread, code: number): void {
+    clearTimeout(thread.watchdog);
+    // Found stuck before: replaced already, its requests answered or sent elsewhere.
+    if (this.slots[slot] !== thread && !this.stopping) return;
     if (this.slots[slot] === thread) this.slots[slot] = undefined;
     if (this.stopping) {
       for (const p of thread.pending.values()) p.reject(new AppError("UNAVAILABLE"));
@@ -252,12 +322,6 @@ export class ReadPool implements Pages {
     };
     if (this.restartDelayMs === 0) replace();
     else setTimeout(replace, this.restartDelayMs).unref();
-    for (const p of thread.pending.values()) {
-      if (p.attempts >= ATTEMPTS) p.reject(new AppError("INTERNAL"));
-      else {
-        this.stats.retried++;
-        this.send(p);
-      }
-    }
+    this.resend(thread.pending.values());
   }
 }

@@ -129,7 +129,7 @@ export function createChatService({
           log.warn({ message }, "WAL checkpoint failed"),
         );
         if (config.readThreads > 0) {
-          const pool = new ReadPool({ url, threads: config.readThreads, log, clock });
+          const pool = new ReadPool({ url, threads: config.readThreads, timeoutMs: config.readTimeoutMs, log, clock });
           // A thread that cannot open the file (not in WAL mode, say) fails the start, not each page.
           await pool.ready().catch(async (err: unknown) => {
             await pool.close();

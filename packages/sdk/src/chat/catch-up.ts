@@ -6,7 +6,7 @@
  */
 import type { ConversationSummary, ConversationsCursor, Entry, ReadState } from "@sealroom/proto/chat";
 import type { SealroomClient } from "../client.js";
-import { adoptSummary, learnPeople, logFromSummary, type Conv } from "./conversation.js";
+import { adoptSummary, learnPeople, logFromSummary, seeFrom, type ChangeClock, type Conv } from "./conversation.js";
 import { fetchRetrying } from "./fetch.js";
 import type { ConversationLog } from "./log.js";
 import type { SyncStatus } from "./types.js";
@@ -20,6 +20,8 @@ const RETRY_CATCH_UP_MS = 2000;
 export interface CatchUpHost {
   readonly client: Pick<SealroomClient, "call" | "state">;
   readonly pageSize: number;
+  /** The store's change clock: a list reply keeps what changed live after it was asked for. */
+  readonly clock: ChangeClock;
   conv(conversationId: string): Conv | undefined;
   create(conversationId: string, log: ConversationLog): Conv;
   setRead(c: Conv, read: ReadState): void;
@@ -59,7 +61,10 @@ export class CatchUp {
           // A few at a time: a burst of syncs would run into the gateway's per-connection rate limit.
           let next = 0;
           const worker = async () => {
-            while (next < conversations.length) await this.adopt(conversations[next++]!);
+            while (next < conversations.length) {
+              const { summary, sentAt } = conversations[next++]!;
+              await this.adopt(summary, sentAt);
+            }
           };
           await Promise.all(Array.from({ length: CATCH_UP_CONCURRENCY }, worker));
         } while (this.again);
@@ -92,7 +97,7 @@ export class CatchUp {
               afterSeq: c.log.head,
               limit: this.host.pageSize,
             });
-            c.meta.visibleFromSeq = page.visibleFromSeq;
+            seeFrom(c, page.visibleFromSeq);
             learnPeople(c, page.people);
             // Entries up to visibleFromSeq do not exist for this user (a group before their join).
             if (c.log.head < page.visibleFromSeq) c.log.skipTo(page.visibleFromSeq);
@@ -107,23 +112,28 @@ export class CatchUp {
     return c.syncing;
   }
 
-  /** Every page of the list: a page stops at the service's byte bound and says so (`more`). */
-  private async listConversations(): Promise<ConversationSummary[]> {
-    const all: ConversationSummary[] = [];
+  /**
+   * Every page of the list (a page stops at the service's byte bound and says so: `more`), each
+   * summary with the clock when its page was asked for (a retry's sending is later still: the
+   * earlier time keeps more of what changed live, never less).
+   */
+  private async listConversations(): Promise<Array<{ summary: ConversationSummary; sentAt: number }>> {
+    const all: Array<{ summary: ConversationSummary; sentAt: number }> = [];
     let after: ConversationsCursor | undefined;
     for (;;) {
+      const sentAt = this.host.clock.now;
       const page = await fetchRetrying(this.host.client, "chat.conversations", after ? { after } : {});
-      all.push(...page.conversations);
+      for (const summary of page.conversations) all.push({ summary, sentAt });
       const last = page.conversations.at(-1);
       if (page.more !== true || !last) return all;
       after = { lastActivityTs: last.lastActivityTs, conversationId: last.conversationId };
     }
   }
 
-  private async adopt(s: ConversationSummary): Promise<void> {
+  private async adopt(s: ConversationSummary, sentAt: number): Promise<void> {
     // Never held: start at its newest entry, without replaying history.
     const c = this.host.conv(s.conversationId) ?? this.host.create(s.conversationId, logFromSummary(s));
-    adoptSummary(c, s);
+    adoptSummary(c, s, sentAt);
     this.host.setRead(c, s.read);
     if (s.lastSeq > c.log.head) await this.sync(c);
   }

@@ -8,6 +8,7 @@ import {
   isMuted,
   NO_SETTINGS,
   type ChangeAck,
+  type ConversationSettings,
   type ConversationSummary,
   type DeleteEntry,
   type EditEntry,
@@ -15,6 +16,7 @@ import {
   type Page,
   type ReadState,
   type SendAck,
+  type SystemEntry,
   type TextEntry,
 } from "@sealroom/proto/chat";
 import type { ChatEventBody } from "@sealroom/proto/chat-events";
@@ -46,9 +48,44 @@ export interface Conv {
   gapTimer: ReturnType<typeof setTimeout> | undefined;
   /** The snapshot view, until the conversation changes. */
   view: ConversationView | undefined;
+  /** What a page or list reply may overwrite and what it may not (see Order). */
+  order: Order;
 }
 
-export function newConv(conversationId: string, log: ConversationLog): Conv {
+/**
+ * A counter shared by a store's conversations, ticked by every change a live event (or a reply to
+ * this device's own write) makes to what a list reply also carries. A list request notes it when
+ * sent: a change ticked later is newer than the reply, or as new, and the reply must not undo it.
+ */
+export class ChangeClock {
+  private n = 0;
+  tick(): number {
+    return ++this.n;
+  }
+  get now(): number {
+    return this.n;
+  }
+}
+
+/**
+ * Replies can reach the device after live events that are newer than what they were read from (a
+ * page read on a reader thread or by another chat instance, PostgreSQL's pool): each field they
+ * carry is merged by its own order, never overwritten. Entries go by seq (log.ts); read pointers
+ * and visibility only move forward; the rest is recorded here.
+ */
+export interface Order {
+  clock: ChangeClock;
+  /** The seq the group's name was told at: a live message's entry, a summary's lastSeq. */
+  nameSeq: number;
+  /** When (clock) a live removal from the group came (it has no seq of its own). */
+  memberAt: number;
+  /** The log position of the latest word on whether the user is in the group (for a live removal: the head then). */
+  memberSeq: number;
+  /** When (clock) the user's settings last changed live (an event, this device's own change). */
+  settingsAt: number;
+}
+
+export function newConv(conversationId: string, log: ConversationLog, clock = new ChangeClock()): Conv {
   const kind = conversationId.startsWith("group:") ? "group" : "dm";
   return {
     meta: {
@@ -72,6 +109,7 @@ export function newConv(conversationId: string, log: ConversationLog): Conv {
     resync: false,
     gapTimer: undefined,
     view: undefined,
+    order: { clock, nameSeq: 0, memberAt: 0, memberSeq: 0, settingsAt: 0 },
   };
 }
 
@@ -82,19 +120,51 @@ export function logFromSummary(s: ConversationSummary): ConversationLog {
   return log;
 }
 
-/** Takes what chat.conversations says about a conversation (its read state separately: applyRead). */
-export function adoptSummary(c: Conv, s: ConversationSummary): void {
+/**
+ * Takes what chat.conversations says about a conversation (its read state separately: applyRead).
+ * `sentAt`: the clock when the list was asked for; what changed live since is kept.
+ */
+export function adoptSummary(c: Conv, s: ConversationSummary, sentAt: number = c.order.clock.now): void {
   c.meta = {
     ...c.meta,
     kind: s.kind,
-    peer: s.peer,
-    group: s.group,
-    visibleFromSeq: s.visibleFromSeq,
+    peer: s.peer ?? c.meta.peer,
+    group: summaryGroup(c, s, sentAt),
+    visibleFromSeq: Math.max(c.meta.visibleFromSeq, s.visibleFromSeq),
     lastActivityTs: Math.max(c.meta.lastActivityTs, s.lastActivityTs),
-    readSeq: s.read.readSeq,
-    settings: s.settings ?? c.meta.settings,
+    readSeq: Math.max(c.meta.readSeq, s.read.readSeq),
+    settings: c.order.settingsAt > sentAt ? c.meta.settings : (s.settings ?? c.meta.settings),
   };
   learnPeople(c, s.people);
+}
+
+/**
+ * The summary's group merged with what is held: its name if it is not older than the name held
+ * (by seq), disbanded for good once either says so, and removed or not as the summary says unless
+ * a live removal came after the list was asked for or the log said more recently (by seq).
+ */
+function summaryGroup(c: Conv, s: ConversationSummary, sentAt: number): ConvMeta["group"] {
+  const held = c.meta.group;
+  if (!s.group) return held;
+  const o = c.order;
+  const newerName = !held || s.lastSeq >= o.nameSeq;
+  if (newerName) o.nameSeq = Math.max(o.nameSeq, s.lastSeq);
+  let removed = held?.removed;
+  if (o.memberAt <= sentAt && s.lastSeq >= o.memberSeq) {
+    removed = s.group.removed;
+    o.memberSeq = Math.max(o.memberSeq, s.lastSeq);
+  }
+  return {
+    id: s.group.id,
+    name: newerName ? s.group.name : (held?.name ?? s.group.name),
+    disbanded: s.group.disbanded || (held?.disbanded ?? false),
+    ...(removed ? { removed } : {}),
+  };
+}
+
+/** Who may read from where only moves forward (a member who left and came back reads from the new join). */
+export function seeFrom(c: Conv, visibleFromSeq: number): void {
+  c.meta.visibleFromSeq = Math.max(c.meta.visibleFromSeq, visibleFromSeq);
 }
 
 /** Records the senders a page or summary names (a new object, so the view changes). */
@@ -108,13 +178,13 @@ export function learnPeople(c: Conv, people: readonly PublicUser[] | undefined):
 
 /** Starts a conversation first seen live at its newest page; returns the entries it released. */
 export function startFromPage(c: Conv, page: Page): Entry[] {
-  c.meta.visibleFromSeq = page.visibleFromSeq;
+  seeFrom(c, page.visibleFromSeq);
   c.log.reset(
     page.lastSeq,
     page.entries.filter((e): e is TimelineEntry => e.kind === "text" || e.kind === "system"),
   );
   const last = page.entries.findLast((e) => e.kind === "text" || e.kind === "system");
-  if (last) c.meta.lastActivityTs = last.ts;
+  if (last) c.meta.lastActivityTs = Math.max(c.meta.lastActivityTs, last.ts);
   return page.entries;
 }
 
@@ -129,6 +199,7 @@ export function applyEntry(c: Conv, entry: Entry, me: number | undefined): Entry
       if (e.senderId !== me && e.seq > Math.max(c.read.countedSeq, c.read.readSeq)) newFromOthers(c, Date.now());
       c.typing.delete(e.senderId);
     }
+    if (e.kind === "system") applyJoined(c, e, me);
     if (e.kind === "text" || e.kind === "system") c.meta.lastActivityTs = Math.max(c.meta.lastActivityTs, e.ts);
   }
   return released;
@@ -141,12 +212,39 @@ export function applyEntry(c: Conv, entry: Entry, me: number | undefined): Entry
 export function newFromOthers(c: Conv, now: number): void {
   c.extraUnread++;
   const settings = c.meta.settings;
-  if (settings.archived && !isMuted(settings, now)) c.meta.settings = { ...settings, archived: false };
+  if (settings.archived && !isMuted(settings, now)) applySettings(c, { ...settings, archived: false });
 }
 
-/** The user's read state (from any of their devices); an older one than held is ignored. */
+/**
+ * The user's settings as changed live (chat.settings.v1, the reply to this device's change, or
+ * an archived conversation coming back with a message): a list read before must not undo them.
+ */
+export function applySettings(c: Conv, settings: ConversationSettings): void {
+  c.meta.settings = settings;
+  c.order.settingsAt = c.order.clock.tick();
+}
+
+/**
+ * The log says the user joined the group (again, after leaving or being kicked): no longer
+ * removed, unless the removal was learned at a later position of the log.
+ */
+function applyJoined(c: Conv, e: SystemEntry, me: number | undefined): void {
+  if (me === undefined || e.event.type !== "joined" || e.event.target?.id !== me) return;
+  if (e.seq <= c.order.memberSeq) return;
+  c.order.memberSeq = e.seq;
+  const group = c.meta.group;
+  if (!group?.removed) return;
+  const { removed: _gone, ...rest } = group;
+  c.meta.group = rest;
+}
+
+/**
+ * The user's read state (from any of their devices); an older one than held is ignored: an
+ * earlier read pointer, or the same one counted at an earlier seq.
+ */
 export function applyRead(c: Conv, read: ReadState, me: number | undefined): boolean {
   if (read.readSeq < c.read.readSeq) return false;
+  if (read.readSeq === c.read.readSeq && read.countedSeq < c.read.countedSeq) return false;
   c.read = read;
   c.meta.readSeq = read.readSeq;
   const from = Math.max(read.countedSeq, read.readSeq);
@@ -177,16 +275,22 @@ export function expireTyping(c: Conv, userId: number, now: number): boolean {
 }
 
 /**
- * What a live message tells about its conversation: the group's (new) name, and a DM partner
- * (the sender, unless it is the user on another device).
+ * What a live message tells about its conversation: the group's name (if not older, by seq, than
+ * the one held: a message published before a rename can arrive after it), and a DM partner (the
+ * sender, unless it is the user on another device). Whether the user is still in the group is not
+ * the message's to say: one published before a removal can arrive after it.
  */
 export function applyDescription(
   c: Conv,
   body: ChatEventBody<"chat.message.created.v1">,
   me: number | undefined,
 ): void {
-  const { group, sender } = body;
-  if (group) c.meta.group = { id: group.id, name: group.name, disbanded: c.meta.group?.disbanded ?? false };
+  const { group, sender, entry } = body;
+  const held = c.meta.group;
+  if (group && (!held || entry.seq >= c.order.nameSeq)) {
+    c.order.nameSeq = Math.max(c.order.nameSeq, entry.seq);
+    c.meta.group = { ...held, id: group.id, name: group.name, disbanded: held?.disbanded ?? false };
+  }
   if (c.meta.kind === "dm" && !c.meta.peer && sender && sender.id !== me) c.meta.peer = sender;
 }
 
@@ -198,7 +302,11 @@ export function applyGroupRemoved(c: Conv, body: SocialEventBody<"social.group.r
   const { group, reason, by } = body;
   const current = c.meta.group ?? { id: group.id, name: group.name, disbanded: false };
   if (reason === "disbanded") c.meta.group = { ...current, disbanded: true };
-  else c.meta.group = { ...current, removed: { reason, by: by ?? null, ts: now } };
+  else {
+    c.meta.group = { ...current, removed: { reason, by: by ?? null, ts: now } };
+    c.order.memberAt = c.order.clock.tick();
+    c.order.memberSeq = Math.max(c.order.memberSeq, c.log.head);
+  }
   c.typing.clear();
 }
 

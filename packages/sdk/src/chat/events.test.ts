@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { TextEntry } from "@sealroom/proto/chat";
-import { newConv, type Conv } from "./conversation.js";
+import { applyRead, newConv, type Conv } from "./conversation.js";
 import { LiveEvents, routeEvent, type LiveEventsHost } from "./events.js";
 
 const ME = 1;
@@ -130,11 +130,61 @@ describe("LiveEvents: a removal while the conversation's first page is in flight
     live.onEvent("chat.message.created.v1", { entry, sender: BOB, group, preview: "hi" });
     // Kicked while the page is read (on chat's reader thread, or by another chat instance).
     live.onEvent("social.group.removed.v1", { group: { id: 9, name: "Trip" }, reason: "kicked", by: BOB });
+    // An older message (published before a rename) delivered after the newer one: the newer name stays.
+    live.onEvent("chat.message.created.v1", {
+      entry: { ...entry, seq: 4 },
+      sender: BOB,
+      group: { id: 9, name: "Old" },
+      preview: "hi",
+    });
     expect(convs.has(GROUP)).toBe(false);
 
     const people = [BOB];
     answer({ ok: true, value: { conversationId: GROUP, entries: [entry], lastSeq: 5, visibleFromSeq: 0, people } });
     await vi.waitFor(() => expect(convs.get(GROUP)?.meta.group?.removed?.reason).toBe("kicked"));
     expect(convs.get(GROUP)?.meta.group?.removed?.by).toEqual(BOB);
+    expect(convs.get(GROUP)?.meta.group?.name).toBe("Trip");
+  });
+});
+
+describe("LiveEvents: the user's read state, settings and receipts while the first page is in flight", () => {
+  it("are applied once the conversation exists, not lost", async () => {
+    let answer: (page: unknown) => void = () => undefined;
+    const convs = new Map<string, Conv>();
+    const host: LiveEventsHost = {
+      client: {
+        state: "ready",
+        user: { id: ME, username: "me" },
+        call: (() => new Promise((resolve) => (answer = resolve))) as unknown as LiveEventsHost["client"]["call"],
+      },
+      conv: (id) => convs.get(id),
+      create(id, log) {
+        const c = newConv(id, log);
+        convs.set(id, c);
+        live.created(c);
+        return c;
+      },
+      receive: () => undefined,
+      setRead: (c, read) => void applyRead(c, read, ME),
+      emitEntry: () => undefined,
+      touch: () => undefined,
+      later: () => undefined,
+    };
+    const live = new LiveEvents(host);
+    live.onEvent("chat.message.created.v1", { entry: text, sender: BOB, group: null, preview: "hi" });
+    // Read on another device, pinned there, and read by bob: all before the page's reply.
+    const read = { readSeq: 1, unread: 0, countedSeq: 1 };
+    live.onEvent("chat.read.v1", { conversationId: DM, userId: ME, readSeq: 1, read });
+    const settings = { muted: null, pinned: true, archived: false, markedUnread: false };
+    live.onEvent("chat.settings.v1", { conversationId: DM, settings });
+    live.onEvent("chat.read.v1", { conversationId: DM, userId: BOB.id, readSeq: 1 });
+    expect(convs.has(DM)).toBe(false);
+
+    answer({ ok: true, value: { conversationId: DM, entries: [text], lastSeq: 1, visibleFromSeq: 0, people: [BOB] } });
+    await vi.waitFor(() => expect(convs.get(DM)?.read).toEqual(read));
+    const c = convs.get(DM);
+    expect(c?.meta.settings).toEqual(settings);
+    expect(c?.receipts).toEqual({ [BOB.id]: 1 });
+    expect(c?.extraUnread).toBe(0);
   });
 });

@@ -22,6 +22,7 @@ import {
   applyDescription,
   applyGroupRemoved,
   applyReceipt,
+  applySettings,
   applyTyping,
   expireTyping,
   learnPeople,
@@ -97,13 +98,14 @@ export class LiveEvents {
   /** Conversations being opened (first page in flight), with the live entries that wait for it. */
   private readonly opening = new Map<string, Entry[]>();
   /** What live events told about conversations being opened, applied once they exist. */
-  private readonly described = new Map<string, (c: Conv) => void>();
+  private readonly described = new Map<string, Array<ChatEventBody<"chat.message.created.v1">>>();
   /**
-   * Removals from a group whose conversation is being opened, applied after its description: the
-   * first page can come back after the removal's event (a page read on a reader thread, or by
-   * another chat instance), and the event would otherwise be lost until the next catch-up.
+   * Everything else live events said about conversations being opened (a removal from the group,
+   * the user's read state and settings, receipts, typing), applied once they exist, after their
+   * description: the first page can come back after such an event (a page read on a reader thread,
+   * or by another chat instance), which would otherwise be lost until the next catch-up.
    */
-  private readonly removedWhileOpening = new Map<string, (c: Conv) => void>();
+  private readonly whileOpening = new Map<string, LiveAction[]>();
 
   constructor(private readonly host: LiveEventsHost) {}
 
@@ -116,10 +118,13 @@ export class LiveEvents {
   /** The store created a conversation: applies what live events told about it meanwhile. */
   created(c: Conv): void {
     const id = c.meta.conversationId;
-    this.described.get(id)?.(c);
+    const me = this.host.client.user?.id;
+    // Each of them, in any order: the name goes by seq (applyDescription), a DM partner is any sender.
+    for (const body of this.described.get(id) ?? []) applyDescription(c, body, me);
     this.described.delete(id);
-    this.removedWhileOpening.get(id)?.(c);
-    this.removedWhileOpening.delete(id);
+    const waiting = this.whileOpening.get(id);
+    this.whileOpening.delete(id);
+    for (const action of waiting ?? []) this.apply(action);
   }
 
   private apply(action: LiveAction): void {
@@ -133,11 +138,11 @@ export class LiveEvents {
     }
     const c = host.conv(action.conversationId);
     if (!c) {
-      if (action.kind === "groupRemoved" && this.opening.has(action.conversationId)) {
-        const { body } = action;
-        const now = Date.now();
-        this.removedWhileOpening.set(action.conversationId, (opened) => applyGroupRemoved(opened, body, now));
-      }
+      if (!this.opening.has(action.conversationId)) return;
+      const waiting = this.whileOpening.get(action.conversationId) ?? [];
+      // Bounded like the page itself: typing renewals and receipts of a busy group could pile up.
+      if (waiting.length < CHAT_LIMITS.pageMax) waiting.push(action);
+      this.whileOpening.set(action.conversationId, waiting);
       return;
     }
     switch (action.kind) {
@@ -158,7 +163,7 @@ export class LiveEvents {
         applyGroupRemoved(c, action.body, Date.now());
         return host.touch(c);
       case "settings":
-        c.meta.settings = action.settings;
+        applySettings(c, action.settings);
         return host.touch(c);
       default:
         return action satisfies never;
@@ -201,9 +206,10 @@ export class LiveEvents {
    * chat.conversations until the next catch-up: a live message describes it meanwhile.
    */
   private describe(conversationId: string, body: ChatEventBody<"chat.message.created.v1">): void {
-    const apply = (c: Conv) => applyDescription(c, body, this.host.client.user?.id);
     const c = this.host.conv(conversationId);
-    if (c) apply(c);
-    else this.described.set(conversationId, apply);
+    if (c) return applyDescription(c, body, this.host.client.user?.id);
+    const waiting = this.described.get(conversationId) ?? [];
+    if (waiting.length < CHAT_LIMITS.pageMax) waiting.push(body);
+    this.described.set(conversationId, waiting);
   }
 }

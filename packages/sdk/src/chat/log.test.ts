@@ -75,4 +75,39 @@ describe("ConversationLog", () => {
     expect(log.timeline.map((e) => e.seq)).toEqual([1, 4]);
     expect(log.head).toBe(4);
   });
+
+  it("a history page read before an edit or deletion of one of its messages (live first) shows the change", () => {
+    const log = new ConversationLog(10);
+    const change = (kind: "edit" | "delete", seq: number, targetSeq: number): Entry =>
+      kind === "edit"
+        ? { kind, id: seq, conversationId: conv, seq, ts: seq, senderId: 1, targetSeq, text: `e${seq}` }
+        : { kind, id: seq, conversationId: conv, seq, ts: seq, senderId: 1, targetSeq };
+    log.receive(change("edit", 11, 4));
+    log.receive(change("delete", 12, 5));
+    // The page as it was read before 11 and 12; message 6 as read after a later edit (ts 13).
+    log.prepend([text(4), text(5), { ...text(6, "newest"), editedTs: 13 } as Entry], 3);
+    expect(log.timeline.map((e) => [e.seq, e.kind === "text" && e.text])).toEqual([
+      [4, "e11"],
+      [5, ""],
+      [6, "newest"],
+    ]);
+    expect(log.find(4)?.editedTs).toBe(11);
+    expect(log.find(5)?.deletedTs).toBe(12);
+  });
+
+  it("a history page read after the edit keeps its own (newer) text", () => {
+    const log = new ConversationLog(10);
+    log.receive({
+      kind: "edit",
+      id: 11,
+      conversationId: conv,
+      seq: 11,
+      ts: 11,
+      senderId: 1,
+      targetSeq: 4,
+      text: "e11",
+    });
+    log.prepend([{ ...text(4, "e15"), editedTs: 15 } as Entry], 3);
+    expect(log.find(4)?.text).toBe("e15");
+  });
 });

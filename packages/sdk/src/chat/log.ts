@@ -7,6 +7,9 @@
  */
 import type { DeleteEntry, EditEntry, Entry, SystemEntry, TextEntry } from "@sealroom/proto/chat";
 
+/** Changes of messages before the window remembered at most (see beforeWindow). */
+const BEFORE_WINDOW_MAX = 256;
+
 /** What a UI shows: messages and system entries, with edits and deletions applied. */
 export type TimelineEntry = TextEntry | SystemEntry;
 
@@ -18,6 +21,11 @@ export class ConversationLog {
   /** The visible entries of the window, ascending. */
   readonly timeline: TimelineEntry[] = [];
   private readonly buffer = new Map<number, Entry>();
+  /**
+   * Edits and deletions of messages before the window, by target: a history page asked for before
+   * one of them can be read before it too and bring the message as it was. Applied at prepend.
+   */
+  private readonly beforeWindow = new Map<number, EditEntry | DeleteEntry>();
 
   constructor(head: number) {
     this.base = head;
@@ -68,9 +76,11 @@ export class ConversationLog {
    */
   prepend(entries: Entry[], newBase: number): void {
     const held = new Set(this.timeline.map((e) => e.seq));
-    const older = entries.filter(
-      (e): e is TimelineEntry => e.seq <= this.base && !held.has(e.seq) && (e.kind === "text" || e.kind === "system"),
-    );
+    const older = entries
+      .filter(
+        (e): e is TimelineEntry => e.seq <= this.base && !held.has(e.seq) && (e.kind === "text" || e.kind === "system"),
+      )
+      .map((e) => this.caughtUp(e));
     this.timeline.unshift(...older);
     const firstHeld = this.timeline[older.length];
     const lastOlder = older[older.length - 1];
@@ -100,14 +110,9 @@ export class ConversationLog {
         this.timeline.push(entry);
         return;
       case "edit":
-        this.replace(entry.targetSeq, (t) => ({ ...t, text: entry.text, editedTs: entry.ts }));
-        return;
       case "delete":
-        // A deleted file goes with its message (an encrypted entry's `attachment`, key included).
-        this.replace(entry.targetSeq, (t) => {
-          const { attachment: _gone, ...kept } = t as typeof t & { attachment?: unknown };
-          return { ...kept, text: "", deletedTs: entry.ts };
-        });
+        if (entry.targetSeq <= this.base) this.rememberBeforeWindow(entry);
+        this.replace(entry.targetSeq, (t) => changed(t, entry));
         return;
       case "hidden":
         // A change of a message before the user's visibility start: it only fills its seq.
@@ -122,6 +127,30 @@ export class ConversationLog {
     }
   }
 
+  private rememberBeforeWindow(entry: EditEntry | DeleteEntry): void {
+    const held = this.beforeWindow.get(entry.targetSeq);
+    if (held && (held.kind === "delete" || held.seq > entry.seq)) return;
+    this.beforeWindow.delete(entry.targetSeq);
+    this.beforeWindow.set(entry.targetSeq, entry);
+    // Edits of old messages are rare; past the bound the oldest is forgotten (shown as its page has it).
+    if (this.beforeWindow.size > BEFORE_WINDOW_MAX) {
+      for (const oldest of this.beforeWindow.keys()) {
+        this.beforeWindow.delete(oldest);
+        break;
+      }
+    }
+  }
+
+  /** A message from a history page with the change remembered for it, unless the page has it already. */
+  private caughtUp(e: TimelineEntry): TimelineEntry {
+    const change = this.beforeWindow.get(e.seq);
+    if (!change) return e;
+    this.beforeWindow.delete(e.seq);
+    if (e.kind !== "text" || e.deletedTs !== null) return e;
+    if (change.kind === "edit" && e.editedTs !== null && e.editedTs >= change.ts) return e;
+    return changed(e, change);
+  }
+
   private replace(seq: number, change: (t: TextEntry) => TextEntry): void {
     for (let i = this.timeline.length - 1; i >= 0; i--) {
       const e = this.timeline[i]!;
@@ -133,4 +162,12 @@ export class ConversationLog {
       }
     }
   }
+}
+
+/** A message after an edit or deletion (a new object, so a UI memoized on the old one re-renders). */
+function changed(t: TextEntry, entry: EditEntry | DeleteEntry): TextEntry {
+  if (entry.kind === "edit") return { ...t, text: entry.text, editedTs: entry.ts };
+  // A deleted file goes with its message (an encrypted entry's `attachment`, key included).
+  const { attachment: _gone, ...kept } = t as typeof t & { attachment?: unknown };
+  return { ...kept, text: "", deletedTs: entry.ts };
 }

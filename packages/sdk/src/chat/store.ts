@@ -36,12 +36,15 @@ import {
   applyEntry,
   applyRead,
   applyReceipt,
+  applySettings,
+  ChangeClock,
   deleteEntry,
   editEntry,
   learnPeople,
   newConv,
   newFromOthers,
   noteWritten,
+  seeFrom,
   type Conv,
 } from "./conversation.js";
 import { isE2eText, type Attachment, type AttachmentThumb, type E2eTextEntry, type Surfaced } from "../e2e/contents.js";
@@ -61,6 +64,8 @@ export type { ChatSnapshot, ChatStoreOptions, ConversationView, SyncStatus } fro
 
 export class ChatStore {
   private readonly convs = new Map<string, Conv>();
+  /** Orders live changes against list replies (conversation.ts, Order). */
+  private readonly clock = new ChangeClock();
   private readonly notifier = new ChangeNotifier();
   private readonly entryListeners = new Set<(entry: Entry) => void>();
   private readonly outbox: Outbox;
@@ -131,6 +136,7 @@ export class ChatStore {
     this.catchUpper = new CatchUp({
       client,
       pageSize: Math.min(opts.pageSize ?? CHAT_LIMITS.pageMax, CHAT_LIMITS.pageMax),
+      clock: this.clock,
       conv: (id) => this.convs.get(id),
       create: (id, log) => this.create(id, log),
       setRead: (c, read) => this.setRead(c, read),
@@ -415,7 +421,7 @@ export class ChatStore {
   private applySettings(conversationId: string, settings: ConversationSettings): void {
     const c = this.convs.get(conversationId);
     if (!c) return;
-    c.meta.settings = settings;
+    applySettings(c, settings);
     this.touch(c);
   }
 
@@ -441,17 +447,19 @@ export class ChatStore {
     const c = this.ensure(conversationId);
     if (c.log.base <= c.meta.visibleFromSeq) return 0;
     const page = await this.client.request("chat.history", { conversationId, beforeSeq: c.log.base + 1, limit });
-    c.meta.visibleFromSeq = page.visibleFromSeq;
+    seeFrom(c, page.visibleFromSeq);
     learnPeople(c, page.people);
-    const first = page.entries[0]?.seq;
-    c.log.prepend(page.entries, first === undefined ? page.visibleFromSeq : first - 1);
-    this.search?.applyAll(page.entries);
+    // A page read before the user came back to the group may reach back into the span before.
+    const entries = page.entries.filter((e) => e.seq > c.meta.visibleFromSeq);
+    const first = entries[0]?.seq;
+    c.log.prepend(entries, first === undefined ? c.meta.visibleFromSeq : first - 1);
+    this.search?.applyAll(entries);
     this.touch(c);
     // Encrypted entries: read by the engine as far as this device's group state goes.
-    await this.e2e?.history(conversationId, page.entries);
+    await this.e2e?.history(conversationId, entries);
     const shown = (e: Entry) =>
       e.kind === "text" || e.kind === "system" || (this.e2e !== undefined && e.kind === "mls.app");
-    return page.entries.filter(shown).length;
+    return entries.filter(shown).length;
   }
 
   /**
@@ -586,7 +594,7 @@ export class ChatStore {
   }
 
   private create(conversationId: string, log: ConversationLog): Conv {
-    const c = newConv(conversationId, log);
+    const c = newConv(conversationId, log, this.clock);
     this.convs.set(conversationId, c);
     // What the new window holds already (a list summary's last message), and earlier sessions' reads.
     this.search?.applyAll(log.timeline);
