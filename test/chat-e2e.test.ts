@@ -40,6 +40,36 @@ async function say(from: E2eChatter, conversationId: string, text: string): Prom
   await from.chat.send(conversationId, text);
 }
 
+/**
+ * A person whose device keeps its state in a directory and its session's tickets in memory, so a
+ * test can end its process and start another one (`restart`) that resumes the session and the device.
+ */
+async function restartable(name: string, gateway: number) {
+  const tickets = new MemoryTicketStore();
+  const store = fileStore();
+  const person = await signUp(stack, name, { gateway });
+  const signedIn = { ...person, client: stack.client({ tickets }) };
+  await signedIn.client.connect();
+  await signedIn.client.login(person.name, "correct horse battery staple");
+  const chatter = withE2e(signedIn, store);
+  return {
+    person,
+    chatter,
+    /** The process goes away; a new one resumes the session with its ticket and the same state. */
+    async restart(): Promise<E2eChatter> {
+      chatter.chat.stop();
+      signedIn.client.close();
+      person.client.close();
+      const again = stack.client({ tickets });
+      await again.connect();
+      await until(() => again.state === "ready", "resumed");
+      const restarted = withE2e({ ...person, client: again }, store);
+      await until(() => restarted.chat.syncStatus === "up-to-date", "sync");
+      return restarted;
+    },
+  };
+}
+
 describe("the SDK's end-to-end engine", () => {
   test("a DM: the first message establishes the group, both sides read each other decrypted", async () => {
     const alice = withE2e(await signUp(stack, "alice", { gateway: 0 }), new MemoryE2eStateStore());
@@ -186,29 +216,15 @@ describe("the SDK's end-to-end engine", () => {
   });
 
   test("a device restarted from its state directory continues the conversation", async () => {
-    const tickets = new MemoryTicketStore();
-    const store = fileStore();
-    const first = await signUp(stack, "dan", { gateway: 0 });
-    const dan = { ...first, client: stack.client({ tickets }) };
-    await dan.client.connect();
-    await dan.client.login(first.name, "correct horse battery staple");
-    const danChat = withE2e(dan, store);
+    const { person: first, chatter: danChat, restart } = await restartable("dan", 0);
     const erin = withE2e(await signUp(stack, "erin", { gateway: 1 }), new MemoryE2eStateStore());
     await befriend(first, erin);
-    const dm = dmConversationId(dan.user.id, erin.user.id);
+    const dm = dmConversationId(danChat.user.id, erin.user.id);
     await danChat.chat.e2e?.deviceReady();
     await say(erin, dm, "before the restart");
     await allRead([danChat, erin], dm, ["before the restart"]);
 
-    // The process goes away; a new one resumes the session with its ticket and the same state.
-    danChat.chat.stop();
-    dan.client.close();
-    first.client.close();
-    const again = stack.client({ tickets });
-    await again.connect();
-    await until(() => again.state === "ready", "resumed");
-    const restarted = withE2e({ ...first, client: again }, store);
-    await until(() => restarted.chat.syncStatus === "up-to-date", "sync");
+    const restarted = await restart();
     await say(erin, dm, "after the restart");
     await allRead([restarted], dm, ["after the restart"]);
     await say(restarted, dm, "dan is back");
@@ -322,17 +338,11 @@ describe("the SDK's end-to-end engine", () => {
   });
 
   test("a forwarded text carries the mark to every device, and keeps it after a restart; an ordinary one none", async () => {
-    const tickets = new MemoryTicketStore();
-    const store = fileStore();
-    const first = await signUp(stack, "fwd_b", { gateway: 1 });
-    const di = { ...first, client: stack.client({ tickets }) };
-    await di.client.connect();
-    await di.client.login(first.name, "correct horse battery staple");
-    const diChat = withE2e(di, store);
+    const { person: first, chatter: diChat, restart } = await restartable("fwd_b", 1);
     const cy = withE2e(await signUp(stack, "fwd_a", { gateway: 0 }), new MemoryE2eStateStore());
     await befriend(cy, first);
     for (const c of [cy, diChat]) await c.chat.e2e?.deviceReady();
-    const dm = dmConversationId(cy.user.id, di.user.id);
+    const dm = dmConversationId(cy.user.id, diChat.user.id);
     const [copied, own] = ["passed on from elsewhere", "in my own words"] as const;
     const texts = [copied, own];
     plaintexts.push(...texts);
@@ -345,14 +355,7 @@ describe("the SDK's end-to-end engine", () => {
     }
     // The process goes away; a new one shows what the device read from its read records (MLS
     // keeps no key to read it again).
-    diChat.chat.stop();
-    di.client.close();
-    first.client.close();
-    const again = stack.client({ tickets });
-    await again.connect();
-    await until(() => again.state === "ready", "resumed");
-    const restarted = withE2e({ ...first, client: again }, store);
-    await until(() => restarted.chat.syncStatus === "up-to-date", "sync");
+    const restarted = await restart();
     await pageToStart(restarted, dm);
     await allRead([restarted], dm, texts);
     expect(restarted.at(dm, forwarded.seq)).toMatchObject({ e2e: "decrypted", forwarded: true });

@@ -100,31 +100,40 @@ describe("routeEvent", () => {
   });
 });
 
+/**
+ * LiveEvents whose host opens conversations with a first page that stays in flight until the test
+ * answers it, so live events can be delivered before the reply.
+ */
+function firstPageInFlight(): { live: LiveEvents; convs: Map<string, Conv>; answer: (page: unknown) => void } {
+  let answerPage: (page: unknown) => void = () => undefined;
+  const convs = new Map<string, Conv>();
+  const host: LiveEventsHost = {
+    client: {
+      state: "ready",
+      user: { id: ME, username: "me" },
+      call: (() => new Promise((resolve) => (answerPage = resolve))) as unknown as LiveEventsHost["client"]["call"],
+    },
+    conv: (id) => convs.get(id),
+    create(id, log) {
+      const c = newConv(id, log);
+      convs.set(id, c);
+      live.created(c);
+      return c;
+    },
+    receive: () => undefined,
+    setRead: (c, read) => void applyRead(c, read, ME),
+    emitEntry: () => undefined,
+    touch: () => undefined,
+    later: () => undefined,
+  };
+  const live = new LiveEvents(host);
+  return { live, convs, answer: (page) => answerPage(page) };
+}
+
 describe("LiveEvents: a removal while the conversation's first page is in flight", () => {
   it("is applied once the conversation exists, not lost", async () => {
     const GROUP = "group:9";
-    let answer: (page: unknown) => void = () => undefined;
-    const convs = new Map<string, Conv>();
-    const host: LiveEventsHost = {
-      client: {
-        state: "ready",
-        user: { id: ME, username: "me" },
-        call: (() => new Promise((resolve) => (answer = resolve))) as unknown as LiveEventsHost["client"]["call"],
-      },
-      conv: (id) => convs.get(id),
-      create(id, log) {
-        const c = newConv(id, log);
-        convs.set(id, c);
-        live.created(c);
-        return c;
-      },
-      receive: () => undefined,
-      setRead: () => undefined,
-      emitEntry: () => undefined,
-      touch: () => undefined,
-      later: () => undefined,
-    };
-    const live = new LiveEvents(host);
+    const { live, convs, answer } = firstPageInFlight();
     const entry = { ...text, conversationId: GROUP, seq: 5 };
     const group = { id: 9, name: "Trip", disbanded: false };
     live.onEvent("chat.message.created.v1", { entry, sender: BOB, group, preview: "hi" });
@@ -149,28 +158,7 @@ describe("LiveEvents: a removal while the conversation's first page is in flight
 
 describe("LiveEvents: the user's read state, settings and receipts while the first page is in flight", () => {
   it("are applied once the conversation exists, not lost", async () => {
-    let answer: (page: unknown) => void = () => undefined;
-    const convs = new Map<string, Conv>();
-    const host: LiveEventsHost = {
-      client: {
-        state: "ready",
-        user: { id: ME, username: "me" },
-        call: (() => new Promise((resolve) => (answer = resolve))) as unknown as LiveEventsHost["client"]["call"],
-      },
-      conv: (id) => convs.get(id),
-      create(id, log) {
-        const c = newConv(id, log);
-        convs.set(id, c);
-        live.created(c);
-        return c;
-      },
-      receive: () => undefined,
-      setRead: (c, read) => void applyRead(c, read, ME),
-      emitEntry: () => undefined,
-      touch: () => undefined,
-      later: () => undefined,
-    };
-    const live = new LiveEvents(host);
+    const { live, convs, answer } = firstPageInFlight();
     live.onEvent("chat.message.created.v1", { entry: text, sender: BOB, group: null, preview: "hi" });
     // Read on another device, pinned there, and read by bob: all before the page's reply.
     const read = { readSeq: 1, unread: 0, countedSeq: 1 };
