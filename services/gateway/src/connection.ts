@@ -30,7 +30,7 @@ import { TokenBucket, type Logger } from "@sealroom/runtime";
 import { CommandAdmission } from "./admission.js";
 import type { GatewayContext } from "./context.js";
 import { hotCounters, type HotCounters } from "./metrics.js";
-import { forwardCommand } from "./forward.js";
+import { forwardCommand, type ForwardedReply } from "./forward.js";
 import { Outbound } from "./outbound.js";
 
 /** Decrypted commands awaiting their reply, per connection, before reading pauses. */
@@ -210,7 +210,7 @@ export class Connection {
       .then((result) => {
         this.counters.latency(isCommandType(type) ? type : "unknown").observe((performance.now() - t0) / 1000);
         if (!result.ok) this.gw.metrics.errors.inc({ code: result.error.code });
-        return this.outbound.send({ t: "reply", id, ...result }).then(() => {
+        return this.outbound.sendReply(id, result).then(() => {
           // A signed-out socket is closed only after the client has its reply.
           if (type === "auth.logout" && result.ok) this.close(CLOSE.SESSION_REVOKED, "signed out");
           if (this.revokedWhileResuming) this.close(CLOSE.SESSION_REVOKED, "session revoked");
@@ -228,7 +228,7 @@ export class Connection {
       });
   }
 
-  private async execute(type: string, body: unknown): Promise<Result<unknown>> {
+  private async execute(type: string, body: unknown): Promise<ForwardedReply> {
     const admitted = this.admission.admit(type, body, this.state === "user");
     if (!admitted.ok) {
       // Closed only once the commands already forwarded have their replies: closing at once dropped

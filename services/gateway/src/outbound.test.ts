@@ -4,7 +4,7 @@ import { CLOSE } from "@sealroom/proto/close-codes";
 import type { SecureChannel } from "@sealroom/proto/session";
 import { MAX_SERVER_MESSAGE_BYTES } from "@sealroom/proto/wire";
 import type { Logger } from "@sealroom/runtime";
-import { DROP_EVENTS_ABOVE, Outbound, SLOW_CONSUMER_LIMIT, serializeMessage } from "./outbound.js";
+import { DROP_EVENTS_ABOVE, Outbound, SLOW_CONSUMER_LIMIT, replyBytes, serializeMessage } from "./outbound.js";
 
 const errors: string[] = [];
 const log = { error: (_obj: unknown, msg: string) => errors.push(msg) } as unknown as Logger;
@@ -26,6 +26,29 @@ describe("serializeMessage", () => {
       error: { code: "PAYLOAD_TOO_LARGE" },
     });
     expect(serializeMessage({ t: "event", type: "chat.message", body: huge }, log)).toBeUndefined();
+  });
+});
+
+describe("replyBytes", () => {
+  const text = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
+
+  it("splices the service's JSON after the reply's t and id, byte for byte", () => {
+    const json = new TextEncoder().encode('{"ok":true, "value":{"b":[1,2],"a":"é"}}');
+    expect(text(replyBytes(7, { ok: true, value: {}, json }, log))).toBe(
+      '{"t":"reply","id":7,"ok":true, "value":{"b":[1,2],"a":"é"}}',
+    );
+  });
+
+  it("serializes a reply without the service's JSON, and one over the bound becomes PAYLOAD_TOO_LARGE", () => {
+    expect(decode(replyBytes(3, { ok: true, value: 1 }, log))).toEqual({ t: "reply", id: 3, ok: true, value: 1 });
+    const value = "x".repeat(MAX_SERVER_MESSAGE_BYTES);
+    const json = new TextEncoder().encode(JSON.stringify({ ok: true, value }));
+    expect(decode(replyBytes(3, { ok: true, value, json }, log))).toMatchObject({
+      t: "reply",
+      id: 3,
+      ok: false,
+      error: { code: "PAYLOAD_TOO_LARGE" },
+    });
   });
 });
 

@@ -6,7 +6,7 @@
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import { CLOSE } from "@sealroom/proto/close-codes";
-import { AppError, fail } from "@sealroom/proto/errors";
+import { AppError, fail, type Result } from "@sealroom/proto/errors";
 import { FRAME, type SecureChannel } from "@sealroom/proto/session";
 import { MAX_SERVER_MESSAGE_BYTES, type ServerMessage } from "@sealroom/proto/wire";
 import type { Logger } from "@sealroom/runtime";
@@ -30,6 +30,30 @@ export function serializeMessage(msg: ServerMessage, log: Pick<Logger, "error">)
   }
   log.error({ bytes: bytes.length }, "event too large for the protocol, dropped");
   return undefined;
+}
+
+/** A reply; `json`, when given, is the service's own `{"ok":true,...}` for the same result. */
+export type SplicedReply = Result<unknown> & { json?: Uint8Array };
+
+/**
+ * A reply built around the service's own JSON `{"ok":true,...}` (forward.ts checked its envelope):
+ * `{"t":"reply","id":<id>,` and the service's bytes after its opening brace, with no JSON.stringify
+ * and no UTF-8 encoding of the value. Over the protocol's bound it is serialized the
+ * usual way, which replaces it with PAYLOAD_TOO_LARGE.
+ */
+export function replyBytes(id: number, reply: SplicedReply, log: Pick<Logger, "error">): Uint8Array | undefined {
+  const { json, ...result } = reply;
+  if (json) {
+    const head = encoder.encode(`{"t":"reply","id":${id},`);
+    const size = head.length + json.length - 1;
+    if (size <= MAX_SERVER_MESSAGE_BYTES) {
+      const bytes = new Uint8Array(size);
+      bytes.set(head);
+      bytes.set(json.subarray(1), head.length);
+      return bytes;
+    }
+  }
+  return serializeMessage({ t: "reply", id, ...result }, log);
 }
 
 /**
@@ -93,6 +117,11 @@ export class Outbound {
   /** Queues a message; what is queued before end() is still sent (close waits for `idle`). */
   send(msg: ServerMessage): Promise<void> {
     return this.queue(() => serializeMessage(msg, this.log));
+  }
+
+  /** Queues the reply to command `id`; a reply with the service's `json` is spliced, not re-serialized. */
+  sendReply(id: number, reply: SplicedReply): Promise<void> {
+    return this.queue(() => replyBytes(id, reply, this.log));
   }
 
   /** Queues an event; `droppable` events go first when the client reads slowly. */
