@@ -4,9 +4,11 @@
  * it arrives (English and Chinese), an edit is found by its new text and not its old, a deletion
  * is gone; the index is in the device's state directory, back after a restart, rebuilt from the
  * read records when it is missing, and deleted at logout. A result's message is loaded back into
- * the window with `loadAround`. The server never holds the words searched (the suite's check).
+ * the window with `loadAround`; an edit stays found when its message's page is read again, and one
+ * lost with the last save of the index is found again then. The server never holds the words
+ * searched (the suite's check).
  */
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { FileSearchIndexStore, MemoryE2eStateStore, MemoryTicketStore, dmConversationId } from "@sealroom/sdk/node";
@@ -107,5 +109,68 @@ describe("search over what the device decrypted", () => {
     await until(() => !existsSync(indexFile), "deleted at logout");
     expect(rebuilt.chat.search?.search("lighthouse").hits).toEqual([]);
     await world.expectNoPlaintext(30);
-  });
+  }, 120_000);
+
+  test("an edit stays found when its message's page is read again; one lost with the last save comes back then", async () => {
+    const tickets = new MemoryTicketStore();
+    const state = fileStore();
+    const search = () => ({ store: new FileSearchIndexStore(state.dir), saveDelayMs: 20 });
+    const first = await signUp(stack, "rhea", { gateway: 0 });
+    // The first start signs in; a restart resumes with the ticket, as a new process does.
+    const start = async (signIn = false) => {
+      const client = stack.client({ tickets });
+      await client.connect();
+      if (signIn) await client.login(first.name, "correct horse battery staple");
+      await until(() => client.state === "ready", "signed in");
+      const device = withE2e({ ...first, client }, state, { search: search() });
+      await until(() => device.chat.search?.ready === true, "index loaded");
+      return device;
+    };
+    let rhea = await start(true);
+    const seb = withE2e(await signUp(stack, "seb", { gateway: 1 }), new MemoryE2eStateStore());
+    await befriend(first, seb);
+    const dm = dmConversationId(rhea.user.id, seb.user.id);
+    for (const c of [rhea, seb]) await c.chat.e2e?.deviceReady();
+
+    const camera = await say(seb, dm, "bring the old camera");
+    // Enough after it that a new process's first page does not reach back to it.
+    for (let i = 1; i <= 60; i++) await say(seb, dm, `later line ${i}`);
+    await until(() => seqsFound(rhea, "later line 60").length === 1, "indexed", 20_000);
+    await rhea.chat.search?.flush();
+    const indexFile = path.join(state.dir, String(rhea.user.id), "search-index.json");
+    const beforeEdit = readFileSync(indexFile);
+
+    plaintexts.push("bring the new tripod");
+    await seb.chat.edit(dm, camera, "bring the new tripod");
+    await until(() => seqsFound(rhea, "tripod").length === 1, "edit indexed");
+    const restart = async (lostLastSave: boolean) => {
+      rhea.chat.stop();
+      await rhea.chat.search?.flush();
+      rhea.client.close();
+      // The tab closed before the index's save after the edit (it waits `saveDelayMs`).
+      if (lostLastSave) writeFileSync(indexFile, beforeEdit);
+      rhea = await start();
+      await until(() => rhea.chat.syncStatus === "up-to-date", "sync");
+      expect(rhea.at(dm, camera)).toBeUndefined();
+    };
+    const pageBackTo = async (seq: number) => {
+      expect(await rhea.chat.loadAround(dm, seq, 5)).toBe(true);
+      await until(() => rhea.at(dm, seq)?.text === "bring the new tripod", "read again, as edited");
+    };
+
+    // Saved: found by the new text before and after the message's page is read again.
+    await restart(false);
+    expect(seqsFound(rhea, "tripod")).toEqual([camera]);
+    await pageBackTo(camera);
+    expect(seqsFound(rhea, "tripod")).toEqual([camera]);
+    expect(seqsFound(rhea, "camera")).toEqual([]);
+
+    // The save after the edit lost: the index has the old text until the message is read again,
+    // then the new one.
+    await restart(true);
+    expect(seqsFound(rhea, "camera")).toEqual([camera]);
+    await pageBackTo(camera);
+    expect(seqsFound(rhea, "tripod")).toEqual([camera]);
+    expect(seqsFound(rhea, "camera")).toEqual([]);
+  }, 120_000);
 });

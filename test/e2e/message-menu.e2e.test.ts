@@ -2,7 +2,8 @@
  * A message's context menu in real browsers against the real stack, end-to-end encrypted: a right
  * click on a message copies its link, which opened on a fresh page load lands at the message; a
  * message is forwarded to a group and arrives there for the other member, marked "Forwarded"; then
- * the same by keyboard (Shift+F10, arrows, Enter); a file forwarded arrives whole and marked; a link
+ * the same by keyboard (Shift+F10, arrows, Enter); a file forwarded arrives whole and marked (its
+ * bubble ends at the card: the time it shows on hover sits beside it, not on a line of its own); a link
  * to a conversation the user is not in says so. On a touch screen at phone width, a long press opens
  * the same menu. Screenshots of the open menu (English and Chinese, light and dark, desktop and
  * phone), of the forward picker, and of the forwarded messages as the receiver sees them.
@@ -35,6 +36,32 @@ const card = (page: Page, name: string) =>
   timeline(page)
     .getByTestId("attachment")
     .filter({ has: page.getByTestId("attachment-name").filter({ hasText: name }) });
+const fileMessage = (page: Page, name: string) =>
+  timeline(page)
+    .getByTestId("message")
+    .filter({ has: page.getByTestId("attachment-name").filter({ hasText: name }) });
+
+/** Pixels between a file message's card and the bottom padding of its bubble (0: no empty line). */
+const spaceUnderCard = (message: Locator) =>
+  message.locator(".bubble").evaluate((bubble) => {
+    const card = bubble.querySelector(".attachment")!.getBoundingClientRect();
+    const style = getComputedStyle(bubble);
+    const inner =
+      bubble.getBoundingClientRect().bottom - parseFloat(style.borderBottomWidth) - parseFloat(style.paddingBottom);
+    return inner - card.bottom;
+  });
+
+/** Whether `part` of the message lies within its bubble's box. */
+async function insideBubble(message: Locator, part: Locator): Promise<boolean> {
+  const [outer, inner] = await Promise.all([message.locator(".bubble").boundingBox(), part.boundingBox()]);
+  if (!outer || !inner) return false;
+  return (
+    inner.x >= outer.x &&
+    inner.y >= outer.y &&
+    inner.x + inner.width <= outer.x + outer.width &&
+    inner.y + inner.height <= outer.y + outer.height
+  );
+}
 const focusedSeq = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute("data-seq") ?? null);
 const clipboard = (page: Page) => page.evaluate(() => navigator.clipboard.readText());
 const menu = (page: Page) => page.getByRole("menu", { name: "Message actions" });
@@ -149,10 +176,7 @@ test("right click: copy a message's link and land at it on a fresh load, forward
     await picker.getByRole("combobox").pressSequentially("trip");
     await annPage.keyboard.press("Enter");
     await card(benPage, "route.txt").waitFor({ timeout: 30_000 });
-    const fileMessage = timeline(benPage)
-      .getByTestId("message")
-      .filter({ has: benPage.getByTestId("attachment-name").filter({ hasText: "route.txt" }) });
-    expect(await fileMessage.getByTestId("message-forwarded").textContent()).toBe("Forwarded");
+    expect(await fileMessage(benPage, "route.txt").getByTestId("message-forwarded").textContent()).toBe("Forwarded");
     const [download] = await Promise.all([
       benPage.waitForEvent("download"),
       card(benPage, "route.txt").getByTestId("attachment-download").click(),
@@ -181,6 +205,20 @@ test("right click: copy a message's link and land at it on a fresh load, forward
     await message(benPage, "Meet at the north gate").getByTestId("message-forwarded").waitFor({ timeout: 20_000 });
     await card(benPage, "route.txt").waitFor({ timeout: 20_000 });
   });
+  // The file, without a caption, follows Ann's forwarded text in her group of messages: its time,
+  // hidden until hover, sits beside the card, not on an empty line under it; hover shows it there.
+  const forwardedFile = fileMessage(benPage, "route.txt");
+  expect(await forwardedFile.getAttribute("class")).not.toMatch(/\bmsg-first\b/);
+  for (const width of [1280, 390]) {
+    await benPage.setViewportSize({ width, height: 800 });
+    await benPage.mouse.move(1, 1);
+    expect(await spaceUnderCard(forwardedFile)).toBeCloseTo(0, 0);
+    await forwardedFile.locator(".bubble").hover();
+    const stamp = forwardedFile.locator(".msg-stamp");
+    await expect.poll(() => stamp.evaluate((el) => getComputedStyle(el).opacity)).toBe("1");
+    expect(await insideBubble(forwardedFile, stamp)).toBe(true);
+  }
+  await benPage.setViewportSize({ width: 1280, height: 800 });
   // The open menu at phone width (shootVariants' resize closes it), where no edit or delete icon shows.
   await annPage.setViewportSize({ width: 390, height: 780 });
   for (const scheme of ["light", "dark"] as const) {

@@ -2,7 +2,9 @@
  * The browser's search index in IndexedDB: database `sealroom-search` (its own, so the end-to-end
  * state's database needs no upgrade), object store `index`, key the user id, value the snapshot as
  * a structured-clone object (no JSON string: IndexedDB stores the index's plain object as it is).
- * Relaxed durability: a lost last save is rebuilt from the read records and history (docs/SEARCH.md).
+ * Relaxed durability: what a lost last save held is indexed again as its messages are loaded again
+ * (docs/SEARCH.md). Every write is committed at once (`commit()`): the save a page makes as it
+ * unloads (a reload, a closed tab) must land.
  */
 import { checkedUserId, type SearchIndexStore } from "./index-store.js";
 
@@ -31,6 +33,9 @@ export class IdbSearchIndexStore implements SearchIndexStore {
     const db = await this.open();
     const tx = db.transaction(STORE, "readwrite", { durability: "relaxed" });
     op(tx.objectStore(STORE));
+    // Committed now, not when the page's tasks run dry: a save from a page being hidden by a reload
+    // or a closed tab (LocalSearch.flush) is otherwise aborted with the page, measured in Chromium.
+    tx.commit();
     await new Promise<void>((resolve, reject) => {
       tx.oncomplete = () => resolve();
       tx.onerror = () => reject(tx.error ?? new Error("IndexedDB write failed"));

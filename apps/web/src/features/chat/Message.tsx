@@ -125,6 +125,8 @@ export function Message({
   // Copy and forward need content this device can read.
   const readable = !deleted && !unreadable;
   const attachment = "attachment" in entry && !deleted ? (entry as E2eTextEntry).attachment : undefined;
+  // A file without a caption: no text line for the time to end (messages.css lays it out beside the card).
+  const captionless = attachment !== undefined && entry.text === "";
   // The sender's mark (content v2): copied from another message, by whom and from where not said.
   const forwarded = "forwarded" in entry && entry.forwarded === true && !deleted && !unreadable;
   const reactions = "reactions" in entry && Array.isArray(entry.reactions) ? entry.reactions : [];
@@ -277,7 +279,9 @@ export function Message({
             />
           ) : (
             <div className="msg-row">
-              <div className={`bubble${deleted || unreadable ? " bubble-deleted" : ""}`}>
+              <div
+                className={`bubble${deleted || unreadable ? " bubble-deleted" : ""}${captionless ? " bubble-file" : ""}`}
+              >
                 <div className="msg-body" id={bodyId}>
                   {deleted ? (
                     <span className="msg-tombstone">{t("chat.deleted")}</span>
