@@ -89,6 +89,10 @@ export class IdbE2eStateStore implements E2eStateStore {
     const names = typeof stores === "string" ? [stores] : stores;
     const tx = db.transaction(names, "readwrite", { durability: "strict" });
     op(tx.objectStore(names[0] ?? STORE), tx);
+    // Committed now, not when the page's tasks run dry: Chromium aborts a transaction still open
+    // when the page goes (a reload, a closed tab), which would leave the device's group state behind
+    // what it has already decrypted (the same cause as the search index's lost saves, SEARCH.md).
+    tx.commit();
     await new Promise<void>((resolve, reject) => {
       tx.oncomplete = () => resolve();
       tx.onerror = () => reject(tx.error ?? new Error("IndexedDB write failed"));
