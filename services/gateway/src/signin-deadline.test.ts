@@ -35,6 +35,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function answer(username: string, n: number): { afterMs: number; reply: object } {
   // The first login waits in the hash queue for most of a deadline, then is refused as busy.
   if (username === "queued") return n === 1 ? { afterMs: 1200, reply: busy() } : { afterMs: 0, reply: grant(username) };
+  if (username === "guesser")
+    return { afterMs: 150, reply: { ok: false, error: new AppError("AUTH_INVALID_CREDENTIALS").toJSON() } };
   // Busy for ever: a socket that never gets in.
   return { afterMs: 150, reply: busy() };
 }
@@ -68,6 +70,20 @@ async function anonymous(): Promise<RawClient> {
   return c;
 }
 
+/** Logs in, waits 200 ms after each answer (expected to be `code`), again until the socket closes; returns the answers. */
+async function loginUntilClosed(c: RawClient, username: string, code: string): Promise<number> {
+  let answers = 0;
+  for (let id = 1; ; id++) {
+    await c.command(id, "auth.login", { username, password: "pw" });
+    // Rejected once the socket has closed under the loop.
+    const reply = await c.receive().catch(() => undefined);
+    if (!reply) return answers;
+    expect(reply).toMatchObject({ id, ok: false, error: { code } });
+    answers++;
+    await sleep(200);
+  }
+}
+
 describe("the sign-in deadline", () => {
   it("regression: a login answered AUTH_BUSY keeps its connection past the deadline and then signs in (it was closed with 4004, and the client reconnected)", async () => {
     const c = await anonymous();
@@ -93,18 +109,19 @@ describe("the sign-in deadline", () => {
     expect((await saidNothing.closed).code).toBe(CLOSE.HANDSHAKE_TIMEOUT);
   });
 
+  it("a wrong password does not start the deadline over: a socket guessing without pause is closed at the deadline, counting only the time between its guesses", async () => {
+    const c = await anonymous();
+    const answers = await loginUntilClosed(c, "guesser", "AUTH_INVALID_CREDENTIALS");
+    expect((await c.closed).code).toBe(CLOSE.HANDSHAKE_TIMEOUT);
+    // 150 ms at auth (not counted) and 200 ms of pause (counted) per guess: about 7 guesses fit in
+    // the 1.5-s deadline; started over at each answer, the socket would have lasted to the 5-s
+    // bound (14 rounds).
+    expect(answers).toBeLessThan(11);
+  }, 15_000);
+
   it("a socket whose logins are only ever refused as busy is closed at the bound, SIGN_IN_MAX_MS", async () => {
     const c = await anonymous();
-    let answers = 0;
-    for (let id = 1; ; id++) {
-      await c.command(id, "auth.login", { username: "never", password: "pw" });
-      // Rejected once the socket has closed under the loop.
-      const reply = await c.receive().catch(() => undefined);
-      if (!reply) break;
-      expect(reply).toMatchObject({ id, ok: false, error: { code: "AUTH_BUSY" } });
-      answers++;
-      await sleep(200);
-    }
+    const answers = await loginUntilClosed(c, "never", "AUTH_BUSY");
     expect((await c.closed).code).toBe(CLOSE.HANDSHAKE_TIMEOUT);
     // Each round takes at least 350 ms: more than 5 answers means it outlived the 1.5-s deadline,
     // and the close above that it did not outlive the bound.
