@@ -66,6 +66,21 @@ async function scrapeP99Ms(url: string): Promise<number | undefined> {
 }
 
 /**
+ * The value of one counter series in a /metrics page (0 when absent): `labels` is the series' own
+ * label text, e.g. `outcome="ok"` (a process's default labels around it do not matter).
+ */
+export async function scrapeCounter(url: string, name: string, labels: string): Promise<number> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+  const text = await res.text();
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`) || !line.includes(labels)) continue;
+    sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return sum;
+}
+
+/**
  * Samples every process's event-loop p99 once per `everyMs` while running; stop() returns the worst
  * interval per process (a step is judged by its worst second, not by an average that hides it).
  */

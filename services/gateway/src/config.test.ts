@@ -12,6 +12,7 @@ describe("gateway config", () => {
     const env = gatewayEnvSchema.parse({
       RATE_LIMIT_PER_SEC: "2",
       HANDSHAKE_TIMEOUT_MS: "400",
+      SIGN_IN_MAX_MS: "4000",
       ALLOWED_ORIGINS: "https://chat.example.org",
       TRUSTED_PROXIES: "10.0.0.1, 10.0.0.2",
       TICKET_LIFETIME_MS: "3600000",
@@ -20,6 +21,7 @@ describe("gateway config", () => {
       ...defaultGatewayConfig,
       rateLimitPerSec: 2,
       handshakeTimeoutMs: 400,
+      signInMaxMs: 4000,
       allowedOrigins: ["https://chat.example.org"],
       trustedProxies: ["10.0.0.1", "10.0.0.2"],
       ticketLifetimeMs: 3_600_000,
@@ -30,6 +32,8 @@ describe("gateway config", () => {
     expect(resolveGatewayConfig({ maxConnectionsPerUser: 2 }).maxConnectionsPerUser).toBe(2);
     expect(() => resolveGatewayConfig({ rateLimitBurst: 0 })).toThrow(/rateLimitBurst/);
     expect(() => resolveGatewayConfig({ presenceTtlMs: 600_000 })).toThrow(/presenceTtlMs/);
+    // The bound on the sign-in deadline's restarts cannot be shorter than one deadline.
+    expect(() => resolveGatewayConfig({ handshakeTimeoutMs: 200_000 })).toThrow(/signInMaxMs/);
     // A ticket must stay openable for its whole lifetime: the current and the previous key period.
     expect(() => resolveGatewayConfig({ ticketLifetimeMs: 2 * 86_400_000 })).toThrow(/ticketLifetimeMs/);
     expect(resolveGatewayConfig({ ticketLifetimeMs: 3_600_000 }).ticketKeyRotationMs).toBe(86_400_000);

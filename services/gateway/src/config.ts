@@ -12,8 +12,13 @@ export interface GatewayConfig {
   /** New WebSocket upgrades (each a handshake with an RSA decryption) per client address: per second and burst; beyond it 429. */
   handshakeRatePerIp: number;
   handshakeBurstPerIp: number;
-  /** A connection must complete the handshake and sign in within this. */
+  /**
+   * A connection must complete the handshake and sign in within this, not counting the time its
+   * sign-in commands spend at auth; restarted when auth answers one busy (signin-deadline.ts).
+   */
   handshakeTimeoutMs: number;
+  /** Whatever it sends, a connection not signed in within this of accept is closed. */
+  signInMaxMs: number;
   heartbeatIntervalMs: number;
   /** How long a command waits for its service's reply. */
   commandTimeoutMs: number;
@@ -50,6 +55,7 @@ export const defaultGatewayConfig: GatewayConfig = {
   handshakeRatePerIp: 30,
   handshakeBurstPerIp: 300,
   handshakeTimeoutMs: 10_000,
+  signInMaxMs: 120_000,
   heartbeatIntervalMs: 30_000,
   commandTimeoutMs: 5_000,
   rateLimitPerSec: 20,
@@ -71,6 +77,9 @@ export function resolveGatewayConfig(input: GatewayConfigInput = {}): GatewayCon
   const config = mergeConfig(defaultGatewayConfig, input);
   for (const [key, value] of Object.entries(config)) {
     if (typeof value === "number" && !(value > 0)) throw new Error(`invalid gateway config: ${key} must be > 0`);
+  }
+  if (config.signInMaxMs < config.handshakeTimeoutMs) {
+    throw new Error("invalid gateway config: signInMaxMs is at least handshakeTimeoutMs");
   }
   if (config.presenceTtlMs > 300_000) throw new Error("invalid gateway config: presenceTtlMs is at most 300000");
   // A ticket issued at the end of a period must still open in the next one, the last it is accepted in.

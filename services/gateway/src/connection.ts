@@ -32,6 +32,7 @@ import type { GatewayContext } from "./context.js";
 import { hotCounters, type HotCounters } from "./metrics.js";
 import { forwardCommand, type ForwardedReply } from "./forward.js";
 import { Outbound } from "./outbound.js";
+import { SignInDeadline } from "./signin-deadline.js";
 
 /** Decrypted commands awaiting their reply, per connection, before reading pauses. */
 const MAX_IN_FLIGHT = 64;
@@ -39,6 +40,8 @@ const MAX_IN_FLIGHT = 64;
 const MAX_QUEUED_FRAMES = 16;
 const RECORD_OVERHEAD = 10 + 16;
 const decoder = new TextDecoder("utf-8", { fatal: true });
+/** A sign-in answered with these was queued at auth, not refused: the sign-in deadline starts over. */
+const AUTH_QUEUEING = new Set(["AUTH_BUSY", "TIMEOUT"]);
 
 type State = "hello" | "finished" | "anonymous" | "user" | "closed";
 
@@ -62,6 +65,7 @@ export class Connection {
   private closingForRate = false;
   private overCap = false;
   private readonly admission: CommandAdmission;
+  private readonly signInDeadline: SignInDeadline;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly log: Logger;
   private readonly counters: HotCounters;
@@ -86,10 +90,10 @@ export class Connection {
       fail: (err) => this.fail(err),
     });
     this.handshake = new ServerHandshake({ backend: nodeBackend, serverKey: gw.serverKey, tickets: gw.tickets });
-    this.timers.push(
-      setTimeout(() => this.close(CLOSE.HANDSHAKE_TIMEOUT, "sign in took too long"), gw.config.handshakeTimeoutMs),
-      setTimeout(() => this.close(CLOSE.SESSION_EXPIRED, "session too old"), gw.config.sessionMaxAgeMs),
+    this.signInDeadline = new SignInDeadline(gw.config.handshakeTimeoutMs, gw.config.signInMaxMs, () =>
+      this.close(CLOSE.HANDSHAKE_TIMEOUT, "sign in took too long"),
     );
+    this.timers.push(setTimeout(() => this.close(CLOSE.SESSION_EXPIRED, "session too old"), gw.config.sessionMaxAgeMs));
     ws.on("message", (data, isBinary) => this.onFrame(data as Buffer, isBinary));
     ws.on("pong", () => (this.alive = true));
     ws.on("error", (err) => this.log.debug({ err }, "socket error"));
@@ -240,9 +244,12 @@ export class Connection {
       return admitted;
     }
     if (type === "auth.logout") this.loggingOut = true;
+    const signingIn = admitted.spec.authenticates === true && this.state === "anonymous";
+    if (signingIn) this.signInDeadline.signInSent();
     const sentAt = performance.now();
     try {
       const result = await forwardCommand(this.gw.requests, this.log, admitted.type, this.context(), admitted.body);
+      if (signingIn) this.signInDeadline.signInAnswered(!result.ok && AUTH_QUEUEING.has(result.error.code));
       if (result.ok && admitted.spec.authenticates)
         return this.signIn(result, type === "auth.resume" ? sentAt : undefined);
       // A password change revoked every session, this one too, and moved this connection to a new
@@ -269,7 +276,7 @@ export class Connection {
     this.userId = grant.user.id;
     this.sessionId = grant.sessionId;
     this.state = "user";
-    clearTimeout(this.timers[0]);
+    this.signInDeadline.stop();
     this.gw.metrics.connections.dec({ state: "anonymous" });
     this.gw.metrics.connections.inc({ state: "user" });
     this.gw.users.add(this);
@@ -350,6 +357,7 @@ export class Connection {
     this.gw.metrics.connections.dec({ state: label });
     this.state = "closed";
     this.outbound.end();
+    this.signInDeadline.stop();
     for (const t of this.timers) clearTimeout(t);
     if (this.userId !== undefined) this.gw.users.remove(this);
   }

@@ -51,7 +51,10 @@ export const gatewayEnvSchema = z.object({
   /** New WebSocket upgrades (each a handshake with an RSA decryption) per client address: per second and burst; beyond it 429. */
   HANDSHAKE_RATE_PER_IP: intFromEnv(d.handshakeRatePerIp, 1),
   HANDSHAKE_BURST_PER_IP: intFromEnv(d.handshakeBurstPerIp, 1),
+  /** Accept to signed in, not counting sign-ins waiting at auth (restarted when auth answers AUTH_BUSY). */
   HANDSHAKE_TIMEOUT_MS: intFromEnv(d.handshakeTimeoutMs, 100),
+  /** Accept to signed in, whatever the connection sends: the bound on the deadline's restarts. */
+  SIGN_IN_MAX_MS: intFromEnv(d.signInMaxMs, 100),
   HEARTBEAT_INTERVAL_MS: intFromEnv(d.heartbeatIntervalMs, 100),
   COMMAND_TIMEOUT_MS: intFromEnv(d.commandTimeoutMs, 100),
   RATE_LIMIT_PER_SEC: intFromEnv(d.rateLimitPerSec, 1),
@@ -82,6 +85,7 @@ export function gatewayConfigFromEnv(env: GatewayEnv): GatewayConfig {
     handshakeRatePerIp: env.HANDSHAKE_RATE_PER_IP,
     handshakeBurstPerIp: env.HANDSHAKE_BURST_PER_IP,
     handshakeTimeoutMs: env.HANDSHAKE_TIMEOUT_MS,
+    signInMaxMs: env.SIGN_IN_MAX_MS,
     heartbeatIntervalMs: env.HEARTBEAT_INTERVAL_MS,
     commandTimeoutMs: env.COMMAND_TIMEOUT_MS,
     rateLimitPerSec: env.RATE_LIMIT_PER_SEC,

@@ -4,8 +4,9 @@
  * Reconnect storm: M signed-in connections drop and all resume with their tickets at once.
  */
 import type { SealroomClient } from "@sealroom/sdk/node";
+import { CLOSE } from "@sealroom/proto/close-codes";
 import { Deliveries, Outcomes, sleep } from "../load.js";
-import { round } from "../procstat.js";
+import { round, scrapeCounter } from "../procstat.js";
 import { PASSWORD, closeAll, newClient, seedUsers, signIn, type BenchUser } from "../population.js";
 import { startStack, type Stack } from "../stack.js";
 import { makeStep, probe } from "../step.js";
@@ -44,6 +45,15 @@ async function loginWithRetry(c: SealroomClient, u: BenchUser, outcomes: Outcome
   }
 }
 
+/** The gateway's completed handshakes and sign-in-deadline closes (4004) so far. */
+async function gatewayCounts(stack: Stack): Promise<{ handshakes: number; deadlineCloses: number }> {
+  const url = stack.metricsUrls.gateway!;
+  return {
+    handshakes: await scrapeCounter(url, "sealroom_gateway_handshakes_total", 'outcome="ok"'),
+    deadlineCloses: await scrapeCounter(url, "sealroom_gateway_closes_total", `code="${CLOSE.HANDSHAKE_TIMEOUT}"`),
+  };
+}
+
 async function loginStorm(ctx: RunContext, n: number, connectInStorm: boolean): Promise<Step> {
   // The smoke run keeps BENCH_ENV's cheap hashing (it checks the tool, not argon2), as does --cheap-hash.
   const stack = await startStack({
@@ -63,6 +73,7 @@ async function loginStorm(ctx: RunContext, n: number, connectInStorm: boolean): 
     const d = new Deliveries();
     const outcomes = new Outcomes();
     const p = await probe(stack);
+    const counts0 = await gatewayCounts(stack);
     const t0 = performance.now();
     await Promise.all(
       users.map((u, i) =>
@@ -76,6 +87,7 @@ async function loginStorm(ctx: RunContext, n: number, connectInStorm: boolean): 
     );
     const seconds = (performance.now() - t0) / 1000;
     const m = await p.stop();
+    const counts = await gatewayCounts(stack);
     const step = makeStep({
       label: `${n} ${connectInStorm ? "connects + logins" : "logins"} at once`,
       offered: n,
@@ -91,6 +103,9 @@ async function loginStorm(ctx: RunContext, n: number, connectInStorm: boolean): 
       extra: {
         seconds: round(seconds, 2),
         loginsPerSec: round(outcomes.ok / seconds, 1),
+        // Handshakes beyond one per client are reconnects; 4004 closes are the sign-in deadline's.
+        handshakes: counts.handshakes - counts0.handshakes,
+        deadlineCloses: counts.deadlineCloses - counts0.deadlineCloses,
         retries: Object.entries(outcomes.codes)
           .map(([k, v]) => `${k} ${v}`)
           .join(", "),
