@@ -54,12 +54,33 @@ export class ConversationLog {
     return released;
   }
 
-  /** Drops buffered entries and moves head (after a window reset). */
-  reset(head: number, timeline: TimelineEntry[]): void {
+  /**
+   * Drops buffered entries and holds `entries` (ascending, up to `head`) as the window. Its base is
+   * below the first entry of any kind: a page of an encrypted conversation is MLS entries, which
+   * the e2e engine shows once it has read them, and they belong to the window as much as text does.
+   */
+  reset(head: number, entries: readonly Entry[]): void {
     this.buffer.clear();
-    this.base = timeline.length > 0 ? timeline[0]!.seq - 1 : head;
+    this.base = entries.length > 0 ? entries[0]!.seq - 1 : head;
     this.head = head;
-    this.timeline.splice(0, this.timeline.length, ...timeline);
+    const shown = entries.filter((e): e is TimelineEntry => e.kind === "text" || e.kind === "system");
+    this.timeline.splice(0, this.timeline.length, ...shown);
+  }
+
+  /**
+   * A message read outside the log (the e2e engine's decryption) into the timeline by seq. Not one
+   * before the window (false): the engine reads the log from its own position, which after a
+   * restart or a reload can be far behind the page held, and a message from there would show
+   * amid the newest ones, and count as new; the page that brings it shows it (prepend, then the
+   * engine shows what it read). Nor one already held (false).
+   */
+  insert(entry: TimelineEntry): boolean {
+    if (entry.seq <= this.base) return false;
+    let at = this.timeline.length;
+    while (at > 0 && this.timeline[at - 1]!.seq > entry.seq) at--;
+    if (this.timeline[at - 1]?.seq === entry.seq) return false;
+    this.timeline.splice(at, 0, entry);
+    return true;
   }
 
   /** Moves an empty window forward to `seq` (nothing before it is readable). */

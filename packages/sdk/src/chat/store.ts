@@ -575,9 +575,7 @@ export class ChatStore {
       this.touch(c);
       return;
     }
-    let at = timeline.length;
-    while (at > 0 && timeline[at - 1]!.seq > entry.seq) at--;
-    timeline.splice(at, 0, entry);
+    if (!c.log.insert(entry)) return;
     const me = this.client.user?.id;
     if (entry.senderId !== me && entry.seq > Math.max(c.read.countedSeq, c.read.readSeq)) newFromOthers(c, Date.now());
     c.meta.lastActivityTs = Math.max(c.meta.lastActivityTs, entry.ts);
