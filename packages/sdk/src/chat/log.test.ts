@@ -97,6 +97,18 @@ describe("ConversationLog", () => {
     expect(log.timeline.map((e) => e.seq)).toEqual([3, 51, 55, 60]);
   });
 
+  it("a window made before anything placed it is placed once, from the list or a first page", () => {
+    const log = new ConversationLog(0, false);
+    expect(log.receive(text(41))).toEqual([]); // waits: from 0, a gap of 40 to fetch
+    expect(log.place(40, [text(40)]).map((e) => e.seq)).toEqual([41]); // given back, to receive again
+    expect([log.placed, log.base, log.head]).toEqual([true, 39, 40]);
+    expect(log.receive(text(41)).map((e) => e.seq)).toEqual([41]);
+    // A new conversation's window is placed by its first entries.
+    const fresh = new ConversationLog(0, false);
+    fresh.receive(text(1));
+    expect(fresh.placed).toBe(true);
+  });
+
   it("a history page read before an edit or deletion of one of its messages (live first) shows the change", () => {
     const log = new ConversationLog(10);
     const change = (kind: "edit" | "delete", seq: number, targetSeq: number): Entry =>

@@ -27,9 +27,19 @@ export class ConversationLog {
    */
   private readonly beforeWindow = new Map<number, EditEntry | DeleteEntry>();
 
-  constructor(head: number) {
+  /**
+   * False for a window made before anything said where the conversation is (ChatStore.ensure: a
+   * call such as loadReceipts or markRead answered before the conversation list, or the engine
+   * showing a message first): the list's summary or a first page places it (`place`), as it
+   * would a window it makes itself. Otherwise a window at 0 would be synced from the first entry:
+   * the whole history replayed, an encrypted one shown in full before the reader scrolls up.
+   */
+  placed: boolean;
+
+  constructor(head: number, placed = true) {
     this.base = head;
     this.head = head;
+    this.placed = placed;
   }
 
   /** The lowest seq missing after head, if entries wait beyond it. */
@@ -51,6 +61,8 @@ export class ConversationLog {
       this.apply(next);
       released.push(next);
     }
+    // Released from the start: a conversation that is new, its window is from its first entry.
+    if (released.length > 0) this.placed = true;
     return released;
   }
 
@@ -65,6 +77,17 @@ export class ConversationLog {
     this.head = head;
     const shown = entries.filter((e): e is TimelineEntry => e.kind === "text" || e.kind === "system");
     this.timeline.splice(0, this.timeline.length, ...shown);
+    this.placed = true;
+  }
+
+  /**
+   * Places a window that was not (see `placed`) as `reset` does; returns the entries that waited
+   * in it, to be received again (those after `head` are still to come).
+   */
+  place(head: number, entries: readonly Entry[]): Entry[] {
+    const waiting = [...this.buffer.values()];
+    this.reset(head, entries);
+    return waiting;
   }
 
   /**

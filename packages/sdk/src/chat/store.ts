@@ -588,7 +588,8 @@ export class ChatStore {
   }
 
   private ensure(conversationId: string): Conv {
-    return this.convs.get(conversationId) ?? this.create(conversationId, new ConversationLog(0));
+    // Not placed yet: the list or a first page says where its window starts (log.ts, `placed`).
+    return this.convs.get(conversationId) ?? this.create(conversationId, new ConversationLog(0, false));
   }
 
   private create(conversationId: string, log: ConversationLog): Conv {
