@@ -266,7 +266,7 @@ describe("the SDK's end-to-end engine", () => {
     await befriend(first, ida);
     const dm = dmConversationId(hal.user.id, ida.user.id);
     await hal.chat.e2e?.deviceReady();
-    const texts = ["one", "two", "three"];
+    const texts = ["hal reads one", "hal reads two", "hal reads three"];
     for (const text of texts) await say(ida, dm, text);
     await allRead([hal], dm, texts);
     const lastSeq = (await messagesOf(dm)).at(-1)!.seq;

@@ -45,6 +45,7 @@ import {
   newFromOthers,
   noteWritten,
   seeFrom,
+  startFromPage,
   type Conv,
 } from "./conversation.js";
 import { isE2eText, type Attachment, type AttachmentThumb, type E2eTextEntry, type Surfaced } from "../e2e/contents.js";
@@ -445,6 +446,7 @@ export class ChatStore {
   /** Loads a page of older entries; resolves with how many it added (0: the beginning). */
   async loadOlder(conversationId: string, limit: number = CHAT_LIMITS.pageDefault): Promise<number> {
     const c = this.ensure(conversationId);
+    if (!c.log.placed) return this.loadNewest(c, limit);
     if (c.log.base <= c.meta.visibleFromSeq) return 0;
     const page = await this.client.request("chat.history", { conversationId, beforeSeq: c.log.base + 1, limit });
     seeFrom(c, page.visibleFromSeq);
@@ -460,6 +462,26 @@ export class ChatStore {
     const shown = (e: Entry) =>
       e.kind === "text" || e.kind === "system" || (this.e2e !== undefined && e.kind === "mls.app");
     return entries.filter(shown).length;
+  }
+
+  /**
+   * loadOlder of a conversation asked for before the list placed it (log.ts, `placed`): its
+   * newest page, as a conversation first seen live starts (the list may place it meanwhile: then
+   * the page before its window).
+   */
+  private async loadNewest(c: Conv, limit: number): Promise<number> {
+    const conversationId = c.meta.conversationId;
+    const page = await this.client.request("chat.history", { conversationId, limit });
+    if (c.log.placed) return this.loadOlder(conversationId, limit);
+    learnPeople(c, page.people);
+    const waiting = c.log.place(page.lastSeq, []);
+    for (const e of startFromPage(c, page)) this.emitEntry(e);
+    for (const e of waiting) this.receive(e);
+    this.touch(c);
+    await this.e2e?.history(conversationId, page.entries);
+    const shown = (e: Entry) =>
+      e.kind === "text" || e.kind === "system" || (this.e2e !== undefined && e.kind === "mls.app");
+    return page.entries.filter(shown).length;
   }
 
   /**
