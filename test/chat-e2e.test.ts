@@ -55,15 +55,20 @@ async function restartable(name: string, gateway: number) {
   return {
     person,
     chatter,
-    /** The process goes away; a new one resumes the session with its ticket and the same state. */
-    async restart(): Promise<E2eChatter> {
+    /**
+     * The process goes away; a new one resumes the session with its ticket and the same state.
+     * `beforeStart`: what the new process asks of its store before starting it.
+     */
+    async restart(beforeStart?: (chat: ChatStore) => Promise<void>): Promise<E2eChatter> {
       chatter.chat.stop();
       signedIn.client.close();
       person.client.close();
       const again = stack.client({ tickets });
       await again.connect();
       await until(() => again.state === "ready", "resumed");
-      const restarted = withE2e({ ...person, client: again }, store);
+      const restarted = withE2e({ ...person, client: again }, store, { start: false });
+      await beforeStart?.(restarted.chat);
+      restarted.chat.start();
       await until(() => restarted.chat.syncStatus === "up-to-date", "sync");
       return restarted;
     },
@@ -230,6 +235,51 @@ describe("the SDK's end-to-end engine", () => {
     await say(restarted, dm, "dan is back");
     await allRead([erin], dm, ["before the restart", "after the restart", "dan is back"]);
     for (const c of [restarted, erin]) expect(c.chat.e2e?.undecryptable).toBe(0);
+  });
+
+  test("a device restarted behind the log shows the newest page only, and the rest as it pages back", async () => {
+    const { person: first, chatter: fayChat, restart } = await restartable("fay", 0);
+    const gus = withE2e(await signUp(stack, "gus", { gateway: 1 }), new MemoryE2eStateStore());
+    await befriend(first, gus);
+    const dm = dmConversationId(fayChat.user.id, gus.user.id);
+    await fayChat.chat.e2e?.deviceReady();
+    await say(gus, dm, "before she left");
+    await allRead([fayChat], dm, ["before she left"]);
+    // Her process stops reading (a closed tab): its group state stays at "before she left".
+    fayChat.chat.stop();
+    const away = Array.from({ length: 6 }, (_, i) => `while away ${i + 1}`);
+    for (const text of away) await say(gus, dm, text);
+
+    const restarted = await restart();
+    // The newest page: three entries. Her engine reads the log from its old position up to there,
+    // and what it reads before the page is not the window's yet.
+    await restarted.chat.loadOlder(dm, 3);
+    expect(restarted.textsOf(dm)).toEqual(away.slice(3));
+    await pageToStart(restarted, dm);
+    expect(restarted.textsOf(dm)).toEqual(["before she left", ...away]);
+    expect(restarted.chat.e2e?.undecryptable).toBe(0);
+  });
+
+  test("a restarted device asked about a conversation before the list came starts it at its newest entry", async () => {
+    const { person: first, chatter: hal, restart } = await restartable("hal", 0);
+    const ida = withE2e(await signUp(stack, "ida", { gateway: 1 }), new MemoryE2eStateStore());
+    await befriend(first, ida);
+    const dm = dmConversationId(hal.user.id, ida.user.id);
+    await hal.chat.e2e?.deviceReady();
+    const texts = ["hal reads one", "hal reads two", "hal reads three"];
+    for (const text of texts) await say(ida, dm, text);
+    await allRead([hal], dm, texts);
+    const lastSeq = (await messagesOf(dm)).at(-1)!.seq;
+
+    // A reloaded tab's open conversation asks for its receipts before the conversation list is in
+    // (with chat's reader threads the list is the slower): the store holds the conversation then,
+    // at no position, and the list must still start it at its newest entry, not replay it all.
+    const restarted = await restart((chat) => chat.loadReceipts(dm));
+    const view = () => restarted.chat.getSnapshot().byId[dm];
+    expect(view()?.headSeq).toBe(lastSeq);
+    expect(view()?.hasOlder).toBe(true);
+    await pageToStart(restarted, dm);
+    expect(restarted.textsOf(dm)).toEqual(texts);
   });
 
   test("two devices send the first message of a new DM at once: both arrive decrypted everywhere", async () => {

@@ -35,6 +35,8 @@ export interface E2eChatter extends Person {
   at(conversationId: string, seq: number): E2eTextEntry | undefined;
 }
 
+export type WithE2eOptions = Pick<ChatStoreOptions, "search"> & { start?: boolean };
+
 export interface E2eChatWorld {
   /** Set once the file's beforeAll has run. */
   readonly stack: Stack;
@@ -45,7 +47,8 @@ export interface E2eChatWorld {
   /** Every device made by withE2e (stopped after the file). */
   readonly chatters: readonly E2eChatter[];
   /** `person`'s client as a ChatStore with the engine on, over `store` (and search, if `opts` has it). */
-  withE2e(person: Person, store: E2eStateStore, opts?: Pick<ChatStoreOptions, "search">): E2eChatter;
+  /** `opts.start: false`: the store is made but not started (the test starts it). */
+  withE2e(person: Person, store: E2eStateStore, opts?: WithE2eOptions): E2eChatter;
   /** A FileE2eStateStore in a fresh directory of the file's. */
   fileStore(): FileE2eStateStore;
   /**
@@ -133,7 +136,7 @@ export function e2eChatWorld(): E2eChatWorld {
     rmSync(stateDir, { recursive: true, force: true });
   });
 
-  function withE2e(person: Person, store: E2eStateStore, opts: Pick<ChatStoreOptions, "search"> = {}): E2eChatter {
+  function withE2e(person: Person, store: E2eStateStore, { start = true, ...opts }: WithE2eOptions = {}): E2eChatter {
     const chat = new ChatStore(person.client, {
       ...opts,
       gapDelayMs: 50,
@@ -142,7 +145,7 @@ export function e2eChatWorld(): E2eChatWorld {
     });
     const stream: Entry[] = [];
     chat.onEntry((e) => stream.push(e));
-    chat.start();
+    if (start) chat.start();
     const encrypted = (id: string) =>
       (chat.getSnapshot().byId[id]?.entries ?? []).filter((e): e is E2eTextEntry => e.kind === "text" && "e2e" in e);
     const textsOf = (id: string) =>

@@ -124,7 +124,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       databaseUrl: database.url,
       log,
       instance: "chat-0",
-      config: { requireEncryption: opts.requireEncryption ?? false },
+      config: {
+        requireEncryption: opts.requireEncryption ?? false,
+        // Pages on reader threads (SQLite) as a deployment sets them: suites run either way.
+        ...(process.env.CHAT_READ_THREADS ? { readThreads: Number(process.env.CHAT_READ_THREADS) } : {}),
+      },
     }),
   );
 

@@ -131,8 +131,13 @@ export class CatchUp {
   }
 
   private async adopt(s: ConversationSummary, sentAt: number): Promise<void> {
-    // Never held: start at its newest entry, without replaying history.
-    const c = this.host.conv(s.conversationId) ?? this.host.create(s.conversationId, logFromSummary(s));
+    // Never held: start at its newest entry, without replaying history. Held but not placed (a
+    // call answered before the list made it): the same.
+    const held = this.host.conv(s.conversationId);
+    const c = held ?? this.host.create(s.conversationId, logFromSummary(s));
+    if (held && !held.log.placed) {
+      for (const e of held.log.place(s.lastSeq, s.last ? [s.last] : [])) this.host.receive(e);
+    }
     adoptSummary(c, s, sentAt);
     this.host.setRead(c, s.read);
     if (s.lastSeq > c.log.head) await this.sync(c);

@@ -21,7 +21,7 @@ import {
 } from "@sealroom/proto/chat";
 import type { ChatEventBody } from "@sealroom/proto/chat-events";
 import type { SocialEventBody } from "@sealroom/proto/social";
-import { ConversationLog, type TimelineEntry } from "./log.js";
+import { ConversationLog } from "./log.js";
 import type { PendingMessage } from "./outbox.js";
 import type { ConversationView } from "./types.js";
 
@@ -179,10 +179,7 @@ export function learnPeople(c: Conv, people: readonly PublicUser[] | undefined):
 /** Starts a conversation first seen live at its newest page; returns the entries it released. */
 export function startFromPage(c: Conv, page: Page): Entry[] {
   seeFrom(c, page.visibleFromSeq);
-  c.log.reset(
-    page.lastSeq,
-    page.entries.filter((e): e is TimelineEntry => e.kind === "text" || e.kind === "system"),
-  );
+  c.log.reset(page.lastSeq, page.entries);
   const last = page.entries.findLast((e) => e.kind === "text" || e.kind === "system");
   if (last) c.meta.lastActivityTs = Math.max(c.meta.lastActivityTs, last.ts);
   return page.entries;

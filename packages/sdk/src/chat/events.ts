@@ -133,7 +133,8 @@ export class LiveEvents {
       const { entry, described } = action;
       if (described) this.describe(entry.conversationId, described);
       // A conversation this store does not hold yet: start it at its newest page.
-      if (!host.conv(entry.conversationId)) return void this.open(entry.conversationId, entry);
+      // One held but not placed yet (log.ts, `placed`) likewise.
+      if (!host.conv(entry.conversationId)?.log.placed) return void this.open(entry.conversationId, entry);
       return host.receive(entry);
     }
     const c = host.conv(action.conversationId);
@@ -188,13 +189,15 @@ export class LiveEvents {
     }
     this.opening.delete(conversationId);
     let c = host.conv(conversationId);
-    if (!c) {
-      c = host.create(conversationId, new ConversationLog(page ? page.lastSeq : entry.seq - 1));
+    if (!c?.log.placed) {
+      c ??= host.create(conversationId, new ConversationLog(page ? page.lastSeq : entry.seq - 1));
       if (page) {
         learnPeople(c, page.people);
         for (const e of startFromPage(c, page)) host.emitEntry(e);
         // Its read state is not known yet: everything of others in the page counts as unread.
         host.setRead(c, c.read);
+      } else if (!c.log.placed) {
+        for (const e of c.log.place(entry.seq - 1, [])) host.receive(e);
       }
     }
     for (const e of pending) host.receive(e);

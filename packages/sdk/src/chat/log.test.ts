@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Entry } from "@sealroom/proto/chat";
+import type { Entry, TextEntry } from "@sealroom/proto/chat";
 import { ConversationLog } from "./log.js";
 
 const conv = "dm:1:2";
@@ -14,6 +14,17 @@ const text = (seq: number, body = `m${seq}`): Entry => ({
   text: body,
   editedTs: null,
   deletedTs: null,
+});
+
+const mls = (seq: number, kind: "mls.app" | "mls.commit"): Entry => ({
+  kind,
+  id: seq,
+  conversationId: conv,
+  seq,
+  ts: seq,
+  senderId: 2,
+  clientMsgId: `c${seq}`,
+  message: "AAEC",
 });
 
 describe("ConversationLog", () => {
@@ -58,22 +69,44 @@ describe("ConversationLog", () => {
 
   it("lets MLS entries fill their seq without showing them (the SDK does not decrypt yet)", () => {
     const log = new ConversationLog(0);
-    const mls = (seq: number, kind: "mls.app" | "mls.commit"): Entry => ({
-      kind,
-      id: seq,
-      conversationId: conv,
-      seq,
-      ts: seq,
-      senderId: 2,
-      clientMsgId: `c${seq}`,
-      message: "AAEC",
-    });
     expect(log.receive(mls(2, "mls.app"))).toEqual([]);
     expect(log.receive(text(1)).map((e) => e.kind)).toEqual(["text", "mls.app"]);
     expect(log.receive(mls(3, "mls.commit")).map((e) => e.seq)).toEqual([3]);
     expect(log.receive(text(4)).map((e) => e.seq)).toEqual([4]);
     expect(log.timeline.map((e) => e.seq)).toEqual([1, 4]);
     expect(log.head).toBe(4);
+  });
+
+  it("a window started from a page of MLS entries begins at its first entry, not at its head", () => {
+    const log = new ConversationLog(0);
+    log.reset(60, [mls(58, "mls.commit"), mls(59, "mls.app"), mls(60, "mls.app")]);
+    expect([log.base, log.head]).toEqual([57, 60]);
+    expect(log.timeline).toEqual([]);
+  });
+
+  it("a message read outside the log (decrypted) shows inside the window only, once, in seq order", () => {
+    const log = new ConversationLog(0);
+    log.reset(60, [mls(51, "mls.app"), text(55), mls(60, "mls.app")]);
+    const decrypted = (seq: number) => ({ ...(text(seq, `d${seq}`) as TextEntry), e2e: "decrypted" });
+    // 60, then 51; 3 (the engine read on from a position far behind the page) is not the window's.
+    expect([60, 51, 3, 51].map((seq) => log.insert(decrypted(seq)))).toEqual([true, true, false, false]);
+    expect(log.timeline.map((e) => e.seq)).toEqual([51, 55, 60]);
+    // Paging back makes it the window's: then it shows.
+    log.prepend([mls(3, "mls.app")], 2);
+    expect(log.insert(decrypted(3))).toBe(true);
+    expect(log.timeline.map((e) => e.seq)).toEqual([3, 51, 55, 60]);
+  });
+
+  it("a window made before anything placed it is placed once, from the list or a first page", () => {
+    const log = new ConversationLog(0, false);
+    expect(log.receive(text(41))).toEqual([]); // waits: from 0, a gap of 40 to fetch
+    expect(log.place(40, [text(40)]).map((e) => e.seq)).toEqual([41]); // given back, to receive again
+    expect([log.placed, log.base, log.head]).toEqual([true, 39, 40]);
+    expect(log.receive(text(41)).map((e) => e.seq)).toEqual([41]);
+    // A new conversation's window is placed by its first entries.
+    const fresh = new ConversationLog(0, false);
+    fresh.receive(text(1));
+    expect(fresh.placed).toBe(true);
   });
 
   it("a history page read before an edit or deletion of one of its messages (live first) shows the change", () => {

@@ -27,9 +27,19 @@ export class ConversationLog {
    */
   private readonly beforeWindow = new Map<number, EditEntry | DeleteEntry>();
 
-  constructor(head: number) {
+  /**
+   * False for a window made before anything said where the conversation is (ChatStore.ensure: a
+   * call such as loadReceipts or markRead answered before the conversation list, or the engine
+   * showing a message first): the list's summary or a first page places it (`place`), as it
+   * would a window it makes itself. Otherwise a window at 0 would be synced from the first entry:
+   * the whole history replayed, an encrypted one shown in full before the reader scrolls up.
+   */
+  placed: boolean;
+
+  constructor(head: number, placed = true) {
     this.base = head;
     this.head = head;
+    this.placed = placed;
   }
 
   /** The lowest seq missing after head, if entries wait beyond it. */
@@ -51,15 +61,49 @@ export class ConversationLog {
       this.apply(next);
       released.push(next);
     }
+    // Released from the start: a conversation that is new, its window is from its first entry.
+    if (released.length > 0) this.placed = true;
     return released;
   }
 
-  /** Drops buffered entries and moves head (after a window reset). */
-  reset(head: number, timeline: TimelineEntry[]): void {
+  /**
+   * Drops buffered entries and holds `entries` (ascending, up to `head`) as the window. Its base is
+   * below the first entry of any kind: a page of an encrypted conversation is MLS entries, which
+   * the e2e engine shows once it has read them, and they belong to the window as much as text does.
+   */
+  reset(head: number, entries: readonly Entry[]): void {
     this.buffer.clear();
-    this.base = timeline.length > 0 ? timeline[0]!.seq - 1 : head;
+    this.base = entries.length > 0 ? entries[0]!.seq - 1 : head;
     this.head = head;
-    this.timeline.splice(0, this.timeline.length, ...timeline);
+    const shown = entries.filter((e): e is TimelineEntry => e.kind === "text" || e.kind === "system");
+    this.timeline.splice(0, this.timeline.length, ...shown);
+    this.placed = true;
+  }
+
+  /**
+   * Places a window that was not (see `placed`) as `reset` does; returns the entries that waited
+   * in it, to be received again (those after `head` are still to come).
+   */
+  place(head: number, entries: readonly Entry[]): Entry[] {
+    const waiting = [...this.buffer.values()];
+    this.reset(head, entries);
+    return waiting;
+  }
+
+  /**
+   * A message read outside the log (the e2e engine's decryption) into the timeline by seq. Not one
+   * before the window (false): the engine reads the log from its own position, which after a
+   * restart or a reload can be far behind the page held, and a message from there would show
+   * amid the newest ones, and count as new; the page that brings it shows it (prepend, then the
+   * engine shows what it read). Nor one already held (false).
+   */
+  insert(entry: TimelineEntry): boolean {
+    if (entry.seq <= this.base) return false;
+    let at = this.timeline.length;
+    while (at > 0 && this.timeline[at - 1]!.seq > entry.seq) at--;
+    if (this.timeline[at - 1]?.seq === entry.seq) return false;
+    this.timeline.splice(at, 0, entry);
+    return true;
   }
 
   /** Moves an empty window forward to `seq` (nothing before it is readable). */

@@ -45,6 +45,7 @@ import {
   newFromOthers,
   noteWritten,
   seeFrom,
+  startFromPage,
   type Conv,
 } from "./conversation.js";
 import { isE2eText, type Attachment, type AttachmentThumb, type E2eTextEntry, type Surfaced } from "../e2e/contents.js";
@@ -445,6 +446,7 @@ export class ChatStore {
   /** Loads a page of older entries; resolves with how many it added (0: the beginning). */
   async loadOlder(conversationId: string, limit: number = CHAT_LIMITS.pageDefault): Promise<number> {
     const c = this.ensure(conversationId);
+    if (!c.log.placed) return this.loadNewest(c, limit);
     if (c.log.base <= c.meta.visibleFromSeq) return 0;
     const page = await this.client.request("chat.history", { conversationId, beforeSeq: c.log.base + 1, limit });
     seeFrom(c, page.visibleFromSeq);
@@ -460,6 +462,26 @@ export class ChatStore {
     const shown = (e: Entry) =>
       e.kind === "text" || e.kind === "system" || (this.e2e !== undefined && e.kind === "mls.app");
     return entries.filter(shown).length;
+  }
+
+  /**
+   * loadOlder of a conversation asked for before the list placed it (log.ts, `placed`): its
+   * newest page, as a conversation first seen live starts (the list may place it meanwhile: then
+   * the page before its window).
+   */
+  private async loadNewest(c: Conv, limit: number): Promise<number> {
+    const conversationId = c.meta.conversationId;
+    const page = await this.client.request("chat.history", { conversationId, limit });
+    if (c.log.placed) return this.loadOlder(conversationId, limit);
+    learnPeople(c, page.people);
+    const waiting = c.log.place(page.lastSeq, []);
+    for (const e of startFromPage(c, page)) this.emitEntry(e);
+    for (const e of waiting) this.receive(e);
+    this.touch(c);
+    await this.e2e?.history(conversationId, page.entries);
+    const shown = (e: Entry) =>
+      e.kind === "text" || e.kind === "system" || (this.e2e !== undefined && e.kind === "mls.app");
+    return page.entries.filter(shown).length;
   }
 
   /**
@@ -575,9 +597,7 @@ export class ChatStore {
       this.touch(c);
       return;
     }
-    let at = timeline.length;
-    while (at > 0 && timeline[at - 1]!.seq > entry.seq) at--;
-    timeline.splice(at, 0, entry);
+    if (!c.log.insert(entry)) return;
     const me = this.client.user?.id;
     if (entry.senderId !== me && entry.seq > Math.max(c.read.countedSeq, c.read.readSeq)) newFromOthers(c, Date.now());
     c.meta.lastActivityTs = Math.max(c.meta.lastActivityTs, entry.ts);
@@ -590,7 +610,8 @@ export class ChatStore {
   }
 
   private ensure(conversationId: string): Conv {
-    return this.convs.get(conversationId) ?? this.create(conversationId, new ConversationLog(0));
+    // Not placed yet: the list or a first page says where its window starts (log.ts, `placed`).
+    return this.convs.get(conversationId) ?? this.create(conversationId, new ConversationLog(0, false));
   }
 
   private create(conversationId: string, log: ConversationLog): Conv {
