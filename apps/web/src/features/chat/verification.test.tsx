@@ -167,10 +167,12 @@ describe("the timeline notice when bob's devices change", () => {
     expect(within(notice).getByText(/devices changed/).textContent).toBe(
       "bob's devices changed (a new device). Safety number changed.",
     );
-    // It is a line of the timeline, after bob's message, read in order with it.
-    const timeline = screen.getByRole("log", { name: "Messages" });
-    expect(timeline.contains(notice)).toBe(true);
-    expect(screen.getByText("hi").compareDocumentPosition(notice) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    // It is a line of the timeline, after bob's message, read in order with it. Both are looked up
+    // again until they agree: the timeline may still re-render the line it was first found in.
+    await vi.waitFor(() => {
+      const placed = within(screen.getByRole("log", { name: "Messages" })).getByTestId("device-change");
+      expect(screen.getByText("hi").compareDocumentPosition(placed) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    });
 
     // Bob's first browser is signed out: a second notice, after the first.
     bobList.shift();
