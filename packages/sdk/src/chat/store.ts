@@ -73,6 +73,8 @@ export class ChatStore {
   private readonly catchUpper: CatchUp;
   private readonly live: LiveEvents;
   private status: SyncStatus = "offline";
+  /** A whole conversation list has been adopted since start: every conversation then was held. */
+  private listed = false;
   private snapshot: ChatSnapshot | undefined;
   private offs: Array<() => void> = [];
   private readonly gapDelayMs: number;
@@ -610,8 +612,11 @@ export class ChatStore {
   }
 
   private ensure(conversationId: string): Conv {
-    // Not placed yet: the list or a first page says where its window starts (log.ts, `placed`).
-    return this.convs.get(conversationId) ?? this.create(conversationId, new ConversationLog(0, false));
+    // Before the first list, not placed yet: the list or a first page says where its window
+    // starts (log.ts, `placed`). After it, one not held is new since (a DM's first message sent
+    // from here): all of it is new, from its first entry, and a later list syncs it from there
+    // (placing it at the list's summary would hold that entry without ever emitting it).
+    return this.convs.get(conversationId) ?? this.create(conversationId, new ConversationLog(0, this.listed));
   }
 
   private create(conversationId: string, log: ConversationLog): Conv {
@@ -641,6 +646,7 @@ export class ChatStore {
   private setStatus(status: SyncStatus): void {
     if (this.status === status) return;
     this.status = status;
+    if (status === "up-to-date") this.listed = true;
     this.changed();
   }
 
@@ -652,6 +658,7 @@ export class ChatStore {
   private clear(): void {
     for (const c of this.convs.values()) clearTimeout(c.gapTimer);
     this.convs.clear();
+    this.listed = false;
     this.setStatus("offline");
   }
 }
