@@ -33,8 +33,7 @@ const schema = z.object({
   CHAT_ARCHIVE_QUOTA_BYTES: intFromEnv(defaultChatConfig.archiveQuotaBytes, 0),
   /**
    * SQLite: threads reading history and sync pages and the conversation list off the event loop,
-   * each with its own read-only connection (default 1); 0 reads them on the event loop
-   * (ChatConfig.readThreads).
+   * each with its own read-only connection; 0 reads them on the event loop (ChatConfig.readThreads).
    */
   CHAT_READ_THREADS: intFromEnv(defaultChatConfig.readThreads, 0),
   /** A reader thread that answers nothing for this many ms is replaced, its page TIMEOUT (ChatConfig.readTimeoutMs). */
