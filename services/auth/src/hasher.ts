@@ -5,6 +5,7 @@ import type { Logger } from "@sealroom/runtime";
 import type { Argon2Params, SignInConcurrency } from "./config.js";
 import { BoundedGate, GateFullError } from "./gate.js";
 import type { AuthMetrics } from "./metrics.js";
+import { RetryPacer, clampHint } from "./retry-pacer.js";
 
 /** The hashing operations, available only while holding a slot. */
 export interface HashOps {
@@ -113,6 +114,13 @@ export async function createHasher(opts: HasherOptions): Promise<PasswordHasher>
     metrics.hashQueue.set(gate.queued);
   };
   const places = new Places(opts.concurrency + opts.queue, opts.limits);
+  const pacer = new RetryPacer();
+  const busy = (retryAfterMs: number) => new AppError("AUTH_BUSY", undefined, retryAfterMs);
+  /** A retry hint for a refusal with `ahead` requests holding places before it. */
+  const paced = (ahead: number) => {
+    const spacingMs = typicalMs / opts.concurrency;
+    return pacer.next(spacingMs, ahead * spacingMs);
+  };
 
   const withSlot = async <T>(claim: Claim, task: (ops: HashOps) => Promise<T>): Promise<T> => {
     const run = gate.run(async () => {
@@ -127,11 +135,11 @@ export async function createHasher(opts: HasherOptions): Promise<PasswordHasher>
       if (err instanceof Expired) {
         metrics.dropped.inc();
         log.debug({ typicalMs: Math.round(typicalMs) }, "sign-in dropped: its requester has timed out");
-        throw new AppError("AUTH_BUSY");
+        throw busy(paced(gate.active + gate.queued));
       }
       if (!(err instanceof GateFullError)) throw err;
       metrics.busy.inc();
-      throw new AppError("AUTH_BUSY");
+      throw busy(paced(gate.active + gate.queued));
     } finally {
       observe();
     }
@@ -143,7 +151,8 @@ export async function createHasher(opts: HasherOptions): Promise<PasswordHasher>
       if (refused) {
         metrics.busy.inc();
         log.debug({ scope: refused }, "sign-in refused: no place in the hash queue");
-        throw new AppError("AUTH_BUSY");
+        // An address or account over its share waits for one of its own to finish: about a hash.
+        throw busy(refused === "queue" ? paced(places.taken) : clampHint(typicalMs));
       }
       try {
         return await work({ withSlot: (task) => withSlot(claim, task) });
@@ -164,6 +173,10 @@ class Expired extends Error {}
 class Places {
   private total = 0;
   private readonly held = new Map<string, number>();
+
+  get taken(): number {
+    return this.total;
+  }
 
   constructor(
     private readonly capacity: number,

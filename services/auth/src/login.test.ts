@@ -120,9 +120,13 @@ describe("bounded hashing", () => {
           code: "AUTH_BUSY",
           message: "The server is busy signing people in. Try again shortly.",
           retryable: true,
+          retryAfterMs: expect.any(Number),
         },
       });
     }
+    // Each refused login is told its own moment, so they do not all return as one.
+    const hints = busy.map((r) => (r.ok ? 0 : r.error.retryAfterMs));
+    expect(new Set(hints).size).toBe(hints.length);
     expect((await first).ok).toBe(true);
     const metrics = await h.first.service.metrics.registry.getSingleMetricAsString("sealroom_auth_busy_total");
     expect(metrics).toContain(`sealroom_auth_busy_total{service="auth"} 4`);

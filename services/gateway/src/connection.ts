@@ -249,7 +249,10 @@ export class Connection {
     const sentAt = performance.now();
     try {
       const result = await forwardCommand(this.gw.requests, this.log, admitted.type, this.context(), admitted.body);
-      if (signingIn) this.signInDeadline.signInAnswered(!result.ok && AUTH_QUEUEING.has(result.error.code));
+      if (signingIn)
+        this.signInDeadline.signInAnswered(
+          !result.ok && AUTH_QUEUEING.has(result.error.code) ? (result.error.retryAfterMs ?? 0) : undefined,
+        );
       if (result.ok && admitted.spec.authenticates)
         return this.signIn(result, type === "auth.resume" ? sentAt : undefined);
       // A password change revoked every session, this one too, and moved this connection to a new

@@ -19,7 +19,9 @@ let auth: NatsConnection;
 /** Logins per username the stand-in has answered. */
 const seen = new Map<string, number>();
 
-const busy = () => ({ ok: false, error: { ...new AppError("AUTH_BUSY").toJSON(), retryAfterMs: 100 } });
+const busy = (retryAfterMs = 100) => ({ ok: false, error: { ...new AppError("AUTH_BUSY").toJSON(), retryAfterMs } });
+/** Longer than the deadline: auth's hint in a storm can ask a client to wait several seconds. */
+const LONG_HINT_MS = 2000;
 const grant = (username: string) => ({
   ok: true,
   value: {
@@ -35,6 +37,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function answer(username: string, n: number): { afterMs: number; reply: object } {
   // The first login waits in the hash queue for most of a deadline, then is refused as busy.
   if (username === "queued") return n === 1 ? { afterMs: 1200, reply: busy() } : { afterMs: 0, reply: grant(username) };
+  if (username === "told-to-wait")
+    return n === 1 ? { afterMs: 0, reply: busy(LONG_HINT_MS) } : { afterMs: 0, reply: grant(username) };
   if (username === "guesser")
     return { afterMs: 150, reply: { ok: false, error: new AppError("AUTH_INVALID_CREDENTIALS").toJSON() } };
   // Busy for ever: a socket that never gets in.
@@ -98,6 +102,20 @@ describe("the sign-in deadline", () => {
     await sleep(DEADLINE_MS);
     await c.command(3, "auth.renewTicket", {});
     expect(await c.receive()).toMatchObject({ id: 3, ok: false, error: { code: "UNAVAILABLE" } });
+    c.ws.close();
+  });
+
+  it("regression: a client that waits as long as AUTH_BUSY's retryAfterMs asked keeps its connection (the deadline started over at 10 s whatever the hint)", async () => {
+    const c = await anonymous();
+    await c.command(1, "auth.login", { username: "told-to-wait", password: "pw" });
+    expect(await c.receive()).toMatchObject({
+      id: 1,
+      ok: false,
+      error: { code: "AUTH_BUSY", retryAfterMs: LONG_HINT_MS },
+    });
+    await sleep(LONG_HINT_MS);
+    await c.command(2, "auth.login", { username: "told-to-wait", password: "pw" });
+    expect(await c.receive()).toMatchObject({ id: 2, ok: true });
     c.ws.close();
   });
 

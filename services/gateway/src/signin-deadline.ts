@@ -2,9 +2,9 @@
  * When a connection that has not signed in is closed (4004). Two clocks, both from accept:
  * - the idle clock (`idleMs`, HANDSHAKE_TIMEOUT_MS) covers the handshake and any time without a
  *   sign-in command at auth. It stops while one is in flight there, and starts again at a full
- *   period when auth answers that it is busy: a client queueing for a hash in a login storm is
- *   making progress, and closing it would only make it reconnect (a new handshake, RSA) and send
- *   the login again. Any other answer (wrong password, throttled) lets the clock run on from where
+ *   period, plus the wait auth's answer asked for (`retryAfterMs`), when auth answers that it is
+ *   busy: a client queueing for a hash in a login storm is making progress, and closing it would
+ *   only make it reconnect (a new handshake, RSA) and send the login again. Any other answer (wrong password, throttled) lets the clock run on from where
  *   it stopped.
  * - the total clock (`maxMs`, SIGN_IN_MAX_MS) does not stop, so no socket stays anonymous for
  *   longer, whatever it sends.
@@ -34,10 +34,13 @@ export class SignInDeadline {
     this.idleLeftMs -= performance.now() - this.idleFrom;
   }
 
-  /** Its answer arrived; `busy`: auth had no room for it yet (AUTH_BUSY, or no answer in time). */
-  signInAnswered(busy: boolean): void {
+  /**
+   * Its answer arrived. `busyWaitMs` is set when auth had no room for it yet (AUTH_BUSY, or no
+   * answer in time): how long the client was told to wait before trying again (0 without a hint).
+   */
+  signInAnswered(busyWaitMs?: number): void {
     if (this.stopped) return;
-    if (busy) this.idleLeftMs = this.idleMs;
+    if (busyWaitMs !== undefined) this.idleLeftMs = this.idleMs + busyWaitMs;
     if (--this.signInsInFlight === 0) this.runIdleClock();
   }
 

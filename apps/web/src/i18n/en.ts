@@ -65,6 +65,7 @@ export const en = {
 
   "error.unknown": "Something went wrong. Try again.",
   "error.wait.AUTH_THROTTLED": "Too many failed sign-in attempts. You can try again {when}.",
+  "error.wait.AUTH_BUSY": "The server is busy signing people in. You can try again {when}.",
   "error.wait.RATE_LIMITED": "Too many requests at once. You can try again {when}.",
   "error.currentPasswordWrong": "Your current password is not correct.",
 

@@ -26,7 +26,11 @@ export function describeError(lang: Language, err: unknown, opts: DescribeOption
   const override = opts.overrides?.[code];
   if (override !== undefined) return override;
   const waitMs = opts.remainingMs ?? (err as { retryAfterMs?: unknown }).retryAfterMs;
-  if ((code === "AUTH_THROTTLED" || code === "RATE_LIMITED") && typeof waitMs === "number" && waitMs > 0) {
+  if (
+    (code === "AUTH_THROTTLED" || code === "AUTH_BUSY" || code === "RATE_LIMITED") &&
+    typeof waitMs === "number" &&
+    waitMs > 0
+  ) {
     return translate(lang, `error.wait.${code}`, { when: formatWait(lang, waitMs) });
   }
   return CATALOGS[lang].errors[code];

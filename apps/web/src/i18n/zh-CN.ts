@@ -65,6 +65,7 @@ export const zhCN: Messages = {
 
   "error.unknown": "出了点问题，请重试。",
   "error.wait.AUTH_THROTTLED": "登录失败次数过多，请{when}再试。",
+  "error.wait.AUTH_BUSY": "服务器正忙于处理登录，请{when}再试。",
   "error.wait.RATE_LIMITED": "请求过于频繁，请{when}再试。",
   "error.currentPasswordWrong": "当前密码不正确。",
 

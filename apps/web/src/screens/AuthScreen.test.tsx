@@ -111,6 +111,20 @@ describe("AuthScreen", () => {
     expect((screen.getByRole("button", { name: "Sign in" }) as HTMLButtonElement).disabled).toBe(true);
   });
 
+  test("a busy server's retry hint shows as a wait and blocks the button meanwhile", async () => {
+    const { h, user } = await setup();
+    h.client.authImpl = async () => {
+      throw new AppError("AUTH_BUSY", "x", 6_000);
+    };
+    await user.type(username(), "alice");
+    await user.type(password(), "correct horse");
+    await user.keyboard("{Enter}");
+    expect((await screen.findByRole("alert")).textContent).toMatch(
+      /busy signing people in\. You can try again in [56] seconds/,
+    );
+    expect((screen.getByRole("button", { name: "Sign in" }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
   test("tabs switch with the arrow keys and keep the username", async () => {
     const { user } = await setup();
     await user.type(username(), "alice");

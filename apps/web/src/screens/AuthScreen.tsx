@@ -22,6 +22,8 @@ const NOTICES: Record<Notice, MessageKey> = {
 };
 
 const FIELD_ORDER: readonly AuthField[] = ["username", "password", "confirm"];
+/** Refusals after which the button waits out the error's `retryAfterMs`. */
+const WAIT_CODES: ReadonlySet<string> = new Set(["AUTH_THROTTLED", "AUTH_BUSY"]);
 
 export function AuthScreen({ notice }: { notice?: Notice | undefined }) {
   const { t, describeError } = useI18n();
@@ -85,7 +87,8 @@ export function AuthScreen({ notice }: { notice?: Notice | undefined }) {
     try {
       await session.authenticate(mode, cleanUsername(values.username), values.password);
     } catch (err) {
-      const waitMs = err instanceof AppError && err.code === "AUTH_THROTTLED" ? err.retryAfterMs : undefined;
+      // A lockout, or a sign-in storm's paced retry: waiting is the only thing that helps.
+      const waitMs = err instanceof AppError && WAIT_CODES.has(err.code) ? err.retryAfterMs : undefined;
       setFailure({ error: err, ...(waitMs ? { blockedUntil: Date.now() + waitMs } : {}) });
       if (err instanceof AppError && err.code === "AUTH_INVALID_CREDENTIALS") {
         setValues((v) => ({ ...v, password: "" }));

@@ -26,7 +26,7 @@ const STORM_DEADLINE_MS = 240_000;
 
 /**
  * A user whose login is refused as busy tries again like the SDK reconnects: exponential backoff
- * with full jitter from 500 ms (or the server's hint) up to 30 s. A fixed short retry made 1,000
+ * with full jitter from 500 ms up to 30 s, waiting at least the server's hint (auth paces them). A fixed short retry made 1,000
  * clients send ~1,000 logins/s, each costing auth two queries before it could even say busy.
  */
 async function loginWithRetry(c: SealroomClient, u: BenchUser, outcomes: Outcomes, deadline: number): Promise<void> {
@@ -39,8 +39,8 @@ async function loginWithRetry(c: SealroomClient, u: BenchUser, outcomes: Outcome
       const e = err as { code?: string; retryable?: boolean; retryAfterMs?: number };
       if (!e.retryable) return outcomes.add({ ok: false, error: { code: e.code ?? "UNKNOWN" } });
       outcomes.codes[`retried ${e.code}`] = (outcomes.codes[`retried ${e.code}`] ?? 0) + 1;
-      const ceiling = Math.min(30_000, Math.max(e.retryAfterMs ?? 0, 500 * 2 ** attempt));
-      await sleep(Math.random() * ceiling);
+      // The SDK's reconnect rule (PROTOCOL.md 13.2): at least the hint, else full jitter.
+      await sleep(Math.max(e.retryAfterMs ?? 0, Math.random() * Math.min(30_000, 500 * 2 ** attempt)));
     }
   }
 }
