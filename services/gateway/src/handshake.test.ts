@@ -39,8 +39,7 @@ async function connected(): Promise<RawClient> {
 
 describe("handshake", () => {
   test("a complete handshake yields a working channel", async () => {
-    const c = await connected();
-    await c.handshake();
+    const c = await RawClient.connect(gw.wsUrl);
     await c.command(1, "no.such.command", {});
     expect(await c.receive()).toMatchObject({ t: "reply", id: 1, ok: false, error: { code: "UNKNOWN_COMMAND" } });
     c.ws.close();
@@ -108,8 +107,7 @@ describe("handshake", () => {
   });
 
   test("no sign-in within the deadline closes with HANDSHAKE_TIMEOUT", async () => {
-    const c = await connected();
-    await c.handshake();
+    const c = await RawClient.connect(gw.wsUrl);
     expect((await c.closed).code).toBe(CLOSE.HANDSHAKE_TIMEOUT);
   });
 
@@ -123,11 +121,7 @@ describe("handshake", () => {
 });
 
 describe("records after the handshake", () => {
-  async function ready(): Promise<RawClient> {
-    const c = await connected();
-    await c.handshake();
-    return c;
-  }
+  const ready = (): Promise<RawClient> => RawClient.connect(gw.wsUrl);
   const ping = (id: number) => ({ t: "cmd", id, type: "no.such.command", body: {} });
 
   test("a replayed frame closes with DECRYPT_FAILED", async () => {
@@ -412,9 +406,7 @@ describe("with the RSA decryption on a worker thread (GATEWAY_RSA_THREADS=1)", (
   });
 
   test("a complete handshake yields a working channel", async () => {
-    const c = new RawClient(pooled.wsUrl);
-    await c.opened();
-    await c.handshake();
+    const c = await RawClient.connect(pooled.wsUrl);
     await c.command(1, "no.such.command", {});
     expect(await c.receive()).toMatchObject({ t: "reply", id: 1, ok: false, error: { code: "UNKNOWN_COMMAND" } });
     c.ws.close();

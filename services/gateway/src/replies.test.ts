@@ -72,9 +72,7 @@ afterAll(async () => {
 });
 
 async function signedIn(): Promise<RawClient> {
-  const c = new RawClient(gw.wsUrl);
-  await c.opened();
-  await c.handshake();
+  const c = await RawClient.connect(gw.wsUrl);
   await c.command(1, "auth.login", { username: "replier", password: "correct horse battery" });
   expect(await c.receive()).toMatchObject({ t: "reply", id: 1, ok: true });
   return c;
@@ -124,9 +122,7 @@ describe("service replies", () => {
   it("a sign-in reply, which the gateway reads, is still checked against the whole contract", async () => {
     loginReply = { ok: true, value: { ...GRANT, user: { id: "not a number" } } };
     try {
-      const c = new RawClient(gw.wsUrl);
-      await c.opened();
-      await c.handshake();
+      const c = await RawClient.connect(gw.wsUrl);
       await c.command(1, "auth.login", { username: "replier", password: "correct horse battery" });
       expect(await c.receive()).toMatchObject({ t: "reply", id: 1, ok: false, error: { code: "INTERNAL" } });
       c.ws.close();

@@ -55,9 +55,7 @@ const resumptions = (o: Observed, outcome: string) =>
 
 /** Connects, runs the handshake (resuming with `offer` when given) and checks the channel works. */
 async function connect(o: Observed, offer?: RawClient["offer"]): Promise<RawClient> {
-  const c = new RawClient(o.gw.wsUrl);
-  await c.opened();
-  await c.handshake(undefined, offer);
+  const c = await RawClient.connect(o.gw.wsUrl, { offer });
   await c.command(1, "no.such.command", {});
   expect(await c.receive()).toMatchObject({ t: "reply", id: 1, ok: false, error: { code: "UNKNOWN_COMMAND" } });
   expect(c.offer).toBeDefined(); // the ticket came before the reply

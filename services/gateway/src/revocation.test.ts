@@ -51,9 +51,7 @@ afterAll(async () => {
 });
 
 async function resume(ticketLetter: string) {
-  const c = new RawClient(gw.wsUrl);
-  await c.opened();
-  await c.handshake();
+  const c = await RawClient.connect(gw.wsUrl);
   await c.command(1, "auth.resume", { ticket: ticketLetter.repeat(43) });
   const reply = await c.receive();
   return { c, reply };

@@ -69,9 +69,7 @@ afterAll(async () => {
 
 async function expectHealthy(): Promise<void> {
   expect((await fetch(`http://127.0.0.1:${gw.gateway.port}/healthz`)).status).toBe(200);
-  const fresh = new RawClient(gw.wsUrl);
-  await fresh.opened();
-  await fresh.handshake();
+  const fresh = await RawClient.connect(gw.wsUrl);
   fresh.ws.close();
 }
 
@@ -149,9 +147,7 @@ describe("the handshake at the gateway", () => {
   });
 
   test("a tampered ResumeHello is answered ResumeRefused (then a full handshake works) or closes with 4001", async () => {
-    const first = new RawClient(gw.wsUrl);
-    await first.opened();
-    await first.handshake();
+    const first = await RawClient.connect(gw.wsUrl);
     await first.command(1, "no.such.command", {});
     await first.receive();
     first.ws.close();
@@ -224,9 +220,7 @@ describe("records at the gateway", () => {
     async (state) => {
       await fc.assert(
         fc.asyncProperty(fc.integer({ min: 0, max: 3 }), attackArb, async (before, attack) => {
-          const c = new RawClient(gw.wsUrl);
-          await c.opened();
-          await c.handshake();
+          const c = await RawClient.connect(gw.wsUrl);
           const channel = c.channel!;
           const sent: Uint8Array[] = [];
           const roundTrip = async (plaintext: Uint8Array) => {

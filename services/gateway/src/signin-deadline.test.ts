@@ -67,12 +67,8 @@ afterAll(async () => {
   await nats?.stop();
 });
 
-async function anonymous(): Promise<RawClient> {
-  const c = new RawClient(gw.wsUrl);
-  await c.opened();
-  await c.handshake();
-  return c;
-}
+/** A connection past the handshake, not signed in. */
+const anonymous = (): Promise<RawClient> => RawClient.connect(gw.wsUrl);
 
 /** Logs in, waits 200 ms after each answer (expected to be `code`), again until the socket closes; returns the answers. */
 async function loginUntilClosed(c: RawClient, username: string, code: string): Promise<number> {

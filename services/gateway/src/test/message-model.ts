@@ -127,9 +127,7 @@ export function expectedOutcome(plaintext: Uint8Array, state: State): Outcome {
 // ---------------------------------------------------------------------------------------------
 
 async function connect(state: State): Promise<RawClient> {
-  const c = new RawClient(gw.wsUrl);
-  await c.opened();
-  await c.handshake();
+  const c = await RawClient.connect(gw.wsUrl);
   if (state === "user") {
     await c.command(1, "auth.login", { username: SIGN_IN_NAME, password: "fuzz password" });
     expect(await c.receive()).toMatchObject({ id: 1, ok: true });
@@ -149,9 +147,7 @@ async function outcomeOf(c: RawClient): Promise<{ reply: unknown } | { close: nu
 async function expectHealthy(): Promise<void> {
   const res = await fetch(`http://127.0.0.1:${gw.gateway.port}/healthz`);
   expect(res.status).toBe(200);
-  const fresh = new RawClient(gw.wsUrl);
-  await fresh.opened();
-  await fresh.handshake();
+  const fresh = await RawClient.connect(gw.wsUrl);
   fresh.ws.close();
 }
 

@@ -48,6 +48,17 @@ export class RawClient {
     this.ws.on("error", () => undefined);
   }
 
+  /**
+   * A client opened and past the handshake, what most tests start from. With `offer` it tries to
+   * resume first (see `handshake`). Tests that look between the steps call them one by one.
+   */
+  static async connect(url: string, opts: { offer?: ResumptionOffer | undefined } = {}): Promise<RawClient> {
+    const c = new RawClient(url);
+    await c.opened();
+    await c.handshake(undefined, opts.offer);
+    return c;
+  }
+
   opened(): Promise<void> {
     return new Promise((resolve, reject) => {
       if (this.ws.readyState === WebSocket.OPEN) return resolve();
