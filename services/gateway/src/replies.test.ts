@@ -4,11 +4,9 @@
  * is not UTF-8 JSON or not exactly an ok/error result becomes INTERNAL, and the connection carries
  * on. Stand-in auth and chat services on the real nats-server choose each reply's bytes.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNats, type NatsServer } from "@sealroom/testkit";
-import { connectNats, type NatsConnection } from "@sealroom/runtime";
+import { describe, expect, it } from "vitest";
 import { RawClient } from "./test/rawclient.js";
-import { silentLog, startGateway, type TestGateway } from "./test/harness.js";
+import { useGatewayWithStandIns } from "./test/stand-in-gateway.js";
 
 const USER_ID = 4242;
 const GRANT = {
@@ -48,31 +46,18 @@ const replies = [
 ];
 replies.forEach((r, i) => (HISTORY_REPLIES[i + 1] = typeof r === "string" ? utf8(r) : Uint8Array.from(r)));
 
-let nats: NatsServer;
-let gw: TestGateway;
-let services: NatsConnection;
 /** What the stand-in auth answers to auth.login: the grant, or a reply that violates its contract. */
 let loginReply: object = { ok: true, value: GRANT };
 
-beforeAll(async () => {
-  nats = await startNats();
-  gw = await startGateway(nats.url);
-  services = await connectNats({ url: nats.url, name: "stand-in-services", log: silentLog });
+const env = useGatewayWithStandIns({}, (services) => {
   services.subscribe("cmd.auth.login", { callback: (_err, msg) => void msg.respond(JSON.stringify(loginReply)) });
   services.subscribe("cmd.chat.history", {
     callback: (_err, msg) => void msg.respond(HISTORY_REPLIES[msg.json<{ body: { limit: number } }>().body.limit]!),
   });
-  await services.flush();
-});
-
-afterAll(async () => {
-  await services?.drain();
-  await gw?.stop();
-  await nats?.stop();
 });
 
 async function signedIn(): Promise<RawClient> {
-  const c = await RawClient.connect(gw.wsUrl);
+  const c = await RawClient.connect(env.gw.wsUrl);
   await c.command(1, "auth.login", { username: "replier", password: "correct horse battery" });
   expect(await c.receive()).toMatchObject({ t: "reply", id: 1, ok: true });
   return c;
@@ -122,7 +107,7 @@ describe("service replies", () => {
   it("a sign-in reply, which the gateway reads, is still checked against the whole contract", async () => {
     loginReply = { ok: true, value: { ...GRANT, user: { id: "not a number" } } };
     try {
-      const c = await RawClient.connect(gw.wsUrl);
+      const c = await RawClient.connect(env.gw.wsUrl);
       await c.command(1, "auth.login", { username: "replier", password: "correct horse battery" });
       expect(await c.receive()).toMatchObject({ t: "reply", id: 1, ok: false, error: { code: "INTERNAL" } });
       c.ws.close();

@@ -4,18 +4,13 @@
  * `ctl.session.revoked` for the session before it answers the resume (in production two auth
  * instances can deliver in that order: a logout committed just after the resume, broadcast first).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNats, type NatsServer } from "@sealroom/testkit";
-import { connectNats, type NatsConnection } from "@sealroom/runtime";
+import { describe, expect, it } from "vitest";
 import { CLOSE } from "@sealroom/proto/close-codes";
 import { SUBJECTS } from "@sealroom/proto/subjects";
 import { RawClient } from "./test/rawclient.js";
-import { silentLog, startGateway, type TestGateway } from "./test/harness.js";
+import { useGatewayWithStandIns } from "./test/stand-in-gateway.js";
 
 const USER_ID = 31337;
-let nats: NatsServer;
-let gw: TestGateway;
-let auth: NatsConnection;
 /** What the stand-in broadcasts before answering a resume, per ticket's first letter. */
 const before: Record<string, object | undefined> = {
   R: { userId: USER_ID, sessionIds: ["s-resumed"] },
@@ -23,10 +18,7 @@ const before: Record<string, object | undefined> = {
   O: { userId: USER_ID, sessionIds: ["s-other"] },
 };
 
-beforeAll(async () => {
-  nats = await startNats();
-  gw = await startGateway(nats.url);
-  auth = await connectNats({ url: nats.url, name: "stand-in-auth", log: silentLog });
+const env = useGatewayWithStandIns({}, (auth) => {
   auth.subscribe("cmd.auth.resume", {
     callback: (_err, msg) => {
       const { body } = msg.json<{ body: { ticket: string } }>();
@@ -41,17 +33,10 @@ beforeAll(async () => {
       msg.respond(JSON.stringify({ ok: true, value: grant }));
     },
   });
-  await auth.flush();
-});
-
-afterAll(async () => {
-  await auth?.drain();
-  await gw?.stop();
-  await nats?.stop();
 });
 
 async function resume(ticketLetter: string) {
-  const c = await RawClient.connect(gw.wsUrl);
+  const c = await RawClient.connect(env.gw.wsUrl);
   await c.command(1, "auth.resume", { ticket: ticketLetter.repeat(43) });
   const reply = await c.receive();
   return { c, reply };

@@ -5,36 +5,20 @@
  * documented close code (4001 in the handshake, 4002 for records, 1009 past a size limit), on anonymous
  * and signed-in connections alike, and the gateway stays healthy for the next client.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { startNats, type NatsServer } from "@sealroom/testkit";
-import { connectNats, type NatsConnection } from "@sealroom/runtime";
 import { CLOSE } from "@sealroom/proto/close-codes";
 import { ClientHandshake, FRAME, SessionError, concat, utf8 } from "@sealroom/proto/session";
 import { nodeBackend } from "@sealroom/proto/session/node";
 import { MAX_HANDSHAKE_FRAME_BYTES } from "@sealroom/proto/wire";
 import { RawClient } from "./test/rawclient.js";
-import { silentLog, startGateway, type TestGateway } from "./test/harness.js";
+import { LIMITS_OUT_OF_THE_WAY, expectHealthy, useGatewayWithStandIns } from "./test/stand-in-gateway.js";
 
 const RUNS = 40;
 const USER_ID = 515151;
 const SIGN_IN_NAME = `fuzz_${Math.random().toString(36).slice(2, 12)}`;
 
-let nats: NatsServer;
-let gw: TestGateway;
-let services: NatsConnection;
-
-beforeAll(async () => {
-  nats = await startNats();
-  gw = await startGateway(nats.url, {
-    rateLimitPerSec: 1_000_000,
-    rateLimitBurst: 1_000_000,
-    maxConnectionsPerIp: 100_000,
-    maxConnectionsPerUser: 100_000,
-    handshakeRatePerIp: 1_000_000,
-    handshakeBurstPerIp: 1_000_000,
-  });
-  services = await connectNats({ url: nats.url, name: "fuzz-auth", log: silentLog });
+const env = useGatewayWithStandIns(LIMITS_OUT_OF_THE_WAY, (services) => {
   services.subscribe("cmd.auth.login", {
     callback: (_err, msg) => {
       const ok = (msg.json() as { body?: { username?: unknown } }).body?.username === SIGN_IN_NAME;
@@ -58,20 +42,7 @@ beforeAll(async () => {
       );
     },
   });
-  await services.flush();
 });
-
-afterAll(async () => {
-  await services?.drain();
-  await gw?.stop();
-  await nats?.stop();
-});
-
-async function expectHealthy(): Promise<void> {
-  expect((await fetch(`http://127.0.0.1:${gw.gateway.port}/healthz`)).status).toBe(200);
-  const fresh = await RawClient.connect(gw.wsUrl);
-  fresh.ws.close();
-}
 
 type Mutation =
   { op: "flip"; at: number; bit: number } | { op: "truncate"; to: number } | { op: "extend"; extra: Uint8Array };
@@ -112,13 +83,13 @@ describe("the handshake at the gateway", () => {
           fc.uint8Array({ maxLength: 400 }).map((b) => concat(Uint8Array.of(1, 2), b)),
         ),
         async (frame) => {
-          const c = new RawClient(gw.wsUrl);
+          const c = new RawClient(env.gw.wsUrl);
           await c.opened();
           await c.next(); // ServerKey
           c.send(frame);
           const { code } = await c.closed;
           expect(code).toBe(frame.length > MAX_HANDSHAKE_FRAME_BYTES ? CLOSE.TOO_BIG : CLOSE.HANDSHAKE_FAILED);
-          await expectHealthy();
+          await expectHealthy(env.gw);
         },
       ),
       { numRuns: RUNS },
@@ -128,7 +99,7 @@ describe("the handshake at the gateway", () => {
   test("a tampered ClientHello is refused by the gateway (4001) or its ServerFinished fails at the client", async () => {
     await fc.assert(
       fc.asyncProperty(mutationArb, async (m) => {
-        const c = new RawClient(gw.wsUrl);
+        const c = new RawClient(env.gw.wsUrl);
         await c.opened();
         const err = await c.handshake((hello) => mutate(hello, m)).catch((e: unknown) => e);
         expect(err).toBeDefined();
@@ -140,21 +111,21 @@ describe("the handshake at the gateway", () => {
           const { code } = await c.closed;
           expect([CLOSE.HANDSHAKE_FAILED, CLOSE.TOO_BIG]).toContain(code);
         }
-        await expectHealthy();
+        await expectHealthy(env.gw);
       }),
       { numRuns: RUNS },
     );
   });
 
   test("a tampered ResumeHello is answered ResumeRefused (then a full handshake works) or closes with 4001", async () => {
-    const first = await RawClient.connect(gw.wsUrl);
+    const first = await RawClient.connect(env.gw.wsUrl);
     await first.command(1, "no.such.command", {});
     await first.receive();
     first.ws.close();
     const offer = first.offer!;
     await fc.assert(
       fc.asyncProperty(mutationArb, async (m) => {
-        const c = new RawClient(gw.wsUrl);
+        const c = new RawClient(env.gw.wsUrl);
         await c.opened();
         const err = await c
           .handshake((hello) => mutate(hello, m), offer)
@@ -171,7 +142,7 @@ describe("the handshake at the gateway", () => {
           const { code } = await c.closed;
           expect([CLOSE.HANDSHAKE_FAILED, CLOSE.TOO_BIG]).toContain(code);
         }
-        await expectHealthy();
+        await expectHealthy(env.gw);
       }),
       { numRuns: RUNS },
     );
@@ -180,7 +151,7 @@ describe("the handshake at the gateway", () => {
   test("a tampered ClientFinished closes with 4001", async () => {
     await fc.assert(
       fc.asyncProperty(mutationArb, async (m) => {
-        const c = new RawClient(gw.wsUrl);
+        const c = new RawClient(env.gw.wsUrl);
         await c.opened();
         const hs = new ClientHandshake({ backend: nodeBackend, verifyServerKey: () => {} });
         c.send(await hs.onServerKey(await c.next()));
@@ -188,7 +159,7 @@ describe("the handshake at the gateway", () => {
         const { clientFinished } = await hs.onServerFinished(await c.next());
         c.send(mutate(clientFinished, m));
         expect((await c.closed).code).toBe(CLOSE.HANDSHAKE_FAILED);
-        await expectHealthy();
+        await expectHealthy(env.gw);
       }),
       { numRuns: RUNS },
     );
@@ -220,7 +191,7 @@ describe("records at the gateway", () => {
     async (state) => {
       await fc.assert(
         fc.asyncProperty(fc.integer({ min: 0, max: 3 }), attackArb, async (before, attack) => {
-          const c = await RawClient.connect(gw.wsUrl);
+          const c = await RawClient.connect(env.gw.wsUrl);
           const channel = c.channel!;
           const sent: Uint8Array[] = [];
           const roundTrip = async (plaintext: Uint8Array) => {
@@ -279,7 +250,7 @@ describe("records at the gateway", () => {
               break;
           }
           expect((await c.closed).code).toBe(expected);
-          await expectHealthy();
+          await expectHealthy(env.gw);
         }),
         { numRuns: RUNS },
       );

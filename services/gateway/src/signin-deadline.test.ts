@@ -3,19 +3,14 @@
  * stand-in so that it can be busy on cue: per username, how long it holds a login and what it
  * answers (a real auth answers AUTH_BUSY only under a storm this test cannot make reliably).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNats, type NatsServer } from "@sealroom/testkit";
-import { connectNats, type NatsConnection } from "@sealroom/runtime";
+import { describe, expect, it } from "vitest";
 import { CLOSE } from "@sealroom/proto/close-codes";
 import { AppError } from "@sealroom/proto/errors";
 import { RawClient } from "./test/rawclient.js";
-import { silentLog, startGateway, type TestGateway } from "./test/harness.js";
+import { useGatewayWithStandIns } from "./test/stand-in-gateway.js";
 
 const DEADLINE_MS = 1500;
 const MAX_MS = 5000;
-let nats: NatsServer;
-let gw: TestGateway;
-let auth: NatsConnection;
 /** Logins per username the stand-in has answered. */
 const seen = new Map<string, number>();
 
@@ -45,10 +40,7 @@ function answer(username: string, n: number): { afterMs: number; reply: object }
   return { afterMs: 150, reply: busy() };
 }
 
-beforeAll(async () => {
-  nats = await startNats();
-  gw = await startGateway(nats.url, { handshakeTimeoutMs: DEADLINE_MS, signInMaxMs: MAX_MS });
-  auth = await connectNats({ url: nats.url, name: "stand-in-auth", log: silentLog });
+const env = useGatewayWithStandIns({ handshakeTimeoutMs: DEADLINE_MS, signInMaxMs: MAX_MS }, (auth) => {
   auth.subscribe("cmd.auth.login", {
     callback: (_err, msg) => {
       const { username } = msg.json<{ body: { username: string } }>().body;
@@ -58,17 +50,10 @@ beforeAll(async () => {
       setTimeout(() => msg.respond(JSON.stringify(reply)), afterMs);
     },
   });
-  await auth.flush();
-});
-
-afterAll(async () => {
-  await auth?.drain();
-  await gw?.stop();
-  await nats?.stop();
 });
 
 /** A connection past the handshake, not signed in. */
-const anonymous = (): Promise<RawClient> => RawClient.connect(gw.wsUrl);
+const anonymous = (): Promise<RawClient> => RawClient.connect(env.gw.wsUrl);
 
 /** Logs in, waits 200 ms after each answer (expected to be `code`), again until the socket closes; returns the answers. */
 async function loginUntilClosed(c: RawClient, username: string, code: string): Promise<number> {
@@ -117,7 +102,7 @@ describe("the sign-in deadline", () => {
 
   it("an idle socket is closed at the deadline, after the handshake or before it", async () => {
     const signedNothing = await anonymous();
-    const saidNothing = new RawClient(gw.wsUrl);
+    const saidNothing = new RawClient(env.gw.wsUrl);
     await saidNothing.opened();
     expect((await signedNothing.closed).code).toBe(CLOSE.HANDSHAKE_TIMEOUT);
     expect((await saidNothing.closed).code).toBe(CLOSE.HANDSHAKE_TIMEOUT);

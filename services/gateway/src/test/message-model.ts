@@ -5,9 +5,7 @@
  * gateway does with one DATA plaintext (`expectedOutcome`), and `runCase`, which sends one
  * plaintext and checks the reply or close code, what reached NATS and the gateway's health after.
  */
-import { afterAll, beforeAll, expect } from "vitest";
-import { startNats, type NatsServer } from "@sealroom/testkit";
-import { connectNats, type NatsConnection } from "@sealroom/runtime";
+import { expect } from "vitest";
 import { CLOSE } from "@sealroom/proto/close-codes";
 import { COMMANDS } from "@sealroom/proto/commands";
 import { commandEnvelopeSchema } from "@sealroom/proto/envelope";
@@ -15,15 +13,18 @@ import { parseUntrusted } from "@sealroom/proto/parse";
 import { FRAME } from "@sealroom/proto/session";
 import { MAX_ANONYMOUS_FRAME_BYTES, MAX_MESSAGE_BYTES, serverMessageSchema } from "@sealroom/proto/wire";
 import { RawClient } from "./rawclient.js";
-import { silentLog, startGateway, type TestGateway } from "./harness.js";
+import {
+  LIMITS_OUT_OF_THE_WAY,
+  expectHealthy,
+  useGatewayWithStandIns,
+  type StandInGateway,
+} from "./stand-in-gateway.js";
 
 const RECORD_OVERHEAD = 26;
 const USER_ID = 424242;
 const SIGN_IN_NAME = `fuzz_${Math.random().toString(36).slice(2, 12)}`;
 
-let nats: NatsServer;
-let gw: TestGateway;
-let services: NatsConnection;
+let env: StandInGateway;
 /** Envelopes the stand-in services received during the current case. */
 let forwarded: { type: string; data: unknown }[] = [];
 
@@ -32,17 +33,7 @@ let forwarded: { type: string; data: unknown }[] = [];
  * calling file's tests, and stops them after.
  */
 export function useMessageGateway(): void {
-  beforeAll(async () => {
-    nats = await startNats();
-    gw = await startGateway(nats.url, {
-      rateLimitPerSec: 1_000_000,
-      rateLimitBurst: 1_000_000,
-      maxConnectionsPerIp: 100_000,
-      maxConnectionsPerUser: 100_000,
-      handshakeRatePerIp: 1_000_000,
-      handshakeBurstPerIp: 1_000_000,
-    });
-    services = await connectNats({ url: nats.url, name: "fuzz-services", log: silentLog });
+  env = useGatewayWithStandIns(LIMITS_OUT_OF_THE_WAY, (services) => {
     services.subscribe("cmd.>", {
       callback: (_err, msg) => {
         const type = msg.subject.slice("cmd.".length);
@@ -68,13 +59,6 @@ export function useMessageGateway(): void {
         );
       },
     });
-    await services.flush();
-  });
-
-  afterAll(async () => {
-    await services?.drain();
-    await gw?.stop();
-    await nats?.stop();
   });
 }
 
@@ -127,7 +111,7 @@ export function expectedOutcome(plaintext: Uint8Array, state: State): Outcome {
 // ---------------------------------------------------------------------------------------------
 
 async function connect(state: State): Promise<RawClient> {
-  const c = await RawClient.connect(gw.wsUrl);
+  const c = await RawClient.connect(env.gw.wsUrl);
   if (state === "user") {
     await c.command(1, "auth.login", { username: SIGN_IN_NAME, password: "fuzz password" });
     expect(await c.receive()).toMatchObject({ id: 1, ok: true });
@@ -142,13 +126,6 @@ async function outcomeOf(c: RawClient): Promise<{ reply: unknown } | { close: nu
   } catch {
     return { close: (await c.closed).code };
   }
-}
-
-async function expectHealthy(): Promise<void> {
-  const res = await fetch(`http://127.0.0.1:${gw.gateway.port}/healthz`);
-  expect(res.status).toBe(200);
-  const fresh = await RawClient.connect(gw.wsUrl);
-  fresh.ws.close();
 }
 
 export const seen = new Map<string, number>();
@@ -186,5 +163,5 @@ export async function runCase(state: State, plaintext: Uint8Array): Promise<void
   } finally {
     c.ws.close();
   }
-  await expectHealthy();
+  await expectHealthy(env.gw);
 }
