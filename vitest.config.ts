@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 import { sourceResolution } from "./test/support/vitest-shared.js";
 import { reactAriaAliases } from "./apps/web/react-aria-resolution.js";
@@ -7,6 +8,9 @@ export default defineConfig({
   test: {
     // The JSON report gives .ci/run its pass/fail totals.
     reporters: ["default", ["json", { outputFile: "test-results/vitest.json" }]],
+    // Vitest's default is cores - 1: one file at a time on 2 cores, which left them 25-45% idle
+    // while files waited on their nats-servers, services and browsers (docs/DEVELOPMENT.md).
+    maxWorkers: availableParallelism(),
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // A file whose event loop never yields would otherwise stall the run with no message.
