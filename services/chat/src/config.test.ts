@@ -13,11 +13,13 @@ describe("chat config", () => {
     expect(resolveChatConfig(chatConfigFromEnv(env)).readRate).toEqual({ perSec: 4000, burst: 12_000 });
     // Attachments: 1 MiB/s a user, 8 MiB at once (a photo goes at full speed, a large file is paced).
     expect(resolveChatConfig(chatConfigFromEnv(env)).blobRate).toEqual({ perSec: 1024 * 1024, burst: 8 * 1024 * 1024 });
-    // SQLite's page reads: on the event loop unless CHAT_READ_THREADS asks for reader threads.
-    expect(resolveChatConfig(chatConfigFromEnv(env)).readThreads).toBe(0);
+    // SQLite's page reads: on one reader thread, off the event loop the writer shares.
+    expect(resolveChatConfig(chatConfigFromEnv(env)).readThreads).toBe(1);
     expect(resolveChatConfig(chatConfigFromEnv(env)).readTimeoutMs).toBe(3000);
     const threads = loadEnv({ DATABASE_URL: "file:/tmp/x.db", CHAT_READ_THREADS: "2", CHAT_READ_TIMEOUT_MS: "900" });
     expect(resolveChatConfig(chatConfigFromEnv(threads))).toMatchObject({ readThreads: 2, readTimeoutMs: 900 });
+    const onTheLoop = loadEnv({ DATABASE_URL: "file:/tmp/x.db", CHAT_READ_THREADS: "0" });
+    expect(resolveChatConfig(chatConfigFromEnv(onTheLoop)).readThreads).toBe(0);
   });
 
   it("merges a partial over the defaults, the writer's limits field by field", () => {

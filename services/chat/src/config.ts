@@ -100,7 +100,7 @@ export const defaultChatConfig: ChatConfig = {
   typingIntervalMs: CHAT_LIMITS.typingIntervalMs,
   checkpointMs: 1000,
   mlsSweepMs: 60_000,
-  readThreads: 0,
+  readThreads: 1,
   readTimeoutMs: 3000,
   poolSize: 10,
   writer: defaultWriterLimits,
