@@ -183,6 +183,10 @@ async function story(): Promise<void> {
   await b.goto(stack.httpUrl);
   await upToDate(b);
   await search(b, "lighthouse", "Messages found: 1");
+  // The box writes the address 300 ms after typing stops (search-params.ts). A result clicked before
+  // that opens without the query in the address, and it is not written after (a known race, not
+  // fixed yet): click once it is there, as a user who read the results would.
+  await expect.poll(() => new URL(b.url()).hash).toMatch(/\?q=lighthouse$/);
   await hits(b).first().click();
   const found = timeline(b).locator(".msg", { hasText: "meet me at the lighthouse at noon" });
   await found.waitFor();
