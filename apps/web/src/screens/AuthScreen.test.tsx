@@ -99,29 +99,20 @@ describe("AuthScreen", () => {
     expect(screen.getByTestId("auth-error").textContent).toBe("");
   });
 
-  test("throttling shows the wait from retryAfterMs and blocks the button meanwhile", async () => {
+  test.each([
+    // A lockout after failed attempts.
+    { code: "AUTH_THROTTLED" as const, waitMs: 42_000, shown: /try again in 4[12] seconds/ },
+    // A busy server's paced retry hint in a sign-in storm.
+    { code: "AUTH_BUSY" as const, waitMs: 6_000, shown: /busy signing people in\. You can try again in [56] seconds/ },
+  ])("$code shows the wait from retryAfterMs and blocks the button meanwhile", async ({ code, waitMs, shown }) => {
     const { h, user } = await setup();
     h.client.authImpl = async () => {
-      throw new AppError("AUTH_THROTTLED", "x", 42_000);
+      throw new AppError(code, "x", waitMs);
     };
     await user.type(username(), "alice");
     await user.type(password(), "wrong password");
     await user.keyboard("{Enter}");
-    expect((await screen.findByRole("alert")).textContent).toMatch(/try again in 4[12] seconds/);
-    expect((screen.getByRole("button", { name: "Sign in" }) as HTMLButtonElement).disabled).toBe(true);
-  });
-
-  test("a busy server's retry hint shows as a wait and blocks the button meanwhile", async () => {
-    const { h, user } = await setup();
-    h.client.authImpl = async () => {
-      throw new AppError("AUTH_BUSY", "x", 6_000);
-    };
-    await user.type(username(), "alice");
-    await user.type(password(), "correct horse");
-    await user.keyboard("{Enter}");
-    expect((await screen.findByRole("alert")).textContent).toMatch(
-      /busy signing people in\. You can try again in [56] seconds/,
-    );
+    expect((await screen.findByRole("alert")).textContent).toMatch(shown);
     expect((screen.getByRole("button", { name: "Sign in" }) as HTMLButtonElement).disabled).toBe(true);
   });
 
