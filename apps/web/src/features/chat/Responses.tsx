@@ -99,9 +99,8 @@ export function ReactionChips({
         const who = list.format(r.userIds.map((id) => (id === me ? t("chat.reactions.you") : nameOf(id))));
         const label = t("chat.reactions.who", { emoji: r.emoji, names: who });
         return (
-          <Tip label={label}>
+          <Tip key={r.emoji} label={label}>
             <button
-              key={r.emoji}
               type="button"
               className={`reaction${mine ? " reaction-mine" : ""}`}
               aria-pressed={mine}
