@@ -244,7 +244,11 @@ test("flood from one client: it gets its bucket (RATE_LIMITED, then 4008), other
   expect(codes.RATE_LIMITED).toBeGreaterThan(0);
   expect(closes).toContain(1);
   expect(failures).toEqual([]);
-  expect(percentile(latencies, 95)).toBeLessThan(Math.max(250, 5 * percentile(baseline.latencies, 95)));
+  // Unaffected: the typical send is as fast as before the flood. A send or two may wait behind the burst
+  // the bucket admitted (60 writes), which on a loaded machine (two test files at a time) took 465 ms once,
+  // so the tail's bound is loose; without any limit, the 400 writes would hold those sends for seconds.
+  expect(percentile(latencies, 50)).toBeLessThan(Math.max(100, 3 * percentile(baseline.latencies, 50)));
+  expect(percentile(latencies, 95)).toBeLessThan(Math.max(1000, 5 * percentile(baseline.latencies, 95)));
 }, 60_000);
 
 test("one user flooding from two gateways cannot double their budget: the chat service limits the user", async () => {
