@@ -34,7 +34,8 @@ if (values.help) {
        [--baseline gateway,chat (A/B against bench-results/baseline, made by packages/bench/baseline.mjs <rev>)] [--out DIR (default bench-results)]
        S5 only: [--logins N (default 1000)] [--resumes N (default 5000); 0 skips that storm]
        [--connect-in-storm (the login storm's clients also do their full handshakes within it)]
-       [--cheap-hash (the login storm with 1 MiB argon2: the gateway's own share of the storm)]`);
+       [--cheap-hash (the login storm with 1 MiB argon2: the gateway's own share of the storm)]
+       Steps: BENCH_S2_RATES=1000,2000 (DM/s) and BENCH_S6_RATES=250,500 (pages/s) replace S2's and S6's ramps.`);
   process.exit(0);
 }
 

@@ -72,7 +72,7 @@ export const s6: Scenario = {
   async run(ctx: RunContext): Promise<ScenarioRun> {
     const readerPairs = ctx.quick ? 2 : 50;
     const total = ctx.quick ? 2000 : 1_000_000;
-    const pageRates = ctx.quick ? [20] : [250, 500, 750, 1000];
+    const pageRates = ctx.quick ? [20] : (process.env.BENCH_S6_RATES?.split(",").map(Number) ?? [250, 500, 750, 1000]);
     const dmRate = ctx.quick ? 50 : 1000;
     const stack = await startStack({ nodeFlags: ctx.nodeFlags, override: ctx.override });
     const all: SealroomClient[] = [];
