@@ -8,6 +8,7 @@ import {
   connectNats,
   createLogger,
   createMetrics,
+  EncodedValue,
   serveCommands,
   type Handlers,
   type NatsConnection,
@@ -226,4 +227,26 @@ test("a reply larger than the server's max_payload is answered with REPLY_TOO_LA
   expect(await metrics.registry.metrics()).toMatch(
     /sealroom_requests_total\{subject="cmd.social.overview",outcome="REPLY_TOO_LARGE",service="social"\} 1/,
   );
+});
+
+test("a value handed over as EncodedValue goes out as its bytes: the reply JSON.stringify would have written", async () => {
+  for (const nc of conns.splice(0)) await nc.close();
+  const service = await connect("service-encoded");
+  const client = await connect("client-encoded");
+  const overview = {
+    friends: [],
+    incoming: [],
+    outgoing: [],
+    blocked: [],
+    groups: [],
+    invitations: [],
+    notices: ["ü 😀"],
+  };
+  const encoded = new Proxy({} as Handlers<"social">, {
+    get: () => async () => new EncodedValue(new TextEncoder().encode(JSON.stringify(overview))),
+  });
+  serveCommands({ nc: service, service: "social", handlers: encoded, log, instance: "s-5" });
+  await service.flush();
+  const reply = await client.request("cmd.social.overview", JSON.stringify({ ctx, body: {} }), { timeout: 3000 });
+  expect(reply.string()).toBe(JSON.stringify({ ok: true, value: overview }));
 });

@@ -26,9 +26,23 @@ export type ContextOf<T extends CommandType> = (typeof COMMANDS)[T]["access"] ex
   ? SignedInContext
   : RequestContext;
 
+/**
+ * A command's value already serialized as JSON (UTF-8), sent as the reply's value byte for byte.
+ * For values built off the event loop (chat's reader threads): the thread serializes the page it
+ * built and transfers the bytes, so the event loop neither receives a structured clone of it nor
+ * serializes it again. Whoever makes one vouches that `json` is the JSON of a valid `T`.
+ */
+export class EncodedValue<T> {
+  declare private readonly valueType?: T;
+  constructor(readonly json: Uint8Array) {}
+}
+
 /** Handler per command of the service; throw AppError for an expected failure. */
 export type Handlers<S extends ServiceName> = {
-  [T in CommandsOf<S>]: (ctx: ContextOf<T>, body: z.output<(typeof COMMANDS)[T]["body"]>) => Promise<CommandValue<T>>;
+  [T in CommandsOf<S>]: (
+    ctx: ContextOf<T>,
+    body: z.output<(typeof COMMANDS)[T]["body"]>,
+  ) => Promise<CommandValue<T> | EncodedValue<CommandValue<T>>>;
 };
 
 export interface ServeOptions<S extends ServiceName> {
@@ -78,7 +92,7 @@ export function serveCommands<S extends ServiceName>(opts: ServeOptions<S>): Dra
       if (!(err instanceof AppError)) log.error({ err, ...who() }, "command failed");
       return fail(err);
     });
-    let data = encoder.encode(JSON.stringify(reply));
+    let data = encodeReply(reply);
     // NATS refuses a message above the server's max_payload; the caller would only see a timeout
     // (and retry the same thing). An error it can act on instead; one line, it is not a crash.
     const maxPayload = nc.info?.max_payload ?? NATS_MAX_PAYLOAD;
@@ -167,4 +181,18 @@ function safeJson(msg: Msg): unknown {
   } catch {
     return undefined;
   }
+}
+
+const VALUE_PREFIX = encoder.encode('{"ok":true,"value":');
+const VALUE_SUFFIX = encoder.encode("}");
+
+/** The reply as JSON.stringify would write it; an encoded value goes in as its bytes. */
+function encodeReply(reply: Result<unknown>): Uint8Array {
+  if (!reply.ok || !(reply.value instanceof EncodedValue)) return encoder.encode(JSON.stringify(reply));
+  const { json } = reply.value;
+  const data = new Uint8Array(VALUE_PREFIX.length + json.length + VALUE_SUFFIX.length);
+  data.set(VALUE_PREFIX, 0);
+  data.set(json, VALUE_PREFIX.length);
+  data.set(VALUE_SUFFIX, VALUE_PREFIX.length + json.length);
+  return data;
 }

@@ -9,10 +9,15 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqliteFile } from "@sealroom/testkit";
-import { dmConversationId } from "@sealroom/proto/chat";
+import { dmConversationId, pageSchema } from "@sealroom/proto/chat";
 import { AppError } from "@sealroom/proto/errors";
+import type { EncodedValue } from "@sealroom/runtime";
 import { ReadPool } from "./read-pool.js";
 import { log, setup, type Harness } from "./test/harness.js";
+
+/** The seqs of a page as a thread sent it (its reply value's JSON, checked against the contract). */
+const seqsOf = async (page: Promise<EncodedValue<unknown>>) =>
+  pageSchema.parse(JSON.parse(new TextDecoder().decode((await page).json))).entries.map((e) => e.seq);
 
 const onSqlite = (process.env.SEALROOM_TEST_DB ?? "sqlite") === "sqlite";
 
@@ -117,11 +122,11 @@ describe.runIf(onSqlite)("a reader thread that dies", () => {
       // Sent while the thread is still starting: it cannot have answered when it is ended.
       const page = pool.history(a, dm, undefined, 50);
       await first?.terminate();
-      expect((await page).entries.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+      expect(await seqsOf(page)).toEqual([1, 2, 3, 4, 5]);
       expect(pool.stats).toEqual({ restarts: 1, retried: 1, timeouts: 0 });
       expect(pool.workers).toHaveLength(1);
       expect(pool.workers[0]).not.toBe(first);
-      expect((await pool.sync(a, dm, 3, 50)).entries.map((e) => e.seq)).toEqual([4, 5]);
+      expect(await seqsOf(pool.sync(a, dm, 3, 50))).toEqual([4, 5]);
     } finally {
       await pool.close();
     }
@@ -146,7 +151,7 @@ describe.runIf(onSqlite)("a reader thread that dies", () => {
       expect((err as AppError).code).toBe("INTERNAL");
       expect(pool.stats.restarts).toBe(2);
       // The next thread (started after a short delay: two quick deaths) serves as before.
-      expect((await pool.history(a, dm, undefined, 2)).entries.map((e) => e.seq)).toEqual([4, 5]);
+      expect(await seqsOf(pool.history(a, dm, undefined, 2))).toEqual([4, 5]);
     } finally {
       await pool.close();
     }
@@ -209,8 +214,8 @@ describe.runIf(onSqlite)("a reader thread stuck in a read", () => {
       expect(pool.stats).toMatchObject({ timeouts: 1, retried: 1 });
       expect(pool.workers).toHaveLength(1);
       expect(pool.workers[0]).not.toBe(first);
-      expect((await queued).entries.map((e) => e.seq)).toEqual([1, 2, 3]);
-      expect((await pool.sync(a, dm, 1, 50)).entries.map((e) => e.seq)).toEqual([2, 3]);
+      expect(await seqsOf(queued)).toEqual([1, 2, 3]);
+      expect(await seqsOf(pool.sync(a, dm, 1, 50))).toEqual([2, 3]);
     } finally {
       await pool.close();
     }

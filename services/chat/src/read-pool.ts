@@ -5,7 +5,9 @@
  * process's lock (the busy timeout) stalls them all (BENCHMARKS.md, S6). Here each thread
  * (read-thread.ts) holds a read-only connection of its own (WAL lets readers go on beside the
  * writer) and runs a request's whole read in one snapshot transaction: the event loop only posts
- * the request and gets the finished page back.
+ * the request and gets the finished page back, as the JSON bytes of its reply value (transferred,
+ * not cloned), which serveCommands sends as they are: the event loop neither deserializes a
+ * structured clone of the page nor serializes it again (~80 µs of a 50-entry page, BENCHMARKS.md).
  *
  * - Read-your-writes: the writer acknowledges after COMMIT, and a request sent after that begins
  *   its own read transaction, which sees every committed write.
@@ -24,7 +26,7 @@
 import { Worker } from "node:worker_threads";
 import { AppError, type AppErrorShape } from "@sealroom/proto/errors";
 import type { ConversationSummary, ConversationsCursor, Page } from "@sealroom/proto/chat";
-import type { Clock, Logger } from "@sealroom/runtime";
+import { EncodedValue, type Clock, type Logger } from "@sealroom/runtime";
 import type { Pages } from "./pages.js";
 
 /** What a reader thread starts with. */
@@ -52,7 +54,7 @@ export type ReadRequest = ReadCall & { id: number; now: number };
  */
 export type ReadReply =
   | { ready: true }
-  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: true; json: Uint8Array }
   | { id: number; ok: false; error: AppErrorShape | null }
   | { log: string };
 
@@ -112,7 +114,12 @@ const LEVELS: Record<number, "trace" | "debug" | "info" | "warn" | "error" | "fa
   60: "fatal",
 };
 
-export class ReadPool implements Pages {
+/** Pages's reads, each answered with its value's JSON (what a handler may return as is). */
+export type EncodedPages = {
+  [K in keyof Pages]: (...args: Parameters<Pages[K]>) => Promise<EncodedValue<Awaited<ReturnType<Pages[K]>>>>;
+};
+
+export class ReadPool implements EncodedPages {
   private readonly slots: Array<Thread | undefined>;
   /** Requests waiting for a thread (every slot is between a death and its replacement). */
   private readonly waiting: Pending[] = [];
@@ -138,18 +145,18 @@ export class ReadPool implements Pages {
     return Promise.all(this.slots.map((t) => t?.ready)).then(() => undefined);
   }
 
-  history(userId: number, key: string, beforeSeq: number | undefined, limit: number): Promise<Page> {
+  history(userId: number, key: string, beforeSeq: number | undefined, limit: number): Promise<EncodedValue<Page>> {
     return this.request({ op: "history", args: [userId, key, beforeSeq, limit] });
   }
 
-  sync(userId: number, key: string, afterSeq: number, limit: number): Promise<Page> {
+  sync(userId: number, key: string, afterSeq: number, limit: number): Promise<EncodedValue<Page>> {
     return this.request({ op: "sync", args: [userId, key, afterSeq, limit] });
   }
 
   conversations(
     userId: number,
     after: ConversationsCursor | undefined,
-  ): Promise<{ conversations: ConversationSummary[]; more: boolean }> {
+  ): Promise<EncodedValue<{ conversations: ConversationSummary[]; more: boolean }>> {
     return this.request({ op: "conversations", args: [userId, after] });
   }
 
@@ -177,12 +184,12 @@ export class ReadPool implements Pages {
   }
 
   /**
-   * `T` is the reply's type for `op` (pages.ts's, which the thread runs): the one place it is
-   * asserted, as the structured clone of a value of that type.
+   * `T` is the reply's type for `op` (pages.ts's, which the thread runs and serializes): the one
+   * place it is asserted.
    */
-  private request<T>(call: ReadCall): Promise<T> {
+  private request<T>(call: ReadCall): Promise<EncodedValue<T>> {
     if (this.stopping) return Promise.reject(new AppError("UNAVAILABLE"));
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<EncodedValue<T>>((resolve, reject) => {
       const request: ReadRequest = { ...call, id: this.nextId++, now: this.opts.clock() };
       this.send({ request, attempts: 0, resolve: resolve as (v: unknown) => void, reject });
     });
@@ -283,7 +290,7 @@ export class ReadPool implements Pages {
     if (!p) return;
     thread.pending.delete(m.id);
     this.arm(thread);
-    if (m.ok) p.resolve(m.value);
+    if (m.ok) p.resolve(new EncodedValue(m.json));
     else p.reject(m.error ? AppError.from(m.error) : new AppError("INTERNAL"));
   }
 

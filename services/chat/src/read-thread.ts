@@ -22,6 +22,8 @@ function run(pages: Pages, req: ReadRequest): Promise<unknown> {
   }
 }
 
+const encoder = new TextEncoder();
+
 export function serveReads(port: MessagePort, { url, logLevel }: ReadWorkerData): void {
   const db = openSql(url, { readOnly: true });
   // Lines go to the parent, which logs them as its own (one output stream per process).
@@ -42,7 +44,11 @@ export function serveReads(port: MessagePort, { url, logLevel }: ReadWorkerData)
     }
     now = m.now;
     run(pages, m).then(
-      (value) => port.postMessage({ id: m.id, ok: true, value } satisfies ReadReply),
+      (value) => {
+        // A fresh buffer of its own (not Buffer's shared pool), so it can be transferred.
+        const json = encoder.encode(JSON.stringify(value));
+        port.postMessage({ id: m.id, ok: true, json } satisfies ReadReply, [json.buffer]);
+      },
       (err: unknown) => {
         if (!(err instanceof AppError)) log.error({ err }, "chat page read failed");
         const error = err instanceof AppError ? err.toJSON() : null;

@@ -8,6 +8,7 @@
 import { CHAT_LIMITS, type ConversationsCursor, type ReadState, type Receipt } from "@sealroom/proto/chat";
 import type { SqlDb } from "@sealroom/db/sql";
 import type { Clock, Logger } from "@sealroom/runtime";
+import type { EncodedPages } from "./read-pool.js";
 import { blockedEitherWay, hiddenFrom, resolveAccess, visibleEnd, type Access } from "./access.js";
 import { createPages, readState, type Pages } from "./pages.js";
 import type { Publish } from "./publish.js";
@@ -17,8 +18,11 @@ import type { Writer } from "./writer.js";
 
 export interface ReadDeps {
   db: SqlDb;
-  /** Where history, sync and the conversation list run (read-pool.ts); default: on `db`, on the event loop. */
-  pages?: Pages;
+  /**
+   * Where history, sync and the conversation list run: the reader threads (read-pool.ts, answering
+   * JSON); default: on `db`, on the event loop.
+   */
+  pages?: Pages | EncodedPages;
   writer: Writer;
   publish: Publish;
   log: Logger;
