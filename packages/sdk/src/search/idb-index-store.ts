@@ -12,6 +12,8 @@ const DB_NAME = "sealroom-search";
 const STORE = "index";
 
 export class IdbSearchIndexStore implements SearchIndexStore {
+  /** Each write creates its transaction in the order it was called: `open()` is one shared promise. */
+  readonly ordersWrites = true;
   private db: Promise<IDBDatabase> | undefined;
 
   constructor(private readonly factory: IDBFactory = globalThis.indexedDB) {}

@@ -11,6 +11,13 @@ export interface SearchIndexStore {
   load(userId: number): Promise<unknown>;
   save(userId: number, snapshot: unknown): Promise<void>;
   clear(userId: number): Promise<void>;
+  /**
+   * Writes land in the order they were started, even while an earlier one is still being written
+   * (IndexedDB runs a store's readwrite transactions in the order they were created). LocalSearch
+   * then starts each save at once instead of after the one before, so the save a page makes as it
+   * goes is never left waiting behind one still in flight, and lost with the page.
+   */
+  readonly ordersWrites?: boolean;
 }
 
 export class MemorySearchIndexStore implements SearchIndexStore {

@@ -6,7 +6,7 @@ import type { Entry, TextEntry } from "@sealroom/proto/chat";
 import { textEntry, type ReadRecord } from "../e2e/contents.js";
 import { FileE2eStateStore } from "../e2e/file-state-store.js";
 import { FileSearchIndexStore } from "./file-index-store.js";
-import { MemorySearchIndexStore } from "./index-store.js";
+import { MemorySearchIndexStore, type SearchIndexStore } from "./index-store.js";
 import { LocalSearch } from "./local-search.js";
 
 const dirs: string[] = [];
@@ -125,6 +125,40 @@ describe("LocalSearch", () => {
     await second.flush();
     await new Promise((r) => setTimeout(r, 30));
     expect(existsSync(file)).toBe(false);
+  });
+
+  test("a store that keeps its writes in order (IndexedDB) gets each save at once, not after one still in flight", async () => {
+    // The web app saves as the tab is hidden (a reload, a closed tab); a save queued behind one
+    // still being written then never started and was lost with the page.
+    const saves: Array<{ snapshot: unknown; done: () => void }> = [];
+    const store = (ordersWrites: boolean): SearchIndexStore => ({
+      ordersWrites,
+      load: async () => undefined,
+      clear: async () => undefined,
+      save: (_userId, snapshot) => new Promise<void>((done) => saves.push({ snapshot, done })),
+    });
+    for (const ordersWrites of [true, false]) {
+      saves.length = 0;
+      const search = new LocalSearch({ store: store(ordersWrites), saveDelayMs: 60_000 });
+      await search.open(3);
+      search.apply(text(1, "in the first save"));
+      const first = search.flush();
+      search.apply(text(2, "in the second save, made as the page goes"));
+      const second = search.flush();
+      await new Promise((r) => setTimeout(r, 10));
+      // In order, one at a time: only for a store that cannot keep the order itself.
+      expect(saves).toHaveLength(ordersWrites ? 2 : 1);
+      let settled = false;
+      void second.then(() => (settled = true));
+      saves[0]?.done();
+      await first;
+      await new Promise((r) => setTimeout(r, 10));
+      expect(saves).toHaveLength(2);
+      expect(settled).toBe(false); // flush() waits for every save it started
+      saves[1]?.done();
+      await second;
+      expect(JSON.stringify(saves[1]?.snapshot)).toContain("made as the page goes");
+    }
   });
 
   test("a missing or unreadable index is rebuilt from the end-to-end read records", async () => {

@@ -204,6 +204,13 @@ export class LocalSearch {
     const { index, userId } = this;
     if (!index || userId === undefined) return;
     const snapshot: Snapshot = { v: 1, index: index.toJSON(), seeded: [...this.seeded] };
+    const { store } = this.config;
+    if (store.ordersWrites) {
+      // Started now: the store keeps the order, and a page that is going has no time to wait.
+      const written = store.save(userId, snapshot).catch(() => undefined);
+      this.saving = Promise.all([this.saving, written]).then(() => undefined);
+      return;
+    }
     const forgotten = this.forgotten;
     // One save at a time, in order: a slow earlier one must not land after a later one. A session
     // that ended saves its last changes; a logout since this was queued drops it.
