@@ -3,7 +3,8 @@
  * partner's presence, the last message and the unread count; then friends without a conversation
  * yet. Arrow keys move between entries; each one is a link to its conversation. The search box
  * above filters both by name as the user types and lists the messages found (Search.tsx); the
- * search is kept in the address, and the list's links keep it there.
+ * search is kept in the address, and the list's links keep it there (the box's query, written first
+ * if it is still waiting for typing to pause: search-params.ts).
  * The user's settings (conversation-settings.ts): pinned conversations first, archived ones under
  * "Archived" (shown on request), muted ones with a dimmed badge, "marked unread" as a dot. An @
  * badge marks unread messages that mention the user (as far as this device decrypted them), and
@@ -15,9 +16,9 @@ import { dmConversationId, type ConversationView, type Presence } from "@sealroo
 import { Avatar } from "../../components/Avatar.js";
 import { BellOffIcon, PinIcon } from "../../components/Icons.js";
 import { useI18n } from "../../i18n/I18nProvider.js";
-import { Link } from "react-router";
+import { Link, type To } from "react-router";
 import { useFocusOnMount, useNow } from "../../lib/hooks.js";
-import { chatPath, useWithSearch } from "../../lib/routes.js";
+import { chatPath } from "../../lib/routes.js";
 import { useConnectionState } from "../../state/context.js";
 import { useOptionalSocial } from "../social/index.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
@@ -30,7 +31,7 @@ import { NotificationBanner } from "./NotificationBanner.js";
 import { QuickSwitcherButton } from "./QuickSwitcher.js";
 import { shownName } from "./people.js";
 import { MessageResults, SearchField, useNameFilter } from "./Search.js";
-import { useSearchQuery } from "./search-params.js";
+import { useSearchQuery, useWithQuery, writePendingQuery } from "./search-params.js";
 
 const NO_PRESENCE: Readonly<Record<number, Presence>> = {};
 
@@ -50,7 +51,7 @@ export function ConversationList({
   const { t } = useI18n();
   const { conversations: all } = useChatSnapshot();
   const [query, setQuery] = useSearchQuery();
-  const withSearch = useWithSearch();
+  const withQuery = useWithQuery(query);
   const [showArchived, setShowArchived] = useState(false);
   const [mentionsOnly, setMentionsOnly] = useState(false);
   const named = useNameFilter(query);
@@ -77,6 +78,7 @@ export function ConversationList({
     <li key={c.conversationId}>
       <ConversationItem
         view={c}
+        to={withQuery(chatPath(c.conversationId))}
         active={c.conversationId === activeId}
         presence={presence}
         names={names}
@@ -173,7 +175,8 @@ export function ConversationList({
                 <li key={f.user.id}>
                   <Link
                     className="conv conv-new"
-                    to={withSearch(chatPath(id))}
+                    to={withQuery(chatPath(id))}
+                    onClick={writePendingQuery}
                     aria-current={id === activeId ? "page" : undefined}
                   >
                     <PresenceAvatar
@@ -198,6 +201,7 @@ export function ConversationList({
 
 interface ItemProps {
   view: ConversationView;
+  to: To;
   active: boolean;
   presence: Readonly<Record<number, Presence>>;
   names: Readonly<Record<number, string>>;
@@ -206,7 +210,7 @@ interface ItemProps {
   friendIds: ReadonlySet<number>;
 }
 
-function ConversationItem({ view, active, presence, names, displayNames, me, friendIds }: ItemProps) {
+function ConversationItem({ view, to, active, presence, names, displayNames, me, friendIds }: ItemProps) {
   // Previews drop Markdown markers once the parser is loaded (it loads with the first list).
   useMarkdownReady();
   const { t, lang } = useI18n();
@@ -221,14 +225,14 @@ function ConversationItem({ view, active, presence, names, displayNames, me, fri
   const muted = mutedNow(view, now);
   const until = view.settings.muted?.until;
   const { chat } = useChatServices();
-  const withSearch = useWithSearch();
   // Nothing held, yet the log has entries: the newest shown one is encrypted and this device has not
   // read it (the server gives no preview of encrypted messages, and this one holds no plaintext yet).
   const encryptedUnseen = !last && chat.e2e !== undefined && view.headSeq > view.visibleFromSeq;
   return (
     <Link
       className="conv"
-      to={withSearch(chatPath(view.conversationId))}
+      to={to}
+      onClick={writePendingQuery}
       aria-current={active ? "page" : undefined}
       data-unread={((unread > 0 || markedUnread) && !active) || undefined}
       data-muted={muted || undefined}

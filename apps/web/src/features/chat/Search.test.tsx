@@ -153,6 +153,47 @@ describe("search", () => {
     expect(screen.queryByTestId("search-results")).toBeNull();
   });
 
+  test.each([
+    { link: "a result", query: "station", follow: () => hits()[0]! },
+    { link: "a conversation found by name", query: "bo", follow: () => screen.getByTestId(`conv-${DM_BOB}`) },
+  ])(
+    "$link followed before the box writes the address keeps the query there, with the same history",
+    async ({ query, follow }) => {
+      const h = await history();
+      window.location.hash = "#/";
+      await renderChat(<ListAndLinks />, h);
+      await settle();
+      const user = userEvent.setup();
+      const box = screen.getByRole<HTMLInputElement>("searchbox");
+      // Typed and followed well within the box's 300-ms pause.
+      await user.type(box, query);
+      await user.click(follow());
+      await settle();
+      const opened = `#/chat/${DM_BOB}?q=${query}`;
+      expect(window.location.hash).toBe(opened);
+      // Nothing written later either (the pause has passed by then).
+      await act(() => new Promise((r) => setTimeout(r, 400)));
+      expect(window.location.hash).toBe(opened);
+      expect(box.value).toBe(query);
+
+      // Back: the search, as typed, then where the user was before it.
+      await act(async () => {
+        window.history.back();
+        await new Promise((r) => setTimeout(r, 50));
+      });
+      expect(window.location.hash).toBe(`#/?q=${query}`);
+      expect(box.value).toBe(query);
+      expect(screen.getByTestId("search-results")).toBeTruthy();
+      await act(async () => {
+        window.history.back();
+        await new Promise((r) => setTimeout(r, 50));
+      });
+      expect(window.location.hash).toBe("#/");
+      expect(box.value).toBe("");
+      expect(screen.queryByTestId("search-results")).toBeNull();
+    },
+  );
+
   test("an address's filters that do not parse are left out", async () => {
     const h = await history();
     window.location.hash = "#/?q=station&by=bob&after=yesterday&in=nowhere";

@@ -4,7 +4,8 @@
  * first, each with its conversation, sender, date and a snippet with the matched words marked;
  * filters narrow them by conversation, sender and date. The query and filters are kept in the
  * address (search-params.ts). A result is a link to its message (message-link.ts: the conversation
- * opens there once the history around it is loaded).
+ * opens there once the history around it is loaded), with the query in it even before the box has
+ * written it to the address (which following it does first).
  * The index is on the device (the server cannot read end-to-end encrypted messages).
  */
 import { useId, useMemo, useSyncExternalStore, type ReactNode } from "react";
@@ -12,11 +13,11 @@ import { Link } from "react-router";
 import { SEARCH_QUERY_MAX, type ConversationView, type SearchHit } from "@sealroom/sdk/browser";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { useNow } from "../../lib/hooks.js";
-import { messagePath, useWithSearch } from "../../lib/routes.js";
+import { messagePath } from "../../lib/routes.js";
 import { useChatServices, useChatSnapshot, usePeople } from "./context.js";
 import { conversationTitle, shortWhen } from "./format.js";
 import { useMe } from "./hooks.js";
-import { NO_FILTERS, useSearchFilters, type SearchFilters } from "./search-params.js";
+import { NO_FILTERS, useSearchFilters, useWithQuery, writePendingQuery, type SearchFilters } from "./search-params.js";
 
 const DAY_MS = 86_400_000;
 const NEVER_CHANGES = () => () => {};
@@ -81,7 +82,7 @@ export function MessageResults({ query }: { query: string }) {
   const me = useMe();
   const now = useNow(60_000);
   const [filters, setFilters] = useSearchFilters();
-  const withSearch = useWithSearch();
+  const withQuery = useWithQuery(query);
   const search = chat.search;
   // Searched again whenever the index changes (a message arrives, is edited or deleted).
   const revision = useSyncExternalStore(search?.subscribe ?? NEVER_CHANGES, () => search?.revision ?? 0);
@@ -192,7 +193,8 @@ export function MessageResults({ query }: { query: string }) {
             <li key={`${hit.conversationId}/${hit.seq}`}>
               <Link
                 className="conv search-hit"
-                to={withSearch(messagePath(hit.conversationId, hit.seq))}
+                to={withQuery(messagePath(hit.conversationId, hit.seq))}
+                onClick={writePendingQuery}
                 data-testid="search-hit"
                 data-seq={hit.seq}
               >
