@@ -8,7 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { credentialsFile } from "./lib/blob-backup.mjs";
 import { fetchServerKey, publicUrl, waitForHealthy } from "./lib/gateway.mjs";
-import { clientEnv, findExecutable, freePort, NATS_ROLES, passwordVar, startLocalNats } from "./lib/nats.mjs";
+import { clientEnv, findExecutable, freePorts, NATS_ROLES, passwordVar, startLocalNats } from "./lib/nats.mjs";
 import { describeExit, run, startChild, stopChild } from "./lib/procs.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -176,14 +176,14 @@ const envOf = (role) => {
   return { ...rest, ...clientEnv(role, credentials) };
 };
 
+const opsPorts = await freePorts(SERVICES.length + 1);
 const opsUrls = {};
-for (const name of SERVICES) {
-  const opsPort = await freePort();
-  opsUrls[name] = `http://127.0.0.1:${opsPort}`;
-  const env = { ...envOf(name), HTTP_PORT: String(opsPort) };
+for (const [i, name] of SERVICES.entries()) {
+  opsUrls[name] = `http://127.0.0.1:${opsPorts[i]}`;
+  const env = { ...envOf(name), HTTP_PORT: String(opsPorts[i]) };
   watch(startChild(name, process.execPath, [mains[name]], { cwd: root, env }));
 }
-const gatewayOpsPort = await freePort();
+const gatewayOpsPort = opsPorts[SERVICES.length];
 const gatewayOpsUrl = `http://127.0.0.1:${gatewayOpsPort}`;
 const gatewayEnv = {
   ...envOf("gateway"),
