@@ -184,7 +184,19 @@ test(
     const gw0Peak = gw0.peakMiB();
     killedAt = Date.now();
     await gw0.kill();
-    await until(() => back.size + signedOut.size >= SESSIONS, "every session back or signed out", BACK_WITHIN_MS);
+    await until(() => back.size + signedOut.size >= SESSIONS, "every session back or signed out", BACK_WITHIN_MS).catch(
+      async (err: unknown) => {
+        // Where the missing ones are: their client states, and the survivor's view of the storm.
+        const states: Record<string, number> = {};
+        for (const u of sessions) if (!back.has(u.id)) states[u.client.state] = (states[u.client.state] ?? 0) + 1;
+        const text = await (await fetch(gw1.metricsUrl)).text().catch(() => "");
+        const lines = text
+          .split("\n")
+          .filter((l) => /^sealroom_gateway_(closes_total|resumptions_total|connections)/.test(l));
+        console.error({ back: back.size, signedOut: signedOut.size, notBack: states, survivor: lines });
+        throw err;
+      },
+    );
     const allBackMs = Date.now() - killedAt;
     sampling = false;
     await sampler;
