@@ -68,7 +68,10 @@ const insertGroupMember = sql<[number, number, string, string]>(
  */
 export async function seedUsers(stack: Stack, n: number, prefix = "u"): Promise<BenchUser[]> {
   const template = newClient(stack);
-  const name = `${prefix}t${++clientSeq}x${process.pid}`;
+  // Read once: scenarios running side by side (the smoke test) bump the counter during the awaits
+  // below, and names taken from it mid-loop could repeat those of this stack's next seedUsers.
+  const seq = ++clientSeq;
+  const name = `${prefix}t${seq}x${process.pid}`;
   await template.connect();
   const me = await template.register(name, PASSWORD);
   template.close();
@@ -79,7 +82,7 @@ export async function seedUsers(stack: Stack, n: number, prefix = "u"): Promise<
     return db.transaction(async (tx) => {
       const users: BenchUser[] = [];
       for (let i = 0; i < n; i++) {
-        const uname = `${prefix}${i}x${clientSeq}`;
+        const uname = `${prefix}${i}x${seq}`;
         const made = await tx.get(insertUser, [uname, uname, row.passwordHash, now, now]);
         users.push({ id: made!.id, name: uname });
       }
