@@ -107,7 +107,19 @@ function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<void> {
   });
 }
 
-export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+/**
+ * Stacks start one at a time. Starting is CPU-bound (five processes loading their code), so stacks
+ * started together (the smoke test runs scenarios side by side) each took as long as all of them,
+ * and missed waitHealthy's deadline; once started, their scenarios overlap freely.
+ */
+let starting: Promise<unknown> = Promise.resolve();
+export function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const turn = starting.then(() => launchStack(opts));
+  starting = turn.catch(() => undefined);
+  return turn;
+}
+
+async function launchStack(opts: StackOptions): Promise<Stack> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "sealroom-bench-"));
   const nats = await startNats();
   const db = await tempDatabase();
