@@ -33,9 +33,9 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** A fresh browser profile: no pin, no ticket, English, light theme, laptop-sized. */
-async function freshBrowser(extraArgs: string[] = []): Promise<Page> {
-  return (await browsers.open(extraArgs)).page;
+/** A fresh browser: no pin, no ticket, English, light theme, laptop-sized. */
+async function freshBrowser(args: string[] = []): Promise<Page> {
+  return (await browsers.open({ args })).page;
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });

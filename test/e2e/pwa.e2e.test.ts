@@ -88,8 +88,9 @@ test("the manifest parses, every icon it and index.html name is served at its si
     else expect(bytes.toString("utf8"), icon.src).toMatch(/^<svg /);
   }
 
-  // Chromium's own verdict on the manifest and on installing the app.
-  const { ctx, page } = await browsers.open();
+  // Chromium's own verdict on the manifest and on installing the app: in a profile on disk, as an
+  // off-the-record context (the shared chromium's) is never installable ("in-incognito").
+  const { ctx, page } = await browsers.open({ profile: true });
   await page.goto(url);
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
   const cdp = await ctx.newCDPSession(page);
