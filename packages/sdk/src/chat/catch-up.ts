@@ -24,6 +24,8 @@ export interface CatchUpHost {
   readonly clock: ChangeClock;
   conv(conversationId: string): Conv | undefined;
   create(conversationId: string, log: ConversationLog): Conv;
+  /** The opening of a conversation a live entry showed first, while its first page is in flight. */
+  openingOf(conversationId: string): Promise<void> | undefined;
   setRead(c: Conv, read: ReadState): void;
   /** Applies an entry (as a live one would be). */
   receive(entry: Entry): void;
@@ -131,6 +133,10 @@ export class CatchUp {
   }
 
   private async adopt(s: ConversationSummary, sentAt: number): Promise<void> {
+    // Being opened by a live entry (its first page in flight): the page places it and the entry
+    // is released as new; then the summary applies as to one held. Made from the summary instead,
+    // the window would hold that entry already, and the page's entry would never be released.
+    if (!this.host.conv(s.conversationId)) await this.host.openingOf(s.conversationId);
     // Never held: start at its newest entry, without replaying history. Held but not placed (a
     // call answered before the list made it): the same.
     const held = this.host.conv(s.conversationId);

@@ -95,8 +95,11 @@ export interface LiveEventsHost {
 }
 
 export class LiveEvents {
-  /** Conversations being opened (first page in flight), with the live entries that wait for it. */
-  private readonly opening = new Map<string, Entry[]>();
+  /**
+   * Conversations being opened (first page in flight): the live entries that wait for it, and the
+   * opening itself, done once the conversation is held.
+   */
+  private readonly opening = new Map<string, { pending: Entry[]; done: Promise<void> }>();
   /** What live events told about conversations being opened, applied once they exist. */
   private readonly described = new Map<string, Array<ChatEventBody<"chat.message.created.v1">>>();
   /**
@@ -113,6 +116,11 @@ export class LiveEvents {
   onEvent(type: string, raw: unknown): void {
     const action = routeEvent(type, raw, this.host.client.user?.id);
     if (action) this.apply(action);
+  }
+
+  /** The opening of a conversation first seen through a live entry, while its first page is in flight. */
+  openingOf(conversationId: string): Promise<void> | undefined {
+    return this.opening.get(conversationId)?.done;
   }
 
   /** The store created a conversation: applies what live events told about it meanwhile. */
@@ -175,12 +183,15 @@ export class LiveEvents {
    * First sight of a conversation through a live entry: start it at its newest page (no history
    * replay); live entries arriving meanwhile wait and are applied after the page.
    */
-  private async open(conversationId: string, entry: Entry): Promise<void> {
-    const host = this.host;
-    const waiting = this.opening.get(conversationId);
-    if (waiting) return void waiting.push(entry);
+  private open(conversationId: string, entry: Entry): void {
+    const opening = this.opening.get(conversationId);
+    if (opening) return void opening.pending.push(entry);
     const pending = [entry];
-    this.opening.set(conversationId, pending);
+    this.opening.set(conversationId, { pending, done: this.openAtFirstPage(conversationId, entry, pending) });
+  }
+
+  private async openAtFirstPage(conversationId: string, entry: Entry, pending: Entry[]): Promise<void> {
+    const host = this.host;
     let page: Page | undefined;
     try {
       page = await fetchRetrying(host.client, "chat.history", { conversationId, limit: CHAT_LIMITS.pageDefault });

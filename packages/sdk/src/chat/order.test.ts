@@ -20,6 +20,7 @@ import {
   seeFrom,
   type Conv,
 } from "./conversation.js";
+import { LiveEvents } from "./events.js";
 import { ConversationLog } from "./log.js";
 
 const ME = 1;
@@ -63,6 +64,8 @@ const summary = (over: Partial<ConversationSummary> = {}): ConversationSummary =
   settings: NOTHING_SET,
   ...over,
 });
+
+const NO_READ = { readSeq: 0, unread: 1, countedSeq: 1 };
 
 const described = (seq: number, name: string) => ({
   entry: text(seq),
@@ -207,6 +210,7 @@ describe("CatchUp: the list in flight while live events arrive", () => {
         convs.set(id, made);
         return made;
       },
+      openingOf: () => undefined,
       setRead: (conv, read) => void applyRead(conv, read, ME),
       receive: (entry: Entry) => void applyEntry(c, entry, ME),
       setStatus: () => undefined,
@@ -222,5 +226,72 @@ describe("CatchUp: the list in flight while live events arrive", () => {
     await done;
     expect(c.meta.group?.removed?.reason).toBe("kicked");
     expect(c.meta.settings.pinned).toBe(true);
+  });
+});
+
+describe("CatchUp and LiveEvents: a new conversation's first message arrives live while the list is in flight", () => {
+  it("releases the message once, whether the list's or the first page's reply comes first", async () => {
+    for (const first of ["chat.conversations", "chat.history"]) {
+      const clock = new ChangeClock();
+      const convs = new Map<string, Conv>();
+      const released: Entry[] = [];
+      const replies = new Map<string, (reply: unknown) => void>();
+      const client = {
+        state: "ready",
+        user: { id: ME, username: "me" },
+        call: (type: string) => new Promise((resolve) => replies.set(type, resolve)),
+      } as unknown as Pick<SealroomClient, "call" | "state" | "user">;
+      const create = (id: string, log: ConversationLog) => {
+        const made = newConv(id, log, clock);
+        convs.set(id, made);
+        live.created(made);
+        return made;
+      };
+      const receive = (entry: Entry) => {
+        const c = convs.get(entry.conversationId);
+        if (c) released.push(...applyEntry(c, entry, ME));
+      };
+      const live = new LiveEvents({
+        client,
+        conv: (id) => convs.get(id),
+        create,
+        receive,
+        setRead: (c, read) => void applyRead(c, read, ME),
+        emitEntry: (e) => released.push(e),
+        touch: () => undefined,
+        later: () => undefined,
+      });
+      const catchUp = new CatchUp({
+        client,
+        pageSize: 50,
+        clock,
+        conv: (id) => convs.get(id),
+        create,
+        openingOf: (id) => live.openingOf(id),
+        setRead: (c, read) => void applyRead(c, read, ME),
+        receive,
+        setStatus: () => undefined,
+        running: () => true,
+        later: () => undefined,
+      });
+      const done = catchUp.run();
+      await vi.waitFor(() => expect(replies.has("chat.conversations")).toBe(true));
+      // The list is read after the message was stored, and replies after its live event.
+      live.onEvent("chat.message.created.v1", described(1, "Trip"));
+      const listed = { conversations: [summary({ lastSeq: 1, last: text(1), read: NO_READ })], more: false };
+      const page = { conversationId: GROUP, entries: [text(1)], lastSeq: 1, visibleFromSeq: 0, people: [BOB] };
+      const answers = { "chat.conversations": listed, "chat.history": page };
+      const second = first === "chat.conversations" ? "chat.history" : "chat.conversations";
+      for (const type of [first, second]) {
+        await vi.waitFor(() => expect(replies.has(type)).toBe(true));
+        replies.get(type)!({ ok: true, value: answers[type as keyof typeof answers] });
+      }
+      await done;
+      expect(
+        released.map((e) => e.seq),
+        `${first} first`,
+      ).toEqual([1]);
+      expect(convs.get(GROUP)!.log.head).toBe(1);
+    }
   });
 });

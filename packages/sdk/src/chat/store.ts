@@ -142,6 +142,7 @@ export class ChatStore {
       clock: this.clock,
       conv: (id) => this.convs.get(id),
       create: (id, log) => this.create(id, log),
+      openingOf: (id) => this.live.openingOf(id),
       setRead: (c, read) => this.setRead(c, read),
       receive: (entry) => this.receive(entry),
       setStatus: (status) => this.setStatus(status),
