@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import type { MessageKey } from "./en.js";
 import { describeError, type DescribeOptions } from "./errors.js";
-import { LANGUAGE_STORAGE_KEY, initialLanguage, translate, type Language, type Vars } from "./languages.js";
+import { LANGUAGE_STORAGE_KEY, initialLanguage, isLanguage, translate, type Language, type Vars } from "./languages.js";
 
 export interface I18n {
   lang: Language;
@@ -20,6 +20,16 @@ export function I18nProvider({ children, language }: { children: ReactNode; lang
   useEffect(() => {
     document.documentElement.lang = lang;
   }, [lang]);
+
+  // The language chosen in another tab of this site: this one follows, as it would after a reload.
+  useEffect(() => {
+    if (language) return;
+    const follow = (e: StorageEvent) => {
+      if (e.key === LANGUAGE_STORAGE_KEY && isLanguage(e.newValue)) setLangState(e.newValue);
+    };
+    window.addEventListener("storage", follow);
+    return () => window.removeEventListener("storage", follow);
+  }, [language]);
 
   const setLang = useCallback((next: Language) => {
     setLangState(next);
