@@ -96,6 +96,11 @@ export default defineConfig({
           environment: "happy-dom",
           include: ["apps/web/src/**/*.test.{ts,tsx}"],
           setupFiles: ["apps/web/src/test/setup.ts"],
+          // One module graph per worker instead of one per file: the files share nothing but
+          // modules (the setup file resets the DOM, storage and URL after every test), and
+          // re-importing React, React Aria and the app for each of ~50 files was most of the
+          // project's CPU (164 s -> 44 s; docs/DEVELOPMENT.md).
+          isolate: false,
           // React Aria cannot be left to Node (Node would resolve its imports by the "source"
           // condition too: react-aria-resolution.ts), so it runs through Vite. Inlined, its ~1,500
           // small modules were transformed and evaluated again in every test file (the project's

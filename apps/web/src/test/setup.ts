@@ -1,11 +1,18 @@
 import { cleanup } from "@testing-library/react";
 import { afterEach } from "vitest";
 
-// A browser fires popstate when the URL's fragment changes, which React Router's hash history
-// listens for; jsdom fires only hashchange.
-window.addEventListener("hashchange", () =>
-  window.dispatchEvent(new PopStateEvent("popstate", { state: history.state })),
-);
+// The web project runs its files in one module graph and one global scope per worker (`isolate:
+// false` in vitest.config.ts), and this file runs again before each of them: what it adds to the
+// window is added once, the hooks (reset per file) every time.
+const marked = globalThis as { sealroomTestSetup?: true };
+if (!marked.sealroomTestSetup) {
+  marked.sealroomTestSetup = true;
+  // A browser fires popstate when the URL's fragment changes, which React Router's hash history
+  // listens for; happy-dom fires only hashchange.
+  window.addEventListener("hashchange", () =>
+    window.dispatchEvent(new PopStateEvent("popstate", { state: history.state })),
+  );
+}
 
 afterEach(() => {
   cleanup();

@@ -3,7 +3,7 @@
  * items 16, 17 and 10), as component tests; test/e2e/keyboard.e2e.test.ts and
  * chat-review.e2e.test.ts drive the same in chromium against the real stack.
  */
-import { screen } from "@testing-library/react";
+import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, test } from "vitest";
 import { ConversationView } from "./ConversationView.js";
@@ -16,6 +16,9 @@ async function dmWith(entries: ReturnType<typeof text>[]) {
     c.commands["chat.history"] = () => ({ conversationId: DM_BOB, entries, lastSeq: last.seq, visibleFromSeq: 0 });
   });
   await renderChat(<ConversationView conversationId={DM_BOB} />, h);
+  // The page is in once its newest message shows (a fixed pause was sometimes too short on a busy machine).
+  const newest = entries.at(-1)!.seq;
+  await waitFor(() => expect(document.querySelector(`[data-seq="${newest}"]`)).not.toBeNull());
   await settle();
   return h;
 }
