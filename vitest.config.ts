@@ -96,10 +96,10 @@ export default defineConfig({
           environment: "happy-dom",
           include: ["apps/web/src/**/*.test.{ts,tsx}"],
           setupFiles: ["apps/web/src/test/setup.ts"],
-          // One module graph per worker instead of one per file: the files share nothing but
-          // modules (the setup file resets the DOM, storage and URL after every test), and
-          // re-importing React, React Aria and the app for each of ~50 files was most of the
-          // project's CPU (164 s -> 44 s; docs/DEVELOPMENT.md).
+          // One module graph per worker instead of one per file: re-importing React, React Aria
+          // and the app for each of ~50 files was most of the project's CPU (164 s -> 44 s). The
+          // files share the modules and what a few keep at module level (listed in
+          // docs/DEVELOPMENT.md); the setup file resets the DOM, storage and URL after every test.
           isolate: false,
           // React Aria cannot be left to Node (Node would resolve its imports by the "source"
           // condition too: react-aria-resolution.ts), so it runs through Vite. Inlined, its ~1,500
