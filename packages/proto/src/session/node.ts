@@ -2,6 +2,7 @@
 import {
   constants,
   createCipheriv,
+  createECDH,
   createDecipheriv,
   createHash,
   createHmac,
@@ -24,7 +25,6 @@ import {
   type ServerKey,
   type Suite,
 } from "./backend.js";
-import { concat } from "./bytes.js";
 import { deriveTicketKey } from "./keys.js";
 
 interface NodeKeyPair extends EphemeralKeyPair {
@@ -35,6 +35,13 @@ interface NodeKeyPair extends EphemeralKeyPair {
  * Raw public keys go in and out of KeyObjects as JWK, not SPKI DER: OpenSSL 3's DER encoder and
  * decoder cost ~80 us each per X25519 key here, JWK 2-11 us, and a handshake does one of each.
  * Node checks a JWK EC point is on the curve, as the DER decoder did.
+ *
+ * Ephemeral keys are never made with generateKeyPair(Sync), whose keys must not be exported as
+ * JWK: the thread can deadlock. Node (20 at least) holds the key's mutex while it builds the JWK's
+ * strings; a garbage collection during that runs the destructor of the key's generation job, which
+ * locks the same mutex. It hung a test process about once in 20 runs of resume.fuzz.test.ts, and
+ * would hang a gateway the same way; test/chaos/keygen.chaos.test.ts makes thousands of keys under
+ * constant collection. Keys imported from JWK have no generation job.
  */
 
 const COORDINATE = 32;
@@ -43,19 +50,37 @@ function b64url(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64url");
 }
 
-/** A JWK member as fixed-length bytes (left-padded, should an encoder drop leading zeros). */
-function jwkBytes(member: string | undefined, length: number): Uint8Array {
-  const b = Buffer.from(member ?? "", "base64url");
-  if (b.length === 0 || b.length > length) throw new Error("unexpected JWK from node:crypto");
+/** A big-endian number as fixed-length bytes (left-padded, should an encoder drop leading zeros). */
+function fixedLength(b: Uint8Array, length: number): Uint8Array {
+  if (b.length === 0 || b.length > length) throw new Error("unexpected key encoding from node:crypto");
   const out = new Uint8Array(length);
   out.set(b, length - b.length);
   return out;
 }
 
-function rawPublic(suite: Suite, pub: KeyObject): Uint8Array {
-  const jwk = pub.export({ format: "jwk" });
-  if (suite === SUITES.X25519_AES256GCM_SHA256) return jwkBytes(jwk.x, COORDINATE);
-  return concat(new Uint8Array([4]), jwkBytes(jwk.x, COORDINATE), jwkBytes(jwk.y, COORDINATE));
+/** A JWK member as fixed-length bytes. */
+function jwkBytes(member: string | undefined, length: number): Uint8Array {
+  return fixedLength(Buffer.from(member ?? "", "base64url"), length);
+}
+
+/**
+ * X25519: any 32 random bytes are a private key (RFC 7748 section 5 clamps them). Node's JWK import
+ * of a private OKP key reads only `d` (`x` must be a string; OpenSSL derives the public key).
+ */
+function x25519Pair(): NodeKeyPair {
+  const d = b64url(randomBytes(COORDINATE));
+  const privateKey = createPrivateKey({ key: { kty: "OKP", crv: "X25519", d, x: "" }, format: "jwk" });
+  return { privateKey, publicKey: jwkBytes(privateKey.export({ format: "jwk" }).x, COORDINATE) };
+}
+
+/** P-256: the pair from an ECDH object (its public key comes out raw), as a KeyObject through JWK. */
+function p256Pair(): NodeKeyPair {
+  const ecdh = createECDH("prime256v1");
+  const publicKey = u8(ecdh.generateKeys());
+  const [x, y] = [publicKey.subarray(1, 1 + COORDINATE), publicKey.subarray(1 + COORDINATE)].map(b64url);
+  const d = b64url(fixedLength(u8(ecdh.getPrivateKey()), COORDINATE));
+  const privateKey = createPrivateKey({ key: { kty: "EC", crv: "P-256", x, y, d }, format: "jwk" });
+  return { privateKey, publicKey };
 }
 
 /** Throws for a key of the wrong length, a P-256 point not in uncompressed form or not on the curve. */
@@ -114,12 +139,7 @@ export const nodeBackend: CryptoBackend = {
   supportedSuites: () => Promise.resolve([SUITES.X25519_AES256GCM_SHA256, SUITES.P256_AES256GCM_SHA256]),
 
   generateEphemeral(suite) {
-    const { publicKey, privateKey } =
-      suite === SUITES.X25519_AES256GCM_SHA256
-        ? generateKeyPairSync("x25519")
-        : generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-    const pair: NodeKeyPair = { publicKey: rawPublic(suite, publicKey), privateKey };
-    return Promise.resolve(pair);
+    return Promise.resolve(suite === SUITES.X25519_AES256GCM_SHA256 ? x25519Pair() : p256Pair());
   },
 
   importEphemeral(_suite, pkcs8, publicKey) {
