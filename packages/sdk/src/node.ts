@@ -1,5 +1,5 @@
 /** The SDK for Node: node:crypto, the `ws` package, and a known-hosts file for key pins. */
-import { mkdirSync, readFileSync, appendFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import WebSocket from "ws";
@@ -15,22 +15,44 @@ export { E2eEngine } from "./e2e/engine.js";
 export { FileSearchIndexStore } from "./search/file-index-store.js";
 export { MessageIndex } from "./search/message-index.js";
 
-/** `~/.sealroom/known_hosts`: one `host sha256-hex` line per trusted server key. */
+/**
+ * `~/.sealroom/known_hosts`: one `host sha256-hex` line per trusted server key. Its pins are kept
+ * while the file's size and mtime stay the same: a client reconnecting reads it once, not per
+ * connection (in a gateway failover that read was 7% of a client's CPU), and an edit, by the user
+ * or another process, is still seen on the next connection.
+ */
 export class KnownHostsFile implements PinStore {
+  private cached?: { stamp: string; pins: Map<string, string> };
+
   constructor(readonly file: string = path.join(os.homedir(), ".sealroom", "known_hosts")) {}
 
   get(host: string): string | undefined {
+    return this.pins().get(host);
+  }
+
+  private pins(): Map<string, string> {
+    let stamp: string;
+    try {
+      const st = statSync(this.file);
+      stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch {
+      return new Map();
+    }
+    if (this.cached?.stamp === stamp) return this.cached.pins;
+    const pins = new Map<string, string>();
     let text: string;
     try {
       text = readFileSync(this.file, "utf8");
     } catch {
-      return undefined;
+      return pins;
     }
     for (const line of text.split("\n")) {
       const [h, key] = line.trim().split(/\s+/);
-      if (h === host && key) return key;
+      // The first line for a host wins, as describe() tells the user.
+      if (h && key && !pins.has(h)) pins.set(h, key);
     }
-    return undefined;
+    this.cached = { stamp, pins };
+    return pins;
   }
 
   set(host: string, keyIdHex: string): void {
