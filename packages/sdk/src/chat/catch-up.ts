@@ -94,17 +94,21 @@ export class CatchUp {
         do {
           c.resync = false;
           for (;;) {
+            const asked = c.log.head;
             const page = await fetchRetrying(this.host.client, "chat.sync", {
               conversationId: c.meta.conversationId,
-              afterSeq: c.log.head,
+              afterSeq: asked,
               limit: this.host.pageSize,
             });
             seeFrom(c, page.visibleFromSeq);
             learnPeople(c, page.people);
             // Entries up to visibleFromSeq do not exist for this user (a group before their join).
-            if (c.log.head < page.visibleFromSeq) c.log.skipTo(page.visibleFromSeq);
+            if (c.log.head < page.visibleFromSeq) {
+              for (const e of c.log.skipTo(page.visibleFromSeq)) this.host.receive(e);
+            }
             for (const e of page.entries) this.host.receive(e);
-            if (page.entries.length === 0 || c.log.head >= page.lastSeq) break;
+            // A page that moved nothing would be asked for again and again, at network speed.
+            if (page.entries.length === 0 || c.log.head >= page.lastSeq || c.log.head === asked) break;
           }
         } while (c.resync);
       } finally {

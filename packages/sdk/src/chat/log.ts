@@ -106,12 +106,18 @@ export class ConversationLog {
     return true;
   }
 
-  /** Moves an empty window forward to `seq` (nothing before it is readable). */
-  skipTo(seq: number): void {
-    if (seq <= this.head) return;
+  /**
+   * Moves an empty window forward to `seq` (nothing before it is readable). Returns the entries
+   * that waited after it, to be received again, as `place` does: left in the buffer, the one at
+   * `seq + 1` would never be released (receive drops what the buffer holds as a duplicate).
+   */
+  skipTo(seq: number): Entry[] {
+    if (seq <= this.head) return [];
     this.base = seq;
     this.head = seq;
-    for (const k of this.buffer.keys()) if (k <= seq) this.buffer.delete(k);
+    const waiting = [...this.buffer.values()].filter((e) => e.seq > seq);
+    this.buffer.clear();
+    return waiting;
   }
 
   /**

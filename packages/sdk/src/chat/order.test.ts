@@ -295,3 +295,43 @@ describe("CatchUp and LiveEvents: a new conversation's first message arrives liv
     }
   });
 });
+
+describe("CatchUp: a gap sync that moves the window to the user's visibility start", () => {
+  it("releases the live entries that waited after it, and asks once", async () => {
+    // Made at 0 by the user's own message acked before the group's first page (store.ts, ensure),
+    // so its live entries wait beyond a gap that is the group before the user joined.
+    const c = newConv(GROUP, new ConversationLog(0));
+    const released: Entry[] = [];
+    const receive = (entry: Entry) => void released.push(...applyEntry(c, entry, ME));
+    for (const seq of [4, 5, 6]) receive(seq === 4 ? joined(4) : text(seq));
+    expect(released).toEqual([]);
+    const calls: unknown[] = [];
+    const page = { conversationId: GROUP, entries: [joined(4), text(5), text(6)], lastSeq: 6, visibleFromSeq: 3 };
+    const client = {
+      state: "ready",
+      call: (_type: string, body: unknown) => {
+        calls.push(body);
+        // The same page over and over would spin here for ever: fail instead.
+        if (calls.length > 3) return Promise.resolve({ ok: false, error: { code: "INTERNAL", message: "again" } });
+        return Promise.resolve({ ok: true, value: { ...page, people: [BOB] } });
+      },
+    } as unknown as Pick<SealroomClient, "call" | "state">;
+    const catchUp = new CatchUp({
+      client,
+      pageSize: 50,
+      clock: c.order.clock,
+      conv: () => c,
+      create: () => c,
+      openingOf: () => undefined,
+      setRead: () => undefined,
+      receive,
+      setStatus: () => undefined,
+      running: () => true,
+      later: () => undefined,
+    });
+    await catchUp.sync(c);
+    expect(released.map((e) => e.seq)).toEqual([4, 5, 6]);
+    expect(c.log.gap).toBe(false);
+    expect(calls).toEqual([{ conversationId: GROUP, afterSeq: 0, limit: 50 }]);
+  });
+});
