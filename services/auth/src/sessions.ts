@@ -11,6 +11,7 @@ import type { AuthMetrics } from "./metrics.js";
 import type { PublishRevoked } from "./revocations.js";
 import type { Store } from "./store.js";
 import { dateParam, resumeSql } from "./resume-sql.js";
+import { createResumeWriter } from "./resume-writes.js";
 import { hashTicket, mintTicket, newSessionId } from "./tickets.js";
 
 export interface IssuedSession extends TicketGrant {
@@ -57,6 +58,7 @@ export function createSessions(deps: {
   metrics: AuthMetrics;
 }): Sessions {
   const { store, clock, config, publish, log, metrics } = deps;
+  const writeResume = createResumeWriter(store);
 
   /**
    * A used (or renewed-away) ticket presented again means two parties hold the session: end it for
@@ -129,26 +131,17 @@ export function createSessions(deps: {
         throw new AppError("AUTH_TICKET_INVALID");
       }
       const next = mintTicket(nowMs, config.ticketTtlMs, new Date(row.sessionExpiresAt));
-      const now = dateParam(nowMs);
       // Consuming this ticket and issuing the next are one transaction: a crash between them left the
       // ticket used and no successor, so the client's retry looked like theft and cost the session
       // (6 of 20 sessions in the chaos test's auth kill). `consume` is the single statement that
       // makes a ticket single-use: if it changes nothing, someone consumed it first (or a revocation
-      // deleted it) since the read above, and the transaction is rolled back.
-      const consumed = await store
-        .sql((db) =>
-          db.transaction(async (tx) => {
-            if ((await tx.run(resumeSql.consume, [now, hash])).changes !== 1) throw new TicketTaken();
-            await tx.run(resumeSql.insertTicket, [next.hash, row.sessionId, now, dateParam(next.expiresAt.getTime())]);
-            await tx.run(resumeSql.touchSession, [now, row.sessionId]);
-            await tx.run(resumeSql.touchDevice, [now, row.sessionId]);
-            return true;
-          }),
-        )
-        .catch((err: unknown) => {
-          if (err instanceof TicketTaken) return false;
-          throw err;
-        });
+      // deleted it) since the read above, and nothing is written for this resume.
+      const consumed = await writeResume({
+        hash,
+        sessionId: row.sessionId,
+        next: { hash: next.hash, expiresAt: dateParam(next.expiresAt.getTime()) },
+        now: dateParam(nowMs),
+      });
       if (!consumed) {
         const again = await store.run((db) => db.ticket.findUnique({ where: { hash }, select: { usedAt: true } }));
         if (again?.usedAt) await onReuse(row.sessionId, row.userId);
@@ -218,6 +211,3 @@ export function createSessions(deps: {
   };
   return sessions;
 }
-
-/** The ticket was consumed (or deleted) between the read and the transaction: roll back, answer invalid. */
-class TicketTaken extends Error {}

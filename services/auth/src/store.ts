@@ -1,6 +1,9 @@
 import { engineOfDb, SerialQueue, withRetry, type Db, type Engine } from "@sealroom/db";
 import { openSql, type SqlDb } from "@sealroom/db/sql";
 
+/** PostgreSQL connections of `sql` (the resume path). */
+export const SQL_POOL_SIZE = 4;
+
 /**
  * Every database access of one service instance. Each `run` is ONE statement or ONE batch
  * transaction (`$transaction([...])`): correctness across instances rests on conditional statements
@@ -43,7 +46,7 @@ export function createStore(db: Db, databaseUrl?: string): Store {
       throw new Error("createStore: pass databaseUrl (the client cannot tell its PostgreSQL url)");
     }
     const url = databaseUrl ?? `file:${await databaseFile(db)}`;
-    return openSql(url, { applicationName: "sealroom-auth", poolSize: 4 });
+    return openSql(url, { applicationName: "sealroom-auth", poolSize: SQL_POOL_SIZE });
   };
   const sqlDb = () => (raw ??= open());
   const close = async () => {
