@@ -154,9 +154,11 @@ export class Connection {
   private async process(frame: Uint8Array): Promise<void> {
     switch (this.state) {
       case "hello": {
-        const flight = await this.handshake.onHello(frame);
+        // A connection that closed while its hello waited for its turn costs nothing more.
+        const hello = async () => (this.isClosed() ? undefined : this.handshake.onHello(frame));
+        const flight = await (this.gw.hellos ? this.gw.hellos.run(hello) : hello());
         // The RSA decryption may have run on another thread, and the deadline may have closed us meanwhile.
-        if (this.isClosed()) return;
+        if (!flight || this.isClosed()) return;
         if ("refused" in flight) {
           // The client falls back to a full ClientHello on this connection.
           this.gw.metrics.resumptions.inc({ outcome: "refused" });
@@ -166,21 +168,16 @@ export class Connection {
         if (this.handshake.resumed) this.gw.metrics.resumptions.inc({ outcome: "accepted" });
         const { serverHello, serverFinished } = flight;
         this.state = "finished";
+        // One write(2) for the flight, as the outbound queue does for a turn's frames.
+        this.socket?.cork();
         this.ws.send(serverHello);
         this.ws.send(serverFinished);
+        this.socket?.uncork();
         return;
       }
       case "finished": {
-        this.channel = await this.handshake.onClientFinished(frame);
-        this.outbound.attach(this.channel);
-        this.state = "anonymous";
-        this.gw.metrics.handshakes.inc({ outcome: "ok" });
-        this.gw.metrics.connections.dec({ state: "handshake" });
-        this.gw.metrics.connections.inc({ state: "anonymous" });
-        // Issued before the next frame is processed, so it precedes every reply on this connection.
-        const ticket = await this.handshake.issueTicket();
-        if (ticket) this.outbound.sendEvent(TRANSPORT_TICKET_EVENT, ticket, false);
-        return;
+        const finish = () => this.onClientFinished(frame);
+        return this.gw.hellos ? this.gw.hellos.run(finish, true) : finish();
       }
       case "anonymous":
       case "user": {
@@ -194,6 +191,19 @@ export class Connection {
       case "closed":
         return;
     }
+  }
+
+  private async onClientFinished(frame: Uint8Array): Promise<void> {
+    if (this.isClosed()) return;
+    this.channel = await this.handshake.onClientFinished(frame);
+    this.outbound.attach(this.channel);
+    this.state = "anonymous";
+    this.gw.metrics.handshakes.inc({ outcome: "ok" });
+    this.gw.metrics.connections.dec({ state: "handshake" });
+    this.gw.metrics.connections.inc({ state: "anonymous" });
+    // Issued before the next frame is processed, so it precedes every reply on this connection.
+    const ticket = await this.handshake.issueTicket();
+    if (ticket) this.outbound.sendEvent(TRANSPORT_TICKET_EVENT, ticket, false);
   }
 
   private onMessage(plaintext: Uint8Array): void {

@@ -3,6 +3,7 @@ import type { ServerKey, TicketAuthority } from "@sealroom/proto/session";
 import type { Logger, NatsConnection } from "@sealroom/runtime";
 import type { GatewayConfig } from "./config.js";
 import type { GatewayMetrics } from "./metrics.js";
+import type { HelloQueue } from "./hello-queue.js";
 import type { ServiceRequests } from "./requests.js";
 import type { UserRegistry, UserSocket } from "./users.js";
 
@@ -23,6 +24,8 @@ export interface GatewayContext<Connection extends UserSocket = UserSocket> {
   /** Resumption tickets; absent when the key cannot derive ticket keys. */
   readonly tickets: TicketAuthority | undefined;
   readonly users: UserRegistry<Connection>;
+  /** Where ClientHellos wait their turn; absent: answered as they are read. */
+  readonly hellos: HelloQueue | undefined;
   /** Recently received `ctl.session.revoked` broadcasts (revocations.ts). */
   readonly revocations: RecentRevocations;
   nextConnId(): string;

@@ -69,7 +69,7 @@ export function checkReply(type: CommandType, data: Uint8Array, log: Pick<Logger
     return fail(new AppError("INTERNAL"));
   }
   // An error is re-serialized (it is small, and its unknown keys are dropped); a value is spliced.
-  return result.ok && data[0] === OPEN_BRACE ? { ...result, json: data } : result;
+  return result.ok && data[0] === OPEN_BRACE ? { json: data, ...result } : result;
 }
 
 /**

@@ -18,6 +18,7 @@ import { ConnectionSet } from "./connections.js";
 import { resolveGatewayConfig, type GatewayConfigInput } from "./config.js";
 import type { GatewayContext } from "./context.js";
 import { createRequestHandler } from "./http.js";
+import { HelloQueue } from "./hello-queue.js";
 import { createGatewayMetrics } from "./metrics.js";
 import { listenOrigins, originPolicy } from "./origins.js";
 import { PresenceReporter } from "./presence.js";
@@ -43,6 +44,11 @@ export interface GatewayOptions {
   gatewayId?: string;
   /** The process's shared metrics (its NATS connection reports into them); fresh ones when absent. */
   metrics?: Metrics;
+  /**
+   * Answer ClientHellos a few milliseconds' worth per event-loop turn (hello-queue.ts). Default
+   * true; false when `serverKey`'s decryption runs on other threads (the queue awaits each hello).
+   */
+  sliceHellos?: boolean;
 }
 
 export interface Gateway {
@@ -53,6 +59,9 @@ export interface Gateway {
   readonly gatewayId: string;
   readonly connectionCount: number;
 }
+
+/** Connections waiting to be accepted (docs/DEPLOYMENT.md: raise net.core.somaxconn to match). */
+const LISTEN_BACKLOG = 4096;
 
 export function createGateway(opts: GatewayOptions): Gateway {
   const { nc, log } = opts;
@@ -106,6 +115,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     tickets,
     users,
     revocations,
+    hellos: opts.sliceHellos === false ? undefined : new HelloQueue(),
     nextConnId: () => `${gatewayId}-${(++seq).toString(36)}`,
     onConnectionClosed: (conn) => conns.delete(conn),
   };
@@ -186,7 +196,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
       });
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
-        server.listen(opts.port, opts.host, () => resolve());
+        // When a gateway dies its users connect here at once: with Node's default backlog (511) the
+        // kernel's accept queue overflowed and dropped their handshakes, and each waited out TCP's
+        // 1-3 s retransmission (S5's stragglers). The kernel caps it at net.core.somaxconn.
+        server.listen({ port: opts.port, host: opts.host, backlog: LISTEN_BACKLOG }, () => resolve());
       });
       port = (server.address() as AddressInfo).port;
       originAllowed = originPolicy(

@@ -31,6 +31,8 @@ await runService({
       port: env.PORT,
       webDir: env.WEB_DIR,
       metrics,
+      // The pool already takes the costly part off the loop, and the queue would wait for it.
+      sliceHellos: !pool,
       ...(env.GATEWAY_ID ? { gatewayId: env.GATEWAY_ID } : {}),
     });
     await gateway.start();

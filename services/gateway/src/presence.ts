@@ -17,6 +17,13 @@ import { errorText, systemClock, type Clock, type Logger, type NatsConnection } 
 
 const ackReply = resultSchema(presenceAckSchema);
 const MAX_BACKOFF_MS = 5_000;
+/**
+ * How long a change waits for others before it is reported. A mass reconnect arrives over seconds
+ * (the gateway answers hellos a few milliseconds' worth per turn: hello-queue.ts), and reporting
+ * what had queued during each round trip made ~2x as many reports: social's CPU per resumed session
+ * went from ~100 to ~250 us in S5's resume storm. Nobody sees a contact come online 50 ms later.
+ */
+export const PRESENCE_GATHER_MS = 50;
 
 export interface PresenceReporterOptions {
   nc: NatsConnection;
@@ -28,6 +35,8 @@ export interface PresenceReporterOptions {
   /** Signed-in connection counts per user on this gateway, now. */
   snapshot: () => Iterable<[userId: number, connections: number]>;
   now?: Clock;
+  /** How long a change waits for others (default PRESENCE_GATHER_MS). */
+  gatherMs?: number;
 }
 
 export class PresenceReporter {
@@ -38,6 +47,7 @@ export class PresenceReporter {
   private pump: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
+  private gather: NodeJS.Timeout | undefined;
   private failures = 0;
   private lastStamp = 0;
   private readonly timeoutMs: number;
@@ -64,7 +74,10 @@ export class PresenceReporter {
   changed(userId: number, connections: number): void {
     if (this.stopped) return;
     this.pending.set(userId, connections);
-    this.kick();
+    this.gather ??= setTimeout(() => {
+      this.gather = undefined;
+      this.kick();
+    }, this.opts.gatherMs ?? PRESENCE_GATHER_MS);
   }
 
   /** Graceful stop: stops reporting and tells the service this gateway's users are gone. */
@@ -83,6 +96,8 @@ export class PresenceReporter {
     clearInterval(this.heartbeat);
     clearTimeout(this.retry);
     this.retry = undefined;
+    clearTimeout(this.gather);
+    this.gather = undefined;
     this.pending.clear();
   }
 

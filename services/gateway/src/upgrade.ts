@@ -62,8 +62,12 @@ export function upgradeHandler(deps: UpgradeDeps): (req: IncomingMessage, socket
     // frees it once, whether the socket's close or the connection's close (delete) comes first.
     socket.once("close", reservation.release);
     if (socket.destroyed) reservation.release();
+    // ws writes the 101 response and calls back at once, and the connection sends its first frame
+    // (the ServerKey) as it opens: corked, the two leave in one write(2) instead of two.
+    socket.cork();
     wss.handleUpgrade(req, socket, head, (ws) => {
       connections.add(deps.open(ws, ip, socket), reservation);
     });
+    socket.uncork();
   };
 }

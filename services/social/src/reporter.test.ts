@@ -32,7 +32,7 @@ afterEach(async () => {
 function startReporter(
   harness: Harness,
   table: Map<number, number>,
-  opts: { heartbeatMs?: number; ttlMs?: number } = {},
+  opts: { heartbeatMs?: number; ttlMs?: number; gatherMs?: number } = {},
 ) {
   const r = new PresenceReporter({
     nc: harness.client,
@@ -41,6 +41,7 @@ function startReporter(
     ttlMs: opts.ttlMs ?? 30_000,
     heartbeatMs: opts.heartbeatMs ?? 10_000,
     snapshot: () => table.entries(),
+    ...(opts.gatherMs ? { gatherMs: opts.gatherMs } : {}),
   });
   r.start();
   return r;
@@ -71,6 +72,29 @@ describe("presence reporter", () => {
     await until("400 users online", async () => (await onlineRows(harness)) === 400);
     expect(reports.length).toBeLessThanOrEqual(10);
     expect(reports.every((n) => n <= 200)).toBe(true);
+  });
+
+  it("gathers changes that arrive over a few turns into one report, as a reconnect storm's do", async () => {
+    h = await setup();
+    const reports: number[] = [];
+    const table = new Map<number, number>();
+    // A window far longer than the changes take, however loaded the machine.
+    reporter = startReporter(h, table, { gatherMs: 1000 });
+    const harness = h;
+    // The start's reset goes first; count only what follows it.
+    await until("the reset", async () => (await harness.db.gatewayLease.count()) === 1);
+    h.client.subscribe(SUBJECTS.presenceReport, {
+      callback: (_e, m) => void reports.push(m.json<{ entries: unknown[] }>().entries.length),
+    });
+    await h.client.flush();
+    const ids = await h.users(...Array.from({ length: 8 }, (_, i) => `g${i}`));
+    for (const id of ids) {
+      table.set(id, 1);
+      reporter.changed(id, 1);
+      await sleep(10);
+    }
+    await until("8 users online", async () => (await onlineRows(harness)) === 8);
+    expect(reports).toEqual([8]);
   });
 
   it("keeps retrying until a social instance answers", async () => {

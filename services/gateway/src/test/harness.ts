@@ -57,6 +57,8 @@ export async function startGateway(
     port: 0,
     webDir,
     metrics,
+    // As main.ts does: the queue would wait for the pool's threads.
+    sliceHellos: serverKey !== pooledKey,
   });
   await gateway.start();
   return {
