@@ -139,12 +139,12 @@ export function createMessages({ writer, publish, requireEncryption = false }: M
           const to = await readersOf(q, access, seq);
           const entry = {
             kind: "edit" as const,
-            ...added,
             conversationId,
             ts: now,
             senderId: userId,
             targetSeq: seq,
             text,
+            ...added,
           };
           return {
             value: { id: added.id, conversationId, seq: added.seq, ts: now, targetSeq: seq },
@@ -173,11 +173,11 @@ export function createMessages({ writer, publish, requireEncryption = false }: M
           const to = await readersOf(q, access, seq);
           const entry = {
             kind: "delete" as const,
-            ...added,
             conversationId,
             ts: now,
             senderId: userId,
             targetSeq: seq,
+            ...added,
           };
           return {
             value: { id: added.id, conversationId, seq: added.seq, ts: now, targetSeq: seq },

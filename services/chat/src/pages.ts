@@ -122,7 +122,8 @@ export function createPages({ db, log, clock }: PageDeps): Pages {
       return snapshot(async (q) => {
         /** `upTo`: a former member's last readable seq. */
         type Item = {
-          summary: Omit<ConversationSummary, "last" | "read">;
+          /** Without the keys `full` adds, so it can spread the summary last (see toEntry). */
+          summary: Omit<ConversationSummary, "last" | "read" | "people" | "settings">;
           convId: number | null;
           readSeq: number;
           upTo?: number;
@@ -204,7 +205,7 @@ export function createPages({ db, log, clock }: PageDeps): Pages {
             { convId, userId, ...(upTo === undefined ? {} : { upTo }) },
             now,
           );
-          if (convId === null) return { ...summary, last: null, read: { readSeq, unread: 0, countedSeq: 0 }, settings };
+          if (convId === null) return { last: null, read: { readSeq, unread: 0, countedSeq: 0 }, settings, ...summary };
           const row =
             upTo === undefined
               ? await q.lastShown.get(convId, summary.visibleFromSeq)
@@ -212,11 +213,11 @@ export function createPages({ db, log, clock }: PageDeps): Pages {
           const last = row ? toEntry(summary.conversationId, row, log) : null;
           const shown = last && (last.kind === "text" || last.kind === "system") ? last : null;
           return {
-            ...summary,
             last: shown,
             read: await readState(q, convId, summary.lastSeq, userId, readSeq, summary.visibleFromSeq, upTo),
             ...(await sendersOf(q, shown ? [shown] : [])),
             settings,
+            ...summary,
           };
         };
         // Summaries are built lazily: a page that stops at the byte bound reads no further.

@@ -190,7 +190,7 @@ export class ReadPool implements EncodedPages {
   private request<T>(call: ReadCall): Promise<EncodedValue<T>> {
     if (this.stopping) return Promise.reject(new AppError("UNAVAILABLE"));
     return new Promise<EncodedValue<T>>((resolve, reject) => {
-      const request: ReadRequest = { ...call, id: this.nextId++, now: this.opts.clock() };
+      const request: ReadRequest = { id: this.nextId++, now: this.opts.clock(), ...call };
       this.send({ request, attempts: 0, resolve: resolve as (v: unknown) => void, reject });
     });
   }

@@ -142,7 +142,7 @@ export function decodeClientHello(bytes: Uint8Array): ClientHello {
   }
   const encryptedSecret = r.take(encLen);
   r.end();
-  return { ...head, encryptedSecret };
+  return { encryptedSecret, ...head };
 }
 
 /** ResumeHello without its binder: the bytes the binder covers (after the ServerKey frame). */
@@ -157,7 +157,7 @@ export function decodeResumeHello(bytes: Uint8Array): ResumeHello {
   const ticket = r.take(ticketLen);
   const binder = r.take(BINDER_LENGTH);
   r.end();
-  return { ...head, ticket, binder };
+  return { ticket, binder, ...head };
 }
 
 export function encodeResumeRefused(): Uint8Array {

@@ -362,13 +362,13 @@ export class ConversationContents {
     const targetSeq = target.seq;
     if (change.type === "edit") {
       this.show({ ...target, text: change.text, editedTs: meta.ts });
-      return [{ kind: "edit", ...base, senderId: meta.senderId, targetSeq, text: change.text }];
+      return [{ kind: "edit", senderId: meta.senderId, targetSeq, text: change.text, ...base }];
     }
     // A deleted file is gone from the timeline, its key with it, and from the user's archive.
     const { attachment: _gone, forwarded: _mark, ...kept } = target;
     this.show({ ...kept, text: "", deletedTs: meta.ts });
     this.archive?.forget({ ...meta, seq: targetSeq }, change);
-    return [{ kind: "delete", ...base, senderId: meta.senderId, targetSeq }];
+    return [{ kind: "delete", senderId: meta.senderId, targetSeq, ...base }];
   }
 
   /** Anyone in the conversation may react to any message still there (MLS authenticated who). */

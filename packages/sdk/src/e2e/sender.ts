@@ -85,7 +85,7 @@ export class GroupSender {
         // MLS cannot decrypt its own messages: what this device keeps of the message is all there is.
         const surfaced = this.host.states
           .contentsOf(conversationId)
-          .read({ ...ack, senderId: this.host.userId() }, content);
+          .read({ senderId: this.host.userId(), ...ack }, content);
         this.host.states.settle(conversationId, record, seq);
         await this.host.states.save(conversationId, record);
         return { ack, surfaced };
