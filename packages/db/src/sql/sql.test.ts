@@ -127,6 +127,26 @@ describe.each(engines)("%s", (name, make, enabled) => {
     await engine.cleanup();
   });
 
+  it.runIf(enabled)(
+    "rows keep the statement's column names and order; a repeated name keeps its last value",
+    async () => {
+      const row = await db.get<Record<string, unknown>>(`SELECT 1 AS "b", 2 AS "a", 3 AS "b"`);
+      expect(Object.keys(row!)).toEqual(["b", "a"]);
+      expect(row).toEqual({ b: 3, a: 2 });
+      const rows = await db.all<Record<string, unknown>>(`SELECT 1 AS "x" UNION ALL SELECT 2`);
+      expect(rows).toEqual([{ x: 1 }, { x: 2 }]);
+    },
+  );
+
+  it.runIf(enabled && name === "sqlite")(
+    "a column named __proto__ is a property, not the row's prototype",
+    async () => {
+      const row = (await db.get<Record<string, unknown>>(`SELECT 7 AS "__proto__", 1 AS "a"`))!;
+      expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+      expect(Object.getOwnPropertyDescriptor(row, "__proto__")?.value).toBe(7);
+    },
+  );
+
   it.runIf(enabled)("get, all, run and RETURNING give the same row types", async () => {
     expect(db.dialect).toBe(name);
     const { id } = (await db.get(insert, ["a", 1]))!;
