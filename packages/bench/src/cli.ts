@@ -35,7 +35,8 @@ if (values.help) {
        S5 only: [--logins N (default 1000)] [--resumes N (default 5000); 0 skips that storm]
        [--connect-in-storm (the login storm's clients also do their full handshakes within it)]
        [--cheap-hash (the login storm with 1 MiB argon2: the gateway's own share of the storm)]
-       Steps: BENCH_S2_RATES=1000,2000 (DM/s) and BENCH_S6_RATES=250,500 (pages/s) replace S2's and S6's ramps.`);
+       Steps: BENCH_S2_RATES=1000,2000 (DM/s) and BENCH_S6_RATES=250,500 (pages/s) replace S2's and S6's ramps.
+       BENCH_GATEWAYS=2 runs two gateway processes, each on its own port, with the clients spread over them.`);
   process.exit(0);
 }
 

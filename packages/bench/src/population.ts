@@ -35,10 +35,13 @@ export async function withDb<T>(stack: Stack, fn: (db: SqlDb) => Promise<T>): Pr
 export const isoNow = (): string => new Date().toISOString().replace("Z", "+00:00");
 
 let clientSeq = 0;
+let spread = 0;
 
 export function newClient(stack: Stack): SealroomClient {
+  // With several gateways, each client starts at the next one (and fails over to the others).
+  const first = spread++ % stack.wsUrls.length;
   return createNodeClient({
-    urls: stack.wsUrl,
+    urls: [...stack.wsUrls.slice(first), ...stack.wsUrls.slice(0, first)],
     knownHostsFile: path.join(stack.dataDir, `known_hosts`),
     onFirstUse: () => true,
     requestTimeoutMs: 30_000,

@@ -23,18 +23,27 @@ export interface StackOptions {
   nodeFlags?: Partial<Record<ProcName, string[]>>;
   /** Run these services from <dir>/services/<name>/dist instead of the build (A/B runs). */
   override?: { dir: string; services: ProcName[] };
+  /**
+   * Gateway processes, each on its own port (default `BENCH_GATEWAYS`, else 1). Clients are spread
+   * over them; their CPU and event loop are reported as gateway, gateway2, ...
+   */
+  gateways?: number;
 }
 
 export interface Stack {
+  /** The first gateway's WebSocket URL. */
   wsUrl: string;
+  /** Every gateway's, in order (one unless `gateways` asked for more). */
+  wsUrls: string[];
   /** The private nats-server (JetStream on): the attachments benchmark measures its object store directly. */
   natsUrl: string;
   /** The database the services share (`file:` SQLite or `postgresql://`, testkit's SEALROOM_TEST_DB). */
   dbUrl: string;
   dataDir: string;
-  pids: Record<ProcName, number>;
-  /** /metrics of every Node process (each on its ops port, HTTP_PORT). */
-  metricsUrls: Partial<Record<ProcName, string>>;
+  /** Keyed by ProcName; a second gateway is `gateway2`, and so on. */
+  pids: Record<ProcName, number> & Record<string, number>;
+  /** /metrics of every Node process (each on its ops port, HTTP_PORT), keyed like `pids`. */
+  metricsUrls: Partial<Record<string, string>>;
   stop(): Promise<void>;
 }
 
@@ -153,8 +162,8 @@ async function launchStack(opts: StackOptions): Promise<Stack> {
 
   live.add(stop);
   try {
-    const metricsUrls: Partial<Record<ProcName, string>> = {};
-    const pids = { "nats-server": nats.process.pid! } as Record<ProcName, number>;
+    const metricsUrls: Stack["metricsUrls"] = {};
+    const pids = { "nats-server": nats.process.pid! } as Stack["pids"];
     await Promise.all(
       SERVICES.map(async (name) => {
         const port = await freePort();
@@ -165,22 +174,30 @@ async function launchStack(opts: StackOptions): Promise<Stack> {
         pids[name] = child.pid!;
       }),
     );
-    const port = await freePort();
-    const opsPort = await freePort();
+    const gateways = opts.gateways ?? Number(process.env.BENCH_GATEWAYS ?? 1);
+    if (!Number.isInteger(gateways) || gateways < 1)
+      throw new Error(`BENCH_GATEWAYS must be 1 or more, not ${gateways}`);
+    const wsUrls: string[] = [];
     mkdirSync(dataDir, { recursive: true });
-    const gateway = spawnNode("gateway", {
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      // /metrics is on the ops port, not the public one.
-      HTTP_PORT: String(opsPort),
-      GATEWAY_KEY_FILE: path.join(dataDir, "gateway-key.pem"),
-      WEB_DIR: path.join(dataDir, "no-web"),
-    });
-    const url = `http://127.0.0.1:${port}`;
-    await waitHealthy(url, gateway, () => tail);
-    metricsUrls.gateway = `http://127.0.0.1:${opsPort}/metrics`;
-    pids.gateway = gateway.pid!;
-    return { wsUrl: `ws://127.0.0.1:${port}/ws`, natsUrl: nats.url, dbUrl: db.url, dataDir, pids, metricsUrls, stop };
+    // One after another: the first makes the key file the others read.
+    for (let i = 1; i <= gateways; i++) {
+      const port = await freePort();
+      const opsPort = await freePort();
+      const gateway = spawnNode("gateway", {
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        // /metrics is on the ops port, not the public one.
+        HTTP_PORT: String(opsPort),
+        GATEWAY_KEY_FILE: path.join(dataDir, "gateway-key.pem"),
+        WEB_DIR: path.join(dataDir, "no-web"),
+      });
+      await waitHealthy(`http://127.0.0.1:${port}`, gateway, () => tail);
+      const key = i === 1 ? "gateway" : `gateway${i}`;
+      metricsUrls[key] = `http://127.0.0.1:${opsPort}/metrics`;
+      pids[key] = gateway.pid!;
+      wsUrls.push(`ws://127.0.0.1:${port}/ws`);
+    }
+    return { wsUrl: wsUrls[0]!, wsUrls, natsUrl: nats.url, dbUrl: db.url, dataDir, pids, metricsUrls, stop };
   } catch (err) {
     await stop();
     throw err;
