@@ -4,7 +4,8 @@
  * an idempotent retry after a lost ack; unread counts across devices, receipts, typing, edits.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ChatStore, dmConversationId, type Entry } from "@sealroom/sdk/node";
+import type WebSocket from "ws";
+import { ChatStore, dmConversationId, nodeSocketFactory, type Entry } from "@sealroom/sdk/node";
 import { log, startStack, type Stack } from "./support/stack.js";
 import { SOCIAL_STACK, device } from "./social-helpers.js";
 import { connectNats } from "@sealroom/runtime";
@@ -61,12 +62,22 @@ describe("recovery", () => {
   });
 
   test("a send whose ack is lost with the connection is retried with its clientMsgId and stored once", async () => {
-    const a = await chatter(stack, "sven");
+    const sockets: WebSocket[] = [];
+    const socketFactory = (url: string) => {
+      const socket = nodeSocketFactory(url);
+      sockets.push(socket as unknown as WebSocket);
+      return socket;
+    };
+    const a = await chatter(stack, "sven", { client: { socketFactory } });
     const b = await chatter(stack, "tara");
     await befriend(a, b);
     const dm = dmConversationId(a.user.id, b.user.id);
-    // The moment the command reaches NATS (so the service will commit it), drop the connection:
-    // the client never sees that ack, and the outbox resends with the same clientMsgId.
+    // The ack must be lost whatever the timing. a's socket stops reading before the command leaves,
+    // so the reply waits unread in the kernel; the moment the command reaches NATS (so the service
+    // will commit it) the socket is cut. The outbox then resends with the same clientMsgId. (Racing
+    // a reconnect against the reply instead lost the race on a loaded machine: the reply was read
+    // first, and nothing was retried.)
+    const held = sockets.at(-1)!;
     const nc = await connectNats({ url: stack.nats.url, name: "observer", log });
     let dropped = false;
     let attempts = 0;
@@ -75,10 +86,11 @@ describe("recovery", () => {
         attempts++;
         if (dropped) return;
         dropped = true;
-        a.client.reconnect();
+        held.terminate();
       },
     });
     await nc.flush();
+    held.pause();
     const sending = a.chat.send(dm, "exactly once");
     const ack = await sending;
     expect(ack.seq).toBe(1);

@@ -9,6 +9,7 @@ import {
   parseSocialEvent,
   type SealroomClient,
   type SocialEventBody,
+  type NodeClientOptions,
   type SocialEventType,
 } from "@sealroom/sdk/node";
 import type { PublicUser } from "@sealroom/proto/auth";
@@ -79,10 +80,17 @@ function record(client: SealroomClient) {
   return { events, malformed, seen, waitFor };
 }
 
+export interface SignUpOptions {
+  gateway?: number;
+  /** More options for the user's client (its socket factory, say). */
+  client?: Partial<NodeClientOptions>;
+}
+
 /** Registers a new user through gateway `gateway` (or all of them, rotating). */
-export async function signUp(stack: Stack, base: string, opts: { gateway?: number } = {}): Promise<Person> {
+export async function signUp(stack: Stack, base: string, opts: SignUpOptions = {}): Promise<Person> {
   const name = uniqueName(base);
-  const client = stack.client(opts.gateway === undefined ? {} : { urls: [stack.wsUrls[opts.gateway]!] });
+  const urls = opts.gateway === undefined ? {} : { urls: [stack.wsUrls[opts.gateway]!] };
+  const client = stack.client({ ...urls, ...opts.client });
   const rec = record(client);
   await client.connect();
   const user = await client.register(name, password);

@@ -4,7 +4,7 @@
  * (friendships, groups with invited members who accept).
  */
 import { ChatStore, type Entry } from "@sealroom/sdk/node";
-import { befriend, signUp, type Person } from "../social-helpers.js";
+import { befriend, signUp, type Person, type SignUpOptions } from "../social-helpers.js";
 import type { Stack } from "./stack.js";
 
 export interface Chatter extends Person {
@@ -27,7 +27,7 @@ export function attach(person: Person): Chatter {
   return { ...person, chat, stream, streamOf: (id) => stream.filter((e) => e.conversationId === id) };
 }
 
-export async function chatter(stack: Stack, base: string, opts: { gateway?: number } = {}): Promise<Chatter> {
+export async function chatter(stack: Stack, base: string, opts: SignUpOptions = {}): Promise<Chatter> {
   return attach(await signUp(stack, base, opts));
 }
 
