@@ -338,7 +338,8 @@ describe.skipIf(unavailable)(`Sealroom on three hosts (data: ${engine})`, () => 
     expect(texts(of(bob, ab))).toEqual(["hello from host 1", "hello from host 3"]);
     expect(texts(of(carol, cd))).toEqual(["hello from host 2"]);
     expect(await counter(gateway(2), "sealroom_gateway_connections")).toBe(2);
-  });
+    // Four sign-ups (argon2) and the presence wait alone may take 30 s on a loaded machine.
+  }, 75_000);
 
   test("host 3 dies (every process, its NATS node too): no acknowledged message is lost, and its users resume on hosts 1 and 2", async () => {
     const ab = dmConversationId(alice.user.id, bob.user.id);

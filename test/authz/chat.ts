@@ -23,7 +23,7 @@ import type { CommandType } from "@sealroom/proto/commands";
 import { startStack, type Stack } from "../support/stack.js";
 import { SOCIAL_STACK, befriend, signUp, type Person } from "../social-helpers.js";
 import { groupOf } from "../support/chat.js";
-import { record } from "./matrix.js";
+import { callAnonymously, record } from "./matrix.js";
 
 export const CHAT_ROLES = [
   "participant",
@@ -68,7 +68,6 @@ async function blobOf(p: Person, conversationId: string, commit = true): Promise
 let stack: Stack;
 const people = new Map<string, Person>();
 const targets = new Map<Role, Target>();
-let anonymous: SealroomClient;
 
 const person = (name: string) => people.get(name)!;
 const ACTOR: Record<Exclude<Role, "unauthenticated">, string> = {
@@ -166,8 +165,6 @@ async function setUp(): Promise<void> {
     targets.set(role, { ...t, foreignBlob: blob, ownBlob: own });
   }
 
-  anonymous = stack.client();
-  await anonymous.connect();
   await prepareMls();
 }
 
@@ -498,8 +495,11 @@ export function defineChatMatrix(): void {
       let cells = 0;
       for (const c of CHAT_CASES) {
         for (const role of CHAT_ROLES) {
-          const client = role === "unauthenticated" ? anonymous : person(ACTOR[role]).client;
-          const result = await client.call(c.type, c.body(targets.get(role)!, role));
+          const body = c.body(targets.get(role)!, role);
+          const result =
+            role === "unauthenticated"
+              ? await callAnonymously(stack, c.type, body)
+              : await person(ACTOR[role]).client.call(c.type, body);
           const got: string = result.ok ? "ok" : result.error.code;
           cells++;
           record({

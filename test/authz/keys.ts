@@ -17,7 +17,7 @@ import { KEYS_COMMANDS } from "@sealroom/proto/keys";
 import type { SealroomClient } from "@sealroom/sdk/node";
 import { startStack, type Stack } from "../support/stack.js";
 import { befriend, password, SOCIAL_STACK, signUp, type Person } from "../social-helpers.js";
-import { record } from "./matrix.js";
+import { callAnonymously, record } from "./matrix.js";
 
 export const KEYS_ROLES = ["unauthenticated", "self", "friend", "comember", "stranger"] as const;
 type Role = (typeof KEYS_ROLES)[number];
@@ -239,12 +239,11 @@ export function defineKeysMatrix(): void {
 
     test("every command x role: exactly the expected outcome, 0 unexpected allows", async () => {
       const mismatches: string[] = [];
-      const anonymous = stack.client();
-      await anonymous.connect();
       for (const c of KEYS_CASES) {
         for (const role of KEYS_ROLES) {
           const actor = role === "unauthenticated" ? undefined : world.actors[role];
-          const result = await (actor?.client ?? anonymous).call(c.type, await c.body(world, actor));
+          const body = await c.body(world, actor);
+          const result = actor ? await actor.client.call(c.type, body) : await callAnonymously(stack, c.type, body);
           const got = result.ok ? "ok" : result.error.code;
           record({
             family: "keys",
@@ -257,7 +256,6 @@ export function defineKeysMatrix(): void {
             mismatches.push(`${c.type} (${c.name}) as ${role}: expected ${c.expect[role]}, got ${got}`);
         }
       }
-      anonymous.close();
       expect(mismatches).toEqual([]);
     });
   });
