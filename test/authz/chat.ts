@@ -16,7 +16,6 @@
  * encrypted: P's commit carries a Welcome for Q's device, which no actor's ack may delete.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { SealroomClient } from "@sealroom/sdk/node";
 import { Device, decodeExternalSenderDescriptor, type CommitBundle, type CreateGroupOptions } from "@sealroom/e2e";
 import { CHAT_COMMANDS, dmConversationId, groupConversationId } from "@sealroom/proto/chat";
 import type { CommandType } from "@sealroom/proto/commands";
