@@ -16,17 +16,21 @@ export function takeWithin<T>(
   items: Iterable<T>,
   shell: unknown,
   budget: number = CHAT_LIMITS.replyBytesMax,
-): { taken: T[]; cut: boolean } {
+): { taken: T[]; cut: boolean; json: string[] } {
   const taken: T[] = [];
+  // Each taken item as JSON.stringify wrote it to measure it: a reply can reuse the text.
+  const json: string[] = [];
   let used = jsonBytes(shell);
   for (const item of items) {
+    const text = JSON.stringify(item);
     // The item and the comma before it.
-    const size = jsonBytes(item) + 1;
-    if (taken.length > 0 && used + size > budget) return { taken, cut: true };
+    const size = Buffer.byteLength(text) + 1;
+    if (taken.length > 0 && used + size > budget) return { taken, cut: true, json };
     used += size;
     taken.push(item);
+    json.push(text);
   }
-  return { taken, cut: false };
+  return { taken, cut: false, json };
 }
 
 /**

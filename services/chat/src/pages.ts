@@ -60,6 +60,28 @@ export async function readState(
   return { readSeq, unread, countedSeq: lastSeq };
 }
 
+/** A page's entries as takeWithin serialized them to measure them, for pageJson. */
+const entriesJson = new WeakMap<Page, string[]>();
+const EMPTY_ENTRIES = '"entries":[]';
+
+/**
+ * A read's reply value as JSON, the same text as JSON.stringify(value). A history or sync page
+ * made here (and not changed since) is not serialized a second time: its entries' JSON, written by
+ * takeWithin to measure the page, is spliced into the rest (BENCHMARKS.md, "S6: a page's entries
+ * serialized once"). The splice is at the text's first `"entries":[]`, which is the page's own key:
+ * inside a string value a quote is always escaped, so that text cannot occur there, and `entries`
+ * comes before `people`.
+ */
+export function pageJson(value: unknown): string {
+  const json = typeof value === "object" && value !== null ? entriesJson.get(value as Page) : undefined;
+  if (!json || (value as Page).entries.length !== json.length) return JSON.stringify(value);
+  const text = JSON.stringify({ ...(value as Page), entries: [] });
+  const key = text.indexOf(EMPTY_ENTRIES);
+  if (key < 0) return JSON.stringify(value);
+  const at = key + EMPTY_ENTRIES.length - 1;
+  return text.slice(0, at) + json.join(",") + text.slice(at);
+}
+
 export function createPages({ db, log, clock }: PageDeps): Pages {
   const snapshot = <T>(fn: (q: Queries) => Promise<T>): Promise<T> => db.snapshot((tx) => fn(queries(tx)));
 
@@ -81,12 +103,18 @@ export function createPages({ db, log, clock }: PageDeps): Pages {
       visibleFromSeq: access.visibleFrom,
       truncated: true,
     };
-    const { taken, cut } = takeWithin(
+    const { taken, cut, json } = takeWithin(
       rows.map((r) => toEntry(access.key, r, log, access.visibleFrom)),
       shell,
     );
+    if (newestFirst) {
+      taken.reverse();
+      json.reverse();
+    }
     // At most pageMax users (< 35 KB) beyond the bound, well inside NATS's max_payload.
-    return { ...shell, entries: newestFirst ? taken.reverse() : taken, truncated: cut, ...(await sendersOf(q, taken)) };
+    const result: Page = { ...shell, entries: taken, truncated: cut, ...(await sendersOf(q, taken)) };
+    entriesJson.set(result, json);
+    return result;
   }
 
   return {

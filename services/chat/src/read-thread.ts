@@ -8,7 +8,7 @@ import type { MessagePort } from "node:worker_threads";
 import { openSql } from "@sealroom/db/sql";
 import { AppError } from "@sealroom/proto/errors";
 import { createLogger } from "@sealroom/runtime";
-import { createPages, type Pages } from "./pages.js";
+import { createPages, pageJson, type Pages } from "./pages.js";
 import type { ReadReply, ReadRequest, ReadWorkerCommand, ReadWorkerData } from "./read-pool.js";
 
 function run(pages: Pages, req: ReadRequest): Promise<unknown> {
@@ -46,7 +46,7 @@ export function serveReads(port: MessagePort, { url, logLevel }: ReadWorkerData)
     run(pages, m).then(
       (value) => {
         // A fresh buffer of its own (not Buffer's shared pool), so it can be transferred.
-        const json = encoder.encode(JSON.stringify(value));
+        const json = encoder.encode(pageJson(value));
         port.postMessage({ id: m.id, ok: true, json } satisfies ReadReply, [json.buffer]);
       },
       (err: unknown) => {
