@@ -7,10 +7,10 @@
  */
 import { CHAT_LIMITS, type ConversationsCursor, type ReadState, type Receipt } from "@sealroom/proto/chat";
 import type { SqlDb } from "@sealroom/db/sql";
-import type { Clock, Logger } from "@sealroom/runtime";
+import { EncodedValue, type Clock, type Logger } from "@sealroom/runtime";
 import type { EncodedPages } from "./read-pool.js";
 import { blockedEitherWay, hiddenFrom, resolveAccess, visibleEnd, type Access } from "./access.js";
-import { createPages, readState, type Pages } from "./pages.js";
+import { createPages, pageJson, readState, type Pages } from "./pages.js";
 import type { Publish } from "./publish.js";
 import { queries, type Queries } from "./queries.js";
 import { clearMarkedUnread } from "./settings.js";
@@ -22,12 +22,27 @@ export interface ReadDeps {
    * Where history, sync and the conversation list run: the reader threads (read-pool.ts, answering
    * JSON); default: on `db`, on the event loop.
    */
-  pages?: Pages | EncodedPages;
+  pages?: EncodedPages;
   writer: Writer;
   publish: Publish;
   log: Logger;
   /** For settings that depend on the time (a mute until then). */
   clock: Clock;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Pages read on the event loop, answered as their JSON like the reader threads' (pageJson: a page's
+ * entries are serialized once, not again by the reply).
+ */
+function encoded(pages: Pages): EncodedPages {
+  const encode = <T>(value: T) => new EncodedValue<T>(encoder.encode(pageJson(value)));
+  return {
+    history: async (...args) => encode(await pages.history(...args)),
+    sync: async (...args) => encode(await pages.sync(...args)),
+    conversations: async (...args) => encode(await pages.conversations(...args)),
+  };
 }
 
 export function createReads({ db, pages, writer, publish, log, clock }: ReadDeps) {
@@ -44,7 +59,7 @@ export function createReads({ db, pages, writer, publish, log, clock }: ReadDeps
     return members.filter((id) => id !== access.userId && !hidden.has(id));
   }
 
-  const reader = pages ?? createPages({ db, log, clock });
+  const reader = pages ?? encoded(createPages({ db, log, clock }));
 
   return {
     history: (userId: number, key: string, beforeSeq: number | undefined, limit: number) =>
