@@ -17,7 +17,7 @@ export { MessageIndex } from "./search/message-index.js";
 
 /**
  * `~/.sealroom/known_hosts`: one `host sha256-hex` line per trusted server key. Its pins are kept
- * while the file's size and mtime stay the same: a client reconnecting reads it once, not per
+ * while the file's inode, size and mtime stay the same: a client reconnecting reads it once, not per
  * connection (in a gateway failover that read was 7% of a client's CPU), and an edit, by the user
  * or another process, is still seen on the next connection.
  */
