@@ -4,6 +4,7 @@
  * when a gateway's lease runs out. Two instances, so each transition must be published once.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PRESENCE_REPORT_MAX_ENTRIES } from "@sealroom/proto/gateway-presence";
 import { setup, type Harness } from "./test/harness.js";
 
 let h: Harness;
@@ -198,6 +199,24 @@ describe("a gateway that dies", () => {
     await h.settle();
     expect(changes(friend!, u!).map((c) => c.online)).toEqual([true, false]);
     expect(await h.db.gatewayLease.count({ where: { gatewayId: "leaving" } })).toBe(0);
+  });
+
+  it("a gateway holding more users than one statement may name goes down: every one goes offline", async () => {
+    // SQLite takes at most 999 parameters in a statement: the users going offline were one list.
+    const crowd = await h.users(...Array.from({ length: 1_200 }, () => "crowd"));
+    for (let i = 0; i < crowd.length; i += PRESENCE_REPORT_MAX_ENTRIES) {
+      await okReport(
+        "crowded",
+        crowd.slice(i, i + PRESENCE_REPORT_MAX_ENTRIES).map((u) => [u, 1]),
+        { reset: i === 0 },
+      );
+    }
+    h.clock.advance(1);
+    expect(await h.presence.down("crowded")).toEqual({ ok: true, value: { resync: false } });
+    expect(await h.db.user.count({ where: { id: { gte: crowd[0]! }, lastSeenAt: new Date(h.clock.now()) } })).toBe(
+      crowd.length,
+    );
+    expect(await h.db.presence.count({ where: { gatewayId: "crowded" } })).toBe(0);
   });
 
   it("refuses malformed reports", async () => {

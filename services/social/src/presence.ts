@@ -23,7 +23,7 @@ import {
 import { mutate, type Deps } from "./deps.js";
 import type { Outbox } from "./outbox.js";
 import type { Tx } from "./store.js";
-import { onlineAmong } from "./views.js";
+import { chunks, onlineAmong } from "./views.js";
 
 /** Users going offline get lastSeenAt = now; each transition goes to the outbox. */
 async function applyTransitions(
@@ -36,8 +36,9 @@ async function applyTransitions(
 ): Promise<void> {
   const wentOffline = users.filter((u) => before.has(u) && !after.has(u));
   const cameOnline = users.filter((u) => !before.has(u) && after.has(u));
-  if (wentOffline.length > 0)
-    await tx.user.updateMany({ where: { id: { in: wentOffline } }, data: { lastSeenAt: now } });
+  // In parts: a gateway that goes down can take thousands, more than one statement may name.
+  for (const part of chunks(wentOffline))
+    await tx.user.updateMany({ where: { id: { in: part } }, data: { lastSeenAt: now } });
   for (const userId of [...cameOnline, ...wentOffline]) out.presence(userId);
 }
 
