@@ -20,6 +20,7 @@ import {
   type PresenceHeartbeat,
   type PresenceReport,
 } from "@sealroom/proto/gateway-presence";
+import { Prisma } from "@sealroom/db";
 import { mutate, type Deps } from "./deps.js";
 import type { Outbox } from "./outbox.js";
 import type { Tx } from "./store.js";
@@ -66,61 +67,85 @@ async function renewLease(tx: Tx, out: Outbox, gatewayId: string, ttlMs: number,
   return live;
 }
 
+type HereRow = { userId: number; connections: number; updatedAt: Date };
+
+/** Four parameters a row: within SQLite's 999 a statement. */
+const ROWS_PER_INSERT = 200;
+
+/**
+ * A report's counts in a few statements, whatever its size: one UPDATE per distinct count (a mass
+ * reconnect or disconnect is one or two) and multi-row INSERTs. A statement per row, and Prisma's
+ * createMany (whose plan is compiled at the size of its data), held the write lock ~100 ms for a
+ * report of 200 (issue #19: `BENCH=presence npm run bench -w @sealroom/social`). Dates bind as
+ * Prisma's own writes store them (presence.test.ts reads them back through Prisma on both engines).
+ */
+async function writeCounts(
+  tx: Tx,
+  gatewayId: string,
+  changes: ReadonlyMap<number, number>,
+  here: ReadonlyMap<number, HereRow>,
+  stamp: Date,
+): Promise<void> {
+  const updates = new Map<number, number[]>();
+  const created: Prisma.Sql[] = [];
+  for (const [userId, connections] of changes) {
+    if (here.has(userId)) updates.set(connections, [...(updates.get(connections) ?? []), userId]);
+    else created.push(Prisma.sql`(${userId}, ${gatewayId}, ${connections}, ${stamp})`);
+  }
+  for (const [connections, userIds] of updates)
+    await tx.$executeRaw(Prisma.sql`
+      UPDATE "Presence" SET "connections" = ${connections}, "updatedAt" = ${stamp}
+       WHERE "gatewayId" = ${gatewayId} AND "userId" IN (${Prisma.join(userIds)})`);
+  for (const part of chunks(created, ROWS_PER_INSERT))
+    await tx.$executeRaw(Prisma.sql`
+      INSERT INTO "Presence" ("userId", "gatewayId", "connections", "updatedAt") VALUES ${Prisma.join(part)}`);
+}
+
 export function createPresence(deps: Deps) {
   const { config } = deps;
 
   return {
     async report(r: PresenceReport): Promise<PresenceAck> {
       return mutate(deps, async (tx, out, now) => {
-        const live = await renewLease(tx, out, r.gatewayId, r.ttlMs, now);
+        const { gatewayId, reset } = r;
+        const live = await renewLease(tx, out, gatewayId, r.ttlMs, now);
         const stamp = new Date(r.stamp);
-        const previous = r.reset
-          ? await tx.presence.findMany({
-              where: { gatewayId: r.gatewayId, connections: { gt: 0 } },
-              select: { userId: true },
-            })
-          : [];
-        const users = [...new Set([...r.entries.map((e) => e.userId), ...previous.map((p) => p.userId)])];
-        const before = await onlineAmong(tx, users, now);
-        if (r.reset) {
-          // Everything the gateway reported before is replaced, whatever its stamp (a restarted
-          // gateway's clock may be behind its predecessor's): tombstones carrying this stamp, so a
-          // late report from before the reset cannot revive them, overwritten by the entries below.
-          await tx.presence.updateMany({
-            where: { gatewayId: r.gatewayId },
-            data: { connections: 0, updatedAt: stamp },
-          });
-        }
+        // A user named twice counts once, with the last entry.
+        const reported = new Map(r.entries.slice(0, PRESENCE_REPORT_MAX_ENTRIES).map((e) => [e.userId, e.connections]));
+        // This gateway's rows of the reported users; on a reset all of them, since everything it
+        // reported before is replaced.
         const rows = await tx.presence.findMany({
-          where: { gatewayId: r.gatewayId, userId: { in: r.entries.map((e) => e.userId) } },
+          where: reset ? { gatewayId } : { gatewayId, userId: { in: [...reported.keys()] } },
+          select: { userId: true, connections: true, updatedAt: true },
         });
-        const existing = new Map(rows.map((row) => [row.userId, row]));
-        const created = new Map<number, number>();
-        for (const e of r.entries.slice(0, PRESENCE_REPORT_MAX_ENTRIES)) {
-          const row = existing.get(e.userId);
-          const key = { userId_gatewayId: { userId: e.userId, gatewayId: r.gatewayId } };
-          if (!row) {
-            // A user named twice counts once, with the last entry.
-            created.set(e.userId, e.connections);
-          } else if (row.updatedAt <= stamp) {
-            await tx.presence.update({ where: key, data: { connections: e.connections, updatedAt: stamp } });
-          }
+        const here = new Map(rows.map((row) => [row.userId, row]));
+        const users = [
+          ...new Set([...reported.keys(), ...rows.filter((row) => row.connections > 0).map((row) => row.userId)]),
+        ];
+        // Online before and after, from this gateway's counts (its lease was just renewed) and the
+        // others': the same answer as onlineAmong before and after the writes, in one query.
+        const elsewhere = await onlineAmong(tx, users, now, { except: gatewayId });
+        // A count stamped later than this report is left alone, unless the report is a reset.
+        const changes = new Map(
+          [...reported].filter(([userId]) => {
+            const row = here.get(userId);
+            return reset || row === undefined || row.updatedAt <= stamp;
+          }),
+        );
+        const countAfter = (userId: number) =>
+          changes.get(userId) ?? (reset ? 0 : (here.get(userId)?.connections ?? 0));
+        if (reset) {
+          // Whatever its stamp (a restarted gateway's clock may be behind its predecessor's):
+          // tombstones carrying this stamp, so a late report from before the reset cannot revive
+          // them, overwritten by the entries below.
+          await tx.presence.updateMany({ where: { gatewayId }, data: { connections: 0, updatedAt: stamp } });
         }
-        // New rows in one statement: a gateway's first report names every user it holds, and a
-        // round trip per row cost seconds on PostgreSQL.
-        if (created.size > 0) {
-          await tx.presence.createMany({
-            data: [...created].map(([userId, connections]) => ({
-              userId,
-              gatewayId: r.gatewayId,
-              connections,
-              updatedAt: stamp,
-            })),
-          });
-        }
-        const after = await onlineAmong(tx, users, now);
-        await applyTransitions(tx, out, users, before, after, now);
-        return { resync: !live && !r.reset };
+        await writeCounts(tx, gatewayId, changes, here, stamp);
+        const online = (count: (userId: number) => number) =>
+          new Set(users.filter((u) => elsewhere.has(u) || count(u) > 0));
+        const before = online((u) => here.get(u)?.connections ?? 0);
+        await applyTransitions(tx, out, users, before, online(countAfter), now);
+        return { resync: !live && !reset };
       });
     },
 

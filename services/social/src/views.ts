@@ -103,12 +103,20 @@ async function liveGateways(q: Tx, now: Date): Promise<string[]> {
   return leases.map((l) => l.gatewayId);
 }
 
-/** Which of `userIds` are online: a connection counted on a gateway with a live lease. */
-export async function onlineAmong(q: Tx, userIds: Iterable<number>, now: Date): Promise<Set<number>> {
+/**
+ * Which of `userIds` are online: a connection counted on a gateway with a live lease (`except`: on
+ * a live gateway other than that one).
+ */
+export async function onlineAmong(
+  q: Tx,
+  userIds: Iterable<number>,
+  now: Date,
+  opts: { except?: string } = {},
+): Promise<Set<number>> {
   const ids = [...new Set(userIds)];
   const online = new Set<number>();
   if (ids.length === 0) return online;
-  const gateways = await liveGateways(q, now);
+  const gateways = (await liveGateways(q, now)).filter((g) => g !== opts.except);
   if (gateways.length === 0) return online;
   for (const part of chunks(ids)) {
     const rows = await q.presence.findMany({
