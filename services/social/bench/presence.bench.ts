@@ -11,6 +11,8 @@
  * The storm's shape (test/chaos/failover.test.ts): every user is counted on gateway A, whose lease
  * has expired (it was killed); they arrive on gateway B in reports of 200 (the most one carries),
  * then disconnect from B (counts to 0, rows kept as tombstones), then come back (rows updated).
+ * Last, the fan-out that follows: every user's state read and pushed to their watchers (a friend
+ * each here), outside the write transaction but through the same queue of database work.
  */
 import { test } from "vitest";
 import { createDb } from "@sealroom/db";
@@ -19,7 +21,9 @@ import { createLogger } from "@sealroom/runtime";
 import { tempDatabase } from "@sealroom/testkit";
 import { resolveSocialConfig } from "../src/config.js";
 import { createPresence } from "../src/presence.js";
+import { createPresenceFanout } from "../src/presence-fanout.js";
 import { createStore } from "../src/store.js";
+import { friendPair } from "../src/views.js";
 
 const USERS = Number(process.env.BENCH_USERS ?? 5000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -34,14 +38,16 @@ test("presence reports: time in the write transaction, statements", async () => 
       select: { id: true },
     });
     const ids = users.map((u) => u.id);
-    let clock = Date.now();
-    const presence = createPresence({
-      store: createStore(db),
-      clock: () => clock,
-      config: resolveSocialConfig(),
-      log: createLogger({ service: "bench", level: "silent", pretty: false }),
-      publisher: { toUser() {}, groupDoorbell() {}, presence() {} },
+    // Everyone has a friend, so the fan-out has someone to tell.
+    await db.friendship.createMany({
+      data: ids.filter((_, i) => i % 2 === 0 && i + 1 < ids.length).map((id, i) => friendPair(id, ids[2 * i + 1]!)),
     });
+    let clock = Date.now();
+    const store = createStore(db);
+    const config = resolveSocialConfig();
+    const log = createLogger({ service: "bench", level: "silent", pretty: false });
+    const publisher = { toUser() {}, groupDoorbell() {}, presence() {} };
+    const presence = createPresence({ store, clock: () => clock, config, log, publisher });
     const ttlMs = 2_000;
     const samples = new Map<string, { ms: number[]; statements: number[] }>();
     const measure = async (label: string, op: () => Promise<unknown>) => {
@@ -70,6 +76,12 @@ test("presence reports: time in the write transaction, statements", async () => 
       await reportAll("on B: back (rows updated)", b, 1);
       await presence.down({ gatewayId: b });
       await presence.sweep();
+      // The pushes that follow a mass reconnect: every user's state to each of their watchers.
+      let pushes = 0;
+      const fanout = createPresenceFanout({ store, clock: () => clock, config, log, send: () => pushes++ });
+      fanout.enqueue(ids);
+      await measure(`fan-out of ${USERS} users' changes`, () => fanout.flush());
+      if (pushes !== ids.length - (ids.length % 2)) throw new Error(`${pushes} pushes`);
     }
 
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? 0;
@@ -82,7 +94,9 @@ test("presence reports: time in the write transaction, statements", async () => 
         statements: median(counts),
         "median ms": round1(median(ms)),
         "p90 ms": round1([...ms].sort((x, y) => x - y)[Math.floor(ms.length * 0.9)] ?? 0),
-        "µs per user": Math.round((1000 * median(ms)) / PRESENCE_REPORT_MAX_ENTRIES),
+        "µs per user": Math.round(
+          (1000 * median(ms)) / (report.startsWith("fan-out") ? USERS : PRESENCE_REPORT_MAX_ENTRIES),
+        ),
       })),
     );
   } finally {

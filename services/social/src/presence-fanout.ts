@@ -14,7 +14,7 @@ import type { Clock } from "./clock.js";
 import type { SocialConfig } from "./config.js";
 import type { Publisher } from "./outbox.js";
 import type { Store } from "./store.js";
-import { msOrNull, onlineAmong, usersById, watchersOf } from "./views.js";
+import { msOrNull, onlineAmong, usersById, watchersOfMany } from "./views.js";
 
 export interface PresenceFanout {
   enqueue(userIds: number[]): void;
@@ -35,15 +35,14 @@ export function createPresenceFanout(deps: {
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
 
-  const watchers = (userId: number) => store.read((q) => watchersOf(q, userId, config.presenceFanoutCap));
-
   const pushAll = async (batch: Set<number>) => {
     if (batch.size === 0) return;
     try {
       const ids = [...batch];
-      const { online, users } = await store.snapshot(async (q) => ({
+      const { online, users, watchers } = await store.snapshot(async (q) => ({
         online: await onlineAmong(q, ids, new Date(clock())),
         users: await usersById(q, ids),
+        watchers: await watchersOfMany(q, ids, config.presenceFanoutCap),
       }));
       for (const userId of ids) {
         const user = users.get(userId);
@@ -51,7 +50,7 @@ export function createPresenceFanout(deps: {
         const body = online.has(userId)
           ? { userId, online: true, lastSeenAt: null }
           : { userId, online: false, lastSeenAt: msOrNull(user.lastSeenAt) };
-        for (const id of await watchers(userId)) send(id, "presence.changed.v1", body);
+        for (const id of watchers.get(userId) ?? []) send(id, "presence.changed.v1", body);
       }
     } catch (err) {
       log.warn({ err, users: batch.size }, "presence fan-out failed");

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PRESENCE_REPORT_MAX_ENTRIES } from "@sealroom/proto/gateway-presence";
 import { setup, type Harness } from "./test/harness.js";
+import { watchersOfMany } from "./views.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -89,6 +90,37 @@ describe("presence", () => {
     expect(changes(member!, u!)).toHaveLength(1);
     expect(changes(friend!, u!)).toHaveLength(2);
     expect(other).toBeGreaterThan(0);
+  });
+
+  it("many changing in one report: each user's own watchers are told, blocks and the cap apply", async () => {
+    const [a, b, c, fa, fb, both, blocker] = await h.users("a", "b", "c", "fa", "fb", "both", "bk");
+    await h.befriend(a!, fa!);
+    await h.befriend(b!, fb!);
+    await h.befriend(a!, both!);
+    await h.befriend(b!, both!);
+    await h.group(c!, { members: [fa!] });
+    await h.group(b!, { members: [blocker!] });
+    await h.ok("social.blocks.add", { userId: b }, blocker!);
+    await okReport("g5", [
+      [a!, 1],
+      [b!, 1],
+      [c!, 1],
+    ]);
+    await h.settle();
+    const told = (watcher: number) =>
+      [a, b, c].filter((u) => changes(watcher, u!).some((e) => e.online)).map((u) => [a, b, c].indexOf(u));
+    expect(told(fa!)).toEqual([0, 2]);
+    expect(told(fb!)).toEqual([1]);
+    expect(told(both!)).toEqual([0, 1]);
+    expect(told(blocker!)).toEqual([]);
+    // The fan-out bound: each user's lowest ids.
+    expect(await watchersOfMany(h.db, [a!, b!, c!], 1)).toEqual(
+      new Map([
+        [a!, [Math.min(fa!, both!)]],
+        [b!, [Math.min(fb!, both!)]],
+        [c!, [fa!]],
+      ]),
+    );
   });
 
   it("a burst handled by both instances ends on the true state", async () => {

@@ -192,15 +192,43 @@ export async function hidePresenceIfUnseen(q: Tx, out: Outbox, a: number, b: num
  * share, without a block either way; at most `cap` of them (the fan-out bound).
  */
 export async function watchersOf(q: Tx, userId: number, cap: number): Promise<number[]> {
-  const rows = await q.$queryRaw<Array<{ id: bigint | number }>>(Prisma.sql`
-    SELECT "userBId" AS id FROM "Friendship" WHERE "userAId" = ${userId}
-    UNION SELECT "userAId" FROM "Friendship" WHERE "userBId" = ${userId}
-    UNION SELECT m2."userId" FROM "GroupMember" m1
-      JOIN "Group" g ON g."id" = m1."groupId" AND g."disbandedAt" IS NULL
-      JOIN "GroupMember" m2 ON m2."groupId" = m1."groupId"
-      WHERE m1."userId" = ${userId} AND m2."userId" <> ${userId}
-    EXCEPT SELECT "blockerId" FROM "Block" WHERE "blockedId" = ${userId}
-    EXCEPT SELECT "blockedId" FROM "Block" WHERE "blockerId" = ${userId}
-    LIMIT ${cap}`);
-  return rows.map((r) => Number(r.id));
+  return (await watchersOfMany(q, [userId], cap)).get(userId) ?? [];
+}
+
+/** Three lists of ids a statement: within SQLite's 999 parameters. */
+const WATCHED_PER_QUERY = 300;
+
+/**
+ * watchersOf for many users in one query per 300 (a gateway's mass reconnect changes thousands of
+ * users' presence at once; a query each held social's queue for seconds, issue #19). Each user's
+ * watchers are the lowest `cap` ids; users nobody watches are absent.
+ */
+export async function watchersOfMany(q: Tx, userIds: readonly number[], cap: number): Promise<Map<number, number[]>> {
+  const out = new Map<number, number[]>();
+  for (const part of chunks([...new Set(userIds)], WATCHED_PER_QUERY)) {
+    const ids = Prisma.join(part);
+    const rows = await q.$queryRaw<Array<{ subject: bigint | number; watcher: bigint | number }>>(Prisma.sql`
+      SELECT "subject", "watcher" FROM (
+        SELECT p."subject", p."watcher", ROW_NUMBER() OVER (PARTITION BY p."subject" ORDER BY p."watcher") AS "n"
+          FROM (
+            SELECT "userAId" AS "subject", "userBId" AS "watcher" FROM "Friendship" WHERE "userAId" IN (${ids})
+            UNION SELECT "userBId", "userAId" FROM "Friendship" WHERE "userBId" IN (${ids})
+            UNION SELECT m1."userId", m2."userId" FROM "GroupMember" m1
+              JOIN "Group" g ON g."id" = m1."groupId" AND g."disbandedAt" IS NULL
+              JOIN "GroupMember" m2 ON m2."groupId" = m1."groupId"
+              WHERE m1."userId" IN (${ids}) AND m2."userId" <> m1."userId"
+          ) p
+         WHERE NOT EXISTS (
+           SELECT 1 FROM "Block" b
+            WHERE (b."blockerId" = p."subject" AND b."blockedId" = p."watcher")
+               OR (b."blockerId" = p."watcher" AND b."blockedId" = p."subject"))
+      ) ranked
+      WHERE "n" <= ${cap}
+      ORDER BY "subject", "watcher"`);
+    for (const row of rows) {
+      const subject = Number(row.subject);
+      out.set(subject, [...(out.get(subject) ?? []), Number(row.watcher)]);
+    }
+  }
+  return out;
 }
