@@ -182,6 +182,7 @@ test(
       }
     })();
     const gw0Peak = gw0.peakMiB();
+    const cpuAtKill = system.cpu();
     killedAt = Date.now();
     await gw0.kill();
     await until(() => back.size + signedOut.size >= SESSIONS, "every session back or signed out", BACK_WITHIN_MS).catch(
@@ -198,6 +199,13 @@ test(
       },
     );
     const allBackMs = Date.now() - killedAt;
+    // Where the storm's CPU went: every process, the test's clients included, kill to last back.
+    const cpuAllBack = system.cpu();
+    const stormCpuMs = Object.fromEntries(
+      Object.entries(cpuAllBack)
+        .filter(([name]) => name in cpuAtKill)
+        .map(([name, ms]) => [name, ms - cpuAtKill[name]!]),
+    );
     sampling = false;
     await sampler;
     await load;
@@ -240,6 +248,7 @@ test(
         "ms from kill to every session back": allBackMs,
         "surviving gateway: resumptions accepted": accepted,
         "surviving gateway: RSA decryptions": rsa,
+        "CPU ms from the kill to every session back, by process": stormCpuMs,
         "surviving gateway: event-loop p99 ms, worst sample / median sample": [
           Math.round(Math.max(...loopP99)),
           Math.round(percentile(loopP99, 50)),

@@ -49,6 +49,22 @@ export function rssMiB(pid: number | undefined): number {
   }
 }
 
+/**
+ * CPU time (user + system) a live process has used so far, in ms, from /proc; 0 once it is gone.
+ * /proc counts clock ticks of USER_HZ, 100 a second on Linux.
+ */
+export function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // The fields after the command name, which may itself hold spaces: utime and stime are 14 and 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 async function httpOk(url: string): Promise<boolean> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
@@ -166,6 +182,8 @@ export interface System {
   metric(proc: Proc, name: string, labels?: Record<string, string>): Promise<number>;
   /** Peak memory of every process seen so far, in MiB. */
   peaks(): Record<string, number>;
+  /** CPU ms used so far by every live process of the system, nats-server included, and by this one. */
+  cpu(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -314,6 +332,14 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       },
       peaks() {
         return Object.fromEntries(procs.map((p) => [p.name, p.peakMiB()]));
+      },
+      cpu() {
+        const { user, system } = process.cpuUsage();
+        return {
+          ...Object.fromEntries(procs.filter((p) => p.running).map((p) => [p.name, cpuMs(p.pid)])),
+          "nats-server": cpuMs(nats.process.pid),
+          "test process": Math.round((user + system) / 1000),
+        };
       },
       async stop() {
         for (const c of clients) c.close();
