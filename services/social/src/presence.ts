@@ -89,8 +89,9 @@ async function writeCounts(
   const updates = new Map<number, number[]>();
   const created: Prisma.Sql[] = [];
   for (const [userId, connections] of changes) {
-    if (here.has(userId)) updates.set(connections, [...(updates.get(connections) ?? []), userId]);
-    else created.push(Prisma.sql`(${userId}, ${gatewayId}, ${connections}, ${stamp})`);
+    if (!here.has(userId)) created.push(Prisma.sql`(${userId}, ${gatewayId}, ${connections}, ${stamp})`);
+    else if (updates.has(connections)) updates.get(connections)!.push(userId);
+    else updates.set(connections, [userId]);
   }
   for (const [connections, userIds] of updates)
     await tx.$executeRaw(Prisma.sql`

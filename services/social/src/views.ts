@@ -227,7 +227,9 @@ export async function watchersOfMany(q: Tx, userIds: readonly number[], cap: num
       ORDER BY "subject", "watcher"`);
     for (const row of rows) {
       const subject = Number(row.subject);
-      out.set(subject, [...(out.get(subject) ?? []), Number(row.watcher)]);
+      const watchers = out.get(subject);
+      if (watchers) watchers.push(Number(row.watcher));
+      else out.set(subject, [Number(row.watcher)]);
     }
   }
   return out;
