@@ -131,7 +131,11 @@ test("slow consumer: a client that stops reading is closed with 1013 past the bu
   });
   expect(clientSawCode).toBe(CLOSE.TRY_AGAIN_LATER);
   expect(failures).toEqual([]);
-  expect(percentile(latencies, 95)).toBeLessThan(1000);
+  // Unaffected: the sends are sequential, so a gateway that stalled for the slow reader shows as one
+  // send that waits the stall out, and the median as its usual few ms. The tail bound leaves room
+  // for the pages' own CPU on a loaded machine: a CI run had two sends of 30 at ~1 s (p50 9 ms).
+  expect(percentile(latencies, 50)).toBeLessThan(100);
+  expect(Math.max(...latencies)).toBeLessThan(3000);
   // Bounded: a few 4 MiB buffers and replies in flight, not 40 pages of 1 MB each held for a reader that never comes.
   expect(peak - rssBefore).toBeLessThan(150);
 }, 90_000);
