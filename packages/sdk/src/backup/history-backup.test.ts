@@ -94,6 +94,39 @@ describe("the backup key", () => {
     expect(a.backup.keyFor(1)).toBeUndefined();
     expect(a.backup.userId).toBeUndefined();
   });
+
+  test("a status read that times out is tried again until one answers: the device does not stay loading", async () => {
+    const server = new FakeBackupServer();
+    const first = device(server, "dev_a");
+    first.client.signIn();
+    await settled(first.backup);
+
+    server.failStatusReads.count = 2;
+    const again = device(server, "dev_a2", first.store);
+    again.client.signIn();
+    // No event and no new sign-in comes: only the retries can bring it to ready (0.5 s, then 1 s).
+    for (let i = 0; i < 100 && again.backup.status.kind === "loading"; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(again.backup.status).toEqual({ kind: "ready", version: 1, passphrase: false });
+    expect(server.failStatusReads.count).toBe(0);
+  });
+
+  test("a refused status read is not retried, nor one begun before a sign-out", async () => {
+    const server = new FakeBackupServer();
+    const a = device(server, "dev_a");
+    server.failStatusReads = { count: 1, error: new AppError("BAD_REQUEST") };
+    a.client.signIn();
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(server.statusReads).toBe(1);
+    expect(a.backup.status).toEqual({ kind: "loading" });
+
+    server.failStatusReads = { count: 1, error: new AppError("TIMEOUT") };
+    a.client.signIn();
+    await until(() => server.statusReads === 2, "the read that times out");
+    a.client.signOut();
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(server.statusReads).toBe(2);
+    expect(a.backup.status).toEqual({ kind: "loading" });
+  });
 });
 
 describe("the recovery passphrase", () => {

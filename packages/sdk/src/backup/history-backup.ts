@@ -43,6 +43,9 @@ export interface HistoryBackupOptions {
 
 /** Versions of the key kept on a device: older entries of the archive stay readable after rotations. */
 const RING_SIZE = BACKUP_LIMITS.linksMax + 1;
+/** A status read that failed for a passing reason is tried again after this, doubled each time, up to the cap. */
+const REREAD_FIRST_MS = 500;
+const REREAD_MAX_MS = 30_000;
 export const PASSPHRASE_MIN_CHARS = 12;
 
 /** Why a passphrase is refused, or undefined when it is acceptable. Counted in characters after NFKC. */
@@ -63,6 +66,7 @@ export class HistoryBackup extends Emitter<BackupEvents> implements HistoryBacku
   /** Bumped at every sign-in and sign-out: work begun for an earlier one does nothing. */
   private generation = 0;
   private refreshing: Promise<void> = Promise.resolve();
+  private reread: ReturnType<typeof setTimeout> | undefined;
   private device: Promise<string> | undefined;
   private readonly approvals: Approvals;
   private readonly offs: Array<() => void> = [];
@@ -132,6 +136,7 @@ export class HistoryBackup extends Emitter<BackupEvents> implements HistoryBacku
 
   stop(): void {
     for (const off of this.offs.splice(0)) off();
+    clearTimeout(this.reread);
     this.approvals.reset();
   }
 
@@ -255,6 +260,7 @@ export class HistoryBackup extends Emitter<BackupEvents> implements HistoryBacku
 
   private forget(): void {
     this.generation++;
+    clearTimeout(this.reread);
     this.user = undefined;
     this.keys = [];
     this.device = undefined;
@@ -285,12 +291,26 @@ export class HistoryBackup extends Emitter<BackupEvents> implements HistoryBacku
     return device;
   }
 
-  /** Reads the status again (one read at a time; a failed one leaves the status as it was). */
-  private refresh(): void {
+  /**
+   * Reads the status again, one read at a time. A read that fails for a passing reason (a timeout,
+   * a lost connection, a busy service: a retryable error) is tried again, later each time, until
+   * one succeeds or the user changes. Left as it was, a device whose read at sign-in failed stayed
+   * "loading" for the whole session: it sealed nothing into the archive and answered no approval.
+   */
+  private refresh(attempt = 0): void {
     const generation = this.generation;
+    clearTimeout(this.reread);
     this.refreshing = this.refreshing
       .then(() => this.readStatus(generation))
-      .catch(() => undefined)
+      .catch((err: unknown) => {
+        const stopped = this.offs.length === 0;
+        if (stopped || generation !== this.generation || !(err instanceof AppError) || !err.retryable) return;
+        const delay = Math.max(err.retryAfterMs ?? 0, Math.min(REREAD_MAX_MS, REREAD_FIRST_MS * 2 ** attempt));
+        clearTimeout(this.reread);
+        this.reread = setTimeout(() => {
+          if (generation === this.generation) this.refresh(attempt + 1);
+        }, delay);
+      })
       .then(() => undefined);
   }
 

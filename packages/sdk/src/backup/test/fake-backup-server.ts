@@ -28,6 +28,8 @@ export class FakeBackupServer {
   /** Runs before auth.backup.create is answered (a test makes another device win the race here). */
   beforeCreate: () => Promise<void> = async () => {};
   statusReads = 0;
+  /** The next this-many auth.backup.status reads fail with this error (a timeout, a lost connection). */
+  failStatusReads: { count: number; error: AppError } = { count: 0, error: new AppError("TIMEOUT") };
   /** auth.backup.create calls refused because another key was there first. */
   conflicts = 0;
 
@@ -43,6 +45,10 @@ export class FakeBackupServer {
     if (!parsed.success) throw new AppError("BAD_REQUEST", parsed.error.issues[0]?.message);
     if (type === "auth.backup.status") {
       this.statusReads++;
+      if (this.failStatusReads.count > 0) {
+        this.failStatusReads.count--;
+        throw this.failStatusReads.error;
+      }
       return { key: this.key && structuredClone(this.key), wrap: null, links: [] };
     }
     if (type === "auth.backup.create") {
