@@ -18,6 +18,7 @@ import { PrismaClient } from "./generated/prisma/client.js";
 import { PrismaClient as PgPrismaClient } from "./generated/postgresql/client.js";
 import { engineOf, type Engine } from "./engine.js";
 import { releaseFailedTransactions } from "./pg-release.js";
+import { withRetry } from "./retry.js";
 import { timedAdapter, type DbObserver } from "./timing.js";
 
 export { Prisma } from "./generated/prisma/client.js";
@@ -72,6 +73,9 @@ export async function createDb(options: DbOptions): Promise<Db> {
   return db;
 }
 
+/** Eight tries, each waiting out the busy timeout, ~16 s of backoff between them: then a service gives up starting. */
+const PRAGMA_RETRY = { attempts: 8, baseMs: 250, maxMs: 4_000 };
+
 async function createSqlite({ url, busyTimeoutMs = 5000, observe }: DbOptions): Promise<Db> {
   // SQLite creates the database, WAL and SHM files with the process's umask: under the usual 022
   // every local user could read the messages. Owner only, for this and any file the process makes.
@@ -79,10 +83,12 @@ async function createSqlite({ url, busyTimeoutMs = 5000, observe }: DbOptions): 
   const plain = new PrismaBetterSQLite3({ url, timeout: busyTimeoutMs });
   const adapter = observe ? timedAdapter(plain, observe) : plain;
   const db = new PrismaClient({ adapter });
-  // journal_mode returns a row, so it goes through $queryRaw; the others return none.
-  await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
-  await db.$executeRawUnsafe("PRAGMA synchronous = NORMAL");
-  await db.$executeRawUnsafe("PRAGMA foreign_keys = ON");
+  // journal_mode returns a row, so it goes through $queryRaw; the others return none. Retried while
+  // another process holds a lock past the busy timeout (a service starting on a loaded machine beside
+  // a busy writer, or before the file is in WAL mode, exited on SQLITE_BUSY): each is idempotent.
+  await withRetry(() => db.$queryRawUnsafe("PRAGMA journal_mode = WAL"), PRAGMA_RETRY);
+  await withRetry(() => db.$executeRawUnsafe("PRAGMA synchronous = NORMAL"), PRAGMA_RETRY);
+  await withRetry(() => db.$executeRawUnsafe("PRAGMA foreign_keys = ON"), PRAGMA_RETRY);
   return db;
 }
 

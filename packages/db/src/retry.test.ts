@@ -220,3 +220,28 @@ describe.runIf(await pgAvailable())("PostgreSQL through Prisma's adapter", () =>
     }
   });
 });
+
+test("createDb on SQLite waits out a lock held past its busy timeout instead of failing", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "retry-test-"));
+  const file = path.join(dir, "t.db");
+  // A file still in rollback-journal mode: switching it to WAL needs the lock the holder keeps.
+  const holder = new Database(file);
+  holder.exec("CREATE TABLE t (x INTEGER)");
+  holder.exec("BEGIN EXCLUSIVE");
+  const released = new Promise<void>((resolve) =>
+    setTimeout(() => {
+      holder.exec("COMMIT");
+      resolve();
+    }, 600),
+  );
+  try {
+    const db = await createDb({ url: `file:${file}`, busyTimeoutMs: 50 });
+    await released;
+    expect(await db.$queryRawUnsafe("PRAGMA journal_mode")).toEqual([{ journal_mode: "wal" }]);
+    await db.$disconnect();
+  } finally {
+    await released;
+    holder.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
