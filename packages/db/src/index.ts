@@ -85,10 +85,12 @@ async function createSqlite({ url, busyTimeoutMs = 5000, observe }: DbOptions): 
   const db = new PrismaClient({ adapter });
   // journal_mode returns a row, so it goes through $queryRaw; the others return none. Retried while
   // another process holds a lock past the busy timeout (a service starting on a loaded machine beside
-  // a busy writer, or before the file is in WAL mode, exited on SQLITE_BUSY): each is idempotent.
-  await withRetry(() => db.$queryRawUnsafe("PRAGMA journal_mode = WAL"), PRAGMA_RETRY);
-  await withRetry(() => db.$executeRawUnsafe("PRAGMA synchronous = NORMAL"), PRAGMA_RETRY);
-  await withRetry(() => db.$executeRawUnsafe("PRAGMA foreign_keys = ON"), PRAGMA_RETRY);
+  // a busy writer, or before the file is in WAL mode, exited on SQLITE_BUSY): all three are idempotent.
+  await withRetry(async () => {
+    await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+    await db.$executeRawUnsafe("PRAGMA synchronous = NORMAL");
+    await db.$executeRawUnsafe("PRAGMA foreign_keys = ON");
+  }, PRAGMA_RETRY);
   return db;
 }
 

@@ -307,9 +307,8 @@ export class HistoryBackup extends Emitter<BackupEvents> implements HistoryBacku
         if (stopped || generation !== this.generation || !(err instanceof AppError) || !err.retryable) return;
         const delay = Math.max(err.retryAfterMs ?? 0, Math.min(REREAD_MAX_MS, REREAD_FIRST_MS * 2 ** attempt));
         clearTimeout(this.reread);
-        this.reread = setTimeout(() => {
-          if (generation === this.generation) this.refresh(attempt + 1);
-        }, delay);
+        // forget(), the only change of generation, clears this timer.
+        this.reread = setTimeout(() => this.refresh(attempt + 1), delay);
       })
       .then(() => undefined);
   }
