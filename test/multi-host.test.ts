@@ -24,7 +24,7 @@ import { generateServerKeyPem } from "@sealroom/proto/session/node";
 import { connectNats, createLogger, type NatsConnection } from "@sealroom/runtime";
 import { createNodeClient, dmConversationId, type SealroomClient } from "@sealroom/sdk/node";
 import { counter, ROLES, SETTINGS, waitFor, type ProcessKind, type Role } from "./support/cluster.js";
-import { befriend, entriesOf, range, signUp, texts, type Person } from "./support/people.js";
+import { befriend, entriesOf, onlineToEachOther, range, signUp, texts, type Person } from "./support/people.js";
 import {
   createLan,
   track,
@@ -318,15 +318,7 @@ describe.skipIf(unavailable)(`Sealroom on three hosts (data: ${engine})`, () => 
       user("carol", [2, 1, 0]),
     ]);
     await Promise.all([befriend(alice, bob), befriend(dave, carol)]);
-    await waitFor(
-      "alice and bob online to each other",
-      async () => {
-        const [a, b] = await Promise.all([alice.social.overview(), bob.social.overview()]);
-        return a.friends[0]?.presence.online === true && b.friends[0]?.presence.online === true;
-        // Presence goes gateway -> social -> PostgreSQL -> the friend's gateway: slow under load.
-      },
-      30_000,
-    );
+    await onlineToEachOther(alice, bob);
     const ab = dmConversationId(alice.user.id, bob.user.id);
     const cd = dmConversationId(carol.user.id, dave.user.id);
     await alice.chat.send(ab, "hello from host 1");

@@ -16,7 +16,7 @@ import { createNodeClient, dmConversationId, type SealroomClient } from "@sealro
 import { GATEWAY_EVENTS } from "@sealroom/proto/wire";
 import { openSql } from "@sealroom/db/sql";
 import { counter, startCluster, waitFor, type Cluster, type Proc } from "./support/cluster.js";
-import { befriend, entriesOf, range, signUp, texts, type Person } from "./support/people.js";
+import { befriend, entriesOf, onlineToEachOther, range, signUp, texts, type Person } from "./support/people.js";
 
 const password = "correct horse battery staple";
 let cluster: Cluster;
@@ -85,16 +85,7 @@ describe("scale-out: 2 gateways, 2 instances of each service, separate processes
     const alice = await user("alice", [gateways[0]!]);
     const bob = await user("bob", [gateways[1]!]);
     await befriend(alice, bob);
-    await waitFor(
-      "both online to each other",
-      async () => {
-        const [a, b] = await Promise.all([alice.social.overview(), bob.social.overview()]);
-        return a.friends[0]?.presence.online === true && b.friends[0]?.presence.online === true;
-      },
-      // Presence goes gateway -> social -> the database -> the friend's gateway: over 20 s once
-      // beside test/multi-host.test.ts on the 2-core machine (as multi-host's own wait allows).
-      30_000,
-    );
+    await onlineToEachOther(alice, bob);
 
     const dm = dmConversationId(alice.user.id, bob.user.id);
     await alice.chat.send(dm, "hello from gateway 0");

@@ -5,6 +5,7 @@
  */
 import { ChatStore, SocialClient, type Entry, type SealroomClient } from "@sealroom/sdk/node";
 import type { PublicUser } from "@sealroom/proto/auth";
+import { waitFor } from "./cluster.js";
 
 export interface Person {
   name: string;
@@ -33,6 +34,22 @@ export async function signUp(client: SealroomClient, name: string, password: str
 export async function befriend(a: Person, b: Person): Promise<void> {
   const r = await a.social.requestFriend(b.user.id);
   if (r.status === "pending") await b.social.acceptRequest(r.request.id);
+}
+
+/**
+ * Waits until friends `a` and `b` each see the other online. Presence goes gateway -> social -> the
+ * database -> the friend's gateway: over 20 s once on the 2-core machine with both cluster files
+ * running, hence the 30 s.
+ */
+export function onlineToEachOther(a: Person, b: Person): Promise<void> {
+  return waitFor(
+    `${a.name} and ${b.name} online to each other`,
+    async () => {
+      const [x, y] = await Promise.all([a.social.overview(), b.social.overview()]);
+      return x.friends[0]?.presence.online === true && y.friends[0]?.presence.online === true;
+    },
+    30_000,
+  );
 }
 
 /** What `p` received of one conversation. */
