@@ -62,9 +62,9 @@ async function user(base: string, via: Proc[]): Promise<User> {
 const of = entriesOf;
 const seqs = (k: number) => Array.from({ length: k }, (_, i) => i + 1);
 
-/** `sealroom_requests_total` for `subject` on each live instance of `kind`. */
+/** `sealroom_requests_total` for `subject` answered ok on each live instance of `kind` (AUTH_BUSY is retried). */
 const handled = (kind: Proc["kind"], subject: string) =>
-  Promise.all(instances(kind).map((p) => counter(p, "sealroom_requests_total", { subject })));
+  Promise.all(instances(kind).map((p) => counter(p, "sealroom_requests_total", { subject, outcome: "ok" })));
 
 async function storedTexts(conversationId: string): Promise<string[]> {
   const db = openSql(cluster.database.url);

@@ -5,6 +5,7 @@
  */
 import { ChatStore, SocialClient, type Entry, type SealroomClient } from "@sealroom/sdk/node";
 import type { PublicUser } from "@sealroom/proto/auth";
+import { AppError } from "@sealroom/proto/errors";
 import { waitFor } from "./cluster.js";
 
 export interface Person {
@@ -17,9 +18,13 @@ export interface Person {
   stream: Entry[];
 }
 
-/** Registers `name` on a connected client and starts its chat store with short test delays. */
+/**
+ * Registers `name` on a connected client and starts its chat store with short test delays. AUTH_BUSY
+ * is tried again after its hint, as the web app does: auth answers it before it writes the account
+ * (16 sign-ups at once beside the other cluster file met it).
+ */
 export async function signUp(client: SealroomClient, name: string, password: string): Promise<Person> {
-  const user = await client.register(name, password);
+  const user = await registerWhenNotBusy(client, name, password);
   const chat = new ChatStore(client, {
     gapDelayMs: 50,
     outbox: { initialDelayMs: 50, maxDelayMs: 500 },
@@ -29,6 +34,17 @@ export async function signUp(client: SealroomClient, name: string, password: str
   chat.onEntry((e) => stream.push(e));
   chat.start();
   return { name, user, client, social: new SocialClient(client), chat, stream };
+}
+
+async function registerWhenNotBusy(client: SealroomClient, name: string, password: string): Promise<PublicUser> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await client.register(name, password);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === "AUTH_BUSY") || attempt >= 10) throw err;
+      await new Promise((r) => setTimeout(r, err.retryAfterMs ?? 500));
+    }
+  }
 }
 
 export async function befriend(a: Person, b: Person): Promise<void> {
