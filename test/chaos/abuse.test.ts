@@ -132,10 +132,13 @@ test("slow consumer: a client that stops reading is closed with 1013 past the bu
   expect(clientSawCode).toBe(CLOSE.TRY_AGAIN_LATER);
   expect(failures).toEqual([]);
   // Unaffected: the sends are sequential, so a gateway that stalled for the slow reader shows as one
-  // send that waits the stall out, and the median as its usual few ms. The tail bound leaves room
-  // for the pages' own CPU on a loaded machine: a CI run had two sends of 30 at ~1 s (p50 9 ms).
+  // send that waits the stall out, and the median as its usual few ms. A gateway waiting on the
+  // reader would never have closed it (the wait above fails at 20 s); the tail bound catches a
+  // stall of many seconds, not the pages' own CPU: 40 pages of 1 MB read, relayed and encrypted
+  // take the same two cores the bystander needs. Max 0.4 s alone, 1.3 s in a full run, 3.3 s in a
+  // full run beside two busy loops (load ~12).
   expect(percentile(latencies, 50)).toBeLessThan(100);
-  expect(Math.max(...latencies)).toBeLessThan(3000);
+  expect(Math.max(...latencies)).toBeLessThan(10_000);
   // Bounded: a few 4 MiB buffers and replies in flight, not 40 pages of 1 MB each held for a reader that never comes.
   expect(peak - rssBefore).toBeLessThan(150);
 }, 90_000);
