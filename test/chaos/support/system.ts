@@ -4,7 +4,7 @@
  * store), a migrated temp database (testkit: a SQLite file, or a PostgreSQL database with
  * SEALROOM_TEST_DB=postgresql), and the services and gateways spawned from their
  * dist/ builds (`npm run build` first) with an environment of the test's choosing. Also: SDK
- * clients that trust the gateway key on first use, optionally from another loopback address, and
+ * clients that pin the gateway key, optionally from another loopback address, and
  * /proc readings (peak memory) of every process.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -15,7 +15,8 @@ import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
 import { createDb, type Db } from "@sealroom/db";
 import { openSql, type SqlDb } from "@sealroom/db/sql";
-import { generateServerKeyPem } from "@sealroom/proto/session/node";
+import { generateServerKeyPem, nodeServerKey } from "@sealroom/proto/session/node";
+import { toHex } from "@sealroom/proto/session";
 import { MAX_SERVER_MESSAGE_BYTES } from "@sealroom/proto/wire";
 import { createNodeClient, type NodeClientOptions, type SealroomClient } from "@sealroom/sdk/node";
 import { freePort, startNats, tempDatabase, type NatsServer, type TempDb } from "@sealroom/testkit";
@@ -172,8 +173,7 @@ export interface System {
    */
   sql(): SqlDb;
   /**
-   * An SDK client (not yet connected) with its own known-hosts file that trusts the gateway key on
-   * first use; `localAddress` makes it connect from another loopback address (127.0.0.2, ...).
+   * An SDK client (not yet connected) that pins the gateways' key; `localAddress` makes it connect from another loopback address (127.0.0.2, ...).
    */
   client(opts?: Partial<NodeClientOptions> & { localAddress?: string }): SealroomClient;
   /** The `ws` socket of a client created with `client()`, once it has one (e.g. to pause reading). */
@@ -222,7 +222,12 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const nats = await startNats();
   const database = await tempDatabase();
   const keyFile = path.join(dir, "gateway-key.pem");
-  writeFileSync(keyFile, generateServerKeyPem(2048), { mode: 0o600 });
+  const keyPem = generateServerKeyPem(2048);
+  writeFileSync(keyFile, keyPem, { mode: 0o600 });
+  // Clients pin the key, as a device given the fingerprint that `npm start` prints does. Trust on
+  // first use would write a known-hosts file per client on its first visit to each gateway: in the
+  // failover, 5,000 files written by one test process in the middle of the storm it measures.
+  const pin = toHex(nodeServerKey(keyPem).keyId);
   const common: Env = { ...TEST_ENV, ...opts.env, NATS_URL: nats.url, DATABASE_URL: database.url };
 
   const script = (svc: string) => path.join(root, `services/${svc}/dist/main.js`);
@@ -276,7 +281,6 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     const clients: SealroomClient[] = [];
     const dbs: Db[] = [];
     let sqlDb: SqlDb | undefined;
-    let n = 0;
     return {
       nats,
       database,
@@ -298,8 +302,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
         const holder: { c?: SealroomClient; ws?: WebSocket } = {};
         const client = createNodeClient({
           urls: wsUrls,
-          knownHostsFile: path.join(dir, `known_hosts_${++n}`),
-          onFirstUse: () => true,
+          pin,
           reconnect: { initialDelayMs: 50, maxDelayMs: 1000 },
           socketFactory: (url: string) => {
             const ws = new WebSocket(url, {
