@@ -2,8 +2,8 @@
 import type { ReactNode } from "react";
 import { useI18n } from "../../i18n/I18nProvider.js";
 import { FRIENDS, GROUPS, type Place } from "../../lib/routes.js";
+import { FriendsIcon, GroupsIcon } from "../../components/Icons.js";
 import { useOptionalSocial } from "./context.js";
-import { FriendsIcon, GroupsIcon } from "./icons.js";
 import { CountBadge } from "./Person.js";
 
 export interface NavItem {
