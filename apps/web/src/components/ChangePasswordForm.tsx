@@ -1,6 +1,7 @@
-import { useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { AppError } from "@sealroom/proto/errors";
 import { useI18n } from "../i18n/I18nProvider.js";
+import { useFormFields } from "../lib/form.js";
 import { validateChangePassword, type ChangePasswordField } from "../lib/validation.js";
 import { useSessionActions } from "../state/context.js";
 import { LiveMessage } from "./Callout.js";
@@ -12,53 +13,33 @@ const ORDER: readonly ChangePasswordField[] = ["current", "next", "confirm"];
 export function ChangePasswordForm({ username }: { username: string }) {
   const { t, describeError } = useI18n();
   const session = useSessionActions();
-  const [values, setValues] = useState(EMPTY);
-  const [touched, setTouched] = useState<Partial<Record<ChangePasswordField, boolean>>>({});
-  const [submitted, setSubmitted] = useState(false);
+  const form = useFormFields(EMPTY, ORDER, validateChangePassword);
+  const { values, shown, blur } = form;
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string>();
   const [done, setDone] = useState(false);
-  const refs = {
-    current: useRef<HTMLInputElement>(null),
-    next: useRef<HTMLInputElement>(null),
-    confirm: useRef<HTMLInputElement>(null),
-  };
-
-  const errors = validateChangePassword(values);
-  const shown = (f: ChangePasswordField) => {
-    const e = submitted || touched[f] ? errors[f] : undefined;
-    return e ? t(e.key, e.vars) : undefined;
-  };
+  // Editing again takes back the last change's "done".
   const set = (f: ChangePasswordField) => (v: string) => {
     setDone(false);
-    setValues((prev) => ({ ...prev, [f]: v }));
+    form.set(f)(v);
   };
-  const blur = (f: ChangePasswordField) => () =>
-    setTouched((prev) => (values[f] === "" ? prev : { ...prev, [f]: true }));
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     if (pending) return;
-    setSubmitted(true);
     setDone(false);
-    const firstInvalid = ORDER.find((f) => errors[f]);
-    if (firstInvalid) {
-      refs[firstInvalid].current?.focus();
-      return;
-    }
+    if (!form.submit()) return;
     setPending(true);
     setError(undefined);
     try {
       await session.changePassword(values.current, values.next);
-      setValues(EMPTY);
-      setTouched({});
-      setSubmitted(false);
+      form.reset();
       setDone(true);
     } catch (err) {
       setError(describeError(err, { overrides: { AUTH_INVALID_CREDENTIALS: t("error.currentPasswordWrong") } }));
       if (err instanceof AppError && err.code === "AUTH_INVALID_CREDENTIALS") {
-        setValues((v) => ({ ...v, current: "" }));
-        refs.current.current?.focus();
+        form.setValues((v) => ({ ...v, current: "" }));
+        form.focus("current");
       }
     } finally {
       setPending(false);
@@ -84,7 +65,7 @@ export function ChangePasswordForm({ username }: { username: string }) {
         onBlur={blur("current")}
         autoComplete="current-password"
         error={shown("current")}
-        inputRef={refs.current}
+        inputRef={form.ref("current")}
       />
       <Field
         label={t("field.newPassword")}
@@ -95,7 +76,7 @@ export function ChangePasswordForm({ username }: { username: string }) {
         autoComplete="new-password"
         hint={t("hint.password")}
         error={shown("next")}
-        inputRef={refs.next}
+        inputRef={form.ref("next")}
       />
       <Field
         label={t("field.confirmNewPassword")}
@@ -105,7 +86,7 @@ export function ChangePasswordForm({ username }: { username: string }) {
         onBlur={blur("confirm")}
         autoComplete="new-password"
         error={shown("confirm")}
-        inputRef={refs.confirm}
+        inputRef={form.ref("confirm")}
       />
       <div className="actions">
         <button type="submit" className="btn btn-primary" disabled={pending}>

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { useLocation, useNavigate } from "react-router";
 import { AppError } from "@sealroom/proto/errors";
 import { CenteredLayout } from "../app/CenteredLayout.js";
@@ -8,9 +8,10 @@ import { ServerKeyDetails } from "../components/ServerKeyDetails.js";
 import { Tabs } from "../components/Tabs.js";
 import { useI18n } from "../i18n/I18nProvider.js";
 import type { MessageKey } from "../i18n/en.js";
+import { useFormFields } from "../lib/form.js";
 import { useCountdown } from "../lib/hooks.js";
 import { HOME } from "../lib/routes.js";
-import { cleanUsername, validateAuthForm, type AuthField, type FieldError } from "../lib/validation.js";
+import { cleanUsername, validateAuthForm, type AuthField } from "../lib/validation.js";
 import { useSession, useSessionActions } from "../state/context.js";
 import type { AuthMode, Notice } from "../state/session.js";
 
@@ -21,6 +22,7 @@ const NOTICES: Record<Notice, MessageKey> = {
   "local-logout": "notice.localLogout",
 };
 
+const EMPTY = { username: "", password: "", confirm: "" };
 const FIELD_ORDER: readonly AuthField[] = ["username", "password", "confirm"];
 /** Refusals after which the button waits out the error's `retryAfterMs`. */
 const WAIT_CODES: ReadonlySet<string> = new Set(["AUTH_THROTTLED", "AUTH_BUSY"]);
@@ -32,57 +34,38 @@ export function AuthScreen({ notice }: { notice?: Notice | undefined }) {
   const location = useLocation();
   const { pinnedKeyId } = useSession();
   const [mode, setMode] = useState<AuthMode>("signIn");
-  const [values, setValues] = useState({ username: "", password: "", confirm: "" });
-  const [touched, setTouched] = useState<Partial<Record<AuthField, boolean>>>({});
-  const [submitted, setSubmitted] = useState(false);
+  const form = useFormFields(EMPTY, FIELD_ORDER, (v) => validateAuthForm(mode, v));
+  const { values, shown, set, blur } = form;
   const [pending, setPending] = useState(false);
   const [failure, setFailure] = useState<{ error: unknown; blockedUntil?: number }>();
   const remaining = useCountdown(failure?.blockedUntil);
-  const refs = {
-    username: useRef<HTMLInputElement>(null),
-    password: useRef<HTMLInputElement>(null),
-    confirm: useRef<HTMLInputElement>(null),
-  };
 
   useEffect(() => {
-    refs.username.current?.focus(); // once, when the screen appears
+    form.focus("username"); // once, when the screen appears
     // A signed-in view left in the URL (#/settings) belongs to the previous session: start fresh.
     if (location.pathname !== HOME || location.search) void navigate(HOME, { replace: true });
     // Once, when the screen appears: not again as the location changes.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [refs.username]);
+  }, []);
 
-  const errors = validateAuthForm(mode, values);
-  const shown = (f: AuthField): string | undefined => {
-    const e: FieldError | undefined = submitted || touched[f] ? errors[f] : undefined;
-    return e ? t(e.key, e.vars) : undefined;
-  };
   const throttled = failure?.blockedUntil !== undefined && remaining > 0;
   const failureMessage =
     failure && (failure.blockedUntil === undefined || throttled) ? describeError(failure.error) : undefined;
 
-  const set = (f: AuthField) => (v: string) => setValues((prev) => ({ ...prev, [f]: v }));
-  const blur = (f: AuthField) => () => setTouched((prev) => (values[f] === "" ? prev : { ...prev, [f]: true }));
-
   const switchMode = (next: AuthMode) => {
     setMode(next);
-    setSubmitted(false);
-    setTouched({});
+    form.setSubmitted(false);
+    form.setTouched({});
     setFailure(undefined);
-    setValues((v) => ({ ...v, password: "", confirm: "" }));
+    form.setValues((v) => ({ ...v, password: "", confirm: "" }));
   };
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     if (pending || throttled) return;
-    setSubmitted(true);
     // A new attempt: the last one's refusal no longer applies, even if this one stops at a field.
     setFailure(undefined);
-    const firstInvalid = FIELD_ORDER.find((f) => errors[f]);
-    if (firstInvalid) {
-      refs[firstInvalid].current?.focus();
-      return;
-    }
+    if (!form.submit()) return;
     setPending(true);
     try {
       await session.authenticate(mode, cleanUsername(values.username), values.password);
@@ -91,12 +74,12 @@ export function AuthScreen({ notice }: { notice?: Notice | undefined }) {
       const waitMs = err instanceof AppError && WAIT_CODES.has(err.code) ? err.retryAfterMs : undefined;
       setFailure({ error: err, ...(waitMs ? { blockedUntil: Date.now() + waitMs } : {}) });
       if (err instanceof AppError && err.code === "AUTH_INVALID_CREDENTIALS") {
-        setValues((v) => ({ ...v, password: "" }));
-        setTouched((tc) => ({ ...tc, password: false }));
-        setSubmitted(false);
-        refs.password.current?.focus();
+        form.setValues((v) => ({ ...v, password: "" }));
+        form.setTouched((tc) => ({ ...tc, password: false }));
+        form.setSubmitted(false);
+        form.focus("password");
       } else if (err instanceof AppError && err.code === "USERNAME_TAKEN") {
-        refs.username.current?.focus();
+        form.focus("username");
       }
     } finally {
       setPending(false);
@@ -138,7 +121,7 @@ export function AuthScreen({ notice }: { notice?: Notice | undefined }) {
               autoComplete="username"
               hint={isRegister ? t("hint.username") : undefined}
               error={shown("username")}
-              inputRef={refs.username}
+              inputRef={form.ref("username")}
             />
             <Field
               label={t("field.password")}
@@ -150,7 +133,7 @@ export function AuthScreen({ notice }: { notice?: Notice | undefined }) {
               autoComplete={isRegister ? "new-password" : "current-password"}
               hint={isRegister ? t("hint.password") : undefined}
               error={shown("password")}
-              inputRef={refs.password}
+              inputRef={form.ref("password")}
             />
             {isRegister && (
               <Field
@@ -162,7 +145,7 @@ export function AuthScreen({ notice }: { notice?: Notice | undefined }) {
                 onBlur={blur("confirm")}
                 autoComplete="new-password"
                 error={shown("confirm")}
-                inputRef={refs.confirm}
+                inputRef={form.ref("confirm")}
               />
             )}
             <button type="submit" className="btn btn-primary btn-block" disabled={pending || throttled}>
