@@ -10,6 +10,7 @@
  * a crash rolls back would be a device that has forgotten keys its messages need. Every tab of the
  * origin shares the database; IndexedDB's transactions keep each write whole.
  */
+import { IdbDatabase, commit, request } from "../idb.js";
 import { readRecordSeq, type ReadRecord } from "./contents.js";
 import { checkedBackupKeys, checkedConversationId, type E2eStateStore, type StoredBackupKey } from "./state-store.js";
 
@@ -19,9 +20,14 @@ const STORE = "state";
 const READS = "reads";
 
 export class IdbE2eStateStore implements E2eStateStore {
-  private db: Promise<IDBDatabase> | undefined;
+  private readonly db: IdbDatabase;
 
-  constructor(private readonly factory: IDBFactory = globalThis.indexedDB) {}
+  constructor(factory: IDBFactory = globalThis.indexedDB) {
+    this.db = new IdbDatabase(factory, DB_NAME, DB_VERSION, (db, oldVersion) => {
+      if (oldVersion < 1) db.createObjectStore(STORE);
+      if (oldVersion < 2) db.createObjectStore(READS);
+    });
+  }
 
   async loadDevice(userId: number) {
     return this.get(deviceKey(userId));
@@ -40,7 +46,7 @@ export class IdbE2eStateStore implements E2eStateStore {
     await this.write(STORE, (s) => s.delete(key));
   }
   async loadReads(userId: number, conversationId: string): Promise<unknown[]> {
-    const db = await this.open();
+    const db = await this.db.open();
     const store = db.transaction(READS, "readonly").objectStore(READS);
     return request(store.getAll(prefixRange(readsPrefix(userId, conversationId))));
   }
@@ -52,7 +58,7 @@ export class IdbE2eStateStore implements E2eStateStore {
     });
   }
   async loadBackupKeys(userId: number) {
-    const db = await this.open();
+    const db = await this.db.open();
     return checkedBackupKeys(
       await request(db.transaction(STORE, "readonly").objectStore(STORE).get(backupKeysKey(userId))),
     );
@@ -70,7 +76,7 @@ export class IdbE2eStateStore implements E2eStateStore {
   }
 
   private async get(key: string): Promise<Uint8Array | undefined> {
-    const db = await this.open();
+    const db = await this.db.open();
     const value = await request(db.transaction(STORE, "readonly").objectStore(STORE).get(key));
     return value instanceof Uint8Array ? Uint8Array.from(value) : undefined;
   }
@@ -85,41 +91,11 @@ export class IdbE2eStateStore implements E2eStateStore {
     stores: string | string[],
     op: (store: IDBObjectStore, tx: IDBTransaction) => void,
   ): Promise<void> {
-    const db = await this.open();
+    const db = await this.db.open();
     const names = typeof stores === "string" ? [stores] : stores;
     const tx = db.transaction(names, "readwrite", { durability: "strict" });
     op(tx.objectStore(names[0] ?? STORE), tx);
-    // Committed now, not when the page's tasks run dry: Chromium aborts a transaction still open
-    // when the page goes (a reload, a closed tab), which would leave the device's group state behind
-    // what it has already decrypted (the same cause as the search index's lost saves, SEARCH.md).
-    tx.commit();
-    await new Promise<void>((resolve, reject) => {
-      tx.oncomplete = () => resolve();
-      tx.onerror = () => reject(tx.error ?? new Error("IndexedDB write failed"));
-      tx.onabort = () => reject(tx.error ?? new Error("IndexedDB write aborted"));
-    });
-  }
-
-  private open(): Promise<IDBDatabase> {
-    this.db ??= new Promise((resolve, reject) => {
-      const req = this.factory.open(DB_NAME, DB_VERSION);
-      req.onupgradeneeded = (event) => {
-        if (event.oldVersion < 1) req.result.createObjectStore(STORE);
-        if (event.oldVersion < 2) req.result.createObjectStore(READS);
-      };
-      req.onsuccess = () => {
-        // Another tab upgrading the database later must not be blocked by this one.
-        req.result.onversionchange = () => {
-          req.result.close();
-          this.db = undefined;
-        };
-        resolve(req.result);
-      };
-      req.onerror = () => reject(req.error ?? new Error("IndexedDB unavailable"));
-      req.onblocked = () => reject(new Error("IndexedDB is being upgraded by another tab"));
-    });
-    this.db.catch(() => (this.db = undefined));
-    return this.db;
+    await commit(tx);
   }
 }
 
@@ -135,10 +111,3 @@ const deviceKey = (userId: number) => `${userPrefix(userId)}device`;
 const backupKeysKey = (userId: number) => `${userPrefix(userId)}backupKeys`;
 const groupKey = (userId: number, conversationId: string) =>
   `${userPrefix(userId)}group/${checkedConversationId(conversationId)}`;
-
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error ?? new Error("IndexedDB read failed"));
-  });
-}

@@ -6,6 +6,7 @@
  * (docs/SEARCH.md). Every write is committed at once (`commit()`): the save a page makes as it
  * unloads (a reload, a closed tab) must land.
  */
+import { IdbDatabase, commit, request } from "../idb.js";
 import { checkedUserId, type SearchIndexStore } from "./index-store.js";
 
 const DB_NAME = "sealroom-search";
@@ -14,12 +15,14 @@ const STORE = "index";
 export class IdbSearchIndexStore implements SearchIndexStore {
   /** Each write creates its transaction in the order it was called: `open()` is one shared promise. */
   readonly ordersWrites = true;
-  private db: Promise<IDBDatabase> | undefined;
+  private readonly db: IdbDatabase;
 
-  constructor(private readonly factory: IDBFactory = globalThis.indexedDB) {}
+  constructor(factory: IDBFactory = globalThis.indexedDB) {
+    this.db = new IdbDatabase(factory, DB_NAME, 1, (db) => db.createObjectStore(STORE));
+  }
 
   async load(userId: number): Promise<unknown> {
-    const db = await this.open();
+    const db = await this.db.open();
     return request(db.transaction(STORE, "readonly").objectStore(STORE).get(checkedUserId(userId)));
   }
   async save(userId: number, snapshot: unknown): Promise<void> {
@@ -32,41 +35,10 @@ export class IdbSearchIndexStore implements SearchIndexStore {
   }
 
   private async write(op: (store: IDBObjectStore) => void): Promise<void> {
-    const db = await this.open();
+    const db = await this.db.open();
     const tx = db.transaction(STORE, "readwrite", { durability: "relaxed" });
     op(tx.objectStore(STORE));
-    // Committed now, not when the page's tasks run dry: a save from a page being hidden by a reload
-    // or a closed tab (LocalSearch.flush) is otherwise aborted with the page, measured in Chromium.
-    tx.commit();
-    await new Promise<void>((resolve, reject) => {
-      tx.oncomplete = () => resolve();
-      tx.onerror = () => reject(tx.error ?? new Error("IndexedDB write failed"));
-      tx.onabort = () => reject(tx.error ?? new Error("IndexedDB write aborted"));
-    });
+    // A save from a page being hidden (LocalSearch.flush) must land: see commit().
+    await commit(tx);
   }
-
-  private open(): Promise<IDBDatabase> {
-    this.db ??= new Promise((resolve, reject) => {
-      const req = this.factory.open(DB_NAME, 1);
-      req.onupgradeneeded = () => req.result.createObjectStore(STORE);
-      req.onsuccess = () => {
-        req.result.onversionchange = () => {
-          req.result.close();
-          this.db = undefined;
-        };
-        resolve(req.result);
-      };
-      req.onerror = () => reject(req.error ?? new Error("IndexedDB unavailable"));
-      req.onblocked = () => reject(new Error("IndexedDB is being upgraded by another tab"));
-    });
-    this.db.catch(() => (this.db = undefined));
-    return this.db;
-  }
-}
-
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error ?? new Error("IndexedDB read failed"));
-  });
 }
