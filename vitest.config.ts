@@ -13,6 +13,9 @@ export default defineConfig({
     maxWorkers: availableParallelism(),
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll's own default gives up after 1 s: a browser's evaluate alone can take longer on a
+    // loaded 2-core machine. A poll that is meant to be tight says so with its own timeout.
+    expect: { poll: { timeout: 15_000 } },
     // A file whose event loop never yields would otherwise stall the run with no message.
     setupFiles: ["test/support/watchdog.ts"],
     projects: [
