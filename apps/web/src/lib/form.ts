@@ -26,7 +26,6 @@ export function useFormFields<F extends string>(
   return {
     values,
     setValues,
-    errors,
     /** Shows every field's error (true), or none until fields are left again (false). */
     setSubmitted,
     setTouched,
