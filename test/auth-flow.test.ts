@@ -168,7 +168,7 @@ describe("bad input gets its documented error and the connection survives", () =
     expect(extra).toMatchObject({ ok: false, error: { code: "BAD_REQUEST" } });
   });
 
-  test("a reused resume ticket is refused and revokes the session", async () => {
+  test("a resume ticket presented twice: the second is taken for a retry, and the ticket it replaced revokes the session", async () => {
     const name = uniqueName();
     const c = stack.client();
     await c.connect();
@@ -177,11 +177,20 @@ describe("bad input gets its documented error and the connection survives", () =
     // A thief replays the ticket first...
     const thief = stack.client();
     await thief.connect();
-    await thief.request("auth.resume", { ticket: grant.ticket });
-    // ...then the owner's own resume with the same ticket fails, and both sessions end.
+    const stolen = await thief.request("auth.resume", { ticket: grant.ticket });
+    // ...the owner's resume with the same ticket, within the retry grace, looks like a lost reply's
+    // retry: it gets the session, and the ticket the thief was given is replaced...
     const owner = stack.client();
     await owner.connect();
-    expect((await errorOf(owner.request("auth.resume", { ticket: grant.ticket }))).code).toBe("AUTH_TICKET_INVALID");
+    const owned = await owner.request("auth.resume", { ticket: grant.ticket });
+    expect(owned.sessionId).toBe(stolen.sessionId);
+    // ...so the thief's next resume is reuse: refused, and the session ends for both.
+    const again = stack.client();
+    await again.connect();
+    expect((await errorOf(again.request("auth.resume", { ticket: stolen.ticket }))).code).toBe("AUTH_TICKET_INVALID");
+    const late = stack.client();
+    await late.connect();
+    expect((await errorOf(late.request("auth.resume", { ticket: owned.ticket }))).code).toBe("AUTH_TICKET_INVALID");
   });
 
   test("the gateway stays up after all of this", async () => {

@@ -34,7 +34,7 @@ test("auth.resume", async () => {
   const db = await createDb({ url: tmp.url, observe: () => void statements++ });
   try {
     const store = createStore(db, tmp.url);
-    const config = { sessionTtlMs: 86_400_000, ticketTtlMs: 86_400_000 };
+    const config = { sessionTtlMs: 86_400_000, ticketTtlMs: 86_400_000, ticketRetryGraceMs: 30_000 };
     const metrics = createAuthMetrics(createMetrics("auth"));
     const sessions = createSessions({ store, clock: Date.now, config, publish: () => {}, log, metrics });
     const tickets: string[] = [];

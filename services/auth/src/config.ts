@@ -60,6 +60,12 @@ export interface AuthConfig {
   sessionTtlMs: number;
   /** Lifetime of one resume ticket. */
   ticketTtlMs: number;
+  /**
+   * How long after a resume its ticket, presented again while the session has not resumed since,
+   * gets the ticket that resume issued replaced instead of revoking the session: the client never
+   * received it (a lost reply). 0 makes every second presentation reuse (docs/PROTOCOL.md 9.3).
+   */
+  ticketRetryGraceMs: number;
   throttle: ThrottleConfig;
   /**
    * auth.keys.claim per claimer and claimed user, per instance: enough to add a user to a few
@@ -86,6 +92,7 @@ export const defaultAuthConfig: AuthConfig = {
   commandTimeoutMs: 5000,
   sessionTtlMs: 30 * 24 * HOUR,
   ticketTtlMs: 24 * HOUR,
+  ticketRetryGraceMs: 30_000,
   throttle: {
     windowMs: HOUR,
     lockoutBaseMs: 1000,
@@ -116,6 +123,7 @@ export function resolveAuthConfig(input: AuthConfigInput = {}): AuthConfig {
   }
   if (config.commandTimeoutMs < 100) throw new Error("commandTimeoutMs must be >= 100");
   if (config.ticketTtlMs <= 0 || config.sessionTtlMs <= 0) throw new Error("TTLs must be positive");
+  if (config.ticketRetryGraceMs < 0) throw new Error("ticketRetryGraceMs must be >= 0");
   for (const p of [config.throttle.account, config.throttle.address]) {
     if (p.maxFailures < 1 || p.lockoutAfter < 1) throw new Error("throttle budgets must be >= 1");
   }

@@ -24,6 +24,7 @@ describe("auth environment", () => {
       COMMAND_TIMEOUT_MS: "8000",
       SESSION_TTL_HOURS: "48",
       TICKET_TTL_HOURS: "12",
+      TICKET_RETRY_GRACE_S: "10",
       THROTTLE_WINDOW_MS: "600000",
       THROTTLE_ACCOUNT_MAX_FAILURES: "50",
       THROTTLE_ACCOUNT_LOCKOUT_AFTER: "3",
@@ -45,6 +46,7 @@ describe("auth environment", () => {
       commandTimeoutMs: 8000,
       sessionTtlMs: 48 * HOUR,
       ticketTtlMs: 12 * HOUR,
+      ticketRetryGraceMs: 10_000,
       throttle: {
         windowMs: 600_000,
         lockoutBaseMs: 500,
@@ -70,6 +72,7 @@ describe("auth environment", () => {
     [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
     [{ DATABASE_URL: "/tmp/x.db" }, "DATABASE_URL"],
     [{ DATABASE_URL: "file:x.db", TICKET_TTL_HOURS: "48" }, "TICKET_TTL_HOURS"],
+    [{ DATABASE_URL: "file:x.db", TICKET_RETRY_GRACE_S: "301" }, "TICKET_RETRY_GRACE_S"],
     [{ DATABASE_URL: "file:x.db", HASH_CONCURRENCY: "0" }, "HASH_CONCURRENCY"],
     [{ DATABASE_URL: "file:x.db", ARGON2_TIME_COST: "fast" }, "ARGON2_TIME_COST"],
   ])("rejects %o naming %s", (env, name) => {

@@ -32,6 +32,8 @@ export const authEnvSchema = z.object({
   SESSION_TTL_HOURS: int(1),
   /** Tickets live at most 24 hours (SECURITY.md section 5; docs/PROTOCOL.md). */
   TICKET_TTL_HOURS: int(1, 24),
+  /** Seconds within which a resume's ticket may be retried after a lost reply; 0 turns it off. */
+  TICKET_RETRY_GRACE_S: int(0, 300),
   THROTTLE_WINDOW_MS: int(1000),
   THROTTLE_ACCOUNT_MAX_FAILURES: int(1),
   THROTTLE_ACCOUNT_LOCKOUT_AFTER: int(1),
@@ -70,6 +72,7 @@ export function authConfigFromEnv(env: AuthEnv): AuthConfigInput {
     commandTimeoutMs: env.COMMAND_TIMEOUT_MS,
     sessionTtlMs: hours(env.SESSION_TTL_HOURS),
     ticketTtlMs: hours(env.TICKET_TTL_HOURS),
+    ticketRetryGraceMs: env.TICKET_RETRY_GRACE_S === undefined ? undefined : env.TICKET_RETRY_GRACE_S * 1000,
     throttle: {
       windowMs: env.THROTTLE_WINDOW_MS,
       lockoutBaseMs: env.THROTTLE_LOCKOUT_BASE_MS,

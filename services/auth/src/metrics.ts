@@ -48,6 +48,11 @@ export function createAuthMetrics(metrics: Metrics) {
       help: "Resume tickets presented twice (the session was revoked)",
       registers,
     }),
+    ticketRetries: new Counter({
+      name: "sealroom_auth_ticket_retries_total",
+      help: "Resume tickets presented again within the retry grace after a lost reply (the ticket that resume issued was replaced)",
+      registers,
+    }),
   };
 }
 

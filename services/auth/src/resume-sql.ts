@@ -12,6 +12,8 @@ export interface ResumeRow {
   sessionId: string;
   sessionExpiresAt: number;
   revokedAt: number | null;
+  /** The hash of the ticket the session's latest resume consumed. */
+  lastTicket: string | null;
   userId: number;
   username: string;
 }
@@ -25,7 +27,7 @@ export const resumeSql = {
   /** The ticket, its session and the session's user, in one statement. */
   ticket: sql<[string], ResumeRow>(
     `SELECT t."usedAt", t."expiresAt", s."id" AS "sessionId", s."expiresAt" AS "sessionExpiresAt",
-            s."revokedAt", u."id" AS "userId", u."username"
+            s."revokedAt", s."lastTicket", u."id" AS "userId", u."username"
        FROM "Ticket" t JOIN "Session" s ON s."id" = t."sessionId" JOIN "User" u ON u."id" = s."userId"
       WHERE t."hash" = ?`,
   ),
@@ -34,7 +36,17 @@ export const resumeSql = {
   insertTicket: sql<[string, string, string, string]>(
     `INSERT INTO "Ticket" ("hash", "sessionId", "createdAt", "expiresAt") VALUES (?, ?, ?, ?)`,
   ),
-  touchSession: sql<[string, string]>(`UPDATE "Session" SET "lastUsedAt" = ? WHERE "id" = ?`),
+  touchSession: sql<[string, string, string]>(`UPDATE "Session" SET "lastUsedAt" = ?, "lastTicket" = ? WHERE "id" = ?`),
   /** Resuming is when a device comes back: its lastActiveAt follows without a write per command. */
   touchDevice: sql<[string, string]>(`UPDATE "Device" SET "lastActiveAt" = ? WHERE "sessionId" = ?`),
+  /**
+   * A retried resume's guard: one row only while the session is live and the presented ticket is
+   * the one its latest resume consumed. The no-op SET takes the session's row lock on PostgreSQL,
+   * so concurrent retries of one session run one after the other.
+   */
+  retryGuard: sql<[string, string]>(
+    `UPDATE "Session" SET "lastTicket" = "lastTicket" WHERE "id" = ? AND "revokedAt" IS NULL AND "lastTicket" = ?`,
+  ),
+  /** Marks the session's unused tickets used (replaced): presenting one later is reuse. */
+  replaceUnused: sql<[string, string]>(`UPDATE "Ticket" SET "usedAt" = ? WHERE "sessionId" = ? AND "usedAt" IS NULL`),
 };

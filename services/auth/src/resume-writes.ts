@@ -54,7 +54,7 @@ export function createResumeWriter(
             const ok = (await tx.run(resumeSql.consume, [w.now, w.hash])).changes === 1;
             if (ok) {
               await tx.run(resumeSql.insertTicket, [w.next.hash, w.sessionId, w.now, w.next.expiresAt]);
-              await tx.run(resumeSql.touchSession, [w.now, w.sessionId]);
+              await tx.run(resumeSql.touchSession, [w.now, w.hash, w.sessionId]);
               await tx.run(resumeSql.touchDevice, [w.now, w.sessionId]);
             }
             out.push(ok);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { healthSchema } from "@sealroom/proto/envelope";
 import { resultSchema } from "@sealroom/proto/errors";
 import { SUBJECTS } from "@sealroom/proto/subjects";
+import { defaultAuthConfig } from "./config.js";
 import { ANON, ctxOf, setup, type Harness } from "./test/harness.js";
 import { z } from "zod";
 
@@ -78,6 +79,7 @@ describe("logging", () => {
     await h.login("loggy", "wrong secret pw");
     await h.login("nobody-here", "wrong secret pw");
     const next = await h.ok("auth.resume", { ticket: grant.ticket });
+    h.clock.advance(defaultAuthConfig.ticketRetryGraceMs + 1);
     await h.call("auth.resume", { ticket: grant.ticket }); // reuse: revokes, logs a warning
     const again = await h.login("loggy", "first secret pw");
     if (!again.ok) throw new Error(again.error.code);

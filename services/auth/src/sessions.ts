@@ -10,9 +10,9 @@ import { fingerprint, type Clock } from "./clock.js";
 import type { AuthMetrics } from "./metrics.js";
 import type { PublishRevoked } from "./revocations.js";
 import type { Store } from "./store.js";
-import { dateParam, resumeSql } from "./resume-sql.js";
+import { dateParam, resumeSql, type ResumeRow } from "./resume-sql.js";
 import { createResumeWriter } from "./resume-writes.js";
-import { hashTicket, mintTicket, newSessionId } from "./tickets.js";
+import { hashTicket, mintTicket, newSessionId, type MintedTicket } from "./tickets.js";
 
 export interface IssuedSession extends TicketGrant {
   sessionId: string;
@@ -31,7 +31,10 @@ export interface Sessions {
    * AUTH_INVALID_CREDENTIALS: a password change committed during the check must not be outlived.
    */
   open(userId: number, verifiedHash?: string): Promise<IssuedSession>;
-  /** Consumes `ticket` and issues the next; a reused ticket revokes its session. */
+  /**
+   * Consumes `ticket` and issues the next. A reused ticket revokes its session, except the retry of
+   * a resume whose reply was lost (`isRetry`).
+   */
   resume(ticket: string): Promise<IssuedSession & { user: PublicUser }>;
   /** The session if it belongs to `userId` and is neither revoked nor expired. */
   active(userId: number, sessionId: string): Promise<ActiveSession | null>;
@@ -52,7 +55,7 @@ export interface Sessions {
 export function createSessions(deps: {
   store: Store;
   clock: Clock;
-  config: { sessionTtlMs: number; ticketTtlMs: number };
+  config: { sessionTtlMs: number; ticketTtlMs: number; ticketRetryGraceMs: number };
   publish: PublishRevoked;
   log: Logger;
   metrics: AuthMetrics;
@@ -76,6 +79,50 @@ export function createSessions(deps: {
     metrics.ticketReuse.inc();
     log.warn({ userId, session: fingerprint(sessionId) }, "resume ticket reused; session revoked");
     if (revoked.count > 0) publish({ userId, sessionIds: [sessionId] });
+  };
+
+  const readTicket = (hash: string) => store.sql((db) => db.get(resumeSql.ticket, [hash]));
+
+  const grantOf = (row: ResumeRow, next: MintedTicket) => ({
+    user: { id: row.userId, username: row.username },
+    sessionId: row.sessionId,
+    ticket: next.ticket,
+    ticketExpiresAt: next.expiresAt.getTime(),
+  });
+
+  /**
+   * A spent ticket presented again soon after the session's latest resume consumed it: what a
+   * client does when that resume's reply never reached it (the gateway answered TIMEOUT while auth
+   * was still writing, the page unloaded mid-resume, the gateway died). Answering it as theft
+   * signed the user out of every tab and device on the session.
+   */
+  const isRetry = (hash: string, row: ResumeRow, nowMs: number) =>
+    row.usedAt !== null &&
+    row.lastTicket === hash &&
+    nowMs - row.usedAt < config.ticketRetryGraceMs &&
+    row.revokedAt === null &&
+    row.sessionExpiresAt > nowMs;
+
+  /**
+   * The retry's answer: the ticket that resume issued is replaced, as renew does, so whoever holds
+   * it (nobody, after a lost reply; the owner, if a thief is retrying a copy) ends the session by
+   * presenting it. `undefined` when the guard finds the session resumed or revoked since the read.
+   */
+  const reissue = async (hash: string, row: ResumeRow, nowMs: number) => {
+    const next = mintTicket(nowMs, config.ticketTtlMs, new Date(row.sessionExpiresAt));
+    const now = dateParam(nowMs);
+    const done = await store.sql((db) =>
+      db.transaction(async (tx) => {
+        if ((await tx.run(resumeSql.retryGuard, [row.sessionId, hash])).changes !== 1) return false;
+        await tx.run(resumeSql.replaceUnused, [now, row.sessionId]);
+        await tx.run(resumeSql.insertTicket, [next.hash, row.sessionId, now, dateParam(next.expiresAt.getTime())]);
+        return true;
+      }),
+    );
+    if (!done) return undefined;
+    metrics.ticketRetries.inc();
+    log.info({ userId: row.userId, session: fingerprint(row.sessionId) }, "resume retried; its ticket replaced");
+    return grantOf(row, next);
   };
 
   const sessions: Sessions = {
@@ -119,40 +166,32 @@ export function createSessions(deps: {
     async resume(ticket) {
       const nowMs = clock();
       const hash = hashTicket(ticket);
-      const row = await store.sql((db) => db.get(resumeSql.ticket, [hash]));
-      if (row && row.usedAt !== null) await onReuse(row.sessionId, row.userId);
-      if (
-        !row ||
-        row.usedAt !== null ||
-        row.expiresAt <= nowMs ||
-        row.revokedAt !== null ||
-        row.sessionExpiresAt <= nowMs
-      ) {
-        throw new AppError("AUTH_TICKET_INVALID");
+      let row = await readTicket(hash);
+      if (row?.usedAt === null) {
+        if (row.expiresAt <= nowMs || row.revokedAt !== null || row.sessionExpiresAt <= nowMs) {
+          throw new AppError("AUTH_TICKET_INVALID");
+        }
+        const next = mintTicket(nowMs, config.ticketTtlMs, new Date(row.sessionExpiresAt));
+        // Consuming this ticket and issuing the next are one transaction: a crash between them left the
+        // ticket used and no successor, so the client's retry looked like theft and cost the session
+        // (6 of 20 sessions in the chaos test's auth kill). `consume` is the single statement that
+        // makes a ticket single-use: if it changes nothing, someone consumed it first (or a revocation
+        // deleted it) since the read above, and nothing is written for this resume.
+        const consumed = await writeResume({
+          hash,
+          sessionId: row.sessionId,
+          next: { hash: next.hash, expiresAt: dateParam(next.expiresAt.getTime()) },
+          now: dateParam(nowMs),
+        });
+        if (consumed) return grantOf(row, next);
+        // Most often this client's own earlier attempt, still queued when its reply timed out.
+        row = await readTicket(hash);
       }
-      const next = mintTicket(nowMs, config.ticketTtlMs, new Date(row.sessionExpiresAt));
-      // Consuming this ticket and issuing the next are one transaction: a crash between them left the
-      // ticket used and no successor, so the client's retry looked like theft and cost the session
-      // (6 of 20 sessions in the chaos test's auth kill). `consume` is the single statement that
-      // makes a ticket single-use: if it changes nothing, someone consumed it first (or a revocation
-      // deleted it) since the read above, and nothing is written for this resume.
-      const consumed = await writeResume({
-        hash,
-        sessionId: row.sessionId,
-        next: { hash: next.hash, expiresAt: dateParam(next.expiresAt.getTime()) },
-        now: dateParam(nowMs),
-      });
-      if (!consumed) {
-        const again = await store.run((db) => db.ticket.findUnique({ where: { hash }, select: { usedAt: true } }));
-        if (again?.usedAt) await onReuse(row.sessionId, row.userId);
-        throw new AppError("AUTH_TICKET_INVALID");
-      }
-      return {
-        user: { id: row.userId, username: row.username },
-        sessionId: row.sessionId,
-        ticket: next.ticket,
-        ticketExpiresAt: next.expiresAt.getTime(),
-      };
+      if (row?.usedAt == null) throw new AppError("AUTH_TICKET_INVALID");
+      const retried = isRetry(hash, row, nowMs) ? await reissue(hash, row, nowMs) : undefined;
+      if (retried) return retried;
+      await onReuse(row.sessionId, row.userId);
+      throw new AppError("AUTH_TICKET_INVALID");
     },
 
     active(userId, sessionId) {

@@ -23,9 +23,11 @@ export class LocalStorageTicketStore implements TicketStore {
   ) {}
 
   /**
-   * Tabs of one origin share this ticket, and it is single-use (a reused ticket revokes the
-   * session): without the lock, two tabs opened or reconnecting together would both resume with it
-   * and sign each other out. Browsers without Web Locks fall back to the unguarded race.
+   * Tabs of one origin share this ticket, and it is single-use: without the lock, two tabs opened or
+   * reconnecting together would both resume with it. The server takes the second for a retry after
+   * a lost reply and replaces the first's new ticket, so if that tab saved last, the next reload
+   * presents a replaced ticket and the session is revoked. Browsers without Web Locks fall back to
+   * that race.
    */
   withLock<T>(task: () => Promise<T>): Promise<T> {
     if (!this.locks) return task();
