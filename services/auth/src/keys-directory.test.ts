@@ -218,6 +218,7 @@ describe("signing out removes devices", () => {
     const d = await registerDevice(h, grant);
     await stockUp(h, d, 1);
     await h.ok("auth.resume", { ticket: grant.ticket });
+    h.clock.advance(h.first.service.config.ticketRetryGraceMs); // past the grace: reuse, not a retry
     expect((await h.fail("auth.resume", { ticket: grant.ticket })).code).toBe("AUTH_TICKET_INVALID");
     expect(await h.db.device.findUnique({ where: { id: d.deviceId } })).toBeNull();
     expect(await packagesOf(d.deviceId)).toEqual([]);
