@@ -1,5 +1,6 @@
 import { createHistogram, performance } from "node:perf_hooks";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { replacePerHandleDefaults } from "./process-metrics.js";
 
 export { Counter, Gauge, Histogram, Registry } from "prom-client";
 
@@ -64,6 +65,7 @@ export function createMetrics(service: string, opts: { loopWindowMs?: number } =
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
+  replacePerHandleDefaults(registry);
   const registers = [registry];
   const requests = new Counter({
     name: "sealroom_requests_total",
