@@ -9,7 +9,7 @@ export const S2_RATES = [500, 1000, 1500, 2000, 3000, 4000, 5000, 6000, 7000, 80
 export const s2: Scenario = {
   id: "s2",
   title: "DM throughput: 500 users in random pairs, open-loop ramp",
-  target: ">= 5,000 DM/s sustained at p99 <= 50 ms, 100% reach",
+  target: ">= 7,000 DM/s sustained at p99 <= 50 ms, 100% reach",
   async run(ctx: RunContext): Promise<ScenarioRun> {
     const users = ctx.quick ? 20 : 500;
     const rates = ctx.quick ? [50, 100] : (process.env.BENCH_S2_RATES?.split(",").map(Number) ?? S2_RATES);
