@@ -416,7 +416,7 @@ export class E2eEngine {
       if (!(err instanceof LostGroup) || rejoined) throw err;
       // Joined again from a waiting Welcome if there is one (a member's send adds the device);
       // otherwise the entry is not this device's to read, and its own next send joins it.
-      await this.states.drop(id);
+      await this.states.drop(id, record);
       await this.read(entry, true);
     }
   }

@@ -92,12 +92,13 @@ export class GroupSender {
       } catch (err) {
         if (!(err instanceof StaleEpoch)) throw err;
         this.staleRetries++;
+        const judged = await this.host.states.record(conversationId, device);
         stuck = (await this.catchUp(conversationId, device)) ? 0 : stuck + 1;
         // Twice the log read to its end without reaching the group's epoch: the device was left
         // behind (removed and invited back: what happened in between is not its to read). It
         // forgets the group and joins again (a Welcome of a member's Add, or an External Commit).
         if (stuck >= 2) {
-          await this.host.states.drop(conversationId);
+          if (judged) await this.host.states.drop(conversationId, judged);
           stuck = 0;
         }
       }
@@ -110,7 +111,7 @@ export class GroupSender {
     let record = await this.host.states.record(conversationId, device);
     if (record && !record.group.active) {
       // Removed from it (kicked, then invited back): joined again as a new member.
-      await this.host.states.drop(conversationId);
+      await this.host.states.drop(conversationId, record);
       record = undefined;
     }
     if (!record) {
@@ -257,11 +258,11 @@ export class GroupSender {
       await this.host.reader.fill(conversationId, record);
     } catch (err) {
       if (!(err instanceof LostGroup)) throw err;
-      await this.host.states.drop(conversationId);
+      await this.host.states.drop(conversationId, record);
       return true;
     }
     if (!record.group.active) {
-      await this.host.states.drop(conversationId);
+      await this.host.states.drop(conversationId, record);
       return true;
     }
     return record.group.epoch !== epoch;
