@@ -13,7 +13,11 @@
  *
  * SQLite: the transaction is `BEGIN IMMEDIATE` on the process's one connection, so it holds the
  * write lock from its first statement; its statements settle at once, so a batch still runs start
- * to COMMIT within one event-loop turn.
+ * to COMMIT within one event-loop turn. For the first NO_WAIT_MS of a batch's wait the BEGIN does
+ * not wait for a lock another process holds (`noWait`): it fails at once and is tried again a few
+ * ms later, so the event loop goes on serving reads and deliveries (social's longest writes hold
+ * the lock 15-25 ms). After that it waits in the busy timeout again, on the event loop: a writer
+ * that only polled could lose every race to processes waiting in theirs.
  * PostgreSQL (several hosts write at once): each job locks the rows it appends to (the
  * conversation, `FOR UPDATE`), so seq stays gapless; a batch's jobs run in the order of their
  * `key` (the conversation), so two hosts' batches take those locks in one global order and do not
@@ -92,6 +96,13 @@ export const userLockKey = (userId: number): string => `user:${userId}`;
 /** Runs of one job after unique violations, before its error is final. */
 const JOB_ATTEMPTS = 4;
 
+/** SQLite: how long a batch asks for the write lock without waiting for it (see above). */
+const NO_WAIT_MS = 250;
+/** SQLite: the pause between two such asks, about as often as SQLite's own busy handler looks. */
+const NO_WAIT_BACKOFF = { baseMs: 2, maxMs: 25 };
+/** A lost transaction otherwise (PostgreSQL's deadlocks and serialization failures included). */
+const RETRY_BACKOFF = { baseMs: 5, maxMs: 200 };
+
 export class Writer {
   private readonly queue: Pending[] = [];
   private scheduled = false;
@@ -155,8 +166,13 @@ export class Writer {
     const batch = this.queue.splice(0, this.maxBatch);
     // A stable sort: one conversation's jobs keep their order (and so their seqs).
     if (this.db.dialect === "postgresql") batch.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    // Real time, not this.clock (tests freeze that): the window bounds how long the loop stays free.
+    const started = performance.now();
+    // Tries that waited in the busy timeout (every try on PostgreSQL): they set RETRY_BACKOFF's pace.
+    let waited = 0;
     for (let attempt = 0; batch.length > 0; attempt++) {
-      const done = await this.tryBatch(batch);
+      const noWait = this.db.dialect === "sqlite" && performance.now() - started < NO_WAIT_MS;
+      const done = await this.tryBatch(batch, noWait);
       if (done) return;
       this.stats.retries++;
       // The transaction lost (lock, deadlock): give up on jobs past their deadline, back off, retry the rest.
@@ -167,7 +183,8 @@ export class Writer {
           batch.splice(i, 1);
         }
       }
-      await new Promise((r) => setTimeout(r, backoffMs(attempt, { baseMs: 5, maxMs: 200 })));
+      const pause = noWait ? backoffMs(attempt, NO_WAIT_BACKOFF) : backoffMs(waited++, RETRY_BACKOFF);
+      await new Promise((r) => setTimeout(r, pause));
     }
   }
 
@@ -197,14 +214,17 @@ export class Writer {
   }
 
   /** One attempt: true when the batch committed (or failed for good), false when it should be retried. */
-  private async tryBatch(batch: Pending[]): Promise<boolean> {
+  private async tryBatch(batch: Pending[], noWait: boolean): Promise<boolean> {
     let results: Result[] = [];
     try {
-      await this.db.transaction(async (tx) => {
-        results = [];
-        const now = this.clock();
-        for (const p of batch) results.push(await this.runJob(tx, p, now));
-      });
+      await this.db.transaction(
+        async (tx) => {
+          results = [];
+          const now = this.clock();
+          for (const p of batch) results.push(await this.runJob(tx, p, now));
+        },
+        { noWait },
+      );
     } catch (err) {
       if (this.retryable(err)) return false;
       this.failAll(batch, err);
