@@ -105,8 +105,13 @@ export const SETTINGS: Record<ProcessKind, Record<string, string>> = {
   gateway: {
     RATE_LIMIT_PER_SEC: "1000",
     RATE_LIMIT_BURST: "1000",
-    PRESENCE_HEARTBEAT_MS: "200",
-    PRESENCE_TTL_MS: "1000",
+    // A presence report times out after a third of the lease (at most 2 s) and is retried with a
+    // backoff of up to 5 s. With a 1-s lease that was a 333-ms timeout against social's
+    // serializable transaction on PostgreSQL over the bridge: under CI load every report timed out,
+    // the leases lapsed and users flickered offline, and multi-host's "online to each other" wait
+    // ran out at 30 s (twice in CI). No test here waits for a lease to run out.
+    PRESENCE_HEARTBEAT_MS: "1000",
+    PRESENCE_TTL_MS: "6000",
     // 3 s timed out a friend request in CI (load ~11: social's transaction on PostgreSQL over the
     // bridge, through the NATS cluster); the deployments' default is 5 s.
     COMMAND_TIMEOUT_MS: "8000",
